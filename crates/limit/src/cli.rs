@@ -1,0 +1,175 @@
+//! The command line (DESIGN.md §10), declared with clap's derive API. The doc
+//! comments here are the `--help` text.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Args, CommandFactory, Parser, Subcommand};
+
+/// Run and inspect Limit programs.
+///
+/// `limit FILE [ARGS…]` runs a program (the same as `limit run FILE`).
+///
+/// Exit status: 0 success, 1 runtime error, 2 compile error, 64 usage error,
+/// 66 input file cannot be read.
+#[derive(Debug, Parser)]
+#[command(name = "limit", version, subcommand_required = true, arg_required_else_help = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+impl Cli {
+    /// Parses the command line; `limit FILE …` is read as `limit run FILE …`.
+    pub fn try_parse_command_line(
+        args: impl IntoIterator<Item = OsString>,
+    ) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(with_default_command(args.into_iter().collect()))
+    }
+}
+
+/// Inserts `run` after the program name unless the first argument is a
+/// command or asks for help or the version.
+fn with_default_command(mut args: Vec<OsString>) -> Vec<OsString> {
+    let Some(first) = args.get(1).and_then(|a| a.to_str()) else {
+        return args;
+    };
+    let command = Cli::command();
+    let is_command = command
+        .get_subcommands()
+        .any(|sub| sub.get_name() == first || sub.get_all_aliases().any(|a| a == first))
+        || first == "help";
+    let asks_for_information = matches!(first, "-h" | "--help" | "-V" | "--version");
+    if !is_command && !asks_for_information {
+        args.insert(1, OsString::from("run"));
+    }
+    args
+}
+
+/// The commands of `limit`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compile and run a program.
+    Run(RunArgs),
+    /// Parse and type-check a program without running it; prints nothing
+    /// when it is correct.
+    Check(FileArg),
+    /// Print the token stream, one token per line with its line:col.
+    Tokens(FileArg),
+    /// Print the syntax tree as an indented S-expression.
+    Ast(FileArg),
+    /// Compile a program and print the bytecode of every function.
+    Disasm(CompileArgs),
+}
+
+/// The program to run and how to run it.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The program's entry file (`.lm`).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Arguments passed to the program (after `--` when they start with `-`).
+    #[arg(value_name = "ARGS")]
+    pub args: Vec<String>,
+
+    /// Print each instruction as it executes (to stderr).
+    #[arg(long)]
+    pub trace: bool,
+
+    /// Print execution counters when the program ends (to stderr).
+    #[arg(long)]
+    pub stats: bool,
+
+    /// The most nested calls before a StackOverflow runtime error.
+    #[arg(long, value_name = "N")]
+    pub max_frames: Option<usize>,
+
+    #[command(flatten)]
+    pub compile: OptimizationArgs,
+}
+
+/// A source file to compile, with optimisation settings.
+#[derive(Debug, Args)]
+pub struct CompileArgs {
+    /// The program's entry file (`.lm`).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    #[command(flatten)]
+    pub compile: OptimizationArgs,
+}
+
+/// How much the compiler optimises.
+#[derive(Debug, Args)]
+pub struct OptimizationArgs {
+    /// Optimisation level: `-O0` turns the optimiser off, `-O1` (the
+    /// default) turns it on.
+    #[arg(short = 'O', value_name = "LEVEL", default_value_t = 1,
+          value_parser = clap::value_parser!(u8).range(0..=1))]
+    pub level: u8,
+}
+
+impl OptimizationArgs {
+    /// Whether the optimisation passes run.
+    pub fn optimize(&self) -> bool {
+        self.level > 0
+    }
+}
+
+/// A single source file.
+#[derive(Debug, Args)]
+pub struct FileArg {
+    /// The source file (`.lm`).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Command, clap::Error> {
+        let argv = std::iter::once("limit").chain(args.iter().copied()).map(OsString::from);
+        Cli::try_parse_command_line(argv).map(|cli| cli.command)
+    }
+
+    #[test]
+    fn definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn bare_file_means_run_with_program_arguments() {
+        let Ok(Command::Run(run)) = parse(&["hello.lm", "a", "--", "--b"]) else {
+            panic!("expected a run command");
+        };
+        assert_eq!(run.file, PathBuf::from("hello.lm"));
+        assert_eq!(run.args, vec!["a", "--b"]);
+        assert!(run.compile.optimize());
+    }
+
+    #[test]
+    fn run_options_are_read() {
+        let parsed = parse(&["run", "--trace", "-O0", "--max-frames", "50", "x.lm", "--stats"]);
+        let Ok(Command::Run(run)) = parsed else {
+            panic!("expected a run command");
+        };
+        assert!(run.trace && run.stats && !run.compile.optimize());
+        assert_eq!(run.max_frames, Some(50));
+        assert!(run.args.is_empty());
+    }
+
+    #[test]
+    fn commands_take_a_file() {
+        assert!(matches!(parse(&["check", "x.lm"]), Ok(Command::Check(_))));
+        assert!(matches!(parse(&["tokens", "x.lm"]), Ok(Command::Tokens(_))));
+        assert!(matches!(parse(&["ast", "x.lm"]), Ok(Command::Ast(_))));
+        assert!(matches!(parse(&["disasm", "-O0", "x.lm"]), Ok(Command::Disasm(_))));
+        assert!(parse(&["check"]).is_err());
+        assert!(parse(&[]).is_err());
+        assert!(matches!(parse(&["--trace", "x.lm"]), Ok(Command::Run(_))));
+        assert!(parse(&["run", "-O7", "x.lm"]).is_err());
+        assert!(parse(&["run", "x.lm", "--no-such-option"]).is_err());
+    }
+}

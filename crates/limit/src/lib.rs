@@ -1,0 +1,13 @@
+//! Limit: the command-line tool's reusable parts, and the embedding API.
+//!
+//! * [`render`] turns compile diagnostics into text (the one place that does);
+//! * [`expectations`] reads the inline `// expect:` comments of test programs
+//!   and checks a run against them (the conformance harness uses it);
+//! * [`exit_status`] names the exit statuses of the `limit` command.
+#![forbid(unsafe_code)]
+
+pub mod exit_status;
+pub mod expectations;
+pub mod render;
+
+pub use exit_status::ExitStatus;

@@ -1,0 +1,31 @@
+//! The `limit` command: run, check and inspect Limit programs
+//! (DESIGN.md §10). Exit statuses are listed in [`limit::ExitStatus`].
+#![forbid(unsafe_code)]
+
+mod cli;
+mod driver;
+mod execution;
+mod token_listing;
+
+use std::process::ExitCode;
+
+use clap::error::ErrorKind;
+use limit::ExitStatus;
+
+fn main() -> ExitCode {
+    match cli::Cli::try_parse_command_line(std::env::args_os()) {
+        Ok(cli) => driver::execute(cli.command).into(),
+        Err(error) => usage_error(&error).into(),
+    }
+}
+
+/// Prints a clap error (or the help and version it produces) and maps it to
+/// an exit status: asked-for help and version succeed; anything else,
+/// including help shown because arguments are missing, is a usage error.
+fn usage_error(error: &clap::Error) -> ExitStatus {
+    let _ = error.print();
+    match error.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => ExitStatus::Success,
+        _ => ExitStatus::Usage,
+    }
+}

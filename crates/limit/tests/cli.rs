@@ -1,0 +1,143 @@
+//! The `limit` command line: commands, exit statuses and diagnostic format.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// A scratch folder for this test binary's source files.
+fn scratch(name: &str, contents: &[u8]) -> PathBuf {
+    let folder = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-tests");
+    std::fs::create_dir_all(&folder).expect("create scratch folder");
+    let path = folder.join(name);
+    std::fs::write(&path, contents).expect("write scratch file");
+    path
+}
+
+fn limit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_limit"))
+        .args(args)
+        .output()
+        .expect("run limit")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn error_headers(stderr: &str, path: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter(|line| line.starts_with(&format!("{path}:")) && line.contains(": error: "))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn help_lists_every_command_and_succeeds() {
+    let output = limit(&["--help"]);
+    assert_eq!(output.status.code(), Some(0));
+    let help = text(&output.stdout);
+    for command in ["run", "check", "tokens", "ast", "disasm"] {
+        assert!(help.contains(command), "`{command}` missing from --help:\n{help}");
+    }
+    assert!(help.contains("64"), "--help documents the exit statuses:\n{help}");
+}
+
+#[test]
+fn version_succeeds() {
+    let output = limit(&["--version"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(text(&output.stdout).starts_with("limit "));
+}
+
+#[test]
+fn usage_errors_exit_64() {
+    assert_eq!(limit(&["--no-such-option"]).status.code(), Some(64));
+    assert_eq!(limit(&["check"]).status.code(), Some(64));
+    assert_eq!(limit(&[]).status.code(), Some(64));
+    assert_eq!(limit(&["run", "-O9", "x.lm"]).status.code(), Some(64));
+}
+
+#[test]
+fn unreadable_file_exits_66() {
+    let output = limit(&["run", "no/such/file.lm"]);
+    assert_eq!(output.status.code(), Some(66));
+    assert!(text(&output.stderr).contains("cannot read `no/such/file.lm`"));
+    assert_eq!(limit(&["no/such/file.lm"]).status.code(), Some(66));
+    assert_eq!(limit(&["tokens", "no/such/file.lm"]).status.code(), Some(66));
+}
+
+#[test]
+fn compile_error_exits_2_with_located_header() {
+    let path = scratch("one_error.lm", b"var ok = 1;\nvar = 2;\n");
+    let path = path.to_string_lossy();
+    for command in ["run", "check"] {
+        let output = limit(&[command, &path]);
+        assert_eq!(output.status.code(), Some(2), "limit {command}");
+        assert!(output.stdout.is_empty());
+        let stderr = text(&output.stderr);
+        let headers = error_headers(&stderr, &path);
+        assert!(
+            headers.first().is_some_and(|h| h.starts_with(&format!("{path}:2:"))),
+            "expected a `{path}:2:col: error:` header first:\n{stderr}"
+        );
+        assert!(stderr.contains("2 | var = 2;\n"), "source line shown:\n{stderr}");
+        assert!(stderr.contains('^'), "caret shown:\n{stderr}");
+    }
+}
+
+#[test]
+fn three_syntax_errors_give_three_headers() {
+    let source = b"var = 1;\nvar a = 1;\nvar = 2;\nvar b = 2;\nvar = 3;\n";
+    let path = scratch("three_errors.lm", source);
+    let path = path.to_string_lossy();
+    let output = limit(&["check", &path]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    let headers = error_headers(&stderr, &path);
+    assert_eq!(headers.len(), 3, "three error headers expected:\n{stderr}");
+    for (header, line) in headers.iter().zip([1, 3, 5]) {
+        assert!(header.starts_with(&format!("{path}:{line}:")), "{header}");
+    }
+}
+
+#[test]
+fn invalid_utf8_is_a_compile_error() {
+    let path = scratch("latin1.lm", b"var s = \"caf\xe9\";\n");
+    let path = path.to_string_lossy();
+    let output = limit(&["check", &path]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.starts_with(&format!("{path}:1:13: error: source file is not valid UTF-8")), "{stderr}");
+}
+
+#[test]
+fn tokens_lists_one_token_per_line() {
+    let path = scratch("tokens.lm", b"var count = 1\nprint(count)\n");
+    let output = limit(&["tokens", &path.to_string_lossy()]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let listing = text(&output.stdout);
+    let lines: Vec<&str> = listing.lines().collect();
+    assert!(lines[0].starts_with("1:1 ") && lines[0].contains("Var"), "{listing}");
+    assert!(lines[1].starts_with("1:5 ") && lines[1].ends_with("Ident      count"), "{listing}");
+    assert!(listing.contains("2:1      nl Ident      print"), "{listing}");
+    assert!(lines.last().is_some_and(|l| l.contains("Eof")), "{listing}");
+}
+
+#[test]
+fn ast_prints_the_tree() {
+    let path = scratch("ast.lm", b"var count = 1 + 2\nprint(count);\n");
+    let output = limit(&["ast", &path.to_string_lossy()]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let tree = text(&output.stdout);
+    assert!(tree.starts_with("(module\n"), "{tree}");
+    assert!(tree.contains("1:1 (var count (+ 1 2))"), "{tree}");
+    assert!(tree.contains("2:1 (expr (call print count))"), "{tree}");
+}
+
+#[test]
+fn ast_of_a_broken_file_reports_errors() {
+    let path = scratch("ast_broken.lm", b"var = 1;\n");
+    let output = limit(&["ast", &path.to_string_lossy()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains(": error: "));
+}

@@ -1,0 +1,587 @@
+//! Expressions: literals, operators, calls, closures, `?` and `?else`.
+
+use super::{Cleanup, Codegen, KnownFunction, Place};
+use limit_syntax::ast::*;
+use limit_syntax::Span;
+use limit_vm::opcode::{CastKind, Op};
+use limit_vm::program::Constant;
+use num_traits::ToPrimitive;
+
+/// Names the language gives meaning to without a declaration.
+const ERROR_KINDS: &[&str] = &[
+    "DivisionByZero",
+    "IndexOutOfBounds",
+    "KeyNotFound",
+    "NilAccess",
+    "IntegerOverflow",
+    "ConversionError",
+    "RefinementFailed",
+    "AssertionFailed",
+    "StackOverflow",
+    "NoMatch",
+    "ChannelClosed",
+    "Deadlock",
+    "Timeout",
+    "ResourceLimit",
+    "IOError",
+    "TypeError",
+    "Error",
+];
+
+/// Whether `name` is a built-in error kind.
+pub(crate) fn is_error_kind(name: &str) -> bool {
+    ERROR_KINDS.contains(&name)
+}
+
+impl Codegen<'_> {
+    /// Compiles `expr`, leaving its value on the stack.
+    pub(crate) fn expr(&mut self, expr: &Expr) {
+        let span = expr.span;
+        match &expr.kind {
+            ExprKind::Int(n) => match n.to_i64() {
+                Some(v) if i32::try_from(v).is_ok() => {
+                    self.emit(Op::Int(v as i32), span);
+                }
+                Some(v) => {
+                    let k = self.constant(Constant::Int(v));
+                    self.emit(Op::Const(k), span);
+                }
+                None => {
+                    let k = self.constant(Constant::BigInt(n.clone()));
+                    self.emit(Op::Const(k), span);
+                }
+            },
+            ExprKind::Float(x) | ExprKind::Duration(x) => {
+                let k = self.constant(Constant::Float(*x));
+                self.emit(Op::Const(k), span);
+            }
+            ExprKind::Str(text) => {
+                let k = self.str_constant(text);
+                self.emit(Op::Const(k), span);
+            }
+            ExprKind::Interp(parts) => self.interpolation(parts, span),
+            ExprKind::Bool(true) => {
+                self.emit(Op::True, span);
+            }
+            ExprKind::Bool(false) => {
+                self.emit(Op::False, span);
+            }
+            ExprKind::Nil => {
+                self.emit(Op::Nil, span);
+            }
+            ExprKind::Ident(name) => self.variable(name, span),
+            ExprKind::This => self.not_supported(span, "`this` and frames"),
+            ExprKind::Super => self.not_supported(span, "`super` and frames"),
+            ExprKind::List(items) => {
+                for item in items {
+                    self.expr(item);
+                }
+                self.emit(Op::NewList(items.len() as u32), span);
+            }
+            ExprKind::Dict { entries, .. } => {
+                for (key, value) in entries {
+                    self.expr(key);
+                    self.expr(value);
+                }
+                self.emit(Op::NewDict(entries.len() as u32), span);
+            }
+            ExprKind::Tuple(items) => {
+                for item in items {
+                    self.expr(item);
+                }
+                self.emit(Op::NewTuple(items.len() as u32), span);
+            }
+            ExprKind::Unary(op, operand) => self.unary(*op, operand, span),
+            ExprKind::Binary(op, left, right) => self.binary(*op, left, right, span),
+            ExprKind::Ternary(cond, then, otherwise) => {
+                let skip_then = self.condition_jump(cond);
+                self.expr(then);
+                let skip_else = self.emit(Op::Jump(0), span);
+                self.patch_jump(skip_then);
+                self.expr(otherwise);
+                self.patch_jump(skip_else);
+            }
+            ExprKind::Range {
+                start,
+                end,
+                step,
+                inclusive,
+            } => {
+                self.expr(start);
+                self.expr(end);
+                let mut flags = u8::from(*inclusive);
+                if let Some(step) = step {
+                    self.expr(step);
+                    flags |= 2;
+                }
+                self.emit(Op::NewRange(flags), span);
+            }
+            ExprKind::Call { callee, args } => self.call(callee, args, span),
+            ExprKind::Index(object, index) => {
+                self.expr(object);
+                self.expr(index);
+                self.emit(Op::GetIndex, span);
+            }
+            ExprKind::Field(object, field) => {
+                self.expr(object);
+                let k = self.str_constant(&field.name);
+                self.emit(Op::GetFieldByName(k), field.span);
+            }
+            ExprKind::TupleField(object, index) => {
+                self.expr(object);
+                self.emit(Op::GetTupleField(*index as u16), span);
+            }
+            ExprKind::Propagate(inner) => {
+                if !self.current_ref().fallible {
+                    self.error_with_hint(
+                        span,
+                        "`?` can only be used inside a function that returns `T?`",
+                        "handle the error here with `?else { … }` or `match`",
+                    );
+                }
+                self.expr(inner);
+                self.emit(Op::Propagate, span);
+            }
+            ExprKind::Else {
+                expr: inner,
+                binding,
+                handler,
+            } => self.else_handler(inner, binding.as_ref(), handler, span),
+            ExprKind::Match(m) => self.match_expr(m),
+            ExprKind::Lambda(decl) => self.closure(decl, "<lambda>"),
+            ExprKind::Cast(inner, ty) => self.cast(inner, ty, span),
+            ExprKind::Await(_) => self.not_supported(span, "`await` and async functions"),
+        }
+    }
+
+    fn interpolation(&mut self, parts: &[InterpPart], span: Span) {
+        for part in parts {
+            match part {
+                InterpPart::Text(text) => {
+                    let k = self.str_constant(text);
+                    self.emit(Op::Const(k), span);
+                }
+                InterpPart::Expr(e) => self.expr(e),
+            }
+        }
+        self.emit(Op::BuildString(parts.len() as u32), span);
+    }
+
+    fn variable(&mut self, name: &str, span: Span) {
+        match self.resolve(name) {
+            Some(place) => self.load(&place, span),
+            None => self.unknown_name(name, span),
+        }
+    }
+
+    pub(crate) fn unknown_name(&mut self, name: &str, span: Span) {
+        let hint = if is_error_kind(name) {
+            "error kinds are used as `err(Kind)` or in patterns".to_string()
+        } else {
+            format!("declare it first with `var {name} = …`")
+        };
+        self.error_with_hint(span, format!("unknown variable `{name}`"), &hint);
+    }
+
+    fn unary(&mut self, op: UnOp, operand: &Expr, span: Span) {
+        if op == UnOp::Neg {
+            if let ExprKind::Int(n) = &operand.kind {
+                let negated = Expr {
+                    kind: ExprKind::Int(-n.clone()),
+                    span,
+                };
+                self.expr(&negated);
+                return;
+            }
+            if let ExprKind::Float(x) = &operand.kind {
+                let k = self.constant(Constant::Float(-x));
+                self.emit(Op::Const(k), span);
+                return;
+            }
+        }
+        self.expr(operand);
+        match op {
+            UnOp::Neg => {
+                self.emit(Op::Neg, span);
+            }
+            UnOp::Not => {
+                self.emit(Op::Not, span);
+            }
+            UnOp::BitNot => {
+                self.emit(Op::BitNot, span);
+            }
+            UnOp::Plus => {}
+        }
+    }
+
+    fn binary(&mut self, op: BinOp, left: &Expr, right: &Expr, span: Span) {
+        match op {
+            BinOp::And | BinOp::Or => {
+                self.expr(left);
+                let jump = if op == BinOp::And {
+                    self.emit(Op::JumpIfFalseKeep(0), span)
+                } else {
+                    self.emit(Op::JumpIfTrueKeep(0), span)
+                };
+                self.expr(right);
+                self.patch_jump(jump);
+                return;
+            }
+            _ => {}
+        }
+        if let Some(n) = super::stmt::small_int_literal(right) {
+            let immediate = match op {
+                BinOp::Add => Some(Op::AddImm(n)),
+                BinOp::Sub => n.checked_neg().map(Op::AddImm),
+                BinOp::Mod if n != 0 => Some(Op::ModImm(n)),
+                BinOp::Lt => Some(Op::LtImm(n)),
+                _ => None,
+            };
+            if let Some(immediate) = immediate {
+                self.expr(left);
+                self.emit(immediate, span);
+                return;
+            }
+        }
+        self.expr(left);
+        self.expr(right);
+        let instruction = match op {
+            BinOp::Add => Op::Add,
+            BinOp::Sub => Op::Sub,
+            BinOp::Mul => Op::Mul,
+            BinOp::Div => Op::Div,
+            BinOp::Mod => Op::Mod,
+            BinOp::Pow => Op::Pow,
+            BinOp::Eq => Op::Eq,
+            BinOp::Ne => Op::Ne,
+            BinOp::Lt => Op::Lt,
+            BinOp::Le => Op::Le,
+            BinOp::Gt => Op::Gt,
+            BinOp::Ge => Op::Ge,
+            BinOp::BitAnd => Op::BitAnd,
+            BinOp::BitOr => Op::BitOr,
+            BinOp::BitXor => Op::BitXor,
+            BinOp::Shl => Op::Shl,
+            BinOp::Shr => Op::Shr,
+            BinOp::And | BinOp::Or => return,
+        };
+        self.emit(instruction, span);
+    }
+
+    fn cast(&mut self, inner: &Expr, ty: &TypeExpr, span: Span) {
+        let kind = match &ty.kind {
+            TypeKind::Named(path) if path.len() == 1 => match path[0].name.as_str() {
+                "int" | "uint" | "i8" | "i16" | "i32" | "i64" | "i128" | "u8" | "u16" | "u32"
+                | "u64" | "u128" => Some(CastKind::Int),
+                "float" | "f32" | "f64" => Some(CastKind::Float),
+                "str" | "string" => Some(CastKind::Str),
+                "bool" => Some(CastKind::Bool),
+                _ => None,
+            },
+            _ => None,
+        };
+        self.expr(inner);
+        match kind {
+            Some(kind) => {
+                self.emit(Op::Cast(kind), span);
+            }
+            None => self.not_supported(ty.span, "casts to this type"),
+        }
+    }
+
+    // ---------------------------------------------------------------- calls
+
+    /// Whether `name` denotes the built-in of that name here (not shadowed).
+    pub(crate) fn is_builtin_name(&mut self, name: &str) -> bool {
+        matches!(self.resolve(name), Some(Place::Native(_)) | None)
+    }
+
+    pub(crate) fn print_call(&mut self, args: &[Arg], span: Span) {
+        for arg in args {
+            self.expr(&arg.value);
+        }
+        self.emit(Op::Print(args.len().min(255) as u8), span);
+    }
+
+    fn call(&mut self, callee: &Expr, args: &[Arg], span: Span) {
+        match &callee.kind {
+            ExprKind::Ident(name) => {
+                if self.special_call(name, args, span) {
+                    return;
+                }
+                match self.resolve(name) {
+                    Some(Place::Function(known)) => self.direct_call(&known, name, args, span),
+                    Some(Place::Native(index)) => {
+                        self.positional_args(args);
+                        self.emit(Op::CallNative(index, args.len() as u8), span);
+                    }
+                    Some(place) => {
+                        self.load(&place, callee.span);
+                        self.positional_args(args);
+                        self.emit(Op::Call(args.len() as u8), span);
+                    }
+                    None => {
+                        let hint = format!("no function or variable named `{name}` is in scope");
+                        self.error_with_hint(callee.span, format!("unknown function `{name}`"), &hint);
+                    }
+                }
+            }
+            ExprKind::Field(object, method) => {
+                self.expr(object);
+                self.positional_args(args);
+                let k = self.str_constant(&method.name);
+                self.emit(Op::Invoke(k, args.len() as u8), span);
+            }
+            _ => {
+                self.expr(callee);
+                self.positional_args(args);
+                self.emit(Op::Call(args.len() as u8), span);
+            }
+        }
+    }
+
+    /// Arguments of a call whose parameters are unknown at compile time.
+    fn positional_args(&mut self, args: &[Arg]) {
+        if args.len() > 255 {
+            if let Some(arg) = args.get(255) {
+                self.error(arg.value.span, "a call takes at most 255 arguments");
+            }
+        }
+        for arg in args {
+            if let Some(name) = &arg.name {
+                self.error_with_hint(
+                    name.span,
+                    format!("named argument `{}` needs a function known at compile time", name.name),
+                    "call a function declared with `fn`, or pass the argument by position",
+                );
+            }
+            self.expr(&arg.value);
+        }
+    }
+
+    /// A call to a top-level function: arguments are matched to parameters
+    /// here, so the VM sees positions only.
+    fn direct_call(&mut self, known: &KnownFunction, name: &str, args: &[Arg], span: Span) {
+        let mut slots: Vec<Option<&Expr>> = vec![None; known.params.len()];
+        let mut position = 0;
+        let mut ok = true;
+        for arg in args {
+            let index = match &arg.name {
+                None => {
+                    let i = position;
+                    position += 1;
+                    i
+                }
+                Some(arg_name) => match known.params.iter().position(|p| *p == arg_name.name) {
+                    Some(i) => i,
+                    None => {
+                        self.error_with_hint(
+                            arg_name.span,
+                            format!("`{name}` has no parameter named `{}`", arg_name.name),
+                            &format!("its parameters are: {}", known.params.join(", ")),
+                        );
+                        ok = false;
+                        continue;
+                    }
+                },
+            };
+            if index >= slots.len() {
+                self.error_with_hint(
+                    arg.value.span,
+                    format!(
+                        "too many arguments: `{name}` takes {} but {} were given",
+                        known.params.len(),
+                        args.len()
+                    ),
+                    "remove the extra arguments",
+                );
+                return;
+            }
+            if slots[index].is_some() {
+                self.error(arg.value.span, format!("argument `{}` given twice", known.params[index]));
+                ok = false;
+            }
+            slots[index] = Some(&arg.value);
+        }
+        let missing: Vec<&str> = (0..known.required)
+            .filter(|&i| slots[i].is_none())
+            .map(|i| known.params[i].as_str())
+            .collect();
+        if !missing.is_empty() {
+            self.error_with_hint(
+                span,
+                format!("missing argument{} to `{name}`: {}", if missing.len() > 1 { "s" } else { "" }, missing.join(", ")),
+                &format!("`{name}` takes ({})", known.params.join(", ")),
+            );
+            return;
+        }
+        if !ok {
+            return;
+        }
+        let passed = slots.iter().rposition(Option::is_some).map_or(0, |i| i + 1);
+        let passed = passed.max(known.required);
+        for slot in &slots[..passed] {
+            match slot {
+                Some(value) => self.expr(value),
+                None => {
+                    self.emit(Op::Nil, span);
+                }
+            }
+        }
+        self.emit(Op::CallDirect(known.index, passed as u8), span);
+    }
+
+    /// Calls the language compiles to instructions; false when `name` is not
+    /// one of them (or is shadowed by a variable).
+    fn special_call(&mut self, name: &str, args: &[Arg], span: Span) -> bool {
+        let shadowed = !matches!(self.resolve(name), Some(Place::Native(_)) | None);
+        if shadowed {
+            return false;
+        }
+        let single = |args: &[Arg]| args.len() == 1 && args[0].name.is_none();
+        match name {
+            "print" => {
+                self.print_call(args, span);
+                self.emit(Op::Nil, span);
+            }
+            "ok" | "Ok" if single(args) => {
+                self.expr(&args[0].value);
+                self.emit(Op::MakeOk, span);
+            }
+            "err" | "Err" if args.len() <= 1 => self.make_error(args.first(), span),
+            "assert" | "contract" if !args.is_empty() && args.len() <= 2 => {
+                self.expr(&args[0].value);
+                match args.get(1) {
+                    Some(message) => self.expr(&message.value),
+                    None => {
+                        let text = if name == "assert" { "assertion failed" } else { "contract violated" };
+                        let k = self.str_constant(text);
+                        self.emit(Op::Const(k), span);
+                    }
+                }
+                self.emit(Op::Assert, span);
+                self.emit(Op::Nil, span);
+            }
+            "typeof" if single(args) => {
+                self.expr(&args[0].value);
+                self.emit(Op::TypeOf, span);
+            }
+            "len" | "length" if single(args) => {
+                self.expr(&args[0].value);
+                self.emit(Op::Len, span);
+            }
+            "int" | "float" | "str" | "string" | "bool" if single(args) => {
+                let kind = match name {
+                    "int" => CastKind::Int,
+                    "float" => CastKind::Float,
+                    "bool" => CastKind::Bool,
+                    _ => CastKind::Str,
+                };
+                self.expr(&args[0].value);
+                self.emit(Op::Cast(kind), span);
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// `err(Kind)`, `err(Kind("message"))`, `err("message")`, `err(e)`.
+    fn make_error(&mut self, arg: Option<&Arg>, span: Span) {
+        let Some(arg) = arg else {
+            self.emit(Op::Nil, span);
+            let k = self.str_constant("Error");
+            self.emit(Op::MakeErr(k), span);
+            return;
+        };
+        let value = &arg.value;
+        let kind_name = |name: &str| name.chars().next().is_some_and(char::is_uppercase);
+        match &value.kind {
+            ExprKind::Ident(name) if kind_name(name) && self.resolve(name).is_none() => {
+                self.emit(Op::Nil, span);
+                let k = self.str_constant(name);
+                self.emit(Op::MakeErr(k), span);
+            }
+            ExprKind::Call { callee, args } => match &callee.kind {
+                ExprKind::Ident(name) if kind_name(name) && self.resolve(name).is_none() => {
+                    match args.as_slice() {
+                        [] => {
+                            self.emit(Op::Nil, span);
+                        }
+                        [message] => self.expr(&message.value),
+                        [_, extra, ..] => {
+                            self.error(extra.value.span, "an error kind takes one message");
+                        }
+                    }
+                    let k = self.str_constant(name);
+                    self.emit(Op::MakeErr(k), span);
+                }
+                _ => self.error_value(value, span),
+            },
+            _ => self.error_value(value, span),
+        }
+    }
+
+    /// `err(v)` of a computed value: an error stays itself, anything else
+    /// becomes the message of a generic `Error`.
+    fn error_value(&mut self, value: &Expr, span: Span) {
+        self.expr(value);
+        let k = self.str_constant("Error");
+        self.emit(Op::MakeErr(k), span);
+    }
+
+    // ---------------------------------------------------------------- ?else
+
+    /// `expr ?else e { handler }`: the handler runs when `expr` yields an
+    /// error value or raises a trap; its value replaces the expression's.
+    fn else_handler(&mut self, inner: &Expr, binding: Option<&Ident>, handler: &Block, span: Span) {
+        let try_at = self.emit(Op::Try(0), span);
+        self.current().cleanups.push(Cleanup::Handler);
+        self.expr(inner);
+        self.current().cleanups.pop();
+        self.emit(Op::EndTry, span);
+        self.emit(Op::Dup, span);
+        self.emit(Op::IsError, span);
+        let success = self.emit(Op::JumpIfFalse(0), span);
+        self.patch_jump(try_at);
+
+        // The error is on the stack (from either path).
+        self.begin_scope();
+        match binding {
+            Some(name) => self.bind_new_variable(name, false),
+            None => {
+                self.emit(Op::Pop, span);
+            }
+        }
+        self.current().cleanups.push(Cleanup::HandlerValue);
+        self.current().value_exits.push(Vec::new());
+        self.value_block(&handler.stmts, handler.span);
+        let exits = self.current().value_exits.pop().unwrap_or_default();
+        self.current().cleanups.pop();
+        for jump in exits {
+            self.patch_jump(jump);
+        }
+        self.end_scope();
+        self.patch_jump(success);
+    }
+
+    /// Statements whose last expression (without `;`) is the value; nil when
+    /// there is none. Runs in the current scope.
+    pub(crate) fn value_block(&mut self, stmts: &[Stmt], span: Span) {
+        if let Some((last, rest)) = stmts.split_last() {
+            if let StmtKind::Expr {
+                expr,
+                terminated: false,
+            } = &last.kind
+            {
+                self.hoist_nested_functions(stmts);
+                for stmt in rest {
+                    self.statement(stmt);
+                }
+                self.expr(expr);
+                return;
+            }
+        }
+        self.statements(stmts);
+        self.emit(Op::Nil, span);
+    }
+}

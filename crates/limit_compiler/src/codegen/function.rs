@@ -1,0 +1,91 @@
+//! Functions: parameters, defaults, captured parameters, bodies and closures.
+
+use super::{finish_proto, required_params, Codegen, FunctionKind, FunctionState};
+use crate::scan;
+use limit_syntax::ast::*;
+use limit_syntax::Span;
+use limit_vm::opcode::Op;
+use limit_vm::program::FunctionProto;
+
+impl Codegen<'_> {
+    /// Compiles `decl` as function number `index` of the program.
+    pub(crate) fn compile_function_into(&mut self, decl: &FnDecl, index: u32, name: &str) {
+        let mut state = FunctionState::new(FunctionKind::Function, name.to_string(), self.file);
+        state.captured_names = scan::names_captured_in_function(decl);
+        state.fallible = matches!(
+            decl.ret.as_ref().map(|t| &t.kind),
+            Some(TypeKind::Fallible { .. })
+        );
+        state.proto.arity = decl.params.len() as u16;
+        state.proto.required = required_params(decl) as u16;
+        state.proto.param_names = decl.params.iter().map(|p| p.name.name.clone()).collect();
+        self.functions.push(state);
+        self.begin_scope();
+
+        for param in &decl.params {
+            self.declare_local(&param.name, false);
+        }
+        for (slot, param) in decl.params.iter().enumerate() {
+            let slot = slot as u16;
+            if let Some(default) = &param.default {
+                // Missing arguments arrive as nil (see program.rs).
+                self.emit(Op::GetLocal(slot), param.span);
+                self.emit(Op::Nil, param.span);
+                let skip = self.emit(Op::JumpIfNotEq(0), param.span);
+                self.expr(default);
+                self.emit(Op::SetLocal(slot), param.span);
+                self.patch_jump(skip);
+            }
+            if self.is_captured(&param.name.name) {
+                self.emit(Op::MakeCell(slot), param.span);
+            }
+        }
+
+        match &decl.body {
+            Some(body) => self.function_body(body),
+            None => {
+                let span = decl.span;
+                let message = self.str_constant(&format!(
+                    "`{name}` has no body (an abstract or trait method)"
+                ));
+                self.emit(Op::Const(message), span);
+                let kind = self.str_constant("Error");
+                self.emit(Op::Trap(kind), span);
+            }
+        }
+
+        self.end_scope();
+        let state = self.functions.pop().expect("function state");
+        self.program.functions[index as usize] = finish_proto(state);
+    }
+
+    /// A body's statements; a final expression without `;` is the result.
+    fn function_body(&mut self, body: &Block) {
+        let end = Span::new(body.span.file, body.span.end as usize, body.span.end as usize);
+        if let Some((last, rest)) = body.stmts.split_last() {
+            if let StmtKind::Expr {
+                expr,
+                terminated: false,
+            } = &last.kind
+            {
+                self.hoist_nested_functions(&body.stmts);
+                for stmt in rest {
+                    self.statement(stmt);
+                }
+                self.expr(expr);
+                self.emit(Op::Return, end);
+                return;
+            }
+        }
+        self.statements(&body.stmts);
+        self.emit(Op::ReturnNil, end);
+    }
+
+    /// Compiles a nested function or literal and pushes the closure.
+    pub(crate) fn closure(&mut self, decl: &FnDecl, name: &str) {
+        let index = self.program.functions.len() as u32;
+        self.program.functions.push(FunctionProto::default());
+        self.compile_function_into(decl, index, name);
+        self.emit(Op::Closure(index), decl.span);
+    }
+}

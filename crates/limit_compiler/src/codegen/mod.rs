@@ -1,0 +1,560 @@
+//! Code generation: AST → bytecode [`Program`].
+//!
+//! Names are resolved here, at compile time, to local slots, cells of
+//! captured variables, closure upvalues, globals, known functions or
+//! built-ins (DESIGN.md §5), so the VM never looks a variable up by name.
+//!
+//! * The script is function 0's body. Its outermost variables are locals of
+//!   the script unless some function mentions them: then they are globals.
+//! * Top-level `fn`s capture nothing (they reach globals by index), so calls
+//!   to them are `CallDirect`.
+//! * A local that a nested function mentions lives in a cell (`MakeCell`);
+//!   closures capture cells, so capture is by reference.
+
+mod expr;
+mod function;
+mod pattern;
+mod stmt;
+
+use crate::scan;
+use limit_syntax::ast::*;
+use limit_syntax::{Diagnostic, SourceMap, Span};
+use limit_vm::opcode::Op;
+use limit_vm::program::{CaptureSource, Constant, FunctionProto, Pos, Program};
+use rustc_hash::FxHashMap;
+use std::collections::HashSet;
+
+/// Compiles a parsed entry module into a program, or returns diagnostics.
+/// Warnings are returned in both cases.
+pub fn generate(module: &Module, sources: &SourceMap) -> (Option<Program>, Vec<Diagnostic>) {
+    let mut gen = Codegen::new(sources, module.span.file);
+    gen.script(module);
+    let has_errors = gen.diagnostics.iter().any(Diagnostic::is_error);
+    let program = if has_errors { None } else { Some(gen.program) };
+    (program, gen.diagnostics)
+}
+
+/// A local variable of the function being compiled.
+#[derive(Clone, Debug)]
+pub(crate) struct Local {
+    pub name: String,
+    pub slot: u16,
+    pub depth: usize,
+    /// Captured by a nested function: the slot holds a cell.
+    pub cell: bool,
+    pub is_const: bool,
+}
+
+/// Something that must be undone when control leaves a construct early
+/// (`break`, `continue`, `return` out of a `?else` handler).
+#[derive(Clone, Debug)]
+pub(crate) enum Cleanup {
+    /// An iterator on the operand stack: `Pop`.
+    Iterator,
+    /// An `attempt`/`?else` handler: `EndTry`.
+    Handler,
+    /// A `?else` handler body: `return` inside it yields the handler's value
+    /// (jumps are collected in `value_exits`); loops cannot be left.
+    HandlerValue,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct LoopContext {
+    /// `cleanups.len()` inside the loop body.
+    pub cleanup_depth: usize,
+    pub break_jumps: Vec<usize>,
+    pub continue_jumps: Vec<usize>,
+}
+
+/// Which function-like thing is being compiled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FunctionKind {
+    Script,
+    Function,
+}
+
+/// Compile-time state of one function.
+pub(crate) struct FunctionState {
+    pub kind: FunctionKind,
+    pub proto: FunctionProto,
+    pub locals: Vec<Local>,
+    pub scope_depth: usize,
+    pub next_slot: u16,
+    pub max_slots: u16,
+    /// Names mentioned by nested functions: locals with these names are cells.
+    pub captured_names: HashSet<String>,
+    pub loops: Vec<LoopContext>,
+    pub cleanups: Vec<Cleanup>,
+    /// Pending jumps of `return`s inside `?else` handlers, innermost last.
+    pub value_exits: Vec<Vec<usize>>,
+    /// Declared `T?`: `?` may propagate out of it.
+    pub fallible: bool,
+}
+
+impl FunctionState {
+    fn new(kind: FunctionKind, name: String, file: u32) -> FunctionState {
+        FunctionState {
+            kind,
+            proto: FunctionProto {
+                name,
+                file,
+                ..FunctionProto::default()
+            },
+            locals: Vec::new(),
+            scope_depth: 0,
+            next_slot: 0,
+            max_slots: 0,
+            captured_names: HashSet::new(),
+            loops: Vec::new(),
+            cleanups: Vec::new(),
+            value_exits: Vec::new(),
+            fallible: false,
+        }
+    }
+}
+
+/// A top-level function, callable directly.
+#[derive(Clone, Debug)]
+pub(crate) struct KnownFunction {
+    pub index: u32,
+    pub params: Vec<String>,
+    pub required: usize,
+}
+
+/// Where a name lives.
+#[derive(Clone, Debug)]
+pub(crate) enum Place {
+    Local { slot: u16, cell: bool, is_const: bool },
+    Upvalue { index: u16, is_const: bool },
+    Global { index: u32, is_const: bool },
+    Function(KnownFunction),
+    Native(u16),
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum ConstantKey {
+    Int(i64),
+    Float(u64),
+    Str(String),
+    Big(String),
+}
+
+pub(crate) struct Codegen<'a> {
+    pub sources: &'a SourceMap,
+    pub program: Program,
+    constant_index: FxHashMap<ConstantKey, u32>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The functions being compiled, outermost (the script) first.
+    pub functions: Vec<FunctionState>,
+    pub globals: FxHashMap<String, (u32, bool)>,
+    pub known_functions: FxHashMap<String, KnownFunction>,
+    pub file: u32,
+}
+
+impl<'a> Codegen<'a> {
+    fn new(sources: &'a SourceMap, file: u32) -> Codegen<'a> {
+        let program = Program {
+            files: sources.files().iter().map(|f| f.name.clone()).collect(),
+            ..Program::default()
+        };
+        Codegen {
+            sources,
+            program,
+            constant_index: FxHashMap::default(),
+            diagnostics: Vec::new(),
+            functions: Vec::new(),
+            globals: FxHashMap::default(),
+            known_functions: FxHashMap::default(),
+            file,
+        }
+    }
+
+    // ------------------------------------------------------------ reporting
+
+    pub fn error(&mut self, span: Span, message: impl Into<String>) {
+        self.diagnostics.push(Diagnostic::error(span, message));
+    }
+
+    pub fn error_with_hint(&mut self, span: Span, message: impl Into<String>, hint: &str) {
+        self.diagnostics
+            .push(Diagnostic::error(span, message).with_hint(hint));
+    }
+
+    pub fn not_supported(&mut self, span: Span, what: &str) {
+        self.error_with_hint(
+            span,
+            format!("{what} are not supported yet"),
+            "this construct parses, but the compiler cannot run it in this version",
+        );
+    }
+
+    // ------------------------------------------------------------- emission
+
+    pub fn current(&mut self) -> &mut FunctionState {
+        self.functions.last_mut().expect("a function is always being compiled")
+    }
+
+    pub fn current_ref(&self) -> &FunctionState {
+        self.functions.last().expect("a function is always being compiled")
+    }
+
+    fn pos(&self, span: Span) -> Pos {
+        let file = self.sources.get(span.file);
+        let (line, col) = file.line_col(span.start);
+        Pos { line, col }
+    }
+
+    /// Appends an instruction; returns its index.
+    pub fn emit(&mut self, op: Op, span: Span) -> usize {
+        let pos = self.pos(span);
+        let proto = &mut self.current().proto;
+        proto.code.push(op);
+        proto.lines.push(pos);
+        proto.code.len() - 1
+    }
+
+    pub fn code_len(&self) -> usize {
+        self.current_ref().proto.code.len()
+    }
+
+    /// Points the jump at `at` to the next instruction to be emitted.
+    pub fn patch_jump(&mut self, at: usize) {
+        let target = self.code_len();
+        self.patch_jump_to(at, target);
+    }
+
+    pub fn patch_jump_to(&mut self, at: usize, target: usize) {
+        let offset = target as i32 - (at as i32 + 1);
+        let op = &mut self.current().proto.code[at];
+        *op = match *op {
+            Op::Jump(_) => Op::Jump(offset),
+            Op::JumpIfFalse(_) => Op::JumpIfFalse(offset),
+            Op::JumpIfTrue(_) => Op::JumpIfTrue(offset),
+            Op::JumpIfFalseKeep(_) => Op::JumpIfFalseKeep(offset),
+            Op::JumpIfTrueKeep(_) => Op::JumpIfTrueKeep(offset),
+            Op::JumpIfNotLt(_) => Op::JumpIfNotLt(offset),
+            Op::JumpIfNotLe(_) => Op::JumpIfNotLe(offset),
+            Op::JumpIfNotGt(_) => Op::JumpIfNotGt(offset),
+            Op::JumpIfNotGe(_) => Op::JumpIfNotGe(offset),
+            Op::JumpIfNotEq(_) => Op::JumpIfNotEq(offset),
+            Op::JumpIfNotNe(_) => Op::JumpIfNotNe(offset),
+            Op::IterNext(_) => Op::IterNext(offset),
+            Op::IterNext2(_) => Op::IterNext2(offset),
+            Op::Try(_) => Op::Try(offset),
+            other => other,
+        };
+    }
+
+    /// Emits a backwards jump to `target`.
+    pub fn emit_loop(&mut self, target: usize, span: Span) {
+        let distance = self.code_len() + 1 - target;
+        self.emit(Op::Loop(distance as u32), span);
+    }
+
+    pub fn constant(&mut self, constant: Constant) -> u32 {
+        let key = match &constant {
+            Constant::Int(n) => Some(ConstantKey::Int(*n)),
+            Constant::Float(x) => Some(ConstantKey::Float(x.to_bits())),
+            Constant::Str(s) => Some(ConstantKey::Str(s.clone())),
+            Constant::BigInt(n) => Some(ConstantKey::Big(n.to_string())),
+            Constant::Nil | Constant::Bool(_) => None,
+        };
+        if let Some(index) = key.as_ref().and_then(|k| self.constant_index.get(k)) {
+            return *index;
+        }
+        let index = self.program.constants.len() as u32;
+        self.program.constants.push(constant);
+        if let Some(key) = key {
+            self.constant_index.insert(key, index);
+        }
+        index
+    }
+
+    pub fn str_constant(&mut self, text: &str) -> u32 {
+        self.constant(Constant::Str(text.to_string()))
+    }
+
+    // --------------------------------------------------------------- scopes
+
+    pub fn begin_scope(&mut self) {
+        self.current().scope_depth += 1;
+    }
+
+    pub fn end_scope(&mut self) {
+        let state = self.current();
+        state.scope_depth -= 1;
+        let depth = state.scope_depth;
+        while state.locals.last().is_some_and(|l| l.depth > depth) {
+            let local = state.locals.pop().expect("checked non-empty");
+            state.next_slot = local.slot;
+        }
+    }
+
+    /// Reserves a slot without a name (match scrutinees, loop counters).
+    pub fn hidden_slot(&mut self) -> u16 {
+        self.add_local(" hidden", false, false)
+    }
+
+    /// Declares a local in the current scope and returns its slot.
+    pub fn add_local(&mut self, name: &str, cell: bool, is_const: bool) -> u16 {
+        let state = self.current();
+        let slot = state.next_slot;
+        state.next_slot += 1;
+        state.max_slots = state.max_slots.max(state.next_slot);
+        let depth = state.scope_depth;
+        state.locals.push(Local {
+            name: name.to_string(),
+            slot,
+            depth,
+            cell,
+            is_const,
+        });
+        slot
+    }
+
+    /// Whether a local of this name in the current function must be a cell.
+    pub fn is_captured(&self, name: &str) -> bool {
+        self.current_ref().captured_names.contains(name)
+    }
+
+    /// Declares a user variable; rejects a redeclaration in the same scope of
+    /// a function. Returns the slot and whether it is a cell.
+    pub fn declare_local(&mut self, name: &Ident, is_const: bool) -> (u16, bool) {
+        let state = self.current_ref();
+        let depth = state.scope_depth;
+        let redeclared = state
+            .locals
+            .iter()
+            .rev()
+            .take_while(|l| l.depth == depth)
+            .any(|l| l.name == name.name);
+        if redeclared && state.kind == FunctionKind::Function {
+            self.error_with_hint(
+                name.span,
+                format!("`{}` is already declared in this scope", name.name),
+                "use a different name, or assign without `var`",
+            );
+        }
+        let cell = self.is_captured(&name.name);
+        (self.add_local(&name.name, cell, is_const), cell)
+    }
+
+    /// Whether declarations here are the script's outermost ones.
+    pub fn at_script_top(&self) -> bool {
+        let state = self.current_ref();
+        state.kind == FunctionKind::Script && state.scope_depth == 0
+    }
+
+    // ----------------------------------------------------------- resolution
+
+    /// Finds where `name` lives, seen from the current function.
+    pub fn resolve(&mut self, name: &str) -> Option<Place> {
+        let depth = self.functions.len() - 1;
+        if let Some(place) = self.resolve_in(depth, name) {
+            return Some(place);
+        }
+        if let Some(&(index, is_const)) = self.globals.get(name) {
+            return Some(Place::Global { index, is_const });
+        }
+        if let Some(known) = self.known_functions.get(name) {
+            return Some(Place::Function(known.clone()));
+        }
+        limit_vm::runtime::builtins::builtin_index(name).map(Place::Native)
+    }
+
+    fn resolve_in(&mut self, level: usize, name: &str) -> Option<Place> {
+        if let Some(local) = self.functions[level]
+            .locals
+            .iter()
+            .rev()
+            .find(|l| l.name == name)
+        {
+            return Some(Place::Local {
+                slot: local.slot,
+                cell: local.cell,
+                is_const: local.is_const,
+            });
+        }
+        if level == 0 {
+            return None;
+        }
+        let (source, is_const) = match self.resolve_in(level - 1, name)? {
+            Place::Local {
+                slot,
+                cell: true,
+                is_const,
+            } => (CaptureSource::Local(slot), is_const),
+            Place::Upvalue { index, is_const } => (CaptureSource::Upvalue(index), is_const),
+            // Plain locals of an enclosing function are invisible from here
+            // (only mentioned names become cells); anything else is global.
+            _ => return None,
+        };
+        let captures = &mut self.functions[level].proto.captures;
+        let index = match captures.iter().position(|c| *c == source) {
+            Some(i) => i,
+            None => {
+                captures.push(source);
+                captures.len() - 1
+            }
+        };
+        Some(Place::Upvalue {
+            index: index as u16,
+            is_const,
+        })
+    }
+
+    /// Emits a read of `place`.
+    pub fn load(&mut self, place: &Place, span: Span) {
+        match place {
+            Place::Local { slot, cell: false, .. } => self.emit(Op::GetLocal(*slot), span),
+            Place::Local { slot, cell: true, .. } => self.emit(Op::GetCell(*slot), span),
+            Place::Upvalue { index, .. } => self.emit(Op::GetUpvalue(*index), span),
+            Place::Global { index, .. } => self.emit(Op::GetGlobal(*index), span),
+            Place::Function(known) => self.emit(Op::Closure(known.index), span),
+            Place::Native(index) => self.emit(Op::GetNative(*index), span),
+        };
+    }
+
+    /// Emits a store of the top of the stack into `place` (pops it).
+    pub fn store(&mut self, place: &Place, name: &str, span: Span) {
+        match place {
+            Place::Local { is_const: true, .. }
+            | Place::Upvalue { is_const: true, .. }
+            | Place::Global { is_const: true, .. } => {
+                self.error_with_hint(
+                    span,
+                    format!("cannot assign to constant `{name}`"),
+                    "it was declared with `const var`",
+                );
+            }
+            Place::Local { slot, cell: false, .. } => {
+                self.emit(Op::SetLocal(*slot), span);
+            }
+            Place::Local { slot, cell: true, .. } => {
+                self.emit(Op::SetCell(*slot), span);
+            }
+            Place::Upvalue { index, .. } => {
+                self.emit(Op::SetUpvalue(*index), span);
+            }
+            Place::Global { index, .. } => {
+                self.emit(Op::SetGlobal(*index), span);
+            }
+            Place::Function(_) | Place::Native(_) => {
+                self.error(span, format!("cannot assign to function `{name}`"));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ the script
+
+    fn script(&mut self, module: &Module) {
+        let mut state = FunctionState::new(FunctionKind::Script, "<script>".into(), self.file);
+        state.captured_names = scan::names_used_in_nested_functions(&module.stmts);
+        self.functions.push(state);
+        self.program.functions.push(FunctionProto::default());
+        self.program.main = 0;
+
+        self.declare_globals(&module.stmts);
+        self.hoist_top_level_functions(&module.stmts);
+        let span = module.span;
+        self.statements(&module.stmts);
+        self.emit(Op::ReturnNil, Span::new(span.file, span.end as usize, span.end as usize));
+
+        let state = self.functions.pop().expect("script state");
+        self.program.functions[0] = finish_proto(state);
+    }
+
+    /// Top-level variables that functions mention become globals.
+    fn declare_globals(&mut self, stmts: &[Stmt]) {
+        let captured = self.current_ref().captured_names.clone();
+        for stmt in stmts {
+            let mut names = Vec::new();
+            let mut is_const = false;
+            match &stmt.kind {
+                StmtKind::Var(decl) => {
+                    collect_target_names(&decl.target, &mut names);
+                    is_const = decl.is_const;
+                }
+                StmtKind::Assign {
+                    target:
+                        Expr {
+                            kind: ExprKind::Ident(name),
+                            ..
+                        },
+                    op: AssignOp::Assign,
+                    ..
+                } => names.push(name.clone()),
+                _ => {}
+            }
+            for name in names {
+                if captured.contains(&name) && !self.globals.contains_key(&name) {
+                    let index = self.program.globals.len() as u32;
+                    self.program.globals.push(name.clone());
+                    self.globals.insert(name, (index, is_const));
+                }
+            }
+        }
+    }
+
+    /// Top-level functions are known before any code runs (hoisting).
+    fn hoist_top_level_functions(&mut self, stmts: &[Stmt]) {
+        let decls: Vec<&FnDecl> = stmts
+            .iter()
+            .filter_map(|s| match &s.kind {
+                StmtKind::Fn(decl) => Some(decl),
+                _ => None,
+            })
+            .collect();
+        let mut indices = Vec::new();
+        for decl in &decls {
+            let Some(name) = &decl.name else { continue };
+            let index = self.program.functions.len() as u32;
+            self.program.functions.push(FunctionProto::default());
+            let known = KnownFunction {
+                index,
+                params: decl.params.iter().map(|p| p.name.name.clone()).collect(),
+                required: required_params(decl),
+            };
+            // A later top-level declaration of the same name replaces the
+            // earlier one (LANGUAGE.md §2); all are compiled and checked.
+            self.known_functions.insert(name.name.clone(), known);
+            indices.push((*decl, index));
+        }
+        for (decl, index) in indices {
+            let name = decl.name.as_ref().map(|n| n.name.clone()).unwrap_or_default();
+            self.compile_function_into(decl, index, &name);
+        }
+    }
+}
+
+/// Number of leading parameters without defaults or optional types.
+pub(crate) fn required_params(decl: &FnDecl) -> usize {
+    decl.params
+        .iter()
+        .take_while(|p| {
+            p.default.is_none()
+                && !matches!(
+                    p.ty.as_ref().map(|t| &t.kind),
+                    Some(TypeKind::Fallible { errors, .. }) if errors.is_empty()
+                )
+        })
+        .count()
+}
+
+pub(crate) fn collect_target_names(target: &VarTarget, out: &mut Vec<String>) {
+    match target {
+        VarTarget::Name(name) => out.push(name.name.clone()),
+        VarTarget::Tuple(items, _) | VarTarget::List(items, _) => {
+            for item in items {
+                collect_target_names(item, out);
+            }
+        }
+    }
+}
+
+/// Turns a finished function state into its prototype.
+pub(crate) fn finish_proto(state: FunctionState) -> FunctionProto {
+    let mut proto = state.proto;
+    proto.num_locals = state.max_slots.saturating_sub(proto.arity);
+    proto
+}

@@ -1,0 +1,669 @@
+//! Statements: declarations, assignment, control flow, loops, `attempt`.
+
+use super::{Cleanup, Codegen, FunctionKind, LoopContext, Place};
+use limit_syntax::ast::*;
+use limit_syntax::{Diagnostic, Span};
+use limit_vm::opcode::Op;
+use limit_vm::program::Constant;
+
+impl Codegen<'_> {
+    /// A statement list in the current scope, with nested named functions
+    /// declared first so that they can be mentioned before their definition.
+    pub(crate) fn statements(&mut self, stmts: &[Stmt]) {
+        self.hoist_nested_functions(stmts);
+        for stmt in stmts {
+            self.statement(stmt);
+        }
+    }
+
+    /// Declares the named functions of a block (not the script's top level,
+    /// whose functions are known ones). Captured names get their cell now.
+    pub(crate) fn hoist_nested_functions(&mut self, stmts: &[Stmt]) {
+        if self.at_script_top() {
+            return;
+        }
+        for stmt in stmts {
+            if let StmtKind::Fn(FnDecl {
+                name: Some(name), ..
+            }) = &stmt.kind
+            {
+                let (slot, cell) = self.declare_local(name, false);
+                if cell {
+                    self.emit(Op::Nil, name.span);
+                    self.emit(Op::SetLocal(slot), name.span);
+                    self.emit(Op::MakeCell(slot), name.span);
+                }
+            }
+        }
+    }
+
+    /// `{ … }` in its own scope.
+    pub(crate) fn block(&mut self, block: &Block) {
+        self.begin_scope();
+        self.statements(&block.stmts);
+        self.end_scope();
+    }
+
+    pub(crate) fn statement(&mut self, stmt: &Stmt) {
+        let span = stmt.span;
+        match &stmt.kind {
+            StmtKind::Var(decl) => self.var_decl(decl, span),
+            StmtKind::Fn(decl) => self.fn_statement(decl),
+            StmtKind::Expr { expr, .. } => self.expr_statement(expr),
+            StmtKind::Assign { target, op, value } => self.assign(target, *op, value, span),
+            StmtKind::Block(block) => self.block(block),
+            StmtKind::If {
+                branches,
+                else_branch,
+            } => self.if_statement(branches, else_branch.as_ref()),
+            StmtKind::While { cond, body } => self.while_loop(cond, body, span),
+            StmtKind::For {
+                init,
+                cond,
+                step,
+                body,
+            } => self.for_loop(init.as_deref(), cond.as_ref(), step.as_deref(), body, span),
+            StmtKind::Iter {
+                bindings,
+                iterable,
+                body,
+            } => self.iter_loop(bindings, iterable, body, span),
+            StmtKind::Break => self.break_or_continue(true, span),
+            StmtKind::Continue => self.break_or_continue(false, span),
+            StmtKind::Return(value) => self.return_statement(value.as_ref(), span),
+            StmtKind::Attempt { body, handlers } => self.attempt(body, handlers, span),
+            StmtKind::TypeAlias(_) => {}
+            StmtKind::Frame(_) => self.not_supported(span, "frames"),
+            StmtKind::Trait(_) => self.not_supported(span, "traits"),
+            StmtKind::Enum(_) => self.not_supported(span, "enums"),
+            StmtKind::Import(_) => self.not_supported(span, "imports"),
+            StmtKind::ModuleBlock(_) => self.not_supported(span, "module blocks"),
+            StmtKind::Concurrency(block) => match block.kind {
+                ConcurrencyKind::Parallel => self.not_supported(span, "parallel blocks"),
+                ConcurrencyKind::Concurrent => self.not_supported(span, "concurrent blocks"),
+            },
+            StmtKind::Task { .. } => self.not_supported(span, "tasks"),
+            StmtKind::Worker { .. } => self.not_supported(span, "workers"),
+        }
+    }
+
+    fn fn_statement(&mut self, decl: &FnDecl) {
+        let Some(name) = &decl.name else { return };
+        if self.at_script_top() {
+            return; // compiled up front as a known function
+        }
+        self.closure(decl, &name.name);
+        match self.resolve(&name.name) {
+            Some(place) => self.store(&place, &name.name, name.span),
+            None => {
+                self.emit(Op::Pop, name.span);
+            }
+        }
+    }
+
+    fn expr_statement(&mut self, expr: &Expr) {
+        if let ExprKind::Call { callee, args } = &expr.kind {
+            if let ExprKind::Ident(name) = &callee.kind {
+                if name == "print" && self.is_builtin_name("print") {
+                    self.print_call(args, expr.span);
+                    return;
+                }
+            }
+        }
+        self.expr(expr);
+        self.emit(Op::Pop, expr.span);
+    }
+
+    // --------------------------------------------------------- declarations
+
+    fn var_decl(&mut self, decl: &VarDecl, span: Span) {
+        match &decl.init {
+            Some(init) => self.expr(init),
+            None => self.zero_value(decl.ty.as_ref(), span),
+        }
+        self.bind_target(&decl.target, decl.is_const, span);
+    }
+
+    /// Pushes the zero value of a declared type (LANGUAGE.md §2).
+    fn zero_value(&mut self, ty: Option<&TypeExpr>, span: Span) {
+        let Some(ty) = ty else {
+            self.emit(Op::Nil, span);
+            return;
+        };
+        match &ty.kind {
+            TypeKind::Named(path) if path.len() == 1 => match path[0].name.as_str() {
+                "int" | "uint" | "i8" | "i16" | "i32" | "i64" | "i128" | "u8" | "u16" | "u32"
+                | "u64" | "u128" | "atomic" => {
+                    self.emit(Op::Int(0), span);
+                }
+                "float" | "f32" | "f64" => {
+                    let k = self.constant(Constant::Float(0.0));
+                    self.emit(Op::Const(k), span);
+                }
+                "str" | "string" => {
+                    let k = self.str_constant("");
+                    self.emit(Op::Const(k), span);
+                }
+                "bool" => {
+                    self.emit(Op::False, span);
+                }
+                _ => {
+                    self.emit(Op::Nil, span);
+                }
+            },
+            TypeKind::List(_) => {
+                self.emit(Op::NewList(0), span);
+            }
+            TypeKind::Dict(..) => {
+                self.emit(Op::NewDict(0), span);
+            }
+            TypeKind::Refined { base, .. } => self.zero_value(Some(base), span),
+            _ => {
+                self.emit(Op::Nil, span);
+            }
+        }
+    }
+
+    /// Pops the value on the stack into a new variable (or destructures it).
+    pub(crate) fn bind_target(&mut self, target: &VarTarget, is_const: bool, span: Span) {
+        match target {
+            VarTarget::Name(name) => self.bind_new_variable(name, is_const),
+            VarTarget::Tuple(items, tspan) | VarTarget::List(items, tspan) => {
+                let source = self.hidden_slot();
+                self.emit(Op::SetLocal(source), *tspan);
+                self.emit(Op::GetLocal(source), *tspan);
+                self.emit(Op::Len, *tspan);
+                self.emit(Op::Int(items.len() as i32), *tspan);
+                let ok = self.emit(Op::JumpIfNotNe(0), *tspan);
+                let message = self.str_constant(&format!(
+                    "cannot destructure: expected {} values",
+                    items.len()
+                ));
+                self.emit(Op::Const(message), *tspan);
+                let kind = self.str_constant("IndexOutOfBounds");
+                self.emit(Op::Trap(kind), *tspan);
+                self.patch_jump(ok);
+                for (i, item) in items.iter().enumerate() {
+                    self.emit(Op::GetLocal(source), span);
+                    self.emit(Op::Int(i as i32), span);
+                    self.emit(Op::GetIndex, span);
+                    self.bind_target(item, is_const, span);
+                }
+            }
+        }
+    }
+
+    /// Pops the top of the stack into a freshly declared variable `name`.
+    pub(crate) fn bind_new_variable(&mut self, name: &Ident, is_const: bool) {
+        if self.at_script_top() {
+            if let Some(&(index, _)) = self.globals.get(&name.name) {
+                self.emit(Op::DefineGlobal(index), name.span);
+                return;
+            }
+            // Redeclaring at top level replaces the earlier variable.
+            let existing = self
+                .current_ref()
+                .locals
+                .iter()
+                .rev()
+                .find(|l| l.name == name.name && l.depth == 0)
+                .map(|l| l.slot);
+            if let Some(slot) = existing {
+                if let Some(local) = self
+                    .current()
+                    .locals
+                    .iter_mut()
+                    .rev()
+                    .find(|l| l.slot == slot)
+                {
+                    local.is_const = is_const;
+                }
+                self.emit(Op::SetLocal(slot), name.span);
+                return;
+            }
+        }
+        let (slot, cell) = self.declare_local(name, is_const);
+        self.emit(Op::SetLocal(slot), name.span);
+        if cell {
+            self.emit(Op::MakeCell(slot), name.span);
+        }
+    }
+
+    // ----------------------------------------------------------- assignment
+
+    fn assign(&mut self, target: &Expr, op: AssignOp, value: &Expr, span: Span) {
+        let binary = match op {
+            AssignOp::Assign => None,
+            AssignOp::Add => Some(Op::Add),
+            AssignOp::Sub => Some(Op::Sub),
+            AssignOp::Mul => Some(Op::Mul),
+            AssignOp::Div => Some(Op::Div),
+            AssignOp::Mod => Some(Op::Mod),
+        };
+        match &target.kind {
+            ExprKind::Ident(name) => {
+                let place = match self.resolve(name) {
+                    Some(place) => place,
+                    None if binary.is_none() => {
+                        self.implicit_declaration(name, target.span, value);
+                        return;
+                    }
+                    None => {
+                        self.unknown_name(name, target.span);
+                        return;
+                    }
+                };
+                if let Some(op) = binary {
+                    if let (Place::Local { slot, cell: false, is_const: false }, Some(n)) =
+                        (&place, small_int_literal(value))
+                    {
+                        let delta = if op == Op::Sub { n.checked_neg() } else { Some(n) };
+                        if let (Op::Add | Op::Sub, Some(delta)) = (op, delta) {
+                            self.emit(Op::IncLocal(*slot, delta), span);
+                            return;
+                        }
+                    }
+                    self.load(&place, target.span);
+                    self.expr(value);
+                    self.emit(op, span);
+                } else {
+                    self.expr(value);
+                }
+                self.store(&place, name, target.span);
+            }
+            ExprKind::Field(object, field) => {
+                self.expr(object);
+                let name = self.str_constant(&field.name);
+                if let Some(op) = binary {
+                    self.emit(Op::Dup, span);
+                    self.emit(Op::GetFieldByName(name), field.span);
+                    self.expr(value);
+                    self.emit(op, span);
+                } else {
+                    self.expr(value);
+                }
+                self.emit(Op::SetFieldByName(name), field.span);
+            }
+            ExprKind::Index(object, index) => {
+                self.expr(object);
+                self.expr(index);
+                if let Some(op) = binary {
+                    self.emit(Op::Dup2, span);
+                    self.emit(Op::GetIndex, target.span);
+                    self.expr(value);
+                    self.emit(op, span);
+                } else {
+                    self.expr(value);
+                }
+                self.emit(Op::SetIndex, target.span);
+            }
+            _ => self.error_with_hint(
+                target.span,
+                "cannot assign to this expression",
+                "assign to a variable, a field (`obj.f`) or an element (`xs[i]`)",
+            ),
+        }
+    }
+
+    /// `x = value` where nothing named `x` is in scope declares it
+    /// (LANGUAGE.md §2 Decision), with a warning.
+    fn implicit_declaration(&mut self, name: &str, span: Span, value: &Expr) {
+        self.diagnostics.push(
+            Diagnostic::warning(span, format!("implicit declaration of '{name}'; write 'var {name}'"))
+                .with_hint("assigning to an undeclared name declares it in the current block"),
+        );
+        self.expr(value);
+        let ident = Ident {
+            name: name.to_string(),
+            span,
+        };
+        self.bind_new_variable(&ident, false);
+    }
+
+    // --------------------------------------------------------- control flow
+
+    fn if_statement(&mut self, branches: &[(Expr, Block)], else_branch: Option<&Block>) {
+        let mut end_jumps = Vec::new();
+        for (i, (cond, body)) in branches.iter().enumerate() {
+            let next = self.condition_jump(cond);
+            self.block(body);
+            let is_last = else_branch.is_none() && i + 1 == branches.len();
+            if !is_last {
+                end_jumps.push(self.emit(Op::Jump(0), body.span));
+            }
+            self.patch_jump(next);
+        }
+        if let Some(body) = else_branch {
+            self.block(body);
+        }
+        for jump in end_jumps {
+            self.patch_jump(jump);
+        }
+    }
+
+    /// Evaluates `cond` and emits a jump taken when it is false; returns the
+    /// jump to patch. Comparisons fuse with the jump.
+    pub(crate) fn condition_jump(&mut self, cond: &Expr) -> usize {
+        if let ExprKind::Binary(op, left, right) = &cond.kind {
+            let fused = match op {
+                BinOp::Lt => Some(Op::JumpIfNotLt(0)),
+                BinOp::Le => Some(Op::JumpIfNotLe(0)),
+                BinOp::Gt => Some(Op::JumpIfNotGt(0)),
+                BinOp::Ge => Some(Op::JumpIfNotGe(0)),
+                BinOp::Eq => Some(Op::JumpIfNotEq(0)),
+                BinOp::Ne => Some(Op::JumpIfNotNe(0)),
+                _ => None,
+            };
+            if let Some(jump) = fused {
+                self.expr(left);
+                self.expr(right);
+                return self.emit(jump, cond.span);
+            }
+        }
+        if let ExprKind::Unary(UnOp::Not, inner) = &cond.kind {
+            self.expr(inner);
+            return self.emit(Op::JumpIfTrue(0), cond.span);
+        }
+        self.expr(cond);
+        self.emit(Op::JumpIfFalse(0), cond.span)
+    }
+
+    fn push_loop(&mut self) {
+        let state = self.current();
+        let cleanup_depth = state.cleanups.len();
+        state.loops.push(LoopContext {
+            cleanup_depth,
+            break_jumps: Vec::new(),
+            continue_jumps: Vec::new(),
+        });
+    }
+
+    /// Ends a loop: `continue`s go to `continue_target`, `break`s here.
+    fn pop_loop(&mut self, continue_target: usize) {
+        let context = self.current().loops.pop().expect("loop context");
+        for jump in context.continue_jumps {
+            self.patch_jump_to(jump, continue_target);
+        }
+        for jump in context.break_jumps {
+            self.patch_jump(jump);
+        }
+    }
+
+    fn while_loop(&mut self, cond: &Expr, body: &Block, span: Span) {
+        let start = self.code_len();
+        let exit = self.condition_jump(cond);
+        self.push_loop();
+        self.block(body);
+        self.emit_loop(start, span);
+        self.patch_jump(exit);
+        self.pop_loop(start);
+    }
+
+    fn for_loop(
+        &mut self,
+        init: Option<&Stmt>,
+        cond: Option<&Expr>,
+        step: Option<&Stmt>,
+        body: &Block,
+        span: Span,
+    ) {
+        self.begin_scope();
+        let first_local = self.current_ref().locals.len();
+        if let Some(init) = init {
+            self.statement(init);
+        }
+        let loop_cells: Vec<u16> = self.current_ref().locals[first_local..]
+            .iter()
+            .filter(|l| l.cell)
+            .map(|l| l.slot)
+            .collect();
+        let start = self.code_len();
+        let exit = cond.map(|c| self.condition_jump(c));
+        // Each iteration gets a fresh cell holding the current value, so
+        // closures made in different iterations see different variables.
+        for &slot in &loop_cells {
+            self.emit(Op::GetCell(slot), span);
+            self.emit(Op::SetLocal(slot), span);
+            self.emit(Op::MakeCell(slot), span);
+        }
+        self.push_loop();
+        self.block(body);
+        let continue_target = self.code_len();
+        if let Some(step) = step {
+            self.statement(step);
+        }
+        self.emit_loop(start, span);
+        if let Some(exit) = exit {
+            self.patch_jump(exit);
+        }
+        self.pop_loop(continue_target);
+        self.end_scope();
+    }
+
+    fn iter_loop(&mut self, bindings: &[IterBinding], iterable: &Expr, body: &Block, span: Span) {
+        if let (
+            [binding],
+            ExprKind::Range {
+                start,
+                end,
+                step: None,
+                inclusive,
+            },
+        ) = (bindings, &iterable.kind)
+        {
+            self.counting_loop(binding, start, end, *inclusive, body, span);
+            return;
+        }
+        self.begin_scope();
+        self.expr(iterable);
+        self.emit(Op::IterStart, iterable.span);
+        self.current().cleanups.push(Cleanup::Iterator);
+        let head = self.code_len();
+        let next = if bindings.len() == 2 {
+            self.emit(Op::IterNext2(0), span)
+        } else {
+            self.emit(Op::IterNext(0), span)
+        };
+        self.push_loop();
+        self.begin_scope();
+        for binding in bindings.iter().rev() {
+            self.bind_new_variable(&binding.name, false);
+        }
+        self.statements(&body.stmts);
+        self.end_scope();
+        self.emit_loop(head, span);
+        // `break` lands here and drops the iterator; exhaustion skips it.
+        let context = self.current().loops.pop().expect("loop context");
+        for jump in context.continue_jumps {
+            self.patch_jump_to(jump, head);
+        }
+        let has_breaks = !context.break_jumps.is_empty();
+        if has_breaks {
+            for jump in context.break_jumps {
+                self.patch_jump(jump);
+            }
+            self.emit(Op::Pop, span);
+        }
+        self.patch_jump(next);
+        self.current().cleanups.pop();
+        self.end_scope();
+    }
+
+    /// `iter (i in a..b)` without an iterator object: a hidden counter and
+    /// limit, and a fresh `i` per iteration.
+    fn counting_loop(
+        &mut self,
+        binding: &IterBinding,
+        start: &Expr,
+        end: &Expr,
+        inclusive: bool,
+        body: &Block,
+        span: Span,
+    ) {
+        self.begin_scope();
+        let counter = self.hidden_slot();
+        let limit = self.hidden_slot();
+        self.expr(start);
+        self.emit(Op::SetLocal(counter), start.span);
+        self.expr(end);
+        self.emit(Op::SetLocal(limit), end.span);
+        let head = self.code_len();
+        self.emit(Op::GetLocal2(counter, limit), span);
+        let exit = if inclusive {
+            self.emit(Op::JumpIfNotLe(0), span)
+        } else {
+            self.emit(Op::JumpIfNotLt(0), span)
+        };
+        self.push_loop();
+        self.begin_scope();
+        self.emit(Op::GetLocal(counter), binding.name.span);
+        self.bind_new_variable(&binding.name, false);
+        self.statements(&body.stmts);
+        self.end_scope();
+        let continue_target = self.code_len();
+        self.emit(Op::IncLocal(counter, 1), span);
+        self.emit_loop(head, span);
+        self.patch_jump(exit);
+        self.pop_loop(continue_target);
+        self.end_scope();
+    }
+
+    fn break_or_continue(&mut self, is_break: bool, span: Span) {
+        let word = if is_break { "break" } else { "continue" };
+        let Some(context) = self.current_ref().loops.last().cloned() else {
+            self.error(span, format!("`{word}` outside a loop"));
+            return;
+        };
+        let cleanups: Vec<Cleanup> = self.current_ref().cleanups[context.cleanup_depth..].to_vec();
+        if cleanups.iter().any(|c| matches!(c, Cleanup::HandlerValue)) {
+            self.error_with_hint(
+                span,
+                format!("`{word}` cannot leave a `?else` handler"),
+                "the handler must produce a value; move the loop control after it",
+            );
+            return;
+        }
+        for cleanup in cleanups.iter().rev() {
+            match cleanup {
+                Cleanup::Iterator => {
+                    self.emit(Op::Pop, span);
+                }
+                Cleanup::Handler => {
+                    self.emit(Op::EndTry, span);
+                }
+                Cleanup::HandlerValue => {}
+            }
+        }
+        let jump = self.emit(Op::Jump(0), span);
+        let context = self.current().loops.last_mut().expect("checked above");
+        if is_break {
+            context.break_jumps.push(jump);
+        } else {
+            context.continue_jumps.push(jump);
+        }
+    }
+
+    fn return_statement(&mut self, value: Option<&Expr>, span: Span) {
+        if !self.current_ref().value_exits.is_empty() {
+            // Inside a `?else` handler: the value becomes the handler's result.
+            match value {
+                Some(v) => self.expr(v),
+                None => {
+                    self.emit(Op::Nil, span);
+                }
+            }
+            let cleanups = self.current_ref().cleanups.clone();
+            for cleanup in cleanups.iter().rev() {
+                match cleanup {
+                    Cleanup::HandlerValue => break,
+                    Cleanup::Iterator => {
+                        self.emit(Op::Swap, span);
+                        self.emit(Op::Pop, span);
+                    }
+                    Cleanup::Handler => {
+                        self.emit(Op::EndTry, span);
+                    }
+                }
+            }
+            let jump = self.emit(Op::Jump(0), span);
+            self.current()
+                .value_exits
+                .last_mut()
+                .expect("checked non-empty")
+                .push(jump);
+            return;
+        }
+        if self.current_ref().kind == FunctionKind::Script {
+            self.error_with_hint(
+                span,
+                "`return` outside a function",
+                "top-level code cannot return; use `exit(code)` to stop the program",
+            );
+            return;
+        }
+        match value {
+            Some(v) => {
+                self.expr(v);
+                self.emit(Op::Return, span);
+            }
+            None => {
+                self.emit(Op::ReturnNil, span);
+            }
+        }
+    }
+
+    // -------------------------------------------------------------- attempt
+
+    /// `attempt { … } handle Kind(e) { … } handle (e) { … }`
+    fn attempt(&mut self, body: &Block, handlers: &[Handler], span: Span) {
+        let try_at = self.emit(Op::Try(0), span);
+        self.current().cleanups.push(Cleanup::Handler);
+        self.block(body);
+        self.current().cleanups.pop();
+        self.emit(Op::EndTry, span);
+        let done = self.emit(Op::Jump(0), span);
+        self.patch_jump(try_at);
+
+        // The raised error is on the stack.
+        self.begin_scope();
+        let error = self.hidden_slot();
+        self.emit(Op::SetLocal(error), span);
+        let mut end_jumps = vec![done];
+        for handler in handlers {
+            let skip = handler.kind.as_ref().map(|kind| {
+                let k = self.str_constant(&kind.name);
+                self.emit(Op::GetLocal(error), kind.span);
+                self.emit(Op::ErrorKindIs(k), kind.span);
+                self.emit(Op::JumpIfFalse(0), kind.span)
+            });
+            self.begin_scope();
+            if let Some(binding) = &handler.binding {
+                self.emit(Op::GetLocal(error), binding.span);
+                self.bind_new_variable(binding, false);
+            }
+            self.statements(&handler.body.stmts);
+            self.end_scope();
+            end_jumps.push(self.emit(Op::Jump(0), handler.span));
+            if let Some(skip) = skip {
+                self.patch_jump(skip);
+            }
+        }
+        // No clause matched: raise it again for an outer handler.
+        self.emit(Op::GetLocal(error), span);
+        self.emit(Op::Raise, span);
+        self.end_scope();
+        for jump in end_jumps {
+            self.patch_jump(jump);
+        }
+    }
+}
+
+/// The value of an integer literal that fits an `i32`, if `expr` is one.
+pub(crate) fn small_int_literal(expr: &Expr) -> Option<i32> {
+    use num_traits::ToPrimitive;
+    match &expr.kind {
+        ExprKind::Int(n) => n.to_i32(),
+        ExprKind::Unary(UnOp::Neg, inner) => small_int_literal(inner).and_then(i32::checked_neg),
+        _ => None,
+    }
+}

@@ -1,0 +1,58 @@
+//! The Limit compiler: from source files to a bytecode [`Program`].
+//!
+//! Pipeline (DESIGN.md §1): parse → resolve names → check types → generate
+//! bytecode → optimise. Every stage reports problems as [`Diagnostic`]s; none
+//! prints or exits.
+#![forbid(unsafe_code)]
+
+mod codegen;
+mod scan;
+
+use limit_syntax::{Diagnostic, FileId, SourceMap};
+use limit_vm::program::Program;
+
+/// Settings of one compilation.
+#[derive(Clone, Debug)]
+pub struct CompileOptions {
+    /// Run the optimisation passes (`-O0` turns them off).
+    pub optimize: bool,
+}
+
+impl Default for CompileOptions {
+    fn default() -> Self {
+        CompileOptions { optimize: true }
+    }
+}
+
+/// What a compilation produced: a program when there were no errors, and
+/// every diagnostic (errors and warnings) in source order.
+#[derive(Debug)]
+pub struct CompileOutput {
+    pub program: Option<Program>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Compiles the program whose entry file is `entry` (already in `sources`).
+/// Imported modules are loaded into `sources` as they are found.
+pub fn compile_program(
+    sources: &mut SourceMap,
+    entry: FileId,
+    options: &CompileOptions,
+) -> CompileOutput {
+    let _ = options;
+    let text = sources.get(entry).text.clone();
+    let (module, mut diagnostics) = limit_syntax::parse_source(&text, entry);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return CompileOutput {
+            program: None,
+            diagnostics,
+        };
+    }
+    let (program, more) = codegen::generate(&module, sources);
+    diagnostics.extend(more);
+    diagnostics.sort_by_key(|d| (d.span.file, d.span.start));
+    CompileOutput {
+        program,
+        diagnostics,
+    }
+}

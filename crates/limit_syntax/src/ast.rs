@@ -1,0 +1,524 @@
+//! The abstract syntax tree. Plain data; every node carries a [`Span`].
+//!
+//! The parser resolves only what the grammar decides (LANGUAGE.md §12). Names
+//! that may denote a type, a variable, an enum variant or a module (`Point`,
+//! `Color.Red`, `shapes.area`) stay as written; the resolver decides.
+
+use crate::span::Span;
+use num_bigint::BigInt;
+
+/// A parsed source file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Module {
+    pub stmts: Vec<Stmt>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// `{ stmts }`, or a single statement used as a body (`if (c) break;`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Block {
+    pub stmts: Vec<Stmt>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stmt {
+    pub kind: StmtKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StmtKind {
+    Var(VarDecl),
+    Fn(FnDecl),
+    Frame(FrameDecl),
+    Trait(TraitDecl),
+    Enum(EnumDecl),
+    TypeAlias(TypeAliasDecl),
+    Import(ImportDecl),
+    /// `module name { @public … @private … }`
+    ModuleBlock(ModuleBlock),
+    /// An expression statement. `terminated` is false when no `;` (nor a
+    /// newline-ended statement boundary followed by more statements) came
+    /// after it and it is the last statement of its block: then its value is
+    /// the block's value (function results, `?else` handlers, match arms).
+    Expr { expr: Expr, terminated: bool },
+    /// `target op value`; targets are names, fields, indexes (the resolver
+    /// rejects others).
+    Assign {
+        target: Expr,
+        op: AssignOp,
+        value: Expr,
+    },
+    Block(Block),
+    /// `if (c) … elif (c) … else …`: one entry in `branches` per condition.
+    If {
+        branches: Vec<(Expr, Block)>,
+        else_branch: Option<Block>,
+    },
+    While {
+        cond: Expr,
+        body: Block,
+    },
+    /// `for (init; cond; step) body`; each part may be empty.
+    For {
+        init: Option<Box<Stmt>>,
+        cond: Option<Expr>,
+        step: Option<Box<Stmt>>,
+        body: Block,
+    },
+    /// `iter (x in e)` (one binding) or `iter (k, v in e)` (two).
+    Iter {
+        bindings: Vec<IterBinding>,
+        iterable: Expr,
+        body: Block,
+    },
+    Break,
+    Continue,
+    Return(Option<Expr>),
+    /// `parallel (params) { … }` / `concurrent (params) { … }`.
+    Concurrency(ConcurrencyBlock),
+    /// `task { … }`, `task () { … }`, `task (i in range) { … }`.
+    Task {
+        binding: Option<(IterBinding, Expr)>,
+        body: Block,
+    },
+    /// `worker (x from ch) { … }`, `worker (x) { … }`.
+    Worker {
+        binding: IterBinding,
+        source: Option<Expr>,
+        body: Block,
+    },
+    /// `attempt { … } handle Kind(e) { … } handle (e) { … }`.
+    Attempt {
+        body: Block,
+        handlers: Vec<Handler>,
+    },
+}
+
+/// A loop variable: `i`, `var i`, `i: int`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IterBinding {
+    pub name: Ident,
+    pub ty: Option<TypeExpr>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Handler {
+    /// `handle Kind(e)`: the error kind; `None` for `handle (e)` / `handle`.
+    pub kind: Option<Ident>,
+    pub binding: Option<Ident>,
+    pub body: Block,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConcurrencyKind {
+    Parallel,
+    Concurrent,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConcurrencyBlock {
+    pub kind: ConcurrencyKind,
+    /// `ch=results, cores=2, timeout=5s, on_error=Stop` (all named).
+    pub params: Vec<Arg>,
+    pub body: Block,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Visibility {
+    /// Nothing written: private for frame members, exported at top level.
+    #[default]
+    Default,
+    Public,
+    Protected,
+    Private,
+}
+
+/// `var x = e`, `var x: T`, `const var X: T = e`, `var (a, b) = e`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VarDecl {
+    pub target: VarTarget,
+    pub ty: Option<TypeExpr>,
+    pub init: Option<Expr>,
+    pub is_const: bool,
+    /// `@private` / `@public` (top level, module blocks).
+    pub visibility: Visibility,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum VarTarget {
+    Name(Ident),
+    /// `var (x, y) = …`
+    Tuple(Vec<VarTarget>, Span),
+    /// `var [a, b] = …`
+    List(Vec<VarTarget>, Span),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param {
+    pub name: Ident,
+    pub ty: Option<TypeExpr>,
+    pub default: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct FnModifiers {
+    pub visibility: Visibility,
+    pub is_static: bool,
+    pub is_abstract: bool,
+    pub is_final: bool,
+    pub is_async: bool,
+}
+
+/// A named function, method, or function literal (`name` is `None`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FnDecl {
+    pub name: Option<Ident>,
+    pub params: Vec<Param>,
+    pub ret: Option<TypeExpr>,
+    /// `None` for a signature without body (trait/abstract methods).
+    pub body: Option<Block>,
+    pub modifiers: FnModifiers,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct FrameModifiers {
+    pub is_abstract: bool,
+    pub is_final: bool,
+    pub is_data: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FrameDecl {
+    pub name: Ident,
+    pub modifiers: FrameModifiers,
+    /// `frame B : A, Printable` — parent frame and traits in any order.
+    pub supers: Vec<Ident>,
+    pub members: Vec<Member>,
+    pub visibility: Visibility,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Member {
+    Field(FieldDecl),
+    /// Methods, `init` and `deinit`.
+    Method(FnDecl),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldDecl {
+    pub name: Ident,
+    pub ty: Option<TypeExpr>,
+    pub default: Option<Expr>,
+    pub visibility: Visibility,
+    pub is_static: bool,
+    pub is_const: bool,
+    pub span: Span,
+}
+
+/// `trait Name : Parent { fn sig(); fn with_default() { … } }` (`interface` too).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TraitDecl {
+    pub name: Ident,
+    pub supers: Vec<Ident>,
+    pub methods: Vec<FnDecl>,
+    pub visibility: Visibility,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnumDecl {
+    pub name: Ident,
+    pub variants: Vec<VariantDecl>,
+    pub visibility: Visibility,
+}
+
+/// `Red`, `Move(int, int)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariantDecl {
+    pub name: Ident,
+    pub payload: Vec<TypeExpr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TypeAliasDecl {
+    pub name: Ident,
+    pub ty: TypeExpr,
+    pub visibility: Visibility,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ImportFilter {
+    Show(Vec<Ident>),
+    Hide(Vec<Ident>),
+}
+
+/// `import a.b.c [as x] [show n, m | hide n, m]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImportDecl {
+    pub path: Vec<Ident>,
+    pub alias: Option<Ident>,
+    pub filter: Option<ImportFilter>,
+}
+
+/// `module name { … }`; each declaration carries the visibility of the
+/// `@public` / `@private` / `@protected` section it appears in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModuleBlock {
+    pub name: Ident,
+    pub stmts: Vec<Stmt>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AssignOp {
+    Assign,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    Pow,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    /// `and` / `&&` (short-circuit)
+    And,
+    /// `or` / `||` (short-circuit)
+    Or,
+    BitAnd,
+    BitOr,
+    BitXor,
+    Shl,
+    Shr,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    Neg,
+    Plus,
+    /// `!` / `not`
+    Not,
+    BitNot,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+/// A call argument; `name = value` when named.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Arg {
+    pub name: Option<Ident>,
+    pub value: Expr,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum InterpPart {
+    Text(String),
+    Expr(Expr),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    Int(BigInt),
+    Float(f64),
+    /// A duration literal, in seconds.
+    Duration(f64),
+    /// A string without interpolation.
+    Str(String),
+    /// `"a {b} c"`
+    Interp(Vec<InterpPart>),
+    Bool(bool),
+    Nil,
+    Ident(String),
+    /// `this` or `self`
+    This,
+    /// `super` (only as `super.m(…)`)
+    Super,
+    List(Vec<Expr>),
+    /// `{k: v, …}`; for a record literal `{name: v}` the keys are `Str`
+    /// expressions and `record` is true.
+    Dict {
+        entries: Vec<(Expr, Expr)>,
+        record: bool,
+    },
+    Tuple(Vec<Expr>),
+    Unary(UnOp, Box<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// `cond ? a : b`
+    Ternary(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `a..b`, `a..=b`, `a..b..step`
+    Range {
+        start: Box<Expr>,
+        end: Box<Expr>,
+        step: Option<Box<Expr>>,
+        inclusive: bool,
+    },
+    Call {
+        callee: Box<Expr>,
+        args: Vec<Arg>,
+    },
+    Index(Box<Expr>, Box<Expr>),
+    /// `obj.name`
+    Field(Box<Expr>, Ident),
+    /// `t.0`
+    TupleField(Box<Expr>, u32),
+    /// Postfix `?`: propagate an error out of the enclosing function.
+    Propagate(Box<Expr>),
+    /// `e ?else { … }`, `e ? else err { … }`, `e ?else err => { … }`.
+    Else {
+        expr: Box<Expr>,
+        binding: Option<Ident>,
+        handler: Block,
+    },
+    Match(Box<MatchExpr>),
+    /// `fn (params): R { body }`
+    Lambda(Box<FnDecl>),
+    /// `e as T`
+    Cast(Box<Expr>, TypeExpr),
+    /// `await e`
+    Await(Box<Expr>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MatchExpr {
+    pub scrutinee: Expr,
+    pub arms: Vec<MatchArm>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MatchArm {
+    pub pattern: Pattern,
+    /// `pattern where cond`
+    pub guard: Option<Expr>,
+    pub body: ArmBody,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ArmBody {
+    Block(Block),
+    Expr(Expr),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pattern {
+    pub kind: PatternKind,
+    pub span: Span,
+}
+
+/// A field in a record or frame pattern: `name` or `name: pattern`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldPattern {
+    pub name: Ident,
+    pub pattern: Option<Pattern>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum PatternKind {
+    /// `_`
+    Wildcard,
+    /// An int, float, string, bool or nil literal (numbers may be negative).
+    Literal(Expr),
+    /// `1..10`, `1..=10`
+    Range {
+        start: Expr,
+        end: Expr,
+        inclusive: bool,
+    },
+    /// A bare name: a binding, a type pattern (`int`, `Point`) or an
+    /// unqualified enum variant (`Red`); the resolver decides.
+    Name(Ident),
+    /// `Color.Red`, `Msg.Move(x, y)`, `Move(x, y)`, `DivisionByZero(msg)`:
+    /// a (possibly qualified) variant or error kind with optional payload.
+    Variant {
+        path: Vec<Ident>,
+        args: Option<Vec<Pattern>>,
+    },
+    /// `ok(p)` / `Ok(p)` / `val p`
+    Ok(Box<Pattern>),
+    /// `err(p)` / `Err(p)` / `err p`
+    Err(Box<Pattern>),
+    /// `p | q | …`
+    Or(Vec<Pattern>),
+    /// `[a, b]`, `[head, ...tail]`, `[first, ...]`
+    List {
+        items: Vec<Pattern>,
+        rest: Option<Option<Ident>>,
+    },
+    Tuple(Vec<Pattern>),
+    /// `{name, age}`, `{name: n, ...rest}`
+    Record {
+        fields: Vec<FieldPattern>,
+        rest: Option<Option<Ident>>,
+    },
+    /// `Point { x, y }`
+    Frame {
+        path: Vec<Ident>,
+        fields: Vec<FieldPattern>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TypeExpr {
+    pub kind: TypeKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TypeKind {
+    /// `int`, `str`, `Point`, `shapes.Shape`, `atomic`, `any`, `channel`
+    Named(Vec<Ident>),
+    /// `[T]`
+    List(Box<TypeExpr>),
+    /// `{K: V}`
+    Dict(Box<TypeExpr>, Box<TypeExpr>),
+    /// `(A, B)`
+    Tuple(Vec<TypeExpr>),
+    /// `fn(A, B): R`
+    Function {
+        params: Vec<TypeExpr>,
+        ret: Option<Box<TypeExpr>>,
+    },
+    /// `A | B`
+    Union(Vec<TypeExpr>),
+    /// `Circle(float) | Square(float) | Empty`: an inline tagged union.
+    Tagged(Vec<VariantDecl>),
+    /// `T?` (errors empty: any error) or `T?E1, E2`.
+    Fallible {
+        inner: Box<TypeExpr>,
+        errors: Vec<Ident>,
+    },
+    /// `T where cond` (`value` names the candidate in `cond`).
+    Refined {
+        base: Box<TypeExpr>,
+        cond: Box<Expr>,
+    },
+    /// `{x: float, y: float}`
+    Record(Vec<(Ident, TypeExpr)>),
+}

@@ -1,0 +1,55 @@
+//! Scanning ahead without consuming: deciding whether a `?` is a ternary.
+
+use super::Parser;
+use crate::token::TokenKind;
+
+/// How many tokens a ternary's `then` branch may span; far beyond any real
+/// program, small enough that scanning stays linear in practice.
+const MAX_TERNARY_SCAN: usize = 4096;
+
+impl<'t> Parser<'t> {
+    /// With the current token a `?`: whether a `:` follows at the same
+    /// bracket depth before the expression can have ended (§12). The scan
+    /// stops at `,`, `;`, `=>`, an assignment, a closer of an enclosing
+    /// bracket, a statement-ending newline, or the end of input.
+    pub(super) fn question_starts_ternary(&self) -> bool {
+        let mut depth = 0usize;
+        let mut ahead = 1;
+        loop {
+            if ahead > MAX_TERNARY_SCAN {
+                // Bounds the work on hostile input (many `?`, no `:`).
+                return false;
+            }
+            let token = self.peek_at(ahead);
+            if depth == 0 && ahead > 1 && self.newline_ends && token.newline_before {
+                return false;
+            }
+            match token.kind {
+                TokenKind::Eof => return false,
+                TokenKind::Colon if depth == 0 => return true,
+                TokenKind::LParen | TokenKind::LBracket | TokenKind::LBrace => depth += 1,
+                TokenKind::RParen | TokenKind::RBracket | TokenKind::RBrace => {
+                    if depth == 0 {
+                        return false;
+                    }
+                    depth -= 1;
+                }
+                TokenKind::Comma
+                | TokenKind::Semicolon
+                | TokenKind::FatArrow
+                | TokenKind::Eq
+                | TokenKind::PlusEq
+                | TokenKind::MinusEq
+                | TokenKind::StarEq
+                | TokenKind::SlashEq
+                | TokenKind::PercentEq
+                    if depth == 0 =>
+                {
+                    return false
+                }
+                _ => {}
+            }
+            ahead += 1;
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! Tokens produced by the lexer.
+
+use crate::span::Span;
+use num_bigint::BigInt;
+
+/// One token with its span.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Token {
+    pub kind: TokenKind,
+    pub span: Span,
+    /// A statement-ending newline precedes this token (LANGUAGE.md §1): the
+    /// previous token could end a statement, the innermost open bracket (if
+    /// any) is `{`, and this token is not `else`, `elif`, `.` or `?`-`else`.
+    /// The parser treats such a token as if a `;` stood before it wherever a
+    /// statement may end, and ignores the flag elsewhere.
+    pub newline_before: bool,
+}
+
+/// A piece of a string literal: literal text or an interpolated expression.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StrPiece {
+    /// Text with escapes already decoded.
+    Text(String),
+    /// The tokens of `{ expression }`, without the braces, followed by an
+    /// `Eof` token whose span is the closing brace. `span` covers the braces.
+    Interp { tokens: Vec<Token>, span: Span },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DurationUnit {
+    Millis,
+    Seconds,
+    Minutes,
+    Hours,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TokenKind {
+    // Literals
+    Int(BigInt),
+    Float(f64),
+    /// `500ms`, `2s`, `1.5m`, `1h`: the number and its unit.
+    Duration(f64, DurationUnit),
+    /// A string literal; a single `Text` piece when it has no interpolation.
+    Str(Vec<StrPiece>),
+    Ident(String),
+
+    // Reserved words (LANGUAGE.md §1). Contextual words are `Ident`s.
+    Var,
+    Const,
+    Fn,
+    Return,
+    If,
+    Elif,
+    Else,
+    While,
+    For,
+    Iter,
+    In,
+    Break,
+    Continue,
+    Match,
+    Frame,
+    Trait,
+    Interface,
+    Enum,
+    Type,
+    Abstract,
+    Final,
+    Static,
+    Pub,
+    Prot,
+    Import,
+    Module,
+    True,
+    False,
+    Nil,
+    And,
+    Or,
+    Not,
+    This,
+    SelfKw,
+    Super,
+    Parallel,
+    Concurrent,
+    Task,
+    Worker,
+    Attempt,
+    Handle,
+
+    // Operators and punctuation
+    Plus,
+    Minus,
+    Star,
+    Slash,
+    Percent,
+    StarStar,
+    EqEq,
+    BangEq,
+    Lt,
+    LtEq,
+    Gt,
+    GtEq,
+    Eq,
+    PlusEq,
+    MinusEq,
+    StarEq,
+    SlashEq,
+    PercentEq,
+    Bang,
+    AmpAmp,
+    PipePipe,
+    Amp,
+    Pipe,
+    Caret,
+    Tilde,
+    LtLt,
+    GtGt,
+    Dot,
+    DotDot,
+    DotDotEq,
+    DotDotDot,
+    Comma,
+    Colon,
+    Semicolon,
+    Question,
+    FatArrow,
+    LParen,
+    RParen,
+    LBracket,
+    RBracket,
+    LBrace,
+    RBrace,
+    At,
+
+    /// End of input (always the last token).
+    Eof,
+}
+
+impl TokenKind {
+    /// The reserved word spelled `text`, if any.
+    pub fn keyword(text: &str) -> Option<TokenKind> {
+        use TokenKind::*;
+        Some(match text {
+            "var" => Var,
+            "const" => Const,
+            "fn" => Fn,
+            "return" => Return,
+            "if" => If,
+            "elif" => Elif,
+            "else" => Else,
+            "while" => While,
+            "for" => For,
+            "iter" => Iter,
+            "in" => In,
+            "break" => Break,
+            "continue" => Continue,
+            "match" => Match,
+            "frame" => Frame,
+            "trait" => Trait,
+            "interface" => Interface,
+            "enum" => Enum,
+            "type" => Type,
+            "abstract" => Abstract,
+            "final" => Final,
+            "static" => Static,
+            "pub" => Pub,
+            "prot" => Prot,
+            "import" => Import,
+            "module" => Module,
+            "true" => True,
+            "false" => False,
+            "nil" => Nil,
+            "and" => And,
+            "or" => Or,
+            "not" => Not,
+            "this" => This,
+            "self" => SelfKw,
+            "super" => Super,
+            "parallel" => Parallel,
+            "concurrent" => Concurrent,
+            "task" => Task,
+            "worker" => Worker,
+            "attempt" => Attempt,
+            "handle" => Handle,
+            _ => return None,
+        })
+    }
+
+    /// How the token is written, for messages ("expected `)`").
+    pub fn describe(&self) -> String {
+        use TokenKind::*;
+        let fixed = match self {
+            Int(n) => return format!("integer `{n}`"),
+            Float(x) => return format!("float `{x}`"),
+            Duration(..) => return "duration literal".to_string(),
+            Str(_) => return "string".to_string(),
+            Ident(name) => return format!("identifier `{name}`"),
+            Eof => return "end of file".to_string(),
+            Var => "var",
+            Const => "const",
+            Fn => "fn",
+            Return => "return",
+            If => "if",
+            Elif => "elif",
+            Else => "else",
+            While => "while",
+            For => "for",
+            Iter => "iter",
+            In => "in",
+            Break => "break",
+            Continue => "continue",
+            Match => "match",
+            Frame => "frame",
+            Trait => "trait",
+            Interface => "interface",
+            Enum => "enum",
+            Type => "type",
+            Abstract => "abstract",
+            Final => "final",
+            Static => "static",
+            Pub => "pub",
+            Prot => "prot",
+            Import => "import",
+            Module => "module",
+            True => "true",
+            False => "false",
+            Nil => "nil",
+            And => "and",
+            Or => "or",
+            Not => "not",
+            This => "this",
+            SelfKw => "self",
+            Super => "super",
+            Parallel => "parallel",
+            Concurrent => "concurrent",
+            Task => "task",
+            Worker => "worker",
+            Attempt => "attempt",
+            Handle => "handle",
+            Plus => "+",
+            Minus => "-",
+            Star => "*",
+            Slash => "/",
+            Percent => "%",
+            StarStar => "**",
+            EqEq => "==",
+            BangEq => "!=",
+            Lt => "<",
+            LtEq => "<=",
+            Gt => ">",
+            GtEq => ">=",
+            Eq => "=",
+            PlusEq => "+=",
+            MinusEq => "-=",
+            StarEq => "*=",
+            SlashEq => "/=",
+            PercentEq => "%=",
+            Bang => "!",
+            AmpAmp => "&&",
+            PipePipe => "||",
+            Amp => "&",
+            Pipe => "|",
+            Caret => "^",
+            Tilde => "~",
+            LtLt => "<<",
+            GtGt => ">>",
+            Dot => ".",
+            DotDot => "..",
+            DotDotEq => "..=",
+            DotDotDot => "...",
+            Comma => ",",
+            Colon => ":",
+            Semicolon => ";",
+            Question => "?",
+            FatArrow => "=>",
+            LParen => "(",
+            RParen => ")",
+            LBracket => "[",
+            RBracket => "]",
+            LBrace => "{",
+            RBrace => "}",
+            At => "@",
+        };
+        format!("`{fixed}`")
+    }
+}

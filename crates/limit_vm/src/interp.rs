@@ -1,0 +1,1372 @@
+//! The interpreter: one non-recursive dispatch loop.
+//!
+//! A call to a Limit function pushes a `Frame` and continues in the same
+//! loop; only native functions that call back into Limit (`list.map(f)`, …)
+//! re-enter `run_loop` with a deeper `stop_depth`. The loop keeps `ip`,
+//! `base` and a pointer to the current code in locals and writes `ip` back
+//! into the frame only when something may observe it (calls, traps).
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::rc::Rc;
+
+use crate::errors::{fail, kinds, trap, RuntimeError, TraceEntry, Trap};
+use crate::opcode::{CastKind, Op};
+use crate::program::{CaptureSource, Constant, FunctionProto, Program};
+use crate::runtime::{arith, builtins, collections, methods, methods::Method};
+use crate::value::{
+    display, equals, write_value, Class, Closure, DictMap, EnumInfo, EnumValue, Instance, Key, Value,
+};
+
+/// Options of a VM.
+#[derive(Clone, Debug)]
+pub struct VmOptions {
+    /// Maximum number of active frames (StackOverflow beyond).
+    pub max_frames: usize,
+    /// Print every instruction with the stack top to stderr.
+    pub trace: bool,
+    /// Count instructions, calls and allocations.
+    pub stats: bool,
+    /// Keep `print` output in memory (see `Vm::take_output`) instead of stdout.
+    pub capture_output: bool,
+}
+
+impl Default for VmOptions {
+    fn default() -> Self {
+        VmOptions { max_frames: 10_000, trace: false, stats: false, capture_output: false }
+    }
+}
+
+/// Execution counters (collected when `VmOptions::stats` is set).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Instructions executed.
+    pub instructions: u64,
+    /// Limit function calls.
+    pub calls: u64,
+    /// Heap objects created by instructions.
+    pub allocations: u64,
+    /// Method inline-cache hits.
+    pub cache_hits: u64,
+    /// Method inline-cache misses.
+    pub cache_misses: u64,
+}
+
+/// An activation record.
+pub(crate) struct Frame {
+    /// Function index.
+    func: u32,
+    /// Next instruction (valid when the frame is not the running one).
+    ip: usize,
+    /// Stack index of local slot 0.
+    base: usize,
+    /// Stack height to truncate to on return (before pushing the result).
+    ret: usize,
+    /// The running closure (for upvalues), if any.
+    closure: Option<Rc<Closure>>,
+    /// Constructor frame: return `this` instead of the result.
+    ctor: bool,
+}
+
+/// An installed `Try` handler.
+struct Handler {
+    /// Number of frames when installed (the handler's frame is `frames[depth-1]`).
+    depth: usize,
+    /// Stack height to restore.
+    height: usize,
+    /// Handler address in that frame.
+    ip: usize,
+}
+
+/// The virtual machine.
+pub struct Vm {
+    pub(crate) functions: Vec<Rc<FunctionProto>>,
+    pub(crate) constants: Vec<Value>,
+    /// Method id of each constant (for `Invoke`), `Method::Unknown` when none.
+    const_methods: Vec<Method>,
+    pub(crate) globals: Vec<Value>,
+    pub(crate) global_names: Vec<String>,
+    pub(crate) classes: Vec<Rc<Class>>,
+    pub(crate) enums: Vec<Rc<EnumInfo>>,
+    files: Vec<String>,
+    pub(crate) stack: Vec<Value>,
+    frames: Vec<Frame>,
+    handlers: Vec<Handler>,
+    /// Inline caches for `InvokeMethod`, per function and instruction: (class id + 1, function).
+    caches: Vec<Vec<(u32, u32)>>,
+    pub(crate) options: VmOptions,
+    stats: Stats,
+    out: Vec<u8>,
+    captured: String,
+    trace: Option<Vec<TraceEntry>>,
+    invalid: Option<String>,
+    pub(crate) rng_state: u64,
+}
+
+impl Vm {
+    /// Load a program.
+    pub fn new(program: Program, options: VmOptions) -> Vm {
+        let invalid = program.validate().err();
+        let constants: Vec<Value> = program.constants.iter().map(constant_value).collect();
+        let const_methods = program
+            .constants
+            .iter()
+            .map(|c| match c {
+                Constant::Str(s) => Method::from_name(s),
+                _ => Method::Unknown,
+            })
+            .collect();
+        let mut functions = Vec::with_capacity(program.functions.len());
+        let mut caches = Vec::with_capacity(program.functions.len());
+        for mut f in program.functions {
+            // Guard: falling off the end (or jumping to `len`) returns nil.
+            f.code.push(Op::ReturnNil);
+            let pos = f.lines.last().copied().unwrap_or_default();
+            if !f.lines.is_empty() {
+                f.lines.push(pos);
+            }
+            caches.push(vec![(0, 0); f.code.len()]);
+            functions.push(Rc::new(f));
+        }
+        let enums = program
+            .enums
+            .iter()
+            .map(|e| Rc::new(EnumInfo { name: e.name.as_str().into(), variants: e.variants.iter().map(|v| v.as_str().into()).collect() }))
+            .collect();
+        let classes = build_classes(&program.classes);
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0x2545F4914F6CDD1D);
+        Vm {
+            functions,
+            constants,
+            const_methods,
+            globals: vec![Value::Nil; program.globals.len()],
+            global_names: program.globals,
+            classes,
+            enums,
+            files: program.files,
+            stack: Vec::with_capacity(1024),
+            frames: Vec::with_capacity(64),
+            handlers: Vec::new(),
+            caches,
+            options,
+            stats: Stats::default(),
+            out: Vec::with_capacity(8192),
+            captured: String::new(),
+            trace: None,
+            invalid,
+            rng_state: seed | 1,
+        }
+        .with_main(program.main)
+    }
+
+    fn with_main(mut self, main: usize) -> Vm {
+        self.stack.clear();
+        if self.invalid.is_none() {
+            let proto = self.functions[main].clone();
+            self.stack.resize(proto.frame_size(), Value::Nil);
+            self.frames.push(Frame { func: main as u32, ip: 0, base: 0, ret: 0, closure: None, ctor: false });
+        }
+        self
+    }
+
+    /// Run the program to completion.
+    pub fn run(&mut self) -> Result<(), RuntimeError> {
+        if let Some(msg) = self.invalid.take() {
+            return Err(RuntimeError::new(kinds::ERROR, &format!("invalid program: {msg}")));
+        }
+        let result = if self.options.trace || self.options.stats {
+            self.run_loop::<true>(0)
+        } else {
+            self.run_loop::<false>(0)
+        };
+        self.flush();
+        match result {
+            Ok(_) => Ok(()),
+            Err(t) => {
+                let trace = self.trace.take().unwrap_or_default();
+                Err(RuntimeError { kind: t.kind.to_string(), message: t.message.to_string(), trace })
+            }
+        }
+    }
+
+    /// The execution counters.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// Output printed so far when `capture_output` is set.
+    pub fn take_output(&mut self) -> String {
+        self.flush();
+        std::mem::take(&mut self.captured)
+    }
+
+    /// The value of global `name` (for embedders and tests).
+    pub fn global(&self, name: &str) -> Option<Value> {
+        let i = self.global_names.iter().position(|g| g == name)?;
+        self.globals.get(i).cloned()
+    }
+
+    /// Append text to the output buffer.
+    pub(crate) fn write_out(&mut self, text: &str) {
+        self.out.extend_from_slice(text.as_bytes());
+        if self.out.len() > 1 << 16 {
+            self.flush();
+        }
+    }
+
+    /// Flush buffered output.
+    pub fn flush(&mut self) {
+        if self.out.is_empty() {
+            return;
+        }
+        if self.options.capture_output {
+            self.captured.push_str(&String::from_utf8_lossy(&self.out));
+        } else {
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(&self.out);
+            let _ = stdout.flush();
+        }
+        self.out.clear();
+    }
+
+    // ------------------------------------------------------------ calls
+
+    /// Push a frame for function `func` whose `argc` arguments start at `base`.
+    #[inline(always)]
+    fn push_frame(&mut self, func: u32, closure: Option<Rc<Closure>>, base: usize, ret: usize, argc: usize, ctor: bool) -> Result<(), Trap> {
+        let proto = &self.functions[func as usize];
+        let arity = proto.arity as usize;
+        if argc != arity {
+            if argc < proto.required as usize || argc > arity {
+                return fail(
+                    kinds::TYPE_ERROR,
+                    &format!("{}() takes {} arguments but {} were given", proto.name, arity, argc),
+                );
+            }
+            for _ in argc..arity {
+                self.stack.push(Value::Nil);
+            }
+        }
+        if self.frames.len() >= self.options.max_frames {
+            return fail(kinds::STACK_OVERFLOW, &format!("maximum call depth of {} frames exceeded", self.options.max_frames));
+        }
+        let locals = proto.num_locals as usize;
+        if locals > 0 {
+            self.stack.resize(self.stack.len() + locals, Value::Nil);
+        }
+        self.frames.push(Frame { func, ip: 0, base, ret, closure, ctor });
+        Ok(())
+    }
+
+    /// Set up a call of the value at `stack[callee]` with `argc` arguments
+    /// above it. Returns true when a Limit frame was pushed; otherwise the
+    /// result already replaced the callee and arguments.
+    fn call_value_at(&mut self, callee: usize, argc: usize) -> Result<bool, Trap> {
+        let f = self.stack[callee].clone();
+        match f {
+            Value::Function(c) => {
+                let index = c.index;
+                self.push_frame(index, Some(c), callee + 1, callee, argc, false)?;
+                Ok(true)
+            }
+            Value::Native(n) => {
+                check_native_args(n, argc)?;
+                let args: Vec<Value> = self.stack.drain(callee + 1..).collect();
+                let r = (n.func)(self, &args)?;
+                self.stack.truncate(callee);
+                self.stack.push(r);
+                Ok(false)
+            }
+            Value::BoundMethod(b) => {
+                self.stack[callee] = b.receiver.clone();
+                match b.function {
+                    Some(func) => {
+                        self.push_frame(func, None, callee, callee, argc + 1, false)?;
+                        Ok(true)
+                    }
+                    None => {
+                        let m = Method::from_name(&b.name);
+                        self.invoke_builtin(m, &b.name, callee)?;
+                        Ok(false)
+                    }
+                }
+            }
+            Value::Class(class) => self.construct(&class, callee, argc),
+            Value::Nil => fail(kinds::NIL_ACCESS, "cannot call nil"),
+            other => fail(kinds::TYPE_ERROR, &format!("a {} is not callable", other.type_name())),
+        }
+    }
+
+    /// Construct an instance of `class` from the call at `callee`.
+    fn construct(&mut self, class: &Rc<Class>, callee: usize, argc: usize) -> Result<bool, Trap> {
+        let fields = vec![Value::Nil; class.field_names.len()];
+        let inst = Value::Instance(Rc::new(Instance { class: class.clone(), fields: RefCell::new(fields) }));
+        self.stats.allocations += 1;
+        match class.init {
+            Some(init) => {
+                self.stack[callee] = inst;
+                self.push_frame(init, None, callee, callee, argc + 1, true)?;
+                Ok(true)
+            }
+            None => {
+                if argc > class.field_names.len() {
+                    return fail(kinds::TYPE_ERROR, &format!("{} has {} fields but {} values were given", class.name, class.field_names.len(), argc));
+                }
+                let args: Vec<Value> = self.stack.drain(callee + 1..).collect();
+                if let Value::Instance(i) = &inst {
+                    let mut f = i.fields.borrow_mut();
+                    for (slot, v) in args.into_iter().enumerate() {
+                        f[slot] = v;
+                    }
+                }
+                self.stack[callee] = inst;
+                Ok(false)
+            }
+        }
+    }
+
+    /// Call a value from native code (re-enters the dispatch loop).
+    pub fn call(&mut self, f: &Value, args: &[Value]) -> Result<Value, Trap> {
+        let height = self.stack.len();
+        let depth = self.frames.len();
+        self.stack.push(f.clone());
+        self.stack.extend(args.iter().cloned());
+        let result = match self.call_value_at(height, args.len()) {
+            Ok(true) => {
+                if self.options.trace || self.options.stats {
+                    self.run_loop::<true>(depth)
+                } else {
+                    self.run_loop::<false>(depth)
+                }
+            }
+            Ok(false) => Ok(self.stack.pop().unwrap_or_default()),
+            Err(t) => Err(t),
+        };
+        if result.is_err() {
+            self.frames.truncate(depth);
+        }
+        self.stack.truncate(height);
+        result
+    }
+
+    /// Call a built-in method on the receiver at `recv` with `argc` arguments above it.
+    fn invoke_builtin(&mut self, m: Method, name: &str, recv: usize) -> Result<(), Trap> {
+        let args: Vec<Value> = self.stack.drain(recv + 1..).collect();
+        let receiver = self.stack.pop().unwrap_or_default();
+        let r = methods::invoke(self, m, name, &receiver, &args)?;
+        self.stack.push(r);
+        Ok(())
+    }
+
+    /// `Invoke`/`InvokeMethod` on the receiver at `recv`: returns true when
+    /// a frame was pushed.
+    fn invoke(&mut self, name_k: u32, recv: usize, argc: usize) -> Result<bool, Trap> {
+        match &self.stack[recv] {
+            Value::Instance(inst) => {
+                let name = self.constants[name_k as usize].clone();
+                let name = name.as_str().unwrap_or("");
+                if let Some(&func) = inst.class.method_map.get(name) {
+                    self.push_frame(func, None, recv, recv, argc + 1, false)?;
+                    return Ok(true);
+                }
+                // A field holding a function.
+                if let Some(slot) = inst.class.field_slot(name) {
+                    let f = inst.fields.borrow()[slot].clone();
+                    self.stack[recv] = f;
+                    return self.call_value_at(recv, argc);
+                }
+                fail(kinds::TYPE_ERROR, &format!("{} has no method {}", inst.class.name, name))
+            }
+            Value::Dict(d) => {
+                let key = Key(self.constants[name_k as usize].clone());
+                let f = d.map.borrow().get(&key).cloned();
+                match f {
+                    Some(f) if matches!(f, Value::Function(_) | Value::Native(_) | Value::BoundMethod(_)) => {
+                        self.stack[recv] = f;
+                        self.call_value_at(recv, argc)
+                    }
+                    _ => {
+                        let m = self.const_methods[name_k as usize];
+                        let name = self.constants[name_k as usize].clone();
+                        self.invoke_builtin(m, name.as_str().unwrap_or(""), recv)?;
+                        Ok(false)
+                    }
+                }
+            }
+            Value::Class(_) | Value::Nil if false => Ok(false),
+            _ => {
+                let m = self.const_methods[name_k as usize];
+                let name = self.constants[name_k as usize].clone();
+                self.invoke_builtin(m, name.as_str().unwrap_or(""), recv)?;
+                Ok(false)
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ errors
+
+    /// Record the Limit stack trace (innermost first) for an escaping trap.
+    fn capture_trace(&mut self) {
+        if self.trace.is_some() {
+            return;
+        }
+        let mut entries = Vec::with_capacity(self.frames.len().min(64));
+        let n = self.frames.len();
+        for (i, frame) in self.frames.iter().enumerate().rev() {
+            // Keep traces readable for deep recursion: first 20, last 5.
+            if n > 30 && i < n - 20 && i >= 5 {
+                if i == n - 21 {
+                    entries.push(TraceEntry { function: format!("... {} more frames", n - 25), file: String::new(), line: 0, col: 0 });
+                }
+                continue;
+            }
+            let proto = &self.functions[frame.func as usize];
+            let pos = proto.pos(frame.ip.saturating_sub(1));
+            let file = self.files.get(proto.file as usize).cloned().unwrap_or_default();
+            entries.push(TraceEntry { function: proto.name.clone(), file, line: pos.line, col: pos.col });
+        }
+        self.trace = Some(entries);
+    }
+
+    /// Unwind to the nearest handler above `stop_depth`. On success the
+    /// handler's frame is on top with its `ip` set and the error pushed.
+    fn unwind(&mut self, t: Trap, stop_depth: usize) -> Result<(), Trap> {
+        match self.handlers.last() {
+            Some(h) if h.depth > stop_depth && h.depth <= self.frames.len() => {
+                let h = self.handlers.pop().expect("handler present");
+                self.frames.truncate(h.depth);
+                self.stack.truncate(h.height);
+                self.stack.push(Value::Error(t));
+                if let Some(f) = self.frames.last_mut() {
+                    f.ip = h.ip;
+                }
+                self.trace = None;
+                Ok(())
+            }
+            _ => {
+                self.capture_trace();
+                self.flush();
+                Err(t)
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ the loop
+
+    /// Execute until the number of frames drops to `stop_depth`; returns the
+    /// value returned by the frame at that depth.
+    pub(crate) fn run_loop<const TRACE: bool>(&mut self, stop_depth: usize) -> Result<Value, Trap> {
+        let mut func: u32;
+        let mut code: *const Op;
+        let mut ip: usize;
+        let mut base: usize;
+
+        macro_rules! load_frame {
+            () => {{
+                let f = self.frames.last().expect("a frame is running");
+                func = f.func;
+                ip = f.ip;
+                base = f.base;
+                code = self.functions[func as usize].code.as_ptr();
+            }};
+        }
+        macro_rules! save_ip {
+            () => {
+                if let Some(f) = self.frames.last_mut() {
+                    f.ip = ip;
+                }
+            };
+        }
+        macro_rules! throw {
+            ($t:expr) => {{
+                let t = $t;
+                save_ip!();
+                self.unwind(t, stop_depth)?;
+                load_frame!();
+                continue;
+            }};
+        }
+        macro_rules! tri {
+            ($e:expr) => {
+                match $e {
+                    Ok(v) => v,
+                    Err(t) => throw!(t),
+                }
+            };
+        }
+        macro_rules! pop {
+            () => {
+                self.stack.pop().unwrap_or_default()
+            };
+        }
+        macro_rules! top {
+            () => {
+                self.stack.last_mut().expect("stack not empty")
+            };
+        }
+        macro_rules! push {
+            ($v:expr) => {
+                self.stack.push($v)
+            };
+        }
+        macro_rules! jump {
+            ($o:expr) => {
+                ip = (ip as isize + $o as isize) as usize
+            };
+        }
+        // Binary arithmetic with int and float fast paths.
+        macro_rules! arith {
+            ($checked:ident, $fop:tt, $slow:path) => {{
+                let n = self.stack.len();
+                let r = match (&self.stack[n - 2], &self.stack[n - 1]) {
+                    (Value::Int(a), Value::Int(b)) => match a.$checked(*b) {
+                        Some(r) => Value::Int(r),
+                        None => tri!($slow(&Value::Int(*a), &Value::Int(*b))),
+                    },
+                    (Value::Float(a), Value::Float(b)) => Value::Float(a $fop b),
+                    (a, b) => tri!($slow(a, b)),
+                };
+                self.stack.pop();
+                *top!() = r;
+            }};
+        }
+        macro_rules! slow_binary {
+            ($f:expr) => {{
+                let b = pop!();
+                let a = top!();
+                let r = tri!($f(&*a, &b));
+                *self.stack.last_mut().expect("stack") = r;
+            }};
+        }
+        // Comparison producing a bool.
+        macro_rules! compare {
+            ($op:tt, $name:expr) => {{
+                let n = self.stack.len();
+                let r = match (&self.stack[n - 2], &self.stack[n - 1]) {
+                    (Value::Int(a), Value::Int(b)) => a $op b,
+                    (Value::Float(a), Value::Float(b)) => a $op b,
+                    (a, b) => tri!(arith::order(a, b, $name)),
+                };
+                r
+            }};
+        }
+        macro_rules! compare_jump {
+            ($op:tt, $name:expr, $o:expr) => {{
+                let r = compare!($op, $name);
+                self.stack.pop();
+                self.stack.pop();
+                if !r {
+                    jump!($o);
+                }
+            }};
+        }
+
+        load_frame!();
+        loop {
+            // SAFETY: `code` points into `self.functions[func].code`, an `Rc`
+            // owned by the VM and never mutated after loading. `ip` is always
+            // within the code: `Program::validate` checks that every jump
+            // target lies in `0..=len` of the compiler's code, and `Vm::new`
+            // appends a `ReturnNil` at index `len`, so falling through or
+            // jumping to `len` stops at a return.
+            let op = unsafe { *code.add(ip) };
+            if TRACE {
+                self.trace_step(func, ip, op);
+            }
+            ip += 1;
+            match op {
+                Op::Nop => {}
+                Op::Pop => {
+                    self.stack.pop();
+                }
+                Op::PopN(n) => {
+                    let len = self.stack.len();
+                    self.stack.truncate(len - n as usize);
+                }
+                Op::Dup => {
+                    let v = top!().clone();
+                    push!(v);
+                }
+                Op::Dup2 => {
+                    let n = self.stack.len();
+                    let (a, b) = (self.stack[n - 2].clone(), self.stack[n - 1].clone());
+                    push!(a);
+                    push!(b);
+                }
+                Op::Swap => {
+                    let n = self.stack.len();
+                    self.stack.swap(n - 1, n - 2);
+                }
+                Op::Over => {
+                    let v = self.stack[self.stack.len() - 2].clone();
+                    push!(v);
+                }
+                Op::Const(k) => push!(self.constants[k as usize].clone()),
+                Op::Int(n) => push!(Value::Int(n as i64)),
+                Op::Nil => push!(Value::Nil),
+                Op::True => push!(Value::Bool(true)),
+                Op::False => push!(Value::Bool(false)),
+
+                Op::GetLocal(s) => {
+                    let v = self.stack[base + s as usize].clone();
+                    push!(v);
+                }
+                Op::SetLocal(s) => {
+                    let v = pop!();
+                    self.stack[base + s as usize] = v;
+                }
+                Op::TeeLocal(s) => {
+                    let v = top!().clone();
+                    self.stack[base + s as usize] = v;
+                }
+                Op::GetLocal2(a, b) => {
+                    let x = self.stack[base + a as usize].clone();
+                    let y = self.stack[base + b as usize].clone();
+                    push!(x);
+                    push!(y);
+                }
+                Op::MakeCell(s) => {
+                    let slot = &mut self.stack[base + s as usize];
+                    let v = std::mem::take(slot);
+                    *slot = Value::Cell(Rc::new(RefCell::new(v)));
+                }
+                Op::GetCell(s) => {
+                    let v = match &self.stack[base + s as usize] {
+                        Value::Cell(c) => c.borrow().clone(),
+                        other => other.clone(),
+                    };
+                    push!(v);
+                }
+                Op::SetCell(s) => {
+                    let v = pop!();
+                    match &self.stack[base + s as usize] {
+                        Value::Cell(c) => *c.borrow_mut() = v,
+                        _ => self.stack[base + s as usize] = v,
+                    }
+                }
+                Op::GetUpvalue(i) => {
+                    let v = match &self.frames.last().expect("frame").closure {
+                        Some(c) => c.captures[i as usize].borrow().clone(),
+                        None => tri!(fail(kinds::ERROR, "upvalue access outside a closure")),
+                    };
+                    push!(v);
+                }
+                Op::SetUpvalue(i) => {
+                    let v = pop!();
+                    match &self.frames.last().expect("frame").closure {
+                        Some(c) => *c.captures[i as usize].borrow_mut() = v,
+                        None => tri!(fail(kinds::ERROR, "upvalue access outside a closure")),
+                    }
+                }
+                Op::GetGlobal(g) => push!(self.globals[g as usize].clone()),
+                Op::SetGlobal(g) | Op::DefineGlobal(g) => {
+                    let v = pop!();
+                    self.globals[g as usize] = v;
+                }
+
+                Op::Add | Op::AddInt | Op::AddFloat => arith!(checked_add, +, arith::add),
+                Op::Sub | Op::SubInt | Op::SubFloat => arith!(checked_sub, -, arith::sub),
+                Op::Mul | Op::MulInt | Op::MulFloat => arith!(checked_mul, *, arith::mul),
+                Op::Div | Op::DivInt | Op::DivFloat => {
+                    let n = self.stack.len();
+                    let r = match (&self.stack[n - 2], &self.stack[n - 1]) {
+                        (Value::Float(a), Value::Float(b)) => Value::Float(a / b),
+                        (Value::Int(a), Value::Int(b)) if *b != 0 && *b != -1 => Value::Int(a / b),
+                        (a, b) => tri!(arith::div(a, b)),
+                    };
+                    self.stack.pop();
+                    *top!() = r;
+                }
+                Op::Mod | Op::ModInt => {
+                    let n = self.stack.len();
+                    let r = match (&self.stack[n - 2], &self.stack[n - 1]) {
+                        (Value::Int(a), Value::Int(b)) if *b != 0 && *b != -1 => Value::Int(a % b),
+                        (a, b) => tri!(arith::modulo(a, b)),
+                    };
+                    self.stack.pop();
+                    *top!() = r;
+                }
+                Op::Pow => slow_binary!(arith::pow),
+                Op::Neg => {
+                    let r = match top!() {
+                        Value::Int(i) if *i != i64::MIN => Value::Int(-*i),
+                        Value::Float(f) => Value::Float(-*f),
+                        other => tri!(arith::neg(other)),
+                    };
+                    *top!() = r;
+                }
+                Op::Not => {
+                    let t = top!();
+                    let r = !t.truthy();
+                    *t = Value::Bool(r);
+                }
+                Op::BitAnd => slow_binary!(|a, b| arith::bitwise('&', a, b)),
+                Op::BitOr => slow_binary!(|a, b| arith::bitwise('|', a, b)),
+                Op::BitXor => slow_binary!(|a, b| arith::bitwise('^', a, b)),
+                Op::Shl => slow_binary!(|a, b| arith::shift(true, a, b)),
+                Op::Shr => slow_binary!(|a, b| arith::shift(false, a, b)),
+                Op::BitNot => {
+                    let r = tri!(arith::bitnot(top!()));
+                    *top!() = r;
+                }
+                Op::Eq | Op::EqInt => {
+                    let b = pop!();
+                    let t = top!();
+                    let r = equals(t, &b);
+                    *t = Value::Bool(r);
+                }
+                Op::Ne => {
+                    let b = pop!();
+                    let t = top!();
+                    let r = !equals(t, &b);
+                    *t = Value::Bool(r);
+                }
+                Op::Lt | Op::LtInt | Op::LtFloat => {
+                    let r = compare!(<, "<");
+                    self.stack.pop();
+                    *top!() = Value::Bool(r);
+                }
+                Op::Le | Op::LeInt | Op::LeFloat => {
+                    let r = compare!(<=, "<=");
+                    self.stack.pop();
+                    *top!() = Value::Bool(r);
+                }
+                Op::Gt | Op::GtInt | Op::GtFloat => {
+                    let r = compare!(>, ">");
+                    self.stack.pop();
+                    *top!() = Value::Bool(r);
+                }
+                Op::Ge | Op::GeInt | Op::GeFloat => {
+                    let r = compare!(>=, ">=");
+                    self.stack.pop();
+                    *top!() = Value::Bool(r);
+                }
+                Op::AddImm(n) => {
+                    let r = match top!() {
+                        Value::Int(a) => match a.checked_add(n as i64) {
+                            Some(r) => Value::Int(r),
+                            None => tri!(arith::add(&Value::Int(*a), &Value::Int(n as i64))),
+                        },
+                        other => tri!(arith::add(other, &Value::Int(n as i64))),
+                    };
+                    *top!() = r;
+                }
+                Op::ModImm(n) => {
+                    let r = match top!() {
+                        Value::Int(a) if n != 0 && n != -1 => Value::Int(*a % n as i64),
+                        other => tri!(arith::modulo(other, &Value::Int(n as i64))),
+                    };
+                    *top!() = r;
+                }
+                Op::LtImm(n) => {
+                    let r = match top!() {
+                        Value::Int(a) => *a < n as i64,
+                        other => tri!(arith::order(other, &Value::Int(n as i64), "<")),
+                    };
+                    *top!() = Value::Bool(r);
+                }
+
+                Op::AddLocals(a, b) => {
+                    let (x, y) = (&self.stack[base + a as usize], &self.stack[base + b as usize]);
+                    let r = match (x, y) {
+                        (Value::Int(p), Value::Int(q)) => match p.checked_add(*q) {
+                            Some(r) => Value::Int(r),
+                            None => tri!(arith::add(x, y)),
+                        },
+                        (Value::Float(p), Value::Float(q)) => Value::Float(p + q),
+                        _ => tri!(arith::add(x, y)),
+                    };
+                    push!(r);
+                }
+                Op::IncLocal(s, n) => {
+                    let slot = &mut self.stack[base + s as usize];
+                    match slot {
+                        Value::Int(a) if a.checked_add(n as i64).is_some() => *a += n as i64,
+                        other => {
+                            let r = tri!(arith::add(other, &Value::Int(n as i64)));
+                            self.stack[base + s as usize] = r;
+                        }
+                    }
+                }
+                Op::GetLocalField(s, field) => {
+                    let v = match &self.stack[base + s as usize] {
+                        Value::Instance(inst) => inst.fields.borrow().get(field as usize).cloned(),
+                        _ => None,
+                    };
+                    let v = match v {
+                        Some(v) => v,
+                        None => tri!(field_error(&self.stack[base + s as usize])),
+                    };
+                    push!(v);
+                }
+                Op::JumpIfNotLt(o) => compare_jump!(<, "<", o),
+                Op::JumpIfNotLe(o) => compare_jump!(<=, "<=", o),
+                Op::JumpIfNotGt(o) => compare_jump!(>, ">", o),
+                Op::JumpIfNotGe(o) => compare_jump!(>=, ">=", o),
+                Op::JumpIfNotEq(o) => {
+                    let b = pop!();
+                    let a = pop!();
+                    if !equals(&a, &b) {
+                        jump!(o);
+                    }
+                }
+                Op::JumpIfNotNe(o) => {
+                    let b = pop!();
+                    let a = pop!();
+                    if equals(&a, &b) {
+                        jump!(o);
+                    }
+                }
+                Op::JumpIfLocalNotLtConst(s, k, o) => {
+                    let x = &self.stack[base + s as usize];
+                    let y = &self.constants[k as usize];
+                    let r = match (x, y) {
+                        (Value::Int(a), Value::Int(b)) => a < b,
+                        _ => tri!(arith::order(x, y, "<")),
+                    };
+                    if !r {
+                        jump!(o);
+                    }
+                }
+
+                Op::Jump(o) => jump!(o),
+                Op::JumpIfFalse(o) => {
+                    let c = pop!();
+                    let t = match c {
+                        Value::Bool(b) => b,
+                        other => other.truthy(),
+                    };
+                    if !t {
+                        jump!(o);
+                    }
+                }
+                Op::JumpIfTrue(o) => {
+                    if pop!().truthy() {
+                        jump!(o);
+                    }
+                }
+                Op::JumpIfFalseKeep(o) => {
+                    if top!().truthy() {
+                        self.stack.pop();
+                    } else {
+                        jump!(o);
+                    }
+                }
+                Op::JumpIfTrueKeep(o) => {
+                    if top!().truthy() {
+                        jump!(o);
+                    } else {
+                        self.stack.pop();
+                    }
+                }
+                Op::Loop(n) => ip -= n as usize,
+
+                Op::Call(argc) => {
+                    let callee = self.stack.len() - argc as usize - 1;
+                    save_ip!();
+                    if TRACE {
+                        self.stats.calls += 1;
+                    }
+                    if tri!(self.call_value_at(callee, argc as usize)) {
+                        load_frame!();
+                    }
+                }
+                Op::CallDirect(f, argc) => {
+                    let argc = argc as usize;
+                    let b = self.stack.len() - argc;
+                    save_ip!();
+                    if TRACE {
+                        self.stats.calls += 1;
+                    }
+                    tri!(self.push_frame(f, None, b, b, argc, false));
+                    load_frame!();
+                }
+                Op::CallNative(n, argc) => {
+                    save_ip!();
+                    let native = builtins::native(n);
+                    let r = match native {
+                        Some(native) => {
+                            tri!(check_native_args(native, argc as usize));
+                            let at = self.stack.len() - argc as usize;
+                            let args: Vec<Value> = self.stack.drain(at..).collect();
+                            (native.func)(self, &args)
+                        }
+                        None => fail(kinds::ERROR, &format!("unknown built-in #{n}")),
+                    };
+                    push!(tri!(r));
+                }
+                Op::GetNative(n) => match builtins::native(n) {
+                    Some(native) => push!(Value::Native(native)),
+                    None => tri!(fail(kinds::ERROR, &format!("unknown built-in #{n}"))),
+                },
+                Op::Return | Op::ReturnNil => {
+                    let mut result = if matches!(op, Op::Return) { pop!() } else { Value::Nil };
+                    let frame = self.frames.pop().expect("returning frame");
+                    if frame.ctor {
+                        result = std::mem::take(&mut self.stack[frame.base]);
+                    }
+                    while self.handlers.last().is_some_and(|h| h.depth > self.frames.len()) {
+                        self.handlers.pop();
+                    }
+                    self.stack.truncate(frame.ret);
+                    if self.frames.len() <= stop_depth {
+                        return Ok(result);
+                    }
+                    push!(result);
+                    load_frame!();
+                }
+                Op::Closure(f) => {
+                    let closure = tri!(self.make_closure(f, base));
+                    if TRACE {
+                        self.stats.allocations += 1;
+                    }
+                    push!(closure);
+                }
+                Op::Invoke(name, argc) | Op::InvokeMethod(name, argc) => {
+                    let recv = self.stack.len() - argc as usize - 1;
+                    save_ip!();
+                    let pushed = if let (Op::InvokeMethod(..), Value::Instance(inst)) = (op, &self.stack[recv]) {
+                        let id = inst.class.id + 1;
+                        let cache = self.caches[func as usize][ip - 1];
+                        if cache.0 == id {
+                            if TRACE {
+                                self.stats.cache_hits += 1;
+                            }
+                            tri!(self.push_frame(cache.1, None, recv, recv, argc as usize + 1, false));
+                            true
+                        } else {
+                            let name_str = self.constants[name as usize].clone();
+                            match inst.class.method_map.get(name_str.as_str().unwrap_or("")) {
+                                Some(&m) => {
+                                    if TRACE {
+                                        self.stats.cache_misses += 1;
+                                    }
+                                    self.caches[func as usize][ip - 1] = (id, m);
+                                    tri!(self.push_frame(m, None, recv, recv, argc as usize + 1, false));
+                                    true
+                                }
+                                None => tri!(self.invoke(name, recv, argc as usize)),
+                            }
+                        }
+                    } else {
+                        tri!(self.invoke(name, recv, argc as usize))
+                    };
+                    if pushed {
+                        load_frame!();
+                    }
+                }
+                Op::InvokeSlot(slot, argc) => {
+                    let recv = self.stack.len() - argc as usize - 1;
+                    save_ip!();
+                    let m = match &self.stack[recv] {
+                        Value::Instance(inst) => inst.class.methods.get(slot as usize).map(|m| m.1),
+                        other => tri!(field_type_error(other)),
+                    };
+                    match m {
+                        Some(m) => tri!(self.push_frame(m, None, recv, recv, argc as usize + 1, false)),
+                        None => tri!(fail(kinds::TYPE_ERROR, "method slot out of range")),
+                    }
+                    load_frame!();
+                }
+
+                Op::NewList(n) => {
+                    let at = self.stack.len() - n as usize;
+                    let items: Vec<Value> = self.stack.drain(at..).collect();
+                    if TRACE {
+                        self.stats.allocations += 1;
+                    }
+                    push!(Value::list(items));
+                }
+                Op::NewDict(n) => {
+                    let at = self.stack.len() - 2 * n as usize;
+                    let mut map = DictMap::with_capacity_and_hasher(n as usize, Default::default());
+                    let items: Vec<Value> = self.stack.drain(at..).collect();
+                    let mut it = items.into_iter();
+                    while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                        map.insert(tri!(Key::new(k)), v);
+                    }
+                    if TRACE {
+                        self.stats.allocations += 1;
+                    }
+                    push!(Value::dict(map));
+                }
+                Op::NewTuple(n) => {
+                    let at = self.stack.len() - n as usize;
+                    let items: Vec<Value> = self.stack.drain(at..).collect();
+                    push!(Value::tuple(items));
+                }
+                Op::NewRange(flags) => {
+                    let step = if flags & 2 != 0 { pop!() } else { Value::Int(1) };
+                    let end = pop!();
+                    let start = pop!();
+                    let r = tri!(collections::make_range(&start, &end, &step, flags & 1 != 0));
+                    push!(r);
+                }
+                Op::GetIndex => {
+                    let idx = pop!();
+                    let c = pop!();
+                    let r = match (&c, &idx) {
+                        (Value::List(l), Value::Int(i)) if *i >= 0 => match l.items.borrow().get(*i as usize) {
+                            Some(v) => Ok(v.clone()),
+                            None => collections::index_error(*i, l.items.borrow().len()),
+                        },
+                        _ => collections::get_index(&c, &idx),
+                    };
+                    push!(tri!(r));
+                }
+                Op::SetIndex => {
+                    let v = pop!();
+                    let idx = pop!();
+                    let c = pop!();
+                    match (&c, &idx) {
+                        (Value::List(l), Value::Int(i)) if *i >= 0 && (*i as usize) < l.items.borrow().len() => {
+                            l.items.borrow_mut()[*i as usize] = v;
+                        }
+                        _ => tri!(collections::set_index(&c, idx, v)),
+                    }
+                }
+                Op::GetTupleField(i) => {
+                    let c = pop!();
+                    push!(tri!(collections::get_index(&c, &Value::Int(i as i64))));
+                }
+                Op::Len => {
+                    let c = pop!();
+                    push!(tri!(collections::length(&c)));
+                }
+
+                Op::ToStr => {
+                    if !matches!(top!(), Value::Str(_)) {
+                        let s = display(top!());
+                        *top!() = Value::string(s);
+                    }
+                }
+                Op::BuildString(n) => {
+                    let at = self.stack.len() - n as usize;
+                    let mut s = String::new();
+                    for v in &self.stack[at..] {
+                        write_value(&mut s, v, false);
+                    }
+                    self.stack.truncate(at);
+                    push!(Value::string(s));
+                }
+
+                Op::IterStart => {
+                    let v = pop!();
+                    push!(tri!(collections::iter_start(v)));
+                }
+                Op::IterNext(exit) | Op::IterNext2(exit) => {
+                    let two = matches!(op, Op::IterNext2(_));
+                    let next = match top!() {
+                        Value::Iterator(it) => collections::iter_next(&mut it.borrow_mut(), two),
+                        other => tri!(fail(kinds::TYPE_ERROR, &format!("cannot iterate a {}", other.type_name()))),
+                    };
+                    match next {
+                        Some((a, b)) => {
+                            if two {
+                                push!(a);
+                            }
+                            push!(b);
+                        }
+                        None => {
+                            self.stack.pop();
+                            jump!(exit);
+                        }
+                    }
+                }
+
+                Op::Class(c) => push!(Value::Class(self.classes[c as usize].clone())),
+                Op::NewInstance(c) => {
+                    let class = self.classes[c as usize].clone();
+                    let fields = vec![Value::Nil; class.field_names.len()];
+                    if TRACE {
+                        self.stats.allocations += 1;
+                    }
+                    push!(Value::Instance(Rc::new(Instance { class, fields: RefCell::new(fields) })));
+                }
+                Op::GetField(slot) => {
+                    let v = match top!() {
+                        Value::Instance(inst) => inst.fields.borrow().get(slot as usize).cloned(),
+                        _ => None,
+                    };
+                    let v = match v {
+                        Some(v) => v,
+                        None => tri!(field_error(top!())),
+                    };
+                    *top!() = v;
+                }
+                Op::SetField(slot) => {
+                    let v = pop!();
+                    let obj = pop!();
+                    match &obj {
+                        Value::Instance(inst) => match inst.fields.borrow_mut().get_mut(slot as usize) {
+                            Some(f) => *f = v,
+                            None => tri!(fail(kinds::TYPE_ERROR, "field slot out of range")),
+                        },
+                        other => tri!(field_type_error(other)),
+                    }
+                }
+                Op::GetFieldByName(k) => {
+                    let obj = pop!();
+                    let r = tri!(self.get_member(&obj, k));
+                    push!(r);
+                }
+                Op::SetFieldByName(k) => {
+                    let v = pop!();
+                    let obj = pop!();
+                    let name = self.constants[k as usize].clone();
+                    tri!(collections::set_member(&obj, name.as_str().unwrap_or(""), v));
+                }
+                Op::NewEnum(e, variant, n) => {
+                    let at = self.stack.len() - n as usize;
+                    let payload: Vec<Value> = self.stack.drain(at..).collect();
+                    let info = self.enums[e as usize].clone();
+                    push!(Value::Enum(Rc::new(EnumValue { info, enum_id: e, tag: variant, payload: payload.into_boxed_slice() })));
+                }
+                Op::IsVariant(e, variant) => {
+                    let r = matches!(top!(), Value::Enum(v) if v.enum_id == e && v.tag == variant);
+                    *top!() = Value::Bool(r);
+                }
+                Op::GetPayload(i) => {
+                    let r = match top!() {
+                        Value::Enum(v) => match v.payload.get(i as usize) {
+                            Some(x) => x.clone(),
+                            None => tri!(fail(kinds::INDEX_OUT_OF_BOUNDS, "enum payload index out of range")),
+                        },
+                        other => tri!(fail(kinds::TYPE_ERROR, &format!("a {} has no payload", other.type_name()))),
+                    };
+                    *top!() = r;
+                }
+
+                Op::Try(o) => {
+                    let target = (ip as isize + o as isize) as usize;
+                    self.handlers.push(Handler { depth: self.frames.len(), height: self.stack.len(), ip: target });
+                }
+                Op::EndTry => {
+                    if self.handlers.last().is_some_and(|h| h.depth == self.frames.len()) {
+                        self.handlers.pop();
+                    }
+                }
+                Op::Raise => {
+                    let v = pop!();
+                    let t = match v {
+                        Value::Error(e) => e,
+                        other => trap(kinds::ERROR, &display(&other)),
+                    };
+                    throw!(t);
+                }
+                Op::Trap(k) => {
+                    let msg = pop!();
+                    let kind = self.constants[k as usize].clone();
+                    let msg = if matches!(msg, Value::Nil) { String::new() } else { display(&msg) };
+                    throw!(trap(kind.as_str().unwrap_or(kinds::ERROR), &msg));
+                }
+                Op::ErrorKindIs(k) => {
+                    let r = match (top!(), &self.constants[k as usize]) {
+                        (Value::Error(e), Value::Str(s)) => *e.kind == *s.text,
+                        _ => false,
+                    };
+                    *top!() = Value::Bool(r);
+                }
+                Op::IsError => {
+                    let r = matches!(top!(), Value::Error(_));
+                    *top!() = Value::Bool(r);
+                }
+                Op::Propagate => {
+                    if matches!(top!(), Value::Error(_)) {
+                        let result = pop!();
+                        let frame = self.frames.pop().expect("returning frame");
+                        while self.handlers.last().is_some_and(|h| h.depth > self.frames.len()) {
+                            self.handlers.pop();
+                        }
+                        self.stack.truncate(frame.ret);
+                        if self.frames.len() <= stop_depth {
+                            return Ok(result);
+                        }
+                        push!(result);
+                        load_frame!();
+                    }
+                }
+                Op::MakeOk => {}
+                Op::MakeErr(k) => {
+                    let msg = pop!();
+                    let kind = self.constants[k as usize].clone();
+                    let msg = if matches!(msg, Value::Nil) { String::new() } else { display(&msg) };
+                    push!(Value::error(kind.as_str().unwrap_or(kinds::ERROR), &msg));
+                }
+
+                Op::Print(n) => {
+                    let at = self.stack.len() - n as usize;
+                    let mut line = String::new();
+                    for (i, v) in self.stack[at..].iter().enumerate() {
+                        if i > 0 {
+                            line.push(' ');
+                        }
+                        write_value(&mut line, v, false);
+                    }
+                    line.push('\n');
+                    self.stack.truncate(at);
+                    self.write_out(&line);
+                }
+                Op::Assert => {
+                    let msg = pop!();
+                    let cond = pop!();
+                    if !cond.truthy() {
+                        let msg = if matches!(msg, Value::Nil) { "assertion failed".to_string() } else { display(&msg) };
+                        throw!(trap(kinds::ASSERTION_FAILED, &msg));
+                    }
+                }
+                Op::TypeOf => {
+                    let s = top!().type_name();
+                    *top!() = Value::string(s);
+                }
+                Op::Cast(kind) => {
+                    let v = pop!();
+                    let r = match kind {
+                        CastKind::Int => builtins::to_int(&v),
+                        CastKind::Float => builtins::to_float(&v),
+                        CastKind::Str => Ok(Value::string(display(&v))),
+                        CastKind::Bool => Ok(Value::Bool(v.truthy())),
+                    };
+                    push!(tri!(r));
+                }
+            }
+        }
+    }
+
+    /// Build the closure for function `f` from the frame at `base`.
+    fn make_closure(&mut self, f: u32, base: usize) -> Result<Value, Trap> {
+        let proto = self.functions[f as usize].clone();
+        let mut captures = Vec::with_capacity(proto.captures.len());
+        for cap in &proto.captures {
+            let cell = match *cap {
+                CaptureSource::Local(slot) => {
+                    let v = &mut self.stack[base + slot as usize];
+                    match v {
+                        Value::Cell(c) => c.clone(),
+                        other => {
+                            // Not yet a cell: convert in place so both sides share it.
+                            let c = Rc::new(RefCell::new(std::mem::take(other)));
+                            *other = Value::Cell(c.clone());
+                            c
+                        }
+                    }
+                }
+                CaptureSource::Upvalue(i) => match &self.frames.last().and_then(|fr| fr.closure.clone()) {
+                    Some(c) => match c.captures.get(i as usize) {
+                        Some(cell) => cell.clone(),
+                        None => return fail(kinds::ERROR, "capture index out of range"),
+                    },
+                    None => return fail(kinds::ERROR, "upvalue capture outside a closure"),
+                },
+            };
+            captures.push(cell);
+        }
+        Ok(Value::Function(Rc::new(Closure { index: f, proto, captures: captures.into_boxed_slice() })))
+    }
+
+    /// `obj.name` for untyped access.
+    fn get_member(&self, obj: &Value, k: u32) -> Result<Value, Trap> {
+        let name_v = &self.constants[k as usize];
+        let name = name_v.as_str().unwrap_or("");
+        if let Value::Instance(inst) = obj {
+            if let Some(slot) = inst.class.field_slot(name) {
+                return Ok(inst.fields.borrow()[slot].clone());
+            }
+            if let Some(&func) = inst.class.method_map.get(name) {
+                return Ok(Value::BoundMethod(Rc::new(crate::value::BoundMethod {
+                    receiver: obj.clone(),
+                    function: Some(func),
+                    name: name.into(),
+                })));
+            }
+        }
+        collections::get_member(obj, name)
+    }
+
+    /// Print one trace line and count the instruction.
+    fn trace_step(&mut self, func: u32, ip: usize, op: Op) {
+        self.stats.instructions += 1;
+        if self.options.trace {
+            let top = self.stack.last().map(crate::value::repr).unwrap_or_default();
+            let name = self.functions[func as usize].name.clone();
+            let line = crate::disasm::format_op(op);
+            self.flush();
+            eprintln!("[{name}:{ip:04}] {line:<28} | top: {top}");
+        }
+    }
+}
+
+fn field_error(v: &Value) -> Result<Value, Trap> {
+    match v {
+        Value::Instance(_) => fail(kinds::TYPE_ERROR, "field slot out of range"),
+        other => field_type_error(other),
+    }
+}
+
+fn field_type_error<T>(v: &Value) -> Result<T, Trap> {
+    match v {
+        Value::Nil => fail(kinds::NIL_ACCESS, "field access on nil"),
+        other => fail(kinds::TYPE_ERROR, &format!("a {} has no fields", other.type_name())),
+    }
+}
+
+fn check_native_args(n: &crate::value::NativeFn, argc: usize) -> Result<(), Trap> {
+    if argc < n.min_args as usize || (n.max_args != 255 && argc > n.max_args as usize) {
+        return fail(kinds::TYPE_ERROR, &format!("{}() does not take {} arguments", n.name, argc));
+    }
+    Ok(())
+}
+
+fn constant_value(c: &Constant) -> Value {
+    match c {
+        Constant::Nil => Value::Nil,
+        Constant::Bool(b) => Value::Bool(*b),
+        Constant::Int(i) => Value::Int(*i),
+        Constant::BigInt(b) => Value::from_bigint(b.clone()),
+        Constant::Float(f) => Value::Float(*f),
+        Constant::Str(s) => Value::str(s),
+    }
+}
+
+fn build_classes(defs: &[crate::program::ClassDef]) -> Vec<Rc<Class>> {
+    defs.iter()
+        .enumerate()
+        .map(|(id, d)| {
+            let methods: Vec<(Rc<str>, u32)> = d.methods.iter().map(|(n, f)| (n.as_str().into(), *f)).collect();
+            let mut method_map = rustc_hash::FxHashMap::default();
+            // Inherited methods first, so the class's own entries win.
+            let mut chain = Vec::new();
+            let mut p = d.parent;
+            while let Some(pi) = p {
+                if chain.contains(&pi) || chain.len() > defs.len() {
+                    break;
+                }
+                chain.push(pi);
+                p = defs.get(pi as usize).and_then(|x| x.parent);
+            }
+            for pi in chain.iter().rev() {
+                if let Some(pd) = defs.get(*pi as usize) {
+                    for (n, f) in &pd.methods {
+                        method_map.insert(Rc::from(n.as_str()), *f);
+                    }
+                }
+            }
+            for (n, f) in &methods {
+                method_map.insert(n.clone(), *f);
+            }
+            let init = method_map.get("init").copied();
+            Rc::new(Class {
+                id: id as u32,
+                name: d.name.as_str().into(),
+                field_names: d.field_names.iter().map(|f| f.as_str().into()).collect(),
+                methods,
+                method_map,
+                init,
+                parent: d.parent,
+            })
+        })
+        .collect()
+}

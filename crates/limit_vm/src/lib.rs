@@ -1,0 +1,28 @@
+//! The Limit virtual machine: values, instruction set, interpreter and runtime.
+//!
+//! ```text
+//! Program (from limit_compiler) ─► Vm::new(program, options) ─► vm.run()
+//! ```
+//!
+//! `unsafe` is confined to the interpreter core (`interp.rs`); every block
+//! states its invariant in a `// SAFETY:` comment.
+#![deny(unsafe_op_in_unsafe_fn)]
+
+pub mod disasm;
+pub mod errors;
+pub mod interp;
+pub mod opcode;
+pub mod program;
+pub mod runtime;
+pub mod value;
+
+#[cfg(test)]
+mod tests;
+
+pub use disasm::disassemble;
+pub use errors::{RuntimeError, TraceEntry};
+pub use interp::{Stats, Vm, VmOptions};
+pub use opcode::{CastKind, Op};
+pub use program::{CaptureSource, ClassDef, Constant, EnumDef, FunctionProto, Pos, Program};
+pub use runtime::builtins::builtin_index;
+pub use value::Value;

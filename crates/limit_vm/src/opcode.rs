@@ -1,0 +1,425 @@
+//! The instruction set: the specification of the Limit machine.
+//!
+//! The machine is a stack machine. Every instruction below documents its
+//! operands, its stack effect written as `[before] -> [after]` (top of the
+//! stack on the right) and the runtime errors it can raise.
+//!
+//! Conventions used throughout:
+//! * `slot` is a local slot: the value lives at `stack[base + slot]` of the
+//!   current frame (see `program.rs` for the calling convention).
+//! * `k` is an index into `Program::constants`.
+//! * `g` is an index into `Program::globals`.
+//! * Jump offsets are relative to the instruction *after* the jump:
+//!   `target = index_of_jump + 1 + offset`. `Loop(n)` jumps backwards:
+//!   `target = index_of_loop + 1 - n`.
+//! * "Generic" arithmetic works on any operand types (int, big int, float,
+//!   strings for `+`, …) and raises `TypeError` for unsupported mixes.
+//!   "Specialised" forms (`AddInt`, `AddFloat`, …) take a fast path when the
+//!   operands have the promised type and otherwise fall back to the generic
+//!   behaviour, so emitting them is always safe.
+//! * Int arithmetic never wraps: on i64 overflow the result is promoted to a
+//!   big integer, and big results that fit are demoted back.
+
+/// Which conversion `Cast` performs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum CastKind {
+    /// `int(x)`: truncates floats, parses strings (ConversionError on bad text).
+    Int,
+    /// `float(x)`.
+    Float,
+    /// `str(x)`: the printed form.
+    Str,
+    /// `bool(x)`: truthiness (nil, false, 0, 0.0, "" and empty collections are false).
+    Bool,
+}
+
+/// One instruction with its inline operands (at most 8 bytes).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Op {
+    // ----------------------------------------------------------------- stack
+    /// No operation. `[] -> []`.
+    Nop,
+    /// Discard the top value. `[a] -> []`.
+    Pop,
+    /// Discard the top `n` values. `[a1..an] -> []`.
+    PopN(u16),
+    /// Duplicate the top value. `[a] -> [a, a]`.
+    Dup,
+    /// Duplicate the top two values. `[a, b] -> [a, b, a, b]`.
+    Dup2,
+    /// Exchange the top two values. `[a, b] -> [b, a]`.
+    Swap,
+    /// Copy the second value to the top. `[a, b] -> [a, b, a]`.
+    Over,
+
+    // ------------------------------------------------------------- constants
+    /// Push constant `k`. `[] -> [constants[k]]`.
+    Const(u32),
+    /// Push a small integer. `[] -> [n]`.
+    Int(i32),
+    /// Push nil. `[] -> [nil]`.
+    Nil,
+    /// Push true. `[] -> [true]`.
+    True,
+    /// Push false. `[] -> [false]`.
+    False,
+
+    // ---------------------------------------------------------------- locals
+    /// Push a local. `[] -> [locals[slot]]`.
+    GetLocal(u16),
+    /// Pop into a local (statement form). `[v] -> []`, `locals[slot] = v`.
+    SetLocal(u16),
+    /// Store into a local and keep the value (expression form). `[v] -> [v]`.
+    TeeLocal(u16),
+    /// Push two locals. `[] -> [locals[a], locals[b]]`.
+    GetLocal2(u16, u16),
+
+    // --------------------------------------------------- captured-variable cells
+    /// Wrap the current value of a local in a fresh cell, in place:
+    /// `locals[slot] = Cell(locals[slot])`. `[] -> []`. Emitted where a
+    /// captured variable is declared (and at the start of each loop iteration
+    /// for a captured loop variable, giving each iteration a fresh cell).
+    MakeCell(u16),
+    /// Read through the cell held in a local. `[] -> [*locals[slot]]`.
+    GetCell(u16),
+    /// Write through the cell held in a local. `[v] -> []`, `*locals[slot] = v`.
+    SetCell(u16),
+    /// Read captured variable `i` of the running closure. `[] -> [*captures[i]]`.
+    GetUpvalue(u16),
+    /// Write captured variable `i` of the running closure. `[v] -> []`.
+    SetUpvalue(u16),
+
+    // --------------------------------------------------------------- globals
+    /// Push global `g` (nil until defined). `[] -> [globals[g]]`.
+    GetGlobal(u32),
+    /// Pop into global `g`. `[v] -> []`.
+    SetGlobal(u32),
+    /// Define global `g` (same effect as `SetGlobal`; marks a declaration). `[v] -> []`.
+    DefineGlobal(u32),
+
+    // ---------------------------------------------------- generic arithmetic
+    /// `[a, b] -> [a + b]`. Numbers add (int overflow promotes to big int);
+    /// str + str concatenates; str + number / number + str concatenates the
+    /// number's text; list + list concatenates. Errors: TypeError.
+    Add,
+    /// `[a, b] -> [a - b]`. Errors: TypeError.
+    Sub,
+    /// `[a, b] -> [a * b]`. Also str * int repeats. Errors: TypeError.
+    Mul,
+    /// `[a, b] -> [a / b]`. Int / int truncates toward zero; float division by
+    /// zero gives inf/nan. Errors: DivisionByZero (int), TypeError.
+    Div,
+    /// `[a, b] -> [a % b]`, sign of the dividend. Errors: DivisionByZero (int), TypeError.
+    Mod,
+    /// `[a, b] -> [a ** b]`. int ** non-negative int is int (big when large);
+    /// otherwise float. Errors: TypeError, ResourceLimit (absurd exponents).
+    Pow,
+    /// `[a] -> [-a]`. Errors: TypeError.
+    Neg,
+    /// Logical not of a bool (truthiness for other values). `[a] -> [!a]`.
+    Not,
+    /// `[a, b] -> [a & b]` on ints. Errors: TypeError.
+    BitAnd,
+    /// `[a, b] -> [a | b]` on ints. Errors: TypeError.
+    BitOr,
+    /// `[a, b] -> [a ^ b]` on ints. Errors: TypeError.
+    BitXor,
+    /// `[a, b] -> [a << b]` on ints (promotes to big int). Errors: TypeError,
+    /// IntegerOverflow (negative or huge shift count).
+    Shl,
+    /// `[a, b] -> [a >> b]` on ints (arithmetic). Errors: TypeError, IntegerOverflow (negative count).
+    Shr,
+    /// `[a] -> [~a]` on ints. Errors: TypeError.
+    BitNot,
+    /// Structural equality (`1 == 1.0` is true). `[a, b] -> [a == b]`.
+    Eq,
+    /// `[a, b] -> [a != b]`.
+    Ne,
+    /// `[a, b] -> [a < b]` for numbers, strings, lists/tuples (lexicographic). Errors: TypeError.
+    Lt,
+    /// `[a, b] -> [a <= b]`. Errors: TypeError.
+    Le,
+    /// `[a, b] -> [a > b]`. Errors: TypeError.
+    Gt,
+    /// `[a, b] -> [a >= b]`. Errors: TypeError.
+    Ge,
+
+    // ------------------------------------------------ specialised arithmetic
+    /// `Add` with an int fast path. `[a, b] -> [a + b]`.
+    AddInt,
+    /// `Sub` with an int fast path. `[a, b] -> [a - b]`.
+    SubInt,
+    /// `Mul` with an int fast path. `[a, b] -> [a * b]`.
+    MulInt,
+    /// `Div` with an int fast path. `[a, b] -> [a / b]`. Errors: DivisionByZero.
+    DivInt,
+    /// `Mod` with an int fast path. `[a, b] -> [a % b]`. Errors: DivisionByZero.
+    ModInt,
+    /// `Lt` with an int fast path. `[a, b] -> [a < b]`.
+    LtInt,
+    /// `Le` with an int fast path. `[a, b] -> [a <= b]`.
+    LeInt,
+    /// `Gt` with an int fast path. `[a, b] -> [a > b]`.
+    GtInt,
+    /// `Ge` with an int fast path. `[a, b] -> [a >= b]`.
+    GeInt,
+    /// `Eq` with an int fast path. `[a, b] -> [a == b]`.
+    EqInt,
+    /// `Add` with a float fast path (an int operand is converted). `[a, b] -> [a + b]`.
+    AddFloat,
+    /// `Sub` with a float fast path. `[a, b] -> [a - b]`.
+    SubFloat,
+    /// `Mul` with a float fast path. `[a, b] -> [a * b]`.
+    MulFloat,
+    /// `Div` with a float fast path (never raises for floats). `[a, b] -> [a / b]`.
+    DivFloat,
+    /// `Lt` with a float fast path. `[a, b] -> [a < b]`.
+    LtFloat,
+    /// `Le` with a float fast path. `[a, b] -> [a <= b]`.
+    LeFloat,
+    /// `Gt` with a float fast path. `[a, b] -> [a > b]`.
+    GtFloat,
+    /// `Ge` with a float fast path. `[a, b] -> [a >= b]`.
+    GeFloat,
+    /// Add an immediate. `[a] -> [a + n]`. Errors: TypeError.
+    AddImm(i32),
+    /// Remainder by an immediate. `[a] -> [a % n]`. Errors: DivisionByZero, TypeError.
+    ModImm(i32),
+    /// Compare with an immediate. `[a] -> [a < n]`. Errors: TypeError.
+    LtImm(i32),
+
+    // ------------------------------------------------------ superinstructions
+    /// `GetLocal a; GetLocal b; Add`. `[] -> [locals[a] + locals[b]]`. Errors: as `Add`.
+    AddLocals(u16, u16),
+    /// Increment a local in place: `locals[slot] = locals[slot] + n`. `[] -> []`.
+    /// Errors: TypeError.
+    IncLocal(u16, i32),
+    /// `GetLocal slot; GetField(field)`. `[] -> [locals[slot].fields[field]]`.
+    /// Errors: NilAccess, TypeError.
+    GetLocalField(u16, u16),
+    /// `Lt; JumpIfFalse(offset)`. `[a, b] -> []`, jumps when `!(a < b)`. Errors: TypeError.
+    JumpIfNotLt(i32),
+    /// `Le; JumpIfFalse(offset)`. `[a, b] -> []`, jumps when `!(a <= b)`.
+    JumpIfNotLe(i32),
+    /// `Gt; JumpIfFalse(offset)`. `[a, b] -> []`, jumps when `!(a > b)`.
+    JumpIfNotGt(i32),
+    /// `Ge; JumpIfFalse(offset)`. `[a, b] -> []`, jumps when `!(a >= b)`.
+    JumpIfNotGe(i32),
+    /// `Eq; JumpIfFalse(offset)`. `[a, b] -> []`, jumps when `a != b`.
+    JumpIfNotEq(i32),
+    /// `Ne; JumpIfFalse(offset)`. `[a, b] -> []`, jumps when `a == b`.
+    JumpIfNotNe(i32),
+    /// `GetLocal slot; Const k; Lt; JumpIfFalse(offset)` — the loop test
+    /// `while (i < LIMIT)`. `[] -> []`. Errors: TypeError.
+    JumpIfLocalNotLtConst(u8, u16, i32),
+
+    // ---------------------------------------------------------- control flow
+    /// Unconditional jump. `[] -> []`.
+    Jump(i32),
+    /// Pop; jump when falsy (nil, false). `[c] -> []`.
+    JumpIfFalse(i32),
+    /// Pop; jump when truthy. `[c] -> []`.
+    JumpIfTrue(i32),
+    /// For `and`: jump (keeping the value) when falsy, otherwise pop.
+    /// `[c] -> [c]` (jumping) or `[c] -> []` (falling through).
+    JumpIfFalseKeep(i32),
+    /// For `or`: jump (keeping the value) when truthy, otherwise pop.
+    JumpIfTrueKeep(i32),
+    /// Jump backwards by `n` (loops). `[] -> []`.
+    Loop(u32),
+
+    // ----------------------------------------------------------------- calls
+    /// Call a function value. `[callee, a1..an] -> [result]`. The callee may
+    /// be a closure, a native function, a bound method, a class (constructs
+    /// an instance and runs `init`) or an enum-variant constructor.
+    /// Missing trailing arguments (down to `required`) are filled with nil.
+    /// Errors: TypeError (not callable / wrong argument count), StackOverflow.
+    Call(u8),
+    /// Call function `fn_index` directly (it must capture nothing).
+    /// `[a1..an] -> [result]`. Errors: TypeError (argument count), StackOverflow.
+    CallDirect(u32, u8),
+    /// Call built-in function `native` (see `runtime::builtins::BUILTINS`).
+    /// `[a1..an] -> [result]`. Errors: whatever the built-in raises.
+    CallNative(u16, u8),
+    /// Push built-in function `native` as a value. `[] -> [native]`.
+    GetNative(u16),
+    /// Return from the current function. `[.. result] -> ` caller `[.. result]`
+    /// (the callee slot and arguments are replaced by the result).
+    Return,
+    /// Return nil from the current function.
+    ReturnNil,
+    /// Build a closure of function `proto`, capturing per `proto.captures`:
+    /// `CaptureSource::Local(slot)` takes the cell in the current frame's
+    /// `locals[slot]` (emit `MakeCell(slot)` first), `CaptureSource::Upvalue(i)`
+    /// takes the running closure's captured cell `i`. `[] -> [closure]`.
+    Closure(u32),
+    /// Call method `constants[name]` on a value. `[receiver, a1..an] -> [result]`.
+    /// Built-in types (str, list, dict, range, tuple, error) dispatch on the
+    /// interned method name; instances look the method up in their class
+    /// (per-call-site inline cache; `this` is slot 0 of the method). A dict
+    /// whose key `name` holds a function calls that function.
+    /// Errors: TypeError (no such method), whatever the method raises.
+    Invoke(u32, u8),
+
+    // ----------------------------------------------------------- collections
+    /// `[a1..an] -> [[a1, .., an]]`.
+    NewList(u32),
+    /// `[k1, v1, .., kn, vn] -> [{k1: v1, ..}]`. Errors: TypeError (unhashable key).
+    NewDict(u32),
+    /// `[a1..an] -> [(a1, .., an)]`.
+    NewTuple(u32),
+    /// Build a range. Flag bit 0: inclusive (`..=`); bit 1: a step is present.
+    /// `[start, end] -> [range]` or `[start, end, step] -> [range]`.
+    /// Errors: TypeError (non-int bounds), ValueError-like `Error` for step 0.
+    NewRange(u8),
+    /// `[c, i] -> [c[i]]` for lists, tuples, strings (by character), dicts,
+    /// ranges. Errors: IndexOutOfBounds, KeyNotFound, TypeError, NilAccess.
+    GetIndex,
+    /// `[c, i, v] -> []`, `c[i] = v` for lists and dicts.
+    /// Errors: IndexOutOfBounds, TypeError, NilAccess.
+    SetIndex,
+    /// `[t] -> [t.i]` for tuples (and lists). Errors: IndexOutOfBounds, TypeError.
+    GetTupleField(u16),
+    /// Length of a string (characters), list, tuple, dict or range. `[c] -> [len]`.
+    Len,
+
+    // ----------------------------------------------------------------- strings
+    /// `[v] -> [str(v)]`.
+    ToStr,
+    /// Concatenate the printed forms of the top `n` values into one string
+    /// (interpolation). `[a1..an] -> [str]`.
+    BuildString(u32),
+
+    // --------------------------------------------------------------- iteration
+    /// Make an iterator. `[iterable] -> [iterator]` for ranges, lists,
+    /// tuples, strings (characters), dicts (entries). Errors: TypeError.
+    IterStart,
+    /// Advance: `[it] -> [it, item]`, or when exhausted pop the iterator and
+    /// jump by `exit`: `[it] -> []`. Dict items are entries with `.key`/`.value`.
+    IterNext(i32),
+    /// Two-variable form (`iter (k, v in …)`): `[it] -> [it, k, v]`, or pop and
+    /// jump when exhausted. Dicts give key, value; lists/tuples/strings give
+    /// index, item; ranges give index, item.
+    IterNext2(i32),
+
+    // ---------------------------------------------------------------- objects
+    /// Push class `class` as a value (calling it constructs an instance:
+    /// `init` runs with the new instance as `this`; without `init` the
+    /// arguments fill the fields in order). `[] -> [class]`.
+    Class(u32),
+    /// Push a new instance of class `class` with every field nil.
+    /// `[] -> [instance]`.
+    NewInstance(u32),
+    /// `[obj] -> [obj.fields[slot]]`. Errors: NilAccess, TypeError.
+    GetField(u16),
+    /// `[obj, v] -> []`, `obj.fields[slot] = v`. Errors: NilAccess, TypeError.
+    SetField(u16),
+    /// Untyped member read by name `constants[name]`: instance fields, dict
+    /// string keys, error `kind`/`message`, dict entries `key`/`value`,
+    /// enum/class members. `[obj] -> [value]`. Errors: NilAccess, KeyNotFound, TypeError.
+    GetFieldByName(u32),
+    /// Untyped member write by name. `[obj, v] -> []`. Errors: NilAccess, TypeError.
+    SetFieldByName(u32),
+    /// Call method `constants[name]` on an instance through its class's
+    /// method table with a per-call-site inline cache (class id → method).
+    /// `[receiver, a1..an] -> [result]`; falls back to `Invoke` on non-instances.
+    InvokeMethod(u32, u8),
+    /// Call method in vtable `slot` of the receiver's class.
+    /// `[receiver, a1..an] -> [result]`. Errors: TypeError, NilAccess.
+    InvokeSlot(u16, u8),
+    /// Build an enum value of `Program::enums[enum_id]`, variant `variant`,
+    /// popping `n` payload values. `[p1..pn] -> [value]`.
+    NewEnum(u16, u16, u8),
+    /// Test an enum value's variant. `[v] -> [v is enums[enum_id].variant]`.
+    IsVariant(u16, u16),
+    /// Payload item `i` of an enum value. `[v] -> [v.payload[i]]`. Errors: TypeError, IndexOutOfBounds.
+    GetPayload(u16),
+
+    // ------------------------------------------------------------------ errors
+    /// Install a handler: a trap raised before the matching `EndTry` unwinds
+    /// (across frames) to `handler = next_ip + offset`, truncating the value
+    /// stack to its height at `Try` and pushing the error value. `[] -> []`.
+    Try(i32),
+    /// Remove the innermost handler of this frame. `[] -> []`.
+    EndTry,
+    /// Raise the top value as a trap (non-error values are wrapped as kind
+    /// `Error` with their text as message). `[e] -> (unwinds)`.
+    Raise,
+    /// Raise a new error of kind `constants[kind]` with the popped message.
+    /// `[msg] -> (unwinds)`. Used for NoMatch, RefinementFailed, ….
+    Trap(u32),
+    /// Test an error's kind. `[e] -> [e.kind == constants[kind]]` (false for non-errors).
+    ErrorKindIs(u32),
+    /// `[v] -> [v is an error value]`.
+    IsError,
+    /// Postfix `?`: if the top is an error value, return it from the current
+    /// function; otherwise leave it. `[v] -> [v]`.
+    Propagate,
+    /// `ok(v)`: a success value is the plain value. `[v] -> [v]`.
+    MakeOk,
+    /// `err(Kind(msg))`: `[msg] -> [error{kind: constants[kind], message: str(msg)}]`
+    /// (a nil message gives an empty message).
+    MakeErr(u32),
+
+    // ------------------------------------------------------------------- misc
+    /// Print the top `n` values separated by spaces, then a newline. `[a1..an] -> []`.
+    Print(u8),
+    /// `[cond, msg] -> []`. Errors: AssertionFailed when `cond` is falsy.
+    Assert,
+    /// `[v] -> [typeof(v)]`.
+    TypeOf,
+    /// Convert. `[v] -> [T(v)]`. Errors: ConversionError.
+    Cast(CastKind),
+}
+
+impl Op {
+    /// The absolute jump target of this instruction at index `ip`, if it jumps.
+    pub fn jump_target(self, ip: usize) -> Option<isize> {
+        let next = ip as isize + 1;
+        match self {
+            Op::Jump(o)
+            | Op::JumpIfFalse(o)
+            | Op::JumpIfTrue(o)
+            | Op::JumpIfFalseKeep(o)
+            | Op::JumpIfTrueKeep(o)
+            | Op::JumpIfNotLt(o)
+            | Op::JumpIfNotLe(o)
+            | Op::JumpIfNotGt(o)
+            | Op::JumpIfNotGe(o)
+            | Op::JumpIfNotEq(o)
+            | Op::JumpIfNotNe(o)
+            | Op::JumpIfLocalNotLtConst(_, _, o)
+            | Op::IterNext(o)
+            | Op::IterNext2(o)
+            | Op::Try(o) => Some(next + o as isize),
+            Op::Loop(n) => Some(next - n as isize),
+            _ => None,
+        }
+    }
+
+    /// Whether execution never falls through to the next instruction.
+    pub fn is_terminator(self) -> bool {
+        matches!(
+            self,
+            Op::Return | Op::ReturnNil | Op::Jump(_) | Op::Loop(_) | Op::Raise | Op::Trap(_)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn op_is_at_most_8_bytes() {
+        assert!(std::mem::size_of::<Op>() <= 8, "Op is {} bytes", std::mem::size_of::<Op>());
+    }
+
+    #[test]
+    fn jump_targets_are_relative_to_next() {
+        assert_eq!(Op::Jump(2).jump_target(3), Some(6));
+        assert_eq!(Op::Loop(4).jump_target(3), Some(0));
+        assert_eq!(Op::Pop.jump_target(3), None);
+    }
+}

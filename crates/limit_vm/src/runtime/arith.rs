@@ -1,0 +1,343 @@
+//! Arithmetic, bitwise and comparison operators on values (the slow,
+//! generic paths; the interpreter inlines the int/float fast paths).
+
+use std::cmp::Ordering;
+use std::rc::Rc;
+
+use num_bigint::BigInt;
+use num_integer::Integer;
+use num_traits::{Pow, Signed, ToPrimitive, Zero};
+
+use crate::errors::{fail, kinds, Trap};
+use crate::value::{compare, display, to_bigint, to_f64, Value};
+
+/// Result of an operator.
+pub type OpResult = Result<Value, Trap>;
+
+fn type_error(op: &str, a: &Value, b: &Value) -> OpResult {
+    fail(
+        kinds::TYPE_ERROR,
+        &format!("unsupported operand types for {op}: {} and {}", a.type_name(), b.type_name()),
+    )
+}
+
+fn is_int(v: &Value) -> bool {
+    matches!(v, Value::Int(_) | Value::BigInt(_))
+}
+
+fn big(v: &Value) -> BigInt {
+    to_bigint(v).unwrap_or_default()
+}
+
+/// `a + b`.
+pub fn add(a: &Value, b: &Value) -> OpResult {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => Ok(match x.checked_add(*y) {
+            Some(r) => Value::Int(r),
+            None => Value::from_bigint(BigInt::from(*x) + y),
+        }),
+        (Value::Float(x), Value::Float(y)) => Ok(Value::Float(x + y)),
+        (Value::Str(x), Value::Str(y)) => {
+            let mut s = String::with_capacity(x.text.len() + y.text.len());
+            s.push_str(&x.text);
+            s.push_str(&y.text);
+            Ok(Value::string(s))
+        }
+        (Value::Str(x), other) if !matches!(other, Value::Nil) => {
+            let mut s = String::from(&*x.text);
+            crate::value::write_value(&mut s, other, false);
+            Ok(Value::string(s))
+        }
+        (other, Value::Str(y)) if !matches!(other, Value::Nil) => {
+            let mut s = display(other);
+            s.push_str(&y.text);
+            Ok(Value::string(s))
+        }
+        (Value::List(x), Value::List(y)) => {
+            let mut items = x.items.borrow().clone();
+            items.extend(y.items.borrow().iter().cloned());
+            Ok(Value::list(items))
+        }
+        _ if is_int(a) && is_int(b) => Ok(Value::from_bigint(big(a) + big(b))),
+        _ => match (to_f64(a), to_f64(b)) {
+            (Some(x), Some(y)) => Ok(Value::Float(x + y)),
+            _ => type_error("+", a, b),
+        },
+    }
+}
+
+/// `a - b`.
+pub fn sub(a: &Value, b: &Value) -> OpResult {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => Ok(match x.checked_sub(*y) {
+            Some(r) => Value::Int(r),
+            None => Value::from_bigint(BigInt::from(*x) - y),
+        }),
+        _ if is_int(a) && is_int(b) => Ok(Value::from_bigint(big(a) - big(b))),
+        _ => match (to_f64(a), to_f64(b)) {
+            (Some(x), Some(y)) => Ok(Value::Float(x - y)),
+            _ => type_error("-", a, b),
+        },
+    }
+}
+
+/// `a * b`.
+pub fn mul(a: &Value, b: &Value) -> OpResult {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => Ok(match x.checked_mul(*y) {
+            Some(r) => Value::Int(r),
+            None => Value::from_bigint(BigInt::from(*x) * y),
+        }),
+        (Value::Str(s), Value::Int(n)) | (Value::Int(n), Value::Str(s)) => {
+            let n = (*n).max(0) as usize;
+            check_size(s.text.len().saturating_mul(n))?;
+            Ok(Value::string(s.text.repeat(n)))
+        }
+        (Value::List(l), Value::Int(n)) => {
+            let items = l.items.borrow();
+            let n = (*n).max(0) as usize;
+            check_size(items.len().saturating_mul(n))?;
+            let mut out = Vec::with_capacity(items.len() * n);
+            for _ in 0..n {
+                out.extend(items.iter().cloned());
+            }
+            Ok(Value::list(out))
+        }
+        _ if is_int(a) && is_int(b) => Ok(Value::from_bigint(big(a) * big(b))),
+        _ => match (to_f64(a), to_f64(b)) {
+            (Some(x), Some(y)) => Ok(Value::Float(x * y)),
+            _ => type_error("*", a, b),
+        },
+    }
+}
+
+fn check_size(n: usize) -> Result<(), Trap> {
+    if n > (1 << 32) {
+        fail(kinds::RESOURCE_LIMIT, "result too large")
+    } else {
+        Ok(())
+    }
+}
+
+/// `a / b`: ints truncate toward zero.
+pub fn div(a: &Value, b: &Value) -> OpResult {
+    match (a, b) {
+        (Value::Int(_), Value::Int(0)) => fail(kinds::DIVISION_BY_ZERO, "division by zero"),
+        (Value::Int(x), Value::Int(y)) => Ok(match x.checked_div(*y) {
+            Some(r) => Value::Int(r),
+            None => Value::from_bigint(BigInt::from(*x) / y),
+        }),
+        _ if is_int(a) && is_int(b) => {
+            let d = big(b);
+            if d.is_zero() {
+                return fail(kinds::DIVISION_BY_ZERO, "division by zero");
+            }
+            Ok(Value::from_bigint(big(a) / d))
+        }
+        _ => match (to_f64(a), to_f64(b)) {
+            (Some(x), Some(y)) => Ok(Value::Float(x / y)),
+            _ => type_error("/", a, b),
+        },
+    }
+}
+
+/// `a % b`: the sign of the dividend.
+pub fn modulo(a: &Value, b: &Value) -> OpResult {
+    match (a, b) {
+        (Value::Int(_), Value::Int(0)) => fail(kinds::DIVISION_BY_ZERO, "modulo by zero"),
+        (Value::Int(x), Value::Int(y)) => Ok(Value::Int(x.checked_rem(*y).unwrap_or(0))),
+        _ if is_int(a) && is_int(b) => {
+            let d = big(b);
+            if d.is_zero() {
+                return fail(kinds::DIVISION_BY_ZERO, "modulo by zero");
+            }
+            Ok(Value::from_bigint(big(a) % d))
+        }
+        _ => match (to_f64(a), to_f64(b)) {
+            (Some(x), Some(y)) => Ok(Value::Float(x % y)),
+            _ => type_error("%", a, b),
+        },
+    }
+}
+
+/// `a ** b`: int ** non-negative int is an int, otherwise a float.
+pub fn pow(a: &Value, b: &Value) -> OpResult {
+    if is_int(a) && is_int(b) {
+        let e = big(b);
+        if !e.is_negative() {
+            return int_pow(a, &e);
+        }
+    }
+    match (to_f64(a), to_f64(b)) {
+        (Some(x), Some(y)) => Ok(Value::Float(x.powf(y))),
+        _ => type_error("**", a, b),
+    }
+}
+
+fn int_pow(a: &Value, e: &BigInt) -> OpResult {
+    let base = big(a);
+    if base.is_zero() || base == BigInt::from(1) {
+        return Ok(Value::from_bigint(if e.is_zero() { BigInt::from(1) } else { base }));
+    }
+    if base == BigInt::from(-1) {
+        return Ok(Value::Int(if e.is_even() { 1 } else { -1 }));
+    }
+    let e = match e.to_u32() {
+        Some(e) if (base.bits() as u128) * (e as u128) <= 64 * 1024 * 1024 => e,
+        _ => return fail(kinds::RESOURCE_LIMIT, "integer power too large"),
+    };
+    if let (Value::Int(x), true) = (a, e < 64) {
+        if let Some(r) = x.checked_pow(e) {
+            return Ok(Value::Int(r));
+        }
+    }
+    Ok(Value::from_bigint(Pow::pow(base, e)))
+}
+
+/// `-a`.
+pub fn neg(a: &Value) -> OpResult {
+    match a {
+        Value::Int(x) => Ok(match x.checked_neg() {
+            Some(r) => Value::Int(r),
+            None => Value::from_bigint(-BigInt::from(*x)),
+        }),
+        Value::BigInt(b) => Ok(Value::from_bigint(-(**b).clone())),
+        Value::Float(f) => Ok(Value::Float(-f)),
+        _ => fail(kinds::TYPE_ERROR, &format!("cannot negate a {}", a.type_name())),
+    }
+}
+
+/// Bitwise operators `& | ^`.
+pub fn bitwise(op: char, a: &Value, b: &Value) -> OpResult {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => Ok(Value::Int(match op {
+            '&' => x & y,
+            '|' => x | y,
+            _ => x ^ y,
+        })),
+        _ if is_int(a) && is_int(b) => {
+            let (x, y) = (big(a), big(b));
+            Ok(Value::from_bigint(match op {
+                '&' => x & y,
+                '|' => x | y,
+                _ => x ^ y,
+            }))
+        }
+        _ => type_error(&op.to_string(), a, b),
+    }
+}
+
+/// `a << b` and `a >> b`.
+pub fn shift(left: bool, a: &Value, b: &Value) -> OpResult {
+    if !is_int(a) || !is_int(b) {
+        return type_error(if left { "<<" } else { ">>" }, a, b);
+    }
+    let n = match b {
+        Value::Int(n) if *n >= 0 => *n,
+        _ => return fail(kinds::INTEGER_OVERFLOW, "shift count must be a non-negative int"),
+    };
+    if left {
+        if let Value::Int(x) = a {
+            if n < 63 && (x.unsigned_abs() >> (63 - n)) == 0 {
+                return Ok(Value::Int(x << n));
+            }
+        }
+        if n > 64 * 1024 * 1024 {
+            return fail(kinds::RESOURCE_LIMIT, "shift count too large");
+        }
+        Ok(Value::from_bigint(big(a) << n as usize))
+    } else {
+        match a {
+            Value::Int(x) => Ok(Value::Int(x >> n.min(63))),
+            _ => Ok(Value::from_bigint(big(a) >> n.min(1 << 40) as usize)),
+        }
+    }
+}
+
+/// `~a`.
+pub fn bitnot(a: &Value) -> OpResult {
+    match a {
+        Value::Int(x) => Ok(Value::Int(!x)),
+        Value::BigInt(b) => Ok(Value::from_bigint(-(**b).clone() - 1)),
+        _ => fail(kinds::TYPE_ERROR, &format!("cannot apply ~ to a {}", a.type_name())),
+    }
+}
+
+/// Ordering comparison for `< <= > >=`; `want` says which orderings give true.
+pub fn order(a: &Value, b: &Value, op: &str) -> Result<bool, Trap> {
+    match compare(a, b) {
+        Some(o) => Ok(match op {
+            "<" => o == Ordering::Less,
+            "<=" => o != Ordering::Greater,
+            ">" => o == Ordering::Greater,
+            _ => o != Ordering::Less,
+        }),
+        None => {
+            // IEEE: comparisons with NaN are false.
+            if to_f64(a).is_some() && to_f64(b).is_some() {
+                return Ok(false);
+            }
+            Err(crate::errors::trap(
+                kinds::TYPE_ERROR,
+                &format!("cannot compare {} with {}", a.type_name(), b.type_name()),
+            ))
+        }
+    }
+}
+
+/// Big-int helper used by conversions.
+pub fn bigint_value(b: BigInt) -> Value {
+    match b.to_i64() {
+        Some(i) => Value::Int(i),
+        None => Value::BigInt(Rc::new(b)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn i(x: i64) -> Value {
+        Value::Int(x)
+    }
+
+    #[test]
+    fn overflow_promotes_and_demotes() {
+        let r = add(&i(i64::MAX), &i(1)).unwrap();
+        assert_eq!(display(&r), "9223372036854775808");
+        let back = sub(&r, &i(1)).unwrap();
+        assert!(matches!(back, Value::Int(i64::MAX)));
+        assert_eq!(display(&mul(&i(i64::MAX), &i(i64::MAX)).unwrap()), "85070591730234615847396907784232501249");
+        assert_eq!(display(&pow(&i(2), &i(100)).unwrap()), "1267650600228229401496703205376");
+        assert_eq!(display(&neg(&i(i64::MIN)).unwrap()), "9223372036854775808");
+        assert_eq!(display(&div(&i(i64::MIN), &i(-1)).unwrap()), "9223372036854775808");
+    }
+
+    #[test]
+    fn division_truncates_and_modulo_follows_dividend() {
+        assert!(matches!(div(&i(7), &i(2)).unwrap(), Value::Int(3)));
+        assert!(matches!(div(&i(-7), &i(2)).unwrap(), Value::Int(-3)));
+        assert!(matches!(modulo(&i(-7), &i(2)).unwrap(), Value::Int(-1)));
+        assert!(matches!(modulo(&i(7), &i(-2)).unwrap(), Value::Int(1)));
+        assert_eq!(&*div(&i(1), &i(0)).unwrap_err().kind, "DivisionByZero");
+        assert_eq!(&*modulo(&i(1), &i(0)).unwrap_err().kind, "DivisionByZero");
+        let f = div(&Value::Float(1.0), &i(0)).unwrap();
+        assert_eq!(display(&f), "inf");
+    }
+
+    #[test]
+    fn pow_and_shifts() {
+        assert!(matches!(pow(&i(2), &i(10)).unwrap(), Value::Int(1024)));
+        assert_eq!(display(&pow(&i(2), &i(-1)).unwrap()), "0.5");
+        assert_eq!(display(&shift(true, &i(1), &i(70)).unwrap()), "1180591620717411303424");
+        assert!(matches!(shift(false, &i(-8), &i(1)).unwrap(), Value::Int(-4)));
+        assert_eq!(&*shift(true, &i(1), &i(-1)).unwrap_err().kind, "IntegerOverflow");
+    }
+
+    #[test]
+    fn string_concatenation_with_numbers() {
+        assert_eq!(display(&add(&Value::str("Value: "), &i(42)).unwrap()), "Value: 42");
+        assert_eq!(display(&add(&i(42), &Value::str("!")).unwrap()), "42!");
+        assert_eq!(&*add(&i(1), &Value::list(vec![])).unwrap_err().kind, "TypeError");
+    }
+}

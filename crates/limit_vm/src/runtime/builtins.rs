@@ -1,0 +1,275 @@
+//! Built-in functions (LANGUAGE.md §11). The compiler resolves a call to a
+//! built-in name with `builtin_index` and emits `CallNative(index, argc)`
+//! (or `GetNative(index)` to use it as a value).
+
+use std::io::BufRead;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use num_bigint::BigInt;
+use num_traits::{FromPrimitive, ToPrimitive};
+
+use crate::errors::{fail, kinds, Trap};
+use crate::interp::Vm;
+use crate::runtime::{arith, collections};
+use crate::value::{display, repr, to_f64, write_value, NativeFn, Value};
+
+const VARIADIC: u8 = 255;
+
+macro_rules! natives {
+    ($($name:literal, $min:expr, $max:expr, $func:expr;)*) => {
+        /// Every built-in function, by `CallNative` index.
+        pub static BUILTINS: &[NativeFn] = &[
+            $(NativeFn { name: $name, min_args: $min, max_args: $max, func: $func },)*
+        ];
+    };
+}
+
+natives! {
+    "print", 0, VARIADIC, print;
+    "input", 0, 1, input;
+    "len", 1, 1, |_, a| collections::length(&a[0]);
+    "length", 1, 1, |_, a| collections::length(&a[0]);
+    "typeof", 1, 1, |_, a| Ok(Value::string(a[0].type_name()));
+    "int", 1, 1, |_, a| to_int(&a[0]);
+    "float", 1, 1, |_, a| to_float(&a[0]);
+    "str", 1, 1, |_, a| Ok(Value::string(display(&a[0])));
+    "string", 1, 1, |_, a| Ok(Value::string(display(&a[0])));
+    "bool", 1, 1, |_, a| Ok(Value::Bool(a[0].truthy()));
+    "parse_int", 1, 1, |_, a| Ok(to_int(&a[0]).unwrap_or_else(Value::Error));
+    "parse_float", 1, 1, |_, a| Ok(to_float(&a[0]).unwrap_or_else(Value::Error));
+    "abs", 1, 1, abs;
+    "min", 1, VARIADIC, |_, a| extreme(a, std::cmp::Ordering::Less);
+    "max", 1, VARIADIC, |_, a| extreme(a, std::cmp::Ordering::Greater);
+    "sqrt", 1, 1, |_, a| Ok(Value::Float(num(&a[0], "sqrt")?.sqrt()));
+    "floor", 1, 1, |_, a| rounding(&a[0], f64::floor);
+    "ceil", 1, 1, |_, a| rounding(&a[0], f64::ceil);
+    "round", 1, 1, |_, a| rounding(&a[0], f64::round);
+    "pow", 2, 2, |_, a| arith::pow(&a[0], &a[1]);
+    "random", 0, 2, random;
+    "time", 0, 0, |_, _| Ok(Value::Float(epoch_seconds()));
+    "now", 0, 0, |_, _| Ok(Value::Float(epoch_seconds()));
+    "clock", 0, 0, |_, _| Ok(Value::Float(start_instant().elapsed().as_secs_f64()));
+    "sleep", 1, 1, sleep;
+    "exit", 0, 1, exit;
+    "assert", 1, 2, |_, a| check(a, kinds::ASSERTION_FAILED, "assertion failed");
+    "contract", 1, 2, |_, a| check(a, kinds::ASSERTION_FAILED, "contract violated");
+    "gc", 0, 0, |_, _| Ok(Value::Int(0));
+    "read_file", 1, 1, read_file;
+    "write_file", 2, 2, write_file;
+    "file_exists", 1, 1, |_, a| Ok(Value::Bool(std::path::Path::new(&display(&a[0])).exists()));
+    "repr", 1, 1, |_, a| Ok(Value::string(repr(&a[0])));
+    "channel", 0, 1, |_, _| fail(kinds::ERROR, "channels are not supported yet");
+}
+
+/// Index of built-in `name` (for `CallNative`/`GetNative`).
+pub fn builtin_index(name: &str) -> Option<u16> {
+    BUILTINS.iter().position(|n| n.name == name).map(|i| i as u16)
+}
+
+/// Built-in number `i`.
+pub fn native(i: u16) -> Option<&'static NativeFn> {
+    BUILTINS.get(i as usize)
+}
+
+fn print(vm: &mut Vm, args: &[Value]) -> Result<Value, Trap> {
+    let mut line = String::new();
+    for (i, v) in args.iter().enumerate() {
+        if i > 0 {
+            line.push(' ');
+        }
+        write_value(&mut line, v, false);
+    }
+    line.push('\n');
+    vm.write_out(&line);
+    Ok(Value::Nil)
+}
+
+fn input(vm: &mut Vm, args: &[Value]) -> Result<Value, Trap> {
+    if let Some(p) = args.first() {
+        vm.write_out(&display(p));
+    }
+    vm.flush();
+    let mut line = String::new();
+    match std::io::stdin().lock().read_line(&mut line) {
+        Ok(0) => Ok(Value::Nil),
+        Ok(_) => Ok(Value::string(line.trim_end_matches(['\n', '\r']).to_string())),
+        Err(e) => fail(kinds::IO_ERROR, &e.to_string()),
+    }
+}
+
+/// `int(v)`: ConversionError on bad input.
+pub fn to_int(v: &Value) -> Result<Value, Trap> {
+    match v {
+        Value::Int(_) | Value::BigInt(_) => Ok(v.clone()),
+        Value::Bool(b) => Ok(Value::Int(*b as i64)),
+        Value::Float(f) => {
+            if !f.is_finite() {
+                return fail(kinds::CONVERSION_ERROR, &format!("cannot convert {} to int", display(v)));
+            }
+            match f.trunc().to_i64() {
+                Some(i) => Ok(Value::Int(i)),
+                None => Ok(Value::from_bigint(BigInt::from_f64(f.trunc()).unwrap_or_default())),
+            }
+        }
+        Value::Str(s) => {
+            let t = s.text.trim().replace('_', "");
+            if let Ok(i) = t.parse::<i64>() {
+                return Ok(Value::Int(i));
+            }
+            match t.parse::<BigInt>() {
+                Ok(b) if !t.is_empty() => Ok(Value::from_bigint(b)),
+                _ => fail(kinds::CONVERSION_ERROR, &format!("cannot convert '{}' to int", s.text)),
+            }
+        }
+        other => fail(kinds::CONVERSION_ERROR, &format!("cannot convert a {} to int", other.type_name())),
+    }
+}
+
+/// `float(v)`: ConversionError on bad input.
+pub fn to_float(v: &Value) -> Result<Value, Trap> {
+    match v {
+        Value::Bool(b) => Ok(Value::Float(*b as i64 as f64)),
+        Value::Str(s) => match s.text.trim().parse::<f64>() {
+            Ok(f) => Ok(Value::Float(f)),
+            Err(_) => fail(kinds::CONVERSION_ERROR, &format!("cannot convert '{}' to float", s.text)),
+        },
+        other => match to_f64(other) {
+            Some(f) => Ok(Value::Float(f)),
+            None => fail(kinds::CONVERSION_ERROR, &format!("cannot convert a {} to float", other.type_name())),
+        },
+    }
+}
+
+fn num(v: &Value, what: &str) -> Result<f64, Trap> {
+    to_f64(v).map_or_else(|| fail(kinds::TYPE_ERROR, &format!("{what} expects a number, got {}", v.type_name())), Ok)
+}
+
+fn abs(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+    match &a[0] {
+        Value::Float(f) => Ok(Value::Float(f.abs())),
+        v @ (Value::Int(_) | Value::BigInt(_)) => {
+            if crate::value::compare(v, &Value::Int(0)) == Some(std::cmp::Ordering::Less) {
+                arith::neg(v)
+            } else {
+                Ok(v.clone())
+            }
+        }
+        v => fail(kinds::TYPE_ERROR, &format!("abs expects a number, got {}", v.type_name())),
+    }
+}
+
+fn rounding(v: &Value, f: fn(f64) -> f64) -> Result<Value, Trap> {
+    match v {
+        Value::Int(_) | Value::BigInt(_) => Ok(v.clone()),
+        _ => to_int(&Value::Float(f(num(v, "rounding")?))),
+    }
+}
+
+fn extreme(args: &[Value], want: std::cmp::Ordering) -> Result<Value, Trap> {
+    let items: Vec<Value> = match args {
+        [Value::List(l)] => l.items.borrow().clone(),
+        [Value::Tuple(t)] => t.items.to_vec(),
+        _ => args.to_vec(),
+    };
+    let mut best: Option<Value> = None;
+    for x in items {
+        best = Some(match best {
+            None => x,
+            Some(b) => match crate::value::compare(&x, &b) {
+                Some(o) if o == want => x,
+                Some(_) => b,
+                None => return fail(kinds::TYPE_ERROR, "values cannot be compared"),
+            },
+        });
+    }
+    best.map_or_else(|| fail(kinds::ERROR, "min/max of an empty list"), Ok)
+}
+
+fn random(vm: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+    // xorshift64*
+    let mut x = vm.rng_state;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    vm.rng_state = x;
+    let r = x.wrapping_mul(0x2545_F491_4F6C_DD1D);
+    let unit = (r >> 11) as f64 / (1u64 << 53) as f64;
+    match a {
+        [] => Ok(Value::Float(unit)),
+        [Value::Int(n)] if *n > 0 => Ok(Value::Int((r % *n as u64) as i64)),
+        [Value::Int(lo), Value::Int(hi)] if hi >= lo => {
+            let span = (*hi as i128 - *lo as i128 + 1) as u128;
+            Ok(Value::Int((*lo as i128 + (r as u128 % span) as i128) as i64))
+        }
+        _ => fail(kinds::TYPE_ERROR, "random expects no arguments, random(n) or random(lo, hi)"),
+    }
+}
+
+fn epoch_seconds() -> f64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
+}
+
+fn start_instant() -> Instant {
+    static START: OnceLock<Instant> = OnceLock::new();
+    *START.get_or_init(Instant::now)
+}
+
+fn sleep(vm: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+    let s = num(&a[0], "sleep")?;
+    vm.flush();
+    if s > 0.0 && s.is_finite() {
+        std::thread::sleep(std::time::Duration::from_secs_f64(s.min(1e6)));
+    }
+    Ok(Value::Nil)
+}
+
+/// `exit(code)`: flushes output and ends the process.
+fn exit(vm: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+    let code = match a.first() {
+        Some(Value::Int(c)) => *c as i32,
+        _ => 0,
+    };
+    vm.flush();
+    std::process::exit(code)
+}
+
+fn check(a: &[Value], kind: &str, default: &str) -> Result<Value, Trap> {
+    if a[0].truthy() {
+        return Ok(Value::Nil);
+    }
+    let msg = match a.get(1) {
+        Some(m) => display(m),
+        None => default.to_string(),
+    };
+    fail(kind, &msg)
+}
+
+fn read_file(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+    Ok(match std::fs::read_to_string(display(&a[0])) {
+        Ok(s) => Value::string(s),
+        Err(e) => Value::error(kinds::IO_ERROR, &e.to_string()),
+    })
+}
+
+fn write_file(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+    Ok(match std::fs::write(display(&a[0]), display(&a[1])) {
+        Ok(()) => Value::Nil,
+        Err(e) => Value::error(kinds::IO_ERROR, &e.to_string()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversions() {
+        assert!(matches!(to_int(&Value::str(" 12 ")).unwrap(), Value::Int(12)));
+        assert_eq!(&*to_int(&Value::str("abc")).unwrap_err().kind, "ConversionError");
+        assert!(matches!(to_int(&Value::Float(-2.7)).unwrap(), Value::Int(-2)));
+        assert_eq!(display(&to_float(&Value::str("2.5")).unwrap()), "2.5");
+        assert!(builtin_index("print").is_some());
+        assert!(builtin_index("nope").is_none());
+    }
+}

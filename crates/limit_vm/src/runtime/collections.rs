@@ -1,0 +1,389 @@
+//! Lists, dicts, tuples and ranges: indexing, members, iteration and methods.
+
+use std::cmp::Ordering;
+use std::rc::Rc;
+
+use crate::errors::{fail, kinds, Trap};
+use crate::interp::Vm;
+use crate::runtime::methods::{arg, int_arg, no_method, Method};
+use crate::runtime::strings;
+use crate::value::{compare, display, equals, Dict, DictMap, IterState, Key, Range, Value};
+
+/// The IndexOutOfBounds trap for index `i` of a sequence of length `n`.
+pub fn index_error(i: i64, n: usize) -> Result<Value, Trap> {
+    fail(kinds::INDEX_OUT_OF_BOUNDS, &format!("index {i} out of range for length {n}"))
+}
+
+/// Resolve a possibly negative index against length `n`.
+fn resolve(i: i64, n: usize) -> Option<usize> {
+    let j = if i < 0 { i + n as i64 } else { i };
+    if j >= 0 && (j as usize) < n {
+        Some(j as usize)
+    } else {
+        None
+    }
+}
+
+/// `c[idx]`.
+pub fn get_index(c: &Value, idx: &Value) -> Result<Value, Trap> {
+    match (c, idx) {
+        (Value::List(l), Value::Int(i)) => {
+            let items = l.items.borrow();
+            match resolve(*i, items.len()) {
+                Some(j) => Ok(items[j].clone()),
+                None => index_error(*i, items.len()),
+            }
+        }
+        (Value::Tuple(t), Value::Int(i)) => match resolve(*i, t.items.len()) {
+            Some(j) => Ok(t.items[j].clone()),
+            None => index_error(*i, t.items.len()),
+        },
+        (Value::Str(s), Value::Int(i)) => strings::char_at(s, *i),
+        (Value::Range(r), Value::Int(i)) => {
+            let n = r.len();
+            match resolve(*i, n as usize) {
+                Some(j) => Ok(Value::Int(r.nth(j as i64))),
+                None => index_error(*i, n as usize),
+            }
+        }
+        (Value::Dict(d), k) => match d.map.borrow().get(&Key(k.clone())) {
+            Some(v) => Ok(v.clone()),
+            None => fail(kinds::KEY_NOT_FOUND, &format!("key {} not found", crate::value::repr(k))),
+        },
+        (Value::Nil, _) => fail(kinds::NIL_ACCESS, "cannot index nil"),
+        (Value::List(_) | Value::Tuple(_) | Value::Str(_), other) => {
+            fail(kinds::TYPE_ERROR, &format!("index must be an int, not {}", other.type_name()))
+        }
+        (other, _) => fail(kinds::TYPE_ERROR, &format!("a {} cannot be indexed", other.type_name())),
+    }
+}
+
+/// `c[idx] = v`.
+pub fn set_index(c: &Value, idx: Value, v: Value) -> Result<(), Trap> {
+    match (c, &idx) {
+        (Value::List(l), Value::Int(i)) => {
+            let mut items = l.items.borrow_mut();
+            let n = items.len();
+            match resolve(*i, n) {
+                Some(j) => {
+                    items[j] = v;
+                    Ok(())
+                }
+                None => index_error(*i, n).map(|_| ()),
+            }
+        }
+        (Value::Dict(d), _) => {
+            let key = Key::new(idx)?;
+            d.map.borrow_mut().insert(key, v);
+            Ok(())
+        }
+        (Value::Nil, _) => fail(kinds::NIL_ACCESS, "cannot index nil"),
+        (other, _) => fail(kinds::TYPE_ERROR, &format!("a {} does not support item assignment", other.type_name())),
+    }
+}
+
+/// `len(c)`.
+pub fn length(c: &Value) -> Result<Value, Trap> {
+    Ok(Value::Int(match c {
+        Value::Str(s) => s.char_len() as i64,
+        Value::List(l) => l.items.borrow().len() as i64,
+        Value::Tuple(t) => t.items.len() as i64,
+        Value::Dict(d) => d.map.borrow().len() as i64,
+        Value::Range(r) => r.len(),
+        Value::Nil => return fail(kinds::NIL_ACCESS, "len of nil"),
+        other => return fail(kinds::TYPE_ERROR, &format!("a {} has no length", other.type_name())),
+    }))
+}
+
+/// Build a range value.
+pub fn make_range(start: &Value, end: &Value, step: &Value, inclusive: bool) -> Result<Value, Trap> {
+    match (start, end, step) {
+        (Value::Int(s), Value::Int(e), Value::Int(st)) => {
+            if *st == 0 {
+                return fail(kinds::ERROR, "range step cannot be zero");
+            }
+            Ok(Value::Range(Rc::new(Range { start: *s, end: *e, step: *st, inclusive })))
+        }
+        _ => fail(
+            kinds::TYPE_ERROR,
+            &format!("range bounds must be ints, got {} and {}", start.type_name(), end.type_name()),
+        ),
+    }
+}
+
+/// `obj.name` on built-in values.
+pub fn get_member(obj: &Value, name: &str) -> Result<Value, Trap> {
+    match obj {
+        Value::Error(e) => match name {
+            "kind" => Ok(Value::str(&e.kind)),
+            "message" => Ok(Value::str(&e.message)),
+            _ => fail(kinds::TYPE_ERROR, &format!("an error has no field {name}")),
+        },
+        Value::Tuple(t) if t.items.len() == 2 && (name == "key" || name == "value") => {
+            Ok(t.items[if name == "key" { 0 } else { 1 }].clone())
+        }
+        Value::Tuple(t) => match name.parse::<usize>() {
+            Ok(i) if i < t.items.len() => Ok(t.items[i].clone()),
+            _ => fail(kinds::TYPE_ERROR, &format!("a tuple has no field {name}")),
+        },
+        Value::Dict(d) => match d.map.borrow().get(&Key(Value::str(name))) {
+            Some(v) => Ok(v.clone()),
+            None => fail(kinds::KEY_NOT_FOUND, &format!("key \"{name}\" not found")),
+        },
+        Value::Instance(i) => fail(kinds::TYPE_ERROR, &format!("{} has no field {name}", i.class.name)),
+        Value::Nil => fail(kinds::NIL_ACCESS, &format!("cannot read field {name} of nil")),
+        Value::Range(r) => match name {
+            "start" => Ok(Value::Int(r.start)),
+            "end" => Ok(Value::Int(r.end)),
+            "step" => Ok(Value::Int(r.step)),
+            _ => fail(kinds::TYPE_ERROR, &format!("a range has no field {name}")),
+        },
+        other => fail(kinds::TYPE_ERROR, &format!("a {} has no field {name}", other.type_name())),
+    }
+}
+
+/// `obj.name = v` on untyped values.
+pub fn set_member(obj: &Value, name: &str, v: Value) -> Result<(), Trap> {
+    match obj {
+        Value::Instance(inst) => match inst.class.field_slot(name) {
+            Some(slot) => {
+                inst.fields.borrow_mut()[slot] = v;
+                Ok(())
+            }
+            None => fail(kinds::TYPE_ERROR, &format!("{} has no field {name}", inst.class.name)),
+        },
+        Value::Dict(d) => {
+            d.map.borrow_mut().insert(Key(Value::str(name)), v);
+            Ok(())
+        }
+        Value::Nil => fail(kinds::NIL_ACCESS, &format!("cannot set field {name} of nil")),
+        other => fail(kinds::TYPE_ERROR, &format!("a {} has no field {name}", other.type_name())),
+    }
+}
+
+/// `IterStart`.
+pub fn iter_start(v: Value) -> Result<Value, Trap> {
+    let state = match v {
+        Value::Range(r) => IterState::Range { next: r.start, step: r.step, left: r.len(), index: 0 },
+        Value::List(l) => IterState::List(l, 0),
+        Value::Tuple(t) => IterState::Tuple(t, 0),
+        Value::Str(s) => IterState::Str(s, 0, 0),
+        Value::Dict(d) => {
+            IterState::Dict(d.map.borrow().iter().map(|(k, v)| (k.0.clone(), v.clone())).collect(), 0)
+        }
+        Value::Iterator(_) => return Ok(v),
+        Value::Nil => return fail(kinds::NIL_ACCESS, "cannot iterate nil"),
+        other => return fail(kinds::TYPE_ERROR, &format!("cannot iterate a {}", other.type_name())),
+    };
+    Ok(Value::Iterator(Rc::new(std::cell::RefCell::new(state))))
+}
+
+/// `IterNext`: the next (index or key, item) pair; for one-variable
+/// iteration of a dict the item is a (key, value) entry.
+pub fn iter_next(state: &mut IterState, two: bool) -> Option<(Value, Value)> {
+    match state {
+        IterState::Range { next, step, left, index } => {
+            if *left <= 0 {
+                return None;
+            }
+            let v = *next;
+            *next = next.wrapping_add(*step);
+            *left -= 1;
+            *index += 1;
+            Some((Value::Int(*index - 1), Value::Int(v)))
+        }
+        IterState::List(l, i) => {
+            let v = l.items.borrow().get(*i).cloned()?;
+            *i += 1;
+            Some((Value::Int(*i as i64 - 1), v))
+        }
+        IterState::Tuple(t, i) => {
+            let v = t.items.get(*i).cloned()?;
+            *i += 1;
+            Some((Value::Int(*i as i64 - 1), v))
+        }
+        IterState::Str(s, byte, index) => {
+            let c = s.text[*byte..].chars().next()?;
+            *byte += c.len_utf8();
+            *index += 1;
+            Some((Value::Int(*index as i64 - 1), Value::string(c.to_string())))
+        }
+        IterState::Dict(entries, i) => {
+            let (k, v) = entries.get(*i).cloned()?;
+            *i += 1;
+            if two {
+                Some((k, v))
+            } else {
+                Some((Value::Nil, Value::tuple(vec![k, v])))
+            }
+        }
+    }
+}
+
+/// Call method `m` on list `recv`.
+pub fn list_method(vm: &mut Vm, m: Method, name: &str, recv: &Value, args: &[Value]) -> Result<Value, Trap> {
+    let Value::List(l) = recv else { return no_method(recv, name) };
+    Ok(match m {
+        Method::Len => Value::Int(l.items.borrow().len() as i64),
+        Method::IsEmpty => Value::Bool(l.items.borrow().is_empty()),
+        Method::Push => {
+            l.items.borrow_mut().push(arg(args, 0).clone());
+            Value::Nil
+        }
+        Method::Pop => match l.items.borrow_mut().pop() {
+            Some(v) => v,
+            None => Value::error(kinds::INDEX_OUT_OF_BOUNDS, "pop from an empty list"),
+        },
+        Method::Insert => {
+            let mut items = l.items.borrow_mut();
+            let n = items.len() as i64;
+            let i = int_arg(args, 0, "insert")?;
+            let j = if i < 0 { i + n } else { i };
+            if j < 0 || j > n {
+                return index_error(i, n as usize);
+            }
+            items.insert(j as usize, arg(args, 1).clone());
+            Value::Nil
+        }
+        Method::Remove => {
+            let mut items = l.items.borrow_mut();
+            let i = int_arg(args, 0, "remove")?;
+            match resolve(i, items.len()) {
+                Some(j) => items.remove(j),
+                None => return index_error(i, items.len()),
+            }
+        }
+        Method::Contains => Value::Bool(l.items.borrow().iter().any(|x| equals(x, arg(args, 0)))),
+        Method::IndexOf => match l.items.borrow().iter().position(|x| equals(x, arg(args, 0))) {
+            Some(i) => Value::Int(i as i64),
+            None => Value::error("NotFound", "value not in list"),
+        },
+        Method::Slice => {
+            let items = l.items.borrow();
+            let n = items.len() as i64;
+            let clamp = |i: i64| (if i < 0 { i + n } else { i }).clamp(0, n) as usize;
+            let a = clamp(int_arg(args, 0, "slice")?);
+            let b = match arg(args, 1) {
+                Value::Nil => n as usize,
+                _ => clamp(int_arg(args, 1, "slice")?),
+            };
+            Value::list(if a < b { items[a..b].to_vec() } else { Vec::new() })
+        }
+        Method::Reverse => {
+            l.items.borrow_mut().reverse();
+            recv.clone()
+        }
+        Method::Sort => {
+            sort_list(vm, l, arg(args, 0))?;
+            recv.clone()
+        }
+        Method::Map => {
+            let items = l.items.borrow().clone();
+            let f = arg(args, 0);
+            let mut out = Vec::with_capacity(items.len());
+            for x in items {
+                out.push(vm.call(f, &[x])?);
+            }
+            Value::list(out)
+        }
+        Method::Filter => {
+            let items = l.items.borrow().clone();
+            let f = arg(args, 0);
+            let mut out = Vec::new();
+            for x in items {
+                if vm.call(f, std::slice::from_ref(&x))?.truthy() {
+                    out.push(x);
+                }
+            }
+            Value::list(out)
+        }
+        Method::Reduce => {
+            let items = l.items.borrow().clone();
+            let f = arg(args, 0);
+            let mut it = items.into_iter();
+            let mut acc = if args.len() >= 2 {
+                args[1].clone()
+            } else {
+                match it.next() {
+                    Some(x) => x,
+                    None => return fail(kinds::ERROR, "reduce of an empty list without an initial value"),
+                }
+            };
+            for x in it {
+                acc = vm.call(f, &[acc, x])?;
+            }
+            acc
+        }
+        Method::Join => {
+            let sep = match arg(args, 0) {
+                Value::Nil => "",
+                Value::Str(s) => &s.text,
+                other => return fail(kinds::TYPE_ERROR, &format!("join expects a str, got {}", other.type_name())),
+            };
+            Value::string(strings::join(&l.items.borrow(), sep))
+        }
+        Method::Clear => {
+            l.items.borrow_mut().clear();
+            Value::Nil
+        }
+        Method::ToStr => Value::string(display(recv)),
+        _ => return no_method(recv, name),
+    })
+}
+
+/// Sort in place; `key` is an optional key function.
+fn sort_list(vm: &mut Vm, l: &crate::value::List, key: &Value) -> Result<(), Trap> {
+    let items = std::mem::take(&mut *l.items.borrow_mut());
+    let keys: Vec<Value> = if matches!(key, Value::Nil) {
+        items.clone()
+    } else {
+        let mut ks = Vec::with_capacity(items.len());
+        for x in &items {
+            ks.push(vm.call(key, std::slice::from_ref(x))?);
+        }
+        ks
+    };
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    let mut bad = false;
+    order.sort_by(|&a, &b| {
+        compare(&keys[a], &keys[b]).unwrap_or_else(|| {
+            bad = true;
+            Ordering::Equal
+        })
+    });
+    let mut slots: Vec<Option<Value>> = items.into_iter().map(Some).collect();
+    let sorted: Vec<Value> = order.iter().map(|&i| slots[i].take().unwrap_or_default()).collect();
+    *l.items.borrow_mut() = sorted;
+    if bad {
+        return fail(kinds::TYPE_ERROR, "list items cannot be compared");
+    }
+    Ok(())
+}
+
+/// Call method `m` on dict `d`.
+pub fn dict_method(m: Method, name: &str, d: &Rc<Dict>, args: &[Value]) -> Result<Value, Trap> {
+    Ok(match m {
+        Method::Len => Value::Int(d.map.borrow().len() as i64),
+        Method::IsEmpty => Value::Bool(d.map.borrow().is_empty()),
+        Method::Keys => Value::list(d.map.borrow().keys().map(|k| k.0.clone()).collect()),
+        Method::Values => Value::list(d.map.borrow().values().cloned().collect()),
+        Method::Items => {
+            Value::list(d.map.borrow().iter().map(|(k, v)| Value::tuple(vec![k.0.clone(), v.clone()])).collect())
+        }
+        Method::Contains => Value::Bool(d.map.borrow().contains_key(&Key(arg(args, 0).clone()))),
+        Method::Get => match d.map.borrow().get(&Key(arg(args, 0).clone())) {
+            Some(v) => v.clone(),
+            None if args.len() >= 2 => args[1].clone(),
+            None => Value::error(kinds::KEY_NOT_FOUND, &format!("key {} not found", crate::value::repr(arg(args, 0)))),
+        },
+        Method::Remove => match d.map.borrow_mut().shift_remove(&Key(arg(args, 0).clone())) {
+            Some(v) => v,
+            None => return fail(kinds::KEY_NOT_FOUND, &format!("key {} not found", crate::value::repr(arg(args, 0)))),
+        },
+        Method::Clear => {
+            d.map.borrow_mut().clear();
+            Value::Nil
+        }
+        _ => return no_method(&Value::dict(DictMap::default()), name),
+    })
+}

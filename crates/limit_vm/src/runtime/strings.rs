@@ -1,0 +1,130 @@
+//! Methods of `str`. Strings index by character.
+
+use crate::errors::{fail, kinds, Trap};
+use crate::runtime::methods::{arg, int_arg, no_method, str_arg, Method};
+use crate::value::{display, Str, Value};
+
+/// Call method `m` on string `s`.
+pub fn method(m: Method, name: &str, s: &Str, args: &[Value]) -> Result<Value, Trap> {
+    let text = &*s.text;
+    Ok(match m {
+        Method::Len => Value::Int(s.char_len() as i64),
+        Method::IsEmpty => Value::Bool(text.is_empty()),
+        Method::Upper => Value::string(text.to_uppercase()),
+        Method::Lower => Value::string(text.to_lowercase()),
+        Method::Trim => Value::str(text.trim()),
+        Method::Split => {
+            let parts: Vec<Value> = match arg(args, 0) {
+                Value::Nil => text.split_whitespace().map(Value::str).collect(),
+                Value::Str(sep) if sep.text.is_empty() => text.chars().map(|c| Value::string(c.to_string())).collect(),
+                Value::Str(sep) => text.split(&*sep.text).map(Value::str).collect(),
+                other => return fail(kinds::TYPE_ERROR, &format!("split expects a str, got {}", other.type_name())),
+            };
+            Value::list(parts)
+        }
+        Method::Join => match arg(args, 0) {
+            Value::List(l) => Value::string(join(&l.items.borrow(), text)),
+            Value::Tuple(t) => Value::string(join(&t.items, text)),
+            other => return fail(kinds::TYPE_ERROR, &format!("join expects a list, got {}", other.type_name())),
+        },
+        Method::Contains => Value::Bool(text.contains(str_arg(args, 0, "contains")?)),
+        Method::StartsWith => Value::Bool(text.starts_with(str_arg(args, 0, "starts_with")?)),
+        Method::EndsWith => Value::Bool(text.ends_with(str_arg(args, 0, "ends_with")?)),
+        Method::Find | Method::IndexOf => {
+            let needle = str_arg(args, 0, "find")?;
+            match text.find(needle) {
+                Some(byte) => Value::Int(text[..byte].chars().count() as i64),
+                None => Value::error("NotFound", &format!("'{needle}' not found")),
+            }
+        }
+        Method::Replace => Value::string(text.replace(str_arg(args, 0, "replace")?, str_arg(args, 1, "replace")?)),
+        Method::Substring | Method::Slice => {
+            let n = s.char_len() as i64;
+            let start = clamp(int_arg(args, 0, "substring")?, n);
+            let end = match arg(args, 1) {
+                Value::Nil => n,
+                _ => clamp(int_arg(args, 1, "substring")?, n),
+            };
+            if start >= end {
+                Value::str("")
+            } else {
+                Value::string(char_slice(s, start as usize, end as usize).to_string())
+            }
+        }
+        Method::Chars => Value::list(text.chars().map(|c| Value::string(c.to_string())).collect()),
+        Method::Repeat => {
+            let n = int_arg(args, 0, "repeat")?.max(0) as usize;
+            if text.len().saturating_mul(n) > 1 << 32 {
+                return fail(kinds::RESOURCE_LIMIT, "string too large");
+            }
+            Value::string(text.repeat(n))
+        }
+        Method::ToStr => Value::str(text),
+        _ => return no_method(&Value::str(""), name),
+    })
+}
+
+/// Negative positions count from the end; the result is within `0..=n`.
+fn clamp(i: i64, n: i64) -> i64 {
+    let i = if i < 0 { i + n } else { i };
+    i.clamp(0, n)
+}
+
+/// The characters `start..end` of `s` (by character index, in range).
+pub fn char_slice(s: &Str, start: usize, end: usize) -> &str {
+    if s.ascii {
+        return &s.text[start..end];
+    }
+    let mut idx = s.text.char_indices().map(|(b, _)| b).chain(std::iter::once(s.text.len()));
+    let b0 = idx.nth(start).unwrap_or(s.text.len());
+    let b1 = if end > start { idx.nth(end - start - 1).unwrap_or(s.text.len()) } else { b0 };
+    &s.text[b0..b1]
+}
+
+/// Character `i` of `s` (negative counts from the end).
+pub fn char_at(s: &Str, i: i64) -> Result<Value, Trap> {
+    let n = s.char_len() as i64;
+    let j = if i < 0 { i + n } else { i };
+    if j < 0 || j >= n {
+        return fail(kinds::INDEX_OUT_OF_BOUNDS, &format!("string index {i} out of range for length {n}"));
+    }
+    Ok(Value::str(char_slice(s, j as usize, j as usize + 1)))
+}
+
+/// Join the printed forms of `items` with `sep`.
+pub fn join(items: &[Value], sep: &str) -> String {
+    let mut out = String::new();
+    for (i, v) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(&display(v));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(recv: &str, m: &str, args: &[Value]) -> String {
+        let s = Str { text: recv.into(), ascii: recv.is_ascii() };
+        display(&method(Method::from_name(m), m, &s, args).unwrap())
+    }
+
+    #[test]
+    fn string_methods() {
+        assert_eq!(call("Hello", "upper", &[]), "HELLO");
+        assert_eq!(call("  x ", "trim", &[]), "x");
+        assert_eq!(call("a,b", "split", &[Value::str(",")]), "[\"a\", \"b\"]");
+        assert_eq!(call("héllo", "substring", &[Value::Int(1), Value::Int(3)]), "él");
+        assert_eq!(call("héllo", "len", &[]), "5");
+        assert_eq!(call("abc", "find", &[Value::str("c")]), "2");
+        assert_eq!(call("ab", "repeat", &[Value::Int(3)]), "ababab");
+        assert_eq!(call("-", "join", &[Value::list(vec![Value::Int(1), Value::str("x")])]), "1-x");
+        let s = Str { text: "Limit".into(), ascii: true };
+        assert_eq!(display(&char_at(&s, 4).unwrap()), "t");
+        assert_eq!(display(&char_at(&s, -1).unwrap()), "t");
+        assert!(char_at(&s, 5).is_err());
+    }
+}

@@ -1,0 +1,443 @@
+//! Hand-assembled programs exercising the interpreter end to end.
+
+use crate::opcode::Op::{self, *};
+use crate::program::{CaptureSource, ClassDef, Constant, FunctionProto, Pos, Program};
+use crate::{RuntimeError, Vm, VmOptions};
+
+/// A tiny assembler for tests.
+#[derive(Default)]
+struct Asm {
+    program: Program,
+}
+
+impl Asm {
+    fn new() -> Asm {
+        let mut a = Asm::default();
+        a.program.files.push("test.lm".into());
+        a
+    }
+
+    fn constant(&mut self, c: Constant) -> u32 {
+        if let Some(i) = self.program.constants.iter().position(|x| *x == c) {
+            return i as u32;
+        }
+        self.program.constants.push(c);
+        (self.program.constants.len() - 1) as u32
+    }
+
+    fn s(&mut self, text: &str) -> u32 {
+        self.constant(Constant::Str(text.into()))
+    }
+
+    fn global(&mut self, name: &str) -> u32 {
+        self.program.globals.push(name.into());
+        (self.program.globals.len() - 1) as u32
+    }
+
+    /// Reserve a function index (for recursion), filled by `define`.
+    fn declare(&mut self, name: &str) -> u32 {
+        self.program.functions.push(FunctionProto { name: name.into(), ..Default::default() });
+        (self.program.functions.len() - 1) as u32
+    }
+
+    fn define(&mut self, index: u32, arity: u16, locals: u16, captures: Vec<CaptureSource>, code: Vec<Op>) {
+        let f = &mut self.program.functions[index as usize];
+        f.arity = arity;
+        f.required = arity;
+        f.num_locals = locals;
+        f.lines = (0..code.len()).map(|i| Pos { line: i as u32 + 1, col: 1 }).collect();
+        f.code = code;
+        f.captures = captures;
+    }
+
+    fn main(mut self, locals: u16, code: Vec<Op>) -> Program {
+        let m = self.declare("<script>");
+        self.define(m, 0, locals, vec![], code);
+        self.program.main = m as usize;
+        self.program
+    }
+}
+
+fn run_with(program: Program, max_frames: usize) -> (String, Result<(), RuntimeError>) {
+    let options = VmOptions { capture_output: true, max_frames, ..Default::default() };
+    let mut vm = Vm::new(program, options);
+    let r = vm.run();
+    (vm.take_output(), r)
+}
+
+fn run(program: Program) -> (String, Result<(), RuntimeError>) {
+    run_with(program, 10_000)
+}
+
+fn run_ok(program: Program) -> String {
+    let (out, r) = run(program);
+    if let Err(e) = r {
+        panic!("unexpected runtime error: {e}\noutput so far:\n{out}");
+    }
+    out
+}
+
+#[test]
+fn recursive_fib_with_direct_calls() {
+    let mut a = Asm::new();
+    let fib = a.declare("fib");
+    // fn fib(n) { if (n < 2) return n; return fib(n-1) + fib(n-2); }
+    a.define(
+        fib,
+        1,
+        0,
+        vec![],
+        vec![
+            GetLocal(0),
+            Int(2),
+            JumpIfNotLt(2),
+            GetLocal(0),
+            Return,
+            GetLocal(0),
+            AddImm(-1),
+            CallDirect(fib, 1),
+            GetLocal(0),
+            AddImm(-2),
+            CallDirect(fib, 1),
+            AddInt,
+            Return,
+        ],
+    );
+    let p = a.main(0, vec![Int(20), CallDirect(fib, 1), Print(1), ReturnNil]);
+    assert_eq!(run_ok(p), "6765\n");
+}
+
+#[test]
+fn counting_loop_with_superinstructions() {
+    let mut a = Asm::new();
+    let limit = a.constant(Constant::Int(1000));
+    // var i = 0; var s = 0; while (i < 1000) { s = s + i % 7; i += 1; } print(s);
+    let p = a.main(
+        2,
+        vec![
+            Int(0),
+            SetLocal(0),
+            Int(0),
+            SetLocal(1),
+            JumpIfLocalNotLtConst(0, limit as u16, 6), // 4
+            GetLocal(1),
+            GetLocal(0),
+            ModImm(7),
+            AddInt,
+            SetLocal(1),
+            IncLocal(0, 1),
+            Loop(8), // back to 4
+            GetLocal(1),
+            Print(1),
+            ReturnNil,
+        ],
+    );
+    let expected: i64 = (0..1000).map(|i| i % 7).sum();
+    assert_eq!(run_ok(p), format!("{expected}\n"));
+}
+
+#[test]
+fn closures_share_captured_cells() {
+    let mut a = Asm::new();
+    let inc = a.declare("inc");
+    let counter = a.declare("counter");
+    // fn counter() { var n = 0; return fn() { n += 1; return n; }; }
+    a.define(inc, 0, 0, vec![CaptureSource::Upvalue(0)], vec![GetUpvalue(0), AddImm(1), SetUpvalue(0), GetUpvalue(0), Return]);
+    a.define(
+        counter,
+        0,
+        1,
+        vec![],
+        vec![Int(0), SetLocal(0), MakeCell(0), Closure(inc), Return],
+    );
+    // The inner function captures the local cell of `counter`.
+    a.program.functions[inc as usize].captures = vec![CaptureSource::Local(0)];
+    let p = a.main(
+        2,
+        vec![
+            CallDirect(counter, 0),
+            SetLocal(0),
+            CallDirect(counter, 0),
+            SetLocal(1),
+            GetLocal(0),
+            Call(0),
+            Pop,
+            GetLocal(0),
+            Call(0),
+            GetLocal(1),
+            Call(0),
+            Print(2),
+            GetLocal(0),
+            Print(1),
+            ReturnNil,
+        ],
+    );
+    assert_eq!(run_ok(p), "2 1\n<fn inc>\n");
+}
+
+#[test]
+fn nested_closure_captures_through_upvalue() {
+    let mut a = Asm::new();
+    let inner = a.declare("inner");
+    let outer = a.declare("outer");
+    // fn make_adder(k) { return fn(x) { return x + k; }; } via an intermediate level
+    a.define(inner, 1, 0, vec![CaptureSource::Upvalue(0)], vec![GetLocal(0), GetUpvalue(0), Add, Return]);
+    a.define(outer, 0, 0, vec![CaptureSource::Local(0)], vec![Closure(inner), Return]);
+    let p = a.main(
+        1,
+        vec![Int(40), SetLocal(0), MakeCell(0), Closure(outer), Call(0), Int(2), Call(1), Print(1), ReturnNil],
+    );
+    assert_eq!(run_ok(p), "42\n");
+}
+
+#[test]
+fn try_unwinds_across_frames_and_binds_the_error() {
+    let mut a = Asm::new();
+    let kind = a.s("DivisionByZero");
+    let kind_field = a.s("kind");
+    let message = a.s("message");
+    let f = a.declare("divide");
+    a.define(f, 2, 0, vec![], vec![GetLocal(0), GetLocal(1), Div, Return]);
+    let p = a.main(
+        1,
+        vec![
+            Try(5),              // 0 -> handler at 6
+            Int(1),              // 1
+            Int(0),              // 2
+            CallDirect(f, 2),    // 3
+            Print(1),            // 4 (not reached)
+            EndTry,              // 5
+            SetLocal(0),         // 6: handler, error on the stack
+            GetLocal(0),         // 7
+            ErrorKindIs(kind),   // 8
+            GetLocal(0),         // 9
+            GetFieldByName(kind_field),
+            GetLocal(0),
+            GetFieldByName(message),
+            GetLocal(0),
+            Print(4),
+            ReturnNil,
+        ],
+    );
+    assert_eq!(run_ok(p), "true DivisionByZero division by zero DivisionByZero: division by zero\n");
+}
+
+#[test]
+fn uncaught_error_reports_kind_message_and_trace() {
+    let mut a = Asm::new();
+    let f = a.declare("f");
+    a.define(f, 0, 0, vec![], vec![Int(1), Int(0), Mod, Return]);
+    let p = a.main(0, vec![Nop, CallDirect(f, 0), Pop, ReturnNil]);
+    let (_, r) = run(p);
+    let e = r.unwrap_err();
+    assert_eq!(e.kind, "DivisionByZero");
+    assert_eq!(e.to_string(), "error[DivisionByZero]: modulo by zero\n  at f (test.lm:3:1)\n  at <script> (test.lm:2:1)");
+}
+
+#[test]
+fn runaway_recursion_is_a_stack_overflow() {
+    let mut a = Asm::new();
+    let f = a.declare("down");
+    a.define(f, 1, 0, vec![], vec![GetLocal(0), AddImm(1), CallDirect(f, 1), Return]);
+    let p = a.main(0, vec![Int(0), CallDirect(f, 1), Print(1), ReturnNil]);
+    let (_, r) = run_with(p, 10_000);
+    let e = r.unwrap_err();
+    assert_eq!(e.kind, "StackOverflow");
+    assert!(e.trace.len() < 40, "trace is abbreviated");
+    assert_eq!(e.trace[0].function, "down");
+}
+
+#[test]
+fn deep_recursion_within_a_large_frame_limit_never_crashes_the_host() {
+    let mut a = Asm::new();
+    let f = a.declare("down");
+    // fn down(n) { if (n < 1) return 0; return down(n - 1) + 1; }
+    a.define(
+        f,
+        1,
+        0,
+        vec![],
+        vec![GetLocal(0), LtImm(1), JumpIfFalse(2), Int(0), Return, GetLocal(0), AddImm(-1), CallDirect(f, 1), AddImm(1), Return],
+    );
+    let p = a.main(0, vec![Int(1_000_000), CallDirect(f, 1), Print(1), ReturnNil]);
+    let (_, r) = run_with(p, 2_000_000);
+    assert!(r.is_ok());
+    let p2 = {
+        let mut a = Asm::new();
+        let f = a.declare("down");
+        a.define(
+            f,
+            1,
+            0,
+            vec![],
+            vec![GetLocal(0), LtImm(1), JumpIfFalse(2), Int(0), Return, GetLocal(0), AddImm(-1), CallDirect(f, 1), AddImm(1), Return],
+        );
+        a.main(0, vec![Int(1_000_000), CallDirect(f, 1), Print(1), ReturnNil])
+    };
+    assert_eq!(run(p2).1.unwrap_err().kind, "StackOverflow");
+}
+
+#[test]
+fn deep_nested_list_builds_prints_and_drops() {
+    let mut a = Asm::new();
+    let n = a.constant(Constant::Int(100_000));
+    let len = a.s("len");
+    // var x = []; var i = 0; while (i < 100000) { x = [x]; i += 1; } print(str(x).len());
+    let p = a.main(
+        2,
+        vec![
+            NewList(0),
+            SetLocal(0),
+            Int(0),
+            SetLocal(1),
+            JumpIfLocalNotLtConst(1, n as u16, 5), // 4
+            GetLocal(0),
+            NewList(1),
+            SetLocal(0),
+            IncLocal(1, 1),
+            Loop(6),
+            GetLocal(0),
+            ToStr,
+            Invoke(len, 0),
+            GetLocal(0),
+            GetLocal(0),
+            Eq,
+            Print(2),
+            ReturnNil,
+        ],
+    );
+    assert_eq!(run_ok(p), "200002 true\n");
+}
+
+#[test]
+fn collections_methods_iteration_and_interpolation() {
+    let mut a = Asm::new();
+    let push = a.s("push");
+    let map = a.s("map");
+    let k = a.s("k");
+    let dash = a.s("-");
+    let sq = a.declare("square");
+    a.define(sq, 1, 0, vec![], vec![GetLocal(0), GetLocal(0), MulInt, Return]);
+    let p = a.main(
+        3,
+        vec![
+            NewList(0),
+            SetLocal(0),
+            GetLocal(0),
+            Int(3),
+            Invoke(push, 1),
+            Pop,
+            GetLocal(0),
+            Int(4),
+            Invoke(push, 1),
+            Pop,
+            GetLocal(0),
+            Closure(sq),
+            Invoke(map, 1),
+            Print(1), // [9, 16]
+            // iter (x in 0..3) print(x)
+            Int(0),
+            Int(3),
+            NewRange(0),
+            IterStart,
+            IterNext(2),
+            Print(1),
+            Loop(3),
+            // dict {"k": 1}; iter (key, v in d) print("{key}-{v}")
+            Const(k),
+            Int(1),
+            NewDict(1),
+            IterStart,
+            IterNext2(5),
+            SetLocal(2),
+            SetLocal(1),
+            GetLocal(1),
+            Const(dash),
+            GetLocal(2),
+            BuildString(3),
+            Print(1),
+            Loop(9),
+            GetLocal(0),
+            Int(-1),
+            GetIndex,
+            Print(1),
+            GetLocal(0),
+            Int(5),
+            GetIndex,
+            Print(1),
+            ReturnNil,
+        ],
+    );
+    let (out, r) = run(p);
+    assert_eq!(out, "[9, 16]\n0\n1\n2\nk-1\n4\n");
+    assert_eq!(r.unwrap_err().kind, "IndexOutOfBounds");
+}
+
+#[test]
+fn classes_construct_dispatch_and_print() {
+    let mut a = Asm::new();
+    let area = a.s("area");
+    let init = a.declare("init");
+    let area_fn = a.declare("area");
+    // frame Rect { w, h; init(w, h) { this.w = w; this.h = h; } area() { return this.w * this.h; } }
+    a.define(init, 3, 0, vec![], vec![GetLocal(0), GetLocal(1), SetField(0), GetLocal(0), GetLocal(2), SetField(1), ReturnNil]);
+    a.define(area_fn, 1, 0, vec![], vec![GetLocalField(0, 0), GetLocalField(0, 1), MulInt, Return]);
+    a.program.classes.push(ClassDef {
+        name: "Rect".into(),
+        field_names: vec!["w".into(), "h".into()],
+        methods: vec![("init".into(), init), ("area".into(), area_fn)],
+        parent: None,
+    });
+    let p = a.main(
+        1,
+        vec![
+            Class(0),
+            Int(2),
+            Int(3),
+            Call(2),
+            SetLocal(0),
+            GetLocal(0),
+            InvokeMethod(area, 0),
+            GetLocal(0),
+            InvokeMethod(area, 0),
+            AddInt,
+            GetLocal(0),
+            Print(2),
+            ReturnNil,
+        ],
+    );
+    assert_eq!(run_ok(p), "12 Rect { w: 2, h: 3 }\n");
+}
+
+#[test]
+fn errors_as_values_propagate() {
+    let mut a = Asm::new();
+    let kind = a.s("NotFound");
+    let msg = a.s("missing");
+    let f = a.declare("find");
+    let g = a.declare("wrapper");
+    a.define(f, 0, 0, vec![], vec![Const(msg), MakeErr(kind), Return]);
+    a.define(g, 0, 0, vec![], vec![CallDirect(f, 0), Propagate, AddImm(1), Return]);
+    let p = a.main(0, vec![CallDirect(g, 0), Dup, IsError, Print(2), ReturnNil]);
+    assert_eq!(run_ok(p), "NotFound: missing true\n");
+}
+
+#[test]
+fn big_integers_and_float_printing() {
+    let mut a = Asm::new();
+    let max = a.constant(Constant::Int(i64::MAX));
+    let f = a.constant(Constant::Float(3.14159));
+    let p = a.main(
+        0,
+        vec![Const(max), Int(1), Add, Const(f), Int(2), Mul, Int(2), Mul, Int(7), Int(2), Div, Int(-7), Int(2), Mod, Print(4), ReturnNil],
+    );
+    assert_eq!(run_ok(p), "9223372036854775808 12.5664 3 -1\n");
+}
+
+#[test]
+fn invalid_programs_are_rejected_not_crashed() {
+    let a = Asm::new();
+    let p = a.main(0, vec![Jump(100)]);
+    let (_, r) = run(p);
+    assert!(r.unwrap_err().message.contains("invalid program"));
+}

@@ -1,0 +1,1026 @@
+//! Runtime values, and the one place where they are compared, hashed and
+//! printed.
+//!
+//! `Value` is 16 bytes: small scalars inline, everything variable-sized
+//! behind a thin `Rc`. Deeply nested structures are printed, compared and
+//! released without recursion on the host stack (work lists).
+
+use std::cell::RefCell;
+use std::cmp::Ordering;
+use std::fmt::Write as _;
+use std::hash::{Hash, Hasher};
+use std::rc::Rc;
+
+use indexmap::IndexMap;
+use num_bigint::BigInt;
+use num_traits::{ToPrimitive, Zero};
+use rustc_hash::FxBuildHasher;
+
+use crate::errors::Trap;
+use crate::program::FunctionProto;
+
+/// A captured variable shared between a frame and its closures.
+pub type CellRef = Rc<RefCell<Value>>;
+
+/// A Limit value.
+#[derive(Clone, Default)]
+pub enum Value {
+    /// `nil`.
+    #[default]
+    Nil,
+    /// `true` / `false`.
+    Bool(bool),
+    /// An int that fits in 64 bits.
+    Int(i64),
+    /// An IEEE double.
+    Float(f64),
+    /// An int outside the i64 range (never holds a value that fits).
+    BigInt(Rc<BigInt>),
+    /// An immutable string.
+    Str(Rc<Str>),
+    /// A mutable list.
+    List(Rc<List>),
+    /// An insertion-ordered dict.
+    Dict(Rc<Dict>),
+    /// An immutable tuple.
+    Tuple(Rc<Tuple>),
+    /// An int range.
+    Range(Rc<Range>),
+    /// A closure (function value).
+    Function(Rc<Closure>),
+    /// A built-in function.
+    Native(&'static NativeFn),
+    /// A method bound to its receiver (`var f = obj.m`).
+    BoundMethod(Rc<BoundMethod>),
+    /// A captured-variable cell (only ever in a local slot).
+    Cell(CellRef),
+    /// An error value `{kind, message}`.
+    Error(Rc<ErrorValue>),
+    /// A frame (class).
+    Class(Rc<Class>),
+    /// An instance of a frame.
+    Instance(Rc<Instance>),
+    /// An enum value.
+    Enum(Rc<EnumValue>),
+    /// An iterator (only on the stack between `IterStart` and loop exit).
+    Iterator(Rc<RefCell<IterState>>),
+}
+
+/// Immutable string with a cached "is ASCII" flag for O(1) char indexing.
+pub struct Str {
+    /// The text.
+    pub text: Box<str>,
+    /// Whether every character is one byte.
+    pub ascii: bool,
+}
+
+impl Str {
+    /// Character count.
+    pub fn char_len(&self) -> usize {
+        if self.ascii {
+            self.text.len()
+        } else {
+            self.text.chars().count()
+        }
+    }
+}
+
+/// A mutable list.
+#[derive(Default)]
+pub struct List {
+    /// The items.
+    pub items: RefCell<Vec<Value>>,
+}
+
+/// A tuple.
+pub struct Tuple {
+    /// The items.
+    pub items: Box<[Value]>,
+}
+
+/// The map type behind dicts.
+pub type DictMap = IndexMap<Key, Value, FxBuildHasher>;
+
+/// An insertion-ordered dict.
+#[derive(Default)]
+pub struct Dict {
+    /// The entries.
+    pub map: RefCell<DictMap>,
+}
+
+/// An int range `start..end` / `start..=end`, with a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Range {
+    /// First value.
+    pub start: i64,
+    /// Bound.
+    pub end: i64,
+    /// Step (never 0).
+    pub step: i64,
+    /// Whether `end` is included.
+    pub inclusive: bool,
+}
+
+impl Range {
+    /// Number of values produced.
+    pub fn len(&self) -> i64 {
+        let (s, e, st) = (self.start as i128, self.end as i128, self.step as i128);
+        let n = if st > 0 {
+            let e = if self.inclusive { e + 1 } else { e };
+            if e <= s {
+                0
+            } else {
+                (e - s + st - 1) / st
+            }
+        } else {
+            let e = if self.inclusive { e - 1 } else { e };
+            if e >= s {
+                0
+            } else {
+                (s - e + (-st) - 1) / (-st)
+            }
+        };
+        n.min(i64::MAX as i128) as i64
+    }
+
+    /// Whether the range produces no value.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Value at position `i` (0-based, unchecked against the length).
+    pub fn nth(&self, i: i64) -> i64 {
+        self.start.wrapping_add(i.wrapping_mul(self.step))
+    }
+
+    /// Whether `x` is one of the range's values.
+    pub fn contains(&self, x: i64) -> bool {
+        let n = self.len();
+        if n == 0 {
+            return false;
+        }
+        let d = x as i128 - self.start as i128;
+        let st = self.step as i128;
+        d % st == 0 && d / st >= 0 && d / st < n as i128
+    }
+}
+
+/// A closure: a function plus its captured cells.
+pub struct Closure {
+    /// Index of the function in the program.
+    pub index: u32,
+    /// The function.
+    pub proto: Rc<FunctionProto>,
+    /// Captured cells, in `GetUpvalue` order.
+    pub captures: Box<[CellRef]>,
+}
+
+/// Signature of a built-in function.
+pub type NativeFnPtr = fn(&mut crate::interp::Vm, &[Value]) -> Result<Value, Trap>;
+
+/// A built-in function.
+pub struct NativeFn {
+    /// Its name.
+    pub name: &'static str,
+    /// Minimum argument count.
+    pub min_args: u8,
+    /// Maximum argument count (255 = variadic).
+    pub max_args: u8,
+    /// The implementation.
+    pub func: NativeFnPtr,
+}
+
+/// A method bound to its receiver.
+pub struct BoundMethod {
+    /// The receiver (`this`).
+    pub receiver: Value,
+    /// The method: a function index for frame methods…
+    pub function: Option<u32>,
+    /// …or a built-in method name for built-in types.
+    pub name: Rc<str>,
+}
+
+/// An error value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorValue {
+    /// The error kind (`DivisionByZero`, a user name, …).
+    pub kind: Rc<str>,
+    /// The message (empty when none).
+    pub message: Rc<str>,
+}
+
+/// A frame (class) at run time.
+pub struct Class {
+    /// Class index in the program (used by inline caches).
+    pub id: u32,
+    /// Its name.
+    pub name: Rc<str>,
+    /// Field names by slot.
+    pub field_names: Vec<Rc<str>>,
+    /// Methods by vtable slot: `(name, function index)`.
+    pub methods: Vec<(Rc<str>, u32)>,
+    /// Method name → function index.
+    pub method_map: rustc_hash::FxHashMap<Rc<str>, u32>,
+    /// The `init` method, if any.
+    pub init: Option<u32>,
+    /// Parent class index.
+    pub parent: Option<u32>,
+}
+
+impl Class {
+    /// Slot of field `name`.
+    pub fn field_slot(&self, name: &str) -> Option<usize> {
+        self.field_names.iter().position(|f| &**f == name)
+    }
+}
+
+/// An instance of a frame.
+pub struct Instance {
+    /// Its class.
+    pub class: Rc<Class>,
+    /// Field values by slot.
+    pub fields: RefCell<Vec<Value>>,
+}
+
+/// Run-time description of an enum.
+pub struct EnumInfo {
+    /// The enum's name.
+    pub name: Rc<str>,
+    /// Variant names by tag.
+    pub variants: Vec<Rc<str>>,
+}
+
+/// An enum value.
+pub struct EnumValue {
+    /// Which enum.
+    pub info: Rc<EnumInfo>,
+    /// Enum index in the program.
+    pub enum_id: u16,
+    /// Variant tag.
+    pub tag: u16,
+    /// Payload values.
+    pub payload: Box<[Value]>,
+}
+
+/// State of an iterator.
+pub enum IterState {
+    /// Over a range: next value and remaining count.
+    Range {
+        /// Next value.
+        next: i64,
+        /// Step.
+        step: i64,
+        /// Values left.
+        left: i64,
+        /// Position (for two-variable iteration).
+        index: i64,
+    },
+    /// Over a list (live: sees pushes made during iteration).
+    List(Rc<List>, usize),
+    /// Over a tuple.
+    Tuple(Rc<Tuple>, usize),
+    /// Over a string's characters: byte offset and char index.
+    Str(Rc<Str>, usize, usize),
+    /// Over a dict snapshot of entries.
+    Dict(Vec<(Value, Value)>, usize),
+}
+
+// ---------------------------------------------------------------- constructors
+
+impl Value {
+    /// A string value.
+    pub fn str(s: &str) -> Value {
+        Value::Str(Rc::new(Str { ascii: s.is_ascii(), text: s.into() }))
+    }
+
+    /// A string value from an owned `String`.
+    pub fn string(s: String) -> Value {
+        Value::Str(Rc::new(Str { ascii: s.is_ascii(), text: s.into_boxed_str() }))
+    }
+
+    /// A list value.
+    pub fn list(items: Vec<Value>) -> Value {
+        Value::List(Rc::new(List { items: RefCell::new(items) }))
+    }
+
+    /// A tuple value.
+    pub fn tuple(items: Vec<Value>) -> Value {
+        Value::Tuple(Rc::new(Tuple { items: items.into_boxed_slice() }))
+    }
+
+    /// A dict value.
+    pub fn dict(map: DictMap) -> Value {
+        Value::Dict(Rc::new(Dict { map: RefCell::new(map) }))
+    }
+
+    /// An error value.
+    pub fn error(kind: &str, message: &str) -> Value {
+        Value::Error(Rc::new(ErrorValue { kind: kind.into(), message: message.into() }))
+    }
+
+    /// An int from a big integer, demoted to `Int` when it fits.
+    pub fn from_bigint(b: BigInt) -> Value {
+        match b.to_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::BigInt(Rc::new(b)),
+        }
+    }
+
+    /// Truthiness: nil and false are false; everything else is true except
+    /// zero numbers, empty strings and empty collections.
+    pub fn truthy(&self) -> bool {
+        match self {
+            Value::Nil => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            Value::Float(f) => *f != 0.0,
+            Value::Str(s) => !s.text.is_empty(),
+            Value::List(l) => !l.items.borrow().is_empty(),
+            Value::Dict(d) => !d.map.borrow().is_empty(),
+            Value::Error(_) => false,
+            _ => true,
+        }
+    }
+
+    /// The `typeof` name.
+    pub fn type_name(&self) -> String {
+        match self {
+            Value::Nil => "nil".into(),
+            Value::Bool(_) => "bool".into(),
+            Value::Int(_) | Value::BigInt(_) => "int".into(),
+            Value::Float(_) => "float".into(),
+            Value::Str(_) => "str".into(),
+            Value::List(_) => "list".into(),
+            Value::Dict(_) => "dict".into(),
+            Value::Tuple(_) => "tuple".into(),
+            Value::Range(_) => "range".into(),
+            Value::Function(_) | Value::Native(_) | Value::BoundMethod(_) => "function".into(),
+            Value::Cell(c) => c.borrow().type_name(),
+            Value::Error(_) => "error".into(),
+            Value::Class(c) => c.name.to_string(),
+            Value::Instance(i) => i.class.name.to_string(),
+            Value::Enum(e) => e.info.name.to_string(),
+            Value::Iterator(_) => "iterator".into(),
+        }
+    }
+
+    /// The string slice of a `Str` value.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(&s.text),
+            _ => None,
+        }
+    }
+}
+
+// ---------------------------------------------------------------- release
+
+/// Move the contents of a uniquely owned container into `work` so that it is
+/// released without recursion.
+fn drain_into(v: Value, work: &mut Vec<Value>) {
+    match v {
+        Value::List(rc) => {
+            if let Ok(mut list) = Rc::try_unwrap(rc) {
+                work.append(list.items.get_mut());
+            }
+        }
+        Value::Tuple(rc) => {
+            if let Ok(mut t) = Rc::try_unwrap(rc) {
+                work.extend(std::mem::take(&mut t.items).into_vec());
+            }
+        }
+        Value::Dict(rc) => {
+            if let Ok(mut d) = Rc::try_unwrap(rc) {
+                for (k, v) in std::mem::take(d.map.get_mut()) {
+                    work.push(k.0);
+                    work.push(v);
+                }
+            }
+        }
+        other => drop(other),
+    }
+}
+
+fn release_items(mut work: Vec<Value>) {
+    while let Some(v) = work.pop() {
+        drain_into(v, &mut work);
+    }
+}
+
+impl Drop for List {
+    fn drop(&mut self) {
+        let items = self.items.get_mut();
+        if items.iter().any(is_container) {
+            release_items(std::mem::take(items));
+        }
+    }
+}
+
+impl Drop for Tuple {
+    fn drop(&mut self) {
+        if self.items.iter().any(is_container) {
+            release_items(std::mem::take(&mut self.items).into_vec());
+        }
+    }
+}
+
+impl Drop for Dict {
+    fn drop(&mut self) {
+        let map = self.map.get_mut();
+        if map.values().any(is_container) {
+            let mut work = Vec::with_capacity(map.len() * 2);
+            for (k, v) in std::mem::take(map) {
+                work.push(k.0);
+                work.push(v);
+            }
+            release_items(work);
+        }
+    }
+}
+
+fn is_container(v: &Value) -> bool {
+    matches!(v, Value::List(_) | Value::Tuple(_) | Value::Dict(_))
+}
+
+// ---------------------------------------------------------------- equality
+
+/// Structural equality (the one definition used by `==`, dict keys, `contains`).
+pub fn equals(a: &Value, b: &Value) -> bool {
+    match shallow_eq(a, b) {
+        Some(r) => r,
+        None => deep_equals(a, b),
+    }
+}
+
+/// Equality of non-containers; `None` when both are containers of the same kind.
+fn shallow_eq(a: &Value, b: &Value) -> Option<bool> {
+    use Value::*;
+    Some(match (a, b) {
+        (Nil, Nil) => true,
+        (Bool(x), Bool(y)) => x == y,
+        (Int(x), Int(y)) => x == y,
+        (Float(x), Float(y)) => x == y,
+        (Int(x), Float(y)) | (Float(y), Int(x)) => (*x as f64) == *y && y.fract() == 0.0 && float_to_i64(*y) == Some(*x),
+        (BigInt(x), BigInt(y)) => x == y,
+        (BigInt(x), Float(y)) | (Float(y), BigInt(x)) => x.to_f64() == Some(*y),
+        (Str(x), Str(y)) => Rc::ptr_eq(x, y) || x.text == y.text,
+        (Range(x), Range(y)) => x == y,
+        (Function(x), Function(y)) => Rc::ptr_eq(x, y),
+        (Native(x), Native(y)) => std::ptr::eq(*x, *y),
+        (Error(x), Error(y)) => x == y,
+        (Class(x), Class(y)) => Rc::ptr_eq(x, y),
+        (Instance(x), Instance(y)) => Rc::ptr_eq(x, y),
+        (Cell(x), Cell(y)) => Rc::ptr_eq(x, y),
+        (List(x), List(y)) if Rc::ptr_eq(x, y) => true,
+        (List(_), List(_)) | (Tuple(_), Tuple(_)) | (Dict(_), Dict(_)) | (Enum(_), Enum(_)) => return None,
+        _ => false,
+    })
+}
+
+fn float_to_i64(f: f64) -> Option<i64> {
+    if f >= -9.223_372_036_854_776e18 && f < 9.223_372_036_854_776e18 {
+        Some(f as i64)
+    } else {
+        None
+    }
+}
+
+fn deep_equals(a: &Value, b: &Value) -> bool {
+    let mut work: Vec<(Value, Value)> = vec![(a.clone(), b.clone())];
+    while let Some((x, y)) = work.pop() {
+        if let Some(r) = shallow_eq(&x, &y) {
+            if !r {
+                return false;
+            }
+            continue;
+        }
+        match (&x, &y) {
+            (Value::List(p), Value::List(q)) => {
+                let (p, q) = (p.items.borrow(), q.items.borrow());
+                if p.len() != q.len() {
+                    return false;
+                }
+                work.extend(p.iter().cloned().zip(q.iter().cloned()));
+            }
+            (Value::Tuple(p), Value::Tuple(q)) => {
+                if p.items.len() != q.items.len() {
+                    return false;
+                }
+                work.extend(p.items.iter().cloned().zip(q.items.iter().cloned()));
+            }
+            (Value::Enum(p), Value::Enum(q)) => {
+                if !Rc::ptr_eq(&p.info, &q.info) || p.tag != q.tag || p.payload.len() != q.payload.len() {
+                    return false;
+                }
+                work.extend(p.payload.iter().cloned().zip(q.payload.iter().cloned()));
+            }
+            (Value::Dict(p), Value::Dict(q)) => {
+                let (p, q) = (p.map.borrow(), q.map.borrow());
+                if p.len() != q.len() {
+                    return false;
+                }
+                for (k, v) in p.iter() {
+                    match q.get(k) {
+                        Some(w) => work.push((v.clone(), w.clone())),
+                        None => return false,
+                    }
+                }
+            }
+            _ => return false,
+        }
+    }
+    true
+}
+
+// ---------------------------------------------------------------- ordering
+
+/// Ordering for `<` and sorting: numbers, strings, bools, lists and tuples
+/// (lexicographic). `None` when the values are not comparable.
+pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
+    compare_depth(a, b, 0)
+}
+
+fn compare_depth(a: &Value, b: &Value, depth: usize) -> Option<Ordering> {
+    use Value::*;
+    if depth > 2_000 {
+        return None;
+    }
+    match (a, b) {
+        (Int(x), Int(y)) => Some(x.cmp(y)),
+        (Float(x), Float(y)) => x.partial_cmp(y),
+        (Int(x), Float(y)) => cmp_int_float(*x, *y),
+        (Float(x), Int(y)) => cmp_int_float(*y, *x).map(Ordering::reverse),
+        (BigInt(_), _) | (_, BigInt(_)) => cmp_big(a, b),
+        (Str(x), Str(y)) => Some(x.text.cmp(&y.text)),
+        (Bool(x), Bool(y)) => Some(x.cmp(y)),
+        (List(x), List(y)) => {
+            let (x, y) = (x.items.borrow(), y.items.borrow());
+            compare_seq(&x, &y, depth)
+        }
+        (Tuple(x), Tuple(y)) => compare_seq(&x.items, &y.items, depth),
+        (Enum(x), Enum(y)) if Rc::ptr_eq(&x.info, &y.info) => Some(x.tag.cmp(&y.tag)),
+        _ => None,
+    }
+}
+
+fn cmp_int_float(x: i64, y: f64) -> Option<Ordering> {
+    if y.is_nan() {
+        return None;
+    }
+    if (x as f64) != y {
+        return (x as f64).partial_cmp(&y);
+    }
+    // Equal as doubles: compare exactly through i128 when y is integral.
+    match float_to_i64(y) {
+        Some(yi) => Some(x.cmp(&yi)),
+        None => (x as f64).partial_cmp(&y),
+    }
+}
+
+fn cmp_big(a: &Value, b: &Value) -> Option<Ordering> {
+    match (to_bigint(a), to_bigint(b)) {
+        (Some(x), Some(y)) => Some(x.cmp(&y)),
+        _ => {
+            let (x, y) = (to_f64(a)?, to_f64(b)?);
+            x.partial_cmp(&y)
+        }
+    }
+}
+
+fn compare_seq(x: &[Value], y: &[Value], depth: usize) -> Option<Ordering> {
+    for (p, q) in x.iter().zip(y.iter()) {
+        match compare_depth(p, q, depth + 1)? {
+            Ordering::Equal => {}
+            o => return Some(o),
+        }
+    }
+    Some(x.len().cmp(&y.len()))
+}
+
+/// The value as a big integer (ints only).
+pub fn to_bigint(v: &Value) -> Option<BigInt> {
+    match v {
+        Value::Int(i) => Some(BigInt::from(*i)),
+        Value::BigInt(b) => Some((**b).clone()),
+        _ => None,
+    }
+}
+
+/// The value as a float (numbers only).
+pub fn to_f64(v: &Value) -> Option<f64> {
+    match v {
+        Value::Int(i) => Some(*i as f64),
+        Value::Float(f) => Some(*f),
+        Value::BigInt(b) => b.to_f64(),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------- hashing
+
+/// A dict key: a value with hashing and equality consistent with `equals`.
+#[derive(Clone)]
+pub struct Key(pub Value);
+
+impl Key {
+    /// Wrap a value as a key, rejecting unhashable (mutable) values.
+    pub fn new(v: Value) -> Result<Key, Trap> {
+        if hashable(&v, 0) {
+            Ok(Key(v))
+        } else {
+            Err(crate::errors::trap(
+                "TypeError",
+                &format!("a {} cannot be a dict key", v.type_name()),
+            ))
+        }
+    }
+}
+
+fn hashable(v: &Value, depth: usize) -> bool {
+    match v {
+        Value::List(_) | Value::Dict(_) | Value::Iterator(_) | Value::Cell(_) => false,
+        Value::Tuple(t) => depth < 100 && t.items.iter().all(|x| hashable(x, depth + 1)),
+        Value::Enum(e) => depth < 100 && e.payload.iter().all(|x| hashable(x, depth + 1)),
+        _ => true,
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        equals(&self.0, &other.0)
+    }
+}
+
+impl Eq for Key {}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_value(&self.0, state, 0);
+    }
+}
+
+fn hash_value<H: Hasher>(v: &Value, state: &mut H, depth: usize) {
+    match v {
+        Value::Nil => state.write_u8(0),
+        Value::Bool(b) => state.write_u8(1 + *b as u8),
+        Value::Int(i) => state.write_i64(*i),
+        Value::Float(f) => match float_to_i64(*f) {
+            Some(i) if i as f64 == *f => state.write_i64(i),
+            _ => state.write_u64(f.to_bits()),
+        },
+        Value::BigInt(b) => b.hash(state),
+        Value::Str(s) => s.text.hash(state),
+        Value::Tuple(t) if depth < 100 => {
+            state.write_u8(7);
+            for x in t.items.iter() {
+                hash_value(x, state, depth + 1);
+            }
+        }
+        Value::Enum(e) if depth < 100 => {
+            state.write_u16(e.tag);
+            for x in e.payload.iter() {
+                hash_value(x, state, depth + 1);
+            }
+        }
+        Value::Range(r) => r.start.hash(state),
+        Value::Error(e) => e.kind.hash(state),
+        _ => state.write_u8(9),
+    }
+}
+
+// ---------------------------------------------------------------- printing
+
+/// Format a float like C's `%g` (6 significant digits).
+pub fn format_float(x: f64) -> String {
+    let mut out = String::new();
+    write_float(&mut out, x);
+    out
+}
+
+/// Append a float formatted like C's `%g`.
+pub fn write_float(out: &mut String, x: f64) {
+    if x.is_nan() {
+        out.push_str("nan");
+        return;
+    }
+    if x.is_infinite() {
+        out.push_str(if x > 0.0 { "inf" } else { "-inf" });
+        return;
+    }
+    if x == 0.0 {
+        out.push_str(if x.is_sign_negative() { "-0" } else { "0" });
+        return;
+    }
+    if x.fract() == 0.0 && x.abs() < 1e6 {
+        // Fast path for integral values below the scientific threshold.
+        let _ = write!(out, "{}", x as i64);
+        return;
+    }
+    // Round to 6 significant digits to find the decimal exponent.
+    let sci = format!("{:.5e}", x);
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if (-4..6).contains(&exp) {
+        let decimals = (5 - exp).max(0) as usize;
+        let fixed = format!("{:.*}", decimals, x);
+        out.push_str(strip_zeros(&fixed));
+    } else {
+        out.push_str(strip_zeros(mantissa));
+        out.push('e');
+        out.push(if exp < 0 { '-' } else { '+' });
+        let _ = write!(out, "{:02}", exp.abs());
+    }
+}
+
+fn strip_zeros(s: &str) -> &str {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s
+    }
+}
+
+/// The shortest text that reads back as the same float (`repr`).
+pub fn repr_float(x: f64) -> String {
+    if x.is_nan() {
+        return "nan".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    let s = format!("{x:?}");
+    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
+}
+
+/// The printed form of a value (strings raw at top level).
+pub fn display(v: &Value) -> String {
+    let mut out = String::new();
+    write_value(&mut out, v, false);
+    out
+}
+
+/// The printed form with strings quoted (as inside collections).
+pub fn repr(v: &Value) -> String {
+    let mut out = String::new();
+    match v {
+        Value::Float(f) => out.push_str(&repr_float(*f)),
+        _ => write_value(&mut out, v, true),
+    }
+    out
+}
+
+/// A pending piece of output in the iterative printer.
+enum Piece {
+    Value(Value),
+    Text(&'static str),
+    Owned(String),
+}
+
+/// Append the printed form of `v`. `quoted` quotes strings at the top level.
+pub fn write_value(out: &mut String, v: &Value, quoted: bool) {
+    if write_scalar(out, v, quoted) {
+        return;
+    }
+    // Iterative printing: a stack of pieces, pushed in reverse order.
+    let mut work: Vec<Piece> = vec![Piece::Value(v.clone())];
+    while let Some(piece) = work.pop() {
+        match piece {
+            Piece::Text(t) => out.push_str(t),
+            Piece::Owned(t) => out.push_str(&t),
+            Piece::Value(v) => {
+                if !write_scalar(out, &v, true) {
+                    push_container(&mut work, &v);
+                }
+            }
+        }
+    }
+}
+
+fn push_seq(work: &mut Vec<Piece>, open: &'static str, items: &[Value], close: &'static str) {
+    work.push(Piece::Text(close));
+    for (i, item) in items.iter().enumerate().rev() {
+        work.push(Piece::Value(item.clone()));
+        if i > 0 {
+            work.push(Piece::Text(", "));
+        }
+    }
+    work.push(Piece::Text(open));
+}
+
+fn push_container(work: &mut Vec<Piece>, v: &Value) {
+    match v {
+        Value::List(l) => push_seq(work, "[", &l.items.borrow(), "]"),
+        Value::Tuple(t) => {
+            let close = if t.items.len() == 1 { ",)" } else { ")" };
+            push_seq(work, "(", &t.items, close)
+        }
+        Value::Dict(d) => {
+            let map = d.map.borrow();
+            work.push(Piece::Text("}"));
+            for (i, (k, val)) in map.iter().enumerate().rev() {
+                work.push(Piece::Value(val.clone()));
+                work.push(Piece::Text(": "));
+                work.push(Piece::Value(k.0.clone()));
+                if i > 0 {
+                    work.push(Piece::Text(", "));
+                }
+            }
+            work.push(Piece::Text("{"));
+        }
+        Value::Instance(inst) => {
+            let fields = inst.fields.borrow();
+            work.push(Piece::Text(if fields.is_empty() { " {}" } else { " }" }));
+            for (i, val) in fields.iter().enumerate().rev() {
+                work.push(Piece::Value(val.clone()));
+                let name = inst.class.field_names.get(i).map(|n| n.to_string()).unwrap_or_default();
+                let sep = if i > 0 { ", " } else { " { " };
+                work.push(Piece::Owned(format!("{sep}{name}: ")));
+            }
+            if fields.is_empty() {
+                work.push(Piece::Owned(inst.class.name.to_string()));
+            } else {
+                work.push(Piece::Owned(inst.class.name.to_string()));
+            }
+        }
+        Value::Enum(e) => {
+            let head = format!("{}.{}", e.info.name, e.info.variants.get(e.tag as usize).map(|s| &**s).unwrap_or("?"));
+            if e.payload.is_empty() {
+                work.push(Piece::Owned(head));
+            } else {
+                push_seq(work, "(", &e.payload, ")");
+                work.push(Piece::Owned(head));
+            }
+        }
+        Value::Cell(c) => work.push(Piece::Value(c.borrow().clone())),
+        _ => work.push(Piece::Text("?")),
+    }
+}
+
+/// Write a non-container; returns false for containers.
+fn write_scalar(out: &mut String, v: &Value, quoted: bool) -> bool {
+    match v {
+        Value::Nil => out.push_str("nil"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Float(f) => write_float(out, *f),
+        Value::BigInt(b) => {
+            let _ = write!(out, "{b}");
+        }
+        Value::Str(s) => {
+            if quoted {
+                write_quoted(out, &s.text);
+            } else {
+                out.push_str(&s.text);
+            }
+        }
+        Value::Range(r) => {
+            let _ = write!(out, "{}{}{}", r.start, if r.inclusive { "..=" } else { ".." }, r.end);
+            if r.step != 1 {
+                let _ = write!(out, "..{}", r.step);
+            }
+        }
+        Value::Function(f) => {
+            let _ = write!(out, "<fn {}>", f.proto.name);
+        }
+        Value::Native(n) => {
+            let _ = write!(out, "<fn {}>", n.name);
+        }
+        Value::BoundMethod(b) => {
+            let _ = write!(out, "<fn {}>", b.name);
+        }
+        Value::Error(e) => {
+            out.push_str(&e.kind);
+            if !e.message.is_empty() {
+                out.push_str(": ");
+                out.push_str(&e.message);
+            }
+        }
+        Value::Class(c) => {
+            let _ = write!(out, "<frame {}>", c.name);
+        }
+        Value::Iterator(_) => out.push_str("<iterator>"),
+        Value::Enum(e) if e.payload.is_empty() => {
+            let name = e.info.variants.get(e.tag as usize).map(|s| &**s).unwrap_or("?");
+            let _ = write!(out, "{}.{}", e.info.name, name);
+        }
+        Value::List(_) | Value::Dict(_) | Value::Tuple(_) | Value::Instance(_) | Value::Enum(_) | Value::Cell(_) => {
+            return false
+        }
+    }
+    true
+}
+
+fn write_quoted(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Whether a big integer value is zero (helper for arithmetic).
+pub fn big_is_zero(b: &BigInt) -> bool {
+    b.is_zero()
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&display(self))
+    }
+}
+
+impl std::fmt::Debug for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&repr(self))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_is_16_bytes() {
+        assert_eq!(std::mem::size_of::<Value>(), 16);
+    }
+
+    #[test]
+    fn float_formatting_matches_percent_g() {
+        let table: &[(f64, &str)] = &[
+            (5.0, "5"),
+            (2.5, "2.5"),
+            (12.56636, "12.5664"),
+            (3.14159 * 2.0 * 2.0, "12.5664"),
+            (0.1 + 0.2, "0.3"),
+            (1e20, "1e+20"),
+            (1e-5, "1e-05"),
+            (1e-100, "1e-100"),
+            (1.797_693_134_862_315_7e308, "1.79769e+308"),
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+            (f64::NAN, "nan"),
+            (100000.0, "100000"),
+            (1000000.0, "1e+06"),
+            (123456.7, "123457"),
+            (0.0001, "0.0001"),
+            (-1.5, "-1.5"),
+            (0.0, "0"),
+        ];
+        for (x, want) in table {
+            assert_eq!(format_float(*x), *want, "formatting {x}");
+        }
+        assert_eq!(repr_float(0.1 + 0.2), "0.30000000000000004");
+        assert_eq!(repr_float(2.0), "2");
+    }
+
+    #[test]
+    fn printing_quotes_strings_inside_collections() {
+        let v = Value::list(vec![Value::str("a"), Value::Int(1)]);
+        assert_eq!(display(&v), "[\"a\", 1]");
+        assert_eq!(display(&Value::str("a")), "a");
+        let t = Value::tuple(vec![Value::Int(1), Value::str("x")]);
+        assert_eq!(display(&t), "(1, \"x\")");
+        let mut m = DictMap::default();
+        m.insert(Key(Value::str("a")), Value::Int(1));
+        assert_eq!(display(&Value::dict(m)), "{\"a\": 1}");
+        assert_eq!(display(&Value::error("DivisionByZero", "")), "DivisionByZero");
+        assert_eq!(display(&Value::error("DivisionByZero", "b is zero")), "DivisionByZero: b is zero");
+    }
+
+    #[test]
+    fn int_float_equality_and_keys() {
+        assert!(equals(&Value::Int(1), &Value::Float(1.0)));
+        assert!(!equals(&Value::Int(1), &Value::Float(1.5)));
+        let mut m = DictMap::default();
+        m.insert(Key(Value::Int(1)), Value::Nil);
+        assert!(m.contains_key(&Key(Value::Float(1.0))));
+    }
+
+    fn deep(n: usize) -> Value {
+        let mut v = Value::list(vec![]);
+        for _ in 0..n {
+            v = Value::list(vec![v]);
+        }
+        v
+    }
+
+    #[test]
+    fn deep_lists_print_compare_and_drop() {
+        let a = deep(100_000);
+        let b = deep(100_000);
+        assert!(equals(&a, &b));
+        let text = display(&a);
+        assert_eq!(text.len(), 2 * 100_001);
+        drop(a);
+        drop(b);
+    }
+}
