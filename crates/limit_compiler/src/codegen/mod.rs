@@ -89,6 +89,9 @@ pub(crate) struct FunctionState {
     pub value_exits: Vec<Vec<usize>>,
     /// Declared `T?`: `?` may propagate out of it.
     pub fallible: bool,
+    /// Slots of captured variables whose cells were made before their
+    /// declaration (so hoisted functions could capture them).
+    pub predeclared: Vec<u16>,
 }
 
 impl FunctionState {
@@ -109,6 +112,7 @@ impl FunctionState {
             cleanups: Vec::new(),
             value_exits: Vec::new(),
             fallible: false,
+            predeclared: Vec::new(),
         }
     }
 }

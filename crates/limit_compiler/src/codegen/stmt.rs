@@ -16,23 +16,54 @@ impl Codegen<'_> {
         }
     }
 
-    /// Declares the named functions of a block (not the script's top level,
-    /// whose functions are known ones). Captured names get their cell now.
+    /// Makes the named functions of a block (not the script's top level,
+    /// whose functions are known ones) callable from its first statement.
+    /// Captured variables declared in the block get their cells first, so
+    /// that the functions can capture them before their declaration runs.
     pub(crate) fn hoist_nested_functions(&mut self, stmts: &[Stmt]) {
         if self.at_script_top() {
             return;
         }
+        let functions: Vec<&FnDecl> = stmts
+            .iter()
+            .filter_map(|s| match &s.kind {
+                StmtKind::Fn(decl) if decl.name.is_some() => Some(decl),
+                _ => None,
+            })
+            .collect();
+        if functions.is_empty() {
+            return;
+        }
         for stmt in stmts {
-            if let StmtKind::Fn(FnDecl {
-                name: Some(name), ..
+            if let StmtKind::Var(VarDecl {
+                target: VarTarget::Name(name),
+                is_const,
+                ..
             }) = &stmt.kind
             {
-                let (slot, cell) = self.declare_local(name, false);
-                if cell {
+                if self.is_captured(&name.name) {
+                    let (slot, _) = self.declare_local(name, *is_const);
                     self.emit(Op::Nil, name.span);
                     self.emit(Op::SetLocal(slot), name.span);
                     self.emit(Op::MakeCell(slot), name.span);
+                    self.current().predeclared.push(slot);
                 }
+            }
+        }
+        for decl in &functions {
+            let name = decl.name.as_ref().expect("filtered on names");
+            let (slot, cell) = self.declare_local(name, false);
+            if cell {
+                self.emit(Op::Nil, name.span);
+                self.emit(Op::SetLocal(slot), name.span);
+                self.emit(Op::MakeCell(slot), name.span);
+            }
+        }
+        for decl in functions {
+            let name = decl.name.as_ref().expect("filtered on names");
+            self.closure(decl, &name.name);
+            if let Some(place) = self.resolve(&name.name) {
+                self.store(&place, &name.name, name.span);
             }
         }
     }
@@ -48,7 +79,8 @@ impl Codegen<'_> {
         let span = stmt.span;
         match &stmt.kind {
             StmtKind::Var(decl) => self.var_decl(decl, span),
-            StmtKind::Fn(decl) => self.fn_statement(decl),
+            // Named functions are compiled where their block starts.
+            StmtKind::Fn(_) => {}
             StmtKind::Expr { expr, .. } => self.expr_statement(expr),
             StmtKind::Assign { target, op, value } => self.assign(target, *op, value, span),
             StmtKind::Block(block) => self.block(block),
@@ -84,20 +116,6 @@ impl Codegen<'_> {
             },
             StmtKind::Task { .. } => self.not_supported(span, "tasks"),
             StmtKind::Worker { .. } => self.not_supported(span, "workers"),
-        }
-    }
-
-    fn fn_statement(&mut self, decl: &FnDecl) {
-        let Some(name) = &decl.name else { return };
-        if self.at_script_top() {
-            return; // compiled up front as a known function
-        }
-        self.closure(decl, &name.name);
-        match self.resolve(&name.name) {
-            Some(place) => self.store(&place, &name.name, name.span),
-            None => {
-                self.emit(Op::Pop, name.span);
-            }
         }
     }
 
@@ -222,11 +240,32 @@ impl Codegen<'_> {
                 return;
             }
         }
+        if let Some(slot) = self.take_predeclared(&name.name) {
+            self.emit(Op::SetCell(slot), name.span);
+            return;
+        }
         let (slot, cell) = self.declare_local(name, is_const);
         self.emit(Op::SetLocal(slot), name.span);
         if cell {
             self.emit(Op::MakeCell(slot), name.span);
         }
+    }
+
+    /// The slot of a variable of this scope whose cell was made early by
+    /// [`Self::hoist_nested_functions`], if `name` is one.
+    fn take_predeclared(&mut self, name: &str) -> Option<u16> {
+        let state = self.current();
+        let depth = state.scope_depth;
+        let slot = state
+            .locals
+            .iter()
+            .rev()
+            .take_while(|l| l.depth == depth)
+            .find(|l| l.name == name)
+            .map(|l| l.slot)?;
+        let position = state.predeclared.iter().position(|&s| s == slot)?;
+        state.predeclared.swap_remove(position);
+        Some(slot)
     }
 
     // ----------------------------------------------------------- assignment
@@ -419,16 +458,17 @@ impl Codegen<'_> {
             .collect();
         let start = self.code_len();
         let exit = cond.map(|c| self.condition_jump(c));
-        // Each iteration gets a fresh cell holding the current value, so
-        // closures made in different iterations see different variables.
+        self.push_loop();
+        self.block(body);
+        let continue_target = self.code_len();
+        // The next iteration gets a fresh cell holding the current value
+        // (before the step runs), so closures made in different iterations
+        // see different variables.
         for &slot in &loop_cells {
             self.emit(Op::GetCell(slot), span);
             self.emit(Op::SetLocal(slot), span);
             self.emit(Op::MakeCell(slot), span);
         }
-        self.push_loop();
-        self.block(body);
-        let continue_target = self.code_len();
         if let Some(step) = step {
             self.statement(step);
         }
@@ -531,7 +571,7 @@ impl Codegen<'_> {
     fn break_or_continue(&mut self, is_break: bool, span: Span) {
         let word = if is_break { "break" } else { "continue" };
         let Some(context) = self.current_ref().loops.last().cloned() else {
-            self.error(span, format!("`{word}` outside a loop"));
+            self.error(span, format!("{word} outside a loop"));
             return;
         };
         let cleanups: Vec<Cleanup> = self.current_ref().cleanups[context.cleanup_depth..].to_vec();

@@ -1,0 +1,356 @@
+//! The static types the checker reasons about (LANGUAGE.md §3).
+//!
+//! `Any` is the gradual escape hatch: it is compatible with everything and is
+//! used whenever the checker is not certain of a type. Every other variant is
+//! a claim the checker is sure of, so the code generator may rely on it.
+
+use num_bigint::BigInt;
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// A range-checked integer type (`i8` … `u128`, `uint`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum IntWidth {
+    I8,
+    I16,
+    I32,
+    I64,
+    I128,
+    U8,
+    U16,
+    U32,
+    U64,
+    U128,
+    /// `uint`: non-negative, unbounded.
+    Uint,
+}
+
+impl IntWidth {
+    /// The width named by a type name, if it is one.
+    pub fn from_name(name: &str) -> Option<IntWidth> {
+        Some(match name {
+            "i8" => IntWidth::I8,
+            "i16" => IntWidth::I16,
+            "i32" => IntWidth::I32,
+            "i64" => IntWidth::I64,
+            "i128" => IntWidth::I128,
+            "u8" => IntWidth::U8,
+            "u16" => IntWidth::U16,
+            "u32" => IntWidth::U32,
+            "u64" => IntWidth::U64,
+            "u128" => IntWidth::U128,
+            "uint" => IntWidth::Uint,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            IntWidth::I8 => "i8",
+            IntWidth::I16 => "i16",
+            IntWidth::I32 => "i32",
+            IntWidth::I64 => "i64",
+            IntWidth::I128 => "i128",
+            IntWidth::U8 => "u8",
+            IntWidth::U16 => "u16",
+            IntWidth::U32 => "u32",
+            IntWidth::U64 => "u64",
+            IntWidth::U128 => "u128",
+            IntWidth::Uint => "uint",
+        }
+    }
+
+    /// Whether `value` fits this width.
+    pub fn contains(self, value: &BigInt) -> bool {
+        let (signed, bits) = match self {
+            IntWidth::I8 => (true, 8),
+            IntWidth::I16 => (true, 16),
+            IntWidth::I32 => (true, 32),
+            IntWidth::I64 => (true, 64),
+            IntWidth::I128 => (true, 128),
+            IntWidth::U8 => (false, 8),
+            IntWidth::U16 => (false, 16),
+            IntWidth::U32 => (false, 32),
+            IntWidth::U64 => (false, 64),
+            IntWidth::U128 => (false, 128),
+            IntWidth::Uint => return *value >= BigInt::from(0),
+        };
+        let one = BigInt::from(1);
+        if signed {
+            let limit = &one << (bits - 1);
+            *value >= -limit.clone() && *value < limit
+        } else {
+            *value >= BigInt::from(0) && *value < (&one << bits)
+        }
+    }
+}
+
+/// The error kinds a fallible type may carry (`T?` = any, `T?E1, E2` = those).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ErrorSet {
+    Any,
+    Kinds(BTreeSet<String>),
+}
+
+impl ErrorSet {
+    /// The set holding one kind.
+    pub fn single(kind: &str) -> ErrorSet {
+        ErrorSet::Kinds(std::iter::once(kind.to_string()).collect())
+    }
+
+    /// The kinds of `self` that `allowed` does not cover (none when `self`
+    /// is not a known set: the checker then gives the benefit of the doubt).
+    pub fn not_covered_by(&self, allowed: &ErrorSet) -> Vec<String> {
+        match (self, allowed) {
+            (ErrorSet::Kinds(kinds), ErrorSet::Kinds(allowed)) => kinds
+                .iter()
+                .filter(|kind| !allowed.contains(*kind))
+                .cloned()
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// A refinement (`T where cond`): `index` finds the condition in the
+/// checker's refinement table; `name` is what diagnostics call it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefinementId {
+    pub index: usize,
+    pub name: String,
+}
+
+/// One parameter of a function type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParamType {
+    /// Known for declared functions (named arguments); `None` in `fn(int)` types.
+    pub name: Option<String>,
+    pub ty: Type,
+}
+
+/// `fn(A, B): R`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FunctionType {
+    pub params: Vec<ParamType>,
+    pub ret: Type,
+}
+
+/// A static type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Type {
+    /// Unknown or dynamic: compatible with everything.
+    Any,
+    Int,
+    SizedInt(IntWidth),
+    Float,
+    /// `dN`: fixed-scale decimal with N digits after the point.
+    Decimal(u8),
+    Bool,
+    Str,
+    Nil,
+    Range,
+    List(Box<Type>),
+    Dict(Box<Type>, Box<Type>),
+    Tuple(Vec<Type>),
+    Function(Box<FunctionType>),
+    Union(Vec<Type>),
+    /// `T?` / `T?E1, E2`: a value or an error.
+    Fallible(Box<Type>, ErrorSet),
+    /// `T where cond`.
+    Refined(Box<Type>, RefinementId),
+    /// `{x: float, y: float}`: a record (a dict with these string keys).
+    Record(Vec<(String, Type)>),
+    /// An instance of a frame declared in the checked file.
+    Frame(String),
+    /// A value of an enum declared in the checked file.
+    Enum(String),
+    /// A value of a frame implementing a trait declared in the checked file.
+    Trait(String),
+    Channel,
+    /// An `atomic` variable: reads as an int, updated atomically.
+    Atomic,
+    /// An error value (`err(e)` bindings, `?else e`): fields `kind`, `message`.
+    ErrorValue,
+}
+
+impl Type {
+    pub fn list(element: Type) -> Type {
+        Type::List(Box::new(element))
+    }
+
+    pub fn dict(key: Type, value: Type) -> Type {
+        Type::Dict(Box::new(key), Box::new(value))
+    }
+
+    pub fn fallible(value: Type, errors: ErrorSet) -> Type {
+        Type::Fallible(Box::new(value), errors)
+    }
+
+    /// Whether the checker knows nothing about this type.
+    pub fn is_any(&self) -> bool {
+        matches!(self, Type::Any | Type::Atomic)
+    }
+
+    /// The type with refinements stripped (a refined value is usable as its base).
+    pub fn unrefined(&self) -> &Type {
+        match self {
+            Type::Refined(base, _) => base.unrefined(),
+            other => other,
+        }
+    }
+
+    /// `int`, a sized int, `float` or a decimal.
+    pub fn is_numeric(&self) -> bool {
+        matches!(
+            self.unrefined(),
+            Type::Int | Type::SizedInt(_) | Type::Float | Type::Decimal(_)
+        )
+    }
+
+    /// `int` or a sized int.
+    pub fn is_integer(&self) -> bool {
+        matches!(self.unrefined(), Type::Int | Type::SizedInt(_))
+    }
+
+    /// A type whose values are certainly not `bool` nor optional nor
+    /// anything a program might reasonably test for presence (frames, nil,
+    /// unions stay allowed): used for conditions and `and`/`or`/`!`.
+    pub fn is_certainly_not_bool(&self) -> bool {
+        matches!(
+            self.unrefined(),
+            Type::Int
+                | Type::SizedInt(_)
+                | Type::Float
+                | Type::Decimal(_)
+                | Type::Str
+                | Type::Range
+                | Type::List(_)
+                | Type::Dict(..)
+                | Type::Tuple(_)
+                | Type::Record(_)
+                | Type::Function(_)
+        )
+    }
+
+    /// The most precise type covering both: equal types stay, anything else
+    /// becomes `Any` (an `int | float` join would make a list of ints claim to
+    /// hold floats, which the code generator must never believe).
+    pub fn join(&self, other: &Type) -> Type {
+        if self == other {
+            self.clone()
+        } else {
+            Type::Any
+        }
+    }
+
+    /// The type an unannotated variable gets from its initialiser: mutable
+    /// containers forget their element types, because later `push`/index
+    /// assignments may store anything in them.
+    pub fn generalized(&self) -> Type {
+        match self {
+            Type::List(_) => Type::list(Type::Any),
+            Type::Dict(..) | Type::Record(_) => Type::dict(Type::Any, Type::Any),
+            Type::Refined(base, _) => base.generalized(),
+            Type::SizedInt(_) => Type::Int,
+            other => other.clone(),
+        }
+    }
+}
+
+impl fmt::Display for ErrorSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorSet::Any => Ok(()),
+            ErrorSet::Kinds(kinds) => {
+                let names: Vec<&str> = kinds.iter().map(String::as_str).collect();
+                write!(f, "{}", names.join(", "))
+            }
+        }
+    }
+}
+
+impl fmt::Display for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Type::Any => write!(f, "any"),
+            Type::Int => write!(f, "int"),
+            Type::SizedInt(width) => write!(f, "{}", width.name()),
+            Type::Float => write!(f, "float"),
+            Type::Decimal(scale) => write!(f, "d{scale}"),
+            Type::Bool => write!(f, "bool"),
+            Type::Str => write!(f, "str"),
+            Type::Nil => write!(f, "nil"),
+            Type::Range => write!(f, "range"),
+            Type::List(element) => write!(f, "[{element}]"),
+            Type::Dict(key, value) => write!(f, "{{{key}: {value}}}"),
+            Type::Tuple(items) => {
+                write!(f, "(")?;
+                write_separated(f, items.iter())?;
+                write!(f, ")")
+            }
+            Type::Function(function) => {
+                write!(f, "fn(")?;
+                write_separated(f, function.params.iter().map(|p| &p.ty))?;
+                write!(f, "): {}", function.ret)
+            }
+            Type::Union(members) => {
+                let names: Vec<String> = members.iter().map(Type::to_string).collect();
+                write!(f, "{}", names.join(" | "))
+            }
+            Type::Fallible(value, errors) => write!(f, "{value}?{errors}"),
+            Type::Refined(_, refinement) => write!(f, "{}", refinement.name),
+            Type::Record(fields) => {
+                let names: Vec<String> = fields
+                    .iter()
+                    .map(|(name, ty)| format!("{name}: {ty}"))
+                    .collect();
+                write!(f, "{{{}}}", names.join(", "))
+            }
+            Type::Frame(name) | Type::Enum(name) | Type::Trait(name) => write!(f, "{name}"),
+            Type::Channel => write!(f, "channel"),
+            Type::Atomic => write!(f, "atomic"),
+            Type::ErrorValue => write!(f, "error"),
+        }
+    }
+}
+
+fn write_separated<'t>(
+    f: &mut fmt::Formatter<'_>,
+    items: impl Iterator<Item = &'t Type>,
+) -> fmt::Result {
+    for (index, item) in items.enumerate() {
+        if index > 0 {
+            write!(f, ", ")?;
+        }
+        write!(f, "{item}")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn displays_like_source_annotations() {
+        let ty = Type::fallible(Type::list(Type::Int), ErrorSet::single("NotFound"));
+        assert_eq!(ty.to_string(), "[int]?NotFound");
+        assert_eq!(Type::dict(Type::Str, Type::Float).to_string(), "{str: float}");
+        assert_eq!(Type::fallible(Type::Int, ErrorSet::Any).to_string(), "int?");
+    }
+
+    #[test]
+    fn sized_ranges() {
+        assert!(IntWidth::U8.contains(&BigInt::from(255)));
+        assert!(!IntWidth::U8.contains(&BigInt::from(256)));
+        assert!(IntWidth::I8.contains(&BigInt::from(-128)));
+        assert!(!IntWidth::I8.contains(&BigInt::from(128)));
+        assert!(!IntWidth::Uint.contains(&BigInt::from(-1)));
+    }
+
+    #[test]
+    fn join_keeps_only_equal_types() {
+        assert_eq!(Type::Int.join(&Type::Int), Type::Int);
+        assert_eq!(Type::Int.join(&Type::Float), Type::Any);
+    }
+}
