@@ -13,7 +13,13 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 /// Exit status: 0 success, 1 runtime error, 2 compile error, 64 usage error,
 /// 66 input file cannot be read.
 #[derive(Debug, Parser)]
-#[command(name = "limit", version, subcommand_required = true, arg_required_else_help = true)]
+#[command(
+    name = "limit",
+    version,
+    override_usage = "limit FILE [ARGS]...\n       limit <COMMAND>",
+    subcommand_required = true,
+    arg_required_else_help = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -130,7 +136,9 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str]) -> Result<Command, clap::Error> {
-        let argv = std::iter::once("limit").chain(args.iter().copied()).map(OsString::from);
+        let argv = std::iter::once("limit")
+            .chain(args.iter().copied())
+            .map(OsString::from);
         Cli::try_parse_command_line(argv).map(|cli| cli.command)
     }
 
@@ -151,7 +159,15 @@ mod tests {
 
     #[test]
     fn run_options_are_read() {
-        let parsed = parse(&["run", "--trace", "-O0", "--max-frames", "50", "x.lm", "--stats"]);
+        let parsed = parse(&[
+            "run",
+            "--trace",
+            "-O0",
+            "--max-frames",
+            "50",
+            "x.lm",
+            "--stats",
+        ]);
         let Ok(Command::Run(run)) = parsed else {
             panic!("expected a run command");
         };
@@ -165,7 +181,10 @@ mod tests {
         assert!(matches!(parse(&["check", "x.lm"]), Ok(Command::Check(_))));
         assert!(matches!(parse(&["tokens", "x.lm"]), Ok(Command::Tokens(_))));
         assert!(matches!(parse(&["ast", "x.lm"]), Ok(Command::Ast(_))));
-        assert!(matches!(parse(&["disasm", "-O0", "x.lm"]), Ok(Command::Disasm(_))));
+        assert!(matches!(
+            parse(&["disasm", "-O0", "x.lm"]),
+            Ok(Command::Disasm(_))
+        ));
         assert!(parse(&["check"]).is_err());
         assert!(parse(&[]).is_err());
         assert!(matches!(parse(&["--trace", "x.lm"]), Ok(Command::Run(_))));

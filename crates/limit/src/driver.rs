@@ -16,7 +16,7 @@ use limit_compiler::{compile_program, CompileOptions};
 use limit_syntax::{printer, Diagnostic, FileId, SourceMap, Span};
 use limit_vm::program::Program;
 
-use crate::cli::{CompileArgs, Command, FileArg, OptimizationArgs, RunArgs};
+use crate::cli::{Command, CompileArgs, FileArg, OptimizationArgs, RunArgs};
 use crate::token_listing::list_tokens;
 
 /// Carries out `command`.

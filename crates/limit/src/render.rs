@@ -233,7 +233,10 @@ mod tests {
         let (sources, file) = sources("\tfoo(bar)\n");
         let diagnostic = Diagnostic::error(Span::new(file, 5, 8), "unknown name");
         let text = render(&sources, &diagnostic);
-        assert!(text.starts_with("dir/t.lm:1:6: error: unknown name\n"), "{text}");
+        assert!(
+            text.starts_with("dir/t.lm:1:6: error: unknown name\n"),
+            "{text}"
+        );
         assert!(text.ends_with("  | \t    ^^^\n"), "{text:?}");
     }
 
@@ -241,11 +244,16 @@ mod tests {
     fn span_at_end_of_file_and_out_of_range_do_not_fail() {
         let (sources, file) = sources("var x = \"abc");
         let at_end = Diagnostic::error(Span::new(file, 12, 12), "unterminated string");
-        assert!(render(&sources, &at_end).starts_with("dir/t.lm:1:13: error: unterminated string\n"));
+        assert!(
+            render(&sources, &at_end).starts_with("dir/t.lm:1:13: error: unterminated string\n")
+        );
         let beyond = Diagnostic::error(Span::new(file, 50, 90), "beyond");
         assert!(render(&sources, &beyond).starts_with("dir/t.lm:1:13: error: beyond\n"));
         let unknown_file = Diagnostic::error(Span::new(7, 0, 1), "lost");
-        assert_eq!(render(&sources, &unknown_file), "<unknown file>: error: lost\n");
+        assert_eq!(
+            render(&sources, &unknown_file),
+            "<unknown file>: error: lost\n"
+        );
     }
 
     #[test]

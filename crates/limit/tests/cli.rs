@@ -37,9 +37,15 @@ fn help_lists_every_command_and_succeeds() {
     assert_eq!(output.status.code(), Some(0));
     let help = text(&output.stdout);
     for command in ["run", "check", "tokens", "ast", "disasm"] {
-        assert!(help.contains(command), "`{command}` missing from --help:\n{help}");
+        assert!(
+            help.contains(command),
+            "`{command}` missing from --help:\n{help}"
+        );
     }
-    assert!(help.contains("64"), "--help documents the exit statuses:\n{help}");
+    assert!(
+        help.contains("64"),
+        "--help documents the exit statuses:\n{help}"
+    );
 }
 
 #[test]
@@ -63,7 +69,10 @@ fn unreadable_file_exits_66() {
     assert_eq!(output.status.code(), Some(66));
     assert!(text(&output.stderr).contains("cannot read `no/such/file.lm`"));
     assert_eq!(limit(&["no/such/file.lm"]).status.code(), Some(66));
-    assert_eq!(limit(&["tokens", "no/such/file.lm"]).status.code(), Some(66));
+    assert_eq!(
+        limit(&["tokens", "no/such/file.lm"]).status.code(),
+        Some(66)
+    );
 }
 
 #[test]
@@ -77,10 +86,15 @@ fn compile_error_exits_2_with_located_header() {
         let stderr = text(&output.stderr);
         let headers = error_headers(&stderr, &path);
         assert!(
-            headers.first().is_some_and(|h| h.starts_with(&format!("{path}:2:"))),
+            headers
+                .first()
+                .is_some_and(|h| h.starts_with(&format!("{path}:2:"))),
             "expected a `{path}:2:col: error:` header first:\n{stderr}"
         );
-        assert!(stderr.contains("2 | var = 2;\n"), "source line shown:\n{stderr}");
+        assert!(
+            stderr.contains("2 | var = 2;\n"),
+            "source line shown:\n{stderr}"
+        );
         assert!(stderr.contains('^'), "caret shown:\n{stderr}");
     }
 }
@@ -107,7 +121,12 @@ fn invalid_utf8_is_a_compile_error() {
     let output = limit(&["check", &path]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = text(&output.stderr);
-    assert!(stderr.starts_with(&format!("{path}:1:13: error: source file is not valid UTF-8")), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "{path}:1:13: error: source file is not valid UTF-8"
+        )),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -117,9 +136,18 @@ fn tokens_lists_one_token_per_line() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let listing = text(&output.stdout);
     let lines: Vec<&str> = listing.lines().collect();
-    assert!(lines[0].starts_with("1:1 ") && lines[0].contains("Var"), "{listing}");
-    assert!(lines[1].starts_with("1:5 ") && lines[1].ends_with("Ident      count"), "{listing}");
-    assert!(listing.contains("2:1      nl Ident      print"), "{listing}");
+    assert!(
+        lines[0].starts_with("1:1 ") && lines[0].contains("Var"),
+        "{listing}"
+    );
+    assert!(
+        lines[1].starts_with("1:5 ") && lines[1].ends_with("Ident      count"),
+        "{listing}"
+    );
+    assert!(
+        listing.contains("2:1      nl Ident      print"),
+        "{listing}"
+    );
     assert!(lines.last().is_some_and(|l| l.contains("Eof")), "{listing}");
 }
 

@@ -206,7 +206,10 @@ fn run_limit(command: &str, file: &Path) -> Result<Outcome, Failed> {
     };
     let mut stderr = stderr.join().unwrap_or_default();
     if timed_out {
-        stderr.push_str(&format!("\n[harness: killed after {} s]\n", TIME_LIMIT.as_secs()));
+        stderr.push_str(&format!(
+            "\n[harness: killed after {} s]\n",
+            TIME_LIMIT.as_secs()
+        ));
     }
     Ok(Outcome {
         status: status.and_then(|s| s.code()),

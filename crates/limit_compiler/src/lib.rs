@@ -5,7 +5,9 @@
 //! prints or exits.
 #![forbid(unsafe_code)]
 
-mod codegen;
+pub mod check;
+pub mod codegen;
+pub mod optimize;
 mod scan;
 
 use limit_syntax::{Diagnostic, FileId, SourceMap};
@@ -39,7 +41,6 @@ pub fn compile_program(
     entry: FileId,
     options: &CompileOptions,
 ) -> CompileOutput {
-    let _ = options;
     let text = sources.get(entry).text.clone();
     let (module, mut diagnostics) = limit_syntax::parse_source(&text, entry);
     if diagnostics.iter().any(Diagnostic::is_error) {
@@ -48,7 +49,12 @@ pub fn compile_program(
             diagnostics,
         };
     }
-    let (program, more) = codegen::generate(&module, sources);
+    let (mut program, more) = codegen::generate(&module, sources);
+    if options.optimize {
+        if let Some(program) = program.as_mut() {
+            optimize::optimize(program);
+        }
+    }
     diagnostics.extend(more);
     diagnostics.sort_by_key(|d| (d.span.file, d.span.start));
     CompileOutput {

@@ -77,10 +77,11 @@ impl IntWidth {
         };
         let one = BigInt::from(1);
         if signed {
-            let limit = &one << (bits - 1);
+            let limit: BigInt = &one << (bits - 1);
             *value >= -limit.clone() && *value < limit
         } else {
-            *value >= BigInt::from(0) && *value < (&one << bits)
+            let limit: BigInt = &one << bits;
+            *value >= BigInt::from(0) && *value < limit
         }
     }
 }

@@ -292,6 +292,16 @@ impl Codegen<'_> {
                         return;
                     }
                 };
+                // `x = x + k` is `x += k`.
+                let (binary, value) = match (binary, &value.kind) {
+                    (None, ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub), left, right))
+                        if matches!(&left.kind, ExprKind::Ident(n) if n == name)
+                            && small_int_literal(right).is_some() =>
+                    {
+                        (Some(if *op == BinOp::Add { Op::Add } else { Op::Sub }), &**right)
+                    }
+                    _ => (binary, value),
+                };
                 if let Some(op) = binary {
                     if let (Place::Local { slot, cell: false, is_const: false }, Some(n)) =
                         (&place, small_int_literal(value))

@@ -27,21 +27,20 @@ impl<'t> Parser<'t> {
     pub(super) fn parse_task(&mut self) -> StmtKind {
         self.advance();
         let mut binding = None;
-        if self.eat(&TokenKind::LParen) {
-            if !self.eat(&TokenKind::RParen) {
-                binding = self.with_newlines(false, |p| {
-                    let name = p.parse_iter_binding()?;
-                    p.expect(&TokenKind::In, "after the task variable")
-                        .then_some(())?;
-                    let range = p.parse_expr();
-                    if !p.expect(&TokenKind::RParen, "after the task header") {
-                        p.skip_to_closer(&TokenKind::RParen);
-                    }
-                    Some((name, range))
-                });
-                if binding.is_none() {
-                    self.skip_to_closer(&TokenKind::RParen);
+        // `task ()` is the same as `task`.
+        if self.eat(&TokenKind::LParen) && !self.eat(&TokenKind::RParen) {
+            binding = self.with_newlines(false, |p| {
+                let name = p.parse_iter_binding()?;
+                p.expect(&TokenKind::In, "after the task variable")
+                    .then_some(())?;
+                let range = p.parse_expr();
+                if !p.expect(&TokenKind::RParen, "after the task header") {
+                    p.skip_to_closer(&TokenKind::RParen);
                 }
+                Some((name, range))
+            });
+            if binding.is_none() {
+                self.skip_to_closer(&TokenKind::RParen);
             }
         }
         let body = self.parse_block();

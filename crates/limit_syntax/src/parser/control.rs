@@ -149,11 +149,8 @@ impl<'t> Parser<'t> {
         let parenthesised = self.eat(&TokenKind::LParen);
         let (bindings, iterable) = self.with_newlines(false, |p| {
             let mut bindings = Vec::new();
-            loop {
-                match p.parse_iter_binding() {
-                    Some(binding) => bindings.push(binding),
-                    None => break,
-                }
+            while let Some(binding) = p.parse_iter_binding() {
+                bindings.push(binding);
                 if !p.eat(&TokenKind::Comma) {
                     break;
                 }

@@ -17,10 +17,9 @@ impl<'t> Parser<'t> {
         let next = &self.peek_at(1).kind;
         let decl = match kind {
             TokenKind::Pub | TokenKind::Prot => self.parse_visible_declaration(),
-            TokenKind::Fn if matches!(next, TokenKind::Ident(_)) => {
-                self.parse_fn_decl(FnModifiers::default(), true)
-                    .map(StmtKind::Fn)
-            }
+            TokenKind::Fn if matches!(next, TokenKind::Ident(_)) => self
+                .parse_fn_decl(FnModifiers::default(), true)
+                .map(StmtKind::Fn),
             TokenKind::Ident(word) if word == "async" && *next == TokenKind::Fn => {
                 self.advance();
                 let modifiers = FnModifiers {
@@ -102,7 +101,11 @@ impl<'t> Parser<'t> {
 
     /// `fn name(params)[: R] { … }`; `fn` is the current token. When
     /// `needs_body` is false a `;`-terminated signature is accepted.
-    pub(super) fn parse_fn_decl(&mut self, modifiers: FnModifiers, needs_body: bool) -> Option<FnDecl> {
+    pub(super) fn parse_fn_decl(
+        &mut self,
+        modifiers: FnModifiers,
+        needs_body: bool,
+    ) -> Option<FnDecl> {
         let start = self.current_span();
         self.expect(&TokenKind::Fn, "to start a function")
             .then_some(())?;
@@ -204,7 +207,11 @@ impl<'t> Parser<'t> {
                     break;
                 }
                 if p.at_eof() {
-                    p.error_with_hint(open, "unclosed `{` of enum body", "add a `}` after the last variant");
+                    p.error_with_hint(
+                        open,
+                        "unclosed `{` of enum body",
+                        "add a `}` after the last variant",
+                    );
                     break;
                 }
                 match p.parse_variant() {
@@ -247,7 +254,8 @@ impl<'t> Parser<'t> {
     fn parse_type_alias(&mut self) -> Option<TypeAliasDecl> {
         self.advance();
         let name = self.expect_ident("a type name")?;
-        self.expect(&TokenKind::Eq, "after the type name").then_some(())?;
+        self.expect(&TokenKind::Eq, "after the type name")
+            .then_some(())?;
         let ty = self.parse_alias_type();
         self.end_statement("after type alias");
         Some(TypeAliasDecl {
@@ -265,7 +273,10 @@ impl<'t> Parser<'t> {
             match self.eat_name_like() {
                 Some(part) => path.push(part),
                 None => {
-                    let message = format!("expected a module name, found {}", self.peek_kind().describe());
+                    let message = format!(
+                        "expected a module name, found {}",
+                        self.peek_kind().describe()
+                    );
                     self.error_here(message);
                     return None;
                 }
@@ -336,7 +347,11 @@ impl<'t> Parser<'t> {
             }
         });
         if !self.eat(&TokenKind::RBrace) {
-            self.error_with_hint(open, "unclosed `{` of module block", "add a `}` to close the module");
+            self.error_with_hint(
+                open,
+                "unclosed `{` of module block",
+                "add a `}` to close the module",
+            );
         }
         Some(ModuleBlock { name, stmts })
     }
@@ -356,4 +371,3 @@ pub(super) fn set_visibility(stmt: &mut Stmt, visibility: Visibility) -> bool {
     }
     true
 }
-

@@ -61,7 +61,10 @@ impl<'t> Parser<'t> {
     /// such a `?` for this level.
     fn parse_ternary(&mut self) -> Expr {
         let cond = self.parse_binary(LEVEL_OR);
-        if !self.check(&TokenKind::Question) || self.at_line_break() || !self.question_starts_ternary() {
+        if !self.check(&TokenKind::Question)
+            || self.at_line_break()
+            || !self.question_starts_ternary()
+        {
             return cond;
         }
         self.advance();

@@ -3,8 +3,7 @@
 
 use super::Parser;
 use crate::ast::{
-    FieldDecl, FnDecl, FnModifiers, FrameDecl, FrameModifiers, Ident, Member, TraitDecl,
-    Visibility,
+    FieldDecl, FnDecl, FnModifiers, FrameDecl, FrameModifiers, Ident, Member, TraitDecl, Visibility,
 };
 use crate::token::TokenKind;
 
@@ -207,7 +206,11 @@ impl<'t> Parser<'t> {
 
     /// `name [: T] [= default]` after optional `var`; ends like a statement
     /// or at `,` (data frames list fields with commas).
-    fn parse_field(&mut self, modifiers: MemberModifiers, start: crate::span::Span) -> Option<Member> {
+    fn parse_field(
+        &mut self,
+        modifiers: MemberModifiers,
+        start: crate::span::Span,
+    ) -> Option<Member> {
         let name = self.expect_ident("a field name")?;
         let ty = if self.eat(&TokenKind::Colon) {
             Some(self.parse_type())

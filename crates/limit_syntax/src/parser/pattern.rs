@@ -115,7 +115,11 @@ impl<'t> Parser<'t> {
             TokenKind::False if !negative => ExprKind::Bool(false),
             TokenKind::Nil if !negative => ExprKind::Nil,
             kind => {
-                let what = if negative { "a number after `-`" } else { "a literal" };
+                let what = if negative {
+                    "a number after `-`"
+                } else {
+                    "a literal"
+                };
                 let message = format!("expected {what} in pattern, found {}", kind.describe());
                 self.error(token.span, message);
                 return None;
@@ -174,9 +178,10 @@ impl<'t> Parser<'t> {
         let kind = match self.peek_kind() {
             TokenKind::LParen => {
                 self.advance();
-                let args = self.comma_list(&TokenKind::RParen, "after variant payload patterns", |p| {
-                    p.parse_pattern()
-                });
+                let args =
+                    self.comma_list(&TokenKind::RParen, "after variant payload patterns", |p| {
+                        p.parse_pattern()
+                    });
                 PatternKind::Variant {
                     path,
                     args: Some(args),
@@ -304,7 +309,10 @@ impl<'t> Parser<'t> {
                     },
                 },
                 kind => {
-                    let message = format!("expected a field name in pattern, found {}", kind.describe());
+                    let message = format!(
+                        "expected a field name in pattern, found {}",
+                        kind.describe()
+                    );
                     p.error(token.span, message);
                     failed = true;
                     return None;
@@ -344,4 +352,3 @@ fn starts_pattern(kind: &TokenKind) -> bool {
             | TokenKind::Nil
     )
 }
-

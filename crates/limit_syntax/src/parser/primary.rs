@@ -3,9 +3,7 @@
 //! and `match` expressions.
 
 use super::Parser;
-use crate::ast::{
-    ArmBody, Expr, ExprKind, FnModifiers, InterpPart, MatchArm, MatchExpr,
-};
+use crate::ast::{ArmBody, Expr, ExprKind, FnModifiers, InterpPart, MatchArm, MatchExpr};
 use crate::span::Span;
 use crate::token::{DurationUnit, StrPiece, TokenKind};
 
@@ -44,9 +42,10 @@ impl<'t> Parser<'t> {
                 let message = format!("expected an expression, found {}", kind.describe());
                 let hint = match kind {
                     TokenKind::Eq => Some("`=` assigns only in statements; compare with `==`"),
-                    TokenKind::Semicolon | TokenKind::RParen | TokenKind::RBrace | TokenKind::Eof => {
-                        Some("an operand is missing here")
-                    }
+                    TokenKind::Semicolon
+                    | TokenKind::RParen
+                    | TokenKind::RBrace
+                    | TokenKind::Eof => Some("an operand is missing here"),
                     _ => None,
                 };
                 match hint {
@@ -91,11 +90,13 @@ impl<'t> Parser<'t> {
     }
 
     fn parse_interpolation(&mut self, tokens: &'t [crate::token::Token], span: Span) -> Expr {
-        let is_empty = tokens
-            .iter()
-            .all(|t| t.kind == TokenKind::Eof);
+        let is_empty = tokens.iter().all(|t| t.kind == TokenKind::Eof);
         if is_empty {
-            self.error_with_hint(span, "empty interpolation `{}`", "write `\\{` for a literal brace");
+            self.error_with_hint(
+                span,
+                "empty interpolation `{}`",
+                "write `\\{` for a literal brace",
+            );
             return self.placeholder(span);
         }
         let ends_with_eof = matches!(tokens.last(), Some(t) if t.kind == TokenKind::Eof);
@@ -149,7 +150,10 @@ impl<'t> Parser<'t> {
         });
         let span = self.span_from(open);
         if items.len() == 1 && !trailing_comma {
-            let mut inner = items.into_iter().next().unwrap_or_else(|| self.placeholder(span));
+            let mut inner = items
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| self.placeholder(span));
             inner.span = span;
             return inner;
         }
@@ -163,7 +167,9 @@ impl<'t> Parser<'t> {
     fn parse_list(&mut self) -> Expr {
         let open = self.advance().span;
         let items = self.with_newlines(false, |p| {
-            p.comma_list(&TokenKind::RBracket, "after list elements", |p| Some(p.parse_expr()))
+            p.comma_list(&TokenKind::RBracket, "after list elements", |p| {
+                Some(p.parse_expr())
+            })
         });
         Expr {
             kind: ExprKind::List(items),
@@ -251,7 +257,11 @@ impl<'t> Parser<'t> {
                 break;
             }
             if self.at_eof() {
-                self.error_with_hint(open, "unclosed `{` of match arms", "add a `}` after the last arm");
+                self.error_with_hint(
+                    open,
+                    "unclosed `{` of match arms",
+                    "add a `}` after the last arm",
+                );
                 break;
             }
             let before = self.pos;
@@ -283,7 +293,10 @@ impl<'t> Parser<'t> {
             (ArmBody::Block(self.parse_block()), true)
         } else {
             // An expression body ends at a newline, like a statement.
-            (ArmBody::Expr(self.with_newlines(true, |p| p.parse_expr())), false)
+            (
+                ArmBody::Expr(self.with_newlines(true, |p| p.parse_expr())),
+                false,
+            )
         };
         let span = self.span_from(start);
         let separated = is_block
@@ -291,7 +304,10 @@ impl<'t> Parser<'t> {
             || matches!(self.peek_kind(), TokenKind::RBrace | TokenKind::Semicolon)
             || self.peek().newline_before;
         if !separated {
-            let message = format!("expected `,` or `}}` after a match arm, found {}", self.peek_kind().describe());
+            let message = format!(
+                "expected `,` or `}}` after a match arm, found {}",
+                self.peek_kind().describe()
+            );
             self.error_here(message);
         }
         Some(MatchArm {

@@ -65,7 +65,9 @@ impl<'t> Parser<'t> {
             self.error_with_hint(
                 span,
                 "nesting too deep",
-                format!("expressions, blocks, patterns and types may nest at most {MAX_NESTING} levels"),
+                format!(
+                    "expressions, blocks, patterns and types may nest at most {MAX_NESTING} levels"
+                ),
             );
             return None;
         }

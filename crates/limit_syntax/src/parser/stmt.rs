@@ -34,32 +34,30 @@ impl<'t> Parser<'t> {
     /// Statements up to (not including) the closing `}` or `Eof`.
     pub(super) fn parse_statement_list(&mut self, end: ListEnd) -> Vec<Stmt> {
         let mut stmts: Vec<Stmt> = Vec::new();
-        self.with_newlines(true, |p| {
-            loop {
-                match p.peek_kind() {
-                    TokenKind::Eof => break,
-                    TokenKind::RBrace if end == ListEnd::Brace => break,
-                    TokenKind::RBrace => {
-                        let span = p.current_span();
-                        p.error_with_hint(
-                            span,
-                            "unexpected `}` with no matching `{`",
-                            "remove this `}` or add the `{` it should close",
-                        );
-                        p.advance();
-                        p.recovered();
-                        continue;
-                    }
-                    TokenKind::Semicolon => {
-                        p.advance();
-                        continue;
-                    }
-                    _ => {}
+        self.with_newlines(true, |p| loop {
+            match p.peek_kind() {
+                TokenKind::Eof => break,
+                TokenKind::RBrace if end == ListEnd::Brace => break,
+                TokenKind::RBrace => {
+                    let span = p.current_span();
+                    p.error_with_hint(
+                        span,
+                        "unexpected `}` with no matching `{`",
+                        "remove this `}` or add the `{` it should close",
+                    );
+                    p.advance();
+                    p.recovered();
+                    continue;
                 }
-                if let Some(stmt) = p.parse_statement_step() {
-                    mark_previous_terminated(&mut stmts);
-                    stmts.push(stmt);
+                TokenKind::Semicolon => {
+                    p.advance();
+                    continue;
                 }
+                _ => {}
+            }
+            if let Some(stmt) = p.parse_statement_step() {
+                mark_previous_terminated(&mut stmts);
+                stmts.push(stmt);
             }
         });
         stmts
@@ -88,7 +86,10 @@ impl<'t> Parser<'t> {
     pub(super) fn parse_block(&mut self) -> Block {
         let open = self.current_span();
         if !self.check(&TokenKind::LBrace) {
-            let message = format!("expected `{{` to start a block, found {}", self.peek_kind().describe());
+            let message = format!(
+                "expected `{{` to start a block, found {}",
+                self.peek_kind().describe()
+            );
             self.error_here(message);
             return Block {
                 stmts: Vec::new(),
@@ -120,7 +121,10 @@ impl<'t> Parser<'t> {
         }
         let start = self.current_span();
         if matches!(self.peek_kind(), TokenKind::Eof | TokenKind::RBrace) {
-            let message = format!("expected a statement or block, found {}", self.peek_kind().describe());
+            let message = format!(
+                "expected a statement or block, found {}",
+                self.peek_kind().describe()
+            );
             self.error_here(message);
             return Block {
                 stmts: Vec::new(),
@@ -187,7 +191,12 @@ impl<'t> Parser<'t> {
     /// The span of a statement that began at `start`, without its `;`.
     pub(super) fn statement_span(&self, start: Span) -> Span {
         let mut end = self.pos;
-        if end > 0 && self.tokens.get(end - 1).is_some_and(|t| t.kind == TokenKind::Semicolon) {
+        if end > 0
+            && self
+                .tokens
+                .get(end - 1)
+                .is_some_and(|t| t.kind == TokenKind::Semicolon)
+        {
             end -= 1;
         }
         match end.checked_sub(1).and_then(|i| self.tokens.get(i)) {
@@ -210,6 +219,15 @@ impl<'t> Parser<'t> {
             TokenKind::RBrace | TokenKind::Eof | TokenKind::Else | TokenKind::Elif
         );
         if ends || self.line_break_before_current() {
+            return false;
+        }
+        if matches!(token.kind, TokenKind::RParen | TokenKind::RBracket) {
+            let message = format!("unexpected {}", token.kind.describe());
+            self.error_with_hint(
+                token.span,
+                message,
+                "nothing is open for it to close; remove it",
+            );
             return false;
         }
         let message = format!("expected `;` {context}, found {}", token.kind.describe());
@@ -343,7 +361,10 @@ impl<'t> Parser<'t> {
                 break;
             }
             if self.at_eof() {
-                let message = format!("expected {} {context}, found end of file", closer.describe());
+                let message = format!(
+                    "expected {} {context}, found end of file",
+                    closer.describe()
+                );
                 self.error_here(message);
                 break;
             }
@@ -378,10 +399,17 @@ impl<'t> Parser<'t> {
         let found = self.peek();
         let on_next_line = self.line_break_before_current();
         if on_next_line || can_end_list_early(&found.kind) {
-            let message = format!("expected {} {context}, found {}", closer.describe(), found.kind.describe());
+            let message = format!(
+                "expected {} {context}, found {}",
+                closer.describe(),
+                found.kind.describe()
+            );
             let span = if on_next_line {
                 let prev = self.prev_span();
-                crate::span::Span { start: prev.end, ..prev }
+                crate::span::Span {
+                    start: prev.end,
+                    ..prev
+                }
             } else {
                 found.span
             };
@@ -435,4 +463,3 @@ pub(super) fn assign_op(kind: &TokenKind) -> Option<AssignOp> {
         _ => return None,
     })
 }
-

@@ -75,13 +75,19 @@ impl<'t> Parser<'t> {
         let span = self.span_from(start);
         let is_tagged = members.iter().any(|m| matches!(m, UnionMember::Variant(_)));
         if is_tagged {
-            let variants = members.into_iter().filter_map(|m| m.into_variant(self)).collect();
+            let variants = members
+                .into_iter()
+                .filter_map(|m| m.into_variant(self))
+                .collect();
             return TypeExpr {
                 kind: TypeKind::Tagged(variants),
                 span,
             };
         }
-        let mut types: Vec<TypeExpr> = members.into_iter().filter_map(UnionMember::into_type).collect();
+        let mut types: Vec<TypeExpr> = members
+            .into_iter()
+            .filter_map(UnionMember::into_type)
+            .collect();
         if types.len() == 1 {
             if let Some(only) = types.pop() {
                 return only;
@@ -162,7 +168,9 @@ impl<'t> Parser<'t> {
                 if let Some(first) = self.expect_ident("a type") {
                     path.push(first);
                 }
-                while self.check(&TokenKind::Dot) && matches!(self.peek_at(1).kind, TokenKind::Ident(_)) {
+                while self.check(&TokenKind::Dot)
+                    && matches!(self.peek_at(1).kind, TokenKind::Ident(_))
+                {
                     self.advance();
                     if let Some(part) = self.expect_ident("a type name") {
                         path.push(part);
@@ -209,7 +217,8 @@ impl<'t> Parser<'t> {
         if key_is_field || second_entry_follows {
             let fields = self.comma_list(&TokenKind::RBrace, "after record fields", |p| {
                 let name = p.expect_ident("a field name")?;
-                p.expect(&TokenKind::Colon, "after the field name").then_some(())?;
+                p.expect(&TokenKind::Colon, "after the field name")
+                    .then_some(())?;
                 Some((name, p.parse_type()))
             });
             return TypeKind::Record(fields);
@@ -230,7 +239,8 @@ impl<'t> Parser<'t> {
     /// Whether `{a: T, b: …` lists two `name:` entries (then it is a record
     /// even if the first name looks like a type).
     fn record_has_several_fields(&self) -> bool {
-        if !matches!(self.peek_kind(), TokenKind::Ident(_)) || !self.check_at(1, &TokenKind::Colon) {
+        if !matches!(self.peek_kind(), TokenKind::Ident(_)) || !self.check_at(1, &TokenKind::Colon)
+        {
             return false;
         }
         let mut depth = 0usize;
@@ -272,7 +282,10 @@ impl<'t> Parser<'t> {
             items.push(self.parse_type());
             trailing_comma = self.eat(&TokenKind::Comma);
             if !trailing_comma && !self.check(&TokenKind::RParen) {
-                let message = format!("expected `,` or `)` in tuple type, found {}", self.peek_kind().describe());
+                let message = format!(
+                    "expected `,` or `)` in tuple type, found {}",
+                    self.peek_kind().describe()
+                );
                 self.error_here(message);
                 self.skip_to_closer(&TokenKind::RParen);
                 break;
@@ -344,10 +357,12 @@ impl UnionMember {
                 })
             }
             UnionMember::Type(other) => {
-                parser.error(other.span, "a tagged union lists variants: `Name` or `Name(T, …)`");
+                parser.error(
+                    other.span,
+                    "a tagged union lists variants: `Name` or `Name(T, …)`",
+                );
                 None
             }
         }
     }
 }
-

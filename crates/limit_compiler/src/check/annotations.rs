@@ -1,0 +1,170 @@
+//! Turning written type annotations (`TypeExpr`) into [`Type`]s.
+
+use super::types::{ErrorSet, FunctionType, IntWidth, ParamType, RefinementId, Type};
+use super::{Checker, Refinement};
+use limit_syntax::ast::{FnDecl, TypeExpr, TypeKind};
+
+/// Aliases may name aliases; deeper chains (or cycles) resolve to `any`.
+const MAX_ALIAS_DEPTH: usize = 32;
+
+impl<'a> Checker<'a> {
+    /// The type an annotation denotes; unknown names are `any`.
+    pub(super) fn resolve_type(&mut self, annotation: &'a TypeExpr) -> Type {
+        self.resolve_type_at_depth(annotation, 0)
+    }
+
+    fn resolve_type_at_depth(&mut self, annotation: &'a TypeExpr, depth: usize) -> Type {
+        if depth > MAX_ALIAS_DEPTH {
+            return Type::Any;
+        }
+        match &annotation.kind {
+            TypeKind::Named(path) => match path.as_slice() {
+                [name] => self.resolve_name(&name.name, depth),
+                _ => Type::Any,
+            },
+            TypeKind::List(element) => Type::list(self.resolve_type_at_depth(element, depth)),
+            TypeKind::Dict(key, value) => Type::dict(
+                self.resolve_type_at_depth(key, depth),
+                self.resolve_type_at_depth(value, depth),
+            ),
+            TypeKind::Tuple(items) => Type::Tuple(
+                items
+                    .iter()
+                    .map(|item| self.resolve_type_at_depth(item, depth))
+                    .collect(),
+            ),
+            TypeKind::Function { params, ret } => {
+                let params = params
+                    .iter()
+                    .map(|param| ParamType {
+                        name: None,
+                        ty: self.resolve_type_at_depth(param, depth),
+                    })
+                    .collect();
+                let ret = match ret {
+                    Some(ret) => self.resolve_type_at_depth(ret, depth),
+                    None => Type::Any,
+                };
+                Type::Function(Box::new(FunctionType { params, ret }))
+            }
+            TypeKind::Union(members) => {
+                let members: Vec<Type> = members
+                    .iter()
+                    .map(|member| self.resolve_type_at_depth(member, depth))
+                    .collect();
+                if members.iter().any(Type::is_any) {
+                    Type::Any
+                } else {
+                    Type::Union(members)
+                }
+            }
+            // Inline tagged unions are not modelled yet.
+            TypeKind::Tagged(_) => Type::Any,
+            TypeKind::Fallible { inner, errors } => {
+                let value = self.resolve_type_at_depth(inner, depth);
+                let errors = if errors.is_empty() {
+                    ErrorSet::Any
+                } else {
+                    ErrorSet::Kinds(errors.iter().map(|e| e.name.clone()).collect())
+                };
+                Type::fallible(value, errors)
+            }
+            TypeKind::Refined { base, cond } => {
+                let base = self.resolve_type_at_depth(base, depth);
+                let index = self.register_refinement(cond);
+                let name = self.source_text(annotation.span);
+                Type::Refined(Box::new(base), RefinementId { index, name })
+            }
+            TypeKind::Record(fields) => Type::Record(
+                fields
+                    .iter()
+                    .map(|(name, ty)| (name.name.clone(), self.resolve_type_at_depth(ty, depth)))
+                    .collect(),
+            ),
+        }
+    }
+
+    fn resolve_name(&mut self, name: &str, depth: usize) -> Type {
+        if let Some(builtin) = builtin_type(name) {
+            return builtin;
+        }
+        let declarations = self.declarations;
+        if declarations.frames.contains_key(name) {
+            return Type::Frame(name.to_string());
+        }
+        if declarations.enums.contains_key(name) {
+            return Type::Enum(name.to_string());
+        }
+        if declarations.traits.contains_key(name) {
+            return Type::Trait(name.to_string());
+        }
+        if let Some(alias) = declarations.aliases.get(name) {
+            let resolved = self.resolve_type_at_depth(&alias.ty, depth + 1);
+            // A refined alias is named by the alias in messages.
+            return match resolved {
+                Type::Refined(base, mut id) => {
+                    id.name = name.to_string();
+                    Type::Refined(base, id)
+                }
+                other => other,
+            };
+        }
+        Type::Any
+    }
+
+    fn register_refinement(&mut self, condition: &'a limit_syntax::ast::Expr) -> usize {
+        if let Some(index) = self.refinement_ids.get(&condition.span) {
+            return *index;
+        }
+        let index = self.refinements.len();
+        self.refinements.push(Refinement { condition });
+        self.refinement_ids.insert(condition.span, index);
+        index
+    }
+
+    /// The static signature of a declared function or lambda: unannotated
+    /// parameters and results are `any`.
+    pub(super) fn signature_of(&mut self, decl: &'a FnDecl) -> FunctionType {
+        let params = decl
+            .params
+            .iter()
+            .map(|param| ParamType {
+                name: Some(param.name.name.clone()),
+                ty: match &param.ty {
+                    Some(ty) => self.resolve_type(ty),
+                    None => Type::Any,
+                },
+            })
+            .collect();
+        let ret = match &decl.ret {
+            Some(ret) => self.resolve_type(ret),
+            None => Type::Any,
+        };
+        FunctionType { params, ret }
+    }
+}
+
+/// The built-in type a single name denotes.
+fn builtin_type(name: &str) -> Option<Type> {
+    if let Some(width) = IntWidth::from_name(name) {
+        return Some(Type::SizedInt(width));
+    }
+    if let Some(scale) = name.strip_prefix('d').and_then(|digits| digits.parse::<u8>().ok()) {
+        if scale <= 18 && name.len() <= 3 {
+            return Some(Type::Decimal(scale));
+        }
+    }
+    Some(match name {
+        "int" => Type::Int,
+        "float" | "f32" | "f64" => Type::Float,
+        "bool" => Type::Bool,
+        "str" | "string" => Type::Str,
+        "nil" | "void" => Type::Nil,
+        "range" => Type::Range,
+        "list" => Type::list(Type::Any),
+        "dict" => Type::dict(Type::Any, Type::Any),
+        "channel" => Type::Channel,
+        "atomic" => Type::Atomic,
+        _ => return None,
+    })
+}

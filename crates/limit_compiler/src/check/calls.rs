@@ -1,0 +1,229 @@
+//! Calls: known functions (argument types), frame construction, enum
+//! variants, built-in functions and methods (LANGUAGE.md §5, §11), and
+//! calls of values that are not functions.
+
+use super::expr::Destination;
+use super::types::{ErrorSet, FunctionType, Type};
+use super::Checker;
+use limit_syntax::ast::{Arg, Expr, ExprKind, Ident};
+use limit_syntax::Span;
+
+impl<'a> Checker<'a> {
+    pub(super) fn check_call(&mut self, callee: &'a Expr, args: &'a [Arg], span: Span) -> Type {
+        let _ = span;
+        match &callee.kind {
+            ExprKind::Ident(name) => self.check_named_call(callee, name, args),
+            ExprKind::Field(receiver, method) => self.check_method_call(receiver, method, args),
+            _ => {
+                let callee_type = self.infer(callee);
+                self.call_value(callee, &callee_type, args, "function value")
+            }
+        }
+    }
+
+    fn check_named_call(&mut self, callee: &'a Expr, name: &'a str, args: &'a [Arg]) -> Type {
+        if self.env.lookup(name).is_some() {
+            let callee_type = self.infer(callee);
+            return self.call_value(callee, &callee_type, args, name);
+        }
+        let declarations = self.declarations;
+        if let Some(frame) = declarations.frames.get(name) {
+            if frame.modifiers.is_abstract {
+                self.error_with_hint(
+                    callee.span,
+                    format!("cannot instantiate abstract frame `{name}`"),
+                    "instantiate a frame that extends it",
+                );
+            }
+            self.infer_arguments(args);
+            return Type::Frame(name.to_string());
+        }
+        if let Some(owner) = declarations.variant_owners.get(name) {
+            self.infer_arguments(args);
+            return Type::Enum(owner.clone());
+        }
+        self.builtin_call(name, args)
+    }
+
+    fn check_method_call(&mut self, receiver: &'a Expr, method: &'a Ident, args: &'a [Arg]) -> Type {
+        if let Some(static_type) = self.static_path_type(receiver, method) {
+            self.infer_arguments(args);
+            return static_type;
+        }
+        if matches!(receiver.kind, ExprKind::Super) {
+            self.infer_arguments(args);
+            return Type::Any;
+        }
+        let receiver_type = self.infer(receiver);
+        match receiver_type.unrefined() {
+            Type::Frame(_) | Type::Trait(_) | Type::Record(_) => {
+                let member = self.member_type(&receiver_type, method);
+                if let Type::Function(function) = &member {
+                    return self.check_arguments(function, args, &method.name);
+                }
+                self.infer_arguments(args);
+                Type::Any
+            }
+            other => {
+                let other = other.clone();
+                self.builtin_method(&other, &method.name, args)
+            }
+        }
+    }
+
+    /// A call of a value of type `callee_type`.
+    fn call_value(&mut self, callee: &'a Expr, callee_type: &Type, args: &'a [Arg], name: &str) -> Type {
+        match callee_type.unrefined() {
+            Type::Function(function) => {
+                let function = function.clone();
+                self.check_arguments(&function, args, name)
+            }
+            Type::Int
+            | Type::SizedInt(_)
+            | Type::Float
+            | Type::Decimal(_)
+            | Type::Bool
+            | Type::Str
+            | Type::Nil
+            | Type::Range
+            | Type::List(_)
+            | Type::Dict(..)
+            | Type::Tuple(_)
+            | Type::Record(_)
+            | Type::Channel => {
+                self.error_with_hint(
+                    callee.span,
+                    format!("cannot call a value of type `{callee_type}`: it is not a function"),
+                    "only functions and closures can be called",
+                );
+                self.infer_arguments(args);
+                Type::Any
+            }
+            _ => {
+                self.infer_arguments(args);
+                Type::Any
+            }
+        }
+    }
+
+    /// Checks each argument against its parameter's type; the call's result
+    /// is the function's return type. Counts and unknown names are the code
+    /// generator's to report.
+    fn check_arguments(&mut self, function: &FunctionType, args: &'a [Arg], name: &str) -> Type {
+        let mut position = 0;
+        for arg in args {
+            let param = match &arg.name {
+                Some(arg_name) => function
+                    .params
+                    .iter()
+                    .find(|p| p.name.as_deref() == Some(arg_name.name.as_str())),
+                None => {
+                    position += 1;
+                    function.params.get(position - 1)
+                }
+            };
+            match param {
+                Some(param) => {
+                    let destination = Destination::Argument {
+                        param: param.name.clone().unwrap_or_else(|| position.to_string()),
+                        function: name.to_string(),
+                    };
+                    self.check_against(&arg.value, &param.ty, &destination);
+                }
+                None => {
+                    self.infer(&arg.value);
+                }
+            }
+        }
+        function.ret.clone()
+    }
+
+    fn infer_arguments(&mut self, args: &'a [Arg]) -> Vec<Type> {
+        args.iter().map(|arg| self.infer(&arg.value)).collect()
+    }
+
+    /// A call of a name that is not a variable, frame or variant: the
+    /// built-ins the checker models, else `any`.
+    fn builtin_call(&mut self, name: &str, args: &'a [Arg]) -> Type {
+        if name == "err" {
+            let errors = match args.first() {
+                Some(arg) => Self::error_kinds_of(&arg.value),
+                None => ErrorSet::Any,
+            };
+            self.infer_arguments(args);
+            return Type::fallible(Type::Any, errors);
+        }
+        let arg_types = self.infer_arguments(args);
+        let conversion_error = || ErrorSet::single("ConversionError");
+        match name {
+            "ok" => match arg_types.as_slice() {
+                [value] => Type::fallible(value.clone(), ErrorSet::Kinds(Default::default())),
+                _ => Type::Any,
+            },
+            "print" | "assert" | "contract" => Type::Nil,
+            "len" | "length" | "gc" => Type::Int,
+            "typeof" | "str" | "repr" | "input" => Type::Str,
+            "int" => Type::Int,
+            "float" | "sqrt" | "random" | "time" | "clock" | "now" => Type::Float,
+            "bool" | "file_exists" => Type::Bool,
+            "parse_int" => Type::fallible(Type::Int, conversion_error()),
+            "parse_float" => Type::fallible(Type::Float, conversion_error()),
+            "read_file" => Type::fallible(Type::Str, ErrorSet::Any),
+            "write_file" => Type::fallible(Type::Nil, ErrorSet::Any),
+            "channel" => Type::Channel,
+            "abs" => match arg_types.as_slice() {
+                [Type::Int] => Type::Int,
+                [Type::Float] => Type::Float,
+                _ => Type::Any,
+            },
+            "min" | "max" if arg_types.len() >= 2 => {
+                if arg_types.iter().all(|t| *t == Type::Int) {
+                    Type::Int
+                } else if arg_types.iter().all(|t| *t == Type::Float) {
+                    Type::Float
+                } else {
+                    Type::Any
+                }
+            }
+            _ => Type::Any,
+        }
+    }
+
+    /// Methods of built-in values whose results are certain.
+    fn builtin_method(&mut self, receiver: &Type, method: &str, args: &'a [Arg]) -> Type {
+        if let Type::List(element) = receiver {
+            // Storing into a list whose element type was annotated.
+            let stored = match (method, args) {
+                ("push" | "append", [value]) => Some(value),
+                ("insert", [_, value]) => Some(value),
+                _ => None,
+            };
+            if let Some(value) = stored {
+                for arg in args {
+                    if !std::ptr::eq(arg, value) {
+                        self.infer(&arg.value);
+                    }
+                }
+                self.check_against(&value.value, element, &Destination::Element);
+                return Type::Any;
+            }
+        }
+        self.infer_arguments(args);
+        match (receiver, method) {
+            (Type::Str | Type::List(_) | Type::Dict(..) | Type::Channel, "len") => Type::Int,
+            (Type::Str, "upper" | "lower" | "to_upper" | "to_lower" | "trim" | "replace" | "substring" | "repeat") => {
+                Type::Str
+            }
+            (Type::Str, "split" | "chars") => Type::list(Type::Str),
+            (Type::Str, "contains" | "starts_with" | "ends_with") => Type::Bool,
+            (Type::List(_), "contains") => Type::Bool,
+            (Type::List(_), "join") => Type::Str,
+            (Type::List(element), "slice" | "filter") => Type::list((**element).clone()),
+            (Type::List(_), "map") => Type::list(Type::Any),
+            (Type::Dict(..), "contains" | "has") => Type::Bool,
+            (Type::Dict(key, _), "keys") => Type::list((**key).clone()),
+            (Type::Dict(_, value), "values") => Type::list((**value).clone()),
+            _ => Type::Any,
+        }
+    }
+}

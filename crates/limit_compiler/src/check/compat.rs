@@ -1,0 +1,169 @@
+//! Whether a value of one type may go where another is expected.
+//!
+//! Gradual and lenient: `any` fits everywhere, and a combination is only
+//! rejected when it is certainly wrong per LANGUAGE.md.
+
+use super::types::Type;
+use super::Checker;
+
+/// The answer to "may a value of type V go where T is expected?".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compatibility {
+    Fits,
+    /// Certainly the wrong type.
+    Mismatch,
+    /// A `T?` where a `T` is expected: the error must be handled first.
+    UnhandledFallible,
+}
+
+impl Checker<'_> {
+    pub(super) fn compatibility(&self, value: &Type, target: &Type) -> Compatibility {
+        use Compatibility::*;
+        let value = value.unrefined();
+        let target = target.unrefined();
+        if value.is_any() || target.is_any() {
+            return Fits;
+        }
+        match (value, target) {
+            (_, Type::Union(members)) => {
+                let answers: Vec<Compatibility> = members
+                    .iter()
+                    .map(|member| self.compatibility(value, member))
+                    .collect();
+                if answers.contains(&Fits) {
+                    Fits
+                } else if answers.contains(&UnhandledFallible) {
+                    UnhandledFallible
+                } else {
+                    Mismatch
+                }
+            }
+            (Type::Union(members), _) => {
+                if members
+                    .iter()
+                    .any(|member| self.compatibility(member, target) == Fits)
+                {
+                    Fits
+                } else {
+                    Mismatch
+                }
+            }
+            (Type::Fallible(inner, _), Type::Fallible(expected, _)) => {
+                fits_or_mismatch(self.compatibility(inner, expected))
+            }
+            (Type::Nil | Type::ErrorValue, Type::Fallible(..)) => Fits,
+            (_, Type::Fallible(expected, _)) => fits_or_mismatch(self.compatibility(value, expected)),
+            (Type::Fallible(inner, _), _) => match self.compatibility(inner, target) {
+                Fits => UnhandledFallible,
+                other => other,
+            },
+            (Type::Nil, _) => {
+                if is_scalar(target) {
+                    Mismatch
+                } else {
+                    Fits
+                }
+            }
+            (Type::ErrorValue, _) => Fits,
+            (_, Type::Float | Type::Decimal(_)) if value.is_numeric() => Fits,
+            (Type::Int | Type::SizedInt(_) | Type::Decimal(_), Type::Int | Type::SizedInt(_)) => {
+                Fits
+            }
+            (Type::Bool, Type::Bool)
+            | (Type::Str, Type::Str)
+            | (Type::Range, Type::Range)
+            | (Type::Channel, Type::Channel) => Fits,
+            (Type::List(element), Type::List(expected)) => {
+                fits_or_mismatch(self.compatibility(element, expected))
+            }
+            (Type::Dict(key, element), Type::Dict(expected_key, expected)) => {
+                fits_or_mismatch(self.compatibility(key, expected_key))
+                    .and(fits_or_mismatch(self.compatibility(element, expected)))
+            }
+            (Type::Record(fields), Type::Dict(expected_key, expected)) => {
+                let key = fits_or_mismatch(self.compatibility(&Type::Str, expected_key));
+                fields.iter().fold(key, |answer, (_, ty)| {
+                    answer.and(fits_or_mismatch(self.compatibility(ty, expected)))
+                })
+            }
+            (Type::Dict(..), Type::Record(_)) => Fits,
+            (Type::Record(fields), Type::Record(expected)) => {
+                expected.iter().fold(Fits, |answer, (name, expected_ty)| {
+                    let field = fields.iter().find(|(field, _)| field == name);
+                    answer.and(match field {
+                        Some((_, ty)) => fits_or_mismatch(self.compatibility(ty, expected_ty)),
+                        None => Mismatch,
+                    })
+                })
+            }
+            // A structural type accepts frame instances with those fields.
+            (Type::Frame(_) | Type::Trait(_), Type::Record(_)) => Fits,
+            (Type::Tuple(items), Type::Tuple(expected)) => {
+                if items.len() != expected.len() {
+                    return Mismatch;
+                }
+                items.iter().zip(expected).fold(Fits, |answer, (item, expected)| {
+                    answer.and(fits_or_mismatch(self.compatibility(item, expected)))
+                })
+            }
+            (Type::Function(function), Type::Function(expected)) => {
+                if function.params.len() != expected.params.len() {
+                    return Mismatch;
+                }
+                fits_or_mismatch(self.compatibility(&function.ret, &expected.ret))
+            }
+            (Type::Frame(frame), Type::Frame(expected)) => {
+                if self.frame_may_be(frame, expected) {
+                    Fits
+                } else {
+                    Mismatch
+                }
+            }
+            (Type::Frame(frame), Type::Trait(expected)) => {
+                if self.frame_may_implement(frame, expected) {
+                    Fits
+                } else {
+                    Mismatch
+                }
+            }
+            // Downcasts and trait-to-trait conversions are not modelled.
+            (Type::Trait(_), Type::Frame(_) | Type::Trait(_)) => Fits,
+            // Data frames may be built from records in some programs.
+            (Type::Dict(..) | Type::Record(_), Type::Frame(_)) => Fits,
+            (Type::Enum(name), Type::Enum(expected)) => {
+                if name == expected {
+                    Fits
+                } else {
+                    Mismatch
+                }
+            }
+            _ => Mismatch,
+        }
+    }
+}
+
+impl Compatibility {
+    fn and(self, other: Compatibility) -> Compatibility {
+        if self == Compatibility::Fits {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+/// Inside a container, an unhandled `T?` element is simply the wrong type.
+fn fits_or_mismatch(answer: Compatibility) -> Compatibility {
+    match answer {
+        Compatibility::UnhandledFallible => Compatibility::Mismatch,
+        other => other,
+    }
+}
+
+/// Types whose zero value is not `nil`, so `nil` is never one of their values.
+fn is_scalar(ty: &Type) -> bool {
+    matches!(
+        ty,
+        Type::Int | Type::SizedInt(_) | Type::Float | Type::Decimal(_) | Type::Bool | Type::Str
+    )
+}

@@ -1,0 +1,91 @@
+//! The module's named type declarations (frames, traits, enums, aliases),
+//! collected before checking so that any of them may be used before it is
+//! declared.
+//!
+//! Only declarations at the top level (and in `module` blocks) are
+//! collected. A name declared twice with different meanings is dropped:
+//! the checker then treats it as unknown (`any`) rather than guess.
+
+use limit_syntax::ast::{EnumDecl, FrameDecl, Module, Stmt, StmtKind, TraitDecl, TypeAliasDecl};
+use std::collections::{HashMap, HashSet};
+
+#[derive(Debug, Default)]
+pub struct Declarations<'a> {
+    pub frames: HashMap<String, &'a FrameDecl>,
+    pub traits: HashMap<String, &'a TraitDecl>,
+    pub enums: HashMap<String, &'a EnumDecl>,
+    pub aliases: HashMap<String, &'a TypeAliasDecl>,
+    /// Variant name → its enum, for variants written without the enum name.
+    /// Names that several enums use are absent.
+    pub variant_owners: HashMap<String, String>,
+}
+
+impl<'a> Declarations<'a> {
+    pub fn collect(module: &'a Module) -> Declarations<'a> {
+        let mut declarations = Declarations::default();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        declarations.collect_from(&module.stmts, &mut seen);
+        let ambiguous: HashSet<String> = seen
+            .into_iter()
+            .filter(|(_, count)| *count > 1)
+            .map(|(name, _)| name)
+            .collect();
+        for name in &ambiguous {
+            declarations.frames.remove(name);
+            declarations.traits.remove(name);
+            declarations.enums.remove(name);
+            declarations.aliases.remove(name);
+        }
+        declarations.collect_variant_owners();
+        declarations
+    }
+
+    fn collect_from(&mut self, stmts: &'a [Stmt], seen: &mut HashMap<String, usize>) {
+        for stmt in stmts {
+            match &stmt.kind {
+                StmtKind::Frame(frame) => {
+                    *seen.entry(frame.name.name.clone()).or_default() += 1;
+                    self.frames.insert(frame.name.name.clone(), frame);
+                }
+                StmtKind::Trait(decl) => {
+                    *seen.entry(decl.name.name.clone()).or_default() += 1;
+                    self.traits.insert(decl.name.name.clone(), decl);
+                }
+                StmtKind::Enum(decl) => {
+                    *seen.entry(decl.name.name.clone()).or_default() += 1;
+                    self.enums.insert(decl.name.name.clone(), decl);
+                }
+                StmtKind::TypeAlias(decl) => {
+                    *seen.entry(decl.name.name.clone()).or_default() += 1;
+                    self.aliases.insert(decl.name.name.clone(), decl);
+                }
+                StmtKind::ModuleBlock(block) => self.collect_from(&block.stmts, seen),
+                _ => {}
+            }
+        }
+    }
+
+    fn collect_variant_owners(&mut self) {
+        let mut owners: HashMap<String, Option<String>> = HashMap::new();
+        for (enum_name, decl) in &self.enums {
+            for variant in &decl.variants {
+                owners
+                    .entry(variant.name.name.clone())
+                    .and_modify(|owner| *owner = None)
+                    .or_insert_with(|| Some(enum_name.clone()));
+            }
+        }
+        self.variant_owners = owners
+            .into_iter()
+            .filter_map(|(variant, owner)| owner.map(|owner| (variant, owner)))
+            .collect();
+    }
+
+    /// Whether `name` names any declared type (frame, trait, enum, alias).
+    pub fn is_type_name(&self, name: &str) -> bool {
+        self.frames.contains_key(name)
+            || self.traits.contains_key(name)
+            || self.enums.contains_key(name)
+            || self.aliases.contains_key(name)
+    }
+}

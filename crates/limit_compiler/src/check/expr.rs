@@ -1,0 +1,442 @@
+//! Expressions: inference (`infer`) and checking against an expected type
+//! (`check_against`), which pushes the expectation into literals so that a
+//! wrong element is reported at the element.
+
+use super::compat::Compatibility;
+use super::constant::{constant_value, evaluate_condition, Constant};
+use super::frames::MemberLookup;
+use super::types::{ErrorSet, Type};
+use super::{BlockRole, Checker, ReturnTarget};
+use limit_syntax::ast::{Block, Expr, ExprKind, FnDecl, Ident, InterpPart};
+use limit_syntax::Span;
+
+/// Where a value is going, for messages.
+#[derive(Clone, Debug)]
+pub(super) enum Destination {
+    Variable(String),
+    Argument { param: String, function: String },
+    Return(String),
+    Element,
+    DictKey,
+    Field(String),
+}
+
+impl Destination {
+    pub(super) fn describe(&self) -> String {
+        match self {
+            Destination::Variable(name) => format!("variable `{name}`"),
+            Destination::Argument { param, function } => {
+                format!("argument `{param}` of `{function}`")
+            }
+            Destination::Return(function) => format!("the return value of `{function}`"),
+            Destination::Element => "this element".to_string(),
+            Destination::DictKey => "this key".to_string(),
+            Destination::Field(name) => format!("field `{name}`"),
+        }
+    }
+}
+
+impl<'a> Checker<'a> {
+    /// The static type of `expr` (recorded in the type table).
+    pub(super) fn infer(&mut self, expr: &'a Expr) -> Type {
+        let ty = self.infer_kind(expr);
+        self.table.record(expr.span, &ty);
+        ty
+    }
+
+    fn infer_kind(&mut self, expr: &'a Expr) -> Type {
+        match &expr.kind {
+            ExprKind::Int(_) => Type::Int,
+            ExprKind::Float(_) | ExprKind::Duration(_) => Type::Float,
+            ExprKind::Str(_) => Type::Str,
+            ExprKind::Interp(parts) => {
+                for part in parts {
+                    if let InterpPart::Expr(inner) = part {
+                        self.infer(inner);
+                    }
+                }
+                Type::Str
+            }
+            ExprKind::Bool(_) => Type::Bool,
+            ExprKind::Nil => Type::Nil,
+            ExprKind::Ident(name) => self.name_type(name),
+            ExprKind::This => self.this_type.clone().unwrap_or(Type::Any),
+            ExprKind::Super => Type::Any,
+            ExprKind::List(items) => {
+                let element = self.join_all(items);
+                Type::list(element)
+            }
+            ExprKind::Dict { entries, record } => self.infer_dict(entries, *record),
+            ExprKind::Tuple(items) => Type::Tuple(items.iter().map(|item| self.infer(item)).collect()),
+            ExprKind::Unary(op, operand) => self.infer_unary(*op, operand, expr.span),
+            ExprKind::Binary(op, left, right) => self.infer_binary(*op, left, right, expr.span),
+            ExprKind::Ternary(cond, then, otherwise) => {
+                self.check_condition(cond);
+                let then = self.infer(then);
+                then.join(&self.infer(otherwise))
+            }
+            ExprKind::Range { start, end, step, .. } => {
+                self.infer(start);
+                self.infer(end);
+                if let Some(step) = step {
+                    self.infer(step);
+                }
+                Type::Range
+            }
+            ExprKind::Call { callee, args } => self.check_call(callee, args, expr.span),
+            ExprKind::Index(container, index) => self.infer_index(container, index),
+            ExprKind::Field(receiver, name) => self.infer_field(receiver, name),
+            ExprKind::TupleField(receiver, position) => match self.infer(receiver).unrefined() {
+                Type::Tuple(items) => items.get(*position as usize).cloned().unwrap_or(Type::Any),
+                _ => Type::Any,
+            },
+            ExprKind::Propagate(inner) => self.infer_propagate(inner, expr.span),
+            ExprKind::Else {
+                expr: inner,
+                binding,
+                handler,
+            } => self.infer_else(inner, binding.as_ref(), handler),
+            ExprKind::Match(match_expr) => self.check_match(match_expr),
+            ExprKind::Lambda(decl) => self.check_lambda(decl),
+            ExprKind::Cast(inner, target) => {
+                self.infer(inner);
+                self.resolve_type(target)
+            }
+            ExprKind::Await(inner) => {
+                self.infer(inner);
+                Type::Any
+            }
+        }
+    }
+
+    /// The type of a name used as a value.
+    fn name_type(&mut self, name: &str) -> Type {
+        if let Some(binding) = self.env.lookup(name) {
+            return binding.ty.clone();
+        }
+        match self.declarations.variant_owners.get(name) {
+            Some(owner) if !self.declarations.frames.contains_key(name) => Type::Enum(owner.clone()),
+            _ => Type::Any,
+        }
+    }
+
+    fn join_all(&mut self, items: &'a [Expr]) -> Type {
+        let mut joined: Option<Type> = None;
+        for item in items {
+            let ty = self.infer(item);
+            joined = Some(match joined {
+                Some(previous) => previous.join(&ty),
+                None => ty,
+            });
+        }
+        joined.unwrap_or(Type::Any)
+    }
+
+    fn infer_dict(&mut self, entries: &'a [(Expr, Expr)], record: bool) -> Type {
+        if record {
+            let fields = entries
+                .iter()
+                .map(|(key, value)| {
+                    let name = match &key.kind {
+                        ExprKind::Str(name) => name.clone(),
+                        _ => String::new(),
+                    };
+                    (name, self.infer(value))
+                })
+                .collect();
+            return Type::Record(fields);
+        }
+        let mut key_type: Option<Type> = None;
+        let mut value_type: Option<Type> = None;
+        for (key, value) in entries {
+            let key = self.infer(key);
+            let value = self.infer(value);
+            key_type = Some(key_type.map_or(key.clone(), |k| k.join(&key)));
+            value_type = Some(value_type.map_or(value.clone(), |v| v.join(&value)));
+        }
+        Type::dict(key_type.unwrap_or(Type::Any), value_type.unwrap_or(Type::Any))
+    }
+
+    fn infer_index(&mut self, container: &'a Expr, index: &'a Expr) -> Type {
+        let container_type = self.infer(container);
+        self.infer(index);
+        match container_type.unrefined() {
+            Type::List(element) => (**element).clone(),
+            Type::Dict(_, value) => (**value).clone(),
+            Type::Str => Type::Str,
+            Type::Tuple(items) => match constant_value(index) {
+                Some(Constant::Int(position)) => usize::try_from(position)
+                    .ok()
+                    .and_then(|p| items.get(p).cloned())
+                    .unwrap_or(Type::Any),
+                _ => Type::Any,
+            },
+            Type::Record(fields) => match &index.kind {
+                ExprKind::Str(key) => fields
+                    .iter()
+                    .find(|(name, _)| name == key)
+                    .map_or(Type::Any, |(_, ty)| ty.clone()),
+                _ => Type::Any,
+            },
+            _ => Type::Any,
+        }
+    }
+
+    /// `receiver.name` used as a value (not called).
+    fn infer_field(&mut self, receiver: &'a Expr, name: &'a Ident) -> Type {
+        if let Some(static_type) = self.static_path_type(receiver, name) {
+            return static_type;
+        }
+        let receiver_type = self.infer(receiver);
+        self.member_type(&receiver_type, name)
+    }
+
+    /// `Enum.Variant` and `Frame.static_member`, when the receiver is a
+    /// type name rather than a variable. `None` when it is a value.
+    pub(super) fn static_path_type(&mut self, receiver: &'a Expr, name: &Ident) -> Option<Type> {
+        let ExprKind::Ident(type_name) = &receiver.kind else {
+            return None;
+        };
+        if self.env.lookup(type_name).is_some() {
+            return None;
+        }
+        if let Some(decl) = self.declarations.enums.get(type_name) {
+            if decl.variants.iter().any(|v| v.name.name == name.name) {
+                return Some(Type::Enum(type_name.clone()));
+            }
+            return Some(Type::Any);
+        }
+        // Static members, modules and other names are not modelled yet.
+        Some(Type::Any)
+    }
+
+    /// The type of member `name` on a value of type `receiver`; reports
+    /// unknown and hidden members of frames declared in the file.
+    pub(super) fn member_type(&mut self, receiver: &Type, name: &Ident) -> Type {
+        match receiver.unrefined() {
+            Type::Frame(frame) => self.frame_member_type(frame, name),
+            Type::Trait(trait_name) => {
+                let declarations = self.declarations;
+                let method = declarations.traits.get(trait_name).and_then(|decl| {
+                    decl.methods
+                        .iter()
+                        .find(|m| m.name.as_ref().is_some_and(|n| n.name == name.name))
+                });
+                match method {
+                    Some(method) => Type::Function(Box::new(self.signature_of(method))),
+                    None => Type::Any,
+                }
+            }
+            Type::Record(fields) => fields
+                .iter()
+                .find(|(field, _)| *field == name.name)
+                .map_or(Type::Any, |(_, ty)| ty.clone()),
+            Type::ErrorValue if name.name == "kind" || name.name == "message" => Type::Str,
+            _ => Type::Any,
+        }
+    }
+
+    fn frame_member_type(&mut self, frame: &str, name: &Ident) -> Type {
+        match self.lookup_member(frame, &name.name) {
+            MemberLookup::Field { owner, field } => {
+                if !field.is_static {
+                    self.check_member_visibility(
+                        &owner.name.name,
+                        &name.name,
+                        field.visibility,
+                        owner.modifiers.is_data,
+                        name.span,
+                    );
+                }
+                match &field.ty {
+                    Some(ty) => self.resolve_type(ty),
+                    None => Type::Any,
+                }
+            }
+            MemberLookup::Method {
+                owner,
+                method,
+                visibility,
+            } => {
+                self.check_member_visibility(&owner, &name.name, visibility, false, name.span);
+                Type::Function(Box::new(self.signature_of(method)))
+            }
+            MemberLookup::Missing => {
+                self.error(
+                    name.span,
+                    format!("frame `{frame}` has no field or method `{}`", name.name),
+                );
+                Type::Any
+            }
+            MemberLookup::Unknown => Type::Any,
+        }
+    }
+
+    fn infer_propagate(&mut self, inner: &'a Expr, span: Span) -> Type {
+        let ty = self.infer(inner);
+        let Type::Fallible(value, errors) = ty.unrefined() else {
+            return ty;
+        };
+        let function = self.returns.iter().rev().find_map(|target| match target {
+            ReturnTarget::Function { name, declared } => Some((name.clone(), declared.clone())),
+            _ => None,
+        });
+        if let Some((name, Some(Type::Fallible(_, allowed)))) = function {
+            let missing = errors.not_covered_by(&allowed);
+            if !missing.is_empty() {
+                let kinds = missing.join(", ");
+                self.error_with_hint(
+                    span,
+                    format!("`?` propagates `{kinds}`, which the error set of `{name}` (`{allowed}`) does not contain"),
+                    format!("add `{kinds}` to the return type of `{name}`, or handle the error with `?else`"),
+                );
+            }
+        }
+        (**value).clone()
+    }
+
+    fn infer_else(&mut self, inner: &'a Expr, binding: Option<&'a Ident>, handler: &'a Block) -> Type {
+        let value = match self.infer(inner) {
+            Type::Fallible(value, _) => *value,
+            other => other,
+        };
+        self.env.push();
+        if let Some(binding) = binding {
+            self.declare_variable(binding, Type::ErrorValue, true);
+        }
+        self.returns.push(ReturnTarget::Handler);
+        self.handler_values.push(Vec::new());
+        let final_value = self.check_statements(&handler.stmts, BlockRole::Value);
+        let returned = self.handler_values.pop().unwrap_or_default();
+        self.returns.pop();
+        self.env.pop();
+        let always_returns = super::returns::returns_on_all_paths(&handler.stmts, false);
+        let mut result = value;
+        for ty in returned {
+            result = result.join(&ty);
+        }
+        match final_value {
+            Some(ty) => result.join(&ty),
+            None if always_returns => result,
+            None => Type::Any,
+        }
+    }
+
+    fn check_lambda(&mut self, decl: &'a FnDecl) -> Type {
+        let signature = self.signature_of(decl);
+        self.check_function_body(decl, "function literal");
+        Type::Function(Box::new(signature))
+    }
+
+    /// Checks that `expr` may go to a place of type `expected`, reporting a
+    /// mismatch at the most precise span. Returns the value's own type.
+    pub(super) fn check_against(&mut self, expr: &'a Expr, expected: &Type, destination: &Destination) -> Type {
+        if expected.is_any() {
+            return self.infer(expr);
+        }
+        match (&expr.kind, expected.unrefined()) {
+            (ExprKind::List(items), Type::List(element)) => {
+                for item in items {
+                    self.check_against(item, element, &Destination::Element);
+                }
+                self.table.record(expr.span, expected);
+                return expected.clone();
+            }
+            (ExprKind::Dict { entries, record: false }, Type::Dict(key, value)) => {
+                for (entry_key, entry_value) in entries {
+                    self.check_against(entry_key, key, &Destination::DictKey);
+                    self.check_against(entry_value, value, &Destination::Element);
+                }
+                self.table.record(expr.span, expected);
+                return expected.clone();
+            }
+            (ExprKind::Tuple(items), Type::Tuple(expected_items)) if items.len() == expected_items.len() => {
+                for (item, expected_item) in items.iter().zip(expected_items) {
+                    self.check_against(item, expected_item, &Destination::Element);
+                }
+                self.table.record(expr.span, expected);
+                return expected.clone();
+            }
+            _ => {}
+        }
+        let found = self.infer(expr);
+        match self.compatibility(&found, expected) {
+            Compatibility::Fits => self.check_constant(expr, expected),
+            Compatibility::Mismatch => self.error(
+                expr.span,
+                format!(
+                    "mismatched types: {} expects `{expected}`, found `{found}`",
+                    destination.describe()
+                ),
+            ),
+            Compatibility::UnhandledFallible => self.report_unhandled_fallible(expr.span, &found, expected),
+        }
+        found
+    }
+
+    pub(super) fn report_unhandled_fallible(&mut self, span: Span, found: &Type, expected: &Type) {
+        self.error_with_hint(
+            span,
+            format!("`{found}` used as `{expected}` without handling its error"),
+            "handle the error with `?`, `?else` or `match`",
+        );
+    }
+
+    /// The compile-time range and refinement checks for a constant value.
+    fn check_constant(&mut self, expr: &'a Expr, expected: &Type) {
+        let Some(value) = constant_value(expr) else {
+            return;
+        };
+        let mut target = expected;
+        loop {
+            match target {
+                Type::Refined(base, refinement) => {
+                    let condition = self.refinements.get(refinement.index).map(|r| r.condition);
+                    if let Some(condition) = condition {
+                        if evaluate_condition(condition, &value) == Some(false) {
+                            let text = self.source_text(condition.span);
+                            self.error_with_hint(
+                                expr.span,
+                                format!("constant {value} violates the refinement of `{}`", refinement.name),
+                                format!("`{}` requires `{text}`", refinement.name),
+                            );
+                            return;
+                        }
+                    }
+                    target = base;
+                }
+                Type::SizedInt(width) => {
+                    if let Constant::Int(number) = &value {
+                        if !width.contains(number) {
+                            self.error_with_hint(
+                                expr.span,
+                                format!("constant {number} does not fit `{}`", width.name()),
+                                "out of range for this integer type",
+                            );
+                        }
+                    }
+                    return;
+                }
+                Type::Fallible(inner, _) => target = inner,
+                _ => return,
+            }
+        }
+    }
+
+    /// The error kinds an `err(…)` argument names.
+    pub(super) fn error_kinds_of(argument: &Expr) -> ErrorSet {
+        let name = match &argument.kind {
+            ExprKind::Ident(name) => name,
+            ExprKind::Call { callee, .. } => match &callee.kind {
+                ExprKind::Ident(name) => name,
+                _ => return ErrorSet::Any,
+            },
+            _ => return ErrorSet::Any,
+        };
+        if name.starts_with(|c: char| c.is_ascii_uppercase()) {
+            ErrorSet::single(name)
+        } else {
+            ErrorSet::Any
+        }
+    }
+}

@@ -1,0 +1,309 @@
+//! Frames and traits (LANGUAGE.md §7): hierarchy questions, member lookup
+//! with visibility, and the declaration rules (`final`, `data`, `abstract`,
+//! trait completeness).
+//!
+//! A frame whose parent or traits are not all declared in the checked file
+//! has an unknown shape: lookups that fail on it are given the benefit of
+//! the doubt.
+
+use super::Checker;
+use limit_syntax::ast::{FieldDecl, FnDecl, FrameDecl, Member, TraitDecl, Visibility};
+use limit_syntax::Span;
+
+/// Frames and traits deeper than this are treated as unknown (cycles).
+const MAX_HIERARCHY_DEPTH: usize = 64;
+
+/// What a member name denotes on a frame.
+pub enum MemberLookup<'a> {
+    Field {
+        owner: &'a FrameDecl,
+        field: &'a FieldDecl,
+    },
+    Method {
+        owner: String,
+        method: &'a FnDecl,
+        visibility: Visibility,
+    },
+    /// Certainly no such member.
+    Missing,
+    /// The frame's shape is not fully known.
+    Unknown,
+}
+
+/// A frame's ancestors, itself first, and whether every one of its
+/// parents and traits is declared in the file.
+struct Lineage<'a> {
+    frames: Vec<&'a FrameDecl>,
+    traits: Vec<&'a TraitDecl>,
+    complete: bool,
+}
+
+impl<'a> Checker<'a> {
+    fn lineage(&self, frame: &str) -> Lineage<'a> {
+        let declarations = self.declarations;
+        let mut lineage = Lineage {
+            frames: Vec::new(),
+            traits: Vec::new(),
+            complete: true,
+        };
+        let mut next = declarations.frames.get(frame).copied();
+        if next.is_none() {
+            lineage.complete = false;
+        }
+        while let Some(decl) = next.take() {
+            if lineage.frames.len() > MAX_HIERARCHY_DEPTH
+                || lineage.frames.iter().any(|seen| std::ptr::eq(*seen, decl))
+            {
+                lineage.complete = false;
+                break;
+            }
+            lineage.frames.push(decl);
+            for parent in &decl.supers {
+                if let Some(parent_frame) = declarations.frames.get(&parent.name) {
+                    next = Some(parent_frame);
+                } else if declarations.traits.contains_key(&parent.name) {
+                    self.add_trait(&parent.name, &mut lineage, 0);
+                } else {
+                    lineage.complete = false;
+                }
+            }
+        }
+        lineage
+    }
+
+    fn add_trait(&self, name: &str, lineage: &mut Lineage<'a>, depth: usize) {
+        let Some(decl) = self.declarations.traits.get(name).copied() else {
+            lineage.complete = false;
+            return;
+        };
+        if depth > MAX_HIERARCHY_DEPTH || lineage.traits.iter().any(|t| std::ptr::eq(*t, decl)) {
+            return;
+        }
+        lineage.traits.push(decl);
+        for parent in &decl.supers {
+            self.add_trait(&parent.name, lineage, depth + 1);
+        }
+    }
+
+    /// Whether an instance of `frame` may be used as a `target` (itself or
+    /// an ancestor; unknown hierarchies may).
+    pub(super) fn frame_may_be(&self, frame: &str, target: &str) -> bool {
+        let lineage = self.lineage(frame);
+        !lineage.complete || lineage.frames.iter().any(|f| f.name.name == target)
+    }
+
+    /// Whether `frame` may implement trait `target`.
+    pub(super) fn frame_may_implement(&self, frame: &str, target: &str) -> bool {
+        let lineage = self.lineage(frame);
+        !lineage.complete || lineage.traits.iter().any(|t| t.name.name == target)
+    }
+
+    /// Looks `name` up on instances of `frame`: fields and methods of the
+    /// frame and its parents, then methods of its traits.
+    pub(super) fn lookup_member(&self, frame: &str, name: &str) -> MemberLookup<'a> {
+        let lineage = self.lineage(frame);
+        for decl in &lineage.frames {
+            for member in &decl.members {
+                match member {
+                    Member::Field(field) if field.name.name == name => {
+                        return MemberLookup::Field { owner: decl, field };
+                    }
+                    Member::Method(method)
+                        if method.name.as_ref().is_some_and(|n| n.name == name) =>
+                    {
+                        return MemberLookup::Method {
+                            owner: decl.name.name.clone(),
+                            method,
+                            visibility: self.method_visibility(&lineage, method, name),
+                        };
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for decl in &lineage.traits {
+            if let Some(method) = decl
+                .methods
+                .iter()
+                .find(|m| m.name.as_ref().is_some_and(|n| n.name == name))
+            {
+                return MemberLookup::Method {
+                    owner: decl.name.name.clone(),
+                    method,
+                    visibility: Visibility::Public,
+                };
+            }
+        }
+        if lineage.complete {
+            MemberLookup::Missing
+        } else {
+            MemberLookup::Unknown
+        }
+    }
+
+    /// A method is as visible as the most visible declaration it overrides
+    /// or implements (trait methods are public).
+    fn method_visibility(&self, lineage: &Lineage<'a>, method: &FnDecl, name: &str) -> Visibility {
+        if lineage
+            .traits
+            .iter()
+            .any(|t| t.methods.iter().any(|m| m.name.as_ref().is_some_and(|n| n.name == name)))
+        {
+            return Visibility::Public;
+        }
+        let mut visibility = method.modifiers.visibility;
+        for decl in &lineage.frames {
+            for member in &decl.members {
+                if let Member::Method(other) = member {
+                    if other.name.as_ref().is_some_and(|n| n.name == name) {
+                        visibility = more_visible(visibility, other.modifiers.visibility);
+                    }
+                }
+            }
+        }
+        visibility
+    }
+
+    /// Whether code in the current frame may use a non-public member of
+    /// `owner`: only from inside frames related to it by inheritance.
+    pub(super) fn may_access_hidden_member_of(&self, owner: &str) -> bool {
+        match &self.current_frame {
+            Some(current) => {
+                current == owner || self.frame_may_be(current, owner) || self.frame_may_be(owner, current)
+            }
+            None => false,
+        }
+    }
+
+    /// Reports a private/protected member used from outside its frame.
+    pub(super) fn check_member_visibility(
+        &mut self,
+        owner: &str,
+        name: &str,
+        visibility: Visibility,
+        is_data_frame: bool,
+        span: Span,
+    ) {
+        if visibility == Visibility::Public || is_data_frame || self.may_access_hidden_member_of(owner) {
+            return;
+        }
+        let word = if visibility == Visibility::Protected {
+            "protected"
+        } else {
+            "private"
+        };
+        self.error_with_hint(
+            span,
+            format!("`{name}` is {word} to frame `{owner}`"),
+            format!("declare it `pub` in `{owner}` to use it from outside"),
+        );
+    }
+
+    /// The declaration rules of every frame in the file.
+    pub(super) fn check_frame_declarations(&mut self) {
+        let declarations = self.declarations;
+        let mut frames: Vec<&FrameDecl> = declarations.frames.values().copied().collect();
+        frames.sort_by_key(|frame| frame.name.span.start);
+        for frame in frames {
+            self.check_supers(frame);
+            self.check_overrides(frame);
+            if !frame.modifiers.is_abstract {
+                self.check_trait_completeness(frame);
+            }
+        }
+    }
+
+    fn check_supers(&mut self, frame: &FrameDecl) {
+        for parent in &frame.supers {
+            let Some(parent_decl) = self.declarations.frames.get(&parent.name) else {
+                continue;
+            };
+            let kind = if parent_decl.modifiers.is_final {
+                "final"
+            } else if parent_decl.modifiers.is_data {
+                "data"
+            } else {
+                continue;
+            };
+            self.error(
+                parent.span,
+                format!("cannot extend {kind} frame `{}`", parent.name),
+            );
+        }
+    }
+
+    fn check_overrides(&mut self, frame: &FrameDecl) {
+        let lineage = self.lineage(&frame.name.name);
+        let ancestors = lineage.frames.get(1..).unwrap_or_default();
+        for member in &frame.members {
+            let Member::Method(method) = member else { continue };
+            let Some(name) = &method.name else { continue };
+            let final_in = ancestors.iter().find(|ancestor| {
+                ancestor.members.iter().any(|m| {
+                    matches!(m, Member::Method(m) if m.modifiers.is_final
+                        && m.name.as_ref().is_some_and(|n| n.name == name.name))
+                })
+            });
+            if let Some(ancestor) = final_in {
+                self.error(
+                    name.span,
+                    format!(
+                        "cannot override final method `{}` of frame `{}`",
+                        name.name, ancestor.name.name
+                    ),
+                );
+            }
+        }
+    }
+
+    fn check_trait_completeness(&mut self, frame: &FrameDecl) {
+        let lineage = self.lineage(&frame.name.name);
+        if !lineage.complete {
+            return;
+        }
+        let implemented = |name: &str| {
+            lineage.frames.iter().any(|f| {
+                f.members.iter().any(|m| {
+                    matches!(m, Member::Method(m) if m.body.is_some()
+                        && m.name.as_ref().is_some_and(|n| n.name == name))
+                })
+            }) || lineage.traits.iter().any(|t| {
+                t.methods
+                    .iter()
+                    .any(|m| m.body.is_some() && m.name.as_ref().is_some_and(|n| n.name == name))
+            })
+        };
+        let mut missing = Vec::new();
+        for decl in &lineage.traits {
+            for method in &decl.methods {
+                let Some(name) = &method.name else { continue };
+                if method.body.is_none() && !implemented(&name.name) {
+                    missing.push((name.name.clone(), decl.name.name.clone()));
+                }
+            }
+        }
+        for (method, trait_name) in missing {
+            self.error_with_hint(
+                frame.name.span,
+                format!(
+                    "frame `{}` does not implement `{method}` of trait `{trait_name}`",
+                    frame.name.name
+                ),
+                format!("add `fn {method}(…)` to `{}`", frame.name.name),
+            );
+        }
+    }
+}
+
+fn more_visible(a: Visibility, b: Visibility) -> Visibility {
+    let rank = |v: Visibility| match v {
+        Visibility::Public => 2,
+        Visibility::Protected => 1,
+        Visibility::Default | Visibility::Private => 0,
+    };
+    if rank(b) > rank(a) {
+        b
+    } else {
+        a
+    }
+}

@@ -1,0 +1,217 @@
+//! Operators (LANGUAGE.md §3.1–§3.3, §4): result types, and the misuses
+//! that are certain (`"a" - 1`, `true + 1`, `[1] * "x"`, `1 and 2`).
+
+use super::types::Type;
+use super::Checker;
+use limit_syntax::ast::{BinOp, Expr, UnOp};
+use limit_syntax::Span;
+
+impl<'a> Checker<'a> {
+    pub(super) fn infer_binary(&mut self, op: BinOp, left: &'a Expr, right: &'a Expr, span: Span) -> Type {
+        if matches!(op, BinOp::And | BinOp::Or) {
+            let word = if op == BinOp::And { "and" } else { "or" };
+            self.check_bool_operand(left, word);
+            self.check_bool_operand(right, word);
+            return Type::Bool;
+        }
+        let left_type = self.infer(left);
+        let right_type = self.infer(right);
+        if matches!(op, BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge) {
+            return Type::Bool;
+        }
+        let mut unhandled = false;
+        for (operand, ty) in [(left, &left_type), (right, &right_type)] {
+            if let Type::Fallible(inner, _) = ty.unrefined() {
+                unhandled = true;
+                self.report_unhandled_fallible(operand.span, ty, inner);
+            }
+        }
+        if unhandled {
+            return Type::Any;
+        }
+        self.arithmetic_result(op, &left_type, &right_type, span)
+    }
+
+    /// The type of `left op right` for an arithmetic or bitwise operator,
+    /// reporting a certain misuse at `span`.
+    pub(super) fn arithmetic_result(&mut self, op: BinOp, left: &Type, right: &Type, span: Span) -> Type {
+        let (l, r) = (left.unrefined(), right.unrefined());
+        if let Some(result) = arithmetic_type(op, l, r) {
+            return result;
+        }
+        if is_misuse(op, l, r) {
+            self.error(
+                span,
+                format!("cannot apply `{}` to `{left}` and `{right}`", operator_text(op)),
+            );
+        }
+        Type::Any
+    }
+
+    pub(super) fn infer_unary(&mut self, op: UnOp, operand: &'a Expr, span: Span) -> Type {
+        if op == UnOp::Not {
+            self.check_bool_operand(operand, "!");
+            return Type::Bool;
+        }
+        let ty = self.infer(operand);
+        let base = ty.unrefined();
+        let result = match (op, base) {
+            (UnOp::BitNot, Type::Int | Type::SizedInt(_)) => return Type::Int,
+            (UnOp::Neg | UnOp::Plus, Type::Int | Type::SizedInt(_)) => return Type::Int,
+            (UnOp::Neg | UnOp::Plus, Type::Float) => return Type::Float,
+            (UnOp::Neg | UnOp::Plus, Type::Decimal(scale)) => return Type::Decimal(*scale),
+            _ => Type::Any,
+        };
+        let certain_misuse = match op {
+            UnOp::BitNot => is_non_numeric(base) || matches!(base, Type::Float | Type::Decimal(_)),
+            _ => is_non_numeric(base),
+        };
+        if certain_misuse {
+            let text = match op {
+                UnOp::Neg => "-",
+                UnOp::Plus => "+",
+                UnOp::BitNot => "~",
+                UnOp::Not => "!",
+            };
+            self.error(span, format!("cannot apply unary `{text}` to `{ty}`"));
+        }
+        result
+    }
+
+    fn check_bool_operand(&mut self, operand: &'a Expr, word: &str) {
+        let ty = self.infer(operand);
+        if ty.is_certainly_not_bool() {
+            self.error_with_hint(
+                operand.span,
+                format!("`{word}` needs `bool` operands, found `{ty}`"),
+                "compare explicitly, e.g. `x != 0`",
+            );
+        }
+    }
+
+    /// A condition of `if`, `elif`, `while`, `for`, a ternary or a guard:
+    /// `bool`, or an optional value (tested for presence).
+    pub(super) fn check_condition(&mut self, condition: &'a Expr) {
+        let ty = self.infer(condition);
+        if ty.is_certainly_not_bool() {
+            self.error_with_hint(
+                condition.span,
+                format!("condition must be `bool`, found `{ty}`"),
+                "compare explicitly, e.g. `x != 0` or `len(s) > 0`",
+            );
+        }
+    }
+}
+
+/// The result type when it is certain; `None` when unknown or misused.
+fn arithmetic_type(op: BinOp, l: &Type, r: &Type) -> Option<Type> {
+    use Type::*;
+    let integer = |t: &Type| matches!(t, Int | SizedInt(_));
+    match op {
+        BinOp::Add if matches!(l, Str) || matches!(r, Str) => Some(Str),
+        BinOp::Add => match (l, r) {
+            (List(a), List(b)) => Some(Type::list(a.join(b))),
+            _ => numeric_type(op, l, r),
+        },
+        BinOp::Mul => match (l, r) {
+            (Str, x) | (x, Str) if integer(x) => Some(Str),
+            (List(element), x) | (x, List(element)) if integer(x) => Some(Type::list((**element).clone())),
+            _ => numeric_type(op, l, r),
+        },
+        BinOp::Sub | BinOp::Div | BinOp::Mod => numeric_type(op, l, r),
+        BinOp::Pow => match (l, r) {
+            (Float, x) | (x, Float) if x.is_numeric() => Some(Float),
+            _ => None,
+        },
+        BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::Shl | BinOp::Shr => {
+            (integer(l) && integer(r)).then_some(Int)
+        }
+        _ => None,
+    }
+}
+
+/// `+ - * / %` on two numbers: ints stay ints (`/` truncates), any float
+/// makes a float, decimals keep the wider scale.
+fn numeric_type(op: BinOp, l: &Type, r: &Type) -> Option<Type> {
+    use Type::*;
+    let _ = op;
+    match (l, r) {
+        (Int | SizedInt(_), Int | SizedInt(_)) => Some(Int),
+        (Float, Int | SizedInt(_) | Float) | (Int | SizedInt(_), Float) => Some(Float),
+        (Decimal(a), Decimal(b)) => Some(Decimal(*a.max(b))),
+        (Decimal(scale), Int | SizedInt(_)) | (Int | SizedInt(_), Decimal(scale)) => Some(Decimal(*scale)),
+        _ => None,
+    }
+}
+
+/// Values of these types are certainly not numbers.
+fn is_non_numeric(ty: &Type) -> bool {
+    matches!(
+        ty,
+        Type::Str
+            | Type::Bool
+            | Type::Nil
+            | Type::List(_)
+            | Type::Dict(..)
+            | Type::Tuple(_)
+            | Type::Record(_)
+            | Type::Range
+            | Type::Function(_)
+            | Type::Channel
+            | Type::ErrorValue
+    )
+}
+
+/// Whether `l op r` is certainly wrong (only called when no rule applied).
+fn is_misuse(op: BinOp, l: &Type, r: &Type) -> bool {
+    let certain = |t: &Type| !t.is_any() && !matches!(t, Type::Union(_) | Type::Frame(_) | Type::Trait(_) | Type::Enum(_));
+    match op {
+        // `str + anything` is text, so only a certain non-str pair is wrong.
+        BinOp::Add => {
+            certain(l)
+                && certain(r)
+                && (is_non_numeric(l) || is_non_numeric(r))
+                && !matches!((l, r), (Type::List(_), Type::List(_)))
+        }
+        BinOp::Mul => {
+            let repeatable = |t: &Type| matches!(t, Type::Str | Type::List(_));
+            let count = |t: &Type| t.is_integer() || t.is_any();
+            if (repeatable(l) && count(r)) || (repeatable(r) && count(l)) {
+                return false;
+            }
+            is_non_numeric(l) || is_non_numeric(r)
+        }
+        BinOp::Sub | BinOp::Div | BinOp::Mod | BinOp::Pow => is_non_numeric(l) || is_non_numeric(r),
+        BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::Shl | BinOp::Shr => {
+            let not_int = |t: &Type| {
+                (is_non_numeric(t) && !matches!(t, Type::Bool)) || matches!(t, Type::Float | Type::Decimal(_))
+            };
+            not_int(l) || not_int(r)
+        }
+        _ => false,
+    }
+}
+
+fn operator_text(op: BinOp) -> &'static str {
+    match op {
+        BinOp::Add => "+",
+        BinOp::Sub => "-",
+        BinOp::Mul => "*",
+        BinOp::Div => "/",
+        BinOp::Mod => "%",
+        BinOp::Pow => "**",
+        BinOp::Eq => "==",
+        BinOp::Ne => "!=",
+        BinOp::Lt => "<",
+        BinOp::Le => "<=",
+        BinOp::Gt => ">",
+        BinOp::Ge => ">=",
+        BinOp::And => "and",
+        BinOp::Or => "or",
+        BinOp::BitAnd => "&",
+        BinOp::BitOr => "|",
+        BinOp::BitXor => "^",
+        BinOp::Shl => "<<",
+        BinOp::Shr => ">>",
+    }
+}

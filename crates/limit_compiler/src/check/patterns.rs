@@ -1,0 +1,274 @@
+//! `match` (LANGUAGE.md §8): the types of pattern bindings, the arms'
+//! values, and exhaustiveness for enums and `bool` (§3.4 Decision).
+
+use super::frames::MemberLookup;
+use super::types::{IntWidth, Type};
+use super::{BlockRole, Checker};
+use limit_syntax::ast::{ArmBody, ExprKind, FieldPattern, MatchArm, MatchExpr, Pattern, PatternKind};
+
+impl<'a> Checker<'a> {
+    pub(super) fn check_match(&mut self, match_expr: &'a MatchExpr) -> Type {
+        let scrutinee = self.infer(&match_expr.scrutinee);
+        let mut result: Option<Type> = None;
+        for arm in &match_expr.arms {
+            self.env.push();
+            self.bind_pattern(&arm.pattern, &scrutinee);
+            if let Some(guard) = &arm.guard {
+                self.check_condition(guard);
+            }
+            let value = match &arm.body {
+                ArmBody::Expr(expr) => Some(self.infer(expr)),
+                ArmBody::Block(block) => {
+                    let value = self.check_statements(&block.stmts, BlockRole::Value);
+                    match value {
+                        Some(value) => Some(value),
+                        None if super::returns::returns_on_all_paths(&block.stmts, false) => None,
+                        None => Some(Type::Any),
+                    }
+                }
+            };
+            self.env.pop();
+            if let Some(value) = value {
+                result = Some(match result {
+                    Some(previous) => previous.join(&value),
+                    None => value,
+                });
+            }
+        }
+        self.check_exhaustive(match_expr, &scrutinee);
+        result.unwrap_or(Type::Any)
+    }
+
+    /// Whether a bare name in a pattern tests a type rather than binding.
+    fn is_type_pattern(&self, name: &str) -> bool {
+        matches!(
+            name,
+            "int" | "float" | "str" | "string" | "bool" | "nil" | "list" | "dict" | "tuple" | "range"
+                | "function" | "any" | "channel"
+        ) || IntWidth::from_name(name).is_some()
+            || self.declarations.is_type_name(name)
+    }
+
+    /// Whether a bare name in a pattern is a variable binding.
+    fn is_binding_name(&self, name: &str, scrutinee: &Type) -> bool {
+        if self.is_type_pattern(name) || self.declarations.variant_owners.contains_key(name) {
+            return false;
+        }
+        if let Type::Enum(enum_name) = scrutinee.unrefined() {
+            if self.enum_has_variant(enum_name, name) {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn enum_has_variant(&self, enum_name: &str, variant: &str) -> bool {
+        self.declarations
+            .enums
+            .get(enum_name)
+            .is_some_and(|decl| decl.variants.iter().any(|v| v.name.name == variant))
+    }
+
+    fn bind_pattern(&mut self, pattern: &'a Pattern, scrutinee: &Type) {
+        match &pattern.kind {
+            PatternKind::Wildcard | PatternKind::Literal(_) | PatternKind::Range { .. } => {}
+            PatternKind::Name(name) => {
+                if self.is_binding_name(&name.name, scrutinee) {
+                    self.declare_variable(name, scrutinee.clone(), false);
+                }
+            }
+            PatternKind::Variant { path, args } => {
+                let payload = self.variant_payload(path, scrutinee);
+                for (index, arg) in args.iter().flatten().enumerate() {
+                    let ty = payload.get(index).cloned().unwrap_or(Type::Any);
+                    self.bind_pattern(arg, &ty);
+                }
+            }
+            PatternKind::Ok(inner) => {
+                let value = match scrutinee.unrefined() {
+                    Type::Fallible(value, _) => (**value).clone(),
+                    _ => Type::Any,
+                };
+                self.bind_pattern(inner, &value);
+            }
+            PatternKind::Err(inner) => self.bind_pattern(inner, &Type::ErrorValue),
+            PatternKind::Or(alternatives) => {
+                for alternative in alternatives {
+                    self.bind_pattern(alternative, scrutinee);
+                }
+            }
+            PatternKind::List { items, rest } => {
+                let element = match scrutinee.unrefined() {
+                    Type::List(element) => (**element).clone(),
+                    _ => Type::Any,
+                };
+                for item in items {
+                    self.bind_pattern(item, &element);
+                }
+                if let Some(Some(rest)) = rest {
+                    let rest_type = match scrutinee.unrefined() {
+                        Type::List(_) => scrutinee.generalized(),
+                        _ => Type::Any,
+                    };
+                    self.declare_variable(rest, rest_type, false);
+                }
+            }
+            PatternKind::Tuple(items) => {
+                let types = match scrutinee.unrefined() {
+                    Type::Tuple(types) if types.len() == items.len() => types.clone(),
+                    _ => vec![Type::Any; items.len()],
+                };
+                for (item, ty) in items.iter().zip(&types) {
+                    self.bind_pattern(item, ty);
+                }
+            }
+            PatternKind::Record { fields, rest } => {
+                for field in fields {
+                    let ty = match scrutinee.unrefined() {
+                        Type::Record(known) => known
+                            .iter()
+                            .find(|(name, _)| *name == field.name.name)
+                            .map_or(Type::Any, |(_, ty)| ty.clone()),
+                        _ => Type::Any,
+                    };
+                    self.bind_field_pattern(field, &ty);
+                }
+                if let Some(Some(rest)) = rest {
+                    self.declare_variable(rest, Type::dict(Type::Any, Type::Any), false);
+                }
+            }
+            PatternKind::Frame { path, fields } => {
+                let frame = path.last().map(|name| name.name.clone()).unwrap_or_default();
+                for field in fields {
+                    let ty = match self.lookup_member(&frame, &field.name.name) {
+                        MemberLookup::Field { field: decl, .. } => match &decl.ty {
+                            Some(ty) => self.resolve_type(ty),
+                            None => Type::Any,
+                        },
+                        _ => Type::Any,
+                    };
+                    self.bind_field_pattern(field, &ty);
+                }
+            }
+        }
+    }
+
+    fn bind_field_pattern(&mut self, field: &'a FieldPattern, ty: &Type) {
+        match &field.pattern {
+            Some(pattern) => self.bind_pattern(pattern, ty),
+            None => self.declare_variable(&field.name, ty.clone(), false),
+        }
+    }
+
+    /// The payload types of the variant a pattern names, when the
+    /// scrutinee is a known enum.
+    fn variant_payload(&mut self, path: &[limit_syntax::ast::Ident], scrutinee: &Type) -> Vec<Type> {
+        let Type::Enum(enum_name) = scrutinee.unrefined() else {
+            return Vec::new();
+        };
+        let Some(variant_name) = path.last() else {
+            return Vec::new();
+        };
+        let declarations = self.declarations;
+        let Some(decl) = declarations.enums.get(enum_name) else {
+            return Vec::new();
+        };
+        match decl.variants.iter().find(|v| v.name.name == variant_name.name) {
+            Some(variant) => variant.payload.iter().map(|ty| self.resolve_type(ty)).collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// Reports the variants (or `true`/`false`) a match on an enum or bool
+    /// does not cover, unless an unguarded arm catches everything.
+    fn check_exhaustive(&mut self, match_expr: &MatchExpr, scrutinee: &Type) {
+        let expected: Vec<String> = match scrutinee.unrefined() {
+            Type::Bool => vec!["true".to_string(), "false".to_string()],
+            Type::Enum(name) => match self.declarations.enums.get(name) {
+                Some(decl) => decl.variants.iter().map(|v| v.name.name.clone()).collect(),
+                None => return,
+            },
+            _ => return,
+        };
+        let unguarded: Vec<&MatchArm> = match_expr.arms.iter().filter(|arm| arm.guard.is_none()).collect();
+        if unguarded
+            .iter()
+            .any(|arm| self.catches_everything(&arm.pattern, scrutinee))
+        {
+            return;
+        }
+        let mut covered = Vec::new();
+        for arm in unguarded {
+            self.collect_covered(&arm.pattern, scrutinee, &mut covered);
+        }
+        let missing: Vec<String> = expected
+            .into_iter()
+            .filter(|name| !covered.contains(name))
+            .collect();
+        if missing.is_empty() {
+            return;
+        }
+        let listed = missing
+            .iter()
+            .map(|name| format!("`{name}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.error_with_hint(
+            match_expr.scrutinee.span,
+            format!("non-exhaustive match on `{scrutinee}`: {listed} not covered"),
+            "add the missing arms, or a `_` arm",
+        );
+    }
+
+    fn catches_everything(&self, pattern: &Pattern, scrutinee: &Type) -> bool {
+        match &pattern.kind {
+            PatternKind::Wildcard => true,
+            PatternKind::Name(name) => {
+                self.is_binding_name(&name.name, scrutinee)
+                    || name.name == "any"
+                    || name.name == scrutinee.to_string()
+            }
+            PatternKind::Or(alternatives) => alternatives
+                .iter()
+                .any(|alternative| self.catches_everything(alternative, scrutinee)),
+            _ => false,
+        }
+    }
+
+    fn collect_covered(&self, pattern: &Pattern, scrutinee: &Type, covered: &mut Vec<String>) {
+        match (&pattern.kind, scrutinee.unrefined()) {
+            (PatternKind::Literal(literal), Type::Bool) => {
+                if let ExprKind::Bool(value) = literal.kind {
+                    covered.push(value.to_string());
+                }
+            }
+            (PatternKind::Name(name), Type::Enum(enum_name)) => {
+                if self.enum_has_variant(enum_name, &name.name) {
+                    covered.push(name.name.clone());
+                }
+            }
+            (PatternKind::Variant { path, args }, Type::Enum(enum_name)) => {
+                let qualified_ok = match path.as_slice() {
+                    [_] => true,
+                    [owner, _] => owner.name == *enum_name,
+                    _ => false,
+                };
+                let irrefutable = args
+                    .iter()
+                    .flatten()
+                    .all(|arg| self.catches_everything(arg, &Type::Any));
+                if let Some(variant) = path.last() {
+                    if qualified_ok && irrefutable && self.enum_has_variant(enum_name, &variant.name) {
+                        covered.push(variant.name.clone());
+                    }
+                }
+            }
+            (PatternKind::Or(alternatives), _) => {
+                for alternative in alternatives {
+                    self.collect_covered(alternative, scrutinee, covered);
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,584 @@
+//! Statements, blocks and function bodies.
+
+use super::compat::Compatibility;
+use super::env::Binding;
+use super::expr::Destination;
+use super::returns::{never_falls_through, returns_on_all_paths};
+use super::types::Type;
+use super::{BlockRole, Checker, DeferredBody, ReturnTarget};
+use limit_syntax::ast::{
+    AssignOp, BinOp, Block, Expr, ExprKind, FnDecl, Ident, IterBinding, Member, Stmt, StmtKind, UnOp, VarDecl,
+    VarTarget,
+};
+
+impl<'a> Checker<'a> {
+    /// Checks a statement list in the current scope: named functions are
+    /// hoisted first and their bodies checked at the end. Returns the type
+    /// of the final unterminated expression when `role` makes it a value.
+    pub(super) fn check_statements(&mut self, stmts: &'a [Stmt], role: BlockRole) -> Option<Type> {
+        self.deferred.push(Vec::new());
+        self.hoist_functions(stmts);
+        let mut value = None;
+        for (index, stmt) in stmts.iter().enumerate() {
+            let is_last = index + 1 == stmts.len();
+            value = self.check_stmt(stmt, role, is_last);
+        }
+        let deferred = self.deferred.pop().unwrap_or_default();
+        self.check_deferred_bodies(deferred);
+        value
+    }
+
+    fn check_block(&mut self, block: &'a Block) {
+        self.env.push();
+        self.check_statements(&block.stmts, BlockRole::Plain);
+        self.env.pop();
+    }
+
+    fn hoist_functions(&mut self, stmts: &'a [Stmt]) {
+        for stmt in stmts {
+            if let StmtKind::Fn(decl) = &stmt.kind {
+                if let Some(name) = &decl.name {
+                    let signature = self.signature_of(decl);
+                    let mut binding =
+                        Binding::variable(Type::Function(Box::new(signature)), name.span, true);
+                    binding.is_function = true;
+                    self.env.declare(&name.name, binding);
+                }
+            }
+        }
+    }
+
+    fn defer_body(&mut self, decl: &'a FnDecl, frame: Option<String>, this_type: Option<Type>) {
+        if let Some(queue) = self.deferred.last_mut() {
+            queue.push(DeferredBody {
+                decl,
+                frame,
+                this_type,
+            });
+        }
+    }
+
+    fn check_deferred_bodies(&mut self, bodies: Vec<DeferredBody<'a>>) {
+        for body in bodies {
+            let unnarrowed = self.env.without_narrowing();
+            let saved_env = std::mem::replace(&mut self.env, unnarrowed);
+            let saved_frame = std::mem::replace(&mut self.current_frame, body.frame);
+            let saved_this = std::mem::replace(&mut self.this_type, body.this_type);
+            let name = body
+                .decl
+                .name
+                .as_ref()
+                .map_or_else(|| "function".to_string(), |n| n.name.clone());
+            self.check_function_body(body.decl, &name);
+            self.env = saved_env;
+            self.current_frame = saved_frame;
+            self.this_type = saved_this;
+        }
+    }
+
+    /// Checks parameters, body, returns and the every-path rule of one
+    /// function or method.
+    pub(super) fn check_function_body(&mut self, decl: &'a FnDecl, name: &str) {
+        let Some(body) = &decl.body else { return };
+        let signature = self.signature_of(decl);
+        self.env.push();
+        for (param, param_type) in decl.params.iter().zip(&signature.params) {
+            if let Some(default) = &param.default {
+                let destination = Destination::Argument {
+                    param: param.name.name.clone(),
+                    function: name.to_string(),
+                };
+                self.check_against(default, &param_type.ty, &destination);
+            }
+            self.env.declare(
+                &param.name.name,
+                Binding::variable(param_type.ty.clone(), param.name.span, param.ty.is_some()),
+            );
+        }
+        let declared = decl.ret.as_ref().map(|_| signature.ret.clone());
+        self.returns.push(ReturnTarget::Function {
+            name: name.to_string(),
+            declared: declared.clone(),
+        });
+        self.check_statements(&body.stmts, BlockRole::FunctionBody);
+        self.returns.pop();
+        self.env.pop();
+        if let Some(declared) = declared {
+            if needs_value(&declared) && !returns_on_all_paths(&body.stmts, true) {
+                let span = decl.name.as_ref().map_or(decl.span, |n| n.span);
+                self.error_with_hint(
+                    span,
+                    format!("`{name}` must return `{declared}` on every path"),
+                    "add a `return` at the end of the function",
+                );
+            }
+        }
+    }
+
+    fn check_stmt(&mut self, stmt: &'a Stmt, role: BlockRole, is_last: bool) -> Option<Type> {
+        match &stmt.kind {
+            StmtKind::Var(decl) => self.check_var_decl(decl),
+            StmtKind::Fn(decl) => {
+                let (frame, this_type) = (self.current_frame.clone(), self.this_type.clone());
+                self.defer_body(decl, frame, this_type);
+            }
+            StmtKind::Frame(frame) => {
+                let name = frame.name.name.clone();
+                let known = self.declarations.frames.contains_key(&name);
+                for member in &frame.members {
+                    match member {
+                        Member::Method(method) => {
+                            let this_type = known.then(|| Type::Frame(name.clone()));
+                            self.defer_body(method, Some(name.clone()), this_type);
+                        }
+                        Member::Field(field) => {
+                            let ty = match &field.ty {
+                                Some(ty) => self.resolve_type(ty),
+                                None => Type::Any,
+                            };
+                            if let Some(default) = &field.default {
+                                self.check_against(default, &ty, &Destination::Field(field.name.name.clone()));
+                            }
+                        }
+                    }
+                }
+            }
+            StmtKind::Trait(decl) => {
+                let this_type = Type::Trait(decl.name.name.clone());
+                for method in &decl.methods {
+                    self.defer_body(method, None, Some(this_type.clone()));
+                }
+            }
+            StmtKind::Enum(_) | StmtKind::Import(_) => {}
+            StmtKind::TypeAlias(decl) => {
+                self.resolve_type(&decl.ty);
+            }
+            StmtKind::ModuleBlock(block) => {
+                self.check_statements(&block.stmts, BlockRole::Module);
+            }
+            StmtKind::Expr { expr, terminated } => {
+                let is_value = is_last && !terminated && matches!(role, BlockRole::Value | BlockRole::FunctionBody);
+                if is_value {
+                    return Some(self.check_final_value(expr, role));
+                }
+                let ty = self.infer(expr);
+                self.check_dropped_result(expr, &ty);
+            }
+            StmtKind::Assign { target, op, value } => self.check_assign(target, *op, value),
+            StmtKind::Block(block) => self.check_block(block),
+            StmtKind::If {
+                branches,
+                else_branch,
+            } => self.check_if(branches, else_branch.as_ref()),
+            StmtKind::While { cond, body } => {
+                self.check_condition(cond);
+                self.check_block(body);
+            }
+            StmtKind::For {
+                init,
+                cond,
+                step,
+                body,
+            } => {
+                self.env.push();
+                if let Some(init) = init {
+                    self.check_stmt(init, BlockRole::Plain, false);
+                }
+                if let Some(cond) = cond {
+                    self.check_condition(cond);
+                }
+                if let Some(step) = step {
+                    self.check_stmt(step, BlockRole::Plain, false);
+                }
+                self.check_block(body);
+                self.env.pop();
+            }
+            StmtKind::Iter {
+                bindings,
+                iterable,
+                body,
+            } => self.check_iter(bindings, iterable, body),
+            StmtKind::Break | StmtKind::Continue => {}
+            StmtKind::Return(value) => self.check_return(value.as_ref(), stmt.span),
+            StmtKind::Concurrency(block) => {
+                for param in &block.params {
+                    self.infer(&param.value);
+                }
+                self.check_block(&block.body);
+            }
+            StmtKind::Task { binding, body } => {
+                self.env.push();
+                if let Some((binding, range)) = binding {
+                    self.infer(range);
+                    self.declare_iter_binding(binding, Type::Any);
+                }
+                self.check_unchecked_body(body);
+                self.env.pop();
+            }
+            StmtKind::Worker {
+                binding,
+                source,
+                body,
+            } => {
+                self.env.push();
+                if let Some(source) = source {
+                    self.infer(source);
+                }
+                self.declare_iter_binding(binding, Type::Any);
+                self.check_unchecked_body(body);
+                self.env.pop();
+            }
+            StmtKind::Attempt { body, handlers } => {
+                self.check_block(body);
+                for handler in handlers {
+                    self.env.push();
+                    if let Some(binding) = &handler.binding {
+                        self.declare_variable(binding, Type::ErrorValue, true);
+                    }
+                    self.check_statements(&handler.body.stmts, BlockRole::Plain);
+                    self.env.pop();
+                }
+            }
+        }
+        None
+    }
+
+    /// Task and worker bodies: their `return`s are not the function's.
+    fn check_unchecked_body(&mut self, body: &'a Block) {
+        self.returns.push(ReturnTarget::Unchecked);
+        self.check_block(body);
+        self.returns.pop();
+    }
+
+    /// The value of a function body or handler: checked against the
+    /// declared return type of a function.
+    fn check_final_value(&mut self, expr: &'a Expr, role: BlockRole) -> Type {
+        if role == BlockRole::FunctionBody {
+            if let Some(ReturnTarget::Function {
+                name,
+                declared: Some(declared),
+            }) = self.returns.last().cloned()
+            {
+                return self.check_return_value(expr, &declared, &name);
+            }
+        }
+        self.infer(expr)
+    }
+
+    /// A fallible call used as a statement drops its error: a compile error
+    /// (LANGUAGE.md §6).
+    fn check_dropped_result(&mut self, expr: &'a Expr, ty: &Type) {
+        let ExprKind::Call { callee, .. } = &expr.kind else {
+            return;
+        };
+        if !matches!(ty.unrefined(), Type::Fallible(..)) {
+            return;
+        }
+        // `write_file` results are commonly dropped; `ok`/`err` build values.
+        if matches!(&callee.kind, ExprKind::Ident(name) if matches!(name.as_str(), "write_file" | "ok" | "err")) {
+            return;
+        }
+        self.error_with_hint(
+            expr.span,
+            format!("the result of this fallible call (`{ty}`) is ignored"),
+            "handle it with `?`, `?else` or `match`, or store it in a variable",
+        );
+    }
+
+    pub(super) fn declare_variable(&mut self, name: &Ident, ty: Type, annotated: bool) {
+        let ty = if !annotated && self.widened.contains(&name.span) {
+            Type::Any
+        } else {
+            ty
+        };
+        self.env
+            .declare(&name.name, Binding::variable(ty, name.span, annotated));
+    }
+
+    fn check_var_decl(&mut self, decl: &'a VarDecl) {
+        let declared = decl.ty.as_ref().map(|ty| self.resolve_type(ty));
+        let value = match (&declared, &decl.init, &decl.target) {
+            (Some(declared), Some(init), VarTarget::Name(name)) => {
+                self.check_against(init, declared, &Destination::Variable(name.name.clone()));
+                declared.clone()
+            }
+            (Some(declared), Some(init), _) => {
+                self.infer(init);
+                declared.clone()
+            }
+            (Some(declared), None, _) => declared.clone(),
+            (None, Some(init), _) => self.infer(init),
+            (None, None, _) => Type::Any,
+        };
+        self.bind_var_target(&decl.target, &value, declared.is_some());
+    }
+
+    fn bind_var_target(&mut self, target: &'a VarTarget, value: &Type, annotated: bool) {
+        match target {
+            VarTarget::Name(name) => {
+                let ty = if annotated { value.clone() } else { value.generalized() };
+                self.declare_variable(name, ty, annotated);
+            }
+            VarTarget::Tuple(items, _) => {
+                let types = match value.unrefined() {
+                    Type::Tuple(types) if types.len() == items.len() => types.clone(),
+                    _ => vec![Type::Any; items.len()],
+                };
+                for (item, ty) in items.iter().zip(&types) {
+                    self.bind_var_target(item, ty, false);
+                }
+            }
+            VarTarget::List(items, _) => {
+                let element = match value.unrefined() {
+                    Type::List(element) => (**element).clone(),
+                    _ => Type::Any,
+                };
+                for item in items {
+                    self.bind_var_target(item, &element, false);
+                }
+            }
+        }
+    }
+
+    fn check_assign(&mut self, target: &'a Expr, op: AssignOp, value: &'a Expr) {
+        match &target.kind {
+            ExprKind::Ident(name) => self.check_assign_to_name(target, name, op, value),
+            ExprKind::Field(receiver, field) => {
+                let field_type = match self.static_path_type(receiver, field) {
+                    Some(ty) => ty,
+                    None => {
+                        let receiver_type = self.infer(receiver);
+                        self.member_type(&receiver_type, field)
+                    }
+                };
+                self.check_assigned_value(&field_type, op, value, target, Destination::Field(field.name.clone()));
+            }
+            ExprKind::Index(container, index) => {
+                let container_type = self.infer(container);
+                self.infer(index);
+                let element = match container_type.unrefined() {
+                    Type::List(element) => (**element).clone(),
+                    Type::Dict(_, value) => (**value).clone(),
+                    _ => Type::Any,
+                };
+                self.check_assigned_value(&element, op, value, target, Destination::Element);
+            }
+            _ => {
+                self.infer(target);
+                self.infer(value);
+            }
+        }
+    }
+
+    /// `place op= value` where the place has a declared type.
+    fn check_assigned_value(
+        &mut self,
+        place: &Type,
+        op: AssignOp,
+        value: &'a Expr,
+        target: &'a Expr,
+        destination: Destination,
+    ) {
+        match compound_operator(op) {
+            None => {
+                self.check_against(value, place, &destination);
+            }
+            Some(operator) => {
+                let value_type = self.infer(value);
+                let span = target.span.to(value.span);
+                let result = self.arithmetic_result(operator, place, &value_type, span);
+                self.report_incompatible(&result, place, value, &destination);
+            }
+        }
+    }
+
+    fn report_incompatible(&mut self, found: &Type, expected: &Type, at: &'a Expr, destination: &Destination) {
+        match self.compatibility(found, expected) {
+            Compatibility::Fits => {}
+            Compatibility::Mismatch => self.error(
+                at.span,
+                format!(
+                    "mismatched types: {} expects `{expected}`, found `{found}`",
+                    destination.describe()
+                ),
+            ),
+            Compatibility::UnhandledFallible => self.report_unhandled_fallible(at.span, found, expected),
+        }
+    }
+
+    fn check_assign_to_name(&mut self, target: &'a Expr, name: &str, op: AssignOp, value: &'a Expr) {
+        let Some(binding) = self.env.lookup(name).cloned() else {
+            // An implicit declaration (LANGUAGE.md §2 Decision).
+            let ty = self.infer(value);
+            let ident = Ident {
+                name: name.to_string(),
+                span: target.span,
+            };
+            self.declare_variable(&ident, ty.generalized(), false);
+            return;
+        };
+        if binding.is_function {
+            self.infer(value);
+            return;
+        }
+        let declared = binding.narrowed_from.clone().unwrap_or(binding.ty.clone());
+        self.table.record(target.span, &declared);
+        if binding.annotated {
+            self.check_assigned_value(&declared, op, value, target, Destination::Variable(name.to_string()));
+            return;
+        }
+        let value_type = self.infer(value);
+        let result = match compound_operator(op) {
+            None => value_type,
+            Some(operator) => self.arithmetic_result(operator, &declared, &value_type, target.span.to(value.span)),
+        };
+        if !declared.is_any() && !is_same_shape(&result, &declared) {
+            // The variable holds values of another type from now on: it is
+            // `any` everywhere (the module is checked again).
+            self.newly_widened.insert(binding.declared_at);
+        }
+    }
+
+    fn check_if(&mut self, branches: &'a [(Expr, Block)], else_branch: Option<&'a Block>) {
+        for (cond, block) in branches {
+            self.check_condition(cond);
+            self.env.push();
+            if let ExprKind::Ident(name) = &cond.kind {
+                self.narrow_to_value(name);
+            }
+            self.check_statements(&block.stmts, BlockRole::Plain);
+            self.env.pop();
+        }
+        if let Some(block) = else_branch {
+            self.check_block(block);
+        }
+        // `if (!x) { return …; }` leaves `x` holding a value afterwards.
+        if let ([(cond, block)], None) = (branches, else_branch) {
+            if let ExprKind::Unary(UnOp::Not, operand) = &cond.kind {
+                if let ExprKind::Ident(name) = &operand.kind {
+                    if never_falls_through(&block.stmts) {
+                        self.narrow_to_value(name);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Inside `if (x)` a `T?` variable `x` holds a `T` (LANGUAGE.md §2).
+    fn narrow_to_value(&mut self, name: &str) {
+        let Some(binding) = self.env.lookup(name) else {
+            return;
+        };
+        let Type::Fallible(value, _) = binding.ty.unrefined() else {
+            return;
+        };
+        let mut narrowed = binding.clone();
+        narrowed.narrowed_from = Some(binding.narrowed_from.clone().unwrap_or(binding.ty.clone()));
+        narrowed.ty = (**value).clone();
+        self.env.declare(name, narrowed);
+    }
+
+    fn check_iter(&mut self, bindings: &'a [IterBinding], iterable: &'a Expr, body: &'a Block) {
+        let iterable_type = self.infer(iterable);
+        let element_types: Vec<Type> = match (iterable_type.unrefined(), bindings.len()) {
+            (Type::List(element), 1) => vec![(**element).clone()],
+            (Type::Str, 1) => vec![Type::Str],
+            (Type::Range, 1) => vec![Type::Int],
+            (Type::Dict(key, value), 2) => vec![(**key).clone(), (**value).clone()],
+            _ => vec![Type::Any; bindings.len()],
+        };
+        self.env.push();
+        for (binding, ty) in bindings.iter().zip(element_types) {
+            self.declare_iter_binding(binding, ty);
+        }
+        self.check_statements(&body.stmts, BlockRole::Plain);
+        self.env.pop();
+    }
+
+    fn declare_iter_binding(&mut self, binding: &'a IterBinding, inferred: Type) {
+        match &binding.ty {
+            Some(ty) => {
+                let ty = self.resolve_type(ty);
+                self.declare_variable(&binding.name, ty, true);
+            }
+            None => self.declare_variable(&binding.name, inferred.generalized(), false),
+        }
+    }
+
+    fn check_return(&mut self, value: Option<&'a Expr>, span: limit_syntax::Span) {
+        match (self.returns.last().cloned(), value) {
+            (Some(ReturnTarget::Function { name, declared: Some(declared) }), Some(value)) => {
+                self.check_return_value(value, &declared, &name);
+            }
+            (Some(ReturnTarget::Function { name, declared: Some(declared) }), None) => {
+                if needs_value(&declared) && !matches!(declared.unrefined(), Type::Fallible(..)) {
+                    self.error_with_hint(
+                        span,
+                        format!("`{name}` must return `{declared}`; this `return` has no value"),
+                        "write `return <value>;`",
+                    );
+                }
+            }
+            (Some(ReturnTarget::Handler), Some(value)) => {
+                let ty = self.infer(value);
+                if let Some(values) = self.handler_values.last_mut() {
+                    values.push(ty);
+                }
+            }
+            (_, Some(value)) => {
+                self.infer(value);
+            }
+            (_, None) => {}
+        }
+    }
+
+    /// A returned value must fit the declared type, and its error kinds
+    /// must be in the declared error set.
+    fn check_return_value(&mut self, value: &'a Expr, declared: &Type, name: &str) -> Type {
+        let found = self.check_against(value, declared, &Destination::Return(name.to_string()));
+        if let (Type::Fallible(_, errors), Type::Fallible(_, allowed)) = (found.unrefined(), declared.unrefined()) {
+            let missing = errors.not_covered_by(allowed);
+            if !missing.is_empty() {
+                let kinds = missing.join(", ");
+                self.error_with_hint(
+                    value.span,
+                    format!("`{name}` cannot return error `{kinds}`: its error set is `{allowed}`"),
+                    format!("add `{kinds}` to the return type of `{name}`"),
+                );
+            }
+        }
+        found
+    }
+}
+
+/// Whether a declared return type obliges the function to return a value.
+fn needs_value(declared: &Type) -> bool {
+    match declared.unrefined() {
+        Type::Any | Type::Atomic | Type::Nil => false,
+        Type::Fallible(inner, _) => needs_value(inner),
+        _ => true,
+    }
+}
+
+fn compound_operator(op: AssignOp) -> Option<BinOp> {
+    match op {
+        AssignOp::Assign => None,
+        AssignOp::Add => Some(BinOp::Add),
+        AssignOp::Sub => Some(BinOp::Sub),
+        AssignOp::Mul => Some(BinOp::Mul),
+        AssignOp::Div => Some(BinOp::Div),
+        AssignOp::Mod => Some(BinOp::Mod),
+    }
+}
+
+/// Values of `value` may be stored in a variable inferred as `declared`
+/// without changing what the variable's reads may claim: the same type, or
+/// a container value into a generalized container.
+fn is_same_shape(value: &Type, declared: &Type) -> bool {
+    match (value.generalized(), declared) {
+        (value, declared) if value == *declared => true,
+        (Type::List(_), Type::List(element)) => element.is_any(),
+        (Type::Dict(..), Type::Dict(key, element)) => key.is_any() && element.is_any(),
+        _ => false,
+    }
+}

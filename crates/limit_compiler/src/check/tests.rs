@@ -1,0 +1,1 @@
+//! Unit tests of the checker: source in, diagnostics and types out.

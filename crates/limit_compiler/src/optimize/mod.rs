@@ -1,0 +1,14 @@
+//! Bytecode optimisation passes (DESIGN.md §9). Each pass keeps program
+//! behaviour identical; `limit run -O0` skips them all, and the conformance
+//! suite runs under both settings.
+
+mod peephole;
+
+use limit_vm::program::Program;
+
+/// Runs every pass over every function of `program`.
+pub fn optimize(program: &mut Program) {
+    for index in 0..program.functions.len() {
+        peephole::combine(program, index);
+    }
+}

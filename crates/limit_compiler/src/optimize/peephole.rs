@@ -1,0 +1,228 @@
+//! Instruction combining: replaces hot instruction sequences by one
+//! superinstruction (`GetLocal a; GetLocal b; Add` → `AddLocals(a, b)`), and
+//! threads jumps that land on unconditional jumps.
+//!
+//! A sequence is combined only when no jump lands inside it (on any of its
+//! instructions but the first), so control flow is unchanged. Removing
+//! instructions shifts code, so every jump is re-targeted afterwards through
+//! a map from old to new instruction indices.
+
+use limit_vm::opcode::Op;
+use limit_vm::program::{Constant, Program};
+
+/// Combines instruction sequences in function `index` of `program`.
+pub fn combine(program: &mut Program, index: usize) {
+    let code = program.functions[index].code.clone();
+    let lines = program.functions[index].lines.clone();
+    let targets = jump_targets(&code);
+
+    let mut out: Vec<Op> = Vec::with_capacity(code.len());
+    let mut out_lines = Vec::with_capacity(code.len());
+    // For each emitted jump: the absolute old index it must reach.
+    let mut out_targets: Vec<Option<usize>> = Vec::with_capacity(code.len());
+    let mut new_index = vec![0usize; code.len() + 1];
+
+    let mut ip = 0;
+    while ip < code.len() {
+        let (op, length) = match_sequence(&code, ip, &targets, &mut program.constants);
+        for old in ip..ip + length {
+            new_index[old] = out.len();
+        }
+        let last = ip + length - 1;
+        out_targets.push(op.jump_target(last).map(|t| t as usize));
+        out.push(op);
+        if let Some(pos) = lines.get(ip) {
+            out_lines.push(*pos);
+        }
+        ip += length;
+    }
+    new_index[code.len()] = out.len();
+
+    for (at, target) in out_targets.iter().enumerate() {
+        if let Some(old_target) = target {
+            let mut destination = new_index[(*old_target).min(code.len())];
+            destination = thread(&out, &out_targets, &new_index, destination);
+            out[at] = retarget(out[at], at, destination);
+        }
+    }
+
+    let function = &mut program.functions[index];
+    function.code = out;
+    if out_lines.len() == function.code.len() {
+        function.lines = out_lines;
+    }
+}
+
+/// Follows a chain of unconditional forward `Jump`s starting at `at` (a new
+/// index), so a jump to a jump goes straight to the final destination.
+fn thread(out: &[Op], out_targets: &[Option<usize>], new_index: &[usize], mut at: usize) -> usize {
+    for _ in 0..8 {
+        match (out.get(at), out_targets.get(at)) {
+            (Some(Op::Jump(_)), Some(Some(old))) => {
+                let next = new_index[(*old).min(new_index.len() - 1)];
+                if next == at {
+                    break;
+                }
+                at = next;
+            }
+            _ => break,
+        }
+    }
+    at
+}
+
+/// Marks every instruction index some jump lands on.
+fn jump_targets(code: &[Op]) -> Vec<bool> {
+    let mut targets = vec![false; code.len() + 1];
+    for (ip, op) in code.iter().enumerate() {
+        if let Some(t) = op.jump_target(ip) {
+            if t >= 0 && (t as usize) <= code.len() {
+                targets[t as usize] = true;
+            }
+        }
+    }
+    targets
+}
+
+/// The instruction to emit at `ip` and how many old instructions it covers.
+fn match_sequence(code: &[Op], ip: usize, targets: &[bool], constants: &mut Vec<Constant>) -> (Op, usize) {
+    // Only combine when nothing jumps into the middle of the sequence.
+    let free = |length: usize| ip + length <= code.len() && (ip + 1..ip + length).all(|i| !targets[i]);
+    let at = |i: usize| code.get(ip + i).copied();
+
+    if free(3) {
+        match (at(0), at(1), at(2)) {
+            (Some(Op::GetLocal(a)), Some(Op::GetLocal(b)), Some(Op::Add)) => return (Op::AddLocals(a, b), 3),
+            (Some(Op::GetLocal(s)), Some(Op::AddImm(n)), Some(Op::SetLocal(t))) if s == t => {
+                return (Op::IncLocal(s, n), 3);
+            }
+            (Some(Op::GetLocal(s)), Some(constant), Some(Op::JumpIfNotLt(o))) if s <= u8::MAX as u16 => {
+                if let Some(k) = int_constant(constant, constants) {
+                    return (Op::JumpIfLocalNotLtConst(s as u8, k, o), 3);
+                }
+            }
+            _ => {}
+        }
+    }
+    if free(2) {
+        if let (Some(Op::GetLocal(a)), Some(Op::GetLocal(b))) = (at(0), at(1)) {
+            return (Op::GetLocal2(a, b), 2);
+        }
+    }
+    (code[ip], 1)
+}
+
+/// The constant index of an int-pushing instruction, adding the constant
+/// when needed; `None` for other instructions or indices beyond `u16`.
+fn int_constant(op: Op, constants: &mut Vec<Constant>) -> Option<u16> {
+    let index = match op {
+        Op::Const(k) => match constants.get(k as usize) {
+            Some(Constant::Int(_)) => k as usize,
+            _ => return None,
+        },
+        Op::Int(n) => {
+            let value = Constant::Int(n as i64);
+            match constants.iter().position(|c| *c == value) {
+                Some(k) => k,
+                None => {
+                    constants.push(value);
+                    constants.len() - 1
+                }
+            }
+        }
+        _ => return None,
+    };
+    u16::try_from(index).ok()
+}
+
+/// `op` (a jump at new index `at`) made to land on `destination`.
+pub(crate) fn retarget(op: Op, at: usize, destination: usize) -> Op {
+    let offset = destination as i32 - (at as i32 + 1);
+    match op {
+        Op::Jump(_) => Op::Jump(offset),
+        Op::JumpIfFalse(_) => Op::JumpIfFalse(offset),
+        Op::JumpIfTrue(_) => Op::JumpIfTrue(offset),
+        Op::JumpIfFalseKeep(_) => Op::JumpIfFalseKeep(offset),
+        Op::JumpIfTrueKeep(_) => Op::JumpIfTrueKeep(offset),
+        Op::JumpIfNotLt(_) => Op::JumpIfNotLt(offset),
+        Op::JumpIfNotLe(_) => Op::JumpIfNotLe(offset),
+        Op::JumpIfNotGt(_) => Op::JumpIfNotGt(offset),
+        Op::JumpIfNotGe(_) => Op::JumpIfNotGe(offset),
+        Op::JumpIfNotEq(_) => Op::JumpIfNotEq(offset),
+        Op::JumpIfNotNe(_) => Op::JumpIfNotNe(offset),
+        Op::JumpIfLocalNotLtConst(s, k, _) => Op::JumpIfLocalNotLtConst(s, k, offset),
+        Op::IterNext(_) => Op::IterNext(offset),
+        Op::IterNext2(_) => Op::IterNext2(offset),
+        Op::Try(_) => Op::Try(offset),
+        Op::Loop(_) => Op::Loop((-offset) as u32),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use limit_vm::program::FunctionProto;
+
+    fn program_with(code: Vec<Op>) -> Program {
+        Program {
+            functions: vec![FunctionProto {
+                code,
+                num_locals: 4,
+                ..FunctionProto::default()
+            }],
+            ..Program::default()
+        }
+    }
+
+    #[test]
+    fn combines_local_addition() {
+        let mut program = program_with(vec![Op::GetLocal(0), Op::GetLocal(1), Op::Add, Op::ReturnNil]);
+        combine(&mut program, 0);
+        assert_eq!(program.functions[0].code, vec![Op::AddLocals(0, 1), Op::ReturnNil]);
+    }
+
+    #[test]
+    fn keeps_sequences_that_a_jump_enters() {
+        // The Loop lands on the second GetLocal: no combining there.
+        let code = vec![Op::GetLocal(0), Op::GetLocal(1), Op::Pop, Op::Loop(3), Op::ReturnNil];
+        let mut program = program_with(code.clone());
+        combine(&mut program, 0);
+        assert_eq!(program.functions[0].code, code);
+    }
+
+    #[test]
+    fn retargets_jumps_over_removed_instructions() {
+        // 0: Jump -> 4 (ReturnNil) over a combinable pair.
+        let code = vec![
+            Op::Jump(3),
+            Op::GetLocal(0),
+            Op::GetLocal(1),
+            Op::Pop,
+            Op::ReturnNil,
+        ];
+        let mut program = program_with(code);
+        combine(&mut program, 0);
+        let f = &program.functions[0];
+        assert_eq!(f.code[0], Op::Jump(2));
+        assert_eq!(f.code[3], Op::ReturnNil);
+    }
+
+    #[test]
+    fn fuses_loop_test_with_constant() {
+        let code = vec![Op::GetLocal(2), Op::Int(100), Op::JumpIfNotLt(1), Op::Loop(4), Op::ReturnNil];
+        let mut program = program_with(code);
+        combine(&mut program, 0);
+        let f = &program.functions[0];
+        assert!(matches!(f.code[0], Op::JumpIfLocalNotLtConst(2, _, 1)));
+        assert_eq!(f.code[1], Op::Loop(2));
+    }
+
+    #[test]
+    fn threads_jump_chains() {
+        let code = vec![Op::Jump(1), Op::Nop, Op::Jump(0), Op::ReturnNil];
+        let mut program = program_with(code);
+        combine(&mut program, 0);
+        assert_eq!(program.functions[0].code[0], Op::Jump(2));
+    }
+}
