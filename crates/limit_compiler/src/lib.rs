@@ -8,6 +8,7 @@
 pub mod check;
 pub mod codegen;
 pub mod optimize;
+pub mod modules;
 mod scan;
 
 use limit_syntax::{Diagnostic, FileId, SourceMap};
@@ -41,21 +42,20 @@ pub fn compile_program(
     entry: FileId,
     options: &CompileOptions,
 ) -> CompileOutput {
-    let text = sources.get(entry).text.clone();
-    let (module, mut diagnostics) = limit_syntax::parse_source(&text, entry);
+    let (graph, mut diagnostics) = modules::load_program(sources, entry);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return CompileOutput {
             program: None,
             diagnostics,
         };
     }
-    let (mut program, more) = codegen::generate(&module, sources);
+    let (mut program, more) = codegen::generate(&graph, sources);
+    diagnostics.extend(more);
     if options.optimize {
         if let Some(program) = program.as_mut() {
             optimize::optimize(program);
         }
     }
-    diagnostics.extend(more);
     diagnostics.sort_by_key(|d| (d.span.file, d.span.start));
     CompileOutput {
         program,

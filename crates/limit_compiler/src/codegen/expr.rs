@@ -123,6 +123,12 @@ impl Codegen<'_> {
                 self.emit(Op::GetIndex, span);
             }
             ExprKind::Field(object, field) => {
+                if let Some(place) = self.module_member(object, field) {
+                    if let Some(place) = place {
+                        self.load(&place, span);
+                    }
+                    return;
+                }
                 self.expr(object);
                 let k = self.str_constant(&field.name);
                 self.emit(Op::GetFieldByName(k), field.span);
@@ -175,7 +181,9 @@ impl Codegen<'_> {
     }
 
     pub(crate) fn unknown_name(&mut self, name: &str, span: Span) {
-        let hint = if is_error_kind(name) {
+        let hint = if let Some(hint) = self.hidden_import_hint(name) {
+            hint
+        } else if is_error_kind(name) {
             "error kinds are used as `err(Kind)` or in patterns".to_string()
         } else {
             format!("declare it first with `var {name} = …`")
@@ -327,6 +335,18 @@ impl Codegen<'_> {
                 }
             }
             ExprKind::Field(object, method) => {
+                if let Some(place) = self.module_member(object, method) {
+                    match place {
+                        Some(Place::Function(known)) => self.direct_call(&known, &method.name, args, span),
+                        Some(place) => {
+                            self.load(&place, callee.span);
+                            self.positional_args(args);
+                            self.emit(Op::Call(args.len() as u8), span);
+                        }
+                        None => {}
+                    }
+                    return;
+                }
                 self.expr(object);
                 self.positional_args(args);
                 let k = self.str_constant(&method.name);

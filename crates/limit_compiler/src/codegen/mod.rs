@@ -13,10 +13,11 @@
 
 mod expr;
 mod function;
+pub(crate) mod module;
 mod pattern;
 mod stmt;
 
-use crate::scan;
+use crate::modules::ModuleGraph;
 use limit_syntax::ast::*;
 use limit_syntax::{Diagnostic, SourceMap, Span};
 use limit_vm::opcode::Op;
@@ -24,11 +25,11 @@ use limit_vm::program::{CaptureSource, Constant, FunctionProto, Pos, Program};
 use rustc_hash::FxHashMap;
 use std::collections::HashSet;
 
-/// Compiles a parsed entry module into a program, or returns diagnostics.
+/// Compiles a program's modules into one program, or returns diagnostics.
 /// Warnings are returned in both cases.
-pub fn generate(module: &Module, sources: &SourceMap) -> (Option<Program>, Vec<Diagnostic>) {
-    let mut gen = Codegen::new(sources, module.span.file);
-    gen.script(module);
+pub fn generate(graph: &ModuleGraph, sources: &SourceMap) -> (Option<Program>, Vec<Diagnostic>) {
+    let mut gen = Codegen::new(sources, 0);
+    gen.modules(graph);
     let has_errors = gen.diagnostics.iter().any(Diagnostic::is_error);
     let program = if has_errors { None } else { Some(gen.program) };
     (program, gen.diagnostics)
@@ -152,6 +153,13 @@ pub(crate) struct Codegen<'a> {
     pub functions: Vec<FunctionState>,
     pub globals: FxHashMap<String, (u32, bool)>,
     pub known_functions: FxHashMap<String, KnownFunction>,
+    /// What the current module imported, by local name.
+    pub imports: FxHashMap<String, module::ImportBinding>,
+    /// The scopes of all modules; the current one's maps are moved out into
+    /// `globals`, `known_functions` and `imports` while it is compiled.
+    pub module_scopes: Vec<module::ModuleScope>,
+    pub current_module: usize,
+    pub module_name: String,
     pub file: u32,
 }
 
@@ -169,6 +177,10 @@ impl<'a> Codegen<'a> {
             functions: Vec::new(),
             globals: FxHashMap::default(),
             known_functions: FxHashMap::default(),
+            imports: FxHashMap::default(),
+            module_scopes: Vec::new(),
+            current_module: 0,
+            module_name: String::new(),
             file,
         }
     }
@@ -363,6 +375,9 @@ impl<'a> Codegen<'a> {
         if let Some(known) = self.known_functions.get(name) {
             return Some(Place::Function(known.clone()));
         }
+        if let Some(place) = self.imported_member(name) {
+            return Some(place);
+        }
         limit_vm::runtime::builtins::builtin_index(name).map(Place::Native)
     }
 
@@ -451,26 +466,9 @@ impl<'a> Codegen<'a> {
 
     // ------------------------------------------------------------ the script
 
-    fn script(&mut self, module: &Module) {
-        let mut state = FunctionState::new(FunctionKind::Script, "<script>".into(), self.file);
-        state.captured_names = scan::names_used_in_nested_functions(&module.stmts);
-        self.functions.push(state);
-        self.program.functions.push(FunctionProto::default());
-        self.program.main = 0;
-
-        self.declare_globals(&module.stmts);
-        self.hoist_top_level_functions(&module.stmts);
-        let span = module.span;
-        self.statements(&module.stmts);
-        self.emit(Op::ReturnNil, Span::new(span.file, span.end as usize, span.end as usize));
-
-        let state = self.functions.pop().expect("script state");
-        self.program.functions[0] = finish_proto(state);
-    }
-
-    /// Top-level variables that functions mention become globals.
-    fn declare_globals(&mut self, stmts: &[Stmt]) {
-        let captured = self.current_ref().captured_names.clone();
+    /// Top-level variables that functions mention become globals; in an
+    /// imported module every top-level variable does (others read them).
+    pub(crate) fn declare_globals(&mut self, stmts: &[Stmt], captured: &HashSet<String>, all: bool) {
         for stmt in stmts {
             let mut names = Vec::new();
             let mut is_const = false;
@@ -488,29 +486,32 @@ impl<'a> Codegen<'a> {
                     op: AssignOp::Assign,
                     ..
                 } => names.push(name.clone()),
+                StmtKind::ModuleBlock(block) => self.declare_globals(&block.stmts, captured, all),
                 _ => {}
             }
             for name in names {
-                if captured.contains(&name) && !self.globals.contains_key(&name) {
+                if (all || captured.contains(&name)) && !self.globals.contains_key(&name) {
                     let index = self.program.globals.len() as u32;
-                    self.program.globals.push(name.clone());
+                    self.program.globals.push(format!("{}.{name}", self.module_name));
                     self.globals.insert(name, (index, is_const));
                 }
             }
         }
     }
 
-    /// Top-level functions are known before any code runs (hoisting).
-    fn hoist_top_level_functions(&mut self, stmts: &[Stmt]) {
-        let decls: Vec<&FnDecl> = stmts
-            .iter()
-            .filter_map(|s| match &s.kind {
-                StmtKind::Fn(decl) => Some(decl),
-                _ => None,
-            })
-            .collect();
+    /// Gives every top-level function a function index before any body is
+    /// compiled (hoisting); returns the declarations with their indices.
+    pub(crate) fn declare_top_level_functions<'m>(&mut self, stmts: &'m [Stmt]) -> Vec<(&'m FnDecl, u32)> {
         let mut indices = Vec::new();
-        for decl in &decls {
+        for stmt in stmts {
+            let decl = match &stmt.kind {
+                StmtKind::Fn(decl) => decl,
+                StmtKind::ModuleBlock(block) => {
+                    indices.extend(self.declare_top_level_functions(&block.stmts));
+                    continue;
+                }
+                _ => continue,
+            };
             let Some(name) = &decl.name else { continue };
             let index = self.program.functions.len() as u32;
             self.program.functions.push(FunctionProto::default());
@@ -522,12 +523,9 @@ impl<'a> Codegen<'a> {
             // A later top-level declaration of the same name replaces the
             // earlier one (LANGUAGE.md §2); all are compiled and checked.
             self.known_functions.insert(name.name.clone(), known);
-            indices.push((*decl, index));
+            indices.push((decl, index));
         }
-        for (decl, index) in indices {
-            let name = decl.name.as_ref().map(|n| n.name.clone()).unwrap_or_default();
-            self.compile_function_into(decl, index, &name);
-        }
+        indices
     }
 }
 

@@ -108,8 +108,9 @@ impl Codegen<'_> {
             StmtKind::Frame(_) => self.not_supported(span, "frames"),
             StmtKind::Trait(_) => self.not_supported(span, "traits"),
             StmtKind::Enum(_) => self.not_supported(span, "enums"),
-            StmtKind::Import(_) => self.not_supported(span, "imports"),
-            StmtKind::ModuleBlock(_) => self.not_supported(span, "module blocks"),
+            // Imports are bound before any code is compiled (module.rs).
+            StmtKind::Import(_) => {}
+            StmtKind::ModuleBlock(block) => self.statements(&block.stmts),
             StmtKind::Concurrency(block) => match block.kind {
                 ConcurrencyKind::Parallel => self.not_supported(span, "parallel blocks"),
                 ConcurrencyKind::Concurrent => self.not_supported(span, "concurrent blocks"),

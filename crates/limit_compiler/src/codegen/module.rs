@@ -1,0 +1,343 @@
+//! Modules (LANGUAGE.md §10): each file is compiled with its own scope of
+//! globals and known functions; imports bind a namespace (`shapes.area`) or
+//! members directly (`show`/`hide`). Every imported module's top-level code
+//! is a function that the entry script calls once, dependencies first.
+
+use super::{finish_proto, Codegen, FunctionKind, FunctionState, KnownFunction, Place};
+use crate::modules::ModuleGraph;
+use crate::scan;
+use limit_syntax::ast::*;
+use limit_syntax::Span;
+use limit_vm::opcode::Op;
+use limit_vm::program::FunctionProto;
+use rustc_hash::FxHashMap;
+use std::collections::HashSet;
+
+/// The top-level names of one module.
+#[derive(Default)]
+pub(crate) struct ModuleScope {
+    pub name: String,
+    pub globals: FxHashMap<String, (u32, bool)>,
+    pub known_functions: FxHashMap<String, KnownFunction>,
+    pub imports: FxHashMap<String, ImportBinding>,
+    /// Names marked `@private` (not exported).
+    pub private: HashSet<String>,
+    /// Names declared inside `module name { … }` blocks, by block name.
+    pub blocks: FxHashMap<String, HashSet<String>>,
+}
+
+/// What an imported name stands for.
+#[derive(Clone, Debug)]
+pub(crate) enum ImportBinding {
+    /// `import a.b` / `as x`: the module itself; members via `x.name`.
+    /// `Some(names)` restricts it to a `module` block's names.
+    Namespace(usize, Option<HashSet<String>>),
+    /// `show name` / everything but the hidden ones: one member.
+    Member(usize, String),
+    /// A name removed by `hide`: using it is an error.
+    Hidden(usize),
+}
+
+impl Codegen<'_> {
+    /// Compiles every module of `graph` into `self.program`.
+    pub(crate) fn modules(&mut self, graph: &ModuleGraph) {
+        let Some(&entry) = graph.order.last() else { return };
+        self.program.functions.push(FunctionProto::default());
+        self.program.main = 0;
+
+        // 1. Every module's top-level names, so any module can refer to any.
+        let mut function_indices = Vec::new();
+        for (index, module) in graph.modules.iter().enumerate() {
+            self.enter_module(index, &module.name, module.file);
+            let captured = scan::names_used_in_nested_functions(&module.ast.stmts);
+            self.declare_globals(&module.ast.stmts, &captured, index != entry);
+            function_indices.push(self.declare_top_level_functions(&module.ast.stmts));
+            self.leave_module(index);
+            let scope = &mut self.module_scopes[index];
+            collect_private_names(&module.ast.stmts, false, scope);
+        }
+
+        // 2. Imports.
+        for (index, module) in graph.modules.iter().enumerate() {
+            self.enter_module(index, &module.name, module.file);
+            let blocks = self.module_scopes[index].blocks.clone();
+            for (block, names) in blocks {
+                self.imports.insert(block, ImportBinding::Namespace(index, Some(names)));
+            }
+            for (decl, span, target) in &module.imports {
+                if let Some(target) = target {
+                    self.bind_import(decl, *span, *target);
+                }
+            }
+            self.leave_module(index);
+        }
+
+        // 3. Code: imported modules become init functions called by main.
+        let mut inits = Vec::new();
+        for &index in &graph.order {
+            let module = &graph.modules[index];
+            let function = if index == entry {
+                0
+            } else {
+                let f = self.program.functions.len() as u32;
+                self.program.functions.push(FunctionProto::default());
+                inits.push((f, module.ast.span));
+                f
+            };
+            self.enter_module(index, &module.name, module.file);
+            let name = if index == entry { "<script>".to_string() } else { format!("<module {}>", module.name) };
+            let prelude = if index == entry { inits.clone() } else { Vec::new() };
+            self.module_body(&module.ast, function, name, &function_indices[index], &prelude);
+            self.leave_module(index);
+        }
+    }
+
+    fn enter_module(&mut self, index: usize, name: &str, file: u32) {
+        while self.module_scopes.len() <= index {
+            self.module_scopes.push(ModuleScope::default());
+        }
+        let scope = &mut self.module_scopes[index];
+        scope.name = name.to_string();
+        self.globals = std::mem::take(&mut scope.globals);
+        self.known_functions = std::mem::take(&mut scope.known_functions);
+        self.imports = std::mem::take(&mut scope.imports);
+        self.current_module = index;
+        self.module_name = name.to_string();
+        self.file = file;
+    }
+
+    fn leave_module(&mut self, index: usize) {
+        let scope = &mut self.module_scopes[index];
+        scope.globals = std::mem::take(&mut self.globals);
+        scope.known_functions = std::mem::take(&mut self.known_functions);
+        scope.imports = std::mem::take(&mut self.imports);
+    }
+
+    /// One module's top-level code as function `function`: its functions'
+    /// bodies, then (for the entry) the imported modules' init calls, then
+    /// its statements.
+    fn module_body(
+        &mut self,
+        ast: &Module,
+        function: u32,
+        name: String,
+        functions: &[(&FnDecl, u32)],
+        prelude: &[(u32, Span)],
+    ) {
+        let mut state = FunctionState::new(FunctionKind::Script, name, self.file);
+        state.captured_names = scan::names_used_in_nested_functions(&ast.stmts);
+        self.functions.push(state);
+        for (decl, index) in functions {
+            let fn_name = decl.name.as_ref().map(|n| n.name.clone()).unwrap_or_default();
+            self.compile_function_into(decl, *index, &fn_name);
+        }
+        for (init, span) in prelude {
+            let at = Span::new(span.file, span.start as usize, span.start as usize);
+            self.emit(Op::CallDirect(*init, 0), at);
+            self.emit(Op::Pop, at);
+        }
+        self.statements(&ast.stmts);
+        let end = Span::new(ast.span.file, ast.span.end as usize, ast.span.end as usize);
+        self.emit(Op::ReturnNil, end);
+        let state = self.functions.pop().expect("module state");
+        self.program.functions[function as usize] = finish_proto(state);
+    }
+
+    /// Binds the names an `import` statement introduces.
+    fn bind_import(&mut self, decl: &ImportDecl, span: Span, target: usize) {
+        let short = decl.path.last().map(|p| p.name.clone()).unwrap_or_default();
+        match &decl.filter {
+            None => {
+                let local = decl.alias.as_ref().map_or(short, |a| a.name.clone());
+                self.imports.insert(local, ImportBinding::Namespace(target, None));
+            }
+            Some(ImportFilter::Show(names)) => {
+                if let Some(alias) = &decl.alias {
+                    self.imports.insert(alias.name.clone(), ImportBinding::Namespace(target, None));
+                }
+                for name in names {
+                    if self.check_exported(target, &name.name, name.span) {
+                        self.imports
+                            .insert(name.name.clone(), ImportBinding::Member(target, name.name.clone()));
+                    }
+                }
+            }
+            Some(ImportFilter::Hide(names)) => {
+                if let Some(alias) = &decl.alias {
+                    self.imports.insert(alias.name.clone(), ImportBinding::Namespace(target, None));
+                }
+                for name in names {
+                    if !self.module_has(target, &name.name) {
+                        self.error(
+                            name.span,
+                            format!("module `{}` has no member `{}` to hide", self.module_scopes[target].name, name.name),
+                        );
+                    }
+                }
+                let hidden: HashSet<&str> = names.iter().map(|n| n.name.as_str()).collect();
+                let scope = &self.module_scopes[target];
+                let exported: Vec<String> = scope
+                    .globals
+                    .keys()
+                    .chain(scope.known_functions.keys())
+                    .filter(|n| !scope.private.contains(*n))
+                    .cloned()
+                    .collect();
+                for member in exported {
+                    let binding = if hidden.contains(member.as_str()) {
+                        ImportBinding::Hidden(target)
+                    } else {
+                        ImportBinding::Member(target, member.clone())
+                    };
+                    self.imports.insert(member, binding);
+                }
+                let _ = span;
+            }
+        }
+    }
+
+    fn module_has(&self, module: usize, name: &str) -> bool {
+        let scope = &self.module_scopes[module];
+        scope.globals.contains_key(name) || scope.known_functions.contains_key(name)
+    }
+
+    /// Reports a missing or private member; true when `name` may be used.
+    fn check_exported(&mut self, module: usize, name: &str, span: Span) -> bool {
+        let module_name = self.module_scopes[module].name.clone();
+        if !self.module_has(module, name) {
+            self.error_with_hint(
+                span,
+                format!("module `{module_name}` has no member `{name}`"),
+                "check the spelling, or declare it at the top level of that module",
+            );
+            return false;
+        }
+        if self.module_scopes[module].private.contains(name) {
+            self.error_with_hint(
+                span,
+                format!("`{name}` is private to module `{module_name}`"),
+                "it is marked `@private`; only that module can use it",
+            );
+            return false;
+        }
+        true
+    }
+
+    /// Where member `name` of module `module` lives.
+    fn member_place(&self, module: usize, name: &str) -> Option<Place> {
+        let scope = if module == self.current_module {
+            return self
+                .globals
+                .get(name)
+                .map(|&(index, is_const)| Place::Global { index, is_const })
+                .or_else(|| self.known_functions.get(name).cloned().map(Place::Function));
+        } else {
+            &self.module_scopes[module]
+        };
+        if let Some(&(index, is_const)) = scope.globals.get(name) {
+            return Some(Place::Global { index, is_const });
+        }
+        scope.known_functions.get(name).cloned().map(Place::Function)
+    }
+
+    /// A name bound directly by `show`/`hide` imports.
+    pub(crate) fn imported_member(&mut self, name: &str) -> Option<Place> {
+        match self.imports.get(name)? {
+            ImportBinding::Member(module, member) => {
+                let (module, member) = (*module, member.clone());
+                self.member_place(module, &member)
+            }
+            ImportBinding::Namespace(..) | ImportBinding::Hidden(_) => None,
+        }
+    }
+
+    /// Why `name` cannot be used, when an import explains it.
+    pub(crate) fn hidden_import_hint(&self, name: &str) -> Option<String> {
+        match self.imports.get(name)? {
+            ImportBinding::Hidden(module) => Some(format!(
+                "`{name}` is hidden by the `hide` import of module `{}`",
+                self.module_scopes[*module].name
+            )),
+            ImportBinding::Namespace(..) => Some(format!(
+                "`{name}` is a module; use its members as `{name}.member`"
+            )),
+            ImportBinding::Member(..) => None,
+        }
+    }
+
+    /// `ns.member` where `ns` is an imported module (not shadowed by a
+    /// variable): where the member lives, after visibility checks. `None`
+    /// when `object` is not a module name.
+    pub(crate) fn module_member(&mut self, object: &Expr, member: &Ident) -> Option<Option<Place>> {
+        let ExprKind::Ident(namespace) = &object.kind else { return None };
+        let binding = self.imports.get(namespace)?.clone();
+        let ImportBinding::Namespace(module, restrict) = binding else { return None };
+        // A local or global of the same name shadows the module.
+        if self.resolve_in_function_or_globals(namespace) {
+            return None;
+        }
+        if let Some(names) = &restrict {
+            if !names.contains(&member.name) {
+                self.error(member.span, format!("module block `{namespace}` has no member `{}`", member.name));
+                return Some(None);
+            }
+        }
+        if module != self.current_module && !self.check_exported(module, &member.name, member.span) {
+            return Some(None);
+        }
+        let place = self.member_place(module, &member.name);
+        if place.is_none() {
+            self.error(member.span, format!("module `{namespace}` has no member `{}`", member.name));
+        }
+        Some(place)
+    }
+
+    fn resolve_in_function_or_globals(&self, name: &str) -> bool {
+        self.functions.iter().any(|f| f.locals.iter().any(|l| l.name == name))
+            || self.globals.contains_key(name)
+            || self.known_functions.contains_key(name)
+    }
+}
+
+/// Records `@private` names and `module` blocks of a file.
+fn collect_private_names(stmts: &[Stmt], in_block: bool, scope: &mut ModuleScope) {
+    for stmt in stmts {
+        let (names, visibility): (Vec<String>, Visibility) = match &stmt.kind {
+            StmtKind::Var(decl) => {
+                let mut names = Vec::new();
+                super::collect_target_names(&decl.target, &mut names);
+                (names, decl.visibility)
+            }
+            StmtKind::Fn(decl) => (
+                decl.name.iter().map(|n| n.name.clone()).collect(),
+                decl.modifiers.visibility,
+            ),
+            StmtKind::Frame(decl) => (vec![decl.name.name.clone()], decl.visibility),
+            StmtKind::Trait(decl) => (vec![decl.name.name.clone()], decl.visibility),
+            StmtKind::Enum(decl) => (vec![decl.name.name.clone()], decl.visibility),
+            StmtKind::TypeAlias(decl) => (vec![decl.name.name.clone()], decl.visibility),
+            StmtKind::ModuleBlock(block) => {
+                let mut inner = ModuleScope::default();
+                collect_private_names(&block.stmts, true, &mut inner);
+                scope.private.extend(inner.private);
+                let mut members = HashSet::new();
+                for s in &block.stmts {
+                    if let StmtKind::Var(decl) = &s.kind {
+                        let mut names = Vec::new();
+                        super::collect_target_names(&decl.target, &mut names);
+                        members.extend(names);
+                    } else if let StmtKind::Fn(FnDecl { name: Some(n), .. }) = &s.kind {
+                        members.insert(n.name.clone());
+                    }
+                }
+                scope.blocks.insert(block.name.name.clone(), members);
+                continue;
+            }
+            _ => continue,
+        };
+        let private = visibility == Visibility::Private || (in_block && visibility == Visibility::Protected);
+        if private {
+            scope.private.extend(names);
+        }
+    }
+}

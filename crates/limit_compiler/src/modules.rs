@@ -1,0 +1,171 @@
+//! Finding and loading the modules a program imports (LANGUAGE.md §10).
+//!
+//! `import a.b.c` names the file `a/b/c.lm`, looked up relative to the
+//! importing file's folder, then the current working directory, then each
+//! folder of `LIMIT_PATH`. Every module is parsed once, however many files
+//! import it; an import cycle is an error naming the cycle.
+
+use limit_syntax::ast::{ImportDecl, Module, StmtKind};
+use limit_syntax::{Diagnostic, FileId, SourceMap, Span};
+use std::path::{Path, PathBuf};
+
+/// One parsed source file of the program.
+#[derive(Debug)]
+pub struct LoadedModule {
+    pub file: FileId,
+    /// The module's short name (last path segment; `main` for the entry).
+    pub name: String,
+    pub ast: Module,
+    /// For each import statement of this module (in source order): the
+    /// statement and the index of the imported module (None if it failed).
+    pub imports: Vec<(ImportDecl, Span, Option<usize>)>,
+}
+
+/// All modules of a program and an order in which to run them.
+#[derive(Debug, Default)]
+pub struct ModuleGraph {
+    pub modules: Vec<LoadedModule>,
+    /// Module indices, each after every module it imports; the entry last.
+    pub order: Vec<usize>,
+}
+
+/// Parses `entry` and, transitively, everything it imports.
+pub fn load_program(sources: &mut SourceMap, entry: FileId) -> (ModuleGraph, Vec<Diagnostic>) {
+    let mut loader = Loader {
+        sources,
+        graph: ModuleGraph::default(),
+        paths: Vec::new(),
+        state: Vec::new(),
+        stack: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    let entry_path = PathBuf::from(&loader.sources.get(entry).name);
+    loader.visit_file(entry, canonical(&entry_path), "main".to_string());
+    (loader.graph, loader.diagnostics)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum VisitState {
+    InProgress,
+    Done,
+}
+
+struct Loader<'a> {
+    sources: &'a mut SourceMap,
+    graph: ModuleGraph,
+    /// Canonical path of each loaded module (same index as `graph.modules`).
+    paths: Vec<PathBuf>,
+    state: Vec<VisitState>,
+    /// The chain of modules being loaded, for naming cycles.
+    stack: Vec<usize>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Loader<'_> {
+    /// Parses an already-registered file and loads its imports; returns its
+    /// module index.
+    fn visit_file(&mut self, file: FileId, path: PathBuf, name: String) -> usize {
+        let text = self.sources.get(file).text.clone();
+        let (ast, diagnostics) = limit_syntax::parse_source(&text, file);
+        self.diagnostics.extend(diagnostics);
+        let index = self.graph.modules.len();
+        let imports: Vec<(ImportDecl, Span)> = ast
+            .stmts
+            .iter()
+            .filter_map(|s| match &s.kind {
+                StmtKind::Import(decl) => Some((decl.clone(), s.span)),
+                _ => None,
+            })
+            .collect();
+        self.graph.modules.push(LoadedModule {
+            file,
+            name,
+            ast,
+            imports: Vec::new(),
+        });
+        self.paths.push(path.clone());
+        self.state.push(VisitState::InProgress);
+        self.stack.push(index);
+
+        let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut resolved = Vec::new();
+        for (decl, span) in imports {
+            let target = self.import(&decl, span, &folder);
+            resolved.push((decl, span, target));
+        }
+        self.graph.modules[index].imports = resolved;
+
+        self.stack.pop();
+        self.state[index] = VisitState::Done;
+        self.graph.order.push(index);
+        index
+    }
+
+    fn import(&mut self, decl: &ImportDecl, span: Span, folder: &Path) -> Option<usize> {
+        let dotted: Vec<&str> = decl.path.iter().map(|p| p.name.as_str()).collect();
+        let relative: PathBuf = dotted.iter().collect::<PathBuf>().with_extension("lm");
+        let candidates = search_folders(folder);
+        let Some(found) = candidates
+            .iter()
+            .map(|dir| dir.join(&relative))
+            .find(|p| p.is_file())
+        else {
+            let looked: Vec<String> = candidates
+                .iter()
+                .map(|d| d.join(&relative).display().to_string())
+                .collect();
+            self.diagnostics.push(
+                Diagnostic::error(span, format!("cannot find module `{}`", dotted.join(".")))
+                    .with_hint(format!("looked for {}", looked.join(", "))),
+            );
+            return None;
+        };
+        let key = canonical(&found);
+        if let Some(existing) = self.paths.iter().position(|p| *p == key) {
+            if self.state[existing] == VisitState::InProgress {
+                let start = self.stack.iter().position(|&m| m == existing).unwrap_or(0);
+                let mut cycle: Vec<String> = self.stack[start..]
+                    .iter()
+                    .map(|&m| self.graph.modules[m].name.clone())
+                    .collect();
+                cycle.push(self.graph.modules[existing].name.clone());
+                self.diagnostics.push(
+                    Diagnostic::error(span, format!("import cycle: {}", cycle.join(" -> ")))
+                        .with_hint("move the shared declarations into a module both can import"),
+                );
+                return None;
+            }
+            return Some(existing);
+        }
+        let text = match std::fs::read_to_string(&found) {
+            Ok(text) => text,
+            Err(error) => {
+                self.diagnostics.push(Diagnostic::error(
+                    span,
+                    format!("cannot read module `{}`: {error}", found.display()),
+                ));
+                return None;
+            }
+        };
+        let file = self.sources.add(found.display().to_string(), text);
+        let name = dotted.last().copied().unwrap_or("module").to_string();
+        Some(self.visit_file(file, key, name))
+    }
+}
+
+/// Where `import` looks, in order.
+fn search_folders(importer_folder: &Path) -> Vec<PathBuf> {
+    let mut folders = vec![importer_folder.to_path_buf()];
+    if let Ok(cwd) = std::env::current_dir() {
+        folders.push(cwd);
+    }
+    if let Some(path) = std::env::var_os("LIMIT_PATH") {
+        folders.extend(std::env::split_paths(&path));
+    }
+    folders.dedup();
+    folders
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
