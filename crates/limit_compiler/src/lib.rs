@@ -49,8 +49,17 @@ pub fn compile_program(
             diagnostics,
         };
     }
+    // The checker and the code generator report different problems, so
+    // both run even when one finds errors: a file's errors come in one run.
+    for module in &graph.modules {
+        let checked = check::check_module(&module.ast, sources);
+        diagnostics.extend(checked.diagnostics);
+    }
     let (mut program, more) = codegen::generate(&graph, sources);
     diagnostics.extend(more);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        program = None;
+    }
     if options.optimize {
         if let Some(program) = program.as_mut() {
             optimize::optimize(program);

@@ -149,7 +149,10 @@ fn builtin_type(name: &str) -> Option<Type> {
     if let Some(width) = IntWidth::from_name(name) {
         return Some(Type::SizedInt(width));
     }
-    if let Some(scale) = name.strip_prefix('d').and_then(|digits| digits.parse::<u8>().ok()) {
+    if let Some(scale) = name
+        .strip_prefix('d')
+        .and_then(|digits| digits.parse::<u8>().ok())
+    {
         if scale <= 18 && name.len() <= 3 {
             return Some(Type::Decimal(scale));
         }

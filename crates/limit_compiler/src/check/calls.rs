@@ -45,7 +45,12 @@ impl<'a> Checker<'a> {
         self.builtin_call(name, args)
     }
 
-    fn check_method_call(&mut self, receiver: &'a Expr, method: &'a Ident, args: &'a [Arg]) -> Type {
+    fn check_method_call(
+        &mut self,
+        receiver: &'a Expr,
+        method: &'a Ident,
+        args: &'a [Arg],
+    ) -> Type {
         if let Some(static_type) = self.static_path_type(receiver, method) {
             self.infer_arguments(args);
             return static_type;
@@ -72,7 +77,13 @@ impl<'a> Checker<'a> {
     }
 
     /// A call of a value of type `callee_type`.
-    fn call_value(&mut self, callee: &'a Expr, callee_type: &Type, args: &'a [Arg], name: &str) -> Type {
+    fn call_value(
+        &mut self,
+        callee: &'a Expr,
+        callee_type: &Type,
+        args: &'a [Arg],
+        name: &str,
+    ) -> Type {
         match callee_type.unrefined() {
             Type::Function(function) => {
                 let function = function.clone();
@@ -211,9 +222,11 @@ impl<'a> Checker<'a> {
         self.infer_arguments(args);
         match (receiver, method) {
             (Type::Str | Type::List(_) | Type::Dict(..) | Type::Channel, "len") => Type::Int,
-            (Type::Str, "upper" | "lower" | "to_upper" | "to_lower" | "trim" | "replace" | "substring" | "repeat") => {
-                Type::Str
-            }
+            (
+                Type::Str,
+                "upper" | "lower" | "to_upper" | "to_lower" | "trim" | "replace" | "substring"
+                | "repeat",
+            ) => Type::Str,
             (Type::Str, "split" | "chars") => Type::list(Type::Str),
             (Type::Str, "contains" | "starts_with" | "ends_with") => Type::Bool,
             (Type::List(_), "contains") => Type::Bool,

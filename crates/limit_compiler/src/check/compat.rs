@@ -52,7 +52,9 @@ impl Checker<'_> {
                 fits_or_mismatch(self.compatibility(inner, expected))
             }
             (Type::Nil | Type::ErrorValue, Type::Fallible(..)) => Fits,
-            (_, Type::Fallible(expected, _)) => fits_or_mismatch(self.compatibility(value, expected)),
+            (_, Type::Fallible(expected, _)) => {
+                fits_or_mismatch(self.compatibility(value, expected))
+            }
             (Type::Fallible(inner, _), _) => match self.compatibility(inner, target) {
                 Fits => UnhandledFallible,
                 other => other,
@@ -102,9 +104,12 @@ impl Checker<'_> {
                 if items.len() != expected.len() {
                     return Mismatch;
                 }
-                items.iter().zip(expected).fold(Fits, |answer, (item, expected)| {
-                    answer.and(fits_or_mismatch(self.compatibility(item, expected)))
-                })
+                items
+                    .iter()
+                    .zip(expected)
+                    .fold(Fits, |answer, (item, expected)| {
+                        answer.and(fits_or_mismatch(self.compatibility(item, expected)))
+                    })
             }
             (Type::Function(function), Type::Function(expected)) => {
                 if function.params.len() != expected.params.len() {

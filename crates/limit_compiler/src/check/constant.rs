@@ -71,12 +71,15 @@ fn evaluate(expr: &Expr, value: Option<&Constant>, depth: usize) -> Option<Const
         }
         ExprKind::Call { callee, args } => {
             // `len(value)` on a constant string.
-            let is_len = matches!(&callee.kind, ExprKind::Ident(name) if name == "len" || name == "length");
+            let is_len =
+                matches!(&callee.kind, ExprKind::Ident(name) if name == "len" || name == "length");
             match (is_len, args.as_slice()) {
                 (true, [arg]) if arg.name.is_none() => length(evaluate(&arg.value, value, depth)?),
                 _ => match &callee.kind {
                     // `value.len()`
-                    ExprKind::Field(receiver, method) if method.name == "len" && args.is_empty() => {
+                    ExprKind::Field(receiver, method)
+                        if method.name == "len" && args.is_empty() =>
+                    {
                         length(evaluate(receiver, value, depth)?)
                     }
                     _ => None,

@@ -67,7 +67,9 @@ impl<'a> Checker<'a> {
                 Type::list(element)
             }
             ExprKind::Dict { entries, record } => self.infer_dict(entries, *record),
-            ExprKind::Tuple(items) => Type::Tuple(items.iter().map(|item| self.infer(item)).collect()),
+            ExprKind::Tuple(items) => {
+                Type::Tuple(items.iter().map(|item| self.infer(item)).collect())
+            }
             ExprKind::Unary(op, operand) => self.infer_unary(*op, operand, expr.span),
             ExprKind::Binary(op, left, right) => self.infer_binary(*op, left, right, expr.span),
             ExprKind::Ternary(cond, then, otherwise) => {
@@ -75,7 +77,9 @@ impl<'a> Checker<'a> {
                 let then = self.infer(then);
                 then.join(&self.infer(otherwise))
             }
-            ExprKind::Range { start, end, step, .. } => {
+            ExprKind::Range {
+                start, end, step, ..
+            } => {
                 self.infer(start);
                 self.infer(end);
                 if let Some(step) = step {
@@ -115,7 +119,9 @@ impl<'a> Checker<'a> {
             return binding.ty.clone();
         }
         match self.declarations.variant_owners.get(name) {
-            Some(owner) if !self.declarations.frames.contains_key(name) => Type::Enum(owner.clone()),
+            Some(owner) if !self.declarations.frames.contains_key(name) => {
+                Type::Enum(owner.clone())
+            }
             _ => Type::Any,
         }
     }
@@ -154,7 +160,10 @@ impl<'a> Checker<'a> {
             key_type = Some(key_type.map_or(key.clone(), |k| k.join(&key)));
             value_type = Some(value_type.map_or(value.clone(), |v| v.join(&value)));
         }
-        Type::dict(key_type.unwrap_or(Type::Any), value_type.unwrap_or(Type::Any))
+        Type::dict(
+            key_type.unwrap_or(Type::Any),
+            value_type.unwrap_or(Type::Any),
+        )
     }
 
     fn infer_index(&mut self, container: &'a Expr, index: &'a Expr) -> Type {
@@ -295,7 +304,12 @@ impl<'a> Checker<'a> {
         (**value).clone()
     }
 
-    fn infer_else(&mut self, inner: &'a Expr, binding: Option<&'a Ident>, handler: &'a Block) -> Type {
+    fn infer_else(
+        &mut self,
+        inner: &'a Expr,
+        binding: Option<&'a Ident>,
+        handler: &'a Block,
+    ) -> Type {
         let value = match self.infer(inner) {
             Type::Fallible(value, _) => *value,
             other => other,
@@ -330,7 +344,12 @@ impl<'a> Checker<'a> {
 
     /// Checks that `expr` may go to a place of type `expected`, reporting a
     /// mismatch at the most precise span. Returns the value's own type.
-    pub(super) fn check_against(&mut self, expr: &'a Expr, expected: &Type, destination: &Destination) -> Type {
+    pub(super) fn check_against(
+        &mut self,
+        expr: &'a Expr,
+        expected: &Type,
+        destination: &Destination,
+    ) -> Type {
         if expected.is_any() {
             return self.infer(expr);
         }
@@ -342,7 +361,13 @@ impl<'a> Checker<'a> {
                 self.table.record(expr.span, expected);
                 return expected.clone();
             }
-            (ExprKind::Dict { entries, record: false }, Type::Dict(key, value)) => {
+            (
+                ExprKind::Dict {
+                    entries,
+                    record: false,
+                },
+                Type::Dict(key, value),
+            ) => {
                 for (entry_key, entry_value) in entries {
                     self.check_against(entry_key, key, &Destination::DictKey);
                     self.check_against(entry_value, value, &Destination::Element);
@@ -350,7 +375,9 @@ impl<'a> Checker<'a> {
                 self.table.record(expr.span, expected);
                 return expected.clone();
             }
-            (ExprKind::Tuple(items), Type::Tuple(expected_items)) if items.len() == expected_items.len() => {
+            (ExprKind::Tuple(items), Type::Tuple(expected_items))
+                if items.len() == expected_items.len() =>
+            {
                 for (item, expected_item) in items.iter().zip(expected_items) {
                     self.check_against(item, expected_item, &Destination::Element);
                 }
@@ -369,7 +396,9 @@ impl<'a> Checker<'a> {
                     destination.describe()
                 ),
             ),
-            Compatibility::UnhandledFallible => self.report_unhandled_fallible(expr.span, &found, expected),
+            Compatibility::UnhandledFallible => {
+                self.report_unhandled_fallible(expr.span, &found, expected)
+            }
         }
         found
     }
@@ -397,7 +426,10 @@ impl<'a> Checker<'a> {
                             let text = self.source_text(condition.span);
                             self.error_with_hint(
                                 expr.span,
-                                format!("constant {value} violates the refinement of `{}`", refinement.name),
+                                format!(
+                                    "constant {value} violates the refinement of `{}`",
+                                    refinement.name
+                                ),
                                 format!("`{}` requires `{text}`", refinement.name),
                             );
                             return;

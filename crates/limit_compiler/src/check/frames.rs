@@ -144,11 +144,11 @@ impl<'a> Checker<'a> {
     /// A method is as visible as the most visible declaration it overrides
     /// or implements (trait methods are public).
     fn method_visibility(&self, lineage: &Lineage<'a>, method: &FnDecl, name: &str) -> Visibility {
-        if lineage
-            .traits
-            .iter()
-            .any(|t| t.methods.iter().any(|m| m.name.as_ref().is_some_and(|n| n.name == name)))
-        {
+        if lineage.traits.iter().any(|t| {
+            t.methods
+                .iter()
+                .any(|m| m.name.as_ref().is_some_and(|n| n.name == name))
+        }) {
             return Visibility::Public;
         }
         let mut visibility = method.modifiers.visibility;
@@ -169,7 +169,9 @@ impl<'a> Checker<'a> {
     pub(super) fn may_access_hidden_member_of(&self, owner: &str) -> bool {
         match &self.current_frame {
             Some(current) => {
-                current == owner || self.frame_may_be(current, owner) || self.frame_may_be(owner, current)
+                current == owner
+                    || self.frame_may_be(current, owner)
+                    || self.frame_may_be(owner, current)
             }
             None => false,
         }
@@ -184,7 +186,10 @@ impl<'a> Checker<'a> {
         is_data_frame: bool,
         span: Span,
     ) {
-        if visibility == Visibility::Public || is_data_frame || self.may_access_hidden_member_of(owner) {
+        if visibility == Visibility::Public
+            || is_data_frame
+            || self.may_access_hidden_member_of(owner)
+        {
             return;
         }
         let word = if visibility == Visibility::Protected {
@@ -236,7 +241,9 @@ impl<'a> Checker<'a> {
         let lineage = self.lineage(&frame.name.name);
         let ancestors = lineage.frames.get(1..).unwrap_or_default();
         for member in &frame.members {
-            let Member::Method(method) = member else { continue };
+            let Member::Method(method) = member else {
+                continue;
+            };
             let Some(name) = &method.name else { continue };
             let final_in = ancestors.iter().find(|ancestor| {
                 ancestor.members.iter().any(|m| {

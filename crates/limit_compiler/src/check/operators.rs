@@ -7,7 +7,13 @@ use limit_syntax::ast::{BinOp, Expr, UnOp};
 use limit_syntax::Span;
 
 impl<'a> Checker<'a> {
-    pub(super) fn infer_binary(&mut self, op: BinOp, left: &'a Expr, right: &'a Expr, span: Span) -> Type {
+    pub(super) fn infer_binary(
+        &mut self,
+        op: BinOp,
+        left: &'a Expr,
+        right: &'a Expr,
+        span: Span,
+    ) -> Type {
         if matches!(op, BinOp::And | BinOp::Or) {
             let word = if op == BinOp::And { "and" } else { "or" };
             self.check_bool_operand(left, word);
@@ -16,8 +22,18 @@ impl<'a> Checker<'a> {
         }
         let left_type = self.infer(left);
         let right_type = self.infer(right);
-        if matches!(op, BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge) {
+        if matches!(
+            op,
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge
+        ) {
             return Type::Bool;
+        }
+        // `str + anything` converts the other operand to text, errors included.
+        let concatenation = op == BinOp::Add
+            && (matches!(left_type.unrefined(), Type::Str)
+                || matches!(right_type.unrefined(), Type::Str));
+        if concatenation {
+            return Type::Str;
         }
         let mut unhandled = false;
         for (operand, ty) in [(left, &left_type), (right, &right_type)] {
@@ -34,7 +50,13 @@ impl<'a> Checker<'a> {
 
     /// The type of `left op right` for an arithmetic or bitwise operator,
     /// reporting a certain misuse at `span`.
-    pub(super) fn arithmetic_result(&mut self, op: BinOp, left: &Type, right: &Type, span: Span) -> Type {
+    pub(super) fn arithmetic_result(
+        &mut self,
+        op: BinOp,
+        left: &Type,
+        right: &Type,
+        span: Span,
+    ) -> Type {
         let (l, r) = (left.unrefined(), right.unrefined());
         if let Some(result) = arithmetic_type(op, l, r) {
             return result;
@@ -42,7 +64,10 @@ impl<'a> Checker<'a> {
         if is_misuse(op, l, r) {
             self.error(
                 span,
-                format!("cannot apply `{}` to `{left}` and `{right}`", operator_text(op)),
+                format!(
+                    "cannot apply `{}` to `{left}` and `{right}`",
+                    operator_text(op)
+                ),
             );
         }
         Type::Any
@@ -115,7 +140,9 @@ fn arithmetic_type(op: BinOp, l: &Type, r: &Type) -> Option<Type> {
         },
         BinOp::Mul => match (l, r) {
             (Str, x) | (x, Str) if integer(x) => Some(Str),
-            (List(element), x) | (x, List(element)) if integer(x) => Some(Type::list((**element).clone())),
+            (List(element), x) | (x, List(element)) if integer(x) => {
+                Some(Type::list((**element).clone()))
+            }
             _ => numeric_type(op, l, r),
         },
         BinOp::Sub | BinOp::Div | BinOp::Mod => numeric_type(op, l, r),
@@ -139,7 +166,9 @@ fn numeric_type(op: BinOp, l: &Type, r: &Type) -> Option<Type> {
         (Int | SizedInt(_), Int | SizedInt(_)) => Some(Int),
         (Float, Int | SizedInt(_) | Float) | (Int | SizedInt(_), Float) => Some(Float),
         (Decimal(a), Decimal(b)) => Some(Decimal(*a.max(b))),
-        (Decimal(scale), Int | SizedInt(_)) | (Int | SizedInt(_), Decimal(scale)) => Some(Decimal(*scale)),
+        (Decimal(scale), Int | SizedInt(_)) | (Int | SizedInt(_), Decimal(scale)) => {
+            Some(Decimal(*scale))
+        }
         _ => None,
     }
 }
@@ -164,7 +193,13 @@ fn is_non_numeric(ty: &Type) -> bool {
 
 /// Whether `l op r` is certainly wrong (only called when no rule applied).
 fn is_misuse(op: BinOp, l: &Type, r: &Type) -> bool {
-    let certain = |t: &Type| !t.is_any() && !matches!(t, Type::Union(_) | Type::Frame(_) | Type::Trait(_) | Type::Enum(_));
+    let certain = |t: &Type| {
+        !t.is_any()
+            && !matches!(
+                t,
+                Type::Union(_) | Type::Frame(_) | Type::Trait(_) | Type::Enum(_)
+            )
+    };
     match op {
         // `str + anything` is text, so only a certain non-str pair is wrong.
         BinOp::Add => {
@@ -184,7 +219,8 @@ fn is_misuse(op: BinOp, l: &Type, r: &Type) -> bool {
         BinOp::Sub | BinOp::Div | BinOp::Mod | BinOp::Pow => is_non_numeric(l) || is_non_numeric(r),
         BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::Shl | BinOp::Shr => {
             let not_int = |t: &Type| {
-                (is_non_numeric(t) && !matches!(t, Type::Bool)) || matches!(t, Type::Float | Type::Decimal(_))
+                (is_non_numeric(t) && !matches!(t, Type::Bool))
+                    || matches!(t, Type::Float | Type::Decimal(_))
             };
             not_int(l) || not_int(r)
         }

@@ -4,7 +4,9 @@
 use super::frames::MemberLookup;
 use super::types::{IntWidth, Type};
 use super::{BlockRole, Checker};
-use limit_syntax::ast::{ArmBody, ExprKind, FieldPattern, MatchArm, MatchExpr, Pattern, PatternKind};
+use limit_syntax::ast::{
+    ArmBody, ExprKind, FieldPattern, MatchArm, MatchExpr, Pattern, PatternKind,
+};
 
 impl<'a> Checker<'a> {
     pub(super) fn check_match(&mut self, match_expr: &'a MatchExpr) -> Type {
@@ -43,8 +45,19 @@ impl<'a> Checker<'a> {
     fn is_type_pattern(&self, name: &str) -> bool {
         matches!(
             name,
-            "int" | "float" | "str" | "string" | "bool" | "nil" | "list" | "dict" | "tuple" | "range"
-                | "function" | "any" | "channel"
+            "int"
+                | "float"
+                | "str"
+                | "string"
+                | "bool"
+                | "nil"
+                | "list"
+                | "dict"
+                | "tuple"
+                | "range"
+                | "function"
+                | "any"
+                | "channel"
         ) || IntWidth::from_name(name).is_some()
             || self.declarations.is_type_name(name)
     }
@@ -138,7 +151,10 @@ impl<'a> Checker<'a> {
                 }
             }
             PatternKind::Frame { path, fields } => {
-                let frame = path.last().map(|name| name.name.clone()).unwrap_or_default();
+                let frame = path
+                    .last()
+                    .map(|name| name.name.clone())
+                    .unwrap_or_default();
                 for field in fields {
                     let ty = match self.lookup_member(&frame, &field.name.name) {
                         MemberLookup::Field { field: decl, .. } => match &decl.ty {
@@ -162,7 +178,11 @@ impl<'a> Checker<'a> {
 
     /// The payload types of the variant a pattern names, when the
     /// scrutinee is a known enum.
-    fn variant_payload(&mut self, path: &[limit_syntax::ast::Ident], scrutinee: &Type) -> Vec<Type> {
+    fn variant_payload(
+        &mut self,
+        path: &[limit_syntax::ast::Ident],
+        scrutinee: &Type,
+    ) -> Vec<Type> {
         let Type::Enum(enum_name) = scrutinee.unrefined() else {
             return Vec::new();
         };
@@ -173,8 +193,16 @@ impl<'a> Checker<'a> {
         let Some(decl) = declarations.enums.get(enum_name) else {
             return Vec::new();
         };
-        match decl.variants.iter().find(|v| v.name.name == variant_name.name) {
-            Some(variant) => variant.payload.iter().map(|ty| self.resolve_type(ty)).collect(),
+        match decl
+            .variants
+            .iter()
+            .find(|v| v.name.name == variant_name.name)
+        {
+            Some(variant) => variant
+                .payload
+                .iter()
+                .map(|ty| self.resolve_type(ty))
+                .collect(),
             None => Vec::new(),
         }
     }
@@ -190,7 +218,11 @@ impl<'a> Checker<'a> {
             },
             _ => return,
         };
-        let unguarded: Vec<&MatchArm> = match_expr.arms.iter().filter(|arm| arm.guard.is_none()).collect();
+        let unguarded: Vec<&MatchArm> = match_expr
+            .arms
+            .iter()
+            .filter(|arm| arm.guard.is_none())
+            .collect();
         if unguarded
             .iter()
             .any(|arm| self.catches_everything(&arm.pattern, scrutinee))
@@ -242,10 +274,10 @@ impl<'a> Checker<'a> {
                     covered.push(value.to_string());
                 }
             }
-            (PatternKind::Name(name), Type::Enum(enum_name)) => {
-                if self.enum_has_variant(enum_name, &name.name) {
-                    covered.push(name.name.clone());
-                }
+            (PatternKind::Name(name), Type::Enum(enum_name))
+                if self.enum_has_variant(enum_name, &name.name) =>
+            {
+                covered.push(name.name.clone());
             }
             (PatternKind::Variant { path, args }, Type::Enum(enum_name)) => {
                 let qualified_ok = match path.as_slice() {
@@ -258,7 +290,10 @@ impl<'a> Checker<'a> {
                     .flatten()
                     .all(|arg| self.catches_everything(arg, &Type::Any));
                 if let Some(variant) = path.last() {
-                    if qualified_ok && irrefutable && self.enum_has_variant(enum_name, &variant.name) {
+                    if qualified_ok
+                        && irrefutable
+                        && self.enum_has_variant(enum_name, &variant.name)
+                    {
                         covered.push(variant.name.clone());
                     }
                 }

@@ -37,9 +37,7 @@ fn stmt_returns(stmt: &Stmt, final_position: bool) -> bool {
                 ArmBody::Expr(_) => final_position,
                 ArmBody::Block(block) => block_returns(block, final_position),
             }),
-            ExprKind::Call { callee, .. }
-                if matches!(&callee.kind, ExprKind::Ident(name) if name == "exit") =>
-            {
+            ExprKind::Call { callee, .. } if matches!(&callee.kind, ExprKind::Ident(name) if name == "exit") => {
                 true
             }
             _ => final_position && !terminated,
@@ -79,7 +77,9 @@ fn contains_break(stmts: &[Stmt]) -> bool {
             branches,
             else_branch,
         } => {
-            branches.iter().any(|(_, block)| contains_break(&block.stmts))
+            branches
+                .iter()
+                .any(|(_, block)| contains_break(&block.stmts))
                 || else_branch
                     .as_ref()
                     .is_some_and(|block| contains_break(&block.stmts))

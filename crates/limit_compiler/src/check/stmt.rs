@@ -7,8 +7,8 @@ use super::returns::{never_falls_through, returns_on_all_paths};
 use super::types::Type;
 use super::{BlockRole, Checker, DeferredBody, ReturnTarget};
 use limit_syntax::ast::{
-    AssignOp, BinOp, Block, Expr, ExprKind, FnDecl, Ident, IterBinding, Member, Stmt, StmtKind, UnOp, VarDecl,
-    VarTarget,
+    AssignOp, BinOp, Block, Expr, ExprKind, FnDecl, Ident, IterBinding, Member, Stmt, StmtKind,
+    UnOp, VarDecl, VarTarget,
 };
 
 impl<'a> Checker<'a> {
@@ -137,7 +137,11 @@ impl<'a> Checker<'a> {
                                 None => Type::Any,
                             };
                             if let Some(default) = &field.default {
-                                self.check_against(default, &ty, &Destination::Field(field.name.name.clone()));
+                                self.check_against(
+                                    default,
+                                    &ty,
+                                    &Destination::Field(field.name.name.clone()),
+                                );
                             }
                         }
                     }
@@ -157,7 +161,9 @@ impl<'a> Checker<'a> {
                 self.check_statements(&block.stmts, BlockRole::Module);
             }
             StmtKind::Expr { expr, terminated } => {
-                let is_value = is_last && !terminated && matches!(role, BlockRole::Value | BlockRole::FunctionBody);
+                let is_value = is_last
+                    && !terminated
+                    && matches!(role, BlockRole::Value | BlockRole::FunctionBody);
                 if is_value {
                     return Some(self.check_final_value(expr, role));
                 }
@@ -275,7 +281,8 @@ impl<'a> Checker<'a> {
             return;
         }
         // `write_file` results are commonly dropped; `ok`/`err` build values.
-        if matches!(&callee.kind, ExprKind::Ident(name) if matches!(name.as_str(), "write_file" | "ok" | "err")) {
+        if matches!(&callee.kind, ExprKind::Ident(name) if matches!(name.as_str(), "write_file" | "ok" | "err"))
+        {
             return;
         }
         self.error_with_hint(
@@ -316,7 +323,11 @@ impl<'a> Checker<'a> {
     fn bind_var_target(&mut self, target: &'a VarTarget, value: &Type, annotated: bool) {
         match target {
             VarTarget::Name(name) => {
-                let ty = if annotated { value.clone() } else { value.generalized() };
+                let ty = if annotated {
+                    value.clone()
+                } else {
+                    value.generalized()
+                };
                 self.declare_variable(name, ty, annotated);
             }
             VarTarget::Tuple(items, _) => {
@@ -351,7 +362,13 @@ impl<'a> Checker<'a> {
                         self.member_type(&receiver_type, field)
                     }
                 };
-                self.check_assigned_value(&field_type, op, value, target, Destination::Field(field.name.clone()));
+                self.check_assigned_value(
+                    &field_type,
+                    op,
+                    value,
+                    target,
+                    Destination::Field(field.name.clone()),
+                );
             }
             ExprKind::Index(container, index) => {
                 let container_type = self.infer(container);
@@ -392,7 +409,13 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn report_incompatible(&mut self, found: &Type, expected: &Type, at: &'a Expr, destination: &Destination) {
+    fn report_incompatible(
+        &mut self,
+        found: &Type,
+        expected: &Type,
+        at: &'a Expr,
+        destination: &Destination,
+    ) {
         match self.compatibility(found, expected) {
             Compatibility::Fits => {}
             Compatibility::Mismatch => self.error(
@@ -402,11 +425,19 @@ impl<'a> Checker<'a> {
                     destination.describe()
                 ),
             ),
-            Compatibility::UnhandledFallible => self.report_unhandled_fallible(at.span, found, expected),
+            Compatibility::UnhandledFallible => {
+                self.report_unhandled_fallible(at.span, found, expected)
+            }
         }
     }
 
-    fn check_assign_to_name(&mut self, target: &'a Expr, name: &str, op: AssignOp, value: &'a Expr) {
+    fn check_assign_to_name(
+        &mut self,
+        target: &'a Expr,
+        name: &str,
+        op: AssignOp,
+        value: &'a Expr,
+    ) {
         let Some(binding) = self.env.lookup(name).cloned() else {
             // An implicit declaration (LANGUAGE.md §2 Decision).
             let ty = self.infer(value);
@@ -424,13 +455,21 @@ impl<'a> Checker<'a> {
         let declared = binding.narrowed_from.clone().unwrap_or(binding.ty.clone());
         self.table.record(target.span, &declared);
         if binding.annotated {
-            self.check_assigned_value(&declared, op, value, target, Destination::Variable(name.to_string()));
+            self.check_assigned_value(
+                &declared,
+                op,
+                value,
+                target,
+                Destination::Variable(name.to_string()),
+            );
             return;
         }
         let value_type = self.infer(value);
         let result = match compound_operator(op) {
             None => value_type,
-            Some(operator) => self.arithmetic_result(operator, &declared, &value_type, target.span.to(value.span)),
+            Some(operator) => {
+                self.arithmetic_result(operator, &declared, &value_type, target.span.to(value.span))
+            }
         };
         if !declared.is_any() && !is_same_shape(&result, &declared) {
             // The variable holds values of another type from now on: it is
@@ -443,7 +482,7 @@ impl<'a> Checker<'a> {
         for (cond, block) in branches {
             self.check_condition(cond);
             self.env.push();
-            if let ExprKind::Ident(name) = &cond.kind {
+            for name in names_tested_present(cond) {
                 self.narrow_to_value(name);
             }
             self.check_statements(&block.stmts, BlockRole::Plain);
@@ -507,10 +546,22 @@ impl<'a> Checker<'a> {
 
     fn check_return(&mut self, value: Option<&'a Expr>, span: limit_syntax::Span) {
         match (self.returns.last().cloned(), value) {
-            (Some(ReturnTarget::Function { name, declared: Some(declared) }), Some(value)) => {
+            (
+                Some(ReturnTarget::Function {
+                    name,
+                    declared: Some(declared),
+                }),
+                Some(value),
+            ) => {
                 self.check_return_value(value, &declared, &name);
             }
-            (Some(ReturnTarget::Function { name, declared: Some(declared) }), None) => {
+            (
+                Some(ReturnTarget::Function {
+                    name,
+                    declared: Some(declared),
+                }),
+                None,
+            ) => {
                 if needs_value(&declared) && !matches!(declared.unrefined(), Type::Fallible(..)) {
                     self.error_with_hint(
                         span,
@@ -536,7 +587,9 @@ impl<'a> Checker<'a> {
     /// must be in the declared error set.
     fn check_return_value(&mut self, value: &'a Expr, declared: &Type, name: &str) -> Type {
         let found = self.check_against(value, declared, &Destination::Return(name.to_string()));
-        if let (Type::Fallible(_, errors), Type::Fallible(_, allowed)) = (found.unrefined(), declared.unrefined()) {
+        if let (Type::Fallible(_, errors), Type::Fallible(_, allowed)) =
+            (found.unrefined(), declared.unrefined())
+        {
             let missing = errors.not_covered_by(allowed);
             if !missing.is_empty() {
                 let kinds = missing.join(", ");
@@ -548,6 +601,26 @@ impl<'a> Checker<'a> {
             }
         }
         found
+    }
+}
+
+/// The variables a condition proves to hold a value when it is true:
+/// `x`, `x != nil`, and the operands of `and`.
+fn names_tested_present(condition: &Expr) -> Vec<&str> {
+    match &condition.kind {
+        ExprKind::Ident(name) => vec![name.as_str()],
+        ExprKind::Binary(BinOp::Ne, left, right) => match (&left.kind, &right.kind) {
+            (ExprKind::Ident(name), ExprKind::Nil) | (ExprKind::Nil, ExprKind::Ident(name)) => {
+                vec![name.as_str()]
+            }
+            _ => Vec::new(),
+        },
+        ExprKind::Binary(BinOp::And, left, right) => {
+            let mut names = names_tested_present(left);
+            names.extend(names_tested_present(right));
+            names
+        }
+        _ => Vec::new(),
     }
 }
 

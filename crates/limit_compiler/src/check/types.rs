@@ -336,7 +336,10 @@ mod tests {
     fn displays_like_source_annotations() {
         let ty = Type::fallible(Type::list(Type::Int), ErrorSet::single("NotFound"));
         assert_eq!(ty.to_string(), "[int]?NotFound");
-        assert_eq!(Type::dict(Type::Str, Type::Float).to_string(), "{str: float}");
+        assert_eq!(
+            Type::dict(Type::Str, Type::Float).to_string(),
+            "{str: float}"
+        );
         assert_eq!(Type::fallible(Type::Int, ErrorSet::Any).to_string(), "int?");
     }
 

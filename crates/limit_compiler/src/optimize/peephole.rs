@@ -25,9 +25,7 @@ pub fn combine(program: &mut Program, index: usize) {
     let mut ip = 0;
     while ip < code.len() {
         let (op, length) = match_sequence(&code, ip, &targets, &mut program.constants);
-        for old in ip..ip + length {
-            new_index[old] = out.len();
-        }
+        new_index[ip..ip + length].fill(out.len());
         let last = ip + length - 1;
         out_targets.push(op.jump_target(last).map(|t| t as usize));
         out.push(op);
