@@ -43,9 +43,11 @@ pub fn disassemble(program: &Program) -> String {
             };
             let _ = write!(out, "  {ip:04} {line}  {}", format_op(*op));
             let k = match op {
-                Op::Const(k) | Op::Invoke(k, _) | Op::InvokeMethod(k, _) | Op::GetFieldByName(k) | Op::SetFieldByName(k) => {
-                    Some(*k)
-                }
+                Op::Const(k)
+                | Op::Invoke(k, _)
+                | Op::InvokeMethod(k, _)
+                | Op::GetFieldByName(k)
+                | Op::SetFieldByName(k) => Some(*k),
                 Op::Trap(k) | Op::ErrorKindIs(k) | Op::MakeErr(k) => Some(*k),
                 Op::JumpIfLocalNotLtConst(_, k, _) => Some(*k as u32),
                 _ => None,

@@ -12,7 +12,10 @@ pub type Trap = Rc<ErrorValue>;
 
 /// Make a trap of `kind` with `message`.
 pub fn trap(kind: &str, message: &str) -> Trap {
-    Rc::new(ErrorValue { kind: kind.into(), message: message.into() })
+    Rc::new(ErrorValue {
+        kind: kind.into(),
+        message: message.into(),
+    })
 }
 
 /// `Err` of a new trap, for `return fail(...)` in fallible code.
@@ -85,7 +88,11 @@ pub struct RuntimeError {
 impl RuntimeError {
     /// A runtime error without a trace.
     pub fn new(kind: &str, message: &str) -> RuntimeError {
-        RuntimeError { kind: kind.into(), message: message.into(), trace: Vec::new() }
+        RuntimeError {
+            kind: kind.into(),
+            message: message.into(),
+            trace: Vec::new(),
+        }
     }
 }
 
@@ -108,8 +115,18 @@ mod tests {
     #[test]
     fn renders_kind_message_and_trace() {
         let mut e = RuntimeError::new("DivisionByZero", "division by zero");
-        e.trace.push(TraceEntry { function: "f".into(), file: "a.lm".into(), line: 3, col: 9 });
-        e.trace.push(TraceEntry { function: "<script>".into(), file: "a.lm".into(), line: 7, col: 1 });
+        e.trace.push(TraceEntry {
+            function: "f".into(),
+            file: "a.lm".into(),
+            line: 3,
+            col: 9,
+        });
+        e.trace.push(TraceEntry {
+            function: "<script>".into(),
+            file: "a.lm".into(),
+            line: 7,
+            col: 1,
+        });
         assert_eq!(
             e.to_string(),
             "error[DivisionByZero]: division by zero\n  at f (a.lm:3:9)\n  at <script> (a.lm:7:1)"

@@ -15,7 +15,8 @@ use crate::opcode::{CastKind, Op};
 use crate::program::{CaptureSource, Constant, FunctionProto, Program};
 use crate::runtime::{arith, builtins, collections, methods, methods::Method};
 use crate::value::{
-    display, equals, write_value, Class, Closure, DictMap, EnumInfo, EnumValue, Instance, Key, Value,
+    display, equals, write_value, Class, Closure, DictMap, EnumInfo, EnumValue, Instance, Key,
+    Value,
 };
 
 /// Options of a VM.
@@ -33,7 +34,12 @@ pub struct VmOptions {
 
 impl Default for VmOptions {
     fn default() -> Self {
-        VmOptions { max_frames: 10_000, trace: false, stats: false, capture_output: false }
+        VmOptions {
+            max_frames: 10_000,
+            trace: false,
+            stats: false,
+            capture_output: false,
+        }
     }
 }
 
@@ -92,8 +98,10 @@ pub struct Vm {
     pub(crate) stack: Vec<Value>,
     frames: Vec<Frame>,
     handlers: Vec<Handler>,
-    /// Inline caches for `InvokeMethod`, per function and instruction: (class id + 1, function).
-    caches: Vec<Vec<(u32, u32)>>,
+    /// Inline caches for `InvokeMethod`, per function and instruction: two
+    /// entries (class id + 1, function), most recent first, so that a call
+    /// site over a mix of two frames keeps hitting.
+    caches: Vec<Vec<[(u32, u32); 2]>>,
     pub(crate) options: VmOptions,
     stats: Stats,
     out: Vec<u8>,
@@ -101,6 +109,9 @@ pub struct Vm {
     trace: Option<Vec<TraceEntry>>,
     invalid: Option<String>,
     pub(crate) rng_state: u64,
+    /// Some class has a `deinit`: released values are checked for objects
+    /// waiting for theirs.
+    has_deinit: bool,
 }
 
 impl Vm {
@@ -125,15 +136,21 @@ impl Vm {
             if !f.lines.is_empty() {
                 f.lines.push(pos);
             }
-            caches.push(vec![(0, 0); f.code.len()]);
+            caches.push(vec![[(0, 0); 2]; f.code.len()]);
             functions.push(Rc::new(f));
         }
         let enums = program
             .enums
             .iter()
-            .map(|e| Rc::new(EnumInfo { name: e.name.as_str().into(), variants: e.variants.iter().map(|v| v.as_str().into()).collect() }))
+            .map(|e| {
+                Rc::new(EnumInfo {
+                    name: e.name.as_str().into(),
+                    variants: e.variants.iter().map(|v| v.as_str().into()).collect(),
+                })
+            })
             .collect();
         let classes = build_classes(&program.classes);
+        let has_deinit = classes.iter().any(|c| c.deinit.is_some());
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
@@ -158,6 +175,7 @@ impl Vm {
             trace: None,
             invalid,
             rng_state: seed | 1,
+            has_deinit,
         }
         .with_main(program.main)
     }
@@ -167,7 +185,14 @@ impl Vm {
         if self.invalid.is_none() {
             let proto = self.functions[main].clone();
             self.stack.resize(proto.frame_size(), Value::Nil);
-            self.frames.push(Frame { func: main as u32, ip: 0, base: 0, ret: 0, closure: None, ctor: false });
+            self.frames.push(Frame {
+                func: main as u32,
+                ip: 0,
+                base: 0,
+                ret: 0,
+                closure: None,
+                ctor: false,
+            });
         }
         self
     }
@@ -175,19 +200,30 @@ impl Vm {
     /// Run the program to completion.
     pub fn run(&mut self) -> Result<(), RuntimeError> {
         if let Some(msg) = self.invalid.take() {
-            return Err(RuntimeError::new(kinds::ERROR, &format!("invalid program: {msg}")));
+            return Err(RuntimeError::new(
+                kinds::ERROR,
+                &format!("invalid program: {msg}"),
+            ));
         }
         let result = if self.options.trace || self.options.stats {
             self.run_loop::<true>(0)
         } else {
             self.run_loop::<false>(0)
         };
+        let result = match result {
+            Ok(v) if self.has_deinit => self.release_globals().map(|_| v),
+            other => other,
+        };
         self.flush();
         match result {
             Ok(_) => Ok(()),
             Err(t) => {
                 let trace = self.trace.take().unwrap_or_default();
-                Err(RuntimeError { kind: t.kind.to_string(), message: t.message.to_string(), trace })
+                Err(RuntimeError {
+                    kind: t.kind.to_string(),
+                    message: t.message.to_string(),
+                    trace,
+                })
             }
         }
     }
@@ -232,18 +268,71 @@ impl Vm {
         self.out.clear();
     }
 
+    // ------------------------------------------------------------ deinit
+
+    /// Run the `deinit` of every instance whose last reference went away,
+    /// oldest first; each object's fields are released after its `deinit`
+    /// returns (which may schedule theirs).
+    fn run_pending_deinits(&mut self) -> Result<(), Trap> {
+        while let Some(obj) = crate::value::next_pending_deinit() {
+            let Some(deinit) = (match &obj {
+                Value::Instance(inst) => inst.class.deinit,
+                _ => None,
+            }) else {
+                continue;
+            };
+            let height = self.stack.len();
+            let depth = self.frames.len();
+            self.stack.push(obj.clone());
+            let result = match self.push_frame(deinit, None, height, height, 1, false) {
+                Ok(()) if self.options.trace || self.options.stats => self.run_loop::<true>(depth),
+                Ok(()) => self.run_loop::<false>(depth),
+                Err(t) => Err(t),
+            };
+            if result.is_err() {
+                self.frames.truncate(depth);
+            }
+            self.stack.truncate(height);
+            drop(obj);
+            result?;
+        }
+        Ok(())
+    }
+
+    /// At the end of the program: release globals (last declared first) so
+    /// that objects held there get their `deinit`.
+    fn release_globals(&mut self) -> Result<(), Trap> {
+        for i in (0..self.globals.len()).rev() {
+            let v = std::mem::take(&mut self.globals[i]);
+            drop(v);
+            self.run_pending_deinits()?;
+        }
+        Ok(())
+    }
+
     // ------------------------------------------------------------ calls
 
     /// Push a frame for function `func` whose `argc` arguments start at `base`.
     #[inline(always)]
-    fn push_frame(&mut self, func: u32, closure: Option<Rc<Closure>>, base: usize, ret: usize, argc: usize, ctor: bool) -> Result<(), Trap> {
+    fn push_frame(
+        &mut self,
+        func: u32,
+        closure: Option<Rc<Closure>>,
+        base: usize,
+        ret: usize,
+        argc: usize,
+        ctor: bool,
+    ) -> Result<(), Trap> {
         let proto = &self.functions[func as usize];
         let arity = proto.arity as usize;
         if argc != arity {
             if argc < proto.required as usize || argc > arity {
                 return fail(
                     kinds::TYPE_ERROR,
-                    &format!("{}() takes {} arguments but {} were given", proto.name, arity, argc),
+                    &format!(
+                        "{}() takes {} arguments but {} were given",
+                        proto.name, arity, argc
+                    ),
                 );
             }
             for _ in argc..arity {
@@ -251,13 +340,26 @@ impl Vm {
             }
         }
         if self.frames.len() >= self.options.max_frames {
-            return fail(kinds::STACK_OVERFLOW, &format!("maximum call depth of {} frames exceeded", self.options.max_frames));
+            return fail(
+                kinds::STACK_OVERFLOW,
+                &format!(
+                    "maximum call depth of {} frames exceeded",
+                    self.options.max_frames
+                ),
+            );
         }
         let locals = proto.num_locals as usize;
         if locals > 0 {
             self.stack.resize(self.stack.len() + locals, Value::Nil);
         }
-        self.frames.push(Frame { func, ip: 0, base, ret, closure, ctor });
+        self.frames.push(Frame {
+            func,
+            ip: 0,
+            base,
+            ret,
+            closure,
+            ctor,
+        });
         Ok(())
     }
 
@@ -296,14 +398,17 @@ impl Vm {
             }
             Value::Class(class) => self.construct(&class, callee, argc),
             Value::Nil => fail(kinds::NIL_ACCESS, "cannot call nil"),
-            other => fail(kinds::TYPE_ERROR, &format!("a {} is not callable", other.type_name())),
+            other => fail(
+                kinds::TYPE_ERROR,
+                &format!("a {} is not callable", other.type_name()),
+            ),
         }
     }
 
     /// Construct an instance of `class` from the call at `callee`.
     fn construct(&mut self, class: &Rc<Class>, callee: usize, argc: usize) -> Result<bool, Trap> {
         let fields = vec![Value::Nil; class.field_names.len()];
-        let inst = Value::Instance(Rc::new(Instance { class: class.clone(), fields: RefCell::new(fields) }));
+        let inst = Value::Instance(Rc::new(Instance::new(class.clone(), fields)));
         self.stats.allocations += 1;
         match class.init {
             Some(init) => {
@@ -313,7 +418,15 @@ impl Vm {
             }
             None => {
                 if argc > class.field_names.len() {
-                    return fail(kinds::TYPE_ERROR, &format!("{} has {} fields but {} values were given", class.name, class.field_names.len(), argc));
+                    return fail(
+                        kinds::TYPE_ERROR,
+                        &format!(
+                            "{} has {} fields but {} values were given",
+                            class.name,
+                            class.field_names.len(),
+                            argc
+                        ),
+                    );
                 }
                 let args: Vec<Value> = self.stack.drain(callee + 1..).collect();
                 if let Value::Instance(i) = &inst {
@@ -378,13 +491,21 @@ impl Vm {
                     self.stack[recv] = f;
                     return self.call_value_at(recv, argc);
                 }
-                fail(kinds::TYPE_ERROR, &format!("{} has no method {}", inst.class.name, name))
+                fail(
+                    kinds::TYPE_ERROR,
+                    &format!("{} has no method {}", inst.class.name, name),
+                )
             }
             Value::Dict(d) => {
                 let key = Key(self.constants[name_k as usize].clone());
                 let f = d.map.borrow().get(&key).cloned();
                 match f {
-                    Some(f) if matches!(f, Value::Function(_) | Value::Native(_) | Value::BoundMethod(_)) => {
+                    Some(f)
+                        if matches!(
+                            f,
+                            Value::Function(_) | Value::Native(_) | Value::BoundMethod(_)
+                        ) =>
+                    {
                         self.stack[recv] = f;
                         self.call_value_at(recv, argc)
                     }
@@ -419,14 +540,28 @@ impl Vm {
             // Keep traces readable for deep recursion: first 20, last 5.
             if n > 30 && i < n - 20 && i >= 5 {
                 if i == n - 21 {
-                    entries.push(TraceEntry { function: format!("... {} more frames", n - 25), file: String::new(), line: 0, col: 0 });
+                    entries.push(TraceEntry {
+                        function: format!("... {} more frames", n - 25),
+                        file: String::new(),
+                        line: 0,
+                        col: 0,
+                    });
                 }
                 continue;
             }
             let proto = &self.functions[frame.func as usize];
             let pos = proto.pos(frame.ip.saturating_sub(1));
-            let file = self.files.get(proto.file as usize).cloned().unwrap_or_default();
-            entries.push(TraceEntry { function: proto.name.clone(), file, line: pos.line, col: pos.col });
+            let file = self
+                .files
+                .get(proto.file as usize)
+                .cloned()
+                .unwrap_or_default();
+            entries.push(TraceEntry {
+                function: proto.name.clone(),
+                file,
+                line: pos.line,
+                col: pos.col,
+            });
         }
         self.trace = Some(entries);
     }
@@ -497,6 +632,13 @@ impl Vm {
                 }
             };
         }
+        macro_rules! drop_top {
+            () => {
+                if let Some(v) = self.stack.pop() {
+                    v.discard();
+                }
+            };
+        }
         macro_rules! pop {
             () => {
                 self.stack.pop().unwrap_or_default()
@@ -529,8 +671,8 @@ impl Vm {
                     (Value::Float(a), Value::Float(b)) => Value::Float(a $fop b),
                     (a, b) => tri!($slow(a, b)),
                 };
-                self.stack.pop();
-                *top!() = r;
+                drop_top!();
+                top!().set(r);
             }};
         }
         macro_rules! slow_binary {
@@ -556,8 +698,8 @@ impl Vm {
         macro_rules! compare_jump {
             ($op:tt, $name:expr, $o:expr) => {{
                 let r = compare!($op, $name);
-                self.stack.pop();
-                self.stack.pop();
+                drop_top!();
+                drop_top!();
                 if !r {
                     jump!($o);
                 }
@@ -581,6 +723,10 @@ impl Vm {
                 Op::Nop => {}
                 Op::Pop => {
                     self.stack.pop();
+                    if self.has_deinit {
+                        save_ip!();
+                        tri!(self.run_pending_deinits());
+                    }
                 }
                 Op::PopN(n) => {
                     let len = self.stack.len();
@@ -604,27 +750,39 @@ impl Vm {
                     let v = self.stack[self.stack.len() - 2].clone();
                     push!(v);
                 }
-                Op::Const(k) => push!(self.constants[k as usize].clone()),
+                Op::Const(k) => push!(self.constants[k as usize].fast_clone()),
                 Op::Int(n) => push!(Value::Int(n as i64)),
                 Op::Nil => push!(Value::Nil),
                 Op::True => push!(Value::Bool(true)),
                 Op::False => push!(Value::Bool(false)),
 
                 Op::GetLocal(s) => {
-                    let v = self.stack[base + s as usize].clone();
+                    let v = self.stack[base + s as usize].fast_clone();
                     push!(v);
                 }
                 Op::SetLocal(s) => {
                     let v = pop!();
-                    self.stack[base + s as usize] = v;
+                    self.stack[base + s as usize].set(v);
+                    if self.has_deinit {
+                        save_ip!();
+                        tri!(self.run_pending_deinits());
+                    }
+                }
+                Op::DropLocal(s) => {
+                    let v = std::mem::take(&mut self.stack[base + s as usize]);
+                    drop(v);
+                    if self.has_deinit {
+                        save_ip!();
+                        tri!(self.run_pending_deinits());
+                    }
                 }
                 Op::TeeLocal(s) => {
                     let v = top!().clone();
                     self.stack[base + s as usize] = v;
                 }
                 Op::GetLocal2(a, b) => {
-                    let x = self.stack[base + a as usize].clone();
-                    let y = self.stack[base + b as usize].clone();
+                    let x = self.stack[base + a as usize].fast_clone();
+                    let y = self.stack[base + b as usize].fast_clone();
                     push!(x);
                     push!(y);
                 }
@@ -677,8 +835,8 @@ impl Vm {
                         (Value::Int(a), Value::Int(b)) if *b != 0 && *b != -1 => Value::Int(a / b),
                         (a, b) => tri!(arith::div(a, b)),
                     };
-                    self.stack.pop();
-                    *top!() = r;
+                    drop_top!();
+                    top!().set(r);
                 }
                 Op::Mod | Op::ModInt => {
                     let n = self.stack.len();
@@ -686,8 +844,8 @@ impl Vm {
                         (Value::Int(a), Value::Int(b)) if *b != 0 && *b != -1 => Value::Int(a % b),
                         (a, b) => tri!(arith::modulo(a, b)),
                     };
-                    self.stack.pop();
-                    *top!() = r;
+                    drop_top!();
+                    top!().set(r);
                 }
                 Op::Pow => slow_binary!(arith::pow),
                 Op::Neg => {
@@ -726,23 +884,23 @@ impl Vm {
                 }
                 Op::Lt | Op::LtInt | Op::LtFloat => {
                     let r = compare!(<, "<");
-                    self.stack.pop();
-                    *top!() = Value::Bool(r);
+                    drop_top!();
+                    top!().set(Value::Bool(r));
                 }
                 Op::Le | Op::LeInt | Op::LeFloat => {
                     let r = compare!(<=, "<=");
-                    self.stack.pop();
-                    *top!() = Value::Bool(r);
+                    drop_top!();
+                    top!().set(Value::Bool(r));
                 }
                 Op::Gt | Op::GtInt | Op::GtFloat => {
                     let r = compare!(>, ">");
-                    self.stack.pop();
-                    *top!() = Value::Bool(r);
+                    drop_top!();
+                    top!().set(Value::Bool(r));
                 }
                 Op::Ge | Op::GeInt | Op::GeFloat => {
                     let r = compare!(>=, ">=");
-                    self.stack.pop();
-                    *top!() = Value::Bool(r);
+                    drop_top!();
+                    top!().set(Value::Bool(r));
                 }
                 Op::AddImm(n) => {
                     let r = match top!() {
@@ -752,25 +910,28 @@ impl Vm {
                         },
                         other => tri!(arith::add(other, &Value::Int(n as i64))),
                     };
-                    *top!() = r;
+                    top!().set(r);
                 }
                 Op::ModImm(n) => {
                     let r = match top!() {
                         Value::Int(a) if n != 0 && n != -1 => Value::Int(*a % n as i64),
                         other => tri!(arith::modulo(other, &Value::Int(n as i64))),
                     };
-                    *top!() = r;
+                    top!().set(r);
                 }
                 Op::LtImm(n) => {
                     let r = match top!() {
                         Value::Int(a) => *a < n as i64,
                         other => tri!(arith::order(other, &Value::Int(n as i64), "<")),
                     };
-                    *top!() = Value::Bool(r);
+                    top!().set(Value::Bool(r));
                 }
 
                 Op::AddLocals(a, b) => {
-                    let (x, y) = (&self.stack[base + a as usize], &self.stack[base + b as usize]);
+                    let (x, y) = (
+                        &self.stack[base + a as usize],
+                        &self.stack[base + b as usize],
+                    );
                     let r = match (x, y) {
                         (Value::Int(p), Value::Int(q)) => match p.checked_add(*q) {
                             Some(r) => Value::Int(r),
@@ -834,17 +995,22 @@ impl Vm {
 
                 Op::Jump(o) => jump!(o),
                 Op::JumpIfFalse(o) => {
-                    let c = pop!();
-                    let t = match c {
-                        Value::Bool(b) => b,
-                        other => other.truthy(),
+                    let t = match self.stack.pop() {
+                        Some(Value::Bool(b)) => b,
+                        Some(other) => other.truthy(),
+                        None => false,
                     };
                     if !t {
                         jump!(o);
                     }
                 }
                 Op::JumpIfTrue(o) => {
-                    if pop!().truthy() {
+                    let t = match self.stack.pop() {
+                        Some(Value::Bool(b)) => b,
+                        Some(other) => other.truthy(),
+                        None => false,
+                    };
+                    if t {
                         jump!(o);
                     }
                 }
@@ -903,20 +1069,33 @@ impl Vm {
                     None => tri!(fail(kinds::ERROR, &format!("unknown built-in #{n}"))),
                 },
                 Op::Return | Op::ReturnNil => {
-                    let mut result = if matches!(op, Op::Return) { pop!() } else { Value::Nil };
+                    let mut result = if matches!(op, Op::Return) {
+                        pop!()
+                    } else {
+                        Value::Nil
+                    };
                     let frame = self.frames.pop().expect("returning frame");
                     if frame.ctor {
                         result = std::mem::take(&mut self.stack[frame.base]);
                     }
-                    while self.handlers.last().is_some_and(|h| h.depth > self.frames.len()) {
+                    while self
+                        .handlers
+                        .last()
+                        .is_some_and(|h| h.depth > self.frames.len())
+                    {
                         self.handlers.pop();
                     }
-                    self.stack.truncate(frame.ret);
+                    while self.stack.len() > frame.ret {
+                        drop_top!();
+                    }
                     if self.frames.len() <= stop_depth {
                         return Ok(result);
                     }
                     push!(result);
                     load_frame!();
+                    if self.has_deinit {
+                        tri!(self.run_pending_deinits());
+                    }
                 }
                 Op::Closure(f) => {
                     let closure = tri!(self.make_closure(f, base));
@@ -928,14 +1107,30 @@ impl Vm {
                 Op::Invoke(name, argc) | Op::InvokeMethod(name, argc) => {
                     let recv = self.stack.len() - argc as usize - 1;
                     save_ip!();
-                    let pushed = if let (Op::InvokeMethod(..), Value::Instance(inst)) = (op, &self.stack[recv]) {
+                    let pushed = if let (Op::InvokeMethod(..), Value::Instance(inst)) =
+                        (op, &self.stack[recv])
+                    {
                         let id = inst.class.id + 1;
-                        let cache = self.caches[func as usize][ip - 1];
-                        if cache.0 == id {
+                        let entries = self.caches[func as usize][ip - 1];
+                        let cached = if entries[0].0 == id {
+                            Some(entries[0].1)
+                        } else if entries[1].0 == id {
+                            Some(entries[1].1)
+                        } else {
+                            None
+                        };
+                        if let Some(method) = cached {
                             if TRACE {
                                 self.stats.cache_hits += 1;
                             }
-                            tri!(self.push_frame(cache.1, None, recv, recv, argc as usize + 1, false));
+                            tri!(self.push_frame(
+                                method,
+                                None,
+                                recv,
+                                recv,
+                                argc as usize + 1,
+                                false
+                            ));
                             true
                         } else {
                             let name_str = self.constants[name as usize].clone();
@@ -944,8 +1139,15 @@ impl Vm {
                                     if TRACE {
                                         self.stats.cache_misses += 1;
                                     }
-                                    self.caches[func as usize][ip - 1] = (id, m);
-                                    tri!(self.push_frame(m, None, recv, recv, argc as usize + 1, false));
+                                    self.caches[func as usize][ip - 1] = [(id, m), entries[0]];
+                                    tri!(self.push_frame(
+                                        m,
+                                        None,
+                                        recv,
+                                        recv,
+                                        argc as usize + 1,
+                                        false
+                                    ));
                                     true
                                 }
                                 None => tri!(self.invoke(name, recv, argc as usize)),
@@ -966,7 +1168,9 @@ impl Vm {
                         other => tri!(field_type_error(other)),
                     };
                     match m {
-                        Some(m) => tri!(self.push_frame(m, None, recv, recv, argc as usize + 1, false)),
+                        Some(m) => {
+                            tri!(self.push_frame(m, None, recv, recv, argc as usize + 1, false))
+                        }
                         None => tri!(fail(kinds::TYPE_ERROR, "method slot out of range")),
                     }
                     load_frame!();
@@ -999,7 +1203,11 @@ impl Vm {
                     push!(Value::tuple(items));
                 }
                 Op::NewRange(flags) => {
-                    let step = if flags & 2 != 0 { pop!() } else { Value::Int(1) };
+                    let step = if flags & 2 != 0 {
+                        pop!()
+                    } else {
+                        Value::Int(1)
+                    };
                     let end = pop!();
                     let start = pop!();
                     let r = tri!(collections::make_range(&start, &end, &step, flags & 1 != 0));
@@ -1009,10 +1217,12 @@ impl Vm {
                     let idx = pop!();
                     let c = pop!();
                     let r = match (&c, &idx) {
-                        (Value::List(l), Value::Int(i)) if *i >= 0 => match l.items.borrow().get(*i as usize) {
-                            Some(v) => Ok(v.clone()),
-                            None => collections::index_error(*i, l.items.borrow().len()),
-                        },
+                        (Value::List(l), Value::Int(i)) if *i >= 0 => {
+                            match l.items.borrow().get(*i as usize) {
+                                Some(v) => Ok(v.clone()),
+                                None => collections::index_error(*i, l.items.borrow().len()),
+                            }
+                        }
                         _ => collections::get_index(&c, &idx),
                     };
                     push!(tri!(r));
@@ -1022,7 +1232,9 @@ impl Vm {
                     let idx = pop!();
                     let c = pop!();
                     match (&c, &idx) {
-                        (Value::List(l), Value::Int(i)) if *i >= 0 && (*i as usize) < l.items.borrow().len() => {
+                        (Value::List(l), Value::Int(i))
+                            if *i >= 0 && (*i as usize) < l.items.borrow().len() =>
+                        {
                             l.items.borrow_mut()[*i as usize] = v;
                         }
                         _ => tri!(collections::set_index(&c, idx, v)),
@@ -1061,7 +1273,10 @@ impl Vm {
                     let two = matches!(op, Op::IterNext2(_));
                     let next = match top!() {
                         Value::Iterator(it) => collections::iter_next(&mut it.borrow_mut(), two),
-                        other => tri!(fail(kinds::TYPE_ERROR, &format!("cannot iterate a {}", other.type_name()))),
+                        other => tri!(fail(
+                            kinds::TYPE_ERROR,
+                            &format!("cannot iterate a {}", other.type_name())
+                        )),
                     };
                     match next {
                         Some((a, b)) => {
@@ -1084,7 +1299,7 @@ impl Vm {
                     if TRACE {
                         self.stats.allocations += 1;
                     }
-                    push!(Value::Instance(Rc::new(Instance { class, fields: RefCell::new(fields) })));
+                    push!(Value::Instance(Rc::new(Instance::new(class, fields))));
                 }
                 Op::GetField(slot) => {
                     let v = match top!() {
@@ -1101,10 +1316,12 @@ impl Vm {
                     let v = pop!();
                     let obj = pop!();
                     match &obj {
-                        Value::Instance(inst) => match inst.fields.borrow_mut().get_mut(slot as usize) {
-                            Some(f) => *f = v,
-                            None => tri!(fail(kinds::TYPE_ERROR, "field slot out of range")),
-                        },
+                        Value::Instance(inst) => {
+                            match inst.fields.borrow_mut().get_mut(slot as usize) {
+                                Some(f) => *f = v,
+                                None => tri!(fail(kinds::TYPE_ERROR, "field slot out of range")),
+                            }
+                        }
                         other => tri!(field_type_error(other)),
                     }
                 }
@@ -1117,13 +1334,30 @@ impl Vm {
                     let v = pop!();
                     let obj = pop!();
                     let name = self.constants[k as usize].clone();
-                    tri!(collections::set_member(&obj, name.as_str().unwrap_or(""), v));
+                    tri!(collections::set_member(
+                        &obj,
+                        name.as_str().unwrap_or(""),
+                        v
+                    ));
                 }
                 Op::NewEnum(e, variant, n) => {
                     let at = self.stack.len() - n as usize;
                     let payload: Vec<Value> = self.stack.drain(at..).collect();
                     let info = self.enums[e as usize].clone();
-                    push!(Value::Enum(Rc::new(EnumValue { info, enum_id: e, tag: variant, payload: payload.into_boxed_slice() })));
+                    push!(Value::Enum(Rc::new(EnumValue {
+                        info,
+                        enum_id: e,
+                        tag: variant,
+                        payload: payload.into_boxed_slice()
+                    })));
+                }
+                Op::IsInstance(c) => {
+                    let class = match self.stack.last() {
+                        Some(Value::Instance(inst)) => Some(inst.class.id),
+                        _ => None,
+                    };
+                    let r = class.is_some_and(|id| self.is_subclass(id, c));
+                    *top!() = Value::Bool(r);
                 }
                 Op::IsVariant(e, variant) => {
                     let r = matches!(top!(), Value::Enum(v) if v.enum_id == e && v.tag == variant);
@@ -1133,19 +1367,33 @@ impl Vm {
                     let r = match top!() {
                         Value::Enum(v) => match v.payload.get(i as usize) {
                             Some(x) => x.clone(),
-                            None => tri!(fail(kinds::INDEX_OUT_OF_BOUNDS, "enum payload index out of range")),
+                            None => tri!(fail(
+                                kinds::INDEX_OUT_OF_BOUNDS,
+                                "enum payload index out of range"
+                            )),
                         },
-                        other => tri!(fail(kinds::TYPE_ERROR, &format!("a {} has no payload", other.type_name()))),
+                        other => tri!(fail(
+                            kinds::TYPE_ERROR,
+                            &format!("a {} has no payload", other.type_name())
+                        )),
                     };
                     *top!() = r;
                 }
 
                 Op::Try(o) => {
                     let target = (ip as isize + o as isize) as usize;
-                    self.handlers.push(Handler { depth: self.frames.len(), height: self.stack.len(), ip: target });
+                    self.handlers.push(Handler {
+                        depth: self.frames.len(),
+                        height: self.stack.len(),
+                        ip: target,
+                    });
                 }
                 Op::EndTry => {
-                    if self.handlers.last().is_some_and(|h| h.depth == self.frames.len()) {
+                    if self
+                        .handlers
+                        .last()
+                        .is_some_and(|h| h.depth == self.frames.len())
+                    {
                         self.handlers.pop();
                     }
                 }
@@ -1160,7 +1408,11 @@ impl Vm {
                 Op::Trap(k) => {
                     let msg = pop!();
                     let kind = self.constants[k as usize].clone();
-                    let msg = if matches!(msg, Value::Nil) { String::new() } else { display(&msg) };
+                    let msg = if matches!(msg, Value::Nil) {
+                        String::new()
+                    } else {
+                        display(&msg)
+                    };
                     throw!(trap(kind.as_str().unwrap_or(kinds::ERROR), &msg));
                 }
                 Op::ErrorKindIs(k) => {
@@ -1178,7 +1430,11 @@ impl Vm {
                     if matches!(top!(), Value::Error(_)) {
                         let result = pop!();
                         let frame = self.frames.pop().expect("returning frame");
-                        while self.handlers.last().is_some_and(|h| h.depth > self.frames.len()) {
+                        while self
+                            .handlers
+                            .last()
+                            .is_some_and(|h| h.depth > self.frames.len())
+                        {
                             self.handlers.pop();
                         }
                         self.stack.truncate(frame.ret);
@@ -1193,7 +1449,11 @@ impl Vm {
                 Op::MakeErr(k) => {
                     let msg = pop!();
                     let kind = self.constants[k as usize].clone();
-                    let msg = if matches!(msg, Value::Nil) { String::new() } else { display(&msg) };
+                    let msg = if matches!(msg, Value::Nil) {
+                        String::new()
+                    } else {
+                        display(&msg)
+                    };
                     push!(Value::error(kind.as_str().unwrap_or(kinds::ERROR), &msg));
                 }
 
@@ -1214,7 +1474,11 @@ impl Vm {
                     let msg = pop!();
                     let cond = pop!();
                     if !cond.truthy() {
-                        let msg = if matches!(msg, Value::Nil) { "assertion failed".to_string() } else { display(&msg) };
+                        let msg = if matches!(msg, Value::Nil) {
+                            "assertion failed".to_string()
+                        } else {
+                            display(&msg)
+                        };
                         throw!(trap(kinds::ASSERTION_FAILED, &msg));
                     }
                 }
@@ -1228,7 +1492,7 @@ impl Vm {
                         CastKind::Int => builtins::to_int(&v),
                         CastKind::Float => builtins::to_float(&v),
                         CastKind::Str => Ok(Value::string(display(&v))),
-                        CastKind::Bool => Ok(Value::Bool(v.truthy())),
+                        CastKind::Bool => Ok(Value::Bool(v.to_bool())),
                     };
                     push!(tri!(r));
                 }
@@ -1254,17 +1518,36 @@ impl Vm {
                         }
                     }
                 }
-                CaptureSource::Upvalue(i) => match &self.frames.last().and_then(|fr| fr.closure.clone()) {
-                    Some(c) => match c.captures.get(i as usize) {
-                        Some(cell) => cell.clone(),
-                        None => return fail(kinds::ERROR, "capture index out of range"),
-                    },
-                    None => return fail(kinds::ERROR, "upvalue capture outside a closure"),
-                },
+                CaptureSource::Upvalue(i) => {
+                    match &self.frames.last().and_then(|fr| fr.closure.clone()) {
+                        Some(c) => match c.captures.get(i as usize) {
+                            Some(cell) => cell.clone(),
+                            None => return fail(kinds::ERROR, "capture index out of range"),
+                        },
+                        None => return fail(kinds::ERROR, "upvalue capture outside a closure"),
+                    }
+                }
             };
             captures.push(cell);
         }
-        Ok(Value::Function(Rc::new(Closure { index: f, proto, captures: captures.into_boxed_slice() })))
+        Ok(Value::Function(Rc::new(Closure {
+            index: f,
+            proto,
+            captures: captures.into_boxed_slice(),
+        })))
+    }
+
+    /// Whether class `class` is `ancestor` or one of its subclasses.
+    fn is_subclass(&self, class: u32, ancestor: u32) -> bool {
+        let mut current = Some(class);
+        for _ in 0..=self.classes.len() {
+            match current {
+                Some(c) if c == ancestor => return true,
+                Some(c) => current = self.classes.get(c as usize).and_then(|k| k.parent),
+                None => return false,
+            }
+        }
+        false
     }
 
     /// `obj.name` for untyped access.
@@ -1290,7 +1573,11 @@ impl Vm {
     fn trace_step(&mut self, func: u32, ip: usize, op: Op) {
         self.stats.instructions += 1;
         if self.options.trace {
-            let top = self.stack.last().map(crate::value::repr).unwrap_or_default();
+            let top = self
+                .stack
+                .last()
+                .map(crate::value::repr)
+                .unwrap_or_default();
             let name = self.functions[func as usize].name.clone();
             let line = crate::disasm::format_op(op);
             self.flush();
@@ -1309,13 +1596,19 @@ fn field_error(v: &Value) -> Result<Value, Trap> {
 fn field_type_error<T>(v: &Value) -> Result<T, Trap> {
     match v {
         Value::Nil => fail(kinds::NIL_ACCESS, "field access on nil"),
-        other => fail(kinds::TYPE_ERROR, &format!("a {} has no fields", other.type_name())),
+        other => fail(
+            kinds::TYPE_ERROR,
+            &format!("a {} has no fields", other.type_name()),
+        ),
     }
 }
 
 fn check_native_args(n: &crate::value::NativeFn, argc: usize) -> Result<(), Trap> {
     if argc < n.min_args as usize || (n.max_args != 255 && argc > n.max_args as usize) {
-        return fail(kinds::TYPE_ERROR, &format!("{}() does not take {} arguments", n.name, argc));
+        return fail(
+            kinds::TYPE_ERROR,
+            &format!("{}() does not take {} arguments", n.name, argc),
+        );
     }
     Ok(())
 }
@@ -1335,7 +1628,11 @@ fn build_classes(defs: &[crate::program::ClassDef]) -> Vec<Rc<Class>> {
     defs.iter()
         .enumerate()
         .map(|(id, d)| {
-            let methods: Vec<(Rc<str>, u32)> = d.methods.iter().map(|(n, f)| (n.as_str().into(), *f)).collect();
+            let methods: Vec<(Rc<str>, u32)> = d
+                .methods
+                .iter()
+                .map(|(n, f)| (n.as_str().into(), *f))
+                .collect();
             let mut method_map = rustc_hash::FxHashMap::default();
             // Inherited methods first, so the class's own entries win.
             let mut chain = Vec::new();
@@ -1358,6 +1655,7 @@ fn build_classes(defs: &[crate::program::ClassDef]) -> Vec<Rc<Class>> {
                 method_map.insert(n.clone(), *f);
             }
             let init = method_map.get("init").copied();
+            let deinit = method_map.get("deinit").copied();
             Rc::new(Class {
                 id: id as u32,
                 name: d.name.as_str().into(),
@@ -1366,6 +1664,8 @@ fn build_classes(defs: &[crate::program::ClassDef]) -> Vec<Rc<Class>> {
                 method_map,
                 init,
                 parent: d.parent,
+                is_data: d.is_data,
+                deinit,
             })
         })
         .collect()

@@ -30,7 +30,7 @@ pub enum CastKind {
     Float,
     /// `str(x)`: the printed form.
     Str,
-    /// `bool(x)`: truthiness (nil, false, 0, 0.0, "" and empty collections are false).
+    /// `bool(x)`: nil, false, 0, 0.0, "" and empty collections are false.
     Bool,
 }
 
@@ -328,6 +328,13 @@ pub enum Op {
     /// Call method in vtable `slot` of the receiver's class.
     /// `[receiver, a1..an] -> [result]`. Errors: TypeError, NilAccess.
     InvokeSlot(u16, u8),
+    /// Test whether a value is an instance of class `class` or of one of
+    /// its subclasses. `[v] -> [bool]`.
+    IsInstance(u32),
+    /// Release a local at the end of its block: `locals[slot] = nil`, then
+    /// run the `deinit` of every instance whose last reference went away
+    /// (outer objects first). `[] -> []`. Errors: whatever a `deinit` raises.
+    DropLocal(u16),
     /// Build an enum value of `Program::enums[enum_id]`, variant `variant`,
     /// popping `n` payload values. `[p1..pn] -> [value]`.
     NewEnum(u16, u16, u8),
@@ -413,7 +420,11 @@ mod tests {
 
     #[test]
     fn op_is_at_most_8_bytes() {
-        assert!(std::mem::size_of::<Op>() <= 8, "Op is {} bytes", std::mem::size_of::<Op>());
+        assert!(
+            std::mem::size_of::<Op>() <= 8,
+            "Op is {} bytes",
+            std::mem::size_of::<Op>()
+        );
     }
 
     #[test]

@@ -110,6 +110,8 @@ pub struct ClassDef {
     pub methods: Vec<(String, u32)>,
     /// Parent class index, if any.
     pub parent: Option<u32>,
+    /// A `data` frame: `==` compares fields (structural equality).
+    pub is_data: bool,
 }
 
 /// An enum declaration.
@@ -153,14 +155,19 @@ impl Program {
                 return Err(format!("function {}: required > arity", f.name));
             }
             for (ip, op) in f.code.iter().enumerate() {
-                let bad = |what: &str| Err(format!("function {} ({index}) at {ip}: {what} in {op:?}", f.name));
+                let bad = |what: &str| {
+                    Err(format!(
+                        "function {} ({index}) at {ip}: {what} in {op:?}",
+                        f.name
+                    ))
+                };
                 if let Some(t) = op.jump_target(ip) {
                     if t < 0 || t as usize > f.code.len() {
                         return bad("jump target out of range");
                     }
                 }
                 let local_ok = |s: u16| (s as usize) < frame;
-                match *op {
+                let problem = match *op {
                     Op::GetLocal(s)
                     | Op::SetLocal(s)
                     | Op::TeeLocal(s)
@@ -169,24 +176,16 @@ impl Program {
                     | Op::SetCell(s)
                     | Op::IncLocal(s, _)
                     | Op::GetLocalField(s, _) => {
-                        if !local_ok(s) {
-                            return bad("local slot out of range");
-                        }
+                        (!local_ok(s)).then_some("local slot out of range")
                     }
                     Op::GetLocal2(a, b) | Op::AddLocals(a, b) => {
-                        if !local_ok(a) || !local_ok(b) {
-                            return bad("local slot out of range");
-                        }
+                        (!local_ok(a) || !local_ok(b)).then_some("local slot out of range")
                     }
-                    Op::JumpIfLocalNotLtConst(s, k, _) => {
-                        if !local_ok(s as u16) || k as usize >= self.constants.len() {
-                            return bad("operand out of range");
-                        }
-                    }
+                    Op::JumpIfLocalNotLtConst(s, k, _) => (!local_ok(s as u16)
+                        || k as usize >= self.constants.len())
+                    .then_some("operand out of range"),
                     Op::GetUpvalue(i) | Op::SetUpvalue(i) => {
-                        if i as usize >= f.captures.len() {
-                            return bad("upvalue index out of range");
-                        }
+                        (i as usize >= f.captures.len()).then_some("upvalue index out of range")
                     }
                     Op::Const(k)
                     | Op::Invoke(k, _)
@@ -195,33 +194,27 @@ impl Program {
                     | Op::InvokeMethod(k, _)
                     | Op::Trap(k)
                     | Op::ErrorKindIs(k)
-                    | Op::MakeErr(k) => {
-                        if k as usize >= self.constants.len() {
-                            return bad("constant index out of range");
-                        }
-                    }
+                    | Op::MakeErr(k) => (k as usize >= self.constants.len())
+                        .then_some("constant index out of range"),
                     Op::GetGlobal(g) | Op::SetGlobal(g) | Op::DefineGlobal(g) => {
-                        if g as usize >= self.globals.len() {
-                            return bad("global index out of range");
-                        }
+                        (g as usize >= self.globals.len()).then_some("global index out of range")
                     }
-                    Op::CallDirect(fi, _) | Op::Closure(fi) => {
-                        if fi as usize >= self.functions.len() {
-                            return bad("function index out of range");
-                        }
+                    Op::CallDirect(fi, _) | Op::Closure(fi) => (fi as usize
+                        >= self.functions.len())
+                    .then_some("function index out of range"),
+                    Op::DropLocal(s) => (!local_ok(s)).then_some("local slot out of range"),
+                    Op::NewInstance(c) | Op::Class(c) | Op::IsInstance(c) => {
+                        (c as usize >= self.classes.len()).then_some("class index out of range")
                     }
-                    Op::NewInstance(c) | Op::Class(c) => {
-                        if c as usize >= self.classes.len() {
-                            return bad("class index out of range");
-                        }
-                    }
-                    Op::NewEnum(e, v, _) | Op::IsVariant(e, v) => {
-                        let ok = self.enums.get(e as usize).is_some_and(|d| (v as usize) < d.variants.len());
-                        if !ok {
-                            return bad("enum variant out of range");
-                        }
-                    }
-                    _ => {}
+                    Op::NewEnum(e, v, _) | Op::IsVariant(e, v) => self
+                        .enums
+                        .get(e as usize)
+                        .is_none_or(|d| (v as usize) >= d.variants.len())
+                        .then_some("enum variant out of range"),
+                    _ => None,
+                };
+                if let Some(problem) = problem {
+                    return bad(problem);
                 }
             }
         }

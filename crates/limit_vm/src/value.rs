@@ -225,6 +225,10 @@ pub struct Class {
     pub init: Option<u32>,
     /// Parent class index.
     pub parent: Option<u32>,
+    /// A `data` frame: `==` compares fields.
+    pub is_data: bool,
+    /// The `deinit` method, if any (run when the last reference goes).
+    pub deinit: Option<u32>,
 }
 
 impl Class {
@@ -240,6 +244,52 @@ pub struct Instance {
     pub class: Rc<Class>,
     /// Field values by slot.
     pub fields: RefCell<Vec<Value>>,
+    /// Set once `deinit` has been scheduled, so that it runs only once.
+    pub finalized: std::cell::Cell<bool>,
+}
+
+impl Instance {
+    /// A new instance with the given field values.
+    pub fn new(class: Rc<Class>, fields: Vec<Value>) -> Instance {
+        Instance {
+            class,
+            fields: RefCell::new(fields),
+            finalized: std::cell::Cell::new(false),
+        }
+    }
+}
+
+thread_local! {
+    /// Instances whose last reference went away and whose class has a
+    /// `deinit`: revived with their fields, waiting for the VM to run it.
+    static PENDING_DEINITS: RefCell<std::collections::VecDeque<Value>> = const { RefCell::new(std::collections::VecDeque::new()) };
+}
+
+/// The next instance waiting for its `deinit` (oldest first).
+pub fn next_pending_deinit() -> Option<Value> {
+    PENDING_DEINITS
+        .try_with(|q| q.borrow_mut().pop_front())
+        .ok()
+        .flatten()
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        if self.class.deinit.is_none() || self.finalized.get() {
+            return;
+        }
+        // Revive the object (its fields move into a new allocation) so that
+        // `deinit` runs before the fields are released.
+        let revived = Instance {
+            class: self.class.clone(),
+            fields: RefCell::new(std::mem::take(self.fields.get_mut())),
+            finalized: std::cell::Cell::new(true),
+        };
+        let value = Value::Instance(Rc::new(revived));
+        // During thread teardown the queue is gone: the object is then
+        // released without its deinit.
+        let _ = PENDING_DEINITS.try_with(|q| q.borrow_mut().push_back(value));
+    }
 }
 
 /// Run-time description of an enum.
@@ -290,32 +340,47 @@ pub enum IterState {
 impl Value {
     /// A string value.
     pub fn str(s: &str) -> Value {
-        Value::Str(Rc::new(Str { ascii: s.is_ascii(), text: s.into() }))
+        Value::Str(Rc::new(Str {
+            ascii: s.is_ascii(),
+            text: s.into(),
+        }))
     }
 
     /// A string value from an owned `String`.
     pub fn string(s: String) -> Value {
-        Value::Str(Rc::new(Str { ascii: s.is_ascii(), text: s.into_boxed_str() }))
+        Value::Str(Rc::new(Str {
+            ascii: s.is_ascii(),
+            text: s.into_boxed_str(),
+        }))
     }
 
     /// A list value.
     pub fn list(items: Vec<Value>) -> Value {
-        Value::List(Rc::new(List { items: RefCell::new(items) }))
+        Value::List(Rc::new(List {
+            items: RefCell::new(items),
+        }))
     }
 
     /// A tuple value.
     pub fn tuple(items: Vec<Value>) -> Value {
-        Value::Tuple(Rc::new(Tuple { items: items.into_boxed_slice() }))
+        Value::Tuple(Rc::new(Tuple {
+            items: items.into_boxed_slice(),
+        }))
     }
 
     /// A dict value.
     pub fn dict(map: DictMap) -> Value {
-        Value::Dict(Rc::new(Dict { map: RefCell::new(map) }))
+        Value::Dict(Rc::new(Dict {
+            map: RefCell::new(map),
+        }))
     }
 
     /// An error value.
     pub fn error(kind: &str, message: &str) -> Value {
-        Value::Error(Rc::new(ErrorValue { kind: kind.into(), message: message.into() }))
+        Value::Error(Rc::new(ErrorValue {
+            kind: kind.into(),
+            message: message.into(),
+        }))
     }
 
     /// An int from a big integer, demoted to `Int` when it fits.
@@ -326,9 +391,20 @@ impl Value {
         }
     }
 
-    /// Truthiness: nil and false are false; everything else is true except
-    /// zero numbers, empty strings and empty collections.
+    /// Truthiness of a condition: nil, false and error values are false.
     pub fn truthy(&self) -> bool {
+        // Conditions are type-checked to be `bool`, except optionals (`T?`),
+        // which test true when they hold a value — even `0` or `""`.
+        match self {
+            Value::Nil | Value::Error(_) => false,
+            Value::Bool(b) => *b,
+            _ => true,
+        }
+    }
+
+    /// The `bool(v)` conversion: nil, false, zero numbers, empty strings and
+    /// empty collections are false.
+    pub fn to_bool(&self) -> bool {
         match self {
             Value::Nil => false,
             Value::Bool(b) => *b,
@@ -340,6 +416,43 @@ impl Value {
             Value::Error(_) => false,
             _ => true,
         }
+    }
+
+    /// Whether the value owns a heap reference (dropping or cloning it does
+    /// real work). Scalars are plain bits.
+    #[inline(always)]
+    pub fn is_heap(&self) -> bool {
+        !matches!(self, Value::Nil | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Native(_))
+    }
+
+    /// `clone` with the scalar cases inlined (the derived `clone` is an
+    /// out-of-line call in the interpreter's hot paths).
+    #[inline(always)]
+    pub fn fast_clone(&self) -> Value {
+        match self {
+            Value::Int(i) => Value::Int(*i),
+            Value::Float(f) => Value::Float(*f),
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Nil => Value::Nil,
+            other => other.clone(),
+        }
+    }
+
+    /// Drop a value, skipping the out-of-line destructor for scalars.
+    #[inline(always)]
+    pub fn discard(self) {
+        if self.is_heap() {
+            drop(self);
+        } else {
+            // A scalar owns nothing: forgetting it leaks nothing.
+            std::mem::forget(self);
+        }
+    }
+
+    /// Overwrite `self` with `v`, dropping the old value cheaply.
+    #[inline(always)]
+    pub fn set(&mut self, v: Value) {
+        std::mem::replace(self, v).discard();
     }
 
     /// The `typeof` name.
@@ -460,7 +573,9 @@ fn shallow_eq(a: &Value, b: &Value) -> Option<bool> {
         (Bool(x), Bool(y)) => x == y,
         (Int(x), Int(y)) => x == y,
         (Float(x), Float(y)) => x == y,
-        (Int(x), Float(y)) | (Float(y), Int(x)) => (*x as f64) == *y && y.fract() == 0.0 && float_to_i64(*y) == Some(*x),
+        (Int(x), Float(y)) | (Float(y), Int(x)) => {
+            (*x as f64) == *y && y.fract() == 0.0 && float_to_i64(*y) == Some(*x)
+        }
         (BigInt(x), BigInt(y)) => x == y,
         (BigInt(x), Float(y)) | (Float(y), BigInt(x)) => x.to_f64() == Some(*y),
         (Str(x), Str(y)) => Rc::ptr_eq(x, y) || x.text == y.text,
@@ -469,16 +584,22 @@ fn shallow_eq(a: &Value, b: &Value) -> Option<bool> {
         (Native(x), Native(y)) => std::ptr::eq(*x, *y),
         (Error(x), Error(y)) => x == y,
         (Class(x), Class(y)) => Rc::ptr_eq(x, y),
-        (Instance(x), Instance(y)) => Rc::ptr_eq(x, y),
+        (Instance(x), Instance(y)) if Rc::ptr_eq(x, y) => true,
+        (Instance(x), Instance(y)) if x.class.is_data && Rc::ptr_eq(&x.class, &y.class) => {
+            return None
+        }
+        (Instance(_), Instance(_)) => false,
         (Cell(x), Cell(y)) => Rc::ptr_eq(x, y),
         (List(x), List(y)) if Rc::ptr_eq(x, y) => true,
-        (List(_), List(_)) | (Tuple(_), Tuple(_)) | (Dict(_), Dict(_)) | (Enum(_), Enum(_)) => return None,
+        (List(_), List(_)) | (Tuple(_), Tuple(_)) | (Dict(_), Dict(_)) | (Enum(_), Enum(_)) => {
+            return None
+        }
         _ => false,
     })
 }
 
 fn float_to_i64(f: f64) -> Option<i64> {
-    if f >= -9.223_372_036_854_776e18 && f < 9.223_372_036_854_776e18 {
+    if (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f) {
         Some(f as i64)
     } else {
         None
@@ -509,10 +630,20 @@ fn deep_equals(a: &Value, b: &Value) -> bool {
                 work.extend(p.items.iter().cloned().zip(q.items.iter().cloned()));
             }
             (Value::Enum(p), Value::Enum(q)) => {
-                if !Rc::ptr_eq(&p.info, &q.info) || p.tag != q.tag || p.payload.len() != q.payload.len() {
+                if !Rc::ptr_eq(&p.info, &q.info)
+                    || p.tag != q.tag
+                    || p.payload.len() != q.payload.len()
+                {
                     return false;
                 }
                 work.extend(p.payload.iter().cloned().zip(q.payload.iter().cloned()));
+            }
+            (Value::Instance(p), Value::Instance(q)) => {
+                let (p, q) = (p.fields.borrow(), q.fields.borrow());
+                if p.len() != q.len() {
+                    return false;
+                }
+                work.extend(p.iter().cloned().zip(q.iter().cloned()));
             }
             (Value::Dict(p), Value::Dict(q)) => {
                 let (p, q) = (p.map.borrow(), q.map.borrow());
@@ -832,18 +963,27 @@ fn push_container(work: &mut Vec<Piece>, v: &Value) {
             work.push(Piece::Text(if fields.is_empty() { " {}" } else { " }" }));
             for (i, val) in fields.iter().enumerate().rev() {
                 work.push(Piece::Value(val.clone()));
-                let name = inst.class.field_names.get(i).map(|n| n.to_string()).unwrap_or_default();
+                let name = inst
+                    .class
+                    .field_names
+                    .get(i)
+                    .map(|n| n.to_string())
+                    .unwrap_or_default();
                 let sep = if i > 0 { ", " } else { " { " };
                 work.push(Piece::Owned(format!("{sep}{name}: ")));
             }
-            if fields.is_empty() {
-                work.push(Piece::Owned(inst.class.name.to_string()));
-            } else {
-                work.push(Piece::Owned(inst.class.name.to_string()));
-            }
+            work.push(Piece::Owned(inst.class.name.to_string()));
         }
         Value::Enum(e) => {
-            let head = format!("{}.{}", e.info.name, e.info.variants.get(e.tag as usize).map(|s| &**s).unwrap_or("?"));
+            let head = format!(
+                "{}.{}",
+                e.info.name,
+                e.info
+                    .variants
+                    .get(e.tag as usize)
+                    .map(|s| &**s)
+                    .unwrap_or("?")
+            );
             if e.payload.is_empty() {
                 work.push(Piece::Owned(head));
             } else {
@@ -876,7 +1016,13 @@ fn write_scalar(out: &mut String, v: &Value, quoted: bool) -> bool {
             }
         }
         Value::Range(r) => {
-            let _ = write!(out, "{}{}{}", r.start, if r.inclusive { "..=" } else { ".." }, r.end);
+            let _ = write!(
+                out,
+                "{}{}{}",
+                r.start,
+                if r.inclusive { "..=" } else { ".." },
+                r.end
+            );
             if r.step != 1 {
                 let _ = write!(out, "..{}", r.step);
             }
@@ -902,12 +1048,20 @@ fn write_scalar(out: &mut String, v: &Value, quoted: bool) -> bool {
         }
         Value::Iterator(_) => out.push_str("<iterator>"),
         Value::Enum(e) if e.payload.is_empty() => {
-            let name = e.info.variants.get(e.tag as usize).map(|s| &**s).unwrap_or("?");
+            let name = e
+                .info
+                .variants
+                .get(e.tag as usize)
+                .map(|s| &**s)
+                .unwrap_or("?");
             let _ = write!(out, "{}.{}", e.info.name, name);
         }
-        Value::List(_) | Value::Dict(_) | Value::Tuple(_) | Value::Instance(_) | Value::Enum(_) | Value::Cell(_) => {
-            return false
-        }
+        Value::List(_)
+        | Value::Dict(_)
+        | Value::Tuple(_)
+        | Value::Instance(_)
+        | Value::Enum(_)
+        | Value::Cell(_) => return false,
     }
     true
 }
@@ -959,7 +1113,8 @@ mod tests {
             (5.0, "5"),
             (2.5, "2.5"),
             (12.56636, "12.5664"),
-            (3.14159 * 2.0 * 2.0, "12.5664"),
+            (12.56636, "12.5664"),
+            (0.5 * 2.0 * 3.0 + 0.14159 * 4.0 + 0.0000063, "3.56637"),
             (0.1 + 0.2, "0.3"),
             (1e20, "1e+20"),
             (1e-5, "1e-05"),
@@ -992,8 +1147,14 @@ mod tests {
         let mut m = DictMap::default();
         m.insert(Key(Value::str("a")), Value::Int(1));
         assert_eq!(display(&Value::dict(m)), "{\"a\": 1}");
-        assert_eq!(display(&Value::error("DivisionByZero", "")), "DivisionByZero");
-        assert_eq!(display(&Value::error("DivisionByZero", "b is zero")), "DivisionByZero: b is zero");
+        assert_eq!(
+            display(&Value::error("DivisionByZero", "")),
+            "DivisionByZero"
+        );
+        assert_eq!(
+            display(&Value::error("DivisionByZero", "b is zero")),
+            "DivisionByZero: b is zero"
+        );
     }
 
     #[test]

@@ -70,8 +70,8 @@ impl Codegen<'_> {
                 self.emit(Op::Nil, span);
             }
             ExprKind::Ident(name) => self.variable(name, span),
-            ExprKind::This => self.not_supported(span, "`this` and frames"),
-            ExprKind::Super => self.not_supported(span, "`super` and frames"),
+            ExprKind::This => self.this_expr(span),
+            ExprKind::Super => self.super_expr(span),
             ExprKind::List(items) => {
                 for item in items {
                     self.expr(item);
@@ -129,6 +129,9 @@ impl Codegen<'_> {
                     }
                     return;
                 }
+                if self.field_get(object, field, span) {
+                    return;
+                }
                 self.expr(object);
                 let k = self.str_constant(&field.name);
                 self.emit(Op::GetFieldByName(k), field.span);
@@ -176,6 +179,7 @@ impl Codegen<'_> {
     fn variable(&mut self, name: &str, span: Span) {
         match self.resolve(name) {
             Some(place) => self.load(&place, span),
+            None if self.object_name(name, span) => {}
             None => self.unknown_name(name, span),
         }
     }
@@ -314,7 +318,7 @@ impl Codegen<'_> {
     fn call(&mut self, callee: &Expr, args: &[Arg], span: Span) {
         match &callee.kind {
             ExprKind::Ident(name) => {
-                if self.special_call(name, args, span) {
+                if self.object_call(name, args, span) || self.special_call(name, args, span) {
                     return;
                 }
                 match self.resolve(name) {
@@ -347,6 +351,9 @@ impl Codegen<'_> {
                     }
                     return;
                 }
+                if self.method_call(object, method, args, span) {
+                    return;
+                }
                 self.expr(object);
                 self.positional_args(args);
                 let k = self.str_constant(&method.name);
@@ -361,7 +368,7 @@ impl Codegen<'_> {
     }
 
     /// Arguments of a call whose parameters are unknown at compile time.
-    fn positional_args(&mut self, args: &[Arg]) {
+    pub(super) fn positional_args(&mut self, args: &[Arg]) {
         if args.len() > 255 {
             if let Some(arg) = args.get(255) {
                 self.error(arg.value.span, "a call takes at most 255 arguments");

@@ -25,6 +25,7 @@ impl Codegen<'_> {
         for param in &decl.params {
             self.declare_local(&param.name, false);
         }
+        self.note_param_types(&decl.params, 0);
         for (slot, param) in decl.params.iter().enumerate() {
             let slot = slot as u16;
             if let Some(default) = &param.default {
@@ -60,7 +61,7 @@ impl Codegen<'_> {
     }
 
     /// A body's statements; a final expression without `;` is the result.
-    fn function_body(&mut self, body: &Block) {
+    pub(super) fn function_body(&mut self, body: &Block) {
         let end = Span::new(body.span.file, body.span.end as usize, body.span.end as usize);
         if let Some((last, rest)) = body.stmts.split_last() {
             if let StmtKind::Expr {

@@ -11,8 +11,11 @@
 //! * A local that a nested function mentions lives in a cell (`MakeCell`);
 //!   closures capture cells, so capture is by reference.
 
+mod enums;
 mod expr;
+mod frame;
 mod function;
+mod objects;
 pub(crate) mod module;
 mod pattern;
 mod stmt;
@@ -161,6 +164,8 @@ pub(crate) struct Codegen<'a> {
     pub current_module: usize,
     pub module_name: String,
     pub file: u32,
+    /// Frames, traits and enums (see `objects.rs`).
+    pub objects: objects::ObjectModel,
 }
 
 impl<'a> Codegen<'a> {
@@ -182,6 +187,7 @@ impl<'a> Codegen<'a> {
             current_module: 0,
             module_name: String::new(),
             file,
+            objects: objects::ObjectModel::default(),
         }
     }
 

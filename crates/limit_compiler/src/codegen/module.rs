@@ -127,16 +127,19 @@ impl Codegen<'_> {
         let mut state = FunctionState::new(FunctionKind::Script, name, self.file);
         state.captured_names = scan::names_used_in_nested_functions(&ast.stmts);
         self.functions.push(state);
+        self.declare_objects(&ast.stmts);
         for (decl, index) in functions {
             let fn_name = decl.name.as_ref().map(|n| n.name.clone()).unwrap_or_default();
             self.compile_function_into(decl, *index, &fn_name);
         }
+        self.compile_object_methods();
         for (init, span) in prelude {
             let at = Span::new(span.file, span.start as usize, span.start as usize);
             self.emit(Op::CallDirect(*init, 0), at);
             self.emit(Op::Pop, at);
         }
         self.statements(&ast.stmts);
+        self.release_scope_locals(ast.span);
         let end = Span::new(ast.span.file, ast.span.end as usize, ast.span.end as usize);
         self.emit(Op::ReturnNil, end);
         let state = self.functions.pop().expect("module state");

@@ -63,7 +63,7 @@ impl Codegen<'_> {
     /// Emits the tests of `pattern` against the value in local `subject`;
     /// every failing test jumps to a target pushed on `fails`. Bindings are
     /// declared in the current scope.
-    fn pattern_test(&mut self, pattern: &Pattern, subject: u16, fails: &mut Vec<usize>) {
+    pub(super) fn pattern_test(&mut self, pattern: &Pattern, subject: u16, fails: &mut Vec<usize>) {
         let span = pattern.span;
         match &pattern.kind {
             PatternKind::Wildcard => {}
@@ -125,7 +125,7 @@ impl Codegen<'_> {
                 self.sequence_pattern("tuple", items, None, subject, span, fails);
             }
             PatternKind::Record { fields, rest } => self.record_pattern(fields, rest.as_ref(), subject, span, fails),
-            PatternKind::Frame { .. } => self.not_supported(span, "frame patterns"),
+            PatternKind::Frame { path, fields } => self.frame_pattern(path, fields, subject, span, fails),
         }
     }
 
@@ -141,6 +141,9 @@ impl Codegen<'_> {
     /// A bare name: a type pattern, an error kind, or a binding.
     fn name_pattern(&mut self, name: &Ident, subject: u16, fails: &mut Vec<usize>) {
         let span = name.span;
+        if self.object_name_pattern(name, subject, fails) {
+            return;
+        }
         if let Some((_, type_name)) = TYPE_NAMES.iter().find(|(n, _)| *n == name.name) {
             self.type_test(subject, type_name, span, fails);
             return;
@@ -165,6 +168,9 @@ impl Codegen<'_> {
         span: Span,
         fails: &mut Vec<usize>,
     ) {
+        if self.enum_variant_pattern(path, args, subject, span, fails) {
+            return;
+        }
         let [kind] = path else {
             self.not_supported(span, "enum variant patterns");
             return;

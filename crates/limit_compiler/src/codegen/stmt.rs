@@ -72,6 +72,7 @@ impl Codegen<'_> {
     pub(crate) fn block(&mut self, block: &Block) {
         self.begin_scope();
         self.statements(&block.stmts);
+        self.release_scope_locals(block.span);
         self.end_scope();
     }
 
@@ -105,9 +106,13 @@ impl Codegen<'_> {
             StmtKind::Return(value) => self.return_statement(value.as_ref(), span),
             StmtKind::Attempt { body, handlers } => self.attempt(body, handlers, span),
             StmtKind::TypeAlias(_) => {}
-            StmtKind::Frame(_) => self.not_supported(span, "frames"),
-            StmtKind::Trait(_) => self.not_supported(span, "traits"),
-            StmtKind::Enum(_) => self.not_supported(span, "enums"),
+            // Top-level frames, traits and enums are declared before any
+            // code is compiled (objects.rs).
+            StmtKind::Frame(_) | StmtKind::Trait(_) | StmtKind::Enum(_) if self.at_script_top() => {
+            }
+            StmtKind::Frame(_) => self.not_supported(span, "frames declared inside blocks"),
+            StmtKind::Trait(_) => self.not_supported(span, "traits declared inside blocks"),
+            StmtKind::Enum(_) => self.not_supported(span, "enums declared inside blocks"),
             // Imports are bound before any code is compiled (module.rs).
             StmtKind::Import(_) => {}
             StmtKind::ModuleBlock(block) => self.statements(&block.stmts),
@@ -141,10 +146,11 @@ impl Codegen<'_> {
             None => self.zero_value(decl.ty.as_ref(), span),
         }
         self.bind_target(&decl.target, decl.is_const, span);
+        self.note_var_decl(decl);
     }
 
     /// Pushes the zero value of a declared type (LANGUAGE.md §2).
-    fn zero_value(&mut self, ty: Option<&TypeExpr>, span: Span) {
+    pub(super) fn zero_value(&mut self, ty: Option<&TypeExpr>, span: Span) {
         let Some(ty) = ty else {
             self.emit(Op::Nil, span);
             return;
@@ -322,6 +328,9 @@ impl Codegen<'_> {
                 self.store(&place, name, target.span);
             }
             ExprKind::Field(object, field) => {
+                if self.field_assign(object, field, binary, value, span) {
+                    return;
+                }
                 self.expr(object);
                 let name = self.str_constant(&field.name);
                 if let Some(op) = binary {

@@ -17,7 +17,11 @@ pub type OpResult = Result<Value, Trap>;
 fn type_error(op: &str, a: &Value, b: &Value) -> OpResult {
     fail(
         kinds::TYPE_ERROR,
-        &format!("unsupported operand types for {op}: {} and {}", a.type_name(), b.type_name()),
+        &format!(
+            "unsupported operand types for {op}: {} and {}",
+            a.type_name(),
+            b.type_name()
+        ),
     )
 }
 
@@ -177,7 +181,11 @@ pub fn pow(a: &Value, b: &Value) -> OpResult {
 fn int_pow(a: &Value, e: &BigInt) -> OpResult {
     let base = big(a);
     if base.is_zero() || base == BigInt::from(1) {
-        return Ok(Value::from_bigint(if e.is_zero() { BigInt::from(1) } else { base }));
+        return Ok(Value::from_bigint(if e.is_zero() {
+            BigInt::from(1)
+        } else {
+            base
+        }));
     }
     if base == BigInt::from(-1) {
         return Ok(Value::Int(if e.is_even() { 1 } else { -1 }));
@@ -203,7 +211,10 @@ pub fn neg(a: &Value) -> OpResult {
         }),
         Value::BigInt(b) => Ok(Value::from_bigint(-(**b).clone())),
         Value::Float(f) => Ok(Value::Float(-f)),
-        _ => fail(kinds::TYPE_ERROR, &format!("cannot negate a {}", a.type_name())),
+        _ => fail(
+            kinds::TYPE_ERROR,
+            &format!("cannot negate a {}", a.type_name()),
+        ),
     }
 }
 
@@ -234,7 +245,12 @@ pub fn shift(left: bool, a: &Value, b: &Value) -> OpResult {
     }
     let n = match b {
         Value::Int(n) if *n >= 0 => *n,
-        _ => return fail(kinds::INTEGER_OVERFLOW, "shift count must be a non-negative int"),
+        _ => {
+            return fail(
+                kinds::INTEGER_OVERFLOW,
+                "shift count must be a non-negative int",
+            )
+        }
     };
     if left {
         if let Value::Int(x) = a {
@@ -259,7 +275,10 @@ pub fn bitnot(a: &Value) -> OpResult {
     match a {
         Value::Int(x) => Ok(Value::Int(!x)),
         Value::BigInt(b) => Ok(Value::from_bigint(-(**b).clone() - 1)),
-        _ => fail(kinds::TYPE_ERROR, &format!("cannot apply ~ to a {}", a.type_name())),
+        _ => fail(
+            kinds::TYPE_ERROR,
+            &format!("cannot apply ~ to a {}", a.type_name()),
+        ),
     }
 }
 
@@ -307,10 +326,19 @@ mod tests {
         assert_eq!(display(&r), "9223372036854775808");
         let back = sub(&r, &i(1)).unwrap();
         assert!(matches!(back, Value::Int(i64::MAX)));
-        assert_eq!(display(&mul(&i(i64::MAX), &i(i64::MAX)).unwrap()), "85070591730234615847396907784232501249");
-        assert_eq!(display(&pow(&i(2), &i(100)).unwrap()), "1267650600228229401496703205376");
+        assert_eq!(
+            display(&mul(&i(i64::MAX), &i(i64::MAX)).unwrap()),
+            "85070591730234615847396907784232501249"
+        );
+        assert_eq!(
+            display(&pow(&i(2), &i(100)).unwrap()),
+            "1267650600228229401496703205376"
+        );
         assert_eq!(display(&neg(&i(i64::MIN)).unwrap()), "9223372036854775808");
-        assert_eq!(display(&div(&i(i64::MIN), &i(-1)).unwrap()), "9223372036854775808");
+        assert_eq!(
+            display(&div(&i(i64::MIN), &i(-1)).unwrap()),
+            "9223372036854775808"
+        );
     }
 
     #[test]
@@ -329,15 +357,30 @@ mod tests {
     fn pow_and_shifts() {
         assert!(matches!(pow(&i(2), &i(10)).unwrap(), Value::Int(1024)));
         assert_eq!(display(&pow(&i(2), &i(-1)).unwrap()), "0.5");
-        assert_eq!(display(&shift(true, &i(1), &i(70)).unwrap()), "1180591620717411303424");
-        assert!(matches!(shift(false, &i(-8), &i(1)).unwrap(), Value::Int(-4)));
-        assert_eq!(&*shift(true, &i(1), &i(-1)).unwrap_err().kind, "IntegerOverflow");
+        assert_eq!(
+            display(&shift(true, &i(1), &i(70)).unwrap()),
+            "1180591620717411303424"
+        );
+        assert!(matches!(
+            shift(false, &i(-8), &i(1)).unwrap(),
+            Value::Int(-4)
+        ));
+        assert_eq!(
+            &*shift(true, &i(1), &i(-1)).unwrap_err().kind,
+            "IntegerOverflow"
+        );
     }
 
     #[test]
     fn string_concatenation_with_numbers() {
-        assert_eq!(display(&add(&Value::str("Value: "), &i(42)).unwrap()), "Value: 42");
+        assert_eq!(
+            display(&add(&Value::str("Value: "), &i(42)).unwrap()),
+            "Value: 42"
+        );
         assert_eq!(display(&add(&i(42), &Value::str("!")).unwrap()), "42!");
-        assert_eq!(&*add(&i(1), &Value::list(vec![])).unwrap_err().kind, "TypeError");
+        assert_eq!(
+            &*add(&i(1), &Value::list(vec![])).unwrap_err().kind,
+            "TypeError"
+        );
     }
 }

@@ -35,7 +35,7 @@ natives! {
     "float", 1, 1, |_, a| to_float(&a[0]);
     "str", 1, 1, |_, a| Ok(Value::string(display(&a[0])));
     "string", 1, 1, |_, a| Ok(Value::string(display(&a[0])));
-    "bool", 1, 1, |_, a| Ok(Value::Bool(a[0].truthy()));
+    "bool", 1, 1, |_, a| Ok(Value::Bool(a[0].to_bool()));
     "parse_int", 1, 1, |_, a| Ok(to_int(&a[0]).unwrap_or_else(Value::Error));
     "parse_float", 1, 1, |_, a| Ok(to_float(&a[0]).unwrap_or_else(Value::Error));
     "abs", 1, 1, abs;
@@ -64,7 +64,10 @@ natives! {
 
 /// Index of built-in `name` (for `CallNative`/`GetNative`).
 pub fn builtin_index(name: &str) -> Option<u16> {
-    BUILTINS.iter().position(|n| n.name == name).map(|i| i as u16)
+    BUILTINS
+        .iter()
+        .position(|n| n.name == name)
+        .map(|i| i as u16)
 }
 
 /// Built-in number `i`.
@@ -93,7 +96,9 @@ fn input(vm: &mut Vm, args: &[Value]) -> Result<Value, Trap> {
     let mut line = String::new();
     match std::io::stdin().lock().read_line(&mut line) {
         Ok(0) => Ok(Value::Nil),
-        Ok(_) => Ok(Value::string(line.trim_end_matches(['\n', '\r']).to_string())),
+        Ok(_) => Ok(Value::string(
+            line.trim_end_matches(['\n', '\r']).to_string(),
+        )),
         Err(e) => fail(kinds::IO_ERROR, &e.to_string()),
     }
 }
@@ -105,11 +110,16 @@ pub fn to_int(v: &Value) -> Result<Value, Trap> {
         Value::Bool(b) => Ok(Value::Int(*b as i64)),
         Value::Float(f) => {
             if !f.is_finite() {
-                return fail(kinds::CONVERSION_ERROR, &format!("cannot convert {} to int", display(v)));
+                return fail(
+                    kinds::CONVERSION_ERROR,
+                    &format!("cannot convert {} to int", display(v)),
+                );
             }
             match f.trunc().to_i64() {
                 Some(i) => Ok(Value::Int(i)),
-                None => Ok(Value::from_bigint(BigInt::from_f64(f.trunc()).unwrap_or_default())),
+                None => Ok(Value::from_bigint(
+                    BigInt::from_f64(f.trunc()).unwrap_or_default(),
+                )),
             }
         }
         Value::Str(s) => {
@@ -119,10 +129,16 @@ pub fn to_int(v: &Value) -> Result<Value, Trap> {
             }
             match t.parse::<BigInt>() {
                 Ok(b) if !t.is_empty() => Ok(Value::from_bigint(b)),
-                _ => fail(kinds::CONVERSION_ERROR, &format!("cannot convert '{}' to int", s.text)),
+                _ => fail(
+                    kinds::CONVERSION_ERROR,
+                    &format!("cannot convert '{}' to int", s.text),
+                ),
             }
         }
-        other => fail(kinds::CONVERSION_ERROR, &format!("cannot convert a {} to int", other.type_name())),
+        other => fail(
+            kinds::CONVERSION_ERROR,
+            &format!("cannot convert a {} to int", other.type_name()),
+        ),
     }
 }
 
@@ -132,17 +148,31 @@ pub fn to_float(v: &Value) -> Result<Value, Trap> {
         Value::Bool(b) => Ok(Value::Float(*b as i64 as f64)),
         Value::Str(s) => match s.text.trim().parse::<f64>() {
             Ok(f) => Ok(Value::Float(f)),
-            Err(_) => fail(kinds::CONVERSION_ERROR, &format!("cannot convert '{}' to float", s.text)),
+            Err(_) => fail(
+                kinds::CONVERSION_ERROR,
+                &format!("cannot convert '{}' to float", s.text),
+            ),
         },
         other => match to_f64(other) {
             Some(f) => Ok(Value::Float(f)),
-            None => fail(kinds::CONVERSION_ERROR, &format!("cannot convert a {} to float", other.type_name())),
+            None => fail(
+                kinds::CONVERSION_ERROR,
+                &format!("cannot convert a {} to float", other.type_name()),
+            ),
         },
     }
 }
 
 fn num(v: &Value, what: &str) -> Result<f64, Trap> {
-    to_f64(v).map_or_else(|| fail(kinds::TYPE_ERROR, &format!("{what} expects a number, got {}", v.type_name())), Ok)
+    to_f64(v).map_or_else(
+        || {
+            fail(
+                kinds::TYPE_ERROR,
+                &format!("{what} expects a number, got {}", v.type_name()),
+            )
+        },
+        Ok,
+    )
 }
 
 fn abs(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
@@ -155,7 +185,10 @@ fn abs(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
                 Ok(v.clone())
             }
         }
-        v => fail(kinds::TYPE_ERROR, &format!("abs expects a number, got {}", v.type_name())),
+        v => fail(
+            kinds::TYPE_ERROR,
+            &format!("abs expects a number, got {}", v.type_name()),
+        ),
     }
 }
 
@@ -200,14 +233,22 @@ fn random(vm: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
         [Value::Int(n)] if *n > 0 => Ok(Value::Int((r % *n as u64) as i64)),
         [Value::Int(lo), Value::Int(hi)] if hi >= lo => {
             let span = (*hi as i128 - *lo as i128 + 1) as u128;
-            Ok(Value::Int((*lo as i128 + (r as u128 % span) as i128) as i64))
+            Ok(Value::Int(
+                (*lo as i128 + (r as u128 % span) as i128) as i64,
+            ))
         }
-        _ => fail(kinds::TYPE_ERROR, "random expects no arguments, random(n) or random(lo, hi)"),
+        _ => fail(
+            kinds::TYPE_ERROR,
+            "random expects no arguments, random(n) or random(lo, hi)",
+        ),
     }
 }
 
 fn epoch_seconds() -> f64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
 }
 
 fn start_instant() -> Instant {
@@ -265,9 +306,18 @@ mod tests {
 
     #[test]
     fn conversions() {
-        assert!(matches!(to_int(&Value::str(" 12 ")).unwrap(), Value::Int(12)));
-        assert_eq!(&*to_int(&Value::str("abc")).unwrap_err().kind, "ConversionError");
-        assert!(matches!(to_int(&Value::Float(-2.7)).unwrap(), Value::Int(-2)));
+        assert!(matches!(
+            to_int(&Value::str(" 12 ")).unwrap(),
+            Value::Int(12)
+        ));
+        assert_eq!(
+            &*to_int(&Value::str("abc")).unwrap_err().kind,
+            "ConversionError"
+        );
+        assert!(matches!(
+            to_int(&Value::Float(-2.7)).unwrap(),
+            Value::Int(-2)
+        ));
         assert_eq!(display(&to_float(&Value::str("2.5")).unwrap()), "2.5");
         assert!(builtin_index("print").is_some());
         assert!(builtin_index("nope").is_none());

@@ -11,7 +11,10 @@ use crate::value::{compare, display, equals, Dict, DictMap, IterState, Key, Rang
 
 /// The IndexOutOfBounds trap for index `i` of a sequence of length `n`.
 pub fn index_error(i: i64, n: usize) -> Result<Value, Trap> {
-    fail(kinds::INDEX_OUT_OF_BOUNDS, &format!("index {i} out of range for length {n}"))
+    fail(
+        kinds::INDEX_OUT_OF_BOUNDS,
+        &format!("index {i} out of range for length {n}"),
+    )
 }
 
 /// Resolve a possibly negative index against length `n`.
@@ -48,13 +51,20 @@ pub fn get_index(c: &Value, idx: &Value) -> Result<Value, Trap> {
         }
         (Value::Dict(d), k) => match d.map.borrow().get(&Key(k.clone())) {
             Some(v) => Ok(v.clone()),
-            None => fail(kinds::KEY_NOT_FOUND, &format!("key {} not found", crate::value::repr(k))),
+            None => fail(
+                kinds::KEY_NOT_FOUND,
+                &format!("key {} not found", crate::value::repr(k)),
+            ),
         },
         (Value::Nil, _) => fail(kinds::NIL_ACCESS, "cannot index nil"),
-        (Value::List(_) | Value::Tuple(_) | Value::Str(_), other) => {
-            fail(kinds::TYPE_ERROR, &format!("index must be an int, not {}", other.type_name()))
-        }
-        (other, _) => fail(kinds::TYPE_ERROR, &format!("a {} cannot be indexed", other.type_name())),
+        (Value::List(_) | Value::Tuple(_) | Value::Str(_), other) => fail(
+            kinds::TYPE_ERROR,
+            &format!("index must be an int, not {}", other.type_name()),
+        ),
+        (other, _) => fail(
+            kinds::TYPE_ERROR,
+            &format!("a {} cannot be indexed", other.type_name()),
+        ),
     }
 }
 
@@ -78,7 +88,10 @@ pub fn set_index(c: &Value, idx: Value, v: Value) -> Result<(), Trap> {
             Ok(())
         }
         (Value::Nil, _) => fail(kinds::NIL_ACCESS, "cannot index nil"),
-        (other, _) => fail(kinds::TYPE_ERROR, &format!("a {} does not support item assignment", other.type_name())),
+        (other, _) => fail(
+            kinds::TYPE_ERROR,
+            &format!("a {} does not support item assignment", other.type_name()),
+        ),
     }
 }
 
@@ -91,22 +104,41 @@ pub fn length(c: &Value) -> Result<Value, Trap> {
         Value::Dict(d) => d.map.borrow().len() as i64,
         Value::Range(r) => r.len(),
         Value::Nil => return fail(kinds::NIL_ACCESS, "len of nil"),
-        other => return fail(kinds::TYPE_ERROR, &format!("a {} has no length", other.type_name())),
+        other => {
+            return fail(
+                kinds::TYPE_ERROR,
+                &format!("a {} has no length", other.type_name()),
+            )
+        }
     }))
 }
 
 /// Build a range value.
-pub fn make_range(start: &Value, end: &Value, step: &Value, inclusive: bool) -> Result<Value, Trap> {
+pub fn make_range(
+    start: &Value,
+    end: &Value,
+    step: &Value,
+    inclusive: bool,
+) -> Result<Value, Trap> {
     match (start, end, step) {
         (Value::Int(s), Value::Int(e), Value::Int(st)) => {
             if *st == 0 {
                 return fail(kinds::ERROR, "range step cannot be zero");
             }
-            Ok(Value::Range(Rc::new(Range { start: *s, end: *e, step: *st, inclusive })))
+            Ok(Value::Range(Rc::new(Range {
+                start: *s,
+                end: *e,
+                step: *st,
+                inclusive,
+            })))
         }
         _ => fail(
             kinds::TYPE_ERROR,
-            &format!("range bounds must be ints, got {} and {}", start.type_name(), end.type_name()),
+            &format!(
+                "range bounds must be ints, got {} and {}",
+                start.type_name(),
+                end.type_name()
+            ),
         ),
     }
 }
@@ -130,15 +162,24 @@ pub fn get_member(obj: &Value, name: &str) -> Result<Value, Trap> {
             Some(v) => Ok(v.clone()),
             None => fail(kinds::KEY_NOT_FOUND, &format!("key \"{name}\" not found")),
         },
-        Value::Instance(i) => fail(kinds::TYPE_ERROR, &format!("{} has no field {name}", i.class.name)),
-        Value::Nil => fail(kinds::NIL_ACCESS, &format!("cannot read field {name} of nil")),
+        Value::Instance(i) => fail(
+            kinds::TYPE_ERROR,
+            &format!("{} has no field {name}", i.class.name),
+        ),
+        Value::Nil => fail(
+            kinds::NIL_ACCESS,
+            &format!("cannot read field {name} of nil"),
+        ),
         Value::Range(r) => match name {
             "start" => Ok(Value::Int(r.start)),
             "end" => Ok(Value::Int(r.end)),
             "step" => Ok(Value::Int(r.step)),
             _ => fail(kinds::TYPE_ERROR, &format!("a range has no field {name}")),
         },
-        other => fail(kinds::TYPE_ERROR, &format!("a {} has no field {name}", other.type_name())),
+        other => fail(
+            kinds::TYPE_ERROR,
+            &format!("a {} has no field {name}", other.type_name()),
+        ),
     }
 }
 
@@ -150,30 +191,54 @@ pub fn set_member(obj: &Value, name: &str, v: Value) -> Result<(), Trap> {
                 inst.fields.borrow_mut()[slot] = v;
                 Ok(())
             }
-            None => fail(kinds::TYPE_ERROR, &format!("{} has no field {name}", inst.class.name)),
+            None => fail(
+                kinds::TYPE_ERROR,
+                &format!("{} has no field {name}", inst.class.name),
+            ),
         },
         Value::Dict(d) => {
             d.map.borrow_mut().insert(Key(Value::str(name)), v);
             Ok(())
         }
-        Value::Nil => fail(kinds::NIL_ACCESS, &format!("cannot set field {name} of nil")),
-        other => fail(kinds::TYPE_ERROR, &format!("a {} has no field {name}", other.type_name())),
+        Value::Nil => fail(
+            kinds::NIL_ACCESS,
+            &format!("cannot set field {name} of nil"),
+        ),
+        other => fail(
+            kinds::TYPE_ERROR,
+            &format!("a {} has no field {name}", other.type_name()),
+        ),
     }
 }
 
 /// `IterStart`.
 pub fn iter_start(v: Value) -> Result<Value, Trap> {
     let state = match v {
-        Value::Range(r) => IterState::Range { next: r.start, step: r.step, left: r.len(), index: 0 },
+        Value::Range(r) => IterState::Range {
+            next: r.start,
+            step: r.step,
+            left: r.len(),
+            index: 0,
+        },
         Value::List(l) => IterState::List(l, 0),
         Value::Tuple(t) => IterState::Tuple(t, 0),
         Value::Str(s) => IterState::Str(s, 0, 0),
-        Value::Dict(d) => {
-            IterState::Dict(d.map.borrow().iter().map(|(k, v)| (k.0.clone(), v.clone())).collect(), 0)
-        }
+        Value::Dict(d) => IterState::Dict(
+            d.map
+                .borrow()
+                .iter()
+                .map(|(k, v)| (k.0.clone(), v.clone()))
+                .collect(),
+            0,
+        ),
         Value::Iterator(_) => return Ok(v),
         Value::Nil => return fail(kinds::NIL_ACCESS, "cannot iterate nil"),
-        other => return fail(kinds::TYPE_ERROR, &format!("cannot iterate a {}", other.type_name())),
+        other => {
+            return fail(
+                kinds::TYPE_ERROR,
+                &format!("cannot iterate a {}", other.type_name()),
+            )
+        }
     };
     Ok(Value::Iterator(Rc::new(std::cell::RefCell::new(state))))
 }
@@ -182,7 +247,12 @@ pub fn iter_start(v: Value) -> Result<Value, Trap> {
 /// iteration of a dict the item is a (key, value) entry.
 pub fn iter_next(state: &mut IterState, two: bool) -> Option<(Value, Value)> {
     match state {
-        IterState::Range { next, step, left, index } => {
+        IterState::Range {
+            next,
+            step,
+            left,
+            index,
+        } => {
             if *left <= 0 {
                 return None;
             }
@@ -221,8 +291,16 @@ pub fn iter_next(state: &mut IterState, two: bool) -> Option<(Value, Value)> {
 }
 
 /// Call method `m` on list `recv`.
-pub fn list_method(vm: &mut Vm, m: Method, name: &str, recv: &Value, args: &[Value]) -> Result<Value, Trap> {
-    let Value::List(l) = recv else { return no_method(recv, name) };
+pub fn list_method(
+    vm: &mut Vm,
+    m: Method,
+    name: &str,
+    recv: &Value,
+    args: &[Value],
+) -> Result<Value, Trap> {
+    let Value::List(l) = recv else {
+        return no_method(recv, name);
+    };
     Ok(match m {
         Method::Len => Value::Int(l.items.borrow().len() as i64),
         Method::IsEmpty => Value::Bool(l.items.borrow().is_empty()),
@@ -254,7 +332,12 @@ pub fn list_method(vm: &mut Vm, m: Method, name: &str, recv: &Value, args: &[Val
             }
         }
         Method::Contains => Value::Bool(l.items.borrow().iter().any(|x| equals(x, arg(args, 0)))),
-        Method::IndexOf => match l.items.borrow().iter().position(|x| equals(x, arg(args, 0))) {
+        Method::IndexOf => match l
+            .items
+            .borrow()
+            .iter()
+            .position(|x| equals(x, arg(args, 0)))
+        {
             Some(i) => Value::Int(i as i64),
             None => Value::error("NotFound", "value not in list"),
         },
@@ -267,7 +350,11 @@ pub fn list_method(vm: &mut Vm, m: Method, name: &str, recv: &Value, args: &[Val
                 Value::Nil => n as usize,
                 _ => clamp(int_arg(args, 1, "slice")?),
             };
-            Value::list(if a < b { items[a..b].to_vec() } else { Vec::new() })
+            Value::list(if a < b {
+                items[a..b].to_vec()
+            } else {
+                Vec::new()
+            })
         }
         Method::Reverse => {
             l.items.borrow_mut().reverse();
@@ -306,7 +393,12 @@ pub fn list_method(vm: &mut Vm, m: Method, name: &str, recv: &Value, args: &[Val
             } else {
                 match it.next() {
                     Some(x) => x,
-                    None => return fail(kinds::ERROR, "reduce of an empty list without an initial value"),
+                    None => {
+                        return fail(
+                            kinds::ERROR,
+                            "reduce of an empty list without an initial value",
+                        )
+                    }
                 }
             };
             for x in it {
@@ -318,7 +410,12 @@ pub fn list_method(vm: &mut Vm, m: Method, name: &str, recv: &Value, args: &[Val
             let sep = match arg(args, 0) {
                 Value::Nil => "",
                 Value::Str(s) => &s.text,
-                other => return fail(kinds::TYPE_ERROR, &format!("join expects a str, got {}", other.type_name())),
+                other => {
+                    return fail(
+                        kinds::TYPE_ERROR,
+                        &format!("join expects a str, got {}", other.type_name()),
+                    )
+                }
             };
             Value::string(strings::join(&l.items.borrow(), sep))
         }
@@ -327,6 +424,7 @@ pub fn list_method(vm: &mut Vm, m: Method, name: &str, recv: &Value, args: &[Val
             Value::Nil
         }
         Method::ToStr => Value::string(display(recv)),
+        Method::Copy => Value::list(l.items.borrow().clone()),
         _ => return no_method(recv, name),
     })
 }
@@ -352,7 +450,10 @@ fn sort_list(vm: &mut Vm, l: &crate::value::List, key: &Value) -> Result<(), Tra
         })
     });
     let mut slots: Vec<Option<Value>> = items.into_iter().map(Some).collect();
-    let sorted: Vec<Value> = order.iter().map(|&i| slots[i].take().unwrap_or_default()).collect();
+    let sorted: Vec<Value> = order
+        .iter()
+        .map(|&i| slots[i].take().unwrap_or_default())
+        .collect();
     *l.items.borrow_mut() = sorted;
     if bad {
         return fail(kinds::TYPE_ERROR, "list items cannot be compared");
@@ -367,23 +468,36 @@ pub fn dict_method(m: Method, name: &str, d: &Rc<Dict>, args: &[Value]) -> Resul
         Method::IsEmpty => Value::Bool(d.map.borrow().is_empty()),
         Method::Keys => Value::list(d.map.borrow().keys().map(|k| k.0.clone()).collect()),
         Method::Values => Value::list(d.map.borrow().values().cloned().collect()),
-        Method::Items => {
-            Value::list(d.map.borrow().iter().map(|(k, v)| Value::tuple(vec![k.0.clone(), v.clone()])).collect())
-        }
+        Method::Items => Value::list(
+            d.map
+                .borrow()
+                .iter()
+                .map(|(k, v)| Value::tuple(vec![k.0.clone(), v.clone()]))
+                .collect(),
+        ),
         Method::Contains => Value::Bool(d.map.borrow().contains_key(&Key(arg(args, 0).clone()))),
         Method::Get => match d.map.borrow().get(&Key(arg(args, 0).clone())) {
             Some(v) => v.clone(),
             None if args.len() >= 2 => args[1].clone(),
-            None => Value::error(kinds::KEY_NOT_FOUND, &format!("key {} not found", crate::value::repr(arg(args, 0)))),
+            None => Value::error(
+                kinds::KEY_NOT_FOUND,
+                &format!("key {} not found", crate::value::repr(arg(args, 0))),
+            ),
         },
         Method::Remove => match d.map.borrow_mut().shift_remove(&Key(arg(args, 0).clone())) {
             Some(v) => v,
-            None => return fail(kinds::KEY_NOT_FOUND, &format!("key {} not found", crate::value::repr(arg(args, 0)))),
+            None => {
+                return fail(
+                    kinds::KEY_NOT_FOUND,
+                    &format!("key {} not found", crate::value::repr(arg(args, 0))),
+                )
+            }
         },
         Method::Clear => {
             d.map.borrow_mut().clear();
             Value::Nil
         }
+        Method::Copy => Value::dict(d.map.borrow().clone()),
         _ => return no_method(&Value::dict(DictMap::default()), name),
     })
 }

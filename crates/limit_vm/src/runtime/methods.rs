@@ -64,22 +64,35 @@ methods! {
     Get => "get",
     IsEmpty => "is_empty",
     ToStr => "to_string" | "str",
+    Copy => "copy" | "clone",
 }
 
 /// Call built-in method `m` (spelled `name`) on `receiver`.
-pub fn invoke(vm: &mut Vm, m: Method, name: &str, receiver: &Value, args: &[Value]) -> Result<Value, Trap> {
+pub fn invoke(
+    vm: &mut Vm,
+    m: Method,
+    name: &str,
+    receiver: &Value,
+    args: &[Value],
+) -> Result<Value, Trap> {
     match receiver {
         Value::Str(s) => strings::method(m, name, s, args),
         Value::List(_) => collections::list_method(vm, m, name, receiver, args),
         Value::Dict(d) => collections::dict_method(m, name, d, args),
         Value::Tuple(t) => match m {
             Method::Len => Ok(Value::Int(t.items.len() as i64)),
-            Method::Contains => Ok(Value::Bool(t.items.iter().any(|x| crate::value::equals(x, arg(args, 0))))),
+            Method::Contains => Ok(Value::Bool(
+                t.items
+                    .iter()
+                    .any(|x| crate::value::equals(x, arg(args, 0))),
+            )),
             _ => no_method(receiver, name),
         },
         Value::Range(r) => match m {
             Method::Len => Ok(Value::Int(r.len())),
-            Method::Contains => Ok(Value::Bool(matches!(arg(args, 0), Value::Int(x) if r.contains(*x)))),
+            Method::Contains => Ok(Value::Bool(
+                matches!(arg(args, 0), Value::Int(x) if r.contains(*x)),
+            )),
             _ => no_method(receiver, name),
         },
         Value::Nil => fail(kinds::NIL_ACCESS, &format!("cannot call {name}() on nil")),
@@ -97,14 +110,20 @@ pub fn arg(args: &[Value], i: usize) -> &Value {
 
 /// The TypeError for an unknown method.
 pub fn no_method(receiver: &Value, name: &str) -> Result<Value, Trap> {
-    fail(kinds::TYPE_ERROR, &format!("a {} has no method {}", receiver.type_name(), name))
+    fail(
+        kinds::TYPE_ERROR,
+        &format!("a {} has no method {}", receiver.type_name(), name),
+    )
 }
 
 /// Argument `i` as an int.
 pub fn int_arg(args: &[Value], i: usize, what: &str) -> Result<i64, Trap> {
     match arg(args, i) {
         Value::Int(n) => Ok(*n),
-        other => fail(kinds::TYPE_ERROR, &format!("{what} expects an int, got {}", other.type_name())),
+        other => fail(
+            kinds::TYPE_ERROR,
+            &format!("{what} expects an int, got {}", other.type_name()),
+        ),
     }
 }
 
@@ -112,6 +131,9 @@ pub fn int_arg(args: &[Value], i: usize, what: &str) -> Result<i64, Trap> {
 pub fn str_arg<'a>(args: &'a [Value], i: usize, what: &str) -> Result<&'a str, Trap> {
     match arg(args, i) {
         Value::Str(s) => Ok(&s.text),
-        other => fail(kinds::TYPE_ERROR, &format!("{what} expects a str, got {}", other.type_name())),
+        other => fail(
+            kinds::TYPE_ERROR,
+            &format!("{what} expects a str, got {}", other.type_name()),
+        ),
     }
 }

@@ -16,16 +16,28 @@ pub fn method(m: Method, name: &str, s: &Str, args: &[Value]) -> Result<Value, T
         Method::Split => {
             let parts: Vec<Value> = match arg(args, 0) {
                 Value::Nil => text.split_whitespace().map(Value::str).collect(),
-                Value::Str(sep) if sep.text.is_empty() => text.chars().map(|c| Value::string(c.to_string())).collect(),
+                Value::Str(sep) if sep.text.is_empty() => {
+                    text.chars().map(|c| Value::string(c.to_string())).collect()
+                }
                 Value::Str(sep) => text.split(&*sep.text).map(Value::str).collect(),
-                other => return fail(kinds::TYPE_ERROR, &format!("split expects a str, got {}", other.type_name())),
+                other => {
+                    return fail(
+                        kinds::TYPE_ERROR,
+                        &format!("split expects a str, got {}", other.type_name()),
+                    )
+                }
             };
             Value::list(parts)
         }
         Method::Join => match arg(args, 0) {
             Value::List(l) => Value::string(join(&l.items.borrow(), text)),
             Value::Tuple(t) => Value::string(join(&t.items, text)),
-            other => return fail(kinds::TYPE_ERROR, &format!("join expects a list, got {}", other.type_name())),
+            other => {
+                return fail(
+                    kinds::TYPE_ERROR,
+                    &format!("join expects a list, got {}", other.type_name()),
+                )
+            }
         },
         Method::Contains => Value::Bool(text.contains(str_arg(args, 0, "contains")?)),
         Method::StartsWith => Value::Bool(text.starts_with(str_arg(args, 0, "starts_with")?)),
@@ -37,7 +49,9 @@ pub fn method(m: Method, name: &str, s: &Str, args: &[Value]) -> Result<Value, T
                 None => Value::error("NotFound", &format!("'{needle}' not found")),
             }
         }
-        Method::Replace => Value::string(text.replace(str_arg(args, 0, "replace")?, str_arg(args, 1, "replace")?)),
+        Method::Replace => {
+            Value::string(text.replace(str_arg(args, 0, "replace")?, str_arg(args, 1, "replace")?))
+        }
         Method::Substring | Method::Slice => {
             let n = s.char_len() as i64;
             let start = clamp(int_arg(args, 0, "substring")?, n);
@@ -75,9 +89,17 @@ pub fn char_slice(s: &Str, start: usize, end: usize) -> &str {
     if s.ascii {
         return &s.text[start..end];
     }
-    let mut idx = s.text.char_indices().map(|(b, _)| b).chain(std::iter::once(s.text.len()));
+    let mut idx = s
+        .text
+        .char_indices()
+        .map(|(b, _)| b)
+        .chain(std::iter::once(s.text.len()));
     let b0 = idx.nth(start).unwrap_or(s.text.len());
-    let b1 = if end > start { idx.nth(end - start - 1).unwrap_or(s.text.len()) } else { b0 };
+    let b1 = if end > start {
+        idx.nth(end - start - 1).unwrap_or(s.text.len())
+    } else {
+        b0
+    };
     &s.text[b0..b1]
 }
 
@@ -86,7 +108,10 @@ pub fn char_at(s: &Str, i: i64) -> Result<Value, Trap> {
     let n = s.char_len() as i64;
     let j = if i < 0 { i + n } else { i };
     if j < 0 || j >= n {
-        return fail(kinds::INDEX_OUT_OF_BOUNDS, &format!("string index {i} out of range for length {n}"));
+        return fail(
+            kinds::INDEX_OUT_OF_BOUNDS,
+            &format!("string index {i} out of range for length {n}"),
+        );
     }
     Ok(Value::str(char_slice(s, j as usize, j as usize + 1)))
 }
@@ -108,7 +133,10 @@ mod tests {
     use super::*;
 
     fn call(recv: &str, m: &str, args: &[Value]) -> String {
-        let s = Str { text: recv.into(), ascii: recv.is_ascii() };
+        let s = Str {
+            text: recv.into(),
+            ascii: recv.is_ascii(),
+        };
         display(&method(Method::from_name(m), m, &s, args).unwrap())
     }
 
@@ -117,12 +145,25 @@ mod tests {
         assert_eq!(call("Hello", "upper", &[]), "HELLO");
         assert_eq!(call("  x ", "trim", &[]), "x");
         assert_eq!(call("a,b", "split", &[Value::str(",")]), "[\"a\", \"b\"]");
-        assert_eq!(call("héllo", "substring", &[Value::Int(1), Value::Int(3)]), "él");
+        assert_eq!(
+            call("héllo", "substring", &[Value::Int(1), Value::Int(3)]),
+            "él"
+        );
         assert_eq!(call("héllo", "len", &[]), "5");
         assert_eq!(call("abc", "find", &[Value::str("c")]), "2");
         assert_eq!(call("ab", "repeat", &[Value::Int(3)]), "ababab");
-        assert_eq!(call("-", "join", &[Value::list(vec![Value::Int(1), Value::str("x")])]), "1-x");
-        let s = Str { text: "Limit".into(), ascii: true };
+        assert_eq!(
+            call(
+                "-",
+                "join",
+                &[Value::list(vec![Value::Int(1), Value::str("x")])]
+            ),
+            "1-x"
+        );
+        let s = Str {
+            text: "Limit".into(),
+            ascii: true,
+        };
         assert_eq!(display(&char_at(&s, 4).unwrap()), "t");
         assert_eq!(display(&char_at(&s, -1).unwrap()), "t");
         assert!(char_at(&s, 5).is_err());

@@ -1,0 +1,625 @@
+//! Uses of frames (LANGUAGE.md §7): construction, `this`/`super`, fields,
+//! static members and method calls, with privacy checked here.
+//!
+//! Dispatch (DESIGN.md §6), by what is known of the receiver:
+//! * `super.m(…)` → `CallDirect` of the parent's method, `this` first;
+//! * a receiver certainly of frame `F` (`this`, or a variable initialised by
+//!   `F(…)` and never reassigned) → `CallDirect` when no subframe overrides
+//!   the method (or the frame is exact), else `InvokeSlot(slot)`; fields by
+//!   slot (`GetLocalField`, `GetField`, `SetField`);
+//! * a receiver only annotated with a frame or trait type, or unknown →
+//!   `InvokeMethod(name)` (per-call-site inline cache) and fields by name.
+
+use super::objects::{FrameInfo, MethodInfo, StaticType};
+use super::Codegen;
+use super::Place;
+use limit_syntax::ast::*;
+use limit_syntax::Span;
+use limit_vm::opcode::Op;
+
+/// How a member access is compiled.
+enum Member {
+    Field(usize),
+    Method(usize),
+}
+
+impl Codegen<'_> {
+    // --------------------------------------------------------- this/super
+
+    /// The current method's context when `this` is local 0 of the function
+    /// being compiled.
+    fn direct_receiver(&self) -> bool {
+        self.objects
+            .contexts
+            .last()
+            .is_some_and(|c| !c.is_static && c.level + 1 == self.functions.len())
+    }
+
+    /// `this` / `self` as a value.
+    pub(crate) fn this_expr(&mut self, span: Span) {
+        match self.objects.contexts.last() {
+            Some(c) if c.is_static => {
+                self.error_with_hint(
+                    span,
+                    "`this` in a static method",
+                    "static methods have no instance",
+                );
+            }
+            Some(_) if self.direct_receiver() => {
+                self.emit(Op::GetLocal(0), span);
+            }
+            Some(_) => self.error_with_hint(
+                span,
+                "`this` cannot be used inside a nested function",
+                "copy it to a variable first: `var me = this;`",
+            ),
+            None => self.error_with_hint(
+                span,
+                "`this` outside a method",
+                "`this` is the instance inside frame methods",
+            ),
+        }
+    }
+
+    /// `super` alone (not `super.m(…)`).
+    pub(crate) fn super_expr(&mut self, span: Span) {
+        self.error_with_hint(
+            span,
+            "`super` can only be used as `super.method(…)`",
+            "call a parent method",
+        );
+    }
+
+    /// The frame whose methods are being compiled (not traits).
+    fn current_frame(&self) -> Option<String> {
+        self.objects
+            .contexts
+            .last()
+            .filter(|c| !c.is_trait)
+            .map(|c| c.owner.clone())
+    }
+
+    /// What is known of the value of `expr`.
+    pub(crate) fn static_type(&mut self, expr: &Expr) -> Option<StaticType> {
+        match &expr.kind {
+            ExprKind::This if self.direct_receiver() => {
+                let c = self.objects.contexts.last()?;
+                Some(StaticType {
+                    name: c.owner.clone(),
+                    is_trait: c.is_trait,
+                    exact: false,
+                    certain: true,
+                })
+            }
+            ExprKind::Ident(name) => {
+                let key = self.place_key(name)?;
+                self.objects
+                    .typed
+                    .iter()
+                    .rev()
+                    .find(|t| t.key == key && t.name == *name)
+                    .map(|t| t.ty.clone())
+            }
+            ExprKind::Call { callee, .. } => match &callee.kind {
+                ExprKind::Ident(frame) if self.names_frame(frame) => Some(StaticType {
+                    name: frame.clone(),
+                    is_trait: false,
+                    exact: true,
+                    certain: true,
+                }),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    // ---------------------------------------------------------- privacy
+
+    /// Reports a private/protected member used where it is not visible.
+    fn check_visibility(&mut self, owner: &str, name: &str, visibility: Visibility, span: Span) {
+        if visibility == Visibility::Public {
+            return;
+        }
+        let allowed = match self.current_frame() {
+            Some(current) => {
+                current == owner
+                    || (visibility == Visibility::Protected
+                        && (self.frame_is_a(&current, owner) || self.frame_is_a(owner, &current)))
+            }
+            None => false,
+        };
+        if allowed {
+            return;
+        }
+        let word = if visibility == Visibility::Protected {
+            "protected"
+        } else {
+            "private"
+        };
+        self.error_with_hint(
+            span,
+            format!("`{name}` is {word} to frame `{owner}`"),
+            &format!("declare it `pub` in `{owner}` to use it from outside"),
+        );
+    }
+
+    /// An instance member of `frame`. Unknown members and privacy seen
+    /// from outside the frame's family are the checker's reports
+    /// (`check/frames.rs`); only a private member used from a subframe (or a
+    /// parent), which the checker lets pass, is reported here.
+    fn lookup_member(&mut self, frame: &FrameInfo, name: &Ident) -> Option<Member> {
+        let (member, owner, visibility) = if let Some(slot) = frame.field_slot(&name.name) {
+            let field = &frame.fields[slot];
+            (Member::Field(slot), field.owner.clone(), field.visibility)
+        } else {
+            let slot = frame.method_slot(&name.name)?;
+            let method = &frame.vtable[slot];
+            (
+                Member::Method(slot),
+                method.owner.clone(),
+                method.visibility,
+            )
+        };
+        if matches!(visibility, Visibility::Private | Visibility::Default) {
+            if let Some(current) = self.current_frame() {
+                if current != owner
+                    && (self.frame_is_a(&current, &owner) || self.frame_is_a(&owner, &current))
+                {
+                    self.check_visibility(&owner, &name.name, visibility, name.span);
+                }
+            }
+        }
+        Some(member)
+    }
+
+    /// Pushes `object` (a receiver whose type is certain); returns the local
+    /// slot holding it when it is a plain local (for `GetLocalField`).
+    fn receiver_slot(&mut self, object: &Expr) -> Option<u16> {
+        match &object.kind {
+            ExprKind::This => Some(0),
+            ExprKind::Ident(name) => match self.resolve(name) {
+                Some(Place::Local {
+                    slot, cell: false, ..
+                }) => Some(slot),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    // ------------------------------------------------------------ fields
+
+    /// `object.field`; false when `object` is not a frame-related value
+    /// and the generic by-name access applies.
+    pub(crate) fn field_get(&mut self, object: &Expr, field: &Ident, span: Span) -> bool {
+        if let ExprKind::Ident(name) = &object.kind {
+            if self.names_frame(name) {
+                self.static_get(name, field);
+                return true;
+            }
+            if self.names_enum(name) {
+                self.enum_variant_value(name, field, &[], span, false);
+                return true;
+            }
+        }
+        if matches!(object.kind, ExprKind::Super) {
+            self.error_with_hint(
+                field.span,
+                "`super.field` is not supported",
+                "inherited fields are reached with `this.field`",
+            );
+            return true;
+        }
+        let Some(ty) = self.static_type(object) else {
+            return false;
+        };
+        if ty.is_trait {
+            return false;
+        }
+        let frame = self.objects.frames[&ty.name].clone();
+        match self.lookup_member(&frame, field) {
+            Some(Member::Field(slot)) if ty.certain => {
+                match self.receiver_slot(object) {
+                    Some(local) => {
+                        self.emit(Op::GetLocalField(local, slot as u16), field.span);
+                    }
+                    None => {
+                        self.expr(object);
+                        self.emit(Op::GetField(slot as u16), field.span);
+                    }
+                }
+                true
+            }
+            Some(_) => false,
+            None => {
+                self.emit(Op::Nil, span);
+                true
+            }
+        }
+    }
+
+    /// `Frame.static` as a value.
+    fn static_get(&mut self, frame: &str, field: &Ident) {
+        let info = self.objects.frames[frame].clone();
+        if let Some(s) = info.statics.get(&field.name) {
+            self.check_visibility(&s.owner, &field.name, s.visibility, field.span);
+            self.emit(Op::GetGlobal(s.global), field.span);
+            return;
+        }
+        if let Some(m) = info.static_methods.get(&field.name) {
+            self.check_visibility(&m.owner, &field.name, m.visibility, field.span);
+            self.emit(Op::Closure(m.function), field.span);
+            return;
+        }
+        self.error_with_hint(
+            field.span,
+            format!("frame `{frame}` has no static member `{}`", field.name),
+            "instance members are reached through an instance",
+        );
+        self.emit(Op::Nil, field.span);
+    }
+
+    /// `object.field op= value`; false when the generic by-name store applies.
+    pub(crate) fn field_assign(
+        &mut self,
+        object: &Expr,
+        field: &Ident,
+        binary: Option<Op>,
+        value: &Expr,
+        span: Span,
+    ) -> bool {
+        if let ExprKind::Ident(name) = &object.kind {
+            if self.names_frame(name) {
+                let info = self.objects.frames[name].clone();
+                let Some(s) = info.statics.get(&field.name) else {
+                    self.error(
+                        field.span,
+                        format!("frame `{name}` has no static field `{}`", field.name),
+                    );
+                    return true;
+                };
+                self.check_visibility(&s.owner, &field.name, s.visibility, field.span);
+                if let Some(op) = binary {
+                    self.emit(Op::GetGlobal(s.global), field.span);
+                    self.expr(value);
+                    self.emit(op, span);
+                } else {
+                    self.expr(value);
+                }
+                self.emit(Op::SetGlobal(s.global), field.span);
+                return true;
+            }
+        }
+        let Some(ty) = self.static_type(object) else {
+            return false;
+        };
+        if ty.is_trait {
+            return false;
+        }
+        let frame = self.objects.frames[&ty.name].clone();
+        match self.lookup_member(&frame, field) {
+            Some(Member::Field(slot)) if ty.certain => {
+                let slot = slot as u16;
+                self.expr(object);
+                if let Some(op) = binary {
+                    self.emit(Op::Dup, span);
+                    self.emit(Op::GetField(slot), field.span);
+                    self.expr(value);
+                    self.emit(op, span);
+                } else {
+                    self.expr(value);
+                }
+                self.emit(Op::SetField(slot), field.span);
+                true
+            }
+            Some(Member::Method(_)) => {
+                self.error(
+                    field.span,
+                    format!("cannot assign to method `{}`", field.name),
+                );
+                true
+            }
+            Some(Member::Field(_)) => false,
+            None => true,
+        }
+    }
+
+    // ----------------------------------------------------------- calls
+
+    /// `Name(args)` where `Name` is a frame or an enum variant; false when
+    /// `name` is neither (or is shadowed by a variable).
+    pub(crate) fn object_call(&mut self, name: &str, args: &[Arg], span: Span) -> bool {
+        if self.shadowed(name) {
+            return false;
+        }
+        if self.objects.frames.contains_key(name) {
+            self.construct(name, args, span);
+            return true;
+        }
+        if let Some(enum_name) = self.unique_variant(name) {
+            let variant = Ident {
+                name: name.to_string(),
+                span,
+            };
+            self.enum_variant_value(&enum_name, &variant, args, span, true);
+            return true;
+        }
+        false
+    }
+
+    /// A frame or variant name used as a value; false when it is neither.
+    pub(crate) fn object_name(&mut self, name: &str, span: Span) -> bool {
+        if let Some(info) = self.objects.frames.get(name) {
+            let class = info.class;
+            self.emit(Op::Class(class), span);
+            return true;
+        }
+        if let Some(enum_name) = self.unique_variant(name) {
+            let variant = Ident {
+                name: name.to_string(),
+                span,
+            };
+            self.enum_variant_value(&enum_name, &variant, &[], span, false);
+            return true;
+        }
+        false
+    }
+
+    /// `Frame(args)`: a new instance with every field at its default (or
+    /// its type's zero value), then `init` with the arguments; without an
+    /// `init` the arguments are field values by position or name.
+    fn construct(&mut self, name: &str, args: &[Arg], span: Span) {
+        let info = self.objects.frames[name].clone();
+        if info.is_abstract {
+            // Reported by the checker ("cannot instantiate abstract frame").
+            self.emit(Op::Nil, span);
+            return;
+        }
+        let init = info
+            .method_slot("init")
+            .map(|slot| info.vtable[slot].clone());
+        let field_names: Vec<String> = info.fields.iter().map(|f| f.name.clone()).collect();
+        let given = match &init {
+            Some(_) => None,
+            None => match self.match_args(name, &field_names, 0, args, span) {
+                Some(given) => Some(given),
+                None => return,
+            },
+        };
+        self.emit(Op::NewInstance(info.class), span);
+        for (slot, field) in info.fields.iter().enumerate() {
+            let value = given.as_ref().and_then(|g| g[slot]);
+            if value.is_none() && field.default.is_none() && field.ty.is_none() {
+                continue; // already nil
+            }
+            self.emit(Op::Dup, span);
+            match (value, &field.default) {
+                (Some(v), _) => self.expr(v),
+                (None, Some(d)) => self.expr(d),
+                (None, None) => self.zero_value(field.ty.as_ref(), span),
+            }
+            self.emit(Op::SetField(slot as u16), span);
+        }
+        if let Some(init) = init {
+            if let Some(given) = self.match_args(name, &init.params, init.required, args, span) {
+                self.emit(Op::Dup, span);
+                let argc = self.emit_matched(&given, init.required, span);
+                self.emit(Op::CallDirect(init.function, argc + 1), span);
+                self.emit(Op::Pop, span);
+            }
+        }
+    }
+
+    /// `object.method(args)`: returns false when the generic `Invoke`
+    /// applies (receivers of unknown type calling non-frame methods).
+    pub(crate) fn method_call(
+        &mut self,
+        object: &Expr,
+        method: &Ident,
+        args: &[Arg],
+        span: Span,
+    ) -> bool {
+        match &object.kind {
+            ExprKind::Super => {
+                self.super_call(method, args, span);
+                return true;
+            }
+            ExprKind::Ident(name) if self.names_frame(name) => {
+                self.static_call(name, method, args, span);
+                return true;
+            }
+            ExprKind::Ident(name) if self.names_enum(name) => {
+                self.enum_variant_value(name, method, args, span, true);
+                return true;
+            }
+            _ => {}
+        }
+        if let Some(ty) = self.static_type(object) {
+            if !ty.is_trait {
+                let frame = self.objects.frames[&ty.name].clone();
+                match self.lookup_member(&frame, method) {
+                    Some(Member::Method(slot)) if ty.certain => {
+                        let entry = frame.vtable[slot].clone();
+                        if let Some(given) =
+                            self.match_args(&method.name, &entry.params, entry.required, args, span)
+                        {
+                            self.expr(object);
+                            let argc = self.emit_matched(&given, entry.required, span);
+                            if ty.exact || frame.final_slot[slot] {
+                                self.emit(Op::CallDirect(entry.function, argc + 1), span);
+                            } else {
+                                self.emit(Op::InvokeSlot(slot as u16, argc), span);
+                            }
+                        }
+                        return true;
+                    }
+                    None => return true,
+                    Some(_) => {}
+                }
+            }
+        }
+        if !self.objects.method_names.contains(&method.name) {
+            return false;
+        }
+        self.expr(object);
+        self.positional_args(args);
+        let k = self.str_constant(&method.name);
+        self.emit(Op::InvokeMethod(k, args.len() as u8), span);
+        true
+    }
+
+    /// `super.m(args)`: the parent's method, called directly.
+    fn super_call(&mut self, method: &Ident, args: &[Arg], span: Span) {
+        let parent = self
+            .current_frame()
+            .filter(|_| self.direct_receiver())
+            .and_then(|f| self.objects.frames.get(&f).and_then(|i| i.parent.clone()));
+        let Some(parent) = parent else {
+            self.error_with_hint(
+                span,
+                "`super` outside a method of a subframe",
+                "`super.m(…)` calls the parent frame's `m`",
+            );
+            return;
+        };
+        let info = self.objects.frames[&parent].clone();
+        let Some(slot) = info.method_slot(&method.name) else {
+            self.error(
+                method.span,
+                format!("parent frame `{parent}` has no method `{}`", method.name),
+            );
+            return;
+        };
+        let entry: MethodInfo = info.vtable[slot].clone();
+        self.check_visibility(&entry.owner, &method.name, entry.visibility, method.span);
+        if let Some(given) =
+            self.match_args(&method.name, &entry.params, entry.required, args, span)
+        {
+            self.emit(Op::GetLocal(0), span);
+            let argc = self.emit_matched(&given, entry.required, span);
+            self.emit(Op::CallDirect(entry.function, argc + 1), span);
+        }
+    }
+
+    /// `Frame.m(args)`: a static method.
+    fn static_call(&mut self, frame: &str, method: &Ident, args: &[Arg], span: Span) {
+        let info = self.objects.frames[frame].clone();
+        let Some(entry) = info.static_methods.get(&method.name).cloned() else {
+            if let Some(s) = info.statics.get(&method.name).cloned() {
+                self.check_visibility(&s.owner, &method.name, s.visibility, method.span);
+                self.emit(Op::GetGlobal(s.global), method.span);
+                self.positional_args(args);
+                self.emit(Op::Call(args.len() as u8), span);
+                return;
+            }
+            self.error_with_hint(
+                method.span,
+                format!("frame `{frame}` has no static method `{}`", method.name),
+                "instance methods are called on an instance",
+            );
+            return;
+        };
+        self.check_visibility(&entry.owner, &method.name, entry.visibility, method.span);
+        if let Some(given) =
+            self.match_args(&method.name, &entry.params, entry.required, args, span)
+        {
+            let argc = self.emit_matched(&given, entry.required, span);
+            self.emit(Op::CallDirect(entry.function, argc), span);
+        }
+    }
+
+    /// Matches call arguments to parameter names; reports problems.
+    pub(crate) fn match_args<'e>(
+        &mut self,
+        callee: &str,
+        params: &[String],
+        required: usize,
+        args: &'e [Arg],
+        span: Span,
+    ) -> Option<Vec<Option<&'e Expr>>> {
+        let mut slots: Vec<Option<&Expr>> = vec![None; params.len()];
+        let mut position = 0;
+        let mut ok = true;
+        for arg in args {
+            let index = match &arg.name {
+                None => {
+                    position += 1;
+                    position - 1
+                }
+                Some(arg_name) => match params.iter().position(|p| *p == arg_name.name) {
+                    Some(i) => i,
+                    None => {
+                        self.error_with_hint(
+                            arg_name.span,
+                            format!("`{callee}` has no parameter named `{}`", arg_name.name),
+                            &format!("its parameters are: {}", params.join(", ")),
+                        );
+                        ok = false;
+                        continue;
+                    }
+                },
+            };
+            if index >= slots.len() {
+                self.error_with_hint(
+                    arg.value.span,
+                    format!(
+                        "too many arguments: `{callee}` takes {} but {} were given",
+                        params.len(),
+                        args.len()
+                    ),
+                    "remove the extra arguments",
+                );
+                return None;
+            }
+            if slots[index].is_some() {
+                self.error(
+                    arg.value.span,
+                    format!("argument `{}` given twice", params[index]),
+                );
+                ok = false;
+            }
+            slots[index] = Some(&arg.value);
+        }
+        let missing: Vec<&str> = (0..required)
+            .filter(|&i| slots[i].is_none())
+            .map(|i| params[i].as_str())
+            .collect();
+        if !missing.is_empty() {
+            self.error_with_hint(
+                span,
+                format!(
+                    "missing argument{} to `{callee}`: {}",
+                    if missing.len() > 1 { "s" } else { "" },
+                    missing.join(", ")
+                ),
+                &format!("`{callee}` takes ({})", params.join(", ")),
+            );
+            return None;
+        }
+        ok.then_some(slots)
+    }
+
+    /// Pushes matched arguments (nil for omitted ones before the last
+    /// given); returns how many were pushed.
+    pub(crate) fn emit_matched(
+        &mut self,
+        slots: &[Option<&Expr>],
+        required: usize,
+        span: Span,
+    ) -> u8 {
+        let passed = slots
+            .iter()
+            .rposition(Option::is_some)
+            .map_or(0, |i| i + 1)
+            .max(required);
+        for slot in &slots[..passed] {
+            match slot {
+                Some(value) => self.expr(value),
+                None => {
+                    self.emit(Op::Nil, span);
+                }
+            }
+        }
+        passed.min(254) as u8
+    }
+}

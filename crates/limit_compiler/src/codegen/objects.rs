@@ -1,0 +1,977 @@
+//! Frames, traits and enums (LANGUAGE.md §7): their compile-time model.
+//!
+//! Before any function body is compiled, every top-level frame, trait and
+//! enum of a module is declared here: a frame gets its class index, its
+//! field layout (the parent's fields first, so a field keeps its slot in
+//! every subframe), its vtable (the parent's table, overrides replacing
+//! entries in place, then trait default methods) and a function index for
+//! each method. Bodies are compiled once every top-level function is known.
+//! `frame.rs` compiles uses of frames, `enums.rs` uses of enums.
+
+use super::{finish_proto, required_params, Codegen, FunctionKind, FunctionState};
+use crate::scan;
+use limit_syntax::ast::*;
+use limit_syntax::{Diagnostic, Span};
+use limit_vm::opcode::Op;
+use limit_vm::program::{ClassDef, EnumDef, FunctionProto};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+/// An instance field of a frame.
+#[derive(Clone, Debug)]
+pub(crate) struct FieldInfo {
+    pub name: String,
+    /// The frame that declares it.
+    pub owner: String,
+    pub visibility: Visibility,
+    pub default: Option<Expr>,
+    pub ty: Option<TypeExpr>,
+}
+
+/// A method in a frame's vtable (or a static method).
+#[derive(Clone, Debug)]
+pub(crate) struct MethodInfo {
+    pub name: String,
+    pub function: u32,
+    /// The frame (or trait, for default methods) whose body this is.
+    pub owner: String,
+    pub visibility: Visibility,
+    /// Parameter names, without `this`.
+    pub params: Vec<String>,
+    pub required: usize,
+}
+
+/// A `static var` of a frame: a global.
+#[derive(Clone, Debug)]
+pub(crate) struct StaticField {
+    pub global: u32,
+    pub owner: String,
+    pub visibility: Visibility,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct FrameInfo {
+    pub name: String,
+    pub class: u32,
+    pub parent: Option<String>,
+    /// Every trait the frame implements (its parent's too, and trait parents).
+    pub traits: Vec<String>,
+    pub fields: Vec<FieldInfo>,
+    pub vtable: Vec<MethodInfo>,
+    /// Per vtable slot: no subframe overrides it, so a call on a receiver
+    /// of this frame may be a direct call.
+    pub final_slot: Vec<bool>,
+    pub statics: FxHashMap<String, StaticField>,
+    pub static_methods: FxHashMap<String, MethodInfo>,
+    pub is_abstract: bool,
+    pub is_data: bool,
+}
+
+impl FrameInfo {
+    pub fn field_slot(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|f| f.name == name)
+    }
+
+    pub fn method_slot(&self, name: &str) -> Option<usize> {
+        self.vtable.iter().position(|m| m.name == name)
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TraitInfo {
+    pub supers: Vec<String>,
+    /// Every method signature: name, has a default body.
+    pub methods: Vec<(String, bool)>,
+    /// Default methods: name → compiled method.
+    pub defaults: FxHashMap<String, MethodInfo>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct EnumInfo {
+    pub name: String,
+    pub id: u16,
+    /// Variant names and payload sizes, by tag.
+    pub variants: Vec<(String, usize)>,
+}
+
+/// The method being compiled: what `this`, `super` and privacy mean.
+#[derive(Clone, Debug)]
+pub(crate) struct MethodContext {
+    /// The frame or trait whose method this is.
+    pub owner: String,
+    pub is_trait: bool,
+    pub is_static: bool,
+    /// Index in `Codegen::functions` of the method's own state.
+    pub level: usize,
+}
+
+/// Where a variable with a statically known frame lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PlaceKey {
+    Local(usize, u16),
+    Global(u32),
+}
+
+/// What the compiler knows about the value of an expression.
+#[derive(Clone, Debug)]
+pub(crate) struct StaticType {
+    /// A frame or trait name.
+    pub name: String,
+    pub is_trait: bool,
+    /// Exactly this frame (not a subframe).
+    pub exact: bool,
+    /// Guaranteed (not merely annotated): slot access is safe.
+    pub certain: bool,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct TypedPlace {
+    pub key: PlaceKey,
+    pub name: String,
+    pub ty: StaticType,
+}
+
+/// A method body waiting to be compiled.
+struct PendingMethod {
+    decl: FnDecl,
+    function: u32,
+    name: String,
+    context: MethodContext,
+}
+
+/// Everything the code generator knows about frames, traits and enums.
+#[derive(Default)]
+pub(crate) struct ObjectModel {
+    pub frames: FxHashMap<String, FrameInfo>,
+    pub traits: FxHashMap<String, TraitInfo>,
+    pub enums: FxHashMap<String, EnumInfo>,
+    /// Variant name → enums declaring it.
+    pub variant_owners: FxHashMap<String, Vec<String>>,
+    /// Names of every method of every frame and trait (for `InvokeMethod`).
+    pub method_names: FxHashSet<String>,
+    pending: Vec<PendingMethod>,
+    pub contexts: Vec<MethodContext>,
+    pub typed: Vec<TypedPlace>,
+    /// Variables declared once by `var` and never assigned.
+    pub single_assignment: FxHashSet<String>,
+    /// Some frame has a `deinit`: block locals are released at block end.
+    pub any_deinit: bool,
+}
+
+fn visible_rank(v: Visibility) -> u8 {
+    match v {
+        Visibility::Public => 2,
+        Visibility::Protected => 1,
+        Visibility::Default | Visibility::Private => 0,
+    }
+}
+
+impl Codegen<'_> {
+    // ------------------------------------------------------- declaration
+
+    /// Declares the frames, traits and enums among a module's top-level
+    /// statements, and emits the initialisation of static fields.
+    pub(crate) fn declare_objects(&mut self, stmts: &[Stmt]) {
+        let mut frames = Vec::new();
+        let mut traits = Vec::new();
+        let mut enums = Vec::new();
+        collect_declarations(stmts, &mut frames, &mut traits, &mut enums);
+        let (decls, assigned) = count_bindings(stmts);
+        for (name, count) in decls {
+            if count == 1 && !assigned.contains(&name) {
+                self.objects.single_assignment.insert(name);
+            }
+        }
+        for (name, variants) in enums {
+            self.declare_enum(name, variants);
+        }
+        for decl in &traits {
+            self.declare_trait(decl);
+        }
+        // Class indices first, so that frames may be declared in any order.
+        for decl in &frames {
+            if self.objects.frames.contains_key(&decl.name.name) {
+                continue;
+            }
+            let class = self.program.classes.len() as u32;
+            self.program.classes.push(ClassDef::default());
+            let info = FrameInfo {
+                name: decl.name.name.clone(),
+                class,
+                is_abstract: decl.modifiers.is_abstract,
+                is_data: decl.modifiers.is_data,
+                ..FrameInfo::default()
+            };
+            self.objects.frames.insert(decl.name.name.clone(), info);
+        }
+        let mut done = FxHashSet::default();
+        for decl in &frames {
+            self.declare_frame(decl, &frames, &mut done, 0);
+        }
+        self.mark_final_slots();
+        self.initialise_statics(&frames);
+    }
+
+    fn declare_enum(&mut self, name: &Ident, variants: &[VariantDecl]) {
+        let id = self.program.enums.len() as u16;
+        self.program.enums.push(EnumDef {
+            name: name.name.clone(),
+            variants: variants.iter().map(|v| v.name.name.clone()).collect(),
+        });
+        for variant in variants {
+            let owners = self
+                .objects
+                .variant_owners
+                .entry(variant.name.name.clone())
+                .or_default();
+            if !owners.contains(&name.name) {
+                owners.push(name.name.clone());
+            }
+        }
+        let info = EnumInfo {
+            name: name.name.clone(),
+            id,
+            variants: variants
+                .iter()
+                .map(|v| (v.name.name.clone(), v.payload.len()))
+                .collect(),
+        };
+        self.objects.enums.insert(name.name.clone(), info);
+    }
+
+    fn declare_trait(&mut self, decl: &TraitDecl) {
+        let mut info = TraitInfo {
+            supers: decl.supers.iter().map(|s| s.name.clone()).collect(),
+            ..TraitInfo::default()
+        };
+        for method in &decl.methods {
+            let Some(name) = &method.name else { continue };
+            self.objects.method_names.insert(name.name.clone());
+            info.methods
+                .push((name.name.clone(), method.body.is_some()));
+            if method.body.is_some() {
+                let function = self.reserve_function();
+                let context = MethodContext {
+                    owner: decl.name.name.clone(),
+                    is_trait: true,
+                    is_static: false,
+                    level: 0,
+                };
+                self.objects.pending.push(PendingMethod {
+                    decl: method.clone(),
+                    function,
+                    name: format!("{}.{}", decl.name.name, name.name),
+                    context,
+                });
+                info.defaults.insert(
+                    name.name.clone(),
+                    MethodInfo {
+                        name: name.name.clone(),
+                        function,
+                        owner: decl.name.name.clone(),
+                        visibility: Visibility::Public,
+                        params: method.params.iter().map(|p| p.name.name.clone()).collect(),
+                        required: required_params(method),
+                    },
+                );
+            }
+        }
+        self.objects.traits.insert(decl.name.name.clone(), info);
+    }
+
+    fn reserve_function(&mut self) -> u32 {
+        let index = self.program.functions.len() as u32;
+        self.program.functions.push(FunctionProto::default());
+        index
+    }
+
+    /// Adds `name` and the traits it extends to `out`.
+    fn trait_closure(&self, name: &str, out: &mut Vec<String>, depth: usize) {
+        if depth > 64 || out.iter().any(|t| t == name) {
+            return;
+        }
+        let Some(info) = self.objects.traits.get(name) else {
+            return;
+        };
+        out.push(name.to_string());
+        for parent in info.supers.clone() {
+            self.trait_closure(&parent, out, depth + 1);
+        }
+    }
+
+    fn declare_frame(
+        &mut self,
+        decl: &FrameDecl,
+        all: &[&FrameDecl],
+        done: &mut FxHashSet<String>,
+        depth: usize,
+    ) {
+        let name = decl.name.name.clone();
+        if done.contains(&name) || depth > 64 {
+            return;
+        }
+        done.insert(name.clone());
+        let mut info = self.objects.frames[&name].clone();
+        let mut parent: Option<FrameInfo> = None;
+        let mut traits = Vec::new();
+        for sup in &decl.supers {
+            if self.objects.frames.contains_key(&sup.name) {
+                if parent.is_some() {
+                    self.error(
+                        sup.span,
+                        format!("frame `{name}` can extend only one frame"),
+                    );
+                    continue;
+                }
+                if sup.name == name {
+                    self.error(sup.span, format!("frame `{name}` cannot extend itself"));
+                    continue;
+                }
+                if let Some(parent_decl) = all.iter().find(|d| d.name.name == sup.name) {
+                    self.declare_frame(parent_decl, all, done, depth + 1);
+                }
+                // Extending a final or data frame is reported by the checker.
+                parent = Some(self.objects.frames[&sup.name].clone());
+            } else if self.objects.traits.contains_key(&sup.name) {
+                self.trait_closure(&sup.name, &mut traits, 0);
+            } else {
+                self.diagnostics.push(
+                    Diagnostic::warning(sup.span, format!("unknown frame or trait `{}`", sup.name))
+                        .with_hint("it is ignored; declare it in this file"),
+                );
+            }
+        }
+        if let Some(p) = &parent {
+            info.parent = Some(p.name.clone());
+            info.fields = p.fields.clone();
+            info.vtable = p.vtable.clone();
+            for t in &p.traits {
+                if !traits.contains(t) {
+                    traits.push(t.clone());
+                }
+            }
+        }
+        info.traits = traits;
+
+        for member in &decl.members {
+            match member {
+                Member::Field(field) if field.is_static => {
+                    let global = self.program.globals.len() as u32;
+                    self.program
+                        .globals
+                        .push(format!("{name}.{}", field.name.name));
+                    info.statics.insert(
+                        field.name.name.clone(),
+                        StaticField {
+                            global,
+                            owner: name.clone(),
+                            visibility: field.visibility,
+                        },
+                    );
+                }
+                Member::Field(field) => {
+                    if info.fields.iter().any(|f| f.name == field.name.name) {
+                        self.error(
+                            field.name.span,
+                            format!("frame `{name}` already has a field `{}`", field.name.name),
+                        );
+                        continue;
+                    }
+                    let visibility =
+                        if decl.modifiers.is_data && field.visibility == Visibility::Default {
+                            Visibility::Public
+                        } else {
+                            field.visibility
+                        };
+                    info.fields.push(FieldInfo {
+                        name: field.name.name.clone(),
+                        owner: name.clone(),
+                        visibility,
+                        default: field.default.clone(),
+                        ty: field.ty.clone(),
+                    });
+                }
+                Member::Method(method) => self.declare_method(&mut info, method),
+            }
+        }
+        // Trait default methods fill the gaps (a missing trait method is
+        // reported by the checker).
+        for t in info.traits.clone() {
+            let trait_info = self.objects.traits[&t].clone();
+            for (method, has_default) in &trait_info.methods {
+                if *has_default && info.method_slot(method).is_none() {
+                    info.vtable.push(trait_info.defaults[method].clone());
+                }
+            }
+        }
+        let class = info.class as usize;
+        self.program.classes[class] = ClassDef {
+            name: name.clone(),
+            field_names: info.fields.iter().map(|f| f.name.clone()).collect(),
+            methods: info
+                .vtable
+                .iter()
+                .map(|m| (m.name.clone(), m.function))
+                .collect(),
+            parent: parent.as_ref().map(|p| p.class),
+            is_data: info.is_data,
+        };
+        if info.vtable.iter().any(|m| m.name == "deinit") {
+            self.objects.any_deinit = true;
+        }
+        self.objects.frames.insert(name, info);
+    }
+
+    fn declare_method(&mut self, info: &mut FrameInfo, method: &FnDecl) {
+        let Some(method_name) = &method.name else {
+            return;
+        };
+        let function = self.reserve_function();
+        let is_static = method.modifiers.is_static;
+        self.objects.method_names.insert(method_name.name.clone());
+        let context = MethodContext {
+            owner: info.name.clone(),
+            is_trait: false,
+            is_static,
+            level: 0,
+        };
+        self.objects.pending.push(PendingMethod {
+            decl: method.clone(),
+            function,
+            name: format!("{}.{}", info.name, method_name.name),
+            context,
+        });
+        let mut entry = MethodInfo {
+            name: method_name.name.clone(),
+            function,
+            owner: info.name.clone(),
+            visibility: method.modifiers.visibility,
+            params: method.params.iter().map(|p| p.name.name.clone()).collect(),
+            required: required_params(method),
+        };
+        if is_static {
+            info.static_methods.insert(method_name.name.clone(), entry);
+            return;
+        }
+        let in_trait = info.traits.iter().any(|t| {
+            self.objects.traits[t]
+                .methods
+                .iter()
+                .any(|(m, _)| *m == method_name.name)
+        });
+        if in_trait {
+            entry.visibility = Visibility::Public;
+        }
+        match info.method_slot(&method_name.name) {
+            Some(slot) => {
+                // Overriding a final method is reported by the checker.
+                let old = &info.vtable[slot];
+                if visible_rank(old.visibility) > visible_rank(entry.visibility) {
+                    entry.visibility = old.visibility;
+                }
+                info.vtable[slot] = entry;
+            }
+            None => info.vtable.push(entry),
+        }
+    }
+
+    /// A vtable slot is final for a frame when no subframe replaces it.
+    fn mark_final_slots(&mut self) {
+        let names: Vec<String> = self.objects.frames.keys().cloned().collect();
+        for name in &names {
+            let info = &self.objects.frames[name];
+            let mut finals = vec![true; info.vtable.len()];
+            for other in self.objects.frames.values() {
+                if other.name == *name || !self.frame_is_a(&other.name, name) {
+                    continue;
+                }
+                for (slot, entry) in info.vtable.iter().enumerate() {
+                    if other
+                        .vtable
+                        .get(slot)
+                        .is_none_or(|m| m.function != entry.function)
+                    {
+                        finals[slot] = false;
+                    }
+                }
+            }
+            if let Some(info) = self.objects.frames.get_mut(name) {
+                info.final_slot = finals;
+            }
+        }
+    }
+
+    /// Whether frame `frame` is `ancestor` or one of its subframes.
+    pub(crate) fn frame_is_a(&self, frame: &str, ancestor: &str) -> bool {
+        let mut current = Some(frame.to_string());
+        for _ in 0..=64 {
+            match current {
+                Some(ref c) if c == ancestor => return true,
+                Some(c) => current = self.objects.frames.get(&c).and_then(|f| f.parent.clone()),
+                None => return false,
+            }
+        }
+        false
+    }
+
+    /// Emits `Frame.static = default` for every static field.
+    fn initialise_statics(&mut self, frames: &[&FrameDecl]) {
+        for decl in frames {
+            for member in &decl.members {
+                let Member::Field(field) = member else {
+                    continue;
+                };
+                if !field.is_static {
+                    continue;
+                }
+                let Some(global) = self
+                    .objects
+                    .frames
+                    .get(&decl.name.name)
+                    .and_then(|f| f.statics.get(&field.name.name))
+                    .map(|s| s.global)
+                else {
+                    continue;
+                };
+                match &field.default {
+                    Some(default) => self.expr(default),
+                    None => self.zero_value(field.ty.as_ref(), field.span),
+                }
+                self.emit(Op::SetGlobal(global), field.span);
+            }
+        }
+    }
+
+    /// Compiles the bodies of the methods declared so far.
+    pub(crate) fn compile_object_methods(&mut self) {
+        let pending = std::mem::take(&mut self.objects.pending);
+        for method in pending {
+            self.compile_method_into(&method.decl, method.function, &method.name, method.context);
+        }
+    }
+
+    /// Compiles a method: `this` is local 0 (not for static methods).
+    fn compile_method_into(
+        &mut self,
+        decl: &FnDecl,
+        index: u32,
+        name: &str,
+        mut context: MethodContext,
+    ) {
+        let mut state = FunctionState::new(FunctionKind::Function, name.to_string(), self.file);
+        state.captured_names = scan::names_captured_in_function(decl);
+        state.fallible = matches!(
+            decl.ret.as_ref().map(|t| &t.kind),
+            Some(TypeKind::Fallible { .. })
+        );
+        let receiver = u16::from(!context.is_static);
+        state.proto.arity = decl.params.len() as u16 + receiver;
+        state.proto.required = required_params(decl) as u16 + receiver;
+        if !context.is_static {
+            state.proto.param_names.push("this".to_string());
+        }
+        state
+            .proto
+            .param_names
+            .extend(decl.params.iter().map(|p| p.name.name.clone()));
+        self.functions.push(state);
+        context.level = self.functions.len() - 1;
+        self.objects.contexts.push(context);
+        self.begin_scope();
+        if receiver == 1 {
+            self.add_local(" this", false, true);
+        }
+        for param in &decl.params {
+            self.declare_local(&param.name, false);
+        }
+        for (i, param) in decl.params.iter().enumerate() {
+            let slot = i as u16 + receiver;
+            if let Some(default) = &param.default {
+                self.emit(Op::GetLocal(slot), param.span);
+                self.emit(Op::Nil, param.span);
+                let skip = self.emit(Op::JumpIfNotEq(0), param.span);
+                self.expr(default);
+                self.emit(Op::SetLocal(slot), param.span);
+                self.patch_jump(skip);
+            }
+            if self.is_captured(&param.name.name) {
+                self.emit(Op::MakeCell(slot), param.span);
+            }
+        }
+        self.note_param_types(&decl.params, receiver);
+        match &decl.body {
+            Some(body) => self.function_body(body),
+            None => {
+                let message = self.str_constant(&format!("`{name}` is abstract and has no body"));
+                self.emit(Op::Const(message), decl.span);
+                let kind = self.str_constant("Error");
+                self.emit(Op::Trap(kind), decl.span);
+            }
+        }
+        self.end_scope();
+        self.objects.contexts.pop();
+        let state = self.functions.pop().expect("method state");
+        self.program.functions[index as usize] = finish_proto(state);
+    }
+
+    // ------------------------------------------------------ static types
+
+    /// Records the annotated frame or trait types of parameters (slots
+    /// start at `first`).
+    pub(crate) fn note_param_types(&mut self, params: &[Param], first: u16) {
+        let level = self.functions.len() - 1;
+        for (i, param) in params.iter().enumerate() {
+            let key = PlaceKey::Local(level, first + i as u16);
+            self.objects.typed.retain(|t| t.key != key);
+            if let Some(ty) = self.annotated_type(param.ty.as_ref()) {
+                self.objects.typed.push(TypedPlace {
+                    key,
+                    name: param.name.name.clone(),
+                    ty,
+                });
+            }
+        }
+    }
+
+    /// After `var name = …`: remembers what is known of the new variable.
+    pub(crate) fn note_var_decl(&mut self, decl: &VarDecl) {
+        let VarTarget::Name(name) = &decl.target else {
+            return;
+        };
+        let Some(key) = self.place_key(&name.name) else {
+            return;
+        };
+        self.objects.typed.retain(|t| t.key != key);
+        let mut ty = self.annotated_type(decl.ty.as_ref());
+        if self.objects.single_assignment.contains(&name.name) {
+            if let Some(Expr {
+                kind: ExprKind::Call { callee, .. },
+                ..
+            }) = &decl.init
+            {
+                if let ExprKind::Ident(frame) = &callee.kind {
+                    if self.names_frame(frame) {
+                        ty = Some(StaticType {
+                            name: frame.clone(),
+                            is_trait: false,
+                            exact: true,
+                            certain: true,
+                        });
+                    }
+                }
+            }
+        }
+        if let Some(ty) = ty {
+            self.objects.typed.push(TypedPlace {
+                key,
+                name: name.name.clone(),
+                ty,
+            });
+        }
+    }
+
+    fn annotated_type(&self, ty: Option<&TypeExpr>) -> Option<StaticType> {
+        let TypeKind::Named(path) = &ty?.kind else {
+            return None;
+        };
+        let [name] = path.as_slice() else { return None };
+        if self.objects.frames.contains_key(&name.name) {
+            return Some(StaticType {
+                name: name.name.clone(),
+                is_trait: false,
+                exact: false,
+                certain: false,
+            });
+        }
+        if self.objects.traits.contains_key(&name.name) {
+            return Some(StaticType {
+                name: name.name.clone(),
+                is_trait: true,
+                exact: false,
+                certain: false,
+            });
+        }
+        None
+    }
+
+    /// Where variable `name` lives, as a key for typed places.
+    pub(crate) fn place_key(&mut self, name: &str) -> Option<PlaceKey> {
+        match self.resolve(name)? {
+            super::Place::Local { slot, .. } => {
+                Some(PlaceKey::Local(self.functions.len() - 1, slot))
+            }
+            super::Place::Global { index, .. } => Some(PlaceKey::Global(index)),
+            _ => None,
+        }
+    }
+
+    /// Whether `name` denotes a frame here (not shadowed by a variable).
+    pub(crate) fn names_frame(&mut self, name: &str) -> bool {
+        self.objects.frames.contains_key(name) && !self.shadowed(name)
+    }
+
+    /// Whether a variable or function named `name` is in scope.
+    pub(crate) fn shadowed(&mut self, name: &str) -> bool {
+        !matches!(self.resolve(name), None | Some(super::Place::Native(_)))
+    }
+
+    /// Emits `DropLocal` for the locals of the innermost scope (last
+    /// declared first), so that objects with a `deinit` are released at
+    /// the end of their block. Only when some frame has a `deinit`.
+    pub(crate) fn release_scope_locals(&mut self, span: Span) {
+        if !self.objects.any_deinit {
+            return;
+        }
+        let state = self.current_ref();
+        let depth = state.scope_depth;
+        let slots: Vec<u16> = state
+            .locals
+            .iter()
+            .rev()
+            .take_while(|l| l.depth == depth)
+            .filter(|l| !l.name.starts_with(' '))
+            .map(|l| l.slot)
+            .collect();
+        let at = Span::new(span.file, span.end as usize, span.end as usize);
+        for slot in slots {
+            self.emit(Op::DropLocal(slot), at);
+        }
+    }
+}
+
+/// Top-level frames, traits, enums and tagged-union aliases (also inside
+/// `module` blocks).
+fn collect_declarations<'m>(
+    stmts: &'m [Stmt],
+    frames: &mut Vec<&'m FrameDecl>,
+    traits: &mut Vec<&'m TraitDecl>,
+    enums: &mut Vec<(&'m Ident, &'m [VariantDecl])>,
+) {
+    for stmt in stmts {
+        match &stmt.kind {
+            StmtKind::Frame(decl) => frames.push(decl),
+            StmtKind::Trait(decl) => traits.push(decl),
+            StmtKind::Enum(decl) => enums.push((&decl.name, &decl.variants)),
+            StmtKind::TypeAlias(TypeAliasDecl {
+                name,
+                ty:
+                    TypeExpr {
+                        kind: TypeKind::Tagged(variants),
+                        ..
+                    },
+                ..
+            }) => enums.push((name, variants)),
+            StmtKind::ModuleBlock(block) => {
+                collect_declarations(&block.stmts, frames, traits, enums)
+            }
+            _ => {}
+        }
+    }
+}
+
+/// How many `var` declarations each name has anywhere in `stmts`, and
+/// which names are assigned anywhere.
+fn count_bindings(stmts: &[Stmt]) -> (FxHashMap<String, usize>, FxHashSet<String>) {
+    let mut counter = BindingCounter::default();
+    counter.stmts(stmts);
+    (counter.decls, counter.assigned)
+}
+
+#[derive(Default)]
+struct BindingCounter {
+    decls: FxHashMap<String, usize>,
+    assigned: FxHashSet<String>,
+}
+
+impl BindingCounter {
+    fn stmts(&mut self, stmts: &[Stmt]) {
+        for stmt in stmts {
+            self.stmt(stmt);
+        }
+    }
+
+    fn function(&mut self, decl: &FnDecl) {
+        for param in &decl.params {
+            if let Some(d) = &param.default {
+                self.expr(d);
+            }
+        }
+        if let Some(body) = &decl.body {
+            self.stmts(&body.stmts);
+        }
+    }
+
+    fn target(&mut self, target: &VarTarget) {
+        match target {
+            VarTarget::Name(n) => *self.decls.entry(n.name.clone()).or_default() += 1,
+            VarTarget::Tuple(items, _) | VarTarget::List(items, _) => {
+                for item in items {
+                    self.target(item);
+                }
+            }
+        }
+    }
+
+    fn stmt(&mut self, stmt: &Stmt) {
+        match &stmt.kind {
+            StmtKind::Var(decl) => {
+                self.target(&decl.target);
+                if let Some(init) = &decl.init {
+                    self.expr(init);
+                }
+            }
+            StmtKind::Fn(decl) => self.function(decl),
+            StmtKind::Frame(frame) => {
+                for member in &frame.members {
+                    match member {
+                        Member::Field(f) => {
+                            if let Some(d) = &f.default {
+                                self.expr(d);
+                            }
+                        }
+                        Member::Method(m) => self.function(m),
+                    }
+                }
+            }
+            StmtKind::Trait(decl) => {
+                for m in &decl.methods {
+                    self.function(m);
+                }
+            }
+            StmtKind::ModuleBlock(block) => self.stmts(&block.stmts),
+            StmtKind::Expr { expr, .. } => self.expr(expr),
+            StmtKind::Assign { target, value, .. } => {
+                if let ExprKind::Ident(name) = &target.kind {
+                    self.assigned.insert(name.clone());
+                }
+                self.expr(target);
+                self.expr(value);
+            }
+            StmtKind::Block(b) => self.stmts(&b.stmts),
+            StmtKind::If {
+                branches,
+                else_branch,
+            } => {
+                for (c, b) in branches {
+                    self.expr(c);
+                    self.stmts(&b.stmts);
+                }
+                if let Some(b) = else_branch {
+                    self.stmts(&b.stmts);
+                }
+            }
+            StmtKind::While { cond, body } => {
+                self.expr(cond);
+                self.stmts(&body.stmts);
+            }
+            StmtKind::For {
+                init,
+                cond,
+                step,
+                body,
+            } => {
+                if let Some(s) = init {
+                    self.stmt(s);
+                }
+                if let Some(c) = cond {
+                    self.expr(c);
+                }
+                if let Some(s) = step {
+                    self.stmt(s);
+                }
+                self.stmts(&body.stmts);
+            }
+            StmtKind::Iter {
+                bindings,
+                iterable,
+                body,
+            } => {
+                for b in bindings {
+                    self.assigned.insert(b.name.name.clone());
+                }
+                self.expr(iterable);
+                self.stmts(&body.stmts);
+            }
+            StmtKind::Return(Some(e)) => self.expr(e),
+            StmtKind::Concurrency(block) => self.stmts(&block.body.stmts),
+            StmtKind::Task { body, .. } | StmtKind::Worker { body, .. } => self.stmts(&body.stmts),
+            StmtKind::Attempt { body, handlers } => {
+                self.stmts(&body.stmts);
+                for h in handlers {
+                    self.stmts(&h.body.stmts);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn expr(&mut self, expr: &Expr) {
+        match &expr.kind {
+            ExprKind::Interp(parts) => {
+                for part in parts {
+                    if let InterpPart::Expr(e) = part {
+                        self.expr(e);
+                    }
+                }
+            }
+            ExprKind::List(items) | ExprKind::Tuple(items) => {
+                for item in items {
+                    self.expr(item);
+                }
+            }
+            ExprKind::Dict { entries, .. } => {
+                for (k, v) in entries {
+                    self.expr(k);
+                    self.expr(v);
+                }
+            }
+            ExprKind::Unary(_, e)
+            | ExprKind::Field(e, _)
+            | ExprKind::TupleField(e, _)
+            | ExprKind::Propagate(e)
+            | ExprKind::Cast(e, _)
+            | ExprKind::Await(e) => self.expr(e),
+            ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
+                self.expr(a);
+                self.expr(b);
+            }
+            ExprKind::Ternary(a, b, c) => {
+                self.expr(a);
+                self.expr(b);
+                self.expr(c);
+            }
+            ExprKind::Range {
+                start, end, step, ..
+            } => {
+                self.expr(start);
+                self.expr(end);
+                if let Some(s) = step {
+                    self.expr(s);
+                }
+            }
+            ExprKind::Call { callee, args } => {
+                self.expr(callee);
+                for a in args {
+                    self.expr(&a.value);
+                }
+            }
+            ExprKind::Else { expr, handler, .. } => {
+                self.expr(expr);
+                self.stmts(&handler.stmts);
+            }
+            ExprKind::Match(m) => {
+                self.expr(&m.scrutinee);
+                for arm in &m.arms {
+                    if let Some(g) = &arm.guard {
+                        self.expr(g);
+                    }
+                    match &arm.body {
+                        ArmBody::Block(b) => self.stmts(&b.stmts),
+                        ArmBody::Expr(e) => self.expr(e),
+                    }
+                }
+            }
+            ExprKind::Lambda(decl) => self.function(decl),
+            _ => {}
+        }
+    }
+}
