@@ -32,13 +32,23 @@ const TIME_LIMIT: Duration = Duration::from_secs(20);
 fn main() {
     let arguments = Arguments::from_args();
     let root = lang_root();
-    let trials = discover(&root)
+    // Every program runs twice: optimised (the default) and with `-O0`, so
+    // each optimisation pass is checked against unoptimised behaviour.
+    let tests: Vec<std::sync::Arc<LangTest>> = discover(&root)
         .into_iter()
-        .map(|test| {
-            let name = test.name.clone();
-            Trial::test(name, move || run_test(&test))
-        })
+        .map(std::sync::Arc::new)
         .collect();
+    let mut trials = Vec::with_capacity(tests.len() * 2);
+    for test in &tests {
+        let optimised = std::sync::Arc::clone(test);
+        trials.push(Trial::test(test.name.clone(), move || {
+            run_test(&optimised, true)
+        }));
+        let unoptimised = std::sync::Arc::clone(test);
+        trials.push(Trial::test(format!("{} [-O0]", test.name), move || {
+            run_test(&unoptimised, false)
+        }));
+    }
     libtest_mimic::run(&arguments, trials).exit();
 }
 
@@ -115,7 +125,7 @@ fn read(path: &Path) -> Result<String, Failed> {
     fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()).into())
 }
 
-fn run_test(test: &LangTest) -> Result<(), Failed> {
+fn run_test(test: &LangTest, optimize: bool) -> Result<(), Failed> {
     let expectations = read_expectations(test)?;
     let expected_stdout = match &test.out_file {
         Some(path) if !expectations.stdout.is_empty() => {
@@ -133,10 +143,16 @@ fn run_test(test: &LangTest) -> Result<(), Failed> {
         Mode::Run => "run",
         Mode::Check => "check",
     };
-    let outcome = run_limit(command, &test.entry)?;
+    let flags: &[&str] = if optimize || expectations.mode == Mode::Check {
+        &[]
+    } else {
+        &["-O0"]
+    };
+    let outcome = run_limit(command, flags, &test.entry)?;
     verify(&expectations, expected_stdout.as_deref(), &outcome).map_err(|report| {
         let entry = relative_name(&workspace_root(), &test.entry);
-        format!("`limit {command} {entry}` did not meet the expectations:\n{report}").into()
+        let flags = flags.iter().map(|f| format!("{f} ")).collect::<String>();
+        format!("`limit {command} {flags}{entry}` did not meet the expectations:\n{report}").into()
     })
 }
 
@@ -174,11 +190,12 @@ fn module_files(folder: &Path) -> Vec<PathBuf> {
 }
 
 /// Runs `limit COMMAND FILE` with the time limit, capturing its output.
-fn run_limit(command: &str, file: &Path) -> Result<Outcome, Failed> {
+fn run_limit(command: &str, flags: &[&str], file: &Path) -> Result<Outcome, Failed> {
     let root = workspace_root();
     let file = file.strip_prefix(&root).unwrap_or(file);
     let mut child = Command::new(env!("CARGO_BIN_EXE_limit"))
         .arg(command)
+        .args(flags)
         .arg(file)
         .current_dir(&root)
         .stdin(Stdio::null())
