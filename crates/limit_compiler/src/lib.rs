@@ -10,6 +10,9 @@ pub mod codegen;
 pub mod optimize;
 pub mod modules;
 mod scan;
+pub mod session;
+
+pub use session::{Chunk, Session};
 
 use limit_syntax::{Diagnostic, FileId, SourceMap};
 use limit_vm::program::Program;

@@ -17,6 +17,7 @@ mod frame;
 mod function;
 mod objects;
 pub(crate) mod module;
+pub(crate) mod session;
 mod pattern;
 mod stmt;
 
@@ -140,7 +141,7 @@ pub(crate) enum Place {
 }
 
 #[derive(Clone, PartialEq, Eq, Hash)]
-enum ConstantKey {
+pub(crate) enum ConstantKey {
     Int(i64),
     Float(u64),
     Str(String),
@@ -150,7 +151,7 @@ enum ConstantKey {
 pub(crate) struct Codegen<'a> {
     pub sources: &'a SourceMap,
     pub program: Program,
-    constant_index: FxHashMap<ConstantKey, u32>,
+    pub(crate) constant_index: FxHashMap<ConstantKey, u32>,
     pub diagnostics: Vec<Diagnostic>,
     /// The functions being compiled, outermost (the script) first.
     pub functions: Vec<FunctionState>,
@@ -169,7 +170,7 @@ pub(crate) struct Codegen<'a> {
 }
 
 impl<'a> Codegen<'a> {
-    fn new(sources: &'a SourceMap, file: u32) -> Codegen<'a> {
+    pub(crate) fn new(sources: &'a SourceMap, file: u32) -> Codegen<'a> {
         let program = Program {
             files: sources.files().iter().map(|f| f.name.clone()).collect(),
             ..Program::default()

@@ -14,7 +14,7 @@ use rustc_hash::FxHashMap;
 use std::collections::HashSet;
 
 /// The top-level names of one module.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct ModuleScope {
     pub name: String,
     pub globals: FxHashMap<String, (u32, bool)>,
@@ -87,12 +87,12 @@ impl Codegen<'_> {
             self.enter_module(index, &module.name, module.file);
             let name = if index == entry { "<script>".to_string() } else { format!("<module {}>", module.name) };
             let prelude = if index == entry { inits.clone() } else { Vec::new() };
-            self.module_body(&module.ast, function, name, &function_indices[index], &prelude);
+            self.module_body(&module.ast, function, name, &function_indices[index], &prelude, false);
             self.leave_module(index);
         }
     }
 
-    fn enter_module(&mut self, index: usize, name: &str, file: u32) {
+    pub(crate) fn enter_module(&mut self, index: usize, name: &str, file: u32) {
         while self.module_scopes.len() <= index {
             self.module_scopes.push(ModuleScope::default());
         }
@@ -106,7 +106,7 @@ impl Codegen<'_> {
         self.file = file;
     }
 
-    fn leave_module(&mut self, index: usize) {
+    pub(crate) fn leave_module(&mut self, index: usize) {
         let scope = &mut self.module_scopes[index];
         scope.globals = std::mem::take(&mut self.globals);
         scope.known_functions = std::mem::take(&mut self.known_functions);
@@ -116,13 +116,16 @@ impl Codegen<'_> {
     /// One module's top-level code as function `function`: its functions'
     /// bodies, then (for the entry) the imported modules' init calls, then
     /// its statements.
-    fn module_body(
+    /// With `return_last`, a final expression statement's value is the
+    /// function's result (interactive sessions echo it).
+    pub(crate) fn module_body(
         &mut self,
         ast: &Module,
         function: u32,
         name: String,
         functions: &[(&FnDecl, u32)],
         prelude: &[(u32, Span)],
+        return_last: bool,
     ) {
         let mut state = FunctionState::new(FunctionKind::Script, name, self.file);
         state.captured_names = scan::names_used_in_nested_functions(&ast.stmts);
@@ -138,10 +141,19 @@ impl Codegen<'_> {
             self.emit(Op::CallDirect(*init, 0), at);
             self.emit(Op::Pop, at);
         }
-        self.statements(&ast.stmts);
-        self.release_scope_locals(ast.span);
         let end = Span::new(ast.span.file, ast.span.end as usize, ast.span.end as usize);
-        self.emit(Op::ReturnNil, end);
+        match ast.stmts.split_last() {
+            Some((Stmt { kind: StmtKind::Expr { expr, .. }, .. }, rest)) if return_last => {
+                self.statements(rest);
+                self.expr(expr);
+                self.emit(Op::Return, end);
+            }
+            _ => {
+                self.statements(&ast.stmts);
+                self.release_scope_locals(ast.span);
+                self.emit(Op::ReturnNil, end);
+            }
+        }
         let state = self.functions.pop().expect("module state");
         self.program.functions[function as usize] = finish_proto(state);
     }

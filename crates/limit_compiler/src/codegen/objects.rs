@@ -131,6 +131,7 @@ pub(crate) struct TypedPlace {
 }
 
 /// A method body waiting to be compiled.
+#[derive(Clone)]
 struct PendingMethod {
     decl: FnDecl,
     function: u32,
@@ -139,7 +140,7 @@ struct PendingMethod {
 }
 
 /// Everything the code generator knows about frames, traits and enums.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct ObjectModel {
     pub frames: FxHashMap<String, FrameInfo>,
     pub traits: FxHashMap<String, TraitInfo>,

@@ -1,0 +1,73 @@
+//! Incremental compilation for interactive sessions and embedding: each
+//! chunk of source is compiled into the same growing program, seeing the
+//! declarations of earlier chunks (their top-level variables are globals).
+
+use super::module::ModuleScope;
+use super::objects::ObjectModel;
+use super::{Codegen, ConstantKey};
+use crate::scan;
+use limit_syntax::ast::{Module, StmtKind};
+use limit_syntax::{Diagnostic, SourceMap};
+use limit_vm::program::{FunctionProto, Program};
+use rustc_hash::FxHashMap;
+
+/// The code generator's state between two chunks.
+#[derive(Clone, Default)]
+pub(crate) struct Saved {
+    program: Program,
+    constant_index: FxHashMap<ConstantKey, u32>,
+    scope: ModuleScope,
+    objects: ObjectModel,
+}
+
+impl Saved {
+    pub(crate) fn program(&self) -> &Program {
+        &self.program
+    }
+}
+
+/// Compiles `ast` (file `file`) as the next chunk after `saved`. On success
+/// returns the new state and the index of the chunk's function; on error
+/// the state is unchanged (the caller keeps `saved`).
+pub(crate) fn compile_chunk(
+    saved: &Saved,
+    ast: &Module,
+    sources: &SourceMap,
+    echo: bool,
+) -> (Option<(Saved, u32)>, Vec<Diagnostic>) {
+    let file = ast.span.file;
+    let mut gen = Codegen::new(sources, file);
+    gen.program = saved.program.clone();
+    gen.program.files = sources.files().iter().map(|f| f.name.clone()).collect();
+    gen.constant_index = saved.constant_index.clone();
+    gen.module_scopes = vec![saved.scope.clone()];
+    gen.objects = saved.objects.clone();
+
+    if let Some(stmt) = ast.stmts.iter().find(|s| matches!(s.kind, StmtKind::Import(_))) {
+        gen.error_with_hint(
+            stmt.span,
+            "imports are not supported in interactive sessions yet",
+            "run a file that imports the module with `limit run` instead",
+        );
+    }
+    gen.enter_module(0, "session", file);
+    let captured = scan::names_used_in_nested_functions(&ast.stmts);
+    gen.declare_globals(&ast.stmts, &captured, true);
+    let functions = gen.declare_top_level_functions(&ast.stmts);
+    let function = gen.program.functions.len() as u32;
+    gen.program.functions.push(FunctionProto::default());
+    gen.module_body(ast, function, "<session>".to_string(), &functions, &[], echo);
+    gen.leave_module(0);
+
+    if gen.diagnostics.iter().any(Diagnostic::is_error) {
+        return (None, gen.diagnostics);
+    }
+    let scope = gen.module_scopes.pop().unwrap_or_default();
+    let saved = Saved {
+        program: gen.program,
+        constant_index: gen.constant_index,
+        scope,
+        objects: gen.objects,
+    };
+    (Some((saved, function)), gen.diagnostics)
+}
