@@ -58,7 +58,7 @@ pub fn compile_program(
         let checked = check::check_module(&module.ast, sources);
         diagnostics.extend(checked.diagnostics);
     }
-    let (mut program, more) = codegen::generate(&graph, sources);
+    let (mut program, more) = codegen::generate(&graph, sources, options.optimize);
     diagnostics.extend(more);
     if diagnostics.iter().any(Diagnostic::is_error) {
         program = None;

@@ -94,10 +94,10 @@ impl Codegen<'_> {
             ExprKind::Unary(op, operand) => self.unary(*op, operand, span),
             ExprKind::Binary(op, left, right) => self.binary(*op, left, right, span),
             ExprKind::Ternary(cond, then, otherwise) => {
-                let skip_then = self.condition_jump(cond);
+                let skip_then = self.condition_jumps(cond);
                 self.expr(then);
                 let skip_else = self.emit(Op::Jump(0), span);
-                self.patch_jump(skip_then);
+                self.patch_jumps(skip_then);
                 self.expr(otherwise);
                 self.patch_jump(skip_else);
             }
@@ -227,6 +227,12 @@ impl Codegen<'_> {
     }
 
     fn binary(&mut self, op: BinOp, left: &Expr, right: &Expr, span: Span) {
+        if self.fold_constants {
+            if let Some(value) = super::fold::fold_binary(op, left, right) {
+                self.folded(value, span);
+                return;
+            }
+        }
         match op {
             BinOp::And | BinOp::Or => {
                 self.expr(left);
@@ -278,6 +284,33 @@ impl Codegen<'_> {
             BinOp::And | BinOp::Or => return,
         };
         self.emit(instruction, span);
+    }
+
+    /// Pushes a value computed at compile time.
+    fn folded(&mut self, value: super::fold::Folded, span: Span) {
+        use super::fold::Folded;
+        match value {
+            Folded::Int(n) => match i32::try_from(n) {
+                Ok(small) => {
+                    self.emit(Op::Int(small), span);
+                }
+                Err(_) => {
+                    let k = self.constant(Constant::Int(n));
+                    self.emit(Op::Const(k), span);
+                }
+            },
+            Folded::Float(x) => {
+                let k = self.constant(Constant::Float(x));
+                self.emit(Op::Const(k), span);
+            }
+            Folded::Bool(b) => {
+                self.emit(if b { Op::True } else { Op::False }, span);
+            }
+            Folded::Str(text) => {
+                let k = self.str_constant(&text);
+                self.emit(Op::Const(k), span);
+            }
+        }
     }
 
     fn cast(&mut self, inner: &Expr, ty: &TypeExpr, span: Span) {

@@ -13,6 +13,7 @@
 
 mod enums;
 mod expr;
+mod fold;
 mod frame;
 mod function;
 mod objects;
@@ -31,8 +32,9 @@ use std::collections::HashSet;
 
 /// Compiles a program's modules into one program, or returns diagnostics.
 /// Warnings are returned in both cases.
-pub fn generate(graph: &ModuleGraph, sources: &SourceMap) -> (Option<Program>, Vec<Diagnostic>) {
+pub fn generate(graph: &ModuleGraph, sources: &SourceMap, optimize: bool) -> (Option<Program>, Vec<Diagnostic>) {
     let mut gen = Codegen::new(sources, 0);
+    gen.fold_constants = optimize;
     gen.modules(graph);
     let has_errors = gen.diagnostics.iter().any(Diagnostic::is_error);
     let program = if has_errors { None } else { Some(gen.program) };
@@ -167,6 +169,8 @@ pub(crate) struct Codegen<'a> {
     pub file: u32,
     /// Frames, traits and enums (see `objects.rs`).
     pub objects: objects::ObjectModel,
+    /// Evaluate constant expressions at compile time (off with `-O0`).
+    pub fold_constants: bool,
 }
 
 impl<'a> Codegen<'a> {
@@ -189,6 +193,7 @@ impl<'a> Codegen<'a> {
             module_name: String::new(),
             file,
             objects: objects::ObjectModel::default(),
+            fold_constants: true,
         }
     }
 

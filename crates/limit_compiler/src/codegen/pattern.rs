@@ -34,7 +34,7 @@ impl Codegen<'_> {
             let mut fails = Vec::new();
             self.pattern_test(&arm.pattern, subject, &mut fails);
             if let Some(guard) = &arm.guard {
-                fails.push(self.condition_jump(guard));
+                fails.extend(self.condition_jumps(guard));
             }
             match &arm.body {
                 ArmBody::Expr(e) => self.expr(e),

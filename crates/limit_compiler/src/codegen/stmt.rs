@@ -384,18 +384,49 @@ impl Codegen<'_> {
     fn if_statement(&mut self, branches: &[(Expr, Block)], else_branch: Option<&Block>) {
         let mut end_jumps = Vec::new();
         for (i, (cond, body)) in branches.iter().enumerate() {
-            let next = self.condition_jump(cond);
+            let next = self.condition_jumps(cond);
             self.block(body);
             let is_last = else_branch.is_none() && i + 1 == branches.len();
             if !is_last {
                 end_jumps.push(self.emit(Op::Jump(0), body.span));
             }
-            self.patch_jump(next);
+            self.patch_jumps(next);
         }
         if let Some(body) = else_branch {
             self.block(body);
         }
         for jump in end_jumps {
+            self.patch_jump(jump);
+        }
+    }
+
+    /// Evaluates `cond` and emits the jumps taken when it is false; returns
+    /// them for patching. `and`/`or` become jumps instead of values, and
+    /// comparisons fuse with their jump.
+    pub(crate) fn condition_jumps(&mut self, cond: &Expr) -> Vec<usize> {
+        match &cond.kind {
+            ExprKind::Binary(BinOp::And, left, right) => {
+                let mut jumps = self.condition_jumps(left);
+                jumps.extend(self.condition_jumps(right));
+                jumps
+            }
+            ExprKind::Binary(BinOp::Or, left, right) => {
+                let left_false = self.condition_jumps(left);
+                let taken = self.emit(Op::Jump(0), cond.span);
+                for jump in left_false {
+                    self.patch_jump(jump);
+                }
+                let right_false = self.condition_jumps(right);
+                self.patch_jump(taken);
+                right_false
+            }
+            _ => vec![self.condition_jump(cond)],
+        }
+    }
+
+    /// Patches every jump in `jumps` to land here.
+    pub(crate) fn patch_jumps(&mut self, jumps: Vec<usize>) {
+        for jump in jumps {
             self.patch_jump(jump);
         }
     }
@@ -450,11 +481,11 @@ impl Codegen<'_> {
 
     fn while_loop(&mut self, cond: &Expr, body: &Block, span: Span) {
         let start = self.code_len();
-        let exit = self.condition_jump(cond);
+        let exit = self.condition_jumps(cond);
         self.push_loop();
         self.block(body);
         self.emit_loop(start, span);
-        self.patch_jump(exit);
+        self.patch_jumps(exit);
         self.pop_loop(start);
     }
 
@@ -477,7 +508,7 @@ impl Codegen<'_> {
             .map(|l| l.slot)
             .collect();
         let start = self.code_len();
-        let exit = cond.map(|c| self.condition_jump(c));
+        let exit = cond.map(|c| self.condition_jumps(c)).unwrap_or_default();
         self.push_loop();
         self.block(body);
         let continue_target = self.code_len();
@@ -493,9 +524,7 @@ impl Codegen<'_> {
             self.statement(step);
         }
         self.emit_loop(start, span);
-        if let Some(exit) = exit {
-            self.patch_jump(exit);
-        }
+        self.patch_jumps(exit);
         self.pop_loop(continue_target);
         self.end_scope();
     }
