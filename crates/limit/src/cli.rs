@@ -66,6 +66,44 @@ pub enum Command {
     Ast(FileArg),
     /// Compile a program and print the bytecode of every function.
     Disasm(CompileArgs),
+    /// Start an interactive session: enter declarations and expressions,
+    /// see their values (`:help` lists the commands).
+    Repl(ReplArgs),
+    /// Run every test program under a folder (default `tests/lang`) and
+    /// check it against its inline `// expect:` comments; exit status 1
+    /// when one fails.
+    Test(TestArgs),
+}
+
+/// Options of the interactive session.
+#[derive(Debug, Args)]
+pub struct ReplArgs {
+    #[command(flatten)]
+    pub compile: OptimizationArgs,
+}
+
+/// Which test programs to run and how.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// The folder of test programs (each `.lm` file is a test; a folder
+    /// with `main.lm` is one multi-file test).
+    #[arg(value_name = "DIR", default_value = "tests/lang")]
+    pub dir: PathBuf,
+
+    /// How many programs run at once (default: the number of cores).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Seconds a program may run before it is killed and fails.
+    #[arg(long, value_name = "SECONDS", default_value_t = 20.0)]
+    pub timeout: f64,
+
+    /// Print only the failures and the summary, not a line per program.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    #[command(flatten)]
+    pub compile: OptimizationArgs,
 }
 
 /// The program to run and how to run it.
@@ -184,6 +222,19 @@ mod tests {
         assert!(matches!(
             parse(&["disasm", "-O0", "x.lm"]),
             Ok(Command::Disasm(_))
+        ));
+        assert!(matches!(parse(&["repl"]), Ok(Command::Repl(_))));
+        let Ok(Command::Test(test)) = parse(&["test"]) else {
+            panic!("expected a test command");
+        };
+        assert_eq!(test.dir, PathBuf::from("tests/lang"));
+        assert!(matches!(
+            parse(&["test", "-j", "2", "-q", "examples"]),
+            Ok(Command::Test(TestArgs {
+                jobs: Some(2),
+                quiet: true,
+                ..
+            }))
         ));
         assert!(parse(&["check"]).is_err());
         assert!(parse(&[]).is_err());

@@ -27,6 +27,8 @@ pub fn execute(command: Command) -> ExitStatus {
         Command::Tokens(FileArg { file }) => tokens(&file),
         Command::Ast(FileArg { file }) => ast(&file),
         Command::Disasm(CompileArgs { file, compile }) => disasm(&file, &compile),
+        Command::Repl(args) => crate::repl::run_repl(&args),
+        Command::Test(args) => crate::test_command::run_tests(&args),
     }
 }
 

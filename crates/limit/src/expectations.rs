@@ -13,8 +13,8 @@
 //! * `// warning: TEXT` — stderr has a warning whose message contains `TEXT`;
 //! * `// mode: check` on the first line — compile only (`limit check`).
 //!
-//! The conformance harness (`crates/limit/tests/lang.rs`) and a future
-//! `limit test` command share this module.
+//! The conformance harness (`crates/limit/tests/lang.rs`), the guide's test
+//! and the `limit test` command share this module (through `crate::suite`).
 
 use std::fmt::Write as _;
 

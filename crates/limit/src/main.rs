@@ -5,6 +5,8 @@
 mod cli;
 mod driver;
 mod execution;
+mod repl;
+mod test_command;
 mod token_listing;
 
 use std::process::ExitCode;

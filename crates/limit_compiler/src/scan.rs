@@ -173,7 +173,25 @@ impl NameScan {
                 for arg in &block.params {
                     self.expr(&arg.value);
                 }
-                self.block(&block.body);
+                for stmt in &block.body.stmts {
+                    match &stmt.kind {
+                        // A parallel block's `iter` runs each value as a task.
+                        StmtKind::Iter {
+                            bindings,
+                            iterable,
+                            body,
+                        } if block.kind == ConcurrencyKind::Parallel => {
+                            self.depth += 1;
+                            for binding in bindings {
+                                self.note(&binding.name.name);
+                            }
+                            self.expr(iterable);
+                            self.block(body);
+                            self.depth -= 1;
+                        }
+                        _ => self.stmt(stmt),
+                    }
+                }
             }
             StmtKind::Task { binding, body } => {
                 // A task body runs as its own function.

@@ -24,8 +24,16 @@ fn constant_text(c: &Constant) -> String {
 
 /// Disassemble a whole program.
 pub fn disassemble(program: &Program) -> String {
+    (0..program.functions.len())
+        .map(|index| disassemble_function(program, index))
+        .collect()
+}
+
+/// Disassemble function `index` of `program` (empty when there is none),
+/// followed by a blank line.
+pub fn disassemble_function(program: &Program, index: usize) -> String {
     let mut out = String::new();
-    for (index, f) in program.functions.iter().enumerate() {
+    if let Some(f) = program.functions.get(index) {
         let main = if index == program.main { " (main)" } else { "" };
         let _ = writeln!(
             out,

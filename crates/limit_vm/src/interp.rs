@@ -13,10 +13,10 @@ use std::rc::Rc;
 use crate::errors::{fail, kinds, trap, RuntimeError, TraceEntry, Trap};
 use crate::opcode::{CastKind, Op};
 use crate::program::{CaptureSource, Constant, FunctionProto, Program};
-use crate::runtime::{arith, builtins, collections, methods, methods::Method};
+use crate::runtime::{arith, builtins, channel, collections, methods, methods::Method, sched};
 use crate::value::{
-    display, equals, write_value, Class, Closure, DictMap, EnumInfo, EnumValue, Instance, Key,
-    Value,
+    display, equals, write_value, Class, Closure, DictMap, EnumInfo, EnumValue, Instance,
+    IterState, Key, Value,
 };
 
 /// Options of a VM.
@@ -112,11 +112,19 @@ pub struct Vm {
     /// Some class has a `deinit`: released values are checked for objects
     /// waiting for theirs.
     has_deinit: bool,
+    /// Blocks, fibers and parallel-task state (runtime/sched.rs).
+    pub(crate) conc: sched::ConcurrencyState,
 }
 
 impl Vm {
     /// Load a program.
     pub fn new(program: Program, options: VmOptions) -> Vm {
+        Vm::new_shared(std::sync::Arc::new(program), options)
+    }
+
+    /// Load a program shared with other VMs (the threads of parallel blocks).
+    pub fn new_shared(shared: std::sync::Arc<Program>, options: VmOptions) -> Vm {
+        let program = (*shared).clone();
         let invalid = program.validate().err();
         let constants: Vec<Value> = program.constants.iter().map(constant_value).collect();
         let const_methods = program
@@ -176,6 +184,10 @@ impl Vm {
             invalid,
             rng_state: seed | 1,
             has_deinit,
+            conc: sched::ConcurrencyState {
+                program: Some(shared),
+                ..Default::default()
+            },
         }
         .with_main(program.main)
     }
@@ -377,7 +389,15 @@ impl Vm {
             Value::Native(n) => {
                 check_native_args(n, argc)?;
                 let args: Vec<Value> = self.stack.drain(callee + 1..).collect();
-                let r = (n.func)(self, &args)?;
+                let r = match (n.func)(self, &args) {
+                    Ok(r) => r,
+                    Err(t) => {
+                        if sched::is_suspend(&t) {
+                            self.stack.extend(args); // retried when resumed
+                        }
+                        return Err(t);
+                    }
+                };
                 self.stack.truncate(callee);
                 self.stack.push(r);
                 Ok(false)
@@ -469,7 +489,17 @@ impl Vm {
     fn invoke_builtin(&mut self, m: Method, name: &str, recv: usize) -> Result<(), Trap> {
         let args: Vec<Value> = self.stack.drain(recv + 1..).collect();
         let receiver = self.stack.pop().unwrap_or_default();
-        let r = methods::invoke(self, m, name, &receiver, &args)?;
+        let r = match methods::invoke(self, m, name, &receiver, &args) {
+            Ok(r) => r,
+            Err(t) => {
+                if sched::is_suspend(&t) {
+                    // Retried when the fiber is resumed.
+                    self.stack.push(receiver);
+                    self.stack.extend(args);
+                }
+                return Err(t);
+            }
+        };
         self.stack.push(r);
         Ok(())
     }
@@ -569,6 +599,13 @@ impl Vm {
     /// Unwind to the nearest handler above `stop_depth`. On success the
     /// handler's frame is on top with its `ip` set and the error pushed.
     fn unwind(&mut self, t: Trap, stop_depth: usize) -> Result<(), Trap> {
+        if sched::is_suspend(&t) {
+            // A fiber blocks: retry the instruction when it is resumed.
+            if let Some(f) = self.frames.last_mut() {
+                f.ip -= 1;
+            }
+            return Err(t);
+        }
         match self.handlers.last() {
             Some(h) if h.depth > stop_depth && h.depth <= self.frames.len() => {
                 let h = self.handlers.pop().expect("handler present");
@@ -660,8 +697,33 @@ impl Vm {
             };
         }
         // Binary arithmetic with int and float fast paths.
+        // Discard the top value, known to be a scalar (no destructor), without
+        // moving it (a 16-byte reload of a just-written value stalls).
+        macro_rules! pop_scalar {
+            () => {{
+                let n = self.stack.len();
+                debug_assert!(n > 0 && !self.stack[n - 1].is_heap());
+                // SAFETY: the caller matched the top value as a scalar
+                // (Int/Float/Bool/Nil), which owns nothing, so shortening the
+                // vector without running its destructor leaks nothing; `n > 0`
+                // because that value exists.
+                unsafe { self.stack.set_len(n - 1) }
+            }};
+        }
         macro_rules! arith {
-            ($checked:ident, $fop:tt, $slow:path) => {{
+            ($checked:ident, $fop:tt, $fassign:tt, $slow:path) => {{
+                // Fast paths update the left operand in place.
+                if let [.., Value::Int(a), Value::Int(b)] = self.stack.as_mut_slice() {
+                    if let Some(r) = a.$checked(*b) {
+                        *a = r;
+                        pop_scalar!();
+                        continue;
+                    }
+                } else if let [.., Value::Float(a), Value::Float(b)] = self.stack.as_mut_slice() {
+                    *a $fassign *b;
+                    pop_scalar!();
+                    continue;
+                }
                 let n = self.stack.len();
                 let r = match (&self.stack[n - 2], &self.stack[n - 1]) {
                     (Value::Int(a), Value::Int(b)) => match a.$checked(*b) {
@@ -697,6 +759,15 @@ impl Vm {
         }
         macro_rules! compare_jump {
             ($op:tt, $name:expr, $o:expr) => {{
+                if let [.., Value::Int(a), Value::Int(b)] = self.stack.as_slice() {
+                    let r = a $op b;
+                    pop_scalar!();
+                    pop_scalar!();
+                    if !r {
+                        jump!($o);
+                    }
+                    continue;
+                }
                 let r = compare!($op, $name);
                 drop_top!();
                 drop_top!();
@@ -761,6 +832,32 @@ impl Vm {
                     push!(v);
                 }
                 Op::SetLocal(s) => {
+                    if let Some(&Value::Float(f)) = self.stack.last() {
+                        pop_scalar!();
+                        if let Value::Float(slot) = &mut self.stack[base + s as usize] {
+                            *slot = f;
+                            continue;
+                        }
+                        self.stack[base + s as usize].set(Value::Float(f));
+                        if self.has_deinit {
+                            save_ip!();
+                            tri!(self.run_pending_deinits());
+                        }
+                        continue;
+                    }
+                    if let Some(&Value::Int(i)) = self.stack.last() {
+                        pop_scalar!();
+                        if let Value::Int(slot) = &mut self.stack[base + s as usize] {
+                            *slot = i;
+                            continue;
+                        }
+                        self.stack[base + s as usize].set(Value::Int(i));
+                        if self.has_deinit {
+                            save_ip!();
+                            tri!(self.run_pending_deinits());
+                        }
+                        continue;
+                    }
                     let v = pop!();
                     self.stack[base + s as usize].set(v);
                     if self.has_deinit {
@@ -825,9 +922,9 @@ impl Vm {
                     self.globals[g as usize] = v;
                 }
 
-                Op::Add | Op::AddInt | Op::AddFloat => arith!(checked_add, +, arith::add),
-                Op::Sub | Op::SubInt | Op::SubFloat => arith!(checked_sub, -, arith::sub),
-                Op::Mul | Op::MulInt | Op::MulFloat => arith!(checked_mul, *, arith::mul),
+                Op::Add | Op::AddInt | Op::AddFloat => arith!(checked_add, +, +=, arith::add),
+                Op::Sub | Op::SubInt | Op::SubFloat => arith!(checked_sub, -, -=, arith::sub),
+                Op::Mul | Op::MulInt | Op::MulFloat => arith!(checked_mul, *, *=, arith::mul),
                 Op::Div | Op::DivInt | Op::DivFloat => {
                     let n = self.stack.len();
                     let r = match (&self.stack[n - 2], &self.stack[n - 1]) {
@@ -857,6 +954,10 @@ impl Vm {
                     *top!() = r;
                 }
                 Op::Not => {
+                    if let Value::Bool(b) = top!() {
+                        *b = !*b;
+                        continue;
+                    }
                     let t = top!();
                     let r = !t.truthy();
                     *t = Value::Bool(r);
@@ -903,6 +1004,12 @@ impl Vm {
                     top!().set(Value::Bool(r));
                 }
                 Op::AddImm(n) => {
+                    if let Value::Int(a) = top!() {
+                        if let Some(r) = a.checked_add(n as i64) {
+                            *a = r;
+                            continue;
+                        }
+                    }
                     let r = match top!() {
                         Value::Int(a) => match a.checked_add(n as i64) {
                             Some(r) => Value::Int(r),
@@ -913,6 +1020,10 @@ impl Vm {
                     top!().set(r);
                 }
                 Op::ModImm(n) => {
+                    if let (Value::Int(a), true) = (top!(), n > 0) {
+                        *a %= n as i64;
+                        continue;
+                    }
                     let r = match top!() {
                         Value::Int(a) if n != 0 && n != -1 => Value::Int(*a % n as i64),
                         other => tri!(arith::modulo(other, &Value::Int(n as i64))),
@@ -920,6 +1031,13 @@ impl Vm {
                     top!().set(r);
                 }
                 Op::LtImm(n) => {
+                    if let Value::Int(a) = top!() {
+                        let r = *a < n as i64;
+                        // SAFETY: the top is an Int (no destructor); writing a
+                        // Bool over it in place needs no drop.
+                        unsafe { std::ptr::write(top!() as *mut Value, Value::Bool(r)) };
+                        continue;
+                    }
                     let r = match top!() {
                         Value::Int(a) => *a < n as i64,
                         other => tri!(arith::order(other, &Value::Int(n as i64), "<")),
@@ -954,7 +1072,11 @@ impl Vm {
                 }
                 Op::GetLocalField(s, field) => {
                     let v = match &self.stack[base + s as usize] {
-                        Value::Instance(inst) => inst.fields.borrow().get(field as usize).cloned(),
+                        Value::Instance(inst) => inst
+                            .fields
+                            .borrow()
+                            .get(field as usize)
+                            .map(Value::fast_clone),
                         _ => None,
                     };
                     let v = match v {
@@ -995,6 +1117,14 @@ impl Vm {
 
                 Op::Jump(o) => jump!(o),
                 Op::JumpIfFalse(o) => {
+                    if let Some(Value::Bool(b)) = self.stack.last() {
+                        let b = *b;
+                        pop_scalar!();
+                        if !b {
+                            jump!(o);
+                        }
+                        continue;
+                    }
                     let t = match self.stack.pop() {
                         Some(Value::Bool(b)) => b,
                         Some(other) => other.truthy(),
@@ -1015,17 +1145,21 @@ impl Vm {
                     }
                 }
                 Op::JumpIfFalseKeep(o) => {
-                    if top!().truthy() {
-                        self.stack.pop();
+                    if let Some(Value::Bool(true)) = self.stack.last() {
+                        pop_scalar!();
+                    } else if top!().truthy() {
+                        drop_top!();
                     } else {
                         jump!(o);
                     }
                 }
                 Op::JumpIfTrueKeep(o) => {
-                    if top!().truthy() {
+                    if let Some(Value::Bool(false)) = self.stack.last() {
+                        pop_scalar!();
+                    } else if top!().truthy() {
                         jump!(o);
                     } else {
-                        self.stack.pop();
+                        drop_top!();
                     }
                 }
                 Op::Loop(n) => ip -= n as usize,
@@ -1058,7 +1192,11 @@ impl Vm {
                             tri!(check_native_args(native, argc as usize));
                             let at = self.stack.len() - argc as usize;
                             let args: Vec<Value> = self.stack.drain(at..).collect();
-                            (native.func)(self, &args)
+                            let r = (native.func)(self, &args);
+                            if r.as_ref().is_err_and(sched::is_suspend) {
+                                self.stack.extend(args); // retried when resumed
+                            }
+                            r
                         }
                         None => fail(kinds::ERROR, &format!("unknown built-in #{n}")),
                     };
@@ -1068,11 +1206,44 @@ impl Vm {
                     Some(native) => push!(Value::Native(native)),
                     None => tri!(fail(kinds::ERROR, &format!("unknown built-in #{n}"))),
                 },
+                Op::Return
+                    if !self.has_deinit
+                        && self.handlers.is_empty()
+                        && matches!(self.stack.last(), Some(Value::Int(_)))
+                        && self.frames.len() > stop_depth + 1
+                        && self.frames.last().is_some_and(|f| !f.ctor) =>
+                {
+                    // Fast return of an int: written field-wise into the
+                    // slot that receives the result.
+                    let Some(&Value::Int(i)) = self.stack.last() else {
+                        unreachable!()
+                    };
+                    pop_scalar!();
+                    let ret = self.frames.pop().expect("returning frame").ret;
+                    while self.stack.len() > ret + 1 {
+                        drop_top!();
+                    }
+                    match self.stack.get_mut(ret) {
+                        Some(Value::Int(slot)) => *slot = i,
+                        Some(slot) => slot.set(Value::Int(i)),
+                        None => push!(Value::Int(i)),
+                    }
+                    load_frame!();
+                }
                 Op::Return | Op::ReturnNil => {
-                    let mut result = if matches!(op, Op::Return) {
-                        pop!()
-                    } else {
-                        Value::Nil
+                    let mut result = match (op, self.stack.last()) {
+                        (Op::ReturnNil, _) => Value::Nil,
+                        // Read scalars by their fields: a 16-byte reload of a
+                        // value whose payload was just written stalls.
+                        (_, Some(&Value::Int(i))) => {
+                            pop_scalar!();
+                            Value::Int(i)
+                        }
+                        (_, Some(&Value::Float(f))) => {
+                            pop_scalar!();
+                            Value::Float(f)
+                        }
+                        _ => pop!(),
                     };
                     let frame = self.frames.pop().expect("returning frame");
                     if frame.ctor {
@@ -1106,6 +1277,28 @@ impl Vm {
                 }
                 Op::Invoke(name, argc) | Op::InvokeMethod(name, argc) => {
                     let recv = self.stack.len() - argc as usize - 1;
+                    // Fast paths for the hottest built-in methods.
+                    match (self.const_methods[name as usize], argc, &self.stack[recv]) {
+                        (Method::Push, 1, Value::List(_)) => {
+                            let v = pop!();
+                            if let Value::List(l) = &self.stack[recv] {
+                                l.items.borrow_mut().push(v);
+                            }
+                            top!().set(Value::Nil);
+                            continue;
+                        }
+                        (Method::Len, 0, Value::List(l)) => {
+                            let n = l.items.borrow().len() as i64;
+                            top!().set(Value::Int(n));
+                            continue;
+                        }
+                        (Method::Len, 0, Value::Str(s)) => {
+                            let n = s.char_len() as i64;
+                            top!().set(Value::Int(n));
+                            continue;
+                        }
+                        _ => {}
+                    }
                     save_ip!();
                     let pushed = if let (Op::InvokeMethod(..), Value::Instance(inst)) =
                         (op, &self.stack[recv])
@@ -1214,6 +1407,15 @@ impl Vm {
                     push!(r);
                 }
                 Op::GetIndex => {
+                    // Fast path: list[int] in range, read without moving the list.
+                    if let [.., Value::List(l), Value::Int(i)] = self.stack.as_slice() {
+                        let item = l.items.borrow().get(*i as usize).map(Value::fast_clone);
+                        if let (Some(v), true) = (item, *i >= 0) {
+                            pop_scalar!();
+                            top!().set(v);
+                            continue;
+                        }
+                    }
                     let idx = pop!();
                     let c = pop!();
                     let r = match (&c, &idx) {
@@ -1228,6 +1430,23 @@ impl Vm {
                     push!(tri!(r));
                 }
                 Op::SetIndex => {
+                    if let [.., Value::List(l), Value::Int(i), v] = self.stack.as_slice() {
+                        if !v.is_heap() && *i >= 0 {
+                            let done = match l.items.borrow_mut().get_mut(*i as usize) {
+                                Some(slot) => {
+                                    slot.set(v.fast_clone());
+                                    true
+                                }
+                                None => false,
+                            };
+                            if done {
+                                pop_scalar!();
+                                pop_scalar!();
+                                drop_top!();
+                                continue;
+                            }
+                        }
+                    }
                     let v = pop!();
                     let idx = pop!();
                     let c = pop!();
@@ -1272,6 +1491,14 @@ impl Vm {
                 Op::IterNext(exit) | Op::IterNext2(exit) => {
                     let two = matches!(op, Op::IterNext2(_));
                     let next = match top!() {
+                        Value::Iterator(it) if matches!(&*it.borrow(), IterState::Channel(_)) => {
+                            let ch = channel::iterated_channel(it);
+                            save_ip!();
+                            match ch.map(|ch| channel::iter_next(self, &ch)) {
+                                Some(r) => tri!(r).map(|v| (Value::Nil, v)),
+                                None => None,
+                            }
+                        }
                         Value::Iterator(it) => collections::iter_next(&mut it.borrow_mut(), two),
                         other => tri!(fail(
                             kinds::TYPE_ERROR,
@@ -1303,7 +1530,11 @@ impl Vm {
                 }
                 Op::GetField(slot) => {
                     let v = match top!() {
-                        Value::Instance(inst) => inst.fields.borrow().get(slot as usize).cloned(),
+                        Value::Instance(inst) => inst
+                            .fields
+                            .borrow()
+                            .get(slot as usize)
+                            .map(Value::fast_clone),
                         _ => None,
                     };
                     let v = match v {
@@ -1313,6 +1544,22 @@ impl Vm {
                     *top!() = v;
                 }
                 Op::SetField(slot) => {
+                    if let [.., Value::Instance(inst), v] = self.stack.as_slice() {
+                        if !v.is_heap() {
+                            let done = match inst.fields.borrow_mut().get_mut(slot as usize) {
+                                Some(field) => {
+                                    field.set(v.fast_clone());
+                                    true
+                                }
+                                None => false,
+                            };
+                            if done {
+                                pop_scalar!();
+                                drop_top!();
+                                continue;
+                            }
+                        }
+                    }
                     let v = pop!();
                     let obj = pop!();
                     match &obj {
@@ -1496,6 +1743,49 @@ impl Vm {
                     };
                     push!(tri!(r));
                 }
+
+                // Concurrency: runtime/sched.rs, parallel.rs, shared.rs.
+                Op::BlockBegin(kind) => {
+                    let params = pop!();
+                    let kind = if kind == 0 {
+                        sched::BlockKind::Concurrent
+                    } else {
+                        sched::BlockKind::Parallel
+                    };
+                    tri!(sched::begin(self, kind, &params));
+                }
+                Op::Spawn(argc) => {
+                    let arg = if argc > 0 { Some(pop!()) } else { None };
+                    let closure = pop!();
+                    tri!(sched::spawn(self, closure, arg));
+                }
+                Op::SpawnWorker => {
+                    let source = pop!();
+                    let closure = pop!();
+                    tri!(sched::spawn_worker(self, closure, &source));
+                }
+                Op::BlockEnd => {
+                    save_ip!();
+                    tri!(sched::end(self));
+                }
+                Op::Await => {}
+                Op::MakeShared => {
+                    let v = pop!();
+                    push!(tri!(sched::make_shared(&v)));
+                }
+                Op::Unshare | Op::SharedGet => {
+                    let v = pop!();
+                    push!(sched::shared_get(self, v));
+                }
+                Op::SharedLock => {
+                    let cell = pop!();
+                    sched::shared_lock(self, &cell);
+                }
+                Op::SharedSetUnlock => {
+                    let cell = pop!();
+                    let v = pop!();
+                    tri!(sched::shared_set_unlock(self, &v, &cell));
+                }
             }
         }
     }
@@ -1669,4 +1959,193 @@ fn build_classes(defs: &[crate::program::ClassDef]) -> Vec<Rc<Class>> {
             })
         })
         .collect()
+}
+
+// ------------------------------------------------------------ sessions
+
+/// Interactive sessions (the REPL, embedders): a program that grows chunk
+/// by chunk is re-loaded into the same VM, which keeps its globals, and
+/// each chunk's function is run on its own.
+impl Vm {
+    /// Installs `program`, a newer version of the loaded one (functions,
+    /// constants, classes and enums are rebuilt, inline caches reset) while
+    /// keeping the values of the globals: a program from a later chunk of
+    /// the same session keeps the earlier globals' indices and adds new
+    /// ones at the end, which start as nil.
+    pub fn load(&mut self, program: Program) -> Result<(), RuntimeError> {
+        let globals = std::mem::take(&mut self.globals);
+        let fresh = Vm::new(program, self.options.clone());
+        let Vm {
+            functions,
+            constants,
+            const_methods,
+            globals: fresh_globals,
+            global_names,
+            classes,
+            enums,
+            files,
+            caches,
+            invalid,
+            has_deinit,
+            ..
+        } = fresh;
+        self.globals = globals;
+        if let Some(msg) = invalid {
+            return Err(RuntimeError::new(
+                kinds::ERROR,
+                &format!("invalid program: {msg}"),
+            ));
+        }
+        self.globals
+            .resize(fresh_globals.len().max(self.globals.len()), Value::Nil);
+        self.functions = functions;
+        self.constants = constants;
+        self.const_methods = const_methods;
+        self.global_names = global_names;
+        self.classes = classes;
+        self.enums = enums;
+        self.files = files;
+        self.caches = caches;
+        self.has_deinit = has_deinit;
+        self.invalid = None;
+        self.reset_execution();
+        Ok(())
+    }
+
+    /// Runs function `index` (which takes no arguments) on a fresh frame and
+    /// returns its value. After a runtime error the VM stays usable: the
+    /// stack, frames and handlers are reset.
+    pub fn call_function(&mut self, index: usize) -> Result<Value, RuntimeError> {
+        if let Some(msg) = self.invalid.take() {
+            return Err(RuntimeError::new(
+                kinds::ERROR,
+                &format!("invalid program: {msg}"),
+            ));
+        }
+        let Some(proto) = self.functions.get(index).cloned() else {
+            return Err(RuntimeError::new(
+                kinds::ERROR,
+                &format!("no function #{index}"),
+            ));
+        };
+        if proto.required > 0 {
+            return Err(RuntimeError::new(
+                kinds::TYPE_ERROR,
+                &format!("{}() needs {} arguments", proto.name, proto.required),
+            ));
+        }
+        self.reset_execution();
+        self.stack.resize(proto.frame_size(), Value::Nil);
+        self.frames.push(Frame {
+            func: index as u32,
+            ip: 0,
+            base: 0,
+            ret: 0,
+            closure: None,
+            ctor: false,
+        });
+        let result = if self.options.trace || self.options.stats {
+            self.run_loop::<true>(0)
+        } else {
+            self.run_loop::<false>(0)
+        };
+        let result = match result {
+            Ok(v) if self.has_deinit => self.run_pending_deinits().map(|_| v),
+            other => other,
+        };
+        self.flush();
+        match result {
+            Ok(value) => {
+                self.reset_execution();
+                Ok(value)
+            }
+            Err(t) => {
+                let trace = self.trace.take().unwrap_or_default();
+                self.reset_execution();
+                Err(RuntimeError {
+                    kind: t.kind.to_string(),
+                    message: t.message.to_string(),
+                    trace,
+                })
+            }
+        }
+    }
+
+    /// The text a session echoes for `value`: as it prints inside a
+    /// collection, so strings are quoted (`"abc"`, `[1, "a"]`).
+    pub fn echo_text(value: &Value) -> String {
+        let mut out = String::new();
+        write_value(&mut out, value, true);
+        out
+    }
+
+    /// Empties the stack, frames, handlers and pending trace.
+    fn reset_execution(&mut self) {
+        self.frames.clear();
+        self.handlers.clear();
+        self.stack.clear();
+        self.trace = None;
+    }
+}
+
+/// A fiber's saved execution state (runtime/sched.rs).
+#[derive(Default)]
+pub(crate) struct Exec {
+    stack: Vec<Value>,
+    frames: Vec<Frame>,
+    handlers: Vec<Handler>,
+}
+
+/// Hooks for the concurrency runtime (runtime/sched.rs, parallel.rs).
+impl Vm {
+    /// Exchange the running execution state with `exec`.
+    pub(crate) fn swap_exec(&mut self, exec: &mut Exec) {
+        std::mem::swap(&mut self.stack, &mut exec.stack);
+        std::mem::swap(&mut self.frames, &mut exec.frames);
+        std::mem::swap(&mut self.handlers, &mut exec.handlers);
+    }
+
+    /// Drop the running execution state.
+    pub(crate) fn clear_exec(&mut self) {
+        self.stack.clear();
+        self.frames.clear();
+        self.handlers.clear();
+    }
+
+    /// Whether a frame is running.
+    pub(crate) fn has_frames(&self) -> bool {
+        !self.frames.is_empty()
+    }
+
+    /// Push `f` and `args` and set up the call: true when a Limit frame was
+    /// pushed (run it with `run_frames`), false when it already returned.
+    pub(crate) fn start_call(&mut self, f: &Value, args: &[Value]) -> Result<bool, Trap> {
+        let at = self.stack.len();
+        self.stack.push(f.clone());
+        self.stack.extend(args.iter().cloned());
+        let pushed = self.call_value_at(at, args.len())?;
+        if !pushed {
+            self.stack.truncate(at);
+        }
+        Ok(pushed)
+    }
+
+    /// Run until no frame is left.
+    pub(crate) fn run_frames(&mut self) -> Result<Value, Trap> {
+        if self.options.trace || self.options.stats {
+            self.run_loop::<true>(0)
+        } else {
+            self.run_loop::<false>(0)
+        }
+    }
+
+    /// Take the trace recorded for an escaping error.
+    pub(crate) fn take_trace(&mut self) -> Option<Vec<TraceEntry>> {
+        self.trace.take()
+    }
+
+    /// Set the trace of an error about to be raised (a task's trace).
+    pub(crate) fn set_trace(&mut self, trace: Vec<TraceEntry>) {
+        self.trace = Some(trace);
+    }
 }

@@ -19,7 +19,7 @@ pub mod value;
 #[cfg(test)]
 mod tests;
 
-pub use disasm::disassemble;
+pub use disasm::{disassemble, disassemble_function};
 pub use errors::{RuntimeError, TraceEntry};
 pub use interp::{Stats, Vm, VmOptions};
 pub use opcode::{CastKind, Op};

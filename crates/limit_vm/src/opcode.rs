@@ -378,6 +378,36 @@ pub enum Op {
     TypeOf,
     /// Convert. `[v] -> [T(v)]`. Errors: ConversionError.
     Cast(CastKind),
+
+    // ------------------------------------------------------------ concurrency
+    // (runtime/sched.rs, runtime/parallel.rs, runtime/shared.rs)
+    /// Open a block (`kind`: 0 = `concurrent`, 1 = `parallel`) with the
+    /// parameters in a dict of name → value. `[params] -> []`.
+    BlockBegin(u8),
+    /// Add a task to the innermost open block: a closure called with `argc`
+    /// (0 or 1) arguments. `[closure, args..] -> []`.
+    Spawn(u8),
+    /// Add a worker: a closure of one parameter called for each value
+    /// received from `source`. `[closure, source] -> []`. Errors: TypeError.
+    SpawnWorker,
+    /// Run the innermost block and wait for all its tasks. `[] -> []`.
+    /// Errors: the first task error (`on_error="stop"`), Deadlock, Timeout.
+    BlockEnd,
+    /// `await v`: the value of an awaited call. `[v] -> [v]`.
+    Await,
+    /// Turn a variable's value into a shared cell for a parallel block.
+    /// `[v] -> [shared(v)]`. Errors: TypeError (value cannot cross threads).
+    MakeShared,
+    /// After a parallel block: a shared cell's content (other values
+    /// unchanged). `[shared] -> [v]`.
+    Unshare,
+    /// Read a shared cell (other values unchanged). `[cell] -> [v]`.
+    SharedGet,
+    /// Take a shared cell's statement lock (waits for other tasks). `[cell] -> []`.
+    SharedLock,
+    /// Store into a shared cell and release its statement lock.
+    /// `[v, cell] -> []`. Errors: TypeError (value cannot cross threads).
+    SharedSetUnlock,
 }
 
 impl Op {

@@ -578,3 +578,43 @@ fn invalid_programs_are_rejected_not_crashed() {
     let (_, r) = run(p);
     assert!(r.unwrap_err().message.contains("invalid program"));
 }
+
+#[test]
+fn fast_paths_match_the_generic_behaviour() {
+    let mut a = Asm::new();
+    let push = a.s("push");
+    let len = a.s("len");
+    let p = a.main(
+        1,
+        vec![
+            NewList(0),
+            SetLocal(0),
+            GetLocal(0),
+            Int(7),
+            Invoke(push, 1),
+            Pop,
+            GetLocal(0),
+            Int(0),
+            Int(9),
+            SetIndex,
+            GetLocal(0),
+            Int(0),
+            GetIndex,
+            GetLocal(0),
+            Invoke(len, 0),
+            // An optional holding 0 tests true: only nil/false/errors are false.
+            Int(0),
+            JumpIfFalse(1),
+            True,
+            Print(3),
+            GetLocal(0),
+            Int(1),
+            Int(1),
+            SetIndex,
+            ReturnNil,
+        ],
+    );
+    let (out, r) = run(p);
+    assert_eq!(out, "9 1 true\n");
+    assert_eq!(r.unwrap_err().kind, "IndexOutOfBounds");
+}

@@ -64,6 +64,10 @@ pub enum Value {
     Enum(Rc<EnumValue>),
     /// An iterator (only on the stack between `IterStart` and loop exit).
     Iterator(Rc<RefCell<IterState>>),
+    /// A channel: a thread-safe handle (runtime/channel.rs).
+    Channel(std::sync::Arc<crate::runtime::channel::Channel>),
+    /// A synchronised variable of a parallel block (runtime/shared.rs).
+    Shared(std::sync::Arc<crate::runtime::shared::SharedCell>),
 }
 
 /// Immutable string with a cached "is ASCII" flag for O(1) char indexing.
@@ -333,6 +337,8 @@ pub enum IterState {
     Str(Rc<Str>, usize, usize),
     /// Over a dict snapshot of entries.
     Dict(Vec<(Value, Value)>, usize),
+    /// Over a channel (runtime/channel.rs: `iter_next`).
+    Channel(std::sync::Arc<crate::runtime::channel::Channel>),
 }
 
 // ---------------------------------------------------------------- constructors
@@ -422,7 +428,10 @@ impl Value {
     /// real work). Scalars are plain bits.
     #[inline(always)]
     pub fn is_heap(&self) -> bool {
-        !matches!(self, Value::Nil | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Native(_))
+        !matches!(
+            self,
+            Value::Nil | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Native(_)
+        )
     }
 
     /// `clone` with the scalar cases inlined (the derived `clone` is an
@@ -474,6 +483,8 @@ impl Value {
             Value::Instance(i) => i.class.name.to_string(),
             Value::Enum(e) => e.info.name.to_string(),
             Value::Iterator(_) => "iterator".into(),
+            Value::Channel(_) => "channel".into(),
+            Value::Shared(_) => "shared".into(),
         }
     }
 
@@ -590,6 +601,8 @@ fn shallow_eq(a: &Value, b: &Value) -> Option<bool> {
         }
         (Instance(_), Instance(_)) => false,
         (Cell(x), Cell(y)) => Rc::ptr_eq(x, y),
+        (Channel(x), Channel(y)) => std::sync::Arc::ptr_eq(x, y),
+        (Shared(x), Shared(y)) => std::sync::Arc::ptr_eq(x, y),
         (List(x), List(y)) if Rc::ptr_eq(x, y) => true,
         (List(_), List(_)) | (Tuple(_), Tuple(_)) | (Dict(_), Dict(_)) | (Enum(_), Enum(_)) => {
             return None
@@ -1047,6 +1060,8 @@ fn write_scalar(out: &mut String, v: &Value, quoted: bool) -> bool {
             let _ = write!(out, "<frame {}>", c.name);
         }
         Value::Iterator(_) => out.push_str("<iterator>"),
+        Value::Channel(_) => out.push_str("<channel>"),
+        Value::Shared(_) => out.push_str("<shared>"),
         Value::Enum(e) if e.payload.is_empty() => {
             let name = e
                 .info

@@ -159,7 +159,7 @@ impl Codegen<'_> {
             ExprKind::Match(m) => self.match_expr(m),
             ExprKind::Lambda(decl) => self.closure(decl, "<lambda>"),
             ExprKind::Cast(inner, ty) => self.cast(inner, ty, span),
-            ExprKind::Await(_) => self.not_supported(span, "`await` and async functions"),
+            ExprKind::Await(inner) => self.await_expr(inner, span),
         }
     }
 

@@ -11,6 +11,7 @@
 //! * A local that a nested function mentions lives in a cell (`MakeCell`);
 //!   closures capture cells, so capture is by reference.
 
+mod concurrency;
 mod enums;
 mod expr;
 mod fold;
@@ -140,6 +141,9 @@ pub(crate) enum Place {
     Global { index: u32, is_const: bool },
     Function(KnownFunction),
     Native(u16),
+    /// An outer variable assigned by the tasks of a parallel block, seen
+    /// from inside them: it holds a shared cell (codegen/concurrency.rs).
+    Shared(Box<Place>),
 }
 
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -171,6 +175,9 @@ pub(crate) struct Codegen<'a> {
     pub objects: objects::ObjectModel,
     /// Evaluate constant expressions at compile time (off with `-O0`).
     pub fold_constants: bool,
+    /// Parallel blocks being compiled: the function depth of their tasks
+    /// and the outer variables those tasks assign (concurrency.rs).
+    pub shared_scopes: Vec<(usize, HashSet<String>)>,
 }
 
 impl<'a> Codegen<'a> {
@@ -194,6 +201,7 @@ impl<'a> Codegen<'a> {
             file,
             objects: objects::ObjectModel::default(),
             fold_constants: true,
+            shared_scopes: Vec::new(),
         }
     }
 
@@ -377,6 +385,30 @@ impl<'a> Codegen<'a> {
 
     /// Finds where `name` lives, seen from the current function.
     pub fn resolve(&mut self, name: &str) -> Option<Place> {
+        let place = self.resolve_unshared(name)?;
+        Some(self.shared_place(name, place))
+    }
+
+    /// Inside a parallel block's task, an outer variable the tasks assign
+    /// is reached through its shared cell.
+    fn shared_place(&self, name: &str, place: Place) -> Place {
+        let Some((level, names)) = self.shared_scopes.last() else {
+            return place;
+        };
+        let inside = self.functions.len() > *level
+            && names.contains(name)
+            && matches!(place, Place::Upvalue { .. } | Place::Global { .. })
+            && !self.functions[*level..]
+                .iter()
+                .any(|f| f.locals.iter().any(|l| l.name == name));
+        if inside {
+            Place::Shared(Box::new(place))
+        } else {
+            place
+        }
+    }
+
+    fn resolve_unshared(&mut self, name: &str) -> Option<Place> {
         let depth = self.functions.len() - 1;
         if let Some(place) = self.resolve_in(depth, name) {
             return Some(place);
@@ -443,6 +475,10 @@ impl<'a> Codegen<'a> {
             Place::Global { index, .. } => self.emit(Op::GetGlobal(*index), span),
             Place::Function(known) => self.emit(Op::Closure(known.index), span),
             Place::Native(index) => self.emit(Op::GetNative(*index), span),
+            Place::Shared(inner) => {
+                self.load(inner, span);
+                self.emit(Op::SharedGet, span)
+            }
         };
     }
 
@@ -472,6 +508,10 @@ impl<'a> Codegen<'a> {
             }
             Place::Function(_) | Place::Native(_) => {
                 self.error(span, format!("cannot assign to function `{name}`"));
+            }
+            Place::Shared(inner) => {
+                self.load(inner, span);
+                self.emit(Op::SharedSetUnlock, span);
             }
         }
     }

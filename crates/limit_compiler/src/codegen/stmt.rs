@@ -116,12 +116,12 @@ impl Codegen<'_> {
             // Imports are bound before any code is compiled (module.rs).
             StmtKind::Import(_) => {}
             StmtKind::ModuleBlock(block) => self.statements(&block.stmts),
-            StmtKind::Concurrency(block) => match block.kind {
-                ConcurrencyKind::Parallel => self.not_supported(span, "parallel blocks"),
-                ConcurrencyKind::Concurrent => self.not_supported(span, "concurrent blocks"),
-            },
-            StmtKind::Task { .. } => self.not_supported(span, "tasks"),
-            StmtKind::Worker { .. } => self.not_supported(span, "workers"),
+            StmtKind::Concurrency(block) => self.concurrency_block(block, span),
+            StmtKind::Task { .. } | StmtKind::Worker { .. } => self.error_with_hint(
+                span,
+                "a task or worker must be directly inside a `concurrent` or `parallel` block",
+                "wrap it in `concurrent { … }` or `parallel { … }`",
+            ),
         }
     }
 
@@ -309,6 +309,11 @@ impl Codegen<'_> {
                     }
                     _ => (binary, value),
                 };
+                if let Place::Shared(cell) = &place {
+                    // One assignment statement to a shared variable is atomic.
+                    self.load(cell, target.span);
+                    self.emit(Op::SharedLock, span);
+                }
                 if let Some(op) = binary {
                     if let (Place::Local { slot, cell: false, is_const: false }, Some(n)) =
                         (&place, small_int_literal(value))

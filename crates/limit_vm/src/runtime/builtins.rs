@@ -59,7 +59,7 @@ natives! {
     "write_file", 2, 2, write_file;
     "file_exists", 1, 1, |_, a| Ok(Value::Bool(std::path::Path::new(&display(&a[0])).exists()));
     "repr", 1, 1, |_, a| Ok(Value::string(repr(&a[0])));
-    "channel", 0, 1, |_, _| fail(kinds::ERROR, "channels are not supported yet");
+    "channel", 0, 1, |_, a| crate::runtime::channel::new_channel(a);
 }
 
 /// Index of built-in `name` (for `CallNative`/`GetNative`).
@@ -258,11 +258,7 @@ fn start_instant() -> Instant {
 
 fn sleep(vm: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
     let s = num(&a[0], "sleep")?;
-    vm.flush();
-    if s > 0.0 && s.is_finite() {
-        std::thread::sleep(std::time::Duration::from_secs_f64(s.min(1e6)));
-    }
-    Ok(Value::Nil)
+    crate::runtime::sched::sleep(vm, s)
 }
 
 /// `exit(code)`: flushes output and ends the process.

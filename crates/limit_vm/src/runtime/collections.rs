@@ -232,6 +232,7 @@ pub fn iter_start(v: Value) -> Result<Value, Trap> {
             0,
         ),
         Value::Iterator(_) => return Ok(v),
+        Value::Channel(ch) => IterState::Channel(ch),
         Value::Nil => return fail(kinds::NIL_ACCESS, "cannot iterate nil"),
         other => {
             return fail(
@@ -287,6 +288,8 @@ pub fn iter_next(state: &mut IterState, two: bool) -> Option<(Value, Value)> {
                 Some((Value::Nil, Value::tuple(vec![k, v])))
             }
         }
+        // Channels block: the interpreter calls `channel::iter_next` instead.
+        IterState::Channel(_) => None,
     }
 }
 

@@ -95,6 +95,7 @@ pub fn invoke(
             )),
             _ => no_method(receiver, name),
         },
+        Value::Channel(ch) => crate::runtime::channel::method(vm, name, &ch.clone(), args),
         Value::Nil => fail(kinds::NIL_ACCESS, &format!("cannot call {name}() on nil")),
         _ => match m {
             Method::ToStr => Ok(Value::string(crate::value::display(receiver))),

@@ -3,6 +3,11 @@
 
 pub mod arith;
 pub mod builtins;
+pub mod channel;
 pub mod collections;
 pub mod methods;
+pub mod parallel;
+pub mod sched;
+pub mod sendable;
+pub mod shared;
 pub mod strings;

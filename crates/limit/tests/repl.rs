@@ -1,0 +1,69 @@
+//! `limit repl` driven through a pseudo-terminal: definitions persist
+//! between lines, multi-line input, echoed values, errors do not end the
+//! session.
+
+use std::process::Command;
+
+use rexpect::session::{spawn_command, PtySession};
+
+const PROMPT: &str = "limit> ";
+const TIMEOUT_MS: u64 = 20_000;
+
+fn start() -> PtySession {
+    let home = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("repl-home");
+    std::fs::create_dir_all(&home).expect("create a home for the history");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_limit"));
+    command
+        .arg("repl")
+        .env("HOME", &home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("TERM", "xterm");
+    let mut session = spawn_command(command, Some(TIMEOUT_MS)).expect("start limit repl");
+    session.exp_string("type :help").expect("banner");
+    session.exp_string(PROMPT).expect("first prompt");
+    session
+}
+
+/// Sends `line` and waits for the next main prompt; returns what was
+/// printed in between (the echoed line included).
+fn enter(session: &mut PtySession, line: &str) -> String {
+    session.send_line(line).expect("send a line");
+    session.exp_string(PROMPT).expect("the next prompt")
+}
+
+#[test]
+fn a_session_keeps_definitions_echoes_values_and_survives_errors() {
+    let mut repl = start();
+    enter(&mut repl, "fn triple(x: int): int { return x * 3; }");
+    let shown = enter(&mut repl, "triple(14)");
+    assert!(shown.contains("42"), "{shown:?}");
+
+    // A frame over several lines: continuation prompts until the brace closes.
+    repl.send_line("frame Counter {").expect("send");
+    repl.exp_string("...").expect("continuation prompt");
+    repl.send_line("    pub n: int = 0").expect("send");
+    repl.exp_string("...").expect("continuation prompt");
+    repl.send_line("    pub fn bump(): int { this.n += 1; return this.n; }")
+        .expect("send");
+    repl.exp_string("...").expect("continuation prompt");
+    repl.send_line("}").expect("send");
+    repl.exp_string(PROMPT).expect("prompt after the frame");
+    enter(&mut repl, "var c = Counter()");
+    enter(&mut repl, "c.bump()");
+    let shown = enter(&mut repl, "c.bump() + triple(1)");
+    assert!(shown.contains('5'), "{shown:?}");
+
+    // Errors are reported and the session goes on.
+    let shown = enter(&mut repl, "triple(\"x\", 2)");
+    assert!(shown.contains("error"), "{shown:?}");
+    let shown = enter(&mut repl, "[1, 2][7]");
+    assert!(shown.contains("error[IndexOutOfBounds]"), "{shown:?}");
+    let shown = enter(&mut repl, "\"still \" + str(c.n)");
+    assert!(shown.contains("\"still 2\""), "{shown:?}");
+
+    let shown = enter(&mut repl, ":type triple");
+    assert!(shown.contains("fn(int): int"), "{shown:?}");
+
+    repl.send_line(":quit").expect("send :quit");
+    repl.exp_eof().expect("the session ends");
+}

@@ -1,0 +1,407 @@
+//! Concurrency: `concurrent` / `parallel` blocks, tasks, workers, `await`
+//! (LANGUAGE.md §9; the VM side is limit_vm/src/runtime/sched.rs).
+//!
+//! A block compiles to `BlockBegin(kind)` with its parameters as a dict,
+//! one `Spawn`/`SpawnWorker` per task (task bodies are closures; `task (i
+//! in a..b)` and a parallel block's `iter` spawn one closure per value of
+//! the *inclusive* range), the block's other statements in place, and
+//! `BlockEnd`, which runs the tasks and waits for all of them.
+//!
+//! In a `parallel` block, outer variables that task bodies assign become
+//! shared cells for the duration of the block (`MakeShared` … `Unshare`);
+//! inside the tasks they resolve to `Place::Shared`, and each assignment
+//! statement to one runs under the cell's lock (`SharedLock` …
+//! `SharedSetUnlock`). Mutating a captured collection or instance in place
+//! there is a compile error (the Decision of §9).
+
+use std::collections::HashSet;
+
+use super::{collect_target_names, Codegen, Place};
+use limit_syntax::ast::*;
+use limit_syntax::Span;
+use limit_vm::opcode::Op;
+use limit_vm::program::FunctionProto;
+
+/// Methods that change their receiver in place.
+const MUTATING_METHODS: &[&str] = &[
+    "push", "append", "pop", "insert", "remove", "clear", "sort", "reverse", "set",
+];
+
+/// What task bodies declare, assign and mutate.
+#[derive(Default)]
+struct TaskScan {
+    declared: HashSet<String>,
+    assigned: Vec<String>,
+    /// (span, variable, what) of in-place mutations of a named variable.
+    mutations: Vec<(Span, String, &'static str)>,
+}
+
+impl TaskScan {
+    fn block(&mut self, block: &Block) {
+        for stmt in &block.stmts {
+            self.stmt(stmt);
+        }
+    }
+
+    fn stmt(&mut self, stmt: &Stmt) {
+        match &stmt.kind {
+            StmtKind::Var(decl) => {
+                let mut names = Vec::new();
+                collect_target_names(&decl.target, &mut names);
+                self.declared.extend(names);
+                if let Some(init) = &decl.init {
+                    self.expr(init);
+                }
+            }
+            StmtKind::Fn(decl) => {
+                if let Some(name) = &decl.name {
+                    self.declared.insert(name.name.clone());
+                }
+            }
+            StmtKind::Expr { expr, .. } => self.expr(expr),
+            StmtKind::Assign { target, value, .. } => {
+                match &target.kind {
+                    ExprKind::Ident(name) => self.assigned.push(name.clone()),
+                    ExprKind::Field(object, _) => {
+                        self.mutation(object, stmt.span, "field assignment")
+                    }
+                    ExprKind::Index(object, index) => {
+                        self.mutation(object, stmt.span, "index assignment");
+                        self.expr(index);
+                    }
+                    _ => self.expr(target),
+                }
+                self.expr(value);
+            }
+            StmtKind::Block(block) => self.block(block),
+            StmtKind::If {
+                branches,
+                else_branch,
+            } => {
+                for (cond, body) in branches {
+                    self.expr(cond);
+                    self.block(body);
+                }
+                if let Some(body) = else_branch {
+                    self.block(body);
+                }
+            }
+            StmtKind::While { cond, body } => {
+                self.expr(cond);
+                self.block(body);
+            }
+            StmtKind::For {
+                init,
+                cond,
+                step,
+                body,
+            } => {
+                if let Some(init) = init {
+                    self.stmt(init);
+                }
+                if let Some(cond) = cond {
+                    self.expr(cond);
+                }
+                if let Some(step) = step {
+                    self.stmt(step);
+                }
+                self.block(body);
+            }
+            StmtKind::Iter {
+                bindings,
+                iterable,
+                body,
+            } => {
+                self.declared
+                    .extend(bindings.iter().map(|b| b.name.name.clone()));
+                self.expr(iterable);
+                self.block(body);
+            }
+            StmtKind::Return(Some(value)) => self.expr(value),
+            StmtKind::Attempt { body, handlers } => {
+                self.block(body);
+                for handler in handlers {
+                    self.block(&handler.body);
+                }
+            }
+            StmtKind::Concurrency(block) => self.block(&block.body),
+            StmtKind::Task { binding, body } => {
+                if let Some((b, _)) = binding {
+                    self.declared.insert(b.name.name.clone());
+                }
+                self.block(body);
+            }
+            StmtKind::Worker { binding, body, .. } => {
+                self.declared.insert(binding.name.name.clone());
+                self.block(body);
+            }
+            _ => {}
+        }
+    }
+
+    fn mutation(&mut self, object: &Expr, span: Span, what: &'static str) {
+        match &object.kind {
+            ExprKind::Ident(name) => self.mutations.push((span, name.clone(), what)),
+            ExprKind::This => {}
+            _ => self.expr(object),
+        }
+    }
+
+    fn expr(&mut self, expr: &Expr) {
+        match &expr.kind {
+            ExprKind::Call { callee, args } => {
+                if let ExprKind::Field(object, method) = &callee.kind {
+                    if MUTATING_METHODS.contains(&method.name.as_str()) {
+                        self.mutation(object, expr.span, "in-place method call");
+                    } else {
+                        self.expr(object);
+                    }
+                } else {
+                    self.expr(callee);
+                }
+                for arg in args {
+                    self.expr(&arg.value);
+                }
+            }
+            ExprKind::Interp(parts) => {
+                for part in parts {
+                    if let InterpPart::Expr(e) = part {
+                        self.expr(e);
+                    }
+                }
+            }
+            ExprKind::List(items) | ExprKind::Tuple(items) => {
+                items.iter().for_each(|e| self.expr(e))
+            }
+            ExprKind::Dict { entries, .. } => {
+                for (k, v) in entries {
+                    self.expr(k);
+                    self.expr(v);
+                }
+            }
+            ExprKind::Unary(_, e)
+            | ExprKind::Field(e, _)
+            | ExprKind::TupleField(e, _)
+            | ExprKind::Propagate(e)
+            | ExprKind::Cast(e, _)
+            | ExprKind::Await(e) => self.expr(e),
+            ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
+                self.expr(a);
+                self.expr(b);
+            }
+            ExprKind::Ternary(a, b, c) => {
+                self.expr(a);
+                self.expr(b);
+                self.expr(c);
+            }
+            ExprKind::Range {
+                start, end, step, ..
+            } => {
+                self.expr(start);
+                self.expr(end);
+                if let Some(step) = step {
+                    self.expr(step);
+                }
+            }
+            ExprKind::Else { expr, handler, .. } => {
+                self.expr(expr);
+                self.block(handler);
+            }
+            ExprKind::Match(m) => self.expr(&m.scrutinee),
+            _ => {}
+        }
+    }
+}
+
+/// `a..b` as the inclusive `a..=b` (§2 Decision for tasks and parallel `iter`).
+fn inclusive_range(range: &Expr) -> Expr {
+    let mut range = range.clone();
+    if let ExprKind::Range { inclusive, .. } = &mut range.kind {
+        *inclusive = true;
+    }
+    range
+}
+
+impl Codegen<'_> {
+    /// `concurrent (…) { … }` / `parallel (…) { … }`.
+    pub(crate) fn concurrency_block(&mut self, block: &ConcurrencyBlock, span: Span) {
+        let parallel = block.kind == ConcurrencyKind::Parallel;
+        let mut ch_expr = None;
+        for arg in &block.params {
+            let Some(name) = &arg.name else {
+                self.error(arg.value.span, "block parameters are named: `cores=2`");
+                continue;
+            };
+            if name.name == "ch" {
+                ch_expr = Some(&arg.value);
+            }
+            let k = self.str_constant(&name.name);
+            self.emit(Op::Const(k), name.span);
+            match &arg.value.kind {
+                // `on_error=Stop`: a bare name is its text.
+                ExprKind::Ident(value) if self.resolve(value).is_none() => {
+                    let k = self.str_constant(value);
+                    self.emit(Op::Const(k), arg.value.span);
+                }
+                _ => self.expr(&arg.value),
+            }
+        }
+        self.emit(Op::NewDict(block.params.len() as u32), span);
+        self.emit(Op::BlockBegin(u8::from(parallel)), span);
+
+        let shared = if parallel {
+            self.parallel_checks(block)
+        } else {
+            Vec::new()
+        };
+        for (name, place) in &shared {
+            self.load(place, span);
+            self.emit(Op::MakeShared, span);
+            self.store(place, name, span);
+        }
+        let names = shared.iter().map(|(n, _)| n.clone()).collect();
+        self.shared_scopes.push((self.functions.len(), names));
+
+        self.begin_scope();
+        for stmt in &block.body.stmts {
+            match &stmt.kind {
+                StmtKind::Task { binding, body } => {
+                    self.task(binding.as_ref().map(|(b, r)| (b, r)), body, stmt.span)
+                }
+                StmtKind::Worker {
+                    binding,
+                    source,
+                    body,
+                } => match source.as_ref().or(ch_expr) {
+                    Some(source) => self.worker(binding, source, body, stmt.span),
+                    None => self.error_with_hint(
+                        stmt.span,
+                        "`worker (x)` without `from` reads the block's `ch`, and this block has none",
+                        "write `worker (x from channel)` or give the block `ch=…`",
+                    ),
+                },
+                StmtKind::Iter {
+                    bindings,
+                    iterable,
+                    body,
+                } if parallel && bindings.len() == 1 => {
+                    self.task(Some((&bindings[0], iterable)), body, stmt.span)
+                }
+                _ => self.statement(stmt),
+            }
+        }
+        self.end_scope();
+
+        self.shared_scopes.pop();
+        self.emit(Op::BlockEnd, span);
+        for (name, place) in &shared {
+            self.load(place, span);
+            self.emit(Op::Unshare, span);
+            self.store(place, name, span);
+        }
+    }
+
+    /// `task`, `task ()`, `task (i in a..b)`: a closure per task.
+    fn task(&mut self, binding: Option<(&IterBinding, &Expr)>, body: &Block, span: Span) {
+        let index = self.task_function(binding.map(|(b, _)| b), body, "task");
+        match binding {
+            None => {
+                self.emit(Op::Closure(index), span);
+                self.emit(Op::Spawn(0), span);
+            }
+            Some((_, range)) => {
+                self.expr(&inclusive_range(range));
+                self.emit(Op::IterStart, span);
+                let start = self.code_len();
+                let exit = self.emit(Op::IterNext(0), span);
+                self.emit(Op::Closure(index), span);
+                self.emit(Op::Swap, span);
+                self.emit(Op::Spawn(1), span);
+                self.emit_loop(start, span);
+                self.patch_jump(exit);
+            }
+        }
+    }
+
+    /// `worker (x from source) { … }`: a closure of `x` and its input.
+    fn worker(&mut self, binding: &IterBinding, source: &Expr, body: &Block, span: Span) {
+        let index = self.task_function(Some(binding), body, "worker");
+        self.emit(Op::Closure(index), span);
+        self.expr(source);
+        self.emit(Op::SpawnWorker, span);
+    }
+
+    /// Compiles a task body as a function of its binding; returns its index.
+    fn task_function(&mut self, binding: Option<&IterBinding>, body: &Block, name: &str) -> u32 {
+        let params = binding
+            .map(|b| {
+                vec![Param {
+                    name: b.name.clone(),
+                    ty: b.ty.clone(),
+                    default: None,
+                    span: b.name.span,
+                }]
+            })
+            .unwrap_or_default();
+        let decl = FnDecl {
+            name: None,
+            params,
+            ret: None,
+            body: Some(body.clone()),
+            modifiers: FnModifiers::default(),
+            span: body.span,
+        };
+        let index = self.program.functions.len() as u32;
+        self.program.functions.push(FunctionProto::default());
+        self.compile_function_into(&decl, index, name);
+        index
+    }
+
+    /// `await e`.
+    pub(crate) fn await_expr(&mut self, inner: &Expr, span: Span) {
+        self.expr(inner);
+        self.emit(Op::Await, span);
+    }
+
+    /// Rejects in-place mutation of captured values in a parallel block's
+    /// tasks; returns the outer variables the tasks assign, with their places.
+    fn parallel_checks(&mut self, block: &ConcurrencyBlock) -> Vec<(String, Place)> {
+        let mut scan = TaskScan::default();
+        for stmt in &block.body.stmts {
+            match &stmt.kind {
+                StmtKind::Task { .. } | StmtKind::Worker { .. } => scan.stmt(stmt),
+                StmtKind::Iter { bindings, body, .. } => {
+                    scan.declared
+                        .extend(bindings.iter().map(|b| b.name.name.clone()));
+                    scan.block(body);
+                }
+                _ => {}
+            }
+        }
+        for (span, name, what) in std::mem::take(&mut scan.mutations) {
+            if scan.declared.contains(&name) || self.resolve(&name).is_none() {
+                continue;
+            }
+            self.error_with_hint(
+                span,
+                format!("cannot mutate captured `{name}` in place inside a parallel task ({what})"),
+                "parallel tasks run on other threads with their own heaps; send results through a channel instead",
+            );
+        }
+        let mut shared: Vec<(String, Place)> = Vec::new();
+        for name in scan.assigned {
+            if scan.declared.contains(&name) || shared.iter().any(|(n, _)| *n == name) {
+                continue;
+            }
+            match self.resolve(&name) {
+                Some(
+                    place @ (Place::Local { cell: true, .. }
+                    | Place::Upvalue { .. }
+                    | Place::Global { .. }),
+                ) => shared.push((name, place)),
+                _ => {}
+            }
+        }
+        shared
+    }
+}

@@ -1,0 +1,375 @@
+//! `parallel` blocks: tasks on a work-stealing pool of OS threads.
+//!
+//! The block's tasks become units (closure + argument as sendable deep
+//! copies) pushed on a `crossbeam_deque::Injector`; `cores` threads steal
+//! units from it, each with its own VM built from the shared program
+//! (`Arc<Program>`) and a copy of the globals. Workers (`worker (x from
+//! ch)`) turn each value received from their channel into a further unit.
+//!
+//! Determinism: every unit has a key in start order (tasks first, then
+//! worker items in the order they were received). A unit's channel sends
+//! go to its outbox; when it ends, the outbox enters the reorder buffer,
+//! which delivers outboxes strictly in key order.
+//!
+//! The draining rule for threads: a task waiting on an empty channel gives
+//! up when every other live unit is waiting too and no worker input is
+//! left (`TaskContext::wait_on`).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use crossbeam_deque::{Injector, Steal};
+
+use crate::errors::{fail, kinds, trap, TraceEntry, Trap};
+use crate::interp::{Vm, VmOptions};
+use crate::program::Program;
+use crate::runtime::channel::{Channel, Pop};
+use crate::runtime::sched::{self, Block, BlockParams};
+use crate::runtime::sendable::{materialize, to_send, SendValue};
+use crate::value::{ErrorValue, Value};
+
+/// One unit of work: a task, one iteration of a parallel `iter`, or one
+/// item of a worker.
+struct Unit {
+    key: usize,
+    closure: SendValue,
+    arg: Option<SendValue>,
+}
+
+struct Source {
+    closure: SendValue,
+    ch: Arc<Channel>,
+}
+
+#[derive(Default)]
+struct Counts {
+    /// Units created and not finished (queued, running or waiting).
+    live: usize,
+    /// Units waiting on a channel.
+    waiting: usize,
+    /// Next key for a worker item.
+    next_key: usize,
+}
+
+#[derive(Default)]
+struct Reorder {
+    next: usize,
+    pending: BTreeMap<usize, Vec<(Arc<Channel>, SendValue)>>,
+}
+
+/// A failed unit: its key, the error and its Limit stack trace.
+struct Failure {
+    key: usize,
+    kind: String,
+    message: String,
+    trace: Vec<TraceEntry>,
+}
+
+/// The state a parallel block shares with its threads.
+pub struct TaskContext {
+    program: Arc<Program>,
+    options: VmOptions,
+    globals: Vec<SendValue>,
+    injector: Injector<Unit>,
+    sources: Vec<Source>,
+    counts: Mutex<Counts>,
+    reorder: Mutex<Reorder>,
+    failures: Mutex<Vec<Failure>>,
+    output: Mutex<String>,
+    cancel: AtomicBool,
+    stop_on_error: bool,
+    finished_threads: Mutex<usize>,
+    finished: Condvar,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+const POLL: Duration = Duration::from_millis(1);
+
+impl TaskContext {
+    /// Whether the block was cancelled (timeout or a failed task).
+    pub fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+
+    /// Wait until `ch` can be received from (or sent to, `for_send`).
+    /// Returns false when no other live unit could change that (the
+    /// draining rule), raising `Timeout` when the block was cancelled.
+    pub fn wait_on(&self, ch: &Arc<Channel>, for_send: bool) -> Result<bool, Trap> {
+        lock(&self.counts).waiting += 1;
+        let result = loop {
+            if self.cancelled() {
+                break fail(kinds::TIMEOUT, "the parallel block was cancelled");
+            }
+            if (for_send && ch.has_room()) || (!for_send && ch.is_ready()) {
+                break Ok(true);
+            }
+            {
+                let c = lock(&self.counts);
+                if c.live <= c.waiting && self.sources.iter().all(|s| s.ch.is_empty()) {
+                    break Ok(false);
+                }
+            }
+            ch.wait_change(POLL);
+        };
+        lock(&self.counts).waiting -= 1;
+        result
+    }
+
+    /// A unit ended: deliver what is now in order, then stop counting it.
+    fn complete(&self, key: usize, outbox: Vec<(Arc<Channel>, SendValue)>) {
+        {
+            let mut r = lock(&self.reorder);
+            r.pending.insert(key, outbox);
+            loop {
+                let next = r.next;
+                let Some(items) = r.pending.remove(&next) else {
+                    break;
+                };
+                for (ch, v) in items {
+                    ch.force_push(v);
+                }
+                r.next += 1;
+            }
+        }
+        lock(&self.counts).live -= 1;
+    }
+
+    /// Next worker item, `Ok(None)` to wait, `Err(())` when input is over.
+    fn next_worker_item(&self) -> Result<Option<Unit>, ()> {
+        let mut c = lock(&self.counts);
+        let mut all_closed = true;
+        for s in &self.sources {
+            match s.ch.try_pop() {
+                Pop::Item(v) => {
+                    let key = c.next_key;
+                    c.next_key += 1;
+                    c.live += 1;
+                    return Ok(Some(Unit {
+                        key,
+                        closure: s.closure.clone(),
+                        arg: Some(v),
+                    }));
+                }
+                Pop::Empty => all_closed = false,
+                Pop::Closed => {}
+            }
+        }
+        if all_closed || c.live <= c.waiting {
+            Err(())
+        } else {
+            Ok(None)
+        }
+    }
+}
+
+/// Run a parallel block and wait for all its units.
+pub fn run(vm: &mut Vm, block: Block) -> Result<(), Trap> {
+    let Some(program) = vm.conc.program.clone() else {
+        return fail(kinds::ERROR, "parallel block without a program");
+    };
+    vm.flush();
+    let params = block.params;
+    let mut units = Vec::with_capacity(block.tasks.len());
+    for (key, (closure, arg)) in block.tasks.iter().enumerate() {
+        units.push(Unit {
+            key,
+            closure: to_send(closure)?,
+            arg: arg.as_ref().map(to_send).transpose()?,
+        });
+    }
+    let mut sources = Vec::with_capacity(block.workers.len());
+    for (closure, ch) in &block.workers {
+        sources.push(Source {
+            closure: to_send(closure)?,
+            ch: ch.clone(),
+        });
+    }
+    if units.is_empty() && sources.is_empty() {
+        return Ok(());
+    }
+    let threads = params
+        .cores
+        .min(units.len() + if sources.is_empty() { 0 } else { params.cores })
+        .max(1);
+    let injector = Injector::new();
+    let count = units.len();
+    for u in units {
+        injector.push(u);
+    }
+    let globals = vm
+        .globals
+        .iter()
+        .map(|g| to_send(g).unwrap_or(SendValue::Nil))
+        .collect();
+    let ctx = Arc::new(TaskContext {
+        program,
+        options: VmOptions {
+            trace: false,
+            stats: false,
+            ..vm.options.clone()
+        },
+        globals,
+        injector,
+        sources,
+        counts: Mutex::new(Counts {
+            live: count,
+            waiting: 0,
+            next_key: count,
+        }),
+        reorder: Mutex::new(Reorder::default()),
+        failures: Mutex::new(Vec::new()),
+        output: Mutex::new(String::new()),
+        cancel: AtomicBool::new(false),
+        stop_on_error: !params.continue_on_error,
+        finished_threads: Mutex::new(0),
+        finished: Condvar::new(),
+    });
+    for _ in 0..threads {
+        let worker_ctx = ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("limit-parallel".into())
+            .stack_size(16 << 20)
+            .spawn(move || thread_main(&worker_ctx));
+        if spawned.is_err() {
+            ctx.cancel.store(true, Ordering::Relaxed);
+            return fail(
+                kinds::RESOURCE_LIMIT,
+                "cannot start a thread for a parallel block",
+            );
+        }
+    }
+    let timed_out = wait_for_threads(&ctx, threads, params.timeout);
+    let output = std::mem::take(&mut *lock(&ctx.output));
+    if !output.is_empty() {
+        vm.write_out(&output);
+    }
+    if timed_out {
+        ctx.cancel.store(true, Ordering::Relaxed);
+        if !params.partial {
+            return fail(
+                kinds::TIMEOUT,
+                "the block's timeout expired before its tasks ended",
+            );
+        }
+    }
+    report_failures(vm, &ctx, &params)
+}
+
+/// Wait for the threads; true when the timeout expired first.
+fn wait_for_threads(ctx: &TaskContext, threads: usize, timeout: Option<Duration>) -> bool {
+    let deadline = timeout.map(|t| Instant::now() + t);
+    let mut done = lock(&ctx.finished_threads);
+    while *done < threads {
+        match deadline {
+            Some(d) => {
+                let now = Instant::now();
+                if now >= d {
+                    return true;
+                }
+                done = ctx
+                    .finished
+                    .wait_timeout(done, d - now)
+                    .unwrap_or_else(|p| p.into_inner())
+                    .0;
+            }
+            None => done = ctx.finished.wait(done).unwrap_or_else(|p| p.into_inner()),
+        }
+    }
+    false
+}
+
+fn report_failures(vm: &mut Vm, ctx: &TaskContext, params: &BlockParams) -> Result<(), Trap> {
+    let mut failures = std::mem::take(&mut *lock(&ctx.failures));
+    if failures.is_empty() {
+        return Ok(());
+    }
+    if params.continue_on_error {
+        failures.sort_by_key(|f| f.key);
+        for f in &failures {
+            sched::send_error(
+                params,
+                &ErrorValue {
+                    kind: f.kind.as_str().into(),
+                    message: f.message.as_str().into(),
+                },
+            );
+        }
+        return Ok(());
+    }
+    // The first failure (in time) is re-raised with the task's trace.
+    let f = failures.swap_remove(0);
+    vm.set_trace(f.trace);
+    Err(trap(&f.kind, &f.message))
+}
+
+fn thread_main(ctx: &Arc<TaskContext>) {
+    let mut vm = Vm::new_shared(ctx.program.clone(), ctx.options.clone());
+    vm.clear_exec();
+    let globals: Vec<Value> = ctx.globals.iter().map(|g| materialize(&vm, g)).collect();
+    vm.globals = globals;
+    vm.conc.task = Some(ctx.clone());
+    loop {
+        if ctx.cancelled() {
+            break;
+        }
+        match ctx.injector.steal() {
+            Steal::Success(unit) => {
+                run_unit(&mut vm, ctx, unit);
+                continue;
+            }
+            Steal::Retry => continue,
+            Steal::Empty => {}
+        }
+        if ctx.sources.is_empty() {
+            break;
+        }
+        match ctx.next_worker_item() {
+            Ok(Some(unit)) => run_unit(&mut vm, ctx, unit),
+            Ok(None) => ctx.sources[0].ch.wait_change(POLL),
+            Err(()) => break,
+        }
+    }
+    vm.flush();
+    let output = vm.take_output();
+    if !output.is_empty() {
+        lock(&ctx.output).push_str(&output);
+    }
+    *lock(&ctx.finished_threads) += 1;
+    ctx.finished.notify_all();
+}
+
+fn run_unit(vm: &mut Vm, ctx: &TaskContext, unit: Unit) {
+    let closure = materialize(vm, &unit.closure);
+    let args: Vec<Value> = unit.arg.iter().map(|a| materialize(vm, a)).collect();
+    vm.conc.outbox = Some(Vec::new());
+    let result = vm.call(&closure, &args);
+    sched::release_held(vm);
+    let outbox = vm.conc.outbox.take().unwrap_or_default();
+    if let Err(t) = result {
+        let trace = vm.take_trace().unwrap_or_default();
+        vm.clear_exec();
+        lock(&ctx.failures).push(Failure {
+            key: unit.key,
+            kind: t.kind.to_string(),
+            message: t.message.to_string(),
+            trace,
+        });
+        if ctx.stop_on_error {
+            ctx.cancel.store(true, Ordering::Relaxed);
+        }
+    }
+    if vm.options.capture_output {
+        let output = vm.take_output();
+        if !output.is_empty() {
+            lock(&ctx.output).push_str(&output);
+        }
+    } else {
+        vm.flush();
+    }
+    ctx.complete(unit.key, outbox);
+}
