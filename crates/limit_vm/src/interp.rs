@@ -1743,6 +1743,10 @@ impl Vm {
                     };
                     push!(tri!(r));
                 }
+                Op::ToDecimal(scale, exact) => {
+                    let v = pop!();
+                    push!(tri!(crate::runtime::decimal::convert(&v, scale, exact)));
+                }
 
                 // Concurrency: runtime/sched.rs, parallel.rs, shared.rs.
                 Op::BlockBegin(kind) => {

@@ -378,6 +378,11 @@ pub enum Op {
     TypeOf,
     /// Convert. `[v] -> [T(v)]`. Errors: ConversionError.
     Cast(CastKind),
+    /// Convert to a decimal with `scale` digits after the point (`as dN`, or
+    /// a value entering a `dN` variable). With `exact`, dropping non-zero
+    /// digits raises; otherwise they are truncated toward zero.
+    /// `[v] -> [dN(v)]`. Errors: ConversionError, IntegerOverflow.
+    ToDecimal(u8, bool),
 
     // ------------------------------------------------------------ concurrency
     // (runtime/sched.rs, runtime/parallel.rs, runtime/shared.rs)

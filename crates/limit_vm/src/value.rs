@@ -36,6 +36,8 @@ pub enum Value {
     Float(f64),
     /// An int outside the i64 range (never holds a value that fits).
     BigInt(Rc<BigInt>),
+    /// A fixed-scale decimal (`d0`…`d18`).
+    Decimal(Rc<crate::runtime::decimal::Decimal>),
     /// An immutable string.
     Str(Rc<Str>),
     /// A mutable list.
@@ -352,6 +354,11 @@ impl Value {
         }))
     }
 
+    /// A decimal value.
+    pub fn decimal(d: crate::runtime::decimal::Decimal) -> Value {
+        Value::Decimal(Rc::new(d))
+    }
+
     /// A string value from an owned `String`.
     pub fn string(s: String) -> Value {
         Value::Str(Rc::new(Str {
@@ -471,6 +478,7 @@ impl Value {
             Value::Bool(_) => "bool".into(),
             Value::Int(_) | Value::BigInt(_) => "int".into(),
             Value::Float(_) => "float".into(),
+            Value::Decimal(d) => format!("d{}", d.scale),
             Value::Str(_) => "str".into(),
             Value::List(_) => "list".into(),
             Value::Dict(_) => "dict".into(),
@@ -589,6 +597,9 @@ fn shallow_eq(a: &Value, b: &Value) -> Option<bool> {
         }
         (BigInt(x), BigInt(y)) => x == y,
         (BigInt(x), Float(y)) | (Float(y), BigInt(x)) => x.to_f64() == Some(*y),
+        (Decimal(_), Decimal(_) | Int(_) | Float(_)) | (Int(_) | Float(_), Decimal(_)) => {
+            compare(a, b) == Some(std::cmp::Ordering::Equal)
+        }
         (Str(x), Str(y)) => Rc::ptr_eq(x, y) || x.text == y.text,
         (Range(x), Range(y)) => x == y,
         (Function(x), Function(y)) => Rc::ptr_eq(x, y),
@@ -695,6 +706,11 @@ fn compare_depth(a: &Value, b: &Value, depth: usize) -> Option<Ordering> {
         (Int(x), Float(y)) => cmp_int_float(*x, *y),
         (Float(x), Int(y)) => cmp_int_float(*y, *x).map(Ordering::reverse),
         (BigInt(_), _) | (_, BigInt(_)) => cmp_big(a, b),
+        (Decimal(x), Decimal(y)) => Some(x.compare(**y)),
+        (Decimal(x), Int(y)) => Some(x.compare(crate::runtime::decimal::Decimal { units: *y as i128, scale: 0 })),
+        (Int(x), Decimal(y)) => Some(crate::runtime::decimal::Decimal { units: *x as i128, scale: 0 }.compare(**y)),
+        (Decimal(x), Float(y)) => x.to_f64().partial_cmp(y),
+        (Float(x), Decimal(y)) => x.partial_cmp(&y.to_f64()),
         (Str(x), Str(y)) => Some(x.text.cmp(&y.text)),
         (Bool(x), Bool(y)) => Some(x.cmp(y)),
         (List(x), List(y)) => {
@@ -756,6 +772,7 @@ pub fn to_f64(v: &Value) -> Option<f64> {
         Value::Int(i) => Some(*i as f64),
         Value::Float(f) => Some(*f),
         Value::BigInt(b) => b.to_f64(),
+        Value::Decimal(d) => Some(d.to_f64()),
         _ => None,
     }
 }
@@ -813,6 +830,22 @@ fn hash_value<H: Hasher>(v: &Value, state: &mut H, depth: usize) {
             _ => state.write_u64(f.to_bits()),
         },
         Value::BigInt(b) => b.hash(state),
+        // Equal decimals hash alike whatever their scale; whole ones like ints.
+        Value::Decimal(d) => {
+            let mut units = d.units;
+            let mut scale = d.scale;
+            while scale > 0 && units % 10 == 0 {
+                units /= 10;
+                scale -= 1;
+            }
+            match (scale, i64::try_from(units)) {
+                (0, Ok(i)) => state.write_i64(i),
+                _ => {
+                    state.write_i128(units);
+                    state.write_u8(scale);
+                }
+            }
+        }
         Value::Str(s) => s.text.hash(state),
         Value::Tuple(t) if depth < 100 => {
             state.write_u8(7);
@@ -1021,6 +1054,7 @@ fn write_scalar(out: &mut String, v: &Value, quoted: bool) -> bool {
         Value::BigInt(b) => {
             let _ = write!(out, "{b}");
         }
+        Value::Decimal(d) => out.push_str(&d.text()),
         Value::Str(s) => {
             if quoted {
                 write_quoted(out, &s.text);

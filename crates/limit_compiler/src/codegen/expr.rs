@@ -326,11 +326,14 @@ impl Codegen<'_> {
             _ => None,
         };
         self.expr(inner);
-        match kind {
-            Some(kind) => {
+        match (kind, super::stmt::decimal_scale(ty)) {
+            (Some(kind), _) => {
                 self.emit(Op::Cast(kind), span);
             }
-            None => self.not_supported(ty.span, "casts to this type"),
+            (None, Some(scale)) => {
+                self.emit(Op::ToDecimal(scale, true), span);
+            }
+            (None, None) => self.not_supported(ty.span, "casts to this type"),
         }
     }
 

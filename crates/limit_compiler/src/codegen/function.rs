@@ -37,6 +37,11 @@ impl Codegen<'_> {
                 self.emit(Op::SetLocal(slot), param.span);
                 self.patch_jump(skip);
             }
+            if let Some(scale) = param.ty.as_ref().and_then(super::stmt::decimal_scale) {
+                self.emit(Op::GetLocal(slot), param.span);
+                self.emit(Op::ToDecimal(scale, true), param.span);
+                self.emit(Op::SetLocal(slot), param.span);
+            }
             if self.is_captured(&param.name.name) {
                 self.emit(Op::MakeCell(slot), param.span);
             }

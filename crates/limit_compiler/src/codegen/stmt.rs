@@ -142,11 +142,22 @@ impl Codegen<'_> {
 
     fn var_decl(&mut self, decl: &VarDecl, span: Span) {
         match &decl.init {
-            Some(init) => self.expr(init),
+            Some(init) => {
+                self.expr(init);
+                self.convert_to_declared(decl.ty.as_ref(), span);
+            }
             None => self.zero_value(decl.ty.as_ref(), span),
         }
         self.bind_target(&decl.target, decl.is_const, span);
         self.note_var_decl(decl);
+    }
+
+    /// Converts the value on the stack into a declared type whose values
+    /// have their own representation (`dN` decimals).
+    pub(crate) fn convert_to_declared(&mut self, ty: Option<&TypeExpr>, span: Span) {
+        if let Some(scale) = ty.and_then(decimal_scale) {
+            self.emit(Op::ToDecimal(scale, true), span);
+        }
     }
 
     /// Pushes the zero value of a declared type (LANGUAGE.md §2).
@@ -155,6 +166,11 @@ impl Codegen<'_> {
             self.emit(Op::Nil, span);
             return;
         };
+        if let Some(scale) = decimal_scale(ty) {
+            self.emit(Op::Int(0), span);
+            self.emit(Op::ToDecimal(scale, true), span);
+            return;
+        }
         match &ty.kind {
             TypeKind::Named(path) if path.len() == 1 => match path[0].name.as_str() {
                 "int" | "uint" | "i8" | "i16" | "i32" | "i64" | "i128" | "u8" | "u16" | "u32"
@@ -749,6 +765,18 @@ impl Codegen<'_> {
         for jump in end_jumps {
             self.patch_jump(jump);
         }
+    }
+}
+
+/// The scale of a decimal type `d0`…`d18`.
+pub(crate) fn decimal_scale(ty: &TypeExpr) -> Option<u8> {
+    match &ty.kind {
+        TypeKind::Named(path) if path.len() == 1 => {
+            let digits = path[0].name.strip_prefix('d')?;
+            let scale: u8 = digits.parse().ok()?;
+            (scale <= 18 && !digits.starts_with('+')).then_some(scale)
+        }
+        _ => None,
     }
 }
 

@@ -35,6 +35,9 @@ fn big(v: &Value) -> BigInt {
 
 /// `a + b`.
 pub fn add(a: &Value, b: &Value) -> OpResult {
+    if let Some(result) = crate::runtime::decimal::arithmetic('+', a, b) {
+        return result;
+    }
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => Ok(match x.checked_add(*y) {
             Some(r) => Value::Int(r),
@@ -72,6 +75,9 @@ pub fn add(a: &Value, b: &Value) -> OpResult {
 
 /// `a - b`.
 pub fn sub(a: &Value, b: &Value) -> OpResult {
+    if let Some(result) = crate::runtime::decimal::arithmetic('-', a, b) {
+        return result;
+    }
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => Ok(match x.checked_sub(*y) {
             Some(r) => Value::Int(r),
@@ -87,6 +93,9 @@ pub fn sub(a: &Value, b: &Value) -> OpResult {
 
 /// `a * b`.
 pub fn mul(a: &Value, b: &Value) -> OpResult {
+    if let Some(result) = crate::runtime::decimal::arithmetic('*', a, b) {
+        return result;
+    }
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => Ok(match x.checked_mul(*y) {
             Some(r) => Value::Int(r),
@@ -125,6 +134,9 @@ fn check_size(n: usize) -> Result<(), Trap> {
 
 /// `a / b`: ints truncate toward zero.
 pub fn div(a: &Value, b: &Value) -> OpResult {
+    if let Some(result) = crate::runtime::decimal::arithmetic('/', a, b) {
+        return result;
+    }
     match (a, b) {
         (Value::Int(_), Value::Int(0)) => fail(kinds::DIVISION_BY_ZERO, "division by zero"),
         (Value::Int(x), Value::Int(y)) => Ok(match x.checked_div(*y) {
@@ -147,6 +159,9 @@ pub fn div(a: &Value, b: &Value) -> OpResult {
 
 /// `a % b`: the sign of the dividend.
 pub fn modulo(a: &Value, b: &Value) -> OpResult {
+    if let Some(result) = crate::runtime::decimal::arithmetic('%', a, b) {
+        return result;
+    }
     match (a, b) {
         (Value::Int(_), Value::Int(0)) => fail(kinds::DIVISION_BY_ZERO, "modulo by zero"),
         (Value::Int(x), Value::Int(y)) => Ok(Value::Int(x.checked_rem(*y).unwrap_or(0))),
@@ -211,6 +226,10 @@ pub fn neg(a: &Value) -> OpResult {
         }),
         Value::BigInt(b) => Ok(Value::from_bigint(-(**b).clone())),
         Value::Float(f) => Ok(Value::Float(-f)),
+        Value::Decimal(d) => Ok(Value::decimal(crate::runtime::decimal::Decimal {
+            units: -d.units,
+            scale: d.scale,
+        })),
         _ => fail(
             kinds::TYPE_ERROR,
             &format!("cannot negate a {}", a.type_name()),

@@ -107,6 +107,19 @@ fn input(vm: &mut Vm, args: &[Value]) -> Result<Value, Trap> {
 pub fn to_int(v: &Value) -> Result<Value, Trap> {
     match v {
         Value::Int(_) | Value::BigInt(_) => Ok(v.clone()),
+        // Exact: a decimal with a non-zero fraction does not become an int.
+        Value::Decimal(d) => {
+            let whole = d.rescale(0, true).map_err(|_| {
+                crate::errors::trap(
+                    kinds::CONVERSION_ERROR,
+                    &format!("cannot convert {} to int without losing digits", d.text()),
+                )
+            })?;
+            match i64::try_from(whole.units) {
+                Ok(i) => Ok(Value::Int(i)),
+                Err(_) => Ok(Value::from_bigint(BigInt::from(whole.units))),
+            }
+        }
         Value::Bool(b) => Ok(Value::Int(*b as i64)),
         Value::Float(f) => {
             if !f.is_finite() {

@@ -5,6 +5,7 @@ pub mod arith;
 pub mod builtins;
 pub mod channel;
 pub mod collections;
+pub mod decimal;
 pub mod methods;
 pub mod parallel;
 pub mod sched;

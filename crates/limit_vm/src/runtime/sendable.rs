@@ -35,6 +35,8 @@ pub enum SendValue {
     Int(i64),
     /// A float.
     Float(f64),
+    /// A fixed-scale decimal.
+    Decimal(crate::runtime::decimal::Decimal),
     /// A big int.
     BigInt(BigInt),
     /// A string.
@@ -90,6 +92,7 @@ fn to_send_depth(v: &Value, depth: usize) -> Result<SendValue, Trap> {
         Value::Int(i) => SendValue::Int(*i),
         Value::Float(f) => SendValue::Float(*f),
         Value::BigInt(b) => SendValue::BigInt((**b).clone()),
+        Value::Decimal(d) => SendValue::Decimal(**d),
         Value::Str(s) => SendValue::Str(s.text.to_string()),
         Value::List(l) => SendValue::List(all(&l.items.borrow())?),
         Value::Tuple(t) => SendValue::Tuple(all(&t.items)?),
@@ -141,6 +144,7 @@ pub fn materialize(vm: &Vm, v: &SendValue) -> Value {
         SendValue::Int(i) => Value::Int(*i),
         SendValue::Float(f) => Value::Float(*f),
         SendValue::BigInt(b) => Value::from_bigint(b.clone()),
+        SendValue::Decimal(d) => Value::decimal(*d),
         SendValue::Str(s) => Value::str(s),
         SendValue::List(items) => Value::list(all(items)),
         SendValue::Tuple(items) => Value::tuple(all(items)),
