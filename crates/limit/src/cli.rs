@@ -129,8 +129,41 @@ pub struct RunArgs {
     #[arg(long, value_name = "N")]
     pub max_frames: Option<usize>,
 
+    /// Approximate heap limit in bytes (suffixes K, M, G: `64M`); beyond
+    /// it a ResourceLimit runtime error.
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+    pub max_memory: Option<usize>,
+
+    /// Steps (loop iterations and calls) before a ResourceLimit runtime error.
+    #[arg(long, value_name = "N")]
+    pub max_steps: Option<u64>,
+
     #[command(flatten)]
     pub compile: OptimizationArgs,
+}
+
+/// A byte count with an optional binary suffix: `1000`, `64K`, `64M`,
+/// `2G` (also `64MB`, `64MiB`; case-insensitive).
+pub fn parse_bytes(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let lower = t.to_ascii_lowercase();
+    let digits_end = lower
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(lower.len());
+    let (number, suffix) = lower.split_at(digits_end);
+    let number: usize = number
+        .parse()
+        .map_err(|_| format!("`{t}` is not a byte count (like 1000, 64K, 64M or 2G)"))?;
+    let scale: usize = match suffix.trim() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(format!("`{t}` has an unknown suffix (use K, M or G)")),
+    };
+    number
+        .checked_mul(scale)
+        .ok_or_else(|| format!("`{t}` is too large"))
 }
 
 /// A source file to compile, with optimisation settings.
@@ -212,6 +245,23 @@ mod tests {
         assert!(run.trace && run.stats && !run.compile.optimize());
         assert_eq!(run.max_frames, Some(50));
         assert!(run.args.is_empty());
+    }
+
+    #[test]
+    fn limits_are_read_with_byte_suffixes() {
+        let parsed = parse(&["run", "--max-memory", "64M", "--max-steps", "1000", "x.lm"]);
+        let Ok(Command::Run(run)) = parsed else {
+            panic!("expected a run command");
+        };
+        assert_eq!(run.max_memory, Some(64 << 20));
+        assert_eq!(run.max_steps, Some(1000));
+        assert_eq!(parse_bytes("1000"), Ok(1000));
+        assert_eq!(parse_bytes("2k"), Ok(2048));
+        assert_eq!(parse_bytes("1G"), Ok(1 << 30));
+        assert_eq!(parse_bytes("3MiB"), Ok(3 << 20));
+        assert!(parse_bytes("12X").is_err());
+        assert!(parse_bytes("M").is_err());
+        assert!(parse(&["run", "--max-memory", "lots", "x.lm"]).is_err());
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use limit::ExitStatus;
 use limit_vm::program::Program;
-use limit_vm::{Stats, Vm, VmOptions};
+use limit_vm::{Limits, Stats, Vm, VmOptions};
 
 use crate::cli::RunArgs;
 
@@ -12,8 +12,14 @@ use crate::cli::RunArgs;
 /// stdout is flushed) and ends with status 1.
 pub fn execute_program(program: Program, args: &RunArgs) -> ExitStatus {
     let defaults = VmOptions::default();
+    let limits = Limits {
+        max_call_depth: args.max_frames.unwrap_or(defaults.limits.max_call_depth),
+        max_heap_bytes: args.max_memory,
+        max_steps: args.max_steps,
+        ..defaults.limits
+    };
     let options = VmOptions {
-        max_frames: args.max_frames.unwrap_or(defaults.max_frames),
+        limits,
         trace: args.trace,
         stats: args.stats,
         ..defaults

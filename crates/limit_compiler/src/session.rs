@@ -41,6 +41,26 @@ impl Session {
         &self.sources
     }
 
+    /// Declares `name` as a global whose value the host supplies (the
+    /// embedding API's host functions): later chunks can use and call it,
+    /// but not assign it. Returns the global's index in the program; it
+    /// exists in the program of the next compiled chunk.
+    pub fn declare_host_global(&mut self, name: &str) -> usize {
+        self.saved.declare_host_global(name) as usize
+    }
+
+    /// The function index of top-level function `name` declared by an
+    /// earlier chunk.
+    pub fn function_index(&self, name: &str) -> Option<usize> {
+        self.saved.function_index(name).map(|i| i as usize)
+    }
+
+    /// The global index of top-level variable `name` declared by an
+    /// earlier chunk (or by `declare_host_global`).
+    pub fn global_index(&self, name: &str) -> Option<usize> {
+        self.saved.global_index(name).map(|i| i as usize)
+    }
+
     /// Compiles `text` (named `name` in diagnostics). With `echo`, a final
     /// expression statement's value becomes the chunk function's result.
     /// On error nothing of the chunk is kept.

@@ -6,24 +6,26 @@
 //! `base` and a pointer to the current code in locals and writes `ip` back
 //! into the frame only when something may observe it (calls, traps).
 
-use std::cell::RefCell;
 use std::io::Write;
 use std::rc::Rc;
 
 use crate::errors::{fail, kinds, trap, RuntimeError, TraceEntry, Trap};
+use crate::gc;
+use crate::limits::{self, Limits};
 use crate::opcode::{CastKind, Op};
 use crate::program::{CaptureSource, Constant, FunctionProto, Program};
 use crate::runtime::{arith, builtins, channel, collections, methods, methods::Method, sched};
 use crate::value::{
-    display, equals, write_value, Class, Closure, DictMap, EnumInfo, EnumValue, Instance,
+    display, equals, write_value, Class, Closure, DictMap, EnumInfo, EnumValue,
     IterState, Key, Value,
 };
 
 /// Options of a VM.
 #[derive(Clone, Debug)]
 pub struct VmOptions {
-    /// Maximum number of active frames (StackOverflow beyond).
-    pub max_frames: usize,
+    /// Resource limits: steps, call depth, heap, string and collection
+    /// sizes (limits.rs).
+    pub limits: Limits,
     /// Print every instruction with the stack top to stderr.
     pub trace: bool,
     /// Count instructions, calls and allocations.
@@ -35,7 +37,7 @@ pub struct VmOptions {
 impl Default for VmOptions {
     fn default() -> Self {
         VmOptions {
-            max_frames: 10_000,
+            limits: Limits::default(),
             trace: false,
             stats: false,
             capture_output: false,
@@ -114,7 +116,16 @@ pub struct Vm {
     has_deinit: bool,
     /// Blocks, fibers and parallel-task state (runtime/sched.rs).
     pub(crate) conc: sched::ConcurrencyState,
+    /// Steps (backward jumps and calls) until the next `checkpoint`.
+    countdown: u32,
+    /// The value `countdown` started from.
+    chunk: u32,
+    /// Steps left in this run after the current chunk (limits.rs).
+    steps_left: u64,
 }
+
+/// Steps between two checkpoints (step budget, heap limit, collection due).
+const CHECKPOINT_STEPS: u32 = 1024;
 
 impl Vm {
     /// Load a program.
@@ -188,6 +199,9 @@ impl Vm {
                 program: Some(shared),
                 ..Default::default()
             },
+            countdown: CHECKPOINT_STEPS,
+            chunk: CHECKPOINT_STEPS,
+            steps_left: u64::MAX,
         }
         .with_main(program.main)
     }
@@ -217,6 +231,7 @@ impl Vm {
                 &format!("invalid program: {msg}"),
             ));
         }
+        self.start_run();
         let result = if self.options.trace || self.options.stats {
             self.run_loop::<true>(0)
         } else {
@@ -351,16 +366,20 @@ impl Vm {
                 self.stack.push(Value::Nil);
             }
         }
-        if self.frames.len() >= self.options.max_frames {
+        if self.frames.len() >= self.options.limits.max_call_depth {
             return fail(
                 kinds::STACK_OVERFLOW,
                 &format!(
                     "maximum call depth of {} frames exceeded",
-                    self.options.max_frames
+                    self.options.limits.max_call_depth
                 ),
             );
         }
         let locals = proto.num_locals as usize;
+        self.countdown -= 1;
+        if self.countdown == 0 {
+            self.checkpoint()?;
+        }
         if locals > 0 {
             self.stack.resize(self.stack.len() + locals, Value::Nil);
         }
@@ -385,6 +404,13 @@ impl Vm {
                 let index = c.index;
                 self.push_frame(index, Some(c), callee + 1, callee, argc, false)?;
                 Ok(true)
+            }
+            Value::Host(h) => {
+                let args: Vec<Value> = self.stack.drain(callee + 1..).collect();
+                let r = (h.func)(self, &args)?;
+                self.stack.truncate(callee);
+                self.stack.push(r);
+                Ok(false)
             }
             Value::Native(n) => {
                 check_native_args(n, argc)?;
@@ -428,8 +454,11 @@ impl Vm {
     /// Construct an instance of `class` from the call at `callee`.
     fn construct(&mut self, class: &Rc<Class>, callee: usize, argc: usize) -> Result<bool, Trap> {
         let fields = vec![Value::Nil; class.field_names.len()];
-        let inst = Value::Instance(Rc::new(Instance::new(class.clone(), fields)));
+        let inst = Value::instance(class.clone(), fields);
         self.stats.allocations += 1;
+        if gc::due() || self.options.limits.max_heap_bytes.is_some() {
+            self.after_allocation()?;
+        }
         match class.init {
             Some(init) => {
                 self.stack[callee] = inst;
@@ -606,8 +635,10 @@ impl Vm {
             }
             return Err(t);
         }
+        // A resource limit is not catchable by the script (limits.rs).
+        let catchable = &*t.kind != kinds::RESOURCE_LIMIT;
         match self.handlers.last() {
-            Some(h) if h.depth > stop_depth && h.depth <= self.frames.len() => {
+            Some(h) if catchable && h.depth > stop_depth && h.depth <= self.frames.len() => {
                 let h = self.handlers.pop().expect("handler present");
                 self.frames.truncate(h.depth);
                 self.stack.truncate(h.height);
@@ -689,6 +720,16 @@ impl Vm {
         macro_rules! push {
             ($v:expr) => {
                 self.stack.push($v)
+            };
+        }
+        // After an allocating instruction: collect cycles when due, and
+        // check the heap limit when one is set.
+        macro_rules! allocated {
+            () => {
+                if gc::due() || self.options.limits.max_heap_bytes.is_some() {
+                    save_ip!();
+                    tri!(self.after_allocation());
+                }
             };
         }
         macro_rules! jump {
@@ -886,7 +927,7 @@ impl Vm {
                 Op::MakeCell(s) => {
                     let slot = &mut self.stack[base + s as usize];
                     let v = std::mem::take(slot);
-                    *slot = Value::Cell(Rc::new(RefCell::new(v)));
+                    *slot = Value::Cell(Value::new_cell(v));
                 }
                 Op::GetCell(s) => {
                     let v = match &self.stack[base + s as usize] {
@@ -1115,7 +1156,16 @@ impl Vm {
                     }
                 }
 
-                Op::Jump(o) => jump!(o),
+                Op::Jump(o) => {
+                    jump!(o);
+                    if o < 0 {
+                        self.countdown -= 1;
+                        if self.countdown == 0 {
+                            save_ip!();
+                            tri!(self.checkpoint());
+                        }
+                    }
+                }
                 Op::JumpIfFalse(o) => {
                     if let Some(Value::Bool(b)) = self.stack.last() {
                         let b = *b;
@@ -1162,7 +1212,14 @@ impl Vm {
                         drop_top!();
                     }
                 }
-                Op::Loop(n) => ip -= n as usize,
+                Op::Loop(n) => {
+                    ip -= n as usize;
+                    self.countdown -= 1;
+                    if self.countdown == 0 {
+                        save_ip!();
+                        tri!(self.checkpoint());
+                    }
+                }
 
                 Op::Call(argc) => {
                     let callee = self.stack.len() - argc as usize - 1;
@@ -1274,6 +1331,7 @@ impl Vm {
                         self.stats.allocations += 1;
                     }
                     push!(closure);
+                    allocated!();
                 }
                 Op::Invoke(name, argc) | Op::InvokeMethod(name, argc) => {
                     let recv = self.stack.len() - argc as usize - 1;
@@ -1282,7 +1340,7 @@ impl Vm {
                         (Method::Push, 1, Value::List(_)) => {
                             let v = pop!();
                             if let Value::List(l) = &self.stack[recv] {
-                                l.items.borrow_mut().push(v);
+                                tri!(l.push(v));
                             }
                             top!().set(Value::Nil);
                             continue;
@@ -1376,6 +1434,7 @@ impl Vm {
                         self.stats.allocations += 1;
                     }
                     push!(Value::list(items));
+                    allocated!();
                 }
                 Op::NewDict(n) => {
                     let at = self.stack.len() - 2 * n as usize;
@@ -1389,6 +1448,7 @@ impl Vm {
                         self.stats.allocations += 1;
                     }
                     push!(Value::dict(map));
+                    allocated!();
                 }
                 Op::NewTuple(n) => {
                     let at = self.stack.len() - n as usize;
@@ -1480,6 +1540,7 @@ impl Vm {
                     for v in &self.stack[at..] {
                         write_value(&mut s, v, false);
                     }
+                    tri!(limits::check_string(s.len()));
                     self.stack.truncate(at);
                     push!(Value::string(s));
                 }
@@ -1526,7 +1587,8 @@ impl Vm {
                     if TRACE {
                         self.stats.allocations += 1;
                     }
-                    push!(Value::Instance(Rc::new(Instance::new(class, fields))));
+                    push!(Value::instance(class, fields));
+                    allocated!();
                 }
                 Op::GetField(slot) => {
                     let v = match top!() {
@@ -1806,7 +1868,7 @@ impl Vm {
                         Value::Cell(c) => c.clone(),
                         other => {
                             // Not yet a cell: convert in place so both sides share it.
-                            let c = Rc::new(RefCell::new(std::mem::take(other)));
+                            let c = Value::new_cell(std::mem::take(other));
                             *other = Value::Cell(c.clone());
                             c
                         }
@@ -1824,11 +1886,11 @@ impl Vm {
             };
             captures.push(cell);
         }
-        Ok(Value::Function(Rc::new(Closure {
+        Ok(Value::closure(Closure {
             index: f,
             proto,
             captures: captures.into_boxed_slice(),
-        })))
+        }))
     }
 
     /// Whether class `class` is `ancestor` or one of its subclasses.
@@ -1965,6 +2027,120 @@ fn build_classes(defs: &[crate::program::ClassDef]) -> Vec<Rc<Class>> {
         .collect()
 }
 
+// ------------------------------------------------------------ limits and memory
+
+/// Resource limits (limits.rs) and the cycle collector (gc.rs).
+impl Vm {
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        self.options.limits
+    }
+
+    /// Replace the limits (they apply from the next run or call).
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.options.limits = limits;
+    }
+
+    /// Start a run: install the limits on this thread and refill the step
+    /// budget.
+    fn start_run(&mut self) {
+        limits::install(self.options.limits);
+        self.steps_left = self.options.limits.max_steps.unwrap_or(u64::MAX);
+        self.chunk = (CHECKPOINT_STEPS as u64).min(self.steps_left.max(1)) as u32;
+        self.steps_left -= (self.chunk as u64).min(self.steps_left);
+        self.countdown = self.chunk;
+    }
+
+    /// Every `CHECKPOINT_STEPS` steps (or when the step budget runs out):
+    /// charge the step budget, check the heap limit, collect cycles if due.
+    #[cold]
+    #[inline(never)]
+    fn checkpoint(&mut self) -> Result<(), Trap> {
+        if self.steps_left == 0 && self.options.limits.max_steps.is_some() {
+            self.countdown = 1; // trap again at the next step
+            let max = self.options.limits.max_steps.unwrap_or(0);
+            return limits::exceeded(&format!("step limit of {max} steps exceeded"));
+        }
+        self.chunk = (CHECKPOINT_STEPS as u64).min(self.steps_left.max(1)) as u32;
+        self.steps_left -= (self.chunk as u64).min(self.steps_left);
+        self.countdown = self.chunk;
+        self.after_allocation()
+    }
+
+    /// After allocating: collect cycles when due, check the heap limit.
+    #[cold]
+    #[inline(never)]
+    fn after_allocation(&mut self) -> Result<(), Trap> {
+        if gc::due() {
+            self.collect_garbage()?;
+        }
+        limits::heap_over()
+    }
+
+    /// Run the cycle collector (gc.rs) to completion: a pass, the `deinit`
+    /// of any garbage instance, then a pass that frees those. Returns the
+    /// number of objects freed. This is what `gc()` does.
+    pub fn collect_garbage(&mut self) -> Result<usize, Trap> {
+        let first = gc::collect();
+        let mut freed = first.freed;
+        if first.finalizing > 0 {
+            self.run_pending_deinits()?;
+            freed += gc::collect().freed;
+            self.run_pending_deinits()?;
+        }
+        Ok(freed)
+    }
+
+    /// The value of function `index` of the program (a closure without
+    /// captures: top-level functions have none), for calling it from the
+    /// host with `call_value`.
+    pub fn function_value(&self, index: usize) -> Option<Value> {
+        let proto = self.functions.get(index)?.clone();
+        if !proto.captures.is_empty() {
+            return None;
+        }
+        Some(Value::closure(Closure {
+            index: index as u32,
+            proto,
+            captures: Box::new([]),
+        }))
+    }
+
+    /// The value of global slot `index`.
+    pub fn global_at(&self, index: usize) -> Option<Value> {
+        self.globals.get(index).cloned()
+    }
+
+    /// Store `value` in global slot `index` (the embedding API installs
+    /// host functions this way; the slot must exist).
+    pub fn set_global_at(&mut self, index: usize, value: Value) {
+        if let Some(slot) = self.globals.get_mut(index) {
+            *slot = value;
+        }
+    }
+
+    /// Call a function value from the host with `args` on an idle VM and
+    /// return its result. Like `call_function`, the VM stays usable after
+    /// an error, and the step budget is refilled for the call.
+    pub fn call_value(&mut self, f: &Value, args: &[Value]) -> Result<Value, RuntimeError> {
+        self.reset_execution();
+        self.start_run();
+        let result = self.call(f, args);
+        let result = match result {
+            Ok(v) if self.has_deinit => self.run_pending_deinits().map(|_| v),
+            other => other,
+        };
+        self.flush();
+        let trace = self.trace.take().unwrap_or_default();
+        self.reset_execution();
+        result.map_err(|t| RuntimeError {
+            kind: t.kind.to_string(),
+            message: t.message.to_string(),
+            trace,
+        })
+    }
+}
+
 // ------------------------------------------------------------ sessions
 
 /// Interactive sessions (the REPL, embedders): a program that grows chunk
@@ -2039,6 +2215,7 @@ impl Vm {
             ));
         }
         self.reset_execution();
+        self.start_run();
         self.stack.resize(proto.frame_size(), Value::Nil);
         self.frames.push(Frame {
             func: index as u32,

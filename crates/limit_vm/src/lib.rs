@@ -10,7 +10,9 @@
 
 pub mod disasm;
 pub mod errors;
+pub mod gc;
 pub mod interp;
+pub mod limits;
 pub mod opcode;
 pub mod program;
 pub mod runtime;
@@ -22,6 +24,7 @@ mod tests;
 pub use disasm::{disassemble, disassemble_function};
 pub use errors::{RuntimeError, TraceEntry};
 pub use interp::{Stats, Vm, VmOptions};
+pub use limits::Limits;
 pub use opcode::{CastKind, Op};
 pub use program::{CaptureSource, ClassDef, Constant, EnumDef, FunctionProto, Pos, Program};
 pub use runtime::builtins::builtin_index;

@@ -71,7 +71,10 @@ impl Asm {
 fn run_with(program: Program, max_frames: usize) -> (String, Result<(), RuntimeError>) {
     let options = VmOptions {
         capture_output: true,
-        max_frames,
+        limits: crate::Limits {
+            max_call_depth: max_frames,
+            ..Default::default()
+        },
         ..Default::default()
     };
     let mut vm = Vm::new(program, options);

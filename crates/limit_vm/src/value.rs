@@ -18,6 +18,7 @@ use rustc_hash::FxBuildHasher;
 
 use crate::errors::Trap;
 use crate::program::FunctionProto;
+use crate::{gc, limits};
 
 /// A captured variable shared between a frame and its closures.
 pub type CellRef = Rc<RefCell<Value>>;
@@ -70,6 +71,8 @@ pub enum Value {
     Channel(std::sync::Arc<crate::runtime::channel::Channel>),
     /// A synchronised variable of a parallel block (runtime/shared.rs).
     Shared(std::sync::Arc<crate::runtime::shared::SharedCell>),
+    /// A function of the host program (`Engine::register_fn`).
+    Host(Rc<HostFn>),
 }
 
 /// Immutable string with a cached "is ASCII" flag for O(1) char indexing.
@@ -78,6 +81,12 @@ pub struct Str {
     pub text: Box<str>,
     /// Whether every character is one byte.
     pub ascii: bool,
+}
+
+impl Drop for Str {
+    fn drop(&mut self) {
+        limits::release(self.text.len() + limits::STR_HEADER);
+    }
 }
 
 impl Str {
@@ -96,6 +105,55 @@ impl Str {
 pub struct List {
     /// The items.
     pub items: RefCell<Vec<Value>>,
+    /// Bytes counted for it by the heap meter (limits.rs).
+    charged: std::cell::Cell<usize>,
+}
+
+impl List {
+    /// Bring the heap meter's count for this list up to date with its
+    /// capacity (after it grew or shrank).
+    pub fn recharge(&self) {
+        if let Ok(items) = self.items.try_borrow() {
+            let now = limits::OBJECT_HEADER + items.capacity() * limits::SLOT_BYTES;
+            let before = self.charged.replace(now);
+            limits::charge(now);
+            limits::release(before);
+        }
+    }
+
+    /// Append `v`, within the collection-length and heap limits.
+    pub fn push(&self, v: Value) -> Result<(), Trap> {
+        let mut items = self.items.borrow_mut();
+        if items.len() == items.capacity() {
+            reserve_slots(&mut items, 1)?;
+            items.push(v);
+            drop(items);
+            self.recharge();
+        } else {
+            items.push(v);
+        }
+        Ok(())
+    }
+}
+
+/// Make room for `extra` more items, growing geometrically but never past
+/// the collection-length limit, and only within the heap limit.
+pub fn reserve_slots(items: &mut Vec<Value>, extra: usize) -> Result<(), Trap> {
+    let want = items.len().saturating_add(extra);
+    if want <= items.capacity() {
+        return Ok(());
+    }
+    let active = limits::active();
+    limits::check_collection(want)?;
+    let mut cap = want.max(items.capacity().saturating_mul(2)).max(4);
+    if let Some(max) = active.max_collection_len {
+        cap = cap.min(max);
+    }
+    if active.max_heap_bytes.is_some() {
+        limits::check_heap((cap - items.capacity()).saturating_mul(limits::SLOT_BYTES))?;
+    }
+    items.reserve_exact(cap - items.len());
+    Ok(())
 }
 
 /// A tuple.
@@ -112,6 +170,38 @@ pub type DictMap = IndexMap<Key, Value, FxBuildHasher>;
 pub struct Dict {
     /// The entries.
     pub map: RefCell<DictMap>,
+    /// Bytes counted for it by the heap meter (limits.rs).
+    charged: std::cell::Cell<usize>,
+}
+
+impl Dict {
+    /// Bring the heap meter's count for this dict up to date.
+    pub fn recharge(&self) {
+        if let Ok(map) = self.map.try_borrow() {
+            let now = limits::OBJECT_HEADER + map.capacity() * limits::ENTRY_BYTES;
+            let before = self.charged.replace(now);
+            limits::charge(now);
+            limits::release(before);
+        }
+    }
+
+    /// Insert or replace an entry, within the collection-length and heap
+    /// limits.
+    pub fn insert(&self, key: Key, v: Value) -> Result<(), Trap> {
+        let mut map = self.map.borrow_mut();
+        if map.len() == map.capacity() && !map.contains_key(&key) {
+            let want = map.len() + 1;
+            limits::check_collection(want)?;
+            let grow = map.capacity().max(4);
+            limits::check_heap(grow.saturating_mul(limits::ENTRY_BYTES))?;
+            map.insert(key, v);
+            drop(map);
+            self.recharge();
+        } else {
+            map.insert(key, v);
+        }
+        Ok(())
+    }
 }
 
 /// An int range `start..end` / `start..=end`, with a step.
@@ -196,6 +286,17 @@ pub struct NativeFn {
     pub func: NativeFnPtr,
 }
 
+/// Signature of a host function (`Engine::register_fn`).
+pub type HostFnBody = dyn Fn(&mut crate::interp::Vm, &[Value]) -> Result<Value, Trap>;
+
+/// A function of the host program, callable from Limit like a built-in.
+pub struct HostFn {
+    /// Its name (in traces and `<fn name>`).
+    pub name: Rc<str>,
+    /// The implementation.
+    pub func: Box<HostFnBody>,
+}
+
 /// A method bound to its receiver.
 pub struct BoundMethod {
     /// The receiver (`this`).
@@ -255,8 +356,10 @@ pub struct Instance {
 }
 
 impl Instance {
-    /// A new instance with the given field values.
+    /// A new instance with the given field values (use `Value::instance`
+    /// for one the cycle collector sees).
     pub fn new(class: Rc<Class>, fields: Vec<Value>) -> Instance {
+        limits::charge(limits::OBJECT_HEADER + fields.len() * limits::SLOT_BYTES);
         Instance {
             class,
             fields: RefCell::new(fields),
@@ -271,6 +374,11 @@ thread_local! {
     static PENDING_DEINITS: RefCell<std::collections::VecDeque<Value>> = const { RefCell::new(std::collections::VecDeque::new()) };
 }
 
+/// Queue an instance for its `deinit` (the cycle collector, for garbage).
+pub(crate) fn queue_deinit(v: Value) {
+    let _ = PENDING_DEINITS.try_with(|q| q.borrow_mut().push_back(v));
+}
+
 /// The next instance waiting for its `deinit` (oldest first).
 pub fn next_pending_deinit() -> Option<Value> {
     PENDING_DEINITS
@@ -281,17 +389,15 @@ pub fn next_pending_deinit() -> Option<Value> {
 
 impl Drop for Instance {
     fn drop(&mut self) {
+        limits::release(limits::OBJECT_HEADER + self.fields.get_mut().len() * limits::SLOT_BYTES);
         if self.class.deinit.is_none() || self.finalized.get() {
             return;
         }
         // Revive the object (its fields move into a new allocation) so that
         // `deinit` runs before the fields are released.
-        let revived = Instance {
-            class: self.class.clone(),
-            fields: RefCell::new(std::mem::take(self.fields.get_mut())),
-            finalized: std::cell::Cell::new(true),
-        };
-        let value = Value::Instance(Rc::new(revived));
+        let revived = Instance::new(self.class.clone(), std::mem::take(self.fields.get_mut()));
+        revived.finalized.set(true);
+        let value = Value::instance_of(revived);
         // During thread teardown the queue is gone: the object is then
         // released without its deinit.
         let _ = PENDING_DEINITS.try_with(|q| q.borrow_mut().push_back(value));
@@ -348,6 +454,7 @@ pub enum IterState {
 impl Value {
     /// A string value.
     pub fn str(s: &str) -> Value {
+        limits::charge(s.len() + limits::STR_HEADER);
         Value::Str(Rc::new(Str {
             ascii: s.is_ascii(),
             text: s.into(),
@@ -361,31 +468,71 @@ impl Value {
 
     /// A string value from an owned `String`.
     pub fn string(s: String) -> Value {
+        limits::charge(s.len() + limits::STR_HEADER);
         Value::Str(Rc::new(Str {
             ascii: s.is_ascii(),
             text: s.into_boxed_str(),
         }))
     }
 
-    /// A list value.
+    /// A list value (registered with the cycle collector, counted by the
+    /// heap meter).
     pub fn list(items: Vec<Value>) -> Value {
-        Value::List(Rc::new(List {
+        let charged = limits::OBJECT_HEADER + items.capacity() * limits::SLOT_BYTES;
+        limits::charge(charged);
+        let rc = Rc::new(List {
             items: RefCell::new(items),
-        }))
+            charged: std::cell::Cell::new(charged),
+        });
+        gc::track_list(&rc);
+        Value::List(rc)
     }
 
     /// A tuple value.
     pub fn tuple(items: Vec<Value>) -> Value {
+        limits::charge(limits::OBJECT_HEADER + items.len() * limits::SLOT_BYTES);
         Value::Tuple(Rc::new(Tuple {
             items: items.into_boxed_slice(),
         }))
     }
 
-    /// A dict value.
+    /// A dict value (registered with the cycle collector, counted by the
+    /// heap meter).
     pub fn dict(map: DictMap) -> Value {
-        Value::Dict(Rc::new(Dict {
+        let charged = limits::OBJECT_HEADER + map.capacity() * limits::ENTRY_BYTES;
+        limits::charge(charged);
+        let rc = Rc::new(Dict {
             map: RefCell::new(map),
-        }))
+            charged: std::cell::Cell::new(charged),
+        });
+        gc::track_dict(&rc);
+        Value::Dict(rc)
+    }
+
+    /// An instance of `class` (registered with the cycle collector).
+    pub fn instance(class: Rc<Class>, fields: Vec<Value>) -> Value {
+        Value::instance_of(Instance::new(class, fields))
+    }
+
+    fn instance_of(inst: Instance) -> Value {
+        let rc = Rc::new(inst);
+        gc::track_instance(&rc);
+        Value::Instance(rc)
+    }
+
+    /// A closure value (registered with the cycle collector).
+    pub fn closure(closure: Closure) -> Value {
+        let rc = Rc::new(closure);
+        gc::track_closure(&rc);
+        Value::Function(rc)
+    }
+
+    /// A new captured-variable cell holding `v` (registered with the cycle
+    /// collector).
+    pub fn new_cell(v: Value) -> CellRef {
+        let rc = Rc::new(RefCell::new(v));
+        gc::track_cell(&rc);
+        rc
     }
 
     /// An error value.
@@ -493,6 +640,7 @@ impl Value {
             Value::Iterator(_) => "iterator".into(),
             Value::Channel(_) => "channel".into(),
             Value::Shared(_) => "shared".into(),
+            Value::Host(_) => "function".into(),
         }
     }
 
@@ -541,6 +689,7 @@ fn release_items(mut work: Vec<Value>) {
 
 impl Drop for List {
     fn drop(&mut self) {
+        limits::release(self.charged.get());
         let items = self.items.get_mut();
         if items.iter().any(is_container) {
             release_items(std::mem::take(items));
@@ -550,6 +699,7 @@ impl Drop for List {
 
 impl Drop for Tuple {
     fn drop(&mut self) {
+        limits::release(limits::OBJECT_HEADER + self.items.len() * limits::SLOT_BYTES);
         if self.items.iter().any(is_container) {
             release_items(std::mem::take(&mut self.items).into_vec());
         }
@@ -558,6 +708,7 @@ impl Drop for Tuple {
 
 impl Drop for Dict {
     fn drop(&mut self) {
+        limits::release(self.charged.get());
         let map = self.map.get_mut();
         if map.values().any(is_container) {
             let mut work = Vec::with_capacity(map.len() * 2);
@@ -604,6 +755,7 @@ fn shallow_eq(a: &Value, b: &Value) -> Option<bool> {
         (Range(x), Range(y)) => x == y,
         (Function(x), Function(y)) => Rc::ptr_eq(x, y),
         (Native(x), Native(y)) => std::ptr::eq(*x, *y),
+        (Host(x), Host(y)) => Rc::ptr_eq(x, y),
         (Error(x), Error(y)) => x == y,
         (Class(x), Class(y)) => Rc::ptr_eq(x, y),
         (Instance(x), Instance(y)) if Rc::ptr_eq(x, y) => true,
@@ -1096,6 +1248,9 @@ fn write_scalar(out: &mut String, v: &Value, quoted: bool) -> bool {
         Value::Iterator(_) => out.push_str("<iterator>"),
         Value::Channel(_) => out.push_str("<channel>"),
         Value::Shared(_) => out.push_str("<shared>"),
+        Value::Host(h) => {
+            let _ = write!(out, "<fn {}>", h.name);
+        }
         Value::Enum(e) if e.payload.is_empty() => {
             let name = e
                 .info

@@ -393,13 +393,13 @@ impl Codegen<'_> {
             if scan.declared.contains(&name) || shared.iter().any(|(n, _)| *n == name) {
                 continue;
             }
-            match self.resolve(&name) {
-                Some(
-                    place @ (Place::Local { cell: true, .. }
-                    | Place::Upvalue { .. }
-                    | Place::Global { .. }),
-                ) => shared.push((name, place)),
-                _ => {}
+            if let Some(
+                place @ (Place::Local { cell: true, .. }
+                | Place::Upvalue { .. }
+                | Place::Global { .. }),
+            ) = self.resolve(&name)
+            {
+                shared.push((name, place));
             }
         }
         shared

@@ -24,6 +24,29 @@ impl Saved {
     pub(crate) fn program(&self) -> &Program {
         &self.program
     }
+
+    /// Declares `name` as a constant global of the session whose value the
+    /// host provides (a host function); returns its global index. A name
+    /// declared before keeps its index.
+    pub(crate) fn declare_host_global(&mut self, name: &str) -> u32 {
+        if let Some(&(index, _)) = self.scope.globals.get(name) {
+            return index;
+        }
+        let index = self.program.globals.len() as u32;
+        self.program.globals.push(format!("session.{name}"));
+        self.scope.globals.insert(name.to_string(), (index, true));
+        index
+    }
+
+    /// The function index of top-level function `name`, if one was declared.
+    pub(crate) fn function_index(&self, name: &str) -> Option<u32> {
+        self.scope.known_functions.get(name).map(|f| f.index)
+    }
+
+    /// The global index of top-level variable `name`, if one was declared.
+    pub(crate) fn global_index(&self, name: &str) -> Option<u32> {
+        self.scope.globals.get(name).map(|&(index, _)| index)
+    }
 }
 
 /// Compiles `ast` (file `file`) as the next chunk after `saved`. On success

@@ -54,7 +54,7 @@ natives! {
     "exit", 0, 1, exit;
     "assert", 1, 2, |_, a| check(a, kinds::ASSERTION_FAILED, "assertion failed");
     "contract", 1, 2, |_, a| check(a, kinds::ASSERTION_FAILED, "contract violated");
-    "gc", 0, 0, |_, _| Ok(Value::Int(0));
+    "gc", 0, 0, |vm, _| Ok(Value::Int(vm.collect_garbage()? as i64));
     "read_file", 1, 1, read_file;
     "write_file", 2, 2, write_file;
     "file_exists", 1, 1, |_, a| Ok(Value::Bool(std::path::Path::new(&display(&a[0])).exists()));

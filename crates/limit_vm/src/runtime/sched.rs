@@ -295,11 +295,11 @@ fn schedule(
 ) -> Result<(), Trap> {
     loop {
         let mut progressed = false;
-        for i in 0..fibers.len() {
-            if fibers[i].done {
+        for fiber in fibers.iter_mut() {
+            if fiber.done {
                 continue;
             }
-            let resume = match &fibers[i].wait {
+            let resume = match &fiber.wait {
                 None => Resume::Normal,
                 Some(w) if ready(w, Instant::now()) => match w {
                     Wait::Sleep(_) => Resume::Woken,
@@ -308,11 +308,11 @@ fn schedule(
                 Some(_) => continue,
             };
             progressed = true;
-            match step(vm, &mut fibers[i], resume) {
-                Outcome::Done => fibers[i].done = true,
-                Outcome::Blocked(w) => fibers[i].wait = Some(w),
+            match step(vm, fiber, resume) {
+                Outcome::Done => fiber.done = true,
+                Outcome::Blocked(w) => fiber.wait = Some(w),
                 Outcome::Failed(t) => {
-                    fibers[i].done = true;
+                    fiber.done = true;
                     if params.continue_on_error {
                         vm.take_trace();
                         send_error(params, &t);

@@ -7,7 +7,6 @@
 //! side by [`materialize`]. Channels, shared cells and the program itself
 //! are `Arc`s and cross as the same handle.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -18,7 +17,7 @@ use crate::interp::Vm;
 use crate::runtime::channel::Channel;
 use crate::runtime::shared::SharedCell;
 use crate::value::{
-    BoundMethod, Closure, EnumValue, ErrorValue, Instance, Key, NativeFn, Range, Value,
+    BoundMethod, Closure, EnumValue, ErrorValue, Key, NativeFn, Range, Value,
 };
 
 /// How deep a value may nest to be sent (cycles end here too).
@@ -131,6 +130,12 @@ fn to_send_depth(v: &Value, depth: usize) -> Result<SendValue, Trap> {
         Value::Iterator(_) => {
             return fail(kinds::TYPE_ERROR, "an iterator cannot cross tasks");
         }
+        Value::Host(h) => {
+            return fail(
+                kinds::TYPE_ERROR,
+                &format!("the host function {} cannot cross tasks", h.name),
+            );
+        }
     })
 }
 
@@ -160,13 +165,13 @@ pub fn materialize(vm: &Vm, v: &SendValue) -> Value {
             let proto = vm.functions[*index as usize].clone();
             let captures = captures
                 .iter()
-                .map(|c| Rc::new(RefCell::new(materialize(vm, c))))
+                .map(|c| Value::new_cell(materialize(vm, c)))
                 .collect();
-            Value::Function(Rc::new(Closure {
+            Value::closure(Closure {
                 index: *index,
                 proto,
                 captures,
-            }))
+            })
         }
         SendValue::Native(n) => Value::Native(n),
         SendValue::BoundMethod(receiver, function, name) => {
@@ -181,10 +186,9 @@ pub fn materialize(vm: &Vm, v: &SendValue) -> Value {
             message: message.as_str().into(),
         })),
         SendValue::Class(id) => Value::Class(vm.classes[*id as usize].clone()),
-        SendValue::Instance(id, fields) => Value::Instance(Rc::new(Instance::new(
-            vm.classes[*id as usize].clone(),
-            all(fields),
-        ))),
+        SendValue::Instance(id, fields) => {
+            Value::instance(vm.classes[*id as usize].clone(), all(fields))
+        }
         SendValue::Enum(id, tag, payload) => Value::Enum(Rc::new(EnumValue {
             info: vm.enums[*id as usize].clone(),
             enum_id: *id,
