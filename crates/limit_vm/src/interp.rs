@@ -817,6 +817,65 @@ impl Vm {
                 }
             }};
         }
+        // A binary operator on two values by reference, with int and float
+        // fast paths; evaluates to a `Result` (borrows end before `tri!`).
+        macro_rules! binary_ref {
+            ($x:expr, $y:expr, $checked:ident, $fop:tt, $slow:path) => {{
+                let (x, y) = ($x, $y);
+                match (x, y) {
+                    (Value::Int(p), Value::Int(q)) => match p.$checked(*q) {
+                        Some(r) => Ok(Value::Int(r)),
+                        None => $slow(x, y),
+                    },
+                    (Value::Float(p), Value::Float(q)) => Ok(Value::Float(*p $fop *q)),
+                    _ => $slow(x, y),
+                }
+            }};
+        }
+        // `[x] -> [x op locals[s]]`, updating the top in place when both are
+        // numbers of the same kind.
+        macro_rules! top_op_local {
+            ($s:expr, $checked:ident, $fop:tt, $fassign:tt, $slow:path) => {{
+                let local = base + $s as usize;
+                let n = self.stack.len();
+                let (low, high) = self.stack.split_at_mut(n - 1);
+                let top = &mut high[0];
+                let fast = match (&mut *top, &low[local]) {
+                    (Value::Float(a), Value::Float(b)) => {
+                        *a $fassign *b;
+                        true
+                    }
+                    (Value::Int(a), Value::Int(b)) => match a.$checked(*b) {
+                        Some(r) => {
+                            *a = r;
+                            true
+                        }
+                        None => false,
+                    },
+                    _ => false,
+                };
+                if !fast {
+                    let r = $slow(&self.stack[n - 1], &self.stack[local]);
+                    let r = tri!(r);
+                    self.stack[n - 1] = r;
+                }
+            }};
+        }
+        // `[x] -> []`, jumping when `!(x op locals[s])`.
+        macro_rules! compare_local_jump {
+            ($s:expr, $op:tt, $name:expr, $o:expr) => {{
+                let n = self.stack.len();
+                let r = match (&self.stack[n - 1], &self.stack[base + $s as usize]) {
+                    (Value::Int(a), Value::Int(b)) => a $op b,
+                    (Value::Float(a), Value::Float(b)) => a $op b,
+                    (a, b) => tri!(arith::order(a, b, $name)),
+                };
+                drop_top!();
+                if !r {
+                    jump!($o);
+                }
+            }};
+        }
 
         load_frame!();
         loop {
@@ -1131,6 +1190,15 @@ impl Vm {
                 Op::JumpIfNotGt(o) => compare_jump!(>, ">", o),
                 Op::JumpIfNotGe(o) => compare_jump!(>=, ">=", o),
                 Op::JumpIfNotEq(o) => {
+                    if let [.., Value::Int(a), Value::Int(b)] = self.stack.as_slice() {
+                        let equal = a == b;
+                        pop_scalar!();
+                        pop_scalar!();
+                        if !equal {
+                            jump!(o);
+                        }
+                        continue;
+                    }
                     let b = pop!();
                     let a = pop!();
                     if !equals(&a, &b) {
@@ -1142,6 +1210,108 @@ impl Vm {
                     let a = pop!();
                     if equals(&a, &b) {
                         jump!(o);
+                    }
+                }
+                Op::SubLocals(a, b) => {
+                    let r = binary_ref!(
+                        &self.stack[base + a as usize],
+                        &self.stack[base + b as usize],
+                        checked_sub, -, arith::sub
+                    );
+                    push!(tri!(r));
+                }
+                Op::MulLocals(a, b) => {
+                    let r = binary_ref!(
+                        &self.stack[base + a as usize],
+                        &self.stack[base + b as usize],
+                        checked_mul, *, arith::mul
+                    );
+                    push!(tri!(r));
+                }
+                Op::ModLocals(a, b) => {
+                    let r = binary_ref!(
+                        &self.stack[base + a as usize],
+                        &self.stack[base + b as usize],
+                        checked_rem, %, arith::modulo
+                    );
+                    push!(tri!(r));
+                }
+                Op::AddLocal(s) => top_op_local!(s, checked_add, +, +=, arith::add),
+                Op::SubLocal(s) => top_op_local!(s, checked_sub, -, -=, arith::sub),
+                Op::MulLocal(s) => top_op_local!(s, checked_mul, *, *=, arith::mul),
+                Op::MoveLocal(from, to) => {
+                    let v = self.stack[base + from as usize].clone();
+                    self.stack[base + to as usize].set(v);
+                    if self.has_deinit {
+                        save_ip!();
+                        tri!(self.run_pending_deinits());
+                    }
+                }
+                Op::JumpIfLocalFalse(s, o) => {
+                    if !self.stack[base + s as usize].truthy() {
+                        jump!(o);
+                    }
+                }
+                Op::JumpIfLocalTrue(s, o) => {
+                    if self.stack[base + s as usize].truthy() {
+                        jump!(o);
+                    }
+                }
+                Op::JumpIfNotLtLocal(s, o) => compare_local_jump!(s, <, "<", o),
+                Op::JumpIfNotLeLocal(s, o) => compare_local_jump!(s, <=, "<=", o),
+                Op::JumpIfNotGtLocal(s, o) => compare_local_jump!(s, >, ">", o),
+                Op::JumpIfNotGeLocal(s, o) => compare_local_jump!(s, >=, ">=", o),
+                Op::JumpIfNotEqImm(n, o) => {
+                    let equal = match self.stack.last() {
+                        Some(Value::Int(x)) => *x == n as i64,
+                        Some(other) => equals(other, &Value::Int(n as i64)),
+                        None => false,
+                    };
+                    drop_top!();
+                    if !equal {
+                        jump!(o);
+                    }
+                }
+                Op::IndexLocals(a, b) => {
+                    let (c, i) = (&self.stack[base + a as usize], &self.stack[base + b as usize]);
+                    let fast = match (c, i) {
+                        (Value::List(l), Value::Int(i)) if *i >= 0 => {
+                            l.items.borrow().get(*i as usize).map(Value::fast_clone)
+                        }
+                        _ => None,
+                    };
+                    let v = match fast {
+                        Some(v) => v,
+                        None => tri!(collections::get_index(
+                            &self.stack[base + a as usize],
+                            &self.stack[base + b as usize]
+                        )),
+                    };
+                    push!(v);
+                }
+                Op::SetIndexLocals(a, b) => {
+                    let v = pop!();
+                    let (c, i) = (&self.stack[base + a as usize], &self.stack[base + b as usize]);
+                    let stored = match (c, i) {
+                        (Value::List(l), Value::Int(i)) if *i >= 0 && !v.is_heap() => {
+                            match l.items.borrow_mut().get_mut(*i as usize) {
+                                Some(slot) => {
+                                    slot.set(v.fast_clone());
+                                    true
+                                }
+                                None => false,
+                            }
+                        }
+                        _ => false,
+                    };
+                    if !stored {
+                        let c = self.stack[base + a as usize].clone();
+                        let i = self.stack[base + b as usize].clone();
+                        tri!(collections::set_index(&c, i, v));
+                        if self.has_deinit {
+                            save_ip!();
+                            tri!(self.run_pending_deinits());
+                        }
                     }
                 }
                 Op::JumpIfLocalNotLtConst(s, k, o) => {
@@ -2039,6 +2209,13 @@ impl Vm {
     /// Replace the limits (they apply from the next run or call).
     pub fn set_limits(&mut self, limits: Limits) {
         self.options.limits = limits;
+    }
+
+    /// Keep `print` output in memory (`take_output`) or write it to stdout
+    /// from now on (output so far is flushed first).
+    pub fn set_capture_output(&mut self, capture: bool) {
+        self.flush();
+        self.options.capture_output = capture;
     }
 
     /// Start a run: install the limits on this thread and refill the step

@@ -214,6 +214,45 @@ pub enum Op {
     /// `while (i < LIMIT)`. `[] -> []`. Errors: TypeError.
     JumpIfLocalNotLtConst(u8, u16, i32),
 
+    // ------------------------------------- register-style superinstructions
+    // Operands read straight from local slots, so the hot arithmetic of a
+    // loop body needs neither pushes of locals nor separate jumps. Each
+    // falls back to the generic operator for other operand types.
+    /// `GetLocal a; GetLocal b; Sub`. `[] -> [locals[a] - locals[b]]`. Errors: as `Sub`.
+    SubLocals(u16, u16),
+    /// `GetLocal a; GetLocal b; Mul`. `[] -> [locals[a] * locals[b]]`. Errors: as `Mul`.
+    MulLocals(u16, u16),
+    /// `GetLocal a; GetLocal b; Mod`. `[] -> [locals[a] % locals[b]]`. Errors: as `Mod`.
+    ModLocals(u16, u16),
+    /// `GetLocal s; Add`. `[x] -> [x + locals[s]]`. Errors: as `Add`.
+    AddLocal(u16),
+    /// `GetLocal s; Sub`. `[x] -> [x - locals[s]]`. Errors: as `Sub`.
+    SubLocal(u16),
+    /// `GetLocal s; Mul`. `[x] -> [x * locals[s]]`. Errors: as `Mul`.
+    MulLocal(u16),
+    /// `GetLocal from; SetLocal to`. `[] -> []`, `locals[to] = locals[from]`.
+    MoveLocal(u16, u16),
+    /// `GetLocal s; JumpIfFalse(offset)`. `[] -> []`.
+    JumpIfLocalFalse(u16, i32),
+    /// `GetLocal s; JumpIfTrue(offset)`. `[] -> []`.
+    JumpIfLocalTrue(u16, i32),
+    /// `GetLocal s; JumpIfNotLt(offset)`: `[x] -> []`, jumps when `!(x < locals[s])`. Errors: TypeError.
+    JumpIfNotLtLocal(u16, i32),
+    /// `GetLocal s; JumpIfNotLe(offset)`: `[x] -> []`, jumps when `!(x <= locals[s])`. Errors: TypeError.
+    JumpIfNotLeLocal(u16, i32),
+    /// `GetLocal s; JumpIfNotGt(offset)`: `[x] -> []`, jumps when `!(x > locals[s])`. Errors: TypeError.
+    JumpIfNotGtLocal(u16, i32),
+    /// `GetLocal s; JumpIfNotGe(offset)`: `[x] -> []`, jumps when `!(x >= locals[s])`. Errors: TypeError.
+    JumpIfNotGeLocal(u16, i32),
+    /// `Int(n); JumpIfNotEq(offset)`: `[x] -> []`, jumps when `x != n`.
+    JumpIfNotEqImm(i16, i32),
+    /// `GetLocal a; GetLocal b; GetIndex`. `[] -> [locals[a][locals[b]]]`.
+    /// Errors: as `GetIndex`.
+    IndexLocals(u16, u16),
+    /// `locals[a][locals[b]] = v` (the value is computed first; emitted only
+    /// when that cannot change either local). `[v] -> []`. Errors: as `SetIndex`.
+    SetIndexLocals(u16, u16),
+
     // ---------------------------------------------------------- control flow
     /// Unconditional jump. `[] -> []`.
     Jump(i32),
@@ -432,6 +471,13 @@ impl Op {
             | Op::JumpIfNotEq(o)
             | Op::JumpIfNotNe(o)
             | Op::JumpIfLocalNotLtConst(_, _, o)
+            | Op::JumpIfLocalFalse(_, o)
+            | Op::JumpIfLocalTrue(_, o)
+            | Op::JumpIfNotLtLocal(_, o)
+            | Op::JumpIfNotLeLocal(_, o)
+            | Op::JumpIfNotGtLocal(_, o)
+            | Op::JumpIfNotGeLocal(_, o)
+            | Op::JumpIfNotEqImm(_, o)
             | Op::IterNext(o)
             | Op::IterNext2(o)
             | Op::Try(o) => Some(next + o as isize),

@@ -178,7 +178,23 @@ impl Program {
                     | Op::GetLocalField(s, _) => {
                         (!local_ok(s)).then_some("local slot out of range")
                     }
-                    Op::GetLocal2(a, b) | Op::AddLocals(a, b) => {
+                    Op::AddLocal(s)
+                    | Op::SubLocal(s)
+                    | Op::MulLocal(s)
+                    | Op::JumpIfLocalFalse(s, _)
+                    | Op::JumpIfLocalTrue(s, _)
+                    | Op::JumpIfNotLtLocal(s, _)
+                    | Op::JumpIfNotLeLocal(s, _)
+                    | Op::JumpIfNotGtLocal(s, _)
+                    | Op::JumpIfNotGeLocal(s, _) => (!local_ok(s)).then_some("local slot out of range"),
+                    Op::GetLocal2(a, b)
+                    | Op::AddLocals(a, b)
+                    | Op::SubLocals(a, b)
+                    | Op::MulLocals(a, b)
+                    | Op::ModLocals(a, b)
+                    | Op::MoveLocal(a, b)
+                    | Op::IndexLocals(a, b)
+                    | Op::SetIndexLocals(a, b) => {
                         (!local_ok(a) || !local_ok(b)).then_some("local slot out of range")
                     }
                     Op::JumpIfLocalNotLtConst(s, k, _) => (!local_ok(s as u16)

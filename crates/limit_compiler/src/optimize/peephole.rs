@@ -91,6 +91,12 @@ fn match_sequence(code: &[Op], ip: usize, targets: &[bool], constants: &mut Vec<
     if free(3) {
         match (at(0), at(1), at(2)) {
             (Some(Op::GetLocal(a)), Some(Op::GetLocal(b)), Some(Op::Add)) => return (Op::AddLocals(a, b), 3),
+            (Some(Op::GetLocal(a)), Some(Op::GetLocal(b)), Some(Op::Sub)) => return (Op::SubLocals(a, b), 3),
+            (Some(Op::GetLocal(a)), Some(Op::GetLocal(b)), Some(Op::Mul)) => return (Op::MulLocals(a, b), 3),
+            (Some(Op::GetLocal(a)), Some(Op::GetLocal(b)), Some(Op::Mod)) => return (Op::ModLocals(a, b), 3),
+            (Some(Op::GetLocal(a)), Some(Op::GetLocal(b)), Some(Op::GetIndex)) => {
+                return (Op::IndexLocals(a, b), 3);
+            }
             (Some(Op::GetLocal(s)), Some(Op::AddImm(n)), Some(Op::SetLocal(t))) if s == t => {
                 return (Op::IncLocal(s, n), 3);
             }
@@ -103,8 +109,22 @@ fn match_sequence(code: &[Op], ip: usize, targets: &[bool], constants: &mut Vec<
         }
     }
     if free(2) {
-        if let (Some(Op::GetLocal(a)), Some(Op::GetLocal(b))) = (at(0), at(1)) {
-            return (Op::GetLocal2(a, b), 2);
+        match (at(0), at(1)) {
+            (Some(Op::GetLocal(s)), Some(Op::Add)) => return (Op::AddLocal(s), 2),
+            (Some(Op::GetLocal(s)), Some(Op::Sub)) => return (Op::SubLocal(s), 2),
+            (Some(Op::GetLocal(s)), Some(Op::Mul)) => return (Op::MulLocal(s), 2),
+            (Some(Op::GetLocal(from)), Some(Op::SetLocal(to))) => return (Op::MoveLocal(from, to), 2),
+            (Some(Op::GetLocal(s)), Some(Op::JumpIfFalse(o))) => return (Op::JumpIfLocalFalse(s, o), 2),
+            (Some(Op::GetLocal(s)), Some(Op::JumpIfTrue(o))) => return (Op::JumpIfLocalTrue(s, o), 2),
+            (Some(Op::GetLocal(s)), Some(Op::JumpIfNotLt(o))) => return (Op::JumpIfNotLtLocal(s, o), 2),
+            (Some(Op::GetLocal(s)), Some(Op::JumpIfNotLe(o))) => return (Op::JumpIfNotLeLocal(s, o), 2),
+            (Some(Op::GetLocal(s)), Some(Op::JumpIfNotGt(o))) => return (Op::JumpIfNotGtLocal(s, o), 2),
+            (Some(Op::GetLocal(s)), Some(Op::JumpIfNotGe(o))) => return (Op::JumpIfNotGeLocal(s, o), 2),
+            (Some(Op::Int(n)), Some(Op::JumpIfNotEq(o))) if i16::try_from(n).is_ok() => {
+                return (Op::JumpIfNotEqImm(n as i16, o), 2);
+            }
+            (Some(Op::GetLocal(a)), Some(Op::GetLocal(b))) => return (Op::GetLocal2(a, b), 2),
+            _ => {}
         }
     }
     (code[ip], 1)
@@ -149,6 +169,13 @@ pub(crate) fn retarget(op: Op, at: usize, destination: usize) -> Op {
         Op::JumpIfNotEq(_) => Op::JumpIfNotEq(offset),
         Op::JumpIfNotNe(_) => Op::JumpIfNotNe(offset),
         Op::JumpIfLocalNotLtConst(s, k, _) => Op::JumpIfLocalNotLtConst(s, k, offset),
+        Op::JumpIfLocalFalse(s, _) => Op::JumpIfLocalFalse(s, offset),
+        Op::JumpIfLocalTrue(s, _) => Op::JumpIfLocalTrue(s, offset),
+        Op::JumpIfNotLtLocal(s, _) => Op::JumpIfNotLtLocal(s, offset),
+        Op::JumpIfNotLeLocal(s, _) => Op::JumpIfNotLeLocal(s, offset),
+        Op::JumpIfNotGtLocal(s, _) => Op::JumpIfNotGtLocal(s, offset),
+        Op::JumpIfNotGeLocal(s, _) => Op::JumpIfNotGeLocal(s, offset),
+        Op::JumpIfNotEqImm(n, _) => Op::JumpIfNotEqImm(n, offset),
         Op::IterNext(_) => Op::IterNext(offset),
         Op::IterNext2(_) => Op::IterNext2(offset),
         Op::Try(_) => Op::Try(offset),
