@@ -7,8 +7,8 @@
 
 pub mod check;
 pub mod codegen;
-pub mod optimize;
 pub mod modules;
+pub mod optimize;
 mod scan;
 pub mod session;
 

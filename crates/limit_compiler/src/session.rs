@@ -64,7 +64,12 @@ impl Session {
     /// Compiles `text` (named `name` in diagnostics). With `echo`, a final
     /// expression statement's value becomes the chunk function's result.
     /// On error nothing of the chunk is kept.
-    pub fn compile(&mut self, name: &str, text: &str, echo: bool) -> Result<Chunk, Vec<Diagnostic>> {
+    pub fn compile(
+        &mut self,
+        name: &str,
+        text: &str,
+        echo: bool,
+    ) -> Result<Chunk, Vec<Diagnostic>> {
         let file = self.sources.add(name, text);
         let (ast, mut diagnostics) = limit_syntax::parse_source(text, file);
         if diagnostics.iter().any(Diagnostic::is_error) {

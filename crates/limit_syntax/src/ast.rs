@@ -48,7 +48,10 @@ pub enum StmtKind {
     /// newline-ended statement boundary followed by more statements) came
     /// after it and it is the last statement of its block: then its value is
     /// the block's value (function results, `?else` handlers, match arms).
-    Expr { expr: Expr, terminated: bool },
+    Expr {
+        expr: Expr,
+        terminated: bool,
+    },
     /// `target op value`; targets are names, fields, indexes (the resolver
     /// rejects others).
     Assign {

@@ -247,9 +247,13 @@ impl TreeBuilder<'_> {
                 step,
                 body,
             } => {
-                let init = init.as_deref().map(|s| Node::list("init").with(self.inner_stmt(s)));
+                let init = init
+                    .as_deref()
+                    .map(|s| Node::list("init").with(self.inner_stmt(s)));
                 let cond = cond.as_ref().map(|e| Node::list("cond").with(self.expr(e)));
-                let step = step.as_deref().map(|s| Node::list("step").with(self.inner_stmt(s)));
+                let step = step
+                    .as_deref()
+                    .map(|s| Node::list("step").with(self.inner_stmt(s)));
                 Node::list("for")
                     .with_opt(init)
                     .with_opt(cond)
@@ -286,7 +290,9 @@ impl TreeBuilder<'_> {
                 source,
                 body,
             } => {
-                let source = source.as_ref().map(|e| Node::list("from").with(self.expr(e)));
+                let source = source
+                    .as_ref()
+                    .map(|e| Node::list("from").with(self.expr(e)));
                 Node::list("worker")
                     .with(self.binding(binding))
                     .with_opt(source)
@@ -348,7 +354,9 @@ impl TreeBuilder<'_> {
         };
         let params: Vec<Node> = block.params.iter().map(|a| self.arg(a)).collect();
         let params = (!params.is_empty()).then(|| Node::list("params").with_all(params));
-        Node::list(head).with_opt(params).with(self.block(&block.body))
+        Node::list(head)
+            .with_opt(params)
+            .with(self.block(&block.body))
     }
 
     // ---- declarations ----
@@ -382,7 +390,12 @@ impl TreeBuilder<'_> {
         Node::list(head)
             .with_opt(decl.name.as_ref().map(|n| Node::atom(&n.name)))
             .with_all(visibility(modifiers.visibility))
-            .with_all(flags.iter().filter(|(on, _)| *on).map(|(_, w)| Node::atom(*w)))
+            .with_all(
+                flags
+                    .iter()
+                    .filter(|(on, _)| *on)
+                    .map(|(_, w)| Node::atom(*w)),
+            )
             .with(Node::list("params").with_all(params))
             .with_opt(ret)
             .with_opt(body)
@@ -409,7 +422,12 @@ impl TreeBuilder<'_> {
         let mut node = Node::list("frame")
             .with(Node::atom(&decl.name.name))
             .with_all(visibility(decl.visibility))
-            .with_all(flags.iter().filter(|(on, _)| *on).map(|(_, w)| Node::atom(*w)))
+            .with_all(
+                flags
+                    .iter()
+                    .filter(|(on, _)| *on)
+                    .map(|(_, w)| Node::atom(*w)),
+            )
             .with_opt(supers(&decl.supers));
         for member in &decl.members {
             let (mut member_node, span) = match member {
@@ -433,7 +451,12 @@ impl TreeBuilder<'_> {
         Node::list("field")
             .with(Node::atom(&field.name.name))
             .with_all(visibility(field.visibility))
-            .with_all(flags.iter().filter(|(on, _)| *on).map(|(_, w)| Node::atom(*w)))
+            .with_all(
+                flags
+                    .iter()
+                    .filter(|(on, _)| *on)
+                    .map(|(_, w)| Node::atom(*w)),
+            )
             .with_opt(ty)
             .with_opt(default)
     }
@@ -640,8 +663,12 @@ impl TreeBuilder<'_> {
                 .with(self.expr(end)),
             PatternKind::Name(name) => Node::atom(&name.name),
             PatternKind::Variant { path, args } => {
-                let args = args.as_ref().map(|args| Node::list("args").with_all(self.patterns(args)));
-                Node::list("variant").with(Node::atom(path_text(path))).with_opt(args)
+                let args = args
+                    .as_ref()
+                    .map(|args| Node::list("args").with_all(self.patterns(args)));
+                Node::list("variant")
+                    .with(Node::atom(path_text(path)))
+                    .with_opt(args)
             }
             PatternKind::Ok(inner) => Node::list("ok").with(self.pattern(inner)),
             PatternKind::Err(inner) => Node::list("err").with(self.pattern(inner)),
@@ -703,7 +730,9 @@ impl TreeBuilder<'_> {
                     .iter()
                     .map(|v| match v.payload.is_empty() {
                         true => v.name.name.clone(),
-                        false => format!("{}({})", v.name.name, self.type_list_text(&v.payload, ", ")),
+                        false => {
+                            format!("{}({})", v.name.name, self.type_list_text(&v.payload, ", "))
+                        }
                     })
                     .collect();
                 variants.join(" | ")
@@ -756,7 +785,8 @@ fn import_decl(decl: &ImportDecl) -> Node {
 }
 
 fn supers(names: &[Ident]) -> Option<Node> {
-    (!names.is_empty()).then(|| Node::list("supers").with_all(names.iter().map(|n| Node::atom(&n.name))))
+    (!names.is_empty())
+        .then(|| Node::list("supers").with_all(names.iter().map(|n| Node::atom(&n.name))))
 }
 
 fn rest_node(rest: &Option<Option<Ident>>) -> Option<Node> {
@@ -861,7 +891,10 @@ mod tests {
     fn call(callee: &str, args: Vec<Expr>) -> Expr {
         expr(ExprKind::Call {
             callee: Box::new(name(callee)),
-            args: args.into_iter().map(|value| Arg { name: None, value }).collect(),
+            args: args
+                .into_iter()
+                .map(|value| Arg { name: None, value })
+                .collect(),
         })
     }
 
@@ -880,7 +913,11 @@ mod tests {
         let sum = expr(ExprKind::Binary(
             BinOp::Add,
             Box::new(int(1)),
-            Box::new(expr(ExprKind::Binary(BinOp::Mul, Box::new(name("x")), Box::new(int(2))))),
+            Box::new(expr(ExprKind::Binary(
+                BinOp::Mul,
+                Box::new(name("x")),
+                Box::new(int(2)),
+            ))),
         ));
         assert_eq!(print_expr(&sum), "(+ 1 (* x 2))");
         let text = expr(ExprKind::Interp(vec![
@@ -888,7 +925,10 @@ mod tests {
             InterpPart::Expr(name("who")),
             InterpPart::Text("!\n".into()),
         ]));
-        assert_eq!(print_expr(&call("print", vec![text])), r#"(call print (interp "Hello, " who "!\n"))"#);
+        assert_eq!(
+            print_expr(&call("print", vec![text])),
+            r#"(call print (interp "Hello, " who "!\n"))"#
+        );
     }
 
     #[test]
@@ -905,7 +945,11 @@ mod tests {
             )],
             span: span(),
         };
-        let cond = expr(ExprKind::Binary(BinOp::Lt, Box::new(name("x")), Box::new(int(3))));
+        let cond = expr(ExprKind::Binary(
+            BinOp::Lt,
+            Box::new(name("x")),
+            Box::new(int(3)),
+        ));
         let module = Module {
             stmts: vec![
                 stmt(var("x", int(1)), at(0)),

@@ -370,14 +370,20 @@ impl Codegen<'_> {
                     }
                     None => {
                         let hint = format!("no function or variable named `{name}` is in scope");
-                        self.error_with_hint(callee.span, format!("unknown function `{name}`"), &hint);
+                        self.error_with_hint(
+                            callee.span,
+                            format!("unknown function `{name}`"),
+                            &hint,
+                        );
                     }
                 }
             }
             ExprKind::Field(object, method) => {
                 if let Some(place) = self.module_member(object, method) {
                     match place {
-                        Some(Place::Function(known)) => self.direct_call(&known, &method.name, args, span),
+                        Some(Place::Function(known)) => {
+                            self.direct_call(&known, &method.name, args, span)
+                        }
                         Some(place) => {
                             self.load(&place, callee.span);
                             self.positional_args(args);
@@ -414,7 +420,10 @@ impl Codegen<'_> {
             if let Some(name) = &arg.name {
                 self.error_with_hint(
                     name.span,
-                    format!("named argument `{}` needs a function known at compile time", name.name),
+                    format!(
+                        "named argument `{}` needs a function known at compile time",
+                        name.name
+                    ),
                     "call a function declared with `fn`, or pass the argument by position",
                 );
             }
@@ -461,7 +470,10 @@ impl Codegen<'_> {
                 return;
             }
             if slots[index].is_some() {
-                self.error(arg.value.span, format!("argument `{}` given twice", known.params[index]));
+                self.error(
+                    arg.value.span,
+                    format!("argument `{}` given twice", known.params[index]),
+                );
                 ok = false;
             }
             slots[index] = Some(&arg.value);
@@ -473,7 +485,11 @@ impl Codegen<'_> {
         if !missing.is_empty() {
             self.error_with_hint(
                 span,
-                format!("missing argument{} to `{name}`: {}", if missing.len() > 1 { "s" } else { "" }, missing.join(", ")),
+                format!(
+                    "missing argument{} to `{name}`: {}",
+                    if missing.len() > 1 { "s" } else { "" },
+                    missing.join(", ")
+                ),
                 &format!("`{name}` takes ({})", known.params.join(", ")),
             );
             return;
@@ -517,7 +533,11 @@ impl Codegen<'_> {
                 match args.get(1) {
                     Some(message) => self.expr(&message.value),
                     None => {
-                        let text = if name == "assert" { "assertion failed" } else { "contract violated" };
+                        let text = if name == "assert" {
+                            "assertion failed"
+                        } else {
+                            "contract violated"
+                        };
                         let k = self.str_constant(text);
                         self.emit(Op::Const(k), span);
                     }

@@ -67,7 +67,11 @@ impl Codegen<'_> {
 
     /// A body's statements; a final expression without `;` is the result.
     pub(super) fn function_body(&mut self, body: &Block) {
-        let end = Span::new(body.span.file, body.span.end as usize, body.span.end as usize);
+        let end = Span::new(
+            body.span.file,
+            body.span.end as usize,
+            body.span.end as usize,
+        );
         if let Some((last, rest)) = body.stmts.split_last() {
             if let StmtKind::Expr {
                 expr,

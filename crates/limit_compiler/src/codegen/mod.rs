@@ -17,10 +17,10 @@ mod expr;
 mod fold;
 mod frame;
 mod function;
-mod objects;
 pub(crate) mod module;
-pub(crate) mod session;
+mod objects;
 mod pattern;
+pub(crate) mod session;
 mod stmt;
 
 use crate::modules::ModuleGraph;
@@ -33,7 +33,11 @@ use std::collections::HashSet;
 
 /// Compiles a program's modules into one program, or returns diagnostics.
 /// Warnings are returned in both cases.
-pub fn generate(graph: &ModuleGraph, sources: &SourceMap, optimize: bool) -> (Option<Program>, Vec<Diagnostic>) {
+pub fn generate(
+    graph: &ModuleGraph,
+    sources: &SourceMap,
+    optimize: bool,
+) -> (Option<Program>, Vec<Diagnostic>) {
     let mut gen = Codegen::new(sources, 0);
     gen.fold_constants = optimize;
     gen.modules(graph);
@@ -136,9 +140,19 @@ pub(crate) struct KnownFunction {
 /// Where a name lives.
 #[derive(Clone, Debug)]
 pub(crate) enum Place {
-    Local { slot: u16, cell: bool, is_const: bool },
-    Upvalue { index: u16, is_const: bool },
-    Global { index: u32, is_const: bool },
+    Local {
+        slot: u16,
+        cell: bool,
+        is_const: bool,
+    },
+    Upvalue {
+        index: u16,
+        is_const: bool,
+    },
+    Global {
+        index: u32,
+        is_const: bool,
+    },
     Function(KnownFunction),
     Native(u16),
     /// An outer variable assigned by the tasks of a parallel block, seen
@@ -227,11 +241,15 @@ impl<'a> Codegen<'a> {
     // ------------------------------------------------------------- emission
 
     pub fn current(&mut self) -> &mut FunctionState {
-        self.functions.last_mut().expect("a function is always being compiled")
+        self.functions
+            .last_mut()
+            .expect("a function is always being compiled")
     }
 
     pub fn current_ref(&self) -> &FunctionState {
-        self.functions.last().expect("a function is always being compiled")
+        self.functions
+            .last()
+            .expect("a function is always being compiled")
     }
 
     fn pos(&self, span: Span) -> Pos {
@@ -469,8 +487,12 @@ impl<'a> Codegen<'a> {
     /// Emits a read of `place`.
     pub fn load(&mut self, place: &Place, span: Span) {
         match place {
-            Place::Local { slot, cell: false, .. } => self.emit(Op::GetLocal(*slot), span),
-            Place::Local { slot, cell: true, .. } => self.emit(Op::GetCell(*slot), span),
+            Place::Local {
+                slot, cell: false, ..
+            } => self.emit(Op::GetLocal(*slot), span),
+            Place::Local {
+                slot, cell: true, ..
+            } => self.emit(Op::GetCell(*slot), span),
             Place::Upvalue { index, .. } => self.emit(Op::GetUpvalue(*index), span),
             Place::Global { index, .. } => self.emit(Op::GetGlobal(*index), span),
             Place::Function(known) => self.emit(Op::Closure(known.index), span),
@@ -494,10 +516,14 @@ impl<'a> Codegen<'a> {
                     "it was declared with `const var`",
                 );
             }
-            Place::Local { slot, cell: false, .. } => {
+            Place::Local {
+                slot, cell: false, ..
+            } => {
                 self.emit(Op::SetLocal(*slot), span);
             }
-            Place::Local { slot, cell: true, .. } => {
+            Place::Local {
+                slot, cell: true, ..
+            } => {
                 self.emit(Op::SetCell(*slot), span);
             }
             Place::Upvalue { index, .. } => {
@@ -520,7 +546,12 @@ impl<'a> Codegen<'a> {
 
     /// Top-level variables that functions mention become globals; in an
     /// imported module every top-level variable does (others read them).
-    pub(crate) fn declare_globals(&mut self, stmts: &[Stmt], captured: &HashSet<String>, all: bool) {
+    pub(crate) fn declare_globals(
+        &mut self,
+        stmts: &[Stmt],
+        captured: &HashSet<String>,
+        all: bool,
+    ) {
         for stmt in stmts {
             let mut names = Vec::new();
             let mut is_const = false;
@@ -544,7 +575,9 @@ impl<'a> Codegen<'a> {
             for name in names {
                 if (all || captured.contains(&name)) && !self.globals.contains_key(&name) {
                     let index = self.program.globals.len() as u32;
-                    self.program.globals.push(format!("{}.{name}", self.module_name));
+                    self.program
+                        .globals
+                        .push(format!("{}.{name}", self.module_name));
                     self.globals.insert(name, (index, is_const));
                 }
             }
@@ -553,7 +586,10 @@ impl<'a> Codegen<'a> {
 
     /// Gives every top-level function a function index before any body is
     /// compiled (hoisting); returns the declarations with their indices.
-    pub(crate) fn declare_top_level_functions<'m>(&mut self, stmts: &'m [Stmt]) -> Vec<(&'m FnDecl, u32)> {
+    pub(crate) fn declare_top_level_functions<'m>(
+        &mut self,
+        stmts: &'m [Stmt],
+    ) -> Vec<(&'m FnDecl, u32)> {
         let mut indices = Vec::new();
         for stmt in stmts {
             let decl = match &stmt.kind {

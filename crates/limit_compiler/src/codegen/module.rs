@@ -41,7 +41,9 @@ pub(crate) enum ImportBinding {
 impl Codegen<'_> {
     /// Compiles every module of `graph` into `self.program`.
     pub(crate) fn modules(&mut self, graph: &ModuleGraph) {
-        let Some(&entry) = graph.order.last() else { return };
+        let Some(&entry) = graph.order.last() else {
+            return;
+        };
         self.program.functions.push(FunctionProto::default());
         self.program.main = 0;
 
@@ -62,7 +64,8 @@ impl Codegen<'_> {
             self.enter_module(index, &module.name, module.file);
             let blocks = self.module_scopes[index].blocks.clone();
             for (block, names) in blocks {
-                self.imports.insert(block, ImportBinding::Namespace(index, Some(names)));
+                self.imports
+                    .insert(block, ImportBinding::Namespace(index, Some(names)));
             }
             for (decl, span, target) in &module.imports {
                 if let Some(target) = target {
@@ -85,9 +88,24 @@ impl Codegen<'_> {
                 f
             };
             self.enter_module(index, &module.name, module.file);
-            let name = if index == entry { "<script>".to_string() } else { format!("<module {}>", module.name) };
-            let prelude = if index == entry { inits.clone() } else { Vec::new() };
-            self.module_body(&module.ast, function, name, &function_indices[index], &prelude, false);
+            let name = if index == entry {
+                "<script>".to_string()
+            } else {
+                format!("<module {}>", module.name)
+            };
+            let prelude = if index == entry {
+                inits.clone()
+            } else {
+                Vec::new()
+            };
+            self.module_body(
+                &module.ast,
+                function,
+                name,
+                &function_indices[index],
+                &prelude,
+                false,
+            );
             self.leave_module(index);
         }
     }
@@ -132,7 +150,11 @@ impl Codegen<'_> {
         self.functions.push(state);
         self.declare_objects(&ast.stmts);
         for (decl, index) in functions {
-            let fn_name = decl.name.as_ref().map(|n| n.name.clone()).unwrap_or_default();
+            let fn_name = decl
+                .name
+                .as_ref()
+                .map(|n| n.name.clone())
+                .unwrap_or_default();
             self.compile_function_into(decl, *index, &fn_name);
         }
         self.compile_object_methods();
@@ -143,7 +165,13 @@ impl Codegen<'_> {
         }
         let end = Span::new(ast.span.file, ast.span.end as usize, ast.span.end as usize);
         match ast.stmts.split_last() {
-            Some((Stmt { kind: StmtKind::Expr { expr, .. }, .. }, rest)) if return_last => {
+            Some((
+                Stmt {
+                    kind: StmtKind::Expr { expr, .. },
+                    ..
+                },
+                rest,
+            )) if return_last => {
                 self.statements(rest);
                 self.expr(expr);
                 self.emit(Op::Return, end);
@@ -164,28 +192,36 @@ impl Codegen<'_> {
         match &decl.filter {
             None => {
                 let local = decl.alias.as_ref().map_or(short, |a| a.name.clone());
-                self.imports.insert(local, ImportBinding::Namespace(target, None));
+                self.imports
+                    .insert(local, ImportBinding::Namespace(target, None));
             }
             Some(ImportFilter::Show(names)) => {
                 if let Some(alias) = &decl.alias {
-                    self.imports.insert(alias.name.clone(), ImportBinding::Namespace(target, None));
+                    self.imports
+                        .insert(alias.name.clone(), ImportBinding::Namespace(target, None));
                 }
                 for name in names {
                     if self.check_exported(target, &name.name, name.span) {
-                        self.imports
-                            .insert(name.name.clone(), ImportBinding::Member(target, name.name.clone()));
+                        self.imports.insert(
+                            name.name.clone(),
+                            ImportBinding::Member(target, name.name.clone()),
+                        );
                     }
                 }
             }
             Some(ImportFilter::Hide(names)) => {
                 if let Some(alias) = &decl.alias {
-                    self.imports.insert(alias.name.clone(), ImportBinding::Namespace(target, None));
+                    self.imports
+                        .insert(alias.name.clone(), ImportBinding::Namespace(target, None));
                 }
                 for name in names {
                     if !self.module_has(target, &name.name) {
                         self.error(
                             name.span,
-                            format!("module `{}` has no member `{}` to hide", self.module_scopes[target].name, name.name),
+                            format!(
+                                "module `{}` has no member `{}` to hide",
+                                self.module_scopes[target].name, name.name
+                            ),
                         );
                     }
                 }
@@ -252,7 +288,11 @@ impl Codegen<'_> {
         if let Some(&(index, is_const)) = scope.globals.get(name) {
             return Some(Place::Global { index, is_const });
         }
-        scope.known_functions.get(name).cloned().map(Place::Function)
+        scope
+            .known_functions
+            .get(name)
+            .cloned()
+            .map(Place::Function)
     }
 
     /// A name bound directly by `show`/`hide` imports.
@@ -284,31 +324,44 @@ impl Codegen<'_> {
     /// variable): where the member lives, after visibility checks. `None`
     /// when `object` is not a module name.
     pub(crate) fn module_member(&mut self, object: &Expr, member: &Ident) -> Option<Option<Place>> {
-        let ExprKind::Ident(namespace) = &object.kind else { return None };
+        let ExprKind::Ident(namespace) = &object.kind else {
+            return None;
+        };
         let binding = self.imports.get(namespace)?.clone();
-        let ImportBinding::Namespace(module, restrict) = binding else { return None };
+        let ImportBinding::Namespace(module, restrict) = binding else {
+            return None;
+        };
         // A local or global of the same name shadows the module.
         if self.resolve_in_function_or_globals(namespace) {
             return None;
         }
         if let Some(names) = &restrict {
             if !names.contains(&member.name) {
-                self.error(member.span, format!("module block `{namespace}` has no member `{}`", member.name));
+                self.error(
+                    member.span,
+                    format!("module block `{namespace}` has no member `{}`", member.name),
+                );
                 return Some(None);
             }
         }
-        if module != self.current_module && !self.check_exported(module, &member.name, member.span) {
+        if module != self.current_module && !self.check_exported(module, &member.name, member.span)
+        {
             return Some(None);
         }
         let place = self.member_place(module, &member.name);
         if place.is_none() {
-            self.error(member.span, format!("module `{namespace}` has no member `{}`", member.name));
+            self.error(
+                member.span,
+                format!("module `{namespace}` has no member `{}`", member.name),
+            );
         }
         Some(place)
     }
 
     fn resolve_in_function_or_globals(&self, name: &str) -> bool {
-        self.functions.iter().any(|f| f.locals.iter().any(|l| l.name == name))
+        self.functions
+            .iter()
+            .any(|f| f.locals.iter().any(|l| l.name == name))
             || self.globals.contains_key(name)
             || self.known_functions.contains_key(name)
     }
@@ -350,7 +403,8 @@ fn collect_private_names(stmts: &[Stmt], in_block: bool, scope: &mut ModuleScope
             }
             _ => continue,
         };
-        let private = visibility == Visibility::Private || (in_block && visibility == Visibility::Protected);
+        let private =
+            visibility == Visibility::Private || (in_block && visibility == Visibility::Protected);
         if private {
             scope.private.extend(names);
         }

@@ -83,11 +83,17 @@ impl Codegen<'_> {
                 fails.push(self.emit(Op::JumpIfNotGe(0), span));
                 self.emit(Op::GetLocal(subject), span);
                 self.expr(end);
-                let jump = if *inclusive { Op::JumpIfNotLe(0) } else { Op::JumpIfNotLt(0) };
+                let jump = if *inclusive {
+                    Op::JumpIfNotLe(0)
+                } else {
+                    Op::JumpIfNotLt(0)
+                };
                 fails.push(self.emit(jump, span));
             }
             PatternKind::Name(name) => self.name_pattern(name, subject, fails),
-            PatternKind::Variant { path, args } => self.variant_pattern(path, args.as_deref(), subject, span, fails),
+            PatternKind::Variant { path, args } => {
+                self.variant_pattern(path, args.as_deref(), subject, span, fails)
+            }
             PatternKind::Ok(inner) => {
                 self.emit(Op::GetLocal(subject), span);
                 self.emit(Op::IsError, span);
@@ -124,8 +130,12 @@ impl Codegen<'_> {
             PatternKind::Tuple(items) => {
                 self.sequence_pattern("tuple", items, None, subject, span, fails);
             }
-            PatternKind::Record { fields, rest } => self.record_pattern(fields, rest.as_ref(), subject, span, fails),
-            PatternKind::Frame { path, fields } => self.frame_pattern(path, fields, subject, span, fails),
+            PatternKind::Record { fields, rest } => {
+                self.record_pattern(fields, rest.as_ref(), subject, span, fails)
+            }
+            PatternKind::Frame { path, fields } => {
+                self.frame_pattern(path, fields, subject, span, fails)
+            }
         }
     }
 
@@ -177,7 +187,10 @@ impl Codegen<'_> {
         };
         let user_kind = kind.name.chars().next().is_some_and(char::is_uppercase);
         if !(is_error_kind(&kind.name) || user_kind) {
-            self.error(kind.span, format!("unknown variant or error kind `{}`", kind.name));
+            self.error(
+                kind.span,
+                format!("unknown variant or error kind `{}`", kind.name),
+            );
             return;
         }
         self.emit(Op::GetLocal(subject), span);
@@ -212,7 +225,11 @@ impl Codegen<'_> {
         self.emit(Op::GetLocal(subject), span);
         self.emit(Op::Len, span);
         self.emit(Op::Int(items.len() as i32), span);
-        let length_test = if rest.is_some() { Op::JumpIfNotGe(0) } else { Op::JumpIfNotEq(0) };
+        let length_test = if rest.is_some() {
+            Op::JumpIfNotGe(0)
+        } else {
+            Op::JumpIfNotEq(0)
+        };
         fails.push(self.emit(length_test, span));
         for (i, item) in items.iter().enumerate() {
             let element = self.hidden_slot();

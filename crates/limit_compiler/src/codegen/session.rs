@@ -66,7 +66,11 @@ pub(crate) fn compile_chunk(
     gen.module_scopes = vec![saved.scope.clone()];
     gen.objects = saved.objects.clone();
 
-    if let Some(stmt) = ast.stmts.iter().find(|s| matches!(s.kind, StmtKind::Import(_))) {
+    if let Some(stmt) = ast
+        .stmts
+        .iter()
+        .find(|s| matches!(s.kind, StmtKind::Import(_)))
+    {
         gen.error_with_hint(
             stmt.span,
             "imports are not supported in interactive sessions yet",
@@ -79,7 +83,14 @@ pub(crate) fn compile_chunk(
     let functions = gen.declare_top_level_functions(&ast.stmts);
     let function = gen.program.functions.len() as u32;
     gen.program.functions.push(FunctionProto::default());
-    gen.module_body(ast, function, "<session>".to_string(), &functions, &[], echo);
+    gen.module_body(
+        ast,
+        function,
+        "<session>".to_string(),
+        &functions,
+        &[],
+        echo,
+    );
     gen.leave_module(0);
 
     if gen.diagnostics.iter().any(Diagnostic::is_error) {

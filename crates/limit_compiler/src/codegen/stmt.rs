@@ -321,7 +321,10 @@ impl Codegen<'_> {
                         if matches!(&left.kind, ExprKind::Ident(n) if n == name)
                             && small_int_literal(right).is_some() =>
                     {
-                        (Some(if *op == BinOp::Add { Op::Add } else { Op::Sub }), &**right)
+                        (
+                            Some(if *op == BinOp::Add { Op::Add } else { Op::Sub }),
+                            &**right,
+                        )
                     }
                     _ => (binary, value),
                 };
@@ -331,10 +334,20 @@ impl Codegen<'_> {
                     self.emit(Op::SharedLock, span);
                 }
                 if let Some(op) = binary {
-                    if let (Place::Local { slot, cell: false, is_const: false }, Some(n)) =
-                        (&place, small_int_literal(value))
+                    if let (
+                        Place::Local {
+                            slot,
+                            cell: false,
+                            is_const: false,
+                        },
+                        Some(n),
+                    ) = (&place, small_int_literal(value))
                     {
-                        let delta = if op == Op::Sub { n.checked_neg() } else { Some(n) };
+                        let delta = if op == Op::Sub {
+                            n.checked_neg()
+                        } else {
+                            Some(n)
+                        };
                         if let (Op::Add | Op::Sub, Some(delta)) = (op, delta) {
                             self.emit(Op::IncLocal(*slot, delta), span);
                             return;
@@ -389,8 +402,11 @@ impl Codegen<'_> {
     /// (LANGUAGE.md §2 Decision), with a warning.
     fn implicit_declaration(&mut self, name: &str, span: Span, value: &Expr) {
         self.diagnostics.push(
-            Diagnostic::warning(span, format!("implicit declaration of '{name}'; write 'var {name}'"))
-                .with_hint("assigning to an undeclared name declares it in the current block"),
+            Diagnostic::warning(
+                span,
+                format!("implicit declaration of '{name}'; write 'var {name}'"),
+            )
+            .with_hint("assigning to an undeclared name declares it in the current block"),
         );
         self.expr(value);
         let ident = Ident {

@@ -83,24 +83,40 @@ fn jump_targets(code: &[Op]) -> Vec<bool> {
 }
 
 /// The instruction to emit at `ip` and how many old instructions it covers.
-fn match_sequence(code: &[Op], ip: usize, targets: &[bool], constants: &mut Vec<Constant>) -> (Op, usize) {
+fn match_sequence(
+    code: &[Op],
+    ip: usize,
+    targets: &[bool],
+    constants: &mut Vec<Constant>,
+) -> (Op, usize) {
     // Only combine when nothing jumps into the middle of the sequence.
-    let free = |length: usize| ip + length <= code.len() && (ip + 1..ip + length).all(|i| !targets[i]);
+    let free =
+        |length: usize| ip + length <= code.len() && (ip + 1..ip + length).all(|i| !targets[i]);
     let at = |i: usize| code.get(ip + i).copied();
 
     if free(3) {
         match (at(0), at(1), at(2)) {
-            (Some(Op::GetLocal(a)), Some(Op::GetLocal(b)), Some(Op::Add)) => return (Op::AddLocals(a, b), 3),
-            (Some(Op::GetLocal(a)), Some(Op::GetLocal(b)), Some(Op::Sub)) => return (Op::SubLocals(a, b), 3),
-            (Some(Op::GetLocal(a)), Some(Op::GetLocal(b)), Some(Op::Mul)) => return (Op::MulLocals(a, b), 3),
-            (Some(Op::GetLocal(a)), Some(Op::GetLocal(b)), Some(Op::Mod)) => return (Op::ModLocals(a, b), 3),
+            (Some(Op::GetLocal(a)), Some(Op::GetLocal(b)), Some(Op::Add)) => {
+                return (Op::AddLocals(a, b), 3)
+            }
+            (Some(Op::GetLocal(a)), Some(Op::GetLocal(b)), Some(Op::Sub)) => {
+                return (Op::SubLocals(a, b), 3)
+            }
+            (Some(Op::GetLocal(a)), Some(Op::GetLocal(b)), Some(Op::Mul)) => {
+                return (Op::MulLocals(a, b), 3)
+            }
+            (Some(Op::GetLocal(a)), Some(Op::GetLocal(b)), Some(Op::Mod)) => {
+                return (Op::ModLocals(a, b), 3)
+            }
             (Some(Op::GetLocal(a)), Some(Op::GetLocal(b)), Some(Op::GetIndex)) => {
                 return (Op::IndexLocals(a, b), 3);
             }
             (Some(Op::GetLocal(s)), Some(Op::AddImm(n)), Some(Op::SetLocal(t))) if s == t => {
                 return (Op::IncLocal(s, n), 3);
             }
-            (Some(Op::GetLocal(s)), Some(constant), Some(Op::JumpIfNotLt(o))) if s <= u8::MAX as u16 => {
+            (Some(Op::GetLocal(s)), Some(constant), Some(Op::JumpIfNotLt(o)))
+                if s <= u8::MAX as u16 =>
+            {
                 if let Some(k) = int_constant(constant, constants) {
                     return (Op::JumpIfLocalNotLtConst(s as u8, k, o), 3);
                 }
@@ -113,13 +129,27 @@ fn match_sequence(code: &[Op], ip: usize, targets: &[bool], constants: &mut Vec<
             (Some(Op::GetLocal(s)), Some(Op::Add)) => return (Op::AddLocal(s), 2),
             (Some(Op::GetLocal(s)), Some(Op::Sub)) => return (Op::SubLocal(s), 2),
             (Some(Op::GetLocal(s)), Some(Op::Mul)) => return (Op::MulLocal(s), 2),
-            (Some(Op::GetLocal(from)), Some(Op::SetLocal(to))) => return (Op::MoveLocal(from, to), 2),
-            (Some(Op::GetLocal(s)), Some(Op::JumpIfFalse(o))) => return (Op::JumpIfLocalFalse(s, o), 2),
-            (Some(Op::GetLocal(s)), Some(Op::JumpIfTrue(o))) => return (Op::JumpIfLocalTrue(s, o), 2),
-            (Some(Op::GetLocal(s)), Some(Op::JumpIfNotLt(o))) => return (Op::JumpIfNotLtLocal(s, o), 2),
-            (Some(Op::GetLocal(s)), Some(Op::JumpIfNotLe(o))) => return (Op::JumpIfNotLeLocal(s, o), 2),
-            (Some(Op::GetLocal(s)), Some(Op::JumpIfNotGt(o))) => return (Op::JumpIfNotGtLocal(s, o), 2),
-            (Some(Op::GetLocal(s)), Some(Op::JumpIfNotGe(o))) => return (Op::JumpIfNotGeLocal(s, o), 2),
+            (Some(Op::GetLocal(from)), Some(Op::SetLocal(to))) => {
+                return (Op::MoveLocal(from, to), 2)
+            }
+            (Some(Op::GetLocal(s)), Some(Op::JumpIfFalse(o))) => {
+                return (Op::JumpIfLocalFalse(s, o), 2)
+            }
+            (Some(Op::GetLocal(s)), Some(Op::JumpIfTrue(o))) => {
+                return (Op::JumpIfLocalTrue(s, o), 2)
+            }
+            (Some(Op::GetLocal(s)), Some(Op::JumpIfNotLt(o))) => {
+                return (Op::JumpIfNotLtLocal(s, o), 2)
+            }
+            (Some(Op::GetLocal(s)), Some(Op::JumpIfNotLe(o))) => {
+                return (Op::JumpIfNotLeLocal(s, o), 2)
+            }
+            (Some(Op::GetLocal(s)), Some(Op::JumpIfNotGt(o))) => {
+                return (Op::JumpIfNotGtLocal(s, o), 2)
+            }
+            (Some(Op::GetLocal(s)), Some(Op::JumpIfNotGe(o))) => {
+                return (Op::JumpIfNotGeLocal(s, o), 2)
+            }
             (Some(Op::Int(n)), Some(Op::JumpIfNotEq(o))) if i16::try_from(n).is_ok() => {
                 return (Op::JumpIfNotEqImm(n as i16, o), 2);
             }
@@ -202,15 +232,29 @@ mod tests {
 
     #[test]
     fn combines_local_addition() {
-        let mut program = program_with(vec![Op::GetLocal(0), Op::GetLocal(1), Op::Add, Op::ReturnNil]);
+        let mut program = program_with(vec![
+            Op::GetLocal(0),
+            Op::GetLocal(1),
+            Op::Add,
+            Op::ReturnNil,
+        ]);
         combine(&mut program, 0);
-        assert_eq!(program.functions[0].code, vec![Op::AddLocals(0, 1), Op::ReturnNil]);
+        assert_eq!(
+            program.functions[0].code,
+            vec![Op::AddLocals(0, 1), Op::ReturnNil]
+        );
     }
 
     #[test]
     fn keeps_sequences_that_a_jump_enters() {
         // The Loop lands on the second GetLocal: no combining there.
-        let code = vec![Op::GetLocal(0), Op::GetLocal(1), Op::Pop, Op::Loop(3), Op::ReturnNil];
+        let code = vec![
+            Op::GetLocal(0),
+            Op::GetLocal(1),
+            Op::Pop,
+            Op::Loop(3),
+            Op::ReturnNil,
+        ];
         let mut program = program_with(code.clone());
         combine(&mut program, 0);
         assert_eq!(program.functions[0].code, code);
@@ -235,7 +279,13 @@ mod tests {
 
     #[test]
     fn fuses_loop_test_with_constant() {
-        let code = vec![Op::GetLocal(2), Op::Int(100), Op::JumpIfNotLt(1), Op::Loop(4), Op::ReturnNil];
+        let code = vec![
+            Op::GetLocal(2),
+            Op::Int(100),
+            Op::JumpIfNotLt(1),
+            Op::Loop(4),
+            Op::ReturnNil,
+        ];
         let mut program = program_with(code);
         combine(&mut program, 0);
         let f = &program.functions[0];
