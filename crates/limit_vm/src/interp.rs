@@ -1239,6 +1239,36 @@ impl Vm {
                 Op::AddLocal(s) => top_op_local!(s, checked_add, +, +=, arith::add),
                 Op::SubLocal(s) => top_op_local!(s, checked_sub, -, -=, arith::sub),
                 Op::MulLocal(s) => top_op_local!(s, checked_mul, *, *=, arith::mul),
+                Op::AddAssignLocal(a, b) => {
+                    let (a, b) = (base + a as usize, base + b as usize);
+                    let increment = match &self.stack[b] {
+                        Value::Int(i) => Some(Value::Int(*i)),
+                        Value::Float(f) => Some(Value::Float(*f)),
+                        _ => None,
+                    };
+                    let done = match (&mut self.stack[a], increment) {
+                        (Value::Int(x), Some(Value::Int(y))) => match x.checked_add(y) {
+                            Some(r) => {
+                                *x = r;
+                                true
+                            }
+                            None => false,
+                        },
+                        (Value::Float(x), Some(Value::Float(y))) => {
+                            *x += y;
+                            true
+                        }
+                        _ => false,
+                    };
+                    if !done {
+                        let r = tri!(arith::add(&self.stack[a], &self.stack[b]));
+                        self.stack[a].set(r);
+                        if self.has_deinit {
+                            save_ip!();
+                            tri!(self.run_pending_deinits());
+                        }
+                    }
+                }
                 Op::MoveLocal(from, to) => {
                     let v = self.stack[base + from as usize].clone();
                     self.stack[base + to as usize].set(v);

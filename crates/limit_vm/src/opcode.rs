@@ -230,6 +230,9 @@ pub enum Op {
     SubLocal(u16),
     /// `GetLocal s; Mul`. `[x] -> [x * locals[s]]`. Errors: as `Mul`.
     MulLocal(u16),
+    /// `GetLocal a; GetLocal b; Add; SetLocal a` (`a = a + b`), in place.
+    /// `[] -> []`. Errors: as `Add`.
+    AddAssignLocal(u16, u16),
     /// `GetLocal from; SetLocal to`. `[] -> []`, `locals[to] = locals[from]`.
     MoveLocal(u16, u16),
     /// `GetLocal s; JumpIfFalse(offset)`. `[] -> []`.

@@ -193,6 +193,7 @@ impl Program {
                     | Op::MulLocals(a, b)
                     | Op::ModLocals(a, b)
                     | Op::MoveLocal(a, b)
+                    | Op::AddAssignLocal(a, b)
                     | Op::IndexLocals(a, b)
                     | Op::SetIndexLocals(a, b) => {
                         (!local_ok(a) || !local_ok(b)).then_some("local slot out of range")

@@ -36,17 +36,20 @@ impl Codegen<'_> {
         }
         for stmt in stmts {
             if let StmtKind::Var(VarDecl {
-                target: VarTarget::Name(name),
-                is_const,
-                ..
+                target, is_const, ..
             }) = &stmt.kind
             {
-                if self.is_captured(&name.name) {
-                    let (slot, _) = self.declare_local(name, *is_const);
-                    self.emit(Op::Nil, name.span);
-                    self.emit(Op::SetLocal(slot), name.span);
-                    self.emit(Op::MakeCell(slot), name.span);
-                    self.current().predeclared.push(slot);
+                // Every name the declaration binds, destructured ones too.
+                let mut names = Vec::new();
+                target_names(target, &mut names);
+                for name in names {
+                    if self.is_captured(&name.name) {
+                        let (slot, _) = self.declare_local(name, *is_const);
+                        self.emit(Op::Nil, name.span);
+                        self.emit(Op::SetLocal(slot), name.span);
+                        self.emit(Op::MakeCell(slot), name.span);
+                        self.current().predeclared.push(slot);
+                    }
                 }
             }
         }
@@ -378,6 +381,17 @@ impl Codegen<'_> {
                 self.emit(Op::SetFieldByName(name), field.span);
             }
             ExprKind::Index(object, index) => {
+                if binary.is_none() {
+                    if let Some((list, position)) = self.plain_local_pair(object, index) {
+                        if !may_assign_locals(value) {
+                            // The value first, then a store through two
+                            // locals: no pushes of the container and index.
+                            self.expr(value);
+                            self.emit(Op::SetIndexLocals(list, position), target.span);
+                            return;
+                        }
+                    }
+                }
                 self.expr(object);
                 self.expr(index);
                 if let Some(op) = binary {
@@ -395,6 +409,28 @@ impl Codegen<'_> {
                 "cannot assign to this expression",
                 "assign to a variable, a field (`obj.f`) or an element (`xs[i]`)",
             ),
+        }
+    }
+
+    /// The slots of two names that are plain (uncaptured) locals.
+    fn plain_local_pair(&mut self, a: &Expr, b: &Expr) -> Option<(u16, u16)> {
+        let (ExprKind::Ident(a), ExprKind::Ident(b)) = (&a.kind, &b.kind) else {
+            return None;
+        };
+        match (self.resolve(a)?, self.resolve(b)?) {
+            (
+                Place::Local {
+                    slot: x,
+                    cell: false,
+                    ..
+                },
+                Place::Local {
+                    slot: y,
+                    cell: false,
+                    ..
+                },
+            ) => Some((x, y)),
+            _ => None,
         }
     }
 
@@ -784,6 +820,45 @@ impl Codegen<'_> {
     }
 }
 
+/// Whether evaluating `expr` could assign a plain local of the current
+/// function: only statements inside `match` arms and `?else` handlers can
+/// (closures reach locals through cells, which are never plain).
+fn may_assign_locals(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Match(_) | ExprKind::Else { .. } => true,
+        ExprKind::Unary(_, e)
+        | ExprKind::Field(e, _)
+        | ExprKind::TupleField(e, _)
+        | ExprKind::Propagate(e)
+        | ExprKind::Cast(e, _)
+        | ExprKind::Await(e) => may_assign_locals(e),
+        ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
+            may_assign_locals(a) || may_assign_locals(b)
+        }
+        ExprKind::Ternary(a, b, c) => {
+            may_assign_locals(a) || may_assign_locals(b) || may_assign_locals(c)
+        }
+        ExprKind::List(items) | ExprKind::Tuple(items) => items.iter().any(may_assign_locals),
+        ExprKind::Dict { entries, .. } => entries
+            .iter()
+            .any(|(k, v)| may_assign_locals(k) || may_assign_locals(v)),
+        ExprKind::Call { callee, args } => {
+            may_assign_locals(callee) || args.iter().any(|a| may_assign_locals(&a.value))
+        }
+        ExprKind::Range {
+            start, end, step, ..
+        } => {
+            may_assign_locals(start)
+                || may_assign_locals(end)
+                || step.as_deref().is_some_and(may_assign_locals)
+        }
+        ExprKind::Interp(parts) => parts
+            .iter()
+            .any(|p| matches!(p, InterpPart::Expr(e) if may_assign_locals(e))),
+        _ => false,
+    }
+}
+
 /// The scale of a decimal type `d0`…`d18`.
 pub(crate) fn decimal_scale(ty: &TypeExpr) -> Option<u8> {
     match &ty.kind {
@@ -803,5 +878,17 @@ pub(crate) fn small_int_literal(expr: &Expr) -> Option<i32> {
         ExprKind::Int(n) => n.to_i32(),
         ExprKind::Unary(UnOp::Neg, inner) => small_int_literal(inner).and_then(i32::checked_neg),
         _ => None,
+    }
+}
+
+/// The names a declaration target binds, in order.
+fn target_names<'a>(target: &'a VarTarget, names: &mut Vec<&'a Ident>) {
+    match target {
+        VarTarget::Name(name) => names.push(name),
+        VarTarget::Tuple(items, _) | VarTarget::List(items, _) => {
+            for item in items {
+                target_names(item, names);
+            }
+        }
     }
 }

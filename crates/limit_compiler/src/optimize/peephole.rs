@@ -94,6 +94,15 @@ fn match_sequence(
         |length: usize| ip + length <= code.len() && (ip + 1..ip + length).all(|i| !targets[i]);
     let at = |i: usize| code.get(ip + i).copied();
 
+    if free(4) {
+        if let (Some(Op::GetLocal(a)), Some(Op::GetLocal(b)), Some(Op::Add), Some(Op::SetLocal(c))) =
+            (at(0), at(1), at(2), at(3))
+        {
+            if a == c {
+                return (Op::AddAssignLocal(a, b), 4);
+            }
+        }
+    }
     if free(3) {
         match (at(0), at(1), at(2)) {
             (Some(Op::GetLocal(a)), Some(Op::GetLocal(b)), Some(Op::Add)) => {
@@ -114,6 +123,21 @@ fn match_sequence(
             (Some(Op::GetLocal(s)), Some(Op::AddImm(n)), Some(Op::SetLocal(t))) if s == t => {
                 return (Op::IncLocal(s, n), 3);
             }
+            // Leave the first read alone so that the second fuses with what
+            // follows (`GetLocal b; JumpIfNotLe` → `JumpIfNotLeLocal(b)`).
+            (
+                Some(Op::GetLocal(a)),
+                Some(Op::GetLocal(_)),
+                Some(
+                    Op::JumpIfNotLt(_)
+                    | Op::JumpIfNotLe(_)
+                    | Op::JumpIfNotGt(_)
+                    | Op::JumpIfNotGe(_)
+                    | Op::JumpIfFalse(_)
+                    | Op::JumpIfTrue(_)
+                    | Op::SetLocal(_),
+                ),
+            ) => return (Op::GetLocal(a), 1),
             (Some(Op::GetLocal(s)), Some(constant), Some(Op::JumpIfNotLt(o)))
                 if s <= u8::MAX as u16 =>
             {
