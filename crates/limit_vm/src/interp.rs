@@ -20,8 +20,9 @@ use crate::value::{
     IterState, Key, Value,
 };
 
-/// Options of a VM.
-#[derive(Clone, Debug)]
+/// Options of a VM (by default: the default limits, no trace, no stats,
+/// output to stdout).
+#[derive(Clone, Debug, Default)]
 pub struct VmOptions {
     /// Resource limits: steps, call depth, heap, string and collection
     /// sizes (limits.rs).
@@ -34,16 +35,6 @@ pub struct VmOptions {
     pub capture_output: bool,
 }
 
-impl Default for VmOptions {
-    fn default() -> Self {
-        VmOptions {
-            limits: Limits::default(),
-            trace: false,
-            stats: false,
-            capture_output: false,
-        }
-    }
-}
 
 /// Execution counters (collected when `VmOptions::stats` is set).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -2004,6 +1995,11 @@ impl Vm {
                         CastKind::Bool => Ok(Value::Bool(v.to_bool())),
                     };
                     push!(tri!(r));
+                }
+                Op::CheckIntRange(code) => {
+                    if let Some(v) = self.stack.last() {
+                        tri!(crate::runtime::arith::check_int_range(v, code));
+                    }
                 }
                 Op::ToDecimal(scale, exact) => {
                     let v = pop!();

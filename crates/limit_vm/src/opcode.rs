@@ -34,6 +34,79 @@ pub enum CastKind {
     Bool,
 }
 
+/// The sized int types, as the operand of [`Op::CheckIntRange`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum IntWidth {
+    I8,
+    I16,
+    I32,
+    I64,
+    I128,
+    U8,
+    U16,
+    U32,
+    U64,
+    U128,
+    /// `uint`: any non-negative int.
+    Uint,
+}
+
+impl IntWidth {
+    /// Every width, in operand-code order.
+    pub const ALL: [IntWidth; 11] = [
+        IntWidth::I8,
+        IntWidth::I16,
+        IntWidth::I32,
+        IntWidth::I64,
+        IntWidth::I128,
+        IntWidth::U8,
+        IntWidth::U16,
+        IntWidth::U32,
+        IntWidth::U64,
+        IntWidth::U128,
+        IntWidth::Uint,
+    ];
+
+    /// The width a type name denotes (`u8`, `i32`, `uint`, …).
+    pub fn from_name(name: &str) -> Option<IntWidth> {
+        let names = ["i8", "i16", "i32", "i64", "i128", "u8", "u16", "u32", "u64", "u128", "uint"];
+        names.iter().position(|n| *n == name).map(|i| IntWidth::ALL[i])
+    }
+
+    /// The type's name.
+    pub fn name(self) -> &'static str {
+        ["i8", "i16", "i32", "i64", "i128", "u8", "u16", "u32", "u64", "u128", "uint"][self as usize]
+    }
+
+    /// The operand code.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// The width of an operand code.
+    pub fn from_code(code: u8) -> Option<IntWidth> {
+        IntWidth::ALL.get(code as usize).copied()
+    }
+
+    /// `(bits, signed)`; `uint` is unbounded above.
+    pub fn bounds(self) -> (Option<u32>, bool) {
+        match self {
+            IntWidth::I8 => (Some(8), true),
+            IntWidth::I16 => (Some(16), true),
+            IntWidth::I32 => (Some(32), true),
+            IntWidth::I64 => (Some(64), true),
+            IntWidth::I128 => (Some(128), true),
+            IntWidth::U8 => (Some(8), false),
+            IntWidth::U16 => (Some(16), false),
+            IntWidth::U32 => (Some(32), false),
+            IntWidth::U64 => (Some(64), false),
+            IntWidth::U128 => (Some(128), false),
+            IntWidth::Uint => (None, false),
+        }
+    }
+}
+
 /// One instruction with its inline operands (at most 8 bytes).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Op {
@@ -425,6 +498,10 @@ pub enum Op {
     /// digits raises; otherwise they are truncated toward zero.
     /// `[v] -> [dN(v)]`. Errors: ConversionError, IntegerOverflow.
     ToDecimal(u8, bool),
+    /// Check that an int value fits a sized int type (LANGUAGE.md §3.1):
+    /// `kind` is an [`IntWidth`] code. Non-int values pass unchanged (errors
+    /// flowing through `T?` included). `[v] -> [v]`. Errors: IntegerOverflow.
+    CheckIntRange(u8),
 
     // ------------------------------------------------------------ concurrency
     // (runtime/sched.rs, runtime/parallel.rs, runtime/shared.rs)

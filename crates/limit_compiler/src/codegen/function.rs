@@ -20,6 +20,8 @@ impl Codegen<'_> {
         state.proto.required = required_params(decl) as u16;
         state.proto.param_names = decl.params.iter().map(|p| p.name.name.clone()).collect();
         self.functions.push(state);
+        let return_coercions = decl.ret.as_ref().map(|t| self.coercions(t)).unwrap_or_default();
+        self.current().return_coercions = return_coercions;
         self.begin_scope();
 
         for param in &decl.params {
@@ -37,10 +39,17 @@ impl Codegen<'_> {
                 self.emit(Op::SetLocal(slot), param.span);
                 self.patch_jump(skip);
             }
-            if let Some(scale) = param.ty.as_ref().and_then(super::stmt::decimal_scale) {
+            let coercions = param.ty.as_ref().map(|t| self.coercions(t)).unwrap_or_default();
+            if !coercions.is_empty() {
+                // An omitted optional argument (nil) enters no type.
                 self.emit(Op::GetLocal(slot), param.span);
-                self.emit(Op::ToDecimal(scale, true), param.span);
+                self.emit(Op::Nil, param.span);
+                let skip = self.emit(Op::JumpIfNotNe(0), param.span);
+                self.emit(Op::GetLocal(slot), param.span);
+                self.coerce(&coercions, param.span);
                 self.emit(Op::SetLocal(slot), param.span);
+                self.patch_jump(skip);
+                self.note_local_coercions(slot, coercions);
             }
             if self.is_captured(&param.name.name) {
                 self.emit(Op::MakeCell(slot), param.span);
@@ -83,6 +92,8 @@ impl Codegen<'_> {
                     self.statement(stmt);
                 }
                 self.expr(expr);
+                let coercions = self.current_ref().return_coercions.clone();
+                self.coerce(&coercions, end);
                 self.emit(Op::Return, end);
                 return;
             }

@@ -13,6 +13,7 @@
 
 mod concurrency;
 mod enums;
+mod checks;
 mod expr;
 mod fold;
 mod frame;
@@ -104,6 +105,10 @@ pub(crate) struct FunctionState {
     /// Slots of captured variables whose cells were made before their
     /// declaration (so hoisted functions could capture them).
     pub predeclared: Vec<u16>,
+    /// What a value assigned to an annotated local needs (by slot).
+    pub local_coercions: FxHashMap<u16, Vec<checks::Coercion>>,
+    /// What a returned value needs (the declared return type).
+    pub return_coercions: Vec<checks::Coercion>,
 }
 
 impl FunctionState {
@@ -125,6 +130,8 @@ impl FunctionState {
             value_exits: Vec::new(),
             fallible: false,
             predeclared: Vec::new(),
+            local_coercions: FxHashMap::default(),
+            return_coercions: Vec::new(),
         }
     }
 }
@@ -189,6 +196,10 @@ pub(crate) struct Codegen<'a> {
     pub objects: objects::ObjectModel,
     /// Evaluate constant expressions at compile time (off with `-O0`).
     pub fold_constants: bool,
+    /// Type aliases of every module (`type Adult = int where …`).
+    pub aliases: FxHashMap<String, TypeExpr>,
+    /// What a value assigned to an annotated global needs.
+    pub global_coercions: FxHashMap<u32, Vec<checks::Coercion>>,
     /// Parallel blocks being compiled: the function depth of their tasks
     /// and the outer variables those tasks assign (concurrency.rs).
     pub shared_scopes: Vec<(usize, HashSet<String>)>,
@@ -215,6 +226,8 @@ impl<'a> Codegen<'a> {
             file,
             objects: objects::ObjectModel::default(),
             fold_constants: true,
+            aliases: FxHashMap::default(),
+            global_coercions: FxHashMap::default(),
             shared_scopes: Vec::new(),
         }
     }
@@ -390,7 +403,9 @@ impl<'a> Codegen<'a> {
             );
         }
         let cell = self.is_captured(&name.name);
-        (self.add_local(&name.name, cell, is_const), cell)
+        let slot = self.add_local(&name.name, cell, is_const);
+        self.current().local_coercions.remove(&slot);
+        (slot, cell)
     }
 
     /// Whether declarations here are the script's outermost ones.

@@ -51,6 +51,7 @@ impl Codegen<'_> {
         let mut function_indices = Vec::new();
         for (index, module) in graph.modules.iter().enumerate() {
             self.enter_module(index, &module.name, module.file);
+            collect_aliases(&module.ast.stmts, &mut self.aliases);
             let captured = scan::names_used_in_nested_functions(&module.ast.stmts);
             self.declare_globals(&module.ast.stmts, &captured, index != entry);
             function_indices.push(self.declare_top_level_functions(&module.ast.stmts));
@@ -364,6 +365,19 @@ impl Codegen<'_> {
             .any(|f| f.locals.iter().any(|l| l.name == name))
             || self.globals.contains_key(name)
             || self.known_functions.contains_key(name)
+    }
+}
+
+/// Records the type aliases of a file (also inside `module` blocks).
+pub(crate) fn collect_aliases(stmts: &[Stmt], aliases: &mut FxHashMap<String, TypeExpr>) {
+    for stmt in stmts {
+        match &stmt.kind {
+            StmtKind::TypeAlias(decl) => {
+                aliases.insert(decl.name.name.clone(), decl.ty.clone());
+            }
+            StmtKind::ModuleBlock(block) => collect_aliases(&block.stmts, aliases),
+            _ => {}
+        }
     }
 }
 

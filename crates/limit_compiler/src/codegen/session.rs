@@ -18,6 +18,8 @@ pub(crate) struct Saved {
     constant_index: FxHashMap<ConstantKey, u32>,
     scope: ModuleScope,
     objects: ObjectModel,
+    aliases: FxHashMap<String, limit_syntax::ast::TypeExpr>,
+    global_coercions: FxHashMap<u32, Vec<super::checks::Coercion>>,
 }
 
 impl Saved {
@@ -65,6 +67,9 @@ pub(crate) fn compile_chunk(
     gen.constant_index = saved.constant_index.clone();
     gen.module_scopes = vec![saved.scope.clone()];
     gen.objects = saved.objects.clone();
+    gen.aliases = saved.aliases.clone();
+    gen.global_coercions = saved.global_coercions.clone();
+    super::module::collect_aliases(&ast.stmts, &mut gen.aliases);
 
     if let Some(stmt) = ast
         .stmts
@@ -102,6 +107,8 @@ pub(crate) fn compile_chunk(
         constant_index: gen.constant_index,
         scope,
         objects: gen.objects,
+        aliases: gen.aliases,
+        global_coercions: gen.global_coercions,
     };
     (Some((saved, function)), gen.diagnostics)
 }

@@ -153,13 +153,24 @@ impl Codegen<'_> {
         }
         self.bind_target(&decl.target, decl.is_const, span);
         self.note_var_decl(decl);
+        if let (Some(ty), VarTarget::Name(name)) = (&decl.ty, &decl.target) {
+            let coercions = self.coercions(ty);
+            match self.resolve(&name.name) {
+                Some(Place::Local { slot, .. }) => self.note_local_coercions(slot, coercions),
+                Some(Place::Global { index, .. }) if !coercions.is_empty() => {
+                    self.global_coercions.insert(index, coercions);
+                }
+                _ => {}
+            }
+        }
     }
 
     /// Converts the value on the stack into a declared type whose values
     /// have their own representation (`dN` decimals).
     pub(crate) fn convert_to_declared(&mut self, ty: Option<&TypeExpr>, span: Span) {
-        if let Some(scale) = ty.and_then(decimal_scale) {
-            self.emit(Op::ToDecimal(scale, true), span);
+        if let Some(ty) = ty {
+            let coercions = self.coercions(ty);
+            self.coerce(&coercions, span);
         }
     }
 
@@ -344,8 +355,10 @@ impl Codegen<'_> {
                             is_const: false,
                         },
                         Some(n),
-                    ) = (&place, small_int_literal(value))
-                    {
+                    ) = (
+                        &place,
+                        small_int_literal(value).filter(|_| !self.has_coercions(&place)),
+                    ) {
                         let delta = if op == Op::Sub {
                             n.checked_neg()
                         } else {
@@ -361,6 +374,9 @@ impl Codegen<'_> {
                     self.emit(op, span);
                 } else {
                     self.expr(value);
+                }
+                if let Some(coercions) = self.place_coercions(&place) {
+                    self.coerce(&coercions, span);
                 }
                 self.store(&place, name, target.span);
             }
@@ -410,6 +426,20 @@ impl Codegen<'_> {
                 "assign to a variable, a field (`obj.f`) or an element (`xs[i]`)",
             ),
         }
+    }
+
+    /// What a value assigned to `place` needs, if it has an annotation
+    /// that requires conversion or checks.
+    fn place_coercions(&self, place: &Place) -> Option<Vec<super::checks::Coercion>> {
+        match place {
+            Place::Local { slot, .. } => self.current_ref().local_coercions.get(slot).cloned(),
+            Place::Global { index, .. } => self.global_coercions.get(index).cloned(),
+            _ => None,
+        }
+    }
+
+    fn has_coercions(&self, place: &Place) -> bool {
+        self.place_coercions(place).is_some()
     }
 
     /// The slots of two names that are plain (uncaptured) locals.
@@ -766,6 +796,8 @@ impl Codegen<'_> {
         match value {
             Some(v) => {
                 self.expr(v);
+                let coercions = self.current_ref().return_coercions.clone();
+                self.coerce(&coercions, span);
                 self.emit(Op::Return, span);
             }
             None => {

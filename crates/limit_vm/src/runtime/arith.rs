@@ -45,6 +45,7 @@ pub fn add(a: &Value, b: &Value) -> OpResult {
         }),
         (Value::Float(x), Value::Float(y)) => Ok(Value::Float(x + y)),
         (Value::Str(x), Value::Str(y)) => {
+            crate::limits::check_string(x.text.len() + y.text.len())?;
             let mut s = String::with_capacity(x.text.len() + y.text.len());
             s.push_str(&x.text);
             s.push_str(&y.text);
@@ -53,14 +54,19 @@ pub fn add(a: &Value, b: &Value) -> OpResult {
         (Value::Str(x), other) if !matches!(other, Value::Nil) => {
             let mut s = String::from(&*x.text);
             crate::value::write_value(&mut s, other, false);
+            crate::limits::check_string(s.len())?;
             Ok(Value::string(s))
         }
         (other, Value::Str(y)) if !matches!(other, Value::Nil) => {
             let mut s = display(other);
             s.push_str(&y.text);
+            crate::limits::check_string(s.len())?;
             Ok(Value::string(s))
         }
         (Value::List(x), Value::List(y)) => {
+            let n = x.items.borrow().len() + y.items.borrow().len();
+            crate::limits::check_collection(n)?;
+            crate::limits::check_heap(n * crate::limits::SLOT_BYTES)?;
             let mut items = x.items.borrow().clone();
             items.extend(y.items.borrow().iter().cloned());
             Ok(Value::list(items))
@@ -104,12 +110,15 @@ pub fn mul(a: &Value, b: &Value) -> OpResult {
         (Value::Str(s), Value::Int(n)) | (Value::Int(n), Value::Str(s)) => {
             let n = (*n).max(0) as usize;
             check_size(s.text.len().saturating_mul(n))?;
+            crate::limits::check_string(s.text.len().saturating_mul(n))?;
             Ok(Value::string(s.text.repeat(n)))
         }
         (Value::List(l), Value::Int(n)) => {
             let items = l.items.borrow();
             let n = (*n).max(0) as usize;
             check_size(items.len().saturating_mul(n))?;
+            crate::limits::check_collection(items.len().saturating_mul(n))?;
+            crate::limits::check_heap(items.len().saturating_mul(n) * crate::limits::SLOT_BYTES)?;
             let mut out = Vec::with_capacity(items.len() * n);
             for _ in 0..n {
                 out.extend(items.iter().cloned());
@@ -401,5 +410,76 @@ mod tests {
             &*add(&i(1), &Value::list(vec![])).unwrap_err().kind,
             "TypeError"
         );
+    }
+}
+
+/// Whether an int value fits the sized int type with operand code `code`
+/// (`opcode::IntWidth`); other values pass. Errors: IntegerOverflow.
+pub fn check_int_range(v: &Value, code: u8) -> Result<(), Trap> {
+    let Some(width) = crate::opcode::IntWidth::from_code(code) else {
+        return Ok(());
+    };
+    let (bits, signed) = width.bounds();
+    if let Value::Int(i) = v {
+        let i = *i as i128;
+        let fits = match (bits, signed) {
+            (None, _) => i >= 0,
+            (Some(bits), true) => {
+                let limit = 1i128 << (bits.min(127) - 1);
+                i >= -limit && i < limit
+            }
+            (Some(bits), false) => i >= 0 && (bits >= 64 || i < (1i128 << bits)),
+        };
+        return if fits {
+            Ok(())
+        } else {
+            fail(kinds::INTEGER_OVERFLOW, &format!("{i} does not fit {}", width.name()))
+        };
+    }
+    let n = match v {
+        Value::BigInt(b) => (**b).clone(),
+        _ => return Ok(()),
+    };
+    let fits = match (bits, signed) {
+        (None, _) => !n.is_negative(),
+        (Some(bits), true) => {
+            let limit = BigInt::from(1) << (bits - 1);
+            n >= -limit.clone() && n < limit
+        }
+        (Some(bits), false) => !n.is_negative() && n < (BigInt::from(1) << bits),
+    };
+    if fits {
+        Ok(())
+    } else {
+        fail(
+            kinds::INTEGER_OVERFLOW,
+            &format!("{n} does not fit {}", width.name()),
+        )
+    }
+}
+
+#[cfg(test)]
+mod range_tests {
+    use super::*;
+    use crate::opcode::IntWidth;
+
+    fn fits(v: Value, width: IntWidth) -> bool {
+        check_int_range(&v, width.code()).is_ok()
+    }
+
+    #[test]
+    fn sized_int_bounds() {
+        assert!(fits(Value::Int(255), IntWidth::U8));
+        assert!(!fits(Value::Int(256), IntWidth::U8));
+        assert!(!fits(Value::Int(-1), IntWidth::U8));
+        assert!(fits(Value::Int(-128), IntWidth::I8));
+        assert!(!fits(Value::Int(-129), IntWidth::I8));
+        assert!(fits(Value::Int(i64::MAX), IntWidth::U64));
+        assert!(fits(Value::from_bigint(BigInt::from(u64::MAX)), IntWidth::U64));
+        assert!(!fits(Value::from_bigint(BigInt::from(u64::MAX) + 1), IntWidth::U64));
+        assert!(!fits(Value::from_bigint(BigInt::from(i64::MAX) + 1), IntWidth::I64));
+        assert!(fits(Value::from_bigint(BigInt::from(1) << 100), IntWidth::Uint));
+        assert!(!fits(Value::Int(-5), IntWidth::Uint));
+        assert!(fits(Value::string("x".into()), IntWidth::U8));
     }
 }

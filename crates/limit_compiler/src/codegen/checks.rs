@@ -1,0 +1,116 @@
+//! Values entering a declared type (LANGUAGE.md §3.1, §3.3b, §3.4): a `dN`
+//! annotation converts the value to a decimal, a sized int type checks its
+//! range (`IntegerOverflow`), a refinement `T where cond` evaluates `cond`
+//! with `value` bound (`RefinementFailed`). This happens wherever a value
+//! enters the type: variable declarations and assignments, parameters,
+//! and returns. Error values passing through a `T?` are not checked.
+
+use super::{Codegen, FunctionState};
+use limit_syntax::ast::*;
+use limit_syntax::Span;
+use limit_vm::opcode::{IntWidth, Op};
+
+/// One thing to do to a value entering a type.
+#[derive(Clone, Debug)]
+pub(crate) enum Coercion {
+    Decimal(u8),
+    IntRange(IntWidth),
+    Refinement { condition: Expr, type_name: String },
+}
+
+/// Aliases are expanded at most this deep (`type A = B; type B = A;`).
+const MAX_ALIAS_DEPTH: usize = 16;
+
+impl Codegen<'_> {
+    /// What a value entering `ty` needs, innermost (base type) first.
+    pub(crate) fn coercions(&self, ty: &TypeExpr) -> Vec<Coercion> {
+        let mut out = Vec::new();
+        self.collect_coercions(ty, None, 0, &mut out);
+        out
+    }
+
+    fn collect_coercions(&self, ty: &TypeExpr, alias: Option<&str>, depth: usize, out: &mut Vec<Coercion>) {
+        if depth > MAX_ALIAS_DEPTH {
+            return;
+        }
+        match &ty.kind {
+            TypeKind::Named(path) if path.len() == 1 => {
+                let name = path[0].name.as_str();
+                if let Some(scale) = super::stmt::decimal_scale(ty) {
+                    out.push(Coercion::Decimal(scale));
+                } else if let Some(width) = IntWidth::from_name(name) {
+                    out.push(Coercion::IntRange(width));
+                } else if let Some(target) = self.aliases.get(name) {
+                    self.collect_coercions(target, Some(name), depth + 1, out);
+                }
+            }
+            TypeKind::Refined { base, cond } => {
+                self.collect_coercions(base, alias, depth + 1, out);
+                let type_name = alias.map_or_else(|| "a refined type".to_string(), |a| format!("`{a}`"));
+                out.push(Coercion::Refinement {
+                    condition: (**cond).clone(),
+                    type_name,
+                });
+            }
+            TypeKind::Fallible { inner, .. } => self.collect_coercions(inner, alias, depth + 1, out),
+            _ => {}
+        }
+    }
+
+    /// Applies `coercions` to the value on top of the stack (it stays there).
+    pub(crate) fn coerce(&mut self, coercions: &[Coercion], span: Span) {
+        for coercion in coercions {
+            match coercion {
+                Coercion::Decimal(scale) => {
+                    self.emit(Op::ToDecimal(*scale, true), span);
+                }
+                Coercion::IntRange(width) => {
+                    self.emit(Op::CheckIntRange(width.code()), span);
+                }
+                Coercion::Refinement { condition, type_name } => {
+                    self.refinement_check(condition, type_name, span);
+                }
+            }
+        }
+    }
+
+    /// `[v] -> [v]`, raising `RefinementFailed` unless `condition` holds
+    /// with `value` bound to `v` (error values pass through).
+    fn refinement_check(&mut self, condition: &Expr, type_name: &str, span: Span) {
+        self.emit(Op::Dup, span);
+        self.emit(Op::IsError, span);
+        let skip = self.emit(Op::JumpIfTrue(0), span);
+        self.begin_scope();
+        let value = Ident {
+            name: "value".to_string(),
+            span,
+        };
+        let slot = self.add_local(&value.name, false, true);
+        self.emit(Op::Dup, span);
+        self.emit(Op::SetLocal(slot), span);
+        let fails = self.condition_jumps(condition);
+        let holds = self.emit(Op::Jump(0), span);
+        self.patch_jumps(fails);
+        let before = self.str_constant("value ");
+        self.emit(Op::Const(before), span);
+        self.emit(Op::GetLocal(slot), span);
+        let after = self.str_constant(&format!(" does not satisfy {type_name}"));
+        self.emit(Op::Const(after), span);
+        self.emit(Op::BuildString(3), span);
+        let kind = self.str_constant("RefinementFailed");
+        self.emit(Op::Trap(kind), span);
+        self.patch_jump(holds);
+        self.end_scope();
+        self.patch_jump(skip);
+    }
+
+    /// Remembers the coercions of an annotated local, for later assignments.
+    pub(crate) fn note_local_coercions(&mut self, slot: u16, coercions: Vec<Coercion>) {
+        let state: &mut FunctionState = self.current();
+        if coercions.is_empty() {
+            state.local_coercions.remove(&slot);
+        } else {
+            state.local_coercions.insert(slot, coercions);
+        }
+    }
+}
