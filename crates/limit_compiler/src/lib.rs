@@ -54,8 +54,8 @@ pub fn compile_program(
     }
     // The checker and the code generator report different problems, so
     // both run even when one finds errors: a file's errors come in one run.
-    for module in &graph.modules {
-        let checked = check::check_module(&module.ast, sources);
+    // Each module is checked knowing the signatures its imports export.
+    for checked in check::check_program(&graph, sources) {
         diagnostics.extend(checked.diagnostics);
     }
     let (mut program, more) = codegen::generate(&graph, sources, options.optimize);

@@ -41,8 +41,12 @@ use crate::value::{CellRef, Closure, Dict, Instance, List, Value};
 /// Fewest live containers for which an automatic collection runs.
 pub const MIN_COLLECT: usize = 100_000;
 
-/// A registered container.
+/// "Not registered" (a container made without a `Value` constructor).
+pub const NO_SLOT: u32 = u32::MAX;
+
+/// A registry slot.
 enum Tracked {
+    Free,
     List(Weak<List>),
     Dict(Weak<Dict>),
     Instance(Weak<Instance>),
@@ -59,64 +63,117 @@ enum Object {
     Cell(CellRef),
 }
 
+/// Lists, dicts and instances know their slot and free it when dropped
+/// (so their memory is released at once); closures and cells do not, and
+/// their dead slots are freed by `prune`.
 struct Registry {
-    objects: Vec<Tracked>,
-    /// Prune dead handles when `objects` reaches this length.
-    prune_at: usize,
+    slots: Vec<Tracked>,
+    free: Vec<u32>,
+    /// Slots in use.
+    occupied: usize,
+    /// Prune (then maybe flag a collection) when `occupied` reaches this.
+    check_at: usize,
     /// Collect when this many live objects are registered.
     collect_at: usize,
 }
 
 thread_local! {
     static REGISTRY: RefCell<Registry> = const { RefCell::new(Registry {
-        objects: Vec::new(),
-        prune_at: MIN_COLLECT,
+        slots: Vec::new(),
+        free: Vec::new(),
+        occupied: 0,
+        check_at: MIN_COLLECT,
         collect_at: MIN_COLLECT,
     }) };
-    /// Set by a prune that found the live count past `collect_at`.
+    /// Set when the live count reached `collect_at`.
     static DUE: Cell<bool> = const { Cell::new(false) };
 }
 
-fn register(t: Tracked) {
+fn register(t: Tracked) -> u32 {
+    REGISTRY
+        .try_with(|r| match r.try_borrow_mut() {
+            Ok(mut r) => r.insert(t),
+            Err(_) => NO_SLOT,
+        })
+        .unwrap_or(NO_SLOT)
+}
+
+impl Registry {
+    fn insert(&mut self, t: Tracked) -> u32 {
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = t;
+                slot
+            }
+            None => {
+                self.slots.push(t);
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.occupied += 1;
+        if self.occupied >= self.check_at {
+            self.check();
+        }
+        slot
+    }
+
+    fn release(&mut self, slot: u32) {
+        self.slots[slot as usize] = Tracked::Free;
+        self.free.push(slot);
+        self.occupied -= 1;
+    }
+
+    /// Free the slots of dead closures and cells; flag a collection when
+    /// the live objects have doubled since the last one.
+    fn check(&mut self) {
+        for slot in 0..self.slots.len() {
+            if matches!(self.slots[slot], Tracked::Free) || self.slots[slot].alive() {
+                continue;
+            }
+            self.release(slot as u32);
+        }
+        if self.occupied >= self.collect_at {
+            let _ = DUE.try_with(|d| d.set(true));
+        }
+        self.check_at = (2 * self.occupied).max(self.collect_at);
+    }
+}
+
+/// Free `slot` of the object at `address` (called by its `Drop`).
+#[inline]
+pub fn untrack(slot: u32, address: usize) {
+    if slot == NO_SLOT {
+        return;
+    }
     let _ = REGISTRY.try_with(|r| {
         if let Ok(mut r) = r.try_borrow_mut() {
-            r.objects.push(t);
-            if r.objects.len() >= r.prune_at {
-                r.prune();
+            let mine = r
+                .slots
+                .get(slot as usize)
+                .is_some_and(|t| t.address() == Some(address));
+            if mine {
+                r.release(slot);
             }
         }
     });
 }
 
-impl Registry {
-    /// Drop the handles of freed objects; flag a collection when the live
-    /// ones have doubled since the last one.
-    fn prune(&mut self) {
-        self.objects.retain(|t| t.alive());
-        let live = self.objects.len();
-        self.prune_at = (2 * live).max(MIN_COLLECT);
-        if live >= self.collect_at {
-            let _ = DUE.try_with(|d| d.set(true));
-        }
-    }
+/// Register a new list; returns its slot.
+#[inline]
+pub fn track_list(rc: &Rc<List>) -> u32 {
+    register(Tracked::List(Rc::downgrade(rc)))
 }
 
-/// Register a new list.
+/// Register a new dict; returns its slot.
 #[inline]
-pub fn track_list(rc: &Rc<List>) {
-    register(Tracked::List(Rc::downgrade(rc)));
+pub fn track_dict(rc: &Rc<Dict>) -> u32 {
+    register(Tracked::Dict(Rc::downgrade(rc)))
 }
 
-/// Register a new dict.
+/// Register a new instance; returns its slot.
 #[inline]
-pub fn track_dict(rc: &Rc<Dict>) {
-    register(Tracked::Dict(Rc::downgrade(rc)));
-}
-
-/// Register a new instance.
-#[inline]
-pub fn track_instance(rc: &Rc<Instance>) {
-    register(Tracked::Instance(Rc::downgrade(rc)));
+pub fn track_instance(rc: &Rc<Instance>) -> u32 {
+    register(Tracked::Instance(Rc::downgrade(rc)))
 }
 
 /// Register a new closure.
@@ -137,10 +194,11 @@ pub fn due() -> bool {
     DUE.try_with(Cell::get).unwrap_or(false)
 }
 
-/// Number of registered containers (live or not yet pruned).
+/// Number of registered containers (live, or dead closures and cells not
+/// yet pruned).
 pub fn registered() -> usize {
     REGISTRY
-        .try_with(|r| r.try_borrow().map(|r| r.objects.len()).unwrap_or(0))
+        .try_with(|r| r.try_borrow().map(|r| r.occupied).unwrap_or(0))
         .unwrap_or(0)
 }
 
@@ -159,21 +217,25 @@ pub struct Collection {
 /// the VM afterwards).
 pub fn collect() -> Collection {
     let _ = DUE.try_with(|d| d.set(false));
-    let Ok(tracked) = REGISTRY.try_with(|r| match r.try_borrow_mut() {
-        Ok(mut r) => std::mem::take(&mut r.objects),
+    let Ok(objects) = REGISTRY.try_with(|r| match r.try_borrow_mut() {
+        Ok(mut r) => {
+            let mut objects = Vec::with_capacity(r.occupied);
+            for slot in 0..r.slots.len() {
+                match r.slots[slot].upgrade() {
+                    Some(o) => objects.push(o),
+                    None if !matches!(r.slots[slot], Tracked::Free) => r.release(slot as u32),
+                    None => {}
+                }
+            }
+            objects
+        }
         Err(_) => Vec::new(),
     }) else {
         return Collection::default();
     };
-    let objects: Vec<Object> = tracked.iter().filter_map(Tracked::upgrade).collect();
-    drop(tracked);
     let garbage = find_garbage(&objects);
 
     let mut result = Collection::default();
-    let mut is_garbage = vec![false; objects.len()];
-    for &i in &garbage {
-        is_garbage[i] = true;
-    }
     // Finalise first: deinits see their objects whole.
     for &i in &garbage {
         if let Object::Instance(inst) = &objects[i] {
@@ -192,33 +254,21 @@ pub fn collect() -> Collection {
             freed_handles.push(objects[i].downgrade());
         }
     }
-    let survivors: Vec<Tracked> = objects
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| result.finalizing > 0 || !is_garbage[*i])
-        .map(|(_, o)| o.downgrade())
-        .collect();
-    let live = survivors.len();
-    restore(survivors, live);
     // Our strong handles go first, then the contents: each garbage object
     // is then freed with nothing left inside it (no deep recursion).
     drop(objects);
     drop(contents);
     result.freed = freed_handles.iter().filter(|t| !t.alive()).count();
-    result
-}
-
-/// Put the survivors back (objects registered during the collection were
-/// appended meanwhile) and set the next trigger.
-fn restore(mut survivors: Vec<Tracked>, live: usize) {
+    drop(freed_handles);
     let _ = REGISTRY.try_with(|r| {
         if let Ok(mut r) = r.try_borrow_mut() {
-            survivors.append(&mut r.objects);
-            r.objects = survivors;
-            r.collect_at = (2 * live).max(MIN_COLLECT);
-            r.prune_at = (2 * r.objects.len()).max(MIN_COLLECT);
+            r.check();
+            r.collect_at = (2 * r.occupied).max(MIN_COLLECT);
+            r.check_at = r.collect_at;
         }
     });
+    let _ = DUE.try_with(|d| d.set(false));
+    result
 }
 
 /// Indices of the objects no root reaches (trial deletion, then marking).
@@ -285,6 +335,7 @@ fn container_address(v: &Value) -> Option<usize> {
 impl Tracked {
     fn alive(&self) -> bool {
         match self {
+            Tracked::Free => false,
             Tracked::List(w) => w.strong_count() > 0,
             Tracked::Dict(w) => w.strong_count() > 0,
             Tracked::Instance(w) => w.strong_count() > 0,
@@ -293,8 +344,20 @@ impl Tracked {
         }
     }
 
+    fn address(&self) -> Option<usize> {
+        Some(match self {
+            Tracked::Free => return None,
+            Tracked::List(w) => w.as_ptr() as *const () as usize,
+            Tracked::Dict(w) => w.as_ptr() as *const () as usize,
+            Tracked::Instance(w) => w.as_ptr() as *const () as usize,
+            Tracked::Closure(w) => w.as_ptr() as *const () as usize,
+            Tracked::Cell(w) => w.as_ptr() as *const () as usize,
+        })
+    }
+
     fn upgrade(&self) -> Option<Object> {
         Some(match self {
+            Tracked::Free => return None,
             Tracked::List(w) => Object::List(w.upgrade()?),
             Tracked::Dict(w) => Object::Dict(w.upgrade()?),
             Tracked::Instance(w) => Object::Instance(w.upgrade()?),
@@ -437,14 +500,17 @@ mod tests {
     #[test]
     fn a_borrowed_container_is_a_root() {
         let a = Value::list(vec![]);
-        if let Value::List(l) = &a {
-            l.items.borrow_mut().push(a.clone());
-            let guard = l.items.borrow();
-            let weak = Rc::downgrade(l);
-            drop(guard);
-            drop(a);
-            assert_eq!(collect().freed, 1);
-            assert_eq!(weak.strong_count(), 0);
+        let Value::List(l) = &a else { unreachable!() };
+        l.items.borrow_mut().push(a.clone());
+        let l = l.clone();
+        drop(a);
+        let weak = Rc::downgrade(&l);
+        {
+            let _in_use = l.items.borrow_mut();
+            assert_eq!(collect().freed, 0);
         }
+        drop(l);
+        assert_eq!(collect().freed, 1);
+        assert_eq!(weak.strong_count(), 0);
     }
 }

@@ -107,6 +107,8 @@ pub struct List {
     pub items: RefCell<Vec<Value>>,
     /// Bytes counted for it by the heap meter (limits.rs).
     charged: std::cell::Cell<usize>,
+    /// Its slot in the cycle collector's registry (gc.rs).
+    gc_slot: std::cell::Cell<u32>,
 }
 
 impl List {
@@ -172,6 +174,8 @@ pub struct Dict {
     pub map: RefCell<DictMap>,
     /// Bytes counted for it by the heap meter (limits.rs).
     charged: std::cell::Cell<usize>,
+    /// Its slot in the cycle collector's registry (gc.rs).
+    gc_slot: std::cell::Cell<u32>,
 }
 
 impl Dict {
@@ -353,17 +357,20 @@ pub struct Instance {
     pub fields: RefCell<Vec<Value>>,
     /// Set once `deinit` has been scheduled, so that it runs only once.
     pub finalized: std::cell::Cell<bool>,
+    /// Its slot in the cycle collector's registry (gc.rs).
+    gc_slot: std::cell::Cell<u32>,
 }
 
 impl Instance {
     /// A new instance with the given field values (use `Value::instance`
     /// for one the cycle collector sees).
     pub fn new(class: Rc<Class>, fields: Vec<Value>) -> Instance {
-        limits::charge(limits::OBJECT_HEADER + fields.len() * limits::SLOT_BYTES);
+        limits::charge(limits::OBJECT_HEADER + class.field_names.len() * limits::SLOT_BYTES);
         Instance {
             class,
             fields: RefCell::new(fields),
             finalized: std::cell::Cell::new(false),
+            gc_slot: std::cell::Cell::new(gc::NO_SLOT),
         }
     }
 }
@@ -389,8 +396,17 @@ pub fn next_pending_deinit() -> Option<Value> {
 
 impl Drop for Instance {
     fn drop(&mut self) {
-        limits::release(limits::OBJECT_HEADER + self.fields.get_mut().len() * limits::SLOT_BYTES);
+        gc::untrack(self.gc_slot.get(), self as *const Instance as usize);
+        limits::release(limits::OBJECT_HEADER + self.class.field_names.len() * limits::SLOT_BYTES);
         if self.class.deinit.is_none() || self.finalized.get() {
+            // Fields holding instances and collections are released without
+            // recursion (a long chain of objects must not overflow the stack).
+            let fields = self.fields.get_mut();
+            if fields.iter().any(is_container) {
+                let mut fields = std::mem::take(fields);
+                fields.reverse(); // released in declaration order
+                release_items(fields);
+            }
             return;
         }
         // Revive the object (its fields move into a new allocation) so that
@@ -483,8 +499,9 @@ impl Value {
         let rc = Rc::new(List {
             items: RefCell::new(items),
             charged: std::cell::Cell::new(charged),
+            gc_slot: std::cell::Cell::new(gc::NO_SLOT),
         });
-        gc::track_list(&rc);
+        rc.gc_slot.set(gc::track_list(&rc));
         Value::List(rc)
     }
 
@@ -504,8 +521,9 @@ impl Value {
         let rc = Rc::new(Dict {
             map: RefCell::new(map),
             charged: std::cell::Cell::new(charged),
+            gc_slot: std::cell::Cell::new(gc::NO_SLOT),
         });
-        gc::track_dict(&rc);
+        rc.gc_slot.set(gc::track_dict(&rc));
         Value::Dict(rc)
     }
 
@@ -516,7 +534,7 @@ impl Value {
 
     fn instance_of(inst: Instance) -> Value {
         let rc = Rc::new(inst);
-        gc::track_instance(&rc);
+        rc.gc_slot.set(gc::track_instance(&rc));
         Value::Instance(rc)
     }
 
@@ -677,6 +695,16 @@ fn drain_into(v: Value, work: &mut Vec<Value>) {
                 }
             }
         }
+        Value::Instance(rc) => {
+            // An instance waiting for its deinit is revived, not released.
+            if rc.class.deinit.is_some() && !rc.finalized.get() {
+                drop(rc);
+            } else if let Ok(mut inst) = Rc::try_unwrap(rc) {
+                // Reversed: the work list pops its last item first, and
+                // fields are released in declaration order.
+                work.extend(std::mem::take(inst.fields.get_mut()).into_iter().rev());
+            }
+        }
         other => drop(other),
     }
 }
@@ -689,6 +717,7 @@ fn release_items(mut work: Vec<Value>) {
 
 impl Drop for List {
     fn drop(&mut self) {
+        gc::untrack(self.gc_slot.get(), self as *const List as usize);
         limits::release(self.charged.get());
         let items = self.items.get_mut();
         if items.iter().any(is_container) {
@@ -708,6 +737,7 @@ impl Drop for Tuple {
 
 impl Drop for Dict {
     fn drop(&mut self) {
+        gc::untrack(self.gc_slot.get(), self as *const Dict as usize);
         limits::release(self.charged.get());
         let map = self.map.get_mut();
         if map.values().any(is_container) {
@@ -722,7 +752,10 @@ impl Drop for Dict {
 }
 
 fn is_container(v: &Value) -> bool {
-    matches!(v, Value::List(_) | Value::Tuple(_) | Value::Dict(_))
+    matches!(
+        v,
+        Value::List(_) | Value::Tuple(_) | Value::Dict(_) | Value::Instance(_)
+    )
 }
 
 // ---------------------------------------------------------------- equality

@@ -3,9 +3,10 @@
 //! calls of values that are not functions.
 
 use super::expr::Destination;
-use super::types::{ErrorSet, FunctionType, Type};
+use super::frames::MemberLookup;
+use super::types::{ErrorSet, FunctionType, ParamType, Type};
 use super::Checker;
-use limit_syntax::ast::{Arg, Expr, ExprKind, Ident};
+use limit_syntax::ast::{Arg, Expr, ExprKind, FrameDecl, Ident, Member, TypeExpr};
 use limit_syntax::Span;
 
 impl<'a> Checker<'a> {
@@ -35,14 +36,92 @@ impl<'a> Checker<'a> {
                     "instantiate a frame that extends it",
                 );
             }
-            self.infer_arguments(args);
+            self.check_constructor_arguments(name, args);
             return Type::Frame(name.to_string());
         }
         if let Some(owner) = declarations.variant_owners.get(name) {
-            self.infer_arguments(args);
-            return Type::Enum(owner.clone());
+            let variant = Ident {
+                name: name.to_string(),
+                span: callee.span,
+            };
+            return self.check_variant_arguments(owner, &variant, args);
         }
         self.builtin_call(name, args)
+    }
+
+    /// `Frame(args)`: the arguments of its `init`, else its fields (parent
+    /// fields first, as the code generator lays them out).
+    fn check_constructor_arguments(&mut self, frame: &str, args: &'a [Arg]) {
+        let constructor = match self.lookup_member(frame, "init") {
+            MemberLookup::Method { method, .. } => Some(self.signature_of(method)),
+            MemberLookup::Missing => {
+                let lineage: Vec<&'a FrameDecl> = self.frame_lineage(frame);
+                let mut params = Vec::new();
+                for decl in lineage.iter().rev() {
+                    for member in &decl.members {
+                        if let Member::Field(field) = member {
+                            if field.is_static {
+                                continue;
+                            }
+                            let ty = match &field.ty {
+                                Some(ty) => self.resolve_type(ty),
+                                None => Type::Any,
+                            };
+                            params.push(ParamType {
+                                name: Some(field.name.name.clone()),
+                                ty,
+                            });
+                        }
+                    }
+                }
+                Some(FunctionType {
+                    params,
+                    ret: Type::Frame(frame.to_string()),
+                })
+            }
+            _ => None,
+        };
+        match constructor {
+            Some(function) => {
+                self.check_arguments(&function, args, frame);
+            }
+            None => {
+                self.infer_arguments(args);
+            }
+        }
+    }
+
+    /// `Variant(args)` / `Enum.Variant(args)`: each payload value against
+    /// the variant's declared payload type. The value is of the enum.
+    pub(super) fn check_variant_arguments(
+        &mut self,
+        enum_name: &str,
+        variant: &Ident,
+        args: &'a [Arg],
+    ) -> Type {
+        let declarations = self.declarations;
+        let payload: Vec<&'a TypeExpr> = declarations
+            .enums
+            .get(enum_name)
+            .and_then(|decl| decl.variants.iter().find(|v| v.name.name == variant.name))
+            .map(|v| v.payload.iter().collect())
+            .unwrap_or_default();
+        for (index, arg) in args.iter().enumerate() {
+            match payload.get(index) {
+                Some(annotation) if arg.name.is_none() => {
+                    let expected = self.resolve_type(annotation);
+                    let destination = Destination::Payload {
+                        index: index + 1,
+                        variant: format!("{enum_name}.{}", variant.name),
+                    };
+                    self.check_against(&arg.value, &expected, &destination);
+                }
+                _ => {
+                    self.infer(&arg.value);
+                }
+            }
+        }
+        Type::Enum(enum_name.to_string())
     }
 
     fn check_method_call(
@@ -52,6 +131,13 @@ impl<'a> Checker<'a> {
         args: &'a [Arg],
     ) -> Type {
         if let Some(static_type) = self.static_path_type(receiver, method) {
+            // A module's function or a frame's static method.
+            if let Type::Function(function) = &static_type {
+                return self.check_arguments(function, args, &method.name);
+            }
+            if let Type::Enum(enum_name) = &static_type {
+                return self.check_variant_arguments(enum_name, method, args);
+            }
             self.infer_arguments(args);
             return static_type;
         }
@@ -65,6 +151,23 @@ impl<'a> Checker<'a> {
                 let member = self.member_type(&receiver_type, method);
                 if let Type::Function(function) = &member {
                     return self.check_arguments(function, args, &method.name);
+                }
+                self.infer_arguments(args);
+                Type::Any
+            }
+            Type::Union(members) => {
+                let lacking = members
+                    .iter()
+                    .find(|member| lacks_builtin_method(member.unrefined(), &method.name));
+                if let Some(lacking) = lacking {
+                    self.error_with_hint(
+                        method.span,
+                        format!(
+                            "no method `{}` on every member of `{receiver_type}`: `{lacking}` has none",
+                            method.name
+                        ),
+                        "narrow the value first with `match` and type patterns (`int => …, str => …`)",
+                    );
                 }
                 self.infer_arguments(args);
                 Type::Any
@@ -238,5 +341,17 @@ impl<'a> Checker<'a> {
             (Type::Dict(_, value), "values") => Type::list((**value).clone()),
             _ => Type::Any,
         }
+    }
+}
+
+/// Whether values of `ty` certainly have no method `name`: numbers and
+/// bools have only `to_string`/`str`, `nil` none (LANGUAGE.md §11).
+fn lacks_builtin_method(ty: &Type, name: &str) -> bool {
+    match ty {
+        Type::Int | Type::SizedInt(_) | Type::Float | Type::Decimal(_) | Type::Bool => {
+            !matches!(name, "to_string" | "str")
+        }
+        Type::Nil => true,
+        _ => false,
     }
 }

@@ -6,14 +6,24 @@
 //! collected. A name declared twice with different meanings is dropped:
 //! the checker then treats it as unknown (`any`) rather than guess.
 
-use limit_syntax::ast::{EnumDecl, FrameDecl, Module, Stmt, StmtKind, TraitDecl, TypeAliasDecl};
+use limit_syntax::ast::{
+    FrameDecl, Module, Stmt, StmtKind, TraitDecl, TypeAliasDecl, TypeKind, VariantDecl,
+};
 use std::collections::{HashMap, HashSet};
+
+/// The variants of an enum, or of an inline tagged union
+/// (`type Shape = Circle(float) | Square(float) | Empty`), which is an enum
+/// named after the alias.
+#[derive(Clone, Copy, Debug)]
+pub struct EnumShape<'a> {
+    pub variants: &'a [VariantDecl],
+}
 
 #[derive(Debug, Default)]
 pub struct Declarations<'a> {
     pub frames: HashMap<String, &'a FrameDecl>,
     pub traits: HashMap<String, &'a TraitDecl>,
-    pub enums: HashMap<String, &'a EnumDecl>,
+    pub enums: HashMap<String, EnumShape<'a>>,
     pub aliases: HashMap<String, &'a TypeAliasDecl>,
     /// Variant name → its enum, for variants written without the enum name.
     /// Names that several enums use are absent.
@@ -53,10 +63,18 @@ impl<'a> Declarations<'a> {
                 }
                 StmtKind::Enum(decl) => {
                     *seen.entry(decl.name.name.clone()).or_default() += 1;
-                    self.enums.insert(decl.name.name.clone(), decl);
+                    let shape = EnumShape {
+                        variants: &decl.variants,
+                    };
+                    self.enums.insert(decl.name.name.clone(), shape);
                 }
                 StmtKind::TypeAlias(decl) => {
                     *seen.entry(decl.name.name.clone()).or_default() += 1;
+                    if let TypeKind::Tagged(variants) = &decl.ty.kind {
+                        self.enums
+                            .insert(decl.name.name.clone(), EnumShape { variants });
+                        continue;
+                    }
                     self.aliases.insert(decl.name.name.clone(), decl);
                 }
                 StmtKind::ModuleBlock(block) => self.collect_from(&block.stmts, seen),
@@ -68,7 +86,7 @@ impl<'a> Declarations<'a> {
     fn collect_variant_owners(&mut self) {
         let mut owners: HashMap<String, Option<String>> = HashMap::new();
         for (enum_name, decl) in &self.enums {
-            for variant in &decl.variants {
+            for variant in decl.variants {
                 owners
                     .entry(variant.name.name.clone())
                     .and_modify(|owner| *owner = None)

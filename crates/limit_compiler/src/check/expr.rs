@@ -19,6 +19,8 @@ pub(super) enum Destination {
     Element,
     DictKey,
     Field(String),
+    /// Payload value `index` (from 1) of an enum variant.
+    Payload { index: usize, variant: String },
 }
 
 impl Destination {
@@ -32,6 +34,9 @@ impl Destination {
             Destination::Element => "this element".to_string(),
             Destination::DictKey => "this key".to_string(),
             Destination::Field(name) => format!("field `{name}`"),
+            Destination::Payload { index, variant } => {
+                format!("payload {index} of `{variant}`")
+            }
         }
     }
 }
@@ -215,8 +220,56 @@ impl<'a> Checker<'a> {
             }
             return Some(Type::Any);
         }
-        // Static members, modules and other names are not modelled yet.
+        if self.declarations.frames.contains_key(type_name) {
+            return Some(self.static_member_type(type_name, name));
+        }
+        if let Some(ty) = self.namespace_member(type_name, name) {
+            return Some(ty);
+        }
+        // Other names are not modelled.
         Some(Type::Any)
+    }
+
+    /// `ns.name` where `ns` is an imported module: the member's declared
+    /// type (`any` when unknown; missing members are the code generator's
+    /// to report). `None` when `namespace` is not an imported module.
+    pub(super) fn namespace_member(&self, namespace: &str, name: &Ident) -> Option<Type> {
+        match self.imports.get(namespace)? {
+            super::ImportedName::Namespace(exports) => {
+                Some(exports.get(&name.name).cloned().unwrap_or(Type::Any))
+            }
+            super::ImportedName::Member(_) => None,
+        }
+    }
+
+    /// `Frame.name`: the declared type of a static field, or the signature
+    /// of a static method (`any` otherwise; unknown static members are the
+    /// code generator's to report).
+    pub(super) fn static_member_type(&mut self, frame: &str, name: &Ident) -> Type {
+        let declarations = self.declarations;
+        let Some(decl) = declarations.frames.get(frame) else {
+            return Type::Any;
+        };
+        for member in &decl.members {
+            match member {
+                limit_syntax::ast::Member::Field(field)
+                    if field.is_static && field.name.name == name.name =>
+                {
+                    return match &field.ty {
+                        Some(ty) => self.resolve_type(ty),
+                        None => Type::Any,
+                    };
+                }
+                limit_syntax::ast::Member::Method(method)
+                    if method.modifiers.is_static
+                        && method.name.as_ref().is_some_and(|n| n.name == name.name) =>
+                {
+                    return Type::Function(Box::new(self.signature_of(method)));
+                }
+                _ => {}
+            }
+        }
+        Type::Any
     }
 
     /// The type of member `name` on a value of type `receiver`; reports

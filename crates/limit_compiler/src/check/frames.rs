@@ -85,6 +85,17 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// The frame and its ancestors, itself first, when all are declared in
+    /// the file (empty otherwise).
+    pub(super) fn frame_lineage(&self, frame: &str) -> Vec<&'a FrameDecl> {
+        let lineage = self.lineage(frame);
+        if lineage.complete {
+            lineage.frames
+        } else {
+            Vec::new()
+        }
+    }
+
     /// Whether an instance of `frame` may be used as a `target` (itself or
     /// an ancestor; unknown hierarchies may).
     pub(super) fn frame_may_be(&self, frame: &str, target: &str) -> bool {

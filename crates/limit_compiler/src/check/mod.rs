@@ -20,6 +20,7 @@ mod declarations;
 mod env;
 mod expr;
 mod frames;
+mod imports;
 mod operators;
 mod patterns;
 mod returns;
@@ -29,11 +30,17 @@ mod table;
 mod tests;
 pub mod types;
 
+pub use imports::{Exports, ImportedName};
 pub use table::TypeTable;
 pub use types::{ErrorSet, FunctionType, IntWidth, ParamType, Type};
 
+/// The names a module's imports bind (namespaces and direct members), with
+/// the types the imported modules declare for them.
+pub type Imports = HashMap<String, ImportedName>;
+
+use crate::modules::ModuleGraph;
 use declarations::Declarations;
-use env::Env;
+use env::{Binding, Env};
 use limit_syntax::ast::{self, FnDecl};
 use limit_syntax::{Diagnostic, SourceMap, Span};
 use std::collections::{HashMap, HashSet};
@@ -51,13 +58,38 @@ pub struct CheckResult {
 /// widening only removes errors).
 const MAX_PASSES: usize = 12;
 
-/// Type-checks one parsed module. `sources` supplies the source text that
-/// messages quote (refinement conditions).
+/// Type-checks every module of a program, each knowing the exported
+/// function signatures and variable types of the modules it imports.
+/// The results have the indices of `graph.modules`.
+pub fn check_program(graph: &ModuleGraph, sources: &SourceMap) -> Vec<CheckResult> {
+    let exports = imports::exports_of_program(graph, sources);
+    graph
+        .modules
+        .iter()
+        .enumerate()
+        .map(|(index, module)| {
+            let imports = imports::imports_of(graph, index, &exports);
+            check_module_with_imports(&module.ast, sources, &imports)
+        })
+        .collect()
+}
+
+/// Type-checks one parsed module on its own (imports are `any`). `sources`
+/// supplies the source text that messages quote (refinement conditions).
 pub fn check_module(module: &ast::Module, sources: &SourceMap) -> CheckResult {
+    check_module_with_imports(module, sources, &Imports::new())
+}
+
+/// Type-checks one parsed module whose imports bind `imports`.
+pub fn check_module_with_imports(
+    module: &ast::Module,
+    sources: &SourceMap,
+    imports: &Imports,
+) -> CheckResult {
     let declarations = Declarations::collect(module);
     let mut widened = HashSet::new();
     for _ in 0..MAX_PASSES {
-        let mut checker = Checker::new(&declarations, sources, widened.clone());
+        let mut checker = Checker::new(&declarations, sources, widened.clone(), imports);
         checker.check_top_level(module);
         if checker.newly_widened.is_empty() {
             return checker.finish();
@@ -66,7 +98,7 @@ pub fn check_module(module: &ast::Module, sources: &SourceMap) -> CheckResult {
     }
     // Still widening (pathological input): keep the diagnostics of a pass
     // with everything widened so far, but claim no types.
-    let mut checker = Checker::new(&declarations, sources, widened);
+    let mut checker = Checker::new(&declarations, sources, widened, imports);
     checker.check_top_level(module);
     let mut result = checker.finish();
     result.types = TypeTable::default();
@@ -114,6 +146,8 @@ struct Checker<'a> {
     this_type: Option<Type>,
     /// Function bodies of the enclosing blocks, checked when the block ends.
     deferred: Vec<Vec<DeferredBody<'a>>>,
+    /// What the module's imports bind.
+    imports: &'a Imports,
 }
 
 /// A function or method body whose checking waits for its block's end, so
@@ -129,6 +163,7 @@ impl<'a> Checker<'a> {
         declarations: &'a Declarations<'a>,
         sources: &'a SourceMap,
         widened: HashSet<Span>,
+        imports: &'a Imports,
     ) -> Checker<'a> {
         Checker {
             declarations,
@@ -145,6 +180,7 @@ impl<'a> Checker<'a> {
             current_frame: None,
             this_type: None,
             deferred: Vec::new(),
+            imports,
         }
     }
 
@@ -161,6 +197,16 @@ impl<'a> Checker<'a> {
 
     fn check_top_level(&mut self, module: &'a ast::Module) {
         self.check_frame_declarations();
+        // Members imported directly (`show`/`hide`), as declared in their
+        // module; the module's own declarations shadow them.
+        let imports = self.imports;
+        for (name, imported) in imports {
+            if let ImportedName::Member(ty) = imported {
+                let mut binding = Binding::variable(ty.clone(), module.span, true);
+                binding.is_function = matches!(ty, Type::Function(_));
+                self.env.declare(name, binding);
+            }
+        }
         self.check_statements(&module.stmts, BlockRole::Module);
     }
 

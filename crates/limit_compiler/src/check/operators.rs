@@ -58,6 +58,9 @@ impl<'a> Checker<'a> {
         span: Span,
     ) -> Type {
         let (l, r) = (left.unrefined(), right.unrefined());
+        if matches!(l, Type::Union(_)) || matches!(r, Type::Union(_)) {
+            return self.union_arithmetic(op, left, right, span);
+        }
         if let Some(result) = arithmetic_type(op, l, r) {
             return result;
         }
@@ -71,6 +74,72 @@ impl<'a> Checker<'a> {
             );
         }
         Type::Any
+    }
+
+    /// `left op right` where an operand is a union: the operator must mean
+    /// the same thing for every member (LANGUAGE.md §3.4): `int | float`
+    /// takes `+ 1`, `int | str` does not (addition or concatenation).
+    fn union_arithmetic(&mut self, op: BinOp, left: &Type, right: &Type, span: Span) -> Type {
+        let members = |ty: &Type| -> Vec<Type> {
+            match ty.unrefined() {
+                Type::Union(members) => members.iter().map(|m| m.unrefined().clone()).collect(),
+                other => vec![other.clone()],
+            }
+        };
+        let (lefts, rights) = (members(left), members(right));
+        let known = |t: &Type| {
+            !t.is_any() && !matches!(t, Type::Union(_) | Type::Frame(_) | Type::Trait(_))
+        };
+        if !lefts.iter().chain(&rights).all(known) {
+            return Type::Any;
+        }
+        let mut results = Vec::new();
+        let mut offending: Option<&Type> = None;
+        let mut concatenates = false;
+        let mut computes = false;
+        for l in &lefts {
+            for r in &rights {
+                match arithmetic_type(op, l, r) {
+                    Some(result) => {
+                        let is_text = op == BinOp::Add && result == Type::Str;
+                        concatenates |= is_text;
+                        computes |= !is_text;
+                        results.push(result);
+                    }
+                    None if is_misuse(op, l, r) => {
+                        offending.get_or_insert(if lefts.len() > 1 { l } else { r });
+                    }
+                    None => return Type::Any,
+                }
+            }
+        }
+        let (left_text, right_text) = (left.to_string(), right.to_string());
+        if let Some(member) = offending {
+            let member = member.to_string();
+            self.error_with_hint(
+                span,
+                format!(
+                    "cannot apply `{}` to `{left_text}` and `{right_text}`: not defined for member `{member}`",
+                    operator_text(op)
+                ),
+                "narrow the value first with `match` and type patterns (`int => …, str => …`)",
+            );
+            return Type::Any;
+        }
+        if concatenates && computes {
+            self.error_with_hint(
+                span,
+                format!(
+                    "cannot apply `+` to `{left_text}` and `{right_text}`: it adds some members and concatenates others"
+                ),
+                "narrow the value first with `match` and type patterns (`int => …, str => …`)",
+            );
+            return Type::Any;
+        }
+        match results.split_first() {
+            Some((first, rest)) if rest.iter().all(|r| r == first) => first.clone(),
+            _ => Type::Any,
+        }
     }
 
     pub(super) fn infer_unary(&mut self, op: UnOp, operand: &'a Expr, span: Span) -> Type {
@@ -87,9 +156,17 @@ impl<'a> Checker<'a> {
             (UnOp::Neg | UnOp::Plus, Type::Decimal(scale)) => return Type::Decimal(*scale),
             _ => Type::Any,
         };
-        let certain_misuse = match op {
-            UnOp::BitNot => is_non_numeric(base) || matches!(base, Type::Float | Type::Decimal(_)),
-            _ => is_non_numeric(base),
+        let certain_misuse = match (op, base) {
+            (_, Type::Union(members)) => members.iter().any(|m| {
+                let m = m.unrefined();
+                is_non_numeric(m) || (op == UnOp::BitNot && matches!(m, Type::Float | Type::Decimal(_)))
+            }),
+            _ => match op {
+                UnOp::BitNot => {
+                    is_non_numeric(base) || matches!(base, Type::Float | Type::Decimal(_))
+                }
+                _ => is_non_numeric(base),
+            },
         };
         if certain_misuse {
             let text = match op {

@@ -5,7 +5,7 @@ use super::frames::MemberLookup;
 use super::types::{IntWidth, Type};
 use super::{BlockRole, Checker};
 use limit_syntax::ast::{
-    ArmBody, ExprKind, FieldPattern, MatchArm, MatchExpr, Pattern, PatternKind,
+    ArmBody, Expr, ExprKind, FieldPattern, MatchArm, MatchExpr, Pattern, PatternKind,
 };
 
 impl<'a> Checker<'a> {
@@ -15,6 +15,7 @@ impl<'a> Checker<'a> {
         for arm in &match_expr.arms {
             self.env.push();
             self.bind_pattern(&arm.pattern, &scrutinee);
+            self.narrow_union_scrutinee(&match_expr.scrutinee, &arm.pattern, &scrutinee);
             if let Some(guard) = &arm.guard {
                 self.check_condition(guard);
             }
@@ -39,6 +40,43 @@ impl<'a> Checker<'a> {
         }
         self.check_exhaustive(match_expr, &scrutinee);
         result.unwrap_or(Type::Any)
+    }
+
+    /// In an arm whose pattern is a type pattern (`int => …`, `int | float
+    /// => …`), a union variable matched on holds the members that pattern
+    /// names (LANGUAGE.md §3.4).
+    fn narrow_union_scrutinee(&mut self, scrutinee: &'a Expr, pattern: &Pattern, ty: &Type) {
+        let ExprKind::Ident(name) = &scrutinee.kind else {
+            return;
+        };
+        let Type::Union(members) = ty.unrefined() else {
+            return;
+        };
+        let mut tested = Vec::new();
+        if !type_pattern_names(pattern, &mut tested) {
+            return;
+        }
+        let kept: Vec<Type> = members
+            .iter()
+            .filter(|member| {
+                tested
+                    .iter()
+                    .any(|name| type_pattern_matches(name, member.unrefined()))
+            })
+            .cloned()
+            .collect();
+        let narrowed = match kept.as_slice() {
+            [] => return,
+            [single] => single.clone(),
+            _ => Type::Union(kept),
+        };
+        let Some(binding) = self.env.lookup(name) else {
+            return;
+        };
+        let mut binding = binding.clone();
+        binding.narrowed_from = Some(binding.narrowed_from.clone().unwrap_or(binding.ty.clone()));
+        binding.ty = narrowed;
+        self.env.declare(name, binding);
     }
 
     /// Whether a bare name in a pattern tests a type rather than binding.
@@ -305,5 +343,37 @@ impl<'a> Checker<'a> {
             }
             _ => {}
         }
+    }
+}
+
+/// The type names a pattern made only of type patterns (`int`, `int |
+/// str`) tests; false when it is anything else.
+fn type_pattern_names<'p>(pattern: &'p Pattern, names: &mut Vec<&'p str>) -> bool {
+    match &pattern.kind {
+        PatternKind::Name(name) => {
+            names.push(name.name.as_str());
+            true
+        }
+        PatternKind::Or(alternatives) => alternatives
+            .iter()
+            .all(|alternative| type_pattern_names(alternative, names)),
+        _ => false,
+    }
+}
+
+/// Whether the type pattern `name` matches values of union member `member`.
+fn type_pattern_matches(name: &str, member: &Type) -> bool {
+    match (name, member) {
+        ("int", Type::Int | Type::SizedInt(_)) => true,
+        ("str" | "string", Type::Str) => true,
+        ("list", Type::List(_)) => true,
+        ("dict", Type::Dict(..) | Type::Record(_)) => true,
+        ("tuple", Type::Tuple(_)) => true,
+        ("function", Type::Function(_)) => true,
+        (name, Type::Frame(frame) | Type::Enum(frame) | Type::Trait(frame)) => name == frame,
+        (name, Type::Float | Type::Bool | Type::Nil | Type::Range | Type::Channel) => {
+            name == member.to_string()
+        }
+        _ => false,
     }
 }

@@ -21,8 +21,13 @@ impl<'t> Parser<'t> {
                 return false;
             }
             let token = self.peek_at(ahead);
-            if depth == 0 && ahead > 1 && self.newline_ends && token.newline_before {
-                return false;
+            if depth == 0 && self.newline_ends && token.newline_before {
+                // A ternary's `then` branch may start on the next line,
+                // but a statement keyword there starts the next statement:
+                // `var v = f()?` then `var w: int = 2` is a propagation.
+                if ahead > 1 || starts_statement(&token.kind) {
+                    return false;
+                }
             }
             match token.kind {
                 TokenKind::Eof => return false,
@@ -52,4 +57,31 @@ impl<'t> Parser<'t> {
             ahead += 1;
         }
     }
+}
+
+/// Reserved words that start a statement and never an expression.
+fn starts_statement(kind: &TokenKind) -> bool {
+    matches!(
+        kind,
+        TokenKind::Var
+            | TokenKind::Const
+            | TokenKind::Return
+            | TokenKind::If
+            | TokenKind::Elif
+            | TokenKind::Else
+            | TokenKind::While
+            | TokenKind::For
+            | TokenKind::Iter
+            | TokenKind::Break
+            | TokenKind::Continue
+            | TokenKind::Frame
+            | TokenKind::Trait
+            | TokenKind::Interface
+            | TokenKind::Enum
+            | TokenKind::Type
+            | TokenKind::Import
+            | TokenKind::Module
+            | TokenKind::Pub
+            | TokenKind::Prot
+    )
 }

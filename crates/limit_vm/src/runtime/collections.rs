@@ -84,8 +84,7 @@ pub fn set_index(c: &Value, idx: Value, v: Value) -> Result<(), Trap> {
         }
         (Value::Dict(d), _) => {
             let key = Key::new(idx)?;
-            d.map.borrow_mut().insert(key, v);
-            Ok(())
+            d.insert(key, v)
         }
         (Value::Nil, _) => fail(kinds::NIL_ACCESS, "cannot index nil"),
         (other, _) => fail(
@@ -308,7 +307,7 @@ pub fn list_method(
         Method::Len => Value::Int(l.items.borrow().len() as i64),
         Method::IsEmpty => Value::Bool(l.items.borrow().is_empty()),
         Method::Push => {
-            l.items.borrow_mut().push(arg(args, 0).clone());
+            l.push(arg(args, 0).clone())?;
             Value::Nil
         }
         Method::Pop => match l.items.borrow_mut().pop() {
@@ -323,7 +322,10 @@ pub fn list_method(
             if j < 0 || j > n {
                 return index_error(i, n as usize);
             }
+            crate::value::reserve_slots(&mut items, 1)?;
             items.insert(j as usize, arg(args, 1).clone());
+            drop(items);
+            l.recharge();
             Value::Nil
         }
         Method::Remove => {
@@ -420,7 +422,9 @@ pub fn list_method(
                     )
                 }
             };
-            Value::string(strings::join(&l.items.borrow(), sep))
+            let s = strings::join(&l.items.borrow(), sep);
+            crate::limits::check_string(s.len())?;
+            Value::string(s)
         }
         Method::Clear => {
             l.items.borrow_mut().clear();

@@ -16,12 +16,10 @@ use crate::errors::{fail, kinds, Trap};
 use crate::interp::Vm;
 use crate::runtime::channel::Channel;
 use crate::runtime::shared::SharedCell;
-use crate::value::{
-    BoundMethod, Closure, EnumValue, ErrorValue, Key, NativeFn, Range, Value,
-};
+use crate::value::{BoundMethod, Closure, EnumValue, ErrorValue, Key, NativeFn, Range, Value};
 
 /// How deep a value may nest to be sent (cycles end here too).
-const MAX_DEPTH: usize = 2_000;
+const MAX_DEPTH: usize = 256;
 
 /// A deep copy of a value that may cross threads.
 #[derive(Clone)]
@@ -130,11 +128,8 @@ fn to_send_depth(v: &Value, depth: usize) -> Result<SendValue, Trap> {
         Value::Iterator(_) => {
             return fail(kinds::TYPE_ERROR, "an iterator cannot cross tasks");
         }
-        Value::Host(h) => {
-            return fail(
-                kinds::TYPE_ERROR,
-                &format!("the host function {} cannot cross tasks", h.name),
-            );
+        Value::Host(_) => {
+            return fail(kinds::TYPE_ERROR, "a host function cannot cross tasks");
         }
     })
 }

@@ -71,6 +71,7 @@ pub fn method(m: Method, name: &str, s: &Str, args: &[Value]) -> Result<Value, T
             if text.len().saturating_mul(n) > 1 << 32 {
                 return fail(kinds::RESOURCE_LIMIT, "string too large");
             }
+            crate::limits::check_string(text.len().saturating_mul(n))?;
             Value::string(text.repeat(n))
         }
         Method::ToStr => Value::str(text),

@@ -1,0 +1,687 @@
+//! The embedding API: run Limit code from a Rust program, call Limit
+//! functions, and let Limit call Rust functions, under resource limits.
+//!
+//! An [`Engine`] holds a compilation session and a VM: what one
+//! [`Engine::run_str`] declares (functions, frames, top-level variables) is
+//! there for the next, and a runtime error — including a hostile script
+//! stopped by a [`Limits`] limit — leaves the engine usable.
+//!
+//! ```
+//! use limit::{Engine, Limits, Value};
+//!
+//! let mut engine = Engine::new();
+//! engine.set_limits(Limits { max_steps: Some(1_000_000), ..Limits::default() });
+//! engine.register_fn("twice", |args: &[Value]| {
+//!     let n: i64 = args[0].clone().try_into()?;
+//!     Ok(Value::Int(2 * n))
+//! });
+//! engine.run_str("fn area(w: int, h: int): int { return w * h; }")?;
+//! assert_eq!(engine.run_str("twice(area(3, 4))")?, Value::Int(24));
+//! assert_eq!(engine.call("area", &[5.into(), 6.into()])?, Value::Int(30));
+//! # Ok::<(), limit::Error>(())
+//! ```
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+use std::rc::Rc;
+
+use limit_compiler::{CompileOptions, Session};
+use limit_vm::errors::{kinds, trap, RuntimeError, Trap};
+use limit_vm::value::{DictMap, HostFn, Key, Value as VmValue};
+use limit_vm::{Vm, VmOptions};
+
+pub use limit_vm::Limits;
+
+/// How deeply nested a value may be to be converted between Limit and Rust
+/// (deeper ones, and cyclic ones, are a conversion error).
+pub const MAX_CONVERSION_DEPTH: usize = 256;
+
+/// A Limit value seen from Rust: a copy of the data, not a handle.
+///
+/// Values convert from and to Rust types with `From` / `TryFrom`:
+///
+/// ```
+/// use std::collections::HashMap;
+/// use limit::Value;
+///
+/// let v = Value::from(vec![1i64, 2, 3]);
+/// assert_eq!(v.to_string(), "[1, 2, 3]");
+/// let back: Vec<i64> = v.try_into().unwrap();
+/// assert_eq!(back, vec![1, 2, 3]);
+///
+/// let mut m = HashMap::new();
+/// m.insert("a".to_string(), 1.5f64);
+/// let d = Value::from(m);
+/// let back: HashMap<String, f64> = d.try_into().unwrap();
+/// assert_eq!(back["a"], 1.5);
+/// assert!(i64::try_from(Value::from("text")).is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// `nil`.
+    Nil,
+    /// A `bool`.
+    Bool(bool),
+    /// An `int` that fits in 64 bits.
+    Int(i64),
+    /// A `float`.
+    Float(f64),
+    /// A `str`.
+    Str(String),
+    /// A list.
+    List(Vec<Value>),
+    /// A tuple.
+    Tuple(Vec<Value>),
+    /// A dict, entries in insertion order.
+    Dict(Vec<(Value, Value)>),
+    /// An error value `{kind, message}`.
+    Error {
+        /// The error kind (`DivisionByZero`, a user name, …).
+        kind: String,
+        /// The message (empty when none).
+        message: String,
+    },
+    /// Anything else (functions, instances, enums, big integers, …): its
+    /// printed form. It cannot be passed back into Limit.
+    Other(String),
+}
+
+impl fmt::Display for Value {
+    /// The form `print` gives (strings unquoted at the top level).
+    ///
+    /// ```
+    /// use limit::Value;
+    /// let v = Value::List(vec![Value::Str("a".into()), Value::Nil]);
+    /// assert_eq!(v.to_string(), "[\"a\", nil]");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match to_vm(self, 0) {
+            Ok(v) => write!(f, "{v}"),
+            Err(_) => match self {
+                Value::Other(text) => f.write_str(text),
+                _ => f.write_str("?"),
+            },
+        }
+    }
+}
+
+/// An error from the engine: a compile error, a runtime error (including
+/// resource limits), a failed conversion, or a file that could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// The source did not compile; the rendered diagnostics.
+    Compile(String),
+    /// A runtime error that the script did not catch.
+    Runtime(RuntimeError),
+    /// A value could not be converted between Limit and Rust.
+    Conversion(String),
+    /// No function of that name exists (for [`Engine::call`]).
+    NotFound(String),
+    /// Reading a file failed.
+    Io(String),
+}
+
+impl Error {
+    /// A runtime error of `kind` with `message`, for host functions to
+    /// raise (the script can catch it with `attempt … handle kind`).
+    ///
+    /// ```
+    /// let e = limit::Error::runtime("BadInput", "n must be positive");
+    /// assert_eq!(e.kind(), Some("BadInput"));
+    /// ```
+    pub fn runtime(kind: &str, message: &str) -> Error {
+        Error::Runtime(RuntimeError::new(kind, message))
+    }
+
+    /// The runtime error kind (`DivisionByZero`, `ResourceLimit`, …), if
+    /// this is a runtime error.
+    ///
+    /// ```
+    /// let mut engine = limit::Engine::new();
+    /// let e = engine.run_str("var x = 1 / 0;").unwrap_err();
+    /// assert_eq!(e.kind(), Some("DivisionByZero"));
+    /// ```
+    pub fn kind(&self) -> Option<&str> {
+        match self {
+            Error::Runtime(e) => Some(&e.kind),
+            _ => None,
+        }
+    }
+
+    /// Whether a resource limit stopped the script: a `ResourceLimit`
+    /// error (steps, heap, string or collection length) or a
+    /// `StackOverflow` (call depth).
+    ///
+    /// ```
+    /// use limit::{Engine, Limits};
+    /// let mut engine = Engine::new();
+    /// engine.set_limits(Limits { max_steps: Some(1000), ..Limits::default() });
+    /// let e = engine.run_str("while (true) {}").unwrap_err();
+    /// assert!(e.is_resource_limit());
+    /// ```
+    pub fn is_resource_limit(&self) -> bool {
+        matches!(
+            self.kind(),
+            Some(kinds::RESOURCE_LIMIT | kinds::STACK_OVERFLOW)
+        )
+    }
+}
+
+impl fmt::Display for Error {
+    /// The message as `limit` prints it.
+    ///
+    /// ```
+    /// let e = limit::Error::runtime("BadInput", "no");
+    /// assert_eq!(e.to_string(), "error[BadInput]: no");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Compile(text) => f.write_str(text.trim_end()),
+            Error::Runtime(e) => write!(f, "{e}"),
+            Error::Conversion(m) => write!(f, "conversion error: {m}"),
+            Error::NotFound(name) => write!(f, "no function named `{name}`"),
+            Error::Io(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// A Rust function callable from Limit.
+type HostBody = dyn Fn(&[Value]) -> Result<Value, Error>;
+
+/// A Limit engine: a compilation session and a VM that keep their state
+/// between runs. See the [module documentation](self).
+pub struct Engine {
+    session: Session,
+    vm: Option<Vm>,
+    options: VmOptions,
+    /// Host functions: global slot and the VM value installed there.
+    hosts: Vec<(usize, VmValue)>,
+    /// Names given to the chunks run so far (`<chunk 1>`, …).
+    chunks: usize,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new()
+    }
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("limits", &self.options.limits)
+            .field("chunks", &self.chunks)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// An engine with the default limits (only the call depth is limited)
+    /// whose `print` writes to stdout.
+    ///
+    /// ```
+    /// let mut engine = limit::Engine::new();
+    /// assert_eq!(engine.run_str("1 + 2").unwrap(), limit::Value::Int(3));
+    /// ```
+    pub fn new() -> Engine {
+        Engine {
+            session: Session::new(CompileOptions::default()),
+            vm: None,
+            options: VmOptions::default(),
+            hosts: Vec::new(),
+            chunks: 0,
+        }
+    }
+
+    /// Set the resource limits for the following runs and calls. The step
+    /// budget applies to each run or call separately.
+    ///
+    /// ```
+    /// use limit::{Engine, Limits};
+    /// let mut engine = Engine::new();
+    /// engine.set_limits(Limits { max_string_len: Some(100), ..Limits::default() });
+    /// let e = engine.run_str(r#"var s = "ab"; while (true) { s = s + s; }"#).unwrap_err();
+    /// assert_eq!(e.kind(), Some("ResourceLimit"));
+    /// assert_eq!(engine.limits().max_string_len, Some(100));
+    /// ```
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.options.limits = limits;
+        if let Some(vm) = &mut self.vm {
+            vm.set_limits(limits);
+        }
+    }
+
+    /// The limits in force.
+    ///
+    /// ```
+    /// assert_eq!(limit::Engine::new().limits(), limit::Limits::default());
+    /// ```
+    pub fn limits(&self) -> Limits {
+        self.options.limits
+    }
+
+    /// Keep what scripts `print` in memory (read it with
+    /// [`Engine::take_output`]) instead of writing it to stdout.
+    ///
+    /// ```
+    /// let mut engine = limit::Engine::new();
+    /// engine.capture_output(true);
+    /// engine.run_str(r#"print("hi")"#).unwrap();
+    /// assert_eq!(engine.take_output(), "hi\n");
+    /// ```
+    pub fn capture_output(&mut self, capture: bool) {
+        self.options.capture_output = capture;
+        if let Some(vm) = &mut self.vm {
+            vm.set_capture_output(capture);
+        }
+    }
+
+    /// The output captured since the last call (see
+    /// [`Engine::capture_output`]).
+    pub fn take_output(&mut self) -> String {
+        self.vm.as_mut().map(Vm::take_output).unwrap_or_default()
+    }
+
+    /// Compile and run `source` as the next chunk of the session. Returns
+    /// the value of a final expression statement (`nil` when there is
+    /// none). Declarations stay for later runs; after an error nothing of
+    /// a chunk that did not compile is kept, and a runtime error leaves
+    /// the globals as they were when it happened.
+    ///
+    /// ```
+    /// let mut engine = limit::Engine::new();
+    /// engine.run_str("var count = 40;").unwrap();
+    /// assert_eq!(engine.run_str("count + 2").unwrap(), limit::Value::Int(42));
+    /// assert!(engine.run_str("count +").is_err()); // a compile error
+    /// ```
+    pub fn run_str(&mut self, source: &str) -> Result<Value, Error> {
+        self.chunks += 1;
+        let name = format!("<chunk {}>", self.chunks);
+        self.run_named(&name, source)
+    }
+
+    /// Read and run a file as the next chunk (see [`Engine::run_str`]).
+    /// Imports are not supported in engine chunks.
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join("limit_engine_doc.lm");
+    /// std::fs::write(&path, "fn greet(): str { return \"hello\"; }").unwrap();
+    /// let mut engine = limit::Engine::new();
+    /// engine.run_file(&path).unwrap();
+    /// assert_eq!(engine.call("greet", &[]).unwrap(), limit::Value::from("hello"));
+    /// ```
+    pub fn run_file(&mut self, path: impl AsRef<Path>) -> Result<Value, Error> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Io(format!("cannot read {}: {e}", path.display())))?;
+        self.run_named(&path.display().to_string(), &text)
+    }
+
+    /// Call the top-level function (or function-valued variable) `name`
+    /// declared by an earlier run, with `args`.
+    ///
+    /// ```
+    /// let mut engine = limit::Engine::new();
+    /// engine.run_str("fn add(a: int, b: int): int { return a + b; }").unwrap();
+    /// assert_eq!(engine.call("add", &[2.into(), 3.into()]).unwrap(), limit::Value::Int(5));
+    /// assert!(engine.call("nope", &[]).is_err());
+    /// ```
+    pub fn call(&mut self, name: &str, args: &[Value]) -> Result<Value, Error> {
+        let vm = self
+            .vm
+            .as_mut()
+            .ok_or_else(|| Error::NotFound(name.to_string()))?;
+        let f = match self.session.function_index(name) {
+            Some(index) => vm.function_value(index),
+            None => self
+                .session
+                .global_index(name)
+                .and_then(|g| vm.global_at(g))
+                .filter(|v| matches!(v, VmValue::Function(_) | VmValue::Host(_))),
+        }
+        .ok_or_else(|| Error::NotFound(name.to_string()))?;
+        let args = args
+            .iter()
+            .map(|a| to_vm(a, 0))
+            .collect::<Result<Vec<_>, _>>()?;
+        let result = vm.call_value(&f, &args).map_err(Error::Runtime)?;
+        from_vm(&result, 0)
+    }
+
+    /// Make the Rust function `f` callable from Limit as `name(…)` in the
+    /// following runs. It receives the arguments converted to [`Value`]s;
+    /// an `Err` becomes a runtime error in the script (catchable with
+    /// `attempt`). Registering a name again replaces the function.
+    ///
+    /// ```
+    /// use limit::{Engine, Error, Value};
+    /// let mut engine = Engine::new();
+    /// engine.register_fn("shout", |args: &[Value]| match args {
+    ///     [Value::Str(s)] => Ok(Value::Str(s.to_uppercase())),
+    ///     _ => Err(Error::runtime("TypeError", "shout takes one string")),
+    /// });
+    /// assert_eq!(engine.run_str(r#"shout("hey")"#).unwrap(), Value::from("HEY"));
+    /// assert_eq!(engine.run_str("shout(1)").unwrap_err().kind(), Some("TypeError"));
+    /// ```
+    pub fn register_fn<F>(&mut self, name: &str, f: F)
+    where
+        F: Fn(&[Value]) -> Result<Value, Error> + 'static,
+    {
+        let global = self.session.declare_host_global(name);
+        let body: Rc<HostBody> = Rc::new(f);
+        let value = VmValue::Host(Rc::new(HostFn {
+            name: name.into(),
+            func: Box::new(move |_vm, args| call_host(&*body, args)),
+        }));
+        self.hosts.retain(|(g, _)| *g != global);
+        self.hosts.push((global, value));
+        self.install_hosts();
+    }
+
+    /// Run the cycle collector now; returns the number of objects freed
+    /// (what `gc()` returns in a script).
+    ///
+    /// ```
+    /// let mut engine = limit::Engine::new();
+    /// engine.run_str("var a = [1]; a.push(a); a = nil;").unwrap();
+    /// assert_eq!(engine.collect_garbage(), 1);
+    /// ```
+    pub fn collect_garbage(&mut self) -> usize {
+        match &mut self.vm {
+            Some(vm) => vm.collect_garbage().unwrap_or(0),
+            None => 0,
+        }
+    }
+
+    fn run_named(&mut self, name: &str, source: &str) -> Result<Value, Error> {
+        let chunk = match self.session.compile(name, source, true) {
+            Ok(chunk) => chunk,
+            Err(diagnostics) => {
+                let text = crate::render::render_all(self.session.sources(), &diagnostics);
+                return Err(Error::Compile(text));
+            }
+        };
+        match &mut self.vm {
+            Some(vm) => vm.load(chunk.program).map_err(Error::Runtime)?,
+            None => self.vm = Some(Vm::new(chunk.program, self.options.clone())),
+        }
+        self.install_hosts();
+        let vm = self.vm.as_mut().expect("the VM was just made");
+        let result = vm.call_function(chunk.function).map_err(Error::Runtime)?;
+        from_vm(&result, 0)
+    }
+
+    /// Put every host function into its global slot (after a load, the
+    /// slots of newly declared ones exist).
+    fn install_hosts(&mut self) {
+        if let Some(vm) = &mut self.vm {
+            for (global, value) in &self.hosts {
+                vm.set_global_at(*global, value.clone());
+            }
+        }
+    }
+}
+
+/// Run a host function on VM values.
+fn call_host(body: &HostBody, args: &[VmValue]) -> Result<VmValue, Trap> {
+    let args = args
+        .iter()
+        .map(|a| from_vm(a, 0))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| error_trap(&e))?;
+    let result = body(&args).map_err(|e| error_trap(&e))?;
+    to_vm(&result, 0).map_err(|e| error_trap(&e))
+}
+
+/// The trap a host function's error raises in the script.
+fn error_trap(e: &Error) -> Trap {
+    match e {
+        Error::Runtime(r) => trap(&r.kind, &r.message),
+        Error::Conversion(m) => trap(kinds::TYPE_ERROR, m),
+        other => trap(kinds::ERROR, &other.to_string()),
+    }
+}
+
+fn too_deep() -> Error {
+    Error::Conversion(format!(
+        "a value nested more than {MAX_CONVERSION_DEPTH} levels deep (or cyclic)"
+    ))
+}
+
+/// A Rust-side copy of a VM value.
+fn from_vm(v: &VmValue, depth: usize) -> Result<Value, Error> {
+    if depth > MAX_CONVERSION_DEPTH {
+        return Err(too_deep());
+    }
+    let all = |items: &[VmValue]| -> Result<Vec<Value>, Error> {
+        items.iter().map(|x| from_vm(x, depth + 1)).collect()
+    };
+    Ok(match v {
+        VmValue::Nil => Value::Nil,
+        VmValue::Bool(b) => Value::Bool(*b),
+        VmValue::Int(i) => Value::Int(*i),
+        VmValue::Float(f) => Value::Float(*f),
+        VmValue::Str(s) => Value::Str(s.text.to_string()),
+        VmValue::List(l) => Value::List(all(&l.items.borrow())?),
+        VmValue::Tuple(t) => Value::Tuple(all(&t.items)?),
+        VmValue::Dict(d) => {
+            let map = d.map.borrow();
+            let mut entries = Vec::with_capacity(map.len());
+            for (k, x) in map.iter() {
+                entries.push((from_vm(&k.0, depth + 1)?, from_vm(x, depth + 1)?));
+            }
+            Value::Dict(entries)
+        }
+        VmValue::Error(e) => Value::Error {
+            kind: e.kind.to_string(),
+            message: e.message.to_string(),
+        },
+        VmValue::Cell(c) => from_vm(&c.borrow(), depth + 1)?,
+        other => Value::Other(limit_vm::value::display(other)),
+    })
+}
+
+/// The VM value of a Rust-side value.
+fn to_vm(v: &Value, depth: usize) -> Result<VmValue, Error> {
+    if depth > MAX_CONVERSION_DEPTH {
+        return Err(too_deep());
+    }
+    let all = |items: &[Value]| -> Result<Vec<VmValue>, Error> {
+        items.iter().map(|x| to_vm(x, depth + 1)).collect()
+    };
+    Ok(match v {
+        Value::Nil => VmValue::Nil,
+        Value::Bool(b) => VmValue::Bool(*b),
+        Value::Int(i) => VmValue::Int(*i),
+        Value::Float(f) => VmValue::Float(*f),
+        Value::Str(s) => VmValue::str(s),
+        Value::List(items) => VmValue::list(all(items)?),
+        Value::Tuple(items) => VmValue::tuple(all(items)?),
+        Value::Dict(entries) => {
+            let mut map = DictMap::default();
+            for (k, x) in entries {
+                let key = Key::new(to_vm(k, depth + 1)?)
+                    .map_err(|t| Error::Conversion(t.message.to_string()))?;
+                map.insert(key, to_vm(x, depth + 1)?);
+            }
+            VmValue::dict(map)
+        }
+        Value::Error { kind, message } => VmValue::error(kind, message),
+        Value::Other(text) => {
+            return Err(Error::Conversion(format!(
+                "`{text}` cannot be passed back into Limit"
+            )))
+        }
+    })
+}
+
+// ------------------------------------------------------------ conversions
+
+macro_rules! from_scalar {
+    ($($t:ty => $variant:ident as $as:ty),*) => {$(
+        impl From<$t> for Value {
+            fn from(x: $t) -> Value {
+                Value::$variant(x as $as)
+            }
+        }
+    )*};
+}
+
+from_scalar!(i64 => Int as i64, i32 => Int as i64, u32 => Int as i64, f64 => Float as f64, f32 => Float as f64);
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Value {
+        Value::Bool(b)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::Str(s.to_string())
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::Str(s)
+    }
+}
+
+impl From<()> for Value {
+    fn from(_: ()) -> Value {
+        Value::Nil
+    }
+}
+
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(x: Option<T>) -> Value {
+        x.map_or(Value::Nil, Into::into)
+    }
+}
+
+impl<T: Into<Value>> From<Vec<T>> for Value {
+    fn from(items: Vec<T>) -> Value {
+        Value::List(items.into_iter().map(Into::into).collect())
+    }
+}
+
+impl<T: Into<Value>> From<HashMap<String, T>> for Value {
+    /// A dict (entries sorted by key, so the result does not depend on the
+    /// hash map's order).
+    fn from(map: HashMap<String, T>) -> Value {
+        let mut entries: Vec<(String, T)> = map.into_iter().collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        Value::Dict(
+            entries
+                .into_iter()
+                .map(|(k, v)| (Value::Str(k), v.into()))
+                .collect(),
+        )
+    }
+}
+
+fn mismatch(want: &str, got: &Value) -> Error {
+    Error::Conversion(format!("expected {want}, found {got:?}"))
+}
+
+impl TryFrom<Value> for i64 {
+    type Error = Error;
+    fn try_from(v: Value) -> Result<i64, Error> {
+        match v {
+            Value::Int(i) => Ok(i),
+            other => Err(mismatch("an int", &other)),
+        }
+    }
+}
+
+impl TryFrom<Value> for f64 {
+    type Error = Error;
+    /// Ints convert too.
+    fn try_from(v: Value) -> Result<f64, Error> {
+        match v {
+            Value::Float(f) => Ok(f),
+            Value::Int(i) => Ok(i as f64),
+            other => Err(mismatch("a float", &other)),
+        }
+    }
+}
+
+impl TryFrom<Value> for bool {
+    type Error = Error;
+    fn try_from(v: Value) -> Result<bool, Error> {
+        match v {
+            Value::Bool(b) => Ok(b),
+            other => Err(mismatch("a bool", &other)),
+        }
+    }
+}
+
+impl TryFrom<Value> for String {
+    type Error = Error;
+    fn try_from(v: Value) -> Result<String, Error> {
+        match v {
+            Value::Str(s) => Ok(s),
+            other => Err(mismatch("a str", &other)),
+        }
+    }
+}
+
+impl<T: TryFrom<Value, Error = Error>> TryFrom<Value> for Vec<T> {
+    type Error = Error;
+    /// From a list or a tuple.
+    fn try_from(v: Value) -> Result<Vec<T>, Error> {
+        match v {
+            Value::List(items) | Value::Tuple(items) => {
+                items.into_iter().map(T::try_from).collect()
+            }
+            other => Err(mismatch("a list", &other)),
+        }
+    }
+}
+
+impl<T: TryFrom<Value, Error = Error>> TryFrom<Value> for HashMap<String, T> {
+    type Error = Error;
+    /// From a dict whose keys are strings.
+    fn try_from(v: Value) -> Result<HashMap<String, T>, Error> {
+        match v {
+            Value::Dict(entries) => entries
+                .into_iter()
+                .map(|(k, x)| Ok((String::try_from(k)?, T::try_from(x)?)))
+                .collect(),
+            other => Err(mismatch("a dict", &other)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_round_trip_through_the_vm() {
+        let v = Value::Dict(vec![
+            (Value::from("xs"), Value::from(vec![1i64, 2])),
+            (
+                Value::Int(3),
+                Value::Tuple(vec![Value::Nil, Value::Float(0.5)]),
+            ),
+        ]);
+        let back = from_vm(&to_vm(&v, 0).unwrap(), 0).unwrap();
+        assert_eq!(back, v);
+    }
+
+    #[test]
+    fn a_cyclic_value_is_a_conversion_error() {
+        let list = VmValue::list(vec![]);
+        if let VmValue::List(l) = &list {
+            l.items.borrow_mut().push(list.clone());
+        }
+        assert!(matches!(from_vm(&list, 0), Err(Error::Conversion(_))));
+        if let VmValue::List(l) = &list {
+            l.items.borrow_mut().clear();
+        }
+    }
+}

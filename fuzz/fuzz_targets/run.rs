@@ -1,0 +1,10 @@
+//! Compile and run random programs from the grammar-based generator in the
+//! VM, with small step, call-depth and memory limits and captured output.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use limit_fuzz::generator::GeneratedProgram;
+
+fuzz_target!(|input: GeneratedProgram| {
+    let _ = limit_fuzz::pipeline::run(&input.source, input.optimize);
+});
