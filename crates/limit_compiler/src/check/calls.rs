@@ -172,6 +172,16 @@ impl<'a> Checker<'a> {
                 self.infer_arguments(args);
                 Type::Any
             }
+            // (`nil` receivers are left to the run-time `NilAccess`.)
+            other if !matches!(other, Type::Nil) && lacks_builtin_method(other, &method.name) => {
+                self.error_with_hint(
+                    method.span,
+                    format!("no method `{}` on `{receiver_type}`", method.name),
+                    "numbers and bools have only `to_string()`; use a built-in function (`str(x)`, `abs(x)`)",
+                );
+                self.infer_arguments(args);
+                Type::Any
+            }
             other => {
                 let other = other.clone();
                 self.builtin_method(&other, &method.name, args)

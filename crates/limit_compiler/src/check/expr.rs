@@ -14,13 +14,19 @@ use limit_syntax::Span;
 #[derive(Clone, Debug)]
 pub(super) enum Destination {
     Variable(String),
-    Argument { param: String, function: String },
+    Argument {
+        param: String,
+        function: String,
+    },
     Return(String),
     Element,
     DictKey,
     Field(String),
     /// Payload value `index` (from 1) of an enum variant.
-    Payload { index: usize, variant: String },
+    Payload {
+        index: usize,
+        variant: String,
+    },
 }
 
 impl Destination {
@@ -79,8 +85,15 @@ impl<'a> Checker<'a> {
             ExprKind::Binary(op, left, right) => self.infer_binary(*op, left, right, expr.span),
             ExprKind::Ternary(cond, then, otherwise) => {
                 self.check_condition(cond);
+                self.env.push();
+                self.narrow_by_type_tests(cond, true);
                 let then = self.infer(then);
-                then.join(&self.infer(otherwise))
+                self.env.pop();
+                self.env.push();
+                self.narrow_by_type_tests(cond, false);
+                let otherwise = self.infer(otherwise);
+                self.env.pop();
+                then.join(&otherwise)
             }
             ExprKind::Range {
                 start, end, step, ..

@@ -17,7 +17,12 @@ impl<'a> Checker<'a> {
         if matches!(op, BinOp::And | BinOp::Or) {
             let word = if op == BinOp::And { "and" } else { "or" };
             self.check_bool_operand(left, word);
+            // `typeof(x) == "str" and x.len() > 0`: the right side runs
+            // only when the left is true (`and`) or false (`or`).
+            self.env.push();
+            self.narrow_by_type_tests(left, op == BinOp::And);
             self.check_bool_operand(right, word);
+            self.env.pop();
             return Type::Bool;
         }
         let left_type = self.infer(left);
@@ -159,7 +164,8 @@ impl<'a> Checker<'a> {
         let certain_misuse = match (op, base) {
             (_, Type::Union(members)) => members.iter().any(|m| {
                 let m = m.unrefined();
-                is_non_numeric(m) || (op == UnOp::BitNot && matches!(m, Type::Float | Type::Decimal(_)))
+                is_non_numeric(m)
+                    || (op == UnOp::BitNot && matches!(m, Type::Float | Type::Decimal(_)))
             }),
             _ => match op {
                 UnOp::BitNot => {

@@ -5,7 +5,7 @@ use super::frames::MemberLookup;
 use super::types::{IntWidth, Type};
 use super::{BlockRole, Checker};
 use limit_syntax::ast::{
-    ArmBody, Expr, ExprKind, FieldPattern, MatchArm, MatchExpr, Pattern, PatternKind,
+    ArmBody, BinOp, Expr, ExprKind, FieldPattern, MatchArm, MatchExpr, Pattern, PatternKind, UnOp,
 };
 
 impl<'a> Checker<'a> {
@@ -65,6 +65,12 @@ impl<'a> Checker<'a> {
             })
             .cloned()
             .collect();
+        self.narrow_union_to(name, kept);
+    }
+
+    /// Declares `name` (a union variable) in the current scope as holding
+    /// only the `kept` members.
+    fn narrow_union_to(&mut self, name: &str, kept: Vec<Type>) {
         let narrowed = match kept.as_slice() {
             [] => return,
             [single] => single.clone(),
@@ -77,6 +83,76 @@ impl<'a> Checker<'a> {
         binding.narrowed_from = Some(binding.narrowed_from.clone().unwrap_or(binding.ty.clone()));
         binding.ty = narrowed;
         self.env.declare(name, binding);
+    }
+
+    /// Narrows union variables by the type tests `typeof(x) == "int"` (and
+    /// `!=`, `!`, `and`, `or`) of `condition`, known to be `holds`.
+    pub(super) fn narrow_by_type_tests(&mut self, condition: &Expr, holds: bool) {
+        match &condition.kind {
+            ExprKind::Unary(UnOp::Not, inner) => self.narrow_by_type_tests(inner, !holds),
+            ExprKind::Binary(BinOp::And, left, right) if holds => {
+                self.narrow_by_type_tests(left, true);
+                self.narrow_by_type_tests(right, true);
+            }
+            ExprKind::Binary(BinOp::Or, left, right) if !holds => {
+                self.narrow_by_type_tests(left, false);
+                self.narrow_by_type_tests(right, false);
+            }
+            ExprKind::Binary(op @ (BinOp::Eq | BinOp::Ne), left, right) => {
+                let Some((name, type_name)) = self
+                    .type_test(left, right)
+                    .or_else(|| self.type_test(right, left))
+                else {
+                    return;
+                };
+                let is_type = holds == (*op == BinOp::Eq);
+                let Some(binding) = self.env.lookup(name) else {
+                    return;
+                };
+                let Type::Union(members) = binding.ty.unrefined() else {
+                    return;
+                };
+                let members = members.clone();
+                if !is_type && !members.iter().all(|m| has_known_type_name(m.unrefined())) {
+                    return;
+                }
+                let kept: Vec<Type> = members
+                    .into_iter()
+                    .filter(|m| {
+                        let m = m.unrefined();
+                        let named = type_pattern_matches(type_name, m);
+                        if is_type {
+                            named || !has_known_type_name(m)
+                        } else {
+                            !named
+                        }
+                    })
+                    .collect();
+                self.narrow_union_to(name, kept);
+            }
+            _ => {}
+        }
+    }
+
+    /// `typeof(name)` compared with the string `text`.
+    fn type_test<'e>(&self, call: &'e Expr, text: &'e Expr) -> Option<(&'e str, &'e str)> {
+        let (ExprKind::Call { callee, args }, ExprKind::Str(type_name)) = (&call.kind, &text.kind)
+        else {
+            return None;
+        };
+        let ExprKind::Ident(function) = &callee.kind else {
+            return None;
+        };
+        if function != "typeof" || self.env.lookup("typeof").is_some() {
+            return None;
+        }
+        match args.as_slice() {
+            [arg] if arg.name.is_none() => match &arg.value.kind {
+                ExprKind::Ident(name) => Some((name.as_str(), type_name.as_str())),
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
     /// Whether a bare name in a pattern tests a type rather than binding.
@@ -376,4 +452,24 @@ fn type_pattern_matches(name: &str, member: &Type) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether `typeof` of a value of `member` is a name the checker knows.
+fn has_known_type_name(member: &Type) -> bool {
+    matches!(
+        member,
+        Type::Int
+            | Type::SizedInt(_)
+            | Type::Float
+            | Type::Str
+            | Type::Bool
+            | Type::Nil
+            | Type::List(_)
+            | Type::Dict(..)
+            | Type::Record(_)
+            | Type::Tuple(_)
+            | Type::Range
+            | Type::Function(_)
+            | Type::Enum(_)
+    )
 }

@@ -479,17 +479,33 @@ impl<'a> Checker<'a> {
     }
 
     fn check_if(&mut self, branches: &'a [(Expr, Block)], else_branch: Option<&'a Block>) {
-        for (cond, block) in branches {
-            self.check_condition(cond);
+        for (index, (cond, block)) in branches.iter().enumerate() {
             self.env.push();
+            // Earlier conditions were false here (type tests narrow unions).
+            for (earlier, _) in &branches[..index] {
+                self.narrow_by_type_tests(earlier, false);
+            }
+            self.check_condition(cond);
             for name in names_tested_present(cond) {
                 self.narrow_to_value(name);
             }
+            self.narrow_by_type_tests(cond, true);
             self.check_statements(&block.stmts, BlockRole::Plain);
             self.env.pop();
         }
         if let Some(block) = else_branch {
+            self.env.push();
+            for (cond, _) in branches {
+                self.narrow_by_type_tests(cond, false);
+            }
             self.check_block(block);
+            self.env.pop();
+        }
+        // `if (typeof(x) != "int") { return …; }` leaves `x` an int.
+        if let ([(cond, block)], None) = (branches, else_branch) {
+            if never_falls_through(&block.stmts) {
+                self.narrow_by_type_tests(cond, false);
+            }
         }
         // `if (!x) { return …; }` leaves `x` holding a value afterwards.
         if let ([(cond, block)], None) = (branches, else_branch) {

@@ -29,7 +29,13 @@ impl Codegen<'_> {
         out
     }
 
-    fn collect_coercions(&self, ty: &TypeExpr, alias: Option<&str>, depth: usize, out: &mut Vec<Coercion>) {
+    fn collect_coercions(
+        &self,
+        ty: &TypeExpr,
+        alias: Option<&str>,
+        depth: usize,
+        out: &mut Vec<Coercion>,
+    ) {
         if depth > MAX_ALIAS_DEPTH {
             return;
         }
@@ -46,13 +52,16 @@ impl Codegen<'_> {
             }
             TypeKind::Refined { base, cond } => {
                 self.collect_coercions(base, alias, depth + 1, out);
-                let type_name = alias.map_or_else(|| "a refined type".to_string(), |a| format!("`{a}`"));
+                let type_name =
+                    alias.map_or_else(|| "a refined type".to_string(), |a| format!("`{a}`"));
                 out.push(Coercion::Refinement {
                     condition: (**cond).clone(),
                     type_name,
                 });
             }
-            TypeKind::Fallible { inner, .. } => self.collect_coercions(inner, alias, depth + 1, out),
+            TypeKind::Fallible { inner, .. } => {
+                self.collect_coercions(inner, alias, depth + 1, out)
+            }
             _ => {}
         }
     }
@@ -67,7 +76,10 @@ impl Codegen<'_> {
                 Coercion::IntRange(width) => {
                     self.emit(Op::CheckIntRange(width.code()), span);
                 }
-                Coercion::Refinement { condition, type_name } => {
+                Coercion::Refinement {
+                    condition,
+                    type_name,
+                } => {
                     self.refinement_check(condition, type_name, span);
                 }
             }

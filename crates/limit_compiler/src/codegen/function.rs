@@ -20,7 +20,11 @@ impl Codegen<'_> {
         state.proto.required = required_params(decl) as u16;
         state.proto.param_names = decl.params.iter().map(|p| p.name.name.clone()).collect();
         self.functions.push(state);
-        let return_coercions = decl.ret.as_ref().map(|t| self.coercions(t)).unwrap_or_default();
+        let return_coercions = decl
+            .ret
+            .as_ref()
+            .map(|t| self.coercions(t))
+            .unwrap_or_default();
         self.current().return_coercions = return_coercions;
         self.begin_scope();
 
@@ -39,7 +43,11 @@ impl Codegen<'_> {
                 self.emit(Op::SetLocal(slot), param.span);
                 self.patch_jump(skip);
             }
-            let coercions = param.ty.as_ref().map(|t| self.coercions(t)).unwrap_or_default();
+            let coercions = param
+                .ty
+                .as_ref()
+                .map(|t| self.coercions(t))
+                .unwrap_or_default();
             if !coercions.is_empty() {
                 // An omitted optional argument (nil) enters no type.
                 self.emit(Op::GetLocal(slot), param.span);

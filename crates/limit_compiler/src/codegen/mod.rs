@@ -11,9 +11,9 @@
 //! * A local that a nested function mentions lives in a cell (`MakeCell`);
 //!   closures capture cells, so capture is by reference.
 
+mod checks;
 mod concurrency;
 mod enums;
-mod checks;
 mod expr;
 mod fold;
 mod frame;

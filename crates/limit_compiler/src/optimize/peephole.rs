@@ -95,8 +95,12 @@ fn match_sequence(
     let at = |i: usize| code.get(ip + i).copied();
 
     if free(4) {
-        if let (Some(Op::GetLocal(a)), Some(Op::GetLocal(b)), Some(Op::Add), Some(Op::SetLocal(c))) =
-            (at(0), at(1), at(2), at(3))
+        if let (
+            Some(Op::GetLocal(a)),
+            Some(Op::GetLocal(b)),
+            Some(Op::Add),
+            Some(Op::SetLocal(c)),
+        ) = (at(0), at(1), at(2), at(3))
         {
             if a == c {
                 return (Op::AddAssignLocal(a, b), 4);
