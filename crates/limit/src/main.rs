@@ -11,6 +11,10 @@ mod token_listing;
 
 use std::process::ExitCode;
 
+/// Small, short-lived heap objects dominate the interpreter's allocations.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::error::ErrorKind;
 use limit::ExitStatus;
 

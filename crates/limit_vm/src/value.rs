@@ -266,13 +266,17 @@ impl Range {
 }
 
 /// A closure: a function plus its captured cells.
+/// A closure's captured cells. Most closures capture one or two variables:
+/// those are stored inline, saving an allocation per closure made.
+pub type Captures = smallvec::SmallVec<[CellRef; 2]>;
+
 pub struct Closure {
     /// Index of the function in the program.
     pub index: u32,
     /// The function.
     pub proto: Rc<FunctionProto>,
     /// Captured cells, in `GetUpvalue` order.
-    pub captures: Box<[CellRef]>,
+    pub captures: Captures,
 }
 
 /// Signature of a built-in function.
