@@ -2055,7 +2055,7 @@ impl Vm {
     /// Build the closure for function `f` from the frame at `base`.
     fn make_closure(&mut self, f: u32, base: usize) -> Result<Value, Trap> {
         let proto = self.functions[f as usize].clone();
-        let mut captures = Vec::with_capacity(proto.captures.len());
+        let mut captures = crate::value::Captures::with_capacity(proto.captures.len());
         for cap in &proto.captures {
             let cell = match *cap {
                 CaptureSource::Local(slot) => {
@@ -2085,7 +2085,7 @@ impl Vm {
         Ok(Value::closure(Closure {
             index: f,
             proto,
-            captures: captures.into_boxed_slice(),
+            captures,
         }))
     }
 
@@ -2305,7 +2305,7 @@ impl Vm {
         Some(Value::closure(Closure {
             index: index as u32,
             proto,
-            captures: Box::new([]),
+            captures: crate::value::Captures::new(),
         }))
     }
 
