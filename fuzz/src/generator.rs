@@ -990,11 +990,7 @@ impl<'a, 'b> Gen<'a, 'b> {
                 let op = ["==", "!="][self.pick(2)?];
                 format!("({} {op} {})", self.expr(ty)?, self.expr(ty)?)
             }
-            6 => format!(
-                "{}.contains({})",
-                self.expr(Ty::Str)?,
-                self.expr(Ty::Str)?
-            ),
+            6 => format!("{}.contains({})", self.expr(Ty::Str)?, self.expr(Ty::Str)?),
             _ => format!(
                 "{}.contains({})",
                 self.expr(Ty::DictInt)?,
@@ -1086,7 +1082,11 @@ impl<'a, 'b> Gen<'a, 'b> {
                 self.expr(Ty::ListInt)?,
                 self.int_lit()?
             ),
-            _ => format!("({} + {})", self.expr(Ty::ListInt)?, self.expr(Ty::ListInt)?),
+            _ => format!(
+                "({} + {})",
+                self.expr(Ty::ListInt)?,
+                self.expr(Ty::ListInt)?
+            ),
         })
     }
 
@@ -1111,7 +1111,10 @@ impl<'a, 'b> Gen<'a, 'b> {
                         2 => (format!("{} | {}", self.int_lit()?, self.int_lit()?), vec![]),
                         3 => {
                             let k = self.fresh("m");
-                            (format!("{k} where {k} < {}", self.int_lit()?), vec![(k, Ty::Int)])
+                            (
+                                format!("{k} where {k} < {}", self.int_lit()?),
+                                vec![(k, Ty::Int)],
+                            )
                         }
                         _ => ("int".to_string(), vec![]),
                     };
@@ -1161,11 +1164,16 @@ impl<'a, 'b> Gen<'a, 'b> {
         let mut parts = Vec::new();
         let add_default = !exhaustive || arms.is_empty();
         for (pat, binds) in arms {
-            self.scopes.push(binds.iter().map(|(n, t)| Var {
-                name: n.clone(),
-                ty: *t,
-                mutable: false,
-            }).collect());
+            self.scopes.push(
+                binds
+                    .iter()
+                    .map(|(n, t)| Var {
+                        name: n.clone(),
+                        ty: *t,
+                        mutable: false,
+                    })
+                    .collect(),
+            );
             let body = if statement {
                 let e = self.expr(Ty::Str)?;
                 format!("print({e})")

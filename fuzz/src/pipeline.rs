@@ -19,7 +19,7 @@ pub fn fuzz_limits() -> Limits {
     Limits {
         max_steps: Some(20_000),
         max_call_depth: 200,
-        max_heap_bytes: Some(8 << 20),
+        max_heap_bytes: Some(1 << 20),
         max_string_len: Some(1 << 20),
         max_collection_len: Some(100_000),
     }

@@ -125,12 +125,30 @@ pub fn mul(a: &Value, b: &Value) -> OpResult {
             }
             Ok(Value::list(out))
         }
-        _ if is_int(a) && is_int(b) => Ok(Value::from_bigint(big(a) * big(b))),
+        _ if is_int(a) && is_int(b) => {
+            let (x, y) = (big(a), big(b));
+            check_product_bits(x.bits().saturating_add(y.bits()))?;
+            Ok(Value::from_bigint(x * y))
+        }
         _ => match (to_f64(a), to_f64(b)) {
             (Some(x), Some(y)) => Ok(Value::Float(x * y)),
             _ => type_error("*", a, b),
         },
     }
+}
+
+/// Bits an integer product may have: the bound `**` and `<<` have. Without
+/// it, squaring in a loop doubles a number's size at every step, so a few
+/// dozen steps run for hours (found by the fuzzer). Under a heap limit the
+/// product's bytes must also fit in it.
+fn check_product_bits(bits: u64) -> Result<(), Trap> {
+    if bits > 64 * 1024 * 1024 {
+        return fail(kinds::RESOURCE_LIMIT, "integer product too large");
+    }
+    if crate::limits::active().max_heap_bytes.is_some() {
+        crate::limits::check_heap((bits / 8) as usize)?;
+    }
+    Ok(())
 }
 
 fn check_size(n: usize) -> Result<(), Trap> {
@@ -218,6 +236,7 @@ fn int_pow(a: &Value, e: &BigInt) -> OpResult {
         Some(e) if (base.bits() as u128) * (e as u128) <= 64 * 1024 * 1024 => e,
         _ => return fail(kinds::RESOURCE_LIMIT, "integer power too large"),
     };
+    check_product_bits(base.bits().saturating_mul(e as u64))?;
     if let (Value::Int(x), true) = (a, e < 64) {
         if let Some(r) = x.checked_pow(e) {
             return Ok(Value::Int(r));
@@ -289,6 +308,7 @@ pub fn shift(left: bool, a: &Value, b: &Value) -> OpResult {
         if n > 64 * 1024 * 1024 {
             return fail(kinds::RESOURCE_LIMIT, "shift count too large");
         }
+        check_product_bits(big(a).bits().saturating_add(n as u64))?;
         Ok(Value::from_bigint(big(a) << n as usize))
     } else {
         match a {
