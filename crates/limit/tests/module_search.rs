@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn folder(name: &str) -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("module-search").join(name);
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("module-search")
+        .join(name);
     std::fs::create_dir_all(&path).expect("create folder");
     path
 }
@@ -13,8 +15,11 @@ fn folder(name: &str) -> PathBuf {
 #[test]
 fn limit_path_folders_are_searched() {
     let library = folder("library/text");
-    std::fs::write(library.join("greet.lm"), "fn hello(): str { return \"hi from LIMIT_PATH\"; }\n")
-        .expect("write module");
+    std::fs::write(
+        library.join("greet.lm"),
+        "fn hello(): str { return \"hi from LIMIT_PATH\"; }\n",
+    )
+    .expect("write module");
     let program = folder("program");
     let main = program.join("main.lm");
     std::fs::write(&main, "import text.greet;\nprint(greet.hello());\n").expect("write main");
@@ -25,7 +30,11 @@ fn limit_path_folders_are_searched() {
         .env_remove("LIMIT_PATH")
         .output()
         .expect("run limit");
-    assert_eq!(without.status.code(), Some(2), "the module is not found without LIMIT_PATH");
+    assert_eq!(
+        without.status.code(),
+        Some(2),
+        "the module is not found without LIMIT_PATH"
+    );
 
     let with = Command::new(env!("CARGO_BIN_EXE_limit"))
         .arg(&main)
@@ -33,7 +42,10 @@ fn limit_path_folders_are_searched() {
         .env("LIMIT_PATH", library.parent().expect("library root"))
         .output()
         .expect("run limit");
-    assert_eq!(String::from_utf8_lossy(&with.stdout), "hi from LIMIT_PATH\n");
+    assert_eq!(
+        String::from_utf8_lossy(&with.stdout),
+        "hi from LIMIT_PATH\n"
+    );
     assert_eq!(with.status.code(), Some(0));
 }
 

@@ -16,8 +16,8 @@ use crate::opcode::{CastKind, Op};
 use crate::program::{CaptureSource, Constant, FunctionProto, Program};
 use crate::runtime::{arith, builtins, channel, collections, methods, methods::Method, sched};
 use crate::value::{
-    display, equals, write_value, Class, Closure, DictMap, EnumInfo, EnumValue,
-    IterState, Key, Value,
+    display, equals, write_value, Class, Closure, DictMap, EnumInfo, EnumValue, IterState, Key,
+    Value,
 };
 
 /// Options of a VM (by default: the default limits, no trace, no stats,
@@ -34,7 +34,6 @@ pub struct VmOptions {
     /// Keep `print` output in memory (see `Vm::take_output`) instead of stdout.
     pub capture_output: bool,
 }
-
 
 /// Execution counters (collected when `VmOptions::stats` is set).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -1294,7 +1293,10 @@ impl Vm {
                     }
                 }
                 Op::IndexLocals(a, b) => {
-                    let (c, i) = (&self.stack[base + a as usize], &self.stack[base + b as usize]);
+                    let (c, i) = (
+                        &self.stack[base + a as usize],
+                        &self.stack[base + b as usize],
+                    );
                     let fast = match (c, i) {
                         (Value::List(l), Value::Int(i)) if *i >= 0 => {
                             l.items.borrow().get(*i as usize).map(Value::fast_clone)
@@ -1312,7 +1314,10 @@ impl Vm {
                 }
                 Op::SetIndexLocals(a, b) => {
                     let v = pop!();
-                    let (c, i) = (&self.stack[base + a as usize], &self.stack[base + b as usize]);
+                    let (c, i) = (
+                        &self.stack[base + a as usize],
+                        &self.stack[base + b as usize],
+                    );
                     let stored = match (c, i) {
                         (Value::List(l), Value::Int(i)) if *i >= 0 && !v.is_heap() => {
                             match l.items.borrow_mut().get_mut(*i as usize) {

@@ -70,13 +70,20 @@ impl IntWidth {
 
     /// The width a type name denotes (`u8`, `i32`, `uint`, …).
     pub fn from_name(name: &str) -> Option<IntWidth> {
-        let names = ["i8", "i16", "i32", "i64", "i128", "u8", "u16", "u32", "u64", "u128", "uint"];
-        names.iter().position(|n| *n == name).map(|i| IntWidth::ALL[i])
+        let names = [
+            "i8", "i16", "i32", "i64", "i128", "u8", "u16", "u32", "u64", "u128", "uint",
+        ];
+        names
+            .iter()
+            .position(|n| *n == name)
+            .map(|i| IntWidth::ALL[i])
     }
 
     /// The type's name.
     pub fn name(self) -> &'static str {
-        ["i8", "i16", "i32", "i64", "i128", "u8", "u16", "u32", "u64", "u128", "uint"][self as usize]
+        [
+            "i8", "i16", "i32", "i64", "i128", "u8", "u16", "u32", "u64", "u128", "uint",
+        ][self as usize]
     }
 
     /// The operand code.

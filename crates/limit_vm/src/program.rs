@@ -186,7 +186,9 @@ impl Program {
                     | Op::JumpIfNotLtLocal(s, _)
                     | Op::JumpIfNotLeLocal(s, _)
                     | Op::JumpIfNotGtLocal(s, _)
-                    | Op::JumpIfNotGeLocal(s, _) => (!local_ok(s)).then_some("local slot out of range"),
+                    | Op::JumpIfNotGeLocal(s, _) => {
+                        (!local_ok(s)).then_some("local slot out of range")
+                    }
                     Op::GetLocal2(a, b)
                     | Op::AddLocals(a, b)
                     | Op::SubLocals(a, b)

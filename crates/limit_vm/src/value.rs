@@ -896,8 +896,17 @@ fn compare_depth(a: &Value, b: &Value, depth: usize) -> Option<Ordering> {
         (Float(x), Int(y)) => cmp_int_float(*y, *x).map(Ordering::reverse),
         (BigInt(_), _) | (_, BigInt(_)) => cmp_big(a, b),
         (Decimal(x), Decimal(y)) => Some(x.compare(**y)),
-        (Decimal(x), Int(y)) => Some(x.compare(crate::runtime::decimal::Decimal { units: *y as i128, scale: 0 })),
-        (Int(x), Decimal(y)) => Some(crate::runtime::decimal::Decimal { units: *x as i128, scale: 0 }.compare(**y)),
+        (Decimal(x), Int(y)) => Some(x.compare(crate::runtime::decimal::Decimal {
+            units: *y as i128,
+            scale: 0,
+        })),
+        (Int(x), Decimal(y)) => Some(
+            crate::runtime::decimal::Decimal {
+                units: *x as i128,
+                scale: 0,
+            }
+            .compare(**y),
+        ),
         (Decimal(x), Float(y)) => x.to_f64().partial_cmp(y),
         (Float(x), Decimal(y)) => x.partial_cmp(&y.to_f64()),
         (Str(x), Str(y)) => Some(x.text.cmp(&y.text)),

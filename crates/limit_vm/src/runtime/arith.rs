@@ -453,7 +453,10 @@ pub fn check_int_range(v: &Value, code: u8) -> Result<(), Trap> {
         return if fits {
             Ok(())
         } else {
-            fail(kinds::INTEGER_OVERFLOW, &format!("{i} does not fit {}", width.name()))
+            fail(
+                kinds::INTEGER_OVERFLOW,
+                &format!("{i} does not fit {}", width.name()),
+            )
         };
     }
     let n = match v {
@@ -495,10 +498,22 @@ mod range_tests {
         assert!(fits(Value::Int(-128), IntWidth::I8));
         assert!(!fits(Value::Int(-129), IntWidth::I8));
         assert!(fits(Value::Int(i64::MAX), IntWidth::U64));
-        assert!(fits(Value::from_bigint(BigInt::from(u64::MAX)), IntWidth::U64));
-        assert!(!fits(Value::from_bigint(BigInt::from(u64::MAX) + 1), IntWidth::U64));
-        assert!(!fits(Value::from_bigint(BigInt::from(i64::MAX) + 1), IntWidth::I64));
-        assert!(fits(Value::from_bigint(BigInt::from(1) << 100), IntWidth::Uint));
+        assert!(fits(
+            Value::from_bigint(BigInt::from(u64::MAX)),
+            IntWidth::U64
+        ));
+        assert!(!fits(
+            Value::from_bigint(BigInt::from(u64::MAX) + 1),
+            IntWidth::U64
+        ));
+        assert!(!fits(
+            Value::from_bigint(BigInt::from(i64::MAX) + 1),
+            IntWidth::I64
+        ));
+        assert!(fits(
+            Value::from_bigint(BigInt::from(1) << 100),
+            IntWidth::Uint
+        ));
         assert!(!fits(Value::Int(-5), IntWidth::Uint));
         assert!(fits(Value::string("x".into()), IntWidth::U8));
     }
