@@ -35,7 +35,7 @@ pub enum CastKind {
 }
 
 /// The sized int types, as the operand of [`Op::CheckIntRange`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum IntWidth {
     I8,
@@ -94,6 +94,21 @@ impl IntWidth {
     /// The width of an operand code.
     pub fn from_code(code: u8) -> Option<IntWidth> {
         IntWidth::ALL.get(code as usize).copied()
+    }
+
+    /// Whether `value` fits this width.
+    pub fn contains(self, value: &num_bigint::BigInt) -> bool {
+        use num_traits::Signed;
+        let (bits, signed) = self.bounds();
+        let one = num_bigint::BigInt::from(1);
+        match (bits, signed) {
+            (None, _) => !value.is_negative(),
+            (Some(bits), true) => {
+                let limit: num_bigint::BigInt = &one << (bits - 1);
+                *value >= -limit.clone() && *value < limit
+            }
+            (Some(bits), false) => !value.is_negative() && *value < (&one << bits),
+        }
     }
 
     /// `(bits, signed)`; `uint` is unbounded above.
@@ -573,6 +588,38 @@ impl Op {
         }
     }
 
+    /// This jump (at index `at`) made to land on `destination`: the inverse
+    /// of [`Op::jump_target`]. Other instructions are returned unchanged.
+    pub fn with_target(self, at: usize, destination: usize) -> Op {
+        let offset = destination as i32 - (at as i32 + 1);
+        match self {
+            Op::Jump(_) => Op::Jump(offset),
+            Op::JumpIfFalse(_) => Op::JumpIfFalse(offset),
+            Op::JumpIfTrue(_) => Op::JumpIfTrue(offset),
+            Op::JumpIfFalseKeep(_) => Op::JumpIfFalseKeep(offset),
+            Op::JumpIfTrueKeep(_) => Op::JumpIfTrueKeep(offset),
+            Op::JumpIfNotLt(_) => Op::JumpIfNotLt(offset),
+            Op::JumpIfNotLe(_) => Op::JumpIfNotLe(offset),
+            Op::JumpIfNotGt(_) => Op::JumpIfNotGt(offset),
+            Op::JumpIfNotGe(_) => Op::JumpIfNotGe(offset),
+            Op::JumpIfNotEq(_) => Op::JumpIfNotEq(offset),
+            Op::JumpIfNotNe(_) => Op::JumpIfNotNe(offset),
+            Op::JumpIfLocalNotLtConst(s, k, _) => Op::JumpIfLocalNotLtConst(s, k, offset),
+            Op::JumpIfLocalFalse(s, _) => Op::JumpIfLocalFalse(s, offset),
+            Op::JumpIfLocalTrue(s, _) => Op::JumpIfLocalTrue(s, offset),
+            Op::JumpIfNotLtLocal(s, _) => Op::JumpIfNotLtLocal(s, offset),
+            Op::JumpIfNotLeLocal(s, _) => Op::JumpIfNotLeLocal(s, offset),
+            Op::JumpIfNotGtLocal(s, _) => Op::JumpIfNotGtLocal(s, offset),
+            Op::JumpIfNotGeLocal(s, _) => Op::JumpIfNotGeLocal(s, offset),
+            Op::JumpIfNotEqImm(n, _) => Op::JumpIfNotEqImm(n, offset),
+            Op::IterNext(_) => Op::IterNext(offset),
+            Op::IterNext2(_) => Op::IterNext2(offset),
+            Op::Try(_) => Op::Try(offset),
+            Op::Loop(_) => Op::Loop(offset.unsigned_abs()),
+            other => other,
+        }
+    }
+
     /// Whether execution never falls through to the next instruction.
     pub fn is_terminator(self) -> bool {
         matches!(
@@ -593,6 +640,25 @@ mod tests {
             "Op is {} bytes",
             std::mem::size_of::<Op>()
         );
+    }
+
+    #[test]
+    fn with_target_inverts_jump_target() {
+        for op in [
+            Op::Jump(0),
+            Op::JumpIfNotLtLocal(3, 0),
+            Op::Try(0),
+            Op::IterNext2(0),
+        ] {
+            for (at, target) in [(5, 9), (5, 6), (9, 2)] {
+                assert_eq!(
+                    op.with_target(at, target).jump_target(at),
+                    Some(target as isize)
+                );
+            }
+        }
+        assert_eq!(Op::Loop(0).with_target(7, 2).jump_target(7), Some(2));
+        assert_eq!(Op::Pop.with_target(1, 4), Op::Pop);
     }
 
     #[test]

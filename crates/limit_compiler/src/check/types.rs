@@ -4,87 +4,12 @@
 //! used whenever the checker is not certain of a type. Every other variant is
 //! a claim the checker is sure of, so the code generator may rely on it.
 
-use num_bigint::BigInt;
 use std::collections::BTreeSet;
 use std::fmt;
 
-/// A range-checked integer type (`i8` … `u128`, `uint`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum IntWidth {
-    I8,
-    I16,
-    I32,
-    I64,
-    I128,
-    U8,
-    U16,
-    U32,
-    U64,
-    U128,
-    /// `uint`: non-negative, unbounded.
-    Uint,
-}
-
-impl IntWidth {
-    /// The width named by a type name, if it is one.
-    pub fn from_name(name: &str) -> Option<IntWidth> {
-        Some(match name {
-            "i8" => IntWidth::I8,
-            "i16" => IntWidth::I16,
-            "i32" => IntWidth::I32,
-            "i64" => IntWidth::I64,
-            "i128" => IntWidth::I128,
-            "u8" => IntWidth::U8,
-            "u16" => IntWidth::U16,
-            "u32" => IntWidth::U32,
-            "u64" => IntWidth::U64,
-            "u128" => IntWidth::U128,
-            "uint" => IntWidth::Uint,
-            _ => return None,
-        })
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            IntWidth::I8 => "i8",
-            IntWidth::I16 => "i16",
-            IntWidth::I32 => "i32",
-            IntWidth::I64 => "i64",
-            IntWidth::I128 => "i128",
-            IntWidth::U8 => "u8",
-            IntWidth::U16 => "u16",
-            IntWidth::U32 => "u32",
-            IntWidth::U64 => "u64",
-            IntWidth::U128 => "u128",
-            IntWidth::Uint => "uint",
-        }
-    }
-
-    /// Whether `value` fits this width.
-    pub fn contains(self, value: &BigInt) -> bool {
-        let (signed, bits) = match self {
-            IntWidth::I8 => (true, 8),
-            IntWidth::I16 => (true, 16),
-            IntWidth::I32 => (true, 32),
-            IntWidth::I64 => (true, 64),
-            IntWidth::I128 => (true, 128),
-            IntWidth::U8 => (false, 8),
-            IntWidth::U16 => (false, 16),
-            IntWidth::U32 => (false, 32),
-            IntWidth::U64 => (false, 64),
-            IntWidth::U128 => (false, 128),
-            IntWidth::Uint => return *value >= BigInt::from(0),
-        };
-        let one = BigInt::from(1);
-        if signed {
-            let limit: BigInt = &one << (bits - 1);
-            *value >= -limit.clone() && *value < limit
-        } else {
-            let limit: BigInt = &one << bits;
-            *value >= BigInt::from(0) && *value < limit
-        }
-    }
-}
+/// A range-checked integer type (`i8` … `u128`, `uint`): the VM's own
+/// definition, so that checker and runtime agree on every bound.
+pub use limit_vm::opcode::IntWidth;
 
 /// The error kinds a fallible type may carry (`T?` = any, `T?E1, E2` = those).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -345,6 +270,7 @@ mod tests {
 
     #[test]
     fn sized_ranges() {
+        use num_bigint::BigInt;
         assert!(IntWidth::U8.contains(&BigInt::from(255)));
         assert!(!IntWidth::U8.contains(&BigInt::from(256)));
         assert!(IntWidth::I8.contains(&BigInt::from(-128)));

@@ -291,25 +291,8 @@ impl<'a> Codegen<'a> {
     }
 
     pub fn patch_jump_to(&mut self, at: usize, target: usize) {
-        let offset = target as i32 - (at as i32 + 1);
         let op = &mut self.current().proto.code[at];
-        *op = match *op {
-            Op::Jump(_) => Op::Jump(offset),
-            Op::JumpIfFalse(_) => Op::JumpIfFalse(offset),
-            Op::JumpIfTrue(_) => Op::JumpIfTrue(offset),
-            Op::JumpIfFalseKeep(_) => Op::JumpIfFalseKeep(offset),
-            Op::JumpIfTrueKeep(_) => Op::JumpIfTrueKeep(offset),
-            Op::JumpIfNotLt(_) => Op::JumpIfNotLt(offset),
-            Op::JumpIfNotLe(_) => Op::JumpIfNotLe(offset),
-            Op::JumpIfNotGt(_) => Op::JumpIfNotGt(offset),
-            Op::JumpIfNotGe(_) => Op::JumpIfNotGe(offset),
-            Op::JumpIfNotEq(_) => Op::JumpIfNotEq(offset),
-            Op::JumpIfNotNe(_) => Op::JumpIfNotNe(offset),
-            Op::IterNext(_) => Op::IterNext(offset),
-            Op::IterNext2(_) => Op::IterNext2(offset),
-            Op::Try(_) => Op::Try(offset),
-            other => other,
-        };
+        *op = op.with_target(at, target);
     }
 
     /// Emits a backwards jump to `target`.

@@ -40,7 +40,7 @@ pub fn combine(program: &mut Program, index: usize) {
         if let Some(old_target) = target {
             let mut destination = new_index[(*old_target).min(code.len())];
             destination = thread(&out, &out_targets, &new_index, destination);
-            out[at] = retarget(out[at], at, destination);
+            out[at] = out[at].with_target(at, destination);
         }
     }
 
@@ -209,37 +209,6 @@ fn int_constant(op: Op, constants: &mut Vec<Constant>) -> Option<u16> {
         _ => return None,
     };
     u16::try_from(index).ok()
-}
-
-/// `op` (a jump at new index `at`) made to land on `destination`.
-pub(crate) fn retarget(op: Op, at: usize, destination: usize) -> Op {
-    let offset = destination as i32 - (at as i32 + 1);
-    match op {
-        Op::Jump(_) => Op::Jump(offset),
-        Op::JumpIfFalse(_) => Op::JumpIfFalse(offset),
-        Op::JumpIfTrue(_) => Op::JumpIfTrue(offset),
-        Op::JumpIfFalseKeep(_) => Op::JumpIfFalseKeep(offset),
-        Op::JumpIfTrueKeep(_) => Op::JumpIfTrueKeep(offset),
-        Op::JumpIfNotLt(_) => Op::JumpIfNotLt(offset),
-        Op::JumpIfNotLe(_) => Op::JumpIfNotLe(offset),
-        Op::JumpIfNotGt(_) => Op::JumpIfNotGt(offset),
-        Op::JumpIfNotGe(_) => Op::JumpIfNotGe(offset),
-        Op::JumpIfNotEq(_) => Op::JumpIfNotEq(offset),
-        Op::JumpIfNotNe(_) => Op::JumpIfNotNe(offset),
-        Op::JumpIfLocalNotLtConst(s, k, _) => Op::JumpIfLocalNotLtConst(s, k, offset),
-        Op::JumpIfLocalFalse(s, _) => Op::JumpIfLocalFalse(s, offset),
-        Op::JumpIfLocalTrue(s, _) => Op::JumpIfLocalTrue(s, offset),
-        Op::JumpIfNotLtLocal(s, _) => Op::JumpIfNotLtLocal(s, offset),
-        Op::JumpIfNotLeLocal(s, _) => Op::JumpIfNotLeLocal(s, offset),
-        Op::JumpIfNotGtLocal(s, _) => Op::JumpIfNotGtLocal(s, offset),
-        Op::JumpIfNotGeLocal(s, _) => Op::JumpIfNotGeLocal(s, offset),
-        Op::JumpIfNotEqImm(n, _) => Op::JumpIfNotEqImm(n, offset),
-        Op::IterNext(_) => Op::IterNext(offset),
-        Op::IterNext2(_) => Op::IterNext2(offset),
-        Op::Try(_) => Op::Try(offset),
-        Op::Loop(_) => Op::Loop((-offset) as u32),
-        other => other,
-    }
 }
 
 #[cfg(test)]

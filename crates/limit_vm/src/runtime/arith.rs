@@ -459,18 +459,10 @@ pub fn check_int_range(v: &Value, code: u8) -> Result<(), Trap> {
             )
         };
     }
-    let n = match v {
-        Value::BigInt(b) => (**b).clone(),
-        _ => return Ok(()),
+    let Value::BigInt(n) = v else {
+        return Ok(());
     };
-    let fits = match (bits, signed) {
-        (None, _) => !n.is_negative(),
-        (Some(bits), true) => {
-            let limit = BigInt::from(1) << (bits - 1);
-            n >= -limit.clone() && n < limit
-        }
-        (Some(bits), false) => !n.is_negative() && n < (BigInt::from(1) << bits),
-    };
+    let fits = width.contains(n);
     if fits {
         Ok(())
     } else {
