@@ -11,6 +11,7 @@ pub mod parser;
 pub mod printer;
 pub mod span;
 pub mod token;
+pub mod visit;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use lexer::lex;

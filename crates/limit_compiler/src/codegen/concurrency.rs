@@ -18,6 +18,7 @@ use std::collections::HashSet;
 
 use super::{collect_target_names, Codegen, Place};
 use limit_syntax::ast::*;
+use limit_syntax::visit::{self, Visitor};
 use limit_syntax::Span;
 use limit_vm::opcode::Op;
 use limit_vm::program::FunctionProto;
@@ -37,28 +38,32 @@ struct TaskScan {
 }
 
 impl TaskScan {
-    fn block(&mut self, block: &Block) {
-        for stmt in &block.stmts {
-            self.stmt(stmt);
+    fn mutation(&mut self, object: &Expr, span: Span, what: &'static str) {
+        match &object.kind {
+            ExprKind::Ident(name) => self.mutations.push((span, name.clone(), what)),
+            ExprKind::This => {}
+            _ => self.visit_expr(object),
         }
     }
+}
 
-    fn stmt(&mut self, stmt: &Stmt) {
+/// Nested functions are not entered: their bodies run when called, and
+/// their assignments are their own (a documented limit of shared cells).
+impl Visitor for TaskScan {
+    fn visit_function(&mut self, _decl: &FnDecl) {}
+
+    fn visit_stmt(&mut self, stmt: &Stmt) {
         match &stmt.kind {
             StmtKind::Var(decl) => {
                 let mut names = Vec::new();
                 collect_target_names(&decl.target, &mut names);
                 self.declared.extend(names);
-                if let Some(init) = &decl.init {
-                    self.expr(init);
-                }
             }
             StmtKind::Fn(decl) => {
                 if let Some(name) = &decl.name {
                     self.declared.insert(name.name.clone());
                 }
             }
-            StmtKind::Expr { expr, .. } => self.expr(expr),
             StmtKind::Assign { target, value, .. } => {
                 match &target.kind {
                     ExprKind::Ident(name) => self.assigned.push(name.clone()),
@@ -67,149 +72,48 @@ impl TaskScan {
                     }
                     ExprKind::Index(object, index) => {
                         self.mutation(object, stmt.span, "index assignment");
-                        self.expr(index);
+                        self.visit_expr(index);
                     }
-                    _ => self.expr(target),
+                    _ => self.visit_expr(target),
                 }
-                self.expr(value);
+                self.visit_expr(value);
+                return;
             }
-            StmtKind::Block(block) => self.block(block),
-            StmtKind::If {
-                branches,
-                else_branch,
-            } => {
-                for (cond, body) in branches {
-                    self.expr(cond);
-                    self.block(body);
-                }
-                if let Some(body) = else_branch {
-                    self.block(body);
-                }
-            }
-            StmtKind::While { cond, body } => {
-                self.expr(cond);
-                self.block(body);
-            }
-            StmtKind::For {
-                init,
-                cond,
-                step,
-                body,
-            } => {
-                if let Some(init) = init {
-                    self.stmt(init);
-                }
-                if let Some(cond) = cond {
-                    self.expr(cond);
-                }
-                if let Some(step) = step {
-                    self.stmt(step);
-                }
-                self.block(body);
-            }
-            StmtKind::Iter {
-                bindings,
-                iterable,
-                body,
-            } => {
+            StmtKind::Iter { bindings, .. } => {
                 self.declared
                     .extend(bindings.iter().map(|b| b.name.name.clone()));
-                self.expr(iterable);
-                self.block(body);
             }
-            StmtKind::Return(Some(value)) => self.expr(value),
-            StmtKind::Attempt { body, handlers } => {
-                self.block(body);
-                for handler in handlers {
-                    self.block(&handler.body);
-                }
-            }
-            StmtKind::Concurrency(block) => self.block(&block.body),
-            StmtKind::Task { binding, body } => {
-                if let Some((b, _)) = binding {
-                    self.declared.insert(b.name.name.clone());
-                }
-                self.block(body);
-            }
-            StmtKind::Worker { binding, body, .. } => {
-                self.declared.insert(binding.name.name.clone());
-                self.block(body);
-            }
-            _ => {}
-        }
-    }
-
-    fn mutation(&mut self, object: &Expr, span: Span, what: &'static str) {
-        match &object.kind {
-            ExprKind::Ident(name) => self.mutations.push((span, name.clone(), what)),
-            ExprKind::This => {}
-            _ => self.expr(object),
-        }
-    }
-
-    fn expr(&mut self, expr: &Expr) {
-        match &expr.kind {
-            ExprKind::Call { callee, args } => {
-                if let ExprKind::Field(object, method) = &callee.kind {
-                    if MUTATING_METHODS.contains(&method.name.as_str()) {
-                        self.mutation(object, expr.span, "in-place method call");
-                    } else {
-                        self.expr(object);
-                    }
-                } else {
-                    self.expr(callee);
-                }
-                for arg in args {
-                    self.expr(&arg.value);
-                }
-            }
-            ExprKind::Interp(parts) => {
-                for part in parts {
-                    if let InterpPart::Expr(e) = part {
-                        self.expr(e);
-                    }
-                }
-            }
-            ExprKind::List(items) | ExprKind::Tuple(items) => {
-                items.iter().for_each(|e| self.expr(e))
-            }
-            ExprKind::Dict { entries, .. } => {
-                for (k, v) in entries {
-                    self.expr(k);
-                    self.expr(v);
-                }
-            }
-            ExprKind::Unary(_, e)
-            | ExprKind::Field(e, _)
-            | ExprKind::TupleField(e, _)
-            | ExprKind::Propagate(e)
-            | ExprKind::Cast(e, _)
-            | ExprKind::Await(e) => self.expr(e),
-            ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
-                self.expr(a);
-                self.expr(b);
-            }
-            ExprKind::Ternary(a, b, c) => {
-                self.expr(a);
-                self.expr(b);
-                self.expr(c);
-            }
-            ExprKind::Range {
-                start, end, step, ..
+            StmtKind::Task {
+                binding: Some((b, _)),
+                ..
             } => {
-                self.expr(start);
-                self.expr(end);
-                if let Some(step) = step {
-                    self.expr(step);
-                }
+                self.declared.insert(b.name.name.clone());
             }
-            ExprKind::Else { expr, handler, .. } => {
-                self.expr(expr);
-                self.block(handler);
+            StmtKind::Worker { binding, .. } => {
+                self.declared.insert(binding.name.name.clone());
             }
-            ExprKind::Match(m) => self.expr(&m.scrutinee),
             _ => {}
         }
+        visit::walk_stmt(self, stmt);
+    }
+
+    fn visit_expr(&mut self, expr: &Expr) {
+        if let ExprKind::Call { callee, args } = &expr.kind {
+            if let ExprKind::Field(object, method) = &callee.kind {
+                if MUTATING_METHODS.contains(&method.name.as_str()) {
+                    self.mutation(object, expr.span, "in-place method call");
+                } else {
+                    self.visit_expr(object);
+                }
+            } else {
+                self.visit_expr(callee);
+            }
+            for arg in args {
+                self.visit_expr(&arg.value);
+            }
+            return;
+        }
+        visit::walk_expr(self, expr);
     }
 }
 
@@ -369,11 +273,11 @@ impl Codegen<'_> {
         let mut scan = TaskScan::default();
         for stmt in &block.body.stmts {
             match &stmt.kind {
-                StmtKind::Task { .. } | StmtKind::Worker { .. } => scan.stmt(stmt),
+                StmtKind::Task { .. } | StmtKind::Worker { .. } => scan.visit_stmt(stmt),
                 StmtKind::Iter { bindings, body, .. } => {
                     scan.declared
                         .extend(bindings.iter().map(|b| b.name.name.clone()));
-                    scan.block(body);
+                    scan.visit_block(body);
                 }
                 _ => {}
             }

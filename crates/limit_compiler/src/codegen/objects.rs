@@ -11,6 +11,7 @@
 use super::{finish_proto, required_params, Codegen, FunctionKind, FunctionState};
 use crate::scan;
 use limit_syntax::ast::*;
+use limit_syntax::visit::{self, Visitor};
 use limit_syntax::{Diagnostic, Span};
 use limit_vm::opcode::Op;
 use limit_vm::program::{ClassDef, EnumDef, FunctionProto};
@@ -773,7 +774,7 @@ fn collect_declarations<'m>(
 /// which names are assigned anywhere.
 fn count_bindings(stmts: &[Stmt]) -> (FxHashMap<String, usize>, FxHashSet<String>) {
     let mut counter = BindingCounter::default();
-    counter.stmts(stmts);
+    visit::walk_stmts(&mut counter, stmts);
     (counter.decls, counter.assigned)
 }
 
@@ -784,23 +785,6 @@ struct BindingCounter {
 }
 
 impl BindingCounter {
-    fn stmts(&mut self, stmts: &[Stmt]) {
-        for stmt in stmts {
-            self.stmt(stmt);
-        }
-    }
-
-    fn function(&mut self, decl: &FnDecl) {
-        for param in &decl.params {
-            if let Some(d) = &param.default {
-                self.expr(d);
-            }
-        }
-        if let Some(body) = &decl.body {
-            self.stmts(&body.stmts);
-        }
-    }
-
     fn target(&mut self, target: &VarTarget) {
         match target {
             VarTarget::Name(n) => *self.decls.entry(n.name.clone()).or_default() += 1,
@@ -811,168 +795,24 @@ impl BindingCounter {
             }
         }
     }
+}
 
-    fn stmt(&mut self, stmt: &Stmt) {
+impl Visitor for BindingCounter {
+    fn visit_stmt(&mut self, stmt: &Stmt) {
         match &stmt.kind {
-            StmtKind::Var(decl) => {
-                self.target(&decl.target);
-                if let Some(init) = &decl.init {
-                    self.expr(init);
-                }
-            }
-            StmtKind::Fn(decl) => self.function(decl),
-            StmtKind::Frame(frame) => {
-                for member in &frame.members {
-                    match member {
-                        Member::Field(f) => {
-                            if let Some(d) = &f.default {
-                                self.expr(d);
-                            }
-                        }
-                        Member::Method(m) => self.function(m),
-                    }
-                }
-            }
-            StmtKind::Trait(decl) => {
-                for m in &decl.methods {
-                    self.function(m);
-                }
-            }
-            StmtKind::ModuleBlock(block) => self.stmts(&block.stmts),
-            StmtKind::Expr { expr, .. } => self.expr(expr),
-            StmtKind::Assign { target, value, .. } => {
+            StmtKind::Var(decl) => self.target(&decl.target),
+            StmtKind::Assign { target, .. } => {
                 if let ExprKind::Ident(name) = &target.kind {
                     self.assigned.insert(name.clone());
                 }
-                self.expr(target);
-                self.expr(value);
             }
-            StmtKind::Block(b) => self.stmts(&b.stmts),
-            StmtKind::If {
-                branches,
-                else_branch,
-            } => {
-                for (c, b) in branches {
-                    self.expr(c);
-                    self.stmts(&b.stmts);
-                }
-                if let Some(b) = else_branch {
-                    self.stmts(&b.stmts);
-                }
-            }
-            StmtKind::While { cond, body } => {
-                self.expr(cond);
-                self.stmts(&body.stmts);
-            }
-            StmtKind::For {
-                init,
-                cond,
-                step,
-                body,
-            } => {
-                if let Some(s) = init {
-                    self.stmt(s);
-                }
-                if let Some(c) = cond {
-                    self.expr(c);
-                }
-                if let Some(s) = step {
-                    self.stmt(s);
-                }
-                self.stmts(&body.stmts);
-            }
-            StmtKind::Iter {
-                bindings,
-                iterable,
-                body,
-            } => {
+            StmtKind::Iter { bindings, .. } => {
                 for b in bindings {
                     self.assigned.insert(b.name.name.clone());
                 }
-                self.expr(iterable);
-                self.stmts(&body.stmts);
-            }
-            StmtKind::Return(Some(e)) => self.expr(e),
-            StmtKind::Concurrency(block) => self.stmts(&block.body.stmts),
-            StmtKind::Task { body, .. } | StmtKind::Worker { body, .. } => self.stmts(&body.stmts),
-            StmtKind::Attempt { body, handlers } => {
-                self.stmts(&body.stmts);
-                for h in handlers {
-                    self.stmts(&h.body.stmts);
-                }
             }
             _ => {}
         }
-    }
-
-    fn expr(&mut self, expr: &Expr) {
-        match &expr.kind {
-            ExprKind::Interp(parts) => {
-                for part in parts {
-                    if let InterpPart::Expr(e) = part {
-                        self.expr(e);
-                    }
-                }
-            }
-            ExprKind::List(items) | ExprKind::Tuple(items) => {
-                for item in items {
-                    self.expr(item);
-                }
-            }
-            ExprKind::Dict { entries, .. } => {
-                for (k, v) in entries {
-                    self.expr(k);
-                    self.expr(v);
-                }
-            }
-            ExprKind::Unary(_, e)
-            | ExprKind::Field(e, _)
-            | ExprKind::TupleField(e, _)
-            | ExprKind::Propagate(e)
-            | ExprKind::Cast(e, _)
-            | ExprKind::Await(e) => self.expr(e),
-            ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
-                self.expr(a);
-                self.expr(b);
-            }
-            ExprKind::Ternary(a, b, c) => {
-                self.expr(a);
-                self.expr(b);
-                self.expr(c);
-            }
-            ExprKind::Range {
-                start, end, step, ..
-            } => {
-                self.expr(start);
-                self.expr(end);
-                if let Some(s) = step {
-                    self.expr(s);
-                }
-            }
-            ExprKind::Call { callee, args } => {
-                self.expr(callee);
-                for a in args {
-                    self.expr(&a.value);
-                }
-            }
-            ExprKind::Else { expr, handler, .. } => {
-                self.expr(expr);
-                self.stmts(&handler.stmts);
-            }
-            ExprKind::Match(m) => {
-                self.expr(&m.scrutinee);
-                for arm in &m.arms {
-                    if let Some(g) = &arm.guard {
-                        self.expr(g);
-                    }
-                    match &arm.body {
-                        ArmBody::Block(b) => self.stmts(&b.stmts),
-                        ArmBody::Expr(e) => self.expr(e),
-                    }
-                }
-            }
-            ExprKind::Lambda(decl) => self.function(decl),
-            _ => {}
-        }
+        visit::walk_stmt(self, stmt);
     }
 }
