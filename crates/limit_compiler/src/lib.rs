@@ -55,10 +55,12 @@ pub fn compile_program(
     // The checker and the code generator report different problems, so
     // both run even when one finds errors: a file's errors come in one run.
     // Each module is checked knowing the signatures its imports export.
+    let mut types = check::TypeTable::default();
     for checked in check::check_program(&graph, sources) {
         diagnostics.extend(checked.diagnostics);
+        types.extend(checked.types);
     }
-    let (mut program, more) = codegen::generate(&graph, sources, options.optimize);
+    let (mut program, more) = codegen::generate(&graph, sources, options.optimize, types);
     diagnostics.extend(more);
     if diagnostics.iter().any(Diagnostic::is_error) {
         program = None;

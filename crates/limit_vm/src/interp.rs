@@ -741,6 +741,17 @@ impl Vm {
                 unsafe { self.stack.set_len(n - 1) }
             }};
         }
+        // `[a, b] -> [a op b]` in place when both are floats; otherwise `$rest`.
+        macro_rules! float_first {
+            ($fassign:tt, $rest:expr) => {{
+                if let [.., Value::Float(a), Value::Float(b)] = self.stack.as_mut_slice() {
+                    *a $fassign *b;
+                    pop_scalar!();
+                    continue;
+                }
+                $rest
+            }};
+        }
         macro_rules! arith {
             ($checked:ident, $fop:tt, $fassign:tt, $slow:path) => {{
                 // Fast paths update the left operand in place.
@@ -1012,9 +1023,14 @@ impl Vm {
                     self.globals[g as usize] = v;
                 }
 
-                Op::Add | Op::AddInt | Op::AddFloat => arith!(checked_add, +, +=, arith::add),
-                Op::Sub | Op::SubInt | Op::SubFloat => arith!(checked_sub, -, -=, arith::sub),
-                Op::Mul | Op::MulInt | Op::MulFloat => arith!(checked_mul, *, *=, arith::mul),
+                // The float-specialised forms test for two floats first; then
+                // (and for the int forms) the generic int-first fast paths.
+                Op::AddFloat => float_first!(+=, arith!(checked_add, +, +=, arith::add)),
+                Op::SubFloat => float_first!(-=, arith!(checked_sub, -, -=, arith::sub)),
+                Op::MulFloat => float_first!(*=, arith!(checked_mul, *, *=, arith::mul)),
+                Op::Add | Op::AddInt => arith!(checked_add, +, +=, arith::add),
+                Op::Sub | Op::SubInt => arith!(checked_sub, -, -=, arith::sub),
+                Op::Mul | Op::MulInt => arith!(checked_mul, *, *=, arith::mul),
                 Op::Div | Op::DivInt | Op::DivFloat => {
                     let n = self.stack.len();
                     let r = match (&self.stack[n - 2], &self.stack[n - 1]) {

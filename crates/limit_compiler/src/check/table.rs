@@ -31,6 +31,12 @@ impl TypeTable {
         self.types.is_empty()
     }
 
+    /// Adds the types of another module's table (spans name their file,
+    /// so tables of different modules never collide).
+    pub fn extend(&mut self, other: TypeTable) {
+        self.types.extend(other.types);
+    }
+
     /// Records `ty` for `span`. An expression seen twice with different
     /// types (it cannot happen for one node, but two nodes may share a span)
     /// is forgotten rather than guessed.

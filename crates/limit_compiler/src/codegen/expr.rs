@@ -283,7 +283,48 @@ impl Codegen<'_> {
             BinOp::Shr => Op::Shr,
             BinOp::And | BinOp::Or => return,
         };
+        let instruction = self.specialised(instruction, left, right);
         self.emit(instruction, span);
+    }
+
+    /// The int- or float-specialised form of a generic operator when the
+    /// checker proved both operand types. Specialised instructions take
+    /// their fast path first and fall back to the generic behaviour, so a
+    /// wrong guess (an int in a `float` variable) costs speed, not meaning.
+    fn specialised(&self, generic: Op, left: &Expr, right: &Expr) -> Op {
+        use crate::check::Type;
+        let kind = |e: &Expr| match self.types.type_of(e.span) {
+            Some(t) if t.is_integer() => Some(false),
+            Some(Type::Float) => Some(true),
+            _ => None,
+        };
+        match (kind(left), kind(right)) {
+            (Some(false), Some(false)) => match generic {
+                Op::Add => Op::AddInt,
+                Op::Sub => Op::SubInt,
+                Op::Mul => Op::MulInt,
+                Op::Div => Op::DivInt,
+                Op::Mod => Op::ModInt,
+                Op::Lt => Op::LtInt,
+                Op::Le => Op::LeInt,
+                Op::Gt => Op::GtInt,
+                Op::Ge => Op::GeInt,
+                Op::Eq => Op::EqInt,
+                other => other,
+            },
+            (Some(_), Some(_)) => match generic {
+                Op::Add => Op::AddFloat,
+                Op::Sub => Op::SubFloat,
+                Op::Mul => Op::MulFloat,
+                Op::Div => Op::DivFloat,
+                Op::Lt => Op::LtFloat,
+                Op::Le => Op::LeFloat,
+                Op::Gt => Op::GtFloat,
+                Op::Ge => Op::GeFloat,
+                other => other,
+            },
+            _ => generic,
+        }
     }
 
     /// Pushes a value computed at compile time.

@@ -38,9 +38,13 @@ pub fn generate(
     graph: &ModuleGraph,
     sources: &SourceMap,
     optimize: bool,
+    types: crate::check::TypeTable,
 ) -> (Option<Program>, Vec<Diagnostic>) {
     let mut gen = Codegen::new(sources, 0);
     gen.fold_constants = optimize;
+    if optimize {
+        gen.types = types;
+    }
     gen.modules(graph);
     let has_errors = gen.diagnostics.iter().any(Diagnostic::is_error);
     let program = if has_errors { None } else { Some(gen.program) };
@@ -198,6 +202,9 @@ pub(crate) struct Codegen<'a> {
     pub fold_constants: bool,
     /// Type aliases of every module (`type Adult = int where …`).
     pub aliases: FxHashMap<String, TypeExpr>,
+    /// Static types the checker proved, by expression span: they select
+    /// int- and float-specialised instructions (empty with `-O0`).
+    pub types: crate::check::TypeTable,
     /// What a value assigned to an annotated global needs.
     pub global_coercions: FxHashMap<u32, Vec<checks::Coercion>>,
     /// Parallel blocks being compiled: the function depth of their tasks
@@ -227,6 +234,7 @@ impl<'a> Codegen<'a> {
             objects: objects::ObjectModel::default(),
             fold_constants: true,
             aliases: FxHashMap::default(),
+            types: crate::check::TypeTable::default(),
             global_coercions: FxHashMap::default(),
             shared_scopes: Vec::new(),
         }

@@ -92,7 +92,9 @@ fn match_sequence(
     // Only combine when nothing jumps into the middle of the sequence.
     let free =
         |length: usize| ip + length <= code.len() && (ip + 1..ip + length).all(|i| !targets[i]);
-    let at = |i: usize| code.get(ip + i).copied();
+    // Fused forms keep the generic fallback, so a specialised arithmetic or
+    // comparison instruction fuses exactly like its generic twin.
+    let at = |i: usize| code.get(ip + i).copied().map(generic_twin);
 
     if free(4) {
         if let (
@@ -186,6 +188,23 @@ fn match_sequence(
         }
     }
     (code[ip], 1)
+}
+
+/// The generic instruction a specialised one stands for (itself otherwise).
+fn generic_twin(op: Op) -> Op {
+    match op {
+        Op::AddInt | Op::AddFloat => Op::Add,
+        Op::SubInt | Op::SubFloat => Op::Sub,
+        Op::MulInt | Op::MulFloat => Op::Mul,
+        Op::DivInt | Op::DivFloat => Op::Div,
+        Op::ModInt => Op::Mod,
+        Op::LtInt | Op::LtFloat => Op::Lt,
+        Op::LeInt | Op::LeFloat => Op::Le,
+        Op::GtInt | Op::GtFloat => Op::Gt,
+        Op::GeInt | Op::GeFloat => Op::Ge,
+        Op::EqInt => Op::Eq,
+        other => other,
+    }
 }
 
 /// The constant index of an int-pushing instruction, adding the constant
