@@ -123,6 +123,10 @@ impl Codegen<'_> {
                 self.emit(Op::GetIndex, span);
             }
             ExprKind::Field(object, field) => {
+                if let Some(frame) = self.module_frame(object, field) {
+                    self.object_name(&frame, span);
+                    return;
+                }
                 if let Some(place) = self.module_member(object, field) {
                     if let Some(place) = place {
                         self.load(&place, span);
@@ -420,6 +424,10 @@ impl Codegen<'_> {
                 }
             }
             ExprKind::Field(object, method) => {
+                if let Some(frame) = self.module_frame(object, method) {
+                    self.construct(&frame, args, span);
+                    return;
+                }
                 if let Some(place) = self.module_member(object, method) {
                     match place {
                         Some(Place::Function(known)) => {

@@ -368,7 +368,7 @@ impl Codegen<'_> {
     /// `Frame(args)`: a new instance with every field at its default (or
     /// its type's zero value), then `init` with the arguments; without an
     /// `init` the arguments are field values by position or name.
-    fn construct(&mut self, name: &str, args: &[Arg], span: Span) {
+    pub(crate) fn construct(&mut self, name: &str, args: &[Arg], span: Span) {
         let info = self.objects.frames[name].clone();
         if info.is_abstract {
             // Reported by the checker ("cannot instantiate abstract frame").

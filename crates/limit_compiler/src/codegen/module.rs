@@ -359,6 +359,33 @@ impl Codegen<'_> {
         Some(place)
     }
 
+    /// `ns.Frame` where `ns` is an imported module that declares frame
+    /// `Frame` (frames are known by name across modules): the frame's name,
+    /// after the visibility check.
+    pub(crate) fn module_frame(&mut self, object: &Expr, member: &Ident) -> Option<String> {
+        let ExprKind::Ident(namespace) = &object.kind else {
+            return None;
+        };
+        let Some(ImportBinding::Namespace(module, None)) = self.imports.get(namespace).cloned()
+        else {
+            return None;
+        };
+        if self.resolve_in_function_or_globals(namespace)
+            || !self.objects.frames.contains_key(&member.name)
+        {
+            return None;
+        }
+        if self.module_scopes[module].private.contains(&member.name) {
+            let module_name = self.module_scopes[module].name.clone();
+            self.error_with_hint(
+                member.span,
+                format!("`{}` is private to module `{module_name}`", member.name),
+                "it is marked `@private`; only that module can use it",
+            );
+        }
+        Some(member.name.clone())
+    }
+
     fn resolve_in_function_or_globals(&self, name: &str) -> bool {
         self.functions
             .iter()
