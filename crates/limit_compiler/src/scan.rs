@@ -118,6 +118,8 @@ impl Visitor for NameScan {
     fn visit_expr(&mut self, expr: &Expr) {
         match &expr.kind {
             ExprKind::Ident(name) => self.note(name),
+            // Methods keep their instance in a local of this name.
+            ExprKind::This => self.note(" this"),
             ExprKind::Else {
                 binding: Some(binding),
                 ..

@@ -48,11 +48,14 @@ impl Codegen<'_> {
             Some(_) if self.direct_receiver() => {
                 self.emit(Op::GetLocal(0), span);
             }
-            Some(_) => self.error_with_hint(
-                span,
-                "`this` cannot be used inside a nested function",
-                "copy it to a variable first: `var me = this;`",
-            ),
+            Some(_) => match self.resolve(super::objects::THIS_LOCAL) {
+                Some(place) => self.load(&place, span),
+                None => self.error_with_hint(
+                    span,
+                    "`this` cannot be used here",
+                    "copy it to a variable first: `var me = this;`",
+                ),
+            },
             None => self.error_with_hint(
                 span,
                 "`this` outside a method",

@@ -140,6 +140,10 @@ struct PendingMethod {
     context: MethodContext,
 }
 
+/// The local name of a method's instance (not a valid identifier, so no
+/// user variable can shadow it).
+pub(crate) const THIS_LOCAL: &str = " this";
+
 /// Everything the code generator knows about frames, traits and enums.
 #[derive(Clone, Default)]
 pub(crate) struct ObjectModel {
@@ -580,7 +584,7 @@ impl Codegen<'_> {
         self.objects.contexts.push(context);
         self.begin_scope();
         if receiver == 1 {
-            self.add_local(" this", false, true);
+            self.add_local(THIS_LOCAL, false, true);
         }
         for param in &decl.params {
             self.declare_local(&param.name, false);
@@ -600,6 +604,16 @@ impl Codegen<'_> {
             }
         }
         self.note_param_types(&decl.params, receiver);
+        if receiver == 1 && self.is_captured(THIS_LOCAL) {
+            // Nested functions reach the instance through a cell holding a
+            // copy of slot 0 (slot 0 itself stays a plain instance for the
+            // method's own slot-indexed field access).
+            let span = decl.span;
+            self.emit(Op::GetLocal(0), span);
+            let cell = self.add_local(THIS_LOCAL, true, true);
+            self.emit(Op::SetLocal(cell), span);
+            self.emit(Op::MakeCell(cell), span);
+        }
         match &decl.body {
             Some(body) => self.function_body(body),
             None => {
