@@ -68,9 +68,9 @@ impl Codegen<'_> {
                 self.imports
                     .insert(block, ImportBinding::Namespace(index, Some(names)));
             }
-            for (decl, span, target) in &module.imports {
+            for (decl, _, target) in &module.imports {
                 if let Some(target) = target {
-                    self.bind_import(decl, *span, *target);
+                    self.bind_import(decl, *target);
                 }
             }
             self.leave_module(index);
@@ -187,20 +187,22 @@ impl Codegen<'_> {
         self.program.functions[function as usize] = finish_proto(state);
     }
 
-    /// Binds the names an `import` statement introduces.
-    fn bind_import(&mut self, decl: &ImportDecl, span: Span, target: usize) {
-        let short = decl.path.last().map(|p| p.name.clone()).unwrap_or_default();
+    /// Binds the names an `import` statement introduces: the namespace
+    /// (`import a.b` as `b`, or its `as` alias), and with `show`/`hide` the
+    /// members bound directly.
+    fn bind_import(&mut self, decl: &ImportDecl, target: usize) {
+        let namespace = match (&decl.alias, &decl.filter) {
+            (Some(alias), _) => Some(alias.name.clone()),
+            (None, None) => decl.path.last().map(|p| p.name.clone()),
+            (None, Some(_)) => None,
+        };
+        if let Some(namespace) = namespace {
+            self.imports
+                .insert(namespace, ImportBinding::Namespace(target, None));
+        }
         match &decl.filter {
-            None => {
-                let local = decl.alias.as_ref().map_or(short, |a| a.name.clone());
-                self.imports
-                    .insert(local, ImportBinding::Namespace(target, None));
-            }
+            None => {}
             Some(ImportFilter::Show(names)) => {
-                if let Some(alias) = &decl.alias {
-                    self.imports
-                        .insert(alias.name.clone(), ImportBinding::Namespace(target, None));
-                }
                 for name in names {
                     if self.check_exported(target, &name.name, name.span) {
                         self.imports.insert(
@@ -211,10 +213,6 @@ impl Codegen<'_> {
                 }
             }
             Some(ImportFilter::Hide(names)) => {
-                if let Some(alias) = &decl.alias {
-                    self.imports
-                        .insert(alias.name.clone(), ImportBinding::Namespace(target, None));
-                }
                 for name in names {
                     if !self.module_has(target, &name.name) {
                         self.error(
@@ -243,7 +241,6 @@ impl Codegen<'_> {
                     };
                     self.imports.insert(member, binding);
                 }
-                let _ = span;
             }
         }
     }
