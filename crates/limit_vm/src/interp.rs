@@ -292,8 +292,18 @@ impl Vm {
     /// returns (which may schedule theirs).
     fn run_pending_deinits(&mut self) -> Result<(), Trap> {
         while let Some(obj) = crate::value::next_pending_deinit() {
+            // The queue is per thread: an instance of another VM's program
+            // (an earlier engine run, a finished session) is released
+            // without its `deinit`, which belongs to that program.
             let Some(deinit) = (match &obj {
-                Value::Instance(inst) => inst.class.deinit,
+                Value::Instance(inst)
+                    if self
+                        .classes
+                        .get(inst.class.id as usize)
+                        .is_some_and(|own| Rc::ptr_eq(own, &inst.class)) =>
+                {
+                    inst.class.deinit
+                }
                 _ => None,
             }) else {
                 continue;
@@ -340,7 +350,9 @@ impl Vm {
         argc: usize,
         ctor: bool,
     ) -> Result<(), Trap> {
-        let proto = &self.functions[func as usize];
+        let Some(proto) = self.functions.get(func as usize) else {
+            return fail(kinds::ERROR, &format!("call of unknown function #{func}"));
+        };
         let arity = proto.arity as usize;
         if argc != arity {
             if argc < proto.required as usize || argc > arity {
