@@ -104,6 +104,8 @@ pub struct Vm {
     /// Some class has a `deinit`: released values are checked for objects
     /// waiting for theirs.
     has_deinit: bool,
+    /// This VM's lineage number (see `Class::lineage`).
+    lineage: u64,
     /// Blocks, fibers and parallel-task state (runtime/sched.rs).
     pub(crate) conc: sched::ConcurrencyState,
     /// Steps (backward jumps and calls) until the next `checkpoint`.
@@ -158,7 +160,11 @@ impl Vm {
                 })
             })
             .collect();
-        let classes = build_classes(&program.classes);
+        // Each VM gets its own lineage number: objects outliving a VM (the
+        // `deinit` queue is per thread) are recognised as foreign.
+        static LINEAGES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let lineage = LINEAGES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let classes = build_classes(&program.classes, lineage);
         let has_deinit = classes.iter().any(|c| c.deinit.is_some());
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -185,6 +191,7 @@ impl Vm {
             invalid,
             rng_state: seed | 1,
             has_deinit,
+            lineage,
             conc: sched::ConcurrencyState {
                 program: Some(shared),
                 ..Default::default()
@@ -296,14 +303,7 @@ impl Vm {
             // (an earlier engine run, a finished session) is released
             // without its `deinit`, which belongs to that program.
             let Some(deinit) = (match &obj {
-                Value::Instance(inst)
-                    if self
-                        .classes
-                        .get(inst.class.id as usize)
-                        .is_some_and(|own| Rc::ptr_eq(own, &inst.class)) =>
-                {
-                    inst.class.deinit
-                }
+                Value::Instance(inst) if inst.class.lineage == self.lineage => inst.class.deinit,
                 _ => None,
             }) else {
                 continue;
@@ -2209,7 +2209,7 @@ fn constant_value(c: &Constant) -> Value {
     }
 }
 
-fn build_classes(defs: &[crate::program::ClassDef]) -> Vec<Rc<Class>> {
+fn build_classes(defs: &[crate::program::ClassDef], lineage: u64) -> Vec<Rc<Class>> {
     defs.iter()
         .enumerate()
         .map(|(id, d)| {
@@ -2251,6 +2251,7 @@ fn build_classes(defs: &[crate::program::ClassDef]) -> Vec<Rc<Class>> {
                 parent: d.parent,
                 is_data: d.is_data,
                 deinit,
+                lineage,
             })
         })
         .collect()
@@ -2418,7 +2419,16 @@ impl Vm {
         self.constants = constants;
         self.const_methods = const_methods;
         self.global_names = global_names;
-        self.classes = classes;
+        // The newer program's classes continue this VM's lineage.
+        self.classes = classes
+            .into_iter()
+            .map(|mut class| {
+                if let Some(class) = Rc::get_mut(&mut class) {
+                    class.lineage = self.lineage;
+                }
+                class
+            })
+            .collect();
         self.enums = enums;
         self.files = files;
         self.caches = caches;

@@ -344,6 +344,9 @@ pub struct Class {
     pub is_data: bool,
     /// The `deinit` method, if any (run when the last reference goes).
     pub deinit: Option<u32>,
+    /// Which VM's program the class belongs to (its function indices mean
+    /// something only there); kept across `Vm::load` of newer versions.
+    pub lineage: u64,
 }
 
 impl Class {
