@@ -63,9 +63,9 @@ enum Object {
     Cell(CellRef),
 }
 
-/// Lists, dicts and instances know their slot and free it when dropped
-/// (so their memory is released at once); closures and cells do not, and
-/// their dead slots are freed by `prune`.
+/// Lists, dicts, instances and closures know their slot and free it when
+/// dropped (so their memory is released at once); cells do not, and their
+/// dead slots are freed by `prune`.
 struct Registry {
     slots: Vec<Tracked>,
     free: Vec<u32>,
@@ -178,8 +178,8 @@ pub fn track_instance(rc: &Rc<Instance>) -> u32 {
 
 /// Register a new closure.
 #[inline]
-pub fn track_closure(rc: &Rc<Closure>) {
-    register(Tracked::Closure(Rc::downgrade(rc)));
+pub fn track_closure(rc: &Rc<Closure>) -> u32 {
+    register(Tracked::Closure(Rc::downgrade(rc)))
 }
 
 /// Register a new captured-variable cell.

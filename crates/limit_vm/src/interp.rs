@@ -2115,11 +2115,7 @@ impl Vm {
             };
             captures.push(cell);
         }
-        Ok(Value::closure(Closure {
-            index: f,
-            proto,
-            captures,
-        }))
+        Ok(Value::closure(Closure::new(f, proto, captures)))
     }
 
     /// Whether class `class` is `ancestor` or one of its subclasses.
@@ -2336,11 +2332,11 @@ impl Vm {
         if !proto.captures.is_empty() {
             return None;
         }
-        Some(Value::closure(Closure {
-            index: index as u32,
+        Some(Value::closure(Closure::new(
+            index as u32,
             proto,
-            captures: crate::value::Captures::new(),
-        }))
+            crate::value::Captures::new(),
+        )))
     }
 
     /// The value of global slot `index`.

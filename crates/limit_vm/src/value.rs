@@ -277,6 +277,30 @@ pub struct Closure {
     pub proto: Rc<FunctionProto>,
     /// Captured cells, in `GetUpvalue` order.
     pub captures: Captures,
+    /// Slot in the cycle collector's registry, released when dropped.
+    pub gc_slot: std::cell::Cell<u32>,
+}
+
+impl Closure {
+    /// A closure of function `index` (untracked until [`Value::closure`]).
+    pub fn new(
+        index: u32,
+        proto: Rc<crate::program::FunctionProto>,
+        captures: Captures,
+    ) -> Closure {
+        Closure {
+            index,
+            proto,
+            captures,
+            gc_slot: std::cell::Cell::new(gc::NO_SLOT),
+        }
+    }
+}
+
+impl Drop for Closure {
+    fn drop(&mut self) {
+        gc::untrack(self.gc_slot.get(), self as *const Closure as usize);
+    }
 }
 
 /// Signature of a built-in function.
@@ -548,7 +572,7 @@ impl Value {
     /// A closure value (registered with the cycle collector).
     pub fn closure(closure: Closure) -> Value {
         let rc = Rc::new(closure);
-        gc::track_closure(&rc);
+        rc.gc_slot.set(gc::track_closure(&rc));
         Value::Function(rc)
     }
 

@@ -162,11 +162,7 @@ pub fn materialize(vm: &Vm, v: &SendValue) -> Value {
                 .iter()
                 .map(|c| Value::new_cell(materialize(vm, c)))
                 .collect();
-            Value::closure(Closure {
-                index: *index,
-                proto,
-                captures,
-            })
+            Value::closure(Closure::new(*index, proto, captures))
         }
         SendValue::Native(n) => Value::Native(n),
         SendValue::BoundMethod(receiver, function, name) => {
