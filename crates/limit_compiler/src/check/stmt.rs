@@ -59,9 +59,16 @@ impl<'a> Checker<'a> {
     }
 
     fn check_deferred_bodies(&mut self, bodies: Vec<DeferredBody<'a>>) {
+        if bodies.is_empty() {
+            return;
+        }
+        // One un-narrowed copy of the environment serves every body of the
+        // block: checking a body pushes and pops its own scopes, so it
+        // leaves the environment as it found it (a copy per body made a
+        // file of n functions cost n² work).
+        let unnarrowed = self.env.without_narrowing();
+        let saved_env = std::mem::replace(&mut self.env, unnarrowed);
         for body in bodies {
-            let unnarrowed = self.env.without_narrowing();
-            let saved_env = std::mem::replace(&mut self.env, unnarrowed);
             let saved_frame = std::mem::replace(&mut self.current_frame, body.frame);
             let saved_this = std::mem::replace(&mut self.this_type, body.this_type);
             let name = body
@@ -70,10 +77,10 @@ impl<'a> Checker<'a> {
                 .as_ref()
                 .map_or_else(|| "function".to_string(), |n| n.name.clone());
             self.check_function_body(body.decl, &name);
-            self.env = saved_env;
             self.current_frame = saved_frame;
             self.this_type = saved_this;
         }
+        self.env = saved_env;
     }
 
     /// Checks parameters, body, returns and the every-path rule of one

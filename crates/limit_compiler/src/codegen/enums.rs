@@ -94,6 +94,10 @@ impl Codegen<'_> {
             }
             self.expr(&arg.value);
         }
+        if arity > u8::MAX as usize {
+            self.error(span, "an enum variant holds at most 255 values");
+            return;
+        }
         self.emit(Op::NewEnum(info.id, tag, arity as u8), span);
     }
 

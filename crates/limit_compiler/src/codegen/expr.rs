@@ -142,7 +142,12 @@ impl Codegen<'_> {
             }
             ExprKind::TupleField(object, index) => {
                 self.expr(object);
-                self.emit(Op::GetTupleField(*index as u16), span);
+                match u16::try_from(*index) {
+                    Ok(index) => {
+                        self.emit(Op::GetTupleField(index), span);
+                    }
+                    Err(_) => self.error(span, "a tuple field index must be below 65 536"),
+                }
             }
             ExprKind::Propagate(inner) => {
                 if !self.current_ref().fallible {
@@ -393,7 +398,11 @@ impl Codegen<'_> {
         for arg in args {
             self.expr(&arg.value);
         }
-        self.emit(Op::Print(args.len().min(255) as u8), span);
+        if args.len() > u8::MAX as usize {
+            self.error(span, "print takes at most 255 arguments");
+            return;
+        }
+        self.emit(Op::Print(args.len() as u8), span);
     }
 
     fn call(&mut self, callee: &Expr, args: &[Arg], span: Span) {
@@ -555,6 +564,10 @@ impl Codegen<'_> {
                     self.emit(Op::Nil, span);
                 }
             }
+        }
+        if passed > u8::MAX as usize {
+            self.error(span, "a call takes at most 255 arguments");
+            return;
         }
         self.emit(Op::CallDirect(known.index, passed as u8), span);
     }

@@ -623,6 +623,9 @@ impl Codegen<'_> {
                 }
             }
         }
+        if passed > 254 {
+            self.error(span, "a call takes at most 255 arguments");
+        }
         passed.min(254) as u8
     }
 }

@@ -95,6 +95,9 @@ pub(crate) struct FunctionState {
     pub kind: FunctionKind,
     pub proto: FunctionProto,
     pub locals: Vec<Local>,
+    /// Indices into `locals` by name, innermost last: name lookups stay
+    /// constant-time however many variables a function declares.
+    pub local_names: FxHashMap<String, Vec<usize>>,
     pub scope_depth: usize,
     pub next_slot: u16,
     pub max_slots: u16,
@@ -116,6 +119,24 @@ pub(crate) struct FunctionState {
 }
 
 impl FunctionState {
+    /// The innermost visible local called `name`.
+    pub fn innermost(&self, name: &str) -> Option<&Local> {
+        let index = *self.local_names.get(name)?.last()?;
+        self.locals.get(index)
+    }
+
+    /// The script's outermost variable called `name`, for a top-level
+    /// redeclaration (which replaces it).
+    pub fn innermost_mut_at_top(&mut self, name: &str) -> Option<&mut Local> {
+        let index = *self.local_names.get(name)?.last()?;
+        self.locals.get_mut(index).filter(|l| l.depth == 0)
+    }
+
+    /// Whether some visible local is called `name`.
+    pub fn has_local(&self, name: &str) -> bool {
+        self.local_names.get(name).is_some_and(|v| !v.is_empty())
+    }
+
     fn new(kind: FunctionKind, name: String, file: u32) -> FunctionState {
         FunctionState {
             kind,
@@ -125,6 +146,7 @@ impl FunctionState {
                 ..FunctionProto::default()
             },
             locals: Vec::new(),
+            local_names: FxHashMap::default(),
             scope_depth: 0,
             next_slot: 0,
             max_slots: 0,
@@ -344,6 +366,9 @@ impl<'a> Codegen<'a> {
         let depth = state.scope_depth;
         while state.locals.last().is_some_and(|l| l.depth > depth) {
             let local = state.locals.pop().expect("checked non-empty");
+            if let Some(indices) = state.local_names.get_mut(&local.name) {
+                indices.pop();
+            }
             state.next_slot = local.slot;
         }
     }
@@ -355,11 +380,33 @@ impl<'a> Codegen<'a> {
 
     /// Declares a local in the current scope and returns its slot.
     pub fn add_local(&mut self, name: &str, cell: bool, is_const: bool) -> u16 {
+        // Slots are 16-bit operands: past that, report (once) instead of
+        // wrapping around onto other variables.
+        if self.current_ref().next_slot == u16::MAX {
+            let file = self.file;
+            if !self
+                .diagnostics
+                .iter()
+                .any(|d| d.message.starts_with("too many local"))
+            {
+                self.error(
+                    Span::new(file, 0, 0),
+                    "too many local variables in one function (at most 65 535)",
+                );
+            }
+            return u16::MAX - 1;
+        }
         let state = self.current();
         let slot = state.next_slot;
         state.next_slot += 1;
         state.max_slots = state.max_slots.max(state.next_slot);
         let depth = state.scope_depth;
+        let index = state.locals.len();
+        state
+            .local_names
+            .entry(name.to_string())
+            .or_default()
+            .push(index);
         state.locals.push(Local {
             name: name.to_string(),
             slot,
@@ -381,11 +428,8 @@ impl<'a> Codegen<'a> {
         let state = self.current_ref();
         let depth = state.scope_depth;
         let redeclared = state
-            .locals
-            .iter()
-            .rev()
-            .take_while(|l| l.depth == depth)
-            .any(|l| l.name == name.name);
+            .innermost(&name.name)
+            .is_some_and(|l| l.depth == depth);
         if redeclared && state.kind == FunctionKind::Function {
             self.error_with_hint(
                 name.span,
@@ -422,9 +466,7 @@ impl<'a> Codegen<'a> {
         let inside = self.functions.len() > *level
             && names.contains(name)
             && matches!(place, Place::Upvalue { .. } | Place::Global { .. })
-            && !self.functions[*level..]
-                .iter()
-                .any(|f| f.locals.iter().any(|l| l.name == name));
+            && !self.functions[*level..].iter().any(|f| f.has_local(name));
         if inside {
             Place::Shared(Box::new(place))
         } else {
@@ -450,12 +492,7 @@ impl<'a> Codegen<'a> {
     }
 
     fn resolve_in(&mut self, level: usize, name: &str) -> Option<Place> {
-        if let Some(local) = self.functions[level]
-            .locals
-            .iter()
-            .rev()
-            .find(|l| l.name == name)
-        {
+        if let Some(local) = self.functions[level].innermost(name) {
             return Some(Place::Local {
                 slot: local.slot,
                 cell: local.cell,

@@ -384,9 +384,7 @@ impl Codegen<'_> {
     }
 
     fn resolve_in_function_or_globals(&self, name: &str) -> bool {
-        self.functions
-            .iter()
-            .any(|f| f.locals.iter().any(|l| l.name == name))
+        self.functions.iter().any(|f| f.has_local(name))
             || self.globals.contains_key(name)
             || self.known_functions.contains_key(name)
     }

@@ -257,22 +257,13 @@ impl Codegen<'_> {
             }
             // Redeclaring at top level replaces the earlier variable.
             let existing = self
-                .current_ref()
-                .locals
-                .iter()
-                .rev()
-                .find(|l| l.name == name.name && l.depth == 0)
-                .map(|l| l.slot);
-            if let Some(slot) = existing {
-                if let Some(local) = self
-                    .current()
-                    .locals
-                    .iter_mut()
-                    .rev()
-                    .find(|l| l.slot == slot)
-                {
+                .current()
+                .innermost_mut_at_top(&name.name)
+                .map(|local| {
                     local.is_const = is_const;
-                }
+                    local.slot
+                });
+            if let Some(slot) = existing {
                 self.emit(Op::SetLocal(slot), name.span);
                 return;
             }
@@ -294,11 +285,8 @@ impl Codegen<'_> {
         let state = self.current();
         let depth = state.scope_depth;
         let slot = state
-            .locals
-            .iter()
-            .rev()
-            .take_while(|l| l.depth == depth)
-            .find(|l| l.name == name)
+            .innermost(name)
+            .filter(|l| l.depth == depth)
             .map(|l| l.slot)?;
         let position = state.predeclared.iter().position(|&s| s == slot)?;
         state.predeclared.swap_remove(position);
