@@ -247,3 +247,26 @@ fn a_million_cyclic_pairs_run_in_flat_memory() {
         assert!(kb < 150 * 1024, "peak RSS {kb} kB");
     }
 }
+
+#[test]
+fn collections_count_against_the_step_limit() {
+    // Each gc() examines every live container: without charging that work
+    // to the step budget, a gc() loop ran far past the limit (fuzzing).
+    let started = std::time::Instant::now();
+    let out = limit_command(
+        &["--max-steps", "20000"],
+        "var keep = []\nvar i = 0\nwhile (i < 10000) { keep.push([i]); i += 1 }\n\
+         var rounds = 0\nwhile (true) { gc(); rounds += 1 }\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error[ResourceLimit]: step limit"),
+        "{stderr}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+}

@@ -210,6 +210,8 @@ pub struct Collection {
     /// Garbage instances queued for their `deinit` (collect again after
     /// running them to free those objects).
     pub finalizing: usize,
+    /// Live containers examined: the pass's cost, charged to the step limit.
+    pub examined: usize,
 }
 
 /// Run one trial-deletion pass over the registered containers. Must be
@@ -235,7 +237,10 @@ pub fn collect() -> Collection {
     };
     let garbage = find_garbage(&objects);
 
-    let mut result = Collection::default();
+    let mut result = Collection {
+        examined: objects.len(),
+        ..Collection::default()
+    };
     // Finalise first: deinits see their objects whole.
     for &i in &garbage {
         if let Object::Instance(inst) = &objects[i] {

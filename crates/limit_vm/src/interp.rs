@@ -2316,12 +2316,39 @@ impl Vm {
     pub fn collect_garbage(&mut self) -> Result<usize, Trap> {
         let first = gc::collect();
         let mut freed = first.freed;
+        let mut examined = first.examined;
         if first.finalizing > 0 {
             self.run_pending_deinits()?;
-            freed += gc::collect().freed;
+            let second = gc::collect();
+            freed += second.freed;
+            examined += second.examined;
             self.run_pending_deinits()?;
         }
+        // A collection's work counts against the step limit (one step per
+        // 256 containers examined), so a loop of `gc()` calls cannot run
+        // far beyond it (found by the `run` fuzz target).
+        self.charge_steps(1 + examined as u64 / 256)?;
         Ok(freed)
+    }
+
+    /// Takes `steps` from the step budget at once (work a single
+    /// instruction does that is not a loop iteration or a call).
+    fn charge_steps(&mut self, steps: u64) -> Result<(), Trap> {
+        let Some(max) = self.options.limits.max_steps else {
+            return Ok(());
+        };
+        // Keep `countdown` at least 1: the next step then reaches the
+        // checkpoint normally.
+        let from_chunk = (self.countdown.saturating_sub(1) as u64).min(steps);
+        self.countdown -= from_chunk as u32;
+        let rest = steps - from_chunk;
+        if rest > self.steps_left {
+            self.steps_left = 0;
+            self.countdown = 1;
+            return limits::exceeded(&format!("step limit of {max} steps exceeded"));
+        }
+        self.steps_left -= rest;
+        Ok(())
     }
 
     /// The value of function `index` of the program (a closure without
