@@ -270,3 +270,26 @@ fn collections_count_against_the_step_limit() {
         started.elapsed()
     );
 }
+
+#[test]
+fn freed_registry_slots_still_count_as_collection_work() {
+    // The registry keeps its length after objects die; a collection scans
+    // every slot, so that scan is what the step limit is charged for.
+    let started = std::time::Instant::now();
+    let out = limit_command(
+        &["--max-steps", "30000"],
+        "fn churn() { var keep = []\nvar i = 0\nwhile (i < 20000) { keep.push([i]); i += 1 } }\n\
+         churn()\nwhile (true) { gc() }\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error[ResourceLimit]: step limit"),
+        "{stderr}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+}

@@ -210,7 +210,8 @@ pub struct Collection {
     /// Garbage instances queued for their `deinit` (collect again after
     /// running them to free those objects).
     pub finalizing: usize,
-    /// Live containers examined: the pass's cost, charged to the step limit.
+    /// Registry slots scanned (live or not): the pass's cost, charged to
+    /// the step limit.
     pub examined: usize,
 }
 
@@ -219,8 +220,10 @@ pub struct Collection {
 /// the VM afterwards).
 pub fn collect() -> Collection {
     let _ = DUE.try_with(|d| d.set(false));
+    let mut scanned = 0;
     let Ok(objects) = REGISTRY.try_with(|r| match r.try_borrow_mut() {
         Ok(mut r) => {
+            scanned = r.slots.len();
             let mut objects = Vec::with_capacity(r.occupied);
             for slot in 0..r.slots.len() {
                 match r.slots[slot].upgrade() {
@@ -238,7 +241,7 @@ pub fn collect() -> Collection {
     let garbage = find_garbage(&objects);
 
     let mut result = Collection {
-        examined: objects.len(),
+        examined: scanned,
         ..Collection::default()
     };
     // Finalise first: deinits see their objects whole.
