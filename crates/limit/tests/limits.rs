@@ -293,3 +293,19 @@ fn freed_registry_slots_still_count_as_collection_work() {
         started.elapsed()
     );
 }
+
+#[test]
+fn geometric_string_replacement_stops_before_allocating() {
+    // `s.replace("", s)` squares a string's length; the result is checked
+    // against the limits before it is built (fuzzing found an OOM here).
+    let out = limit_command(
+        &["--max-memory", "1M"],
+        "var s = \"abcdefghij\"\nwhile (true) { s = s.replace(\"\", s) }\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error[ResourceLimit]: memory limit"),
+        "{stderr}"
+    );
+}

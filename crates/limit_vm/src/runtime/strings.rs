@@ -50,7 +50,22 @@ pub fn method(m: Method, name: &str, s: &Str, args: &[Value]) -> Result<Value, T
             }
         }
         Method::Replace => {
-            Value::string(text.replace(str_arg(args, 0, "replace")?, str_arg(args, 1, "replace")?))
+            let (from, to) = (str_arg(args, 0, "replace")?, str_arg(args, 1, "replace")?);
+            // The result is checked against the limits before it is built:
+            // replacing "" inserts `to` between every character, so repeated
+            // replaces grow a string geometrically (found by fuzzing).
+            let occurrences = if from.is_empty() {
+                s.char_len() + 1
+            } else {
+                text.matches(from).count()
+            };
+            let result_len = (text.len() - occurrences * from.len())
+                .saturating_add(occurrences.saturating_mul(to.len()));
+            if result_len > 1 << 32 {
+                return fail(kinds::RESOURCE_LIMIT, "string too large");
+            }
+            crate::limits::check_string(result_len)?;
+            Value::string(text.replace(from, to))
         }
         Method::Substring | Method::Slice => {
             let n = s.char_len() as i64;
