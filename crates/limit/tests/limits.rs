@@ -248,26 +248,33 @@ fn a_million_cyclic_pairs_run_in_flat_memory() {
     }
 }
 
-#[test]
-fn collections_count_against_the_step_limit() {
-    // Each gc() examines every live container: without charging that work
-    // to the step budget, a gc() loop ran far past the limit (fuzzing).
+/// Runs `source` under `limits` and checks that it stops with a
+/// `ResourceLimit` error mentioning `what`, within ten seconds.
+fn assert_stops_promptly(limits: &[&str], source: &str, what: &str) {
     let started = std::time::Instant::now();
-    let out = limit_command(
-        &["--max-steps", "20000"],
-        "var keep = []\nvar i = 0\nwhile (i < 10000) { keep.push([i]); i += 1 }\n\
-         var rounds = 0\nwhile (true) { gc(); rounds += 1 }\n",
-    );
+    let out = limit_command(limits, source);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("error[ResourceLimit]: step limit"),
+        stderr.contains(&format!("error[ResourceLimit]: {what}")),
         "{stderr}"
     );
     assert!(
         started.elapsed() < std::time::Duration::from_secs(10),
         "took {:?}",
         started.elapsed()
+    );
+}
+
+#[test]
+fn collections_count_against_the_step_limit() {
+    // Each gc() examines every live container: without charging that work
+    // to the step budget, a gc() loop ran far past the limit (fuzzing).
+    assert_stops_promptly(
+        &["--max-steps", "20000"],
+        "var keep = []\nvar i = 0\nwhile (i < 10000) { keep.push([i]); i += 1 }\n\
+         var rounds = 0\nwhile (true) { gc(); rounds += 1 }\n",
+        "step limit",
     );
 }
 
@@ -275,22 +282,11 @@ fn collections_count_against_the_step_limit() {
 fn freed_registry_slots_still_count_as_collection_work() {
     // The registry keeps its length after objects die; a collection scans
     // every slot, so that scan is what the step limit is charged for.
-    let started = std::time::Instant::now();
-    let out = limit_command(
+    assert_stops_promptly(
         &["--max-steps", "30000"],
         "fn churn() { var keep = []\nvar i = 0\nwhile (i < 20000) { keep.push([i]); i += 1 } }\n\
          churn()\nwhile (true) { gc() }\n",
-    );
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("error[ResourceLimit]: step limit"),
-        "{stderr}"
-    );
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(10),
-        "took {:?}",
-        started.elapsed()
+        "step limit",
     );
 }
 
@@ -298,14 +294,9 @@ fn freed_registry_slots_still_count_as_collection_work() {
 fn geometric_string_replacement_stops_before_allocating() {
     // `s.replace("", s)` squares a string's length; the result is checked
     // against the limits before it is built (fuzzing found an OOM here).
-    let out = limit_command(
+    assert_stops_promptly(
         &["--max-memory", "1M"],
         "var s = \"abcdefghij\"\nwhile (true) { s = s.replace(\"\", s) }\n",
-    );
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("error[ResourceLimit]: memory limit"),
-        "{stderr}"
+        "memory limit",
     );
 }

@@ -541,7 +541,7 @@ impl TreeBuilder<'_> {
             }
             ExprKind::Tuple(items) => Node::list("tuple").with_all(self.exprs(items)),
             ExprKind::Unary(op, operand) => Node::list(unary_op(*op)).with(self.expr(operand)),
-            ExprKind::Binary(op, left, right) => Node::list(binary_op(*op))
+            ExprKind::Binary(op, left, right) => Node::list(op.symbol())
                 .with(self.expr(left))
                 .with(self.expr(right)),
             ExprKind::Ternary(cond, then, otherwise) => Node::list("?:")
@@ -825,30 +825,6 @@ fn unary_op(op: UnOp) -> &'static str {
         UnOp::Plus => "+",
         UnOp::Not => "not",
         UnOp::BitNot => "~",
-    }
-}
-
-fn binary_op(op: BinOp) -> &'static str {
-    match op {
-        BinOp::Add => "+",
-        BinOp::Sub => "-",
-        BinOp::Mul => "*",
-        BinOp::Div => "/",
-        BinOp::Mod => "%",
-        BinOp::Pow => "**",
-        BinOp::Eq => "==",
-        BinOp::Ne => "!=",
-        BinOp::Lt => "<",
-        BinOp::Le => "<=",
-        BinOp::Gt => ">",
-        BinOp::Ge => ">=",
-        BinOp::And => "and",
-        BinOp::Or => "or",
-        BinOp::BitAnd => "&",
-        BinOp::BitOr => "|",
-        BinOp::BitXor => "^",
-        BinOp::Shl => "<<",
-        BinOp::Shr => ">>",
     }
 }
 

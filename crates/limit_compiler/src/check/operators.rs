@@ -72,10 +72,7 @@ impl<'a> Checker<'a> {
         if is_misuse(op, l, r) {
             self.error(
                 span,
-                format!(
-                    "cannot apply `{}` to `{left}` and `{right}`",
-                    operator_text(op)
-                ),
+                format!("cannot apply `{}` to `{left}` and `{right}`", op.symbol()),
             );
         }
         Type::Any
@@ -125,7 +122,7 @@ impl<'a> Checker<'a> {
                 span,
                 format!(
                     "cannot apply `{}` to `{left_text}` and `{right_text}`: not defined for member `{member}`",
-                    operator_text(op)
+                    op.symbol()
                 ),
                 "narrow the value first with `match` and type patterns (`int => …, str => …`)",
             );
@@ -308,29 +305,5 @@ fn is_misuse(op: BinOp, l: &Type, r: &Type) -> bool {
             not_int(l) || not_int(r)
         }
         _ => false,
-    }
-}
-
-fn operator_text(op: BinOp) -> &'static str {
-    match op {
-        BinOp::Add => "+",
-        BinOp::Sub => "-",
-        BinOp::Mul => "*",
-        BinOp::Div => "/",
-        BinOp::Mod => "%",
-        BinOp::Pow => "**",
-        BinOp::Eq => "==",
-        BinOp::Ne => "!=",
-        BinOp::Lt => "<",
-        BinOp::Le => "<=",
-        BinOp::Gt => ">",
-        BinOp::Ge => ">=",
-        BinOp::And => "and",
-        BinOp::Or => "or",
-        BinOp::BitAnd => "&",
-        BinOp::BitOr => "|",
-        BinOp::BitXor => "^",
-        BinOp::Shl => "<<",
-        BinOp::Shr => ">>",
     }
 }
