@@ -492,84 +492,12 @@ impl Codegen<'_> {
     /// A call to a top-level function: arguments are matched to parameters
     /// here, so the VM sees positions only.
     fn direct_call(&mut self, known: &KnownFunction, name: &str, args: &[Arg], span: Span) {
-        let mut slots: Vec<Option<&Expr>> = vec![None; known.params.len()];
-        let mut position = 0;
-        let mut ok = true;
-        for arg in args {
-            let index = match &arg.name {
-                None => {
-                    let i = position;
-                    position += 1;
-                    i
-                }
-                Some(arg_name) => match known.params.iter().position(|p| *p == arg_name.name) {
-                    Some(i) => i,
-                    None => {
-                        self.error_with_hint(
-                            arg_name.span,
-                            format!("`{name}` has no parameter named `{}`", arg_name.name),
-                            &format!("its parameters are: {}", known.params.join(", ")),
-                        );
-                        ok = false;
-                        continue;
-                    }
-                },
-            };
-            if index >= slots.len() {
-                self.error_with_hint(
-                    arg.value.span,
-                    format!(
-                        "too many arguments: `{name}` takes {} but {} were given",
-                        known.params.len(),
-                        args.len()
-                    ),
-                    "remove the extra arguments",
-                );
-                return;
-            }
-            if slots[index].is_some() {
-                self.error(
-                    arg.value.span,
-                    format!("argument `{}` given twice", known.params[index]),
-                );
-                ok = false;
-            }
-            slots[index] = Some(&arg.value);
-        }
-        let missing: Vec<&str> = (0..known.required)
-            .filter(|&i| slots[i].is_none())
-            .map(|i| known.params[i].as_str())
-            .collect();
-        if !missing.is_empty() {
-            self.error_with_hint(
-                span,
-                format!(
-                    "missing argument{} to `{name}`: {}",
-                    if missing.len() > 1 { "s" } else { "" },
-                    missing.join(", ")
-                ),
-                &format!("`{name}` takes ({})", known.params.join(", ")),
-            );
+        let Some(given) = self.match_args(name, &known.params, known.required, args, span) else {
             return;
-        }
-        if !ok {
-            return;
-        }
-        let passed = slots.iter().rposition(Option::is_some).map_or(0, |i| i + 1);
-        let passed = passed.max(known.required);
-        for slot in &slots[..passed] {
-            match slot {
-                Some(value) => self.expr(value),
-                None => {
-                    self.emit(Op::Nil, span);
-                }
-            }
-        }
-        if passed > u8::MAX as usize {
-            self.error(span, "a call takes at most 255 arguments");
-            return;
-        }
-        self.emit(Op::CallDirect(known.index, passed as u8), span);
+        };
+        // Too many arguments is reported there; the program then never runs.
+        let argc = self.emit_matched(&given, known.required, super::frame::FUNCTION_ARGS, span);
+        self.emit(Op::CallDirect(known.index, argc), span);
     }
 
     /// Calls the language compiles to instructions; false when `name` is not

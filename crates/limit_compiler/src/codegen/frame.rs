@@ -23,6 +23,13 @@ enum Member {
     Method(usize),
 }
 
+/// Arguments a method call may pass: its instruction also counts the
+/// receiver, within a `u8`.
+pub(crate) const METHOD_ARGS: usize = 254;
+
+/// Arguments a call of a top-level function may pass.
+pub(crate) const FUNCTION_ARGS: usize = 255;
+
 impl Codegen<'_> {
     // --------------------------------------------------------- this/super
 
@@ -406,7 +413,7 @@ impl Codegen<'_> {
         if let Some(init) = init {
             if let Some(given) = self.match_args(name, &init.params, init.required, args, span) {
                 self.emit(Op::Dup, span);
-                let argc = self.emit_matched(&given, init.required, span);
+                let argc = self.emit_matched(&given, init.required, METHOD_ARGS, span);
                 self.emit(Op::CallDirect(init.function, argc + 1), span);
                 self.emit(Op::Pop, span);
             }
@@ -447,7 +454,7 @@ impl Codegen<'_> {
                             self.match_args(&method.name, &entry.params, entry.required, args, span)
                         {
                             self.expr(object);
-                            let argc = self.emit_matched(&given, entry.required, span);
+                            let argc = self.emit_matched(&given, entry.required, METHOD_ARGS, span);
                             if ty.exact || frame.final_slot[slot] {
                                 self.emit(Op::CallDirect(entry.function, argc + 1), span);
                             } else {
@@ -499,7 +506,7 @@ impl Codegen<'_> {
             self.match_args(&method.name, &entry.params, entry.required, args, span)
         {
             self.emit(Op::GetLocal(0), span);
-            let argc = self.emit_matched(&given, entry.required, span);
+            let argc = self.emit_matched(&given, entry.required, METHOD_ARGS, span);
             self.emit(Op::CallDirect(entry.function, argc + 1), span);
         }
     }
@@ -526,7 +533,7 @@ impl Codegen<'_> {
         if let Some(given) =
             self.match_args(&method.name, &entry.params, entry.required, args, span)
         {
-            let argc = self.emit_matched(&given, entry.required, span);
+            let argc = self.emit_matched(&given, entry.required, METHOD_ARGS, span);
             self.emit(Op::CallDirect(entry.function, argc), span);
         }
     }
@@ -603,11 +610,13 @@ impl Codegen<'_> {
     }
 
     /// Pushes matched arguments (nil for omitted ones before the last
-    /// given); returns how many were pushed.
+    /// given); returns how many were pushed. More than `max` (the most the
+    /// call instruction's operand can count) is reported.
     pub(crate) fn emit_matched(
         &mut self,
         slots: &[Option<&Expr>],
         required: usize,
+        max: usize,
         span: Span,
     ) -> u8 {
         let passed = slots
@@ -623,9 +632,9 @@ impl Codegen<'_> {
                 }
             }
         }
-        if passed > 254 {
+        if passed > max {
             self.error(span, "a call takes at most 255 arguments");
         }
-        passed.min(254) as u8
+        passed.min(max) as u8
     }
 }
