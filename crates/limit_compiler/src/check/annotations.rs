@@ -18,10 +18,18 @@ impl<'a> Checker<'a> {
             return Type::Any;
         }
         match &annotation.kind {
-            TypeKind::Named(path) => match path.as_slice() {
-                [name] => self.resolve_name(&name.name, depth),
-                _ => Type::Any,
-            },
+            TypeKind::Named(path) => {
+                // An annotation inside another module's declaration names
+                // that module's types.
+                let foreign = annotation.span.file != self.file;
+                match path.as_slice() {
+                    [name] => self.resolve_name(&name.name, depth, foreign),
+                    [namespace, name] if !foreign => {
+                        self.resolve_namespaced(&namespace.name, &name.name, depth)
+                    }
+                    _ => Type::Any,
+                }
+            }
             TypeKind::List(element) => Type::list(self.resolve_type_at_depth(element, depth)),
             TypeKind::Dict(key, value) => Type::dict(
                 self.resolve_type_at_depth(key, depth),
@@ -48,10 +56,20 @@ impl<'a> Checker<'a> {
                 Type::Function(Box::new(FunctionType { params, ret }))
             }
             TypeKind::Union(members) => {
-                let members: Vec<Type> = members
-                    .iter()
-                    .map(|member| self.resolve_type_at_depth(member, depth))
-                    .collect();
+                // `Pet | int` with `type Pet = Cat | Fish` is `Cat | Fish | int`.
+                let mut flat: Vec<Type> = Vec::new();
+                for member in members {
+                    match self.resolve_type_at_depth(member, depth) {
+                        Type::Union(inner) => flat.extend(inner),
+                        other => flat.push(other),
+                    }
+                }
+                let mut members: Vec<Type> = Vec::new();
+                for member in flat {
+                    if !members.contains(&member) {
+                        members.push(member);
+                    }
+                }
                 if members.iter().any(Type::is_any) {
                     Type::Any
                 } else {
@@ -84,11 +102,27 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn resolve_name(&mut self, name: &str, depth: usize) -> Type {
+    /// `module.Name`: a type declared by the imported module `namespace`.
+    fn resolve_namespaced(&mut self, namespace: &str, name: &str, depth: usize) -> Type {
+        let Some(exports) = self.namespace_exports(namespace) else {
+            return Type::Any;
+        };
+        if self.declarations.foreign.get(name) != Some(&exports.module) {
+            return Type::Any;
+        }
+        self.resolve_name(name, depth, false)
+    }
+
+    /// A single type name; `foreign` when written in another module, where
+    /// only the declarations it shares with this module may be meant.
+    fn resolve_name(&mut self, name: &str, depth: usize, foreign: bool) -> Type {
         if let Some(builtin) = builtin_type(name) {
             return builtin;
         }
         let declarations = self.declarations;
+        if foreign && !declarations.foreign.contains_key(name) {
+            return Type::Any;
+        }
         if declarations.frames.contains_key(name) {
             return Type::Frame(name.to_string());
         }

@@ -28,16 +28,8 @@ impl<'a> Checker<'a> {
             return self.call_value(callee, &callee_type, args, name);
         }
         let declarations = self.declarations;
-        if let Some(frame) = declarations.frames.get(name) {
-            if frame.modifiers.is_abstract {
-                self.error_with_hint(
-                    callee.span,
-                    format!("cannot instantiate abstract frame `{name}`"),
-                    "instantiate a frame that extends it",
-                );
-            }
-            self.check_constructor_arguments(name, args);
-            return Type::Frame(name.to_string());
+        if declarations.frames.contains_key(name) {
+            return self.construct_frame(name, callee.span, args);
         }
         if let Some(owner) = declarations.variant_owners.get(name) {
             let variant = Ident {
@@ -47,6 +39,24 @@ impl<'a> Checker<'a> {
             return self.check_variant_arguments(owner, &variant, args);
         }
         self.builtin_call(name, args)
+    }
+
+    /// `Frame(args)` / `module.Frame(args)` of a declared frame.
+    fn construct_frame(&mut self, name: &str, span: Span, args: &'a [Arg]) -> Type {
+        let is_abstract = self
+            .declarations
+            .frames
+            .get(name)
+            .is_some_and(|frame| frame.modifiers.is_abstract);
+        if is_abstract {
+            self.error_with_hint(
+                span,
+                format!("cannot instantiate abstract frame `{name}`"),
+                "instantiate a frame that extends it",
+            );
+        }
+        self.check_constructor_arguments(name, args);
+        Type::Frame(name.to_string())
     }
 
     /// `Frame(args)`: the arguments of its `init`, else its fields (parent
@@ -130,6 +140,9 @@ impl<'a> Checker<'a> {
         method: &'a Ident,
         args: &'a [Arg],
     ) -> Type {
+        if let Some(frame) = self.namespace_frame(receiver, method) {
+            return self.construct_frame(&frame, method.span, args);
+        }
         if let Some(static_type) = self.static_path_type(receiver, method) {
             // A module's function or a frame's static method.
             if let Type::Function(function) = &static_type {
@@ -156,21 +169,8 @@ impl<'a> Checker<'a> {
                 Type::Any
             }
             Type::Union(members) => {
-                let lacking = members
-                    .iter()
-                    .find(|member| lacks_builtin_method(member.unrefined(), &method.name));
-                if let Some(lacking) = lacking {
-                    self.error_with_hint(
-                        method.span,
-                        format!(
-                            "no method `{}` on every member of `{receiver_type}`: `{lacking}` has none",
-                            method.name
-                        ),
-                        "narrow the value first with `match` and type patterns (`int => …, str => …`)",
-                    );
-                }
-                self.infer_arguments(args);
-                Type::Any
+                let members = members.clone();
+                self.union_method_call(&receiver_type, &members, method, args)
             }
             // (`nil` receivers are left to the run-time `NilAccess`.)
             other if !matches!(other, Type::Nil) && lacks_builtin_method(other, &method.name) => {
@@ -333,25 +333,105 @@ impl<'a> Checker<'a> {
             }
         }
         self.infer_arguments(args);
-        match (receiver, method) {
-            (Type::Str | Type::List(_) | Type::Dict(..) | Type::Channel, "len") => Type::Int,
-            (
-                Type::Str,
-                "upper" | "lower" | "to_upper" | "to_lower" | "trim" | "replace" | "substring"
-                | "repeat",
-            ) => Type::Str,
-            (Type::Str, "split" | "chars") => Type::list(Type::Str),
-            (Type::Str, "contains" | "starts_with" | "ends_with") => Type::Bool,
-            (Type::List(_), "contains") => Type::Bool,
-            (Type::List(_), "join") => Type::Str,
-            (Type::List(element), "slice" | "filter") => Type::list((**element).clone()),
-            (Type::List(_), "map") => Type::list(Type::Any),
-            (Type::Dict(..), "contains" | "has") => Type::Bool,
-            (Type::Dict(key, _), "keys") => Type::list((**key).clone()),
-            (Type::Dict(_, value), "values") => Type::list((**value).clone()),
-            _ => Type::Any,
+        builtin_method_result(receiver, method)
+    }
+
+    /// `value.method(args)` where `value` is of union type `union`: the
+    /// method must exist on every member (LANGUAGE.md §3.4: anything else
+    /// needs a `match` or a type test first). The arguments are checked
+    /// when every member declares the same signature; the result is the
+    /// members' common result type.
+    fn union_method_call(
+        &mut self,
+        union: &Type,
+        members: &[Type],
+        method: &'a Ident,
+        args: &'a [Arg],
+    ) -> Type {
+        if let Some(lacking) = members
+            .iter()
+            .find(|member| self.certainly_lacks_member(member.unrefined(), &method.name))
+        {
+            self.error_with_hint(
+                method.span,
+                format!(
+                    "no method `{}` on every member of `{union}`: `{lacking}` has none",
+                    method.name
+                ),
+                "narrow the value first with `match` and type patterns (`int => …, str => …`)",
+            );
+            self.infer_arguments(args);
+            return Type::Any;
+        }
+        let mut signatures: Vec<FunctionType> = Vec::new();
+        let mut results: Vec<Type> = Vec::new();
+        for member in members {
+            match member.unrefined() {
+                Type::Frame(_) | Type::Trait(_) | Type::Record(_) => {
+                    match self.member_type(member, method) {
+                        Type::Function(function) => signatures.push(*function),
+                        _ => results.push(Type::Any),
+                    }
+                }
+                other => results.push(builtin_method_result(other, &method.name)),
+            }
+        }
+        let shared = signatures.split_first().and_then(|(first, rest)| {
+            let same = rest.iter().all(|other| same_signature(first, other));
+            (same && results.is_empty()).then(|| first.clone())
+        });
+        if let Some(signature) = shared {
+            return self.check_arguments(&signature, args, &method.name);
+        }
+        self.infer_arguments(args);
+        signatures
+            .into_iter()
+            .map(|signature| signature.ret)
+            .chain(results)
+            .reduce(|joined, ty| joined.join(&ty))
+            .unwrap_or(Type::Any)
+    }
+
+    /// Whether values of `ty` certainly have no member `name`: numbers,
+    /// bools and `nil` (LANGUAGE.md §11), and frames whose whole hierarchy
+    /// is known.
+    pub(super) fn certainly_lacks_member(&self, ty: &Type, name: &str) -> bool {
+        match ty {
+            Type::Frame(frame) => matches!(self.lookup_member(frame, name), MemberLookup::Missing),
+            other => lacks_builtin_method(other, name),
         }
     }
+}
+
+/// The result of built-in method `method` on a value of type `receiver`,
+/// when it is certain.
+fn builtin_method_result(receiver: &Type, method: &str) -> Type {
+    match (receiver, method) {
+        (Type::Str | Type::List(_) | Type::Dict(..) | Type::Channel, "len") => Type::Int,
+        (
+            Type::Str,
+            "upper" | "lower" | "to_upper" | "to_lower" | "trim" | "replace" | "substring"
+            | "repeat",
+        ) => Type::Str,
+        (Type::Str, "split" | "chars") => Type::list(Type::Str),
+        (Type::Str, "contains" | "starts_with" | "ends_with") => Type::Bool,
+        (Type::List(_), "contains") => Type::Bool,
+        (Type::List(_), "join") => Type::Str,
+        (Type::List(element), "slice" | "filter") => Type::list((**element).clone()),
+        (Type::List(_), "map") => Type::list(Type::Any),
+        (Type::Dict(..), "contains" | "has") => Type::Bool,
+        (Type::Dict(key, _), "keys") => Type::list((**key).clone()),
+        (Type::Dict(_, value), "values") => Type::list((**value).clone()),
+        _ => Type::Any,
+    }
+}
+
+/// Whether two signatures take and give the same types (parameter names
+/// aside).
+fn same_signature(a: &FunctionType, b: &FunctionType) -> bool {
+    a.ret == b.ret
+        && a.params.len() == b.params.len()
+        && a.params.iter().zip(&b.params).all(|(x, y)| x.ty == y.ty)
 }
 
 /// Whether values of `ty` certainly have no method `name`: numbers and

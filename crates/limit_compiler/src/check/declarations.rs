@@ -5,9 +5,15 @@
 //! Only declarations at the top level (and in `module` blocks) are
 //! collected. A name declared twice with different meanings is dropped:
 //! the checker then treats it as unknown (`any`) rather than guess.
+//!
+//! Frames and enums are known by name across modules (the code generator
+//! declares them program-wide), so a module also sees the public
+//! declarations of the modules it imports, directly or not — but only names
+//! that exactly one module of the program declares, so that a name never
+//! denotes two declarations (see [`Declarations::merge_foreign`]).
 
 use limit_syntax::ast::{
-    FrameDecl, Module, Stmt, StmtKind, TraitDecl, TypeAliasDecl, TypeKind, VariantDecl,
+    FrameDecl, Module, Stmt, StmtKind, TraitDecl, TypeAliasDecl, TypeKind, VariantDecl, Visibility,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -19,7 +25,7 @@ pub struct EnumShape<'a> {
     pub variants: &'a [VariantDecl],
 }
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Declarations<'a> {
     pub frames: HashMap<String, &'a FrameDecl>,
     pub traits: HashMap<String, &'a TraitDecl>,
@@ -28,6 +34,9 @@ pub struct Declarations<'a> {
     /// Variant name → its enum, for variants written without the enum name.
     /// Names that several enums use are absent.
     pub variant_owners: HashMap<String, String>,
+    /// Names declared by another module (merged in by `merge_foreign`),
+    /// with that module's index.
+    pub foreign: HashMap<String, usize>,
 }
 
 impl<'a> Declarations<'a> {
@@ -99,11 +108,90 @@ impl<'a> Declarations<'a> {
             .collect();
     }
 
+    /// Every type name this module declares (frames, traits, enums,
+    /// aliases), whether or not it could be resolved.
+    pub fn names(&self) -> impl Iterator<Item = &String> {
+        self.frames
+            .keys()
+            .chain(self.traits.keys())
+            .chain(self.enums.keys())
+            .chain(self.aliases.keys())
+    }
+
+    /// Adds the declarations of module `module` (`other`) whose names
+    /// `share` accepts and this module does not declare itself.
+    pub fn merge_foreign(
+        &mut self,
+        other: &Declarations<'a>,
+        module: usize,
+        share: impl Fn(&str) -> bool,
+    ) {
+        let accept = |name: &String, own: &Declarations<'a>| {
+            share(name) && !own.is_type_name(name) && !own.foreign.contains_key(name)
+        };
+        let mut added = Vec::new();
+        for (name, decl) in &other.frames {
+            if accept(name, self) {
+                self.frames.insert(name.clone(), decl);
+                added.push(name.clone());
+            }
+        }
+        for (name, decl) in &other.traits {
+            if accept(name, self) {
+                self.traits.insert(name.clone(), decl);
+                added.push(name.clone());
+            }
+        }
+        for (name, shape) in &other.enums {
+            if accept(name, self) {
+                self.enums.insert(name.clone(), *shape);
+                added.push(name.clone());
+            }
+        }
+        for (name, decl) in &other.aliases {
+            if accept(name, self) {
+                self.aliases.insert(name.clone(), decl);
+                added.push(name.clone());
+            }
+        }
+        for name in added {
+            self.foreign.insert(name, module);
+        }
+        self.collect_variant_owners();
+    }
+
     /// Whether `name` names any declared type (frame, trait, enum, alias).
     pub fn is_type_name(&self, name: &str) -> bool {
         self.frames.contains_key(name)
             || self.traits.contains_key(name)
             || self.enums.contains_key(name)
             || self.aliases.contains_key(name)
+    }
+}
+
+/// The type names a module marks private (`@private`, or not public inside
+/// a `module` block), as the code generator decides.
+pub fn private_type_names(module: &Module) -> HashSet<String> {
+    let mut names = HashSet::new();
+    collect_private_type_names(&module.stmts, false, &mut names);
+    names
+}
+
+fn collect_private_type_names(stmts: &[Stmt], in_block: bool, names: &mut HashSet<String>) {
+    for stmt in stmts {
+        let (name, visibility) = match &stmt.kind {
+            StmtKind::Frame(decl) => (&decl.name.name, decl.visibility),
+            StmtKind::Trait(decl) => (&decl.name.name, decl.visibility),
+            StmtKind::Enum(decl) => (&decl.name.name, decl.visibility),
+            StmtKind::TypeAlias(decl) => (&decl.name.name, decl.visibility),
+            StmtKind::ModuleBlock(block) => {
+                collect_private_type_names(&block.stmts, true, names);
+                continue;
+            }
+            _ => continue,
+        };
+        if visibility == Visibility::Private || (in_block && visibility == Visibility::Protected) {
+            names.insert(name.clone());
+        }
     }
 }

@@ -67,6 +67,11 @@ impl Env {
         self.scopes.iter().rev().find_map(|scope| scope.get(name))
     }
 
+    /// The binding of `name` in the innermost scope only.
+    pub fn lookup_innermost(&self, name: &str) -> Option<&Binding> {
+        self.scopes.last().and_then(|scope| scope.get(name))
+    }
+
     /// A copy in which every narrowed binding has its declared type again,
     /// for checking a deferred function body.
     pub fn without_narrowing(&self) -> Env {

@@ -247,12 +247,34 @@ impl<'a> Checker<'a> {
     /// type (`any` when unknown; missing members are the code generator's
     /// to report). `None` when `namespace` is not an imported module.
     pub(super) fn namespace_member(&self, namespace: &str, name: &Ident) -> Option<Type> {
-        match self.imports.get(namespace)? {
-            super::ImportedName::Namespace(exports) => {
-                Some(exports.get(&name.name).cloned().unwrap_or(Type::Any))
-            }
+        let exports = self.namespace_exports(namespace)?;
+        Some(match exports.values.get(&name.name) {
+            Some(value) => value.binding(&self.widened).ty,
+            None => Type::Any,
+        })
+    }
+
+    /// The exports of the module `namespace` names (not a variable).
+    pub(super) fn namespace_exports(&self, namespace: &str) -> Option<&'a super::Exports> {
+        if self.env.lookup(namespace).is_some() {
+            return None;
+        }
+        let imports = self.imports;
+        match imports.get(namespace)? {
+            super::ImportedName::Namespace(exports) => Some(exports),
             super::ImportedName::Member(_) => None,
         }
+    }
+
+    /// `ns.Frame` where module `ns` declares frame `Frame`: its name.
+    pub(super) fn namespace_frame(&self, receiver: &Expr, name: &Ident) -> Option<String> {
+        let ExprKind::Ident(namespace) = &receiver.kind else {
+            return None;
+        };
+        let exports = self.namespace_exports(namespace)?;
+        let declared_by = self.declarations.foreign.get(&name.name)?;
+        let is_frame = self.declarations.frames.contains_key(&name.name);
+        (*declared_by == exports.module && is_frame).then(|| name.name.clone())
     }
 
     /// `Frame.name`: the declared type of a static field, or the signature
@@ -307,8 +329,38 @@ impl<'a> Checker<'a> {
                 .find(|(field, _)| *field == name.name)
                 .map_or(Type::Any, |(_, ty)| ty.clone()),
             Type::ErrorValue if name.name == "kind" || name.name == "message" => Type::Str,
+            Type::Union(members) => {
+                let members = members.clone();
+                self.union_member_type(receiver, &members, name)
+            }
             _ => Type::Any,
         }
+    }
+
+    /// Member `name` of a value of union type `union`: reported when a
+    /// frame member certainly lacks it; its type when every member agrees.
+    /// (`nil` members are left to the run-time `NilAccess`.)
+    fn union_member_type(&mut self, union: &Type, members: &[Type], name: &Ident) -> Type {
+        let lacking = members.iter().find(|member| {
+            matches!(member.unrefined(), Type::Frame(frame)
+                if matches!(self.lookup_member(frame, &name.name), MemberLookup::Missing))
+        });
+        if let Some(lacking) = lacking {
+            self.error_with_hint(
+                name.span,
+                format!(
+                    "no field or method `{}` on every member of `{union}`: `{lacking}` has none",
+                    name.name
+                ),
+                "narrow the value first with `match` and type patterns (`Circle => …`)",
+            );
+            return Type::Any;
+        }
+        members
+            .iter()
+            .map(|member| self.member_type(member, name))
+            .reduce(|joined, ty| joined.join(&ty))
+            .unwrap_or(Type::Any)
     }
 
     fn frame_member_type(&mut self, frame: &str, name: &Ident) -> Type {

@@ -215,10 +215,16 @@ impl<'a> Checker<'a> {
         );
     }
 
-    /// The declaration rules of every frame in the file.
+    /// The declaration rules of every frame in the file (imported frames
+    /// are their own module's to check).
     pub(super) fn check_frame_declarations(&mut self) {
         let declarations = self.declarations;
-        let mut frames: Vec<&FrameDecl> = declarations.frames.values().copied().collect();
+        let mut frames: Vec<&FrameDecl> = declarations
+            .frames
+            .values()
+            .copied()
+            .filter(|frame| frame.name.span.file == self.file)
+            .collect();
         frames.sort_by_key(|frame| frame.name.span.start);
         for frame in frames {
             self.check_supers(frame);

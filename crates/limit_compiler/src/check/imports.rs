@@ -1,25 +1,64 @@
 //! Types across module boundaries (LANGUAGE.md §10): what each module
-//! exports (its top-level functions' signatures and annotated variables'
-//! types) and what an importing module sees through namespaces
-//! (`shapes.area`, `as` aliases) and direct `show`/`hide` imports.
+//! exports (its top-level functions' signatures and its variables' types,
+//! annotated or inferred) and what an importing module sees through
+//! namespaces (`shapes.area`, `as` aliases) and direct `show`/`hide`
+//! imports.
 //!
-//! Exported types are written in the exporting module's terms, so frames,
-//! traits and enums (which the importing module may not know, or may know
-//! under the same name as a different declaration) become `any`, and
-//! refinements are reduced to their base type (their conditions are checked
+//! Exported types are written in the exporting module's terms. Frames,
+//! traits and enums keep their names only when exactly one module of the
+//! program declares that name (the importing module then knows the
+//! declaration, see `Declarations::merge_foreign`); others become `any`.
+//! Refinements are reduced to their base type (their conditions are checked
 //! at run time).
+//!
+//! A variable whose type was inferred stays open to widening: when an
+//! importing module stores a value of another type in it, the program is
+//! checked again with that variable `any` in every module (see
+//! `check_program`).
 
-use super::declarations::Declarations;
+use super::env::Binding;
 use super::types::{FunctionType, ParamType, Type};
-use super::{Checker, Imports};
+use super::Checker;
 use crate::modules::ModuleGraph;
-use limit_syntax::ast::{ImportFilter, Module, Stmt, StmtKind, VarTarget, Visibility};
-use limit_syntax::SourceMap;
+use limit_syntax::ast::{ImportFilter, Stmt, StmtKind, VarTarget, Visibility};
+use limit_syntax::Span;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
+/// One exported function or variable of a module.
+#[derive(Clone, Debug)]
+pub struct ExportedValue {
+    pub ty: Type,
+    /// The declaration's name: identifies the variable in every module.
+    pub declared_at: Span,
+    /// Whether its type was written by the programmer (assignments must
+    /// conform) or inferred (a conflicting assignment widens it to `any`).
+    pub annotated: bool,
+    /// A named function declaration.
+    pub is_function: bool,
+}
+
+impl ExportedValue {
+    /// The binding an importing module declares for it.
+    pub(super) fn binding(&self, widened: &HashSet<Span>) -> Binding {
+        let ty = if !self.annotated && widened.contains(&self.declared_at) {
+            Type::Any
+        } else {
+            self.ty.clone()
+        };
+        let mut binding = Binding::variable(ty, self.declared_at, self.annotated);
+        binding.is_function = self.is_function;
+        binding
+    }
+}
+
 /// The exported names of one module with their static types.
-pub type Exports = HashMap<String, Type>;
+#[derive(Clone, Debug, Default)]
+pub struct Exports {
+    /// The exporting module's index in the module graph.
+    pub module: usize,
+    pub values: HashMap<String, ExportedValue>,
+}
 
 /// What an imported name denotes in the importing module.
 #[derive(Clone, Debug)]
@@ -27,30 +66,23 @@ pub enum ImportedName {
     /// `import a.b` / `as x`: members are used as `x.name`.
     Namespace(Rc<Exports>),
     /// A member bound directly by `show` or `hide`.
-    Member(Type),
+    Member(ExportedValue),
 }
 
-/// The exports of every module of `graph` (same indices).
-pub fn exports_of_program(graph: &ModuleGraph, sources: &SourceMap) -> Vec<Rc<Exports>> {
-    graph
-        .modules
-        .iter()
-        .map(|module| Rc::new(exports_of(&module.ast, sources)))
-        .collect()
-}
-
-/// The names a module's import statements bind, given every module's exports.
+/// The names a module's import statements bind, given the exports of the
+/// modules checked so far (those it imports come first in run order).
 pub fn imports_of(
     graph: &ModuleGraph,
     module: usize,
-    exports: &[Rc<Exports>],
+    exports: &[Option<Rc<Exports>>],
 ) -> HashMap<String, ImportedName> {
     let mut names = HashMap::new();
     let Some(loaded) = graph.modules.get(module) else {
         return names;
     };
     for (decl, _, target) in &loaded.imports {
-        let Some(target_exports) = target.and_then(|t| exports.get(t)) else {
+        let Some(target_exports) = target.and_then(|t| exports.get(t)).and_then(Option::as_ref)
+        else {
             continue;
         };
         let short = decl.path.last().map(|p| p.name.clone()).unwrap_or_default();
@@ -67,17 +99,18 @@ pub fn imports_of(
                 match filter {
                     ImportFilter::Show(shown) => {
                         for name in shown {
-                            if let Some(ty) = target_exports.get(&name.name) {
-                                names.insert(name.name.clone(), ImportedName::Member(ty.clone()));
+                            if let Some(value) = target_exports.values.get(&name.name) {
+                                names
+                                    .insert(name.name.clone(), ImportedName::Member(value.clone()));
                             }
                         }
                     }
                     ImportFilter::Hide(hidden) => {
                         let hidden: HashSet<&str> =
                             hidden.iter().map(|n| n.name.as_str()).collect();
-                        for (name, ty) in target_exports.iter() {
+                        for (name, value) in target_exports.values.iter() {
                             if !hidden.contains(name.as_str()) {
-                                names.insert(name.clone(), ImportedName::Member(ty.clone()));
+                                names.insert(name.clone(), ImportedName::Member(value.clone()));
                             }
                         }
                     }
@@ -88,18 +121,17 @@ pub fn imports_of(
     names
 }
 
-/// The exported functions and annotated variables of one module.
-fn exports_of(module: &Module, sources: &SourceMap) -> Exports {
-    let declarations = Declarations::collect(module);
-    let imports = Imports::default();
-    let mut checker = Checker::new(&declarations, sources, HashSet::new(), &imports);
-    let mut exports = Exports::new();
-    checker.collect_exports(&module.stmts, false, &mut exports);
-    exports
-}
-
 impl<'a> Checker<'a> {
-    fn collect_exports(&mut self, stmts: &'a [Stmt], in_block: bool, exports: &mut Exports) {
+    /// The exported functions and variables of the checked module, with
+    /// the types this (final) pass gave them. `shared` says which type
+    /// names may cross module boundaries.
+    pub(super) fn collect_exports(
+        &mut self,
+        stmts: &'a [Stmt],
+        in_block: bool,
+        shared: &dyn Fn(&str) -> bool,
+        exports: &mut HashMap<String, ExportedValue>,
+    ) {
         // As the code generator decides (`collect_private_names`).
         let private = |visibility: Visibility| {
             visibility == Visibility::Private || (in_block && visibility == Visibility::Protected)
@@ -112,31 +144,66 @@ impl<'a> Checker<'a> {
                         continue;
                     }
                     let signature = self.signature_of(decl);
-                    let ty = portable(&Type::Function(Box::new(signature)));
-                    exports.insert(name.name.clone(), ty);
+                    let value = ExportedValue {
+                        ty: portable(&Type::Function(Box::new(signature)), shared),
+                        declared_at: name.span,
+                        annotated: true,
+                        is_function: true,
+                    };
+                    exports.insert(name.name.clone(), value);
                 }
                 StmtKind::Var(decl) => {
-                    let (VarTarget::Name(name), Some(annotation)) = (&decl.target, &decl.ty) else {
-                        continue;
-                    };
                     if private(decl.visibility) {
                         continue;
                     }
-                    let ty = self.resolve_type(annotation);
-                    exports.insert(name.name.clone(), portable(&ty));
+                    let mut names = Vec::new();
+                    target_names(&decl.target, &mut names);
+                    for name in names {
+                        // The variable's binding at the end of the module
+                        // (a later top-level `var` of the same name wins).
+                        let Some(binding) = self.env.lookup(&name.name) else {
+                            continue;
+                        };
+                        if binding.declared_at != name.span {
+                            continue;
+                        }
+                        let ty = binding.narrowed_from.as_ref().unwrap_or(&binding.ty);
+                        let value = ExportedValue {
+                            ty: portable(ty, shared),
+                            declared_at: name.span,
+                            annotated: binding.annotated,
+                            is_function: false,
+                        };
+                        exports.insert(name.name.clone(), value);
+                    }
                 }
-                StmtKind::ModuleBlock(block) => self.collect_exports(&block.stmts, true, exports),
+                StmtKind::ModuleBlock(block) => {
+                    self.collect_exports(&block.stmts, true, shared, exports)
+                }
                 _ => {}
             }
         }
     }
 }
 
-/// `ty` as another module may see it: declarations of the exporting module
-/// become `any`, refinements their base.
-fn portable(ty: &Type) -> Type {
+/// The names a `var` declares.
+fn target_names<'t>(target: &'t VarTarget, names: &mut Vec<&'t limit_syntax::ast::Ident>) {
+    match target {
+        VarTarget::Name(name) => names.push(name),
+        VarTarget::Tuple(items, _) | VarTarget::List(items, _) => {
+            for item in items {
+                target_names(item, names);
+            }
+        }
+    }
+}
+
+/// `ty` as another module may see it: frames, traits and enums whose names
+/// are not `shared` become `any`, refinements their base.
+fn portable(ty: &Type, shared: &dyn Fn(&str) -> bool) -> Type {
+    let portable = |ty: &Type| portable(ty, shared);
     match ty {
-        Type::Frame(_) | Type::Enum(_) | Type::Trait(_) => Type::Any,
+        Type::Frame(name) | Type::Enum(name) | Type::Trait(name) if !shared(name) => Type::Any,
         Type::Refined(base, _) => portable(base),
         Type::List(element) => Type::list(portable(element)),
         Type::Dict(key, value) => Type::dict(portable(key), portable(value)),

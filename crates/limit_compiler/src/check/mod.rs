@@ -30,7 +30,7 @@ mod table;
 mod tests;
 pub mod types;
 
-pub use imports::{Exports, ImportedName};
+pub use imports::{ExportedValue, Exports, ImportedName};
 pub use table::TypeTable;
 pub use types::{ErrorSet, FunctionType, IntWidth, ParamType, Type};
 
@@ -42,8 +42,9 @@ use crate::modules::ModuleGraph;
 use declarations::Declarations;
 use env::{Binding, Env};
 use limit_syntax::ast::{self, FnDecl};
-use limit_syntax::{Diagnostic, SourceMap, Span};
+use limit_syntax::{Diagnostic, FileId, SourceMap, Span};
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 /// What the checker found: every type error (and warning) of the module,
 /// and the static types it proved.
@@ -55,23 +56,126 @@ pub struct CheckResult {
 
 /// How many times a module may be re-checked after widening variables
 /// before the checker gives up on recording types (diagnostics stay valid:
-/// widening only removes errors).
+/// widening only removes errors). The same bound applies to re-checking
+/// the whole program after a module widened another's variables.
 const MAX_PASSES: usize = 12;
 
 /// Type-checks every module of a program, each knowing the exported
-/// function signatures and variable types of the modules it imports.
-/// The results have the indices of `graph.modules`.
+/// functions and variables of the modules it imports, and the frames,
+/// traits, enums and aliases they declare. Modules are checked in run order
+/// (dependencies first), so each module's exports carry the types its own
+/// check inferred. When a module stores a value of another type in an
+/// imported variable whose type was inferred, the program is checked again
+/// with that variable `any` everywhere. The results have the indices of
+/// `graph.modules`.
 pub fn check_program(graph: &ModuleGraph, sources: &SourceMap) -> Vec<CheckResult> {
-    let exports = imports::exports_of_program(graph, sources);
-    graph
+    let declarations = program_declarations(graph);
+    let shared = shared_type_names(&declarations);
+    let shared = |name: &str| shared.contains(name);
+    let mut widened: HashSet<Span> = HashSet::new();
+    let mut pass = 0;
+    loop {
+        pass += 1;
+        let mut exports: Vec<Option<Rc<Exports>>> = vec![None; graph.modules.len()];
+        let mut results: Vec<CheckResult> = graph
+            .modules
+            .iter()
+            .map(|_| CheckResult::default())
+            .collect();
+        let mut widened_elsewhere = HashSet::new();
+        for &index in &graph.order {
+            let (Some(module), Some(own)) = (graph.modules.get(index), declarations.get(index))
+            else {
+                continue;
+            };
+            let imports = imports::imports_of(graph, index, &exports);
+            let outcome = check_with(&module.ast, own, sources, &imports, &widened, &shared);
+            widened_elsewhere.extend(outcome.widened_elsewhere);
+            exports[index] = Some(Rc::new(Exports {
+                module: index,
+                values: outcome.exports,
+            }));
+            results[index] = outcome.result;
+        }
+        if widened_elsewhere.is_subset(&widened) {
+            return results;
+        }
+        if pass >= MAX_PASSES {
+            // Still widening (pathological input): keep the diagnostics,
+            // claim no types.
+            for result in &mut results {
+                result.types = TypeTable::default();
+            }
+            return results;
+        }
+        widened.extend(widened_elsewhere);
+    }
+}
+
+/// Each module's declarations, with those of the modules it imports
+/// (directly or not) that are public and declared by no other module.
+fn program_declarations(graph: &ModuleGraph) -> Vec<Declarations<'_>> {
+    let own: Vec<Declarations> = graph
         .modules
         .iter()
-        .enumerate()
-        .map(|(index, module)| {
-            let imports = imports::imports_of(graph, index, &exports);
-            check_module_with_imports(&module.ast, sources, &imports)
+        .map(|module| Declarations::collect(&module.ast))
+        .collect();
+    let shared = shared_type_names(&own);
+    let private: Vec<HashSet<String>> = graph
+        .modules
+        .iter()
+        .map(|module| declarations::private_type_names(&module.ast))
+        .collect();
+    (0..graph.modules.len())
+        .map(|index| {
+            let mut merged = own[index].clone();
+            for dependency in dependencies(graph, index) {
+                let share =
+                    |name: &str| shared.contains(name) && !private[dependency].contains(name);
+                merged.merge_foreign(&own[dependency], dependency, share);
+            }
+            merged
         })
         .collect()
+}
+
+/// Type names that exactly one module declares: they mean the same
+/// declaration in every module.
+fn shared_type_names(declarations: &[Declarations]) -> HashSet<String> {
+    let mut counts: HashMap<&String, usize> = HashMap::new();
+    for module in declarations {
+        let names: HashSet<&String> = module
+            .names()
+            .filter(|name| !module.foreign.contains_key(*name))
+            .collect();
+        for name in names {
+            *counts.entry(name).or_default() += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .filter(|(_, count)| *count == 1)
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+/// The modules `module` imports, directly or through other modules.
+fn dependencies(graph: &ModuleGraph, module: usize) -> Vec<usize> {
+    let mut seen = HashSet::from([module]);
+    let mut stack = vec![module];
+    let mut found = Vec::new();
+    while let Some(current) = stack.pop() {
+        let Some(loaded) = graph.modules.get(current) else {
+            continue;
+        };
+        for target in loaded.imports.iter().filter_map(|(_, _, target)| *target) {
+            if seen.insert(target) {
+                found.push(target);
+                stack.push(target);
+            }
+        }
+    }
+    found
 }
 
 /// Type-checks one parsed module on its own (imports are `any`). `sources`
@@ -80,29 +184,83 @@ pub fn check_module(module: &ast::Module, sources: &SourceMap) -> CheckResult {
     check_module_with_imports(module, sources, &Imports::new())
 }
 
-/// Type-checks one parsed module whose imports bind `imports`.
+/// Type-checks one parsed module whose imports bind `imports` (frames and
+/// enums of other modules are unknown to it).
 pub fn check_module_with_imports(
     module: &ast::Module,
     sources: &SourceMap,
     imports: &Imports,
 ) -> CheckResult {
     let declarations = Declarations::collect(module);
-    let mut widened = HashSet::new();
-    for _ in 0..MAX_PASSES {
-        let mut checker = Checker::new(&declarations, sources, widened.clone(), imports);
+    let shared = |_: &str| false;
+    check_with(
+        module,
+        &declarations,
+        sources,
+        imports,
+        &HashSet::new(),
+        &shared,
+    )
+    .result
+}
+
+/// The check of one module, and what other modules learn from it.
+struct Outcome {
+    result: CheckResult,
+    exports: HashMap<String, ExportedValue>,
+    /// Variables of other modules this module found to need widening.
+    widened_elsewhere: HashSet<Span>,
+}
+
+/// Checks `module` (declaring `declarations`) until no more of its
+/// variables need widening; `widened` are the variables already known to.
+fn check_with<'a>(
+    module: &'a ast::Module,
+    declarations: &'a Declarations<'a>,
+    sources: &'a SourceMap,
+    imports: &'a Imports,
+    widened: &HashSet<Span>,
+    shared: &dyn Fn(&str) -> bool,
+) -> Outcome {
+    let file = module.span.file;
+    let mut widened = widened.clone();
+    let mut pass = 0;
+    loop {
+        let mut checker = Checker::new(declarations, sources, widened.clone(), imports, file);
         checker.check_top_level(module);
-        if checker.newly_widened.is_empty() {
-            return checker.finish();
+        let settled = checker.newly_widened.is_empty();
+        if !settled && pass < MAX_PASSES {
+            widened.extend(checker.newly_widened.drain());
+            pass += 1;
+            continue;
         }
-        widened.extend(checker.newly_widened.drain());
+        {
+            let mut exports = HashMap::new();
+            checker.collect_exports(&module.stmts, false, shared, &mut exports);
+            let widened_elsewhere = checker
+                .widened
+                .iter()
+                .chain(&checker.newly_widened)
+                .filter(|span| span.file != file)
+                .copied()
+                .collect();
+            let mut result = checker.finish();
+            if !settled {
+                // Still widening (pathological input): keep the diagnostics
+                // of a pass with everything widened so far, but claim no
+                // types.
+                result.types = TypeTable::default();
+                for value in exports.values_mut().filter(|v| !v.annotated) {
+                    value.ty = Type::Any;
+                }
+            }
+            return Outcome {
+                result,
+                exports,
+                widened_elsewhere,
+            };
+        }
     }
-    // Still widening (pathological input): keep the diagnostics of a pass
-    // with everything widened so far, but claim no types.
-    let mut checker = Checker::new(&declarations, sources, widened, imports);
-    checker.check_top_level(module);
-    let mut result = checker.finish();
-    result.types = TypeTable::default();
-    result
 }
 
 /// Where a `return` sends its value.
@@ -148,6 +306,9 @@ struct Checker<'a> {
     deferred: Vec<Vec<DeferredBody<'a>>>,
     /// What the module's imports bind.
     imports: &'a Imports,
+    /// The checked module's file: annotations written in other files (in
+    /// imported declarations) are resolved in their own module's terms.
+    file: FileId,
 }
 
 /// A function or method body whose checking waits for its block's end, so
@@ -164,6 +325,7 @@ impl<'a> Checker<'a> {
         sources: &'a SourceMap,
         widened: HashSet<Span>,
         imports: &'a Imports,
+        file: FileId,
     ) -> Checker<'a> {
         Checker {
             declarations,
@@ -181,6 +343,7 @@ impl<'a> Checker<'a> {
             this_type: None,
             deferred: Vec::new(),
             imports,
+            file,
         }
     }
 
@@ -201,9 +364,8 @@ impl<'a> Checker<'a> {
         // module; the module's own declarations shadow them.
         let imports = self.imports;
         for (name, imported) in imports {
-            if let ImportedName::Member(ty) = imported {
-                let mut binding = Binding::variable(ty.clone(), module.span, true);
-                binding.is_function = matches!(ty, Type::Function(_));
+            if let ImportedName::Member(value) = imported {
+                let binding: Binding = value.binding(&self.widened);
                 self.env.declare(name, binding);
             }
         }

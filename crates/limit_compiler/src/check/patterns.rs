@@ -98,7 +98,15 @@ impl<'a> Checker<'a> {
                 self.narrow_by_type_tests(left, false);
                 self.narrow_by_type_tests(right, false);
             }
+            // `if (x)`, `x != nil`: a union variable is not `nil` here.
+            ExprKind::Ident(name) if holds => self.narrow_out_nil(name),
             ExprKind::Binary(op @ (BinOp::Eq | BinOp::Ne), left, right) => {
+                if let Some(name) = is_nil_test(left, right) {
+                    if holds == (*op == BinOp::Ne) {
+                        self.narrow_out_nil(name);
+                    }
+                    return;
+                }
                 let Some((name, type_name)) = self
                     .type_test(left, right)
                     .or_else(|| self.type_test(right, left))
@@ -122,7 +130,7 @@ impl<'a> Checker<'a> {
                         let m = m.unrefined();
                         let named = type_pattern_matches(type_name, m);
                         if is_type {
-                            named || !has_known_type_name(m)
+                            named || self.may_have_type_name(m, type_name)
                         } else {
                             !named
                         }
@@ -132,6 +140,37 @@ impl<'a> Checker<'a> {
             }
             _ => {}
         }
+    }
+
+    /// Whether `typeof` of a value of union member `member` may be
+    /// `type_name` although the member is not named so: an instance of a
+    /// subframe, a frame implementing a trait, or a type `typeof` names in
+    /// ways the checker does not model.
+    fn may_have_type_name(&self, member: &Type, type_name: &str) -> bool {
+        match member {
+            Type::Frame(frame) => self.frame_may_be(type_name, frame),
+            Type::Trait(trait_name) => self.frame_may_implement(type_name, trait_name),
+            other => !has_known_type_name(other),
+        }
+    }
+
+    /// Drops `nil` from the members of union variable `name`.
+    fn narrow_out_nil(&mut self, name: &str) {
+        let Some(binding) = self.env.lookup(name) else {
+            return;
+        };
+        let Type::Union(members) = binding.ty.unrefined() else {
+            return;
+        };
+        if !members.contains(&Type::Nil) {
+            return;
+        }
+        let kept = members
+            .iter()
+            .filter(|m| **m != Type::Nil)
+            .cloned()
+            .collect();
+        self.narrow_union_to(name, kept);
     }
 
     /// `typeof(name)` compared with the string `text`.
@@ -433,7 +472,25 @@ fn type_pattern_names<'p>(pattern: &'p Pattern, names: &mut Vec<&'p str>) -> boo
         PatternKind::Or(alternatives) => alternatives
             .iter()
             .all(|alternative| type_pattern_names(alternative, names)),
+        // `Circle { r }` matches only instances of that frame.
+        PatternKind::Frame { path, .. } => match path.last() {
+            Some(frame) => {
+                names.push(frame.name.as_str());
+                true
+            }
+            None => false,
+        },
         _ => false,
+    }
+}
+
+/// The variable compared with `nil` in `x == nil` / `nil != x`.
+fn is_nil_test<'e>(left: &'e Expr, right: &'e Expr) -> Option<&'e str> {
+    match (&left.kind, &right.kind) {
+        (ExprKind::Ident(name), ExprKind::Nil) | (ExprKind::Nil, ExprKind::Ident(name)) => {
+            Some(name.as_str())
+        }
+        _ => None,
     }
 }
 

@@ -131,7 +131,13 @@ impl<'a> Checker<'a> {
             }
             StmtKind::Frame(frame) => {
                 let name = frame.name.name.clone();
-                let known = self.declarations.frames.contains_key(&name);
+                // (A frame declared in a nested block is not the top-level
+                // or imported frame of the same name.)
+                let known = self
+                    .declarations
+                    .frames
+                    .get(&name)
+                    .is_some_and(|decl| std::ptr::eq(*decl, frame));
                 for member in &frame.members {
                     match member {
                         Member::Method(method) => {
@@ -300,13 +306,27 @@ impl<'a> Checker<'a> {
     }
 
     pub(super) fn declare_variable(&mut self, name: &Ident, ty: Type, annotated: bool) {
-        let ty = if !annotated && self.widened.contains(&name.span) {
-            Type::Any
+        let (ty, annotated) = if !annotated && self.widened.contains(&name.span) {
+            (Type::Any, false)
+        } else if self.redeclares_with_another_type(name, &ty) {
+            // `var x = 1; … var x = "s";` at top level: functions may run
+            // before or after the second declaration, so they see `any`.
+            (Type::Any, false)
         } else {
-            ty
+            (ty, annotated)
         };
         self.env
             .declare(&name.name, Binding::variable(ty, name.span, annotated));
+    }
+
+    /// Whether `name` is already a variable of another type in the current
+    /// scope (LANGUAGE.md §2: a top-level redeclaration replaces it).
+    fn redeclares_with_another_type(&self, name: &Ident, ty: &Type) -> bool {
+        let Some(previous) = self.env.lookup_innermost(&name.name) else {
+            return false;
+        };
+        let previous_type = previous.narrowed_from.as_ref().unwrap_or(&previous.ty);
+        !previous.is_function && previous.declared_at != name.span && previous_type != ty
     }
 
     fn check_var_decl(&mut self, decl: &'a VarDecl) {
@@ -361,6 +381,11 @@ impl<'a> Checker<'a> {
     fn check_assign(&mut self, target: &'a Expr, op: AssignOp, value: &'a Expr) {
         match &target.kind {
             ExprKind::Ident(name) => self.check_assign_to_name(target, name, op, value),
+            ExprKind::Field(receiver, field)
+                if self.is_inferred_namespace_member(receiver, field) =>
+            {
+                self.check_assign_to_namespace_member(receiver, field, op, value)
+            }
             ExprKind::Field(receiver, field) => {
                 let field_type = match self.static_path_type(receiver, field) {
                     Some(ty) => ty,
@@ -482,6 +507,52 @@ impl<'a> Checker<'a> {
             // The variable holds values of another type from now on: it is
             // `any` everywhere (the module is checked again).
             self.newly_widened.insert(binding.declared_at);
+        }
+    }
+
+    /// Whether `receiver.field` is an imported module's variable whose type
+    /// was inferred.
+    fn is_inferred_namespace_member(&self, receiver: &Expr, field: &Ident) -> bool {
+        let ExprKind::Ident(namespace) = &receiver.kind else {
+            return false;
+        };
+        self.namespace_exports(namespace)
+            .and_then(|exports| exports.values.get(&field.name))
+            .is_some_and(|value| !value.annotated && !value.is_function)
+    }
+
+    /// `module.name op= value` on a variable whose type was inferred: a
+    /// value of another type widens it (in every module, see
+    /// `check_program`).
+    fn check_assign_to_namespace_member(
+        &mut self,
+        receiver: &'a Expr,
+        field: &'a Ident,
+        op: AssignOp,
+        value: &'a Expr,
+    ) {
+        let ExprKind::Ident(namespace) = &receiver.kind else {
+            return;
+        };
+        let Some(exported) = self
+            .namespace_exports(namespace)
+            .and_then(|exports| exports.values.get(&field.name))
+        else {
+            return;
+        };
+        let declared = exported.binding(&self.widened).ty;
+        let value_type = self.infer(value);
+        let result = match compound_operator(op) {
+            None => value_type,
+            Some(operator) => self.arithmetic_result(
+                operator,
+                &declared,
+                &value_type,
+                receiver.span.to(value.span),
+            ),
+        };
+        if !declared.is_any() && !is_same_shape(&result, &declared) {
+            self.newly_widened.insert(exported.declared_at);
         }
     }
 
