@@ -66,6 +66,17 @@ pub(crate) struct Frame {
     ctor: bool,
 }
 
+mod hot;
+
+/// Where the running frame is, handed to and back from `Vm::run_hot`.
+#[derive(Clone, Copy)]
+struct Cursor {
+    func: u32,
+    code: *const Op,
+    ip: usize,
+    base: usize,
+}
+
 /// An installed `Try` handler.
 struct Handler {
     /// Number of frames when installed (the handler's frame is `frames[depth-1]`).
@@ -892,6 +903,16 @@ impl Vm {
 
         load_frame!();
         loop {
+            if !TRACE {
+                let mut at = Cursor {
+                    func,
+                    code,
+                    ip,
+                    base,
+                };
+                self.run_hot(&mut at, stop_depth);
+                (func, code, ip, base) = (at.func, at.code, at.ip, at.base);
+            }
             // SAFETY: `code` points into `self.functions[func].code`, an `Rc`
             // owned by the VM and never mutated after loading. `ip` is always
             // within the code: `Program::validate` checks that every jump

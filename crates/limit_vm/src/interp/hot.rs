@@ -1,0 +1,645 @@
+//! The interpreter's hot path.
+//!
+//! `Vm::run_hot` runs the commonest instructions on their commonest operands
+//! (numbers in locals, list and field reads, direct calls and returns) in a
+//! small loop of its own. Being small, it keeps the stack top, the code
+//! pointer and the frame base in machine registers, which the full
+//! dispatch loop in `interp.rs` cannot: the stack height there goes through
+//! memory on every instruction. Whatever the hot loop does not handle —
+//! another instruction, an operand of another type, an overflow, a full
+//! stack, a pending checkpoint — makes it return before changing any state,
+//! and `run_loop` runs that instruction with its generic implementation.
+
+use std::mem::MaybeUninit;
+
+use super::{Cursor, Frame, Vm};
+use crate::opcode::Op;
+use crate::value::Value;
+
+/// Copy the value at `src` into the uninitialised slot `dst`. Scalars are
+/// copied as two 8-byte words: a 16-byte load of a value whose payload an
+/// 8-byte store just wrote cannot be forwarded from that store and stalls.
+///
+/// # Safety
+/// `src` must point to an initialised value and `dst` to writable memory
+/// for one value that holds nothing to drop.
+#[inline(always)]
+unsafe fn copy_to(dst: *mut Value, src: *const Value) {
+    // SAFETY: the caller guarantees both pointers; a scalar owns nothing,
+    // so a bitwise copy of it is a valid second value (`MaybeUninit` words
+    // carry the padding without reading it as integers).
+    unsafe {
+        if (*src).is_heap() {
+            std::ptr::write(dst, (*src).clone());
+        } else {
+            let (s, d) = (src as *const MaybeUninit<u64>, dst as *mut MaybeUninit<u64>);
+            d.write(s.read());
+            d.add(1).write(s.add(1).read());
+        }
+    }
+}
+
+impl Vm {
+    /// Run hot-path instructions from `at` until one it does not handle,
+    /// which `at` then points to (not yet executed).
+    #[inline(never)]
+    pub(super) fn run_hot(&mut self, at: &mut Cursor, stop_depth: usize) {
+        let Cursor {
+            mut func,
+            mut code,
+            mut ip,
+            mut base,
+        } = *at;
+        let may_deinit = self.has_deinit;
+        let n = self.stack.len();
+        let stk: *mut Value = self.stack.as_mut_ptr();
+        // SAFETY: `n <= capacity`, so both pointers stay within, or one
+        // past, the allocation. Setting the length to 0 hands the values to
+        // `stk..sp` for the duration of the loop: a panic leaks them rather
+        // than dropping them twice, and the vector is not used meanwhile
+        // (nothing here can grow it, so `stk` stays valid).
+        let (mut sp, limit) = unsafe {
+            self.stack.set_len(0);
+            (stk.add(n), stk.add(self.stack.capacity()))
+        };
+        macro_rules! load_frame {
+            () => {{
+                let f = self.frames.last().expect("a frame is running");
+                func = f.func;
+                ip = f.ip;
+                base = f.base;
+                code = self.functions[func as usize].code.as_ptr();
+            }};
+        }
+        macro_rules! jump {
+            ($o:expr) => {
+                ip = (ip as isize + $o as isize) as usize
+            };
+        }
+        'run: loop {
+            // SAFETY: as in `run_loop`: `ip` stays within the validated code,
+            // which ends with a `ReturnNil`.
+            let op = unsafe { *code.add(ip) };
+            ip += 1;
+            // Leave the loop with `ip` at the instruction, untouched.
+            macro_rules! bail {
+                () => {{
+                    ip -= 1;
+                    break 'run;
+                }};
+            }
+            // SAFETY: the invariant set up above: `stk..sp` are initialised
+            // values inside the stack vector's allocation, which ends at
+            // `limit`, and nothing else owns them. Every read below is of a
+            // slot proved to be below `sp` (`need!`, `slot!`), every push is
+            // preceded by `room!`, and a value is overwritten without being
+            // dropped only when it is a scalar (owns nothing). Values are
+            // released (possibly freeing objects) only when no frame has a
+            // `deinit`, so no Limit code runs from here.
+            unsafe {
+                macro_rules! depth {
+                    () => {
+                        sp.offset_from(stk) as usize
+                    };
+                }
+                macro_rules! need {
+                    ($n:expr) => {
+                        if depth!() < $n {
+                            bail!();
+                        }
+                    };
+                }
+                macro_rules! room {
+                    () => {
+                        if sp == limit {
+                            bail!();
+                        }
+                    };
+                }
+                macro_rules! slot {
+                    ($s:expr) => {{
+                        let at = base + $s as usize;
+                        if at >= depth!() {
+                            bail!();
+                        }
+                        stk.add(at)
+                    }};
+                }
+                macro_rules! push_local {
+                    ($v:expr) => {{
+                        std::ptr::write(sp, $v);
+                        sp = sp.add(1);
+                    }};
+                }
+                // Copy the scalar at `$src` over the scalar at `$dst`
+                // field by field: a 16-byte load of a value whose
+                // payload was just stored by an 8-byte write cannot
+                // be forwarded from the store and stalls.
+                macro_rules! store_scalar {
+                    ($dst:expr, $src:expr) => {{
+                        let (dst, src): (*mut Value, *const Value) = ($dst, $src);
+                        match (&mut *dst, &*src) {
+                            (Value::Int(d), Value::Int(s)) => *d = *s,
+                            (Value::Float(d), Value::Float(s)) => *d = *s,
+                            (_, s) => std::ptr::write(dst, s.fast_clone()),
+                        }
+                    }};
+                }
+                // `[a, b] -> [a op b]` in place for two ints or two floats.
+                macro_rules! arith_local {
+                    ($checked:ident, $fassign:tt) => {{
+                        need!(2);
+                        match (&mut *sp.sub(2), &*sp.sub(1)) {
+                            (Value::Int(a), Value::Int(b)) => match a.$checked(*b) {
+                                Some(r) => *a = r,
+                                None => bail!(),
+                            },
+                            (Value::Float(a), Value::Float(b)) => *a $fassign *b,
+                            _ => bail!(),
+                        }
+                        sp = sp.sub(1);
+                        continue;
+                    }};
+                }
+                macro_rules! compare_local {
+                    ($op:tt) => {{
+                        need!(2);
+                        let r = match (&*sp.sub(2), &*sp.sub(1)) {
+                            (Value::Int(a), Value::Int(b)) => a $op b,
+                            (Value::Float(a), Value::Float(b)) => a $op b,
+                            _ => bail!(),
+                        };
+                        sp = sp.sub(1);
+                        std::ptr::write(sp.sub(1), Value::Bool(r));
+                        continue;
+                    }};
+                }
+                macro_rules! compare_jump_local {
+                    ($op:tt, $o:expr) => {{
+                        need!(2);
+                        let r = match (&*sp.sub(2), &*sp.sub(1)) {
+                            (Value::Int(a), Value::Int(b)) => a $op b,
+                            (Value::Float(a), Value::Float(b)) => a $op b,
+                            _ => bail!(),
+                        };
+                        sp = sp.sub(2);
+                        if !r {
+                            jump!($o);
+                        }
+                        continue;
+                    }};
+                }
+                // `[] -> [locals[a] op locals[b]]`.
+                macro_rules! locals_op_local {
+                    ($a:expr, $b:expr, $checked:ident, $fop:tt) => {{
+                        let (x, y) = (slot!($a), slot!($b));
+                        room!();
+                        let r = match (&*x, &*y) {
+                            (Value::Int(p), Value::Int(q)) => match p.$checked(*q) {
+                                Some(r) => Value::Int(r),
+                                None => bail!(),
+                            },
+                            (Value::Float(p), Value::Float(q)) => Value::Float(*p $fop *q),
+                            _ => bail!(),
+                        };
+                        push_local!(r);
+                        continue;
+                    }};
+                }
+                // `[x] -> [x op locals[s]]` in place.
+                macro_rules! top_op_slot {
+                    ($s:expr, $checked:ident, $fassign:tt) => {{
+                        let y = slot!($s);
+                        need!(1);
+                        match (&mut *sp.sub(1), &*y) {
+                            (Value::Float(a), Value::Float(b)) => *a $fassign *b,
+                            (Value::Int(a), Value::Int(b)) => match a.$checked(*b) {
+                                Some(r) => *a = r,
+                                None => bail!(),
+                            },
+                            _ => bail!(),
+                        }
+                        continue;
+                    }};
+                }
+                // `[x] -> []`, jumping when `!(x op locals[s])`.
+                macro_rules! compare_slot_jump {
+                    ($s:expr, $op:tt, $o:expr) => {{
+                        let y = slot!($s);
+                        need!(1);
+                        let r = match (&*sp.sub(1), &*y) {
+                            (Value::Int(a), Value::Int(b)) => a $op b,
+                            (Value::Float(a), Value::Float(b)) => a $op b,
+                            _ => bail!(),
+                        };
+                        sp = sp.sub(1);
+                        if !r {
+                            jump!($o);
+                        }
+                        continue;
+                    }};
+                }
+
+                match op {
+                    Op::Int(n) => {
+                        room!();
+                        push_local!(Value::Int(n as i64));
+                        continue;
+                    }
+                    Op::Const(k) => {
+                        room!();
+                        let v = match self.constants.get(k as usize) {
+                            Some(v) => v.fast_clone(),
+                            None => bail!(),
+                        };
+                        push_local!(v);
+                        continue;
+                    }
+                    Op::True | Op::False | Op::Nil => {
+                        room!();
+                        push_local!(match op {
+                            Op::True => Value::Bool(true),
+                            Op::False => Value::Bool(false),
+                            _ => Value::Nil,
+                        });
+                        continue;
+                    }
+                    Op::GetLocal(s) => {
+                        let x = slot!(s);
+                        room!();
+                        copy_to(sp, x);
+                        sp = sp.add(1);
+                        continue;
+                    }
+                    Op::GetLocal2(a, b) => {
+                        let (x, y) = (slot!(a), slot!(b));
+                        if limit.offset_from(sp) < 2 {
+                            bail!();
+                        }
+                        copy_to(sp, x);
+                        copy_to(sp.add(1), y);
+                        sp = sp.add(2);
+                        continue;
+                    }
+                    Op::SetLocal(s) => {
+                        let x = slot!(s);
+                        need!(1);
+                        let top = sp.sub(1);
+                        if (*top).is_heap() || (*x).is_heap() || x == top {
+                            bail!();
+                        }
+                        store_scalar!(x, top);
+                        sp = top;
+                        continue;
+                    }
+                    Op::MoveLocal(from, to) => {
+                        let (x, y) = (slot!(from), slot!(to));
+                        if (*x).is_heap() || (*y).is_heap() {
+                            bail!();
+                        }
+                        store_scalar!(y, x);
+                        continue;
+                    }
+                    Op::Pop => {
+                        need!(1);
+                        if (*sp.sub(1)).is_heap() {
+                            bail!();
+                        }
+                        sp = sp.sub(1);
+                        continue;
+                    }
+                    Op::IncLocal(s, n) => {
+                        if let Value::Int(a) = &mut *slot!(s) {
+                            if let Some(r) = a.checked_add(n as i64) {
+                                *a = r;
+                                continue;
+                            }
+                        }
+                        bail!();
+                    }
+                    Op::AddImm(n) => {
+                        need!(1);
+                        if let Value::Int(a) = &mut *sp.sub(1) {
+                            if let Some(r) = a.checked_add(n as i64) {
+                                *a = r;
+                                continue;
+                            }
+                        }
+                        bail!();
+                    }
+                    Op::ModImm(n) => {
+                        need!(1);
+                        if let (Value::Int(a), true) = (&mut *sp.sub(1), n > 0) {
+                            *a %= n as i64;
+                            continue;
+                        }
+                        bail!();
+                    }
+                    Op::AddFloat | Op::Add | Op::AddInt => arith_local!(checked_add, +=),
+                    Op::SubFloat | Op::Sub | Op::SubInt => arith_local!(checked_sub, -=),
+                    Op::MulFloat | Op::Mul | Op::MulInt => arith_local!(checked_mul, *=),
+                    Op::Div | Op::DivInt | Op::DivFloat => {
+                        need!(2);
+                        match (&mut *sp.sub(2), &*sp.sub(1)) {
+                            (Value::Float(a), Value::Float(b)) => *a /= *b,
+                            (Value::Int(a), Value::Int(b)) if *b != 0 && *b != -1 => *a /= *b,
+                            _ => bail!(),
+                        }
+                        sp = sp.sub(1);
+                        continue;
+                    }
+                    Op::Mod | Op::ModInt => {
+                        need!(2);
+                        match (&mut *sp.sub(2), &*sp.sub(1)) {
+                            (Value::Int(a), Value::Int(b)) if *b != 0 && *b != -1 => *a %= *b,
+                            _ => bail!(),
+                        }
+                        sp = sp.sub(1);
+                        continue;
+                    }
+                    Op::Lt | Op::LtInt | Op::LtFloat => compare_local!(<),
+                    Op::Le | Op::LeInt | Op::LeFloat => compare_local!(<=),
+                    Op::Gt | Op::GtInt | Op::GtFloat => compare_local!(>),
+                    Op::Ge | Op::GeInt | Op::GeFloat => compare_local!(>=),
+                    Op::AddLocals(a, b) => locals_op_local!(a, b, checked_add, +),
+                    Op::SubLocals(a, b) => locals_op_local!(a, b, checked_sub, -),
+                    Op::MulLocals(a, b) => locals_op_local!(a, b, checked_mul, *),
+                    Op::AddLocal(s) => top_op_slot!(s, checked_add, +=),
+                    Op::SubLocal(s) => top_op_slot!(s, checked_sub, -=),
+                    Op::MulLocal(s) => top_op_slot!(s, checked_mul, *=),
+                    Op::AddAssignLocal(a, b) => {
+                        let (x, y) = (slot!(a), slot!(b));
+                        match (&mut *x, &*y) {
+                            (Value::Int(p), Value::Int(q)) => match p.checked_add(*q) {
+                                Some(r) => *p = r,
+                                None => bail!(),
+                            },
+                            (Value::Float(p), Value::Float(q)) => *p += *q,
+                            _ => bail!(),
+                        }
+                        continue;
+                    }
+                    Op::JumpIfNotLt(o) => compare_jump_local!(<, o),
+                    Op::JumpIfNotLe(o) => compare_jump_local!(<=, o),
+                    Op::JumpIfNotGt(o) => compare_jump_local!(>, o),
+                    Op::JumpIfNotGe(o) => compare_jump_local!(>=, o),
+                    Op::JumpIfNotLtLocal(s, o) => compare_slot_jump!(s, <, o),
+                    Op::JumpIfNotLeLocal(s, o) => compare_slot_jump!(s, <=, o),
+                    Op::JumpIfNotGtLocal(s, o) => compare_slot_jump!(s, >, o),
+                    Op::JumpIfNotGeLocal(s, o) => compare_slot_jump!(s, >=, o),
+                    Op::JumpIfNotEq(o) => {
+                        need!(2);
+                        let equal = match (&*sp.sub(2), &*sp.sub(1)) {
+                            (Value::Int(a), Value::Int(b)) => a == b,
+                            _ => bail!(),
+                        };
+                        sp = sp.sub(2);
+                        if !equal {
+                            jump!(o);
+                        }
+                        continue;
+                    }
+                    Op::JumpIfNotEqImm(n, o) => {
+                        need!(1);
+                        let Value::Int(x) = &*sp.sub(1) else {
+                            bail!();
+                        };
+                        let equal = *x == n as i64;
+                        sp = sp.sub(1);
+                        if !equal {
+                            jump!(o);
+                        }
+                        continue;
+                    }
+                    Op::JumpIfLocalNotLtConst(s, k, o) => {
+                        let x = slot!(s);
+                        let r = match (&*x, self.constants.get(k as usize)) {
+                            (Value::Int(a), Some(Value::Int(b))) => a < b,
+                            _ => bail!(),
+                        };
+                        if !r {
+                            jump!(o);
+                        }
+                        continue;
+                    }
+                    Op::JumpIfLocalFalse(s, o) => {
+                        if !(*slot!(s)).truthy() {
+                            jump!(o);
+                        }
+                        continue;
+                    }
+                    Op::JumpIfLocalTrue(s, o) => {
+                        if (*slot!(s)).truthy() {
+                            jump!(o);
+                        }
+                        continue;
+                    }
+                    Op::JumpIfFalse(o) | Op::JumpIfTrue(o) => {
+                        need!(1);
+                        let Value::Bool(b) = *sp.sub(1) else {
+                            bail!();
+                        };
+                        sp = sp.sub(1);
+                        if b == matches!(op, Op::JumpIfTrue(_)) {
+                            jump!(o);
+                        }
+                        continue;
+                    }
+                    Op::Jump(o) if o >= 0 => {
+                        jump!(o);
+                        continue;
+                    }
+                    Op::Loop(n) if self.countdown > 1 => {
+                        self.countdown -= 1;
+                        ip -= n as usize;
+                        continue;
+                    }
+                    Op::IndexLocals(a, b) => {
+                        let (c, i) = (slot!(a), slot!(b));
+                        room!();
+                        match (&*c, &*i) {
+                            (Value::List(l), Value::Int(i)) if *i >= 0 => {
+                                match l.items.try_borrow() {
+                                    Ok(items) => match items.get(*i as usize) {
+                                        Some(v) => copy_to(sp, v),
+                                        None => bail!(),
+                                    },
+                                    Err(_) => bail!(),
+                                }
+                            }
+                            _ => bail!(),
+                        }
+                        sp = sp.add(1);
+                        continue;
+                    }
+                    Op::SetIndexLocals(a, b) => {
+                        let (c, i) = (slot!(a), slot!(b));
+                        need!(1);
+                        let v = sp.sub(1);
+                        if (*v).is_heap() {
+                            bail!();
+                        }
+                        match (&*c, &*i) {
+                            (Value::List(l), Value::Int(i)) if *i >= 0 => {
+                                let Ok(mut items) = l.items.try_borrow_mut() else {
+                                    bail!();
+                                };
+                                match items.get_mut(*i as usize) {
+                                    Some(item) if !item.is_heap() => {
+                                        store_scalar!(item as *mut Value, v);
+                                    }
+                                    _ => bail!(),
+                                }
+                            }
+                            _ => bail!(),
+                        }
+                        sp = v;
+                        continue;
+                    }
+                    Op::GetIndex if !may_deinit => {
+                        need!(2);
+                        let v = match (&*sp.sub(2), &*sp.sub(1)) {
+                            (Value::List(l), Value::Int(i)) if *i >= 0 => {
+                                match l.items.try_borrow() {
+                                    Ok(items) => match items.get(*i as usize) {
+                                        Some(v) => v.fast_clone(),
+                                        None => bail!(),
+                                    },
+                                    Err(_) => bail!(),
+                                }
+                            }
+                            _ => bail!(),
+                        };
+                        sp = sp.sub(1);
+                        // The list may be released here; without
+                        // `deinit`s that runs no Limit code.
+                        std::ptr::replace(sp.sub(1), v).discard();
+                        continue;
+                    }
+                    Op::GetLocalField(s, field) => {
+                        let x = slot!(s);
+                        room!();
+                        match &*x {
+                            Value::Instance(inst) => match inst.fields.try_borrow() {
+                                Ok(fields) => match fields.get(field as usize) {
+                                    Some(v) => copy_to(sp, v),
+                                    None => bail!(),
+                                },
+                                Err(_) => bail!(),
+                            },
+                            _ => bail!(),
+                        }
+                        sp = sp.add(1);
+                        continue;
+                    }
+                    Op::SetField(field) if !may_deinit => {
+                        need!(2);
+                        let v = sp.sub(1);
+                        if (*v).is_heap() {
+                            bail!();
+                        }
+                        match &*sp.sub(2) {
+                            Value::Instance(inst) => {
+                                let Ok(mut fields) = inst.fields.try_borrow_mut() else {
+                                    bail!();
+                                };
+                                match fields.get_mut(field as usize) {
+                                    Some(f) => f.set((*v).fast_clone()),
+                                    None => bail!(),
+                                }
+                            }
+                            _ => bail!(),
+                        }
+                        sp = sp.sub(2);
+                        // The instance may be released here; without
+                        // `deinit`s that runs no Limit code.
+                        std::ptr::read(sp).discard();
+                        continue;
+                    }
+                    Op::CallDirect(f, argc) => {
+                        let argc = argc as usize;
+                        need!(argc);
+                        let Some(proto) = self.functions.get(f as usize) else {
+                            bail!();
+                        };
+                        let locals = proto.num_locals as usize;
+                        if argc != proto.arity as usize
+                            || self.frames.len() >= self.options.limits.max_call_depth
+                            || self.countdown <= 1
+                            || (limit.offset_from(sp) as usize) < locals
+                        {
+                            bail!();
+                        }
+                        self.countdown -= 1;
+                        for _ in 0..locals {
+                            push_local!(Value::Nil);
+                        }
+                        let b = depth!() - locals - argc;
+                        code = proto.code.as_ptr();
+                        if let Some(f) = self.frames.last_mut() {
+                            f.ip = ip;
+                        }
+                        self.frames.push(Frame {
+                            func: f,
+                            ip: 0,
+                            base: b,
+                            ret: b,
+                            closure: None,
+                            ctor: false,
+                        });
+                        func = f;
+                        ip = 0;
+                        base = b;
+                        continue;
+                    }
+                    Op::Return | Op::ReturnNil if !may_deinit => {
+                        let depth = self.frames.len();
+                        if depth <= stop_depth + 1
+                            || self.handlers.last().is_some_and(|h| h.depth >= depth)
+                        {
+                            bail!();
+                        }
+                        let Some(frame) = self.frames.last() else {
+                            bail!();
+                        };
+                        let ret = frame.ret;
+                        if frame.ctor || ret >= depth!() {
+                            bail!();
+                        }
+                        let result = match op {
+                            Op::ReturnNil => Value::Nil,
+                            _ => {
+                                sp = sp.sub(1);
+                                // Scalars are read by their fields
+                                // (see `store_scalar!`).
+                                if (*sp).is_heap() {
+                                    std::ptr::read(sp)
+                                } else {
+                                    (*sp).fast_clone()
+                                }
+                            }
+                        };
+                        self.frames.pop();
+                        while sp > stk.add(ret) {
+                            sp = sp.sub(1);
+                            std::ptr::read(sp).discard();
+                        }
+                        push_local!(result);
+                        load_frame!();
+                        continue;
+                    }
+                    _ => bail!(),
+                }
+            }
+        }
+        // SAFETY: `stk..sp` are initialised values at the start of the
+        // vector's allocation, and `sp <= limit`.
+        unsafe { self.stack.set_len(sp.offset_from(stk) as usize) };
+        *at = Cursor {
+            func,
+            code,
+            ip,
+            base,
+        };
+    }
+}
