@@ -2,11 +2,12 @@
 //! variant patterns of `match` (§8). (Exhaustiveness of a `match` on an
 //! enum is the type checker's rule: `check/patterns.rs`.)
 //!
-//! Variants are written `Color.Red`, `Msg.Move(1, 2)`, or unqualified
-//! (`Red`, `Move(1, 2)`) when exactly one enum declares that name and no
-//! variable or frame of that name is in scope.
+//! Variants are written `Color.Red`, `Msg.Move(1, 2)`, `module.Color.Red`,
+//! or unqualified (`Red`, `Move(1, 2)`) when exactly one enum in scope
+//! declares that variant (the module's own enums first, then those of the
+//! modules it imports) and no variable or frame of that name is in scope.
 
-use super::objects::EnumInfo;
+use super::objects::{EnumInfo, ObjectKind};
 use super::Codegen;
 use limit_syntax::ast::*;
 use limit_syntax::Span;
@@ -17,27 +18,41 @@ fn capitalised(name: &str) -> bool {
 }
 
 impl Codegen<'_> {
-    /// Whether `name` denotes an enum here (not shadowed by a variable).
-    pub(crate) fn names_enum(&mut self, name: &str) -> bool {
-        self.objects.enums.contains_key(name)
-            && !self.shadowed(name)
-            && !self.objects.frames.contains_key(name)
+    /// The key of the enum `name` denotes here (not shadowed by a variable
+    /// or a frame).
+    pub(crate) fn enum_named(&mut self, name: &str) -> Option<String> {
+        let key = self.resolve_object(name, ObjectKind::Enum)?;
+        let frame = self.resolve_object(name, ObjectKind::Frame).is_some();
+        (!frame && !self.shadowed(name)).then_some(key)
     }
 
-    /// The enum declaring variant `name`, when exactly one does and the name
-    /// is not a frame.
-    pub(crate) fn unique_variant(&self, name: &str) -> Option<String> {
-        if self.objects.frames.contains_key(name) {
-            return None;
-        }
-        match self.objects.variant_owners.get(name).map(Vec::as_slice) {
-            Some([one]) => Some(one.clone()),
+    /// The enum an expression names: `Enum` or `module.Enum`.
+    pub(crate) fn enum_named_by(&mut self, expr: &Expr) -> Option<String> {
+        match &expr.kind {
+            ExprKind::Ident(name) => self.enum_named(name),
+            ExprKind::Field(object, member) => {
+                self.namespace_object(object, member, ObjectKind::Enum)
+            }
             _ => None,
         }
     }
 
-    fn variant_of(&mut self, enum_name: &str, variant: &Ident) -> Option<(EnumInfo, u16, usize)> {
-        let info = self.objects.enums[enum_name].clone();
+    /// The key of the enum declaring variant `name`, when exactly one enum
+    /// in scope does (module.rs, `variant_enums_in_scope`) and the name is
+    /// not a frame.
+    pub(crate) fn unique_variant(&self, name: &str) -> Option<String> {
+        if self.resolve_object(name, ObjectKind::Frame).is_some() {
+            return None;
+        }
+        match self.variant_enums_in_scope(name).as_slice() {
+            [one] => Some(one.clone()),
+            _ => None,
+        }
+    }
+
+    fn variant_of(&mut self, enum_key: &str, variant: &Ident) -> Option<(EnumInfo, u16, usize)> {
+        let info = self.objects.enums[enum_key].clone();
+        let enum_name = info.name.as_str();
         match info.variants.iter().position(|(v, _)| *v == variant.name) {
             Some(tag) => {
                 let arity = info.variants[tag].1;
@@ -55,16 +70,17 @@ impl Codegen<'_> {
         }
     }
 
-    /// `Enum.Variant` (`called` false) or `Enum.Variant(args)`.
+    /// `Enum.Variant` (`called` false) or `Enum.Variant(args)`; `enum_key`
+    /// is a key.
     pub(crate) fn enum_variant_value(
         &mut self,
-        enum_name: &str,
+        enum_key: &str,
         variant: &Ident,
         args: &[Arg],
         span: Span,
         called: bool,
     ) {
-        let Some((info, tag, arity)) = self.variant_of(enum_name, variant) else {
+        let Some((info, tag, arity)) = self.variant_of(enum_key, variant) else {
             self.emit(Op::Nil, span);
             return;
         };
@@ -115,30 +131,64 @@ impl Codegen<'_> {
         if self.shadowed(&name.name) {
             return false;
         }
-        if let Some(class) = self.objects.frames.get(&name.name).map(|f| f.class) {
-            self.emit(Op::GetLocal(subject), span);
-            self.emit(Op::IsInstance(class), span);
-            fails.push(self.emit(Op::JumpIfFalse(0), span));
+        if let Some(frame) = self.resolve_object(&name.name, ObjectKind::Frame) {
+            self.instance_test(&frame, subject, span, fails);
             return true;
         }
-        if self.objects.enums.contains_key(&name.name) {
-            self.emit(Op::GetLocal(subject), span);
-            self.emit(Op::TypeOf, span);
-            let k = self.str_constant(&name.name);
-            self.emit(Op::Const(k), span);
-            fails.push(self.emit(Op::JumpIfNotEq(0), span));
+        if let Some(enum_key) = self.resolve_object(&name.name, ObjectKind::Enum) {
+            self.enum_type_test(&enum_key, subject, span, fails);
             return true;
         }
         if capitalised(&name.name) {
-            if let Some(enum_name) = self.unique_variant(&name.name) {
-                self.variant_test(&enum_name, name, None, subject, span, fails);
+            if let Some(enum_key) = self.unique_variant(&name.name) {
+                self.variant_test(&enum_key, name, None, subject, span, fails);
                 return true;
             }
         }
         false
     }
 
-    /// `Enum.Variant(p…)` or `Variant(p…)`; false when the path names no
+    /// Fails unless the subject is an instance of frame `frame` (a key) or
+    /// of a subframe.
+    fn instance_test(&mut self, frame: &str, subject: u16, span: Span, fails: &mut Vec<usize>) {
+        let class = self.objects.frames[frame].class;
+        self.emit(Op::GetLocal(subject), span);
+        self.emit(Op::IsInstance(class), span);
+        fails.push(self.emit(Op::JumpIfFalse(0), span));
+    }
+
+    /// Fails unless the subject is a value of enum `enum_key`. Its type name
+    /// tells when no other enum has the same name; else each variant is
+    /// tested.
+    fn enum_type_test(&mut self, enum_key: &str, subject: u16, span: Span, fails: &mut Vec<usize>) {
+        let info = self.objects.enums[enum_key].clone();
+        let same_name = self
+            .objects
+            .enums
+            .iter()
+            .any(|(key, other)| key != enum_key && other.name == info.name);
+        if !same_name {
+            self.emit(Op::GetLocal(subject), span);
+            self.emit(Op::TypeOf, span);
+            let k = self.str_constant(&info.name);
+            self.emit(Op::Const(k), span);
+            fails.push(self.emit(Op::JumpIfNotEq(0), span));
+            return;
+        }
+        let mut matched = Vec::new();
+        for tag in 0..info.variants.len() {
+            self.emit(Op::GetLocal(subject), span);
+            self.emit(Op::IsVariant(info.id, tag as u16), span);
+            matched.push(self.emit(Op::JumpIfTrue(0), span));
+        }
+        fails.push(self.emit(Op::Jump(0), span));
+        for jump in matched {
+            self.patch_jump(jump);
+        }
+    }
+
+    /// `Enum.Variant(p…)`, `module.Enum.Variant(p…)` or `Variant(p…)`, and
+    /// `module.Frame` (an instance test); false when the path names no
     /// enum variant (error kinds are handled by the caller).
     pub(crate) fn enum_variant_pattern(
         &mut self,
@@ -149,18 +199,42 @@ impl Codegen<'_> {
         fails: &mut Vec<usize>,
     ) -> bool {
         match path {
-            [enum_name, variant] => {
-                if !self.objects.enums.contains_key(&enum_name.name) {
-                    self.error(enum_name.span, format!("unknown enum `{}`", enum_name.name));
+            [namespace, enum_name, variant] => {
+                match self.namespace_ident_object(&namespace.name, enum_name, ObjectKind::Enum) {
+                    Some(enum_key) => {
+                        self.variant_test(&enum_key, variant, args, subject, span, fails)
+                    }
+                    None => self.error(
+                        enum_name.span,
+                        format!("unknown enum `{}.{}`", namespace.name, enum_name.name),
+                    ),
+                }
+                true
+            }
+            [first, second] => {
+                if let Some(enum_key) = self.enum_named(&first.name) {
+                    self.variant_test(&enum_key, second, args, subject, span, fails);
                     return true;
                 }
-                let enum_name = enum_name.name.clone();
-                self.variant_test(&enum_name, variant, args, subject, span, fails);
+                if args.is_none() {
+                    let frame = self.namespace_ident_object(&first.name, second, ObjectKind::Frame);
+                    if let Some(frame) = frame {
+                        self.instance_test(&frame, subject, span, fails);
+                        return true;
+                    }
+                    let enum_key =
+                        self.namespace_ident_object(&first.name, second, ObjectKind::Enum);
+                    if let Some(enum_key) = enum_key {
+                        self.enum_type_test(&enum_key, subject, span, fails);
+                        return true;
+                    }
+                }
+                self.error(first.span, format!("unknown enum `{}`", first.name));
                 true
             }
             [variant] => match self.unique_variant(&variant.name) {
-                Some(enum_name) => {
-                    self.variant_test(&enum_name, variant, args, subject, span, fails);
+                Some(enum_key) => {
+                    self.variant_test(&enum_key, variant, args, subject, span, fails);
                     true
                 }
                 None => false,
@@ -171,14 +245,14 @@ impl Codegen<'_> {
 
     fn variant_test(
         &mut self,
-        enum_name: &str,
+        enum_key: &str,
         variant: &Ident,
         args: Option<&[Pattern]>,
         subject: u16,
         span: Span,
         fails: &mut Vec<usize>,
     ) {
-        let Some((info, tag, arity)) = self.variant_of(enum_name, variant) else {
+        let Some((info, tag, arity)) = self.variant_of(enum_key, variant) else {
             return;
         };
         self.emit(Op::GetLocal(subject), span);
@@ -207,8 +281,8 @@ impl Codegen<'_> {
         }
     }
 
-    /// `Point { x, y: p }`: an instance of the frame (or a subframe) whose
-    /// fields match.
+    /// `Point { x, y: p }` or `module.Point { … }`: an instance of the
+    /// frame (or a subframe) whose fields match.
     pub(crate) fn frame_pattern(
         &mut self,
         path: &[Ident],
@@ -217,17 +291,22 @@ impl Codegen<'_> {
         span: Span,
         fails: &mut Vec<usize>,
     ) {
-        let [name] = path else {
-            self.error(span, "a frame pattern names one frame");
-            return;
+        let (frame, name) = match path {
+            [name] => (self.resolve_object(&name.name, ObjectKind::Frame), name),
+            [namespace, name] => (
+                self.namespace_ident_object(&namespace.name, name, ObjectKind::Frame),
+                name,
+            ),
+            _ => {
+                self.error(span, "a frame pattern names one frame");
+                return;
+            }
         };
-        let Some(info) = self.objects.frames.get(&name.name).cloned() else {
+        let Some(info) = frame.and_then(|f| self.objects.frames.get(&f).cloned()) else {
             self.error(name.span, format!("unknown frame `{}`", name.name));
             return;
         };
-        self.emit(Op::GetLocal(subject), span);
-        self.emit(Op::IsInstance(info.class), span);
-        fails.push(self.emit(Op::JumpIfFalse(0), span));
+        self.instance_test(&info.key, subject, span, fails);
         for field in fields {
             let Some(slot) = info.field_slot(&field.name.name) else {
                 self.error(

@@ -1,5 +1,6 @@
 //! Expressions: literals, operators, calls, closures, `?` and `?else`.
 
+use super::objects::ObjectKind;
 use super::{Cleanup, Codegen, KnownFunction, Place};
 use limit_syntax::ast::*;
 use limit_syntax::Span;
@@ -123,8 +124,8 @@ impl Codegen<'_> {
                 self.emit(Op::GetIndex, span);
             }
             ExprKind::Field(object, field) => {
-                if let Some(frame) = self.module_frame(object, field) {
-                    self.object_name(&frame, span);
+                if let Some(frame) = self.namespace_object(object, field, ObjectKind::Frame) {
+                    self.frame_value(&frame, span);
                     return;
                 }
                 if let Some(place) = self.module_member(object, field) {
@@ -195,6 +196,8 @@ impl Codegen<'_> {
 
     pub(crate) fn unknown_name(&mut self, name: &str, span: Span) {
         let hint = if let Some(hint) = self.hidden_import_hint(name) {
+            hint
+        } else if let Some(hint) = self.ambiguous_object_hint(name) {
             hint
         } else if is_error_kind(name) {
             "error kinds are used as `err(Kind)` or in patterns".to_string()
@@ -423,7 +426,12 @@ impl Codegen<'_> {
                         self.emit(Op::Call(args.len() as u8), span);
                     }
                     None => {
-                        let hint = format!("no function or variable named `{name}` is in scope");
+                        let hint = self
+                            .hidden_import_hint(name)
+                            .or_else(|| self.ambiguous_object_hint(name))
+                            .unwrap_or_else(|| {
+                                format!("no function or variable named `{name}` is in scope")
+                            });
                         self.error_with_hint(
                             callee.span,
                             format!("unknown function `{name}`"),
@@ -433,7 +441,7 @@ impl Codegen<'_> {
                 }
             }
             ExprKind::Field(object, method) => {
-                if let Some(frame) = self.module_frame(object, method) {
+                if let Some(frame) = self.namespace_object(object, method, ObjectKind::Frame) {
                     self.construct(&frame, args, span);
                     return;
                 }

@@ -10,7 +10,7 @@
 //! * a receiver only annotated with a frame or trait type, or unknown →
 //!   `InvokeMethod(name)` (per-call-site inline cache) and fields by name.
 
-use super::objects::{FrameInfo, MethodInfo, StaticType};
+use super::objects::{plain_name, FrameInfo, MethodInfo, ObjectKind, StaticType};
 use super::Codegen;
 use super::Place;
 use limit_syntax::ast::*;
@@ -80,7 +80,7 @@ impl Codegen<'_> {
         );
     }
 
-    /// The frame whose methods are being compiled (not traits).
+    /// The key of the frame whose methods are being compiled (not traits).
     fn current_frame(&self) -> Option<String> {
         self.objects
             .contexts
@@ -110,22 +110,20 @@ impl Codegen<'_> {
                     .find(|t| t.key == key && t.name == *name)
                     .map(|t| t.ty.clone())
             }
-            ExprKind::Call { callee, .. } => match &callee.kind {
-                ExprKind::Ident(frame) if self.names_frame(frame) => Some(StaticType {
-                    name: frame.clone(),
-                    is_trait: false,
-                    exact: true,
-                    certain: true,
-                }),
-                _ => None,
-            },
+            ExprKind::Call { callee, .. } => self.frame_called(callee).map(|frame| StaticType {
+                name: frame,
+                is_trait: false,
+                exact: true,
+                certain: true,
+            }),
             _ => None,
         }
     }
 
     // ---------------------------------------------------------- privacy
 
-    /// Reports a private/protected member used where it is not visible.
+    /// Reports a private/protected member (of frame key `owner`) used where
+    /// it is not visible.
     fn check_visibility(&mut self, owner: &str, name: &str, visibility: Visibility, span: Span) {
         if visibility == Visibility::Public {
             return;
@@ -146,6 +144,7 @@ impl Codegen<'_> {
         } else {
             "private"
         };
+        let owner = plain_name(owner);
         self.error_with_hint(
             span,
             format!("`{name}` is {word} to frame `{owner}`"),
@@ -202,15 +201,13 @@ impl Codegen<'_> {
     /// `object.field`; false when `object` is not a frame-related value
     /// and the generic by-name access applies.
     pub(crate) fn field_get(&mut self, object: &Expr, field: &Ident, span: Span) -> bool {
-        if let ExprKind::Ident(name) = &object.kind {
-            if self.names_frame(name) {
-                self.static_get(name, field);
-                return true;
-            }
-            if self.names_enum(name) {
-                self.enum_variant_value(name, field, &[], span, false);
-                return true;
-            }
+        if let Some(frame) = self.frame_named_by(object) {
+            self.static_get(&frame, field);
+            return true;
+        }
+        if let Some(enum_key) = self.enum_named_by(object) {
+            self.enum_variant_value(&enum_key, field, &[], span, false);
+            return true;
         }
         if matches!(object.kind, ExprKind::Super) {
             self.error_with_hint(
@@ -248,9 +245,10 @@ impl Codegen<'_> {
         }
     }
 
-    /// `Frame.static` as a value.
+    /// `Frame.static` as a value (`frame` is a key).
     fn static_get(&mut self, frame: &str, field: &Ident) {
         let info = self.objects.frames[frame].clone();
+        let frame = &info.name;
         if let Some(s) = info.statics.get(&field.name) {
             self.check_visibility(&s.owner, &field.name, s.visibility, field.span);
             self.emit(Op::GetGlobal(s.global), field.span);
@@ -278,27 +276,9 @@ impl Codegen<'_> {
         value: &Expr,
         span: Span,
     ) -> bool {
-        if let ExprKind::Ident(name) = &object.kind {
-            if self.names_frame(name) {
-                let info = self.objects.frames[name].clone();
-                let Some(s) = info.statics.get(&field.name) else {
-                    self.error(
-                        field.span,
-                        format!("frame `{name}` has no static field `{}`", field.name),
-                    );
-                    return true;
-                };
-                self.check_visibility(&s.owner, &field.name, s.visibility, field.span);
-                if let Some(op) = binary {
-                    self.emit(Op::GetGlobal(s.global), field.span);
-                    self.expr(value);
-                    self.emit(op, span);
-                } else {
-                    self.expr(value);
-                }
-                self.emit(Op::SetGlobal(s.global), field.span);
-                return true;
-            }
+        if let Some(frame) = self.frame_named_by(object) {
+            self.static_assign(&frame, field, binary, value, span);
+            return true;
         }
         let Some(ty) = self.static_type(object) else {
             return false;
@@ -334,6 +314,34 @@ impl Codegen<'_> {
         }
     }
 
+    /// `Frame.static op= value` (`frame` is a key).
+    fn static_assign(
+        &mut self,
+        frame: &str,
+        field: &Ident,
+        binary: Option<Op>,
+        value: &Expr,
+        span: Span,
+    ) {
+        let info = self.objects.frames[frame].clone();
+        let Some(s) = info.statics.get(&field.name) else {
+            self.error(
+                field.span,
+                format!("frame `{}` has no static field `{}`", info.name, field.name),
+            );
+            return;
+        };
+        self.check_visibility(&s.owner, &field.name, s.visibility, field.span);
+        if let Some(op) = binary {
+            self.emit(Op::GetGlobal(s.global), field.span);
+            self.expr(value);
+            self.emit(op, span);
+        } else {
+            self.expr(value);
+        }
+        self.emit(Op::SetGlobal(s.global), field.span);
+    }
+
     // ----------------------------------------------------------- calls
 
     /// `Name(args)` where `Name` is a frame or an enum variant; false when
@@ -342,8 +350,8 @@ impl Codegen<'_> {
         if self.shadowed(name) {
             return false;
         }
-        if self.objects.frames.contains_key(name) {
-            self.construct(name, args, span);
+        if let Some(frame) = self.resolve_object(name, ObjectKind::Frame) {
+            self.construct(&frame, args, span);
             return true;
         }
         if let Some(enum_name) = self.unique_variant(name) {
@@ -359,9 +367,8 @@ impl Codegen<'_> {
 
     /// A frame or variant name used as a value; false when it is neither.
     pub(crate) fn object_name(&mut self, name: &str, span: Span) -> bool {
-        if let Some(info) = self.objects.frames.get(name) {
-            let class = info.class;
-            self.emit(Op::Class(class), span);
+        if let Some(frame) = self.resolve_object(name, ObjectKind::Frame) {
+            self.frame_value(&frame, span);
             return true;
         }
         if let Some(enum_name) = self.unique_variant(name) {
@@ -375,11 +382,19 @@ impl Codegen<'_> {
         false
     }
 
-    /// `Frame(args)`: a new instance with every field at its default (or
-    /// its type's zero value), then `init` with the arguments; without an
-    /// `init` the arguments are field values by position or name.
-    pub(crate) fn construct(&mut self, name: &str, args: &[Arg], span: Span) {
-        let info = self.objects.frames[name].clone();
+    /// Frame `frame` (a key) as a value: its class.
+    pub(crate) fn frame_value(&mut self, frame: &str, span: Span) {
+        let class = self.objects.frames[frame].class;
+        self.emit(Op::Class(class), span);
+    }
+
+    /// `Frame(args)` (`frame` is a key): a new instance with every field at
+    /// its default (or its type's zero value), then `init` with the
+    /// arguments; without an `init` the arguments are field values by
+    /// position or name.
+    pub(crate) fn construct(&mut self, frame: &str, args: &[Arg], span: Span) {
+        let info = self.objects.frames[frame].clone();
+        let name = info.name.as_str();
         if info.is_abstract {
             // Reported by the checker ("cannot instantiate abstract frame").
             self.emit(Op::Nil, span);
@@ -429,20 +444,17 @@ impl Codegen<'_> {
         args: &[Arg],
         span: Span,
     ) -> bool {
-        match &object.kind {
-            ExprKind::Super => {
-                self.super_call(method, args, span);
-                return true;
-            }
-            ExprKind::Ident(name) if self.names_frame(name) => {
-                self.static_call(name, method, args, span);
-                return true;
-            }
-            ExprKind::Ident(name) if self.names_enum(name) => {
-                self.enum_variant_value(name, method, args, span, true);
-                return true;
-            }
-            _ => {}
+        if matches!(object.kind, ExprKind::Super) {
+            self.super_call(method, args, span);
+            return true;
+        }
+        if let Some(frame) = self.frame_named_by(object) {
+            self.static_call(&frame, method, args, span);
+            return true;
+        }
+        if let Some(enum_key) = self.enum_named_by(object) {
+            self.enum_variant_value(&enum_key, method, args, span, true);
+            return true;
         }
         if let Some(ty) = self.static_type(object) {
             if !ty.is_trait {
@@ -496,7 +508,10 @@ impl Codegen<'_> {
         let Some(slot) = info.method_slot(&method.name) else {
             self.error(
                 method.span,
-                format!("parent frame `{parent}` has no method `{}`", method.name),
+                format!(
+                    "parent frame `{}` has no method `{}`",
+                    info.name, method.name
+                ),
             );
             return;
         };
@@ -511,9 +526,10 @@ impl Codegen<'_> {
         }
     }
 
-    /// `Frame.m(args)`: a static method.
+    /// `Frame.m(args)`: a static method (`frame` is a key).
     fn static_call(&mut self, frame: &str, method: &Ident, args: &[Arg], span: Span) {
         let info = self.objects.frames[frame].clone();
+        let frame = &info.name;
         let Some(entry) = info.static_methods.get(&method.name).cloned() else {
             if let Some(s) = info.statics.get(&method.name).cloned() {
                 self.check_visibility(&s.owner, &method.name, s.visibility, method.span);

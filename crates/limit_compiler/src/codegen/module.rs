@@ -2,7 +2,14 @@
 //! globals and known functions; imports bind a namespace (`shapes.area`) or
 //! members directly (`show`/`hide`). Every imported module's top-level code
 //! is a function that the entry script calls once, dependencies first.
+//!
+//! Frames, traits and enums belong to their module (objects.rs keys them by
+//! module). A bare name `Point` denotes the current module's own `Point`,
+//! else one bound by a `show`/`hide` import, else the only public `Point`
+//! among the modules the current one imports, directly or not (how the
+//! checker sees imported types too); `zoo.Point` names zoo's.
 
+use super::objects::{key_module, object_key, plain_name, ObjectKind};
 use super::{finish_proto, Codegen, FunctionKind, FunctionState, KnownFunction, Place};
 use crate::modules::ModuleGraph;
 use crate::scan;
@@ -10,7 +17,7 @@ use limit_syntax::ast::*;
 use limit_syntax::Span;
 use limit_vm::opcode::Op;
 use limit_vm::program::FunctionProto;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::HashSet;
 
 /// The top-level names of one module.
@@ -24,6 +31,12 @@ pub(crate) struct ModuleScope {
     pub private: HashSet<String>,
     /// Names declared inside `module name { … }` blocks, by block name.
     pub blocks: FxHashMap<String, HashSet<String>>,
+    /// Its top-level frames, traits and enums.
+    pub objects: FxHashMap<String, ObjectKind>,
+    /// The modules it imports, directly or not (not itself).
+    pub reachable: Vec<usize>,
+    /// The names its frames extend.
+    pub extended: FxHashSet<String>,
 }
 
 /// What an imported name stands for.
@@ -49,15 +62,21 @@ impl Codegen<'_> {
 
         // 1. Every module's top-level names, so any module can refer to any.
         let mut function_indices = Vec::new();
+        let mut aliases = Vec::new();
         for (index, module) in graph.modules.iter().enumerate() {
             self.enter_module(index, &module.name, module.file);
-            collect_aliases(&module.ast.stmts, &mut self.aliases);
+            let mut own = FxHashMap::default();
+            collect_aliases(&module.ast.stmts, &mut own);
+            aliases.push(own);
             let captured = scan::names_used_in_nested_functions(&module.ast.stmts);
             self.declare_globals(&module.ast.stmts, &captured, index != entry);
             function_indices.push(self.declare_top_level_functions(&module.ast.stmts));
             self.leave_module(index);
             let scope = &mut self.module_scopes[index];
             collect_private_names(&module.ast.stmts, false, scope);
+            scope.objects = super::objects::object_names(&module.ast.stmts);
+            scope.reachable = reachable_from(graph, index);
+            scope.extended = super::objects::extended_names(&module.ast.stmts);
         }
 
         // 2. Imports.
@@ -89,6 +108,7 @@ impl Codegen<'_> {
                 f
             };
             self.enter_module(index, &module.name, module.file);
+            self.aliases = self.aliases_in_scope(index, &aliases);
             let name = if index == entry {
                 "<script>".to_string()
             } else {
@@ -109,6 +129,26 @@ impl Codegen<'_> {
             );
             self.leave_module(index);
         }
+    }
+
+    /// The type aliases module `index` sees: those of the modules it
+    /// imports (directly or not; public ones), its own replacing them.
+    fn aliases_in_scope(
+        &self,
+        index: usize,
+        aliases: &[FxHashMap<String, TypeExpr>],
+    ) -> FxHashMap<String, TypeExpr> {
+        let mut visible = FxHashMap::default();
+        for &module in self.module_scopes[index].reachable.iter().rev() {
+            let private = &self.module_scopes[module].private;
+            for (name, ty) in &aliases[module] {
+                if !private.contains(name) {
+                    visible.insert(name.clone(), ty.clone());
+                }
+            }
+        }
+        visible.extend(aliases[index].iter().map(|(n, t)| (n.clone(), t.clone())));
+        visible
     }
 
     pub(crate) fn enter_module(&mut self, index: usize, name: &str, file: u32) {
@@ -230,16 +270,20 @@ impl Codegen<'_> {
                     .globals
                     .keys()
                     .chain(scope.known_functions.keys())
+                    .chain(scope.objects.keys())
                     .filter(|n| !scope.private.contains(*n))
                     .cloned()
                     .collect();
                 for member in exported {
-                    let binding = if hidden.contains(member.as_str()) {
-                        ImportBinding::Hidden(target)
+                    if hidden.contains(member.as_str()) {
+                        // Only explains a name no other import binds.
+                        self.imports
+                            .entry(member)
+                            .or_insert(ImportBinding::Hidden(target));
                     } else {
-                        ImportBinding::Member(target, member.clone())
-                    };
-                    self.imports.insert(member, binding);
+                        let binding = ImportBinding::Member(target, member.clone());
+                        self.imports.insert(member, binding);
+                    }
                 }
             }
         }
@@ -247,7 +291,9 @@ impl Codegen<'_> {
 
     fn module_has(&self, module: usize, name: &str) -> bool {
         let scope = &self.module_scopes[module];
-        scope.globals.contains_key(name) || scope.known_functions.contains_key(name)
+        scope.globals.contains_key(name)
+            || scope.known_functions.contains_key(name)
+            || scope.objects.contains_key(name)
     }
 
     /// Reports a missing or private member; true when `name` may be used.
@@ -348,28 +394,56 @@ impl Codegen<'_> {
         }
         let place = self.member_place(module, &member.name);
         if place.is_none() {
-            self.error(
-                member.span,
-                format!("module `{namespace}` has no member `{}`", member.name),
-            );
+            match self.module_scopes[module].objects.get(&member.name) {
+                Some(kind) => self.error_with_hint(
+                    member.span,
+                    format!(
+                        "{} `{namespace}.{}` is not a value",
+                        kind_word(*kind),
+                        member.name
+                    ),
+                    match kind {
+                        ObjectKind::Frame => {
+                            "construct it, `module.Frame(…)`, or use its static members"
+                        }
+                        ObjectKind::Trait => "a trait is used as a type",
+                        ObjectKind::Enum => "use its variants: `module.Enum.Variant`",
+                    },
+                ),
+                None => self.error(
+                    member.span,
+                    format!("module `{namespace}` has no member `{}`", member.name),
+                ),
+            }
         }
         Some(place)
     }
 
-    /// `ns.Frame` where `ns` is an imported module that declares frame
-    /// `Frame` (frames are known by name across modules): the frame's name,
-    /// after the visibility check.
-    pub(crate) fn module_frame(&mut self, object: &Expr, member: &Ident) -> Option<String> {
+    /// `ns.Name` where `ns` is an imported module (not shadowed) that
+    /// declares a frame, trait or enum `Name` of this kind: its key, after
+    /// the visibility check (a private one is reported, and still resolved
+    /// so that nothing else is reported about it).
+    pub(crate) fn namespace_object(
+        &mut self,
+        object: &Expr,
+        member: &Ident,
+        kind: ObjectKind,
+    ) -> Option<String> {
         let ExprKind::Ident(namespace) = &object.kind else {
             return None;
         };
-        let Some(ImportBinding::Namespace(module, None)) = self.imports.get(namespace).cloned()
-        else {
-            return None;
-        };
-        if self.resolve_in_function_or_globals(namespace)
-            || !self.objects.frames.contains_key(&member.name)
-        {
+        self.namespace_ident_object(namespace, member, kind)
+    }
+
+    /// `namespace.member` (identifiers) as in `namespace_object`.
+    pub(crate) fn namespace_ident_object(
+        &mut self,
+        namespace: &str,
+        member: &Ident,
+        kind: ObjectKind,
+    ) -> Option<String> {
+        let module = self.namespace_module(namespace)?;
+        if self.declared_kind(module, &member.name) != Some(kind) {
             return None;
         }
         if self.module_scopes[module].private.contains(&member.name) {
@@ -380,7 +454,177 @@ impl Codegen<'_> {
                 "it is marked `@private`; only that module can use it",
             );
         }
-        Some(member.name.clone())
+        Some(object_key(module, &member.name))
+    }
+
+    /// `namespace.name` as in `namespace_object`, reporting nothing and
+    /// refusing private declarations.
+    pub(crate) fn namespace_object_silent(
+        &self,
+        namespace: &str,
+        name: &str,
+        kind: ObjectKind,
+    ) -> Option<String> {
+        let module = self.namespace_module(namespace)?;
+        let visible = self.declared_kind(module, name) == Some(kind)
+            && !self.module_scopes[module].private.contains(name);
+        visible.then(|| object_key(module, name))
+    }
+
+    /// The module `namespace` names (a whole-module import, not shadowed by
+    /// a variable or function).
+    fn namespace_module(&self, namespace: &str) -> Option<usize> {
+        match self.imports.get(namespace)? {
+            ImportBinding::Namespace(module, None)
+                if !self.resolve_in_function_or_globals(namespace) =>
+            {
+                Some(*module)
+            }
+            _ => None,
+        }
+    }
+
+    fn declared_kind(&self, module: usize, name: &str) -> Option<ObjectKind> {
+        self.module_scopes.get(module)?.objects.get(name).copied()
+    }
+
+    /// The key of the frame, trait or enum (of this kind) that the bare name
+    /// `name` denotes in the current module: its own declaration, else one
+    /// a `show`/`hide` import binds, else the only public one among the
+    /// modules it imports, directly or not. `None` when there is none, it
+    /// is hidden, or several imported modules declare it.
+    pub(crate) fn resolve_object(&self, name: &str, kind: ObjectKind) -> Option<String> {
+        let current = self.current_module;
+        if self.declared_kind(current, name) == Some(kind) {
+            return Some(object_key(current, name));
+        }
+        match self.imports.get(name) {
+            Some(ImportBinding::Member(module, member))
+                if self.declared_kind(*module, member) == Some(kind) =>
+            {
+                return Some(object_key(*module, member));
+            }
+            Some(ImportBinding::Hidden(_)) => return None,
+            _ => {}
+        }
+        match self.imported_declarers(name, Some(kind)).as_slice() {
+            [module] => Some(object_key(*module, name)),
+            _ => None,
+        }
+    }
+
+    /// The imported modules (directly or not) that declare a public frame,
+    /// trait or enum `name` (of `kind`, if given).
+    fn imported_declarers(&self, name: &str, kind: Option<ObjectKind>) -> Vec<usize> {
+        let Some(scope) = self.module_scopes.get(self.current_module) else {
+            return Vec::new();
+        };
+        scope
+            .reachable
+            .iter()
+            .copied()
+            .filter(|&m| {
+                let declared = self.declared_kind(m, name);
+                declared.is_some()
+                    && (kind.is_none() || declared == kind)
+                    && !self.module_scopes[m].private.contains(name)
+            })
+            .collect()
+    }
+
+    /// Whether a frame of another module (one importing the frame's module,
+    /// directly or not) names the frame with this key as its parent.
+    pub(crate) fn extended_by_other_module(&self, key: &str) -> bool {
+        let Some(module) = super::objects::key_module(key) else {
+            return false;
+        };
+        let name = plain_name(key);
+        self.module_scopes.iter().enumerate().any(|(index, scope)| {
+            index != module && scope.reachable.contains(&module) && scope.extended.contains(name)
+        })
+    }
+
+    /// Why a bare name denotes nothing when several imported modules
+    /// declare it (as a frame, trait or enum, or as an enum variant).
+    pub(crate) fn ambiguous_object_hint(&self, name: &str) -> Option<String> {
+        let declarers = self.ambiguous_declarers(name);
+        if declarers.is_empty() {
+            return self.ambiguous_variant_hint(name);
+        }
+        let names: Vec<String> = declarers.iter().map(|m| format!("`{m}`")).collect();
+        Some(format!(
+            "`{name}` is declared by modules {}; qualify it, as `{}.{name}`",
+            names.join(" and "),
+            declarers[0]
+        ))
+    }
+
+    /// The names of the imported modules declaring frame, trait or enum
+    /// `name` when there are several (else none).
+    pub(crate) fn ambiguous_declarers(&self, name: &str) -> Vec<String> {
+        let declarers = self.imported_declarers(name, None);
+        if declarers.len() < 2 {
+            return Vec::new();
+        }
+        declarers
+            .iter()
+            .map(|&m| self.module_scopes[m].name.clone())
+            .collect()
+    }
+
+    /// Why a bare variant name denotes nothing when enums of several
+    /// modules declare it.
+    fn ambiguous_variant_hint(&self, name: &str) -> Option<String> {
+        let owners = self.variant_enums_in_scope(name);
+        if owners.len() < 2 {
+            return None;
+        }
+        let qualified: Vec<String> = owners
+            .iter()
+            .map(|key| match key_module(key) {
+                Some(module) if module != self.current_module => {
+                    let module_name = &self.module_scopes[module].name;
+                    format!("`{module_name}.{}.{name}`", plain_name(key))
+                }
+                _ => format!("`{}.{name}`", plain_name(key)),
+            })
+            .collect();
+        Some(format!(
+            "several enums declare variant `{name}`; qualify it: {}",
+            qualified.join(" or ")
+        ))
+    }
+
+    /// The keys of the enums whose variant `name` may be written alone here:
+    /// the current module's own enums declaring it if there are any, else
+    /// those of the modules it imports (directly or not) that are public
+    /// and not hidden by a `hide` import.
+    pub(crate) fn variant_enums_in_scope(&self, name: &str) -> Vec<String> {
+        let Some(owners) = self.objects.variant_owners.get(name) else {
+            return Vec::new();
+        };
+        let own: Vec<String> = owners
+            .iter()
+            .filter(|key| key_module(key) == Some(self.current_module))
+            .cloned()
+            .collect();
+        if !own.is_empty() {
+            return own;
+        }
+        let Some(scope) = self.module_scopes.get(self.current_module) else {
+            return Vec::new();
+        };
+        owners
+            .iter()
+            .filter(|key| {
+                let enum_name = plain_name(key);
+                key_module(key).is_some_and(|m| {
+                    scope.reachable.contains(&m)
+                        && !self.module_scopes[m].private.contains(enum_name)
+                }) && !matches!(self.imports.get(enum_name), Some(ImportBinding::Hidden(_)))
+            })
+            .cloned()
+            .collect()
     }
 
     fn resolve_in_function_or_globals(&self, name: &str) -> bool {
@@ -388,6 +632,33 @@ impl Codegen<'_> {
             || self.globals.contains_key(name)
             || self.known_functions.contains_key(name)
     }
+}
+
+fn kind_word(kind: ObjectKind) -> &'static str {
+    match kind {
+        ObjectKind::Frame => "frame",
+        ObjectKind::Trait => "trait",
+        ObjectKind::Enum => "enum",
+    }
+}
+
+/// The modules `module` imports, directly or not.
+fn reachable_from(graph: &ModuleGraph, module: usize) -> Vec<usize> {
+    let mut seen = vec![false; graph.modules.len()];
+    let mut stack = vec![module];
+    let mut out = Vec::new();
+    while let Some(m) = stack.pop() {
+        for (_, _, target) in &graph.modules[m].imports {
+            if let Some(t) = *target {
+                if t != module && !seen[t] {
+                    seen[t] = true;
+                    out.push(t);
+                    stack.push(t);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Records the type aliases of a file (also inside `module` blocks).

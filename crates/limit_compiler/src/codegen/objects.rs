@@ -7,6 +7,12 @@
 //! entries in place, then trait default methods) and a function index for
 //! each method. Bodies are compiled once every top-level function is known.
 //! `frame.rs` compiles uses of frames, `enums.rs` uses of enums.
+//!
+//! Each module's frames, traits and enums are its own: the model knows them
+//! by a *key* qualified by the module's index (`object_key`), so two
+//! modules may both declare `Point`. Source names are resolved to keys per
+//! module (`Codegen::resolve_object`, module.rs); the program's class and
+//! enum tables keep the plain name, which is what printing shows.
 
 use super::{finish_proto, required_params, Codegen, FunctionKind, FunctionState};
 use crate::scan;
@@ -17,11 +23,34 @@ use limit_vm::opcode::Op;
 use limit_vm::program::{ClassDef, EnumDef, FunctionProto};
 use rustc_hash::{FxHashMap, FxHashSet};
 
+/// What a top-level type name declares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ObjectKind {
+    Frame,
+    Trait,
+    Enum,
+}
+
+/// The internal name of frame, trait or enum `name` of module `module`.
+pub(crate) fn object_key(module: usize, name: &str) -> String {
+    format!("{module}:{name}")
+}
+
+/// The source name a key stands for (what diagnostics and output show).
+pub(crate) fn plain_name(key: &str) -> &str {
+    key.split_once(':').map_or(key, |(_, name)| name)
+}
+
+/// The module that declares the object with this key.
+pub(crate) fn key_module(key: &str) -> Option<usize> {
+    key.split_once(':')?.0.parse().ok()
+}
+
 /// An instance field of a frame.
 #[derive(Clone, Debug)]
 pub(crate) struct FieldInfo {
     pub name: String,
-    /// The frame that declares it.
+    /// The key of the frame that declares it.
     pub owner: String,
     pub visibility: Visibility,
     pub default: Option<Expr>,
@@ -33,7 +62,8 @@ pub(crate) struct FieldInfo {
 pub(crate) struct MethodInfo {
     pub name: String,
     pub function: u32,
-    /// The frame (or trait, for default methods) whose body this is.
+    /// The key of the frame (or trait, for default methods) whose body
+    /// this is.
     pub owner: String,
     pub visibility: Visibility,
     /// Parameter names, without `this`.
@@ -51,10 +81,15 @@ pub(crate) struct StaticField {
 
 #[derive(Clone, Debug, Default)]
 pub(crate) struct FrameInfo {
+    /// Its key in the object model (`object_key`).
+    pub key: String,
+    /// Its source name.
     pub name: String,
     pub class: u32,
+    /// The parent frame's key.
     pub parent: Option<String>,
-    /// Every trait the frame implements (its parent's too, and trait parents).
+    /// The keys of every trait the frame implements (its parent's too, and
+    /// trait parents).
     pub traits: Vec<String>,
     pub fields: Vec<FieldInfo>,
     pub vtable: Vec<MethodInfo>,
@@ -79,6 +114,7 @@ impl FrameInfo {
 
 #[derive(Clone, Debug, Default)]
 pub(crate) struct TraitInfo {
+    /// The keys of the traits it extends.
     pub supers: Vec<String>,
     /// Every method signature: name, has a default body.
     pub methods: Vec<(String, bool)>,
@@ -88,6 +124,7 @@ pub(crate) struct TraitInfo {
 
 #[derive(Clone, Debug)]
 pub(crate) struct EnumInfo {
+    /// Its source name.
     pub name: String,
     pub id: u16,
     /// Variant names and payload sizes, by tag.
@@ -97,7 +134,7 @@ pub(crate) struct EnumInfo {
 /// The method being compiled: what `this`, `super` and privacy mean.
 #[derive(Clone, Debug)]
 pub(crate) struct MethodContext {
-    /// The frame or trait whose method this is.
+    /// The key of the frame or trait whose method this is.
     pub owner: String,
     pub is_trait: bool,
     pub is_static: bool,
@@ -115,7 +152,7 @@ pub(crate) enum PlaceKey {
 /// What the compiler knows about the value of an expression.
 #[derive(Clone, Debug)]
 pub(crate) struct StaticType {
-    /// A frame or trait name.
+    /// A frame's or trait's key.
     pub name: String,
     pub is_trait: bool,
     /// Exactly this frame (not a subframe).
@@ -147,17 +184,19 @@ pub(crate) const THIS_LOCAL: &str = " this";
 /// Everything the code generator knows about frames, traits and enums.
 #[derive(Clone, Default)]
 pub(crate) struct ObjectModel {
+    /// Frames, traits and enums by key.
     pub frames: FxHashMap<String, FrameInfo>,
     pub traits: FxHashMap<String, TraitInfo>,
     pub enums: FxHashMap<String, EnumInfo>,
-    /// Variant name → enums declaring it.
+    /// Variant name → keys of the enums declaring it.
     pub variant_owners: FxHashMap<String, Vec<String>>,
     /// Names of every method of every frame and trait (for `InvokeMethod`).
     pub method_names: FxHashSet<String>,
     pending: Vec<PendingMethod>,
     pub contexts: Vec<MethodContext>,
     pub typed: Vec<TypedPlace>,
-    /// Variables declared once by `var` and never assigned.
+    /// Variables of the module being compiled declared once by `var` and
+    /// never assigned.
     pub single_assignment: FxHashSet<String>,
     /// Some frame has a `deinit`: block locals are released at block end.
     pub any_deinit: bool,
@@ -181,6 +220,9 @@ impl Codegen<'_> {
         let mut traits = Vec::new();
         let mut enums = Vec::new();
         collect_declarations(stmts, &mut frames, &mut traits, &mut enums);
+        self.register_object_names(stmts);
+        // Per module (or session chunk): another module's `p` is not this one's.
+        self.objects.single_assignment.clear();
         let (decls, assigned) = count_bindings(stmts);
         for (name, count) in decls {
             if count == 1 && !assigned.contains(&name) {
@@ -194,20 +236,23 @@ impl Codegen<'_> {
             self.declare_trait(decl);
         }
         // Class indices first, so that frames may be declared in any order.
+        // (A frame redeclared by a later session chunk keeps its class.)
         for decl in &frames {
-            if self.objects.frames.contains_key(&decl.name.name) {
+            let key = object_key(self.current_module, &decl.name.name);
+            if self.objects.frames.contains_key(&key) {
                 continue;
             }
             let class = self.program.classes.len() as u32;
             self.program.classes.push(ClassDef::default());
             let info = FrameInfo {
+                key: key.clone(),
                 name: decl.name.name.clone(),
                 class,
                 is_abstract: decl.modifiers.is_abstract,
                 is_data: decl.modifiers.is_data,
                 ..FrameInfo::default()
             };
-            self.objects.frames.insert(decl.name.name.clone(), info);
+            self.objects.frames.insert(key, info);
         }
         let mut done = FxHashSet::default();
         for decl in &frames {
@@ -217,7 +262,21 @@ impl Codegen<'_> {
         self.initialise_statics(&frames);
     }
 
+    /// Records the names of the current module's frames, traits and enums
+    /// (for resolution, before any of them is declared).
+    fn register_object_names(&mut self, stmts: &[Stmt]) {
+        let module = self.current_module;
+        while self.module_scopes.len() <= module {
+            self.module_scopes
+                .push(super::module::ModuleScope::default());
+        }
+        self.module_scopes[module]
+            .objects
+            .extend(object_names(stmts));
+    }
+
     fn declare_enum(&mut self, name: &Ident, variants: &[VariantDecl]) {
+        let key = object_key(self.current_module, &name.name);
         let id = self.program.enums.len() as u16;
         self.program.enums.push(EnumDef {
             name: name.name.clone(),
@@ -229,8 +288,8 @@ impl Codegen<'_> {
                 .variant_owners
                 .entry(variant.name.name.clone())
                 .or_default();
-            if !owners.contains(&name.name) {
-                owners.push(name.name.clone());
+            if !owners.contains(&key) {
+                owners.push(key.clone());
             }
         }
         let info = EnumInfo {
@@ -241,12 +300,17 @@ impl Codegen<'_> {
                 .map(|v| (v.name.name.clone(), v.payload.len()))
                 .collect(),
         };
-        self.objects.enums.insert(name.name.clone(), info);
+        self.objects.enums.insert(key, info);
     }
 
     fn declare_trait(&mut self, decl: &TraitDecl) {
+        let key = object_key(self.current_module, &decl.name.name);
         let mut info = TraitInfo {
-            supers: decl.supers.iter().map(|s| s.name.clone()).collect(),
+            supers: decl
+                .supers
+                .iter()
+                .filter_map(|s| self.resolve_object(&s.name, ObjectKind::Trait))
+                .collect(),
             ..TraitInfo::default()
         };
         for method in &decl.methods {
@@ -257,7 +321,7 @@ impl Codegen<'_> {
             if method.body.is_some() {
                 let function = self.reserve_function();
                 let context = MethodContext {
-                    owner: decl.name.name.clone(),
+                    owner: key.clone(),
                     is_trait: true,
                     is_static: false,
                     level: 0,
@@ -273,7 +337,7 @@ impl Codegen<'_> {
                     MethodInfo {
                         name: name.name.clone(),
                         function,
-                        owner: decl.name.name.clone(),
+                        owner: key.clone(),
                         visibility: Visibility::Public,
                         params: method.params.iter().map(|p| p.name.name.clone()).collect(),
                         required: required_params(method),
@@ -281,7 +345,7 @@ impl Codegen<'_> {
                 );
             }
         }
-        self.objects.traits.insert(decl.name.name.clone(), info);
+        self.objects.traits.insert(key, info);
     }
 
     fn reserve_function(&mut self) -> u32 {
@@ -290,7 +354,7 @@ impl Codegen<'_> {
         index
     }
 
-    /// Adds `name` and the traits it extends to `out`.
+    /// Adds trait `name` (a key) and the traits it extends to `out`.
     fn trait_closure(&self, name: &str, out: &mut Vec<String>, depth: usize) {
         if depth > 64 || out.iter().any(|t| t == name) {
             return;
@@ -312,15 +376,16 @@ impl Codegen<'_> {
         depth: usize,
     ) {
         let name = decl.name.name.clone();
-        if done.contains(&name) || depth > 64 {
+        let key = object_key(self.current_module, &name);
+        if done.contains(&key) || depth > 64 {
             return;
         }
-        done.insert(name.clone());
-        let mut info = self.objects.frames[&name].clone();
+        done.insert(key.clone());
+        let mut info = self.objects.frames[&key].clone();
         let mut parent: Option<FrameInfo> = None;
         let mut traits = Vec::new();
         for sup in &decl.supers {
-            if self.objects.frames.contains_key(&sup.name) {
+            if let Some(sup_key) = self.resolve_object(&sup.name, ObjectKind::Frame) {
                 if parent.is_some() {
                     self.error(
                         sup.span,
@@ -328,26 +393,38 @@ impl Codegen<'_> {
                     );
                     continue;
                 }
-                if sup.name == name {
+                if sup_key == key {
                     self.error(sup.span, format!("frame `{name}` cannot extend itself"));
                     continue;
                 }
-                if let Some(parent_decl) = all.iter().find(|d| d.name.name == sup.name) {
-                    self.declare_frame(parent_decl, all, done, depth + 1);
+                // A parent of another module is declared already (modules
+                // are compiled dependencies first).
+                if key_module(&sup_key) == Some(self.current_module) {
+                    if let Some(parent_decl) = all.iter().find(|d| d.name.name == sup.name) {
+                        self.declare_frame(parent_decl, all, done, depth + 1);
+                    }
                 }
                 // Extending a final or data frame is reported by the checker.
-                parent = Some(self.objects.frames[&sup.name].clone());
-            } else if self.objects.traits.contains_key(&sup.name) {
-                self.trait_closure(&sup.name, &mut traits, 0);
+                parent = Some(self.objects.frames[&sup_key].clone());
+            } else if let Some(trait_key) = self.resolve_object(&sup.name, ObjectKind::Trait) {
+                self.trait_closure(&trait_key, &mut traits, 0);
             } else {
+                let hint = match self.ambiguous_declarers(&sup.name).as_slice() {
+                    [first, ..] => format!(
+                        "it is ignored: several imported modules declare `{0}`; \
+                         choose one with `import {first} show {0}`",
+                        sup.name
+                    ),
+                    _ => "it is ignored; declare it in this file".to_string(),
+                };
                 self.diagnostics.push(
                     Diagnostic::warning(sup.span, format!("unknown frame or trait `{}`", sup.name))
-                        .with_hint("it is ignored; declare it in this file"),
+                        .with_hint(&hint),
                 );
             }
         }
         if let Some(p) = &parent {
-            info.parent = Some(p.name.clone());
+            info.parent = Some(p.key.clone());
             info.fields = p.fields.clone();
             info.vtable = p.vtable.clone();
             for t in &p.traits {
@@ -369,7 +446,7 @@ impl Codegen<'_> {
                         field.name.name.clone(),
                         StaticField {
                             global,
-                            owner: name.clone(),
+                            owner: key.clone(),
                             visibility: field.visibility,
                         },
                     );
@@ -390,7 +467,7 @@ impl Codegen<'_> {
                         };
                     info.fields.push(FieldInfo {
                         name: field.name.name.clone(),
-                        owner: name.clone(),
+                        owner: key.clone(),
                         visibility,
                         default: field.default.clone(),
                         ty: field.ty.clone(),
@@ -424,7 +501,7 @@ impl Codegen<'_> {
         if info.vtable.iter().any(|m| m.name == "deinit") {
             self.objects.any_deinit = true;
         }
-        self.objects.frames.insert(name, info);
+        self.objects.frames.insert(key, info);
     }
 
     fn declare_method(&mut self, info: &mut FrameInfo, method: &FnDecl) {
@@ -435,7 +512,7 @@ impl Codegen<'_> {
         let is_static = method.modifiers.is_static;
         self.objects.method_names.insert(method_name.name.clone());
         let context = MethodContext {
-            owner: info.name.clone(),
+            owner: info.key.clone(),
             is_trait: false,
             is_static,
             level: 0,
@@ -449,7 +526,7 @@ impl Codegen<'_> {
         let mut entry = MethodInfo {
             name: method_name.name.clone(),
             function,
-            owner: info.name.clone(),
+            owner: info.key.clone(),
             visibility: method.modifiers.visibility,
             params: method.params.iter().map(|p| p.name.name.clone()).collect(),
             required: required_params(method),
@@ -481,13 +558,21 @@ impl Codegen<'_> {
     }
 
     /// A vtable slot is final for a frame when no subframe replaces it.
+    /// Subframes in modules compiled later are not known yet: a frame that
+    /// is, or has a subframe that is, extended by another module keeps every
+    /// slot virtual (its methods are compiled before those subframes exist).
     fn mark_final_slots(&mut self) {
         let names: Vec<String> = self.objects.frames.keys().cloned().collect();
+        let open: Vec<&String> = names
+            .iter()
+            .filter(|key| self.extended_by_other_module(key))
+            .collect();
         for name in &names {
             let info = &self.objects.frames[name];
-            let mut finals = vec![true; info.vtable.len()];
+            let extended_later = open.iter().any(|key| self.frame_is_a(key, name));
+            let mut finals = vec![!extended_later; info.vtable.len()];
             for other in self.objects.frames.values() {
-                if other.name == *name || !self.frame_is_a(&other.name, name) {
+                if other.key == *name || !self.frame_is_a(&other.key, name) {
                     continue;
                 }
                 for (slot, entry) in info.vtable.iter().enumerate() {
@@ -506,7 +591,7 @@ impl Codegen<'_> {
         }
     }
 
-    /// Whether frame `frame` is `ancestor` or one of its subframes.
+    /// Whether frame `frame` is `ancestor` or one of its subframes (keys).
     pub(crate) fn frame_is_a(&self, frame: &str, ancestor: &str) -> bool {
         let mut current = Some(frame.to_string());
         for _ in 0..=64 {
@@ -529,10 +614,11 @@ impl Codegen<'_> {
                 if !field.is_static {
                     continue;
                 }
+                let key = object_key(self.current_module, &decl.name.name);
                 let Some(global) = self
                     .objects
                     .frames
-                    .get(&decl.name.name)
+                    .get(&key)
                     .and_then(|f| f.statics.get(&field.name.name))
                     .map(|s| s.global)
                 else {
@@ -664,15 +750,13 @@ impl Codegen<'_> {
                 ..
             }) = &decl.init
             {
-                if let ExprKind::Ident(frame) = &callee.kind {
-                    if self.names_frame(frame) {
-                        ty = Some(StaticType {
-                            name: frame.clone(),
-                            is_trait: false,
-                            exact: true,
-                            certain: true,
-                        });
-                    }
+                if let Some(frame) = self.frame_called(callee) {
+                    ty = Some(StaticType {
+                        name: frame,
+                        is_trait: false,
+                        exact: true,
+                        certain: true,
+                    });
                 }
             }
         }
@@ -685,28 +769,26 @@ impl Codegen<'_> {
         }
     }
 
+    /// A frame or trait type annotation: `Name` or `module.Name`.
     fn annotated_type(&self, ty: Option<&TypeExpr>) -> Option<StaticType> {
         let TypeKind::Named(path) = &ty?.kind else {
             return None;
         };
-        let [name] = path.as_slice() else { return None };
-        if self.objects.frames.contains_key(&name.name) {
-            return Some(StaticType {
-                name: name.name.clone(),
-                is_trait: false,
-                exact: false,
-                certain: false,
-            });
-        }
-        if self.objects.traits.contains_key(&name.name) {
-            return Some(StaticType {
-                name: name.name.clone(),
-                is_trait: true,
-                exact: false,
-                certain: false,
-            });
-        }
-        None
+        let lookup = |kind| match path.as_slice() {
+            [name] => self.resolve_object(&name.name, kind),
+            [namespace, name] => self.namespace_object_silent(&namespace.name, &name.name, kind),
+            _ => None,
+        };
+        let (key, is_trait) = match lookup(ObjectKind::Frame) {
+            Some(key) => (key, false),
+            None => (lookup(ObjectKind::Trait)?, true),
+        };
+        Some(StaticType {
+            name: key,
+            is_trait,
+            exact: false,
+            certain: false,
+        })
     }
 
     /// Where variable `name` lives, as a key for typed places.
@@ -720,9 +802,37 @@ impl Codegen<'_> {
         }
     }
 
-    /// Whether `name` denotes a frame here (not shadowed by a variable).
-    pub(crate) fn names_frame(&mut self, name: &str) -> bool {
-        self.objects.frames.contains_key(name) && !self.shadowed(name)
+    /// The frame `name` denotes here (not shadowed by a variable).
+    pub(crate) fn frame_named(&mut self, name: &str) -> Option<String> {
+        let key = self.resolve_object(name, ObjectKind::Frame)?;
+        (!self.shadowed(name)).then_some(key)
+    }
+
+    /// The frame an expression names: `Frame` or `module.Frame` (a private
+    /// frame of another module is reported).
+    pub(crate) fn frame_named_by(&mut self, expr: &Expr) -> Option<String> {
+        match &expr.kind {
+            ExprKind::Ident(name) => self.frame_named(name),
+            ExprKind::Field(object, member) => {
+                self.namespace_object(object, member, ObjectKind::Frame)
+            }
+            _ => None,
+        }
+    }
+
+    /// The frame whose constructor `callee` is (`Frame` or `module.Frame`),
+    /// without reporting anything: for what is known of `callee(…)`.
+    pub(crate) fn frame_called(&mut self, callee: &Expr) -> Option<String> {
+        match &callee.kind {
+            ExprKind::Ident(name) => self.frame_named(name),
+            ExprKind::Field(object, member) => match &object.kind {
+                ExprKind::Ident(namespace) => {
+                    self.namespace_object_silent(namespace, &member.name, ObjectKind::Frame)
+                }
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
     /// Whether a variable or function named `name` is in scope.
@@ -752,6 +862,36 @@ impl Codegen<'_> {
             self.emit(Op::DropLocal(slot), at);
         }
     }
+}
+
+/// The names that the file's frames extend (`frame B : A` gives `A`).
+pub(crate) fn extended_names(stmts: &[Stmt]) -> FxHashSet<String> {
+    let mut frames = Vec::new();
+    collect_declarations(stmts, &mut frames, &mut Vec::new(), &mut Vec::new());
+    frames
+        .iter()
+        .flat_map(|decl| decl.supers.iter().map(|s| s.name.clone()))
+        .collect()
+}
+
+/// The top-level frames, traits and enums (tagged-union aliases too) of a
+/// file, by name.
+pub(crate) fn object_names(stmts: &[Stmt]) -> FxHashMap<String, ObjectKind> {
+    let mut frames = Vec::new();
+    let mut traits = Vec::new();
+    let mut enums = Vec::new();
+    collect_declarations(stmts, &mut frames, &mut traits, &mut enums);
+    let mut names = FxHashMap::default();
+    for (name, _) in enums {
+        names.insert(name.name.clone(), ObjectKind::Enum);
+    }
+    for decl in traits {
+        names.insert(decl.name.name.clone(), ObjectKind::Trait);
+    }
+    for decl in frames {
+        names.insert(decl.name.name.clone(), ObjectKind::Frame);
+    }
+    names
 }
 
 /// Top-level frames, traits, enums and tagged-union aliases (also inside

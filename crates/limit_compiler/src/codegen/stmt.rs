@@ -317,58 +317,16 @@ impl Codegen<'_> {
                         return;
                     }
                 };
-                // `x = x + k` is `x += k`.
-                let (binary, value) = match (binary, &value.kind) {
-                    (None, ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub), left, right))
-                        if matches!(&left.kind, ExprKind::Ident(n) if n == name)
-                            && small_int_literal(right).is_some() =>
-                    {
-                        (
-                            Some(if *op == BinOp::Add { Op::Add } else { Op::Sub }),
-                            &**right,
-                        )
-                    }
-                    _ => (binary, value),
-                };
-                if let Place::Shared(cell) = &place {
-                    // One assignment statement to a shared variable is atomic.
-                    self.load(cell, target.span);
-                    self.emit(Op::SharedLock, span);
-                }
-                if let Some(op) = binary {
-                    if let (
-                        Place::Local {
-                            slot,
-                            cell: false,
-                            is_const: false,
-                        },
-                        Some(n),
-                    ) = (
-                        &place,
-                        small_int_literal(value).filter(|_| !self.has_coercions(&place)),
-                    ) {
-                        let delta = if op == Op::Sub {
-                            n.checked_neg()
-                        } else {
-                            Some(n)
-                        };
-                        if let (Op::Add | Op::Sub, Some(delta)) = (op, delta) {
-                            self.emit(Op::IncLocal(*slot, delta), span);
-                            return;
-                        }
-                    }
-                    self.load(&place, target.span);
-                    self.expr(value);
-                    self.emit(op, span);
-                } else {
-                    self.expr(value);
-                }
-                if let Some(coercions) = self.place_coercions(&place) {
-                    self.coerce(&coercions, span);
-                }
-                self.store(&place, name, target.span);
+                self.assign_place(&place, target, binary, value, span);
             }
             ExprKind::Field(object, field) => {
+                if let Some(place) = self.module_member(object, field) {
+                    // `module.name op= value`: the module's own variable.
+                    if let Some(place) = place {
+                        self.assign_place(&place, target, binary, value, span);
+                    }
+                    return;
+                }
                 if self.field_assign(object, field, binary, value, span) {
                     return;
                 }
@@ -414,6 +372,75 @@ impl Codegen<'_> {
                 "assign to a variable, a field (`obj.f`) or an element (`xs[i]`)",
             ),
         }
+    }
+
+    /// `target op= value` where the variable `target` names (`x`, or
+    /// `module.x`) lives at `place`.
+    fn assign_place(
+        &mut self,
+        place: &Place,
+        target: &Expr,
+        binary: Option<Op>,
+        value: &Expr,
+        span: Span,
+    ) {
+        let (name, bare) = match &target.kind {
+            ExprKind::Ident(name) => (name.as_str(), true),
+            ExprKind::Field(_, field) => (field.name.as_str(), false),
+            _ => return,
+        };
+        let at = target.span;
+        // `x = x + k` is `x += k`.
+        let (binary, value) = match (binary, &value.kind) {
+            (None, ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub), left, right))
+                if bare
+                    && matches!(&left.kind, ExprKind::Ident(n) if n == name)
+                    && small_int_literal(right).is_some() =>
+            {
+                (
+                    Some(if *op == BinOp::Add { Op::Add } else { Op::Sub }),
+                    &**right,
+                )
+            }
+            _ => (binary, value),
+        };
+        if let Place::Shared(cell) = place {
+            // One assignment statement to a shared variable is atomic.
+            self.load(cell, at);
+            self.emit(Op::SharedLock, span);
+        }
+        if let Some(op) = binary {
+            if let (
+                Place::Local {
+                    slot,
+                    cell: false,
+                    is_const: false,
+                },
+                Some(n),
+            ) = (
+                place,
+                small_int_literal(value).filter(|_| !self.has_coercions(place)),
+            ) {
+                let delta = if op == Op::Sub {
+                    n.checked_neg()
+                } else {
+                    Some(n)
+                };
+                if let (Op::Add | Op::Sub, Some(delta)) = (op, delta) {
+                    self.emit(Op::IncLocal(*slot, delta), span);
+                    return;
+                }
+            }
+            self.load(place, at);
+            self.expr(value);
+            self.emit(op, span);
+        } else {
+            self.expr(value);
+        }
+        if let Some(coercions) = self.place_coercions(place) {
+            self.coerce(&coercions, span);
+        }
+        self.store(place, name, at);
     }
 
     /// What a value assigned to `place` needs, if it has an annotation
