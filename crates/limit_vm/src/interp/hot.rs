@@ -30,11 +30,52 @@ unsafe fn copy_to(dst: *mut Value, src: *const Value) {
     // carry the padding without reading it as integers).
     unsafe {
         if (*src).is_heap() {
-            std::ptr::write(dst, (*src).clone());
+            match &*src {
+                Value::Instance(rc) => std::ptr::write(dst, Value::Instance(rc.clone())),
+                Value::Function(rc) => std::ptr::write(dst, Value::Function(rc.clone())),
+                Value::List(rc) => std::ptr::write(dst, Value::List(rc.clone())),
+                other => std::ptr::write(dst, other.clone()),
+            }
         } else {
             let (s, d) = (src as *const MaybeUninit<u64>, dst as *mut MaybeUninit<u64>);
             d.write(s.read());
             d.add(1).write(s.add(1).read());
+        }
+    }
+}
+
+/// Move the value at `src` to the uninitialised slot `dst` as two 8-byte
+/// words (see `copy_to`); `src` is left logically uninitialised.
+///
+/// # Safety
+/// `src` must point to an initialised value that is not used again, and
+/// `dst` to writable memory for one value that holds nothing to drop.
+#[inline(always)]
+unsafe fn move_to(dst: *mut Value, src: *const Value) {
+    // SAFETY: a move is a bitwise copy whose source is not used again.
+    unsafe {
+        let (s, d) = (src as *const MaybeUninit<u64>, dst as *mut MaybeUninit<u64>);
+        d.write(s.read());
+        d.add(1).write(s.add(1).read());
+    }
+}
+
+/// Drop the value at `p` in place, with the reference-count decrement of
+/// the commonest heap values inlined; the slot is then uninitialised.
+///
+/// # Safety
+/// `p` must point to an initialised value that is not used again.
+#[inline(always)]
+unsafe fn release(p: *mut Value) {
+    // SAFETY: the caller guarantees `p`; each arm drops exactly the value's
+    // one owned part, in place.
+    unsafe {
+        match &mut *p {
+            Value::Nil | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Native(_) => {}
+            Value::Instance(rc) => std::ptr::drop_in_place(rc),
+            Value::Function(rc) => std::ptr::drop_in_place(rc),
+            Value::List(rc) => std::ptr::drop_in_place(rc),
+            _ => std::ptr::drop_in_place(p),
         }
     }
 }
@@ -129,6 +170,45 @@ impl Vm {
                     ($v:expr) => {{
                         std::ptr::write(sp, $v);
                         sp = sp.add(1);
+                    }};
+                }
+                // Push a frame for `$proto` (function `$f`) whose `$argc`
+                // arguments are on top of the stack, when the call needs
+                // nothing the hot loop leaves to `push_frame`: default
+                // arguments, a checkpoint, more stack, or a depth error.
+                macro_rules! enter {
+                    ($f:expr, $proto:expr, $closure:expr, $argc:expr, $base:expr, $ret:expr) => {{
+                        let proto: &crate::program::FunctionProto = $proto;
+                        let locals = proto.num_locals as usize;
+                        if $argc != proto.arity as usize
+                            || self.frames.len() >= self.options.limits.max_call_depth
+                            || self.countdown <= 1
+                            || (limit.offset_from(sp) as usize) < locals
+                        {
+                            bail!();
+                        }
+                        code = proto.code.as_ptr();
+                        let (f, b, ret) = ($f, $base, $ret);
+                        let closure = $closure;
+                        self.countdown -= 1;
+                        for _ in 0..locals {
+                            push_local!(Value::Nil);
+                        }
+                        if let Some(frame) = self.frames.last_mut() {
+                            frame.ip = ip;
+                        }
+                        self.frames.push(Frame {
+                            func: f,
+                            ip: 0,
+                            base: b,
+                            ret,
+                            closure,
+                            ctor: false,
+                        });
+                        func = f;
+                        ip = 0;
+                        base = b;
+                        continue;
                     }};
                 }
                 // Copy the scalar at `$src` over the scalar at `$dst`
@@ -513,7 +593,8 @@ impl Vm {
                         sp = sp.sub(1);
                         // The list may be released here; without
                         // `deinit`s that runs no Limit code.
-                        std::ptr::replace(sp.sub(1), v).discard();
+                        release(sp.sub(1));
+                        std::ptr::write(sp.sub(1), v);
                         continue;
                     }
                     Op::GetLocalField(s, field) => {
@@ -553,7 +634,7 @@ impl Vm {
                         sp = sp.sub(2);
                         // The instance may be released here; without
                         // `deinit`s that runs no Limit code.
-                        std::ptr::read(sp).discard();
+                        release(sp);
                         continue;
                     }
                     Op::CallDirect(f, argc) => {
@@ -562,34 +643,39 @@ impl Vm {
                         let Some(proto) = self.functions.get(f as usize) else {
                             bail!();
                         };
-                        let locals = proto.num_locals as usize;
-                        if argc != proto.arity as usize
-                            || self.frames.len() >= self.options.limits.max_call_depth
-                            || self.countdown <= 1
-                            || (limit.offset_from(sp) as usize) < locals
-                        {
+                        let b = depth!() - argc;
+                        enter!(f, proto, None, argc, b, b);
+                    }
+                    Op::Call(argc) => {
+                        let argc = argc as usize;
+                        need!(argc + 1);
+                        let callee = depth!() - argc - 1;
+                        let Value::Function(closure) = &*stk.add(callee) else {
                             bail!();
-                        }
-                        self.countdown -= 1;
-                        for _ in 0..locals {
-                            push_local!(Value::Nil);
-                        }
-                        let b = depth!() - locals - argc;
-                        code = proto.code.as_ptr();
-                        if let Some(f) = self.frames.last_mut() {
-                            f.ip = ip;
-                        }
-                        self.frames.push(Frame {
-                            func: f,
-                            ip: 0,
-                            base: b,
-                            ret: b,
-                            closure: None,
-                            ctor: false,
-                        });
-                        func = f;
-                        ip = 0;
-                        base = b;
+                        };
+                        let proto = &closure.proto;
+                        enter!(
+                            closure.index,
+                            proto,
+                            Some(closure.clone()),
+                            argc,
+                            callee + 1,
+                            callee
+                        );
+                    }
+                    Op::GetUpvalue(i) => {
+                        room!();
+                        let Some(Some(closure)) = self.frames.last().map(|f| &f.closure) else {
+                            bail!();
+                        };
+                        let Some(cell) = closure.captures.get(i as usize) else {
+                            bail!();
+                        };
+                        let Ok(v) = cell.try_borrow() else {
+                            bail!();
+                        };
+                        copy_to(sp, &*v);
+                        sp = sp.add(1);
                         continue;
                     }
                     Op::Return | Op::ReturnNil if !may_deinit => {
@@ -606,25 +692,26 @@ impl Vm {
                         if frame.ctor || ret >= depth!() {
                             bail!();
                         }
-                        let result = match op {
-                            Op::ReturnNil => Value::Nil,
-                            _ => {
-                                sp = sp.sub(1);
-                                // Scalars are read by their fields
-                                // (see `store_scalar!`).
-                                if (*sp).is_heap() {
-                                    std::ptr::read(sp)
-                                } else {
-                                    (*sp).fast_clone()
-                                }
-                            }
-                        };
                         self.frames.pop();
-                        while sp > stk.add(ret) {
-                            sp = sp.sub(1);
-                            std::ptr::read(sp).discard();
+                        let ret = stk.add(ret);
+                        if let Op::ReturnNil = op {
+                            while sp > ret {
+                                sp = sp.sub(1);
+                                release(sp);
+                            }
+                            push_local!(Value::Nil);
+                        } else {
+                            let result = sp.sub(1);
+                            sp = result;
+                            while sp > ret {
+                                sp = sp.sub(1);
+                                release(sp);
+                            }
+                            if result != ret {
+                                move_to(ret, result);
+                            }
+                            sp = ret.add(1);
                         }
-                        push_local!(result);
                         load_frame!();
                         continue;
                     }
