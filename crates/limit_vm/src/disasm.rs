@@ -57,7 +57,9 @@ pub fn disassemble_function(program: &Program, index: usize) -> String {
                 | Op::GetFieldByName(k)
                 | Op::SetFieldByName(k) => Some(*k),
                 Op::Trap(k) | Op::ErrorKindIs(k) | Op::MakeErr(k) => Some(*k),
-                Op::JumpIfLocalNotLtConst(_, k, _) => Some(*k as u32),
+                Op::JumpIfLocalNotLtConst(_, k, _)
+                | Op::MulConstLocal(k, _)
+                | Op::JumpIfNotConst(_, k, _) => Some(*k as u32),
                 _ => None,
             };
             if let Some(c) = k.and_then(|k| program.constants.get(k as usize)) {

@@ -1389,6 +1389,56 @@ impl Vm {
                         }
                     }
                 }
+                Op::AddLocalStore(s, d) => {
+                    let x = pop!();
+                    let r = binary_ref!(
+                        &x,
+                        &self.stack[base + s as usize],
+                        checked_add, +, arith::add
+                    );
+                    let r = tri!(r);
+                    self.stack[base + d as usize].set(r);
+                    if self.has_deinit {
+                        save_ip!();
+                        tri!(self.run_pending_deinits());
+                    }
+                }
+                Op::MulConstLocal(k, s) => {
+                    let r = binary_ref!(
+                        &self.constants[k as usize],
+                        &self.stack[base + s as usize],
+                        checked_mul, *, arith::mul
+                    );
+                    push!(tri!(r));
+                }
+                Op::JumpIfNotConst(order, k, o) => {
+                    let x = pop!();
+                    let y = self.constants[k as usize].fast_clone();
+                    let r = match (&x, &y) {
+                        (Value::Int(a), Value::Int(b)) => order.holds(a.partial_cmp(b)),
+                        (Value::Float(a), Value::Float(b)) => order.holds(a.partial_cmp(b)),
+                        _ => tri!(arith::order(&x, &y, order.symbol())),
+                    };
+                    if !r {
+                        jump!(o);
+                    }
+                }
+                Op::IncLocalLoop(s, n, back) => {
+                    let slot = &mut self.stack[base + s as usize];
+                    match slot {
+                        Value::Int(a) if a.checked_add(n as i64).is_some() => *a += n as i64,
+                        other => {
+                            let r = tri!(arith::add(other, &Value::Int(n as i64)));
+                            self.stack[base + s as usize] = r;
+                        }
+                    }
+                    ip -= back as usize;
+                    self.countdown -= 1;
+                    if self.countdown == 0 {
+                        save_ip!();
+                        tri!(self.checkpoint());
+                    }
+                }
                 Op::JumpIfLocalNotLtConst(s, k, o) => {
                     let x = &self.stack[base + s as usize];
                     let y = &self.constants[k as usize];

@@ -34,6 +34,45 @@ pub enum CastKind {
     Bool,
 }
 
+/// The ordering a fused compare-and-branch tests, as the operand of
+/// [`Op::JumpIfNotConst`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Ordering {
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+impl Ordering {
+    /// The operator as written.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Ordering::Lt => "<",
+            Ordering::Le => "<=",
+            Ordering::Gt => ">",
+            Ordering::Ge => ">=",
+        }
+    }
+
+    /// Whether `a` and `b`, compared by `partial_cmp`, stand in this order.
+    pub fn holds(self, order: Option<std::cmp::Ordering>) -> bool {
+        use std::cmp::Ordering::*;
+        matches!(
+            (self, order),
+            (Ordering::Lt, Some(Less))
+                | (Ordering::Le, Some(Less | Equal))
+                | (Ordering::Gt, Some(Greater))
+                | (Ordering::Ge, Some(Greater | Equal))
+        )
+    }
+}
+
 /// The sized int types, as the operand of [`Op::CheckIntRange`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u8)]
@@ -350,6 +389,18 @@ pub enum Op {
     /// `locals[a][locals[b]] = v` (the value is computed first; emitted only
     /// when that cannot change either local). `[v] -> []`. Errors: as `SetIndex`.
     SetIndexLocals(u16, u16),
+    /// `GetLocal s; Add; SetLocal d`. `[x] -> []`, `locals[d] = x + locals[s]`.
+    /// Errors: as `Add`.
+    AddLocalStore(u16, u16),
+    /// `Const k; GetLocal s; Mul` (k a number). `[] -> [k * locals[s]]`.
+    /// Errors: as `Mul`.
+    MulConstLocal(u16, u16),
+    /// `Const k; JumpIfNot<order>(offset)` (k a number). `[x] -> []`, jumps
+    /// when `!(x order k)`. Errors: TypeError.
+    JumpIfNotConst(Ordering, u16, i32),
+    /// `IncLocal(s, n); Loop(back)`: the step and back edge of a counting
+    /// loop. `[] -> []`. Errors: as `IncLocal`.
+    IncLocalLoop(u8, i16, u32),
 
     // ---------------------------------------------------------- control flow
     /// Unconditional jump. `[] -> []`.
@@ -582,8 +633,9 @@ impl Op {
             | Op::JumpIfNotEqImm(_, o)
             | Op::IterNext(o)
             | Op::IterNext2(o)
+            | Op::JumpIfNotConst(_, _, o)
             | Op::Try(o) => Some(next + o as isize),
-            Op::Loop(n) => Some(next - n as isize),
+            Op::Loop(n) | Op::IncLocalLoop(_, _, n) => Some(next - n as isize),
             _ => None,
         }
     }
@@ -615,7 +667,9 @@ impl Op {
             Op::IterNext(_) => Op::IterNext(offset),
             Op::IterNext2(_) => Op::IterNext2(offset),
             Op::Try(_) => Op::Try(offset),
+            Op::JumpIfNotConst(order, k, _) => Op::JumpIfNotConst(order, k, offset),
             Op::Loop(_) => Op::Loop(offset.unsigned_abs()),
+            Op::IncLocalLoop(s, n, _) => Op::IncLocalLoop(s, n, offset.unsigned_abs()),
             other => other,
         }
     }
@@ -624,7 +678,13 @@ impl Op {
     pub fn is_terminator(self) -> bool {
         matches!(
             self,
-            Op::Return | Op::ReturnNil | Op::Jump(_) | Op::Loop(_) | Op::Raise | Op::Trap(_)
+            Op::Return
+                | Op::ReturnNil
+                | Op::Jump(_)
+                | Op::Loop(_)
+                | Op::IncLocalLoop(..)
+                | Op::Raise
+                | Op::Trap(_)
         )
     }
 }

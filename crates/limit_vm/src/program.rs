@@ -200,6 +200,17 @@ impl Program {
                     | Op::SetIndexLocals(a, b) => {
                         (!local_ok(a) || !local_ok(b)).then_some("local slot out of range")
                     }
+                    Op::AddLocalStore(a, b) => {
+                        (!local_ok(a) || !local_ok(b)).then_some("local slot out of range")
+                    }
+                    Op::MulConstLocal(k, s) => (!local_ok(s) || k as usize >= self.constants.len())
+                        .then_some("operand out of range"),
+                    Op::JumpIfNotConst(_, k, _) => {
+                        (k as usize >= self.constants.len()).then_some("constant out of range")
+                    }
+                    Op::IncLocalLoop(s, _, _) => {
+                        (!local_ok(s as u16)).then_some("local slot out of range")
+                    }
                     Op::JumpIfLocalNotLtConst(s, k, _) => (!local_ok(s as u16)
                         || k as usize >= self.constants.len())
                     .then_some("operand out of range"),

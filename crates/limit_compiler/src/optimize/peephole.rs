@@ -7,7 +7,7 @@
 //! instructions shifts code, so every jump is re-targeted afterwards through
 //! a map from old to new instruction indices.
 
-use limit_vm::opcode::Op;
+use limit_vm::opcode::{Op, Ordering};
 use limit_vm::program::{Constant, Program};
 
 /// Combines instruction sequences in function `index` of `program`.
@@ -108,6 +108,17 @@ fn match_sequence(
                 return (Op::AddAssignLocal(a, b), 4);
             }
         }
+        if let (
+            Some(Op::GetLocal(s)),
+            Some(Op::AddImm(n)),
+            Some(Op::SetLocal(t)),
+            Some(Op::Loop(back)),
+        ) = (at(0), at(1), at(2), at(3))
+        {
+            if let Some(op) = inc_local_loop(s, t, n, back) {
+                return (op, 4);
+            }
+        }
     }
     if free(3) {
         match (at(0), at(1), at(2)) {
@@ -151,11 +162,31 @@ fn match_sequence(
                     return (Op::JumpIfLocalNotLtConst(s as u8, k, o), 3);
                 }
             }
+            (Some(Op::GetLocal(s)), Some(Op::Add), Some(Op::SetLocal(d))) => {
+                return (Op::AddLocalStore(s, d), 3);
+            }
+            (Some(constant), Some(Op::GetLocal(s)), Some(Op::Mul)) => {
+                if let Some(k) = number_constant(constant, constants) {
+                    return (Op::MulConstLocal(k, s), 3);
+                }
+            }
             _ => {}
         }
     }
     if free(2) {
         match (at(0), at(1)) {
+            (Some(Op::IncLocal(s, n)), Some(Op::Loop(back))) => {
+                if let Some(op) = inc_local_loop(s, s, n, back) {
+                    return (op, 2);
+                }
+            }
+            (Some(constant), Some(jump)) if ordering_jump(jump).is_some() => {
+                if let (Some(k), Some((order, o))) =
+                    (number_constant(constant, constants), ordering_jump(jump))
+                {
+                    return (Op::JumpIfNotConst(order, k, o), 2);
+                }
+            }
             (Some(Op::GetLocal(s)), Some(Op::Add)) => return (Op::AddLocal(s), 2),
             (Some(Op::GetLocal(s)), Some(Op::Sub)) => return (Op::SubLocal(s), 2),
             (Some(Op::GetLocal(s)), Some(Op::Mul)) => return (Op::MulLocal(s), 2),
@@ -188,6 +219,34 @@ fn match_sequence(
         }
     }
     (code[ip], 1)
+}
+
+/// `IncLocalLoop` for `locals[s] += n` (read from `s`, stored to `t`)
+/// followed by `Loop(back)`, when the operands fit its fields.
+fn inc_local_loop(s: u16, t: u16, n: i32, back: u32) -> Option<Op> {
+    let slot = u8::try_from(s).ok().filter(|_| s == t)?;
+    Some(Op::IncLocalLoop(slot, i16::try_from(n).ok()?, back))
+}
+
+/// The ordering and offset of a compare-and-branch on the top two values.
+fn ordering_jump(op: Op) -> Option<(Ordering, i32)> {
+    match op {
+        Op::JumpIfNotLt(o) => Some((Ordering::Lt, o)),
+        Op::JumpIfNotLe(o) => Some((Ordering::Le, o)),
+        Op::JumpIfNotGt(o) => Some((Ordering::Gt, o)),
+        Op::JumpIfNotGe(o) => Some((Ordering::Ge, o)),
+        _ => None,
+    }
+}
+
+/// The constant index of an instruction pushing an int or float.
+fn number_constant(op: Op, constants: &mut Vec<Constant>) -> Option<u16> {
+    match op {
+        Op::Const(k) if matches!(constants.get(k as usize), Some(Constant::Float(_))) => {
+            u16::try_from(k).ok()
+        }
+        other => int_constant(other, constants),
+    }
 }
 
 /// The generic instruction a specialised one stands for (itself otherwise).
@@ -315,5 +374,55 @@ mod tests {
         let mut program = program_with(code);
         combine(&mut program, 0);
         assert_eq!(program.functions[0].code[0], Op::Jump(2));
+    }
+
+    #[test]
+    fn fuses_loop_step_with_back_edge() {
+        // 0: test; 1-3: i = i + 1; 4: back to 0.
+        let code = vec![
+            Op::JumpIfLocalFalse(1, 4),
+            Op::GetLocal(0),
+            Op::AddImm(1),
+            Op::SetLocal(0),
+            Op::Loop(5),
+            Op::ReturnNil,
+        ];
+        let mut program = program_with(code);
+        combine(&mut program, 0);
+        let f = &program.functions[0];
+        assert_eq!(f.code[1], Op::IncLocalLoop(0, 1, 2));
+        assert_eq!(f.code[1].jump_target(1), Some(0));
+        assert_eq!(f.code[0].jump_target(0), Some(2));
+    }
+
+    #[test]
+    fn keeps_a_step_too_wide_for_the_fused_loop() {
+        let code = vec![Op::IncLocal(300, 1), Op::Loop(2), Op::ReturnNil];
+        let mut program = program_with(code);
+        combine(&mut program, 0);
+        assert_eq!(program.functions[0].code[1], Op::Loop(2));
+    }
+
+    #[test]
+    fn fuses_constant_comparisons_and_products() {
+        let code = vec![
+            Op::Int(2),
+            Op::GetLocal(3),
+            Op::Mul,
+            Op::Int(4),
+            Op::JumpIfNotGt(1),
+            Op::Nop,
+            Op::GetLocal(1),
+            Op::Add,
+            Op::SetLocal(2),
+            Op::ReturnNil,
+        ];
+        let mut program = program_with(code);
+        combine(&mut program, 0);
+        let f = &program.functions[0];
+        assert!(matches!(f.code[0], Op::MulConstLocal(_, 3)));
+        assert!(matches!(f.code[1], Op::JumpIfNotConst(Ordering::Gt, _, 1)));
+        assert_eq!(f.code[1].jump_target(1), Some(3));
+        assert_eq!(f.code[3], Op::AddLocalStore(1, 2));
     }
 }

@@ -534,6 +534,69 @@ impl Vm {
                         ip -= n as usize;
                         continue;
                     }
+                    Op::AddLocalStore(s, d) => {
+                        let (y, z) = (slot!(s), slot!(d));
+                        need!(1);
+                        let x = sp.sub(1);
+                        let r = match (&*x, &*y) {
+                            (Value::Int(p), Value::Int(q)) => match p.checked_add(*q) {
+                                Some(r) => Value::Int(r),
+                                None => bail!(),
+                            },
+                            (Value::Float(p), Value::Float(q)) => Value::Float(*p + *q),
+                            _ => bail!(),
+                        };
+                        if (*z).is_heap() || z == x {
+                            bail!();
+                        }
+                        match (&mut *z, r) {
+                            (Value::Int(d), Value::Int(r)) => *d = r,
+                            (Value::Float(d), Value::Float(r)) => *d = r,
+                            (_, r) => std::ptr::write(z, r),
+                        }
+                        sp = x;
+                        continue;
+                    }
+                    Op::MulConstLocal(k, s) => {
+                        let y = slot!(s);
+                        room!();
+                        let r = match (self.constants.get(k as usize), &*y) {
+                            (Some(Value::Int(p)), Value::Int(q)) => match p.checked_mul(*q) {
+                                Some(r) => Value::Int(r),
+                                None => bail!(),
+                            },
+                            (Some(Value::Float(p)), Value::Float(q)) => Value::Float(*p * *q),
+                            _ => bail!(),
+                        };
+                        push_local!(r);
+                        continue;
+                    }
+                    Op::JumpIfNotConst(order, k, o) => {
+                        need!(1);
+                        let r = match (&*sp.sub(1), self.constants.get(k as usize)) {
+                            (Value::Int(a), Some(Value::Int(b))) => order.holds(a.partial_cmp(b)),
+                            (Value::Float(a), Some(Value::Float(b))) => {
+                                order.holds(a.partial_cmp(b))
+                            }
+                            _ => bail!(),
+                        };
+                        sp = sp.sub(1);
+                        if !r {
+                            jump!(o);
+                        }
+                        continue;
+                    }
+                    Op::IncLocalLoop(s, n, back) if self.countdown > 1 => {
+                        if let Value::Int(a) = &mut *slot!(s) {
+                            if let Some(r) = a.checked_add(n as i64) {
+                                *a = r;
+                                self.countdown -= 1;
+                                ip -= back as usize;
+                                continue;
+                            }
+                        }
+                        bail!();
+                    }
                     Op::IndexLocals(a, b) => {
                         let (c, i) = (slot!(a), slot!(b));
                         room!();
