@@ -910,8 +910,13 @@ impl Vm {
                     ip,
                     base,
                 };
-                self.run_hot(&mut at, stop_depth);
+                let collect = self.run_hot(&mut at, stop_depth);
                 (func, code, ip, base) = (at.func, at.code, at.ip, at.base);
+                if collect {
+                    save_ip!();
+                    tri!(self.after_allocation());
+                    continue;
+                }
             }
             // SAFETY: `code` points into `self.functions[func].code`, an `Rc`
             // owned by the VM and never mutated after loading. `ip` is always

@@ -13,8 +13,10 @@
 use std::mem::MaybeUninit;
 
 use super::{Cursor, Frame, Vm};
+use crate::gc;
 use crate::opcode::Op;
-use crate::value::Value;
+use crate::program::CaptureSource;
+use crate::value::{Captures, Closure, Value};
 
 /// Copy the value at `src` into the uninitialised slot `dst`. Scalars are
 /// copied as two 8-byte words: a 16-byte load of a value whose payload an
@@ -82,9 +84,11 @@ unsafe fn release(p: *mut Value) {
 
 impl Vm {
     /// Run hot-path instructions from `at` until one it does not handle,
-    /// which `at` then points to (not yet executed).
+    /// which `at` then points to (not yet executed). Returns true when it
+    /// stopped after an allocation because a collection is due or the heap
+    /// limit must be checked (`Vm::after_allocation`).
     #[inline(never)]
-    pub(super) fn run_hot(&mut self, at: &mut Cursor, stop_depth: usize) {
+    pub(super) fn run_hot(&mut self, at: &mut Cursor, stop_depth: usize) -> bool {
         let Cursor {
             mut func,
             mut code,
@@ -92,6 +96,7 @@ impl Vm {
             mut base,
         } = *at;
         let may_deinit = self.has_deinit;
+        let mut collect = false;
         let n = self.stack.len();
         let stk: *mut Value = self.stack.as_mut_ptr();
         // SAFETY: `n <= capacity`, so both pointers stay within, or one
@@ -365,27 +370,92 @@ impl Vm {
                         let x = slot!(s);
                         need!(1);
                         let top = sp.sub(1);
-                        if (*top).is_heap() || (*x).is_heap() || x == top {
+                        if x == top {
                             bail!();
                         }
-                        store_scalar!(x, top);
+                        if !(*top).is_heap() && !(*x).is_heap() {
+                            store_scalar!(x, top);
+                        } else if may_deinit {
+                            bail!();
+                        } else {
+                            release(x);
+                            move_to(x, top);
+                        }
                         sp = top;
                         continue;
                     }
                     Op::MoveLocal(from, to) => {
                         let (x, y) = (slot!(from), slot!(to));
-                        if (*x).is_heap() || (*y).is_heap() {
+                        if !(*x).is_heap() && !(*y).is_heap() {
+                            store_scalar!(y, x);
+                        } else if may_deinit {
                             bail!();
+                        } else if x != y {
+                            release(y);
+                            copy_to(y, x);
                         }
-                        store_scalar!(y, x);
                         continue;
                     }
                     Op::Pop => {
                         need!(1);
-                        if (*sp.sub(1)).is_heap() {
+                        if (*sp.sub(1)).is_heap() && may_deinit {
                             bail!();
                         }
                         sp = sp.sub(1);
+                        release(sp);
+                        continue;
+                    }
+                    Op::MakeCell(s) => {
+                        let x = slot!(s);
+                        let v = std::ptr::read(x);
+                        std::ptr::write(x, Value::Cell(Value::new_cell(v)));
+                        continue;
+                    }
+                    Op::Closure(f) => {
+                        room!();
+                        let Some(proto) = self.functions.get(f as usize) else {
+                            bail!();
+                        };
+                        // Check every capture before changing anything.
+                        let running = self.frames.last().and_then(|fr| fr.closure.as_ref());
+                        for cap in &proto.captures {
+                            let present = match *cap {
+                                CaptureSource::Local(s) => base + (s as usize) < depth!(),
+                                CaptureSource::Upvalue(i) => {
+                                    running.is_some_and(|c| (i as usize) < c.captures.len())
+                                }
+                            };
+                            if !present {
+                                bail!();
+                            }
+                        }
+                        let mut captures = Captures::with_capacity(proto.captures.len());
+                        for cap in &proto.captures {
+                            captures.push(match *cap {
+                                CaptureSource::Local(s) => {
+                                    let x = stk.add(base + s as usize);
+                                    if let Value::Cell(cell) = &*x {
+                                        cell.clone()
+                                    } else {
+                                        // Not yet a cell: convert in place so
+                                        // that both sides share it.
+                                        let cell = Value::new_cell(std::ptr::read(x));
+                                        std::ptr::write(x, Value::Cell(cell.clone()));
+                                        cell
+                                    }
+                                }
+                                CaptureSource::Upvalue(i) => match running {
+                                    Some(c) => c.captures[i as usize].clone(),
+                                    None => unreachable!("checked above"),
+                                },
+                            });
+                        }
+                        let closure = Closure::new(f, proto.clone(), captures);
+                        push_local!(Value::closure(closure));
+                        if gc::due() || self.options.limits.max_heap_bytes.is_some() {
+                            collect = true;
+                            break 'run;
+                        }
                         continue;
                     }
                     Op::IncLocal(s, n) => {
@@ -791,5 +861,6 @@ impl Vm {
             ip,
             base,
         };
+        collect
     }
 }
