@@ -16,7 +16,8 @@ use super::{Cursor, Frame, Vm};
 use crate::gc;
 use crate::opcode::Op;
 use crate::program::CaptureSource;
-use crate::value::{Captures, Closure, Value};
+use crate::runtime::methods::Method;
+use crate::value::{Captures, Closure, Key, Value};
 
 /// Copy the value at `src` into the uninitialised slot `dst`. Scalars are
 /// copied as two 8-byte words: a 16-byte load of a value whose payload an
@@ -80,6 +81,18 @@ unsafe fn release(p: *mut Value) {
             _ => std::ptr::drop_in_place(p),
         }
     }
+}
+
+/// A dict key for looking `key` up, sharing its heap value without
+/// counting a reference (the wrapper is never dropped).
+///
+/// # Safety
+/// `key` must outlive the returned wrapper's use.
+#[inline(always)]
+unsafe fn borrowed_key(key: &Value) -> std::mem::ManuallyDrop<Key> {
+    // SAFETY: a bitwise copy that is never dropped leaves the reference
+    // count untouched; the caller keeps the original alive meanwhile.
+    std::mem::ManuallyDrop::new(Key(unsafe { std::ptr::read(key) }))
 }
 
 impl Vm {
@@ -667,6 +680,23 @@ impl Vm {
                         }
                         bail!();
                     }
+                    Op::Invoke(name, 1) | Op::InvokeMethod(name, 1)
+                        if !may_deinit
+                            && self.const_methods.get(name as usize) == Some(&Method::Push) =>
+                    {
+                        need!(2);
+                        let (list, v) = (sp.sub(2), sp.sub(1));
+                        let Value::List(l) = &*list else {
+                            bail!();
+                        };
+                        if (*v).is_heap() || l.push((*v).fast_clone()).is_err() {
+                            bail!();
+                        }
+                        sp = list;
+                        release(list);
+                        push_local!(Value::Nil);
+                        continue;
+                    }
                     Op::IndexLocals(a, b) => {
                         let (c, i) = (slot!(a), slot!(b));
                         room!();
@@ -678,6 +708,15 @@ impl Vm {
                                         None => bail!(),
                                     },
                                     Err(_) => bail!(),
+                                }
+                            }
+                            (Value::Dict(d), key @ Value::Str(_)) => {
+                                let Ok(map) = d.map.try_borrow() else {
+                                    bail!();
+                                };
+                                match map.get(&*borrowed_key(key)) {
+                                    Some(v) => copy_to(sp, v),
+                                    None => bail!(),
                                 }
                             }
                             _ => bail!(),
@@ -698,6 +737,19 @@ impl Vm {
                                     bail!();
                                 };
                                 match items.get_mut(*i as usize) {
+                                    Some(item) if !item.is_heap() => {
+                                        store_scalar!(item as *mut Value, v);
+                                    }
+                                    _ => bail!(),
+                                }
+                            }
+                            // Replacing the value of a present key; adding a
+                            // key (heap accounting) is left to `Dict::insert`.
+                            (Value::Dict(d), key @ Value::Str(_)) => {
+                                let Ok(mut map) = d.map.try_borrow_mut() else {
+                                    bail!();
+                                };
+                                match map.get_mut(&*borrowed_key(key)) {
                                     Some(item) if !item.is_heap() => {
                                         store_scalar!(item as *mut Value, v);
                                     }
