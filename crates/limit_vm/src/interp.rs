@@ -1428,6 +1428,20 @@ impl Vm {
                         jump!(o);
                     }
                 }
+                Op::JumpIfNotLocals(order, a, b, o) => {
+                    let (x, y) = (
+                        &self.stack[base + a as usize],
+                        &self.stack[base + b as usize],
+                    );
+                    let r = match (x, y) {
+                        (Value::Int(p), Value::Int(q)) => Ok(order.holds(p.partial_cmp(q))),
+                        (Value::Float(p), Value::Float(q)) => Ok(order.holds(p.partial_cmp(q))),
+                        _ => arith::order(x, y, order.symbol()),
+                    };
+                    if !tri!(r) {
+                        jump!(o);
+                    }
+                }
                 Op::IncLocalLoop(s, n, back) => {
                     let slot = &mut self.stack[base + s as usize];
                     match slot {

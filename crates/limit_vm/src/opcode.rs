@@ -398,6 +398,10 @@ pub enum Op {
     /// `Const k; JumpIfNot<order>(offset)` (k a number). `[x] -> []`, jumps
     /// when `!(x order k)`. Errors: TypeError.
     JumpIfNotConst(Ordering, u16, i32),
+    /// `GetLocal a; GetLocal b; JumpIfNot<order>(offset)`: the test of
+    /// `while (a <= b)`. `[] -> []`, jumps when `!(locals[a] order locals[b])`.
+    /// Errors: TypeError.
+    JumpIfNotLocals(Ordering, u8, u8, i32),
     /// `IncLocal(s, n); Loop(back)`: the step and back edge of a counting
     /// loop. `[] -> []`. Errors: as `IncLocal`.
     IncLocalLoop(u8, i16, u32),
@@ -634,6 +638,7 @@ impl Op {
             | Op::IterNext(o)
             | Op::IterNext2(o)
             | Op::JumpIfNotConst(_, _, o)
+            | Op::JumpIfNotLocals(_, _, _, o)
             | Op::Try(o) => Some(next + o as isize),
             Op::Loop(n) | Op::IncLocalLoop(_, _, n) => Some(next - n as isize),
             _ => None,
@@ -668,6 +673,7 @@ impl Op {
             Op::IterNext2(_) => Op::IterNext2(offset),
             Op::Try(_) => Op::Try(offset),
             Op::JumpIfNotConst(order, k, _) => Op::JumpIfNotConst(order, k, offset),
+            Op::JumpIfNotLocals(order, a, b, _) => Op::JumpIfNotLocals(order, a, b, offset),
             Op::Loop(_) => Op::Loop(offset.unsigned_abs()),
             Op::IncLocalLoop(s, n, _) => Op::IncLocalLoop(s, n, offset.unsigned_abs()),
             other => other,

@@ -208,6 +208,8 @@ impl Program {
                     Op::JumpIfNotConst(_, k, _) => {
                         (k as usize >= self.constants.len()).then_some("constant out of range")
                     }
+                    Op::JumpIfNotLocals(_, a, b, _) => (!local_ok(a as u16) || !local_ok(b as u16))
+                        .then_some("local slot out of range"),
                     Op::IncLocalLoop(s, _, _) => {
                         (!local_ok(s as u16)).then_some("local slot out of range")
                     }

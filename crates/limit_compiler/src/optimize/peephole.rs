@@ -140,6 +140,13 @@ fn match_sequence(
             (Some(Op::GetLocal(s)), Some(Op::AddImm(n)), Some(Op::SetLocal(t))) if s == t => {
                 return (Op::IncLocal(s, n), 3);
             }
+            (Some(Op::GetLocal(a)), Some(Op::GetLocal(b)), Some(jump))
+                if a <= u8::MAX as u16 && b <= u8::MAX as u16 && ordering_jump(jump).is_some() =>
+            {
+                if let Some((order, o)) = ordering_jump(jump) {
+                    return (Op::JumpIfNotLocals(order, a as u8, b as u8, o), 3);
+                }
+            }
             // Leave the first read alone so that the second fuses with what
             // follows (`GetLocal b; JumpIfNotLe` → `JumpIfNotLeLocal(b)`).
             (
@@ -165,7 +172,9 @@ fn match_sequence(
             (Some(Op::GetLocal(s)), Some(Op::Add), Some(Op::SetLocal(d))) => {
                 return (Op::AddLocalStore(s, d), 3);
             }
-            (Some(constant), Some(Op::GetLocal(s)), Some(Op::Mul)) => {
+            (Some(constant), Some(Op::GetLocal(s)), Some(Op::Mul))
+                if pushes_number(constant, constants) =>
+            {
                 if let Some(k) = number_constant(constant, constants) {
                     return (Op::MulConstLocal(k, s), 3);
                 }
@@ -180,7 +189,9 @@ fn match_sequence(
                     return (op, 2);
                 }
             }
-            (Some(constant), Some(jump)) if ordering_jump(jump).is_some() => {
+            (Some(constant), Some(jump))
+                if pushes_number(constant, constants) && ordering_jump(jump).is_some() =>
+            {
                 if let (Some(k), Some((order, o))) =
                     (number_constant(constant, constants), ordering_jump(jump))
                 {
@@ -236,6 +247,19 @@ fn ordering_jump(op: Op) -> Option<(Ordering, i32)> {
         Op::JumpIfNotGt(o) => Some((Ordering::Gt, o)),
         Op::JumpIfNotGe(o) => Some((Ordering::Ge, o)),
         _ => None,
+    }
+}
+
+/// Whether `op` pushes an int or float constant (so that
+/// [`number_constant`] gives its index, unless the pool is full).
+fn pushes_number(op: Op, constants: &[Constant]) -> bool {
+    match op {
+        Op::Int(_) => true,
+        Op::Const(k) => matches!(
+            constants.get(k as usize),
+            Some(Constant::Int(_) | Constant::Float(_))
+        ),
+        _ => false,
     }
 }
 
@@ -424,5 +448,21 @@ mod tests {
         assert!(matches!(f.code[1], Op::JumpIfNotConst(Ordering::Gt, _, 1)));
         assert_eq!(f.code[1].jump_target(1), Some(3));
         assert_eq!(f.code[3], Op::AddLocalStore(1, 2));
+    }
+
+    #[test]
+    fn fuses_comparison_of_two_locals_with_its_branch() {
+        let code = vec![
+            Op::GetLocal(5),
+            Op::GetLocal(0),
+            Op::JumpIfNotLe(1),
+            Op::Nop,
+            Op::ReturnNil,
+        ];
+        let mut program = program_with(code);
+        combine(&mut program, 0);
+        let f = &program.functions[0];
+        assert_eq!(f.code[0], Op::JumpIfNotLocals(Ordering::Le, 5, 0, 1));
+        assert_eq!(f.code[0].jump_target(0), Some(2));
     }
 }

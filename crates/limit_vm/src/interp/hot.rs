@@ -674,6 +674,18 @@ impl Vm {
                         }
                         continue;
                     }
+                    Op::JumpIfNotLocals(order, a, b, o) => {
+                        let (x, y) = (slot!(a), slot!(b));
+                        let r = match (&*x, &*y) {
+                            (Value::Int(p), Value::Int(q)) => order.holds(p.partial_cmp(q)),
+                            (Value::Float(p), Value::Float(q)) => order.holds(p.partial_cmp(q)),
+                            _ => bail!(),
+                        };
+                        if !r {
+                            jump!(o);
+                        }
+                        continue;
+                    }
                     Op::IncLocalLoop(s, n, back) if self.countdown > 1 => {
                         if let Value::Int(a) = &mut *slot!(s) {
                             if let Some(r) = a.checked_add(n as i64) {
