@@ -102,11 +102,14 @@ impl Vm {
     /// limit must be checked (`Vm::after_allocation`).
     #[inline(never)]
     pub(super) fn run_hot(&mut self, at: &mut Cursor, stop_depth: usize) -> bool {
+        // The frame's function and base live in `self.frames` (and `base`
+        // in `locals`); keeping fewer values live leaves registers for the
+        // ones every instruction uses.
         let Cursor {
-            mut func,
             mut code,
             mut ip,
-            mut base,
+            base,
+            ..
         } = *at;
         let may_deinit = self.has_deinit;
         let mut collect = false;
@@ -123,14 +126,17 @@ impl Vm {
         };
         // The running frame's local slot 0 (`stk + base`).
         let mut locals = stk.wrapping_add(base);
+        macro_rules! base {
+            () => {
+                (locals as usize).wrapping_sub(stk as usize) / std::mem::size_of::<Value>()
+            };
+        }
         macro_rules! load_frame {
             () => {{
                 let f = self.frames.last().expect("a frame is running");
-                func = f.func;
                 ip = f.ip;
-                base = f.base;
-                locals = stk.wrapping_add(base);
-                code = self.functions[func as usize].code.as_ptr();
+                locals = stk.wrapping_add(f.base);
+                code = self.functions[f.func as usize].code.as_ptr();
             }};
         }
         macro_rules! jump {
@@ -227,10 +233,8 @@ impl Vm {
                             closure,
                             ctor: false,
                         });
-                        func = f;
                         ip = 0;
-                        base = b;
-                        locals = stk.wrapping_add(base);
+                        locals = stk.wrapping_add(b);
                         continue;
                     }};
                 }
@@ -438,7 +442,7 @@ impl Vm {
                         let running = self.frames.last().and_then(|fr| fr.closure.as_ref());
                         for cap in &proto.captures {
                             let present = match *cap {
-                                CaptureSource::Local(s) => base + (s as usize) < depth!(),
+                                CaptureSource::Local(s) => base!() + (s as usize) < depth!(),
                                 CaptureSource::Upvalue(i) => {
                                     running.is_some_and(|c| (i as usize) < c.captures.len())
                                 }
@@ -451,7 +455,7 @@ impl Vm {
                         for cap in &proto.captures {
                             captures.push(match *cap {
                                 CaptureSource::Local(s) => {
-                                    let x = stk.add(base + s as usize);
+                                    let x = locals.add(s as usize);
                                     if let Value::Cell(cell) = &*x {
                                         cell.clone()
                                     } else {
@@ -925,10 +929,10 @@ impl Vm {
         // vector's allocation, and `sp <= limit`.
         unsafe { self.stack.set_len(sp.offset_from(stk) as usize) };
         *at = Cursor {
-            func,
+            func: self.frames.last().map_or(at.func, |f| f.func),
             code,
             ip,
-            base,
+            base: base!(),
         };
         collect
     }
