@@ -106,11 +106,17 @@ impl Vm {
         // in `locals`); keeping fewer values live leaves registers for the
         // ones every instruction uses.
         let Cursor {
-            mut code,
-            mut ip,
-            base,
-            ..
+            mut code, ip, base, ..
         } = *at;
+        // The next instruction, as a pointer into `code` (one register for
+        // what would be a base and an index).
+        // SAFETY: `ip` lies within the validated code (see below).
+        let mut pc: *const Op = unsafe { code.add(ip) };
+        macro_rules! ip {
+            () => {
+                (pc as usize - code as usize) / std::mem::size_of::<Op>()
+            };
+        }
         let may_deinit = self.has_deinit;
         let mut collect = false;
         let n = self.stack.len();
@@ -134,25 +140,26 @@ impl Vm {
         macro_rules! load_frame {
             () => {{
                 let f = self.frames.last().expect("a frame is running");
-                ip = f.ip;
                 locals = stk.wrapping_add(f.base);
                 code = self.functions[f.func as usize].code.as_ptr();
+                pc = code.wrapping_add(f.ip);
             }};
         }
         macro_rules! jump {
             ($o:expr) => {
-                ip = (ip as isize + $o as isize) as usize
+                pc = pc.wrapping_offset($o as isize)
             };
         }
         'run: loop {
-            // SAFETY: as in `run_loop`: `ip` stays within the validated code,
-            // which ends with a `ReturnNil`.
-            let op = unsafe { *code.add(ip) };
-            ip += 1;
-            // Leave the loop with `ip` at the instruction, untouched.
+            // SAFETY: as in `run_loop`: `pc` stays within the validated
+            // code (jump targets lie in `0..=len`), which ends with an
+            // appended `ReturnNil`.
+            let op = unsafe { *pc };
+            pc = pc.wrapping_add(1);
+            // Leave the loop with `pc` at the instruction, untouched.
             macro_rules! bail {
                 () => {{
-                    ip -= 1;
+                    pc = pc.wrapping_sub(1);
                     break 'run;
                 }};
             }
@@ -215,6 +222,7 @@ impl Vm {
                         {
                             bail!();
                         }
+                        let caller_ip = ip!();
                         code = proto.code.as_ptr();
                         let (f, b, ret) = ($f, $base, $ret);
                         let closure = $closure;
@@ -223,7 +231,7 @@ impl Vm {
                             push_local!(Value::Nil);
                         }
                         if let Some(frame) = self.frames.last_mut() {
-                            frame.ip = ip;
+                            frame.ip = caller_ip;
                         }
                         self.frames.push(Frame {
                             func: f,
@@ -233,7 +241,7 @@ impl Vm {
                             closure,
                             ctor: false,
                         });
-                        ip = 0;
+                        pc = code;
                         locals = stk.wrapping_add(b);
                         continue;
                     }};
@@ -623,7 +631,7 @@ impl Vm {
                     }
                     Op::Loop(n) if self.countdown > 1 => {
                         self.countdown -= 1;
-                        ip -= n as usize;
+                        pc = pc.wrapping_sub(n as usize);
                         continue;
                     }
                     Op::AddLocalStore(s, d) => {
@@ -695,7 +703,7 @@ impl Vm {
                             if let Some(r) = a.checked_add(n as i64) {
                                 *a = r;
                                 self.countdown -= 1;
-                                ip -= back as usize;
+                                pc = pc.wrapping_sub(back as usize);
                                 continue;
                             }
                         }
@@ -931,7 +939,7 @@ impl Vm {
         *at = Cursor {
             func: self.frames.last().map_or(at.func, |f| f.func),
             code,
-            ip,
+            ip: ip!(),
             base: base!(),
         };
         collect
