@@ -1442,6 +1442,26 @@ impl Vm {
                         jump!(o);
                     }
                 }
+                Op::AddImmLocal(s, n) => {
+                    let r = match &self.stack[base + s as usize] {
+                        Value::Int(a) => match a.checked_add(n as i64) {
+                            Some(r) => Ok(Value::Int(r)),
+                            None => arith::add(&Value::Int(*a), &Value::Int(n as i64)),
+                        },
+                        other => arith::add(other, &Value::Int(n as i64)),
+                    };
+                    push!(tri!(r));
+                }
+                Op::AddStore(d) => {
+                    let b = pop!();
+                    let a = pop!();
+                    let r = tri!(binary_ref!(&a, &b, checked_add, +, arith::add));
+                    self.stack[base + d as usize].set(r);
+                    if self.has_deinit {
+                        save_ip!();
+                        tri!(self.run_pending_deinits());
+                    }
+                }
                 Op::IncLocalLoop(s, n, back) => {
                     let slot = &mut self.stack[base + s as usize];
                     match slot {

@@ -402,6 +402,10 @@ pub enum Op {
     /// `while (a <= b)`. `[] -> []`, jumps when `!(locals[a] order locals[b])`.
     /// Errors: TypeError.
     JumpIfNotLocals(Ordering, u8, u8, i32),
+    /// `GetLocal s; AddImm(n)`. `[] -> [locals[s] + n]`. Errors: as `Add`.
+    AddImmLocal(u16, i32),
+    /// `Add; SetLocal d`. `[a, b] -> []`, `locals[d] = a + b`. Errors: as `Add`.
+    AddStore(u16),
     /// `IncLocal(s, n); Loop(back)`: the step and back edge of a counting
     /// loop. `[] -> []`. Errors: as `IncLocal`.
     IncLocalLoop(u8, i16, u32),

@@ -210,6 +210,9 @@ impl Program {
                     }
                     Op::JumpIfNotLocals(_, a, b, _) => (!local_ok(a as u16) || !local_ok(b as u16))
                         .then_some("local slot out of range"),
+                    Op::AddImmLocal(s, _) | Op::AddStore(s) => {
+                        (!local_ok(s)).then_some("local slot out of range")
+                    }
                     Op::IncLocalLoop(s, _, _) => {
                         (!local_ok(s as u16)).then_some("local slot out of range")
                     }

@@ -184,6 +184,8 @@ fn match_sequence(
     }
     if free(2) {
         match (at(0), at(1)) {
+            (Some(Op::GetLocal(s)), Some(Op::AddImm(n))) => return (Op::AddImmLocal(s, n), 2),
+            (Some(Op::Add), Some(Op::SetLocal(d))) => return (Op::AddStore(d), 2),
             (Some(Op::IncLocal(s, n)), Some(Op::Loop(back))) => {
                 if let Some(op) = inc_local_loop(s, s, n, back) {
                     return (op, 2);
@@ -464,5 +466,24 @@ mod tests {
         let f = &program.functions[0];
         assert_eq!(f.code[0], Op::JumpIfNotLocals(Ordering::Le, 5, 0, 1));
         assert_eq!(f.code[0].jump_target(0), Some(2));
+    }
+
+    #[test]
+    fn fuses_immediate_additions_and_stored_sums() {
+        let code = vec![
+            Op::GetLocal(0),
+            Op::AddImm(-1),
+            Op::GetLocal(1),
+            Op::Neg,
+            Op::Add,
+            Op::SetLocal(2),
+            Op::ReturnNil,
+        ];
+        let mut program = program_with(code);
+        combine(&mut program, 0);
+        let f = &program.functions[0];
+        assert_eq!(f.code[0], Op::AddImmLocal(0, -1));
+        assert_eq!(f.code[2], Op::Neg);
+        assert_eq!(f.code[3], Op::AddStore(2));
     }
 }

@@ -698,6 +698,45 @@ impl Vm {
                         }
                         continue;
                     }
+                    Op::AddImmLocal(s, n) => {
+                        let x = slot!(s);
+                        room!();
+                        let Value::Int(a) = &*x else {
+                            bail!();
+                        };
+                        let Some(r) = a.checked_add(n as i64) else {
+                            bail!();
+                        };
+                        push_local!(Value::Int(r));
+                        continue;
+                    }
+                    Op::AddStore(d) => {
+                        let z = slot!(d);
+                        need!(2);
+                        let (x, y) = (sp.sub(2), sp.sub(1));
+                        if (*z).is_heap() || z >= x {
+                            bail!();
+                        }
+                        match (&*x, &*y, &mut *z) {
+                            (Value::Int(p), Value::Int(q), Value::Int(d)) => {
+                                match p.checked_add(*q) {
+                                    Some(r) => *d = r,
+                                    None => bail!(),
+                                }
+                            }
+                            (Value::Float(p), Value::Float(q), Value::Float(d)) => *d = *p + *q,
+                            (Value::Int(p), Value::Int(q), _) => match p.checked_add(*q) {
+                                Some(r) => std::ptr::write(z, Value::Int(r)),
+                                None => bail!(),
+                            },
+                            (Value::Float(p), Value::Float(q), _) => {
+                                std::ptr::write(z, Value::Float(*p + *q))
+                            }
+                            _ => bail!(),
+                        }
+                        sp = x;
+                        continue;
+                    }
                     Op::IncLocalLoop(s, n, back) if self.countdown > 1 => {
                         if let Value::Int(a) = &mut *slot!(s) {
                             if let Some(r) = a.checked_add(n as i64) {
