@@ -1420,8 +1420,8 @@ impl Vm {
                     let x = pop!();
                     let y = self.constants[k as usize].fast_clone();
                     let r = match (&x, &y) {
-                        (Value::Int(a), Value::Int(b)) => order.holds(a.partial_cmp(b)),
-                        (Value::Float(a), Value::Float(b)) => order.holds(a.partial_cmp(b)),
+                        (Value::Int(a), Value::Int(b)) => order.test(a, b),
+                        (Value::Float(a), Value::Float(b)) => order.test(a, b),
                         _ => tri!(arith::order(&x, &y, order.symbol())),
                     };
                     if !r {
@@ -1434,8 +1434,8 @@ impl Vm {
                         &self.stack[base + b as usize],
                     );
                     let r = match (x, y) {
-                        (Value::Int(p), Value::Int(q)) => Ok(order.holds(p.partial_cmp(q))),
-                        (Value::Float(p), Value::Float(q)) => Ok(order.holds(p.partial_cmp(q))),
+                        (Value::Int(p), Value::Int(q)) => Ok(order.test(p, q)),
+                        (Value::Float(p), Value::Float(q)) => Ok(order.test(p, q)),
                         _ => arith::order(x, y, order.symbol()),
                     };
                     if !tri!(r) {

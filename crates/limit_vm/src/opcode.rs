@@ -60,16 +60,15 @@ impl Ordering {
         }
     }
 
-    /// Whether `a` and `b`, compared by `partial_cmp`, stand in this order.
-    pub fn holds(self, order: Option<std::cmp::Ordering>) -> bool {
-        use std::cmp::Ordering::*;
-        matches!(
-            (self, order),
-            (Ordering::Lt, Some(Less))
-                | (Ordering::Le, Some(Less | Equal))
-                | (Ordering::Gt, Some(Greater))
-                | (Ordering::Ge, Some(Greater | Equal))
-        )
+    /// Whether `a order b` holds.
+    #[inline(always)]
+    pub fn test<T: PartialOrd>(self, a: &T, b: &T) -> bool {
+        match self {
+            Ordering::Lt => a < b,
+            Ordering::Le => a <= b,
+            Ordering::Gt => a > b,
+            Ordering::Ge => a >= b,
+        }
     }
 }
 

@@ -674,9 +674,9 @@ impl Vm {
                     Op::JumpIfNotConst(order, k, o) => {
                         need!(1);
                         let r = match (&*sp.sub(1), self.constants.get(k as usize)) {
-                            (Value::Int(a), Some(Value::Int(b))) => order.holds(a.partial_cmp(b)),
+                            (Value::Int(a), Some(Value::Int(b))) => order.test(a, b),
                             (Value::Float(a), Some(Value::Float(b))) => {
-                                order.holds(a.partial_cmp(b))
+                                order.test(a, b)
                             }
                             _ => bail!(),
                         };
@@ -689,8 +689,8 @@ impl Vm {
                     Op::JumpIfNotLocals(order, a, b, o) => {
                         let (x, y) = (slot!(a), slot!(b));
                         let r = match (&*x, &*y) {
-                            (Value::Int(p), Value::Int(q)) => order.holds(p.partial_cmp(q)),
-                            (Value::Float(p), Value::Float(q)) => order.holds(p.partial_cmp(q)),
+                            (Value::Int(p), Value::Int(q)) => order.test(p, q),
+                            (Value::Float(p), Value::Float(q)) => order.test(p, q),
                             _ => bail!(),
                         };
                         if !r {
