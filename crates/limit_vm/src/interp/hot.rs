@@ -12,7 +12,7 @@
 
 use std::mem::MaybeUninit;
 
-use super::{Cursor, Frame, Vm};
+use super::{Cursor, Vm};
 use crate::gc;
 use crate::opcode::Op;
 use crate::program::CaptureSource;
@@ -170,7 +170,9 @@ impl Vm {
             // preceded by `room!`, and a value is overwritten without being
             // dropped only when it is a scalar (owns nothing). Values are
             // released (possibly freeing objects) only when no frame has a
-            // `deinit`, so no Limit code runs from here.
+            // `deinit`, so no Limit code runs from here. A frame is written
+            // into `frames`' reserved spare room, every field initialised,
+            // before the length covers it.
             unsafe {
                 macro_rules! depth {
                     () => {
@@ -233,14 +235,20 @@ impl Vm {
                         if let Some(frame) = self.frames.last_mut() {
                             frame.ip = caller_ip;
                         }
-                        self.frames.push(Frame {
-                            func: f,
-                            ip: 0,
-                            base: b,
-                            ret,
-                            closure,
-                            ctor: false,
-                        });
+                        // Written field by field into the vector's spare
+                        // room: a `Frame` built on the stack and copied in
+                        // was reloaded in 8- and 16-byte pieces over its
+                        // 4- and 1-byte fields, which stalls.
+                        self.frames.reserve(1);
+                        let len = self.frames.len();
+                        let frame = self.frames.as_mut_ptr().add(len);
+                        std::ptr::addr_of_mut!((*frame).func).write(f);
+                        std::ptr::addr_of_mut!((*frame).ip).write(0);
+                        std::ptr::addr_of_mut!((*frame).base).write(b);
+                        std::ptr::addr_of_mut!((*frame).ret).write(ret);
+                        std::ptr::addr_of_mut!((*frame).closure).write(closure);
+                        std::ptr::addr_of_mut!((*frame).ctor).write(false);
+                        self.frames.set_len(len + 1);
                         pc = code;
                         locals = stk.wrapping_add(b);
                         continue;
@@ -481,7 +489,12 @@ impl Vm {
                             });
                         }
                         let closure = Closure::new(f, proto.clone(), captures);
-                        push_local!(Value::closure(closure));
+                        // `Value::closure`, inlined so that the value is
+                        // written in place rather than returned through
+                        // memory and reloaded.
+                        let closure = std::rc::Rc::new(closure);
+                        closure.gc_slot.set(gc::track_closure(&closure));
+                        push_local!(Value::Function(closure));
                         if gc::due() || self.options.limits.max_heap_bytes.is_some() {
                             collect = true;
                             break 'run;
@@ -638,21 +651,29 @@ impl Vm {
                         let (y, z) = (slot!(s), slot!(d));
                         need!(1);
                         let x = sp.sub(1);
-                        let r = match (&*x, &*y) {
-                            (Value::Int(p), Value::Int(q)) => match p.checked_add(*q) {
-                                Some(r) => Value::Int(r),
-                                None => bail!(),
-                            },
-                            (Value::Float(p), Value::Float(q)) => Value::Float(*p + *q),
-                            _ => bail!(),
-                        };
                         if (*z).is_heap() || z == x {
                             bail!();
                         }
-                        match (&mut *z, r) {
-                            (Value::Int(d), Value::Int(r)) => *d = r,
-                            (Value::Float(d), Value::Float(r)) => *d = r,
-                            (_, r) => std::ptr::write(z, r),
+                        // Matched all at once so that the sum is written
+                        // straight into the slot: a `Value` built first and
+                        // copied after was a 16-byte reload of two smaller
+                        // stores, which cannot be forwarded and stalled.
+                        match (&*x, &*y, &mut *z) {
+                            (Value::Float(p), Value::Float(q), Value::Float(d)) => *d = *p + *q,
+                            (Value::Int(p), Value::Int(q), Value::Int(d)) => {
+                                match p.checked_add(*q) {
+                                    Some(r) => *d = r,
+                                    None => bail!(),
+                                }
+                            }
+                            (Value::Float(p), Value::Float(q), _) => {
+                                std::ptr::write(z, Value::Float(*p + *q))
+                            }
+                            (Value::Int(p), Value::Int(q), _) => match p.checked_add(*q) {
+                                Some(r) => std::ptr::write(z, Value::Int(r)),
+                                None => bail!(),
+                            },
+                            _ => bail!(),
                         }
                         sp = x;
                         continue;
@@ -675,9 +696,7 @@ impl Vm {
                         need!(1);
                         let r = match (&*sp.sub(1), self.constants.get(k as usize)) {
                             (Value::Int(a), Some(Value::Int(b))) => order.test(a, b),
-                            (Value::Float(a), Some(Value::Float(b))) => {
-                                order.test(a, b)
-                            }
+                            (Value::Float(a), Some(Value::Float(b))) => order.test(a, b),
                             _ => bail!(),
                         };
                         sp = sp.sub(1);
