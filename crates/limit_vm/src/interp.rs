@@ -901,6 +901,31 @@ impl Vm {
             }};
         }
 
+        // `locals[s] += n`, in place for an int that does not overflow.
+        macro_rules! inc_local {
+            ($s:expr, $n:expr) => {{
+                let slot = &mut self.stack[base + $s as usize];
+                match slot {
+                    Value::Int(a) if a.checked_add($n as i64).is_some() => *a += $n as i64,
+                    other => {
+                        let r = tri!(arith::add(other, &Value::Int($n as i64)));
+                        self.stack[base + $s as usize] = r;
+                    }
+                }
+            }};
+        }
+        // A backward jump by `n`: one step of the budget.
+        macro_rules! loop_back {
+            ($n:expr) => {{
+                ip -= $n as usize;
+                self.countdown -= 1;
+                if self.countdown == 0 {
+                    save_ip!();
+                    tri!(self.checkpoint());
+                }
+            }};
+        }
+
         load_frame!();
         loop {
             if !TRACE {
@@ -1205,14 +1230,7 @@ impl Vm {
                     push!(r);
                 }
                 Op::IncLocal(s, n) => {
-                    let slot = &mut self.stack[base + s as usize];
-                    match slot {
-                        Value::Int(a) if a.checked_add(n as i64).is_some() => *a += n as i64,
-                        other => {
-                            let r = tri!(arith::add(other, &Value::Int(n as i64)));
-                            self.stack[base + s as usize] = r;
-                        }
-                    }
+                    inc_local!(s, n);
                 }
                 Op::GetLocalField(s, field) => {
                     let v = match &self.stack[base + s as usize] {
@@ -1463,20 +1481,8 @@ impl Vm {
                     }
                 }
                 Op::IncLocalLoop(s, n, back) => {
-                    let slot = &mut self.stack[base + s as usize];
-                    match slot {
-                        Value::Int(a) if a.checked_add(n as i64).is_some() => *a += n as i64,
-                        other => {
-                            let r = tri!(arith::add(other, &Value::Int(n as i64)));
-                            self.stack[base + s as usize] = r;
-                        }
-                    }
-                    ip -= back as usize;
-                    self.countdown -= 1;
-                    if self.countdown == 0 {
-                        save_ip!();
-                        tri!(self.checkpoint());
-                    }
+                    inc_local!(s, n);
+                    loop_back!(back);
                 }
                 Op::JumpIfLocalNotLtConst(s, k, o) => {
                     let x = &self.stack[base + s as usize];
@@ -1546,14 +1552,7 @@ impl Vm {
                         drop_top!();
                     }
                 }
-                Op::Loop(n) => {
-                    ip -= n as usize;
-                    self.countdown -= 1;
-                    if self.countdown == 0 {
-                        save_ip!();
-                        tri!(self.checkpoint());
-                    }
-                }
+                Op::Loop(n) => loop_back!(n),
 
                 Op::Call(argc) => {
                     let callee = self.stack.len() - argc as usize - 1;
