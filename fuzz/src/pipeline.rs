@@ -65,6 +65,7 @@ pub fn run(source: &str, optimize: bool) -> Option<(String, Option<String>)> {
     let options = VmOptions {
         limits: fuzz_limits(),
         capture_output: true,
+        generic_only: !optimize,
         ..VmOptions::default()
     };
     let mut vm = Vm::new(program, options);

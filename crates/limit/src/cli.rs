@@ -180,8 +180,9 @@ pub struct CompileArgs {
 /// How much the compiler optimises.
 #[derive(Debug, Args)]
 pub struct OptimizationArgs {
-    /// Optimisation level: `-O0` turns the optimiser off, `-O1` (the
-    /// default) turns it on.
+    /// Optimisation level: `-O0` turns the optimiser off (and, when
+    /// running, the interpreter's hot path), `-O1` (the default) turns
+    /// them on.
     #[arg(short = 'O', value_name = "LEVEL", default_value_t = 1,
           value_parser = clap::value_parser!(u8).range(0..=1))]
     pub level: u8,

@@ -8,7 +8,8 @@
 //! Programs run with the workspace root as working directory (modules may be
 //! imported relative to it, LANGUAGE.md §10), no stdin, and a time limit.
 //! Every program runs twice: optimised (the default) and with `-O0`, so each
-//! optimisation pass is checked against unoptimised behaviour.
+//! optimisation pass, and the interpreter's hot path (which `-O0` turns
+//! off), is checked against unoptimised behaviour.
 //! Filter and list as with any test binary: `cargo test --test lang -- modules/`.
 
 use std::path::{Path, PathBuf};

@@ -33,6 +33,10 @@ pub struct VmOptions {
     pub stats: bool,
     /// Keep `print` output in memory (see `Vm::take_output`) instead of stdout.
     pub capture_output: bool,
+    /// Run every instruction through the generic dispatch loop, without the
+    /// hot path (`interp/hot.rs`); `limit run -O0` sets it, so that the
+    /// conformance suite checks one against the other.
+    pub generic_only: bool,
 }
 
 /// Execution counters (collected when `VmOptions::stats` is set).
@@ -926,9 +930,10 @@ impl Vm {
             }};
         }
 
+        let hot = !TRACE && !self.options.generic_only;
         load_frame!();
         loop {
-            if !TRACE {
+            if hot {
                 let mut at = Cursor {
                     func,
                     code,
