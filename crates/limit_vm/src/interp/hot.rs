@@ -767,22 +767,63 @@ impl Vm {
                         }
                         bail!();
                     }
-                    Op::Invoke(name, 1) | Op::InvokeMethod(name, 1)
-                        if !may_deinit
-                            && self.const_methods.get(name as usize) == Some(&Method::Push) =>
-                    {
-                        need!(2);
-                        let (list, v) = (sp.sub(2), sp.sub(1));
-                        let Value::List(l) = &*list else {
-                            bail!();
-                        };
-                        if (*v).is_heap() || l.push((*v).fast_clone()).is_err() {
-                            bail!();
+                    Op::Invoke(name, argc) | Op::InvokeMethod(name, argc) => {
+                        let argc = argc as usize;
+                        need!(argc + 1);
+                        let recv = sp.sub(argc + 1);
+                        let method = self.const_methods.get(name as usize).copied();
+                        match (&*recv, method, argc) {
+                            // A frame's method through the call site's
+                            // inline cache; a miss fills it in `run_loop`.
+                            (Value::Instance(inst), _, _) if matches!(op, Op::InvokeMethod(..)) => {
+                                let id = inst.class.id + 1;
+                                let site = ip!() - 1;
+                                let func = self.frames.last().map_or(0, |f| f.func as usize);
+                                let Some(entries) = self.caches.get(func).and_then(|c| c.get(site))
+                                else {
+                                    bail!();
+                                };
+                                let target = if entries[0].0 == id {
+                                    entries[0].1
+                                } else if entries[1].0 == id {
+                                    entries[1].1
+                                } else {
+                                    bail!();
+                                };
+                                let Some(proto) = self.functions.get(target as usize) else {
+                                    bail!();
+                                };
+                                let at = depth!() - argc - 1;
+                                enter!(target, proto, None, argc + 1, at, at);
+                            }
+                            (Value::List(l), Some(Method::Push), 1) if !may_deinit => {
+                                let v = sp.sub(1);
+                                if (*v).is_heap() || l.push((*v).fast_clone()).is_err() {
+                                    bail!();
+                                }
+                                sp = recv;
+                                release(recv);
+                                push_local!(Value::Nil);
+                                continue;
+                            }
+                            (Value::List(l), Some(Method::Len), 0) if !may_deinit => {
+                                let Ok(items) = l.items.try_borrow() else {
+                                    bail!();
+                                };
+                                let n = items.len() as i64;
+                                drop(items);
+                                release(recv);
+                                std::ptr::write(recv, Value::Int(n));
+                                continue;
+                            }
+                            (Value::Str(t), Some(Method::Len), 0) if !may_deinit => {
+                                let n = t.char_len() as i64;
+                                release(recv);
+                                std::ptr::write(recv, Value::Int(n));
+                                continue;
+                            }
+                            _ => bail!(),
                         }
-                        sp = list;
-                        release(list);
-                        push_local!(Value::Nil);
-                        continue;
                     }
                     Op::IndexLocals(a, b) => {
                         let (c, i) = (slot!(a), slot!(b));
