@@ -5,8 +5,8 @@
 //! * **Registry.** Every list, dict, instance, closure and captured-variable
 //!   cell registers a `Weak` handle when it is made (`track_*`), so the
 //!   registry never keeps an object alive. Dead handles are pruned whenever
-//!   the registry has doubled since the last prune (amortised O(1) per
-//!   allocation).
+//!   the live slots have doubled since the last prune, and at least every
+//!   `MIN_PRUNE` registrations (amortised O(1) per allocation).
 //! * **Trigger.** A collection is due when the number of *live* registered
 //!   containers has doubled since the last collection (and is at least
 //!   `MIN_COLLECT`). The VM checks `due()` at allocating instructions and
@@ -40,6 +40,12 @@ use crate::value::{CellRef, Closure, Dict, Instance, List, Value};
 
 /// Fewest live containers for which an automatic collection runs.
 pub const MIN_COLLECT: usize = 100_000;
+
+/// Fewest registered slots at which dead handles are pruned. Cells free
+/// their slot only here, and a dead cell's memory stays allocated while its
+/// `Weak` handle does: pruning well before `MIN_COLLECT` keeps programs
+/// that make many short-lived closures small.
+const MIN_PRUNE: usize = 4_096;
 
 /// "Not registered" (a container made without a `Value` constructor).
 pub const NO_SLOT: u32 = u32::MAX;
@@ -82,7 +88,7 @@ thread_local! {
         slots: Vec::new(),
         free: Vec::new(),
         occupied: 0,
-        check_at: MIN_COLLECT,
+        check_at: MIN_PRUNE,
         collect_at: MIN_COLLECT,
     }) };
     /// Set when the live count reached `collect_at`.
@@ -135,7 +141,18 @@ impl Registry {
         if self.occupied >= self.collect_at {
             let _ = DUE.try_with(|d| d.set(true));
         }
-        self.check_at = (2 * self.occupied).max(self.collect_at);
+        self.schedule_check();
+    }
+
+    /// Check again when the live slots have doubled (at least `MIN_PRUNE`),
+    /// and no later than when a collection would be due.
+    fn schedule_check(&mut self) {
+        let next = (2 * self.occupied).max(MIN_PRUNE);
+        self.check_at = if self.occupied < self.collect_at {
+            next.min(self.collect_at)
+        } else {
+            next
+        };
     }
 }
 
@@ -272,7 +289,7 @@ pub fn collect() -> Collection {
         if let Ok(mut r) = r.try_borrow_mut() {
             r.check();
             r.collect_at = (2 * r.occupied).max(MIN_COLLECT);
-            r.check_at = r.collect_at;
+            r.schedule_check();
         }
     });
     let _ = DUE.try_with(|d| d.set(false));

@@ -131,6 +131,10 @@ pub struct Vm {
     steps_left: u64,
 }
 
+/// Instructions the generic loop runs by itself after the hot path ran at
+/// most one (see `run_loop`).
+const HOT_BACKOFF: u32 = 16;
+
 /// Steps between two checkpoints (step budget, heap limit, collection due).
 const CHECKPOINT_STEPS: u32 = 1024;
 
@@ -931,9 +935,15 @@ impl Vm {
         }
 
         let hot = !TRACE && !self.options.generic_only;
+        let may_deinit = self.has_deinit;
+        let mut backoff = 0u32;
         load_frame!();
         loop {
-            if hot {
+            // SAFETY: as for the fetch below.
+            if backoff > 0 {
+                backoff -= 1;
+            } else if hot && hot::handles(unsafe { *code.add(ip) }, may_deinit) {
+                let (start_func, start_ip) = (func, ip);
                 let mut at = Cursor {
                     func,
                     code,
@@ -942,6 +952,12 @@ impl Vm {
                 };
                 let collect = self.run_hot(&mut at, stop_depth);
                 (func, code, ip, base) = (at.func, at.code, at.ip, at.base);
+                // Entering and leaving costs a few dozen instructions: when
+                // the hot loop ran at most one instruction, stay out of it
+                // for the next few.
+                if func == start_func && (start_ip..=start_ip + 1).contains(&ip) {
+                    backoff = HOT_BACKOFF;
+                }
                 if collect {
                     save_ip!();
                     tri!(self.after_allocation());

@@ -95,6 +95,98 @@ unsafe fn borrowed_key(key: &Value) -> std::mem::ManuallyDrop<Key> {
     std::mem::ManuallyDrop::new(Key(unsafe { std::ptr::read(key) }))
 }
 
+/// Whether `run_hot` may run `op` (it can still decline it on its
+/// operands). `run_loop` enters the hot loop only before such an
+/// instruction, so that a stretch of other instructions does not pay for
+/// entering and leaving it each time. Must list every instruction the hot
+/// loop handles; listing others costs only time.
+pub(super) fn handles(op: Op, may_deinit: bool) -> bool {
+    match op {
+        Op::GetIndex | Op::SetField(_) | Op::Return | Op::ReturnNil => !may_deinit,
+        Op::Jump(o) => o >= 0,
+        Op::Int(_)
+        | Op::Const(_)
+        | Op::True
+        | Op::False
+        | Op::Nil
+        | Op::GetLocal(_)
+        | Op::GetLocal2(..)
+        | Op::SetLocal(_)
+        | Op::MoveLocal(..)
+        | Op::Pop
+        | Op::MakeCell(_)
+        | Op::Closure(_)
+        | Op::IncLocal(..)
+        | Op::AddImm(_)
+        | Op::ModImm(_)
+        | Op::AddFloat
+        | Op::Add
+        | Op::AddInt
+        | Op::SubFloat
+        | Op::Sub
+        | Op::SubInt
+        | Op::MulFloat
+        | Op::Mul
+        | Op::MulInt
+        | Op::Div
+        | Op::DivInt
+        | Op::DivFloat
+        | Op::Mod
+        | Op::ModInt
+        | Op::Lt
+        | Op::LtInt
+        | Op::LtFloat
+        | Op::Le
+        | Op::LeInt
+        | Op::LeFloat
+        | Op::Gt
+        | Op::GtInt
+        | Op::GtFloat
+        | Op::Ge
+        | Op::GeInt
+        | Op::GeFloat
+        | Op::AddLocals(..)
+        | Op::SubLocals(..)
+        | Op::MulLocals(..)
+        | Op::AddLocal(_)
+        | Op::SubLocal(_)
+        | Op::MulLocal(_)
+        | Op::AddAssignLocal(..)
+        | Op::JumpIfNotLt(_)
+        | Op::JumpIfNotLe(_)
+        | Op::JumpIfNotGt(_)
+        | Op::JumpIfNotGe(_)
+        | Op::JumpIfNotLtLocal(..)
+        | Op::JumpIfNotLeLocal(..)
+        | Op::JumpIfNotGtLocal(..)
+        | Op::JumpIfNotGeLocal(..)
+        | Op::JumpIfNotEq(_)
+        | Op::JumpIfNotEqImm(..)
+        | Op::JumpIfLocalNotLtConst(..)
+        | Op::JumpIfLocalFalse(..)
+        | Op::JumpIfLocalTrue(..)
+        | Op::JumpIfFalse(_)
+        | Op::JumpIfTrue(_)
+        | Op::Loop(_)
+        | Op::AddLocalStore(..)
+        | Op::MulConstLocal(..)
+        | Op::JumpIfNotConst(..)
+        | Op::JumpIfNotLocals(..)
+        | Op::AddImmLocal(..)
+        | Op::AddStore(_)
+        | Op::IncLocalLoop(..)
+        | Op::Invoke(..)
+        | Op::InvokeMethod(..)
+        | Op::IndexLocals(..)
+        | Op::SetIndexLocals(..)
+        | Op::GetLocalField(..)
+        | Op::CallDirect(..)
+        | Op::Call(_)
+        | Op::GetUpvalue(_) => true,
+        _ => false,
+    }
+}
+
 impl Vm {
     /// Run hot-path instructions from `at` until one it does not handle,
     /// which `at` then points to (not yet executed). Returns true when it
