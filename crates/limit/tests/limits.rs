@@ -300,3 +300,146 @@ fn geometric_string_replacement_stops_before_allocating() {
         "memory limit",
     );
 }
+
+#[test]
+fn big_integer_work_counts_against_the_step_limit() {
+    // One loop step can hide a millisecond of big-integer work: this
+    // program (found by the `run` fuzz target) ran for seconds under a
+    // 20 000-step limit. Now each operation is charged by its size.
+    let fuzzed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fuzz_regressions/run/bigint_pow_in_range_loop.lm"
+    ))
+    .unwrap();
+    let hostile = [
+        fuzzed.as_str(),
+        // products, quotients, shifts and comparisons of 3 000-limb ints
+        "var x = 7 ** 60000\nwhile (true) { var y = x * x }\n",
+        "var x = 7 ** 60000\nvar d = 3 ** 30000\nwhile (true) { var q = x / d; var r = x % d }\n",
+        "var x = 7 ** 60000\nwhile (true) { var y = (x << 64) >> 64; var z = x + x; var c = x < z }\n",
+        // writing and reading digits is quadratic
+        "var x = 7 ** 60000\nwhile (true) { var s = \"{x}\" }\n",
+        "var x = 7 ** 60000\nwhile (true) { print(x) }\n",
+        "var s = \"9\" * 60000\nwhile (true) { var n = int(s) }\n",
+        // one operation larger than the whole budget stops before it starts
+        "var x = 3 ** 20000000\n",
+        "var x = 1 << 20000000\nvar s = \"{x}\"\n",
+    ];
+    for source in hostile {
+        let mut e = engine(Limits {
+            max_steps: Some(20_000),
+            ..Limits::default()
+        });
+        let started = std::time::Instant::now();
+        let message = stopped(&mut e, source, "ResourceLimit");
+        assert!(
+            message.contains("step limit of 20000"),
+            "{source}: {message}"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(3),
+            "{source}: took {:?}",
+            started.elapsed()
+        );
+    }
+}
+
+#[test]
+fn passes_over_long_collections_count_against_the_step_limit() {
+    // A loop of `[head, ...tail]` matches (a slice each) over a list grown
+    // to 20 000 items ran for seconds within 20 000 steps (fuzzing); every
+    // method or operator that passes over a whole list, dict or string is
+    // now charged by its length.
+    let hostile = [
+        "var xs = [0] * 50000\nwhile (true) { match (xs) { [h, ...t] => {}, _ => {} } }\n",
+        "var xs = [0] * 50000\nwhile (true) { var c = xs.contains(1) }\n",
+        "var xs = [3, 1, 2] * 30000\nwhile (true) { xs.sort() }\n",
+        "var xs = [0] * 50000\nwhile (true) { var ys = xs + xs }\n",
+        "var d = {}\nvar i = 0\nwhile (i < 10000) { d[i] = i; i += 1 }\nwhile (true) { var k = d.keys() }\n",
+        "var s = \"ab\" * 300000\nwhile (true) { var c = s.contains(\"x\") }\n",
+        "var s = \"é\" * 200000\nwhile (true) { var c = s[100000] }\n",
+        "var xs = [1] * 90000\nwhile (true) { var s = \",\".join(xs) }\n",
+        // printing: the captured output filled gigabytes (fuzzing)
+        "var s = \"x\" * 500000\nwhile (true) { print(s) }\n",
+        "var l = [\"y\" * 1000] * 1000\nwhile (true) { print(l) }\n",
+    ];
+    for source in hostile {
+        let mut e = engine(Limits {
+            max_steps: Some(30_000),
+            ..Limits::default()
+        });
+        let started = std::time::Instant::now();
+        let message = stopped(&mut e, source, "ResourceLimit");
+        assert!(
+            message.contains("step limit of 30000"),
+            "{source}: {message}"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(3),
+            "{source}: took {:?}",
+            started.elapsed()
+        );
+    }
+    // Ordinary list and string code is not slowed down by the charge.
+    let mut e = engine(Limits {
+        max_steps: Some(30_000),
+        ..Limits::default()
+    });
+    e.run_str(
+        "var xs = []\nvar i = 0\nwhile (i < 1000) { xs.push(i % 7); i += 1 }\n\
+         xs.sort()\nvar s = xs.join(\",\")\nvar ok = s.contains(\"6,6\") and xs.slice(990).len() == 10",
+    )
+    .unwrap();
+    assert_eq!(e.run_str("ok").unwrap(), Value::Bool(true));
+}
+
+#[test]
+fn printing_a_value_stops_at_the_string_length_limit() {
+    // A list of many references to one long string (or one big int) is
+    // small, but its text is not: printing it built a string of hundreds
+    // of megabytes under a 1 MiB limit (found by the `run` fuzz target).
+    let hostile = [
+        // (the print instruction itself does not check yet: the next
+        // allocation does, under a heap limit; its output stopped at the
+        // limit)
+        "var s = \"x\" * 100000\nvar l = [s] * 10000\nprint(l)\nvar after = [1]\n",
+        "var s = \"x\" * 100000\nvar l = [[s] * 100] * 100\nvar t = \"{l}\"\n",
+        "var s = \"x\" * 100000\nvar d = {\"k\": [s] * 10000}\nvar t = str(d)\nvar after = [1]\n",
+    ];
+    for source in hostile {
+        let mut e = engine(Limits {
+            max_string_len: Some(1 << 20),
+            max_heap_bytes: Some(64 << 20),
+            ..Limits::default()
+        });
+        if let Ok(v) = e.run_str(source) {
+            panic!("{source}: ran to {v:?}");
+        }
+        let message = stopped(&mut e, source, "ResourceLimit");
+        assert!(
+            message.contains("string length limit of 1048576"),
+            "{source}: {message}"
+        );
+    }
+}
+
+#[test]
+fn modest_big_integer_math_fits_a_small_step_limit() {
+    let mut e = engine(Limits {
+        max_steps: Some(5_000),
+        max_heap_bytes: Some(1 << 20),
+        ..Limits::default()
+    });
+    let source = "fn fact(n: int): int { var r = 1; var i = 2; while (i <= n) { r *= i; i += 1 }; return r }\n\
+                  var f = fact(100)\nvar p = 2 ** 1000\n\
+                  var text = \"{f / fact(98)} {p % 1000007} {(p >> 990) + (f > p ? 1 : 0)}\"\n\
+                  print(text)\nprint(f)\n";
+    e.run_str(source).unwrap();
+    let out = e.take_output();
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some("9900 783922 1024"));
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("93326215443944152681699238856266700490715968264381621468"));
+}

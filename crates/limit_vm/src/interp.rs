@@ -1884,8 +1884,8 @@ impl Vm {
 
                 Op::ToStr => {
                     if !matches!(top!(), Value::Str(_)) {
-                        let s = display(top!());
-                        *top!() = Value::string(s);
+                        let s = tri!(crate::value::display_value(top!()));
+                        *top!() = s;
                     }
                 }
                 Op::BuildString(n) => {
@@ -2143,6 +2143,9 @@ impl Vm {
                     }
                     line.push('\n');
                     self.stack.truncate(at);
+                    // Writing big values may have run out of the work budget
+                    // (the text is then cut short): raise that instead.
+                    tri!(limits::check_pending());
                     self.write_out(&line);
                 }
                 Op::Assert => {
@@ -2166,7 +2169,7 @@ impl Vm {
                     let r = match kind {
                         CastKind::Int => builtins::to_int(&v),
                         CastKind::Float => builtins::to_float(&v),
-                        CastKind::Str => Ok(Value::string(display(&v))),
+                        CastKind::Str => crate::value::display_value(&v),
                         CastKind::Bool => Ok(Value::Bool(v.to_bool())),
                     };
                     push!(tri!(r));
@@ -2461,6 +2464,9 @@ impl Vm {
         self.chunk = (CHECKPOINT_STEPS as u64).min(self.steps_left.max(1)) as u32;
         self.steps_left -= (self.chunk as u64).min(self.steps_left);
         self.countdown = self.chunk;
+        // Steps and the work operators charge (big integers, whole-list
+        // operations) share one budget: the chunk is paid for in work units.
+        limits::charge_units(self.chunk as u64 * limits::UNITS_PER_STEP)?;
         self.after_allocation()
     }
 

@@ -16,19 +16,32 @@
 //!   the only ways a program runs for unbounded time, since straight-line
 //!   code between two steps is bounded by the program's size. The budget is
 //!   counted down at those two places only, so the instruction hot path
-//!   pays nothing.
+//!   pays nothing. Work a single instruction does in proportion to its
+//!   operands is charged as steps too: a collection (`gc.rs`, taken from
+//!   the VM's budget), and big-integer arithmetic and conversion, and
+//!   methods and operators that pass over a whole list, dict or string,
+//!   and writing out long text (taken from this module's *work meter*,
+//!   which `install` fills with a budget of `max_steps` steps at the start
+//!   of each run: see [`charge_units`]).
 //! * **call depth** — the number of active frames (`StackOverflow`).
 //! * **heap bytes** — an approximation of the live heap: strings count
 //!   their UTF-8 length plus a header, lists 16 bytes per slot of capacity,
 //!   dicts 48 bytes per entry of capacity, tuples and instances 16 bytes
-//!   per item or field, each plus a header of 32–64 bytes. Closures, cells,
-//!   ranges, enums and big integers are not counted (small and fixed). The
-//!   count rises when an object is made (or a list/dict grows) and falls
-//!   when it is freed. It is checked before the allocations a program can
+//!   per item or field, big integers 8 bytes per 64-bit limb, each plus a
+//!   header of 32–64 bytes. Closures, cells, ranges and enums are not
+//!   counted (small and fixed). The count rises when an object is made (or
+//!   a list/dict grows) and falls when it is freed. It is checked before
+//!   the allocations a program can
 //!   repeat to grow without bound (string concatenation, interpolation,
 //!   `repeat`, `join`, list growth, dict insertion) and otherwise at
 //!   allocating instructions and every 1024 steps.
-//! * **string length** — in bytes (UTF-8), checked where strings grow.
+//! * **string length** — in bytes (UTF-8), checked where strings grow;
+//!   writing a value's text stops past it.
+//!
+//! Code that cannot return an error (writing a value's text) records an
+//! exceeded limit as *pending* instead; the next check fails with it
+//! ([`check_pending`], also part of [`heap_over`], [`check_string`] and
+//! [`charge_units`]), and until then long work is skipped.
 //! * **collection length** — items of a list or entries of a dict, checked
 //!   where they grow.
 
@@ -93,6 +106,10 @@ pub const OBJECT_HEADER: usize = 48;
 pub const SLOT_BYTES: usize = 16;
 /// Bytes charged per dict entry (key, value, hash and index).
 pub const ENTRY_BYTES: usize = 48;
+/// Header bytes charged for a big integer (its limbs count 8 bytes each).
+pub const BIGINT_HEADER: usize = 32;
+/// Units of work (see [`charge_units`]) that make one step.
+pub const UNITS_PER_STEP: u64 = 256;
 
 thread_local! {
     /// The limits of the VM running on this thread (one runs at a time).
@@ -105,12 +122,134 @@ thread_local! {
     }) };
     /// Approximate live heap bytes of this thread's values.
     static HEAP: Cell<usize> = const { Cell::new(0) };
+    /// Units of work (see [`charge_units`]) the current run may still do.
+    static WORK_LEFT: Cell<u64> = const { Cell::new(u64::MAX) };
+    /// A limit exceeded where the error could not be returned (see
+    /// [`check_pending`]).
+    static PENDING: Cell<Pending> = const { Cell::new(Pending::None) };
+}
+
+/// A limit exceeded by code that cannot fail (printing a value), raised by
+/// the next check instead.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pending {
+    None,
+    /// Writing a big integer overdrew the work meter.
+    Work,
+    /// A value's text grew past the string length limit.
+    Text,
+}
+
+fn set_pending(p: Pending) {
+    let _ = PENDING.try_with(|c| c.set(p));
+}
+
+fn pending() -> Pending {
+    PENDING.try_with(Cell::get).unwrap_or(Pending::None)
 }
 
 /// Make `limits` the ones checked by allocation sites on this thread
-/// (called by the VM when it starts running).
+/// (called by the VM when it starts running) and refill the work meter.
 pub fn install(limits: Limits) {
     let _ = ACTIVE.try_with(|a| a.set(limits));
+    let budget = limits
+        .max_steps
+        .map_or(u64::MAX, |steps| steps.saturating_mul(UNITS_PER_STEP));
+    let _ = WORK_LEFT.try_with(|w| w.set(budget));
+    set_pending(Pending::None);
+}
+
+/// The `ResourceLimit` error of an exhausted work meter.
+fn work_exceeded<T>() -> Result<T, Trap> {
+    let max = active().max_steps.unwrap_or(0);
+    exceeded(&format!(
+        "step limit of {max} steps exceeded (by work on big values)"
+    ))
+}
+
+/// Take `units` from the work meter before doing work that one
+/// instruction does in proportion to its operands: big-integer arithmetic,
+/// or a pass over a whole list, dict or string. A loop of such
+/// instructions would otherwise run far longer than its steps (the `run`
+/// fuzz target found several). A unit is about a nanosecond of work (one
+/// limb multiplication, one item copied or compared, a few bytes scanned);
+/// [`UNITS_PER_STEP`] of them make a step. The meter holds `max_steps`
+/// steps' worth per run, and the VM pays for its own steps from it too (at
+/// each checkpoint, a chunk of steps at a time), so instructions and the
+/// work of operators share one budget. Free when there is no step limit.
+pub fn charge_units(units: u64) -> Result<(), Trap> {
+    if active().max_steps.is_none() {
+        return Ok(());
+    }
+    let left = WORK_LEFT.try_with(Cell::get).unwrap_or(u64::MAX);
+    if units > left {
+        let _ = WORK_LEFT.try_with(|w| w.set(0));
+        set_pending(Pending::Work);
+        return work_exceeded();
+    }
+    let _ = WORK_LEFT.try_with(|w| w.set(left - units));
+    check_pending()
+}
+
+/// Charge `units` of work done where an error cannot be returned (writing
+/// a big integer in decimal). The meter may be overdrawn: then the next
+/// check ([`check_pending`], [`charge_units`], [`check_string`],
+/// [`heap_over`] at the VM's next allocation or checkpoint) fails. Returns
+/// false, and the caller skips the work, when it alone exceeds a whole
+/// run's budget, or when a limit is already pending and the work is more
+/// than a step's worth.
+pub fn charge_units_later(units: u64) -> bool {
+    let Some(max) = active().max_steps else {
+        return true;
+    };
+    if pending() != Pending::None && units >= UNITS_PER_STEP {
+        return false;
+    }
+    let left = WORK_LEFT.try_with(Cell::get).unwrap_or(u64::MAX);
+    if units > left {
+        let _ = WORK_LEFT.try_with(|w| w.set(0));
+        set_pending(Pending::Work);
+    } else {
+        let _ = WORK_LEFT.try_with(|w| w.set(left - units));
+    }
+    units <= max.saturating_mul(UNITS_PER_STEP)
+}
+
+/// Whether text of `len` bytes being written out (a value printed into a
+/// string, whose size is only checked once it is made) may grow: within
+/// the string length limit, and no limit pending. If not, the writer
+/// stops (its text is not used: the next check fails).
+pub fn text_fits(len: usize) -> bool {
+    match active().max_string_len {
+        Some(max) if len > max => {
+            set_pending(Pending::Text);
+            false
+        }
+        _ => !limit_pending(),
+    }
+}
+
+/// Whether a limit was exceeded where the error could not be returned: the
+/// next check ([`check_pending`]) fails, and until then long work is
+/// skipped. Cleared by [`install`] when the next run starts (a host
+/// printing values after such a failed run sees them cut short).
+pub fn limit_pending() -> bool {
+    pending() != Pending::None
+}
+
+/// Fails with the limit that code unable to fail exceeded in this run
+/// ([`charge_units_later`], [`text_fits`]).
+pub fn check_pending() -> Result<(), Trap> {
+    match pending() {
+        Pending::None => Ok(()),
+        Pending::Work => work_exceeded(),
+        Pending::Text => {
+            let max = active().max_string_len.unwrap_or(0);
+            exceeded(&format!(
+                "string length limit of {max} bytes exceeded (by a value's text)"
+            ))
+        }
+    }
 }
 
 /// The limits installed on this thread.
@@ -153,6 +292,7 @@ pub fn check_heap(extra: usize) -> Result<(), Trap> {
 
 /// Check a string about to be made with `len` bytes (length and heap).
 pub fn check_string(len: usize) -> Result<(), Trap> {
+    check_pending()?;
     let limits = active();
     if let Some(max) = limits.max_string_len {
         if len > max {
@@ -178,9 +318,11 @@ pub fn check_collection(len: usize) -> Result<(), Trap> {
     }
 }
 
-/// Whether the live heap is over the installed limit (the VM's backstop
-/// check at allocating instructions and every 1024 steps).
+/// Whether the live heap is over the installed limit, or the work meter
+/// was overdrawn (the VM's backstop check at allocating instructions and
+/// every 1024 steps).
 pub fn heap_over() -> Result<(), Trap> {
+    check_pending()?;
     check_heap(0)
 }
 
@@ -202,6 +344,55 @@ mod tests {
         assert!(check_collection(4).is_err());
         install(Limits::default());
         assert!(check_string(1 << 30).is_ok());
+    }
+
+    #[test]
+    fn the_work_meter_holds_a_run_of_steps() {
+        install(Limits {
+            max_steps: Some(10),
+            ..Limits::default()
+        });
+        assert!(charge_units(6 * UNITS_PER_STEP).is_ok());
+        assert!(charge_units(4 * UNITS_PER_STEP).is_ok());
+        let e = charge_units(1).unwrap_err();
+        assert_eq!(&*e.kind, kinds::RESOURCE_LIMIT);
+        // Refilled by the next run; work that cannot fail overdraws the
+        // meter, and the next check fails.
+        install(Limits {
+            max_steps: Some(10),
+            ..Limits::default()
+        });
+        assert!(charge_units_later(9 * UNITS_PER_STEP));
+        assert!(check_pending().is_ok());
+        assert!(charge_units_later(2 * UNITS_PER_STEP));
+        assert!(heap_over().is_err());
+        assert!(check_string(1).is_err());
+        // Work beyond a whole run's budget is refused.
+        install(Limits {
+            max_steps: Some(10),
+            ..Limits::default()
+        });
+        assert!(!charge_units_later(11 * UNITS_PER_STEP));
+        assert!(check_pending().is_err());
+        // A value's text past the string length limit stops its writer.
+        install(Limits {
+            max_string_len: Some(100),
+            ..Limits::default()
+        });
+        assert!(text_fits(100));
+        assert!(check_pending().is_ok());
+        assert!(!text_fits(101));
+        let e = check_pending().unwrap_err();
+        assert!(
+            e.message.contains("string length limit of 100"),
+            "{}",
+            e.message
+        );
+        // Without a step limit nothing is counted.
+        install(Limits::default());
+        assert!(charge_units(u64::MAX).is_ok());
+        assert!(charge_units_later(u64::MAX));
+        assert!(check_pending().is_ok());
     }
 
     #[test]

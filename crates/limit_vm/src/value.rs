@@ -36,7 +36,7 @@ pub enum Value {
     /// An IEEE double.
     Float(f64),
     /// An int outside the i64 range (never holds a value that fits).
-    BigInt(Rc<BigInt>),
+    BigInt(Rc<Big>),
     /// A fixed-scale decimal (`d0`…`d18`).
     Decimal(Rc<crate::runtime::decimal::Decimal>),
     /// An immutable string.
@@ -81,6 +81,42 @@ pub struct Str {
     pub text: Box<str>,
     /// Whether every character is one byte.
     pub ascii: bool,
+}
+
+/// The payload of `Value::BigInt`: a big integer counted on the heap meter
+/// while it lives (read it as a `BigInt` through `Deref`).
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct Big(BigInt);
+
+impl Big {
+    /// Bytes the heap meter counts for `b`.
+    pub fn heap_bytes(b: &BigInt) -> usize {
+        limits::BIGINT_HEADER + (b.bits() as usize).div_ceil(64) * 8
+    }
+
+    fn new(b: BigInt) -> Big {
+        limits::charge(Big::heap_bytes(&b));
+        Big(b)
+    }
+}
+
+impl std::ops::Deref for Big {
+    type Target = BigInt;
+    fn deref(&self) -> &BigInt {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Big {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl Drop for Big {
+    fn drop(&mut self) {
+        limits::release(Big::heap_bytes(&self.0));
+    }
 }
 
 impl Drop for Str {
@@ -596,7 +632,7 @@ impl Value {
     pub fn from_bigint(b: BigInt) -> Value {
         match b.to_i64() {
             Some(i) => Value::Int(i),
-            None => Value::BigInt(Rc::new(b)),
+            None => Value::BigInt(Rc::new(Big::new(b))),
         }
     }
 
@@ -986,7 +1022,7 @@ fn compare_seq(x: &[Value], y: &[Value], depth: usize) -> Option<Ordering> {
 pub fn to_bigint(v: &Value) -> Option<BigInt> {
     match v {
         Value::Int(i) => Some(BigInt::from(*i)),
-        Value::BigInt(b) => Some((**b).clone()),
+        Value::BigInt(b) => Some(BigInt::clone(b)),
         _ => None,
     }
 }
@@ -1161,6 +1197,14 @@ pub fn display(v: &Value) -> String {
     out
 }
 
+/// `v`'s text as a string value, checked against the string length and
+/// heap limits (`str(v)`, `v.to_str()`).
+pub fn display_value(v: &Value) -> Result<Value, Trap> {
+    let s = display(v);
+    limits::check_string(s.len())?;
+    Ok(Value::string(s))
+}
+
 /// The printed form with strings quoted (as inside collections).
 pub fn repr(v: &Value) -> String {
     let mut out = String::new();
@@ -1180,12 +1224,40 @@ enum Piece {
 
 /// Append the printed form of `v`. `quoted` quotes strings at the top level.
 pub fn write_value(out: &mut String, v: &Value, quoted: bool) {
+    let start = out.len();
+    write_text(out, v, quoted);
+    // Writing text is work in proportion to its length, charged to the
+    // step limit: a loop printing a long string filled gigabytes of
+    // captured output within 20 000 steps (found by the `run` fuzz target).
+    let written = out.len() - start;
+    if written >= CHARGED_TEXT {
+        limits::charge_units_later(written as u64 / 4);
+    }
+}
+
+/// Text written at once from which writing is charged to the step limit.
+const CHARGED_TEXT: usize = 1024;
+
+fn write_text(out: &mut String, v: &Value, quoted: bool) {
+    // Once a limit is pending (exceeded where it could not fail: the run
+    // stops at its next check), long text is not written any more.
+    if let Value::Str(s) = v {
+        if s.text.len() >= CHARGED_TEXT && limits::limit_pending() {
+            return;
+        }
+    }
     if write_scalar(out, v, quoted) {
         return;
     }
-    // Iterative printing: a stack of pieces, pushed in reverse order.
+    // Iterative printing: a stack of pieces, pushed in reverse order. A
+    // container's text can be far larger than the container (a list of
+    // many references to one long string): writing stops past the string
+    // length limit (the run then stops with a ResourceLimit error).
     let mut work: Vec<Piece> = vec![Piece::Value(v.clone())];
     while let Some(piece) = work.pop() {
+        if !limits::text_fits(out.len()) {
+            return;
+        }
         match piece {
             Piece::Text(t) => out.push_str(t),
             Piece::Owned(t) => out.push_str(&t),
@@ -1277,7 +1349,14 @@ fn write_scalar(out: &mut String, v: &Value, quoted: bool) -> bool {
         }
         Value::Float(f) => write_float(out, *f),
         Value::BigInt(b) => {
-            let _ = write!(out, "{b}");
+            // Quadratic work, charged to the step limit; a number too large
+            // to write within a whole run's steps is not written (the run
+            // then stops with a ResourceLimit error at its next check).
+            if limits::charge_units_later(crate::runtime::arith::decimal_text_units(b.bits())) {
+                let _ = write!(out, "{b}");
+            } else {
+                let _ = write!(out, "<int of {} bits>", b.bits());
+            }
         }
         Value::Decimal(d) => out.push_str(&d.text()),
         Value::Str(s) => {

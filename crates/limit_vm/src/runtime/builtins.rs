@@ -33,8 +33,8 @@ natives! {
     "typeof", 1, 1, |_, a| Ok(Value::string(a[0].type_name()));
     "int", 1, 1, |_, a| to_int(&a[0]);
     "float", 1, 1, |_, a| to_float(&a[0]);
-    "str", 1, 1, |_, a| Ok(Value::string(display(&a[0])));
-    "string", 1, 1, |_, a| Ok(Value::string(display(&a[0])));
+    "str", 1, 1, |_, a| crate::value::display_value(&a[0]);
+    "string", 1, 1, |_, a| crate::value::display_value(&a[0]);
     "bool", 1, 1, |_, a| Ok(Value::Bool(a[0].to_bool()));
     "parse_int", 1, 1, |_, a| Ok(to_int(&a[0]).unwrap_or_else(Value::Error));
     "parse_float", 1, 1, |_, a| Ok(to_float(&a[0]).unwrap_or_else(Value::Error));
@@ -83,6 +83,8 @@ fn print(vm: &mut Vm, args: &[Value]) -> Result<Value, Trap> {
         }
         write_value(&mut line, v, false);
     }
+    // Writing a huge int or a huge value may have exceeded a limit.
+    crate::limits::check_pending()?;
     line.push('\n');
     vm.write_out(&line);
     Ok(Value::Nil)
@@ -140,6 +142,9 @@ pub fn to_int(v: &Value) -> Result<Value, Trap> {
             if let Ok(i) = t.parse::<i64>() {
                 return Ok(Value::Int(i));
             }
+            // Reading digits is quadratic in their number, like writing them.
+            let bits = (t.len() as u64).saturating_mul(10) / 3;
+            crate::limits::charge_units(crate::runtime::arith::decimal_text_units(bits))?;
             match t.parse::<BigInt>() {
                 Ok(b) if !t.is_empty() => Ok(Value::from_bigint(b)),
                 _ => fail(

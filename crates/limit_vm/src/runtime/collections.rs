@@ -7,7 +7,7 @@ use crate::errors::{fail, kinds, Trap};
 use crate::interp::Vm;
 use crate::runtime::methods::{arg, int_arg, no_method, Method};
 use crate::runtime::strings;
-use crate::value::{compare, display, equals, Dict, DictMap, IterState, Key, Range, Value};
+use crate::value::{compare, equals, Dict, DictMap, IterState, Key, Range, Value};
 
 /// The IndexOutOfBounds trap for index `i` of a sequence of length `n`.
 pub fn index_error(i: i64, n: usize) -> Result<Value, Trap> {
@@ -303,6 +303,20 @@ pub fn list_method(
     let Value::List(l) = recv else {
         return no_method(recv, name);
     };
+    // Passes over the whole list are charged to the step limit (a loop of
+    // `[head, ...tail]` matches, which slice, ran for seconds within
+    // 20 000 steps: found by the `run` fuzz target).
+    let n = l.items.borrow().len() as u64;
+    let units = match m {
+        Method::Contains | Method::IndexOf | Method::Join | Method::ToStr => 4 * n,
+        Method::Slice | Method::Copy | Method::Map | Method::Filter | Method::Reduce => 2 * n,
+        Method::Insert | Method::Remove | Method::Reverse => n,
+        Method::Sort => 4 * n * (64 - n.leading_zeros() as u64),
+        _ => 0,
+    };
+    if units > 0 {
+        crate::limits::charge_units(units)?;
+    }
     Ok(match m {
         Method::Len => Value::Int(l.items.borrow().len() as i64),
         Method::IsEmpty => Value::Bool(l.items.borrow().is_empty()),
@@ -430,7 +444,7 @@ pub fn list_method(
             l.items.borrow_mut().clear();
             Value::Nil
         }
-        Method::ToStr => Value::string(display(recv)),
+        Method::ToStr => crate::value::display_value(recv)?,
         Method::Copy => Value::list(l.items.borrow().clone()),
         _ => return no_method(recv, name),
     })
@@ -470,6 +484,15 @@ fn sort_list(vm: &mut Vm, l: &crate::value::List, key: &Value) -> Result<(), Tra
 
 /// Call method `m` on dict `d`.
 pub fn dict_method(m: Method, name: &str, d: &Rc<Dict>, args: &[Value]) -> Result<Value, Trap> {
+    // Passes over the whole dict are charged to the step limit.
+    let n = d.map.borrow().len() as u64;
+    match m {
+        Method::Keys | Method::Values | Method::Items | Method::Copy => {
+            crate::limits::charge_units(4 * n)?
+        }
+        Method::Remove => crate::limits::charge_units(n)?,
+        _ => {}
+    }
     Ok(match m {
         Method::Len => Value::Int(d.map.borrow().len() as i64),
         Method::IsEmpty => Value::Bool(d.map.borrow().is_empty()),

@@ -232,6 +232,9 @@ pub fn convert(value: &Value, scale: u8, exact: bool) -> Result<Value, Trap> {
     let decimal = match value {
         Value::Decimal(d) => d.rescale(scale, exact)?,
         Value::Int(n) => Decimal::from_int(*n as i128, scale)?,
+        // Units are an i128: a wider int is out of range (without writing
+        // out its digits, which takes time quadratic in its size).
+        Value::BigInt(b) if b.bits() > 127 => return Err(overflow()),
         Value::BigInt(b) => Decimal::parse(&b.to_string(), scale, exact)?,
         Value::Float(x) => Decimal::from_f64(*x, scale, exact)?,
         Value::Str(s) => Decimal::parse(&s.text, scale, exact)?,

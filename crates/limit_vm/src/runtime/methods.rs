@@ -98,7 +98,7 @@ pub fn invoke(
         Value::Channel(ch) => crate::runtime::channel::method(vm, name, &ch.clone(), args),
         Value::Nil => fail(kinds::NIL_ACCESS, &format!("cannot call {name}() on nil")),
         _ => match m {
-            Method::ToStr => Ok(Value::string(crate::value::display(receiver))),
+            Method::ToStr => crate::value::display_value(receiver),
             _ => no_method(receiver, name),
         },
     }

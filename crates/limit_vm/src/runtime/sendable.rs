@@ -88,7 +88,7 @@ fn to_send_depth(v: &Value, depth: usize) -> Result<SendValue, Trap> {
         Value::Bool(b) => SendValue::Bool(*b),
         Value::Int(i) => SendValue::Int(*i),
         Value::Float(f) => SendValue::Float(*f),
-        Value::BigInt(b) => SendValue::BigInt((**b).clone()),
+        Value::BigInt(b) => SendValue::BigInt(BigInt::clone(b)),
         Value::Decimal(d) => SendValue::Decimal(**d),
         Value::Str(s) => SendValue::Str(s.text.to_string()),
         Value::List(l) => SendValue::List(all(&l.items.borrow())?),

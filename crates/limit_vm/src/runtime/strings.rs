@@ -7,6 +7,25 @@ use crate::value::{display, Str, Value};
 /// Call method `m` on string `s`.
 pub fn method(m: Method, name: &str, s: &Str, args: &[Value]) -> Result<Value, Trap> {
     let text = &*s.text;
+    // Passes over the whole string are charged to the step limit (a unit
+    // per byte made or a few scanned; a value per character for `chars`).
+    let n = text.len() as u64;
+    let units = match m {
+        Method::Chars => 16 * n,
+        Method::Upper | Method::Lower | Method::Split | Method::Replace => n,
+        Method::Len if !s.ascii => n / 4,
+        Method::Contains | Method::Find | Method::IndexOf | Method::Trim => n / 4,
+        Method::Substring | Method::Slice => n / 4,
+        Method::Join => match arg(args, 0) {
+            Value::List(l) => 4 * l.items.borrow().len() as u64,
+            Value::Tuple(t) => 4 * t.items.len() as u64,
+            _ => 0,
+        },
+        _ => 0,
+    };
+    if units > 0 {
+        crate::limits::charge_units(units)?;
+    }
     Ok(match m {
         Method::Len => Value::Int(s.char_len() as i64),
         Method::IsEmpty => Value::Bool(text.is_empty()),
@@ -121,6 +140,10 @@ pub fn char_slice(s: &Str, start: usize, end: usize) -> &str {
 
 /// Character `i` of `s` (negative counts from the end).
 pub fn char_at(s: &Str, i: i64) -> Result<Value, Trap> {
+    if !s.ascii {
+        // Counting characters is a pass over the string.
+        crate::limits::charge_units(s.text.len() as u64 / 2)?;
+    }
     let n = s.char_len() as i64;
     let j = if i < 0 { i + n } else { i };
     if j < 0 || j >= n {
