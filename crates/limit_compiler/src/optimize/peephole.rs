@@ -331,6 +331,13 @@ mod tests {
         }
     }
 
+    /// The code of a one-function program after combining.
+    fn combined(code: Vec<Op>) -> Vec<Op> {
+        let mut program = program_with(code);
+        combine(&mut program, 0);
+        program.functions.swap_remove(0).code
+    }
+
     #[test]
     fn combines_local_addition() {
         let mut program = program_with(vec![
@@ -371,11 +378,9 @@ mod tests {
             Op::Pop,
             Op::ReturnNil,
         ];
-        let mut program = program_with(code);
-        combine(&mut program, 0);
-        let f = &program.functions[0];
-        assert_eq!(f.code[0], Op::Jump(2));
-        assert_eq!(f.code[3], Op::ReturnNil);
+        let f = combined(code);
+        assert_eq!(f[0], Op::Jump(2));
+        assert_eq!(f[3], Op::ReturnNil);
     }
 
     #[test]
@@ -387,11 +392,9 @@ mod tests {
             Op::Loop(4),
             Op::ReturnNil,
         ];
-        let mut program = program_with(code);
-        combine(&mut program, 0);
-        let f = &program.functions[0];
-        assert!(matches!(f.code[0], Op::JumpIfLocalNotLtConst(2, _, 1)));
-        assert_eq!(f.code[1], Op::Loop(2));
+        let f = combined(code);
+        assert!(matches!(f[0], Op::JumpIfLocalNotLtConst(2, _, 1)));
+        assert_eq!(f[1], Op::Loop(2));
     }
 
     #[test]
@@ -413,12 +416,10 @@ mod tests {
             Op::Loop(5),
             Op::ReturnNil,
         ];
-        let mut program = program_with(code);
-        combine(&mut program, 0);
-        let f = &program.functions[0];
-        assert_eq!(f.code[1], Op::IncLocalLoop(0, 1, 2));
-        assert_eq!(f.code[1].jump_target(1), Some(0));
-        assert_eq!(f.code[0].jump_target(0), Some(2));
+        let f = combined(code);
+        assert_eq!(f[1], Op::IncLocalLoop(0, 1, 2));
+        assert_eq!(f[1].jump_target(1), Some(0));
+        assert_eq!(f[0].jump_target(0), Some(2));
     }
 
     #[test]
@@ -443,13 +444,11 @@ mod tests {
             Op::SetLocal(2),
             Op::ReturnNil,
         ];
-        let mut program = program_with(code);
-        combine(&mut program, 0);
-        let f = &program.functions[0];
-        assert!(matches!(f.code[0], Op::MulConstLocal(_, 3)));
-        assert!(matches!(f.code[1], Op::JumpIfNotConst(Ordering::Gt, _, 1)));
-        assert_eq!(f.code[1].jump_target(1), Some(3));
-        assert_eq!(f.code[3], Op::AddLocalStore(1, 2));
+        let f = combined(code);
+        assert!(matches!(f[0], Op::MulConstLocal(_, 3)));
+        assert!(matches!(f[1], Op::JumpIfNotConst(Ordering::Gt, _, 1)));
+        assert_eq!(f[1].jump_target(1), Some(3));
+        assert_eq!(f[3], Op::AddLocalStore(1, 2));
     }
 
     #[test]
@@ -461,11 +460,9 @@ mod tests {
             Op::Nop,
             Op::ReturnNil,
         ];
-        let mut program = program_with(code);
-        combine(&mut program, 0);
-        let f = &program.functions[0];
-        assert_eq!(f.code[0], Op::JumpIfNotLocals(Ordering::Le, 5, 0, 1));
-        assert_eq!(f.code[0].jump_target(0), Some(2));
+        let f = combined(code);
+        assert_eq!(f[0], Op::JumpIfNotLocals(Ordering::Le, 5, 0, 1));
+        assert_eq!(f[0].jump_target(0), Some(2));
     }
 
     #[test]
@@ -479,11 +476,9 @@ mod tests {
             Op::SetLocal(2),
             Op::ReturnNil,
         ];
-        let mut program = program_with(code);
-        combine(&mut program, 0);
-        let f = &program.functions[0];
-        assert_eq!(f.code[0], Op::AddImmLocal(0, -1));
-        assert_eq!(f.code[2], Op::Neg);
-        assert_eq!(f.code[3], Op::AddStore(2));
+        let f = combined(code);
+        assert_eq!(f[0], Op::AddImmLocal(0, -1));
+        assert_eq!(f[2], Op::Neg);
+        assert_eq!(f[3], Op::AddStore(2));
     }
 }
