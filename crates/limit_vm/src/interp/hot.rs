@@ -301,6 +301,33 @@ impl Vm {
                         sp = sp.add(1);
                     }};
                 }
+                // `*z = *x + *y` for two ints (without overflow) or two
+                // floats, `z` holding a scalar. Matched all at once so that
+                // the sum is written straight into the slot: a `Value` built
+                // first and copied after was a 16-byte reload of two smaller
+                // stores, which cannot be forwarded and stalled.
+                macro_rules! store_sum {
+                    ($x:expr, $y:expr, $z:expr) => {{
+                        let (x, y, z): (*const Value, *const Value, *mut Value) = ($x, $y, $z);
+                        match (&*x, &*y, &mut *z) {
+                            (Value::Float(p), Value::Float(q), Value::Float(d)) => *d = *p + *q,
+                            (Value::Int(p), Value::Int(q), Value::Int(d)) => {
+                                match p.checked_add(*q) {
+                                    Some(r) => *d = r,
+                                    None => bail!(),
+                                }
+                            }
+                            (Value::Float(p), Value::Float(q), _) => {
+                                std::ptr::write(z, Value::Float(*p + *q))
+                            }
+                            (Value::Int(p), Value::Int(q), _) => match p.checked_add(*q) {
+                                Some(r) => std::ptr::write(z, Value::Int(r)),
+                                None => bail!(),
+                            },
+                            _ => bail!(),
+                        }
+                    }};
+                }
                 // Push a frame for `$proto` (function `$f`) whose `$argc`
                 // arguments are on top of the stack, when the call needs
                 // nothing the hot loop leaves to `push_frame`: default
@@ -746,27 +773,7 @@ impl Vm {
                         if (*z).is_heap() || z == x {
                             bail!();
                         }
-                        // Matched all at once so that the sum is written
-                        // straight into the slot: a `Value` built first and
-                        // copied after was a 16-byte reload of two smaller
-                        // stores, which cannot be forwarded and stalled.
-                        match (&*x, &*y, &mut *z) {
-                            (Value::Float(p), Value::Float(q), Value::Float(d)) => *d = *p + *q,
-                            (Value::Int(p), Value::Int(q), Value::Int(d)) => {
-                                match p.checked_add(*q) {
-                                    Some(r) => *d = r,
-                                    None => bail!(),
-                                }
-                            }
-                            (Value::Float(p), Value::Float(q), _) => {
-                                std::ptr::write(z, Value::Float(*p + *q))
-                            }
-                            (Value::Int(p), Value::Int(q), _) => match p.checked_add(*q) {
-                                Some(r) => std::ptr::write(z, Value::Int(r)),
-                                None => bail!(),
-                            },
-                            _ => bail!(),
-                        }
+                        store_sum!(x, y, z);
                         sp = x;
                         continue;
                     }
@@ -828,23 +835,7 @@ impl Vm {
                         if (*z).is_heap() || z >= x {
                             bail!();
                         }
-                        match (&*x, &*y, &mut *z) {
-                            (Value::Int(p), Value::Int(q), Value::Int(d)) => {
-                                match p.checked_add(*q) {
-                                    Some(r) => *d = r,
-                                    None => bail!(),
-                                }
-                            }
-                            (Value::Float(p), Value::Float(q), Value::Float(d)) => *d = *p + *q,
-                            (Value::Int(p), Value::Int(q), _) => match p.checked_add(*q) {
-                                Some(r) => std::ptr::write(z, Value::Int(r)),
-                                None => bail!(),
-                            },
-                            (Value::Float(p), Value::Float(q), _) => {
-                                std::ptr::write(z, Value::Float(*p + *q))
-                            }
-                            _ => bail!(),
-                        }
+                        store_sum!(x, y, z);
                         sp = x;
                         continue;
                     }
