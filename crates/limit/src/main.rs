@@ -11,9 +11,12 @@ mod token_listing;
 
 use std::process::ExitCode;
 
-/// Small, short-lived heap objects dominate the interpreter's allocations.
+/// Small, short-lived heap objects dominate the interpreter's allocations
+/// (mimalloc); large buffers get pages of their own, so growing them does
+/// not copy (limit_vm/src/large_blocks.rs).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: limit_vm::large_blocks::LargeBlocks<mimalloc::MiMalloc> =
+    limit_vm::large_blocks::LargeBlocks(mimalloc::MiMalloc);
 
 use clap::error::ErrorKind;
 use limit::ExitStatus;

@@ -4,14 +4,16 @@
 //! Program (from limit_compiler) ─► Vm::new(program, options) ─► vm.run()
 //! ```
 //!
-//! `unsafe` is confined to the interpreter core (`interp.rs`); every block
-//! states its invariant in a `// SAFETY:` comment.
+//! `unsafe` is confined to the interpreter core (`interp.rs`, `interp/`) and
+//! the memory under values (`large_blocks.rs`); every block states its
+//! invariant in a `// SAFETY:` comment.
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod disasm;
 pub mod errors;
 pub mod gc;
 pub mod interp;
+pub mod large_blocks;
 pub mod limits;
 pub mod opcode;
 pub mod program;
