@@ -11,12 +11,10 @@ mod token_listing;
 
 use std::process::ExitCode;
 
-/// Small, short-lived heap objects dominate the interpreter's allocations
-/// (mimalloc); large buffers get pages of their own, so growing them does
-/// not copy (limit_vm/src/large_blocks.rs).
+/// mimalloc for the many small, short-lived objects; pages of their own for
+/// large buffers (limit_vm/src/allocator.rs).
 #[global_allocator]
-static GLOBAL: limit_vm::large_blocks::LargeBlocks<mimalloc::MiMalloc> =
-    limit_vm::large_blocks::LargeBlocks(mimalloc::MiMalloc);
+static GLOBAL: limit_vm::allocator::Allocator = limit_vm::allocator::Allocator;
 
 use clap::error::ErrorKind;
 use limit::ExitStatus;

@@ -26,6 +26,102 @@ pub fn names_captured_in_function(decl: &FnDecl) -> HashSet<String> {
     scan.names
 }
 
+/// The names among `captured` that nested functions may copy instead of
+/// sharing through a cell: those no assignment anywhere in the function
+/// (nested functions included) targets. Such a variable holds the same
+/// value from its declaration on, so a copy taken when a closure is made
+/// cannot be told from a shared cell, and it costs no cell.
+///
+/// Nothing is copied when the function declares local functions or frames
+/// (they are hoisted: they may capture a variable before its declaration
+/// has run) or a parameter default makes a closure (it may capture a later
+/// parameter before that one is set). `script` marks the script's body,
+/// whose top-level functions and frames are global and capture nothing.
+pub fn names_captured_by_value(
+    captured: &HashSet<String>,
+    params: &[Param],
+    body: &[Stmt],
+    script: bool,
+) -> HashSet<String> {
+    if captured.is_empty() {
+        return HashSet::new();
+    }
+    let mut scan = AssignScan::default();
+    for default in params.iter().filter_map(|p| p.default.as_ref()) {
+        scan.visit_expr(default);
+    }
+    if scan.functions > 0 {
+        return HashSet::new();
+    }
+    for stmt in body {
+        if script {
+            scan.top_level(stmt);
+        } else {
+            scan.visit_stmt(stmt);
+        }
+    }
+    if scan.hoists {
+        return HashSet::new();
+    }
+    captured
+        .iter()
+        .filter(|name| !scan.assigned.contains(*name))
+        .cloned()
+        .collect()
+}
+
+/// Collects every name an assignment targets, at any depth, and notes
+/// nested functions and hoisted declarations.
+#[derive(Default)]
+struct AssignScan {
+    depth: usize,
+    /// Nested functions seen.
+    functions: usize,
+    /// A local function or frame is declared at depth 0.
+    hoists: bool,
+    assigned: HashSet<String>,
+}
+
+impl AssignScan {
+    /// A statement of the script's top level, where functions and frames
+    /// are global declarations rather than hoisted closures.
+    fn top_level(&mut self, stmt: &Stmt) {
+        match &stmt.kind {
+            StmtKind::Fn(_) | StmtKind::Frame(_) => visit::walk_stmt(self, stmt),
+            StmtKind::ModuleBlock(block) => {
+                for inner in &block.stmts {
+                    self.top_level(inner);
+                }
+            }
+            _ => self.visit_stmt(stmt),
+        }
+    }
+}
+
+impl Visitor for AssignScan {
+    fn visit_function(&mut self, decl: &FnDecl) {
+        self.functions += 1;
+        self.depth += 1;
+        visit::walk_function(self, decl);
+        self.depth -= 1;
+    }
+
+    fn visit_stmt(&mut self, stmt: &Stmt) {
+        match &stmt.kind {
+            StmtKind::Assign { target, .. } => {
+                if let ExprKind::Ident(name) = &target.kind {
+                    self.assigned.insert(name.clone());
+                }
+            }
+            StmtKind::Fn(FnDecl { name: Some(_), .. }) | StmtKind::Frame(_) if self.depth == 0 => {
+                self.hoists = true;
+            }
+            _ => {}
+        }
+        visit::walk_stmt(self, stmt);
+    }
+}
+
 /// Collects the names that appear at function depth ≥ 1: identifiers and
 /// every name a declaration, loop, pattern or handler binds there.
 #[derive(Default)]
@@ -150,5 +246,51 @@ impl Visitor for NameScan {
             }
         }
         visit::walk_pattern(self, pattern);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use limit_syntax::parse_source;
+
+    /// `names_captured_by_value` for the first function of `text`, sorted.
+    fn by_value(text: &str) -> Vec<String> {
+        let (module, diagnostics) = parse_source(text, 0);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let Some(StmtKind::Fn(decl)) = module.stmts.first().map(|s| &s.kind) else {
+            panic!("not a function: {text}");
+        };
+        let captured = names_captured_in_function(decl);
+        let body = decl.body.as_ref().map_or(&[][..], |b| &b.stmts[..]);
+        let mut names: Vec<String> = names_captured_by_value(&captured, &decl.params, body, false)
+            .into_iter()
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn captured_names_nothing_assigns_are_copied() {
+        let text = "fn f(k: int) { var a = 1; var g = fn(): int { return a + k; }; }";
+        assert_eq!(by_value(text), ["a", "k"]);
+    }
+
+    #[test]
+    fn an_assignment_anywhere_keeps_a_name_shared() {
+        let after = "fn f() { var a = 1; var b = 2; var g = fn(): int { return a + b; }; a = 3; }";
+        assert_eq!(by_value(after), ["b"]);
+        let inside = "fn f() { var a = 1; var g = fn() { a = a + 1; }; }";
+        assert!(by_value(inside).is_empty());
+        let nested = "fn f() { var a = 1; var g = fn() { var h = fn() { a = 2; }; }; }";
+        assert!(!by_value(nested).contains(&"a".to_string()));
+    }
+
+    #[test]
+    fn hoisted_functions_and_closures_in_defaults_copy_nothing() {
+        let hoisted = "fn f() { var a = 1; fn g(): int { return a; } }";
+        assert!(by_value(hoisted).is_empty());
+        let default = "fn f(a: int, g: fn(): int = fn(): int { return a; }) { var h = fn(): int { return a; }; }";
+        assert!(by_value(default).is_empty());
     }
 }

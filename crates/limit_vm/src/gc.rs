@@ -447,11 +447,7 @@ impl Object {
                 Ok(fields) => fields.iter().for_each(&mut each),
                 Err(_) => return false,
             },
-            Object::Closure(c) => {
-                for cell in c.captures.iter() {
-                    f(Rc::as_ptr(cell) as *const () as usize);
-                }
-            }
+            Object::Closure(c) => c.captures.iter().for_each(&mut each),
             Object::Cell(c) => match c.try_borrow() {
                 Ok(v) => each(&v),
                 Err(_) => return false,
@@ -481,6 +477,10 @@ impl Object {
                     out.append(&mut fields);
                 }
             }
+            // A closure's captures never change. A cycle through one also
+            // runs through a container or cell that can change (a closure
+            // only captures what existed before it), and emptying that one
+            // breaks the cycle.
             Object::Closure(_) => {}
             Object::Cell(c) => {
                 if let Ok(mut v) = c.try_borrow_mut() {

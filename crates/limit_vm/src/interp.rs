@@ -1089,7 +1089,10 @@ impl Vm {
                 }
                 Op::GetUpvalue(i) => {
                     let v = match &self.frames.last().expect("frame").closure {
-                        Some(c) => c.captures[i as usize].borrow().clone(),
+                        Some(c) => match &c.captures[i as usize] {
+                            Value::Cell(cell) => cell.borrow().clone(),
+                            copied => copied.clone(),
+                        },
                         None => tri!(fail(kinds::ERROR, "upvalue access outside a closure")),
                     };
                     push!(v);
@@ -1097,7 +1100,14 @@ impl Vm {
                 Op::SetUpvalue(i) => {
                     let v = pop!();
                     match &self.frames.last().expect("frame").closure {
-                        Some(c) => *c.captures[i as usize].borrow_mut() = v,
+                        Some(c) => match &c.captures[i as usize] {
+                            Value::Cell(cell) => *cell.borrow_mut() = v,
+                            // The compiler copies only variables nothing assigns.
+                            _ => tri!(fail(
+                                kinds::ERROR,
+                                "assignment to a variable captured by value"
+                            )),
+                        },
                         None => tri!(fail(kinds::ERROR, "upvalue access outside a closure")),
                     }
                 }
@@ -2235,30 +2245,31 @@ impl Vm {
         let proto = self.functions[f as usize].clone();
         let mut captures = crate::value::Captures::with_capacity(proto.captures.len());
         for cap in &proto.captures {
-            let cell = match *cap {
+            let captured = match *cap {
                 CaptureSource::Local(slot) => {
                     let v = &mut self.stack[base + slot as usize];
                     match v {
-                        Value::Cell(c) => c.clone(),
+                        Value::Cell(c) => Value::Cell(c.clone()),
                         other => {
                             // Not yet a cell: convert in place so both sides share it.
                             let c = Value::new_cell(std::mem::take(other));
                             *other = Value::Cell(c.clone());
-                            c
+                            Value::Cell(c)
                         }
                     }
                 }
+                CaptureSource::LocalValue(slot) => self.stack[base + slot as usize].clone(),
                 CaptureSource::Upvalue(i) => {
                     match &self.frames.last().and_then(|fr| fr.closure.clone()) {
                         Some(c) => match c.captures.get(i as usize) {
-                            Some(cell) => cell.clone(),
+                            Some(captured) => captured.clone(),
                             None => return fail(kinds::ERROR, "capture index out of range"),
                         },
                         None => return fail(kinds::ERROR, "upvalue capture outside a closure"),
                     }
                 }
             };
-            captures.push(cell);
+            captures.push(captured);
         }
         Ok(Value::closure(Closure::new(f, proto, captures)))
     }

@@ -5,15 +5,15 @@
 //! ```
 //!
 //! `unsafe` is confined to the interpreter core (`interp.rs`, `interp/`) and
-//! the memory under values (`large_blocks.rs`); every block states its
+//! the allocator under values (`allocator.rs`); every block states its
 //! invariant in a `// SAFETY:` comment.
 #![deny(unsafe_op_in_unsafe_fn)]
 
+pub mod allocator;
 pub mod disasm;
 pub mod errors;
 pub mod gc;
 pub mod interp;
-pub mod large_blocks;
 pub mod limits;
 pub mod opcode;
 pub mod program;

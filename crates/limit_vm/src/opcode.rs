@@ -446,8 +446,9 @@ pub enum Op {
     ReturnNil,
     /// Build a closure of function `proto`, capturing per `proto.captures`:
     /// `CaptureSource::Local(slot)` takes the cell in the current frame's
-    /// `locals[slot]` (emit `MakeCell(slot)` first), `CaptureSource::Upvalue(i)`
-    /// takes the running closure's captured cell `i`. `[] -> [closure]`.
+    /// `locals[slot]` (emit `MakeCell(slot)` first), `LocalValue(slot)`
+    /// copies the value there, `CaptureSource::Upvalue(i)` takes the running
+    /// closure's capture `i`. `[] -> [closure]`.
     Closure(u32),
     /// Call method `constants[name]` on a value. `[receiver, a1..an] -> [result]`.
     /// Built-in types (str, list, dict, range, tuple, error) dispatch on the

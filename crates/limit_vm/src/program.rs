@@ -59,7 +59,11 @@ pub struct Pos {
 pub enum CaptureSource {
     /// The cell held in the enclosing frame's local `slot` (made by `MakeCell`).
     Local(u16),
-    /// The enclosing closure's own captured cell `i`.
+    /// A copy of the value in the enclosing frame's local `slot`: the
+    /// compiler captures by value a variable nothing assigns after it is
+    /// declared, which needs no cell.
+    LocalValue(u16),
+    /// The enclosing closure's own capture `i` (a cell or a copied value).
     Upvalue(u16),
 }
 
@@ -222,6 +226,19 @@ impl Program {
                     Op::GetUpvalue(i) | Op::SetUpvalue(i) => {
                         (i as usize >= f.captures.len()).then_some("upvalue index out of range")
                     }
+                    Op::Closure(g) => match self.functions.get(g as usize) {
+                        None => Some("function index out of range"),
+                        Some(g) => g
+                            .captures
+                            .iter()
+                            .any(|c| match *c {
+                                CaptureSource::Local(s) | CaptureSource::LocalValue(s) => {
+                                    !local_ok(s)
+                                }
+                                CaptureSource::Upvalue(i) => i as usize >= f.captures.len(),
+                            })
+                            .then_some("capture out of range"),
+                    },
                     Op::Const(k)
                     | Op::Invoke(k, _)
                     | Op::GetFieldByName(k)
@@ -234,9 +251,8 @@ impl Program {
                     Op::GetGlobal(g) | Op::SetGlobal(g) | Op::DefineGlobal(g) => {
                         (g as usize >= self.globals.len()).then_some("global index out of range")
                     }
-                    Op::CallDirect(fi, _) | Op::Closure(fi) => (fi as usize
-                        >= self.functions.len())
-                    .then_some("function index out of range"),
+                    Op::CallDirect(fi, _) => (fi as usize >= self.functions.len())
+                        .then_some("function index out of range"),
                     Op::DropLocal(s) => (!local_ok(s)).then_some("local slot out of range"),
                     Op::NewInstance(c) | Op::Class(c) | Op::IsInstance(c) => {
                         (c as usize >= self.classes.len()).then_some("class index out of range")

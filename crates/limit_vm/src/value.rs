@@ -301,17 +301,20 @@ impl Range {
     }
 }
 
-/// A closure: a function plus its captured cells.
-/// A closure's captured cells. Most closures capture one or two variables:
-/// those are stored inline, saving an allocation per closure made.
-pub type Captures = smallvec::SmallVec<[CellRef; 2]>;
+/// A closure's captures: a `Value::Cell` shared with the enclosing frame
+/// for a variable that is assigned somewhere, a plain copy of the value for
+/// one that never is (`CaptureSource::LocalValue`). Most closures capture
+/// one or two variables: those are stored inline, saving an allocation per
+/// closure made.
+pub type Captures = smallvec::SmallVec<[Value; 2]>;
 
+/// A closure: a function plus its captures.
 pub struct Closure {
     /// Index of the function in the program.
     pub index: u32,
     /// The function.
     pub proto: Rc<FunctionProto>,
-    /// Captured cells, in `GetUpvalue` order.
+    /// Captured cells and values, in `GetUpvalue` order.
     pub captures: Captures,
     /// Slot in the cycle collector's registry, released when dropped.
     pub gc_slot: std::cell::Cell<u32>,

@@ -12,6 +12,12 @@ impl Codegen<'_> {
     pub(crate) fn compile_function_into(&mut self, decl: &FnDecl, index: u32, name: &str) {
         let mut state = FunctionState::new(FunctionKind::Function, name.to_string(), self.file);
         state.captured_names = scan::names_captured_in_function(decl);
+        state.by_value_names = scan::names_captured_by_value(
+            &state.captured_names,
+            &decl.params,
+            decl.body.as_ref().map_or(&[], |b| &b.stmts),
+            false,
+        );
         state.fallible = matches!(
             decl.ret.as_ref().map(|t| &t.kind),
             Some(TypeKind::Fallible { .. })
@@ -59,7 +65,7 @@ impl Codegen<'_> {
                 self.patch_jump(skip);
                 self.note_local_coercions(slot, coercions);
             }
-            if self.is_captured(&param.name.name) {
+            if self.needs_cell(&param.name.name) {
                 self.emit(Op::MakeCell(slot), param.span);
             }
         }

@@ -9,7 +9,10 @@
 //! * Top-level `fn`s capture nothing (they reach globals by index), so calls
 //!   to them are `CallDirect`.
 //! * A local that a nested function mentions lives in a cell (`MakeCell`);
-//!   closures capture cells, so capture is by reference.
+//!   closures capture cells, so capture is by reference. A mentioned local
+//!   that nothing assigns is copied into the closure instead
+//!   (`CaptureSource::LocalValue`, `scan::names_captured_by_value`): it
+//!   never changes, so a copy behaves the same, and it costs no cell.
 
 mod checks;
 mod concurrency;
@@ -59,6 +62,9 @@ pub(crate) struct Local {
     pub depth: usize,
     /// Captured by a nested function: the slot holds a cell.
     pub cell: bool,
+    /// Captured by a nested function, which copies its value: nothing
+    /// assigns it (`scan::names_captured_by_value`), so it needs no cell.
+    pub by_value: bool,
     pub is_const: bool,
 }
 
@@ -101,8 +107,11 @@ pub(crate) struct FunctionState {
     pub scope_depth: usize,
     pub next_slot: u16,
     pub max_slots: u16,
-    /// Names mentioned by nested functions: locals with these names are cells.
+    /// Names mentioned by nested functions: locals with these names are
+    /// cells, unless they are also in `by_value_names`.
     pub captured_names: HashSet<String>,
+    /// Captured names that nested functions copy (never assigned).
+    pub by_value_names: HashSet<String>,
     pub loops: Vec<LoopContext>,
     pub cleanups: Vec<Cleanup>,
     /// Pending jumps of `return`s inside `?else` handlers, innermost last.
@@ -151,6 +160,7 @@ impl FunctionState {
             next_slot: 0,
             max_slots: 0,
             captured_names: HashSet::new(),
+            by_value_names: HashSet::new(),
             loops: Vec::new(),
             cleanups: Vec::new(),
             value_exits: Vec::new(),
@@ -412,14 +422,26 @@ impl<'a> Codegen<'a> {
             slot,
             depth,
             cell,
+            by_value: false,
             is_const,
         });
         slot
     }
 
-    /// Whether a local of this name in the current function must be a cell.
+    /// Whether a nested function mentions a local of this name.
     pub fn is_captured(&self, name: &str) -> bool {
         self.current_ref().captured_names.contains(name)
+    }
+
+    /// Whether nested functions copy a local of this name (see
+    /// `scan::names_captured_by_value`).
+    fn is_captured_by_value(&self, name: &str) -> bool {
+        self.current_ref().by_value_names.contains(name)
+    }
+
+    /// Whether a local of this name in the current function must be a cell.
+    pub fn needs_cell(&self, name: &str) -> bool {
+        self.is_captured(name) && !self.is_captured_by_value(name)
     }
 
     /// Declares a user variable; rejects a redeclaration in the same scope of
@@ -437,8 +459,12 @@ impl<'a> Codegen<'a> {
                 "use a different name, or assign without `var`",
             );
         }
-        let cell = self.is_captured(&name.name);
+        let by_value = self.is_captured(&name.name) && self.is_captured_by_value(&name.name);
+        let cell = self.needs_cell(&name.name);
         let slot = self.add_local(&name.name, cell, is_const);
+        if let Some(local) = self.current().locals.last_mut() {
+            local.by_value = by_value;
+        }
         self.current().local_coercions.remove(&slot);
         (slot, cell)
     }
@@ -508,6 +534,16 @@ impl<'a> Codegen<'a> {
                 cell: true,
                 is_const,
             } => (CaptureSource::Local(slot), is_const),
+            Place::Local {
+                slot,
+                cell: false,
+                is_const,
+            } if self.functions[level - 1]
+                .innermost(name)
+                .is_some_and(|local| local.by_value && local.slot == slot) =>
+            {
+                (CaptureSource::LocalValue(slot), is_const)
+            }
             Place::Upvalue { index, is_const } => (CaptureSource::Upvalue(index), is_const),
             // Plain locals of an enclosing function are invisible from here
             // (only mentioned names become cells); anything else is global.

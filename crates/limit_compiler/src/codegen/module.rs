@@ -188,6 +188,8 @@ impl Codegen<'_> {
     ) {
         let mut state = FunctionState::new(FunctionKind::Script, name, self.file);
         state.captured_names = scan::names_used_in_nested_functions(&ast.stmts);
+        state.by_value_names =
+            scan::names_captured_by_value(&state.captured_names, &[], &ast.stmts, true);
         self.functions.push(state);
         self.declare_objects(&ast.stmts);
         for (decl, index) in functions {

@@ -651,6 +651,12 @@ impl Codegen<'_> {
     ) {
         let mut state = FunctionState::new(FunctionKind::Function, name.to_string(), self.file);
         state.captured_names = scan::names_captured_in_function(decl);
+        state.by_value_names = scan::names_captured_by_value(
+            &state.captured_names,
+            &decl.params,
+            decl.body.as_ref().map_or(&[], |b| &b.stmts),
+            false,
+        );
         state.fallible = matches!(
             decl.ret.as_ref().map(|t| &t.kind),
             Some(TypeKind::Fallible { .. })
@@ -685,7 +691,7 @@ impl Codegen<'_> {
                 self.emit(Op::SetLocal(slot), param.span);
                 self.patch_jump(skip);
             }
-            if self.is_captured(&param.name.name) {
+            if self.needs_cell(&param.name.name) {
                 self.emit(Op::MakeCell(slot), param.span);
             }
         }

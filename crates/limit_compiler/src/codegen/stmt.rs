@@ -43,7 +43,7 @@ impl Codegen<'_> {
                 let mut names = Vec::new();
                 target_names(target, &mut names);
                 for name in names {
-                    if self.is_captured(&name.name) {
+                    if self.needs_cell(&name.name) {
                         let (slot, _) = self.declare_local(name, *is_const);
                         self.emit(Op::Nil, name.span);
                         self.emit(Op::SetLocal(slot), name.span);

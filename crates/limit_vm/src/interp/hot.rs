@@ -577,7 +577,9 @@ impl Vm {
                         let running = self.frames.last().and_then(|fr| fr.closure.as_ref());
                         for cap in &proto.captures {
                             let present = match *cap {
-                                CaptureSource::Local(s) => base!() + (s as usize) < depth!(),
+                                CaptureSource::Local(s) | CaptureSource::LocalValue(s) => {
+                                    base!() + (s as usize) < depth!()
+                                }
                                 CaptureSource::Upvalue(i) => {
                                     running.is_some_and(|c| (i as usize) < c.captures.len())
                                 }
@@ -592,15 +594,16 @@ impl Vm {
                                 CaptureSource::Local(s) => {
                                     let x = locals.add(s as usize);
                                     if let Value::Cell(cell) = &*x {
-                                        cell.clone()
+                                        Value::Cell(cell.clone())
                                     } else {
                                         // Not yet a cell: convert in place so
                                         // that both sides share it.
                                         let cell = Value::new_cell(std::ptr::read(x));
                                         std::ptr::write(x, Value::Cell(cell.clone()));
-                                        cell
+                                        Value::Cell(cell)
                                     }
                                 }
+                                CaptureSource::LocalValue(s) => (*locals.add(s as usize)).clone(),
                                 CaptureSource::Upvalue(i) => match running {
                                     Some(c) => c.captures[i as usize].clone(),
                                     None => unreachable!("checked above"),
@@ -1064,13 +1067,16 @@ impl Vm {
                         let Some(Some(closure)) = self.frames.last().map(|f| &f.closure) else {
                             bail!();
                         };
-                        let Some(cell) = closure.captures.get(i as usize) else {
-                            bail!();
-                        };
-                        let Ok(v) = cell.try_borrow() else {
-                            bail!();
-                        };
-                        copy_to(sp, &*v);
+                        match closure.captures.get(i as usize) {
+                            Some(Value::Cell(cell)) => {
+                                let Ok(v) = cell.try_borrow() else {
+                                    bail!();
+                                };
+                                copy_to(sp, &*v);
+                            }
+                            Some(copied) => copy_to(sp, copied),
+                            None => bail!(),
+                        }
                         sp = sp.add(1);
                         continue;
                     }

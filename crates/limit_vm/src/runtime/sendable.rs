@@ -107,8 +107,9 @@ fn to_send_depth(v: &Value, depth: usize) -> Result<SendValue, Trap> {
         Value::Range(r) => SendValue::Range(**r),
         Value::Function(c) => {
             let mut captures = Vec::with_capacity(c.captures.len());
-            for cell in c.captures.iter() {
-                captures.push(to_send_depth(&cell.borrow(), depth + 1)?);
+            // A captured cell is sent as the value it holds.
+            for captured in c.captures.iter() {
+                captures.push(to_send_depth(captured, depth + 1)?);
             }
             SendValue::Function(c.index, captures)
         }
@@ -160,7 +161,10 @@ pub fn materialize(vm: &Vm, v: &SendValue) -> Value {
             let proto = vm.functions[*index as usize].clone();
             let captures = captures
                 .iter()
-                .map(|c| Value::new_cell(materialize(vm, c)))
+                // Cells again: the task's code may assign a captured
+                // variable, which needs one (reading through it works for
+                // a variable captured by value too).
+                .map(|c| Value::Cell(Value::new_cell(materialize(vm, c))))
                 .collect();
             Value::closure(Closure::new(*index, proto, captures))
         }
