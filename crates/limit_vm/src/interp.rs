@@ -1321,6 +1321,17 @@ impl Vm {
                     );
                     push!(tri!(r));
                 }
+                Op::AddProducts(a, b, c, d) | Op::SubProducts(a, b, c, d) => {
+                    let local = |s: u8| &self.stack[base + s as usize];
+                    let x = tri!(binary_ref!(local(a), local(b), checked_mul, *, arith::mul));
+                    let y = tri!(binary_ref!(local(c), local(d), checked_mul, *, arith::mul));
+                    let r = if let Op::AddProducts(..) = op {
+                        binary_ref!(&x, &y, checked_add, +, arith::add)
+                    } else {
+                        binary_ref!(&x, &y, checked_sub, -, arith::sub)
+                    };
+                    push!(tri!(r));
+                }
                 Op::ModLocals(a, b) => {
                     let r = binary_ref!(
                         &self.stack[base + a as usize],

@@ -357,6 +357,15 @@ pub enum Op {
     MulLocals(u16, u16),
     /// `GetLocal a; GetLocal b; Mod`. `[] -> [locals[a] % locals[b]]`. Errors: as `Mod`.
     ModLocals(u16, u16),
+    /// `GetLocal a; GetLocal b; Mul; GetLocal c; GetLocal d; Mul; Add`:
+    /// `[] -> [locals[a] * locals[b] + locals[c] * locals[d]]` (dot
+    /// products, squared lengths, complex arithmetic). Emitted only where
+    /// the checker typed all four as ints or all as floats, so nothing can
+    /// fail (int overflow becomes a big integer, as with `Mul` and `Add`).
+    AddProducts(u8, u8, u8, u8),
+    /// As `AddProducts`, subtracting: `[] -> [locals[a] * locals[b] -
+    /// locals[c] * locals[d]]`.
+    SubProducts(u8, u8, u8, u8),
     /// `GetLocal s; Add`. `[x] -> [x + locals[s]]`. Errors: as `Add`.
     AddLocal(u16),
     /// `GetLocal s; Sub`. `[x] -> [x - locals[s]]`. Errors: as `Sub`.

@@ -214,6 +214,10 @@ impl Program {
                     }
                     Op::JumpIfNotLocals(_, a, b, _) => (!local_ok(a as u16) || !local_ok(b as u16))
                         .then_some("local slot out of range"),
+                    Op::AddProducts(a, b, c, d) | Op::SubProducts(a, b, c, d) => {
+                        (![a, b, c, d].iter().all(|&s| local_ok(s as u16)))
+                            .then_some("local slot out of range")
+                    }
                     Op::AddImmLocal(s, _) | Op::AddStore(s) => {
                         (!local_ok(s)).then_some("local slot out of range")
                     }

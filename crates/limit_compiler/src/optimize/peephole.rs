@@ -96,6 +96,50 @@ fn match_sequence(
     // comparison instruction fuses exactly like its generic twin.
     let at = |i: usize| code.get(ip + i).copied().map(generic_twin);
 
+    if free(7) {
+        // Only over operands the checker typed as numbers of one kind,
+        // where none of the three operators can fail: a fused instruction
+        // has one source position, which would misplace the error of the
+        // second `*` or of the `+`.
+        let raw = |i: usize| code.get(ip + i).copied();
+        let typed = matches!(
+            (raw(2), raw(5), raw(6)),
+            (
+                Some(Op::MulFloat),
+                Some(Op::MulFloat),
+                Some(Op::AddFloat | Op::SubFloat)
+            ) | (
+                Some(Op::MulInt),
+                Some(Op::MulInt),
+                Some(Op::AddInt | Op::SubInt)
+            )
+        );
+        if let (
+            true,
+            Some(Op::GetLocal(a)),
+            Some(Op::GetLocal(b)),
+            Some(Op::Mul),
+            Some(Op::GetLocal(c)),
+            Some(Op::GetLocal(d)),
+            Some(Op::Mul),
+            Some(combine @ (Op::Add | Op::Sub)),
+        ) = (typed, at(0), at(1), at(2), at(3), at(4), at(5), at(6))
+        {
+            if let (Ok(a), Ok(b), Ok(c), Ok(d)) = (
+                u8::try_from(a),
+                u8::try_from(b),
+                u8::try_from(c),
+                u8::try_from(d),
+            ) {
+                let op = if combine == Op::Add {
+                    Op::AddProducts(a, b, c, d)
+                } else {
+                    Op::SubProducts(a, b, c, d)
+                };
+                return (op, 7);
+            }
+        }
+    }
     if free(4) {
         if let (
             Some(Op::GetLocal(a)),
@@ -351,6 +395,41 @@ mod tests {
             program.functions[0].code,
             vec![Op::AddLocals(0, 1), Op::ReturnNil]
         );
+    }
+
+    #[test]
+    fn fuses_sums_of_typed_products_only() {
+        let products = |mul: Op, combine: Op| {
+            combined(vec![
+                Op::GetLocal(0),
+                Op::GetLocal(1),
+                mul,
+                Op::GetLocal(2),
+                Op::GetLocal(3),
+                mul,
+                combine,
+                Op::Return,
+            ])
+        };
+        assert_eq!(
+            products(Op::MulFloat, Op::SubFloat),
+            vec![Op::SubProducts(0, 1, 2, 3), Op::Return]
+        );
+        assert_eq!(
+            products(Op::MulInt, Op::AddInt),
+            vec![Op::AddProducts(0, 1, 2, 3), Op::Return]
+        );
+        // Untyped or mixed operators could fail, each at its own position.
+        assert_eq!(
+            products(Op::Mul, Op::Add),
+            vec![
+                Op::MulLocals(0, 1),
+                Op::MulLocals(2, 3),
+                Op::Add,
+                Op::Return
+            ]
+        );
+        assert_eq!(products(Op::MulInt, Op::AddFloat)[0], Op::MulLocals(0, 1));
     }
 
     #[test]

@@ -148,6 +148,8 @@ pub(super) fn handles(op: Op, may_deinit: bool) -> bool {
         | Op::AddLocals(..)
         | Op::SubLocals(..)
         | Op::MulLocals(..)
+        | Op::AddProducts(..)
+        | Op::SubProducts(..)
         | Op::AddLocal(_)
         | Op::SubLocal(_)
         | Op::MulLocal(_)
@@ -448,6 +450,31 @@ impl Vm {
                         continue;
                     }};
                 }
+                // `[] -> [l[a] * l[b] op l[c] * l[d]]` for four ints (no
+                // overflow) or four floats.
+                macro_rules! products {
+                    ($a:expr, $b:expr, $c:expr, $d:expr, $checked:ident, $fop:tt) => {{
+                        let (a, b, c, d) = (slot!($a), slot!($b), slot!($c), slot!($d));
+                        room!();
+                        let r = match (&*a, &*b, &*c, &*d) {
+                            (Value::Float(p), Value::Float(q), Value::Float(s), Value::Float(t)) => {
+                                Value::Float(*p * *q $fop *s * *t)
+                            }
+                            (Value::Int(p), Value::Int(q), Value::Int(s), Value::Int(t)) => {
+                                match (p.checked_mul(*q), s.checked_mul(*t)) {
+                                    (Some(x), Some(y)) => match x.$checked(y) {
+                                        Some(r) => Value::Int(r),
+                                        None => bail!(),
+                                    },
+                                    _ => bail!(),
+                                }
+                            }
+                            _ => bail!(),
+                        };
+                        push_local!(r);
+                        continue;
+                    }};
+                }
                 // `[x] -> [x op locals[s]]` in place.
                 macro_rules! top_op_slot {
                     ($s:expr, $checked:ident, $fassign:tt) => {{
@@ -679,6 +706,8 @@ impl Vm {
                     Op::AddLocals(a, b) => locals_op_local!(a, b, checked_add, +),
                     Op::SubLocals(a, b) => locals_op_local!(a, b, checked_sub, -),
                     Op::MulLocals(a, b) => locals_op_local!(a, b, checked_mul, *),
+                    Op::AddProducts(a, b, c, d) => products!(a, b, c, d, checked_add, +),
+                    Op::SubProducts(a, b, c, d) => products!(a, b, c, d, checked_sub, -),
                     Op::AddLocal(s) => top_op_slot!(s, checked_add, +=),
                     Op::SubLocal(s) => top_op_slot!(s, checked_sub, -=),
                     Op::MulLocal(s) => top_op_slot!(s, checked_mul, *=),
