@@ -1526,6 +1526,50 @@ impl Vm {
                     inc_local!(s, n);
                     loop_back!(back);
                 }
+                // Both count one step whether they loop or leave, as the
+                // `IncLocalLoop` and head test they replace did.
+                Op::IncLoopLtConst(s, k, back) => {
+                    let stepped = match (
+                        &mut self.stack[base + s as usize],
+                        &self.constants[k as usize],
+                    ) {
+                        (Value::Int(a), Value::Int(limit)) => a.checked_add(1).map(|r| {
+                            *a = r;
+                            r < *limit
+                        }),
+                        _ => None,
+                    };
+                    match stepped {
+                        Some(true) => loop_back!(back),
+                        Some(false) => loop_back!(0),
+                        None => {
+                            inc_local!(s, 1);
+                            loop_back!(back as usize + 1);
+                        }
+                    }
+                }
+                Op::IncLoopLocals(order, s, b, back) => {
+                    let stepped = match (
+                        &self.stack[base + s as usize],
+                        &self.stack[base + b as usize],
+                    ) {
+                        (Value::Int(a), Value::Int(limit)) => a.checked_add(1).map(|r| {
+                            let limit = if s == b { r } else { *limit };
+                            (r, order.test(&r, &limit))
+                        }),
+                        _ => None,
+                    };
+                    match stepped {
+                        Some((r, go)) => {
+                            self.stack[base + s as usize] = Value::Int(r);
+                            loop_back!(if go { back as usize } else { 0 });
+                        }
+                        None => {
+                            inc_local!(s, 1);
+                            loop_back!(back as usize + 1);
+                        }
+                    }
+                }
                 Op::JumpIfLocalNotLtConst(s, k, o) => {
                     let x = &self.stack[base + s as usize];
                     let y = &self.constants[k as usize];

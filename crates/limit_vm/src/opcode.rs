@@ -417,6 +417,18 @@ pub enum Op {
     /// `IncLocal(s, n); Loop(back)`: the step and back edge of a counting
     /// loop. `[] -> []`. Errors: as `IncLocal`.
     IncLocalLoop(u8, i16, u32),
+    /// The back edge of a counting loop whose head is
+    /// `JumpIfLocalNotLtConst(s, k, …)`, testing the condition itself
+    /// instead of jumping to the head to test it: `locals[s] += 1`, then
+    /// jump back by `back` (to the instruction after the head) when
+    /// `locals[s] < constants[k]`, else fall through out of the loop. For
+    /// operands other than ints it increments as `IncLocal` and jumps to the
+    /// head (one further back), whose test reports any error. `[] -> []`.
+    IncLoopLtConst(u8, u16, u32),
+    /// As `IncLoopLtConst` for a head `JumpIfNotLocals(order, s, b, …)`:
+    /// `locals[s] += 1`, then jump back by `back` when
+    /// `locals[s] order locals[b]`. `[] -> []`.
+    IncLoopLocals(Ordering, u8, u8, u32),
 
     // ---------------------------------------------------------- control flow
     /// Unconditional jump. `[] -> []`.
@@ -653,7 +665,10 @@ impl Op {
             | Op::JumpIfNotConst(_, _, o)
             | Op::JumpIfNotLocals(_, _, _, o)
             | Op::Try(o) => Some(next + o as isize),
-            Op::Loop(n) | Op::IncLocalLoop(_, _, n) => Some(next - n as isize),
+            Op::Loop(n)
+            | Op::IncLocalLoop(_, _, n)
+            | Op::IncLoopLtConst(_, _, n)
+            | Op::IncLoopLocals(_, _, _, n) => Some(next - n as isize),
             _ => None,
         }
     }
@@ -689,6 +704,10 @@ impl Op {
             Op::JumpIfNotLocals(order, a, b, _) => Op::JumpIfNotLocals(order, a, b, offset),
             Op::Loop(_) => Op::Loop(offset.unsigned_abs()),
             Op::IncLocalLoop(s, n, _) => Op::IncLocalLoop(s, n, offset.unsigned_abs()),
+            Op::IncLoopLtConst(s, k, _) => Op::IncLoopLtConst(s, k, offset.unsigned_abs()),
+            Op::IncLoopLocals(order, s, b, _) => {
+                Op::IncLoopLocals(order, s, b, offset.unsigned_abs())
+            }
             other => other,
         }
     }

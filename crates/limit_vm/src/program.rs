@@ -224,6 +224,14 @@ impl Program {
                     Op::IncLocalLoop(s, _, _) => {
                         (!local_ok(s as u16)).then_some("local slot out of range")
                     }
+                    Op::IncLoopLtConst(s, k, back) => (!local_ok(s as u16)
+                        || k as usize >= self.constants.len()
+                        || back as usize > ip)
+                        .then_some("operand out of range"),
+                    Op::IncLoopLocals(_, s, b, back) => {
+                        (!local_ok(s as u16) || !local_ok(b as u16) || back as usize > ip)
+                            .then_some("operand out of range")
+                    }
                     Op::JumpIfLocalNotLtConst(s, k, _) => (!local_ok(s as u16)
                         || k as usize >= self.constants.len())
                     .then_some("operand out of range"),

@@ -2,6 +2,7 @@
 //! behaviour identical; `limit run -O0` skips them all, and the conformance
 //! suite runs under both settings.
 
+mod loops;
 mod peephole;
 
 use limit_vm::program::Program;
@@ -10,5 +11,6 @@ use limit_vm::program::Program;
 pub fn optimize(program: &mut Program) {
     for index in 0..program.functions.len() {
         peephole::combine(program, index);
+        loops::test_at_back_edges(&mut program.functions[index]);
     }
 }

@@ -177,6 +177,8 @@ pub(super) fn handles(op: Op, may_deinit: bool) -> bool {
         | Op::AddImmLocal(..)
         | Op::AddStore(_)
         | Op::IncLocalLoop(..)
+        | Op::IncLoopLtConst(..)
+        | Op::IncLoopLocals(..)
         | Op::Invoke(..)
         | Op::InvokeMethod(..)
         | Op::IndexLocals(..)
@@ -881,6 +883,40 @@ impl Vm {
                             }
                         }
                         bail!();
+                    }
+                    Op::IncLoopLtConst(s, k, back) if self.countdown > 1 => {
+                        let x = slot!(s);
+                        if let (Value::Int(a), Some(Value::Int(limit))) =
+                            (&mut *x, self.constants.get(k as usize))
+                        {
+                            if let Some(r) = a.checked_add(1) {
+                                *a = r;
+                                self.countdown -= 1;
+                                if r < *limit {
+                                    pc = pc.wrapping_sub(back as usize);
+                                }
+                                continue;
+                            }
+                        }
+                        bail!();
+                    }
+                    Op::IncLoopLocals(order, s, b, back) if self.countdown > 1 => {
+                        let (x, y) = (slot!(s), slot!(b));
+                        let (Value::Int(a), Value::Int(limit)) = (&*x, &*y) else {
+                            bail!();
+                        };
+                        let Some(r) = a.checked_add(1) else {
+                            bail!();
+                        };
+                        let go = order.test(&r, if x == y { &r } else { limit });
+                        if let Value::Int(a) = &mut *x {
+                            *a = r;
+                        }
+                        self.countdown -= 1;
+                        if go {
+                            pc = pc.wrapping_sub(back as usize);
+                        }
+                        continue;
                     }
                     Op::Invoke(name, argc) | Op::InvokeMethod(name, argc) => {
                         let argc = argc as usize;

@@ -1,0 +1,116 @@
+//! Counting loops test their condition at the back edge.
+//!
+//! `while (i < n) { …; i = i + 1; }` compiles to a head that tests and
+//! leaves, a body, and an `IncLocalLoop` that steps `i` and jumps back to
+//! the head: two dispatches per iteration for the step and the test. When
+//! the head is a compare-and-branch on the stepped variable that leaves to
+//! just after the back edge, the back edge becomes one instruction that
+//! steps, tests and either jumps to the body or falls out of the loop
+//! (`IncLoopLtConst`, `IncLoopLocals`). The head stays for the first test
+//! and for jumps that land on it (`continue`); instructions keep their
+//! places, so no jump moves.
+
+use limit_vm::opcode::Op;
+use limit_vm::program::FunctionProto;
+
+/// Rewrites the back edges of the counting loops of `function`.
+pub fn test_at_back_edges(function: &mut FunctionProto) {
+    for at in 0..function.code.len() {
+        if let Some(op) = back_edge_test(&function.code, at) {
+            function.code[at] = op;
+        }
+    }
+}
+
+/// The instruction replacing `code[at]` when it is the step-by-one back
+/// edge of a loop whose head tests the stepped variable.
+fn back_edge_test(code: &[Op], at: usize) -> Option<Op> {
+    let Op::IncLocalLoop(slot, 1, _) = code[at] else {
+        return None;
+    };
+    let head = code[at].jump_target(at)?;
+    let head = usize::try_from(head).ok().filter(|&h| h < at)?;
+    // The head must leave to just after the back edge.
+    if code[head].jump_target(head)? != at as isize + 1 {
+        return None;
+    }
+    // Back to the instruction after the head.
+    let back = u32::try_from(at - head).ok()?;
+    match code[head] {
+        Op::JumpIfLocalNotLtConst(s, k, _) if s == slot => Some(Op::IncLoopLtConst(slot, k, back)),
+        Op::JumpIfNotLocals(order, s, limit, _) if s == slot && limit != slot => {
+            Some(Op::IncLoopLocals(order, slot, limit, back))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use limit_vm::opcode::Ordering;
+
+    fn rewritten(code: Vec<Op>) -> Vec<Op> {
+        let mut function = FunctionProto {
+            code,
+            num_locals: 4,
+            ..FunctionProto::default()
+        };
+        test_at_back_edges(&mut function);
+        function.code
+    }
+
+    #[test]
+    fn a_counting_loop_tests_at_its_back_edge() {
+        // 0: head (exit -> 3), 1: body, 2: step and back to 0.
+        let code = rewritten(vec![
+            Op::JumpIfLocalNotLtConst(0, 0, 2),
+            Op::IncLocal(1, 1),
+            Op::IncLocalLoop(0, 1, 3),
+            Op::ReturnNil,
+        ]);
+        assert_eq!(code[2], Op::IncLoopLtConst(0, 0, 2));
+        assert_eq!(code[2].jump_target(2), Some(1));
+        let code = rewritten(vec![
+            Op::JumpIfNotLocals(Ordering::Le, 0, 1, 2),
+            Op::IncLocal(2, 1),
+            Op::IncLocalLoop(0, 1, 3),
+            Op::ReturnNil,
+        ]);
+        assert_eq!(code[2], Op::IncLoopLocals(Ordering::Le, 0, 1, 2));
+    }
+
+    #[test]
+    fn other_loops_are_left_alone() {
+        let unchanged = |code: Vec<Op>| assert_eq!(rewritten(code.clone()), code);
+        // Steps another variable than the head tests.
+        unchanged(vec![
+            Op::JumpIfLocalNotLtConst(0, 0, 2),
+            Op::IncLocal(1, 1),
+            Op::IncLocalLoop(1, 1, 3),
+            Op::ReturnNil,
+        ]);
+        // Steps by two.
+        unchanged(vec![
+            Op::JumpIfLocalNotLtConst(0, 0, 2),
+            Op::IncLocal(1, 1),
+            Op::IncLocalLoop(0, 2, 3),
+            Op::ReturnNil,
+        ]);
+        // The head leaves elsewhere than just after the back edge.
+        unchanged(vec![
+            Op::JumpIfLocalNotLtConst(0, 0, 3),
+            Op::IncLocal(1, 1),
+            Op::IncLocalLoop(0, 1, 3),
+            Op::ReturnNil,
+            Op::ReturnNil,
+        ]);
+        // The head is not a compare-and-branch.
+        unchanged(vec![
+            Op::JumpIfLocalTrue(0, 2),
+            Op::IncLocal(1, 1),
+            Op::IncLocalLoop(0, 1, 3),
+            Op::ReturnNil,
+        ]);
+    }
+}
