@@ -394,6 +394,23 @@ fn passes_over_long_collections_count_against_the_step_limit() {
 }
 
 #[test]
+fn interpolation_in_a_hot_loop_stops_at_the_string_length_limit() {
+    // The interpreter's hot path declines a string over the limit, leaving
+    // the error to the generic loop; the last string made is kept.
+    let mut e = engine(Limits {
+        max_string_len: Some(1000),
+        ..Limits::default()
+    });
+    let growing = r#"var t = "x"; var i = 0; while (true) { t = "{t}{i}{true}"; i = i + 1; }"#;
+    let message = stopped(&mut e, growing, "ResourceLimit");
+    assert!(message.contains("string length limit of 1000"), "{message}");
+    let Value::Int(n) = e.run_str("t.len()").unwrap() else {
+        panic!()
+    };
+    assert!((990..=1000).contains(&n), "{n}");
+}
+
+#[test]
 fn printing_a_value_stops_at_the_string_length_limit() {
     // A list of many references to one long string (or one big int) is
     // small, but its text is not: printing it built a string of hundreds

@@ -1955,25 +1955,9 @@ impl Vm {
                 }
                 Op::BuildString(n) => {
                     let at = self.stack.len() - n as usize;
-                    let pieces = &self.stack[at..];
-                    let guess: usize = pieces
-                        .iter()
-                        .map(|v| match v {
-                            Value::Str(t) => t.text.len(),
-                            _ => 20,
-                        })
-                        .sum();
-                    let mut s = String::with_capacity(guess);
-                    for v in pieces {
-                        match v {
-                            Value::Str(t) => s.push_str(&t.text),
-                            Value::Int(i) => push_int(&mut s, *i),
-                            other => write_value(&mut s, other, false),
-                        }
-                    }
-                    tri!(limits::check_string(s.len()));
+                    let s = tri!(crate::value::interpolate(&self.stack[at..]));
                     self.stack.truncate(at);
-                    push!(Value::string(s));
+                    push!(s);
                 }
 
                 Op::IterStart => {
@@ -2375,28 +2359,6 @@ impl Vm {
             self.flush();
             eprintln!("[{name}:{ip:04}] {line:<28} | top: {top}");
         }
-    }
-}
-
-/// Append the decimal digits of `i` (as `print` shows it) without going
-/// through `fmt`, which dominates building short interpolated strings.
-fn push_int(out: &mut String, i: i64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut n = i.unsigned_abs();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if i < 0 {
-        out.push('-');
-    }
-    for &d in &digits[at..] {
-        out.push(d as char);
     }
 }
 

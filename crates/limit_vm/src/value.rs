@@ -81,6 +81,12 @@ pub struct Str {
     pub text: Box<str>,
     /// Whether every character is one byte.
     pub ascii: bool,
+    /// `text_hash(text)` once the string has been hashed as a dict key, 0
+    /// before: a key built afresh is often looked up twice in a row
+    /// (`d[k] = d[k] + 1`), and a key written as a literal is one shared
+    /// string looked up again and again. 32 bits fit beside `ascii`
+    /// without making the string bigger.
+    hash: std::cell::Cell<u32>,
 }
 
 /// The payload of `Value::BigInt`: a big integer counted on the heap meter
@@ -126,6 +132,30 @@ impl Drop for Str {
 }
 
 impl Str {
+    /// A string of `text`; `ascii` must say whether it is all ASCII. The
+    /// heap meter is charged by the `Value` constructors, not here.
+    pub fn new(text: Box<str>, ascii: bool) -> Str {
+        debug_assert_eq!(ascii, text.is_ascii());
+        Str {
+            text,
+            ascii,
+            hash: std::cell::Cell::new(0),
+        }
+    }
+
+    /// The hash of the text, computed once.
+    #[inline]
+    pub fn hash_code(&self) -> u32 {
+        match self.hash.get() {
+            0 => {
+                let h = text_hash(self.text.as_bytes());
+                self.hash.set(h);
+                h
+            }
+            h => h,
+        }
+    }
+
     /// Character count.
     pub fn char_len(&self) -> usize {
         if self.ascii {
@@ -541,10 +571,7 @@ impl Value {
     /// A string value.
     pub fn str(s: &str) -> Value {
         limits::charge(s.len() + limits::STR_HEADER);
-        Value::Str(Rc::new(Str {
-            ascii: s.is_ascii(),
-            text: s.into(),
-        }))
+        Value::Str(Rc::new(Str::new(s.into(), s.is_ascii())))
     }
 
     /// A decimal value.
@@ -554,11 +581,16 @@ impl Value {
 
     /// A string value from an owned `String`.
     pub fn string(s: String) -> Value {
+        let ascii = s.is_ascii();
+        Value::string_with_ascii(s, ascii)
+    }
+
+    /// A string value from an owned `String` whose ASCII-ness the caller
+    /// knows (saving a scan of the text). A `String` with spare capacity
+    /// is shrunk to its length first (a reallocation).
+    pub fn string_with_ascii(s: String, ascii: bool) -> Value {
         limits::charge(s.len() + limits::STR_HEADER);
-        Value::Str(Rc::new(Str {
-            ascii: s.is_ascii(),
-            text: s.into_boxed_str(),
-        }))
+        Value::Str(Rc::new(Str::new(s.into_boxed_str(), ascii)))
     }
 
     /// A list value (registered with the cycle collector, counted by the
@@ -854,7 +886,7 @@ fn shallow_eq(a: &Value, b: &Value) -> Option<bool> {
         (Decimal(_), Decimal(_) | Int(_) | Float(_)) | (Int(_) | Float(_), Decimal(_)) => {
             compare(a, b) == Some(std::cmp::Ordering::Equal)
         }
-        (Str(x), Str(y)) => Rc::ptr_eq(x, y) || x.text == y.text,
+        (Str(x), Str(y)) => str_eq(x, y),
         (Range(x), Range(y)) => x == y,
         (Function(x), Function(y)) => Rc::ptr_eq(x, y),
         (Native(x), Native(y)) => std::ptr::eq(*x, *y),
@@ -875,6 +907,53 @@ fn shallow_eq(a: &Value, b: &Value) -> Option<bool> {
         }
         _ => false,
     })
+}
+
+/// String equality, cheap in the cases dict lookups meet: the same string,
+/// different lengths or hashes, or short texts (compared in a few word
+/// loads rather than through a `memcmp` call).
+#[inline]
+fn str_eq(x: &Str, y: &Str) -> bool {
+    if std::ptr::eq(x, y) {
+        return true;
+    }
+    let (a, b) = (x.text.as_bytes(), y.text.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let (hx, hy) = (x.hash.get(), y.hash.get());
+    if hx != hy && hx != 0 && hy != 0 {
+        return false;
+    }
+    same_bytes(a, b)
+}
+
+/// `a == b` for slices of equal length. Up to 16 bytes are compared as two
+/// overlapping words (or halves), which covers them whatever the length.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    debug_assert_eq!(a.len(), b.len());
+    let n = a.len();
+    if n > 16 {
+        return a == b;
+    }
+    fn word(s: &[u8], at: usize) -> u64 {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_ne_bytes(w)
+    }
+    fn half(s: &[u8], at: usize) -> u32 {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(&s[at..at + 4]);
+        u32::from_ne_bytes(w)
+    }
+    if n >= 8 {
+        word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8)
+    } else if n >= 4 {
+        half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4)
+    } else {
+        a.iter().zip(b).all(|(p, q)| p == q)
+    }
 }
 
 fn float_to_i64(f: f64) -> Option<i64> {
@@ -1070,8 +1149,14 @@ fn hashable(v: &Value, depth: usize) -> bool {
     }
 }
 
+// String keys, the commonest, are compared and hashed without the general
+// match (the same results: `equals` and `hash_value` treat them alike).
 impl PartialEq for Key {
+    #[inline]
     fn eq(&self, other: &Key) -> bool {
+        if let (Value::Str(x), Value::Str(y)) = (&self.0, &other.0) {
+            return str_eq(x, y);
+        }
         equals(&self.0, &other.0)
     }
 }
@@ -1079,9 +1164,24 @@ impl PartialEq for Key {
 impl Eq for Key {}
 
 impl Hash for Key {
+    #[inline]
     fn hash<H: Hasher>(&self, state: &mut H) {
+        if let Value::Str(s) = &self.0 {
+            state.write_u32(s.hash_code());
+            return;
+        }
         hash_value(&self.0, state, 0);
     }
+}
+
+/// The hash of a string's bytes, never 0 (which `Str::hash` keeps for "not
+/// yet computed"). Any hash of the bytes alone would do: strings equal only
+/// strings, so no other kind of value must hash alike.
+fn text_hash(bytes: &[u8]) -> u32 {
+    let mut hasher = rustc_hash::FxHasher::default();
+    hasher.write(bytes);
+    let h = hasher.finish();
+    ((h ^ (h >> 32)) as u32).max(1)
 }
 
 fn hash_value<H: Hasher>(v: &Value, state: &mut H, depth: usize) {
@@ -1110,7 +1210,7 @@ fn hash_value<H: Hasher>(v: &Value, state: &mut H, depth: usize) {
                 }
             }
         }
-        Value::Str(s) => s.text.hash(state),
+        Value::Str(s) => state.write_u32(s.hash_code()),
         Value::Tuple(t) if depth < 100 => {
             state.write_u8(7);
             for x in t.items.iter() {
@@ -1130,6 +1230,77 @@ fn hash_value<H: Hasher>(v: &Value, state: &mut H, depth: usize) {
 }
 
 // ---------------------------------------------------------------- printing
+
+/// Bytes in the decimal text of `i` (for sizing a string before writing
+/// it with `itoa`, which is several times faster than `fmt` for ints).
+pub fn int_text_len(i: i64) -> usize {
+    let digits = i
+        .unsigned_abs()
+        .checked_ilog10()
+        .map_or(1, |d| d as usize + 1);
+    digits + usize::from(i < 0)
+}
+
+/// The string value `"…{x}…"` makes of its pieces (`BuildString`: literal
+/// parts and the values interpolated between them), within the string
+/// length and heap limits.
+pub fn interpolate(pieces: &[Value]) -> Result<Value, Trap> {
+    let Some((len, ascii)) = plain_text_len(pieces) else {
+        let guess = pieces
+            .iter()
+            .map(|v| match v {
+                Value::Str(t) => t.text.len(),
+                _ => 20,
+            })
+            .fold(0usize, usize::saturating_add);
+        let mut text = String::with_capacity(guess);
+        for v in pieces {
+            match v {
+                Value::Str(t) => text.push_str(&t.text),
+                other => write_value(&mut text, other, false),
+            }
+        }
+        limits::check_string(text.len())?;
+        return Ok(Value::string(text));
+    };
+    limits::check_string(len)?;
+    // Sized exactly, so that making the string value does not reallocate.
+    let mut text = String::with_capacity(len);
+    for v in pieces {
+        match v {
+            Value::Str(t) => text.push_str(&t.text),
+            Value::Int(i) => text.push_str(itoa::Buffer::new().format(*i)),
+            other => {
+                write_scalar(&mut text, other, false);
+            }
+        }
+    }
+    debug_assert_eq!(text.len(), len);
+    Ok(Value::string_with_ascii(text, ascii))
+}
+
+/// The length of the text of `pieces` and whether it is all ASCII, when
+/// each piece is a string, an int, a bool or nil (whose texts are known
+/// without writing them).
+fn plain_text_len(pieces: &[Value]) -> Option<(usize, bool)> {
+    let mut len = 0usize;
+    let mut ascii = true;
+    for v in pieces {
+        let n = match v {
+            Value::Str(t) => {
+                ascii &= t.ascii;
+                t.text.len()
+            }
+            Value::Int(i) => int_text_len(*i),
+            Value::Bool(true) => 4,
+            Value::Bool(false) => 5,
+            Value::Nil => 3,
+            _ => return None,
+        };
+        len = len.saturating_add(n);
+    }
+    Some((len, ascii))
+}
 
 /// Format a float like C's `%g` (6 significant digits).
 pub fn format_float(x: f64) -> String {
@@ -1347,9 +1518,7 @@ fn write_scalar(out: &mut String, v: &Value, quoted: bool) -> bool {
     match v {
         Value::Nil => out.push_str("nil"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
+        Value::Int(i) => out.push_str(itoa::Buffer::new().format(*i)),
         Value::Float(f) => write_float(out, *f),
         Value::BigInt(b) => {
             // Quadratic work, charged to the step limit; a number too large
@@ -1464,6 +1633,8 @@ mod tests {
     #[test]
     fn value_is_16_bytes() {
         assert_eq!(std::mem::size_of::<Value>(), 16);
+        // The cached hash sits in what was padding after `ascii`.
+        assert_eq!(std::mem::size_of::<Str>(), 24);
     }
 
     #[test]
@@ -1523,6 +1694,93 @@ mod tests {
         let mut m = DictMap::default();
         m.insert(Key(Value::Int(1)), Value::Nil);
         assert!(m.contains_key(&Key(Value::Float(1.0))));
+    }
+
+    #[test]
+    fn int_text_len_matches_std_formatting() {
+        let mut samples = vec![
+            0,
+            1,
+            -1,
+            9,
+            10,
+            -10,
+            99,
+            100,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+        ];
+        let mut p: i64 = 1;
+        while let Some(next) = p.checked_mul(10) {
+            samples.extend([p - 1, p, p + 1, -p, -(p - 1), -(p + 1)]);
+            p = next;
+        }
+        samples.extend([p - 1, p, p + 1, -p]);
+        for i in samples {
+            let want = i.to_string();
+            assert_eq!(int_text_len(i), want.len(), "length of {i}");
+        }
+    }
+
+    fn key(text: &str) -> Key {
+        Key(Value::str(text))
+    }
+
+    fn hash_of(k: &Key) -> u64 {
+        use std::hash::BuildHasher;
+        FxBuildHasher.hash_one(k)
+    }
+
+    #[test]
+    fn string_keys_compare_and_hash_by_text() {
+        for len in 0..40 {
+            let text: String = (0..len).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+            let (a, b) = (key(&text), key(&text));
+            // Before and after either side's hash is cached.
+            assert!(a == b, "{text:?}");
+            assert_eq!(hash_of(&a), hash_of(&b), "{text:?}");
+            assert!(a == b, "{text:?}");
+            let (first, last) = (format!("_{text}"), format!("{text}_"));
+            let (mut near_first, mut near_last) = (first.clone(), last.clone());
+            near_first.replace_range(0..1, "-");
+            near_last.replace_range(len..len + 1, "-");
+            assert!(key(&first) != key(&near_first), "{first:?}");
+            assert!(key(&last) != key(&near_last), "{last:?}");
+            let (x, y) = (key(&last), key(&near_last));
+            hash_of(&x);
+            hash_of(&y);
+            assert!(x != y, "{last:?} with hashes cached");
+        }
+        // Strings inside tuples hash by their text too.
+        let t1 = Key(Value::tuple(vec![Value::str("ab"), Value::Int(1)]));
+        let t2 = Key(Value::tuple(vec![
+            Value::string("a".to_string() + "b"),
+            Value::Int(1),
+        ]));
+        assert!(t1 == t2);
+        assert_eq!(hash_of(&t1), hash_of(&t2));
+    }
+
+    #[test]
+    fn interpolation_writes_every_scalar_piece() {
+        let pieces = [
+            Value::str("é"),
+            Value::Int(i64::MIN),
+            Value::Bool(true),
+            Value::Nil,
+            Value::Float(0.5),
+        ];
+        let Value::Str(s) = interpolate(&pieces).unwrap() else {
+            panic!("not a string");
+        };
+        assert_eq!(&*s.text, "é-9223372036854775808truenil0.5");
+        assert!(!s.ascii);
+        let Value::Str(s) = interpolate(&pieces[1..4]).unwrap() else {
+            panic!("not a string");
+        };
+        assert_eq!(&*s.text, "-9223372036854775808truenil");
+        assert!(s.ascii);
     }
 
     fn deep(n: usize) -> Value {

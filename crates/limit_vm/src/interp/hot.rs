@@ -83,6 +83,39 @@ unsafe fn release(p: *mut Value) {
     }
 }
 
+/// `BuildString` over the `n` values from `first` when all are scalars or
+/// strings, releasing them; `None` (changing nothing) for other pieces or
+/// when the text would pass the string-length limit (`run_loop` then
+/// raises the error). Out of line: `run_hot` keeps its registers for the
+/// instructions that run in every loop.
+///
+/// # Safety
+/// `first..first + n` must be initialised values the caller owns; when
+/// this returns `Some`, they are uninitialised.
+#[inline(never)]
+unsafe fn build_string(first: *mut Value, n: usize) -> Option<Value> {
+    // SAFETY: the caller guarantees the `n` values.
+    let pieces = unsafe { std::slice::from_raw_parts(first, n) };
+    // Scalars and strings only: writing them does nothing but make the
+    // text (no work charged), so a string declined below can be made
+    // again by `run_loop`, and releasing them runs no `deinit`.
+    let plain = |v: &Value| {
+        matches!(
+            v,
+            Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Nil
+        )
+    };
+    if !pieces.iter().all(plain) {
+        return None;
+    }
+    let text = crate::value::interpolate(pieces).ok()?;
+    for i in 0..n {
+        // SAFETY: each piece is released once and not used again.
+        unsafe { release(first.add(i)) };
+    }
+    Some(text)
+}
+
 /// A dict key for looking `key` up, sharing its heap value without
 /// counting a reference (the wrapper is never dropped).
 ///
@@ -183,6 +216,7 @@ pub(super) fn handles(op: Op, may_deinit: bool) -> bool {
         | Op::InvokeMethod(..)
         | Op::IndexLocals(..)
         | Op::SetIndexLocals(..)
+        | Op::BuildString(_)
         | Op::GetLocalField(..)
         | Op::CallDirect(..)
         | Op::Call(_)
@@ -1038,6 +1072,17 @@ impl Vm {
                             _ => bail!(),
                         }
                         sp = v;
+                        continue;
+                    }
+                    Op::BuildString(n) => {
+                        let n = n as usize;
+                        need!(n);
+                        let first = sp.sub(n);
+                        let Some(s) = build_string(first, n) else {
+                            bail!();
+                        };
+                        sp = first;
+                        push_local!(s);
                         continue;
                     }
                     Op::GetIndex if !may_deinit => {

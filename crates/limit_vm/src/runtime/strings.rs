@@ -172,10 +172,7 @@ mod tests {
     use super::*;
 
     fn call(recv: &str, m: &str, args: &[Value]) -> String {
-        let s = Str {
-            text: recv.into(),
-            ascii: recv.is_ascii(),
-        };
+        let s = Str::new(recv.into(), recv.is_ascii());
         display(&method(Method::from_name(m), m, &s, args).unwrap())
     }
 
@@ -199,10 +196,7 @@ mod tests {
             ),
             "1-x"
         );
-        let s = Str {
-            text: "Limit".into(),
-            ascii: true,
-        };
+        let s = Str::new("Limit".into(), true);
         assert_eq!(display(&char_at(&s, 4).unwrap()), "t");
         assert_eq!(display(&char_at(&s, -1).unwrap()), "t");
         assert!(char_at(&s, 5).is_err());
