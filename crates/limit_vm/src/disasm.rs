@@ -59,6 +59,7 @@ pub fn disassemble_function(program: &Program, index: usize) -> String {
                 Op::Trap(k) | Op::ErrorKindIs(k) | Op::MakeErr(k) => Some(*k),
                 Op::JumpIfLocalNotLtConst(_, k, _)
                 | Op::IncLoopLtConst(_, k, _)
+                | Op::LoopIfLtConst(_, k, _)
                 | Op::MulConstLocal(k, _)
                 | Op::JumpIfNotConst(_, k, _) => Some(*k as u32),
                 _ => None,

@@ -1548,6 +1548,28 @@ impl Vm {
                         }
                     }
                 }
+                Op::LoopIfLocals(order, a, b, back) => {
+                    let test = match (
+                        &self.stack[base + a as usize],
+                        &self.stack[base + b as usize],
+                    ) {
+                        (Value::Int(p), Value::Int(q)) => Some(order.test(p, q)),
+                        (Value::Float(p), Value::Float(q)) => Some(order.test(p, q)),
+                        _ => None,
+                    };
+                    match test {
+                        Some(true) => loop_back!(back),
+                        Some(false) => loop_back!(0),
+                        None => loop_back!(back as usize + 1),
+                    }
+                }
+                Op::LoopIfLtConst(s, k, back) => {
+                    match (&self.stack[base + s as usize], &self.constants[k as usize]) {
+                        (Value::Int(a), Value::Int(limit)) if a < limit => loop_back!(back),
+                        (Value::Int(_), Value::Int(_)) => loop_back!(0),
+                        _ => loop_back!(back as usize + 1),
+                    }
+                }
                 Op::IncLoopLocals(order, s, b, back) => {
                     let stepped = match (
                         &self.stack[base + s as usize],

@@ -429,6 +429,16 @@ pub enum Op {
     /// `locals[s] += 1`, then jump back by `back` when
     /// `locals[s] order locals[b]`. `[] -> []`.
     IncLoopLocals(Ordering, u8, u8, u32),
+    /// The back edge (`Loop`) of a loop whose head is
+    /// `JumpIfNotLocals(order, a, b, …)`, testing the condition itself:
+    /// jump back by `back` (to the instruction after the head) when
+    /// `locals[a] order locals[b]` for two ints or two floats, else fall
+    /// through out of the loop; for other operands jump to the head, whose
+    /// test reports any error. `[] -> []`.
+    LoopIfLocals(Ordering, u8, u8, u32),
+    /// As `LoopIfLocals` for a head `JumpIfLocalNotLtConst(s, k, …)`: jump
+    /// back when `locals[s] < constants[k]` (two ints). `[] -> []`.
+    LoopIfLtConst(u8, u16, u32),
 
     // ---------------------------------------------------------- control flow
     /// Unconditional jump. `[] -> []`.
@@ -668,7 +678,9 @@ impl Op {
             Op::Loop(n)
             | Op::IncLocalLoop(_, _, n)
             | Op::IncLoopLtConst(_, _, n)
-            | Op::IncLoopLocals(_, _, _, n) => Some(next - n as isize),
+            | Op::IncLoopLocals(_, _, _, n)
+            | Op::LoopIfLocals(_, _, _, n)
+            | Op::LoopIfLtConst(_, _, n) => Some(next - n as isize),
             _ => None,
         }
     }
@@ -708,6 +720,10 @@ impl Op {
             Op::IncLoopLocals(order, s, b, _) => {
                 Op::IncLoopLocals(order, s, b, offset.unsigned_abs())
             }
+            Op::LoopIfLocals(order, a, b, _) => {
+                Op::LoopIfLocals(order, a, b, offset.unsigned_abs())
+            }
+            Op::LoopIfLtConst(s, k, _) => Op::LoopIfLtConst(s, k, offset.unsigned_abs()),
             other => other,
         }
     }

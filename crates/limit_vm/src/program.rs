@@ -228,7 +228,11 @@ impl Program {
                         || k as usize >= self.constants.len()
                         || back as usize > ip)
                         .then_some("operand out of range"),
-                    Op::IncLoopLocals(_, s, b, back) => {
+                    Op::LoopIfLtConst(s, k, back) => (!local_ok(s as u16)
+                        || k as usize >= self.constants.len()
+                        || back as usize > ip)
+                        .then_some("operand out of range"),
+                    Op::IncLoopLocals(_, s, b, back) | Op::LoopIfLocals(_, s, b, back) => {
                         (!local_ok(s as u16) || !local_ok(b as u16) || back as usize > ip)
                             .then_some("operand out of range")
                     }

@@ -3,12 +3,13 @@
 //! `while (i < n) { …; i = i + 1; }` compiles to a head that tests and
 //! leaves, a body, and an `IncLocalLoop` that steps `i` and jumps back to
 //! the head: two dispatches per iteration for the step and the test. When
-//! the head is a compare-and-branch on the stepped variable that leaves to
-//! just after the back edge, the back edge becomes one instruction that
-//! steps, tests and either jumps to the body or falls out of the loop
-//! (`IncLoopLtConst`, `IncLoopLocals`). The head stays for the first test
-//! and for jumps that land on it (`continue`); instructions keep their
-//! places, so no jump moves.
+//! the head is a compare-and-branch on locals that leaves to just after
+//! the back edge, the back edge becomes one instruction that (steps and)
+//! tests, and either jumps to the body or falls out of the loop:
+//! `IncLoopLtConst` and `IncLoopLocals` replace an `IncLocalLoop` stepping
+//! the tested variable by one, `LoopIfLtConst` and `LoopIfLocals` a plain
+//! `Loop`. The head stays for the first test and for jumps that land on it
+//! (`continue`); instructions keep their places, so no jump moves.
 
 use limit_vm::opcode::Op;
 use limit_vm::program::FunctionProto;
@@ -22,11 +23,14 @@ pub fn test_at_back_edges(function: &mut FunctionProto) {
     }
 }
 
-/// The instruction replacing `code[at]` when it is the step-by-one back
-/// edge of a loop whose head tests the stepped variable.
+/// The instruction replacing `code[at]` when it is the back edge of a loop
+/// whose head it can test: a `Loop`, or an `IncLocalLoop` stepping the
+/// tested variable by one.
 fn back_edge_test(code: &[Op], at: usize) -> Option<Op> {
-    let Op::IncLocalLoop(slot, 1, _) = code[at] else {
-        return None;
+    let step = match code[at] {
+        Op::IncLocalLoop(slot, 1, _) => Some(slot),
+        Op::Loop(_) => None,
+        _ => return None,
     };
     let head = code[at].jump_target(at)?;
     let head = usize::try_from(head).ok().filter(|&h| h < at)?;
@@ -36,11 +40,15 @@ fn back_edge_test(code: &[Op], at: usize) -> Option<Op> {
     }
     // Back to the instruction after the head.
     let back = u32::try_from(at - head).ok()?;
-    match code[head] {
-        Op::JumpIfLocalNotLtConst(s, k, _) if s == slot => Some(Op::IncLoopLtConst(slot, k, back)),
-        Op::JumpIfNotLocals(order, s, limit, _) if s == slot && limit != slot => {
+    match (code[head], step) {
+        (Op::JumpIfLocalNotLtConst(s, k, _), Some(slot)) if s == slot => {
+            Some(Op::IncLoopLtConst(slot, k, back))
+        }
+        (Op::JumpIfNotLocals(order, s, limit, _), Some(slot)) if s == slot && limit != slot => {
             Some(Op::IncLoopLocals(order, slot, limit, back))
         }
+        (Op::JumpIfLocalNotLtConst(s, k, _), None) => Some(Op::LoopIfLtConst(s, k, back)),
+        (Op::JumpIfNotLocals(order, a, b, _), None) => Some(Op::LoopIfLocals(order, a, b, back)),
         _ => None,
     }
 }
@@ -78,6 +86,25 @@ mod tests {
             Op::ReturnNil,
         ]);
         assert_eq!(code[2], Op::IncLoopLocals(Ordering::Le, 0, 1, 2));
+    }
+
+    #[test]
+    fn a_plain_loop_tests_at_its_back_edge() {
+        let code = rewritten(vec![
+            Op::JumpIfNotLocals(Ordering::Le, 0, 1, 2),
+            Op::AddAssignLocal(0, 2),
+            Op::Loop(3),
+            Op::ReturnNil,
+        ]);
+        assert_eq!(code[2], Op::LoopIfLocals(Ordering::Le, 0, 1, 2));
+        let code = rewritten(vec![
+            Op::JumpIfLocalNotLtConst(0, 0, 2),
+            Op::AddAssignLocal(0, 1),
+            Op::Loop(3),
+            Op::ReturnNil,
+        ]);
+        assert_eq!(code[2], Op::LoopIfLtConst(0, 0, 2));
+        assert_eq!(code[2].jump_target(2), Some(1));
     }
 
     #[test]

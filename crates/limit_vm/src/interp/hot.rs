@@ -212,6 +212,8 @@ pub(super) fn handles(op: Op, may_deinit: bool) -> bool {
         | Op::IncLocalLoop(..)
         | Op::IncLoopLtConst(..)
         | Op::IncLoopLocals(..)
+        | Op::LoopIfLocals(..)
+        | Op::LoopIfLtConst(..)
         | Op::Invoke(..)
         | Op::InvokeMethod(..)
         | Op::IndexLocals(..)
@@ -933,6 +935,29 @@ impl Vm {
                             }
                         }
                         bail!();
+                    }
+                    Op::LoopIfLocals(order, a, b, back) if self.countdown > 1 => {
+                        let go = match (&*slot!(a), &*slot!(b)) {
+                            (Value::Int(p), Value::Int(q)) => order.test(p, q),
+                            (Value::Float(p), Value::Float(q)) => order.test(p, q),
+                            _ => bail!(),
+                        };
+                        self.countdown -= 1;
+                        if go {
+                            pc = pc.wrapping_sub(back as usize);
+                        }
+                        continue;
+                    }
+                    Op::LoopIfLtConst(s, k, back) if self.countdown > 1 => {
+                        let go = match (&*slot!(s), self.constants.get(k as usize)) {
+                            (Value::Int(a), Some(Value::Int(limit))) => a < limit,
+                            _ => bail!(),
+                        };
+                        self.countdown -= 1;
+                        if go {
+                            pc = pc.wrapping_sub(back as usize);
+                        }
+                        continue;
                     }
                     Op::IncLoopLocals(order, s, b, back) if self.countdown > 1 => {
                         let (x, y) = (slot!(s), slot!(b));
