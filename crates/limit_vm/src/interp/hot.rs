@@ -304,7 +304,9 @@ impl Vm {
             // released (possibly freeing objects) only when no frame has a
             // `deinit`, so no Limit code runs from here. A frame is written
             // into `frames`' reserved spare room, every field initialised,
-            // before the length covers it.
+            // before the length covers it; a frame is popped by moving its
+            // one owning field (the closure) out before the length drops
+            // below it.
             unsafe {
                 macro_rules! depth {
                     () => {
@@ -1229,7 +1231,13 @@ impl Vm {
                         if frame.ctor || ret >= depth!() {
                             bail!();
                         }
-                        self.frames.pop();
+                        // Pop the frame reading only its closure: a whole
+                        // `Frame` moved out is a 40-byte copy.
+                        let closure = std::ptr::read(std::ptr::addr_of!(
+                            (*self.frames.as_ptr().add(depth - 1)).closure
+                        ));
+                        self.frames.set_len(depth - 1);
+                        drop(closure);
                         let ret = stk.add(ret);
                         if let Op::ReturnNil = op {
                             while sp > ret {
