@@ -302,7 +302,10 @@ impl Vm {
             // preceded by `room!`, and a value is overwritten without being
             // dropped only when it is a scalar (owns nothing). Values are
             // released (possibly freeing objects) only when no frame has a
-            // `deinit`, so no Limit code runs from here. A frame is written
+            // `deinit`, so no Limit code runs from here. A container is read
+            // without counting a borrow (`try_borrow_unguarded`, which still
+            // fails while it is borrowed mutably) only to copy one value
+            // out at once: nothing can borrow it meanwhile. A frame is written
             // into `frames`' reserved spare room, every field initialised,
             // before the length covers it; a frame is popped by moving its
             // one owning field (the closure) out before the length drops
@@ -1042,7 +1045,7 @@ impl Vm {
                         room!();
                         match (&*c, &*i) {
                             (Value::List(l), Value::Int(i)) if *i >= 0 => {
-                                match l.items.try_borrow() {
+                                match l.items.try_borrow_unguarded() {
                                     Ok(items) => match items.get(*i as usize) {
                                         Some(v) => copy_to(sp, v),
                                         None => bail!(),
@@ -1051,7 +1054,7 @@ impl Vm {
                                 }
                             }
                             (Value::Dict(d), key @ Value::Str(_)) => {
-                                let Ok(map) = d.map.try_borrow() else {
+                                let Ok(map) = d.map.try_borrow_unguarded() else {
                                     bail!();
                                 };
                                 match map.get(&*borrowed_key(key)) {
@@ -1116,7 +1119,7 @@ impl Vm {
                         need!(2);
                         let v = match (&*sp.sub(2), &*sp.sub(1)) {
                             (Value::List(l), Value::Int(i)) if *i >= 0 => {
-                                match l.items.try_borrow() {
+                                match l.items.try_borrow_unguarded() {
                                     Ok(items) => match items.get(*i as usize) {
                                         Some(v) => v.fast_clone(),
                                         None => bail!(),
@@ -1137,7 +1140,7 @@ impl Vm {
                         let x = slot!(s);
                         room!();
                         match &*x {
-                            Value::Instance(inst) => match inst.fields.try_borrow() {
+                            Value::Instance(inst) => match inst.fields.try_borrow_unguarded() {
                                 Ok(fields) => match fields.get(field as usize) {
                                     Some(v) => copy_to(sp, v),
                                     None => bail!(),
