@@ -12,7 +12,8 @@
 //!   closures capture cells, so capture is by reference. A mentioned local
 //!   that nothing assigns is copied into the closure instead
 //!   (`CaptureSource::LocalValue`, `scan::names_captured_by_value`): it
-//!   never changes, so a copy behaves the same, and it costs no cell.
+//!   never changes, so a copy behaves the same, and it costs no cell (not
+//!   with `-O0`, so that the conformance suite compares the two).
 
 mod checks;
 mod concurrency;
@@ -45,6 +46,7 @@ pub fn generate(
 ) -> (Option<Program>, Vec<Diagnostic>) {
     let mut gen = Codegen::new(sources, 0);
     gen.fold_constants = optimize;
+    gen.capture_by_value = optimize;
     if optimize {
         gen.types = types;
     }
@@ -232,6 +234,11 @@ pub(crate) struct Codegen<'a> {
     pub objects: objects::ObjectModel,
     /// Evaluate constant expressions at compile time (off with `-O0`).
     pub fold_constants: bool,
+    /// Closures copy the captured variables nothing assigns
+    /// (`scan::names_captured_by_value`); off with `-O0`, where every
+    /// captured variable is a cell, so the conformance suite's two runs
+    /// compare the two.
+    pub capture_by_value: bool,
     /// Type aliases of every module (`type Adult = int where …`).
     pub aliases: FxHashMap<String, TypeExpr>,
     /// Static types the checker proved, by expression span: they select
@@ -265,6 +272,7 @@ impl<'a> Codegen<'a> {
             file,
             objects: objects::ObjectModel::default(),
             fold_constants: true,
+            capture_by_value: true,
             aliases: FxHashMap::default(),
             types: crate::check::TypeTable::default(),
             global_coercions: FxHashMap::default(),
@@ -436,7 +444,7 @@ impl<'a> Codegen<'a> {
     /// Whether nested functions copy a local of this name (see
     /// `scan::names_captured_by_value`).
     fn is_captured_by_value(&self, name: &str) -> bool {
-        self.current_ref().by_value_names.contains(name)
+        self.capture_by_value && self.current_ref().by_value_names.contains(name)
     }
 
     /// Whether a local of this name in the current function must be a cell.
