@@ -125,6 +125,12 @@ pub struct RunArgs {
     #[arg(long)]
     pub stats: bool,
 
+    /// Run every instruction in the generic dispatch loop, optimised code
+    /// included (the conformance suite checks the interpreter's hot path
+    /// against it).
+    #[arg(long)]
+    pub no_hot_path: bool,
+
     /// The most nested calls before a StackOverflow runtime error.
     #[arg(long, value_name = "N")]
     pub max_frames: Option<usize>,
@@ -245,7 +251,11 @@ mod tests {
         };
         assert!(run.trace && run.stats && !run.compile.optimize());
         assert_eq!(run.max_frames, Some(50));
-        assert!(run.args.is_empty());
+        assert!(run.args.is_empty() && !run.no_hot_path);
+        let Ok(Command::Run(run)) = parse(&["run", "--no-hot-path", "x.lm"]) else {
+            panic!("expected a run command");
+        };
+        assert!(run.no_hot_path && run.compile.optimize());
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub fn execute_program(program: Program, args: &RunArgs) -> ExitStatus {
         limits,
         trace: args.trace,
         stats: args.stats,
-        generic_only: !args.compile.optimize(),
+        generic_only: args.no_hot_path || !args.compile.optimize(),
         ..defaults
     };
     let mut vm = Vm::new(program, options);

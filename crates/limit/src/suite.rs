@@ -119,6 +119,13 @@ impl Runner {
     /// Runs `test` (optimised, or with `-O0`) and checks it against its
     /// expectations; the error is a readable report of what differed.
     pub fn check(&self, test: &SuiteTest, optimize: bool) -> Result<(), String> {
+        let flags: &[&str] = if optimize { &[] } else { &["-O0"] };
+        self.check_with(test, flags)
+    }
+
+    /// Runs `test` with `flags` after `limit run` (none for a program that
+    /// is only checked) and checks it against its expectations.
+    pub fn check_with(&self, test: &SuiteTest, flags: &[&str]) -> Result<(), String> {
         let expectations = read_expectations(test)?;
         let expected_stdout = match &test.out_file {
             Some(path) if !expectations.stdout.is_empty() => {
@@ -135,10 +142,9 @@ impl Runner {
             Mode::Run => "run",
             Mode::Check => "check",
         };
-        let flags: &[&str] = if optimize || expectations.mode == Mode::Check {
-            &[]
-        } else {
-            &["-O0"]
+        let flags: &[&str] = match expectations.mode {
+            Mode::Run => flags,
+            Mode::Check => &[],
         };
         let entry = test
             .entry

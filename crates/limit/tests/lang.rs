@@ -7,9 +7,12 @@
 //!
 //! Programs run with the workspace root as working directory (modules may be
 //! imported relative to it, LANGUAGE.md §10), no stdin, and a time limit.
-//! Every program runs twice: optimised (the default) and with `-O0`, so each
-//! optimisation pass, and the interpreter's hot path (which `-O0` turns
-//! off), is checked against unoptimised behaviour.
+//! Every program runs three times: optimised (the default), with `-O0`, so
+//! each optimisation pass and the interpreter's hot path (which `-O0` turns
+//! off) is checked against unoptimised behaviour, and optimised with
+//! `--no-hot-path`, so every superinstruction's generic implementation is
+//! checked too (the hot path leaves most of them to the generic loop only
+//! for operands it declines).
 //! Filter and list as with any test binary: `cargo test --test lang -- modules/`.
 
 use std::path::{Path, PathBuf};
@@ -35,18 +38,29 @@ fn main() {
         for test in discover(&root.join(folder)) {
             let test = Arc::new(test);
             let name = format!("{prefix}{}", test.name);
-            trials.push(trial(name.clone(), &runner, &test, true));
-            trials.push(trial(format!("{name} [-O0]"), &runner, &test, false));
+            trials.push(trial(name.clone(), &runner, &test, &[]));
+            trials.push(trial(format!("{name} [-O0]"), &runner, &test, &["-O0"]));
+            trials.push(trial(
+                format!("{name} [--no-hot-path]"),
+                &runner,
+                &test,
+                &["--no-hot-path"],
+            ));
         }
     }
     libtest_mimic::run(&arguments, trials).exit();
 }
 
-fn trial(name: String, runner: &Arc<Runner>, test: &Arc<SuiteTest>, optimize: bool) -> Trial {
+fn trial(
+    name: String,
+    runner: &Arc<Runner>,
+    test: &Arc<SuiteTest>,
+    flags: &'static [&'static str],
+) -> Trial {
     let runner = Arc::clone(runner);
     let test = Arc::clone(test);
     Trial::test(name, move || {
-        runner.check(&test, optimize).map_err(Into::into)
+        runner.check_with(&test, flags).map_err(Into::into)
     })
 }
 
