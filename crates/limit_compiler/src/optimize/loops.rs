@@ -1,4 +1,4 @@
-//! Counting loops test their condition at the back edge.
+//! Loops test their condition at the back edge.
 //!
 //! `while (i < n) { …; i = i + 1; }` compiles to a head that tests and
 //! leaves, a body, and an `IncLocalLoop` that steps `i` and jumps back to
@@ -14,7 +14,7 @@
 use limit_vm::opcode::Op;
 use limit_vm::program::FunctionProto;
 
-/// Rewrites the back edges of the counting loops of `function`.
+/// Rewrites the back edges of the loops of `function` that test locals.
 pub fn test_at_back_edges(function: &mut FunctionProto) {
     for at in 0..function.code.len() {
         if let Some(op) = back_edge_test(&function.code, at) {
