@@ -1,7 +1,6 @@
 //! Functions: parameters, defaults, captured parameters, bodies and closures.
 
 use super::{finish_proto, required_params, Codegen, FunctionKind, FunctionState};
-use crate::scan;
 use limit_syntax::ast::*;
 use limit_syntax::Span;
 use limit_vm::opcode::Op;
@@ -11,13 +10,7 @@ impl Codegen<'_> {
     /// Compiles `decl` as function number `index` of the program.
     pub(crate) fn compile_function_into(&mut self, decl: &FnDecl, index: u32, name: &str) {
         let mut state = FunctionState::new(FunctionKind::Function, name.to_string(), self.file);
-        state.captured_names = scan::names_captured_in_function(decl);
-        state.by_value_names = scan::names_captured_by_value(
-            &state.captured_names,
-            &decl.params,
-            decl.body.as_ref().map_or(&[], |b| &b.stmts),
-            false,
-        );
+        state.note_captures(decl);
         state.fallible = matches!(
             decl.ret.as_ref().map(|t| &t.kind),
             Some(TypeKind::Fallible { .. })

@@ -29,6 +29,7 @@ pub(crate) mod session;
 mod stmt;
 
 use crate::modules::ModuleGraph;
+use crate::scan;
 use limit_syntax::ast::*;
 use limit_syntax::{Diagnostic, SourceMap, Span};
 use limit_vm::opcode::Op;
@@ -130,6 +131,18 @@ pub(crate) struct FunctionState {
 }
 
 impl FunctionState {
+    /// Records which names `decl`'s nested functions mention, and which of
+    /// those they may copy (`scan.rs`), for compiling `decl` itself.
+    pub fn note_captures(&mut self, decl: &FnDecl) {
+        self.captured_names = scan::names_captured_in_function(decl);
+        self.by_value_names = scan::names_captured_by_value(
+            &self.captured_names,
+            &decl.params,
+            decl.body.as_ref().map_or(&[], |b| &b.stmts),
+            false,
+        );
+    }
+
     /// The innermost visible local called `name`.
     pub fn innermost(&self, name: &str) -> Option<&Local> {
         let index = *self.local_names.get(name)?.last()?;
@@ -467,10 +480,11 @@ impl<'a> Codegen<'a> {
                 "use a different name, or assign without `var`",
             );
         }
-        let by_value = self.is_captured(&name.name) && self.is_captured_by_value(&name.name);
+        let by_value = self.is_captured_by_value(&name.name);
         let cell = self.needs_cell(&name.name);
         let slot = self.add_local(&name.name, cell, is_const);
-        if let Some(local) = self.current().locals.last_mut() {
+        // (No local is added past the slot limit, which is an error.)
+        if let Some(local) = self.current().locals.last_mut().filter(|l| l.slot == slot) {
             local.by_value = by_value;
         }
         self.current().local_coercions.remove(&slot);

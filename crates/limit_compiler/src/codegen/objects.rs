@@ -15,7 +15,6 @@
 //! enum tables keep the plain name, which is what printing shows.
 
 use super::{finish_proto, required_params, Codegen, FunctionKind, FunctionState};
-use crate::scan;
 use limit_syntax::ast::*;
 use limit_syntax::visit::{self, Visitor};
 use limit_syntax::{Diagnostic, Span};
@@ -650,13 +649,7 @@ impl Codegen<'_> {
         mut context: MethodContext,
     ) {
         let mut state = FunctionState::new(FunctionKind::Function, name.to_string(), self.file);
-        state.captured_names = scan::names_captured_in_function(decl);
-        state.by_value_names = scan::names_captured_by_value(
-            &state.captured_names,
-            &decl.params,
-            decl.body.as_ref().map_or(&[], |b| &b.stmts),
-            false,
-        );
+        state.note_captures(decl);
         state.fallible = matches!(
             decl.ret.as_ref().map(|t| &t.kind),
             Some(TypeKind::Fallible { .. })
