@@ -583,6 +583,58 @@ fn invalid_programs_are_rejected_not_crashed() {
 }
 
 #[test]
+fn captures_and_back_edges_out_of_range_are_rejected() {
+    // A closure copying local 5 of a frame with one slot.
+    let mut a = Asm::new();
+    let f = a.declare("f");
+    a.define(f, 0, 0, vec![CaptureSource::LocalValue(5)], vec![ReturnNil]);
+    let p = a.main(1, vec![Closure(f), Pop, ReturnNil]);
+    let message = run(p).1.unwrap_err().message;
+    assert!(message.contains("capture out of range"), "{message}");
+    // A back edge jumping before the function's first instruction (its
+    // fallback goes one further back).
+    let a = Asm::new();
+    let p = a.main(
+        1,
+        vec![Int(0), SetLocal(0), LoopIfLtConst(0, 0, 3), ReturnNil],
+    );
+    let message = run(p).1.unwrap_err().message;
+    assert!(message.contains("out of range"), "{message}");
+}
+
+#[test]
+fn assigning_a_copied_capture_is_an_error_not_a_crash() {
+    // The compiler copies only variables nothing assigns; a program that
+    // assigns one anyway gets a runtime error.
+    let mut a = Asm::new();
+    let f = a.declare("f");
+    a.define(
+        f,
+        0,
+        0,
+        vec![CaptureSource::LocalValue(0)],
+        vec![Int(2), SetUpvalue(0), GetUpvalue(0), Return],
+    );
+    let p = a.main(
+        1,
+        vec![
+            Int(1),
+            SetLocal(0),
+            Closure(f),
+            Call(0),
+            Print(1),
+            ReturnNil,
+        ],
+    );
+    let e = run(p).1.unwrap_err();
+    assert!(
+        e.message
+            .contains("assignment to a variable captured by value"),
+        "{e}"
+    );
+}
+
+#[test]
 fn fast_paths_match_the_generic_behaviour() {
     let mut a = Asm::new();
     let push = a.s("push");
