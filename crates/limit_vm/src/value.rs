@@ -1266,6 +1266,9 @@ pub fn interpolate(pieces: &[Value]) -> Result<Value, Trap> {
     limits::check_string(len)?;
     // Sized exactly, so that making the string value does not reallocate.
     let mut text = String::with_capacity(len);
+    // Strings and ints, the common pieces, are written here rather than
+    // through `write_scalar`'s match over every kind (3-6% of a loop that
+    // builds dict keys).
     for v in pieces {
         match v {
             Value::Str(t) => text.push_str(&t.text),
