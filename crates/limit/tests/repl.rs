@@ -67,3 +67,19 @@ fn a_session_keeps_definitions_echoes_values_and_survives_errors() {
     repl.send_line(":quit").expect("send :quit");
     repl.exp_eof().expect("the session ends");
 }
+
+/// Issue 18 item 4: a parallel block after the first line used to index
+/// past the first line's program in its worker threads and hang the REPL.
+#[test]
+fn a_parallel_block_after_the_first_line_runs() {
+    let mut repl = start();
+    enter(&mut repl, "1");
+    enter(&mut repl, "fn cube(x: int): int { return x * x * x; }");
+    enter(&mut repl, "var t = 0");
+    enter(
+        &mut repl,
+        "parallel (cores=2) { task (i in 1..=3) { t += cube(i); } }",
+    );
+    let shown = enter(&mut repl, "print(\"sum={t}\")");
+    assert!(shown.contains("sum=36"), "{shown:?}");
+}

@@ -2647,6 +2647,7 @@ impl Vm {
             caches,
             invalid,
             has_deinit,
+            conc: fresh_conc,
             ..
         } = fresh;
         self.globals = globals;
@@ -2676,6 +2677,10 @@ impl Vm {
         self.files = files;
         self.caches = caches;
         self.has_deinit = has_deinit;
+        // Parallel blocks build their threads' VMs from this program: it
+        // must be the newer one, or a task of a later chunk indexes past
+        // the older program's functions.
+        self.conc.program = fresh_conc.program;
         self.invalid = None;
         self.reset_execution();
         Ok(())

@@ -307,7 +307,28 @@ fn report_failures(vm: &mut Vm, ctx: &TaskContext, params: &BlockParams) -> Resu
     Err(trap(&f.kind, &f.message))
 }
 
+/// Counts a worker thread as finished when it ends, also by a panic
+/// (which would otherwise leave the host waiting for it forever).
+struct FinishGuard<'a>(&'a TaskContext);
+
+impl Drop for FinishGuard<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            lock(&self.0.failures).push(Failure {
+                key: usize::MAX,
+                kind: kinds::ERROR.to_string(),
+                message: "internal error: a parallel worker thread panicked".to_string(),
+                trace: Vec::new(),
+            });
+            self.0.cancel.store(true, Ordering::Relaxed);
+        }
+        *lock(&self.0.finished_threads) += 1;
+        self.0.finished.notify_all();
+    }
+}
+
 fn thread_main(ctx: &Arc<TaskContext>) {
+    let _finish = FinishGuard(ctx);
     let mut vm = Vm::new_shared(ctx.program.clone(), ctx.options.clone());
     vm.clear_exec();
     let globals: Vec<Value> = ctx.globals.iter().map(|g| materialize(&vm, g)).collect();
@@ -339,8 +360,6 @@ fn thread_main(ctx: &Arc<TaskContext>) {
     if !output.is_empty() {
         lock(&ctx.output).push_str(&output);
     }
-    *lock(&ctx.finished_threads) += 1;
-    ctx.finished.notify_all();
 }
 
 fn run_unit(vm: &mut Vm, ctx: &TaskContext, unit: Unit) {
