@@ -119,6 +119,10 @@ pub(crate) struct TraitInfo {
     pub methods: Vec<(String, bool)>,
     /// Default methods: name → compiled method.
     pub defaults: FxHashMap<String, MethodInfo>,
+    /// Required methods (no default): name → a stub that traps, which
+    /// gives the method a vtable slot in every implementing frame, so that
+    /// an abstract frame's own methods can call it on `this` virtually.
+    pub required: FxHashMap<String, MethodInfo>,
 }
 
 #[derive(Clone, Debug)]
@@ -317,31 +321,31 @@ impl Codegen<'_> {
             self.objects.method_names.insert(name.name.clone());
             info.methods
                 .push((name.name.clone(), method.body.is_some()));
+            let function = self.reserve_function();
+            let context = MethodContext {
+                owner: key.clone(),
+                is_trait: true,
+                is_static: false,
+                level: 0,
+            };
+            self.objects.pending.push(PendingMethod {
+                decl: method.clone(),
+                function,
+                name: format!("{}.{}", decl.name.name, name.name),
+                context,
+            });
+            let entry = MethodInfo {
+                name: name.name.clone(),
+                function,
+                owner: key.clone(),
+                visibility: Visibility::Public,
+                params: method.params.iter().map(|p| p.name.name.clone()).collect(),
+                required: required_params(method),
+            };
             if method.body.is_some() {
-                let function = self.reserve_function();
-                let context = MethodContext {
-                    owner: key.clone(),
-                    is_trait: true,
-                    is_static: false,
-                    level: 0,
-                };
-                self.objects.pending.push(PendingMethod {
-                    decl: method.clone(),
-                    function,
-                    name: format!("{}.{}", decl.name.name, name.name),
-                    context,
-                });
-                info.defaults.insert(
-                    name.name.clone(),
-                    MethodInfo {
-                        name: name.name.clone(),
-                        function,
-                        owner: key.clone(),
-                        visibility: Visibility::Public,
-                        params: method.params.iter().map(|p| p.name.name.clone()).collect(),
-                        required: required_params(method),
-                    },
-                );
+                info.defaults.insert(name.name.clone(), entry);
+            } else {
+                info.required.insert(name.name.clone(), entry);
             }
         }
         self.objects.traits.insert(key, info);
@@ -475,13 +479,22 @@ impl Codegen<'_> {
                 Member::Method(method) => self.declare_method(&mut info, method),
             }
         }
-        // Trait default methods fill the gaps (a missing trait method is
+        // Trait default methods fill the gaps, then required methods get an
+        // abstract slot (a subframe fills it; a concrete frame missing one is
         // reported by the checker).
         for t in info.traits.clone() {
             let trait_info = self.objects.traits[&t].clone();
             for (method, has_default) in &trait_info.methods {
                 if *has_default && info.method_slot(method).is_none() {
                     info.vtable.push(trait_info.defaults[method].clone());
+                }
+            }
+        }
+        for t in info.traits.clone() {
+            let trait_info = self.objects.traits[&t].clone();
+            for (method, has_default) in &trait_info.methods {
+                if !*has_default && info.method_slot(method).is_none() {
+                    info.vtable.push(trait_info.required[method].clone());
                 }
             }
         }
