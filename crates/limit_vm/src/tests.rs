@@ -571,7 +571,7 @@ fn big_integers_and_float_printing() {
             ReturnNil,
         ],
     );
-    assert_eq!(run_ok(p), "9223372036854775808 12.5664 3 -1\n");
+    assert_eq!(run_ok(p), "9223372036854775808 12.56636 3 -1\n");
 }
 
 #[test]

@@ -15,6 +15,7 @@ use indexmap::IndexMap;
 use num_bigint::BigInt;
 use num_traits::{ToPrimitive, Zero};
 use rustc_hash::FxBuildHasher;
+use smallvec::SmallVec;
 
 use crate::errors::Trap;
 use crate::program::FunctionProto;
@@ -1305,15 +1306,34 @@ fn plain_text_len(pieces: &[Value]) -> Option<(usize, bool)> {
     Some((len, ascii))
 }
 
-/// Format a float like C's `%g` (6 significant digits).
+/// A float's printed text (§3.2): the fewest digits that read back as the
+/// same float, an integral value without a fraction (`5`), scientific
+/// notation below 1e-4 and from 1e16 (`1e+16`, `1e-05`).
 pub fn format_float(x: f64) -> String {
     let mut out = String::new();
     write_float(&mut out, x);
     out
 }
 
-/// Append a float formatted like C's `%g`.
+/// Append a float's printed text (see `format_float`).
 pub fn write_float(out: &mut String, x: f64) {
+    write_float_text(out, x, false);
+}
+
+/// The text `repr` gives a float: the printed text, with `.0` kept on an
+/// integral value written without an exponent so it reads back as a float.
+pub fn repr_float(x: f64) -> String {
+    let mut out = String::new();
+    write_float_text(&mut out, x, true);
+    out
+}
+
+/// Decimal exponents from which a float is written in scientific notation
+/// (below the first, or at least the second), as Python's `repr` does.
+const SCIENTIFIC_BELOW: i32 = -4;
+const SCIENTIFIC_FROM: i32 = 16;
+
+fn write_float_text(out: &mut String, x: f64, keep_point: bool) {
     if x.is_nan() {
         out.push_str("nan");
         return;
@@ -1324,47 +1344,92 @@ pub fn write_float(out: &mut String, x: f64) {
     }
     if x == 0.0 {
         out.push_str(if x.is_sign_negative() { "-0" } else { "0" });
+        if keep_point {
+            out.push_str(".0");
+        }
         return;
     }
-    if x.fract() == 0.0 && x.abs() < 1e6 {
-        // Fast path for integral values below the scientific threshold.
-        let _ = write!(out, "{}", x as i64);
-        return;
+    // `ryu` finds the shortest digits that round-trip; only their layout
+    // is chosen here.
+    let mut buffer = ryu::Buffer::new();
+    let (digits, exponent) = shortest_digits(buffer.format_finite(x));
+    if x < 0.0 {
+        out.push('-');
     }
-    // Round to 6 significant digits to find the decimal exponent.
-    let sci = format!("{:.5e}", x);
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    if (-4..6).contains(&exp) {
-        let decimals = (5 - exp).max(0) as usize;
-        let fixed = format!("{:.*}", decimals, x);
-        out.push_str(strip_zeros(&fixed));
-    } else {
-        out.push_str(strip_zeros(mantissa));
+    let digits = digits.as_slice();
+    if !(SCIENTIFIC_BELOW..SCIENTIFIC_FROM).contains(&exponent) {
+        push_ascii(out, &digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            push_ascii(out, &digits[1..]);
+        }
         out.push('e');
-        out.push(if exp < 0 { '-' } else { '+' });
-        let _ = write!(out, "{:02}", exp.abs());
-    }
-}
-
-fn strip_zeros(s: &str) -> &str {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
+        out.push(if exponent < 0 { '-' } else { '+' });
+        let magnitude = exponent.unsigned_abs();
+        if magnitude < 10 {
+            out.push('0');
+        }
+        out.push_str(itoa::Buffer::new().format(magnitude));
+    } else if exponent < 0 {
+        out.push_str("0.");
+        for _ in 0..(-exponent - 1) {
+            out.push('0');
+        }
+        push_ascii(out, digits);
     } else {
-        s
+        let whole = exponent as usize + 1;
+        if digits.len() <= whole {
+            push_ascii(out, digits);
+            for _ in digits.len()..whole {
+                out.push('0');
+            }
+            if keep_point {
+                out.push_str(".0");
+            }
+        } else {
+            push_ascii(out, &digits[..whole]);
+            out.push('.');
+            push_ascii(out, &digits[whole..]);
+        }
     }
 }
 
-/// The shortest text that reads back as the same float (`repr`).
-pub fn repr_float(x: f64) -> String {
-    if x.is_nan() {
-        return "nan".into();
+fn push_ascii(out: &mut String, digits: &[u8]) {
+    // The digits come from `shortest_digits`, which keeps only b'0'..=b'9'.
+    out.extend(digits.iter().map(|&d| d as char));
+}
+
+/// The significant digits of a finite, non-zero float's shortest text
+/// (without leading or trailing zeros) and the decimal exponent of the
+/// first one: `1234.5` gives (`12345`, 3), `1e-7` gives (`1`, -7).
+fn shortest_digits(text: &str) -> (SmallVec<[u8; 24]>, i32) {
+    let text = text.trim_start_matches('-');
+    let (mantissa, exp) = match text.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+        None => (text, 0),
+    };
+    let point = mantissa.find('.').unwrap_or(mantissa.len()) as i32;
+    let mut digits: SmallVec<[u8; 24]> = SmallVec::new();
+    let mut first = None;
+    for (i, b) in mantissa.bytes().filter(u8::is_ascii_digit).enumerate() {
+        if first.is_none() {
+            if b == b'0' {
+                continue;
+            }
+            first = Some(i as i32);
+        }
+        digits.push(b);
     }
-    if x.is_infinite() {
-        return if x > 0.0 { "inf".into() } else { "-inf".into() };
+    while digits.len() > 1 && digits.last() == Some(&b'0') {
+        digits.pop();
     }
-    let s = format!("{x:?}");
-    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
+    if digits.is_empty() {
+        digits.push(b'0');
+    }
+    // The first significant digit's place: `point - 1 - first` counted
+    // from the units digit (the point sits after `point` digits).
+    let exponent = exp + point - 1 - first.unwrap_or(0);
+    (digits, exponent)
 }
 
 /// The printed form of a value (strings raw at top level).
@@ -1641,33 +1706,51 @@ mod tests {
     }
 
     #[test]
-    fn float_formatting_matches_percent_g() {
+    fn floats_print_their_shortest_round_trip_text() {
+        // §3.2: the fewest digits that read back, no fraction on an
+        // integral value, scientific below 1e-4 and from 1e16.
         let table: &[(f64, &str)] = &[
             (5.0, "5"),
             (2.5, "2.5"),
-            (12.56636, "12.5664"),
-            (12.56636, "12.5664"),
-            (0.5 * 2.0 * 3.0 + 0.14159 * 4.0 + 0.0000063, "3.56637"),
-            (0.1 + 0.2, "0.3"),
+            (12.56636, "12.56636"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (1234567.891, "1234567.891"),
+            (1e15, "1000000000000000"),
+            (1e16, "1e+16"),
+            (1.5e16, "1.5e+16"),
+            (123456789012345680.0, "1.2345678901234568e+17"),
             (1e20, "1e+20"),
             (1e-5, "1e-05"),
+            (-2.5e-7, "-2.5e-07"),
             (1e-100, "1e-100"),
-            (1.797_693_134_862_315_7e308, "1.79769e+308"),
+            (5e-324, "5e-324"),
+            (1.797_693_134_862_315_7e308, "1.7976931348623157e+308"),
             (f64::INFINITY, "inf"),
             (f64::NEG_INFINITY, "-inf"),
             (f64::NAN, "nan"),
             (100000.0, "100000"),
-            (1000000.0, "1e+06"),
-            (123456.7, "123457"),
+            (1000000.0, "1000000"),
+            (123456.7, "123456.7"),
             (0.0001, "0.0001"),
+            (0.00012, "0.00012"),
             (-1.5, "-1.5"),
             (0.0, "0"),
+            (-0.0, "-0"),
+            (9007199254740993.0, "9007199254740992"),
         ];
         for (x, want) in table {
-            assert_eq!(format_float(*x), *want, "formatting {x}");
+            assert_eq!(format_float(*x), *want, "formatting {x:?}");
+            if !x.is_nan() {
+                let back: f64 = want.parse().expect("the text is a float");
+                assert_eq!(back.to_bits(), x.to_bits(), "{want} reads back");
+            }
         }
         assert_eq!(repr_float(0.1 + 0.2), "0.30000000000000004");
-        assert_eq!(repr_float(2.0), "2");
+        assert_eq!(repr_float(2.0), "2.0");
+        assert_eq!(repr_float(-0.0), "-0.0");
+        assert_eq!(repr_float(1e15), "1000000000000000.0");
+        assert_eq!(repr_float(1e16), "1e+16");
+        assert_eq!(repr_float(f64::NEG_INFINITY), "-inf");
     }
 
     #[test]
