@@ -2251,8 +2251,11 @@ impl Vm {
                     }
                 }
                 Op::ToDecimal(scale, exact) => {
-                    let v = pop!();
-                    push!(tri!(crate::runtime::decimal::convert(&v, scale, exact)));
+                    // An error returned through a `dN?E` passes unchanged.
+                    if !matches!(self.stack.last(), Some(Value::Error(_))) {
+                        let v = pop!();
+                        push!(tri!(crate::runtime::decimal::convert(&v, scale, exact)));
+                    }
                 }
 
                 // Concurrency: runtime/sched.rs, parallel.rs, shared.rs.

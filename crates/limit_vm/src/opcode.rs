@@ -608,6 +608,7 @@ pub enum Op {
     /// Convert to a decimal with `scale` digits after the point (`as dN`, or
     /// a value entering a `dN` variable). With `exact`, dropping non-zero
     /// digits raises; otherwise they are truncated toward zero.
+    /// Error values (flowing through a `dN?E`) pass unchanged.
     /// `[v] -> [dN(v)]`. Errors: ConversionError, IntegerOverflow.
     ToDecimal(u8, bool),
     /// Check that an int value fits a sized int type (LANGUAGE.md §3.1):

@@ -678,6 +678,13 @@ impl Codegen<'_> {
             .param_names
             .extend(decl.params.iter().map(|p| p.name.name.clone()));
         self.functions.push(state);
+        // A method's returns enter its declared type as a function's do.
+        let return_coercions = decl
+            .ret
+            .as_ref()
+            .map(|t| self.coercions(t))
+            .unwrap_or_default();
+        self.current().return_coercions = return_coercions;
         context.level = self.functions.len() - 1;
         self.objects.contexts.push(context);
         self.begin_scope();
