@@ -2195,12 +2195,20 @@ impl Vm {
                 Op::MakeErr(k) => {
                     let msg = pop!();
                     let kind = self.constants[k as usize].clone();
-                    let msg = if matches!(msg, Value::Nil) {
-                        String::new()
+                    let kind = kind.as_str().unwrap_or(kinds::ERROR);
+                    // `err(e)` of a computed value that is already an error
+                    // (a bound `err e`) is that same error, kind and
+                    // message unchanged (LANGUAGE.md §6).
+                    if matches!(msg, Value::Error(_)) && kind == kinds::ERROR {
+                        push!(msg);
                     } else {
-                        display(&msg)
-                    };
-                    push!(Value::error(kind.as_str().unwrap_or(kinds::ERROR), &msg));
+                        let msg = if matches!(msg, Value::Nil) {
+                            String::new()
+                        } else {
+                            display(&msg)
+                        };
+                        push!(Value::error(kind, &msg));
+                    }
                 }
 
                 Op::Print(n) => {

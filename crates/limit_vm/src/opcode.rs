@@ -593,7 +593,8 @@ pub enum Op {
     /// `ok(v)`: a success value is the plain value. `[v] -> [v]`.
     MakeOk,
     /// `err(Kind(msg))`: `[msg] -> [error{kind: constants[kind], message: str(msg)}]`
-    /// (a nil message gives an empty message).
+    /// (a nil message gives an empty message). A generic `Error` of a value
+    /// that is already an error is that error itself (`return err(e)`).
     MakeErr(u32),
 
     // ------------------------------------------------------------------- misc
