@@ -88,6 +88,10 @@ pub(crate) enum Cleanup {
 pub(crate) struct LoopContext {
     /// `cleanups.len()` inside the loop body.
     pub cleanup_depth: usize,
+    /// `locals.len()` when the loop began: `break` and `continue` release
+    /// the locals declared after it (LANGUAGE.md §7: a local is released
+    /// at the end of its block, however the block is left).
+    pub local_depth: usize,
     pub break_jumps: Vec<usize>,
     pub continue_jumps: Vec<usize>,
 }

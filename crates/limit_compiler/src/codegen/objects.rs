@@ -862,6 +862,23 @@ impl Codegen<'_> {
     /// Emits `DropLocal` for the locals of the innermost scope (last
     /// declared first), so that objects with a `deinit` are released at
     /// the end of their block. Only when some frame has a `deinit`.
+    /// Releases the named locals declared after the first `first` (a loop
+    /// left by `break` or `continue`), innermost first.
+    pub(crate) fn release_locals_from(&mut self, first: usize, span: Span) {
+        if !self.objects.any_deinit {
+            return;
+        }
+        let slots: Vec<u16> = self.current_ref().locals[first..]
+            .iter()
+            .rev()
+            .filter(|l| !l.name.starts_with(' '))
+            .map(|l| l.slot)
+            .collect();
+        for slot in slots {
+            self.emit(Op::DropLocal(slot), span);
+        }
+    }
+
     pub(crate) fn release_scope_locals(&mut self, span: Span) {
         if !self.objects.any_deinit {
             return;

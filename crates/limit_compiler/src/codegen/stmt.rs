@@ -579,8 +579,10 @@ impl Codegen<'_> {
     fn push_loop(&mut self) {
         let state = self.current();
         let cleanup_depth = state.cleanups.len();
+        let local_depth = state.locals.len();
         state.loops.push(LoopContext {
             cleanup_depth,
+            local_depth,
             break_jumps: Vec::new(),
             continue_jumps: Vec::new(),
         });
@@ -677,6 +679,7 @@ impl Codegen<'_> {
             self.bind_new_variable(&binding.name, false);
         }
         self.statements(&body.stmts);
+        self.release_scope_locals(body.span);
         self.end_scope();
         self.emit_loop(head, span);
         // `break` lands here and drops the iterator; exhaustion skips it.
@@ -726,6 +729,7 @@ impl Codegen<'_> {
         self.emit(Op::GetLocal(counter), binding.name.span);
         self.bind_new_variable(&binding.name, false);
         self.statements(&body.stmts);
+        self.release_scope_locals(body.span);
         self.end_scope();
         let continue_target = self.code_len();
         self.emit(Op::IncLocal(counter, 1), span);
@@ -750,6 +754,7 @@ impl Codegen<'_> {
             );
             return;
         }
+        self.release_locals_from(context.local_depth, span);
         for cleanup in cleanups.iter().rev() {
             match cleanup {
                 Cleanup::Iterator => {
