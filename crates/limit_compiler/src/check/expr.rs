@@ -6,7 +6,7 @@ use super::compat::Compatibility;
 use super::constant::{constant_value, evaluate_condition, Constant};
 use super::frames::MemberLookup;
 use super::types::{ErrorSet, Type};
-use super::{BlockRole, Checker, ReturnTarget};
+use super::{BlockRole, Checker, Expectation, ReturnTarget};
 use limit_syntax::ast::{Block, Expr, ExprKind, FnDecl, Ident, InterpPart};
 use limit_syntax::Span;
 
@@ -84,16 +84,7 @@ impl<'a> Checker<'a> {
             ExprKind::Unary(op, operand) => self.infer_unary(*op, operand, expr.span),
             ExprKind::Binary(op, left, right) => self.infer_binary(*op, left, right, expr.span),
             ExprKind::Ternary(cond, then, otherwise) => {
-                self.check_condition(cond);
-                self.env.push();
-                self.narrow_by_type_tests(cond, true);
-                let then = self.infer(then);
-                self.env.pop();
-                self.env.push();
-                self.narrow_by_type_tests(cond, false);
-                let otherwise = self.infer(otherwise);
-                self.env.pop();
-                then.join(&otherwise)
+                self.check_ternary(cond, then, otherwise, None)
             }
             ExprKind::Range {
                 start, end, step, ..
@@ -117,8 +108,8 @@ impl<'a> Checker<'a> {
                 expr: inner,
                 binding,
                 handler,
-            } => self.infer_else(inner, binding.as_ref(), handler),
-            ExprKind::Match(match_expr) => self.check_match(match_expr),
+            } => self.infer_else(inner, binding.as_ref(), handler, None),
+            ExprKind::Match(match_expr) => self.check_match(match_expr, None),
             ExprKind::Lambda(decl) => self.check_lambda(decl),
             ExprKind::Cast(inner, target) => {
                 self.infer(inner);
@@ -422,24 +413,66 @@ impl<'a> Checker<'a> {
         (**value).clone()
     }
 
+    /// `cond ? then : otherwise`; with an `expected` type, both branches
+    /// are checked against it. Returns the join of the branches.
+    fn check_ternary(
+        &mut self,
+        cond: &'a Expr,
+        then: &'a Expr,
+        otherwise: &'a Expr,
+        expected: Option<&Expectation>,
+    ) -> Type {
+        self.check_condition(cond);
+        let branch = |checker: &mut Self, expr: &'a Expr, holds: bool| {
+            checker.env.push();
+            checker.narrow_by_type_tests(cond, holds);
+            let ty = match expected {
+                Some(expected) => checker.check_against(expr, &expected.ty, &expected.destination),
+                None => checker.infer(expr),
+            };
+            checker.env.pop();
+            ty
+        };
+        let then = branch(self, then, true);
+        let otherwise = branch(self, otherwise, false);
+        then.join(&otherwise)
+    }
+
+    /// `inner ?else handler`; with an `expected` type, the success value,
+    /// the handler's value and its `return`s are checked against it.
     fn infer_else(
         &mut self,
         inner: &'a Expr,
         binding: Option<&'a Ident>,
         handler: &'a Block,
+        expected: Option<&Expectation>,
     ) -> Type {
         let value = match self.infer(inner) {
             Type::Fallible(value, _) => *value,
             other => other,
         };
+        if let Some(expected) = expected {
+            if self.compatibility(&value, &expected.ty) == Compatibility::Mismatch {
+                self.error(
+                    inner.span,
+                    format!(
+                        "mismatched types: {} expects `{}`, found `{value}`",
+                        expected.destination.describe(),
+                        expected.ty
+                    ),
+                );
+            }
+        }
         self.env.push();
         if let Some(binding) = binding {
             self.declare_variable(binding, Type::ErrorValue, true);
         }
         self.returns.push(ReturnTarget::Handler);
-        self.handler_values.push(Vec::new());
+        self.handler_values.push((Vec::new(), expected.cloned()));
+        self.value_expectations.push(expected.cloned());
         let final_value = self.check_statements(&handler.stmts, BlockRole::Value);
-        let returned = self.handler_values.pop().unwrap_or_default();
+        self.value_expectations.pop();
+        let returned = self.handler_values.pop().unwrap_or_default().0;
         self.returns.pop();
         self.env.pop();
         let always_returns = super::returns::returns_on_all_paths(&handler.stmts, false);
@@ -503,6 +536,27 @@ impl<'a> Checker<'a> {
                 return expected.clone();
             }
             _ => {}
+        }
+        let expectation = Expectation {
+            ty: expected.clone(),
+            destination: destination.clone(),
+        };
+        let branched = match &expr.kind {
+            ExprKind::Ternary(cond, then, otherwise) => {
+                Some(self.check_ternary(cond, then, otherwise, Some(&expectation)))
+            }
+            ExprKind::Match(match_expr) => Some(self.check_match(match_expr, Some(&expectation))),
+            ExprKind::Else {
+                expr: inner,
+                binding,
+                handler,
+            } => Some(self.infer_else(inner, binding.as_ref(), handler, Some(&expectation))),
+            _ => None,
+        };
+        if let Some(found) = branched {
+            // Each branch was checked where it is written.
+            self.table.record(expr.span, &found);
+            return found;
         }
         let found = self.infer(expr);
         match self.compatibility(&found, expected) {

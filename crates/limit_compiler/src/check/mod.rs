@@ -277,6 +277,14 @@ enum ReturnTarget {
     Unchecked,
 }
 
+/// The type a value must fit and where it goes (for messages): pushed
+/// into the branches of `?:`, `match` arms and `?else` handlers.
+#[derive(Clone, Debug)]
+struct Expectation {
+    ty: Type,
+    destination: expr::Destination,
+}
+
 /// A `where` condition registered while resolving annotations.
 struct Refinement<'a> {
     condition: &'a ast::Expr,
@@ -296,8 +304,13 @@ struct Checker<'a> {
     /// Declarations found to need widening during this pass.
     newly_widened: HashSet<Span>,
     returns: Vec<ReturnTarget>,
-    /// Values `return`ed inside the `?else` handlers being checked.
-    handler_values: Vec<Vec<Type>>,
+    /// Values `return`ed inside the `?else` handlers being checked, and
+    /// the type each handler's value must fit.
+    handler_values: Vec<(Vec<Type>, Option<Expectation>)>,
+    /// What the value of each `Value` block being checked (a `?else`
+    /// handler, a `match` arm) must fit, innermost last: the final
+    /// expression and handler `return`s are checked against it.
+    value_expectations: Vec<Option<Expectation>>,
     /// The frame whose methods are being checked (privacy, `this`).
     current_frame: Option<String>,
     /// The type of `this`/`self` in the current method.
@@ -339,6 +352,7 @@ impl<'a> Checker<'a> {
             newly_widened: HashSet::new(),
             returns: Vec::new(),
             handler_values: Vec::new(),
+            value_expectations: Vec::new(),
             current_frame: None,
             this_type: None,
             deferred: Vec::new(),

@@ -3,13 +3,19 @@
 
 use super::frames::MemberLookup;
 use super::types::{IntWidth, Type};
-use super::{BlockRole, Checker};
+use super::{BlockRole, Checker, Expectation};
 use limit_syntax::ast::{
     ArmBody, BinOp, Expr, ExprKind, FieldPattern, MatchArm, MatchExpr, Pattern, PatternKind, UnOp,
 };
 
 impl<'a> Checker<'a> {
-    pub(super) fn check_match(&mut self, match_expr: &'a MatchExpr) -> Type {
+    /// Checks a `match`; with an `expected` type, every arm's value is
+    /// checked against it. Returns the join of the arms' values.
+    pub(super) fn check_match(
+        &mut self,
+        match_expr: &'a MatchExpr,
+        expected: Option<&Expectation>,
+    ) -> Type {
         let scrutinee = self.infer(&match_expr.scrutinee);
         let mut result: Option<Type> = None;
         for arm in &match_expr.arms {
@@ -20,9 +26,14 @@ impl<'a> Checker<'a> {
                 self.check_condition(guard);
             }
             let value = match &arm.body {
-                ArmBody::Expr(expr) => Some(self.infer(expr)),
+                ArmBody::Expr(expr) => Some(match expected {
+                    Some(expected) => self.check_against(expr, &expected.ty, &expected.destination),
+                    None => self.infer(expr),
+                }),
                 ArmBody::Block(block) => {
+                    self.value_expectations.push(expected.cloned());
                     let value = self.check_statements(&block.stmts, BlockRole::Value);
+                    self.value_expectations.pop();
                     match value {
                         Some(value) => Some(value),
                         None if super::returns::returns_on_all_paths(&block.stmts, false) => None,

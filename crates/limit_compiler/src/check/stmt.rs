@@ -281,6 +281,11 @@ impl<'a> Checker<'a> {
                 return self.check_return_value(expr, &declared, &name);
             }
         }
+        if role == BlockRole::Value {
+            if let Some(Some(expected)) = self.value_expectations.last().cloned() {
+                return self.check_against(expr, &expected.ty, &expected.destination);
+            }
+        }
         self.infer(expr)
     }
 
@@ -665,8 +670,14 @@ impl<'a> Checker<'a> {
                 }
             }
             (Some(ReturnTarget::Handler), Some(value)) => {
-                let ty = self.infer(value);
-                if let Some(values) = self.handler_values.last_mut() {
+                let expected = self.handler_values.last().and_then(|h| h.1.clone());
+                let ty = match expected {
+                    Some(expected) => {
+                        self.check_against(value, &expected.ty, &expected.destination)
+                    }
+                    None => self.infer(value),
+                };
+                if let Some((values, _)) = self.handler_values.last_mut() {
                     values.push(ty);
                 }
             }
