@@ -25,6 +25,18 @@ impl Checker<'_> {
             return Fits;
         }
         match (value, target) {
+            // A union value fits only where every member does: using one
+            // member's type needs a `match` or type test first (§3.4).
+            (Type::Union(members), _) => {
+                if members
+                    .iter()
+                    .all(|member| self.compatibility(member, target) == Fits)
+                {
+                    Fits
+                } else {
+                    Mismatch
+                }
+            }
             (_, Type::Union(members)) => {
                 let answers: Vec<Compatibility> = members
                     .iter()
@@ -34,16 +46,6 @@ impl Checker<'_> {
                     Fits
                 } else if answers.contains(&UnhandledFallible) {
                     UnhandledFallible
-                } else {
-                    Mismatch
-                }
-            }
-            (Type::Union(members), _) => {
-                if members
-                    .iter()
-                    .any(|member| self.compatibility(member, target) == Fits)
-                {
-                    Fits
                 } else {
                     Mismatch
                 }

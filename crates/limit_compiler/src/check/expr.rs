@@ -561,18 +561,37 @@ impl<'a> Checker<'a> {
         let found = self.infer(expr);
         match self.compatibility(&found, expected) {
             Compatibility::Fits => self.check_constant(expr, expected),
-            Compatibility::Mismatch => self.error(
-                expr.span,
-                format!(
+            Compatibility::Mismatch => {
+                let message = format!(
                     "mismatched types: {} expects `{expected}`, found `{found}`",
                     destination.describe()
-                ),
-            ),
+                );
+                if self.some_union_member_fits(&found, expected) {
+                    self.error_with_hint(
+                        expr.span,
+                        message,
+                        "narrow the value first with `match` or a type test (`typeof(v) == \"int\"`)",
+                    );
+                } else {
+                    self.error(expr.span, message);
+                }
+            }
             Compatibility::UnhandledFallible => {
                 self.report_unhandled_fallible(expr.span, &found, expected)
             }
         }
         found
+    }
+
+    /// Whether `found` is a union some member of which fits `expected`
+    /// (the value needs narrowing rather than another type).
+    fn some_union_member_fits(&self, found: &Type, expected: &Type) -> bool {
+        let Type::Union(members) = found.unrefined() else {
+            return false;
+        };
+        members
+            .iter()
+            .any(|member| self.compatibility(member, expected) == Compatibility::Fits)
     }
 
     pub(super) fn report_unhandled_fallible(&mut self, span: Span, found: &Type, expected: &Type) {
