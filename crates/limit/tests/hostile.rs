@@ -32,3 +32,68 @@ fn a_parallel_block_runs_in_a_later_chunk() {
     // 1+4+9+16 + 2*(1+2+3+4)
     assert_eq!(e.take_output(), "50\n");
 }
+
+/// Runs `hostile`, expects a `ResourceLimit`, then checks the engine
+/// still runs scripts correctly (a parallel block among them).
+fn stopped_by_a_limit(e: &mut Engine, hostile: &str) -> String {
+    let error = e.run_str(hostile).unwrap_err();
+    assert_eq!(error.kind(), Some("ResourceLimit"), "{error}");
+    e.take_output();
+    assert_eq!(e.run_str("40 + 2").unwrap(), Value::Int(42));
+    e.run_str("parallel (cores=2) { task (i in 1..=2) { print(i * 10); } }")
+        .unwrap();
+    let mut lines: Vec<String> = e.take_output().lines().map(str::to_string).collect();
+    lines.sort();
+    assert_eq!(lines, ["10", "20"]);
+    error.to_string()
+}
+
+#[test]
+fn parallel_tasks_share_the_programs_step_limit() {
+    let mut e = engine(Limits {
+        max_steps: Some(100_000),
+        ..Limits::default()
+    });
+    let shown = stopped_by_a_limit(&mut e, "parallel (cores=2) { task { while (true) {} } }");
+    assert!(shown.contains("step limit of 100000"), "{shown}");
+    // Four tasks of 30 000 iterations each fit 100 000 steps only
+    // together with nothing else: the budget is the program's, not each
+    // task's.
+    let four =
+        "parallel (cores=2) { task (i in 1..=4) { var k = 0; while (k < 30000) { k += 1; } } }";
+    stopped_by_a_limit(&mut e, four);
+    e.set_limits(Limits {
+        max_steps: Some(200_000),
+        ..Limits::default()
+    });
+    e.run_str(four).unwrap();
+    // The steps the tasks took are gone for the script after the block.
+    let after =
+        "parallel (cores=2) { task (i in 1..=4) { var k = 0; while (k < 30000) { k += 1; } } }\n\
+                 var n = 0; while (n < 100000) { n += 1; }";
+    stopped_by_a_limit(&mut e, after);
+    // Under on_error="continue" a limit still ends the program.
+    let continuing = "var out = channel();\n\
+                      parallel (cores=2, ch=out, on_error=\"continue\") { task { while (true) {} } task { print(1); } }\n\
+                      print(\"not reached\");";
+    stopped_by_a_limit(&mut e, continuing);
+}
+
+#[test]
+fn parallel_tasks_share_the_programs_memory_limit() {
+    let mut e = engine(Limits {
+        max_heap_bytes: Some(16 << 20),
+        ..Limits::default()
+    });
+    let shown = stopped_by_a_limit(
+        &mut e,
+        "parallel (cores=2) { task { var s = \"ab\"; while (true) { s = s + s; } } }",
+    );
+    assert!(shown.contains("memory limit"), "{shown}");
+    // Two tasks of 10 MB each fit 16 MB one at a time, not together.
+    let two = "parallel (cores=2) { task (i in 1..=2) { var s = \"x\".repeat(10000000); sleep(0.3); print(s.len()); } }";
+    stopped_by_a_limit(&mut e, two);
+    // A nested block's tasks count with their parents'.
+    let nested = "parallel (cores=2) { task (i in 1..=2) { parallel (cores=2) { task (j in 1..=2) { var s = \"x\".repeat(5000000); sleep(0.3); print(s.len()); } } } }";
+    stopped_by_a_limit(&mut e, nested);
+}

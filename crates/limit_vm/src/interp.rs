@@ -656,8 +656,11 @@ impl Vm {
             }
             return Err(t);
         }
-        // A resource limit is not catchable by the script (limits.rs).
-        let catchable = &*t.kind != kinds::RESOURCE_LIMIT;
+        // A resource limit is not catchable by the script (limits.rs),
+        // nor is the cancellation of a task whose block timed out or failed
+        // (its handler could otherwise go on running).
+        let catchable = &*t.kind != kinds::RESOURCE_LIMIT
+            && !(&*t.kind == kinds::TIMEOUT && self.conc.cancellation().is_some());
         match self.handlers.last() {
             Some(h) if catchable && h.depth > stop_depth && h.depth <= self.frames.len() => {
                 let h = self.handlers.pop().expect("handler present");
@@ -2512,11 +2515,58 @@ impl Vm {
         self.countdown = self.chunk;
     }
 
+    /// Prepare this VM to run parallel tasks on the current thread, as part
+    /// of the program whose shared budget is `budget`: the limits are
+    /// installed here, and every step is drawn from the budget.
+    pub(crate) fn start_task_thread(&mut self, budget: std::sync::Arc<limits::SharedBudget>) {
+        limits::install(self.options.limits);
+        limits::join_budget(Some(budget));
+        self.steps_left = 0;
+        self.chunk = 1;
+        self.countdown = 1;
+    }
+
+    /// Leave the shared budget (the thread's tasks are over), giving back
+    /// the steps drawn and not used.
+    pub(crate) fn end_task_thread(&mut self) {
+        limits::return_steps(self.steps_left);
+        self.steps_left = 0;
+        limits::join_budget(None);
+    }
+
+    /// Steps this VM may still take in the current run (the current chunk
+    /// included), taken out of it; the block that hands them to its tasks
+    /// gives back what they leave with [`Vm::restore_steps`].
+    pub(crate) fn lend_steps(&mut self) -> u64 {
+        if self.options.limits.max_steps.is_none() {
+            return u64::MAX;
+        }
+        let lent = self.steps_left;
+        self.steps_left = 0;
+        lent
+    }
+
+    /// Take back the steps a parallel block's tasks left of those lent.
+    pub(crate) fn restore_steps(&mut self, steps: u64) {
+        if self.options.limits.max_steps.is_some() {
+            self.steps_left = steps;
+        }
+    }
+
     /// Every `CHECKPOINT_STEPS` steps (or when the step budget runs out):
     /// charge the step budget, check the heap limit, collect cycles if due.
     #[cold]
     #[inline(never)]
     fn checkpoint(&mut self) -> Result<(), Trap> {
+        if self.steps_left == 0 {
+            // A parallel task's thread draws its steps from the program's
+            // shared budget (nothing elsewhere).
+            self.steps_left = limits::draw_steps(CHECKPOINT_STEPS as u64);
+        }
+        if let Some(cancelled) = self.conc.cancellation() {
+            self.countdown = 1; // and again at the next step
+            return Err(cancelled);
+        }
         if self.steps_left == 0 && self.options.limits.max_steps.is_some() {
             self.countdown = 1; // trap again at the next step
             let max = self.options.limits.max_steps.unwrap_or(0);
@@ -2573,6 +2623,9 @@ impl Vm {
         let from_chunk = (self.countdown.saturating_sub(1) as u64).min(steps);
         self.countdown -= from_chunk as u32;
         let rest = steps - from_chunk;
+        if rest > self.steps_left {
+            self.steps_left += limits::draw_steps(rest - self.steps_left);
+        }
         if rest > self.steps_left {
             self.steps_left = 0;
             self.countdown = 1;

@@ -44,8 +44,16 @@
 //! [`charge_units`]), and until then long work is skipped.
 //! * **collection length** — items of a list or entries of a dict, checked
 //!   where they grow.
+//!
+//! Limits are the program's, not a thread's: the tasks of a `parallel`
+//! block (each on a thread with its own VM and heap meter) draw their
+//! steps from the budget the block's thread had left, and check the heap
+//! limit against the sum of every thread's heap ([`SharedBudget`]). A task
+//! past a limit ends the whole program, whatever the block's `on_error`.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use crate::errors::{fail, kinds, Trap};
 
@@ -127,6 +135,135 @@ thread_local! {
     /// A limit exceeded where the error could not be returned (see
     /// [`check_pending`]).
     static PENDING: Cell<Pending> = const { Cell::new(Pending::None) };
+    /// The budget this thread shares with the other threads of a program
+    /// (a `parallel` block's tasks), with the heap bytes it last
+    /// published there.
+    static GROUP: RefCell<Option<(Arc<SharedBudget>, usize)>> = const { RefCell::new(None) };
+}
+
+/// What the threads of one program share: the steps left to all of them
+/// and the sum of their heaps. A `parallel` block's tasks run on threads
+/// of their own (each with its own heap meter, `HEAP`), but the limits
+/// are the program's: every thread draws its steps from here a chunk at
+/// a time, and publishes how much its heap grew or shrank whenever it
+/// checks the heap limit, which it checks against the total.
+#[derive(Debug)]
+pub struct SharedBudget {
+    /// Steps not yet handed to a thread.
+    steps: AtomicU64,
+    /// Heap bytes of all the program's threads, as last published.
+    heap: AtomicUsize,
+}
+
+impl SharedBudget {
+    /// A budget of `steps` steps whose heap starts at `heap` bytes (the
+    /// thread that opens the block publishes its own heap there).
+    pub fn new(steps: u64, heap: usize) -> Arc<SharedBudget> {
+        Arc::new(SharedBudget {
+            steps: AtomicU64::new(steps),
+            heap: AtomicUsize::new(heap),
+        })
+    }
+
+    /// Steps not yet handed out.
+    pub fn steps_left(&self) -> u64 {
+        self.steps.load(Ordering::Relaxed)
+    }
+}
+
+/// Make this thread draw its steps from `budget` and count its heap into
+/// it (a parallel task's thread, before it runs anything), or stop doing
+/// so (`None`). Heap already published by this thread is withdrawn.
+pub fn join_budget(budget: Option<Arc<SharedBudget>>) {
+    let _ = GROUP.try_with(|g| {
+        let mut g = g.borrow_mut();
+        if let Some((old, published)) = g.take() {
+            old.heap.fetch_sub(
+                published.min(old.heap.load(Ordering::Relaxed)),
+                Ordering::Relaxed,
+            );
+        }
+        *g = budget.map(|b| (b, 0));
+    });
+}
+
+/// The budget this thread shares, if it runs a parallel task.
+pub fn shared_budget() -> Option<Arc<SharedBudget>> {
+    GROUP
+        .try_with(|g| g.borrow().as_ref().map(|(b, _)| b.clone()))
+        .ok()
+        .flatten()
+}
+
+/// Take up to `want` steps from this thread's shared budget (0 when it
+/// has none, or none is left).
+pub fn draw_steps(want: u64) -> u64 {
+    GROUP
+        .try_with(|g| {
+            let g = g.borrow();
+            let Some((budget, _)) = g.as_ref() else {
+                return 0;
+            };
+            let mut left = budget.steps.load(Ordering::Relaxed);
+            loop {
+                let take = want.min(left);
+                if take == 0 {
+                    return 0;
+                }
+                match budget.steps.compare_exchange_weak(
+                    left,
+                    left - take,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => return take,
+                    Err(now) => left = now,
+                }
+            }
+        })
+        .unwrap_or(0)
+}
+
+/// Give `steps` back to this thread's shared budget (a thread that ends
+/// with steps drawn and not used).
+pub fn return_steps(steps: u64) {
+    let _ = GROUP.try_with(|g| {
+        if let Some((budget, _)) = g.borrow().as_ref() {
+            budget.steps.fetch_add(steps, Ordering::Relaxed);
+        }
+    });
+}
+
+/// The heap of the whole program as this thread sees it, with `extra`
+/// bytes this thread is about to allocate. A thread in a shared budget
+/// publishes its heap there first, the `extra` included (a reservation:
+/// the allocation may be followed by no check for a long time, as when a
+/// task makes a big string and sleeps; the next check replaces it).
+fn program_heap_bytes(extra: usize) -> usize {
+    let local = heap_bytes().saturating_add(extra);
+    GROUP
+        .try_with(|g| {
+            let mut g = g.borrow_mut();
+            let Some((budget, published)) = g.as_mut() else {
+                return local;
+            };
+            if local >= *published {
+                let up = local - *published;
+                *published = local;
+                budget
+                    .heap
+                    .fetch_add(up, Ordering::Relaxed)
+                    .saturating_add(up)
+            } else {
+                let down = *published - local;
+                *published = local;
+                budget
+                    .heap
+                    .fetch_sub(down, Ordering::Relaxed)
+                    .saturating_sub(down)
+            }
+        })
+        .unwrap_or(local)
 }
 
 /// A limit exceeded by code that cannot fail (printing a value), raised by
@@ -281,13 +418,16 @@ pub fn exceeded<T>(what: &str) -> Result<T, Trap> {
 
 /// Check that `extra` more bytes fit under the heap limit.
 pub fn check_heap(extra: usize) -> Result<(), Trap> {
-    match active().max_heap_bytes {
-        Some(max) if heap_bytes().saturating_add(extra) > max => exceeded(&format!(
-            "memory limit of {max} bytes exceeded (the heap would hold about {} bytes)",
-            heap_bytes().saturating_add(extra)
-        )),
-        _ => Ok(()),
+    let Some(max) = active().max_heap_bytes else {
+        return Ok(());
+    };
+    let would = program_heap_bytes(extra);
+    if would > max {
+        return exceeded(&format!(
+            "memory limit of {max} bytes exceeded (the heap would hold about {would} bytes)"
+        ));
     }
+    Ok(())
 }
 
 /// Check a string about to be made with `len` bytes (length and heap).

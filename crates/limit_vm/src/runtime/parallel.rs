@@ -24,6 +24,7 @@ use crossbeam_deque::{Injector, Steal};
 
 use crate::errors::{fail, kinds, trap, TraceEntry, Trap};
 use crate::interp::{Vm, VmOptions};
+use crate::limits::{self, SharedBudget};
 use crate::program::Program;
 use crate::runtime::channel::{Channel, Pop};
 use crate::runtime::sched::{self, Block, BlockParams};
@@ -70,6 +71,8 @@ struct Failure {
 /// The state a parallel block shares with its threads.
 pub struct TaskContext {
     program: Arc<Program>,
+    /// The program's steps and heap, shared by all its threads.
+    budget: Arc<SharedBudget>,
     options: VmOptions,
     globals: Vec<SendValue>,
     injector: Injector<Unit>,
@@ -206,8 +209,19 @@ pub fn run(vm: &mut Vm, block: Block) -> Result<(), Trap> {
         .iter()
         .map(|g| to_send(g).unwrap_or(SendValue::Nil))
         .collect();
+    // Limits are the program's: the tasks draw from the steps the block's
+    // own thread has left, and count their heaps with its heap (a nested
+    // block's tasks join the budget of the task that opened it).
+    let (budget, lent) = match limits::shared_budget() {
+        Some(budget) => (budget, false),
+        None => (
+            SharedBudget::new(vm.lend_steps(), limits::heap_bytes()),
+            true,
+        ),
+    };
     let ctx = Arc::new(TaskContext {
         program,
+        budget: budget.clone(),
         options: VmOptions {
             trace: false,
             stats: false,
@@ -237,6 +251,9 @@ pub fn run(vm: &mut Vm, block: Block) -> Result<(), Trap> {
             .spawn(move || thread_main(&worker_ctx));
         if spawned.is_err() {
             ctx.cancel.store(true, Ordering::Relaxed);
+            if lent {
+                vm.restore_steps(budget.steps_left());
+            }
             return fail(
                 kinds::RESOURCE_LIMIT,
                 "cannot start a thread for a parallel block",
@@ -244,6 +261,9 @@ pub fn run(vm: &mut Vm, block: Block) -> Result<(), Trap> {
         }
     }
     let timed_out = wait_for_threads(&ctx, threads, params.timeout);
+    if lent {
+        vm.restore_steps(budget.steps_left());
+    }
     let output = std::mem::take(&mut *lock(&ctx.output));
     if !output.is_empty() {
         vm.write_out(&output);
@@ -288,6 +308,16 @@ fn report_failures(vm: &mut Vm, ctx: &TaskContext, params: &BlockParams) -> Resu
     if failures.is_empty() {
         return Ok(());
     }
+    // A task past a limit ends the program whatever `on_error` says: the
+    // limits are the program's.
+    if let Some(i) = failures
+        .iter()
+        .position(|f| f.kind == kinds::RESOURCE_LIMIT)
+    {
+        let f = failures.swap_remove(i);
+        vm.set_trace(f.trace);
+        return Err(trap(&f.kind, &f.message));
+    }
     if params.continue_on_error {
         failures.sort_by_key(|f| f.key);
         for f in &failures {
@@ -331,6 +361,7 @@ fn thread_main(ctx: &Arc<TaskContext>) {
     let _finish = FinishGuard(ctx);
     let mut vm = Vm::new_shared(ctx.program.clone(), ctx.options.clone());
     vm.clear_exec();
+    vm.start_task_thread(ctx.budget.clone());
     let globals: Vec<Value> = ctx.globals.iter().map(|g| materialize(&vm, g)).collect();
     vm.globals = globals;
     vm.conc.task = Some(ctx.clone());
@@ -360,6 +391,7 @@ fn thread_main(ctx: &Arc<TaskContext>) {
     if !output.is_empty() {
         lock(&ctx.output).push_str(&output);
     }
+    vm.end_task_thread();
 }
 
 fn run_unit(vm: &mut Vm, ctx: &TaskContext, unit: Unit) {
@@ -378,7 +410,7 @@ fn run_unit(vm: &mut Vm, ctx: &TaskContext, unit: Unit) {
             message: t.message.to_string(),
             trace,
         });
-        if ctx.stop_on_error {
+        if ctx.stop_on_error || &*t.kind == kinds::RESOURCE_LIMIT {
             ctx.cancel.store(true, Ordering::Relaxed);
         }
     }

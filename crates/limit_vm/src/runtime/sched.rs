@@ -116,6 +116,29 @@ pub struct ConcurrencyState {
     pub outbox: Option<Vec<(Arc<Channel>, SendValue)>>,
     /// Shared cells whose statement lock this VM holds.
     pub held: Vec<Arc<SharedCell>>,
+    /// In a fiber: when the innermost timed `concurrent` block (or an
+    /// enclosing one, whichever is sooner) expires.
+    pub deadline: Option<Instant>,
+}
+
+impl ConcurrencyState {
+    /// The error that stops the running task, if it must stop: its
+    /// parallel block was cancelled (a timeout, or another task failed),
+    /// or its concurrent block's timeout expired. The VM checks this at
+    /// every checkpoint, so a task that never blocks is stopped too, and a
+    /// task cannot catch it.
+    pub fn cancellation(&self) -> Option<Trap> {
+        if self.task.as_ref().is_some_and(|t| t.cancelled()) {
+            return Some(trap(kinds::TIMEOUT, "the parallel block was cancelled"));
+        }
+        if self.in_fiber && self.deadline.is_some_and(|d| Instant::now() >= d) {
+            return Some(trap(
+                kinds::TIMEOUT,
+                "the block's timeout expired before its tasks ended",
+            ));
+        }
+        None
+    }
 }
 
 /// Record `wait` and return the suspension signal.
@@ -280,7 +303,13 @@ fn run_concurrent(vm: &mut Vm, block: Block) -> Result<(), Trap> {
     let params = block.params;
     let deadline = params.timeout.map(|t| Instant::now() + t);
     let was_in_fiber = std::mem::replace(&mut vm.conc.in_fiber, true);
+    let outer_deadline = vm.conc.deadline;
+    vm.conc.deadline = match (outer_deadline, deadline) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
     let result = schedule(vm, &mut fibers, &params, deadline);
+    vm.conc.deadline = outer_deadline;
     vm.conc.in_fiber = was_in_fiber;
     vm.conc.resume = Resume::Normal;
     vm.conc.wait = None;
@@ -311,6 +340,11 @@ fn schedule(
             match step(vm, fiber, resume) {
                 Outcome::Done => fiber.done = true,
                 Outcome::Blocked(w) => fiber.wait = Some(w),
+                // A fiber that never blocked was stopped by its checkpoint.
+                Outcome::Failed(_) if expired(deadline) => {
+                    vm.take_trace();
+                    return timed_out(params);
+                }
                 Outcome::Failed(t) => {
                     fiber.done = true;
                     if params.continue_on_error {
@@ -377,6 +411,10 @@ fn schedule(
             }
         }
     }
+}
+
+fn expired(deadline: Option<Instant>) -> bool {
+    deadline.is_some_and(|d| Instant::now() >= d)
 }
 
 fn timed_out(params: &BlockParams) -> Result<(), Trap> {

@@ -1,0 +1,127 @@
+//! Issue 18's acceptance check: with `--max-memory 64M --max-steps
+//! 10000000`, none of the memory or hang repros goes past 200 MB of
+//! resident memory or 20 s; each ends with the expected status and error.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const MAX_RSS_KB: u64 = 200 * 1024;
+const MAX_TIME: Duration = Duration::from_secs(20);
+
+/// How one run ended.
+struct Outcome {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+    peak_rss_kb: u64,
+    elapsed: Duration,
+}
+
+/// Runs `source` with the acceptance flags, polling the child's peak
+/// resident memory (VmHWM in /proc) and killing it past the time limit.
+fn run_limited(name: &str, source: &str) -> Outcome {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("hostile_cli");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("{name}.lm"));
+    std::fs::write(&file, source).unwrap();
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_limit"))
+        .args(["run", "--max-memory", "64M", "--max-steps", "10000000"])
+        .arg(&file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = out.read_to_string(&mut text);
+        text
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = err.read_to_string(&mut text);
+        text
+    });
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    let status = loop {
+        if let Ok(text) = std::fs::read_to_string(&status_file) {
+            if let Some(kb) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            {
+                peak = peak.max(kb);
+            }
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > MAX_TIME || peak > 4 * MAX_RSS_KB {
+            let _ = child.kill();
+            break child.wait().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    Outcome {
+        code: status.code(),
+        stdout: reader.join().unwrap(),
+        stderr: err_reader.join().unwrap(),
+        peak_rss_kb: peak,
+        elapsed: started.elapsed(),
+    }
+}
+
+/// Runs a repro and checks it stays within the acceptance bounds, exits
+/// with `code` and says `expected` on stderr (or stdout for a success).
+fn check(name: &str, source: &str, code: i32, expected: &str) {
+    let o = run_limited(name, source);
+    assert!(
+        o.elapsed < MAX_TIME,
+        "{name}: took {:?}\nstderr: {}",
+        o.elapsed,
+        o.stderr
+    );
+    assert!(
+        o.peak_rss_kb < MAX_RSS_KB,
+        "{name}: peak RSS {} kB\nstderr: {}",
+        o.peak_rss_kb,
+        o.stderr
+    );
+    assert_eq!(o.code, Some(code), "{name}: stderr: {}", o.stderr);
+    let shown = if code == 0 { &o.stdout } else { &o.stderr };
+    assert!(shown.contains(expected), "{name}: {shown}");
+}
+
+#[test]
+fn item6_a_parallel_task_doubling_a_string_stops_at_the_memory_limit() {
+    check(
+        "parallel_doubling",
+        "parallel (cores=2) { task { var s = \"ab\"; while (true) { s = s + s; } } }\n",
+        1,
+        "error[ResourceLimit]: memory limit of 67108864 bytes exceeded",
+    );
+}
+
+#[test]
+fn item6_a_parallel_task_looping_forever_stops_at_the_step_limit() {
+    check(
+        "parallel_loop",
+        "parallel (cores=2) { task { while (true) {} } task { while (true) {} } }\n",
+        1,
+        "error[ResourceLimit]: step limit of 10000000 steps exceeded",
+    );
+}
+
+#[test]
+fn item9_a_busy_concurrent_task_times_out() {
+    check(
+        "concurrent_busy",
+        "concurrent (timeout=200ms) { task { while (true) {} } }\n",
+        1,
+        "error[Timeout]",
+    );
+}
