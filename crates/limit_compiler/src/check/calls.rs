@@ -160,14 +160,23 @@ impl<'a> Checker<'a> {
         }
         let receiver_type = self.infer(receiver);
         match receiver_type.unrefined() {
-            Type::Frame(_) | Type::Trait(_) | Type::Record(_) => {
-                let member = self.member_type(&receiver_type, method);
-                if let Type::Function(function) = &member {
-                    return self.check_arguments(function, args, &method.name);
+            Type::Trait(trait_name) => {
+                let trait_name = trait_name.clone();
+                if matches!(
+                    self.lookup_trait_method(&trait_name, &method.name),
+                    MemberLookup::Missing
+                ) {
+                    self.error_with_hint(
+                        method.span,
+                        format!("trait `{trait_name}` has no method `{}`", method.name),
+                        "a value of a trait type offers only the trait's methods; declare it in the trait or narrow the value with `match`",
+                    );
+                    self.infer_arguments(args);
+                    return Type::Any;
                 }
-                self.infer_arguments(args);
-                Type::Any
+                self.call_member(&receiver_type, method, args)
             }
+            Type::Frame(_) | Type::Record(_) => self.call_member(&receiver_type, method, args),
             Type::Union(members) => {
                 let members = members.clone();
                 self.union_method_call(&receiver_type, &members, method, args)
@@ -189,6 +198,29 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// `receiver.method(args)` on a frame, trait or record value: a method
+    /// is checked against its signature; a field holding a value that is
+    /// certainly not a function cannot be called.
+    fn call_member(&mut self, receiver_type: &Type, method: &'a Ident, args: &'a [Arg]) -> Type {
+        let member = self.member_type(receiver_type, method);
+        if let Type::Function(function) = &member {
+            return self.check_arguments(function, args, &method.name);
+        }
+        if matches!(receiver_type.unrefined(), Type::Frame(_)) && is_certainly_not_callable(&member)
+        {
+            self.error_with_hint(
+                method.span,
+                format!(
+                    "cannot call field `{}` of `{receiver_type}`: it holds `{member}`, not a function",
+                    method.name
+                ),
+                "only methods and fields holding functions can be called",
+            );
+        }
+        self.infer_arguments(args);
+        Type::Any
+    }
+
     /// A call of a value of type `callee_type`.
     fn call_value(
         &mut self,
@@ -202,19 +234,7 @@ impl<'a> Checker<'a> {
                 let function = function.clone();
                 self.check_arguments(&function, args, name)
             }
-            Type::Int
-            | Type::SizedInt(_)
-            | Type::Float
-            | Type::Decimal(_)
-            | Type::Bool
-            | Type::Str
-            | Type::Nil
-            | Type::Range
-            | Type::List(_)
-            | Type::Dict(..)
-            | Type::Tuple(_)
-            | Type::Record(_)
-            | Type::Channel => {
+            other if is_certainly_not_callable(other) => {
                 self.error_with_hint(
                     callee.span,
                     format!("cannot call a value of type `{callee_type}`: it is not a function"),
@@ -424,6 +444,26 @@ fn builtin_method_result(receiver: &Type, method: &str) -> Type {
         (Type::Dict(_, value), "values") => Type::list((**value).clone()),
         _ => Type::Any,
     }
+}
+
+/// Whether values of `ty` are certainly not functions.
+fn is_certainly_not_callable(ty: &Type) -> bool {
+    matches!(
+        ty.unrefined(),
+        Type::Int
+            | Type::SizedInt(_)
+            | Type::Float
+            | Type::Decimal(_)
+            | Type::Bool
+            | Type::Str
+            | Type::Nil
+            | Type::Range
+            | Type::List(_)
+            | Type::Dict(..)
+            | Type::Tuple(_)
+            | Type::Record(_)
+            | Type::Channel
+    )
 }
 
 /// Whether two signatures take and give the same types (parameter names

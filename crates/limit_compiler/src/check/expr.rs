@@ -303,18 +303,12 @@ impl<'a> Checker<'a> {
     pub(super) fn member_type(&mut self, receiver: &Type, name: &Ident) -> Type {
         match receiver.unrefined() {
             Type::Frame(frame) => self.frame_member_type(frame, name),
-            Type::Trait(trait_name) => {
-                let declarations = self.declarations;
-                let method = declarations.traits.get(trait_name).and_then(|decl| {
-                    decl.methods
-                        .iter()
-                        .find(|m| m.name.as_ref().is_some_and(|n| n.name == name.name))
-                });
-                match method {
-                    Some(method) => Type::Function(Box::new(self.signature_of(method))),
-                    None => Type::Any,
+            Type::Trait(trait_name) => match self.lookup_trait_method(trait_name, &name.name) {
+                MemberLookup::Method { method, .. } => {
+                    Type::Function(Box::new(self.signature_of(method)))
                 }
-            }
+                _ => Type::Any,
+            },
             Type::Record(fields) => fields
                 .iter()
                 .find(|(field, _)| *field == name.name)

@@ -152,6 +152,36 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Looks method `name` up on values of trait `trait_name`: its own
+    /// methods, then those of the traits it extends. `Missing` only when
+    /// every trait of that hierarchy is declared.
+    pub(super) fn lookup_trait_method(&self, trait_name: &str, name: &str) -> MemberLookup<'a> {
+        let mut lineage = Lineage {
+            frames: Vec::new(),
+            traits: Vec::new(),
+            complete: true,
+        };
+        self.add_trait(trait_name, &mut lineage, 0);
+        for decl in &lineage.traits {
+            if let Some(method) = decl
+                .methods
+                .iter()
+                .find(|m| m.name.as_ref().is_some_and(|n| n.name == name))
+            {
+                return MemberLookup::Method {
+                    owner: decl.name.name.clone(),
+                    method,
+                    visibility: Visibility::Public,
+                };
+            }
+        }
+        if lineage.complete {
+            MemberLookup::Missing
+        } else {
+            MemberLookup::Unknown
+        }
+    }
+
     /// A method is as visible as the most visible declaration it overrides
     /// or implements (trait methods are public).
     fn method_visibility(&self, lineage: &Lineage<'a>, method: &FnDecl, name: &str) -> Visibility {
