@@ -109,7 +109,26 @@ pub fn render(sources: &SourceMap, diagnostic: &Diagnostic) -> String {
     if let Some(hint) = &diagnostic.hint {
         text.push_str(&format!("{}= hint: {hint}\n", " ".repeat(gutter_width)));
     }
+    for (span, note) in &diagnostic.notes {
+        let place = location(&files, *span).unwrap_or_default();
+        text.push_str(&format!(
+            "{}= note: {place}{note}\n",
+            " ".repeat(gutter_width)
+        ));
+    }
     text
+}
+
+/// `path:line:col: ` of the start of `span`, for notes; `None` when the
+/// file is unknown.
+fn location(files: &SourceFiles<'_>, span: limit_syntax::Span) -> Option<String> {
+    let name = files.name(span.file).ok()?;
+    let source = files.source(span.file).ok()?;
+    let start = (span.start as usize).min(source.len());
+    let line = files.line_index(span.file, start).ok()?;
+    let line_start = files.line_range(span.file, line).ok()?.start;
+    let column = source.get(line_start..start)?.chars().count() + 1;
+    Some(format!("{name}:{}:{column}: ", line + 1))
 }
 
 /// `path:line:col: error: message`, written by codespan's short style; when
@@ -226,6 +245,22 @@ mod tests {
         let text = render(&sources, &diagnostic);
         assert!(text.starts_with("dir/t.lm:1:1: warning: implicit declaration of 'x'\n"));
         assert!(text.ends_with("  | ^\n  = hint: write 'var x'\n"), "{text}");
+    }
+
+    #[test]
+    fn notes_name_their_place_after_the_hint() {
+        let (sources, file) = sources("frame F { fn m() {} }\nF().m()\n");
+        let diagnostic = Diagnostic::error(Span::new(file, 26, 27), "`m` is private to frame `F`")
+            .with_hint("declare it `pub`")
+            .with_note(
+                Span::new(file, 13, 14),
+                "`m` is declared here without `pub`",
+            );
+        let text = render(&sources, &diagnostic);
+        assert!(
+            text.ends_with("  = hint: declare it `pub`\n  = note: dir/t.lm:1:14: `m` is declared here without `pub`\n"),
+            "{text}"
+        );
     }
 
     #[test]

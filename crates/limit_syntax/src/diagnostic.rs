@@ -16,6 +16,9 @@ pub struct Diagnostic {
     pub message: String,
     pub span: Span,
     pub hint: Option<String>,
+    /// Other places that explain the problem (where the member used was
+    /// declared, …), each with a short text.
+    pub notes: Vec<(Span, String)>,
 }
 
 impl Diagnostic {
@@ -25,6 +28,7 @@ impl Diagnostic {
             message: message.into(),
             span,
             hint: None,
+            notes: Vec::new(),
         }
     }
 
@@ -34,11 +38,17 @@ impl Diagnostic {
             message: message.into(),
             span,
             hint: None,
+            notes: Vec::new(),
         }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Diagnostic {
         self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn with_note(mut self, span: Span, note: impl Into<String>) -> Diagnostic {
+        self.notes.push((span, note.into()));
         self
     }
 

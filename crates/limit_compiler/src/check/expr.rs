@@ -206,7 +206,28 @@ impl<'a> Checker<'a> {
             return static_type;
         }
         let receiver_type = self.infer(receiver);
+        if let Some(kind) = fieldless_builtin(&receiver_type) {
+            self.report_builtin_field(receiver, kind, name);
+            return Type::Any;
+        }
         self.member_type(&receiver_type, name)
+    }
+
+    /// `xs.len` on a list, string, tuple, range or channel: these have
+    /// methods but no fields (§12a), so the access can only fail at run
+    /// time. When a method of that name exists the hint calls it.
+    fn report_builtin_field(&mut self, receiver: &Expr, kind: &str, name: &Ident) {
+        let message = format!("a {kind} has no field `{}`", name.name);
+        if is_builtin_method(kind, &name.name) {
+            let mut text = self.source_text(receiver.span);
+            if text.is_empty() || text.contains('\n') {
+                text = "value".to_string();
+            }
+            let hint = format!("`{0}` is a method: write `{text}.{0}()`", name.name);
+            self.error_with_hint(name.span, message, hint);
+        } else {
+            self.error(name.span, message);
+        }
     }
 
     /// `Enum.Variant` and `Frame.static_member`, when the receiver is a
@@ -307,7 +328,11 @@ impl<'a> Checker<'a> {
                 MemberLookup::Method { method, .. } => {
                     Type::Function(Box::new(self.signature_of(method)))
                 }
-                _ => Type::Any,
+                _ => {
+                    let trait_name = trait_name.clone();
+                    self.check_method_through_trait(&trait_name, name);
+                    Type::Any
+                }
             },
             Type::Record(fields) => fields
                 .iter()
@@ -358,6 +383,7 @@ impl<'a> Checker<'a> {
                         field.visibility,
                         owner.modifiers.is_data,
                         name.span,
+                        field.name.span,
                     );
                 }
                 match &field.ty {
@@ -370,7 +396,10 @@ impl<'a> Checker<'a> {
                 method,
                 visibility,
             } => {
-                self.check_member_visibility(&owner, &name.name, visibility, false, name.span);
+                let declared = method.name.as_ref().map_or(method.span, |n| n.span);
+                self.check_member_visibility(
+                    &owner, &name.name, visibility, false, name.span, declared,
+                );
                 Type::Function(Box::new(self.signature_of(method)))
             }
             MemberLookup::Missing => {
@@ -655,5 +684,65 @@ impl<'a> Checker<'a> {
         } else {
             ErrorSet::Any
         }
+    }
+}
+
+/// The name of a built-in type whose values have methods but no fields:
+/// any `value.name` on it fails at run time. (Dicts are left out: `d.key`
+/// reads an entry.)
+fn fieldless_builtin(ty: &Type) -> Option<&'static str> {
+    Some(match ty.unrefined() {
+        Type::Str => "str",
+        Type::List(_) => "list",
+        Type::Tuple(_) => "tuple",
+        Type::Range => "range",
+        Type::Channel => "channel",
+        _ => return None,
+    })
+}
+
+/// Whether the built-in type named `kind` has a method `name` (§11).
+fn is_builtin_method(kind: &str, name: &str) -> bool {
+    const STR: &[&str] = &[
+        "len",
+        "upper",
+        "lower",
+        "to_upper",
+        "to_lower",
+        "trim",
+        "split",
+        "join",
+        "contains",
+        "starts_with",
+        "ends_with",
+        "find",
+        "replace",
+        "substring",
+        "chars",
+        "repeat",
+        "lines",
+        "trim_start",
+        "trim_end",
+        "strip",
+        "pad_left",
+        "pad_right",
+        "is_digit",
+        "is_alpha",
+        "is_space",
+        "count",
+        "rfind",
+        "bytes",
+    ];
+    const LIST: &[&str] = &[
+        "len", "push", "append", "pop", "insert", "remove", "contains", "index_of", "slice",
+        "reverse", "sort", "map", "filter", "reduce", "join", "clear", "extend", "count", "first",
+        "last", "sort_by", "min", "max", "sum",
+    ];
+    const CHANNEL: &[&str] = &["len", "send", "recv", "try_recv", "close"];
+    match kind {
+        "str" => STR.contains(&name),
+        "list" => LIST.contains(&name),
+        "channel" => CHANNEL.contains(&name),
+        _ => name == "len",
     }
 }

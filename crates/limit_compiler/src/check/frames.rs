@@ -7,8 +7,8 @@
 //! the doubt.
 
 use super::Checker;
-use limit_syntax::ast::{FieldDecl, FnDecl, FrameDecl, Member, TraitDecl, Visibility};
-use limit_syntax::Span;
+use limit_syntax::ast::{FieldDecl, FnDecl, FrameDecl, Ident, Member, TraitDecl, Visibility};
+use limit_syntax::{Diagnostic, Span};
 
 /// Frames and traits deeper than this are treated as unknown (cycles).
 const MAX_HIERARCHY_DEPTH: usize = 64;
@@ -218,14 +218,16 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Reports a private/protected member used from outside its frame.
+    /// Reports a private/protected member used from outside its frame,
+    /// with a note at the member's declaration (`declared`).
     pub(super) fn check_member_visibility(
         &mut self,
         owner: &str,
         name: &str,
         visibility: Visibility,
         is_data_frame: bool,
-        span: Span,
+        use_span: Span,
+        declared: Span,
     ) {
         if visibility == Visibility::Public
             || is_data_frame
@@ -233,16 +235,74 @@ impl<'a> Checker<'a> {
         {
             return;
         }
-        let word = if visibility == Visibility::Protected {
-            "protected"
-        } else {
-            "private"
-        };
-        self.error_with_hint(
-            span,
-            format!("`{name}` is {word} to frame `{owner}`"),
+        self.report_hidden_member(
+            owner,
+            name,
+            visibility,
+            use_span,
+            declared,
             format!("declare it `pub` in `{owner}` to use it from outside"),
         );
+    }
+
+    fn report_hidden_member(
+        &mut self,
+        owner: &str,
+        name: &str,
+        visibility: Visibility,
+        use_span: Span,
+        declared: Span,
+        hint: String,
+    ) {
+        let (word, declared_as) = if visibility == Visibility::Protected {
+            ("protected", "`prot`")
+        } else {
+            ("private", "without `pub`")
+        };
+        self.diagnostics.push(
+            Diagnostic::error(use_span, format!("`{name}` is {word} to frame `{owner}`"))
+                .with_hint(hint)
+                .with_note(declared, format!("`{name}` is declared here {declared_as}")),
+        );
+    }
+
+    /// `value.name(…)` where `value` is typed by trait `trait_name`, which
+    /// does not declare `name`: when a frame of this file implementing the
+    /// trait declares it hidden, the call reaches a private method through
+    /// the trait (§7: members are private by default). Reported like a
+    /// direct call.
+    pub(super) fn check_method_through_trait(&mut self, trait_name: &str, name: &Ident) {
+        let declarations = self.declarations;
+        let mut frames: Vec<&FrameDecl> = declarations.frames.values().copied().collect();
+        frames.sort_by_key(|frame| (frame.name.span.file, frame.name.span.start));
+        for frame in frames {
+            let implements = self
+                .lineage(&frame.name.name)
+                .traits
+                .iter()
+                .any(|t| t.name.name == trait_name);
+            if !implements {
+                continue;
+            }
+            let MemberLookup::Method {
+                owner,
+                method,
+                visibility,
+            } = self.lookup_member(&frame.name.name, &name.name)
+            else {
+                continue;
+            };
+            if visibility == Visibility::Public || self.may_access_hidden_member_of(&owner) {
+                return;
+            }
+            let declared = method.name.as_ref().map_or(method.span, |n| n.span);
+            let hint = format!(
+                "values of trait `{trait_name}` offer the trait's methods; declare `{}` in `{trait_name}`, or `pub` in `{owner}`",
+                name.name
+            );
+            self.report_hidden_member(&owner, &name.name, visibility, name.span, declared, hint);
+            return;
+        }
     }
 
     /// The declaration rules of every frame in the file (imported frames

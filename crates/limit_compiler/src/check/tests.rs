@@ -471,3 +471,71 @@ print(area({x: 2, y: 3.5}));
 "#,
     );
 }
+
+// ------------------------------------------------------ hidden members
+
+/// The private-member error through a trait-typed receiver carries a note at
+/// the method's declaration.
+#[test]
+fn private_method_through_trait_notes_its_declaration() {
+    let source = "trait T { fn a(): int; }\nframe F : T {\n    pub fn a(): int { return 1; }\n    fn b(): int { return 2; }\n}\nfn use(t: T): int { return t.b(); }\n";
+    let (result, sources) = check_source(source);
+    let errors: Vec<_> = result.diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].message.contains("`b` is private to frame `F`"));
+    let (note_span, note) = &errors[0].notes[0];
+    assert_eq!(
+        sources.get(note_span.file).line_col(note_span.start),
+        (4, 8)
+    );
+    assert!(note.contains("declared here"));
+}
+
+/// A trait method is public through the trait, and a frame may call its own
+/// private helpers on a trait-typed value of itself.
+#[test]
+fn trait_methods_and_own_helpers_are_not_reported() {
+    assert_clean("trait T { fn a(): int; }\nframe F : T {\n    fn a(): int { return 1; }\n    fn b(): int { return 2; }\n    pub fn c(t: T): int { return t.b(); }\n}\nfn use(t: T): int { return t.a(); }\n");
+}
+
+/// An inherited private method called through the child's type names the
+/// parent and points at the parent's declaration.
+#[test]
+fn inherited_private_method_notes_the_parent_declaration() {
+    let source = "frame P { fn m(): int { return 1; } }\nframe C : P { }\nprint(C().m());\n";
+    let (result, sources) = check_source(source);
+    let errors: Vec<_> = result.diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].message.contains("private to frame `P`"));
+    let (note_span, _) = &errors[0].notes[0];
+    assert_eq!(
+        sources.get(note_span.file).line_col(note_span.start),
+        (1, 14)
+    );
+}
+
+/// `xs.len` on built-in values: an error whose hint is the call.
+#[test]
+fn builtin_field_access_hints_the_method_call() {
+    let (result, _) = check_source("var xs = [1];\nvar n = xs.len;\nvar s = \"a\".trim;\n");
+    let hints: Vec<_> = result
+        .diagnostics
+        .iter()
+        .map(|d| (d.message.as_str(), d.hint.as_deref()))
+        .collect();
+    assert_eq!(
+        hints,
+        [
+            (
+                "a list has no field `len`",
+                Some("`len` is a method: write `xs.len()`")
+            ),
+            (
+                "a str has no field `trim`",
+                Some("`trim` is a method: write `\"a\".trim()`")
+            ),
+        ]
+    );
+    // Dicts read entries with `.`, records have fields: neither is reported.
+    assert_clean("var d = {\"len\": 1};\nprint(d.len);\nvar r = {len: 2};\nprint(r.len);\n");
+}

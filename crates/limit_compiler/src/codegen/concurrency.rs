@@ -131,11 +131,16 @@ impl Codegen<'_> {
     pub(crate) fn concurrency_block(&mut self, block: &ConcurrencyBlock, span: Span) {
         let parallel = block.kind == ConcurrencyKind::Parallel;
         let mut ch_expr = None;
+        let mut emitted = 0;
         for arg in &block.params {
             let Some(name) = &arg.name else {
                 self.error(arg.value.span, "block parameters are named: `cores=2`");
                 continue;
             };
+            if !self.block_parameter_is_known(&name.name, arg) {
+                continue;
+            }
+            emitted += 1;
             if name.name == "ch" {
                 ch_expr = Some(&arg.value);
             }
@@ -150,7 +155,7 @@ impl Codegen<'_> {
                 _ => self.expr(&arg.value),
             }
         }
-        self.emit(Op::NewDict(block.params.len() as u32), span);
+        self.emit(Op::NewDict(emitted), span);
         self.emit(Op::BlockBegin(u8::from(parallel)), span);
 
         let shared = if parallel {

@@ -199,6 +199,8 @@ impl Codegen<'_> {
             hint
         } else if let Some(hint) = self.ambiguous_object_hint(name) {
             hint
+        } else if matches!(name, "null" | "None" | "NULL") {
+            "Limit spells the absent value `nil`: write `nil`".to_string()
         } else if is_error_kind(name) {
             "error kinds are used as `err(Kind)` or in patterns".to_string()
         } else {

@@ -42,13 +42,51 @@ pub(crate) struct ModuleScope {
 /// What an imported name stands for.
 #[derive(Clone, Debug)]
 pub(crate) enum ImportBinding {
-    /// `import a.b` / `as x`: the module itself; members via `x.name`.
-    /// `Some(names)` restricts it to a `module` block's names.
-    Namespace(usize, Option<HashSet<String>>),
+    /// `import a.b` / `as x`: the module itself; members via `x.name`,
+    /// restricted by the filter when there is one.
+    Namespace(usize, Option<NamespaceFilter>),
     /// `show name` / everything but the hidden ones: one member.
     Member(usize, String),
     /// A name removed by `hide`: using it is an error.
     Hidden(usize),
+}
+
+/// Which members a namespace reaches.
+#[derive(Clone, Debug)]
+pub(crate) enum NamespaceFilter {
+    /// A `module name { … }` block: only the names it declares.
+    ModuleBlock(HashSet<String>),
+    /// `import m as a show x, y`: only the shown names (§12a).
+    Show(HashSet<String>),
+    /// `import m as a hide x`: all but the hidden names (§12a).
+    Hide(HashSet<String>),
+}
+
+impl NamespaceFilter {
+    /// Why `namespace.member` is out of reach through this filter, as an
+    /// error message and hint; `None` when the filter lets it through.
+    fn refusal(&self, namespace: &str, member: &str) -> Option<(String, String)> {
+        match self {
+            NamespaceFilter::ModuleBlock(names) => (!names.contains(member)).then(|| {
+                (
+                    format!("module block `{namespace}` has no member `{member}`"),
+                    "declare it inside the `module` block".to_string(),
+                )
+            }),
+            NamespaceFilter::Show(names) => (!names.contains(member)).then(|| {
+                (
+                    format!("`{namespace}.{member}`: `{member}` is not in the `show` list of the import of `{namespace}`"),
+                    format!("the filter applies to the alias too; add `{member}` to the `show` list"),
+                )
+            }),
+            NamespaceFilter::Hide(names) => names.contains(member).then(|| {
+                (
+                    format!("`{namespace}.{member}`: `{member}` is hidden by the `hide` filter of the import of `{namespace}`"),
+                    format!("the filter applies to the alias too; remove `{member}` from the `hide` list"),
+                )
+            }),
+        }
+    }
 }
 
 impl Codegen<'_> {
@@ -84,8 +122,10 @@ impl Codegen<'_> {
             self.enter_module(index, &module.name, module.file);
             let blocks = self.module_scopes[index].blocks.clone();
             for (block, names) in blocks {
-                self.imports
-                    .insert(block, ImportBinding::Namespace(index, Some(names)));
+                self.imports.insert(
+                    block,
+                    ImportBinding::Namespace(index, Some(NamespaceFilter::ModuleBlock(names))),
+                );
             }
             for (decl, _, target) in &module.imports {
                 if let Some(target) = target {
@@ -239,8 +279,14 @@ impl Codegen<'_> {
             (None, Some(_)) => None,
         };
         if let Some(namespace) = namespace {
+            let names = |names: &[Ident]| names.iter().map(|n| n.name.clone()).collect();
+            let filter = match &decl.filter {
+                None => None,
+                Some(ImportFilter::Show(shown)) => Some(NamespaceFilter::Show(names(shown))),
+                Some(ImportFilter::Hide(hidden)) => Some(NamespaceFilter::Hide(names(hidden))),
+            };
             self.imports
-                .insert(namespace, ImportBinding::Namespace(target, None));
+                .insert(namespace, ImportBinding::Namespace(target, filter));
         }
         match &decl.filter {
             None => {}
@@ -381,14 +427,12 @@ impl Codegen<'_> {
         if self.resolve_in_function_or_globals(namespace) {
             return None;
         }
-        if let Some(names) = &restrict {
-            if !names.contains(&member.name) {
-                self.error(
-                    member.span,
-                    format!("module block `{namespace}` has no member `{}`", member.name),
-                );
-                return Some(None);
-            }
+        if let Some((message, hint)) = restrict
+            .as_ref()
+            .and_then(|filter| filter.refusal(namespace, &member.name))
+        {
+            self.error_with_hint(member.span, message, &hint);
+            return Some(None);
         }
         if module != self.current_module && !self.check_exported(module, &member.name, member.span)
         {
@@ -444,9 +488,12 @@ impl Codegen<'_> {
         member: &Ident,
         kind: ObjectKind,
     ) -> Option<String> {
-        let module = self.namespace_module(namespace)?;
+        let (module, filter) = self.namespace_module(namespace)?;
         if self.declared_kind(module, &member.name) != Some(kind) {
             return None;
+        }
+        if let Some((message, hint)) = filter.and_then(|f| f.refusal(namespace, &member.name)) {
+            self.error_with_hint(member.span, message, &hint);
         }
         if self.module_scopes[module].private.contains(&member.name) {
             let module_name = self.module_scopes[module].name.clone();
@@ -467,20 +514,22 @@ impl Codegen<'_> {
         name: &str,
         kind: ObjectKind,
     ) -> Option<String> {
-        let module = self.namespace_module(namespace)?;
+        let (module, filter) = self.namespace_module(namespace)?;
         let visible = self.declared_kind(module, name) == Some(kind)
-            && !self.module_scopes[module].private.contains(name);
+            && !self.module_scopes[module].private.contains(name)
+            && filter.is_none_or(|f| f.refusal(namespace, name).is_none());
         visible.then(|| object_key(module, name))
     }
 
-    /// The module `namespace` names (a whole-module import, not shadowed by
-    /// a variable or function).
-    fn namespace_module(&self, namespace: &str) -> Option<usize> {
+    /// The module `namespace` names (an import, not shadowed by a variable
+    /// or function, and not a `module` block) and the filter of its import.
+    fn namespace_module(&self, namespace: &str) -> Option<(usize, Option<NamespaceFilter>)> {
         match self.imports.get(namespace)? {
-            ImportBinding::Namespace(module, None)
+            ImportBinding::Namespace(_, Some(NamespaceFilter::ModuleBlock(_))) => None,
+            ImportBinding::Namespace(module, filter)
                 if !self.resolve_in_function_or_globals(namespace) =>
             {
-                Some(*module)
+                Some((*module, filter.clone()))
             }
             _ => None,
         }

@@ -2,7 +2,7 @@
 //! `return`, and the loop-variable bindings they share with `task`/`worker`.
 
 use super::Parser;
-use crate::ast::{Block, Expr, IterBinding, StmtKind};
+use crate::ast::{Block, Expr, ExprKind, IterBinding, StmtKind};
 use crate::token::TokenKind;
 
 impl<'t> Parser<'t> {
@@ -46,7 +46,7 @@ impl<'t> Parser<'t> {
                 self.error_here(message);
                 return self.placeholder(self.current_span());
             }
-            return self.parse_expr();
+            return self.with_object_literals(false, |p| p.parse_expr());
         }
         let open = self.advance().span;
         let cond = self.with_newlines(false, |p| p.parse_expr());
@@ -73,11 +73,30 @@ impl<'t> Parser<'t> {
         StmtKind::While { cond, body }
     }
 
-    /// `for (init; cond; step) body`, or `for (x in e) body` as a synonym of
-    /// `iter`.
+    /// `loop { … }`: `while (true) { … }` (§12a); `loop` is the current
+    /// token and a `{` follows.
+    pub(super) fn parse_loop(&mut self) -> StmtKind {
+        let span = self.advance().span;
+        let body = self.parse_block();
+        StmtKind::While {
+            cond: Expr {
+                kind: ExprKind::Bool(true),
+                span,
+            },
+            body,
+        }
+    }
+
+    /// `for (init; cond; step) body`, or `for (x in e) body`, `for x in e
+    /// body`, `for i, x in e body` as synonyms of `iter` (§12a).
     pub(super) fn parse_for(&mut self) -> StmtKind {
         self.advance();
-        if self.check(&TokenKind::LParen) && self.looks_like_iteration(1) {
+        let iterates = if self.check(&TokenKind::LParen) {
+            self.looks_like_iteration(1) && !self.header_has_semicolon()
+        } else {
+            self.looks_like_iteration(0)
+        };
+        if iterates {
             return self.parse_iteration_rest();
         }
         if !self.expect(&TokenKind::LParen, "after `for`") {
@@ -138,6 +157,29 @@ impl<'t> Parser<'t> {
         )
     }
 
+    /// Whether the parenthesised header starting at the current `(` holds a
+    /// `;` at its own bracket depth: then it is C-style, even when its init
+    /// reads like a loop variable (`for (var i: int = 0; …)`).
+    fn header_has_semicolon(&self) -> bool {
+        let mut depth = 0usize;
+        let mut ahead = 0;
+        loop {
+            match self.peek_at(ahead).kind {
+                TokenKind::Eof => return false,
+                TokenKind::LParen | TokenKind::LBracket | TokenKind::LBrace => depth += 1,
+                TokenKind::RParen | TokenKind::RBracket | TokenKind::RBrace => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return false;
+                    }
+                }
+                TokenKind::Semicolon if depth == 1 => return true,
+                _ => {}
+            }
+            ahead += 1;
+        }
+    }
+
     /// `iter (x in e) body`, `iter (k, v in e)`, `iter (var i in e)`,
     /// `iter (i: int in e)`.
     pub(super) fn parse_iter(&mut self) -> StmtKind {
@@ -156,7 +198,9 @@ impl<'t> Parser<'t> {
                 }
             }
             p.expect(&TokenKind::In, "after the loop variable");
-            let iterable = p.parse_expr();
+            // Without parentheses the body's `{` follows the iterable, so
+            // `Name {` there is never an object literal.
+            let iterable = p.with_object_literals(parenthesised, |p| p.parse_expr());
             if parenthesised && !p.expect(&TokenKind::RParen, "after the `iter` header") {
                 p.skip_to_closer(&TokenKind::RParen);
             }

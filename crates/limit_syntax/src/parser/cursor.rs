@@ -72,6 +72,15 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// Whether the next two tokens are `-` `>` written together: `->`,
+    /// which other languages use before a return type.
+    pub(super) fn at_arrow(&self) -> bool {
+        let (minus, greater) = (self.peek(), self.peek_at(1));
+        minus.kind == TokenKind::Minus
+            && greater.kind == TokenKind::Gt
+            && minus.span.end == greater.span.start
+    }
+
     /// Whether the current token starts a new line that ends the construct
     /// being parsed (only where newlines are significant, §1).
     pub(super) fn at_line_break(&self) -> bool {
@@ -163,16 +172,35 @@ impl<'t> Parser<'t> {
     }
 
     /// Runs `f` with newline significance set to `significant`, restoring the
-    /// previous setting afterwards.
+    /// previous setting afterwards. Newlines stop being significant inside
+    /// brackets, and inside brackets an object literal is unambiguous again,
+    /// so `significant == false` also allows object literals.
     pub(super) fn with_newlines<T>(
         &mut self,
         significant: bool,
         f: impl FnOnce(&mut Parser<'t>) -> T,
     ) -> T {
-        let saved = self.newline_ends;
+        let saved = (self.newline_ends, self.object_literals);
         self.newline_ends = significant;
+        if !significant {
+            self.object_literals = true;
+        }
         let result = f(self);
-        self.newline_ends = saved;
+        (self.newline_ends, self.object_literals) = saved;
+        result
+    }
+
+    /// Runs `f` with object literals (`Name { field: value }`) allowed or
+    /// not, restoring the previous setting afterwards.
+    pub(super) fn with_object_literals<T>(
+        &mut self,
+        allowed: bool,
+        f: impl FnOnce(&mut Parser<'t>) -> T,
+    ) -> T {
+        let saved = self.object_literals;
+        self.object_literals = allowed;
+        let result = f(self);
+        self.object_literals = saved;
         result
     }
 }

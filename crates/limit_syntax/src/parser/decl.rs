@@ -125,6 +125,19 @@ impl<'t> Parser<'t> {
         let params = self.parse_params()?;
         let ret = if self.eat(&TokenKind::Colon) {
             Some(self.parse_type())
+        } else if self.at_arrow() {
+            let arrow = self.advance().span.to(self.advance().span);
+            let ty = self.parse_type();
+            let written = self
+                .source
+                .and_then(|text| text.get(ty.span.start as usize..ty.span.end as usize))
+                .unwrap_or("T");
+            self.spelling_error(
+                arrow,
+                "a return type follows `:` in Limit, not `->`",
+                format!("write `: {written}`"),
+            );
+            Some(ty)
         } else {
             None
         };

@@ -33,7 +33,10 @@ impl<'t> Parser<'t> {
                 break;
             }
         }
-        if !self.expect(&TokenKind::Frame, "after frame modifiers") {
+        if self.at_word("class") {
+            let span = self.advance().span;
+            self.spelling_error(span, "Limit has no `class`", "write `frame`");
+        } else if !self.expect(&TokenKind::Frame, "after frame modifiers") {
             return None;
         }
         let name = self.expect_ident("a frame name")?;

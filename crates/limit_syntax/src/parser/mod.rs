@@ -109,6 +109,10 @@ pub(crate) struct Parser<'t> {
     /// True in statement context, false inside brackets, dict literals, enum
     /// bodies, types and match arm lists (§12).
     newline_ends: bool,
+    /// Whether `Name {` may start an object literal (§12a). False in a
+    /// condition or iterable written without parentheses, where the `{`
+    /// opens the body; brackets inside such a condition allow it again.
+    object_literals: bool,
     /// Current nesting depth of expressions, blocks, patterns and types.
     depth: usize,
     /// [`stack_position`] when parsing of the file started.
@@ -131,6 +135,7 @@ impl<'t> Parser<'t> {
             diagnostics: Vec::new(),
             recovering: false,
             newline_ends: true,
+            object_literals: true,
             depth,
             stack_base,
         }

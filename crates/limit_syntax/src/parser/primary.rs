@@ -2,8 +2,9 @@
 //! expressions and tuples, lists, dict/record literals, function literals
 //! and `match` expressions.
 
+use super::cursor::is_capitalised;
 use super::Parser;
-use crate::ast::{ArmBody, Expr, ExprKind, FnModifiers, InterpPart, MatchArm, MatchExpr};
+use crate::ast::{Arg, ArmBody, Expr, ExprKind, FnModifiers, InterpPart, MatchArm, MatchExpr};
 use crate::span::Span;
 use crate::token::{DurationUnit, StrPiece, TokenKind};
 
@@ -32,6 +33,7 @@ impl<'t> Parser<'t> {
                 };
                 return self.parse_lambda(modifiers, span);
             }
+            TokenKind::Ident(_) if self.at_object_literal() => return self.parse_object_literal(),
             TokenKind::Ident(name) => ExprKind::Ident(name.clone()),
             TokenKind::LParen => return self.parse_parenthesised(),
             TokenKind::LBracket => return self.parse_list(),
@@ -211,6 +213,63 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// Whether the current identifier starts an object literal (§12a): a
+    /// capitalised name, then on the same line `{` followed by `}` or by
+    /// `field:`. Never where the `{` would open a body (see
+    /// `object_literals`).
+    fn at_object_literal(&self) -> bool {
+        let TokenKind::Ident(name) = self.peek_kind() else {
+            return false;
+        };
+        if !self.object_literals || !is_capitalised(name) {
+            return false;
+        }
+        let brace = self.peek_at(1);
+        if brace.kind != TokenKind::LBrace || brace.newline_before {
+            return false;
+        }
+        self.check_at(2, &TokenKind::RBrace)
+            || (matches!(self.peek_at(2).kind, TokenKind::Ident(_))
+                && self.check_at(3, &TokenKind::Colon))
+    }
+
+    /// `Name { field: value, … }`, the same call as `Name(field=value, …)`.
+    fn parse_object_literal(&mut self) -> Expr {
+        let name_token = self.advance();
+        let TokenKind::Ident(name) = &name_token.kind else {
+            return self.placeholder(name_token.span);
+        };
+        let callee = Expr {
+            kind: ExprKind::Ident(name.clone()),
+            span: name_token.span,
+        };
+        self.advance(); // `{`
+        let args = self.with_newlines(false, |p| {
+            p.comma_list(
+                &TokenKind::RBrace,
+                "after the fields of an object literal",
+                |p| {
+                    let field = p.expect_ident("a field name")?;
+                    if !p.expect(&TokenKind::Colon, "after a field name") {
+                        return None;
+                    }
+                    let value = p.parse_expr();
+                    Some(Arg {
+                        name: Some(field),
+                        value,
+                    })
+                },
+            )
+        });
+        Expr {
+            kind: ExprKind::Call {
+                callee: Box::new(callee),
+                args,
+            },
+            span: self.span_from(name_token.span),
+        }
+    }
+
     /// `fn (params)[: R] { body }`, optionally named.
     fn parse_lambda(&mut self, modifiers: FnModifiers, start: Span) -> Expr {
         self.advance(); // `fn`
@@ -230,7 +289,7 @@ impl<'t> Parser<'t> {
     /// `match (e) { pattern [where guard] => body, … }` (§8).
     pub(super) fn parse_match(&mut self) -> Expr {
         let start = self.advance().span;
-        let scrutinee = self.parse_expr();
+        let scrutinee = self.with_object_literals(false, |p| p.parse_expr());
         let open = self.current_span();
         if !self.expect(&TokenKind::LBrace, "to open the match arms") {
             return self.placeholder(self.span_from(start));

@@ -28,6 +28,22 @@ impl<'t> Parser<'t> {
         self.report(Diagnostic::error(span, message).with_hint(hint));
     }
 
+    /// Reports a spelling from another language (§12a) with the Limit
+    /// spelling as the hint. The parser then reads the construct as if it
+    /// had been spelled right, so this does not enter recovery: later,
+    /// independent errors are still reported.
+    pub(super) fn spelling_error(
+        &mut self,
+        span: Span,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        if !self.recovering {
+            self.diagnostics
+                .push(Diagnostic::error(span, message).with_hint(hint));
+        }
+    }
+
     /// Reports an error at the current token.
     pub(super) fn error_here(&mut self, message: impl Into<String>) {
         let span = self.current_span();

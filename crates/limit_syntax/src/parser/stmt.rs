@@ -174,6 +174,21 @@ impl<'t> Parser<'t> {
             TokenKind::Task => self.parse_task(),
             TokenKind::Worker => self.parse_worker(),
             TokenKind::Attempt => self.parse_attempt(),
+            TokenKind::Ident(word) if word == "loop" && self.check_at(1, &TokenKind::LBrace) => {
+                self.parse_loop()
+            }
+            TokenKind::Ident(word) if word == "let" && self.starts_binding(1) => {
+                let span = self.advance().span;
+                self.spelling_error(span, "Limit has no `let`", "write `var`");
+                let decl = self.parse_var_decl_rest(false)?;
+                self.end_statement("after variable declaration");
+                StmtKind::Var(decl)
+            }
+            TokenKind::Ident(word)
+                if word == "class" && matches!(self.peek_at(1).kind, TokenKind::Ident(_)) =>
+            {
+                StmtKind::Frame(self.parse_frame_decl()?)
+            }
             _ => {
                 if let Some(decl) = self.parse_declaration() {
                     decl?
@@ -248,6 +263,20 @@ impl<'t> Parser<'t> {
             self.error_here("expected `var`");
             return None;
         }
+        self.parse_var_decl_rest(is_const)
+    }
+
+    /// Whether the token `ahead` can start a declared name or destructuring
+    /// target, as after `let` in `let x = 1`.
+    fn starts_binding(&self, ahead: usize) -> bool {
+        matches!(
+            self.peek_at(ahead).kind,
+            TokenKind::Ident(_) | TokenKind::LParen | TokenKind::LBracket
+        ) && !self.peek_at(ahead).newline_before
+    }
+
+    /// A declaration after its `var`/`const`: target, type, initialiser.
+    fn parse_var_decl_rest(&mut self, is_const: bool) -> Option<VarDecl> {
         let target = self.parse_var_target()?;
         let ty = if self.eat(&TokenKind::Colon) {
             Some(self.parse_type())

@@ -1,0 +1,112 @@
+//! The named parameters of `parallel (…)` / `concurrent (…)` blocks
+//! (LANGUAGE.md §9): an unknown name, or a `ch=` naming no variable, is a
+//! warning with a did-you-mean, and the block runs as if the parameter had
+//! not been written (§12a).
+
+use super::Codegen;
+use limit_syntax::ast::{Arg, ExprKind};
+use limit_syntax::Diagnostic;
+
+/// Every parameter a concurrency block understands.
+const BLOCK_PARAMETERS: &[&str] = &["ch", "cores", "mode", "timeout", "on_error", "on_timeout"];
+
+/// How alike two names must be (Jaro-Winkler) to be suggested: high enough
+/// that `onError` finds `on_error` and `cores` never finds `mode`.
+const SUGGESTION_THRESHOLD: f64 = 0.8;
+
+/// The candidate most like `name`, when one is alike enough. Case and `_`
+/// are ignored (`onError`, `OnError` and `on_error` are the same name).
+pub(crate) fn did_you_mean<'c>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<&'c str> {
+    let folded = fold(name);
+    candidates
+        .into_iter()
+        .map(|candidate| (candidate, strsim::jaro_winkler(&folded, &fold(candidate))))
+        .filter(|(_, score)| *score >= SUGGESTION_THRESHOLD)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(candidate, _)| candidate)
+}
+
+fn fold(name: &str) -> String {
+    name.chars()
+        .filter(|c| *c != '_')
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+impl Codegen<'_> {
+    /// Whether block parameter `arg` (named `name`) is one the block uses;
+    /// warns about it when it is not.
+    pub(crate) fn block_parameter_is_known(&mut self, name: &str, arg: &Arg) -> bool {
+        let span = arg.name.as_ref().map_or(arg.value.span, |n| n.span);
+        if !BLOCK_PARAMETERS.contains(&name) {
+            let mut message = format!("unknown block parameter `{name}`; it is ignored");
+            if let Some(known) = did_you_mean(name, BLOCK_PARAMETERS.iter().copied()) {
+                message.push_str(&format!(" (did you mean `{known}`?)"));
+            }
+            let hint = format!("the parameters are {}", list(BLOCK_PARAMETERS));
+            self.diagnostics
+                .push(Diagnostic::warning(span, message).with_hint(hint));
+            return false;
+        }
+        if name != "ch" {
+            return true;
+        }
+        let ExprKind::Ident(channel) = &arg.value.kind else {
+            return true;
+        };
+        if self.resolve(channel).is_some() {
+            return true;
+        }
+        let visible = self.visible_variable_names();
+        let mut message = format!("`ch={channel}` names no variable; the block has no channel");
+        if let Some(known) = did_you_mean(channel, visible.iter().map(String::as_str)) {
+            message.push_str(&format!(" (did you mean `{known}`?)"));
+        }
+        self.diagnostics.push(
+            Diagnostic::warning(arg.value.span, message)
+                .with_hint("declare the channel first: `var results = channel();`"),
+        );
+        false
+    }
+
+    /// The names of the variables visible here: locals of this and the
+    /// enclosing functions, and globals.
+    fn visible_variable_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .functions
+            .iter()
+            .flat_map(|f| f.local_names.iter())
+            .filter(|(_, slots)| !slots.is_empty())
+            .map(|(name, _)| name.clone())
+            .chain(self.globals.keys().cloned())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+}
+
+fn list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::did_you_mean;
+
+    #[test]
+    fn suggests_across_case_and_underscores() {
+        let known = ["ch", "cores", "mode", "timeout", "on_error", "on_timeout"];
+        assert_eq!(did_you_mean("onError", known), Some("on_error"));
+        assert_eq!(did_you_mean("core", known), Some("cores"));
+        assert_eq!(did_you_mean("timeOut", known), Some("timeout"));
+        assert_eq!(did_you_mean("banana", known), None);
+    }
+}
