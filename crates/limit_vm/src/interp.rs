@@ -1,8 +1,10 @@
 //! The interpreter: one non-recursive dispatch loop.
 //!
 //! A call to a Limit function pushes a `Frame` and continues in the same
-//! loop; only native functions that call back into Limit (`list.map(f)`, …)
-//! re-enter `run_loop` with a deeper `stop_depth`. The loop keeps `ip`,
+//! loop; so do built-in methods that call back into Limit (`list.map(f)`,
+//! …), which run as continuation frames (interp/callbacks.rs). Only the
+//! host (`Vm::call`) and `deinit`s re-enter `run_loop` with a deeper
+//! `stop_depth`. The loop keeps `ip`,
 //! `base` and a pointer to the current code in locals and writes `ip` back
 //! into the frame only when something may observe it (calls, traps).
 
@@ -70,6 +72,7 @@ pub(crate) struct Frame {
     ctor: bool,
 }
 
+mod callbacks;
 mod hot;
 
 /// Where the running frame is, handed to and back from `Vm::run_hot`.
@@ -129,6 +132,9 @@ pub struct Vm {
     chunk: u32,
     /// Steps left in this run after the current chunk (limits.rs).
     steps_left: u64,
+    /// Index of the first continuation function (interp/callbacks.rs),
+    /// appended after the program's own.
+    first_continuation: u32,
 }
 
 /// Instructions the generic loop runs by itself after the hot path ran at
@@ -166,6 +172,12 @@ impl Vm {
             if !f.lines.is_empty() {
                 f.lines.push(pos);
             }
+            caches.push(vec![[(0, 0); 2]; f.code.len()]);
+            functions.push(Rc::new(f));
+        }
+        let first_continuation = functions.len() as u32;
+        for mut f in callbacks::continuation_protos() {
+            f.code.push(Op::ReturnNil);
             caches.push(vec![[(0, 0); 2]; f.code.len()]);
             functions.push(Rc::new(f));
         }
@@ -218,6 +230,7 @@ impl Vm {
             countdown: CHECKPOINT_STEPS,
             chunk: CHECKPOINT_STEPS,
             steps_left: u64::MAX,
+            first_continuation,
         }
         .with_main(program.main)
     }
@@ -458,8 +471,7 @@ impl Vm {
                     }
                     None => {
                         let m = Method::from_name(&b.name);
-                        self.invoke_builtin(m, &b.name, callee)?;
-                        Ok(false)
+                        self.invoke_builtin(m, &b.name, callee)
                     }
                 }
             }
@@ -535,9 +547,16 @@ impl Vm {
         result
     }
 
-    /// Call a built-in method on the receiver at `recv` with `argc` arguments above it.
-    fn invoke_builtin(&mut self, m: Method, name: &str, recv: usize) -> Result<(), Trap> {
+    /// Call a built-in method on the receiver at `recv` with its arguments
+    /// above it. Returns true when it pushed a continuation frame (a method
+    /// that calls back into Limit: interp/callbacks.rs); otherwise the
+    /// result replaced the receiver and arguments.
+    fn invoke_builtin(&mut self, m: Method, name: &str, recv: usize) -> Result<bool, Trap> {
         let args: Vec<Value> = self.stack.drain(recv + 1..).collect();
+        if let Some(kind) = callbacks::driven(m, &self.stack[recv], &args) {
+            self.start_driven(kind, recv, args)?;
+            return Ok(true);
+        }
         let receiver = self.stack.pop().unwrap_or_default();
         let r = match methods::invoke(self, m, name, &receiver, &args) {
             Ok(r) => r,
@@ -551,7 +570,7 @@ impl Vm {
             }
         };
         self.stack.push(r);
-        Ok(())
+        Ok(false)
     }
 
     /// `Invoke`/`InvokeMethod` on the receiver at `recv`: returns true when
@@ -592,8 +611,7 @@ impl Vm {
                     _ => {
                         let m = self.const_methods[name_k as usize];
                         let name = self.constants[name_k as usize].clone();
-                        self.invoke_builtin(m, name.as_str().unwrap_or(""), recv)?;
-                        Ok(false)
+                        self.invoke_builtin(m, name.as_str().unwrap_or(""), recv)
                     }
                 }
             }
@@ -601,8 +619,7 @@ impl Vm {
             _ => {
                 let m = self.const_methods[name_k as usize];
                 let name = self.constants[name_k as usize].clone();
-                self.invoke_builtin(m, name.as_str().unwrap_or(""), recv)?;
-                Ok(false)
+                self.invoke_builtin(m, name.as_str().unwrap_or(""), recv)
             }
         }
     }
@@ -630,10 +647,15 @@ impl Vm {
                 continue;
             }
             let proto = &self.functions[frame.func as usize];
-            let pos = proto.pos(frame.ip.saturating_sub(1));
+            // A continuation frame (`map`, …) is shown at its call site.
+            let at = match self.continuation_kind(frame.func) {
+                Some(_) if i > 0 => &self.frames[i - 1],
+                _ => frame,
+            };
+            let pos = self.functions[at.func as usize].pos(at.ip.saturating_sub(1));
             let file = self
                 .files
-                .get(proto.file as usize)
+                .get(self.functions[at.func as usize].file as usize)
                 .cloned()
                 .unwrap_or_default();
             entries.push(TraceEntry {
@@ -1767,6 +1789,22 @@ impl Vm {
                     load_frame!();
                     if self.has_deinit {
                         tri!(self.run_pending_deinits());
+                    }
+                }
+                Op::ResumeNative => {
+                    save_ip!();
+                    if let Some(result) = tri!(self.resume_driven()) {
+                        // The method returned (its frame is gone).
+                        if self.frames.len() <= stop_depth {
+                            return Ok(result);
+                        }
+                        push!(result);
+                        load_frame!();
+                        if self.has_deinit {
+                            tri!(self.run_pending_deinits());
+                        }
+                    } else {
+                        load_frame!();
                     }
                 }
                 Op::Closure(f) => {

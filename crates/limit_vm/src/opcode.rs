@@ -475,6 +475,12 @@ pub enum Op {
     Return,
     /// Return nil from the current function.
     ReturnNil,
+    /// Take the next step of the built-in method whose continuation frame
+    /// is running (`list.map(f)`, …: interp/callbacks.rs): call the
+    /// callback on the next item, or return the method's result. Only the
+    /// VM's own continuation functions hold it; `Program::validate`
+    /// rejects it elsewhere.
+    ResumeNative,
     /// Build a closure of function `proto`, capturing per `proto.captures`:
     /// `CaptureSource::Local(slot)` takes the cell in the current frame's
     /// `locals[slot]` (emit `MakeCell(slot)` first), `LocalValue(slot)`

@@ -278,6 +278,7 @@ impl Program {
                         .get(e as usize)
                         .is_none_or(|d| (v as usize) >= d.variants.len())
                         .then_some("enum variant out of range"),
+                    Op::ResumeNative => Some("instruction reserved for the VM"),
                     _ => None,
                 };
                 if let Some(problem) = problem {

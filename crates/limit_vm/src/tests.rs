@@ -583,6 +583,21 @@ fn invalid_programs_are_rejected_not_crashed() {
 }
 
 #[test]
+fn resume_native_is_reserved_for_the_vm() {
+    // `ResumeNative` reads a continuation frame's state from its slots: a
+    // program that holds it is invalid, and cannot call the VM's own
+    // continuation functions (they lie past the program's functions).
+    let a = Asm::new();
+    let p = a.main(0, vec![ResumeNative, ReturnNil]);
+    let message = run(p).1.unwrap_err().message;
+    assert!(message.contains("reserved for the VM"), "{message}");
+    let a = Asm::new();
+    let p = a.main(0, vec![CallDirect(1, 0), ReturnNil]);
+    let message = run(p).1.unwrap_err().message;
+    assert!(message.contains("function index out of range"), "{message}");
+}
+
+#[test]
 fn captures_and_back_edges_out_of_range_are_rejected() {
     // A closure copying local 5 of a frame with one slot.
     let mut a = Asm::new();

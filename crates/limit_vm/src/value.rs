@@ -709,6 +709,50 @@ impl Value {
         )
     }
 
+    /// Whether `self` and `other` are the same value: the same object for
+    /// heap values, the same bits for scalars (no structural comparison,
+    /// so it always terminates, even on cyclic values).
+    pub fn identical(&self, other: &Value) -> bool {
+        match (self.heap_address(), other.heap_address()) {
+            (Some(a), Some(b)) => a == b,
+            (None, None) => match (self, other) {
+                (Value::Nil, Value::Nil) => true,
+                (Value::Bool(a), Value::Bool(b)) => a == b,
+                (Value::Int(a), Value::Int(b)) => a == b,
+                (Value::Float(a), Value::Float(b)) => a.to_bits() == b.to_bits(),
+                (Value::Native(a), Value::Native(b)) => std::ptr::eq(*a, *b),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// The address of the object a heap value refers to.
+    fn heap_address(&self) -> Option<*const ()> {
+        use Value::*;
+        Some(match self {
+            Nil | Bool(_) | Int(_) | Float(_) | Native(_) => return None,
+            BigInt(x) => Rc::as_ptr(x).cast(),
+            Decimal(x) => Rc::as_ptr(x).cast(),
+            Str(x) => Rc::as_ptr(x).cast(),
+            List(x) => Rc::as_ptr(x).cast(),
+            Dict(x) => Rc::as_ptr(x).cast(),
+            Tuple(x) => Rc::as_ptr(x).cast(),
+            Range(x) => Rc::as_ptr(x).cast(),
+            Function(x) => Rc::as_ptr(x).cast(),
+            BoundMethod(x) => Rc::as_ptr(x).cast(),
+            Cell(x) => Rc::as_ptr(x).cast(),
+            Error(x) => Rc::as_ptr(x).cast(),
+            Class(x) => Rc::as_ptr(x).cast(),
+            Instance(x) => Rc::as_ptr(x).cast(),
+            Enum(x) => Rc::as_ptr(x).cast(),
+            Iterator(x) => Rc::as_ptr(x).cast(),
+            Channel(x) => std::sync::Arc::as_ptr(x).cast(),
+            Shared(x) => std::sync::Arc::as_ptr(x).cast(),
+            Host(x) => Rc::as_ptr(x).cast(),
+        })
+    }
+
     /// `clone` with the scalar cases inlined (the derived `clone` is an
     /// out-of-line call in the interpreter's hot paths).
     #[inline(always)]
@@ -1697,6 +1741,25 @@ impl std::fmt::Debug for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identical_is_identity_not_equality() {
+        let a = Value::list(vec![Value::Int(1)]);
+        let b = Value::list(vec![Value::Int(1)]);
+        assert!(a.identical(&a.clone()));
+        assert!(!a.identical(&b), "equal lists are different objects");
+        assert!(Value::Int(3).identical(&Value::Int(3)));
+        assert!(!Value::Int(3).identical(&Value::Float(3.0)));
+        assert!(!Value::Float(0.0).identical(&Value::Float(-0.0)));
+        assert!(Value::Float(f64::NAN).identical(&Value::Float(f64::NAN)));
+        assert!(!Value::Nil.identical(&a));
+        // A list that holds itself is compared without looking inside.
+        if let Value::List(l) = &a {
+            l.items.borrow_mut().push(a.clone());
+            assert!(a.identical(&a.clone()));
+            l.items.borrow_mut().clear();
+        }
+    }
 
     #[test]
     fn value_is_16_bytes() {

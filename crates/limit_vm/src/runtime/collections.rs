@@ -4,7 +4,6 @@ use std::cmp::Ordering;
 use std::rc::Rc;
 
 use crate::errors::{fail, kinds, Trap};
-use crate::interp::Vm;
 use crate::runtime::methods::{arg, int_arg, no_method, Method};
 use crate::runtime::strings;
 use crate::value::{compare, equals, Dict, DictMap, IterState, Key, Range, Value};
@@ -292,20 +291,10 @@ pub fn iter_next(state: &mut IterState, two: bool) -> Option<(Value, Value)> {
     }
 }
 
-/// Call method `m` on list `recv`.
-pub fn list_method(
-    vm: &mut Vm,
-    m: Method,
-    name: &str,
-    recv: &Value,
-    args: &[Value],
-) -> Result<Value, Trap> {
-    let Value::List(l) = recv else {
-        return no_method(recv, name);
-    };
-    // Passes over the whole list are charged to the step limit (a loop of
-    // `[head, ...tail]` matches, which slice, ran for seconds within
-    // 20 000 steps: found by the `run` fuzz target).
+/// Charge method `m`'s pass over the whole list `l` to the step limit (a
+/// loop of `[head, ...tail]` matches, which slice, ran for seconds within
+/// 20 000 steps: found by the `run` fuzz target).
+pub fn charge_pass(m: Method, l: &crate::value::List) -> Result<(), Trap> {
     let n = l.items.borrow().len() as u64;
     let units = match m {
         Method::Contains | Method::IndexOf | Method::Join | Method::ToStr => 4 * n,
@@ -317,6 +306,17 @@ pub fn list_method(
     if units > 0 {
         crate::limits::charge_units(units)?;
     }
+    Ok(())
+}
+
+/// Call method `m` on list `recv`. The methods that call back into Limit
+/// (`map`, `filter`, `reduce`, `sort` with a key) do not come here: they
+/// run as continuation frames (interp/callbacks.rs).
+pub fn list_method(m: Method, name: &str, recv: &Value, args: &[Value]) -> Result<Value, Trap> {
+    let Value::List(l) = recv else {
+        return no_method(recv, name);
+    };
+    charge_pass(m, l)?;
     Ok(match m {
         Method::Len => Value::Int(l.items.borrow().len() as i64),
         Method::IsEmpty => Value::Bool(l.items.borrow().is_empty()),
@@ -380,50 +380,8 @@ pub fn list_method(
             recv.clone()
         }
         Method::Sort => {
-            sort_list(vm, l, arg(args, 0))?;
+            sort_list(l)?;
             recv.clone()
-        }
-        Method::Map => {
-            let items = l.items.borrow().clone();
-            let f = arg(args, 0);
-            let mut out = Vec::with_capacity(items.len());
-            for x in items {
-                out.push(vm.call(f, &[x])?);
-            }
-            Value::list(out)
-        }
-        Method::Filter => {
-            let items = l.items.borrow().clone();
-            let f = arg(args, 0);
-            let mut out = Vec::new();
-            for x in items {
-                if vm.call(f, std::slice::from_ref(&x))?.truthy() {
-                    out.push(x);
-                }
-            }
-            Value::list(out)
-        }
-        Method::Reduce => {
-            let items = l.items.borrow().clone();
-            let f = arg(args, 0);
-            let mut it = items.into_iter();
-            let mut acc = if args.len() >= 2 {
-                args[1].clone()
-            } else {
-                match it.next() {
-                    Some(x) => x,
-                    None => {
-                        return fail(
-                            kinds::ERROR,
-                            "reduce of an empty list without an initial value",
-                        )
-                    }
-                }
-            };
-            for x in it {
-                acc = vm.call(f, &[acc, x])?;
-            }
-            acc
         }
         Method::Join => {
             let sep = match arg(args, 0) {
@@ -450,35 +408,24 @@ pub fn list_method(
     })
 }
 
-/// Sort in place; `key` is an optional key function.
-fn sort_list(vm: &mut Vm, l: &crate::value::List, key: &Value) -> Result<(), Trap> {
-    let items = std::mem::take(&mut *l.items.borrow_mut());
-    let keys: Vec<Value> = if matches!(key, Value::Nil) {
-        items.clone()
-    } else {
-        let mut ks = Vec::with_capacity(items.len());
-        for x in &items {
-            ks.push(vm.call(key, std::slice::from_ref(x))?);
-        }
-        ks
-    };
+/// Sort in place by the items' own order (a sort with a key runs as a
+/// continuation frame). Items that cannot be compared are an error that
+/// leaves the list as it was.
+fn sort_list(l: &crate::value::List) -> Result<(), Trap> {
+    let mut items = l.items.borrow_mut();
     let mut order: Vec<usize> = (0..items.len()).collect();
     let mut bad = false;
     order.sort_by(|&a, &b| {
-        compare(&keys[a], &keys[b]).unwrap_or_else(|| {
+        compare(&items[a], &items[b]).unwrap_or_else(|| {
             bad = true;
             Ordering::Equal
         })
     });
-    let mut slots: Vec<Option<Value>> = items.into_iter().map(Some).collect();
-    let sorted: Vec<Value> = order
-        .iter()
-        .map(|&i| slots[i].take().unwrap_or_default())
-        .collect();
-    *l.items.borrow_mut() = sorted;
     if bad {
         return fail(kinds::TYPE_ERROR, "list items cannot be compared");
     }
+    let mut slots: Vec<Option<Value>> = items.drain(..).map(Some).collect();
+    items.extend(order.iter().map(|&i| slots[i].take().unwrap_or_default()));
     Ok(())
 }
 

@@ -77,7 +77,7 @@ pub fn invoke(
 ) -> Result<Value, Trap> {
     match receiver {
         Value::Str(s) => strings::method(m, name, s, args),
-        Value::List(_) => collections::list_method(vm, m, name, receiver, args),
+        Value::List(_) => collections::list_method(m, name, receiver, args),
         Value::Dict(d) => collections::dict_method(m, name, d, args),
         Value::Tuple(t) => match m {
             Method::Len => Ok(Value::Int(t.items.len() as i64)),
