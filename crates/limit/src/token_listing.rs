@@ -126,6 +126,7 @@ mod tests {
                     StrPiece::Interp {
                         tokens: inner,
                         span: Span::new(0, 18, 21),
+                        spec: None,
                     },
                 ]),
                 16,

@@ -370,6 +370,15 @@ pub struct Arg {
 pub enum InterpPart {
     Text(String),
     Expr(Expr),
+    /// `{expr:spec}`: the value formatted by a format spec (§3.3a).
+    Formatted(Expr, FormatSpec),
+}
+
+/// A format spec as written after the `:` of an interpolation (`.2f`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FormatSpec {
+    pub text: String,
+    pub span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]

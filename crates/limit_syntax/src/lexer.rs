@@ -31,7 +31,7 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::span::{FileId, Span};
-use crate::token::{DurationUnit, StrPiece, Token, TokenKind};
+use crate::token::{DurationUnit, FormatSpecText, StrPiece, Token, TokenKind};
 use num_bigint::BigInt;
 
 /// Interpolations nested deeper than this are reported instead of lexed:
@@ -57,7 +57,7 @@ pub fn lex(source: &str, file: FileId) -> (Vec<Token>, Vec<Diagnostic>) {
     if source.starts_with('\u{feff}') {
         lexer.pos = '\u{feff}'.len_utf8();
     }
-    let (tokens, _) = lexer.lex_stream(StreamKind::File);
+    let (tokens, _, _) = lexer.lex_stream(StreamKind::File, None);
     (tokens, lexer.diagnostics)
 }
 
@@ -83,6 +83,12 @@ struct TokenStream {
     open_brackets: Vec<Bracket>,
     /// A newline was skipped since the last token.
     newline_pending: bool,
+    /// `?`s outside brackets still waiting for their ternary `:`; in an
+    /// interpolation, a `:` outside brackets that none of them waits for
+    /// starts the format spec.
+    open_ternaries: usize,
+    /// The quote that ends the string an interpolation is in.
+    closing_quote: Option<char>,
 }
 
 impl TokenStream {
@@ -92,6 +98,8 @@ impl TokenStream {
             tokens: Vec::new(),
             open_brackets: Vec::new(),
             newline_pending: false,
+            open_ternaries: 0,
+            closing_quote: None,
         }
     }
 
@@ -131,12 +139,38 @@ impl TokenStream {
             }
         }
         self.track_brackets(&kind);
+        self.track_ternaries(&kind);
         self.newline_pending = false;
         self.tokens.push(Token {
             kind,
             span,
             newline_before,
         });
+    }
+
+    /// Counts `?`s outside brackets that may still meet a ternary `:`; a
+    /// `?else` handler's `?` never does.
+    fn track_ternaries(&mut self, kind: &TokenKind) {
+        if !self.open_brackets.is_empty() {
+            return;
+        }
+        match kind {
+            TokenKind::Question => self.open_ternaries += 1,
+            TokenKind::Else if self.previous() == Some(&TokenKind::Question) => {
+                self.open_ternaries = self.open_ternaries.saturating_sub(1);
+            }
+            TokenKind::Colon => self.open_ternaries = self.open_ternaries.saturating_sub(1),
+            _ => {}
+        }
+    }
+
+    /// In an interpolation, whether a `:` here starts the format spec: it
+    /// is outside brackets and no ternary `?` waits for it (a `?` right
+    /// before it is a postfix `?`: a ternary needs a branch between).
+    fn colon_starts_spec(&self) -> bool {
+        self.kind == StreamKind::Interpolation
+            && self.open_brackets.is_empty()
+            && (self.open_ternaries == 0 || self.previous() == Some(&TokenKind::Question))
     }
 
     fn track_brackets(&mut self, kind: &TokenKind) {
@@ -274,27 +308,79 @@ impl<'src> Lexer<'src> {
     }
 
     /// Lexes one stream: the whole file, or an interpolation up to its
-    /// closing `}`. Returns the tokens (ending in `Eof`) and whether the
-    /// stream was closed by a `}` rather than by the end of input.
-    fn lex_stream(&mut self, kind: StreamKind) -> (Vec<Token>, bool) {
+    /// closing `}`. Returns the tokens (ending in `Eof`), the format spec
+    /// of an interpolation that has one, and whether the stream was closed
+    /// by a `}` rather than by the end of input.
+    fn lex_stream(
+        &mut self,
+        kind: StreamKind,
+        closing_quote: Option<char>,
+    ) -> (Vec<Token>, Option<FormatSpecText>, bool) {
         let mut stream = TokenStream::new(kind);
+        stream.closing_quote = closing_quote;
         loop {
             self.skip_trivia(&mut stream);
             let start = self.pos;
             let Some(c) = self.peek() else {
                 stream.push(TokenKind::Eof, self.span(start));
-                return (stream.tokens, false);
+                return (stream.tokens, None, false);
             };
             if c == '}' && stream.brace_ends_interpolation() {
                 self.pos += 1;
                 stream.push(TokenKind::Eof, self.span(start));
-                return (stream.tokens, true);
+                return (stream.tokens, None, true);
+            }
+            if c == ':' && stream.colon_starts_spec() {
+                let (spec, closed) = self.lex_format_spec(&mut stream);
+                return (stream.tokens, Some(spec), closed);
             }
             let after_dot = stream.previous() == Some(&TokenKind::Dot);
             if let Some(token) = self.lex_token(c, after_dot) {
                 stream.push(token, self.span(start));
             }
         }
+    }
+
+    /// After the `:` of `{expr:spec}`: the spec's raw text up to the
+    /// closing `}` (it is not made of tokens: `"{v:'^8}"` fills with a
+    /// quote). Ends the stream with its `Eof`; also returns whether a `}`
+    /// closed it.
+    fn lex_format_spec(&mut self, stream: &mut TokenStream) -> (FormatSpecText, bool) {
+        self.pos += 1;
+        let start = self.pos;
+        // A `}` may be the fill character when an alignment follows it.
+        let rest = self.rest();
+        let mut chars = rest.char_indices();
+        let fill_is_brace = rest.starts_with('}')
+            && matches!(rest[1..].chars().next(), Some('<' | '>' | '^' | '='));
+        let mut len = rest.len();
+        let mut closed = false;
+        if fill_is_brace {
+            chars.next();
+        }
+        for (index, c) in chars {
+            if c == '}' {
+                len = index;
+                closed = true;
+                break;
+            }
+            if c == '\n' || Some(c) == stream.closing_quote {
+                // The string's own end: the spec was not closed.
+                len = index;
+                break;
+            }
+        }
+        self.pos += len;
+        let spec = FormatSpecText {
+            text: rest[..len].to_string(),
+            span: self.span(start),
+        };
+        let brace = self.pos;
+        if closed {
+            self.pos += 1;
+        }
+        stream.push(TokenKind::Eof, self.span(brace));
+        (spec, closed)
     }
 
     /// Skips whitespace and comments, noting newlines in `stream`.
@@ -625,7 +711,7 @@ impl<'src> Lexer<'src> {
                 }
                 '\\' => self.lex_escape(&mut text),
                 '{' => {
-                    if !self.lex_interpolation(&mut pieces, &mut text) {
+                    if !self.lex_interpolation(&mut pieces, &mut text, quote) {
                         self.report_unterminated_string(
                             start,
                             "unterminated interpolation in string",
@@ -634,6 +720,9 @@ impl<'src> Lexer<'src> {
                                 "write `\\{` for a literal brace"
                             ),
                         );
+                        // A format spec stops at the string's quote, which
+                        // ends the string (not a new one).
+                        self.eat(quote);
                         break;
                     }
                 }
@@ -662,7 +751,12 @@ impl<'src> Lexer<'src> {
     /// Lexes `{ expr }` inside a string, adding the text so far and the
     /// interpolation to `pieces`. Returns false when the input ended before
     /// the closing `}`.
-    fn lex_interpolation(&mut self, pieces: &mut Vec<StrPiece>, text: &mut String) -> bool {
+    fn lex_interpolation(
+        &mut self,
+        pieces: &mut Vec<StrPiece>,
+        text: &mut String,
+        quote: char,
+    ) -> bool {
         let open = self.pos;
         if self.interpolation_depth >= MAX_INTERPOLATION_DEPTH {
             self.report(
@@ -685,11 +779,12 @@ impl<'src> Lexer<'src> {
         }
         self.pos += 1;
         self.interpolation_depth += 1;
-        let (tokens, closed) = self.lex_stream(StreamKind::Interpolation);
+        let (tokens, spec, closed) = self.lex_stream(StreamKind::Interpolation, Some(quote));
         self.interpolation_depth -= 1;
         pieces.push(StrPiece::Interp {
             tokens,
             span: self.span(open),
+            spec,
         });
         closed
     }
@@ -1196,6 +1291,7 @@ mod tests {
         let StrPiece::Interp {
             tokens: inner,
             span,
+            ..
         } = &pieces[1]
         else {
             panic!("expected an interpolation")
@@ -1231,6 +1327,61 @@ mod tests {
             .collect();
         assert_eq!(interps.len(), 1, "{pieces:?}");
         interps[0].iter().map(|t| t.kind.clone()).collect()
+    }
+
+    /// The format spec of the only interpolation of the only string, and
+    /// the interpolation's token kinds.
+    fn spec_of(source: &str) -> (Option<String>, Vec<TokenKind>) {
+        let tokens = tokens(source);
+        let Str(pieces) = &tokens[0].kind else {
+            panic!("expected a string in {source:?}")
+        };
+        pieces
+            .iter()
+            .find_map(|piece| match piece {
+                StrPiece::Interp { tokens, spec, .. } => Some((
+                    spec.as_ref().map(|s| s.text.clone()),
+                    tokens.iter().map(|t| t.kind.clone()).collect(),
+                )),
+                StrPiece::Text(_) => None,
+            })
+            .expect("an interpolation")
+    }
+
+    #[test]
+    fn format_specs_start_at_a_colon_outside_brackets_and_ternaries() {
+        assert_eq!(
+            spec_of(r#""{x:.2f}""#),
+            (Some(".2f".into()), vec![ident("x"), Eof])
+        );
+        assert_eq!(spec_of(r#""{x}""#).0, None);
+        // A ternary's `:` stays in the expression; the next one starts the spec.
+        let (spec, kinds) = spec_of(r#""{c ? a : b:>4}""#);
+        assert_eq!(spec.as_deref(), Some(">4"));
+        assert!(kinds.contains(&Colon));
+        // Colons inside brackets belong to the expression.
+        assert_eq!(spec_of(r#""{ {"k": 1}["k"] }""#).0, None);
+        // A postfix `?` right before the colon is no ternary.
+        assert_eq!(spec_of(r#""{f()?:d}""#).0.as_deref(), Some("d"));
+        // A `?else` handler's `?` waits for no colon.
+        assert_eq!(
+            spec_of(r#""{f() ?else { 0 }:03d}""#).0.as_deref(),
+            Some("03d")
+        );
+        // The spec is raw text: quotes and `#` are fill characters.
+        assert_eq!(spec_of(r#""{7:'^5}""#).0.as_deref(), Some("'^5"));
+        assert_eq!(spec_of(r#""{7:}^5}""#).0.as_deref(), Some("}^5"));
+    }
+
+    #[test]
+    fn an_unclosed_format_spec_ends_at_its_string_quote() {
+        let (tokens, diagnostics) = lex("\"{x:>4\" + 1", 0);
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert!(diagnostics[0]
+            .message
+            .contains("unterminated interpolation"));
+        let kinds: Vec<TokenKind> = tokens.iter().skip(1).map(|t| t.kind.clone()).collect();
+        assert_eq!(kinds, vec![Plus, int(1), Eof]);
     }
 
     #[test]

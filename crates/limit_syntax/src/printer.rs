@@ -522,6 +522,9 @@ impl TreeBuilder<'_> {
                     .map(|part| match part {
                         InterpPart::Text(text) => Node::atom(format!("{text:?}")),
                         InterpPart::Expr(expr) => self.expr(expr),
+                        InterpPart::Formatted(expr, spec) => Node::list("format")
+                            .with(self.expr(expr))
+                            .with(Node::atom(format!("{:?}", spec.text))),
                     })
                     .collect();
                 Node::list("interp").with_all(parts)

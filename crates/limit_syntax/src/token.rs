@@ -23,7 +23,20 @@ pub enum StrPiece {
     Text(String),
     /// The tokens of `{ expression }`, without the braces, followed by an
     /// `Eof` token whose span is the closing brace. `span` covers the braces.
-    Interp { tokens: Vec<Token>, span: Span },
+    /// `spec` is the raw format spec after a `:` (`"{x:.2f}"`, §3.3a).
+    Interp {
+        tokens: Vec<Token>,
+        span: Span,
+        spec: Option<FormatSpecText>,
+    },
+}
+
+/// The text of a format spec in an interpolation, as written (`.2f`), and
+/// where it is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FormatSpecText {
+    pub text: String,
+    pub span: Span,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -169,7 +169,7 @@ pub fn walk_expr<V: Visitor + ?Sized>(visitor: &mut V, expr: &Expr) {
         | ExprKind::Super => {}
         ExprKind::Interp(parts) => {
             for part in parts {
-                if let InterpPart::Expr(e) = part {
+                if let InterpPart::Expr(e) | InterpPart::Formatted(e, _) = part {
                     visitor.visit_expr(e);
                 }
             }

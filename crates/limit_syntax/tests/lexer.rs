@@ -100,7 +100,7 @@ fn check_stream(source: &str, tokens: &[Token]) {
         if let TokenKind::Str(pieces) = &token.kind {
             assert!(!pieces.is_empty());
             for piece in pieces {
-                if let StrPiece::Interp { tokens, span } = piece {
+                if let StrPiece::Interp { tokens, span, .. } = piece {
                     check_span(source, span.start, span.end);
                     assert!(span.start >= token.span.start && span.end <= token.span.end);
                     check_stream(source, tokens);

@@ -307,6 +307,10 @@ impl<'a> Checker<'a> {
             "print" | "assert" | "contract" => Type::Nil,
             "len" | "length" | "gc" => Type::Int,
             "typeof" | "str" | "repr" | "input" => Type::Str,
+            "format" => {
+                self.check_format_call(args, &arg_types);
+                Type::Str
+            }
             "int" => Type::Int,
             "float" | "sqrt" | "random" | "time" | "clock" | "now" => Type::Float,
             "bool" | "file_exists" => Type::Bool,
@@ -315,6 +319,13 @@ impl<'a> Checker<'a> {
             "read_file" => Type::fallible(Type::Str, ErrorSet::Any),
             "write_file" => Type::fallible(Type::Nil, ErrorSet::Any),
             "channel" => Type::Channel,
+            // `round(x, digits)` keeps the number's type (§11).
+            "round" => match arg_types.as_slice() {
+                [Type::Float, _] => Type::Float,
+                [Type::Int | Type::Float] => Type::Int,
+                [Type::Int, _] => Type::Int,
+                _ => Type::Any,
+            },
             "abs" => match arg_types.as_slice() {
                 [Type::Int] => Type::Int,
                 [Type::Float] => Type::Float,

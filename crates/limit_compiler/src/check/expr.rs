@@ -62,8 +62,15 @@ impl<'a> Checker<'a> {
             ExprKind::Str(_) => Type::Str,
             ExprKind::Interp(parts) => {
                 for part in parts {
-                    if let InterpPart::Expr(inner) = part {
-                        self.infer(inner);
+                    match part {
+                        InterpPart::Text(_) => {}
+                        InterpPart::Expr(inner) => {
+                            self.infer(inner);
+                        }
+                        InterpPart::Formatted(inner, spec) => {
+                            let ty = self.infer(inner);
+                            self.check_format_spec(&ty, &spec.text, spec.span);
+                        }
                     }
                 }
                 Type::Str

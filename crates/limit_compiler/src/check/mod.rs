@@ -19,6 +19,7 @@ mod constant;
 mod declarations;
 mod env;
 mod expr;
+mod format_specs;
 mod frames;
 mod imports;
 mod operators;

@@ -181,6 +181,16 @@ impl Codegen<'_> {
                     self.emit(Op::Const(k), span);
                 }
                 InterpPart::Expr(e) => self.expr(e),
+                InterpPart::Formatted(e, spec) => {
+                    // `"{e:spec}"` is `format(e, spec)`, whatever a
+                    // program calls `format`.
+                    self.expr(e);
+                    let k = self.str_constant(&spec.text);
+                    self.emit(Op::Const(k), spec.span);
+                    if let Some(index) = limit_vm::runtime::builtins::builtin_index("format") {
+                        self.emit(Op::CallNative(index, 2), spec.span);
+                    }
+                }
             }
         }
         self.emit(Op::BuildString(parts.len() as u32), span);

@@ -906,7 +906,7 @@ fn may_assign_locals(expr: &Expr) -> bool {
         }
         ExprKind::Interp(parts) => parts
             .iter()
-            .any(|p| matches!(p, InterpPart::Expr(e) if may_assign_locals(e))),
+            .any(|p| matches!(p, InterpPart::Expr(e) | InterpPart::Formatted(e, _) if may_assign_locals(e))),
         _ => false,
     }
 }

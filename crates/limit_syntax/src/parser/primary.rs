@@ -4,7 +4,9 @@
 
 use super::cursor::is_capitalised;
 use super::Parser;
-use crate::ast::{Arg, ArmBody, Expr, ExprKind, FnModifiers, InterpPart, MatchArm, MatchExpr};
+use crate::ast::{
+    Arg, ArmBody, Expr, ExprKind, FnModifiers, FormatSpec, InterpPart, MatchArm, MatchExpr,
+};
 use crate::span::Span;
 use crate::token::{DurationUnit, StrPiece, TokenKind};
 
@@ -80,8 +82,18 @@ impl<'t> Parser<'t> {
         for piece in pieces {
             match piece {
                 StrPiece::Text(text) => parts.push(InterpPart::Text(text.clone())),
-                StrPiece::Interp { tokens, span } => {
-                    parts.push(InterpPart::Expr(self.parse_interpolation(tokens, *span)));
+                StrPiece::Interp { tokens, span, spec } => {
+                    let value = self.parse_interpolation(tokens, *span);
+                    parts.push(match spec {
+                        None => InterpPart::Expr(value),
+                        Some(spec) => InterpPart::Formatted(
+                            value,
+                            FormatSpec {
+                                text: spec.text.clone(),
+                                span: spec.span,
+                            },
+                        ),
+                    });
                 }
             }
         }

@@ -44,7 +44,10 @@ natives! {
     "sqrt", 1, 1, |_, a| Ok(Value::Float(num(&a[0], "sqrt")?.sqrt()));
     "floor", 1, 1, |_, a| rounding(&a[0], f64::floor);
     "ceil", 1, 1, |_, a| rounding(&a[0], f64::ceil);
-    "round", 1, 1, |_, a| rounding(&a[0], f64::round);
+    "round", 1, 2, |_, a| match a {
+        [x, digits] => crate::runtime::rounding::round_to_digits(x, digits),
+        _ => rounding(&a[0], f64::round),
+    };
     "pow", 2, 2, |_, a| arith::pow(&a[0], &a[1]);
     "random", 0, 2, random;
     "time", 0, 0, |_, _| Ok(Value::Float(epoch_seconds()));
@@ -60,6 +63,7 @@ natives! {
     "file_exists", 1, 1, |_, a| Ok(Value::Bool(std::path::Path::new(&display(&a[0])).exists()));
     "repr", 1, 1, |_, a| Ok(Value::string(repr(&a[0])));
     "channel", 0, 1, |_, a| crate::runtime::channel::new_channel(a);
+    "format", 2, 2, format;
 }
 
 /// Index of built-in `name` (for `CallNative`/`GetNative`).
@@ -312,6 +316,19 @@ fn write_file(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
         Ok(()) => Value::Nil,
         Err(e) => Value::error(kinds::IO_ERROR, &e.to_string()),
     })
+}
+
+/// `format(value, spec)` (§3.3a), also what `"{value:spec}"` calls.
+fn format(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+    let Value::Str(spec) = &a[1] else {
+        return fail(
+            kinds::TYPE_ERROR,
+            &format!("format's spec must be a str, got {}", a[1].type_name()),
+        );
+    };
+    let text = crate::runtime::format::format_value(&a[0], &spec.text)?;
+    crate::limits::check_string(text.len())?;
+    Ok(Value::string(text))
 }
 
 #[cfg(test)]
