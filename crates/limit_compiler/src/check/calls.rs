@@ -166,11 +166,15 @@ impl<'a> Checker<'a> {
                     self.lookup_trait_method(&trait_name, &method.name),
                     MemberLookup::Missing
                 ) {
-                    self.error_with_hint(
+                    // A hidden method of a frame implementing the trait is
+                    // reported as such, with its declaration (§12a).
+                    if !self.check_method_through_trait(&trait_name, method) {
+                        self.error_with_hint(
                         method.span,
                         format!("trait `{trait_name}` has no method `{}`", method.name),
                         "a value of a trait type offers only the trait's methods; declare it in the trait or narrow the value with `match`",
                     );
+                    }
                     self.infer_arguments(args);
                     return Type::Any;
                 }

@@ -270,8 +270,8 @@ impl<'a> Checker<'a> {
     /// does not declare `name`: when a frame of this file implementing the
     /// trait declares it hidden, the call reaches a private method through
     /// the trait (§7: members are private by default). Reported like a
-    /// direct call.
-    pub(super) fn check_method_through_trait(&mut self, trait_name: &str, name: &Ident) {
+    /// direct call. Returns whether it reported.
+    pub(super) fn check_method_through_trait(&mut self, trait_name: &str, name: &Ident) -> bool {
         let declarations = self.declarations;
         let mut frames: Vec<&FrameDecl> = declarations.frames.values().copied().collect();
         frames.sort_by_key(|frame| (frame.name.span.file, frame.name.span.start));
@@ -293,7 +293,7 @@ impl<'a> Checker<'a> {
                 continue;
             };
             if visibility == Visibility::Public || self.may_access_hidden_member_of(&owner) {
-                return;
+                return false;
             }
             let declared = method.name.as_ref().map_or(method.span, |n| n.span);
             let hint = format!(
@@ -301,8 +301,9 @@ impl<'a> Checker<'a> {
                 name.name
             );
             self.report_hidden_member(&owner, &name.name, visibility, name.span, declared, hint);
-            return;
+            return true;
         }
+        false
     }
 
     /// The declaration rules of every frame in the file (imported frames
