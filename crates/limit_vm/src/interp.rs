@@ -552,6 +552,8 @@ impl Vm {
     /// that calls back into Limit: interp/callbacks.rs); otherwise the
     /// result replaced the receiver and arguments.
     fn invoke_builtin(&mut self, m: Method, name: &str, recv: usize) -> Result<bool, Trap> {
+        let argc = self.stack.len() - recv - 1;
+        methods::check_arity(m, name, &self.stack[recv], argc)?;
         let args: Vec<Value> = self.stack.drain(recv + 1..).collect();
         if let Some(kind) = callbacks::driven(m, &self.stack[recv], &args) {
             self.start_driven(kind, recv, args)?;

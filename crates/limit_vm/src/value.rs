@@ -380,6 +380,8 @@ pub type NativeFnPtr = fn(&mut crate::interp::Vm, &[Value]) -> Result<Value, Tra
 pub struct NativeFn {
     /// Its name.
     pub name: &'static str,
+    /// Its signature (see `runtime::table`).
+    pub sig: &'static str,
     /// Minimum argument count.
     pub min_args: u8,
     /// Maximum argument count (255 = variadic).

@@ -11,9 +11,8 @@ use limit_syntax::Span;
 
 impl<'a> Checker<'a> {
     pub(super) fn check_call(&mut self, callee: &'a Expr, args: &'a [Arg], span: Span) -> Type {
-        let _ = span;
         match &callee.kind {
-            ExprKind::Ident(name) => self.check_named_call(callee, name, args),
+            ExprKind::Ident(name) => self.check_named_call(callee, name, args, span),
             ExprKind::Field(receiver, method) => self.check_method_call(receiver, method, args),
             _ => {
                 let callee_type = self.infer(callee);
@@ -22,7 +21,13 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn check_named_call(&mut self, callee: &'a Expr, name: &'a str, args: &'a [Arg]) -> Type {
+    fn check_named_call(
+        &mut self,
+        callee: &'a Expr,
+        name: &'a str,
+        args: &'a [Arg],
+        span: Span,
+    ) -> Type {
         if self.env.lookup(name).is_some() {
             let callee_type = self.infer(callee);
             return self.call_value(callee, &callee_type, args, name);
@@ -38,7 +43,7 @@ impl<'a> Checker<'a> {
             };
             return self.check_variant_arguments(owner, &variant, args);
         }
-        self.builtin_call(name, args)
+        self.builtin_call(name, args, span)
     }
 
     /// `Frame(args)` / `module.Frame(args)` of a declared frame.
@@ -197,7 +202,13 @@ impl<'a> Checker<'a> {
             }
             other => {
                 let other = other.clone();
-                self.builtin_method(&other, &method.name, args)
+                match self.table_method(&other, &method.name, method.span, args) {
+                    Some(result) => result,
+                    None => {
+                        self.infer_arguments(args);
+                        Type::Any
+                    }
+                }
             }
         }
     }
@@ -286,13 +297,13 @@ impl<'a> Checker<'a> {
         function.ret.clone()
     }
 
-    fn infer_arguments(&mut self, args: &'a [Arg]) -> Vec<Type> {
+    pub(super) fn infer_arguments(&mut self, args: &'a [Arg]) -> Vec<Type> {
         args.iter().map(|arg| self.infer(&arg.value)).collect()
     }
 
-    /// A call of a name that is not a variable, frame or variant: the
-    /// built-ins the checker models, else `any`.
-    fn builtin_call(&mut self, name: &str, args: &'a [Arg]) -> Type {
+    /// A call of a name that is not a variable, frame or variant: `ok`,
+    /// `err`, or a built-in of the table, else `any`.
+    fn builtin_call(&mut self, name: &str, args: &'a [Arg], span: Span) -> Type {
         if name == "err" {
             let errors = match args.first() {
                 Some(arg) => Self::error_kinds_of(&arg.value),
@@ -301,74 +312,18 @@ impl<'a> Checker<'a> {
             self.infer_arguments(args);
             return Type::fallible(Type::Any, errors);
         }
-        let arg_types = self.infer_arguments(args);
-        let conversion_error = || ErrorSet::single("ConversionError");
-        match name {
-            "ok" => match arg_types.as_slice() {
+        if name == "ok" {
+            let arg_types = self.infer_arguments(args);
+            return match arg_types.as_slice() {
                 [value] => Type::fallible(value.clone(), ErrorSet::Kinds(Default::default())),
                 _ => Type::Any,
-            },
-            "print" | "assert" | "contract" => Type::Nil,
-            "len" | "length" | "gc" => Type::Int,
-            "typeof" | "str" | "repr" | "input" => Type::Str,
-            "format" => {
-                self.check_format_call(args, &arg_types);
-                Type::Str
-            }
-            "int" => Type::Int,
-            "float" | "sqrt" | "random" | "time" | "clock" | "now" => Type::Float,
-            "bool" | "file_exists" => Type::Bool,
-            "parse_int" => Type::fallible(Type::Int, conversion_error()),
-            "parse_float" => Type::fallible(Type::Float, conversion_error()),
-            "read_file" => Type::fallible(Type::Str, ErrorSet::Any),
-            "write_file" => Type::fallible(Type::Nil, ErrorSet::Any),
-            "channel" => Type::Channel,
-            // `round(x, digits)` keeps the number's type (§11).
-            "round" => match arg_types.as_slice() {
-                [Type::Float, _] => Type::Float,
-                [Type::Int | Type::Float] => Type::Int,
-                [Type::Int, _] => Type::Int,
-                _ => Type::Any,
-            },
-            "abs" => match arg_types.as_slice() {
-                [Type::Int] => Type::Int,
-                [Type::Float] => Type::Float,
-                _ => Type::Any,
-            },
-            "min" | "max" if arg_types.len() >= 2 => {
-                if arg_types.iter().all(|t| *t == Type::Int) {
-                    Type::Int
-                } else if arg_types.iter().all(|t| *t == Type::Float) {
-                    Type::Float
-                } else {
-                    Type::Any
-                }
-            }
-            _ => Type::Any,
-        }
-    }
-
-    /// Methods of built-in values whose results are certain.
-    fn builtin_method(&mut self, receiver: &Type, method: &str, args: &'a [Arg]) -> Type {
-        if let Type::List(element) = receiver {
-            // Storing into a list whose element type was annotated.
-            let stored = match (method, args) {
-                ("push" | "append", [value]) => Some(value),
-                ("insert", [_, value]) => Some(value),
-                _ => None,
             };
-            if let Some(value) = stored {
-                for arg in args {
-                    if !std::ptr::eq(arg, value) {
-                        self.infer(&arg.value);
-                    }
-                }
-                self.check_against(&value.value, element, &Destination::Element);
-                return Type::Any;
-            }
+        }
+        if let Some(result) = self.table_call(name, args, span) {
+            return result;
         }
         self.infer_arguments(args);
-        builtin_method_result(receiver, method)
+        Type::Any
     }
 
     /// `value.method(args)` where `value` is of union type `union`: the
@@ -438,27 +393,10 @@ impl<'a> Checker<'a> {
     }
 }
 
-/// The result of built-in method `method` on a value of type `receiver`,
-/// when it is certain.
+/// The result of built-in method `method` on a value of type `receiver`
+/// when the table gives one certain result for it, else `any`.
 fn builtin_method_result(receiver: &Type, method: &str) -> Type {
-    match (receiver, method) {
-        (Type::Str | Type::List(_) | Type::Dict(..) | Type::Channel, "len") => Type::Int,
-        (
-            Type::Str,
-            "upper" | "lower" | "to_upper" | "to_lower" | "trim" | "replace" | "substring"
-            | "repeat",
-        ) => Type::Str,
-        (Type::Str, "split" | "chars") => Type::list(Type::Str),
-        (Type::Str, "contains" | "starts_with" | "ends_with") => Type::Bool,
-        (Type::List(_), "contains") => Type::Bool,
-        (Type::List(_), "join") => Type::Str,
-        (Type::List(element), "slice" | "filter") => Type::list((**element).clone()),
-        (Type::List(_), "map") => Type::list(Type::Any),
-        (Type::Dict(..), "contains" | "has") => Type::Bool,
-        (Type::Dict(key, _), "keys") => Type::list((**key).clone()),
-        (Type::Dict(_, value), "values") => Type::list((**value).clone()),
-        _ => Type::Any,
-    }
+    super::builtins::method_result(receiver, method)
 }
 
 /// Whether values of `ty` are certainly not functions.

@@ -13,6 +13,7 @@
 //! type the variable does not always have (see [`check_module`]).
 
 mod annotations;
+mod builtins;
 mod calls;
 mod compat;
 mod constant;

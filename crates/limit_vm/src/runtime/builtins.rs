@@ -1,6 +1,5 @@
-//! Built-in functions (LANGUAGE.md §11). The compiler resolves a call to a
-//! built-in name with `builtin_index` and emits `CallNative(index, argc)`
-//! (or `GetNative(index)` to use it as a value).
+//! The implementations of the built-in functions (LANGUAGE.md §11); their
+//! names and signatures are entries of `runtime::table`.
 
 use std::io::BufRead;
 use std::sync::OnceLock;
@@ -11,75 +10,29 @@ use num_traits::{FromPrimitive, ToPrimitive};
 
 use crate::errors::{fail, kinds, Trap};
 use crate::interp::Vm;
-use crate::runtime::{arith, collections};
-use crate::value::{display, repr, to_f64, write_value, NativeFn, Value};
+use crate::runtime::arith;
+use crate::value::{display, to_f64, write_value, Value};
 
-const VARIADIC: u8 = 255;
+pub use crate::runtime::table::{builtin_index, native, BUILTINS};
 
-macro_rules! natives {
-    ($($name:literal, $min:expr, $max:expr, $func:expr;)*) => {
-        /// Every built-in function, by `CallNative` index.
-        pub static BUILTINS: &[NativeFn] = &[
-            $(NativeFn { name: $name, min_args: $min, max_args: $max, func: $func },)*
-        ];
-    };
+pub(crate) fn print(vm: &mut Vm, args: &[Value]) -> Result<Value, Trap> {
+    let line = joined_line(args)?;
+    vm.write_out(&line);
+    Ok(Value::Nil)
 }
 
-natives! {
-    "print", 0, VARIADIC, print;
-    "input", 0, 1, input;
-    "len", 1, 1, |_, a| collections::length(&a[0]);
-    "length", 1, 1, |_, a| collections::length(&a[0]);
-    "typeof", 1, 1, |_, a| Ok(Value::string(a[0].type_name()));
-    "int", 1, 1, |_, a| to_int(&a[0]);
-    "float", 1, 1, |_, a| to_float(&a[0]);
-    "str", 1, 1, |_, a| crate::value::display_value(&a[0]);
-    "string", 1, 1, |_, a| crate::value::display_value(&a[0]);
-    "bool", 1, 1, |_, a| Ok(Value::Bool(a[0].to_bool()));
-    "parse_int", 1, 1, |_, a| Ok(to_int(&a[0]).unwrap_or_else(Value::Error));
-    "parse_float", 1, 1, |_, a| Ok(to_float(&a[0]).unwrap_or_else(Value::Error));
-    "abs", 1, 1, abs;
-    "min", 1, VARIADIC, |_, a| extreme(a, std::cmp::Ordering::Less);
-    "max", 1, VARIADIC, |_, a| extreme(a, std::cmp::Ordering::Greater);
-    "sqrt", 1, 1, |_, a| Ok(Value::Float(num(&a[0], "sqrt")?.sqrt()));
-    "floor", 1, 1, |_, a| rounding(&a[0], f64::floor);
-    "ceil", 1, 1, |_, a| rounding(&a[0], f64::ceil);
-    "round", 1, 2, |_, a| match a {
-        [x, digits] => crate::runtime::rounding::round_to_digits(x, digits),
-        _ => rounding(&a[0], f64::round),
-    };
-    "pow", 2, 2, |_, a| arith::pow(&a[0], &a[1]);
-    "random", 0, 2, random;
-    "time", 0, 0, |_, _| Ok(Value::Float(epoch_seconds()));
-    "now", 0, 0, |_, _| Ok(Value::Float(epoch_seconds()));
-    "clock", 0, 0, |_, _| Ok(Value::Float(start_instant().elapsed().as_secs_f64()));
-    "sleep", 1, 1, sleep;
-    "exit", 0, 1, exit;
-    "assert", 1, 2, |_, a| check(a, kinds::ASSERTION_FAILED, "assertion failed");
-    "contract", 1, 2, |_, a| check(a, kinds::ASSERTION_FAILED, "contract violated");
-    "gc", 0, 0, |vm, _| Ok(Value::Int(vm.collect_garbage()? as i64));
-    "read_file", 1, 1, read_file;
-    "write_file", 2, 2, write_file;
-    "file_exists", 1, 1, |_, a| Ok(Value::Bool(std::path::Path::new(&display(&a[0])).exists()));
-    "repr", 1, 1, |_, a| Ok(Value::string(repr(&a[0])));
-    "channel", 0, 1, |_, a| crate::runtime::channel::new_channel(a);
-    "format", 2, 2, format;
+/// `eprint(...)`: like `print`, to standard error (after flushing standard
+/// output, so the two interleave in program order).
+pub(crate) fn eprint(vm: &mut Vm, args: &[Value]) -> Result<Value, Trap> {
+    let line = joined_line(args)?;
+    vm.flush();
+    use std::io::Write;
+    let _ = std::io::stderr().write_all(line.as_bytes());
+    Ok(Value::Nil)
 }
 
-/// Index of built-in `name` (for `CallNative`/`GetNative`).
-pub fn builtin_index(name: &str) -> Option<u16> {
-    BUILTINS
-        .iter()
-        .position(|n| n.name == name)
-        .map(|i| i as u16)
-}
-
-/// Built-in number `i`.
-pub fn native(i: u16) -> Option<&'static NativeFn> {
-    BUILTINS.get(i as usize)
-}
-
-fn print(vm: &mut Vm, args: &[Value]) -> Result<Value, Trap> {
+/// The arguments of `print`, separated by spaces, with a newline.
+fn joined_line(args: &[Value]) -> Result<String, Trap> {
     let mut line = String::new();
     for (i, v) in args.iter().enumerate() {
         if i > 0 {
@@ -90,11 +43,10 @@ fn print(vm: &mut Vm, args: &[Value]) -> Result<Value, Trap> {
     // Writing a huge int or a huge value may have exceeded a limit.
     crate::limits::check_pending()?;
     line.push('\n');
-    vm.write_out(&line);
-    Ok(Value::Nil)
+    Ok(line)
 }
 
-fn input(vm: &mut Vm, args: &[Value]) -> Result<Value, Trap> {
+pub(crate) fn input(vm: &mut Vm, args: &[Value]) -> Result<Value, Trap> {
     if let Some(p) = args.first() {
         vm.write_out(&display(p));
     }
@@ -185,7 +137,7 @@ pub fn to_float(v: &Value) -> Result<Value, Trap> {
     }
 }
 
-fn num(v: &Value, what: &str) -> Result<f64, Trap> {
+pub(crate) fn num(v: &Value, what: &str) -> Result<f64, Trap> {
     to_f64(v).map_or_else(
         || {
             fail(
@@ -197,7 +149,7 @@ fn num(v: &Value, what: &str) -> Result<f64, Trap> {
     )
 }
 
-fn abs(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+pub(crate) fn abs(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
     match &a[0] {
         Value::Float(f) => Ok(Value::Float(f.abs())),
         v @ (Value::Int(_) | Value::BigInt(_)) => {
@@ -214,14 +166,14 @@ fn abs(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
     }
 }
 
-fn rounding(v: &Value, f: fn(f64) -> f64) -> Result<Value, Trap> {
+pub(crate) fn rounding(v: &Value, f: fn(f64) -> f64) -> Result<Value, Trap> {
     match v {
         Value::Int(_) | Value::BigInt(_) => Ok(v.clone()),
         _ => to_int(&Value::Float(f(num(v, "rounding")?))),
     }
 }
 
-fn extreme(args: &[Value], want: std::cmp::Ordering) -> Result<Value, Trap> {
+pub(crate) fn extreme(args: &[Value], want: std::cmp::Ordering) -> Result<Value, Trap> {
     let items: Vec<Value> = match args {
         [Value::List(l)] => l.items.borrow().clone(),
         [Value::Tuple(t)] => t.items.to_vec(),
@@ -241,7 +193,7 @@ fn extreme(args: &[Value], want: std::cmp::Ordering) -> Result<Value, Trap> {
     best.map_or_else(|| fail(kinds::ERROR, "min/max of an empty list"), Ok)
 }
 
-fn random(vm: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+pub(crate) fn random(vm: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
     // xorshift64*
     let mut x = vm.rng_state;
     x ^= x >> 12;
@@ -266,25 +218,25 @@ fn random(vm: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
     }
 }
 
-fn epoch_seconds() -> f64 {
+pub(crate) fn epoch_seconds() -> f64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
         .unwrap_or(0.0)
 }
 
-fn start_instant() -> Instant {
+pub(crate) fn start_instant() -> Instant {
     static START: OnceLock<Instant> = OnceLock::new();
     *START.get_or_init(Instant::now)
 }
 
-fn sleep(vm: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+pub(crate) fn sleep(vm: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
     let s = num(&a[0], "sleep")?;
     crate::runtime::sched::sleep(vm, s)
 }
 
 /// `exit(code)`: flushes output and ends the process.
-fn exit(vm: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+pub(crate) fn exit(vm: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
     let code = match a.first() {
         Some(Value::Int(c)) => *c as i32,
         _ => 0,
@@ -293,7 +245,7 @@ fn exit(vm: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
     std::process::exit(code)
 }
 
-fn check(a: &[Value], kind: &str, default: &str) -> Result<Value, Trap> {
+pub(crate) fn check(a: &[Value], kind: &str, default: &str) -> Result<Value, Trap> {
     if a[0].truthy() {
         return Ok(Value::Nil);
     }
@@ -304,14 +256,14 @@ fn check(a: &[Value], kind: &str, default: &str) -> Result<Value, Trap> {
     fail(kind, &msg)
 }
 
-fn read_file(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+pub(crate) fn read_file(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
     Ok(match std::fs::read_to_string(display(&a[0])) {
         Ok(s) => Value::string(s),
         Err(e) => Value::error(kinds::IO_ERROR, &e.to_string()),
     })
 }
 
-fn write_file(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+pub(crate) fn write_file(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
     Ok(match std::fs::write(display(&a[0]), display(&a[1])) {
         Ok(()) => Value::Nil,
         Err(e) => Value::error(kinds::IO_ERROR, &e.to_string()),
@@ -319,7 +271,7 @@ fn write_file(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
 }
 
 /// `format(value, spec)` (§3.3a), also what `"{value:spec}"` calls.
-fn format(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+pub(crate) fn format(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
     let Value::Str(spec) = &a[1] else {
         return fail(
             kinds::TYPE_ERROR,
@@ -329,6 +281,42 @@ fn format(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
     let text = crate::runtime::format::format_value(&a[0], &spec.text)?;
     crate::limits::check_string(text.len())?;
     Ok(Value::string(text))
+}
+
+pub(crate) fn parse_int(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+    Ok(to_int(&a[0]).unwrap_or_else(Value::Error))
+}
+
+pub(crate) fn parse_float(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+    Ok(to_float(&a[0]).unwrap_or_else(Value::Error))
+}
+
+pub(crate) fn sqrt(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+    Ok(Value::Float(num(&a[0], "sqrt")?.sqrt()))
+}
+
+pub(crate) fn clock(_: &mut Vm, _: &[Value]) -> Result<Value, Trap> {
+    Ok(Value::Float(start_instant().elapsed().as_secs_f64()))
+}
+
+pub(crate) fn assert(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+    check(a, kinds::ASSERTION_FAILED, "assertion failed")
+}
+
+pub(crate) fn contract(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+    check(a, kinds::ASSERTION_FAILED, "contract violated")
+}
+
+/// `round(x)` to an int; `round(x, digits)` keeps the number's type.
+pub(crate) fn round(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+    match a {
+        [x, digits] => crate::runtime::rounding::round_to_digits(x, digits),
+        _ => rounding(&a[0], f64::round),
+    }
+}
+
+pub(crate) fn file_exists(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+    Ok(Value::Bool(std::path::Path::new(&display(&a[0])).exists()))
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use crate::errors::{fail, kinds, Trap};
 use crate::interp::Vm;
-use crate::runtime::methods;
+use crate::runtime::methods::{self, Method};
 use crate::runtime::sched::{self, Resume, Wait};
 use crate::runtime::sendable::{materialize, to_send, SendValue};
 use crate::value::{IterState, Value};
@@ -170,22 +170,28 @@ pub fn new_channel(args: &[Value]) -> Result<Value, Trap> {
 }
 
 /// The methods of a channel value.
-pub fn method(vm: &mut Vm, name: &str, ch: &Arc<Channel>, args: &[Value]) -> Result<Value, Trap> {
-    match name {
-        "send" => send(vm, ch, methods::arg(args, 0)),
-        "recv" | "receive" => recv(vm, ch),
-        "try_recv" => Ok(match ch.try_pop() {
+pub fn method(
+    vm: &mut Vm,
+    m: Method,
+    name: &str,
+    ch: &Arc<Channel>,
+    args: &[Value],
+) -> Result<Value, Trap> {
+    match m {
+        Method::Send => send(vm, ch, methods::arg(args, 0)),
+        Method::Recv => recv(vm, ch),
+        Method::TryRecv => Ok(match ch.try_pop() {
             Pop::Item(v) => materialize(vm, &v),
             Pop::Empty => Value::error("ChannelEmpty", "the channel is empty"),
             Pop::Closed => closed_error(),
         }),
-        "close" => {
+        Method::Close => {
             ch.close();
             Ok(Value::Nil)
         }
-        "len" | "length" | "size" => Ok(Value::Int(ch.len() as i64)),
-        "is_closed" => Ok(Value::Bool(ch.is_closed())),
-        "is_empty" => Ok(Value::Bool(ch.is_empty())),
+        Method::Len => Ok(Value::Int(ch.len() as i64)),
+        Method::IsClosed => Ok(Value::Bool(ch.is_closed())),
+        Method::IsEmpty => Ok(Value::Bool(ch.is_empty())),
         _ => methods::no_method(&Value::Channel(ch.clone()), name),
     }
 }

@@ -1,10 +1,13 @@
 //! Method dispatch for built-in types. Method names are interned to a
 //! `Method` id when the program is loaded, so a call does not hash strings.
+//! Which methods each type has, and their signatures, is `runtime::table`.
 
 use crate::errors::{fail, kinds, Trap};
 use crate::interp::Vm;
+use crate::runtime::table::{self, Receiver};
 use crate::runtime::{collections, strings};
 use crate::value::Value;
+use std::sync::OnceLock;
 
 macro_rules! methods {
     ($($variant:ident => $($name:literal)|+),* $(,)?) => {
@@ -20,6 +23,14 @@ macro_rules! methods {
         }
 
         impl Method {
+            /// The names that call this method.
+            pub fn names(self) -> &'static [&'static str] {
+                match self {
+                    $(Method::$variant => &[$($name),+],)*
+                    Method::Unknown => &[],
+                }
+            }
+
             /// Intern a method name.
             pub fn from_name(name: &str) -> Method {
                 match name {
@@ -65,9 +76,15 @@ methods! {
     IsEmpty => "is_empty",
     ToStr => "to_string" | "str",
     Copy => "copy" | "clone",
+    Send => "send",
+    Recv => "recv" | "receive",
+    TryRecv => "try_recv",
+    Close => "close",
+    IsClosed => "is_closed",
 }
 
-/// Call built-in method `m` (spelled `name`) on `receiver`.
+/// Call built-in method `m` (spelled `name`) on `receiver` (its argument
+/// count is checked by the caller, `Vm::invoke_builtin`).
 pub fn invoke(
     vm: &mut Vm,
     m: Method,
@@ -95,13 +112,83 @@ pub fn invoke(
             )),
             _ => no_method(receiver, name),
         },
-        Value::Channel(ch) => crate::runtime::channel::method(vm, name, &ch.clone(), args),
+        Value::Channel(ch) => crate::runtime::channel::method(vm, m, name, &ch.clone(), args),
         Value::Nil => fail(kinds::NIL_ACCESS, &format!("cannot call {name}() on nil")),
         _ => match m {
             Method::ToStr => crate::value::display_value(receiver),
             _ => no_method(receiver, name),
         },
     }
+}
+
+/// The kind of built-in receiver `v` is, for the table.
+fn receiver_kind(v: &Value) -> Receiver {
+    match v {
+        Value::Str(_) => Receiver::Str,
+        Value::List(_) => Receiver::List,
+        Value::Dict(_) => Receiver::Dict,
+        Value::Tuple(_) => Receiver::Tuple,
+        Value::Range(_) => Receiver::Range,
+        Value::Channel(_) => Receiver::Channel,
+        _ => Receiver::Any,
+    }
+}
+
+/// `(least, most)` arguments of each method on each kind of receiver, from
+/// the table (`(0, 0)` where the method does not exist: its dispatch
+/// reports that).
+type ArityTable = Vec<[(u8, u8); RECEIVER_KINDS]>;
+
+const RECEIVER_KINDS: usize = 7;
+
+fn arities() -> &'static ArityTable {
+    static TABLE: OnceLock<ArityTable> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut arities = vec![[(u8::MAX, 0u8); RECEIVER_KINDS]; Method::Unknown as usize + 1];
+        for entry in table::METHODS {
+            let (least, most) = table::arity(entry.sig);
+            const EVERY: [Receiver; RECEIVER_KINDS] = [
+                Receiver::Str,
+                Receiver::List,
+                Receiver::Dict,
+                Receiver::Tuple,
+                Receiver::Range,
+                Receiver::Channel,
+                Receiver::Any,
+            ];
+            let kinds: &[Receiver] = if entry.on == Receiver::Any {
+                &EVERY
+            } else {
+                std::slice::from_ref(&entry.on)
+            };
+            for kind in kinds {
+                let slot = &mut arities[entry.method as usize][*kind as usize];
+                *slot = (slot.0.min(least), slot.1.max(most));
+            }
+        }
+        arities
+    })
+}
+
+/// A TypeError when the table gives method `m` on `receiver` no signature
+/// taking `argc` arguments (the checker reports the same at compile time
+/// when it knows the receiver's type).
+pub(crate) fn check_arity(m: Method, name: &str, receiver: &Value, argc: usize) -> Result<(), Trap> {
+    let (least, most) = arities()[m as usize][receiver_kind(receiver) as usize];
+    if least == u8::MAX
+        || (argc >= least as usize && (most == table::VARIADIC || argc <= most as usize))
+    {
+        return Ok(());
+    }
+    let takes = if least == most {
+        format!("{least}")
+    } else {
+        format!("{least} to {most}")
+    };
+    fail(
+        kinds::TYPE_ERROR,
+        &format!("{name}() takes {takes} arguments, got {argc}"),
+    )
 }
 
 /// Argument `i`, or nil when absent.

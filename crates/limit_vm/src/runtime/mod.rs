@@ -14,3 +14,4 @@ pub mod sched;
 pub mod sendable;
 pub mod shared;
 pub mod strings;
+pub mod table;

@@ -1,0 +1,300 @@
+//! The one table of built-ins (LANGUAGE.md §11): every built-in function
+//! and every method of a built-in type, with its signature. The checker
+//! reads it for arity and types (`limit_compiler::check::builtins`), the VM
+//! for dispatch: a function's index here is its `CallNative` operand, and
+//! a method entry names the `Method` the interpreter dispatches on. Adding
+//! a built-in is one entry here plus its implementation.
+//!
+//! A signature is text: `(name: type, name?: type, name: type...) -> type`.
+//! `name?` may be left out (trailing parameters only); `type...` takes any
+//! number of further arguments. Types: `int float str bool nil any num`
+//! (`num` is any number), `fn` (any callable), `channel`, `[T]`, `{K: V}`,
+//! `(A, B)`, `T?` (a value or an error of any kind) and `T?Kind|Kind` (a
+//! value or an error of those kinds). The type variables `T` (a list's
+//! element, or the type of an argument), `K` and `V` (a dict's key and
+//! value) are bound by the receiver of a method, else by the first argument
+//! of that parameter type.
+
+use crate::runtime::builtins as b;
+use crate::runtime::methods::Method;
+use crate::value::NativeFn;
+
+/// `max_args` of a function taking any number of arguments.
+pub const VARIADIC: u8 = 255;
+
+/// `(least, most)` argument counts of signature text `sig` (`most` is
+/// `VARIADIC` when a parameter is `type...`).
+pub const fn arity(sig: &str) -> (u8, u8) {
+    let bytes = sig.as_bytes();
+    let mut i = 1; // after '('
+    let mut depth = 1;
+    let mut required = 0u8;
+    let mut total = 0u8;
+    let mut variadic = false;
+    // State of the current parameter.
+    let mut started = false;
+    let mut optional = false;
+    let mut seen_colon = false;
+    while i < bytes.len() && depth > 0 {
+        let c = bytes[i];
+        match c {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth -= 1,
+            _ => {}
+        }
+        let ends_param = (c == b',' && depth == 1) || depth == 0;
+        if ends_param {
+            if started {
+                total += 1;
+                if !optional && !variadic {
+                    required += 1;
+                }
+            }
+            started = false;
+            optional = false;
+            seen_colon = false;
+        } else if depth >= 1 && c != b' ' {
+            started = true;
+            if depth == 1 && c == b':' {
+                seen_colon = true;
+            }
+            if depth == 1 && c == b'?' && !seen_colon {
+                optional = true;
+            }
+            if c == b'.' && i + 2 < bytes.len() && bytes[i + 1] == b'.' && bytes[i + 2] == b'.' {
+                variadic = true;
+            }
+        }
+        i += 1;
+    }
+    if variadic {
+        (required, VARIADIC)
+    } else {
+        (required, total)
+    }
+}
+
+macro_rules! natives {
+    ($($name:literal, $sig:literal, $func:expr;)*) => {
+        /// Every built-in function, by `CallNative` index.
+        pub static BUILTINS: &[NativeFn] = &[
+            $(NativeFn {
+                name: $name,
+                sig: $sig,
+                min_args: arity($sig).0,
+                max_args: arity($sig).1,
+                func: $func,
+            },)*
+        ];
+    };
+}
+
+natives! {
+    "print", "(values: any...) -> nil", b::print;
+    "eprint", "(values: any...) -> nil", b::eprint;
+    "input", "(prompt?: any) -> str", b::input;
+    "len", "(x: any) -> int", |_, a| crate::runtime::collections::length(&a[0]);
+    "length", "(x: any) -> int", |_, a| crate::runtime::collections::length(&a[0]);
+    "typeof", "(x: any) -> str", |_, a| Ok(crate::value::Value::string(a[0].type_name()));
+    "int", "(x: any) -> int", |_, a| b::to_int(&a[0]);
+    "float", "(x: any) -> float", |_, a| b::to_float(&a[0]);
+    "str", "(x: any) -> str", |_, a| crate::value::display_value(&a[0]);
+    "string", "(x: any) -> str", |_, a| crate::value::display_value(&a[0]);
+    "bool", "(x: any) -> bool", |_, a| Ok(crate::value::Value::Bool(a[0].to_bool()));
+    "parse_int", "(text: any) -> int?ConversionError", b::parse_int;
+    "parse_float", "(text: any) -> float?ConversionError", b::parse_float;
+    "abs", "(x: T) -> T", b::abs;
+    "min", "(first: any, rest: any...) -> any", |_, a| b::extreme(a, std::cmp::Ordering::Less);
+    "max", "(first: any, rest: any...) -> any", |_, a| b::extreme(a, std::cmp::Ordering::Greater);
+    "sqrt", "(x: num) -> float", b::sqrt;
+    "floor", "(x: num) -> int", |_, a| b::rounding(&a[0], f64::floor);
+    "ceil", "(x: num) -> int", |_, a| b::rounding(&a[0], f64::ceil);
+    "round", "(x: num, digits?: int) -> any", b::round;
+    "pow", "(base: num, exponent: num) -> any", |_, a| crate::runtime::arith::pow(&a[0], &a[1]);
+    "random", "(low?: int, high?: int) -> any", b::random;
+    "time", "() -> float", |_, _| Ok(crate::value::Value::Float(b::epoch_seconds()));
+    "now", "() -> float", |_, _| Ok(crate::value::Value::Float(b::epoch_seconds()));
+    "clock", "() -> float", b::clock;
+    "sleep", "(seconds: num) -> nil", b::sleep;
+    "exit", "(code?: int) -> nil", b::exit;
+    "assert", "(condition: any, message?: any) -> nil", b::assert;
+    "contract", "(condition: any, message?: any) -> nil", b::contract;
+    "gc", "() -> int", |vm, _| Ok(crate::value::Value::Int(vm.collect_garbage()? as i64));
+    "read_file", "(path: str) -> str?IOError", b::read_file;
+    "write_file", "(path: str, text: any) -> nil?IOError", b::write_file;
+    "file_exists", "(path: str) -> bool", b::file_exists;
+    "repr", "(x: any) -> str", |_, a| Ok(crate::value::Value::string(crate::value::repr(&a[0])));
+    "channel", "(capacity?: int) -> channel", |_, a| crate::runtime::channel::new_channel(a);
+    "format", "(value: any, spec: str) -> str", b::format;
+}
+
+/// Index of built-in function `name` (for `CallNative`/`GetNative`).
+pub fn builtin_index(name: &str) -> Option<u16> {
+    BUILTINS
+        .iter()
+        .position(|n| n.name == name)
+        .map(|i| i as u16)
+}
+
+/// Built-in function number `i`.
+pub fn native(i: u16) -> Option<&'static NativeFn> {
+    BUILTINS.get(i as usize)
+}
+
+/// The kinds of values that have built-in methods.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Receiver {
+    Str,
+    List,
+    Dict,
+    Tuple,
+    Range,
+    Channel,
+    /// Every value (`to_string`).
+    Any,
+}
+
+/// One method of a built-in type: called by any of `method`'s names.
+#[derive(Debug)]
+pub struct MethodEntry {
+    pub on: Receiver,
+    pub method: Method,
+    pub sig: &'static str,
+}
+
+macro_rules! method_table {
+    ($($on:ident $method:ident $sig:literal;)*) => {
+        /// Every method of every built-in type. A method may have two
+        /// entries for one receiver when its result depends on how many
+        /// arguments it is given (`get(k)` / `get(k, default)`).
+        pub static METHODS: &[MethodEntry] = &[
+            $(MethodEntry { on: Receiver::$on, method: Method::$method, sig: $sig },)*
+        ];
+    };
+}
+
+method_table! {
+    Str Len "() -> int";
+    Str IsEmpty "() -> bool";
+    Str Upper "() -> str";
+    Str Lower "() -> str";
+    Str Trim "() -> str";
+    Str Split "(separator?: str) -> [str]";
+    Str Join "(items: any) -> str";
+    Str Contains "(part: str) -> bool";
+    Str StartsWith "(prefix: str) -> bool";
+    Str EndsWith "(suffix: str) -> bool";
+    Str Find "(part: str) -> int?NotFound";
+    Str IndexOf "(part: str) -> int?NotFound";
+    Str Replace "(old: str, new: str) -> str";
+    Str Substring "(start: int, end?: int) -> str";
+    Str Slice "(start: int, end?: int) -> str";
+    Str Chars "() -> [str]";
+    Str Repeat "(times: int) -> str";
+
+    List Len "() -> int";
+    List IsEmpty "() -> bool";
+    List Push "(item: T) -> nil";
+    List Pop "() -> T?IndexOutOfBounds";
+    List Insert "(index: int, item: T) -> nil";
+    List Remove "(index: int) -> T";
+    List Contains "(item: any) -> bool";
+    List IndexOf "(item: any) -> int?NotFound";
+    List Slice "(start: int, end?: int) -> [T]";
+    List Reverse "() -> [T]";
+    List Sort "(key?: fn) -> [T]";
+    List Map "(f: fn) -> [any]";
+    List Filter "(keep: fn) -> [T]";
+    List Reduce "(f: fn, initial?: any) -> any";
+    List Join "(separator?: str) -> str";
+    List Clear "() -> nil";
+    List Copy "() -> [T]";
+
+    Dict Len "() -> int";
+    Dict IsEmpty "() -> bool";
+    Dict Keys "() -> [K]";
+    Dict Values "() -> [V]";
+    Dict Items "() -> [(K, V)]";
+    Dict Contains "(key: any) -> bool";
+    Dict Get "(key: any) -> V?KeyNotFound";
+    Dict Get "(key: any, default: any) -> any";
+    Dict Remove "(key: any) -> V";
+    Dict Clear "() -> nil";
+    Dict Copy "() -> {K: V}";
+
+    Tuple Len "() -> int";
+    Tuple Contains "(item: any) -> bool";
+
+    Range Len "() -> int";
+    Range Contains "(item: any) -> bool";
+
+    Channel Len "() -> int";
+    Channel IsEmpty "() -> bool";
+    Channel Send "(item: any) -> nil";
+    Channel Recv "() -> any?ChannelClosed";
+    Channel TryRecv "() -> any?ChannelEmpty|ChannelClosed";
+    Channel Close "() -> nil";
+    Channel IsClosed "() -> bool";
+
+    Any ToStr "() -> str";
+}
+
+/// Whether `on` describes values of kind `receiver` (`Any` describes all).
+pub fn applies(on: Receiver, receiver: Receiver) -> bool {
+    on == receiver || on == Receiver::Any
+}
+
+/// The entries for method `name` on values of kind `receiver`.
+pub fn method_entries(
+    receiver: Receiver,
+    name: &str,
+) -> impl Iterator<Item = &'static MethodEntry> {
+    let method = Method::from_name(name);
+    METHODS
+        .iter()
+        .filter(move |e| e.method == method && method != Method::Unknown && applies(e.on, receiver))
+}
+
+/// Every method name callable on values of kind `receiver` (for
+/// did-you-mean suggestions).
+pub fn method_names(receiver: Receiver) -> impl Iterator<Item = &'static str> {
+    METHODS
+        .iter()
+        .filter(move |e| applies(e.on, receiver))
+        .flat_map(|e| e.method.names().iter().copied())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arity_of_signature_texts() {
+        assert_eq!(arity("() -> int"), (0, 0));
+        assert_eq!(arity("(x: any) -> int"), (1, 1));
+        assert_eq!(arity("(start: int, end?: int) -> str"), (1, 2));
+        assert_eq!(arity("(values: any...) -> nil"), (0, VARIADIC));
+        assert_eq!(
+            arity("(f: fn(int, int) -> int, xs: [(int, str)]) -> {str: int}"),
+            (2, 2)
+        );
+        assert_eq!(arity("(key: any) -> V?KeyNotFound"), (1, 1));
+    }
+
+    #[test]
+    fn names_are_unique_and_found() {
+        for (i, f) in BUILTINS.iter().enumerate() {
+            assert_eq!(
+                builtin_index(f.name),
+                Some(i as u16),
+                "{} listed twice",
+                f.name
+            );
+        }
+        assert!(builtin_index("nope").is_none());
+        assert_eq!(method_entries(Receiver::Dict, "get").count(), 2);
+        assert_eq!(method_entries(Receiver::Str, "to_upper").count(), 1);
+        assert_eq!(method_entries(Receiver::Str, "psh").count(), 0);
+        assert!(method_names(Receiver::List).any(|n| n == "append"));
+    }
+}
