@@ -173,7 +173,12 @@ fn arities() -> &'static ArityTable {
 /// A TypeError when the table gives method `m` on `receiver` no signature
 /// taking `argc` arguments (the checker reports the same at compile time
 /// when it knows the receiver's type).
-pub(crate) fn check_arity(m: Method, name: &str, receiver: &Value, argc: usize) -> Result<(), Trap> {
+pub(crate) fn check_arity(
+    m: Method,
+    name: &str,
+    receiver: &Value,
+    argc: usize,
+) -> Result<(), Trap> {
     let (least, most) = arities()[m as usize][receiver_kind(receiver) as usize];
     if least == u8::MAX
         || (argc >= least as usize && (most == table::VARIADIC || argc <= most as usize))
