@@ -68,6 +68,7 @@ fn result_names(ret: &str) -> Vec<&'static str> {
 fn sample(ty: &str, on: Receiver, method: &str) -> String {
     match ty {
         "int" => "1".into(),
+        "str" if method == "format" => "\"d\"".into(),
         "str" => "\"a\"".into(),
         "num" => "0".into(),
         "fn" if method == "reduce" => "fn(a, b) { return a + b; }".into(),
