@@ -431,7 +431,75 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn collect_covered(&self, pattern: &Pattern, scrutinee: &Type, covered: &mut Vec<String>) {
+    /// The declared payload types of variant `variant` of `enum_name`.
+    fn payload_types(&mut self, enum_name: &str, variant: &str) -> Vec<Type> {
+        let declarations = self.declarations;
+        let Some(decl) = declarations
+            .enums
+            .get(enum_name)
+            .and_then(|decl| decl.variants.iter().find(|v| v.name.name == variant))
+        else {
+            return Vec::new();
+        };
+        decl.payload
+            .iter()
+            .map(|annotation| self.resolve_type(annotation))
+            .collect()
+    }
+
+    /// Whether `pattern` matches every value of type `ty`: bindings and
+    /// `_`, and tuples and frame destructurings whose parts all are (a
+    /// frame pattern must name the payload's frame; an unknown type is
+    /// taken on trust, as a run-time `NoMatch` still guards it).
+    fn is_irrefutable(&mut self, pattern: &Pattern, ty: &Type) -> bool {
+        match (&pattern.kind, ty.unrefined()) {
+            (PatternKind::Tuple(items), Type::Tuple(types)) if items.len() == types.len() => {
+                let types = types.clone();
+                items
+                    .iter()
+                    .zip(&types)
+                    .all(|(item, ty)| self.is_irrefutable(item, ty))
+            }
+            (PatternKind::Tuple(items), Type::Any) => items
+                .iter()
+                .all(|item| self.is_irrefutable(item, &Type::Any)),
+            (PatternKind::Frame { path, fields }, Type::Frame(_) | Type::Any) => {
+                let frame_matches = match (path.last(), ty.unrefined()) {
+                    (Some(name), Type::Frame(frame)) => name.name == *frame,
+                    _ => true,
+                };
+                frame_matches
+                    && fields.iter().all(|field| match &field.pattern {
+                        None => true,
+                        Some(inner) => {
+                            let field_type = self.field_type_of(ty, &field.name.name);
+                            self.is_irrefutable(inner, &field_type)
+                        }
+                    })
+            }
+            (PatternKind::Or(alternatives), _) => alternatives
+                .iter()
+                .any(|alternative| self.is_irrefutable(alternative, ty)),
+            _ => self.catches_everything(pattern, ty),
+        }
+    }
+
+    /// The declared type of field `name` of a frame value (`any` when
+    /// unknown).
+    fn field_type_of(&mut self, ty: &Type, name: &str) -> Type {
+        let Type::Frame(frame) = ty.unrefined() else {
+            return Type::Any;
+        };
+        match self.lookup_member(frame, name) {
+            MemberLookup::Field { field, .. } => match &field.ty {
+                Some(annotation) => self.resolve_type(annotation),
+                None => Type::Any,
+            },
+            _ => Type::Any,
+        }
+    }
+
+    fn collect_covered(&mut self, pattern: &Pattern, scrutinee: &Type, covered: &mut Vec<String>) {
         match (&pattern.kind, scrutinee.unrefined()) {
             (PatternKind::Literal(literal), Type::Bool) => {
                 if let ExprKind::Bool(value) = literal.kind {
@@ -449,10 +517,18 @@ impl<'a> Checker<'a> {
                     [owner, _] => owner.name == *enum_name,
                     _ => false,
                 };
-                let irrefutable = args
-                    .iter()
-                    .flatten()
-                    .all(|arg| self.catches_everything(arg, &Type::Any));
+                let payload = match path.last() {
+                    Some(variant) => self.payload_types(enum_name, &variant.name),
+                    None => Vec::new(),
+                };
+                let arg_patterns: Vec<&Pattern> = args.iter().flatten().collect();
+                let irrefutable = arg_patterns.iter().enumerate().all(|(index, arg)| {
+                    let ty = match payload.get(index) {
+                        Some(ty) if payload.len() == arg_patterns.len() => ty.clone(),
+                        _ => Type::Any,
+                    };
+                    self.is_irrefutable(arg, &ty)
+                });
                 if let Some(variant) = path.last() {
                     if qualified_ok
                         && irrefutable

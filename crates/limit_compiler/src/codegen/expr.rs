@@ -317,6 +317,9 @@ impl Codegen<'_> {
     /// wrong guess (an int in a `float` variable) costs speed, not meaning.
     fn specialised(&self, generic: Op, left: &Expr, right: &Expr) -> Op {
         use crate::check::Type;
+        if !self.specialise_by_type {
+            return generic;
+        }
         let kind = |e: &Expr| match self.types.type_of(e.span) {
             Some(t) if t.is_integer() => Some(false),
             Some(Type::Float) => Some(true),

@@ -486,11 +486,81 @@ impl Codegen<'_> {
         if !self.objects.method_names.contains(&method.name) {
             return false;
         }
+        if args.iter().any(|arg| arg.name.is_some()) {
+            // Named arguments are matched against the declaration the
+            // receiver's static type names; the call still dispatches by
+            // name on the instance.
+            if let Some((params, required)) = self.declared_method_params(object, method) {
+                if let Some(given) = self.match_args(&method.name, &params, required, args, span) {
+                    self.expr(object);
+                    let argc = self.emit_matched(&given, required, METHOD_ARGS, span);
+                    let k = self.str_constant(&method.name);
+                    self.emit(Op::InvokeMethod(k, argc), span);
+                }
+                return true;
+            }
+        }
         self.expr(object);
         self.positional_args(args);
         let k = self.str_constant(&method.name);
         self.emit(Op::InvokeMethod(k, args.len() as u8), span);
         true
+    }
+
+    /// The parameter names and required count of method `method` as the
+    /// static type of `object` (a frame or trait, annotated, inferred by the
+    /// checker or certain) declares it.
+    fn declared_method_params(
+        &mut self,
+        object: &Expr,
+        method: &Ident,
+    ) -> Option<(Vec<String>, usize)> {
+        let ty = self
+            .static_type(object)
+            .or_else(|| self.checked_object_type(object))?;
+        if ty.is_trait {
+            return self.trait_method_params(&ty.name, &method.name, 0);
+        }
+        let frame = self.objects.frames.get(&ty.name)?;
+        let entry = &frame.vtable[frame.method_slot(&method.name)?];
+        Some((entry.params.clone(), entry.required))
+    }
+
+    /// Method `name` of trait `key` or of the traits it extends.
+    fn trait_method_params(
+        &self,
+        key: &str,
+        name: &str,
+        depth: usize,
+    ) -> Option<(Vec<String>, usize)> {
+        if depth > 64 {
+            return None;
+        }
+        let info = self.objects.traits.get(key)?;
+        if let Some(method) = info.required.get(name).or_else(|| info.defaults.get(name)) {
+            return Some((method.params.clone(), method.required));
+        }
+        info.supers
+            .iter()
+            .find_map(|parent| self.trait_method_params(parent, name, depth + 1))
+    }
+
+    /// The frame or trait type the checker proved for `object` (a call
+    /// result, an element, a parameter): never `certain`, as only names the
+    /// code generator tracks itself are.
+    fn checked_object_type(&self, object: &Expr) -> Option<StaticType> {
+        let (name, kind) = match self.types.type_of(object.span)?.unrefined() {
+            crate::check::Type::Frame(name) => (name.clone(), ObjectKind::Frame),
+            crate::check::Type::Trait(name) => (name.clone(), ObjectKind::Trait),
+            _ => return None,
+        };
+        let key = self.resolve_object(&name, kind)?;
+        Some(StaticType {
+            name: key,
+            is_trait: kind == ObjectKind::Trait,
+            exact: false,
+            certain: false,
+        })
     }
 
     /// `super.m(args)`: the parent's method, called directly.

@@ -49,9 +49,8 @@ pub fn generate(
     let mut gen = Codegen::new(sources, 0);
     gen.fold_constants = optimize;
     gen.capture_by_value = optimize;
-    if optimize {
-        gen.types = types;
-    }
+    gen.specialise_by_type = optimize;
+    gen.types = types;
     gen.modules(graph);
     let has_errors = gen.diagnostics.iter().any(Diagnostic::is_error);
     let program = if has_errors { None } else { Some(gen.program) };
@@ -259,9 +258,12 @@ pub(crate) struct Codegen<'a> {
     pub capture_by_value: bool,
     /// Type aliases of every module (`type Adult = int where …`).
     pub aliases: FxHashMap<String, TypeExpr>,
-    /// Static types the checker proved, by expression span: they select
-    /// int- and float-specialised instructions (empty with `-O0`).
+    /// Static types the checker proved, by expression span: they resolve
+    /// named arguments of method calls on typed receivers and, when
+    /// `specialise_by_type`, select int- and float-specialised instructions.
     pub types: crate::check::TypeTable,
+    /// Select specialised instructions from `types` (off with `-O0`).
+    pub specialise_by_type: bool,
     /// What a value assigned to an annotated global needs.
     pub global_coercions: FxHashMap<u32, Vec<checks::Coercion>>,
     /// Parallel blocks being compiled: the function depth of their tasks
@@ -293,6 +295,7 @@ impl<'a> Codegen<'a> {
             capture_by_value: true,
             aliases: FxHashMap::default(),
             types: crate::check::TypeTable::default(),
+            specialise_by_type: true,
             global_coercions: FxHashMap::default(),
             shared_scopes: Vec::new(),
         }
