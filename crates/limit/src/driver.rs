@@ -7,7 +7,6 @@
 //! Write errors on stdout (a closed pipe: `limit tokens f.lm | head`) end the
 //! command quietly instead of panicking.
 
-use std::io::{self, Write};
 use std::path::Path;
 
 use limit::render::render_all;
@@ -35,7 +34,10 @@ pub fn execute(command: Command) -> ExitStatus {
 /// The loaded entry file, or how the command ends when it cannot be loaded.
 fn load(path: &Path) -> Result<(SourceMap, FileId), ExitStatus> {
     let bytes = std::fs::read(path).map_err(|error| {
-        eprintln!("error: cannot read `{}`: {error}", path.display());
+        crate::output::stderr(&format!(
+            "error: cannot read `{}`: {error}\n",
+            path.display()
+        ));
         ExitStatus::NoInput
     })?;
     let name = path.display().to_string();
@@ -62,8 +64,7 @@ fn load(path: &Path) -> Result<(SourceMap, FileId), ExitStatus> {
 /// Prints `diagnostics` to stderr; true when one of them is an error.
 fn report(sources: &SourceMap, diagnostics: &[Diagnostic]) -> bool {
     if !diagnostics.is_empty() {
-        let _ = io::stdout().flush();
-        eprint!("{}", render_all(sources, diagnostics));
+        crate::output::stderr(&render_all(sources, diagnostics));
     }
     diagnostics.iter().any(Diagnostic::is_error)
 }
@@ -71,9 +72,7 @@ fn report(sources: &SourceMap, diagnostics: &[Diagnostic]) -> bool {
 /// Writes `text` to stdout; a failed write (closed pipe) is not an error of
 /// the program, so it is ignored.
 fn print_stdout(text: &str) {
-    let mut stdout = io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes());
-    let _ = stdout.flush();
+    crate::output::stdout(text);
 }
 
 /// Compiles the program at `path`, printing diagnostics; the program when
@@ -90,7 +89,9 @@ fn compile(path: &Path, optimization: &OptimizationArgs) -> Result<Program, Exit
     output.program.ok_or_else(|| {
         // A compiler that reports no error must produce a program; say so
         // rather than run nothing.
-        eprintln!("error: the compiler produced no program and no error (a bug in limit)");
+        crate::output::stderr(
+            "error: the compiler produced no program and no error (a bug in limit)\n",
+        );
         ExitStatus::CompileError
     })
 }

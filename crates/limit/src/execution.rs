@@ -1,15 +1,24 @@
 //! Running a compiled program on the VM, and showing its bytecode.
 
-use std::io::{self, Write};
+use std::io::IsTerminal;
+use std::time::Duration;
 
 use limit::ExitStatus;
+use limit_vm::errors::kinds;
 use limit_vm::program::Program;
 use limit_vm::{Limits, Stats, Vm, VmOptions};
 
 use crate::cli::RunArgs;
 
+/// How long a program has to stop by itself after Ctrl-C (it checks for
+/// the interrupt between steps) before the process ends regardless: a
+/// program blocked reading its input never reaches a step.
+const INTERRUPT_GRACE: Duration = Duration::from_secs(2);
+
 /// Runs `program`; an uncaught runtime error is printed to stderr (after
-/// stdout is flushed) and ends with status 1.
+/// stdout is flushed) and ends with status 1. A closed stdout or stderr
+/// ends the run quietly with status 0; Ctrl-C flushes the output and ends
+/// it with status 130.
 pub fn execute_program(program: Program, args: &RunArgs) -> ExitStatus {
     let defaults = VmOptions::default();
     let limits = Limits {
@@ -23,22 +32,46 @@ pub fn execute_program(program: Program, args: &RunArgs) -> ExitStatus {
         trace: args.trace,
         stats: args.stats,
         generic_only: args.no_hot_path || !args.compile.optimize(),
+        line_buffered: std::io::stdout().is_terminal(),
+        program_args: args.args.clone(),
         ..defaults
     };
+    stop_on_interrupt();
     let mut vm = Vm::new(program, options);
     let result = vm.run();
     vm.flush();
-    let _ = io::stdout().flush();
-    if args.stats {
-        eprint!("{}", format_stats(vm.stats()));
+    if vm.output_closed() {
+        return ExitStatus::Success;
+    }
+    if args.stats && !crate::output::stderr(&format_stats(vm.stats())) {
+        return ExitStatus::Success;
     }
     match result {
         Ok(()) => ExitStatus::Success,
+        Err(error) if error.kind == kinds::OUTPUT_CLOSED => ExitStatus::Success,
         Err(error) => {
-            eprintln!("{error}");
-            ExitStatus::RuntimeError
+            if !crate::output::stderr(&format!("{error}\n")) {
+                return ExitStatus::Success;
+            }
+            if error.kind == kinds::INTERRUPTED {
+                ExitStatus::Interrupted
+            } else {
+                ExitStatus::RuntimeError
+            }
         }
     }
+}
+
+/// Ctrl-C asks the program to stop (it flushes its output and reports
+/// where it was); one that does not stop in time ends with status 130.
+fn stop_on_interrupt() {
+    // Failing to install the handler leaves Ctrl-C's default: the process
+    // ends at once, without flushing. Nothing better can be done.
+    let _ = ctrlc::set_handler(|| {
+        limit_vm::interrupt::request();
+        std::thread::sleep(INTERRUPT_GRACE);
+        std::process::exit(ExitStatus::Interrupted.code());
+    });
 }
 
 /// The text of `limit disasm`.

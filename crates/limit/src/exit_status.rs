@@ -14,6 +14,11 @@ pub enum ExitStatus {
     Usage = 64,
     /// The input file could not be read (`EX_NOINPUT`).
     NoInput = 66,
+    /// A bug in `limit` itself: an internal error was reported
+    /// (`EX_SOFTWARE`).
+    InternalError = 70,
+    /// The program was interrupted (Ctrl-C): 128 + SIGINT, as shells report.
+    Interrupted = 130,
 }
 
 impl ExitStatus {

@@ -5,6 +5,7 @@
 mod cli;
 mod driver;
 mod execution;
+mod output;
 mod repl;
 mod test_command;
 mod token_listing;

@@ -28,13 +28,13 @@ struct TestResult {
 pub fn run_tests(args: &TestArgs) -> ExitStatus {
     let root = args.dir.as_path();
     if !root.is_dir() {
-        eprintln!("error: `{}` is not a folder", root.display());
+        crate::output::stderr(&format!("error: `{}` is not a folder\n", root.display()));
         return ExitStatus::NoInput;
     }
     let runner = match runner(args) {
         Ok(runner) => runner,
         Err(message) => {
-            eprintln!("error: {message}");
+            crate::output::stderr(&format!("error: {message}\n"));
             return ExitStatus::NoInput;
         }
     };

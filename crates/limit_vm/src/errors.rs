@@ -53,6 +53,13 @@ pub mod kinds {
     pub const TIMEOUT: &str = "Timeout";
     /// A configured limit was hit.
     pub const RESOURCE_LIMIT: &str = "ResourceLimit";
+    /// The program's standard output was closed (`limit prog.lm | head`):
+    /// it ends quietly, with status 0. Not catchable.
+    pub const OUTPUT_CLOSED: &str = "OutputClosed";
+    /// The host interrupted the program (Ctrl-C). Not catchable.
+    pub const INTERRUPTED: &str = "Interrupted";
+    /// `input()` found the end of its input.
+    pub const END_OF_INPUT: &str = "EndOfInput";
     /// File or console I/O failed.
     pub const IO_ERROR: &str = "IOError";
     /// Dynamic type mismatch (`1 + [2]`).

@@ -39,6 +39,12 @@ pub struct VmOptions {
     /// hot path (`interp/hot.rs`); `limit run -O0` sets it, so that the
     /// conformance suite checks one against the other.
     pub generic_only: bool,
+    /// Write standard output at the end of every line (the `limit` command
+    /// sets it when stdout is a terminal); otherwise in blocks.
+    pub line_buffered: bool,
+    /// The words after the program's path on the command line, for
+    /// `std.env.args()`.
+    pub program_args: Vec<String>,
 }
 
 /// Execution counters (collected when `VmOptions::stats` is set).
@@ -115,6 +121,8 @@ pub struct Vm {
     pub(crate) options: VmOptions,
     stats: Stats,
     out: Vec<u8>,
+    /// Writing to standard output failed: later output is dropped.
+    output_closed: bool,
     captured: String,
     trace: Option<Vec<TraceEntry>>,
     invalid: Option<String>,
@@ -217,6 +225,7 @@ impl Vm {
             options,
             stats: Stats::default(),
             out: Vec::with_capacity(8192),
+            output_closed: false,
             captured: String::new(),
             trace: None,
             invalid,
@@ -301,25 +310,48 @@ impl Vm {
         self.globals.get(i).cloned()
     }
 
-    /// Append text to the output buffer.
-    pub(crate) fn write_out(&mut self, text: &str) {
+    /// Append text to the output buffer, writing it out when a line ends
+    /// on a line-buffered output or the buffer is full; `OutputClosed` when
+    /// standard output was closed.
+    pub(crate) fn write_out(&mut self, text: &str) -> Result<(), Trap> {
         self.out.extend_from_slice(text.as_bytes());
-        if self.out.len() > 1 << 16 {
-            self.flush();
+        let line_done = self.options.line_buffered && text.contains('\n');
+        if line_done || self.out.len() > 1 << 16 {
+            self.flush_output()?;
         }
+        Ok(())
     }
 
-    /// Flush buffered output.
+    /// Write buffered output; `OutputClosed` when standard output was
+    /// closed (now or before: later output is dropped).
+    pub fn flush_output(&mut self) -> Result<(), Trap> {
+        self.flush();
+        if self.output_closed {
+            return Err(crate::errors::trap(
+                kinds::OUTPUT_CLOSED,
+                "standard output was closed",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether writing to standard output failed (a closed pipe): the
+    /// program then ends quietly with status 0 (§11).
+    pub fn output_closed(&self) -> bool {
+        self.output_closed
+    }
+
+    /// Flush buffered output (a failure is remembered: see `output_closed`).
     pub fn flush(&mut self) {
         if self.out.is_empty() {
             return;
         }
         if self.options.capture_output {
             self.captured.push_str(&String::from_utf8_lossy(&self.out));
-        } else {
+        } else if !self.output_closed {
             let mut stdout = std::io::stdout().lock();
-            let _ = stdout.write_all(&self.out);
-            let _ = stdout.flush();
+            let written = stdout.write_all(&self.out).and_then(|()| stdout.flush());
+            self.output_closed = written.is_err();
         }
         self.out.clear();
     }
@@ -680,11 +712,16 @@ impl Vm {
             }
             return Err(t);
         }
-        // A resource limit is not catchable by the script (limits.rs),
-        // nor is the cancellation of a task whose block timed out or failed
-        // (its handler could otherwise go on running).
-        let catchable = &*t.kind != kinds::RESOURCE_LIMIT
-            && !(&*t.kind == kinds::TIMEOUT && self.conc.cancellation().is_some());
+        // A resource limit is not catchable by the script (limits.rs), nor
+        // are a closed output and an interrupt (the program must end), nor
+        // the cancellation of a task whose block timed out or failed (its
+        // handler could otherwise go on running).
+        let uncatchable = matches!(
+            &*t.kind,
+            kinds::RESOURCE_LIMIT | kinds::OUTPUT_CLOSED | kinds::INTERRUPTED
+        );
+        let cancelled = &*t.kind == kinds::TIMEOUT && self.conc.cancellation().is_some();
+        let catchable = !uncatchable && !cancelled;
         match self.handlers.last() {
             Some(h) if catchable && h.depth > stop_depth && h.depth <= self.frames.len() => {
                 let h = self.handlers.pop().expect("handler present");
@@ -2268,7 +2305,7 @@ impl Vm {
                     // Writing big values may have run out of the work budget
                     // (the text is then cut short): raise that instead.
                     tri!(limits::check_pending());
-                    self.write_out(&line);
+                    tri!(self.write_out(&line));
                 }
                 Op::Assert => {
                     let msg = pop!();
@@ -2433,7 +2470,11 @@ impl Vm {
             let name = self.functions[func as usize].name.clone();
             let line = crate::disasm::format_op(op);
             self.flush();
-            eprintln!("[{name}:{ip:04}] {line:<28} | top: {top}");
+            // A closed stderr ends the trace, not the run.
+            let _ = writeln!(
+                std::io::stderr(),
+                "[{name}:{ip:04}] {line:<28} | top: {top}"
+            );
         }
     }
 }
@@ -2606,6 +2647,10 @@ impl Vm {
         if let Some(cancelled) = self.conc.cancellation() {
             self.countdown = 1; // and again at the next step
             return Err(cancelled);
+        }
+        if let Err(interrupted) = crate::interrupt::check() {
+            self.countdown = 1;
+            return Err(interrupted);
         }
         if self.steps_left == 0 && self.options.limits.max_steps.is_some() {
             self.countdown = 1; // trap again at the next step

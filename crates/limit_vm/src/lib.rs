@@ -14,6 +14,7 @@ pub mod disasm;
 pub mod errors;
 pub mod gc;
 pub mod interp;
+pub mod interrupt;
 pub mod limits;
 pub mod opcode;
 pub mod program;

@@ -17,7 +17,7 @@ pub use crate::runtime::table::{builtin_index, native, BUILTINS};
 
 pub(crate) fn print(vm: &mut Vm, args: &[Value]) -> Result<Value, Trap> {
     let line = joined_line(args)?;
-    vm.write_out(&line);
+    vm.write_out(&line)?;
     Ok(Value::Nil)
 }
 
@@ -25,9 +25,12 @@ pub(crate) fn print(vm: &mut Vm, args: &[Value]) -> Result<Value, Trap> {
 /// output, so the two interleave in program order).
 pub(crate) fn eprint(vm: &mut Vm, args: &[Value]) -> Result<Value, Trap> {
     let line = joined_line(args)?;
-    vm.flush();
+    vm.flush_output()?;
     use std::io::Write;
-    let _ = std::io::stderr().write_all(line.as_bytes());
+    if std::io::stderr().write_all(line.as_bytes()).is_err() {
+        // A closed stderr ends the program quietly, as a closed stdout does.
+        return fail(kinds::OUTPUT_CLOSED, "standard error was closed");
+    }
     Ok(Value::Nil)
 }
 
@@ -48,12 +51,13 @@ fn joined_line(args: &[Value]) -> Result<String, Trap> {
 
 pub(crate) fn input(vm: &mut Vm, args: &[Value]) -> Result<Value, Trap> {
     if let Some(p) = args.first() {
-        vm.write_out(&display(p));
+        vm.write_out(&display(p))?;
     }
-    vm.flush();
+    // What was printed before, a prompt above all, shows before reading.
+    vm.flush_output()?;
     let mut line = String::new();
     match std::io::stdin().lock().read_line(&mut line) {
-        Ok(0) => Ok(Value::Nil),
+        Ok(0) => fail(kinds::END_OF_INPUT, "input() reached the end of its input"),
         Ok(_) => Ok(Value::string(
             line.trim_end_matches(['\n', '\r']).to_string(),
         )),
@@ -235,11 +239,25 @@ pub(crate) fn sleep(vm: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
     crate::runtime::sched::sleep(vm, s)
 }
 
-/// `exit(code)`: flushes output and ends the process.
+/// `exit(code)`: flushes output and ends the process. A status is 0 to 255;
+/// -255 to -1 wrap as the system does (-1 is 255); anything else is a
+/// `ConversionError` (truncated to 8 bits, `1 << 70` would exit 0).
 pub(crate) fn exit(vm: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
     let code = match a.first() {
-        Some(Value::Int(c)) => *c as i32,
-        _ => 0,
+        None => 0,
+        Some(Value::Int(c)) if (-255..=255).contains(c) => c.rem_euclid(256) as i32,
+        Some(v @ (Value::Int(_) | Value::BigInt(_))) => {
+            return fail(
+                kinds::CONVERSION_ERROR,
+                &format!("exit status {} is out of range (0 to 255)", display(v)),
+            )
+        }
+        Some(v) => {
+            return fail(
+                kinds::TYPE_ERROR,
+                &format!("exit expects an int status, got {}", v.type_name()),
+            )
+        }
     };
     vm.flush();
     std::process::exit(code)

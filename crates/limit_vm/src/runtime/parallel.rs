@@ -266,7 +266,7 @@ pub fn run(vm: &mut Vm, block: Block) -> Result<(), Trap> {
     }
     let output = std::mem::take(&mut *lock(&ctx.output));
     if !output.is_empty() {
-        vm.write_out(&output);
+        vm.write_out(&output)?;
     }
     if timed_out {
         ctx.cancel.store(true, Ordering::Relaxed);

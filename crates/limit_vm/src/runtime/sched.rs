@@ -401,7 +401,13 @@ fn schedule(
             Some(t) => {
                 let until = deadline.map_or(t, |d| d.min(t));
                 vm.flush();
-                std::thread::sleep(until.saturating_duration_since(Instant::now()));
+                // In slices, so that an interrupt is seen while every task sleeps.
+                std::thread::sleep(
+                    until
+                        .saturating_duration_since(Instant::now())
+                        .min(Duration::from_millis(10)),
+                );
+                crate::interrupt::check()?;
             }
             None => {
                 return fail(
@@ -501,6 +507,7 @@ pub fn sleep(vm: &mut Vm, seconds: f64) -> Result<Value, Trap> {
             if vm.conc.task.as_ref().is_some_and(|t| t.cancelled()) {
                 break;
             }
+            crate::interrupt::check()?;
             std::thread::sleep(
                 until
                     .saturating_duration_since(Instant::now())
