@@ -11,7 +11,8 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 /// `limit FILE [ARGS…]` runs a program (the same as `limit run FILE`).
 ///
 /// Exit status: 0 success, 1 runtime error, 2 compile error, 64 usage error,
-/// 66 input file cannot be read.
+/// 66 input file cannot be read, 70 internal error (a bug in limit), 130
+/// interrupted.
 #[derive(Debug, Parser)]
 #[command(
     name = "limit",
@@ -73,6 +74,21 @@ pub enum Command {
     /// check it against its inline `// expect:` comments; exit status 1
     /// when one fails.
     Test(TestArgs),
+}
+
+impl Command {
+    /// The file (or folder) the command works on, if any.
+    pub fn input(&self) -> Option<&std::path::Path> {
+        match self {
+            Command::Run(args) => Some(&args.file),
+            Command::Check(FileArg { file })
+            | Command::Tokens(FileArg { file })
+            | Command::Ast(FileArg { file })
+            | Command::Disasm(CompileArgs { file, .. }) => Some(file),
+            Command::Test(args) => Some(&args.dir),
+            Command::Repl(_) => None,
+        }
+    }
 }
 
 /// Options of the interactive session.

@@ -104,6 +104,7 @@ fn check(path: &Path) -> ExitStatus {
 }
 
 fn run(args: &RunArgs) -> ExitStatus {
+    crate::internal_error::trigger_for_tests();
     let program = match compile(&args.file, &args.compile) {
         Ok(program) => program,
         Err(status) => return status,

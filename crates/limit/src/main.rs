@@ -5,6 +5,7 @@
 mod cli;
 mod driver;
 mod execution;
+mod internal_error;
 mod output;
 mod repl;
 mod test_command;
@@ -22,7 +23,15 @@ use limit::ExitStatus;
 
 fn main() -> ExitCode {
     match cli::Cli::try_parse_command_line(std::env::args_os()) {
-        Ok(cli) => driver::execute(cli.command).into(),
+        Ok(cli) => {
+            internal_error::install(cli.command.input().map(|p| p.display().to_string()));
+            // The hook has reported a panic; it ends the command as a bug.
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                driver::execute(cli.command)
+            }))
+            .unwrap_or(ExitStatus::InternalError)
+            .into()
+        }
         Err(error) => usage_error(&error).into(),
     }
 }

@@ -169,3 +169,59 @@ fn ast_of_a_broken_file_reports_errors() {
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains(": error: "));
 }
+
+/// A panic is a bug in limit: the user sees a report to file, not a Rust
+/// panic message, and the status is 70 (`EX_SOFTWARE`).
+fn internal_error(backtrace: Option<&str>) -> Output {
+    let path = scratch("internal_error.lm", b"print(1)\n");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_limit"));
+    command
+        .args(["run", &path.to_string_lossy()])
+        .env("LIMIT_TEST_INTERNAL_ERROR", "1")
+        .env_remove("RUST_BACKTRACE");
+    if let Some(value) = backtrace {
+        command.env("RUST_BACKTRACE", value);
+    }
+    command.output().expect("run limit")
+}
+
+#[test]
+fn a_panic_is_reported_as_an_internal_error_with_status_70() {
+    let output = internal_error(None);
+    assert_eq!(output.status.code(), Some(70));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.starts_with("internal error: this is a bug in limit\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("version: limit {}", env!("CARGO_PKG_VERSION"))),
+        "{stderr}"
+    );
+    assert!(stderr.contains("where: crates/limit/src/"), "{stderr}");
+    assert!(
+        stderr.contains("input: ") && stderr.contains("internal_error.lm"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Please report it"), "{stderr}");
+    assert!(
+        !stderr.contains("panicked"),
+        "no Rust panic message: {stderr}"
+    );
+    assert!(
+        !stderr.contains("backtrace"),
+        "no backtrace unless asked: {stderr}"
+    );
+    assert_eq!(text(&output.stdout), "", "the program did not run");
+}
+
+#[test]
+fn rust_backtrace_adds_the_backtrace_to_the_report() {
+    let output = internal_error(Some("1"));
+    assert_eq!(output.status.code(), Some(70));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("backtrace:\n"), "{stderr}");
+    assert!(stderr.contains("internal_error"), "{stderr}");
+    let output = internal_error(Some("0"));
+    assert!(!text(&output.stderr).contains("backtrace:"));
+}
