@@ -11,6 +11,7 @@ pub mod modules;
 pub mod optimize;
 mod scan;
 pub mod session;
+mod suggest;
 
 pub use session::{Chunk, Session};
 

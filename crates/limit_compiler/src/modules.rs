@@ -114,8 +114,23 @@ impl Loader<'_> {
                 .iter()
                 .map(|d| d.join(&relative).display().to_string())
                 .collect();
+            let nearby = modules_beside(&candidates, &relative);
+            let missing = dotted.last().copied().unwrap_or_default();
+            let message =
+                match crate::suggest::did_you_mean(missing, nearby.iter().map(String::as_str)) {
+                    Some(known) => {
+                        let mut path = dotted[..dotted.len().saturating_sub(1)].to_vec();
+                        path.push(known);
+                        format!(
+                            "cannot find module `{}`: did you mean `{}`?",
+                            dotted.join("."),
+                            path.join(".")
+                        )
+                    }
+                    None => format!("cannot find module `{}`", dotted.join(".")),
+                };
             self.diagnostics.push(
-                Diagnostic::error(span, format!("cannot find module `{}`", dotted.join(".")))
+                Diagnostic::error(span, message)
                     .with_hint(format!("looked for {}", looked.join(", "))),
             );
             return None;
@@ -154,6 +169,27 @@ impl Loader<'_> {
 }
 
 /// Where `import` looks, in order.
+/// The names of the modules (`.lm` files) in the folders an import of
+/// `relative` looked in, for suggestions.
+fn modules_beside(folders: &[PathBuf], relative: &Path) -> Vec<String> {
+    let subfolder = relative.parent().unwrap_or(Path::new(""));
+    let mut names: Vec<String> = folders
+        .iter()
+        .filter_map(|folder| std::fs::read_dir(folder.join(subfolder)).ok())
+        .flatten()
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            if path.extension()? != "lm" {
+                return None;
+            }
+            Some(path.file_stem()?.to_str()?.to_string())
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
 fn search_folders(importer_folder: &Path) -> Vec<PathBuf> {
     let mut folders = vec![importer_folder.to_path_buf()];
     if let Ok(cwd) = std::env::current_dir() {

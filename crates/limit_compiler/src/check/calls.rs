@@ -176,7 +176,11 @@ impl<'a> Checker<'a> {
                     if !self.check_method_through_trait(&trait_name, method) {
                         self.error_with_hint(
                         method.span,
-                        format!("trait `{trait_name}` has no method `{}`", method.name),
+                        crate::suggest::with_suggestion(
+                            format!("trait `{trait_name}` has no method `{}`", method.name),
+                            &method.name,
+                            self.trait_method_names(&trait_name).iter().map(String::as_str),
+                        ),
                         "a value of a trait type offers only the trait's methods; declare it in the trait or narrow the value with `match`",
                     );
                     }

@@ -410,10 +410,13 @@ impl<'a> Checker<'a> {
                 Type::Function(Box::new(self.signature_of(method)))
             }
             MemberLookup::Missing => {
-                self.error(
-                    name.span,
+                let candidates = self.frame_member_names(frame);
+                let message = crate::suggest::with_suggestion(
                     format!("frame `{frame}` has no field or method `{}`", name.name),
+                    &name.name,
+                    candidates.iter().map(String::as_str),
                 );
+                self.error(name.span, message);
                 Type::Any
             }
             MemberLookup::Unknown => Type::Any,

@@ -182,6 +182,47 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// The fields and methods of `frame`, its parents and its traits (for
+    /// suggestions).
+    pub(super) fn frame_member_names(&self, frame: &str) -> Vec<String> {
+        let lineage = self.lineage(frame);
+        let mut names: Vec<String> = Vec::new();
+        for decl in &lineage.frames {
+            for member in &decl.members {
+                match member {
+                    Member::Field(field) => names.push(field.name.name.clone()),
+                    Member::Method(method) => {
+                        names.extend(method.name.iter().map(|n| n.name.clone()))
+                    }
+                }
+            }
+        }
+        for decl in &lineage.traits {
+            names.extend(
+                decl.methods
+                    .iter()
+                    .filter_map(|m| m.name.as_ref().map(|n| n.name.clone())),
+            );
+        }
+        names
+    }
+
+    /// The methods of trait `trait_name` and the traits it extends.
+    pub(super) fn trait_method_names(&self, trait_name: &str) -> Vec<String> {
+        let mut lineage = Lineage {
+            frames: Vec::new(),
+            traits: Vec::new(),
+            complete: true,
+        };
+        self.add_trait(trait_name, &mut lineage, 0);
+        lineage
+            .traits
+            .iter()
+            .flat_map(|decl| decl.methods.iter())
+            .filter_map(|m| m.name.as_ref().map(|n| n.name.clone()))
+            .collect()
+    }
+
     /// A method is as visible as the most visible declaration it overrides
     /// or implements (trait methods are public).
     fn method_visibility(&self, lineage: &Lineage<'a>, method: &FnDecl, name: &str) -> Visibility {

@@ -4,37 +4,12 @@
 //! not been written (§12a).
 
 use super::Codegen;
+use crate::suggest::did_you_mean;
 use limit_syntax::ast::{Arg, ExprKind};
 use limit_syntax::Diagnostic;
 
 /// Every parameter a concurrency block understands.
 const BLOCK_PARAMETERS: &[&str] = &["ch", "cores", "mode", "timeout", "on_error", "on_timeout"];
-
-/// How alike two names must be (Jaro-Winkler) to be suggested: high enough
-/// that `onError` finds `on_error` and `cores` never finds `mode`.
-const SUGGESTION_THRESHOLD: f64 = 0.8;
-
-/// The candidate most like `name`, when one is alike enough. Case and `_`
-/// are ignored (`onError`, `OnError` and `on_error` are the same name).
-pub(crate) fn did_you_mean<'c>(
-    name: &str,
-    candidates: impl IntoIterator<Item = &'c str>,
-) -> Option<&'c str> {
-    let folded = fold(name);
-    candidates
-        .into_iter()
-        .map(|candidate| (candidate, strsim::jaro_winkler(&folded, &fold(candidate))))
-        .filter(|(_, score)| *score >= SUGGESTION_THRESHOLD)
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(candidate, _)| candidate)
-}
-
-fn fold(name: &str) -> String {
-    name.chars()
-        .filter(|c| *c != '_')
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
-}
 
 impl Codegen<'_> {
     /// Whether block parameter `arg` (named `name`) is one the block uses;
@@ -74,7 +49,7 @@ impl Codegen<'_> {
 
     /// The names of the variables visible here: locals of this and the
     /// enclosing functions, and globals.
-    fn visible_variable_names(&self) -> Vec<String> {
+    pub(crate) fn visible_variable_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self
             .functions
             .iter()
@@ -95,18 +70,4 @@ fn list(names: &[&str]) -> String {
         .map(|n| format!("`{n}`"))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::did_you_mean;
-
-    #[test]
-    fn suggests_across_case_and_underscores() {
-        let known = ["ch", "cores", "mode", "timeout", "on_error", "on_timeout"];
-        assert_eq!(did_you_mean("onError", known), Some("on_error"));
-        assert_eq!(did_you_mean("core", known), Some("cores"));
-        assert_eq!(did_you_mean("timeOut", known), Some("timeout"));
-        assert_eq!(did_you_mean("banana", known), None);
-    }
 }

@@ -216,7 +216,23 @@ impl Codegen<'_> {
         } else {
             format!("declare it first with `var {name} = …`")
         };
-        self.error_with_hint(span, format!("unknown variable `{name}`"), &hint);
+        let message = self.suggest_visible_name(format!("unknown variable `{name}`"), name);
+        self.error_with_hint(span, message, &hint);
+    }
+
+    /// `message` with a did-you-mean among the variables, functions and
+    /// built-ins visible here.
+    pub(crate) fn suggest_visible_name(&self, message: String, name: &str) -> String {
+        let mut candidates = self.visible_variable_names();
+        candidates.extend(self.known_functions.keys().cloned());
+        let builtins = limit_vm::runtime::table::BUILTINS
+            .iter()
+            .map(|native| native.name);
+        crate::suggest::with_suggestion(
+            message,
+            name,
+            candidates.iter().map(String::as_str).chain(builtins),
+        )
     }
 
     fn unary(&mut self, op: UnOp, operand: &Expr, span: Span) {
@@ -447,11 +463,9 @@ impl Codegen<'_> {
                             .unwrap_or_else(|| {
                                 format!("no function or variable named `{name}` is in scope")
                             });
-                        self.error_with_hint(
-                            callee.span,
-                            format!("unknown function `{name}`"),
-                            &hint,
-                        );
+                        let message =
+                            self.suggest_visible_name(format!("unknown function `{name}`"), name);
+                        self.error_with_hint(callee.span, message, &hint);
                     }
                 }
             }

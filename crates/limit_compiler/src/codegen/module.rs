@@ -337,6 +337,21 @@ impl Codegen<'_> {
         }
     }
 
+    /// The public top-level names of `module`, for suggestions.
+    fn module_member_names(&self, module: usize) -> Vec<String> {
+        let scope = &self.module_scopes[module];
+        let mut names: Vec<String> = scope
+            .globals
+            .keys()
+            .chain(scope.known_functions.keys())
+            .chain(scope.objects.keys())
+            .filter(|name| !scope.private.contains(*name))
+            .cloned()
+            .collect();
+        names.sort();
+        names
+    }
+
     fn module_has(&self, module: usize, name: &str) -> bool {
         let scope = &self.module_scopes[module];
         scope.globals.contains_key(name)
@@ -348,9 +363,14 @@ impl Codegen<'_> {
     fn check_exported(&mut self, module: usize, name: &str, span: Span) -> bool {
         let module_name = self.module_scopes[module].name.clone();
         if !self.module_has(module, name) {
+            let message = crate::suggest::with_suggestion(
+                format!("module `{module_name}` has no member `{name}`"),
+                name,
+                self.module_member_names(module).iter().map(String::as_str),
+            );
             self.error_with_hint(
                 span,
-                format!("module `{module_name}` has no member `{name}`"),
+                message,
                 "check the spelling, or declare it at the top level of that module",
             );
             return false;
@@ -456,10 +476,14 @@ impl Codegen<'_> {
                         ObjectKind::Enum => "use its variants: `module.Enum.Variant`",
                     },
                 ),
-                None => self.error(
-                    member.span,
-                    format!("module `{namespace}` has no member `{}`", member.name),
-                ),
+                None => {
+                    let message = crate::suggest::with_suggestion(
+                        format!("module `{namespace}` has no member `{}`", member.name),
+                        &member.name,
+                        self.module_member_names(module).iter().map(String::as_str),
+                    );
+                    self.error(member.span, message)
+                }
             }
         }
         Some(place)
