@@ -2,9 +2,10 @@
 //!
 //! A call to a Limit function pushes a `Frame` and continues in the same
 //! loop; so do built-in methods that call back into Limit (`list.map(f)`,
-//! …), which run as continuation frames (interp/callbacks.rs). Only the
-//! host (`Vm::call`) and `deinit`s re-enter `run_loop` with a deeper
-//! `stop_depth`. The loop keeps `ip`,
+//! …), which run as continuation frames (interp/callbacks.rs), and the
+//! `deinit`s of released instances. Only the host (`Vm::call`), the end
+//! of a run and the cycle collector's `deinit`s re-enter `run_loop` with
+//! a deeper `stop_depth`. The loop keeps `ip`,
 //! `base` and a pointer to the current code in locals and writes `ip` back
 //! into the frame only when something may observe it (calls, traps).
 
@@ -681,8 +682,10 @@ impl Vm {
                 continue;
             }
             let proto = &self.functions[frame.func as usize];
-            // A continuation frame (`map`, …) is shown at its call site.
+            // A continuation frame (`map`, …) is shown at its call site;
+            // a deinit driver is no call the program wrote.
             let at = match self.continuation_kind(frame.func) {
+                Some(callbacks::Driven::Deinit) => continue,
                 Some(_) if i > 0 => &self.frames[i - 1],
                 _ => frame,
             };
@@ -782,6 +785,19 @@ impl Vm {
                 match $e {
                     Ok(v) => v,
                     Err(t) => throw!(t),
+                }
+            };
+        }
+        // After an instruction that released values: run the `deinit`s
+        // of instances that died, in a deinit driver frame
+        // (interp/callbacks.rs), before the next instruction.
+        macro_rules! deinits {
+            () => {
+                if self.has_deinit && crate::value::has_pending_deinit() {
+                    save_ip!();
+                    if tri!(self.start_deinits()) {
+                        load_frame!();
+                    }
                 }
             };
         }
@@ -1043,10 +1059,7 @@ impl Vm {
                 Op::Nop => {}
                 Op::Pop => {
                     self.stack.pop();
-                    if self.has_deinit {
-                        save_ip!();
-                        tri!(self.run_pending_deinits());
-                    }
+                    deinits!();
                 }
                 Op::PopN(n) => {
                     let len = self.stack.len();
@@ -1088,10 +1101,7 @@ impl Vm {
                             continue;
                         }
                         self.stack[base + s as usize].set(Value::Float(f));
-                        if self.has_deinit {
-                            save_ip!();
-                            tri!(self.run_pending_deinits());
-                        }
+                        deinits!();
                         continue;
                     }
                     if let Some(&Value::Int(i)) = self.stack.last() {
@@ -1101,26 +1111,17 @@ impl Vm {
                             continue;
                         }
                         self.stack[base + s as usize].set(Value::Int(i));
-                        if self.has_deinit {
-                            save_ip!();
-                            tri!(self.run_pending_deinits());
-                        }
+                        deinits!();
                         continue;
                     }
                     let v = pop!();
                     self.stack[base + s as usize].set(v);
-                    if self.has_deinit {
-                        save_ip!();
-                        tri!(self.run_pending_deinits());
-                    }
+                    deinits!();
                 }
                 Op::DropLocal(s) => {
                     let v = std::mem::take(&mut self.stack[base + s as usize]);
                     drop(v);
-                    if self.has_deinit {
-                        save_ip!();
-                        tri!(self.run_pending_deinits());
-                    }
+                    deinits!();
                 }
                 Op::TeeLocal(s) => {
                     let v = top!().clone();
@@ -1431,19 +1432,13 @@ impl Vm {
                     if !done {
                         let r = tri!(arith::add(&self.stack[a], &self.stack[b]));
                         self.stack[a].set(r);
-                        if self.has_deinit {
-                            save_ip!();
-                            tri!(self.run_pending_deinits());
-                        }
+                        deinits!();
                     }
                 }
                 Op::MoveLocal(from, to) => {
                     let v = self.stack[base + from as usize].clone();
                     self.stack[base + to as usize].set(v);
-                    if self.has_deinit {
-                        save_ip!();
-                        tri!(self.run_pending_deinits());
-                    }
+                    deinits!();
                 }
                 Op::JumpIfLocalFalse(s, o) => {
                     if !self.stack[base + s as usize].truthy() {
@@ -1512,10 +1507,7 @@ impl Vm {
                         let c = self.stack[base + a as usize].clone();
                         let i = self.stack[base + b as usize].clone();
                         tri!(collections::set_index(&c, i, v));
-                        if self.has_deinit {
-                            save_ip!();
-                            tri!(self.run_pending_deinits());
-                        }
+                        deinits!();
                     }
                 }
                 Op::AddLocalStore(s, d) => {
@@ -1527,10 +1519,7 @@ impl Vm {
                     );
                     let r = tri!(r);
                     self.stack[base + d as usize].set(r);
-                    if self.has_deinit {
-                        save_ip!();
-                        tri!(self.run_pending_deinits());
-                    }
+                    deinits!();
                 }
                 Op::MulConstLocal(k, s) => {
                     let r = binary_ref!(
@@ -1581,10 +1570,7 @@ impl Vm {
                     let a = pop!();
                     let r = tri!(binary_ref!(&a, &b, checked_add, +, arith::add));
                     self.stack[base + d as usize].set(r);
-                    if self.has_deinit {
-                        save_ip!();
-                        tri!(self.run_pending_deinits());
-                    }
+                    deinits!();
                 }
                 Op::IncLocalLoop(s, n, back) => {
                     inc_local!(s, n);
@@ -1826,24 +1812,27 @@ impl Vm {
                     }
                     push!(result);
                     load_frame!();
-                    if self.has_deinit {
-                        tri!(self.run_pending_deinits());
-                    }
+                    deinits!();
                 }
                 Op::ResumeNative => {
                     save_ip!();
-                    if let Some(result) = tri!(self.resume_driven()) {
-                        // The method returned (its frame is gone).
-                        if self.frames.len() <= stop_depth {
-                            return Ok(result);
+                    match tri!(self.resume_driven()) {
+                        callbacks::Resumed::Called => load_frame!(),
+                        callbacks::Resumed::Returned(result) => {
+                            // The method returned (its frame is gone).
+                            if self.frames.len() <= stop_depth {
+                                return Ok(result);
+                            }
+                            push!(result);
+                            load_frame!();
+                            deinits!();
                         }
-                        push!(result);
-                        load_frame!();
-                        if self.has_deinit {
-                            tri!(self.run_pending_deinits());
+                        callbacks::Resumed::Done => {
+                            if self.frames.len() <= stop_depth {
+                                return Ok(Value::Nil);
+                            }
+                            load_frame!();
                         }
-                    } else {
-                        load_frame!();
                     }
                 }
                 Op::Closure(f) => {

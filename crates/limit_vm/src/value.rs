@@ -370,6 +370,11 @@ impl Closure {
 impl Drop for Closure {
     fn drop(&mut self) {
         gc::untrack(self.gc_slot.get(), self as *const Closure as usize);
+        // Closures capturing closures (a million wrappers deep) must not
+        // recurse either.
+        if self.captures.iter().any(is_container) {
+            release_items(std::mem::take(&mut self.captures).into_vec());
+        }
     }
 }
 
@@ -487,6 +492,13 @@ thread_local! {
 /// Queue an instance for its `deinit` (the cycle collector, for garbage).
 pub(crate) fn queue_deinit(v: Value) {
     let _ = PENDING_DEINITS.try_with(|q| q.borrow_mut().push_back(v));
+}
+
+/// Whether an instance waits for its `deinit`.
+pub fn has_pending_deinit() -> bool {
+    PENDING_DEINITS
+        .try_with(|q| !q.borrow().is_empty())
+        .unwrap_or(false)
 }
 
 /// The next instance waiting for its `deinit` (oldest first).
@@ -844,6 +856,26 @@ fn drain_into(v: Value, work: &mut Vec<Value>) {
                 }
             }
         }
+        Value::Enum(rc) => {
+            if let Ok(mut e) = Rc::try_unwrap(rc) {
+                work.extend(std::mem::take(&mut e.payload).into_vec());
+            }
+        }
+        Value::Function(rc) => {
+            if let Ok(mut c) = Rc::try_unwrap(rc) {
+                work.extend(std::mem::take(&mut c.captures));
+            }
+        }
+        Value::Cell(rc) => {
+            if let Ok(cell) = Rc::try_unwrap(rc) {
+                work.push(cell.into_inner());
+            }
+        }
+        Value::BoundMethod(rc) => {
+            if let Ok(b) = Rc::try_unwrap(rc) {
+                work.push(b.receiver);
+            }
+        }
         Value::Instance(rc) => {
             // An instance waiting for its deinit is revived, not released.
             if rc.class.deinit.is_some() && !rc.finalized.get() {
@@ -900,11 +932,29 @@ impl Drop for Dict {
     }
 }
 
+/// Whether releasing `v` may release other values (it is then released
+/// through a work list, not by recursion).
 fn is_container(v: &Value) -> bool {
     matches!(
         v,
-        Value::List(_) | Value::Tuple(_) | Value::Dict(_) | Value::Instance(_)
+        Value::List(_)
+            | Value::Tuple(_)
+            | Value::Dict(_)
+            | Value::Instance(_)
+            | Value::Enum(_)
+            | Value::Function(_)
+            | Value::Cell(_)
+            | Value::BoundMethod(_)
     )
+}
+
+impl Drop for EnumValue {
+    fn drop(&mut self) {
+        // A long chain of payloads (`Link(Link(…))`) must not recurse.
+        if self.payload.iter().any(is_container) {
+            release_items(std::mem::take(&mut self.payload).into_vec());
+        }
+    }
 }
 
 // ---------------------------------------------------------------- equality
@@ -1743,6 +1793,39 @@ impl std::fmt::Debug for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn million_long_chains_release_without_recursion() {
+        // Each link's drop would recurse into the next one: a million of
+        // them overflowed the Rust stack.
+        let info = Rc::new(EnumInfo {
+            name: "Chain".into(),
+            variants: vec!["End".into(), "Link".into()],
+        });
+        let mut chain = Value::Nil;
+        for _ in 0..1_000_000 {
+            chain = Value::Enum(Rc::new(EnumValue {
+                info: info.clone(),
+                enum_id: 0,
+                tag: 1,
+                payload: vec![chain].into_boxed_slice(),
+            }));
+        }
+        drop(chain);
+        let proto = Rc::new(crate::program::FunctionProto::default());
+        let mut f = Value::Nil;
+        for i in 0..1_000_000 {
+            // Alternate a captured value and a captured cell.
+            let capture = if i % 2 == 0 {
+                f
+            } else {
+                Value::Cell(Rc::new(RefCell::new(f)))
+            };
+            let captures: Captures = std::iter::once(capture).collect();
+            f = Value::closure(Closure::new(0, proto.clone(), captures));
+        }
+        drop(f);
+    }
 
     #[test]
     fn identical_is_identity_not_equality() {

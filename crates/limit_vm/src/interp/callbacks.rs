@@ -12,6 +12,10 @@
 //! per Limit call, so recursion through a callback reaches the ordinary
 //! depth limit (`StackOverflow`, with a trace), and a fiber that blocks
 //! inside a callback is saved and resumed with the rest of its frames.
+//!
+//! The `deinit`s of released instances run the same way: a *deinit
+//! driver* frame (no slots) calls each queued `deinit` in turn, so a
+//! `deinit` that releases more instances nests frames, not Rust calls.
 
 use std::cmp::Ordering;
 
@@ -29,14 +33,28 @@ pub(super) enum Driven {
     Filter,
     Reduce,
     Sort,
+    /// Runs the queued `deinit`s.
+    Deinit,
+}
+
+/// What `ResumeNative` did.
+pub(super) enum Resumed {
+    /// It pushed the frame of the next call.
+    Called,
+    /// The method returned this value (its frame is gone).
+    Returned(Value),
+    /// The deinit driver found no more work (its frame is gone; it has no
+    /// value).
+    Done,
 }
 
 /// The continuation functions, in `Driven` order, by the name traces show.
-const CONTINUATIONS: [(Driven, &str); 4] = [
+const CONTINUATIONS: [(Driven, &str); 5] = [
     (Driven::Map, "map"),
     (Driven::Filter, "filter"),
     (Driven::Reduce, "reduce"),
     (Driven::Sort, "sort"),
+    (Driven::Deinit, "deinit"),
 ];
 
 /// Slots of a continuation frame, from its base (the receiver's slot).
@@ -99,7 +117,7 @@ impl Vm {
             Driven::Map => Method::Map,
             Driven::Filter => Method::Filter,
             Driven::Reduce => Method::Reduce,
-            Driven::Sort => Method::Sort,
+            Driven::Sort | Driven::Deinit => Method::Sort,
         };
         crate::runtime::collections::charge_pass(method, list)?;
         let items = list.items.borrow().clone();
@@ -114,6 +132,7 @@ impl Vm {
                 };
                 (0, Value::list(Vec::with_capacity(capacity)))
             }
+            Driven::Deinit => return fail(kinds::ERROR, "deinit is not a list method"),
             Driven::Reduce => match args.next() {
                 Some(init) => (0, init),
                 None => match items.first() {
@@ -142,7 +161,7 @@ impl Vm {
     /// the method's result (`Some`) for the caller to receive like a
     /// returned value. Callbacks that are not Limit functions (`str`,
     /// a built-in) return at once and the loop goes on here.
-    pub(super) fn resume_driven(&mut self) -> Result<Option<Value>, Trap> {
+    pub(super) fn resume_driven(&mut self) -> Result<Resumed, Trap> {
         let Some(frame) = self.frames.last() else {
             return fail(kinds::ERROR, "no continuation frame");
         };
@@ -150,6 +169,9 @@ impl Vm {
         let Some(kind) = self.continuation_kind(func) else {
             return fail(kinds::ERROR, "ResumeNative outside a continuation frame");
         };
+        if kind == Driven::Deinit {
+            return self.resume_deinits(base);
+        }
         let idle = base + SLOTS;
         loop {
             match self.stack.len() {
@@ -171,7 +193,7 @@ impl Vm {
                 _ => None,
             };
             let Some(item) = next else {
-                return self.finish(kind, base).map(Some);
+                return self.finish(kind, base).map(Resumed::Returned);
             };
             let callback = self.stack[base + CALLBACK].clone();
             self.stack.push(callback);
@@ -187,7 +209,7 @@ impl Vm {
                 f.ip = 0;
             }
             match self.call_value_at(idle, argc) {
-                Ok(true) => return Ok(None),
+                Ok(true) => return Ok(Resumed::Called),
                 Ok(false) => {}
                 Err(t) => {
                     if let Some(f) = self.frames.last_mut() {
@@ -197,6 +219,62 @@ impl Vm {
                     return Err(t);
                 }
             }
+        }
+    }
+
+    /// Push a deinit driver frame when instances wait for their `deinit`
+    /// and the running frame is not a driver already (which takes them
+    /// when it resumes: a chain of instances released one by one by their
+    /// predecessors' `deinit`s then runs in one driver, not a tower of
+    /// them). Returns whether it pushed one.
+    pub(super) fn start_deinits(&mut self) -> Result<bool, Trap> {
+        let driver = self.first_continuation + Driven::Deinit as u32;
+        if !crate::value::has_pending_deinit()
+            || self.frames.last().is_some_and(|f| f.func == driver)
+        {
+            return Ok(false);
+        }
+        let base = self.stack.len();
+        self.push_frame(driver, None, base, base, 0, false)?;
+        Ok(true)
+    }
+
+    /// `ResumeNative` in a deinit driver at `base`: drop what the last
+    /// `deinit` returned, then call the next queued one, oldest first.
+    fn resume_deinits(&mut self, base: usize) -> Result<Resumed, Trap> {
+        loop {
+            while self.stack.len() > base {
+                if let Some(v) = self.stack.pop() {
+                    v.discard();
+                }
+            }
+            let Some(obj) = crate::value::next_pending_deinit() else {
+                self.frames.pop();
+                return Ok(Resumed::Done);
+            };
+            // The queue is per thread: an instance of another VM's program
+            // (an earlier engine run, a finished session) is released
+            // without its `deinit`, which belongs to that program.
+            let deinit = match &obj {
+                Value::Instance(inst) if inst.class.lineage == self.lineage => inst.class.deinit,
+                _ => None,
+            };
+            let Some(deinit) = deinit else {
+                drop(obj);
+                continue;
+            };
+            if let Some(f) = self.frames.last_mut() {
+                f.ip = 0;
+            }
+            self.stack.push(obj);
+            if let Err(t) = self.push_frame(deinit, None, base, base, 1, false) {
+                if let Some(f) = self.frames.last_mut() {
+                    f.ip = 1;
+                }
+                self.stack.truncate(base);
+                return Err(t);
+            }
+            return Ok(Resumed::Called);
         }
     }
 
@@ -216,6 +294,7 @@ impl Vm {
                 result.discard();
             }
             Driven::Reduce => self.stack[base + ACC] = result,
+            Driven::Deinit => result.discard(),
         }
         self.stack[base + INDEX] = Value::Int(index as i64 + 1);
         Ok(())
@@ -224,7 +303,7 @@ impl Vm {
     /// Every callback returned: compute the result and pop the frame.
     fn finish(&mut self, kind: Driven, base: usize) -> Result<Value, Trap> {
         let result = match kind {
-            Driven::Map | Driven::Filter | Driven::Reduce => {
+            Driven::Map | Driven::Filter | Driven::Reduce | Driven::Deinit => {
                 std::mem::take(&mut self.stack[base + ACC])
             }
             Driven::Sort => {
