@@ -97,3 +97,32 @@ fn parallel_tasks_share_the_programs_memory_limit() {
     let nested = "parallel (cores=2) { task (i in 1..=2) { parallel (cores=2) { task (j in 1..=2) { var s = \"x\".repeat(5000000); sleep(0.3); print(s.len()); } } } }";
     stopped_by_a_limit(&mut e, nested);
 }
+
+#[test]
+fn writing_a_value_with_shared_parts_stops_at_the_memory_limit() {
+    // A list holding two references to the one below it, 40 deep: its
+    // text would be terabytes; writing it stops at the memory limit, and
+    // the engine goes on.
+    let mut e = engine(Limits {
+        max_heap_bytes: Some(1 << 20),
+        max_steps: Some(10_000_000),
+        ..Limits::default()
+    });
+    let shown = stopped_by_a_limit(
+        &mut e,
+        "var x: [any] = [1]\nvar i = 0\nwhile (i < 40) { x = [x, x]; i += 1 }\nvar s = str(x)\nprint(s.len())",
+    );
+    assert!(shown.contains("memory limit"), "{shown}");
+    let shown = stopped_by_a_limit(
+        &mut e,
+        "var x: [any] = [1]\nvar i = 0\nwhile (i < 40) { x = [x, x]; i += 1 }\nprint(x)",
+    );
+    assert!(shown.contains("memory limit"), "{shown}");
+    // Comparing two such values is quick: each pair of parts is compared once.
+    e.run_str(
+        "var p: [any] = [1]\nvar q: [any] = [1]\nvar j = 0\n\
+         while (j < 40) { p = [p, p]; q = [q, q]; j += 1 }\nprint(p == q)",
+    )
+    .unwrap();
+    assert_eq!(e.take_output(), "true\n");
+}

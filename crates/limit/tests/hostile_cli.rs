@@ -125,3 +125,29 @@ fn item9_a_busy_concurrent_task_times_out() {
         "error[Timeout]",
     );
 }
+
+#[test]
+fn item5_printing_and_comparing_cyclic_values_end() {
+    check(
+        "cyclic_print",
+        "var l: [any] = [1]; l.push(l); print(l)\n",
+        0,
+        "[1, [...]]",
+    );
+    check(
+        "cyclic_equality",
+        "var l: [any] = [1]; l.push(l); var m: [any] = [1]; m.push(m); print(l == m)\n",
+        0,
+        "true",
+    );
+    check(
+        "cyclic_data_frames",
+        "data frame N { v: int, next: any }\n\
+         var a = N(1, nil); a.next = a; var b = N(1, nil); b.next = b;\n\
+         var i = 0; var same = 0;\n\
+         while (i < 1000) { if (a == b) { same += 1 } i += 1 }\n\
+         print(same)\n",
+        0,
+        "1000",
+    );
+}

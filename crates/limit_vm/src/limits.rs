@@ -275,6 +275,8 @@ enum Pending {
     Work,
     /// A value's text grew past the string length limit.
     Text,
+    /// A value's text grew past the memory limit.
+    Memory,
 }
 
 fn set_pending(p: Pending) {
@@ -357,9 +359,17 @@ pub fn charge_units_later(units: u64) -> bool {
 /// the string length limit, and no limit pending. If not, the writer
 /// stops (its text is not used: the next check fails).
 pub fn text_fits(len: usize) -> bool {
-    match active().max_string_len {
+    let limits = active();
+    match limits.max_string_len {
         Some(max) if len > max => {
             set_pending(Pending::Text);
+            return false;
+        }
+        _ => {}
+    }
+    match limits.max_heap_bytes {
+        Some(max) if heap_bytes().saturating_add(len) > max => {
+            set_pending(Pending::Memory);
             false
         }
         _ => !limit_pending(),
@@ -384,6 +394,12 @@ pub fn check_pending() -> Result<(), Trap> {
             let max = active().max_string_len.unwrap_or(0);
             exceeded(&format!(
                 "string length limit of {max} bytes exceeded (by a value's text)"
+            ))
+        }
+        Pending::Memory => {
+            let max = active().max_heap_bytes.unwrap_or(0);
+            exceeded(&format!(
+                "memory limit of {max} bytes exceeded (by a value's text)"
             ))
         }
     }

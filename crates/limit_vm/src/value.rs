@@ -1061,14 +1061,45 @@ fn float_to_i64(f: f64) -> Option<i64> {
     }
 }
 
+/// Pairs of containers compared before `deep_equals` starts remembering
+/// them (small comparisons pay nothing for it).
+const REMEMBER_PAIRS_AFTER: usize = 1024;
+
+/// Items compared between two charges to the step limit.
+const EQUALITY_CHARGE_EVERY: usize = 4096;
+
 fn deep_equals(a: &Value, b: &Value) -> bool {
     let mut work: Vec<(Value, Value)> = vec![(a.clone(), b.clone())];
+    // Two containers being compared are assumed equal while their parts
+    // are (the greatest fixed point, as for bisimilar graphs): a pair met
+    // again is not expanded again. Comparing cyclic values then ends, and
+    // values sharing parts are compared in time proportional to their
+    // distinct pairs of parts rather than their unfolded size.
+    let mut pairs_seen = 0usize;
+    let mut assumed: rustc_hash::FxHashSet<(usize, usize)> = Default::default();
+    let mut uncharged = 0usize;
     while let Some((x, y)) = work.pop() {
+        // The work is charged to the step limit as it goes; once a limit
+        // is pending the answer no longer matters (the run stops).
+        uncharged += 1;
+        if uncharged >= EQUALITY_CHARGE_EVERY {
+            limits::charge_units_later(uncharged as u64);
+            uncharged = 0;
+            if limits::limit_pending() {
+                return false;
+            }
+        }
         if let Some(r) = shallow_eq(&x, &y) {
             if !r {
                 return false;
             }
             continue;
+        }
+        if let (Some(p), Some(q)) = (cycle_id(&x), cycle_id(&y)) {
+            pairs_seen += 1;
+            if pairs_seen > REMEMBER_PAIRS_AFTER && !assumed.insert((p, q)) {
+                continue;
+            }
         }
         match (&x, &y) {
             (Value::List(p), Value::List(q)) => {
@@ -1558,16 +1589,78 @@ enum Piece {
     Value(Value),
     Text(&'static str),
     Owned(String),
+    /// The end of the container with this address: it is no longer being
+    /// written (see `write_text`).
+    Leave(usize),
+}
+
+/// The address of a container that can be part of a cycle (the mutable
+/// ones: a cycle of values always passes through one of them).
+fn cycle_id(v: &Value) -> Option<usize> {
+    match v {
+        Value::List(l) => Some(Rc::as_ptr(l) as *const () as usize),
+        Value::Dict(d) => Some(Rc::as_ptr(d) as *const () as usize),
+        Value::Instance(i) => Some(Rc::as_ptr(i) as *const () as usize),
+        Value::Cell(c) => Some(Rc::as_ptr(c) as *const () as usize),
+        _ => None,
+    }
+}
+
+/// The containers being written, from the top value down to the current
+/// piece: a container met again among them closes a cycle. Most values
+/// nest shallowly, so the first levels are a small stack searched in
+/// place; deeper ones go to a set.
+#[derive(Default)]
+struct OpenPath {
+    shallow: Vec<usize>,
+    deep: rustc_hash::FxHashSet<usize>,
+}
+
+impl OpenPath {
+    const SHALLOW: usize = 32;
+
+    /// Enter container `id`; false when it is already open (a cycle).
+    fn enter(&mut self, id: usize) -> bool {
+        if self.shallow.contains(&id) || (!self.deep.is_empty() && self.deep.contains(&id)) {
+            return false;
+        }
+        if self.shallow.len() < Self::SHALLOW {
+            self.shallow.push(id);
+        } else {
+            self.deep.insert(id);
+        }
+        true
+    }
+
+    /// Leave container `id`, the last one entered and not left.
+    fn leave(&mut self, id: usize) {
+        if self.deep.is_empty() || !self.deep.remove(&id) {
+            self.shallow.pop();
+        }
+    }
+}
+
+/// What a container is written as where it contains itself (as Python
+/// writes `[1, [...]]`).
+fn cycle_text(v: &Value) -> String {
+    match v {
+        Value::List(_) => "[...]".to_string(),
+        Value::Dict(_) => "{...}".to_string(),
+        Value::Instance(i) => format!("{} {{...}}", i.class.name),
+        _ => "...".to_string(),
+    }
 }
 
 /// Append the printed form of `v`. `quoted` quotes strings at the top level.
 pub fn write_value(out: &mut String, v: &Value, quoted: bool) {
-    let start = out.len();
-    write_text(out, v, quoted);
     // Writing text is work in proportion to its length, charged to the
     // step limit: a loop printing a long string filled gigabytes of
     // captured output within 20 000 steps (found by the `run` fuzz target).
-    let written = out.len() - start;
+    // Long text is charged as it grows (`charged` is where the charged
+    // part ends), so that writing stops once the budget is spent.
+    let mut charged = out.len();
+    write_text(out, v, quoted, &mut charged);
+    let written = out.len().saturating_sub(charged);
     if written >= CHARGED_TEXT {
         limits::charge_units_later(written as u64 / 4);
     }
@@ -1576,7 +1669,10 @@ pub fn write_value(out: &mut String, v: &Value, quoted: bool) {
 /// Text written at once from which writing is charged to the step limit.
 const CHARGED_TEXT: usize = 1024;
 
-fn write_text(out: &mut String, v: &Value, quoted: bool) {
+/// Text written between two charges while a container is written.
+const CHARGE_EVERY: usize = 1 << 16;
+
+fn write_text(out: &mut String, v: &Value, quoted: bool, charged: &mut usize) {
     // Once a limit is pending (exceeded where it could not fail: the run
     // stops at its next check), long text is not written any more.
     if let Value::Str(s) = v {
@@ -1591,18 +1687,38 @@ fn write_text(out: &mut String, v: &Value, quoted: bool) {
     // container's text can be far larger than the container (a list of
     // many references to one long string): writing stops past the string
     // length limit (the run then stops with a ResourceLimit error).
+    // A container met again inside itself (a cycle) is written as
+    // `[...]`: `open` holds the containers being written, the path from
+    // the top value down to the current piece.
     let mut work: Vec<Piece> = vec![Piece::Value(v.clone())];
+    let mut open = OpenPath::default();
     while let Some(piece) = work.pop() {
         if !limits::text_fits(out.len()) {
             return;
         }
+        if out.len() - *charged >= CHARGE_EVERY {
+            limits::charge_units_later((out.len() - *charged) as u64 / 4);
+            *charged = out.len();
+            if limits::limit_pending() {
+                return;
+            }
+        }
         match piece {
             Piece::Text(t) => out.push_str(t),
             Piece::Owned(t) => out.push_str(&t),
+            Piece::Leave(id) => open.leave(id),
             Piece::Value(v) => {
-                if !write_scalar(out, &v, true) {
-                    push_container(&mut work, &v);
+                if write_scalar(out, &v, true) {
+                    continue;
                 }
+                if let Some(id) = cycle_id(&v) {
+                    if !open.enter(id) {
+                        out.push_str(&cycle_text(&v));
+                        continue;
+                    }
+                    work.push(Piece::Leave(id));
+                }
+                push_container(&mut work, &v);
             }
         }
     }

@@ -514,20 +514,25 @@ impl<'a> Codegen<'a> {
     }
 
     /// Inside a parallel block's task, an outer variable the tasks assign
-    /// is reached through its shared cell.
+    /// is reached through its shared cell. The innermost block sharing the
+    /// name decides: a task of a block nested in another block's task
+    /// reaches the outer block's cell too (the inner block does not share
+    /// it again: its value is already the cell).
     fn shared_place(&self, name: &str, place: Place) -> Place {
-        let Some((level, names)) = self.shared_scopes.last() else {
-            return place;
-        };
-        let inside = self.functions.len() > *level
-            && names.contains(name)
-            && matches!(place, Place::Upvalue { .. } | Place::Global { .. })
-            && !self.functions[*level..].iter().any(|f| f.has_local(name));
-        if inside {
-            Place::Shared(Box::new(place))
-        } else {
-            place
+        for (level, names) in self.shared_scopes.iter().rev() {
+            if !names.contains(name) {
+                continue;
+            }
+            let inside = self.functions.len() > *level
+                && matches!(place, Place::Upvalue { .. } | Place::Global { .. })
+                && !self.functions[*level..].iter().any(|f| f.has_local(name));
+            return if inside {
+                Place::Shared(Box::new(place))
+            } else {
+                place
+            };
         }
+        place
     }
 
     fn resolve_unshared(&mut self, name: &str) -> Option<Place> {

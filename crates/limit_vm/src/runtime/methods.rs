@@ -203,6 +203,17 @@ pub fn arg(args: &[Value], i: usize) -> &Value {
 
 /// The TypeError for an unknown method.
 pub fn no_method(receiver: &Value, name: &str) -> Result<Value, Trap> {
+    // An error value reached where a value was expected: say which error
+    // (a global a parallel task could not copy is one).
+    if let Value::Error(e) = receiver {
+        return fail(
+            kinds::TYPE_ERROR,
+            &format!(
+                "an error has no method {name} (the value is the error {}: {})",
+                e.kind, e.message
+            ),
+        );
+    }
     fail(
         kinds::TYPE_ERROR,
         &format!("a {} has no method {}", receiver.type_name(), name),

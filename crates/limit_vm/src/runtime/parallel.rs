@@ -204,11 +204,24 @@ pub fn run(vm: &mut Vm, block: Block) -> Result<(), Trap> {
     for u in units {
         injector.push(u);
     }
-    let globals = vm
-        .globals
-        .iter()
-        .map(|g| to_send(g).unwrap_or(SendValue::Nil))
-        .collect();
+    // Every global is copied for the tasks; one that cannot be copied (a
+    // cyclic value, an iterator) becomes an error value naming why, which
+    // a task that uses it meets, instead of a silent nil.
+    let mut globals = Vec::with_capacity(vm.globals.len());
+    for (i, g) in vm.globals.iter().enumerate() {
+        globals.push(match to_send(g) {
+            Ok(v) => v,
+            Err(t) if &*t.kind == kinds::RESOURCE_LIMIT => return Err(t),
+            Err(t) => SendValue::Error(
+                t.kind.to_string(),
+                format!(
+                    "`{}` cannot be used in a parallel task: {}",
+                    vm.global_names.get(i).map_or("?", String::as_str),
+                    t.message
+                ),
+            ),
+        });
+    }
     // Limits are the program's: the tasks draw from the steps the block's
     // own thread has left, and count their heaps with its heap (a nested
     // block's tasks join the budget of the task that opened it).

@@ -11,6 +11,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use num_bigint::BigInt;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::errors::{fail, kinds, Trap};
 use crate::interp::Vm;
@@ -18,10 +19,18 @@ use crate::runtime::channel::Channel;
 use crate::runtime::shared::SharedCell;
 use crate::value::{BoundMethod, Closure, EnumValue, ErrorValue, Key, NativeFn, Range, Value};
 
-/// How deep a value may nest to be sent (cycles end here too).
+/// How deep a value may nest to be sent (the copy and its rebuilding are
+/// recursive).
 const MAX_DEPTH: usize = 256;
 
-/// A deep copy of a value that may cross threads.
+/// Units of work (limits.rs) charged per value copied.
+const UNITS_PER_VALUE: u64 = 4;
+
+/// A deep copy of a value that may cross threads. Containers are behind
+/// an `Arc`: a part the value holds several times is copied once and
+/// shared, and [`materialize`] rebuilds it once, so the copy keeps the
+/// value's shape (and a list holding two references to the list below
+/// it, forty levels deep, stays small instead of unfolding).
 #[derive(Clone)]
 pub enum SendValue {
     /// `nil`.
@@ -39,11 +48,11 @@ pub enum SendValue {
     /// A string.
     Str(String),
     /// A list.
-    List(Vec<SendValue>),
+    List(Arc<Vec<SendValue>>),
     /// A dict's entries in order.
-    Dict(Vec<(SendValue, SendValue)>),
+    Dict(Arc<Vec<(SendValue, SendValue)>>),
     /// A tuple.
-    Tuple(Vec<SendValue>),
+    Tuple(Arc<Vec<SendValue>>),
     /// A range.
     Range(Range),
     /// A closure: function index and the contents of its captured cells.
@@ -57,141 +66,274 @@ pub enum SendValue {
     /// A frame (class) by index.
     Class(u32),
     /// An instance: class index and fields.
-    Instance(u32, Vec<SendValue>),
+    Instance(u32, Arc<Vec<SendValue>>),
     /// An enum value: enum index, tag, payload.
-    Enum(u16, u16, Vec<SendValue>),
+    Enum(u16, u16, Arc<Vec<SendValue>>),
     /// A channel handle (shared, not copied).
     Channel(Arc<Channel>),
     /// A shared cell handle (shared, not copied).
     Shared(Arc<SharedCell>),
 }
 
-/// Deep-copy `v` into a sendable value. Iterators and cells that cannot
-/// be copied, and structures nested deeper than `MAX_DEPTH`, raise
-/// `TypeError`.
+/// Deep-copy `v` into a sendable value. Iterators, host functions, cyclic
+/// values and structures nested deeper than `MAX_DEPTH` raise `TypeError`;
+/// the copy's work counts against the step limit.
 pub fn to_send(v: &Value) -> Result<SendValue, Trap> {
-    to_send_depth(v, 0)
+    Copier::default().copy(v, 0)
 }
 
-fn to_send_depth(v: &Value, depth: usize) -> Result<SendValue, Trap> {
-    if depth > MAX_DEPTH {
-        return fail(
-            kinds::TYPE_ERROR,
-            "value is nested too deeply (or cyclic) to cross tasks",
-        );
-    }
-    let all = |items: &[Value]| -> Result<Vec<SendValue>, Trap> {
-        items.iter().map(|x| to_send_depth(x, depth + 1)).collect()
-    };
-    Ok(match v {
-        Value::Nil => SendValue::Nil,
-        Value::Bool(b) => SendValue::Bool(*b),
-        Value::Int(i) => SendValue::Int(*i),
-        Value::Float(f) => SendValue::Float(*f),
-        Value::BigInt(b) => SendValue::BigInt(BigInt::clone(b)),
-        Value::Decimal(d) => SendValue::Decimal(**d),
-        Value::Str(s) => SendValue::Str(s.text.to_string()),
-        Value::List(l) => SendValue::List(all(&l.items.borrow())?),
-        Value::Tuple(t) => SendValue::Tuple(all(&t.items)?),
-        Value::Dict(d) => {
-            let map = d.map.borrow();
-            let mut entries = Vec::with_capacity(map.len());
-            for (k, x) in map.iter() {
-                entries.push((
-                    to_send_depth(&k.0, depth + 1)?,
-                    to_send_depth(x, depth + 1)?,
-                ));
-            }
-            SendValue::Dict(entries)
-        }
-        Value::Range(r) => SendValue::Range(**r),
-        Value::Function(c) => {
-            let mut captures = Vec::with_capacity(c.captures.len());
-            // A captured cell is sent as the value it holds.
-            for captured in c.captures.iter() {
-                captures.push(to_send_depth(captured, depth + 1)?);
-            }
-            SendValue::Function(c.index, captures)
-        }
-        Value::Native(n) => SendValue::Native(n),
-        Value::BoundMethod(b) => SendValue::BoundMethod(
-            Box::new(to_send_depth(&b.receiver, depth + 1)?),
-            b.function,
-            b.name.to_string(),
-        ),
-        Value::Cell(c) => to_send_depth(&c.borrow(), depth + 1)?,
-        Value::Error(e) => SendValue::Error(e.kind.to_string(), e.message.to_string()),
-        Value::Class(c) => SendValue::Class(c.id),
-        Value::Instance(i) => SendValue::Instance(i.class.id, all(&i.fields.borrow())?),
-        Value::Enum(e) => SendValue::Enum(e.enum_id, e.tag, all(&e.payload)?),
-        Value::Channel(c) => SendValue::Channel(c.clone()),
-        Value::Shared(s) => SendValue::Shared(s.clone()),
-        Value::Iterator(_) => {
-            return fail(kinds::TYPE_ERROR, "an iterator cannot cross tasks");
-        }
-        Value::Host(_) => {
-            return fail(kinds::TYPE_ERROR, "a host function cannot cross tasks");
-        }
-    })
-}
-
-/// Turn a sendable value back into a value of `vm`'s heap.
-pub fn materialize(vm: &Vm, v: &SendValue) -> Value {
-    let all =
-        |items: &[SendValue]| -> Vec<Value> { items.iter().map(|x| materialize(vm, x)).collect() };
+/// The address of a value that is copied once however often it is held.
+fn container_id(v: &Value) -> Option<usize> {
     match v {
-        SendValue::Nil => Value::Nil,
-        SendValue::Bool(b) => Value::Bool(*b),
-        SendValue::Int(i) => Value::Int(*i),
-        SendValue::Float(f) => Value::Float(*f),
-        SendValue::BigInt(b) => Value::from_bigint(b.clone()),
-        SendValue::Decimal(d) => Value::decimal(*d),
-        SendValue::Str(s) => Value::str(s),
-        SendValue::List(items) => Value::list(all(items)),
-        SendValue::Tuple(items) => Value::tuple(all(items)),
-        SendValue::Dict(entries) => {
-            let mut map = crate::value::DictMap::default();
-            for (k, x) in entries {
-                map.insert(Key(materialize(vm, k)), materialize(vm, x));
+        Value::List(l) => Some(Rc::as_ptr(l) as *const () as usize),
+        Value::Dict(d) => Some(Rc::as_ptr(d) as *const () as usize),
+        Value::Tuple(t) => Some(Rc::as_ptr(t) as *const () as usize),
+        Value::Instance(i) => Some(Rc::as_ptr(i) as *const () as usize),
+        Value::Enum(e) => Some(Rc::as_ptr(e) as *const () as usize),
+        _ => None,
+    }
+}
+
+/// One deep copy: the containers being copied (the path from the top
+/// value down: meeting one again is a cycle) and those already copied.
+#[derive(Default)]
+struct Copier {
+    open: FxHashSet<usize>,
+    done: FxHashMap<usize, SendValue>,
+    uncharged: u64,
+}
+
+impl Copier {
+    fn copy(&mut self, v: &Value, depth: usize) -> Result<SendValue, Trap> {
+        self.uncharged += UNITS_PER_VALUE;
+        if self.uncharged >= 4096 {
+            crate::limits::charge_units(std::mem::take(&mut self.uncharged))?;
+        }
+        let Some(id) = container_id(v) else {
+            return self.copy_leaf(v, depth);
+        };
+        if let Some(copied) = self.done.get(&id) {
+            return Ok(copied.clone());
+        }
+        if depth > MAX_DEPTH {
+            return fail(
+                kinds::TYPE_ERROR,
+                &format!("a value nested more than {MAX_DEPTH} levels deep cannot cross tasks"),
+            );
+        }
+        if !self.open.insert(id) {
+            return fail(
+                kinds::TYPE_ERROR,
+                "a cyclic value (one that contains itself) cannot cross tasks",
+            );
+        }
+        let copied = self.copy_container(v, depth);
+        self.open.remove(&id);
+        let copied = copied?;
+        self.done.insert(id, copied.clone());
+        Ok(copied)
+    }
+
+    fn all(&mut self, items: &[Value], depth: usize) -> Result<Arc<Vec<SendValue>>, Trap> {
+        let mut out = Vec::with_capacity(items.len());
+        for x in items {
+            out.push(self.copy(x, depth + 1)?);
+        }
+        Ok(Arc::new(out))
+    }
+
+    fn copy_container(&mut self, v: &Value, depth: usize) -> Result<SendValue, Trap> {
+        Ok(match v {
+            Value::List(l) => {
+                let items = l.items.borrow().clone();
+                SendValue::List(self.all(&items, depth)?)
             }
-            Value::dict(map)
+            Value::Tuple(t) => SendValue::Tuple(self.all(&t.items, depth)?),
+            Value::Dict(d) => {
+                let pairs: Vec<(Value, Value)> = d
+                    .map
+                    .borrow()
+                    .iter()
+                    .map(|(k, x)| (k.0.clone(), x.clone()))
+                    .collect();
+                let mut entries = Vec::with_capacity(pairs.len());
+                for (k, x) in &pairs {
+                    entries.push((self.copy(k, depth + 1)?, self.copy(x, depth + 1)?));
+                }
+                SendValue::Dict(Arc::new(entries))
+            }
+            Value::Instance(i) => {
+                let fields = i.fields.borrow().clone();
+                SendValue::Instance(i.class.id, self.all(&fields, depth)?)
+            }
+            Value::Enum(e) => SendValue::Enum(e.enum_id, e.tag, self.all(&e.payload, depth)?),
+            _ => self.copy_leaf(v, depth)?,
+        })
+    }
+
+    fn copy_leaf(&mut self, v: &Value, depth: usize) -> Result<SendValue, Trap> {
+        if depth > MAX_DEPTH {
+            return fail(
+                kinds::TYPE_ERROR,
+                &format!("a value nested more than {MAX_DEPTH} levels deep cannot cross tasks"),
+            );
         }
-        SendValue::Range(r) => Value::Range(Rc::new(*r)),
-        SendValue::Function(index, captures) => {
-            let proto = vm.functions[*index as usize].clone();
-            let captures = captures
-                .iter()
-                // Cells again: the task's code may assign a captured
-                // variable, which needs one (reading through it works for
-                // a variable captured by value too).
-                .map(|c| Value::Cell(Value::new_cell(materialize(vm, c))))
-                .collect();
-            Value::closure(Closure::new(*index, proto, captures))
+        Ok(match v {
+            Value::Nil => SendValue::Nil,
+            Value::Bool(b) => SendValue::Bool(*b),
+            Value::Int(i) => SendValue::Int(*i),
+            Value::Float(f) => SendValue::Float(*f),
+            Value::BigInt(b) => SendValue::BigInt(BigInt::clone(b)),
+            Value::Decimal(d) => SendValue::Decimal(**d),
+            Value::Str(s) => SendValue::Str(s.text.to_string()),
+            Value::Range(r) => SendValue::Range(**r),
+            Value::Function(c) => {
+                let mut captures = Vec::with_capacity(c.captures.len());
+                // A captured cell is sent as the value it holds.
+                for captured in c.captures.iter() {
+                    captures.push(self.copy(captured, depth + 1)?);
+                }
+                SendValue::Function(c.index, captures)
+            }
+            Value::Native(n) => SendValue::Native(n),
+            Value::BoundMethod(b) => SendValue::BoundMethod(
+                Box::new(self.copy(&b.receiver, depth + 1)?),
+                b.function,
+                b.name.to_string(),
+            ),
+            Value::Cell(c) => {
+                let inner = c.borrow().clone();
+                self.copy(&inner, depth + 1)?
+            }
+            Value::Error(e) => SendValue::Error(e.kind.to_string(), e.message.to_string()),
+            Value::Class(c) => SendValue::Class(c.id),
+            Value::Channel(c) => SendValue::Channel(c.clone()),
+            Value::Shared(s) => SendValue::Shared(s.clone()),
+            Value::Iterator(_) => {
+                return fail(kinds::TYPE_ERROR, "an iterator cannot cross tasks");
+            }
+            Value::Host(_) => {
+                return fail(kinds::TYPE_ERROR, "a host function cannot cross tasks");
+            }
+            Value::List(_)
+            | Value::Tuple(_)
+            | Value::Dict(_)
+            | Value::Instance(_)
+            | Value::Enum(_) => return self.copy_container(v, depth),
+        })
+    }
+}
+
+/// Turn a sendable value back into a value of `vm`'s heap (a part the
+/// copy shares is rebuilt once and shared again).
+pub fn materialize(vm: &Vm, v: &SendValue) -> Value {
+    Builder {
+        vm,
+        done: FxHashMap::default(),
+    }
+    .build(v)
+}
+
+struct Builder<'a> {
+    vm: &'a Vm,
+    done: FxHashMap<usize, Value>,
+}
+
+impl Builder<'_> {
+    fn all(&mut self, items: &[SendValue]) -> Vec<Value> {
+        items.iter().map(|x| self.build(x)).collect()
+    }
+
+    fn build(&mut self, v: &SendValue) -> Value {
+        let id = match v {
+            SendValue::List(a) | SendValue::Tuple(a) | SendValue::Instance(_, a) => {
+                Some(Arc::as_ptr(a) as usize)
+            }
+            SendValue::Enum(_, _, a) => Some(Arc::as_ptr(a) as usize),
+            SendValue::Dict(a) => Some(Arc::as_ptr(a) as usize),
+            _ => None,
+        };
+        if let Some(id) = id {
+            // Only parts held more than once need remembering.
+            let shared = match v {
+                SendValue::List(a) | SendValue::Tuple(a) | SendValue::Instance(_, a) => {
+                    Arc::strong_count(a) > 1
+                }
+                SendValue::Enum(_, _, a) => Arc::strong_count(a) > 1,
+                SendValue::Dict(a) => Arc::strong_count(a) > 1,
+                _ => false,
+            };
+            if shared {
+                if let Some(built) = self.done.get(&id) {
+                    return built.clone();
+                }
+                let built = self.build_one(v);
+                self.done.insert(id, built.clone());
+                return built;
+            }
         }
-        SendValue::Native(n) => Value::Native(n),
-        SendValue::BoundMethod(receiver, function, name) => {
-            Value::BoundMethod(Rc::new(BoundMethod {
-                receiver: materialize(vm, receiver),
-                function: *function,
-                name: name.as_str().into(),
-            }))
+        self.build_one(v)
+    }
+
+    fn build_one(&mut self, v: &SendValue) -> Value {
+        let vm = self.vm;
+        match v {
+            SendValue::Nil => Value::Nil,
+            SendValue::Bool(b) => Value::Bool(*b),
+            SendValue::Int(i) => Value::Int(*i),
+            SendValue::Float(f) => Value::Float(*f),
+            SendValue::BigInt(b) => Value::from_bigint(b.clone()),
+            SendValue::Decimal(d) => Value::decimal(*d),
+            SendValue::Str(s) => Value::str(s),
+            SendValue::List(items) => Value::list(self.all(items)),
+            SendValue::Tuple(items) => Value::tuple(self.all(items)),
+            SendValue::Dict(entries) => {
+                let mut map = crate::value::DictMap::default();
+                for (k, x) in entries.iter() {
+                    let k = self.build(k);
+                    let x = self.build(x);
+                    map.insert(Key(k), x);
+                }
+                Value::dict(map)
+            }
+            SendValue::Range(r) => Value::Range(Rc::new(*r)),
+            SendValue::Function(index, captures) => {
+                let proto = vm.functions[*index as usize].clone();
+                let captures = captures
+                    .iter()
+                    // Cells again: the task's code may assign a captured
+                    // variable, which needs one (reading through it works
+                    // for a variable captured by value too).
+                    .map(|c| Value::Cell(Value::new_cell(self.build(c))))
+                    .collect();
+                Value::closure(Closure::new(*index, proto, captures))
+            }
+            SendValue::Native(n) => Value::Native(n),
+            SendValue::BoundMethod(receiver, function, name) => {
+                Value::BoundMethod(Rc::new(BoundMethod {
+                    receiver: self.build(receiver),
+                    function: *function,
+                    name: name.as_str().into(),
+                }))
+            }
+            SendValue::Error(kind, message) => Value::Error(Rc::new(ErrorValue {
+                kind: kind.as_str().into(),
+                message: message.as_str().into(),
+            })),
+            SendValue::Class(id) => Value::Class(vm.classes[*id as usize].clone()),
+            SendValue::Instance(id, fields) => {
+                let fields = self.all(fields);
+                Value::instance(vm.classes[*id as usize].clone(), fields)
+            }
+            SendValue::Enum(id, tag, payload) => Value::Enum(Rc::new(EnumValue {
+                info: vm.enums[*id as usize].clone(),
+                enum_id: *id,
+                tag: *tag,
+                payload: self.all(payload).into_boxed_slice(),
+            })),
+            SendValue::Channel(c) => Value::Channel(c.clone()),
+            SendValue::Shared(s) => Value::Shared(s.clone()),
         }
-        SendValue::Error(kind, message) => Value::Error(Rc::new(ErrorValue {
-            kind: kind.as_str().into(),
-            message: message.as_str().into(),
-        })),
-        SendValue::Class(id) => Value::Class(vm.classes[*id as usize].clone()),
-        SendValue::Instance(id, fields) => {
-            Value::instance(vm.classes[*id as usize].clone(), all(fields))
-        }
-        SendValue::Enum(id, tag, payload) => Value::Enum(Rc::new(EnumValue {
-            info: vm.enums[*id as usize].clone(),
-            enum_id: *id,
-            tag: *tag,
-            payload: all(payload).into_boxed_slice(),
-        })),
-        SendValue::Channel(c) => Value::Channel(c.clone()),
-        SendValue::Shared(s) => Value::Shared(s.clone()),
     }
 }
 
@@ -216,6 +358,33 @@ mod tests {
         ]);
         let back = materialize(&vm, &to_send(&v).unwrap());
         assert_eq!(display(&back), display(&v));
+    }
+
+    #[test]
+    fn a_part_held_twice_is_copied_once_and_shared_again() {
+        let vm = Vm::new(
+            Program {
+                functions: vec![FunctionProto::default()],
+                ..Program::default()
+            },
+            Default::default(),
+        );
+        // Forty levels of [x, x]: unfolded, 2^40 leaves.
+        let mut v = Value::list(vec![Value::Int(1)]);
+        for _ in 0..40 {
+            v = Value::list(vec![v.clone(), v]);
+        }
+        let sent = to_send(&v).unwrap();
+        let back = materialize(&vm, &sent);
+        let (Value::List(top), Value::List(orig)) = (&back, &v) else {
+            panic!("lists expected");
+        };
+        let items = top.items.borrow();
+        let (Value::List(a), Value::List(b)) = (&items[0], &items[1]) else {
+            panic!("lists expected");
+        };
+        assert!(Rc::ptr_eq(a, b), "the shared part is rebuilt once");
+        assert!(!Rc::ptr_eq(top, orig), "a copy, not the original");
     }
 
     #[test]
