@@ -67,6 +67,18 @@ impl Env {
         self.scopes.iter().rev().find_map(|scope| scope.get(name))
     }
 
+    /// How many scopes are open (the module scope included).
+    pub fn depth(&self) -> usize {
+        self.scopes.len()
+    }
+
+    /// The index of the innermost scope that binds `name` (0: the module).
+    pub fn scope_of(&self, name: &str) -> Option<usize> {
+        self.scopes
+            .iter()
+            .rposition(|scope| scope.contains_key(name))
+    }
+
     /// The binding of `name` in the innermost scope only.
     pub fn lookup_innermost(&self, name: &str) -> Option<&Binding> {
         self.scopes.last().and_then(|scope| scope.get(name))

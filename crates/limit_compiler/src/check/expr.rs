@@ -131,6 +131,9 @@ impl<'a> Checker<'a> {
 
     /// The type of a name used as a value.
     fn name_type(&mut self, name: &str) -> Type {
+        if let Some(field_type) = self.bare_member_type(name) {
+            return field_type;
+        }
         if let Some(binding) = self.env.lookup(name) {
             return binding.ty.clone();
         }

@@ -7,6 +7,7 @@
 //! the doubt.
 
 use super::Checker;
+use super::Type;
 use limit_syntax::ast::{FieldDecl, FnDecl, FrameDecl, Ident, Member, TraitDecl, Visibility};
 use limit_syntax::{Diagnostic, Span};
 
@@ -257,6 +258,32 @@ impl<'a> Checker<'a> {
             }
             None => false,
         }
+    }
+
+    /// Inside a method, the type of the field a bare `name` denotes (§7
+    /// Decision: locals and parameters first, then own and inherited
+    /// fields, then the frame's statics, then globals); `None` when it
+    /// denotes something else.
+    pub(super) fn bare_member_type(&mut self, name: &str) -> Option<Type> {
+        let (method_depth, is_static) = self.member_scope?;
+        if self
+            .env
+            .scope_of(name)
+            .is_some_and(|scope| scope >= method_depth)
+        {
+            return None;
+        }
+        let frame = self.current_frame.clone()?;
+        let MemberLookup::Field { field, .. } = self.lookup_member(&frame, name) else {
+            return None;
+        };
+        if is_static && !field.is_static {
+            return None;
+        }
+        Some(match &field.ty {
+            Some(ty) => self.resolve_type(ty),
+            None => Type::Any,
+        })
     }
 
     /// Reports a private/protected member used from outside its frame,

@@ -317,6 +317,10 @@ struct Checker<'a> {
     current_frame: Option<String>,
     /// The type of `this`/`self` in the current method.
     this_type: Option<Type>,
+    /// Inside a frame's method: the environment depth where the method's
+    /// own scopes begin, and whether it is static (for bare member names,
+    /// §7 Decision).
+    member_scope: Option<(usize, bool)>,
     /// Function bodies of the enclosing blocks, checked when the block ends.
     deferred: Vec<Vec<DeferredBody<'a>>>,
     /// What the module's imports bind.
@@ -357,6 +361,7 @@ impl<'a> Checker<'a> {
             value_expectations: Vec::new(),
             current_frame: None,
             this_type: None,
+            member_scope: None,
             deferred: Vec::new(),
             imports,
             file,

@@ -69,6 +69,12 @@ impl<'a> Checker<'a> {
         let unnarrowed = self.env.without_narrowing();
         let saved_env = std::mem::replace(&mut self.env, unnarrowed);
         for body in bodies {
+            // A method's bare names start at its own scopes; a function
+            // nested in a method keeps the method's.
+            let saved_scope = self.member_scope;
+            if body.frame.is_some() && self.member_scope.is_none() {
+                self.member_scope = Some((self.env.depth(), body.decl.modifiers.is_static));
+            }
             let saved_frame = std::mem::replace(&mut self.current_frame, body.frame);
             let saved_this = std::mem::replace(&mut self.this_type, body.this_type);
             let name = body
@@ -79,6 +85,7 @@ impl<'a> Checker<'a> {
             self.check_function_body(body.decl, &name);
             self.current_frame = saved_frame;
             self.this_type = saved_this;
+            self.member_scope = saved_scope;
         }
         self.env = saved_env;
     }
@@ -475,6 +482,12 @@ impl<'a> Checker<'a> {
         op: AssignOp,
         value: &'a Expr,
     ) {
+        if let Some(field_type) = self.bare_member_type(name) {
+            // `count = …` in a method assigns the field (§7 Decision).
+            let destination = Destination::Field(name.to_string());
+            self.check_assigned_value(&field_type, op, value, target, destination);
+            return;
+        }
         let Some(binding) = self.env.lookup(name).cloned() else {
             // An implicit declaration (LANGUAGE.md §2 Decision).
             let ty = self.infer(value);

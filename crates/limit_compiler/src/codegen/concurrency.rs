@@ -19,7 +19,7 @@ use std::collections::HashSet;
 use super::{collect_target_names, Codegen, Place};
 use limit_syntax::ast::*;
 use limit_syntax::visit::{self, Visitor};
-use limit_syntax::Span;
+use limit_syntax::{Diagnostic, Span};
 use limit_vm::opcode::Op;
 use limit_vm::program::FunctionProto;
 
@@ -32,7 +32,8 @@ const MUTATING_METHODS: &[&str] = &[
 #[derive(Default)]
 struct TaskScan {
     declared: HashSet<String>,
-    assigned: Vec<String>,
+    /// Names assigned, with the assignment's span.
+    assigned: Vec<(String, Span)>,
     /// (span, variable, what) of in-place mutations of a named variable.
     mutations: Vec<(Span, String, &'static str)>,
 }
@@ -66,7 +67,7 @@ impl Visitor for TaskScan {
             }
             StmtKind::Assign { target, value, .. } => {
                 match &target.kind {
-                    ExprKind::Ident(name) => self.assigned.push(name.clone()),
+                    ExprKind::Ident(name) => self.assigned.push((name.clone(), stmt.span)),
                     ExprKind::Field(object, _) => {
                         self.mutation(object, stmt.span, "field assignment")
                     }
@@ -175,7 +176,12 @@ impl Codegen<'_> {
         for stmt in &block.body.stmts {
             match &stmt.kind {
                 StmtKind::Task { binding, body } => {
+                {
+                    if let Some((_, range)) = binding {
+                        self.warn_exclusive_range(range, "a task range");
+                    }
                     self.task(binding.as_ref().map(|(b, r)| (b, r)), body, stmt.span)
+                }
                 }
                 StmtKind::Worker {
                     binding,
@@ -194,6 +200,7 @@ impl Codegen<'_> {
                     iterable,
                     body,
                 } if parallel && bindings.len() == 1 => {
+                    self.warn_exclusive_range(iterable, "a parallel block's `iter`");
                     self.task(Some((&bindings[0], iterable)), body, stmt.span)
                 }
                 _ => self.statement(stmt),
@@ -208,6 +215,42 @@ impl Codegen<'_> {
             self.emit(Op::Unshare, span);
             self.store(place, name, span);
         }
+    }
+
+    /// `a..b` where it includes `b` (§2 Decision) reads differently than
+    /// everywhere else, so it gets a warning naming the inclusive spelling;
+    /// `a..=b` is silent. `place` says where the range is.
+    fn warn_exclusive_range(&mut self, range: &Expr, place: &str) {
+        let ExprKind::Range {
+            end,
+            inclusive: false,
+            ..
+        } = &range.kind
+        else {
+            return;
+        };
+        let text = self.span_text(range.span);
+        let end_text = self.span_text(end.span);
+        let message = match text.split_once("..") {
+            Some((start, rest)) if !text.contains('\n') => format!(
+                "in {place}, `{text}` includes {end_text}; write `{start}..={rest}` to say so"
+            ),
+            _ => format!("in {place}, `a..b` includes `b`; write `a..=b` to say so"),
+        };
+        self.diagnostics
+            .push(Diagnostic::warning(range.span, message).with_hint(
+                "here `..` counts its end (as the original's tests do); elsewhere it does not",
+            ));
+    }
+
+    /// The source text of `span`.
+    fn span_text(&self, span: Span) -> String {
+        self.sources
+            .get(span.file)
+            .text
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// `task`, `task ()`, `task (i in a..b)`: a closure per task.
@@ -298,8 +341,18 @@ impl Codegen<'_> {
             );
         }
         let mut shared: Vec<(String, Place)> = Vec::new();
-        for name in scan.assigned {
+        for (name, span) in scan.assigned {
             if scan.declared.contains(&name) || shared.iter().any(|(n, _)| *n == name) {
+                continue;
+            }
+            if self.bare_member(&name).is_some() {
+                // A bare field or static of the frame (§7): the instance or
+                // the frame's static lives on this thread's heap.
+                self.error_with_hint(
+                    span,
+                    format!("cannot assign member `{name}` of the frame inside a parallel task"),
+                    "parallel tasks run on other threads with their own heaps; send results through a channel instead",
+                );
                 continue;
             }
             if let Some(

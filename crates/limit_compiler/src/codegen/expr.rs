@@ -197,6 +197,9 @@ impl Codegen<'_> {
     }
 
     fn variable(&mut self, name: &str, span: Span) {
+        if self.bare_member_get(name, span) {
+            return;
+        }
         match self.resolve(name) {
             Some(place) => self.load(&place, span),
             None if self.object_name(name, span) => {}
@@ -442,7 +445,10 @@ impl Codegen<'_> {
     fn call(&mut self, callee: &Expr, args: &[Arg], span: Span) {
         match &callee.kind {
             ExprKind::Ident(name) => {
-                if self.object_call(name, args, span) || self.special_call(name, args, span) {
+                if self.bare_member_call(name, callee.span, args, span)
+                    || self.object_call(name, args, span)
+                    || self.special_call(name, args, span)
+                {
                     return;
                 }
                 match self.resolve(name) {

@@ -246,7 +246,7 @@ impl Codegen<'_> {
     }
 
     /// `Frame.static` as a value (`frame` is a key).
-    fn static_get(&mut self, frame: &str, field: &Ident) {
+    pub(crate) fn static_get(&mut self, frame: &str, field: &Ident) {
         let info = self.objects.frames[frame].clone();
         let frame = &info.name;
         if let Some(s) = info.statics.get(&field.name) {
@@ -315,7 +315,7 @@ impl Codegen<'_> {
     }
 
     /// `Frame.static op= value` (`frame` is a key).
-    fn static_assign(
+    pub(crate) fn static_assign(
         &mut self,
         frame: &str,
         field: &Ident,
@@ -600,7 +600,7 @@ impl Codegen<'_> {
     }
 
     /// `Frame.m(args)`: a static method (`frame` is a key).
-    fn static_call(&mut self, frame: &str, method: &Ident, args: &[Arg], span: Span) {
+    pub(crate) fn static_call(&mut self, frame: &str, method: &Ident, args: &[Arg], span: Span) {
         let info = self.objects.frames[frame].clone();
         let frame = &info.name;
         let Some(entry) = info.static_methods.get(&method.name).cloned() else {

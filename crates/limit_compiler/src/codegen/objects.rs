@@ -709,7 +709,7 @@ impl Codegen<'_> {
             }
         }
         self.note_param_types(&decl.params, receiver);
-        if receiver == 1 && self.is_captured(THIS_LOCAL) {
+        if receiver == 1 && (self.is_captured(THIS_LOCAL) || self.nested_functions_name_fields()) {
             // Nested functions reach the instance through a cell holding a
             // copy of slot 0 (slot 0 itself stays a plain instance for the
             // method's own slot-indexed field access).

@@ -306,6 +306,9 @@ impl Codegen<'_> {
         };
         match &target.kind {
             ExprKind::Ident(name) => {
+                if self.bare_member_assign(name, target.span, binary, value, span) {
+                    return;
+                }
                 let place = match self.resolve(name) {
                     Some(place) => place,
                     None if binary.is_none() => {

@@ -1,0 +1,156 @@
+//! Bare member names inside methods, `init` and `deinit` (LANGUAGE.md §7
+//! Decision): a name that is not a local or parameter refers to a field of
+//! `this` (own or inherited), then to a static member of the frame, before
+//! globals. `count = count + 1` is `this.count = this.count + 1`, and
+//! assigning such a name never declares a new variable.
+
+use super::Codegen;
+use limit_syntax::ast::{Arg, Expr, ExprKind, Ident};
+use limit_syntax::Span;
+use limit_vm::opcode::Op;
+
+/// What a bare name inside a method denotes, when it is a member.
+pub(crate) enum BareMember {
+    /// An instance field: `this.name`.
+    Field,
+    /// A static field or method of the frame (its key).
+    Static(String),
+}
+
+impl Codegen<'_> {
+    /// The member a bare `name` denotes here: inside a method of a frame
+    /// (or a function nested in one), when no local or parameter of the
+    /// method or of the functions nested in it is called `name`.
+    pub(crate) fn bare_member(&self, name: &str) -> Option<BareMember> {
+        let context = self.objects.contexts.last()?;
+        if context.is_trait {
+            return None;
+        }
+        let method_and_nested = self.functions.get(context.level..)?;
+        if method_and_nested.iter().any(|f| f.has_local(name)) {
+            return None;
+        }
+        let frame = self.objects.frames.get(&context.owner)?;
+        if !context.is_static && frame.field_slot(name).is_some() {
+            return Some(BareMember::Field);
+        }
+        let is_static = frame.statics.contains_key(name) || frame.static_methods.contains_key(name);
+        is_static.then(|| BareMember::Static(context.owner.clone()))
+    }
+
+    /// Whether functions nested in the method being compiled mention a
+    /// field of its frame by name: they may mean `this.name`, so they need
+    /// the instance (by name, over-approximating like `scan`).
+    pub(crate) fn nested_functions_name_fields(&self) -> bool {
+        let Some(frame) = self
+            .objects
+            .contexts
+            .last()
+            .and_then(|c| self.objects.frames.get(&c.owner))
+        else {
+            return false;
+        };
+        self.current_ref()
+            .captured_names
+            .iter()
+            .any(|name| frame.field_slot(name).is_some())
+    }
+
+    /// Reads the bare member `name` (see [`Codegen::bare_member`]); false
+    /// when `name` is not one.
+    pub(crate) fn bare_member_get(&mut self, name: &str, span: Span) -> bool {
+        let ident = Ident {
+            name: name.to_string(),
+            span,
+        };
+        match self.bare_member(name) {
+            Some(BareMember::Field) => {
+                self.expr(&this_field(ident, span));
+                true
+            }
+            Some(BareMember::Static(frame)) => {
+                self.static_get(&frame, &ident);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// `name op= value` for a bare member; false when `name` is not one.
+    pub(crate) fn bare_member_assign(
+        &mut self,
+        name: &str,
+        target_span: Span,
+        binary: Option<Op>,
+        value: &Expr,
+        span: Span,
+    ) -> bool {
+        let ident = Ident {
+            name: name.to_string(),
+            span: target_span,
+        };
+        match self.bare_member(name) {
+            Some(BareMember::Field) => {
+                let this = Expr {
+                    kind: ExprKind::This,
+                    span: target_span,
+                };
+                if !self.field_assign(&this, &ident, binary, value, span) {
+                    // A receiver of unknown frame (a closure's copy of
+                    // `this`): by name, as `this.name op= value` would.
+                    self.this_expr(target_span);
+                    let key = self.str_constant(name);
+                    if let Some(op) = binary {
+                        self.emit(Op::Dup, span);
+                        self.emit(Op::GetFieldByName(key), target_span);
+                        self.expr(value);
+                        self.emit(op, span);
+                    } else {
+                        self.expr(value);
+                    }
+                    self.emit(Op::SetFieldByName(key), target_span);
+                }
+                true
+            }
+            Some(BareMember::Static(frame)) => {
+                self.static_assign(&frame, &ident, binary, value, span);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// `name(args)` for a bare static method (or a static field holding a
+    /// function); false when `name` is not a static member.
+    pub(crate) fn bare_member_call(
+        &mut self,
+        name: &str,
+        callee_span: Span,
+        args: &[Arg],
+        span: Span,
+    ) -> bool {
+        let Some(BareMember::Static(frame)) = self.bare_member(name) else {
+            return false;
+        };
+        let ident = Ident {
+            name: name.to_string(),
+            span: callee_span,
+        };
+        self.static_call(&frame, &ident, args, span);
+        true
+    }
+}
+
+/// `this.name`, spanning the bare name.
+fn this_field(name: Ident, span: Span) -> Expr {
+    Expr {
+        kind: ExprKind::Field(
+            Box::new(Expr {
+                kind: ExprKind::This,
+                span,
+            }),
+            name,
+        ),
+        span,
+    }
+}
