@@ -174,6 +174,18 @@ impl<'a> Checker<'a> {
             Some(ret) => self.resolve_type(ret),
             None => Type::Any,
         };
+        // Callers see a plain `T?` function's inferred error set (§6).
+        let ret = match ret {
+            Type::Fallible(value, ErrorSet::Any) => {
+                let inferred = self
+                    .inferred_errors
+                    .get(&decl.span)
+                    .cloned()
+                    .unwrap_or_default();
+                Type::Fallible(value, ErrorSet::Kinds(inferred))
+            }
+            other => other,
+        };
         FunctionType { params, ret }
     }
 }

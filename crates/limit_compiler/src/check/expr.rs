@@ -431,8 +431,9 @@ impl<'a> Checker<'a> {
         let Type::Fallible(value, errors) = ty.unrefined() else {
             return ty;
         };
+        self.note_errors_of_function(errors);
         let function = self.returns.iter().rev().find_map(|target| match target {
-            ReturnTarget::Function { name, declared } => Some((name.clone(), declared.clone())),
+            ReturnTarget::Function { name, declared, .. } => Some((name.clone(), declared.clone())),
             _ => None,
         });
         if let Some((name, Some(Type::Fallible(_, allowed)))) = function {

@@ -45,7 +45,7 @@ use declarations::Declarations;
 use env::{Binding, Env};
 use limit_syntax::ast::{self, FnDecl};
 use limit_syntax::{Diagnostic, FileId, SourceMap, Span};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
 
 /// What the checker found: every type error (and warning) of the module,
@@ -61,6 +61,11 @@ pub struct CheckResult {
 /// widening only removes errors). The same bound applies to re-checking
 /// the whole program after a module widened another's variables.
 const MAX_PASSES: usize = 12;
+
+/// How many times a module may be re-checked while the inferred error
+/// sets of its plain `T?` functions grow (each pass carries them one call
+/// level further along a chain checked callers-first).
+const MAX_INFERENCE_PASSES: usize = 32;
 
 /// Type-checks every module of a program, each knowing the exported
 /// functions and variables of the modules it imports, and the frames,
@@ -226,13 +231,27 @@ fn check_with<'a>(
 ) -> Outcome {
     let file = module.span.file;
     let mut widened = widened.clone();
+    let mut inferred_errors = HashMap::new();
     let mut pass = 0;
     loop {
         let mut checker = Checker::new(declarations, sources, widened.clone(), imports, file);
+        checker.inferred_errors = std::mem::take(&mut inferred_errors);
         checker.check_top_level(module);
-        let settled = checker.newly_widened.is_empty();
-        if !settled && pass < MAX_PASSES {
+        // (An empty set and an absent one mean the same.)
+        checker.found_errors.retain(|_, kinds| !kinds.is_empty());
+        let errors_settled = checker.found_errors == checker.inferred_errors;
+        let settled = checker.newly_widened.is_empty() && errors_settled;
+        if !settled && pass < MAX_INFERENCE_PASSES {
             widened.extend(checker.newly_widened.drain());
+            // Sets only grow from pass to pass (their union is kept), so
+            // this reaches the least fixed point.
+            inferred_errors = std::mem::take(&mut checker.found_errors);
+            for (span, kinds) in &checker.inferred_errors {
+                inferred_errors
+                    .entry(*span)
+                    .or_default()
+                    .extend(kinds.iter().cloned());
+            }
             pass += 1;
             continue;
         }
@@ -272,6 +291,9 @@ enum ReturnTarget {
     Function {
         name: String,
         declared: Option<Type>,
+        /// For a function declared plain `T?`: the declaration whose
+        /// error set is inferred from this body (LANGUAGE.md §6).
+        infers: Option<Span>,
     },
     /// A `?else` handler: `return` gives the handler's value.
     Handler,
@@ -309,6 +331,12 @@ struct Checker<'a> {
     /// Values `return`ed inside the `?else` handlers being checked, and
     /// the type each handler's value must fit.
     handler_values: Vec<(Vec<Type>, Option<Expectation>)>,
+    /// The error sets of functions declared plain `T?`, by declaration
+    /// span, as the previous pass inferred them (absent: empty, the
+    /// bottom of the least fixed point).
+    inferred_errors: HashMap<Span, BTreeSet<String>>,
+    /// The error sets this pass found for the same functions.
+    found_errors: HashMap<Span, BTreeSet<String>>,
     /// What the value of each `Value` block being checked (a `?else`
     /// handler, a `match` arm) must fit, innermost last: the final
     /// expression and handler `return`s are checked against it.
@@ -359,6 +387,8 @@ impl<'a> Checker<'a> {
             returns: Vec::new(),
             handler_values: Vec::new(),
             value_expectations: Vec::new(),
+            inferred_errors: HashMap::new(),
+            found_errors: HashMap::new(),
             current_frame: None,
             this_type: None,
             member_scope: None,

@@ -4,7 +4,7 @@ use super::compat::Compatibility;
 use super::env::Binding;
 use super::expr::Destination;
 use super::returns::{never_falls_through, returns_on_all_paths};
-use super::types::Type;
+use super::types::{ErrorSet, Type};
 use super::{BlockRole, Checker, DeferredBody, ReturnTarget};
 use limit_syntax::ast::{
     AssignOp, BinOp, Block, Expr, ExprKind, FnDecl, Ident, IterBinding, Member, Stmt, StmtKind,
@@ -109,10 +109,18 @@ impl<'a> Checker<'a> {
                 Binding::variable(param_type.ty.clone(), param.name.span, param.ty.is_some()),
             );
         }
-        let declared = decl.ret.as_ref().map(|_| signature.ret.clone());
+        let declared = decl.ret.as_ref().map(|ret| self.resolve_type(ret));
+        let infers = declared
+            .as_ref()
+            .is_some_and(|ty| matches!(ty.unrefined(), Type::Fallible(_, ErrorSet::Any)))
+            .then_some(decl.span);
+        if let Some(span) = infers {
+            self.found_errors.entry(span).or_default();
+        }
         self.returns.push(ReturnTarget::Function {
             name: name.to_string(),
             declared: declared.clone(),
+            infers,
         });
         self.check_statements(&body.stmts, BlockRole::FunctionBody);
         self.returns.pop();
@@ -283,6 +291,7 @@ impl<'a> Checker<'a> {
             if let Some(ReturnTarget::Function {
                 name,
                 declared: Some(declared),
+                ..
             }) = self.returns.last().cloned()
             {
                 return self.check_return_value(expr, &declared, &name);
@@ -315,6 +324,26 @@ impl<'a> Checker<'a> {
             format!("the result of this fallible call (`{ty}`) is ignored"),
             "handle it with `?`, `?else` or `match`, or store it in a variable",
         );
+    }
+
+    /// Adds `errors` (returned or propagated) to the inferred error set of
+    /// the enclosing function, when it is declared plain `T?`; an error
+    /// whose kind is not known statically counts as `Error` (§6).
+    pub(super) fn note_errors_of_function(&mut self, errors: &ErrorSet) {
+        let infers = self.returns.iter().rev().find_map(|target| match target {
+            ReturnTarget::Function { infers, .. } => Some(*infers),
+            _ => None,
+        });
+        let Some(Some(span)) = infers else {
+            return;
+        };
+        let set = self.found_errors.entry(span).or_default();
+        match errors {
+            ErrorSet::Kinds(kinds) => set.extend(kinds.iter().cloned()),
+            ErrorSet::Any => {
+                set.insert("Error".to_string());
+            }
+        }
     }
 
     pub(super) fn declare_variable(&mut self, name: &Ident, ty: Type, annotated: bool) {
@@ -662,6 +691,7 @@ impl<'a> Checker<'a> {
                 Some(ReturnTarget::Function {
                     name,
                     declared: Some(declared),
+                    ..
                 }),
                 Some(value),
             ) => {
@@ -671,6 +701,7 @@ impl<'a> Checker<'a> {
                 Some(ReturnTarget::Function {
                     name,
                     declared: Some(declared),
+                    ..
                 }),
                 None,
             ) => {
@@ -705,6 +736,11 @@ impl<'a> Checker<'a> {
     /// must be in the declared error set.
     fn check_return_value(&mut self, value: &'a Expr, declared: &Type, name: &str) -> Type {
         let found = self.check_against(value, declared, &Destination::Return(name.to_string()));
+        match found.unrefined() {
+            Type::Fallible(_, errors) => self.note_errors_of_function(errors),
+            Type::ErrorValue => self.note_errors_of_function(&ErrorSet::Any),
+            _ => {}
+        }
         if let (Type::Fallible(_, errors), Type::Fallible(_, allowed)) =
             (found.unrefined(), declared.unrefined())
         {
