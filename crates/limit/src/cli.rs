@@ -27,28 +27,101 @@ pub struct Cli {
 }
 
 impl Cli {
-    /// Parses the command line; `limit FILE …` is read as `limit run FILE …`.
+    /// Parses the command line; `limit FILE …` is read as `limit run FILE …`,
+    /// and every word after a program's FILE is the program's own.
     pub fn try_parse_command_line(
         args: impl IntoIterator<Item = OsString>,
     ) -> Result<Cli, clap::Error> {
-        Cli::try_parse_from(with_default_command(args.into_iter().collect()))
+        let args = with_default_command(args.into_iter().collect())?;
+        Cli::try_parse_from(with_program_words_kept(args))
     }
 }
 
 /// Inserts `run` after the program name unless the first argument is a
-/// command or asks for help or the version.
-fn with_default_command(mut args: Vec<OsString>) -> Vec<OsString> {
+/// command or asks for help or the version. A word that is no command and
+/// no file but close to a command's name (`limit chek x.lm`) is a usage
+/// error suggesting the command.
+fn with_default_command(mut args: Vec<OsString>) -> Result<Vec<OsString>, clap::Error> {
     let Some(first) = args.get(1).and_then(|a| a.to_str()) else {
-        return args;
+        return Ok(args);
     };
     let command = Cli::command();
-    let is_command = command
+    let names: Vec<&str> = command
         .get_subcommands()
-        .any(|sub| sub.get_name() == first || sub.get_all_aliases().any(|a| a == first))
-        || first == "help";
+        .flat_map(|sub| std::iter::once(sub.get_name()).chain(sub.get_all_aliases()))
+        .chain(["help"])
+        .collect();
+    let is_command = names.contains(&first);
     let asks_for_information = matches!(first, "-h" | "--help" | "-V" | "--version");
-    if !is_command && !asks_for_information {
-        args.insert(1, OsString::from("run"));
+    if is_command || asks_for_information {
+        return Ok(args);
+    }
+    if !looks_like_a_path(first) {
+        if let Some(suggestion) = closest_command(first, &names) {
+            return Err(Cli::command().error(
+                clap::error::ErrorKind::InvalidSubcommand,
+                format!(
+                    "unknown command `{first}`\n\n  tip: did you mean `{suggestion}`? \
+                     (a program file runs as `limit FILE`)"
+                ),
+            ));
+        }
+    }
+    args.insert(1, OsString::from("run"));
+    Ok(args)
+}
+
+/// Whether `word` names a program rather than a mistyped command: an
+/// existing file, or a word with a path separator or an extension.
+fn looks_like_a_path(word: &str) -> bool {
+    word.contains(['/', '\\', '.']) || std::path::Path::new(word).exists()
+}
+
+/// The command `word` is most likely a misspelling of.
+fn closest_command<'n>(word: &str, names: &[&'n str]) -> Option<&'n str> {
+    names
+        .iter()
+        .map(|name| (strsim::damerau_levenshtein(word, name), *name))
+        .filter(|(distance, name)| *distance <= 2 && *distance < name.len())
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, name)| name)
+}
+
+/// Adds `--` after the FILE of `run` (when words follow it), so that the
+/// words after it reach the program even when they look like options of
+/// `limit` (`limit prog.lm --trace` passes `--trace` to the program).
+fn with_program_words_kept(mut args: Vec<OsString>) -> Vec<OsString> {
+    if args.get(1).and_then(|a| a.to_str()) != Some("run") {
+        return args;
+    }
+    let command = Cli::command();
+    let Some(run) = command.find_subcommand("run") else {
+        return args;
+    };
+    let takes_value = |word: &str| {
+        run.get_arguments().any(|arg| {
+            let named = word
+                .strip_prefix("--")
+                .is_some_and(|long| arg.get_long() == Some(long))
+                || (word.len() == 2
+                    && word.starts_with('-')
+                    && arg.get_short().is_some_and(|s| word.ends_with(s)));
+            named && arg.get_action().takes_values()
+        })
+    };
+    let mut index = 2;
+    while let Some(word) = args.get(index).and_then(|w| w.to_str()) {
+        if word == "--" {
+            // Already separated: the next word is FILE, the rest the program's.
+            return args;
+        }
+        if !word.starts_with('-') || word == "-" {
+            if index + 1 < args.len() {
+                args.insert(index + 1, OsString::from("--"));
+            }
+            return args;
+        }
+        index += if takes_value(word) { 2 } else { 1 };
     }
     args
 }
@@ -70,9 +143,9 @@ pub enum Command {
     /// Start an interactive session: enter declarations and expressions,
     /// see their values (`:help` lists the commands).
     Repl(ReplArgs),
-    /// Run every test program under a folder (default `tests/lang`) and
-    /// check it against its inline `// expect:` comments; exit status 1
-    /// when one fails.
+    /// Run every test program under a folder (default `tests/lang`), or
+    /// one program, and check it against its inline `// expect:`
+    /// comments; exit status 1 when one fails.
     Test(TestArgs),
 }
 
@@ -102,12 +175,12 @@ pub struct ReplArgs {
 #[derive(Debug, Args)]
 pub struct TestArgs {
     /// The folder of test programs (each `.lm` file is a test; a folder
-    /// with `main.lm` is one multi-file test).
-    #[arg(value_name = "DIR", default_value = "tests/lang")]
+    /// with `main.lm` is one multi-file test), or one test program.
+    #[arg(value_name = "DIR|FILE", default_value = "tests/lang")]
     pub dir: PathBuf,
 
     /// How many programs run at once (default: the number of cores).
-    #[arg(short = 'j', long, value_name = "N")]
+    #[arg(short = 'j', long, value_name = "N", value_parser = parse_count::<usize>)]
     pub jobs: Option<usize>,
 
     /// Seconds a program may run before it is killed and fails.
@@ -129,8 +202,9 @@ pub struct RunArgs {
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
 
-    /// Arguments passed to the program (after `--` when they start with `-`).
-    #[arg(value_name = "ARGS")]
+    /// Arguments passed to the program: every word after FILE belongs to
+    /// the program (`limit prog.lm a --flag`), read by `std.env.args()`.
+    #[arg(value_name = "ARGS", allow_hyphen_values = true)]
     pub args: Vec<String>,
 
     /// Print each instruction as it executes (to stderr).
@@ -148,7 +222,7 @@ pub struct RunArgs {
     pub no_hot_path: bool,
 
     /// The most nested calls before a StackOverflow runtime error.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_count::<usize>)]
     pub max_frames: Option<usize>,
 
     /// Approximate heap limit in bytes (suffixes K, M, G: `64M`); beyond
@@ -156,25 +230,39 @@ pub struct RunArgs {
     #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
     pub max_memory: Option<usize>,
 
-    /// Steps (loop iterations and calls) before a ResourceLimit runtime error.
-    #[arg(long, value_name = "N")]
+    /// Steps (loop iterations and calls) before a ResourceLimit runtime
+    /// error (`_` may separate digits: `1_000_000`).
+    #[arg(long, value_name = "N", value_parser = parse_count::<u64>)]
     pub max_steps: Option<u64>,
 
     #[command(flatten)]
     pub compile: OptimizationArgs,
 }
 
+/// A count, with `_` allowed between digits as in Limit's own literals
+/// (`1_000_000`).
+pub fn parse_count<T: std::str::FromStr>(text: &str) -> Result<T, String> {
+    let t = text.trim();
+    let well_placed = !t.starts_with('_') && !t.ends_with('_') && !t.contains("__");
+    let digits: String = t.chars().filter(|&c| c != '_').collect();
+    match digits.parse() {
+        Ok(n) if well_placed && !digits.is_empty() => Ok(n),
+        _ => Err(format!(
+            "`{t}` is not a count (digits, optionally grouped with `_`: 1_000_000)"
+        )),
+    }
+}
+
 /// A byte count with an optional binary suffix: `1000`, `64K`, `64M`,
-/// `2G` (also `64MB`, `64MiB`; case-insensitive).
+/// `2G` (also `64MB`, `64MiB`; case-insensitive; `_` between digits).
 pub fn parse_bytes(text: &str) -> Result<usize, String> {
     let t = text.trim();
     let lower = t.to_ascii_lowercase();
     let digits_end = lower
-        .find(|c: char| !c.is_ascii_digit())
+        .find(|c: char| !c.is_ascii_digit() && c != '_')
         .unwrap_or(lower.len());
     let (number, suffix) = lower.split_at(digits_end);
-    let number: usize = number
-        .parse()
+    let number: usize = parse_count(number)
         .map_err(|_| format!("`{t}` is not a byte count (like 1000, 64K, 64M or 2G)"))?;
     let scale: usize = match suffix.trim() {
         "" | "b" => 1,
@@ -204,9 +292,10 @@ pub struct CompileArgs {
 pub struct OptimizationArgs {
     /// Optimisation level: `-O0` turns the optimiser off (and, when
     /// running, the interpreter's hot path), `-O1` (the default) turns
-    /// them on.
+    /// them on; `-O2` and `-O3`, which other compilers' users type, are
+    /// the same as `-O1`.
     #[arg(short = 'O', value_name = "LEVEL", default_value_t = 1,
-          value_parser = clap::value_parser!(u8).range(0..=1))]
+          value_parser = clap::value_parser!(u8).range(0..=3))]
     pub level: u8,
 }
 
@@ -247,8 +336,25 @@ mod tests {
             panic!("expected a run command");
         };
         assert_eq!(run.file, PathBuf::from("hello.lm"));
-        assert_eq!(run.args, vec!["a", "--b"]);
+        // Every word after the file is the program's, `--` included (as
+        // Python passes it).
+        assert_eq!(run.args, vec!["a", "--", "--b"]);
         assert!(run.compile.optimize());
+    }
+
+    #[test]
+    fn options_after_the_file_belong_to_the_program() {
+        let Ok(Command::Run(run)) = parse(&["prog.lm", "a", "--flag", "-O0", "--trace"]) else {
+            panic!("expected a run command");
+        };
+        assert_eq!(run.args, vec!["a", "--flag", "-O0", "--trace"]);
+        assert!(!run.trace && run.compile.optimize());
+        let Ok(Command::Run(run)) = parse(&["run", "--trace", "prog.lm", "--max-steps", "x"])
+        else {
+            panic!("expected a run command");
+        };
+        assert!(run.trace && run.max_steps.is_none());
+        assert_eq!(run.args, vec!["--max-steps", "x"]);
     }
 
     #[test]
@@ -259,8 +365,8 @@ mod tests {
             "-O0",
             "--max-frames",
             "50",
-            "x.lm",
             "--stats",
+            "x.lm",
         ]);
         let Ok(Command::Run(run)) = parsed else {
             panic!("expected a run command");
@@ -282,6 +388,25 @@ mod tests {
         };
         assert_eq!(run.max_memory, Some(64 << 20));
         assert_eq!(run.max_steps, Some(1000));
+        let parsed = parse(&[
+            "run",
+            "--max-steps",
+            "1_000_000",
+            "--max-frames",
+            "2_000",
+            "x.lm",
+        ]);
+        let Ok(Command::Run(run)) = parsed else {
+            panic!("expected a run command");
+        };
+        assert_eq!(
+            (run.max_steps, run.max_frames),
+            (Some(1_000_000), Some(2_000))
+        );
+        assert_eq!(parse_bytes("64_000K"), Ok(64_000 << 10));
+        for bad in ["_1", "1_", "1__0", "", "1_x", "-5"] {
+            assert!(parse_count::<u64>(bad).is_err(), "{bad}");
+        }
         assert_eq!(parse_bytes("1000"), Ok(1000));
         assert_eq!(parse_bytes("2k"), Ok(2048));
         assert_eq!(parse_bytes("1G"), Ok(1 << 30));
@@ -317,6 +442,22 @@ mod tests {
         assert!(parse(&[]).is_err());
         assert!(matches!(parse(&["--trace", "x.lm"]), Ok(Command::Run(_))));
         assert!(parse(&["run", "-O7", "x.lm"]).is_err());
-        assert!(parse(&["run", "x.lm", "--no-such-option"]).is_err());
+        for level in ["-O2", "-O3"] {
+            let Ok(Command::Run(run)) = parse(&["run", level, "x.lm"]) else {
+                panic!("{level} is accepted");
+            };
+            assert!(run.compile.optimize());
+        }
+        // A mistyped command is a usage error naming the command meant; a
+        // path still runs.
+        let error = parse(&["chek", "x.lm"]).expect_err("chek is no command");
+        assert!(
+            error.to_string().contains("did you mean `check`?"),
+            "{error}"
+        );
+        assert!(matches!(parse(&["chek.lm"]), Ok(Command::Run(_))));
+        assert!(matches!(parse(&["dir/chek"]), Ok(Command::Run(_))));
+        assert!(matches!(parse(&["zzzzzzzz"]), Ok(Command::Run(_))));
+        assert!(parse(&["run", "--no-such-option", "x.lm"]).is_err());
     }
 }

@@ -102,6 +102,27 @@ fn sorted_entries(folder: &Path) -> Vec<PathBuf> {
 }
 
 /// `path` relative to `root`, with `/` separators.
+/// The one test that `path` is: a program file, or a folder holding a
+/// multi-file test's `main.lm` (`limit test FILE`).
+pub fn single(path: &Path) -> Option<SuiteTest> {
+    let name = path.to_string_lossy().replace('\\', "/");
+    if path.is_file() {
+        return Some(SuiteTest {
+            name,
+            out_file: existing(path.with_extension("out")),
+            entry: path.to_path_buf(),
+            folder: None,
+        });
+    }
+    let main = path.join("main.lm");
+    main.is_file().then(|| SuiteTest {
+        name,
+        out_file: existing(path.join("main.out")),
+        entry: main,
+        folder: Some(path.to_path_buf()),
+    })
+}
+
 pub fn relative_name(root: &Path, path: &Path) -> String {
     let relative = path.strip_prefix(root).unwrap_or(path);
     relative.to_string_lossy().replace('\\', "/")

@@ -6,14 +6,14 @@
 //! harness ([`limit::suite`], [`limit::expectations`]).
 
 use std::collections::BTreeMap;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use limit::suite::{discover, Runner, SuiteTest};
+use limit::suite::{self, discover, Runner, SuiteTest};
 use limit::ExitStatus;
 
 use crate::cli::TestArgs;
@@ -24,13 +24,21 @@ struct TestResult {
     outcome: Result<(), String>,
 }
 
-/// Carries out `limit test`.
+/// Carries out `limit test`: every test under a folder, or the one test
+/// a program file (or a multi-file test's folder) is.
 pub fn run_tests(args: &TestArgs) -> ExitStatus {
     let root = args.dir.as_path();
-    if !root.is_dir() {
-        crate::output::stderr(&format!("error: `{}` is not a folder\n", root.display()));
-        return ExitStatus::NoInput;
-    }
+    let tests = match suite::single(root) {
+        Some(test) => vec![test],
+        None if root.is_dir() => discover(root),
+        None => {
+            crate::output::stderr(&format!(
+                "error: `{}` is neither a test program nor a folder of them\n",
+                root.display()
+            ));
+            return ExitStatus::NoInput;
+        }
+    };
     let runner = match runner(args) {
         Ok(runner) => runner,
         Err(message) => {
@@ -38,7 +46,6 @@ pub fn run_tests(args: &TestArgs) -> ExitStatus {
             return ExitStatus::NoInput;
         }
     };
-    let tests = discover(root);
     let jobs = args
         .jobs
         .unwrap_or_else(|| thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get));
@@ -91,12 +98,14 @@ fn run_all(
         }
         drop(sender);
         let width = tests.len().to_string().len();
+        let colour = use_colour();
         for (done, result) in receiver.iter().enumerate() {
             if !quiet {
-                let status = if result.outcome.is_ok() {
-                    "ok  "
-                } else {
-                    "FAIL"
+                let status = match (result.outcome.is_ok(), colour) {
+                    (true, false) => "ok  ",
+                    (false, false) => "FAIL",
+                    (true, true) => "\x1b[32mok\x1b[0m  ",
+                    (false, true) => "\x1b[1;31mFAIL\x1b[0m",
                 };
                 print_line(&format!(
                     "[{:>width$}/{}] {status} {}",
@@ -158,6 +167,13 @@ fn report(root: &Path, tests: &[SuiteTest], results: &[Result<(), String>]) -> E
     } else {
         ExitStatus::RuntimeError
     }
+}
+
+/// Whether to colour the results: only on a terminal, and never when the
+/// `NO_COLOR` convention (no-color.org) asks for plain text.
+fn use_colour() -> bool {
+    let disabled = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    io::stdout().is_terminal() && !disabled
 }
 
 /// Writes one line to stdout, ignoring a closed pipe.

@@ -225,3 +225,36 @@ fn rust_backtrace_adds_the_backtrace_to_the_report() {
     let output = internal_error(Some("0"));
     assert!(!text(&output.stderr).contains("backtrace:"));
 }
+
+#[test]
+fn a_mistyped_command_is_a_usage_error_suggesting_the_command() {
+    let path = scratch("typo.lm", b"print(1)\n");
+    let output = limit(&["chek", &path.to_string_lossy()]);
+    assert_eq!(output.status.code(), Some(64));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("unknown command `chek`"), "{stderr}");
+    assert!(stderr.contains("did you mean `check`?"), "{stderr}");
+    // A file, even one named like a command, still runs.
+    let output = limit(&[&path.to_string_lossy()]);
+    assert_eq!(text(&output.stdout), "1\n");
+}
+
+#[test]
+fn words_after_the_program_are_the_programs_even_when_they_look_like_options() {
+    let path = scratch("words.lm", b"print(\"ran\")\n");
+    for words in [
+        &["a", "--flag"][..],
+        &["--trace", "-O0"][..],
+        &["--", "--max-steps", "x"][..],
+    ] {
+        let mut args = vec![path.to_string_lossy().into_owned()];
+        args.extend(words.iter().map(|w| w.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = limit(&args);
+        assert_eq!(output.status.code(), Some(0), "{words:?}: {}", text(&output.stderr));
+        assert_eq!(text(&output.stdout), "ran\n", "{words:?}");
+        assert_eq!(text(&output.stderr), "", "`--trace` is not limit's here");
+    }
+    let output = limit(&["run", "-O3", "--max-steps", "1_000", &path.to_string_lossy(), "x"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+}
