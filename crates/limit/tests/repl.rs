@@ -83,3 +83,23 @@ fn a_parallel_block_after_the_first_line_runs() {
     let shown = enter(&mut repl, "print(\"sum={t}\")");
     assert!(shown.contains("sum=36"), "{shown:?}");
 }
+
+#[test]
+fn each_line_is_checked_with_the_session_definitions_as_a_file_would_be() {
+    let mut repl = start();
+    enter(&mut repl, "var r = parse_int(\"x\")");
+    let shown = enter(&mut repl, "r + 1");
+    assert!(
+        shown.contains("used as `int` without handling its error"),
+        "{shown:?}"
+    );
+    // A fallible call whose value the session shows is not ignored.
+    let shown = enter(&mut repl, "parse_int(\"5\")");
+    assert!(shown.contains('5') && !shown.contains("error"), "{shown:?}");
+    // A frame from an earlier line types the later lines.
+    enter(&mut repl, "frame Pt { pub x: int = 1 }");
+    let shown = enter(&mut repl, "var s: str = Pt().x");
+    assert!(shown.contains("expects `str`, found `int`"), "{shown:?}");
+    let shown = enter(&mut repl, "Pt().x + (r ?else { 41 })");
+    assert!(shown.contains("42"), "{shown:?}");
+}

@@ -13,6 +13,9 @@ use limit_vm::program::Program;
 pub struct Session {
     sources: SourceMap,
     saved: Saved,
+    /// The chunks compiled so far: each new chunk is checked in their
+    /// context, as one file would be.
+    history: Vec<limit_syntax::ast::Module>,
     options: CompileOptions,
 }
 
@@ -75,13 +78,15 @@ impl Session {
         if diagnostics.iter().any(Diagnostic::is_error) {
             return Err(diagnostics);
         }
-        diagnostics.extend(check::check_module(&ast, &self.sources).diagnostics);
-        let (compiled, more) = compile_chunk(&self.saved, &ast, &self.sources, echo);
+        let checked = check::check_session_chunk(&self.history, &ast, &self.sources, echo);
+        diagnostics.extend(checked.diagnostics);
+        let (compiled, more) = compile_chunk(&self.saved, &ast, &self.sources, echo, checked.types);
         diagnostics.extend(more);
         diagnostics.sort_by_key(|d| (d.span.file, d.span.start));
         match compiled {
             Some((saved, function)) if !diagnostics.iter().any(Diagnostic::is_error) => {
                 self.saved = saved;
+                self.history.push(ast);
                 let mut program = self.saved.program().clone();
                 if self.options.optimize {
                     optimize::optimize(&mut program);
@@ -95,5 +100,45 @@ impl Session {
             }
             _ => Err(diagnostics),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(result: Result<Chunk, Vec<Diagnostic>>) -> Vec<String> {
+        match result {
+            Ok(_) => Vec::new(),
+            Err(diagnostics) => diagnostics
+                .into_iter()
+                .filter(Diagnostic::is_error)
+                .map(|d| d.message)
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_chunk_is_checked_with_the_earlier_chunks_definitions() {
+        let mut session = Session::default();
+        assert!(errors(session.compile("<1>", "var r = parse_int(\"x\");", true)).is_empty());
+        let found = errors(session.compile("<2>", "r + 1", true));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("without handling its error"), "{found:?}");
+        // The rejected chunk is forgotten; the accepted ones stay context.
+        assert!(errors(session.compile("<3>", "fn f(): int? { return err(A); }", true)).is_empty());
+        let found = errors(session.compile("<4>", "fn h(): int?B { return ok(f()?); }", true));
+        assert!(
+            found.iter().any(|m| m.contains("propagates `A`")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn an_echoed_fallible_value_is_used_but_a_dropped_one_is_not() {
+        let mut session = Session::default();
+        assert!(errors(session.compile("<1>", "parse_int(\"5\")", true)).is_empty());
+        let found = errors(session.compile("<2>", "parse_int(\"5\"); print(1)", true));
+        assert!(found.iter().any(|m| m.contains("is ignored")), "{found:?}");
     }
 }

@@ -21,7 +21,8 @@ impl<'a> Checker<'a> {
             TypeKind::Named(path) => {
                 // An annotation inside another module's declaration names
                 // that module's types.
-                let foreign = annotation.span.file != self.file;
+                let foreign = annotation.span.file != self.file
+                    && !self.own_files.contains(&annotation.span.file);
                 match path.as_slice() {
                     [name] => self.resolve_name(&name.name, depth, foreign),
                     [namespace, name] if !foreign => {

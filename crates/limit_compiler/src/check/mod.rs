@@ -96,7 +96,15 @@ pub fn check_program(graph: &ModuleGraph, sources: &SourceMap) -> Vec<CheckResul
                 continue;
             };
             let imports = imports::imports_of(graph, index, &exports);
-            let outcome = check_with(&module.ast, own, sources, &imports, &widened, &shared);
+            let outcome = check_with(
+                &module.ast,
+                own,
+                sources,
+                &imports,
+                &widened,
+                &shared,
+                &SessionContext::default(),
+            );
             widened_elsewhere.extend(outcome.widened_elsewhere);
             exports[index] = Some(Rc::new(Exports {
                 module: index,
@@ -207,8 +215,68 @@ pub fn check_module_with_imports(
         imports,
         &HashSet::new(),
         &shared,
+        &SessionContext::default(),
     )
     .result
+}
+
+/// What checking a chunk of an interactive session needs beyond a module.
+#[derive(Debug, Default)]
+struct SessionContext {
+    /// Files of the earlier chunks: their declarations are this module's.
+    earlier_files: Vec<FileId>,
+    /// The final expression statement whose value the session shows: its
+    /// result is used, not dropped.
+    echoed: Option<Span>,
+}
+
+/// Type-checks `chunk`, the next chunk of an interactive session, in the
+/// context of the definitions of the chunks accepted before it
+/// (`history`), exactly as if they all were one file. Only the chunk's own
+/// diagnostics are returned. With `echo`, a final expression statement's
+/// value is shown, so a fallible result there is not ignored.
+pub fn check_session_chunk(
+    history: &[ast::Module],
+    chunk: &ast::Module,
+    sources: &SourceMap,
+    echo: bool,
+) -> CheckResult {
+    let stmts: Vec<ast::Stmt> = history
+        .iter()
+        .chain(std::iter::once(chunk))
+        .flat_map(|module| module.stmts.iter().cloned())
+        .collect();
+    let combined = ast::Module {
+        stmts,
+        span: chunk.span,
+    };
+    let echoed = match chunk.stmts.last() {
+        Some(ast::Stmt {
+            kind: ast::StmtKind::Expr { expr, .. },
+            ..
+        }) if echo => Some(expr.span),
+        _ => None,
+    };
+    let context = SessionContext {
+        earlier_files: history.iter().map(|module| module.span.file).collect(),
+        echoed,
+    };
+    let declarations = Declarations::collect(&combined);
+    let shared = |_: &str| false;
+    let mut result = check_with(
+        &combined,
+        &declarations,
+        sources,
+        &Imports::new(),
+        &HashSet::new(),
+        &shared,
+        &context,
+    )
+    .result;
+    result
+        .diagnostics
+        .retain(|diagnostic| diagnostic.span.file == chunk.span.file);
+    result
 }
 
 /// The check of one module, and what other modules learn from it.
@@ -228,6 +296,7 @@ fn check_with<'a>(
     imports: &'a Imports,
     widened: &HashSet<Span>,
     shared: &dyn Fn(&str) -> bool,
+    session: &SessionContext,
 ) -> Outcome {
     let file = module.span.file;
     let mut widened = widened.clone();
@@ -236,6 +305,8 @@ fn check_with<'a>(
     loop {
         let mut checker = Checker::new(declarations, sources, widened.clone(), imports, file);
         checker.inferred_errors = std::mem::take(&mut inferred_errors);
+        checker.own_files = session.earlier_files.clone();
+        checker.echoed = session.echoed;
         checker.check_top_level(module);
         // (An empty set and an absent one mean the same.)
         checker.found_errors.retain(|_, kinds| !kinds.is_empty());
@@ -337,6 +408,11 @@ struct Checker<'a> {
     inferred_errors: HashMap<Span, BTreeSet<String>>,
     /// The error sets this pass found for the same functions.
     found_errors: HashMap<Span, BTreeSet<String>>,
+    /// Other files whose declarations belong to this module (earlier
+    /// chunks of an interactive session).
+    own_files: Vec<FileId>,
+    /// The expression statement whose value an interactive session shows.
+    echoed: Option<Span>,
     /// What the value of each `Value` block being checked (a `?else`
     /// handler, a `match` arm) must fit, innermost last: the final
     /// expression and handler `return`s are checked against it.
@@ -388,6 +464,8 @@ impl<'a> Checker<'a> {
             handler_values: Vec::new(),
             value_expectations: Vec::new(),
             inferred_errors: HashMap::new(),
+            own_files: Vec::new(),
+            echoed: None,
             found_errors: HashMap::new(),
             current_frame: None,
             this_type: None,

@@ -196,7 +196,9 @@ impl<'a> Checker<'a> {
                     return Some(self.check_final_value(expr, role));
                 }
                 let ty = self.infer(expr);
-                self.check_dropped_result(expr, &ty);
+                if self.echoed != Some(expr.span) {
+                    self.check_dropped_result(expr, &ty);
+                }
             }
             StmtKind::Assign { target, op, value } => self.check_assign(target, *op, value),
             StmtKind::Block(block) => self.check_block(block),

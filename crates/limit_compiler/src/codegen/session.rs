@@ -59,9 +59,11 @@ pub(crate) fn compile_chunk(
     ast: &Module,
     sources: &SourceMap,
     echo: bool,
+    types: crate::check::TypeTable,
 ) -> (Option<(Saved, u32)>, Vec<Diagnostic>) {
     let file = ast.span.file;
     let mut gen = Codegen::new(sources, file);
+    gen.types = types;
     gen.program = saved.program.clone();
     gen.program.files = sources.files().iter().map(|f| f.name.clone()).collect();
     gen.constant_index = saved.constant_index.clone();
