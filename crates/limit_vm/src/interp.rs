@@ -131,6 +131,9 @@ pub struct Vm {
     /// Some class has a `deinit`: released values are checked for objects
     /// waiting for theirs.
     has_deinit: bool,
+    /// `run_pending_deinits` is running: a `deinit` that releases more
+    /// objects leaves them to that loop instead of recursing in Rust.
+    in_deinits: bool,
     /// This VM's lineage number (see `Class::lineage`).
     lineage: u64,
     /// Blocks, fibers and parallel-task state (runtime/sched.rs).
@@ -232,6 +235,7 @@ impl Vm {
             invalid,
             rng_state: seed | 1,
             has_deinit,
+            in_deinits: false,
             lineage,
             conc: sched::ConcurrencyState {
                 program: Some(shared),
@@ -362,8 +366,30 @@ impl Vm {
     /// Run the `deinit` of every instance whose last reference went away,
     /// oldest first; each object's fields are released after its `deinit`
     /// returns (which may schedule theirs).
+    /// This VM's lineage number, which also names it as the owner of the
+    /// values it parks in channels.
+    pub(crate) fn lineage(&self) -> u64 {
+        self.lineage
+    }
+
     fn run_pending_deinits(&mut self) -> Result<(), Trap> {
-        while let Some(obj) = crate::value::next_pending_deinit() {
+        if self.in_deinits {
+            return Ok(());
+        }
+        self.in_deinits = true;
+        let result = self.run_deinit_queue();
+        self.in_deinits = false;
+        result
+    }
+
+    fn run_deinit_queue(&mut self) -> Result<(), Trap> {
+        loop {
+            // Values parked in channels that were dropped undelivered are
+            // released here, with the others.
+            self.conc.parking.release_dropped();
+            let Some(obj) = crate::value::next_pending_deinit() else {
+                break;
+            };
             // The queue is per thread: an instance of another VM's program
             // (an earlier engine run, a finished session) is released
             // without its `deinit`, which belongs to that program.
@@ -394,6 +420,7 @@ impl Vm {
     /// At the end of the program: release globals (last declared first) so
     /// that objects held there get their `deinit`.
     fn release_globals(&mut self) -> Result<(), Trap> {
+        self.run_pending_deinits()?;
         for i in (0..self.globals.len()).rev() {
             let v = std::mem::take(&mut self.globals[i]);
             drop(v);
@@ -1179,7 +1206,14 @@ impl Vm {
                 Op::GetGlobal(g) => push!(self.globals[g as usize].clone()),
                 Op::SetGlobal(g) | Op::DefineGlobal(g) => {
                     let v = pop!();
-                    self.globals[g as usize] = v;
+                    let old = std::mem::replace(&mut self.globals[g as usize], v);
+                    // The replaced value may have been an instance's last
+                    // reference: its `deinit` runs now, as for a local.
+                    if self.has_deinit {
+                        drop(old);
+                        save_ip!();
+                        tri!(self.run_pending_deinits());
+                    }
                 }
 
                 // The float-specialised forms test for two floats first; then
@@ -2358,6 +2392,11 @@ impl Vm {
                 Op::BlockEnd => {
                     save_ip!();
                     tri!(sched::end(self));
+                    // Values the block's tasks let go of (their locals,
+                    // undelivered channel items) are released now.
+                    if self.has_deinit {
+                        tri!(self.run_pending_deinits());
+                    }
                 }
                 Op::Await => {}
                 Op::MakeShared => {
@@ -2941,6 +2980,15 @@ impl Vm {
             self.stack.truncate(at);
         }
         Ok(pushed)
+    }
+
+    /// Runs the `deinit` of every instance released meanwhile (a fiber's
+    /// locals when its task returns).
+    pub(crate) fn release_pending(&mut self) -> Result<(), Trap> {
+        if self.has_deinit {
+            self.run_pending_deinits()?;
+        }
+        Ok(())
     }
 
     /// Run until no frame is left.

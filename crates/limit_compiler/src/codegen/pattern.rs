@@ -29,6 +29,9 @@ impl Codegen<'_> {
         let subject = self.hidden_slot();
         self.emit(Op::SetLocal(subject), m.scrutinee.span);
         let mut end_jumps = Vec::new();
+        // The subject and every arm's bindings are released after the
+        // match (§7), so an instance it held is not kept alive by a slot.
+        let mut held = vec![subject];
         for arm in &m.arms {
             self.begin_scope();
             let mut fails = Vec::new();
@@ -48,6 +51,15 @@ impl Codegen<'_> {
             for jump in fails {
                 self.patch_jump(jump);
             }
+            let depth = self.current_ref().scope_depth;
+            for local in self.current_ref().locals.iter().rev() {
+                if local.depth < depth {
+                    break;
+                }
+                if !held.contains(&local.slot) {
+                    held.push(local.slot);
+                }
+            }
             self.end_scope();
         }
         let message = self.str_constant("no match arm matched the value");
@@ -56,6 +68,11 @@ impl Codegen<'_> {
         self.emit(Op::Trap(kind), m.span);
         for jump in end_jumps {
             self.patch_jump(jump);
+        }
+        if self.objects.any_deinit {
+            for slot in held {
+                self.emit(Op::DropLocal(slot), m.span);
+            }
         }
         self.end_scope();
     }

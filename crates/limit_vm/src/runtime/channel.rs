@@ -18,6 +18,7 @@ use std::time::Duration;
 use crate::errors::{fail, kinds, Trap};
 use crate::interp::Vm;
 use crate::runtime::methods::{self, Method};
+use crate::runtime::parking;
 use crate::runtime::sched::{self, Resume, Wait};
 use crate::runtime::sendable::{materialize, to_send, SendValue};
 use crate::value::{IterState, Value};
@@ -181,7 +182,7 @@ pub fn method(
         Method::Send => send(vm, ch, methods::arg(args, 0)),
         Method::Recv => recv(vm, ch),
         Method::TryRecv => Ok(match ch.try_pop() {
-            Pop::Item(v) => materialize(vm, &v),
+            Pop::Item(v) => incoming(vm, v),
             Pop::Empty => Value::error("ChannelEmpty", "the channel is empty"),
             Pop::Closed => closed_error(),
         }),
@@ -196,6 +197,49 @@ pub fn method(
     }
 }
 
+/// The channel item for a value `vm` sends (parking.rs): the original
+/// stays parked with a VM of the main thread; a parallel task's value moves.
+fn outgoing(vm: &mut Vm, v: &Value) -> Result<SendValue, Trap> {
+    let copy = to_send(v)?;
+    if !has_identity(&copy) {
+        return Ok(copy);
+    }
+    if vm.conc.task.is_some() {
+        parking::give_up_deinit(v);
+        return Ok(copy);
+    }
+    vm.conc.parking.release_dropped();
+    let ticket = vm.conc.parking.park(vm.lineage(), v.clone());
+    Ok(SendValue::Parked(ticket, Box::new(copy)))
+}
+
+/// The value a channel item gives `vm`: the parked original when `vm` sent
+/// it, else a copy.
+pub(crate) fn incoming(vm: &mut Vm, item: SendValue) -> Value {
+    if let SendValue::Parked(ticket, _) = &item {
+        let owner = vm.lineage();
+        if let Some(v) = vm.conc.parking.take(owner, ticket) {
+            return v;
+        }
+    }
+    materialize(vm, &item)
+}
+
+/// Whether two copies of the value would be told apart (mutable or with a
+/// `deinit`), so that the channel must hold the original.
+fn has_identity(v: &SendValue) -> bool {
+    matches!(
+        v,
+        SendValue::List(_)
+            | SendValue::Dict(_)
+            | SendValue::Tuple(_)
+            | SendValue::Instance(..)
+            | SendValue::Enum(..)
+            | SendValue::Function(..)
+            | SendValue::BoundMethod(..)
+    )
+}
+
 fn closed_error() -> Value {
     Value::error(kinds::CHANNEL_CLOSED, "the channel is closed and drained")
 }
@@ -204,7 +248,7 @@ fn send(vm: &mut Vm, ch: &Arc<Channel>, v: &Value) -> Result<Value, Trap> {
     if ch.is_closed() {
         return fail(kinds::CHANNEL_CLOSED, "send on a closed channel");
     }
-    let mut item = to_send(v)?;
+    let mut item = outgoing(vm, v)?;
     if let Some(outbox) = vm.conc.outbox.as_mut() {
         // A parallel task: delivered in task order when it ends.
         outbox.push((ch.clone(), item));
@@ -238,7 +282,7 @@ fn recv(vm: &mut Vm, ch: &Arc<Channel>) -> Result<Value, Trap> {
     let _ = sched::take_resume(vm);
     loop {
         match ch.try_pop() {
-            Pop::Item(v) => return Ok(materialize(vm, &v)),
+            Pop::Item(v) => return Ok(incoming(vm, v)),
             Pop::Closed => return Ok(closed_error()),
             Pop::Empty => {}
         }
@@ -271,7 +315,7 @@ pub fn iter_next(vm: &mut Vm, ch: &Arc<Channel>) -> Result<Option<Value>, Trap> 
     let ending = sched::take_resume(vm) == Resume::IterEnd;
     loop {
         match ch.try_pop() {
-            Pop::Item(v) => return Ok(Some(materialize(vm, &v))),
+            Pop::Item(v) => return Ok(Some(incoming(vm, v))),
             Pop::Closed => return Ok(None),
             Pop::Empty => {}
         }

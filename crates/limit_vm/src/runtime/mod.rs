@@ -9,6 +9,7 @@ pub mod decimal;
 pub mod format;
 pub mod methods;
 pub mod parallel;
+pub mod parking;
 pub mod rounding;
 pub mod sched;
 pub mod sendable;

@@ -376,6 +376,11 @@ fn thread_main(ctx: &Arc<TaskContext>) {
     vm.clear_exec();
     vm.start_task_thread(ctx.budget.clone());
     let globals: Vec<Value> = ctx.globals.iter().map(|g| materialize(&vm, g)).collect();
+    // Snapshots of the outer program's values: their `deinit` belongs to
+    // the originals (parking.rs).
+    for g in &globals {
+        crate::runtime::parking::give_up_deinit(g);
+    }
     vm.globals = globals;
     vm.conc.task = Some(ctx.clone());
     loop {
@@ -409,9 +414,14 @@ fn thread_main(ctx: &Arc<TaskContext>) {
 
 fn run_unit(vm: &mut Vm, ctx: &TaskContext, unit: Unit) {
     let closure = materialize(vm, &unit.closure);
+    crate::runtime::parking::give_up_deinit(&closure);
     let args: Vec<Value> = unit.arg.iter().map(|a| materialize(vm, a)).collect();
     vm.conc.outbox = Some(Vec::new());
     let result = vm.call(&closure, &args);
+    drop(closure);
+    drop(args);
+    // The task's locals and arguments are released here, in its thread.
+    let result = result.and_then(|v| vm.release_pending().map(|()| v));
     sched::release_held(vm);
     let outbox = vm.conc.outbox.take().unwrap_or_default();
     if let Err(t) = result {

@@ -119,6 +119,8 @@ pub struct ConcurrencyState {
     /// In a fiber: when the innermost timed `concurrent` block (or an
     /// enclosing one, whichever is sooner) expires.
     pub deadline: Option<Instant>,
+    /// Values this VM sent on channels, held until received (parking.rs).
+    pub parking: crate::runtime::parking::Parking,
 }
 
 impl ConcurrencyState {
@@ -458,7 +460,10 @@ fn run_fiber(vm: &mut Vm, fiber: &mut Fiber) -> Outcome {
                 FiberKind::Worker(closure, source) => {
                     let ending = take_resume(vm) == Resume::IterEnd;
                     match source.try_pop() {
-                        Pop::Item(v) => (closure.clone(), Some(materialize(vm, &v))),
+                        Pop::Item(v) => (
+                            closure.clone(),
+                            Some(crate::runtime::channel::incoming(vm, v)),
+                        ),
                         Pop::Closed => return Outcome::Done,
                         Pop::Empty if ending => return Outcome::Done,
                         Pop::Empty => return Outcome::Blocked(Wait::Iter(source.clone())),
@@ -473,7 +478,13 @@ fn run_fiber(vm: &mut Vm, fiber: &mut Fiber) -> Outcome {
             }
         }
         match vm.run_frames() {
-            Ok(_) => vm.clear_exec(),
+            Ok(_) => {
+                vm.clear_exec();
+                if let Err(t) = vm.release_pending() {
+                    vm.clear_exec();
+                    return Outcome::Failed(t);
+                }
+            }
             Err(t) if is_suspend(&t) => {
                 let wait = vm.conc.wait.take().unwrap_or(Wait::Sleep(Instant::now()));
                 return Outcome::Blocked(wait);
@@ -551,6 +562,11 @@ pub fn shared_lock(vm: &mut Vm, cell: &Value) {
 pub fn shared_set_unlock(vm: &mut Vm, v: &Value, cell: &Value) -> Result<(), Trap> {
     if let Value::Shared(s) = cell {
         s.set(crate::runtime::sendable::to_send(v)?);
+        if vm.conc.task.is_some() {
+            // A parallel task's value moves into the cell: the copy read
+            // back after the block carries its `deinit`.
+            crate::runtime::parking::give_up_deinit(v);
+        }
         if let Some(i) = vm.conc.held.iter().rposition(|h| Arc::ptr_eq(h, s)) {
             vm.conc.held.remove(i);
             s.release();

@@ -16,6 +16,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::errors::{fail, kinds, Trap};
 use crate::interp::Vm;
 use crate::runtime::channel::Channel;
+use crate::runtime::parking::Ticket;
 use crate::runtime::shared::SharedCell;
 use crate::value::{BoundMethod, Closure, EnumValue, ErrorValue, Key, NativeFn, Range, Value};
 
@@ -66,13 +67,18 @@ pub enum SendValue {
     /// A frame (class) by index.
     Class(u32),
     /// An instance: class index and fields.
-    Instance(u32, Arc<Vec<SendValue>>),
+    /// Whether its `deinit` already ran or belongs to another copy
+    /// (`Instance::finalized`, parking.rs) is the last part.
+    Instance(u32, Arc<Vec<SendValue>>, bool),
     /// An enum value: enum index, tag, payload.
     Enum(u16, u16, Arc<Vec<SendValue>>),
     /// A channel handle (shared, not copied).
     Channel(Arc<Channel>),
     /// A shared cell handle (shared, not copied).
     Shared(Arc<SharedCell>),
+    /// A channel item whose original stays with the VM that sent it
+    /// (parking.rs), with a copy for a receiver on another thread.
+    Parked(Arc<Ticket>, Box<SendValue>),
 }
 
 /// Deep-copy `v` into a sendable value. Iterators, host functions, cyclic
@@ -164,7 +170,7 @@ impl Copier {
             }
             Value::Instance(i) => {
                 let fields = i.fields.borrow().clone();
-                SendValue::Instance(i.class.id, self.all(&fields, depth)?)
+                SendValue::Instance(i.class.id, self.all(&fields, depth)?, i.finalized.get())
             }
             Value::Enum(e) => SendValue::Enum(e.enum_id, e.tag, self.all(&e.payload, depth)?),
             _ => self.copy_leaf(v, depth)?,
@@ -246,7 +252,7 @@ impl Builder<'_> {
 
     fn build(&mut self, v: &SendValue) -> Value {
         let id = match v {
-            SendValue::List(a) | SendValue::Tuple(a) | SendValue::Instance(_, a) => {
+            SendValue::List(a) | SendValue::Tuple(a) | SendValue::Instance(_, a, _) => {
                 Some(Arc::as_ptr(a) as usize)
             }
             SendValue::Enum(_, _, a) => Some(Arc::as_ptr(a) as usize),
@@ -256,7 +262,7 @@ impl Builder<'_> {
         if let Some(id) = id {
             // Only parts held more than once need remembering.
             let shared = match v {
-                SendValue::List(a) | SendValue::Tuple(a) | SendValue::Instance(_, a) => {
+                SendValue::List(a) | SendValue::Tuple(a) | SendValue::Instance(_, a, _) => {
                     Arc::strong_count(a) > 1
                 }
                 SendValue::Enum(_, _, a) => Arc::strong_count(a) > 1,
@@ -321,9 +327,15 @@ impl Builder<'_> {
                 message: message.as_str().into(),
             })),
             SendValue::Class(id) => Value::Class(vm.classes[*id as usize].clone()),
-            SendValue::Instance(id, fields) => {
+            SendValue::Instance(id, fields, finalized) => {
                 let fields = self.all(fields);
-                Value::instance(vm.classes[*id as usize].clone(), fields)
+                let v = Value::instance(vm.classes[*id as usize].clone(), fields);
+                if *finalized {
+                    if let Value::Instance(i) = &v {
+                        i.finalized.set(true);
+                    }
+                }
+                v
             }
             SendValue::Enum(id, tag, payload) => Value::Enum(Rc::new(EnumValue {
                 info: vm.enums[*id as usize].clone(),
@@ -333,6 +345,10 @@ impl Builder<'_> {
             })),
             SendValue::Channel(c) => Value::Channel(c.clone()),
             SendValue::Shared(s) => Value::Shared(s.clone()),
+            SendValue::Parked(ticket, copy) => {
+                ticket.mark_copied();
+                self.build(copy)
+            }
         }
     }
 }
