@@ -820,7 +820,11 @@ impl Vm {
         // (interp/callbacks.rs), before the next instruction.
         macro_rules! deinits {
             () => {
-                if self.has_deinit && crate::value::has_pending_deinit() {
+                // Values parked in channels dropped undelivered join the
+                // queue first (runtime/parking.rs).
+                if self.has_deinit
+                    && (self.conc.parking.release_dropped() || crate::value::has_pending_deinit())
+                {
                     save_ip!();
                     if tri!(self.start_deinits()) {
                         load_frame!();
@@ -1208,11 +1212,13 @@ impl Vm {
                     let v = pop!();
                     let old = std::mem::replace(&mut self.globals[g as usize], v);
                     // The replaced value may have been an instance's last
-                    // reference: its `deinit` runs now, as for a local.
-                    if self.has_deinit {
+                    // reference: its `deinit` runs now, as for a local
+                    // (unless a driver below already works on the queue:
+                    // a `deinit` counting into a global must not stack a
+                    // driver per call).
+                    if self.has_deinit && !crate::value::has_pending_deinit() {
                         drop(old);
-                        save_ip!();
-                        tri!(self.run_pending_deinits());
+                        deinits!();
                     }
                 }
 
@@ -2394,9 +2400,7 @@ impl Vm {
                     tri!(sched::end(self));
                     // Values the block's tasks let go of (their locals,
                     // undelivered channel items) are released now.
-                    if self.has_deinit {
-                        tri!(self.run_pending_deinits());
-                    }
+                    deinits!();
                 }
                 Op::Await => {}
                 Op::MakeShared => {

@@ -111,7 +111,9 @@ impl Parking {
     /// Releases the originals whose tickets were dropped; returns whether
     /// there were any (their `deinit`s are then pending).
     pub fn release_dropped(&mut self) -> bool {
-        if !self.released.any.swap(false, Ordering::AcqRel) {
+        if !self.released.any.load(Ordering::Acquire)
+            || !self.released.any.swap(false, Ordering::AcqRel)
+        {
             return false;
         }
         let dropped =
