@@ -71,9 +71,27 @@ pub fn compile_program(
             optimize::optimize(program);
         }
     }
-    diagnostics.sort_by_key(|d| (d.span.file, d.span.start));
+    order_diagnostics(&mut diagnostics);
     CompileOutput {
         program,
         diagnostics,
     }
+}
+
+/// Sorts diagnostics by position and drops exact repeats: the code
+/// generator re-reports a few problems the checker may already have
+/// reported (a member it cannot resolve), so that none depends on the
+/// checker having seen it.
+pub(crate) fn order_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.sort_by_key(|d| (d.span.file, d.span.start));
+    let mut seen = rustc_hash::FxHashSet::default();
+    diagnostics.retain(|d| {
+        seen.insert((
+            d.span.file,
+            d.span.start,
+            d.span.end,
+            d.severity == limit_syntax::Severity::Error,
+            d.message.clone(),
+        ))
+    });
 }

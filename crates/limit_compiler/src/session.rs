@@ -82,7 +82,7 @@ impl Session {
         diagnostics.extend(checked.diagnostics);
         let (compiled, more) = compile_chunk(&self.saved, &ast, &self.sources, echo, checked.types);
         diagnostics.extend(more);
-        diagnostics.sort_by_key(|d| (d.span.file, d.span.start));
+        crate::order_diagnostics(&mut diagnostics);
         match compiled {
             Some((saved, function)) if !diagnostics.iter().any(Diagnostic::is_error) => {
                 self.saved = saved;

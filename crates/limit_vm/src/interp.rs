@@ -2550,35 +2550,16 @@ fn constant_value(c: &Constant) -> Value {
 }
 
 fn build_classes(defs: &[crate::program::ClassDef], lineage: u64) -> Vec<Rc<Class>> {
+    let method_maps = method_maps(defs);
     defs.iter()
+        .zip(method_maps)
         .enumerate()
-        .map(|(id, d)| {
+        .map(|(id, (d, method_map))| {
             let methods: Vec<(Rc<str>, u32)> = d
                 .methods
                 .iter()
                 .map(|(n, f)| (n.as_str().into(), *f))
                 .collect();
-            let mut method_map = rustc_hash::FxHashMap::default();
-            // Inherited methods first, so the class's own entries win.
-            let mut chain = Vec::new();
-            let mut p = d.parent;
-            while let Some(pi) = p {
-                if chain.contains(&pi) || chain.len() > defs.len() {
-                    break;
-                }
-                chain.push(pi);
-                p = defs.get(pi as usize).and_then(|x| x.parent);
-            }
-            for pi in chain.iter().rev() {
-                if let Some(pd) = defs.get(*pi as usize) {
-                    for (n, f) in &pd.methods {
-                        method_map.insert(Rc::from(n.as_str()), *f);
-                    }
-                }
-            }
-            for (n, f) in &methods {
-                method_map.insert(n.clone(), *f);
-            }
             let init = method_map.get("init").copied();
             let deinit = method_map.get("deinit").copied();
             Rc::new(Class {
@@ -2595,6 +2576,44 @@ fn build_classes(defs: &[crate::program::ClassDef], lineage: u64) -> Vec<Rc<Clas
             })
         })
         .collect()
+}
+
+/// Each class's methods by name, inherited ones included (a class's own
+/// entries win). Every map starts from its parent's finished map, so a
+/// hierarchy thousands of classes deep costs the total size of the maps,
+/// not that times the depth. A parent cycle (no valid program has one) is
+/// cut where it closes.
+fn method_maps(defs: &[crate::program::ClassDef]) -> Vec<rustc_hash::FxHashMap<Rc<str>, u32>> {
+    let mut maps: Vec<Option<rustc_hash::FxHashMap<Rc<str>, u32>>> = vec![None; defs.len()];
+    let mut on_chain = vec![false; defs.len()];
+    for id in 0..defs.len() {
+        let mut chain = Vec::new();
+        let mut next = Some(id);
+        while let Some(current) = next {
+            if maps[current].is_some() || on_chain[current] {
+                break;
+            }
+            on_chain[current] = true;
+            chain.push(current);
+            next = defs[current]
+                .parent
+                .map(|p| p as usize)
+                .filter(|p| *p < defs.len());
+        }
+        for current in chain.into_iter().rev() {
+            on_chain[current] = false;
+            let mut map = defs[current]
+                .parent
+                .and_then(|p| maps.get(p as usize))
+                .and_then(|m| m.clone())
+                .unwrap_or_default();
+            for (name, function) in &defs[current].methods {
+                map.insert(Rc::from(name.as_str()), *function);
+            }
+            maps[current] = Some(map);
+        }
+    }
+    maps.into_iter().map(Option::unwrap_or_default).collect()
 }
 
 // ------------------------------------------------------------ limits and memory

@@ -10,9 +10,10 @@ use super::Checker;
 use super::Type;
 use limit_syntax::ast::{FieldDecl, FnDecl, FrameDecl, Ident, Member, TraitDecl, Visibility};
 use limit_syntax::{Diagnostic, Span};
-
-/// Frames and traits deeper than this are treated as unknown (cycles).
-const MAX_HIERARCHY_DEPTH: usize = 64;
+use rustc_hash::FxHashSet;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 /// What a member name denotes on a frame.
 pub enum MemberLookup<'a> {
@@ -33,56 +34,103 @@ pub enum MemberLookup<'a> {
 
 /// A frame's ancestors, itself first, and whether every one of its
 /// parents and traits is declared in the file.
-struct Lineage<'a> {
+pub(super) struct Lineage<'a> {
     frames: Vec<&'a FrameDecl>,
     traits: Vec<&'a TraitDecl>,
     complete: bool,
 }
 
+/// Lineages by frame name.
+pub(super) type LineageCache<'a> = RefCell<HashMap<String, Rc<Lineage<'a>>>>;
+
 impl<'a> Checker<'a> {
-    fn lineage(&self, frame: &str) -> Lineage<'a> {
-        let declarations = self.declarations;
-        let mut lineage = Lineage {
-            frames: Vec::new(),
-            traits: Vec::new(),
-            complete: true,
-        };
-        let mut next = declarations.frames.get(frame).copied();
-        if next.is_none() {
-            lineage.complete = false;
+    /// The lineage of `frame`, built without recursion from the nearest
+    /// ancestor whose lineage is known, so that a hierarchy of any depth is
+    /// followed to its root in time linear in its depth. A cycle (reported
+    /// by the code generator) makes the lineages on it incomplete.
+    fn lineage(&self, frame: &str) -> Rc<Lineage<'a>> {
+        if let Some(known) = self.lineages.borrow().get(frame) {
+            return known.clone();
         }
-        while let Some(decl) = next.take() {
-            if lineage.frames.len() > MAX_HIERARCHY_DEPTH
-                || lineage.frames.iter().any(|seen| std::ptr::eq(*seen, decl))
-            {
-                lineage.complete = false;
+        let declarations = self.declarations;
+        let Some(first) = declarations.frames.get(frame).copied() else {
+            return Rc::new(Lineage {
+                frames: Vec::new(),
+                traits: Vec::new(),
+                complete: false,
+            });
+        };
+        let parent_of = |decl: &FrameDecl| {
+            decl.supers
+                .iter()
+                .rev()
+                .find_map(|p| declarations.frames.get(&p.name).copied())
+        };
+        let mut chain = vec![first];
+        let mut on_chain: FxHashSet<*const FrameDecl> = FxHashSet::default();
+        on_chain.insert(first);
+        let mut base: Option<Rc<Lineage<'a>>> = None;
+        let mut cyclic = false;
+        while let Some(parent) = parent_of(chain[chain.len() - 1]) {
+            if let Some(known) = self.lineages.borrow().get(&parent.name.name) {
+                base = Some(known.clone());
                 break;
             }
-            lineage.frames.push(decl);
+            if !on_chain.insert(parent) {
+                cyclic = true;
+                break;
+            }
+            chain.push(parent);
+        }
+        let mut result = base;
+        for decl in chain.into_iter().rev() {
+            let mut lineage = Lineage {
+                frames: vec![decl],
+                traits: Vec::new(),
+                complete: !cyclic,
+            };
             for parent in &decl.supers {
-                if let Some(parent_frame) = declarations.frames.get(&parent.name) {
-                    next = Some(parent_frame);
-                } else if declarations.traits.contains_key(&parent.name) {
-                    self.add_trait(&parent.name, &mut lineage, 0);
+                if declarations.frames.contains_key(&parent.name) {
+                    continue;
+                }
+                if declarations.traits.contains_key(&parent.name) {
+                    self.add_trait_closure(&parent.name, &mut lineage);
                 } else {
                     lineage.complete = false;
                 }
             }
+            if let Some(above) = &result {
+                lineage.frames.extend(above.frames.iter().copied());
+                for t in &above.traits {
+                    if !lineage.traits.iter().any(|seen| std::ptr::eq(*seen, *t)) {
+                        lineage.traits.push(t);
+                    }
+                }
+                lineage.complete &= above.complete;
+            }
+            let lineage = Rc::new(lineage);
+            self.lineages
+                .borrow_mut()
+                .insert(decl.name.name.clone(), lineage.clone());
+            result = Some(lineage);
         }
-        lineage
+        result.expect("the chain holds at least the frame itself")
     }
 
-    fn add_trait(&self, name: &str, lineage: &mut Lineage<'a>, depth: usize) {
-        let Some(decl) = self.declarations.traits.get(name).copied() else {
-            lineage.complete = false;
-            return;
-        };
-        if depth > MAX_HIERARCHY_DEPTH || lineage.traits.iter().any(|t| std::ptr::eq(*t, decl)) {
-            return;
-        }
-        lineage.traits.push(decl);
-        for parent in &decl.supers {
-            self.add_trait(&parent.name, lineage, depth + 1);
+    /// Adds trait `name` and the traits it extends (depth first, by a work
+    /// list) to the lineage's traits.
+    fn add_trait_closure(&self, name: &str, lineage: &mut Lineage<'a>) {
+        let mut pending = vec![name];
+        while let Some(name) = pending.pop() {
+            let Some(decl) = self.declarations.traits.get(name).copied() else {
+                lineage.complete = false;
+                continue;
+            };
+            if lineage.traits.iter().any(|t| std::ptr::eq(*t, decl)) {
+                continue;
+            }
+            lineage.traits.push(decl);
+            pending.extend(decl.supers.iter().rev().map(|p| p.name.as_str()));
         }
     }
 
@@ -91,7 +139,7 @@ impl<'a> Checker<'a> {
     pub(super) fn frame_lineage(&self, frame: &str) -> Vec<&'a FrameDecl> {
         let lineage = self.lineage(frame);
         if lineage.complete {
-            lineage.frames
+            lineage.frames.clone()
         } else {
             Vec::new()
         }
@@ -162,7 +210,7 @@ impl<'a> Checker<'a> {
             traits: Vec::new(),
             complete: true,
         };
-        self.add_trait(trait_name, &mut lineage, 0);
+        self.add_trait_closure(trait_name, &mut lineage);
         for decl in &lineage.traits {
             if let Some(method) = decl
                 .methods

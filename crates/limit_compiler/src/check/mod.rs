@@ -432,6 +432,9 @@ struct Checker<'a> {
     /// The checked module's file: annotations written in other files (in
     /// imported declarations) are resolved in their own module's terms.
     file: FileId,
+    /// Each frame's lineage, computed once (hierarchies may be thousands
+    /// of frames deep, and every member lookup needs one).
+    lineages: frames::LineageCache<'a>,
 }
 
 /// A function or method body whose checking waits for its block's end, so
@@ -473,6 +476,7 @@ impl<'a> Checker<'a> {
             deferred: Vec::new(),
             imports,
             file,
+            lineages: Default::default(),
         }
     }
 

@@ -239,10 +239,25 @@ impl Codegen<'_> {
             }
             Some(_) => false,
             None => {
+                self.missing_member(&frame, field);
                 self.emit(Op::Nil, span);
                 true
             }
         }
+    }
+
+    /// A member `name` that frame `frame` certainly lacks (its vtable and
+    /// fields are complete here even when the checker could not tell, as
+    /// with an unknown parent). Same text as the checker's report, which the
+    /// compiler keeps only once.
+    fn missing_member(&mut self, frame: &FrameInfo, name: &Ident) {
+        self.error(
+            name.span,
+            format!(
+                "frame `{}` has no field or method `{}`",
+                frame.name, name.name
+            ),
+        );
     }
 
     /// `Frame.static` as a value (`frame` is a key).
@@ -310,7 +325,10 @@ impl Codegen<'_> {
                 true
             }
             Some(Member::Field(_)) => false,
-            None => true,
+            None => {
+                self.missing_member(&frame, field);
+                true
+            }
         }
     }
 
@@ -475,11 +493,13 @@ impl Codegen<'_> {
                         }
                         return true;
                     }
-                    // Not a member the model knows (the checker reports an
-                    // unknown method): the by-name call below still
-                    // evaluates the receiver and arguments, so the stack
-                    // stays balanced.
-                    None | Some(_) => {}
+                    None => {
+                        self.missing_member(&frame, method);
+                        // Keeps the stack shape of a call for the code after.
+                        self.emit(Op::Nil, span);
+                        return true;
+                    }
+                    Some(_) => {}
                 }
             }
         }

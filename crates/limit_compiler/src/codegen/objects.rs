@@ -257,9 +257,15 @@ impl Codegen<'_> {
             };
             self.objects.frames.insert(key, info);
         }
-        let mut done = FxHashSet::default();
-        for decl in &frames {
-            self.declare_frame(decl, &frames, &mut done, 0);
+        let order = self.frames_parents_first(&frames);
+        let round: FxHashSet<String> = order
+            .iter()
+            .map(|decl| object_key(self.current_module, &decl.name.name))
+            .collect();
+        let mut undeclared = round.clone();
+        for decl in order {
+            undeclared.remove(&object_key(self.current_module, &decl.name.name));
+            self.declare_frame(decl, &round, &undeclared);
         }
         self.mark_final_slots();
         self.initialise_statics(&frames);
@@ -357,34 +363,114 @@ impl Codegen<'_> {
         index
     }
 
-    /// Adds trait `name` (a key) and the traits it extends to `out`.
-    fn trait_closure(&self, name: &str, out: &mut Vec<String>, depth: usize) {
-        if depth > 64 || out.iter().any(|t| t == name) {
-            return;
-        }
-        let Some(info) = self.objects.traits.get(name) else {
-            return;
-        };
-        out.push(name.to_string());
-        for parent in info.supers.clone() {
-            self.trait_closure(&parent, out, depth + 1);
+    /// Adds trait `name` (a key) and the traits it extends to `out`, depth
+    /// first, by an explicit work list (a trait hierarchy may be deep).
+    fn trait_closure(&self, name: &str, out: &mut Vec<String>) {
+        let mut pending = vec![name.to_string()];
+        while let Some(name) = pending.pop() {
+            if out.contains(&name) {
+                continue;
+            }
+            let Some(info) = self.objects.traits.get(&name) else {
+                continue;
+            };
+            out.push(name);
+            pending.extend(info.supers.iter().rev().cloned());
         }
     }
 
+    /// The parent a frame declaration names (a key), if it names a frame.
+    fn declared_parent(&self, decl: &FrameDecl) -> Option<String> {
+        decl.supers
+            .iter()
+            .find_map(|sup| self.resolve_object(&sup.name, ObjectKind::Frame))
+    }
+
+    /// This module's frame declarations ordered so that a parent declared
+    /// here comes before its subframes, whatever the source order and
+    /// however deep the hierarchy (no recursion). Of a name declared twice
+    /// only the first is kept; the second is reported.
+    fn frames_parents_first<'d>(&mut self, frames: &[&'d FrameDecl]) -> Vec<&'d FrameDecl> {
+        let mut by_key: FxHashMap<String, &'d FrameDecl> = FxHashMap::default();
+        for decl in frames {
+            let key = object_key(self.current_module, &decl.name.name);
+            if let Some(first) = by_key.get(&key) {
+                let line = self.pos(first.name.span).line;
+                self.error_with_hint(
+                    decl.name.span,
+                    format!(
+                        "frame `{}` is already declared on line {line}",
+                        decl.name.name
+                    ),
+                    "rename one of them, or merge their members into one declaration",
+                );
+                continue;
+            }
+            by_key.insert(key, decl);
+        }
+        let mut order = Vec::with_capacity(by_key.len());
+        let mut placed: FxHashSet<String> = FxHashSet::default();
+        for decl in frames {
+            let key = object_key(self.current_module, &decl.name.name);
+            if !by_key.get(&key).is_some_and(|d| std::ptr::eq(*d, *decl)) {
+                continue;
+            }
+            // Climb to the first ancestor already placed (or outside this
+            // module), then place the climbed chain from the top down.
+            let mut chain = vec![(key, *decl)];
+            let mut on_chain: FxHashSet<String> = FxHashSet::default();
+            loop {
+                let (key, current) = {
+                    let (key, decl) = &chain[chain.len() - 1];
+                    (key.clone(), *decl)
+                };
+                if placed.contains(&key) || !on_chain.insert(key.clone()) {
+                    chain.pop();
+                    break;
+                }
+                match self
+                    .declared_parent(current)
+                    .and_then(|parent| by_key.get(&parent).map(|d| (parent, *d)))
+                {
+                    Some(next) => chain.push(next),
+                    None => break,
+                }
+            }
+            for (key, decl) in chain.into_iter().rev() {
+                if placed.insert(key) {
+                    order.push(decl);
+                }
+            }
+        }
+        order
+    }
+
+    /// Declares one frame; its parent, if declared in this module, is
+    /// declared already (see `frames_parents_first`).
+    /// `round` holds the frames declared together with this one (the
+    /// module, or a session chunk), `undeclared` those of them not declared
+    /// yet: a parent among those means the hierarchy is a cycle (parents
+    /// come first otherwise). Only a parent of an earlier session chunk of
+    /// the same module can close a cycle otherwise; its ancestors are
+    /// walked.
     fn declare_frame(
         &mut self,
         decl: &FrameDecl,
-        all: &[&FrameDecl],
-        done: &mut FxHashSet<String>,
-        depth: usize,
+        round: &FxHashSet<String>,
+        undeclared: &FxHashSet<String>,
     ) {
         let name = decl.name.name.clone();
         let key = object_key(self.current_module, &name);
-        if done.contains(&key) || depth > 64 {
-            return;
-        }
-        done.insert(key.clone());
-        let mut info = self.objects.frames[&key].clone();
+        // A frame redeclared by a later session chunk keeps its class but
+        // not its earlier members: the new declaration replaces the old.
+        let mut info = FrameInfo {
+            key: key.clone(),
+            name: name.clone(),
+            class: self.objects.frames[&key].class,
+            is_abstract: decl.modifiers.is_abstract,
+            is_data: decl.modifiers.is_data,
+            ..FrameInfo::default()
+        };
         let mut parent: Option<FrameInfo> = None;
         let mut traits = Vec::new();
         for sup in &decl.supers {
@@ -400,17 +486,24 @@ impl Codegen<'_> {
                     self.error(sup.span, format!("frame `{name}` cannot extend itself"));
                     continue;
                 }
-                // A parent of another module is declared already (modules
-                // are compiled dependencies first).
-                if key_module(&sup_key) == Some(self.current_module) {
-                    if let Some(parent_decl) = all.iter().find(|d| d.name.name == sup.name) {
-                        self.declare_frame(parent_decl, all, done, depth + 1);
-                    }
+                let earlier_chunk =
+                    !round.contains(&sup_key) && key_module(&sup_key) == Some(self.current_module);
+                if undeclared.contains(&sup_key)
+                    || (earlier_chunk && self.frame_is_a(&sup_key, &key))
+                {
+                    self.error(
+                        sup.span,
+                        format!(
+                            "frame `{name}` cannot extend `{}`, which extends `{name}`",
+                            sup.name
+                        ),
+                    );
+                    continue;
                 }
                 // Extending a final or data frame is reported by the checker.
                 parent = Some(self.objects.frames[&sup_key].clone());
             } else if let Some(trait_key) = self.resolve_object(&sup.name, ObjectKind::Trait) {
-                self.trait_closure(&trait_key, &mut traits, 0);
+                self.trait_closure(&trait_key, &mut traits);
             } else {
                 let hint = match self.ambiguous_declarers(&sup.name).as_slice() {
                     [first, ..] => format!(
@@ -573,43 +666,116 @@ impl Codegen<'_> {
     /// Subframes in modules compiled later are not known yet: a frame that
     /// is, or has a subframe that is, extended by another module keeps every
     /// slot virtual (its methods are compiled before those subframes exist).
+    ///
+    /// A slot of frame F is virtual when a child differs from F there or
+    /// has that slot virtual itself, so one pass from the deepest frames up
+    /// decides every slot (linear in the total vtable size).
     fn mark_final_slots(&mut self) {
-        let names: Vec<String> = self.objects.frames.keys().cloned().collect();
-        let open: Vec<&String> = names
+        let keys: Vec<String> = self.objects.frames.keys().cloned().collect();
+        let mut finals: FxHashMap<String, Vec<bool>> = keys
             .iter()
-            .filter(|key| self.extended_by_other_module(key))
+            .map(|key| {
+                (
+                    key.clone(),
+                    vec![true; self.objects.frames[key].vtable.len()],
+                )
+            })
             .collect();
-        for name in &names {
-            let info = &self.objects.frames[name];
-            let extended_later = open.iter().any(|key| self.frame_is_a(key, name));
-            let mut finals = vec![!extended_later; info.vtable.len()];
-            for other in self.objects.frames.values() {
-                if other.key == *name || !self.frame_is_a(&other.key, name) {
-                    continue;
-                }
-                for (slot, entry) in info.vtable.iter().enumerate() {
-                    if other
-                        .vtable
-                        .get(slot)
-                        .is_none_or(|m| m.function != entry.function)
-                    {
-                        finals[slot] = false;
-                    }
+        for key in keys.iter().filter(|key| self.extended_by_other_module(key)) {
+            for ancestor in self.ancestors(key) {
+                if let Some(slots) = finals.get_mut(&ancestor) {
+                    slots.fill(false);
                 }
             }
-            if let Some(info) = self.objects.frames.get_mut(name) {
-                info.final_slot = finals;
+        }
+        let depths = self.hierarchy_depths();
+        let mut order: Vec<&String> = keys.iter().collect();
+        order.sort_by_key(|key| std::cmp::Reverse(depths.get(*key).copied().unwrap_or(0)));
+        for key in order {
+            let info = &self.objects.frames[key];
+            let Some(parent) = info
+                .parent
+                .as_ref()
+                .and_then(|p| self.objects.frames.get(p))
+            else {
+                continue;
+            };
+            let child_finals = finals[key].clone();
+            let Some(parent_finals) = finals.get_mut(&parent.key) else {
+                continue;
+            };
+            for (slot, entry) in parent.vtable.iter().enumerate() {
+                let differs = info
+                    .vtable
+                    .get(slot)
+                    .is_none_or(|m| m.function != entry.function);
+                if differs || !child_finals.get(slot).copied().unwrap_or(false) {
+                    parent_finals[slot] = false;
+                }
+            }
+        }
+        for (key, slots) in finals {
+            if let Some(info) = self.objects.frames.get_mut(&key) {
+                info.final_slot = slots;
             }
         }
     }
 
+    /// `key` and its ancestors, itself first.
+    fn ancestors(&self, key: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut current = Some(key.to_string());
+        while let Some(c) = current {
+            if out.len() > self.objects.frames.len() {
+                break; // declaration refuses cycles; this guards that invariant
+            }
+            current = self.objects.frames.get(&c).and_then(|f| f.parent.clone());
+            out.push(c);
+        }
+        out
+    }
+
+    /// Every frame's distance from the root of its hierarchy, each parent
+    /// link followed once.
+    fn hierarchy_depths(&self) -> FxHashMap<String, usize> {
+        let mut depths: FxHashMap<String, usize> = FxHashMap::default();
+        for key in self.objects.frames.keys() {
+            let mut path: Vec<String> = Vec::new();
+            let mut current = Some(key.clone());
+            let mut base = 0;
+            while let Some(c) = current {
+                if let Some(depth) = depths.get(&c) {
+                    base = depth + 1;
+                    break;
+                }
+                if path.len() > self.objects.frames.len() {
+                    break;
+                }
+                current = self.objects.frames.get(&c).and_then(|f| f.parent.clone());
+                path.push(c);
+            }
+            for (i, c) in path.into_iter().rev().enumerate() {
+                depths.insert(c, base + i);
+            }
+        }
+        depths
+    }
+
     /// Whether frame `frame` is `ancestor` or one of its subframes (keys).
     pub(crate) fn frame_is_a(&self, frame: &str, ancestor: &str) -> bool {
-        let mut current = Some(frame.to_string());
-        for _ in 0..=64 {
-            match current {
-                Some(ref c) if c == ancestor => return true,
-                Some(c) => current = self.objects.frames.get(&c).and_then(|f| f.parent.clone()),
+        let mut current = frame;
+        // Declaration refuses cycles; the bound only guards that invariant.
+        for _ in 0..=self.objects.frames.len() {
+            if current == ancestor {
+                return true;
+            }
+            match self
+                .objects
+                .frames
+                .get(current)
+                .and_then(|f| f.parent.as_deref())
+            {
+                Some(parent) => current = parent,
                 None => return false,
             }
         }
