@@ -263,7 +263,7 @@ impl<'a> Checker<'a> {
             traits: Vec::new(),
             complete: true,
         };
-        self.add_trait(trait_name, &mut lineage, 0);
+        self.add_trait_closure(trait_name, &mut lineage);
         lineage
             .traits
             .iter()
