@@ -78,20 +78,26 @@ pub fn compile_program(
     }
 }
 
-/// Sorts diagnostics by position and drops exact repeats: the code
-/// generator re-reports a few problems the checker may already have
-/// reported (a member it cannot resolve), so that none depends on the
-/// checker having seen it.
+/// Sorts diagnostics by position and drops repeats: the code generator
+/// re-reports a few problems the checker may already have reported (a
+/// member it cannot resolve), so that none depends on the checker having
+/// seen it. A later error at the same place whose message the earlier one
+/// starts with (the checker's may add a did-you-mean) is the same report.
 pub(crate) fn order_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.sort_by_key(|d| (d.span.file, d.span.start));
-    let mut seen = rustc_hash::FxHashSet::default();
+    let mut kept: rustc_hash::FxHashMap<limit_syntax::Span, Vec<String>> = Default::default();
     diagnostics.retain(|d| {
-        seen.insert((
-            d.span.file,
-            d.span.start,
-            d.span.end,
-            d.severity == limit_syntax::Severity::Error,
-            d.message.clone(),
-        ))
+        if !d.is_error() {
+            return true;
+        }
+        let same_place = kept.entry(d.span).or_default();
+        if same_place
+            .iter()
+            .any(|m| m.starts_with(&d.message) || d.message.starts_with(m.as_str()))
+        {
+            return false;
+        }
+        same_place.push(d.message.clone());
+        true
     });
 }
