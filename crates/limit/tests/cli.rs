@@ -251,10 +251,22 @@ fn words_after_the_program_are_the_programs_even_when_they_look_like_options() {
         args.extend(words.iter().map(|w| w.to_string()));
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let output = limit(&args);
-        assert_eq!(output.status.code(), Some(0), "{words:?}: {}", text(&output.stderr));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{words:?}: {}",
+            text(&output.stderr)
+        );
         assert_eq!(text(&output.stdout), "ran\n", "{words:?}");
         assert_eq!(text(&output.stderr), "", "`--trace` is not limit's here");
     }
-    let output = limit(&["run", "-O3", "--max-steps", "1_000", &path.to_string_lossy(), "x"]);
+    let output = limit(&[
+        "run",
+        "-O3",
+        "--max-steps",
+        "1_000",
+        &path.to_string_lossy(),
+        "x",
+    ]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
 }

@@ -129,9 +129,15 @@ impl IntWidth {
         self as u8
     }
 
-    /// The width of an operand code.
+    /// Added to a width's code when the check is an `as` cast, whose
+    /// failure is a `ConversionError` rather than an `IntegerOverflow`.
+    pub const CAST: u8 = 0x80;
+
+    /// The width of an operand code (with or without [`IntWidth::CAST`]).
     pub fn from_code(code: u8) -> Option<IntWidth> {
-        IntWidth::ALL.get(code as usize).copied()
+        IntWidth::ALL
+            .get((code & !IntWidth::CAST) as usize)
+            .copied()
     }
 
     /// Whether `value` fits this width.
@@ -619,8 +625,10 @@ pub enum Op {
     /// `[v] -> [dN(v)]`. Errors: ConversionError, IntegerOverflow.
     ToDecimal(u8, bool),
     /// Check that an int value fits a sized int type (LANGUAGE.md §3.1):
-    /// `kind` is an [`IntWidth`] code. Non-int values pass unchanged (errors
-    /// flowing through `T?` included). `[v] -> [v]`. Errors: IntegerOverflow.
+    /// `kind` is an [`IntWidth`] code, with [`IntWidth::CAST`] added for
+    /// an `as` cast. Non-int values pass unchanged (errors flowing through
+    /// `T?` included). `[v] -> [v]`. Errors: IntegerOverflow (a value
+    /// stored in a sized variable), ConversionError (a cast, §3.3b).
     CheckIntRange(u8),
 
     // ------------------------------------------------------------ concurrency

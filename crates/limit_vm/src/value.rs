@@ -13,7 +13,7 @@ use std::rc::Rc;
 
 use indexmap::IndexMap;
 use num_bigint::BigInt;
-use num_traits::{ToPrimitive, Zero};
+use num_traits::{FromPrimitive, ToPrimitive, Zero};
 use rustc_hash::FxBuildHasher;
 use smallvec::SmallVec;
 
@@ -979,7 +979,9 @@ fn shallow_eq(a: &Value, b: &Value) -> Option<bool> {
             (*x as f64) == *y && y.fract() == 0.0 && float_to_i64(*y) == Some(*x)
         }
         (BigInt(x), BigInt(y)) => x == y,
-        (BigInt(x), Float(y)) | (Float(y), BigInt(x)) => x.to_f64() == Some(*y),
+        (BigInt(x), Float(y)) | (Float(y), BigInt(x)) => {
+            cmp_bigint_float(x, *y) == Some(Ordering::Equal)
+        }
         (Decimal(_), Decimal(_) | Int(_) | Float(_)) | (Int(_) | Float(_), Decimal(_)) => {
             compare(a, b) == Some(std::cmp::Ordering::Equal)
         }
@@ -1211,11 +1213,37 @@ fn cmp_int_float(x: i64, y: f64) -> Option<Ordering> {
 fn cmp_big(a: &Value, b: &Value) -> Option<Ordering> {
     match (to_bigint(a), to_bigint(b)) {
         (Some(x), Some(y)) => Some(x.cmp(&y)),
+        (Some(x), None) if let Value::Float(y) = b => cmp_bigint_float(&x, *y),
+        (None, Some(y)) if let Value::Float(x) = a => {
+            cmp_bigint_float(&y, *x).map(Ordering::reverse)
+        }
         _ => {
             let (x, y) = (to_f64(a)?, to_f64(b)?);
             x.partial_cmp(&y)
         }
     }
+}
+
+/// An int against a float, exactly: converting the int to a float rounds
+/// it (`1 << 2000` became infinity and equalled `1.0 / 0.0`).
+fn cmp_bigint_float(x: &BigInt, y: f64) -> Option<Ordering> {
+    if y.is_nan() {
+        return None;
+    }
+    if y.is_infinite() {
+        return Some(if y > 0.0 {
+            Ordering::Less
+        } else {
+            Ordering::Greater
+        });
+    }
+    let whole = y.trunc();
+    let by_whole = x.cmp(&BigInt::from_f64(whole)?);
+    Some(by_whole.then(match y - whole {
+        f if f > 0.0 => Ordering::Less,
+        f if f < 0.0 => Ordering::Greater,
+        _ => Ordering::Equal,
+    }))
 }
 
 fn compare_seq(x: &[Value], y: &[Value], depth: usize) -> Option<Ordering> {
@@ -1317,8 +1345,14 @@ fn hash_value<H: Hasher>(v: &Value, state: &mut H, depth: usize) {
         Value::Nil => state.write_u8(0),
         Value::Bool(b) => state.write_u8(1 + *b as u8),
         Value::Int(i) => state.write_i64(*i),
+        // Equal numbers hash alike: an integral float as the int it equals
+        // (a big one as a big int), `-0.0` as `0`.
         Value::Float(f) => match float_to_i64(*f) {
             Some(i) if i as f64 == *f => state.write_i64(i),
+            _ if f.is_finite() && f.fract() == 0.0 => match BigInt::from_f64(*f) {
+                Some(b) => b.hash(state),
+                None => state.write_u64(f.to_bits()),
+            },
             _ => state.write_u64(f.to_bits()),
         },
         Value::BigInt(b) => b.hash(state),

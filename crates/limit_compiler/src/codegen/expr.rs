@@ -416,6 +416,18 @@ impl Codegen<'_> {
         match (kind, super::stmt::decimal_scale(ty)) {
             (Some(kind), _) => {
                 self.emit(Op::Cast(kind), span);
+                // `300 as u8`: a value out of the sized type's range does
+                // not convert (§3.3b).
+                let sized = match &ty.kind {
+                    TypeKind::Named(path) if path.len() == 1 => {
+                        limit_vm::opcode::IntWidth::from_name(&path[0].name)
+                    }
+                    _ => None,
+                };
+                if let Some(width) = sized {
+                    let code = width.code() | limit_vm::opcode::IntWidth::CAST;
+                    self.emit(Op::CheckIntRange(code), span);
+                }
             }
             (None, Some(scale)) => {
                 self.emit(Op::ToDecimal(scale, true), span);

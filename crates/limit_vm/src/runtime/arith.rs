@@ -538,6 +538,11 @@ pub fn check_int_range(v: &Value, code: u8) -> Result<(), Trap> {
     let Some(width) = crate::opcode::IntWidth::from_code(code) else {
         return Ok(());
     };
+    let kind = if code & crate::opcode::IntWidth::CAST != 0 {
+        kinds::CONVERSION_ERROR
+    } else {
+        kinds::INTEGER_OVERFLOW
+    };
     let (bits, signed) = width.bounds();
     if let Value::Int(i) = v {
         let i = *i as i128;
@@ -552,24 +557,22 @@ pub fn check_int_range(v: &Value, code: u8) -> Result<(), Trap> {
         return if fits {
             Ok(())
         } else {
-            fail(
-                kinds::INTEGER_OVERFLOW,
-                &format!("{i} does not fit {}", width.name()),
-            )
+            fail(kind, &format!("{i} does not fit {}", width.name()))
         };
     }
     let Value::BigInt(n) = v else {
         return Ok(());
     };
-    let fits = width.contains(n);
-    if fits {
-        Ok(())
-    } else {
-        fail(
-            kinds::INTEGER_OVERFLOW,
-            &format!("{n} does not fit {}", width.name()),
-        )
+    if width.contains(n) {
+        return Ok(());
     }
+    // The digits of a huge int take long to write; its size says enough.
+    let shown = if n.bits() > 256 {
+        format!("an int of {} bits", n.bits())
+    } else {
+        n.to_string()
+    };
+    fail(kind, &format!("{shown} does not fit {}", width.name()))
 }
 
 #[cfg(test)]

@@ -85,9 +85,13 @@ impl Decimal {
                 dropped_nonzero = true;
             }
         }
-        if shift > 0 {
+        if shift > 0 && units != 0 {
+            // 10^38 is the largest power of ten an i128 holds.
+            if shift > 38 {
+                return Err(overflow());
+            }
             units = units
-                .checked_mul(ten_to(shift.min(38) as u8))
+                .checked_mul(ten_to(shift as u8))
                 .ok_or_else(overflow)?;
         }
         if exact && dropped_nonzero {
@@ -229,15 +233,27 @@ fn apply(op: char, x: Decimal, y: Decimal, scale: u8) -> Result<Decimal, Trap> {
 /// `ConversionError` when `exact`.
 pub fn convert(value: &Value, scale: u8, exact: bool) -> Result<Value, Trap> {
     let scale = scale.min(MAX_SCALE);
+    // A value beyond a decimal's range does not convert (§3.3b): that is a
+    // ConversionError, as a cast of an out-of-range int to a sized int is.
+    let out_of_range = |t: Trap| {
+        if &*t.kind == kinds::INTEGER_OVERFLOW {
+            crate::errors::trap(
+                kinds::CONVERSION_ERROR,
+                &format!("{} is out of the range of d{scale}", short_text(value)),
+            )
+        } else {
+            t
+        }
+    };
     let decimal = match value {
-        Value::Decimal(d) => d.rescale(scale, exact)?,
-        Value::Int(n) => Decimal::from_int(*n as i128, scale)?,
+        Value::Decimal(d) => d.rescale(scale, exact),
+        Value::Int(n) => Decimal::from_int(*n as i128, scale),
         // Units are an i128: a wider int is out of range (without writing
         // out its digits, which takes time quadratic in its size).
-        Value::BigInt(b) if b.bits() > 127 => return Err(overflow()),
-        Value::BigInt(b) => Decimal::parse(&b.to_string(), scale, exact)?,
-        Value::Float(x) => Decimal::from_f64(*x, scale, exact)?,
-        Value::Str(s) => Decimal::parse(&s.text, scale, exact)?,
+        Value::BigInt(b) if b.bits() > 127 => Err(overflow()),
+        Value::BigInt(b) => Decimal::parse(&b.to_string(), scale, exact),
+        Value::Float(x) => Decimal::from_f64(*x, scale, exact),
+        Value::Str(s) => Decimal::parse(&s.text, scale, exact),
         other => {
             return fail(
                 kinds::CONVERSION_ERROR,
@@ -245,7 +261,16 @@ pub fn convert(value: &Value, scale: u8, exact: bool) -> Result<Value, Trap> {
             )
         }
     };
-    Ok(Value::decimal(decimal))
+    Ok(Value::decimal(decimal.map_err(out_of_range)?))
+}
+
+/// A value's text for a message, without writing out a huge int.
+fn short_text(value: &Value) -> String {
+    match value {
+        Value::BigInt(b) if b.bits() > 256 => format!("an int of {} bits", b.bits()),
+        Value::Str(s) => format!("{:?}", s.text),
+        other => crate::value::display(other),
+    }
 }
 
 #[cfg(test)]
