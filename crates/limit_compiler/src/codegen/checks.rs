@@ -2,8 +2,12 @@
 //! annotation converts the value to a decimal, a sized int type checks its
 //! range (`IntegerOverflow`), a refinement `T where cond` evaluates `cond`
 //! with `value` bound (`RefinementFailed`). This happens wherever a value
-//! enters the type: variable declarations and assignments, parameters,
-//! and returns. Error values passing through a `T?` are not checked.
+//! enters the type — variable declarations and assignments, parameters of
+//! functions and methods, returns, fields (assignment, `op=`, constructor
+//! arguments and defaults), list and dict elements (index stores, `push`,
+//! `append`, `insert`, literals the checker typed) — and always through
+//! [`Codegen::coerce`]. Error values passing through a `T?` are not
+//! checked.
 
 use super::{Codegen, FunctionState};
 use limit_syntax::ast::*;
@@ -114,6 +118,51 @@ impl Codegen<'_> {
         self.patch_jump(holds);
         self.end_scope();
         self.patch_jump(skip);
+    }
+
+    /// What a value of static type `ty` (as the checker proved it) needs.
+    /// Refinements are known only from annotations ([`Self::coercions`]).
+    pub(crate) fn coercions_of_type(ty: &crate::check::Type) -> Vec<Coercion> {
+        use crate::check::Type;
+        match ty {
+            Type::Decimal(scale) => vec![Coercion::Decimal(*scale)],
+            Type::SizedInt(width) => vec![Coercion::IntRange(*width)],
+            Type::Refined(base, _) => Self::coercions_of_type(base),
+            Type::Fallible(inner, _) => Self::coercions_of_type(inner),
+            _ => Vec::new(),
+        }
+    }
+
+    /// What a value stored as an element of `container` needs: by the
+    /// element (list) or value (dict) type the checker proved for it.
+    pub(crate) fn element_coercions(&self, container: &Expr) -> Vec<Coercion> {
+        use crate::check::Type;
+        match self.types.type_of(container.span).map(Type::unrefined) {
+            Some(Type::List(element)) => Self::coercions_of_type(element),
+            Some(Type::Dict(_, value)) => Self::coercions_of_type(value),
+            _ => Vec::new(),
+        }
+    }
+
+    /// What a value stored in field `field` of `object` needs, when the
+    /// frame of `object` is known (annotations, `this`, the checker).
+    pub(crate) fn field_coercions(&mut self, object: &Expr, field: &str) -> Vec<Coercion> {
+        let Some(ty) = self
+            .static_type(object)
+            .or_else(|| self.checked_object_type(object))
+        else {
+            return Vec::new();
+        };
+        if ty.is_trait {
+            return Vec::new();
+        }
+        let annotation = self
+            .objects
+            .frames
+            .get(&ty.name)
+            .and_then(|frame| frame.fields.iter().find(|f| f.name == field))
+            .and_then(|f| f.ty.clone());
+        annotation.map(|t| self.coercions(&t)).unwrap_or_default()
     }
 
     /// Remembers the coercions of an annotated local, for later assignments.

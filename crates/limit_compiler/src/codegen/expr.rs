@@ -74,15 +74,21 @@ impl Codegen<'_> {
             ExprKind::This => self.this_expr(span),
             ExprKind::Super => self.super_expr(span),
             ExprKind::List(items) => {
+                // A literal the checker typed `[dN]` or `[u8]` holds
+                // elements of that type.
+                let coercions = self.element_coercions(expr);
                 for item in items {
                     self.expr(item);
+                    self.coerce(&coercions, item.span);
                 }
                 self.emit(Op::NewList(items.len() as u32), span);
             }
             ExprKind::Dict { entries, .. } => {
+                let coercions = self.element_coercions(expr);
                 for (key, value) in entries {
                     self.expr(key);
                     self.expr(value);
+                    self.coerce(&coercions, value.span);
                 }
                 self.emit(Op::NewDict(entries.len() as u32), span);
             }
@@ -509,8 +515,17 @@ impl Codegen<'_> {
                 if self.method_call(object, method, args, span) {
                     return;
                 }
+                let coercions = match (method.name.as_str(), args) {
+                    ("push" | "append" | "insert", [.., last]) if last.name.is_none() => {
+                        self.element_coercions(object)
+                    }
+                    _ => Vec::new(),
+                };
                 self.expr(object);
                 self.positional_args(args);
+                // The stored element (the last argument) enters the list's
+                // element type.
+                self.coerce(&coercions, span);
                 let k = self.str_constant(&method.name);
                 self.emit(Op::Invoke(k, args.len() as u8), span);
             }

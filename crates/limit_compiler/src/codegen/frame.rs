@@ -304,6 +304,7 @@ impl Codegen<'_> {
         let frame = self.objects.frames[&ty.name].clone();
         match self.lookup_member(&frame, field) {
             Some(Member::Field(slot)) if ty.certain => {
+                let coercions = self.field_coercions(object, &field.name);
                 let slot = slot as u16;
                 self.expr(object);
                 if let Some(op) = binary {
@@ -314,6 +315,7 @@ impl Codegen<'_> {
                 } else {
                     self.expr(value);
                 }
+                self.coerce(&coercions, span);
                 self.emit(Op::SetField(slot), field.span);
                 true
             }
@@ -440,6 +442,10 @@ impl Codegen<'_> {
                 (Some(v), _) => self.expr(v),
                 (None, Some(d)) => self.expr(d),
                 (None, None) => self.zero_value(field.ty.as_ref(), span),
+            }
+            if let Some(ty) = &field.ty {
+                let coercions = self.coercions(ty);
+                self.coerce(&coercions, span);
             }
             self.emit(Op::SetField(slot as u16), span);
         }
@@ -568,7 +574,7 @@ impl Codegen<'_> {
     /// The frame or trait type the checker proved for `object` (a call
     /// result, an element, a parameter): never `certain`, as only names the
     /// code generator tracks itself are.
-    fn checked_object_type(&self, object: &Expr) -> Option<StaticType> {
+    pub(crate) fn checked_object_type(&self, object: &Expr) -> Option<StaticType> {
         let (name, kind) = match self.types.type_of(object.span)?.unrefined() {
             crate::check::Type::Frame(name) => (name.clone(), ObjectKind::Frame),
             crate::check::Type::Trait(name) => (name.clone(), ObjectKind::Trait),

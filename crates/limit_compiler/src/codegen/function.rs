@@ -31,37 +31,7 @@ impl Codegen<'_> {
             self.declare_local(&param.name, false);
         }
         self.note_param_types(&decl.params, 0);
-        for (slot, param) in decl.params.iter().enumerate() {
-            let slot = slot as u16;
-            if let Some(default) = &param.default {
-                // Missing arguments arrive as nil (see program.rs).
-                self.emit(Op::GetLocal(slot), param.span);
-                self.emit(Op::Nil, param.span);
-                let skip = self.emit(Op::JumpIfNotEq(0), param.span);
-                self.expr(default);
-                self.emit(Op::SetLocal(slot), param.span);
-                self.patch_jump(skip);
-            }
-            let coercions = param
-                .ty
-                .as_ref()
-                .map(|t| self.coercions(t))
-                .unwrap_or_default();
-            if !coercions.is_empty() {
-                // An omitted optional argument (nil) enters no type.
-                self.emit(Op::GetLocal(slot), param.span);
-                self.emit(Op::Nil, param.span);
-                let skip = self.emit(Op::JumpIfNotNe(0), param.span);
-                self.emit(Op::GetLocal(slot), param.span);
-                self.coerce(&coercions, param.span);
-                self.emit(Op::SetLocal(slot), param.span);
-                self.patch_jump(skip);
-                self.note_local_coercions(slot, coercions);
-            }
-            if self.needs_cell(&param.name.name) {
-                self.emit(Op::MakeCell(slot), param.span);
-            }
-        }
+        self.param_prologue(&decl.params, 0);
 
         match &decl.body {
             Some(body) => self.function_body(body),
@@ -115,5 +85,43 @@ impl Codegen<'_> {
         self.program.functions.push(FunctionProto::default());
         self.compile_function_into(decl, index, name);
         self.emit(Op::Closure(index), decl.span);
+    }
+
+    /// The start of a function's or method's code, for its parameters
+    /// (from slot `first_slot`): defaults for omitted arguments, the
+    /// conversions and checks of their declared types (the same as any
+    /// typed store, `checks.rs`), and cells for captured ones.
+    pub(crate) fn param_prologue(&mut self, params: &[Param], first_slot: u16) {
+        for (index, param) in params.iter().enumerate() {
+            let slot = index as u16 + first_slot;
+            if let Some(default) = &param.default {
+                // Missing arguments arrive as nil (see program.rs).
+                self.emit(Op::GetLocal(slot), param.span);
+                self.emit(Op::Nil, param.span);
+                let skip = self.emit(Op::JumpIfNotEq(0), param.span);
+                self.expr(default);
+                self.emit(Op::SetLocal(slot), param.span);
+                self.patch_jump(skip);
+            }
+            let coercions = param
+                .ty
+                .as_ref()
+                .map(|t| self.coercions(t))
+                .unwrap_or_default();
+            if !coercions.is_empty() {
+                // An omitted optional argument (nil) enters no type.
+                self.emit(Op::GetLocal(slot), param.span);
+                self.emit(Op::Nil, param.span);
+                let skip = self.emit(Op::JumpIfNotNe(0), param.span);
+                self.emit(Op::GetLocal(slot), param.span);
+                self.coerce(&coercions, param.span);
+                self.emit(Op::SetLocal(slot), param.span);
+                self.patch_jump(skip);
+                self.note_local_coercions(slot, coercions);
+            }
+            if self.needs_cell(&param.name.name) {
+                self.emit(Op::MakeCell(slot), param.span);
+            }
+        }
     }
 }

@@ -860,20 +860,7 @@ impl Codegen<'_> {
         for param in &decl.params {
             self.declare_local(&param.name, false);
         }
-        for (i, param) in decl.params.iter().enumerate() {
-            let slot = i as u16 + receiver;
-            if let Some(default) = &param.default {
-                self.emit(Op::GetLocal(slot), param.span);
-                self.emit(Op::Nil, param.span);
-                let skip = self.emit(Op::JumpIfNotEq(0), param.span);
-                self.expr(default);
-                self.emit(Op::SetLocal(slot), param.span);
-                self.patch_jump(skip);
-            }
-            if self.needs_cell(&param.name.name) {
-                self.emit(Op::MakeCell(slot), param.span);
-            }
-        }
+        self.param_prologue(&decl.params, receiver);
         self.note_param_types(&decl.params, receiver);
         if receiver == 1 && (self.is_captured(THIS_LOCAL) || self.nested_functions_name_fields()) {
             // Nested functions reach the instance through a cell holding a

@@ -333,6 +333,7 @@ impl Codegen<'_> {
                 if self.field_assign(object, field, binary, value, span) {
                     return;
                 }
+                let coercions = self.field_coercions(object, &field.name);
                 self.expr(object);
                 let name = self.str_constant(&field.name);
                 if let Some(op) = binary {
@@ -343,15 +344,18 @@ impl Codegen<'_> {
                 } else {
                     self.expr(value);
                 }
+                self.coerce(&coercions, span);
                 self.emit(Op::SetFieldByName(name), field.span);
             }
             ExprKind::Index(object, index) => {
+                let coercions = self.element_coercions(object);
                 if binary.is_none() {
                     if let Some((list, position)) = self.plain_local_pair(object, index) {
                         if !may_assign_locals(value) {
                             // The value first, then a store through two
                             // locals: no pushes of the container and index.
                             self.expr(value);
+                            self.coerce(&coercions, span);
                             self.emit(Op::SetIndexLocals(list, position), target.span);
                             return;
                         }
@@ -367,6 +371,7 @@ impl Codegen<'_> {
                 } else {
                     self.expr(value);
                 }
+                self.coerce(&coercions, span);
                 self.emit(Op::SetIndex, target.span);
             }
             _ => self.error_with_hint(
