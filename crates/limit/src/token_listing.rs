@@ -7,7 +7,7 @@
 //! 2:1   nl Ident      print
 //! ```
 //!
-//! `nl` marks a token after a statement-ending newline (LANGUAGE.md §1). The
+//! `nl` marks a token after a statement-ending newline (reference.md §1). The
 //! tokens inside a string interpolation follow the string, indented.
 
 use limit_syntax::token::{DurationUnit, StrPiece, Token, TokenKind};

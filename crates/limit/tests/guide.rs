@@ -1,10 +1,12 @@
-//! Every ```limit block of `docs/guide.md` is a program: it runs through the
-//! real `limit` binary and is checked against its inline `// expect:` lines,
-//! with the rules of the conformance suite (`limit::expectations`).
+//! Every ```limit block of `docs/guide.md` and `docs/reference.md` is a
+//! program: it runs through the real `limit` binary and is checked against
+//! its inline `// expect:` lines, with the rules of the conformance suite
+//! (`limit::expectations`).
 //!
 //! A block whose info string names a file (```` ```limit file=geometry.lm ````)
 //! is not run: it is written as that file beside the programs, so that later
-//! blocks can import it. Tests are named by the block's line in the guide.
+//! blocks of the same document can import it. Tests are named by the
+//! document and the block's line in it.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -23,20 +25,38 @@ struct Block {
     text: String,
 }
 
+/// The documents whose blocks are programs, and how many runnable blocks
+/// each must have at least (so that a broken fence cannot empty one).
+const DOCUMENTS: &[(&str, usize)] = &[("guide.md", 10), ("reference.md", 20)];
+
 fn main() {
     let arguments = Arguments::from_args();
-    let guide_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/guide.md");
-    let guide = fs::read_to_string(&guide_path).expect("read docs/guide.md");
-    let blocks = limit_blocks(&guide);
-    let folder = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("guide");
+    let mut trials = Vec::new();
+    for (document, minimum) in DOCUMENTS {
+        let found = document_trials(document, &mut trials);
+        assert!(found >= *minimum, "{document} should have runnable blocks");
+    }
+    libtest_mimic::run(&arguments, trials).exit();
+}
+
+/// Writes the blocks of `docs/{document}` to a scratch folder of its own
+/// and adds a trial per runnable block; returns how many it added.
+fn document_trials(document: &str, trials: &mut Vec<Trial>) -> usize {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs")
+        .join(document);
+    let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("read docs/{document}: {e}"));
+    let blocks = limit_blocks(&text);
+    let stem = document.trim_end_matches(".md");
+    let folder = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(stem);
     let _ = fs::remove_dir_all(&folder);
-    fs::create_dir_all(&folder).expect("create the guide's scratch folder");
+    fs::create_dir_all(&folder).expect("create a document's scratch folder");
     let runner = Arc::new(Runner {
         executable: PathBuf::from(env!("CARGO_BIN_EXE_limit")),
         working_dir: folder.clone(),
         time_limit: TIME_LIMIT,
     });
-    let mut trials = Vec::new();
+    let mut added = 0;
     for block in blocks {
         match &block.file {
             Some(file) => {
@@ -44,21 +64,21 @@ fn main() {
                 if let Some(parent) = path.parent() {
                     fs::create_dir_all(parent).expect("create a module folder");
                 }
-                fs::write(&path, &block.text).expect("write a module of the guide");
+                fs::write(&path, &block.text).expect("write a module of the document");
             }
             None => {
-                let name = format!("guide.md line {}", block.line);
+                let name = format!("{document} line {}", block.line);
                 let file = format!("block_{}.lm", block.line);
-                fs::write(folder.join(&file), &block.text).expect("write a guide program");
+                fs::write(folder.join(&file), &block.text).expect("write a document's program");
                 let runner = Arc::clone(&runner);
                 trials.push(Trial::test(name, move || {
                     run_block(&runner, &file).map_err(Into::into)
                 }));
+                added += 1;
             }
         }
     }
-    assert!(trials.len() >= 10, "the guide should have runnable blocks");
-    libtest_mimic::run(&arguments, trials).exit();
+    added
 }
 
 fn run_block(runner: &Runner, file: &str) -> Result<(), String> {

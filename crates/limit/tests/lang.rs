@@ -6,7 +6,7 @@
 //! the same rules).
 //!
 //! Programs run with the workspace root as working directory (modules may be
-//! imported relative to it, LANGUAGE.md §10), no stdin, and a time limit.
+//! imported relative to it, reference.md §10), no stdin, and a time limit.
 //! Every program runs three times: optimised (the default), with `-O0`, so
 //! each optimisation pass and the interpreter's hot path (which `-O0` turns
 //! off) is checked against unoptimised behaviour, and optimised with

@@ -1,4 +1,4 @@
-//! Module search path (LANGUAGE.md §10): after the importing file's folder
+//! Module search path (reference.md §10): after the importing file's folder
 //! and the working directory, `import` looks in each folder of `LIMIT_PATH`.
 
 use std::path::PathBuf;

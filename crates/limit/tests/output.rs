@@ -1,4 +1,4 @@
-//! How `limit run` writes a program's output (LANGUAGE §11): line by line
+//! How `limit run` writes a program's output (reference.md §11): line by line
 //! on a terminal and in blocks otherwise; a closed stdout or stderr ends the
 //! program quietly with status 0; Ctrl-C flushes what was printed and ends
 //! with status 130.

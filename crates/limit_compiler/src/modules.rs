@@ -1,4 +1,4 @@
-//! Finding and loading the modules a program imports (LANGUAGE.md §10).
+//! Finding and loading the modules a program imports (reference.md §10).
 //!
 //! `import a.b.c` names the file `a/b/c.lm`, looked up relative to the
 //! importing file's folder, then the current working directory, then each

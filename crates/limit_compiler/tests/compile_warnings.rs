@@ -1,4 +1,4 @@
-//! Warnings that must appear exactly where LANGUAGE.md says, and nowhere
+//! Warnings that must appear exactly where docs/reference.md says, and nowhere
 //! else: the inclusive `..` of task ranges (§2) and unknown block
 //! parameters (§12a).
 

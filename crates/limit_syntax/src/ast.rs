@@ -1,6 +1,6 @@
 //! The abstract syntax tree. Plain data; every node carries a [`Span`].
 //!
-//! The parser resolves only what the grammar decides (LANGUAGE.md §12). Names
+//! The parser resolves only what the grammar decides (reference.md §12). Names
 //! that may denote a type, a variable, an enum variant or a module (`Point`,
 //! `Color.Red`, `shapes.area`) stay as written; the resolver decides.
 

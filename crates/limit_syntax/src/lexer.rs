@@ -1,4 +1,4 @@
-//! The lexer: source text to [`Token`]s (LANGUAGE.md §1).
+//! The lexer: source text to [`Token`]s (reference.md §1).
 //!
 //! One pass over the text with a few characters of look-ahead. A lexical
 //! error becomes a [`Diagnostic`] and lexing goes on after it, so all the

@@ -8,7 +8,7 @@ use num_bigint::BigInt;
 pub struct Token {
     pub kind: TokenKind,
     pub span: Span,
-    /// A statement-ending newline precedes this token (LANGUAGE.md §1): the
+    /// A statement-ending newline precedes this token (reference.md §1): the
     /// previous token could end a statement, the innermost open bracket (if
     /// any) is `{`, and this token is not `else`, `elif`, `.` or `?`-`else`.
     /// The parser treats such a token as if a `;` stood before it wherever a
@@ -58,7 +58,7 @@ pub enum TokenKind {
     Str(Vec<StrPiece>),
     Ident(String),
 
-    // Reserved words (LANGUAGE.md §1). Contextual words are `Ident`s.
+    // Reserved words (reference.md §1). Contextual words are `Ident`s.
     Var,
     Const,
     Fn,

@@ -1,4 +1,4 @@
-//! The forms the original project documents (LANGUAGE.md §12a) and the
+//! The forms the original project documents (reference.md §12a) and the
 //! typed C-style `for` init (§2): what each parses to, and the hint of
 //! every spelling borrowed from another language.
 

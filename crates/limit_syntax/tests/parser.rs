@@ -1,4 +1,4 @@
-//! Unit tests of the parser: precedence, the look-alikes of LANGUAGE.md §12,
+//! Unit tests of the parser: precedence, the look-alikes of reference.md §12,
 //! every statement and declaration form, and error recovery.
 
 use limit_syntax::ast::*;

@@ -2307,7 +2307,7 @@ impl Vm {
                     let kind = kind.as_str().unwrap_or(kinds::ERROR);
                     // `err(e)` of a computed value that is already an error
                     // (a bound `err e`) is that same error, kind and
-                    // message unchanged (LANGUAGE.md §6).
+                    // message unchanged (reference.md §6).
                     if matches!(msg, Value::Error(_)) && kind == kinds::ERROR {
                         push!(msg);
                     } else {

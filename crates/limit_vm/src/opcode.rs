@@ -624,7 +624,7 @@ pub enum Op {
     /// Error values (flowing through a `dN?E`) pass unchanged.
     /// `[v] -> [dN(v)]`. Errors: ConversionError, IntegerOverflow.
     ToDecimal(u8, bool),
-    /// Check that an int value fits a sized int type (LANGUAGE.md §3.1):
+    /// Check that an int value fits a sized int type (reference.md §3.1):
     /// `kind` is an [`IntWidth`] code, with [`IntWidth::CAST`] added for
     /// an `as` cast. Non-int values pass unchanged (errors flowing through
     /// `T?` included). `[v] -> [v]`. Errors: IntegerOverflow (a value

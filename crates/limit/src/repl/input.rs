@@ -35,7 +35,7 @@ pub fn needs_more_input(text: &str) -> bool {
             .is_some_and(|t| continues_statement(&t.kind))
 }
 
-/// Tokens after which a statement cannot end (LANGUAGE.md §1).
+/// Tokens after which a statement cannot end (reference.md §1).
 fn continues_statement(kind: &TokenKind) -> bool {
     use TokenKind::*;
     matches!(

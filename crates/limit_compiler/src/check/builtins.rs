@@ -315,7 +315,7 @@ impl<'a> Checker<'a> {
             self.error_with_hint(
                 name_span,
                 message,
-                format!("the methods of `{receiver}` are listed in LANGUAGE.md §11"),
+                format!("the methods of `{receiver}` are listed in reference.md §11"),
             );
             self.infer_arguments(args);
             return Some(Type::Any);

@@ -1,5 +1,5 @@
 //! Calls: known functions (argument types), frame construction, enum
-//! variants, built-in functions and methods (LANGUAGE.md §5, §11), and
+//! variants, built-in functions and methods (reference.md §5, §11), and
 //! calls of values that are not functions.
 
 use super::expr::Destination;
@@ -331,7 +331,7 @@ impl<'a> Checker<'a> {
     }
 
     /// `value.method(args)` where `value` is of union type `union`: the
-    /// method must exist on every member (LANGUAGE.md §3.4: anything else
+    /// method must exist on every member (reference.md §3.4: anything else
     /// needs a `match` or a type test first). The arguments are checked
     /// when every member declares the same signature; the result is the
     /// members' common result type.
@@ -387,7 +387,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Whether values of `ty` certainly have no member `name`: numbers,
-    /// bools and `nil` (LANGUAGE.md §11), and frames whose whole hierarchy
+    /// bools and `nil` (reference.md §11), and frames whose whole hierarchy
     /// is known.
     pub(super) fn certainly_lacks_member(&self, ty: &Type, name: &str) -> bool {
         match ty {
@@ -432,7 +432,7 @@ fn same_signature(a: &FunctionType, b: &FunctionType) -> bool {
 }
 
 /// Whether values of `ty` certainly have no method `name`: numbers and
-/// bools have only `to_string`/`str`, `nil` none (LANGUAGE.md §11).
+/// bools have only `to_string`/`str`, `nil` none (reference.md §11).
 fn lacks_builtin_method(ty: &Type, name: &str) -> bool {
     match ty {
         Type::Int | Type::SizedInt(_) | Type::Float | Type::Decimal(_) | Type::Bool => {

@@ -1,7 +1,7 @@
 //! Whether a value of one type may go where another is expected.
 //!
 //! Gradual and lenient: `any` fits everywhere, and a combination is only
-//! rejected when it is certainly wrong per LANGUAGE.md.
+//! rejected when it is certainly wrong per docs/reference.md.
 
 use super::types::Type;
 use super::Checker;

@@ -1,5 +1,5 @@
 //! Compile-time evaluation of constant expressions, for the checks that
-//! LANGUAGE.md makes compile errors "when the value is a constant": sized
+//! docs/reference.md (§3.1, §3.4) makes compile errors "when the value is a constant": sized
 //! integer ranges (§3.1) and refinements (§3.4).
 //!
 //! Evaluation is partial: anything it does not understand is `None`, and

@@ -1,4 +1,4 @@
-//! Frames and traits (LANGUAGE.md §7): hierarchy questions, member lookup
+//! Frames and traits (reference.md §7): hierarchy questions, member lookup
 //! with visibility, and the declaration rules (`final`, `data`, `abstract`,
 //! trait completeness).
 //!

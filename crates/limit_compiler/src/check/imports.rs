@@ -1,4 +1,4 @@
-//! Types across module boundaries (LANGUAGE.md §10): what each module
+//! Types across module boundaries (reference.md §10): what each module
 //! exports (its top-level functions' signatures and its variables' types,
 //! annotated or inferred) and what an importing module sees through
 //! namespaces (`shapes.area`, `as` aliases) and direct `show`/`hide`

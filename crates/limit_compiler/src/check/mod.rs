@@ -1,4 +1,4 @@
-//! The static type checker (LANGUAGE.md §3.4, §5, §6, §7).
+//! The static type checker (reference.md §3.4, §5, §6, §7).
 //!
 //! It runs between the parser and the code generator and is *gradual*:
 //! whatever it cannot be certain of has type [`Type::Any`], which is
@@ -363,7 +363,7 @@ enum ReturnTarget {
         name: String,
         declared: Option<Type>,
         /// For a function declared plain `T?`: the declaration whose
-        /// error set is inferred from this body (LANGUAGE.md §6).
+        /// error set is inferred from this body (reference.md §6).
         infers: Option<Span>,
     },
     /// A `?else` handler: `return` gives the handler's value.

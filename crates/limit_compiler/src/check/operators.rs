@@ -1,4 +1,4 @@
-//! Operators (LANGUAGE.md §3.1–§3.3, §4): result types, and the misuses
+//! Operators (reference.md §3.1–§3.3, §4): result types, and the misuses
 //! that are certain (`"a" - 1`, `true + 1`, `[1] * "x"`, `1 and 2`).
 
 use super::types::Type;
@@ -79,7 +79,7 @@ impl<'a> Checker<'a> {
     }
 
     /// `left op right` where an operand is a union: the operator must mean
-    /// the same thing for every member (LANGUAGE.md §3.4): `int | float`
+    /// the same thing for every member (reference.md §3.4): `int | float`
     /// takes `+ 1`, `int | str` does not (addition or concatenation).
     fn union_arithmetic(&mut self, op: BinOp, left: &Type, right: &Type, span: Span) -> Type {
         let members = |ty: &Type| -> Vec<Type> {

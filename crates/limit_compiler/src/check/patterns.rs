@@ -1,4 +1,4 @@
-//! `match` (LANGUAGE.md §8): the types of pattern bindings, the arms'
+//! `match` (reference.md §8): the types of pattern bindings, the arms'
 //! values, and exhaustiveness for enums and `bool` (§3.4 Decision).
 
 use super::frames::MemberLookup;
@@ -55,7 +55,7 @@ impl<'a> Checker<'a> {
 
     /// In an arm whose pattern is a type pattern (`int => …`, `int | float
     /// => …`), a union variable matched on holds the members that pattern
-    /// names (LANGUAGE.md §3.4).
+    /// names (reference.md §3.4).
     fn narrow_union_scrutinee(&mut self, scrutinee: &'a Expr, pattern: &Pattern, ty: &Type) {
         let ExprKind::Ident(name) = &scrutinee.kind else {
             return;

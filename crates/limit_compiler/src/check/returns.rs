@@ -1,4 +1,4 @@
-//! Does a body return a value on every path? (LANGUAGE.md §5)
+//! Does a body return a value on every path? (reference.md §5)
 //!
 //! `return` returns; an `if` returns when it has an `else` and every branch
 //! returns; a `match` returns when every arm does; an endless loop without

@@ -308,7 +308,7 @@ impl<'a> Checker<'a> {
     }
 
     /// A fallible call used as a statement drops its error: a compile error
-    /// (LANGUAGE.md §6).
+    /// (reference.md §6).
     fn check_dropped_result(&mut self, expr: &'a Expr, ty: &Type) {
         let ExprKind::Call { callee, .. } = &expr.kind else {
             return;
@@ -363,7 +363,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Whether `name` is already a variable of another type in the current
-    /// scope (LANGUAGE.md §2: a top-level redeclaration replaces it).
+    /// scope (reference.md §2: a top-level redeclaration replaces it).
     fn redeclares_with_another_type(&self, name: &Ident, ty: &Type) -> bool {
         let Some(previous) = self.env.lookup_innermost(&name.name) else {
             return false;
@@ -520,7 +520,7 @@ impl<'a> Checker<'a> {
             return;
         }
         let Some(binding) = self.env.lookup(name).cloned() else {
-            // An implicit declaration (LANGUAGE.md §2 Decision).
+            // An implicit declaration (reference.md §2 Decision).
             let ty = self.infer(value);
             let ident = Ident {
                 name: name.to_string(),
@@ -646,7 +646,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Inside `if (x)` a `T?` variable `x` holds a `T` (LANGUAGE.md §2).
+    /// Inside `if (x)` a `T?` variable `x` holds a `T` (reference.md §2).
     fn narrow_to_value(&mut self, name: &str) {
         let Some(binding) = self.env.lookup(name) else {
             return;

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 /// by the expression's span. Expressions of unknown (`any`) type are absent.
 ///
 /// An annotated variable's reads have its annotation's type; note that an
-/// `int` value is accepted where `float` is annotated (LANGUAGE.md §3.2), so
+/// `int` value is accepted where `float` is annotated (reference.md §3.2), so
 /// a `float` entry for a variable read may hold an int at run time unless
 /// the code generator converts on assignment.
 #[derive(Clone, Debug, Default)]

@@ -1,4 +1,4 @@
-//! The static types the checker reasons about (LANGUAGE.md §3).
+//! The static types the checker reasons about (reference.md §3).
 //!
 //! `Any` is the gradual escape hatch: it is compatible with everything and is
 //! used whenever the checker is not certain of a type. Every other variant is

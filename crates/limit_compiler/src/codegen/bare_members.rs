@@ -1,4 +1,4 @@
-//! Bare member names inside methods, `init` and `deinit` (LANGUAGE.md §7
+//! Bare member names inside methods, `init` and `deinit` (reference.md §7
 //! Decision): a name that is not a local or parameter refers to a field of
 //! `this` (own or inherited), then to a static member of the frame, before
 //! globals. `count = count + 1` is `this.count = this.count + 1`, and

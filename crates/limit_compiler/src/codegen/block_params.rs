@@ -1,5 +1,5 @@
 //! The named parameters of `parallel (…)` / `concurrent (…)` blocks
-//! (LANGUAGE.md §9): an unknown name, or a `ch=` naming no variable, is a
+//! (reference.md §9): an unknown name, or a `ch=` naming no variable, is a
 //! warning with a did-you-mean, and the block runs as if the parameter had
 //! not been written (§12a).
 

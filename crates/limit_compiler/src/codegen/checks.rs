@@ -1,4 +1,4 @@
-//! Values entering a declared type (LANGUAGE.md §3.1, §3.3b, §3.4): a `dN`
+//! Values entering a declared type (reference.md §3.1, §3.3b, §3.4): a `dN`
 //! annotation converts the value to a decimal, a sized int type checks its
 //! range (`IntegerOverflow`), a refinement `T where cond` evaluates `cond`
 //! with `value` bound (`RefinementFailed`). This happens wherever a value

@@ -1,5 +1,5 @@
 //! Concurrency: `concurrent` / `parallel` blocks, tasks, workers, `await`
-//! (LANGUAGE.md §9; the VM side is limit_vm/src/runtime/sched.rs).
+//! (reference.md §9; the VM side is limit_vm/src/runtime/sched.rs).
 //!
 //! A block compiles to `BlockBegin(kind)` with its parameters as a dict,
 //! one `Spawn`/`SpawnWorker` per task (task bodies are closures; `task (i

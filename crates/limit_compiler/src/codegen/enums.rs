@@ -1,4 +1,4 @@
-//! Enums and inline tagged unions (LANGUAGE.md §7), and the frame and
+//! Enums and inline tagged unions (reference.md §7), and the frame and
 //! variant patterns of `match` (§8). (Exhaustiveness of a `match` on an
 //! enum is the type checker's rule: `check/patterns.rs`.)
 //!

@@ -1,4 +1,4 @@
-//! Uses of frames (LANGUAGE.md §7): construction, `this`/`super`, fields,
+//! Uses of frames (reference.md §7): construction, `this`/`super`, fields,
 //! static members and method calls, with privacy checked here.
 //!
 //! Dispatch (DESIGN.md §6), by what is known of the receiver:

@@ -90,7 +90,7 @@ pub(crate) struct LoopContext {
     /// `cleanups.len()` inside the loop body.
     pub cleanup_depth: usize,
     /// `locals.len()` when the loop began: `break` and `continue` release
-    /// the locals declared after it (LANGUAGE.md §7: a local is released
+    /// the locals declared after it (reference.md §7: a local is released
     /// at the end of its block, however the block is left).
     pub local_depth: usize,
     pub break_jumps: Vec<usize>,
@@ -724,7 +724,7 @@ impl<'a> Codegen<'a> {
                 required: required_params(decl),
             };
             // A later top-level declaration of the same name replaces the
-            // earlier one (LANGUAGE.md §2); all are compiled and checked.
+            // earlier one (reference.md §2); all are compiled and checked.
             self.known_functions.insert(name.name.clone(), known);
             indices.push((decl, index));
         }

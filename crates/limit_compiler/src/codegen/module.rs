@@ -1,4 +1,4 @@
-//! Modules (LANGUAGE.md §10): each file is compiled with its own scope of
+//! Modules (reference.md §10): each file is compiled with its own scope of
 //! globals and known functions; imports bind a namespace (`shapes.area`) or
 //! members directly (`show`/`hide`). Every imported module's top-level code
 //! is a function that the entry script calls once, dependencies first.

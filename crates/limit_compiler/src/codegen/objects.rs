@@ -1,4 +1,4 @@
-//! Frames, traits and enums (LANGUAGE.md §7): their compile-time model.
+//! Frames, traits and enums (reference.md §7): their compile-time model.
 //!
 //! Before any function body is compiled, every top-level frame, trait and
 //! enum of a module is declared here: a frame gets its class index, its

@@ -1,5 +1,5 @@
 //! `match`: each arm's pattern compiles to tests that jump to the next arm
-//! on failure and bindings into fresh locals (LANGUAGE.md §8).
+//! on failure and bindings into fresh locals (reference.md §8).
 
 use super::expr::is_error_kind;
 use super::Codegen;

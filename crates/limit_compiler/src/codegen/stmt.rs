@@ -174,7 +174,7 @@ impl Codegen<'_> {
         }
     }
 
-    /// Pushes the zero value of a declared type (LANGUAGE.md §2).
+    /// Pushes the zero value of a declared type (reference.md §2).
     pub(super) fn zero_value(&mut self, ty: Option<&TypeExpr>, span: Span) {
         let Some(ty) = ty else {
             self.emit(Op::Nil, span);
@@ -488,7 +488,7 @@ impl Codegen<'_> {
     }
 
     /// `x = value` where nothing named `x` is in scope declares it
-    /// (LANGUAGE.md §2 Decision), with a warning.
+    /// (reference.md §2 Decision), with a warning.
     fn implicit_declaration(&mut self, name: &str, span: Span, value: &Expr) {
         self.diagnostics.push(
             Diagnostic::warning(

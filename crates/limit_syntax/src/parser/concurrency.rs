@@ -1,4 +1,4 @@
-//! Structured concurrency and trap handling (LANGUAGE.md §9, §6):
+//! Structured concurrency and trap handling (reference.md §9, §6):
 //! `parallel`/`concurrent` blocks, `task`, `worker`, `attempt … handle`.
 
 use super::cursor::is_capitalised;

@@ -1,5 +1,5 @@
 //! Operator expressions: ternary, binary operators by precedence climbing
-//! (LANGUAGE.md §4), ranges, unary operators, casts, `await`, and postfix
+//! (reference.md §4), ranges, unary operators, casts, `await`, and postfix
 //! calls, indexes, member access, `?` and `?else`.
 
 use super::Parser;

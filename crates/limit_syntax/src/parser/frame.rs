@@ -1,4 +1,4 @@
-//! Frames (classes) and traits (LANGUAGE.md §7): headers, modifiers and
+//! Frames (classes) and traits (reference.md §7): headers, modifiers and
 //! member forms, including the short forms without `var`/`fn`.
 
 use super::Parser;

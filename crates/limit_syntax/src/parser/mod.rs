@@ -1,7 +1,7 @@
 //! The parser: turns the lexer's tokens into an [`ast::Module`].
 //!
 //! A hand-written recursive-descent parser with precedence climbing for
-//! binary operators (LANGUAGE.md §4) and the look-alike rules of §12.
+//! binary operators (reference.md §4) and the look-alike rules of §12.
 //!
 //! Invariants:
 //! * it never panics and always terminates: every loop consumes a token or

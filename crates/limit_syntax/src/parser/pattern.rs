@@ -1,4 +1,4 @@
-//! Patterns of `match` arms (LANGUAGE.md §8): literals (negative numbers
+//! Patterns of `match` arms (reference.md §8): literals (negative numbers
 //! too), ranges, names, variants, `ok`/`err`/`val`, alternatives, lists with
 //! rest, tuples, records with rest, and frame patterns.
 

@@ -1,4 +1,4 @@
-//! Type expressions (LANGUAGE.md §3, §12): names, `[T]`, `{K: V}` dicts vs
+//! Type expressions (reference.md §3, §12): names, `[T]`, `{K: V}` dicts vs
 //! `{x: T}` records, tuples, `fn(A): R`, unions, inline tagged unions,
 //! `T?`, `T?E1, E2`, and refinements `T where cond`. Newlines never end a
 //! type.

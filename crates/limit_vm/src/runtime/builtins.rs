@@ -1,4 +1,4 @@
-//! The implementations of the built-in functions (LANGUAGE.md §11); their
+//! The implementations of the built-in functions (reference.md §11); their
 //! names and signatures are entries of `runtime::table`.
 
 use std::io::BufRead;

@@ -6,7 +6,7 @@
 //!   suspends the fiber (`sched::suspend`) and the instruction is retried
 //!   when the scheduler resumes it;
 //! * in a parallel task, the thread waits on the channel's condition
-//!   variable, giving up by the draining rule (LANGUAGE.md §9);
+//!   variable, giving up by the draining rule (reference.md §9);
 //! * at top level nothing else could send, so an empty channel ends an
 //!   `iter` and a `recv` on it is a `Deadlock`.
 

@@ -1,4 +1,4 @@
-//! Fixed-scale decimals `d0`…`d18` (LANGUAGE.md §3.3b): exact values with a
+//! Fixed-scale decimals `d0`…`d18` (reference.md §3.3b): exact values with a
 //! fixed number of digits after the point, for money.
 //!
 //! A decimal is `units × 10^-scale` with `units` an `i128`. `+ - *` keep the

@@ -1,4 +1,4 @@
-//! Who owns a value while a channel holds it (LANGUAGE.md §7, §9).
+//! Who owns a value while a channel holds it (reference.md §7, §9).
 //!
 //! A channel is shared between threads, so its buffer holds `SendValue`s
 //! (deep copies). Sent as a copy alone, an instance would exist twice: the

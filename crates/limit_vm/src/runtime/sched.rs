@@ -1,5 +1,5 @@
 //! Structured concurrency: blocks, tasks and the fiber scheduler of
-//! `concurrent` blocks (LANGUAGE.md §9, DESIGN.md §8).
+//! `concurrent` blocks (reference.md §9, DESIGN.md §8).
 //!
 //! A block is opened by `BlockBegin` (its parameters), filled by `Spawn` /
 //! `SpawnWorker` (task closures) and run by `BlockEnd`, which waits for

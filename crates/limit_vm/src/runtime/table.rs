@@ -1,4 +1,4 @@
-//! The one table of built-ins (LANGUAGE.md §11): every built-in function
+//! The one table of built-ins (reference.md §11): every built-in function
 //! and every method of a built-in type, with its signature. The checker
 //! reads it for arity and types (`limit_compiler::check::builtins`), the VM
 //! for dispatch: a function's index here is its `CallNative` operand, and
