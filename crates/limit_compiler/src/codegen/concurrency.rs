@@ -23,10 +23,7 @@ use limit_syntax::{Diagnostic, Span};
 use limit_vm::opcode::Op;
 use limit_vm::program::FunctionProto;
 
-/// Methods that change their receiver in place.
-const MUTATING_METHODS: &[&str] = &[
-    "push", "append", "pop", "insert", "remove", "clear", "sort", "reverse", "set",
-];
+use super::mutation::MUTATING_METHODS;
 
 /// What task bodies declare, assign and mutate.
 #[derive(Default)]
@@ -36,6 +33,9 @@ struct TaskScan {
     assigned: Vec<(String, Span)>,
     /// (span, variable, what) of in-place mutations of a named variable.
     mutations: Vec<(Span, String, &'static str)>,
+    /// Calls of user functions and methods, checked against what they
+    /// mutate (mutation.rs).
+    calls: Vec<Expr>,
 }
 
 impl TaskScan {
@@ -100,6 +100,7 @@ impl Visitor for TaskScan {
 
     fn visit_expr(&mut self, expr: &Expr) {
         if let ExprKind::Call { callee, args } = &expr.kind {
+            self.calls.push(expr.clone());
             if let ExprKind::Field(object, method) = &callee.kind {
                 if MUTATING_METHODS.contains(&method.name.as_str()) {
                     self.mutation(object, expr.span, "in-place method call");
@@ -340,6 +341,10 @@ impl Codegen<'_> {
                 "parallel tasks run on other threads with their own heaps; send results through a channel instead",
             );
         }
+        let calls = std::mem::take(&mut scan.calls);
+        for call in &calls {
+            self.check_task_call(call, &scan.declared);
+        }
         let mut shared: Vec<(String, Place)> = Vec::new();
         for (name, span) in scan.assigned {
             if scan.declared.contains(&name) || shared.iter().any(|(n, _)| *n == name) {
@@ -365,5 +370,91 @@ impl Codegen<'_> {
             }
         }
         shared
+    }
+
+    /// A call in a parallel task to a function or method that mutates, in
+    /// place, a captured value it is given (its receiver or an argument)
+    /// or an outer variable: the write would happen on the task's copy and
+    /// be lost, so it is rejected like the direct forms.
+    fn check_task_call(&mut self, call: &Expr, declared: &HashSet<String>) {
+        let ExprKind::Call { callee, args } = &call.kind else {
+            return;
+        };
+        let summary = std::mem::take(&mut self.mutations);
+        let captured = |this: &mut Self, e: &Expr| match &e.kind {
+            ExprKind::Ident(name) if !declared.contains(name) && this.resolve(name).is_some() => {
+                Some(name.clone())
+            }
+            _ => None,
+        };
+        let hint = "parallel tasks run on other threads with their own heaps; send results through a channel instead";
+        let (effects, what) = match &callee.kind {
+            ExprKind::Field(object, method) => {
+                let Some(ty) = self.static_type(object) else {
+                    self.mutations = summary;
+                    return;
+                };
+                if ty.is_trait {
+                    self.mutations = summary;
+                    return;
+                }
+                let Some(effects) = self.method_effects(&summary, &ty.name, &method.name) else {
+                    self.mutations = summary;
+                    return;
+                };
+                if effects.this {
+                    if let Some(name) = captured(self, object) {
+                        self.error_with_hint(
+                            call.span,
+                            format!(
+                                "cannot call `{}` on captured `{name}` inside a parallel task: it mutates its receiver in place",
+                                method.name
+                            ),
+                            hint,
+                        );
+                    }
+                }
+                (effects, format!("`{}`", method.name))
+            }
+            ExprKind::Ident(name) if !declared.contains(name) => {
+                match summary.functions.get(name) {
+                    Some(effects) => (effects.clone(), format!("`{name}`")),
+                    None => {
+                        self.mutations = summary;
+                        return;
+                    }
+                }
+            }
+            _ => {
+                self.mutations = summary;
+                return;
+            }
+        };
+        for (i, arg) in args.iter().enumerate() {
+            if arg.name.is_some() || !effects.params.get(i).copied().unwrap_or(false) {
+                continue;
+            }
+            if let Some(name) = captured(self, &arg.value) {
+                self.error_with_hint(
+                    arg.value.span,
+                    format!(
+                        "cannot pass captured `{name}` to {what} inside a parallel task: it mutates that argument in place"
+                    ),
+                    hint,
+                );
+            }
+        }
+        if let Some(outer) = &effects.outer {
+            if !declared.contains(outer) {
+                self.error_with_hint(
+                    call.span,
+                    format!(
+                        "cannot call {what} inside a parallel task: it mutates the outer variable `{outer}`, and the task's write would be lost"
+                    ),
+                    hint,
+                );
+            }
+        }
+        self.mutations = summary;
     }
 }

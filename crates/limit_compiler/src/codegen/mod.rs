@@ -25,6 +25,7 @@ mod fold;
 mod frame;
 mod function;
 pub(crate) mod module;
+mod mutation;
 mod objects;
 mod pattern;
 pub(crate) mod session;
@@ -270,6 +271,9 @@ pub(crate) struct Codegen<'a> {
     /// Parallel blocks being compiled: the function depth of their tasks
     /// and the outer variables those tasks assign (concurrency.rs).
     pub shared_scopes: Vec<(usize, HashSet<String>)>,
+    /// What the current module's functions and methods mutate in place
+    /// (`mutation.rs`), for the rules of parallel tasks.
+    pub(crate) mutations: mutation::Mutations,
 }
 
 impl<'a> Codegen<'a> {
@@ -299,6 +303,7 @@ impl<'a> Codegen<'a> {
             specialise_by_type: true,
             global_coercions: FxHashMap::default(),
             shared_scopes: Vec::new(),
+            mutations: mutation::Mutations::default(),
         }
     }
 

@@ -232,6 +232,7 @@ impl Codegen<'_> {
             scan::names_captured_by_value(&state.captured_names, &[], &ast.stmts, true);
         self.functions.push(state);
         self.declare_objects(&ast.stmts);
+        self.summarise_mutations(&ast.stmts);
         for (decl, index) in functions {
             let fn_name = decl
                 .name
