@@ -305,9 +305,8 @@ impl Visitor for BodyScan<'_, '_> {
                     ExprKind::Ident(name) => {
                         // A bare field is `this.name`; a top-level variable
                         // assigned from a function is outer state.
-                        match self.name_root(name) {
-                            root @ (Root::This | Root::Outer(_)) => self.mark(root),
-                            _ => {}
+                        if let root @ (Root::This | Root::Outer(_)) = self.name_root(name) {
+                            self.mark(root);
                         }
                     }
                     ExprKind::Field(object, _) => {
