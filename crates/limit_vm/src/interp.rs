@@ -2848,6 +2848,7 @@ impl Vm {
             invalid,
             has_deinit,
             conc: fresh_conc,
+            first_continuation,
             ..
         } = fresh;
         self.globals = globals;
@@ -2877,6 +2878,8 @@ impl Vm {
         self.files = files;
         self.caches = caches;
         self.has_deinit = has_deinit;
+        // The continuation functions follow the newer program's own.
+        self.first_continuation = first_continuation;
         // Parallel blocks build their threads' VMs from this program: it
         // must be the newer one, or a task of a later chunk indexes past
         // the older program's functions.
