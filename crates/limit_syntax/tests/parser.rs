@@ -752,3 +752,65 @@ fn deep_nesting_is_reported_not_crashing() {
     let blocks = format!("{}x{}", "{".repeat(5000), "}".repeat(5000));
     assert_eq!(errors(&blocks).len(), 1);
 }
+
+/// The hint of the only (or first) diagnostic of `source`.
+fn first_hint(source: &str) -> Option<String> {
+    let (_, diagnostics) = parse_source(source, 0);
+    diagnostics.first().and_then(|d| d.hint.clone())
+}
+
+#[test]
+fn a_comment_written_as_integer_division_is_explained() {
+    let hint = "`//` starts a comment; integer division is `/` on ints";
+    assert_eq!(first_hint("print(7 // 2)\n").as_deref(), Some(hint));
+    assert_eq!(
+        first_hint("var n = 7\nif (n // 2 > 1) { print(n) }\n").as_deref(),
+        Some(hint)
+    );
+    assert_eq!(
+        first_hint("var xs = [1]\nprint(xs[0] // (3))\n").as_deref(),
+        Some(hint)
+    );
+    // A comment after a complete statement is no mistake.
+    parse_ok("var n = 7 // seven\nprint(n) // done\n");
+    // An error elsewhere keeps its own hint.
+    let (_, diagnostics) = parse_source("var n = 7 // seven\nprint(n\n", 0);
+    assert_eq!(diagnostics.len(), 1);
+    assert_ne!(diagnostics[0].hint.as_deref(), Some(hint));
+}
+
+#[test]
+fn a_line_starting_with_an_operator_is_flagged() {
+    let hint =
+        "this line is a separate statement; end the previous line with the operator to continue it";
+    // `+` and `-` make a statement of their own: a warning.
+    let (_, diagnostics) = parse_source("var total = 1\n    + 2\nprint(total)\n", 0);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert!(!diagnostics[0].is_error());
+    assert_eq!(diagnostics[0].hint.as_deref(), Some(hint));
+    assert_eq!(
+        messages(
+            "var total = 1\n    - 2\n",
+            &diagnostics_of("var total = 1\n    - 2\n")
+        ),
+        ["2:5: this line starts with `-` but does not continue the previous one"]
+    );
+    // Other operators cannot start an expression: the error says why.
+    assert_eq!(
+        first_hint("var total = 1\n    * 2\n").as_deref(),
+        Some(hint)
+    );
+    assert_eq!(
+        first_hint("var ok = true\n    and false\n").as_deref(),
+        Some(hint)
+    );
+    // A line ending with the operator continues; a negative match pattern
+    // on its own line is no statement.
+    parse_ok("var total = 1 +\n    2\n");
+    parse_ok("var s = match (1) {\n  1 => \"a\"\n  -1 => \"b\"\n  _ => \"c\"\n}\n");
+    parse_ok("var a = 1\nprint(-a)\n");
+}
+
+fn diagnostics_of(source: &str) -> Vec<Diagnostic> {
+    parse_source(source, 0).1
+}

@@ -20,6 +20,11 @@ const LEVEL_ADDITIVE: u8 = 12;
 const LEVEL_MULTIPLICATIVE: u8 = 13;
 const LEVEL_POWER: u8 = 14;
 
+/// Whether a token is a binary operator (ranges included).
+pub(super) fn is_binary_operator(kind: &TokenKind) -> bool {
+    binary_operator(kind).is_some() || matches!(kind, TokenKind::DotDot | TokenKind::DotDotEq)
+}
+
 /// The binary operator a token denotes and its level. Ranges are handled
 /// separately (they do not chain).
 fn binary_operator(kind: &TokenKind) -> Option<(u8, BinOp)> {

@@ -19,6 +19,7 @@
 //! (operators), [`primary`] (literals and other operands), [`lookahead`]
 //! (the ternary scan), [`pattern`] and [`types`].
 
+mod comment_hints;
 mod concurrency;
 mod control;
 mod cursor;
@@ -42,6 +43,11 @@ use crate::token::{Token, TokenKind};
 /// host stack safe on any input (DESIGN.md §5: script depth never becomes
 /// unbounded Rust stack depth).
 pub const MAX_NESTING: usize = 256;
+
+/// The hint for a line that starts with a binary operator after a complete
+/// statement: the line does not continue that statement.
+const LINE_STARTS_WITH_OPERATOR: &str =
+    "this line is a separate statement; end the previous line with the operator to continue it";
 
 /// How much host stack the parser may use below its entry point. Frames of
 /// unoptimised builds are large (several KiB per nested expression), so in a
@@ -72,6 +78,7 @@ pub fn parse_source(source: &str, file: FileId) -> (Module, Vec<Diagnostic>) {
     let (tokens, mut diagnostics) = crate::lexer::lex(source, file);
     let (module, parse_diagnostics) = parse_tokens(&tokens, file, Some(source));
     diagnostics.extend(parse_diagnostics);
+    comment_hints::explain_operator_comments(source, &tokens, &mut diagnostics);
     (module, diagnostics)
 }
 

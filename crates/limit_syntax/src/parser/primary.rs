@@ -50,6 +50,9 @@ impl<'t> Parser<'t> {
                     | TokenKind::RParen
                     | TokenKind::RBrace
                     | TokenKind::Eof => Some("an operand is missing here"),
+                    _ if self.peek().newline_before && super::expr::is_binary_operator(kind) => {
+                        Some(super::LINE_STARTS_WITH_OPERATOR)
+                    }
                     _ => None,
                 };
                 match hint {

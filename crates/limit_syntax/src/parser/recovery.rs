@@ -50,6 +50,19 @@ impl<'t> Parser<'t> {
         self.error(span, message);
     }
 
+    /// Reports a warning (which does not stop the parse or its recovery).
+    pub(super) fn warning_with_hint(
+        &mut self,
+        span: Span,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        if !self.recovering {
+            self.diagnostics
+                .push(Diagnostic::warning(span, message).with_hint(hint));
+        }
+    }
+
     fn report(&mut self, diagnostic: Diagnostic) {
         if !self.recovering {
             self.diagnostics.push(diagnostic);

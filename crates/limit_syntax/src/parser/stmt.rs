@@ -324,6 +324,19 @@ impl<'t> Parser<'t> {
 
     /// An expression statement or an assignment `target op= value`.
     fn parse_expression_statement(&mut self) -> StmtKind {
+        // `var total = 1` then a line `    + 2`: the line is a statement of
+        // its own (unary `+ 2`), not the end of the one before.
+        let first = self.peek();
+        if first.newline_before && matches!(first.kind, TokenKind::Plus | TokenKind::Minus) {
+            self.warning_with_hint(
+                first.span,
+                format!(
+                    "this line starts with {} but does not continue the previous one",
+                    first.kind.describe()
+                ),
+                super::LINE_STARTS_WITH_OPERATOR,
+            );
+        }
         let expr = self.parse_expr();
         if let Some(op) = assign_op(self.peek_kind()) {
             self.advance();
