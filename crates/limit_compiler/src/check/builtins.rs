@@ -430,6 +430,16 @@ fn special_result(name: &str, args: &[Type]) -> Option<Type> {
             [Type::Int, _] => Type::Int,
             _ => Type::Any,
         }),
+        "sum" => match args {
+            [Type::List(element)] if matches!(**element, Type::Int | Type::Float) => {
+                Some((**element).clone())
+            }
+            _ => None,
+        },
+        "sorted" => match args {
+            [Type::List(element), ..] => Some(Type::list((**element).clone())),
+            _ => None,
+        },
         "abs" => Some(match args {
             [Type::Int] => Type::Int,
             [Type::Float] => Type::Float,

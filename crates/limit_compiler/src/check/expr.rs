@@ -187,8 +187,10 @@ impl<'a> Checker<'a> {
 
     fn infer_index(&mut self, container: &'a Expr, index: &'a Expr) -> Type {
         let container_type = self.infer(container);
-        self.infer(index);
+        let index_type = self.infer(index);
         match container_type.unrefined() {
+            // Slicing (§11): `xs[a..b]` is a new list, `s[a..b]` a string.
+            Type::List(_) if index_type == Type::Range => container_type.unrefined().clone(),
             Type::List(element) => (**element).clone(),
             Type::Dict(_, value) => (**value).clone(),
             Type::Str => Type::Str,

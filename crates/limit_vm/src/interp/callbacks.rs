@@ -89,7 +89,9 @@ pub(super) fn driven(m: Method, receiver: &Value, args: &[Value]) -> Option<Driv
         Method::Map => Some(Driven::Map),
         Method::Filter => Some(Driven::Filter),
         Method::Reduce => Some(Driven::Reduce),
-        Method::Sort if !matches!(args.first(), None | Some(Value::Nil)) => Some(Driven::Sort),
+        Method::Sort | Method::SortBy if !matches!(args.first(), None | Some(Value::Nil)) => {
+            Some(Driven::Sort)
+        }
         _ => None,
     }
 }

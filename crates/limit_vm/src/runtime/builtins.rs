@@ -11,7 +11,7 @@ use num_traits::{FromPrimitive, ToPrimitive};
 use crate::errors::{fail, kinds, Trap};
 use crate::interp::Vm;
 use crate::runtime::arith;
-use crate::value::{display, to_f64, write_value, Value};
+use crate::value::{display, repr, to_f64, write_value, Value};
 
 pub use crate::runtime::table::{builtin_index, native, BUILTINS};
 
@@ -335,6 +335,134 @@ pub(crate) fn round(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
 
 pub(crate) fn file_exists(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
     Ok(Value::Bool(std::path::Path::new(&display(&a[0])).exists()))
+}
+
+/// The items of a collection a built-in walks: a list's or tuple's items,
+/// a range's numbers, a string's characters, a dict's keys.
+fn items_of(v: &Value, what: &str) -> Result<Vec<Value>, Trap> {
+    let items: Vec<Value> = match v {
+        Value::List(l) => l.items.borrow().clone(),
+        Value::Tuple(t) => t.items.to_vec(),
+        Value::Range(r) => {
+            let n = r.len();
+            crate::limits::charge_units(2 * n.max(0) as u64)?;
+            crate::limits::check_collection(n.max(0) as usize)?;
+            (0..n).map(|i| Value::Int(r.nth(i))).collect()
+        }
+        Value::Str(s) => s
+            .text
+            .chars()
+            .map(|c| Value::string(c.to_string()))
+            .collect(),
+        Value::Dict(d) => d.map.borrow().keys().map(|k| k.0.clone()).collect(),
+        other => {
+            return fail(
+                kinds::TYPE_ERROR,
+                &format!("{what} expects a list, got {}", other.type_name()),
+            )
+        }
+    };
+    crate::limits::charge_units(2 * items.len() as u64)?;
+    Ok(items)
+}
+
+/// `ord(ch)`: the code point of a one-character string.
+pub(crate) fn ord(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+    let text = display(&a[0]);
+    let mut chars = text.chars();
+    match (&a[0], chars.next(), chars.next()) {
+        (Value::Str(_), Some(c), None) => Ok(Value::Int(c as i64)),
+        _ => fail(
+            kinds::TYPE_ERROR,
+            &format!("ord expects one character, got {}", repr(&a[0])),
+        ),
+    }
+}
+
+/// `chr(n)`: the one-character string of code point `n`.
+pub(crate) fn chr(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+    let c = match &a[0] {
+        Value::Int(n) => u32::try_from(*n).ok().and_then(char::from_u32),
+        _ => None,
+    };
+    match c {
+        Some(c) => Ok(Value::string(c.to_string())),
+        None => fail(
+            kinds::CONVERSION_ERROR,
+            &format!("{} is not a character code", display(&a[0])),
+        ),
+    }
+}
+
+pub(crate) fn sum(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+    crate::runtime::collections::sum_of(&items_of(&a[0], "sum")?)
+}
+
+pub(crate) fn any(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+    Ok(Value::Bool(
+        items_of(&a[0], "any")?.iter().any(Value::to_bool),
+    ))
+}
+
+pub(crate) fn all(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+    Ok(Value::Bool(
+        items_of(&a[0], "all")?.iter().all(Value::to_bool),
+    ))
+}
+
+/// `sorted(xs, key?)`: a new sorted list (stable).
+pub(crate) fn sorted(vm: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+    let items = items_of(&a[0], "sorted")?;
+    crate::limits::charge_units(
+        4 * items.len() as u64 * (64 - (items.len() as u64).leading_zeros() as u64),
+    )?;
+    let keys = match a.get(1) {
+        None | Some(Value::Nil) => items.clone(),
+        Some(key) => {
+            let mut keys = Vec::with_capacity(items.len());
+            for x in &items {
+                keys.push(vm.call(key, std::slice::from_ref(x))?);
+            }
+            keys
+        }
+    };
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    let mut comparable = true;
+    order.sort_by(|&i, &j| {
+        crate::value::compare(&keys[i], &keys[j]).unwrap_or_else(|| {
+            comparable = false;
+            std::cmp::Ordering::Equal
+        })
+    });
+    if !comparable {
+        return fail(kinds::TYPE_ERROR, "sorted: items cannot be compared");
+    }
+    Ok(Value::list(
+        order.into_iter().map(|i| items[i].clone()).collect(),
+    ))
+}
+
+/// `enumerate(xs)`: the pairs `(index, item)`.
+pub(crate) fn enumerate(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+    let items = items_of(&a[0], "enumerate")?;
+    Ok(Value::list(
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(i, x)| Value::tuple(vec![Value::Int(i as i64), x]))
+            .collect(),
+    ))
+}
+
+/// `zip(a, b)`: pairs of items at the same index, as long as the shorter.
+pub(crate) fn zip(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+    let (left, right) = (items_of(&a[0], "zip")?, items_of(&a[1], "zip")?);
+    Ok(Value::list(
+        left.into_iter()
+            .zip(right)
+            .map(|(x, y)| Value::tuple(vec![x, y]))
+            .collect(),
+    ))
 }
 
 #[cfg(test)]

@@ -26,6 +26,23 @@ fn resolve(i: i64, n: usize) -> Option<usize> {
     }
 }
 
+/// The items `a..b` that slice `range` selects from `n` (§11: negative
+/// ends count from the end, then both clamp to `0..=n` as in Python).
+fn slice_bounds(range: &Range, n: usize) -> Result<(usize, usize), Trap> {
+    if range.step != 1 {
+        return fail(
+            kinds::TYPE_ERROR,
+            "a slice takes a range with step 1 (`a..b` or `a..=b`)",
+        );
+    }
+    let n = n as i64;
+    let from_end = |i: i64| if i < 0 { i.saturating_add(n) } else { i };
+    let end = from_end(range.end).saturating_add(range.inclusive as i64);
+    let a = from_end(range.start).clamp(0, n) as usize;
+    let b = end.clamp(0, n) as usize;
+    Ok(if a < b { (a, b) } else { (a, a) })
+}
+
 /// `c[idx]`.
 pub fn get_index(c: &Value, idx: &Value) -> Result<Value, Trap> {
     match (c, idx) {
@@ -55,6 +72,21 @@ pub fn get_index(c: &Value, idx: &Value) -> Result<Value, Trap> {
                 &format!("key {} not found", crate::value::repr(k)),
             ),
         },
+        (Value::List(l), Value::Range(r)) => {
+            let items = l.items.borrow();
+            let (a, b) = slice_bounds(r, items.len())?;
+            crate::limits::charge_units((b - a) as u64)?;
+            Ok(Value::list(items[a..b].to_vec()))
+        }
+        (Value::Tuple(t), Value::Range(r)) => {
+            let (a, b) = slice_bounds(r, t.items.len())?;
+            Ok(Value::tuple(t.items[a..b].to_vec()))
+        }
+        (Value::Str(s), Value::Range(r)) => {
+            let (a, b) = slice_bounds(r, s.char_len())?;
+            crate::limits::charge_units((b - a) as u64 / 4)?;
+            Ok(Value::string(strings::char_slice(s, a, b).to_string()))
+        }
         (Value::Nil, _) => fail(kinds::NIL_ACCESS, "cannot index nil"),
         (Value::List(_) | Value::Tuple(_) | Value::Str(_), other) => fail(
             kinds::TYPE_ERROR,
@@ -300,6 +332,7 @@ pub fn charge_pass(m: Method, l: &crate::value::List) -> Result<(), Trap> {
         Method::Contains | Method::IndexOf | Method::Join | Method::ToStr => 4 * n,
         Method::Slice | Method::Copy | Method::Map | Method::Filter | Method::Reduce => 2 * n,
         Method::Insert | Method::Remove | Method::Reverse => n,
+        Method::Count | Method::Min | Method::Max | Method::Sum => 4 * n,
         Method::Sort => 4 * n * (64 - n.leading_zeros() as u64),
         _ => 0,
     };
@@ -404,6 +437,55 @@ pub fn list_method(m: Method, name: &str, recv: &Value, args: &[Value]) -> Resul
         }
         Method::ToStr => crate::value::display_value(recv)?,
         Method::Copy => Value::list(l.items.borrow().clone()),
+        Method::Extend => {
+            let more: Vec<Value> = match arg(args, 0) {
+                Value::List(other) => other.items.borrow().clone(),
+                Value::Tuple(t) => t.items.to_vec(),
+                other => {
+                    return fail(
+                        kinds::TYPE_ERROR,
+                        &format!("extend expects a list, got {}", other.type_name()),
+                    )
+                }
+            };
+            crate::limits::charge_units(more.len() as u64)?;
+            for item in more {
+                l.push(item)?;
+            }
+            Value::Nil
+        }
+        Method::Count => Value::Int(
+            l.items
+                .borrow()
+                .iter()
+                .filter(|x| equals(x, arg(args, 0)))
+                .count() as i64,
+        ),
+        Method::First | Method::Last => {
+            let items = l.items.borrow();
+            let item = if m == Method::First {
+                items.first()
+            } else {
+                items.last()
+            };
+            match item {
+                Some(v) => v.clone(),
+                None => Value::error(
+                    kinds::INDEX_OUT_OF_BOUNDS,
+                    &format!("{name}() of an empty list"),
+                ),
+            }
+        }
+        Method::Min | Method::Max => {
+            let want = if m == Method::Min {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            };
+            let items = l.items.borrow().clone();
+            extreme_of(items, want, name)?
+        }
+        Method::Sum => sum_of(&l.items.borrow())?,
         _ => return no_method(recv, name),
     })
 }
@@ -429,6 +511,43 @@ fn sort_list(l: &crate::value::List) -> Result<(), Trap> {
     Ok(())
 }
 
+/// The least (`Less`) or greatest (`Greater`) of `items`; an error for none.
+pub fn extreme_of(items: Vec<Value>, want: Ordering, what: &str) -> Result<Value, Trap> {
+    let mut best: Option<Value> = None;
+    for x in items {
+        best = Some(match best {
+            None => x,
+            Some(b) => match compare(&x, &b) {
+                Some(o) if o == want => x,
+                Some(_) => b,
+                None => return fail(kinds::TYPE_ERROR, "values cannot be compared"),
+            },
+        });
+    }
+    best.map_or_else(
+        || fail(kinds::ERROR, &format!("{what} of an empty list")),
+        Ok,
+    )
+}
+
+/// The sum of `items` with `+` (0 for none), so ints stay exact.
+pub fn sum_of(items: &[Value]) -> Result<Value, Trap> {
+    let mut total = Value::Int(0);
+    for x in items {
+        if !matches!(
+            x,
+            Value::Int(_) | Value::BigInt(_) | Value::Float(_) | Value::Decimal(_)
+        ) {
+            return fail(
+                kinds::TYPE_ERROR,
+                &format!("sum expects numbers, got a {}", x.type_name()),
+            );
+        }
+        total = crate::runtime::arith::add(&total, x)?;
+    }
+    Ok(total)
+}
+
 /// Call method `m` on dict `d`.
 pub fn dict_method(m: Method, name: &str, d: &Rc<Dict>, args: &[Value]) -> Result<Value, Trap> {
     // Passes over the whole dict are charged to the step limit.
@@ -437,7 +556,8 @@ pub fn dict_method(m: Method, name: &str, d: &Rc<Dict>, args: &[Value]) -> Resul
         Method::Keys | Method::Values | Method::Items | Method::Copy => {
             crate::limits::charge_units(4 * n)?
         }
-        Method::Remove => crate::limits::charge_units(n)?,
+        Method::Remove | Method::Pop => crate::limits::charge_units(n)?,
+        Method::Entries => crate::limits::charge_units(4 * n)?,
         _ => {}
     }
     Ok(match m {
@@ -475,6 +595,43 @@ pub fn dict_method(m: Method, name: &str, d: &Rc<Dict>, args: &[Value]) -> Resul
             Value::Nil
         }
         Method::Copy => Value::dict(d.map.borrow().clone()),
+        Method::Entries => Value::list(
+            d.map
+                .borrow()
+                .iter()
+                .map(|(k, v)| Value::tuple(vec![k.0.clone(), v.clone()]))
+                .collect(),
+        ),
+        Method::GetOr => match d.map.borrow().get(&Key(arg(args, 0).clone())) {
+            Some(v) => v.clone(),
+            None => arg(args, 1).clone(),
+        },
+        Method::Pop => match d.map.borrow_mut().shift_remove(&Key(arg(args, 0).clone())) {
+            Some(v) => v,
+            None => Value::error(
+                kinds::KEY_NOT_FOUND,
+                &format!("key {} not found", crate::value::repr(arg(args, 0))),
+            ),
+        },
+        Method::Merge => {
+            let Value::Dict(other) = arg(args, 0) else {
+                return fail(
+                    kinds::TYPE_ERROR,
+                    &format!("merge expects a dict, got {}", arg(args, 0).type_name()),
+                );
+            };
+            let entries: Vec<(Key, Value)> = other
+                .map
+                .borrow()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            crate::limits::charge_units(entries.len() as u64)?;
+            for (k, v) in entries {
+                d.insert(k, v)?;
+            }
+            Value::Nil
+        }
         _ => return no_method(&Value::dict(DictMap::default()), name),
     })
 }

@@ -16,6 +16,9 @@ pub fn method(m: Method, name: &str, s: &Str, args: &[Value]) -> Result<Value, T
         Method::Len if !s.ascii => n / 4,
         Method::Contains | Method::Find | Method::IndexOf | Method::Trim => n / 4,
         Method::Substring | Method::Slice => n / 4,
+        Method::Lines | Method::Bytes => 4 * n,
+        Method::Count | Method::RFind | Method::Strip | Method::PadLeft | Method::PadRight => n / 4,
+        Method::IsDigit | Method::IsAlpha | Method::IsSpace => n / 4,
         Method::Join => match arg(args, 0) {
             Value::List(l) => 4 * l.items.borrow().len() as u64,
             Value::Tuple(t) => 4 * t.items.len() as u64,
@@ -109,8 +112,77 @@ pub fn method(m: Method, name: &str, s: &Str, args: &[Value]) -> Result<Value, T
             Value::string(text.repeat(n))
         }
         Method::ToStr => Value::str(text),
+        Method::Lines => Value::list(text.lines().map(Value::str).collect()),
+        Method::TrimStart => Value::str(text.trim_start()),
+        Method::TrimEnd => Value::str(text.trim_end()),
+        Method::Strip => match arg(args, 0) {
+            Value::Nil => Value::str(text.trim()),
+            _ => {
+                let chars = str_arg(args, 0, "strip")?;
+                Value::str(text.trim_matches(|c| chars.contains(c)))
+            }
+        },
+        Method::PadLeft | Method::PadRight => pad(s, m == Method::PadLeft, args)?,
+        Method::IsDigit => {
+            Value::Bool(!text.is_empty() && text.chars().all(|c| c.is_ascii_digit()))
+        }
+        Method::IsAlpha => Value::Bool(!text.is_empty() && text.chars().all(char::is_alphabetic)),
+        Method::IsSpace => Value::Bool(!text.is_empty() && text.chars().all(char::is_whitespace)),
+        Method::Count => {
+            let part = str_arg(args, 0, "count")?;
+            Value::Int(if part.is_empty() {
+                s.char_len() as i64 + 1
+            } else {
+                text.matches(part).count() as i64
+            })
+        }
+        Method::RFind => {
+            let needle = str_arg(args, 0, "rfind")?;
+            match text.rfind(needle) {
+                Some(byte) => Value::Int(text[..byte].chars().count() as i64),
+                None => Value::error("NotFound", &format!("'{needle}' not found")),
+            }
+        }
+        Method::Bytes => Value::list(text.bytes().map(|b| Value::Int(b as i64)).collect()),
         _ => return no_method(&Value::str(""), name),
     })
+}
+
+/// `pad_left(n, fill?)` / `pad_right(n, fill?)`: `s` widened to `n`
+/// characters with `fill` (one character, a space by default).
+fn pad(s: &Str, left: bool, args: &[Value]) -> Result<Value, Trap> {
+    let width = int_arg(args, 0, "pad")?;
+    let fill = match arg(args, 1) {
+        Value::Nil => ' ',
+        _ => {
+            let text = str_arg(args, 1, "pad")?;
+            let mut chars = text.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) => c,
+                _ => {
+                    return fail(
+                        kinds::TYPE_ERROR,
+                        &format!("pad fill must be one character, got '{text}'"),
+                    )
+                }
+            }
+        }
+    };
+    let missing = (width.max(0) as usize).saturating_sub(s.char_len());
+    if missing > 1 << 32 {
+        return fail(kinds::RESOURCE_LIMIT, "string too large");
+    }
+    crate::limits::check_string(
+        s.text
+            .len()
+            .saturating_add(missing.saturating_mul(fill.len_utf8())),
+    )?;
+    let padding: String = std::iter::repeat_n(fill, missing).collect();
+    Ok(Value::string(if left {
+        padding + &s.text
+    } else {
+        format!("{}{padding}", s.text)
+    }))
 }
 
 /// Negative positions count from the end; the result is within `0..=n`.

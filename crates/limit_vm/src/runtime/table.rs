@@ -126,6 +126,14 @@ natives! {
     "repr", "(x: any) -> str", |_, a| Ok(crate::value::Value::string(crate::value::repr(&a[0])));
     "channel", "(capacity?: int) -> channel", |_, a| crate::runtime::channel::new_channel(a);
     "format", "(value: any, spec: str) -> str", b::format;
+    "ord", "(character: str) -> int", b::ord;
+    "chr", "(code: int) -> str", b::chr;
+    "sum", "(items: any) -> any", b::sum;
+    "any", "(items: any) -> bool", b::any;
+    "all", "(items: any) -> bool", b::all;
+    "sorted", "(items: any, key?: fn) -> [any]", b::sorted;
+    "enumerate", "(items: any) -> [(int, any)]", b::enumerate;
+    "zip", "(left: any, right: any) -> [(any, any)]", b::zip;
 }
 
 /// Index of built-in function `name` (for `CallNative`/`GetNative`).
@@ -191,6 +199,18 @@ method_table! {
     Str Slice "(start: int, end?: int) -> str";
     Str Chars "() -> [str]";
     Str Repeat "(times: int) -> str";
+    Str Lines "() -> [str]";
+    Str TrimStart "() -> str";
+    Str TrimEnd "() -> str";
+    Str Strip "(characters?: str) -> str";
+    Str PadLeft "(width: int, fill?: str) -> str";
+    Str PadRight "(width: int, fill?: str) -> str";
+    Str IsDigit "() -> bool";
+    Str IsAlpha "() -> bool";
+    Str IsSpace "() -> bool";
+    Str Count "(part: str) -> int";
+    Str RFind "(part: str) -> int?NotFound";
+    Str Bytes "() -> [int]";
 
     List Len "() -> int";
     List IsEmpty "() -> bool";
@@ -209,6 +229,14 @@ method_table! {
     List Join "(separator?: str) -> str";
     List Clear "() -> nil";
     List Copy "() -> [T]";
+    List Extend "(items: any) -> nil";
+    List Count "(item: any) -> int";
+    List First "() -> T?IndexOutOfBounds";
+    List Last "() -> T?IndexOutOfBounds";
+    List SortBy "(key: fn) -> [T]";
+    List Min "() -> T";
+    List Max "() -> T";
+    List Sum "() -> any";
 
     Dict Len "() -> int";
     Dict IsEmpty "() -> bool";
@@ -221,6 +249,10 @@ method_table! {
     Dict Remove "(key: any) -> V";
     Dict Clear "() -> nil";
     Dict Copy "() -> {K: V}";
+    Dict Merge "(other: any) -> nil";
+    Dict Pop "(key: any) -> V?KeyNotFound";
+    Dict GetOr "(key: any, default: any) -> any";
+    Dict Entries "() -> [(K, V)]";
 
     Tuple Len "() -> int";
     Tuple Contains "(item: any) -> bool";
