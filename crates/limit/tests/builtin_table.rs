@@ -71,6 +71,8 @@ fn sample(ty: &str, on: Receiver, method: &str) -> String {
         "str" if method == "format" => "\"d\"".into(),
         "str" => "\"a\"".into(),
         "num" => "0".into(),
+        "items" => "[3, 1, 2]".into(),
+        _ if ty.starts_with('{') => "{\"b\": 2}".into(),
         "fn" if method == "reduce" => "fn(a, b) { return a + b; }".into(),
         "fn" => "fn(x) { return x; }".into(),
         "any" if matches!(method, "len" | "length") => "\"ab\"".into(),

@@ -195,8 +195,8 @@ impl Reader<'_> {
             "T" => self.bindings.t.clone(),
             "K" => self.bindings.k.clone(),
             "V" => self.bindings.v.clone(),
-            // `any`, `num` (int, float or decimal) and `fn` (any callable)
-            // are not checked here.
+            // `any`, `num` (int, float or decimal), `items` (any
+            // collection) and `fn` (any callable) are not checked here.
             _ => Type::Any,
         }
     }

@@ -8,7 +8,8 @@
 //! A signature is text: `(name: type, name?: type, name: type...) -> type`.
 //! `name?` may be left out (trailing parameters only); `type...` takes any
 //! number of further arguments. Types: `int float str bool nil any num`
-//! (`num` is any number), `fn` (any callable), `channel`, `[T]`, `{K: V}`,
+//! (`num` is any number), `items` (a list, tuple, range, string or dict,
+//! walked item by item), `fn` (any callable), `channel`, `[T]`, `{K: V}`,
 //! `(A, B)`, `T?` (a value or an error of any kind) and `T?Kind|Kind` (a
 //! value or an error of those kinds). The type variables `T` (a list's
 //! element, or the type of an argument), `K` and `V` (a dict's key and
@@ -128,12 +129,12 @@ natives! {
     "format", "(value: any, spec: str) -> str", b::format;
     "ord", "(character: str) -> int", b::ord;
     "chr", "(code: int) -> str", b::chr;
-    "sum", "(items: any) -> any", b::sum;
-    "any", "(items: any) -> bool", b::any;
-    "all", "(items: any) -> bool", b::all;
-    "sorted", "(items: any, key?: fn) -> [any]", b::sorted;
-    "enumerate", "(items: any) -> [(int, any)]", b::enumerate;
-    "zip", "(left: any, right: any) -> [(any, any)]", b::zip;
+    "sum", "(items: items) -> any", b::sum;
+    "any", "(items: items) -> bool", b::any;
+    "all", "(items: items) -> bool", b::all;
+    "sorted", "(items: items, key?: fn) -> [any]", b::sorted;
+    "enumerate", "(items: items) -> [(int, any)]", b::enumerate;
+    "zip", "(left: items, right: items) -> [(any, any)]", b::zip;
 }
 
 /// Index of built-in function `name` (for `CallNative`/`GetNative`).
@@ -229,7 +230,7 @@ method_table! {
     List Join "(separator?: str) -> str";
     List Clear "() -> nil";
     List Copy "() -> [T]";
-    List Extend "(items: any) -> nil";
+    List Extend "(items: items) -> nil";
     List Count "(item: any) -> int";
     List First "() -> T?IndexOutOfBounds";
     List Last "() -> T?IndexOutOfBounds";
@@ -249,7 +250,7 @@ method_table! {
     Dict Remove "(key: any) -> V";
     Dict Clear "() -> nil";
     Dict Copy "() -> {K: V}";
-    Dict Merge "(other: any) -> nil";
+    Dict Merge "(other: {any: any}) -> nil";
     Dict Pop "(key: any) -> V?KeyNotFound";
     Dict GetOr "(key: any, default: any) -> any";
     Dict Entries "() -> [(K, V)]";
