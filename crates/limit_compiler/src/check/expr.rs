@@ -9,6 +9,7 @@ use super::types::{ErrorSet, Type};
 use super::{BlockRole, Checker, Expectation, ReturnTarget};
 use limit_syntax::ast::{Block, Expr, ExprKind, FnDecl, Ident, InterpPart};
 use limit_syntax::Span;
+use limit_vm::runtime::table::{method_names, Receiver};
 
 /// Where a value is going, for messages.
 #[derive(Clone, Debug)]
@@ -218,8 +219,8 @@ impl<'a> Checker<'a> {
             return static_type;
         }
         let receiver_type = self.infer(receiver);
-        if let Some(kind) = fieldless_builtin(&receiver_type) {
-            self.report_builtin_field(receiver, kind, name);
+        if let Some((kind, methods)) = fieldless_builtin(&receiver_type) {
+            self.report_builtin_field(receiver, kind, methods, name);
             return Type::Any;
         }
         self.member_type(&receiver_type, name)
@@ -228,9 +229,15 @@ impl<'a> Checker<'a> {
     /// `xs.len` on a list, string, tuple, range or channel: these have
     /// methods but no fields (§12a), so the access can only fail at run
     /// time. When a method of that name exists the hint calls it.
-    fn report_builtin_field(&mut self, receiver: &Expr, kind: &str, name: &Ident) {
+    fn report_builtin_field(
+        &mut self,
+        receiver: &Expr,
+        kind: &str,
+        methods: Receiver,
+        name: &Ident,
+    ) {
         let message = format!("a {kind} has no field `{}`", name.name);
-        if is_builtin_method(kind, &name.name) {
+        if is_builtin_method(methods, &name.name) {
             let mut text = self.source_text(receiver.span);
             if text.is_empty() || text.contains('\n') {
                 text = "value".to_string();
@@ -703,62 +710,21 @@ impl<'a> Checker<'a> {
     }
 }
 
-/// The name of a built-in type whose values have methods but no fields:
-/// any `value.name` on it fails at run time. (Dicts are left out: `d.key`
-/// reads an entry.)
-fn fieldless_builtin(ty: &Type) -> Option<&'static str> {
+/// The name of a built-in type whose values have methods but no fields
+/// (any `value.name` on it fails at run time), with its receiver kind in
+/// the built-in method table. (Dicts are left out: `d.key` reads an entry.)
+fn fieldless_builtin(ty: &Type) -> Option<(&'static str, Receiver)> {
     Some(match ty.unrefined() {
-        Type::Str => "str",
-        Type::List(_) => "list",
-        Type::Tuple(_) => "tuple",
-        Type::Range => "range",
-        Type::Channel => "channel",
+        Type::Str => ("str", Receiver::Str),
+        Type::List(_) => ("list", Receiver::List),
+        Type::Tuple(_) => ("tuple", Receiver::Tuple),
+        Type::Range => ("range", Receiver::Range),
+        Type::Channel => ("channel", Receiver::Channel),
         _ => return None,
     })
 }
 
-/// Whether the built-in type named `kind` has a method `name` (§11).
-fn is_builtin_method(kind: &str, name: &str) -> bool {
-    const STR: &[&str] = &[
-        "len",
-        "upper",
-        "lower",
-        "to_upper",
-        "to_lower",
-        "trim",
-        "split",
-        "join",
-        "contains",
-        "starts_with",
-        "ends_with",
-        "find",
-        "replace",
-        "substring",
-        "chars",
-        "repeat",
-        "lines",
-        "trim_start",
-        "trim_end",
-        "strip",
-        "pad_left",
-        "pad_right",
-        "is_digit",
-        "is_alpha",
-        "is_space",
-        "count",
-        "rfind",
-        "bytes",
-    ];
-    const LIST: &[&str] = &[
-        "len", "push", "append", "pop", "insert", "remove", "contains", "index_of", "slice",
-        "reverse", "sort", "map", "filter", "reduce", "join", "clear", "extend", "count", "first",
-        "last", "sort_by", "min", "max", "sum",
-    ];
-    const CHANNEL: &[&str] = &["len", "send", "recv", "try_recv", "close"];
-    match kind {
-        "str" => STR.contains(&name),
-        "list" => LIST.contains(&name),
-        "channel" => CHANNEL.contains(&name),
-        _ => name == "len",
-    }
+/// Whether values of kind `receiver` have a method `name` (reference.md §11).
+fn is_builtin_method(receiver: Receiver, name: &str) -> bool {
+    method_names(receiver).any(|method| method == name)
 }
