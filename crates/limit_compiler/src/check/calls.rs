@@ -163,6 +163,20 @@ impl<'a> Checker<'a> {
             self.infer_arguments(args);
             return Type::Any;
         }
+        if let Some(binding) = self.inferred_container(receiver) {
+            let storing = super::escapes::STORING_METHODS.contains(&method.name.as_str());
+            if let (true, Type::List(element), Some(last)) = (storing, &binding.ty, args.last()) {
+                // A store into a list that kept its element type: another
+                // type widens the variable (`escapes.rs`).
+                let element = (**element).clone();
+                if self.infer(&last.value) != element {
+                    self.infer_arguments(&args[..args.len() - 1]);
+                    self.infer(receiver);
+                    self.newly_widened.insert(binding.declared_at);
+                    return Type::Any;
+                }
+            }
+        }
         let receiver_type = self.infer(receiver);
         match receiver_type.unrefined() {
             Type::Trait(trait_name) => {

@@ -19,6 +19,7 @@ mod compat;
 mod constant;
 mod declarations;
 mod env;
+mod escapes;
 mod expr;
 mod format_specs;
 mod frames;
@@ -408,6 +409,9 @@ struct Checker<'a> {
     inferred_errors: HashMap<Span, BTreeSet<String>>,
     /// The error sets this pass found for the same functions.
     found_errors: HashMap<Span, BTreeSet<String>>,
+    /// Names whose containers may be stored into where the checker does
+    /// not see it (`escapes.rs`): their variables forget element types.
+    escaping: HashSet<String>,
     /// Other files whose declarations belong to this module (earlier
     /// chunks of an interactive session).
     own_files: Vec<FileId>,
@@ -468,6 +472,7 @@ impl<'a> Checker<'a> {
             value_expectations: Vec::new(),
             inferred_errors: HashMap::new(),
             own_files: Vec::new(),
+            escaping: HashSet::new(),
             echoed: None,
             found_errors: HashMap::new(),
             current_frame: None,
@@ -492,6 +497,7 @@ impl<'a> Checker<'a> {
     }
 
     fn check_top_level(&mut self, module: &'a ast::Module) {
+        self.escaping = escapes::escaping_names(&module.stmts);
         self.check_frame_declarations();
         // Members imported directly (`show`/`hide`), as declared in their
         // module; the module's own declarations shadow them.

@@ -393,7 +393,11 @@ impl<'a> Checker<'a> {
     fn bind_var_target(&mut self, target: &'a VarTarget, value: &Type, annotated: bool) {
         match target {
             VarTarget::Name(name) => {
-                let ty = if annotated {
+                let keeps_elements = !self.escaping.contains(&name.name)
+                    && matches!(value, Type::List(_) | Type::Dict(..));
+                let ty = if annotated || keeps_elements {
+                    // (A contained container's stores are all checked:
+                    // one of another type widens the variable.)
                     value.clone()
                 } else {
                     value.generalized()
@@ -445,6 +449,8 @@ impl<'a> Checker<'a> {
                     Destination::Field(field.name.clone()),
                 );
             }
+            ExprKind::Index(container, index)
+                if self.widens_on_store(container, op, index, value) => {}
             ExprKind::Index(container, index) => {
                 let container_type = self.infer(container);
                 self.infer(index);
@@ -460,6 +466,61 @@ impl<'a> Checker<'a> {
                 self.infer(value);
             }
         }
+    }
+
+    /// A store into an element of an unannotated variable that kept its
+    /// element types (`var ys = [1, 2]; ys[0] = v`): a value (or dict key)
+    /// of another type widens the variable instead of being an error.
+    /// True when the store was handled so.
+    fn widens_on_store(
+        &mut self,
+        container: &'a Expr,
+        op: AssignOp,
+        index: &'a Expr,
+        value: &'a Expr,
+    ) -> bool {
+        let Some(binding) = self.inferred_container(container) else {
+            return false;
+        };
+        let (key, element) = match &binding.ty {
+            Type::List(element) => (Type::Int, (**element).clone()),
+            Type::Dict(key, element) => ((**key).clone(), (**element).clone()),
+            _ => return false,
+        };
+        self.infer(container);
+        let index_type = self.infer(index);
+        let value_type = self.infer(value);
+        let stored = match compound_operator(op) {
+            None => value_type,
+            Some(operator) => self.arithmetic_result(
+                operator,
+                &element,
+                &value_type,
+                container.span.to(value.span),
+            ),
+        };
+        let key_fits = index_type == key || (key == Type::Int && index_type.is_integer());
+        if stored != element || !key_fits {
+            self.newly_widened.insert(binding.declared_at);
+        }
+        true
+    }
+
+    /// The binding of `expr` when it names an unannotated variable whose
+    /// list or dict type kept its element types.
+    pub(super) fn inferred_container(&self, expr: &Expr) -> Option<Binding> {
+        let ExprKind::Ident(name) = &expr.kind else {
+            return None;
+        };
+        let binding = self.env.lookup(name)?;
+        let keeps = !binding.annotated
+            && binding.narrowed_from.is_none()
+            && match &binding.ty {
+                Type::List(element) => !element.is_any(),
+                Type::Dict(key, element) => !key.is_any() || !element.is_any(),
+                _ => false,
+            };
+        keeps.then(|| binding.clone())
     }
 
     /// `place op= value` where the place has a declared type.
@@ -804,6 +865,9 @@ fn compound_operator(op: AssignOp) -> Option<BinOp> {
 /// without changing what the variable's reads may claim: the same type, or
 /// a container value into a generalized container.
 fn is_same_shape(value: &Type, declared: &Type) -> bool {
+    if value == declared {
+        return true;
+    }
     match (value.generalized(), declared) {
         (value, declared) if value == *declared => true,
         (Type::List(_), Type::List(element)) => element.is_any(),
