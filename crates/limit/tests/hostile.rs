@@ -126,3 +126,39 @@ fn writing_a_value_with_shared_parts_stops_at_the_memory_limit() {
     .unwrap();
     assert_eq!(e.take_output(), "true\n");
 }
+
+#[test]
+fn captured_output_counts_against_the_memory_limit() {
+    let mut e = engine(Limits {
+        max_heap_bytes: Some(16 << 20),
+        ..Limits::default()
+    });
+    let shown = stopped_by_a_limit(&mut e, "var s = \"x\" * 1000\nwhile (true) { print(s) }");
+    assert!(shown.contains("memory limit"), "{shown}");
+    // Output the host took no longer counts: a script printing 10 MB runs
+    // again and again.
+    for _ in 0..3 {
+        e.run_str("var line = \"y\" * 1000\nvar i = 0\nwhile (i < 10000) { print(line); i += 1 }")
+            .unwrap();
+        assert_eq!(e.take_output().len(), 10_010_000);
+    }
+}
+
+#[test]
+fn values_waiting_in_channels_count_and_leave_the_meter_when_received() {
+    let mut e = engine(Limits {
+        max_heap_bytes: Some(8 << 20),
+        ..Limits::default()
+    });
+    let shown = stopped_by_a_limit(
+        &mut e,
+        "fn fill() { var ch = channel()\nwhile (true) { ch.send(\"z\" * 100) } }\nfill()",
+    );
+    assert!(shown.contains("memory limit"), "{shown}");
+    // Sent and received in turn, the buffer stays small however long it runs.
+    e.run_str(
+        "var c2 = channel()\nvar n = 0\nwhile (n < 100000) { c2.send(\"z\" * 100); var got = c2.recv() ?else { \"\" }; n += 1 }\nprint(n)",
+    )
+    .unwrap();
+    assert_eq!(e.take_output(), "100000\n");
+}

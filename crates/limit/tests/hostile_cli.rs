@@ -151,3 +151,50 @@ fn item5_printing_and_comparing_cyclic_values_end() {
         "1000",
     );
 }
+
+#[test]
+fn item7_enum_payloads_count_against_the_memory_limit() {
+    check(
+        "enum_payloads",
+        "enum E { Leaf, W(any, any) }\nvar e: any = E.Leaf\nvar keep: [any] = []\n\
+         while (true) { e = E.W(e, e); keep.push(e) }\n",
+        1,
+        "error[ResourceLimit]: memory limit of 67108864 bytes exceeded",
+    );
+}
+
+#[test]
+fn item7_channel_buffers_count_against_the_memory_limit() {
+    check(
+        "channel_buffer",
+        "var ch = channel()\nwhile (true) { ch.send(1) }\n",
+        1,
+        "error[ResourceLimit]: memory limit of 67108864 bytes exceeded",
+    );
+    check(
+        "channel_buffer_strings",
+        "var ch = channel()\nvar s = \"x\" * 1000\nwhile (true) { ch.send(s) }\n",
+        1,
+        "error[ResourceLimit]: memory limit of 67108864 bytes exceeded",
+    );
+}
+
+#[test]
+fn item7_reading_an_endless_or_huge_file_stops_at_the_memory_limit() {
+    check(
+        "dev_zero",
+        "var s = read_file(\"/dev/zero\")\nprint(s.len())\n",
+        1,
+        "error[ResourceLimit]",
+    );
+    let big = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("hostile_big.txt");
+    let file = std::fs::File::create(&big).unwrap();
+    file.set_len(300 << 20).unwrap(); // sparse: no disk used
+    check(
+        "huge_file",
+        &format!("var s = read_file(\"{}\")\nprint(s.len())\n", big.display()),
+        1,
+        "error[ResourceLimit]",
+    );
+    let _ = std::fs::remove_file(&big);
+}

@@ -124,7 +124,7 @@ pub struct Vm {
     out: Vec<u8>,
     /// Writing to standard output failed: later output is dropped.
     output_closed: bool,
-    captured: String,
+    captured: CapturedOutput,
     trace: Option<Vec<TraceEntry>>,
     invalid: Option<String>,
     pub(crate) rng_state: u64,
@@ -147,6 +147,32 @@ pub struct Vm {
     /// Index of the first continuation function (interp/callbacks.rs),
     /// appended after the program's own.
     first_continuation: u32,
+    /// Bytes this program's values take in channels (limits.rs).
+    channel_meter: limits::ChannelMeter,
+}
+
+/// Output kept in memory (`VmOptions::capture_output`): memory the
+/// program filled, counted by the heap meter until the host takes it.
+#[derive(Default)]
+struct CapturedOutput(String);
+
+impl CapturedOutput {
+    fn push(&mut self, text: &str) {
+        self.0.push_str(text);
+        limits::charge(text.len());
+    }
+
+    fn take(&mut self) -> String {
+        limits::release(self.0.len());
+        std::mem::take(&mut self.0)
+    }
+}
+
+impl Drop for CapturedOutput {
+    fn drop(&mut self) {
+        // Output captured and never taken leaves the heap meter with it.
+        limits::release(self.0.len());
+    }
 }
 
 /// Instructions the generic loop runs by itself after the hot path ran at
@@ -230,7 +256,7 @@ impl Vm {
             stats: Stats::default(),
             out: Vec::with_capacity(8192),
             output_closed: false,
-            captured: String::new(),
+            captured: CapturedOutput::default(),
             trace: None,
             invalid,
             rng_state: seed | 1,
@@ -245,6 +271,7 @@ impl Vm {
             chunk: CHECKPOINT_STEPS,
             steps_left: u64::MAX,
             first_continuation,
+            channel_meter: limits::ChannelMeter::default(),
         }
         .with_main(program.main)
     }
@@ -306,7 +333,7 @@ impl Vm {
     /// Output printed so far when `capture_output` is set.
     pub fn take_output(&mut self) -> String {
         self.flush();
-        std::mem::take(&mut self.captured)
+        self.captured.take()
     }
 
     /// The value of global `name` (for embedders and tests).
@@ -352,7 +379,7 @@ impl Vm {
             return;
         }
         if self.options.capture_output {
-            self.captured.push_str(&String::from_utf8_lossy(&self.out));
+            self.captured.push(&String::from_utf8_lossy(&self.out));
         } else if !self.output_closed {
             let mut stdout = std::io::stdout().lock();
             let written = stdout.write_all(&self.out).and_then(|()| stdout.flush());
@@ -2199,12 +2226,13 @@ impl Vm {
                     let at = self.stack.len() - n as usize;
                     let payload: Vec<Value> = self.stack.drain(at..).collect();
                     let info = self.enums[e as usize].clone();
-                    push!(Value::Enum(Rc::new(EnumValue {
+                    push!(Value::Enum(Rc::new(EnumValue::new(
                         info,
-                        enum_id: e,
-                        tag: variant,
-                        payload: payload.into_boxed_slice()
-                    })));
+                        e,
+                        variant,
+                        payload.into_boxed_slice()
+                    ))));
+                    allocated!();
                 }
                 Op::IsInstance(c) => {
                     let class = match self.stack.last() {
@@ -2641,6 +2669,7 @@ impl Vm {
     /// budget.
     fn start_run(&mut self) {
         limits::install(self.options.limits);
+        limits::install_channel_meter(self.channel_meter.clone());
         self.steps_left = self.options.limits.max_steps.unwrap_or(u64::MAX);
         self.chunk = (CHECKPOINT_STEPS as u64).min(self.steps_left.max(1)) as u32;
         self.steps_left -= (self.chunk as u64).min(self.steps_left);
@@ -2650,8 +2679,14 @@ impl Vm {
     /// Prepare this VM to run parallel tasks on the current thread, as part
     /// of the program whose shared budget is `budget`: the limits are
     /// installed here, and every step is drawn from the budget.
-    pub(crate) fn start_task_thread(&mut self, budget: std::sync::Arc<limits::SharedBudget>) {
+    pub(crate) fn start_task_thread(
+        &mut self,
+        budget: std::sync::Arc<limits::SharedBudget>,
+        channels: limits::ChannelMeter,
+    ) {
         limits::install(self.options.limits);
+        limits::install_channel_meter(channels.clone());
+        self.channel_meter = channels;
         limits::join_budget(Some(budget));
         self.steps_left = 0;
         self.chunk = 1;

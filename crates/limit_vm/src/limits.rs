@@ -28,8 +28,11 @@
 //!   their UTF-8 length plus a header, lists 16 bytes per slot of capacity,
 //!   dicts 48 bytes per entry of capacity, tuples and instances 16 bytes
 //!   per item or field, big integers 8 bytes per 64-bit limb, each plus a
-//!   header of 32–64 bytes. Closures, cells, ranges and enums are not
-//!   counted (small and fixed). The count rises when an object is made (or
+//!   header of 32–64 bytes; enum values with a payload count like tuples.
+//!   Closures, cells and ranges are not counted (small and fixed). Values
+//!   waiting in channels count ([`ChannelMeter`]), and so does output an
+//!   embedder captures, until it is taken; `read_file` reads at most what
+//!   the limits leave. The count rises when an object is made (or
 //!   a list/dict grows) and falls when it is freed. It is checked before
 //!   the allocations a program can
 //!   repeat to grow without bound (string concatenation, interpolation,
@@ -169,6 +172,70 @@ impl SharedBudget {
     pub fn steps_left(&self) -> u64 {
         self.steps.load(Ordering::Relaxed)
     }
+}
+
+thread_local! {
+    /// Bytes of values waiting in channels that the program running on
+    /// this thread sent (see [`ChannelMeter`]).
+    static CHANNEL_METER: RefCell<Option<ChannelMeter>> = const { RefCell::new(None) };
+}
+
+/// Bytes of values a program has waiting in channels. Channels cross
+/// threads (a value sent by one thread is received by another), so their
+/// buffers are in no thread's heap: each queued value remembers the meter
+/// of the program that sent it, and is released from it when received
+/// (or when its channel is dropped). Every heap check adds the meter of
+/// the program running on the thread; a parallel task's thread uses its
+/// program's meter.
+#[derive(Clone, Debug, Default)]
+pub struct ChannelMeter(Arc<AtomicUsize>);
+
+impl ChannelMeter {
+    /// Count `bytes` less (a value was received or dropped).
+    pub fn release(&self, bytes: usize) {
+        let _ = self
+            .0
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| {
+                Some(b.saturating_sub(bytes))
+            });
+    }
+
+    fn bytes(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Make `meter` the one this thread's channel sends are counted in.
+pub fn install_channel_meter(meter: ChannelMeter) {
+    let _ = CHANNEL_METER.try_with(|m| *m.borrow_mut() = Some(meter));
+}
+
+/// The channel meter installed on this thread.
+pub fn current_channel_meter() -> Option<ChannelMeter> {
+    CHANNEL_METER
+        .try_with(|m| m.borrow().clone())
+        .ok()
+        .flatten()
+}
+
+/// Count `bytes` more waiting in a channel, sent from this thread; returns
+/// the meter to release them from.
+pub fn charge_channel(bytes: usize) -> Option<ChannelMeter> {
+    CHANNEL_METER
+        .try_with(|m| {
+            let m = m.borrow();
+            let meter = m.as_ref()?;
+            meter.0.fetch_add(bytes, Ordering::Relaxed);
+            Some(meter.clone())
+        })
+        .ok()
+        .flatten()
+}
+
+fn channel_bytes() -> usize {
+    CHANNEL_METER
+        .try_with(|m| m.borrow().as_ref().map_or(0, ChannelMeter::bytes))
+        .unwrap_or(0)
 }
 
 /// Make this thread draw its steps from `budget` and count its heap into
@@ -437,7 +504,7 @@ pub fn check_heap(extra: usize) -> Result<(), Trap> {
     let Some(max) = active().max_heap_bytes else {
         return Ok(());
     };
-    let would = program_heap_bytes(extra);
+    let would = program_heap_bytes(extra).saturating_add(channel_bytes());
     if would > max {
         return exceeded(&format!(
             "memory limit of {max} bytes exceeded (the heap would hold about {would} bytes)"

@@ -965,8 +965,31 @@ fn release_payload(payload: &mut Box<[Value]>) {
     release_items(std::mem::take(payload).into_vec());
 }
 
+impl EnumValue {
+    /// A variant value with `payload`, counted by the heap meter (a value
+    /// without a payload is small and shared, and not counted).
+    pub fn new(info: Rc<EnumInfo>, enum_id: u16, tag: u16, payload: Box<[Value]>) -> EnumValue {
+        if !payload.is_empty() {
+            limits::charge(Self::heap_bytes(payload.len()));
+        }
+        EnumValue {
+            info,
+            enum_id,
+            tag,
+            payload,
+        }
+    }
+
+    fn heap_bytes(items: usize) -> usize {
+        limits::OBJECT_HEADER + items * limits::SLOT_BYTES
+    }
+}
+
 impl Drop for EnumValue {
     fn drop(&mut self) {
+        if !self.payload.is_empty() {
+            limits::release(Self::heap_bytes(self.payload.len()));
+        }
         // A long chain of payloads (`Link(Link(…))`) must not recurse.
         if self.payload.iter().any(is_container) {
             release_payload(&mut self.payload);
@@ -1971,12 +1994,12 @@ mod tests {
         });
         let mut chain = Value::Nil;
         for _ in 0..1_000_000 {
-            chain = Value::Enum(Rc::new(EnumValue {
-                info: info.clone(),
-                enum_id: 0,
-                tag: 1,
-                payload: vec![chain].into_boxed_slice(),
-            }));
+            chain = Value::Enum(Rc::new(EnumValue::new(
+                info.clone(),
+                0,
+                1,
+                vec![chain].into_boxed_slice(),
+            )));
         }
         drop(chain);
         let proto = Rc::new(crate::program::FunctionProto::default());

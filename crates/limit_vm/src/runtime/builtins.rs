@@ -275,9 +275,37 @@ pub(crate) fn check(a: &[Value], kind: &str, default: &str) -> Result<Value, Tra
 }
 
 pub(crate) fn read_file(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
-    Ok(match std::fs::read_to_string(display(&a[0])) {
+    use std::io::Read;
+    // The file is read at most one byte past what the limits allow (the
+    // string length and the heap left), so that an endless file
+    // (`/dev/zero`) or a huge one fails with ResourceLimit instead of
+    // filling memory first.
+    let limits = crate::limits::active();
+    let room = [
+        limits.max_string_len,
+        limits
+            .max_heap_bytes
+            .map(|max| max.saturating_sub(crate::limits::heap_bytes())),
+    ]
+    .into_iter()
+    .flatten()
+    .min();
+    let file = match std::fs::File::open(display(&a[0])) {
+        Ok(f) => f,
+        Err(e) => return Ok(Value::error(kinds::IO_ERROR, &e.to_string())),
+    };
+    let mut bytes = Vec::new();
+    let read = match room {
+        Some(room) => file.take(room as u64 + 1).read_to_end(&mut bytes),
+        None => (&file).read_to_end(&mut bytes),
+    };
+    if let Err(e) = read {
+        return Ok(Value::error(kinds::IO_ERROR, &e.to_string()));
+    }
+    crate::limits::check_string(bytes.len())?;
+    Ok(match String::from_utf8(bytes) {
         Ok(s) => Value::string(s),
-        Err(e) => Value::error(kinds::IO_ERROR, &e.to_string()),
+        Err(_) => Value::error(kinds::IO_ERROR, "stream did not contain valid UTF-8"),
     })
 }
 

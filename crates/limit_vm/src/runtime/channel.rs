@@ -30,11 +30,44 @@ pub struct Channel {
 }
 
 struct State {
-    items: VecDeque<SendValue>,
+    /// The values and their heap bytes (counted by the heap meter while
+    /// they wait: `limits::charge_channel`).
+    items: VecDeque<Queued>,
     closed: bool,
     /// 0 = unbounded.
     cap: usize,
 }
+
+/// A value waiting in a channel, with the bytes it was counted as and the
+/// meter of the program that sent it.
+struct Queued {
+    value: SendValue,
+    bytes: usize,
+    meter: Option<crate::limits::ChannelMeter>,
+}
+
+impl Queued {
+    fn new(value: SendValue) -> Queued {
+        let bytes = SLOT_BYTES + value.heap_bytes();
+        let meter = crate::limits::charge_channel(bytes);
+        Queued {
+            value,
+            bytes,
+            meter,
+        }
+    }
+
+    fn take(self) -> SendValue {
+        if let Some(m) = &self.meter {
+            m.release(self.bytes);
+        }
+        self.value
+    }
+}
+
+/// Bytes a queued value takes besides its contents: its slot, twice (the
+/// queue grows by doubling).
+const SLOT_BYTES: usize = 2 * std::mem::size_of::<Queued>();
 
 /// Result of a non-blocking receive.
 pub enum Pop {
@@ -80,7 +113,7 @@ impl Channel {
         if s.cap > 0 && s.items.len() >= s.cap {
             return Err(PushError::Full(v));
         }
-        s.items.push_back(v);
+        s.items.push_back(Queued::new(v));
         drop(s);
         self.changed.notify_all();
         Ok(())
@@ -91,7 +124,7 @@ impl Channel {
     pub fn force_push(&self, v: SendValue) {
         let mut s = self.lock();
         if !s.closed {
-            s.items.push_back(v);
+            s.items.push_back(Queued::new(v));
         }
         drop(s);
         self.changed.notify_all();
@@ -101,10 +134,10 @@ impl Channel {
     pub fn try_pop(&self) -> Pop {
         let mut s = self.lock();
         match s.items.pop_front() {
-            Some(v) => {
+            Some(q) => {
                 drop(s);
                 self.changed.notify_all();
-                Pop::Item(v)
+                Pop::Item(q.take())
             }
             None if s.closed => Pop::Closed,
             None => Pop::Empty,
@@ -148,6 +181,15 @@ impl Channel {
     pub fn wait_change(&self, limit: Duration) {
         let s = self.lock();
         let _ = self.changed.wait_timeout(s, limit);
+    }
+}
+
+impl Drop for Channel {
+    fn drop(&mut self) {
+        let mut s = self.lock();
+        for q in std::mem::take(&mut s.items) {
+            q.take();
+        }
     }
 }
 
@@ -249,6 +291,8 @@ fn send(vm: &mut Vm, ch: &Arc<Channel>, v: &Value) -> Result<Value, Trap> {
         return fail(kinds::CHANNEL_CLOSED, "send on a closed channel");
     }
     let mut item = outgoing(vm, v)?;
+    // What waits in channels counts against the memory limit.
+    crate::limits::check_heap(SLOT_BYTES + item.heap_bytes())?;
     if let Some(outbox) = vm.conc.outbox.as_mut() {
         // A parallel task: delivered in task order when it ends.
         outbox.push((ch.clone(), item));

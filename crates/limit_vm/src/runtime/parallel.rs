@@ -73,6 +73,8 @@ pub struct TaskContext {
     program: Arc<Program>,
     /// The program's steps and heap, shared by all its threads.
     budget: Arc<SharedBudget>,
+    /// The program's bytes waiting in channels.
+    channels: limits::ChannelMeter,
     options: VmOptions,
     globals: Vec<SendValue>,
     injector: Injector<Unit>,
@@ -235,6 +237,7 @@ pub fn run(vm: &mut Vm, block: Block) -> Result<(), Trap> {
     let ctx = Arc::new(TaskContext {
         program,
         budget: budget.clone(),
+        channels: limits::current_channel_meter().unwrap_or_default(),
         options: VmOptions {
             trace: false,
             stats: false,
@@ -374,7 +377,7 @@ fn thread_main(ctx: &Arc<TaskContext>) {
     let _finish = FinishGuard(ctx);
     let mut vm = Vm::new_shared(ctx.program.clone(), ctx.options.clone());
     vm.clear_exec();
-    vm.start_task_thread(ctx.budget.clone());
+    vm.start_task_thread(ctx.budget.clone(), ctx.channels.clone());
     let globals: Vec<Value> = ctx.globals.iter().map(|g| materialize(&vm, g)).collect();
     // Snapshots of the outer program's values: their `deinit` belongs to
     // the originals (parking.rs).

@@ -81,6 +81,55 @@ pub enum SendValue {
     Parked(Arc<Ticket>, Box<SendValue>),
 }
 
+impl SendValue {
+    /// The approximate heap bytes of the value (as `limits.rs` counts
+    /// them), a part held several times counted once.
+    pub fn heap_bytes(&self) -> usize {
+        let mut seen = FxHashSet::default();
+        let mut total = 0usize;
+        let mut work = vec![self];
+        while let Some(v) = work.pop() {
+            total = total.saturating_add(match v {
+                SendValue::Str(s) => crate::limits::STR_HEADER + s.len(),
+                SendValue::BigInt(b) => crate::limits::BIGINT_HEADER + (b.bits() as usize) / 8,
+                SendValue::List(a)
+                | SendValue::Tuple(a)
+                | SendValue::Instance(_, a)
+                | SendValue::Enum(_, _, a) => {
+                    if !seen.insert(Arc::as_ptr(a) as usize) {
+                        continue;
+                    }
+                    work.extend(a.iter());
+                    crate::limits::OBJECT_HEADER + a.len() * crate::limits::SLOT_BYTES
+                }
+                SendValue::Dict(a) => {
+                    if !seen.insert(Arc::as_ptr(a) as usize) {
+                        continue;
+                    }
+                    for (k, x) in a.iter() {
+                        work.push(k);
+                        work.push(x);
+                    }
+                    crate::limits::OBJECT_HEADER + a.len() * crate::limits::ENTRY_BYTES
+                }
+                SendValue::Function(_, captures) => {
+                    work.extend(captures.iter());
+                    crate::limits::OBJECT_HEADER + captures.len() * crate::limits::SLOT_BYTES
+                }
+                SendValue::BoundMethod(receiver, _, name) => {
+                    work.push(receiver);
+                    crate::limits::OBJECT_HEADER + name.len()
+                }
+                SendValue::Error(kind, message) => {
+                    crate::limits::OBJECT_HEADER + kind.len() + message.len()
+                }
+                _ => crate::limits::SLOT_BYTES,
+            });
+        }
+        total
+    }
+}
+
 /// Deep-copy `v` into a sendable value. Iterators, host functions, cyclic
 /// values and structures nested deeper than `MAX_DEPTH` raise `TypeError`;
 /// the copy's work counts against the step limit.
@@ -337,12 +386,12 @@ impl Builder<'_> {
                 }
                 v
             }
-            SendValue::Enum(id, tag, payload) => Value::Enum(Rc::new(EnumValue {
-                info: vm.enums[*id as usize].clone(),
-                enum_id: *id,
-                tag: *tag,
-                payload: self.all(payload).into_boxed_slice(),
-            })),
+            SendValue::Enum(id, tag, payload) => Value::Enum(Rc::new(EnumValue::new(
+                vm.enums[*id as usize].clone(),
+                *id,
+                *tag,
+                self.all(payload).into_boxed_slice(),
+            ))),
             SendValue::Channel(c) => Value::Channel(c.clone()),
             SendValue::Shared(s) => Value::Shared(s.clone()),
             SendValue::Parked(ticket, copy) => {
