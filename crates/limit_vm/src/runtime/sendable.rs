@@ -94,7 +94,7 @@ impl SendValue {
                 SendValue::BigInt(b) => crate::limits::BIGINT_HEADER + (b.bits() as usize) / 8,
                 SendValue::List(a)
                 | SendValue::Tuple(a)
-                | SendValue::Instance(_, a)
+                | SendValue::Instance(_, a, _)
                 | SendValue::Enum(_, _, a) => {
                     if !seen.insert(Arc::as_ptr(a) as usize) {
                         continue;
@@ -122,6 +122,10 @@ impl SendValue {
                 }
                 SendValue::Error(kind, message) => {
                     crate::limits::OBJECT_HEADER + kind.len() + message.len()
+                }
+                SendValue::Parked(_, copy) => {
+                    work.push(copy);
+                    crate::limits::SLOT_BYTES
                 }
                 _ => crate::limits::SLOT_BYTES,
             });
