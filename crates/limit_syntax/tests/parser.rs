@@ -745,7 +745,9 @@ fn deep_nesting_is_reported_not_crashing() {
         let source = format!("var a = {}1{}", open.repeat(5000), close.repeat(5000));
         let found = errors(&source);
         assert!(
-            found.iter().any(|m| m.contains("nesting too deep")),
+            found
+                .iter()
+                .any(|m| m.contains("expression too deeply nested")),
             "{open}: {found:?}"
         );
     }

@@ -431,23 +431,29 @@ impl Codegen<'_> {
                 None => return,
             },
         };
-        self.emit(Op::NewInstance(info.class), span);
-        for (slot, field) in info.fields.iter().enumerate() {
-            let value = given.as_ref().and_then(|g| g[slot]);
-            if value.is_none() && field.default.is_none() && field.ty.is_none() {
-                continue; // already nil
+        if self.construct_out_of_line(frame) {
+            self.call_maker(&info, given.as_deref(), span);
+        } else {
+            self.objects.constructing.push(frame.to_string());
+            self.emit(Op::NewInstance(info.class), span);
+            for (slot, field) in info.fields.iter().enumerate() {
+                let value = given.as_ref().and_then(|g| g[slot]);
+                if value.is_none() && field.default.is_none() && field.ty.is_none() {
+                    continue; // already nil
+                }
+                self.emit(Op::Dup, span);
+                match (value, &field.default) {
+                    (Some(v), _) => self.expr(v),
+                    (None, Some(d)) => self.expr(d),
+                    (None, None) => self.zero_value(field.ty.as_ref(), span),
+                }
+                if let Some(ty) = &field.ty {
+                    let coercions = self.coercions(ty);
+                    self.coerce(&coercions, span);
+                }
+                self.emit(Op::SetField(slot as u16), span);
             }
-            self.emit(Op::Dup, span);
-            match (value, &field.default) {
-                (Some(v), _) => self.expr(v),
-                (None, Some(d)) => self.expr(d),
-                (None, None) => self.zero_value(field.ty.as_ref(), span),
-            }
-            if let Some(ty) = &field.ty {
-                let coercions = self.coercions(ty);
-                self.coerce(&coercions, span);
-            }
-            self.emit(Op::SetField(slot as u16), span);
+            self.objects.constructing.pop();
         }
         if let Some(init) = init {
             if let Some(given) = self.match_args(name, &init.params, init.required, args, span) {

@@ -19,6 +19,7 @@ mod bare_members;
 mod block_params;
 mod checks;
 mod concurrency;
+mod construction;
 mod enums;
 mod expr;
 mod fold;

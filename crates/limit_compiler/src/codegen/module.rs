@@ -266,6 +266,7 @@ impl Codegen<'_> {
                 self.emit(Op::ReturnNil, end);
             }
         }
+        self.compile_pending_makers();
         let state = self.functions.pop().expect("module state");
         self.program.functions[function as usize] = finish_proto(state);
     }

@@ -196,6 +196,13 @@ pub(crate) struct ObjectModel {
     /// Names of every method of every frame and trait (for `InvokeMethod`).
     pub method_names: FxHashSet<String>,
     pending: Vec<PendingMethod>,
+    /// Frames whose construction is being compiled inline, innermost last
+    /// (see `construction.rs`).
+    pub constructing: Vec<String>,
+    /// Out-of-line constructors by frame key and which fields a call gives.
+    pub makers: FxHashMap<(String, Vec<bool>), u32>,
+    /// Out-of-line constructors not compiled yet.
+    pub pending_makers: Vec<super::construction::PendingMaker>,
     pub contexts: Vec<MethodContext>,
     pub typed: Vec<TypedPlace>,
     /// Variables of the module being compiled declared once by `var` and
@@ -463,6 +470,7 @@ impl Codegen<'_> {
         let key = object_key(self.current_module, &name);
         // A frame redeclared by a later session chunk keeps its class but
         // not its earlier members: the new declaration replaces the old.
+        self.objects.makers.retain(|(frame, _), _| *frame != key);
         let mut info = FrameInfo {
             key: key.clone(),
             name: name.clone(),

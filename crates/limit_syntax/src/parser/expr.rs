@@ -88,6 +88,7 @@ impl<'t> Parser<'t> {
     /// Binary operators of level `min_level` and tighter.
     fn parse_binary(&mut self, min_level: u8) -> Expr {
         let mut left = self.parse_unary();
+        let mut levels = 0;
         loop {
             if self.at_line_break() {
                 break;
@@ -111,7 +112,7 @@ impl<'t> Parser<'t> {
             let Some((level, op)) = binary_operator(kind) else {
                 break;
             };
-            if level < min_level {
+            if level < min_level || !self.deepen_chain(&mut levels) {
                 break;
             }
             self.advance();
@@ -127,6 +128,7 @@ impl<'t> Parser<'t> {
                 span,
             };
         }
+        self.depth -= levels;
         left
     }
 
@@ -187,7 +189,11 @@ impl<'t> Parser<'t> {
             };
         }
         let mut expr = self.parse_postfix();
+        let mut levels = 0;
         while !self.at_line_break() && self.at_word("as") {
+            if !self.deepen_chain(&mut levels) {
+                break;
+            }
             self.advance();
             let ty = self.parse_type();
             let span = expr.span.to(ty.span);
@@ -196,6 +202,7 @@ impl<'t> Parser<'t> {
                 span,
             };
         }
+        self.depth -= levels;
         expr
     }
 
@@ -227,11 +234,17 @@ impl<'t> Parser<'t> {
     /// Calls, indexes, member and tuple access, `?` and `?else` handlers.
     fn parse_postfix(&mut self) -> Expr {
         let mut expr = self.parse_primary();
+        let mut levels = 0;
         loop {
             if self.at_line_break() {
                 break;
             }
             expr = match self.peek_kind() {
+                TokenKind::LParen | TokenKind::LBracket | TokenKind::Dot
+                    if !self.deepen_chain(&mut levels) =>
+                {
+                    break;
+                }
                 TokenKind::LParen => {
                     self.advance();
                     let args = self.parse_arguments("after arguments");
@@ -262,10 +275,16 @@ impl<'t> Parser<'t> {
                 }
                 TokenKind::Question => {
                     if self.check_at(1, &TokenKind::Else) {
+                        if !self.deepen_chain(&mut levels) {
+                            break;
+                        }
                         self.parse_else_handler(expr)
                     } else if self.question_starts_ternary() {
                         break;
                     } else {
+                        if !self.deepen_chain(&mut levels) {
+                            break;
+                        }
                         self.advance();
                         let span = self.span_from(expr.span);
                         Expr {
@@ -277,6 +296,7 @@ impl<'t> Parser<'t> {
                 _ => break,
             };
         }
+        self.depth -= levels;
         expr
     }
 

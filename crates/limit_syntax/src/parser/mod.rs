@@ -39,7 +39,7 @@ use crate::span::{FileId, Span};
 use crate::token::{Token, TokenKind};
 
 /// How deeply expressions, blocks, patterns and types may nest before the
-/// parser reports "nesting too deep" instead of recursing further. Keeps the
+/// parser reports "expression too deeply nested" instead of recursing further. Keeps the
 /// host stack safe on any input (DESIGN.md §5: script depth never becomes
 /// unbounded Rust stack depth).
 pub const MAX_NESTING: usize = 256;

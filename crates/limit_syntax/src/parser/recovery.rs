@@ -85,7 +85,7 @@ impl<'t> Parser<'t> {
         }
     }
 
-    /// Runs `f` one nesting level deeper, or reports "nesting too deep" and
+    /// Runs `f` one nesting level deeper, or reports "expression too deeply nested" and
     /// returns `None` without consuming anything when the limit is reached.
     pub(super) fn nested<T>(&mut self, f: impl FnOnce(&mut Parser<'t>) -> T) -> Option<T> {
         let stack_used = self.stack_base.abs_diff(stack_position());
@@ -93,7 +93,7 @@ impl<'t> Parser<'t> {
             let span = self.current_span();
             self.error_with_hint(
                 span,
-                "nesting too deep",
+                "expression too deeply nested",
                 format!(
                     "expressions, blocks, patterns and types may nest at most {MAX_NESTING} levels"
                 ),
@@ -104,6 +104,32 @@ impl<'t> Parser<'t> {
         let result = f(self);
         self.depth -= 1;
         Some(result)
+    }
+
+    /// One more level of an expression that a loop builds (an operator
+    /// chain `a + b + …`, a postfix chain `f()()…`, `x.a.b…`, `e as T as U…`):
+    /// the tree gets one level deeper without the parser recursing, and
+    /// every later stage walks that tree recursively, so these levels count
+    /// toward the same bound as nesting. Raises `self.depth` (the caller
+    /// lowers it by `levels` when its loop ends) or reports "expression too
+    /// deeply nested" and returns false.
+    pub(super) fn deepen_chain(&mut self, levels: &mut usize) -> bool {
+        if self.depth >= MAX_NESTING {
+            let span = self.current_span();
+            self.error_with_hint(
+                span,
+                "expression too deeply nested",
+                format!(
+                    "an expression may be at most {MAX_NESTING} levels deep, counting each \
+                     operator of a chain and each call, index, member access or cast \
+                     applied in a row; split it with intermediate variables"
+                ),
+            );
+            return false;
+        }
+        self.depth += 1;
+        *levels += 1;
+        true
     }
 
     /// After an error inside a statement: skips to the next statement

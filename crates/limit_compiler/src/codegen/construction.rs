@@ -1,0 +1,156 @@
+//! Out-of-line construction. `Frame(args)` normally compiles inline: a new
+//! instance, then every field's value (a given argument, the field's
+//! default expression, or its type's zero value). A default may itself
+//! construct the frame (`frame N { pub next: N? = N(); }`), directly,
+//! through another frame or inside a closure; inlining that would never
+//! end. So a construction met while the same frame's construction is being
+//! compiled inline (or more than `MAX_INLINE_CONSTRUCTION` of them deep)
+//! calls a constructor function instead, compiled once per frame and set of
+//! given fields. At run time a default that always constructs its own frame
+//! then recurses like any function and ends in `StackOverflow`.
+
+use super::objects::FrameInfo;
+use super::{finish_proto, Codegen, FunctionKind, FunctionState};
+use limit_syntax::ast::Expr;
+use limit_syntax::Span;
+use limit_vm::opcode::Op;
+use limit_vm::program::FunctionProto;
+
+/// How many constructions may be compiled inline inside one another (the
+/// defaults of one frame constructing the next) before they go out of
+/// line: bounds the compiler's recursion for chains of frames of any
+/// length.
+const MAX_INLINE_CONSTRUCTION: usize = 16;
+
+/// A constructor function reserved but not compiled yet.
+#[derive(Clone, Debug)]
+pub(crate) struct PendingMaker {
+    frame: String,
+    given: Vec<bool>,
+    function: u32,
+    span: Span,
+}
+
+impl Codegen<'_> {
+    /// Whether `Frame(…)` (`frame` a key) must call a constructor function.
+    pub(crate) fn construct_out_of_line(&self, frame: &str) -> bool {
+        let constructing = &self.objects.constructing;
+        constructing.len() >= MAX_INLINE_CONSTRUCTION || constructing.iter().any(|f| f == frame)
+    }
+
+    /// Pushes the given field values (slot order) and calls the constructor
+    /// of `info` for that set of given fields; leaves the instance.
+    pub(crate) fn call_maker(
+        &mut self,
+        info: &FrameInfo,
+        given: Option<&[Option<&Expr>]>,
+        span: Span,
+    ) {
+        let values: Vec<&Expr> = given
+            .map(|g| g.iter().flatten().copied().collect())
+            .unwrap_or_default();
+        let pattern: Vec<bool> = (0..info.fields.len())
+            .map(|slot| given.is_some_and(|g| g.get(slot).is_some_and(Option::is_some)))
+            .collect();
+        let Ok(argc) = u8::try_from(values.len()) else {
+            self.error(
+                span,
+                "too many field values in one construction (at most 255)",
+            );
+            self.emit(Op::Nil, span);
+            return;
+        };
+        let function = self.maker(&info.key, pattern, span);
+        for value in values {
+            self.expr(value);
+        }
+        self.emit(Op::CallDirect(function, argc), span);
+    }
+
+    /// The constructor function of frame `frame` for the fields `given`
+    /// marks, reserved now and compiled at the end of the module.
+    fn maker(&mut self, frame: &str, given: Vec<bool>, span: Span) -> u32 {
+        let key = (frame.to_string(), given);
+        if let Some(function) = self.objects.makers.get(&key) {
+            return *function;
+        }
+        let function = self.program.functions.len() as u32;
+        self.program.functions.push(FunctionProto::default());
+        self.objects.makers.insert(key.clone(), function);
+        self.objects.pending_makers.push(PendingMaker {
+            frame: key.0,
+            given: key.1,
+            function,
+            span,
+        });
+        function
+    }
+
+    /// Compiles every reserved constructor (compiling one may reserve
+    /// more).
+    pub(crate) fn compile_pending_makers(&mut self) {
+        while let Some(pending) = self.objects.pending_makers.pop() {
+            self.compile_maker(&pending);
+        }
+    }
+
+    /// `fn <Frame.new>(given…)`: a new instance whose given fields take the
+    /// arguments and the others their defaults, in slot order.
+    fn compile_maker(&mut self, pending: &PendingMaker) {
+        let Some(info) = self.objects.frames.get(&pending.frame).cloned() else {
+            return;
+        };
+        let span = pending.span;
+        let mut state = FunctionState::new(
+            FunctionKind::Function,
+            format!("{}.<new>", info.name),
+            self.file,
+        );
+        let params: Vec<String> = info
+            .fields
+            .iter()
+            .zip(&pending.given)
+            .filter(|(_, given)| **given)
+            .map(|(field, _)| field.name.clone())
+            .collect();
+        state.proto.arity = params.len() as u16;
+        state.proto.required = params.len() as u16;
+        state.proto.param_names = params.clone();
+        self.functions.push(state);
+        self.begin_scope();
+        for name in &params {
+            // Not a name the defaults can see: they run in the frame's
+            // declaration scope, not among the constructor's arguments.
+            self.add_local(&format!(" {name}"), false, true);
+        }
+        self.objects.constructing.push(pending.frame.clone());
+        self.emit(Op::NewInstance(info.class), span);
+        let mut param = 0u16;
+        for (slot, field) in info.fields.iter().enumerate() {
+            let given = pending.given.get(slot).copied().unwrap_or(false);
+            if !given && field.default.is_none() && field.ty.is_none() {
+                continue; // already nil
+            }
+            self.emit(Op::Dup, span);
+            if given {
+                self.emit(Op::GetLocal(param), span);
+                param += 1;
+            } else {
+                match &field.default {
+                    Some(default) => self.expr(default),
+                    None => self.zero_value(field.ty.as_ref(), span),
+                }
+            }
+            if let Some(ty) = &field.ty {
+                let coercions = self.coercions(ty);
+                self.coerce(&coercions, span);
+            }
+            self.emit(Op::SetField(slot as u16), span);
+        }
+        self.objects.constructing.pop();
+        self.emit(Op::Return, span);
+        self.end_scope();
+        let state = self.functions.pop().expect("constructor state");
+        self.program.functions[pending.function as usize] = finish_proto(state);
+    }
+}
