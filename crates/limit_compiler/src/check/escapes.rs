@@ -1,7 +1,7 @@
 //! Which variables' containers may be reached other than by name, so that
 //! an unannotated `var ys = [1, 2]` may keep its element type (`[int]`)
 //! only while every store into it is one the checker sees
-//! (LANGUAGE.md §3.4: types are inferred from initialisers).
+//! (reference.md §3.4: types are inferred from initialisers).
 //!
 //! A name is *contained* when every use of it, anywhere in the module
 //! (nested functions included, so shadowing only makes this stricter), is

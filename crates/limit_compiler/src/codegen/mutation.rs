@@ -1,5 +1,5 @@
 //! Which functions and methods mutate something in place: their receiver,
-//! an argument, or an outer variable (LANGUAGE.md §9 Decision).
+//! an argument, or an outer variable (reference.md §9 Decision).
 //!
 //! A `parallel` task runs on another thread with copies of what it reads,
 //! so a write into a captured instance or collection would be lost. The
