@@ -121,14 +121,29 @@ impl Codegen<'_> {
     }
 
     /// What a value of static type `ty` (as the checker proved it) needs.
-    /// Refinements are known only from annotations ([`Self::coercions`]).
-    pub(crate) fn coercions_of_type(ty: &crate::check::Type) -> Vec<Coercion> {
+    /// A refinement is found again through the alias that names it.
+    pub(crate) fn coercions_of_type(&self, ty: &crate::check::Type) -> Vec<Coercion> {
         use crate::check::Type;
         match ty {
             Type::Decimal(scale) => vec![Coercion::Decimal(*scale)],
             Type::SizedInt(width) => vec![Coercion::IntRange(*width)],
-            Type::Refined(base, _) => Self::coercions_of_type(base),
-            Type::Fallible(inner, _) => Self::coercions_of_type(inner),
+            Type::Refined(base, refinement) => {
+                let alias = self.aliases.get(&refinement.name).cloned();
+                match alias {
+                    Some(alias) => {
+                        let alias_type = TypeExpr {
+                            kind: TypeKind::Named(vec![Ident {
+                                name: refinement.name.clone(),
+                                span: alias.span,
+                            }]),
+                            span: alias.span,
+                        };
+                        self.coercions(&alias_type)
+                    }
+                    None => self.coercions_of_type(base),
+                }
+            }
+            Type::Fallible(inner, _) => self.coercions_of_type(inner),
             _ => Vec::new(),
         }
     }
@@ -138,8 +153,8 @@ impl Codegen<'_> {
     pub(crate) fn element_coercions(&self, container: &Expr) -> Vec<Coercion> {
         use crate::check::Type;
         match self.types.type_of(container.span).map(Type::unrefined) {
-            Some(Type::List(element)) => Self::coercions_of_type(element),
-            Some(Type::Dict(_, value)) => Self::coercions_of_type(value),
+            Some(Type::List(element)) => self.coercions_of_type(element),
+            Some(Type::Dict(_, value)) => self.coercions_of_type(value),
             _ => Vec::new(),
         }
     }
