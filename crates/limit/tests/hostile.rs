@@ -162,3 +162,26 @@ fn values_waiting_in_channels_count_and_leave_the_meter_when_received() {
     .unwrap();
     assert_eq!(e.take_output(), "100000\n");
 }
+
+#[test]
+fn cyclic_garbage_does_not_hit_the_memory_limit() {
+    let mut e = engine(Limits {
+        max_heap_bytes: Some(16 << 20),
+        ..Limits::default()
+    });
+    // 1 000 cycles of 100 KB each (100 MB made, 100 KB live), twice.
+    for _ in 0..2 {
+        e.run_str(
+            "fn churn(): int { var big = \"x\" * 100000\nvar i = 0\n\
+             while (i < 1000) { var pair: [any] = [big + \"{i}\"]; pair.push(pair); i += 1 }\n\
+             return i }\nprint(churn())",
+        )
+        .unwrap();
+        assert_eq!(e.take_output(), "1000\n");
+    }
+    // Live data past the limit still stops the script.
+    stopped_by_a_limit(
+        &mut e,
+        "fn hoard() { var keep: [str] = []\nvar big = \"x\" * 100000\nwhile (true) { keep.push(big + \"!\") } }\nhoard()",
+    );
+}

@@ -149,7 +149,14 @@ pub struct Vm {
     first_continuation: u32,
     /// Bytes this program's values take in channels (limits.rs).
     channel_meter: limits::ChannelMeter,
+    /// Heap bytes at which the next collection runs (besides gc.rs's
+    /// trigger on the number of containers): few containers can hold
+    /// much memory (a cycle through a 100 KB string).
+    gc_at_bytes: usize,
 }
+
+/// Fewest heap bytes at which the byte trigger collects.
+const MIN_GC_BYTES: usize = 32 << 20;
 
 /// Output kept in memory (`VmOptions::capture_output`): memory the
 /// program filled, counted by the heap meter until the host takes it.
@@ -272,6 +279,7 @@ impl Vm {
             steps_left: u64::MAX,
             first_continuation,
             channel_meter: limits::ChannelMeter::default(),
+            gc_at_bytes: MIN_GC_BYTES,
         }
         .with_main(program.main)
     }
@@ -885,7 +893,10 @@ impl Vm {
         // check the heap limit when one is set.
         macro_rules! allocated {
             () => {
-                if gc::due() || self.options.limits.max_heap_bytes.is_some() {
+                if gc::due()
+                    || self.options.limits.max_heap_bytes.is_some()
+                    || limits::heap_bytes() >= self.gc_at_bytes
+                {
                     save_ip!();
                     tri!(self.after_allocation());
                 }
@@ -2668,6 +2679,7 @@ impl Vm {
     /// Start a run: install the limits on this thread and refill the step
     /// budget.
     fn start_run(&mut self) {
+        self.gc_at_bytes = self.next_gc_at(limits::heap_bytes());
         limits::install(self.options.limits);
         limits::install_channel_meter(self.channel_meter.clone());
         self.steps_left = self.options.limits.max_steps.unwrap_or(u64::MAX);
@@ -2756,10 +2768,30 @@ impl Vm {
     #[cold]
     #[inline(never)]
     fn after_allocation(&mut self) -> Result<(), Trap> {
-        if gc::due() {
+        if gc::due() || limits::heap_bytes() >= self.gc_at_bytes {
             self.collect_garbage()?;
         }
-        limits::heap_over()
+        limits::check_pending()?;
+        if limits::check_heap(0).is_err() {
+            // Cyclic garbage may be what fills the heap: collect it before
+            // declaring the limit exceeded.
+            self.collect_garbage()?;
+            limits::check_heap(0)?;
+        }
+        Ok(())
+    }
+
+    /// Where the byte trigger collects next, after a collection left
+    /// `live` bytes: at twice that, and, under a memory limit, at the
+    /// latest halfway from there to the limit (so garbage is collected
+    /// before the limit is reached, as it is approached).
+    fn next_gc_at(&self, live: usize) -> usize {
+        let at = live.saturating_mul(2).max(MIN_GC_BYTES);
+        match self.options.limits.max_heap_bytes {
+            Some(max) if max > live => at.min(live + (max - live) / 2),
+            Some(_) => at,
+            None => at,
+        }
     }
 
     /// Run the cycle collector (gc.rs) to completion: a pass, the `deinit`
@@ -2776,6 +2808,7 @@ impl Vm {
             examined += second.examined;
             self.run_pending_deinits()?;
         }
+        self.gc_at_bytes = self.next_gc_at(limits::heap_bytes());
         // A collection's work counts against the step limit (one step per
         // 256 containers examined), so a loop of `gc()` calls cannot run
         // far beyond it (found by the `run` fuzz target).
