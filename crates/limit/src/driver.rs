@@ -81,6 +81,7 @@ fn compile(path: &Path, optimization: &OptimizationArgs) -> Result<Program, Exit
     let (mut sources, entry) = load(path)?;
     let options = CompileOptions {
         optimize: optimization.optimize(),
+        ..CompileOptions::default()
     };
     let output = compile_program(&mut sources, entry, &options);
     if report(&sources, &output.diagnostics) {

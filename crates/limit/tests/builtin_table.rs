@@ -186,7 +186,8 @@ const NOT_CALLED: &[&str] = &["exit", "input", "write_file", "sleep"];
 fn checker_and_vm_agree_on_every_function() {
     let mut failures = Vec::new();
     for native in BUILTINS {
-        if NOT_CALLED.contains(&native.name) {
+        // The standard modules' natives are theirs alone (tests/lang/std).
+        if NOT_CALLED.contains(&native.name) || native.name.starts_with("__std_") {
             continue;
         }
         let types = param_types(native.sig);

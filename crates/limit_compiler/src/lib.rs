@@ -11,6 +11,7 @@ pub mod modules;
 pub mod optimize;
 mod scan;
 pub mod session;
+pub mod stdlib;
 mod suggest;
 
 pub use session::{Chunk, Session};
@@ -23,11 +24,16 @@ use limit_vm::program::Program;
 pub struct CompileOptions {
     /// Run the optimisation passes (`-O0` turns them off).
     pub optimize: bool,
+    /// Which standard modules the program may import.
+    pub std_access: stdlib::StdAccess,
 }
 
 impl Default for CompileOptions {
     fn default() -> Self {
-        CompileOptions { optimize: true }
+        CompileOptions {
+            optimize: true,
+            std_access: stdlib::StdAccess::all(),
+        }
     }
 }
 
@@ -46,7 +52,7 @@ pub fn compile_program(
     entry: FileId,
     options: &CompileOptions,
 ) -> CompileOutput {
-    let (graph, mut diagnostics) = modules::load_program(sources, entry);
+    let (graph, mut diagnostics) = modules::load_program(sources, entry, &options.std_access);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return CompileOutput {
             program: None,

@@ -30,9 +30,14 @@ pub struct ModuleGraph {
 }
 
 /// Parses `entry` and, transitively, everything it imports.
-pub fn load_program(sources: &mut SourceMap, entry: FileId) -> (ModuleGraph, Vec<Diagnostic>) {
+pub fn load_program(
+    sources: &mut SourceMap,
+    entry: FileId,
+    std_access: &crate::stdlib::StdAccess,
+) -> (ModuleGraph, Vec<Diagnostic>) {
     let mut loader = Loader {
         sources,
+        std_access,
         graph: ModuleGraph::default(),
         paths: Vec::new(),
         state: Vec::new(),
@@ -52,6 +57,8 @@ enum VisitState {
 
 struct Loader<'a> {
     sources: &'a mut SourceMap,
+    /// Which standard modules may be imported.
+    std_access: &'a crate::stdlib::StdAccess,
     graph: ModuleGraph,
     /// Canonical path of each loaded module (same index as `graph.modules`).
     paths: Vec<PathBuf>,
@@ -103,6 +110,9 @@ impl Loader<'_> {
 
     fn import(&mut self, decl: &ImportDecl, span: Span, folder: &Path) -> Option<usize> {
         let dotted: Vec<&str> = decl.path.iter().map(|p| p.name.as_str()).collect();
+        if dotted.first() == Some(&"std") {
+            return self.import_std(&dotted, span);
+        }
         let relative: PathBuf = dotted.iter().collect::<PathBuf>().with_extension("lm");
         let candidates = search_folders(folder);
         let Some(found) = candidates
@@ -165,6 +175,49 @@ impl Loader<'_> {
         let file = self.sources.add(found.display().to_string(), text);
         let name = dotted.last().copied().unwrap_or("module").to_string();
         Some(self.visit_file(file, key, name))
+    }
+}
+
+impl Loader<'_> {
+    /// `import std.name`: a standard module, resolved before the file
+    /// system (§11b), if the embedder allows it.
+    fn import_std(&mut self, dotted: &[&str], span: Span) -> Option<usize> {
+        let full = dotted.join(".");
+        let name = match dotted {
+            [_, name] => *name,
+            _ => "",
+        };
+        let Some(text) = crate::stdlib::source(name) else {
+            let message =
+                match crate::suggest::did_you_mean(name, crate::stdlib::NAMES.iter().copied()) {
+                    Some(known) => {
+                        format!("no standard module `{full}`: did you mean `std.{known}`?")
+                    }
+                    None => format!("no standard module `{full}`"),
+                };
+            self.diagnostics
+                .push(Diagnostic::error(span, message).with_hint(format!(
+                    "the standard modules are {}",
+                    crate::stdlib::NAMES.map(|n| format!("std.{n}")).join(", ")
+                )));
+            return None;
+        };
+        if !self.std_access.allows(name) {
+            self.diagnostics.push(
+                Diagnostic::error(span, format!("module `{full}` is not allowed here")).with_hint(
+                    "the program embedding Limit chose which standard modules scripts may import",
+                ),
+            );
+            return None;
+        }
+        let key = PathBuf::from(format!("<std>/{name}.lm"));
+        if let Some(existing) = self.paths.iter().position(|p| *p == key) {
+            return Some(existing);
+        }
+        let file = self
+            .sources
+            .add(key.display().to_string(), text.to_string());
+        Some(self.visit_file(file, key, name.to_string()))
     }
 }
 

@@ -58,7 +58,10 @@ impl Repl {
     /// to stdout as it happens.
     pub fn new(optimize: bool, capture_output: bool) -> Repl {
         Repl {
-            session: Session::new(CompileOptions { optimize }),
+            session: Session::new(CompileOptions {
+                optimize,
+                ..CompileOptions::default()
+            }),
             vm: None,
             program: None,
             chunks: Vec::new(),

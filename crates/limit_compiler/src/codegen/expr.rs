@@ -236,7 +236,8 @@ impl Codegen<'_> {
         candidates.extend(self.known_functions.keys().cloned());
         let builtins = limit_vm::runtime::table::BUILTINS
             .iter()
-            .map(|native| native.name);
+            .map(|native| native.name)
+            .filter(|name| !name.starts_with(crate::stdlib::NATIVE_PREFIX));
         crate::suggest::with_suggestion(
             message,
             name,

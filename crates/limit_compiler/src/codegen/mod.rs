@@ -556,7 +556,21 @@ impl<'a> Codegen<'a> {
         if let Some(place) = self.imported_member(name) {
             return Some(place);
         }
+        // The natives behind the standard modules are theirs alone: a
+        // script calling one directly would bypass the embedder's choice
+        // of modules.
+        if name.starts_with(crate::stdlib::NATIVE_PREFIX) && !self.in_std_module() {
+            return None;
+        }
         limit_vm::runtime::builtins::builtin_index(name).map(Place::Native)
+    }
+
+    /// Whether the module being compiled is a standard module.
+    fn in_std_module(&self) -> bool {
+        self.sources
+            .files()
+            .get(self.file as usize)
+            .is_some_and(|f| crate::stdlib::is_std_file(&f.name))
     }
 
     fn resolve_in(&mut self, level: usize, name: &str) -> Option<Place> {

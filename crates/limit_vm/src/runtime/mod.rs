@@ -14,5 +14,6 @@ pub mod rounding;
 pub mod sched;
 pub mod sendable;
 pub mod shared;
+pub mod std_math;
 pub mod strings;
 pub mod table;

@@ -18,6 +18,7 @@
 
 use crate::runtime::builtins as b;
 use crate::runtime::methods::Method;
+use crate::runtime::std_math as m;
 use crate::value::NativeFn;
 
 /// `max_args` of a function taking any number of arguments.
@@ -135,6 +136,35 @@ natives! {
     "sorted", "(items: items, key?: fn) -> [any]", b::sorted;
     "enumerate", "(items: items) -> [(int, any)]", b::enumerate;
     "zip", "(left: items, right: items) -> [(any, any)]", b::zip;
+    // Natives of the standard modules (§11b), for their Limit source only.
+    "__std_math_sin", "(x: num) -> float", m::sin;
+    "__std_math_cos", "(x: num) -> float", m::cos;
+    "__std_math_tan", "(x: num) -> float", m::tan;
+    "__std_math_asin", "(x: num) -> float", m::asin;
+    "__std_math_acos", "(x: num) -> float", m::acos;
+    "__std_math_atan", "(x: num) -> float", m::atan;
+    "__std_math_atan2", "(y: num, x: num) -> float", m::atan2;
+    "__std_math_sinh", "(x: num) -> float", m::sinh;
+    "__std_math_cosh", "(x: num) -> float", m::cosh;
+    "__std_math_tanh", "(x: num) -> float", m::tanh;
+    "__std_math_asinh", "(x: num) -> float", m::asinh;
+    "__std_math_acosh", "(x: num) -> float", m::acosh;
+    "__std_math_atanh", "(x: num) -> float", m::atanh;
+    "__std_math_exp", "(x: num) -> float", m::exp;
+    "__std_math_ln", "(x: num) -> float", m::ln;
+    "__std_math_log_base", "(x: num, base: num) -> float", m::log_base;
+    "__std_math_log2", "(x: num) -> float", m::log2;
+    "__std_math_log10", "(x: num) -> float", m::log10;
+    "__std_math_cbrt", "(x: num) -> float", m::cbrt;
+    "__std_math_hypot", "(x: num, y: num) -> float", m::hypot;
+    "__std_math_trunc", "(x: num) -> float", m::trunc;
+    "__std_math_fract", "(x: num) -> float", m::fract;
+    "__std_math_is_nan", "(x: num) -> bool", m::is_nan;
+    "__std_math_is_inf", "(x: num) -> bool", m::is_inf;
+    "__std_math_inf", "() -> float", m::inf;
+    "__std_math_round", "(x: num, digits: int) -> float", m::round;
+    "__std_math_nan", "() -> float", m::nan;
+
 }
 
 /// Index of built-in function `name` (for `CallNative`/`GetNative`).

@@ -1,0 +1,54 @@
+//! The standard modules (`import std.math`, LANGUAGE.md §11b): Limit source
+//! compiled into the binary, resolved before the file system. Their code
+//! calls natives of the VM's built-in table whose names start with
+//! `__std_`; only files of these modules may name them.
+
+/// Every standard module, by the name after `std.`.
+pub const NAMES: [&str; 1] = ["math"];
+
+/// The standard modules that reach outside the program (files, processes,
+/// the environment): denied to untrusted scripts by default.
+pub const PRIVILEGED: [&str; 3] = ["fs", "process", "env"];
+
+/// The source of standard module `std.<name>`.
+pub fn source(name: &str) -> Option<&'static str> {
+    match name {
+        "math" => Some(include_str!("math.lm")),
+        _ => None,
+    }
+}
+
+/// The prefix of natives that only standard modules may call.
+pub const NATIVE_PREFIX: &str = "__std_";
+
+/// The name files of standard modules have in the source map.
+pub fn is_std_file(file_name: &str) -> bool {
+    file_name.starts_with("<std>/")
+}
+
+/// Which standard modules a program may import (the embedder's choice).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct StdAccess {
+    /// Modules (names after `std.`) that may not be imported.
+    pub denied: Vec<String>,
+}
+
+impl StdAccess {
+    /// Every standard module (the `limit` binary's default).
+    pub fn all() -> StdAccess {
+        StdAccess::default()
+    }
+
+    /// Every module except those reaching outside the program
+    /// (`std.fs`, `std.process`, `std.env`): for untrusted scripts.
+    pub fn sandboxed() -> StdAccess {
+        StdAccess {
+            denied: PRIVILEGED.iter().map(|n| n.to_string()).collect(),
+        }
+    }
+
+    /// Whether `std.<name>` may be imported.
+    pub fn allows(&self, name: &str) -> bool {
+        !self.denied.iter().any(|d| d == name)
+    }
+}
