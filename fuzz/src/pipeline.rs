@@ -48,7 +48,14 @@ pub fn lex_parse(data: &[u8]) {
 pub fn compile(source: &str, optimize: bool) -> Option<Program> {
     let mut sources = SourceMap::new();
     let file = sources.add(FILE_NAME, source);
-    let output = compile_program(&mut sources, file, &CompileOptions { optimize });
+    let output = compile_program(
+        &mut sources,
+        file,
+        &CompileOptions {
+            optimize,
+            ..CompileOptions::default()
+        },
+    );
     for d in &output.diagnostics {
         let f = sources.get(d.span.file);
         let _ = f.line_col(d.span.start);
