@@ -84,13 +84,39 @@ impl<'a> Files<'a> for SourceFiles<'a> {
     }
 }
 
-/// Renders every diagnostic, in order, separated by blank lines.
+/// How many diagnostics are rendered; the rest are only counted (a file
+/// with thousands of mistakes would otherwise print megabytes).
+pub const MAX_RENDERED: usize = 100;
+
+/// How many characters of a long source line a snippet shows around the
+/// span.
+const LINE_WINDOW: usize = 100;
+
+/// Renders the diagnostics, in order, separated by blank lines: the first
+/// [`MAX_RENDERED`], then a line counting the others.
 pub fn render_all(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
-    diagnostics
+    let shown = diagnostics.len().min(MAX_RENDERED);
+    let mut text = diagnostics[..shown]
         .iter()
         .map(|diagnostic| render(sources, diagnostic))
         .collect::<Vec<_>>()
-        .join("\n")
+        .join("\n");
+    let rest = &diagnostics[shown..];
+    if !rest.is_empty() {
+        let errors = rest.iter().filter(|d| d.is_error()).count();
+        let warnings = rest.len() - errors;
+        let plural =
+            |n: usize, what: &str| format!("{n} more {what}{}", if n == 1 { "" } else { "s" });
+        let counted = match (errors, warnings) {
+            (0, w) => plural(w, "warning"),
+            (e, 0) => plural(e, "error"),
+            (e, w) => format!("{} and {}", plural(e, "error"), plural(w, "warning")),
+        };
+        text.push_str(&format!(
+            "\nand {counted} (only the first {MAX_RENDERED} are shown)\n"
+        ));
+    }
+    text
 }
 
 /// Renders one diagnostic: its header line, the source line with a caret
@@ -181,6 +207,27 @@ fn clamp_to_source(files: &SourceFiles<'_>, file: FileId, range: Range<usize>) -
     start..end
 }
 
+/// The part of the line `start..end` a snippet shows: all of it when it
+/// is short, else [`LINE_WINDOW`] characters around `at` (on character
+/// boundaries), with whether text was cut before and after.
+fn window(source: &str, start: usize, end: usize, at: usize) -> (usize, usize, bool, bool) {
+    let line = &source[start..end];
+    if line.chars().count() <= LINE_WINDOW {
+        return (start, end, false, false);
+    }
+    let before: Vec<(usize, char)> = source[start..at]
+        .char_indices()
+        .rev()
+        .take(LINE_WINDOW / 3)
+        .collect();
+    let from = before.last().map_or(at, |(i, _)| start + i);
+    let to = source[from..end]
+        .char_indices()
+        .nth(LINE_WINDOW)
+        .map_or(end, |(i, _)| from + i);
+    (from, to, from > start, to < end)
+}
+
 struct Snippet {
     text: String,
     gutter_width: usize,
@@ -194,10 +241,27 @@ fn snippet(files: &SourceFiles<'_>, diagnostic: &Diagnostic) -> Option<Snippet> 
     let range = clamp_to_source(files, span.file, span.start as usize..span.end as usize);
     let line_index = files.line_index(span.file, range.start).ok()?;
     let line_range = files.line_range(span.file, line_index).ok()?;
-    let line = source[line_range.clone()].trim_end_matches(['\n', '\r']);
-    let line_end = line_range.start + line.len();
+    let full_line = source[line_range.clone()].trim_end_matches(['\n', '\r']);
+    let full_end = line_range.start + full_line.len();
+    let (line_start, line_end, cut_before, cut_after) = window(
+        source,
+        line_range.start,
+        full_end,
+        range.start.min(full_end),
+    );
+    let line = format!(
+        "{}{}{}",
+        if cut_before { "…" } else { "" },
+        &source[line_start..line_end],
+        if cut_after { "…" } else { "" }
+    );
 
-    let before_span = &source[line_range.start..range.start.min(line_end)];
+    let before_span = &source[line_start..range.start.min(line_end)];
+    let before_span = if cut_before {
+        format!(" {before_span}")
+    } else {
+        before_span.to_string()
+    };
     let under_span = &source[range.start.min(line_end)..range.end.min(line_end)];
     // Keep tabs so the caret lines up under the same columns as the text.
     let indent: String = before_span

@@ -84,3 +84,86 @@ fn chains_within_the_bound_compile_and_run() {
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout), "200\na\n2\n");
 }
+
+#[test]
+fn thousands_of_errors_print_the_first_hundred_and_a_count() {
+    let names: Vec<String> = (0..5000).map(|i| format!("nope{i}")).collect();
+    let source = format!("var all = [{}]\n", names.join(", "));
+    let (out, _) = run("errors", &source);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("\nand 4900 more errors (only the first 100 are shown)\n"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches(": error: ").count(), 100);
+    // Each snippet shows a window of the 60 KB line, not all of it.
+    assert!(
+        stderr.lines().all(|line| line.chars().count() < 200),
+        "{stderr}"
+    );
+    assert!(stderr.contains("… nope"), "{stderr}");
+}
+
+/// Generous bounds: a loaded two-core machine running the debug build.
+const DEBUG_BOUND: Duration = Duration::from_secs(60);
+
+fn assert_runs_within(name: &str, source: &str, expected: &str, bound: Duration) {
+    let (out, took) = run(name, source);
+    assert!(
+        out.status.success(),
+        "{name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), expected, "{name}");
+    assert!(took < bound, "{name} took {took:?}");
+}
+
+fn huge_list(n: usize) -> String {
+    format!("var l = [{}]\nprint(len(l))\n", vec!["7"; n].join(", "))
+}
+
+fn huge_dict(n: usize) -> String {
+    let entries: Vec<String> = (0..n).map(|i| format!("\"k{i}\": {i}")).collect();
+    format!("var d = {{{}}}\nprint(len(d))\n", entries.join(", "))
+}
+
+fn many_elifs(n: usize) -> String {
+    let mut source = String::from("var x = 3\nif (x == 0) { print(0) }\n");
+    for i in 1..n {
+        source.push_str(&format!("elif (x == {i}) {{ print({i}) }}\n"));
+    }
+    source.push_str("else { print(-1) }\n");
+    source
+}
+
+fn deep_chain(n: usize) -> String {
+    let mut source = String::new();
+    for i in (1..=n).rev() {
+        source.push_str(&format!("frame F{i} : F{} {{ }}\n", i - 1));
+    }
+    source.push_str(&format!(
+        "frame F0 {{ pub var x = 7; pub fn get() {{ return this.x; }} }}\nprint(F{n}().get())\n"
+    ));
+    source
+}
+
+#[test]
+fn compile_time_stays_linear_at_debug_sizes() {
+    assert_runs_within("list", &huge_list(100_000), "100000\n", DEBUG_BOUND);
+    assert_runs_within("dict", &huge_dict(40_000), "40000\n", DEBUG_BOUND);
+    assert_runs_within("elifs", &many_elifs(20_000), "3\n", DEBUG_BOUND);
+    assert_runs_within("chain", &deep_chain(2_000), "7\n", DEBUG_BOUND);
+}
+
+/// The sizes of the issue, with its bound; meaningful for a release build
+/// (`cargo test --release -- --ignored`).
+#[test]
+#[ignore]
+fn compile_time_stays_linear_at_full_sizes() {
+    let second = Duration::from_secs(1);
+    assert_runs_within("list_full", &huge_list(500_000), "500000\n", second);
+    assert_runs_within("dict_full", &huge_dict(200_000), "200000\n", 5 * second);
+    assert_runs_within("elifs_full", &many_elifs(100_000), "3\n", 5 * second);
+    assert_runs_within("chain_full", &deep_chain(2_000), "7\n", second);
+}

@@ -44,6 +44,11 @@ pub struct SourceFile {
     pub name: String,
     pub text: String,
     line_starts: Vec<usize>,
+    /// Per line: whether it is pure ASCII, so that a column is a byte
+    /// distance there (code generation asks for the position of every
+    /// instruction; counting characters from the line start each time made
+    /// a long line quadratic).
+    ascii_lines: Vec<bool>,
 }
 
 impl SourceFile {
@@ -51,10 +56,19 @@ impl SourceFile {
         let text = text.into();
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let ascii_lines = line_starts
+            .iter()
+            .enumerate()
+            .map(|(i, start)| {
+                let end = line_starts.get(i + 1).copied().unwrap_or(text.len());
+                text.as_bytes()[*start..end].is_ascii()
+            })
+            .collect();
         SourceFile {
             name: name.into(),
             text,
             line_starts,
+            ascii_lines,
         }
     }
 
@@ -66,6 +80,9 @@ impl SourceFile {
             Err(i) => i - 1,
         };
         let start = self.line_starts[line];
+        if self.ascii_lines.get(line).copied().unwrap_or(false) {
+            return (line as u32 + 1, (offset - start) as u32 + 1);
+        }
         let col = self
             .text
             .get(start..offset)

@@ -14,12 +14,17 @@ pub(super) fn explain_operator_comments(
     tokens: &[Token],
     diagnostics: &mut [Diagnostic],
 ) {
+    if !diagnostics.iter().any(Diagnostic::is_error) {
+        return;
+    }
     for pair in tokens.windows(2) {
         let (operand, next) = (&pair[0], &pair[1]);
         if !is_operand(&operand.kind) {
             continue;
         }
-        if operator_like_comment(source, operand.span.end as usize).is_none() {
+        let gap =
+            operand.span.end as usize..(next.span.start as usize).max(operand.span.end as usize);
+        if operator_like_comment(source, gap).is_none() {
             continue;
         }
         // The first error from the operand's end (where a missing closer
@@ -44,10 +49,13 @@ fn is_operand(kind: &TokenKind) -> bool {
     )
 }
 
-/// Where a `//` starts that follows offset `after` on the same line and is
-/// followed by what looks like an operand (`// 2`, `// n`, `// (`).
-fn operator_like_comment(source: &str, after: usize) -> Option<usize> {
-    let rest = source.get(after..)?;
+/// Where a `//` starts that follows the start of `gap` on the same line and
+/// is followed by what looks like an operand (`// 2`, `// n`, `// (`). Only
+/// the gap between two tokens is read (a comment lies in such a gap), so
+/// hinting stays linear in the source however long its lines.
+fn operator_like_comment(source: &str, gap: std::ops::Range<usize>) -> Option<usize> {
+    let after = gap.start;
+    let rest = source.get(gap)?;
     let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
     let trimmed = line.trim_start_matches([' ', '\t']);
     let text = trimmed.strip_prefix("//")?;
