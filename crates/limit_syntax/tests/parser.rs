@@ -240,8 +240,14 @@ fn dict_literal_ignores_newlines() {
 
 #[test]
 fn newline_ends_an_expression_statement() {
-    let module = parse_ok("x\n-1");
+    // Two statements; the second, starting with `-`, draws a warning that
+    // it does not continue the first.
+    let (module, diagnostics) = parse_source("x\n-1", 0);
     assert_eq!(module.stmts.len(), 2);
+    assert!(
+        diagnostics.len() == 1 && !diagnostics[0].is_error(),
+        "{diagnostics:?}"
+    );
     let module = parse_ok("var y = (x\n-1)");
     assert_eq!(module.stmts.len(), 1);
     let module = parse_ok("var y = x +\n 1");
