@@ -2398,6 +2398,10 @@ impl Vm {
                         CastKind::Float => builtins::to_float(&v),
                         CastKind::Str => crate::value::display_value(&v),
                         CastKind::Bool => Ok(Value::Bool(v.to_bool())),
+                        CastKind::IntToFloat => match v {
+                            Value::Int(_) | Value::BigInt(_) => builtins::to_float(&v),
+                            other => Ok(other),
+                        },
                     };
                     push!(tri!(r));
                 }

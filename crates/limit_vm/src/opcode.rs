@@ -32,6 +32,11 @@ pub enum CastKind {
     Str,
     /// `bool(x)`: nil, false, 0, 0.0, "" and empty collections are false.
     Bool,
+    /// A value entering a `float`-typed place (a variable, parameter,
+    /// return, field or element; reference.md §3.2): an int becomes a
+    /// float; anything else (a float, an error flowing through `float?`)
+    /// passes unchanged.
+    IntToFloat,
 }
 
 /// The ordering a fused compare-and-branch tests, as the operand of

@@ -1,5 +1,6 @@
-//! Values entering a declared type (reference.md §3.1, §3.3b, §3.4): a `dN`
-//! annotation converts the value to a decimal, a sized int type checks its
+//! Values entering a declared type (reference.md §3.1, §3.2, §3.3b, §3.4):
+//! an int entering `float` becomes a float, a `dN` annotation converts the
+//! value to a decimal, a sized int type checks its
 //! range (`IntegerOverflow`), a refinement `T where cond` evaluates `cond`
 //! with `value` bound (`RefinementFailed`). This happens wherever a value
 //! enters the type — variable declarations and assignments, parameters of
@@ -12,14 +13,19 @@
 use super::{Codegen, FunctionState};
 use limit_syntax::ast::*;
 use limit_syntax::Span;
-use limit_vm::opcode::{IntWidth, Op};
+use limit_vm::opcode::{CastKind, IntWidth, Op};
 
 /// One thing to do to a value entering a type.
 #[derive(Clone, Debug)]
 pub(crate) enum Coercion {
+    /// An int entering `float` (`f32`, `f64`) becomes a float (§3.2).
+    Float,
     Decimal(u8),
     IntRange(IntWidth),
-    Refinement { condition: Expr, type_name: String },
+    Refinement {
+        condition: Expr,
+        type_name: String,
+    },
 }
 
 /// Aliases are expanded at most this deep (`type A = B; type B = A;`).
@@ -48,6 +54,8 @@ impl Codegen<'_> {
                 let name = path[0].name.as_str();
                 if let Some(scale) = super::stmt::decimal_scale(ty) {
                     out.push(Coercion::Decimal(scale));
+                } else if matches!(name, "float" | "f32" | "f64") {
+                    out.push(Coercion::Float);
                 } else if let Some(width) = IntWidth::from_name(name) {
                     out.push(Coercion::IntRange(width));
                 } else if let Some(target) = self.aliases.get(name) {
@@ -74,6 +82,9 @@ impl Codegen<'_> {
     pub(crate) fn coerce(&mut self, coercions: &[Coercion], span: Span) {
         for coercion in coercions {
             match coercion {
+                Coercion::Float => {
+                    self.emit(Op::Cast(CastKind::IntToFloat), span);
+                }
                 Coercion::Decimal(scale) => {
                     self.emit(Op::ToDecimal(*scale, true), span);
                 }
@@ -125,6 +136,7 @@ impl Codegen<'_> {
     pub(crate) fn coercions_of_type(&self, ty: &crate::check::Type) -> Vec<Coercion> {
         use crate::check::Type;
         match ty {
+            Type::Float => vec![Coercion::Float],
             Type::Decimal(scale) => vec![Coercion::Decimal(*scale)],
             Type::SizedInt(width) => vec![Coercion::IntRange(*width)],
             Type::Refined(base, refinement) => {
