@@ -528,7 +528,8 @@ impl<'a> Checker<'a> {
         }
         match final_value {
             Some(ty) => result.join(&ty),
-            None if always_returns => result,
+            // A handler ending in `break`/`continue` produces no value.
+            None if always_returns || super::returns::never_falls_through(&handler.stmts) => result,
             None => Type::Any,
         }
     }

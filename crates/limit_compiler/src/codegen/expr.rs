@@ -678,6 +678,7 @@ impl Codegen<'_> {
     /// `expr ?else e { handler }`: the handler runs when `expr` yields an
     /// error value or raises a trap; its value replaces the expression's.
     fn else_handler(&mut self, inner: &Expr, binding: Option<&Ident>, handler: &Block, span: Span) {
+        let stack_clean = std::mem::take(&mut self.current().statement_value);
         let try_at = self.emit(Op::Try(0), span);
         self.current().cleanups.push(Cleanup::Handler);
         self.expr(inner);
@@ -696,7 +697,9 @@ impl Codegen<'_> {
                 self.emit(Op::Pop, span);
             }
         }
-        self.current().cleanups.push(Cleanup::HandlerValue);
+        self.current()
+            .cleanups
+            .push(Cleanup::HandlerValue { stack_clean });
         self.current().value_exits.push(Vec::new());
         self.value_block(&handler.stmts, handler.span);
         let exits = self.current().value_exits.pop().unwrap_or_default();

@@ -83,8 +83,11 @@ pub(crate) enum Cleanup {
     /// An `attempt`/`?else` handler: `EndTry`.
     Handler,
     /// A `?else` handler body: `return` inside it yields the handler's value
-    /// (jumps are collected in `value_exits`); loops cannot be left.
-    HandlerValue,
+    /// (jumps are collected in `value_exits`). `break`/`continue` may leave
+    /// it for the enclosing loop only when the handled expression is a whole
+    /// statement's value (`stack_clean`): then no operand of an enclosing
+    /// expression is pending on the stack, so the jump leaves it balanced.
+    HandlerValue { stack_clean: bool },
 }
 
 #[derive(Clone, Debug)]
@@ -126,6 +129,11 @@ pub(crate) struct FunctionState {
     pub cleanups: Vec<Cleanup>,
     /// Pending jumps of `return`s inside `?else` handlers, innermost last.
     pub value_exits: Vec<Vec<usize>>,
+    /// Set by a statement whose whole value is the next expression compiled
+    /// (`var x = e`, `e;`): a `?else` there starts with nothing pending on
+    /// the operand stack. Taken (reset) by the next `?else` or other
+    /// expression that reads it.
+    pub statement_value: bool,
     /// Declared `T?`: `?` may propagate out of it.
     pub fallible: bool,
     /// Slots of captured variables whose cells were made before their
@@ -186,6 +194,7 @@ impl FunctionState {
             loops: Vec::new(),
             cleanups: Vec::new(),
             value_exits: Vec::new(),
+            statement_value: false,
             fallible: false,
             predeclared: Vec::new(),
             local_coercions: FxHashMap::default(),

@@ -137,7 +137,9 @@ impl Codegen<'_> {
                 }
             }
         }
+        self.current().statement_value = matches!(expr.kind, ExprKind::Else { .. });
         self.expr(expr);
+        self.current().statement_value = false;
         self.emit(Op::Pop, expr.span);
     }
 
@@ -146,7 +148,9 @@ impl Codegen<'_> {
     fn var_decl(&mut self, decl: &VarDecl, span: Span) {
         match &decl.init {
             Some(init) => {
+                self.current().statement_value = matches!(init.kind, ExprKind::Else { .. });
                 self.expr(init);
+                self.current().statement_value = false;
                 self.convert_to_declared(decl.ty.as_ref(), span);
             }
             None => self.zero_value(decl.ty.as_ref(), span),
@@ -754,11 +758,16 @@ impl Codegen<'_> {
             return;
         };
         let cleanups: Vec<Cleanup> = self.current_ref().cleanups[context.cleanup_depth..].to_vec();
-        if cleanups.iter().any(|c| matches!(c, Cleanup::HandlerValue)) {
+        if cleanups
+            .iter()
+            .any(|c| matches!(c, Cleanup::HandlerValue { stack_clean: false }))
+        {
             self.error_with_hint(
                 span,
-                format!("`{word}` cannot leave a `?else` handler"),
-                "the handler must produce a value; move the loop control after it",
+                format!(
+                    "not supported yet: `{word}` out of a `?else` handler inside a larger expression"
+                ),
+                "give the handled value its own statement: `var v = e ?else { break }`",
             );
             return;
         }
@@ -771,7 +780,9 @@ impl Codegen<'_> {
                 Cleanup::Handler => {
                     self.emit(Op::EndTry, span);
                 }
-                Cleanup::HandlerValue => {}
+                // A statement-level handler left nothing on the stack;
+                // its binding is a local released above.
+                Cleanup::HandlerValue { .. } => {}
             }
         }
         let jump = self.emit(Op::Jump(0), span);
@@ -795,7 +806,7 @@ impl Codegen<'_> {
             let cleanups = self.current_ref().cleanups.clone();
             for cleanup in cleanups.iter().rev() {
                 match cleanup {
-                    Cleanup::HandlerValue => break,
+                    Cleanup::HandlerValue { .. } => break,
                     Cleanup::Iterator => {
                         self.emit(Op::Swap, span);
                         self.emit(Op::Pop, span);
