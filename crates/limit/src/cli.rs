@@ -116,7 +116,10 @@ fn with_program_words_kept(mut args: Vec<OsString>) -> Vec<OsString> {
             return args;
         }
         if !word.starts_with('-') || word == "-" {
-            if index + 1 < args.len() {
+            // `limit run prog.lm -- --x 7`: the user's own `--` already
+            // separates the program's words.
+            let separated = args.get(index + 1).and_then(|w| w.to_str()) == Some("--");
+            if index + 1 < args.len() && !separated {
                 args.insert(index + 1, OsString::from("--"));
             }
             return args;

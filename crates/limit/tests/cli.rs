@@ -270,3 +270,17 @@ fn words_after_the_program_are_the_programs_even_when_they_look_like_options() {
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
 }
+
+#[test]
+fn std_env_args_are_the_words_after_the_program_path() {
+    let file = scratch("env_args.lm", b"import std.env;\nprint(env.args());\n");
+    let path = file.to_str().unwrap();
+    let out = limit(&[path, "a", "two words", "--flag"]);
+    assert_eq!(text(&out.stdout), "[\"a\", \"two words\", \"--flag\"]\n");
+    let out = limit(&["run", path, "--", "--x", "7"]);
+    assert_eq!(text(&out.stdout), "[\"--x\", \"7\"]\n");
+    let out = limit(&["run", "--max-steps", "100000", path, "q"]);
+    assert_eq!(text(&out.stdout), "[\"q\"]\n");
+    let out = limit(&[path]);
+    assert_eq!(text(&out.stdout), "[]\n");
+}

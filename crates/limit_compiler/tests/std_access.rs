@@ -54,3 +54,13 @@ fn the_sandbox_denies_the_modules_that_reach_outside() {
     }
     assert!(sandbox.allows("math"));
 }
+
+#[test]
+fn the_sandbox_rejects_std_env_and_the_default_accepts_it() {
+    let program = "import std.env;\nprint(env.args());\n";
+    assert_eq!(
+        errors(program, StdAccess::sandboxed()),
+        vec!["module `std.env` is not allowed here".to_string()]
+    );
+    assert_eq!(errors(program, StdAccess::all()), Vec::<String>::new());
+}

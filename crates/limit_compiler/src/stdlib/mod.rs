@@ -4,7 +4,7 @@
 //! `__std_`; only files of these modules may name them.
 
 /// Every standard module, by the name after `std.`.
-pub const NAMES: [&str; 1] = ["math"];
+pub const NAMES: [&str; 2] = ["math", "env"];
 
 /// The standard modules that reach outside the program (files, processes,
 /// the environment): denied to untrusted scripts by default.
@@ -14,6 +14,7 @@ pub const PRIVILEGED: [&str; 3] = ["fs", "process", "env"];
 pub fn source(name: &str) -> Option<&'static str> {
     match name {
         "math" => Some(include_str!("math.lm")),
+        "env" => Some(include_str!("env.lm")),
         _ => None,
     }
 }

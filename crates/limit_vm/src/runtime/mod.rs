@@ -14,6 +14,7 @@ pub mod rounding;
 pub mod sched;
 pub mod sendable;
 pub mod shared;
+pub mod std_env;
 pub mod std_math;
 pub mod strings;
 pub mod table;

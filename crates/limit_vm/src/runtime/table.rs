@@ -162,6 +162,10 @@ natives! {
     "__std_math_is_nan", "(x: num) -> bool", m::is_nan;
     "__std_math_is_inf", "(x: num) -> bool", m::is_inf;
     "__std_math_inf", "() -> float", m::inf;
+    "__std_env_args", "() -> [str]", crate::runtime::std_env::args;
+    "__std_env_get", "(name: str) -> str?NotFound", crate::runtime::std_env::get;
+    "__std_env_vars", "() -> {str: str}", crate::runtime::std_env::vars;
+    "__std_env_cwd", "() -> str", crate::runtime::std_env::cwd;
     "__std_math_round", "(x: num, digits: int) -> float", m::round;
     "__std_math_nan", "() -> float", m::nan;
 
