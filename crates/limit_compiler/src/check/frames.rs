@@ -181,24 +181,7 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        for decl in &lineage.traits {
-            if let Some(method) = decl
-                .methods
-                .iter()
-                .find(|m| m.name.as_ref().is_some_and(|n| n.name == name))
-            {
-                return MemberLookup::Method {
-                    owner: decl.name.name.clone(),
-                    method,
-                    visibility: Visibility::Public,
-                };
-            }
-        }
-        if lineage.complete {
-            MemberLookup::Missing
-        } else {
-            MemberLookup::Unknown
-        }
+        trait_method_in(&lineage, name)
     }
 
     /// Looks method `name` up on values of trait `trait_name`: its own
@@ -211,24 +194,7 @@ impl<'a> Checker<'a> {
             complete: true,
         };
         self.add_trait_closure(trait_name, &mut lineage);
-        for decl in &lineage.traits {
-            if let Some(method) = decl
-                .methods
-                .iter()
-                .find(|m| m.name.as_ref().is_some_and(|n| n.name == name))
-            {
-                return MemberLookup::Method {
-                    owner: decl.name.name.clone(),
-                    method,
-                    visibility: Visibility::Public,
-                };
-            }
-        }
-        if lineage.complete {
-            MemberLookup::Missing
-        } else {
-            MemberLookup::Unknown
-        }
+        trait_method_in(&lineage, name)
     }
 
     /// The fields and methods of `frame`, its parents and its traits (for
@@ -536,5 +502,28 @@ fn more_visible(a: Visibility, b: Visibility) -> Visibility {
         b
     } else {
         a
+    }
+}
+
+/// The first method `name` among a lineage's traits (in lineage order), or
+/// `Missing`/`Unknown` depending on whether every ancestor was declared.
+fn trait_method_in<'a>(lineage: &Lineage<'a>, name: &str) -> MemberLookup<'a> {
+    for decl in &lineage.traits {
+        if let Some(method) = decl
+            .methods
+            .iter()
+            .find(|m| m.name.as_ref().is_some_and(|n| n.name == name))
+        {
+            return MemberLookup::Method {
+                owner: decl.name.name.clone(),
+                method,
+                visibility: Visibility::Public,
+            };
+        }
+    }
+    if lineage.complete {
+        MemberLookup::Missing
+    } else {
+        MemberLookup::Unknown
     }
 }
