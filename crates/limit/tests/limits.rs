@@ -277,6 +277,9 @@ fn limit_command_cpu_time(
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join(format!("c{}.lm", source.len()));
     std::fs::write(&file, source).unwrap();
+    // Reaped by `wait4` below, which std's `wait` cannot replace: only
+    // `wait4` reports the child's resource usage.
+    #[allow(clippy::zombie_processes)]
     let mut child = Command::new(env!("CARGO_BIN_EXE_limit"))
         .arg("run")
         .args(args)
