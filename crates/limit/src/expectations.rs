@@ -11,7 +11,11 @@
 //! * `// runtime error: TEXT` — the program traps: exit status 1 and stderr
 //!   contains `error[TEXT]` or `TEXT`;
 //! * `// warning: TEXT` — stderr has a warning whose message contains `TEXT`;
-//! * `// mode: check` on the first line — compile only (`limit check`).
+//! * `// mode: check` on the first line — compile only (`limit check`);
+//! * `// args: WORDS` — the words (split at spaces) passed to the program
+//!   after its path, as `limit run FILE WORDS` (`std.env.args()`);
+//! * `// stdin: TEXT` — one line `TEXT` (with its newline) of the program's
+//!   standard input; without any, the program reads an empty input.
 //!
 //! The conformance harness (`crates/limit/tests/lang.rs`), the guide's test
 //! and the `limit test` command share this module (through `crate::suite`).
@@ -53,6 +57,10 @@ pub struct Expectations {
     /// The kind or message of the expected runtime error.
     pub runtime_error: Option<String>,
     pub warnings: Vec<String>,
+    /// Words passed to the program after its path.
+    pub args: Vec<String>,
+    /// The program's standard input.
+    pub stdin: String,
 }
 
 impl Expectations {
@@ -95,6 +103,12 @@ impl Expectations {
                 .push(parse_expected_error(text, line_number, file));
         } else if let Some(text) = comment_after(line, "// warning:") {
             self.warnings.push(text.trim().to_string());
+        } else if let Some(text) = comment_after(line, "// args:") {
+            self.args
+                .extend(text.split_whitespace().map(str::to_string));
+        } else if let Some(text) = comment_after(line, "// stdin:") {
+            self.stdin.push_str(text);
+            self.stdin.push('\n');
         }
     }
 }
@@ -357,6 +371,15 @@ fn failure_report(problems: &[String], expected_stdout: &[String], outcome: &Out
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arguments_and_standard_input() {
+        let e =
+            Expectations::parse("// args: a.txt  --flag\n// stdin: first\n// stdin:\nprint(1)\n");
+        assert_eq!(e.args, ["a.txt", "--flag"]);
+        assert_eq!(e.stdin, "first\n\n");
+        assert!(e.stdout.is_empty());
+    }
 
     fn ok(stdout: &str) -> Outcome {
         Outcome {

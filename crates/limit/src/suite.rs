@@ -171,7 +171,16 @@ impl Runner {
             .entry
             .strip_prefix(&self.working_dir)
             .unwrap_or(&test.entry);
-        let outcome = self.run(command, flags, entry)?;
+        let outcome = match expectations.mode {
+            Mode::Run => self.run_with(
+                command,
+                flags,
+                entry,
+                &expectations.args,
+                &expectations.stdin,
+            )?,
+            Mode::Check => self.run(command, flags, entry)?,
+        };
         verify(&expectations, expected_stdout.as_deref(), &outcome).map_err(|report| {
             let flags = flags.iter().map(|f| format!("{f} ")).collect::<String>();
             format!(
@@ -184,16 +193,44 @@ impl Runner {
     /// Runs `limit COMMAND FLAGS FILE` with the time limit, no stdin, and
     /// captures its output.
     pub fn run(&self, command: &str, flags: &[&str], file: &Path) -> Result<Outcome, String> {
+        self.run_with(command, flags, file, &[], "")
+    }
+
+    /// Runs `limit COMMAND FLAGS FILE ARGS` with the time limit and `stdin`
+    /// as standard input, and captures its output.
+    pub fn run_with(
+        &self,
+        command: &str,
+        flags: &[&str],
+        file: &Path,
+        args: &[String],
+        stdin: &str,
+    ) -> Result<Outcome, String> {
         let mut child = Command::new(&self.executable)
             .arg(command)
             .args(flags)
             .arg(file)
+            .args(if args.is_empty() { None } else { Some("--") })
+            .args(args)
             .current_dir(&self.working_dir)
-            .stdin(Stdio::null())
+            .stdin(if stdin.is_empty() {
+                Stdio::null()
+            } else {
+                Stdio::piped()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", self.executable.display()))?;
+        if let Some(mut input) = child.stdin.take() {
+            let text = stdin.to_string();
+            // Written from a thread so that a program that never reads
+            // (or reads slowly) cannot block the harness.
+            thread::spawn(move || {
+                use std::io::Write;
+                let _ = input.write_all(text.as_bytes());
+            });
+        }
         let stdout = read_in_background(child.stdout.take());
         let stderr = read_in_background(child.stderr.take());
 

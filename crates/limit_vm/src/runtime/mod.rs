@@ -16,5 +16,6 @@ pub mod sendable;
 pub mod shared;
 pub mod std_env;
 pub mod std_math;
+pub mod std_path;
 pub mod strings;
 pub mod table;

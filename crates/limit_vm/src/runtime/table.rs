@@ -168,6 +168,14 @@ natives! {
     "__std_env_cwd", "() -> str", crate::runtime::std_env::cwd;
     "__std_math_round", "(x: num, digits: int) -> float", m::round;
     "__std_math_nan", "() -> float", m::nan;
+    "__std_path_join", "(a: str, b: str) -> str", crate::runtime::std_path::join;
+    "__std_path_dirname", "(path: str) -> str", crate::runtime::std_path::dirname;
+    "__std_path_basename", "(path: str) -> str", crate::runtime::std_path::basename;
+    "__std_path_extension", "(path: str) -> str", crate::runtime::std_path::extension;
+    "__std_path_stem", "(path: str) -> str", crate::runtime::std_path::stem;
+    "__std_path_is_absolute", "(path: str) -> bool", crate::runtime::std_path::is_absolute;
+    "__std_path_absolute", "(path: str) -> str?IOError", crate::runtime::std_path::absolute;
+    "__std_path_normalize", "(path: str) -> str", crate::runtime::std_path::normalize;
 
 }
 
