@@ -126,6 +126,9 @@ pub struct Vm {
     output_closed: bool,
     captured: CapturedOutput,
     trace: Option<Vec<TraceEntry>>,
+    /// `trace` is a task's, ending at its `task`: the frames that ran the
+    /// block are added when the error escapes there.
+    trace_of_task: bool,
     invalid: Option<String>,
     pub(crate) rng_state: u64,
     /// Some class has a `deinit`: released values are checked for objects
@@ -265,6 +268,7 @@ impl Vm {
             output_closed: false,
             captured: CapturedOutput::default(),
             trace: None,
+            trace_of_task: false,
             invalid,
             rng_state: seed | 1,
             has_deinit,
@@ -581,6 +585,17 @@ impl Vm {
 
     /// Construct an instance of `class` from the call at `callee`.
     fn construct(&mut self, class: &Rc<Class>, callee: usize, argc: usize) -> Result<bool, Trap> {
+        if class.is_abstract {
+            // A direct `A()` is a compile error; a frame held in a
+            // variable is only known here.
+            return fail(
+                kinds::TYPE_ERROR,
+                &format!(
+                    "cannot instantiate abstract frame `{}`; instantiate a frame that extends it",
+                    class.name
+                ),
+            );
+        }
         let fields = vec![Value::Nil; class.field_names.len()];
         let inst = Value::instance(class.clone(), fields);
         self.stats.allocations += 1;
@@ -725,10 +740,11 @@ impl Vm {
 
     /// Record the Limit stack trace (innermost first) for an escaping trap.
     fn capture_trace(&mut self) {
-        if self.trace.is_some() {
+        if self.trace.is_some() && !self.trace_of_task {
             return;
         }
-        let mut entries = Vec::with_capacity(self.frames.len().min(64));
+        let mut entries = self.trace.take().unwrap_or_default();
+        self.trace_of_task = false;
         let n = self.frames.len();
         for (i, frame) in self.frames.iter().enumerate().rev() {
             // Keep traces readable for deep recursion: first 20, last 5.
@@ -797,6 +813,7 @@ impl Vm {
                     f.ip = h.ip;
                 }
                 self.trace = None;
+                self.trace_of_task = false;
                 Ok(())
             }
             _ => {
@@ -2614,6 +2631,7 @@ fn build_classes(defs: &[crate::program::ClassDef], lineage: u64) -> Vec<Rc<Clas
                 init,
                 parent: d.parent,
                 is_data: d.is_data,
+                is_abstract: d.is_abstract,
                 deinit,
                 lineage,
             })
@@ -3100,11 +3118,20 @@ impl Vm {
 
     /// Take the trace recorded for an escaping error.
     pub(crate) fn take_trace(&mut self) -> Option<Vec<TraceEntry>> {
+        self.trace_of_task = false;
         self.trace.take()
     }
 
-    /// Set the trace of an error about to be raised (a task's trace).
+    /// Set the trace of an error about to be raised from a task's trace;
+    /// the frames running the block follow it.
     pub(crate) fn set_trace(&mut self, trace: Vec<TraceEntry>) {
         self.trace = Some(trace);
+        self.trace_of_task = true;
+    }
+
+    /// The trace recorded is a task's (a fiber's frames, swapped out when
+    /// its error leaves the scheduler): the block's frames follow it.
+    pub(crate) fn mark_trace_of_task(&mut self) {
+        self.trace_of_task = self.trace.is_some();
     }
 }

@@ -116,6 +116,8 @@ pub struct ClassDef {
     pub parent: Option<u32>,
     /// A `data` frame: `==` compares fields (structural equality).
     pub is_data: bool,
+    /// An `abstract` frame: calling it as a value cannot construct it.
+    pub is_abstract: bool,
 }
 
 /// An enum declaration.

@@ -452,6 +452,8 @@ pub struct Class {
     pub parent: Option<u32>,
     /// A `data` frame: `==` compares fields.
     pub is_data: bool,
+    /// An `abstract` frame (never instantiated).
+    pub is_abstract: bool,
     /// The `deinit` method, if any (run when the last reference goes).
     pub deinit: Option<u32>,
     /// Which VM's program the class belongs to (its function indices mean

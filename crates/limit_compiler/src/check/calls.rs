@@ -160,6 +160,7 @@ impl<'a> Checker<'a> {
             return static_type;
         }
         if matches!(receiver.kind, ExprKind::Super) {
+            self.check_super_target(method);
             self.infer_arguments(args);
             return Type::Any;
         }
@@ -227,6 +228,49 @@ impl<'a> Checker<'a> {
                         Type::Any
                     }
                 }
+            }
+        }
+    }
+
+    /// `super.name(…)` calls the nearest ancestor's `name`, which must have
+    /// a body: an abstract method has none to call.
+    fn check_super_target(&mut self, method: &Ident) {
+        let Some(frame) = self.current_frame.clone() else {
+            return;
+        };
+        let lineage = self.frame_lineage(&frame);
+        let target = lineage
+            .get(1..)
+            .unwrap_or_default()
+            .iter()
+            .find_map(|ancestor| {
+                ancestor.members.iter().find_map(|member| match member {
+                    Member::Method(m) if m.name.as_ref().is_some_and(|n| n.name == method.name) => {
+                        Some((ancestor, m))
+                    }
+                    _ => None,
+                })
+            });
+        if let Some((ancestor, target)) = target {
+            if target.body.is_none() {
+                let declared = target.name.as_ref().map_or(target.span, |n| n.span);
+                self.diagnostics.push(
+                    limit_syntax::Diagnostic::error(
+                        method.span,
+                        format!(
+                            "`super.{}` calls abstract method `{}.{}`, which has no body",
+                            method.name, ancestor.name.name, method.name
+                        ),
+                    )
+                    .with_hint("only a parent method with a body can be called through `super`")
+                    .with_note(
+                        declared,
+                        format!(
+                            "`{}.{}` is declared abstract here",
+                            ancestor.name.name, method.name
+                        ),
+                    ),
+                );
             }
         }
     }

@@ -450,9 +450,86 @@ impl<'a> Checker<'a> {
                     ),
                 );
             }
+            self.check_override_arity(frame, &lineage, method, name);
         }
     }
 
+    /// An override (or a trait method's implementation) takes as many
+    /// parameters as the method it replaces: calls through the parent's
+    /// type pass the parent's arguments to it (virtual dispatch, §7).
+    fn check_override_arity(
+        &mut self,
+        frame: &FrameDecl,
+        lineage: &Lineage<'a>,
+        method: &FnDecl,
+        name: &Ident,
+    ) {
+        if method.modifiers.is_static || name.name == "init" || name.name == "deinit" {
+            return;
+        }
+        let same_name = |m: &&FnDecl| {
+            !m.modifiers.is_static && m.name.as_ref().is_some_and(|n| n.name == name.name)
+        };
+        let replaced = lineage
+            .frames
+            .get(1..)
+            .unwrap_or_default()
+            .iter()
+            .find_map(|ancestor| {
+                ancestor
+                    .members
+                    .iter()
+                    .filter_map(|m| match m {
+                        Member::Method(m) => Some(m),
+                        Member::Field(_) => None,
+                    })
+                    .find(same_name)
+                    .map(|m| (format!("{}.{}", ancestor.name.name, name.name), m, "frame"))
+            })
+            .or_else(|| {
+                lineage.traits.iter().find_map(|t| {
+                    t.methods
+                        .iter()
+                        .find(same_name)
+                        .map(|m| (format!("{}.{}", t.name.name, name.name), m, "trait"))
+                })
+            });
+        let Some((replaced_name, replaced, kind)) = replaced else {
+            return;
+        };
+        let (own, theirs) = (method.params.len(), replaced.params.len());
+        if own == theirs {
+            return;
+        }
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        let verb = if kind == "trait" {
+            "implements"
+        } else {
+            "overrides"
+        };
+        self.diagnostics.push(
+            Diagnostic::error(
+                name.span,
+                format!(
+                    "`{}.{}` takes {own} parameter{} but the method it {verb}, `{replaced_name}`, takes {theirs}",
+                    frame.name.name,
+                    name.name,
+                    plural(own)
+                ),
+            )
+            .with_hint(format!(
+                "calls through the {kind}'s type pass {theirs} argument{}; give both the same parameters",
+                plural(theirs)
+            ))
+            .with_note(
+                replaced.name.as_ref().map_or(replaced.span, |n| n.span),
+                format!("`{replaced_name}` is declared here"),
+            ),
+        );
+    }
+
+    /// A concrete frame implements every method its traits declare without
+    /// a default and every abstract method of its ancestors.
     fn check_trait_completeness(&mut self, frame: &FrameDecl) {
         let lineage = self.lineage(&frame.name.name);
         if !lineage.complete {
@@ -471,19 +548,36 @@ impl<'a> Checker<'a> {
             })
         };
         let mut missing = Vec::new();
-        for decl in &lineage.traits {
-            for method in &decl.methods {
+        for decl in lineage.frames.get(1..).unwrap_or_default() {
+            for member in &decl.members {
+                let Member::Method(method) = member else {
+                    continue;
+                };
                 let Some(name) = &method.name else { continue };
-                if method.body.is_none() && !implemented(&name.name) {
-                    missing.push((name.name.clone(), decl.name.name.clone()));
+                if method.body.is_none()
+                    && !implemented(&name.name)
+                    && !missing.iter().any(|(m, _, _)| m == &name.name)
+                {
+                    missing.push((name.name.clone(), decl.name.name.clone(), "abstract frame"));
                 }
             }
         }
-        for (method, trait_name) in missing {
+        for decl in &lineage.traits {
+            for method in &decl.methods {
+                let Some(name) = &method.name else { continue };
+                if method.body.is_none()
+                    && !implemented(&name.name)
+                    && !missing.iter().any(|(m, _, _)| m == &name.name)
+                {
+                    missing.push((name.name.clone(), decl.name.name.clone(), "trait"));
+                }
+            }
+        }
+        for (method, owner, kind) in missing {
             self.error_with_hint(
                 frame.name.span,
                 format!(
-                    "frame `{}` does not implement `{method}` of trait `{trait_name}`",
+                    "frame `{}` does not implement `{method}` of {kind} `{owner}`",
                     frame.name.name
                 ),
                 format!("add `fn {method}(…)` to `{}`", frame.name.name),

@@ -610,6 +610,7 @@ impl Codegen<'_> {
                 .collect(),
             parent: parent.as_ref().map(|p| p.class),
             is_data: info.is_data,
+            is_abstract: info.is_abstract,
         };
         if info.vtable.iter().any(|m| m.name == "deinit") {
             self.objects.any_deinit = true;

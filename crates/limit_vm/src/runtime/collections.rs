@@ -16,6 +16,18 @@ pub fn index_error(i: i64, n: usize) -> Result<Value, Trap> {
     )
 }
 
+/// `IndexOutOfBounds` naming the argument itself when it is a big int
+/// (`int_arg` saturates it), `None` otherwise.
+fn big_index_error(index: &Value, n: usize) -> Option<Result<Value, Trap>> {
+    match index {
+        Value::BigInt(big) => Some(fail(
+            kinds::INDEX_OUT_OF_BOUNDS,
+            &format!("index {} out of range for length {n}", **big),
+        )),
+        _ => None,
+    }
+}
+
 /// Resolve a possibly negative index against length `n`.
 fn resolve(i: i64, n: usize) -> Option<usize> {
     let j = if i < 0 { i + n as i64 } else { i };
@@ -364,6 +376,9 @@ pub fn list_method(m: Method, name: &str, recv: &Value, args: &[Value]) -> Resul
         Method::Insert => {
             let mut items = l.items.borrow_mut();
             let n = items.len() as i64;
+            if let Some(error) = big_index_error(arg(args, 0), items.len()) {
+                return error;
+            }
             let i = int_arg(args, 0, "insert")?;
             let j = if i < 0 { i + n } else { i };
             if j < 0 || j > n {
@@ -377,6 +392,9 @@ pub fn list_method(m: Method, name: &str, recv: &Value, args: &[Value]) -> Resul
         }
         Method::Remove => {
             let mut items = l.items.borrow_mut();
+            if let Some(error) = big_index_error(arg(args, 0), items.len()) {
+                return error;
+            }
             let i = int_arg(args, 0, "remove")?;
             match resolve(i, items.len()) {
                 Some(j) => items.remove(j),

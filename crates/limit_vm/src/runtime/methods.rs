@@ -242,10 +242,14 @@ pub fn no_method(receiver: &Value, name: &str) -> Result<Value, Trap> {
     )
 }
 
-/// Argument `i` as an int.
+/// Argument `i` as an int. A big int saturates: as a count, width or
+/// position it is beyond any string or list (callers taking an index
+/// report a big one with `big_index_error`).
 pub fn int_arg(args: &[Value], i: usize, what: &str) -> Result<i64, Trap> {
+    use num_traits::Signed;
     match arg(args, i) {
         Value::Int(n) => Ok(*n),
+        Value::BigInt(n) => Ok(if n.is_negative() { i64::MIN } else { i64::MAX }),
         other => fail(
             kinds::TYPE_ERROR,
             &format!("{what} expects an int, got {}", other.type_name()),

@@ -353,6 +353,7 @@ fn schedule(
                         vm.take_trace();
                         send_error(params, &t);
                     } else {
+                        vm.mark_trace_of_task();
                         return Err(t);
                     }
                 }
@@ -385,6 +386,7 @@ fn schedule(
                         vm.take_trace();
                         send_error(params, &t);
                     } else {
+                        vm.mark_trace_of_task();
                         return Err(t);
                     }
                 }

@@ -106,7 +106,10 @@ pub fn method(m: Method, name: &str, s: &Str, args: &[Value]) -> Result<Value, T
         Method::Repeat => {
             let n = int_arg(args, 0, "repeat")?.max(0) as usize;
             if text.len().saturating_mul(n) > 1 << 32 {
-                return fail(kinds::RESOURCE_LIMIT, "string too large");
+                return fail(
+                    kinds::RESOURCE_LIMIT,
+                    &format!("repeat count {} makes a string too large", arg(args, 0)),
+                );
             }
             crate::limits::check_string(text.len().saturating_mul(n))?;
             Value::string(text.repeat(n))
