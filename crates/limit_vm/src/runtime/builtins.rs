@@ -275,11 +275,20 @@ pub(crate) fn check(a: &[Value], kind: &str, default: &str) -> Result<Value, Tra
 }
 
 pub(crate) fn read_file(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+    let file = match std::fs::File::open(display(&a[0])) {
+        Ok(f) => f,
+        Err(e) => return Ok(Value::error(kinds::IO_ERROR, &e.to_string())),
+    };
+    Ok(read_text_limited(file)?.unwrap_or_else(|e| Value::error(kinds::IO_ERROR, &e)))
+}
+
+/// All the text of `reader` as a string value, or the read's error
+/// message (also for text that is not UTF-8). The reader is read at most
+/// one byte past what the limits allow (the string length and the heap
+/// left), so that an endless source (`/dev/zero`) or a huge one fails with
+/// ResourceLimit instead of filling memory first.
+pub(crate) fn read_text_limited(reader: impl std::io::Read) -> Result<Result<Value, String>, Trap> {
     use std::io::Read;
-    // The file is read at most one byte past what the limits allow (the
-    // string length and the heap left), so that an endless file
-    // (`/dev/zero`) or a huge one fails with ResourceLimit instead of
-    // filling memory first.
     let limits = crate::limits::active();
     let room = [
         limits.max_string_len,
@@ -290,22 +299,21 @@ pub(crate) fn read_file(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
     .into_iter()
     .flatten()
     .min();
-    let file = match std::fs::File::open(display(&a[0])) {
-        Ok(f) => f,
-        Err(e) => return Ok(Value::error(kinds::IO_ERROR, &e.to_string())),
-    };
     let mut bytes = Vec::new();
     let read = match room {
-        Some(room) => file.take(room as u64 + 1).read_to_end(&mut bytes),
-        None => (&file).read_to_end(&mut bytes),
+        Some(room) => reader.take(room as u64 + 1).read_to_end(&mut bytes),
+        None => {
+            let mut reader = reader;
+            reader.read_to_end(&mut bytes)
+        }
     };
     if let Err(e) = read {
-        return Ok(Value::error(kinds::IO_ERROR, &e.to_string()));
+        return Ok(Err(e.to_string()));
     }
     crate::limits::check_string(bytes.len())?;
     Ok(match String::from_utf8(bytes) {
-        Ok(s) => Value::string(s),
-        Err(_) => Value::error(kinds::IO_ERROR, "stream did not contain valid UTF-8"),
+        Ok(s) => Ok(Value::string(s)),
+        Err(_) => Err("stream did not contain valid UTF-8".to_string()),
     })
 }
 

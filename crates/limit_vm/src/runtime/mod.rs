@@ -15,6 +15,7 @@ pub mod sched;
 pub mod sendable;
 pub mod shared;
 pub mod std_env;
+pub mod std_io;
 pub mod std_math;
 pub mod std_path;
 pub mod strings;

@@ -168,6 +168,11 @@ natives! {
     "__std_env_cwd", "() -> str", crate::runtime::std_env::cwd;
     "__std_math_round", "(x: num, digits: int) -> float", m::round;
     "__std_math_nan", "() -> float", m::nan;
+    "__std_io_read_line", "() -> str?EndOfInput|IOError", crate::runtime::std_io::read_line;
+    "__std_io_read_all", "() -> str?IOError", crate::runtime::std_io::read_all;
+    "__std_io_write", "(text: any) -> nil", crate::runtime::std_io::write;
+    "__std_io_flush", "() -> nil", crate::runtime::std_io::flush;
+    "__std_io_eprint", "(values: any...) -> nil", b::eprint;
     "__std_path_join", "(a: str, b: str) -> str", crate::runtime::std_path::join;
     "__std_path_dirname", "(path: str) -> str", crate::runtime::std_path::dirname;
     "__std_path_basename", "(path: str) -> str", crate::runtime::std_path::basename;
