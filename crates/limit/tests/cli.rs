@@ -284,3 +284,40 @@ fn std_env_args_are_the_words_after_the_program_path() {
     let out = limit(&[path]);
     assert_eq!(text(&out.stdout), "[]\n");
 }
+
+#[test]
+fn the_step_limit_error_points_at_the_loop_that_ran_out() {
+    // Line 4 is the `while` loop that spins; line 2 precedes it. The
+    // optimiser may fuse the loop's test into its back edge, so the error
+    // is reported somewhere in lines 4-6, never before the loop.
+    let file = scratch(
+        "spinning_loop.lm",
+        b"fn spin(n: int): int {\n  var t = 0\n  var u = 1\n  while (true) {\n    t += n\n  }\n  return t\n}\nprint(spin(1))\n",
+    );
+    let path = file.to_str().unwrap();
+    for mode in [&[][..], &["-O0"][..], &["--no-hot-path"][..]] {
+        let mut args = vec!["run", "--max-steps", "5000"];
+        args.extend_from_slice(mode);
+        args.push(path);
+        let out = limit(&args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{mode:?}: {stderr}");
+        let first = stderr.lines().nth(1).unwrap_or_default();
+        assert!(
+            first.starts_with("  at spin (") && first.contains("spinning_loop.lm:4:"),
+            "{mode:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_deep_trace_elides_its_middle_without_a_location() {
+    let file = scratch(
+        "deep_trace.lm",
+        b"fn down(n: int): int {\n  if (n == 0) { return 1 / 0 }\n  return down(n - 1) + 1\n}\nprint(down(100))\n",
+    );
+    let out = limit(&["run", file.to_str().unwrap()]);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains(" more frames\n  at down ("), "{stderr}");
+    assert!(!stderr.contains(":0:0"), "{stderr}");
+}

@@ -107,7 +107,12 @@ impl fmt::Display for RuntimeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "error[{}]: {}", self.kind, self.message)?;
         for t in &self.trace {
-            write!(f, "\n  at {} ({}:{}:{})", t.function, t.file, t.line, t.col)?;
+            if t.line == 0 {
+                // An elision marker (`... N more frames`) has no location.
+                write!(f, "\n  {}", t.function)?;
+            } else {
+                write!(f, "\n  at {} ({}:{}:{})", t.function, t.file, t.line, t.col)?;
+            }
         }
         Ok(())
     }

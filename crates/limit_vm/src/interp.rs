@@ -1091,12 +1091,15 @@ impl Vm {
         // A backward jump by `n`: one step of the budget.
         macro_rules! loop_back {
             ($n:expr) => {{
-                ip -= $n as usize;
+                // The checkpoint runs before the jump so that a step-limit
+                // error is reported at the loop's back edge, not at
+                // whatever precedes the loop's first instruction.
                 self.countdown -= 1;
                 if self.countdown == 0 {
                     save_ip!();
                     tri!(self.checkpoint());
                 }
+                ip -= $n as usize;
             }};
         }
 
@@ -1750,7 +1753,6 @@ impl Vm {
                 }
 
                 Op::Jump(o) => {
-                    jump!(o);
                     if o < 0 {
                         self.countdown -= 1;
                         if self.countdown == 0 {
@@ -1758,6 +1760,7 @@ impl Vm {
                             tri!(self.checkpoint());
                         }
                     }
+                    jump!(o);
                 }
                 Op::JumpIfFalse(o) => {
                     if let Some(Value::Bool(b)) = self.stack.last() {
