@@ -779,8 +779,23 @@ fn a_comment_written_as_integer_division_is_explained() {
         first_hint("var xs = [1]\nprint(xs[0] // (3))\n").as_deref(),
         Some(hint)
     );
-    // A comment after a complete statement is no mistake.
-    parse_ok("var n = 7 // seven\nprint(n) // done\n");
+    // A comment after a complete statement is no mistake...
+    parse_ok("var n = 7 // seven\nprint(n) // done\nvar m = n // 2 items\n");
+    // ...unless it holds nothing but a number or a parenthesised
+    // expression: then it was meant as integer division.
+    for source in [
+        "var n = 7\nvar half = n // 2\n",
+        "var n = 7\nvar half = n // 2;\n",
+        "var n = 7\nvar q = n // (n - 5)\n",
+        "var n = 7\nvar r = n // 1_000\n",
+    ] {
+        let (_, diagnostics) = parse_source(source, 0);
+        assert_eq!(diagnostics.len(), 1, "{source}: {diagnostics:?}");
+        assert!(!diagnostics[0].is_error(), "{source}");
+        assert_eq!(diagnostics[0].hint.as_deref(), Some(hint), "{source}");
+        let comment = source.find("//").unwrap() as u32;
+        assert_eq!(diagnostics[0].span.start, comment, "{source}");
+    }
     // An error elsewhere keeps its own hint.
     let (_, diagnostics) = parse_source("var n = 7 // seven\nprint(n\n", 0);
     assert_eq!(diagnostics.len(), 1);
