@@ -64,7 +64,10 @@ fn load(path: &Path) -> Result<(SourceMap, FileId), ExitStatus> {
 /// Prints `diagnostics` to stderr; true when one of them is an error.
 fn report(sources: &SourceMap, diagnostics: &[Diagnostic]) -> bool {
     if !diagnostics.is_empty() {
-        crate::output::stderr(&render_all(sources, diagnostics));
+        crate::output::stderr(&crate::colour::for_stderr(&render_all(
+            sources,
+            diagnostics,
+        )));
     }
     diagnostics.iter().any(Diagnostic::is_error)
 }

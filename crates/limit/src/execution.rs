@@ -50,7 +50,7 @@ pub fn execute_program(program: Program, args: &RunArgs) -> ExitStatus {
         Ok(()) => ExitStatus::Success,
         Err(error) if error.kind == kinds::OUTPUT_CLOSED => ExitStatus::Success,
         Err(error) => {
-            if !crate::output::stderr(&format!("{error}\n")) {
+            if !crate::output::stderr(&crate::colour::for_stderr(&format!("{error}\n"))) {
                 return ExitStatus::Success;
             }
             if error.kind == kinds::INTERRUPTED {

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod cli;
+mod colour;
 mod driver;
 mod execution;
 mod internal_error;

@@ -5,6 +5,7 @@
 //! `N passed, M failed`. The rules are those of the cargo conformance
 //! harness ([`limit::suite`], [`limit::expectations`]).
 
+use crate::colour;
 use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
 use std::path::Path;
@@ -102,10 +103,10 @@ fn run_all(
         for (done, result) in receiver.iter().enumerate() {
             if !quiet {
                 let status = match (result.outcome.is_ok(), colour) {
-                    (true, false) => "ok  ",
-                    (false, false) => "FAIL",
-                    (true, true) => "\x1b[32mok\x1b[0m  ",
-                    (false, true) => "\x1b[1;31mFAIL\x1b[0m",
+                    (true, false) => "ok  ".to_string(),
+                    (false, false) => "FAIL".to_string(),
+                    (true, true) => format!("{}  ", colour::paint(colour::PASS, "ok")),
+                    (false, true) => colour::failure("FAIL"),
                 };
                 print_line(&format!(
                     "[{:>width$}/{}] {status} {}",
@@ -169,11 +170,9 @@ fn report(root: &Path, tests: &[SuiteTest], results: &[Result<(), String>]) -> E
     }
 }
 
-/// Whether to colour the results: only on a terminal, and never when the
-/// `NO_COLOR` convention (no-color.org) asks for plain text.
+/// Whether to colour the results: only on a terminal that wants colour.
 fn use_colour() -> bool {
-    let disabled = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    io::stdout().is_terminal() && !disabled
+    colour::wanted(io::stdout().is_terminal())
 }
 
 /// Writes one line to stdout, ignoring a closed pipe.

@@ -217,3 +217,35 @@ fn an_interrupt_flushes_buffered_output_before_ending_with_130() {
     let stderr = read_all(child.stderr.take().expect("stderr"));
     assert!(stderr.contains("error[Interrupted]"), "{stderr}");
 }
+
+#[test]
+fn diagnostics_on_a_terminal_are_coloured_unless_no_color_is_set() {
+    let program = scratch("colour.lm", "var x = ;\nprint(1 / 0)\n");
+    let run = |no_color: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_limit"));
+        command.arg("check").arg(&program).env_remove("NO_COLOR");
+        if let Some(value) = no_color {
+            command.env("NO_COLOR", value);
+        }
+        let mut session = spawn_command(command, Some(PATIENCE.as_millis() as u64))
+            .expect("start limit on a pty");
+        session.exp_eof().expect("the check ends")
+    };
+    let coloured = run(None);
+    assert!(coloured.contains("\x1b[1;31merror:\x1b[0m"), "{coloured:?}");
+    assert!(coloured.contains("\x1b[1;34m1 | \x1b[0m"), "{coloured:?}");
+    let plain = run(Some("1"));
+    assert!(
+        plain.contains(": error: expected an expression"),
+        "{plain:?}"
+    );
+    assert!(!plain.contains('\x1b'), "{plain:?}");
+    // Through a pipe there is no colour either (the `cli` tests read it).
+    let piped = Command::new(env!("CARGO_BIN_EXE_limit"))
+        .arg("check")
+        .arg(&program)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("run limit");
+    assert!(!String::from_utf8_lossy(&piped.stderr).contains('\x1b'));
+}

@@ -208,7 +208,7 @@ fn show(reply: &Reply) {
     let _ = stdout.write_all(reply.stdout.as_bytes());
     let _ = stdout.flush();
     if !reply.stderr.is_empty() {
-        eprint!("{}", reply.stderr);
+        eprint!("{}", crate::colour::for_stderr(&reply.stderr));
     }
 }
 
