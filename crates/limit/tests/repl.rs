@@ -103,3 +103,28 @@ fn each_line_is_checked_with_the_session_definitions_as_a_file_would_be() {
     let shown = enter(&mut repl, "Pt().x + (r ?else { 41 })");
     assert!(shown.contains("42"), "{shown:?}");
 }
+
+#[test]
+fn ctrl_c_stops_the_running_input_and_keeps_the_session() {
+    let mut repl = start();
+    enter(&mut repl, "var before = 41");
+    enter(&mut repl, "fn answer(): int { return before + 1 }");
+    // A loop that never ends on its own, then one that sleeps.
+    for endless in ["var spins = 0; while (true) { spins += 1 }", "sleep(1000)"] {
+        repl.send_line(endless).expect("send a loop");
+        // Let it start running (Ctrl-C while the line is still being
+        // edited would only abandon the line).
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        repl.send_control('c').expect("send Ctrl-C");
+        let shown = repl.exp_string(PROMPT).expect("back at the prompt");
+        assert!(shown.contains("Interrupted"), "{endless}: {shown:?}");
+    }
+    // Every definition is still there, including one from the stopped
+    // input itself, and the next input is not interrupted.
+    let shown = enter(&mut repl, "answer()");
+    assert!(shown.contains("42"), "{shown:?}");
+    let shown = enter(&mut repl, "spins > 0");
+    assert!(shown.contains("true"), "{shown:?}");
+    repl.send_line(":quit").expect("quit");
+    repl.exp_eof().expect("the session ends");
+}

@@ -136,8 +136,15 @@ impl Repl {
 }
 
 /// Runs the interactive session on the terminal until `:quit` or end of
-/// input (Ctrl-D). Ctrl-C abandons the input being typed.
+/// input (Ctrl-D). Ctrl-C abandons the input being typed, or stops the
+/// input that is running (an `Interrupted` error, as any other error
+/// leaves every definition in place).
 pub fn run_repl(args: &ReplArgs) -> ExitStatus {
+    // While a line is edited the terminal is in raw mode and rustyline
+    // reads Ctrl-C as a key; while input runs it is a signal, which asks
+    // the VM to stop at its next checkpoint. Failing to install the
+    // handler leaves the default: Ctrl-C ends the session.
+    let _ = ctrlc::set_handler(limit_vm::interrupt::request);
     let config = Config::builder().auto_add_history(false).build();
     let mut editor: Editor<(), DefaultHistory> = match Editor::with_config(config) {
         Ok(editor) => editor,
@@ -177,6 +184,9 @@ pub fn run_repl(args: &ReplArgs) -> ExitStatus {
                 if !text.trim().is_empty() {
                     let _ = editor.add_history_entry(text.as_str());
                 }
+                // A Ctrl-C pressed after the last input stopped belongs
+                // to no input: it must not stop this one.
+                limit_vm::interrupt::clear();
                 let reply = repl.submit(&text);
                 show(&reply);
                 if reply.quit {
