@@ -321,3 +321,14 @@ fn a_deep_trace_elides_its_middle_without_a_location() {
     assert!(stderr.contains(" more frames\n  at down ("), "{stderr}");
     assert!(!stderr.contains(":0:0"), "{stderr}");
 }
+
+#[test]
+fn std_process_exit_ends_with_its_status_after_the_output() {
+    let file = scratch(
+        "process_exit.lm",
+        b"import std.process;\nprint(\"bye\");\nprocess.exit(3);\nprint(\"no\");\n",
+    );
+    let out = limit(&[file.to_str().unwrap()]);
+    assert_eq!(text(&out.stdout), "bye\n");
+    assert_eq!(out.status.code(), Some(3));
+}

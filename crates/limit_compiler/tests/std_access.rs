@@ -64,3 +64,13 @@ fn the_sandbox_rejects_std_env_and_the_default_accepts_it() {
     );
     assert_eq!(errors(program, StdAccess::all()), Vec::<String>::new());
 }
+
+#[test]
+fn the_sandbox_rejects_std_process_and_the_default_accepts_it() {
+    let program = "import std.process;\nprint(process.pid());\n";
+    assert_eq!(
+        errors(program, StdAccess::sandboxed()),
+        vec!["module `std.process` is not allowed here".to_string()]
+    );
+    assert_eq!(errors(program, StdAccess::all()), Vec::<String>::new());
+}

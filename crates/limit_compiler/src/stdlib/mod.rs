@@ -4,7 +4,7 @@
 //! `__std_`; only files of these modules may name them.
 
 /// Every standard module, by the name after `std.`.
-pub const NAMES: [&str; 4] = ["math", "env", "path", "io"];
+pub const NAMES: [&str; 5] = ["math", "env", "path", "io", "process"];
 
 /// The standard modules that reach outside the program (files, processes,
 /// the environment): denied to untrusted scripts by default.
@@ -17,6 +17,7 @@ pub fn source(name: &str) -> Option<&'static str> {
         "env" => Some(include_str!("env.lm")),
         "path" => Some(include_str!("path.lm")),
         "io" => Some(include_str!("io.lm")),
+        "process" => Some(include_str!("process.lm")),
         _ => None,
     }
 }

@@ -18,5 +18,6 @@ pub mod std_env;
 pub mod std_io;
 pub mod std_math;
 pub mod std_path;
+pub mod std_process;
 pub mod strings;
 pub mod table;

@@ -173,6 +173,9 @@ natives! {
     "__std_io_write", "(text: any) -> nil", crate::runtime::std_io::write;
     "__std_io_flush", "() -> nil", crate::runtime::std_io::flush;
     "__std_io_eprint", "(values: any...) -> nil", b::eprint;
+    "__std_process_run", "(cmd: str, args: [str]) -> {str: any}?IOError", crate::runtime::std_process::run;
+    "__std_process_pid", "() -> int", crate::runtime::std_process::pid;
+    "__std_process_exit", "(code?: int) -> nil", b::exit;
     "__std_path_join", "(a: str, b: str) -> str", crate::runtime::std_path::join;
     "__std_path_dirname", "(path: str) -> str", crate::runtime::std_path::dirname;
     "__std_path_basename", "(path: str) -> str", crate::runtime::std_path::basename;
