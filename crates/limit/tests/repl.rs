@@ -128,3 +128,23 @@ fn ctrl_c_stops_the_running_input_and_keeps_the_session() {
     repl.send_line(":quit").expect("quit");
     repl.exp_eof().expect("the session ends");
 }
+
+#[test]
+fn a_redefinition_replaces_the_earlier_definition() {
+    let mut repl = start();
+    enter(&mut repl, "frame Pt { pub x: int = 1 }");
+    enter(&mut repl, "fn area(p: Pt): int { return p.x * 10; }");
+    enter(&mut repl, "var n = 5");
+    let shown = enter(&mut repl, "area(Pt(x=4)) + n");
+    assert!(shown.contains("45"), "{shown:?}");
+    // The frame, the function and the variable are declared again with
+    // other shapes: each line after sees the new ones only.
+    let shown = enter(&mut repl, "frame Pt { pub x: str = \"a\"; pub y: int = 2 }");
+    assert!(!shown.contains("error"), "{shown:?}");
+    let shown = enter(&mut repl, "fn n(): str { return Pt().x + str(Pt().y); }");
+    assert!(!shown.contains("error"), "{shown:?}");
+    let shown = enter(&mut repl, "n()");
+    assert!(shown.contains("\"a2\""), "{shown:?}");
+    let shown = enter(&mut repl, "var bad: int = Pt().x");
+    assert!(shown.contains("expects `int`, found `str`"), "{shown:?}");
+}

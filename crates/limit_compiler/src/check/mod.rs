@@ -242,11 +242,29 @@ pub fn check_session_chunk(
     sources: &SourceMap,
     echo: bool,
 ) -> CheckResult {
-    let stmts: Vec<ast::Stmt> = history
-        .iter()
-        .chain(std::iter::once(chunk))
-        .flat_map(|module| module.stmts.iter().cloned())
-        .collect();
+    // A top-level definition (function, frame, trait, enum, type) replaces
+    // what earlier chunks declared under its name: a later chunk's frame is
+    // the frame, not a second one. (A later `var` is an ordinary top-level
+    // redeclaration, which may read the earlier value.)
+    let chunks: Vec<&ast::Module> = history.iter().chain(std::iter::once(chunk)).collect();
+    let mut declared_later: HashSet<&str> = HashSet::new();
+    let mut kept: Vec<Vec<&ast::Stmt>> = Vec::with_capacity(chunks.len());
+    for module in chunks.iter().rev() {
+        let superseded = |stmt: &ast::Stmt| {
+            top_level_names(stmt)
+                .iter()
+                .any(|name| declared_later.contains(name))
+        };
+        kept.push(module.stmts.iter().filter(|s| !superseded(s)).collect());
+        declared_later.extend(
+            module
+                .stmts
+                .iter()
+                .filter(|s| !matches!(s.kind, ast::StmtKind::Var(_)))
+                .flat_map(top_level_names),
+        );
+    }
+    let stmts: Vec<ast::Stmt> = kept.into_iter().rev().flatten().cloned().collect();
     let combined = ast::Module {
         stmts,
         span: chunk.span,
@@ -278,6 +296,31 @@ pub fn check_session_chunk(
         .diagnostics
         .retain(|diagnostic| diagnostic.span.file == chunk.span.file);
     result
+}
+
+/// The names a top-level statement declares.
+fn top_level_names(stmt: &ast::Stmt) -> Vec<&str> {
+    fn var_names<'s>(target: &'s ast::VarTarget, out: &mut Vec<&'s str>) {
+        match target {
+            ast::VarTarget::Name(name) => out.push(&name.name),
+            ast::VarTarget::Tuple(items, _) | ast::VarTarget::List(items, _) => {
+                for item in items {
+                    var_names(item, out);
+                }
+            }
+        }
+    }
+    let mut names = Vec::new();
+    match &stmt.kind {
+        ast::StmtKind::Fn(decl) => names.extend(decl.name.as_ref().map(|n| n.name.as_str())),
+        ast::StmtKind::Var(decl) => var_names(&decl.target, &mut names),
+        ast::StmtKind::Frame(decl) => names.push(&decl.name.name),
+        ast::StmtKind::Trait(decl) => names.push(&decl.name.name),
+        ast::StmtKind::Enum(decl) => names.push(&decl.name.name),
+        ast::StmtKind::TypeAlias(decl) => names.push(&decl.name.name),
+        _ => {}
+    }
+    names
 }
 
 /// The check of one module, and what other modules learn from it.

@@ -230,6 +230,7 @@ impl Codegen<'_> {
         let mut traits = Vec::new();
         let mut enums = Vec::new();
         collect_declarations(stmts, &mut frames, &mut traits, &mut enums);
+        self.report_redeclared_objects(&frames, &traits, &enums);
         self.register_object_names(stmts);
         // Per module (or session chunk): another module's `p` is not this one's.
         self.objects.single_assignment.clear();
@@ -276,6 +277,50 @@ impl Codegen<'_> {
         }
         self.mark_final_slots();
         self.initialise_statics(&frames);
+    }
+
+    /// A trait or enum whose name one module (or session chunk) declares
+    /// twice, as any frame, trait or enum, is an error at the second
+    /// declaration (two frames: `frames_parents_first`). A later session
+    /// chunk may replace an earlier one's declaration.
+    fn report_redeclared_objects(
+        &mut self,
+        frames: &[&FrameDecl],
+        traits: &[&TraitDecl],
+        enums: &[(&Ident, &[VariantDecl])],
+    ) {
+        let mut named: Vec<(&Ident, &str)> = frames
+            .iter()
+            .map(|f| (&f.name, "frame"))
+            .chain(traits.iter().map(|t| (&t.name, "trait")))
+            .chain(enums.iter().map(|(name, _)| (*name, "enum")))
+            .collect();
+        named.sort_by_key(|(name, _)| (name.span.file, name.span.start));
+        let mut first: FxHashMap<&str, (&Ident, &str)> = FxHashMap::default();
+        for (name, kind) in named {
+            match first.get(name.name.as_str()) {
+                Some((_, "frame")) if kind == "frame" => {}
+                Some(&(earlier, earlier_kind)) => {
+                    let line = self.pos(earlier.span).line;
+                    let article = |k: &str| if k == "enum" { "an" } else { "a" };
+                    self.error_with_hint(
+                        name.span,
+                        format!(
+                            "`{}` is already declared on line {line}, as {} {earlier_kind}",
+                            name.name,
+                            article(earlier_kind)
+                        ),
+                        &format!(
+                            "rename one of them: a file declares each frame, trait and enum once (this is {} {kind})",
+                            article(kind)
+                        ),
+                    );
+                }
+                None => {
+                    first.insert(&name.name, (name, kind));
+                }
+            }
+        }
     }
 
     /// Records the names of the current module's frames, traits and enums

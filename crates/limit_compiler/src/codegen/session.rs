@@ -6,10 +6,10 @@ use super::module::ModuleScope;
 use super::objects::ObjectModel;
 use super::{Codegen, ConstantKey};
 use crate::scan;
-use limit_syntax::ast::{Module, StmtKind};
+use limit_syntax::ast::{FnDecl, Ident, Module, Stmt, StmtKind, VarTarget};
 use limit_syntax::{Diagnostic, SourceMap};
 use limit_vm::program::{FunctionProto, Program};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// The code generator's state between two chunks.
 #[derive(Clone, Default)]
@@ -20,6 +20,9 @@ pub(crate) struct Saved {
     objects: ObjectModel,
     aliases: FxHashMap<String, limit_syntax::ast::TypeExpr>,
     global_coercions: FxHashMap<u32, Vec<super::checks::Coercion>>,
+    /// Names the host supplies (`declare_host_global`): no chunk may
+    /// declare them.
+    host_names: FxHashSet<String>,
 }
 
 impl Saved {
@@ -31,6 +34,7 @@ impl Saved {
     /// host provides (a host function); returns its global index. A name
     /// declared before keeps its index.
     pub(crate) fn declare_host_global(&mut self, name: &str) -> u32 {
+        self.host_names.insert(name.to_string());
         if let Some(&(index, _)) = self.scope.globals.get(name) {
             return index;
         }
@@ -85,6 +89,7 @@ pub(crate) fn compile_chunk(
         );
     }
     gen.enter_module(0, "session", file);
+    replace_earlier_bindings(&mut gen, &ast.stmts, &saved.host_names);
     let captured = scan::names_used_in_nested_functions(&ast.stmts);
     gen.declare_globals(&ast.stmts, &captured, true);
     let functions = gen.declare_top_level_functions(&ast.stmts);
@@ -111,6 +116,60 @@ pub(crate) fn compile_chunk(
         objects: gen.objects,
         aliases: gen.aliases,
         global_coercions: gen.global_coercions,
+        host_names: saved.host_names.clone(),
     };
     (Some((saved, function)), gen.diagnostics)
+}
+
+/// A chunk's top-level declaration replaces what an earlier chunk declared
+/// under that name (reference.md §2: a later top-level declaration replaces
+/// the earlier; in a session the earlier one is in a previous chunk): a
+/// function no longer answers to a variable's name, a variable no longer to
+/// a function's. A name the host supplies cannot be declared: the host
+/// installs its function there before every chunk.
+fn replace_earlier_bindings(gen: &mut Codegen<'_>, stmts: &[Stmt], host_names: &FxHashSet<String>) {
+    for stmt in stmts {
+        let declared: Vec<(&Ident, bool)> = match &stmt.kind {
+            StmtKind::Fn(FnDecl {
+                name: Some(name), ..
+            }) => vec![(name, true)],
+            StmtKind::Var(decl) => {
+                let mut names = Vec::new();
+                var_target_idents(&decl.target, &mut names);
+                names.into_iter().map(|name| (name, false)).collect()
+            }
+            StmtKind::Frame(decl) => vec![(&decl.name, false)],
+            StmtKind::Trait(decl) => vec![(&decl.name, false)],
+            StmtKind::Enum(decl) => vec![(&decl.name, false)],
+            StmtKind::TypeAlias(decl) => vec![(&decl.name, false)],
+            _ => Vec::new(),
+        };
+        for (name, is_function) in declared {
+            if host_names.contains(&name.name) {
+                gen.error_with_hint(
+                    name.span,
+                    format!(
+                        "`{}` is a host function (registered with `Engine::register_fn`); a script cannot redeclare it",
+                        name.name
+                    ),
+                    "use another name, or register another function under this one",
+                );
+            } else if is_function {
+                gen.globals.remove(&name.name);
+            } else if matches!(stmt.kind, StmtKind::Var(_)) {
+                gen.known_functions.remove(&name.name);
+            }
+        }
+    }
+}
+
+fn var_target_idents<'s>(target: &'s VarTarget, out: &mut Vec<&'s Ident>) {
+    match target {
+        VarTarget::Name(name) => out.push(name),
+        VarTarget::Tuple(items, _) | VarTarget::List(items, _) => {
+            for item in items {
+                var_target_idents(item, out);
+            }
+        }
+    }
 }
