@@ -4,8 +4,31 @@
 //! that may denote a type, a variable, an enum variant or a module (`Point`,
 //! `Color.Red`, `shapes.area`) stay as written; the resolver decides.
 
-use crate::span::Span;
+use crate::span::{FileId, Span};
 use num_bigint::BigInt;
+
+/// A node's identity: unique among the nodes of every file parsed into one
+/// source map (the file and the node's number in parse order). Later stages
+/// key what they learn about a node (its type, what a name refers to) by
+/// it, never by span, since two nodes may share a span.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId {
+    pub file: FileId,
+    pub index: u32,
+}
+
+impl NodeId {
+    /// The id of a node a later stage builds (the code generator's rewrites);
+    /// nothing is ever recorded for it.
+    pub const SYNTHETIC: NodeId = NodeId {
+        file: FileId::MAX,
+        index: u32::MAX,
+    };
+
+    pub fn is_synthetic(self) -> bool {
+        self == NodeId::SYNTHETIC
+    }
+}
 
 /// A parsed source file.
 #[derive(Clone, Debug, PartialEq)]
@@ -185,6 +208,7 @@ pub struct FnModifiers {
 /// A named function, method, or function literal (`name` is `None`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct FnDecl {
+    pub id: NodeId,
     pub name: Option<Ident>,
     pub params: Vec<Param>,
     pub ret: Option<TypeExpr>,
@@ -355,6 +379,7 @@ pub enum UnOp {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expr {
+    pub id: NodeId,
     pub kind: ExprKind,
     pub span: Span,
 }

@@ -852,7 +852,11 @@ mod tests {
     }
 
     fn expr(kind: ExprKind) -> Expr {
-        Expr { kind, span: span() }
+        Expr {
+            id: NodeId::SYNTHETIC,
+            kind,
+            span: span(),
+        }
     }
 
     fn int(value: i64) -> Expr {
@@ -963,6 +967,7 @@ mod tests {
             span: span(),
         };
         let decl = FnDecl {
+            id: NodeId::SYNTHETIC,
             name: Some(ident("greet")),
             params: vec![Param {
                 name: ident("who"),

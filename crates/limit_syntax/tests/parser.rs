@@ -837,3 +837,38 @@ fn a_line_starting_with_an_operator_is_flagged() {
 fn diagnostics_of(source: &str) -> Vec<Diagnostic> {
     parse_source(source, 0).1
 }
+
+/// Collects the ids of every expression and function, in visiting order.
+#[derive(Default)]
+struct NodeIds(Vec<NodeId>);
+
+impl limit_syntax::visit::Visitor for NodeIds {
+    fn visit_expr(&mut self, expr: &Expr) {
+        self.0.push(expr.id);
+        limit_syntax::visit::walk_expr(self, expr);
+    }
+
+    fn visit_function(&mut self, decl: &FnDecl) {
+        self.0.push(decl.id);
+        limit_syntax::visit::walk_function(self, decl);
+    }
+}
+
+#[test]
+fn every_expression_and_function_has_its_own_node_id() {
+    // Interpolations are parsed by a parser of their own, which continues
+    // the file's numbering; `(x)` and `x` share a span but not an id.
+    let source = "fn f(a: int): int { return (a) + 1; }\n\
+                  frame P { var x = 1; fn m(): str { return \"{x} and {f(x)}\"; } }\n\
+                  var g = fn(y) { print(\"{y + 1}\"); };\n";
+    let (module, diagnostics) = parse_source(source, 3);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let mut ids = NodeIds::default();
+    limit_syntax::visit::walk_stmts(&mut ids, &module.stmts);
+    let mut unique = ids.0.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.0.len(), "duplicate ids in {:?}", ids.0);
+    assert!(ids.0.len() > 15);
+    assert!(ids.0.iter().all(|id| id.file == 3 && !id.is_synthetic()));
+}

@@ -83,7 +83,7 @@ impl Repl {
         };
         let types = check_module(&module, &sources).types;
         let ty = types
-            .type_of(expr.span)
+            .type_of(expr.id)
             .map_or_else(|| "any".to_string(), ToString::to_string);
         Reply {
             stdout: format!("{ty}\n"),

@@ -148,12 +148,12 @@ impl<'a> Checker<'a> {
     }
 
     fn register_refinement(&mut self, condition: &'a limit_syntax::ast::Expr) -> usize {
-        if let Some(index) = self.refinement_ids.get(&condition.span) {
+        if let Some(index) = self.refinement_ids.get(&condition.id) {
             return *index;
         }
         let index = self.refinements.len();
         self.refinements.push(Refinement { condition });
-        self.refinement_ids.insert(condition.span, index);
+        self.refinement_ids.insert(condition.id, index);
         index
     }
 
@@ -180,7 +180,7 @@ impl<'a> Checker<'a> {
             Type::Fallible(value, ErrorSet::Any) => {
                 let inferred = self
                     .inferred_errors
-                    .get(&decl.span)
+                    .get(&decl.id)
                     .cloned()
                     .unwrap_or_default();
                 Type::Fallible(value, ErrorSet::Kinds(inferred))

@@ -52,7 +52,7 @@ impl<'a> Checker<'a> {
     /// The static type of `expr` (recorded in the type table).
     pub(super) fn infer(&mut self, expr: &'a Expr) -> Type {
         let ty = self.infer_kind(expr);
-        self.table.record(expr.span, &ty);
+        self.table.record(expr.id, &ty);
         ty
     }
 
@@ -556,7 +556,7 @@ impl<'a> Checker<'a> {
                 for item in items {
                     self.check_against(item, element, &Destination::Element);
                 }
-                self.table.record(expr.span, expected);
+                self.table.record(expr.id, expected);
                 return expected.clone();
             }
             (
@@ -570,7 +570,7 @@ impl<'a> Checker<'a> {
                     self.check_against(entry_key, key, &Destination::DictKey);
                     self.check_against(entry_value, value, &Destination::Element);
                 }
-                self.table.record(expr.span, expected);
+                self.table.record(expr.id, expected);
                 return expected.clone();
             }
             (ExprKind::Tuple(items), Type::Tuple(expected_items))
@@ -579,7 +579,7 @@ impl<'a> Checker<'a> {
                 for (item, expected_item) in items.iter().zip(expected_items) {
                     self.check_against(item, expected_item, &Destination::Element);
                 }
-                self.table.record(expr.span, expected);
+                self.table.record(expr.id, expected);
                 return expected.clone();
             }
             _ => {}
@@ -602,7 +602,7 @@ impl<'a> Checker<'a> {
         };
         if let Some(found) = branched {
             // Each branch was checked where it is written.
-            self.table.record(expr.span, &found);
+            self.table.record(expr.id, &found);
             return found;
         }
         let found = self.infer(expr);

@@ -44,7 +44,7 @@ pub type Imports = HashMap<String, ImportedName>;
 use crate::modules::ModuleGraph;
 use declarations::Declarations;
 use env::{Binding, Env};
-use limit_syntax::ast::{self, FnDecl};
+use limit_syntax::ast::{self, FnDecl, NodeId};
 use limit_syntax::{Diagnostic, FileId, SourceMap, Span};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
@@ -361,9 +361,9 @@ fn check_with<'a>(
             // Sets only grow from pass to pass (their union is kept), so
             // this reaches the least fixed point.
             inferred_errors = std::mem::take(&mut checker.found_errors);
-            for (span, kinds) in &checker.inferred_errors {
+            for (id, kinds) in &checker.inferred_errors {
                 inferred_errors
-                    .entry(*span)
+                    .entry(*id)
                     .or_default()
                     .extend(kinds.iter().cloned());
             }
@@ -408,7 +408,7 @@ enum ReturnTarget {
         declared: Option<Type>,
         /// For a function declared plain `T?`: the declaration whose
         /// error set is inferred from this body (reference.md §6).
-        infers: Option<Span>,
+        infers: Option<NodeId>,
     },
     /// A `?else` handler: `return` gives the handler's value.
     Handler,
@@ -437,7 +437,7 @@ struct Checker<'a> {
     diagnostics: Vec<Diagnostic>,
     table: TypeTable,
     refinements: Vec<Refinement<'a>>,
-    refinement_ids: HashMap<Span, usize>,
+    refinement_ids: HashMap<NodeId, usize>,
     /// Declarations of unannotated variables that are `any` this pass.
     widened: HashSet<Span>,
     /// Declarations found to need widening during this pass.
@@ -446,12 +446,12 @@ struct Checker<'a> {
     /// Values `return`ed inside the `?else` handlers being checked, and
     /// the type each handler's value must fit.
     handler_values: Vec<(Vec<Type>, Option<Expectation>)>,
-    /// The error sets of functions declared plain `T?`, by declaration
-    /// span, as the previous pass inferred them (absent: empty, the
+    /// The error sets of functions declared plain `T?`, by the
+    /// declaration's node id, as the previous pass inferred them (absent: empty, the
     /// bottom of the least fixed point).
-    inferred_errors: HashMap<Span, BTreeSet<String>>,
+    inferred_errors: HashMap<NodeId, BTreeSet<String>>,
     /// The error sets this pass found for the same functions.
-    found_errors: HashMap<Span, BTreeSet<String>>,
+    found_errors: HashMap<NodeId, BTreeSet<String>>,
     /// Names whose containers may be stored into where the checker does
     /// not see it (`escapes.rs`): their variables forget element types.
     escaping: HashSet<String>,

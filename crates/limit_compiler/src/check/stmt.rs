@@ -113,9 +113,9 @@ impl<'a> Checker<'a> {
         let infers = declared
             .as_ref()
             .is_some_and(|ty| matches!(ty.unrefined(), Type::Fallible(_, ErrorSet::Any)))
-            .then_some(decl.span);
-        if let Some(span) = infers {
-            self.found_errors.entry(span).or_default();
+            .then_some(decl.id);
+        if let Some(id) = infers {
+            self.found_errors.entry(id).or_default();
         }
         self.returns.push(ReturnTarget::Function {
             name: name.to_string(),
@@ -336,10 +336,10 @@ impl<'a> Checker<'a> {
             ReturnTarget::Function { infers, .. } => Some(*infers),
             _ => None,
         });
-        let Some(Some(span)) = infers else {
+        let Some(Some(id)) = infers else {
             return;
         };
-        let set = self.found_errors.entry(span).or_default();
+        let set = self.found_errors.entry(id).or_default();
         match errors {
             ErrorSet::Kinds(kinds) => set.extend(kinds.iter().cloned()),
             ErrorSet::Any => {
@@ -595,7 +595,7 @@ impl<'a> Checker<'a> {
             return;
         }
         let declared = binding.narrowed_from.clone().unwrap_or(binding.ty.clone());
-        self.table.record(target.span, &declared);
+        self.table.record(target.id, &declared);
         if binding.annotated {
             self.check_assigned_value(
                 &declared,

@@ -1,11 +1,12 @@
 //! What the checker learned, for the code generator.
 
 use super::types::Type;
-use limit_syntax::Span;
+use limit_syntax::ast::NodeId;
 use std::collections::HashMap;
 
 /// The static type of each expression the checker is certain about, keyed
-/// by the expression's span. Expressions of unknown (`any`) type are absent.
+/// by the expression's node id. Expressions of unknown (`any`) type are
+/// absent.
 ///
 /// An annotated variable's reads have its annotation's type; note that an
 /// `int` value is accepted where `float` is annotated (reference.md §3.2), so
@@ -13,13 +14,13 @@ use std::collections::HashMap;
 /// the code generator converts on assignment.
 #[derive(Clone, Debug, Default)]
 pub struct TypeTable {
-    types: HashMap<Span, Type>,
+    types: HashMap<NodeId, Type>,
 }
 
 impl TypeTable {
-    /// The static type of the expression at `span`, if it is known.
-    pub fn type_of(&self, span: Span) -> Option<&Type> {
-        self.types.get(&span)
+    /// The static type of the expression `id`, if it is known.
+    pub fn type_of(&self, id: NodeId) -> Option<&Type> {
+        self.types.get(&id)
     }
 
     /// How many expressions have a known type.
@@ -31,27 +32,31 @@ impl TypeTable {
         self.types.is_empty()
     }
 
-    /// Adds the types of another module's table (spans name their file,
-    /// so tables of different modules never collide).
+    /// Adds the types of another module's table (node ids name their
+    /// file, so tables of different modules never collide).
     pub fn extend(&mut self, other: TypeTable) {
         self.types.extend(other.types);
     }
 
-    /// Records `ty` for `span`. An expression seen twice with different
-    /// types (it cannot happen for one node, but two nodes may share a span)
-    /// is forgotten rather than guessed.
-    pub(super) fn record(&mut self, span: Span, ty: &Type) {
-        if ty.is_any() {
-            self.types.remove(&span);
+    /// Records `ty` for the expression `id`. An expression checked twice
+    /// with different types (a body checked again while error sets are
+    /// inferred, a node checked both alone and against an expected type) is
+    /// forgotten rather than guessed.
+    pub(super) fn record(&mut self, id: NodeId, ty: &Type) {
+        if id.is_synthetic() {
             return;
         }
-        match self.types.get(&span) {
+        if ty.is_any() {
+            self.types.remove(&id);
+            return;
+        }
+        match self.types.get(&id) {
             Some(existing) if existing != ty => {
-                self.types.insert(span, Type::Any);
+                self.types.insert(id, Type::Any);
             }
             Some(_) => {}
             None => {
-                self.types.insert(span, ty.clone());
+                self.types.insert(id, ty.clone());
             }
         }
     }

@@ -49,12 +49,33 @@ fn assert_error(source: &str, line: u32, fragment: &str) {
     );
 }
 
-/// The recorded type of the first occurrence of `needle` in `source`.
+/// The recorded type of the outermost expression spanning exactly the
+/// first occurrence of `needle` in `source`.
 fn type_at(source: &str, needle: &str) -> Option<Type> {
-    let (result, _) = check_source(source);
+    let mut sources = SourceMap::new();
+    let file = sources.add("test.lm", source);
+    let (module, _) = limit_syntax::parse_source(source, file);
+    let result = check_module(&module, &sources);
     let start = source.find(needle)?;
     let span = Span::new(0, start, start + needle.len());
-    result.types.type_of(span).cloned()
+    let mut finder = SpanFinder { span, found: None };
+    limit_syntax::visit::walk_stmts(&mut finder, &module.stmts);
+    result.types.type_of(finder.found?).cloned()
+}
+
+/// Finds the first expression (in pre-order) with a given span.
+struct SpanFinder {
+    span: Span,
+    found: Option<limit_syntax::ast::NodeId>,
+}
+
+impl limit_syntax::visit::Visitor for SpanFinder {
+    fn visit_expr(&mut self, expr: &limit_syntax::ast::Expr) {
+        if self.found.is_none() && expr.span == self.span {
+            self.found = Some(expr.id);
+        }
+        limit_syntax::visit::walk_expr(self, expr);
+    }
 }
 
 // ------------------------------------------------------------- inference

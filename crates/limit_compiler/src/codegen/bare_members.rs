@@ -5,7 +5,7 @@
 //! assigning such a name never declares a new variable.
 
 use super::Codegen;
-use limit_syntax::ast::{Arg, Expr, ExprKind, Ident};
+use limit_syntax::ast::{Arg, Expr, ExprKind, Ident, NodeId};
 use limit_syntax::Span;
 use limit_vm::opcode::Op;
 
@@ -92,6 +92,7 @@ impl Codegen<'_> {
         match self.bare_member(name) {
             Some(BareMember::Field) => {
                 let this = Expr {
+                    id: NodeId::SYNTHETIC,
                     kind: ExprKind::This,
                     span: target_span,
                 };
@@ -144,8 +145,10 @@ impl Codegen<'_> {
 /// `this.name`, spanning the bare name.
 fn this_field(name: Ident, span: Span) -> Expr {
     Expr {
+        id: NodeId::SYNTHETIC,
         kind: ExprKind::Field(
             Box::new(Expr {
+                id: NodeId::SYNTHETIC,
                 kind: ExprKind::This,
                 span,
             }),

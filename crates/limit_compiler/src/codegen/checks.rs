@@ -164,7 +164,7 @@ impl Codegen<'_> {
     /// element (list) or value (dict) type the checker proved for it.
     pub(crate) fn element_coercions(&self, container: &Expr) -> Vec<Coercion> {
         use crate::check::Type;
-        match self.types.type_of(container.span).map(Type::unrefined) {
+        match self.types.type_of(container.id).map(Type::unrefined) {
             Some(Type::List(element)) => self.coercions_of_type(element),
             Some(Type::Dict(_, value)) => self.coercions_of_type(value),
             _ => Vec::new(),

@@ -297,6 +297,7 @@ impl Codegen<'_> {
             })
             .unwrap_or_default();
         let decl = FnDecl {
+            id: NodeId::SYNTHETIC,
             name: None,
             params,
             ret: None,

@@ -249,6 +249,7 @@ impl Codegen<'_> {
         if op == UnOp::Neg {
             if let ExprKind::Int(n) = &operand.kind {
                 let negated = Expr {
+                    id: NodeId::SYNTHETIC,
                     kind: ExprKind::Int(-n.clone()),
                     span,
                 };
@@ -346,7 +347,7 @@ impl Codegen<'_> {
         if !self.specialise_by_type {
             return generic;
         }
-        let kind = |e: &Expr| match self.types.type_of(e.span) {
+        let kind = |e: &Expr| match self.types.type_of(e.id) {
             Some(t) if t.is_integer() => Some(false),
             Some(Type::Float) => Some(true),
             _ => None,

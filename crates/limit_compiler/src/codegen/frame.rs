@@ -581,7 +581,7 @@ impl Codegen<'_> {
     /// result, an element, a parameter): never `certain`, as only names the
     /// code generator tracks itself are.
     pub(crate) fn checked_object_type(&self, object: &Expr) -> Option<StaticType> {
-        let (name, kind) = match self.types.type_of(object.span)?.unrefined() {
+        let (name, kind) = match self.types.type_of(object.id)?.unrefined() {
             crate::check::Type::Frame(name) => (name.clone(), ObjectKind::Frame),
             crate::check::Type::Trait(name) => (name.clone(), ObjectKind::Trait),
             _ => return None,

@@ -80,6 +80,7 @@ impl<'t> Parser<'t> {
         let body = self.parse_block();
         StmtKind::While {
             cond: Expr {
+                id: self.node_id(),
                 kind: ExprKind::Bool(true),
                 span,
             },

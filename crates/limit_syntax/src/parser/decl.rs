@@ -155,6 +155,7 @@ impl<'t> Parser<'t> {
             None
         };
         Some(FnDecl {
+            id: self.node_id(),
             name,
             params,
             ret,

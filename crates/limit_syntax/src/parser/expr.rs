@@ -80,6 +80,7 @@ impl<'t> Parser<'t> {
         let else_branch = self.parse_expr();
         let span = cond.span.to(else_branch.span);
         Expr {
+            id: self.node_id(),
             kind: ExprKind::Ternary(Box::new(cond), Box::new(then_branch), Box::new(else_branch)),
             span,
         }
@@ -124,6 +125,7 @@ impl<'t> Parser<'t> {
                 .unwrap_or_else(|| self.placeholder(span));
             let span = left.span.to(right.span);
             left = Expr {
+                id: self.node_id(),
                 kind: ExprKind::Binary(op, Box::new(left), Box::new(right)),
                 span,
             };
@@ -144,6 +146,7 @@ impl<'t> Parser<'t> {
         let last = step.as_ref().map_or(end.span, |s| s.span);
         let span = start.span.to(last);
         Expr {
+            id: self.node_id(),
             kind: ExprKind::Range {
                 start: Box::new(start),
                 end: Box::new(end),
@@ -175,6 +178,7 @@ impl<'t> Parser<'t> {
             let operand = self.nested_unary(start);
             let span = start.to(operand.span);
             return Expr {
+                id: self.node_id(),
                 kind: ExprKind::Unary(op, Box::new(operand)),
                 span,
             };
@@ -184,6 +188,7 @@ impl<'t> Parser<'t> {
             let operand = self.nested_unary(start);
             let span = start.to(operand.span);
             return Expr {
+                id: self.node_id(),
                 kind: ExprKind::Await(Box::new(operand)),
                 span,
             };
@@ -198,6 +203,7 @@ impl<'t> Parser<'t> {
             let ty = self.parse_type();
             let span = expr.span.to(ty.span);
             expr = Expr {
+                id: self.node_id(),
                 kind: ExprKind::Cast(Box::new(expr), ty),
                 span,
             };
@@ -250,6 +256,7 @@ impl<'t> Parser<'t> {
                     let args = self.parse_arguments("after arguments");
                     let span = self.span_from(expr.span);
                     Expr {
+                        id: self.node_id(),
                         kind: ExprKind::Call {
                             callee: Box::new(expr),
                             args,
@@ -265,6 +272,7 @@ impl<'t> Parser<'t> {
                     }
                     let span = self.span_from(expr.span);
                     Expr {
+                        id: self.node_id(),
                         kind: ExprKind::Index(Box::new(expr), Box::new(index)),
                         span,
                     }
@@ -288,6 +296,7 @@ impl<'t> Parser<'t> {
                         self.advance();
                         let span = self.span_from(expr.span);
                         Expr {
+                            id: self.node_id(),
                             kind: ExprKind::Propagate(Box::new(expr)),
                             span,
                         }
@@ -311,6 +320,7 @@ impl<'t> Parser<'t> {
             });
             let span = object.span.to(token.span);
             return Expr {
+                id: self.node_id(),
                 kind: ExprKind::TupleField(Box::new(object), index),
                 span,
             };
@@ -319,6 +329,7 @@ impl<'t> Parser<'t> {
             Some(name) => {
                 let span = object.span.to(name.span);
                 Expr {
+                    id: self.node_id(),
                     kind: ExprKind::Field(Box::new(object), name),
                     span,
                 }
@@ -357,6 +368,7 @@ impl<'t> Parser<'t> {
         let handler = self.with_newlines(true, |p| p.parse_block());
         let span = expr.span.to(handler.span);
         Expr {
+            id: self.node_id(),
             kind: ExprKind::Else {
                 expr: Box::new(expr),
                 binding,

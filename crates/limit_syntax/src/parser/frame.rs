@@ -194,6 +194,7 @@ impl<'t> Parser<'t> {
                 let name = self.expect_ident("a method name")?;
                 let method = self.parse_fn_rest(Some(name), fn_modifiers, false, start)?;
                 Some(Member::Method(FnDecl {
+                    id: self.node_id(),
                     span: self.span_from(start),
                     ..method
                 }))

@@ -33,7 +33,7 @@ mod recovery;
 mod stmt;
 mod types;
 
-use crate::ast::Module;
+use crate::ast::{Module, NodeId};
 use crate::diagnostic::Diagnostic;
 use crate::span::{FileId, Span};
 use crate::token::{Token, TokenKind};
@@ -124,6 +124,9 @@ pub(crate) struct Parser<'t> {
     depth: usize,
     /// [`stack_position`] when parsing of the file started.
     stack_base: usize,
+    /// The number the next node gets (see [`NodeId`]); an interpolation's
+    /// parser continues its file's count.
+    next_node: u32,
 }
 
 impl<'t> Parser<'t> {
@@ -145,6 +148,17 @@ impl<'t> Parser<'t> {
             object_literals: true,
             depth,
             stack_base,
+            next_node: 0,
         }
+    }
+
+    /// A fresh id for a node of this file.
+    pub(crate) fn node_id(&mut self) -> NodeId {
+        let id = NodeId {
+            file: self.file,
+            index: self.next_node,
+        };
+        self.next_node = self.next_node.saturating_add(1);
+        id
     }
 }

@@ -127,6 +127,7 @@ impl<'t> Parser<'t> {
         };
         self.advance();
         Some(Expr {
+            id: self.node_id(),
             kind,
             span: start.to(token.span),
         })

@@ -63,7 +63,11 @@ impl<'t> Parser<'t> {
             }
         };
         self.advance();
-        Expr { kind, span }
+        Expr {
+            id: self.node_id(),
+            kind,
+            span,
+        }
     }
 
     /// A string literal: plain text, or text with `{expression}` parts,
@@ -71,12 +75,14 @@ impl<'t> Parser<'t> {
     fn parse_string(&mut self, pieces: &'t [StrPiece], span: Span) -> Expr {
         if let [StrPiece::Text(text)] = pieces {
             return Expr {
+                id: self.node_id(),
                 kind: ExprKind::Str(text.clone()),
                 span,
             };
         }
         if pieces.is_empty() {
             return Expr {
+                id: self.node_id(),
                 kind: ExprKind::Str(String::new()),
                 span,
             };
@@ -101,6 +107,7 @@ impl<'t> Parser<'t> {
             }
         }
         Expr {
+            id: self.node_id(),
             kind: ExprKind::Interp(parts),
             span,
         }
@@ -124,7 +131,9 @@ impl<'t> Parser<'t> {
         }
         let mut sub = Parser::new(tokens, self.file, self.source, self.depth, self.stack_base);
         sub.newline_ends = false;
+        sub.next_node = self.next_node;
         let expr = sub.parse_expr();
+        self.next_node = sub.next_node;
         if !sub.at_eof() {
             let message = format!("unexpected {} in interpolation", sub.peek_kind().describe());
             sub.error_here(message);
@@ -175,6 +184,7 @@ impl<'t> Parser<'t> {
             return inner;
         }
         Expr {
+            id: self.node_id(),
             kind: ExprKind::Tuple(items),
             span,
         }
@@ -189,6 +199,7 @@ impl<'t> Parser<'t> {
             })
         });
         Expr {
+            id: self.node_id(),
             kind: ExprKind::List(items),
             span: self.span_from(open),
         }
@@ -205,6 +216,7 @@ impl<'t> Parser<'t> {
                     TokenKind::Ident(name) if p.check_at(1, &TokenKind::Colon) => {
                         let span = p.advance().span;
                         Expr {
+                            id: p.node_id(),
                             kind: ExprKind::Str(name.clone()),
                             span,
                         }
@@ -223,6 +235,7 @@ impl<'t> Parser<'t> {
         });
         let record = record && !entries.is_empty();
         Expr {
+            id: self.node_id(),
             kind: ExprKind::Dict { entries, record },
             span: self.span_from(open),
         }
@@ -255,6 +268,7 @@ impl<'t> Parser<'t> {
             return self.placeholder(name_token.span);
         };
         let callee = Expr {
+            id: self.node_id(),
             kind: ExprKind::Ident(name.clone()),
             span: name_token.span,
         };
@@ -277,6 +291,7 @@ impl<'t> Parser<'t> {
             )
         });
         Expr {
+            id: self.node_id(),
             kind: ExprKind::Call {
                 callee: Box::new(callee),
                 args,
@@ -296,6 +311,7 @@ impl<'t> Parser<'t> {
             return self.placeholder(self.span_from(start));
         };
         Expr {
+            id: self.node_id(),
             span: decl.span,
             kind: ExprKind::Lambda(Box::new(decl)),
         }
@@ -314,6 +330,7 @@ impl<'t> Parser<'t> {
             .unwrap_or_default();
         let span = self.span_from(start);
         Expr {
+            id: self.node_id(),
             kind: ExprKind::Match(Box::new(MatchExpr {
                 scrutinee,
                 arms,

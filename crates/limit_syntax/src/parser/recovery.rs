@@ -78,8 +78,9 @@ impl<'t> Parser<'t> {
 
     /// A stand-in expression for one that failed to parse, so callers can
     /// keep building the tree.
-    pub(super) fn placeholder(&self, span: Span) -> Expr {
+    pub(super) fn placeholder(&mut self, span: Span) -> Expr {
         Expr {
+            id: self.node_id(),
             kind: ExprKind::Nil,
             span,
         }
