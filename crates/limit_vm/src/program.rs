@@ -86,6 +86,9 @@ pub struct FunctionProto {
     pub lines: Vec<Pos>,
     /// The captured variables, in `GetUpvalue` index order.
     pub captures: Vec<CaptureSource>,
+    /// The captured variables' names, in the same order (for errors that
+    /// name a variable).
+    pub capture_names: Vec<String>,
     /// Index into `Program::files`.
     pub file: u32,
 }

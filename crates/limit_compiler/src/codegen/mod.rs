@@ -614,12 +614,13 @@ impl<'a> Codegen<'a> {
             // (only mentioned names become cells); anything else is global.
             _ => return None,
         };
-        let captures = &mut self.functions[level].proto.captures;
-        let index = match captures.iter().position(|c| *c == source) {
+        let proto = &mut self.functions[level].proto;
+        let index = match proto.captures.iter().position(|c| *c == source) {
             Some(i) => i,
             None => {
-                captures.push(source);
-                captures.len() - 1
+                proto.captures.push(source);
+                proto.capture_names.push(name.to_string());
+                proto.captures.len() - 1
             }
         };
         Some(Place::Upvalue {

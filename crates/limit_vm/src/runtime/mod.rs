@@ -7,6 +7,7 @@ pub mod channel;
 pub mod collections;
 pub mod decimal;
 pub mod format;
+pub mod lost_writes;
 pub mod methods;
 pub mod parallel;
 pub mod parking;

@@ -27,6 +27,7 @@ use crate::interp::{Vm, VmOptions};
 use crate::limits::{self, SharedBudget};
 use crate::program::Program;
 use crate::runtime::channel::{Channel, Pop};
+use crate::runtime::lost_writes::{changed_capture, lost_write, unchanged};
 use crate::runtime::sched::{self, Block, BlockParams};
 use crate::runtime::sendable::{materialize, to_send, SendValue};
 use crate::value::{ErrorValue, Value};
@@ -407,6 +408,23 @@ fn thread_main(ctx: &Arc<TaskContext>) {
             Err(()) => break,
         }
     }
+    // A global changed in place by this thread's tasks (through a helper
+    // or method the checker could not see) would be lost too.
+    let changed = ctx
+        .globals
+        .iter()
+        .zip(&vm.globals)
+        .position(|(before, now)| !unchanged(now, before));
+    if let Some(i) = changed {
+        let name = vm.global_names.get(i).map_or("?", String::as_str);
+        let t = lost_write(name.strip_prefix("main.").unwrap_or(name));
+        lock(&ctx.failures).push(Failure {
+            key: usize::MAX,
+            kind: t.kind.to_string(),
+            message: t.message.to_string(),
+            trace: Vec::new(),
+        });
+    }
     vm.flush();
     let output = vm.take_output();
     if !output.is_empty() {
@@ -421,6 +439,13 @@ fn run_unit(vm: &mut Vm, ctx: &TaskContext, unit: Unit) {
     let args: Vec<Value> = unit.arg.iter().map(|a| materialize(vm, a)).collect();
     vm.conc.outbox = Some(Vec::new());
     let result = vm.call(&closure, &args);
+    // A write into a captured value happened on this thread's copy and
+    // would be lost: an error, never silence (§9 Decision; the checker
+    // rejects the forms it can see).
+    let result = result.and_then(|v| match changed_capture(&closure, &unit.closure) {
+        Some(i) => Err(lost_write(capture_name(vm, &closure, i))),
+        None => Ok(v),
+    });
     drop(closure);
     drop(args);
     // The task's locals and arguments are released here, in its thread.
@@ -449,4 +474,15 @@ fn run_unit(vm: &mut Vm, ctx: &TaskContext, unit: Unit) {
         vm.flush();
     }
     ctx.complete(unit.key, outbox);
+}
+
+/// The name of capture `i` of the task's closure, as the program spells it.
+fn capture_name<'a>(vm: &'a Vm, closure: &Value, i: usize) -> &'a str {
+    let Value::Function(c) = closure else {
+        return "?";
+    };
+    vm.functions
+        .get(c.index as usize)
+        .and_then(|f| f.capture_names.get(i))
+        .map_or("a captured variable", String::as_str)
 }
