@@ -38,10 +38,7 @@ impl<'t> Parser<'t> {
         message: impl Into<String>,
         hint: impl Into<String>,
     ) {
-        if !self.recovering {
-            self.diagnostics
-                .push(Diagnostic::error(span, message).with_hint(hint));
-        }
+        self.report_in_passing(Diagnostic::error(span, message).with_hint(hint));
     }
 
     /// Reports an error at the current token.
@@ -57,9 +54,14 @@ impl<'t> Parser<'t> {
         message: impl Into<String>,
         hint: impl Into<String>,
     ) {
+        self.report_in_passing(Diagnostic::warning(span, message).with_hint(hint));
+    }
+
+    /// Records `diagnostic` unless a recovery is under way, without
+    /// starting one: the parse goes on as if the input were right.
+    fn report_in_passing(&mut self, diagnostic: Diagnostic) {
         if !self.recovering {
-            self.diagnostics
-                .push(Diagnostic::warning(span, message).with_hint(hint));
+            self.diagnostics.push(diagnostic);
         }
     }
 
