@@ -522,9 +522,28 @@ impl<'a> Checker<'a> {
         self.returns.pop();
         self.env.pop();
         let always_returns = super::returns::returns_on_all_paths(&handler.stmts, false);
-        let mut result = value;
+        let mut result = value.clone();
+        // `return err(E)` in a handler gives an error as the handler's
+        // value (LANGUAGE §6: it cannot leave the function), so the whole
+        // expression is `T?E`: storable in a variable and returnable, but
+        // not usable as a plain `T` until it is handled.
+        let mut errors: Option<ErrorSet> = None;
         for ty in returned {
-            result = result.join(&ty);
+            match ty {
+                Type::Fallible(inner, kinds) if inner.is_any() => {
+                    errors = Some(match errors {
+                        Some(known) => known.union(&kinds),
+                        None => kinds,
+                    });
+                }
+                ty => result = result.join(&ty),
+            }
+        }
+        if let Some(errors) = errors {
+            result = match result {
+                Type::Fallible(..) => result,
+                plain => Type::fallible(plain, errors),
+            };
         }
         match final_value {
             Some(ty) => result.join(&ty),

@@ -19,6 +19,16 @@ pub enum ErrorSet {
 }
 
 impl ErrorSet {
+    /// The kinds of both sets (any kind when either is not a known set).
+    pub fn union(&self, other: &ErrorSet) -> ErrorSet {
+        match (self, other) {
+            (ErrorSet::Kinds(a), ErrorSet::Kinds(b)) => {
+                ErrorSet::Kinds(a.union(b).cloned().collect())
+            }
+            _ => ErrorSet::Any,
+        }
+    }
+
     /// The set holding one kind.
     pub fn single(kind: &str) -> ErrorSet {
         ErrorSet::Kinds(std::iter::once(kind.to_string()).collect())
