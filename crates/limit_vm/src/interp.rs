@@ -1462,6 +1462,15 @@ impl Vm {
                     }
                 }
                 Op::JumpIfNotNe(o) => {
+                    if let [.., Value::Int(a), Value::Int(b)] = self.stack.as_slice() {
+                        let equal = a == b;
+                        pop_scalar!();
+                        pop_scalar!();
+                        if equal {
+                            jump!(o);
+                        }
+                        continue;
+                    }
                     let b = pop!();
                     let a = pop!();
                     if equals(&a, &b) {

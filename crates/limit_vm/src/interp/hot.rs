@@ -196,6 +196,7 @@ pub(super) fn handles(op: Op, may_deinit: bool) -> bool {
         | Op::JumpIfNotGtLocal(..)
         | Op::JumpIfNotGeLocal(..)
         | Op::JumpIfNotEq(_)
+        | Op::JumpIfNotNe(_)
         | Op::JumpIfNotEqImm(..)
         | Op::JumpIfLocalNotLtConst(..)
         | Op::JumpIfLocalFalse(..)
@@ -782,6 +783,18 @@ impl Vm {
                         };
                         sp = sp.sub(2);
                         if !equal {
+                            jump!(o);
+                        }
+                        continue;
+                    }
+                    Op::JumpIfNotNe(o) => {
+                        need!(2);
+                        let equal = match (&*sp.sub(2), &*sp.sub(1)) {
+                            (Value::Int(a), Value::Int(b)) => a == b,
+                            _ => bail!(),
+                        };
+                        sp = sp.sub(2);
+                        if equal {
                             jump!(o);
                         }
                         continue;
