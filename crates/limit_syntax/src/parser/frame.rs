@@ -80,12 +80,38 @@ impl<'t> Parser<'t> {
     fn parse_supers(&mut self) -> Option<Vec<Ident>> {
         let mut supers = Vec::new();
         if self.eat(&TokenKind::Colon) {
-            supers.push(self.expect_ident("a parent frame or trait name")?);
+            supers.push(self.parse_super_name()?);
             while self.eat(&TokenKind::Comma) {
-                supers.push(self.expect_ident("a parent frame or trait name")?);
+                supers.push(self.parse_super_name()?);
             }
         }
         Some(supers)
+    }
+
+    /// One parent or trait name. A module-qualified one (`cat.Lendable`)
+    /// is not supported yet: it is reported with the import that makes the
+    /// plain name available, and the parse goes on with that name.
+    fn parse_super_name(&mut self) -> Option<Ident> {
+        let mut name = self.expect_ident("a parent frame or trait name")?;
+        while self.check(&TokenKind::Dot) {
+            let module = name;
+            self.advance();
+            name = self.expect_ident("a parent frame or trait name")?;
+            let span = module.span.to(name.span);
+            self.spelling_error(
+                span,
+                format!(
+                    "a parent frame or trait must be named without its module (`{}.{}`): \
+                     qualified names are not supported here yet",
+                    module.name, name.name
+                ),
+                format!(
+                    "import it by name: `import … show {}` (beside any `as {}` import)",
+                    name.name, module.name
+                ),
+            );
+        }
+        Some(name)
     }
 
     /// `{ member* }`; members end with `;`, `,`, a newline or the `}`.
