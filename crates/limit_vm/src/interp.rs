@@ -807,7 +807,12 @@ impl Vm {
             Some(h) if catchable && h.depth > stop_depth && h.depth <= self.frames.len() => {
                 let h = self.handlers.pop().expect("handler present");
                 self.frames.truncate(h.depth);
-                self.stack.truncate(h.height);
+                // Released from the top down, as returns release them:
+                // the last declared local gets its `deinit` first.
+                while self.stack.len() > h.height {
+                    drop(self.stack.pop());
+                }
+                let t = self.deinits_while_unwinding(t);
                 self.stack.push(Value::Error(t));
                 if let Some(f) = self.frames.last_mut() {
                     f.ip = h.ip;
@@ -822,6 +827,82 @@ impl Vm {
                 Err(t)
             }
         }
+    }
+
+    /// Run the `deinit`s of the instances that unwinding to a handler
+    /// released, before the handler sees error `t` (docs/reference.md
+    /// §6): they ran inside the `attempt`, so an error one of them raises
+    /// must not escape it. The error being handled keeps its kind (it
+    /// chose the handler); the first such `deinit` error is added to its
+    /// message, so it is not lost; the other instances still get their
+    /// `deinit`. Inside a `deinit` already running from the queue, the
+    /// outer queue takes them (no nesting of queues).
+    fn deinits_while_unwinding(&mut self, t: Trap) -> Trap {
+        if !self.has_deinit || self.in_deinits {
+            return t;
+        }
+        // The trace stays the one of error `t`.
+        let trace = self.trace.take();
+        let t = self.run_deinits_noting_errors(t);
+        self.trace = trace;
+        t
+    }
+
+    /// A task (fiber or parallel unit) failed with `t`: drop what it
+    /// still held and run the `deinit`s that releases, now — its locals
+    /// are released when it ends, also by an error (§7) — keeping `t` as
+    /// the task's error (with a note if a `deinit` raised) and its trace.
+    pub(crate) fn release_after_failure(&mut self, t: Trap) -> Trap {
+        let trace = self.trace.take();
+        // From the top down, as a return releases a frame's locals.
+        while let Some(v) = self.stack.pop() {
+            drop(v);
+        }
+        self.clear_exec();
+        let t = if self.has_deinit && !self.in_deinits {
+            let releasing = std::mem::replace(&mut self.conc.releasing, true);
+            let t = self.run_deinits_noting_errors(t);
+            self.conc.releasing = releasing;
+            t
+        } else {
+            t
+        };
+        self.trace = trace;
+        t
+    }
+
+    /// Run the queued `deinit`s to the end; the first error one raises
+    /// becomes a note in the message of `t`.
+    fn run_deinits_noting_errors(&mut self, t: Trap) -> Trap {
+        let mut first: Option<(Trap, Option<String>)> = None;
+        loop {
+            match self.run_pending_deinits() {
+                Ok(()) => break,
+                Err(e) if sched::is_suspend(&e) => break,
+                Err(e) => {
+                    let place = self
+                        .take_trace()
+                        .and_then(|trace| trace.first().map(|entry| entry.function.clone()));
+                    first.get_or_insert((e, place));
+                }
+            }
+        }
+        let Some((e, place)) = first else {
+            return t;
+        };
+        let by = place.map_or_else(|| "a `deinit`".to_string(), |f| format!("`{f}`"));
+        let cause = if e.message.is_empty() {
+            e.kind.to_string()
+        } else {
+            format!("{}: {}", e.kind, e.message)
+        };
+        let note = format!("while this error unwound, {by} raised {cause}");
+        let message = if t.message.is_empty() {
+            note
+        } else {
+            format!("{} ({note})", t.message)
+        };
+        crate::errors::trap(&t.kind, &message)
     }
 
     // ------------------------------------------------------------ the loop

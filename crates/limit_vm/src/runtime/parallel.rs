@@ -278,6 +278,13 @@ pub fn run(vm: &mut Vm, block: Block) -> Result<(), Trap> {
         }
     }
     let timed_out = wait_for_threads(&ctx, threads, params.timeout);
+    if timed_out {
+        // The tasks stop at their next checkpoint; the block still ends
+        // only when they have (structured, §9), so their locals are
+        // released, each `deinit` once, before the program goes on.
+        ctx.cancel.store(true, Ordering::Relaxed);
+        wait_for_threads(&ctx, threads, None);
+    }
     if lent {
         vm.restore_steps(budget.steps_left());
     }
@@ -448,8 +455,12 @@ fn run_unit(vm: &mut Vm, ctx: &TaskContext, unit: Unit) {
     });
     drop(closure);
     drop(args);
-    // The task's locals and arguments are released here, in its thread.
-    let result = result.and_then(|v| vm.release_pending().map(|()| v));
+    // The task's locals and arguments are released here, in its thread,
+    // also when it failed.
+    let result = match result {
+        Ok(v) => vm.release_pending().map(|()| v),
+        Err(t) => Err(vm.release_after_failure(t)),
+    };
     sched::release_held(vm);
     let outbox = vm.conc.outbox.take().unwrap_or_default();
     if let Err(t) = result {

@@ -121,6 +121,9 @@ pub struct ConcurrencyState {
     pub deadline: Option<Instant>,
     /// Values this VM sent on channels, held until received (parking.rs).
     pub parking: crate::runtime::parking::Parking,
+    /// The `deinit`s of a stopped task's locals are running: a
+    /// cancellation does not stop them (each runs exactly once, §7).
+    pub releasing: bool,
 }
 
 impl ConcurrencyState {
@@ -130,6 +133,9 @@ impl ConcurrencyState {
     /// every checkpoint, so a task that never blocks is stopped too, and a
     /// task cannot catch it.
     pub fn cancellation(&self) -> Option<Trap> {
+        if self.releasing {
+            return None;
+        }
         if self.task.as_ref().is_some_and(|t| t.cancelled()) {
             return Some(trap(kinds::TIMEOUT, "the parallel block was cancelled"));
         }
@@ -491,10 +497,7 @@ fn run_fiber(vm: &mut Vm, fiber: &mut Fiber) -> Outcome {
                 let wait = vm.conc.wait.take().unwrap_or(Wait::Sleep(Instant::now()));
                 return Outcome::Blocked(wait);
             }
-            Err(t) => {
-                vm.clear_exec();
-                return Outcome::Failed(t);
-            }
+            Err(t) => return Outcome::Failed(vm.release_after_failure(t)),
         }
     }
 }
