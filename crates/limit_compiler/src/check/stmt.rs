@@ -725,6 +725,8 @@ impl<'a> Checker<'a> {
             (Type::Str, 1) => vec![Type::Str],
             (Type::Range, 1) => vec![Type::Int],
             (Type::Dict(key, value), 2) => vec![(**key).clone(), (**value).clone()],
+            // Two names over a list: the index and the element.
+            (Type::List(element), 2) => vec![Type::Int, (**element).clone()],
             _ => vec![Type::Any; bindings.len()],
         };
         self.env.push();

@@ -662,6 +662,9 @@ impl Codegen<'_> {
     }
 
     fn iter_loop(&mut self, bindings: &[IterBinding], iterable: &Expr, body: &Block, span: Span) {
+        if bindings.len() == 2 {
+            self.warn_pair_iteration(iterable);
+        }
         if let (
             [binding],
             ExprKind::Range {
@@ -709,6 +712,36 @@ impl Codegen<'_> {
         self.patch_jump(next);
         self.current().cleanups.pop();
         self.end_scope();
+    }
+
+    /// Two names over a list receive the index and the element, so over
+    /// the pairs `enumerate`/`zip` make, the second name is the whole pair:
+    /// a trap for readers of Python's `for i, x in enumerate(xs)`.
+    fn warn_pair_iteration(&mut self, iterable: &Expr) {
+        let ExprKind::Call { callee, .. } = &iterable.kind else {
+            return;
+        };
+        let ExprKind::Ident(name) = &callee.kind else {
+            return;
+        };
+        let hint = match name.as_str() {
+            "enumerate" => "write `iter (i, x in xs)`: two names over a list already give the index and the element",
+            "zip" => "iterate the pairs and take them apart: `iter (p in zip(a, b)) { var (x, y) = p; … }`",
+            _ => return,
+        };
+        if !self.is_builtin_name(name) {
+            return;
+        }
+        self.diagnostics.push(
+            Diagnostic::warning(
+                iterable.span,
+                format!(
+                    "two loop names over `{name}(…)` receive each pair's index and the pair itself, \
+                     not the pair's two parts"
+                ),
+            )
+            .with_hint(hint),
+        );
     }
 
     /// `iter (i in a..b)` without an iterator object: a hidden counter and
