@@ -592,6 +592,32 @@ impl<'a> Checker<'a> {
                 self.table.record(expr.id, expected);
                 return expected.clone();
             }
+            // A record literal with exactly the fields of the expected
+            // record type: each value is checked against its field's type
+            // (and converted, codegen/checks.rs); any other shape falls
+            // through to the compatibility check, which names the
+            // missing or extra fields.
+            (
+                ExprKind::Dict {
+                    entries,
+                    record: true,
+                },
+                Type::Record(fields),
+            ) if entries.len() == fields.len()
+                && entries.iter().all(|(key, _)| {
+                    matches!(&key.kind, ExprKind::Str(name) if fields.iter().any(|(field, _)| field == name))
+                }) =>
+            {
+                for (entry_key, entry_value) in entries {
+                    if let ExprKind::Str(name) = &entry_key.kind {
+                        if let Some((_, field_type)) = fields.iter().find(|(field, _)| field == name) {
+                            self.check_against(entry_value, field_type, &Destination::Element);
+                        }
+                    }
+                }
+                self.table.record(expr.id, expected);
+                return expected.clone();
+            }
             (ExprKind::Tuple(items), Type::Tuple(expected_items))
                 if items.len() == expected_items.len() =>
             {

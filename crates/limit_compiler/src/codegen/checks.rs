@@ -171,6 +171,24 @@ impl Codegen<'_> {
         }
     }
 
+    /// What the value of entry `key` of a dict or record needs: by the
+    /// field's type when the checker typed `container` as a record and
+    /// `key` names a field, else as any element of it.
+    pub(crate) fn entry_coercions(&self, container: &Expr, key: &Expr) -> Vec<Coercion> {
+        use crate::check::Type;
+        match (
+            self.types.type_of(container.id).map(Type::unrefined),
+            &key.kind,
+        ) {
+            (Some(Type::Record(fields)), ExprKind::Str(name)) => fields
+                .iter()
+                .find(|(field, _)| field == name)
+                .map(|(_, ty)| self.coercions_of_type(ty))
+                .unwrap_or_default(),
+            _ => self.element_coercions(container),
+        }
+    }
+
     /// What a value stored in field `field` of `object` needs, when the
     /// frame of `object` is known (annotations, `this`, the checker).
     pub(crate) fn field_coercions(&mut self, object: &Expr, field: &str) -> Vec<Coercion> {

@@ -84,8 +84,8 @@ impl Codegen<'_> {
                 self.emit(Op::NewList(items.len() as u32), span);
             }
             ExprKind::Dict { entries, .. } => {
-                let coercions = self.element_coercions(expr);
                 for (key, value) in entries {
+                    let coercions = self.entry_coercions(expr, key);
                     self.expr(key);
                     self.expr(value);
                     self.coerce(&coercions, value.span);

@@ -352,7 +352,7 @@ impl Codegen<'_> {
                 self.emit(Op::SetFieldByName(name), field.span);
             }
             ExprKind::Index(object, index) => {
-                let coercions = self.element_coercions(object);
+                let coercions = self.entry_coercions(object, index);
                 if binary.is_none() {
                     if let Some((list, position)) = self.plain_local_pair(object, index) {
                         if !may_assign_locals(value) {
