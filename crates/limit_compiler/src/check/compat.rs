@@ -149,6 +149,66 @@ impl Checker<'_> {
     }
 }
 
+impl Checker<'_> {
+    /// A list or dict that already exists keeps its elements when it
+    /// enters a place typed for other elements (it is shared: converting
+    /// it would change it for every holder, copying it would part them).
+    /// So where its elements would need a conversion or check (§3.1 sized
+    /// ints, §3.2 int to float, §3.3b decimals, §3.4 refinements) it does
+    /// not fit; a literal is built for its place instead (`check_against`).
+    pub(super) fn check_shared_container(
+        &mut self,
+        found: &Type,
+        expected: &Type,
+        span: limit_syntax::Span,
+        destination: &super::expr::Destination,
+    ) {
+        let Some((element, wanted)) = element_conversion(found, expected) else {
+            return;
+        };
+        self.error_with_hint(
+            span,
+            format!(
+                "mismatched types: {} expects `{expected}`, found `{found}`: a list or dict is shared, so its `{element}` elements are not converted to `{wanted}`",
+                destination.describe()
+            ),
+            format!("build a new one with `{wanted}` elements (for a list: `xs.map(fn(x) {{ return x as {wanted}; }})`), or declare the original with that type"),
+        );
+    }
+}
+
+/// The first element type of `found` (a list or dict, at any depth) that
+/// would need a conversion or check to be the element type `expected`
+/// declares, with that type.
+fn element_conversion(found: &Type, expected: &Type) -> Option<(Type, Type)> {
+    let (found_elements, expected_elements): (Vec<&Type>, Vec<&Type>) =
+        match (found.unrefined(), expected.unrefined()) {
+            (Type::List(a), Type::List(b)) => (vec![a], vec![b]),
+            (Type::Dict(k, v), Type::Dict(ek, ev)) => (vec![k, v], vec![ek, ev]),
+            _ => return None,
+        };
+    for (a, b) in found_elements.into_iter().zip(expected_elements) {
+        if a.is_any() || b.is_any() {
+            continue;
+        }
+        if let Some(inner) = element_conversion(a, b) {
+            return Some(inner);
+        }
+        let converts = match (a, b.unrefined()) {
+            (_, Type::Refined(..)) => false,
+            (a, Type::Float) => a.is_numeric() && *a.unrefined() != Type::Float,
+            (a, Type::Decimal(n)) => a.is_numeric() && *a.unrefined() != Type::Decimal(*n),
+            (a, Type::SizedInt(w)) => a.is_numeric() && *a.unrefined() != Type::SizedInt(*w),
+            _ => false,
+        };
+        let refined = matches!(b, Type::Refined(..)) && a != b;
+        if converts || refined {
+            return Some((a.clone(), b.clone()));
+        }
+    }
+    None
+}
+
 impl Compatibility {
     fn and(self, other: Compatibility) -> Compatibility {
         if self == Compatibility::Fits {

@@ -652,7 +652,10 @@ impl<'a> Checker<'a> {
         }
         let found = self.infer(expr);
         match self.compatibility(&found, expected) {
-            Compatibility::Fits => self.check_constant(expr, expected),
+            Compatibility::Fits => {
+                self.check_shared_container(&found, expected, expr.span, destination);
+                self.check_constant(expr, expected)
+            }
             Compatibility::Mismatch => {
                 let message = format!(
                     "mismatched types: {} expects `{expected}`, found `{found}`",

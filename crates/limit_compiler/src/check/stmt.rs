@@ -553,7 +553,9 @@ impl<'a> Checker<'a> {
         destination: &Destination,
     ) {
         match self.compatibility(found, expected) {
-            Compatibility::Fits => {}
+            Compatibility::Fits => {
+                self.check_shared_container(found, expected, at.span, destination)
+            }
             Compatibility::Mismatch => self.error(
                 at.span,
                 format!(
