@@ -400,7 +400,7 @@ impl Engine {
         let chunk = match self.session.compile(name, source, true) {
             Ok(chunk) => chunk,
             Err(diagnostics) => {
-                let text = crate::render::render_all(self.session.sources(), &diagnostics);
+                let text = limit_syntax::render::render_all(self.session.sources(), &diagnostics);
                 return Err(Error::Compile(text));
             }
         };

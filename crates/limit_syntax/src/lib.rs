@@ -9,6 +9,7 @@ pub mod diagnostic;
 pub mod lexer;
 pub mod parser;
 pub mod printer;
+pub mod render;
 pub mod span;
 pub mod token;
 pub mod visit;

@@ -3,7 +3,7 @@
 //! in parallel, and reports a line per program, the failures with their
 //! reasons, pass counts per area (top-level folder) and a summary line
 //! `N passed, M failed`. The rules are those of the cargo conformance
-//! harness ([`limit::suite`], [`limit::expectations`]).
+//! harness ([`limit_cli::suite`], [`limit_cli::expectations`]).
 
 use crate::colour;
 use std::collections::BTreeMap;
@@ -14,8 +14,8 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use limit::suite::{self, discover, Runner, SuiteTest};
-use limit::ExitStatus;
+use limit_cli::suite::{self, discover, Runner, SuiteTest};
+use limit_cli::ExitStatus;
 
 use crate::cli::TestArgs;
 

@@ -1,7 +1,7 @@
 //! Every ```limit block of `docs/guide.md`, `docs/reference.md` and `docs/stdlib.md` is a
 //! program: it runs through the real `limit` binary and is checked against
 //! its inline `// expect:` lines, with the rules of the conformance suite
-//! (`limit::expectations`).
+//! (`limit_cli::expectations`).
 //!
 //! A block whose info string names a file (```` ```limit file=geometry.lm ````)
 //! is not run: it is written as that file beside the programs, so that later
@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use libtest_mimic::{Arguments, Trial};
-use limit::expectations::{verify, Expectations};
-use limit::suite::{Runner, TIME_LIMIT};
+use limit_cli::expectations::{verify, Expectations};
+use limit_cli::suite::{Runner, TIME_LIMIT};
 
 /// One fenced block of the guide.
 struct Block {

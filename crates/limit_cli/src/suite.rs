@@ -1,6 +1,6 @@
 //! Test programs with inline expectations: finding them in a folder and
 //! running one through a `limit` executable with a time limit. The cargo
-//! conformance harness (`crates/limit/tests/lang.rs`) and the `limit test`
+//! conformance harness (`crates/limit_cli/tests/lang.rs`) and the `limit test`
 //! command share this module, so both apply the same rules:
 //!
 //! * each `*.lm` file under the root is one test, named by its path under

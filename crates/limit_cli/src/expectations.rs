@@ -17,7 +17,7 @@
 //! * `// stdin: TEXT` — one line `TEXT` (with its newline) of the program's
 //!   standard input; without any, the program reads an empty input.
 //!
-//! The conformance harness (`crates/limit/tests/lang.rs`), the guide's test
+//! The conformance harness (`crates/limit_cli/tests/lang.rs`), the guide's test
 //! and the `limit test` command share this module (through `crate::suite`).
 
 use std::fmt::Write as _;

@@ -221,7 +221,7 @@ fn peak_rss_kb(mut child: std::process::Child) -> (Option<u64>, std::process::Ex
 
 /// The acceptance program of the cycle collector: a million pairs of
 /// instances referring to each other, in flat memory (README.md, Memory).
-/// Slow in a debug build: `cargo test --release -p limit --test limits -- --ignored`.
+/// Slow in a debug build: `cargo test --release -p limit_cli --test limits -- --ignored`.
 #[test]
 #[ignore]
 fn a_million_cyclic_pairs_run_in_flat_memory() {

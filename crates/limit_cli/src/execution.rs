@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use limit::ExitStatus;
+use limit_cli::ExitStatus;
 use limit_vm::errors::kinds;
 use limit_vm::program::Program;
 use limit_vm::{Limits, Stats, Vm, VmOptions};

@@ -198,7 +198,7 @@ fn a_panic_is_reported_as_an_internal_error_with_status_70() {
         stderr.contains(&format!("version: limit {}", env!("CARGO_PKG_VERSION"))),
         "{stderr}"
     );
-    assert!(stderr.contains("where: crates/limit/src/"), "{stderr}");
+    assert!(stderr.contains("where: crates/limit_cli/src/"), "{stderr}");
     assert!(
         stderr.contains("input: ") && stderr.contains("internal_error.lm"),
         "{stderr}"

@@ -15,9 +15,9 @@ mod input;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use limit::render::render_all;
-use limit::ExitStatus;
+use limit_cli::ExitStatus;
 use limit_compiler::{CompileOptions, Session};
+use limit_syntax::render::render_all;
 use limit_vm::program::Program;
 use limit_vm::{Value, Vm, VmOptions};
 use rustyline::error::ReadlineError;

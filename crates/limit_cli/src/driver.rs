@@ -9,9 +9,9 @@
 
 use std::path::Path;
 
-use limit::render::render_all;
-use limit::ExitStatus;
+use limit_cli::ExitStatus;
 use limit_compiler::{compile_program, CompileOptions};
+use limit_syntax::render::render_all;
 use limit_syntax::{printer, Diagnostic, FileId, SourceMap, Span};
 use limit_vm::program::Program;
 

@@ -1,8 +1,8 @@
 //! The session's `:` commands.
 
-use limit::render::render_all;
 use limit_compiler::check::check_module;
 use limit_syntax::ast::StmtKind;
+use limit_syntax::render::render_all;
 use limit_syntax::SourceMap;
 
 use super::{Repl, Reply};

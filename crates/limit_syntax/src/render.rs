@@ -16,11 +16,11 @@
 
 use std::ops::Range;
 
+use crate::{Diagnostic, FileId, Severity, SourceFile, SourceMap};
 use codespan_reporting::diagnostic::{Diagnostic as Report, Label};
 use codespan_reporting::files::{Error as FilesError, Files};
 use codespan_reporting::term::termcolor::NoColor;
 use codespan_reporting::term::{self, Config, DisplayStyle};
-use limit_syntax::{Diagnostic, FileId, Severity, SourceFile, SourceMap};
 
 /// A [`SourceMap`] seen through codespan-reporting's [`Files`] trait.
 pub struct SourceFiles<'a> {
@@ -147,7 +147,7 @@ pub fn render(sources: &SourceMap, diagnostic: &Diagnostic) -> String {
 
 /// `path:line:col: ` of the start of `span`, for notes; `None` when the
 /// file is unknown.
-fn location(files: &SourceFiles<'_>, span: limit_syntax::Span) -> Option<String> {
+fn location(files: &SourceFiles<'_>, span: crate::Span) -> Option<String> {
     let name = files.name(span.file).ok()?;
     let source = files.source(span.file).ok()?;
     let start = (span.start as usize).min(source.len());
@@ -283,7 +283,7 @@ fn snippet(files: &SourceFiles<'_>, diagnostic: &Diagnostic) -> Option<Snippet> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use limit_syntax::Span;
+    use crate::Span;
 
     fn sources(text: &str) -> (SourceMap, FileId) {
         let mut sources = SourceMap::new();

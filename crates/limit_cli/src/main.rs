@@ -1,5 +1,5 @@
 //! The `limit` command: run, check and inspect Limit programs
-//! (DESIGN.md §10). Exit statuses are listed in [`limit::ExitStatus`].
+//! (DESIGN.md §10). Exit statuses are listed in [`limit_cli::ExitStatus`].
 #![forbid(unsafe_code)]
 
 mod cli;
@@ -20,7 +20,7 @@ use std::process::ExitCode;
 static GLOBAL: limit_vm::allocator::Allocator = limit_vm::allocator::Allocator;
 
 use clap::error::ErrorKind;
-use limit::ExitStatus;
+use limit_cli::ExitStatus;
 
 fn main() -> ExitCode {
     match cli::Cli::try_parse_command_line(std::env::args_os()) {

@@ -1,8 +1,8 @@
 //! The conformance suite: every program under `tests/lang/` (and every
 //! example under `examples/`) runs through the real `limit` binary and is
 //! checked against its inline expectations (`// expect:`, `// error:`,
-//! `// runtime error:`, `// warning:`; see `limit::expectations`, and
-//! `limit::suite` for how tests are found — the `limit test` command uses
+//! `// runtime error:`, `// warning:`; see `limit_cli::expectations`, and
+//! `limit_cli::suite` for how tests are found — the `limit test` command uses
 //! the same rules).
 //!
 //! Programs run with the workspace root as working directory (modules may be
@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use libtest_mimic::{Arguments, Trial};
-use limit::suite::{discover, Runner, SuiteTest, TIME_LIMIT};
+use limit_cli::suite::{discover, Runner, SuiteTest, TIME_LIMIT};
 
 /// The folders of test programs, with the prefix of their test names
 /// (tests/lang's names are bare, as `strings/basic.lm`).
