@@ -25,12 +25,18 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use limit_compiler::{CompileOptions, Session};
 use limit_vm::errors::{kinds, trap, RuntimeError, Trap};
+use limit_vm::interrupt::{self, Stop};
+use limit_vm::limits;
 use limit_vm::value::{DictMap, HostFn, Key, Value as VmValue};
 use limit_vm::{Vm, VmOptions};
 
+pub use limit_compiler::capabilities::{Capabilities, Capability};
 pub use limit_vm::Limits;
 
 /// How deeply nested a value may be to be converted between Limit and Rust
@@ -166,6 +172,17 @@ impl Error {
             Some(kinds::RESOURCE_LIMIT | kinds::STACK_OVERFLOW)
         )
     }
+
+    /// Whether the host stopped the script through an [`InterruptHandle`]
+    /// (or Ctrl-C stopped the process's scripts): an `Interrupted` error.
+    ///
+    /// ```
+    /// let e = limit::Error::runtime("Interrupted", "interrupted by the host");
+    /// assert!(e.is_interrupted() && !e.is_resource_limit());
+    /// ```
+    pub fn is_interrupted(&self) -> bool {
+        self.kind() == Some(kinds::INTERRUPTED)
+    }
 }
 
 impl fmt::Display for Error {
@@ -201,6 +218,38 @@ pub struct Engine {
     hosts: Vec<(usize, VmValue)>,
     /// Names given to the chunks run so far (`<chunk 1>`, …).
     chunks: usize,
+    /// Wall-clock limit of each run or call.
+    time_limit: Option<Duration>,
+    /// Set by an [`InterruptHandle`] to stop the current run.
+    interrupt: Arc<AtomicBool>,
+    /// This engine's heap count, swapped into the thread's meter while it
+    /// runs (so engines sharing a thread do not share a heap limit).
+    heap: usize,
+}
+
+/// Stops the script an [`Engine`] is running, from any thread: the run
+/// (or call) ends with an `Interrupted` error that no script can catch.
+/// A request stops the run in progress; the next run starts afresh.
+///
+/// ```
+/// let mut engine = limit::Engine::new();
+/// let handle = engine.interrupt_handle();
+/// let stopper = std::thread::spawn(move || {
+///     std::thread::sleep(std::time::Duration::from_millis(20));
+///     handle.interrupt();
+/// });
+/// let error = engine.run_str("while (true) {}").unwrap_err();
+/// stopper.join().unwrap();
+/// assert!(error.is_interrupted());
+/// ```
+#[derive(Clone, Debug)]
+pub struct InterruptHandle(Arc<AtomicBool>);
+
+impl InterruptHandle {
+    /// Ask the engine to stop the script it is running.
+    pub fn interrupt(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 impl Default for Engine {
@@ -227,13 +276,95 @@ impl Engine {
     /// assert_eq!(engine.run_str("1 + 2").unwrap(), limit::Value::Int(3));
     /// ```
     pub fn new() -> Engine {
+        Engine::with_capabilities(Capabilities::none())
+    }
+
+    /// An engine whose scripts are granted `capabilities` (see
+    /// [`Capabilities`]; [`Engine::new`] grants none, the `limit` command
+    /// all).
+    ///
+    /// ```
+    /// use limit::{Capabilities, Engine};
+    /// let mut engine = Engine::with_capabilities(Capabilities { sleep: true, ..Capabilities::none() });
+    /// engine.run_str("sleep(0.001);").unwrap();
+    /// assert!(Engine::new().run_str("sleep(0.001);").is_err());
+    /// ```
+    pub fn with_capabilities(capabilities: Capabilities) -> Engine {
+        let mut session = Session::new(CompileOptions::default());
+        session.set_capabilities(capabilities);
         Engine {
-            session: Session::new(CompileOptions::default()),
+            session,
             vm: None,
             options: VmOptions::default(),
             hosts: Vec::new(),
             chunks: 0,
+            time_limit: None,
+            interrupt: Arc::new(AtomicBool::new(false)),
+            heap: 0,
         }
+    }
+
+    /// Grant `capabilities` to the scripts compiled from now on (what is
+    /// compiled already keeps what it was compiled with).
+    ///
+    /// ```
+    /// use limit::{Capabilities, Capability, Engine};
+    /// let mut engine = Engine::new();
+    /// engine.set_capabilities(engine.capabilities().with(Capability::FileSystem, true));
+    /// assert!(engine.capabilities().fs);
+    /// ```
+    pub fn set_capabilities(&mut self, capabilities: Capabilities) {
+        self.session.set_capabilities(capabilities);
+    }
+
+    /// The capabilities granted to the scripts compiled from now on.
+    pub fn capabilities(&self) -> Capabilities {
+        self.session.capabilities()
+    }
+
+    /// Limit the wall-clock time of each following run or call (`None`:
+    /// no limit, the default). Computing, sleeping and waiting all count;
+    /// past the limit the script stops with a `ResourceLimit` error that
+    /// it cannot catch.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let mut engine = limit::Engine::new();
+    /// engine.set_time_limit(Some(Duration::from_millis(10)));
+    /// let e = engine.run_str("while (true) {}").unwrap_err();
+    /// assert!(e.is_resource_limit());
+    /// assert_eq!(engine.time_limit(), Some(Duration::from_millis(10)));
+    /// ```
+    pub fn set_time_limit(&mut self, limit: Option<Duration>) {
+        self.time_limit = limit;
+    }
+
+    /// The wall-clock limit of each run or call.
+    pub fn time_limit(&self) -> Option<Duration> {
+        self.time_limit
+    }
+
+    /// A handle another thread can stop this engine's running script with
+    /// (see [`InterruptHandle`]).
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        InterruptHandle(self.interrupt.clone())
+    }
+
+    /// Run `body` as this engine: its stop conditions (interrupt flag,
+    /// deadline) and its heap count installed on the thread, then put back.
+    fn as_current<R>(&mut self, body: impl FnOnce(&mut Engine) -> R) -> R {
+        self.interrupt.store(false, Ordering::Relaxed);
+        let deadline = self
+            .time_limit
+            .and_then(|limit| Instant::now().checked_add(limit).map(|at| (at, limit)));
+        let _stop = interrupt::enter(Stop {
+            flag: Some(self.interrupt.clone()),
+            deadline,
+        });
+        let outer = limits::swap_heap(self.heap);
+        let result = body(self);
+        self.heap = limits::swap_heap(outer);
+        result
     }
 
     /// Set the resource limits for the following runs and calls. The step
@@ -282,7 +413,8 @@ impl Engine {
     /// The output captured since the last call (see
     /// [`Engine::capture_output`]).
     pub fn take_output(&mut self) -> String {
-        self.vm.as_mut().map(Vm::take_output).unwrap_or_default()
+        // Captured text counts against the engine's heap until taken.
+        self.as_current(|engine| engine.vm.as_mut().map(Vm::take_output).unwrap_or_default())
     }
 
     /// Compile and run `source` as the next chunk of the session. Returns
@@ -330,6 +462,10 @@ impl Engine {
     /// assert!(engine.call("nope", &[]).is_err());
     /// ```
     pub fn call(&mut self, name: &str, args: &[Value]) -> Result<Value, Error> {
+        self.as_current(|engine| engine.call_now(name, args))
+    }
+
+    fn call_now(&mut self, name: &str, args: &[Value]) -> Result<Value, Error> {
         let vm = self
             .vm
             .as_mut()
@@ -390,13 +526,17 @@ impl Engine {
     /// assert_eq!(engine.collect_garbage(), 1);
     /// ```
     pub fn collect_garbage(&mut self) -> usize {
-        match &mut self.vm {
+        self.as_current(|engine| match &mut engine.vm {
             Some(vm) => vm.collect_garbage().unwrap_or(0),
             None => 0,
-        }
+        })
     }
 
     fn run_named(&mut self, name: &str, source: &str) -> Result<Value, Error> {
+        self.as_current(|engine| engine.run_now(name, source))
+    }
+
+    fn run_now(&mut self, name: &str, source: &str) -> Result<Value, Error> {
         let chunk = match self.session.compile(name, source, true) {
             Ok(chunk) => chunk,
             Err(diagnostics) => {
@@ -422,6 +562,15 @@ impl Engine {
                 vm.set_global_at(*global, value.clone());
             }
         }
+    }
+}
+
+impl Drop for Engine {
+    /// The engine's values are freed against its own heap count.
+    fn drop(&mut self) {
+        let outer = limits::swap_heap(self.heap);
+        self.vm = None;
+        limits::swap_heap(outer);
     }
 }
 

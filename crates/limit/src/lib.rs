@@ -14,4 +14,9 @@
 
 pub mod engine;
 
-pub use engine::{Engine, Error, Limits, Value};
+pub use engine::{Capabilities, Capability, Engine, Error, InterruptHandle, Limits, Value};
+
+/// The chapter `docs/embedding.md`: its Rust blocks run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/embedding.md")]
+pub struct EmbeddingChapter;

@@ -2,10 +2,14 @@
 //! every task of a program, sessions run parallel blocks in any chunk, and
 //! the engine keeps working after each failure.
 
-use limit::{Engine, Limits, Value};
+use limit::{Capabilities, Engine, Limits, Value};
 
 fn engine(limits: Limits) -> Engine {
-    let mut engine = Engine::new();
+    // Some programs sleep, to hold memory while another task allocates.
+    let mut engine = Engine::with_capabilities(Capabilities {
+        sleep: true,
+        ..Capabilities::none()
+    });
     engine.capture_output(true);
     engine.set_limits(limits);
     engine

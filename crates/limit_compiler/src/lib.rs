@@ -5,6 +5,7 @@
 //! prints or exits.
 #![forbid(unsafe_code)]
 
+pub mod capabilities;
 pub mod check;
 pub mod codegen;
 pub mod modules;
@@ -26,6 +27,11 @@ pub struct CompileOptions {
     pub optimize: bool,
     /// Which standard modules the program may import.
     pub std_access: stdlib::StdAccess,
+    /// What the program may reach outside itself (files, stdin, exit, …):
+    /// built-ins and standard modules needing a capability it lacks are
+    /// compile errors. The `limit` command grants all; an embedded engine
+    /// none unless its host says so.
+    pub capabilities: capabilities::Capabilities,
 }
 
 impl Default for CompileOptions {
@@ -33,6 +39,7 @@ impl Default for CompileOptions {
         CompileOptions {
             optimize: true,
             std_access: stdlib::StdAccess::all(),
+            capabilities: capabilities::Capabilities::all(),
         }
     }
 }
@@ -52,7 +59,8 @@ pub fn compile_program(
     entry: FileId,
     options: &CompileOptions,
 ) -> CompileOutput {
-    let (graph, mut diagnostics) = modules::load_program(sources, entry, &options.std_access);
+    let (graph, mut diagnostics) =
+        modules::load_program(sources, entry, &options.std_access, options.capabilities);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return CompileOutput {
             program: None,
@@ -67,7 +75,7 @@ pub fn compile_program(
         diagnostics.extend(checked.diagnostics);
         types.extend(checked.types);
     }
-    let (mut program, more) = codegen::generate(&graph, sources, options.optimize, types);
+    let (mut program, more) = codegen::generate(&graph, sources, options, types);
     diagnostics.extend(more);
     if diagnostics.iter().any(Diagnostic::is_error) {
         program = None;

@@ -34,10 +34,12 @@ pub fn load_program(
     sources: &mut SourceMap,
     entry: FileId,
     std_access: &crate::stdlib::StdAccess,
+    capabilities: crate::capabilities::Capabilities,
 ) -> (ModuleGraph, Vec<Diagnostic>) {
     let mut loader = Loader {
         sources,
         std_access,
+        capabilities,
         graph: ModuleGraph::default(),
         paths: Vec::new(),
         state: Vec::new(),
@@ -59,6 +61,9 @@ struct Loader<'a> {
     sources: &'a mut SourceMap,
     /// Which standard modules may be imported.
     std_access: &'a crate::stdlib::StdAccess,
+    /// What the program may reach outside itself: a module needing a
+    /// capability it lacks may not be imported.
+    capabilities: crate::capabilities::Capabilities,
     graph: ModuleGraph,
     /// Canonical path of each loaded module (same index as `graph.modules`).
     paths: Vec<PathBuf>,
@@ -209,6 +214,18 @@ impl Loader<'_> {
                 ),
             );
             return None;
+        }
+        if let Some(needed) = crate::capabilities::Capability::of_module(name) {
+            if !self.capabilities.allows(needed) {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        span,
+                        crate::capabilities::denied_message(&format!("module `{full}`"), needed),
+                    )
+                    .with_hint(crate::capabilities::DENIED_HINT),
+                );
+                return None;
+            }
         }
         let key = PathBuf::from(format!("<std>/{name}.lm"));
         if let Some(existing) = self.paths.iter().position(|p| *p == key) {

@@ -39,6 +39,17 @@ impl Session {
         }
     }
 
+    /// Grant `capabilities` to the chunks compiled from now on (see
+    /// [`CompileOptions::capabilities`]).
+    pub fn set_capabilities(&mut self, capabilities: crate::capabilities::Capabilities) {
+        self.options.capabilities = capabilities;
+    }
+
+    /// The capabilities granted to the chunks compiled from now on.
+    pub fn capabilities(&self) -> crate::capabilities::Capabilities {
+        self.options.capabilities
+    }
+
     /// The sources of every chunk so far (for rendering diagnostics).
     pub fn sources(&self) -> &SourceMap {
         &self.sources
@@ -80,7 +91,14 @@ impl Session {
         }
         let checked = check::check_session_chunk(&self.history, &ast, &self.sources, echo);
         diagnostics.extend(checked.diagnostics);
-        let (compiled, more) = compile_chunk(&self.saved, &ast, &self.sources, echo, checked.types);
+        let (compiled, more) = compile_chunk(
+            &self.saved,
+            &ast,
+            &self.sources,
+            echo,
+            checked.types,
+            self.options.capabilities,
+        );
         diagnostics.extend(more);
         crate::order_diagnostics(&mut diagnostics);
         match compiled {

@@ -482,6 +482,14 @@ pub fn heap_bytes() -> usize {
     HEAP.try_with(Cell::get).unwrap_or(0)
 }
 
+/// Makes `bytes` this thread's heap count and returns the count it had.
+/// A host running several programs on one thread (`limit::Engine`) keeps
+/// a count per program and swaps it in for each of its runs, so that one
+/// program's heap does not count against another's limit.
+pub fn swap_heap(bytes: usize) -> usize {
+    HEAP.try_with(|h| h.replace(bytes)).unwrap_or(0)
+}
+
 /// Count `bytes` more of live heap.
 #[inline]
 pub fn charge(bytes: usize) {

@@ -46,10 +46,12 @@ use std::collections::HashSet;
 pub fn generate(
     graph: &ModuleGraph,
     sources: &SourceMap,
-    optimize: bool,
+    options: &crate::CompileOptions,
     types: crate::check::TypeTable,
 ) -> (Option<Program>, Vec<Diagnostic>) {
+    let optimize = options.optimize;
     let mut gen = Codegen::new(sources, 0);
+    gen.capabilities = options.capabilities;
     gen.fold_constants = optimize;
     gen.capture_by_value = optimize;
     gen.specialise_by_type = optimize;
@@ -284,6 +286,9 @@ pub(crate) struct Codegen<'a> {
     /// What the current module's functions and methods mutate in place
     /// (`mutation.rs`), for the rules of parallel tasks.
     pub(crate) mutations: mutation::Mutations,
+    /// What the program may reach outside itself: naming a built-in that
+    /// needs a capability it lacks is an error (capabilities.rs).
+    pub capabilities: crate::capabilities::Capabilities,
 }
 
 impl<'a> Codegen<'a> {
@@ -314,6 +319,7 @@ impl<'a> Codegen<'a> {
             global_coercions: FxHashMap::default(),
             shared_scopes: Vec::new(),
             mutations: mutation::Mutations::default(),
+            capabilities: crate::capabilities::Capabilities::all(),
         }
     }
 
@@ -358,6 +364,11 @@ impl<'a> Codegen<'a> {
 
     /// Appends an instruction; returns its index.
     pub fn emit(&mut self, op: Op, span: Span) -> usize {
+        // Every use of a built-in, called or taken as a value, is one of
+        // these two instructions: the one place to check capabilities.
+        if let Op::CallNative(index, _) | Op::GetNative(index) = op {
+            self.check_capability(index, span);
+        }
         let pos = self.pos(span);
         let proto = &mut self.current().proto;
         proto.code.push(op);
@@ -572,6 +583,26 @@ impl<'a> Codegen<'a> {
             return None;
         }
         limit_vm::runtime::builtins::builtin_index(name).map(Place::Native)
+    }
+
+    /// An error when built-in `index` needs a capability the program
+    /// lacks. Standard modules are exempt: importing one needed its
+    /// capability already.
+    fn check_capability(&mut self, index: u16, span: Span) {
+        if self.capabilities == crate::capabilities::Capabilities::all() {
+            return;
+        }
+        let Some(native) = limit_vm::runtime::table::native(index) else {
+            return;
+        };
+        let Some(needed) = crate::capabilities::Capability::of_builtin(native.name) else {
+            return;
+        };
+        if !self.capabilities.allows(needed) && !self.in_std_module() {
+            let message =
+                crate::capabilities::denied_message(&format!("`{}`", native.name), needed);
+            self.error_with_hint(span, message, crate::capabilities::DENIED_HINT);
+        }
     }
 
     /// Whether the module being compiled is a standard module.

@@ -64,9 +64,11 @@ pub(crate) fn compile_chunk(
     sources: &SourceMap,
     echo: bool,
     types: crate::check::TypeTable,
+    capabilities: crate::capabilities::Capabilities,
 ) -> (Option<(Saved, u32)>, Vec<Diagnostic>) {
     let file = ast.span.file;
     let mut gen = Codegen::new(sources, file);
+    gen.capabilities = capabilities;
     gen.types = types;
     gen.program = saved.program.clone();
     gen.program.files = sources.files().iter().map(|f| f.name.clone()).collect();

@@ -260,12 +260,19 @@ pub fn run(vm: &mut Vm, block: Block) -> Result<(), Trap> {
         finished_threads: Mutex::new(0),
         finished: Condvar::new(),
     });
+    // The host's stop conditions (interrupt flag, deadline) are the
+    // whole program's: the tasks' threads get them too.
+    let stop = crate::interrupt::current();
     for _ in 0..threads {
         let worker_ctx = ctx.clone();
+        let stop = stop.clone();
         let spawned = std::thread::Builder::new()
             .name("limit-parallel".into())
             .stack_size(16 << 20)
-            .spawn(move || thread_main(&worker_ctx));
+            .spawn(move || {
+                let _stop = crate::interrupt::enter(stop);
+                thread_main(&worker_ctx)
+            });
         if spawned.is_err() {
             ctx.cancel.store(true, Ordering::Relaxed);
             if lent {

@@ -415,7 +415,7 @@ fn schedule(
                 std::thread::sleep(
                     until
                         .saturating_duration_since(Instant::now())
-                        .min(Duration::from_millis(10)),
+                        .min(crate::interrupt::SLICE),
                 );
                 crate::interrupt::check()?;
             }
@@ -527,7 +527,7 @@ pub fn sleep(vm: &mut Vm, seconds: f64) -> Result<Value, Trap> {
             std::thread::sleep(
                 until
                     .saturating_duration_since(Instant::now())
-                    .min(Duration::from_millis(10)),
+                    .min(crate::interrupt::SLICE),
             );
         }
     }

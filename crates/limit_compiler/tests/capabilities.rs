@@ -1,0 +1,77 @@
+//! Capabilities (issue 25): a program naming a built-in, or importing a
+//! standard module, that needs a capability it is not granted does not
+//! compile — the error names the capability at the use — and compiles
+//! once the capability is granted. Modules are gated by name
+//! (`Capability::of_module`), so one added later is covered by naming it.
+
+use limit_compiler::capabilities::{Capabilities, Capability};
+use limit_compiler::{compile_program, CompileOptions};
+use limit_syntax::SourceMap;
+
+/// Each error as `line:col: message`.
+fn errors(source: &str, capabilities: Capabilities) -> Vec<String> {
+    let mut sources = SourceMap::default();
+    let entry = sources.add("main.lm", source.to_string());
+    let options = CompileOptions {
+        capabilities,
+        ..CompileOptions::default()
+    };
+    let output = compile_program(&mut sources, entry, &options);
+    output
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| {
+            let (line, col) = sources.get(entry).line_col(d.span.start);
+            format!("{line}:{col}: {}", d.message)
+        })
+        .collect()
+}
+
+#[test]
+fn every_gated_module_needs_its_capability() {
+    for (module, capability) in [("env", Capability::Environment), ("io", Capability::Stdin)] {
+        let source = format!("var x = 1;\nimport std.{module};\n");
+        let denied = errors(&source, Capabilities::none());
+        assert_eq!(denied.len(), 1, "{denied:?}");
+        assert!(
+            denied[0].starts_with(&format!(
+                "2:1: module `std.{module}` needs the capability `{capability}`"
+            )),
+            "{denied:?}"
+        );
+        let granted = Capabilities::none().with(capability, true);
+        assert_eq!(errors(&source, granted), Vec::<String>::new());
+    }
+    // A module needing nothing is always there.
+    assert_eq!(
+        errors(
+            "import std.math;\nprint(math.gcd(4, 6));",
+            Capabilities::none()
+        ),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn built_ins_are_gated_wherever_they_are_named() {
+    let source = "fn later(): nil {\n    var f = read_file;\n    input();\n}\nlater();\n";
+    let denied = errors(source, Capabilities::none());
+    assert_eq!(denied.len(), 2, "{denied:?}");
+    assert!(
+        denied[0].starts_with("2:13: `read_file` needs the capability `fs`"),
+        "{denied:?}"
+    );
+    assert!(
+        denied[1].starts_with("3:5: `input` needs the capability `stdin`"),
+        "{denied:?}"
+    );
+    let granted = Capabilities {
+        fs: true,
+        stdin: true,
+        ..Capabilities::none()
+    };
+    assert_eq!(errors(source, granted), Vec::<String>::new());
+    // The `limit` command's default grants everything.
+    assert_eq!(CompileOptions::default().capabilities, Capabilities::all());
+}
