@@ -1,5 +1,5 @@
 //! The embedder chooses which standard modules a program may import
-//! (LANGUAGE.md §11b): importing one it denies is a compile error naming
+//! (docs/stdlib.md): importing one it denies is a compile error naming
 //! the module; the same program compiles when the module is allowed.
 
 use limit_compiler::stdlib::StdAccess;

@@ -524,7 +524,7 @@ impl<'a> Checker<'a> {
         let always_returns = super::returns::returns_on_all_paths(&handler.stmts, false);
         let mut result = value.clone();
         // `return err(E)` in a handler gives an error as the handler's
-        // value (LANGUAGE §6: it cannot leave the function), so the whole
+        // value (reference.md §6: it cannot leave the function), so the whole
         // expression is `T?E`: storable in a variable and returnable, but
         // not usable as a plain `T` until it is handled.
         let mut errors: Option<ErrorSet> = None;

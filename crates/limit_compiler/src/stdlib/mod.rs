@@ -1,4 +1,4 @@
-//! The standard modules (`import std.math`, LANGUAGE.md §11b): Limit source
+//! The standard modules (`import std.math`, docs/stdlib.md): Limit source
 //! compiled into the binary, resolved before the file system. Their code
 //! calls natives of the VM's built-in table whose names start with
 //! `__std_`; only files of these modules may name them.

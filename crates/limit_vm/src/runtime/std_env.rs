@@ -1,4 +1,4 @@
-//! The natives behind `std.env` (LANGUAGE.md §11b): the program's
+//! The natives behind `std.env` (docs/stdlib.md): the program's
 //! command-line arguments, environment variables and working directory.
 //! An embedder denies the whole module to untrusted scripts.
 

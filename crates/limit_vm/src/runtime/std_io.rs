@@ -1,4 +1,4 @@
-//! The natives behind `std.io` (LANGUAGE.md §11b): standard input and
+//! The natives behind `std.io` (docs/stdlib.md): standard input and
 //! output beside `print` and `input()`. Writes go through the VM's output
 //! buffer (so `print` and `io.write` interleave in program order); reads
 //! share the process's one buffered stdin with `input()` and flush the

@@ -1,4 +1,4 @@
-//! The natives behind `std.math` (LANGUAGE.md §11b). The module itself is
+//! The natives behind `std.math` (docs/stdlib.md). The module itself is
 //! Limit source (`limit_compiler/src/stdlib/math.lm`) that calls these;
 //! their names start with `__std_`, which only standard modules may use.
 

@@ -1,4 +1,4 @@
-//! The natives behind `std.path` (LANGUAGE.md §11b): paths as text, with
+//! The natives behind `std.path` (docs/stdlib.md): paths as text, with
 //! `/` as the separator (POSIX rules, as Python's `posixpath`), so that a
 //! program computes the same paths on every platform. Only `absolute`
 //! looks at the system (the working directory); none touches a file.

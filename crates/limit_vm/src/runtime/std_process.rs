@@ -1,4 +1,4 @@
-//! The natives behind `std.process` (LANGUAGE.md §11b): running another
+//! The natives behind `std.process` (docs/stdlib.md): running another
 //! program and ending this one. An embedder denies the whole module to
 //! untrusted scripts.
 
