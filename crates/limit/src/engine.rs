@@ -532,7 +532,17 @@ impl Engine {
         })
     }
 
-    fn run_named(&mut self, name: &str, source: &str) -> Result<Value, Error> {
+    /// Compile and run `source` as the next chunk (see [`Engine::run_str`]),
+    /// naming it `name` in diagnostics and traces instead of `<chunk N>`.
+    ///
+    /// ```
+    /// let mut engine = limit::Engine::new();
+    /// let e = engine.run_named("rules.lm", "var x = 1;\nvar y = x / 0;").unwrap_err();
+    /// assert!(e.to_string().contains("rules.lm:2"), "{e}");
+    /// let e = engine.run_named("broken.lm", "var z = ;").unwrap_err();
+    /// assert!(e.to_string().starts_with("broken.lm:1:9: error"), "{e}");
+    /// ```
+    pub fn run_named(&mut self, name: &str, source: &str) -> Result<Value, Error> {
         self.as_current(|engine| engine.run_now(name, source))
     }
 
