@@ -104,11 +104,15 @@ impl Codegen<'_> {
             self.emit(Op::Nil, span);
             return;
         }
-        for arg in args {
+        for (index, arg) in args.iter().enumerate() {
             if let Some(name) = &arg.name {
                 self.error(name.span, "enum payloads are positional");
             }
             self.expr(&arg.value);
+            if let Some(ty) = info.payload_types[tag as usize].get(index) {
+                let coercions = self.coercions(ty);
+                self.coerce(&coercions, arg.value.span);
+            }
         }
         if arity > u8::MAX as usize {
             self.error(span, "an enum variant holds at most 255 values");

@@ -132,6 +132,9 @@ pub(crate) struct EnumInfo {
     pub id: u16,
     /// Variant names and payload sizes, by tag.
     pub variants: Vec<(String, usize)>,
+    /// Each variant's declared payload types, by tag: a value entering a
+    /// payload converts like one entering a field (`Coin(d2)` holds a d2).
+    pub payload_types: Vec<Vec<TypeExpr>>,
 }
 
 /// The method being compiled: what `this`, `super` and privacy mean.
@@ -360,6 +363,7 @@ impl Codegen<'_> {
                 .iter()
                 .map(|v| (v.name.name.clone(), v.payload.len()))
                 .collect(),
+            payload_types: variants.iter().map(|v| v.payload.clone()).collect(),
         };
         self.objects.enums.insert(key, info);
     }
