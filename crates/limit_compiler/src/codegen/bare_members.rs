@@ -121,8 +121,8 @@ impl Codegen<'_> {
         }
     }
 
-    /// `name(args)` for a bare static method (or a static field holding a
-    /// function); false when `name` is not a static member.
+    /// `name(args)` for a bare static method, a static field or an instance
+    /// field holding a function; false when `name` is not a member.
     pub(crate) fn bare_member_call(
         &mut self,
         name: &str,
@@ -130,14 +130,20 @@ impl Codegen<'_> {
         args: &[Arg],
         span: Span,
     ) -> bool {
-        let Some(BareMember::Static(frame)) = self.bare_member(name) else {
-            return false;
-        };
         let ident = Ident {
             name: name.to_string(),
             span: callee_span,
         };
-        self.static_call(&frame, &ident, args, span);
+        match self.bare_member(name) {
+            Some(BareMember::Static(frame)) => self.static_call(&frame, &ident, args, span),
+            // A field holding a function: `loader(k)` is `(this.loader)(k)`.
+            Some(BareMember::Field) => {
+                self.expr(&this_field(ident, callee_span));
+                self.positional_args(args);
+                self.emit(Op::Call(args.len() as u8), span);
+            }
+            None => return false,
+        }
         true
     }
 }
