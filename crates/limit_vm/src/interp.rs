@@ -1695,8 +1695,10 @@ impl Vm {
                         let c = self.stack[base + a as usize].clone();
                         let i = self.stack[base + b as usize].clone();
                         tri!(collections::set_index(&c, i, v));
-                        deinits!();
                     }
+                    // The replaced element may have been the last reference
+                    // to an instance (also on the in-place path).
+                    deinits!();
                 }
                 Op::AddLocalStore(s, d) => {
                     let x = pop!();
@@ -2201,6 +2203,9 @@ impl Vm {
                                 pop_scalar!();
                                 pop_scalar!();
                                 drop_top!();
+                                // The replaced element may have been the
+                                // last reference to an instance.
+                                deinits!();
                                 continue;
                             }
                         }
@@ -2216,6 +2221,8 @@ impl Vm {
                         }
                         _ => tri!(collections::set_index(&c, idx, v)),
                     }
+                    drop(c);
+                    deinits!();
                 }
                 Op::GetTupleField(i) => {
                     let c = pop!();
@@ -2312,6 +2319,9 @@ impl Vm {
                             if done {
                                 pop_scalar!();
                                 drop_top!();
+                                // The replaced field value (or the instance
+                                // itself) may have been a last reference.
+                                deinits!();
                                 continue;
                             }
                         }
@@ -2327,6 +2337,8 @@ impl Vm {
                         }
                         other => tri!(field_type_error(other)),
                     }
+                    drop(obj);
+                    deinits!();
                 }
                 Op::GetFieldByName(k) => {
                     let obj = pop!();
