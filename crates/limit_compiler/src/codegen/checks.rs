@@ -189,6 +189,18 @@ impl Codegen<'_> {
         }
     }
 
+    /// What each item of a tuple literal needs, by the tuple type the
+    /// checker proved for it (`var t: (d2, int) = (3.5, 1)`).
+    pub(crate) fn tuple_item_coercions(&self, tuple: &Expr, arity: usize) -> Vec<Vec<Coercion>> {
+        use crate::check::Type;
+        match self.types.type_of(tuple.id).map(Type::unrefined) {
+            Some(Type::Tuple(items)) if items.len() == arity => {
+                items.iter().map(|t| self.coercions_of_type(t)).collect()
+            }
+            _ => vec![Vec::new(); arity],
+        }
+    }
+
     /// What a value stored in field `field` of `object` needs, when the
     /// frame of `object` is known (annotations, `this`, the checker).
     pub(crate) fn field_coercions(&mut self, object: &Expr, field: &str) -> Vec<Coercion> {

@@ -93,8 +93,11 @@ impl Codegen<'_> {
                 self.emit(Op::NewDict(entries.len() as u32), span);
             }
             ExprKind::Tuple(items) => {
-                for item in items {
+                // A literal the checker typed `(d2, int)` holds a d2 first.
+                let coercions = self.tuple_item_coercions(expr, items.len());
+                for (item, coercions) in items.iter().zip(coercions) {
                     self.expr(item);
+                    self.coerce(&coercions, item.span);
                 }
                 self.emit(Op::NewTuple(items.len() as u32), span);
             }
