@@ -359,6 +359,7 @@ impl Codegen<'_> {
         } else {
             self.expr(value);
         }
+        self.convert_to_declared(s.ty.as_ref(), span);
         self.emit(Op::SetGlobal(s.global), field.span);
     }
 

@@ -731,10 +731,14 @@ impl<'a> Codegen<'a> {
         for stmt in stmts {
             let mut names = Vec::new();
             let mut is_const = false;
+            let mut annotation = None;
             match &stmt.kind {
                 StmtKind::Var(decl) => {
                     collect_target_names(&decl.target, &mut names);
                     is_const = decl.is_const;
+                    if matches!(decl.target, VarTarget::Name(_)) {
+                        annotation = decl.ty.as_ref();
+                    }
                 }
                 StmtKind::Assign {
                     target:
@@ -755,6 +759,16 @@ impl<'a> Codegen<'a> {
                         .globals
                         .push(format!("{}.{name}", self.module_name));
                     self.globals.insert(name, (index, is_const));
+                    // Functions are compiled before the top-level code that
+                    // declares the variable: a store from one of them
+                    // (`fn bump() { g += 10; }` with `var g: u8`) must
+                    // already convert and check like one at top level.
+                    if let Some(ty) = annotation {
+                        let coercions = self.coercions(ty);
+                        if !coercions.is_empty() {
+                            self.global_coercions.insert(index, coercions);
+                        }
+                    }
                 }
             }
         }

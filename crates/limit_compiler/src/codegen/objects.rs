@@ -76,6 +76,8 @@ pub(crate) struct StaticField {
     pub global: u32,
     pub owner: String,
     pub visibility: Visibility,
+    /// Its declared type: values entering it convert (`static var s: d2`).
+    pub ty: Option<TypeExpr>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -601,6 +603,7 @@ impl Codegen<'_> {
                             global,
                             owner: key.clone(),
                             visibility: field.visibility,
+                            ty: field.ty.clone(),
                         },
                     );
                 }
@@ -861,7 +864,10 @@ impl Codegen<'_> {
                     continue;
                 };
                 match &field.default {
-                    Some(default) => self.expr(default),
+                    Some(default) => {
+                        self.expr(default);
+                        self.convert_to_declared(field.ty.as_ref(), field.span);
+                    }
                     None => self.zero_value(field.ty.as_ref(), field.span),
                 }
                 self.emit(Op::SetGlobal(global), field.span);
