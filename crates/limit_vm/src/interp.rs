@@ -2731,6 +2731,7 @@ fn build_classes(defs: &[crate::program::ClassDef], lineage: u64) -> Vec<Rc<Clas
                 id: id as u32,
                 name: d.name.as_str().into(),
                 field_names: d.field_names.iter().map(|f| f.as_str().into()).collect(),
+                public_fields: d.public_fields.clone(),
                 methods,
                 method_map,
                 init,

@@ -112,6 +112,8 @@ pub struct ClassDef {
     pub name: String,
     /// Field names in slot order (parent's fields first).
     pub field_names: Vec<String>,
+    /// Whether each field (by slot) is `pub` (what `std.json` writes).
+    pub public_fields: Vec<bool>,
     /// Methods by vtable slot: `(name, function index)`. A subclass starts
     /// with its parent's table and overrides entries in place.
     pub methods: Vec<(String, u32)>,

@@ -442,6 +442,8 @@ pub struct Class {
     pub name: Rc<str>,
     /// Field names by slot.
     pub field_names: Vec<Rc<str>>,
+    /// Whether each field (by slot) is `pub`.
+    pub public_fields: Vec<bool>,
     /// Methods by vtable slot: `(name, function index)`.
     pub methods: Vec<(Rc<str>, u32)>,
     /// Method name → function index.

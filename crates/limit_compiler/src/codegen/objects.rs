@@ -655,6 +655,11 @@ impl Codegen<'_> {
         self.program.classes[class] = ClassDef {
             name: name.clone(),
             field_names: info.fields.iter().map(|f| f.name.clone()).collect(),
+            public_fields: info
+                .fields
+                .iter()
+                .map(|f| f.visibility == Visibility::Public)
+                .collect(),
             methods: info
                 .vtable
                 .iter()

@@ -4,7 +4,7 @@
 //! `__std_`; only files of these modules may name them.
 
 /// Every standard module, by the name after `std.`.
-pub const NAMES: [&str; 5] = ["math", "env", "path", "io", "process"];
+pub const NAMES: [&str; 6] = ["math", "env", "path", "io", "process", "json"];
 
 /// The standard modules that reach outside the program (files, processes,
 /// the environment): denied to untrusted scripts by default.
@@ -18,6 +18,7 @@ pub fn source(name: &str) -> Option<&'static str> {
         "path" => Some(include_str!("path.lm")),
         "io" => Some(include_str!("io.lm")),
         "process" => Some(include_str!("process.lm")),
+        "json" => Some(include_str!("json.lm")),
         _ => None,
     }
 }

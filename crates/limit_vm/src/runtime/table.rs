@@ -184,6 +184,8 @@ natives! {
     "__std_path_is_absolute", "(path: str) -> bool", crate::runtime::std_path::is_absolute;
     "__std_path_absolute", "(path: str) -> str?IOError", crate::runtime::std_path::absolute;
     "__std_path_normalize", "(path: str) -> str", crate::runtime::std_path::normalize;
+    "__std_json_parse", "(text: str) -> any?ParseError", crate::runtime::std_json::parse;
+    "__std_json_stringify", "(value: any, indent: int) -> str?ConversionError|ResourceLimit", crate::runtime::std_json::stringify;
 
 }
 
