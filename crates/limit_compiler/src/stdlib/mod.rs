@@ -4,7 +4,7 @@
 //! `__std_`; only files of these modules may name them.
 
 /// Every standard module, by the name after `std.`.
-pub const NAMES: [&str; 6] = ["math", "env", "path", "io", "process", "json"];
+pub const NAMES: [&str; 7] = ["math", "env", "path", "io", "process", "json", "regex"];
 
 /// The standard modules that reach outside the program (files, processes,
 /// the environment): denied to untrusted scripts by default.
@@ -19,6 +19,7 @@ pub fn source(name: &str) -> Option<&'static str> {
         "io" => Some(include_str!("io.lm")),
         "process" => Some(include_str!("process.lm")),
         "json" => Some(include_str!("json.lm")),
+        "regex" => Some(include_str!("regex.lm")),
         _ => None,
     }
 }

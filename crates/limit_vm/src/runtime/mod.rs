@@ -21,5 +21,6 @@ pub mod std_json;
 pub mod std_math;
 pub mod std_path;
 pub mod std_process;
+pub mod std_regex;
 pub mod strings;
 pub mod table;

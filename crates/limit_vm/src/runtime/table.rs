@@ -186,6 +186,14 @@ natives! {
     "__std_path_normalize", "(path: str) -> str", crate::runtime::std_path::normalize;
     "__std_json_parse", "(text: str) -> any?ParseError", crate::runtime::std_json::parse;
     "__std_json_stringify", "(value: any, indent: int) -> str?ConversionError|ResourceLimit", crate::runtime::std_json::stringify;
+    "__std_regex_check", "(pattern: str) -> nil?ParseError", crate::runtime::std_regex::check;
+    "__std_regex_is_match", "(pattern: str, text: str) -> bool", crate::runtime::std_regex::is_match;
+    "__std_regex_find", "(pattern: str, text: str) -> str?NoMatch", crate::runtime::std_regex::find;
+    "__std_regex_find_all", "(pattern: str, text: str) -> [str]", crate::runtime::std_regex::find_all;
+    "__std_regex_captures", "(pattern: str, text: str) -> [any]?NoMatch", crate::runtime::std_regex::captures;
+    "__std_regex_named", "(pattern: str, text: str) -> {str: any}?NoMatch", crate::runtime::std_regex::named;
+    "__std_regex_replace", "(pattern: str, text: str, replacement: str) -> str", crate::runtime::std_regex::replace;
+    "__std_regex_split", "(pattern: str, text: str) -> [str]", crate::runtime::std_regex::split;
 
 }
 
