@@ -2247,6 +2247,20 @@ impl Vm {
                 }
 
                 Op::IterStart => {
+                    // An instance of a frame with a `to_list()` method
+                    // (std.collections' Set, Deque, Heap) is walked through
+                    // what that returns: the call returns to this same
+                    // instruction, with its result in the instance's place.
+                    if let Value::Instance(inst) = top!() {
+                        if let Some(&method) = inst.class.method_map.get("to_list") {
+                            let recv = self.stack.len() - 1;
+                            ip -= 1;
+                            save_ip!();
+                            tri!(self.push_frame(method, None, recv, recv, 1, false));
+                            load_frame!();
+                            continue;
+                        }
+                    }
                     let v = pop!();
                     push!(tri!(collections::iter_start(v)));
                 }

@@ -4,7 +4,16 @@
 //! `__std_`; only files of these modules may name them.
 
 /// Every standard module, by the name after `std.`.
-pub const NAMES: [&str; 7] = ["math", "env", "path", "io", "process", "json", "regex"];
+pub const NAMES: [&str; 8] = [
+    "math",
+    "env",
+    "path",
+    "io",
+    "process",
+    "json",
+    "regex",
+    "collections",
+];
 
 /// The standard modules that reach outside the program (files, processes,
 /// the environment): denied to untrusted scripts by default.
@@ -20,6 +29,7 @@ pub fn source(name: &str) -> Option<&'static str> {
         "process" => Some(include_str!("process.lm")),
         "json" => Some(include_str!("json.lm")),
         "regex" => Some(include_str!("regex.lm")),
+        "collections" => Some(include_str!("collections.lm")),
         _ => None,
     }
 }

@@ -15,6 +15,7 @@ pub mod rounding;
 pub mod sched;
 pub mod sendable;
 pub mod shared;
+pub mod std_collections;
 pub mod std_env;
 pub mod std_io;
 pub mod std_json;

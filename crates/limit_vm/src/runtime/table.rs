@@ -194,6 +194,7 @@ natives! {
     "__std_regex_named", "(pattern: str, text: str) -> {str: any}?NoMatch", crate::runtime::std_regex::named;
     "__std_regex_replace", "(pattern: str, text: str, replacement: str) -> str", crate::runtime::std_regex::replace;
     "__std_regex_split", "(pattern: str, text: str) -> [str]", crate::runtime::std_regex::split;
+    "__std_collections_discard", "(items: {any: any}, key: any) -> bool", crate::runtime::std_collections::discard;
 
 }
 
