@@ -199,6 +199,24 @@ fn item7_reading_an_endless_or_huge_file_stops_at_the_memory_limit() {
         1,
         "error[ResourceLimit]",
     );
+    // std.fs reads the same way (its failures are values; this is a trap).
+    for read in ["read_text", "read_lines"] {
+        check(
+            &format!("std_fs_{read}_huge"),
+            &format!(
+                "import std.fs;\nvar s = fs.{read}(\"{}\") ?else {{ print(\"io\"); return; }}\nprint(s.len())\n",
+                big.display()
+            ),
+            1,
+            "error[ResourceLimit]",
+        );
+    }
+    check(
+        "std_fs_dev_zero",
+        "import std.fs;\nvar s = fs.read_text(\"/dev/zero\") ?else { \"\" }\nprint(s.len())\n",
+        1,
+        "error[ResourceLimit]",
+    );
     let _ = std::fs::remove_file(&big);
 }
 

@@ -74,3 +74,13 @@ fn the_sandbox_rejects_std_process_and_the_default_accepts_it() {
     );
     assert_eq!(errors(program, StdAccess::all()), Vec::<String>::new());
 }
+
+#[test]
+fn the_sandbox_rejects_std_fs_and_the_default_accepts_it() {
+    let program = "import std.fs;\nprint(fs.exists(\"x\"));\n";
+    assert_eq!(
+        errors(program, StdAccess::sandboxed()),
+        vec!["module `std.fs` is not allowed here".to_string()]
+    );
+    assert_eq!(errors(program, StdAccess::all()), Vec::<String>::new());
+}

@@ -4,7 +4,7 @@
 //! `__std_`; only files of these modules may name them.
 
 /// Every standard module, by the name after `std.`.
-pub const NAMES: [&str; 8] = [
+pub const NAMES: [&str; 9] = [
     "math",
     "env",
     "path",
@@ -13,6 +13,7 @@ pub const NAMES: [&str; 8] = [
     "json",
     "regex",
     "collections",
+    "fs",
 ];
 
 /// The standard modules that reach outside the program (files, processes,
@@ -26,6 +27,7 @@ pub fn source(name: &str) -> Option<&'static str> {
         "env" => Some(include_str!("env.lm")),
         "path" => Some(include_str!("path.lm")),
         "io" => Some(include_str!("io.lm")),
+        "fs" => Some(include_str!("fs.lm")),
         "process" => Some(include_str!("process.lm")),
         "json" => Some(include_str!("json.lm")),
         "regex" => Some(include_str!("regex.lm")),

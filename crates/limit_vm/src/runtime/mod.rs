@@ -17,6 +17,7 @@ pub mod sendable;
 pub mod shared;
 pub mod std_collections;
 pub mod std_env;
+pub mod std_fs;
 pub mod std_io;
 pub mod std_json;
 pub mod std_math;
