@@ -131,6 +131,8 @@ pub struct Vm {
     trace_of_task: bool,
     invalid: Option<String>,
     pub(crate) rng_state: u64,
+    /// `std.random`'s generator (made on first use, replaced by `seed`).
+    pub(crate) std_rng: Option<rand_pcg::Pcg64Mcg>,
     /// Some class has a `deinit`: released values are checked for objects
     /// waiting for theirs.
     has_deinit: bool,
@@ -271,6 +273,7 @@ impl Vm {
             trace_of_task: false,
             invalid,
             rng_state: seed | 1,
+            std_rng: None,
             has_deinit,
             in_deinits: false,
             lineage,

@@ -4,7 +4,7 @@
 //! `__std_`; only files of these modules may name them.
 
 /// Every standard module, by the name after `std.`.
-pub const NAMES: [&str; 9] = [
+pub const NAMES: [&str; 11] = [
     "math",
     "env",
     "path",
@@ -14,6 +14,8 @@ pub const NAMES: [&str; 9] = [
     "regex",
     "collections",
     "fs",
+    "random",
+    "time",
 ];
 
 /// The standard modules that reach outside the program (files, processes,
@@ -28,6 +30,8 @@ pub fn source(name: &str) -> Option<&'static str> {
         "path" => Some(include_str!("path.lm")),
         "io" => Some(include_str!("io.lm")),
         "fs" => Some(include_str!("fs.lm")),
+        "random" => Some(include_str!("random.lm")),
+        "time" => Some(include_str!("time.lm")),
         "process" => Some(include_str!("process.lm")),
         "json" => Some(include_str!("json.lm")),
         "regex" => Some(include_str!("regex.lm")),

@@ -24,5 +24,7 @@ pub mod std_math;
 pub mod std_path;
 pub mod std_process;
 pub mod std_regex;
+pub mod std_random;
+pub mod std_time;
 pub mod strings;
 pub mod table;
