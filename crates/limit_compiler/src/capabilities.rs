@@ -25,7 +25,7 @@ pub enum Capability {
     Environment,
     /// `std.process`: start other programs.
     Process,
-    /// `sleep()`: hold the thread (still bounded by a wall-clock limit
+    /// `sleep()` and `std.time`: hold the thread (still bounded by a wall-clock limit
     /// when the host sets one).
     Sleep,
 }
@@ -102,6 +102,9 @@ impl Capability {
             "io" => Capability::Stdin,
             "env" => Capability::Environment,
             "process" => Capability::Process,
+            // std.time offers sleep(); its clock and DateTime need nothing,
+            // but the check is per module.
+            "time" => Capability::Sleep,
             _ => return None,
         })
     }

@@ -30,7 +30,13 @@ fn errors(source: &str, capabilities: Capabilities) -> Vec<String> {
 
 #[test]
 fn every_gated_module_needs_its_capability() {
-    for (module, capability) in [("env", Capability::Environment), ("io", Capability::Stdin)] {
+    for (module, capability) in [
+        ("env", Capability::Environment),
+        ("io", Capability::Stdin),
+        ("fs", Capability::FileSystem),
+        ("process", Capability::Process),
+        ("time", Capability::Sleep),
+    ] {
         let source = format!("var x = 1;\nimport std.{module};\n");
         let denied = errors(&source, Capabilities::none());
         assert_eq!(denied.len(), 1, "{denied:?}");
@@ -44,6 +50,10 @@ fn every_gated_module_needs_its_capability() {
         assert_eq!(errors(&source, granted), Vec::<String>::new());
     }
     // A module needing nothing is always there.
+    for module in ["path", "random"] {
+        let source = format!("import std.{module};\n");
+        assert_eq!(errors(&source, Capabilities::none()), Vec::<String>::new());
+    }
     assert_eq!(
         errors(
             "import std.math;\nprint(math.gcd(4, 6));",
