@@ -14,7 +14,6 @@ use std::rc::Rc;
 use indexmap::IndexMap;
 use num_bigint::BigInt;
 use num_traits::{FromPrimitive, ToPrimitive, Zero};
-use rustc_hash::FxBuildHasher;
 use smallvec::SmallVec;
 
 use crate::errors::Trap;
@@ -231,8 +230,11 @@ pub struct Tuple {
     pub items: Box<[Value]>,
 }
 
-/// The map type behind dicts.
-pub type DictMap = IndexMap<Key, Value, FxBuildHasher>;
+/// The map type behind dicts. Keys come from programs and their input, so
+/// the hasher is seeded at random (per process and per dict): no input can
+/// be made to collide in every run (issue 18 item 18; an unseeded FxHash let
+/// `d[j << 46]` put 100 000 keys in a few hundred buckets).
+pub type DictMap = IndexMap<Key, Value, foldhash::fast::RandomState>;
 
 /// An insertion-ordered dict.
 #[derive(Default)]
@@ -1376,11 +1378,13 @@ impl Hash for Key {
 
 /// The hash of a string's bytes, never 0 (which `Str::hash` keeps for "not
 /// yet computed"). Any hash of the bytes alone would do: strings equal only
-/// strings, so no other kind of value must hash alike.
+/// strings, so no other kind of value must hash alike. It is cached in the
+/// string, so it is the same for every dict of the process: seeded once per
+/// process, at random, so that no text collides predictably.
 fn text_hash(bytes: &[u8]) -> u32 {
-    let mut hasher = rustc_hash::FxHasher::default();
-    hasher.write(bytes);
-    let h = hasher.finish();
+    use std::hash::BuildHasher;
+    static STATE: std::sync::OnceLock<foldhash::fast::RandomState> = std::sync::OnceLock::new();
+    let h = STATE.get_or_init(Default::default).hash_one(bytes);
     ((h ^ (h >> 32)) as u32).max(1)
 }
 
@@ -2115,6 +2119,60 @@ mod tests {
         );
     }
 
+    /// CPU seconds this thread has used (Linux), so that a loaded machine
+    /// does not fail a timing test; wall-clock time elsewhere.
+    fn thread_cpu_seconds(wall_start: std::time::Instant) -> f64 {
+        let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
+        // Fields after the command name (which may hold spaces): utime and
+        // stime are the 12th and 13th of them, in clock ticks of 1/100 s.
+        let after_name = stat.rsplit_once(") ").map_or("", |(_, rest)| rest);
+        let fields: Vec<&str> = after_name.split_whitespace().collect();
+        match (fields.get(11), fields.get(12)) {
+            (Some(user), Some(system)) => {
+                let ticks: f64 =
+                    user.parse::<f64>().unwrap_or(0.0) + system.parse::<f64>().unwrap_or(0.0);
+                ticks / 100.0
+            }
+            _ => wall_start.elapsed().as_secs_f64(),
+        }
+    }
+
+    #[test]
+    fn keys_that_collided_under_the_unseeded_hash_insert_quickly() {
+        // Under FxHash, `j << 46` left the bucket bits and the hashbrown tag
+        // bits the same for every key: 100 000 of them fell into a few
+        // hundred probe chains (issue 18 item 18).
+        let started = std::time::Instant::now();
+        let cpu_before = thread_cpu_seconds(started);
+        let mut map = DictMap::default();
+        for j in 0..100_000i64 {
+            map.insert(Key(Value::Int(j << 46)), Value::Int(j));
+        }
+        for j in 0..100_000i64 {
+            assert!(map.contains_key(&Key(Value::Int(j << 46))));
+        }
+        let spent = thread_cpu_seconds(started) - cpu_before;
+        assert_eq!(map.len(), 100_000);
+        assert!(
+            spent < 1.0,
+            "100 000 adversarial keys took {spent} s of CPU"
+        );
+    }
+
+    #[test]
+    fn string_hashes_are_seeded_per_process_and_consistent_within_it() {
+        // The same text hashes alike within the process (dicts depend on
+        // it), and two texts almost never collide in the 32-bit hash.
+        let a = Str::new("k1".into(), true);
+        let b = Str::new("k1".into(), true);
+        assert_eq!(a.hash_code(), b.hash_code());
+        let mut seen = std::collections::HashSet::new();
+        for i in 0..10_000 {
+            seen.insert(Str::new(format!("k{i}").into(), true).hash_code());
+        }
+        assert!(seen.len() > 9_990, "{} distinct hashes", seen.len());
+    }
+
     #[test]
     fn int_float_equality_and_keys() {
         assert!(equals(&Value::Int(1), &Value::Float(1.0)));
@@ -2157,7 +2215,8 @@ mod tests {
 
     fn hash_of(k: &Key) -> u64 {
         use std::hash::BuildHasher;
-        FxBuildHasher.hash_one(k)
+        static STATE: std::sync::OnceLock<foldhash::fast::RandomState> = std::sync::OnceLock::new();
+        STATE.get_or_init(Default::default).hash_one(k)
     }
 
     #[test]
