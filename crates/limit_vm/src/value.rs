@@ -1354,13 +1354,36 @@ fn hashable(v: &Value, depth: usize) -> bool {
 // String keys, the commonest, are compared and hashed without the general
 // match (the same results: `equals` and `hash_value` treat them alike).
 impl PartialEq for Key {
+    /// Called by the dict's table for each entry of a probe chain whose
+    /// hash tag matches. A false match is a wasted probe: it is charged to
+    /// the step budget, so that keys crowding one chain (the hash is
+    /// seeded, but a 32-bit string hash can still collide) make a run slow
+    /// only in proportion to its step limit (issue 18 item 18).
     #[inline]
     fn eq(&self, other: &Key) -> bool {
-        if let (Value::Str(x), Value::Str(y)) = (&self.0, &other.0) {
-            return str_eq(x, y);
+        let same = if let (Value::Str(x), Value::Str(y)) = (&self.0, &other.0) {
+            str_eq(x, y)
+        } else {
+            equals(&self.0, &other.0)
+        };
+        if !same {
+            charge_wasted_probe(&self.0);
         }
-        equals(&self.0, &other.0)
+        same
     }
+}
+
+/// Charge one wasted probe (a key compared and found different): a unit,
+/// and for a string as long as the other's (whose bytes were compared) a
+/// unit per 16 bytes.
+#[cold]
+#[inline(never)]
+fn charge_wasted_probe(key: &Value) {
+    let bytes = match key {
+        Value::Str(s) => s.text.len() as u64,
+        _ => 0,
+    };
+    crate::limits::charge_units_later(1 + bytes / 16);
 }
 
 impl Eq for Key {}
@@ -2157,6 +2180,106 @@ mod tests {
             spent < 1.0,
             "100 000 adversarial keys took {spent} s of CPU"
         );
+    }
+
+    /// `count` ASCII strings of 64 bytes whose rustc-hash 2 byte hash (the
+    /// old dict string hash) is one and the same. That hash mixes 16-byte
+    /// chunks as `t = mix(s ^ x, C ^ y)`, where `mix(a, b)` folds the
+    /// 128-bit product `a * b`: when `x` equals the state `s`, `t` is 0
+    /// whatever `y` is. The first chunk is chosen (by search) so that the
+    /// state reaching the third chunk is ASCII; the third chunk then starts
+    /// with that state and ends with the 8 free bytes that tell keys apart.
+    fn keys_colliding_under_the_old_string_hash(count: u32) -> Vec<String> {
+        const SEED1: u64 = 0x243f_6a88_85a3_08d3;
+        const ZERO_GUARD: u64 = 0xa409_3822_299f_31d0;
+        let mix = |x: u64, y: u64| {
+            let full = u128::from(x) * u128::from(y);
+            (full as u64) ^ ((full >> 64) as u64)
+        };
+        let ascii = |w: u64| w.to_le_bytes().iter().all(|b| b.is_ascii());
+        let word = |w: u64| String::from_utf8(w.to_le_bytes().to_vec()).unwrap();
+        // Chunk 0: ASCII words x0 (searched) and y0 (fixed) making the
+        // state t0 ASCII; chunk 1 (the other stream) is fixed.
+        let y0 = u64::from_le_bytes(*b"chunk0y0");
+        let (x0, t0) = (0u64..)
+            .map(|i| {
+                let x0 = u64::from_le_bytes(
+                    format!("{:08}", i % 100_000_000)
+                        .as_bytes()
+                        .try_into()
+                        .unwrap(),
+                );
+                (x0, mix(SEED1 ^ x0, ZERO_GUARD ^ y0))
+            })
+            .find(|&(_, t0)| ascii(t0))
+            .unwrap();
+        let prefix = format!("{}chunk0y0{}{}", word(x0), "chunk1:anything.", word(t0));
+        (0..count)
+            .map(|i| format!("{prefix}{i:08}{}", "the same suffix!"))
+            .collect()
+    }
+
+    #[test]
+    fn string_keys_that_collided_under_the_old_hash_insert_quickly() {
+        let keys = keys_colliding_under_the_old_string_hash(100_000);
+        // They did collide: every one has the same old hash.
+        let old_hash = |k: &str| {
+            let mut h = rustc_hash::FxHasher::default();
+            h.write(k.as_bytes());
+            h.finish()
+        };
+        let first = old_hash(&keys[0]);
+        assert!(keys.iter().all(|k| k.len() == 64 && old_hash(k) == first));
+        let started = std::time::Instant::now();
+        let cpu_before = thread_cpu_seconds(started);
+        let mut map = DictMap::default();
+        for (i, k) in keys.iter().enumerate() {
+            map.insert(Key(Value::str(k)), Value::Int(i as i64));
+        }
+        for k in &keys {
+            assert!(map.contains_key(&Key(Value::str(k))));
+        }
+        let spent = thread_cpu_seconds(started) - cpu_before;
+        assert_eq!(map.len(), 100_000);
+        assert!(
+            spent < 1.0,
+            "100 000 adversarial strings took {spent} s of CPU"
+        );
+    }
+
+    #[test]
+    fn wasted_probes_are_charged_to_the_step_budget() {
+        // A table whose every key hashes alike: each insert compares the
+        // new key with all earlier ones, and each of those false matches
+        // is charged. 300 keys make about 45 000 wasted probes, more than a
+        // 100-step budget (25 600 units).
+        #[derive(Default)]
+        struct Constant;
+        impl Hasher for Constant {
+            fn finish(&self) -> u64 {
+                0
+            }
+            fn write(&mut self, _: &[u8]) {}
+        }
+        crate::limits::install(crate::limits::Limits {
+            max_steps: Some(100),
+            ..crate::limits::Limits::default()
+        });
+        let mut map: IndexMap<Key, Value, std::hash::BuildHasherDefault<Constant>> =
+            IndexMap::default();
+        for j in 0..100i64 {
+            map.insert(Key(Value::Int(j)), Value::Nil);
+        }
+        assert!(
+            crate::limits::check_pending().is_ok(),
+            "100 keys: 4 950 probes"
+        );
+        for j in 100..300i64 {
+            map.insert(Key(Value::Int(j)), Value::Nil);
+        }
+        let e = crate::limits::check_pending().unwrap_err();
+        assert_eq!(&*e.kind, crate::errors::kinds::RESOURCE_LIMIT);
+        crate::limits::install(crate::limits::Limits::default());
     }
 
     #[test]
