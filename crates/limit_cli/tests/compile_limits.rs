@@ -105,6 +105,108 @@ fn thousands_of_errors_print_the_first_hundred_and_a_count() {
     assert!(stderr.contains("… nope"), "{stderr}");
 }
 
+#[test]
+fn deeply_nested_interpolation_is_reported_within_bounds() {
+    // `"{"{"{…1…}"}"}"`, 20 000 levels (80 KB): took 2 GB. Past the
+    // nesting limit each level is an error; the output is capped.
+    let mut nested = String::from("1");
+    for _ in 0..20_000 {
+        nested = format!("\"{{{nested}}}\"");
+    }
+    let (out, took) = run("nested_interpolation", &format!("print({nested})\n"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("error: string interpolations are nested too deeply"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("more errors (only the first 100 are shown)"));
+    assert!(
+        stderr.len() < 100_000,
+        "{} bytes of diagnostics",
+        stderr.len()
+    );
+    assert!(took < DEBUG_BOUND, "took {took:?}");
+    // Within the limit the nesting compiles and runs.
+    let mut within = String::from("7");
+    for _ in 0..20 {
+        within = format!("\"{{{within}}}\"");
+    }
+    assert_runs_within(
+        "nested_within",
+        &format!("print({within})\n"),
+        "7\n",
+        DEBUG_BOUND,
+    );
+}
+
+/// A list literal of `n` sevens on one line after a non-ASCII string.
+fn huge_non_ascii_line(n: usize) -> String {
+    format!(
+        "var l = [\"é𝄞\", {}]\nprint(len(l))\n",
+        vec!["7"; n].join(", ")
+    )
+}
+
+#[test]
+fn positions_on_a_long_non_ascii_line_are_linear() {
+    // Every instruction's position used to count the line's characters from
+    // its start. 4× the elements must take well under 16× the time (a
+    // loose linear-versus-quadratic test: both sizes run on the same
+    // machine, measured in CPU time). Before, 50 000 -> 200 000 took about
+    // 12×; now about 4×.
+    let (small, _) = run("non_ascii_check", &huge_non_ascii_line(1_000));
+    assert_eq!(String::from_utf8_lossy(&small.stdout), "1001\n");
+    let small_cpu = cpu_of_run("non_ascii_small", &huge_non_ascii_line(50_000));
+    let large_cpu = cpu_of_run("non_ascii_large", &huge_non_ascii_line(200_000));
+    assert!(
+        large_cpu < small_cpu * 8.0 + 0.2,
+        "50 000 elements: {small_cpu:.2} s, 200 000: {large_cpu:.2} s of CPU"
+    );
+    // And errors on such a line show a window of it, at the right column.
+    let names: Vec<String> = (0..5000).map(|i| format!("nopé{i}")).collect();
+    let (out, took) = run(
+        "non_ascii_errors",
+        &format!("var all = [{}]\n", names.join(", ")),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The first unknown name, `nopé0`, is the 12th character of line 1.
+    assert!(stderr.contains(":1:12: error"), "{stderr}");
+    assert!(stderr.contains("and 4900 more errors"), "{stderr}");
+    assert!(
+        stderr.lines().all(|line| line.chars().count() < 200),
+        "{stderr}"
+    );
+    assert!(took < DEBUG_BOUND, "took {took:?}");
+}
+
+/// CPU seconds the run of `source` took (the child's user and system
+/// time, from wait4), so that load on the machine does not change the
+/// measure; its output is discarded.
+#[allow(clippy::zombie_processes)] // reaped by wait4, which std cannot see
+fn cpu_of_run(name: &str, source: &str) -> f64 {
+    let dir = std::env::temp_dir().join(format!("limit_compile_limits_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("{name}.lm"));
+    std::fs::write(&file, source).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_limit"))
+        .arg("run")
+        .arg(&file)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut status = 0;
+    // SAFETY: an all-zero `rusage` is a valid value of this plain C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `child.id()` is our own unwaited child; both pointers refer
+    // to live locals of the right types for the duration of the call.
+    let reaped = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(reaped, child.id() as libc::pid_t, "wait4 failed");
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
 /// Generous bounds: a loaded two-core machine running the debug build.
 const DEBUG_BOUND: Duration = Duration::from_secs(60);
 

@@ -49,6 +49,20 @@ pub struct SourceFile {
     /// instruction; counting characters from the line start each time made
     /// a long line quadratic).
     ascii_lines: Vec<bool>,
+    /// Characters before each [`CHAR_BLOCK`]-byte block of the text, so
+    /// that a column on a non-ASCII line is counted over at most one block
+    /// (counting from the line start made every position on a long
+    /// non-ASCII line cost the line's length: quadratic).
+    chars_before_block: Vec<u32>,
+}
+
+/// Bytes per block of [`SourceFile::chars_before_block`].
+const CHAR_BLOCK: usize = 256;
+
+/// Characters that start in `bytes` (any slice of UTF-8 text: a character
+/// cut at the slice's end counts once, at its first byte).
+fn chars_starting_in(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count()
 }
 
 impl SourceFile {
@@ -64,11 +78,21 @@ impl SourceFile {
                 text.as_bytes()[*start..end].is_ascii()
             })
             .collect();
+        let mut chars_before_block = Vec::with_capacity(text.len() / CHAR_BLOCK + 1);
+        let mut chars = 0u32;
+        for block in text.as_bytes().chunks(CHAR_BLOCK) {
+            chars_before_block.push(chars);
+            chars = chars.saturating_add(chars_starting_in(block) as u32);
+        }
+        // The end of the text starts a block of its own (when its length is
+        // a multiple of the block size, no chunk began there).
+        chars_before_block.push(chars);
         SourceFile {
             name: name.into(),
             text,
             line_starts,
             ascii_lines,
+            chars_before_block,
         }
     }
 
@@ -83,12 +107,19 @@ impl SourceFile {
         if self.ascii_lines.get(line).copied().unwrap_or(false) {
             return (line as u32 + 1, (offset - start) as u32 + 1);
         }
-        let col = self
-            .text
-            .get(start..offset)
-            .map(|s| s.chars().count())
-            .unwrap_or(offset - start);
-        (line as u32 + 1, col as u32 + 1)
+        let col = self.chars_before(offset) - self.chars_before(start);
+        (line as u32 + 1, col + 1)
+    }
+
+    /// Characters that start before byte `offset` (at most the text's
+    /// length), counted over at most one block.
+    fn chars_before(&self, offset: usize) -> u32 {
+        let block = offset / CHAR_BLOCK;
+        // Present: the table has an entry for every block start up to and
+        // including the end of the text, and `offset` is at most that.
+        let counted = self.chars_before_block.get(block).copied().unwrap_or(0);
+        let rest = &self.text.as_bytes()[block * CHAR_BLOCK..offset];
+        counted + chars_starting_in(rest) as u32
     }
 }
 
@@ -128,5 +159,39 @@ mod tests {
         assert_eq!(f.line_col(1), (1, 2));
         assert_eq!(f.line_col(3), (2, 1));
         assert_eq!(f.line_col(6), (3, 1));
+    }
+
+    #[test]
+    fn columns_on_non_ascii_lines_count_characters_across_blocks() {
+        // Lines that cross block boundaries, with two- and four-byte
+        // characters straddling them: every column agrees with counting
+        // the characters from the line start.
+        let line = "é𝄞a".repeat(200);
+        let text = format!("x\n{line}\nab{line}\n");
+        let f = SourceFile::new("u.lm", text.clone());
+        for (offset, _) in text.char_indices() {
+            let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+            let expected = text[line_start..offset].chars().count() as u32 + 1;
+            assert_eq!(f.line_col(offset as u32).1, expected, "offset {offset}");
+        }
+        assert_eq!(f.line_col(text.len() as u32), (4, 1));
+    }
+
+    #[test]
+    fn every_position_of_a_long_non_ascii_line_is_found_quickly() {
+        // 600 KB on one line: counting from the line start for each of
+        // its 200 000 positions would be 6e10 byte reads (minutes); by
+        // blocks it is at most 256 each.
+        let line = "é".repeat(100_000) + &"a".repeat(400_000);
+        let f = SourceFile::new("u.lm", line.clone());
+        let started = std::time::Instant::now();
+        let mut last = 0;
+        for offset in (0..line.len()).step_by(3) {
+            last = f.line_col(offset as u32).1;
+        }
+        // The last offset visited, 599 997, follows 100 000 two-byte
+        // characters and 399 997 one-byte ones.
+        assert_eq!(last, 100_000 + 399_997 + 1);
+        assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
     }
 }
