@@ -10,13 +10,19 @@
 //! literal, range, guard, list and enum patterns, a frame with methods
 //! (and sometimes a trait and a `deinit`), an enum with payloads,
 //! errors as values (`T?`, `?`, `? else`, `match` on results), string
-//! interpolation and escapes, lists, dicts and tuples.
+//! interpolation and escapes, lists, dicts and tuples; and, through the
+//! scenarios of `features.rs`, inheritance chains, traits, abstract frames,
+//! `super`, statics, `deinit` with a counting oracle, closures capturing
+//! `this`, recursing callbacks, cyclic values, and `concurrent`/`parallel`
+//! blocks with channels, workers and atomics.
 //!
 //! When the bytes run out every choice falls back to its first, simplest
 //! option, so generation always ends; depth and statement budgets keep the
 //! programs small.
 
 use std::fmt;
+
+mod features;
 
 use arbitrary::{Arbitrary, Result, Unstructured};
 
@@ -262,6 +268,11 @@ impl<'a, 'b> Gen<'a, 'b> {
         }
         for i in 0..self.funcs.len() {
             self.function(i)?;
+        }
+        // Scenarios of the object model and concurrency (features.rs).
+        let scenarios = self.pick(3)?;
+        for _ in 0..scenarios {
+            self.scenario()?;
         }
         self.budget = 40;
         while self.budget > 0 && !self.u.is_empty() {
