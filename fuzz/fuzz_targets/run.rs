@@ -1,10 +1,12 @@
 //! Compile and run random programs from the grammar-based generator in the
-//! VM, with small step, call-depth and memory limits and captured output.
+//! VM, with small step, call-depth and memory limits and captured output,
+//! three ways (optimised, `-O0`, `--no-hot-path`), which must agree.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use limit_fuzz::generator::GeneratedProgram;
 
 fuzz_target!(|input: GeneratedProgram| {
-    let _ = limit_fuzz::pipeline::run(&input.source, input.optimize);
+    let _ = input.optimize;
+    limit_fuzz::pipeline::run_differential(&input.source);
 });

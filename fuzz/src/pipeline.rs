@@ -80,3 +80,84 @@ pub fn run(source: &str, optimize: bool) -> Option<(String, Option<String>)> {
     let output = vm.take_output();
     Some((output, result.err().map(|e| e.to_string())))
 }
+
+/// How one run of a program ended: its output and its error's kind.
+#[derive(Debug, PartialEq)]
+pub struct Ending {
+    pub output: String,
+    pub error_kind: Option<String>,
+}
+
+impl Ending {
+    /// Whether the run stopped at a resource limit, where how far it got
+    /// may depend on the execution mode (the heap meter counts values as
+    /// each mode keeps them).
+    fn hit_a_limit(&self) -> bool {
+        matches!(
+            self.error_kind.as_deref(),
+            Some("ResourceLimit" | "StackOverflow")
+        )
+    }
+}
+
+/// Compile `source` (optimised or not) and run it under [`fuzz_limits`],
+/// with the hot path or only the generic loop.
+pub fn run_mode(source: &str, optimize: bool, generic_only: bool) -> Option<Ending> {
+    let program = compile(source, optimize)?;
+    let options = VmOptions {
+        limits: fuzz_limits(),
+        capture_output: true,
+        generic_only,
+        ..VmOptions::default()
+    };
+    let mut vm = Vm::new(program, options);
+    let result = vm.run();
+    Some(Ending {
+        output: vm.take_output(),
+        error_kind: result.err().map(|e| e.kind),
+    })
+}
+
+/// `run`, differentially: the program runs optimised, at `-O0`, and with
+/// `--no-hot-path`, and all three must print the same and end with the same
+/// error kind (when one stops at a resource limit, the outputs need only
+/// agree up to where the shorter stops). A failed `assert` is a bug: the
+/// generator's scenarios assert what the language guarantees (every
+/// `deinit` runs exactly once). Panics with the three endings otherwise.
+pub fn run_differential(source: &str) {
+    let Some(optimised) = run_mode(source, true, false) else {
+        return;
+    };
+    let endings = [
+        ("optimised", Some(optimised)),
+        ("-O0", run_mode(source, false, true)),
+        ("--no-hot-path", run_mode(source, true, true)),
+    ];
+    let (first_name, Some(first)) = &endings[0] else {
+        return;
+    };
+    for (name, ending) in &endings {
+        let Some(ending) = ending else {
+            panic!("{name}: the program compiled optimised but not here");
+        };
+        assert_ne!(
+            ending.error_kind.as_deref(),
+            Some("AssertionFailed"),
+            "{name}: an oracle failed\n{}",
+            ending.output
+        );
+        if first.hit_a_limit() || ending.hit_a_limit() {
+            let (short, long) = if first.output.len() <= ending.output.len() {
+                (&first.output, &ending.output)
+            } else {
+                (&ending.output, &first.output)
+            };
+            assert!(
+                long.starts_with(short.as_str()),
+                "{first_name} and {name} print differently before a limit\n{first:?}\n{ending:?}"
+            );
+        } else {
+            assert_eq!(first, ending, "{first_name} and {name} differ");
+        }
+    }
+}

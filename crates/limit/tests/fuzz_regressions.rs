@@ -8,7 +8,8 @@
 //!   generator made of the crashing input (`cargo run --example generate --
 //!   ARTIFACT` in `fuzz/` prints it). The program text is kept rather than the
 //!   raw bytes, whose meaning changes whenever the generator does. Each is
-//!   compiled (and run, for `run/`) optimised and with `-O0`.
+//!   compiled optimised and with `-O0`; each of `run/` runs optimised, at
+//!   `-O0` and with `--no-hot-path`, and the three must agree.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -71,9 +72,7 @@ fn compile_regressions() {
 #[test]
 fn run_regressions() {
     check_all("run", |data| {
-        let source = text(data);
-        let _ = pipeline::run(&source, true);
-        let _ = pipeline::run(&source, false);
+        pipeline::run_differential(&text(data));
     });
 }
 
