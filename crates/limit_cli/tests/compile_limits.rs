@@ -250,8 +250,39 @@ fn deep_chain(n: usize) -> String {
     source
 }
 
+/// `n` functions, each with a local, a closure capturing it and a call of
+/// the previous function (a chain cut every 50 calls to stay shallow).
+fn many_functions(n: usize) -> String {
+    let mut source = String::new();
+    for i in 0..n {
+        let previous = if i % 50 == 0 {
+            "x".to_string()
+        } else {
+            format!("f{}(x - 1)", i - 1)
+        };
+        source.push_str(&format!(
+            "fn f{i}(x: int): int {{ var y = x + {}; var g = fn(z: int): int {{ return z + y; }}; return g({previous}) - y; }}\n",
+            i % 7
+        ));
+    }
+    source.push_str(&format!("print(f{}(1))\n", n - 1));
+    source
+}
+
+/// What `many_functions(20_000)` prints: `f{i}(x)` is `g(…) - y` with
+/// `g(z) = z + y`, so it returns what it passes to `g`: `f{i-1}(x - 1)`, or
+/// `x` when `i` is a multiple of 50. `f19999(1)` goes down 49 calls to
+/// `f19950(1 - 49)`, which returns -48.
+const MANY_FUNCTIONS_PRINT: &str = "-48\n";
+
 #[test]
 fn compile_time_stays_linear_at_debug_sizes() {
+    assert_runs_within(
+        "functions",
+        &many_functions(20_000),
+        MANY_FUNCTIONS_PRINT,
+        DEBUG_BOUND,
+    );
     assert_runs_within("list", &huge_list(100_000), "100000\n", DEBUG_BOUND);
     assert_runs_within("dict", &huge_dict(40_000), "40000\n", DEBUG_BOUND);
     assert_runs_within("elifs", &many_elifs(20_000), "3\n", DEBUG_BOUND);
@@ -268,4 +299,10 @@ fn compile_time_stays_linear_at_full_sizes() {
     assert_runs_within("dict_full", &huge_dict(200_000), "200000\n", 5 * second);
     assert_runs_within("elifs_full", &many_elifs(100_000), "3\n", 5 * second);
     assert_runs_within("chain_full", &deep_chain(2_000), "7\n", second);
+    assert_runs_within(
+        "functions_full",
+        &many_functions(20_000),
+        MANY_FUNCTIONS_PRINT,
+        second / 2,
+    );
 }

@@ -8,11 +8,14 @@
 
 use limit_syntax::ast::*;
 use limit_syntax::visit::{self, Visitor};
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
+
+/// A set of names (cheap to hash: the compiler builds many).
+pub type NameSet = FxHashSet<String>;
 
 /// Every identifier mentioned inside the functions nested in `stmts` (at any
 /// depth), not counting the bodies' own top level.
-pub fn names_used_in_nested_functions(stmts: &[Stmt]) -> HashSet<String> {
+pub fn names_used_in_nested_functions(stmts: &[Stmt]) -> NameSet {
     let mut scan = NameScan::default();
     visit::walk_stmts(&mut scan, stmts);
     scan.names
@@ -20,7 +23,7 @@ pub fn names_used_in_nested_functions(stmts: &[Stmt]) -> HashSet<String> {
 
 /// Names mentioned inside a function body's nested functions, seen from
 /// that function (its parameters' defaults included).
-pub fn names_captured_in_function(decl: &FnDecl) -> HashSet<String> {
+pub fn names_captured_in_function(decl: &FnDecl) -> NameSet {
     let mut scan = NameScan::default();
     visit::walk_function(&mut scan, decl);
     scan.names
@@ -38,20 +41,20 @@ pub fn names_captured_in_function(decl: &FnDecl) -> HashSet<String> {
 /// parameter before that one is set). `script` marks the script's body,
 /// whose top-level functions and frames are global and capture nothing.
 pub fn names_captured_by_value(
-    captured: &HashSet<String>,
+    captured: &NameSet,
     params: &[Param],
     body: &[Stmt],
     script: bool,
-) -> HashSet<String> {
+) -> NameSet {
     if captured.is_empty() {
-        return HashSet::new();
+        return NameSet::default();
     }
     let mut scan = AssignScan::default();
     for default in params.iter().filter_map(|p| p.default.as_ref()) {
         scan.visit_expr(default);
     }
     if scan.functions > 0 {
-        return HashSet::new();
+        return NameSet::default();
     }
     for stmt in body {
         if script {
@@ -61,7 +64,7 @@ pub fn names_captured_by_value(
         }
     }
     if scan.hoists {
-        return HashSet::new();
+        return NameSet::default();
     }
     captured
         .iter()
@@ -79,7 +82,7 @@ struct AssignScan {
     functions: usize,
     /// A local function or frame is declared at depth 0.
     hoists: bool,
-    assigned: HashSet<String>,
+    assigned: NameSet,
 }
 
 impl AssignScan {
@@ -110,7 +113,9 @@ impl Visitor for AssignScan {
         match &stmt.kind {
             StmtKind::Assign { target, .. } => {
                 if let ExprKind::Ident(name) = &target.kind {
-                    self.assigned.insert(name.clone());
+                    if !self.assigned.contains(name) {
+                        self.assigned.insert(name.clone());
+                    }
                 }
             }
             StmtKind::Fn(FnDecl { name: Some(_), .. }) | StmtKind::Frame(_) if self.depth == 0 => {
@@ -127,12 +132,12 @@ impl Visitor for AssignScan {
 #[derive(Default)]
 struct NameScan {
     depth: usize,
-    names: HashSet<String>,
+    names: NameSet,
 }
 
 impl NameScan {
     fn note(&mut self, name: &str) {
-        if self.depth > 0 {
+        if self.depth > 0 && !self.names.contains(name) {
             self.names.insert(name.to_string());
         }
     }

@@ -2,7 +2,7 @@
 
 use super::types::Type;
 use limit_syntax::Span;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// A variable, parameter or function visible in a scope.
 #[derive(Clone, Debug)]
@@ -35,18 +35,18 @@ impl Binding {
 /// A stack of block scopes, innermost last.
 #[derive(Debug, Default)]
 pub struct Env {
-    scopes: Vec<HashMap<String, Binding>>,
+    scopes: Vec<FxHashMap<String, Binding>>,
 }
 
 impl Env {
     pub fn new() -> Env {
         Env {
-            scopes: vec![HashMap::new()],
+            scopes: vec![FxHashMap::default()],
         }
     }
 
     pub fn push(&mut self) {
-        self.scopes.push(HashMap::new());
+        self.scopes.push(FxHashMap::default());
     }
 
     pub fn pop(&mut self) {

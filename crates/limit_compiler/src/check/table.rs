@@ -2,7 +2,7 @@
 
 use super::types::Type;
 use limit_syntax::ast::NodeId;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// The static type of each expression the checker is certain about, keyed
 /// by the expression's node id. Expressions of unknown (`any`) type are
@@ -14,7 +14,7 @@ use std::collections::HashMap;
 /// the code generator converts on assignment.
 #[derive(Clone, Debug, Default)]
 pub struct TypeTable {
-    types: HashMap<NodeId, Type>,
+    types: FxHashMap<NodeId, Type>,
 }
 
 impl TypeTable {
@@ -35,7 +35,12 @@ impl TypeTable {
     /// Adds the types of another module's table (node ids name their
     /// file, so tables of different modules never collide).
     pub fn extend(&mut self, other: TypeTable) {
-        self.types.extend(other.types);
+        if self.types.len() < other.types.len() {
+            let smaller = std::mem::replace(&mut self.types, other.types);
+            self.types.extend(smaller);
+        } else {
+            self.types.extend(other.types);
+        }
     }
 
     /// Records `ty` for the expression `id`. An expression checked twice

@@ -124,9 +124,9 @@ pub(crate) struct FunctionState {
     pub max_slots: u16,
     /// Names mentioned by nested functions: locals with these names are
     /// cells, unless they are also in `by_value_names`.
-    pub captured_names: HashSet<String>,
+    pub captured_names: crate::scan::NameSet,
     /// Captured names that nested functions copy (never assigned).
-    pub by_value_names: HashSet<String>,
+    pub by_value_names: crate::scan::NameSet,
     pub loops: Vec<LoopContext>,
     pub cleanups: Vec<Cleanup>,
     /// Pending jumps of `return`s inside `?else` handlers, innermost last.
@@ -191,8 +191,8 @@ impl FunctionState {
             scope_depth: 0,
             next_slot: 0,
             max_slots: 0,
-            captured_names: HashSet::new(),
-            by_value_names: HashSet::new(),
+            captured_names: Default::default(),
+            by_value_names: Default::default(),
             loops: Vec::new(),
             cleanups: Vec::new(),
             value_exits: Vec::new(),
@@ -725,7 +725,7 @@ impl<'a> Codegen<'a> {
     pub(crate) fn declare_globals(
         &mut self,
         stmts: &[Stmt],
-        captured: &HashSet<String>,
+        captured: &crate::scan::NameSet,
         all: bool,
     ) {
         for stmt in stmts {
