@@ -1,5 +1,5 @@
 //! `std.json.parse(std.json.stringify(v))` gives back `v` for every
-//! JSON-representable value (LANGUAGE.md §11b, issue 20's acceptance):
+//! JSON-representable value (docs/stdlib.md, issue 20's acceptance):
 //! nil, bools, ints of any size, finite floats, any unicode string, and
 //! lists and str-keyed dicts of those, nested. Each case is written as a
 //! Limit literal, so the value is built by the language itself.

@@ -1,4 +1,4 @@
-//! The natives behind `std.collections` (LANGUAGE.md §11b). The frames
+//! The natives behind `std.collections` (docs/stdlib.md). The frames
 //! themselves (`Set`, `Deque`, `Heap`) are Limit source
 //! (`limit_compiler/src/stdlib/collections.lm`); a dict's own `remove`
 //! keeps the order of the other keys and so takes time linear in the

@@ -1,4 +1,4 @@
-//! The natives behind `std.fs` (LANGUAGE.md §11b): files and directories.
+//! The natives behind `std.fs` (docs/stdlib.md): files and directories.
 //! Every failure is an `IOError` value whose message is the path, then the
 //! system's message (`data.txt: No such file or directory (os error 2)`);
 //! none traps, except reading more than the limits allow (`ResourceLimit`,

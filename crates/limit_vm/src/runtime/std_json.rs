@@ -1,4 +1,4 @@
-//! The natives behind `std.json` (LANGUAGE.md §11b), built on `serde_json`:
+//! The natives behind `std.json` (docs/stdlib.md), built on `serde_json`:
 //! objects become insertion-ordered dicts (`preserve_order`), integers of
 //! any size stay exact (`arbitrary_precision`). Both directions refuse
 //! nesting deeper than `MAX_DEPTH` before recursing further, so a hostile

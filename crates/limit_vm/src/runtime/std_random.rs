@@ -1,4 +1,4 @@
-//! The natives behind `std.random` (LANGUAGE.md §11b): a small seedable
+//! The natives behind `std.random` (docs/stdlib.md): a small seedable
 //! generator (PCG, `rand_pcg::Pcg64Mcg`) with `rand`'s distributions, so a
 //! seeded run gives the same numbers on every platform. Each program (each
 //! VM) has its own generator, seeded from the clock until `seed(n)`.

@@ -1,4 +1,4 @@
-//! The natives behind `std.regex` (LANGUAGE.md §11b), built on the `regex`
+//! The natives behind `std.regex` (docs/stdlib.md), built on the `regex`
 //! crate: matching takes time linear in the pattern and the text (no
 //! backtracking, so a hostile pattern cannot hang a script), and a
 //! pattern whose compiled form passes `SIZE_LIMIT` is refused.

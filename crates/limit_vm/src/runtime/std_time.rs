@@ -1,4 +1,4 @@
-//! The natives behind `std.time` (LANGUAGE.md §11b), with `jiff`: the
+//! The natives behind `std.time` (docs/stdlib.md), with `jiff`: the
 //! clock, and the calendar arithmetic of the `DateTime` frame. A date-time
 //! is an instant (seconds since the epoch, a float) with a fixed offset
 //! from UTC (seconds east); its calendar fields are computed here.
