@@ -9,8 +9,8 @@ local function count(tree)
   return 1 + count(tree[1]) + count(tree[2])
 end
 local total = 0
-for depth = 4, 16, 2 do
-  for _ = 1, 1 << (16 - depth) do
+for depth = 4, 18, 2 do
+  for _ = 1, 2 ^ (18 - depth) do
     total = total + count(build(depth))
   end
 end

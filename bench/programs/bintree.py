@@ -13,7 +13,7 @@ def count(tree):
 
 
 total = 0
-for depth in range(4, 17, 2):
-    for _ in range(1 << (16 - depth)):
+for depth in range(4, 19, 2):
+    for _ in range(1 << (18 - depth)):
         total = total + count(build(depth))
 print(total)

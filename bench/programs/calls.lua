@@ -6,7 +6,7 @@ local function tak(x, y, z)
   return z
 end
 local total = 0
-for i = 0, 39 do
+for i = 0, 159 do
   total = total + tak(18 + i % 3, 12, 6)
 end
 print(total)

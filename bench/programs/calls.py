@@ -10,6 +10,6 @@ def tak(x, y, z):
 
 
 total = 0
-for i in range(40):
+for i in range(160):
     total = total + tak(18 + i % 3, 12, 6)
 print(total)

@@ -4,7 +4,7 @@ for n = 1, 99999 do
   local x, steps = n, 0
   while x ~= 1 do
     if x % 2 == 0 then
-      x = x // 2
+      x = math.floor(x / 2)
     else
       x = 3 * x + 1
     end

@@ -8,7 +8,7 @@ local function make_counter(step)
   end
 end
 local total = 0
-for i = 0, 299999 do
+for i = 0, 1499999 do
   local count = make_counter(i % 5 + 1)
   count()
   count()

@@ -12,7 +12,7 @@ def make_counter(step):
 
 
 total = 0
-for i in range(300000):
+for i in range(1500000):
     count = make_counter(i % 5 + 1)
     count()
     count()

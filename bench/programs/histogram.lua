@@ -2,8 +2,8 @@
 -- numbers, then a histogram of them.
 local seed = 42
 local xs = {}
-for _ = 1, 1000000 do
-  seed = (seed * 1103515245 + 12345) % 2147483648
+for _ = 1, 4000000 do
+  seed = (seed * 16807) % 2147483647
   xs[#xs + 1] = seed % 1000
 end
 local buckets = {}

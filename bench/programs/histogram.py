@@ -2,8 +2,8 @@
 # numbers, then a histogram of them.
 seed = 42
 xs = []
-for _ in range(1000000):
-    seed = (seed * 1103515245 + 12345) % 2147483648
+for _ in range(4000000):
+    seed = (seed * 16807) % 2147483647
     xs.append(seed % 1000)
 buckets = [0] * 1000
 for x in xs:

@@ -14,7 +14,7 @@ function Square:scale(k) self.side = self.side * k % 89 + 1 end
 local Triangle = {}
 Triangle.__index = Triangle
 function Triangle.new(base, height) return setmetatable({base = base, height = height}, Triangle) end
-function Triangle:area() return self.base * self.height // 2 end
+function Triangle:area() return math.floor(self.base * self.height / 2) end
 function Triangle:scale(k) self.height = self.height * k % 83 + 1 end
 
 local shapes = {Rect.new(3, 4), Square.new(5), Triangle.new(6, 7)}

@@ -2,7 +2,7 @@
 -- matrix, by power iteration on its top-left corner.
 local function entry(i, j)
   local ij = i + j
-  return 1.0 / (ij * (ij + 1) // 2 + i + 1)
+  return 1.0 / (math.floor(ij * (ij + 1) / 2) + i + 1)
 end
 local function times(v, n, transposed)
   local out = {}
@@ -22,7 +22,7 @@ end
 local function times_ata(v, n)
   return times(times(v, n, false), n, true)
 end
-local n = 160
+local n = 320
 local u, v = {}, {}
 for i = 1, n do u[i] = 1.0 end
 for _ = 1, 10 do

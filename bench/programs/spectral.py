@@ -25,7 +25,7 @@ def times_ata(v, n):
     return times(times(v, n, False), n, True)
 
 
-n = 160
+n = 320
 u = [1.0] * n
 v = []
 for _ in range(10):

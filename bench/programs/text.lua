@@ -1,6 +1,6 @@
 -- Strings: interpolation, concatenation, length and search.
 local total, sevens, line = 0, 0, ""
-for i = 0, 299999 do
+for i = 0, 1199999 do
   local label = "item-" .. i .. "-" .. (i % 7)
   total = total + #label
   if string.find(label, "77", 1, true) then

@@ -1,7 +1,7 @@
 # Strings: interpolation, concatenation, length and search.
 total = sevens = 0
 line = ""
-for i in range(300000):
+for i in range(1200000):
     label = f"item-{i}-{i % 7}"
     total = total + len(label)
     if "77" in label:

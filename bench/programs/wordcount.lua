@@ -1,8 +1,8 @@
 -- Dicts with string keys: counting half a million pseudo-random words.
 local counts = {}
 local seed = 7
-for _ = 1, 500000 do
-  seed = (seed * 1103515245 + 12345) % 2147483648
+for _ = 1, 1500000 do
+  seed = (seed * 16807) % 2147483647
   local word = "w" .. (seed % 5000)
   counts[word] = (counts[word] or 0) + 1
 end

@@ -1,8 +1,8 @@
 # Dicts with string keys: counting half a million pseudo-random words.
 counts = {}
 seed = 7
-for _ in range(500000):
-    seed = (seed * 1103515245 + 12345) % 2147483648
+for _ in range(1500000):
+    seed = (seed * 16807) % 2147483647
     word = f"w{seed % 5000}"
     counts[word] = counts.get(word, 0) + 1
 top = 0
