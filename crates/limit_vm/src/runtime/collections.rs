@@ -100,6 +100,11 @@ pub fn get_index(c: &Value, idx: &Value) -> Result<Value, Trap> {
             Ok(Value::string(strings::char_slice(s, a, b).to_string()))
         }
         (Value::Nil, _) => fail(kinds::NIL_ACCESS, "cannot index nil"),
+        // An int too big for a machine word is an int all the same: it is
+        // out of range of any sequence, not of the wrong type.
+        (Value::List(l), Value::BigInt(n)) => big_index(n, l.items.borrow().len()),
+        (Value::Tuple(t), Value::BigInt(n)) => big_index(n, t.items.len()),
+        (Value::Str(s), Value::BigInt(n)) => big_index(n, s.char_len()),
         (Value::List(_) | Value::Tuple(_) | Value::Str(_), other) => fail(
             kinds::TYPE_ERROR,
             &format!("index must be an int, not {}", other.type_name()),
@@ -652,4 +657,13 @@ pub fn dict_method(m: Method, name: &str, d: &Rc<Dict>, args: &[Value]) -> Resul
         }
         _ => return no_method(&Value::dict(DictMap::default()), name),
     })
+}
+
+/// An index too big for a machine word: out of range of any sequence (it
+/// is an int all the same, so not a `TypeError`).
+fn big_index(index: &num_bigint::BigInt, len: usize) -> Result<Value, Trap> {
+    fail(
+        kinds::INDEX_OUT_OF_BOUNDS,
+        &format!("index {index} out of range for length {len}"),
+    )
 }
