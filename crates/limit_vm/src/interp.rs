@@ -599,6 +599,14 @@ impl Vm {
                 ),
             );
         }
+        if class.init.is_none() {
+            // The compiled constructor gives the fields not passed their
+            // defaults (or zero values), as `Frame(…)` written out does.
+            if let Some(&maker) = class.value_makers.get(argc) {
+                self.push_frame(maker, None, callee + 1, callee, argc, false)?;
+                return Ok(true);
+            }
+        }
         let fields = vec![Value::Nil; class.field_names.len()];
         let inst = Value::instance(class.clone(), fields);
         self.stats.allocations += 1;
@@ -2755,6 +2763,7 @@ fn build_classes(defs: &[crate::program::ClassDef], lineage: u64) -> Vec<Rc<Clas
                 parent: d.parent,
                 is_data: d.is_data,
                 is_abstract: d.is_abstract,
+                value_makers: d.value_makers.clone(),
                 deinit,
                 lineage,
             })

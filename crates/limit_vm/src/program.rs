@@ -123,6 +123,11 @@ pub struct ClassDef {
     pub is_data: bool,
     /// An `abstract` frame: calling it as a value cannot construct it.
     pub is_abstract: bool,
+    /// For a frame without `init` used as a value (`var make = Point`):
+    /// its constructor functions by the number of positional arguments
+    /// (`value_makers[n]` takes the first `n` fields and gives the others
+    /// their defaults or zero values, as `Point(…)` written out does).
+    pub value_makers: Vec<u32>,
 }
 
 /// An enum declaration.
@@ -298,6 +303,15 @@ impl Program {
                 if *fi as usize >= self.functions.len() {
                     return Err(format!("class {}: method function out of range", c.name));
                 }
+            }
+            if c.value_makers
+                .iter()
+                .any(|f| *f as usize >= self.functions.len())
+            {
+                return Err(format!(
+                    "class {}: constructor function out of range",
+                    c.name
+                ));
             }
         }
         Ok(())

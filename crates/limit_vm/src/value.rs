@@ -458,6 +458,9 @@ pub struct Class {
     pub is_data: bool,
     /// An `abstract` frame (never instantiated).
     pub is_abstract: bool,
+    /// Constructor functions by positional argument count, for calls of
+    /// the class as a value (`ClassDef::value_makers`).
+    pub value_makers: Vec<u32>,
     /// The `deinit` method, if any (run when the last reference goes).
     pub deinit: Option<u32>,
     /// Which VM's program the class belongs to (its function indices mean

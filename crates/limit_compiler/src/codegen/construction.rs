@@ -69,7 +69,7 @@ impl Codegen<'_> {
 
     /// The constructor function of frame `frame` for the fields `given`
     /// marks, reserved now and compiled at the end of the module.
-    fn maker(&mut self, frame: &str, given: Vec<bool>, span: Span) -> u32 {
+    pub(crate) fn maker(&mut self, frame: &str, given: Vec<bool>, span: Span) -> u32 {
         let key = (frame.to_string(), given);
         if let Some(function) = self.objects.makers.get(&key) {
             return *function;

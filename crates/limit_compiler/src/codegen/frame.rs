@@ -405,7 +405,23 @@ impl Codegen<'_> {
 
     /// Frame `frame` (a key) as a value: its class.
     pub(crate) fn frame_value(&mut self, frame: &str, span: Span) {
-        let class = self.objects.frames[frame].class;
+        let info = self.objects.frames[frame].clone();
+        let class = info.class;
+        let without_init = info.method_slot("init").is_none() && !info.is_abstract;
+        if without_init && self.program.classes[class as usize].value_makers.is_empty() {
+            // Called as a value, the class takes positional field values
+            // only: one constructor per count of them.
+            let makers = (0..=info.fields.len())
+                .map(|given| {
+                    self.maker(
+                        frame,
+                        (0..info.fields.len()).map(|slot| slot < given).collect(),
+                        span,
+                    )
+                })
+                .collect();
+            self.program.classes[class as usize].value_makers = makers;
+        }
         self.emit(Op::Class(class), span);
     }
 

@@ -668,6 +668,7 @@ impl Codegen<'_> {
             parent: parent.as_ref().map(|p| p.class),
             is_data: info.is_data,
             is_abstract: info.is_abstract,
+            value_makers: Vec::new(),
         };
         if info.vtable.iter().any(|m| m.name == "deinit") {
             self.objects.any_deinit = true;
