@@ -599,13 +599,17 @@ impl Vm {
                 ),
             );
         }
-        if class.init.is_none() {
-            // The compiled constructor gives the fields not passed their
-            // defaults (or zero values), as `Frame(…)` written out does.
-            if let Some(&maker) = class.value_makers.get(argc) {
-                self.push_frame(maker, None, callee + 1, callee, argc, false)?;
-                return Ok(true);
-            }
+        // The compiled constructor gives the fields not passed their
+        // defaults (or zero values), then runs `init` if there is one, as
+        // `Frame(…)` written out does (one constructor for a frame with
+        // `init`, one per positional count for the others).
+        let maker = match class.init {
+            Some(_) => class.value_makers.first(),
+            None => class.value_makers.get(argc),
+        };
+        if let Some(&maker) = maker {
+            self.push_frame(maker, None, callee + 1, callee, argc, false)?;
+            return Ok(true);
         }
         let fields = vec![Value::Nil; class.field_names.len()];
         let inst = Value::instance(class.clone(), fields);

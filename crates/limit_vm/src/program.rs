@@ -123,10 +123,11 @@ pub struct ClassDef {
     pub is_data: bool,
     /// An `abstract` frame: calling it as a value cannot construct it.
     pub is_abstract: bool,
-    /// For a frame without `init` used as a value (`var make = Point`):
-    /// its constructor functions by the number of positional arguments
+    /// For a frame used as a value (`var make = Point`): its constructor
+    /// functions. Without `init`, by the number of positional arguments
     /// (`value_makers[n]` takes the first `n` fields and gives the others
-    /// their defaults or zero values, as `Point(…)` written out does).
+    /// their defaults or zero values, as `Point(…)` written out does);
+    /// with `init`, one that sets the defaults and then calls `init`.
     pub value_makers: Vec<u32>,
 }
 

@@ -29,6 +29,10 @@ pub(crate) struct PendingMaker {
     given: Vec<bool>,
     function: u32,
     span: Span,
+    /// For a frame with `init` called as a value: `init`'s function,
+    /// which the constructor calls with its own arguments after giving
+    /// every field its default.
+    init: Option<u32>,
 }
 
 impl Codegen<'_> {
@@ -82,6 +86,24 @@ impl Codegen<'_> {
             given: key.1,
             function,
             span,
+            init: None,
+        });
+        function
+    }
+
+    /// The constructor of a frame with `init` (function `init`) called as
+    /// a value: every field at its default, then `init` with the
+    /// arguments. A missing argument is nil, which gives `init`'s
+    /// parameter its default as in any call.
+    pub(crate) fn init_maker(&mut self, frame: &str, init: u32, span: Span) -> u32 {
+        let function = self.program.functions.len() as u32;
+        self.program.functions.push(FunctionProto::default());
+        self.objects.pending_makers.push(PendingMaker {
+            frame: frame.to_string(),
+            given: Vec::new(),
+            function,
+            span,
+            init: Some(init),
         });
         function
     }
@@ -106,15 +128,28 @@ impl Codegen<'_> {
             format!("{}.<new>", info.name),
             self.file,
         );
-        let params: Vec<String> = info
-            .fields
-            .iter()
-            .zip(&pending.given)
-            .filter(|(_, given)| **given)
-            .map(|(field, _)| field.name.clone())
-            .collect();
+        let init = pending.init.and_then(|f| {
+            self.program
+                .functions
+                .get(f as usize)
+                .map(|p| (f, p.clone()))
+        });
+        let params: Vec<String> = match &init {
+            // `init`'s parameters after `this`.
+            Some((_, proto)) => proto.param_names.iter().skip(1).cloned().collect(),
+            None => info
+                .fields
+                .iter()
+                .zip(&pending.given)
+                .filter(|(_, given)| **given)
+                .map(|(field, _)| field.name.clone())
+                .collect(),
+        };
         state.proto.arity = params.len() as u16;
-        state.proto.required = params.len() as u16;
+        state.proto.required = match &init {
+            Some((_, proto)) => proto.required.saturating_sub(1),
+            None => params.len() as u16,
+        };
         state.proto.param_names = params.clone();
         self.functions.push(state);
         self.begin_scope();
@@ -148,6 +183,14 @@ impl Codegen<'_> {
             self.emit(Op::SetField(slot as u16), span);
         }
         self.objects.constructing.pop();
+        if let Some((function, _)) = init {
+            self.emit(Op::Dup, span);
+            for slot in 0..params.len() as u16 {
+                self.emit(Op::GetLocal(slot), span);
+            }
+            self.emit(Op::CallDirect(function, params.len() as u8 + 1), span);
+            self.emit(Op::Pop, span);
+        }
         self.emit(Op::Return, span);
         self.end_scope();
         let state = self.functions.pop().expect("constructor state");

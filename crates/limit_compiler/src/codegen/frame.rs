@@ -407,8 +407,16 @@ impl Codegen<'_> {
     pub(crate) fn frame_value(&mut self, frame: &str, span: Span) {
         let info = self.objects.frames[frame].clone();
         let class = info.class;
-        let without_init = info.method_slot("init").is_none() && !info.is_abstract;
-        if without_init && self.program.classes[class as usize].value_makers.is_empty() {
+        let init = info
+            .method_slot("init")
+            .map(|slot| info.vtable[slot].function);
+        let unmade = self.program.classes[class as usize].value_makers.is_empty();
+        if let (Some(init), false, true) = (init, info.is_abstract, unmade) {
+            let maker = self.init_maker(frame, init, span);
+            self.program.classes[class as usize].value_makers = vec![maker];
+        }
+        let without_init = init.is_none() && !info.is_abstract;
+        if without_init && unmade {
             // Called as a value, the class takes positional field values
             // only: one constructor per count of them.
             let makers = (0..=info.fields.len())
