@@ -14,6 +14,7 @@ use super::{Codegen, FunctionState};
 use limit_syntax::ast::*;
 use limit_syntax::Span;
 use limit_vm::opcode::{CastKind, IntWidth, Op};
+use std::collections::HashMap;
 
 /// One thing to do to a value entering a type.
 #[derive(Clone, Debug)]
@@ -171,20 +172,30 @@ impl Codegen<'_> {
         }
     }
 
+    /// What the value of each field needs, by name, when the checker
+    /// typed `container` as a record.
+    pub(crate) fn record_field_coercions(
+        &self,
+        container: &Expr,
+    ) -> Option<HashMap<String, Vec<Coercion>>> {
+        use crate::check::Type;
+        match self.types.type_of(container.id).map(Type::unrefined) {
+            Some(Type::Record(fields)) => Some(
+                fields
+                    .iter()
+                    .map(|(field, ty)| (field.clone(), self.coercions_of_type(ty)))
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+
     /// What the value of entry `key` of a dict or record needs: by the
     /// field's type when the checker typed `container` as a record and
     /// `key` names a field, else as any element of it.
     pub(crate) fn entry_coercions(&self, container: &Expr, key: &Expr) -> Vec<Coercion> {
-        use crate::check::Type;
-        match (
-            self.types.type_of(container.id).map(Type::unrefined),
-            &key.kind,
-        ) {
-            (Some(Type::Record(fields)), ExprKind::Str(name)) => fields
-                .iter()
-                .find(|(field, _)| field == name)
-                .map(|(_, ty)| self.coercions_of_type(ty))
-                .unwrap_or_default(),
+        match (self.record_field_coercions(container), &key.kind) {
+            (Some(mut fields), ExprKind::Str(name)) => fields.remove(name).unwrap_or_default(),
             _ => self.element_coercions(container),
         }
     }

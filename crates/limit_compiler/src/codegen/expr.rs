@@ -84,11 +84,23 @@ impl Codegen<'_> {
                 self.emit(Op::NewList(items.len() as u32), span);
             }
             ExprKind::Dict { entries, .. } => {
+                // Found once for the literal, not per entry (a literal may
+                // have hundreds of thousands).
+                let fields = self.record_field_coercions(expr);
+                let elements = match fields {
+                    Some(_) => Vec::new(),
+                    None => self.element_coercions(expr),
+                };
                 for (key, value) in entries {
-                    let coercions = self.entry_coercions(expr, key);
                     self.expr(key);
                     self.expr(value);
-                    self.coerce(&coercions, value.span);
+                    let coercions = match (&fields, &key.kind) {
+                        (Some(fields), ExprKind::Str(name)) => {
+                            fields.get(name).map_or(&[][..], Vec::as_slice)
+                        }
+                        _ => elements.as_slice(),
+                    };
+                    self.coerce(coercions, value.span);
                 }
                 self.emit(Op::NewDict(entries.len() as u32), span);
             }
