@@ -125,7 +125,11 @@ impl Codegen<'_> {
         let span = pending.span;
         let mut state = FunctionState::new(
             FunctionKind::Function,
-            format!("{}.<new>", info.name),
+            // Called as `Frame(…)`: an arity error names the frame.
+            match pending.init {
+                Some(_) => info.name.clone(),
+                None => format!("{}.<new>", info.name),
+            },
             self.file,
         );
         let init = pending.init.and_then(|f| {
