@@ -37,10 +37,26 @@ pub struct Module {
     pub span: Span,
 }
 
+/// A name as written where it is declared or used as a label (a variable,
+/// parameter, field, member, type or module name). Its `id` identifies the
+/// declaration it names to later stages (`NodeId::SYNTHETIC` for a name a
+/// later stage builds).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Ident {
+    pub id: NodeId,
     pub name: String,
     pub span: Span,
+}
+
+impl Ident {
+    /// A name built by a later stage, with no node of its own.
+    pub fn synthetic(name: impl Into<String>, span: Span) -> Ident {
+        Ident {
+            id: NodeId::SYNTHETIC,
+            name: name.into(),
+            span,
+        }
+    }
 }
 
 /// `{ stmts }`, or a single statement used as a body (`if (c) break;`).

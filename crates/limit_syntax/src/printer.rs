@@ -845,10 +845,7 @@ mod tests {
     }
 
     fn ident(name: &str) -> Ident {
-        Ident {
-            name: name.to_string(),
-            span: span(),
-        }
+        Ident::synthetic(name.to_string(), span())
     }
 
     fn expr(kind: ExprKind) -> Expr {

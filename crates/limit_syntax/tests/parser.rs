@@ -850,17 +850,37 @@ impl limit_syntax::visit::Visitor for NodeIds {
 
     fn visit_function(&mut self, decl: &FnDecl) {
         self.0.push(decl.id);
+        self.0.extend(decl.name.iter().map(|n| n.id));
+        self.0.extend(decl.params.iter().map(|p| p.name.id));
         limit_syntax::visit::walk_function(self, decl);
+    }
+
+    fn visit_stmt(&mut self, stmt: &Stmt) {
+        if let StmtKind::Var(decl) = &stmt.kind {
+            fn names(target: &VarTarget, out: &mut Vec<NodeId>) {
+                match target {
+                    VarTarget::Name(name) => out.push(name.id),
+                    VarTarget::Tuple(items, _) | VarTarget::List(items, _) => {
+                        items.iter().for_each(|item| names(item, out))
+                    }
+                }
+            }
+            names(&decl.target, &mut self.0);
+        }
+        limit_syntax::visit::walk_stmt(self, stmt);
     }
 }
 
 #[test]
-fn every_expression_and_function_has_its_own_node_id() {
+fn every_expression_function_and_declared_name_has_its_own_node_id() {
+    // Declared names (variables, parameters, functions) have ids too: the
+    // checker identifies a variable by its declaration's id.
     // Interpolations are parsed by a parser of their own, which continues
     // the file's numbering; `(x)` and `x` share a span but not an id.
     let source = "fn f(a: int): int { return (a) + 1; }\n\
                   frame P { var x = 1; fn m(): str { return \"{x} and {f(x)}\"; } }\n\
-                  var g = fn(y) { print(\"{y + 1}\"); };\n";
+                  var g = fn(y) { print(\"{y + 1}\"); };\n\
+                  var (a, [b, c]) = (1, [2, 3]);\n";
     let (module, diagnostics) = parse_source(source, 3);
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
     let mut ids = NodeIds::default();

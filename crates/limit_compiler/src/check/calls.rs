@@ -37,10 +37,7 @@ impl<'a> Checker<'a> {
             return self.construct_frame(name, callee.span, args);
         }
         if let Some(owner) = declarations.variant_owners.get(name) {
-            let variant = Ident {
-                name: name.to_string(),
-                span: callee.span,
-            };
+            let variant = Ident::synthetic(name.to_string(), callee.span);
             return self.check_variant_arguments(owner, &variant, args);
         }
         self.builtin_call(name, args, span)

@@ -1,7 +1,7 @@
 //! Scopes: what each visible name denotes and its static type.
 
 use super::types::Type;
-use limit_syntax::Span;
+use limit_syntax::ast::NodeId;
 use rustc_hash::FxHashMap;
 
 /// A variable, parameter or function visible in a scope.
@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap;
 pub struct Binding {
     pub ty: Type,
     /// Where it was declared: identifies the variable across checking passes.
-    pub declared_at: Span,
+    pub declared_at: NodeId,
     /// Whether its type was written by the programmer (then assignments must
     /// conform) or inferred (then conflicting assignments widen it to `any`).
     pub annotated: bool,
@@ -21,7 +21,7 @@ pub struct Binding {
 }
 
 impl Binding {
-    pub fn variable(ty: Type, declared_at: Span, annotated: bool) -> Binding {
+    pub fn variable(ty: Type, declared_at: NodeId, annotated: bool) -> Binding {
         Binding {
             ty,
             declared_at,

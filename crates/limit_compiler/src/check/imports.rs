@@ -20,8 +20,7 @@ use super::env::Binding;
 use super::types::{FunctionType, ParamType, Type};
 use super::Checker;
 use crate::modules::ModuleGraph;
-use limit_syntax::ast::{ImportFilter, Stmt, StmtKind, VarTarget, Visibility};
-use limit_syntax::Span;
+use limit_syntax::ast::{ImportFilter, NodeId, Stmt, StmtKind, VarTarget, Visibility};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
@@ -30,7 +29,7 @@ use std::rc::Rc;
 pub struct ExportedValue {
     pub ty: Type,
     /// The declaration's name: identifies the variable in every module.
-    pub declared_at: Span,
+    pub declared_at: NodeId,
     /// Whether its type was written by the programmer (assignments must
     /// conform) or inferred (a conflicting assignment widens it to `any`).
     pub annotated: bool,
@@ -40,7 +39,7 @@ pub struct ExportedValue {
 
 impl ExportedValue {
     /// The binding an importing module declares for it.
-    pub(super) fn binding(&self, widened: &HashSet<Span>) -> Binding {
+    pub(super) fn binding(&self, widened: &HashSet<NodeId>) -> Binding {
         let ty = if !self.annotated && widened.contains(&self.declared_at) {
             Type::Any
         } else {
@@ -146,7 +145,7 @@ impl<'a> Checker<'a> {
                     let signature = self.signature_of(decl);
                     let value = ExportedValue {
                         ty: portable(&Type::Function(Box::new(signature)), shared),
-                        declared_at: name.span,
+                        declared_at: name.id,
                         annotated: true,
                         is_function: true,
                     };
@@ -164,13 +163,13 @@ impl<'a> Checker<'a> {
                         let Some(binding) = self.env.lookup(&name.name) else {
                             continue;
                         };
-                        if binding.declared_at != name.span {
+                        if binding.declared_at != name.id {
                             continue;
                         }
                         let ty = binding.narrowed_from.as_ref().unwrap_or(&binding.ty);
                         let value = ExportedValue {
                             ty: portable(ty, shared),
-                            declared_at: name.span,
+                            declared_at: name.id,
                             annotated: binding.annotated,
                             is_function: false,
                         };

@@ -80,7 +80,7 @@ pub fn check_program(graph: &ModuleGraph, sources: &SourceMap) -> Vec<CheckResul
     let declarations = program_declarations(graph);
     let shared = shared_type_names(&declarations);
     let shared = |name: &str| shared.contains(name);
-    let mut widened: HashSet<Span> = HashSet::new();
+    let mut widened: HashSet<NodeId> = HashSet::new();
     let mut pass = 0;
     loop {
         pass += 1;
@@ -328,7 +328,7 @@ struct Outcome {
     result: CheckResult,
     exports: HashMap<String, ExportedValue>,
     /// Variables of other modules this module found to need widening.
-    widened_elsewhere: HashSet<Span>,
+    widened_elsewhere: HashSet<NodeId>,
 }
 
 /// Checks `module` (declaring `declarations`) until no more of its
@@ -338,7 +338,7 @@ fn check_with<'a>(
     declarations: &'a Declarations<'a>,
     sources: &'a SourceMap,
     imports: &'a Imports,
-    widened: &HashSet<Span>,
+    widened: &HashSet<NodeId>,
     shared: &dyn Fn(&str) -> bool,
     session: &SessionContext,
 ) -> Outcome {
@@ -439,9 +439,9 @@ struct Checker<'a> {
     refinements: Vec<Refinement<'a>>,
     refinement_ids: HashMap<NodeId, usize>,
     /// Declarations of unannotated variables that are `any` this pass.
-    widened: HashSet<Span>,
+    widened: HashSet<NodeId>,
     /// Declarations found to need widening during this pass.
-    newly_widened: HashSet<Span>,
+    newly_widened: HashSet<NodeId>,
     returns: Vec<ReturnTarget>,
     /// Values `return`ed inside the `?else` handlers being checked, and
     /// the type each handler's value must fit.
@@ -496,7 +496,7 @@ impl<'a> Checker<'a> {
     fn new(
         declarations: &'a Declarations<'a>,
         sources: &'a SourceMap,
-        widened: HashSet<Span>,
+        widened: HashSet<NodeId>,
         imports: &'a Imports,
         file: FileId,
     ) -> Checker<'a> {

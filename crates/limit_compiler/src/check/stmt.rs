@@ -40,7 +40,7 @@ impl<'a> Checker<'a> {
                 if let Some(name) = &decl.name {
                     let signature = self.signature_of(decl);
                     let mut binding =
-                        Binding::variable(Type::Function(Box::new(signature)), name.span, true);
+                        Binding::variable(Type::Function(Box::new(signature)), name.id, true);
                     binding.is_function = true;
                     self.env.declare(&name.name, binding);
                 }
@@ -106,7 +106,7 @@ impl<'a> Checker<'a> {
             }
             self.env.declare(
                 &param.name.name,
-                Binding::variable(param_type.ty.clone(), param.name.span, param.ty.is_some()),
+                Binding::variable(param_type.ty.clone(), param.name.id, param.ty.is_some()),
             );
         }
         let declared = decl.ret.as_ref().map(|ret| self.resolve_type(ret));
@@ -349,7 +349,7 @@ impl<'a> Checker<'a> {
     }
 
     pub(super) fn declare_variable(&mut self, name: &Ident, ty: Type, annotated: bool) {
-        let (ty, annotated) = if !annotated && self.widened.contains(&name.span) {
+        let (ty, annotated) = if !annotated && self.widened.contains(&name.id) {
             (Type::Any, false)
         } else if self.redeclares_with_another_type(name, &ty) {
             // `var x = 1; … var x = "s";` at top level: functions may run
@@ -359,7 +359,7 @@ impl<'a> Checker<'a> {
             (ty, annotated)
         };
         self.env
-            .declare(&name.name, Binding::variable(ty, name.span, annotated));
+            .declare(&name.name, Binding::variable(ty, name.id, annotated));
     }
 
     /// Whether `name` is already a variable of another type in the current
@@ -369,7 +369,7 @@ impl<'a> Checker<'a> {
             return false;
         };
         let previous_type = previous.narrowed_from.as_ref().unwrap_or(&previous.ty);
-        !previous.is_function && previous.declared_at != name.span && previous_type != ty
+        !previous.is_function && previous.declared_at != name.id && previous_type != ty
     }
 
     fn check_var_decl(&mut self, decl: &'a VarDecl) {
@@ -585,7 +585,9 @@ impl<'a> Checker<'a> {
         let Some(binding) = self.env.lookup(name).cloned() else {
             // An implicit declaration (reference.md §2 Decision).
             let ty = self.infer(value);
+            // The target expression's id identifies the variable it declares.
             let ident = Ident {
+                id: target.id,
                 name: name.to_string(),
                 span: target.span,
             };

@@ -59,10 +59,7 @@ impl Codegen<'_> {
     /// Reads the bare member `name` (see [`Codegen::bare_member`]); false
     /// when `name` is not one.
     pub(crate) fn bare_member_get(&mut self, name: &str, span: Span) -> bool {
-        let ident = Ident {
-            name: name.to_string(),
-            span,
-        };
+        let ident = Ident::synthetic(name.to_string(), span);
         match self.bare_member(name) {
             Some(BareMember::Field) => {
                 self.expr(&this_field(ident, span));
@@ -85,10 +82,7 @@ impl Codegen<'_> {
         value: &Expr,
         span: Span,
     ) -> bool {
-        let ident = Ident {
-            name: name.to_string(),
-            span: target_span,
-        };
+        let ident = Ident::synthetic(name.to_string(), target_span);
         match self.bare_member(name) {
             Some(BareMember::Field) => {
                 let this = Expr {
@@ -130,10 +124,7 @@ impl Codegen<'_> {
         args: &[Arg],
         span: Span,
     ) -> bool {
-        let ident = Ident {
-            name: name.to_string(),
-            span: callee_span,
-        };
+        let ident = Ident::synthetic(name.to_string(), callee_span);
         match self.bare_member(name) {
             Some(BareMember::Static(frame)) => self.static_call(&frame, &ident, args, span),
             // A field holding a function: `loader(k)` is `(this.loader)(k)`.

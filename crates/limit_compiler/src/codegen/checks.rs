@@ -109,10 +109,7 @@ impl Codegen<'_> {
         self.emit(Op::IsError, span);
         let skip = self.emit(Op::JumpIfTrue(0), span);
         self.begin_scope();
-        let value = Ident {
-            name: "value".to_string(),
-            span,
-        };
+        let value = Ident::synthetic("value".to_string(), span);
         let slot = self.add_local(&value.name, false, true);
         self.emit(Op::Dup, span);
         self.emit(Op::SetLocal(slot), span);
@@ -145,10 +142,10 @@ impl Codegen<'_> {
                 match alias {
                     Some(alias) => {
                         let alias_type = TypeExpr {
-                            kind: TypeKind::Named(vec![Ident {
-                                name: refinement.name.clone(),
-                                span: alias.span,
-                            }]),
+                            kind: TypeKind::Named(vec![Ident::synthetic(
+                                refinement.name.clone(),
+                                alias.span,
+                            )]),
                             span: alias.span,
                         };
                         self.coercions(&alias_type)

@@ -376,10 +376,7 @@ impl Codegen<'_> {
             return true;
         }
         if let Some(enum_name) = self.unique_variant(name) {
-            let variant = Ident {
-                name: name.to_string(),
-                span,
-            };
+            let variant = Ident::synthetic(name.to_string(), span);
             self.enum_variant_value(&enum_name, &variant, args, span, true);
             return true;
         }
@@ -393,10 +390,7 @@ impl Codegen<'_> {
             return true;
         }
         if let Some(enum_name) = self.unique_variant(name) {
-            let variant = Ident {
-                name: name.to_string(),
-                span,
-            };
+            let variant = Ident::synthetic(name.to_string(), span);
             self.enum_variant_value(&enum_name, &variant, &[], span, false);
             return true;
         }

@@ -272,7 +272,7 @@ pub(crate) struct Codegen<'a> {
     pub capture_by_value: bool,
     /// Type aliases of every module (`type Adult = int where …`).
     pub aliases: FxHashMap<String, TypeExpr>,
-    /// Static types the checker proved, by expression span: they resolve
+    /// Static types the checker proved, by node id: they resolve
     /// named arguments of method calls on typed receivers and, when
     /// `specialise_by_type`, select int- and float-specialised instructions.
     pub types: crate::check::TypeTable,

@@ -502,10 +502,7 @@ impl Codegen<'_> {
             .with_hint("assigning to an undeclared name declares it in the current block"),
         );
         self.expr(value);
-        let ident = Ident {
-            name: name.to_string(),
-            span,
-        };
+        let ident = Ident::synthetic(name.to_string(), span);
         self.bind_new_variable(&ident, false);
     }
 

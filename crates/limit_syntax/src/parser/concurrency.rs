@@ -66,6 +66,7 @@ impl<'t> Parser<'t> {
         let body = self.parse_block();
         let binding = header.0.unwrap_or_else(|| crate::ast::IterBinding {
             name: crate::ast::Ident {
+                id: self.node_id(),
                 name: "_".to_string(),
                 span: keyword,
             },

@@ -145,9 +145,11 @@ impl<'t> Parser<'t> {
     /// Consumes an identifier, or reports "expected {what}, found …".
     pub(super) fn expect_ident(&mut self, what: &str) -> Option<Ident> {
         if let TokenKind::Ident(name) = self.peek_kind() {
+            let name = name.clone();
             let span = self.advance().span;
             return Some(Ident {
-                name: name.clone(),
+                id: self.node_id(),
+                name,
                 span,
             });
         }
@@ -164,10 +166,12 @@ impl<'t> Parser<'t> {
             TokenKind::Ident(name) => name.clone(),
             kind => reserved_word_text(kind)?,
         };
+        let span = token.span;
         self.advance();
         Some(Ident {
+            id: self.node_id(),
             name,
-            span: token.span,
+            span,
         })
     }
 

@@ -178,6 +178,7 @@ impl<'t> Parser<'t> {
                     TokenKind::This | TokenKind::SelfKw => {
                         let span = p.advance().span;
                         Ident {
+                            id: p.node_id(),
                             name: "self".to_string(),
                             span,
                         }

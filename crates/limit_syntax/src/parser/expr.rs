@@ -356,9 +356,11 @@ impl<'t> Parser<'t> {
                     TokenKind::LBrace | TokenKind::FatArrow
                 ) =>
             {
+                let name = name.clone();
                 let span = self.advance().span;
                 Some(Ident {
-                    name: name.clone(),
+                    id: self.node_id(),
+                    name,
                     span,
                 })
             }
@@ -384,10 +386,12 @@ impl<'t> Parser<'t> {
             p.comma_list(&TokenKind::RParen, context, |p| {
                 let name = match p.peek_kind() {
                     TokenKind::Ident(name) if p.check_at(1, &TokenKind::Eq) => {
+                        let name = name.clone();
                         let span = p.advance().span;
                         p.advance();
                         Some(Ident {
-                            name: name.clone(),
+                            id: p.node_id(),
+                            name,
                             span,
                         })
                     }

@@ -293,18 +293,22 @@ impl<'t> Parser<'t> {
                 rest = Some(p.eat_rest_name());
                 return Some(());
             }
+            let id = p.node_id();
             let token = p.peek();
             let name = match &token.kind {
                 TokenKind::Ident(name) => Ident {
+                    id,
                     name: name.clone(),
                     span: token.span,
                 },
                 TokenKind::Str(pieces) => match pieces.as_slice() {
                     [crate::token::StrPiece::Text(text)] => Ident {
+                        id,
                         name: text.clone(),
                         span: token.span,
                     },
                     _ => Ident {
+                        id,
                         name: String::new(),
                         span: token.span,
                     },

@@ -181,6 +181,7 @@ impl<'t> Parser<'t> {
             TokenKind::Nil => {
                 self.advance();
                 TypeKind::Named(vec![Ident {
+                    id: self.node_id(),
                     name: "nil".to_string(),
                     span: start,
                 }])
