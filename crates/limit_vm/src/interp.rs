@@ -330,6 +330,9 @@ impl Vm {
         match result {
             Ok(_) => Ok(()),
             Err(t) => {
+                // A statement lock of an `atomic` global taken by the
+                // failed statement: the next chunk must not wait for it.
+                sched::release_held(self);
                 let trace = self.trace.take().unwrap_or_default();
                 Err(RuntimeError {
                     kind: t.kind.to_string(),
@@ -354,7 +357,9 @@ impl Vm {
     /// The value of global `name` (for embedders and tests).
     pub fn global(&self, name: &str) -> Option<Value> {
         let i = self.global_names.iter().position(|g| g == name)?;
-        self.globals.get(i).cloned()
+        // An `atomic` global is a shared cell: the host sees its content.
+        let v = self.globals.get(i).cloned()?;
+        Some(sched::shared_get(self, v))
     }
 
     /// Append text to the output buffer, writing it out when a line ends
@@ -667,6 +672,10 @@ impl Vm {
         };
         if result.is_err() {
             self.frames.truncate(depth);
+            if depth == 0 {
+                // A host's call failed mid-statement (see `run`).
+                sched::release_held(self);
+            }
         }
         self.stack.truncate(height);
         result

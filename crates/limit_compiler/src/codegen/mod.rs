@@ -38,7 +38,7 @@ use limit_syntax::ast::*;
 use limit_syntax::{Diagnostic, SourceMap, Span};
 use limit_vm::opcode::Op;
 use limit_vm::program::{CaptureSource, Constant, FunctionProto, Pos, Program};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::HashSet;
 
 /// Compiles a program's modules into one program, or returns diagnostics.
@@ -280,6 +280,10 @@ pub(crate) struct Codegen<'a> {
     pub specialise_by_type: bool,
     /// What a value assigned to an annotated global needs.
     pub global_coercions: FxHashMap<u32, Vec<checks::Coercion>>,
+    /// Globals declared `atomic`: each holds one shared cell for its whole
+    /// life, so a write from any thread (a helper, method or `deinit` a
+    /// parallel task runs) reaches the one variable (§9).
+    pub atomic_globals: FxHashSet<u32>,
     /// Parallel blocks being compiled: the function depth of their tasks
     /// and the outer variables those tasks assign (concurrency.rs).
     pub shared_scopes: Vec<(usize, HashSet<String>)>,
@@ -317,6 +321,7 @@ impl<'a> Codegen<'a> {
             types: crate::check::TypeTable::default(),
             specialise_by_type: true,
             global_coercions: FxHashMap::default(),
+            atomic_globals: FxHashSet::default(),
             shared_scopes: Vec::new(),
             mutations: mutation::Mutations::default(),
             capabilities: crate::capabilities::Capabilities::all(),
@@ -568,7 +573,7 @@ impl<'a> Codegen<'a> {
             return Some(place);
         }
         if let Some(&(index, is_const)) = self.globals.get(name) {
-            return Some(Place::Global { index, is_const });
+            return Some(self.global_place(index, is_const));
         }
         if let Some(known) = self.known_functions.get(name) {
             return Some(Place::Function(known.clone()));
@@ -658,6 +663,16 @@ impl<'a> Codegen<'a> {
             index: index as u16,
             is_const,
         })
+    }
+
+    /// Where global `index` lives: an `atomic` one behind its shared cell.
+    pub(crate) fn global_place(&self, index: u32, is_const: bool) -> Place {
+        let place = Place::Global { index, is_const };
+        if self.atomic_globals.contains(&index) {
+            Place::Shared(Box::new(place))
+        } else {
+            place
+        }
     }
 
     /// Emits a read of `place`.
@@ -752,13 +767,24 @@ impl<'a> Codegen<'a> {
                 StmtKind::ModuleBlock(block) => self.declare_globals(&block.stmts, captured, all),
                 _ => {}
             }
+            let declares = matches!(stmt.kind, StmtKind::Var(_));
+            let atomic = annotation.is_some_and(is_atomic_type);
             for name in names {
+                if let Some(&(index, _)) = self.globals.get(&name).filter(|_| declares && atomic) {
+                    // One `atomic` declaration makes the variable a shared
+                    // cell for every function of the module (they are
+                    // compiled after this), whatever other declarations say.
+                    self.atomic_globals.insert(index);
+                }
                 if (all || captured.contains(&name)) && !self.globals.contains_key(&name) {
                     let index = self.program.globals.len() as u32;
                     self.program
                         .globals
                         .push(format!("{}.{name}", self.module_name));
                     self.globals.insert(name, (index, is_const));
+                    if atomic {
+                        self.atomic_globals.insert(index);
+                    }
                     // Functions are compiled before the top-level code that
                     // declares the variable: a store from one of them
                     // (`fn bump() { g += 10; }` with `var g: u8`) must
@@ -837,4 +863,9 @@ pub(crate) fn finish_proto(state: FunctionState) -> FunctionProto {
     let mut proto = state.proto;
     proto.num_locals = state.max_slots.saturating_sub(proto.arity);
     proto
+}
+
+/// Whether a declared type is `atomic`.
+pub(crate) fn is_atomic_type(ty: &TypeExpr) -> bool {
+    matches!(&ty.kind, TypeKind::Named(path) if path.len() == 1 && path[0].name == "atomic")
 }

@@ -394,13 +394,13 @@ impl Codegen<'_> {
             return self
                 .globals
                 .get(name)
-                .map(|&(index, is_const)| Place::Global { index, is_const })
+                .map(|&(index, is_const)| self.global_place(index, is_const))
                 .or_else(|| self.known_functions.get(name).cloned().map(Place::Function));
         } else {
             &self.module_scopes[module]
         };
         if let Some(&(index, is_const)) = scope.globals.get(name) {
-            return Some(Place::Global { index, is_const });
+            return Some(self.global_place(index, is_const));
         }
         scope
             .known_functions

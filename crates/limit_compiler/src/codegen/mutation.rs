@@ -83,7 +83,9 @@ impl Codegen<'_> {
                         }
                     }
                 }
-                StmtKind::Var(decl) => {
+                // An `atomic` variable is one shared cell that every
+                // thread writes through (§9): not state a task would lose.
+                StmtKind::Var(decl) if !decl.ty.as_ref().is_some_and(super::is_atomic_type) => {
                     let mut names = Vec::new();
                     collect_target_names(&decl.target, &mut names);
                     outer_vars.extend(names);

@@ -20,6 +20,7 @@ pub(crate) struct Saved {
     objects: ObjectModel,
     aliases: FxHashMap<String, limit_syntax::ast::TypeExpr>,
     global_coercions: FxHashMap<u32, Vec<super::checks::Coercion>>,
+    atomic_globals: FxHashSet<u32>,
     /// Names the host supplies (`declare_host_global`): no chunk may
     /// declare them.
     host_names: FxHashSet<String>,
@@ -77,6 +78,7 @@ pub(crate) fn compile_chunk(
     gen.objects = saved.objects.clone();
     gen.aliases = saved.aliases.clone();
     gen.global_coercions = saved.global_coercions.clone();
+    gen.atomic_globals = saved.atomic_globals.clone();
     super::module::collect_aliases(&ast.stmts, &mut gen.aliases);
 
     if let Some(stmt) = ast
@@ -118,6 +120,7 @@ pub(crate) fn compile_chunk(
         objects: gen.objects,
         aliases: gen.aliases,
         global_coercions: gen.global_coercions,
+        atomic_globals: gen.atomic_globals,
         host_names: saved.host_names.clone(),
     };
     (Some((saved, function)), gen.diagnostics)
@@ -158,8 +161,17 @@ fn replace_earlier_bindings(gen: &mut Codegen<'_>, stmts: &[Stmt], host_names: &
                 );
             } else if is_function {
                 gen.globals.remove(&name.name);
-            } else if matches!(stmt.kind, StmtKind::Var(_)) {
+            } else if let StmtKind::Var(decl) = &stmt.kind {
                 gen.known_functions.remove(&name.name);
+                // An earlier chunk's functions read a plain variable
+                // directly; an `atomic` one is a shared cell, so it gets a
+                // variable of its own (an atomic one stays atomic).
+                let atomic = decl.ty.as_ref().is_some_and(super::is_atomic_type);
+                if let Some(&(index, _)) = gen.globals.get(&name.name) {
+                    if atomic && !gen.atomic_globals.contains(&index) {
+                        gen.globals.remove(&name.name);
+                    }
+                }
             }
         }
     }

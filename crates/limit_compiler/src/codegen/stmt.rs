@@ -256,6 +256,9 @@ impl Codegen<'_> {
     pub(crate) fn bind_new_variable(&mut self, name: &Ident, is_const: bool) {
         if self.at_script_top() {
             if let Some(&(index, _)) = self.globals.get(&name.name) {
+                if self.atomic_globals.contains(&index) {
+                    self.emit(Op::MakeShared, name.span);
+                }
                 self.emit(Op::DefineGlobal(index), name.span);
                 return;
             }

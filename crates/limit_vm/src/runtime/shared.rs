@@ -9,13 +9,18 @@
 //! task ends (`Vm::conc.held`).
 
 use std::sync::{Condvar, Mutex, MutexGuard};
+use std::thread::ThreadId;
 
 use crate::runtime::sendable::SendValue;
 
-/// A synchronised variable shared by the threads of a parallel block.
+/// A synchronised variable shared by the threads of a parallel block, or
+/// an `atomic` global for its whole life.
 pub struct SharedCell {
     value: Mutex<SendValue>,
-    locked: Mutex<bool>,
+    /// The thread holding the statement lock and how many statements of
+    /// it hold it: a statement may call a helper that assigns the same
+    /// variable (`hits += bump()`), which must not wait for itself.
+    holder: Mutex<Option<(ThreadId, u32)>>,
     unlocked: Condvar,
 }
 
@@ -28,7 +33,7 @@ impl SharedCell {
     pub fn new(v: SendValue) -> SharedCell {
         SharedCell {
             value: Mutex::new(v),
-            locked: Mutex::new(false),
+            holder: Mutex::new(None),
             unlocked: Condvar::new(),
         }
     }
@@ -43,22 +48,40 @@ impl SharedCell {
         *guard(&self.value) = v;
     }
 
-    /// Take the statement lock (waits while another task holds it).
+    /// Take the statement lock (waits while another thread holds it).
     pub fn acquire(&self) {
-        let mut locked = guard(&self.locked);
-        while *locked {
-            locked = self
-                .unlocked
-                .wait(locked)
-                .unwrap_or_else(|p| p.into_inner());
+        let me = std::thread::current().id();
+        let mut holder = guard(&self.holder);
+        loop {
+            match &mut *holder {
+                None => {
+                    *holder = Some((me, 1));
+                    return;
+                }
+                Some((owner, depth)) if *owner == me => {
+                    *depth += 1;
+                    return;
+                }
+                Some(_) => {
+                    holder = self
+                        .unlocked
+                        .wait(holder)
+                        .unwrap_or_else(|p| p.into_inner());
+                }
+            }
         }
-        *locked = true;
     }
 
-    /// Release the statement lock.
+    /// Release one hold of the statement lock.
     pub fn release(&self) {
-        *guard(&self.locked) = false;
-        self.unlocked.notify_one();
+        let mut holder = guard(&self.holder);
+        if let Some((_, depth)) = &mut *holder {
+            *depth -= 1;
+            if *depth == 0 {
+                *holder = None;
+                self.unlocked.notify_one();
+            }
+        }
     }
 }
 
