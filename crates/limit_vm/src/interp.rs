@@ -1370,7 +1370,15 @@ impl Vm {
                         None => tri!(fail(kinds::ERROR, "upvalue access outside a closure")),
                     }
                 }
-                Op::GetGlobal(g) => push!(self.globals[g as usize].clone()),
+                Op::GetGlobal(g) => {
+                    let v = self.globals[g as usize].clone();
+                    if let (Value::Error(_), Some(task)) = (&v, &self.conc.task) {
+                        if let Some(t) = task.uncopyable_global(g as usize, &v) {
+                            throw!(t);
+                        }
+                    }
+                    push!(v)
+                }
                 Op::SetGlobal(g) | Op::DefineGlobal(g) => {
                     let v = pop!();
                     let old = std::mem::replace(&mut self.globals[g as usize], v);

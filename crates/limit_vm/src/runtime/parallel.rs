@@ -78,6 +78,9 @@ pub struct TaskContext {
     channels: limits::ChannelMeter,
     options: VmOptions,
     globals: Vec<SendValue>,
+    /// The globals that could not be copied: each holds an error value
+    /// naming why, which reading the global raises.
+    uncopyable: Vec<usize>,
     injector: Injector<Unit>,
     sources: Vec<Source>,
     counts: Mutex<Counts>,
@@ -97,6 +100,17 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 const POLL: Duration = Duration::from_millis(1);
 
 impl TaskContext {
+    /// The error reading global `g` raises in a task, when the global
+    /// could not be copied for the block (`value` is what the task holds).
+    pub fn uncopyable_global(&self, g: usize, value: &Value) -> Option<Trap> {
+        let Value::Error(e) = value else {
+            return None;
+        };
+        self.uncopyable
+            .contains(&g)
+            .then(|| trap(&e.kind, &e.message))
+    }
+
     /// Whether the block was cancelled (timeout or a failed task).
     pub fn cancelled(&self) -> bool {
         self.cancel.load(Ordering::Relaxed)
@@ -211,12 +225,22 @@ pub fn run(vm: &mut Vm, block: Block) -> Result<(), Trap> {
     // cyclic value, an iterator) becomes an error value naming why, which
     // a task that uses it meets, instead of a silent nil.
     let mut globals = Vec::with_capacity(vm.globals.len());
+    // A nested block's tasks inherit what this task could not read.
+    let mut uncopyable = vm
+        .conc
+        .task
+        .as_ref()
+        .map(|task| task.uncopyable.clone())
+        .unwrap_or_default();
     for (i, g) in vm.globals.iter().enumerate() {
         globals.push(match to_send(g) {
             Ok(v) => v,
             Err(t) if &*t.kind == kinds::RESOURCE_LIMIT => return Err(t),
             Err(t) => SendValue::Error(
-                t.kind.to_string(),
+                {
+                    uncopyable.push(i);
+                    t.kind.to_string()
+                },
                 format!(
                     "`{}` cannot be used in a parallel task: {}",
                     vm.global_names.get(i).map_or("?", String::as_str),
@@ -245,6 +269,7 @@ pub fn run(vm: &mut Vm, block: Block) -> Result<(), Trap> {
             ..vm.options.clone()
         },
         globals,
+        uncopyable,
         injector,
         sources,
         counts: Mutex::new(Counts {
