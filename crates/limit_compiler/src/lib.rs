@@ -10,7 +10,7 @@ pub mod check;
 pub mod codegen;
 pub mod modules;
 pub mod optimize;
-mod scan;
+pub mod resolve;
 pub mod session;
 pub mod stdlib;
 mod suggest;

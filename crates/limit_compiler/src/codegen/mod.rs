@@ -11,7 +11,7 @@
 //! * A local that a nested function mentions lives in a cell (`MakeCell`);
 //!   closures capture cells, so capture is by reference. A mentioned local
 //!   that nothing assigns is copied into the closure instead
-//!   (`CaptureSource::LocalValue`, `scan::names_captured_by_value`): it
+//!   (`CaptureSource::LocalValue`, `resolve::FunctionCaptures::by_value`): it
 //!   never changes, so a copy behaves the same, and it costs no cell (not
 //!   with `-O0`, so that the conformance suite compares the two).
 
@@ -33,7 +33,6 @@ pub(crate) mod session;
 mod stmt;
 
 use crate::modules::ModuleGraph;
-use crate::scan;
 use limit_syntax::ast::*;
 use limit_syntax::{Diagnostic, SourceMap, Span};
 use limit_vm::opcode::Op;
@@ -71,7 +70,7 @@ pub(crate) struct Local {
     /// Captured by a nested function: the slot holds a cell.
     pub cell: bool,
     /// Captured by a nested function, which copies its value: nothing
-    /// assigns it (`scan::names_captured_by_value`), so it needs no cell.
+    /// assigns it (`resolve::FunctionCaptures::by_value`), so it needs no cell.
     pub by_value: bool,
     pub is_const: bool,
 }
@@ -124,9 +123,9 @@ pub(crate) struct FunctionState {
     pub max_slots: u16,
     /// Names mentioned by nested functions: locals with these names are
     /// cells, unless they are also in `by_value_names`.
-    pub captured_names: crate::scan::NameSet,
+    pub captured_names: crate::resolve::NameSet,
     /// Captured names that nested functions copy (never assigned).
-    pub by_value_names: crate::scan::NameSet,
+    pub by_value_names: crate::resolve::NameSet,
     pub loops: Vec<LoopContext>,
     pub cleanups: Vec<Cleanup>,
     /// Pending jumps of `return`s inside `?else` handlers, innermost last.
@@ -148,16 +147,12 @@ pub(crate) struct FunctionState {
 }
 
 impl FunctionState {
-    /// Records which names `decl`'s nested functions mention, and which of
-    /// those they may copy (`scan.rs`), for compiling `decl` itself.
-    pub fn note_captures(&mut self, decl: &FnDecl) {
-        self.captured_names = scan::names_captured_in_function(decl);
-        self.by_value_names = scan::names_captured_by_value(
-            &self.captured_names,
-            &decl.params,
-            decl.body.as_ref().map_or(&[], |b| &b.stmts),
-            false,
-        );
+    /// Records which names the nested functions of the function being
+    /// compiled mention, and which of those they may copy (found by the
+    /// resolve stage, `resolve/captures.rs`).
+    pub fn note_captures(&mut self, captures: crate::resolve::FunctionCaptures) {
+        self.captured_names = captures.captured;
+        self.by_value_names = captures.by_value;
     }
 
     /// The innermost visible local called `name`.
@@ -266,7 +261,7 @@ pub(crate) struct Codegen<'a> {
     /// Evaluate constant expressions at compile time (off with `-O0`).
     pub fold_constants: bool,
     /// Closures copy the captured variables nothing assigns
-    /// (`scan::names_captured_by_value`); off with `-O0`, where every
+    /// (`resolve::FunctionCaptures::by_value`); off with `-O0`, where every
     /// captured variable is a cell, so the conformance suite's two runs
     /// compare the two.
     pub capture_by_value: bool,
@@ -293,6 +288,9 @@ pub(crate) struct Codegen<'a> {
     /// What the program may reach outside itself: naming a built-in that
     /// needs a capability it lacks is an error (capabilities.rs).
     pub capabilities: crate::capabilities::Capabilities,
+    /// What every function of the modules compiled captures, found once per
+    /// module by the resolve stage before any function is compiled.
+    pub captures: crate::resolve::Captures,
 }
 
 impl<'a> Codegen<'a> {
@@ -325,6 +323,7 @@ impl<'a> Codegen<'a> {
             shared_scopes: Vec::new(),
             mutations: mutation::Mutations::default(),
             capabilities: crate::capabilities::Capabilities::all(),
+            captures: crate::resolve::Captures::default(),
         }
     }
 
@@ -495,7 +494,7 @@ impl<'a> Codegen<'a> {
     }
 
     /// Whether nested functions copy a local of this name (see
-    /// `scan::names_captured_by_value`).
+    /// `resolve::FunctionCaptures::by_value`).
     fn is_captured_by_value(&self, name: &str) -> bool {
         self.capture_by_value && self.current_ref().by_value_names.contains(name)
     }
@@ -740,7 +739,7 @@ impl<'a> Codegen<'a> {
     pub(crate) fn declare_globals(
         &mut self,
         stmts: &[Stmt],
-        captured: &crate::scan::NameSet,
+        captured: &crate::resolve::NameSet,
         all: bool,
     ) {
         for stmt in stmts {

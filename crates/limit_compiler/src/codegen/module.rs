@@ -12,7 +12,6 @@
 use super::objects::{key_module, object_key, plain_name, ObjectKind};
 use super::{finish_proto, Codegen, FunctionKind, FunctionState, KnownFunction, Place};
 use crate::modules::ModuleGraph;
-use crate::scan;
 use limit_syntax::ast::*;
 use limit_syntax::Span;
 use limit_vm::opcode::Op;
@@ -106,7 +105,8 @@ impl Codegen<'_> {
             let mut own = FxHashMap::default();
             collect_aliases(&module.ast.stmts, &mut own);
             aliases.push(own);
-            let captured = scan::names_used_in_nested_functions(&module.ast.stmts);
+            self.captures.add_module(module.file, &module.ast.stmts);
+            let captured = self.captures.of_script(module.file).captured;
             self.declare_globals(&module.ast.stmts, &captured, index != entry);
             function_indices.push(self.declare_top_level_functions(&module.ast.stmts));
             self.leave_module(index);
@@ -227,9 +227,7 @@ impl Codegen<'_> {
         return_last: bool,
     ) {
         let mut state = FunctionState::new(FunctionKind::Script, name, self.file);
-        state.captured_names = scan::names_used_in_nested_functions(&ast.stmts);
-        state.by_value_names =
-            scan::names_captured_by_value(&state.captured_names, &[], &ast.stmts, true);
+        state.note_captures(self.captures.of_script(self.file));
         self.functions.push(state);
         self.declare_objects(&ast.stmts);
         self.summarise_mutations(&ast.stmts);

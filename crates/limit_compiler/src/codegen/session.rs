@@ -5,7 +5,6 @@
 use super::module::ModuleScope;
 use super::objects::ObjectModel;
 use super::{Codegen, ConstantKey};
-use crate::scan;
 use limit_syntax::ast::{FnDecl, Ident, Module, Stmt, StmtKind, VarTarget};
 use limit_syntax::{Diagnostic, SourceMap};
 use limit_vm::program::{FunctionProto, Program};
@@ -94,7 +93,8 @@ pub(crate) fn compile_chunk(
     }
     gen.enter_module(0, "session", file);
     replace_earlier_bindings(&mut gen, &ast.stmts, &saved.host_names);
-    let captured = scan::names_used_in_nested_functions(&ast.stmts);
+    gen.captures.add_module(file, &ast.stmts);
+    let captured = gen.captures.of_script(file).captured;
     gen.declare_globals(&ast.stmts, &captured, true);
     let functions = gen.declare_top_level_functions(&ast.stmts);
     let function = gen.program.functions.len() as u32;

@@ -1,0 +1,12 @@
+//! The resolve stage: what the names of a module refer to, found once per
+//! module before code is generated.
+//!
+//! Today it answers which names the functions of a module capture and
+//! whether a captured variable is ever assigned (`captures.rs`); the code
+//! generator reads that when it declares locals (cells, copies, globals).
+
+mod captures;
+#[cfg(test)]
+mod tests;
+
+pub use captures::{Captures, FunctionCaptures, NameSet};
