@@ -1312,6 +1312,22 @@ impl Vm {
                     self.stack[base + s as usize].set(v);
                     deinits!();
                 }
+                Op::MarkHeight(s) => {
+                    let height = (self.stack.len() - base) as i64;
+                    self.stack[base + s as usize] = Value::Int(height);
+                }
+                Op::CutToHeight(s) => {
+                    // The compiler marks the height before it can be cut
+                    // (codegen/stmt.rs `push_loop`); a slot holding
+                    // anything else cuts nothing.
+                    if let Value::Int(height) = self.stack[base + s as usize] {
+                        let keep = base + usize::try_from(height).unwrap_or(usize::MAX);
+                        if keep < self.stack.len() {
+                            self.stack.truncate(keep);
+                            deinits!();
+                        }
+                    }
+                }
                 Op::DropLocal(s) => {
                     let v = std::mem::take(&mut self.stack[base + s as usize]);
                     drop(v);

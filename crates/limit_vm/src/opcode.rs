@@ -188,6 +188,13 @@ pub enum Op {
     Pop,
     /// Discard the top `n` values. `[a1..an] -> []`.
     PopN(u16),
+    /// Record the operand stack's height (above the frame's base) in local
+    /// `slot`, as an int: a loop body's start, for `CutToHeight`. `[] -> []`.
+    MarkHeight(u16),
+    /// Drop every value above the height `MarkHeight` recorded in local
+    /// `slot`: `break`/`continue` out of a `?else` handler inside a larger
+    /// expression leaves that expression's operands behind. `[..] -> []`.
+    CutToHeight(u16),
     /// Duplicate the top value. `[a] -> [a, a]`.
     Dup,
     /// Duplicate the top two values. `[a, b] -> [a, b, a, b]`.

@@ -282,7 +282,9 @@ impl Program {
                     }
                     Op::CallDirect(fi, _) => (fi as usize >= self.functions.len())
                         .then_some("function index out of range"),
-                    Op::DropLocal(s) => (!local_ok(s)).then_some("local slot out of range"),
+                    Op::DropLocal(s) | Op::MarkHeight(s) | Op::CutToHeight(s) => {
+                        (!local_ok(s)).then_some("local slot out of range")
+                    }
                     Op::NewInstance(c) | Op::Class(c) | Op::IsInstance(c) => {
                         (c as usize >= self.classes.len()).then_some("class index out of range")
                     }

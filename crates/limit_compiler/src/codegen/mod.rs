@@ -25,6 +25,7 @@ mod expr;
 mod fold;
 mod frame;
 mod function;
+mod loop_exits;
 pub(crate) mod module;
 mod mutation;
 mod objects;
@@ -89,6 +90,9 @@ pub(crate) enum Cleanup {
     /// statement's value (`stack_clean`): then no operand of an enclosing
     /// expression is pending on the stack, so the jump leaves it balanced.
     HandlerValue { stack_clean: bool },
+    /// A `match` arm's block: `break`/`continue` leave it like a handler's
+    /// (`stack_clean` as above); `return` passes through it.
+    ArmValue { stack_clean: bool },
 }
 
 #[derive(Clone, Debug)]
@@ -99,6 +103,10 @@ pub(crate) struct LoopContext {
     /// the locals declared after it (reference.md §7: a local is released
     /// at the end of its block, however the block is left).
     pub local_depth: usize,
+    /// The local holding the operand stack's height at the start of each
+    /// iteration (`MarkHeight`), when the body has a `?else` handler inside
+    /// a larger expression that `break`s or `continue`s this loop.
+    pub height_slot: Option<u16>,
     pub break_jumps: Vec<usize>,
     pub continue_jumps: Vec<usize>,
 }

@@ -2,7 +2,7 @@
 //! on failure and bindings into fresh locals (reference.md §8).
 
 use super::expr::is_error_kind;
-use super::Codegen;
+use super::{Cleanup, Codegen};
 use limit_syntax::ast::*;
 use limit_syntax::Span;
 use limit_vm::opcode::Op;
@@ -24,6 +24,7 @@ const TYPE_NAMES: &[(&str, &str)] = &[
 impl Codegen<'_> {
     /// `match (x) { arms }` as an expression: leaves the chosen arm's value.
     pub(crate) fn match_expr(&mut self, m: &MatchExpr) {
+        let stack_clean = std::mem::take(&mut self.current().statement_value);
         self.begin_scope();
         self.expr(&m.scrutinee);
         let subject = self.hidden_slot();
@@ -43,7 +44,11 @@ impl Codegen<'_> {
                 ArmBody::Expr(e) => self.expr(e),
                 ArmBody::Block(block) => {
                     self.begin_scope();
+                    self.current()
+                        .cleanups
+                        .push(Cleanup::ArmValue { stack_clean });
                     self.value_block(&block.stmts, block.span);
+                    self.current().cleanups.pop();
                     self.end_scope();
                 }
             }

@@ -137,7 +137,8 @@ impl Codegen<'_> {
                 }
             }
         }
-        self.current().statement_value = matches!(expr.kind, ExprKind::Else { .. });
+        self.current().statement_value =
+            matches!(expr.kind, ExprKind::Else { .. } | ExprKind::Match(_));
         self.expr(expr);
         self.current().statement_value = false;
         self.emit(Op::Pop, expr.span);
@@ -148,7 +149,8 @@ impl Codegen<'_> {
     fn var_decl(&mut self, decl: &VarDecl, span: Span) {
         match &decl.init {
             Some(init) => {
-                self.current().statement_value = matches!(init.kind, ExprKind::Else { .. });
+                self.current().statement_value =
+                    matches!(init.kind, ExprKind::Else { .. } | ExprKind::Match(_));
                 self.expr(init);
                 self.current().statement_value = false;
                 self.convert_to_declared(decl.ty.as_ref(), span);
@@ -588,16 +590,30 @@ impl Codegen<'_> {
         self.emit(Op::JumpIfFalse(0), cond.span)
     }
 
-    fn push_loop(&mut self) {
+    /// Begins a loop whose body is `body`. Call `mark_height` where each
+    /// iteration's body starts.
+    fn push_loop(&mut self, body: &Block) {
+        let height_slot =
+            super::loop_exits::leaves_from_inner_handler(body).then(|| self.hidden_slot());
         let state = self.current();
         let cleanup_depth = state.cleanups.len();
         let local_depth = state.locals.len();
         state.loops.push(LoopContext {
             cleanup_depth,
             local_depth,
+            height_slot,
             break_jumps: Vec::new(),
             continue_jumps: Vec::new(),
         });
+    }
+
+    /// Where an iteration's body starts (nothing pending on the stack but
+    /// the loop's own iterator): the height a `break` or `continue` out of
+    /// an inner `?else` handler cuts back to, when the loop needs one.
+    fn mark_height(&mut self, span: Span) {
+        if let Some(slot) = self.current_ref().loops.last().and_then(|l| l.height_slot) {
+            self.emit(Op::MarkHeight(slot), span);
+        }
     }
 
     /// Ends a loop: `continue`s go to `continue_target`, `break`s here.
@@ -614,7 +630,8 @@ impl Codegen<'_> {
     fn while_loop(&mut self, cond: &Expr, body: &Block, span: Span) {
         let start = self.code_len();
         let exit = self.condition_jumps(cond);
-        self.push_loop();
+        self.push_loop(body);
+        self.mark_height(body.span);
         self.block(body);
         self.emit_loop(start, span);
         self.patch_jumps(exit);
@@ -641,7 +658,8 @@ impl Codegen<'_> {
             .collect();
         let start = self.code_len();
         let exit = cond.map(|c| self.condition_jumps(c)).unwrap_or_default();
-        self.push_loop();
+        self.push_loop(body);
+        self.mark_height(body.span);
         self.block(body);
         let continue_target = self.code_len();
         // The next iteration gets a fresh cell holding the current value
@@ -688,11 +706,12 @@ impl Codegen<'_> {
         } else {
             self.emit(Op::IterNext(0), span)
         };
-        self.push_loop();
+        self.push_loop(body);
         self.begin_scope();
         for binding in bindings.iter().rev() {
             self.bind_new_variable(&binding.name, false);
         }
+        self.mark_height(body.span);
         self.statements(&body.stmts);
         self.release_scope_locals(body.span);
         self.end_scope();
@@ -769,10 +788,11 @@ impl Codegen<'_> {
         } else {
             self.emit(Op::JumpIfNotLt(0), span)
         };
-        self.push_loop();
+        self.push_loop(body);
         self.begin_scope();
         self.emit(Op::GetLocal(counter), binding.name.span);
         self.bind_new_variable(&binding.name, false);
+        self.mark_height(body.span);
         self.statements(&body.stmts);
         self.release_scope_locals(body.span);
         self.end_scope();
@@ -791,31 +811,38 @@ impl Codegen<'_> {
             return;
         };
         let cleanups: Vec<Cleanup> = self.current_ref().cleanups[context.cleanup_depth..].to_vec();
-        if cleanups
-            .iter()
-            .any(|c| matches!(c, Cleanup::HandlerValue { stack_clean: false }))
-        {
-            self.error_with_hint(
-                span,
-                format!(
-                    "not supported yet: `{word}` out of a `?else` handler inside a larger expression"
-                ),
-                "give the handled value its own statement: `var v = e ?else { break }`",
-            );
-            return;
+        let dirty = cleanups.iter().any(|c| {
+            matches!(
+                c,
+                Cleanup::HandlerValue { stack_clean: false }
+                    | Cleanup::ArmValue { stack_clean: false }
+            )
+        });
+        if dirty {
+            // Operands of the enclosing expression (and iterators of inner
+            // loops) are on the stack: cut back to the iteration's height.
+            let Some(slot) = context.height_slot else {
+                self.error(
+                    span,
+                    format!("internal: `{word}` out of a `?else` handler found no loop height"),
+                );
+                return;
+            };
+            self.emit(Op::CutToHeight(slot), span);
         }
         self.release_locals_from(context.local_depth, span);
         for cleanup in cleanups.iter().rev() {
             match cleanup {
+                Cleanup::Iterator if dirty => {}
                 Cleanup::Iterator => {
                     self.emit(Op::Pop, span);
                 }
                 Cleanup::Handler => {
                     self.emit(Op::EndTry, span);
                 }
-                // A statement-level handler left nothing on the stack;
-                // its binding is a local released above.
-                Cleanup::HandlerValue { .. } => {}
+                // A statement-level handler or arm left nothing on the
+                // stack; a binding is a local released above.
+                Cleanup::HandlerValue { .. } | Cleanup::ArmValue { .. } => {}
             }
         }
         let jump = self.emit(Op::Jump(0), span);
@@ -840,6 +867,7 @@ impl Codegen<'_> {
             for cleanup in cleanups.iter().rev() {
                 match cleanup {
                     Cleanup::HandlerValue { .. } => break,
+                    Cleanup::ArmValue { .. } => {}
                     Cleanup::Iterator => {
                         self.emit(Op::Swap, span);
                         self.emit(Op::Pop, span);
