@@ -21,7 +21,6 @@
 //! # Ok::<(), limit::Error>(())
 //! ```
 
-use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 use std::rc::Rc;
@@ -35,6 +34,8 @@ use limit_vm::interrupt::{self, Stop};
 use limit_vm::limits;
 use limit_vm::value::{DictMap, HostFn, Key, Value as VmValue};
 use limit_vm::{Vm, VmOptions};
+
+use crate::host_fn::HostFunction;
 
 pub use limit_compiler::capabilities::{Capabilities, Capability};
 pub use limit_vm::Limits;
@@ -204,9 +205,6 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
-
-/// A Rust function callable from Limit.
-type HostBody = dyn Fn(&[Value]) -> Result<Value, Error>;
 
 /// A Limit engine: a compilation session and a VM that keep their state
 /// between runs. See the [module documentation](self).
@@ -453,13 +451,19 @@ impl Engine {
     }
 
     /// Call the top-level function (or function-valued variable) `name`
-    /// declared by an earlier run, with `args`.
+    /// declared by an earlier run, with `args`. The arguments of a
+    /// declared function are checked against its parameters' types first
+    /// (an `int` given for a `float` becomes a float); a mismatch is an
+    /// [`Error::Conversion`] naming the argument, and the function does
+    /// not run.
     ///
     /// ```
     /// let mut engine = limit::Engine::new();
     /// engine.run_str("fn add(a: int, b: int): int { return a + b; }").unwrap();
     /// assert_eq!(engine.call("add", &[2.into(), 3.into()]).unwrap(), limit::Value::Int(5));
     /// assert!(engine.call("nope", &[]).is_err());
+    /// let e = engine.call("add", &["a".into(), 3.into()]).unwrap_err();
+    /// assert_eq!(e.to_string(), r#"conversion error: argument 1 (`a`) of `add`: expected int, found str "a""#);
     /// ```
     pub fn call(&mut self, name: &str, args: &[Value]) -> Result<Value, Error> {
         self.as_current(|engine| engine.call_now(name, args))
@@ -479,6 +483,14 @@ impl Engine {
                 .filter(|v| matches!(v, VmValue::Function(_) | VmValue::Host(_))),
         }
         .ok_or_else(|| Error::NotFound(name.to_string()))?;
+        let checked;
+        let args = match self.session.function_signature(name) {
+            Some(signature) if self.session.function_index(name).is_some() => {
+                checked = crate::argument_checks::check_arguments(name, signature, args)?;
+                &checked[..]
+            }
+            _ => args,
+        };
         let args = args
             .iter()
             .map(|a| to_vm(a, 0))
@@ -488,9 +500,34 @@ impl Engine {
     }
 
     /// Make the Rust function `f` callable from Limit as `name(…)` in the
-    /// following runs. It receives the arguments converted to [`Value`]s;
-    /// an `Err` becomes a runtime error in the script (catchable with
-    /// `attempt`). Registering a name again replaces the function.
+    /// following runs. Registering a name again replaces the function.
+    ///
+    /// A *typed* function — any closure or `fn` of up to eight parameters
+    /// whose types implement [`FromValue`](crate::FromValue), returning an
+    /// [`IntoValue`](crate::IntoValue) or a `Result` of one — has its
+    /// signature checked when scripts compile: the argument count, each
+    /// argument's type and how the result is used. A `Result` makes it a
+    /// `T?` function: its `Err` is an error value the script handles with
+    /// `?`, `?else` or `match` (see [`HostResult`](crate::HostResult)).
+    /// Called through an `any` value with a wrong argument, it raises a
+    /// `TypeError` naming the argument; the closure is not called.
+    ///
+    /// ```
+    /// use limit::{Engine, Value};
+    /// let mut engine = Engine::new();
+    /// engine.register_fn("add", |x: i64, y: i64| x + y);
+    /// assert_eq!(engine.run_str("add(2, 3)")?, Value::Int(5));
+    /// assert!(engine.run_str(r#"var s: str = add(2, 3);"#).is_err()); // int is not str
+    /// assert!(engine.run_str("add(1)").is_err()); // two arguments
+    /// let e = engine.run_str(r#"var f: any = add; f(1, "two")"#).unwrap_err();
+    /// assert!(e.to_string().starts_with(r#"error[TypeError]: argument 2 of `add`: expected int, found str "two""#));
+    /// # Ok::<(), limit::Error>(())
+    /// ```
+    ///
+    /// A *raw* function takes the arguments as `&[Value]`, however many
+    /// there are (for variadic hosts), and returns `Result<Value, Error>`;
+    /// the checker treats it as `any`, and its `Err` is a runtime error
+    /// (catchable with `attempt`).
     ///
     /// ```
     /// use limit::{Engine, Error, Value};
@@ -502,15 +539,18 @@ impl Engine {
     /// assert_eq!(engine.run_str(r#"shout("hey")"#).unwrap(), Value::from("HEY"));
     /// assert_eq!(engine.run_str("shout(1)").unwrap_err().kind(), Some("TypeError"));
     /// ```
-    pub fn register_fn<F>(&mut self, name: &str, f: F)
+    pub fn register_fn<Marker, F>(&mut self, name: &str, f: F)
     where
-        F: Fn(&[Value]) -> Result<Value, Error> + 'static,
+        F: HostFunction<Marker>,
     {
-        let global = self.session.declare_host_global(name);
-        let body: Rc<HostBody> = Rc::new(f);
+        let global = match F::signature() {
+            Some(signature) => self.session.declare_host_function(name, signature),
+            None => self.session.declare_host_global(name),
+        };
+        let body = f.into_body(name.into());
         let value = VmValue::Host(Rc::new(HostFn {
             name: name.into(),
-            func: Box::new(move |_vm, args| call_host(&*body, args)),
+            func: Box::new(move |_vm, args| body(args)),
         }));
         self.hosts.retain(|(g, _)| *g != global);
         self.hosts.push((global, value));
@@ -584,19 +624,8 @@ impl Drop for Engine {
     }
 }
 
-/// Run a host function on VM values.
-fn call_host(body: &HostBody, args: &[VmValue]) -> Result<VmValue, Trap> {
-    let args = args
-        .iter()
-        .map(|a| from_vm(a, 0))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| error_trap(&e))?;
-    let result = body(&args).map_err(|e| error_trap(&e))?;
-    to_vm(&result, 0).map_err(|e| error_trap(&e))
-}
-
 /// The trap a host function's error raises in the script.
-fn error_trap(e: &Error) -> Trap {
+pub(crate) fn error_trap(e: &Error) -> Trap {
     match e {
         Error::Runtime(r) => trap(&r.kind, &r.message),
         Error::Conversion(m) => trap(kinds::TYPE_ERROR, m),
@@ -611,7 +640,7 @@ fn too_deep() -> Error {
 }
 
 /// A Rust-side copy of a VM value.
-fn from_vm(v: &VmValue, depth: usize) -> Result<Value, Error> {
+pub(crate) fn from_vm(v: &VmValue, depth: usize) -> Result<Value, Error> {
     if depth > MAX_CONVERSION_DEPTH {
         return Err(too_deep());
     }
@@ -644,7 +673,7 @@ fn from_vm(v: &VmValue, depth: usize) -> Result<Value, Error> {
 }
 
 /// The VM value of a Rust-side value.
-fn to_vm(v: &Value, depth: usize) -> Result<VmValue, Error> {
+pub(crate) fn to_vm(v: &Value, depth: usize) -> Result<VmValue, Error> {
     if depth > MAX_CONVERSION_DEPTH {
         return Err(too_deep());
     }
@@ -675,144 +704,6 @@ fn to_vm(v: &Value, depth: usize) -> Result<VmValue, Error> {
             )))
         }
     })
-}
-
-// ------------------------------------------------------------ conversions
-
-macro_rules! from_scalar {
-    ($($t:ty => $variant:ident as $as:ty),*) => {$(
-        impl From<$t> for Value {
-            fn from(x: $t) -> Value {
-                Value::$variant(x as $as)
-            }
-        }
-    )*};
-}
-
-from_scalar!(i64 => Int as i64, i32 => Int as i64, u32 => Int as i64, f64 => Float as f64, f32 => Float as f64);
-
-impl From<bool> for Value {
-    fn from(b: bool) -> Value {
-        Value::Bool(b)
-    }
-}
-
-impl From<&str> for Value {
-    fn from(s: &str) -> Value {
-        Value::Str(s.to_string())
-    }
-}
-
-impl From<String> for Value {
-    fn from(s: String) -> Value {
-        Value::Str(s)
-    }
-}
-
-impl From<()> for Value {
-    fn from(_: ()) -> Value {
-        Value::Nil
-    }
-}
-
-impl<T: Into<Value>> From<Option<T>> for Value {
-    fn from(x: Option<T>) -> Value {
-        x.map_or(Value::Nil, Into::into)
-    }
-}
-
-impl<T: Into<Value>> From<Vec<T>> for Value {
-    fn from(items: Vec<T>) -> Value {
-        Value::List(items.into_iter().map(Into::into).collect())
-    }
-}
-
-impl<T: Into<Value>> From<HashMap<String, T>> for Value {
-    /// A dict (entries sorted by key, so the result does not depend on the
-    /// hash map's order).
-    fn from(map: HashMap<String, T>) -> Value {
-        let mut entries: Vec<(String, T)> = map.into_iter().collect();
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
-        Value::Dict(
-            entries
-                .into_iter()
-                .map(|(k, v)| (Value::Str(k), v.into()))
-                .collect(),
-        )
-    }
-}
-
-fn mismatch(want: &str, got: &Value) -> Error {
-    Error::Conversion(format!("expected {want}, found {got:?}"))
-}
-
-impl TryFrom<Value> for i64 {
-    type Error = Error;
-    fn try_from(v: Value) -> Result<i64, Error> {
-        match v {
-            Value::Int(i) => Ok(i),
-            other => Err(mismatch("an int", &other)),
-        }
-    }
-}
-
-impl TryFrom<Value> for f64 {
-    type Error = Error;
-    /// Ints convert too.
-    fn try_from(v: Value) -> Result<f64, Error> {
-        match v {
-            Value::Float(f) => Ok(f),
-            Value::Int(i) => Ok(i as f64),
-            other => Err(mismatch("a float", &other)),
-        }
-    }
-}
-
-impl TryFrom<Value> for bool {
-    type Error = Error;
-    fn try_from(v: Value) -> Result<bool, Error> {
-        match v {
-            Value::Bool(b) => Ok(b),
-            other => Err(mismatch("a bool", &other)),
-        }
-    }
-}
-
-impl TryFrom<Value> for String {
-    type Error = Error;
-    fn try_from(v: Value) -> Result<String, Error> {
-        match v {
-            Value::Str(s) => Ok(s),
-            other => Err(mismatch("a str", &other)),
-        }
-    }
-}
-
-impl<T: TryFrom<Value, Error = Error>> TryFrom<Value> for Vec<T> {
-    type Error = Error;
-    /// From a list or a tuple.
-    fn try_from(v: Value) -> Result<Vec<T>, Error> {
-        match v {
-            Value::List(items) | Value::Tuple(items) => {
-                items.into_iter().map(T::try_from).collect()
-            }
-            other => Err(mismatch("a list", &other)),
-        }
-    }
-}
-
-impl<T: TryFrom<Value, Error = Error>> TryFrom<Value> for HashMap<String, T> {
-    type Error = Error;
-    /// From a dict whose keys are strings.
-    fn try_from(v: Value) -> Result<HashMap<String, T>, Error> {
-        match v {
-            Value::Dict(entries) => entries
-                .into_iter()
-                .map(|(k, x)| Ok((String::try_from(k)?, T::try_from(x)?)))
-                .collect(),
-            other => Err(mismatch("a dict", &other)),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -12,9 +12,14 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod argument_checks;
+pub mod conversions;
 pub mod engine;
+pub mod host_fn;
 
+pub use conversions::{FromValue, IntoValue, ScriptType};
 pub use engine::{Capabilities, Capability, Engine, Error, InterruptHandle, Limits, Value};
+pub use host_fn::{HostFunction, HostResult, ScriptError};
 
 /// The chapter `docs/embedding.md`: its Rust blocks run as doctests.
 #[cfg(doctest)]

@@ -17,6 +17,11 @@ pub struct Session {
     /// context, as one file would be.
     history: Vec<limit_syntax::ast::Module>,
     options: CompileOptions,
+    /// Host functions registered with a signature: the checker checks
+    /// calls of them.
+    host_signatures: std::rc::Rc<check::HostSignatures>,
+    /// The signatures of the top-level functions the chunks declared.
+    signatures: std::collections::HashMap<String, check::FunctionType>,
 }
 
 /// A successfully compiled chunk.
@@ -60,7 +65,24 @@ impl Session {
     /// but not assign it. Returns the global's index in the program; it
     /// exists in the program of the next compiled chunk.
     pub fn declare_host_global(&mut self, name: &str) -> usize {
+        std::rc::Rc::make_mut(&mut self.host_signatures).remove(name);
         self.saved.declare_host_global(name) as usize
+    }
+
+    /// Declares `name` as a host function (see
+    /// [`Session::declare_host_global`]) whose calls the checker checks
+    /// against `signature`: the argument count, each argument's type, and
+    /// the result's type.
+    pub fn declare_host_function(&mut self, name: &str, signature: check::FunctionType) -> usize {
+        let global = self.saved.declare_host_global(name) as usize;
+        std::rc::Rc::make_mut(&mut self.host_signatures).insert(name.to_string(), signature);
+        global
+    }
+
+    /// The static signature of top-level function `name` declared by an
+    /// earlier chunk (unannotated parameters are `any`).
+    pub fn function_signature(&self, name: &str) -> Option<&check::FunctionType> {
+        self.signatures.get(name)
     }
 
     /// The function index of top-level function `name` declared by an
@@ -89,8 +111,15 @@ impl Session {
         if diagnostics.iter().any(Diagnostic::is_error) {
             return Err(diagnostics);
         }
-        let checked = check::check_session_chunk(&self.history, &ast, &self.sources, echo);
+        let checked = check::check_session_chunk(
+            &self.history,
+            &ast,
+            &self.sources,
+            echo,
+            self.host_signatures.clone(),
+        );
         diagnostics.extend(checked.diagnostics);
+        let signatures = checked.signatures;
         let (compiled, more) = compile_chunk(
             &self.saved,
             &ast,
@@ -105,6 +134,7 @@ impl Session {
             Some((saved, function)) if !diagnostics.iter().any(Diagnostic::is_error) => {
                 self.saved = saved;
                 self.history.push(ast);
+                self.signatures = signatures;
                 let mut program = self.saved.program().clone();
                 if self.options.optimize {
                     optimize::optimize(&mut program);

@@ -40,6 +40,9 @@ impl<'a> Checker<'a> {
             let variant = Ident::synthetic(name.to_string(), callee.span);
             return self.check_variant_arguments(owner, &variant, args);
         }
+        if let Some(result) = self.host_call(name, args, span) {
+            return result;
+        }
         self.builtin_call(name, args, span)
     }
 
@@ -327,7 +330,12 @@ impl<'a> Checker<'a> {
     /// Checks each argument against its parameter's type; the call's result
     /// is the function's return type. Counts and unknown names are the code
     /// generator's to report.
-    fn check_arguments(&mut self, function: &FunctionType, args: &'a [Arg], name: &str) -> Type {
+    pub(super) fn check_arguments(
+        &mut self,
+        function: &FunctionType,
+        args: &'a [Arg],
+        name: &str,
+    ) -> Type {
         let mut position = 0;
         for arg in args {
             let param = match &arg.name {

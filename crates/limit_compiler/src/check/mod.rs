@@ -23,6 +23,7 @@ mod escapes;
 mod expr;
 mod format_specs;
 mod frames;
+mod hosts;
 mod imports;
 mod operators;
 mod patterns;
@@ -55,7 +56,13 @@ use std::rc::Rc;
 pub struct CheckResult {
     pub diagnostics: Vec<Diagnostic>,
     pub types: TypeTable,
+    /// The signatures of the top-level functions (filled for the chunks
+    /// of a session, whose host calls them by name).
+    pub signatures: HashMap<String, FunctionType>,
 }
+
+/// Host functions registered with a signature, by name.
+pub type HostSignatures = HashMap<String, FunctionType>;
 
 /// How many times a module may be re-checked after widening variables
 /// before the checker gives up on recording types (diagnostics stay valid:
@@ -229,6 +236,10 @@ struct SessionContext {
     /// The final expression statement whose value the session shows: its
     /// result is used, not dropped.
     echoed: Option<Span>,
+    /// Host functions registered with a signature.
+    hosts: Rc<HostSignatures>,
+    /// Whether to record the top-level functions' signatures.
+    record_signatures: bool,
 }
 
 /// Type-checks `chunk`, the next chunk of an interactive session, in the
@@ -241,6 +252,7 @@ pub fn check_session_chunk(
     chunk: &ast::Module,
     sources: &SourceMap,
     echo: bool,
+    hosts: Rc<HostSignatures>,
 ) -> CheckResult {
     // A top-level definition (function, frame, trait, enum, type) replaces
     // what earlier chunks declared under its name: a later chunk's frame is
@@ -279,6 +291,8 @@ pub fn check_session_chunk(
     let context = SessionContext {
         earlier_files: history.iter().map(|module| module.span.file).collect(),
         echoed,
+        hosts,
+        record_signatures: true,
     };
     let declarations = Declarations::collect(&combined);
     let shared = |_: &str| false;
@@ -351,6 +365,7 @@ fn check_with<'a>(
         checker.inferred_errors = std::mem::take(&mut inferred_errors);
         checker.own_files = session.earlier_files.clone();
         checker.echoed = session.echoed;
+        checker.hosts = session.hosts.clone();
         checker.check_top_level(module);
         // (An empty set and an absent one mean the same.)
         checker.found_errors.retain(|_, kinds| !kinds.is_empty());
@@ -380,7 +395,13 @@ fn check_with<'a>(
                 .filter(|span| span.file != file)
                 .copied()
                 .collect();
+            let signatures = if session.record_signatures {
+                checker.top_level_signatures(&module.stmts)
+            } else {
+                HashMap::new()
+            };
             let mut result = checker.finish();
+            result.signatures = signatures;
             if !settled {
                 // Still widening (pathological input): keep the diagnostics
                 // of a pass with everything widened so far, but claim no
@@ -482,6 +503,8 @@ struct Checker<'a> {
     /// Each frame's lineage, computed once (hierarchies may be thousands
     /// of frames deep, and every member lookup needs one).
     lineages: frames::LineageCache<'a>,
+    /// Host functions registered with a signature (sessions only).
+    hosts: Rc<HostSignatures>,
 }
 
 /// A function or method body whose checking waits for its block's end, so
@@ -525,6 +548,7 @@ impl<'a> Checker<'a> {
             imports,
             file,
             lineages: Default::default(),
+            hosts: Rc::default(),
         }
     }
 
@@ -536,6 +560,7 @@ impl<'a> Checker<'a> {
         CheckResult {
             diagnostics: self.diagnostics,
             types: self.table,
+            signatures: HashMap::new(),
         }
     }
 

@@ -1,0 +1,230 @@
+//! Rust functions callable from Limit: what
+//! [`Engine::register_fn`](crate::Engine::register_fn) accepts.
+//!
+//! A *typed* host function is any Rust closure or function of up to eight
+//! parameters whose types implement [`FromValue`] and whose result
+//! implements [`HostResult`] (a type implementing [`IntoValue`], or a
+//! `Result` of one). Its signature enters the checker, so a script
+//! calling it with the wrong number or types of arguments, or using its
+//! result as the wrong type, does not compile; at run time (a call
+//! through an `any` value) a wrong argument is a `TypeError` naming it.
+//!
+//! A *raw* host function takes `&[Value]` and returns
+//! `Result<Value, Error>`: it accepts any arguments (for variadic hosts)
+//! and the checker treats it as `any`; its `Err` is a trap.
+
+use std::rc::Rc;
+
+use limit_compiler::check::{ErrorSet, FunctionType, ParamType};
+use limit_vm::errors::{kinds, trap, Trap};
+use limit_vm::value::Value as VmValue;
+
+use crate::conversions::{FromValue, IntoValue, ScriptType};
+use crate::engine::{error_trap, from_vm, to_vm, Error, Value};
+
+/// What a host function does with the VM's arguments.
+pub(crate) type HostBody = dyn Fn(&[VmValue]) -> Result<VmValue, Trap>;
+
+/// A Rust function [`Engine::register_fn`](crate::Engine::register_fn)
+/// can register. Implemented for closures and functions of up to eight
+/// [`FromValue`] parameters returning a [`HostResult`], and for raw
+/// `Fn(&[Value]) -> Result<Value, Error>` functions. `Marker` tells the
+/// implementations apart; callers never name it.
+pub trait HostFunction<Marker>: 'static {
+    /// The signature the checker checks calls against (`None`: the raw
+    /// form, which takes anything).
+    fn signature() -> Option<FunctionType>;
+
+    /// The function, on VM values; `name` is what errors call it.
+    #[doc(hidden)]
+    fn into_body(self, name: Rc<str>) -> Box<HostBody>;
+}
+
+/// The result of a typed host function: a value (any [`IntoValue`]), or a
+/// `Result` whose `Err` becomes a Limit error value — the function's
+/// Limit type is then `T?`, so a script must handle it with `?`,
+/// `?else` or `match` (docs/reference.md §6).
+///
+/// ```
+/// use limit::Engine;
+/// let mut engine = Engine::new();
+/// engine.register_fn("parse_port", |text: String| -> Result<i64, String> {
+///     text.parse::<u16>().map(i64::from).map_err(|e| e.to_string())
+/// });
+/// assert_eq!(engine.run_str(r#"parse_port("8080")? else { 0 }"#)?, limit::Value::Int(8080));
+/// assert_eq!(engine.run_str(r#"parse_port("http")? else { -1 }"#)?, limit::Value::Int(-1));
+/// // Ignoring the error does not compile.
+/// assert!(engine.run_str(r#"var p: int = parse_port("1");"#).is_err());
+/// # Ok::<(), limit::Error>(())
+/// ```
+pub trait HostResult {
+    /// The Limit value: `Err` is an error value `{kind, message}`.
+    fn into_result(self) -> Result<Value, Error>;
+
+    /// The Limit type of the result.
+    fn script_type() -> ScriptType;
+}
+
+impl<T: IntoValue> HostResult for T {
+    fn into_result(self) -> Result<Value, Error> {
+        self.into_value()
+    }
+    fn script_type() -> ScriptType {
+        <T as IntoValue>::script_type()
+    }
+}
+
+impl<T: IntoValue, E: ScriptError> HostResult for Result<T, E> {
+    fn into_result(self) -> Result<Value, Error> {
+        match self {
+            Ok(value) => value.into_value(),
+            Err(error) => {
+                let (kind, message) = error.kind_and_message();
+                Ok(Value::Error { kind, message })
+            }
+        }
+    }
+    fn script_type() -> ScriptType {
+        ScriptType::fallible(<T as IntoValue>::script_type(), ErrorSet::Any)
+    }
+}
+
+/// An error a typed host function returns: it becomes the Limit error
+/// value of this kind and message. A `String` or `&str` is an `Error`
+/// with that message; an [`Error`] keeps its runtime kind.
+///
+/// ```
+/// use limit::{Engine, Error};
+/// let mut engine = Engine::new();
+/// engine.register_fn("lookup", |id: i64| -> Result<String, Error> {
+///     if id == 1 { Ok("ada".into()) } else { Err(Error::runtime("NotFound", "no such player")) }
+/// });
+/// let v = engine.run_str(r#"lookup(2) ?else e { "{e.kind}: {e.message}" }"#)?;
+/// assert_eq!(v, limit::Value::from("NotFound: no such player"));
+/// # Ok::<(), limit::Error>(())
+/// ```
+pub trait ScriptError {
+    /// The error's kind (a capitalised name) and message.
+    fn kind_and_message(self) -> (String, String);
+}
+
+impl ScriptError for Error {
+    fn kind_and_message(self) -> (String, String) {
+        match self {
+            Error::Runtime(e) => (e.kind.to_string(), e.message.to_string()),
+            Error::Conversion(m) => (kinds::CONVERSION_ERROR.to_string(), m),
+            other => (kinds::ERROR.to_string(), other.to_string()),
+        }
+    }
+}
+
+impl ScriptError for String {
+    fn kind_and_message(self) -> (String, String) {
+        (kinds::ERROR.to_string(), self)
+    }
+}
+
+impl ScriptError for &str {
+    fn kind_and_message(self) -> (String, String) {
+        (kinds::ERROR.to_string(), self.to_string())
+    }
+}
+
+/// The raw form's marker.
+#[doc(hidden)]
+pub struct RawArguments;
+
+impl<F> HostFunction<RawArguments> for F
+where
+    F: Fn(&[Value]) -> Result<Value, Error> + 'static,
+{
+    fn signature() -> Option<FunctionType> {
+        None
+    }
+
+    fn into_body(self, _name: Rc<str>) -> Box<HostBody> {
+        Box::new(move |args| {
+            let args = args
+                .iter()
+                .map(|a| from_vm(a, 0))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| error_trap(&e))?;
+            let result = self(&args).map_err(|e| error_trap(&e))?;
+            to_vm(&result, 0).map_err(|e| error_trap(&e))
+        })
+    }
+}
+
+/// The trap of argument `position` (from 1) of `name` not converting.
+fn argument_trap(name: &str, position: usize, error: Error) -> Trap {
+    let message = match error {
+        Error::Conversion(m) => match m.strip_prefix("at ") {
+            Some(path) => format!("argument {position} of `{name}`, at {path}"),
+            None => format!("argument {position} of `{name}`: {m}"),
+        },
+        other => format!("argument {position} of `{name}`: {other}"),
+    };
+    trap(kinds::TYPE_ERROR, &message)
+}
+
+/// The trap of `name` called with `given` arguments instead of `wanted`.
+fn arity_trap(name: &str, wanted: usize, given: usize) -> Trap {
+    trap(
+        kinds::TYPE_ERROR,
+        &format!(
+            "`{name}` takes {wanted} argument{}, but {given} {} given",
+            if wanted == 1 { "" } else { "s" },
+            if given == 1 { "was" } else { "were" },
+        ),
+    )
+}
+
+macro_rules! typed_host_functions {
+    ($(($len:literal: $($a:ident $position:literal),*))*) => {$(
+        impl<F, R, $($a),*> HostFunction<(R, $($a,)*)> for F
+        where
+            F: Fn($($a),*) -> R + 'static,
+            R: HostResult,
+            $($a: FromValue,)*
+        {
+            fn signature() -> Option<FunctionType> {
+                Some(FunctionType {
+                    params: vec![$(ParamType { name: None, ty: <$a as FromValue>::script_type() }),*],
+                    ret: R::script_type(),
+                })
+            }
+
+            #[allow(non_snake_case, unused_mut, unused_variables)]
+            fn into_body(self, name: Rc<str>) -> Box<HostBody> {
+                Box::new(move |args| {
+                    if args.len() != $len {
+                        return Err(arity_trap(&name, $len, args.len()));
+                    }
+                    let mut args = args.iter();
+                    $(
+                        let $a = match args.next() {
+                            Some(arg) => from_vm(arg, 0)
+                                .and_then($a::from_value)
+                                .map_err(|e| argument_trap(&name, $position, e))?,
+                            None => return Err(arity_trap(&name, $len, $position - 1)),
+                        };
+                    )*
+                    let result = self($($a),*).into_result().map_err(|e| error_trap(&e))?;
+                    to_vm(&result, 0).map_err(|e| error_trap(&e))
+                })
+            }
+        }
+    )*};
+}
+
+typed_host_functions! {
+    (0:)
+    (1: A1 1)
+    (2: A1 1, A2 2)
+    (3: A1 1, A2 2, A3 3)
+    (4: A1 1, A2 2, A3 3, A4 4)
+    (5: A1 1, A2 2, A3 3, A4 4, A5 5)
+    (6: A1 1, A2 2, A3 3, A4 4, A5 5, A6 6)
+    (7: A1 1, A2 2, A3 3, A4 4, A5 5, A6 6, A7 7)
+    (8: A1 1, A2 2, A3 3, A4 4, A5 5, A6 6, A7 7, A8 8)
+}
