@@ -1,0 +1,1 @@
+//! See `benches/embed.rs`: this crate only holds the benchmark.
