@@ -716,9 +716,16 @@ impl Codegen<'_> {
         self.current()
             .cleanups
             .push(Cleanup::HandlerValue { stack_clean });
+        let height = super::loop_exits::returns_from_inner_arm(handler).then(|| {
+            let slot = self.hidden_slot();
+            self.emit(Op::MarkHeight(slot), handler.span);
+            slot
+        });
+        self.current().handler_heights.push(height);
         self.current().value_exits.push(Vec::new());
         self.value_block(&handler.stmts, handler.span);
         let exits = self.current().value_exits.pop().unwrap_or_default();
+        self.current().handler_heights.pop();
         self.current().cleanups.pop();
         for jump in exits {
             self.patch_jump(jump);
@@ -740,7 +747,12 @@ impl Codegen<'_> {
                 for stmt in rest {
                     self.statement(stmt);
                 }
+                // Nothing of this block is pending under its value (what
+                // encloses the block has its own cleanup entry).
+                self.current().statement_value =
+                    matches!(expr.kind, ExprKind::Else { .. } | ExprKind::Match(_));
                 self.expr(expr);
+                self.current().statement_value = false;
                 return;
             }
         }

@@ -146,3 +146,102 @@ impl Visitor for LoopExits {
         }
     }
 }
+
+/// Whether a `return` in `handler` (a `?else` handler's body, whose value
+/// it gives) can sit in a `match` arm block inside a larger expression.
+pub(super) fn returns_from_inner_arm(handler: &Block) -> bool {
+    let mut finder = InnerArmReturns::default();
+    finder.visit_block(handler);
+    finder.found
+}
+
+/// Looks for `return` in arm blocks in expression position, not entering
+/// nested handlers (a `return` there gives that handler's value).
+#[derive(Default)]
+struct InnerArmReturns {
+    found: bool,
+}
+
+impl InnerArmReturns {
+    fn statement_value(&mut self, value: &Expr) {
+        match &value.kind {
+            ExprKind::Match(m) => {
+                self.visit_expr(&m.scrutinee);
+                for arm in &m.arms {
+                    if let Some(guard) = &arm.guard {
+                        self.visit_expr(guard);
+                    }
+                    match &arm.body {
+                        ArmBody::Expr(e) => self.visit_expr(e),
+                        ArmBody::Block(block) => self.visit_block(block),
+                    }
+                }
+            }
+            _ => self.visit_expr(value),
+        }
+    }
+}
+
+impl Visitor for InnerArmReturns {
+    fn visit_function(&mut self, _decl: &FnDecl) {}
+
+    fn visit_stmt(&mut self, stmt: &Stmt) {
+        if self.found {
+            return;
+        }
+        match &stmt.kind {
+            StmtKind::Var(VarDecl {
+                init: Some(init), ..
+            }) => self.statement_value(init),
+            StmtKind::Expr { expr, .. } => self.statement_value(expr),
+            _ => visit::walk_stmt(self, stmt),
+        }
+    }
+
+    fn visit_expr(&mut self, expr: &Expr) {
+        if self.found {
+            return;
+        }
+        match &expr.kind {
+            ExprKind::Else { expr, .. } => self.visit_expr(expr),
+            ExprKind::Match(m) => {
+                let mut returns = Returns::default();
+                for arm in &m.arms {
+                    if let ArmBody::Block(block) = &arm.body {
+                        returns.visit_block(block);
+                    }
+                }
+                if returns.found {
+                    self.found = true;
+                    return;
+                }
+                visit::walk_expr(self, expr);
+            }
+            _ => visit::walk_expr(self, expr),
+        }
+    }
+}
+
+/// Looks for a `return` that gives the enclosing handler's value.
+#[derive(Default)]
+struct Returns {
+    found: bool,
+}
+
+impl Visitor for Returns {
+    fn visit_function(&mut self, _decl: &FnDecl) {}
+
+    fn visit_stmt(&mut self, stmt: &Stmt) {
+        match &stmt.kind {
+            StmtKind::Return(_) => self.found = true,
+            _ => visit::walk_stmt(self, stmt),
+        }
+    }
+
+    fn visit_expr(&mut self, expr: &Expr) {
+        match &expr.kind {
+            ExprKind::Else { expr, .. } => self.visit_expr(expr),
+            _ => visit::walk_expr(self, expr),
+        }
+    }
+}

@@ -138,6 +138,11 @@ pub(crate) struct FunctionState {
     pub cleanups: Vec<Cleanup>,
     /// Pending jumps of `return`s inside `?else` handlers, innermost last.
     pub value_exits: Vec<Vec<usize>>,
+    /// For each open `?else` handler (as `value_exits`): the local holding
+    /// the stack height where its body starts, when a `return` in it can
+    /// leave operands of an inner expression behind (a `match` arm block
+    /// inside an expression: see `loop_exits.rs`).
+    pub handler_heights: Vec<Option<u16>>,
     /// Set by a statement whose whole value is the next expression compiled
     /// (`var x = e`, `e;`): a `?else` there starts with nothing pending on
     /// the operand stack. Taken (reset) by the next `?else` or other
@@ -199,6 +204,7 @@ impl FunctionState {
             loops: Vec::new(),
             cleanups: Vec::new(),
             value_exits: Vec::new(),
+            handler_heights: Vec::new(),
             statement_value: false,
             fallible: false,
             predeclared: Vec::new(),

@@ -857,17 +857,38 @@ impl Codegen<'_> {
     fn return_statement(&mut self, value: Option<&Expr>, span: Span) {
         if !self.current_ref().value_exits.is_empty() {
             // Inside a `?else` handler: the value becomes the handler's result.
+            let cleanups = self.current_ref().cleanups.clone();
+            let inside: Vec<&Cleanup> = cleanups
+                .iter()
+                .rev()
+                .take_while(|c| !matches!(c, Cleanup::HandlerValue { .. }))
+                .collect();
+            let dirty = inside
+                .iter()
+                .any(|c| matches!(c, Cleanup::ArmValue { stack_clean: false }));
+            if dirty {
+                // Operands of an expression inside the handler are pending:
+                // cut back to where the handler's body started.
+                let Some(slot) = self.current_ref().handler_heights.last().copied().flatten()
+                else {
+                    self.error(
+                        span,
+                        "internal: `return` out of a `?else` handler found no height",
+                    );
+                    return;
+                };
+                self.emit(Op::CutToHeight(slot), span);
+            }
             match value {
                 Some(v) => self.expr(v),
                 None => {
                     self.emit(Op::Nil, span);
                 }
             }
-            let cleanups = self.current_ref().cleanups.clone();
-            for cleanup in cleanups.iter().rev() {
+            for cleanup in inside {
                 match cleanup {
-                    Cleanup::HandlerValue { .. } => break,
-                    Cleanup::ArmValue { .. } => {}
+                    Cleanup::HandlerValue { .. } | Cleanup::ArmValue { .. } => {}
+                    Cleanup::Iterator if dirty => {}
                     Cleanup::Iterator => {
                         self.emit(Op::Swap, span);
                         self.emit(Op::Pop, span);
