@@ -88,10 +88,17 @@ fn a_closed_stdout_ends_an_endless_printer_quietly_with_status_0() {
 #[test]
 fn a_closed_stderr_ends_an_error_report_quietly_with_status_0() {
     // A stack-overflow report into a closed stderr exited 101 with a Rust
-    // panic.
+    // panic. The program overflows only once the read end is closed (a
+    // signal file), or on a loaded machine its report could reach the pipe
+    // while it is still open.
+    let release = signal_path("release-overflow");
     let program = scratch(
         "overflow.lm",
-        "fn down(n: int): int { return down(n + 1) + 1 }\nprint(down(0))\n",
+        &format!(
+            "while (!file_exists({release:?})) {{ }}\n\
+             fn down(n: int): int {{ return down(n + 1) + 1 }}\nprint(down(0))\n",
+            release = release.display().to_string()
+        ),
     );
     let mut child = limit_run(&program)
         .stdout(Stdio::null())
@@ -99,6 +106,7 @@ fn a_closed_stderr_ends_an_error_report_quietly_with_status_0() {
         .spawn()
         .expect("start limit");
     drop(child.stderr.take());
+    std::fs::write(&release, "").expect("write the signal file");
     let status = wait_patiently(&mut child);
     assert_eq!(status.code(), Some(0));
 }
