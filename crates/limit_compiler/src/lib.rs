@@ -25,12 +25,11 @@ use limit_vm::program::Program;
 pub struct CompileOptions {
     /// Run the optimisation passes (`-O0` turns them off).
     pub optimize: bool,
-    /// Which standard modules the program may import.
-    pub std_access: stdlib::StdAccess,
     /// What the program may reach outside itself (files, stdin, exit, …):
     /// built-ins and standard modules needing a capability it lacks are
-    /// compile errors. The `limit` command grants all; an embedded engine
-    /// none unless its host says so.
+    /// compile errors (a standard module is gated by
+    /// `Capability::of_module`). The `limit` command grants all; an
+    /// embedded engine none unless its host says so.
     pub capabilities: capabilities::Capabilities,
 }
 
@@ -38,7 +37,6 @@ impl Default for CompileOptions {
     fn default() -> Self {
         CompileOptions {
             optimize: true,
-            std_access: stdlib::StdAccess::all(),
             capabilities: capabilities::Capabilities::all(),
         }
     }
@@ -59,8 +57,7 @@ pub fn compile_program(
     entry: FileId,
     options: &CompileOptions,
 ) -> CompileOutput {
-    let (graph, mut diagnostics) =
-        modules::load_program(sources, entry, &options.std_access, options.capabilities);
+    let (graph, mut diagnostics) = modules::load_program(sources, entry, options.capabilities);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return CompileOutput {
             program: None,

@@ -33,12 +33,10 @@ pub struct ModuleGraph {
 pub fn load_program(
     sources: &mut SourceMap,
     entry: FileId,
-    std_access: &crate::stdlib::StdAccess,
     capabilities: crate::capabilities::Capabilities,
 ) -> (ModuleGraph, Vec<Diagnostic>) {
     let mut loader = Loader {
         sources,
-        std_access,
         capabilities,
         graph: ModuleGraph::default(),
         paths: Vec::new(),
@@ -59,8 +57,6 @@ enum VisitState {
 
 struct Loader<'a> {
     sources: &'a mut SourceMap,
-    /// Which standard modules may be imported.
-    std_access: &'a crate::stdlib::StdAccess,
     /// What the program may reach outside itself: a module needing a
     /// capability it lacks may not be imported.
     capabilities: crate::capabilities::Capabilities,
@@ -207,14 +203,6 @@ impl Loader<'_> {
                 )));
             return None;
         };
-        if !self.std_access.allows(name) {
-            self.diagnostics.push(
-                Diagnostic::error(span, format!("module `{full}` is not allowed here")).with_hint(
-                    "the program embedding Limit chose which standard modules scripts may import",
-                ),
-            );
-            return None;
-        }
         if let Some(needed) = crate::capabilities::Capability::of_module(name) {
             if !self.capabilities.allows(needed) {
                 self.diagnostics.push(

@@ -85,3 +85,38 @@ fn built_ins_are_gated_wherever_they_are_named() {
     // The `limit` command's default grants everything.
     assert_eq!(CompileOptions::default().capabilities, Capabilities::all());
 }
+
+#[test]
+fn programs_using_the_modules_that_reach_outside_need_their_capabilities() {
+    // (What the removed `StdAccess` gate tested: one mechanism, the
+    // capabilities, decides which standard modules a program may import.)
+    for (program, capability) in [
+        (
+            "import std.env;\nprint(env.args());\n",
+            Capability::Environment,
+        ),
+        (
+            "import std.process;\nprint(process.pid());\n",
+            Capability::Process,
+        ),
+        (
+            "import std.fs;\nprint(fs.exists(\"x\"));\n",
+            Capability::FileSystem,
+        ),
+    ] {
+        let denied = errors(program, Capabilities::none());
+        assert_eq!(denied.len(), 1, "{denied:?}");
+        assert!(
+            denied[0].starts_with("1:1: module `std.")
+                && denied[0].contains(&format!("needs the capability `{capability}`")),
+            "{denied:?}"
+        );
+        // Every other capability granted is not enough.
+        let all_but = Capabilities::all().with(capability, false);
+        assert_eq!(errors(program, all_but).len(), 1, "{program}");
+        assert_eq!(
+            errors(program, CompileOptions::default().capabilities),
+            Vec::<String>::new()
+        );
+    }
+}

@@ -18,10 +18,6 @@ pub const NAMES: [&str; 11] = [
     "time",
 ];
 
-/// The standard modules that reach outside the program (files, processes,
-/// the environment): denied to untrusted scripts by default.
-pub const PRIVILEGED: [&str; 3] = ["fs", "process", "env"];
-
 /// The source of standard module `std.<name>`.
 pub fn source(name: &str) -> Option<&'static str> {
     match name {
@@ -46,31 +42,4 @@ pub const NATIVE_PREFIX: &str = "__std_";
 /// The name files of standard modules have in the source map.
 pub fn is_std_file(file_name: &str) -> bool {
     file_name.starts_with("<std>/")
-}
-
-/// Which standard modules a program may import (the embedder's choice).
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct StdAccess {
-    /// Modules (names after `std.`) that may not be imported.
-    pub denied: Vec<String>,
-}
-
-impl StdAccess {
-    /// Every standard module (the `limit` binary's default).
-    pub fn all() -> StdAccess {
-        StdAccess::default()
-    }
-
-    /// Every module except those reaching outside the program
-    /// (`std.fs`, `std.process`, `std.env`): for untrusted scripts.
-    pub fn sandboxed() -> StdAccess {
-        StdAccess {
-            denied: PRIVILEGED.iter().map(|n| n.to_string()).collect(),
-        }
-    }
-
-    /// Whether `std.<name>` may be imported.
-    pub fn allows(&self, name: &str) -> bool {
-        !self.denied.iter().any(|d| d == name)
-    }
 }
