@@ -434,7 +434,9 @@ impl Engine {
     }
 
     /// Read and run a file as the next chunk (see [`Engine::run_str`]).
-    /// Imports are not supported in engine chunks.
+    /// Its relative imports are looked up in its folder first (files are
+    /// searched only with the capability `fs`; see
+    /// [`Engine::set_module_resolver`]).
     ///
     /// ```
     /// let path = std::env::temp_dir().join("limit_engine_doc.lm");
@@ -447,7 +449,34 @@ impl Engine {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::Io(format!("cannot read {}: {e}", path.display())))?;
-        self.run_named(&path.display().to_string(), &text)
+        let folder = path.parent().map(Path::to_path_buf);
+        let name = path.display().to_string();
+        self.as_current(|engine| engine.run_now(&name, &text, folder))
+    }
+
+    /// Serve the modules scripts import (`import rules.pricing;`) from
+    /// the host: `resolver` gets the dotted name and returns the module's
+    /// source, or `None` when it has no such module. Chunks may import
+    /// standard modules (`std.math`; those needing a capability only when
+    /// it is granted), the resolver's modules, and — only with the
+    /// capability `fs` — files. A module runs once per engine, when the
+    /// first chunk importing it runs; later chunks share it.
+    ///
+    /// ```
+    /// let mut engine = limit::Engine::new();
+    /// engine.set_module_resolver(|name: &str| {
+    ///     (name == "rules.pricing").then(|| "pub fn price(n: int): int { return n * 3; }".to_string())
+    /// });
+    /// engine.run_str("import rules.pricing;\nimport std.math;").unwrap();
+    /// assert_eq!(engine.run_str("pricing.price(math.gcd(4, 6))").unwrap(), limit::Value::Int(6));
+    /// assert!(engine.run_str("import rules.other;").is_err());
+    /// assert!(engine.run_str("import std.fs;").is_err()); // needs the capability `fs`
+    /// ```
+    pub fn set_module_resolver<F>(&mut self, resolver: F)
+    where
+        F: Fn(&str) -> Option<String> + 'static,
+    {
+        self.session.set_module_resolver(Some(Rc::new(resolver)));
     }
 
     /// Call the top-level function (or function-valued variable) `name`
@@ -583,11 +612,16 @@ impl Engine {
     /// assert!(e.to_string().starts_with("broken.lm:1:9: error"), "{e}");
     /// ```
     pub fn run_named(&mut self, name: &str, source: &str) -> Result<Value, Error> {
-        self.as_current(|engine| engine.run_now(name, source))
+        self.as_current(|engine| engine.run_now(name, source, None))
     }
 
-    fn run_now(&mut self, name: &str, source: &str) -> Result<Value, Error> {
-        let chunk = match self.session.compile(name, source, true) {
+    fn run_now(
+        &mut self,
+        name: &str,
+        source: &str,
+        folder: Option<std::path::PathBuf>,
+    ) -> Result<Value, Error> {
+        let chunk = match self.session.compile_in(name, source, true, folder) {
             Ok(chunk) => chunk,
             Err(diagnostics) => {
                 let text = limit_syntax::render::render_all(self.session.sources(), &diagnostics);

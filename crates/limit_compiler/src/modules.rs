@@ -1,9 +1,15 @@
 //! Finding and loading the modules a program imports (reference.md §10).
 //!
-//! `import a.b.c` names the file `a/b/c.lm`, looked up relative to the
-//! importing file's folder, then the current working directory, then each
-//! folder of `LIMIT_PATH`. Every module is parsed once, however many files
-//! import it; an import cycle is an error naming the cycle.
+//! `import std.name` is a standard module (gated by capabilities).
+//! `import a.b.c` is served by the host's [`ModuleResolver`] when there is
+//! one and it knows the name; otherwise it names the file `a/b/c.lm`,
+//! looked up relative to the importing file's folder, then the current
+//! working directory, then each folder of `LIMIT_PATH`. Every module is
+//! parsed once, however many files import it; an import cycle is an error
+//! naming the cycle.
+//!
+//! A session (the REPL, an embedding engine) keeps its loaded modules in a
+//! [`SessionModules`] across chunks: a module runs once per session.
 
 use limit_syntax::ast::{ImportDecl, Module, StmtKind};
 use limit_syntax::{Diagnostic, FileId, SourceMap, Span};
@@ -18,8 +24,12 @@ pub struct LoadedModule {
     pub ast: Module,
     /// For each import statement of this module (in source order): the
     /// statement and the index of the imported module (None if it failed).
-    pub imports: Vec<(ImportDecl, Span, Option<usize>)>,
+    pub imports: Vec<ResolvedImport>,
 }
+
+/// An import statement, where it is, and the index of the module it
+/// names (`None` when that failed).
+pub type ResolvedImport = (ImportDecl, Span, Option<usize>);
 
 /// All modules of a program and an order in which to run them.
 #[derive(Debug, Default)]
@@ -28,6 +38,11 @@ pub struct ModuleGraph {
     /// Module indices, each after every module it imports; the entry last.
     pub order: Vec<usize>,
 }
+
+/// Serves modules from memory (an embedding application's): given the
+/// dotted name of an import (`rules.pricing`), the module's source text,
+/// or `None` to look further (the file system, when it may be searched).
+pub type ModuleResolver = dyn Fn(&str) -> Option<String>;
 
 /// Parses `entry` and, transitively, everything it imports.
 pub fn load_program(
@@ -38,6 +53,8 @@ pub fn load_program(
     let mut loader = Loader {
         sources,
         capabilities,
+        resolver: None,
+        search_files: true,
         graph: ModuleGraph::default(),
         paths: Vec::new(),
         state: Vec::new(),
@@ -49,7 +66,110 @@ pub fn load_program(
     (loader.graph, loader.diagnostics)
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// The modules a session has loaded, kept between its chunks. Module 0
+/// of the graph stands for the session itself (its chunks; it is in no
+/// run order), so the graph's indices are the code generator's.
+#[derive(Debug)]
+pub struct SessionModules {
+    pub graph: ModuleGraph,
+    paths: Vec<PathBuf>,
+    state: Vec<VisitState>,
+}
+
+impl Default for SessionModules {
+    fn default() -> Self {
+        SessionModules {
+            graph: ModuleGraph {
+                modules: vec![LoadedModule {
+                    file: 0,
+                    name: "session".to_string(),
+                    ast: Module {
+                        stmts: Vec::new(),
+                        span: Span::new(0, 0, 0),
+                    },
+                    imports: Vec::new(),
+                }],
+                order: Vec::new(),
+            },
+            paths: vec![PathBuf::from("<session>")],
+            state: vec![VisitState::Done],
+        }
+    }
+}
+
+/// Where a session's chunk may find the modules it imports.
+pub struct SessionImports<'a> {
+    /// What the chunk may reach (a standard module needing a capability
+    /// it lacks is an error; without `fs`, no file is searched).
+    pub capabilities: crate::capabilities::Capabilities,
+    /// The host's modules, looked up before files.
+    pub resolver: Option<&'a ModuleResolver>,
+    /// The folder a relative import is looked up in first (the chunk's
+    /// file's, or the working directory).
+    pub folder: Option<&'a Path>,
+}
+
+impl SessionModules {
+    /// How many modules are loaded (the session's own included): those
+    /// at this index and beyond are loaded by a later chunk.
+    pub fn len(&self) -> usize {
+        self.graph.modules.len()
+    }
+
+    /// Never empty: module 0 is the session.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// Loads what the import statements of `chunk` name (and what those
+    /// modules import), once per session. Returns each import with the
+    /// index of its module (`None` when it failed, with a diagnostic).
+    pub fn load_imports(
+        &mut self,
+        sources: &mut SourceMap,
+        chunk: &Module,
+        how: &SessionImports<'_>,
+    ) -> (Vec<ResolvedImport>, Vec<Diagnostic>) {
+        let mut loader = Loader {
+            sources,
+            capabilities: how.capabilities,
+            resolver: how.resolver,
+            search_files: how.capabilities.fs,
+            graph: std::mem::take(&mut self.graph),
+            paths: std::mem::take(&mut self.paths),
+            state: std::mem::take(&mut self.state),
+            stack: Vec::new(),
+            diagnostics: Vec::new(),
+        };
+        let folder = how
+            .folder
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_default();
+        let mut resolved = Vec::new();
+        for stmt in &chunk.stmts {
+            if let StmtKind::Import(decl) = &stmt.kind {
+                let target = loader.import(decl, stmt.span, &folder);
+                resolved.push((decl.clone(), stmt.span, target));
+            }
+        }
+        self.graph = loader.graph;
+        self.paths = loader.paths;
+        self.state = loader.state;
+        (resolved, loader.diagnostics)
+    }
+
+    /// Forgets the modules loaded from index `len` on (a chunk that did
+    /// not compile keeps nothing).
+    pub fn truncate(&mut self, len: usize) {
+        self.graph.modules.truncate(len);
+        self.graph.order.retain(|&m| m < len);
+        self.paths.truncate(len);
+        self.state.truncate(len);
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum VisitState {
     InProgress,
     Done,
@@ -60,6 +180,10 @@ struct Loader<'a> {
     /// What the program may reach outside itself: a module needing a
     /// capability it lacks may not be imported.
     capabilities: crate::capabilities::Capabilities,
+    /// The host's modules, looked up before files.
+    resolver: Option<&'a ModuleResolver>,
+    /// Whether imports may be looked up in the file system.
+    search_files: bool,
     graph: ModuleGraph,
     /// Canonical path of each loaded module (same index as `graph.modules`).
     paths: Vec<PathBuf>,
@@ -114,6 +238,24 @@ impl Loader<'_> {
         if dotted.first() == Some(&"std") {
             return self.import_std(&dotted, span);
         }
+        if let Some(resolver) = self.resolver {
+            let dotted_name = dotted.join(".");
+            if let Some(text) = resolver(&dotted_name) {
+                let key = PathBuf::from(format!("<host>/{dotted_name}"));
+                let file_name = format!("<host>/{}.lm", dotted.join("/"));
+                return self.visit_source(key, file_name, text, &dotted, span);
+            }
+        }
+        if !self.search_files {
+            let message = format!("cannot find module `{}`", dotted.join("."));
+            let hint = match self.resolver {
+                Some(_) => "the host serves no module of that name, and files are not searched without the capability `fs`",
+                None => "files are not searched without the capability `fs`; the host can serve modules (Engine::set_module_resolver)",
+            };
+            self.diagnostics
+                .push(Diagnostic::error(span, message).with_hint(hint));
+            return None;
+        }
         let relative: PathBuf = dotted.iter().collect::<PathBuf>().with_extension("lm");
         let candidates = search_folders(folder);
         let Some(found) = candidates
@@ -147,21 +289,8 @@ impl Loader<'_> {
             return None;
         };
         let key = canonical(&found);
-        if let Some(existing) = self.paths.iter().position(|p| *p == key) {
-            if self.state[existing] == VisitState::InProgress {
-                let start = self.stack.iter().position(|&m| m == existing).unwrap_or(0);
-                let mut cycle: Vec<String> = self.stack[start..]
-                    .iter()
-                    .map(|&m| self.graph.modules[m].name.clone())
-                    .collect();
-                cycle.push(self.graph.modules[existing].name.clone());
-                self.diagnostics.push(
-                    Diagnostic::error(span, format!("import cycle: {}", cycle.join(" -> ")))
-                        .with_hint("move the shared declarations into a module both can import"),
-                );
-                return None;
-            }
-            return Some(existing);
+        if let Some(existing) = self.loaded(&key, span) {
+            return existing;
         }
         let text = match std::fs::read_to_string(&found) {
             Ok(text) => text,
@@ -173,7 +302,44 @@ impl Loader<'_> {
                 return None;
             }
         };
-        let file = self.sources.add(found.display().to_string(), text);
+        let file_name = found.display().to_string();
+        self.visit_source(key, file_name, text, &dotted, span)
+    }
+
+    /// The module loaded under `key` already, if any: `Some(None)` when
+    /// importing it closes a cycle (reported here).
+    fn loaded(&mut self, key: &Path, span: Span) -> Option<Option<usize>> {
+        let existing = self.paths.iter().position(|p| *p == key)?;
+        if self.state[existing] == VisitState::InProgress {
+            let start = self.stack.iter().position(|&m| m == existing).unwrap_or(0);
+            let mut cycle: Vec<String> = self.stack[start..]
+                .iter()
+                .map(|&m| self.graph.modules[m].name.clone())
+                .collect();
+            cycle.push(self.graph.modules[existing].name.clone());
+            self.diagnostics.push(
+                Diagnostic::error(span, format!("import cycle: {}", cycle.join(" -> ")))
+                    .with_hint("move the shared declarations into a module both can import"),
+            );
+            return Some(None);
+        }
+        Some(Some(existing))
+    }
+
+    /// Registers and loads a module's source found under `key` (unless
+    /// it is loaded already).
+    fn visit_source(
+        &mut self,
+        key: PathBuf,
+        file_name: String,
+        text: String,
+        dotted: &[&str],
+        span: Span,
+    ) -> Option<usize> {
+        if let Some(existing) = self.loaded(&key, span) {
+            return existing;
+        }
+        let file = self.sources.add(file_name, text);
         let name = dotted.last().copied().unwrap_or("module").to_string();
         Some(self.visit_file(file, key, name))
     }

@@ -4,9 +4,12 @@
 //! globals between chunks.
 
 use crate::codegen::session::{compile_chunk, Saved};
+use crate::modules::{ModuleResolver, SessionImports, SessionModules};
 use crate::{check, optimize, CompileOptions};
 use limit_syntax::{Diagnostic, SourceMap};
 use limit_vm::program::Program;
+use std::path::PathBuf;
+use std::rc::Rc;
 
 /// Incremental compiler state.
 #[derive(Default)]
@@ -22,6 +25,10 @@ pub struct Session {
     host_signatures: std::rc::Rc<check::HostSignatures>,
     /// The signatures of the top-level functions the chunks declared.
     signatures: std::collections::HashMap<String, check::FunctionType>,
+    /// The modules the chunks imported (each loaded and run once).
+    modules: SessionModules,
+    /// Serves modules from the host's memory, before files.
+    resolver: Option<Rc<ModuleResolver>>,
 }
 
 /// A successfully compiled chunk.
@@ -53,6 +60,14 @@ impl Session {
     /// The capabilities granted to the chunks compiled from now on.
     pub fn capabilities(&self) -> crate::capabilities::Capabilities {
         self.options.capabilities
+    }
+
+    /// Serve `import a.b` from the host: `resolver` gets the dotted name
+    /// and gives the module's source, or `None` to look further (files,
+    /// searched only with the capability `fs`). Standard modules
+    /// (`std.…`) are never asked for.
+    pub fn set_module_resolver(&mut self, resolver: Option<Rc<ModuleResolver>>) {
+        self.resolver = resolver;
     }
 
     /// The sources of every chunk so far (for rendering diagnostics).
@@ -100,23 +115,57 @@ impl Session {
     /// Compiles `text` (named `name` in diagnostics). With `echo`, a final
     /// expression statement's value becomes the chunk function's result.
     /// On error nothing of the chunk is kept.
+    ///
+    /// Its imports are loaded as a program's are (a relative one looked up
+    /// in the working directory); each module runs once per session, when
+    /// the first chunk importing it runs.
     pub fn compile(
         &mut self,
         name: &str,
         text: &str,
         echo: bool,
     ) -> Result<Chunk, Vec<Diagnostic>> {
+        self.compile_in(name, text, echo, None)
+    }
+
+    /// [`Session::compile`], relative imports looked up in `folder` first
+    /// (a file's chunk: the file's folder).
+    pub fn compile_in(
+        &mut self,
+        name: &str,
+        text: &str,
+        echo: bool,
+        folder: Option<PathBuf>,
+    ) -> Result<Chunk, Vec<Diagnostic>> {
         let file = self.sources.add(name, text);
         let (ast, mut diagnostics) = limit_syntax::parse_source(text, file);
         if diagnostics.iter().any(Diagnostic::is_error) {
             return Err(diagnostics);
         }
+        let loaded_before = self.modules.len();
+        let earlier_imports = self.modules.graph.modules[0].imports.len();
+        let how = SessionImports {
+            capabilities: self.options.capabilities,
+            resolver: self.resolver.as_deref(),
+            folder: folder.as_deref(),
+        };
+        let (imports, found) = self.modules.load_imports(&mut self.sources, &ast, &how);
+        diagnostics.extend(found);
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            self.modules.truncate(loaded_before);
+            return Err(diagnostics);
+        }
+        self.modules.graph.modules[0]
+            .imports
+            .extend(imports.iter().cloned());
         let checked = check::check_session_chunk(
             &self.history,
             &ast,
             &self.sources,
             echo,
             self.host_signatures.clone(),
+            &mut self.modules.graph,
+            loaded_before,
         );
         diagnostics.extend(checked.diagnostics);
         let signatures = checked.signatures;
@@ -127,6 +176,7 @@ impl Session {
             echo,
             checked.types,
             self.options.capabilities,
+            (&self.modules.graph, loaded_before, &imports),
         );
         diagnostics.extend(more);
         crate::order_diagnostics(&mut diagnostics);
@@ -146,7 +196,13 @@ impl Session {
                     warnings: diagnostics,
                 })
             }
-            _ => Err(diagnostics),
+            _ => {
+                self.modules.truncate(loaded_before);
+                self.modules.graph.modules[0]
+                    .imports
+                    .truncate(earlier_imports);
+                Err(diagnostics)
+            }
         }
     }
 }

@@ -84,6 +84,17 @@ const MAX_INFERENCE_PASSES: usize = 32;
 /// with that variable `any` everywhere. The results have the indices of
 /// `graph.modules`.
 pub fn check_program(graph: &ModuleGraph, sources: &SourceMap) -> Vec<CheckResult> {
+    check_graph(graph, sources, &SessionContext::default())
+}
+
+/// [`check_program`], module 0 being the chunks of a session described by
+/// `session` (the default context for a program's entry file).
+fn check_graph(
+    graph: &ModuleGraph,
+    sources: &SourceMap,
+    session: &SessionContext,
+) -> Vec<CheckResult> {
+    let default_context = SessionContext::default();
     let declarations = program_declarations(graph);
     let shared = shared_type_names(&declarations);
     let shared = |name: &str| shared.contains(name);
@@ -111,7 +122,11 @@ pub fn check_program(graph: &ModuleGraph, sources: &SourceMap) -> Vec<CheckResul
                 &imports,
                 &widened,
                 &shared,
-                &SessionContext::default(),
+                if index == 0 {
+                    session
+                } else {
+                    &default_context
+                },
             );
             widened_elsewhere.extend(outcome.widened_elsewhere);
             exports[index] = Some(Rc::new(Exports {
@@ -247,12 +262,21 @@ struct SessionContext {
 /// (`history`), exactly as if they all were one file. Only the chunk's own
 /// diagnostics are returned. With `echo`, a final expression statement's
 /// value is shown, so a fallible result there is not ignored.
+///
+/// `modules` holds what the session imports: module 0 stands for the
+/// session (its `imports` are those of the earlier chunks and this one),
+/// the others are the modules loaded so far, those from `new_from` on by
+/// this chunk. The results are the chunk's (index 0) and, for each newly
+/// loaded module, its diagnostics and types; the modules loaded before
+/// were reported and compiled already.
 pub fn check_session_chunk(
     history: &[ast::Module],
     chunk: &ast::Module,
     sources: &SourceMap,
     echo: bool,
     hosts: Rc<HostSignatures>,
+    modules: &mut ModuleGraph,
+    new_from: usize,
 ) -> CheckResult {
     // A top-level definition (function, frame, trait, enum, type) replaces
     // what earlier chunks declared under its name: a later chunk's frame is
@@ -294,6 +318,9 @@ pub fn check_session_chunk(
         hosts,
         record_signatures: true,
     };
+    if modules.modules.len() > 1 {
+        return check_session_with_modules(combined, context, sources, modules, new_from);
+    }
     let declarations = Declarations::collect(&combined);
     let shared = |_: &str| false;
     let mut result = check_with(
@@ -310,6 +337,41 @@ pub fn check_session_chunk(
         .diagnostics
         .retain(|diagnostic| diagnostic.span.file == chunk.span.file);
     result
+}
+
+/// A session chunk when the session imports modules: the whole session
+/// (module 0, `combined`) checked with the modules it imports, as a
+/// program is.
+fn check_session_with_modules(
+    combined: ast::Module,
+    context: SessionContext,
+    sources: &SourceMap,
+    modules: &mut ModuleGraph,
+    new_from: usize,
+) -> CheckResult {
+    let chunk_file = combined.span.file;
+    let placeholder = std::mem::replace(&mut modules.modules[0].ast, combined);
+    modules.order.push(0);
+    let results = check_graph(modules, sources, &context);
+    modules.order.pop();
+    modules.modules[0].ast = placeholder;
+    let mut merged = CheckResult::default();
+    for (index, result) in results.into_iter().enumerate() {
+        if index == 0 {
+            merged.diagnostics.extend(
+                result
+                    .diagnostics
+                    .into_iter()
+                    .filter(|diagnostic| diagnostic.span.file == chunk_file),
+            );
+            merged.types.extend(result.types);
+            merged.signatures = result.signatures;
+        } else if index >= new_from {
+            merged.diagnostics.extend(result.diagnostics);
+            merged.types.extend(result.types);
+        }
+    }
+    merged
 }
 
 /// The names a top-level statement declares.

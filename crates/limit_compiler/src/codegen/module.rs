@@ -100,80 +100,115 @@ impl Codegen<'_> {
         // 1. Every module's top-level names, so any module can refer to any.
         let mut function_indices = Vec::new();
         let mut aliases = Vec::new();
-        for (index, module) in graph.modules.iter().enumerate() {
-            self.enter_module(index, &module.name, module.file);
-            let mut own = FxHashMap::default();
-            collect_aliases(&module.ast.stmts, &mut own);
+        for index in 0..graph.modules.len() {
+            let (functions, own) = self.declare_module(graph, index, index != entry);
+            function_indices.push(functions);
             aliases.push(own);
-            self.captures.add_module(module.file, &module.ast.stmts);
-            let captured = self.captures.of_script(module.file).captured;
-            self.declare_globals(&module.ast.stmts, &captured, index != entry);
-            function_indices.push(self.declare_top_level_functions(&module.ast.stmts));
-            self.leave_module(index);
-            let scope = &mut self.module_scopes[index];
-            collect_private_names(&module.ast.stmts, false, scope);
-            scope.objects = super::objects::object_names(&module.ast.stmts);
-            scope.reachable = reachable_from(graph, index);
-            scope.extended = super::objects::extended_names(&module.ast.stmts);
         }
 
         // 2. Imports.
-        for (index, module) in graph.modules.iter().enumerate() {
-            self.enter_module(index, &module.name, module.file);
-            let blocks = self.module_scopes[index].blocks.clone();
-            for (block, names) in blocks {
-                self.imports.insert(
-                    block,
-                    ImportBinding::Namespace(index, Some(NamespaceFilter::ModuleBlock(names))),
-                );
-            }
-            for (decl, _, target) in &module.imports {
-                if let Some(target) = target {
-                    self.bind_import(decl, *target);
-                }
-            }
-            self.leave_module(index);
+        for index in 0..graph.modules.len() {
+            self.bind_module_imports(graph, index);
         }
 
         // 3. Code: imported modules become init functions called by main.
         let mut inits = Vec::new();
         for &index in &graph.order {
-            let module = &graph.modules[index];
-            let function = if index == entry {
-                0
+            if index == entry {
+                let module = &graph.modules[index];
+                self.enter_module(index, &module.name, module.file);
+                self.aliases = self.aliases_in_scope(index, &aliases);
+                self.module_body(
+                    &module.ast,
+                    0,
+                    "<script>".to_string(),
+                    &function_indices[index],
+                    &inits,
+                    false,
+                );
+                self.leave_module(index);
             } else {
-                let f = self.program.functions.len() as u32;
-                self.program.functions.push(FunctionProto::default());
-                inits.push((f, module.ast.span));
-                f
-            };
-            self.enter_module(index, &module.name, module.file);
-            self.aliases = self.aliases_in_scope(index, &aliases);
-            let name = if index == entry {
-                "<script>".to_string()
-            } else {
-                format!("<module {}>", module.name)
-            };
-            let prelude = if index == entry {
-                inits.clone()
-            } else {
-                Vec::new()
-            };
-            self.module_body(
-                &module.ast,
-                function,
-                name,
-                &function_indices[index],
-                &prelude,
-                false,
-            );
-            self.leave_module(index);
+                inits.push(self.module_init(graph, index, &function_indices[index], &aliases));
+            }
         }
+    }
+
+    /// Step 1 for module `index`: its top-level names (all globals when
+    /// `all`: an imported module's variables are reachable from others).
+    /// Returns its functions' declarations and indices and its own type
+    /// aliases.
+    pub(crate) fn declare_module<'m>(
+        &mut self,
+        graph: &'m ModuleGraph,
+        index: usize,
+        all: bool,
+    ) -> (Vec<(&'m FnDecl, u32)>, FxHashMap<String, TypeExpr>) {
+        let module = &graph.modules[index];
+        self.enter_module(index, &module.name, module.file);
+        let mut own = FxHashMap::default();
+        collect_aliases(&module.ast.stmts, &mut own);
+        self.captures.add_module(module.file, &module.ast.stmts);
+        let captured = self.captures.of_script(module.file).captured;
+        self.declare_globals(&module.ast.stmts, &captured, all);
+        let functions = self.declare_top_level_functions(&module.ast.stmts);
+        self.leave_module(index);
+        let scope = &mut self.module_scopes[index];
+        collect_private_names(&module.ast.stmts, false, scope);
+        scope.objects = super::objects::object_names(&module.ast.stmts);
+        scope.reachable = reachable_from(graph, index);
+        scope.extended = super::objects::extended_names(&module.ast.stmts);
+        (functions, own)
+    }
+
+    /// Step 2 for module `index`: the names its `module` blocks and its
+    /// imports bind.
+    pub(crate) fn bind_module_imports(&mut self, graph: &ModuleGraph, index: usize) {
+        let module = &graph.modules[index];
+        self.enter_module(index, &module.name, module.file);
+        let blocks = self.module_scopes[index].blocks.clone();
+        for (block, names) in blocks {
+            self.imports.insert(
+                block,
+                ImportBinding::Namespace(index, Some(NamespaceFilter::ModuleBlock(names))),
+            );
+        }
+        self.bind_imports(&module.imports);
+        self.leave_module(index);
+    }
+
+    /// Binds the names of `imports` in the current module.
+    pub(crate) fn bind_imports(&mut self, imports: &[crate::modules::ResolvedImport]) {
+        for (decl, _, target) in imports {
+            if let Some(target) = target {
+                self.bind_import(decl, *target);
+            }
+        }
+    }
+
+    /// Step 3 for imported module `index`: its top-level code as a new
+    /// init function, which the importer calls once. Returns the init
+    /// function and where the module starts.
+    pub(crate) fn module_init(
+        &mut self,
+        graph: &ModuleGraph,
+        index: usize,
+        functions: &[(&FnDecl, u32)],
+        aliases: &[FxHashMap<String, TypeExpr>],
+    ) -> (u32, Span) {
+        let module = &graph.modules[index];
+        let f = self.program.functions.len() as u32;
+        self.program.functions.push(FunctionProto::default());
+        self.enter_module(index, &module.name, module.file);
+        self.aliases = self.aliases_in_scope(index, aliases);
+        let name = format!("<module {}>", module.name);
+        self.module_body(&module.ast, f, name, functions, &[], false);
+        self.leave_module(index);
+        (f, module.ast.span)
     }
 
     /// The type aliases module `index` sees: those of the modules it
     /// imports (directly or not; public ones), its own replacing them.
-    fn aliases_in_scope(
+    pub(crate) fn aliases_in_scope(
         &self,
         index: usize,
         aliases: &[FxHashMap<String, TypeExpr>],
@@ -718,7 +753,7 @@ fn kind_word(kind: ObjectKind) -> &'static str {
 }
 
 /// The modules `module` imports, directly or not.
-fn reachable_from(graph: &ModuleGraph, module: usize) -> Vec<usize> {
+pub(crate) fn reachable_from(graph: &ModuleGraph, module: usize) -> Vec<usize> {
     let mut seen = vec![false; graph.modules.len()];
     let mut stack = vec![module];
     let mut out = Vec::new();

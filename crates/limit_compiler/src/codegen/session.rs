@@ -5,6 +5,7 @@
 use super::module::ModuleScope;
 use super::objects::ObjectModel;
 use super::{Codegen, ConstantKey};
+use crate::modules::{ModuleGraph, ResolvedImport};
 use limit_syntax::ast::{FnDecl, Ident, Module, Stmt, StmtKind, VarTarget};
 use limit_syntax::{Diagnostic, SourceMap};
 use limit_vm::program::{FunctionProto, Program};
@@ -15,9 +16,12 @@ use rustc_hash::{FxHashMap, FxHashSet};
 pub(crate) struct Saved {
     program: Program,
     constant_index: FxHashMap<ConstantKey, u32>,
-    scope: ModuleScope,
+    /// The top-level names of the session (0) and of each module its
+    /// chunks imported (as numbered in the session's module graph).
+    scopes: Vec<ModuleScope>,
     objects: ObjectModel,
-    aliases: FxHashMap<String, limit_syntax::ast::TypeExpr>,
+    /// Each module's own type aliases (0: the session's).
+    aliases: Vec<FxHashMap<String, limit_syntax::ast::TypeExpr>>,
     global_coercions: FxHashMap<u32, Vec<super::checks::Coercion>>,
     atomic_globals: FxHashSet<u32>,
     /// Names the host supplies (`declare_host_global`): no chunk may
@@ -35,29 +39,53 @@ impl Saved {
     /// declared before keeps its index.
     pub(crate) fn declare_host_global(&mut self, name: &str) -> u32 {
         self.host_names.insert(name.to_string());
-        if let Some(&(index, _)) = self.scope.globals.get(name) {
+        if let Some(&(index, _)) = self.session_scope_mut().globals.get(name) {
             return index;
         }
         let index = self.program.globals.len() as u32;
         self.program.globals.push(format!("session.{name}"));
-        self.scope.globals.insert(name.to_string(), (index, true));
+        self.session_scope_mut()
+            .globals
+            .insert(name.to_string(), (index, true));
         index
+    }
+
+    fn session_scope_mut(&mut self) -> &mut ModuleScope {
+        if self.scopes.is_empty() {
+            self.scopes.push(ModuleScope::default());
+        }
+        &mut self.scopes[0]
     }
 
     /// The function index of top-level function `name`, if one was declared.
     pub(crate) fn function_index(&self, name: &str) -> Option<u32> {
-        self.scope.known_functions.get(name).map(|f| f.index)
+        self.scopes
+            .first()?
+            .known_functions
+            .get(name)
+            .map(|f| f.index)
     }
 
     /// The global index of top-level variable `name`, if one was declared.
     pub(crate) fn global_index(&self, name: &str) -> Option<u32> {
-        self.scope.globals.get(name).map(|&(index, _)| index)
+        self.scopes
+            .first()?
+            .globals
+            .get(name)
+            .map(|&(index, _)| index)
     }
 }
 
+/// The session's modules as a chunk sees them: the graph (module 0 is the
+/// session), the index from which modules are new with this chunk, and the
+/// chunk's imports with their modules.
+pub(crate) type ChunkModules<'m> = (&'m ModuleGraph, usize, &'m [ResolvedImport]);
+
 /// Compiles `ast` (file `file`) as the next chunk after `saved`. On success
 /// returns the new state and the index of the chunk's function; on error
-/// the state is unchanged (the caller keeps `saved`).
+/// the state is unchanged (the caller keeps `saved`). Modules the chunk
+/// loads first are compiled into init functions that the chunk calls
+/// before its own code (so each runs once, in the run order).
 pub(crate) fn compile_chunk(
     saved: &Saved,
     ast: &Module,
@@ -65,6 +93,7 @@ pub(crate) fn compile_chunk(
     echo: bool,
     types: crate::check::TypeTable,
     capabilities: crate::capabilities::Capabilities,
+    (graph, new_from, imports): ChunkModules<'_>,
 ) -> (Option<(Saved, u32)>, Vec<Diagnostic>) {
     let file = ast.span.file;
     let mut gen = Codegen::new(sources, file);
@@ -73,25 +102,19 @@ pub(crate) fn compile_chunk(
     gen.program = saved.program.clone();
     gen.program.files = sources.files().iter().map(|f| f.name.clone()).collect();
     gen.constant_index = saved.constant_index.clone();
-    gen.module_scopes = vec![saved.scope.clone()];
+    gen.module_scopes = saved.scopes.clone();
     gen.objects = saved.objects.clone();
-    gen.aliases = saved.aliases.clone();
     gen.global_coercions = saved.global_coercions.clone();
     gen.atomic_globals = saved.atomic_globals.clone();
-    super::module::collect_aliases(&ast.stmts, &mut gen.aliases);
+    let mut aliases = saved.aliases.clone();
+    aliases.resize_with(graph.modules.len(), FxHashMap::default);
+    super::module::collect_aliases(&ast.stmts, &mut aliases[0]);
+    let inits = compile_new_modules(&mut gen, graph, new_from, &mut aliases);
 
-    if let Some(stmt) = ast
-        .stmts
-        .iter()
-        .find(|s| matches!(s.kind, StmtKind::Import(_)))
-    {
-        gen.error_with_hint(
-            stmt.span,
-            "imports are not supported in interactive sessions yet",
-            "run a file that imports the module with `limit run` instead",
-        );
-    }
     gen.enter_module(0, "session", file);
+    gen.module_scopes[0].reachable = super::module::reachable_from(graph, 0);
+    gen.bind_imports(imports);
+    gen.aliases = gen.aliases_in_scope(0, &aliases);
     replace_earlier_bindings(&mut gen, &ast.stmts, &saved.host_names);
     gen.captures.add_module(file, &ast.stmts);
     let captured = gen.captures.of_script(file).captured;
@@ -104,7 +127,7 @@ pub(crate) fn compile_chunk(
         function,
         "<session>".to_string(),
         &functions,
-        &[],
+        &inits,
         echo,
     );
     gen.leave_module(0);
@@ -112,18 +135,44 @@ pub(crate) fn compile_chunk(
     if gen.diagnostics.iter().any(Diagnostic::is_error) {
         return (None, gen.diagnostics);
     }
-    let scope = gen.module_scopes.pop().unwrap_or_default();
     let saved = Saved {
         program: gen.program,
         constant_index: gen.constant_index,
-        scope,
+        scopes: gen.module_scopes,
         objects: gen.objects,
-        aliases: gen.aliases,
+        aliases,
         global_coercions: gen.global_coercions,
         atomic_globals: gen.atomic_globals,
         host_names: saved.host_names.clone(),
     };
     (Some((saved, function)), gen.diagnostics)
+}
+
+/// Compiles the modules of `graph` from `new_from` on (loaded by this
+/// chunk) as a program's imported modules are: names, imports, then each
+/// module's code as an init function, in run order. Returns the inits.
+fn compile_new_modules(
+    gen: &mut Codegen<'_>,
+    graph: &ModuleGraph,
+    new_from: usize,
+    aliases: &mut [FxHashMap<String, limit_syntax::ast::TypeExpr>],
+) -> Vec<(u32, limit_syntax::Span)> {
+    let new = new_from.max(1)..graph.modules.len();
+    let mut functions = Vec::new();
+    for index in new.clone() {
+        let (declared, own) = gen.declare_module(graph, index, true);
+        functions.push(declared);
+        aliases[index] = own;
+    }
+    for index in new.clone() {
+        gen.bind_module_imports(graph, index);
+    }
+    graph
+        .order
+        .iter()
+        .filter(|index| new.contains(index))
+        .map(|&index| gen.module_init(graph, index, &functions[index - new.start], aliases))
+        .collect()
 }
 
 /// A chunk's top-level declaration replaces what an earlier chunk declared
