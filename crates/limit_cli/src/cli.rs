@@ -150,6 +150,10 @@ pub enum Command {
     /// one program, and check it against its inline `// expect:`
     /// comments; exit status 1 when one fails.
     Test(TestArgs),
+    /// Rewrite programs in the canonical layout (files, folders searched
+    /// for `.lm` files, or `-` for standard input to standard output);
+    /// `--check` lists the files that would change, with exit status 1.
+    Fmt(FmtArgs),
 }
 
 impl Command {
@@ -162,7 +166,7 @@ impl Command {
             | Command::Ast(FileArg { file })
             | Command::Disasm(CompileArgs { file, .. }) => Some(file),
             Command::Test(args) => Some(&args.dir),
-            Command::Repl(_) => None,
+            Command::Repl(_) | Command::Fmt(_) => None,
         }
     }
 }
@@ -307,6 +311,20 @@ impl OptimizationArgs {
     pub fn optimize(&self) -> bool {
         self.level > 0
     }
+}
+
+/// What `limit fmt` formats.
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Files and folders to format (default: the current folder); `-`
+    /// formats standard input to standard output.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Change nothing: list the files whose layout differs and exit with
+    /// status 1 when there is one.
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// A single source file.

@@ -28,6 +28,7 @@ pub fn execute(command: Command) -> ExitStatus {
         Command::Disasm(CompileArgs { file, compile }) => disasm(&file, &compile),
         Command::Repl(args) => crate::repl::run_repl(&args),
         Command::Test(args) => crate::test_command::run_tests(&args),
+        Command::Fmt(args) => crate::fmt_command::run_fmt(&args),
     }
 }
 

@@ -6,6 +6,7 @@ mod cli;
 mod colour;
 mod driver;
 mod execution;
+mod fmt_command;
 mod internal_error;
 mod output;
 mod repl;
