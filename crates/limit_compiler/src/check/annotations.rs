@@ -54,7 +54,11 @@ impl<'a> Checker<'a> {
                     Some(ret) => self.resolve_type_at_depth(ret, depth),
                     None => Type::Any,
                 };
-                Type::Function(Box::new(FunctionType { params, ret }))
+                Type::Function(Box::new(FunctionType {
+                    params,
+                    ret,
+                    flexible_arity: false,
+                }))
             }
             TypeKind::Union(members) => {
                 // `Pet | int` with `type Pet = Cat | Fish` is `Cat | Fish | int`.
@@ -187,7 +191,11 @@ impl<'a> Checker<'a> {
             }
             other => other,
         };
-        FunctionType { params, ret }
+        FunctionType {
+            params,
+            ret,
+            flexible_arity: false,
+        }
     }
 }
 

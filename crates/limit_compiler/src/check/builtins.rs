@@ -5,7 +5,7 @@
 //! with a did-you-mean suggestion.
 
 use super::expr::Destination;
-use super::types::{ErrorSet, Type};
+use super::types::{ErrorSet, FunctionType, ParamType, Type};
 use super::Checker;
 use limit_syntax::ast::Arg;
 use limit_syntax::Span;
@@ -294,6 +294,29 @@ impl<'a> Checker<'a> {
             self.check_format_call(args, &arg_types);
         }
         Some(special_result(name, &arg_types).unwrap_or(ret))
+    }
+
+    /// The type of built-in function `name` taken as a value (`var say =
+    /// print;`, or a module's `const var eprint = __std_io_eprint;`): a
+    /// function of its table signature; optional and variadic parameters
+    /// make its arity flexible. `None` when `name` is no built-in.
+    pub(super) fn builtin_value_type(&self, name: &str) -> Option<Type> {
+        let native = table::native(table::builtin_index(name)?)?;
+        let signature = parse_signature(native.sig, &Bindings::default());
+        let params = signature
+            .params
+            .into_iter()
+            .filter(|param| !param.variadic)
+            .map(|param| ParamType {
+                name: Some(param.name),
+                ty: param.ty,
+            })
+            .collect();
+        Some(Type::Function(Box::new(FunctionType {
+            params,
+            ret: signature.ret,
+            flexible_arity: native.min_args != native.max_args,
+        })))
     }
 
     /// A call of method `name` on a value of built-in type `receiver`;

@@ -92,6 +92,7 @@ impl<'a> Checker<'a> {
                 Some(FunctionType {
                     params,
                     ret: Type::Frame(frame.to_string()),
+                    flexible_arity: false,
                 })
             }
             _ => None,

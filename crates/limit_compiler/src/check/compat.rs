@@ -114,7 +114,10 @@ impl Checker<'_> {
                     })
             }
             (Type::Function(function), Type::Function(expected)) => {
-                if function.params.len() != expected.params.len() {
+                if function.params.len() != expected.params.len()
+                    && !function.flexible_arity
+                    && !expected.flexible_arity
+                {
                     return Mismatch;
                 }
                 fits_or_mismatch(self.compatibility(&function.ret, &expected.ret))

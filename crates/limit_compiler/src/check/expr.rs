@@ -142,8 +142,20 @@ impl<'a> Checker<'a> {
             Some(owner) if !self.declarations.frames.contains_key(name) => {
                 Type::Enum(owner.clone())
             }
-            _ => Type::Any,
+            _ if self.is_declared_type_or_module(name) => Type::Any,
+            _ => self.builtin_value_type(name).unwrap_or(Type::Any),
         }
+    }
+
+    /// Whether `name` is a frame, trait, enum, alias or imported module
+    /// rather than a value.
+    fn is_declared_type_or_module(&self, name: &str) -> bool {
+        let declarations = self.declarations;
+        declarations.frames.contains_key(name)
+            || declarations.traits.contains_key(name)
+            || declarations.enums.contains_key(name)
+            || declarations.aliases.contains_key(name)
+            || self.imports.contains_key(name)
     }
 
     fn join_all(&mut self, items: &'a [Expr]) -> Type {
@@ -252,6 +264,11 @@ impl<'a> Checker<'a> {
     /// `Enum.Variant` and `Frame.static_member`, when the receiver is a
     /// type name rather than a variable. `None` when it is a value.
     pub(super) fn static_path_type(&mut self, receiver: &'a Expr, name: &Ident) -> Option<Type> {
+        if let ExprKind::Field(namespace, frame_name) = &receiver.kind {
+            // `ns.Frame.static_member`: a frame of an imported module.
+            let frame = self.namespace_frame(namespace, frame_name)?;
+            return Some(self.static_member_type(&frame, name));
+        }
         let ExprKind::Ident(type_name) = &receiver.kind else {
             return None;
         };

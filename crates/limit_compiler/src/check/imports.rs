@@ -217,6 +217,7 @@ fn portable(ty: &Type, shared: &dyn Fn(&str) -> bool) -> Type {
                 })
                 .collect(),
             ret: portable(&function.ret),
+            flexible_arity: function.flexible_arity,
         })),
         Type::Union(members) => {
             let members: Vec<Type> = members.iter().map(portable).collect();

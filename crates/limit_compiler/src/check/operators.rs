@@ -70,10 +70,20 @@ impl<'a> Checker<'a> {
             return result;
         }
         if is_misuse(op, l, r) {
-            self.error(
-                span,
-                format!("cannot apply `{}` to `{left}` and `{right}`", op.symbol()),
-            );
+            let message = format!("cannot apply `{}` to `{left}` and `{right}`", op.symbol());
+            match [l, r].into_iter().find(|t| is_instance(t)) {
+                Some(Type::Enum(name)) => self.error_with_hint(
+                    span,
+                    message,
+                    format!("a `{name}` value has no operators besides `==` and `!=`"),
+                ),
+                Some(instance) => self.error_with_hint(
+                    span,
+                    message,
+                    format!("`{instance}` has no operators: call one of its methods instead"),
+                ),
+                None => self.error(span, message),
+            }
         }
         Type::Any
     }
@@ -89,9 +99,7 @@ impl<'a> Checker<'a> {
             }
         };
         let (lefts, rights) = (members(left), members(right));
-        let known = |t: &Type| {
-            !t.is_any() && !matches!(t, Type::Union(_) | Type::Frame(_) | Type::Trait(_))
-        };
+        let known = |t: &Type| !t.is_any() && !matches!(t, Type::Union(_));
         if !lefts.iter().chain(&rights).all(known) {
             return Type::Any;
         }
@@ -268,18 +276,27 @@ fn is_non_numeric(ty: &Type) -> bool {
             | Type::Function(_)
             | Type::Channel
             | Type::ErrorValue
-    )
+    ) || is_instance(ty)
+}
+
+/// Whether `left op right` is an error `arithmetic_result` reports (then
+/// the store it feeds changes no variable's type).
+pub(super) fn is_reported_misuse(op: BinOp, left: &Type, right: &Type) -> bool {
+    let (l, r) = (left.unrefined(), right.unrefined());
+    !matches!(l, Type::Union(_))
+        && !matches!(r, Type::Union(_))
+        && arithmetic_type(op, l, r).is_none()
+        && is_misuse(op, l, r)
+}
+
+/// A frame instance, a trait's implementer or an enum value.
+fn is_instance(ty: &Type) -> bool {
+    matches!(ty, Type::Frame(_) | Type::Trait(_) | Type::Enum(_))
 }
 
 /// Whether `l op r` is certainly wrong (only called when no rule applied).
 fn is_misuse(op: BinOp, l: &Type, r: &Type) -> bool {
-    let certain = |t: &Type| {
-        !t.is_any()
-            && !matches!(
-                t,
-                Type::Union(_) | Type::Frame(_) | Type::Trait(_) | Type::Enum(_)
-            )
-    };
+    let certain = |t: &Type| !t.is_any() && !matches!(t, Type::Union(_));
     match op {
         // `str + anything` is text, so only a certain non-str pair is wrong.
         BinOp::Add => {

@@ -614,7 +614,18 @@ impl<'a> Checker<'a> {
         let result = match compound_operator(op) {
             None => value_type,
             Some(operator) => {
-                self.arithmetic_result(operator, &declared, &value_type, target.span.to(value.span))
+                let result = self.arithmetic_result(
+                    operator,
+                    &declared,
+                    &value_type,
+                    target.span.to(value.span),
+                );
+                if super::operators::is_reported_misuse(operator, &declared, &value_type) {
+                    // Reported: widening would check the module again
+                    // without the error.
+                    return;
+                }
+                result
             }
         };
         if !declared.is_any() && !is_same_shape(&result, &declared) {

@@ -69,6 +69,10 @@ pub struct ParamType {
 pub struct FunctionType {
     pub params: Vec<ParamType>,
     pub ret: Type,
+    /// A built-in taken as a value (`var say = print`): it takes optional
+    /// or any number of further arguments, so its parameter count does not
+    /// have to match a function type's.
+    pub flexible_arity: bool,
 }
 
 /// A static type.
@@ -227,6 +231,9 @@ impl fmt::Display for Type {
             Type::Function(function) => {
                 write!(f, "fn(")?;
                 write_separated(f, function.params.iter().map(|p| &p.ty))?;
+                if function.flexible_arity {
+                    write!(f, "{}…", if function.params.is_empty() { "" } else { ", " })?;
+                }
                 write!(f, "): {}", function.ret)
             }
             Type::Union(members) => {
