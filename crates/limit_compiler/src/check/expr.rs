@@ -7,8 +7,8 @@ use super::constant::{constant_value, evaluate_condition, Constant};
 use super::frames::MemberLookup;
 use super::types::{ErrorSet, Type};
 use super::{BlockRole, Checker, Expectation, ReturnTarget};
-use limit_syntax::ast::{Block, Expr, ExprKind, FnDecl, Ident, InterpPart};
-use limit_syntax::Span;
+use limit_syntax::ast::{Block, Expr, ExprKind, FnDecl, Ident, InterpPart, NodeId};
+use limit_syntax::{Diagnostic, Span};
 use limit_vm::runtime::table::{method_names, Receiver};
 
 /// Where a value is going, for messages.
@@ -116,7 +116,7 @@ impl<'a> Checker<'a> {
                 expr: inner,
                 binding,
                 handler,
-            } => self.infer_else(inner, binding.as_ref(), handler, None),
+            } => self.infer_else(expr.id, inner, binding.as_ref(), handler, None),
             ExprKind::Match(match_expr) => self.check_match(match_expr, None),
             ExprKind::Lambda(decl) => self.check_lambda(decl),
             ExprKind::Cast(inner, target) => {
@@ -505,6 +505,7 @@ impl<'a> Checker<'a> {
     /// the handler's value and its `return`s are checked against it.
     fn infer_else(
         &mut self,
+        id: NodeId,
         inner: &'a Expr,
         binding: Option<&'a Ident>,
         handler: &'a Block,
@@ -532,10 +533,14 @@ impl<'a> Checker<'a> {
         }
         self.returns.push(ReturnTarget::Handler);
         self.handler_values.push((Vec::new(), expected.cloned()));
+        self.handler_error_returns.push(None);
         self.value_expectations.push(expected.cloned());
         let final_value = self.check_statements(&handler.stmts, BlockRole::Value);
         self.value_expectations.pop();
         let returned = self.handler_values.pop().unwrap_or_default().0;
+        if let Some(Some(error_return)) = self.handler_error_returns.pop() {
+            self.handler_errors.insert(id, error_return);
+        }
         self.returns.pop();
         self.env.pop();
         let always_returns = super::returns::returns_on_all_paths(&handler.stmts, false);
@@ -659,7 +664,13 @@ impl<'a> Checker<'a> {
                 expr: inner,
                 binding,
                 handler,
-            } => Some(self.infer_else(inner, binding.as_ref(), handler, Some(&expectation))),
+            } => Some(self.infer_else(
+                expr.id,
+                inner,
+                binding.as_ref(),
+                handler,
+                Some(&expectation),
+            )),
             _ => None,
         };
         if let Some(found) = branched {
@@ -689,7 +700,7 @@ impl<'a> Checker<'a> {
                 }
             }
             Compatibility::UnhandledFallible => {
-                self.report_unhandled_fallible(expr.span, &found, expected)
+                self.report_unhandled_fallible(expr, &found, expected)
             }
         }
         found
@@ -706,12 +717,28 @@ impl<'a> Checker<'a> {
             .any(|member| self.compatibility(member, expected) == Compatibility::Fits)
     }
 
-    pub(super) fn report_unhandled_fallible(&mut self, span: Span, found: &Type, expected: &Type) {
-        self.error_with_hint(
-            span,
-            format!("`{found}` used as `{expected}` without handling its error"),
-            "handle the error with `?`, `?else` or `match`",
-        );
+    pub(super) fn report_unhandled_fallible(&mut self, at: &Expr, found: &Type, expected: &Type) {
+        let message = format!("`{found}` used as `{expected}` without handling its error");
+        let handler_error = match &at.kind {
+            ExprKind::Ident(name) => self
+                .env
+                .lookup(name)
+                .and_then(|binding| self.variable_handler_errors.get(&binding.declared_at)),
+            _ => self.handler_errors.get(&at.id),
+        };
+        let diagnostic = match handler_error {
+            // reference.md §6: a handler's `return` gives the handler's
+            // value; it cannot leave the enclosing function.
+            Some(error_return) => Diagnostic::error(at.span, message)
+                .with_note(
+                    *error_return,
+                    "this `return err(…)` gives the `?else` handler's value; a handler cannot leave the function",
+                )
+                .with_hint("to return that error from the function, write `?` after the handler: `… ?else { … }?`"),
+            None => Diagnostic::error(at.span, message)
+                .with_hint("handle the error with `?`, `?else` or `match`"),
+        };
+        self.diagnostics.push(diagnostic);
     }
 
     /// The compile-time range and refinement checks for a constant value.

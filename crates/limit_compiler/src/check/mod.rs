@@ -47,6 +47,7 @@ use declarations::Declarations;
 use env::{Binding, Env};
 use limit_syntax::ast::{self, FnDecl, NodeId};
 use limit_syntax::{Diagnostic, FileId, SourceMap, Span};
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
 
@@ -529,6 +530,15 @@ struct Checker<'a> {
     /// Values `return`ed inside the `?else` handlers being checked, and
     /// the type each handler's value must fit.
     handler_values: Vec<(Vec<Type>, Option<Expectation>)>,
+    /// Where a `?else` handler being checked first writes `return err(…)`,
+    /// innermost last.
+    handler_error_returns: Vec<Option<Span>>,
+    /// A `?else` expression whose handler may give an error (`return
+    /// err(…)`): where, so that using its value as a plain value can say
+    /// why it is still fallible. By the `?else` node and by the variable
+    /// it initialises.
+    handler_errors: FxHashMap<NodeId, Span>,
+    variable_handler_errors: FxHashMap<NodeId, Span>,
     /// The error sets of functions declared plain `T?`, by the
     /// declaration's node id, as the previous pass inferred them (absent: empty, the
     /// bottom of the least fixed point).
@@ -597,6 +607,9 @@ impl<'a> Checker<'a> {
             newly_widened: HashSet::new(),
             returns: Vec::new(),
             handler_values: Vec::new(),
+            handler_error_returns: Vec::new(),
+            handler_errors: FxHashMap::default(),
+            variable_handler_errors: FxHashMap::default(),
             value_expectations: Vec::new(),
             inferred_errors: HashMap::new(),
             own_files: Vec::new(),

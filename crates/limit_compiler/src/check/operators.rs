@@ -44,7 +44,7 @@ impl<'a> Checker<'a> {
         for (operand, ty) in [(left, &left_type), (right, &right_type)] {
             if let Type::Fallible(inner, _) = ty.unrefined() {
                 unhandled = true;
-                self.report_unhandled_fallible(operand.span, ty, inner);
+                self.report_unhandled_fallible(operand, ty, inner);
             }
         }
         if unhandled {

@@ -387,6 +387,14 @@ impl<'a> Checker<'a> {
             (None, Some(init), _) => self.infer(init),
             (None, None, _) => Type::Any,
         };
+        if let (Some(error_return), VarTarget::Name(name)) = (
+            decl.init
+                .as_ref()
+                .and_then(|init| self.handler_errors.get(&init.id)),
+            &decl.target,
+        ) {
+            self.variable_handler_errors.insert(name.id, *error_return);
+        }
         self.bind_var_target(&decl.target, &value, declared.is_some());
     }
 
@@ -563,9 +571,7 @@ impl<'a> Checker<'a> {
                     destination.describe()
                 ),
             ),
-            Compatibility::UnhandledFallible => {
-                self.report_unhandled_fallible(at.span, found, expected)
-            }
+            Compatibility::UnhandledFallible => self.report_unhandled_fallible(at, found, expected),
         }
     }
 
@@ -791,8 +797,32 @@ impl<'a> Checker<'a> {
                 }
             }
             (Some(ReturnTarget::Handler), Some(value)) => {
+                if is_err_call(value) {
+                    if let Some(first @ None) = self.handler_error_returns.last_mut() {
+                        *first = Some(span);
+                    }
+                }
                 let expected = self.handler_values.last().and_then(|h| h.1.clone());
                 let ty = match expected {
+                    Some(expected)
+                        if is_err_call(value)
+                            && !matches!(
+                                expected.ty.unrefined(),
+                                Type::Fallible(..) | Type::Any
+                            ) =>
+                    {
+                        // reference.md §6: the handler's value replaces the
+                        // failed one, and it cannot leave the function.
+                        self.error_with_hint(
+                            span,
+                            format!(
+                                "this `return` gives the `?else` handler's value, which must be `{}`, not an error: a handler cannot leave the function",
+                                expected.ty
+                            ),
+                            "to return the error from the function, write `?` after the handler: `… ?else { … }?`",
+                        );
+                        self.infer(value)
+                    }
                     Some(expected) => {
                         self.check_against(value, &expected.ty, &expected.destination)
                     }
@@ -888,4 +918,10 @@ fn is_same_shape(value: &Type, declared: &Type) -> bool {
         (Type::Dict(..), Type::Dict(key, element)) => key.is_any() && element.is_any(),
         _ => false,
     }
+}
+
+/// `err(…)`: an error value made where it is written.
+fn is_err_call(expr: &Expr) -> bool {
+    matches!(&expr.kind, ExprKind::Call { callee, .. }
+        if matches!(&callee.kind, ExprKind::Ident(name) if name == "err"))
 }
