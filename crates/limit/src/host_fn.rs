@@ -191,6 +191,7 @@ macro_rules! typed_host_functions {
                 Some(FunctionType {
                     params: vec![$(ParamType { name: None, ty: <$a as FromValue>::script_type() }),*],
                     ret: R::script_type(),
+                    flexible_arity: false,
                 })
             }
 
