@@ -154,6 +154,9 @@ pub enum Command {
     /// for `.lm` files, or `-` for standard input to standard output);
     /// `--check` lists the files that would change, with exit status 1.
     Fmt(FmtArgs),
+    /// Serve an editor with the Language Server Protocol on standard input
+    /// and output (diagnostics, hover types, outline, formatting).
+    Lsp,
 }
 
 impl Command {
@@ -166,7 +169,7 @@ impl Command {
             | Command::Ast(FileArg { file })
             | Command::Disasm(CompileArgs { file, .. }) => Some(file),
             Command::Test(args) => Some(&args.dir),
-            Command::Repl(_) | Command::Fmt(_) => None,
+            Command::Repl(_) | Command::Fmt(_) | Command::Lsp => None,
         }
     }
 }

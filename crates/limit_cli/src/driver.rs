@@ -29,6 +29,13 @@ pub fn execute(command: Command) -> ExitStatus {
         Command::Repl(args) => crate::repl::run_repl(&args),
         Command::Test(args) => crate::test_command::run_tests(&args),
         Command::Fmt(args) => crate::fmt_command::run_fmt(&args),
+        Command::Lsp => match limit_lsp::run_stdio() {
+            Ok(()) => ExitStatus::Success,
+            Err(error) => {
+                crate::output::stderr(&format!("error: the language server stopped: {error}\n"));
+                ExitStatus::InternalError
+            }
+        },
     }
 }
 

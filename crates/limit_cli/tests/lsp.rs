@@ -1,0 +1,265 @@
+//! `limit lsp` driven as an editor drives it: JSON-RPC messages with
+//! `Content-Length` framing over the server's stdin and stdout. Every reply
+//! is checked by value.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+use serde_json::{json, Value};
+
+struct Client {
+    child: Child,
+    input: ChildStdin,
+    output: BufReader<ChildStdout>,
+    /// Notifications read while waiting for something else.
+    pending: Vec<Value>,
+}
+
+impl Client {
+    fn start() -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_limit"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start limit lsp");
+        let input = child.stdin.take().expect("stdin");
+        let output = BufReader::new(child.stdout.take().expect("stdout"));
+        Client {
+            child,
+            input,
+            output,
+            pending: Vec::new(),
+        }
+    }
+
+    fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        write!(self.input, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("write");
+        self.input.flush().expect("flush");
+    }
+
+    fn request(&mut self, id: i64, method: &str, params: Value) -> Value {
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        loop {
+            let message = self.read();
+            if message.get("id") == Some(&json!(id)) {
+                return message;
+            }
+            self.pending.push(message);
+        }
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// The next `publishDiagnostics` for `uri`.
+    fn diagnostics(&mut self, uri: &str) -> Value {
+        loop {
+            let found = self.pending.iter().position(|m| {
+                m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+            });
+            if let Some(i) = found {
+                return self.pending.remove(i)["params"]["diagnostics"].clone();
+            }
+            let message = self.read();
+            self.pending.push(message);
+        }
+    }
+
+    fn read(&mut self) -> Value {
+        let mut length = None;
+        loop {
+            let mut line = String::new();
+            let n = self.output.read_line(&mut line).expect("read a header");
+            assert!(n > 0, "the server closed its output");
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(value) = line.strip_prefix("Content-Length: ") {
+                length = value.parse::<usize>().ok();
+            }
+        }
+        let mut body = vec![0; length.expect("a Content-Length header")];
+        self.output.read_exact(&mut body).expect("read a body");
+        serde_json::from_slice(&body).expect("a JSON body")
+    }
+}
+
+fn scratch_uri(name: &str, text: &str) -> String {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("lsp");
+    std::fs::create_dir_all(&dir).expect("create a scratch folder");
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write");
+    format!("file://{}", path.display())
+}
+
+#[test]
+fn an_editor_session_from_initialize_to_exit() {
+    let mut client = Client::start();
+    let init = client.request(1, "initialize", json!({"capabilities": {}}));
+    let caps = &init["result"]["capabilities"];
+    assert_eq!(caps["textDocumentSync"], json!(2), "{init}");
+    assert_eq!(caps["hoverProvider"], json!(true));
+    assert_eq!(caps["documentSymbolProvider"], json!(true));
+    assert_eq!(caps["documentFormattingProvider"], json!(true));
+    client.notify("initialized", json!({}));
+
+    let text = "frame P {\n    pub age: int;\n    pub fn older(by: int): int { return age + by; }\n}\nvar p = P(40)\nvar n: int = \"s\"\nprint(p.older(2))\n";
+    let uri = scratch_uri("main.lm", text);
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "limit", "version": 1, "text": text}}),
+    );
+    let diagnostics = client.diagnostics(&uri);
+    assert_eq!(
+        diagnostics.as_array().map(Vec::len),
+        Some(1),
+        "{diagnostics}"
+    );
+    assert_eq!(diagnostics[0]["severity"], json!(1));
+    assert_eq!(
+        diagnostics[0]["range"],
+        json!({"start": {"line": 5, "character": 13}, "end": {"line": 5, "character": 16}})
+    );
+    assert!(
+        diagnostics[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("expects `int`, found `str`")),
+        "{diagnostics}"
+    );
+
+    // An incremental edit fixes it: `"s"` becomes `7`.
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": {"uri": uri, "version": 2},
+            "contentChanges": [{
+                "range": {"start": {"line": 5, "character": 13}, "end": {"line": 5, "character": 16}},
+                "text": "7"
+            }]
+        }),
+    );
+    assert_eq!(client.diagnostics(&uri), json!([]));
+
+    // Hover on `p` in `print(p.older(2))`, then on the call.
+    let hover = client.request(
+        2,
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 6, "character": 6}}),
+    );
+    assert_eq!(
+        hover["result"],
+        json!({
+            "contents": {"kind": "markdown", "value": "```limit\nP\n```"},
+            "range": {"start": {"line": 6, "character": 6}, "end": {"line": 6, "character": 7}}
+        })
+    );
+    let hover = client.request(
+        3,
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 6, "character": 10}}),
+    );
+    assert_eq!(
+        hover["result"]["contents"]["value"],
+        json!("```limit\nint\n```"),
+        "{hover}"
+    );
+
+    let symbols = client.request(
+        4,
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let names: Vec<&str> = symbols["result"]
+        .as_array()
+        .expect("symbols")
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert_eq!(names, ["P", "p", "n"]);
+    let members: Vec<&str> = symbols["result"][0]["children"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert_eq!(members, ["age", "older"]);
+    assert_eq!(symbols["result"][0]["kind"], json!(5)); // Class
+
+    // Formatting replaces the whole text with its canonical layout.
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": {"uri": uri, "version": 3},
+            "contentChanges": [{"text": "var a=1; print(a+1)\n"}]
+        }),
+    );
+    let edits = client.request(
+        5,
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": uri}, "options": {"tabSize": 4, "insertSpaces": true}}),
+    );
+    assert_eq!(
+        edits["result"][0]["newText"],
+        json!("var a = 1;\nprint(a + 1)\n")
+    );
+
+    let unknown = client.request(6, "textDocument/prepareCallHierarchy", json!({}));
+    assert_eq!(unknown["error"]["code"], json!(-32601));
+
+    let shutdown = client.request(7, "shutdown", json!(null));
+    assert_eq!(shutdown["result"], json!(null));
+    client.notify("exit", json!(null));
+    let status = client.child.wait().expect("wait for the server");
+    assert!(status.success());
+}
+
+#[test]
+fn a_file_with_a_syntax_error_still_gets_answers() {
+    let mut client = Client::start();
+    client.request(1, "initialize", json!({"capabilities": {}}));
+    client.notify("initialized", json!({}));
+    let text = "fn ok(): int { return 1; }\nvar = 3\nfn later(): str { return \"x\"; }\n";
+    let uri = scratch_uri("broken.lm", text);
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "limit", "version": 1, "text": text}}),
+    );
+    let diagnostics = client.diagnostics(&uri);
+    assert_eq!(
+        diagnostics[0]["range"]["start"],
+        json!({"line": 1, "character": 4})
+    );
+    let symbols = client.request(
+        2,
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let names: Vec<&str> = symbols["result"]
+        .as_array()
+        .expect("symbols")
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert_eq!(names, ["ok", "later"]);
+    let hover = client.request(
+        3,
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 1, "character": 6}}),
+    );
+    assert_eq!(hover["result"], json!(null));
+    assert!(hover.get("error").is_none(), "{hover}");
+    // Formatting a file that does not parse changes nothing.
+    let edits = client.request(
+        4,
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": uri}, "options": {"tabSize": 4, "insertSpaces": true}}),
+    );
+    assert_eq!(edits["result"], json!(null));
+    client.request(5, "shutdown", json!(null));
+    client.notify("exit", json!(null));
+    assert!(client.child.wait().expect("wait").success());
+}

@@ -1,0 +1,215 @@
+//! What the server knows about one open document: the program it is the
+//! entry of compiled as `limit check` would (imports read from disk), its
+//! diagnostics, the static types the checker proved and its syntax tree.
+
+use std::path::Path;
+
+use limit_compiler::capabilities::Capabilities;
+use limit_compiler::check::TypeTable;
+use limit_compiler::modules::{load_program, ModuleGraph};
+use limit_compiler::{check, codegen, CompileOptions};
+use limit_syntax::ast::{Expr, Member, Module, StmtKind, VarTarget};
+use limit_syntax::visit::{self, Visitor};
+use limit_syntax::{Diagnostic, FileId, SourceMap};
+
+/// A compiled document.
+pub struct Analysis {
+    pub entry: FileId,
+    graph: ModuleGraph,
+    types: TypeTable,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Compiles `text`, the editor's version of the file at `path`.
+pub fn analyse(path: &Path, text: &str) -> Analysis {
+    let mut sources = SourceMap::new();
+    let entry = sources.add(path.display().to_string(), text.to_string());
+    let (graph, mut diagnostics) = load_program(&mut sources, entry, Capabilities::all());
+    let mut types = TypeTable::default();
+    if !diagnostics.iter().any(Diagnostic::is_error) {
+        for checked in check::check_program(&graph, &sources) {
+            diagnostics.extend(checked.diagnostics);
+            types.extend(checked.types);
+        }
+        // The code generator reports a few problems of its own (a `break`
+        // outside a loop, a mutation in a parallel task).
+        let options = CompileOptions {
+            optimize: false,
+            capabilities: Capabilities::all(),
+        };
+        let (_, more) = codegen::generate(&graph, &sources, &options, types.clone());
+        diagnostics.extend(more);
+    }
+    diagnostics.sort_by_key(|d| (d.span.file, d.span.start));
+    diagnostics.dedup_by(|a, b| a.span == b.span && a.message == b.message);
+    Analysis {
+        entry,
+        graph,
+        types,
+        diagnostics,
+    }
+}
+
+impl Analysis {
+    /// The entry document's syntax tree, when it parsed far enough to load.
+    pub fn module(&self) -> Option<&Module> {
+        self.graph
+            .modules
+            .iter()
+            .find(|m| m.file == self.entry)
+            .map(|m| &m.ast)
+    }
+
+    /// The static type of the innermost expression at byte `offset` whose
+    /// type the checker knows, with that expression's byte range.
+    pub fn type_at(&self, offset: usize) -> Option<(String, usize, usize)> {
+        let module = self.module()?;
+        let mut finder = InnermostTyped {
+            offset: offset as u32,
+            types: &self.types,
+            best: None,
+        };
+        for stmt in &module.stmts {
+            finder.visit_stmt(stmt);
+        }
+        finder
+            .best
+            .map(|(start, end, ty)| (ty, start as usize, end as usize))
+    }
+}
+
+struct InnermostTyped<'a> {
+    offset: u32,
+    types: &'a TypeTable,
+    best: Option<(u32, u32, String)>,
+}
+
+impl Visitor for InnermostTyped<'_> {
+    fn visit_expr(&mut self, expr: &Expr) {
+        let span = expr.span;
+        if span.start <= self.offset && self.offset <= span.end {
+            if let Some(ty) = self.types.type_of(expr.id) {
+                let narrower = self
+                    .best
+                    .as_ref()
+                    .is_none_or(|(s, e, _)| span.end - span.start <= e - s);
+                if narrower {
+                    self.best = Some((span.start, span.end, ty.to_string()));
+                }
+            }
+            visit::walk_expr(self, expr);
+        }
+    }
+}
+
+/// A declaration for the document outline.
+pub struct Symbol {
+    pub name: String,
+    pub kind: SymbolKind,
+    /// The whole declaration and its name, as byte ranges.
+    pub range: (usize, usize),
+    pub name_range: (usize, usize),
+    pub children: Vec<Symbol>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SymbolKind {
+    Function,
+    Method,
+    Frame,
+    Trait,
+    Enum,
+    Variant,
+    Field,
+    Variable,
+    TypeAlias,
+}
+
+/// The top-level declarations of `module`, with their members.
+pub fn outline(module: &Module) -> Vec<Symbol> {
+    let mut symbols = Vec::new();
+    for stmt in &module.stmts {
+        let range = (stmt.span.start as usize, stmt.span.end as usize);
+        let named = |name: &limit_syntax::ast::Ident, kind, children| Symbol {
+            name: name.name.clone(),
+            kind,
+            range,
+            name_range: (name.span.start as usize, name.span.end as usize),
+            children,
+        };
+        match &stmt.kind {
+            StmtKind::Fn(decl) => {
+                if let Some(name) = &decl.name {
+                    symbols.push(named(name, SymbolKind::Function, Vec::new()));
+                }
+            }
+            StmtKind::Frame(frame) => {
+                let members = frame
+                    .members
+                    .iter()
+                    .filter_map(|member| match member {
+                        Member::Field(field) => Some(Symbol {
+                            name: field.name.name.clone(),
+                            kind: SymbolKind::Field,
+                            range: (field.span.start as usize, field.span.end as usize),
+                            name_range: span_range(field.name.span),
+                            children: Vec::new(),
+                        }),
+                        Member::Method(method) => method.name.as_ref().map(|name| Symbol {
+                            name: name.name.clone(),
+                            kind: SymbolKind::Method,
+                            range: span_range(method.span),
+                            name_range: span_range(name.span),
+                            children: Vec::new(),
+                        }),
+                    })
+                    .collect();
+                symbols.push(named(&frame.name, SymbolKind::Frame, members));
+            }
+            StmtKind::Trait(decl) => {
+                let methods = decl
+                    .methods
+                    .iter()
+                    .filter_map(|method| {
+                        method.name.as_ref().map(|name| Symbol {
+                            name: name.name.clone(),
+                            kind: SymbolKind::Method,
+                            range: span_range(method.span),
+                            name_range: span_range(name.span),
+                            children: Vec::new(),
+                        })
+                    })
+                    .collect();
+                symbols.push(named(&decl.name, SymbolKind::Trait, methods));
+            }
+            StmtKind::Enum(decl) => {
+                let variants = decl
+                    .variants
+                    .iter()
+                    .map(|variant| Symbol {
+                        name: variant.name.name.clone(),
+                        kind: SymbolKind::Variant,
+                        range: span_range(variant.name.span),
+                        name_range: span_range(variant.name.span),
+                        children: Vec::new(),
+                    })
+                    .collect();
+                symbols.push(named(&decl.name, SymbolKind::Enum, variants));
+            }
+            StmtKind::TypeAlias(decl) => {
+                symbols.push(named(&decl.name, SymbolKind::TypeAlias, Vec::new()));
+            }
+            StmtKind::Var(decl) => {
+                if let VarTarget::Name(name) = &decl.target {
+                    symbols.push(named(name, SymbolKind::Variable, Vec::new()));
+                }
+            }
+            _ => {}
+        }
+    }
+    symbols
+}
+
+fn span_range(span: limit_syntax::Span) -> (usize, usize) {
+    (span.start as usize, span.end as usize)
+}

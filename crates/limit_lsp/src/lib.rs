@@ -1,0 +1,23 @@
+//! The Limit language server (`limit lsp`), over stdio with the Language
+//! Server Protocol (`lsp-server`, the transport rust-analyzer uses):
+//! diagnostics as the editor's text changes, the static type of an
+//! expression on hover, a document outline, and formatting through
+//! `limit fmt`'s layout. Every request is answered from the editor's text;
+//! a panic inside a handler becomes an error response and the server goes
+//! on.
+
+mod analysis;
+mod server;
+mod text;
+
+pub use server::{capabilities, serve};
+
+/// Serves an editor on standard input and output until it shuts the
+/// server down; an error describes a broken connection.
+pub fn run_stdio() -> Result<(), Box<dyn std::error::Error + Sync + Send>> {
+    let (connection, io_threads) = lsp_server::Connection::stdio();
+    serve(&connection)?;
+    drop(connection);
+    io_threads.join()?;
+    Ok(())
+}

@@ -1,0 +1,347 @@
+//! The message loop: documents the editor opened, requests answered from
+//! their analysis, diagnostics published when edits settle.
+
+use std::collections::{BTreeSet, HashMap};
+use std::error::Error;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
+use lsp_types::notification::{
+    DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Notification as _,
+    PublishDiagnostics,
+};
+use lsp_types::request::{DocumentSymbolRequest, Formatting, HoverRequest, Request as _};
+use lsp_types::{
+    DiagnosticRelatedInformation, DiagnosticSeverity, DidChangeTextDocumentParams,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DocumentFormattingParams,
+    DocumentSymbol, DocumentSymbolParams, DocumentSymbolResponse, Hover, HoverContents,
+    HoverParams, HoverProviderCapability, Location, MarkupContent, MarkupKind, OneOf,
+    PublishDiagnosticsParams, ServerCapabilities, TextDocumentSyncCapability, TextDocumentSyncKind,
+    TextEdit, Uri,
+};
+
+use crate::analysis::{analyse, outline, Symbol, SymbolKind};
+use crate::text::{apply_change, offset_of, range_of};
+
+type Failure = Box<dyn Error + Sync + Send>;
+
+/// What the server announces it can do.
+pub fn capabilities() -> ServerCapabilities {
+    ServerCapabilities {
+        text_document_sync: Some(TextDocumentSyncCapability::Kind(
+            TextDocumentSyncKind::INCREMENTAL,
+        )),
+        hover_provider: Some(HoverProviderCapability::Simple(true)),
+        document_symbol_provider: Some(OneOf::Left(true)),
+        document_formatting_provider: Some(OneOf::Left(true)),
+        ..ServerCapabilities::default()
+    }
+}
+
+/// Serves one client on `connection` until it asks to shut down.
+pub fn serve(connection: &Connection) -> Result<(), Failure> {
+    let capabilities = serde_json::to_value(capabilities())?;
+    connection.initialize(capabilities)?;
+    let mut server = Server::default();
+    for message in &connection.receiver {
+        match message {
+            Message::Request(request) => {
+                if connection.handle_shutdown(&request)? {
+                    return Ok(());
+                }
+                let id = request.id.clone();
+                let method = request.method.clone();
+                let response = catch_unwind(AssertUnwindSafe(|| server.request(request)))
+                    .unwrap_or_else(|_| {
+                        Response::new_err(
+                            id,
+                            ErrorCode::InternalError as i32,
+                            format!("internal error while answering {method} (a bug in limit)"),
+                        )
+                    });
+                connection.sender.send(Message::Response(response))?;
+            }
+            Message::Notification(notification) => {
+                // A handler that panics loses that one notification; the
+                // server goes on.
+                let _ = catch_unwind(AssertUnwindSafe(|| server.notification(notification)));
+            }
+            Message::Response(_) => {}
+        }
+        // Diagnostics wait until the editor's burst of edits is over.
+        if connection.receiver.is_empty() {
+            for notification in server.settle() {
+                connection
+                    .sender
+                    .send(Message::Notification(notification))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+struct Document {
+    text: String,
+    version: i32,
+}
+
+#[derive(Default)]
+struct Server {
+    documents: HashMap<String, (Uri, Document)>,
+    /// Documents whose diagnostics are out of date, and closed ones whose
+    /// diagnostics must be cleared.
+    dirty: BTreeSet<String>,
+    closed: Vec<Uri>,
+}
+
+impl Server {
+    fn notification(&mut self, notification: Notification) {
+        match notification.method.as_str() {
+            DidOpenTextDocument::METHOD => {
+                let Ok(params) =
+                    serde_json::from_value::<DidOpenTextDocumentParams>(notification.params)
+                else {
+                    return;
+                };
+                let doc = params.text_document;
+                let key = doc.uri.as_str().to_string();
+                self.documents.insert(
+                    key.clone(),
+                    (
+                        doc.uri,
+                        Document {
+                            text: doc.text,
+                            version: doc.version,
+                        },
+                    ),
+                );
+                self.dirty.insert(key);
+            }
+            DidChangeTextDocument::METHOD => {
+                let Ok(params) =
+                    serde_json::from_value::<DidChangeTextDocumentParams>(notification.params)
+                else {
+                    return;
+                };
+                let key = params.text_document.uri.as_str().to_string();
+                if let Some((_, doc)) = self.documents.get_mut(&key) {
+                    for change in &params.content_changes {
+                        apply_change(&mut doc.text, change);
+                    }
+                    doc.version = params.text_document.version;
+                    self.dirty.insert(key);
+                }
+            }
+            DidCloseTextDocument::METHOD => {
+                if let Ok(params) =
+                    serde_json::from_value::<DidCloseTextDocumentParams>(notification.params)
+                {
+                    let key = params.text_document.uri.as_str().to_string();
+                    if let Some((uri, _)) = self.documents.remove(&key) {
+                        self.closed.push(uri);
+                    }
+                    self.dirty.remove(&key);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn request(&mut self, request: Request) -> Response {
+        let id = request.id.clone();
+        let result = match request.method.as_str() {
+            HoverRequest::METHOD => serde_json::from_value::<HoverParams>(request.params)
+                .map_err(|e| e.to_string())
+                .map(|p| {
+                    let position = p.text_document_position_params;
+                    serde_json::to_value(
+                        self.hover(position.text_document.uri.as_str(), position.position),
+                    )
+                }),
+            DocumentSymbolRequest::METHOD => {
+                serde_json::from_value::<DocumentSymbolParams>(request.params)
+                    .map_err(|e| e.to_string())
+                    .map(|p| serde_json::to_value(self.symbols(p.text_document.uri.as_str())))
+            }
+            Formatting::METHOD => {
+                serde_json::from_value::<DocumentFormattingParams>(request.params)
+                    .map_err(|e| e.to_string())
+                    .map(|p| serde_json::to_value(self.format(p.text_document.uri.as_str())))
+            }
+            other => {
+                return Response::new_err(
+                    id,
+                    ErrorCode::MethodNotFound as i32,
+                    format!("limit lsp does not answer {other}"),
+                )
+            }
+        };
+        match result {
+            Ok(Ok(value)) => Response::new_ok(id, value),
+            Ok(Err(e)) => Response::new_err(id, ErrorCode::InternalError as i32, e.to_string()),
+            Err(e) => Response::new_err(id, ErrorCode::InvalidParams as i32, e),
+        }
+    }
+
+    /// The diagnostics of every document edited since the last call.
+    fn settle(&mut self) -> Vec<Notification> {
+        let mut out = Vec::new();
+        for uri in std::mem::take(&mut self.closed) {
+            out.push(publish(uri, Vec::new(), None));
+        }
+        for key in std::mem::take(&mut self.dirty) {
+            let Some((uri, doc)) = self.documents.get(&key) else {
+                continue;
+            };
+            let analysis = analyse(&path_of(uri), &doc.text);
+            let diagnostics = analysis
+                .diagnostics
+                .iter()
+                .filter(|d| d.span.file == analysis.entry)
+                .map(|d| {
+                    let related = d
+                        .notes
+                        .iter()
+                        .filter(|(span, _)| span.file == analysis.entry)
+                        .map(|(span, text)| DiagnosticRelatedInformation {
+                            location: Location {
+                                uri: uri.clone(),
+                                range: range_of(&doc.text, span.start as usize, span.end as usize),
+                            },
+                            message: text.clone(),
+                        })
+                        .collect::<Vec<_>>();
+                    let mut message = d.message.clone();
+                    if let Some(hint) = &d.hint {
+                        message.push_str("\nhint: ");
+                        message.push_str(hint);
+                    }
+                    lsp_types::Diagnostic {
+                        range: range_of(&doc.text, d.span.start as usize, d.span.end as usize),
+                        severity: Some(if d.is_error() {
+                            DiagnosticSeverity::ERROR
+                        } else {
+                            DiagnosticSeverity::WARNING
+                        }),
+                        source: Some("limit".into()),
+                        message,
+                        related_information: (!related.is_empty()).then_some(related),
+                        ..lsp_types::Diagnostic::default()
+                    }
+                })
+                .collect();
+            out.push(publish(uri.clone(), diagnostics, Some(doc.version)));
+        }
+        out
+    }
+
+    fn hover(&self, key: &str, position: lsp_types::Position) -> Option<Hover> {
+        let (uri, doc) = self.documents.get(key)?;
+        let analysis = analyse(&path_of(uri), &doc.text);
+        let offset = offset_of(&doc.text, position);
+        let (ty, start, end) = analysis.type_at(offset)?;
+        Some(Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: format!("```limit\n{ty}\n```"),
+            }),
+            range: Some(range_of(&doc.text, start, end)),
+        })
+    }
+
+    fn symbols(&self, key: &str) -> Option<DocumentSymbolResponse> {
+        let (_, doc) = self.documents.get(key)?;
+        let (module, _) = limit_syntax::parse_source(&doc.text, 0);
+        let symbols = outline(&module)
+            .into_iter()
+            .map(|s| document_symbol(&doc.text, s))
+            .collect();
+        Some(DocumentSymbolResponse::Nested(symbols))
+    }
+
+    fn format(&self, key: &str) -> Option<Vec<TextEdit>> {
+        let (_, doc) = self.documents.get(key)?;
+        let formatted = limit_syntax::format::format_source(&doc.text, 0).ok()?;
+        if formatted == doc.text {
+            return Some(Vec::new());
+        }
+        Some(vec![TextEdit {
+            range: range_of(&doc.text, 0, doc.text.len()),
+            new_text: formatted,
+        }])
+    }
+}
+
+fn publish(
+    uri: Uri,
+    diagnostics: Vec<lsp_types::Diagnostic>,
+    version: Option<i32>,
+) -> Notification {
+    Notification::new(
+        PublishDiagnostics::METHOD.to_string(),
+        PublishDiagnosticsParams {
+            uri,
+            diagnostics,
+            version,
+        },
+    )
+}
+
+#[allow(deprecated)] // `DocumentSymbol::deprecated` must still be given.
+fn document_symbol(text: &str, symbol: Symbol) -> DocumentSymbol {
+    use lsp_types::SymbolKind as K;
+    let kind = match symbol.kind {
+        SymbolKind::Function => K::FUNCTION,
+        SymbolKind::Method => K::METHOD,
+        SymbolKind::Frame => K::CLASS,
+        SymbolKind::Trait => K::INTERFACE,
+        SymbolKind::Enum => K::ENUM,
+        SymbolKind::Variant => K::ENUM_MEMBER,
+        SymbolKind::Field => K::FIELD,
+        SymbolKind::Variable => K::VARIABLE,
+        SymbolKind::TypeAlias => K::TYPE_PARAMETER,
+    };
+    let children: Vec<DocumentSymbol> = symbol
+        .children
+        .into_iter()
+        .map(|c| document_symbol(text, c))
+        .collect();
+    DocumentSymbol {
+        name: symbol.name,
+        detail: None,
+        kind,
+        tags: None,
+        deprecated: None,
+        range: range_of(text, symbol.range.0, symbol.range.1),
+        selection_range: range_of(text, symbol.name_range.0, symbol.name_range.1),
+        children: (!children.is_empty()).then_some(children),
+    }
+}
+
+/// The file a `file://` URI names (percent escapes decoded); another
+/// scheme gives its text as a name, so imports resolve from the working
+/// folder.
+fn path_of(uri: &Uri) -> PathBuf {
+    let text = uri.as_str();
+    let Some(rest) = text.strip_prefix("file://") else {
+        return PathBuf::from(text);
+    };
+    let bytes = rest.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                decoded.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                decoded.push(b);
+                i += 1;
+            }
+        }
+    }
+    PathBuf::from(String::from_utf8_lossy(&decoded).into_owned())
+}
