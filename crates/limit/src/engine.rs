@@ -35,6 +35,8 @@ use limit_vm::limits;
 use limit_vm::value::{DictMap, HostFn, Key, Value as VmValue};
 use limit_vm::{Vm, VmOptions};
 
+use crate::diagnostics::{self, CompileError, Diagnostic};
+use crate::error_kind::ErrorKind;
 use crate::host_fn::HostFunction;
 
 pub use limit_compiler::capabilities::{Capabilities, Capability};
@@ -117,8 +119,8 @@ impl fmt::Display for Value {
 /// resource limits), a failed conversion, or a file that could not be read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Error {
-    /// The source did not compile; the rendered diagnostics.
-    Compile(String),
+    /// The source did not compile: its diagnostics, as data and as text.
+    Compile(CompileError),
     /// A runtime error that the script did not catch.
     Runtime(RuntimeError),
     /// A value could not be converted between Limit and Rust.
@@ -152,6 +154,44 @@ impl Error {
     pub fn kind(&self) -> Option<&str> {
         match self {
             Error::Runtime(e) => Some(&e.kind),
+            _ => None,
+        }
+    }
+
+    /// The runtime error's kind as an [`ErrorKind`], if this is a runtime
+    /// error.
+    ///
+    /// ```
+    /// use limit::ErrorKind;
+    /// let mut engine = limit::Engine::new();
+    /// let e = engine.run_str("var x = 1 / 0;").unwrap_err();
+    /// assert_eq!(e.error_kind(), Some(ErrorKind::DivisionByZero));
+    /// let e = limit::Error::runtime("BadInput", "no");
+    /// assert_eq!(e.error_kind(), Some(ErrorKind::User("BadInput".into())));
+    /// ```
+    pub fn error_kind(&self) -> Option<ErrorKind> {
+        self.kind().map(ErrorKind::from_name)
+    }
+
+    /// The runtime error (kind, message, trace), if this is one.
+    ///
+    /// ```
+    /// let mut engine = limit::Engine::new();
+    /// let e = engine.run_named("r.lm", "fn f() { return [][0]; }\nf();").unwrap_err();
+    /// let trace = &e.runtime_error().unwrap().trace;
+    /// assert_eq!((trace[0].function.as_str(), trace[0].line), ("f", 1));
+    /// ```
+    pub fn runtime_error(&self) -> Option<&RuntimeError> {
+        match self {
+            Error::Runtime(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The compile error (its diagnostics), if this is one.
+    pub fn compile_error(&self) -> Option<&CompileError> {
+        match self {
+            Error::Compile(e) => Some(e),
             _ => None,
         }
     }
@@ -195,7 +235,7 @@ impl fmt::Display for Error {
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Compile(text) => f.write_str(text.trim_end()),
+            Error::Compile(e) => write!(f, "{e}"),
             Error::Runtime(e) => write!(f, "{e}"),
             Error::Conversion(m) => write!(f, "conversion error: {m}"),
             Error::NotFound(name) => write!(f, "no function named `{name}`"),
@@ -223,6 +263,8 @@ pub struct Engine {
     /// This engine's heap count, swapped into the thread's meter while it
     /// runs (so engines sharing a thread do not share a heap limit).
     heap: usize,
+    /// The warnings of the last chunk that compiled.
+    warnings: Vec<Diagnostic>,
 }
 
 /// Stops the script an [`Engine`] is running, from any thread: the run
@@ -299,6 +341,7 @@ impl Engine {
             time_limit: None,
             interrupt: Arc::new(AtomicBool::new(false)),
             heap: 0,
+            warnings: Vec::new(),
         }
     }
 
@@ -586,6 +629,21 @@ impl Engine {
         self.install_hosts();
     }
 
+    /// The warnings of the last chunk that compiled (an unknown frame
+    /// named as a parent, …): a chunk with warnings runs; these say what
+    /// looked wrong.
+    ///
+    /// ```
+    /// let mut engine = limit::Engine::new();
+    /// engine.run_str("frame A : Nope {}").unwrap();
+    /// let w = &engine.warnings()[0];
+    /// assert_eq!(w.severity, limit::Severity::Warning);
+    /// assert_eq!((w.line, w.column, w.message.as_str()), (1, 11, "unknown frame or trait `Nope`"));
+    /// ```
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+
     /// Run the cycle collector now; returns the number of objects freed
     /// (what `gc()` returns in a script).
     ///
@@ -624,10 +682,13 @@ impl Engine {
         let chunk = match self.session.compile_in(name, source, true, folder) {
             Ok(chunk) => chunk,
             Err(diagnostics) => {
-                let text = limit_syntax::render::render_all(self.session.sources(), &diagnostics);
-                return Err(Error::Compile(text));
+                return Err(Error::Compile(diagnostics::compile_error(
+                    self.session.sources(),
+                    &diagnostics,
+                )));
             }
         };
+        self.warnings = diagnostics::convert(self.session.sources(), &chunk.warnings);
         match &mut self.vm {
             Some(vm) => vm.load(chunk.program).map_err(Error::Runtime)?,
             None => self.vm = Some(Vm::new(chunk.program, self.options.clone())),

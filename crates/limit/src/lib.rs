@@ -14,12 +14,17 @@
 
 mod argument_checks;
 pub mod conversions;
+pub mod diagnostics;
 pub mod engine;
+pub mod error_kind;
 pub mod host_fn;
 
 pub use conversions::{FromValue, IntoValue, ScriptType};
+pub use diagnostics::{CompileError, Diagnostic, Note, Severity};
 pub use engine::{Capabilities, Capability, Engine, Error, InterruptHandle, Limits, Value};
+pub use error_kind::ErrorKind;
 pub use host_fn::{HostFunction, HostResult, ScriptError};
+pub use limit_vm::errors::{RuntimeError, TraceEntry};
 
 /// The chapter `docs/embedding.md`: its Rust blocks run as doctests.
 #[cfg(doctest)]

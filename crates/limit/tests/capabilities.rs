@@ -13,7 +13,7 @@ use limit::{Capabilities, Capability, Engine, Error, Value};
 /// The compile error of `source` on `engine`.
 fn compile_error(engine: &mut Engine, source: &str) -> String {
     match engine.run_str(source) {
-        Err(Error::Compile(text)) => text,
+        Err(Error::Compile(text)) => text.to_string(),
         other => panic!("expected a compile error, got {other:?}"),
     }
 }
@@ -195,7 +195,8 @@ fn without_fs_no_file_is_searched_and_with_it_a_files_folder_is() {
 
     let mut sandboxed = Engine::new();
     match sandboxed.run_file(&main) {
-        Err(Error::Compile(text)) => {
+        Err(Error::Compile(error)) => {
+            let text = error.to_string();
             assert!(text.contains("cannot find module `helper`"), "{text}");
             assert!(text.contains("capability `fs`"), "{text}");
         }

@@ -7,7 +7,7 @@ use limit::{Engine, Error, Value};
 
 fn compile_error(result: Result<Value, Error>) -> String {
     match result {
-        Err(Error::Compile(text)) => text,
+        Err(Error::Compile(text)) => text.to_string(),
         other => panic!("expected a compile error, got {other:?}"),
     }
 }

@@ -14,7 +14,7 @@ use limit::{Capabilities, Capability, Engine, Error, Value};
 fn denied(source: &str) -> String {
     let mut engine = Engine::new();
     match engine.run_str(source) {
-        Err(Error::Compile(text)) => text,
+        Err(Error::Compile(text)) => text.to_string(),
         other => panic!("expected a compile error, got {other:?}"),
     }
 }

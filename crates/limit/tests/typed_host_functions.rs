@@ -8,7 +8,7 @@ use limit::{Engine, Error, Value};
 
 fn compile_error(engine: &mut Engine, source: &str) -> String {
     match engine.run_str(source) {
-        Err(Error::Compile(text)) => text,
+        Err(Error::Compile(text)) => text.to_string(),
         other => panic!("expected a compile error for {source:?}, got {other:?}"),
     }
 }
