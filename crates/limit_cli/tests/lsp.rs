@@ -105,6 +105,10 @@ fn an_editor_session_from_initialize_to_exit() {
     assert_eq!(caps["hoverProvider"], json!(true));
     assert_eq!(caps["documentSymbolProvider"], json!(true));
     assert_eq!(caps["documentFormattingProvider"], json!(true));
+    assert_eq!(
+        caps["completionProvider"]["triggerCharacters"],
+        json!(["."])
+    );
     client.notify("initialized", json!({}));
 
     let text = "frame P {\n    pub age: int;\n    pub fn older(by: int): int { return age + by; }\n}\nvar p = P(40)\nvar n: int = \"s\"\nprint(p.older(2))\n";
@@ -189,11 +193,35 @@ fn an_editor_session_from_initialize_to_exit() {
     assert_eq!(members, ["age", "older"]);
     assert_eq!(symbols["result"][0]["kind"], json!(5)); // Class
 
-    // Formatting replaces the whole text with its canonical layout.
+    // Completion after `p.` lists the frame's fields and methods.
     client.notify(
         "textDocument/didChange",
         json!({
             "textDocument": {"uri": uri, "version": 3},
+            "contentChanges": [{
+                "range": {"start": {"line": 6, "character": 0}, "end": {"line": 6, "character": 17}},
+                "text": "p."
+            }]
+        }),
+    );
+    let completion = client.request(
+        8,
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 6, "character": 2}}),
+    );
+    let items: Vec<(&str, i64)> = completion["result"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| Some((i["label"].as_str()?, i["kind"].as_i64()?)))
+        .collect();
+    assert_eq!(items, [("age", 5), ("older", 2)], "{completion}"); // Field, Method
+
+    // Formatting replaces the whole text with its canonical layout.
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": {"uri": uri, "version": 4},
             "contentChanges": [{"text": "var a=1; print(a+1)\n"}]
         }),
     );

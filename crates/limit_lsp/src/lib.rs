@@ -1,12 +1,13 @@
 //! The Limit language server (`limit lsp`), over stdio with the Language
 //! Server Protocol (`lsp-server`, the transport rust-analyzer uses):
 //! diagnostics as the editor's text changes, the static type of an
-//! expression on hover, a document outline, and formatting through
+//! expression on hover, a document outline, completion, and formatting through
 //! `limit fmt`'s layout. Every request is answered from the editor's text;
 //! a panic inside a handler becomes an error response and the server goes
 //! on.
 
 mod analysis;
+mod completion;
 mod server;
 mod text;
 

@@ -11,8 +11,11 @@ use lsp_types::notification::{
     DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Notification as _,
     PublishDiagnostics,
 };
-use lsp_types::request::{DocumentSymbolRequest, Formatting, HoverRequest, Request as _};
+use lsp_types::request::{
+    Completion, DocumentSymbolRequest, Formatting, HoverRequest, Request as _,
+};
 use lsp_types::{
+    CompletionItem, CompletionItemKind, CompletionOptions, CompletionParams, CompletionResponse,
     DiagnosticRelatedInformation, DiagnosticSeverity, DidChangeTextDocumentParams,
     DidCloseTextDocumentParams, DidOpenTextDocumentParams, DocumentFormattingParams,
     DocumentSymbol, DocumentSymbolParams, DocumentSymbolResponse, Hover, HoverContents,
@@ -22,6 +25,7 @@ use lsp_types::{
 };
 
 use crate::analysis::{analyse, outline, Symbol, SymbolKind};
+use crate::completion::{complete, ProposalKind};
 use crate::text::{apply_change, offset_of, range_of};
 
 type Failure = Box<dyn Error + Sync + Send>;
@@ -35,6 +39,10 @@ pub fn capabilities() -> ServerCapabilities {
         hover_provider: Some(HoverProviderCapability::Simple(true)),
         document_symbol_provider: Some(OneOf::Left(true)),
         document_formatting_provider: Some(OneOf::Left(true)),
+        completion_provider: Some(CompletionOptions {
+            trigger_characters: Some(vec![".".into()]),
+            ..CompletionOptions::default()
+        }),
         ..ServerCapabilities::default()
     }
 }
@@ -164,6 +172,14 @@ impl Server {
                     .map_err(|e| e.to_string())
                     .map(|p| serde_json::to_value(self.symbols(p.text_document.uri.as_str())))
             }
+            Completion::METHOD => serde_json::from_value::<CompletionParams>(request.params)
+                .map_err(|e| e.to_string())
+                .map(|p| {
+                    let at = p.text_document_position;
+                    serde_json::to_value(
+                        self.completion(at.text_document.uri.as_str(), at.position),
+                    )
+                }),
             Formatting::METHOD => {
                 serde_json::from_value::<DocumentFormattingParams>(request.params)
                     .map_err(|e| e.to_string())
@@ -248,6 +264,28 @@ impl Server {
             }),
             range: Some(range_of(&doc.text, start, end)),
         })
+    }
+
+    fn completion(&self, key: &str, position: lsp_types::Position) -> Option<CompletionResponse> {
+        let (uri, doc) = self.documents.get(key)?;
+        let offset = offset_of(&doc.text, position);
+        let items = complete(&path_of(uri), &doc.text, offset)
+            .into_iter()
+            .map(|p| CompletionItem {
+                label: p.label,
+                kind: Some(match p.kind {
+                    ProposalKind::Field => CompletionItemKind::FIELD,
+                    ProposalKind::Method => CompletionItemKind::METHOD,
+                    ProposalKind::Function => CompletionItemKind::FUNCTION,
+                    ProposalKind::Variable => CompletionItemKind::VARIABLE,
+                    ProposalKind::Type => CompletionItemKind::CLASS,
+                    ProposalKind::Keyword => CompletionItemKind::KEYWORD,
+                }),
+                detail: p.detail,
+                ..CompletionItem::default()
+            })
+            .collect();
+        Some(CompletionResponse::Array(items))
     }
 
     fn symbols(&self, key: &str) -> Option<DocumentSymbolResponse> {
