@@ -312,6 +312,10 @@ impl<'a> Checker<'a> {
                 let function = function.clone();
                 self.check_arguments(&function, args, name)
             }
+            Type::Class(frame) => {
+                let frame = frame.clone();
+                self.construct_frame(&frame, callee.span, args)
+            }
             other if is_certainly_not_callable(other) => {
                 self.error_with_hint(
                     callee.span,

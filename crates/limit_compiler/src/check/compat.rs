@@ -140,6 +140,17 @@ impl Checker<'_> {
             (Type::Trait(_), Type::Frame(_) | Type::Trait(_)) => Fits,
             // Data frames may be built from records in some programs.
             (Type::Dict(..) | Type::Record(_), Type::Frame(_)) => Fits,
+            // A frame used as a value is called to construct an instance.
+            (Type::Class(frame), Type::Function(expected)) => {
+                fits_or_mismatch(self.compatibility(&Type::Frame(frame.clone()), &expected.ret))
+            }
+            (Type::Class(frame), Type::Class(expected)) => {
+                if frame == expected {
+                    Fits
+                } else {
+                    Mismatch
+                }
+            }
             (Type::Enum(name), Type::Enum(expected)) => {
                 if name == expected {
                     Fits

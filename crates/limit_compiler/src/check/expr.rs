@@ -142,6 +142,8 @@ impl<'a> Checker<'a> {
             Some(owner) if !self.declarations.frames.contains_key(name) => {
                 Type::Enum(owner.clone())
             }
+            // (A frame known only through its module's exports stays `any`.)
+            _ if self.declarations.frames.contains_key(name) => Type::Class(name.to_string()),
             _ if self.is_declared_type_or_module(name) => Type::Any,
             _ => self.builtin_value_type(name).unwrap_or(Type::Any),
         }

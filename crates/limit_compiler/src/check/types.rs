@@ -102,6 +102,9 @@ pub enum Type {
     Record(Vec<(String, Type)>),
     /// An instance of a frame declared in the checked file.
     Frame(String),
+    /// The frame itself used as a value (`var make = Point;`): calling it
+    /// constructs an instance.
+    Class(String),
     /// A value of an enum declared in the checked file.
     Enum(String),
     /// A value of a frame implementing a trait declared in the checked file.
@@ -213,6 +216,7 @@ impl fmt::Display for Type {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Type::Any => write!(f, "any"),
+            Type::Class(name) => write!(f, "frame {name}"),
             Type::Int => write!(f, "int"),
             Type::SizedInt(width) => write!(f, "{}", width.name()),
             Type::Float => write!(f, "float"),
