@@ -235,6 +235,32 @@ fn an_editor_session_from_initialize_to_exit() {
         json!("var a = 1;\nprint(a + 1)\n")
     );
 
+    // Signature help inside a call's parentheses.
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": {"uri": uri, "version": 5},
+            "contentChanges": [{"text": "fn area(w: int, h: int): int { return w * h; }\nprint(area(2, \n"}]
+        }),
+    );
+    let help = client.request(
+        9,
+        "textDocument/signatureHelp",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 1, "character": 14}}),
+    );
+    assert_eq!(
+        help["result"],
+        json!({
+            "signatures": [{
+                "label": "area(w, h)",
+                "parameters": [{"label": "w"}, {"label": "h"}],
+                "activeParameter": 1
+            }],
+            "activeSignature": 0,
+            "activeParameter": 1
+        })
+    );
+
     let unknown = client.request(6, "textDocument/prepareCallHierarchy", json!({}));
     assert_eq!(unknown["error"]["code"], json!(-32601));
 

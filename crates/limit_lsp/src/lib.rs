@@ -9,6 +9,7 @@
 mod analysis;
 mod completion;
 mod server;
+mod signature;
 mod text;
 
 pub use server::{capabilities, serve};

@@ -12,7 +12,7 @@ use lsp_types::notification::{
     PublishDiagnostics,
 };
 use lsp_types::request::{
-    Completion, DocumentSymbolRequest, Formatting, HoverRequest, Request as _,
+    Completion, DocumentSymbolRequest, Formatting, HoverRequest, Request as _, SignatureHelpRequest,
 };
 use lsp_types::{
     CompletionItem, CompletionItemKind, CompletionOptions, CompletionParams, CompletionResponse,
@@ -20,12 +20,14 @@ use lsp_types::{
     DidCloseTextDocumentParams, DidOpenTextDocumentParams, DocumentFormattingParams,
     DocumentSymbol, DocumentSymbolParams, DocumentSymbolResponse, Hover, HoverContents,
     HoverParams, HoverProviderCapability, Location, MarkupContent, MarkupKind, OneOf,
-    PublishDiagnosticsParams, ServerCapabilities, TextDocumentSyncCapability, TextDocumentSyncKind,
-    TextEdit, Uri,
+    ParameterInformation, ParameterLabel, PublishDiagnosticsParams, ServerCapabilities,
+    SignatureHelp, SignatureHelpOptions, SignatureHelpParams, SignatureInformation,
+    TextDocumentSyncCapability, TextDocumentSyncKind, TextEdit, Uri,
 };
 
 use crate::analysis::{analyse, outline, Symbol, SymbolKind};
 use crate::completion::{complete, ProposalKind};
+use crate::signature::signature_help;
 use crate::text::{apply_change, offset_of, range_of};
 
 type Failure = Box<dyn Error + Sync + Send>;
@@ -42,6 +44,10 @@ pub fn capabilities() -> ServerCapabilities {
         completion_provider: Some(CompletionOptions {
             trigger_characters: Some(vec![".".into()]),
             ..CompletionOptions::default()
+        }),
+        signature_help_provider: Some(SignatureHelpOptions {
+            trigger_characters: Some(vec!["(".into(), ",".into()]),
+            ..SignatureHelpOptions::default()
         }),
         ..ServerCapabilities::default()
     }
@@ -180,6 +186,16 @@ impl Server {
                         self.completion(at.text_document.uri.as_str(), at.position),
                     )
                 }),
+            SignatureHelpRequest::METHOD => {
+                serde_json::from_value::<SignatureHelpParams>(request.params)
+                    .map_err(|e| e.to_string())
+                    .map(|p| {
+                        let at = p.text_document_position_params;
+                        serde_json::to_value(
+                            self.signature(at.text_document.uri.as_str(), at.position),
+                        )
+                    })
+            }
             Formatting::METHOD => {
                 serde_json::from_value::<DocumentFormattingParams>(request.params)
                     .map_err(|e| e.to_string())
@@ -286,6 +302,30 @@ impl Server {
             })
             .collect();
         Some(CompletionResponse::Array(items))
+    }
+
+    fn signature(&self, key: &str, position: lsp_types::Position) -> Option<SignatureHelp> {
+        let (_, doc) = self.documents.get(key)?;
+        let help = signature_help(&doc.text, offset_of(&doc.text, position))?;
+        let active = help.active.min(help.params.len().saturating_sub(1)) as u32;
+        Some(SignatureHelp {
+            signatures: vec![SignatureInformation {
+                label: help.label,
+                documentation: None,
+                parameters: Some(
+                    help.params
+                        .into_iter()
+                        .map(|p| ParameterInformation {
+                            label: ParameterLabel::Simple(p),
+                            documentation: None,
+                        })
+                        .collect(),
+                ),
+                active_parameter: Some(active),
+            }],
+            active_signature: Some(0),
+            active_parameter: Some(active),
+        })
     }
 
     fn symbols(&self, key: &str) -> Option<DocumentSymbolResponse> {
