@@ -425,6 +425,16 @@ impl<'a> Checker<'a> {
 }
 
 /// Results the table's text cannot say: they depend on the arguments.
+/// The type of each item of a collection walked item by item.
+fn item_type(items: &Type) -> Type {
+    match items.unrefined() {
+        Type::List(element) => (**element).clone(),
+        Type::Str => Type::Str,
+        Type::Range => Type::Int,
+        _ => Type::Any,
+    }
+}
+
 fn special_result(name: &str, args: &[Type]) -> Option<Type> {
     match name {
         "min" | "max" => {
@@ -457,6 +467,18 @@ fn special_result(name: &str, args: &[Type]) -> Option<Type> {
             [Type::List(element)] if matches!(**element, Type::Int | Type::Float) => {
                 Some((**element).clone())
             }
+            _ => None,
+        },
+        // Pairs of each item with its index, or with the other's item (§11).
+        "enumerate" => match args {
+            [items] => Some(Type::list(Type::Tuple(vec![Type::Int, item_type(items)]))),
+            _ => None,
+        },
+        "zip" => match args {
+            [left, right] => Some(Type::list(Type::Tuple(vec![
+                item_type(left),
+                item_type(right),
+            ]))),
             _ => None,
         },
         "sorted" => match args {
