@@ -148,3 +148,25 @@ fn a_redefinition_replaces_the_earlier_definition() {
     let shown = enter(&mut repl, "var bad: int = Pt().x");
     assert!(shown.contains("expects `int`, found `str`"), "{shown:?}");
 }
+
+#[test]
+fn a_session_imports_standard_modules_and_checks_their_types() {
+    let mut repl = start();
+    enter(&mut repl, "import std.math");
+    // A function of a later line calls the module imported before.
+    enter(
+        &mut repl,
+        "fn twice_gcd(a: int, b: int): int { return 2 * math.gcd(a, b); }",
+    );
+    let shown = enter(&mut repl, "twice_gcd(12, 18)");
+    assert!(shown.contains("12"), "{shown:?}");
+    // The module's signatures reach the checker, as in a file.
+    let shown = enter(&mut repl, "var bad: str = math.gcd(4, 6)");
+    assert!(
+        shown.contains("variable `bad` expects `str`, found `int`"),
+        "{shown:?}"
+    );
+    enter(&mut repl, "import std.math as m");
+    let shown = enter(&mut repl, "m.clamp(15, 0, 10) + twice_gcd(3, 6)");
+    assert!(shown.contains("16"), "{shown:?}");
+}
