@@ -30,6 +30,7 @@ use std::time::{Duration, Instant};
 
 use limit_compiler::{CompileOptions, Session};
 use limit_vm::errors::{kinds, trap, RuntimeError, Trap};
+use limit_vm::interp::PrintSink;
 use limit_vm::interrupt::{self, Stop};
 use limit_vm::limits;
 use limit_vm::value::{DictMap, HostFn, Key, Value as VmValue};
@@ -265,6 +266,8 @@ pub struct Engine {
     heap: usize,
     /// The warnings of the last chunk that compiled.
     warnings: Vec<Diagnostic>,
+    /// The `on_print` callback, until the VM exists to take it.
+    print_sink: Option<Box<PrintSink>>,
 }
 
 /// Stops the script an [`Engine`] is running, from any thread: the run
@@ -342,6 +345,7 @@ impl Engine {
             interrupt: Arc::new(AtomicBool::new(false)),
             heap: 0,
             warnings: Vec::new(),
+            print_sink: None,
         }
     }
 
@@ -448,6 +452,32 @@ impl Engine {
         self.options.capture_output = capture;
         if let Some(vm) = &mut self.vm {
             vm.set_capture_output(capture);
+        }
+    }
+
+    /// Call `f` with what scripts `print`, a line at a time as it is
+    /// printed (the output of `parallel` tasks too, from this thread),
+    /// instead of writing it to stdout or capturing it. Nothing is kept
+    /// in between, so a script printing without end does not grow the
+    /// host's memory: only a limit (steps, time) or an interrupt stops it.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// let lines = Arc::new(Mutex::new(Vec::new()));
+    /// let sink = lines.clone();
+    /// let mut engine = limit::Engine::new();
+    /// engine.on_print(move |text: &str| sink.lock().unwrap().push(text.to_string()));
+    /// engine.run_str(r#"for (i in 1..=2) { print("line {i}"); }"#).unwrap();
+    /// assert_eq!(*lines.lock().unwrap(), ["line 1\n", "line 2\n"]);
+    /// ```
+    pub fn on_print<F>(&mut self, f: F)
+    where
+        F: FnMut(&str) + Send + 'static,
+    {
+        let sink: Box<PrintSink> = Box::new(f);
+        match &mut self.vm {
+            Some(vm) => vm.set_print_sink(Some(sink)),
+            None => self.print_sink = Some(sink),
         }
     }
 
@@ -691,7 +721,13 @@ impl Engine {
         self.warnings = diagnostics::convert(self.session.sources(), &chunk.warnings);
         match &mut self.vm {
             Some(vm) => vm.load(chunk.program).map_err(Error::Runtime)?,
-            None => self.vm = Some(Vm::new(chunk.program, self.options.clone())),
+            None => {
+                let mut vm = Vm::new(chunk.program, self.options.clone());
+                if let Some(sink) = self.print_sink.take() {
+                    vm.set_print_sink(Some(sink));
+                }
+                self.vm = Some(vm);
+            }
         }
         self.install_hosts();
         let vm = self.vm.as_mut().expect("the VM was just made");

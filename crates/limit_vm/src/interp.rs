@@ -125,6 +125,9 @@ pub struct Vm {
     /// Writing to standard output failed: later output is dropped.
     output_closed: bool,
     captured: CapturedOutput,
+    /// Where `print` output goes when the host asked for it
+    /// (`set_print_sink`): each line as it is printed.
+    print_sink: Option<Box<PrintSink>>,
     trace: Option<Vec<TraceEntry>>,
     /// `trace` is a task's, ending at its `task`: the frames that ran the
     /// block are added when the error escapes there.
@@ -162,6 +165,9 @@ pub struct Vm {
 
 /// Fewest heap bytes at which the byte trigger collects.
 const MIN_GC_BYTES: usize = 32 << 20;
+
+/// A host's receiver of `print` output (`Vm::set_print_sink`).
+pub type PrintSink = dyn FnMut(&str) + Send;
 
 /// Output kept in memory (`VmOptions::capture_output`): memory the
 /// program filled, counted by the heap meter until the host takes it.
@@ -269,6 +275,7 @@ impl Vm {
             out: Vec::with_capacity(8192),
             output_closed: false,
             captured: CapturedOutput::default(),
+            print_sink: None,
             trace: None,
             trace_of_task: false,
             invalid,
@@ -367,7 +374,8 @@ impl Vm {
     /// standard output was closed.
     pub(crate) fn write_out(&mut self, text: &str) -> Result<(), Trap> {
         self.out.extend_from_slice(text.as_bytes());
-        let line_done = self.options.line_buffered && text.contains('\n');
+        let line_done =
+            (self.options.line_buffered || self.print_sink.is_some()) && text.contains('\n');
         if line_done || self.out.len() > 1 << 16 {
             self.flush_output()?;
         }
@@ -398,7 +406,9 @@ impl Vm {
         if self.out.is_empty() {
             return;
         }
-        if self.options.capture_output {
+        if let Some(sink) = &mut self.print_sink {
+            sink(&String::from_utf8_lossy(&self.out));
+        } else if self.options.capture_output {
             self.captured.push(&String::from_utf8_lossy(&self.out));
         } else if !self.output_closed {
             let mut stdout = std::io::stdout().lock();
@@ -2858,6 +2868,20 @@ impl Vm {
     /// Replace the limits (they apply from the next run or call).
     pub fn set_limits(&mut self, limits: Limits) {
         self.options.limits = limits;
+    }
+
+    /// Hand `print` output to `sink`, a line at a time as it is printed
+    /// (`None`: back to capturing or stdout); output so far is flushed
+    /// first. Nothing is kept, so output does not grow the heap. The
+    /// output of `parallel` tasks reaches it from this VM's thread.
+    pub fn set_print_sink(&mut self, sink: Option<Box<PrintSink>>) {
+        self.flush();
+        self.print_sink = sink;
+    }
+
+    /// Whether a host receives `print` output (`set_print_sink`).
+    pub(crate) fn has_print_sink(&self) -> bool {
+        self.print_sink.is_some()
     }
 
     /// Keep `print` output in memory (`take_output`) or write it to stdout

@@ -266,6 +266,8 @@ pub fn run(vm: &mut Vm, block: Block) -> Result<(), Trap> {
         options: VmOptions {
             trace: false,
             stats: false,
+            // Tasks' output reaches a host's print sink through this VM.
+            capture_output: vm.options.capture_output || vm.has_print_sink(),
             ..vm.options.clone()
         },
         globals,
