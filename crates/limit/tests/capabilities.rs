@@ -207,3 +207,38 @@ fn without_fs_no_file_is_searched_and_with_it_a_files_folder_is() {
     assert_eq!(trusted.run_file(&main).unwrap(), Value::Int(42));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_sandboxed_engine_uses_std_time_but_cannot_sleep_with_it() {
+    let mut engine = Engine::new();
+    let value = engine
+        .run_str("import std.time show DateTime;\nimport std.time;\nDateTime.utc().year >= 2024 && time.now() > 1.7e9")
+        .unwrap();
+    assert_eq!(value, Value::Bool(true));
+    for source in [
+        "time.sleep(100)",
+        "var nap = time.sleep;",
+        "fn later() { time.sleep(1); }",
+    ] {
+        let text = compile_error(&mut engine, source);
+        assert!(
+            text.contains("`time.sleep` needs the capability `sleep`"),
+            "{source}: {text}"
+        );
+    }
+    // Granted, the sleep is still bounded by the engine's time limit.
+    let mut engine = Engine::with_capabilities(Capabilities::none().with(Capability::Sleep, true));
+    engine.set_time_limit(Some(std::time::Duration::from_millis(50)));
+    let started = std::time::Instant::now();
+    let error = engine
+        .run_str("import std.time;\ntime.sleep(100);")
+        .unwrap_err();
+    assert!(error.is_resource_limit(), "{error}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert_eq!(
+        engine
+            .run_str("import std.time;\ntime.sleep(0.001);\n1")
+            .unwrap(),
+        Value::Int(1)
+    );
+}

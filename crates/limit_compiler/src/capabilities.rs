@@ -25,8 +25,8 @@ pub enum Capability {
     Environment,
     /// `std.process`: start other programs.
     Process,
-    /// `sleep()` and `std.time`: hold the thread (still bounded by a wall-clock limit
-    /// when the host sets one).
+    /// `sleep()` and `std.time`'s `sleep`: hold the thread (still bounded
+    /// by a wall-clock limit when the host sets one).
     Sleep,
 }
 
@@ -102,11 +102,26 @@ impl Capability {
             "io" => Capability::Stdin,
             "env" => Capability::Environment,
             "process" => Capability::Process,
-            // std.time offers sleep(); its clock and DateTime need nothing,
-            // but the check is per module.
-            "time" => Capability::Sleep,
             _ => return None,
         })
+    }
+
+    /// The capability function `member` of standard module `std.<module>`
+    /// needs, in a module that needs none as a whole: `std.time`'s clock
+    /// and `DateTime` are pure, its `sleep` holds the thread. Naming the
+    /// function (calling it or taking it as a value) is checked where the
+    /// built-ins are.
+    ///
+    /// ```
+    /// use limit_compiler::capabilities::Capability;
+    /// assert_eq!(Capability::of_module_member("time", "sleep"), Some(Capability::Sleep));
+    /// assert_eq!(Capability::of_module("time"), None);
+    /// ```
+    pub fn of_module_member(module: &str, member: &str) -> Option<Capability> {
+        match (module, member) {
+            ("time", "sleep") => Some(Capability::Sleep),
+            _ => None,
+        }
     }
 }
 

@@ -302,6 +302,10 @@ pub(crate) struct Codegen<'a> {
     /// What the program may reach outside itself: naming a built-in that
     /// needs a capability it lacks is an error (capabilities.rs).
     pub capabilities: crate::capabilities::Capabilities,
+    /// Functions of standard modules that need a capability their module
+    /// does not (`std.time`'s `sleep`, `Capability::of_module_member`), by
+    /// function index, with the name diagnostics give them.
+    pub gated_functions: FxHashMap<u32, (String, crate::capabilities::Capability)>,
     /// What every function of the modules compiled captures, found once per
     /// module by the resolve stage before any function is compiled.
     pub captures: crate::resolve::Captures,
@@ -337,6 +341,7 @@ impl<'a> Codegen<'a> {
             shared_scopes: Vec::new(),
             mutations: mutation::Mutations::default(),
             capabilities: crate::capabilities::Capabilities::all(),
+            gated_functions: FxHashMap::default(),
             captures: crate::resolve::Captures::default(),
         }
     }
@@ -386,6 +391,11 @@ impl<'a> Codegen<'a> {
         // these two instructions: the one place to check capabilities.
         if let Op::CallNative(index, _) | Op::GetNative(index) = op {
             self.check_capability(index, span);
+        }
+        // Likewise every use of a known function: a direct call or its
+        // closure.
+        if let Op::CallDirect(index, _) | Op::Closure(index) = op {
+            self.check_function_capability(index, span);
         }
         let pos = self.pos(span);
         let proto = &mut self.current().proto;
@@ -623,6 +633,18 @@ impl<'a> Codegen<'a> {
         }
     }
 
+    /// An error when function `index` is a standard module's function
+    /// needing a capability the program lacks (`time.sleep`).
+    fn check_function_capability(&mut self, index: u32, span: Span) {
+        let Some((name, needed)) = self.gated_functions.get(&index) else {
+            return;
+        };
+        if !self.capabilities.allows(*needed) && !self.in_std_module() {
+            let message = crate::capabilities::denied_message(&format!("`{name}`"), *needed);
+            self.error_with_hint(span, message, crate::capabilities::DENIED_HINT);
+        }
+    }
+
     /// Whether the module being compiled is a standard module.
     fn in_std_module(&self) -> bool {
         self.sources
@@ -840,6 +862,16 @@ impl<'a> Codegen<'a> {
             // A later top-level declaration of the same name replaces the
             // earlier one (reference.md §2); all are compiled and checked.
             self.known_functions.insert(name.name.clone(), known);
+            if self.in_std_module() {
+                let gate = crate::capabilities::Capability::of_module_member(
+                    &self.module_name,
+                    &name.name,
+                );
+                if let Some(needed) = gate {
+                    let qualified = format!("{}.{}", self.module_name, name.name);
+                    self.gated_functions.insert(index, (qualified, needed));
+                }
+            }
             indices.push((decl, index));
         }
         indices

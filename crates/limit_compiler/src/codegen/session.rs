@@ -24,6 +24,9 @@ pub(crate) struct Saved {
     aliases: Vec<FxHashMap<String, limit_syntax::ast::TypeExpr>>,
     global_coercions: FxHashMap<u32, Vec<super::checks::Coercion>>,
     atomic_globals: FxHashSet<u32>,
+    /// Standard modules' functions needing a capability (codegen's
+    /// `gated_functions`), for the chunks after the one importing them.
+    gated_functions: FxHashMap<u32, (String, crate::capabilities::Capability)>,
     /// Names the host supplies (`declare_host_global`): no chunk may
     /// declare them.
     host_names: FxHashSet<String>,
@@ -105,6 +108,7 @@ pub(crate) fn compile_chunk(
     gen.module_scopes = saved.scopes.clone();
     gen.objects = saved.objects.clone();
     gen.global_coercions = saved.global_coercions.clone();
+    gen.gated_functions = saved.gated_functions.clone();
     gen.atomic_globals = saved.atomic_globals.clone();
     let mut aliases = saved.aliases.clone();
     aliases.resize_with(graph.modules.len(), FxHashMap::default);
@@ -142,6 +146,7 @@ pub(crate) fn compile_chunk(
         objects: gen.objects,
         aliases,
         global_coercions: gen.global_coercions,
+        gated_functions: gen.gated_functions,
         atomic_globals: gen.atomic_globals,
         host_names: saved.host_names.clone(),
     };
