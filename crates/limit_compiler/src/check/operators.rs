@@ -1,6 +1,7 @@
 //! Operators (reference.md §3.1–§3.3, §4): result types, and the misuses
 //! that are certain (`"a" - 1`, `true + 1`, `[1] * "x"`, `1 and 2`).
 
+use super::frames::MemberLookup;
 use super::types::Type;
 use super::Checker;
 use limit_syntax::ast::{BinOp, Expr, UnOp};
@@ -62,6 +63,9 @@ impl<'a> Checker<'a> {
         right: &Type,
         span: Span,
     ) -> Type {
+        if let Some(result) = self.std_frame_arithmetic(op, left, right, span) {
+            return result;
+        }
         let (l, r) = (left.unrefined(), right.unrefined());
         if matches!(l, Type::Union(_)) || matches!(r, Type::Union(_)) {
             return self.union_arithmetic(op, left, right, span);
@@ -86,6 +90,62 @@ impl<'a> Checker<'a> {
             }
         }
         Type::Any
+    }
+
+    /// `left op right` where an operand is an instance of a standard
+    /// module's frame with arithmetic (`DateTime ± seconds`, `DateTime -
+    /// DateTime`: `stdlib::operator_method`): the result type of the method
+    /// it calls, or an error when the frame offers no such operator or the
+    /// other operand cannot be a number of seconds. `None` when neither
+    /// operand is such a frame.
+    fn std_frame_arithmetic(
+        &mut self,
+        op: BinOp,
+        left: &Type,
+        right: &Type,
+        span: Span,
+    ) -> Option<Type> {
+        let left_frame = self.std_operator_frame(left);
+        let right_frame = self.std_operator_frame(right);
+        let ((frame, module), other) = match (left_frame, right_frame) {
+            (Some(receiver), _) => (receiver, right),
+            (None, Some(receiver)) if op == BinOp::Add => (receiver, left),
+            (None, Some(_)) => ((String::new(), String::new()), left),
+            (None, None) => return None,
+        };
+        let same = matches!(other.unrefined(), Type::Frame(name) if *name == frame);
+        let other_is_seconds = same
+            || !(is_non_numeric(other.unrefined())
+                || matches!(
+                    other.unrefined(),
+                    Type::Frame(_) | Type::Trait(_) | Type::Enum(_)
+                ));
+        let method =
+            crate::stdlib::operator_method(&module, &frame, op, same).filter(|_| other_is_seconds);
+        let Some(method) = method else {
+            self.error_with_hint(
+                span,
+                format!("cannot apply `{}` to `{left}` and `{right}`", op.symbol()),
+                "a DateTime takes `+` and `-` with a number of seconds, and `-` with another DateTime",
+            );
+            return Some(Type::Any);
+        };
+        Some(match self.lookup_member(&frame, method) {
+            MemberLookup::Method { method, .. } => self.signature_of(method).ret,
+            _ => Type::Any,
+        })
+    }
+
+    /// The frame (and its standard module) of a value of type `ty`, when
+    /// it is a standard module's frame with arithmetic.
+    fn std_operator_frame(&self, ty: &Type) -> Option<(String, String)> {
+        let Type::Frame(name) = ty.unrefined() else {
+            return None;
+        };
+        let decl = self.declarations.frames.get(name)?;
+        let file = self.sources.files().get(decl.name.span.file as usize)?;
+        let module = crate::stdlib::module_of_file(&file.name)?;
+        crate::stdlib::has_operators(module, name).then(|| (name.clone(), module.to_string()))
     }
 
     /// `left op right` where an operand is a union: the operator must mean

@@ -293,6 +293,18 @@ impl Codegen<'_> {
     }
 
     fn binary(&mut self, op: BinOp, left: &Expr, right: &Expr, span: Span) {
+        if let Some((method, swap)) = self.std_operator(op, left, right) {
+            // `d + s` is `d.add(s)` (`s + d` too: operands evaluated in
+            // order, then swapped), `d - e` `d.since(e)`.
+            self.expr(left);
+            self.expr(right);
+            if swap {
+                self.emit(Op::Swap, span);
+            }
+            let name = self.str_constant(method);
+            self.emit(Op::InvokeMethod(name, 1), span);
+            return;
+        }
         if self.fold_constants {
             if let Some(value) = super::fold::fold_binary(op, left, right) {
                 self.folded(value, span);

@@ -614,6 +614,47 @@ impl Codegen<'_> {
         })
     }
 
+    /// The method `left op right` calls when the checker proved an operand
+    /// an instance of a standard module's frame with arithmetic
+    /// (`stdlib::operator_method`), and whether the operands are swapped
+    /// for it (`s + d`).
+    pub(crate) fn std_operator(
+        &self,
+        op: BinOp,
+        left: &Expr,
+        right: &Expr,
+    ) -> Option<(&'static str, bool)> {
+        if !matches!(op, BinOp::Add | BinOp::Sub) {
+            return None;
+        }
+        match (
+            self.std_operator_frame(left),
+            self.std_operator_frame(right),
+        ) {
+            (Some((module, frame)), other) => {
+                let same = other.as_ref() == Some(&(module.clone(), frame.clone()));
+                crate::stdlib::operator_method(&module, &frame, op, same).map(|m| (m, false))
+            }
+            (None, Some((module, frame))) if op == BinOp::Add => {
+                crate::stdlib::operator_method(&module, &frame, op, false).map(|m| (m, true))
+            }
+            _ => None,
+        }
+    }
+
+    /// The standard module and frame of `expr`'s value, when the checker
+    /// proved it an instance of a standard module's frame.
+    fn std_operator_frame(&self, expr: &Expr) -> Option<(String, String)> {
+        let crate::check::Type::Frame(name) = self.types.type_of(expr.id)?.unrefined() else {
+            return None;
+        };
+        let key = self.resolve_object(name, ObjectKind::Frame)?;
+        let scope = self.module_scopes.get(super::objects::key_module(&key)?)?;
+        let file = self.sources.files().get(scope.file as usize)?;
+        let module = crate::stdlib::module_of_file(&file.name)?;
+        Some((module.to_string(), name.clone()))
+    }
+
     /// `super.m(args)`: the parent's method, called directly.
     fn super_call(&mut self, method: &Ident, args: &[Arg], span: Span) {
         let parent = self

@@ -23,6 +23,8 @@ use std::collections::HashSet;
 #[derive(Clone, Default)]
 pub(crate) struct ModuleScope {
     pub name: String,
+    /// Its file.
+    pub file: u32,
     pub globals: FxHashMap<String, (u32, bool)>,
     pub known_functions: FxHashMap<String, KnownFunction>,
     pub imports: FxHashMap<String, ImportBinding>,
@@ -232,6 +234,7 @@ impl Codegen<'_> {
         }
         let scope = &mut self.module_scopes[index];
         scope.name = name.to_string();
+        scope.file = file;
         self.globals = std::mem::take(&mut scope.globals);
         self.known_functions = std::mem::take(&mut scope.known_functions);
         self.imports = std::mem::take(&mut scope.imports);

@@ -305,7 +305,7 @@ impl Codegen<'_> {
     // ----------------------------------------------------------- assignment
 
     fn assign(&mut self, target: &Expr, op: AssignOp, value: &Expr, span: Span) {
-        let binary = match op {
+        let mut binary = match op {
             AssignOp::Assign => None,
             AssignOp::Add => Some(Op::Add),
             AssignOp::Sub => Some(Op::Sub),
@@ -313,6 +313,19 @@ impl Codegen<'_> {
             AssignOp::Div => Some(Op::Div),
             AssignOp::Mod => Some(Op::Mod),
         };
+        // `d += s` on a standard frame with arithmetic (a DateTime) calls
+        // its method where the operator would be: `[d, s] -> [d.add(s)]`.
+        let operator = match op {
+            AssignOp::Add => Some(BinOp::Add),
+            AssignOp::Sub => Some(BinOp::Sub),
+            _ => None,
+        };
+        if let Some((method, false)) =
+            operator.and_then(|operator| self.std_operator(operator, target, value))
+        {
+            let name = self.str_constant(method);
+            binary = Some(Op::InvokeMethod(name, 1));
+        }
         match &target.kind {
             ExprKind::Ident(name) => {
                 if self.bare_member_assign(name, target.span, binary, value, span) {
@@ -412,7 +425,8 @@ impl Codegen<'_> {
             (None, ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub), left, right))
                 if bare
                     && matches!(&left.kind, ExprKind::Ident(n) if n == name)
-                    && small_int_literal(right).is_some() =>
+                    && small_int_literal(right).is_some()
+                    && self.std_operator(*op, left, right).is_none() =>
             {
                 (
                     Some(if *op == BinOp::Add { Op::Add } else { Op::Sub }),

@@ -36,6 +36,50 @@ pub fn source(name: &str) -> Option<&'static str> {
     }
 }
 
+/// The arithmetic a standard module's frame offers (§11b: `DateTime`
+/// `+`/`-` durations): for `x op y`, where `x` is an instance of frame
+/// `frame` of `std.<module>` and `y` is another instance of it (`same`)
+/// or not, the method called on `x` with `y`. `y + x` with only `x` such
+/// an instance is `x + y`. The checker (result types, misuses) and the
+/// code generator (the call) both read this one table; it applies where
+/// the checker knows the operand's frame.
+///
+/// ```
+/// use limit_syntax::ast::BinOp;
+/// use limit_compiler::stdlib::operator_method;
+/// assert_eq!(operator_method("time", "DateTime", BinOp::Sub, true), Some("since"));
+/// assert_eq!(operator_method("time", "DateTime", BinOp::Add, true), None);
+/// ```
+pub fn operator_method(
+    module: &str,
+    frame: &str,
+    op: limit_syntax::ast::BinOp,
+    same: bool,
+) -> Option<&'static str> {
+    use limit_syntax::ast::BinOp;
+    match (module, frame, op, same) {
+        ("time", "DateTime", BinOp::Add, false) => Some("add"),
+        ("time", "DateTime", BinOp::Sub, false) => Some("sub"),
+        ("time", "DateTime", BinOp::Sub, true) => Some("since"),
+        _ => None,
+    }
+}
+
+/// Whether frame `frame` of `std.<module>` has arithmetic
+/// ([`operator_method`]).
+pub fn has_operators(module: &str, frame: &str) -> bool {
+    use limit_syntax::ast::BinOp;
+    [(BinOp::Add, false), (BinOp::Sub, false), (BinOp::Sub, true)]
+        .into_iter()
+        .any(|(op, same)| operator_method(module, frame, op, same).is_some())
+}
+
+/// The standard module (its name after `std.`) whose file is named
+/// `file_name`, if it is one.
+pub fn module_of_file(file_name: &str) -> Option<&str> {
+    file_name.strip_prefix("<std>/")?.strip_suffix(".lm")
+}
+
 /// The prefix of natives that only standard modules may call.
 pub const NATIVE_PREFIX: &str = "__std_";
 
