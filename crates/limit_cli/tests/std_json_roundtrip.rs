@@ -2,10 +2,10 @@
 //! JSON-representable value (docs/stdlib.md, issue 20's acceptance):
 //! nil, bools, ints of any size, finite floats, any unicode string, and
 //! lists and str-keyed dicts of those, nested. Each case is written as a
-//! Limit literal, so the value is built by the language itself.
+//! Limit literal, so the value is built by the language itself, and run
+//! in an embedded engine (whose chunks import std.json as a file does).
 
 use proptest::prelude::*;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A Limit string literal of `s` (braces and quotes escaped, control
 /// characters as `\u{…}`).
@@ -72,6 +72,8 @@ fn json_value() -> impl Strategy<Value = String> {
     })
 }
 
+/// Runs the round trip of the value `expr` in a sandboxed engine (std.json
+/// needs no capability): `"true true\n"` when both checks hold.
 fn round_trip(expr: &str) -> Result<String, String> {
     let program = format!(
         "import std.json;\n\
@@ -82,30 +84,14 @@ fn round_trip(expr: &str) -> Result<String, String> {
          print(back == v, again == text);\n\
          if (back != v || again != text) {{ print(text); print(again); }}\n"
     );
-    // Engine chunks cannot import, so each case is a file run by the binary.
-    static CASE: AtomicUsize = AtomicUsize::new(0);
-    let path = std::env::temp_dir().join(format!(
-        "limit_json_round_trip_{}_{}.lm",
-        std::process::id(),
-        CASE.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::write(&path, program).map_err(|e| e.to_string())?;
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_limit"))
-        .arg("run")
-        .arg(&path)
-        .output()
-        .map_err(|e| e.to_string());
-    let _ = std::fs::remove_file(&path);
-    let out = out?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
+    let mut engine = limit::Engine::new();
+    engine.capture_output(true);
+    engine.run_str(&program).map_err(|e| e.to_string())?;
+    Ok(engine.take_output())
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
     fn parse_of_stringify_gives_back_the_value(expr in json_value()) {

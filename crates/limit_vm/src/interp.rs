@@ -2811,6 +2811,7 @@ fn build_classes(defs: &[crate::program::ClassDef], lineage: u64) -> Vec<Rc<Clas
                 is_data: d.is_data,
                 is_abstract: d.is_abstract,
                 value_makers: d.value_makers.clone(),
+                printed: d.printed,
                 deinit,
                 lineage,
             })

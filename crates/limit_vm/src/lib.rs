@@ -17,6 +17,7 @@ pub mod interp;
 pub mod interrupt;
 pub mod limits;
 pub mod opcode;
+pub mod printed_form;
 pub mod program;
 pub mod runtime;
 pub mod value;

@@ -129,6 +129,8 @@ pub struct ClassDef {
     /// their defaults or zero values, as `Point(…)` written out does);
     /// with `init`, one that sets the defaults and then calls `init`.
     pub value_makers: Vec<u32>,
+    /// How its instances print (a standard collection: its items).
+    pub printed: crate::printed_form::PrintedForm,
 }
 
 /// An enum declaration.

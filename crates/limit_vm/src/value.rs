@@ -461,6 +461,8 @@ pub struct Class {
     /// Constructor functions by positional argument count, for calls of
     /// the class as a value (`ClassDef::value_makers`).
     pub value_makers: Vec<u32>,
+    /// How its instances print (`ClassDef::printed`).
+    pub printed: crate::printed_form::PrintedForm,
     /// The `deinit` method, if any (run when the last reference goes).
     pub deinit: Option<u32>,
     /// Which VM's program the class belongs to (its function indices mean
@@ -1864,6 +1866,10 @@ fn push_container(work: &mut Vec<Piece>, v: &Value) {
             work.push(Piece::Text("{"));
         }
         Value::Instance(inst) => {
+            if let Some((open, items, close)) = crate::printed_form::collection_items(inst) {
+                push_seq(work, open, &items, close);
+                return;
+            }
             let fields = inst.fields.borrow();
             work.push(Piece::Text(if fields.is_empty() { " {}" } else { " }" }));
             for (i, val) in fields.iter().enumerate().rev() {

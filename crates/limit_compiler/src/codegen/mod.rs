@@ -30,6 +30,7 @@ pub(crate) mod module;
 mod mutation;
 mod objects;
 mod pattern;
+mod printed;
 pub(crate) mod session;
 mod stmt;
 

@@ -669,6 +669,14 @@ impl Codegen<'_> {
             is_data: info.is_data,
             is_abstract: info.is_abstract,
             value_makers: Vec::new(),
+            printed: self.printed_form(
+                &name,
+                &info
+                    .fields
+                    .iter()
+                    .map(|f| f.name.clone())
+                    .collect::<Vec<_>>(),
+            ),
         };
         if info.vtable.iter().any(|m| m.name == "deinit") {
             self.objects.any_deinit = true;
