@@ -2,7 +2,6 @@
 
 use super::types::Type;
 use limit_syntax::ast::NodeId;
-use rustc_hash::FxHashMap;
 
 /// The static type of each expression the checker is certain about, keyed
 /// by the expression's node id. Expressions of unknown (`any`) type are
@@ -12,35 +11,72 @@ use rustc_hash::FxHashMap;
 /// `int` value is accepted where `float` is annotated (reference.md §3.2), so
 /// a `float` entry for a variable read may hold an int at run time unless
 /// the code generator converts on assignment.
+/// Node ids are dense (each file numbers its nodes from 0 in parse
+/// order), so the table is a vector per file indexed by the node's number:
+/// recording and looking up a type hashes nothing.
 #[derive(Clone, Debug, Default)]
 pub struct TypeTable {
-    types: FxHashMap<NodeId, Type>,
+    /// By file, then by node index: the node's type, `Some(Type::Any)`
+    /// marking one recorded with conflicting types until `finish`.
+    files: Vec<Vec<Option<Type>>>,
 }
 
 impl TypeTable {
     /// The static type of the expression `id`, if it is known.
     pub fn type_of(&self, id: NodeId) -> Option<&Type> {
-        self.types.get(&id)
+        self.files
+            .get(id.file as usize)?
+            .get(id.index as usize)?
+            .as_ref()
     }
 
     /// How many expressions have a known type.
     pub fn len(&self) -> usize {
-        self.types.len()
+        self.files
+            .iter()
+            .flatten()
+            .filter(|ty| ty.is_some())
+            .count()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.types.is_empty()
+        self.len() == 0
     }
 
     /// Adds the types of another module's table (node ids name their
     /// file, so tables of different modules never collide).
     pub fn extend(&mut self, other: TypeTable) {
-        if self.types.len() < other.types.len() {
-            let smaller = std::mem::replace(&mut self.types, other.types);
-            self.types.extend(smaller);
-        } else {
-            self.types.extend(other.types);
+        if self.files.len() < other.files.len() {
+            self.files.resize_with(other.files.len(), Vec::new);
         }
+        for (mine, theirs) in self.files.iter_mut().zip(other.files) {
+            if mine.is_empty() {
+                *mine = theirs;
+                continue;
+            }
+            if mine.len() < theirs.len() {
+                mine.resize(theirs.len(), None);
+            }
+            for (slot, ty) in mine.iter_mut().zip(theirs) {
+                if ty.is_some() {
+                    *slot = ty;
+                }
+            }
+        }
+    }
+
+    /// The entry of `id`, made room for.
+    fn slot(&mut self, id: NodeId) -> &mut Option<Type> {
+        let file = id.file as usize;
+        if self.files.len() <= file {
+            self.files.resize_with(file + 1, Vec::new);
+        }
+        let nodes = &mut self.files[file];
+        let index = id.index as usize;
+        if nodes.len() <= index {
+            nodes.resize(index + 1, None);
+        }
+        &mut nodes[index]
     }
 
     /// Records `ty` for the expression `id`. An expression checked twice
@@ -52,22 +88,66 @@ impl TypeTable {
             return;
         }
         if ty.is_any() {
-            self.types.remove(&id);
+            if let Some(slot) = self
+                .files
+                .get_mut(id.file as usize)
+                .and_then(|nodes| nodes.get_mut(id.index as usize))
+            {
+                *slot = None;
+            }
             return;
         }
-        match self.types.get(&id) {
-            Some(existing) if existing != ty => {
-                self.types.insert(id, Type::Any);
-            }
+        let slot = self.slot(id);
+        match slot {
+            Some(existing) if existing != ty => *slot = Some(Type::Any),
             Some(_) => {}
-            None => {
-                self.types.insert(id, ty.clone());
-            }
+            None => *slot = Some(ty.clone()),
         }
     }
 
     /// Drops the `Any` markers left by conflicting records.
     pub(super) fn finish(&mut self) {
-        self.types.retain(|_, ty| !ty.is_any());
+        for slot in self.files.iter_mut().flatten() {
+            if slot.as_ref().is_some_and(Type::is_any) {
+                *slot = None;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(file: u32, index: u32) -> NodeId {
+        NodeId { file, index }
+    }
+
+    #[test]
+    fn a_conflict_or_any_forgets_a_type_and_files_stay_apart() {
+        let mut table = TypeTable::default();
+        table.record(id(0, 5), &Type::Int);
+        table.record(id(0, 5), &Type::Int);
+        table.record(id(2, 5), &Type::Str);
+        table.record(id(0, 7), &Type::Int);
+        table.record(id(0, 7), &Type::Float);
+        table.record(id(0, 9), &Type::Bool);
+        table.record(id(0, 9), &Type::Any);
+        table.record(NodeId::SYNTHETIC, &Type::Int);
+        table.finish();
+        assert_eq!(table.type_of(id(0, 5)), Some(&Type::Int));
+        assert_eq!(table.type_of(id(2, 5)), Some(&Type::Str));
+        assert_eq!(table.type_of(id(0, 7)), None);
+        assert_eq!(table.type_of(id(0, 9)), None);
+        assert_eq!(table.type_of(id(1, 5)), None);
+        assert_eq!(table.len(), 2);
+        let mut other = TypeTable::default();
+        other.record(id(1, 3), &Type::Nil);
+        other.record(id(0, 100), &Type::Int);
+        table.extend(other);
+        assert_eq!(table.type_of(id(1, 3)), Some(&Type::Nil));
+        assert_eq!(table.type_of(id(0, 100)), Some(&Type::Int));
+        assert_eq!(table.type_of(id(0, 5)), Some(&Type::Int));
+        assert_eq!(table.len(), 4);
     }
 }

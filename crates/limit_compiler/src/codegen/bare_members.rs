@@ -50,10 +50,10 @@ impl Codegen<'_> {
         else {
             return false;
         };
-        self.current_ref()
-            .captured_names
+        frame
+            .fields
             .iter()
-            .any(|name| frame.field_slot(name).is_some())
+            .any(|field| self.is_captured(&field.name))
     }
 
     /// Reads the bare member `name` (see [`Codegen::bare_member`]); false

@@ -515,13 +515,17 @@ impl<'a> Codegen<'a> {
 
     /// Whether a nested function mentions a local of this name.
     pub fn is_captured(&self, name: &str) -> bool {
-        self.current_ref().captured_names.contains(name)
+        self.captures
+            .contains(&self.current_ref().captured_names, name)
     }
 
     /// Whether nested functions copy a local of this name (see
     /// `resolve::FunctionCaptures::by_value`).
     fn is_captured_by_value(&self, name: &str) -> bool {
-        self.capture_by_value && self.current_ref().by_value_names.contains(name)
+        self.capture_by_value
+            && self
+                .captures
+                .contains(&self.current_ref().by_value_names, name)
     }
 
     /// Whether a local of this name in the current function must be a cell.
@@ -773,12 +777,7 @@ impl<'a> Codegen<'a> {
 
     /// Top-level variables that functions mention become globals; in an
     /// imported module every top-level variable does (others read them).
-    pub(crate) fn declare_globals(
-        &mut self,
-        stmts: &[Stmt],
-        captured: &crate::resolve::NameSet,
-        all: bool,
-    ) {
+    pub(crate) fn declare_globals(&mut self, stmts: &[Stmt], all: bool) {
         for stmt in stmts {
             let mut names = Vec::new();
             let mut is_const = false;
@@ -800,7 +799,7 @@ impl<'a> Codegen<'a> {
                     op: AssignOp::Assign,
                     ..
                 } => names.push(name.clone()),
-                StmtKind::ModuleBlock(block) => self.declare_globals(&block.stmts, captured, all),
+                StmtKind::ModuleBlock(block) => self.declare_globals(&block.stmts, all),
                 _ => {}
             }
             let declares = matches!(stmt.kind, StmtKind::Var(_));
@@ -812,7 +811,9 @@ impl<'a> Codegen<'a> {
                     // compiled after this), whatever other declarations say.
                     self.atomic_globals.insert(index);
                 }
-                if (all || captured.contains(&name)) && !self.globals.contains_key(&name) {
+                if (all || self.captures.script_captures(self.file, &name))
+                    && !self.globals.contains_key(&name)
+                {
                     let index = self.program.globals.len() as u32;
                     self.program
                         .globals

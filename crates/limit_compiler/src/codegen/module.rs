@@ -150,8 +150,7 @@ impl Codegen<'_> {
         let mut own = FxHashMap::default();
         collect_aliases(&module.ast.stmts, &mut own);
         self.captures.add_module(module.file, &module.ast.stmts);
-        let captured = self.captures.of_script(module.file).captured;
-        self.declare_globals(&module.ast.stmts, &captured, all);
+        self.declare_globals(&module.ast.stmts, all);
         let functions = self.declare_top_level_functions(&module.ast.stmts);
         self.leave_module(index);
         let scope = &mut self.module_scopes[index];
@@ -265,10 +264,15 @@ impl Codegen<'_> {
         return_last: bool,
     ) {
         let mut state = FunctionState::new(FunctionKind::Script, name, self.file);
-        state.note_captures(self.captures.of_script(self.file));
+        state.note_captures(self.captures.take_script(self.file));
         self.functions.push(state);
         self.declare_objects(&ast.stmts);
-        self.summarise_mutations(&ast.stmts);
+        // The summary serves only the rules of parallel tasks.
+        if self.captures.has_parallel_block(self.file) {
+            self.summarise_mutations(&ast.stmts);
+        } else {
+            self.mutations = Default::default();
+        }
         for (decl, index) in functions {
             let fn_name = decl
                 .name

@@ -906,7 +906,7 @@ impl Codegen<'_> {
         mut context: MethodContext,
     ) {
         let mut state = FunctionState::new(FunctionKind::Function, name.to_string(), self.file);
-        state.note_captures(self.captures.of_function(decl));
+        state.note_captures(self.captures.take_function(decl));
         state.fallible = matches!(
             decl.ret.as_ref().map(|t| &t.kind),
             Some(TypeKind::Fallible { .. })

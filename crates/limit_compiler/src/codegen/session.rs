@@ -121,8 +121,7 @@ pub(crate) fn compile_chunk(
     gen.aliases = gen.aliases_in_scope(0, &aliases);
     replace_earlier_bindings(&mut gen, &ast.stmts, &saved.host_names);
     gen.captures.add_module(file, &ast.stmts);
-    let captured = gen.captures.of_script(file).captured;
-    gen.declare_globals(&ast.stmts, &captured, true);
+    gen.declare_globals(&ast.stmts, true);
     let functions = gen.declare_top_level_functions(&ast.stmts);
     let function = gen.program.functions.len() as u32;
     gen.program.functions.push(FunctionProto::default());

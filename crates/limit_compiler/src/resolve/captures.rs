@@ -14,8 +14,12 @@ use limit_syntax::span::FileId;
 use limit_syntax::visit::{self, Visitor};
 use rustc_hash::{FxHashMap, FxHashSet};
 
-/// A set of names (cheap to hash: the compiler builds many).
-pub type NameSet = FxHashSet<String>;
+/// A name, interned by [`Captures`]: the walk copies numbers between the
+/// sets of nested functions, never strings.
+pub type Name = u32;
+
+/// A set of interned names.
+pub type NameSet = FxHashSet<Name>;
 
 /// What one function's nested functions capture.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -41,11 +45,38 @@ pub struct FunctionCaptures {
 /// function's node id, and of each module's top level, by its file.
 #[derive(Clone, Debug, Default)]
 pub struct Captures {
+    /// Every name the walks met, by text.
+    names: FxHashMap<String, Name>,
     functions: FxHashMap<NodeId, FunctionCaptures>,
     scripts: FxHashMap<FileId, FunctionCaptures>,
+    /// The files whose module has a `parallel` block.
+    parallel: FxHashSet<FileId>,
 }
 
 impl Captures {
+    /// Whether some function's captures may hold `name` in `set`.
+    pub fn contains(&self, set: &NameSet, name: &str) -> bool {
+        !set.is_empty() && self.names.get(name).is_some_and(|n| set.contains(n))
+    }
+
+    /// The names in `set`, sorted (for tests).
+    #[cfg(test)]
+    pub fn texts(&self, set: &NameSet) -> Vec<String> {
+        let mut texts: Vec<String> = self
+            .names
+            .iter()
+            .filter(|(_, name)| set.contains(name))
+            .map(|(text, _)| text.clone())
+            .collect();
+        texts.sort();
+        texts
+    }
+
+    /// Whether the module in `file` has a `parallel` block anywhere.
+    pub fn has_parallel_block(&self, file: FileId) -> bool {
+        self.parallel.contains(&file)
+    }
+
     /// Walks one module (its top-level statements `stmts`, of file `file`)
     /// and records the captures of its top level and of every function in
     /// it.
@@ -53,30 +84,47 @@ impl Captures {
         let mut walk = CaptureWalk {
             levels: vec![Level::new(LevelKind::Script)],
             functions: &mut self.functions,
+            names: &mut self.names,
+            parallel: false,
         };
         for stmt in stmts {
             walk.top_level(stmt);
         }
         let script = walk.levels.pop().map(Level::finish).unwrap_or_default();
+        if walk.parallel {
+            self.parallel.insert(file);
+        }
         self.scripts.insert(file, script);
     }
 
-    /// The captures of the top level of the module in `file`.
-    pub fn of_script(&self, file: FileId) -> FunctionCaptures {
-        self.scripts.get(&file).cloned().unwrap_or_default()
+    /// The captures of the top level of the module in `file`, for
+    /// compiling it.
+    pub fn take_script(&mut self, file: FileId) -> FunctionCaptures {
+        self.scripts.remove(&file).unwrap_or_default()
     }
 
-    /// The captures of `decl`: recorded when its module was walked, or
-    /// found now for a function the code generator builds itself (a task
-    /// body), which has no node id of its own.
-    pub fn of_function(&self, decl: &FnDecl) -> FunctionCaptures {
-        if let Some(found) = self.functions.get(&decl.id) {
-            return found.clone();
+    /// Whether functions of the module in `file` mention `name` (then its
+    /// top-level variable of that name is a global).
+    pub fn script_captures(&self, file: FileId, name: &str) -> bool {
+        self.scripts
+            .get(&file)
+            .is_some_and(|script| self.contains(&script.captured, name))
+    }
+
+    /// The captures of `decl`, for compiling it: taken from what was
+    /// recorded when its module was walked (compiling it again walks it
+    /// again), or found now for a function the code generator builds
+    /// itself (a task body), which has no node id of its own.
+    pub fn take_function(&mut self, decl: &FnDecl) -> FunctionCaptures {
+        if let Some(found) = self.functions.remove(&decl.id) {
+            return found;
         }
         let mut functions = FxHashMap::default();
         let mut walk = CaptureWalk {
             levels: Vec::new(),
             functions: &mut functions,
+            names: &mut self.names,
+            parallel: false,
         };
         walk.function(decl, true)
     }
@@ -133,7 +181,7 @@ impl Level {
             self.captured
                 .iter()
                 .filter(|name| !self.assigned.contains(*name))
-                .cloned()
+                .copied()
                 .collect()
         };
         FunctionCaptures {
@@ -147,14 +195,25 @@ struct CaptureWalk<'t> {
     /// The open levels, outermost first.
     levels: Vec<Level>,
     functions: &'t mut FxHashMap<NodeId, FunctionCaptures>,
+    names: &'t mut FxHashMap<String, Name>,
+    /// A `parallel` block was met.
+    parallel: bool,
 }
 
 impl CaptureWalk<'_> {
+    fn intern(&mut self, name: &str) -> Name {
+        if let Some(&interned) = self.names.get(name) {
+            return interned;
+        }
+        let interned = self.names.len() as Name;
+        self.names.insert(name.to_string(), interned);
+        interned
+    }
+
     fn note(&mut self, name: &str) {
+        let name = self.intern(name);
         if let Some(level) = self.levels.last_mut() {
-            if !level.mentioned.contains(name) {
-                level.mentioned.insert(name.to_string());
-            }
+            level.mentioned.insert(name);
         }
     }
 
@@ -186,21 +245,11 @@ impl CaptureWalk<'_> {
             return FunctionCaptures::default();
         };
         if let Some(parent) = self.levels.last_mut() {
-            for name in &level.mentioned {
-                if !parent.captured.contains(name) {
-                    parent.captured.insert(name.clone());
-                }
-                if !parent.mentioned.contains(name) {
-                    parent.mentioned.insert(name.clone());
-                }
-            }
+            parent.captured.extend(&level.mentioned);
+            parent.mentioned.extend(&level.mentioned);
         }
         if let Some(owner) = self.owner() {
-            for name in &level.assigned {
-                if !owner.assigned.contains(name) {
-                    owner.assigned.insert(name.clone());
-                }
-            }
+            owner.assigned.extend(&level.assigned);
         }
         level.finish()
     }
@@ -299,10 +348,9 @@ impl Visitor for CaptureWalk<'_> {
             StmtKind::Var(decl) => self.var_target(&decl.target),
             StmtKind::Assign { target, .. } => {
                 if let ExprKind::Ident(name) = &target.kind {
+                    let name = self.intern(name);
                     if let Some(owner) = self.owner() {
-                        if !owner.assigned.contains(name) {
-                            owner.assigned.insert(name.clone());
-                        }
+                        owner.assigned.insert(name);
                     }
                 }
             }
@@ -319,6 +367,7 @@ impl Visitor for CaptureWalk<'_> {
                 }
             }
             StmtKind::Concurrency(block) => {
+                self.parallel |= block.kind == ConcurrencyKind::Parallel;
                 for arg in &block.params {
                     self.visit_expr(&arg.value);
                 }

@@ -9,4 +9,4 @@ mod captures;
 #[cfg(test)]
 mod tests;
 
-pub use captures::{Captures, FunctionCaptures, NameSet};
+pub use captures::{Captures, FunctionCaptures, Name, NameSet};

@@ -3,8 +3,9 @@ use limit_syntax::ast::{FnDecl, StmtKind};
 use limit_syntax::parse_source;
 
 /// The captures of the first function of `text`, found by walking the
-/// whole module, and the module's top level.
-fn captures_of(text: &str) -> (FunctionCaptures, FunctionCaptures) {
+/// whole module, and the module's top level, as sorted names: captured and
+/// copied.
+fn captures_of(text: &str) -> (Texts, Texts) {
     let (module, diagnostics) = parse_source(text, 0);
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
     let mut captures = Captures::default();
@@ -14,20 +15,27 @@ fn captures_of(text: &str) -> (FunctionCaptures, FunctionCaptures) {
         _ => None,
     });
     let function = first
-        .map(|decl| captures.of_function(decl))
+        .map(|decl| captures.take_function(decl))
         .unwrap_or_default();
-    (function, captures.of_script(0))
+    let script = captures.take_script(0);
+    (texts(&captures, &function), texts(&captures, &script))
 }
 
-fn sorted(names: &NameSet) -> Vec<String> {
-    let mut names: Vec<String> = names.iter().cloned().collect();
-    names.sort();
-    names
+struct Texts {
+    captured: Vec<String>,
+    by_value: Vec<String>,
+}
+
+fn texts(captures: &Captures, found: &FunctionCaptures) -> Texts {
+    Texts {
+        captured: captures.texts(&found.captured),
+        by_value: captures.texts(&found.by_value),
+    }
 }
 
 /// `by_value` of the first function of `text`, sorted.
 fn by_value(text: &str) -> Vec<String> {
-    sorted(&captures_of(text).0.by_value)
+    captures_of(text).0.by_value
 }
 
 #[test]
@@ -66,7 +74,7 @@ fn a_function_captures_what_its_nested_functions_mention_at_any_depth() {
     let (function, _) = captures_of(text);
     // `h` is declared inside `g`, but mentioned there: a name nested
     // functions mention at any depth counts (by name).
-    assert_eq!(sorted(&function.captured), ["a", "h"]);
+    assert_eq!(function.captured, ["a", "h"]);
 }
 
 #[test]
@@ -74,10 +82,21 @@ fn the_top_level_captures_what_functions_mention_but_declares_no_hoists() {
     let text = "var a = 1\nvar b = 2\nfn show() { print(a); }\nframe P { var x = b; }\n\
                 var c = 3\nc = 4\nvar g = fn(): int { return c; }\n";
     let (_, script) = captures_of(text);
-    assert_eq!(sorted(&script.captured), ["a", "b", "c", "print"]);
+    assert_eq!(script.captured, ["a", "b", "c", "print"]);
     // Top-level functions and frames are not hoisted closures; `c` is
     // assigned, so it stays shared.
-    assert_eq!(sorted(&script.by_value), ["a", "b", "print"]);
+    assert_eq!(script.by_value, ["a", "b", "print"]);
+}
+
+#[test]
+fn modules_with_a_parallel_block_are_noted() {
+    let (module, _) = parse_source("fn f() { parallel { task { print(1); } } }", 3);
+    let mut captures = Captures::default();
+    captures.add_module(3, &module.stmts);
+    assert!(captures.has_parallel_block(3));
+    let (module, _) = parse_source("concurrent { task { print(1); } }", 4);
+    captures.add_module(4, &module.stmts);
+    assert!(!captures.has_parallel_block(4));
 }
 
 #[test]
@@ -90,6 +109,12 @@ fn a_function_the_code_generator_builds_is_walked_on_demand() {
         id: limit_syntax::ast::NodeId::SYNTHETIC,
         ..decl.clone()
     };
-    let found = Captures::default().of_function(&synthetic);
-    assert_eq!(sorted(&found.by_value), ["a"]);
+    let mut captures = Captures::default();
+    let found = captures.take_function(&synthetic);
+    assert_eq!(captures.texts(&found.by_value), ["a"]);
+    // A function compiled again is walked again, with the same answer.
+    let mut captures = Captures::default();
+    captures.add_module(0, &module.stmts);
+    let first = captures.take_function(decl);
+    assert_eq!(captures.take_function(decl), first);
 }
