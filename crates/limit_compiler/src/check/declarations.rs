@@ -13,7 +13,7 @@
 //! denotes two declarations (see [`Declarations::merge_foreign`]).
 
 use limit_syntax::ast::{
-    FrameDecl, Module, Stmt, StmtKind, TraitDecl, TypeAliasDecl, TypeKind, VariantDecl, Visibility,
+    FrameDecl, Module, Stmt, StmtKind, TraitDecl, TypeAliasDecl, TypeKind, VariantDecl,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -190,7 +190,7 @@ fn collect_private_type_names(stmts: &[Stmt], in_block: bool, names: &mut HashSe
             }
             _ => continue,
         };
-        if visibility == Visibility::Private || (in_block && visibility == Visibility::Protected) {
+        if crate::resolve::visibility::hidden_from_importers(visibility, in_block) {
             names.insert(name.clone());
         }
     }

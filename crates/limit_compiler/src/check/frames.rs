@@ -587,12 +587,8 @@ impl<'a> Checker<'a> {
 }
 
 fn more_visible(a: Visibility, b: Visibility) -> Visibility {
-    let rank = |v: Visibility| match v {
-        Visibility::Public => 2,
-        Visibility::Protected => 1,
-        Visibility::Default | Visibility::Private => 0,
-    };
-    if rank(b) > rank(a) {
+    use crate::resolve::visibility::reach;
+    if reach(b) > reach(a) {
         b
     } else {
         a

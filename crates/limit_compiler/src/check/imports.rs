@@ -131,9 +131,8 @@ impl<'a> Checker<'a> {
         shared: &dyn Fn(&str) -> bool,
         exports: &mut HashMap<String, ExportedValue>,
     ) {
-        // As the code generator decides (`collect_private_names`).
         let private = |visibility: Visibility| {
-            visibility == Visibility::Private || (in_block && visibility == Visibility::Protected)
+            crate::resolve::visibility::hidden_from_importers(visibility, in_block)
         };
         for stmt in stmts {
             match &stmt.kind {

@@ -827,9 +827,7 @@ fn collect_private_names(stmts: &[Stmt], in_block: bool, scope: &mut ModuleScope
             }
             _ => continue,
         };
-        let private =
-            visibility == Visibility::Private || (in_block && visibility == Visibility::Protected);
-        if private {
+        if crate::resolve::visibility::hidden_from_importers(visibility, in_block) {
             scope.private.extend(names);
         }
     }

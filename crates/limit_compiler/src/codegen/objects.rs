@@ -15,6 +15,7 @@
 //! enum tables keep the plain name, which is what printing shows.
 
 use super::{finish_proto, required_params, Codegen, FunctionKind, FunctionState};
+use crate::resolve::visibility::reach;
 use limit_syntax::ast::*;
 use limit_syntax::visit::{self, Visitor};
 use limit_syntax::{Diagnostic, Span};
@@ -215,14 +216,6 @@ pub(crate) struct ObjectModel {
     pub single_assignment: FxHashSet<String>,
     /// Some frame has a `deinit`: block locals are released at block end.
     pub any_deinit: bool,
-}
-
-fn visible_rank(v: Visibility) -> u8 {
-    match v {
-        Visibility::Public => 2,
-        Visibility::Protected => 1,
-        Visibility::Default | Visibility::Private => 0,
-    }
 }
 
 impl Codegen<'_> {
@@ -728,7 +721,7 @@ impl Codegen<'_> {
             Some(slot) => {
                 // Overriding a final method is reported by the checker.
                 let old = &info.vtable[slot];
-                if visible_rank(old.visibility) > visible_rank(entry.visibility) {
+                if reach(old.visibility) > reach(entry.visibility) {
                     entry.visibility = old.visibility;
                 }
                 info.vtable[slot] = entry;

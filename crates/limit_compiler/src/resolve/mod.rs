@@ -4,9 +4,12 @@
 //! Today it answers which names the functions of a module capture and
 //! whether a captured variable is ever assigned (`captures.rs`); the code
 //! generator reads that when it declares locals (cells, copies, globals).
+//! And it holds the visibility rules both the checker and the code
+//! generator apply (`visibility.rs`).
 
 mod captures;
 #[cfg(test)]
 mod tests;
+pub mod visibility;
 
 pub use captures::{Captures, FunctionCaptures, Name, NameSet};
