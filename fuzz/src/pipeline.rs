@@ -22,6 +22,7 @@ pub fn fuzz_limits() -> Limits {
         max_heap_bytes: Some(1 << 20),
         max_string_len: Some(1 << 20),
         max_collection_len: Some(100_000),
+        max_threads: Some(2),
     }
 }
 

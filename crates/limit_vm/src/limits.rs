@@ -83,6 +83,12 @@ pub struct Limits {
     pub max_string_len: Option<usize>,
     /// Items of one list, or entries of one dict.
     pub max_collection_len: Option<usize>,
+    /// Threads one `parallel` block may start: a block asking for more
+    /// (`cores=`, or the machine's cores by default) runs its tasks on
+    /// this many. Each block of a nested `parallel` is capped alike.
+    /// `Some(0)` allows no `parallel` block at all: one is a
+    /// `ResourceLimit` error.
+    pub max_threads: Option<usize>,
 }
 
 impl Default for Limits {
@@ -94,6 +100,7 @@ impl Default for Limits {
             max_heap_bytes: None,
             max_string_len: None,
             max_collection_len: None,
+            max_threads: None,
         }
     }
 }
@@ -130,6 +137,7 @@ thread_local! {
         max_heap_bytes: None,
         max_string_len: None,
         max_collection_len: None,
+        max_threads: None,
     }) };
     /// Approximate live heap bytes of this thread's values.
     static HEAP: Cell<usize> = const { Cell::new(0) };

@@ -212,9 +212,14 @@ pub fn run(vm: &mut Vm, block: Block) -> Result<(), Trap> {
     if units.is_empty() && sources.is_empty() {
         return Ok(());
     }
+    let cap = vm.options.limits.max_threads.unwrap_or(usize::MAX);
+    if cap == 0 {
+        return limits::exceeded("parallel blocks are not allowed (a thread limit of 0)");
+    }
     let threads = params
         .cores
         .min(units.len() + if sources.is_empty() { 0 } else { params.cores })
+        .min(cap)
         .max(1);
     let injector = Injector::new();
     let count = units.len();
