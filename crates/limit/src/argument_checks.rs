@@ -4,6 +4,8 @@
 //! from Rust is checked here instead, before the function runs, so a
 //! function declared `fn area(w: int, h: int): int` never sees a string.
 
+use std::borrow::Cow;
+
 use limit_compiler::check::{FunctionType, Type};
 
 use crate::conversions::{mismatch, within};
@@ -14,11 +16,20 @@ use crate::engine::{Error, Value};
 /// wrong argument is a [`Error::Conversion`] naming it; too many
 /// arguments are an error too (fewer are allowed: parameters with
 /// defaults may be left out, and the function itself reports the rest).
-pub(crate) fn check_arguments(
+pub(crate) fn check_arguments<'a>(
     name: &str,
     signature: &FunctionType,
-    args: &[Value],
-) -> Result<Vec<Value>, Error> {
+    args: &'a [Value],
+) -> Result<Cow<'a, [Value]>, Error> {
+    let as_they_are = args.len() <= signature.params.len()
+        && args
+            .iter()
+            .zip(&signature.params)
+            .all(|(arg, param)| fits_as_it_is(arg, &param.ty));
+    if as_they_are {
+        // The common case, checked without copying the arguments.
+        return Ok(Cow::Borrowed(args));
+    }
     if args.len() > signature.params.len() {
         let wanted = signature.params.len();
         return Err(Error::Conversion(format!(
@@ -45,7 +56,22 @@ pub(crate) fn check_arguments(
                 }
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, _>>()
+        .map(Cow::Owned)
+}
+
+/// Whether `value` is of type `ty` without any conversion (what `fit`
+/// would return unchanged), for the scalar types a call mostly passes.
+fn fits_as_it_is(value: &Value, ty: &Type) -> bool {
+    matches!(
+        (ty, value),
+        (Type::Any, _)
+            | (Type::Int | Type::SizedInt(_), Value::Int(_))
+            | (Type::Float, Value::Float(_))
+            | (Type::Bool, Value::Bool(_))
+            | (Type::Str, Value::Str(_))
+            | (Type::Nil, Value::Nil)
+    )
 }
 
 /// `value` as a value of type `ty`, or why it is not one.

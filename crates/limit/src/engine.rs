@@ -21,6 +21,7 @@
 //! # Ok::<(), limit::Error>(())
 //! ```
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
 use std::rc::Rc;
@@ -28,16 +29,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use limit_compiler::session::Chunk;
 use limit_compiler::{CompileOptions, Session};
 use limit_vm::errors::{kinds, trap, RuntimeError, Trap};
 use limit_vm::interp::PrintSink;
 use limit_vm::interrupt::{self, Stop};
-use limit_vm::limits;
+use limit_vm::isolate::Isolate;
 use limit_vm::value::{DictMap, HostFn, Key, Value as VmValue};
 use limit_vm::{Vm, VmOptions};
 
 use crate::diagnostics::{self, CompileError, Diagnostic};
 use crate::error_kind::ErrorKind;
+use crate::argument_checks::check_arguments;
+use crate::handle::{self, FnHandle, Target};
 use crate::host_fn::HostFunction;
 
 pub use limit_compiler::capabilities::{Capabilities, Capability};
@@ -249,25 +253,105 @@ impl std::error::Error for Error {}
 
 /// A Limit engine: a compilation session and a VM that keep their state
 /// between runs. See the [module documentation](self).
+///
+/// An engine is `Send`: it can move to another thread between runs (its
+/// values live in a heap of its own, and none of them is ever handed to
+/// the host: see [`limit_vm::isolate`]).
+///
+/// ```
+/// let mut engine = limit::Engine::new();
+/// engine.run_str("var count = 1;")?;
+/// let mut engine = std::thread::spawn(move || {
+///     engine.run_str("count += 1;").map(|_| engine)
+/// })
+/// .join()
+/// .unwrap()?;
+/// assert_eq!(engine.run_str("count")?, limit::Value::Int(2));
+/// # Ok::<(), limit::Error>(())
+/// ```
 pub struct Engine {
     session: Session,
-    vm: Option<Vm>,
+    /// The VM and every Limit value, in the engine's own heap.
+    core: Isolate<Core>,
     options: VmOptions,
-    /// Host functions: global slot and the VM value installed there.
-    hosts: Vec<(usize, VmValue)>,
     /// Names given to the chunks run so far (`<chunk 1>`, …).
     chunks: usize,
     /// Wall-clock limit of each run or call.
     time_limit: Option<Duration>,
     /// Set by an [`InterruptHandle`] to stop the current run.
     interrupt: Arc<AtomicBool>,
-    /// This engine's heap count, swapped into the thread's meter while it
-    /// runs (so engines sharing a thread do not share a heap limit).
-    heap: usize,
     /// The warnings of the last chunk that compiled.
     warnings: Vec<Diagnostic>,
+    /// Tells this engine's function handles from other engines'.
+    id: u64,
+}
+
+/// What of an engine holds Limit values: it lives in the engine's
+/// [`Isolate`], entered while the engine runs.
+#[derive(Default)]
+struct Core {
+    vm: Option<Vm>,
+    /// Host functions: global slot and the VM value installed there.
+    hosts: Vec<(usize, VmValue)>,
+    /// The converted arguments of a call from Rust (kept, so that a call
+    /// allocates no vector).
+    args: Vec<VmValue>,
     /// The `on_print` callback, until the VM exists to take it.
     print_sink: Option<Box<PrintSink>>,
+}
+
+impl Core {
+    /// Put every host function into its global slot (after a load, the
+    /// slots of newly declared ones exist).
+    fn install_hosts(&mut self) {
+        if let Some(vm) = &mut self.vm {
+            for (global, value) in &self.hosts {
+                vm.set_global_at(*global, value.clone());
+            }
+        }
+    }
+
+    /// Load a compiled chunk and run its top-level code.
+    fn run_chunk(&mut self, chunk: Chunk, options: VmOptions) -> Result<Value, Error> {
+        match &mut self.vm {
+            Some(vm) => vm.load(chunk.program).map_err(Error::Runtime)?,
+            None => {
+                let mut vm = Vm::new(chunk.program, options);
+                if let Some(sink) = self.print_sink.take() {
+                    vm.set_print_sink(Some(sink));
+                }
+                self.vm = Some(vm);
+            }
+        }
+        self.install_hosts();
+        let Some(vm) = &mut self.vm else {
+            return Err(Error::NotFound("<chunk>".into()));
+        };
+        let result = vm.call_function(chunk.function).map_err(Error::Runtime)?;
+        from_vm(&result, 0)
+    }
+
+    /// Call the function at `target` with `args` (already checked against
+    /// its parameters).
+    fn call(&mut self, target: Target, name: &str, args: &[Value]) -> Result<Value, Error> {
+        let not_found = || Error::NotFound(name.to_string());
+        let vm = self.vm.as_mut().ok_or_else(not_found)?;
+        self.args.clear();
+        for arg in args {
+            self.args.push(to_vm(arg, 0)?);
+        }
+        let result = match target {
+            Target::Function(index) => vm.call_function_with(index, &self.args),
+            Target::Global(slot) => match vm.global_at(slot) {
+                Some(f @ (VmValue::Function(_) | VmValue::Host(_))) => {
+                    vm.call_value(&f, &self.args)
+                }
+                _ => return Err(not_found()),
+            },
+        };
+        self.args.clear();
+        from_vm(&result.map_err(Error::Runtime)?, 0)
+    }
 }
 
 /// Stops the script an [`Engine`] is running, from any thread: the run
@@ -337,15 +421,13 @@ impl Engine {
         session.set_capabilities(capabilities);
         Engine {
             session,
-            vm: None,
+            core: Isolate::new(Core::default),
             options: VmOptions::default(),
-            hosts: Vec::new(),
             chunks: 0,
             time_limit: None,
             interrupt: Arc::new(AtomicBool::new(false)),
-            heap: 0,
             warnings: Vec::new(),
-            print_sink: None,
+            id: handle::next_engine_id(),
         }
     }
 
@@ -395,9 +477,9 @@ impl Engine {
         InterruptHandle(self.interrupt.clone())
     }
 
-    /// Run `body` as this engine: its stop conditions (interrupt flag,
-    /// deadline) and its heap count installed on the thread, then put back.
-    fn as_current<R>(&mut self, body: impl FnOnce(&mut Engine) -> R) -> R {
+    /// Run `body` on the engine's VM: its stop conditions (interrupt
+    /// flag, deadline) and its heap installed on the thread, then put back.
+    fn as_current<R: Send>(&mut self, body: impl FnOnce(&mut Core) -> R + Send) -> R {
         self.interrupt.store(false, Ordering::Relaxed);
         let deadline = self
             .time_limit
@@ -406,10 +488,7 @@ impl Engine {
             flag: Some(self.interrupt.clone()),
             deadline,
         });
-        let outer = limits::swap_heap(self.heap);
-        let result = body(self);
-        self.heap = limits::swap_heap(outer);
-        result
+        self.core.enter(body)
     }
 
     /// Set the resource limits for the following runs and calls. The step
@@ -425,9 +504,11 @@ impl Engine {
     /// ```
     pub fn set_limits(&mut self, limits: Limits) {
         self.options.limits = limits;
-        if let Some(vm) = &mut self.vm {
-            vm.set_limits(limits);
-        }
+        self.core.enter(move |core| {
+            if let Some(vm) = &mut core.vm {
+                vm.set_limits(limits);
+            }
+        });
     }
 
     /// The limits in force.
@@ -450,9 +531,13 @@ impl Engine {
     /// ```
     pub fn capture_output(&mut self, capture: bool) {
         self.options.capture_output = capture;
-        if let Some(vm) = &mut self.vm {
-            vm.set_capture_output(capture);
-        }
+        // Output so far is flushed: into the captured text, which counts
+        // against the engine's heap.
+        self.as_current(move |core| {
+            if let Some(vm) = &mut core.vm {
+                vm.set_capture_output(capture);
+            }
+        });
     }
 
     /// Call `f` with what scripts `print`, a line at a time as it is
@@ -475,17 +560,17 @@ impl Engine {
         F: FnMut(&str) + Send + 'static,
     {
         let sink: Box<PrintSink> = Box::new(f);
-        match &mut self.vm {
+        self.core.enter(move |core| match &mut core.vm {
             Some(vm) => vm.set_print_sink(Some(sink)),
-            None => self.print_sink = Some(sink),
-        }
+            None => core.print_sink = Some(sink),
+        });
     }
 
     /// The output captured since the last call (see
     /// [`Engine::capture_output`]).
     pub fn take_output(&mut self) -> String {
         // Captured text counts against the engine's heap until taken.
-        self.as_current(|engine| engine.vm.as_mut().map(Vm::take_output).unwrap_or_default())
+        self.as_current(|core| core.vm.as_mut().map(Vm::take_output).unwrap_or_default())
     }
 
     /// Compile and run `source` as the next chunk of the session. Returns
@@ -524,7 +609,7 @@ impl Engine {
             .map_err(|e| Error::Io(format!("cannot read {}: {e}", path.display())))?;
         let folder = path.parent().map(Path::to_path_buf);
         let name = path.display().to_string();
-        self.as_current(|engine| engine.run_now(&name, &text, folder))
+        self.run_now(&name, &text, folder)
     }
 
     /// Serve the modules scripts import (`import rules.pricing;`) from
@@ -547,9 +632,9 @@ impl Engine {
     /// ```
     pub fn set_module_resolver<F>(&mut self, resolver: F)
     where
-        F: Fn(&str) -> Option<String> + 'static,
+        F: Fn(&str) -> Option<String> + Send + Sync + 'static,
     {
-        self.session.set_module_resolver(Some(Rc::new(resolver)));
+        self.session.set_module_resolver(Some(Arc::new(resolver)));
     }
 
     /// Call the top-level function (or function-valued variable) `name`
@@ -568,37 +653,87 @@ impl Engine {
     /// assert_eq!(e.to_string(), r#"conversion error: argument 1 (`a`) of `add`: expected int, found str "a""#);
     /// ```
     pub fn call(&mut self, name: &str, args: &[Value]) -> Result<Value, Error> {
-        self.as_current(|engine| engine.call_now(name, args))
+        let (target, signature) = match self.session.function_index(name) {
+            Some(index) => (
+                Target::Function(index),
+                self.session.function_signature(name),
+            ),
+            None => match self.session.global_index(name) {
+                Some(slot) => (Target::Global(slot), None),
+                None => return Err(Error::NotFound(name.to_string())),
+            },
+        };
+        let args = match signature {
+            Some(signature) => check_arguments(name, signature, args)?,
+            None => Cow::Borrowed(args),
+        };
+        let args = &*args;
+        self.as_current(move |core| core.call(target, name, args))
     }
 
-    fn call_now(&mut self, name: &str, args: &[Value]) -> Result<Value, Error> {
-        let vm = self
-            .vm
-            .as_mut()
-            .ok_or_else(|| Error::NotFound(name.to_string()))?;
-        let f = match self.session.function_index(name) {
-            Some(index) => vm.function_value(index),
-            None => self
-                .session
-                .global_index(name)
-                .and_then(|g| vm.global_at(g))
-                .filter(|v| matches!(v, VmValue::Function(_) | VmValue::Host(_))),
-        }
-        .ok_or_else(|| Error::NotFound(name.to_string()))?;
-        let checked;
-        let args = match self.session.function_signature(name) {
-            Some(signature) if self.session.function_index(name).is_some() => {
-                checked = crate::argument_checks::check_arguments(name, signature, args)?;
-                &checked[..]
+    /// A handle on the top-level function (or function-valued variable)
+    /// `name` declared by an earlier run, for calling it with
+    /// [`Engine::call_fn`] without looking it up again. A function-valued
+    /// variable is read at each call; a function keeps the one found now.
+    ///
+    /// ```
+    /// let mut engine = limit::Engine::new();
+    /// engine.run_str("fn add(a: int, b: int): int { return a + b; }")?;
+    /// let add = engine.get_fn("add")?;
+    /// for i in 0..3 {
+    ///     assert_eq!(engine.call_fn(&add, &[i.into(), 10.into()])?, limit::Value::Int(i + 10));
+    /// }
+    /// assert!(engine.get_fn("nope").is_err());
+    /// assert!(limit::Engine::new().call_fn(&add, &[1.into(), 2.into()]).is_err());
+    /// # Ok::<(), limit::Error>(())
+    /// ```
+    pub fn get_fn(&mut self, name: &str) -> Result<FnHandle, Error> {
+        let not_found = || Error::NotFound(name.to_string());
+        let (target, signature) = match self.session.function_index(name) {
+            Some(index) => (
+                Target::Function(index),
+                self.session.function_signature(name).cloned().map(Arc::new),
+            ),
+            None => {
+                let slot = self.session.global_index(name).ok_or_else(not_found)?;
+                let callable = self.core.enter(move |core| {
+                    core.vm
+                        .as_ref()
+                        .and_then(|vm| vm.global_at(slot))
+                        .is_some_and(|v| matches!(v, VmValue::Function(_) | VmValue::Host(_)))
+                });
+                if !callable {
+                    return Err(not_found());
+                }
+                (Target::Global(slot), None)
             }
-            _ => args,
         };
-        let args = args
-            .iter()
-            .map(|a| to_vm(a, 0))
-            .collect::<Result<Vec<_>, _>>()?;
-        let result = vm.call_value(&f, &args).map_err(Error::Runtime)?;
-        from_vm(&result, 0)
+        Ok(FnHandle {
+            engine: self.id,
+            target,
+            name: name.into(),
+            signature,
+        })
+    }
+
+    /// Call the function `handle` stands for (see [`Engine::get_fn`]) with
+    /// `args`, checked against its parameters' types as [`Engine::call`]
+    /// checks them. A handle from another engine is an
+    /// [`Error::NotFound`].
+    pub fn call_fn(&mut self, handle: &FnHandle, args: &[Value]) -> Result<Value, Error> {
+        if handle.engine != self.id {
+            return Err(Error::NotFound(format!(
+                "{} (a handle from another engine)",
+                handle.name
+            )));
+        }
+        let args = match &handle.signature {
+            Some(signature) => check_arguments(&handle.name, signature, args)?,
+            None => Cow::Borrowed(args),
+        };
+        let args = &*args;
+        let (target, name) = (handle.target, &*handle.name);
+        self.as_current(move |core| core.call(target, name, args))
     }
 
     /// Make the Rust function `f` callable from Limit as `name(…)` in the
@@ -650,13 +785,15 @@ impl Engine {
             None => self.session.declare_host_global(name),
         };
         let body = f.into_body(name.into());
-        let value = VmValue::Host(Rc::new(HostFn {
-            name: name.into(),
-            func: Box::new(move |_vm, args| body(args)),
-        }));
-        self.hosts.retain(|(g, _)| *g != global);
-        self.hosts.push((global, value));
-        self.install_hosts();
+        self.core.enter(move |core| {
+            let value = VmValue::Host(Rc::new(HostFn {
+                name: name.into(),
+                func: Box::new(move |_vm, args| body(args)),
+            }));
+            core.hosts.retain(|(g, _)| *g != global);
+            core.hosts.push((global, value));
+            core.install_hosts();
+        });
     }
 
     /// The warnings of the last chunk that compiled (an unknown frame
@@ -683,7 +820,7 @@ impl Engine {
     /// assert_eq!(engine.collect_garbage(), 1);
     /// ```
     pub fn collect_garbage(&mut self) -> usize {
-        self.as_current(|engine| match &mut engine.vm {
+        self.as_current(|core| match &mut core.vm {
             Some(vm) => vm.collect_garbage().unwrap_or(0),
             None => 0,
         })
@@ -700,7 +837,7 @@ impl Engine {
     /// assert!(e.to_string().starts_with("broken.lm:1:9: error"), "{e}");
     /// ```
     pub fn run_named(&mut self, name: &str, source: &str) -> Result<Value, Error> {
-        self.as_current(|engine| engine.run_now(name, source, None))
+        self.run_now(name, source, None)
     }
 
     fn run_now(
@@ -719,39 +856,8 @@ impl Engine {
             }
         };
         self.warnings = diagnostics::convert(self.session.sources(), &chunk.warnings);
-        match &mut self.vm {
-            Some(vm) => vm.load(chunk.program).map_err(Error::Runtime)?,
-            None => {
-                let mut vm = Vm::new(chunk.program, self.options.clone());
-                if let Some(sink) = self.print_sink.take() {
-                    vm.set_print_sink(Some(sink));
-                }
-                self.vm = Some(vm);
-            }
-        }
-        self.install_hosts();
-        let vm = self.vm.as_mut().expect("the VM was just made");
-        let result = vm.call_function(chunk.function).map_err(Error::Runtime)?;
-        from_vm(&result, 0)
-    }
-
-    /// Put every host function into its global slot (after a load, the
-    /// slots of newly declared ones exist).
-    fn install_hosts(&mut self) {
-        if let Some(vm) = &mut self.vm {
-            for (global, value) in &self.hosts {
-                vm.set_global_at(*global, value.clone());
-            }
-        }
-    }
-}
-
-impl Drop for Engine {
-    /// The engine's values are freed against its own heap count.
-    fn drop(&mut self) {
-        let outer = limits::swap_heap(self.heap);
-        self.vm = None;
-        limits::swap_heap(outer);
+        let options = self.options.clone();
+        self.as_current(move |core| core.run_chunk(chunk, options))
     }
 }
 

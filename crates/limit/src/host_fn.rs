@@ -13,7 +13,7 @@
 //! `Result<Value, Error>`: it accepts any arguments (for variadic hosts)
 //! and the checker treats it as `any`; its `Err` is a trap.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use limit_compiler::check::{ErrorSet, FunctionType, ParamType};
 use limit_vm::errors::{kinds, trap, Trap};
@@ -22,14 +22,16 @@ use limit_vm::value::Value as VmValue;
 use crate::conversions::{FromValue, IntoValue, ScriptType};
 use crate::engine::{error_trap, from_vm, to_vm, Error, Value};
 
-/// What a host function does with the VM's arguments.
-pub(crate) type HostBody = dyn Fn(&[VmValue]) -> Result<VmValue, Trap>;
+/// What a host function does with the VM's arguments. `Send`, as the
+/// engine that holds it is.
+pub(crate) type HostBody = dyn Fn(&[VmValue]) -> Result<VmValue, Trap> + Send;
 
 /// A Rust function [`Engine::register_fn`](crate::Engine::register_fn)
 /// can register. Implemented for closures and functions of up to eight
 /// [`FromValue`] parameters returning a [`HostResult`], and for raw
 /// `Fn(&[Value]) -> Result<Value, Error>` functions. `Marker` tells the
-/// implementations apart; callers never name it.
+/// implementations apart; callers never name it. The function must be
+/// `Send`, as the engine holding it is (it may move to another thread).
 pub trait HostFunction<Marker>: 'static {
     /// The signature the checker checks calls against (`None`: the raw
     /// form, which takes anything).
@@ -37,7 +39,7 @@ pub trait HostFunction<Marker>: 'static {
 
     /// The function, on VM values; `name` is what errors call it.
     #[doc(hidden)]
-    fn into_body(self, name: Rc<str>) -> Box<HostBody>;
+    fn into_body(self, name: Arc<str>) -> Box<HostBody>;
 }
 
 /// The result of a typed host function: a value (any [`IntoValue`]), or a
@@ -136,13 +138,13 @@ pub struct RawArguments;
 
 impl<F> HostFunction<RawArguments> for F
 where
-    F: Fn(&[Value]) -> Result<Value, Error> + 'static,
+    F: Fn(&[Value]) -> Result<Value, Error> + Send + 'static,
 {
     fn signature() -> Option<FunctionType> {
         None
     }
 
-    fn into_body(self, _name: Rc<str>) -> Box<HostBody> {
+    fn into_body(self, _name: Arc<str>) -> Box<HostBody> {
         Box::new(move |args| {
             let args = args
                 .iter()
@@ -183,7 +185,7 @@ macro_rules! typed_host_functions {
     ($(($len:literal: $($a:ident $position:literal),*))*) => {$(
         impl<F, R, $($a),*> HostFunction<(R, $($a,)*)> for F
         where
-            F: Fn($($a),*) -> R + 'static,
+            F: Fn($($a),*) -> R + Send + 'static,
             R: HostResult,
             $($a: FromValue,)*
         {
@@ -196,7 +198,7 @@ macro_rules! typed_host_functions {
             }
 
             #[allow(non_snake_case, unused_mut, unused_variables)]
-            fn into_body(self, name: Rc<str>) -> Box<HostBody> {
+            fn into_body(self, name: Arc<str>) -> Box<HostBody> {
                 Box::new(move |args| {
                     if args.len() != $len {
                         return Err(arity_trap(&name, $len, args.len()));

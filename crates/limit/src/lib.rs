@@ -17,12 +17,14 @@ pub mod conversions;
 pub mod diagnostics;
 pub mod engine;
 pub mod error_kind;
+mod handle;
 pub mod host_fn;
 
 pub use conversions::{FromValue, IntoValue, ScriptType};
 pub use diagnostics::{CompileError, Diagnostic, Note, Severity};
 pub use engine::{Capabilities, Capability, Engine, Error, InterruptHandle, Limits, Value};
 pub use error_kind::ErrorKind;
+pub use handle::FnHandle;
 pub use host_fn::{HostFunction, HostResult, ScriptError};
 pub use limit_vm::errors::{RuntimeError, TraceEntry};
 

@@ -42,7 +42,7 @@ pub struct ModuleGraph {
 /// Serves modules from memory (an embedding application's): given the
 /// dotted name of an import (`rules.pricing`), the module's source text,
 /// or `None` to look further (the file system, when it may be searched).
-pub type ModuleResolver = dyn Fn(&str) -> Option<String>;
+pub type ModuleResolver = dyn Fn(&str) -> Option<String> + Send + Sync;
 
 /// Parses `entry` and, transitively, everything it imports.
 pub fn load_program(

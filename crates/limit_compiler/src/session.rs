@@ -9,7 +9,7 @@ use crate::{check, optimize, CompileOptions};
 use limit_syntax::{Diagnostic, SourceMap};
 use limit_vm::program::Program;
 use std::path::PathBuf;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// Incremental compiler state.
 #[derive(Default)]
@@ -22,13 +22,13 @@ pub struct Session {
     options: CompileOptions,
     /// Host functions registered with a signature: the checker checks
     /// calls of them.
-    host_signatures: std::rc::Rc<check::HostSignatures>,
+    host_signatures: std::sync::Arc<check::HostSignatures>,
     /// The signatures of the top-level functions the chunks declared.
     signatures: std::collections::HashMap<String, check::FunctionType>,
     /// The modules the chunks imported (each loaded and run once).
     modules: SessionModules,
     /// Serves modules from the host's memory, before files.
-    resolver: Option<Rc<ModuleResolver>>,
+    resolver: Option<Arc<ModuleResolver>>,
 }
 
 /// A successfully compiled chunk.
@@ -66,7 +66,7 @@ impl Session {
     /// and gives the module's source, or `None` to look further (files,
     /// searched only with the capability `fs`). Standard modules
     /// (`std.…`) are never asked for.
-    pub fn set_module_resolver(&mut self, resolver: Option<Rc<ModuleResolver>>) {
+    pub fn set_module_resolver(&mut self, resolver: Option<Arc<ModuleResolver>>) {
         self.resolver = resolver;
     }
 
@@ -80,7 +80,7 @@ impl Session {
     /// but not assign it. Returns the global's index in the program; it
     /// exists in the program of the next compiled chunk.
     pub fn declare_host_global(&mut self, name: &str) -> usize {
-        std::rc::Rc::make_mut(&mut self.host_signatures).remove(name);
+        std::sync::Arc::make_mut(&mut self.host_signatures).remove(name);
         self.saved.declare_host_global(name) as usize
     }
 
@@ -90,7 +90,7 @@ impl Session {
     /// the result's type.
     pub fn declare_host_function(&mut self, name: &str, signature: check::FunctionType) -> usize {
         let global = self.saved.declare_host_global(name) as usize;
-        std::rc::Rc::make_mut(&mut self.host_signatures).insert(name.to_string(), signature);
+        std::sync::Arc::make_mut(&mut self.host_signatures).insert(name.to_string(), signature);
         global
     }
 

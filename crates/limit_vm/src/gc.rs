@@ -72,7 +72,11 @@ enum Object {
 /// Lists, dicts, instances and closures know their slot and free it when
 /// dropped (so their memory is released at once); cells do not, and their
 /// dead slots are freed by `prune`.
-struct Registry {
+///
+/// A thread has one registry installed at a time; an embedder's engine
+/// keeps its own and installs it while it runs (`isolate.rs`), so engines
+/// sharing a thread never scan each other's objects.
+pub struct Registry {
     slots: Vec<Tracked>,
     free: Vec<u32>,
     /// Slots in use.
@@ -93,6 +97,35 @@ thread_local! {
     }) };
     /// Set when the live count reached `collect_at`.
     static DUE: Cell<bool> = const { Cell::new(false) };
+}
+
+impl Default for Registry {
+    fn default() -> Registry {
+        Registry {
+            slots: Vec::new(),
+            free: Vec::new(),
+            occupied: 0,
+            check_at: MIN_PRUNE,
+            collect_at: MIN_COLLECT,
+        }
+    }
+}
+
+/// Exchange this thread's registry and due flag with `registry` and
+/// `due` (an engine's own, `isolate.rs`). Refused (nothing exchanged,
+/// `false`) while the registry is in use, which a collection in progress
+/// is the only reason for.
+pub(crate) fn swap_registry(registry: &mut Registry, due: &mut bool) -> bool {
+    REGISTRY
+        .try_with(|r| match r.try_borrow_mut() {
+            Ok(mut r) => {
+                std::mem::swap(&mut *r, registry);
+                *due = DUE.with(|d| d.replace(*due));
+                true
+            }
+            Err(_) => false,
+        })
+        .unwrap_or(false)
 }
 
 fn register(t: Tracked) -> u32 {

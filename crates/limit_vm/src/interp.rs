@@ -161,6 +161,10 @@ pub struct Vm {
     /// trigger on the number of containers): few containers can hold
     /// much memory (a cycle through a 100 KB string).
     gc_at_bytes: usize,
+    /// The arguments of the host function being called, kept between
+    /// calls so that a call allocates nothing (a host function that calls
+    /// back into the VM finds it taken and uses a new one).
+    host_args: Vec<Value>,
 }
 
 /// Fewest heap bytes at which the byte trigger collects.
@@ -294,6 +298,7 @@ impl Vm {
             first_continuation,
             channel_meter: limits::ChannelMeter::default(),
             gc_at_bytes: MIN_GC_BYTES,
+            host_args: Vec::new(),
         }
         .with_main(program.main)
     }
@@ -557,8 +562,12 @@ impl Vm {
                 Ok(true)
             }
             Value::Host(h) => {
-                let args: Vec<Value> = self.stack.drain(callee + 1..).collect();
-                let r = (h.func)(self, &args)?;
+                let mut args = std::mem::take(&mut self.host_args);
+                args.extend(self.stack.drain(callee + 1..));
+                let r = (h.func)(self, &args);
+                args.clear();
+                self.host_args = args;
+                let r = r?;
                 self.stack.truncate(callee);
                 self.stack.push(r);
                 Ok(false)
@@ -3090,6 +3099,43 @@ impl Vm {
         self.reset_execution();
         self.start_run();
         let result = self.call(f, args);
+        self.end_host_call(result)
+    }
+
+    /// Call top-level function `index` (one without captures: see
+    /// `function_value`) with `args` from the host, as `call_value` does
+    /// with its value, but without making a closure for the call: what an
+    /// embedder's function handle uses.
+    pub fn call_function_with(
+        &mut self,
+        index: usize,
+        args: &[Value],
+    ) -> Result<Value, RuntimeError> {
+        if !self
+            .functions
+            .get(index)
+            .is_some_and(|proto| proto.captures.is_empty())
+        {
+            return Err(RuntimeError::new(
+                kinds::ERROR,
+                &format!("no top-level function #{index}"),
+            ));
+        }
+        self.reset_execution();
+        self.start_run();
+        self.stack.extend_from_slice(args);
+        let result = match self.push_frame(index as u32, None, 0, 0, args.len(), false) {
+            Ok(()) if self.options.trace || self.options.stats => self.run_loop::<true>(0),
+            Ok(()) => self.run_loop::<false>(0),
+            Err(t) => Err(t),
+        };
+        self.end_host_call(result)
+    }
+
+    /// After a call from the host: run the `deinit`s due, flush the
+    /// output, leave the VM idle, and give the host the error with its
+    /// trace.
+    fn end_host_call(&mut self, result: Result<Value, Trap>) -> Result<Value, RuntimeError> {
         let result = match result {
             Ok(v) if self.has_deinit => self.run_pending_deinits().map(|_| v),
             other => other,

@@ -4,9 +4,10 @@
 //! Program (from limit_compiler) ─► Vm::new(program, options) ─► vm.run()
 //! ```
 //!
-//! `unsafe` is confined to the interpreter core (`interp.rs`, `interp/`) and
-//! the allocator under values (`allocator.rs`); every block states its
-//! invariant in a `// SAFETY:` comment.
+//! `unsafe` is confined to the interpreter core (`interp.rs`, `interp/`),
+//! the allocator under values (`allocator.rs`) and the isolate that lets an
+//! engine's heap move between threads (`isolate.rs`); every block states
+//! its invariant in a `// SAFETY:` comment.
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod allocator;
@@ -15,6 +16,7 @@ pub mod errors;
 pub mod gc;
 pub mod interp;
 pub mod interrupt;
+pub mod isolate;
 pub mod limits;
 pub mod opcode;
 pub mod printed_form;

@@ -509,6 +509,19 @@ thread_local! {
     static PENDING_DEINITS: RefCell<std::collections::VecDeque<Value>> = const { RefCell::new(std::collections::VecDeque::new()) };
 }
 
+/// Instances waiting for their `deinit`, outside the thread's queue (an
+/// engine's own, `isolate.rs`).
+pub(crate) type DeinitQueue = std::collections::VecDeque<Value>;
+
+/// Exchange this thread's `deinit` queue with `queue`.
+pub(crate) fn swap_pending_deinits(queue: &mut DeinitQueue) {
+    let _ = PENDING_DEINITS.try_with(|q| {
+        if let Ok(mut q) = q.try_borrow_mut() {
+            std::mem::swap(&mut *q, queue);
+        }
+    });
+}
+
 /// Queue an instance for its `deinit` (the cycle collector, for garbage).
 pub(crate) fn queue_deinit(v: Value) {
     let _ = PENDING_DEINITS.try_with(|q| q.borrow_mut().push_back(v));

@@ -253,7 +253,7 @@ struct SessionContext {
     /// result is used, not dropped.
     echoed: Option<Span>,
     /// Host functions registered with a signature.
-    hosts: Rc<HostSignatures>,
+    hosts: std::sync::Arc<HostSignatures>,
     /// Whether to record the top-level functions' signatures.
     record_signatures: bool,
 }
@@ -275,7 +275,7 @@ pub fn check_session_chunk(
     chunk: &ast::Module,
     sources: &SourceMap,
     echo: bool,
-    hosts: Rc<HostSignatures>,
+    hosts: std::sync::Arc<HostSignatures>,
     modules: &mut ModuleGraph,
     new_from: usize,
 ) -> CheckResult {
@@ -576,7 +576,7 @@ struct Checker<'a> {
     /// of frames deep, and every member lookup needs one).
     lineages: frames::LineageCache<'a>,
     /// Host functions registered with a signature (sessions only).
-    hosts: Rc<HostSignatures>,
+    hosts: std::sync::Arc<HostSignatures>,
 }
 
 /// A function or method body whose checking waits for its block's end, so
@@ -623,7 +623,7 @@ impl<'a> Checker<'a> {
             imports,
             file,
             lineages: Default::default(),
-            hosts: Rc::default(),
+            hosts: std::sync::Arc::default(),
         }
     }
 
