@@ -41,6 +41,7 @@ use limit_vm::{Vm, VmOptions};
 use crate::diagnostics::{self, CompileError, Diagnostic};
 use crate::error_kind::ErrorKind;
 use crate::argument_checks::check_arguments;
+use crate::direct;
 use crate::handle::{self, FnHandle, Target};
 use crate::host_fn::HostFunction;
 
@@ -338,7 +339,11 @@ impl Core {
         let vm = self.vm.as_mut().ok_or_else(not_found)?;
         self.args.clear();
         for arg in args {
-            self.args.push(to_vm(arg, 0)?);
+            let arg = match direct::scalar_to_vm(arg) {
+                Some(arg) => arg,
+                None => to_vm(arg, 0)?,
+            };
+            self.args.push(arg);
         }
         let result = match target {
             Target::Function(index) => vm.call_function_with(index, &self.args),
@@ -350,7 +355,11 @@ impl Core {
             },
         };
         self.args.clear();
-        from_vm(&result.map_err(Error::Runtime)?, 0)
+        let result = result.map_err(Error::Runtime)?;
+        match direct::scalar_from_vm(&result) {
+            Some(result) => Ok(result),
+            None => from_vm(&result, 0),
+        }
     }
 }
 

@@ -20,6 +20,7 @@ use limit_vm::errors::{kinds, trap, Trap};
 use limit_vm::value::Value as VmValue;
 
 use crate::conversions::{FromValue, IntoValue, ScriptType};
+use crate::direct;
 use crate::engine::{error_trap, from_vm, to_vm, Error, Value};
 
 /// What a host function does with the VM's arguments. `Send`, as the
@@ -186,8 +187,8 @@ macro_rules! typed_host_functions {
         impl<F, R, $($a),*> HostFunction<(R, $($a,)*)> for F
         where
             F: Fn($($a),*) -> R + Send + 'static,
-            R: HostResult,
-            $($a: FromValue,)*
+            R: HostResult + 'static,
+            $($a: FromValue + 'static,)*
         {
             fn signature() -> Option<FunctionType> {
                 Some(FunctionType {
@@ -206,14 +207,22 @@ macro_rules! typed_host_functions {
                     let mut args = args.iter();
                     $(
                         let $a = match args.next() {
-                            Some(arg) => from_vm(arg, 0)
-                                .and_then($a::from_value)
-                                .map_err(|e| argument_trap(&name, $position, e))?,
+                            Some(arg) => match direct::from_vm::<$a>(arg) {
+                                Some(value) => value,
+                                None => from_vm(arg, 0)
+                                    .and_then($a::from_value)
+                                    .map_err(|e| argument_trap(&name, $position, e))?,
+                            },
                             None => return Err(arity_trap(&name, $len, $position - 1)),
                         };
                     )*
-                    let result = self($($a),*).into_result().map_err(|e| error_trap(&e))?;
-                    to_vm(&result, 0).map_err(|e| error_trap(&e))
+                    match direct::to_vm(self($($a),*)) {
+                        Ok(value) => Ok(value),
+                        Err(result) => {
+                            let result = result.into_result().map_err(|e| error_trap(&e))?;
+                            to_vm(&result, 0).map_err(|e| error_trap(&e))
+                        }
+                    }
                 })
             }
         }

@@ -15,6 +15,7 @@
 mod argument_checks;
 pub mod conversions;
 pub mod diagnostics;
+mod direct;
 pub mod engine;
 pub mod error_kind;
 mod handle;

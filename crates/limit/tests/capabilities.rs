@@ -5,8 +5,8 @@
 //! module resolver serves user modules from memory. A module runs once per
 //! engine, however many chunks import it.
 
-use std::cell::Cell;
-use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use limit::{Capabilities, Capability, Engine, Error, Value};
 
@@ -105,11 +105,11 @@ fn modules_needing_nothing_import_in_the_sandbox_and_stay_for_later_chunks() {
 
 /// A resolver serving `rules.pricing` (which imports `rules.tax`, std.math
 /// and prints when it runs) and counting the requests.
-fn pricing_engine(asked: Rc<Cell<usize>>) -> Engine {
+fn pricing_engine(asked: Arc<AtomicUsize>) -> Engine {
     let mut engine = Engine::new();
     engine.capture_output(true);
     engine.set_module_resolver(move |name: &str| {
-        asked.set(asked.get() + 1);
+        asked.fetch_add(1, Ordering::Relaxed);
         match name {
             "rules.pricing" => Some(
                 "import rules.tax;\nimport std.math;\n\
@@ -128,14 +128,18 @@ fn pricing_engine(asked: Rc<Cell<usize>>) -> Engine {
 
 #[test]
 fn a_resolver_serves_modules_from_memory_and_each_runs_once() {
-    let asked = Rc::new(Cell::new(0));
+    let asked = Arc::new(AtomicUsize::new(0));
     let mut engine = pricing_engine(asked.clone());
     let value = engine
         .run_str("import rules.pricing;\npricing.price(4)")
         .unwrap();
     assert_eq!(value, Value::Int(14));
     assert_eq!(engine.take_output(), "pricing loaded 2\n");
-    assert_eq!(asked.get(), 2, "rules.pricing, then rules.tax");
+    assert_eq!(
+        asked.load(Ordering::Relaxed),
+        2,
+        "rules.pricing, then rules.tax"
+    );
     // A later chunk importing it again (under another name) shares it.
     let value = engine
         .run_str("import rules.pricing as p;\nimport rules.pricing show Offer;\nOffer().apply(p.price(10)) + p.runs")
@@ -157,14 +161,14 @@ fn a_resolver_serves_modules_from_memory_and_each_runs_once() {
 
 #[test]
 fn a_resolver_module_that_does_not_compile_is_reported_in_its_own_name() {
-    let asked = Rc::new(Cell::new(0));
+    let asked = Arc::new(AtomicUsize::new(0));
     let mut engine = pricing_engine(asked.clone());
     let text = compile_error(&mut engine, "import rules.broken;\nbroken.f()");
     assert!(text.contains("<host>/rules/broken.lm:1:"), "{text}");
     // Nothing was kept: asking again asks the resolver again.
-    let before = asked.get();
+    let before = asked.load(Ordering::Relaxed);
     compile_error(&mut engine, "import rules.broken;");
-    assert_eq!(asked.get(), before + 1);
+    assert_eq!(asked.load(Ordering::Relaxed), before + 1);
     // A name the resolver does not serve, with no file system: not found.
     let text = compile_error(&mut engine, "import rules.missing;");
     assert!(

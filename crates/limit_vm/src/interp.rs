@@ -554,6 +554,9 @@ impl Vm {
     /// above it. Returns true when a Limit frame was pushed; otherwise the
     /// result already replaced the callee and arguments.
     fn call_value_at(&mut self, callee: usize, argc: usize) -> Result<bool, Trap> {
+        if let Value::Host(_) = &self.stack[callee] {
+            return self.call_host_at(callee);
+        }
         let f = self.stack[callee].clone();
         match f {
             Value::Function(c) => {
@@ -561,17 +564,7 @@ impl Vm {
                 self.push_frame(index, Some(c), callee + 1, callee, argc, false)?;
                 Ok(true)
             }
-            Value::Host(h) => {
-                let mut args = std::mem::take(&mut self.host_args);
-                args.extend(self.stack.drain(callee + 1..));
-                let r = (h.func)(self, &args);
-                args.clear();
-                self.host_args = args;
-                let r = r?;
-                self.stack.truncate(callee);
-                self.stack.push(r);
-                Ok(false)
-            }
+            Value::Host(_) => self.call_host_at(callee),
             Value::Native(n) => {
                 check_native_args(n, argc)?;
                 let args: Vec<Value> = self.stack.drain(callee + 1..).collect();
@@ -608,6 +601,28 @@ impl Vm {
                 &format!("a {} is not callable", other.type_name()),
             ),
         }
+    }
+
+    /// Call the host function at `stack[callee]` with the arguments above
+    /// it; its result replaces them.
+    fn call_host_at(&mut self, callee: usize) -> Result<bool, Trap> {
+        // The function's slot gets the result: take it rather than count
+        // one more reference.
+        let Value::Host(h) = std::mem::take(&mut self.stack[callee]) else {
+            return fail(kinds::ERROR, "a host call of a value that is not one");
+        };
+        let mut args = std::mem::take(&mut self.host_args);
+        for slot in &mut self.stack[callee + 1..] {
+            args.push(std::mem::take(slot));
+        }
+        self.stack.truncate(callee + 1);
+        let r = (h.func)(self, &args);
+        args.clear();
+        self.host_args = args;
+        let r = r?;
+        self.stack.truncate(callee);
+        self.stack.push(r);
+        Ok(false)
     }
 
     /// Construct an instance of `class` from the call at `callee`.
@@ -2906,7 +2921,7 @@ impl Vm {
     fn start_run(&mut self) {
         self.gc_at_bytes = self.next_gc_at(limits::heap_bytes());
         limits::install(self.options.limits);
-        limits::install_channel_meter(self.channel_meter.clone());
+        limits::install_channel_meter(&self.channel_meter);
         self.steps_left = self.options.limits.max_steps.unwrap_or(u64::MAX);
         self.chunk = (CHECKPOINT_STEPS as u64).min(self.steps_left.max(1)) as u32;
         self.steps_left -= (self.chunk as u64).min(self.steps_left);
@@ -2922,7 +2937,7 @@ impl Vm {
         channels: limits::ChannelMeter,
     ) {
         limits::install(self.options.limits);
-        limits::install_channel_meter(channels.clone());
+        limits::install_channel_meter(&channels);
         self.channel_meter = channels;
         limits::join_budget(Some(budget));
         self.steps_left = 0;
@@ -3289,6 +3304,14 @@ impl Vm {
 
     /// Empties the stack, frames, handlers and pending trace.
     fn reset_execution(&mut self) {
+        let idle = self.frames.is_empty()
+            && self.handlers.is_empty()
+            && self.stack.is_empty()
+            && self.trace.is_none();
+        if idle {
+            // Every run ends here: the next one finds nothing to clear.
+            return;
+        }
         self.frames.clear();
         self.handlers.clear();
         self.stack.clear();

@@ -214,8 +214,15 @@ impl ChannelMeter {
 }
 
 /// Make `meter` the one this thread's channel sends are counted in.
-pub fn install_channel_meter(meter: ChannelMeter) {
-    let _ = CHANNEL_METER.try_with(|m| *m.borrow_mut() = Some(meter));
+pub fn install_channel_meter(meter: &ChannelMeter) {
+    let _ = CHANNEL_METER.try_with(|m| {
+        let mut m = m.borrow_mut();
+        // A VM runs again and again on one thread (an embedder's calls):
+        // its meter is most often in place already.
+        if !m.as_ref().is_some_and(|old| Arc::ptr_eq(&old.0, &meter.0)) {
+            *m = Some(meter.clone());
+        }
+    });
 }
 
 /// The channel meter installed on this thread.
