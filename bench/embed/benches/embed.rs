@@ -5,8 +5,9 @@
 //!   The per-call figure is the loop with the call minus the same loop
 //!   doing `s = s + i` itself, so each engine's own loop speed drops out.
 //! * **Rust → script** — Rust calls the script function `area(w, h)` with
-//!   two integers and converts the result back, through a handle resolved
-//!   once where the engine has one, and by name.
+//!   two integers and converts the result back to `i64`, through a handle
+//!   resolved once (typed arguments and result, as each engine offers),
+//!   and by name.
 //!
 //! Each figure is the median of [`SAMPLES`] samples, in nanoseconds of
 //! the thread's CPU time (time the thread waits for a core on a loaded
@@ -95,8 +96,7 @@ fn limit_figures() -> Figures {
     let area = engine.get_fn("area").expect("declared");
     let call_by_handle = median_ns(|| {
         for i in 0..CALLS as i64 {
-            let r = engine.call_fn(&area, &[Value::Int(i), Value::Int(3)]);
-            let r: i64 = r.expect("runs").try_into().expect("an int");
+            let r: i64 = area.call(&mut engine, (i, 3i64)).expect("runs");
             black_box(r);
         }
         CALLS

@@ -34,10 +34,8 @@ fn main() {
             let area = engine.get_fn("area").expect("declared");
             let mut total = 0i64;
             for i in 0..n {
-                let r = engine
-                    .call_fn(&area, &[Value::Int(i), Value::Int(3)])
-                    .expect("runs");
-                total = total.wrapping_add(i64::try_from(r).expect("an int"));
+                let r: i64 = area.call(&mut engine, (i, 3i64)).expect("runs");
+                total = total.wrapping_add(r);
             }
             println!("{total}");
         }

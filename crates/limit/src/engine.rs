@@ -29,6 +29,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use limit_compiler::check::FunctionType;
 use limit_compiler::session::Chunk;
 use limit_compiler::{CompileOptions, Session};
 use limit_vm::errors::{kinds, trap, RuntimeError, Trap};
@@ -38,11 +39,12 @@ use limit_vm::isolate::Isolate;
 use limit_vm::value::{DictMap, HostFn, Key, Value as VmValue};
 use limit_vm::{Vm, VmOptions};
 
-use crate::diagnostics::{self, CompileError, Diagnostic};
-use crate::error_kind::ErrorKind;
 use crate::argument_checks::check_arguments;
+use crate::conversions::FromValue;
+use crate::diagnostics::{self, CompileError, Diagnostic};
 use crate::direct;
-use crate::handle::{self, FnHandle, Target};
+use crate::error_kind::ErrorKind;
+use crate::handle::{self, FnHandle, IntoArgs, Target};
 use crate::host_fn::HostFunction;
 
 pub use limit_compiler::capabilities::{Capabilities, Capability};
@@ -283,6 +285,9 @@ pub struct Engine {
     interrupt: Arc<AtomicBool>,
     /// The warnings of the last chunk that compiled.
     warnings: Vec<Diagnostic>,
+    /// The stop conditions installed while the engine runs: the
+    /// interrupt flag and the deadline of the current run.
+    stop: Stop,
     /// Tells this engine's function handles from other engines'.
     id: u64,
 }
@@ -335,8 +340,6 @@ impl Core {
     /// Call the function at `target` with `args` (already checked against
     /// its parameters).
     fn call(&mut self, target: Target, name: &str, args: &[Value]) -> Result<Value, Error> {
-        let not_found = || Error::NotFound(name.to_string());
-        let vm = self.vm.as_mut().ok_or_else(not_found)?;
         self.args.clear();
         for arg in args {
             let arg = match direct::scalar_to_vm(arg) {
@@ -345,21 +348,65 @@ impl Core {
             };
             self.args.push(arg);
         }
-        let result = match target {
-            Target::Function(index) => vm.call_function_with(index, &self.args),
-            Target::Global(slot) => match vm.global_at(slot) {
-                Some(f @ (VmValue::Function(_) | VmValue::Host(_))) => {
-                    vm.call_value(&f, &self.args)
-                }
-                _ => return Err(not_found()),
-            },
-        };
-        self.args.clear();
-        let result = result.map_err(Error::Runtime)?;
+        let result = self.call_with_args(target, name)?;
         match direct::scalar_from_vm(&result) {
             Some(result) => Ok(result),
             None => from_vm(&result, 0),
         }
+    }
+
+    /// Call the function at `target` with `args` converted from Rust
+    /// values, checked against `signature`.
+    fn call_typed(
+        &mut self,
+        target: Target,
+        name: &str,
+        signature: Option<&FunctionType>,
+        args: impl IntoArgs,
+    ) -> Result<VmValue, Error> {
+        self.args.clear();
+        args.into_vm(&mut self.args)?;
+        if let Some(signature) = signature {
+            let direct = self.args.len() <= signature.params.len()
+                && self
+                    .args
+                    .iter_mut()
+                    .zip(&signature.params)
+                    .all(|(arg, param)| handle::fits_directly(arg, &param.ty));
+            if !direct {
+                // The long way, with its error messages.
+                let values = self
+                    .args
+                    .iter()
+                    .map(|arg| from_vm(arg, 0))
+                    .collect::<Result<Vec<_>, _>>()?;
+                self.args.clear();
+                let checked = check_arguments(name, signature, &values)?;
+                for arg in checked.iter() {
+                    self.args.push(to_vm(arg, 0)?);
+                }
+            }
+        }
+        self.call_with_args(target, name)
+    }
+
+    /// Call the function at `target` with the arguments in `self.args`.
+    fn call_with_args(&mut self, target: Target, name: &str) -> Result<VmValue, Error> {
+        let not_found = || Error::NotFound(name.to_string());
+        let result = match (&mut self.vm, target) {
+            (None, _) => Err(not_found()),
+            (Some(vm), Target::Function(index)) => vm
+                .call_function_with(index, &self.args)
+                .map_err(Error::Runtime),
+            (Some(vm), Target::Global(slot)) => match vm.global_at(slot) {
+                Some(f @ (VmValue::Function(_) | VmValue::Host(_))) => {
+                    vm.call_value(&f, &self.args).map_err(Error::Runtime)
+                }
+                _ => Err(not_found()),
+            },
+        };
+        self.args.clear();
+        result
     }
 }
 
@@ -426,6 +473,7 @@ impl Engine {
     /// assert!(Engine::new().run_str("sleep(0.001);").is_err());
     /// ```
     pub fn with_capabilities(capabilities: Capabilities) -> Engine {
+        let interrupt = Arc::new(AtomicBool::new(false));
         let mut session = Session::new(CompileOptions::default());
         session.set_capabilities(capabilities);
         Engine {
@@ -434,8 +482,12 @@ impl Engine {
             options: VmOptions::default(),
             chunks: 0,
             time_limit: None,
-            interrupt: Arc::new(AtomicBool::new(false)),
             warnings: Vec::new(),
+            interrupt: interrupt.clone(),
+            stop: Stop {
+                flag: Some(interrupt),
+                deadline: None,
+            },
             id: handle::next_engine_id(),
         }
     }
@@ -490,13 +542,10 @@ impl Engine {
     /// flag, deadline) and its heap installed on the thread, then put back.
     fn as_current<R: Send>(&mut self, body: impl FnOnce(&mut Core) -> R + Send) -> R {
         self.interrupt.store(false, Ordering::Relaxed);
-        let deadline = self
+        self.stop.deadline = self
             .time_limit
             .and_then(|limit| Instant::now().checked_add(limit).map(|at| (at, limit)));
-        let _stop = interrupt::enter(Stop {
-            flag: Some(self.interrupt.clone()),
-            deadline,
-        });
+        let _stop = interrupt::install(&mut self.stop);
         self.core.enter(body)
     }
 
@@ -725,17 +774,45 @@ impl Engine {
         })
     }
 
+    /// [`FnHandle::call`]: the arguments from Rust values, the result to
+    /// `R`.
+    pub(crate) fn call_typed<R>(
+        &mut self,
+        handle: &FnHandle,
+        args: impl IntoArgs,
+    ) -> Result<R, Error>
+    where
+        R: FromValue + Send + 'static,
+    {
+        self.check_handle(handle)?;
+        let signature = handle.signature.as_deref();
+        let (target, name) = (handle.target, &*handle.name);
+        self.as_current(move |core| {
+            let result = core.call_typed(target, name, signature, args)?;
+            match direct::from_vm::<R>(&result) {
+                Some(result) => Ok(result),
+                None => from_vm(&result, 0).and_then(R::from_value),
+            }
+        })
+    }
+
+    /// `NotFound` for a handle from another engine.
+    fn check_handle(&self, handle: &FnHandle) -> Result<(), Error> {
+        if handle.engine == self.id {
+            return Ok(());
+        }
+        Err(Error::NotFound(format!(
+            "{} (a handle from another engine)",
+            handle.name
+        )))
+    }
+
     /// Call the function `handle` stands for (see [`Engine::get_fn`]) with
     /// `args`, checked against its parameters' types as [`Engine::call`]
     /// checks them. A handle from another engine is an
     /// [`Error::NotFound`].
     pub fn call_fn(&mut self, handle: &FnHandle, args: &[Value]) -> Result<Value, Error> {
-        if handle.engine != self.id {
-            return Err(Error::NotFound(format!(
-                "{} (a handle from another engine)",
-                handle.name
-            )));
-        }
+        self.check_handle(handle)?;
         let args = match &handle.signature {
             Some(signature) => check_arguments(&handle.name, signature, args)?,
             None => Cow::Borrowed(args),

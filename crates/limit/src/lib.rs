@@ -25,7 +25,7 @@ pub use conversions::{FromValue, IntoValue, ScriptType};
 pub use diagnostics::{CompileError, Diagnostic, Note, Severity};
 pub use engine::{Capabilities, Capability, Engine, Error, InterruptHandle, Limits, Value};
 pub use error_kind::ErrorKind;
-pub use handle::FnHandle;
+pub use handle::{FnHandle, IntoArgs};
 pub use host_fn::{HostFunction, HostResult, ScriptError};
 pub use limit_vm::errors::{RuntimeError, TraceEntry};
 

@@ -170,12 +170,22 @@ fn a_handle_belongs_to_its_engine_and_checks_its_arguments() {
         .unwrap();
     let e = b.call_fn(&area, &[1.into(), 2.into()]).unwrap_err();
     assert!(matches!(e, limit::Error::NotFound(_)), "{e}");
+    let e = area.call::<i64>(&mut b, (1, 2)).unwrap_err();
+    assert!(matches!(e, limit::Error::NotFound(_)), "{e}");
+    // Typed: Rust values in, a Rust value out, checked alike.
+    assert_eq!(area.call::<i64>(&mut a, (6, 7)).unwrap(), 42);
+    assert_eq!(f.call::<i64>(&mut a, (4,)).unwrap(), 40);
+    let e = area.call::<i64>(&mut a, (6, 7, 8)).unwrap_err();
+    assert!(e.to_string().contains("takes 2 arguments"), "{e}");
+    let e = area.call::<bool>(&mut a, (6, 7)).unwrap_err();
+    assert!(matches!(e, limit::Error::Conversion(_)), "{e}");
     // Moved with its engine, a handle still works.
     let a = on_another_thread(a, move |a| {
         assert_eq!(
             a.call_fn(&area, &[2.into(), 5.into()]).unwrap(),
             Value::Int(10)
         );
+        assert_eq!(area.call::<i64>(a, (3, 5)).unwrap(), 15);
     });
     drop(a);
 }

@@ -3303,15 +3303,20 @@ impl Vm {
     }
 
     /// Empties the stack, frames, handlers and pending trace.
+    #[inline]
     fn reset_execution(&mut self) {
         let idle = self.frames.is_empty()
             && self.handlers.is_empty()
             && self.stack.is_empty()
             && self.trace.is_none();
-        if idle {
-            // Every run ends here: the next one finds nothing to clear.
-            return;
+        // Every run ends here: the next one mostly finds nothing to clear.
+        if !idle {
+            self.clear_execution();
         }
+    }
+
+    #[inline(never)]
+    fn clear_execution(&mut self) {
         self.frames.clear();
         self.handlers.clear();
         self.stack.clear();

@@ -87,6 +87,24 @@ pub fn enter(stop: Stop) -> StopGuard {
     )
 }
 
+/// `stop` made this thread's stop conditions until the guard is dropped,
+/// which gives them back: as [`enter`], for a caller that keeps its
+/// conditions between runs (an embedder's engine), without copying them.
+pub fn install(stop: &mut Stop) -> Installed<'_> {
+    let _ = STOP.try_with(|s| std::mem::swap(&mut *s.borrow_mut(), stop));
+    Installed(stop)
+}
+
+/// Puts the conditions [`install`] replaced back when dropped.
+#[must_use = "the conditions apply until the guard is dropped"]
+pub struct Installed<'a>(&'a mut Stop);
+
+impl Drop for Installed<'_> {
+    fn drop(&mut self) {
+        let _ = STOP.try_with(|s| std::mem::swap(&mut *s.borrow_mut(), self.0));
+    }
+}
+
 /// This thread's stop conditions (a `parallel` block passes them on).
 pub fn current() -> Stop {
     STOP.try_with(|s| s.borrow().clone()).unwrap_or_default()
