@@ -142,6 +142,12 @@ pub struct Vm {
     /// `run_pending_deinits` is running: a `deinit` that releases more
     /// objects leaves them to that loop instead of recursing in Rust.
     in_deinits: bool,
+    /// `value::deinits_queued()` when the loop last looked: a change means
+    /// the last instruction released instances waiting for their `deinit`.
+    deinits_seen: u64,
+    /// Frames a `deinit` (and its driver) may go past the call-depth
+    /// limit: set only while pushing one (see `push_deinit_frame`).
+    depth_headroom: usize,
     /// This VM's lineage number (see `Class::lineage`).
     lineage: u64,
     /// Blocks, fibers and parallel-task state (runtime/sched.rs).
@@ -200,6 +206,11 @@ impl Drop for CapturedOutput {
 /// Instructions the generic loop runs by itself after the hot path ran at
 /// most one (see `run_loop`).
 const HOT_BACKOFF: u32 = 16;
+
+/// Frames past the call-depth limit a `deinit` and its driver may use
+/// (`push_deinit_frame`): a driver and a `deinit` at the limit, and a few
+/// nested ones for instances such a `deinit` releases.
+const DEINIT_HEADROOM: usize = 8;
 
 /// Steps between two checkpoints (step budget, heap limit, collection due).
 const CHECKPOINT_STEPS: u32 = 1024;
@@ -287,6 +298,8 @@ impl Vm {
             std_rng: None,
             has_deinit,
             in_deinits: false,
+            deinits_seen: crate::value::deinits_queued(),
+            depth_headroom: 0,
             lineage,
             conc: sched::ConcurrencyState {
                 program: Some(shared),
@@ -461,10 +474,13 @@ impl Vm {
             }) else {
                 continue;
             };
+            // Everything queued so far is this loop's to run: the `deinit`
+            // it starts must not push a driver for it.
+            self.deinits_seen = crate::value::deinits_queued();
             let height = self.stack.len();
             let depth = self.frames.len();
             self.stack.push(obj.clone());
-            let result = match self.push_frame(deinit, None, height, height, 1, false) {
+            let result = match self.push_deinit_frame(deinit, height, 1) {
                 Ok(()) if self.options.trace || self.options.stats => self.run_loop::<true>(depth),
                 Ok(()) => self.run_loop::<false>(depth),
                 Err(t) => Err(t),
@@ -522,7 +538,7 @@ impl Vm {
                 self.stack.push(Value::Nil);
             }
         }
-        if self.frames.len() >= self.options.limits.max_call_depth {
+        if self.frames.len() >= self.options.limits.max_call_depth + self.depth_headroom {
             return fail(
                 kinds::STACK_OVERFLOW,
                 &format!(
@@ -548,6 +564,24 @@ impl Vm {
             ctor,
         });
         Ok(())
+    }
+
+    /// Push the frame of a `deinit` or of its driver (`argc` arguments at
+    /// `base`). It may go past the call-depth limit by `DEINIT_HEADROOM`
+    /// frames: an instance released at the limit still gets its `deinit`
+    /// (which runs exactly once, LANGUAGE.md §7), and a failure to start it
+    /// would otherwise lose it or raise into code that never called it.
+    /// Calls the `deinit` itself makes count against the limit as usual.
+    pub(super) fn push_deinit_frame(
+        &mut self,
+        func: u32,
+        base: usize,
+        argc: usize,
+    ) -> Result<(), Trap> {
+        self.depth_headroom = DEINIT_HEADROOM;
+        let pushed = self.push_frame(func, None, base, base, argc, false);
+        self.depth_headroom = 0;
+        pushed
     }
 
     /// Set up a call of the value at `stack[callee]` with `argc` arguments
@@ -1009,16 +1043,23 @@ impl Vm {
         // After an instruction that released values: run the `deinit`s
         // of instances that died, in a deinit driver frame
         // (interp/callbacks.rs), before the next instruction.
+        // Only instances queued since the last look start a driver: older
+        // ones belong to a driver further down, which takes them when it
+        // resumes (a `deinit` running from a long queue must not stack a
+        // driver per item).
         macro_rules! deinits {
             () => {
                 // Values parked in channels dropped undelivered join the
                 // queue first (runtime/parking.rs).
-                if self.has_deinit
-                    && (self.conc.parking.release_dropped() || crate::value::has_pending_deinit())
-                {
-                    save_ip!();
-                    if tri!(self.start_deinits()) {
-                        load_frame!();
+                if self.has_deinit {
+                    self.conc.parking.release_dropped();
+                    let queued = crate::value::deinits_queued();
+                    if queued != self.deinits_seen {
+                        self.deinits_seen = queued;
+                        save_ip!();
+                        if tri!(self.start_deinits()) {
+                            load_frame!();
+                        }
                     }
                 }
             };
@@ -1247,6 +1288,13 @@ impl Vm {
         let mut backoff = 0u32;
         load_frame!();
         loop {
+            // Whatever the last instruction released (a popped temporary, a
+            // replaced local, field or element, a returning frame's locals)
+            // gets its `deinit` now, before the next instruction, whichever
+            // instruction it was — so every execution mode agrees.
+            if may_deinit {
+                deinits!();
+            }
             // SAFETY: as for the fetch below.
             if backoff > 0 {
                 backoff -= 1;
@@ -1287,7 +1335,6 @@ impl Vm {
                 Op::Nop => {}
                 Op::Pop => {
                     self.stack.pop();
-                    deinits!();
                 }
                 Op::PopN(n) => {
                     let len = self.stack.len();
@@ -1329,7 +1376,6 @@ impl Vm {
                             continue;
                         }
                         self.stack[base + s as usize].set(Value::Float(f));
-                        deinits!();
                         continue;
                     }
                     if let Some(&Value::Int(i)) = self.stack.last() {
@@ -1339,12 +1385,10 @@ impl Vm {
                             continue;
                         }
                         self.stack[base + s as usize].set(Value::Int(i));
-                        deinits!();
                         continue;
                     }
                     let v = pop!();
                     self.stack[base + s as usize].set(v);
-                    deinits!();
                 }
                 Op::MarkHeight(s) => {
                     let height = (self.stack.len() - base) as i64;
@@ -1365,7 +1409,6 @@ impl Vm {
                 Op::DropLocal(s) => {
                     let v = std::mem::take(&mut self.stack[base + s as usize]);
                     drop(v);
-                    deinits!();
                 }
                 Op::TeeLocal(s) => {
                     let v = top!().clone();
@@ -1431,16 +1474,7 @@ impl Vm {
                 }
                 Op::SetGlobal(g) | Op::DefineGlobal(g) => {
                     let v = pop!();
-                    let old = std::mem::replace(&mut self.globals[g as usize], v);
-                    // The replaced value may have been an instance's last
-                    // reference: its `deinit` runs now, as for a local
-                    // (unless a driver below already works on the queue:
-                    // a `deinit` counting into a global must not stack a
-                    // driver per call).
-                    if self.has_deinit && !crate::value::has_pending_deinit() {
-                        drop(old);
-                        deinits!();
-                    }
+                    self.globals[g as usize] = v;
                 }
 
                 // The float-specialised forms test for two floats first; then
@@ -1702,13 +1736,11 @@ impl Vm {
                     if !done {
                         let r = tri!(arith::add(&self.stack[a], &self.stack[b]));
                         self.stack[a].set(r);
-                        deinits!();
                     }
                 }
                 Op::MoveLocal(from, to) => {
                     let v = self.stack[base + from as usize].clone();
                     self.stack[base + to as usize].set(v);
-                    deinits!();
                 }
                 Op::JumpIfLocalFalse(s, o) => {
                     if !self.stack[base + s as usize].truthy() {
@@ -1778,9 +1810,6 @@ impl Vm {
                         let i = self.stack[base + b as usize].clone();
                         tri!(collections::set_index(&c, i, v));
                     }
-                    // The replaced element may have been the last reference
-                    // to an instance (also on the in-place path).
-                    deinits!();
                 }
                 Op::AddLocalStore(s, d) => {
                     let x = pop!();
@@ -1791,7 +1820,6 @@ impl Vm {
                     );
                     let r = tri!(r);
                     self.stack[base + d as usize].set(r);
-                    deinits!();
                 }
                 Op::MulConstLocal(k, s) => {
                     let r = binary_ref!(
@@ -1842,7 +1870,6 @@ impl Vm {
                     let a = pop!();
                     let r = tri!(binary_ref!(&a, &b, checked_add, +, arith::add));
                     self.stack[base + d as usize].set(r);
-                    deinits!();
                 }
                 Op::IncLocalLoop(s, n, back) => {
                     inc_local!(s, n);
@@ -2084,7 +2111,6 @@ impl Vm {
                     }
                     push!(result);
                     load_frame!();
-                    deinits!();
                 }
                 Op::ResumeNative => {
                     save_ip!();
@@ -2097,7 +2123,6 @@ impl Vm {
                             }
                             push!(result);
                             load_frame!();
-                            deinits!();
                         }
                         callbacks::Resumed::Done => {
                             if self.frames.len() <= stop_depth {
@@ -2285,9 +2310,6 @@ impl Vm {
                                 pop_scalar!();
                                 pop_scalar!();
                                 drop_top!();
-                                // The replaced element may have been the
-                                // last reference to an instance.
-                                deinits!();
                                 continue;
                             }
                         }
@@ -2304,7 +2326,6 @@ impl Vm {
                         _ => tri!(collections::set_index(&c, idx, v)),
                     }
                     drop(c);
-                    deinits!();
                 }
                 Op::GetTupleField(i) => {
                     let c = pop!();
@@ -2415,9 +2436,6 @@ impl Vm {
                             if done {
                                 pop_scalar!();
                                 drop_top!();
-                                // The replaced field value (or the instance
-                                // itself) may have been a last reference.
-                                deinits!();
                                 continue;
                             }
                         }
@@ -2434,7 +2452,6 @@ impl Vm {
                         other => tri!(field_type_error(other)),
                     }
                     drop(obj);
-                    deinits!();
                 }
                 Op::GetFieldByName(k) => {
                     let obj = pop!();
@@ -2659,9 +2676,6 @@ impl Vm {
                 Op::BlockEnd => {
                     save_ip!();
                     tri!(sched::end(self));
-                    // Values the block's tasks let go of (their locals,
-                    // undelivered channel items) are released now.
-                    deinits!();
                 }
                 Op::Await => {}
                 Op::MakeShared => {

@@ -507,6 +507,11 @@ thread_local! {
     /// Instances whose last reference went away and whose class has a
     /// `deinit`: revived with their fields, waiting for the VM to run it.
     static PENDING_DEINITS: RefCell<std::collections::VecDeque<Value>> = const { RefCell::new(std::collections::VecDeque::new()) };
+    /// How many instances were ever queued in `PENDING_DEINITS`: the VM
+    /// starts a deinit driver when this moved since its last look (an
+    /// instruction released an instance), not merely when the queue is
+    /// non-empty (a driver further down may be working through it).
+    static DEINITS_QUEUED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// Instances waiting for their `deinit`, outside the thread's queue (an
@@ -525,6 +530,18 @@ pub(crate) fn swap_pending_deinits(queue: &mut DeinitQueue) {
 /// Queue an instance for its `deinit` (the cycle collector, for garbage).
 pub(crate) fn queue_deinit(v: Value) {
     let _ = PENDING_DEINITS.try_with(|q| q.borrow_mut().push_back(v));
+    count_queued_deinit();
+}
+
+fn count_queued_deinit() {
+    let _ = DEINITS_QUEUED.try_with(|n| n.set(n.get().wrapping_add(1)));
+}
+
+/// How many instances were ever queued for their `deinit` on this thread
+/// (wrapping); a change means new ones wait.
+#[inline]
+pub fn deinits_queued() -> u64 {
+    DEINITS_QUEUED.try_with(std::cell::Cell::get).unwrap_or(0)
 }
 
 /// Whether an instance waits for its `deinit`.
@@ -565,6 +582,7 @@ impl Drop for Instance {
         // During thread teardown the queue is gone: the object is then
         // released without its deinit.
         let _ = PENDING_DEINITS.try_with(|q| q.borrow_mut().push_back(value));
+        count_queued_deinit();
     }
 }
 

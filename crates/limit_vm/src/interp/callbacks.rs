@@ -237,7 +237,7 @@ impl Vm {
             return Ok(false);
         }
         let base = self.stack.len();
-        self.push_frame(driver, None, base, base, 0, false)?;
+        self.push_deinit_frame(driver, base, 0)?;
         Ok(true)
     }
 
@@ -269,7 +269,7 @@ impl Vm {
                 f.ip = 0;
             }
             self.stack.push(obj);
-            if let Err(t) = self.push_frame(deinit, None, base, base, 1, false) {
+            if let Err(t) = self.push_deinit_frame(deinit, base, 1) {
                 if let Some(f) = self.frames.last_mut() {
                     f.ip = 1;
                 }
