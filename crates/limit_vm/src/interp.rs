@@ -569,7 +569,7 @@ impl Vm {
     /// Push the frame of a `deinit` or of its driver (`argc` arguments at
     /// `base`). It may go past the call-depth limit by `DEINIT_HEADROOM`
     /// frames: an instance released at the limit still gets its `deinit`
-    /// (which runs exactly once, LANGUAGE.md §7), and a failure to start it
+    /// (which runs exactly once, docs/reference.md §7), and a failure to start it
     /// would otherwise lose it or raise into code that never called it.
     /// Calls the `deinit` itself makes count against the limit as usual.
     pub(super) fn push_deinit_frame(
