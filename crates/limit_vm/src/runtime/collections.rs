@@ -105,6 +105,7 @@ pub fn get_index(c: &Value, idx: &Value) -> Result<Value, Trap> {
         (Value::List(l), Value::BigInt(n)) => big_index(n, l.items.borrow().len()),
         (Value::Tuple(t), Value::BigInt(n)) => big_index(n, t.items.len()),
         (Value::Str(s), Value::BigInt(n)) => big_index(n, s.char_len()),
+        (Value::Range(r), Value::BigInt(n)) => big_index(n, r.len().max(0) as usize),
         (Value::List(_) | Value::Tuple(_) | Value::Str(_), other) => fail(
             kinds::TYPE_ERROR,
             &format!("index must be an int, not {}", other.type_name()),
@@ -130,6 +131,7 @@ pub fn set_index(c: &Value, idx: Value, v: Value) -> Result<(), Trap> {
                 None => index_error(*i, n).map(|_| ()),
             }
         }
+        (Value::List(l), Value::BigInt(n)) => big_index(n, l.items.borrow().len()).map(|_| ()),
         (Value::Dict(d), _) => {
             let key = Key::new(idx)?;
             d.insert(key, v)
@@ -178,6 +180,21 @@ pub fn make_range(
                 step: *st,
                 inclusive,
             })))
+        }
+        // A range's bounds are machine words: a bigger int is out of
+        // that range, not of the wrong type.
+        _ if [start, end, step]
+            .iter()
+            .any(|v| matches!(v, Value::BigInt(_))) =>
+        {
+            let big = [start, end, step]
+                .into_iter()
+                .find(|v| matches!(v, Value::BigInt(_)))
+                .map_or_else(String::new, |v| v.to_string());
+            fail(
+                kinds::INTEGER_OVERFLOW,
+                &format!("range bound {big} does not fit in a 64-bit int"),
+            )
         }
         _ => fail(
             kinds::TYPE_ERROR,
