@@ -1,0 +1,179 @@
+//! Drive the `run` target without libFuzzer: feed it programs generated
+//! from pseudo-random bytes, as many as asked, and count what happens.
+//! For a machine without cargo-fuzz (or to count executions exactly):
+//!
+//! ```sh
+//! cd fuzz
+//! cargo build --release --example drive_run
+//! nice -n 10 target/release/examples/drive_run --seed 1 --runs 1000000 --out findings
+//! ```
+//!
+//! Each execution runs `pipeline::run_differential` (optimised, `-O0` and
+//! `--no-hot-path`, which must agree) on the program made of one input.
+//! A panic saves the input under `--out` (`crash-SEED-N`, the bytes, and
+//! `crash-SEED-N.lm`, the program) and the run goes on; an execution
+//! that takes longer than `--timeout` seconds saves the input as
+//! `hang-SEED-N` and ends the process (status 3); so does resident memory
+//! past `--max-rss` megabytes (`memory-SEED-N`, status 4). Every
+//! `--report` executions (and at the end) a line gives the count so far,
+//! findings, the rate and the process's peak resident memory.
+
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use limit_fuzz::{generator, pipeline};
+
+struct Options {
+    seed: u64,
+    runs: u64,
+    out: PathBuf,
+    timeout: u64,
+    max_rss_mb: u64,
+    report: u64,
+}
+
+fn options() -> Options {
+    let mut o = Options {
+        seed: 1,
+        runs: 1000,
+        out: PathBuf::from("findings"),
+        timeout: 10,
+        max_rss_mb: 1024,
+        report: 10_000,
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i + 1 < args.len() {
+        let value = &args[i + 1];
+        let number = || {
+            value
+                .replace('_', "")
+                .parse::<u64>()
+                .unwrap_or_else(|_| panic!("{}: not a number: {value}", args[i]))
+        };
+        match args[i].as_str() {
+            "--seed" => o.seed = number(),
+            "--runs" => o.runs = number(),
+            "--out" => o.out = PathBuf::from(value),
+            "--timeout" => o.timeout = number(),
+            "--max-rss" => o.max_rss_mb = number(),
+            "--report" => o.report = number().max(1),
+            other => panic!("unknown option {other}"),
+        }
+        i += 2;
+    }
+    o
+}
+
+/// xorshift64*, seeded per input so that input N of seed S can be made
+/// again without the ones before it.
+fn input(seed: u64, n: u64) -> Vec<u8> {
+    let mut state = (seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ n.wrapping_mul(0xD1B5_4A32_D192_ED03))
+        | 1;
+    let mut next = || {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    };
+    // Lengths as libFuzzer's -max_len=4096 gives them, short ones more often.
+    let len = match next() % 4 {
+        0 => 16 + next() % 240,
+        1 | 2 => 256 + next() % 1024,
+        _ => 1280 + next() % 2816,
+    } as usize;
+    (0..len).map(|_| (next() >> 32) as u8).collect()
+}
+
+/// The process's resident memory now and at its peak, in kilobytes.
+fn rss_kb() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+fn save(out: &Path, name: &str, data: &[u8]) {
+    let _ = std::fs::create_dir_all(out);
+    let _ = std::fs::write(out.join(name), data);
+    let program = generator::generate(data);
+    let _ = std::fs::write(out.join(format!("{name}.lm")), format!("{program:?}"));
+}
+
+fn main() {
+    let o = options();
+    // The execution under way (`u64::MAX`: none) and when it started, for
+    // the watchdog.
+    let current = Arc::new(AtomicU64::new(u64::MAX));
+    let started = Arc::new(Mutex::new(Instant::now()));
+    {
+        let (current, started) = (current.clone(), started.clone());
+        let (out, seed, timeout, max_rss) = (o.out.clone(), o.seed, o.timeout, o.max_rss_mb);
+        std::thread::spawn(move || loop {
+            std::thread::sleep(Duration::from_millis(250));
+            let n = current.load(Ordering::Acquire);
+            if n == u64::MAX {
+                continue;
+            }
+            let elapsed = started.lock().map(|s| s.elapsed()).unwrap_or_default();
+            let (rss, _) = rss_kb();
+            if elapsed > Duration::from_secs(timeout) {
+                save(&out, &format!("hang-{seed}-{n}"), &input(seed, n));
+                eprintln!("HANG: execution {n} of seed {seed} ran {elapsed:?}");
+                std::process::exit(3);
+            }
+            if rss / 1024 > max_rss {
+                save(&out, &format!("memory-{seed}-{n}"), &input(seed, n));
+                eprintln!("MEMORY: execution {n} of seed {seed}: {} MB resident", rss / 1024);
+                std::process::exit(4);
+            }
+        });
+    }
+    // Panics are counted and saved, not printed in full each time.
+    panic::set_hook(Box::new(|info| {
+        eprintln!("panic: {info}");
+    }));
+    let begin = Instant::now();
+    let (mut crashes, mut compiled) = (0u64, 0u64);
+    for n in 0..o.runs {
+        let data = input(o.seed, n);
+        let program = generator::generate(&data);
+        if let Ok(mut s) = started.lock() {
+            *s = Instant::now();
+        }
+        current.store(n, Ordering::Release);
+        let result = panic::catch_unwind(AssertUnwindSafe(|| {
+            pipeline::run_differential(&program.source);
+        }));
+        current.store(u64::MAX, Ordering::Release);
+        if result.is_err() {
+            crashes += 1;
+            save(&o.out, &format!("crash-{}-{n}", o.seed), &data);
+            eprintln!("CRASH: execution {n} of seed {}", o.seed);
+        } else if pipeline::compile(&program.source, true).is_some() && n % 100 == 0 {
+            compiled += 1;
+        }
+        if (n + 1) % o.report == 0 || n + 1 == o.runs {
+            let (rss, peak) = rss_kb();
+            let secs = begin.elapsed().as_secs_f64();
+            println!(
+                "seed {} executions {} crashes {crashes} compiled(1 in 100 sampled) {compiled} \
+                 {:.0}/s rss {} MB peak {} MB",
+                o.seed,
+                n + 1,
+                (n + 1) as f64 / secs,
+                rss / 1024,
+                peak / 1024
+            );
+        }
+    }
+}
