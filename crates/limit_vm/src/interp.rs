@@ -897,6 +897,7 @@ impl Vm {
         let catchable = !uncatchable && !cancelled;
         match self.handlers.last() {
             Some(h) if catchable && h.depth > stop_depth && h.depth <= self.frames.len() => {
+                // Infallible: this arm matched `handlers.last()`.
                 let h = self.handlers.pop().expect("handler present");
                 self.frames.truncate(h.depth);
                 // Released from the top down, as returns release them:
@@ -1007,6 +1008,9 @@ impl Vm {
         let mut ip: usize;
         let mut base: usize;
 
+        // Infallible: the loop runs only while more than `stop_depth`
+        // frames are on the stack (a return that leaves `stop_depth`
+        // returns from `run_loop` before loading a frame).
         macro_rules! load_frame {
             () => {{
                 let f = self.frames.last().expect("a frame is running");
@@ -1076,6 +1080,9 @@ impl Vm {
                 self.stack.pop().unwrap_or_default()
             };
         }
+        // Infallible for compiled programs: an instruction reading its
+        // operand follows the code that pushed it (the code generator's
+        // stack discipline, as for every `stack[n - k]` read here).
         macro_rules! top {
             () => {
                 self.stack.last_mut().expect("stack not empty")
@@ -1161,6 +1168,7 @@ impl Vm {
                 let b = pop!();
                 let a = top!();
                 let r = tri!($f(&*a, &b));
+                // Infallible: `top!()` just read that slot.
                 *self.stack.last_mut().expect("stack") = r;
             }};
         }
@@ -1440,6 +1448,7 @@ impl Vm {
                     }
                 }
                 Op::GetUpvalue(i) => {
+                    // Infallible: an instruction runs in the frame on top.
                     let v = match &self.frames.last().expect("frame").closure {
                         Some(c) => match &c.captures[i as usize] {
                             Value::Cell(cell) => cell.borrow().clone(),
@@ -1451,6 +1460,7 @@ impl Vm {
                 }
                 Op::SetUpvalue(i) => {
                     let v = pop!();
+                    // Infallible: an instruction runs in the frame on top.
                     match &self.frames.last().expect("frame").closure {
                         Some(c) => match &c.captures[i as usize] {
                             Value::Cell(cell) => *cell.borrow_mut() = v,
@@ -2066,6 +2076,7 @@ impl Vm {
                         unreachable!()
                     };
                     pop_scalar!();
+                    // Infallible: the returning instruction runs in the frame on top.
                     let ret = self.frames.pop().expect("returning frame").ret;
                     while self.stack.len() > ret + 1 {
                         drop_top!();
@@ -2092,6 +2103,7 @@ impl Vm {
                         }
                         _ => pop!(),
                     };
+                    // Infallible: the returning instruction runs in the frame on top.
                     let frame = self.frames.pop().expect("returning frame");
                     if frame.ctor {
                         result = std::mem::take(&mut self.stack[frame.base]);
@@ -2558,6 +2570,7 @@ impl Vm {
                 Op::Propagate => {
                     if matches!(top!(), Value::Error(_)) {
                         let result = pop!();
+                        // Infallible: the returning instruction runs in the frame on top.
                         let frame = self.frames.pop().expect("returning frame");
                         while self
                             .handlers

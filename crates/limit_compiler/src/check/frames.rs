@@ -114,6 +114,8 @@ impl<'a> Checker<'a> {
                 .insert(decl.name.name.clone(), lineage.clone());
             result = Some(lineage);
         }
+        // Infallible: the loop above runs at least once, for the frame
+        // itself, and sets `result` each time.
         result.expect("the chain holds at least the frame itself")
     }
 

@@ -197,6 +197,7 @@ impl Codegen<'_> {
         }
         self.emit(Op::Return, span);
         self.end_scope();
+        // Infallible: pushed above for this constructor.
         let state = self.functions.pop().expect("constructor state");
         self.program.functions[pending.function as usize] = finish_proto(state);
     }

@@ -47,6 +47,8 @@ impl Codegen<'_> {
         }
 
         self.end_scope();
+        // Infallible: pushed at the top of this function; nested
+        // functions pop their own states before returning here.
         let state = self.functions.pop().expect("function state");
         self.program.functions[index as usize] = finish_proto(state);
     }

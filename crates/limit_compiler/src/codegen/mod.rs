@@ -369,12 +369,15 @@ impl<'a> Codegen<'a> {
     // ------------------------------------------------------------- emission
 
     pub fn current(&mut self) -> &mut FunctionState {
+        // Infallible: code is only emitted between a module's, function's,
+        // method's or constructor's push of its state and its pop.
         self.functions
             .last_mut()
             .expect("a function is always being compiled")
     }
 
     pub fn current_ref(&self) -> &FunctionState {
+        // Infallible: as for `current`.
         self.functions
             .last()
             .expect("a function is always being compiled")
@@ -460,6 +463,7 @@ impl<'a> Codegen<'a> {
         state.scope_depth -= 1;
         let depth = state.scope_depth;
         while state.locals.last().is_some_and(|l| l.depth > depth) {
+            // Infallible: the loop condition saw a last local.
             let local = state.locals.pop().expect("checked non-empty");
             if let Some(indices) = state.local_names.get_mut(&local.name) {
                 indices.pop();

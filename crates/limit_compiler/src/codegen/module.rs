@@ -307,6 +307,8 @@ impl Codegen<'_> {
             }
         }
         self.compile_pending_makers();
+        // Infallible: the module's top-level state, pushed when its
+        // compilation began and below every function compiled since.
         let state = self.functions.pop().expect("module state");
         self.program.functions[function as usize] = finish_proto(state);
     }

@@ -954,6 +954,8 @@ impl Codegen<'_> {
         }
         self.end_scope();
         self.objects.contexts.pop();
+        // Infallible: this method pushed its FunctionState on entry and
+        // every push inside it was popped by its own pair.
         let state = self.functions.pop().expect("method state");
         self.program.functions[index as usize] = finish_proto(state);
     }

@@ -54,6 +54,7 @@ impl Codegen<'_> {
             }
         }
         for decl in &functions {
+            // Infallible: `functions` holds only declarations with a name.
             let name = decl.name.as_ref().expect("filtered on names");
             let (slot, cell) = self.declare_local(name, false);
             if cell {
@@ -63,6 +64,7 @@ impl Codegen<'_> {
             }
         }
         for decl in functions {
+            // Infallible: as above.
             let name = decl.name.as_ref().expect("filtered on names");
             self.closure(decl, &name.name);
             if let Some(place) = self.resolve(&name.name) {
@@ -632,6 +634,8 @@ impl Codegen<'_> {
 
     /// Ends a loop: `continue`s go to `continue_target`, `break`s here.
     fn pop_loop(&mut self, continue_target: usize) {
+        // Infallible: every loop pushes its context before its body and
+        // calls this once after it.
         let context = self.current().loops.pop().expect("loop context");
         for jump in context.continue_jumps {
             self.patch_jump_to(jump, continue_target);
@@ -731,6 +735,7 @@ impl Codegen<'_> {
         self.end_scope();
         self.emit_loop(head, span);
         // `break` lands here and drops the iterator; exhaustion skips it.
+        // Infallible: this `iter` pushed its context before the body.
         let context = self.current().loops.pop().expect("loop context");
         for jump in context.continue_jumps {
             self.patch_jump_to(jump, head);
@@ -860,6 +865,8 @@ impl Codegen<'_> {
             }
         }
         let jump = self.emit(Op::Jump(0), span);
+        // Infallible: the start of this function returned (with a
+        // diagnostic) when no loop encloses the `break`/`continue`.
         let context = self.current().loops.last_mut().expect("checked above");
         if is_break {
             context.break_jumps.push(jump);
@@ -913,6 +920,8 @@ impl Codegen<'_> {
                 }
             }
             let jump = self.emit(Op::Jump(0), span);
+            // Infallible: `return_statement` takes this branch only when
+            // `value_exits` is not empty (tested at its top).
             self.current()
                 .value_exits
                 .last_mut()

@@ -320,6 +320,7 @@ impl Vm {
                 self.stack[base + RECEIVER].clone()
             }
         };
+        // Infallible: `ResumeNative` runs in this continuation frame.
         let frame = self.frames.pop().expect("the continuation frame runs");
         while self.stack.len() > frame.ret {
             if let Some(v) = self.stack.pop() {

@@ -270,6 +270,7 @@ impl Vm {
                 (locals as usize).wrapping_sub(stk as usize) / std::mem::size_of::<Value>()
             };
         }
+        // Infallible: as in `run_loop`, a frame is on top while code runs.
         macro_rules! load_frame {
             () => {{
                 let f = self.frames.last().expect("a frame is running");
