@@ -155,31 +155,13 @@ pub fn outline(module: &Module) -> Vec<Symbol> {
                             name_range: span_range(field.name.span),
                             children: Vec::new(),
                         }),
-                        Member::Method(method) => method.name.as_ref().map(|name| Symbol {
-                            name: name.name.clone(),
-                            kind: SymbolKind::Method,
-                            range: span_range(method.span),
-                            name_range: span_range(name.span),
-                            children: Vec::new(),
-                        }),
+                        Member::Method(method) => method_symbol(method),
                     })
                     .collect();
                 symbols.push(named(&frame.name, SymbolKind::Frame, members));
             }
             StmtKind::Trait(decl) => {
-                let methods = decl
-                    .methods
-                    .iter()
-                    .filter_map(|method| {
-                        method.name.as_ref().map(|name| Symbol {
-                            name: name.name.clone(),
-                            kind: SymbolKind::Method,
-                            range: span_range(method.span),
-                            name_range: span_range(name.span),
-                            children: Vec::new(),
-                        })
-                    })
-                    .collect();
+                let methods = decl.methods.iter().filter_map(method_symbol).collect();
                 symbols.push(named(&decl.name, SymbolKind::Trait, methods));
             }
             StmtKind::Enum(decl) => {
@@ -208,6 +190,17 @@ pub fn outline(module: &Module) -> Vec<Symbol> {
         }
     }
     symbols
+}
+
+fn method_symbol(method: &limit_syntax::ast::FnDecl) -> Option<Symbol> {
+    let name = method.name.as_ref()?;
+    Some(Symbol {
+        name: name.name.clone(),
+        kind: SymbolKind::Method,
+        range: span_range(method.span),
+        name_range: span_range(name.span),
+        children: Vec::new(),
+    })
 }
 
 fn span_range(span: limit_syntax::Span) -> (usize, usize) {

@@ -21,6 +21,21 @@ pub(super) fn leaves_from_inner_handler(body: &Block) -> bool {
     finder.found
 }
 
+/// Visits a statement-level `match`'s scrutinee, guards and arm bodies
+/// (the `match` itself leaves nothing pending on the stack).
+fn visit_match_parts<V: Visitor>(visitor: &mut V, m: &MatchExpr) {
+    visitor.visit_expr(&m.scrutinee);
+    for arm in &m.arms {
+        if let Some(guard) = &arm.guard {
+            visitor.visit_expr(guard);
+        }
+        match &arm.body {
+            ArmBody::Expr(e) => visitor.visit_expr(e),
+            ArmBody::Block(block) => visitor.visit_block(block),
+        }
+    }
+}
+
 /// Looks for handlers and arm blocks in expression position (not a
 /// statement's value).
 #[derive(Default)]
@@ -37,18 +52,7 @@ impl InnerHandlers {
                 self.visit_expr(expr);
                 self.visit_block(handler);
             }
-            ExprKind::Match(m) => {
-                self.visit_expr(&m.scrutinee);
-                for arm in &m.arms {
-                    if let Some(guard) = &arm.guard {
-                        self.visit_expr(guard);
-                    }
-                    match &arm.body {
-                        ArmBody::Expr(e) => self.visit_expr(e),
-                        ArmBody::Block(block) => self.visit_block(block),
-                    }
-                }
-            }
+            ExprKind::Match(m) => visit_match_parts(self, m),
             _ => self.visit_expr(value),
         }
     }
@@ -165,18 +169,7 @@ struct InnerArmReturns {
 impl InnerArmReturns {
     fn statement_value(&mut self, value: &Expr) {
         match &value.kind {
-            ExprKind::Match(m) => {
-                self.visit_expr(&m.scrutinee);
-                for arm in &m.arms {
-                    if let Some(guard) = &arm.guard {
-                        self.visit_expr(guard);
-                    }
-                    match &arm.body {
-                        ArmBody::Expr(e) => self.visit_expr(e),
-                        ArmBody::Block(block) => self.visit_block(block),
-                    }
-                }
-            }
+            ExprKind::Match(m) => visit_match_parts(self, m),
             _ => self.visit_expr(value),
         }
     }
