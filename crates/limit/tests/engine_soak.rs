@@ -104,7 +104,17 @@ fn soak(count: usize, limits: Limits, rss_growth: Option<usize>) {
     e.set_limits(limits);
     let warm_up = 2 * KINDS;
     let mut after_warm_up = (0, 0);
+    let started = std::time::Instant::now();
     for n in 0..count {
+        // The long run says how far it got (it takes many minutes).
+        if rss_growth.is_some() && n > 0 && n % 10_000 == 0 {
+            eprintln!(
+                "{n} scripts in {:.0?}: heap {} bytes, resident {} bytes",
+                started.elapsed(),
+                limit_vm::limits::heap_bytes(),
+                resident_bytes()
+            );
+        }
         let (source, ending) = script(n);
         let result = e.run_str(&source);
         let output = e.take_output();
