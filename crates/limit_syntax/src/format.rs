@@ -385,34 +385,11 @@ impl<'s> Layout<'s> {
     }
 
     /// Whether a line after one ending with token `last` continues its
-    /// expression (and is indented one more step).
+    /// expression (and is indented one more step). A comma counts only at
+    /// file level (`render`): inside brackets the bracket indents.
     fn continues_after(&self, last: usize) -> bool {
-        use TokenKind::*;
-        matches!(
-            self.kind(last),
-            Plus | Minus
-                | Star
-                | Slash
-                | Percent
-                | StarStar
-                | EqEq
-                | BangEq
-                | Lt
-                | LtEq
-                | Gt
-                | GtEq
-                | Eq
-                | PlusEq
-                | MinusEq
-                | StarEq
-                | SlashEq
-                | PercentEq
-                | AmpAmp
-                | PipePipe
-                | And
-                | Or
-                | FatArrow
-        )
+        let kind = self.kind(last);
+        kind.continues_statement() && !matches!(kind, TokenKind::Comma)
     }
 
     /// Spaces between two elements of a line; `source` is what the source

@@ -151,6 +151,50 @@ pub enum TokenKind {
 }
 
 impl TokenKind {
+    /// Whether a statement cannot end after this token (reference.md §1):
+    /// an operator, `.`, `,`, `:` or `=>` wants what follows. The REPL
+    /// reads another line after one; `limit fmt` indents the next line as
+    /// a continuation.
+    pub fn continues_statement(&self) -> bool {
+        use TokenKind::*;
+        matches!(
+            self,
+            Plus | Minus
+                | Star
+                | Slash
+                | Percent
+                | StarStar
+                | EqEq
+                | BangEq
+                | Lt
+                | LtEq
+                | Gt
+                | GtEq
+                | Eq
+                | PlusEq
+                | MinusEq
+                | StarEq
+                | SlashEq
+                | PercentEq
+                | AmpAmp
+                | PipePipe
+                | Amp
+                | Pipe
+                | Caret
+                | LtLt
+                | GtGt
+                | Dot
+                | DotDot
+                | DotDotEq
+                | Comma
+                | Colon
+                | FatArrow
+                | And
+                | Or
+                | Not
+        )
+    }
+
     /// The reserved word spelled `text`, if any.
     pub fn keyword(text: &str) -> Option<TokenKind> {
         use TokenKind::*;

@@ -32,48 +32,7 @@ pub fn needs_more_input(text: &str) -> bool {
             .iter()
             .rev()
             .find(|t| t.kind != TokenKind::Eof)
-            .is_some_and(|t| continues_statement(&t.kind))
-}
-
-/// Tokens after which a statement cannot end (reference.md §1).
-fn continues_statement(kind: &TokenKind) -> bool {
-    use TokenKind::*;
-    matches!(
-        kind,
-        Plus | Minus
-            | Star
-            | Slash
-            | Percent
-            | StarStar
-            | EqEq
-            | BangEq
-            | Lt
-            | LtEq
-            | Gt
-            | GtEq
-            | Eq
-            | PlusEq
-            | MinusEq
-            | StarEq
-            | SlashEq
-            | PercentEq
-            | AmpAmp
-            | PipePipe
-            | Amp
-            | Pipe
-            | Caret
-            | LtLt
-            | GtGt
-            | Dot
-            | DotDot
-            | DotDotEq
-            | Comma
-            | Colon
-            | FatArrow
-            | And
-            | Or
-            | Not
-    )
+            .is_some_and(|t| t.kind.continues_statement())
 }
 
 #[cfg(test)]
