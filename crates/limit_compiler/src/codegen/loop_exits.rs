@@ -21,6 +21,29 @@ pub(super) fn leaves_from_inner_handler(body: &Block) -> bool {
     finder.found
 }
 
+/// Walks `stmt`, but of an inner loop only its head (condition, `for`
+/// init and step, iterable): its body's `break`s leave that loop.
+fn walk_stmt_outside_loop_bodies<V: Visitor>(visitor: &mut V, stmt: &Stmt) {
+    match &stmt.kind {
+        StmtKind::While { cond, .. } => visitor.visit_expr(cond),
+        StmtKind::For {
+            init, cond, step, ..
+        } => {
+            if let Some(init) = init {
+                visitor.visit_stmt(init);
+            }
+            if let Some(cond) = cond {
+                visitor.visit_expr(cond);
+            }
+            if let Some(step) = step {
+                visitor.visit_stmt(step);
+            }
+        }
+        StmtKind::Iter { iterable, .. } => visitor.visit_expr(iterable),
+        _ => visit::walk_stmt(visitor, stmt),
+    }
+}
+
 /// Visits a statement-level `match`'s scrutinee, guards and arm bodies
 /// (the `match` itself leaves nothing pending on the stack).
 fn visit_match_parts<V: Visitor>(visitor: &mut V, m: &MatchExpr) {
@@ -71,23 +94,7 @@ impl Visitor for InnerHandlers {
                 init: Some(init), ..
             }) => self.statement_value(init),
             StmtKind::Expr { expr, .. } => self.statement_value(expr),
-            // An inner loop's body exits that loop; its head runs in ours.
-            StmtKind::While { cond, .. } => self.visit_expr(cond),
-            StmtKind::For {
-                init, cond, step, ..
-            } => {
-                if let Some(init) = init {
-                    self.visit_stmt(init);
-                }
-                if let Some(cond) = cond {
-                    self.visit_expr(cond);
-                }
-                if let Some(step) = step {
-                    self.visit_stmt(step);
-                }
-            }
-            StmtKind::Iter { iterable, .. } => self.visit_expr(iterable),
-            _ => visit::walk_stmt(self, stmt),
+            _ => walk_stmt_outside_loop_bodies(self, stmt),
         }
     }
 
@@ -131,22 +138,7 @@ impl Visitor for LoopExits {
     fn visit_stmt(&mut self, stmt: &Stmt) {
         match &stmt.kind {
             StmtKind::Break | StmtKind::Continue => self.found = true,
-            StmtKind::While { cond, .. } => self.visit_expr(cond),
-            StmtKind::For {
-                init, cond, step, ..
-            } => {
-                if let Some(init) = init {
-                    self.visit_stmt(init);
-                }
-                if let Some(cond) = cond {
-                    self.visit_expr(cond);
-                }
-                if let Some(step) = step {
-                    self.visit_stmt(step);
-                }
-            }
-            StmtKind::Iter { iterable, .. } => self.visit_expr(iterable),
-            _ => visit::walk_stmt(self, stmt),
+            _ => walk_stmt_outside_loop_bodies(self, stmt),
         }
     }
 }
