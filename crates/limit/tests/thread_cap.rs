@@ -27,6 +27,12 @@ fn parallel_threads() -> usize {
 /// all up (the most seen within a second), then interrupts it.
 #[cfg(target_os = "linux")]
 fn threads_started(engine: &mut Engine) -> usize {
+    // The threads of an earlier block may still be winding down after its
+    // interrupt: wait until they are gone, or they would be counted too.
+    let quiet = Instant::now();
+    while parallel_threads() > 0 && quiet.elapsed() < Duration::from_secs(10) {
+        thread::sleep(Duration::from_millis(5));
+    }
     let handle = engine.interrupt_handle();
     let counter = thread::spawn(move || {
         let mut most = 0;
