@@ -20,6 +20,8 @@ pub mod engine;
 pub mod error_kind;
 mod handle;
 pub mod host_fn;
+#[cfg(feature = "serde")]
+pub mod serde_values;
 
 pub use conversions::{FromValue, IntoValue, ScriptType};
 pub use diagnostics::{CompileError, Diagnostic, Note, Severity};
@@ -28,6 +30,8 @@ pub use error_kind::ErrorKind;
 pub use handle::{FnHandle, IntoArgs};
 pub use host_fn::{HostFunction, HostResult, ScriptError};
 pub use limit_vm::errors::{RuntimeError, TraceEntry};
+#[cfg(feature = "serde")]
+pub use serde_values::{from_value, to_value};
 
 /// The chapter `docs/embedding.md`: its Rust blocks run as doctests.
 #[cfg(doctest)]
