@@ -1,12 +1,12 @@
 //! The checker and the VM read one table of built-ins
-//! (`limit_vm::runtime::table`); this test enumerates it and checks they
+//! (`limit_bytecode::builtins`, implemented by `limit_vm::runtime::natives`); this test enumerates it and checks they
 //! agree on every entry: for each argument count around the entry's
 //! arity, the checker (receiver of known type) rejects the call exactly
 //! when the VM (receiver of unknown type) traps on the count, and a sample
 //! call's value has the entry's result type.
 
 use limit::engine::Engine;
-use limit_vm::runtime::table::{arity, Receiver, BUILTINS, METHODS, VARIADIC};
+use limit_vm::runtime::natives::{arity, Receiver, BUILTINS, METHODS, VARIADIC};
 
 /// The parameter type texts of signature `sig`.
 fn param_types(sig: &str) -> Vec<String> {

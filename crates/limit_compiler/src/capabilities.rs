@@ -261,7 +261,7 @@ mod tests {
         ] {
             assert!(Capability::of_builtin(name).is_some());
             assert!(
-                limit_vm::runtime::table::builtin_index(name).is_some(),
+                limit_bytecode::builtins::builtin_index(name).is_some(),
                 "{name}"
             );
         }

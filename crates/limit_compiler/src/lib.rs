@@ -17,8 +17,8 @@ mod suggest;
 
 pub use session::{Chunk, Session};
 
+use limit_bytecode::program::Program;
 use limit_syntax::{Diagnostic, FileId, SourceMap};
-use limit_vm::program::Program;
 
 /// Settings of one compilation.
 #[derive(Clone, Debug)]

@@ -6,8 +6,8 @@
 use crate::codegen::session::{compile_chunk, Saved};
 use crate::modules::{ModuleResolver, SessionImports, SessionModules};
 use crate::{check, optimize, CompileOptions};
+use limit_bytecode::program::Program;
 use limit_syntax::{Diagnostic, SourceMap};
-use limit_vm::program::Program;
 use std::path::PathBuf;
 use std::sync::Arc;
 

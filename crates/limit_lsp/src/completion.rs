@@ -6,9 +6,9 @@
 
 use std::path::Path;
 
+use limit_bytecode::builtins::{Receiver, BUILTINS, METHODS};
 use limit_syntax::ast::{FnDecl, Member, Module, Stmt, StmtKind, VarTarget};
 use limit_syntax::visit::{self, Visitor};
-use limit_vm::runtime::table::{Receiver, BUILTINS, METHODS};
 
 use crate::analysis::{analyse, outline, SymbolKind};
 

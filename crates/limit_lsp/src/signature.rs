@@ -4,8 +4,8 @@
 //! constructor shows its `init`, or its fields when it has none), else a
 //! built-in function from the one table of built-ins.
 
+use limit_bytecode::builtins::BUILTINS;
 use limit_syntax::ast::{FnDecl, Member, Module, StmtKind};
-use limit_vm::runtime::table::BUILTINS;
 
 /// A signature to show: its label, each parameter's label, and the index
 /// of the active parameter.

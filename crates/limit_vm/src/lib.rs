@@ -1,7 +1,7 @@
 //! The Limit virtual machine: values, instruction set, interpreter and runtime.
 //!
 //! ```text
-//! Program (from limit_compiler) ─► Vm::new(program, options) ─► vm.run()
+//! Program (limit_bytecode, from limit_compiler) ─► Vm::new(program, options) ─► vm.run()
 //! ```
 //!
 //! `unsafe` is confined to the interpreter core (`interp.rs`, `interp/`),
@@ -11,18 +11,19 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod allocator;
-pub mod disasm;
 pub mod errors;
 pub mod gc;
 pub mod interp;
 pub mod interrupt;
 pub mod isolate;
 pub mod limits;
-pub mod opcode;
 pub mod printed_form;
-pub mod program;
 pub mod runtime;
 pub mod value;
+
+// The instruction set and program format live in `limit_bytecode`; they
+// stay reachable under their old paths.
+pub use limit_bytecode::{disasm, opcode, program};
 
 #[cfg(test)]
 mod tests;

@@ -393,10 +393,11 @@ fn release_captures(captures: &mut Captures) {
 pub type NativeFnPtr = fn(&mut crate::interp::Vm, &[Value]) -> Result<Value, Trap>;
 
 /// A built-in function.
+#[derive(Clone, Copy)]
 pub struct NativeFn {
     /// Its name.
     pub name: &'static str,
-    /// Its signature (see `runtime::table`).
+    /// Its signature (see `limit_bytecode::builtins`).
     pub sig: &'static str,
     /// Minimum argument count.
     pub min_args: u8,

@@ -1,5 +1,5 @@
 //! Calls of built-in functions and of the methods of built-in types, typed
-//! from the VM's one table of built-ins (`limit_vm::runtime::table`): the
+//! from the VM's one table of built-ins (`limit_bytecode::builtins`): the
 //! argument count, each argument whose parameter has a concrete type, and
 //! the result. Unknown methods of values whose type is certain are errors
 //! with a did-you-mean suggestion.
@@ -7,9 +7,9 @@
 use super::expr::Destination;
 use super::types::{ErrorSet, FunctionType, ParamType, Type};
 use super::Checker;
+use limit_bytecode::builtins::{self as table, Receiver, VARIADIC};
 use limit_syntax::ast::Arg;
 use limit_syntax::Span;
-use limit_vm::runtime::table::{self, Receiver, VARIADIC};
 
 /// What the type variables of a signature stand for.
 #[derive(Clone, Debug)]
@@ -49,7 +49,7 @@ pub(super) struct Signature {
     pub ret: Type,
 }
 
-/// Reads signature text `sig` (the grammar is in `runtime::table`). The
+/// Reads signature text `sig` (the grammar is in `limit_bytecode::builtins`). The
 /// table's own test reads every entry, so a malformed text fails there.
 pub(super) fn parse_signature(sig: &str, bindings: &Bindings) -> Signature {
     let mut reader = Reader {
@@ -497,7 +497,7 @@ fn special_result(name: &str, args: &[Type]) -> Option<Type> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use limit_vm::runtime::table::{BUILTINS, METHODS};
+    use limit_bytecode::builtins::{BUILTINS, METHODS};
 
     /// Every signature of the table reads completely and has the arity the
     /// VM enforces.

@@ -7,9 +7,9 @@ use super::constant::{constant_value, evaluate_condition, Constant};
 use super::frames::MemberLookup;
 use super::types::{ErrorSet, Type};
 use super::{BlockRole, Checker, Expectation, ReturnTarget};
+use limit_bytecode::builtins::{method_names, Receiver};
 use limit_syntax::ast::{Block, Expr, ExprKind, FnDecl, Ident, InterpPart, NodeId};
 use limit_syntax::{Diagnostic, Span};
-use limit_vm::runtime::table::{method_names, Receiver};
 
 /// Where a value is going, for messages.
 #[derive(Clone, Debug)]

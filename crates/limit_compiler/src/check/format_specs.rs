@@ -5,9 +5,9 @@
 
 use super::types::Type;
 use super::Checker;
+use limit_bytecode::format_spec::{FormatClass, FormatSpec};
 use limit_syntax::ast::{Arg, ExprKind};
 use limit_syntax::Span;
-use limit_vm::runtime::format::{FormatClass, FormatSpec};
 
 impl<'a> Checker<'a> {
     /// Checks `spec` (written at `span`) against a value of type `ty`.

@@ -9,7 +9,7 @@ use std::fmt;
 
 /// A range-checked integer type (`i8` … `u128`, `uint`): the VM's own
 /// definition, so that checker and runtime agree on every bound.
-pub use limit_vm::opcode::IntWidth;
+pub use limit_bytecode::opcode::IntWidth;
 
 /// The error kinds a fallible type may carry (`T?` = any, `T?E1, E2` = those).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -5,9 +5,9 @@
 //! assigning such a name never declares a new variable.
 
 use super::Codegen;
+use limit_bytecode::opcode::Op;
 use limit_syntax::ast::{Arg, Expr, ExprKind, Ident, NodeId};
 use limit_syntax::Span;
-use limit_vm::opcode::Op;
 
 /// What a bare name inside a method denotes, when it is a member.
 pub(crate) enum BareMember {

@@ -11,9 +11,9 @@
 //! checked.
 
 use super::{Codegen, FunctionState};
+use limit_bytecode::opcode::{CastKind, IntWidth, Op};
 use limit_syntax::ast::*;
 use limit_syntax::Span;
-use limit_vm::opcode::{CastKind, IntWidth, Op};
 use std::collections::HashMap;
 
 /// One thing to do to a value entering a type.

@@ -17,11 +17,11 @@
 use std::collections::HashSet;
 
 use super::{collect_target_names, Codegen, Place};
+use limit_bytecode::opcode::Op;
+use limit_bytecode::program::FunctionProto;
 use limit_syntax::ast::*;
 use limit_syntax::visit::{self, Visitor};
 use limit_syntax::{Diagnostic, Span};
-use limit_vm::opcode::Op;
-use limit_vm::program::FunctionProto;
 
 use super::mutation::MUTATING_METHODS;
 

@@ -11,10 +11,10 @@
 
 use super::objects::FrameInfo;
 use super::{finish_proto, Codegen, FunctionKind, FunctionState};
+use limit_bytecode::opcode::Op;
+use limit_bytecode::program::FunctionProto;
 use limit_syntax::ast::Expr;
 use limit_syntax::Span;
-use limit_vm::opcode::Op;
-use limit_vm::program::FunctionProto;
 
 /// How many constructions may be compiled inline inside one another (the
 /// defaults of one frame constructing the next) before they go out of

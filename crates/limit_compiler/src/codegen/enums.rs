@@ -9,9 +9,9 @@
 
 use super::objects::{EnumInfo, ObjectKind};
 use super::Codegen;
+use limit_bytecode::opcode::Op;
 use limit_syntax::ast::*;
 use limit_syntax::Span;
-use limit_vm::opcode::Op;
 
 fn capitalised(name: &str) -> bool {
     name.chars().next().is_some_and(char::is_uppercase)

@@ -2,10 +2,10 @@
 
 use super::objects::ObjectKind;
 use super::{Cleanup, Codegen, KnownFunction, Place};
+use limit_bytecode::opcode::{CastKind, Op};
+use limit_bytecode::program::Constant;
 use limit_syntax::ast::*;
 use limit_syntax::Span;
-use limit_vm::opcode::{CastKind, Op};
-use limit_vm::program::Constant;
 use num_traits::ToPrimitive;
 
 /// Names the language gives meaning to without a declaration.
@@ -208,7 +208,7 @@ impl Codegen<'_> {
                     self.expr(e);
                     let k = self.str_constant(&spec.text);
                     self.emit(Op::Const(k), spec.span);
-                    if let Some(index) = limit_vm::runtime::builtins::builtin_index("format") {
+                    if let Some(index) = limit_bytecode::builtins::builtin_index("format") {
                         self.emit(Op::CallNative(index, 2), spec.span);
                     }
                 }
@@ -249,7 +249,7 @@ impl Codegen<'_> {
     pub(crate) fn suggest_visible_name(&self, message: String, name: &str) -> String {
         let mut candidates = self.visible_variable_names();
         candidates.extend(self.known_functions.keys().cloned());
-        let builtins = limit_vm::runtime::table::BUILTINS
+        let builtins = limit_bytecode::builtins::BUILTINS
             .iter()
             .map(|native| native.name)
             .filter(|name| !name.starts_with(crate::stdlib::NATIVE_PREFIX));
@@ -455,12 +455,12 @@ impl Codegen<'_> {
                 // not convert (§3.3b).
                 let sized = match &ty.kind {
                     TypeKind::Named(path) if path.len() == 1 => {
-                        limit_vm::opcode::IntWidth::from_name(&path[0].name)
+                        limit_bytecode::opcode::IntWidth::from_name(&path[0].name)
                     }
                     _ => None,
                 };
                 if let Some(width) = sized {
-                    let code = width.code() | limit_vm::opcode::IntWidth::CAST;
+                    let code = width.code() | limit_bytecode::opcode::IntWidth::CAST;
                     self.emit(Op::CheckIntRange(code), span);
                 }
             }

@@ -13,9 +13,9 @@
 use super::objects::{plain_name, FrameInfo, MethodInfo, ObjectKind, StaticType};
 use super::Codegen;
 use super::Place;
+use limit_bytecode::opcode::Op;
 use limit_syntax::ast::*;
 use limit_syntax::Span;
-use limit_vm::opcode::Op;
 
 /// How a member access is compiled.
 enum Member {

@@ -1,10 +1,10 @@
 //! Functions: parameters, defaults, captured parameters, bodies and closures.
 
 use super::{finish_proto, required_params, Codegen, FunctionKind, FunctionState};
+use limit_bytecode::opcode::Op;
+use limit_bytecode::program::FunctionProto;
 use limit_syntax::ast::*;
 use limit_syntax::Span;
-use limit_vm::opcode::Op;
-use limit_vm::program::FunctionProto;
 
 impl Codegen<'_> {
     /// Compiles `decl` as function number `index` of the program.

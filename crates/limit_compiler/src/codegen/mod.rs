@@ -35,10 +35,10 @@ pub(crate) mod session;
 mod stmt;
 
 use crate::modules::ModuleGraph;
+use limit_bytecode::opcode::Op;
+use limit_bytecode::program::{CaptureSource, Constant, FunctionProto, Pos, Program};
 use limit_syntax::ast::*;
 use limit_syntax::{Diagnostic, SourceMap, Span};
-use limit_vm::opcode::Op;
-use limit_vm::program::{CaptureSource, Constant, FunctionProto, Pos, Program};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::HashSet;
 
@@ -619,7 +619,7 @@ impl<'a> Codegen<'a> {
         if name.starts_with(crate::stdlib::NATIVE_PREFIX) && !self.in_std_module() {
             return None;
         }
-        limit_vm::runtime::builtins::builtin_index(name).map(Place::Native)
+        limit_bytecode::builtins::builtin_index(name).map(Place::Native)
     }
 
     /// An error when built-in `index` needs a capability the program
@@ -629,7 +629,7 @@ impl<'a> Codegen<'a> {
         if self.capabilities == crate::capabilities::Capabilities::all() {
             return;
         }
-        let Some(native) = limit_vm::runtime::table::native(index) else {
+        let Some(native) = limit_bytecode::builtins::native(index) else {
             return;
         };
         let Some(needed) = crate::capabilities::Capability::of_builtin(native.name) else {

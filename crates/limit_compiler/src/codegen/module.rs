@@ -12,10 +12,10 @@
 use super::objects::{key_module, object_key, plain_name, ObjectKind};
 use super::{finish_proto, Codegen, FunctionKind, FunctionState, KnownFunction, Place};
 use crate::modules::ModuleGraph;
+use limit_bytecode::opcode::Op;
+use limit_bytecode::program::FunctionProto;
 use limit_syntax::ast::*;
 use limit_syntax::Span;
-use limit_vm::opcode::Op;
-use limit_vm::program::FunctionProto;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::HashSet;
 

@@ -16,11 +16,11 @@
 
 use super::{finish_proto, required_params, Codegen, FunctionKind, FunctionState};
 use crate::resolve::visibility::reach;
+use limit_bytecode::opcode::Op;
+use limit_bytecode::program::{ClassDef, EnumDef, FunctionProto};
 use limit_syntax::ast::*;
 use limit_syntax::visit::{self, Visitor};
 use limit_syntax::{Diagnostic, Span};
-use limit_vm::opcode::Op;
-use limit_vm::program::{ClassDef, EnumDef, FunctionProto};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 /// What a top-level type name declares.

@@ -3,9 +3,9 @@
 
 use super::expr::is_error_kind;
 use super::{Cleanup, Codegen};
+use limit_bytecode::opcode::Op;
 use limit_syntax::ast::*;
 use limit_syntax::Span;
-use limit_vm::opcode::Op;
 
 /// Names that are type patterns when they stand alone in a pattern.
 const TYPE_NAMES: &[(&str, &str)] = &[

@@ -1,9 +1,9 @@
-//! How a standard collection's instances print (`limit_vm::printed_form`):
+//! How a standard collection's instances print (`limit_bytecode::printed_form`):
 //! chosen here, where its frame is declared, from the slots of the fields
 //! holding its items.
 
 use super::Codegen;
-use limit_vm::printed_form::PrintedForm;
+use limit_bytecode::printed_form::PrintedForm;
 
 impl Codegen<'_> {
     /// The printed form of frame `name`, whose fields (by slot) are

@@ -6,9 +6,9 @@ use super::module::ModuleScope;
 use super::objects::ObjectModel;
 use super::{Codegen, ConstantKey};
 use crate::modules::{ModuleGraph, ResolvedImport};
+use limit_bytecode::program::{FunctionProto, Program};
 use limit_syntax::ast::{FnDecl, Ident, Module, Stmt, StmtKind, VarTarget};
 use limit_syntax::{Diagnostic, SourceMap};
-use limit_vm::program::{FunctionProto, Program};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 /// The code generator's state between two chunks.

@@ -1,10 +1,10 @@
 //! Statements: declarations, assignment, control flow, loops, `attempt`.
 
 use super::{Cleanup, Codegen, FunctionKind, LoopContext, Place};
+use limit_bytecode::opcode::Op;
+use limit_bytecode::program::Constant;
 use limit_syntax::ast::*;
 use limit_syntax::{Diagnostic, Span};
-use limit_vm::opcode::Op;
-use limit_vm::program::Constant;
 
 impl Codegen<'_> {
     /// A statement list in the current scope, with nested named functions

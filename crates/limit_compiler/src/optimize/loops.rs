@@ -11,8 +11,8 @@
 //! `Loop`. The head stays for the first test and for jumps that land on it
 //! (`continue`); instructions keep their places, so no jump moves.
 
-use limit_vm::opcode::Op;
-use limit_vm::program::FunctionProto;
+use limit_bytecode::opcode::Op;
+use limit_bytecode::program::FunctionProto;
 
 /// Rewrites the back edges of the loops of `function` that test locals.
 pub fn test_at_back_edges(function: &mut FunctionProto) {
@@ -56,7 +56,7 @@ fn back_edge_test(code: &[Op], at: usize) -> Option<Op> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use limit_vm::opcode::Ordering;
+    use limit_bytecode::opcode::Ordering;
 
     fn rewritten(code: Vec<Op>) -> Vec<Op> {
         let mut function = FunctionProto {

@@ -5,7 +5,7 @@
 mod loops;
 mod peephole;
 
-use limit_vm::program::Program;
+use limit_bytecode::program::Program;
 
 /// Runs every pass over every function of `program`.
 pub fn optimize(program: &mut Program) {

@@ -7,8 +7,8 @@
 //! instructions shifts code, so every jump is re-targeted afterwards through
 //! a map from old to new instruction indices.
 
-use limit_vm::opcode::{Op, Ordering};
-use limit_vm::program::{Constant, Program};
+use limit_bytecode::opcode::{Op, Ordering};
+use limit_bytecode::program::{Constant, Program};
 
 /// Combines instruction sequences in function `index` of `program`.
 pub fn combine(program: &mut Program, index: usize) {
@@ -362,7 +362,7 @@ fn int_constant(op: Op, constants: &mut Vec<Constant>) -> Option<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use limit_vm::program::FunctionProto;
+    use limit_bytecode::program::FunctionProto;
 
     fn program_with(code: Vec<Op>) -> Program {
         Program {

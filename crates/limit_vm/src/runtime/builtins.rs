@@ -1,5 +1,6 @@
 //! The implementations of the built-in functions (reference.md §11); their
-//! names and signatures are entries of `runtime::table`.
+//! names and signatures are entries of `limit_bytecode::builtins`, their
+//! order `runtime::natives`.
 
 use std::io::BufRead;
 use std::sync::OnceLock;
@@ -13,7 +14,7 @@ use crate::interp::Vm;
 use crate::runtime::arith;
 use crate::value::{display, repr, to_f64, write_value, Value};
 
-pub use crate::runtime::table::{builtin_index, native, BUILTINS};
+pub use crate::runtime::natives::{builtin_index, native, BUILTINS};
 
 pub(crate) fn print(vm: &mut Vm, args: &[Value]) -> Result<Value, Trap> {
     let line = joined_line(args)?;

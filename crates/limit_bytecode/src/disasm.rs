@@ -82,7 +82,7 @@ pub fn disassemble_function(program: &Program, index: usize) -> String {
                     }
                 }
                 Op::CallNative(n, _) | Op::GetNative(n) => {
-                    if let Some(native) = crate::runtime::builtins::native(*n) {
+                    if let Some(native) = crate::builtins::native(*n) {
                         let _ = write!(out, "    ; {}", native.name);
                     }
                 }
