@@ -85,6 +85,9 @@ fn fit(value: &Value, ty: &Type) -> Result<Value, Error> {
         | (Type::Str, Value::Str(_))
         | (Type::Nil, Value::Nil)
         | (Type::ErrorValue, Value::Error { .. }) => Ok(value.clone()),
+        (Type::Host(name), Value::Object(object)) if object.type_name() == name => {
+            Ok(value.clone())
+        }
         (Type::Float, Value::Float(_)) => Ok(value.clone()),
         (Type::Float, Value::Int(i)) => Ok(Value::Float(*i as f64)),
         // The function's own parameter conversion makes the decimal.

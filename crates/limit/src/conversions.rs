@@ -94,6 +94,7 @@ fn describe(value: &Value) -> String {
         Value::Tuple(_) => "tuple",
         Value::Dict(_) => "dict",
         Value::Error { .. } => "error",
+        Value::Object(o) => return format!("a `{}` object", o.type_name()),
         Value::Other(_) => "value",
     };
     let shown = match value {

@@ -99,6 +99,9 @@ pub enum Value {
         /// The message (empty when none).
         message: String,
     },
+    /// An object of a host type ([`Engine::register_type`]): the object
+    /// itself, shared with the scripts holding it.
+    Object(crate::host_type::Object),
     /// Anything else (functions, instances, enums, big integers, …): its
     /// printed form. It cannot be passed back into Limit.
     Other(String),
@@ -290,6 +293,8 @@ pub struct Engine {
     stop: Stop,
     /// Tells this engine's function handles from other engines'.
     id: u64,
+    /// The host types registered ([`Engine::register_type`]).
+    host_types: crate::host_type::HostTypes,
 }
 
 /// What of an engine holds Limit values: it lives in the engine's
@@ -489,6 +494,7 @@ impl Engine {
                 deadline: None,
             },
             id: handle::next_engine_id(),
+            host_types: Default::default(),
         }
     }
 
@@ -867,7 +873,10 @@ impl Engine {
         F: HostFunction<Marker>,
     {
         let global = match F::signature() {
-            Some(signature) => self.session.declare_host_function(name, signature),
+            Some(mut signature) => {
+                self.host_types.name_types(&mut signature);
+                self.session.declare_host_function(name, signature)
+            }
             None => self.session.declare_host_global(name),
         };
         let body = f.into_body(name.into());
@@ -880,6 +889,22 @@ impl Engine {
             core.hosts.push((global, value));
             core.install_hosts();
         });
+    }
+
+    pub(crate) fn host_types(&self) -> &crate::host_type::HostTypes {
+        &self.host_types
+    }
+
+    pub(crate) fn host_types_mut(&mut self) -> &mut crate::host_type::HostTypes {
+        &mut self.host_types
+    }
+
+    pub(crate) fn declare_host_type(
+        &mut self,
+        name: &str,
+        info: limit_compiler::check::HostTypeInfo,
+    ) {
+        self.session.declare_host_type(name, info);
     }
 
     /// The warnings of the last chunk that compiled (an unknown frame
@@ -991,6 +1016,7 @@ pub(crate) fn from_vm(v: &VmValue, depth: usize) -> Result<Value, Error> {
             message: e.message.to_string(),
         },
         VmValue::Cell(c) => from_vm(&c.borrow(), depth + 1)?,
+        VmValue::HostObject(o) => Value::Object(crate::host_type::Object::from_vm(o)),
         other => Value::Other(limit_vm::value::display(other)),
     })
 }
@@ -1021,6 +1047,7 @@ pub(crate) fn to_vm(v: &Value, depth: usize) -> Result<VmValue, Error> {
             VmValue::dict(map)
         }
         Value::Error { kind, message } => VmValue::error(kind, message),
+        Value::Object(object) => object.to_vm(),
         Value::Other(text) => {
             return Err(Error::Conversion(format!(
                 "`{text}` cannot be passed back into Limit"

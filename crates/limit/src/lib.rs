@@ -20,6 +20,7 @@ pub mod engine;
 pub mod error_kind;
 mod handle;
 pub mod host_fn;
+pub mod host_type;
 #[cfg(feature = "serde")]
 pub mod serde_values;
 
@@ -29,6 +30,7 @@ pub use engine::{Capabilities, Capability, Engine, Error, InterruptHandle, Limit
 pub use error_kind::ErrorKind;
 pub use handle::{FnHandle, IntoArgs};
 pub use host_fn::{HostFunction, HostResult, ScriptError};
+pub use host_type::{Host, MethodFunction, Object, TypeBuilder, TypeHandle};
 pub use limit_vm::errors::{RuntimeError, TraceEntry};
 #[cfg(feature = "serde")]
 pub use serde_values::{from_value, to_value};

@@ -527,6 +527,10 @@ impl<'de> de::Deserializer<'de> for Value {
                 ],
                 visitor,
             ),
+            Value::Object(object) => Err(SerdeError(format!(
+                "a `{}` object has no serde form (it is the host's own; use a `Host<T>` handle)",
+                object.type_name()
+            ))),
             Value::Other(text) => Err(SerdeError(format!(
                 "`{text}` has no Rust form (a function, instance or other Limit-only value)"
             ))),
@@ -587,6 +591,7 @@ fn unexpected(value: &Value) -> Unexpected<'_> {
         Value::Str(s) => Unexpected::Str(s),
         Value::List(_) | Value::Tuple(_) => Unexpected::Seq,
         Value::Dict(_) | Value::Error { .. } => Unexpected::Map,
+        Value::Object(_) => Unexpected::Other("a host object"),
         Value::Other(text) => Unexpected::Other(text),
     }
 }

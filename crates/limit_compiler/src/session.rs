@@ -80,7 +80,9 @@ impl Session {
     /// but not assign it. Returns the global's index in the program; it
     /// exists in the program of the next compiled chunk.
     pub fn declare_host_global(&mut self, name: &str) -> usize {
-        std::sync::Arc::make_mut(&mut self.host_signatures).remove(name);
+        std::sync::Arc::make_mut(&mut self.host_signatures)
+            .functions
+            .remove(name);
         self.saved.declare_host_global(name) as usize
     }
 
@@ -90,8 +92,19 @@ impl Session {
     /// the result's type.
     pub fn declare_host_function(&mut self, name: &str, signature: check::FunctionType) -> usize {
         let global = self.saved.declare_host_global(name) as usize;
-        std::sync::Arc::make_mut(&mut self.host_signatures).insert(name.to_string(), signature);
+        std::sync::Arc::make_mut(&mut self.host_signatures)
+            .functions
+            .insert(name.to_string(), signature);
         global
+    }
+
+    /// Declare host type `name` (`Engine::register_type`): annotations
+    /// naming it denote its objects, and the checker checks the use of
+    /// its members against `info`. Declaring a name again replaces it.
+    pub fn declare_host_type(&mut self, name: &str, info: check::HostTypeInfo) {
+        std::sync::Arc::make_mut(&mut self.host_signatures)
+            .types
+            .insert(name.to_string(), info);
     }
 
     /// The static signature of top-level function `name` declared by an

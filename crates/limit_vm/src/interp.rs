@@ -819,6 +819,14 @@ impl Vm {
                     }
                 }
             }
+            Value::HostObject(object) => {
+                let object = object.clone();
+                let name = self.constants[name_k as usize].clone();
+                let result = object.invoke(name.as_str().unwrap_or(""), &self.stack[recv + 1..])?;
+                self.stack.truncate(recv);
+                self.stack.push(result);
+                Ok(false)
+            }
             Value::Class(_) | Value::Nil if false => Ok(false),
             _ => {
                 let m = self.const_methods[name_k as usize];
@@ -2763,6 +2771,9 @@ impl Vm {
     fn get_member(&self, obj: &Value, k: u32) -> Result<Value, Trap> {
         let name_v = &self.constants[k as usize];
         let name = name_v.as_str().unwrap_or("");
+        if let Value::HostObject(object) = obj {
+            return object.get(name);
+        }
         if let Value::Instance(inst) = obj {
             if let Some(slot) = inst.class.field_slot(name) {
                 return Ok(inst.fields.borrow()[slot].clone());

@@ -13,6 +13,7 @@
 pub mod allocator;
 pub mod errors;
 pub mod gc;
+pub mod host_object;
 pub mod interp;
 pub mod interrupt;
 pub mod isolate;

@@ -73,6 +73,8 @@ pub enum Value {
     Shared(std::sync::Arc<crate::runtime::shared::SharedCell>),
     /// A function of the host program (`Engine::register_fn`).
     Host(Rc<HostFn>),
+    /// An object of the host program (`Engine::register_type`).
+    HostObject(Rc<crate::host_object::HostObject>),
 }
 
 /// Immutable string with a cached "is ASCII" flag for O(1) char indexing.
@@ -816,6 +818,7 @@ impl Value {
             Channel(x) => std::sync::Arc::as_ptr(x).cast(),
             Shared(x) => std::sync::Arc::as_ptr(x).cast(),
             Host(x) => Rc::as_ptr(x).cast(),
+            HostObject(x) => std::sync::Arc::as_ptr(&x.data).cast(),
         })
     }
 
@@ -872,6 +875,7 @@ impl Value {
             Value::Channel(_) => "channel".into(),
             Value::Shared(_) => "shared".into(),
             Value::Host(_) => "function".into(),
+            Value::HostObject(o) => o.class.name.to_string(),
         }
     }
 
@@ -1073,6 +1077,7 @@ fn shallow_eq(a: &Value, b: &Value) -> Option<bool> {
         (Function(x), Function(y)) => Rc::ptr_eq(x, y),
         (Native(x), Native(y)) => std::ptr::eq(*x, *y),
         (Host(x), Host(y)) => Rc::ptr_eq(x, y),
+        (HostObject(x), HostObject(y)) => x.same(y),
         (Error(x), Error(y)) => x == y,
         (Class(x), Class(y)) => Rc::ptr_eq(x, y),
         (Instance(x), Instance(y)) if Rc::ptr_eq(x, y) => true,
@@ -2001,6 +2006,7 @@ fn write_scalar(out: &mut String, v: &Value, quoted: bool) -> bool {
         Value::Host(h) => {
             let _ = write!(out, "<fn {}>", h.name);
         }
+        Value::HostObject(o) => o.write_to(out),
         Value::Enum(e) if e.payload.is_empty() => {
             let name = e
                 .info

@@ -148,6 +148,9 @@ impl<'a> Checker<'a> {
                 other => other,
             };
         }
+        if !foreign && self.hosts.types.contains_key(name) {
+            return Type::Host(name.to_string());
+        }
         Type::Any
     }
 

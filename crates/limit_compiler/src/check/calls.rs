@@ -206,6 +206,10 @@ impl<'a> Checker<'a> {
                 self.call_member(&receiver_type, method, args)
             }
             Type::Frame(_) | Type::Record(_) => self.call_member(&receiver_type, method, args),
+            Type::Host(host) => {
+                let host = host.clone();
+                self.host_method_call(&host, method, args)
+            }
             Type::Union(members) => {
                 let members = members.clone();
                 self.union_method_call(&receiver_type, &members, method, args)

@@ -151,6 +151,13 @@ impl Checker<'_> {
                     Mismatch
                 }
             }
+            (Type::Host(name), Type::Host(expected)) => {
+                if name == expected {
+                    Fits
+                } else {
+                    Mismatch
+                }
+            }
             (Type::Enum(name), Type::Enum(expected)) => {
                 if name == expected {
                     Fits

@@ -362,6 +362,10 @@ impl<'a> Checker<'a> {
     pub(super) fn member_type(&mut self, receiver: &Type, name: &Ident) -> Type {
         match receiver.unrefined() {
             Type::Frame(frame) => self.frame_member_type(frame, name),
+            Type::Host(host) => {
+                let host = host.clone();
+                self.host_member_type(&host, name)
+            }
             Type::Trait(trait_name) => match self.lookup_trait_method(trait_name, &name.name) {
                 MemberLookup::Method { method, .. } => {
                     Type::Function(Box::new(self.signature_of(method)))

@@ -24,6 +24,7 @@ mod expr;
 mod format_specs;
 mod frames;
 mod hosts;
+pub use hosts::{HostField, HostTypeInfo};
 mod imports;
 mod operators;
 mod patterns;
@@ -62,8 +63,15 @@ pub struct CheckResult {
     pub signatures: HashMap<String, FunctionType>,
 }
 
-/// Host functions registered with a signature, by name.
-pub type HostSignatures = HashMap<String, FunctionType>;
+/// What the embedding host registered for scripts to use: functions with
+/// a signature, and host types with their members.
+#[derive(Clone, Debug, Default)]
+pub struct HostSignatures {
+    /// Host functions registered with a signature, by name.
+    pub functions: HashMap<String, FunctionType>,
+    /// Host types (`Engine::register_type`), by their Limit name.
+    pub types: HashMap<String, HostTypeInfo>,
+}
 
 /// How many times a module may be re-checked after widening variables
 /// before the checker gives up on recording types (diagnostics stay valid:

@@ -336,6 +336,7 @@ fn is_non_numeric(ty: &Type) -> bool {
             | Type::Function(_)
             | Type::Channel
             | Type::ErrorValue
+            | Type::Host(_)
     ) || is_instance(ty)
 }
 

@@ -444,10 +444,10 @@ impl<'a> Checker<'a> {
             ExprKind::Field(receiver, field) => {
                 let field_type = match self.static_path_type(receiver, field) {
                     Some(ty) => ty,
-                    None => {
-                        let receiver_type = self.infer(receiver);
-                        self.member_type(&receiver_type, field)
-                    }
+                    None => match self.infer(receiver).unrefined().clone() {
+                        Type::Host(host) => self.host_field_assignment(&host, field),
+                        receiver_type => self.member_type(&receiver_type, field),
+                    },
                 };
                 self.check_assigned_value(
                     &field_type,

@@ -114,6 +114,9 @@ pub enum Type {
     Atomic,
     /// An error value (`err(e)` bindings, `?else e`): fields `kind`, `message`.
     ErrorValue,
+    /// An object of a type the embedding host registered
+    /// (`Engine::register_type`), by its Limit name.
+    Host(String),
 }
 
 impl Type {
@@ -253,7 +256,9 @@ impl fmt::Display for Type {
                     .collect();
                 write!(f, "{{{}}}", names.join(", "))
             }
-            Type::Frame(name) | Type::Enum(name) | Type::Trait(name) => write!(f, "{name}"),
+            Type::Frame(name) | Type::Enum(name) | Type::Trait(name) | Type::Host(name) => {
+                write!(f, "{name}")
+            }
             Type::Channel => write!(f, "channel"),
             Type::Atomic => write!(f, "atomic"),
             Type::ErrorValue => write!(f, "error"),

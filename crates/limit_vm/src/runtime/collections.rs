@@ -210,6 +210,7 @@ pub fn make_range(
 /// `obj.name` on built-in values.
 pub fn get_member(obj: &Value, name: &str) -> Result<Value, Trap> {
     match obj {
+        Value::HostObject(object) => object.get(name),
         Value::Error(e) => match name {
             "kind" => Ok(Value::str(&e.kind)),
             "message" => Ok(Value::str(&e.message)),
@@ -264,6 +265,7 @@ pub fn set_member(obj: &Value, name: &str, v: Value) -> Result<(), Trap> {
             d.map.borrow_mut().insert(Key(Value::str(name)), v);
             Ok(())
         }
+        Value::HostObject(object) => object.set(name, v),
         Value::Nil => fail(
             kinds::NIL_ACCESS,
             &format!("cannot set field {name} of nil"),

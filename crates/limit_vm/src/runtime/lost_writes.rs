@@ -140,6 +140,11 @@ impl Walk {
             (Value::Class(c), S::Class(id)) => c.id == *id,
             (Value::Channel(x), S::Channel(y)) => Arc::ptr_eq(x, y),
             (Value::Shared(x), S::Shared(y)) => Arc::ptr_eq(x, y),
+            // A host object is shared, not copied: a change through it is
+            // no lost write (every thread reaches the one object).
+            (Value::HostObject(x), S::HostObject(_, data)) => {
+                std::ptr::addr_eq(Arc::as_ptr(&x.data), Arc::as_ptr(data))
+            }
             _ => false,
         }
     }

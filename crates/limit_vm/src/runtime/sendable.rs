@@ -74,6 +74,11 @@ pub enum SendValue {
     Enum(u16, u16, Arc<Vec<SendValue>>),
     /// A channel handle (shared, not copied).
     Channel(Arc<Channel>),
+    /// An object of the host program: the same object, on every thread.
+    HostObject(
+        Arc<crate::host_object::HostClass>,
+        Arc<dyn std::any::Any + Send + Sync>,
+    ),
     /// A shared cell handle (shared, not copied).
     Shared(Arc<SharedCell>),
     /// A channel item whose original stays with the VM that sent it
@@ -267,6 +272,9 @@ impl Copier {
             Value::Error(e) => SendValue::Error(e.kind.to_string(), e.message.to_string()),
             Value::Class(c) => SendValue::Class(c.id),
             Value::Channel(c) => SendValue::Channel(c.clone()),
+            // Shared, not copied: its class and data are `Send + Sync`,
+            // the data behind the host's lock (host_object.rs).
+            Value::HostObject(o) => SendValue::HostObject(o.class.clone(), o.data.clone()),
             Value::Shared(s) => SendValue::Shared(s.clone()),
             Value::Iterator(_) => {
                 return fail(kinds::TYPE_ERROR, "an iterator cannot cross tasks");
@@ -397,6 +405,12 @@ impl Builder<'_> {
                 self.all(payload).into_boxed_slice(),
             ))),
             SendValue::Channel(c) => Value::Channel(c.clone()),
+            SendValue::HostObject(class, data) => {
+                Value::HostObject(Rc::new(crate::host_object::HostObject {
+                    class: class.clone(),
+                    data: data.clone(),
+                }))
+            }
             SendValue::Shared(s) => Value::Shared(s.clone()),
             SendValue::Parked(ticket, copy) => {
                 ticket.mark_copied();
