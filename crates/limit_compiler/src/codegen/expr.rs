@@ -70,7 +70,7 @@ impl Codegen<'_> {
             ExprKind::Nil => {
                 self.emit(Op::Nil, span);
             }
-            ExprKind::Ident(name) => self.variable(name, span),
+            ExprKind::Ident(name) => self.variable(expr.id, name, span),
             ExprKind::This => self.this_expr(span),
             ExprKind::Super => self.super_expr(span),
             ExprKind::List(items) => {
@@ -217,11 +217,11 @@ impl Codegen<'_> {
         self.emit(Op::BuildString(parts.len() as u32), span);
     }
 
-    fn variable(&mut self, name: &str, span: Span) {
+    fn variable(&mut self, id: NodeId, name: &str, span: Span) {
         if self.bare_member_get(name, span) {
             return;
         }
-        match self.resolve(name) {
+        match self.resolve_use(id, name) {
             Some(place) => self.load(&place, span),
             None if self.object_name(name, span) => {}
             None => self.unknown_name(name, span),
@@ -498,7 +498,7 @@ impl Codegen<'_> {
                 {
                     return;
                 }
-                match self.resolve(name) {
+                match self.resolve_use(callee.id, name) {
                     Some(Place::Function(known)) => self.direct_call(&known, name, args, span),
                     Some(Place::Native(index)) => {
                         self.positional_args(args);

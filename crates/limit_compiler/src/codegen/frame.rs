@@ -186,7 +186,7 @@ impl Codegen<'_> {
     fn receiver_slot(&mut self, object: &Expr) -> Option<u16> {
         match &object.kind {
             ExprKind::This => Some(0),
-            ExprKind::Ident(name) => match self.resolve(name) {
+            ExprKind::Ident(name) => match self.resolve_use(object.id, name) {
                 Some(Place::Local {
                     slot, cell: false, ..
                 }) => Some(slot),

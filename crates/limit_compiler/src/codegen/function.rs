@@ -121,7 +121,7 @@ impl Codegen<'_> {
                 self.patch_jump(skip);
                 self.note_local_coercions(slot, coercions);
             }
-            if self.needs_cell(&param.name.name) {
+            if self.needs_cell(&param.name) {
                 self.emit(Op::MakeCell(slot), param.span);
             }
         }

@@ -11,7 +11,7 @@
 //! * A local that a nested function mentions lives in a cell (`MakeCell`);
 //!   closures capture cells, so capture is by reference. A mentioned local
 //!   that nothing assigns is copied into the closure instead
-//!   (`CaptureSource::LocalValue`, `resolve::FunctionCaptures::by_value`): it
+//!   (`CaptureSource::LocalValue`, `resolve::Bindings::is_copied`): it
 //!   never changes, so a copy behaves the same, and it costs no cell (not
 //!   with `-O0`, so that the conformance suite compares the two).
 
@@ -33,6 +33,9 @@ mod pattern;
 mod printed;
 pub(crate) mod session;
 mod stmt;
+
+pub(crate) use expr::is_error_kind;
+pub(crate) use pattern::is_type_pattern_name;
 
 use crate::modules::ModuleGraph;
 use limit_bytecode::opcode::Op;
@@ -67,12 +70,15 @@ pub fn generate(
 #[derive(Clone, Debug)]
 pub(crate) struct Local {
     pub name: String,
+    /// The declaration it is (`resolve::DeclId`), when the resolve stage
+    /// saw it; hidden slots and names the code generator makes have none.
+    pub decl: Option<NodeId>,
     pub slot: u16,
     pub depth: usize,
     /// Captured by a nested function: the slot holds a cell.
     pub cell: bool,
     /// Captured by a nested function, which copies its value: nothing
-    /// assigns it (`resolve::FunctionCaptures::by_value`), so it needs no cell.
+    /// assigns it (`resolve::Bindings::is_copied`), so it needs no cell.
     pub by_value: bool,
     pub is_const: bool,
 }
@@ -127,6 +133,8 @@ pub(crate) struct FunctionState {
     /// Indices into `locals` by name, innermost last: name lookups stay
     /// constant-time however many variables a function declares.
     pub local_names: FxHashMap<String, Vec<usize>>,
+    /// Indices into `locals` by declaration (`resolve::DeclId`).
+    pub local_decls: FxHashMap<NodeId, usize>,
     pub scope_depth: usize,
     pub next_slot: u16,
     pub max_slots: u16,
@@ -175,13 +183,6 @@ impl FunctionState {
         self.locals.get(index)
     }
 
-    /// The script's outermost variable called `name`, for a top-level
-    /// redeclaration (which replaces it).
-    pub fn innermost_mut_at_top(&mut self, name: &str) -> Option<&mut Local> {
-        let index = *self.local_names.get(name)?.last()?;
-        self.locals.get_mut(index).filter(|l| l.depth == 0)
-    }
-
     /// Whether some visible local is called `name`.
     pub fn has_local(&self, name: &str) -> bool {
         self.local_names.get(name).is_some_and(|v| !v.is_empty())
@@ -197,6 +198,7 @@ impl FunctionState {
             },
             locals: Vec::new(),
             local_names: FxHashMap::default(),
+            local_decls: FxHashMap::default(),
             scope_depth: 0,
             next_slot: 0,
             max_slots: 0,
@@ -310,6 +312,9 @@ pub(crate) struct Codegen<'a> {
     /// What every function of the modules compiled captures, found once per
     /// module by the resolve stage before any function is compiled.
     pub captures: crate::resolve::Captures,
+    /// What every name use refers to and which locals nested functions
+    /// capture, found once per module by the resolve stage.
+    pub bindings: crate::resolve::Bindings,
 }
 
 impl<'a> Codegen<'a> {
@@ -344,6 +349,7 @@ impl<'a> Codegen<'a> {
             capabilities: crate::capabilities::Capabilities::all(),
             gated_functions: FxHashMap::default(),
             captures: crate::resolve::Captures::default(),
+            bindings: crate::resolve::Bindings::default(),
         }
     }
 
@@ -468,6 +474,9 @@ impl<'a> Codegen<'a> {
             if let Some(indices) = state.local_names.get_mut(&local.name) {
                 indices.pop();
             }
+            if let Some(decl) = local.decl {
+                state.local_decls.remove(&decl);
+            }
             state.next_slot = local.slot;
         }
     }
@@ -479,6 +488,17 @@ impl<'a> Codegen<'a> {
 
     /// Declares a local in the current scope and returns its slot.
     pub fn add_local(&mut self, name: &str, cell: bool, is_const: bool) -> u16 {
+        self.add_declared_local(name, None, cell, is_const)
+    }
+
+    /// Declares a local for declaration `decl` (see [`Local::decl`]).
+    fn add_declared_local(
+        &mut self,
+        name: &str,
+        decl: Option<NodeId>,
+        cell: bool,
+        is_const: bool,
+    ) -> u16 {
         // Slots are 16-bit operands: past that, report (once) instead of
         // wrapping around onto other variables.
         if self.current_ref().next_slot == u16::MAX {
@@ -506,8 +526,12 @@ impl<'a> Codegen<'a> {
             .entry(name.to_string())
             .or_default()
             .push(index);
+        if let Some(decl) = decl {
+            state.local_decls.insert(decl, index);
+        }
         state.locals.push(Local {
             name: name.to_string(),
+            decl,
             slot,
             depth,
             cell,
@@ -532,9 +556,23 @@ impl<'a> Codegen<'a> {
                 .contains(&self.current_ref().by_value_names, name)
     }
 
-    /// Whether a local of this name in the current function must be a cell.
-    pub fn needs_cell(&self, name: &str) -> bool {
-        self.is_captured(name) && !self.is_captured_by_value(name)
+    /// Whether the local `name` declares must be a cell: a nested
+    /// function captures it, and it is assigned (or copies are off). The
+    /// resolve stage knows each declaration it walked; a name the code
+    /// generator made is judged by its text.
+    pub fn needs_cell(&self, name: &Ident) -> bool {
+        if self.bindings.knows(name.id) {
+            return self.bindings.is_captured(name.id) && !self.copies(name);
+        }
+        self.is_captured(&name.name) && !self.is_captured_by_value(&name.name)
+    }
+
+    /// Whether nested functions copy the local `name` declares.
+    fn copies(&self, name: &Ident) -> bool {
+        if self.bindings.knows(name.id) {
+            return self.capture_by_value && self.bindings.is_copied(name.id);
+        }
+        self.is_captured_by_value(&name.name)
     }
 
     /// Declares a user variable; rejects a redeclaration in the same scope of
@@ -552,9 +590,10 @@ impl<'a> Codegen<'a> {
                 "use a different name, or assign without `var`",
             );
         }
-        let by_value = self.is_captured_by_value(&name.name);
-        let cell = self.needs_cell(&name.name);
-        let slot = self.add_local(&name.name, cell, is_const);
+        let by_value = self.copies(name);
+        let cell = self.needs_cell(name);
+        let decl = (!name.id.is_synthetic()).then_some(name.id);
+        let slot = self.add_declared_local(&name.name, decl, cell, is_const);
         // (No local is added past the slot limit, which is an error.)
         if let Some(local) = self.current().locals.last_mut().filter(|l| l.slot == slot) {
             local.by_value = by_value;
@@ -570,6 +609,20 @@ impl<'a> Codegen<'a> {
     }
 
     // ----------------------------------------------------------- resolution
+
+    /// Finds where the name used at node `id` lives, seen from the current
+    /// function: a local the resolve stage bound it to is found by its
+    /// declaration; other names by text.
+    pub fn resolve_use(&mut self, id: NodeId, name: &str) -> Option<Place> {
+        use crate::resolve::Binding;
+        if let Some(Binding::Local(decl) | Binding::Capture { decl, .. }) = self.bindings.of(id) {
+            let depth = self.functions.len() - 1;
+            if let Some(place) = self.resolve_decl(depth, decl, name) {
+                return Some(self.shared_place(name, place));
+            }
+        }
+        self.resolve(name)
+    }
 
     /// Finds where `name` lives, seen from the current function.
     pub fn resolve(&mut self, name: &str) -> Option<Place> {
@@ -694,6 +747,61 @@ impl<'a> Codegen<'a> {
             // (only mentioned names become cells); anything else is global.
             _ => return None,
         };
+        Some(self.upvalue(level, source, name, is_const))
+    }
+
+    /// Where local `decl` (called `name`) lives, seen from function
+    /// `level`: one of its slots, or an upvalue captured through the
+    /// functions between it and the one declaring `decl`.
+    fn resolve_decl(&mut self, level: usize, decl: NodeId, name: &str) -> Option<Place> {
+        let state = &self.functions[level];
+        if let Some(local) = state
+            .local_decls
+            .get(&decl)
+            .and_then(|&i| state.locals.get(i))
+        {
+            return Some(Place::Local {
+                slot: local.slot,
+                cell: local.cell,
+                is_const: local.is_const,
+            });
+        }
+        if level == 0 {
+            return None;
+        }
+        let (source, is_const) = match self.resolve_decl(level - 1, decl, name)? {
+            Place::Local {
+                slot,
+                cell: true,
+                is_const,
+            } => (CaptureSource::Local(slot), is_const),
+            Place::Local {
+                slot,
+                cell: false,
+                is_const,
+            } if self.functions[level - 1]
+                .local_decls
+                .get(&decl)
+                .and_then(|&i| self.functions[level - 1].locals.get(i))
+                .is_some_and(|local| local.by_value) =>
+            {
+                (CaptureSource::LocalValue(slot), is_const)
+            }
+            Place::Upvalue { index, is_const } => (CaptureSource::Upvalue(index), is_const),
+            _ => return None,
+        };
+        Some(self.upvalue(level, source, name, is_const))
+    }
+
+    /// The upvalue of function `level` capturing `source` (added when it
+    /// has none yet).
+    fn upvalue(
+        &mut self,
+        level: usize,
+        source: CaptureSource,
+        name: &str,
+        is_const: bool,
+    ) -> Place {
         let proto = &mut self.functions[level].proto;
         let index = match proto.captures.iter().position(|c| *c == source) {
             Some(i) => i,
@@ -703,10 +811,10 @@ impl<'a> Codegen<'a> {
                 proto.captures.len() - 1
             }
         };
-        Some(Place::Upvalue {
+        Place::Upvalue {
             index: index as u16,
             is_const,
-        })
+        }
     }
 
     /// Where global `index` lives: an `atomic` one behind its shared cell.
@@ -815,7 +923,7 @@ impl<'a> Codegen<'a> {
                     // compiled after this), whatever other declarations say.
                     self.atomic_globals.insert(index);
                 }
-                if (all || self.captures.script_captures(self.file, &name))
+                if (all || self.bindings.global_used(self.file, &name))
                     && !self.globals.contains_key(&name)
                 {
                     let index = self.program.globals.len() as u32;

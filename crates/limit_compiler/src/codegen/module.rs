@@ -99,7 +99,13 @@ impl Codegen<'_> {
         self.program.functions.push(FunctionProto::default());
         self.program.main = 0;
 
-        // 1. Every module's top-level names, so any module can refer to any.
+        // 1. Every module's top-level names, so any module can refer to any;
+        // what every name of every module refers to (the resolve stage).
+        let envs = crate::resolve::ModuleEnv::for_graph(graph, self.sources);
+        for (module, env) in graph.modules.iter().zip(&envs) {
+            self.bindings
+                .add_module(module.file, &module.ast.stmts, env);
+        }
         let mut function_indices = Vec::new();
         let mut aliases = Vec::new();
         for index in 0..graph.modules.len() {

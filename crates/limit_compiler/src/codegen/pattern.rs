@@ -21,6 +21,11 @@ const TYPE_NAMES: &[(&str, &str)] = &[
     ("function", "function"),
 ];
 
+/// Whether `name` standing alone in a pattern tests the value's type.
+pub(crate) fn is_type_pattern_name(name: &str) -> bool {
+    TYPE_NAMES.iter().any(|(n, _)| *n == name)
+}
+
 impl Codegen<'_> {
     /// `match (x) { arms }` as an expression: leaves the chosen arm's value.
     pub(crate) fn match_expr(&mut self, m: &MatchExpr) {

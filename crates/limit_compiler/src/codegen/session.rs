@@ -121,6 +121,8 @@ pub(crate) fn compile_chunk(
     gen.aliases = gen.aliases_in_scope(0, &aliases);
     replace_earlier_bindings(&mut gen, &ast.stmts, &saved.host_names);
     gen.captures.add_module(file, &ast.stmts);
+    let env = crate::resolve::ModuleEnv::for_chunk(file, &ast.stmts, imports, graph);
+    gen.bindings.add_module(file, &ast.stmts, &env);
     gen.declare_globals(&ast.stmts, true);
     let functions = gen.declare_top_level_functions(&ast.stmts);
     let function = gen.program.functions.len() as u32;
@@ -162,6 +164,14 @@ fn compile_new_modules(
     aliases: &mut [FxHashMap<String, limit_syntax::ast::TypeExpr>],
 ) -> Vec<(u32, limit_syntax::Span)> {
     let new = new_from.max(1)..graph.modules.len();
+    if !new.is_empty() {
+        let envs = crate::resolve::ModuleEnv::for_graph(graph, gen.sources);
+        for index in new.clone() {
+            let module = &graph.modules[index];
+            gen.bindings
+                .add_module(module.file, &module.ast.stmts, &envs[index]);
+        }
+    }
     let mut functions = Vec::new();
     for index in new.clone() {
         let (declared, own) = gen.declare_module(graph, index, true);

@@ -43,7 +43,7 @@ impl Codegen<'_> {
                 let mut names = Vec::new();
                 target_names(target, &mut names);
                 for name in names {
-                    if self.needs_cell(&name.name) {
+                    if self.needs_cell(name) {
                         let (slot, _) = self.declare_local(name, *is_const);
                         self.emit(Op::Nil, name.span);
                         self.emit(Op::SetLocal(slot), name.span);
@@ -267,14 +267,24 @@ impl Codegen<'_> {
                 return;
             }
             // Redeclaring at top level replaces the earlier variable.
-            let existing = self
-                .current()
-                .innermost_mut_at_top(&name.name)
-                .map(|local| {
-                    local.is_const = is_const;
-                    local.slot
-                });
-            if let Some(slot) = existing {
+            let state = self.current();
+            let existing = state
+                .local_names
+                .get(&name.name)
+                .and_then(|indices| indices.last().copied())
+                .filter(|&index| state.locals.get(index).is_some_and(|l| l.depth == 0));
+            if let Some(index) = existing {
+                // The variable is now this declaration.
+                let local = &mut state.locals[index];
+                local.is_const = is_const;
+                let slot = local.slot;
+                if let Some(old) = local.decl.take() {
+                    state.local_decls.remove(&old);
+                }
+                if !name.id.is_synthetic() {
+                    local.decl = Some(name.id);
+                    state.local_decls.insert(name.id, index);
+                }
                 self.emit(Op::SetLocal(slot), name.span);
                 return;
             }
@@ -333,10 +343,10 @@ impl Codegen<'_> {
                 if self.bare_member_assign(name, target.span, binary, value, span) {
                     return;
                 }
-                let place = match self.resolve(name) {
+                let place = match self.resolve_use(target.id, name) {
                     Some(place) => place,
                     None if binary.is_none() => {
-                        self.implicit_declaration(name, target.span, value);
+                        self.implicit_declaration(target.id, name, target.span, value);
                         return;
                     }
                     None => {
@@ -492,10 +502,13 @@ impl Codegen<'_> {
 
     /// The slots of two names that are plain (uncaptured) locals.
     fn plain_local_pair(&mut self, a: &Expr, b: &Expr) -> Option<(u16, u16)> {
-        let (ExprKind::Ident(a), ExprKind::Ident(b)) = (&a.kind, &b.kind) else {
+        let (ExprKind::Ident(a_name), ExprKind::Ident(b_name)) = (&a.kind, &b.kind) else {
             return None;
         };
-        match (self.resolve(a)?, self.resolve(b)?) {
+        match (
+            self.resolve_use(a.id, a_name)?,
+            self.resolve_use(b.id, b_name)?,
+        ) {
             (
                 Place::Local {
                     slot: x,
@@ -514,7 +527,7 @@ impl Codegen<'_> {
 
     /// `x = value` where nothing named `x` is in scope declares it
     /// (reference.md §2 Decision), with a warning.
-    fn implicit_declaration(&mut self, name: &str, span: Span, value: &Expr) {
+    fn implicit_declaration(&mut self, id: NodeId, name: &str, span: Span, value: &Expr) {
         self.diagnostics.push(
             Diagnostic::warning(
                 span,
@@ -523,7 +536,12 @@ impl Codegen<'_> {
             .with_hint("assigning to an undeclared name declares it in the current block"),
         );
         self.expr(value);
-        let ident = Ident::synthetic(name.to_string(), span);
+        // The assigned name declares the variable (`resolve::DeclId`).
+        let ident = Ident {
+            id,
+            name: name.to_string(),
+            span,
+        };
         self.bind_new_variable(&ident, false);
     }
 

@@ -7,9 +7,13 @@
 //! And it holds the visibility rules both the checker and the code
 //! generator apply (`visibility.rs`).
 
+mod bindings;
 mod captures;
 #[cfg(test)]
 mod tests;
+mod top_level;
 pub mod visibility;
 
+pub use bindings::{Binding, Bindings, Decl, DeclId, DefKind, Owner};
 pub use captures::{Captures, FunctionCaptures, Name, NameSet};
+pub use top_level::{FrameShape, ModuleEnv, ModuleFacts, TopLevel};

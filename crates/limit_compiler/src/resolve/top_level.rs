@@ -1,0 +1,322 @@
+//! The top-level declarations of every module of a program, gathered
+//! before any body is walked: what a bare name may denote beyond the
+//! locals around it (a module's own variables, functions, frames, enums,
+//! traits and aliases; what its imports bind; the fields and statics of
+//! the frames its methods belong to).
+
+use super::bindings::{Binding, DeclId, DefKind};
+use super::visibility::hidden_from_importers;
+use crate::modules::ModuleGraph;
+use limit_syntax::ast::*;
+use limit_syntax::span::FileId;
+use limit_syntax::SourceMap;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+/// One top-level declaration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TopLevel {
+    pub kind: DefKind,
+    /// The declaring name's id.
+    pub decl: DeclId,
+    /// Hidden from importers (`@private`, or `@protected` in a block).
+    pub hidden: bool,
+}
+
+/// What a frame's methods may name bare (LANGUAGE §7): its instance
+/// fields, its static fields and methods, and its parent's.
+#[derive(Clone, Debug, Default)]
+pub struct FrameShape {
+    pub fields: Vec<(String, DeclId)>,
+    pub statics: Vec<(String, DeclId)>,
+    pub parent: Option<String>,
+}
+
+/// The top-level declarations of one module.
+#[derive(Clone, Debug, Default)]
+pub struct ModuleFacts {
+    pub file: FileId,
+    /// Variables (the first declaration of each name; top-level `x = …`
+    /// declares too), functions, frames, traits, enums, aliases; a later
+    /// declaration of a function replaces an earlier one.
+    pub names: FxHashMap<String, TopLevel>,
+    pub frames: FxHashMap<String, FrameShape>,
+    /// Variant names of its enums, with their declaring ids.
+    pub variants: FxHashMap<String, DeclId>,
+}
+
+impl ModuleFacts {
+    /// Gathers the top-level declarations of `stmts` (module blocks
+    /// included: their declarations are the module's).
+    pub fn gather(file: FileId, stmts: &[Stmt]) -> ModuleFacts {
+        let mut facts = ModuleFacts {
+            file,
+            ..ModuleFacts::default()
+        };
+        facts.add(stmts, false);
+        facts
+    }
+
+    fn add(&mut self, stmts: &[Stmt], in_block: bool) {
+        for stmt in stmts {
+            let (kind, name, visibility) = match &stmt.kind {
+                StmtKind::Var(decl) => {
+                    let mut names = Vec::new();
+                    target_idents(&decl.target, &mut names);
+                    let hidden = hidden_from_importers(decl.visibility, in_block);
+                    for name in names {
+                        self.names.entry(name.name.clone()).or_insert(TopLevel {
+                            kind: DefKind::Variable,
+                            decl: name.id,
+                            hidden,
+                        });
+                    }
+                    continue;
+                }
+                StmtKind::Assign {
+                    target:
+                        Expr {
+                            id,
+                            kind: ExprKind::Ident(name),
+                            ..
+                        },
+                    op: AssignOp::Assign,
+                    ..
+                } => {
+                    self.names.entry(name.clone()).or_insert(TopLevel {
+                        kind: DefKind::Variable,
+                        decl: *id,
+                        hidden: false,
+                    });
+                    continue;
+                }
+                StmtKind::ModuleBlock(block) => {
+                    self.add(&block.stmts, true);
+                    continue;
+                }
+                StmtKind::Fn(FnDecl {
+                    name: Some(name),
+                    modifiers,
+                    ..
+                }) => (DefKind::Function, name, modifiers.visibility),
+                StmtKind::Frame(frame) => {
+                    self.frames
+                        .insert(frame.name.name.clone(), frame_shape(frame));
+                    (DefKind::Frame, &frame.name, frame.visibility)
+                }
+                StmtKind::Trait(decl) => (DefKind::Trait, &decl.name, decl.visibility),
+                StmtKind::Enum(decl) => {
+                    for variant in &decl.variants {
+                        self.variants
+                            .entry(variant.name.name.clone())
+                            .or_insert(variant.name.id);
+                    }
+                    (DefKind::Enum, &decl.name, decl.visibility)
+                }
+                StmtKind::TypeAlias(decl) => (DefKind::Alias, &decl.name, decl.visibility),
+                _ => continue,
+            };
+            let entry = TopLevel {
+                kind,
+                decl: name.id,
+                hidden: hidden_from_importers(visibility, in_block),
+            };
+            match kind {
+                // A later top-level function replaces an earlier one.
+                DefKind::Function => {
+                    self.names.insert(name.name.clone(), entry);
+                }
+                _ => {
+                    self.names.entry(name.name.clone()).or_insert(entry);
+                }
+            }
+        }
+    }
+}
+
+fn frame_shape(frame: &FrameDecl) -> FrameShape {
+    let mut shape = FrameShape {
+        parent: frame.supers.first().map(|s| s.name.clone()),
+        ..FrameShape::default()
+    };
+    for member in &frame.members {
+        match member {
+            Member::Field(field) if field.is_static => {
+                shape.statics.push((field.name.name.clone(), field.name.id));
+            }
+            Member::Field(field) => shape.fields.push((field.name.name.clone(), field.name.id)),
+            Member::Method(method) if method.modifiers.is_static => {
+                if let Some(name) = &method.name {
+                    shape.statics.push((name.name.clone(), name.id));
+                }
+            }
+            Member::Method(_) => {}
+        }
+    }
+    shape
+}
+
+/// The names a declaration target binds.
+pub(crate) fn target_idents<'t>(target: &'t VarTarget, out: &mut Vec<&'t Ident>) {
+    match target {
+        VarTarget::Name(name) => out.push(name),
+        VarTarget::Tuple(items, _) | VarTarget::List(items, _) => {
+            for item in items {
+                target_idents(item, out);
+            }
+        }
+    }
+}
+
+/// What one module sees beyond its own locals.
+#[derive(Clone, Debug, Default)]
+pub struct ModuleEnv {
+    /// Its own top-level declarations.
+    pub own: ModuleFacts,
+    /// The names its imports bind: a namespace (`import a.b`, `as x`) or
+    /// a member of the imported module (`show`, `hide`).
+    pub imports: FxHashMap<String, Binding>,
+    /// Frames of every module reachable from it, its own first: for the
+    /// bare members of its methods (a parent may be another module's).
+    pub frames: FxHashMap<String, FrameShape>,
+    /// Frame and enum names it may name bare (its own and those of the
+    /// modules it imports, directly or not).
+    pub objects: FxHashSet<String>,
+    /// Enum variants it may name bare.
+    pub variants: FxHashSet<String>,
+    /// A standard module (it alone may name the `__std_` natives).
+    pub is_std: bool,
+}
+
+impl ModuleEnv {
+    /// The environment of every module of `graph`, by module index.
+    pub fn for_graph(graph: &ModuleGraph, sources: &SourceMap) -> Vec<ModuleEnv> {
+        let is_std = |file: FileId| {
+            sources
+                .files()
+                .get(file as usize)
+                .is_some_and(|f| crate::stdlib::is_std_file(&f.name))
+        };
+        let facts: Vec<ModuleFacts> = graph
+            .modules
+            .iter()
+            .map(|m| ModuleFacts::gather(m.file, &m.ast.stmts))
+            .collect();
+        (0..graph.modules.len())
+            .map(|index| {
+                let module = &graph.modules[index];
+                let mut env = ModuleEnv {
+                    own: facts[index].clone(),
+                    is_std: is_std(module.file),
+                    ..ModuleEnv::default()
+                };
+                for (decl, _, target) in &module.imports {
+                    if let Some(target) = target {
+                        env.import(decl, &facts[*target]);
+                    }
+                }
+                for reachable in reachable(graph, index) {
+                    env.see(&facts[reachable]);
+                }
+                env.see(&facts[index]);
+                env
+            })
+            .collect()
+    }
+
+    /// The environment of a module whose imports are `imports` (an
+    /// interactive session's chunk), given the facts of `graph`.
+    pub fn for_chunk(
+        file: FileId,
+        stmts: &[Stmt],
+        imports: &[crate::modules::ResolvedImport],
+        graph: &ModuleGraph,
+    ) -> ModuleEnv {
+        let mut env = ModuleEnv {
+            own: ModuleFacts::gather(file, stmts),
+            ..ModuleEnv::default()
+        };
+        for (decl, _, target) in imports {
+            if let Some(module) = target.and_then(|t| graph.modules.get(t)) {
+                let facts = ModuleFacts::gather(module.file, &module.ast.stmts);
+                env.import(decl, &facts);
+                env.see(&facts);
+            }
+        }
+        let own = env.own.clone();
+        env.see(&own);
+        env
+    }
+
+    /// Frames, enums and variants of `facts` become nameable (a later
+    /// call, the module's own, wins for frames).
+    fn see(&mut self, facts: &ModuleFacts) {
+        for (name, top) in &facts.names {
+            if matches!(top.kind, DefKind::Frame | DefKind::Enum) {
+                self.objects.insert(name.clone());
+            }
+        }
+        self.variants.extend(facts.variants.keys().cloned());
+        for (name, shape) in &facts.frames {
+            self.frames.insert(name.clone(), shape.clone());
+        }
+    }
+
+    /// The names `decl` binds, importing the module `target` declares.
+    fn import(&mut self, decl: &ImportDecl, target: &ModuleFacts) {
+        let namespace = match (&decl.alias, &decl.filter) {
+            (Some(alias), _) => Some(alias),
+            (None, None) => decl.path.last(),
+            (None, Some(_)) => None,
+        };
+        if let Some(name) = namespace {
+            let binding = Binding::Namespace {
+                file: target.file,
+                decl: name.id,
+            };
+            self.imports.insert(name.name.clone(), binding);
+        }
+        let member = |top: &TopLevel| Binding::TopLevel {
+            file: target.file,
+            decl: top.decl,
+            kind: top.kind,
+        };
+        match &decl.filter {
+            None => {}
+            Some(ImportFilter::Show(names)) => {
+                for name in names {
+                    if let Some(top) = target.names.get(&name.name).filter(|t| !t.hidden) {
+                        self.imports.insert(name.name.clone(), member(top));
+                    }
+                }
+            }
+            Some(ImportFilter::Hide(names)) => {
+                let hidden: FxHashSet<&str> = names.iter().map(|n| n.name.as_str()).collect();
+                for (name, top) in &target.names {
+                    if !top.hidden && !hidden.contains(name.as_str()) && top.kind != DefKind::Alias
+                    {
+                        self.imports.insert(name.clone(), member(top));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The modules `index` imports, directly or not (not itself).
+fn reachable(graph: &ModuleGraph, index: usize) -> Vec<usize> {
+    let mut seen = vec![false; graph.modules.len()];
+    let mut stack = vec![index];
+    let mut found = Vec::new();
+    while let Some(module) = stack.pop() {
+        for (_, _, target) in &graph.modules[module].imports {
+            if let Some(target) = *target {
+                if target != index && !seen[target] {
+                    seen[target] = true;
+                    found.push(target);
+                    stack.push(target);
+                }
+            }
+        }
+    }
+    found
+}
