@@ -38,24 +38,6 @@ impl Codegen<'_> {
         is_static.then(|| BareMember::Static(context.owner.clone()))
     }
 
-    /// Whether functions nested in the method being compiled mention a
-    /// field of its frame by name: they may mean `this.name`, so they need
-    /// the instance (by name, over-approximating like `scan`).
-    pub(crate) fn nested_functions_name_fields(&self) -> bool {
-        let Some(frame) = self
-            .objects
-            .contexts
-            .last()
-            .and_then(|c| self.objects.frames.get(&c.owner))
-        else {
-            return false;
-        };
-        frame
-            .fields
-            .iter()
-            .any(|field| self.is_captured(&field.name))
-    }
-
     /// Reads the bare member `name` (see [`Codegen::bare_member`]); false
     /// when `name` is not one.
     pub(crate) fn bare_member_get(&mut self, name: &str, span: Span) -> bool {

@@ -10,7 +10,6 @@ impl Codegen<'_> {
     /// Compiles `decl` as function number `index` of the program.
     pub(crate) fn compile_function_into(&mut self, decl: &FnDecl, index: u32, name: &str) {
         let mut state = FunctionState::new(FunctionKind::Function, name.to_string(), self.file);
-        state.note_captures(self.captures.take_function(decl));
         state.fallible = matches!(
             decl.ret.as_ref().map(|t| &t.kind),
             Some(TypeKind::Fallible { .. })

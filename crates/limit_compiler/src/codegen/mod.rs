@@ -138,11 +138,6 @@ pub(crate) struct FunctionState {
     pub scope_depth: usize,
     pub next_slot: u16,
     pub max_slots: u16,
-    /// Names mentioned by nested functions: locals with these names are
-    /// cells, unless they are also in `by_value_names`.
-    pub captured_names: crate::resolve::NameSet,
-    /// Captured names that nested functions copy (never assigned).
-    pub by_value_names: crate::resolve::NameSet,
     pub loops: Vec<LoopContext>,
     pub cleanups: Vec<Cleanup>,
     /// Pending jumps of `return`s inside `?else` handlers, innermost last.
@@ -169,14 +164,6 @@ pub(crate) struct FunctionState {
 }
 
 impl FunctionState {
-    /// Records which names the nested functions of the function being
-    /// compiled mention, and which of those they may copy (found by the
-    /// resolve stage, `resolve/captures.rs`).
-    pub fn note_captures(&mut self, captures: crate::resolve::FunctionCaptures) {
-        self.captured_names = captures.captured;
-        self.by_value_names = captures.by_value;
-    }
-
     /// The innermost visible local called `name`.
     pub fn innermost(&self, name: &str) -> Option<&Local> {
         let index = *self.local_names.get(name)?.last()?;
@@ -202,8 +189,6 @@ impl FunctionState {
             scope_depth: 0,
             next_slot: 0,
             max_slots: 0,
-            captured_names: Default::default(),
-            by_value_names: Default::default(),
             loops: Vec::new(),
             cleanups: Vec::new(),
             value_exits: Vec::new(),
@@ -278,7 +263,7 @@ pub(crate) struct Codegen<'a> {
     /// Evaluate constant expressions at compile time (off with `-O0`).
     pub fold_constants: bool,
     /// Closures copy the captured variables nothing assigns
-    /// (`resolve::FunctionCaptures::by_value`); off with `-O0`, where every
+    /// (`resolve::Bindings::is_copied`); off with `-O0`, where every
     /// captured variable is a cell, so the conformance suite's two runs
     /// compare the two.
     pub capture_by_value: bool,
@@ -309,9 +294,6 @@ pub(crate) struct Codegen<'a> {
     /// does not (`std.time`'s `sleep`, `Capability::of_module_member`), by
     /// function index, with the name diagnostics give them.
     pub gated_functions: FxHashMap<u32, (String, crate::capabilities::Capability)>,
-    /// What every function of the modules compiled captures, found once per
-    /// module by the resolve stage before any function is compiled.
-    pub captures: crate::resolve::Captures,
     /// What every name use refers to and which locals nested functions
     /// capture, found once per module by the resolve stage.
     pub bindings: crate::resolve::Bindings,
@@ -348,7 +330,6 @@ impl<'a> Codegen<'a> {
             mutations: mutation::Mutations::default(),
             capabilities: crate::capabilities::Capabilities::all(),
             gated_functions: FxHashMap::default(),
-            captures: crate::resolve::Captures::default(),
             bindings: crate::resolve::Bindings::default(),
         }
     }
@@ -541,38 +522,20 @@ impl<'a> Codegen<'a> {
         slot
     }
 
-    /// Whether a nested function mentions a local of this name.
-    pub fn is_captured(&self, name: &str) -> bool {
-        self.captures
-            .contains(&self.current_ref().captured_names, name)
-    }
-
-    /// Whether nested functions copy a local of this name (see
-    /// `resolve::FunctionCaptures::by_value`).
-    fn is_captured_by_value(&self, name: &str) -> bool {
-        self.capture_by_value
-            && self
-                .captures
-                .contains(&self.current_ref().by_value_names, name)
-    }
-
     /// Whether the local `name` declares must be a cell: a nested
-    /// function captures it, and it is assigned (or copies are off). The
-    /// resolve stage knows each declaration it walked; a name the code
-    /// generator made is judged by its text.
+    /// function captures it, and it is assigned (or copies are off). A
+    /// declaration the resolve stage did not walk is a cell: that is
+    /// always correct, if slower.
     pub fn needs_cell(&self, name: &Ident) -> bool {
         if self.bindings.knows(name.id) {
             return self.bindings.is_captured(name.id) && !self.copies(name);
         }
-        self.is_captured(&name.name) && !self.is_captured_by_value(&name.name)
+        true
     }
 
     /// Whether nested functions copy the local `name` declares.
     fn copies(&self, name: &Ident) -> bool {
-        if self.bindings.knows(name.id) {
-            return self.capture_by_value && self.bindings.is_copied(name.id);
-        }
-        self.is_captured_by_value(&name.name)
+        self.capture_by_value && self.bindings.is_copied(name.id)
     }
 
     /// Declares a user variable; rejects a redeclaration in the same scope of

@@ -155,7 +155,6 @@ impl Codegen<'_> {
         self.enter_module(index, &module.name, module.file);
         let mut own = FxHashMap::default();
         collect_aliases(&module.ast.stmts, &mut own);
-        self.captures.add_module(module.file, &module.ast.stmts);
         self.declare_globals(&module.ast.stmts, all);
         let functions = self.declare_top_level_functions(&module.ast.stmts);
         self.leave_module(index);
@@ -269,12 +268,11 @@ impl Codegen<'_> {
         prelude: &[(u32, Span)],
         return_last: bool,
     ) {
-        let mut state = FunctionState::new(FunctionKind::Script, name, self.file);
-        state.note_captures(self.captures.take_script(self.file));
+        let state = FunctionState::new(FunctionKind::Script, name, self.file);
         self.functions.push(state);
         self.declare_objects(&ast.stmts);
         // The summary serves only the rules of parallel tasks.
-        if self.captures.has_parallel_block(self.file) {
+        if self.bindings.has_parallel_block(self.file) {
             self.summarise_mutations(&ast.stmts);
         } else {
             self.mutations = Default::default();

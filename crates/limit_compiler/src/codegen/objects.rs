@@ -899,7 +899,6 @@ impl Codegen<'_> {
         mut context: MethodContext,
     ) {
         let mut state = FunctionState::new(FunctionKind::Function, name.to_string(), self.file);
-        state.note_captures(self.captures.take_function(decl));
         state.fallible = matches!(
             decl.ret.as_ref().map(|t| &t.kind),
             Some(TypeKind::Fallible { .. })
@@ -933,7 +932,7 @@ impl Codegen<'_> {
         }
         self.param_prologue(&decl.params, receiver);
         self.note_param_types(&decl.params, receiver);
-        if receiver == 1 && (self.is_captured(THIS_LOCAL) || self.nested_functions_name_fields()) {
+        if receiver == 1 && self.bindings.nested_functions_use_this(decl.id) {
             // Nested functions reach the instance through a cell holding a
             // copy of slot 0 (slot 0 itself stays a plain instance for the
             // method's own slot-indexed field access).

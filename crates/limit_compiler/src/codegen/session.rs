@@ -120,7 +120,6 @@ pub(crate) fn compile_chunk(
     gen.bind_imports(imports);
     gen.aliases = gen.aliases_in_scope(0, &aliases);
     replace_earlier_bindings(&mut gen, &ast.stmts, &saved.host_names);
-    gen.captures.add_module(file, &ast.stmts);
     let env = crate::resolve::ModuleEnv::for_chunk(file, &ast.stmts, imports, graph);
     gen.bindings.add_module(file, &ast.stmts, &env);
     gen.declare_globals(&ast.stmts, true);

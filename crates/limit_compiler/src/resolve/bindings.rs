@@ -105,6 +105,11 @@ pub struct Bindings {
     /// Per module: the names of its top-level variables some function
     /// uses (they must be globals).
     globals_used: FxHashMap<FileId, FxHashSet<String>>,
+    /// Methods (by node id) whose nested functions use the instance:
+    /// `this`, `super` or a bare member.
+    this_captured: FxHashSet<NodeId>,
+    /// The files whose module has a `parallel` block.
+    parallel: FxHashSet<FileId>,
 }
 
 impl Bindings {
@@ -149,6 +154,16 @@ impl Bindings {
         self.globals_used
             .get(&file)
             .is_some_and(|names| names.contains(name))
+    }
+
+    /// Whether functions nested in method `method` use its instance.
+    pub fn nested_functions_use_this(&self, method: NodeId) -> bool {
+        self.this_captured.contains(&method)
+    }
+
+    /// Whether the module in `file` has a `parallel` block anywhere.
+    pub fn has_parallel_block(&self, file: FileId) -> bool {
+        self.parallel.contains(&file)
     }
 
     /// Walks one module (its top-level statements `stmts`, of `file`),
@@ -210,6 +225,8 @@ struct Entry {
 /// The method whose body is being walked.
 #[derive(Clone)]
 struct MethodContext {
+    /// The method's node id.
+    id: NodeId,
     level: usize,
     frame: String,
     is_static: bool,
@@ -332,6 +349,7 @@ impl Walk<'_> {
         if let Some(method) = &self.method {
             if entry.is_none_or(|e| e.level < method.level) {
                 if let Some(member) = self.member(name) {
+                    self.note_this();
                     return Some(Binding::Member(member));
                 }
             }
@@ -399,6 +417,16 @@ impl Walk<'_> {
             })
     }
 
+    /// Notes a use of the instance (`this`, `super`, a bare member): in a
+    /// function nested in the method, the method must share it.
+    fn note_this(&mut self) {
+        if let Some(method) = &self.method {
+            if self.levels.len() - 1 > method.level {
+                self.out.this_captured.insert(method.id);
+            }
+        }
+    }
+
     /// The field or static member `name` of the method's frame (or an
     /// ancestor's), if it is one.
     fn member(&self, name: &str) -> Option<DeclId> {
@@ -427,6 +455,20 @@ impl Walk<'_> {
     /// Records the use of `name` at node `id`; an assignment to a name
     /// nothing binds declares it (`declare_if_unbound`).
     fn use_name(&mut self, id: NodeId, name: &str, span: Span, assign: Option<AssignOp>) {
+        let unseen = self
+            .names
+            .get(name)
+            .is_none_or(|&n| self.visible[n as usize].is_empty());
+        if unseen
+            && assign == Some(AssignOp::Assign)
+            && self.at_script_top()
+            && matches!(self.outside(name), None | Some(Binding::Global(_)))
+        {
+            // A top-level `x = v` before any `var x` declares the variable.
+            self.declare_as(name, id, span);
+            self.out.uses.insert(id, Binding::Global(id));
+            return;
+        }
         let binding = self.lookup(name);
         match binding {
             Some(binding) => {
@@ -507,6 +549,7 @@ impl Walk<'_> {
                 }
                 Member::Method(method) => {
                     let outer = self.method.replace(MethodContext {
+                        id: method.id,
                         level: self.levels.len(),
                         frame: frame.name.name.clone(),
                         is_static: method.modifiers.is_static,
@@ -619,6 +662,9 @@ impl Walk<'_> {
 
     fn concurrency(&mut self, block: &ConcurrencyBlock) {
         let parallel = block.kind == ConcurrencyKind::Parallel;
+        if parallel {
+            self.out.parallel.insert(self.file);
+        }
         for arg in &block.params {
             self.visit_expr(&arg.value);
         }
@@ -781,6 +827,7 @@ impl Visitor for Walk<'_> {
     fn visit_expr(&mut self, expr: &Expr) {
         match &expr.kind {
             ExprKind::Ident(name) => self.use_name(expr.id, name, expr.span, None),
+            ExprKind::This | ExprKind::Super => self.note_this(),
             ExprKind::Else {
                 expr: inner,
                 binding,

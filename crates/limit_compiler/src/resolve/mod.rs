@@ -1,19 +1,18 @@
 //! The resolve stage: what the names of a module refer to, found once per
 //! module before code is generated.
 //!
-//! Today it answers which names the functions of a module capture and
-//! whether a captured variable is ever assigned (`captures.rs`); the code
-//! generator reads that when it declares locals (cells, copies, globals).
-//! And it holds the visibility rules both the checker and the code
-//! generator apply (`visibility.rs`).
+//! `bindings.rs` walks each module once and binds every use of a name to
+//! what it denotes (a local declaration, a capture, a global, a member of
+//! `this`, a top-level definition, an import, a built-in), and records
+//! which locals nested functions capture; `top_level.rs` gathers what lies
+//! beyond a module's locals. `visibility.rs` holds the visibility rules the
+//! checker and the code generator both apply.
 
 mod bindings;
-mod captures;
 #[cfg(test)]
 mod tests;
 mod top_level;
 pub mod visibility;
 
 pub use bindings::{Binding, Bindings, Decl, DeclId, DefKind, Owner};
-pub use captures::{Captures, FunctionCaptures, Name, NameSet};
 pub use top_level::{FrameShape, ModuleEnv, ModuleFacts, TopLevel};
