@@ -27,6 +27,18 @@ pub(crate) enum Coercion {
         condition: Expr,
         type_name: String,
     },
+    /// A list or dict entering `[T]` / `{K: V}` whose element types need
+    /// a conversion or check: each element is checked, none converted (the
+    /// container is shared: `element_checks.rs`). Skipped where the
+    /// checker proved the value's element types (`coerce_value`).
+    Elements(Box<super::element_checks::ElementChecks>),
+}
+
+impl Coercion {
+    /// The check of a list's or dict's elements.
+    pub(crate) fn is_element_check(&self) -> bool {
+        matches!(self, Coercion::Elements(_))
+    }
 }
 
 /// Aliases are expanded at most this deep (`type A = B; type B = A;`).
@@ -75,7 +87,50 @@ impl Codegen<'_> {
             TypeKind::Fallible { inner, .. } => {
                 self.collect_coercions(inner, alias, depth + 1, out)
             }
+            TypeKind::List(element) => {
+                let mut values = Vec::new();
+                self.collect_coercions(element, None, depth + 1, &mut values);
+                out.extend(super::element_checks::ElementChecks::list(values));
+            }
+            TypeKind::Dict(key, value) => {
+                let mut keys = Vec::new();
+                self.collect_coercions(key, None, depth + 1, &mut keys);
+                let mut values = Vec::new();
+                self.collect_coercions(value, None, depth + 1, &mut values);
+                out.extend(super::element_checks::ElementChecks::dict(keys, values));
+            }
             _ => {}
+        }
+    }
+
+    /// A store of `value` (`binary` for `op=`: then the stored value is
+    /// the operator's result, which the checker did not type).
+    pub(crate) fn coerce_store(
+        &mut self,
+        coercions: &[Coercion],
+        binary: Option<Op>,
+        value: &Expr,
+        span: Span,
+    ) {
+        match binary {
+            None => self.coerce_value(coercions, value, span),
+            Some(_) => self.coerce(coercions, span),
+        }
+    }
+
+    /// Applies `coercions` to the value of `value`, just compiled and on
+    /// top of the stack: as [`Codegen::coerce`], except that a container
+    /// whose element types the checker proved needs no element checks.
+    pub(crate) fn coerce_value(&mut self, coercions: &[Coercion], value: &Expr, span: Span) {
+        if self.elements_proven(value) {
+            let scalar: Vec<Coercion> = coercions
+                .iter()
+                .filter(|c| !c.is_element_check())
+                .cloned()
+                .collect();
+            self.coerce(&scalar, span);
+        } else {
+            self.coerce(coercions, span);
         }
     }
 
@@ -98,13 +153,16 @@ impl Codegen<'_> {
                 } => {
                     self.refinement_check(condition, type_name, span);
                 }
+                Coercion::Elements(checks) => {
+                    self.check_elements(checks, span);
+                }
             }
         }
     }
 
     /// `[v] -> [v]`, raising `RefinementFailed` unless `condition` holds
     /// with `value` bound to `v` (error values pass through).
-    fn refinement_check(&mut self, condition: &Expr, type_name: &str, span: Span) {
+    pub(crate) fn refinement_check(&mut self, condition: &Expr, type_name: &str, span: Span) {
         self.emit(Op::Dup, span);
         self.emit(Op::IsError, span);
         let skip = self.emit(Op::JumpIfTrue(0), span);
@@ -154,6 +212,17 @@ impl Codegen<'_> {
                 }
             }
             Type::Fallible(inner, _) => self.coercions_of_type(inner),
+            Type::List(element) => {
+                super::element_checks::ElementChecks::list(self.coercions_of_type(element))
+                    .into_iter()
+                    .collect()
+            }
+            Type::Dict(key, value) => super::element_checks::ElementChecks::dict(
+                self.coercions_of_type(key),
+                self.coercions_of_type(value),
+            )
+            .into_iter()
+            .collect(),
             _ => Vec::new(),
         }
     }
@@ -207,6 +276,14 @@ impl Codegen<'_> {
             }
             _ => vec![Vec::new(); arity],
         }
+    }
+
+    /// Whether the frame of `object` is known at compile time (so a store
+    /// into one of its fields converts inline, `field_coercions`).
+    pub(crate) fn receiver_frame_known(&mut self, object: &Expr) -> bool {
+        self.static_type(object)
+            .or_else(|| self.checked_object_type(object))
+            .is_some_and(|ty| !ty.is_trait)
     }
 
     /// What a value stored in field `field` of `object` needs, when the

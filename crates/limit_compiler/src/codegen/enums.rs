@@ -111,7 +111,7 @@ impl Codegen<'_> {
             self.expr(&arg.value);
             if let Some(ty) = info.payload_types[tag as usize].get(index) {
                 let coercions = self.coercions(ty);
-                self.coerce(&coercions, arg.value.span);
+                self.coerce_value(&coercions, &arg.value, arg.value.span);
             }
         }
         if arity > u8::MAX as usize {

@@ -79,7 +79,7 @@ impl Codegen<'_> {
                 let coercions = self.element_coercions(expr);
                 for item in items {
                     self.expr(item);
-                    self.coerce(&coercions, item.span);
+                    self.coerce_value(&coercions, item, item.span);
                 }
                 self.emit(Op::NewList(items.len() as u32), span);
             }
@@ -100,7 +100,7 @@ impl Codegen<'_> {
                         }
                         _ => elements.as_slice(),
                     };
-                    self.coerce(coercions, value.span);
+                    self.coerce_value(coercions, value, value.span);
                 }
                 self.emit(Op::NewDict(entries.len() as u32), span);
             }
@@ -109,7 +109,7 @@ impl Codegen<'_> {
                 let coercions = self.tuple_item_coercions(expr, items.len());
                 for (item, coercions) in items.iter().zip(coercions) {
                     self.expr(item);
-                    self.coerce(&coercions, item.span);
+                    self.coerce_value(&coercions, item, item.span);
                 }
                 self.emit(Op::NewTuple(items.len() as u32), span);
             }
@@ -544,17 +544,19 @@ impl Codegen<'_> {
                 if self.method_call(object, method, args, span) {
                     return;
                 }
-                let coercions = match (method.name.as_str(), args) {
+                let stored = match (method.name.as_str(), args) {
                     ("push" | "append" | "insert", [.., last]) if last.name.is_none() => {
-                        self.element_coercions(object)
+                        Some((self.element_coercions(object), &last.value))
                     }
-                    _ => Vec::new(),
+                    _ => None,
                 };
                 self.expr(object);
                 self.positional_args(args);
                 // The stored element (the last argument) enters the list's
                 // element type.
-                self.coerce(&coercions, span);
+                if let Some((coercions, value)) = stored {
+                    self.coerce_value(&coercions, value, span);
+                }
                 let k = self.str_constant(&method.name);
                 self.emit(Op::Invoke(k, args.len() as u8), span);
             }

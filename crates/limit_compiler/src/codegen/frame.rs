@@ -315,7 +315,7 @@ impl Codegen<'_> {
                 } else {
                     self.expr(value);
                 }
-                self.coerce(&coercions, span);
+                self.coerce_store(&coercions, binary, value, span);
                 self.emit(Op::SetField(slot), field.span);
                 true
             }
@@ -468,7 +468,10 @@ impl Codegen<'_> {
                 }
                 if let Some(ty) = &field.ty {
                     let coercions = self.coercions(ty);
-                    self.coerce(&coercions, span);
+                    match value.or(field.default.as_ref()) {
+                        Some(v) => self.coerce_value(&coercions, v, span),
+                        None => self.coerce(&coercions, span),
+                    }
                 }
                 self.emit(Op::SetField(slot as u16), span);
             }

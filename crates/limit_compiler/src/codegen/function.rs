@@ -71,7 +71,7 @@ impl Codegen<'_> {
                 }
                 self.expr(expr);
                 let coercions = self.current_ref().return_coercions.clone();
-                self.coerce(&coercions, end);
+                self.coerce_value(&coercions, expr, end);
                 self.emit(Op::Return, end);
                 return;
             }
@@ -109,13 +109,21 @@ impl Codegen<'_> {
                 .as_ref()
                 .map(|t| self.coercions(t))
                 .unwrap_or_default();
-            if !coercions.is_empty() {
+            // A list or dict argument's elements are checked by the caller,
+            // which knows whether the checker proved them (`element_checks.rs`):
+            // checking them here would cost every call a walk of the list.
+            let on_entry: Vec<_> = coercions
+                .iter()
+                .filter(|c| !c.is_element_check())
+                .cloned()
+                .collect();
+            if !on_entry.is_empty() {
                 // An omitted optional argument (nil) enters no type.
                 self.emit(Op::GetLocal(slot), param.span);
                 self.emit(Op::Nil, param.span);
                 let skip = self.emit(Op::JumpIfNotNe(0), param.span);
                 self.emit(Op::GetLocal(slot), param.span);
-                self.coerce(&coercions, param.span);
+                self.coerce(&on_entry, param.span);
                 self.emit(Op::SetLocal(slot), param.span);
                 self.patch_jump(skip);
                 self.note_local_coercions(slot, coercions);

@@ -20,6 +20,8 @@ mod block_params;
 mod checks;
 mod concurrency;
 mod construction;
+mod dynamic_fields;
+mod element_checks;
 mod enums;
 mod expr;
 mod fold;

@@ -118,6 +118,13 @@ impl Codegen<'_> {
         for index in 0..graph.modules.len() {
             self.bind_module_imports(graph, index);
         }
+        // Fields whose stores convert, from every module before any code:
+        // a store through an `any` receiver may reach a frame of a module
+        // compiled after its own (`dynamic_fields.rs`).
+        for (index, module) in graph.modules.iter().enumerate() {
+            self.aliases = self.aliases_in_scope(index, &aliases);
+            self.note_coerced_fields(&module.ast.stmts);
+        }
 
         // 3. Code: imported modules become init functions called by main.
         let mut inits = Vec::new();
@@ -271,6 +278,7 @@ impl Codegen<'_> {
         let state = FunctionState::new(FunctionKind::Script, name, self.file);
         self.functions.push(state);
         self.declare_objects(&ast.stmts);
+        self.note_coerced_fields(&ast.stmts);
         // The summary serves only the rules of parallel tasks.
         if self.bindings.has_parallel_block(self.file) {
             self.summarise_mutations(&ast.stmts);
@@ -311,6 +319,7 @@ impl Codegen<'_> {
             }
         }
         self.compile_pending_makers();
+        self.compile_dynamic_field_stores();
         // Infallible: the module's top-level state, pushed when its
         // compilation began and below every function compiled since.
         let state = self.functions.pop().expect("module state");

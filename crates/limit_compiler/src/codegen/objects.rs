@@ -216,6 +216,9 @@ pub(crate) struct ObjectModel {
     pub single_assignment: FxHashSet<String>,
     /// Some frame has a `deinit`: block locals are released at block end.
     pub any_deinit: bool,
+    /// Fields whose stores through receivers of unknown frame convert or
+    /// check (`dynamic_fields.rs`).
+    pub dynamic_fields: super::dynamic_fields::DynamicFields,
 }
 
 impl Codegen<'_> {

@@ -155,7 +155,10 @@ impl Codegen<'_> {
                     matches!(init.kind, ExprKind::Else { .. } | ExprKind::Match(_));
                 self.expr(init);
                 self.current().statement_value = false;
-                self.convert_to_declared(decl.ty.as_ref(), span);
+                if let Some(ty) = &decl.ty {
+                    let coercions = self.coercions(ty);
+                    self.coerce_value(&coercions, init, span);
+                }
             }
             None => self.zero_value(decl.ty.as_ref(), span),
         }
@@ -368,6 +371,7 @@ impl Codegen<'_> {
                     return;
                 }
                 let coercions = self.field_coercions(object, &field.name);
+                let frame_known = self.receiver_frame_known(object);
                 self.expr(object);
                 let name = self.str_constant(&field.name);
                 if let Some(op) = binary {
@@ -378,7 +382,10 @@ impl Codegen<'_> {
                 } else {
                     self.expr(value);
                 }
-                self.coerce(&coercions, span);
+                self.coerce_store(&coercions, binary, value, span);
+                if !frame_known {
+                    self.coerce_dynamic_field(&field.name, span);
+                }
                 self.emit(Op::SetFieldByName(name), field.span);
             }
             ExprKind::Index(object, index) => {
@@ -389,7 +396,7 @@ impl Codegen<'_> {
                             // The value first, then a store through two
                             // locals: no pushes of the container and index.
                             self.expr(value);
-                            self.coerce(&coercions, span);
+                            self.coerce_value(&coercions, value, span);
                             self.emit(Op::SetIndexLocals(list, position), target.span);
                             return;
                         }
@@ -405,7 +412,7 @@ impl Codegen<'_> {
                 } else {
                     self.expr(value);
                 }
-                self.coerce(&coercions, span);
+                self.coerce_store(&coercions, binary, value, span);
                 self.emit(Op::SetIndex, target.span);
             }
             _ => self.error_with_hint(
@@ -481,7 +488,10 @@ impl Codegen<'_> {
             self.expr(value);
         }
         if let Some(coercions) = self.place_coercions(place) {
-            self.coerce(&coercions, span);
+            match binary {
+                None => self.coerce_value(&coercions, value, span),
+                Some(_) => self.coerce(&coercions, span),
+            }
         }
         self.store(place, name, at);
     }
@@ -959,7 +969,7 @@ impl Codegen<'_> {
             Some(v) => {
                 self.expr(v);
                 let coercions = self.current_ref().return_coercions.clone();
-                self.coerce(&coercions, span);
+                self.coerce_value(&coercions, v, span);
                 self.emit(Op::Return, span);
             }
             None => {
