@@ -364,6 +364,9 @@ impl<'a> Checker<'a> {
                         function: name.to_string(),
                     };
                     self.check_against(&arg.value, &param.ty, &destination);
+                    if matches!(param.ty.unrefined(), Type::List(_) | Type::Dict(..)) {
+                        self.table.record_parameter(arg.value.id, &param.ty);
+                    }
                 }
                 None => {
                     self.infer(&arg.value);

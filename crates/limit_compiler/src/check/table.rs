@@ -19,6 +19,10 @@ pub struct TypeTable {
     /// By file, then by node index: the node's type, `Some(Type::Any)`
     /// marking one recorded with conflicting types until `finish`.
     files: Vec<Vec<Option<Type>>>,
+    /// For an argument entering a parameter typed as a list or dict: the
+    /// parameter's type (the code generator checks such an argument's
+    /// elements where the checker could not prove them, `element_checks.rs`).
+    parameters: rustc_hash::FxHashMap<NodeId, Type>,
 }
 
 impl TypeTable {
@@ -28,6 +32,19 @@ impl TypeTable {
             .get(id.file as usize)?
             .get(id.index as usize)?
             .as_ref()
+    }
+
+    /// The declared type of the list or dict parameter the argument `id`
+    /// enters, if it is one of a call the checker resolved.
+    pub fn parameter_of(&self, id: NodeId) -> Option<&Type> {
+        self.parameters.get(&id)
+    }
+
+    /// Records that the argument `id` enters a parameter of type `ty`.
+    pub(super) fn record_parameter(&mut self, id: NodeId, ty: &Type) {
+        if !id.is_synthetic() {
+            self.parameters.insert(id, ty.clone());
+        }
     }
 
     /// How many expressions have a known type.
@@ -46,6 +63,7 @@ impl TypeTable {
     /// Adds the types of another module's table (node ids name their
     /// file, so tables of different modules never collide).
     pub fn extend(&mut self, other: TypeTable) {
+        self.parameters.extend(other.parameters);
         if self.files.len() < other.files.len() {
             self.files.resize_with(other.files.len(), Vec::new);
         }

@@ -72,6 +72,22 @@ impl Codegen<'_> {
         self.types.type_of(value.id).is_some_and(elements_known)
     }
 
+    /// `[arg] -> [arg]`: an argument entering a list or dict parameter
+    /// (as the checker resolved the call) has its elements checked here,
+    /// where the checker's proof is known, not on entry to the function,
+    /// which would walk every list passed by every call.
+    pub(crate) fn check_argument_elements(&mut self, arg: &Expr) {
+        let Some(ty) = self.types.parameter_of(arg.id).cloned() else {
+            return;
+        };
+        let checks: Vec<Coercion> = self
+            .coercions_of_type(&ty)
+            .into_iter()
+            .filter(Coercion::is_element_check)
+            .collect();
+        self.coerce_value(&checks, arg, arg.span);
+    }
+
     /// `[v] -> [v]`: when `v` is a list (a dict, for a dict type), checks
     /// each element against `checks`. Any other value passes (nil, an
     /// error flowing through `T?`): like a scalar store, only what the

@@ -587,6 +587,7 @@ impl Codegen<'_> {
                 );
             }
             self.expr(&arg.value);
+            self.check_argument_elements(&arg.value);
         }
     }
 

@@ -810,7 +810,10 @@ impl Codegen<'_> {
             .max(required);
         for slot in &slots[..passed] {
             match slot {
-                Some(value) => self.expr(value),
+                Some(value) => {
+                    self.expr(value);
+                    self.check_argument_elements(value);
+                }
                 None => {
                     self.emit(Op::Nil, span);
                 }
