@@ -246,9 +246,46 @@ pub struct FrameDecl {
     pub name: Ident,
     pub modifiers: FrameModifiers,
     /// `frame B : A, Printable` — parent frame and traits in any order.
-    pub supers: Vec<Ident>,
+    pub supers: Vec<SuperName>,
     pub members: Vec<Member>,
     pub visibility: Visibility,
+}
+
+/// A parent frame or trait as a frame's or trait's header names it:
+/// `Shape`, or `geo.Shape` for the one the module imported as `geo`
+/// declares. It dereferences to the declared name (`Shape`), which is what
+/// most uses need; resolving it must look at `module` as well.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SuperName {
+    /// The namespace qualifying the name (an import's name or alias).
+    pub module: Option<Ident>,
+    pub ident: Ident,
+}
+
+impl std::ops::Deref for SuperName {
+    type Target = Ident;
+
+    fn deref(&self) -> &Ident {
+        &self.ident
+    }
+}
+
+impl SuperName {
+    /// The name as written: `Shape` or `geo.Shape`.
+    pub fn written(&self) -> String {
+        match &self.module {
+            Some(module) => format!("{}.{}", module.name, self.ident.name),
+            None => self.ident.name.clone(),
+        }
+    }
+
+    /// From the module qualifier (if any) to the name.
+    pub fn full_span(&self) -> Span {
+        match &self.module {
+            Some(module) => module.span.to(self.ident.span),
+            None => self.ident.span,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -273,7 +310,7 @@ pub struct FieldDecl {
 #[derive(Clone, Debug, PartialEq)]
 pub struct TraitDecl {
     pub name: Ident,
-    pub supers: Vec<Ident>,
+    pub supers: Vec<SuperName>,
     pub methods: Vec<FnDecl>,
     pub visibility: Visibility,
 }

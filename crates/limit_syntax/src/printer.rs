@@ -787,9 +787,9 @@ fn import_decl(decl: &ImportDecl) -> Node {
         .with_opt(filter)
 }
 
-fn supers(names: &[Ident]) -> Option<Node> {
+fn supers(names: &[SuperName]) -> Option<Node> {
     (!names.is_empty())
-        .then(|| Node::list("supers").with_all(names.iter().map(|n| Node::atom(&n.name))))
+        .then(|| Node::list("supers").with_all(names.iter().map(|n| Node::atom(n.written()))))
 }
 
 fn rest_node(rest: &Option<Option<Ident>>) -> Option<Node> {

@@ -558,6 +558,18 @@ fn function_result_expression_is_unterminated() {
 }
 
 #[test]
+fn qualified_parents() {
+    let StmtKind::Frame(frame) = only_stmt("frame Dog : zoo.Animal, Named, fmt.Show { }") else {
+        panic!()
+    };
+    let written: Vec<String> = frame.supers.iter().map(|s| s.written()).collect();
+    assert_eq!(written, ["zoo.Animal", "Named", "fmt.Show"]);
+    assert_eq!(frame.supers[0].name, "Animal");
+    assert_eq!(frame.supers[0].module.as_ref().unwrap().name, "zoo");
+    assert!(frame.supers[1].module.is_none());
+}
+
+#[test]
 fn frames_traits_enums() {
     let StmtKind::Frame(frame) = only_stmt(
         "abstract frame Animal : Base, Printable {\n  prot var name: str;\n  pub name2: str\n  static var made = 0\n  abstract fn sound(): str;\n  final fn id(): int { return 1 }\n  pub init(v: int) { this.name = \"x\" }\n  deinit() { }\n  static fn next(): int { return 1 }\n}",

@@ -8,7 +8,9 @@
 
 use super::Checker;
 use super::Type;
-use limit_syntax::ast::{FieldDecl, FnDecl, FrameDecl, Ident, Member, TraitDecl, Visibility};
+use limit_syntax::ast::{
+    FieldDecl, FnDecl, FrameDecl, Ident, Member, SuperName, TraitDecl, Visibility,
+};
 use limit_syntax::{Diagnostic, Span};
 use rustc_hash::FxHashSet;
 use std::cell::RefCell;
@@ -64,7 +66,7 @@ impl<'a> Checker<'a> {
             decl.supers
                 .iter()
                 .rev()
-                .find_map(|p| declarations.frames.get(&p.name).copied())
+                .find_map(|p| declarations.frames.get(self.super_key(p)?).copied())
         };
         let mut chain = vec![first];
         let mut on_chain: FxHashSet<*const FrameDecl> = FxHashSet::default();
@@ -90,11 +92,15 @@ impl<'a> Checker<'a> {
                 complete: !cyclic,
             };
             for parent in &decl.supers {
-                if declarations.frames.contains_key(&parent.name) {
+                let Some(parent) = self.super_key(parent) else {
+                    lineage.complete = false;
+                    continue;
+                };
+                if declarations.frames.contains_key(parent) {
                     continue;
                 }
-                if declarations.traits.contains_key(&parent.name) {
-                    self.add_trait_closure(&parent.name, &mut lineage);
+                if declarations.traits.contains_key(parent) {
+                    self.add_trait_closure(parent, &mut lineage);
                 } else {
                     lineage.complete = false;
                 }
@@ -132,8 +138,27 @@ impl<'a> Checker<'a> {
                 continue;
             }
             lineage.traits.push(decl);
-            pending.extend(decl.supers.iter().rev().map(|p| p.name.as_str()));
+            for parent in decl.supers.iter().rev() {
+                match self.super_key(parent) {
+                    Some(parent) => pending.push(parent),
+                    None => lineage.complete = false,
+                }
+            }
         }
+    }
+
+    /// The name under which the checked declarations hold the frame or
+    /// trait a header names: a plain name as written; `m.Name` only when
+    /// `Name` here is the declaration of the module imported as `m` (else
+    /// none: a lineage through it is unknown, given the benefit of the
+    /// doubt; the code generator reports what `m.Name` cannot be).
+    pub(super) fn super_key<'s>(&self, parent: &'s SuperName) -> Option<&'s str> {
+        let Some(module) = &parent.module else {
+            return Some(parent.name.as_str());
+        };
+        let exports = self.namespace_exports(&module.name)?;
+        (self.declarations.foreign.get(&parent.name) == Some(&exports.module))
+            .then_some(parent.name.as_str())
     }
 
     /// The frame and its ancestors, itself first, when all are declared in
@@ -412,7 +437,10 @@ impl<'a> Checker<'a> {
 
     fn check_supers(&mut self, frame: &FrameDecl) {
         for parent in &frame.supers {
-            let Some(parent_decl) = self.declarations.frames.get(&parent.name) else {
+            let Some(parent_decl) = self
+                .super_key(parent)
+                .and_then(|key| self.declarations.frames.get(key))
+            else {
                 continue;
             };
             let kind = if parent_decl.modifiers.is_final {

@@ -35,6 +35,7 @@ mod pattern;
 mod printed;
 pub(crate) mod session;
 mod stmt;
+mod super_names;
 
 pub(crate) use expr::is_error_kind;
 pub(crate) use pattern::is_type_pattern_name;

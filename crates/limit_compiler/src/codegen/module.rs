@@ -395,7 +395,7 @@ impl Codegen<'_> {
     }
 
     /// The public top-level names of `module`, for suggestions.
-    fn module_member_names(&self, module: usize) -> Vec<String> {
+    pub(crate) fn module_member_names(&self, module: usize) -> Vec<String> {
         let scope = &self.module_scopes[module];
         let mut names: Vec<String> = scope
             .globals
@@ -409,7 +409,7 @@ impl Codegen<'_> {
         names
     }
 
-    fn module_has(&self, module: usize, name: &str) -> bool {
+    pub(crate) fn module_has(&self, module: usize, name: &str) -> bool {
         let scope = &self.module_scopes[module];
         scope.globals.contains_key(name)
             || scope.known_functions.contains_key(name)
@@ -604,7 +604,10 @@ impl Codegen<'_> {
 
     /// The module `namespace` names (an import, not shadowed by a variable
     /// or function, and not a `module` block) and the filter of its import.
-    fn namespace_module(&self, namespace: &str) -> Option<(usize, Option<NamespaceFilter>)> {
+    pub(crate) fn namespace_module(
+        &self,
+        namespace: &str,
+    ) -> Option<(usize, Option<NamespaceFilter>)> {
         match self.imports.get(namespace)? {
             ImportBinding::Namespace(_, Some(NamespaceFilter::ModuleBlock(_))) => None,
             ImportBinding::Namespace(module, filter)
@@ -616,7 +619,7 @@ impl Codegen<'_> {
         }
     }
 
-    fn declared_kind(&self, module: usize, name: &str) -> Option<ObjectKind> {
+    pub(crate) fn declared_kind(&self, module: usize, name: &str) -> Option<ObjectKind> {
         self.module_scopes.get(module)?.objects.get(name).copied()
     }
 

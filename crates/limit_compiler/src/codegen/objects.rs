@@ -372,7 +372,7 @@ impl Codegen<'_> {
             supers: decl
                 .supers
                 .iter()
-                .filter_map(|s| self.resolve_object(&s.name, ObjectKind::Trait))
+                .filter_map(|s| self.resolve_super(s, ObjectKind::Trait))
                 .collect(),
             ..TraitInfo::default()
         };
@@ -437,7 +437,7 @@ impl Codegen<'_> {
     fn declared_parent(&self, decl: &FrameDecl) -> Option<String> {
         decl.supers
             .iter()
-            .find_map(|sup| self.resolve_object(&sup.name, ObjectKind::Frame))
+            .find_map(|sup| self.resolve_super(sup, ObjectKind::Frame))
     }
 
     /// This module's frame declarations ordered so that a parent declared
@@ -529,7 +529,7 @@ impl Codegen<'_> {
         let mut parent: Option<FrameInfo> = None;
         let mut traits = Vec::new();
         for sup in &decl.supers {
-            if let Some(sup_key) = self.resolve_object(&sup.name, ObjectKind::Frame) {
+            if let Some(sup_key) = self.resolve_super(sup, ObjectKind::Frame) {
                 if parent.is_some() {
                     self.error(
                         sup.span,
@@ -557,8 +557,10 @@ impl Codegen<'_> {
                 }
                 // Extending a final or data frame is reported by the checker.
                 parent = Some(self.objects.frames[&sup_key].clone());
-            } else if let Some(trait_key) = self.resolve_object(&sup.name, ObjectKind::Trait) {
+            } else if let Some(trait_key) = self.resolve_super(sup, ObjectKind::Trait) {
                 self.trait_closure(&trait_key, &mut traits);
+            } else if sup.module.is_some() {
+                self.unresolved_qualified_super(sup);
             } else {
                 let hint = match self.ambiguous_declarers(&sup.name).as_slice() {
                     [first, ..] => format!(

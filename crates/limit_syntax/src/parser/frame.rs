@@ -3,7 +3,8 @@
 
 use super::Parser;
 use crate::ast::{
-    FieldDecl, FnDecl, FnModifiers, FrameDecl, FrameModifiers, Ident, Member, TraitDecl, Visibility,
+    FieldDecl, FnDecl, FnModifiers, FrameDecl, FrameModifiers, Member, SuperName, TraitDecl,
+    Visibility,
 };
 use crate::token::TokenKind;
 
@@ -77,7 +78,7 @@ impl<'t> Parser<'t> {
     }
 
     /// `: A, B` after a frame or trait name (possibly empty).
-    fn parse_supers(&mut self) -> Option<Vec<Ident>> {
+    fn parse_supers(&mut self) -> Option<Vec<SuperName>> {
         let mut supers = Vec::new();
         if self.eat(&TokenKind::Colon) {
             supers.push(self.parse_super_name()?);
@@ -88,30 +89,35 @@ impl<'t> Parser<'t> {
         Some(supers)
     }
 
-    /// One parent or trait name. A module-qualified one (`cat.Lendable`)
-    /// is not supported yet: it is reported with the import that makes the
-    /// plain name available, and the parse goes on with that name.
-    fn parse_super_name(&mut self) -> Option<Ident> {
-        let mut name = self.expect_ident("a parent frame or trait name")?;
+    /// One parent or trait name: `Name`, or `module.Name` for one an
+    /// imported module declares (the namespace is one name: an import's
+    /// last segment or its `as` alias).
+    fn parse_super_name(&mut self) -> Option<SuperName> {
+        let first = self.expect_ident("a parent frame or trait name")?;
+        if !self.check(&TokenKind::Dot) {
+            return Some(SuperName {
+                module: None,
+                ident: first,
+            });
+        }
+        self.advance();
+        let name = self.expect_ident("a parent frame or trait name")?;
+        let mut last = name.span;
         while self.check(&TokenKind::Dot) {
-            let module = name;
             self.advance();
-            name = self.expect_ident("a parent frame or trait name")?;
-            let span = module.span.to(name.span);
-            self.spelling_error(
-                span,
-                format!(
-                    "a parent frame or trait must be named without its module (`{}.{}`): \
-                     qualified names are not supported here yet",
-                    module.name, name.name
-                ),
-                format!(
-                    "import it by name: `import … show {}` (beside any `as {}` import)",
-                    name.name, module.name
-                ),
+            last = self.expect_ident("a parent frame or trait name")?.span;
+        }
+        if last != name.span {
+            self.error_with_hint(
+                first.span.to(last),
+                "a parent frame or trait is named `Name` or `module.Name`",
+                "name the module by its import's last segment or its `as` alias: `import a.b as m` then `m.Name`",
             );
         }
-        Some(name)
+        Some(SuperName {
+            module: Some(first),
+            ident: name,
+        })
     }
 
     /// `{ member* }`; members end with `;`, `,`, a newline or the `}`.
