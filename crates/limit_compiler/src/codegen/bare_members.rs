@@ -85,6 +85,13 @@ impl Codegen<'_> {
                     } else {
                         self.expr(value);
                     }
+                    // The field's type converts the value as through `this`
+                    // (the method's frame declares or inherits it; in a
+                    // trait's default method, found at run time).
+                    match self.own_field_coercions(name) {
+                        Some(coercions) => self.coerce_store(&coercions, binary, value, span),
+                        None => self.coerce_dynamic_field(name, span),
+                    }
                     self.emit(Op::SetFieldByName(key), target_span);
                 }
                 true

@@ -92,6 +92,17 @@ impl Codegen<'_> {
                 self.collect_coercions(element, None, depth + 1, &mut values);
                 out.extend(super::element_checks::ElementChecks::list(values));
             }
+            TypeKind::Record(fields) => {
+                let fields = fields
+                    .iter()
+                    .map(|(name, ty)| {
+                        let mut coercions = Vec::new();
+                        self.collect_coercions(ty, None, depth + 1, &mut coercions);
+                        (name.name.clone(), coercions)
+                    })
+                    .collect();
+                out.extend(super::element_checks::ElementChecks::record(fields));
+            }
             TypeKind::Dict(key, value) => {
                 let mut keys = Vec::new();
                 self.collect_coercions(key, None, depth + 1, &mut keys);
@@ -217,6 +228,14 @@ impl Codegen<'_> {
                     .into_iter()
                     .collect()
             }
+            Type::Record(fields) => super::element_checks::ElementChecks::record(
+                fields
+                    .iter()
+                    .map(|(name, ty)| (name.clone(), self.coercions_of_type(ty)))
+                    .collect(),
+            )
+            .into_iter()
+            .collect(),
             Type::Dict(key, value) => super::element_checks::ElementChecks::dict(
                 self.coercions_of_type(key),
                 self.coercions_of_type(value),

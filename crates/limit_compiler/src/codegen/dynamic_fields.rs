@@ -92,6 +92,24 @@ impl Codegen<'_> {
         Some(function)
     }
 
+    /// What a value stored in field `name` of the frame whose method is
+    /// being compiled needs, when that frame (not a trait) is known.
+    pub(crate) fn own_field_coercions(
+        &mut self,
+        name: &str,
+    ) -> Option<Vec<super::checks::Coercion>> {
+        let frame = self.current_frame()?;
+        let ty = self
+            .objects
+            .frames
+            .get(&frame)?
+            .fields
+            .iter()
+            .find(|field| field.name == name)
+            .map(|field| field.ty.clone())?;
+        Some(ty.map(|ty| self.coercions(&ty)).unwrap_or_default())
+    }
+
     /// `[object, value] -> [object, value']`: the value as field `name`
     /// of `object` holds it, when `object`'s frame is known only at run
     /// time.

@@ -20,12 +20,15 @@ use limit_bytecode::opcode::Op;
 use limit_syntax::ast::Expr;
 use limit_syntax::Span;
 
-/// What each element of a list (or each key and value of a dict) needs.
+/// What each element of a list (or each key and value of a dict, or the
+/// value of each named field of a record) needs.
 #[derive(Clone, Debug)]
 pub(crate) struct ElementChecks {
     dict: bool,
     keys: Vec<Coercion>,
     values: Vec<Coercion>,
+    /// A record type's fields (a dict with these string keys).
+    fields: Vec<(String, Vec<Coercion>)>,
 }
 
 impl ElementChecks {
@@ -36,6 +39,7 @@ impl ElementChecks {
                 dict: false,
                 keys: Vec::new(),
                 values,
+                fields: Vec::new(),
             }))
         })
     }
@@ -47,6 +51,20 @@ impl ElementChecks {
                 dict: true,
                 keys,
                 values,
+                fields: Vec::new(),
+            }))
+        })
+    }
+
+    /// The check of a record whose fields need these (by name).
+    pub(crate) fn record(fields: Vec<(String, Vec<Coercion>)>) -> Option<Coercion> {
+        let fields: Vec<_> = fields.into_iter().filter(|(_, c)| !c.is_empty()).collect();
+        (!fields.is_empty()).then(|| {
+            Coercion::Elements(Box::new(ElementChecks {
+                dict: true,
+                keys: Vec::new(),
+                values: Vec::new(),
+                fields,
             }))
         })
     }
@@ -99,6 +117,21 @@ impl Codegen<'_> {
         self.emit(Op::Const(kind), span);
         self.emit(Op::Eq, span);
         let skip = self.emit(Op::JumpIfFalse(0), span);
+        if !checks.fields.is_empty() {
+            // A record: each field it has (`get` gives an error value for
+            // one it lacks, which passes every check).
+            let get = self.str_constant("get");
+            for (name, coercions) in &checks.fields {
+                self.emit(Op::Dup, span);
+                let key = self.str_constant(name);
+                self.emit(Op::Const(key), span);
+                self.emit(Op::Invoke(get, 1), span);
+                self.check_element(coercions, span);
+                self.emit(Op::Pop, span);
+            }
+            self.patch_jump(skip);
+            return;
+        }
         self.emit(Op::Dup, span);
         self.emit(Op::IterStart, span);
         let start = self.code_len();

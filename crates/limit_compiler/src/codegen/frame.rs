@@ -81,7 +81,7 @@ impl Codegen<'_> {
     }
 
     /// The key of the frame whose methods are being compiled (not traits).
-    fn current_frame(&self) -> Option<String> {
+    pub(crate) fn current_frame(&self) -> Option<String> {
         self.objects
             .contexts
             .last()
