@@ -305,6 +305,12 @@ impl Codegen<'_> {
             self.emit(Op::InvokeMethod(name, 1), span);
             return;
         }
+        if self.wants_dynamic_arithmetic(op, left, right) {
+            self.expr(left);
+            self.expr(right);
+            self.dynamic_arithmetic(op, span);
+            return;
+        }
         if self.fold_constants {
             if let Some(value) = super::fold::fold_binary(op, left, right) {
                 self.folded(value, span);

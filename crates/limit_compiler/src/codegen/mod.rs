@@ -21,6 +21,7 @@ mod checks;
 mod concurrency;
 mod construction;
 mod dynamic_fields;
+mod dynamic_operators;
 mod element_checks;
 mod enums;
 mod expr;

@@ -219,6 +219,9 @@ pub(crate) struct ObjectModel {
     /// Fields whose stores through receivers of unknown frame convert or
     /// check (`dynamic_fields.rs`).
     pub dynamic_fields: super::dynamic_fields::DynamicFields,
+    /// The standard frames with arithmetic, as found when this many
+    /// frames were declared (`dynamic_operators.rs`).
+    pub operator_frames: Option<(usize, Vec<super::dynamic_operators::OperatorFrame>)>,
 }
 
 impl Codegen<'_> {

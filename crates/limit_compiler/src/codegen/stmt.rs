@@ -445,7 +445,8 @@ impl Codegen<'_> {
                 if bare
                     && matches!(&left.kind, ExprKind::Ident(n) if n == name)
                     && small_int_literal(right).is_some()
-                    && self.std_operator(*op, left, right).is_none() =>
+                    && self.std_operator(*op, left, right).is_none()
+                    && !self.wants_dynamic_arithmetic(*op, left, right) =>
             {
                 (
                     Some(if *op == BinOp::Add { Op::Add } else { Op::Sub }),
@@ -460,6 +461,13 @@ impl Codegen<'_> {
             self.emit(Op::SharedLock, span);
         }
         if let Some(op) = binary {
+            // `d += s` on a value of unknown type that may be a DateTime.
+            let dynamic = match op {
+                Op::Add => Some(BinOp::Add),
+                Op::Sub => Some(BinOp::Sub),
+                _ => None,
+            }
+            .filter(|&operator| self.wants_dynamic_arithmetic(operator, target, value));
             if let (
                 Place::Local {
                     slot,
@@ -469,7 +477,8 @@ impl Codegen<'_> {
                 Some(n),
             ) = (
                 place,
-                small_int_literal(value).filter(|_| !self.has_coercions(place)),
+                small_int_literal(value)
+                    .filter(|_| !self.has_coercions(place) && dynamic.is_none()),
             ) {
                 let delta = if op == Op::Sub {
                     n.checked_neg()
@@ -483,7 +492,12 @@ impl Codegen<'_> {
             }
             self.load(place, at);
             self.expr(value);
-            self.emit(op, span);
+            match dynamic {
+                Some(operator) => self.dynamic_arithmetic(operator, span),
+                None => {
+                    self.emit(op, span);
+                }
+            }
         } else {
             self.expr(value);
         }
