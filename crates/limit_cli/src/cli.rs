@@ -193,7 +193,8 @@ pub struct TestArgs {
     #[arg(short = 'j', long, value_name = "N", value_parser = parse_count::<usize>)]
     pub jobs: Option<usize>,
 
-    /// Seconds a program may run before it is killed and fails.
+    /// Seconds of CPU time a program may use (and ten times that of
+    /// wall-clock time) before it is killed and fails.
     #[arg(long, value_name = "SECONDS", default_value_t = 20.0)]
     pub timeout: f64,
 

@@ -23,8 +23,14 @@ use std::time::{Duration, Instant};
 
 use crate::expectations::{verify, Expectations, Mode, Outcome};
 
-/// The default time limit of one program run.
+/// The default time limit of one program run: of CPU time where it can be
+/// measured (Linux), so that a loaded machine does not fail a program that
+/// needs little of it; wall-clock time may be [`WALL_FACTOR`] times longer
+/// (a program that sleeps or waits forever is still stopped).
 pub const TIME_LIMIT: Duration = Duration::from_secs(20);
+
+/// How many times its CPU-time limit a run may last in wall-clock time.
+pub const WALL_FACTOR: u32 = 10;
 
 /// One test program (or multi-file test folder).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,7 +63,9 @@ pub struct Runner {
     pub executable: PathBuf,
     /// The working directory of the runs (imports may be relative to it).
     pub working_dir: PathBuf,
-    /// A run taking longer is killed and fails.
+    /// A run using more CPU time (or [`WALL_FACTOR`] times more wall-clock
+    /// time; only wall-clock time where CPU time cannot be read) is killed
+    /// and fails.
     pub time_limit: Duration,
 }
 
@@ -235,26 +243,25 @@ impl Runner {
         let stderr = read_in_background(child.stderr.take());
 
         let started = Instant::now();
-        let mut timed_out = false;
+        let mut killed = None;
         let status = loop {
             match child.try_wait() {
                 Ok(Some(status)) => break Some(status),
-                Ok(None) if started.elapsed() > self.time_limit => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    timed_out = true;
-                    break None;
+                Ok(None) => {
+                    if let Some(reason) = self.over_limit(child.id(), started.elapsed()) {
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        killed = Some(reason);
+                        break None;
+                    }
+                    thread::sleep(Duration::from_millis(5));
                 }
-                Ok(None) => thread::sleep(Duration::from_millis(5)),
                 Err(e) => return Err(format!("waiting for limit failed: {e}")),
             }
         };
         let mut stderr = stderr.join().unwrap_or_default();
-        if timed_out {
-            stderr.push_str(&format!(
-                "\n[killed after {} s]\n",
-                self.time_limit.as_secs_f64()
-            ));
+        if let Some(reason) = killed {
+            stderr.push_str(&format!("\n[killed after {reason}]\n"));
         }
         Ok(Outcome {
             status: status.and_then(|s| s.code()),
@@ -262,6 +269,52 @@ impl Runner {
             stderr,
         })
     }
+}
+
+impl Runner {
+    /// Why a run of process `pid` that has lasted `elapsed` must stop, if
+    /// it must: its CPU time past the limit, or its wall-clock time past
+    /// [`WALL_FACTOR`] times the limit (past the limit itself where CPU
+    /// time cannot be read).
+    fn over_limit(&self, pid: u32, elapsed: Duration) -> Option<String> {
+        match process_cpu_time(pid) {
+            Some(cpu) if cpu > self.time_limit => Some(format!(
+                "{:.1} s of CPU time (limit {} s)",
+                cpu.as_secs_f64(),
+                self.time_limit.as_secs_f64()
+            )),
+            Some(_) if elapsed > self.time_limit * WALL_FACTOR => Some(format!(
+                "{:.1} s of wall-clock time (limit {} s)",
+                elapsed.as_secs_f64(),
+                (self.time_limit * WALL_FACTOR).as_secs_f64()
+            )),
+            None if elapsed > self.time_limit => {
+                Some(format!("{} s", self.time_limit.as_secs_f64()))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The user and system CPU time process `pid` has used so far, all its
+/// threads together (fields 14 and 15 of `/proc/PID/stat`, in clock ticks
+/// of 1/100 s, the fixed `USER_HZ` of Linux's interfaces).
+#[cfg(target_os = "linux")]
+pub fn process_cpu_time(pid: u32) -> Option<Duration> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces.
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    let mut fields = after_name.split_whitespace();
+    // After the name: state (3), ppid … cmajflt (4–13), utime (14), stime (15).
+    let utime: u64 = fields.nth(11)?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(Duration::from_millis((utime + stime) * 10))
+}
+
+/// CPU time is read from `/proc` on Linux only.
+#[cfg(not(target_os = "linux"))]
+pub fn process_cpu_time(_pid: u32) -> Option<Duration> {
+    None
 }
 
 /// The entry file's expectations, plus the `// error:` lines of the other
@@ -324,5 +377,27 @@ mod tests {
         assert_eq!(test("strings/basic.lm").area("root"), "strings");
         assert_eq!(test("modules/cycle/a").area("root"), "modules");
         assert_eq!(test("hello.lm").area("root"), "root");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn cpu_time_counts_work_not_waiting() {
+        let pid = std::process::id();
+        let before = process_cpu_time(pid).expect("this process's CPU time");
+        let started = Instant::now();
+        let mut x = 0u64;
+        while started.elapsed() < Duration::from_millis(300) {
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+        }
+        let busy = process_cpu_time(pid).expect("this process's CPU time");
+        assert!(
+            busy > before,
+            "{before:?} then {busy:?} after 300 ms of work"
+        );
+        thread::sleep(Duration::from_millis(300));
+        let idle = process_cpu_time(pid).expect("this process's CPU time");
+        // Sleeping costs (nearly) nothing; other tests' threads may run.
+        assert!(idle >= busy);
+        assert_eq!(process_cpu_time(u32::MAX), None);
     }
 }
