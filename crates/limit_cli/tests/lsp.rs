@@ -92,6 +92,9 @@ fn scratch_uri(name: &str, text: &str) -> String {
     let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("lsp");
     std::fs::create_dir_all(&dir).expect("create a scratch folder");
     let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("create a scratch folder");
+    }
     std::fs::write(&path, text).expect("write");
     format!("file://{}", path.display())
 }
@@ -314,6 +317,155 @@ fn a_file_with_a_syntax_error_still_gets_answers() {
     );
     assert_eq!(edits["result"], json!(null));
     client.request(5, "shutdown", json!(null));
+    client.notify("exit", json!(null));
+    assert!(client.child.wait().expect("wait").success());
+}
+
+/// The line and character (UTF-16; the texts here are ASCII) of the
+/// `nth` occurrence of `needle` in `text`, plus `shift` characters.
+fn position_of(text: &str, needle: &str, nth: usize, shift: usize) -> Value {
+    let offset = text
+        .match_indices(needle)
+        .nth(nth)
+        .map(|(at, _)| at + shift)
+        .unwrap_or_else(|| panic!("no occurrence {nth} of {needle}"));
+    let line = text[..offset].matches('\n').count();
+    let column = offset - text[..offset].rfind('\n').map_or(0, |n| n + 1);
+    json!({"line": line, "character": column})
+}
+
+/// The ranges' starts of `locations`, as (uri, line, character).
+fn starts(locations: &Value) -> Vec<(String, u64, u64)> {
+    let mut found: Vec<(String, u64, u64)> = locations
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {locations}"))
+        .iter()
+        .map(|l| {
+            (
+                l["uri"].as_str().unwrap_or_default().to_string(),
+                l["range"]["start"]["line"].as_u64().unwrap_or(u64::MAX),
+                l["range"]["start"]["character"]
+                    .as_u64()
+                    .unwrap_or(u64::MAX),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn definition_references_and_rename_follow_the_bindings_across_files() {
+    let geometry = "fn area(w: int, h: int): int { return w * h; }\n";
+    let main = "import geometry\n\
+                frame Counter {\n    pub var count: int = 0\n    pub fn bump(by: int) {\n        count = count + by\n    }\n}\n\
+                enum Light { Red, Green }\n\
+                fn twice(n: int): int {\n    var doubled = n * 2\n    return doubled\n}\n\
+                var c = Counter()\nc.bump(twice(3))\nprint(c.count)\nprint(geometry.area(2, 3))\nvar l = Light.Red\n";
+    let geometry_uri = scratch_uri("nav/geometry.lm", geometry);
+    let uri = scratch_uri("nav/main.lm", main);
+    let mut client = Client::start();
+    let init = client.request(1, "initialize", json!({"capabilities": {}}));
+    let caps = &init["result"]["capabilities"];
+    assert_eq!(caps["definitionProvider"], json!(true), "{init}");
+    assert_eq!(caps["referencesProvider"], json!(true));
+    assert_eq!(caps["renameProvider"], json!(true));
+    client.notify("initialized", json!({}));
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "limit", "version": 1, "text": main}}),
+    );
+    assert_eq!(client.diagnostics(&uri), json!([]));
+    let at = |needle: &str, nth: usize| json!({"textDocument": {"uri": uri}, "position": position_of(main, needle, nth, 1)});
+
+    // A local: from its use to its declaration.
+    let found = client.request(2, "textDocument/definition", at("doubled", 1));
+    assert_eq!(
+        found["result"]["range"]["start"],
+        position_of(main, "doubled", 0, 0),
+        "{found}"
+    );
+    // A function of the imported module, through its namespace.
+    let found = client.request(3, "textDocument/definition", at("area", 0));
+    assert_eq!(found["result"]["uri"], json!(geometry_uri), "{found}");
+    assert_eq!(
+        found["result"]["range"]["start"],
+        position_of(geometry, "area", 0, 0)
+    );
+
+    // A field: its declaration, the method's bare uses, `c.count`.
+    let mut params = at("c.count", 0);
+    params["position"] = position_of(main, "c.count", 0, 3);
+    params["context"] = json!({"includeDeclaration": true});
+    let refs = client.request(4, "textDocument/references", params);
+    let expected: Vec<(String, u64, u64)> = [("count: int", 0), ("count = ", 0), ("count + ", 0)]
+        .iter()
+        .map(|(needle, nth)| position_of(main, needle, *nth, 0))
+        .chain([position_of(main, "c.count", 0, 2)])
+        .map(|p| {
+            (
+                uri.clone(),
+                p["line"].as_u64().unwrap_or(0),
+                p["character"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    let mut expected = expected;
+    expected.sort();
+    assert_eq!(starts(&refs["result"]), expected, "{refs}");
+
+    // A variant, without its declaration.
+    let mut params = at("Light.Red", 0);
+    params["position"] = position_of(main, "Light.Red", 0, 7);
+    params["context"] = json!({"includeDeclaration": false});
+    let refs = client.request(5, "textDocument/references", params);
+    let red = position_of(main, "Light.Red", 0, 6);
+    assert_eq!(
+        starts(&refs["result"]),
+        [(
+            uri.clone(),
+            red["line"].as_u64().unwrap_or(0),
+            red["character"].as_u64().unwrap_or(0)
+        )]
+    );
+
+    // Renaming a parameter edits its declaration and its use only.
+    let mut params = at("n: int", 0);
+    params["newName"] = json!("count");
+    let edit = client.request(6, "textDocument/rename", params);
+    let edits = edit["result"]["changes"][&uri]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(edits.len(), 2, "{edit}");
+    assert!(edits.iter().all(|e| e["newText"] == "count"));
+    // Renaming the imported function edits both files.
+    let mut params = at("area", 0);
+    params["newName"] = json!("surface");
+    let edit = client.request(7, "textDocument/rename", params);
+    let changes = &edit["result"]["changes"];
+    assert_eq!(changes[&uri].as_array().map(Vec::len), Some(1), "{edit}");
+    assert_eq!(
+        changes[&geometry_uri].as_array().map(Vec::len),
+        Some(1),
+        "{edit}"
+    );
+    // A method: its declaration and the call.
+    let mut params = at("bump", 1);
+    params["newName"] = json!("add");
+    let edit = client.request(8, "textDocument/rename", params);
+    assert_eq!(
+        edit["result"]["changes"][&uri].as_array().map(Vec::len),
+        Some(2),
+        "{edit}"
+    );
+    // A new name that is no identifier is refused.
+    let mut params = at("doubled", 0);
+    params["newName"] = json!("9 lives");
+    let refused = client.request(9, "textDocument/rename", params);
+    assert_eq!(refused["error"]["code"], json!(-32602), "{refused}");
+
+    client.request(10, "shutdown", json!(null));
     client.notify("exit", json!(null));
     assert!(client.child.wait().expect("wait").success());
 }

@@ -18,6 +18,10 @@ pub struct Analysis {
     graph: ModuleGraph,
     types: TypeTable,
     pub diagnostics: Vec<Diagnostic>,
+    /// Every file of the program (names and texts, for locations).
+    pub sources: SourceMap,
+    /// What every name of the program denotes (the resolve stage).
+    pub bindings: limit_compiler::resolve::Bindings,
 }
 
 /// Compiles `text`, the editor's version of the file at `path`.
@@ -42,15 +46,23 @@ pub fn analyse(path: &Path, text: &str) -> Analysis {
     }
     diagnostics.sort_by_key(|d| (d.span.file, d.span.start));
     diagnostics.dedup_by(|a, b| a.span == b.span && a.message == b.message);
+    let bindings = limit_compiler::resolve::resolve_program(&graph, &sources);
     Analysis {
         entry,
         graph,
         types,
         diagnostics,
+        sources,
+        bindings,
     }
 }
 
 impl Analysis {
+    /// Every occurrence of every symbol of the program.
+    pub fn index(&self) -> crate::navigation::Index {
+        crate::navigation::Index::build(&self.graph, &self.bindings, &self.types)
+    }
+
     /// The entry document's syntax tree, when it parsed far enough to load.
     pub fn module(&self) -> Option<&Module> {
         self.graph

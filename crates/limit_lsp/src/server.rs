@@ -12,7 +12,8 @@ use lsp_types::notification::{
     PublishDiagnostics,
 };
 use lsp_types::request::{
-    Completion, DocumentSymbolRequest, Formatting, HoverRequest, Request as _, SignatureHelpRequest,
+    Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, References,
+    Rename, Request as _, SignatureHelpRequest,
 };
 use lsp_types::{
     CompletionItem, CompletionItemKind, CompletionOptions, CompletionParams, CompletionResponse,
@@ -23,6 +24,9 @@ use lsp_types::{
     ParameterInformation, ParameterLabel, PublishDiagnosticsParams, ServerCapabilities,
     SignatureHelp, SignatureHelpOptions, SignatureHelpParams, SignatureInformation,
     TextDocumentSyncCapability, TextDocumentSyncKind, TextEdit, Uri,
+};
+use lsp_types::{
+    GotoDefinitionParams, GotoDefinitionResponse, ReferenceParams, RenameParams, WorkspaceEdit,
 };
 
 use crate::analysis::{analyse, outline, Symbol, SymbolKind};
@@ -41,6 +45,9 @@ pub fn capabilities() -> ServerCapabilities {
         hover_provider: Some(HoverProviderCapability::Simple(true)),
         document_symbol_provider: Some(OneOf::Left(true)),
         document_formatting_provider: Some(OneOf::Left(true)),
+        definition_provider: Some(OneOf::Left(true)),
+        references_provider: Some(OneOf::Left(true)),
+        rename_provider: Some(OneOf::Left(true)),
         completion_provider: Some(CompletionOptions {
             trigger_characters: Some(vec![".".into()]),
             ..CompletionOptions::default()
@@ -196,6 +203,45 @@ impl Server {
                         )
                     })
             }
+            GotoDefinition::METHOD => {
+                serde_json::from_value::<GotoDefinitionParams>(request.params)
+                    .map_err(|e| e.to_string())
+                    .map(|p| {
+                        let at = p.text_document_position_params;
+                        serde_json::to_value(
+                            self.definition(at.text_document.uri.as_str(), at.position),
+                        )
+                    })
+            }
+            References::METHOD => serde_json::from_value::<ReferenceParams>(request.params)
+                .map_err(|e| e.to_string())
+                .map(|p| {
+                    let at = p.text_document_position;
+                    serde_json::to_value(self.references(
+                        at.text_document.uri.as_str(),
+                        at.position,
+                        p.context.include_declaration,
+                    ))
+                }),
+            Rename::METHOD => {
+                let params = match serde_json::from_value::<RenameParams>(request.params) {
+                    Ok(params) => params,
+                    Err(e) => {
+                        return Response::new_err(
+                            id,
+                            ErrorCode::InvalidParams as i32,
+                            e.to_string(),
+                        )
+                    }
+                };
+                let at = params.text_document_position;
+                match self.rename(at.text_document.uri.as_str(), at.position, &params.new_name) {
+                    Ok(edit) => Ok(serde_json::to_value(edit)),
+                    Err(message) => {
+                        return Response::new_err(id, ErrorCode::InvalidParams as i32, message)
+                    }
+                }
+            }
             Formatting::METHOD => {
                 serde_json::from_value::<DocumentFormattingParams>(request.params)
                     .map_err(|e| e.to_string())
@@ -280,6 +326,111 @@ impl Server {
             }),
             range: Some(range_of(&doc.text, start, end)),
         })
+    }
+
+    /// The analysis of document `key`, the symbol under `position` and
+    /// the program's index of occurrences.
+    fn symbol_at(
+        &self,
+        key: &str,
+        position: lsp_types::Position,
+    ) -> Option<(
+        crate::analysis::Analysis,
+        crate::navigation::Index,
+        limit_compiler::resolve::DeclId,
+    )> {
+        let (uri, doc) = self.documents.get(key)?;
+        let analysis = analyse(&path_of(uri), &doc.text);
+        let index = analysis.index();
+        let occurrence = index.at(analysis.entry, offset_of(&doc.text, position))?;
+        Some((analysis, index, occurrence.symbol))
+    }
+
+    /// Where `span` is, as an editor location (the open document under
+    /// its own URI, other files by path); `None` inside a standard module.
+    fn location(
+        &self,
+        key: &str,
+        analysis: &crate::analysis::Analysis,
+        span: limit_syntax::Span,
+    ) -> Option<Location> {
+        let file = analysis.sources.get(span.file);
+        if limit_compiler::stdlib::is_std_file(&file.name) {
+            return None;
+        }
+        let uri = if span.file == analysis.entry {
+            self.documents.get(key)?.0.clone()
+        } else {
+            uri_of(&file.name)?
+        };
+        Some(Location {
+            uri,
+            range: range_of(&file.text, span.start as usize, span.end as usize),
+        })
+    }
+
+    fn definition(
+        &self,
+        key: &str,
+        position: lsp_types::Position,
+    ) -> Option<GotoDefinitionResponse> {
+        let (analysis, index, symbol) = self.symbol_at(key, position)?;
+        let span = index.declaration(symbol)?;
+        let location = self.location(key, &analysis, span)?;
+        Some(GotoDefinitionResponse::Scalar(location))
+    }
+
+    fn references(
+        &self,
+        key: &str,
+        position: lsp_types::Position,
+        with_declaration: bool,
+    ) -> Option<Vec<Location>> {
+        let (analysis, index, symbol) = self.symbol_at(key, position)?;
+        Some(
+            index
+                .references(symbol, with_declaration)
+                .into_iter()
+                .filter_map(|span| self.location(key, &analysis, span))
+                .collect(),
+        )
+    }
+
+    /// Every occurrence of the symbol at `position` renamed `new_name`;
+    /// an error when that is no identifier or the symbol is a built-in's
+    /// or a standard module's.
+    // `WorkspaceEdit::changes` is keyed by `Uri`, whose hash never changes
+    // once built (the lint sees its lazily parsed parts).
+    #[allow(clippy::mutable_key_type)]
+    fn rename(
+        &self,
+        key: &str,
+        position: lsp_types::Position,
+        new_name: &str,
+    ) -> Result<Option<WorkspaceEdit>, String> {
+        if !crate::navigation::is_identifier(new_name) {
+            return Err(format!("`{new_name}` is not a name"));
+        }
+        let Some((analysis, index, symbol)) = self.symbol_at(key, position) else {
+            return Ok(None);
+        };
+        let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
+        for span in index.references(symbol, true) {
+            let Some(location) = self.location(key, &analysis, span) else {
+                return Err("a standard module's declaration cannot be renamed".to_string());
+            };
+            changes.entry(location.uri).or_default().push(TextEdit {
+                range: location.range,
+                new_text: new_name.to_string(),
+            });
+        }
+        if changes.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(WorkspaceEdit {
+            changes: Some(changes),
+            ..WorkspaceEdit::default()
+        }))
     }
 
     fn completion(&self, key: &str, position: lsp_types::Position) -> Option<CompletionResponse> {
@@ -395,6 +546,23 @@ fn document_symbol(text: &str, symbol: Symbol) -> DocumentSymbol {
         selection_range: range_of(text, symbol.name_range.0, symbol.name_range.1),
         children: (!children.is_empty()).then_some(children),
     }
+}
+
+/// The `file://` URI of the file at `path`.
+fn uri_of(path: &str) -> Option<Uri> {
+    let absolute = std::path::Path::new(path)
+        .canonicalize()
+        .unwrap_or_else(|_| PathBuf::from(path));
+    let mut text = String::from("file://");
+    for byte in absolute.display().to_string().bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
+                text.push(byte as char)
+            }
+            _ => text.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    text.parse().ok()
 }
 
 /// The file a `file://` URI names (percent escapes decoded); another

@@ -101,11 +101,7 @@ impl Codegen<'_> {
 
         // 1. Every module's top-level names, so any module can refer to any;
         // what every name of every module refers to (the resolve stage).
-        let envs = crate::resolve::ModuleEnv::for_graph(graph, self.sources);
-        for (module, env) in graph.modules.iter().zip(&envs) {
-            self.bindings
-                .add_module(module.file, &module.ast.stmts, env);
-        }
+        self.bindings = crate::resolve::resolve_program(graph, self.sources);
         let mut function_indices = Vec::new();
         let mut aliases = Vec::new();
         for index in 0..graph.modules.len() {

@@ -28,6 +28,8 @@ pub struct TopLevel {
 pub struct FrameShape {
     pub fields: Vec<(String, DeclId)>,
     pub statics: Vec<(String, DeclId)>,
+    /// Its instance methods (not bare members; for tools).
+    pub methods: Vec<(String, DeclId)>,
     pub parent: Option<String>,
 }
 
@@ -149,7 +151,11 @@ fn frame_shape(frame: &FrameDecl) -> FrameShape {
                     shape.statics.push((name.name.clone(), name.id));
                 }
             }
-            Member::Method(_) => {}
+            Member::Method(method) => {
+                if let Some(name) = &method.name {
+                    shape.methods.push((name.name.clone(), name.id));
+                }
+            }
         }
     }
     shape
@@ -300,6 +306,17 @@ impl ModuleEnv {
             }
         }
     }
+}
+
+/// What every name of every module of `graph` refers to: the resolve
+/// stage run on its own (for tools such as the language server).
+pub fn resolve_program(graph: &ModuleGraph, sources: &SourceMap) -> super::Bindings {
+    let mut bindings = super::Bindings::default();
+    let envs = ModuleEnv::for_graph(graph, sources);
+    for (module, env) in graph.modules.iter().zip(&envs) {
+        bindings.add_module(module.file, &module.ast.stmts, env);
+    }
+    bindings
 }
 
 /// The modules `index` imports, directly or not (not itself).
