@@ -16,9 +16,10 @@ use std::sync::Arc;
 pub struct Session {
     sources: SourceMap,
     saved: Saved,
-    /// The chunks compiled so far: each new chunk is checked in their
-    /// context, as one file would be.
-    history: Vec<limit_syntax::ast::Module>,
+    /// The chunks compiled so far, as far as they matter to later chunks
+    /// (see [`History`]): each new chunk is checked in their context, as
+    /// one file would be.
+    history: History,
     options: CompileOptions,
     /// Host functions registered with a signature: the checker checks
     /// calls of them.
@@ -172,7 +173,7 @@ impl Session {
             .imports
             .extend(imports.iter().cloned());
         let checked = check::check_session_chunk(
-            &self.history,
+            &self.history.chunks,
             &ast,
             &self.sources,
             echo,
@@ -220,6 +221,68 @@ impl Session {
     }
 }
 
+/// The accepted chunks a new chunk is checked against. A statement that
+/// declares nothing and names no top-level variable or frame cannot change
+/// how a later chunk checks (`print(f(1))`, `6 * 7`, `spin()`), so it is
+/// not kept: checking a chunk costs what the session declared, not how
+/// many chunks ran before it. Statements naming a variable stay, since
+/// they may widen it (`xs.push("a")` after `var xs = [1]`) or make it
+/// escape; so do declarations, imports and module blocks.
+#[derive(Default)]
+struct History {
+    chunks: Vec<limit_syntax::ast::Module>,
+    /// Top-level variables and frames the session declared.
+    tracked: std::collections::HashSet<String>,
+}
+
+impl History {
+    fn push(&mut self, mut chunk: limit_syntax::ast::Module) {
+        use limit_syntax::ast::StmtKind;
+        for stmt in &chunk.stmts {
+            if matches!(stmt.kind, StmtKind::Var(_) | StmtKind::Frame(_)) {
+                self.tracked
+                    .extend(check::top_level_names(stmt).into_iter().map(String::from));
+            }
+        }
+        let tracked = &self.tracked;
+        chunk.stmts.retain(|stmt| {
+            matches!(stmt.kind, StmtKind::Import(_) | StmtKind::ModuleBlock(_))
+                || !check::top_level_names(stmt).is_empty()
+                || names_any(stmt, tracked)
+        });
+        if !chunk.stmts.is_empty() {
+            self.chunks.push(chunk);
+        }
+    }
+}
+
+/// Whether `stmt` mentions one of `names` (as a name anywhere in it).
+fn names_any(stmt: &limit_syntax::ast::Stmt, names: &std::collections::HashSet<String>) -> bool {
+    use limit_syntax::ast::{Expr, ExprKind};
+    use limit_syntax::visit::{walk_expr, Visitor};
+    struct Finder<'n> {
+        names: &'n std::collections::HashSet<String>,
+        found: bool,
+    }
+    impl Visitor for Finder<'_> {
+        fn visit_expr(&mut self, expr: &Expr) {
+            if self.found {
+                return;
+            }
+            if let ExprKind::Ident(name) = &expr.kind {
+                self.found = self.names.contains(name);
+            }
+            walk_expr(self, expr);
+        }
+    }
+    let mut finder = Finder {
+        names,
+        found: false,
+    };
+    finder.visit_stmt(stmt);
+    finder.found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,5 +320,33 @@ mod tests {
         assert!(errors(session.compile("<1>", "parse_int(\"5\")", true)).is_empty());
         let found = errors(session.compile("<2>", "parse_int(\"5\"); print(1)", true));
         assert!(found.iter().any(|m| m.contains("is ignored")), "{found:?}");
+    }
+
+    #[test]
+    fn a_widening_in_an_earlier_chunk_holds_for_later_ones() {
+        let mut session = Session::default();
+        assert!(errors(session.compile("<1>", "var xs = [1]", true)).is_empty());
+        assert!(errors(session.compile("<2>", "xs.push(\"a\")", true)).is_empty());
+        // As in one file: the push widened `xs`, so its elements are `any`.
+        assert!(errors(session.compile("<3>", "var s: str = xs[1]", true)).is_empty());
+    }
+
+    #[test]
+    fn chunks_that_declare_and_touch_nothing_are_not_rechecked() {
+        let mut session = Session::default();
+        assert!(
+            errors(session.compile("<f>", "fn f(x: int): int { return x + 1; }", true)).is_empty()
+        );
+        assert!(errors(session.compile("<v>", "var total = 0", true)).is_empty());
+        for n in 0..200 {
+            let text = if n % 2 == 0 { "print(f(1))" } else { "6 * 7" };
+            assert!(errors(session.compile("<n>", text, true)).is_empty());
+        }
+        assert!(errors(session.compile("<t>", "total += f(2)", true)).is_empty());
+        // The two declarations and the statement naming `total`.
+        assert_eq!(session.history.chunks.len(), 3);
+        // Later chunks still see all three.
+        let found = errors(session.compile("<s>", "var s: str = total", true));
+        assert_eq!(found.len(), 1, "{found:?}");
     }
 }

@@ -384,7 +384,7 @@ fn check_session_with_modules(
 }
 
 /// The names a top-level statement declares.
-fn top_level_names(stmt: &ast::Stmt) -> Vec<&str> {
+pub(crate) fn top_level_names(stmt: &ast::Stmt) -> Vec<&str> {
     fn var_names<'s>(target: &'s ast::VarTarget, out: &mut Vec<&'s str>) {
         match target {
             ast::VarTarget::Name(name) => out.push(&name.name),
