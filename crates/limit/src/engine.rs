@@ -325,9 +325,15 @@ impl Core {
     /// Load a compiled chunk and run its top-level code.
     fn run_chunk(&mut self, chunk: Chunk, options: VmOptions) -> Result<Value, Error> {
         match &mut self.vm {
-            Some(vm) => vm.load(chunk.program).map_err(Error::Runtime)?,
+            Some(vm) => vm.load(chunk.update).map_err(Error::Runtime)?,
             None => {
-                let mut vm = Vm::new(chunk.program, options);
+                let program = chunk.update.into_program().map_err(|msg| {
+                    Error::Runtime(RuntimeError::new(
+                        kinds::ERROR,
+                        &format!("invalid program: {msg}"),
+                    ))
+                })?;
+                let mut vm = Vm::new(program, options);
                 if let Some(sink) = self.print_sink.take() {
                     vm.set_print_sink(Some(sink));
                 }

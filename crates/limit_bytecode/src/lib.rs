@@ -18,8 +18,10 @@ pub mod methods;
 pub mod opcode;
 pub mod printed_form;
 pub mod program;
+pub mod update;
 
 pub use builtins::builtin_index;
 pub use disasm::{disassemble, disassemble_function};
 pub use opcode::{CastKind, Op};
 pub use program::{CaptureSource, ClassDef, Constant, EnumDef, FunctionProto, Pos, Program};
+pub use update::{ProgramExtent, ProgramUpdate};

@@ -165,10 +165,17 @@ impl Program {
     /// Check the invariants the interpreter relies on: jump targets and
     /// operand indices in range. Returns a description of the first problem.
     pub fn validate(&self) -> Result<(), String> {
+        self.validate_from(0)
+    }
+
+    /// [`Program::validate`] for the functions from `first` on (those an
+    /// update added: the earlier ones were checked when they came), and
+    /// every class.
+    pub fn validate_from(&self, first: usize) -> Result<(), String> {
         if self.main >= self.functions.len() {
             return Err(format!("main function {} does not exist", self.main));
         }
-        for (index, f) in self.functions.iter().enumerate() {
+        for (index, f) in self.functions.iter().enumerate().skip(first) {
             let frame = f.frame_size();
             if f.required > f.arity {
                 return Err(format!("function {}: required > arity", f.name));

@@ -6,7 +6,7 @@
 use crate::codegen::session::{compile_chunk, Saved};
 use crate::modules::{ModuleResolver, SessionImports, SessionModules};
 use crate::{check, optimize, CompileOptions};
-use limit_bytecode::program::Program;
+use limit_bytecode::{ProgramExtent, ProgramUpdate};
 use limit_syntax::{Diagnostic, SourceMap};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -30,13 +30,17 @@ pub struct Session {
     modules: SessionModules,
     /// Serves modules from the host's memory, before files.
     resolver: Option<Arc<ModuleResolver>>,
+    /// How far the program the chunks' updates described has reached.
+    delivered: ProgramExtent,
 }
 
 /// A successfully compiled chunk.
 #[derive(Debug)]
 pub struct Chunk {
-    /// The whole program so far (earlier chunks' functions keep their indices).
-    pub program: Program,
+    /// What the chunk added to the session's program (earlier chunks'
+    /// functions keep their indices): apply it to the program the VM
+    /// runs (`Vm::load`), or make the first program of it.
+    pub update: ProgramUpdate,
     /// The function that runs this chunk's top-level code.
     pub function: usize,
     /// Warnings.
@@ -183,8 +187,9 @@ impl Session {
         );
         diagnostics.extend(checked.diagnostics);
         let signatures = checked.signatures;
+        let checkpoint = self.saved.checkpoint();
         let (compiled, more) = compile_chunk(
-            &self.saved,
+            &mut self.saved,
             &ast,
             &self.sources,
             echo,
@@ -195,22 +200,26 @@ impl Session {
         diagnostics.extend(more);
         crate::order_diagnostics(&mut diagnostics);
         match compiled {
-            Some((saved, function)) if !diagnostics.iter().any(Diagnostic::is_error) => {
-                self.saved = saved;
+            Some(function) if !diagnostics.iter().any(Diagnostic::is_error) => {
                 self.history.push(ast);
                 self.signatures = signatures;
-                let mut program = self.saved.program().clone();
+                let program = self.saved.program_mut();
                 if self.options.optimize {
-                    optimize::optimize(&mut program);
+                    for index in self.delivered.functions..program.functions.len() {
+                        optimize::optimize_function(program, index);
+                    }
                 }
                 program.main = function as usize;
+                let update = ProgramUpdate::since(program, self.delivered);
+                self.delivered = ProgramExtent::of(program);
                 Ok(Chunk {
-                    program,
+                    update,
                     function: function as usize,
                     warnings: diagnostics,
                 })
             }
             _ => {
+                self.saved.rollback(checkpoint);
                 self.modules.truncate(loaded_before);
                 self.modules.graph.modules[0]
                     .imports
@@ -243,6 +252,24 @@ impl History {
                 self.tracked
                     .extend(check::top_level_names(stmt).into_iter().map(String::from));
             }
+        }
+        // A later function, frame, trait, enum or type replaces what
+        // earlier chunks declared under its name (as the checker's
+        // combined view already does), so the earlier one can go.
+        let replaced: std::collections::HashSet<&str> = chunk
+            .stmts
+            .iter()
+            .filter(|stmt| !matches!(stmt.kind, StmtKind::Var(_)))
+            .flat_map(check::top_level_names)
+            .collect();
+        if !replaced.is_empty() {
+            for earlier in &mut self.chunks {
+                earlier.stmts.retain(|stmt| {
+                    let names = check::top_level_names(stmt);
+                    names.is_empty() || !names.iter().any(|name| replaced.contains(name))
+                });
+            }
+            self.chunks.retain(|earlier| !earlier.stmts.is_empty());
         }
         let tracked = &self.tracked;
         chunk.stmts.retain(|stmt| {
@@ -348,5 +375,30 @@ mod tests {
         // Later chunks still see all three.
         let found = errors(session.compile("<s>", "var s: str = total", true));
         assert_eq!(found.len(), 1, "{found:?}");
+    }
+
+    #[test]
+    fn each_chunk_delivers_only_what_it_added() {
+        let mut session = Session::default();
+        let first = session.compile("<f>", "fn f(x: int): int { return x + 1; }", true);
+        let first = first.expect("compiles");
+        let mut reached = first.update.since.functions + first.update.functions.len();
+        for n in 0..100 {
+            let text = format!("print(f({n}) + [1, 2].map(fn(x) {{ return x * 2; }})[0])");
+            let chunk = session.compile("<n>", &text, true).expect("compiles");
+            // The chunk's own function and its one function literal.
+            assert_eq!(chunk.update.since.functions, reached, "chunk {n}");
+            assert_eq!(chunk.update.functions.len(), 2, "chunk {n}");
+            reached += 2;
+        }
+        // A rejected chunk leaves nothing behind: the next starts where
+        // the last accepted one ended.
+        assert!(session
+            .compile("<bad>", "fn g(): int { return \"s\"; }", true)
+            .is_err());
+        let next = session
+            .compile("<ok>", "print(f(1))", true)
+            .expect("compiles");
+        assert_eq!(next.update.since.functions, reached);
     }
 }

@@ -22,6 +22,7 @@ use crate::value::{
     display, equals, write_value, Class, Closure, DictMap, EnumInfo, EnumValue, IterState, Key,
     Value,
 };
+use limit_bytecode::{ProgramExtent, ProgramUpdate};
 
 /// Options of a VM (by default: the default limits, no trace, no stats,
 /// output to stdout).
@@ -226,42 +227,17 @@ impl Vm {
         let program = (*shared).clone();
         let invalid = program.validate().err();
         let constants: Vec<Value> = program.constants.iter().map(constant_value).collect();
-        let const_methods = program
-            .constants
-            .iter()
-            .map(|c| match c {
-                Constant::Str(s) => Method::from_name(s),
-                _ => Method::Unknown,
-            })
-            .collect();
+        let const_methods = program.constants.iter().map(constant_method).collect();
         let mut functions = Vec::with_capacity(program.functions.len());
         let mut caches = Vec::with_capacity(program.functions.len());
-        for mut f in program.functions {
-            // Guard: falling off the end (or jumping to `len`) returns nil.
-            f.code.push(Op::ReturnNil);
-            let pos = f.lines.last().copied().unwrap_or_default();
-            if !f.lines.is_empty() {
-                f.lines.push(pos);
-            }
-            caches.push(vec![[(0, 0); 2]; f.code.len()]);
-            functions.push(Rc::new(f));
+        for f in program.functions {
+            let (f, cache) = prepared_function(f);
+            functions.push(f);
+            caches.push(cache);
         }
         let first_continuation = functions.len() as u32;
-        for mut f in callbacks::continuation_protos() {
-            f.code.push(Op::ReturnNil);
-            caches.push(vec![[(0, 0); 2]; f.code.len()]);
-            functions.push(Rc::new(f));
-        }
-        let enums = program
-            .enums
-            .iter()
-            .map(|e| {
-                Rc::new(EnumInfo {
-                    name: e.name.as_str().into(),
-                    variants: e.variants.iter().map(|v| v.as_str().into()).collect(),
-                })
-            })
-            .collect();
+        push_continuations(&mut functions, &mut caches);
+        let enums = enum_infos(&program.enums);
         // Each VM gets its own lineage number: objects outliving a VM (the
         // `deinit` queue is per thread) are recognised as foreign.
         static LINEAGES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -2837,6 +2813,51 @@ fn check_native_args(n: &crate::value::NativeFn, argc: usize) -> Result<(), Trap
     Ok(())
 }
 
+/// A function ready to run: a guard at its end (falling off the end, or
+/// jumping to `len`, returns nil) and its empty inline caches.
+fn prepared_function(mut f: FunctionProto) -> (Rc<FunctionProto>, Vec<[(u32, u32); 2]>) {
+    f.code.push(Op::ReturnNil);
+    let pos = f.lines.last().copied().unwrap_or_default();
+    if !f.lines.is_empty() {
+        f.lines.push(pos);
+    }
+    let cache = vec![[(0, 0); 2]; f.code.len()];
+    (Rc::new(f), cache)
+}
+
+/// Appends the continuation functions (native callbacks' drivers), which
+/// follow the program's own.
+fn push_continuations(
+    functions: &mut Vec<Rc<FunctionProto>>,
+    caches: &mut Vec<Vec<[(u32, u32); 2]>>,
+) {
+    for mut f in callbacks::continuation_protos() {
+        f.code.push(Op::ReturnNil);
+        caches.push(vec![[(0, 0); 2]; f.code.len()]);
+        functions.push(Rc::new(f));
+    }
+}
+
+/// The method a string constant names (for `Invoke` by constant).
+fn constant_method(c: &Constant) -> Method {
+    match c {
+        Constant::Str(s) => Method::from_name(s),
+        _ => Method::Unknown,
+    }
+}
+
+fn enum_infos(enums: &[crate::program::EnumDef]) -> Vec<Rc<EnumInfo>> {
+    enums
+        .iter()
+        .map(|e| {
+            Rc::new(EnumInfo {
+                name: e.name.as_str().into(),
+                variants: e.variants.iter().map(|v| v.as_str().into()).collect(),
+            })
+        })
+        .collect()
+}
+
 fn constant_value(c: &Constant) -> Value {
     match c {
         Constant::Nil => Value::Nil,
@@ -3210,63 +3231,55 @@ impl Vm {
 /// by chunk is re-loaded into the same VM, which keeps its globals, and
 /// each chunk's function is run on its own.
 impl Vm {
-    /// Installs `program`, a newer version of the loaded one (functions,
-    /// constants, classes and enums are rebuilt, inline caches reset) while
-    /// keeping the values of the globals: a program from a later chunk of
-    /// the same session keeps the earlier globals' indices and adds new
-    /// ones at the end, which start as nil.
-    pub fn load(&mut self, program: Program) -> Result<(), RuntimeError> {
-        let globals = std::mem::take(&mut self.globals);
-        let fresh = Vm::new(program, self.options.clone());
-        let Vm {
-            functions,
-            constants,
-            const_methods,
-            globals: fresh_globals,
-            global_names,
-            classes,
-            enums,
-            files,
-            caches,
-            invalid,
-            has_deinit,
-            conc: fresh_conc,
-            first_continuation,
-            ..
-        } = fresh;
-        self.globals = globals;
-        if let Some(msg) = invalid {
-            return Err(RuntimeError::new(
-                kinds::ERROR,
-                &format!("invalid program: {msg}"),
-            ));
+    /// Brings the loaded program up to date with `update`, what a later
+    /// chunk of the same session added: its functions, constants, globals
+    /// and files are appended (a cost that follows the chunk, not the
+    /// session), classes and enums rebuilt, and the globals keep their
+    /// values (new ones start as nil). An update that does not fit, or
+    /// whose code is invalid, leaves the VM as it was.
+    pub fn load(&mut self, update: ProgramUpdate) -> Result<(), RuntimeError> {
+        let invalid =
+            |msg: String| RuntimeError::new(kinds::ERROR, &format!("invalid program: {msg}"));
+        let mut shared = self.conc.program.take().unwrap_or_default();
+        let program = std::sync::Arc::make_mut(&mut shared);
+        let before = ProgramExtent::of(program);
+        let (classes_before, enums_before) = (program.classes.clone(), program.enums.clone());
+        let applied = update
+            .apply_to(program)
+            .and_then(|()| program.validate_from(before.functions));
+        if let Err(msg) = applied {
+            program.functions.truncate(before.functions);
+            program.constants.truncate(before.constants);
+            program.globals.truncate(before.globals);
+            program.files.truncate(before.files);
+            program.classes = classes_before;
+            program.enums = enums_before;
+            self.conc.program = Some(shared);
+            return Err(invalid(msg));
         }
+        // The continuations follow the program's own functions.
+        self.functions.truncate(self.first_continuation as usize);
+        self.caches.truncate(self.first_continuation as usize);
+        for f in &program.functions[before.functions..] {
+            let (f, cache) = prepared_function(f.clone());
+            self.functions.push(f);
+            self.caches.push(cache);
+        }
+        self.first_continuation = self.functions.len() as u32;
+        push_continuations(&mut self.functions, &mut self.caches);
+        let added = &program.constants[before.constants..];
+        self.constants.extend(added.iter().map(constant_value));
+        self.const_methods.extend(added.iter().map(constant_method));
+        self.global_names
+            .extend_from_slice(&program.globals[before.globals..]);
         self.globals
-            .resize(fresh_globals.len().max(self.globals.len()), Value::Nil);
-        self.functions = functions;
-        self.constants = constants;
-        self.const_methods = const_methods;
-        self.global_names = global_names;
-        // The newer program's classes continue this VM's lineage.
-        self.classes = classes
-            .into_iter()
-            .map(|mut class| {
-                if let Some(class) = Rc::get_mut(&mut class) {
-                    class.lineage = self.lineage;
-                }
-                class
-            })
-            .collect();
-        self.enums = enums;
-        self.files = files;
-        self.caches = caches;
-        self.has_deinit = has_deinit;
-        // The continuation functions follow the newer program's own.
-        self.first_continuation = first_continuation;
-        // Parallel blocks build their threads' VMs from this program: it
-        // must be the newer one, or a task of a later chunk indexes past
-        // the older program's functions.
-        self.conc.program = fresh_conc.program;
+            .resize(self.global_names.len().max(self.globals.len()), Value::Nil);
+        self.files.extend_from_slice(&program.files[before.files..]);
+        self.classes = build_classes(&program.classes, self.lineage);
+        self.has_deinit = self.classes.iter().any(|c| c.deinit.is_some());
+        self.enums = enum_infos(&program.enums);
+        // Parallel blocks build their threads' VMs from this program.
+        self.conc.program = Some(shared);
         self.invalid = None;
         self.reset_execution();
         Ok(())

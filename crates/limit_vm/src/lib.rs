@@ -24,7 +24,7 @@ pub mod value;
 
 // The instruction set and program format live in `limit_bytecode`; they
 // stay reachable under their old paths.
-pub use limit_bytecode::{disasm, opcode, program};
+pub use limit_bytecode::{disasm, opcode, program, update};
 
 #[cfg(test)]
 mod tests;

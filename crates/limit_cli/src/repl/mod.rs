@@ -19,6 +19,7 @@ use limit_cli::ExitStatus;
 use limit_compiler::{CompileOptions, Session};
 use limit_syntax::render::render_all;
 use limit_vm::program::Program;
+use limit_vm::update::ProgramUpdate;
 use limit_vm::{Value, Vm, VmOptions};
 use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
@@ -95,8 +96,12 @@ impl Repl {
             reply.stderr = render_all(self.session.sources(), &chunk.warnings);
         }
         self.chunks.push(text.to_string());
-        self.program = Some(chunk.program.clone());
-        let result = self.load(chunk.program).and_then(|vm| {
+        // The REPL's copy of the program (for its commands) follows the VM's.
+        let mut program = self.program.take().unwrap_or_default();
+        if chunk.update.clone().apply_to(&mut program).is_ok() {
+            self.program = Some(program);
+        }
+        let result = self.load(chunk.update).and_then(|vm| {
             let result = vm.call_function(chunk.function);
             vm.flush();
             result
@@ -118,12 +123,18 @@ impl Repl {
     }
 
     /// Installs `program` in the session's VM (made on first use).
-    fn load(&mut self, program: Program) -> Result<&mut Vm, limit_vm::RuntimeError> {
+    fn load(&mut self, update: ProgramUpdate) -> Result<&mut Vm, limit_vm::RuntimeError> {
         match &mut self.vm {
             Some(vm) => {
-                vm.load(program)?;
+                vm.load(update)?;
             }
             None => {
+                let program = update.into_program().map_err(|msg| {
+                    limit_vm::RuntimeError::new(
+                        limit_vm::errors::kinds::ERROR,
+                        &format!("invalid program: {msg}"),
+                    )
+                })?;
                 let options = VmOptions {
                     capture_output: self.capture_output,
                     ..VmOptions::default()

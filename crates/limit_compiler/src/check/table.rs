@@ -13,12 +13,16 @@ use limit_syntax::ast::NodeId;
 /// the code generator converts on assignment.
 /// Node ids are dense (each file numbers its nodes from 0 in parse
 /// order), so the table is a vector per file indexed by the node's number:
-/// recording and looking up a type hashes nothing.
+/// recording and looking up a type hashes nothing. A table holds the few
+/// files one check saw (a program's modules; a session chunk and the
+/// earlier chunks it is checked with, whose file numbers may be far
+/// apart), found by binary search on the file number.
 #[derive(Clone, Debug, Default)]
 pub struct TypeTable {
-    /// By file, then by node index: the node's type, `Some(Type::Any)`
-    /// marking one recorded with conflicting types until `finish`.
-    files: Vec<Vec<Option<Type>>>,
+    /// By file number (sorted), then by node index: the node's type,
+    /// `Some(Type::Any)` marking one recorded with conflicting types until
+    /// `finish`.
+    files: Vec<(u32, Vec<Option<Type>>)>,
     /// For an argument entering a parameter typed as a list or dict: the
     /// parameter's type (the code generator checks such an argument's
     /// elements where the checker could not prove them, `element_checks.rs`).
@@ -28,10 +32,24 @@ pub struct TypeTable {
 impl TypeTable {
     /// The static type of the expression `id`, if it is known.
     pub fn type_of(&self, id: NodeId) -> Option<&Type> {
-        self.files
-            .get(id.file as usize)?
-            .get(id.index as usize)?
-            .as_ref()
+        self.nodes(id.file)?.get(id.index as usize)?.as_ref()
+    }
+
+    fn nodes(&self, file: u32) -> Option<&Vec<Option<Type>>> {
+        let at = self.files.binary_search_by_key(&file, |(f, _)| *f).ok()?;
+        Some(&self.files[at].1)
+    }
+
+    /// The nodes of `file`, made room for.
+    fn nodes_mut(&mut self, file: u32) -> &mut Vec<Option<Type>> {
+        let at = match self.files.binary_search_by_key(&file, |(f, _)| *f) {
+            Ok(at) => at,
+            Err(at) => {
+                self.files.insert(at, (file, Vec::new()));
+                at
+            }
+        };
+        &mut self.files[at].1
     }
 
     /// The declared type of the list or dict parameter the argument `id`
@@ -51,7 +69,7 @@ impl TypeTable {
     pub fn len(&self) -> usize {
         self.files
             .iter()
-            .flatten()
+            .flat_map(|(_, nodes)| nodes)
             .filter(|ty| ty.is_some())
             .count()
     }
@@ -64,10 +82,8 @@ impl TypeTable {
     /// file, so tables of different modules never collide).
     pub fn extend(&mut self, other: TypeTable) {
         self.parameters.extend(other.parameters);
-        if self.files.len() < other.files.len() {
-            self.files.resize_with(other.files.len(), Vec::new);
-        }
-        for (mine, theirs) in self.files.iter_mut().zip(other.files) {
+        for (file, theirs) in other.files {
+            let mine = self.nodes_mut(file);
             if mine.is_empty() {
                 *mine = theirs;
                 continue;
@@ -85,11 +101,7 @@ impl TypeTable {
 
     /// The entry of `id`, made room for.
     fn slot(&mut self, id: NodeId) -> &mut Option<Type> {
-        let file = id.file as usize;
-        if self.files.len() <= file {
-            self.files.resize_with(file + 1, Vec::new);
-        }
-        let nodes = &mut self.files[file];
+        let nodes = self.nodes_mut(id.file);
         let index = id.index as usize;
         if nodes.len() <= index {
             nodes.resize(index + 1, None);
@@ -106,10 +118,10 @@ impl TypeTable {
             return;
         }
         if ty.is_any() {
-            if let Some(slot) = self
-                .files
-                .get_mut(id.file as usize)
-                .and_then(|nodes| nodes.get_mut(id.index as usize))
+            let at = self.files.binary_search_by_key(&id.file, |(f, _)| *f);
+            if let Some(slot) = at
+                .ok()
+                .and_then(|at| self.files[at].1.get_mut(id.index as usize))
             {
                 *slot = None;
             }
@@ -125,7 +137,7 @@ impl TypeTable {
 
     /// Drops the `Any` markers left by conflicting records.
     pub(super) fn finish(&mut self) {
-        for slot in self.files.iter_mut().flatten() {
+        for slot in self.files.iter_mut().flat_map(|(_, nodes)| nodes) {
             if slot.as_ref().is_some_and(Type::is_any) {
                 *slot = None;
             }

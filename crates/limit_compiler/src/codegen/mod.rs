@@ -59,6 +59,7 @@ pub fn generate(
 ) -> (Option<Program>, Vec<Diagnostic>) {
     let optimize = options.optimize;
     let mut gen = Codegen::new(sources, 0);
+    gen.program.files = sources.files().iter().map(|f| f.name.clone()).collect();
     gen.capabilities = options.capabilities;
     gen.fold_constants = optimize;
     gen.capture_by_value = optimize;
@@ -304,11 +305,11 @@ pub(crate) struct Codegen<'a> {
 }
 
 impl<'a> Codegen<'a> {
+    /// A code generator with an empty program (whose `files` the caller
+    /// fills: a whole program's are all the sources, a session chunk adds
+    /// the new ones to the session's program).
     pub(crate) fn new(sources: &'a SourceMap, file: u32) -> Codegen<'a> {
-        let program = Program {
-            files: sources.files().iter().map(|f| f.name.clone()).collect(),
-            ..Program::default()
-        };
+        let program = Program::default();
         Codegen {
             sources,
             program,

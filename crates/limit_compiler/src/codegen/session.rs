@@ -7,6 +7,7 @@ use super::objects::ObjectModel;
 use super::{Codegen, ConstantKey};
 use crate::modules::{ModuleGraph, ResolvedImport};
 use limit_bytecode::program::{FunctionProto, Program};
+use limit_bytecode::ProgramExtent;
 use limit_syntax::ast::{FnDecl, Ident, Module, Stmt, StmtKind, VarTarget};
 use limit_syntax::{Diagnostic, SourceMap};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -33,10 +34,6 @@ pub(crate) struct Saved {
 }
 
 impl Saved {
-    pub(crate) fn program(&self) -> &Program {
-        &self.program
-    }
-
     /// Declares `name` as a constant global of the session whose value the
     /// host provides (a host function); returns its global index. A name
     /// declared before keeps its index.
@@ -79,38 +76,102 @@ impl Saved {
     }
 }
 
+/// What [`Saved::rollback`] needs to forget a chunk: where the program
+/// stood, and the small tables a chunk may change anywhere.
+pub(crate) struct Checkpoint {
+    extent: ProgramExtent,
+    classes: Vec<limit_bytecode::ClassDef>,
+    enums: Vec<limit_bytecode::EnumDef>,
+    scopes: Vec<ModuleScope>,
+    objects: ObjectModel,
+    aliases: Vec<FxHashMap<String, limit_syntax::ast::TypeExpr>>,
+    global_coercions: FxHashMap<u32, Vec<super::checks::Coercion>>,
+    atomic_globals: FxHashSet<u32>,
+    gated_functions: FxHashMap<u32, (String, crate::capabilities::Capability)>,
+}
+
+impl Saved {
+    /// The state to return to if the next chunk is rejected. The program
+    /// only grows, so it is remembered by its extent, not copied.
+    pub(crate) fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            extent: ProgramExtent::of(&self.program),
+            classes: self.program.classes.clone(),
+            enums: self.program.enums.clone(),
+            scopes: self.scopes.clone(),
+            objects: self.objects.clone(),
+            aliases: self.aliases.clone(),
+            global_coercions: self.global_coercions.clone(),
+            atomic_globals: self.atomic_globals.clone(),
+            gated_functions: self.gated_functions.clone(),
+        }
+    }
+
+    /// Forgets everything compiled since `checkpoint`.
+    pub(crate) fn rollback(&mut self, checkpoint: Checkpoint) {
+        let extent = checkpoint.extent;
+        let program = &mut self.program;
+        program.functions.truncate(extent.functions);
+        program.constants.truncate(extent.constants);
+        program.globals.truncate(extent.globals);
+        program.files.truncate(extent.files);
+        program.classes = checkpoint.classes;
+        program.enums = checkpoint.enums;
+        self.constant_index
+            .retain(|_, index| (*index as usize) < extent.constants);
+        self.scopes = checkpoint.scopes;
+        self.objects = checkpoint.objects;
+        self.aliases = checkpoint.aliases;
+        self.global_coercions = checkpoint.global_coercions;
+        self.atomic_globals = checkpoint.atomic_globals;
+        self.gated_functions = checkpoint.gated_functions;
+    }
+
+    /// The program, for the session to optimise what a chunk added.
+    pub(crate) fn program_mut(&mut self) -> &mut Program {
+        &mut self.program
+    }
+}
+
 /// The session's modules as a chunk sees them: the graph (module 0 is the
 /// session), the index from which modules are new with this chunk, and the
 /// chunk's imports with their modules.
 pub(crate) type ChunkModules<'m> = (&'m ModuleGraph, usize, &'m [ResolvedImport]);
 
-/// Compiles `ast` (file `file`) as the next chunk after `saved`. On success
-/// returns the new state and the index of the chunk's function; on error
-/// the state is unchanged (the caller keeps `saved`). Modules the chunk
-/// loads first are compiled into init functions that the chunk calls
-/// before its own code (so each runs once, in the run order).
+/// Compiles `ast` (file `file`) as the next chunk into `saved`, appending
+/// to its program (the code generator takes the program and gives it
+/// back, so a chunk costs what it adds). Returns the index of the chunk's
+/// function, or `None` on error; then the caller rolls `saved` back to
+/// the checkpoint it took. Modules the chunk loads first are compiled
+/// into init functions that the chunk calls before its own code (so each
+/// runs once, in the run order).
 pub(crate) fn compile_chunk(
-    saved: &Saved,
+    saved: &mut Saved,
     ast: &Module,
     sources: &SourceMap,
     echo: bool,
     types: crate::check::TypeTable,
     capabilities: crate::capabilities::Capabilities,
     (graph, new_from, imports): ChunkModules<'_>,
-) -> (Option<(Saved, u32)>, Vec<Diagnostic>) {
+) -> (Option<u32>, Vec<Diagnostic>) {
     let file = ast.span.file;
     let mut gen = Codegen::new(sources, file);
     gen.capabilities = capabilities;
     gen.types = types;
-    gen.program = saved.program.clone();
-    gen.program.files = sources.files().iter().map(|f| f.name.clone()).collect();
-    gen.constant_index = saved.constant_index.clone();
-    gen.module_scopes = saved.scopes.clone();
-    gen.objects = saved.objects.clone();
-    gen.global_coercions = saved.global_coercions.clone();
-    gen.gated_functions = saved.gated_functions.clone();
-    gen.atomic_globals = saved.atomic_globals.clone();
-    let mut aliases = saved.aliases.clone();
+    gen.program = std::mem::take(&mut saved.program);
+    let known_files = gen.program.files.len();
+    gen.program.files.extend(
+        sources.files()[known_files.min(sources.files().len())..]
+            .iter()
+            .map(|f| f.name.clone()),
+    );
+    gen.constant_index = std::mem::take(&mut saved.constant_index);
+    gen.module_scopes = std::mem::take(&mut saved.scopes);
+    gen.objects = std::mem::take(&mut saved.objects);
+    gen.global_coercions = std::mem::take(&mut saved.global_coercions);
+    gen.gated_functions = std::mem::take(&mut saved.gated_functions);
+    gen.atomic_globals = std::mem::take(&mut saved.atomic_globals);
+    let mut aliases = std::mem::take(&mut saved.aliases);
     aliases.resize_with(graph.modules.len(), FxHashMap::default);
     super::module::collect_aliases(&ast.stmts, &mut aliases[0]);
     let inits = compile_new_modules(&mut gen, graph, new_from, &mut aliases);
@@ -136,21 +197,18 @@ pub(crate) fn compile_chunk(
     );
     gen.leave_module(0);
 
-    if gen.diagnostics.iter().any(Diagnostic::is_error) {
-        return (None, gen.diagnostics);
-    }
-    let saved = Saved {
-        program: gen.program,
-        constant_index: gen.constant_index,
-        scopes: gen.module_scopes,
-        objects: gen.objects,
-        aliases,
-        global_coercions: gen.global_coercions,
-        gated_functions: gen.gated_functions,
-        atomic_globals: gen.atomic_globals,
-        host_names: saved.host_names.clone(),
-    };
-    (Some((saved, function)), gen.diagnostics)
+    // Whatever happened, the state goes back into `saved` (a rejected
+    // chunk is then rolled back from there).
+    saved.program = std::mem::take(&mut gen.program);
+    saved.constant_index = std::mem::take(&mut gen.constant_index);
+    saved.scopes = std::mem::take(&mut gen.module_scopes);
+    saved.objects = std::mem::take(&mut gen.objects);
+    saved.aliases = aliases;
+    saved.global_coercions = std::mem::take(&mut gen.global_coercions);
+    saved.gated_functions = std::mem::take(&mut gen.gated_functions);
+    saved.atomic_globals = std::mem::take(&mut gen.atomic_globals);
+    let ok = !gen.diagnostics.iter().any(Diagnostic::is_error);
+    (ok.then_some(function), gen.diagnostics)
 }
 
 /// Compiles the modules of `graph` from `new_from` on (loaded by this

@@ -1,0 +1,126 @@
+//! How a session's program grows from one chunk to the next. Each chunk
+//! only appends functions, constants, globals and files, so a VM (or a
+//! REPL's copy) is brought up to date with what was added — a cost that
+//! follows the chunk, not the session's history. Classes and enums are
+//! sent whole: a later chunk may complete an earlier frame (its value
+//! makers), and there are as many as the session declared.
+
+use crate::program::{ClassDef, Constant, EnumDef, FunctionProto, Program};
+
+/// How far a program reached: the lengths of its growing tables.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ProgramExtent {
+    pub functions: usize,
+    pub constants: usize,
+    pub globals: usize,
+    pub files: usize,
+}
+
+impl ProgramExtent {
+    /// The extent of `program` as it is.
+    pub fn of(program: &Program) -> ProgramExtent {
+        ProgramExtent {
+            functions: program.functions.len(),
+            constants: program.constants.len(),
+            globals: program.globals.len(),
+            files: program.files.len(),
+        }
+    }
+}
+
+/// What a chunk added to a program that had reached `since`.
+#[derive(Clone, Debug, Default)]
+pub struct ProgramUpdate {
+    /// Where the receiving program must stand before this update.
+    pub since: ProgramExtent,
+    pub functions: Vec<FunctionProto>,
+    pub constants: Vec<Constant>,
+    pub globals: Vec<String>,
+    pub files: Vec<String>,
+    /// Every class and enum, replacing the receiver's.
+    pub classes: Vec<ClassDef>,
+    pub enums: Vec<EnumDef>,
+    /// The function to run (the chunk's top-level code).
+    pub main: usize,
+}
+
+impl ProgramUpdate {
+    /// What `program` added since it reached `since`.
+    pub fn since(program: &Program, since: ProgramExtent) -> ProgramUpdate {
+        ProgramUpdate {
+            since,
+            functions: program.functions[since.functions.min(program.functions.len())..].to_vec(),
+            constants: program.constants[since.constants.min(program.constants.len())..].to_vec(),
+            globals: program.globals[since.globals.min(program.globals.len())..].to_vec(),
+            files: program.files[since.files.min(program.files.len())..].to_vec(),
+            classes: program.classes.clone(),
+            enums: program.enums.clone(),
+            main: program.main,
+        }
+    }
+
+    /// Brings `program` up to date. Fails (leaving it unchanged) when it
+    /// does not stand where the update starts.
+    pub fn apply_to(self, program: &mut Program) -> Result<(), String> {
+        let at = ProgramExtent::of(program);
+        if at != self.since {
+            return Err(format!(
+                "a program update for {:?} cannot apply to a program at {at:?}",
+                self.since
+            ));
+        }
+        program.functions.extend(self.functions);
+        program.constants.extend(self.constants);
+        program.globals.extend(self.globals);
+        program.files.extend(self.files);
+        program.classes = self.classes;
+        program.enums = self.enums;
+        program.main = self.main;
+        Ok(())
+    }
+
+    /// The whole program, for a receiver that has nothing yet.
+    pub fn into_program(self) -> Result<Program, String> {
+        let mut program = Program::default();
+        self.apply_to(&mut program)?;
+        Ok(program)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn function(name: &str) -> FunctionProto {
+        FunctionProto {
+            name: name.to_string(),
+            ..FunctionProto::default()
+        }
+    }
+
+    #[test]
+    fn an_update_carries_what_was_added_and_applies_once() {
+        let mut grown = Program {
+            functions: vec![function("a")],
+            constants: vec![Constant::Int(1)],
+            globals: vec!["g".into()],
+            files: vec!["<1>".into()],
+            ..Program::default()
+        };
+        let mut copy = grown.clone();
+        let since = ProgramExtent::of(&grown);
+        grown.functions.push(function("b"));
+        grown.constants.push(Constant::Int(2));
+        grown.files.push("<2>".into());
+        grown.main = 1;
+        let update = ProgramUpdate::since(&grown, since);
+        assert_eq!(update.functions.len(), 1);
+        assert!(update.globals.is_empty());
+        update.clone().apply_to(&mut copy).unwrap();
+        assert_eq!(ProgramExtent::of(&copy), ProgramExtent::of(&grown));
+        assert_eq!(copy.functions[1].name, "b");
+        assert_eq!(copy.main, 1);
+        // Applied twice, the update no longer fits.
+        assert!(update.apply_to(&mut copy).is_err());
+    }
+}
