@@ -206,6 +206,19 @@ fn element_conversion(found: &Type, expected: &Type) -> Option<(Type, Type)> {
         match (found.unrefined(), expected.unrefined()) {
             (Type::List(a), Type::List(b)) => (vec![a], vec![b]),
             (Type::Dict(k, v), Type::Dict(ek, ev)) => (vec![k, v], vec![ek, ev]),
+            // A dict entering a record type: its values become each field.
+            (Type::Dict(_, v), Type::Record(fields)) => (
+                fields.iter().map(|_| &**v).collect(),
+                fields.iter().map(|(_, ty)| ty).collect(),
+            ),
+            (Type::Record(have), Type::Record(fields)) => fields
+                .iter()
+                .filter_map(|(name, ty)| {
+                    have.iter()
+                        .find(|(own, _)| own == name)
+                        .map(|(_, found)| (found, ty))
+                })
+                .unzip(),
             _ => return None,
         };
     for (a, b) in found_elements.into_iter().zip(expected_elements) {

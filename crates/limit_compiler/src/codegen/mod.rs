@@ -166,6 +166,9 @@ pub(crate) struct FunctionState {
     pub local_coercions: FxHashMap<u16, Vec<checks::Coercion>>,
     /// What a returned value needs (the declared return type).
     pub return_coercions: Vec<checks::Coercion>,
+    /// What a value assigned to a captured variable needs (by upvalue
+    /// index): the coercions of the annotated local it captures.
+    pub upvalue_coercions: FxHashMap<u16, Vec<checks::Coercion>>,
 }
 
 impl FunctionState {
@@ -203,6 +206,7 @@ impl FunctionState {
             predeclared: Vec::new(),
             local_coercions: FxHashMap::default(),
             return_coercions: Vec::new(),
+            upvalue_coercions: FxHashMap::default(),
         }
     }
 }
@@ -770,6 +774,16 @@ impl<'a> Codegen<'a> {
         name: &str,
         is_const: bool,
     ) -> Place {
+        // An annotated variable stays annotated when a closure assigns it.
+        let coercions = level.checked_sub(1).and_then(|outer| {
+            let outer = &self.functions[outer];
+            match source {
+                CaptureSource::Local(slot) | CaptureSource::LocalValue(slot) => {
+                    outer.local_coercions.get(&slot).cloned()
+                }
+                CaptureSource::Upvalue(i) => outer.upvalue_coercions.get(&i).cloned(),
+            }
+        });
         let proto = &mut self.functions[level].proto;
         let index = match proto.captures.iter().position(|c| *c == source) {
             Some(i) => i,
@@ -779,6 +793,11 @@ impl<'a> Codegen<'a> {
                 proto.captures.len() - 1
             }
         };
+        if let Some(coercions) = coercions {
+            self.functions[level]
+                .upvalue_coercions
+                .insert(index as u16, coercions);
+        }
         Place::Upvalue {
             index: index as u16,
             is_const,

@@ -515,7 +515,12 @@ impl Codegen<'_> {
     fn place_coercions(&self, place: &Place) -> Option<Vec<super::checks::Coercion>> {
         match place {
             Place::Local { slot, .. } => self.current_ref().local_coercions.get(slot).cloned(),
+            Place::Upvalue { index, .. } => {
+                self.current_ref().upvalue_coercions.get(index).cloned()
+            }
             Place::Global { index, .. } => self.global_coercions.get(index).cloned(),
+            // A parallel task's outer variable, through its shared cell.
+            Place::Shared(inner) => self.place_coercions(inner),
             _ => None,
         }
     }
