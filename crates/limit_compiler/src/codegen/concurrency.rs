@@ -210,8 +210,27 @@ impl Codegen<'_> {
         self.end_scope();
 
         self.shared_scopes.pop();
+        if shared.is_empty() {
+            self.emit(Op::BlockEnd, span);
+            return;
+        }
+        // The shared variables hold plain values again after the block,
+        // also when it raises (a task's error, a timeout) and a handler
+        // outside goes on using them.
+        let handler = self.emit(Op::Try(0), span);
         self.emit(Op::BlockEnd, span);
-        for (name, place) in &shared {
+        self.emit(Op::EndTry, span);
+        self.unshare(&shared, span);
+        let done = self.emit(Op::Jump(0), span);
+        self.patch_jump(handler);
+        self.unshare(&shared, span);
+        self.emit(Op::Raise, span);
+        self.patch_jump(done);
+    }
+
+    /// Turns each shared variable's cell back into its value.
+    fn unshare(&mut self, shared: &[(String, Place)], span: Span) {
+        for (name, place) in shared {
             self.load(place, span);
             self.emit(Op::Unshare, span);
             self.store(place, name, span);
