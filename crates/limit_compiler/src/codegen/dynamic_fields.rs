@@ -20,7 +20,9 @@
 //! are collected from every module before any code is generated, so a
 //! module's store reaches the frames of modules compiled after it; the
 //! dispatchers are compiled again at the end of each module, the last time
-//! with every frame known.
+//! with every frame known. In an interactive session an earlier chunk's
+//! code already runs and is never compiled again: a later chunk's stores
+//! get a dispatcher of their own, compiled at its end.
 
 use super::objects::{key_module, FrameInfo};
 use super::{finish_proto, Codegen, FunctionKind, FunctionState};
@@ -40,8 +42,14 @@ pub(crate) struct DynamicFields {
     coercers: Vec<(u32, String, u32)>,
     /// Frames (keys) whose coercers are compiled.
     compiled: FxHashSet<String>,
-    /// The dispatcher of each field name stored through an unknown receiver.
+    /// The dispatcher of each field name stored through an unknown
+    /// receiver.
     dispatchers: FxHashMap<String, u32>,
+    /// Functions below this index already run in a VM (an interactive
+    /// session's earlier chunks, which receive only new functions): a
+    /// dispatcher there is never compiled again; a later chunk's stores
+    /// get a dispatcher of their own.
+    pub delivered: u32,
 }
 
 impl Codegen<'_> {
@@ -81,7 +89,12 @@ impl Codegen<'_> {
             return None;
         }
         if let Some(&function) = fields.dispatchers.get(name) {
-            return Some(function);
+            if function >= fields.delivered {
+                return Some(function);
+            }
+            // An earlier chunk's dispatcher already runs as it was: this
+            // chunk's stores get their own, compiled at its end with every
+            // frame known then.
         }
         let function = self.program.functions.len() as u32;
         self.program.functions.push(FunctionProto::default());
@@ -147,11 +160,14 @@ impl Codegen<'_> {
             .dynamic_fields
             .dispatchers
             .iter()
-            .map(|(name, function)| (name.clone(), *function))
+            .map(|(name, &function)| (name.clone(), function))
             .collect();
         dispatchers.sort_by_key(|(_, function)| *function);
+        let delivered = self.objects.dynamic_fields.delivered;
         for (name, function) in dispatchers {
-            self.compile_dispatcher(&name, function);
+            if function >= delivered {
+                self.compile_dispatcher(&name, function);
+            }
         }
     }
 

@@ -168,6 +168,8 @@ pub(crate) fn compile_chunk(
     gen.constant_index = std::mem::take(&mut saved.constant_index);
     gen.module_scopes = std::mem::take(&mut saved.scopes);
     gen.objects = std::mem::take(&mut saved.objects);
+    // What earlier chunks compiled already runs: it is not compiled again.
+    gen.objects.dynamic_fields.delivered = gen.program.functions.len() as u32;
     gen.global_coercions = std::mem::take(&mut saved.global_coercions);
     gen.gated_functions = std::mem::take(&mut saved.gated_functions);
     gen.atomic_globals = std::mem::take(&mut saved.atomic_globals);
