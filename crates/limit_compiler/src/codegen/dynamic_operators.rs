@@ -118,6 +118,25 @@ impl Codegen<'_> {
         }
     }
 
+    /// `[a, b] -> [a op b]` for a compound assignment `target op= value`
+    /// (`op` the instruction): `+=`/`-=` with an operand of unknown type
+    /// choose a standard frame's method at run time, as `+`/`-` do.
+    pub(crate) fn compound_operator(&mut self, op: Op, target: &Expr, value: &Expr, span: Span) {
+        let arithmetic = match op {
+            Op::Add => Some(BinOp::Add),
+            Op::Sub => Some(BinOp::Sub),
+            _ => None,
+        };
+        match arithmetic {
+            Some(operator) if self.wants_dynamic_arithmetic(operator, target, value) => {
+                self.dynamic_arithmetic(operator, span)
+            }
+            _ => {
+                self.emit(op, span);
+            }
+        }
+    }
+
     /// `[a, b] -> [a.method(b)]`, or the plain operator where the frame
     /// has no method for this mix (a `TypeError` at run time).
     fn call_operator_method(&mut self, method: Option<&'static str>, plain: Op, span: Span) {

@@ -378,7 +378,7 @@ impl Codegen<'_> {
                     self.emit(Op::Dup, span);
                     self.emit(Op::GetFieldByName(name), field.span);
                     self.expr(value);
-                    self.emit(op, span);
+                    self.compound_operator(op, target, value, span);
                 } else {
                     self.expr(value);
                 }
@@ -408,7 +408,7 @@ impl Codegen<'_> {
                     self.emit(Op::Dup2, span);
                     self.emit(Op::GetIndex, target.span);
                     self.expr(value);
-                    self.emit(op, span);
+                    self.compound_operator(op, target, value, span);
                 } else {
                     self.expr(value);
                 }
