@@ -31,46 +31,13 @@ pub enum ProposalKind {
     Keyword,
 }
 
-const KEYWORDS: &[&str] = &[
-    "var",
-    "const",
-    "fn",
-    "return",
-    "if",
-    "elif",
-    "else",
-    "while",
-    "for",
-    "iter",
-    "in",
-    "break",
-    "continue",
-    "match",
-    "frame",
-    "trait",
-    "enum",
-    "type",
-    "abstract",
-    "final",
-    "static",
-    "pub",
-    "prot",
-    "import",
-    "true",
-    "false",
-    "nil",
-    "and",
-    "or",
-    "not",
-    "this",
-    "parallel",
-    "concurrent",
-    "task",
-    "worker",
-    "attempt",
-    "handle",
-    "loop",
-];
+/// Words proposed as keywords: the reserved words and `loop` (a
+/// contextual keyword before `{`, LANGUAGE §12a).
+fn keywords() -> impl Iterator<Item = &'static str> {
+    limit_syntax::token::TokenKind::RESERVED_WORDS
+        .into_iter()
+        .chain(["loop"])
+}
 
 /// The proposals at byte `offset` of `text` (the file at `path`).
 pub fn complete(path: &Path, text: &str, offset: usize) -> Vec<Proposal> {
@@ -245,11 +212,11 @@ fn names_in_scope(text: &str, offset: usize) -> Vec<Proposal> {
             },
         );
     }
-    for keyword in KEYWORDS {
+    for keyword in keywords() {
         out = dedup(
             out,
             Proposal {
-                label: (*keyword).to_string(),
+                label: keyword.to_string(),
                 kind: ProposalKind::Keyword,
                 detail: None,
             },

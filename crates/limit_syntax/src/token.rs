@@ -195,6 +195,52 @@ impl TokenKind {
         )
     }
 
+    /// Every reserved word (LANGUAGE §1), for tools that list them (editor
+    /// grammars, completion); `keyword` maps each to its token.
+    pub const RESERVED_WORDS: [&'static str; 41] = [
+        "var",
+        "const",
+        "fn",
+        "return",
+        "if",
+        "elif",
+        "else",
+        "while",
+        "for",
+        "iter",
+        "in",
+        "break",
+        "continue",
+        "match",
+        "frame",
+        "trait",
+        "interface",
+        "enum",
+        "type",
+        "abstract",
+        "final",
+        "static",
+        "pub",
+        "prot",
+        "import",
+        "module",
+        "true",
+        "false",
+        "nil",
+        "and",
+        "or",
+        "not",
+        "this",
+        "self",
+        "super",
+        "parallel",
+        "concurrent",
+        "task",
+        "worker",
+        "attempt",
+        "handle",
+    ];
+
     /// The reserved word spelled `text`, if any.
     pub fn keyword(text: &str) -> Option<TokenKind> {
         use TokenKind::*;
@@ -340,5 +386,23 @@ impl TokenKind {
             At => "@",
         };
         format!("`{fixed}`")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TokenKind;
+
+    #[test]
+    fn every_reserved_word_is_a_keyword_and_no_other_word_is() {
+        for word in TokenKind::RESERVED_WORDS {
+            assert!(TokenKind::keyword(word).is_some(), "{word}");
+        }
+        // Contextual words (LANGUAGE §1) stay names.
+        for word in [
+            "as", "show", "where", "atomic", "ok", "err", "channel", "loop",
+        ] {
+            assert!(TokenKind::keyword(word).is_none(), "{word}");
+        }
     }
 }
