@@ -15,7 +15,7 @@
 use super::objects::key_module;
 use super::Codegen;
 use limit_bytecode::opcode::Op;
-use limit_syntax::ast::{BinOp, Expr};
+use limit_syntax::ast::{BinOp, Expr, TypeExpr, TypeKind};
 use limit_syntax::Span;
 
 /// A standard frame with arithmetic: its class, module and name.
@@ -129,6 +129,33 @@ impl Codegen<'_> {
         };
         match arithmetic {
             Some(operator) if self.wants_dynamic_arithmetic(operator, target, value) => {
+                self.dynamic_arithmetic(operator, span)
+            }
+            _ => {
+                self.emit(op, span);
+            }
+        }
+    }
+
+    /// `[a, b] -> [a op b]` for `object.field op= value` on a field of a
+    /// known frame: one declared `any` or without a type may hold a
+    /// `DateTime`, so `+=`/`-=` there choose the method at run time.
+    pub(crate) fn compound_field_operator(
+        &mut self,
+        op: Op,
+        declared: Option<&TypeExpr>,
+        span: Span,
+    ) {
+        let untyped = declared.is_none_or(|ty| {
+            matches!(&ty.kind, TypeKind::Named(path) if path.len() == 1 && path[0].name == "any")
+        });
+        let arithmetic = match op {
+            Op::Add => Some(BinOp::Add),
+            Op::Sub => Some(BinOp::Sub),
+            _ => None,
+        };
+        match arithmetic {
+            Some(operator) if untyped && !self.operator_frames().is_empty() => {
                 self.dynamic_arithmetic(operator, span)
             }
             _ => {

@@ -305,13 +305,14 @@ impl Codegen<'_> {
         match self.lookup_member(&frame, field) {
             Some(Member::Field(slot)) if ty.certain => {
                 let coercions = self.field_coercions(object, &field.name);
+                let declared = frame.fields.get(slot).and_then(|f| f.ty.clone());
                 let slot = slot as u16;
                 self.expr(object);
                 if let Some(op) = binary {
                     self.emit(Op::Dup, span);
                     self.emit(Op::GetField(slot), field.span);
                     self.expr(value);
-                    self.emit(op, span);
+                    self.compound_field_operator(op, declared.as_ref(), span);
                 } else {
                     self.expr(value);
                 }
