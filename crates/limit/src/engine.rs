@@ -373,17 +373,18 @@ impl Core {
         target: Target,
         name: &str,
         signature: Option<&FunctionType>,
+        kinds: &[handle::ParamKind],
         args: impl IntoArgs,
     ) -> Result<VmValue, Error> {
         self.args.clear();
         args.into_vm(&mut self.args)?;
         if let Some(signature) = signature {
-            let direct = self.args.len() <= signature.params.len()
+            let direct = self.args.len() == kinds.len()
                 && self
                     .args
                     .iter_mut()
-                    .zip(&signature.params)
-                    .all(|(arg, param)| handle::fits_directly(arg, &param.ty));
+                    .zip(kinds)
+                    .all(|(arg, kind)| kind.fits(arg));
             if !direct {
                 // The long way, with its error messages.
                 let values = self
@@ -407,7 +408,7 @@ impl Core {
         let result = match (&mut self.vm, target) {
             (None, _) => Err(not_found()),
             (Some(vm), Target::Function(index)) => vm
-                .call_function_with(index, &self.args)
+                .call_function_taking(index, &mut self.args)
                 .map_err(Error::Runtime),
             (Some(vm), Target::Global(slot)) => match vm.global_at(slot) {
                 Some(f @ (VmValue::Function(_) | VmValue::Host(_))) => {
@@ -782,6 +783,7 @@ impl Engine {
             engine: self.id,
             target,
             name: name.into(),
+            kinds: handle::ParamKind::of_signature(signature.as_deref()),
             signature,
         })
     }
@@ -798,9 +800,10 @@ impl Engine {
     {
         self.check_handle(handle)?;
         let signature = handle.signature.as_deref();
+        let kinds = &*handle.kinds;
         let (target, name) = (handle.target, &*handle.name);
         self.as_current(move |core| {
-            let result = core.call_typed(target, name, signature, args)?;
+            let result = core.call_typed(target, name, signature, kinds, args)?;
             match direct::from_vm::<R>(&result) {
                 Some(result) => Ok(result),
                 None => from_vm(&result, 0).and_then(R::from_value),

@@ -36,6 +36,9 @@ pub struct FnHandle {
     pub(crate) name: Arc<str>,
     /// The declared parameter types the arguments are checked against.
     pub(crate) signature: Option<Arc<FunctionType>>,
+    /// The same, as far as a call's arguments are checked without a
+    /// conversion ([`ParamKind::fits`]).
+    pub(crate) kinds: Arc<[ParamKind]>,
 }
 
 impl FnHandle {
@@ -136,21 +139,58 @@ tuple_args! {
     (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7)
 }
 
-/// Whether `value` is of type `ty` as it is, for the scalar types; an
-/// `int` for a `float` parameter becomes a float here. `false`: check
-/// it the long way (`argument_checks`).
-pub(crate) fn fits_directly(value: &mut VmValue, ty: &Type) -> bool {
-    match (ty, &*value) {
-        (Type::Any, _)
-        | (Type::Int | Type::SizedInt(_), VmValue::Int(_))
-        | (Type::Float, VmValue::Float(_))
-        | (Type::Bool, VmValue::Bool(_))
-        | (Type::Str, VmValue::Str(_))
-        | (Type::Nil, VmValue::Nil) => true,
-        (Type::Float, VmValue::Int(i)) => {
-            *value = VmValue::Float(*i as f64);
-            true
+/// A parameter's type as far as an argument is checked without a
+/// conversion, worked out once per handle: the scalar types, `any`, and
+/// the rest (checked the long way, `argument_checks`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ParamKind {
+    Any,
+    Int,
+    Float,
+    Bool,
+    Str,
+    Nil,
+    Other,
+}
+
+impl ParamKind {
+    fn of(ty: &Type) -> ParamKind {
+        match ty {
+            Type::Any => ParamKind::Any,
+            // (A sized int's range is checked by the function itself,
+            // as its parameter's typed store.)
+            Type::Int | Type::SizedInt(_) => ParamKind::Int,
+            Type::Float => ParamKind::Float,
+            Type::Bool => ParamKind::Bool,
+            Type::Str => ParamKind::Str,
+            Type::Nil => ParamKind::Nil,
+            _ => ParamKind::Other,
         }
-        _ => false,
+    }
+
+    /// The kinds of `signature`'s parameters (none without one).
+    pub(crate) fn of_signature(signature: Option<&FunctionType>) -> Arc<[ParamKind]> {
+        signature
+            .map(|s| s.params.iter().map(|p| ParamKind::of(&p.ty)).collect())
+            .unwrap_or_else(|| Arc::from([]))
+    }
+
+    /// Whether `value` is of this kind as it is; an `int` for a `float`
+    /// parameter becomes a float here. `false`: check it the long way.
+    #[inline]
+    pub(crate) fn fits(self, value: &mut VmValue) -> bool {
+        match (self, &*value) {
+            (ParamKind::Any, _)
+            | (ParamKind::Int, VmValue::Int(_))
+            | (ParamKind::Float, VmValue::Float(_))
+            | (ParamKind::Bool, VmValue::Bool(_))
+            | (ParamKind::Str, VmValue::Str(_))
+            | (ParamKind::Nil, VmValue::Nil) => true,
+            (ParamKind::Float, VmValue::Int(i)) => {
+                *value = VmValue::Float(*i as f64);
+                true
+            }
+            _ => false,
+        }
     }
 }

@@ -3185,6 +3185,30 @@ impl Vm {
         index: usize,
         args: &[Value],
     ) -> Result<Value, RuntimeError> {
+        self.call_top_level(index, args.len(), |stack| stack.extend_from_slice(args))
+    }
+
+    /// [`Vm::call_function_with`], the arguments moved out of `args`
+    /// (which is left empty, its capacity kept) rather than copied: for a
+    /// host calling functions again and again.
+    pub fn call_function_taking(
+        &mut self,
+        index: usize,
+        args: &mut Vec<Value>,
+    ) -> Result<Value, RuntimeError> {
+        let argc = args.len();
+        self.call_top_level(index, argc, |stack| stack.append(args))
+    }
+
+    /// Call top-level function `index` with the `argc` arguments `push`
+    /// puts on the (empty) stack.
+    #[inline]
+    fn call_top_level(
+        &mut self,
+        index: usize,
+        argc: usize,
+        push: impl FnOnce(&mut Vec<Value>),
+    ) -> Result<Value, RuntimeError> {
         if !self
             .functions
             .get(index)
@@ -3197,8 +3221,8 @@ impl Vm {
         }
         self.reset_execution();
         self.start_run();
-        self.stack.extend_from_slice(args);
-        let result = match self.push_frame(index as u32, None, 0, 0, args.len(), false) {
+        push(&mut self.stack);
+        let result = match self.push_frame(index as u32, None, 0, 0, argc, false) {
             Ok(()) if self.options.trace || self.options.stats => self.run_loop::<true>(0),
             Ok(()) => self.run_loop::<false>(0),
             Err(t) => Err(t),
@@ -3214,14 +3238,25 @@ impl Vm {
             Ok(v) if self.has_deinit => self.run_pending_deinits().map(|_| v),
             other => other,
         };
-        self.flush();
-        let trace = self.trace.take().unwrap_or_default();
-        self.reset_execution();
-        result.map_err(|t| RuntimeError {
-            kind: t.kind.to_string(),
-            message: t.message.to_string(),
-            trace,
-        })
+        // (Most host calls print nothing: no call to `flush`.)
+        if !self.out.is_empty() {
+            self.flush();
+        }
+        match result {
+            Ok(v) => {
+                self.reset_execution();
+                Ok(v)
+            }
+            Err(t) => {
+                let trace = self.trace.take().unwrap_or_default();
+                self.reset_execution();
+                Err(RuntimeError {
+                    kind: t.kind.to_string(),
+                    message: t.message.to_string(),
+                    trace,
+                })
+            }
+        }
     }
 }
 
