@@ -677,13 +677,17 @@ impl Codegen<'_> {
         let value = &arg.value;
         let kind_name = |name: &str| name.chars().next().is_some_and(char::is_uppercase);
         match &value.kind {
-            ExprKind::Ident(name) if kind_name(name) && self.resolve(name).is_none() => {
+            ExprKind::Ident(name)
+                if kind_name(name) && self.resolve_use(value.id, name).is_none() =>
+            {
                 self.emit(Op::Nil, span);
                 let k = self.str_constant(name);
                 self.emit(Op::MakeErr(k), span);
             }
             ExprKind::Call { callee, args } => match &callee.kind {
-                ExprKind::Ident(name) if kind_name(name) && self.resolve(name).is_none() => {
+                ExprKind::Ident(name)
+                    if kind_name(name) && self.resolve_use(callee.id, name).is_none() =>
+                {
                     match args.as_slice() {
                         [] => {
                             self.emit(Op::Nil, span);

@@ -102,7 +102,7 @@ impl Codegen<'_> {
                 })
             }
             ExprKind::Ident(name) => {
-                let key = self.place_key(name)?;
+                let key = self.place_key_of_use(expr.id, name)?;
                 self.objects
                     .typed
                     .iter()

@@ -587,13 +587,39 @@ impl<'a> Codegen<'a> {
     /// declaration; other names by text.
     pub fn resolve_use(&mut self, id: NodeId, name: &str) -> Option<Place> {
         use crate::resolve::Binding;
-        if let Some(Binding::Local(decl) | Binding::Capture { decl, .. }) = self.bindings.of(id) {
-            let depth = self.functions.len() - 1;
-            if let Some(place) = self.resolve_decl(depth, decl, name) {
-                return Some(self.shared_place(name, place));
+        let place = match self.bindings.of(id) {
+            Some(Binding::Local(decl) | Binding::Capture { decl, .. }) => {
+                let depth = self.functions.len() - 1;
+                match self.resolve_decl(depth, decl, name) {
+                    Some(place) => place,
+                    None => return self.resolve(name),
+                }
             }
+            // A top-level variable is a local of the script until some
+            // function uses it (then a global); nothing else is a local.
+            Some(Binding::Global(decl)) => {
+                let depth = self.functions.len() - 1;
+                match self.resolve_decl(depth, decl, name) {
+                    Some(place) => place,
+                    None => self.resolve_outside(name)?,
+                }
+            }
+            Some(_) => self.resolve_outside(name)?,
+            // Names the resolve stage did not bind (an earlier chunk's in a
+            // session, a refinement's `value`) are searched by text.
+            None => return self.resolve(name),
+        };
+        Some(self.shared_place(name, place))
+    }
+
+    /// Where the variable `name` declares lives (just declared: found by
+    /// its declaration, or by text for one the resolve stage did not see).
+    pub fn resolve_declared(&mut self, name: &Ident) -> Option<Place> {
+        let depth = self.functions.len() - 1;
+        if let Some(place) = self.resolve_decl(depth, name.id, &name.name) {
+            return Some(self.shared_place(&name.name, place));
         }
-        self.resolve(name)
+        self.resolve(&name.name)
     }
 
     /// Finds where `name` lives, seen from the current function.
@@ -629,6 +655,12 @@ impl<'a> Codegen<'a> {
         if let Some(place) = self.resolve_in(depth, name) {
             return Some(place);
         }
+        self.resolve_outside(name)
+    }
+
+    /// Where `name` lives outside every local: a global, a top-level
+    /// function, an imported member, a built-in.
+    fn resolve_outside(&mut self, name: &str) -> Option<Place> {
         if let Some(&(index, is_const)) = self.globals.get(name) {
             return Some(self.global_place(index, is_const));
         }

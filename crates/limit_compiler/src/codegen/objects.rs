@@ -1045,7 +1045,19 @@ impl Codegen<'_> {
 
     /// Where variable `name` lives, as a key for typed places.
     pub(crate) fn place_key(&mut self, name: &str) -> Option<PlaceKey> {
-        match self.resolve(name)? {
+        let place = self.resolve(name)?;
+        self.key_of_place(place)
+    }
+
+    /// Where the variable used at node `id` lives, as a key for typed
+    /// places.
+    pub(crate) fn place_key_of_use(&mut self, id: NodeId, name: &str) -> Option<PlaceKey> {
+        let place = self.resolve_use(id, name)?;
+        self.key_of_place(place)
+    }
+
+    fn key_of_place(&self, place: super::Place) -> Option<PlaceKey> {
+        match place {
             super::Place::Local { slot, .. } => {
                 Some(PlaceKey::Local(self.functions.len() - 1, slot))
             }

@@ -67,7 +67,7 @@ impl Codegen<'_> {
             // Infallible: as above.
             let name = decl.name.as_ref().expect("filtered on names");
             self.closure(decl, &name.name);
-            if let Some(place) = self.resolve(&name.name) {
+            if let Some(place) = self.resolve_declared(name) {
                 self.store(&place, &name.name, name.span);
             }
         }
@@ -166,7 +166,7 @@ impl Codegen<'_> {
         self.note_var_decl(decl);
         if let (Some(ty), VarTarget::Name(name)) = (&decl.ty, &decl.target) {
             let coercions = self.coercions(ty);
-            match self.resolve(&name.name) {
+            match self.resolve_declared(name) {
                 Some(Place::Local { slot, .. }) => self.note_local_coercions(slot, coercions),
                 Some(Place::Global { index, .. }) if !coercions.is_empty() => {
                     self.global_coercions.insert(index, coercions);
