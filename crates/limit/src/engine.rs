@@ -426,14 +426,25 @@ impl Core {
 /// (or call) ends with an `Interrupted` error that no script can catch.
 /// A request stops the run in progress; the next run starts afresh.
 ///
+/// A request made before the run starts is cleared by it, so a host that
+/// cannot know when the run begins asks until the run has ended:
+///
 /// ```
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// use std::sync::Arc;
+///
 /// let mut engine = limit::Engine::new();
 /// let handle = engine.interrupt_handle();
+/// let done = Arc::new(AtomicBool::new(false));
+/// let finished = done.clone();
 /// let stopper = std::thread::spawn(move || {
-///     std::thread::sleep(std::time::Duration::from_millis(20));
-///     handle.interrupt();
+///     while !finished.load(Ordering::Relaxed) {
+///         std::thread::sleep(std::time::Duration::from_millis(10));
+///         handle.interrupt();
+///     }
 /// });
 /// let error = engine.run_str("while (true) {}").unwrap_err();
+/// done.store(true, Ordering::Relaxed);
 /// stopper.join().unwrap();
 /// assert!(error.is_interrupted());
 /// ```
