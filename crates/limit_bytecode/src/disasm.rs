@@ -1,10 +1,13 @@
 //! The disassembler: every function's bytecode with source lines, using the
-//! instruction names of `opcode.rs` (the `Debug` form of `Op`).
+//! instruction names of `opcode.rs` (the `Debug` form of `Op`), and what
+//! each operand names (a constant's value, a global's, function's, built-in's
+//! or class's name, a jump's target) by its kind in the instruction table.
 
 use std::fmt::Write as _;
 
 use crate::opcode::Op;
 use crate::program::{Constant, Program};
+use crate::table::OperandKind;
 
 /// The text of one instruction: its `opcode.rs` name and operands.
 pub fn format_op(op: Op) -> String {
@@ -50,43 +53,25 @@ pub fn disassemble_function(program: &Program, index: usize) -> String {
                 "   |".to_string()
             };
             let _ = write!(out, "  {ip:04} {line}  {}", format_op(*op));
-            let k = match op {
-                Op::Const(k)
-                | Op::Invoke(k, _)
-                | Op::InvokeMethod(k, _)
-                | Op::GetFieldByName(k)
-                | Op::SetFieldByName(k) => Some(*k),
-                Op::Trap(k) | Op::ErrorKindIs(k) | Op::MakeErr(k) => Some(*k),
-                Op::JumpIfLocalNotLtConst(_, k, _)
-                | Op::IncLoopLtConst(_, k, _)
-                | Op::LoopIfLtConst(_, k, _)
-                | Op::MulConstLocal(k, _)
-                | Op::JumpIfNotConst(_, k, _) => Some(*k as u32),
-                _ => None,
-            };
-            if let Some(c) = k.and_then(|k| program.constants.get(k as usize)) {
-                let _ = write!(out, "    ; {}", constant_text(c));
-            }
+            // What the operands name, by their kinds in the instruction table.
+            op.for_each_operand(|kind, value| {
+                let index = value as usize;
+                let name = match kind {
+                    OperandKind::Constant => program.constants.get(index).map(constant_text),
+                    OperandKind::Global => program.globals.get(index).cloned(),
+                    OperandKind::Function => program.functions.get(index).map(|g| g.name.clone()),
+                    OperandKind::Native => {
+                        crate::builtins::native(value as u16).map(|n| n.name.to_string())
+                    }
+                    OperandKind::Class => program.classes.get(index).map(|c| c.name.clone()),
+                    _ => None,
+                };
+                if let Some(name) = name {
+                    let _ = write!(out, "    ; {name}");
+                }
+            });
             if let Some(t) = op.jump_target(ip) {
                 let _ = write!(out, "    ; -> {t:04}");
-            }
-            match op {
-                Op::GetGlobal(g) | Op::SetGlobal(g) | Op::DefineGlobal(g) => {
-                    if let Some(name) = program.globals.get(*g as usize) {
-                        let _ = write!(out, "    ; {name}");
-                    }
-                }
-                Op::CallDirect(fi, _) | Op::Closure(fi) => {
-                    if let Some(g) = program.functions.get(*fi as usize) {
-                        let _ = write!(out, "    ; {}", g.name);
-                    }
-                }
-                Op::CallNative(n, _) | Op::GetNative(n) => {
-                    if let Some(native) = crate::builtins::native(*n) {
-                        let _ = write!(out, "    ; {}", native.name);
-                    }
-                }
-                _ => {}
             }
             out.push('\n');
         }

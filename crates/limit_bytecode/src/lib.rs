@@ -18,10 +18,13 @@ pub mod methods;
 pub mod opcode;
 pub mod printed_form;
 pub mod program;
+pub mod reference;
+pub mod table;
 pub mod update;
 
 pub use builtins::builtin_index;
 pub use disasm::{disassemble, disassemble_function};
-pub use opcode::{CastKind, Op};
+pub use opcode::{CastKind, Op, INSTRUCTIONS};
 pub use program::{CaptureSource, ClassDef, Constant, EnumDef, FunctionProto, Pos, Program};
+pub use table::{Instruction, OperandKind};
 pub use update::{ProgramExtent, ProgramUpdate};

@@ -26,6 +26,7 @@
 use num_bigint::BigInt;
 
 use crate::opcode::Op;
+use crate::table::OperandKind;
 
 /// A compile-time constant.
 #[derive(Clone, Debug, PartialEq)]
@@ -176,7 +177,6 @@ impl Program {
             return Err(format!("main function {} does not exist", self.main));
         }
         for (index, f) in self.functions.iter().enumerate().skip(first) {
-            let frame = f.frame_size();
             if f.required > f.arity {
                 return Err(format!("function {}: required > arity", f.name));
             }
@@ -192,120 +192,10 @@ impl Program {
                         return bad("jump target out of range");
                     }
                 }
-                let local_ok = |s: u16| (s as usize) < frame;
-                let problem = match *op {
-                    Op::GetLocal(s)
-                    | Op::SetLocal(s)
-                    | Op::TeeLocal(s)
-                    | Op::MakeCell(s)
-                    | Op::GetCell(s)
-                    | Op::SetCell(s)
-                    | Op::IncLocal(s, _)
-                    | Op::GetLocalField(s, _) => {
-                        (!local_ok(s)).then_some("local slot out of range")
-                    }
-                    Op::AddLocal(s)
-                    | Op::SubLocal(s)
-                    | Op::MulLocal(s)
-                    | Op::JumpIfLocalFalse(s, _)
-                    | Op::JumpIfLocalTrue(s, _)
-                    | Op::JumpIfNotLtLocal(s, _)
-                    | Op::JumpIfNotLeLocal(s, _)
-                    | Op::JumpIfNotGtLocal(s, _)
-                    | Op::JumpIfNotGeLocal(s, _) => {
-                        (!local_ok(s)).then_some("local slot out of range")
-                    }
-                    Op::GetLocal2(a, b)
-                    | Op::AddLocals(a, b)
-                    | Op::SubLocals(a, b)
-                    | Op::MulLocals(a, b)
-                    | Op::ModLocals(a, b)
-                    | Op::MoveLocal(a, b)
-                    | Op::AddAssignLocal(a, b)
-                    | Op::IndexLocals(a, b)
-                    | Op::SetIndexLocals(a, b) => {
-                        (!local_ok(a) || !local_ok(b)).then_some("local slot out of range")
-                    }
-                    Op::AddLocalStore(a, b) => {
-                        (!local_ok(a) || !local_ok(b)).then_some("local slot out of range")
-                    }
-                    Op::MulConstLocal(k, s) => (!local_ok(s) || k as usize >= self.constants.len())
-                        .then_some("operand out of range"),
-                    Op::JumpIfNotConst(_, k, _) => {
-                        (k as usize >= self.constants.len()).then_some("constant out of range")
-                    }
-                    Op::JumpIfNotLocals(_, a, b, _) => (!local_ok(a as u16) || !local_ok(b as u16))
-                        .then_some("local slot out of range"),
-                    Op::AddProducts(a, b, c, d) | Op::SubProducts(a, b, c, d) => {
-                        (![a, b, c, d].iter().all(|&s| local_ok(s as u16)))
-                            .then_some("local slot out of range")
-                    }
-                    Op::AddImmLocal(s, _) | Op::AddStore(s) => {
-                        (!local_ok(s)).then_some("local slot out of range")
-                    }
-                    Op::IncLocalLoop(s, _, _) => {
-                        (!local_ok(s as u16)).then_some("local slot out of range")
-                    }
-                    Op::IncLoopLtConst(s, k, back) => (!local_ok(s as u16)
-                        || k as usize >= self.constants.len()
-                        || back as usize > ip)
-                        .then_some("operand out of range"),
-                    Op::LoopIfLtConst(s, k, back) => (!local_ok(s as u16)
-                        || k as usize >= self.constants.len()
-                        || back as usize > ip)
-                        .then_some("operand out of range"),
-                    Op::IncLoopLocals(_, s, b, back) | Op::LoopIfLocals(_, s, b, back) => {
-                        (!local_ok(s as u16) || !local_ok(b as u16) || back as usize > ip)
-                            .then_some("operand out of range")
-                    }
-                    Op::JumpIfLocalNotLtConst(s, k, _) => (!local_ok(s as u16)
-                        || k as usize >= self.constants.len())
-                    .then_some("operand out of range"),
-                    Op::GetUpvalue(i) | Op::SetUpvalue(i) => {
-                        (i as usize >= f.captures.len()).then_some("upvalue index out of range")
-                    }
-                    Op::Closure(g) => match self.functions.get(g as usize) {
-                        None => Some("function index out of range"),
-                        Some(g) => g
-                            .captures
-                            .iter()
-                            .any(|c| match *c {
-                                CaptureSource::Local(s) | CaptureSource::LocalValue(s) => {
-                                    !local_ok(s)
-                                }
-                                CaptureSource::Upvalue(i) => i as usize >= f.captures.len(),
-                            })
-                            .then_some("capture out of range"),
-                    },
-                    Op::Const(k)
-                    | Op::Invoke(k, _)
-                    | Op::GetFieldByName(k)
-                    | Op::SetFieldByName(k)
-                    | Op::InvokeMethod(k, _)
-                    | Op::Trap(k)
-                    | Op::ErrorKindIs(k)
-                    | Op::MakeErr(k) => (k as usize >= self.constants.len())
-                        .then_some("constant index out of range"),
-                    Op::GetGlobal(g) | Op::SetGlobal(g) | Op::DefineGlobal(g) => {
-                        (g as usize >= self.globals.len()).then_some("global index out of range")
-                    }
-                    Op::CallDirect(fi, _) => (fi as usize >= self.functions.len())
-                        .then_some("function index out of range"),
-                    Op::DropLocal(s) | Op::MarkHeight(s) | Op::CutToHeight(s) => {
-                        (!local_ok(s)).then_some("local slot out of range")
-                    }
-                    Op::NewInstance(c) | Op::Class(c) | Op::IsInstance(c) => {
-                        (c as usize >= self.classes.len()).then_some("class index out of range")
-                    }
-                    Op::NewEnum(e, v, _) | Op::IsVariant(e, v) => self
-                        .enums
-                        .get(e as usize)
-                        .is_none_or(|d| (v as usize) >= d.variants.len())
-                        .then_some("enum variant out of range"),
-                    Op::ResumeNative => Some("instruction reserved for the VM"),
-                    _ => None,
-                };
-                if let Some(problem) = problem {
+                if op.info().reserved {
+                    return bad("instruction reserved for the VM");
+                }
+                if let Some(problem) = self.operand_problem(f, *op, ip) {
                     return bad(problem);
                 }
             }
@@ -327,5 +217,59 @@ impl Program {
             }
         }
         Ok(())
+    }
+
+    /// What is wrong with the operands of `op` at index `ip` of `f`, by
+    /// what each operand's kind says it names (`table::OperandKind`).
+    fn operand_problem(&self, f: &FunctionProto, op: Op, ip: usize) -> Option<&'static str> {
+        let frame = f.frame_size();
+        let mut problem = None;
+        let mut enum_variants = None;
+        op.for_each_operand(|kind, value| {
+            let index = value as usize;
+            let found = match kind {
+                OperandKind::Local => (index >= frame).then_some("local slot out of range"),
+                OperandKind::Constant => {
+                    (index >= self.constants.len()).then_some("constant index out of range")
+                }
+                OperandKind::Global => {
+                    (index >= self.globals.len()).then_some("global index out of range")
+                }
+                OperandKind::Upvalue => {
+                    (index >= f.captures.len()).then_some("upvalue index out of range")
+                }
+                OperandKind::Function => match self.functions.get(index) {
+                    None => Some("function index out of range"),
+                    // A closure takes its captures from this frame.
+                    Some(g) if matches!(op, Op::Closure(_)) => g
+                        .captures
+                        .iter()
+                        .any(|c| match *c {
+                            CaptureSource::Local(s) | CaptureSource::LocalValue(s) => {
+                                s as usize >= frame
+                            }
+                            CaptureSource::Upvalue(i) => i as usize >= f.captures.len(),
+                        })
+                        .then_some("capture out of range"),
+                    Some(_) => None,
+                },
+                OperandKind::Native => (index >= crate::builtins::BUILTINS.len())
+                    .then_some("built-in function index out of range"),
+                OperandKind::Class => {
+                    (index >= self.classes.len()).then_some("class index out of range")
+                }
+                OperandKind::Enum => {
+                    enum_variants = self.enums.get(index).map(|e| e.variants.len());
+                    enum_variants.is_none().then_some("enum index out of range")
+                }
+                OperandKind::Variant => enum_variants
+                    .is_none_or(|count| index >= count)
+                    .then_some("enum variant out of range"),
+                OperandKind::BackAfterHead => (index > ip).then_some("loop head out of range"),
+                _ => None,
+            };
+            problem = problem.or(found);
+        });
+        problem
     }
 }
