@@ -2,53 +2,14 @@
 //! endless loop, no stack overflow).
 
 use limit_syntax::parse_source;
+use limit_syntax::token::TokenKind;
 use proptest::prelude::*;
 
-/// Token texts the generator joins into programs: every operator and
-/// keyword, brackets, literals of each kind, and fragments that stress the
+/// Token texts the generator joins into programs, with every reserved
+/// word (`TokenKind::RESERVED_WORDS`): contextual words, brackets,
+/// operators, literals of each kind, and fragments that stress the
 /// look-alike rules.
 const VOCABULARY: &[&str] = &[
-    "var",
-    "const",
-    "fn",
-    "return",
-    "if",
-    "elif",
-    "else",
-    "while",
-    "for",
-    "iter",
-    "in",
-    "break",
-    "continue",
-    "match",
-    "frame",
-    "trait",
-    "interface",
-    "enum",
-    "type",
-    "abstract",
-    "final",
-    "static",
-    "pub",
-    "prot",
-    "import",
-    "module",
-    "true",
-    "false",
-    "nil",
-    "and",
-    "or",
-    "not",
-    "this",
-    "self",
-    "super",
-    "parallel",
-    "concurrent",
-    "task",
-    "worker",
-    "attempt",
-    "handle",
     "as",
     "show",
     "hide",
@@ -127,9 +88,13 @@ const VOCABULARY: &[&str] = &[
 ];
 
 fn program_from_tokens() -> impl Strategy<Value = String> {
-    let piece = (0..VOCABULARY.len(), prop::bool::weighted(0.15)).prop_map(|(index, newline)| {
+    let words: Vec<&str> = TokenKind::RESERVED_WORDS
+        .into_iter()
+        .chain(VOCABULARY.iter().copied())
+        .collect();
+    let piece = (0..words.len(), prop::bool::weighted(0.15)).prop_map(move |(index, newline)| {
         let separator = if newline { "\n" } else { " " };
-        format!("{}{separator}", VOCABULARY[index])
+        format!("{}{separator}", words[index])
     });
     prop::collection::vec(piece, 0..120).prop_map(|pieces| pieces.concat())
 }
