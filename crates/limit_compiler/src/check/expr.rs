@@ -266,9 +266,18 @@ impl<'a> Checker<'a> {
     /// `Enum.Variant` and `Frame.static_member`, when the receiver is a
     /// type name rather than a variable. `None` when it is a value.
     pub(super) fn static_path_type(&mut self, receiver: &'a Expr, name: &Ident) -> Option<Type> {
-        if let ExprKind::Field(namespace, frame_name) = &receiver.kind {
+        if let ExprKind::Field(namespace, type_name) = &receiver.kind {
+            // `ns.Enum.Variant`: a variant of an imported module's enum,
+            // whose payload is checked as a local one's.
+            if let Some(enum_name) = self.namespace_enum(namespace, type_name) {
+                let decl = self.declarations.enums.get(&enum_name)?;
+                if decl.variants.iter().any(|v| v.name.name == name.name) {
+                    return Some(Type::Enum(enum_name));
+                }
+                return Some(Type::Any);
+            }
             // `ns.Frame.static_member`: a frame of an imported module.
-            let frame = self.namespace_frame(namespace, frame_name)?;
+            let frame = self.namespace_frame(namespace, type_name)?;
             return Some(self.static_member_type(&frame, name));
         }
         let ExprKind::Ident(type_name) = &receiver.kind else {
@@ -325,6 +334,26 @@ impl<'a> Checker<'a> {
         let declared_by = self.declarations.foreign.get(&name.name)?;
         let is_frame = self.declarations.frames.contains_key(&name.name);
         (*declared_by == exports.module && is_frame).then(|| name.name.clone())
+    }
+
+    /// `ns.Enum` where `ns` is an imported module declaring enum `Enum`
+    /// (and no other module declares one by that name): its name.
+    fn namespace_enum(&self, receiver: &Expr, name: &Ident) -> Option<String> {
+        let ExprKind::Ident(namespace) = &receiver.kind else {
+            return None;
+        };
+        self.namespace_declares_enum(namespace, &name.name)
+            .then(|| name.name.clone())
+    }
+
+    /// Whether `namespace` is an imported module declaring enum `name`
+    /// (and no other module declares one by that name).
+    pub(super) fn namespace_declares_enum(&self, namespace: &str, name: &str) -> bool {
+        let Some(exports) = self.namespace_exports(namespace) else {
+            return false;
+        };
+        self.declarations.foreign.get(name) == Some(&exports.module)
+            && self.declarations.enums.contains_key(name)
     }
 
     /// `Frame.name`: the declared type of a static field, or the signature

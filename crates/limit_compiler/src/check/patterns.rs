@@ -515,6 +515,10 @@ impl<'a> Checker<'a> {
                 let qualified_ok = match path.as_slice() {
                     [_] => true,
                     [owner, _] => owner.name == *enum_name,
+                    [namespace, owner, _] => {
+                        owner.name == *enum_name
+                            && self.namespace_declares_enum(&namespace.name, &owner.name)
+                    }
                     _ => false,
                 };
                 let payload = match path.last() {
