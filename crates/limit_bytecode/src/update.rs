@@ -26,6 +26,16 @@ impl ProgramExtent {
             files: program.files.len(),
         }
     }
+
+    /// Cuts `program`'s growing tables back to this extent (what a
+    /// rejected chunk or update added goes; classes and enums, sent whole,
+    /// are the caller's to restore).
+    pub fn truncate(self, program: &mut Program) {
+        program.functions.truncate(self.functions);
+        program.constants.truncate(self.constants);
+        program.globals.truncate(self.globals);
+        program.files.truncate(self.files);
+    }
 }
 
 /// What a chunk added to a program that had reached `since`.

@@ -3283,10 +3283,7 @@ impl Vm {
             .apply_to(program)
             .and_then(|()| program.validate_from(before.functions));
         if let Err(msg) = applied {
-            program.functions.truncate(before.functions);
-            program.constants.truncate(before.constants);
-            program.globals.truncate(before.globals);
-            program.files.truncate(before.files);
+            before.truncate(program);
             program.classes = classes_before;
             program.enums = enums_before;
             self.conc.program = Some(shared);

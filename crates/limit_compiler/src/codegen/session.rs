@@ -110,13 +110,9 @@ impl Saved {
     /// Forgets everything compiled since `checkpoint`.
     pub(crate) fn rollback(&mut self, checkpoint: Checkpoint) {
         let extent = checkpoint.extent;
-        let program = &mut self.program;
-        program.functions.truncate(extent.functions);
-        program.constants.truncate(extent.constants);
-        program.globals.truncate(extent.globals);
-        program.files.truncate(extent.files);
-        program.classes = checkpoint.classes;
-        program.enums = checkpoint.enums;
+        extent.truncate(&mut self.program);
+        self.program.classes = checkpoint.classes;
+        self.program.enums = checkpoint.enums;
         self.constant_index
             .retain(|_, index| (*index as usize) < extent.constants);
         self.scopes = checkpoint.scopes;
