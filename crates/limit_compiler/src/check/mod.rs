@@ -104,6 +104,12 @@ fn check_graph(
     session: &SessionContext,
 ) -> Vec<CheckResult> {
     let default_context = SessionContext::default();
+    // The modules a session imports see what the host registered, typed
+    // as the session's chunks see it (standard modules see none of it).
+    let module_context = SessionContext {
+        hosts: session.hosts.clone(),
+        ..SessionContext::default()
+    };
     let declarations = program_declarations(graph);
     let shared = shared_type_names(&declarations);
     let shared = |name: &str| shared.contains(name);
@@ -133,8 +139,10 @@ fn check_graph(
                 &shared,
                 if index == 0 {
                     session
-                } else {
+                } else if is_std_module(sources, module.file) {
                     &default_context
+                } else {
+                    &module_context
                 },
             );
             widened_elsewhere.extend(outcome.widened_elsewhere);
@@ -157,6 +165,14 @@ fn check_graph(
         }
         widened.extend(widened_elsewhere);
     }
+}
+
+/// Whether `file` is a standard module's.
+fn is_std_module(sources: &SourceMap, file: FileId) -> bool {
+    sources
+        .files()
+        .get(file as usize)
+        .is_some_and(|f| crate::stdlib::is_std_file(&f.name))
 }
 
 /// Each module's declarations, with those of the modules it imports

@@ -306,6 +306,10 @@ pub(crate) struct Codegen<'a> {
     /// What every name use refers to and which locals nested functions
     /// capture, found once per module by the resolve stage.
     pub bindings: crate::resolve::Bindings,
+    /// Globals the embedding host supplies (its functions), by name:
+    /// every module compiled in the session sees them, after its own
+    /// names and imports (standard modules excepted).
+    pub host_globals: FxHashMap<String, u32>,
 }
 
 impl<'a> Codegen<'a> {
@@ -340,6 +344,7 @@ impl<'a> Codegen<'a> {
             capabilities: crate::capabilities::Capabilities::all(),
             gated_functions: FxHashMap::default(),
             bindings: crate::resolve::Bindings::default(),
+            host_globals: FxHashMap::default(),
         }
     }
 
@@ -669,6 +674,11 @@ impl<'a> Codegen<'a> {
         }
         if let Some(place) = self.imported_member(name) {
             return Some(place);
+        }
+        if let Some(&index) = self.host_globals.get(name) {
+            if !self.in_std_module() {
+                return Some(self.global_place(index, true));
+            }
         }
         // The natives behind the standard modules are theirs alone: a
         // script calling one directly would bypass the embedder's choice

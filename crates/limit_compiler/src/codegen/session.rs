@@ -28,9 +28,9 @@ pub(crate) struct Saved {
     /// Standard modules' functions needing a capability (codegen's
     /// `gated_functions`), for the chunks after the one importing them.
     gated_functions: FxHashMap<u32, (String, crate::capabilities::Capability)>,
-    /// Names the host supplies (`declare_host_global`): no chunk may
-    /// declare them.
-    host_names: FxHashSet<String>,
+    /// Names the host supplies (`declare_host_global`) and their
+    /// globals: no chunk may declare them, and every module sees them.
+    host_names: FxHashMap<String, u32>,
 }
 
 impl Saved {
@@ -38,8 +38,8 @@ impl Saved {
     /// host provides (a host function); returns its global index. A name
     /// declared before keeps its index.
     pub(crate) fn declare_host_global(&mut self, name: &str) -> u32 {
-        self.host_names.insert(name.to_string());
         if let Some(&(index, _)) = self.session_scope_mut().globals.get(name) {
+            self.host_names.insert(name.to_string(), index);
             return index;
         }
         let index = self.program.globals.len() as u32;
@@ -47,6 +47,7 @@ impl Saved {
         self.session_scope_mut()
             .globals
             .insert(name.to_string(), (index, true));
+        self.host_names.insert(name.to_string(), index);
         index
     }
 
@@ -169,6 +170,7 @@ pub(crate) fn compile_chunk(
     gen.global_coercions = std::mem::take(&mut saved.global_coercions);
     gen.gated_functions = std::mem::take(&mut saved.gated_functions);
     gen.atomic_globals = std::mem::take(&mut saved.atomic_globals);
+    gen.host_globals = saved.host_names.clone();
     let mut aliases = std::mem::take(&mut saved.aliases);
     aliases.resize_with(graph.modules.len(), FxHashMap::default);
     super::module::collect_aliases(&ast.stmts, &mut aliases[0]);
@@ -250,7 +252,11 @@ fn compile_new_modules(
 /// function no longer answers to a variable's name, a variable no longer to
 /// a function's. A name the host supplies cannot be declared: the host
 /// installs its function there before every chunk.
-fn replace_earlier_bindings(gen: &mut Codegen<'_>, stmts: &[Stmt], host_names: &FxHashSet<String>) {
+fn replace_earlier_bindings(
+    gen: &mut Codegen<'_>,
+    stmts: &[Stmt],
+    host_names: &FxHashMap<String, u32>,
+) {
     for stmt in stmts {
         let declared: Vec<(&Ident, bool)> = match &stmt.kind {
             StmtKind::Fn(FnDecl {
@@ -268,7 +274,7 @@ fn replace_earlier_bindings(gen: &mut Codegen<'_>, stmts: &[Stmt], host_names: &
             _ => Vec::new(),
         };
         for (name, is_function) in declared {
-            if host_names.contains(&name.name) {
+            if host_names.contains_key(&name.name) {
                 gen.error_with_hint(
                     name.span,
                     format!(
