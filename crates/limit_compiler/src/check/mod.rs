@@ -20,6 +20,7 @@ mod constant;
 mod declarations;
 mod env;
 mod escapes;
+mod exhaustiveness;
 mod expr;
 mod format_specs;
 mod frames;

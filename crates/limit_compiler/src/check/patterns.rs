@@ -5,7 +5,7 @@ use super::frames::MemberLookup;
 use super::types::{IntWidth, Type};
 use super::{BlockRole, Checker, Expectation};
 use limit_syntax::ast::{
-    ArmBody, BinOp, Expr, ExprKind, FieldPattern, MatchArm, MatchExpr, Pattern, PatternKind, UnOp,
+    ArmBody, BinOp, Expr, ExprKind, FieldPattern, MatchExpr, Pattern, PatternKind, UnOp,
 };
 
 impl<'a> Checker<'a> {
@@ -227,7 +227,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Whether a bare name in a pattern is a variable binding.
-    fn is_binding_name(&self, name: &str, scrutinee: &Type) -> bool {
+    pub(super) fn is_binding_name(&self, name: &str, scrutinee: &Type) -> bool {
         if self.is_type_pattern(name) || self.declarations.variant_owners.contains_key(name) {
             return false;
         }
@@ -239,7 +239,7 @@ impl<'a> Checker<'a> {
         true
     }
 
-    fn enum_has_variant(&self, enum_name: &str, variant: &str) -> bool {
+    pub(super) fn enum_has_variant(&self, enum_name: &str, variant: &str) -> bool {
         self.declarations
             .enums
             .get(enum_name)
@@ -368,186 +368,6 @@ impl<'a> Checker<'a> {
                 .map(|ty| self.resolve_type(ty))
                 .collect(),
             None => Vec::new(),
-        }
-    }
-
-    /// Reports the variants (or `true`/`false`) a match on an enum or bool
-    /// does not cover, unless an unguarded arm catches everything.
-    fn check_exhaustive(&mut self, match_expr: &MatchExpr, scrutinee: &Type) {
-        let expected: Vec<String> = match scrutinee.unrefined() {
-            Type::Bool => vec!["true".to_string(), "false".to_string()],
-            Type::Enum(name) => match self.declarations.enums.get(name) {
-                Some(decl) => decl.variants.iter().map(|v| v.name.name.clone()).collect(),
-                None => return,
-            },
-            _ => return,
-        };
-        let unguarded: Vec<&MatchArm> = match_expr
-            .arms
-            .iter()
-            .filter(|arm| arm.guard.is_none())
-            .collect();
-        if unguarded
-            .iter()
-            .any(|arm| self.catches_everything(&arm.pattern, scrutinee))
-        {
-            return;
-        }
-        let mut covered = Vec::new();
-        for arm in unguarded {
-            self.collect_covered(&arm.pattern, scrutinee, &mut covered);
-        }
-        let missing: Vec<String> = expected
-            .into_iter()
-            .filter(|name| !covered.contains(name))
-            .collect();
-        if missing.is_empty() {
-            return;
-        }
-        let listed = missing
-            .iter()
-            .map(|name| format!("`{name}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        self.error_with_hint(
-            match_expr.scrutinee.span,
-            format!("non-exhaustive match on `{scrutinee}`: {listed} not covered"),
-            "add the missing arms, or a `_` arm",
-        );
-    }
-
-    fn catches_everything(&self, pattern: &Pattern, scrutinee: &Type) -> bool {
-        match &pattern.kind {
-            PatternKind::Wildcard => true,
-            PatternKind::Name(name) => {
-                self.is_binding_name(&name.name, scrutinee)
-                    || name.name == "any"
-                    || name.name == scrutinee.to_string()
-            }
-            PatternKind::Or(alternatives) => alternatives
-                .iter()
-                .any(|alternative| self.catches_everything(alternative, scrutinee)),
-            _ => false,
-        }
-    }
-
-    /// The declared payload types of variant `variant` of `enum_name`.
-    fn payload_types(&mut self, enum_name: &str, variant: &str) -> Vec<Type> {
-        let declarations = self.declarations;
-        let Some(decl) = declarations
-            .enums
-            .get(enum_name)
-            .and_then(|decl| decl.variants.iter().find(|v| v.name.name == variant))
-        else {
-            return Vec::new();
-        };
-        decl.payload
-            .iter()
-            .map(|annotation| self.resolve_type(annotation))
-            .collect()
-    }
-
-    /// Whether `pattern` matches every value of type `ty`: bindings and
-    /// `_`, and tuples and frame destructurings whose parts all are (a
-    /// frame pattern must name the payload's frame; an unknown type is
-    /// taken on trust, as a run-time `NoMatch` still guards it).
-    fn is_irrefutable(&mut self, pattern: &Pattern, ty: &Type) -> bool {
-        match (&pattern.kind, ty.unrefined()) {
-            (PatternKind::Tuple(items), Type::Tuple(types)) if items.len() == types.len() => {
-                let types = types.clone();
-                items
-                    .iter()
-                    .zip(&types)
-                    .all(|(item, ty)| self.is_irrefutable(item, ty))
-            }
-            (PatternKind::Tuple(items), Type::Any) => items
-                .iter()
-                .all(|item| self.is_irrefutable(item, &Type::Any)),
-            (PatternKind::Frame { path, fields }, Type::Frame(_) | Type::Any) => {
-                let frame_matches = match (path.last(), ty.unrefined()) {
-                    (Some(name), Type::Frame(frame)) => name.name == *frame,
-                    _ => true,
-                };
-                frame_matches
-                    && fields.iter().all(|field| match &field.pattern {
-                        None => true,
-                        Some(inner) => {
-                            let field_type = self.field_type_of(ty, &field.name.name);
-                            self.is_irrefutable(inner, &field_type)
-                        }
-                    })
-            }
-            (PatternKind::Or(alternatives), _) => alternatives
-                .iter()
-                .any(|alternative| self.is_irrefutable(alternative, ty)),
-            _ => self.catches_everything(pattern, ty),
-        }
-    }
-
-    /// The declared type of field `name` of a frame value (`any` when
-    /// unknown).
-    fn field_type_of(&mut self, ty: &Type, name: &str) -> Type {
-        let Type::Frame(frame) = ty.unrefined() else {
-            return Type::Any;
-        };
-        match self.lookup_member(frame, name) {
-            MemberLookup::Field { field, .. } => match &field.ty {
-                Some(annotation) => self.resolve_type(annotation),
-                None => Type::Any,
-            },
-            _ => Type::Any,
-        }
-    }
-
-    fn collect_covered(&mut self, pattern: &Pattern, scrutinee: &Type, covered: &mut Vec<String>) {
-        match (&pattern.kind, scrutinee.unrefined()) {
-            (PatternKind::Literal(literal), Type::Bool) => {
-                if let ExprKind::Bool(value) = literal.kind {
-                    covered.push(value.to_string());
-                }
-            }
-            (PatternKind::Name(name), Type::Enum(enum_name))
-                if self.enum_has_variant(enum_name, &name.name) =>
-            {
-                covered.push(name.name.clone());
-            }
-            (PatternKind::Variant { path, args }, Type::Enum(enum_name)) => {
-                let qualified_ok = match path.as_slice() {
-                    [_] => true,
-                    [owner, _] => owner.name == *enum_name,
-                    [namespace, owner, _] => {
-                        owner.name == *enum_name
-                            && self.namespace_declares_enum(&namespace.name, &owner.name)
-                    }
-                    _ => false,
-                };
-                let payload = match path.last() {
-                    Some(variant) => self.payload_types(enum_name, &variant.name),
-                    None => Vec::new(),
-                };
-                let arg_patterns: Vec<&Pattern> = args.iter().flatten().collect();
-                let irrefutable = arg_patterns.iter().enumerate().all(|(index, arg)| {
-                    let ty = match payload.get(index) {
-                        Some(ty) if payload.len() == arg_patterns.len() => ty.clone(),
-                        _ => Type::Any,
-                    };
-                    self.is_irrefutable(arg, &ty)
-                });
-                if let Some(variant) = path.last() {
-                    if qualified_ok
-                        && irrefutable
-                        && self.enum_has_variant(enum_name, &variant.name)
-                    {
-                        covered.push(variant.name.clone());
-                    }
-                }
-            }
-            (PatternKind::Or(alternatives), _) => {
-                for alternative in alternatives {
-                    self.collect_covered(alternative, scrutinee, covered);
-                }
-            }
-            _ => {}
         }
     }
 }
