@@ -1,11 +1,12 @@
 //! A game-rules host: the players are Rust data, the rules are Limit.
 //!
 //! The host registers `Player` as a host type (fields and methods the
-//! rules use) and typed host functions (`roll`, `log`), serves a module
-//! the rules import from memory, calls the rules through function
-//! handles — one of them a callback the script chose — and keeps hostile rules in
-//! check: an interrupt from another thread, a step limit, a memory limit
-//! and the capability sandbox. docs/embedding.md walks through it; the
+//! rules use) and typed host functions (`roll`, `log`), keeps the rules
+//! in modules it serves from memory (`rules.combat`, which imports
+//! `rules.tables`), calls the rules through function handles — one of
+//! them a callback the rules chose — and keeps hostile rules in check: an
+//! interrupt from another thread, a step limit, a memory limit and the
+//! capability sandbox. docs/embedding.md walks through it; the
 //! test `crates/limit/tests/game_rules_example.rs` runs it and checks
 //! what it prints.
 //!
@@ -31,18 +32,19 @@ pub fn rest_cost(): int { return 3; }
 pub fn rest_heal(): int { return 4; }
 "#;
 
-/// The rules, calling the host's functions and the players' methods.
+/// The rules, the module `rules.combat`: they call the host's functions
+/// and the players' methods, typed as the host registered them.
 const COMBAT_RULES: &str = r#"
 import rules.tables;
 
-fn attack(attacker: Player, defender: Player): int {
+pub fn attack(attacker: Player, defender: Player): int {
     var damage = roll(6);
     defender.damage(damage);
     log("{attacker.name} hits {defender.name} for {damage}");
     return damage;
 }
 
-fn rest(p: Player): bool {
+pub fn rest(p: Player): bool {
     var left = p.pay(tables.rest_cost()) ?else e { log("{p.name} cannot rest: {e.message}"); -1 };
     if (left < 0) { return false; }
     p.heal(tables.rest_heal());
@@ -50,13 +52,13 @@ fn rest(p: Player): bool {
     return true;
 }
 
-fn round(a: Player, b: Player) {
+pub fn round(a: Player, b: Player) {
     attack(a, b);
     attack(b, a);
 }
 
-// The script picks the end-of-round rule; the host calls it.
-var on_round_end = fn(p: Player) {
+// The rules pick the end-of-round rule; the host calls it.
+pub var on_round_end = fn(p: Player) {
     if (p.hp < 5) { rest(p); }
 };
 "#;
@@ -104,9 +106,14 @@ pub fn run() -> Result<String, Error> {
         }
     });
 
-    // The rules; the module they import is served from memory.
-    engine.set_module_resolver(|name: &str| (name == "rules.tables").then(|| TABLES.to_string()));
-    engine.run_named("combat.lm", COMBAT_RULES)?;
+    // The rules are modules served from memory; importing them checks
+    // them (against `Player`, `roll` and `log` too) and runs them once.
+    engine.set_module_resolver(|name: &str| match name {
+        "rules.combat" => Some(COMBAT_RULES.to_string()),
+        "rules.tables" => Some(TABLES.to_string()),
+        _ => None,
+    });
+    engine.run_named("game.lm", "import rules.combat;")?;
 
     let ada = engine.create(Player {
         name: "ada".into(),
@@ -120,8 +127,9 @@ pub fn run() -> Result<String, Error> {
         max_hp: 10,
         gold: 2,
     })?;
-    let round = engine.get_fn("round")?;
-    let on_round_end = engine.get_fn("on_round_end")?;
+    // Handles on the rules, named as a script names them.
+    let round = engine.get_fn("combat.round")?;
+    let on_round_end = engine.get_fn("combat.on_round_end")?;
     for number in 1..=2 {
         round.call::<()>(&mut engine, (ada.clone(), bo.clone()))?;
         for player in [&ada, &bo] {

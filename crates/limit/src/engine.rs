@@ -720,7 +720,11 @@ impl Engine {
     }
 
     /// Call the top-level function (or function-valued variable) `name`
-    /// declared by an earlier run, with `args`. The arguments of a
+    /// declared by an earlier run, with `args`. A function of a module
+    /// the chunks imported is named as they name it: `combat.round`
+    /// after `import rules.combat;`, `round` after `import rules.combat
+    /// show round;` (a `@private` member, or one a `show` list leaves out,
+    /// is not found). The arguments of a
     /// declared function are checked against its parameters' types first
     /// (an `int` given for a `float` becomes a float); a mismatch is an
     /// [`Error::Conversion`] naming the argument, and the function does
@@ -757,6 +761,9 @@ impl Engine {
     /// `name` declared by an earlier run, for calling it with
     /// [`Engine::call_fn`] without looking it up again. A function-valued
     /// variable is read at each call; a function keeps the one found now.
+    /// A module's function is named as the chunks name it
+    /// (`combat.round`, or `round` after `import … show round`; see
+    /// [`Engine::call`]).
     ///
     /// ```
     /// let mut engine = limit::Engine::new();

@@ -26,6 +26,10 @@ pub struct Session {
     host_signatures: std::sync::Arc<check::HostSignatures>,
     /// The signatures of the top-level functions the chunks declared.
     signatures: std::collections::HashMap<String, check::FunctionType>,
+    /// The signatures of the top-level functions of each module the
+    /// chunks imported, by the module's index in the session's graph.
+    module_signatures:
+        std::collections::HashMap<usize, std::collections::HashMap<String, check::FunctionType>>,
     /// The modules the chunks imported (each loaded and run once).
     modules: SessionModules,
     /// Serves modules from the host's memory, before files.
@@ -114,18 +118,26 @@ impl Session {
 
     /// The static signature of top-level function `name` declared by an
     /// earlier chunk (unannotated parameters are `any`).
+    /// A function a chunk imported is named as a chunk names it: the
+    /// member a `show` import binds (`round`), or `namespace.member`
+    /// (`combat.round`).
     pub fn function_signature(&self, name: &str) -> Option<&check::FunctionType> {
-        self.signatures.get(name)
+        match self.saved.locate(name)? {
+            (0, member) => self.signatures.get(member),
+            (module, member) => self.module_signatures.get(&module)?.get(member),
+        }
     }
 
     /// The function index of top-level function `name` declared by an
-    /// earlier chunk.
+    /// earlier chunk, or by a module a chunk imported (named as in
+    /// [`Session::function_signature`]).
     pub fn function_index(&self, name: &str) -> Option<usize> {
         self.saved.function_index(name).map(|i| i as usize)
     }
 
     /// The global index of top-level variable `name` declared by an
-    /// earlier chunk (or by `declare_host_global`).
+    /// earlier chunk (or by `declare_host_global`), or by a module a chunk
+    /// imported (named as in [`Session::function_signature`]).
     pub fn global_index(&self, name: &str) -> Option<usize> {
         self.saved.global_index(name).map(|i| i as usize)
     }
@@ -187,6 +199,7 @@ impl Session {
         );
         diagnostics.extend(checked.diagnostics);
         let signatures = checked.signatures;
+        let module_signatures = checked.module_signatures;
         let checkpoint = self.saved.checkpoint();
         let (compiled, more) = compile_chunk(
             &mut self.saved,
@@ -203,6 +216,7 @@ impl Session {
             Some(function) if !diagnostics.iter().any(Diagnostic::is_error) => {
                 self.history.push(ast);
                 self.signatures = signatures;
+                self.module_signatures.extend(module_signatures);
                 let program = self.saved.program_mut();
                 if self.options.optimize {
                     for index in self.delivered.functions..program.functions.len() {

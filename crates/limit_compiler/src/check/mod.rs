@@ -62,6 +62,9 @@ pub struct CheckResult {
     /// The signatures of the top-level functions (filled for the chunks
     /// of a session, whose host calls them by name).
     pub signatures: HashMap<String, FunctionType>,
+    /// The same for each module a session chunk loaded, by its index in
+    /// the session's module graph.
+    pub module_signatures: Vec<(usize, HashMap<String, FunctionType>)>,
 }
 
 /// What the embedding host registered for scripts to use: functions with
@@ -109,6 +112,7 @@ fn check_graph(
     // as the session's chunks see it (standard modules see none of it).
     let module_context = SessionContext {
         hosts: session.hosts.clone(),
+        record_signatures: session.record_signatures,
         ..SessionContext::default()
     };
     let declarations = program_declarations(graph);
@@ -395,6 +399,7 @@ fn check_session_with_modules(
         } else if index >= new_from {
             merged.diagnostics.extend(result.diagnostics);
             merged.types.extend(result.types);
+            merged.module_signatures.push((index, result.signatures));
         }
     }
     merged
@@ -661,6 +666,7 @@ impl<'a> Checker<'a> {
             diagnostics: self.diagnostics,
             types: self.table,
             signatures: HashMap::new(),
+            module_signatures: Vec::new(),
         }
     }
 

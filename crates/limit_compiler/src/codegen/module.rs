@@ -66,7 +66,7 @@ pub(crate) enum NamespaceFilter {
 impl NamespaceFilter {
     /// Why `namespace.member` is out of reach through this filter, as an
     /// error message and hint; `None` when the filter lets it through.
-    fn refusal(&self, namespace: &str, member: &str) -> Option<(String, String)> {
+    pub(crate) fn refusal(&self, namespace: &str, member: &str) -> Option<(String, String)> {
         match self {
             NamespaceFilter::ModuleBlock(names) => (!names.contains(member)).then(|| {
                 (

@@ -58,22 +58,70 @@ impl Saved {
         &mut self.scopes[0]
     }
 
-    /// The function index of top-level function `name`, if one was declared.
+    /// The function index of top-level function `name`, if one was
+    /// declared (see [`Saved::locate`] for the names of imported ones).
     pub(crate) fn function_index(&self, name: &str) -> Option<u32> {
+        let (module, member) = self.locate(name)?;
         self.scopes
-            .first()?
+            .get(module)?
             .known_functions
-            .get(name)
+            .get(member)
             .map(|f| f.index)
     }
 
-    /// The global index of top-level variable `name`, if one was declared.
+    /// The global index of top-level variable `name`, if one was declared
+    /// (see [`Saved::locate`]).
     pub(crate) fn global_index(&self, name: &str) -> Option<u32> {
+        let (module, member) = self.locate(name)?;
         self.scopes
-            .first()?
+            .get(module)?
             .globals
-            .get(name)
+            .get(member)
             .map(|&(index, _)| index)
+    }
+
+    /// The module (0: the session) and member a name the host asks for
+    /// stands for, as a chunk would write it: a name the session
+    /// declares, one it imported with `show` (`import rules.combat show
+    /// round`), or a member of a module it imported (`combat.round`), if
+    /// the import lets the chunks reach it and the module does not keep
+    /// it private.
+    pub(crate) fn locate<'n>(&self, name: &'n str) -> Option<(usize, &'n str)> {
+        use super::module::ImportBinding;
+        let session = self.scopes.first()?;
+        if session.known_functions.contains_key(name) || session.globals.contains_key(name) {
+            return Some((0, name));
+        }
+        let (module, member) = match session.imports.get(name) {
+            Some(ImportBinding::Member(module, member)) => {
+                // `show` binds a member under its own name.
+                (member == name).then_some((*module, name))?
+            }
+            Some(_) => return None,
+            None => {
+                let (namespace, member) = name.rsplit_once('.')?;
+                // A variable or function of the namespace's name shadows
+                // the module, as in a chunk.
+                if session.globals.contains_key(namespace)
+                    || session.known_functions.contains_key(namespace)
+                {
+                    return None;
+                }
+                let binding = session.imports.get(namespace)?;
+                let ImportBinding::Namespace(module, filter) = binding else {
+                    return None;
+                };
+                if filter
+                    .as_ref()
+                    .is_some_and(|f| f.refusal(namespace, member).is_some())
+                {
+                    return None;
+                }
+                (*module, member)
+            }
+        };
+        let scope = self.scopes.get(module)?;
+        (!scope.private.contains(member)).then_some((module, member))
     }
 }
 
