@@ -67,12 +67,14 @@ pub fn compile_program(
     // The checker and the code generator report different problems, so
     // both run even when one finds errors: a file's errors come in one run.
     // Each module is checked knowing the signatures its imports export.
+    // What every name of every module refers to, found once for both.
+    let bindings = resolve::resolve_program(&graph, sources);
     let mut types = check::TypeTable::default();
-    for checked in check::check_program(&graph, sources) {
+    for checked in check::check_resolved_program(&graph, sources, &bindings) {
         diagnostics.extend(checked.diagnostics);
         types.extend(checked.types);
     }
-    let (mut program, more) = codegen::generate(&graph, sources, options, types);
+    let (mut program, more) = codegen::generate(&graph, sources, options, types, bindings);
     diagnostics.extend(more);
     if diagnostics.iter().any(Diagnostic::is_error) {
         program = None;

@@ -30,8 +30,9 @@ pub fn analyse(path: &Path, text: &str) -> Analysis {
     let entry = sources.add(path.display().to_string(), text.to_string());
     let (graph, mut diagnostics) = load_program(&mut sources, entry, Capabilities::all());
     let mut types = TypeTable::default();
+    let bindings = limit_compiler::resolve::resolve_program(&graph, &sources);
     if !diagnostics.iter().any(Diagnostic::is_error) {
-        for checked in check::check_program(&graph, &sources) {
+        for checked in check::check_resolved_program(&graph, &sources, &bindings) {
             diagnostics.extend(checked.diagnostics);
             types.extend(checked.types);
         }
@@ -41,12 +42,12 @@ pub fn analyse(path: &Path, text: &str) -> Analysis {
             optimize: false,
             capabilities: Capabilities::all(),
         };
-        let (_, more) = codegen::generate(&graph, &sources, &options, types.clone());
+        let (_, more) =
+            codegen::generate(&graph, &sources, &options, types.clone(), bindings.clone());
         diagnostics.extend(more);
     }
     diagnostics.sort_by_key(|d| (d.span.file, d.span.start));
     diagnostics.dedup_by(|a, b| a.span == b.span && a.message == b.message);
-    let bindings = limit_compiler::resolve::resolve_program(&graph, &sources);
     Analysis {
         entry,
         graph,

@@ -28,7 +28,7 @@ impl<'a> Checker<'a> {
         args: &'a [Arg],
         span: Span,
     ) -> Type {
-        if self.env.lookup(name).is_some() {
+        if self.lookup_use(callee.id).is_some() {
             let callee_type = self.infer(callee);
             return self.call_value(callee, &callee_type, args, name);
         }

@@ -1,10 +1,14 @@
-//! Scopes: what each visible name denotes and its static type.
+//! The static types of the variables, parameters and functions a module
+//! declares, by declaration: which declaration a name use denotes is the
+//! resolve stage's answer (`resolve::Bindings`), never looked up here by
+//! text.
 
 use super::types::Type;
+use crate::resolve::DeclId;
 use limit_syntax::ast::NodeId;
 use rustc_hash::FxHashMap;
 
-/// A variable, parameter or function visible in a scope.
+/// A variable, parameter or function as the checker sees it.
 #[derive(Clone, Debug)]
 pub struct Binding {
     pub ty: Type,
@@ -32,67 +36,91 @@ impl Binding {
     }
 }
 
-/// A stack of block scopes, innermost last.
-#[derive(Debug, Default)]
+/// The types of the declarations checked so far, by variable (the first
+/// declaration of a name in its scope: `resolve::Bindings::variable_of`),
+/// and the narrowings of the block scopes open, innermost last.
+///
+/// A declaration's entry outlives its scope: no use outside the scope is
+/// bound to it. A narrowing replaces a variable's entry until the scope it
+/// was made in closes.
+#[derive(Debug)]
 pub struct Env {
-    scopes: Vec<FxHashMap<String, Binding>>,
+    variables: FxHashMap<DeclId, Binding>,
+    /// Per open scope, the entries its narrowings replaced, in order.
+    replaced: Vec<Vec<(DeclId, Binding)>>,
+}
+
+impl Default for Env {
+    fn default() -> Env {
+        Env::new()
+    }
 }
 
 impl Env {
     pub fn new() -> Env {
         Env {
-            scopes: vec![FxHashMap::default()],
+            variables: FxHashMap::default(),
+            replaced: vec![Vec::new()],
         }
     }
 
     pub fn push(&mut self) {
-        self.scopes.push(FxHashMap::default());
+        self.replaced.push(Vec::new());
     }
 
     pub fn pop(&mut self) {
         // The outermost (module) scope is never popped.
-        if self.scopes.len() > 1 {
-            self.scopes.pop();
-        }
-    }
-
-    pub fn declare(&mut self, name: &str, binding: Binding) {
-        if let Some(scope) = self.scopes.last_mut() {
-            scope.insert(name.to_string(), binding);
-        }
-    }
-
-    /// The innermost binding of `name`.
-    pub fn lookup(&self, name: &str) -> Option<&Binding> {
-        self.scopes.iter().rev().find_map(|scope| scope.get(name))
-    }
-
-    /// How many scopes are open (the module scope included).
-    pub fn depth(&self) -> usize {
-        self.scopes.len()
-    }
-
-    /// The index of the innermost scope that binds `name` (0: the module).
-    pub fn scope_of(&self, name: &str) -> Option<usize> {
-        self.scopes
-            .iter()
-            .rposition(|scope| scope.contains_key(name))
-    }
-
-    /// The binding of `name` in the innermost scope only.
-    pub fn lookup_innermost(&self, name: &str) -> Option<&Binding> {
-        self.scopes.last().and_then(|scope| scope.get(name))
-    }
-
-    /// A copy in which every narrowed binding has its declared type again,
-    /// for checking a deferred function body.
-    pub fn without_narrowing(&self) -> Env {
-        let mut scopes = self.scopes.clone();
-        for binding in scopes.iter_mut().flat_map(|scope| scope.values_mut()) {
-            if let Some(declared) = binding.narrowed_from.take() {
-                binding.ty = declared;
+        if self.replaced.len() > 1 {
+            if let Some(replaced) = self.replaced.pop() {
+                for (variable, binding) in replaced.into_iter().rev() {
+                    self.variables.insert(variable, binding);
+                }
             }
         }
-        Env { scopes }
+    }
+
+    /// Declares `variable` (a declaration, or the variable a top-level
+    /// redeclaration replaces the value of).
+    pub fn declare(&mut self, variable: DeclId, binding: Binding) {
+        self.variables.insert(variable, binding);
+    }
+
+    /// A narrower view of `variable` until the current scope closes.
+    pub fn narrow(&mut self, variable: DeclId, binding: Binding) {
+        if let Some(previous) = self.variables.insert(variable, binding) {
+            if let Some(scope) = self.replaced.last_mut() {
+                scope.push((variable, previous));
+            }
+        }
+    }
+
+    /// The current view of `variable`, if it was declared.
+    pub fn get(&self, variable: DeclId) -> Option<&Binding> {
+        self.variables.get(&variable)
+    }
+
+    /// Gives every narrowed variable its declared type again (for checking
+    /// a deferred function body); returns what [`Env::restore_narrowing`]
+    /// puts back.
+    pub fn suspend_narrowing(&mut self) -> Vec<(DeclId, Binding)> {
+        let mut suspended = Vec::new();
+        for &(variable, _) in self.replaced.iter().flatten() {
+            let Some(binding) = self.variables.get_mut(&variable) else {
+                continue;
+            };
+            if let Some(declared) = binding.narrowed_from.take() {
+                let narrowed = std::mem::replace(&mut binding.ty, declared);
+                let mut saved = binding.clone();
+                saved.narrowed_from = Some(std::mem::replace(&mut saved.ty, narrowed));
+                suspended.push((variable, saved));
+            }
+        }
+        suspended
+    }
+
+    pub fn restore_narrowing(&mut self, suspended: Vec<(DeclId, Binding)>) {
+        for (variable, binding) in suspended.into_iter().rev() {
+            self.variables.insert(variable, binding);
+        }
     }
 }

@@ -78,7 +78,7 @@ impl<'a> Checker<'a> {
             }
             ExprKind::Bool(_) => Type::Bool,
             ExprKind::Nil => Type::Nil,
-            ExprKind::Ident(name) => self.name_type(name),
+            ExprKind::Ident(name) => self.name_type(expr.id, name),
             ExprKind::This => self.this_type.clone().unwrap_or(Type::Any),
             ExprKind::Super => Type::Any,
             ExprKind::List(items) => {
@@ -131,11 +131,11 @@ impl<'a> Checker<'a> {
     }
 
     /// The type of a name used as a value.
-    fn name_type(&mut self, name: &str) -> Type {
-        if let Some(field_type) = self.bare_member_type(name) {
+    fn name_type(&mut self, id: NodeId, name: &str) -> Type {
+        if let Some(field_type) = self.bare_member_type(id, name) {
             return field_type;
         }
-        if let Some(binding) = self.env.lookup(name) {
+        if let Some(binding) = self.lookup_use(id) {
             return binding.ty.clone();
         }
         match self.declarations.variant_owners.get(name) {
@@ -283,7 +283,7 @@ impl<'a> Checker<'a> {
         let ExprKind::Ident(type_name) = &receiver.kind else {
             return None;
         };
-        if self.env.lookup(type_name).is_some() {
+        if self.lookup_use(receiver.id).is_some() {
             return None;
         }
         if let Some(decl) = self.declarations.enums.get(type_name) {
@@ -295,7 +295,7 @@ impl<'a> Checker<'a> {
         if self.declarations.frames.contains_key(type_name) {
             return Some(self.static_member_type(type_name, name));
         }
-        if let Some(ty) = self.namespace_member(type_name, name) {
+        if let Some(ty) = self.namespace_member(receiver, name) {
             return Some(ty);
         }
         // Other names are not modelled.
@@ -305,19 +305,17 @@ impl<'a> Checker<'a> {
     /// `ns.name` where `ns` is an imported module: the member's declared
     /// type (`any` when unknown; missing members are the code generator's
     /// to report). `None` when `namespace` is not an imported module.
-    pub(super) fn namespace_member(&self, namespace: &str, name: &Ident) -> Option<Type> {
-        let exports = self.namespace_exports(namespace)?;
+    pub(super) fn namespace_member(&self, namespace: &Expr, name: &Ident) -> Option<Type> {
+        let exports = self.namespace_of(namespace)?;
         Some(match exports.values.get(&name.name) {
             Some(value) => value.binding(&self.widened).ty,
             None => Type::Any,
         })
     }
 
-    /// The exports of the module `namespace` names (not a variable).
+    /// The exports of the module imported as `namespace` (written in a
+    /// type or a pattern, where no variable is meant).
     pub(super) fn namespace_exports(&self, namespace: &str) -> Option<&'a super::Exports> {
-        if self.env.lookup(namespace).is_some() {
-            return None;
-        }
         let imports = self.imports;
         match imports.get(namespace)? {
             super::ImportedName::Namespace(exports) => Some(exports),
@@ -327,10 +325,7 @@ impl<'a> Checker<'a> {
 
     /// `ns.Frame` where module `ns` declares frame `Frame`: its name.
     pub(super) fn namespace_frame(&self, receiver: &Expr, name: &Ident) -> Option<String> {
-        let ExprKind::Ident(namespace) = &receiver.kind else {
-            return None;
-        };
-        let exports = self.namespace_exports(namespace)?;
+        let exports = self.namespace_of(receiver)?;
         let declared_by = self.declarations.foreign.get(&name.name)?;
         let is_frame = self.declarations.frames.contains_key(&name.name);
         (*declared_by == exports.module && is_frame).then(|| name.name.clone())
@@ -339,19 +334,19 @@ impl<'a> Checker<'a> {
     /// `ns.Enum` where `ns` is an imported module declaring enum `Enum`
     /// (and no other module declares one by that name): its name.
     fn namespace_enum(&self, receiver: &Expr, name: &Ident) -> Option<String> {
-        let ExprKind::Ident(namespace) = &receiver.kind else {
-            return None;
-        };
-        self.namespace_declares_enum(namespace, &name.name)
+        let exports = self.namespace_of(receiver)?;
+        self.module_declares_enum(exports, &name.name)
             .then(|| name.name.clone())
     }
 
     /// Whether `namespace` is an imported module declaring enum `name`
     /// (and no other module declares one by that name).
     pub(super) fn namespace_declares_enum(&self, namespace: &str, name: &str) -> bool {
-        let Some(exports) = self.namespace_exports(namespace) else {
-            return false;
-        };
+        self.namespace_exports(namespace)
+            .is_some_and(|exports| self.module_declares_enum(exports, name))
+    }
+
+    fn module_declares_enum(&self, exports: &super::Exports, name: &str) -> bool {
         self.declarations.foreign.get(name) == Some(&exports.module)
             && self.declarations.enums.contains_key(name)
     }
@@ -755,9 +750,8 @@ impl<'a> Checker<'a> {
     pub(super) fn report_unhandled_fallible(&mut self, at: &Expr, found: &Type, expected: &Type) {
         let message = format!("`{found}` used as `{expected}` without handling its error");
         let handler_error = match &at.kind {
-            ExprKind::Ident(name) => self
-                .env
-                .lookup(name)
+            ExprKind::Ident(_) => self
+                .lookup_use(at.id)
                 .and_then(|binding| self.variable_handler_errors.get(&binding.declared_at)),
             _ => self.handler_errors.get(&at.id),
         };

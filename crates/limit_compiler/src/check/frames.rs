@@ -9,7 +9,7 @@
 use super::Checker;
 use super::Type;
 use limit_syntax::ast::{
-    FieldDecl, FnDecl, FrameDecl, Ident, Member, SuperName, TraitDecl, Visibility,
+    FieldDecl, FnDecl, FrameDecl, Ident, Member, NodeId, SuperName, TraitDecl, Visibility,
 };
 use limit_syntax::{Diagnostic, Span};
 use rustc_hash::FxHashSet;
@@ -305,13 +305,9 @@ impl<'a> Checker<'a> {
     /// Decision: locals and parameters first, then own and inherited
     /// fields, then the frame's statics, then globals); `None` when it
     /// denotes something else.
-    pub(super) fn bare_member_type(&mut self, name: &str) -> Option<Type> {
-        let (method_depth, is_static) = self.member_scope?;
-        if self
-            .env
-            .scope_of(name)
-            .is_some_and(|scope| scope >= method_depth)
-        {
+    pub(super) fn bare_member_type(&mut self, id: NodeId, name: &str) -> Option<Type> {
+        let is_static = self.member_scope?;
+        if !self.is_bare_member(id) {
             return None;
         }
         let frame = self.current_frame.clone()?;

@@ -159,7 +159,7 @@ impl<'a> Checker<'a> {
                     for name in names {
                         // The variable's binding at the end of the module
                         // (a later top-level `var` of the same name wins).
-                        let Some(binding) = self.env.lookup(&name.name) else {
+                        let Some(binding) = self.declared(name.id) else {
                             continue;
                         };
                         if binding.declared_at != name.id {

@@ -27,6 +27,7 @@ mod frames;
 mod hosts;
 pub use hosts::{HostField, HostTypeInfo};
 mod imports;
+mod names;
 mod operators;
 mod patterns;
 mod returns;
@@ -45,6 +46,7 @@ pub use types::{ErrorSet, FunctionType, IntWidth, ParamType, Type};
 pub type Imports = HashMap<String, ImportedName>;
 
 use crate::modules::ModuleGraph;
+use crate::resolve::Bindings;
 use declarations::Declarations;
 use env::{Binding, Env};
 use limit_syntax::ast::{self, FnDecl, NodeId};
@@ -97,7 +99,18 @@ const MAX_INFERENCE_PASSES: usize = 32;
 /// with that variable `any` everywhere. The results have the indices of
 /// `graph.modules`.
 pub fn check_program(graph: &ModuleGraph, sources: &SourceMap) -> Vec<CheckResult> {
-    check_graph(graph, sources, &SessionContext::default())
+    let bindings = crate::resolve::resolve_program(graph, sources);
+    check_resolved_program(graph, sources, &bindings)
+}
+
+/// [`check_program`] given what the resolve stage bound every name of
+/// `graph` to.
+pub fn check_resolved_program(
+    graph: &ModuleGraph,
+    sources: &SourceMap,
+    bindings: &Bindings,
+) -> Vec<CheckResult> {
+    check_graph(graph, sources, bindings, &SessionContext::default())
 }
 
 /// [`check_program`], module 0 being the chunks of a session described by
@@ -105,6 +118,7 @@ pub fn check_program(graph: &ModuleGraph, sources: &SourceMap) -> Vec<CheckResul
 fn check_graph(
     graph: &ModuleGraph,
     sources: &SourceMap,
+    bindings: &Bindings,
     session: &SessionContext,
 ) -> Vec<CheckResult> {
     let default_context = SessionContext::default();
@@ -135,11 +149,15 @@ fn check_graph(
                 continue;
             };
             let imports = imports::imports_of(graph, index, &exports);
+            let names = ModuleNames {
+                declarations: own,
+                bindings,
+                imports: &imports,
+            };
             let outcome = check_with(
                 &module.ast,
-                own,
+                names,
                 sources,
-                &imports,
                 &widened,
                 &shared,
                 if index == 0 {
@@ -260,12 +278,17 @@ pub fn check_module_with_imports(
     imports: &Imports,
 ) -> CheckResult {
     let declarations = Declarations::collect(module);
+    let bindings = crate::resolve::resolve_module(module.span.file, &module.stmts);
     let shared = |_: &str| false;
+    let names = ModuleNames {
+        declarations: &declarations,
+        bindings: &bindings,
+        imports,
+    };
     check_with(
         module,
-        &declarations,
+        names,
         sources,
-        imports,
         &HashSet::new(),
         &shared,
         &SessionContext::default(),
@@ -352,12 +375,18 @@ pub fn check_session_chunk(
         return check_session_with_modules(combined, context, sources, modules, new_from);
     }
     let declarations = Declarations::collect(&combined);
+    let bindings = crate::resolve::resolve_module(combined.span.file, &combined.stmts);
     let shared = |_: &str| false;
+    let no_imports = Imports::new();
+    let names = ModuleNames {
+        declarations: &declarations,
+        bindings: &bindings,
+        imports: &no_imports,
+    };
     let mut result = check_with(
         &combined,
-        &declarations,
+        names,
         sources,
-        &Imports::new(),
         &HashSet::new(),
         &shared,
         &context,
@@ -382,7 +411,8 @@ fn check_session_with_modules(
     let chunk_file = combined.span.file;
     let placeholder = std::mem::replace(&mut modules.modules[0].ast, combined);
     modules.order.push(0);
-    let results = check_graph(modules, sources, &context);
+    let bindings = crate::resolve::resolve_program(modules, sources);
+    let results = check_graph(modules, sources, &bindings, &context);
     modules.order.pop();
     modules.modules[0].ast = placeholder;
     let mut merged = CheckResult::default();
@@ -430,6 +460,16 @@ pub(crate) fn top_level_names(stmt: &ast::Stmt) -> Vec<&str> {
     names
 }
 
+/// What the names of a module denote: its declarations (with those of
+/// the modules it imports), what the resolve stage bound each name use to,
+/// and what its imports bind.
+#[derive(Clone, Copy)]
+struct ModuleNames<'a> {
+    declarations: &'a Declarations<'a>,
+    bindings: &'a Bindings,
+    imports: &'a Imports,
+}
+
 /// The check of one module, and what other modules learn from it.
 struct Outcome {
     result: CheckResult,
@@ -442,9 +482,8 @@ struct Outcome {
 /// variables need widening; `widened` are the variables already known to.
 fn check_with<'a>(
     module: &'a ast::Module,
-    declarations: &'a Declarations<'a>,
+    names: ModuleNames<'a>,
     sources: &'a SourceMap,
-    imports: &'a Imports,
     widened: &HashSet<NodeId>,
     shared: &dyn Fn(&str) -> bool,
     session: &SessionContext,
@@ -454,7 +493,14 @@ fn check_with<'a>(
     let mut inferred_errors = HashMap::new();
     let mut pass = 0;
     loop {
-        let mut checker = Checker::new(declarations, sources, widened.clone(), imports, file);
+        let mut checker = Checker::new(
+            names.declarations,
+            sources,
+            names.bindings,
+            widened.clone(),
+            names.imports,
+            file,
+        );
         checker.inferred_errors = std::mem::take(&mut inferred_errors);
         checker.own_files = session.earlier_files.clone();
         checker.echoed = session.echoed;
@@ -591,14 +637,15 @@ struct Checker<'a> {
     current_frame: Option<String>,
     /// The type of `this`/`self` in the current method.
     this_type: Option<Type>,
-    /// Inside a frame's method: the environment depth where the method's
-    /// own scopes begin, and whether it is static (for bare member names,
-    /// §7 Decision).
-    member_scope: Option<(usize, bool)>,
+    /// Inside a frame's method (or a function nested in one): whether the
+    /// method is static (for bare member names, §7 Decision).
+    member_scope: Option<bool>,
     /// Function bodies of the enclosing blocks, checked when the block ends.
     deferred: Vec<Vec<DeferredBody<'a>>>,
     /// What the module's imports bind.
     imports: &'a Imports,
+    /// What every name use of the module denotes (the resolve stage).
+    bindings: &'a Bindings,
     /// The checked module's file: annotations written in other files (in
     /// imported declarations) are resolved in their own module's terms.
     file: FileId,
@@ -621,6 +668,7 @@ impl<'a> Checker<'a> {
     fn new(
         declarations: &'a Declarations<'a>,
         sources: &'a SourceMap,
+        bindings: &'a Bindings,
         widened: HashSet<NodeId>,
         imports: &'a Imports,
         file: FileId,
@@ -651,6 +699,7 @@ impl<'a> Checker<'a> {
             member_scope: None,
             deferred: Vec::new(),
             imports,
+            bindings,
             file,
             lineages: Default::default(),
             hosts: std::sync::Arc::default(),
@@ -676,10 +725,10 @@ impl<'a> Checker<'a> {
         // Members imported directly (`show`/`hide`), as declared in their
         // module; the module's own declarations shadow them.
         let imports = self.imports;
-        for (name, imported) in imports {
+        for imported in imports.values() {
             if let ImportedName::Member(value) = imported {
                 let binding: Binding = value.binding(&self.widened);
-                self.env.declare(name, binding);
+                self.declare_decl(value.declared_at, binding);
             }
         }
         self.check_statements(&module.stmts, BlockRole::Module);

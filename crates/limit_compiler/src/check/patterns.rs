@@ -5,7 +5,7 @@ use super::frames::MemberLookup;
 use super::types::{IntWidth, Type};
 use super::{BlockRole, Checker, Expectation};
 use limit_syntax::ast::{
-    ArmBody, BinOp, Expr, ExprKind, FieldPattern, MatchExpr, Pattern, PatternKind, UnOp,
+    ArmBody, BinOp, Expr, ExprKind, FieldPattern, MatchExpr, NodeId, Pattern, PatternKind, UnOp,
 };
 
 impl<'a> Checker<'a> {
@@ -57,7 +57,7 @@ impl<'a> Checker<'a> {
     /// => …`), a union variable matched on holds the members that pattern
     /// names (reference.md §3.4).
     fn narrow_union_scrutinee(&mut self, scrutinee: &'a Expr, pattern: &Pattern, ty: &Type) {
-        let ExprKind::Ident(name) = &scrutinee.kind else {
+        let ExprKind::Ident(_) = &scrutinee.kind else {
             return;
         };
         let Type::Union(members) = ty.unrefined() else {
@@ -76,24 +76,24 @@ impl<'a> Checker<'a> {
             })
             .cloned()
             .collect();
-        self.narrow_union_to(name, kept);
+        self.narrow_union_to(scrutinee.id, kept);
     }
 
-    /// Declares `name` (a union variable) in the current scope as holding
-    /// only the `kept` members.
-    fn narrow_union_to(&mut self, name: &str, kept: Vec<Type>) {
+    /// Narrows the union variable the name used at `id` denotes, until the
+    /// current scope closes, to holding only the `kept` members.
+    fn narrow_union_to(&mut self, id: NodeId, kept: Vec<Type>) {
         let narrowed = match kept.as_slice() {
             [] => return,
             [single] => single.clone(),
             _ => Type::Union(kept),
         };
-        let Some(binding) = self.env.lookup(name) else {
+        let Some(binding) = self.lookup_use(id) else {
             return;
         };
         let mut binding = binding.clone();
         binding.narrowed_from = Some(binding.narrowed_from.clone().unwrap_or(binding.ty.clone()));
         binding.ty = narrowed;
-        self.env.declare(name, binding);
+        self.narrow_use(id, binding);
     }
 
     /// Narrows union variables by the type tests `typeof(x) == "int"` (and
@@ -110,11 +110,11 @@ impl<'a> Checker<'a> {
                 self.narrow_by_type_tests(right, false);
             }
             // `if (x)`, `x != nil`: a union variable is not `nil` here.
-            ExprKind::Ident(name) if holds => self.narrow_out_nil(name),
+            ExprKind::Ident(_) if holds => self.narrow_out_nil(condition.id),
             ExprKind::Binary(op @ (BinOp::Eq | BinOp::Ne), left, right) => {
                 if let Some(name) = is_nil_test(left, right) {
                     if holds == (*op == BinOp::Ne) {
-                        self.narrow_out_nil(name);
+                        self.narrow_out_nil(name.id);
                     }
                     return;
                 }
@@ -125,7 +125,7 @@ impl<'a> Checker<'a> {
                     return;
                 };
                 let is_type = holds == (*op == BinOp::Eq);
-                let Some(binding) = self.env.lookup(name) else {
+                let Some(binding) = self.lookup_use(name.id) else {
                     return;
                 };
                 let Type::Union(members) = binding.ty.unrefined() else {
@@ -147,7 +147,7 @@ impl<'a> Checker<'a> {
                         }
                     })
                     .collect();
-                self.narrow_union_to(name, kept);
+                self.narrow_union_to(name.id, kept);
             }
             _ => {}
         }
@@ -166,8 +166,8 @@ impl<'a> Checker<'a> {
     }
 
     /// Drops `nil` from the members of union variable `name`.
-    fn narrow_out_nil(&mut self, name: &str) {
-        let Some(binding) = self.env.lookup(name) else {
+    fn narrow_out_nil(&mut self, id: NodeId) {
+        let Some(binding) = self.lookup_use(id) else {
             return;
         };
         let Type::Union(members) = binding.ty.unrefined() else {
@@ -181,11 +181,11 @@ impl<'a> Checker<'a> {
             .filter(|m| **m != Type::Nil)
             .cloned()
             .collect();
-        self.narrow_union_to(name, kept);
+        self.narrow_union_to(id, kept);
     }
 
     /// `typeof(name)` compared with the string `text`.
-    fn type_test<'e>(&self, call: &'e Expr, text: &'e Expr) -> Option<(&'e str, &'e str)> {
+    fn type_test<'e>(&self, call: &'e Expr, text: &'e Expr) -> Option<(&'e Expr, &'e str)> {
         let (ExprKind::Call { callee, args }, ExprKind::Str(type_name)) = (&call.kind, &text.kind)
         else {
             return None;
@@ -193,12 +193,12 @@ impl<'a> Checker<'a> {
         let ExprKind::Ident(function) = &callee.kind else {
             return None;
         };
-        if function != "typeof" || self.env.lookup("typeof").is_some() {
+        if function != "typeof" || self.lookup_use(callee.id).is_some() {
             return None;
         }
         match args.as_slice() {
             [arg] if arg.name.is_none() => match &arg.value.kind {
-                ExprKind::Ident(name) => Some((name.as_str(), type_name.as_str())),
+                ExprKind::Ident(_) => Some((&arg.value, type_name.as_str())),
                 _ => None,
             },
             _ => None,
@@ -396,11 +396,10 @@ fn type_pattern_names<'p>(pattern: &'p Pattern, names: &mut Vec<&'p str>) -> boo
 }
 
 /// The variable compared with `nil` in `x == nil` / `nil != x`.
-fn is_nil_test<'e>(left: &'e Expr, right: &'e Expr) -> Option<&'e str> {
+fn is_nil_test<'e>(left: &'e Expr, right: &'e Expr) -> Option<&'e Expr> {
     match (&left.kind, &right.kind) {
-        (ExprKind::Ident(name), ExprKind::Nil) | (ExprKind::Nil, ExprKind::Ident(name)) => {
-            Some(name.as_str())
-        }
+        (ExprKind::Ident(_), ExprKind::Nil) => Some(left),
+        (ExprKind::Nil, ExprKind::Ident(_)) => Some(right),
         _ => None,
     }
 }

@@ -7,8 +7,8 @@ use super::returns::{never_falls_through, returns_on_all_paths};
 use super::types::{ErrorSet, Type};
 use super::{BlockRole, Checker, DeferredBody, ReturnTarget};
 use limit_syntax::ast::{
-    AssignOp, BinOp, Block, Expr, ExprKind, FnDecl, Ident, IterBinding, Member, Stmt, StmtKind,
-    UnOp, VarDecl, VarTarget,
+    AssignOp, BinOp, Block, Expr, ExprKind, FnDecl, Ident, IterBinding, Member, NodeId, Stmt,
+    StmtKind, UnOp, VarDecl, VarTarget,
 };
 
 impl<'a> Checker<'a> {
@@ -42,7 +42,7 @@ impl<'a> Checker<'a> {
                     let mut binding =
                         Binding::variable(Type::Function(Box::new(signature)), name.id, true);
                     binding.is_function = true;
-                    self.env.declare(&name.name, binding);
+                    self.declare_decl(name.id, binding);
                 }
             }
         }
@@ -66,14 +66,13 @@ impl<'a> Checker<'a> {
         // block: checking a body pushes and pops its own scopes, so it
         // leaves the environment as it found it (a copy per body made a
         // file of n functions cost n² work).
-        let unnarrowed = self.env.without_narrowing();
-        let saved_env = std::mem::replace(&mut self.env, unnarrowed);
+        let suspended = self.env.suspend_narrowing();
         for body in bodies {
             // A method's bare names start at its own scopes; a function
             // nested in a method keeps the method's.
             let saved_scope = self.member_scope;
             if body.frame.is_some() && self.member_scope.is_none() {
-                self.member_scope = Some((self.env.depth(), body.decl.modifiers.is_static));
+                self.member_scope = Some(body.decl.modifiers.is_static);
             }
             let saved_frame = std::mem::replace(&mut self.current_frame, body.frame);
             let saved_this = std::mem::replace(&mut self.this_type, body.this_type);
@@ -87,7 +86,7 @@ impl<'a> Checker<'a> {
             self.this_type = saved_this;
             self.member_scope = saved_scope;
         }
-        self.env = saved_env;
+        self.env.restore_narrowing(suspended);
     }
 
     /// Checks parameters, body, returns and the every-path rule of one
@@ -104,8 +103,8 @@ impl<'a> Checker<'a> {
                 };
                 self.check_against(default, &param_type.ty, &destination);
             }
-            self.env.declare(
-                &param.name.name,
+            self.declare_decl(
+                param.name.id,
                 Binding::variable(param_type.ty.clone(), param.name.id, param.ty.is_some()),
             );
         }
@@ -358,14 +357,13 @@ impl<'a> Checker<'a> {
         } else {
             (ty, annotated)
         };
-        self.env
-            .declare(&name.name, Binding::variable(ty, name.id, annotated));
+        self.declare_decl(name.id, Binding::variable(ty, name.id, annotated));
     }
 
     /// Whether `name` is already a variable of another type in the current
     /// scope (reference.md §2: a top-level redeclaration replaces it).
     fn redeclares_with_another_type(&self, name: &Ident, ty: &Type) -> bool {
-        let Some(previous) = self.env.lookup_innermost(&name.name) else {
+        let Some(previous) = self.declared(name.id) else {
             return false;
         };
         let previous_type = previous.narrowed_from.as_ref().unwrap_or(&previous.ty);
@@ -517,10 +515,10 @@ impl<'a> Checker<'a> {
     /// The binding of `expr` when it names an unannotated variable whose
     /// list or dict type kept its element types.
     pub(super) fn inferred_container(&self, expr: &Expr) -> Option<Binding> {
-        let ExprKind::Ident(name) = &expr.kind else {
+        let ExprKind::Ident(_) = &expr.kind else {
             return None;
         };
-        let binding = self.env.lookup(name)?;
+        let binding = self.lookup_use(expr.id)?;
         let keeps = !binding.annotated
             && binding.narrowed_from.is_none()
             && match &binding.ty {
@@ -582,13 +580,13 @@ impl<'a> Checker<'a> {
         op: AssignOp,
         value: &'a Expr,
     ) {
-        if let Some(field_type) = self.bare_member_type(name) {
+        if let Some(field_type) = self.bare_member_type(target.id, name) {
             // `count = …` in a method assigns the field (§7 Decision).
             let destination = Destination::Field(name.to_string());
             self.check_assigned_value(&field_type, op, value, target, destination);
             return;
         }
-        let Some(binding) = self.env.lookup(name).cloned() else {
+        let Some(binding) = self.lookup_use(target.id).cloned() else {
             // An implicit declaration (reference.md §2 Decision).
             let ty = self.infer(value);
             // The target expression's id identifies the variable it declares.
@@ -644,10 +642,7 @@ impl<'a> Checker<'a> {
     /// Whether `receiver.field` is an imported module's variable whose type
     /// was inferred.
     fn is_inferred_namespace_member(&self, receiver: &Expr, field: &Ident) -> bool {
-        let ExprKind::Ident(namespace) = &receiver.kind else {
-            return false;
-        };
-        self.namespace_exports(namespace)
+        self.namespace_of(receiver)
             .and_then(|exports| exports.values.get(&field.name))
             .is_some_and(|value| !value.annotated && !value.is_function)
     }
@@ -662,11 +657,8 @@ impl<'a> Checker<'a> {
         op: AssignOp,
         value: &'a Expr,
     ) {
-        let ExprKind::Ident(namespace) = &receiver.kind else {
-            return;
-        };
         let Some(exported) = self
-            .namespace_exports(namespace)
+            .namespace_of(receiver)
             .and_then(|exports| exports.values.get(&field.name))
         else {
             return;
@@ -696,7 +688,7 @@ impl<'a> Checker<'a> {
             self.env.push();
             self.check_condition(cond);
             for name in names_tested_present(cond) {
-                self.narrow_to_value(name);
+                self.narrow_to_value(name.id);
             }
             self.narrow_by_type_tests(cond, true);
             self.check_statements(&block.stmts, BlockRole::Plain);
@@ -716,9 +708,9 @@ impl<'a> Checker<'a> {
         // `if (!x) { return …; }` leaves `x` holding a value afterwards.
         if let ([(cond, block)], None) = (branches, else_branch) {
             if let ExprKind::Unary(UnOp::Not, operand) = &cond.kind {
-                if let ExprKind::Ident(name) = &operand.kind {
+                if let ExprKind::Ident(_) = &operand.kind {
                     if never_falls_through(&block.stmts) {
-                        self.narrow_to_value(name);
+                        self.narrow_to_value(operand.id);
                     }
                 }
             }
@@ -726,8 +718,8 @@ impl<'a> Checker<'a> {
     }
 
     /// Inside `if (x)` a `T?` variable `x` holds a `T` (reference.md §2).
-    fn narrow_to_value(&mut self, name: &str) {
-        let Some(binding) = self.env.lookup(name) else {
+    fn narrow_to_value(&mut self, id: NodeId) {
+        let Some(binding) = self.lookup_use(id) else {
             return;
         };
         let Type::Fallible(value, _) = binding.ty.unrefined() else {
@@ -736,7 +728,7 @@ impl<'a> Checker<'a> {
         let mut narrowed = binding.clone();
         narrowed.narrowed_from = Some(binding.narrowed_from.clone().unwrap_or(binding.ty.clone()));
         narrowed.ty = (**value).clone();
-        self.env.declare(name, narrowed);
+        self.narrow_use(id, narrowed);
     }
 
     fn check_iter(&mut self, bindings: &'a [IterBinding], iterable: &'a Expr, body: &'a Block) {
@@ -867,13 +859,12 @@ impl<'a> Checker<'a> {
 
 /// The variables a condition proves to hold a value when it is true:
 /// `x`, `x != nil`, and the operands of `and`.
-fn names_tested_present(condition: &Expr) -> Vec<&str> {
+fn names_tested_present(condition: &Expr) -> Vec<&Expr> {
     match &condition.kind {
-        ExprKind::Ident(name) => vec![name.as_str()],
+        ExprKind::Ident(_) => vec![condition],
         ExprKind::Binary(BinOp::Ne, left, right) => match (&left.kind, &right.kind) {
-            (ExprKind::Ident(name), ExprKind::Nil) | (ExprKind::Nil, ExprKind::Ident(name)) => {
-                vec![name.as_str()]
-            }
+            (ExprKind::Ident(_), ExprKind::Nil) => vec![&**left],
+            (ExprKind::Nil, ExprKind::Ident(_)) => vec![&**right],
             _ => Vec::new(),
         },
         ExprKind::Binary(BinOp::And, left, right) => {

@@ -560,3 +560,49 @@ fn builtin_field_access_hints_the_method_call() {
     // Dicts read entries with `.`, records have fields: neither is reported.
     assert_clean("var d = {\"len\": 1};\nprint(d.len);\nvar r = {len: 2};\nprint(r.len);\n");
 }
+
+// ------------------------------------------------ names through bindings
+
+#[test]
+fn a_shadowing_local_has_its_own_type_and_the_outer_one_comes_back() {
+    assert_error(
+        "fn f(): int {\n var x = 1;\n { var x = \"s\"; print(x.upper()); }\n var y: str = x;\n return x;\n}",
+        4,
+        "variable `y` expects `str`, found `int`",
+    );
+}
+
+#[test]
+fn a_name_used_before_a_later_declaration_in_its_block_means_the_outer_one() {
+    assert_error(
+        "var n = \"outer\";\nfn f(): int {\n var a: int = n;\n var n = 2;\n return n;\n}",
+        3,
+        "variable `a` expects `int`, found `str`",
+    );
+}
+
+#[test]
+fn a_closure_in_a_method_sees_the_methods_locals_and_bare_fields() {
+    assert_error(
+        "frame Counter {\n count: int = 0,\n fn step(by: int): int {\n  var label = \"n\";\n  var f = fn(): int { return count + by + label; };\n  return f();\n }\n}",
+        5,
+        "",
+    );
+    assert_clean(
+        "frame Counter {\n count: int = 0,\n fn step(by: int): int {\n  var f = fn(): int { var count = 2; return count + by; };\n  return f();\n }\n}",
+    );
+}
+
+#[test]
+fn a_top_level_redeclaration_with_another_type_is_any_in_functions() {
+    assert_clean("var x = 1;\nfn f(): str { return x.upper(); }\nvar x = \"s\";\nprint(f());");
+}
+
+#[test]
+fn narrowing_ends_with_its_block() {
+    assert_error(
+        "fn f(v: int?): int {\n if (v) { var a: int = v; }\n var b: int = v;\n return 0;\n}",
+        3,
+        "",
+    );
+}

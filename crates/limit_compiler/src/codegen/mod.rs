@@ -56,6 +56,7 @@ pub fn generate(
     sources: &SourceMap,
     options: &crate::CompileOptions,
     types: crate::check::TypeTable,
+    bindings: crate::resolve::Bindings,
 ) -> (Option<Program>, Vec<Diagnostic>) {
     let optimize = options.optimize;
     let mut gen = Codegen::new(sources, 0);
@@ -65,6 +66,7 @@ pub fn generate(
     gen.capture_by_value = optimize;
     gen.specialise_by_type = optimize;
     gen.types = types;
+    gen.bindings = bindings;
     gen.modules(graph);
     let has_errors = gen.diagnostics.iter().any(Diagnostic::is_error);
     let program = if has_errors { None } else { Some(gen.program) };

@@ -99,9 +99,8 @@ impl Codegen<'_> {
         self.program.functions.push(FunctionProto::default());
         self.program.main = 0;
 
-        // 1. Every module's top-level names, so any module can refer to any;
-        // what every name of every module refers to (the resolve stage).
-        self.bindings = crate::resolve::resolve_program(graph, self.sources);
+        // 1. Every module's top-level names, so any module can refer to any
+        // (what every name of every module refers to is `self.bindings`).
         let mut function_indices = Vec::new();
         let mut aliases = Vec::new();
         for index in 0..graph.modules.len() {

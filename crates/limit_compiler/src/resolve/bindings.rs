@@ -97,6 +97,10 @@ pub struct Bindings {
     captured: FxHashSet<DeclId>,
     /// Declarations some assignment targets.
     assigned: FxHashSet<DeclId>,
+    /// A redeclaration (a second `var x` in the scope that declares `x`,
+    /// as at a module's top level) and the first declaration of that
+    /// variable: both name one variable.
+    redeclared: FxHashMap<DeclId, DeclId>,
     /// Declarations closures may not copy: their function hoists local
     /// functions (which may capture a variable before its declaration has
     /// run) or makes a closure in a parameter default (which may capture a
@@ -127,6 +131,13 @@ impl Bindings {
     /// Where local `decl` is declared.
     pub fn decl(&self, decl: DeclId) -> Option<Decl> {
         self.decls.get(&decl).copied()
+    }
+
+    /// The variable declaration `decl` declares: the first declaration of
+    /// its name in its scope (a top-level redeclaration replaces the
+    /// variable's value, not the variable), else `decl` itself.
+    pub fn variable_of(&self, decl: DeclId) -> DeclId {
+        self.redeclared.get(&decl).copied().unwrap_or(decl)
     }
 
     /// Whether the walk saw the declaration `decl`.
@@ -218,6 +229,8 @@ struct Level {
 struct Entry {
     decl: DeclId,
     level: usize,
+    /// How many scopes were open where it is declared.
+    scope: u32,
     /// One of the script's outermost variables (a module global).
     global: bool,
 }
@@ -322,9 +335,17 @@ impl Walk<'_> {
         let global = self.at_script_top();
         let level = self.level();
         let n = self.intern(name);
+        let scope = self.scopes.len() as u32;
+        if let Some(previous) = self.visible[n as usize].last().filter(|e| e.scope == scope) {
+            if previous.decl != decl {
+                let first = self.out.variable_of(previous.decl);
+                self.out.redeclared.insert(decl, first);
+            }
+        }
         self.visible[n as usize].push(Entry {
             decl,
             level,
+            scope,
             global,
         });
         if let Some(scope) = self.scopes.last_mut() {

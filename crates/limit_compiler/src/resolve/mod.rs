@@ -15,4 +15,6 @@ mod top_level;
 pub mod visibility;
 
 pub use bindings::{Binding, Bindings, Decl, DeclId, DefKind, Owner};
-pub use top_level::{resolve_program, FrameShape, ModuleEnv, ModuleFacts, TopLevel};
+pub use top_level::{
+    resolve_module, resolve_program, FrameShape, ModuleEnv, ModuleFacts, TopLevel,
+};

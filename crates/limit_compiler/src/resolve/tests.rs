@@ -277,3 +277,40 @@ fn a_top_level_assignment_declares_a_global_variable() {
     assert!(bindings.global_used(0, "total"));
     assert_eq!(binding_of(text, "total", 2).0, first);
 }
+
+#[test]
+fn a_top_level_redeclaration_names_the_first_declarations_variable() {
+    let text = "var x = 1\nprint(x)\nvar x = \"s\"\nprint(x)\n{ var y = 1; var y = 2; print(y) }";
+    let (first, bindings) = binding_of(text, "x", 0);
+    let (second, _) = binding_of(text, "x", 1);
+    let (Some(Binding::Global(first)), Some(Binding::Global(second))) = (first, second) else {
+        panic!("{first:?} {second:?}");
+    };
+    assert_ne!(first, second);
+    assert_eq!(bindings.variable_of(second), first);
+    assert_eq!(bindings.variable_of(first), first);
+    let (y, bindings) = binding_of(text, "y", 0);
+    let Some(Binding::Local(y)) = y else {
+        panic!("{y:?}")
+    };
+    assert_eq!(
+        declared_at(&bindings, y),
+        text.find("y = 2").unwrap() as u32
+    );
+    assert_eq!(
+        declared_at(&bindings, bindings.variable_of(y)),
+        text.find("y = 1").unwrap() as u32
+    );
+}
+
+#[test]
+fn an_inner_scope_shadows_without_redeclaring() {
+    let text = "fn f() { var x = 1; { var x = \"s\"; print(x) } print(x) }";
+    let (inner, bindings) = binding_of(text, "x", 0);
+    let (outer, _) = binding_of(text, "x", 1);
+    let (Some(Binding::Local(inner)), Some(Binding::Local(outer))) = (inner, outer) else {
+        panic!("{inner:?} {outer:?}");
+    };
+    assert_ne!(inner, outer);
+    assert_eq!(bindings.variable_of(inner), inner);
+}

@@ -20,6 +20,9 @@ pub struct TopLevel {
     pub decl: DeclId,
     /// Hidden from importers (`@private`, or `@protected` in a block).
     pub hidden: bool,
+    /// A variable first assigned (`x = v`) rather than declared: it is
+    /// not the module's own when an import binds the name.
+    pub implicit: bool,
 }
 
 /// What a frame's methods may name bare (LANGUAGE §7): its instance
@@ -70,6 +73,7 @@ impl ModuleFacts {
                             kind: DefKind::Variable,
                             decl: name.id,
                             hidden,
+                            implicit: false,
                         });
                     }
                     continue;
@@ -88,6 +92,7 @@ impl ModuleFacts {
                         kind: DefKind::Variable,
                         decl: *id,
                         hidden: false,
+                        implicit: true,
                     });
                     continue;
                 }
@@ -121,6 +126,7 @@ impl ModuleFacts {
                 kind,
                 decl: name.id,
                 hidden: hidden_from_importers(visibility, in_block),
+                implicit: false,
             };
             match kind {
                 // A later top-level function replaces an earlier one.
@@ -220,6 +226,7 @@ impl ModuleEnv {
                         env.import(decl, &facts[*target]);
                     }
                 }
+                env.assign_imports();
                 for reachable in reachable(graph, index) {
                     env.see(&facts[reachable]);
                 }
@@ -248,9 +255,19 @@ impl ModuleEnv {
                 env.see(&facts);
             }
         }
+        env.assign_imports();
         let own = env.own.clone();
         env.see(&own);
         env
+    }
+
+    /// A top-level `x = v` where an import binds `x` assigns the imported
+    /// variable: it declares nothing.
+    fn assign_imports(&mut self) {
+        let imports = &self.imports;
+        self.own
+            .names
+            .retain(|name, top| !(top.implicit && imports.contains_key(name)));
     }
 
     /// Frames, enums and variants of `facts` become nameable (a later
@@ -316,6 +333,20 @@ pub fn resolve_program(graph: &ModuleGraph, sources: &SourceMap) -> super::Bindi
     for (module, env) in graph.modules.iter().zip(&envs) {
         bindings.add_module(module.file, &module.ast.stmts, env);
     }
+    bindings
+}
+
+/// What every name of one module that imports nothing refers to (a file
+/// checked on its own, an interactive session without imports).
+pub fn resolve_module(file: FileId, stmts: &[Stmt]) -> super::Bindings {
+    let mut env = ModuleEnv {
+        own: ModuleFacts::gather(file, stmts),
+        ..ModuleEnv::default()
+    };
+    let own = env.own.clone();
+    env.see(&own);
+    let mut bindings = super::Bindings::default();
+    bindings.add_module(file, stmts, &env);
     bindings
 }
 

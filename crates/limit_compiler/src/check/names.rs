@@ -1,0 +1,72 @@
+//! What a name use denotes, as the resolve stage bound it: the checker
+//! keeps only the types of declarations (`env.rs`) and asks the bindings
+//! (`resolve::Bindings`) which declaration each use means.
+
+use super::env::Binding;
+use super::Checker;
+use crate::resolve::{Binding as Resolved, DeclId, DefKind};
+use limit_syntax::ast::{Expr, ExprKind, NodeId};
+
+impl<'a> Checker<'a> {
+    /// The variable, parameter or function the name used at node `id`
+    /// denotes, as checked so far; `None` for anything else (a member of
+    /// `this`, a frame, an enum, a variant, a module, a built-in) and for
+    /// a name nothing declares.
+    pub(super) fn lookup_use(&self, id: NodeId) -> Option<&Binding> {
+        let decl = match self.bindings.of(id)? {
+            Resolved::Local(decl) | Resolved::Global(decl) | Resolved::Capture { decl, .. } => decl,
+            Resolved::TopLevel {
+                decl,
+                kind: DefKind::Function | DefKind::Variable,
+                ..
+            } => decl,
+            _ => return None,
+        };
+        self.env.get(self.bindings.variable_of(decl))
+    }
+
+    /// Whether the name used at node `id` is a bare field or static member
+    /// of the frame whose method is being checked (LANGUAGE §7).
+    pub(super) fn is_bare_member(&self, id: NodeId) -> bool {
+        matches!(self.bindings.of(id), Some(Resolved::Member(_)))
+    }
+
+    /// Declares the variable, parameter or function `decl` with `binding`.
+    pub(super) fn declare_decl(&mut self, decl: DeclId, binding: Binding) {
+        let variable = self.bindings.variable_of(decl);
+        self.env.declare(variable, binding);
+    }
+
+    /// The checker's entry for the variable declaration `decl` belongs to.
+    pub(super) fn declared(&self, decl: DeclId) -> Option<&Binding> {
+        self.env.get(self.bindings.variable_of(decl))
+    }
+
+    /// Gives the variable the name used at `id` denotes the narrower view
+    /// `binding` until the current scope closes.
+    pub(super) fn narrow_use(&mut self, id: NodeId, binding: Binding) {
+        let decl = match self.bindings.of(id) {
+            Some(
+                Resolved::Local(decl)
+                | Resolved::Global(decl)
+                | Resolved::Capture { decl, .. }
+                | Resolved::TopLevel { decl, .. },
+            ) => decl,
+            _ => return,
+        };
+        let variable = self.bindings.variable_of(decl);
+        self.env.narrow(variable, binding);
+    }
+
+    /// The exports of the module `receiver` names when it is a bare name
+    /// that denotes an imported module, not a variable.
+    pub(super) fn namespace_of(&self, receiver: &Expr) -> Option<&'a super::Exports> {
+        let ExprKind::Ident(namespace) = &receiver.kind else {
+            return None;
+        };
+        if self.lookup_use(receiver.id).is_some() {
+            return None;
+        }
+        self.namespace_exports(namespace)
+    }
+}
