@@ -17,31 +17,58 @@ use limit_syntax::ast::NodeId;
 /// files one check saw (a program's modules; a session chunk and the
 /// earlier chunks it is checked with, whose file numbers may be far
 /// apart), found by binary search on the file number.
+///
+/// Each distinct type is stored once and a node's entry is a 4-byte number
+/// naming it: a program has few distinct types and many nodes, and a
+/// `Type` per node (40 bytes, plus a clone of every function type) made
+/// this table the largest thing the compiler built.
 #[derive(Clone, Debug, Default)]
 pub struct TypeTable {
-    /// By file number (sorted), then by node index: the node's type,
-    /// `Some(Type::Any)` marking one recorded with conflicting types until
-    /// `finish`.
-    files: Vec<(u32, Vec<Option<Type>>)>,
+    /// The distinct types recorded; an entry names one by its position + 1.
+    distinct: Vec<Type>,
+    /// Where each of `distinct` is.
+    positions: rustc_hash::FxHashMap<Type, u32>,
+    /// By file number (sorted), then by node index: [`NO_TYPE`],
+    /// [`CONFLICT`] (recorded with conflicting types, until `finish`), or a
+    /// type's position in `distinct` + 1.
+    files: Vec<(u32, Vec<u32>)>,
     /// For an argument entering a parameter typed as a list or dict: the
     /// parameter's type (the code generator checks such an argument's
     /// elements where the checker could not prove them, `element_checks.rs`).
     parameters: rustc_hash::FxHashMap<NodeId, Type>,
 }
 
+/// A node with no known type.
+const NO_TYPE: u32 = 0;
+/// A node recorded with conflicting types: read as `any` until `finish`
+/// forgets it.
+const CONFLICT: u32 = u32::MAX;
+
+/// What a conflicting entry reads as before `finish`.
+static CONFLICTING: Type = Type::Any;
+
 impl TypeTable {
     /// The static type of the expression `id`, if it is known.
     pub fn type_of(&self, id: NodeId) -> Option<&Type> {
-        self.nodes(id.file)?.get(id.index as usize)?.as_ref()
+        let entry = *self.nodes(id.file)?.get(id.index as usize)?;
+        self.entry_type(entry)
     }
 
-    fn nodes(&self, file: u32) -> Option<&Vec<Option<Type>>> {
+    fn entry_type(&self, entry: u32) -> Option<&Type> {
+        match entry {
+            NO_TYPE => None,
+            CONFLICT => Some(&CONFLICTING),
+            position => self.distinct.get(position as usize - 1),
+        }
+    }
+
+    fn nodes(&self, file: u32) -> Option<&Vec<u32>> {
         let at = self.files.binary_search_by_key(&file, |(f, _)| *f).ok()?;
         Some(&self.files[at].1)
     }
 
     /// The nodes of `file`, made room for.
-    fn nodes_mut(&mut self, file: u32) -> &mut Vec<Option<Type>> {
+    fn nodes_mut(&mut self, file: u32) -> &mut Vec<u32> {
         let at = match self.files.binary_search_by_key(&file, |(f, _)| *f) {
             Ok(at) => at,
             Err(at) => {
@@ -50,6 +77,27 @@ impl TypeTable {
             }
         };
         &mut self.files[at].1
+    }
+
+    /// The entry naming `ty`, which is stored if it is new.
+    fn intern(&mut self, ty: &Type) -> u32 {
+        if let Some(&position) = self.positions.get(ty) {
+            return position;
+        }
+        self.distinct.push(ty.clone());
+        // More distinct types than fit in an entry cannot arise (each
+        // comes from a node, and node numbers are u32 themselves); were it
+        // to, the type is forgotten rather than misnamed.
+        let Ok(position) = u32::try_from(self.distinct.len()) else {
+            self.distinct.pop();
+            return NO_TYPE;
+        };
+        if position == CONFLICT {
+            self.distinct.pop();
+            return NO_TYPE;
+        }
+        self.positions.insert(ty.clone(), position);
+        position
     }
 
     /// The declared type of the list or dict parameter the argument `id`
@@ -70,7 +118,7 @@ impl TypeTable {
         self.files
             .iter()
             .flat_map(|(_, nodes)| nodes)
-            .filter(|ty| ty.is_some())
+            .filter(|&&entry| entry != NO_TYPE)
             .count()
     }
 
@@ -82,29 +130,34 @@ impl TypeTable {
     /// file, so tables of different modules never collide).
     pub fn extend(&mut self, other: TypeTable) {
         self.parameters.extend(other.parameters);
+        // Their entries renamed to ours.
+        let renamed: Vec<u32> = other.distinct.iter().map(|ty| self.intern(ty)).collect();
+        let rename = |entry: u32| match entry {
+            NO_TYPE | CONFLICT => entry,
+            position => renamed
+                .get(position as usize - 1)
+                .copied()
+                .unwrap_or(NO_TYPE),
+        };
         for (file, theirs) in other.files {
             let mine = self.nodes_mut(file);
-            if mine.is_empty() {
-                *mine = theirs;
-                continue;
-            }
             if mine.len() < theirs.len() {
-                mine.resize(theirs.len(), None);
+                mine.resize(theirs.len(), NO_TYPE);
             }
-            for (slot, ty) in mine.iter_mut().zip(theirs) {
-                if ty.is_some() {
-                    *slot = ty;
+            for (slot, entry) in mine.iter_mut().zip(theirs) {
+                if entry != NO_TYPE {
+                    *slot = rename(entry);
                 }
             }
         }
     }
 
     /// The entry of `id`, made room for.
-    fn slot(&mut self, id: NodeId) -> &mut Option<Type> {
+    fn slot(&mut self, id: NodeId) -> &mut u32 {
         let nodes = self.nodes_mut(id.file);
         let index = id.index as usize;
         if nodes.len() <= index {
-            nodes.resize(index + 1, None);
+            nodes.resize(index + 1, NO_TYPE);
         }
         &mut nodes[index]
     }
@@ -123,23 +176,25 @@ impl TypeTable {
                 .ok()
                 .and_then(|at| self.files[at].1.get_mut(id.index as usize))
             {
-                *slot = None;
+                *slot = NO_TYPE;
             }
             return;
         }
-        let slot = self.slot(id);
-        match slot {
-            Some(existing) if existing != ty => *slot = Some(Type::Any),
-            Some(_) => {}
-            None => *slot = Some(ty.clone()),
-        }
+        let existing = *self.slot(id);
+        let entry = match existing {
+            NO_TYPE => self.intern(ty),
+            CONFLICT => CONFLICT,
+            position if self.distinct.get(position as usize - 1) == Some(ty) => position,
+            _ => CONFLICT,
+        };
+        *self.slot(id) = entry;
     }
 
     /// Drops the `Any` markers left by conflicting records.
     pub(super) fn finish(&mut self) {
         for slot in self.files.iter_mut().flat_map(|(_, nodes)| nodes) {
-            if slot.as_ref().is_some_and(Type::is_any) {
-                *slot = None;
+            if *slot == CONFLICT {
+                *slot = NO_TYPE;
             }
         }
     }
@@ -179,5 +234,34 @@ mod tests {
         assert_eq!(table.type_of(id(0, 100)), Some(&Type::Int));
         assert_eq!(table.type_of(id(0, 5)), Some(&Type::Int));
         assert_eq!(table.len(), 4);
+    }
+
+    #[test]
+    fn each_distinct_type_is_stored_once() {
+        let mut table = TypeTable::default();
+        let function = Type::Function(Box::new(crate::check::types::FunctionType {
+            params: Vec::new(),
+            ret: Type::Int,
+            flexible_arity: false,
+        }));
+        for index in 0..1000 {
+            table.record(id(0, index), &Type::Int);
+            table.record(id(0, 1000 + index), &function);
+        }
+        assert_eq!(table.distinct.len(), 2);
+        // A conflict reads as `any` until `finish` forgets it.
+        table.record(id(0, 3), &Type::Str);
+        assert_eq!(table.type_of(id(0, 3)), Some(&Type::Any));
+        table.finish();
+        assert_eq!(table.type_of(id(0, 3)), None);
+        assert_eq!(table.type_of(id(0, 1999)), Some(&function));
+        // Another table's entries are renamed to this one's types.
+        let mut other = TypeTable::default();
+        other.record(id(1, 0), &Type::Str);
+        other.record(id(1, 1), &function);
+        table.extend(other);
+        assert_eq!(table.type_of(id(1, 0)), Some(&Type::Str));
+        assert_eq!(table.type_of(id(1, 1)), Some(&function));
+        assert_eq!(table.distinct.len(), 3);
     }
 }

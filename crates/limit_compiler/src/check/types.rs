@@ -12,7 +12,7 @@ use std::fmt;
 pub use limit_bytecode::opcode::IntWidth;
 
 /// The error kinds a fallible type may carry (`T?` = any, `T?E1, E2` = those).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorSet {
     Any,
     Kinds(BTreeSet<String>),
@@ -50,14 +50,14 @@ impl ErrorSet {
 
 /// A refinement (`T where cond`): `index` finds the condition in the
 /// checker's refinement table; `name` is what diagnostics call it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RefinementId {
     pub index: usize,
     pub name: String,
 }
 
 /// One parameter of a function type.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ParamType {
     /// Known for declared functions (named arguments); `None` in `fn(int)` types.
     pub name: Option<String>,
@@ -65,7 +65,7 @@ pub struct ParamType {
 }
 
 /// `fn(A, B): R`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct FunctionType {
     pub params: Vec<ParamType>,
     pub ret: Type,
@@ -75,8 +75,9 @@ pub struct FunctionType {
     pub flexible_arity: bool,
 }
 
-/// A static type.
-#[derive(Clone, Debug, PartialEq)]
+/// A static type. (`Eq` and `Hash`: the type table keeps each distinct
+/// type once.)
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Type {
     /// Unknown or dynamic: compatible with everything.
     Any,

@@ -60,6 +60,9 @@ impl<'t> Parser<'t> {
                 stmts.push(stmt);
             }
         });
+        // The tree keeps every list for the whole compilation: no spare
+        // capacity (a body of three statements had room for four).
+        stmts.shrink_to_fit();
         stmts
     }
 
@@ -428,6 +431,8 @@ impl<'t> Parser<'t> {
             self.skip_to_closer(closer);
             break;
         }
+        // Kept in the tree: no spare capacity (one argument had room for four).
+        items.shrink_to_fit();
         items
     }
 }

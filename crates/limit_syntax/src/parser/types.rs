@@ -176,6 +176,7 @@ impl<'t> Parser<'t> {
                         path.push(part);
                     }
                 }
+                path.shrink_to_fit();
                 TypeKind::Named(path)
             }
             TokenKind::Nil => {
