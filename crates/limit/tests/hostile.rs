@@ -37,6 +37,33 @@ fn a_parallel_block_runs_in_a_later_chunk() {
     assert_eq!(e.take_output(), "50\n");
 }
 
+#[test]
+fn a_parallel_block_in_a_late_chunk_runs_the_functions_of_every_chunk() {
+    let mut e = engine(Limits::default());
+    for n in 0..300 {
+        e.run_str(&format!("fn f{n}(x: int): int {{ return x + {n}; }}"))
+            .unwrap();
+        // Chunks whose own code and literals are done with.
+        assert_eq!(
+            e.run_str(&format!(
+                "[{n}].map(fn(x: int): int {{ return x * 2; }})[0]"
+            ))
+            .unwrap(),
+            Value::Int(2 * n)
+        );
+    }
+    // The tasks call the first and the last function, and make closures
+    // of their own; the totals come back through a shared variable.
+    e.run_str(
+        "var total = 0;\n\
+         parallel (cores=2) { task (i in 1..=4) { var g = fn(y: int): int { return f299(y) - f0(y); }; total += g(i) + f7(i); } }\n\
+         print(total);",
+    )
+    .unwrap();
+    // Each task adds 299 + (i + 7): 4 * 299 + (1 + 2 + 3 + 4) + 4 * 7.
+    assert_eq!(e.take_output(), format!("{}\n", 4 * 299 + 10 + 28));
+}
+
 /// Runs `hostile`, expects a `ResourceLimit`, then checks the engine
 /// still runs scripts correctly (a parallel block among them).
 fn stopped_by_a_limit(e: &mut Engine, hostile: &str) -> String {

@@ -11,6 +11,7 @@
 
 use std::io::Write;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::errors::{fail, kinds, trap, RuntimeError, TraceEntry, Trap};
 use crate::gc;
@@ -104,7 +105,10 @@ struct Handler {
 
 /// The virtual machine.
 pub struct Vm {
-    pub(crate) functions: Vec<Rc<FunctionProto>>,
+    /// The program's functions, ready to run (see `prepared_function`),
+    /// then the continuations. Shared with closures and with the VMs of
+    /// `parallel` tasks, which run the same prototypes.
+    pub(crate) functions: Vec<Arc<FunctionProto>>,
     pub(crate) constants: Vec<Value>,
     /// Method id of each constant (for `Invoke`), `Method::Unknown` when none.
     const_methods: Vec<Method>,
@@ -118,7 +122,8 @@ pub struct Vm {
     handlers: Vec<Handler>,
     /// Inline caches for `InvokeMethod`, per function and instruction: two
     /// entries (class id + 1, function), most recent first, so that a call
-    /// site over a mix of two frames keeps hitting.
+    /// site over a mix of two frames keeps hitting. A function's caches
+    /// are made at its first miss (most functions invoke no method).
     caches: Vec<Vec<[(u32, u32); 2]>>,
     pub(crate) options: VmOptions,
     stats: Stats,
@@ -161,7 +166,7 @@ pub struct Vm {
     steps_left: u64,
     /// Index of the first continuation function (interp/callbacks.rs),
     /// appended after the program's own.
-    first_continuation: u32,
+    pub(crate) first_continuation: u32,
     /// Bytes this program's values take in channels (limits.rs).
     channel_meter: limits::ChannelMeter,
     /// Heap bytes at which the next collection runs (besides gc.rs's
@@ -218,25 +223,58 @@ const CHECKPOINT_STEPS: u32 = 1024;
 
 impl Vm {
     /// Load a program.
-    pub fn new(program: Program, options: VmOptions) -> Vm {
-        Vm::new_shared(std::sync::Arc::new(program), options)
+    pub fn new(mut program: Program, options: VmOptions) -> Vm {
+        let invalid = program.validate().err();
+        let mut functions: Vec<Arc<FunctionProto>> = program
+            .functions
+            .iter_mut()
+            .map(prepared_function)
+            .collect();
+        let first_continuation = functions.len() as u32;
+        push_continuations(&mut functions);
+        let main = program.main;
+        Vm::with_functions(
+            Arc::new(program),
+            functions,
+            first_continuation,
+            options,
+            invalid,
+        )
+        .with_main(main)
     }
 
-    /// Load a program shared with other VMs (the threads of parallel blocks).
-    pub fn new_shared(shared: std::sync::Arc<Program>, options: VmOptions) -> Vm {
-        let program = (*shared).clone();
-        let invalid = program.validate().err();
+    /// The VM of a `parallel` task's thread: it runs the prototypes of the
+    /// VM that opened the block (`functions`, continuations included),
+    /// shared rather than copied, so starting a block costs the same in a
+    /// session of ten functions as of ten thousand. The program was
+    /// validated by that VM.
+    pub(crate) fn for_task(
+        program: Arc<Program>,
+        functions: &[Arc<FunctionProto>],
+        first_continuation: u32,
+        options: VmOptions,
+    ) -> Vm {
+        Vm::with_functions(
+            program,
+            functions.to_vec(),
+            first_continuation,
+            options,
+            None,
+        )
+    }
+
+    /// A VM running `functions` (prepared), with `program`'s constants,
+    /// globals, classes, enums and files.
+    fn with_functions(
+        program: Arc<Program>,
+        functions: Vec<Arc<FunctionProto>>,
+        first_continuation: u32,
+        options: VmOptions,
+        invalid: Option<String>,
+    ) -> Vm {
         let constants: Vec<Value> = program.constants.iter().map(constant_value).collect();
         let const_methods = program.constants.iter().map(constant_method).collect();
-        let mut functions = Vec::with_capacity(program.functions.len());
-        let mut caches = Vec::with_capacity(program.functions.len());
-        for f in program.functions {
-            let (f, cache) = prepared_function(f);
-            functions.push(f);
-            caches.push(cache);
-        }
-        let first_continuation = functions.len() as u32;
-        push_continuations(&mut functions, &mut caches);
+        let caches = vec![Vec::new(); functions.len()];
         let enums = enum_infos(&program.enums);
         // Each VM gets its own lineage number: objects outliving a VM (the
         // `deinit` queue is per thread) are recognised as foreign.
@@ -253,10 +291,10 @@ impl Vm {
             constants,
             const_methods,
             globals: vec![Value::Nil; program.globals.len()],
-            global_names: program.globals,
+            global_names: program.globals.clone(),
             classes,
             enums,
-            files: program.files,
+            files: program.files.clone(),
             stack: Vec::with_capacity(1024),
             frames: Vec::with_capacity(64),
             handlers: Vec::new(),
@@ -278,7 +316,7 @@ impl Vm {
             depth_headroom: 0,
             lineage,
             conc: sched::ConcurrencyState {
-                program: Some(shared),
+                program: Some(program),
                 ..Default::default()
             },
             countdown: CHECKPOINT_STEPS,
@@ -289,7 +327,6 @@ impl Vm {
             gc_at_bytes: MIN_GC_BYTES,
             host_args: Vec::new(),
         }
-        .with_main(program.main)
     }
 
     fn with_main(mut self, main: usize) -> Vm {
@@ -2165,7 +2202,12 @@ impl Vm {
                         (op, &self.stack[recv])
                     {
                         let id = inst.class.id + 1;
-                        let entries = self.caches[func as usize][ip - 1];
+                        let entries = self
+                            .caches
+                            .get(func as usize)
+                            .and_then(|c| c.get(ip - 1))
+                            .copied()
+                            .unwrap_or_default();
                         let cached = if entries[0].0 == id {
                             Some(entries[0].1)
                         } else if entries[1].0 == id {
@@ -2193,7 +2235,7 @@ impl Vm {
                                     if TRACE {
                                         self.stats.cache_misses += 1;
                                     }
-                                    self.caches[func as usize][ip - 1] = [(id, m), entries[0]];
+                                    self.fill_cache(func, ip - 1, [(id, m), entries[0]]);
                                     tri!(self.push_frame(
                                         m,
                                         None,
@@ -2696,6 +2738,24 @@ impl Vm {
         }
     }
 
+    /// Records `entries` in the inline cache of instruction `site` of
+    /// function `func`, making the function's caches at its first miss.
+    #[cold]
+    fn fill_cache(&mut self, func: u32, site: usize, entries: [(u32, u32); 2]) {
+        let len = self
+            .functions
+            .get(func as usize)
+            .map_or(0, |f| f.code.len());
+        if let Some(caches) = self.caches.get_mut(func as usize) {
+            if caches.len() < len {
+                caches.resize(len, [(0, 0); 2]);
+            }
+            if let Some(slot) = caches.get_mut(site) {
+                *slot = entries;
+            }
+        }
+    }
+
     /// Build the closure for function `f` from the frame at `base`.
     fn make_closure(&mut self, f: u32, base: usize) -> Result<Value, Trap> {
         let proto = self.functions[f as usize].clone();
@@ -2813,28 +2873,30 @@ fn check_native_args(n: &crate::value::NativeFn, argc: usize) -> Result<(), Trap
     Ok(())
 }
 
-/// A function ready to run: a guard at its end (falling off the end, or
-/// jumping to `len`, returns nil) and its empty inline caches.
-fn prepared_function(mut f: FunctionProto) -> (Rc<FunctionProto>, Vec<[(u32, u32); 2]>) {
-    f.code.push(Op::ReturnNil);
-    let pos = f.lines.last().copied().unwrap_or_default();
-    if !f.lines.is_empty() {
-        f.lines.push(pos);
+/// Function `f` of a program, ready to run: its code moved out of the
+/// program (which keeps the rest of the prototype, what validating later
+/// code needs) and a guard at its end (falling off the end, or jumping to
+/// `len`, returns nil).
+fn prepared_function(f: &mut FunctionProto) -> Arc<FunctionProto> {
+    let mut code = std::mem::take(&mut f.code);
+    let mut lines = std::mem::take(&mut f.lines);
+    code.push(Op::ReturnNil);
+    if let Some(&pos) = lines.last() {
+        lines.push(pos);
     }
-    let cache = vec![[(0, 0); 2]; f.code.len()];
-    (Rc::new(f), cache)
+    Arc::new(FunctionProto {
+        code,
+        lines,
+        ..f.clone()
+    })
 }
 
 /// Appends the continuation functions (native callbacks' drivers), which
 /// follow the program's own.
-fn push_continuations(
-    functions: &mut Vec<Rc<FunctionProto>>,
-    caches: &mut Vec<Vec<[(u32, u32); 2]>>,
-) {
+fn push_continuations(functions: &mut Vec<Arc<FunctionProto>>) {
     for mut f in callbacks::continuation_protos() {
         f.code.push(Op::ReturnNil);
-        caches.push(vec![[(0, 0); 2]; f.code.len()]);
-        functions.push(Rc::new(f));
+        functions.push(Arc::new(f));
     }
 }
 
@@ -3292,13 +3354,14 @@ impl Vm {
         // The continuations follow the program's own functions.
         self.functions.truncate(self.first_continuation as usize);
         self.caches.truncate(self.first_continuation as usize);
-        for f in &program.functions[before.functions..] {
-            let (f, cache) = prepared_function(f.clone());
-            self.functions.push(f);
-            self.caches.push(cache);
-        }
+        self.functions.extend(
+            program.functions[before.functions..]
+                .iter_mut()
+                .map(prepared_function),
+        );
         self.first_continuation = self.functions.len() as u32;
-        push_continuations(&mut self.functions, &mut self.caches);
+        push_continuations(&mut self.functions);
+        self.caches.resize(self.functions.len(), Vec::new());
         let added = &program.constants[before.constants..];
         self.constants.extend(added.iter().map(constant_value));
         self.const_methods.extend(added.iter().map(constant_method));

@@ -688,3 +688,39 @@ fn fast_paths_match_the_generic_behaviour() {
     assert_eq!(out, "9 1 true\n");
     assert_eq!(r.unwrap_err().kind, "IndexOutOfBounds");
 }
+
+#[test]
+fn a_task_vm_shares_the_prototypes_of_the_vm_that_opened_the_block() {
+    let mut a = Asm::new();
+    let double = a.declare("double");
+    a.define(
+        double,
+        1,
+        0,
+        vec![],
+        vec![GetLocal(0), GetLocal(0), Add, Return],
+    );
+    let program = a.main(0, vec![ReturnNil]);
+    let vm = Vm::new(program, VmOptions::default());
+    // The program the VM keeps for its tasks holds no code: the code is in
+    // the prototypes, once.
+    let kept = vm.conc.program.clone().expect("a program");
+    assert!(kept.functions.iter().all(|f| f.code.is_empty()));
+    assert_eq!(
+        vm.functions[double as usize].code.len(),
+        5,
+        "with its guard"
+    );
+    let task = Vm::for_task(
+        kept,
+        &vm.functions,
+        vm.first_continuation,
+        VmOptions::default(),
+    );
+    assert_eq!(task.functions.len(), vm.functions.len());
+    assert!(task
+        .functions
+        .iter()
+        .zip(&vm.functions)
+        .all(|(t, v)| std::sync::Arc::ptr_eq(t, v)));
+}

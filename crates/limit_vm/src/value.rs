@@ -347,8 +347,9 @@ pub type Captures = smallvec::SmallVec<[Value; 2]>;
 pub struct Closure {
     /// Index of the function in the program.
     pub index: u32,
-    /// The function.
-    pub proto: Rc<FunctionProto>,
+    /// The function (shared with the program's table, and with the VMs
+    /// of `parallel` tasks, which run the same prototypes).
+    pub proto: std::sync::Arc<FunctionProto>,
     /// Captured cells and values, in `GetUpvalue` order.
     pub captures: Captures,
     /// Slot in the cycle collector's registry, released when dropped.
@@ -359,7 +360,7 @@ impl Closure {
     /// A closure of function `index` (untracked until [`Value::closure`]).
     pub fn new(
         index: u32,
-        proto: Rc<crate::program::FunctionProto>,
+        proto: std::sync::Arc<crate::program::FunctionProto>,
         captures: Captures,
     ) -> Closure {
         Closure {
@@ -2080,7 +2081,7 @@ mod tests {
             )));
         }
         drop(chain);
-        let proto = Rc::new(crate::program::FunctionProto::default());
+        let proto = std::sync::Arc::new(crate::program::FunctionProto::default());
         let mut f = Value::Nil;
         for i in 0..1_000_000 {
             // Alternate a captured value and a captured cell.

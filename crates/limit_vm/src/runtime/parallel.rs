@@ -25,7 +25,7 @@ use crossbeam_deque::{Injector, Steal};
 use crate::errors::{fail, kinds, trap, TraceEntry, Trap};
 use crate::interp::{Vm, VmOptions};
 use crate::limits::{self, SharedBudget};
-use crate::program::Program;
+use crate::program::{FunctionProto, Program};
 use crate::runtime::channel::{Channel, Pop};
 use crate::runtime::lost_writes::{changed_capture, lost_write, unchanged};
 use crate::runtime::sched::{self, Block, BlockParams};
@@ -72,6 +72,10 @@ struct Failure {
 /// The state a parallel block shares with its threads.
 pub struct TaskContext {
     program: Arc<Program>,
+    /// The prototypes the block's VM runs (continuations included),
+    /// shared by the threads' VMs rather than copied into each.
+    functions: Vec<Arc<FunctionProto>>,
+    first_continuation: u32,
     /// The program's steps and heap, shared by all its threads.
     budget: Arc<SharedBudget>,
     /// The program's bytes waiting in channels.
@@ -266,6 +270,8 @@ pub fn run(vm: &mut Vm, block: Block) -> Result<(), Trap> {
     };
     let ctx = Arc::new(TaskContext {
         program,
+        functions: vm.functions.clone(),
+        first_continuation: vm.first_continuation,
         budget: budget.clone(),
         channels: limits::current_channel_meter().unwrap_or_default(),
         options: VmOptions {
@@ -422,7 +428,12 @@ impl Drop for FinishGuard<'_> {
 
 fn thread_main(ctx: &Arc<TaskContext>) {
     let _finish = FinishGuard(ctx);
-    let mut vm = Vm::new_shared(ctx.program.clone(), ctx.options.clone());
+    let mut vm = Vm::for_task(
+        ctx.program.clone(),
+        &ctx.functions,
+        ctx.first_continuation,
+        ctx.options.clone(),
+    );
     vm.clear_exec();
     vm.start_task_thread(ctx.budget.clone(), ctx.channels.clone());
     let globals: Vec<Value> = ctx.globals.iter().map(|g| materialize(&vm, g)).collect();
