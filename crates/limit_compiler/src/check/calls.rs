@@ -6,6 +6,7 @@ use super::expr::Destination;
 use super::frames::MemberLookup;
 use super::types::{ErrorSet, FunctionType, ParamType, Type};
 use super::Checker;
+use crate::resolve::DefKind;
 use limit_syntax::ast::{Arg, Expr, ExprKind, FrameDecl, Ident, Member, TypeExpr};
 use limit_syntax::Span;
 
@@ -146,8 +147,10 @@ impl<'a> Checker<'a> {
         method: &'a Ident,
         args: &'a [Arg],
     ) -> Type {
-        if let Some(frame) = self.namespace_frame(receiver, method) {
-            return self.construct_frame(&frame, method.span, args);
+        if matches!(receiver.kind, ExprKind::Ident(_))
+            && self.namespace_type(method) == Some(DefKind::Frame)
+        {
+            return self.construct_frame(&method.name, method.span, args);
         }
         if let Some(static_type) = self.static_path_type(receiver, method) {
             // A module's function or a frame's static method.

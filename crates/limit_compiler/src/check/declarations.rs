@@ -13,7 +13,7 @@
 //! denotes two declarations (see [`Declarations::merge_foreign`]).
 
 use limit_syntax::ast::{
-    FrameDecl, Module, Stmt, StmtKind, TraitDecl, TypeAliasDecl, TypeKind, VariantDecl,
+    FrameDecl, Module, NodeId, Stmt, StmtKind, TraitDecl, TypeAliasDecl, TypeKind, VariantDecl,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -22,6 +22,8 @@ use std::collections::{HashMap, HashSet};
 /// named after the alias.
 #[derive(Clone, Copy, Debug)]
 pub struct EnumShape<'a> {
+    /// The declaring name's id (the enum's, or the alias's).
+    pub decl: NodeId,
     pub variants: &'a [VariantDecl],
 }
 
@@ -73,6 +75,7 @@ impl<'a> Declarations<'a> {
                 StmtKind::Enum(decl) => {
                     *seen.entry(decl.name.name.clone()).or_default() += 1;
                     let shape = EnumShape {
+                        decl: decl.name.id,
                         variants: &decl.variants,
                     };
                     self.enums.insert(decl.name.name.clone(), shape);
@@ -80,8 +83,11 @@ impl<'a> Declarations<'a> {
                 StmtKind::TypeAlias(decl) => {
                     *seen.entry(decl.name.name.clone()).or_default() += 1;
                     if let TypeKind::Tagged(variants) = &decl.ty.kind {
-                        self.enums
-                            .insert(decl.name.name.clone(), EnumShape { variants });
+                        let shape = EnumShape {
+                            decl: decl.name.id,
+                            variants,
+                        };
+                        self.enums.insert(decl.name.name.clone(), shape);
                         continue;
                     }
                     self.aliases.insert(decl.name.name.clone(), decl);

@@ -13,6 +13,7 @@
 use super::frames::MemberLookup;
 use super::types::Type;
 use super::Checker;
+use crate::resolve::DefKind;
 use limit_syntax::ast::{ExprKind, MatchArm, MatchExpr, Pattern, PatternKind};
 
 /// A pattern lowered against the type it matches.
@@ -283,9 +284,8 @@ impl<'a> Checker<'a> {
         let qualified_ok = match path {
             [_] => true,
             [owner, _] => owner.name == enum_name,
-            [namespace, owner, _] => {
-                owner.name == enum_name
-                    && self.namespace_declares_enum(&namespace.name, &owner.name)
+            [_, owner, _] => {
+                owner.name == enum_name && self.namespace_type(owner) == Some(DefKind::Enum)
             }
             _ => false,
         };

@@ -7,6 +7,7 @@ use super::constant::{constant_value, evaluate_condition, Constant};
 use super::frames::MemberLookup;
 use super::types::{ErrorSet, Type};
 use super::{BlockRole, Checker, Expectation, ReturnTarget};
+use crate::resolve::DefKind;
 use limit_bytecode::builtins::{method_names, Receiver};
 use limit_syntax::ast::{Block, Expr, ExprKind, FnDecl, Ident, InterpPart, NodeId};
 use limit_syntax::{Diagnostic, Span};
@@ -267,18 +268,23 @@ impl<'a> Checker<'a> {
     /// type name rather than a variable. `None` when it is a value.
     pub(super) fn static_path_type(&mut self, receiver: &'a Expr, name: &Ident) -> Option<Type> {
         if let ExprKind::Field(namespace, type_name) = &receiver.kind {
-            // `ns.Enum.Variant`: a variant of an imported module's enum,
-            // whose payload is checked as a local one's.
-            if let Some(enum_name) = self.namespace_enum(namespace, type_name) {
-                let decl = self.declarations.enums.get(&enum_name)?;
-                if decl.variants.iter().any(|v| v.name.name == name.name) {
-                    return Some(Type::Enum(enum_name));
-                }
-                return Some(Type::Any);
+            if !matches!(namespace.kind, ExprKind::Ident(_)) {
+                return None;
             }
-            // `ns.Frame.static_member`: a frame of an imported module.
-            let frame = self.namespace_frame(namespace, type_name)?;
-            return Some(self.static_member_type(&frame, name));
+            let declared = &type_name.name;
+            return match self.namespace_type(type_name)? {
+                // `ns.Enum.Variant`: a variant of an imported module's
+                // enum, whose payload is checked as a local one's.
+                DefKind::Enum => {
+                    let decl = self.declarations.enums.get(declared)?;
+                    if decl.variants.iter().any(|v| v.name.name == name.name) {
+                        return Some(Type::Enum(declared.clone()));
+                    }
+                    Some(Type::Any)
+                }
+                // `ns.Frame.static_member`: a frame of an imported module.
+                _ => Some(self.static_member_type(declared, name)),
+            };
         }
         let ExprKind::Ident(type_name) = &receiver.kind else {
             return None;
@@ -321,34 +327,6 @@ impl<'a> Checker<'a> {
             super::ImportedName::Namespace(exports) => Some(exports),
             super::ImportedName::Member(_) => None,
         }
-    }
-
-    /// `ns.Frame` where module `ns` declares frame `Frame`: its name.
-    pub(super) fn namespace_frame(&self, receiver: &Expr, name: &Ident) -> Option<String> {
-        let exports = self.namespace_of(receiver)?;
-        let declared_by = self.declarations.foreign.get(&name.name)?;
-        let is_frame = self.declarations.frames.contains_key(&name.name);
-        (*declared_by == exports.module && is_frame).then(|| name.name.clone())
-    }
-
-    /// `ns.Enum` where `ns` is an imported module declaring enum `Enum`
-    /// (and no other module declares one by that name): its name.
-    fn namespace_enum(&self, receiver: &Expr, name: &Ident) -> Option<String> {
-        let exports = self.namespace_of(receiver)?;
-        self.module_declares_enum(exports, &name.name)
-            .then(|| name.name.clone())
-    }
-
-    /// Whether `namespace` is an imported module declaring enum `name`
-    /// (and no other module declares one by that name).
-    pub(super) fn namespace_declares_enum(&self, namespace: &str, name: &str) -> bool {
-        self.namespace_exports(namespace)
-            .is_some_and(|exports| self.module_declares_enum(exports, name))
-    }
-
-    fn module_declares_enum(&self, exports: &super::Exports, name: &str) -> bool {
-        self.declarations.foreign.get(name) == Some(&exports.module)
-            && self.declarations.enums.contains_key(name)
     }
 
     /// `Frame.name`: the declared type of a static field, or the signature

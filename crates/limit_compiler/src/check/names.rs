@@ -5,7 +5,7 @@
 use super::env::Binding;
 use super::Checker;
 use crate::resolve::{Binding as Resolved, DeclId, DefKind};
-use limit_syntax::ast::{Expr, ExprKind, NodeId};
+use limit_syntax::ast::{Expr, ExprKind, Ident, NodeId};
 
 impl<'a> Checker<'a> {
     /// The variable, parameter or function the name used at node `id`
@@ -56,6 +56,29 @@ impl<'a> Checker<'a> {
         };
         let variable = self.bindings.variable_of(decl);
         self.env.narrow(variable, binding);
+    }
+
+    /// What the member name of `ns.Name` denotes when `ns` is an imported
+    /// module declaring `Name` (the resolve stage bound the member to that
+    /// declaration) and the checker knows that very declaration by its
+    /// name (no other module declares one so): a frame or an enum.
+    pub(super) fn namespace_type(&self, name: &Ident) -> Option<DefKind> {
+        let Some(Resolved::TopLevel { decl, .. }) = self.bindings.of(name.id) else {
+            return None;
+        };
+        let declarations = self.declarations;
+        if declarations
+            .frames
+            .get(&name.name)
+            .is_some_and(|frame| frame.name.id == decl)
+        {
+            return Some(DefKind::Frame);
+        }
+        declarations
+            .enums
+            .get(&name.name)
+            .is_some_and(|shape| shape.decl == decl)
+            .then_some(DefKind::Enum)
     }
 
     /// The exports of the module `receiver` names when it is a bare name

@@ -606,3 +606,38 @@ fn narrowing_ends_with_its_block() {
         "",
     );
 }
+
+/// The error messages of compiling `chunks` one after another in one
+/// session, per chunk.
+fn session_errors(chunks: &[&str]) -> Vec<Vec<String>> {
+    let mut session = crate::Session::new(crate::CompileOptions::default());
+    chunks
+        .iter()
+        .enumerate()
+        .map(
+            |(index, text)| match session.compile(&format!("<chunk {index}>"), text, false) {
+                Ok(_) => Vec::new(),
+                Err(diagnostics) => diagnostics
+                    .iter()
+                    .filter(|d| d.is_error())
+                    .map(|d| d.message.clone())
+                    .collect(),
+            },
+        )
+        .collect()
+}
+
+#[test]
+fn a_session_chunk_redefining_a_function_is_checked_against_the_new_one() {
+    let errors = session_errors(&[
+        "fn f(a: int): int { return a; }\nvar y: int = 1;",
+        "fn f(a: str): str { return a; }",
+        "var n: int = f(\"x\");",
+        "var s: str = f(\"x\");\nvar t: str = y;",
+    ]);
+    assert!(errors[0].is_empty() && errors[1].is_empty(), "{errors:?}");
+    assert_eq!(errors[2].len(), 1, "{errors:?}");
+    assert!(errors[2][0].contains("variable `n` expects `int`, found `str`"));
+    assert_eq!(errors[3].len(), 1, "{errors:?}");
+    assert!(errors[3][0].contains("variable `t` expects `str`, found `int`"));
+}

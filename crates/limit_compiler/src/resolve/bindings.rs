@@ -1,6 +1,7 @@
 //! What every name of a module refers to, found in one walk over it: for
 //! each use of a name (an `Ident` expression, read or assigned, by its node
-//! id) a [`Binding`]; for each local declaration (by the id of its
+//! id; the member name of `ns.name` and the module and enum names of a
+//! pattern's `ns.Enum.Variant`, by their `Ident`s' ids) a [`Binding`]; for each local declaration (by the id of its
 //! declaring name) where it is declared, whether a nested function
 //! captures it, and whether closures may copy it instead of sharing a cell.
 //!
@@ -56,7 +57,8 @@ pub enum Binding {
     /// A top-level definition of module `file` other than one of the
     /// use's own module's variables: its function, frame, enum, trait,
     /// alias or variant, or any member of another module bound by an
-    /// import's `show`/`hide`.
+    /// import's `show`/`hide` or named through its namespace (`ns.name`:
+    /// the use is the member name, by its `Ident`'s id).
     TopLevel {
         file: FileId,
         decl: DeclId,
@@ -849,6 +851,12 @@ impl Visitor for Walk<'_> {
         match &expr.kind {
             ExprKind::Ident(name) => self.use_name(expr.id, name, expr.span, None),
             ExprKind::This | ExprKind::Super => self.note_this(),
+            ExprKind::Field(receiver, name) => {
+                self.visit_expr(receiver);
+                if matches!(receiver.kind, ExprKind::Ident(_)) {
+                    self.namespace_member(receiver.id, name);
+                }
+            }
             ExprKind::Else {
                 expr: inner,
                 binding,
@@ -905,12 +913,45 @@ impl Visitor for Walk<'_> {
                 }
             }
             PatternKind::Frame { fields, .. } => self.field_patterns(fields),
+            PatternKind::Variant { path, .. } => {
+                // `ns.Enum.Variant`: the module and its enum.
+                if let [namespace, owner, _] = path.as_slice() {
+                    let binding = self.lookup(&namespace.name);
+                    if let Some(binding @ Binding::Namespace { .. }) = binding {
+                        self.out.uses.insert(namespace.id, binding);
+                        self.namespace_member(namespace.id, owner);
+                    }
+                }
+                visit::walk_pattern(self, pattern);
+            }
             _ => visit::walk_pattern(self, pattern),
         }
     }
 }
 
 impl Walk<'_> {
+    /// `ns.name` (the name `ns` used at node `namespace`) where `ns`
+    /// denotes an imported module: `name` denotes the member it declares
+    /// (when importers may name it).
+    fn namespace_member(&mut self, namespace: NodeId, name: &Ident) {
+        let Some(Binding::Namespace { file, .. }) = self.out.uses.get(&namespace).copied() else {
+            return;
+        };
+        let member = self
+            .env
+            .namespaces
+            .get(&file)
+            .and_then(|names| names.get(&name.name));
+        if let Some(top) = member {
+            let binding = Binding::TopLevel {
+                file,
+                decl: top.decl,
+                kind: top.kind,
+            };
+            self.out.uses.insert(name.id, binding);
+        }
+    }
+
     fn field_patterns(&mut self, fields: &[FieldPattern]) {
         for field in fields {
             match &field.pattern {

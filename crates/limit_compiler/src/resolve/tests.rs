@@ -314,3 +314,76 @@ fn an_inner_scope_shadows_without_redeclaring() {
     assert_ne!(inner, outer);
     assert_eq!(bindings.variable_of(inner), inner);
 }
+
+#[test]
+fn members_named_through_a_namespace_denote_the_modules_declarations() {
+    let mut sources = limit_syntax::SourceMap::new();
+    let folder = std::env::temp_dir().join(format!("limit-resolve-ns-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("kinds.lm"),
+        "enum Size { Small, Big(int) }\nfn make(): int { return 1; }\n",
+    )
+    .unwrap();
+    let main = "import kinds as k;\nprint(k.make(), k.Size.Small)\nfn f(k: any): any { return k.make; }\nvar v = match (k.Size.Small) { k.Size.Small => 1, _ => 2 };";
+    let entry = sources.add(
+        folder.join("main.lm").display().to_string(),
+        main.to_string(),
+    );
+    let (graph, diagnostics) = crate::modules::load_program(
+        &mut sources,
+        entry,
+        crate::capabilities::Capabilities::all(),
+    );
+    std::fs::remove_dir_all(&folder).ok();
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let bindings = resolve_program(&graph, &sources);
+    let module = &graph.modules[0].ast;
+    // Every member name and pattern path name of the entry module.
+    struct Names(Vec<limit_syntax::ast::Ident>);
+    impl limit_syntax::visit::Visitor for Names {
+        fn visit_expr(&mut self, expr: &limit_syntax::ast::Expr) {
+            if let limit_syntax::ast::ExprKind::Field(_, name) = &expr.kind {
+                self.0.push(name.clone());
+            }
+            limit_syntax::visit::walk_expr(self, expr);
+        }
+        fn visit_pattern(&mut self, pattern: &limit_syntax::ast::Pattern) {
+            if let limit_syntax::ast::PatternKind::Variant { path, .. } = &pattern.kind {
+                self.0.extend(path.iter().cloned());
+            }
+            limit_syntax::visit::walk_pattern(self, pattern);
+        }
+    }
+    let mut names = Names(Vec::new());
+    limit_syntax::visit::walk_stmts(&mut names, &module.stmts);
+    names.0.sort_by_key(|name| name.span.start);
+    let kinds: Vec<(String, Option<DefKind>)> = names
+        .0
+        .iter()
+        .map(|name| {
+            let kind = match bindings.of(name.id) {
+                Some(Binding::TopLevel { kind, .. }) => Some(kind),
+                _ => None,
+            };
+            (name.name.clone(), kind)
+        })
+        .collect();
+    let expected = [
+        ("make", Some(DefKind::Function)),
+        ("Size", Some(DefKind::Enum)),
+        ("Small", None),
+        // `k` is a parameter here: its member is no declaration.
+        ("make", None),
+        ("Size", Some(DefKind::Enum)),
+        ("Small", None),
+        ("k", None),
+        ("Size", Some(DefKind::Enum)),
+        ("Small", None),
+    ];
+    let expected: Vec<(String, Option<DefKind>)> = expected
+        .iter()
+        .map(|(name, kind)| (name.to_string(), *kind))
+        .collect();
+    assert_eq!(kinds, expected);
+}

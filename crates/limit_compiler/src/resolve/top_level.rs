@@ -187,6 +187,9 @@ pub struct ModuleEnv {
     /// The names its imports bind: a namespace (`import a.b`, `as x`) or
     /// a member of the imported module (`show`, `hide`).
     pub imports: FxHashMap<String, Binding>,
+    /// What each module it imports as a namespace lets importers name
+    /// through it (`ns.name`), by the module's file.
+    pub namespaces: FxHashMap<FileId, FxHashMap<String, TopLevel>>,
     /// Frames of every module reachable from it, its own first: for the
     /// bare members of its methods (a parent may be another module's).
     pub frames: FxHashMap<String, FrameShape>,
@@ -297,6 +300,14 @@ impl ModuleEnv {
                 decl: name.id,
             };
             self.imports.insert(name.name.clone(), binding);
+            self.namespaces.entry(target.file).or_insert_with(|| {
+                target
+                    .names
+                    .iter()
+                    .filter(|(_, top)| !top.hidden)
+                    .map(|(name, top)| (name.clone(), *top))
+                    .collect()
+            });
         }
         let member = |top: &TopLevel| Binding::TopLevel {
             file: target.file,
