@@ -651,6 +651,12 @@ crate::table::instructions! {
         /// `T?` included). `[v] -> [v]`. Errors: IntegerOverflow (a value
         /// stored in a sized variable), ConversionError (a cast, §3.3b).
         CheckIntRange(width: Width u8) [1 => 1] raises(IntegerOverflow, ConversionError);
+        /// Check a value entering a parameter typed with the host type
+        /// `constants[type_name]` (`Engine::register_type`): an object of
+        /// that host type passes, and so does an error value (through a
+        /// `T?`); nil passes when `optional` (an omitted argument).
+        /// `[v] -> []`. Errors: TypeError.
+        CheckHost(type_name: Constant u32, optional: Flags bool) [1 => 0] raises(TypeError);
     }
     group "concurrency" {
         // (runtime/sched.rs, runtime/parallel.rs, runtime/shared.rs)

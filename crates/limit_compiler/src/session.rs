@@ -111,6 +111,7 @@ impl Session {
     /// naming it denote its objects, and the checker checks the use of
     /// its members against `info`. Declaring a name again replaces it.
     pub fn declare_host_type(&mut self, name: &str, info: check::HostTypeInfo) {
+        self.saved.declare_host_type(name);
         std::sync::Arc::make_mut(&mut self.host_signatures)
             .types
             .insert(name.to_string(), info);

@@ -2684,6 +2684,22 @@ impl Vm {
                         tri!(crate::runtime::arith::check_int_range(v, code));
                     }
                 }
+                Op::CheckHost(type_name, optional) => {
+                    let v = pop!();
+                    let fits = match (&v, &self.constants[type_name as usize]) {
+                        (Value::HostObject(o), Value::Str(name)) => *o.class.name == *name.text,
+                        (Value::Error(_), _) => true,
+                        (Value::Nil, _) => optional,
+                        _ => false,
+                    };
+                    if !fits {
+                        let want = display(&self.constants[type_name as usize]);
+                        throw!(trap(
+                            kinds::TYPE_ERROR,
+                            &format!("expected {want}, found {}", crate::value::describe(&v))
+                        ));
+                    }
+                }
                 Op::ToDecimal(scale, exact) => {
                     // An error returned through a `dN?E` passes unchanged.
                     if !matches!(self.stack.last(), Some(Value::Error(_))) {

@@ -1722,6 +1722,23 @@ pub fn display_value(v: &Value) -> Result<Value, Trap> {
     Ok(Value::string(s))
 }
 
+/// A value as an error message names it: its type and, shortened, its
+/// printed form (`int 3`, `str "x"`, `nil`, a `Player` object).
+pub fn describe(v: &Value) -> String {
+    match v {
+        Value::Nil => "nil".to_string(),
+        Value::HostObject(o) => format!("a `{}` object", o.class.name),
+        _ => {
+            let shown = repr(v);
+            let mut short: String = shown.chars().take(40).collect();
+            if short.len() < shown.len() {
+                short.push('…');
+            }
+            format!("{} {short}", v.type_name())
+        }
+    }
+}
+
 /// The printed form with strings quoted (as inside collections).
 pub fn repr(v: &Value) -> String {
     let mut out = String::new();

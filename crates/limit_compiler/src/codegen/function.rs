@@ -1,5 +1,6 @@
 //! Functions: parameters, defaults, captured parameters, bodies and closures.
 
+use super::objects::ObjectKind;
 use super::{finish_proto, required_params, Codegen, FunctionKind, FunctionState};
 use limit_bytecode::opcode::Op;
 use limit_bytecode::program::FunctionProto;
@@ -128,9 +129,51 @@ impl Codegen<'_> {
                 self.patch_jump(skip);
                 self.note_local_coercions(slot, coercions);
             }
+            if let Some((host, optional)) = param.ty.as_ref().and_then(|t| self.host_type_of(t)) {
+                // The checker proves what a typed caller passes; a value
+                // through `any`, or from the host, is checked here.
+                let optional = optional || param.default.is_some();
+                let name = self.str_constant(&host);
+                self.emit(Op::GetLocal(slot), param.span);
+                self.emit(Op::CheckHost(name, optional), param.span);
+            }
             if self.needs_cell(&param.name) {
                 self.emit(Op::MakeCell(slot), param.span);
             }
         }
+    }
+
+    /// The host type annotation `ty` names (`Player`, `Player?`, or an
+    /// alias of one), and whether it is optional (`?`): a name the host
+    /// registered that no frame, trait, enum or alias of the module
+    /// takes, outside the standard modules (as the checker reads it).
+    fn host_type_of(&self, ty: &TypeExpr) -> Option<(String, bool)> {
+        if self.host_types.is_empty() || self.in_std_module() {
+            return None;
+        }
+        let mut ty = ty;
+        let mut optional = false;
+        for _ in 0..16 {
+            match &ty.kind {
+                TypeKind::Fallible { inner, .. } => {
+                    optional = true;
+                    ty = inner;
+                }
+                TypeKind::Named(path) if path.len() == 1 => {
+                    let name = path[0].name.as_str();
+                    if let Some(target) = self.aliases.get(name) {
+                        ty = target;
+                        continue;
+                    }
+                    let declared = [ObjectKind::Frame, ObjectKind::Trait, ObjectKind::Enum]
+                        .into_iter()
+                        .any(|kind| self.resolve_object(name, kind).is_some());
+                    return (self.host_types.contains(name) && !declared)
+                        .then(|| (name.to_string(), optional));
+                }
+                _ => return None,
+            }
+        }
+        None
     }
 }

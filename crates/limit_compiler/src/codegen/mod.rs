@@ -312,6 +312,9 @@ pub(crate) struct Codegen<'a> {
     /// every module compiled in the session sees them, after its own
     /// names and imports (standard modules excepted).
     pub host_globals: FxHashMap<String, u32>,
+    /// The host types the embedding host registered: a parameter
+    /// annotated with one checks its argument (`Op::CheckHost`).
+    pub host_types: FxHashSet<String>,
 }
 
 impl<'a> Codegen<'a> {
@@ -347,6 +350,7 @@ impl<'a> Codegen<'a> {
             gated_functions: FxHashMap::default(),
             bindings: crate::resolve::Bindings::default(),
             host_globals: FxHashMap::default(),
+            host_types: FxHashSet::default(),
         }
     }
 

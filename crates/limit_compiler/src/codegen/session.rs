@@ -31,6 +31,8 @@ pub(crate) struct Saved {
     /// Names the host supplies (`declare_host_global`) and their
     /// globals: no chunk may declare them, and every module sees them.
     host_names: FxHashMap<String, u32>,
+    /// The host types (`declare_host_type`).
+    host_types: FxHashSet<String>,
 }
 
 impl Saved {
@@ -49,6 +51,12 @@ impl Saved {
             .insert(name.to_string(), (index, true));
         self.host_names.insert(name.to_string(), index);
         index
+    }
+
+    /// Declares `name` as a host type: parameters annotated with it
+    /// check their arguments at run time.
+    pub(crate) fn declare_host_type(&mut self, name: &str) {
+        self.host_types.insert(name.to_string());
     }
 
     fn session_scope_mut(&mut self) -> &mut ModuleScope {
@@ -219,6 +227,7 @@ pub(crate) fn compile_chunk(
     gen.gated_functions = std::mem::take(&mut saved.gated_functions);
     gen.atomic_globals = std::mem::take(&mut saved.atomic_globals);
     gen.host_globals = saved.host_names.clone();
+    gen.host_types = saved.host_types.clone();
     let mut aliases = std::mem::take(&mut saved.aliases);
     aliases.resize_with(graph.modules.len(), FxHashMap::default);
     super::module::collect_aliases(&ast.stmts, &mut aliases[0]);
