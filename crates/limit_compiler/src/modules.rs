@@ -150,7 +150,7 @@ impl SessionModules {
         for stmt in &chunk.stmts {
             if let StmtKind::Import(decl) = &stmt.kind {
                 let target = loader.import(decl, stmt.span, &folder);
-                resolved.push((decl.clone(), stmt.span, target));
+                resolved.push(((**decl).clone(), stmt.span, target));
             }
         }
         self.graph = loader.graph;
@@ -205,7 +205,7 @@ impl Loader<'_> {
             .stmts
             .iter()
             .filter_map(|s| match &s.kind {
-                StmtKind::Import(decl) => Some((decl.clone(), s.span)),
+                StmtKind::Import(decl) => Some(((**decl).clone(), s.span)),
                 _ => None,
             })
             .collect();

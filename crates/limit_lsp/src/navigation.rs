@@ -449,10 +449,10 @@ impl Visitor for IndexWalk<'_> {
                 }
             }
             StmtKind::Task {
-                binding: Some((binding, _)),
+                binding: Some(binding),
                 ..
-            }
-            | StmtKind::Worker { binding, .. } => self.declares(&binding.name),
+            } => self.declares(&binding.0.name),
+            StmtKind::Worker { binding, .. } => self.declares(&binding.name),
             StmtKind::Attempt { handlers, .. } => {
                 for binding in handlers.iter().filter_map(|h| h.binding.as_ref()) {
                     self.declares(binding);

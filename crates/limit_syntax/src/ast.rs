@@ -74,15 +74,18 @@ pub struct Stmt {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum StmtKind {
-    Var(VarDecl),
-    Fn(FnDecl),
-    Frame(FrameDecl),
-    Trait(TraitDecl),
-    Enum(EnumDecl),
-    TypeAlias(TypeAliasDecl),
-    Import(ImportDecl),
+    // Declarations are boxed (and so are the larger parts of other
+    // statements) so that a `Stmt` stays small: every block keeps a vector
+    // of them (`tests::nodes_stay_small`).
+    Var(Box<VarDecl>),
+    Fn(Box<FnDecl>),
+    Frame(Box<FrameDecl>),
+    Trait(Box<TraitDecl>),
+    Enum(Box<EnumDecl>),
+    TypeAlias(Box<TypeAliasDecl>),
+    Import(Box<ImportDecl>),
     /// `module name { @public … @private … }`
-    ModuleBlock(ModuleBlock),
+    ModuleBlock(Box<ModuleBlock>),
     /// An expression statement. `terminated` is false when no `;` (nor a
     /// newline-ended statement boundary followed by more statements) came
     /// after it and it is the last statement of its block: then its value is
@@ -94,9 +97,9 @@ pub enum StmtKind {
     /// `target op value`; targets are names, fields, indexes (the resolver
     /// rejects others).
     Assign {
-        target: Expr,
+        target: Box<Expr>,
         op: AssignOp,
-        value: Expr,
+        value: Box<Expr>,
     },
     Block(Block),
     /// `if (c) … elif (c) … else …`: one entry in `branches` per condition.
@@ -105,36 +108,36 @@ pub enum StmtKind {
         else_branch: Option<Block>,
     },
     While {
-        cond: Expr,
+        cond: Box<Expr>,
         body: Block,
     },
     /// `for (init; cond; step) body`; each part may be empty.
     For {
         init: Option<Box<Stmt>>,
-        cond: Option<Expr>,
+        cond: Option<Box<Expr>>,
         step: Option<Box<Stmt>>,
         body: Block,
     },
     /// `iter (x in e)` (one binding) or `iter (k, v in e)` (two).
     Iter {
         bindings: Vec<IterBinding>,
-        iterable: Expr,
+        iterable: Box<Expr>,
         body: Block,
     },
     Break,
     Continue,
     Return(Option<Expr>),
     /// `parallel (params) { … }` / `concurrent (params) { … }`.
-    Concurrency(ConcurrencyBlock),
+    Concurrency(Box<ConcurrencyBlock>),
     /// `task { … }`, `task () { … }`, `task (i in range) { … }`.
     Task {
-        binding: Option<(IterBinding, Expr)>,
+        binding: Option<Box<(IterBinding, Expr)>>,
         body: Block,
     },
     /// `worker (x from ch) { … }`, `worker (x) { … }`.
     Worker {
-        binding: IterBinding,
-        source: Option<Expr>,
+        binding: Box<IterBinding>,
+        source: Option<Box<Expr>>,
         body: Block,
     },
     /// `attempt { … } handle Kind(e) { … } handle (e) { … }`.
@@ -440,7 +443,7 @@ pub struct Expr {
 /// A call argument; `name = value` when named.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Arg {
-    pub name: Option<Ident>,
+    pub name: Option<Box<Ident>>,
     pub value: Expr,
 }
 
@@ -501,22 +504,23 @@ pub enum ExprKind {
     },
     Index(Box<Expr>, Box<Expr>),
     /// `obj.name`
-    Field(Box<Expr>, Ident),
+    Field(Box<Expr>, Box<Ident>),
     /// `t.0`
     TupleField(Box<Expr>, u32),
     /// Postfix `?`: propagate an error out of the enclosing function.
     Propagate(Box<Expr>),
     /// `e ?else { … }`, `e ? else err { … }`, `e ?else err => { … }`.
+    /// (The binding and handler are boxed to keep every `Expr` small.)
     Else {
         expr: Box<Expr>,
-        binding: Option<Ident>,
-        handler: Block,
+        binding: Option<Box<Ident>>,
+        handler: Box<Block>,
     },
     Match(Box<MatchExpr>),
     /// `fn (params): R { body }`
     Lambda(Box<FnDecl>),
     /// `e as T`
-    Cast(Box<Expr>, TypeExpr),
+    Cast(Box<Expr>, Box<TypeExpr>),
     /// `await e`
     Await(Box<Expr>),
 }
@@ -561,11 +565,11 @@ pub enum PatternKind {
     /// `_`
     Wildcard,
     /// An int, float, string, bool or nil literal (numbers may be negative).
-    Literal(Expr),
+    Literal(Box<Expr>),
     /// `1..10`, `1..=10`
     Range {
-        start: Expr,
-        end: Expr,
+        start: Box<Expr>,
+        end: Box<Expr>,
         inclusive: bool,
     },
     /// A bare name: a binding, a type pattern (`int`, `Point`) or an
@@ -638,4 +642,33 @@ pub enum TypeKind {
     },
     /// `{x: float, y: float}`
     Record(Vec<(Ident, TypeExpr)>),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::size_of;
+
+    /// A program's tree lives through the whole compilation and a large
+    /// one holds millions of nodes: a variant that grows one of these types
+    /// grows every node of it (a `Stmt` was 288 bytes, an `Expr` 120).
+    /// Box what is large and rare instead.
+    #[test]
+    fn nodes_stay_small() {
+        assert!(size_of::<Expr>() <= 64, "Expr: {}", size_of::<Expr>());
+        assert!(size_of::<Stmt>() <= 96, "Stmt: {}", size_of::<Stmt>());
+        assert!(size_of::<Arg>() <= 72, "Arg: {}", size_of::<Arg>());
+        assert!(
+            size_of::<TypeExpr>() <= 56,
+            "TypeExpr: {}",
+            size_of::<TypeExpr>()
+        );
+        assert!(
+            size_of::<Pattern>() <= 96,
+            "Pattern: {}",
+            size_of::<Pattern>()
+        );
+        assert!(size_of::<Param>() <= 184, "Param: {}", size_of::<Param>());
+        assert!(size_of::<Ident>() <= 48, "Ident: {}", size_of::<Ident>());
+    }
 }

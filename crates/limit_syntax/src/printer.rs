@@ -279,7 +279,7 @@ impl TreeBuilder<'_> {
             }
             StmtKind::Concurrency(block) => self.concurrency(block),
             StmtKind::Task { binding, body } => {
-                let binding = binding.as_ref().map(|(binding, range)| {
+                let binding = binding.as_deref().map(|(binding, range)| {
                     let binding = self.binding(binding);
                     binding.with(Node::list("in").with(self.expr(range)))
                 });
@@ -879,13 +879,13 @@ mod tests {
     }
 
     fn var(target: &str, init: Expr) -> StmtKind {
-        StmtKind::Var(VarDecl {
+        StmtKind::Var(Box::new(VarDecl {
             target: VarTarget::Name(ident(target)),
             ty: None,
             init: Some(init),
             is_const: false,
             visibility: Visibility::Default,
-        })
+        }))
     }
 
     #[test]
@@ -917,9 +917,9 @@ mod tests {
         let body = Block {
             stmts: vec![stmt(
                 StmtKind::Assign {
-                    target: name("x"),
+                    target: Box::new(name("x")),
                     op: AssignOp::Add,
-                    value: int(1),
+                    value: Box::new(int(1)),
                 },
                 at(30),
             )],
@@ -933,7 +933,13 @@ mod tests {
         let module = Module {
             stmts: vec![
                 stmt(var("x", int(1)), at(0)),
-                stmt(StmtKind::While { cond, body }, at(10)),
+                stmt(
+                    StmtKind::While {
+                        cond: Box::new(cond),
+                        body,
+                    },
+                    at(10),
+                ),
             ],
             span: span(),
         };
@@ -984,7 +990,7 @@ mod tests {
             span: span(),
         };
         let module = Module {
-            stmts: vec![stmt(StmtKind::Fn(decl), span())],
+            stmts: vec![stmt(StmtKind::Fn(Box::new(decl)), span())],
             span: span(),
         };
         assert_eq!(

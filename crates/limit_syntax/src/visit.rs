@@ -135,7 +135,7 @@ pub fn walk_stmt<V: Visitor + ?Sized>(visitor: &mut V, stmt: &Stmt) {
             visitor.visit_block(&block.body);
         }
         StmtKind::Task { binding, body } => {
-            if let Some((_, range)) = binding {
+            if let Some((_, range)) = binding.as_deref() {
                 visitor.visit_expr(range);
             }
             visitor.visit_block(body);

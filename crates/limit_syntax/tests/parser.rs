@@ -36,12 +36,7 @@ fn errors(source: &str) -> Vec<String> {
 /// The initialiser of `var x = <source>`, printed as a tree.
 fn expr(source: &str) -> String {
     let module = parse_ok(&format!("var x = {source}"));
-    match &module.stmts[0].kind {
-        StmtKind::Var(VarDecl {
-            init: Some(init), ..
-        }) => print_expr(init),
-        other => panic!("not a var: {other:?}"),
-    }
+    print_expr(var_init(&module.stmts[0].kind))
 }
 
 fn only_stmt(source: &str) -> StmtKind {
@@ -50,9 +45,32 @@ fn only_stmt(source: &str) -> StmtKind {
     module.stmts.into_iter().next().map(|s| s.kind).unwrap()
 }
 
+/// The declaration `source` consists of.
+fn only_var(source: &str) -> VarDecl {
+    match only_stmt(source) {
+        StmtKind::Var(decl) => *decl,
+        other => panic!("not a var: {other:?}"),
+    }
+}
+
+fn only_import(source: &str) -> ImportDecl {
+    match only_stmt(source) {
+        StmtKind::Import(decl) => *decl,
+        other => panic!("not an import: {other:?}"),
+    }
+}
+
+/// The initialiser of the `var` statement `stmt`.
+fn var_init(stmt: &StmtKind) -> &Expr {
+    match stmt {
+        StmtKind::Var(decl) => decl.init.as_ref().expect("an initialiser"),
+        other => panic!("not a var: {other:?}"),
+    }
+}
+
 fn type_of(source: &str) -> TypeKind {
-    match only_stmt(&format!("var x: {source}")) {
-        StmtKind::Var(VarDecl { ty: Some(ty), .. }) => ty.kind,
+    match only_var(&format!("var x: {source}")) {
+        VarDecl { ty: Some(ty), .. } => ty.kind,
         other => panic!("no type: {other:?}"),
     }
 }
@@ -169,12 +187,7 @@ fn else_handler_bindings() {
         ("f()?else err => { return -1; }", Some("err")),
     ] {
         let module = parse_ok(&format!("var x = {source}"));
-        let StmtKind::Var(VarDecl {
-            init: Some(init), ..
-        }) = &module.stmts[0].kind
-        else {
-            panic!()
-        };
+        let init = var_init(&module.stmts[0].kind);
         let ExprKind::Else {
             binding: got,
             handler,
@@ -191,12 +204,7 @@ fn else_handler_bindings() {
 #[test]
 fn handler_value_is_its_unterminated_last_expression() {
     let module = parse_ok("var v = divide(1, 0)? else { print(\"failed\"); 0 };");
-    let StmtKind::Var(VarDecl {
-        init: Some(init), ..
-    }) = &module.stmts[0].kind
-    else {
-        panic!()
-    };
+    let init = var_init(&module.stmts[0].kind);
     let ExprKind::Else { handler, .. } = &init.kind else {
         panic!()
     };
@@ -312,7 +320,7 @@ fn types() {
 fn every_pattern_form() {
     assert!(matches!(pattern_of("0"), PatternKind::Literal(_)));
     assert!(
-        matches!(pattern_of("-5"), PatternKind::Literal(Expr { kind: ExprKind::Int(n), .. }) if n.to_string() == "-5")
+        matches!(pattern_of("-5"), PatternKind::Literal(e) if matches!(&e.kind, ExprKind::Int(n) if n.to_string() == "-5"))
     );
     assert!(matches!(
         pattern_of("1..10"),
@@ -386,10 +394,7 @@ fn every_pattern_form() {
 #[test]
 fn match_arms_guards_and_separators() {
     let source = "var s = match (n) {\n  0 => \"zero\"\n  n where n < 0 => { \"neg\" }\n  1..10 => \"small\",\n  _ => \"many\"\n}";
-    let StmtKind::Var(VarDecl {
-        init: Some(init), ..
-    }) = only_stmt(source)
-    else {
+    let Some(init) = only_var(source).init else {
         panic!()
     };
     let ExprKind::Match(m) = init.kind else {
@@ -406,22 +411,22 @@ fn match_arms_guards_and_separators() {
 #[test]
 fn variable_declarations() {
     assert!(matches!(
-        only_stmt("var total: float;"),
-        StmtKind::Var(VarDecl {
+        only_var("var total: float;"),
+        VarDecl {
             ty: Some(_),
             init: None,
             ..
-        })
+        }
     ));
     assert!(
-        matches!(only_stmt("var (x, y) = (3, 4)"), StmtKind::Var(VarDecl { target: VarTarget::Tuple(t, _), .. }) if t.len() == 2)
+        matches!(only_var("var (x, y) = (3, 4)"), VarDecl { target: VarTarget::Tuple(t, _), .. } if t.len() == 2)
     );
     assert!(
-        matches!(only_stmt("var [a, b] = [1, 2]"), StmtKind::Var(VarDecl { target: VarTarget::List(t, _), .. }) if t.len() == 2)
+        matches!(only_var("var [a, b] = [1, 2]"), VarDecl { target: VarTarget::List(t, _), .. } if t.len() == 2)
     );
     assert!(matches!(
-        only_stmt("const var MAX: int = 10"),
-        StmtKind::Var(VarDecl { is_const: true, .. })
+        only_var("const var MAX: int = 10"),
+        VarDecl { is_const: true, .. }
     ));
 }
 
@@ -606,21 +611,21 @@ fn frames_traits_enums() {
 #[test]
 fn imports_and_modules() {
     assert!(
-        matches!(only_stmt("import geometry.shapes"), StmtKind::Import(ImportDecl { path, alias: None, filter: None }) if path.len() == 2)
+        matches!(only_import("import geometry.shapes"), ImportDecl { path, alias: None, filter: None } if path.len() == 2)
     );
     assert!(matches!(
-        only_stmt("import geometry.shapes as gs"),
-        StmtKind::Import(ImportDecl { alias: Some(_), .. })
+        only_import("import geometry.shapes as gs"),
+        ImportDecl { alias: Some(_), .. }
     ));
     assert!(
-        matches!(only_stmt("import a.b show area, volume"), StmtKind::Import(ImportDecl { filter: Some(ImportFilter::Show(n)), .. }) if n.len() == 2)
+        matches!(only_import("import a.b show area, volume"), ImportDecl { filter: Some(ImportFilter::Show(n)), .. } if n.len() == 2)
     );
     assert!(matches!(
-        only_stmt("import a.b hide secret"),
-        StmtKind::Import(ImportDecl {
+        only_import("import a.b hide secret"),
+        ImportDecl {
             filter: Some(ImportFilter::Hide(_)),
             ..
-        })
+        }
     ));
     let StmtKind::ModuleBlock(block) =
         only_stmt("module m {\n @public\n fn a() {}\n var b = 1\n @private\n fn c() {}\n}")
@@ -691,12 +696,7 @@ fn interpolation_parses_inner_expressions() {
 fn spans_cover_nodes() {
     let source = "var total = price * 2";
     let module = parse_ok(source);
-    let StmtKind::Var(VarDecl {
-        init: Some(init), ..
-    }) = &module.stmts[0].kind
-    else {
-        panic!()
-    };
+    let init = var_init(&module.stmts[0].kind);
     assert_eq!(
         &source[init.span.start as usize..init.span.end as usize],
         "price * 2"

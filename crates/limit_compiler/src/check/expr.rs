@@ -117,7 +117,7 @@ impl<'a> Checker<'a> {
                 expr: inner,
                 binding,
                 handler,
-            } => self.infer_else(expr.id, inner, binding.as_ref(), handler, None),
+            } => self.infer_else(expr.id, inner, binding.as_deref(), handler, None),
             ExprKind::Match(match_expr) => self.check_match(match_expr, None),
             ExprKind::Lambda(decl) => self.check_lambda(decl),
             ExprKind::Cast(inner, target) => {
@@ -675,7 +675,7 @@ impl<'a> Checker<'a> {
             } => Some(self.infer_else(
                 expr.id,
                 inner,
-                binding.as_ref(),
+                binding.as_deref(),
                 handler,
                 Some(&expectation),
             )),

@@ -151,7 +151,7 @@ impl<'a> Checker<'a> {
                     .declarations
                     .frames
                     .get(&name)
-                    .is_some_and(|decl| std::ptr::eq(*decl, frame));
+                    .is_some_and(|decl| std::ptr::eq(*decl, &**frame));
                 for member in &frame.members {
                     match member {
                         Member::Method(method) => {
@@ -243,7 +243,7 @@ impl<'a> Checker<'a> {
             }
             StmtKind::Task { binding, body } => {
                 self.env.push();
-                if let Some((binding, range)) = binding {
+                if let Some((binding, range)) = binding.as_deref() {
                     self.infer(range);
                     self.declare_iter_binding(binding, Type::Any);
                 }

@@ -138,7 +138,7 @@ fn this_field(name: Ident, span: Span) -> Expr {
                 kind: ExprKind::This,
                 span,
             }),
-            name,
+            Box::new(name),
         ),
         span,
     }

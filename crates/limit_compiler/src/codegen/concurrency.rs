@@ -85,10 +85,10 @@ impl Visitor for TaskScan {
                     .extend(bindings.iter().map(|b| b.name.name.clone()));
             }
             StmtKind::Task {
-                binding: Some((b, _)),
+                binding: Some(binding),
                 ..
             } => {
-                self.declared.insert(b.name.name.clone());
+                self.declared.insert(binding.0.name.name.clone());
             }
             StmtKind::Worker { binding, .. } => {
                 self.declared.insert(binding.name.name.clone());
@@ -178,17 +178,17 @@ impl Codegen<'_> {
             match &stmt.kind {
                 StmtKind::Task { binding, body } => {
                 {
-                    if let Some((_, range)) = binding {
+                    if let Some((_, range)) = binding.as_deref() {
                         self.warn_exclusive_range(range, "a task range");
                     }
-                    self.task(binding.as_ref().map(|(b, r)| (b, r)), body, stmt.span)
+                    self.task(binding.as_deref().map(|(b, r)| (b, r)), body, stmt.span)
                 }
                 }
                 StmtKind::Worker {
                     binding,
                     source,
                     body,
-                } => match source.as_ref().or(ch_expr) {
+                } => match source.as_deref().or(ch_expr) {
                     Some(source) => self.worker(binding, source, body, stmt.span),
                     None => self.error_with_hint(
                         stmt.span,

@@ -186,7 +186,7 @@ impl Codegen<'_> {
                 expr: inner,
                 binding,
                 handler,
-            } => self.else_handler(inner, binding.as_ref(), handler, span),
+            } => self.else_handler(inner, binding.as_deref(), handler, span),
             ExprKind::Match(m) => self.match_expr(m),
             ExprKind::Lambda(decl) => self.closure(decl, "<lambda>"),
             ExprKind::Cast(inner, ty) => self.cast(inner, ty, span),

@@ -90,9 +90,10 @@ impl Visitor for InnerHandlers {
             return;
         }
         match &stmt.kind {
-            StmtKind::Var(VarDecl {
-                init: Some(init), ..
-            }) => self.statement_value(init),
+            StmtKind::Var(decl) => match &decl.init {
+                Some(init) => self.statement_value(init),
+                None => walk_stmt_outside_loop_bodies(self, stmt),
+            },
             StmtKind::Expr { expr, .. } => self.statement_value(expr),
             _ => walk_stmt_outside_loop_bodies(self, stmt),
         }
@@ -175,9 +176,10 @@ impl Visitor for InnerArmReturns {
             return;
         }
         match &stmt.kind {
-            StmtKind::Var(VarDecl {
-                init: Some(init), ..
-            }) => self.statement_value(init),
+            StmtKind::Var(decl) => match &decl.init {
+                Some(init) => self.statement_value(init),
+                None => visit::walk_stmt(self, stmt),
+            },
             StmtKind::Expr { expr, .. } => self.statement_value(expr),
             _ => visit::walk_stmt(self, stmt),
         }

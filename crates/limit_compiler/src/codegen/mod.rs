@@ -938,14 +938,14 @@ impl<'a> Codegen<'a> {
                     }
                 }
                 StmtKind::Assign {
-                    target:
-                        Expr {
-                            kind: ExprKind::Ident(name),
-                            ..
-                        },
+                    target,
                     op: AssignOp::Assign,
                     ..
-                } => names.push(name.clone()),
+                } => {
+                    if let ExprKind::Ident(name) = &target.kind {
+                        names.push(name.clone());
+                    }
+                }
                 StmtKind::ModuleBlock(block) => self.declare_globals(&block.stmts, all),
                 _ => {}
             }

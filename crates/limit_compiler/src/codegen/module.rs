@@ -831,7 +831,10 @@ fn collect_private_names(stmts: &[Stmt], in_block: bool, scope: &mut ModuleScope
                         let mut names = Vec::new();
                         super::collect_target_names(&decl.target, &mut names);
                         members.extend(names);
-                    } else if let StmtKind::Fn(FnDecl { name: Some(n), .. }) = &s.kind {
+                    } else if let Some(n) = match &s.kind {
+                        StmtKind::Fn(decl) => decl.name.as_ref(),
+                        _ => None,
+                    } {
                         members.insert(n.name.clone());
                     }
                 }

@@ -1188,15 +1188,11 @@ fn collect_declarations<'m>(
             StmtKind::Frame(decl) => frames.push(decl),
             StmtKind::Trait(decl) => traits.push(decl),
             StmtKind::Enum(decl) => enums.push((&decl.name, &decl.variants)),
-            StmtKind::TypeAlias(TypeAliasDecl {
-                name,
-                ty:
-                    TypeExpr {
-                        kind: TypeKind::Tagged(variants),
-                        ..
-                    },
-                ..
-            }) => enums.push((name, variants)),
+            StmtKind::TypeAlias(decl) => {
+                if let TypeKind::Tagged(variants) = &decl.ty.kind {
+                    enums.push((&decl.name, variants));
+                }
+            }
             StmtKind::ModuleBlock(block) => {
                 collect_declarations(&block.stmts, frames, traits, enums)
             }

@@ -8,7 +8,7 @@ use super::{Codegen, ConstantKey};
 use crate::modules::{ModuleGraph, ResolvedImport};
 use limit_bytecode::program::{FunctionProto, Program};
 use limit_bytecode::ProgramExtent;
-use limit_syntax::ast::{FnDecl, Ident, Module, Stmt, StmtKind, VarTarget};
+use limit_syntax::ast::{Ident, Module, Stmt, StmtKind, VarTarget};
 use limit_syntax::{Diagnostic, SourceMap};
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -316,9 +316,7 @@ fn replace_earlier_bindings(
 ) {
     for stmt in stmts {
         let declared: Vec<(&Ident, bool)> = match &stmt.kind {
-            StmtKind::Fn(FnDecl {
-                name: Some(name), ..
-            }) => vec![(name, true)],
+            StmtKind::Fn(decl) => decl.name.iter().map(|name| (name, true)).collect(),
             StmtKind::Var(decl) => {
                 let mut names = Vec::new();
                 var_target_idents(&decl.target, &mut names);

@@ -27,7 +27,7 @@ impl Codegen<'_> {
         let functions: Vec<&FnDecl> = stmts
             .iter()
             .filter_map(|s| match &s.kind {
-                StmtKind::Fn(decl) if decl.name.is_some() => Some(decl),
+                StmtKind::Fn(decl) if decl.name.is_some() => Some(&**decl),
                 _ => None,
             })
             .collect();
@@ -35,10 +35,8 @@ impl Codegen<'_> {
             return;
         }
         for stmt in stmts {
-            if let StmtKind::Var(VarDecl {
-                target, is_const, ..
-            }) = &stmt.kind
-            {
+            if let StmtKind::Var(decl) = &stmt.kind {
+                let (target, is_const) = (&decl.target, &decl.is_const);
                 // Every name the declaration binds, destructured ones too.
                 let mut names = Vec::new();
                 target_names(target, &mut names);
@@ -100,7 +98,13 @@ impl Codegen<'_> {
                 cond,
                 step,
                 body,
-            } => self.for_loop(init.as_deref(), cond.as_ref(), step.as_deref(), body, span),
+            } => self.for_loop(
+                init.as_deref(),
+                cond.as_deref(),
+                step.as_deref(),
+                body,
+                span,
+            ),
             StmtKind::Iter {
                 bindings,
                 iterable,

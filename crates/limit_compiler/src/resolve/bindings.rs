@@ -601,12 +601,12 @@ impl Walk<'_> {
         let hoisted = !self.at_script_top()
             && stmts
                 .iter()
-                .any(|s| matches!(&s.kind, StmtKind::Fn(FnDecl { name: Some(_), .. })));
+                .any(|s| matches!(&s.kind, StmtKind::Fn(decl) if decl.name.is_some()));
         if hoisted {
             self.hoist(stmts);
         }
         for stmt in stmts {
-            if hoisted && matches!(&stmt.kind, StmtKind::Fn(FnDecl { name: Some(_), .. })) {
+            if hoisted && matches!(&stmt.kind, StmtKind::Fn(decl) if decl.name.is_some()) {
                 continue;
             }
             self.visit_stmt(stmt);
@@ -634,7 +634,7 @@ impl Walk<'_> {
         let functions: Vec<&FnDecl> = stmts
             .iter()
             .filter_map(|s| match &s.kind {
-                StmtKind::Fn(decl) if decl.name.is_some() => Some(decl),
+                StmtKind::Fn(decl) if decl.name.is_some() => Some(&**decl),
                 _ => None,
             })
             .collect();
@@ -695,11 +695,11 @@ impl Walk<'_> {
         for stmt in &block.body.stmts {
             match &stmt.kind {
                 StmtKind::Task { binding, body } => {
-                    if let Some((_, range)) = binding {
+                    if let Some((_, range)) = binding.as_deref() {
                         self.visit_expr(range);
                     }
                     self.body(|walk| {
-                        if let Some((name, _)) = binding {
+                        if let Some((name, _)) = binding.as_deref() {
                             walk.declare(&name.name);
                         }
                         walk.statements(&body.stmts);
@@ -820,11 +820,11 @@ impl Visitor for Walk<'_> {
             StmtKind::Concurrency(block) => self.concurrency(block),
             // Outside a block a task is an error; its names still resolve.
             StmtKind::Task { binding, body } => {
-                if let Some((_, range)) = binding {
+                if let Some((_, range)) = binding.as_deref() {
                     self.visit_expr(range);
                 }
                 self.body(|walk| {
-                    if let Some((name, _)) = binding {
+                    if let Some((name, _)) = binding.as_deref() {
                         walk.declare(&name.name);
                     }
                     walk.statements(&body.stmts);

@@ -344,7 +344,7 @@ fn members_named_through_a_namespace_denote_the_modules_declarations() {
     impl limit_syntax::visit::Visitor for Names {
         fn visit_expr(&mut self, expr: &limit_syntax::ast::Expr) {
             if let limit_syntax::ast::ExprKind::Field(_, name) = &expr.kind {
-                self.0.push(name.clone());
+                self.0.push((**name).clone());
             }
             limit_syntax::visit::walk_expr(self, expr);
         }

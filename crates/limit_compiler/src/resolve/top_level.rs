@@ -79,32 +79,28 @@ impl ModuleFacts {
                     continue;
                 }
                 StmtKind::Assign {
-                    target:
-                        Expr {
-                            id,
-                            kind: ExprKind::Ident(name),
-                            ..
-                        },
+                    target,
                     op: AssignOp::Assign,
                     ..
                 } => {
-                    self.names.entry(name.clone()).or_insert(TopLevel {
-                        kind: DefKind::Variable,
-                        decl: *id,
-                        hidden: false,
-                        implicit: true,
-                    });
+                    if let ExprKind::Ident(name) = &target.kind {
+                        self.names.entry(name.clone()).or_insert(TopLevel {
+                            kind: DefKind::Variable,
+                            decl: target.id,
+                            hidden: false,
+                            implicit: true,
+                        });
+                    }
                     continue;
                 }
                 StmtKind::ModuleBlock(block) => {
                     self.add(&block.stmts, true);
                     continue;
                 }
-                StmtKind::Fn(FnDecl {
-                    name: Some(name),
-                    modifiers,
-                    ..
-                }) => (DefKind::Function, name, modifiers.visibility),
+                StmtKind::Fn(decl) => match &decl.name {
+                    Some(name) => (DefKind::Function, name, decl.modifiers.visibility),
+                    None => continue,
+                },
                 StmtKind::Frame(frame) => {
                     self.frames
                         .insert(frame.name.name.clone(), frame_shape(frame));

@@ -20,7 +20,7 @@ impl<'t> Parser<'t> {
             Vec::new()
         };
         let body = self.parse_block();
-        StmtKind::Concurrency(ConcurrencyBlock { kind, params, body })
+        StmtKind::Concurrency(Box::new(ConcurrencyBlock { kind, params, body }))
     }
 
     /// `task { … }`, `task () { … }`, `task (i in range) { … }`.
@@ -44,7 +44,10 @@ impl<'t> Parser<'t> {
             }
         }
         let body = self.parse_block();
-        StmtKind::Task { binding, body }
+        StmtKind::Task {
+            binding: binding.map(Box::new),
+            body,
+        }
     }
 
     /// `worker (x from ch) { … }`, `worker (x) { … }`.
@@ -73,8 +76,8 @@ impl<'t> Parser<'t> {
             ty: None,
         });
         StmtKind::Worker {
-            binding,
-            source: header.1,
+            binding: Box::new(binding),
+            source: header.1.map(Box::new),
             body,
         }
     }

@@ -70,7 +70,10 @@ impl<'t> Parser<'t> {
         self.advance();
         let cond = self.parse_condition("`while`");
         let body = self.parse_body();
-        StmtKind::While { cond, body }
+        StmtKind::While {
+            cond: Box::new(cond),
+            body,
+        }
     }
 
     /// `loop { … }`: `while (true) { … }` (§12a); `loop` is the current
@@ -79,11 +82,11 @@ impl<'t> Parser<'t> {
         let span = self.advance().span;
         let body = self.parse_block();
         StmtKind::While {
-            cond: Expr {
+            cond: Box::new(Expr {
                 id: self.node_id(),
                 kind: ExprKind::Bool(true),
                 span,
-            },
+            }),
             body,
         }
     }
@@ -130,7 +133,7 @@ impl<'t> Parser<'t> {
         let body = self.parse_body();
         StmtKind::For {
             init,
-            cond,
+            cond: cond.map(Box::new),
             step,
             body,
         }
@@ -210,7 +213,7 @@ impl<'t> Parser<'t> {
         let body = self.parse_body();
         StmtKind::Iter {
             bindings,
-            iterable,
+            iterable: Box::new(iterable),
             body,
         }
     }

@@ -19,28 +19,40 @@ impl<'t> Parser<'t> {
             TokenKind::Pub | TokenKind::Prot => self.parse_visible_declaration(),
             TokenKind::Fn if matches!(next, TokenKind::Ident(_)) => self
                 .parse_fn_decl(FnModifiers::default(), true)
-                .map(StmtKind::Fn),
+                .map(|decl| StmtKind::Fn(Box::new(decl))),
             TokenKind::Ident(word) if word == "async" && *next == TokenKind::Fn => {
                 self.advance();
                 let modifiers = FnModifiers {
                     is_async: true,
                     ..FnModifiers::default()
                 };
-                self.parse_fn_decl(modifiers, true).map(StmtKind::Fn)
+                self.parse_fn_decl(modifiers, true)
+                    .map(|decl| StmtKind::Fn(Box::new(decl)))
             }
-            TokenKind::Frame | TokenKind::Abstract | TokenKind::Final => {
-                self.parse_frame_decl().map(StmtKind::Frame)
-            }
+            TokenKind::Frame | TokenKind::Abstract | TokenKind::Final => self
+                .parse_frame_decl()
+                .map(|decl| StmtKind::Frame(Box::new(decl))),
             TokenKind::Ident(word)
                 if word == "data" && matches!(next, TokenKind::Frame | TokenKind::Final) =>
             {
-                self.parse_frame_decl().map(StmtKind::Frame)
+                self.parse_frame_decl()
+                    .map(|decl| StmtKind::Frame(Box::new(decl)))
             }
-            TokenKind::Trait | TokenKind::Interface => self.parse_trait_decl().map(StmtKind::Trait),
-            TokenKind::Enum => self.parse_enum_decl().map(StmtKind::Enum),
-            TokenKind::Type => self.parse_type_alias().map(StmtKind::TypeAlias),
-            TokenKind::Import => self.parse_import().map(StmtKind::Import),
-            TokenKind::Module => self.parse_module_block().map(StmtKind::ModuleBlock),
+            TokenKind::Trait | TokenKind::Interface => self
+                .parse_trait_decl()
+                .map(|decl| StmtKind::Trait(Box::new(decl))),
+            TokenKind::Enum => self
+                .parse_enum_decl()
+                .map(|decl| StmtKind::Enum(Box::new(decl))),
+            TokenKind::Type => self
+                .parse_type_alias()
+                .map(|decl| StmtKind::TypeAlias(Box::new(decl))),
+            TokenKind::Import => self
+                .parse_import()
+                .map(|decl| StmtKind::Import(Box::new(decl))),
+            TokenKind::Module => self
+                .parse_module_block()
+                .map(|decl| StmtKind::ModuleBlock(Box::new(decl))),
             _ => return None,
         };
         Some(decl)

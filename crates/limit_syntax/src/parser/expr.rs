@@ -204,7 +204,7 @@ impl<'t> Parser<'t> {
             let span = expr.span.to(ty.span);
             expr = Expr {
                 id: self.node_id(),
-                kind: ExprKind::Cast(Box::new(expr), ty),
+                kind: ExprKind::Cast(Box::new(expr), Box::new(ty)),
                 span,
             };
         }
@@ -330,7 +330,7 @@ impl<'t> Parser<'t> {
                 let span = object.span.to(name.span);
                 Expr {
                     id: self.node_id(),
-                    kind: ExprKind::Field(Box::new(object), name),
+                    kind: ExprKind::Field(Box::new(object), Box::new(name)),
                     span,
                 }
             }
@@ -373,8 +373,8 @@ impl<'t> Parser<'t> {
             id: self.node_id(),
             kind: ExprKind::Else {
                 expr: Box::new(expr),
-                binding,
-                handler,
+                binding: binding.map(Box::new),
+                handler: Box::new(handler),
             },
             span,
         }
@@ -398,7 +398,10 @@ impl<'t> Parser<'t> {
                     _ => None,
                 };
                 let value = p.parse_expr();
-                Some(Arg { name, value })
+                Some(Arg {
+                    name: name.map(Box::new),
+                    value,
+                })
             })
         })
     }

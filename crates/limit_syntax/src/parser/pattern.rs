@@ -75,7 +75,7 @@ impl<'t> Parser<'t> {
             TokenKind::DotDotEq => true,
             _ => {
                 return Some(Pattern {
-                    kind: PatternKind::Literal(literal),
+                    kind: PatternKind::Literal(Box::new(literal)),
                     span: start.to(self.prev_span()),
                 })
             }
@@ -84,8 +84,8 @@ impl<'t> Parser<'t> {
         let end = self.parse_pattern_literal()?;
         Some(Pattern {
             kind: PatternKind::Range {
-                start: literal,
-                end,
+                start: Box::new(literal),
+                end: Box::new(end),
                 inclusive,
             },
             span: start.to(self.prev_span()),

@@ -284,7 +284,7 @@ impl<'t> Parser<'t> {
                     }
                     let value = p.parse_expr();
                     Some(Arg {
-                        name: Some(field),
+                        name: Some(Box::new(field)),
                         value,
                     })
                 },

@@ -150,7 +150,7 @@ impl<'t> Parser<'t> {
             TokenKind::Var | TokenKind::Const => {
                 let decl = self.parse_var_decl()?;
                 self.end_statement("after variable declaration");
-                StmtKind::Var(decl)
+                StmtKind::Var(Box::new(decl))
             }
             TokenKind::LBrace => StmtKind::Block(self.parse_block()),
             TokenKind::If => self.parse_if(),
@@ -185,12 +185,12 @@ impl<'t> Parser<'t> {
                 self.spelling_error(span, "Limit has no `let`", "write `var`");
                 let decl = self.parse_var_decl_rest(false)?;
                 self.end_statement("after variable declaration");
-                StmtKind::Var(decl)
+                StmtKind::Var(Box::new(decl))
             }
             TokenKind::Ident(word)
                 if word == "class" && matches!(self.peek_at(1).kind, TokenKind::Ident(_)) =>
             {
-                StmtKind::Frame(self.parse_frame_decl()?)
+                StmtKind::Frame(Box::new(self.parse_frame_decl()?))
             }
             _ => {
                 if let Some(decl) = self.parse_declaration() {
@@ -346,9 +346,9 @@ impl<'t> Parser<'t> {
             let value = self.parse_expr();
             self.end_statement("after assignment");
             return StmtKind::Assign {
-                target: expr,
+                target: Box::new(expr),
                 op,
-                value,
+                value: Box::new(value),
             };
         }
         let ends_with_block = matches!(expr.kind, ExprKind::Match(_));
@@ -366,7 +366,7 @@ impl<'t> Parser<'t> {
     pub(super) fn parse_simple_statement(&mut self) -> Option<Stmt> {
         let start = self.current_span();
         let kind = if matches!(self.peek_kind(), TokenKind::Var | TokenKind::Const) {
-            StmtKind::Var(self.parse_var_decl()?)
+            StmtKind::Var(Box::new(self.parse_var_decl()?))
         } else {
             let expr = self.parse_expr();
             match assign_op(self.peek_kind()) {
@@ -374,9 +374,9 @@ impl<'t> Parser<'t> {
                     self.advance();
                     let value = self.parse_expr();
                     StmtKind::Assign {
-                        target: expr,
+                        target: Box::new(expr),
                         op,
-                        value,
+                        value: Box::new(value),
                     }
                 }
                 None => StmtKind::Expr {
