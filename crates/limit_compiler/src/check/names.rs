@@ -82,14 +82,14 @@ impl<'a> Checker<'a> {
     }
 
     /// The exports of the module `receiver` names when it is a bare name
-    /// that denotes an imported module, not a variable.
+    /// the resolve stage bound to an imported module's namespace.
     pub(super) fn namespace_of(&self, receiver: &Expr) -> Option<&'a super::Exports> {
         let ExprKind::Ident(namespace) = &receiver.kind else {
             return None;
         };
-        if self.lookup_use(receiver.id).is_some() {
-            return None;
+        match self.bindings.of(receiver.id)? {
+            Resolved::Namespace { .. } => self.namespace_exports(namespace),
+            _ => None,
         }
-        self.namespace_exports(namespace)
     }
 }
