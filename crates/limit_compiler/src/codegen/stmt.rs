@@ -1007,12 +1007,28 @@ impl Codegen<'_> {
     fn attempt(&mut self, body: &Block, handlers: &[Handler], span: Span) {
         let try_at = self.emit(Op::Try(0), span);
         self.current().cleanups.push(Cleanup::Handler);
+        // The body's locals live in slots from `first_slot` up to the
+        // highest the body reaches; they are measured so the handler can
+        // release them.
+        let first_slot = self.current_ref().next_slot;
+        let outer_max = std::mem::replace(&mut self.current().max_slots, first_slot);
         self.block(body);
+        let body_max = self.current_ref().max_slots;
+        self.current().max_slots = outer_max.max(body_max);
         self.current().cleanups.pop();
         self.emit(Op::EndTry, span);
         let done = self.emit(Op::Jump(0), span);
         self.patch_jump(try_at);
 
+        // A trap left the body without running its blocks' ends: its
+        // locals are released (their `deinit`s run) before a handler runs,
+        // as those of the functions the trap unwound through already were
+        // (reference §7: a local is released at the end of its block).
+        if self.objects.any_deinit {
+            for slot in (first_slot..body_max).rev() {
+                self.emit(Op::DropLocal(slot), span);
+            }
+        }
         // The raised error is on the stack.
         self.begin_scope();
         let error = self.hidden_slot();
