@@ -2370,6 +2370,25 @@ impl Vm {
                     push!(tri!(collections::get_index(&c, &Value::Int(i as i64))));
                 }
                 Op::Len => {
+                    // `len(x)` is `x.len()` (reference §11): an instance
+                    // of a frame with a `len()` method (std.collections'
+                    // Set, Deque, Heap) answers through it; the call
+                    // returns its result in the instance's place.
+                    if let Value::Instance(inst) = top!() {
+                        let method = inst.class.method_map.get("len").copied();
+                        // Only a `len()` taking nothing but `this`.
+                        if let Some(method) = method.filter(|&m| {
+                            self.functions
+                                .get(m as usize)
+                                .is_some_and(|p| p.required <= 1)
+                        }) {
+                            let recv = self.stack.len() - 1;
+                            save_ip!();
+                            tri!(self.push_frame(method, None, recv, recv, 1, false));
+                            load_frame!();
+                            continue;
+                        }
+                    }
                     let c = pop!();
                     push!(tri!(collections::length(&c)));
                 }

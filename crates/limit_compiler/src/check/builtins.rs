@@ -5,6 +5,7 @@
 //! with a did-you-mean suggestion.
 
 use super::expr::Destination;
+use super::frames::MemberLookup;
 use super::types::{ErrorSet, FunctionType, ParamType, Type};
 use super::Checker;
 use limit_bytecode::builtins::{self as table, Receiver, VARIADIC};
@@ -293,7 +294,68 @@ impl<'a> Checker<'a> {
         if name == "format" {
             self.check_format_call(args, &arg_types);
         }
+        self.check_collection_arguments(name, args, &arg_types);
         Some(special_result(name, &arg_types).unwrap_or(ret))
+    }
+
+    /// `len(x)` needs a value with a length and `sum`, `sorted`, `zip`…
+    /// one whose items they can walk (reference §11): a string, list,
+    /// tuple, dict or range, or an instance of a frame with a `len()` /
+    /// `to_list()` method (std.collections' Set, Deque and Heap). An
+    /// argument whose static type is none of these would fail at run time.
+    fn check_collection_arguments(&mut self, name: &str, args: &[Arg], types: &[Type]) {
+        let method = match name {
+            "len" | "length" => "len",
+            "sum" | "any" | "all" | "sorted" | "enumerate" | "zip" => "to_list",
+            _ => return,
+        };
+        let walked = if name == "zip" { 2 } else { 1 };
+        for (arg, ty) in args.iter().zip(types).take(walked) {
+            if arg.name.is_some() || self.is_collection(ty, method) {
+                continue;
+            }
+            let needs = if method == "len" {
+                "a value with a length"
+            } else {
+                "a collection"
+            };
+            self.error_with_hint(
+                arg.value.span,
+                format!("`{name}` needs {needs}, found `{ty}`"),
+                format!(
+                    "a string, list, tuple, dict or range, or an instance with a `{method}()` method"
+                ),
+            );
+        }
+    }
+
+    /// Whether a value of static type `ty` has a length and items (true
+    /// when the type is not certain).
+    fn is_collection(&mut self, ty: &Type, method: &str) -> bool {
+        match ty.unrefined() {
+            Type::Nil
+            | Type::Int
+            | Type::SizedInt(_)
+            | Type::Float
+            | Type::Decimal(_)
+            | Type::Bool
+            | Type::Function(_)
+            | Type::Class(_)
+            | Type::Enum(_)
+            | Type::ErrorValue
+            | Type::Atomic => false,
+            Type::Frame(frame) => !matches!(
+                self.lookup_member(frame, method),
+                MemberLookup::Missing | MemberLookup::Field { .. }
+            ),
+            Type::Union(members) => {
+                let members = members.clone();
+                members
+                    .iter()
+                    .any(|member| self.is_collection(member, method))
+            }
+            _ => true,
+        }
     }
 
     /// The type of built-in function `name` taken as a value (`var say =
@@ -391,7 +453,13 @@ impl<'a> Checker<'a> {
         let signature = parse_signature(sig, &bindings);
         let t_bound = !bindings.t.is_any();
         let mut arg_types = Vec::with_capacity(args.len());
-        for (index, arg) in args.iter().enumerate() {
+        for (position, arg) in args.iter().enumerate() {
+            // A named argument takes the parameter of its name.
+            let index = arg
+                .name
+                .as_ref()
+                .and_then(|name| signature.params.iter().position(|p| p.name == name.name))
+                .unwrap_or(position);
             let param = signature
                 .params
                 .get(index)

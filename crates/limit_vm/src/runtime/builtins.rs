@@ -376,8 +376,27 @@ pub(crate) fn file_exists(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
 
 /// The items of a collection a built-in walks: a list's or tuple's items,
 /// a range's numbers, a string's characters, a dict's keys.
-fn items_of(v: &Value, what: &str) -> Result<Vec<Value>, Trap> {
+fn items_of(vm: &mut Vm, v: &Value, what: &str) -> Result<Vec<Value>, Trap> {
     let items: Vec<Value> = match v {
+        // A frame with a `to_list()` method (std.collections' Set, Deque
+        // and Heap) gives its items as `iter` walks them.
+        Value::Instance(inst) if inst.class.method_map.contains_key("to_list") => {
+            let function = inst.class.method_map.get("to_list").copied();
+            let method = Value::BoundMethod(std::rc::Rc::new(crate::value::BoundMethod {
+                receiver: v.clone(),
+                function,
+                name: "to_list".into(),
+            }));
+            match vm.call(&method, &[])? {
+                list @ Value::List(_) => return items_of(vm, &list, what),
+                other => {
+                    return fail(
+                        kinds::TYPE_ERROR,
+                        &format!("{what}: to_list() returned a {}", other.type_name()),
+                    )
+                }
+            }
+        }
         Value::List(l) => l.items.borrow().clone(),
         Value::Tuple(t) => t.items.to_vec(),
         Value::Range(r) => {
@@ -431,25 +450,25 @@ pub(crate) fn chr(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
     }
 }
 
-pub(crate) fn sum(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
-    crate::runtime::collections::sum_of(&items_of(&a[0], "sum")?)
+pub(crate) fn sum(vm: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+    crate::runtime::collections::sum_of(&items_of(vm, &a[0], "sum")?)
 }
 
-pub(crate) fn any(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+pub(crate) fn any(vm: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
     Ok(Value::Bool(
-        items_of(&a[0], "any")?.iter().any(Value::to_bool),
+        items_of(vm, &a[0], "any")?.iter().any(Value::to_bool),
     ))
 }
 
-pub(crate) fn all(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+pub(crate) fn all(vm: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
     Ok(Value::Bool(
-        items_of(&a[0], "all")?.iter().all(Value::to_bool),
+        items_of(vm, &a[0], "all")?.iter().all(Value::to_bool),
     ))
 }
 
 /// `sorted(xs, key?)`: a new sorted list (stable).
 pub(crate) fn sorted(vm: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
-    let items = items_of(&a[0], "sorted")?;
+    let items = items_of(vm, &a[0], "sorted")?;
     crate::limits::charge_units(
         4 * items.len() as u64 * (64 - (items.len() as u64).leading_zeros() as u64),
     )?;
@@ -480,8 +499,8 @@ pub(crate) fn sorted(vm: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
 }
 
 /// `enumerate(xs)`: the pairs `(index, item)`.
-pub(crate) fn enumerate(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
-    let items = items_of(&a[0], "enumerate")?;
+pub(crate) fn enumerate(vm: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+    let items = items_of(vm, &a[0], "enumerate")?;
     Ok(Value::list(
         items
             .into_iter()
@@ -492,8 +511,8 @@ pub(crate) fn enumerate(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
 }
 
 /// `zip(a, b)`: pairs of items at the same index, as long as the shorter.
-pub(crate) fn zip(_: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
-    let (left, right) = (items_of(&a[0], "zip")?, items_of(&a[1], "zip")?);
+pub(crate) fn zip(vm: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
+    let (left, right) = (items_of(vm, &a[0], "zip")?, items_of(vm, &a[1], "zip")?);
     Ok(Value::list(
         left.into_iter()
             .zip(right)
