@@ -75,6 +75,35 @@ pub const fn arity(sig: &str) -> (u8, u8) {
     }
 }
 
+/// The parameter names of signature text `sig`, in order (`key` for
+/// `key?: fn`): named arguments of a built-in call are placed by them.
+pub fn param_names(sig: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut depth = 0;
+    let mut start = 1;
+    for (i, c) in sig.char_indices() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth -= 1,
+            _ => {}
+        }
+        let ends = (c == ',' && depth == 1) || (c == ')' && depth == 0);
+        if ends {
+            let param = sig[start..i].trim();
+            let name = param.split(':').next().unwrap_or("").trim();
+            let name = name.trim_end_matches('?');
+            if !name.is_empty() {
+                names.push(name);
+            }
+            start = i + 1;
+        }
+        if depth == 0 && c == ')' {
+            break;
+        }
+    }
+    names
+}
+
 /// A built-in function as the compiler sees it: its name and signature.
 #[derive(Debug)]
 pub struct Builtin {
@@ -429,5 +458,19 @@ mod tests {
         assert_eq!(method_entries(Receiver::Str, "to_upper").count(), 1);
         assert_eq!(method_entries(Receiver::Str, "psh").count(), 0);
         assert!(method_names(Receiver::List).any(|n| n == "append"));
+    }
+
+    #[test]
+    fn names_come_in_order_without_markers() {
+        assert_eq!(
+            param_names("(items: items, key?: fn) -> [any]"),
+            ["items", "key"]
+        );
+        assert_eq!(
+            param_names("(d: {str: (int, int)}, n: int) -> nil"),
+            ["d", "n"]
+        );
+        assert_eq!(param_names("() -> float"), Vec::<&str>::new());
+        assert_eq!(param_names("(values: any...) -> nil"), ["values"]);
     }
 }

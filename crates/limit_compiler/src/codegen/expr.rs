@@ -506,10 +506,7 @@ impl Codegen<'_> {
                 }
                 match self.resolve_use(callee.id, name) {
                     Some(Place::Function(known)) => self.direct_call(&known, name, args, span),
-                    Some(Place::Native(index)) => {
-                        self.positional_args(args);
-                        self.emit(Op::CallNative(index, args.len() as u8), span);
-                    }
+                    Some(Place::Native(index)) => self.native_call(index, name, args, span),
                     Some(place) => {
                         self.load(&place, callee.span);
                         self.positional_args(args);
@@ -572,6 +569,70 @@ impl Codegen<'_> {
                 self.emit(Op::Call(args.len() as u8), span);
             }
         }
+    }
+
+    /// A call of built-in function number `index`: named arguments go to
+    /// the places the table's signature names (`sorted(xs, key=f)`); an
+    /// optional parameter left out before a named one is `nil`, as an
+    /// omitted optional parameter is (reference §4).
+    fn native_call(&mut self, index: u16, name: &str, args: &[Arg], span: Span) {
+        let native = limit_bytecode::builtins::native(index);
+        let (Some(native), true) = (native, args.iter().any(|arg| arg.name.is_some())) else {
+            self.positional_args(args);
+            self.emit(Op::CallNative(index, args.len() as u8), span);
+            return;
+        };
+        let params = limit_bytecode::builtins::param_names(native.sig);
+        let mut placed: Vec<Option<&Expr>> = vec![None; params.len()];
+        for (position, arg) in args.iter().enumerate() {
+            let at = match &arg.name {
+                None => position,
+                Some(named) => match params.iter().position(|param| *param == named.name) {
+                    Some(at) if native.max_args != limit_bytecode::builtins::VARIADIC => at,
+                    _ => {
+                        self.error_with_hint(
+                            named.span,
+                            format!("`{name}` has no parameter named `{}`", named.name),
+                            &format!("`{name}{}`", native.sig),
+                        );
+                        return;
+                    }
+                },
+            };
+            match placed.get_mut(at) {
+                Some(slot @ None) => *slot = Some(&arg.value),
+                Some(Some(_)) => {
+                    let shown = arg.name.as_ref().map_or(params[at], |n| n.name.as_str());
+                    self.error(arg.value.span, format!("argument `{shown}` is given twice"));
+                    return;
+                }
+                // Too many arguments: the checker reports it.
+                None => return,
+            }
+        }
+        let count = placed
+            .iter()
+            .rposition(Option::is_some)
+            .map_or(0, |last| last + 1);
+        for (at, value) in placed[..count].iter().enumerate() {
+            match value {
+                Some(value) => {
+                    self.expr(value);
+                    self.check_argument_elements(value);
+                }
+                None if at < native.min_args as usize => {
+                    self.error(
+                        span,
+                        format!("`{name}` needs its argument `{}`", params[at]),
+                    );
+                    return;
+                }
+                None => {
+                    self.emit(Op::Nil, span);
+                }
+            }
+        }
+        self.emit(Op::CallNative(index, count as u8), span);
     }
 
     /// Arguments of a call whose parameters are unknown at compile time.
