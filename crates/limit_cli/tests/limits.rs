@@ -137,7 +137,7 @@ fn the_engine_keeps_state_calls_functions_and_registers_host_functions() {
     assert!(e.run_str("var broken = 1 / 0;").is_err());
     assert_eq!(e.run_str("base").unwrap(), Value::Int(10));
     let err = e
-        .run_str("attempt { sum(5); } handle TypeError(x) { print(\"bad sum\"); }")
+        .run_str("var five: any = 5;\nattempt { sum(five); } handle TypeError(x) { print(\"bad sum\"); }")
         .map(|_| e.take_output());
     assert_eq!(err.unwrap(), "bad sum\n");
 }
