@@ -120,7 +120,19 @@ impl Checker<'_> {
                 {
                     return Mismatch;
                 }
-                fits_or_mismatch(self.compatibility(&function.ret, &expected.ret))
+                // Parameters are contravariant: the function must accept
+                // every argument a caller of the expected type may pass.
+                let params = function.params.iter().zip(&expected.params).fold(
+                    Fits,
+                    |answer, (param, expected_param)| {
+                        answer.and(fits_or_mismatch(
+                            self.compatibility(&expected_param.ty, &param.ty),
+                        ))
+                    },
+                );
+                params.and(fits_or_mismatch(
+                    self.compatibility(&function.ret, &expected.ret),
+                ))
             }
             (Type::Frame(frame), Type::Frame(expected)) => {
                 if self.frame_may_be(frame, expected) {

@@ -204,6 +204,7 @@ impl<'a> Checker<'a> {
     fn infer_index(&mut self, container: &'a Expr, index: &'a Expr) -> Type {
         let container_type = self.infer(container);
         let index_type = self.infer(index);
+        self.check_index_type(&container_type, index, &index_type);
         match container_type.unrefined() {
             // Slicing (§11): `xs[a..b]` is a new list, `s[a..b]` a string.
             Type::List(_) if index_type == Type::Range => container_type.unrefined().clone(),
@@ -225,6 +226,25 @@ impl<'a> Checker<'a> {
                 _ => Type::Any,
             },
             _ => Type::Any,
+        }
+    }
+
+    /// A list or string is indexed by an `int` (or sliced by a range) and
+    /// a dict by its key type (§3.3): another index type can only fail at
+    /// run time, or look up a key that can never be there.
+    pub(super) fn check_index_type(&mut self, container: &Type, index: &Expr, index_type: &Type) {
+        let (expected, what) = match container.unrefined() {
+            Type::List(_) | Type::Str if *index_type.unrefined() == Type::Range => return,
+            Type::List(_) => (Type::Int, "a list index"),
+            Type::Str => (Type::Int, "a string index"),
+            Type::Dict(key, _) => ((**key).clone(), "this key"),
+            _ => return,
+        };
+        if self.compatibility(index_type, &expected) == Compatibility::Mismatch {
+            self.error(
+                index.span,
+                format!("mismatched types: {what} expects `{expected}`, found `{index_type}`"),
+            );
         }
     }
 

@@ -6,6 +6,7 @@
 //! has an unknown shape: lookups that fail on it are given the benefit of
 //! the doubt.
 
+use super::compat::Compatibility;
 use super::Checker;
 use super::Type;
 use limit_syntax::ast::{
@@ -453,7 +454,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn check_overrides(&mut self, frame: &FrameDecl) {
+    fn check_overrides(&mut self, frame: &'a FrameDecl) {
         let lineage = self.lineage(&frame.name.name);
         let ancestors = lineage.frames.get(1..).unwrap_or_default();
         for member in &frame.members {
@@ -480,6 +481,68 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// An override (or a trait method's implementation) is called with
+    /// the replaced method's arguments and its result used as the replaced
+    /// method's result (virtual dispatch, §7): each parameter it declares
+    /// must accept the replaced one's type, and the result it declares
+    /// must fit the replaced one's. A side without an annotation is `any`.
+    fn check_override_types(
+        &mut self,
+        frame: &FrameDecl,
+        method: &'a FnDecl,
+        replaced: &'a FnDecl,
+        replaced_name: &str,
+        kind: &str,
+    ) {
+        let Some(name) = &method.name else { return };
+        let verb = if kind == "trait" {
+            "implements"
+        } else {
+            "overrides"
+        };
+        let mut problems = Vec::new();
+        for (own, theirs) in method.params.iter().zip(&replaced.params) {
+            let (Some(own_type), Some(their_type)) = (&own.ty, &theirs.ty) else {
+                continue;
+            };
+            let (own_type, their_type) =
+                (self.resolve_type(own_type), self.resolve_type(their_type));
+            if self.compatibility(&their_type, &own_type) != Compatibility::Fits {
+                problems.push((
+                    own.name.span,
+                    format!(
+                        "parameter `{}` of `{}.{}` is `{own_type}` but the method it {verb}, `{replaced_name}`, takes `{their_type}`",
+                        own.name.name, frame.name.name, name.name
+                    ),
+                ));
+            }
+        }
+        if let (Some(own_ret), Some(their_ret)) = (&method.ret, &replaced.ret) {
+            let (own_type, their_type) = (self.resolve_type(own_ret), self.resolve_type(their_ret));
+            if self.compatibility(&own_type, &their_type) != Compatibility::Fits {
+                problems.push((
+                    own_ret.span,
+                    format!(
+                        "`{}.{}` returns `{own_type}` but the method it {verb}, `{replaced_name}`, returns `{their_type}`",
+                        frame.name.name, name.name
+                    ),
+                ));
+            }
+        }
+        for (span, message) in problems {
+            self.diagnostics.push(
+                Diagnostic::error(span, message)
+                    .with_hint(format!(
+                        "calls through the {kind}'s type rely on `{replaced_name}`'s types; declare the same ones"
+                    ))
+                    .with_note(
+                        replaced.name.as_ref().map_or(replaced.span, |n| n.span),
+                        format!("`{replaced_name}` is declared here"),
+                    ),
+            );
+        }
+    }
+
     /// An override (or a trait method's implementation) takes as many
     /// parameters as the method it replaces: calls through the parent's
     /// type pass the parent's arguments to it (virtual dispatch, §7).
@@ -487,7 +550,7 @@ impl<'a> Checker<'a> {
         &mut self,
         frame: &FrameDecl,
         lineage: &Lineage<'a>,
-        method: &FnDecl,
+        method: &'a FnDecl,
         name: &Ident,
     ) {
         if method.modifiers.is_static || name.name == "init" || name.name == "deinit" {
@@ -525,6 +588,7 @@ impl<'a> Checker<'a> {
         };
         let (own, theirs) = (method.params.len(), replaced.params.len());
         if own == theirs {
+            self.check_override_types(frame, method, replaced, &replaced_name, kind);
             return;
         }
         let plural = |n: usize| if n == 1 { "" } else { "s" };

@@ -459,7 +459,8 @@ impl<'a> Checker<'a> {
                 if self.widens_on_store(container, op, index, value) => {}
             ExprKind::Index(container, index) => {
                 let container_type = self.infer(container);
-                self.infer(index);
+                let index_type = self.infer(index);
+                self.check_index_type(&container_type, index, &index_type);
                 let element = match container_type.unrefined() {
                     Type::List(element) => (**element).clone(),
                     Type::Dict(_, value) => (**value).clone(),
@@ -505,7 +506,14 @@ impl<'a> Checker<'a> {
                 container.span.to(value.span),
             ),
         };
-        let key_fits = index_type == key || (key == Type::Int && index_type.is_integer());
+        if matches!(binding.ty, Type::List(_)) {
+            // A list's index is an int whatever its elements are.
+            let container_type = binding.ty.clone();
+            self.check_index_type(&container_type, index, &index_type);
+        }
+        let key_fits = index_type == key
+            || (key == Type::Int && index_type.is_integer())
+            || matches!(binding.ty, Type::List(_));
         if stored != element || !key_fits {
             self.newly_widened.insert(binding.declared_at);
         }
