@@ -436,7 +436,12 @@ impl<'a> Checker<'a> {
             self.infer_arguments(args);
             return Some(Type::Any);
         };
-        Some(self.apply_signature(entry.sig, bindings, args, name).1)
+        let (arg_types, ret) = self.apply_signature(entry.sig, bindings, args, name);
+        // `xs.map(f)` is a list of what `f` returns.
+        if let (Receiver::List, "map", [Type::Function(f)]) = (kind, name, arg_types.as_slice()) {
+            return Some(Type::list(f.ret.clone()));
+        }
+        Some(ret)
     }
 
     /// Checks `args` against signature `sig`: arguments of parameters with

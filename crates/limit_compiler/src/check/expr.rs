@@ -806,6 +806,19 @@ impl<'a> Checker<'a> {
                     }
                     return;
                 }
+                Type::Decimal(scale) => {
+                    let text = self.source_text(expr.span);
+                    if fraction_digits(&text).is_some_and(|digits| digits > *scale as usize) {
+                        self.error_with_hint(
+                            expr.span,
+                            format!(
+                                "constant {text} does not fit `d{scale}` without losing digits"
+                            ),
+                            format!("a `d{scale}` keeps {scale} digits after the point"),
+                        );
+                    }
+                    return;
+                }
                 Type::Fallible(inner, _) => target = inner,
                 _ => return,
             }
@@ -847,4 +860,17 @@ fn fieldless_builtin(ty: &Type) -> Option<(&'static str, Receiver)> {
 /// Whether values of kind `receiver` have a method `name` (reference.md §11).
 fn is_builtin_method(receiver: Receiver, name: &str) -> bool {
     method_names(receiver).any(|method| method == name)
+}
+
+/// The significant digits after the point of a decimal literal's text
+/// (`-1.2340` has 3); `None` when the text is not a plain decimal literal
+/// (an exponent, an expression).
+fn fraction_digits(text: &str) -> Option<usize> {
+    let text = text.trim().trim_start_matches('-').trim();
+    let (whole, fraction) = text.split_once('.')?;
+    let plain = |part: &str| part.chars().all(|c| c.is_ascii_digit() || c == '_');
+    if whole.is_empty() || !plain(whole) || !plain(fraction) {
+        return None;
+    }
+    Some(fraction.replace('_', "").trim_end_matches('0').len())
 }

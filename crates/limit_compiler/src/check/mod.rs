@@ -744,7 +744,7 @@ impl<'a> Checker<'a> {
     }
 
     /// The source text of `span` (for quoting conditions in messages).
-    fn source_text(&self, span: Span) -> String {
+    pub(super) fn source_text(&self, span: Span) -> String {
         let Some(file) = self.sources.files().get(span.file as usize) else {
             return String::new();
         };

@@ -28,10 +28,11 @@ impl<'a> Checker<'a> {
         }
         let left_type = self.infer(left);
         let right_type = self.infer(right);
-        if matches!(
-            op,
-            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge
-        ) {
+        if matches!(op, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge) {
+            self.check_ordering(op, &left_type, &right_type, span);
+            return Type::Bool;
+        }
+        if matches!(op, BinOp::Eq | BinOp::Ne) {
             return Type::Bool;
         }
         // `str + anything` converts the other operand to text, errors included.
@@ -52,6 +53,23 @@ impl<'a> Checker<'a> {
             return Type::Any;
         }
         self.arithmetic_result(op, &left_type, &right_type, span)
+    }
+
+    /// `<` and its kin order numbers among themselves and strings among
+    /// themselves (§3.2, §3.3): a number against a string can only fail at
+    /// run time.
+    fn check_ordering(&mut self, op: BinOp, left: &Type, right: &Type, span: Span) {
+        let number = |ty: &Type| ty.unrefined().is_numeric();
+        let text = |ty: &Type| matches!(ty.unrefined(), Type::Str);
+        if (number(left) && text(right)) || (text(left) && number(right)) {
+            self.error(
+                span,
+                format!(
+                    "cannot compare `{left}` with `{right}` using `{}`",
+                    op.symbol()
+                ),
+            );
+        }
     }
 
     /// The type of `left op right` for an arithmetic or bitwise operator,
