@@ -120,7 +120,9 @@ impl<'a> Checker<'a> {
         let Some((first, rest)) = types.split_first() else {
             return !rows.is_empty();
         };
-        if *budget == 0 {
+        // A row of wildcards covers everything left (and keeps a column of
+        // refutable patterns next to it from splitting the search).
+        if *budget == 0 || rows.iter().any(|row| row.iter().all(|p| matches!(p, Space::Wild))) {
             return true;
         }
         *budget = budget.saturating_sub(rows.len().max(1));
