@@ -122,7 +122,11 @@ impl<'a> Checker<'a> {
         };
         // A row of wildcards covers everything left (and keeps a column of
         // refutable patterns next to it from splitting the search).
-        if *budget == 0 || rows.iter().any(|row| row.iter().all(|p| matches!(p, Space::Wild))) {
+        if *budget == 0
+            || rows
+                .iter()
+                .any(|row| row.iter().all(|p| matches!(p, Space::Wild)))
+        {
             return true;
         }
         *budget = budget.saturating_sub(rows.len().max(1));

@@ -544,7 +544,9 @@ impl Codegen<'_> {
                     }
                     return;
                 }
-                if self.method_call(object, method, args, span) {
+                if self.method_call(object, method, args, span)
+                    || self.builtin_method_with_named_args(object, method, args, span)
+                {
                     return;
                 }
                 let stored = match (method.name.as_str(), args) {
@@ -582,20 +584,83 @@ impl Codegen<'_> {
             self.emit(Op::CallNative(index, args.len() as u8), span);
             return;
         };
-        let params = limit_bytecode::builtins::param_names(native.sig);
+        if let Some(count) = self.arranged_args(name, native.sig, args, span) {
+            self.emit(Op::CallNative(index, count), span);
+        }
+    }
+
+    /// `xs.sort_by(key=f)`: a method of a built-in type whose receiver's
+    /// static type is known takes named arguments by the table's parameter
+    /// names. False when the call has no named argument or the receiver
+    /// is not certainly a built-in type (its method is then found at run
+    /// time, and only positions can be passed).
+    fn builtin_method_with_named_args(
+        &mut self,
+        object: &Expr,
+        method: &Ident,
+        args: &[Arg],
+        span: Span,
+    ) -> bool {
+        use crate::check::Type;
+        use limit_bytecode::builtins::{method_entries, param_names, Receiver};
+        if args.iter().all(|arg| arg.name.is_none()) {
+            return false;
+        }
+        let receiver = match self.types.type_of(object.id).map(Type::unrefined) {
+            Some(Type::Str) => Receiver::Str,
+            Some(Type::List(_)) => Receiver::List,
+            Some(Type::Dict(..)) => Receiver::Dict,
+            Some(Type::Tuple(_)) => Receiver::Tuple,
+            Some(Type::Range) => Receiver::Range,
+            Some(Type::Channel) => Receiver::Channel,
+            _ => return false,
+        };
+        let named: Vec<&str> = args
+            .iter()
+            .filter_map(|arg| arg.name.as_ref().map(|n| n.name.as_str()))
+            .collect();
+        // The overload (`get(k)`, `get(k, default)`) naming every named
+        // argument, else the first, whose error then names the stray one.
+        let entries: Vec<_> = method_entries(receiver, &method.name).collect();
+        let entry = entries
+            .iter()
+            .find(|entry| {
+                let params = param_names(entry.sig);
+                named.iter().all(|name| params.contains(name))
+            })
+            .or(entries.first());
+        let Some(entry) = entry else {
+            return false;
+        };
+        self.expr(object);
+        if let Some(count) = self.arranged_args(&method.name, entry.sig, args, span) {
+            let k = self.str_constant(&method.name);
+            self.emit(Op::Invoke(k, count), span);
+        }
+        true
+    }
+
+    /// Emits the arguments of a call of signature text `sig` in parameter
+    /// order, named ones where their names say and `nil` for an optional
+    /// parameter left out before a given one; their count, or `None` after
+    /// reporting a name the signature lacks, a parameter given twice or a
+    /// required one left out.
+    fn arranged_args(&mut self, name: &str, sig: &str, args: &[Arg], span: Span) -> Option<u8> {
+        let (required, most) = limit_bytecode::builtins::arity(sig);
+        let params = limit_bytecode::builtins::param_names(sig);
         let mut placed: Vec<Option<&Expr>> = vec![None; params.len()];
         for (position, arg) in args.iter().enumerate() {
             let at = match &arg.name {
                 None => position,
                 Some(named) => match params.iter().position(|param| *param == named.name) {
-                    Some(at) if native.max_args != limit_bytecode::builtins::VARIADIC => at,
+                    Some(at) if most != limit_bytecode::builtins::VARIADIC => at,
                     _ => {
                         self.error_with_hint(
                             named.span,
                             format!("`{name}` has no parameter named `{}`", named.name),
-                            &format!("`{name}{}`", native.sig),
+                            &format!("`{name}{sig}`"),
                         );
-                        return;
+                        return None;
                     }
                 },
             };
@@ -604,10 +669,10 @@ impl Codegen<'_> {
                 Some(Some(_)) => {
                     let shown = arg.name.as_ref().map_or(params[at], |n| n.name.as_str());
                     self.error(arg.value.span, format!("argument `{shown}` is given twice"));
-                    return;
+                    return None;
                 }
                 // Too many arguments: the checker reports it.
-                None => return,
+                None => return None,
             }
         }
         let count = placed
@@ -620,19 +685,19 @@ impl Codegen<'_> {
                     self.expr(value);
                     self.check_argument_elements(value);
                 }
-                None if at < native.min_args as usize => {
+                None if at < required as usize => {
                     self.error(
                         span,
                         format!("`{name}` needs its argument `{}`", params[at]),
                     );
-                    return;
+                    return None;
                 }
                 None => {
                     self.emit(Op::Nil, span);
                 }
             }
         }
-        self.emit(Op::CallNative(index, count as u8), span);
+        Some(count as u8)
     }
 
     /// Arguments of a call whose parameters are unknown at compile time.
