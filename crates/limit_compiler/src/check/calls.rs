@@ -317,6 +317,19 @@ impl<'a> Checker<'a> {
         match callee_type.unrefined() {
             Type::Function(function) => {
                 let function = function.clone();
+                // Too few may be fine (defaults and optional parameters
+                // are not part of a function type); too many never is.
+                let (given, takes) = (args.len(), function.params.len());
+                // (Past 255 the code generator reports the call.)
+                if !function.flexible_arity && given > takes && given <= 255 {
+                    self.error_with_hint(
+                        args[takes].value.span,
+                        format!(
+                            "too many arguments: `{name}` takes {takes} but {given} were given"
+                        ),
+                        format!("its type is `{callee_type}`"),
+                    );
+                }
                 self.check_arguments(&function, args, name)
             }
             Type::Class(frame) => {

@@ -108,10 +108,10 @@ impl<'a> Checker<'a> {
             ExprKind::Call { callee, args } => self.check_call(callee, args, expr.span),
             ExprKind::Index(container, index) => self.infer_index(container, index),
             ExprKind::Field(receiver, name) => self.infer_field(receiver, name),
-            ExprKind::TupleField(receiver, position) => match self.infer(receiver).unrefined() {
-                Type::Tuple(items) => items.get(*position as usize).cloned().unwrap_or(Type::Any),
-                _ => Type::Any,
-            },
+            ExprKind::TupleField(receiver, position) => {
+                let receiver_type = self.infer(receiver);
+                self.tuple_item(&receiver_type, *position as i128, expr.span)
+            }
             ExprKind::Propagate(inner) => self.infer_propagate(inner, expr.span),
             ExprKind::Else {
                 expr: inner,
@@ -211,11 +211,11 @@ impl<'a> Checker<'a> {
             Type::List(element) => (**element).clone(),
             Type::Dict(_, value) => (**value).clone(),
             Type::Str => Type::Str,
-            Type::Tuple(items) => match constant_value(index) {
-                Some(Constant::Int(position)) => usize::try_from(position)
-                    .ok()
-                    .and_then(|p| items.get(p).cloned())
-                    .unwrap_or(Type::Any),
+            Type::Tuple(_) => match constant_value(index) {
+                Some(Constant::Int(position)) => match i128::try_from(position) {
+                    Ok(position) => self.tuple_item(&container_type, position, index.span),
+                    Err(_) => Type::Any,
+                },
                 _ => Type::Any,
             },
             Type::Record(fields) => match &index.kind {
@@ -226,6 +226,36 @@ impl<'a> Checker<'a> {
                 _ => Type::Any,
             },
             _ => Type::Any,
+        }
+    }
+
+    /// Item `position` of a value of tuple type `tuple` (`t.1`, `t[1]`, a
+    /// negative index counting from the end): a position the tuple does
+    /// not have is certainly `IndexOutOfBounds`, so a compile error.
+    fn tuple_item(&mut self, tuple: &Type, position: i128, span: Span) -> Type {
+        let Type::Tuple(items) = tuple.unrefined() else {
+            return Type::Any;
+        };
+        let len = items.len() as i128;
+        let at = if position < 0 {
+            position + len
+        } else {
+            position
+        };
+        match usize::try_from(at).ok().and_then(|at| items.get(at)) {
+            Some(item) => item.clone(),
+            // The code generator reports a field number past its operand.
+            None if position >= 65_536 => Type::Any,
+            None => {
+                self.error(
+                    span,
+                    format!(
+                        "`{tuple}` has {len} item{}, so no item {position}",
+                        if len == 1 { "" } else { "s" }
+                    ),
+                );
+                Type::Any
+            }
         }
     }
 
