@@ -263,6 +263,10 @@ builtin_signatures! {
     "__std_regex_replace", "(pattern: str, text: str, replacement: str) -> str";
     "__std_regex_split", "(pattern: str, text: str) -> [str]";
     "__std_collections_discard", "(items: {any: any}, key: any) -> bool";
+    "__std_math_sqrt", "(x: num) -> float";
+    "__std_math_floor", "(x: num) -> int";
+    "__std_math_ceil", "(x: num) -> int";
+    "__std_math_pow", "(base: num, exponent: num) -> any";
 
 }
 

@@ -159,6 +159,10 @@ natives! {
     "__std_regex_replace" => crate::runtime::std_regex::replace;
     "__std_regex_split" => crate::runtime::std_regex::split;
     "__std_collections_discard" => crate::runtime::std_collections::discard;
+    "__std_math_sqrt" => b::sqrt;
+    "__std_math_floor" => |_, a| b::rounding(&a[0], f64::floor);
+    "__std_math_ceil" => |_, a| b::rounding(&a[0], f64::ceil);
+    "__std_math_pow" => |_, a| crate::runtime::arith::pow(&a[0], &a[1]);
 
 }
 
