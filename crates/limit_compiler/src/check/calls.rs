@@ -217,6 +217,15 @@ impl<'a> Checker<'a> {
                 let members = members.clone();
                 self.union_method_call(&receiver_type, &members, method, args)
             }
+            Type::Function(_) if !matches!(method.name.as_str(), "to_string" | "str") => {
+                self.error_with_hint(
+                    method.span,
+                    format!("no method `{}` on `{receiver_type}`", method.name),
+                    "a function has no methods besides `to_string()`; call it as `f(…)`",
+                );
+                self.infer_arguments(args);
+                Type::Any
+            }
             // (`nil` receivers are left to the run-time `NilAccess`.)
             other if !matches!(other, Type::Nil) && lacks_builtin_method(other, &method.name) => {
                 self.error_with_hint(

@@ -211,6 +211,7 @@ impl<'a> Checker<'a> {
             Type::List(element) => (**element).clone(),
             Type::Dict(_, value) => (**value).clone(),
             Type::Str => Type::Str,
+            Type::Range => Type::Int,
             Type::Tuple(_) => match constant_value(index) {
                 Some(Constant::Int(position)) => match i128::try_from(position) {
                     Ok(position) => self.tuple_item(&container_type, position, index.span),

@@ -410,9 +410,21 @@ impl<'a> Checker<'a> {
                 };
                 self.declare_variable(name, ty, annotated);
             }
-            VarTarget::Tuple(items, _) => {
+            VarTarget::Tuple(items, span) => {
                 let types = match value.unrefined() {
                     Type::Tuple(types) if types.len() == items.len() => types.clone(),
+                    Type::Tuple(types) => {
+                        // Certainly fails at run time (IndexOutOfBounds).
+                        self.error(
+                            *span,
+                            format!(
+                                "cannot destructure `{value}` into {} names: it has {} items",
+                                items.len(),
+                                types.len()
+                            ),
+                        );
+                        vec![Type::Any; items.len()]
+                    }
                     _ => vec![Type::Any; items.len()],
                 };
                 for (item, ty) in items.iter().zip(&types) {
