@@ -495,8 +495,16 @@ impl Codegen<'_> {
         let ImportBinding::Namespace(module, restrict) = binding else {
             return None;
         };
-        // A local or global of the same name shadows the module.
-        if self.resolve_in_function_or_globals(namespace) {
+        // A local, a global or (in a method) a field of the same name
+        // shadows the module. A field is the resolve stage's `Member`;
+        // locals and globals are still looked up by text, as a session's
+        // chunk is resolved without the earlier chunks' imports (it may
+        // bind an imported module's name to a built-in of that name).
+        let is_field = matches!(
+            self.bindings.of(object.id),
+            Some(crate::resolve::Binding::Member(_))
+        );
+        if is_field || self.resolve_in_function_or_globals(namespace) {
             return None;
         }
         if let Some((message, hint)) = restrict
