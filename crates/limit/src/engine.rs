@@ -779,10 +779,14 @@ impl Engine {
     pub fn get_fn(&mut self, name: &str) -> Result<FnHandle, Error> {
         let not_found = || Error::NotFound(name.to_string());
         let (target, signature) = match self.session.function_index(name) {
-            Some(index) => (
-                Target::Function(index),
-                self.session.function_signature(name).cloned().map(Arc::new),
-            ),
+            Some(index) => {
+                // The handle keeps this version, even once redeclared.
+                self.session.pin_function(index);
+                (
+                    Target::Function(index),
+                    self.session.function_signature(name).cloned().map(Arc::new),
+                )
+            }
             None => {
                 let slot = self.session.global_index(name).ok_or_else(not_found)?;
                 let callable = self.core.enter(move |core| {
@@ -995,7 +999,26 @@ impl Engine {
         };
         self.warnings = diagnostics::convert(self.session.sources(), &chunk.warnings);
         let options = self.options.clone();
-        self.as_current(move |core| core.run_chunk(chunk, options))
+        let result = self.as_current(move |core| core.run_chunk(chunk, options));
+        self.release_functions();
+        result
+    }
+
+    /// Between two chunks: releases the session's functions nothing can
+    /// call any more (a chunk's code once run, literals no value holds,
+    /// replaced functions), so that a long session's program follows what
+    /// is live (issue 18). Only when enough were made since the last time.
+    fn release_functions(&mut self) {
+        if !self.session.release_due() {
+            return;
+        }
+        let held = self.as_current(|core| {
+            core.vm
+                .as_ref()
+                .map(|vm| vm.functions_held())
+                .unwrap_or_default()
+        });
+        self.session.release_functions(&held);
     }
 }
 

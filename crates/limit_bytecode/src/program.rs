@@ -95,6 +95,32 @@ pub struct FunctionProto {
 }
 
 impl FunctionProto {
+    /// What a released function slot holds (see `ProgramUpdate::released`):
+    /// nothing can call it any more, and its slot may be filled again.
+    pub fn released() -> FunctionProto {
+        FunctionProto {
+            name: RELEASED.to_string(),
+            ..FunctionProto::default()
+        }
+    }
+
+    /// Whether this is a released slot's placeholder.
+    pub fn is_released(&self) -> bool {
+        self.name == RELEASED && self.code.is_empty()
+    }
+
+    /// Calls `found` with each function this one's code names (calls,
+    /// closures, …), repeats included.
+    pub fn for_each_named_function(&self, mut found: impl FnMut(u32)) {
+        for op in &self.code {
+            op.for_each_operand(|kind, value| {
+                if kind == OperandKind::Function {
+                    found(value as u32);
+                }
+            });
+        }
+    }
+
     /// Total number of local slots (parameters + other locals).
     pub fn frame_size(&self) -> usize {
         self.arity as usize + self.num_locals as usize
@@ -105,6 +131,9 @@ impl FunctionProto {
         self.lines.get(ip).copied().unwrap_or_default()
     }
 }
+
+/// The name of a released function slot's placeholder.
+const RELEASED: &str = "<released>";
 
 /// A frame (class) declaration.
 #[derive(Clone, Debug, Default)]
@@ -173,10 +202,19 @@ impl Program {
     /// update added: the earlier ones were checked when they came), and
     /// every class.
     pub fn validate_from(&self, first: usize) -> Result<(), String> {
+        self.validate_slots(first..self.functions.len())
+    }
+
+    /// [`Program::validate`] for the functions at `slots` (those an update
+    /// added or filled again), and every class.
+    pub fn validate_slots(&self, slots: impl IntoIterator<Item = usize>) -> Result<(), String> {
         if self.main >= self.functions.len() {
             return Err(format!("main function {} does not exist", self.main));
         }
-        for (index, f) in self.functions.iter().enumerate().skip(first) {
+        for index in slots {
+            let Some(f) = self.functions.get(index) else {
+                return Err(format!("function {index} does not exist"));
+            };
             if f.required > f.arity {
                 return Err(format!("function {}: required > arity", f.name));
             }

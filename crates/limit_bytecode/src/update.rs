@@ -4,6 +4,12 @@
 //! follows the chunk, not the session's history. Classes and enums are
 //! sent whole: a later chunk may complete an earlier frame (its value
 //! makers), and there are as many as the session declared.
+//!
+//! A session also releases functions nothing can call any more (a chunk's
+//! top-level code once it has run, literals no live value holds, the
+//! earlier version of a redeclared function): an update names the slots
+//! released since the last one, and fills released slots again before it
+//! appends. Every other function keeps its index.
 
 use crate::program::{ClassDef, Constant, EnumDef, FunctionProto, Program};
 
@@ -44,6 +50,12 @@ pub struct ProgramUpdate {
     /// Where the receiving program must stand before this update.
     pub since: ProgramExtent,
     pub functions: Vec<FunctionProto>,
+    /// Function slots the sender released since the last update: the
+    /// receiver drops their code (nothing can call them any more).
+    pub released: Vec<u32>,
+    /// Released function slots (below `since.functions`) this update
+    /// fills again, with their new functions.
+    pub refilled: Vec<(u32, FunctionProto)>,
     pub constants: Vec<Constant>,
     pub globals: Vec<String>,
     pub files: Vec<String>,
@@ -60,6 +72,8 @@ impl ProgramUpdate {
         ProgramUpdate {
             since,
             functions: program.functions[since.functions.min(program.functions.len())..].to_vec(),
+            released: Vec::new(),
+            refilled: Vec::new(),
             constants: program.constants[since.constants.min(program.constants.len())..].to_vec(),
             globals: program.globals[since.globals.min(program.globals.len())..].to_vec(),
             files: program.files[since.files.min(program.files.len())..].to_vec(),
@@ -69,8 +83,32 @@ impl ProgramUpdate {
         }
     }
 
+    /// [`ProgramUpdate::since`], also releasing the function slots
+    /// `released` and carrying the released slots `refilled` filled again.
+    pub fn since_releasing(
+        program: &Program,
+        since: ProgramExtent,
+        released: Vec<u32>,
+        refilled: &[u32],
+    ) -> ProgramUpdate {
+        let mut update = ProgramUpdate::since(program, since);
+        update.released = released;
+        update.refilled = refilled
+            .iter()
+            .filter_map(|&slot| Some((slot, program.functions.get(slot as usize)?.clone())))
+            .collect();
+        update
+    }
+
+    /// The slots of `program` this update changes below where it starts
+    /// (released, then refilled), for the receiver to drop and prepare.
+    pub fn refilled_slots(&self) -> impl Iterator<Item = usize> + '_ {
+        self.refilled.iter().map(|(slot, _)| *slot as usize)
+    }
+
     /// Brings `program` up to date. Fails (leaving it unchanged) when it
-    /// does not stand where the update starts.
+    /// does not stand where the update starts, or names a slot it does not
+    /// have.
     pub fn apply_to(self, program: &mut Program) -> Result<(), String> {
         let at = ProgramExtent::of(program);
         if at != self.since {
@@ -78,6 +116,22 @@ impl ProgramUpdate {
                 "a program update for {:?} cannot apply to a program at {at:?}",
                 self.since
             ));
+        }
+        let slots = self
+            .released
+            .iter()
+            .chain(self.refilled.iter().map(|(slot, _)| slot));
+        if let Some(slot) = slots.clone().find(|&&slot| slot as usize >= at.functions) {
+            return Err(format!(
+                "a program update names function slot {slot} of {}",
+                at.functions
+            ));
+        }
+        for &slot in &self.released {
+            program.functions[slot as usize] = FunctionProto::released();
+        }
+        for (slot, function) in self.refilled {
+            program.functions[slot as usize] = function;
         }
         program.functions.extend(self.functions);
         program.constants.extend(self.constants);
@@ -132,5 +186,33 @@ mod tests {
         assert_eq!(copy.main, 1);
         // Applied twice, the update no longer fits.
         assert!(update.apply_to(&mut copy).is_err());
+    }
+
+    #[test]
+    fn an_update_releases_slots_and_fills_released_ones_again() {
+        let mut grown = Program {
+            functions: vec![function("a"), function("b"), function("c")],
+            ..Program::default()
+        };
+        let mut copy = grown.clone();
+        let since = ProgramExtent::of(&grown);
+        // `a` and `c` are released; `c`'s slot is filled again.
+        grown.functions[0] = FunctionProto::released();
+        grown.functions[2] = function("d");
+        let update = ProgramUpdate::since_releasing(&grown, since, vec![0, 2], &[2]);
+        assert!(update.functions.is_empty());
+        update.apply_to(&mut copy).unwrap();
+        assert!(copy.functions[0].is_released());
+        assert_eq!(copy.functions[1].name, "b");
+        assert_eq!(copy.functions[2].name, "d");
+        // A slot the receiver does not have is refused.
+        let at = ProgramExtent::of(&copy);
+        let bad = ProgramUpdate {
+            since: at,
+            released: vec![7],
+            ..ProgramUpdate::default()
+        };
+        assert!(bad.apply_to(&mut copy).is_err());
+        assert_eq!(ProgramExtent::of(&copy), at);
     }
 }

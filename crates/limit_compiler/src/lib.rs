@@ -10,6 +10,7 @@ pub mod check;
 pub mod codegen;
 pub mod modules;
 pub mod optimize;
+mod release;
 pub mod resolve;
 pub mod session;
 pub mod stdlib;

@@ -136,6 +136,29 @@ impl Session {
         self.saved.function_index(name).map(|i| i as usize)
     }
 
+    /// Whether enough functions were made since the last release for
+    /// [`Session::release_functions`] to be worth its cost (after each
+    /// run: the host asks the VM which functions its values hold only
+    /// then).
+    pub fn release_due(&self) -> bool {
+        self.saved.release_due()
+    }
+
+    /// Releases the functions nothing can call any more (issue 18; see
+    /// `release.rs`): `held` are those the VM's values hold
+    /// (`Vm::functions_held`), asked while the VM is idle. The next
+    /// chunk's update tells the VM, and compiles into the freed slots.
+    /// Returns how many were released.
+    pub fn release_functions(&mut self, held: &[u32]) -> usize {
+        self.saved.release_functions(held)
+    }
+
+    /// Keeps top-level function `index` callable for the session's life,
+    /// even once a later chunk redeclares it (the host holds a handle).
+    pub fn pin_function(&mut self, index: usize) {
+        self.saved.pin_function(index as u32);
+    }
+
     /// The global index of top-level variable `name` declared by an
     /// earlier chunk (or by `declare_host_global`), or by a module a chunk
     /// imported (named as in [`Session::function_signature`]).
@@ -218,14 +241,21 @@ impl Session {
                 self.history.push(ast);
                 self.signatures = signatures;
                 self.module_signatures.extend(module_signatures);
+                let appended = self.delivered.functions..self.saved.program_mut().functions.len();
+                let refilled = self.saved.refilled_slots();
                 let program = self.saved.program_mut();
                 if self.options.optimize {
-                    for index in self.delivered.functions..program.functions.len() {
+                    let filled = appended.clone().chain(refilled.iter().map(|&f| f as usize));
+                    for index in filled {
                         optimize::optimize_function(program, index);
                     }
                 }
                 program.main = function as usize;
-                let update = ProgramUpdate::since(program, self.delivered);
+                self.saved.accept_chunk(appended);
+                let released = self.saved.take_released();
+                let program = self.saved.program_mut();
+                let update =
+                    ProgramUpdate::since_releasing(program, self.delivered, released, &refilled);
                 self.delivered = ProgramExtent::of(program);
                 Ok(Chunk {
                     update,
@@ -415,5 +445,61 @@ mod tests {
             .compile("<ok>", "print(f(1))", true)
             .expect("compiles");
         assert_eq!(next.update.since.functions, reached);
+    }
+
+    #[test]
+    fn released_slots_are_filled_again_and_named_functions_kept() {
+        let mut session = Session::default();
+        let first = session
+            .compile(
+                "<f>",
+                "fn f(): int { return 1; }\nvar g = fn(): int { return 2; }",
+                true,
+            )
+            .expect("compiles");
+        let f = session.function_index("f").expect("declared");
+        let mut reached = first.update.since.functions + first.update.functions.len();
+        for n in 0..300 {
+            let text = format!("[{n}].map(fn(x: int): int {{ return x + 1; }})[0]");
+            let chunk = session.compile("<n>", &text, true).expect("compiles");
+            reached += chunk.update.functions.len();
+        }
+        assert!(session.release_due());
+        // Nothing holds the literals but `g`'s (the VM would report it).
+        let g = first
+            .update
+            .functions
+            .iter()
+            .position(|p| p.name == "<lambda>");
+        let g = (first.update.since.functions + g.expect("g's literal")) as u32;
+        let released = session.release_functions(&[g]);
+        // Every later chunk's code and literal, and the first chunk's
+        // code; not `f`, nor `g`'s literal.
+        assert_eq!(released, 2 * 300 + 1);
+        let next = session
+            .compile(
+                "<next>",
+                "[1].map(fn(x: int): int { return f() + x; })[0]",
+                true,
+            )
+            .expect("compiles");
+        assert_eq!(next.update.released.len(), released);
+        assert!(next.update.functions.is_empty(), "no slot appended");
+        assert_eq!(next.update.since.functions, reached);
+        // Its code and its literal went into released slots, the lowest.
+        let mut refilled: Vec<u32> = next.update.refilled.iter().map(|(slot, _)| *slot).collect();
+        refilled.sort_unstable();
+        assert_eq!(refilled.len(), 2);
+        assert!(!refilled.contains(&(f as u32)) && !refilled.contains(&g));
+        assert!(next.function < reached);
+        // A rejected chunk gives its refilled slots back.
+        assert!(session
+            .compile("<bad>", "[1].map(fn(x: int): str { return x; })", true)
+            .is_err());
+        let after = session
+            .compile("<after>", "[2].map(fn(x: int): int { return x; })[0]", true)
+            .expect("compiles");
+        assert!(after.update.functions.is_empty());
+        assert_eq!(after.update.refilled.len(), 2);
     }
 }

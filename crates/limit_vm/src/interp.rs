@@ -2926,6 +2926,15 @@ fn prepared_function(f: &mut FunctionProto) -> Arc<FunctionProto> {
     })
 }
 
+/// What a released function slot runs: nothing calls it (see
+/// `ProgramUpdate::released`), and were something to, it returns nil.
+fn released_function() -> Arc<FunctionProto> {
+    static RELEASED: std::sync::OnceLock<Arc<FunctionProto>> = std::sync::OnceLock::new();
+    RELEASED
+        .get_or_init(|| prepared_function(&mut FunctionProto::released()))
+        .clone()
+}
+
 /// Appends the continuation functions (native callbacks' drivers), which
 /// follow the program's own.
 fn push_continuations(functions: &mut Vec<Arc<FunctionProto>>) {
@@ -3376,15 +3385,38 @@ impl Vm {
         let program = std::sync::Arc::make_mut(&mut shared);
         let before = ProgramExtent::of(program);
         let (classes_before, enums_before) = (program.classes.clone(), program.enums.clone());
-        let applied = update
-            .apply_to(program)
-            .and_then(|()| program.validate_from(before.functions));
+        let released = update.released.clone();
+        let refilled: Vec<usize> = update.refilled_slots().collect();
+        let applied = update.apply_to(program).and_then(|()| {
+            program.validate_slots(
+                (before.functions..program.functions.len()).chain(refilled.iter().copied()),
+            )
+        });
         if let Err(msg) = applied {
             before.truncate(program);
+            for &slot in &refilled {
+                if let Some(f) = program.functions.get_mut(slot) {
+                    *f = FunctionProto::released();
+                }
+            }
             program.classes = classes_before;
             program.enums = enums_before;
             self.conc.program = Some(shared);
             return Err(invalid(msg));
+        }
+        // Released slots drop their code (nothing calls them any more);
+        // refilled ones get their new function.
+        for &slot in &released {
+            if let Some(f) = self.functions.get_mut(slot as usize) {
+                *f = released_function();
+            }
+            if let Some(c) = self.caches.get_mut(slot as usize) {
+                *c = Vec::new();
+            }
+        }
+        for &slot in &refilled {
+            self.functions[slot] = prepared_function(&mut program.functions[slot]);
+            self.caches[slot] = Vec::new();
         }
         // The continuations follow the program's own functions.
         self.functions.truncate(self.first_continuation as usize);
@@ -3413,6 +3445,20 @@ impl Vm {
         self.invalid = None;
         self.reset_execution();
         Ok(())
+    }
+
+    /// The functions this VM's values hold (closures, also inside values
+    /// queued in channels): the session keeps them when it releases
+    /// functions nothing can call any more. Asked while the VM is idle
+    /// (no frame names a function then).
+    pub fn functions_held(&self) -> Vec<u32> {
+        let released = released_function();
+        self.functions[..self.first_continuation as usize]
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| Arc::strong_count(f) > 1 && !Arc::ptr_eq(f, &released))
+            .map(|(index, _)| index as u32)
+            .collect()
     }
 
     /// Runs function `index` (which takes no arguments) on a fresh frame and

@@ -109,6 +109,12 @@ impl Repl {
         if let Some(vm) = self.vm.as_mut().filter(|_| self.capture_output) {
             reply.stdout.push_str(&vm.take_output());
         }
+        // Functions nothing can call any more are released (issue 18).
+        if self.session.release_due() {
+            if let Some(vm) = &self.vm {
+                self.session.release_functions(&vm.functions_held());
+            }
+        }
         match result {
             Ok(Value::Nil) => {}
             Ok(value) => {

@@ -18,7 +18,6 @@ use std::collections::HashSet;
 
 use super::{collect_target_names, Codegen, Place};
 use limit_bytecode::opcode::Op;
-use limit_bytecode::program::FunctionProto;
 use limit_syntax::ast::*;
 use limit_syntax::visit::{self, Visitor};
 use limit_syntax::{Diagnostic, Span};
@@ -324,8 +323,7 @@ impl Codegen<'_> {
             modifiers: FnModifiers::default(),
             span: body.span,
         };
-        let index = self.program.functions.len() as u32;
-        self.program.functions.push(FunctionProto::default());
+        let index = self.releasable_function_slot();
         self.compile_function_into(&decl, index, name);
         index
     }

@@ -3,7 +3,6 @@
 use super::objects::ObjectKind;
 use super::{finish_proto, required_params, Codegen, FunctionKind, FunctionState};
 use limit_bytecode::opcode::Op;
-use limit_bytecode::program::FunctionProto;
 use limit_syntax::ast::*;
 use limit_syntax::Span;
 
@@ -83,8 +82,7 @@ impl Codegen<'_> {
 
     /// Compiles a nested function or literal and pushes the closure.
     pub(crate) fn closure(&mut self, decl: &FnDecl, name: &str) {
-        let index = self.program.functions.len() as u32;
-        self.program.functions.push(FunctionProto::default());
+        let index = self.releasable_function_slot();
         self.compile_function_into(decl, index, name);
         self.emit(Op::Closure(index), decl.span);
     }

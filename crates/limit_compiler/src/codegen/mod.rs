@@ -28,6 +28,7 @@ mod expr;
 mod fold;
 mod frame;
 mod function;
+mod function_slots;
 mod loop_exits;
 pub(crate) mod module;
 mod mutation;
@@ -256,6 +257,8 @@ pub(crate) struct Codegen<'a> {
     pub sources: &'a SourceMap,
     pub program: Program,
     pub(crate) constant_index: FxHashMap<ConstantKey, u32>,
+    /// Releasable function slots (sessions: `function_slots.rs`).
+    pub(crate) slots: function_slots::FunctionSlots,
     pub diagnostics: Vec<Diagnostic>,
     /// The functions being compiled, outermost (the script) first.
     pub functions: Vec<FunctionState>,
@@ -327,6 +330,7 @@ impl<'a> Codegen<'a> {
             sources,
             program,
             constant_index: FxHashMap::default(),
+            slots: function_slots::FunctionSlots::default(),
             diagnostics: Vec::new(),
             functions: Vec::new(),
             globals: FxHashMap::default(),

@@ -2,6 +2,7 @@
 //! chunk of source is compiled into the same growing program, seeing the
 //! declarations of earlier chunks (their top-level variables are globals).
 
+use super::function_slots::FunctionSlots;
 use super::module::ModuleScope;
 use super::objects::ObjectModel;
 use super::{Codegen, ConstantKey};
@@ -17,6 +18,11 @@ use rustc_hash::{FxHashMap, FxHashSet};
 pub(crate) struct Saved {
     program: Program,
     constant_index: FxHashMap<ConstantKey, u32>,
+    /// Released function slots (`function_slots.rs`), and what the last
+    /// chunk compiled into releasable ones.
+    slots: FunctionSlots,
+    /// Which functions can be released, and when (`release.rs`).
+    releaser: crate::release::Releaser,
     /// The top-level names of the session (0) and of each module its
     /// chunks imported (as numbered in the session's module graph).
     scopes: Vec<ModuleScope>,
@@ -137,6 +143,7 @@ impl Saved {
 /// stood, and the small tables a chunk may change anywhere.
 pub(crate) struct Checkpoint {
     extent: ProgramExtent,
+    free_functions: Vec<u32>,
     classes: Vec<limit_bytecode::ClassDef>,
     enums: Vec<limit_bytecode::EnumDef>,
     scopes: Vec<ModuleScope>,
@@ -153,6 +160,7 @@ impl Saved {
     pub(crate) fn checkpoint(&self) -> Checkpoint {
         Checkpoint {
             extent: ProgramExtent::of(&self.program),
+            free_functions: self.slots.free.clone(),
             classes: self.program.classes.clone(),
             enums: self.program.enums.clone(),
             scopes: self.scopes.clone(),
@@ -167,6 +175,14 @@ impl Saved {
     /// Forgets everything compiled since `checkpoint`.
     pub(crate) fn rollback(&mut self, checkpoint: Checkpoint) {
         let extent = checkpoint.extent;
+        // Released slots the chunk filled are released again.
+        for slot in std::mem::take(&mut self.slots.refilled) {
+            if let Some(f) = self.program.functions.get_mut(slot as usize) {
+                *f = FunctionProto::released();
+            }
+        }
+        self.slots.releasable.clear();
+        self.slots.free = checkpoint.free_functions;
         extent.truncate(&mut self.program);
         self.program.classes = checkpoint.classes;
         self.program.enums = checkpoint.enums;
@@ -183,6 +199,51 @@ impl Saved {
     /// The program, for the session to optimise what a chunk added.
     pub(crate) fn program_mut(&mut self) -> &mut Program {
         &mut self.program
+    }
+
+    /// After an accepted chunk (optimised): its releasable functions, and
+    /// the functions the others name, are noted for releasing later
+    /// (`new` are the slots the chunk appended).
+    pub(crate) fn accept_chunk(&mut self, new: std::ops::Range<usize>) {
+        let refilled = std::mem::take(&mut self.slots.refilled);
+        let releasable = std::mem::take(&mut self.slots.releasable);
+        let filled = new.chain(refilled.iter().map(|&slot| slot as usize));
+        self.releaser.note_chunk(&self.program, filled, &releasable);
+    }
+
+    /// The released slots the chunk just compiled filled again.
+    pub(crate) fn refilled_slots(&self) -> Vec<u32> {
+        self.slots.refilled.clone()
+    }
+
+    /// The slots released since the last update, for the next one.
+    pub(crate) fn take_released(&mut self) -> Vec<u32> {
+        self.releaser.take_released()
+    }
+
+    /// Whether enough releasable functions were made since the last
+    /// release for another to be worth its cost.
+    pub(crate) fn release_due(&self) -> bool {
+        self.releaser.due()
+    }
+
+    /// Releases every releasable function that nothing can call any more:
+    /// not named by the session's or its modules' names, by the host's
+    /// handles (`pinned`), by the values the VM holds (`held`), nor by the
+    /// code of a function that can still be called.
+    pub(crate) fn release_functions(&mut self, held: &[u32]) -> usize {
+        let named = self
+            .scopes
+            .iter()
+            .flat_map(|scope| scope.known_functions.values().map(|f| f.index));
+        self.releaser
+            .release(&mut self.program, &mut self.slots.free, named, held)
+    }
+
+    /// Keeps function `index` callable for the session's life (the host
+    /// holds a handle on it).
+    pub(crate) fn pin_function(&mut self, index: u32) {
+        self.releaser.pin(index);
     }
 }
 
@@ -219,6 +280,7 @@ pub(crate) fn compile_chunk(
             .map(|f| f.name.clone()),
     );
     gen.constant_index = std::mem::take(&mut saved.constant_index);
+    gen.slots = std::mem::take(&mut saved.slots);
     gen.module_scopes = std::mem::take(&mut saved.scopes);
     gen.objects = std::mem::take(&mut saved.objects);
     // What earlier chunks compiled already runs: it is not compiled again.
@@ -242,8 +304,12 @@ pub(crate) fn compile_chunk(
     gen.bindings.add_module(file, &ast.stmts, &env);
     gen.declare_globals(&ast.stmts, true);
     let functions = gen.declare_top_level_functions(&ast.stmts);
-    let function = gen.program.functions.len() as u32;
-    gen.program.functions.push(FunctionProto::default());
+    // The chunk's top-level functions are released once replaced and
+    // nothing else names them; its own code once it has run.
+    gen.slots
+        .releasable
+        .extend(functions.iter().map(|&(_, index)| index));
+    let function = gen.releasable_function_slot();
     gen.module_body(
         ast,
         function,
@@ -258,6 +324,7 @@ pub(crate) fn compile_chunk(
     // chunk is then rolled back from there).
     saved.program = std::mem::take(&mut gen.program);
     saved.constant_index = std::mem::take(&mut gen.constant_index);
+    saved.slots = std::mem::take(&mut gen.slots);
     saved.scopes = std::mem::take(&mut gen.module_scopes);
     saved.objects = std::mem::take(&mut gen.objects);
     saved.aliases = aliases;

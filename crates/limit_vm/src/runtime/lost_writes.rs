@@ -46,7 +46,7 @@ pub fn unchanged(live: &Value, snapshot: &SendValue) -> bool {
 /// The index of the first capture of closure `live` that differs from its
 /// snapshot, if any.
 pub fn changed_capture(live: &Value, snapshot: &SendValue) -> Option<usize> {
-    let (Value::Function(c), SendValue::Function(_, sent)) = (live, snapshot) else {
+    let (Value::Function(c), SendValue::Function(_, sent, _)) = (live, snapshot) else {
         return None;
     };
     let mut walk = Walk::default();
@@ -127,7 +127,7 @@ impl Walk {
                     && (!self.first_meeting(Rc::as_ptr(e), payload)
                         || self.all(&e.payload, payload))
             }
-            (Value::Function(c), S::Function(index, captures)) => {
+            (Value::Function(c), S::Function(index, captures, _)) => {
                 c.index == *index && self.all(&c.captures, captures)
             }
             (Value::Native(f), S::Native(g)) => std::ptr::eq(*f, *g),

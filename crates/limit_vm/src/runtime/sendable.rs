@@ -57,7 +57,13 @@ pub enum SendValue {
     /// A range.
     Range(Range),
     /// A closure: function index and the contents of its captured cells.
-    Function(u32, Vec<SendValue>),
+    /// The prototype goes along: a closure queued in a channel keeps its
+    /// function from being released (`Vm::functions_held`).
+    Function(
+        u32,
+        Vec<SendValue>,
+        std::sync::Arc<crate::program::FunctionProto>,
+    ),
     /// A built-in function.
     Native(&'static NativeFn),
     /// A bound method.
@@ -117,7 +123,7 @@ impl SendValue {
                     }
                     crate::limits::OBJECT_HEADER + a.len() * crate::limits::ENTRY_BYTES
                 }
-                SendValue::Function(_, captures) => {
+                SendValue::Function(_, captures, _) => {
                     work.extend(captures.iter());
                     crate::limits::OBJECT_HEADER + captures.len() * crate::limits::SLOT_BYTES
                 }
@@ -257,7 +263,7 @@ impl Copier {
                 for captured in c.captures.iter() {
                     captures.push(self.copy(captured, depth + 1)?);
                 }
-                SendValue::Function(c.index, captures)
+                SendValue::Function(c.index, captures, c.proto.clone())
             }
             Value::Native(n) => SendValue::Native(n),
             Value::BoundMethod(b) => SendValue::BoundMethod(
@@ -364,8 +370,8 @@ impl Builder<'_> {
                 Value::dict(map)
             }
             SendValue::Range(r) => Value::Range(Rc::new(*r)),
-            SendValue::Function(index, captures) => {
-                let proto = vm.functions[*index as usize].clone();
+            SendValue::Function(index, captures, proto) => {
+                let proto = proto.clone();
                 let captures = captures
                     .iter()
                     // Cells again: the task's code may assign a captured

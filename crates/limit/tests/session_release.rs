@@ -1,0 +1,112 @@
+//! A long session releases the functions nothing can call any more (a
+//! chunk's code once run, literals no value holds, replaced functions)
+//! and compiles later chunks into their slots (issue 18). What values,
+//! names and handles still reach keeps working however many chunks ran.
+
+use limit::{Engine, Value};
+
+/// Runs `count` chunks that each make a function literal and drop it, so
+/// that the session releases functions several times over.
+fn churn(engine: &mut Engine, count: usize) {
+    for n in 0..count {
+        let value = engine
+            .run_str(&format!(
+                "[{n}].map(fn(x: int): int {{ return x + 1; }})[0]"
+            ))
+            .unwrap();
+        assert_eq!(value, Value::Int(n as i64 + 1));
+    }
+}
+
+#[test]
+fn a_closure_made_by_a_finished_chunk_runs_after_a_thousand_more() {
+    let mut e = Engine::new();
+    e.run_str("var adders: [fn(int): int] = []\nfn id(x: int): int { return x; }")
+        .unwrap();
+    // The closure's function is a literal of a chunk long done with; it
+    // captures a local of that chunk's code, and calls (so that a return
+    // comes back into it).
+    e.run_str("var base = 40\nadders.push(fn(x: int): int { return id(x) + base; })")
+        .unwrap();
+    e.run_str("fn make(k: int): fn(int): int { return fn(x: int): int { return id(x) * k; }; }")
+        .unwrap();
+    e.run_str("adders.push(make(3))").unwrap();
+    churn(&mut e, 1_000);
+    assert_eq!(
+        e.run_str("adders[0](2) + adders[1](5)").unwrap(),
+        Value::Int(42 + 15)
+    );
+    // Called from a parallel block too.
+    e.capture_output(true);
+    e.run_str(
+        "var t = 0\nparallel (cores=2) { task (i in 1..=2) { t += adders[i - 1](i); } }\nprint(t)",
+    )
+    .unwrap();
+    assert_eq!(e.take_output(), format!("{}\n", (1 + 40) + 2 * 3));
+}
+
+#[test]
+fn a_redeclared_function_still_held_by_a_list_runs() {
+    let mut e = Engine::new();
+    e.run_str(
+        "fn one(): int { return 1; }\nfn f(): int { return one(); }\nvar kept: [fn(): int] = [f]",
+    )
+    .unwrap();
+    // Each later `f` replaces the name; the list holds the first.
+    for n in 2..=600 {
+        let value = e
+            .run_str(&format!("fn f(): int {{ return {n}; }}\nf()"))
+            .unwrap();
+        assert_eq!(value, Value::Int(n));
+    }
+    churn(&mut e, 500);
+    assert_eq!(
+        e.run_str("kept[0]() * 1000 + f()").unwrap(),
+        Value::Int(1600)
+    );
+}
+
+#[test]
+fn a_function_an_earlier_function_calls_stays_after_it_is_redeclared() {
+    let mut e = Engine::new();
+    e.run_str("fn helper(): int { return 7; }\nfn user(): int { return helper() * 2; }")
+        .unwrap();
+    e.run_str("fn helper(): int { return 100; }").unwrap();
+    churn(&mut e, 600);
+    // `user` was compiled calling the helper of its time.
+    let user = e.run_str("user()").unwrap();
+    let helper = e.run_str("helper()").unwrap();
+    assert_eq!((user, helper), (Value::Int(14), Value::Int(100)));
+}
+
+#[test]
+fn a_handle_keeps_the_version_it_was_made_for() {
+    let mut e = Engine::new();
+    e.run_str("fn area(w: int, h: int): int { return w * h; }")
+        .unwrap();
+    let area = e.get_fn("area").unwrap();
+    e.run_str("fn area(w: int, h: int): int { return w + h; }")
+        .unwrap();
+    churn(&mut e, 600);
+    assert_eq!(
+        e.call_fn(&area, &[3.into(), 4.into()]).unwrap(),
+        Value::Int(12)
+    );
+    assert_eq!(
+        e.call("area", &[3.into(), 4.into()]).unwrap(),
+        Value::Int(7)
+    );
+}
+
+#[test]
+fn a_closure_waiting_in_a_channel_survives_the_chunks_in_between() {
+    let mut e = Engine::new();
+    e.run_str("var ch = channel()").unwrap();
+    e.run_str("ch.send(fn(x: int): int { return x - 1; })")
+        .unwrap();
+    churn(&mut e, 600);
+    assert_eq!(
+        e.run_str("var g = ch.recv()\ng(43)").unwrap(),
+        Value::Int(42)
+    );
+}
