@@ -28,6 +28,9 @@ pub struct TypeTable {
     distinct: Vec<Type>,
     /// Where each of `distinct` is.
     positions: rustc_hash::FxHashMap<Type, u32>,
+    /// The entry `intern` gave last: consecutive nodes often share a type,
+    /// and comparing with it is cheaper than hashing a function type.
+    last_interned: u32,
     /// By file number (sorted), then by node index: [`NO_TYPE`],
     /// [`CONFLICT`] (recorded with conflicting types, until `finish`), or a
     /// type's position in `distinct` + 1.
@@ -81,7 +84,12 @@ impl TypeTable {
 
     /// The entry naming `ty`, which is stored if it is new.
     fn intern(&mut self, ty: &Type) -> u32 {
+        let last = self.last_interned;
+        if last != NO_TYPE && self.distinct.get(last as usize - 1) == Some(ty) {
+            return last;
+        }
         if let Some(&position) = self.positions.get(ty) {
+            self.last_interned = position;
             return position;
         }
         self.distinct.push(ty.clone());
@@ -97,6 +105,7 @@ impl TypeTable {
             return NO_TYPE;
         }
         self.positions.insert(ty.clone(), position);
+        self.last_interned = position;
         position
     }
 
@@ -183,8 +192,8 @@ impl TypeTable {
         let existing = *self.slot(id);
         let entry = match existing {
             NO_TYPE => self.intern(ty),
-            CONFLICT => CONFLICT,
-            position if self.distinct.get(position as usize - 1) == Some(ty) => position,
+            CONFLICT => return,
+            position if self.distinct.get(position as usize - 1) == Some(ty) => return,
             _ => CONFLICT,
         };
         *self.slot(id) = entry;
