@@ -566,7 +566,9 @@ fn split_trivia(gap: &str) -> Vec<Trivia<'_>> {
             }
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
                 let end = gap[i..].find('\n').map_or(gap.len(), |n| i + n);
-                out.push(Trivia::Comment(gap[i..end].trim_end()));
+                // The comment's text stays exactly as written, trailing
+                // spaces included: `// expect: > ` means them.
+                out.push(Trivia::Comment(gap[i..end].trim_end_matches('\r')));
                 i = end;
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
@@ -628,6 +630,13 @@ mod tests {
             Ok(text) => text,
             Err(e) => panic!("{e:?}"),
         }
+    }
+
+    #[test]
+    fn a_line_comment_keeps_its_trailing_spaces() {
+        // A test's `// expect: > ` or `// stdin:   x  ` means them.
+        assert_eq!(fmt("print(1) // expect: 1 \n"), "print(1) // expect: 1 \n");
+        assert_eq!(fmt("// stdin:  a  \r\nprint(2)\r\n"), "// stdin:  a  \nprint(2)\n");
     }
 
     #[test]
