@@ -636,7 +636,10 @@ mod tests {
     fn a_line_comment_keeps_its_trailing_spaces() {
         // A test's `// expect: > ` or `// stdin:   x  ` means them.
         assert_eq!(fmt("print(1) // expect: 1 \n"), "print(1) // expect: 1 \n");
-        assert_eq!(fmt("// stdin:  a  \r\nprint(2)\r\n"), "// stdin:  a  \nprint(2)\n");
+        assert_eq!(
+            fmt("// stdin:  a  \r\nprint(2)\r\n"),
+            "// stdin:  a  \nprint(2)\n"
+        );
     }
 
     #[test]

@@ -24,6 +24,10 @@ impl<'a> Checker<'a> {
                 let foreign = annotation.span.file != self.file
                     && !self.own_files.contains(&annotation.span.file);
                 match path.as_slice() {
+                    [name] if !foreign && !self.names_a_type(&name.name) => {
+                        self.report_unknown_type(name);
+                        Type::Any
+                    }
                     [name] => self.resolve_name(&name.name, depth, foreign),
                     [namespace, name] if !foreign => {
                         self.resolve_namespaced(&namespace.name, &name.name, depth)
@@ -154,6 +158,43 @@ impl<'a> Checker<'a> {
         Type::Any
     }
 
+    /// Whether `name`, written in this module, names a type: a built-in
+    /// one, `any`, or a frame, enum, trait, alias or host type it can see.
+    fn names_a_type(&self, name: &str) -> bool {
+        let declarations = self.declarations;
+        name == "any"
+            || builtin_type(name).is_some()
+            || declarations.frames.contains_key(name)
+            || declarations.enums.contains_key(name)
+            || declarations.traits.contains_key(name)
+            || declarations.aliases.contains_key(name)
+            || self.hosts.types.contains_key(name)
+            || declarations.withheld.contains(name)
+    }
+
+    /// An annotation naming no type (§3.4: an unknown type is a compile
+    /// error), with the closest type name as a suggestion.
+    fn report_unknown_type(&mut self, name: &limit_syntax::ast::Ident) {
+        let declarations = self.declarations;
+        let known = BUILTIN_TYPE_NAMES
+            .iter()
+            .copied()
+            .chain(declarations.frames.keys().map(String::as_str))
+            .chain(declarations.enums.keys().map(String::as_str))
+            .chain(declarations.traits.keys().map(String::as_str))
+            .chain(declarations.aliases.keys().map(String::as_str))
+            .chain(self.hosts.types.keys().map(String::as_str));
+        let message = match crate::suggest::did_you_mean(&name.name, known) {
+            Some(near) => format!("unknown type `{}`: did you mean `{near}`?", name.name),
+            None => format!("unknown type `{}`", name.name),
+        };
+        self.error_with_hint(
+            name.span,
+            message,
+            "a type is a built-in one (`int`, `str`, `[T]`, …) or a frame, enum, trait or `type` alias in scope",
+        );
+    }
+
     fn register_refinement(&mut self, condition: &'a limit_syntax::ast::Expr) -> usize {
         if let Some(index) = self.refinement_ids.get(&condition.id) {
             return *index;
@@ -201,6 +242,12 @@ impl<'a> Checker<'a> {
         }
     }
 }
+
+/// The names of the built-in types, for suggestions.
+const BUILTIN_TYPE_NAMES: &[&str] = &[
+    "int", "float", "bool", "str", "string", "nil", "range", "list", "dict", "channel", "atomic",
+    "any", "u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "uint", "d2",
+];
 
 /// The built-in type a single name denotes.
 fn builtin_type(name: &str) -> Option<Type> {

@@ -39,6 +39,9 @@ pub struct Declarations<'a> {
     /// Names declared by another module (merged in by `merge_foreign`),
     /// with that module's index.
     pub foreign: HashMap<String, usize>,
+    /// Type names declared more than once (in this module, or by several
+    /// modules): they stay `any` rather than being unknown.
+    pub withheld: HashSet<String>,
 }
 
 impl<'a> Declarations<'a> {
@@ -51,6 +54,7 @@ impl<'a> Declarations<'a> {
             .filter(|(_, count)| *count > 1)
             .map(|(name, _)| name)
             .collect();
+        declarations.withheld.extend(ambiguous.iter().cloned());
         for name in &ambiguous {
             declarations.frames.remove(name);
             declarations.traits.remove(name);
@@ -135,6 +139,17 @@ impl<'a> Declarations<'a> {
         let accept = |name: &String, own: &Declarations<'a>| {
             share(name) && !own.is_type_name(name) && !own.foreign.contains_key(name)
         };
+        let names = other
+            .frames
+            .keys()
+            .chain(other.traits.keys())
+            .chain(other.enums.keys())
+            .chain(other.aliases.keys());
+        for name in names {
+            if !share(name) {
+                self.withheld.insert(name.clone());
+            }
+        }
         let mut added = Vec::new();
         for (name, decl) in &other.frames {
             if accept(name, self) {
