@@ -24,7 +24,9 @@ impl<'a> Checker<'a> {
                 let foreign = annotation.span.file != self.file
                     && !self.own_files.contains(&annotation.span.file);
                 match path.as_slice() {
-                    [name] if !foreign && !self.names_a_type(&name.name) => {
+                    [name]
+                        if !foreign && self.knows_every_type && !self.names_a_type(&name.name) =>
+                    {
                         self.report_unknown_type(name);
                         Type::Any
                     }

@@ -110,7 +110,11 @@ pub fn check_resolved_program(
     sources: &SourceMap,
     bindings: &Bindings,
 ) -> Vec<CheckResult> {
-    check_graph(graph, sources, bindings, &SessionContext::default())
+    let context = SessionContext {
+        knows_every_type: true,
+        ..SessionContext::default()
+    };
+    check_graph(graph, sources, bindings, &context)
 }
 
 /// [`check_program`], module 0 being the chunks of a session described by
@@ -121,12 +125,16 @@ fn check_graph(
     bindings: &Bindings,
     session: &SessionContext,
 ) -> Vec<CheckResult> {
-    let default_context = SessionContext::default();
+    let default_context = SessionContext {
+        knows_every_type: true,
+        ..SessionContext::default()
+    };
     // The modules a session imports see what the host registered, typed
     // as the session's chunks see it (standard modules see none of it).
     let module_context = SessionContext {
         hosts: session.hosts.clone(),
         record_signatures: session.record_signatures,
+        knows_every_type: true,
         ..SessionContext::default()
     };
     let declarations = program_declarations(graph);
@@ -285,15 +293,16 @@ pub fn check_module_with_imports(
         bindings: &bindings,
         imports,
     };
-    check_with(
-        module,
-        names,
-        sources,
-        &HashSet::new(),
-        &shared,
-        &SessionContext::default(),
-    )
-    .result
+    // Without imports, the module's own declarations are every type it
+    // can name.
+    let context = SessionContext {
+        knows_every_type: !module
+            .stmts
+            .iter()
+            .any(|stmt| matches!(stmt.kind, ast::StmtKind::Import(_))),
+        ..SessionContext::default()
+    };
+    check_with(module, names, sources, &HashSet::new(), &shared, &context).result
 }
 
 /// What checking a chunk of an interactive session needs beyond a module.
@@ -308,6 +317,10 @@ struct SessionContext {
     hosts: std::sync::Arc<HostSignatures>,
     /// Whether to record the top-level functions' signatures.
     record_signatures: bool,
+    /// Whether the module's imports are loaded, so that every type it may
+    /// name is known and an annotation naming none is an error (a module
+    /// checked on its own, without its imports, cannot tell).
+    knows_every_type: bool,
 }
 
 /// Type-checks `chunk`, the next chunk of an interactive session, in the
@@ -370,6 +383,7 @@ pub fn check_session_chunk(
         echoed,
         hosts,
         record_signatures: true,
+        knows_every_type: true,
     };
     if modules.modules.len() > 1 {
         return check_session_with_modules(combined, context, sources, modules, new_from);
@@ -505,6 +519,7 @@ fn check_with<'a>(
         checker.own_files = session.earlier_files.clone();
         checker.echoed = session.echoed;
         checker.hosts = session.hosts.clone();
+        checker.knows_every_type = session.knows_every_type;
         checker.check_top_level(module);
         // (An empty set and an absent one mean the same.)
         checker.found_errors.retain(|_, kinds| !kinds.is_empty());
@@ -653,6 +668,9 @@ struct Checker<'a> {
     /// of frames deep, and every member lookup needs one).
     lineages: frames::LineageCache<'a>,
     /// Host functions registered with a signature (sessions only).
+    /// Whether an annotation naming no known type is an error (see
+    /// `SessionContext::knows_every_type`).
+    knows_every_type: bool,
     hosts: std::sync::Arc<HostSignatures>,
 }
 
@@ -703,6 +721,7 @@ impl<'a> Checker<'a> {
             file,
             lineages: Default::default(),
             hosts: std::sync::Arc::default(),
+            knows_every_type: false,
         }
     }
 
