@@ -295,6 +295,8 @@ pub struct Engine {
     id: u64,
     /// The host types registered ([`Engine::register_type`]).
     host_types: crate::host_type::HostTypes,
+    /// Functions pinned for handles that are all dropped (`callback.rs`).
+    releases: Arc<crate::callback::Releases>,
 }
 
 /// What of an engine holds Limit values: it lives in the engine's
@@ -378,27 +380,7 @@ impl Core {
     ) -> Result<VmValue, Error> {
         self.args.clear();
         args.into_vm(&mut self.args)?;
-        if let Some(signature) = signature {
-            let direct = self.args.len() == kinds.len()
-                && self
-                    .args
-                    .iter_mut()
-                    .zip(kinds)
-                    .all(|(arg, kind)| kind.fits(arg));
-            if !direct {
-                // The long way, with its error messages.
-                let values = self
-                    .args
-                    .iter()
-                    .map(|arg| from_vm(arg, 0))
-                    .collect::<Result<Vec<_>, _>>()?;
-                self.args.clear();
-                let checked = check_arguments(name, signature, &values)?;
-                for arg in checked.iter() {
-                    self.args.push(to_vm(arg, 0)?);
-                }
-            }
-        }
+        handle::check_vm_arguments(name, signature, kinds, &mut self.args)?;
         self.call_with_args(target, name)
     }
 
@@ -410,12 +392,12 @@ impl Core {
             (Some(vm), Target::Function(index)) => vm
                 .call_function_taking(index, &mut self.args)
                 .map_err(Error::Runtime),
-            (Some(vm), Target::Global(slot)) => match vm.global_at(slot) {
-                Some(f @ (VmValue::Function(_) | VmValue::Host(_))) => {
-                    vm.call_value(&f, &self.args).map_err(Error::Runtime)
+            (Some(vm), target @ (Target::Global(_) | Target::Pinned(_))) => {
+                match crate::callback::function_at(vm, target) {
+                    Some(f) => vm.call_value(&f, &self.args).map_err(Error::Runtime),
+                    None => Err(not_found()),
                 }
-                _ => Err(not_found()),
-            },
+            }
         };
         self.args.clear();
         result
@@ -513,6 +495,7 @@ impl Engine {
             },
             id: handle::next_engine_id(),
             host_types: Default::default(),
+            releases: Default::default(),
         }
     }
 
@@ -570,7 +553,13 @@ impl Engine {
             .time_limit
             .and_then(|limit| Instant::now().checked_add(limit).map(|at| (at, limit)));
         let _stop = interrupt::install(&mut self.stop);
-        self.core.enter(body)
+        let releases = &*self.releases;
+        self.core.enter(move |core| {
+            if let Some(vm) = &mut core.vm {
+                releases.unpin_released(vm);
+            }
+            body(core)
+        })
     }
 
     /// Set the resource limits for the following runs and calls. The step
@@ -807,6 +796,7 @@ impl Engine {
             name: name.into(),
             kinds: handle::ParamKind::of_signature(signature.as_deref()),
             signature,
+            _pin: None,
         })
     }
 
@@ -910,11 +900,15 @@ impl Engine {
             }
             None => self.session.declare_host_global(name),
         };
-        let body = f.into_body(name.into());
+        let context = crate::callback::HostContext {
+            engine: self.id,
+            releases: self.releases.clone(),
+        };
+        let body = f.into_body(name.into(), context);
         self.core.enter(move |core| {
             let value = VmValue::Host(Rc::new(HostFn {
                 name: name.into(),
-                func: Box::new(move |_vm, args| body(args)),
+                func: body,
             }));
             core.hosts.retain(|(g, _)| *g != global);
             core.hosts.push((global, value));

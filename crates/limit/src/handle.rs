@@ -39,6 +39,9 @@ pub struct FnHandle {
     /// The same, as far as a call's arguments are checked without a
     /// conversion ([`ParamKind::fits`]).
     pub(crate) kinds: Arc<[ParamKind]>,
+    /// For a function a script passed to a host function: its pin in the
+    /// VM, let go when the last clone of the handle is dropped.
+    pub(crate) _pin: Option<Arc<crate::callback::Pin>>,
 }
 
 impl FnHandle {
@@ -57,6 +60,9 @@ pub(crate) enum Target {
     /// The function value in global slot `index` (a function-valued
     /// variable or a host function), read at each call.
     Global(usize),
+    /// A function value a script passed to a host function, pinned in
+    /// the VM under this id (`callback.rs`).
+    Pinned(u64),
 }
 
 /// Numbers told apart the engines of a process (so a handle is only
@@ -96,6 +102,87 @@ impl FnHandle {
     {
         engine.call_typed(self, args)
     }
+
+    /// Call the function from inside a host function of its engine,
+    /// while the script that called the host function waits: the call
+    /// runs on the engine's own frame stack (re-entrant; the engine is
+    /// not "busy"). What a host function taking an `FnHandle` parameter
+    /// does with the closure a script passes it.
+    ///
+    /// An error the function raises is returned here, so the host
+    /// function can stop early; it then continues through the script as
+    /// if the script had raised it, whatever the host function returns.
+    /// Outside a host call of its engine the handle cannot call back
+    /// (an [`Error::NotFound`](crate::Error::NotFound); use
+    /// [`FnHandle::call`] with the engine).
+    ///
+    /// ```
+    /// use limit::{Engine, FnHandle, Value};
+    /// let mut engine = Engine::new();
+    /// engine.register_fn("apply_twice", |f: FnHandle, x: i64| -> Result<i64, limit::Error> {
+    ///     let once: i64 = f.call_back((x,))?;
+    ///     f.call_back((once,))
+    /// });
+    /// let v = engine.run_str("var step = 3; apply_twice(fn(n: int): int { return n + step; }, 10)? else { -1 }")?;
+    /// assert_eq!(v, Value::Int(16));
+    /// # Ok::<(), limit::Error>(())
+    /// ```
+    pub fn call_back<R>(&self, args: impl IntoArgs) -> Result<R, crate::Error>
+    where
+        R: FromValue + 'static,
+    {
+        limit_vm::reentry::with_lent(self.engine, |vm| crate::callback::call_back(vm, self, args))
+            .unwrap_or_else(|| {
+                Err(crate::Error::NotFound(format!(
+                    "{} (a handle calls back only from inside a host function of its engine)",
+                    self.name
+                )))
+            })
+    }
+}
+
+impl FromValue for FnHandle {
+    /// Only a host function's parameter receives a function (as a VM
+    /// value, `callback.rs`); a [`Value`](crate::Value) holds none.
+    fn from_value(value: crate::Value) -> Result<FnHandle, crate::Error> {
+        Err(crate::conversions::mismatch("function", &value))
+    }
+
+    fn script_type() -> crate::ScriptType {
+        crate::ScriptType::Function(Box::new(FunctionType {
+            params: Vec::new(),
+            ret: Type::Any,
+            flexible_arity: true,
+        }))
+    }
+}
+
+/// Check the arguments in `args` (VM values) of a call of `name` against
+/// `signature` (its parameters' `kinds` for the quick way): as they are
+/// when they fit, else converted the long way, with its error messages.
+pub(crate) fn check_vm_arguments(
+    name: &str,
+    signature: Option<&FunctionType>,
+    kinds: &[ParamKind],
+    args: &mut Vec<VmValue>,
+) -> Result<(), crate::Error> {
+    let Some(signature) = signature else {
+        return Ok(());
+    };
+    let direct =
+        args.len() == kinds.len() && args.iter_mut().zip(kinds).all(|(arg, kind)| kind.fits(arg));
+    if !direct {
+        let values = args
+            .iter()
+            .map(|arg| crate::engine::from_vm(arg, 0))
+            .collect::<Result<Vec<_>, _>>()?;
+        args.clear();
+        let checked = crate::argument_checks::check_arguments(name, signature, &values)?;
+        for arg in checked.iter() {
+            args.push(crate::engine::to_vm(arg, 0)?);
+        }
+    }
+    Ok(())
 }
 
 /// The arguments of [`FnHandle::call`]: a tuple of up to eight values

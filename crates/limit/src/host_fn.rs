@@ -17,15 +17,18 @@ use std::sync::Arc;
 
 use limit_compiler::check::{ErrorSet, FunctionType, ParamType};
 use limit_vm::errors::{kinds, trap, Trap};
+use limit_vm::interp::Vm;
 use limit_vm::value::Value as VmValue;
 
+use crate::callback::{self, HostContext};
 use crate::conversions::{FromValue, IntoValue, ScriptType};
 use crate::direct;
 use crate::engine::{error_trap, from_vm, to_vm, Error, Value};
 
-/// What a host function does with the VM's arguments. `Send`, as the
-/// engine that holds it is.
-pub(crate) type HostBody = dyn Fn(&[VmValue]) -> Result<VmValue, Trap> + Send;
+/// What a host function does with the VM's arguments (the VM calling it
+/// given, for the arguments that are functions: `callback.rs`). `Send`,
+/// as the engine that holds it is.
+pub(crate) type HostBody = dyn Fn(&mut Vm, &[VmValue]) -> Result<VmValue, Trap> + Send;
 
 /// A Rust function [`Engine::register_fn`](crate::Engine::register_fn)
 /// can register. Implemented for closures and functions of up to eight
@@ -40,7 +43,8 @@ pub trait HostFunction<Marker>: 'static {
 
     /// The function, on VM values; `name` is what errors call it.
     #[doc(hidden)]
-    fn into_body(self, name: Arc<str>) -> Box<HostBody>;
+    #[allow(private_interfaces)]
+    fn into_body(self, name: Arc<str>, context: HostContext) -> Box<HostBody>;
 }
 
 /// The result of a typed host function: a value (any [`IntoValue`]), or a
@@ -145,14 +149,16 @@ where
         None
     }
 
-    fn into_body(self, _name: Arc<str>) -> Box<HostBody> {
-        Box::new(move |args| {
+    #[allow(private_interfaces)]
+    fn into_body(self, _name: Arc<str>, context: HostContext) -> Box<HostBody> {
+        Box::new(move |vm, args| {
             let args = args
                 .iter()
                 .map(|a| from_vm(a, 0))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| error_trap(&e))?;
-            let result = self(&args).map_err(|e| error_trap(&e))?;
+            let result = callback::run_host(vm, context.engine, || self(&args))?;
+            let result = result.map_err(|e| error_trap(&e))?;
             to_vm(&result, 0).map_err(|e| error_trap(&e))
         })
     }
@@ -198,16 +204,18 @@ macro_rules! typed_host_functions {
                 })
             }
 
-            #[allow(non_snake_case, unused_mut, unused_variables)]
-            fn into_body(self, name: Arc<str>) -> Box<HostBody> {
-                Box::new(move |args| {
+            #[allow(non_snake_case, unused_mut, unused_variables, private_interfaces)]
+            fn into_body(self, name: Arc<str>, context: HostContext) -> Box<HostBody> {
+                Box::new(move |vm, args| {
                     if args.len() != $len {
                         return Err(arity_trap(&name, $len, args.len()));
                     }
                     let mut args = args.iter();
                     $(
                         let $a = match args.next() {
-                            Some(arg) => match direct::from_vm::<$a>(arg) {
+                            Some(arg) => match direct::from_vm::<$a>(arg)
+                                .or_else(|| callback::handle_argument::<$a>(vm, &context, arg))
+                            {
                                 Some(value) => value,
                                 None => from_vm(arg, 0)
                                     .and_then($a::from_value)
@@ -216,7 +224,8 @@ macro_rules! typed_host_functions {
                             None => return Err(arity_trap(&name, $len, $position - 1)),
                         };
                     )*
-                    match direct::to_vm(self($($a),*)) {
+                    let result = callback::run_host(vm, context.engine, || self($($a),*))?;
+                    match direct::to_vm(result) {
                         Ok(value) => Ok(value),
                         Err(result) => {
                             let result = result.into_result().map_err(|e| error_trap(&e))?;

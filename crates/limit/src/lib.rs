@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 mod argument_checks;
+mod callback;
 pub mod conversions;
 pub mod diagnostics;
 mod direct;

@@ -177,6 +177,10 @@ pub struct Vm {
     /// calls so that a call allocates nothing (a host function that calls
     /// back into the VM finds it taken and uses a new one).
     host_args: Vec<Value>,
+    /// Values the host holds handles on (function arguments a host
+    /// function kept: `Vm::pin`), by id: kept alive, and roots for the
+    /// cycle collector, until unpinned.
+    pinned: rustc_hash::FxHashMap<u64, Value>,
 }
 
 /// Fewest heap bytes at which the byte trigger collects.
@@ -326,6 +330,7 @@ impl Vm {
             channel_meter: limits::ChannelMeter::default(),
             gc_at_bytes: MIN_GC_BYTES,
             host_args: Vec::new(),
+            pinned: Default::default(),
         }
     }
 
@@ -3257,6 +3262,31 @@ impl Vm {
             proto,
             crate::value::Captures::new(),
         )))
+    }
+
+    /// Keep `value` alive for the host until [`Vm::unpin`]; returns its
+    /// id (unique in the process).
+    pub fn pin(&mut self, value: Value) -> u64 {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.pinned.insert(id, value);
+        id
+    }
+
+    /// The value pinned as `id`.
+    pub fn pinned(&self, id: u64) -> Option<Value> {
+        self.pinned.get(&id).cloned()
+    }
+
+    /// Let go of the value pinned as `id`.
+    pub fn unpin(&mut self, id: u64) {
+        self.pinned.remove(&id);
+    }
+
+    /// The trace of the last error that escaped a call (innermost call
+    /// first), for a host that called back into the VM ([`Vm::call`]).
+    pub fn error_trace(&self) -> Vec<TraceEntry> {
+        self.trace.clone().unwrap_or_default()
     }
 
     /// The value of global slot `index`.

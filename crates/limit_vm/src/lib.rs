@@ -19,6 +19,7 @@ pub mod interrupt;
 pub mod isolate;
 pub mod limits;
 pub mod printed_form;
+pub mod reentry;
 pub mod runtime;
 pub mod value;
 
