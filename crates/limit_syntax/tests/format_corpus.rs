@@ -67,6 +67,14 @@ fn every_program_formats_without_change_of_meaning_and_idempotently() {
             }
             Ok(once) => {
                 formatted += 1;
+                // The repository's programs are kept in the layout (`limit
+                // fmt --check` passes on them).
+                if once != source {
+                    failures.push(format!(
+                        "{}: not formatted (run `limit fmt` on it)",
+                        path.display()
+                    ));
+                }
                 if comments(&once) != comments(&source) {
                     failures.push(format!("{}: comments changed", path.display()));
                 }
@@ -85,4 +93,57 @@ fn every_program_formats_without_change_of_meaning_and_idempotently() {
         failures.join("\n")
     );
     assert!(formatted > 500, "formatted only {formatted}");
+}
+
+/// The ```limit blocks of a Markdown text.
+fn limit_blocks(markdown: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in markdown.lines() {
+        match current.as_mut() {
+            None if line.trim_start().starts_with("```limit") => current = Some(String::new()),
+            None => {}
+            Some(_) if line.trim_start().starts_with("```") => blocks.extend(current.take()),
+            Some(block) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+        }
+    }
+    blocks
+}
+
+#[test]
+fn the_docs_code_blocks_are_formatted() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut pages = vec![root.join("README.md")];
+    if let Ok(entries) = std::fs::read_dir(root.join("docs")) {
+        pages.extend(
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "md")),
+        );
+    }
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for page in &pages {
+        let Ok(text) = std::fs::read_to_string(page) else {
+            continue;
+        };
+        for (n, block) in limit_blocks(&text).iter().enumerate() {
+            // Blocks showing syntax errors cannot be formatted.
+            if let Ok(formatted) = format_source(block, 0) {
+                checked += 1;
+                if formatted != *block {
+                    failures.push(format!("{} block {}", page.display(), n + 1));
+                }
+            }
+        }
+    }
+    assert!(checked > 40, "checked only {checked} blocks");
+    assert!(
+        failures.is_empty(),
+        "not in `limit fmt`'s layout:\n{}",
+        failures.join("\n")
+    );
 }
