@@ -650,7 +650,7 @@ impl Vm {
             Value::Nil => fail(kinds::NIL_ACCESS, "cannot call nil"),
             other => fail(
                 kinds::TYPE_ERROR,
-                &format!("a {} is not callable", other.type_name()),
+                &format!("{} is not callable", other.type_name_with_article()),
             ),
         }
     }
@@ -2565,7 +2565,7 @@ impl Vm {
                         },
                         other => tri!(fail(
                             kinds::TYPE_ERROR,
-                            &format!("a {} has no payload", other.type_name())
+                            &format!("{} has no payload", other.type_name_with_article())
                         )),
                     };
                     *top!() = r;
@@ -2898,7 +2898,7 @@ fn field_type_error<T>(v: &Value) -> Result<T, Trap> {
         Value::Nil => fail(kinds::NIL_ACCESS, "field access on nil"),
         other => fail(
             kinds::TYPE_ERROR,
-            &format!("a {} has no fields", other.type_name()),
+            &format!("{} has no fields", other.type_name_with_article()),
         ),
     }
 }

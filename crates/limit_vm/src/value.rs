@@ -854,6 +854,17 @@ impl Value {
     }
 
     /// The `typeof` name.
+    /// The type name with its indefinite article, for messages: "an
+    /// int", "a str", "an Order".
+    pub fn type_name_with_article(&self) -> String {
+        let name = self.type_name();
+        let vowel = name
+            .chars()
+            .next()
+            .is_some_and(|c| "aeiouAEIOU".contains(c));
+        format!("{} {name}", if vowel { "an" } else { "a" })
+    }
+
     pub fn type_name(&self) -> String {
         match self {
             Value::Nil => "nil".into(),

@@ -112,7 +112,7 @@ pub fn get_index(c: &Value, idx: &Value) -> Result<Value, Trap> {
         ),
         (other, _) => fail(
             kinds::TYPE_ERROR,
-            &format!("a {} cannot be indexed", other.type_name()),
+            &format!("{} cannot be indexed", other.type_name_with_article()),
         ),
     }
 }
@@ -139,7 +139,10 @@ pub fn set_index(c: &Value, idx: Value, v: Value) -> Result<(), Trap> {
         (Value::Nil, _) => fail(kinds::NIL_ACCESS, "cannot index nil"),
         (other, _) => fail(
             kinds::TYPE_ERROR,
-            &format!("a {} does not support item assignment", other.type_name()),
+            &format!(
+                "{} does not support item assignment",
+                other.type_name_with_article()
+            ),
         ),
     }
 }
@@ -156,7 +159,7 @@ pub fn length(c: &Value) -> Result<Value, Trap> {
         other => {
             return fail(
                 kinds::TYPE_ERROR,
-                &format!("a {} has no length", other.type_name()),
+                &format!("{} has no length", other.type_name_with_article()),
             )
         }
     }))
@@ -243,7 +246,7 @@ pub fn get_member(obj: &Value, name: &str) -> Result<Value, Trap> {
         },
         other => fail(
             kinds::TYPE_ERROR,
-            &format!("a {} has no field {name}", other.type_name()),
+            &format!("{} has no field {name}", other.type_name_with_article()),
         ),
     }
 }
@@ -272,7 +275,7 @@ pub fn set_member(obj: &Value, name: &str, v: Value) -> Result<(), Trap> {
         ),
         other => fail(
             kinds::TYPE_ERROR,
-            &format!("a {} has no field {name}", other.type_name()),
+            &format!("{} has no field {name}", other.type_name_with_article()),
         ),
     }
 }

@@ -144,7 +144,11 @@ pub fn no_method(receiver: &Value, name: &str) -> Result<Value, Trap> {
     }
     fail(
         kinds::TYPE_ERROR,
-        &format!("a {} has no method {}", receiver.type_name(), name),
+        &format!(
+            "{} has no method {}",
+            receiver.type_name_with_article(),
+            name
+        ),
     )
 }
 
