@@ -161,7 +161,7 @@ fn to_json(v: &Value, depth: usize) -> Result<serde_json::Value, Refusal> {
             }
             serde_json::Value::Object(fields)
         }
-        other => return Err(cannot(format!("{}", other.type_name_with_article()))),
+        other => return Err(cannot(other.type_name_with_article())),
     })
 }
 
