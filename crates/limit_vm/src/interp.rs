@@ -3529,26 +3529,7 @@ impl Vm {
         } else {
             self.run_loop::<false>(0)
         };
-        let result = match result {
-            Ok(v) if self.has_deinit => self.run_pending_deinits().map(|_| v),
-            other => other,
-        };
-        self.flush();
-        match result {
-            Ok(value) => {
-                self.reset_execution();
-                Ok(value)
-            }
-            Err(t) => {
-                let trace = self.trace.take().unwrap_or_default();
-                self.reset_execution();
-                Err(RuntimeError {
-                    kind: t.kind.to_string(),
-                    message: t.message.to_string(),
-                    trace,
-                })
-            }
-        }
+        self.end_host_call(result)
     }
 
     /// The text a session echoes for `value`: as it prints inside a
