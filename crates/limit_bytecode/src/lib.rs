@@ -20,6 +20,7 @@ pub mod printed_form;
 pub mod program;
 pub mod reference;
 pub mod table;
+pub mod type_check;
 pub mod update;
 
 pub use builtins::builtin_index;

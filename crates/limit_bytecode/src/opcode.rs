@@ -657,6 +657,17 @@ crate::table::instructions! {
         /// `T?`); nil passes when `optional` (an omitted argument).
         /// `[v] -> []`. Errors: TypeError.
         CheckHost(type_name: Constant u32, optional: Flags bool) [1 => 0] raises(TypeError);
+        /// Check a value whose static type was not known to fit as it enters
+        /// a place with a declared type (reference.md §3: `any` is checked at
+        /// run time). `constants[check]` is the type's printed name and its
+        /// encoding (`limit_bytecode::type_check`). Nothing is converted.
+        /// `[v] -> [v]`. Errors: ConversionError ("expected int, got str").
+        CheckType(check: Constant u32) [1 => 1] raises(ConversionError);
+        /// `CheckType` of a type that only a value's kind decides
+        /// (`type_check::kind`: `int`, `float`, `str`, `bool`, `[any]`,
+        /// `{any: any}`), which the hot path runs. `[v] -> [v]`.
+        /// Errors: ConversionError.
+        CheckKind(kind: Immediate u8) [1 => 1] raises(ConversionError);
     }
     group "concurrency" {
         // (runtime/sched.rs, runtime/parallel.rs, runtime/shared.rs)

@@ -161,6 +161,9 @@ pub struct ClassDef {
     pub value_makers: Vec<u32>,
     /// How its instances print (a standard collection: its items).
     pub printed: crate::printed_form::PrintedForm,
+    /// The keys of every trait it implements, its parents' included (what
+    /// a run-time check of a trait type looks for: `type_check.rs`).
+    pub traits: Vec<String>,
 }
 
 /// An enum declaration.

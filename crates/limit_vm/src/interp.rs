@@ -181,6 +181,10 @@ pub struct Vm {
     /// function kept: `Vm::pin`), by id: kept alive, and roots for the
     /// cycle collector, until unpinned.
     pinned: rustc_hash::FxHashMap<u64, Value>,
+    /// The checks `CheckType` names, parsed at their first use, by
+    /// constant index (runtime/type_checks.rs).
+    pub(crate) type_checks:
+        rustc_hash::FxHashMap<u32, Rc<crate::runtime::type_checks::ParsedCheck>>,
 }
 
 /// Fewest heap bytes at which the byte trigger collects.
@@ -331,6 +335,7 @@ impl Vm {
             gc_at_bytes: MIN_GC_BYTES,
             host_args: Vec::new(),
             pinned: Default::default(),
+            type_checks: Default::default(),
         }
     }
 
@@ -2724,6 +2729,12 @@ impl Vm {
                         ));
                     }
                 }
+                Op::CheckType(check) => {
+                    tri!(self.check_top(check));
+                }
+                Op::CheckKind(code) => {
+                    tri!(self.check_top_kind(code));
+                }
                 Op::ToDecimal(scale, exact) => {
                     // An error returned through a `dN?E` passes unchanged.
                     if !matches!(self.stack.last(), Some(Value::Error(_))) {
@@ -2831,7 +2842,7 @@ impl Vm {
     }
 
     /// Whether class `class` is `ancestor` or one of its subclasses.
-    fn is_subclass(&self, class: u32, ancestor: u32) -> bool {
+    pub(crate) fn is_subclass(&self, class: u32, ancestor: u32) -> bool {
         let mut current = Some(class);
         for _ in 0..=self.classes.len() {
             match current {
@@ -3007,6 +3018,7 @@ fn build_classes(defs: &[crate::program::ClassDef], lineage: u64) -> Vec<Rc<Clas
                 value_makers: d.value_makers.clone(),
                 printed: d.printed,
                 deinit,
+                traits: d.traits.iter().map(|t| t.as_str().into()).collect(),
                 lineage,
             })
         })

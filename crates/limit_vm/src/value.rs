@@ -469,6 +469,8 @@ pub struct Class {
     pub printed: crate::printed_form::PrintedForm,
     /// The `deinit` method, if any (run when the last reference goes).
     pub deinit: Option<u32>,
+    /// The keys of the traits it implements (`ClassDef::traits`).
+    pub traits: Vec<Rc<str>>,
     /// Which VM's program the class belongs to (its function indices mean
     /// something only there); kept across `Vm::load` of newer versions.
     pub lineage: u64,

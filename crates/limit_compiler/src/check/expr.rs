@@ -740,6 +740,13 @@ impl<'a> Checker<'a> {
         let found = self.infer(expr);
         match self.compatibility(&found, expected) {
             Compatibility::Fits => {
+                // A host-typed parameter checks its argument itself, as the
+                // function starts (`Op::CheckHost`, a `TypeError`).
+                let host_parameter =
+                    matches!(destination, Destination::Argument { .. }) && is_host_type(expected);
+                if !host_parameter && self.needs_run_time_check(&found, expected) {
+                    self.table.record_check(expr.id, expected);
+                }
                 self.check_shared_container(&found, expected, expr.span, destination);
                 self.check_constant(expr, expected)
             }
@@ -904,4 +911,13 @@ fn fraction_digits(text: &str) -> Option<usize> {
         return None;
     }
     Some(fraction.replace('_', "").trim_end_matches('0').len())
+}
+
+/// A host type (`Player`, `Player?`).
+fn is_host_type(ty: &Type) -> bool {
+    match ty.unrefined() {
+        Type::Host(_) => true,
+        Type::Fallible(inner, _) => is_host_type(inner),
+        _ => false,
+    }
 }

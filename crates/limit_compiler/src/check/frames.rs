@@ -180,6 +180,19 @@ impl<'a> Checker<'a> {
         !lineage.complete || lineage.frames.iter().any(|f| f.name.name == target)
     }
 
+    /// Whether every instance of `frame` is a `target` (its lineage is
+    /// known and has it).
+    pub(super) fn frame_is_certainly(&self, frame: &str, target: &str) -> bool {
+        let lineage = self.lineage(frame);
+        lineage.complete && lineage.frames.iter().any(|f| f.name.name == target)
+    }
+
+    /// Whether every instance of `frame` implements trait `target`.
+    pub(super) fn frame_certainly_implements(&self, frame: &str, target: &str) -> bool {
+        let lineage = self.lineage(frame);
+        lineage.complete && lineage.traits.iter().any(|t| t.name.name == target)
+    }
+
     /// Whether `frame` may implement trait `target`.
     pub(super) fn frame_may_implement(&self, frame: &str, target: &str) -> bool {
         let lineage = self.lineage(frame);

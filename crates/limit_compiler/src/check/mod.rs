@@ -31,6 +31,7 @@ mod names;
 mod operators;
 mod patterns;
 mod returns;
+mod run_time_checks;
 mod stmt;
 mod table;
 #[cfg(test)]

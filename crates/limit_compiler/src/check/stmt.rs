@@ -566,6 +566,11 @@ impl<'a> Checker<'a> {
                 let value_type = self.infer(value);
                 let span = target.span.to(value.span);
                 let result = self.arithmetic_result(operator, place, &value_type, span);
+                if self.compatibility(&result, place) == Compatibility::Fits
+                    && self.needs_run_time_check(&result, place)
+                {
+                    self.table.record_compound_check(value.id, place);
+                }
                 self.report_incompatible(&result, place, value, &destination);
             }
         }

@@ -39,6 +39,33 @@ pub struct TypeTable {
     /// parameter's type (the code generator checks such an argument's
     /// elements where the checker could not prove them, `element_checks.rs`).
     parameters: rustc_hash::FxHashMap<NodeId, Type>,
+    /// For a value entering a typed place without a proof that it fits
+    /// (`run_time_checks.rs`): the place's type, which the code generator
+    /// checks at run time. `None`: checked against two different types
+    /// (a node checked again in another context), so not checked.
+    checks: rustc_hash::FxHashMap<NodeId, Option<Type>>,
+    /// The same for the result of `place op= value`, by the node of
+    /// `value` (the operator's result is no node of its own).
+    compound_checks: rustc_hash::FxHashMap<NodeId, Option<Type>>,
+}
+
+/// Records in `checks` that the value of `id` is checked against `ty`
+/// (against nothing when another record named another type).
+fn record_check_in(
+    checks: &mut rustc_hash::FxHashMap<NodeId, Option<Type>>,
+    id: NodeId,
+    ty: &Type,
+) {
+    if id.is_synthetic() {
+        return;
+    }
+    match checks.get_mut(&id) {
+        None => {
+            checks.insert(id, Some(ty.clone()));
+        }
+        Some(existing) if existing.as_ref() != Some(ty) => *existing = None,
+        Some(_) => {}
+    }
 }
 
 /// A node with no known type.
@@ -122,6 +149,34 @@ impl TypeTable {
         }
     }
 
+    /// The type the value of `id` is checked against at run time, if the
+    /// checker could not prove it fits the place it enters.
+    pub fn check_of(&self, id: NodeId) -> Option<&Type> {
+        self.checks.get(&id)?.as_ref()
+    }
+
+    /// The type the result of `place op= value` is checked against at
+    /// run time, by the node of `value`.
+    pub fn compound_check_of(&self, id: NodeId) -> Option<&Type> {
+        self.compound_checks.get(&id)?.as_ref()
+    }
+
+    /// Whether any value needs a run-time check.
+    pub fn has_checks(&self) -> bool {
+        !self.checks.is_empty() || !self.compound_checks.is_empty()
+    }
+
+    /// Records that the value of `id` enters a place of type `ty` unproven.
+    pub(super) fn record_check(&mut self, id: NodeId, ty: &Type) {
+        record_check_in(&mut self.checks, id, ty);
+    }
+
+    /// Records that the result of `place op= value`, `id` being `value`,
+    /// enters a place of type `ty` unproven.
+    pub(super) fn record_compound_check(&mut self, id: NodeId, ty: &Type) {
+        record_check_in(&mut self.compound_checks, id, ty);
+    }
+
     /// How many expressions have a known type.
     pub fn len(&self) -> usize {
         self.files
@@ -139,6 +194,8 @@ impl TypeTable {
     /// file, so tables of different modules never collide).
     pub fn extend(&mut self, other: TypeTable) {
         self.parameters.extend(other.parameters);
+        self.checks.extend(other.checks);
+        self.compound_checks.extend(other.compound_checks);
         // Their entries renamed to ours.
         let renamed: Vec<u32> = other.distinct.iter().map(|ty| self.intern(ty)).collect();
         let rename = |entry: u32| match entry {

@@ -641,3 +641,30 @@ fn a_session_chunk_redefining_a_function_is_checked_against_the_new_one() {
     assert_eq!(errors[3].len(), 1, "{errors:?}");
     assert!(errors[3][0].contains("variable `t` expects `str`, found `int`"));
 }
+
+#[test]
+fn only_values_not_proven_to_fit_get_run_time_checks() {
+    let (typed, _) = check_source(
+        "fn f(x: int): int { return x + 1; }\n\
+         var n: int = f(2);\n\
+         var xs: [int] = [n];\n\
+         xs.push(n);\n\
+         var d: {str: float} = {\"a\": 1};\n\
+         d[\"b\"] = n;",
+    );
+    assert!(!typed.types.has_checks());
+    let source = "fn f(x: int): int { return x; }\nvar a: any = 1;\nf(a);";
+    let mut sources = SourceMap::new();
+    let file = sources.add("test.lm", source);
+    let (module, _) = limit_syntax::parse_source(source, file);
+    let result = check_module(&module, &sources);
+    // The argument `a` (the last `a` of the source) is checked as an int.
+    let start = source.rfind('a').unwrap();
+    let span = Span::new(0, start, start + 1);
+    let mut finder = SpanFinder { span, found: None };
+    limit_syntax::visit::walk_stmts(&mut finder, &module.stmts);
+    assert_eq!(
+        result.types.check_of(finder.found.unwrap()),
+        Some(&Type::Int)
+    );
+}

@@ -90,7 +90,12 @@ impl Codegen<'_> {
                     // trait's default method, found at run time).
                     match self.own_field_coercions(name) {
                         Some(coercions) => self.coerce_store(&coercions, binary, value, span),
-                        None => self.coerce_dynamic_field(name, span),
+                        None => {
+                            if binary.is_some() {
+                                self.check_compound_result(value, span);
+                            }
+                            self.coerce_dynamic_field(name, span)
+                        }
                     }
                     self.emit(Op::SetFieldByName(key), target_span);
                 }

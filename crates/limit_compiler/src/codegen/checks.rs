@@ -125,7 +125,10 @@ impl Codegen<'_> {
     ) {
         match binary {
             None => self.coerce_value(coercions, value, span),
-            Some(_) => self.coerce(coercions, span),
+            Some(_) => {
+                self.check_compound_result(value, span);
+                self.coerce(coercions, span)
+            }
         }
     }
 

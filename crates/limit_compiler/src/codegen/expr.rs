@@ -37,6 +37,13 @@ pub(crate) fn is_error_kind(name: &str) -> bool {
 impl Codegen<'_> {
     /// Compiles `expr`, leaving its value on the stack.
     pub(crate) fn expr(&mut self, expr: &Expr) {
+        self.expr_value(expr);
+        self.check_entering_value(expr);
+    }
+
+    /// The code of `expr` alone (without the run-time check of the typed
+    /// place its value enters, `type_checks.rs`).
+    fn expr_value(&mut self, expr: &Expr) {
         let span = expr.span;
         match &expr.kind {
             ExprKind::Int(n) => match n.to_i64() {

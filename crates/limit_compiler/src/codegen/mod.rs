@@ -38,6 +38,7 @@ mod printed;
 pub(crate) mod session;
 mod stmt;
 mod super_names;
+mod type_checks;
 
 pub(crate) use expr::is_error_kind;
 pub(crate) use pattern::is_type_pattern_name;

@@ -670,6 +670,7 @@ impl Codegen<'_> {
             is_data: info.is_data,
             is_abstract: info.is_abstract,
             value_makers: Vec::new(),
+            traits: info.traits.clone(),
             printed: self.printed_form(
                 &name,
                 &info

@@ -502,6 +502,7 @@ impl Codegen<'_> {
                     self.emit(op, span);
                 }
             }
+            self.check_compound_result(value, span);
         } else {
             self.expr(value);
         }

@@ -147,6 +147,7 @@ pub(super) fn handles(op: Op, may_deinit: bool) -> bool {
         | Op::SetLocal(_)
         | Op::MoveLocal(..)
         | Op::Pop
+        | Op::CheckKind(_)
         | Op::MakeCell(_)
         | Op::Closure(_)
         | Op::IncLocal(..)
@@ -632,6 +633,13 @@ impl Vm {
                         }
                         sp = sp.sub(1);
                         release(sp);
+                        continue;
+                    }
+                    Op::CheckKind(code) => {
+                        need!(1);
+                        if !crate::runtime::type_checks::kind_fits(code, &*sp.sub(1)) {
+                            bail!();
+                        }
                         continue;
                     }
                     Op::MakeCell(s) => {

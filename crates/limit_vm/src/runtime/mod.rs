@@ -28,3 +28,4 @@ pub mod std_random;
 pub mod std_regex;
 pub mod std_time;
 pub mod strings;
+pub mod type_checks;

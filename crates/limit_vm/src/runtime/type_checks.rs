@@ -1,0 +1,243 @@
+//! `CheckType`: a value whose static type was not known to fit entering a
+//! place with a declared type (reference.md §3, "`any`: checked at run
+//! time"). The check is the compiler's `limit_bytecode::type_check`
+//! form of the type; a value that does not conform raises
+//! `ConversionError: expected int, got str`, naming where inside a
+//! container the mismatch is (`expected [int], got str (at [2])`).
+//!
+//! A list, dict or tuple is checked with its elements, once, as it enters
+//! (O(n) in its size): the place may then rely on them. It is shared,
+//! though, so a store through an untyped alias afterwards is not seen
+//! (gradual typing checks boundaries, not every later store).
+
+use crate::errors::{fail, kinds, Trap};
+use crate::interp::Vm;
+use crate::value::{Key, Value};
+use limit_bytecode::type_check::{kind, TypeCheck};
+use std::rc::Rc;
+
+/// A check read from its constant: the type's printed name and its form.
+#[derive(Debug)]
+pub(crate) struct ParsedCheck {
+    name: String,
+    check: TypeCheck,
+}
+
+/// Where a mismatch was found and what was there.
+struct Mismatch {
+    got: String,
+    /// From the outermost container in: `[2]`, `["a"]`, `.x`, `.0`.
+    path: Vec<String>,
+}
+
+fn mismatch<T>(v: &Value) -> Result<T, Mismatch> {
+    Err(Mismatch {
+        got: v.type_name(),
+        path: Vec::new(),
+    })
+}
+
+/// The same result with `step` in front of its path.
+fn inside<T>(result: Result<T, Mismatch>, step: impl FnOnce() -> String) -> Result<T, Mismatch> {
+    result.map_err(|mut m| {
+        m.path.insert(0, step());
+        m
+    })
+}
+
+/// Whether `v` is of the kind `Op::CheckKind` names (`type_check::kind`).
+#[inline(always)]
+pub(crate) fn kind_fits(code: u8, v: &Value) -> bool {
+    match code {
+        kind::INT => matches!(v, Value::Int(_) | Value::BigInt(_)),
+        kind::FLOAT => matches!(v, Value::Float(_) | Value::Int(_) | Value::BigInt(_)),
+        kind::STR => matches!(v, Value::Str(_)),
+        kind::BOOL => matches!(v, Value::Bool(_)),
+        kind::LIST => matches!(v, Value::List(_) | Value::Nil),
+        kind::DICT => matches!(v, Value::Dict(_) | Value::Nil),
+        _ => false,
+    }
+}
+
+impl Vm {
+    /// `[v] -> [v]` for `CheckKind(code)`.
+    pub(crate) fn check_top_kind(&self, code: u8) -> Result<(), Trap> {
+        match self.stack.last() {
+            Some(v) if !kind_fits(code, v) => fail(
+                kinds::CONVERSION_ERROR,
+                &format!(
+                    "expected {}, got {}",
+                    kind::NAMES.get(code as usize).copied().unwrap_or("?"),
+                    v.type_name()
+                ),
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    /// `[v] -> [v]` for `CheckType(check)`.
+    pub(crate) fn check_top(&mut self, check: u32) -> Result<(), Trap> {
+        let parsed = self.parsed_check(check)?;
+        let Some(value) = self.stack.last() else {
+            return Ok(());
+        };
+        match self.conforms(&parsed.check, value) {
+            Ok(()) => Ok(()),
+            Err(mut m) => {
+                if m.got == parsed.name {
+                    // A frame or enum of another module with the same name.
+                    m.got = format!("another type named {}", m.got);
+                }
+                let at = if m.path.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (at {})", m.path.concat())
+                };
+                fail(
+                    kinds::CONVERSION_ERROR,
+                    &format!("expected {}, got {}{at}", parsed.name, m.got),
+                )
+            }
+        }
+    }
+
+    fn parsed_check(&mut self, check: u32) -> Result<Rc<ParsedCheck>, Trap> {
+        if let Some(parsed) = self.type_checks.get(&check) {
+            return Ok(parsed.clone());
+        }
+        let text = self.constants.get(check as usize).and_then(Value::as_str);
+        let Some((name, check_form)) = text.and_then(TypeCheck::parse_constant) else {
+            return fail(
+                kinds::ERROR,
+                &format!("constant {check} is not a type check"),
+            );
+        };
+        let parsed = Rc::new(ParsedCheck {
+            name: name.to_string(),
+            check: check_form,
+        });
+        self.type_checks.insert(check, parsed.clone());
+        Ok(parsed)
+    }
+
+    /// Whether `v` conforms to `check` (recursion follows the check, whose
+    /// depth the parser bounds).
+    fn conforms(&self, check: &TypeCheck, v: &Value) -> Result<(), Mismatch> {
+        let fits = match (check, v) {
+            (TypeCheck::Any, _) => true,
+            (TypeCheck::Optional(_), Value::Nil | Value::Error(_)) => true,
+            (TypeCheck::Optional(inner), _) => return self.conforms(inner, v),
+            (TypeCheck::Union(members), v) => members
+                .iter()
+                .any(|member| self.conforms(member, v).is_ok()),
+            // As the checker lets `nil` into any type but the scalars.
+            (
+                TypeCheck::Int
+                | TypeCheck::Float
+                | TypeCheck::Decimal
+                | TypeCheck::Str
+                | TypeCheck::Bool,
+                Value::Nil,
+            ) => false,
+            (_, Value::Nil) => true,
+            (TypeCheck::Int, v) => matches!(v, Value::Int(_) | Value::BigInt(_)),
+            (TypeCheck::Float, v) => {
+                matches!(v, Value::Int(_) | Value::BigInt(_) | Value::Float(_))
+            }
+            (TypeCheck::Decimal, v) => matches!(
+                v,
+                Value::Int(_) | Value::BigInt(_) | Value::Float(_) | Value::Decimal(_)
+            ),
+            (TypeCheck::Str, v) => matches!(v, Value::Str(_)),
+            (TypeCheck::Bool, v) => matches!(v, Value::Bool(_)),
+            (TypeCheck::Nil, v) => matches!(v, Value::Nil),
+            (TypeCheck::Range, v) => matches!(v, Value::Range(_)),
+            (TypeCheck::Channel, v) => matches!(v, Value::Channel(_)),
+            (TypeCheck::ErrorValue, v) => matches!(v, Value::Error(_)),
+            (TypeCheck::Function, v) => matches!(
+                v,
+                Value::Function(_)
+                    | Value::Native(_)
+                    | Value::BoundMethod(_)
+                    | Value::Host(_)
+                    | Value::Class(_)
+            ),
+            (TypeCheck::List(element), Value::List(list)) => {
+                if !element.is_any() {
+                    let items = list.items.borrow();
+                    for (i, item) in items.iter().enumerate() {
+                        inside(self.conforms(element, item), || format!("[{i}]"))?;
+                    }
+                }
+                true
+            }
+            (TypeCheck::Dict(key, value), Value::Dict(dict)) => {
+                if !key.is_any() || !value.is_any() {
+                    let map = dict.map.borrow();
+                    for (k, item) in map.iter() {
+                        let shown = || format!("[{}]", crate::value::repr(&k.0));
+                        inside(self.conforms(key, &k.0), shown)?;
+                        inside(self.conforms(value, item), shown)?;
+                    }
+                }
+                true
+            }
+            (TypeCheck::Tuple(items), Value::Tuple(tuple)) => {
+                if items.len() != tuple.items.len() {
+                    return Err(Mismatch {
+                        got: format!("a tuple of {}", tuple.items.len()),
+                        path: Vec::new(),
+                    });
+                }
+                for (i, (item, value)) in items.iter().zip(tuple.items.iter()).enumerate() {
+                    inside(self.conforms(item, value), || format!(".{i}"))?;
+                }
+                true
+            }
+            (TypeCheck::Record(fields), Value::Dict(dict)) => {
+                let map = dict.map.borrow();
+                for (name, field) in fields {
+                    let key = Key(Value::string(name.clone()));
+                    match map.get(&key) {
+                        Some(item) => inside(self.conforms(field, item), || format!(".{name}"))?,
+                        None => {
+                            return Err(Mismatch {
+                                got: format!("a dict without `{name}`"),
+                                path: Vec::new(),
+                            })
+                        }
+                    }
+                }
+                true
+            }
+            (TypeCheck::Record(fields), Value::Instance(instance)) => {
+                for (name, field) in fields {
+                    let Some(slot) = instance.class.field_slot(name) else {
+                        return Err(Mismatch {
+                            got: format!("{} without `{name}`", instance.class.name),
+                            path: Vec::new(),
+                        });
+                    };
+                    let item = instance.fields.borrow()[slot].clone();
+                    inside(self.conforms(field, &item), || format!(".{name}"))?;
+                }
+                true
+            }
+            (TypeCheck::Frame(class), Value::Instance(instance)) => {
+                self.is_subclass(instance.class.id, *class)
+            }
+            (TypeCheck::Class(class), Value::Class(c)) => self.is_subclass(c.id, *class),
+            (TypeCheck::Trait(key), Value::Instance(instance)) => {
+                instance.class.traits.iter().any(|t| **t == **key)
+            }
+            (TypeCheck::Enum(id), Value::Enum(e)) => e.enum_id == *id,
+            (TypeCheck::Host(name), Value::HostObject(o)) => *o.class.name == **name,
+            _ => false,
+        };
+        if fits {
+            Ok(())
+        } else {
+            mismatch(v)
+        }
+    }
+}
