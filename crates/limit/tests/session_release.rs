@@ -110,3 +110,43 @@ fn a_closure_waiting_in_a_channel_survives_the_chunks_in_between() {
         Value::Int(42)
     );
 }
+
+#[test]
+fn errors_name_their_own_chunk_after_file_slots_are_given_to_later_chunks() {
+    let mut e = Engine::new();
+    // Kept for the session's life: a function named by a chunk, and a
+    // closure a global holds; each fails on its own chunk's second line.
+    e.run_named("rules.lm", "fn check(x: int): int {\n  return [1][x];\n}")
+        .unwrap();
+    e.run_named(
+        "kept.lm",
+        "var later = fn(x: int): int {\n  return [2][x];\n}",
+    )
+    .unwrap();
+    // Chunks whose files are released and whose ids later chunks take;
+    // some rejected (their files too are given again).
+    for n in 0..1_200 {
+        if n % 7 == 0 {
+            assert!(e.run_named(&format!("bad{n}.lm"), "print(1 +").is_err());
+        } else {
+            churn(&mut e, 1);
+        }
+    }
+    let in_rules = e.run_str("check(5)").unwrap_err().to_string();
+    assert!(in_rules.contains("rules.lm:2"), "{in_rules}");
+    let in_kept = e.run_str("later(3)").unwrap_err().to_string();
+    assert!(in_kept.contains("kept.lm:2"), "{in_kept}");
+    // A new chunk's own error names it, on its own line.
+    let own = e
+        .run_named("new.lm", "var a = 1\nvar b = [a][4]")
+        .unwrap_err()
+        .to_string();
+    assert!(own.contains("new.lm:2"), "{own}");
+    assert!(!own.contains("bad"), "{own}");
+    // And a compile error is shown with its own text.
+    let shown = e
+        .run_named("typo.lm", "var c: int = \"s\"")
+        .unwrap_err()
+        .to_string();
+    assert!(shown.starts_with("typo.lm:1"), "{shown}");
+}

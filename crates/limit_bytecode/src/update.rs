@@ -59,6 +59,9 @@ pub struct ProgramUpdate {
     pub constants: Vec<Constant>,
     pub globals: Vec<String>,
     pub files: Vec<String>,
+    /// File slots (below `since.files`) given to new files: a session
+    /// gives a file no function refers to any more to a later chunk.
+    pub renamed_files: Vec<(u32, String)>,
     /// Every class and enum, replacing the receiver's.
     pub classes: Vec<ClassDef>,
     pub enums: Vec<EnumDef>,
@@ -77,6 +80,7 @@ impl ProgramUpdate {
             constants: program.constants[since.constants.min(program.constants.len())..].to_vec(),
             globals: program.globals[since.globals.min(program.globals.len())..].to_vec(),
             files: program.files[since.files.min(program.files.len())..].to_vec(),
+            renamed_files: Vec::new(),
             classes: program.classes.clone(),
             enums: program.enums.clone(),
             main: program.main,
@@ -127,8 +131,21 @@ impl ProgramUpdate {
                 at.functions
             ));
         }
+        if let Some((file, _)) = self
+            .renamed_files
+            .iter()
+            .find(|(file, _)| *file as usize >= at.files)
+        {
+            return Err(format!(
+                "a program update renames file {file} of {}",
+                at.files
+            ));
+        }
         for &slot in &self.released {
             program.functions[slot as usize] = FunctionProto::released();
+        }
+        for (file, name) in self.renamed_files {
+            program.files[file as usize] = name;
         }
         for (slot, function) in self.refilled {
             program.functions[slot as usize] = function;
@@ -214,5 +231,29 @@ mod tests {
         };
         assert!(bad.apply_to(&mut copy).is_err());
         assert_eq!(ProgramExtent::of(&copy), at);
+    }
+
+    #[test]
+    fn an_update_renames_files_it_gives_to_new_chunks() {
+        let mut copy = Program {
+            files: vec!["<1>".into(), "<2>".into()],
+            ..Program::default()
+        };
+        let at = ProgramExtent::of(&copy);
+        let update = ProgramUpdate {
+            since: at,
+            renamed_files: vec![(0, "<3>".into())],
+            ..ProgramUpdate::default()
+        };
+        update.apply_to(&mut copy).unwrap();
+        assert_eq!(copy.files, vec!["<3>".to_string(), "<2>".to_string()]);
+        // A file the receiver does not have is refused.
+        let bad = ProgramUpdate {
+            since: at,
+            renamed_files: vec![(2, "<4>".into())],
+            ..ProgramUpdate::default()
+        };
+        assert!(bad.apply_to(&mut copy).is_err());
+        assert_eq!(copy.files[0], "<3>");
     }
 }

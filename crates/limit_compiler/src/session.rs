@@ -36,6 +36,9 @@ pub struct Session {
     resolver: Option<Arc<ModuleResolver>>,
     /// How far the program the chunks' updates described has reached.
     delivered: ProgramExtent,
+    /// The files of the last chunk, when it was rejected: released when
+    /// the next chunk comes (its diagnostics are rendered until then).
+    rejected_files: Vec<limit_syntax::FileId>,
 }
 
 /// A successfully compiled chunk.
@@ -150,7 +153,40 @@ impl Session {
     /// chunk's update tells the VM, and compiles into the freed slots.
     /// Returns how many were released.
     pub fn release_functions(&mut self, held: &[u32]) -> usize {
-        self.saved.release_functions(held)
+        let released = self.saved.release_functions(held);
+        self.release_files();
+        released
+    }
+
+    /// Releases the source files nothing refers to any more: no function
+    /// left in the program was compiled from it, no chunk later chunks are
+    /// checked against (the history) is in it, and no module of the
+    /// session is. A later chunk takes its id (`SourceMap::add`), and its
+    /// update renames the file in the VM, so the files follow what is
+    /// live. (A runtime error's trace copies file names, so it keeps
+    /// naming the file it happened in.)
+    fn release_files(&mut self) {
+        let mut live = vec![false; self.sources.files().len()];
+        let mut keep = |file: limit_syntax::FileId| {
+            if let Some(live) = live.get_mut(file as usize) {
+                *live = true;
+            }
+        };
+        let program = self.saved.program_mut();
+        for function in program.functions.iter().filter(|f| !f.is_released()) {
+            keep(function.file);
+        }
+        for chunk in &self.history.chunks {
+            keep(chunk.span.file);
+        }
+        for module in &self.modules.graph.modules {
+            keep(module.file);
+        }
+        for (file, live) in live.into_iter().enumerate() {
+            if !live {
+                self.sources.release(file as limit_syntax::FileId);
+            }
+        }
     }
 
     /// Keeps top-level function `index` callable for the session's life,
@@ -185,6 +221,29 @@ impl Session {
     /// [`Session::compile`], relative imports looked up in `folder` first
     /// (a file's chunk: the file's folder).
     pub fn compile_in(
+        &mut self,
+        name: &str,
+        text: &str,
+        echo: bool,
+        folder: Option<PathBuf>,
+    ) -> Result<Chunk, Vec<Diagnostic>> {
+        for file in std::mem::take(&mut self.rejected_files) {
+            self.sources.release(file);
+        }
+        let files_before = self.sources.files().len();
+        let compiled = self.compile_files(name, text, echo, folder);
+        if compiled.is_err() {
+            // The chunk's file and the files of modules it loaded: kept
+            // for its diagnostics until the next chunk.
+            let appended = files_before..self.sources.files().len();
+            self.rejected_files = self.sources.take_reused();
+            self.rejected_files
+                .extend(appended.map(|file| file as limit_syntax::FileId));
+        }
+        compiled
+    }
+
+    fn compile_files(
         &mut self,
         name: &str,
         text: &str,
@@ -254,8 +313,21 @@ impl Session {
                 self.saved.accept_chunk(appended);
                 let released = self.saved.take_released();
                 let program = self.saved.program_mut();
-                let update =
+                // Files given released ids: their names, here and in
+                // the update for the VM (appended ones come with it).
+                let mut renamed_files = Vec::new();
+                for file in self.sources.take_reused() {
+                    let name = self.sources.get(file).name.clone();
+                    if (file as usize) < self.delivered.files {
+                        renamed_files.push((file, name.clone()));
+                    }
+                    if let Some(slot) = program.files.get_mut(file as usize) {
+                        *slot = name;
+                    }
+                }
+                let mut update =
                     ProgramUpdate::since_releasing(program, self.delivered, released, &refilled);
+                update.renamed_files = renamed_files;
                 self.delivered = ProgramExtent::of(program);
                 Ok(Chunk {
                     update,

@@ -124,9 +124,17 @@ impl SourceFile {
 }
 
 /// All source files of one compilation, indexed by [`FileId`].
+///
+/// A long session (REPL, embedding) releases the files nothing refers to
+/// any more ([`SourceMap::release`]); a later file takes a released id, so
+/// the map follows the files in use, not how many chunks were compiled.
 #[derive(Clone, Debug, Default)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
+    /// Released ids, highest first (the lowest is reused first).
+    free: Vec<FileId>,
+    /// Released ids given to new files since [`SourceMap::take_reused`].
+    reused: Vec<FileId>,
 }
 
 impl SourceMap {
@@ -134,9 +142,43 @@ impl SourceMap {
         SourceMap::default()
     }
 
+    /// Adds a file; its id is a released one when there is one.
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
-        self.files.push(SourceFile::new(name, text));
+        let file = SourceFile::new(name, text);
+        if let Some(id) = self.free.pop() {
+            self.files[id as usize] = file;
+            self.reused.push(id);
+            return id;
+        }
+        self.files.push(file);
         (self.files.len() - 1) as FileId
+    }
+
+    /// Forgets file `id`'s name and text (nothing refers to it any more:
+    /// no function's code, no declaration a later chunk is checked
+    /// against); a later [`SourceMap::add`] may give its id to another
+    /// file. Releasing a released or unknown id does nothing.
+    pub fn release(&mut self, id: FileId) {
+        let Some(file) = self.files.get_mut(id as usize) else {
+            return;
+        };
+        // Highest first: the position keeps the list in that order.
+        let Err(at) = self.free.binary_search_by(|free| id.cmp(free)) else {
+            return;
+        };
+        *file = SourceFile::new("", "");
+        self.free.insert(at, id);
+    }
+
+    /// Whether `id` was released and not given to another file since.
+    pub fn is_released(&self, id: FileId) -> bool {
+        self.free.binary_search_by(|free| id.cmp(free)).is_ok()
+    }
+
+    /// The released ids given to new files since the last call, in the
+    /// order given.
+    pub fn take_reused(&mut self) -> Vec<FileId> {
+        std::mem::take(&mut self.reused)
     }
 
     pub fn get(&self, id: FileId) -> &SourceFile {
@@ -151,6 +193,29 @@ impl SourceMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn released_ids_are_given_to_later_files_lowest_first() {
+        let mut map = SourceMap::new();
+        for n in 0..4 {
+            map.add(format!("<{n}>"), "x\ny");
+        }
+        map.release(2);
+        map.release(1);
+        map.release(1);
+        map.release(9);
+        assert!(map.is_released(1) && map.is_released(2));
+        assert_eq!(map.get(1).text, "");
+        assert_eq!(map.get(1).line_col(5), (1, 1));
+        assert!(map.take_reused().is_empty());
+        assert_eq!(map.add("a", "1"), 1);
+        assert_eq!(map.add("b", "2"), 2);
+        assert_eq!(map.add("c", "3"), 4);
+        assert_eq!(map.take_reused(), vec![1, 2]);
+        assert_eq!(map.get(2).name, "b");
+        assert!(!map.is_released(2));
+        assert_eq!(map.files().len(), 5);
+    }
 
     #[test]
     fn line_col_counts_from_one() {

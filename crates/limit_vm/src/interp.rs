@@ -3428,6 +3428,7 @@ impl Vm {
         let before = ProgramExtent::of(program);
         let (classes_before, enums_before) = (program.classes.clone(), program.enums.clone());
         let released = update.released.clone();
+        let renamed_files = update.renamed_files.clone();
         let refilled: Vec<usize> = update.refilled_slots().collect();
         let applied = update.apply_to(program).and_then(|()| {
             program.validate_slots(
@@ -3478,6 +3479,11 @@ impl Vm {
             .extend_from_slice(&program.globals[before.globals..]);
         self.globals
             .resize(self.global_names.len().max(self.globals.len()), Value::Nil);
+        for (file, name) in renamed_files {
+            if let Some(slot) = self.files.get_mut(file as usize) {
+                *slot = name;
+            }
+        }
         self.files.extend_from_slice(&program.files[before.files..]);
         self.classes = build_classes(&program.classes, self.lineage);
         self.has_deinit = self.classes.iter().any(|c| c.deinit.is_some());

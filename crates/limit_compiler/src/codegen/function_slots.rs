@@ -29,7 +29,15 @@ impl Codegen<'_> {
     /// top-level code or top-level function. Takes a released slot when
     /// there is one.
     pub(crate) fn releasable_function_slot(&mut self) -> u32 {
-        let slot = match self.slots.free.pop() {
+        let slot = self.function_slot();
+        self.slots.releasable.push(slot);
+        slot
+    }
+
+    /// A slot for a new function: a released one when there is one (a
+    /// session's), else a new one at the end of the table.
+    pub(crate) fn function_slot(&mut self) -> u32 {
+        match self.slots.free.pop() {
             Some(slot) => {
                 self.program.functions[slot as usize] = FunctionProto::default();
                 self.slots.refilled.push(slot);
@@ -39,8 +47,6 @@ impl Codegen<'_> {
                 self.program.functions.push(FunctionProto::default());
                 (self.program.functions.len() - 1) as u32
             }
-        };
-        self.slots.releasable.push(slot);
-        slot
+        }
     }
 }

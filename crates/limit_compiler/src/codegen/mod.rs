@@ -1006,8 +1006,8 @@ impl<'a> Codegen<'a> {
                 _ => continue,
             };
             let Some(name) = &decl.name else { continue };
-            let index = self.program.functions.len() as u32;
-            self.program.functions.push(FunctionProto::default());
+            // In a session, a released slot (`function_slots.rs`).
+            let index = self.function_slot();
             let known = KnownFunction {
                 index,
                 params: decl.params.iter().map(|p| p.name.name.clone()).collect(),

@@ -301,6 +301,7 @@ pub fn run(vm: &mut Vm, block: Block) -> Result<(), Trap> {
     // The host's stop conditions (interrupt flag, deadline) are the
     // whole program's: the tasks' threads get them too.
     let stop = crate::interrupt::current();
+    let mut handles = Vec::with_capacity(threads);
     for _ in 0..threads {
         let worker_ctx = ctx.clone();
         let stop = stop.clone();
@@ -311,15 +312,20 @@ pub fn run(vm: &mut Vm, block: Block) -> Result<(), Trap> {
                 let _stop = crate::interrupt::enter(stop);
                 thread_main(&worker_ctx)
             });
-        if spawned.is_err() {
-            ctx.cancel.store(true, Ordering::Relaxed);
-            if lent {
-                vm.restore_steps(budget.steps_left());
+        match spawned {
+            Ok(handle) => handles.push(handle),
+            Err(_) => {
+                ctx.cancel.store(true, Ordering::Relaxed);
+                wait_for_threads(&ctx, handles.len(), None);
+                join_threads(handles);
+                if lent {
+                    vm.restore_steps(budget.steps_left());
+                }
+                return fail(
+                    kinds::RESOURCE_LIMIT,
+                    "cannot start a thread for a parallel block",
+                );
             }
-            return fail(
-                kinds::RESOURCE_LIMIT,
-                "cannot start a thread for a parallel block",
-            );
         }
     }
     let timed_out = wait_for_threads(&ctx, threads, params.timeout);
@@ -330,6 +336,7 @@ pub fn run(vm: &mut Vm, block: Block) -> Result<(), Trap> {
         ctx.cancel.store(true, Ordering::Relaxed);
         wait_for_threads(&ctx, threads, None);
     }
+    join_threads(handles);
     if lent {
         vm.restore_steps(budget.steps_left());
     }
@@ -347,6 +354,19 @@ pub fn run(vm: &mut Vm, block: Block) -> Result<(), Trap> {
         }
     }
     report_failures(vm, &ctx, &params)
+}
+
+/// Joins threads that have all counted themselves finished (so this
+/// waits only for them to return): a thread that has returned has dropped
+/// its VM and its share of the block's context, which hold every
+/// prototype of the program. Until then a session would see each
+/// function as held by a value (`Vm::functions_held`) and keep it, and
+/// the next chunk's load would copy the program still shared (issue 18).
+fn join_threads(handles: Vec<std::thread::JoinHandle<()>>) {
+    for handle in handles {
+        // A panicking worker was already reported by its `FinishGuard`.
+        let _ = handle.join();
+    }
 }
 
 /// Wait for the threads; true when the timeout expired first.
