@@ -121,7 +121,8 @@ impl<'a> Checker<'a> {
         if self.declarations.foreign.get(name) != Some(&exports.module) {
             return Type::Any;
         }
-        self.resolve_name(name, depth, false)
+        // Named through its module, as written in that module.
+        self.resolve_name(name, depth, true)
     }
 
     /// A single type name; `foreign` when written in another module, where
@@ -132,6 +133,10 @@ impl<'a> Checker<'a> {
         }
         let declarations = self.declarations;
         if foreign && !declarations.foreign.contains_key(name) {
+            return Type::Any;
+        }
+        // Written here, a name denotes only what this module may name.
+        if !foreign && !declarations.sees(name) {
             return Type::Any;
         }
         if declarations.frames.contains_key(name) {
@@ -166,10 +171,7 @@ impl<'a> Checker<'a> {
         let declarations = self.declarations;
         name == "any"
             || builtin_type(name).is_some()
-            || declarations.frames.contains_key(name)
-            || declarations.enums.contains_key(name)
-            || declarations.traits.contains_key(name)
-            || declarations.aliases.contains_key(name)
+            || declarations.names_type(name)
             || self.hosts.types.contains_key(name)
             || declarations.withheld.contains(name)
     }
@@ -181,20 +183,21 @@ impl<'a> Checker<'a> {
         let known = BUILTIN_TYPE_NAMES
             .iter()
             .copied()
-            .chain(declarations.frames.keys().map(String::as_str))
-            .chain(declarations.enums.keys().map(String::as_str))
-            .chain(declarations.traits.keys().map(String::as_str))
-            .chain(declarations.aliases.keys().map(String::as_str))
+            .chain(declarations.visible_names().map(String::as_str))
             .chain(self.hosts.types.keys().map(String::as_str));
         let message = match crate::suggest::did_you_mean(&name.name, known) {
             Some(near) => format!("unknown type `{}`: did you mean `{near}`?", name.name),
             None => format!("unknown type `{}`", name.name),
         };
-        self.error_with_hint(
-            name.span,
-            message,
-            "a type is a built-in one (`int`, `str`, `[T]`, …) or a frame, enum, trait or `type` alias in scope",
-        );
+        let hint = if declarations.foreign.contains_key(&name.name) {
+            format!(
+                "`{0}` belongs to an imported module: write `module.{0}`, or import it by name (`import … show {0}`)",
+                name.name
+            )
+        } else {
+            "a type is a built-in one (`int`, `str`, `[T]`, …) or a frame, enum, trait or `type` alias in scope".to_string()
+        };
+        self.error_with_hint(name.span, message, hint);
     }
 
     fn register_refinement(&mut self, condition: &'a limit_syntax::ast::Expr) -> usize {

@@ -34,7 +34,7 @@ impl<'a> Checker<'a> {
             return self.call_value(callee, &callee_type, args, name);
         }
         let declarations = self.declarations;
-        if declarations.frames.contains_key(name) {
+        if declarations.names_frame(name) {
             return self.construct_frame(name, callee.span, args);
         }
         if let Some(owner) = declarations.variant_owners.get(name) {

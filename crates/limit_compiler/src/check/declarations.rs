@@ -37,8 +37,14 @@ pub struct Declarations<'a> {
     /// Names that several enums use are absent.
     pub variant_owners: HashMap<String, String>,
     /// Names declared by another module (merged in by `merge_foreign`),
-    /// with that module's index.
+    /// with that module's index. They give values of those types their
+    /// members; a bare name denotes one only when the module may name it
+    /// (`bound`).
     pub foreign: HashMap<String, usize>,
+    /// Type names of other modules that this module's `show`/`hide`
+    /// imports bind (LANGUAGE §10: a plain import binds only the
+    /// namespace), with the module that declares each.
+    pub bound: HashMap<String, usize>,
     /// Type names declared more than once (in this module, or by several
     /// modules): they stay `any` rather than being unknown.
     pub withheld: HashSet<String>,
@@ -102,9 +108,14 @@ impl<'a> Declarations<'a> {
         }
     }
 
+    /// Variants written alone name the enum of this module, or one an
+    /// import binds by name, that declares them (when only one does).
     fn collect_variant_owners(&mut self) {
         let mut owners: HashMap<String, Option<String>> = HashMap::new();
         for (enum_name, decl) in &self.enums {
+            if !self.sees(enum_name) {
+                continue;
+            }
             for variant in decl.variants {
                 owners
                     .entry(variant.name.name.clone())
@@ -129,7 +140,8 @@ impl<'a> Declarations<'a> {
     }
 
     /// Adds the declarations of module `module` (`other`) whose names
-    /// `share` accepts and this module does not declare itself.
+    /// `share` accepts and this module does not declare itself; a name it
+    /// does not share is withheld (`any`) where an import binds it.
     pub fn merge_foreign(
         &mut self,
         other: &Declarations<'a>,
@@ -146,7 +158,7 @@ impl<'a> Declarations<'a> {
             .chain(other.enums.keys())
             .chain(other.aliases.keys());
         for name in names {
-            if !share(name) {
+            if !share(name) && self.bound.contains_key(name) {
                 self.withheld.insert(name.clone());
             }
         }
@@ -187,6 +199,31 @@ impl<'a> Declarations<'a> {
             || self.traits.contains_key(name)
             || self.enums.contains_key(name)
             || self.aliases.contains_key(name)
+    }
+
+    /// Whether this module may name the declared type `name` bare: its
+    /// own, or another module's that a `show`/`hide` import binds (a type
+    /// merely reachable through imports is known for its values only).
+    pub fn sees(&self, name: &str) -> bool {
+        match self.foreign.get(name) {
+            None => true,
+            Some(module) => self.bound.get(name) == Some(module),
+        }
+    }
+
+    /// Whether `name` is a declared type this module may name bare.
+    pub fn names_type(&self, name: &str) -> bool {
+        self.is_type_name(name) && self.sees(name)
+    }
+
+    /// Whether `name` is a frame this module may name bare.
+    pub fn names_frame(&self, name: &str) -> bool {
+        self.frames.contains_key(name) && self.sees(name)
+    }
+
+    /// The type names this module may name bare (for suggestions).
+    pub fn visible_names(&self) -> impl Iterator<Item = &String> {
+        self.names().filter(|name| self.sees(name))
     }
 }
 

@@ -140,11 +140,9 @@ impl<'a> Checker<'a> {
             return binding.ty.clone();
         }
         match self.declarations.variant_owners.get(name) {
-            Some(owner) if !self.declarations.frames.contains_key(name) => {
-                Type::Enum(owner.clone())
-            }
+            Some(owner) if !self.declarations.names_frame(name) => Type::Enum(owner.clone()),
             // (A frame known only through its module's exports stays `any`.)
-            _ if self.declarations.frames.contains_key(name) => Type::Class(name.to_string()),
+            _ if self.declarations.names_frame(name) => Type::Class(name.to_string()),
             _ if self.is_declared_type_or_module(name) => Type::Any,
             _ => self.builtin_value_type(name).unwrap_or(Type::Any),
         }
@@ -153,12 +151,7 @@ impl<'a> Checker<'a> {
     /// Whether `name` is a frame, trait, enum, alias or imported module
     /// rather than a value.
     fn is_declared_type_or_module(&self, name: &str) -> bool {
-        let declarations = self.declarations;
-        declarations.frames.contains_key(name)
-            || declarations.traits.contains_key(name)
-            || declarations.enums.contains_key(name)
-            || declarations.aliases.contains_key(name)
-            || self.imports.contains_key(name)
+        self.declarations.names_type(name) || self.imports.contains_key(name)
     }
 
     fn join_all(&mut self, items: &'a [Expr]) -> Type {
@@ -343,13 +336,18 @@ impl<'a> Checker<'a> {
         if self.lookup_use(receiver.id).is_some() {
             return None;
         }
-        if let Some(decl) = self.declarations.enums.get(type_name) {
+        let declarations = self.declarations;
+        if let Some(decl) = declarations
+            .enums
+            .get(type_name)
+            .filter(|_| declarations.sees(type_name))
+        {
             if decl.variants.iter().any(|v| v.name.name == name.name) {
                 return Some(Type::Enum(type_name.clone()));
             }
             return Some(Type::Any);
         }
-        if self.declarations.frames.contains_key(type_name) {
+        if declarations.names_frame(type_name) {
             return Some(self.static_member_type(type_name, name));
         }
         if let Some(ty) = self.namespace_member(receiver, name) {

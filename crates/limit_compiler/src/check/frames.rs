@@ -155,7 +155,10 @@ impl<'a> Checker<'a> {
     /// doubt; the code generator reports what `m.Name` cannot be).
     pub(super) fn super_key<'s>(&self, parent: &'s SuperName) -> Option<&'s str> {
         let Some(module) = &parent.module else {
-            return Some(parent.name.as_str());
+            // Written in this module, a plain name denotes only what the
+            // module may name (another module's headers name its own).
+            let here = parent.span.file == self.file || self.own_files.contains(&parent.span.file);
+            return (!here || self.declarations.sees(&parent.name)).then_some(parent.name.as_str());
         };
         let exports = self.namespace_exports(&module.name)?;
         (self.declarations.foreign.get(&parent.name) == Some(&exports.module))

@@ -224,6 +224,7 @@ fn program_declarations(graph: &ModuleGraph) -> Vec<Declarations<'_>> {
     (0..graph.modules.len())
         .map(|index| {
             let mut merged = own[index].clone();
+            merged.bound = bound_type_names(graph, index, &own, &private);
             for dependency in dependencies(graph, index) {
                 let share =
                     |name: &str| shared.contains(name) && !private[dependency].contains(name);
@@ -232,6 +233,45 @@ fn program_declarations(graph: &ModuleGraph) -> Vec<Declarations<'_>> {
             merged
         })
         .collect()
+}
+
+/// The type names of other modules that the `show`/`hide` imports of
+/// module `index` bind, with the module declaring each (a plain import
+/// binds only its namespace: LANGUAGE §10).
+fn bound_type_names(
+    graph: &ModuleGraph,
+    index: usize,
+    own: &[Declarations],
+    private: &[HashSet<String>],
+) -> HashMap<String, usize> {
+    let mut bound = HashMap::new();
+    let Some(module) = graph.modules.get(index) else {
+        return bound;
+    };
+    for (decl, _, target) in &module.imports {
+        let (Some(filter), Some(target)) = (&decl.filter, *target) else {
+            continue;
+        };
+        let (Some(declared), Some(private)) = (own.get(target), private.get(target)) else {
+            continue;
+        };
+        let public = |name: &str| declared.is_type_name(name) && !private.contains(name);
+        match filter {
+            ast::ImportFilter::Show(names) => {
+                for name in names.iter().filter(|name| public(&name.name)) {
+                    bound.insert(name.name.clone(), target);
+                }
+            }
+            ast::ImportFilter::Hide(hidden) => {
+                for name in declared.names() {
+                    if public(name) && !hidden.iter().any(|h| &h.name == name) {
+                        bound.insert(name.clone(), target);
+                    }
+                }
+            }
+        }
+    }
+    bound
 }
 
 /// Type names that exactly one module declares: they mean the same

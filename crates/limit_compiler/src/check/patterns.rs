@@ -7,6 +7,7 @@ use super::{BlockRole, Checker, Expectation};
 use limit_syntax::ast::{
     ArmBody, BinOp, Expr, ExprKind, FieldPattern, MatchExpr, NodeId, Pattern, PatternKind, UnOp,
 };
+use limit_syntax::Diagnostic;
 
 impl<'a> Checker<'a> {
     /// Checks a `match`; with an `expected` type, every arm's value is
@@ -223,20 +224,39 @@ impl<'a> Checker<'a> {
                 | "any"
                 | "channel"
         ) || IntWidth::from_name(name).is_some()
-            || self.declarations.is_type_name(name)
+            || self.declarations.names_type(name)
     }
 
-    /// Whether a bare name in a pattern is a variable binding.
-    pub(super) fn is_binding_name(&self, name: &str, scrutinee: &Type) -> bool {
-        if self.is_type_pattern(name) || self.declarations.variant_owners.contains_key(name) {
-            return false;
+    /// Whether a bare name in a pattern is a variable binding: it names
+    /// no type and no variant this module may write alone (LANGUAGE §8;
+    /// the scrutinee's type does not change what a name denotes).
+    pub(super) fn is_binding_name(&self, name: &str) -> bool {
+        !self.is_type_pattern(name) && !self.declarations.variant_owners.contains_key(name)
+    }
+
+    /// A bare name binding a value of an enum that has a variant of that
+    /// name (not nameable alone here): most likely meant as the variant.
+    fn warn_variant_binding(&mut self, name: &limit_syntax::ast::Ident, scrutinee: &Type) {
+        let Type::Enum(enum_name) = scrutinee.unrefined() else {
+            return;
+        };
+        if !self.enum_has_variant(enum_name, &name.name) {
+            return;
         }
-        if let Type::Enum(enum_name) = scrutinee.unrefined() {
-            if self.enum_has_variant(enum_name, name) {
-                return false;
-            }
-        }
-        true
+        let enum_name = enum_name.clone();
+        self.diagnostics.push(
+            Diagnostic::warning(
+                name.span,
+                format!(
+                    "`{}` binds any `{enum_name}` here: it is not a variant this module names alone",
+                    name.name
+                ),
+            )
+            .with_hint(format!(
+                "to match the variant, qualify it: `{enum_name}.{0}`, or `module.{enum_name}.{0}` for an imported enum",
+                name.name
+            )),
+        );
     }
 
     pub(super) fn enum_has_variant(&self, enum_name: &str, variant: &str) -> bool {
@@ -250,7 +270,8 @@ impl<'a> Checker<'a> {
         match &pattern.kind {
             PatternKind::Wildcard | PatternKind::Literal(_) | PatternKind::Range { .. } => {}
             PatternKind::Name(name) => {
-                if self.is_binding_name(&name.name, scrutinee) {
+                if self.is_binding_name(&name.name) {
+                    self.warn_variant_binding(name, scrutinee);
                     self.declare_variable(name, scrutinee.clone(), false);
                 }
             }

@@ -175,10 +175,13 @@ impl Codegen<'_> {
                 self.emit(Op::GetLocal(param), span);
                 param += 1;
             } else {
-                match &field.default {
-                    Some(default) => self.expr(default),
-                    None => self.zero_value(field.ty.as_ref(), span),
-                }
+                // A default is written in its frame's module.
+                let declared_in =
+                    super::objects::key_module(&field.owner).unwrap_or(self.current_module);
+                self.in_module(declared_in, |gen| match &field.default {
+                    Some(default) => gen.expr(default),
+                    None => gen.zero_value(field.ty.as_ref(), span),
+                });
             }
             if let Some(ty) = &field.ty {
                 let coercions = self.coercions(ty);

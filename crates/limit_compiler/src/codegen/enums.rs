@@ -208,10 +208,13 @@ impl Codegen<'_> {
                     Some(enum_key) => {
                         self.variant_test(&enum_key, variant, args, subject, span, fails)
                     }
-                    None => self.error(
-                        enum_name.span,
-                        format!("unknown enum `{}.{}`", namespace.name, enum_name.name),
-                    ),
+                    None => {
+                        self.error(
+                            enum_name.span,
+                            format!("unknown enum `{}.{}`", namespace.name, enum_name.name),
+                        );
+                        self.bind_after_error(args, fails);
+                    }
                 }
                 true
             }
@@ -233,7 +236,12 @@ impl Codegen<'_> {
                         return true;
                     }
                 }
-                self.error(first.span, format!("unknown enum `{}`", first.name));
+                let message = format!("unknown enum `{}`", first.name);
+                match self.unbound_object_hint(&first.name) {
+                    Some(hint) => self.error_with_hint(first.span, message, &hint),
+                    None => self.error(first.span, message),
+                }
+                self.bind_after_error(args, fails);
                 true
             }
             [variant] => match self.unique_variant(&variant.name) {
@@ -244,6 +252,18 @@ impl Codegen<'_> {
                 None => false,
             },
             _ => false,
+        }
+    }
+
+    /// The names a payload pattern naming no variant binds, bound to
+    /// `nil` (nothing runs: the program has an error) so that the arm's
+    /// uses of them report nothing more.
+    fn bind_after_error(&mut self, args: Option<&[Pattern]>, fails: &mut Vec<usize>) {
+        for arg in args.unwrap_or_default() {
+            let item = self.hidden_slot();
+            self.emit(Op::Nil, arg.span);
+            self.emit(Op::SetLocal(item), arg.span);
+            self.pattern_test(arg, item, fails);
         }
     }
 
@@ -307,7 +327,20 @@ impl Codegen<'_> {
             }
         };
         let Some(info) = frame.and_then(|f| self.objects.frames.get(&f).cloned()) else {
-            self.error(name.span, format!("unknown frame `{}`", name.name));
+            let message = format!("unknown frame `{}`", name.name);
+            match self
+                .unbound_object_hint(&name.name)
+                .filter(|_| path.len() == 1)
+            {
+                Some(hint) => self.error_with_hint(name.span, message, &hint),
+                None => self.error(name.span, message),
+            }
+            // The field names still bind (nothing runs), so that the arm's
+            // uses of them report nothing more.
+            for field in fields.iter().filter(|field| field.pattern.is_none()) {
+                self.emit(Op::Nil, field.name.span);
+                self.bind_new_variable(&field.name, false);
+            }
             return;
         };
         self.instance_test(&info.key, subject, span, fails);

@@ -238,7 +238,7 @@ impl Codegen<'_> {
     pub(crate) fn unknown_name(&mut self, name: &str, span: Span) {
         let hint = if let Some(hint) = self.hidden_import_hint(name) {
             hint
-        } else if let Some(hint) = self.ambiguous_object_hint(name) {
+        } else if let Some(hint) = self.unbound_object_hint(name) {
             hint
         } else if matches!(name, "null" | "None" | "NULL") {
             "Limit spells the absent value `nil`: write `nil`".to_string()
@@ -522,7 +522,7 @@ impl Codegen<'_> {
                     None => {
                         let hint = self
                             .hidden_import_hint(name)
-                            .or_else(|| self.ambiguous_object_hint(name))
+                            .or_else(|| self.unbound_object_hint(name))
                             .unwrap_or_else(|| {
                                 format!("no function or variable named `{name}` is in scope")
                             });

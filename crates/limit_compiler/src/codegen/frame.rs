@@ -462,10 +462,15 @@ impl Codegen<'_> {
                     continue; // already nil
                 }
                 self.emit(Op::Dup, span);
+                let declared_in =
+                    super::objects::key_module(&field.owner).unwrap_or(self.current_module);
                 match (value, &field.default) {
                     (Some(v), _) => self.expr(v),
-                    (None, Some(d)) => self.expr(d),
-                    (None, None) => self.zero_value(field.ty.as_ref(), span),
+                    // A default is written in its frame's module.
+                    (None, Some(d)) => self.in_module(declared_in, |gen| gen.expr(d)),
+                    (None, None) => {
+                        self.in_module(declared_in, |gen| gen.zero_value(field.ty.as_ref(), span))
+                    }
                 }
                 if let Some(ty) = &field.ty {
                     let coercions = self.coercions(ty);

@@ -249,6 +249,30 @@ impl Codegen<'_> {
         self.file = file;
     }
 
+    /// Runs `compile` with the names of module `module` in scope (its
+    /// globals, functions and imports): for code written there but
+    /// compiled elsewhere, such as a frame's field defaults at a
+    /// construction in an importing module.
+    pub(crate) fn in_module<R>(
+        &mut self,
+        module: usize,
+        compile: impl FnOnce(&mut Self) -> R,
+    ) -> R {
+        let current = self.current_module;
+        if module == current || module >= self.module_scopes.len() {
+            return compile(self);
+        }
+        let (name, file) = (self.module_name.clone(), self.file);
+        self.leave_module(current);
+        let scope = &self.module_scopes[module];
+        let (other_name, other_file) = (scope.name.clone(), scope.file);
+        self.enter_module(module, &other_name, other_file);
+        let result = compile(self);
+        self.leave_module(module);
+        self.enter_module(current, &name, file);
+        result
+    }
+
     pub(crate) fn leave_module(&mut self, index: usize) {
         let scope = &mut self.module_scopes[index];
         scope.globals = std::mem::take(&mut self.globals);
@@ -628,9 +652,8 @@ impl Codegen<'_> {
 
     /// The key of the frame, trait or enum (of this kind) that the bare name
     /// `name` denotes in the current module: its own declaration, else one
-    /// a `show`/`hide` import binds, else the only public one among the
-    /// modules it imports, directly or not. `None` when there is none, it
-    /// is hidden, or several imported modules declare it.
+    /// a `show`/`hide` import binds (LANGUAGE §10: a plain import binds
+    /// only its namespace). `None` when there is none.
     pub(crate) fn resolve_object(&self, name: &str, kind: ObjectKind) -> Option<String> {
         let current = self.current_module;
         if self.declared_kind(current, name) == Some(kind) {
@@ -640,13 +663,8 @@ impl Codegen<'_> {
             Some(ImportBinding::Member(module, member))
                 if self.declared_kind(*module, member) == Some(kind) =>
             {
-                return Some(object_key(*module, member));
+                Some(object_key(*module, member))
             }
-            Some(ImportBinding::Hidden(_)) => return None,
-            _ => {}
-        }
-        match self.imported_declarers(name, Some(kind)).as_slice() {
-            [module] => Some(object_key(*module, name)),
             _ => None,
         }
     }
@@ -682,61 +700,101 @@ impl Codegen<'_> {
         })
     }
 
-    /// Why a bare name denotes nothing when several imported modules
-    /// declare it (as a frame, trait or enum, or as an enum variant).
-    pub(crate) fn ambiguous_object_hint(&self, name: &str) -> Option<String> {
-        let declarers = self.ambiguous_declarers(name);
-        if declarers.is_empty() {
-            return self.ambiguous_variant_hint(name);
+    /// Why a bare name denotes nothing although imported modules declare
+    /// a frame, trait or enum, or an enum variant, of that name: how to
+    /// name it.
+    pub(crate) fn unbound_object_hint(&self, name: &str) -> Option<String> {
+        let modules = self.imported_declarers(name, None);
+        let declarers: Vec<String> = modules.iter().map(|&m| self.qualifier(m)).collect();
+        match declarers.as_slice() {
+            [] => self.unbound_variant_hint(name),
+            [namespace] => {
+                let module = &self.module_scopes[modules[0]].name;
+                Some(if self.namespace_of(modules[0]).is_some() {
+                    format!(
+                        "`{name}` belongs to module `{module}`: write `{namespace}.{name}`, or import it by name (`import … show {name}`)"
+                    )
+                } else {
+                    format!(
+                        "`{name}` belongs to module `{module}`: import it by name (`import … show {name}`)"
+                    )
+                })
+            }
+            [first, ..] => {
+                let names: Vec<String> = declarers.iter().map(|m| format!("`{m}`")).collect();
+                Some(format!(
+                    "`{name}` is declared by modules {}; qualify it, as `{first}.{name}`",
+                    names.join(" and "),
+                ))
+            }
         }
-        let names: Vec<String> = declarers.iter().map(|m| format!("`{m}`")).collect();
-        Some(format!(
-            "`{name}` is declared by modules {}; qualify it, as `{}.{name}`",
-            names.join(" and "),
-            declarers[0]
-        ))
     }
 
-    /// The names of the imported modules declaring frame, trait or enum
-    /// `name` when there are several (else none).
-    pub(crate) fn ambiguous_declarers(&self, name: &str) -> Vec<String> {
-        let declarers = self.imported_declarers(name, None);
-        if declarers.len() < 2 {
-            return Vec::new();
-        }
-        declarers
+    /// How this module names module `module` in a qualified name: the
+    /// name an import binds to its namespace, else its last path part.
+    fn qualifier(&self, module: usize) -> String {
+        self.namespace_of(module).unwrap_or_else(|| {
+            let name = &self.module_scopes[module].name;
+            name.rsplit('.').next().unwrap_or(name).to_string()
+        })
+    }
+
+    /// The name an import of this module binds to the namespace of
+    /// module `module`, if one does.
+    fn namespace_of(&self, module: usize) -> Option<String> {
+        let mut names: Vec<&String> = self
+            .imports
             .iter()
-            .map(|&m| self.module_scopes[m].name.clone())
-            .collect()
+            .filter(|(_, binding)| {
+                matches!(binding, ImportBinding::Namespace(m, filter)
+                    if *m == module && !matches!(filter, Some(NamespaceFilter::ModuleBlock(_))))
+            })
+            .map(|(name, _)| name)
+            .collect();
+        names.sort();
+        names.first().map(|name| (*name).clone())
     }
 
-    /// Why a bare variant name denotes nothing when enums of several
-    /// modules declare it.
-    fn ambiguous_variant_hint(&self, name: &str) -> Option<String> {
-        let owners = self.variant_enums_in_scope(name);
-        if owners.len() < 2 {
+    /// Why a bare variant name denotes nothing: several enums in scope
+    /// declare it, or only enums this module does not name bare do.
+    fn unbound_variant_hint(&self, name: &str) -> Option<String> {
+        let mut owners = self.variant_enums_in_scope(name);
+        let in_scope = owners.len();
+        if in_scope == 0 {
+            owners = self.variant_enums_reachable(name);
+        }
+        if owners.is_empty() || in_scope == 1 {
             return None;
         }
         let qualified: Vec<String> = owners
             .iter()
             .map(|key| match key_module(key) {
                 Some(module) if module != self.current_module => {
-                    let module_name = &self.module_scopes[module].name;
-                    format!("`{module_name}.{}.{name}`", plain_name(key))
+                    let enum_name = plain_name(key);
+                    match self.namespace_of(module) {
+                        Some(namespace) => format!("`{namespace}.{enum_name}.{name}`"),
+                        None => format!("`{enum_name}.{name}` (with `import … show {enum_name}`)"),
+                    }
                 }
                 _ => format!("`{}.{name}`", plain_name(key)),
             })
             .collect();
-        Some(format!(
-            "several enums declare variant `{name}`; qualify it: {}",
-            qualified.join(" or ")
-        ))
+        Some(if in_scope > 1 {
+            format!(
+                "several enums declare variant `{name}`; qualify it: {}",
+                qualified.join(" or ")
+            )
+        } else {
+            format!(
+                "no enum named in this module declares variant `{name}`; write {}",
+                qualified.join(" or ")
+            )
+        })
     }
 
     /// The keys of the enums whose variant `name` may be written alone here:
     /// the current module's own enums declaring it if there are any, else
-    /// those of the modules it imports (directly or not) that are public
-    /// and not hidden by a `hide` import.
+    /// those a `show`/`hide` import binds.
     pub(crate) fn variant_enums_in_scope(&self, name: &str) -> Vec<String> {
         let Some(owners) = self.objects.variant_owners.get(name) else {
             return Vec::new();
@@ -749,17 +807,36 @@ impl Codegen<'_> {
         if !own.is_empty() {
             return own;
         }
-        let Some(scope) = self.module_scopes.get(self.current_module) else {
+        owners
+            .iter()
+            .filter(|key| {
+                let enum_name = plain_name(key);
+                matches!(
+                    self.imports.get(enum_name),
+                    Some(ImportBinding::Member(module, member))
+                        if Some(*module) == key_module(key) && member == enum_name
+                )
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// The keys of the public enums of the modules this one imports
+    /// (directly or not) that declare variant `name` (for hints).
+    fn variant_enums_reachable(&self, name: &str) -> Vec<String> {
+        let (Some(owners), Some(scope)) = (
+            self.objects.variant_owners.get(name),
+            self.module_scopes.get(self.current_module),
+        ) else {
             return Vec::new();
         };
         owners
             .iter()
             .filter(|key| {
-                let enum_name = plain_name(key);
                 key_module(key).is_some_and(|m| {
                     scope.reachable.contains(&m)
-                        && !self.module_scopes[m].private.contains(enum_name)
-                }) && !matches!(self.imports.get(enum_name), Some(ImportBinding::Hidden(_)))
+                        && !self.module_scopes[m].private.contains(plain_name(key))
+                })
             })
             .cloned()
             .collect()

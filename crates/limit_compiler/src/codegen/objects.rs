@@ -565,13 +565,9 @@ impl Codegen<'_> {
             } else if sup.module.is_some() {
                 self.unresolved_qualified_super(sup);
             } else {
-                let hint = match self.ambiguous_declarers(&sup.name).as_slice() {
-                    [first, ..] => format!(
-                        "it is ignored: several imported modules declare `{0}`; \
-                         choose one with `import {first} show {0}`",
-                        sup.name
-                    ),
-                    _ => "it is ignored; declare it in this file".to_string(),
+                let hint = match self.unbound_object_hint(&sup.name) {
+                    Some(how) => format!("it is ignored: {how}"),
+                    None => "it is ignored; declare it in this file".to_string(),
                 };
                 self.diagnostics.push(
                     Diagnostic::warning(sup.span, format!("unknown frame or trait `{}`", sup.name))

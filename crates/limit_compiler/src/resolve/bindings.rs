@@ -429,15 +429,14 @@ impl Walk<'_> {
                 kind: top.kind,
             });
         }
-        self.env
-            .own
-            .variants
-            .get(name)
-            .map(|&decl| Binding::TopLevel {
+        if let Some(&decl) = self.env.own.variants.get(name) {
+            return Some(Binding::TopLevel {
                 file: self.file,
                 decl,
                 kind: DefKind::Variant,
-            })
+            });
+        }
+        self.env.imported_variants.get(name).copied().flatten()
     }
 
     /// Notes a use of the instance (`this`, `super`, a bare member): in a

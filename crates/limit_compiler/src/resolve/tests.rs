@@ -387,3 +387,70 @@ fn members_named_through_a_namespace_denote_the_modules_declarations() {
         .collect();
     assert_eq!(kinds, expected);
 }
+
+/// The bindings of the bare names of `main` (importing `kinds.lm`, which
+/// declares `frame Box`, `enum Size { Small, Big(int) }` and `fn make`),
+/// in source order.
+fn bare_bindings_with_import(main: &str, test: &str) -> Vec<(String, Option<DefKind>)> {
+    let mut sources = limit_syntax::SourceMap::new();
+    let folder = std::env::temp_dir().join(format!("limit-resolve-{test}-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("kinds.lm"),
+        "frame Box { pub v: int = 0; }\nenum Size { Small, Big(int) }\nfn make(): int { return 1; }\n",
+    )
+    .unwrap();
+    let entry = sources.add(
+        folder.join("main.lm").display().to_string(),
+        main.to_string(),
+    );
+    let (graph, diagnostics) = crate::modules::load_program(
+        &mut sources,
+        entry,
+        crate::capabilities::Capabilities::all(),
+    );
+    std::fs::remove_dir_all(&folder).ok();
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let bindings = resolve_program(&graph, &sources);
+    let mut uses: Vec<(String, Option<DefKind>, u32)> = uses_in(&graph.modules[0].ast)
+        .into_iter()
+        .filter(|(name, _, _)| name != "print")
+        .map(|(name, start, id)| {
+            let kind = match bindings.of(id) {
+                Some(Binding::TopLevel { kind, .. }) => Some(kind),
+                _ => None,
+            };
+            (name, kind, start)
+        })
+        .collect();
+    uses.sort_by_key(|(_, _, start)| *start);
+    uses.into_iter()
+        .map(|(name, kind, _)| (name, kind))
+        .collect()
+}
+
+#[test]
+fn only_show_and_hide_imports_bind_another_modules_objects_bare() {
+    let text = "print(Box, Size, Small, make)";
+    let expect = |kinds: [Option<DefKind>; 4]| -> Vec<(String, Option<DefKind>)> {
+        ["Box", "Size", "Small", "make"]
+            .iter()
+            .zip(kinds)
+            .map(|(name, kind)| (name.to_string(), kind))
+            .collect()
+    };
+    let plain = bare_bindings_with_import(&format!("import kinds;\n{text}"), "plain");
+    assert_eq!(plain, expect([None, None, None, None]));
+    let shown = bare_bindings_with_import(&format!("import kinds show Box;\n{text}"), "show");
+    assert_eq!(shown, expect([Some(DefKind::Frame), None, None, None]));
+    let enum_shown = bare_bindings_with_import(&format!("import kinds show Size;\n{text}"), "enum");
+    assert_eq!(
+        enum_shown,
+        expect([None, Some(DefKind::Enum), Some(DefKind::Variant), None])
+    );
+    let hidden = bare_bindings_with_import(&format!("import kinds hide Size;\n{text}"), "hide");
+    assert_eq!(
+        hidden,
+        expect([Some(DefKind::Frame), None, None, Some(DefKind::Function)])
+    );
+}

@@ -47,6 +47,8 @@ pub struct ModuleFacts {
     pub frames: FxHashMap<String, FrameShape>,
     /// Variant names of its enums, with their declaring ids.
     pub variants: FxHashMap<String, DeclId>,
+    /// Each enum's variants (by the enum's name), with their declaring ids.
+    pub enum_variants: FxHashMap<String, Vec<(String, DeclId)>>,
 }
 
 impl ModuleFacts {
@@ -113,6 +115,14 @@ impl ModuleFacts {
                             .entry(variant.name.name.clone())
                             .or_insert(variant.name.id);
                     }
+                    self.enum_variants
+                        .entry(decl.name.name.clone())
+                        .or_insert_with(|| {
+                            decl.variants
+                                .iter()
+                                .map(|v| (v.name.name.clone(), v.name.id))
+                                .collect()
+                        });
                     (DefKind::Enum, &decl.name, decl.visibility)
                 }
                 StmtKind::TypeAlias(decl) => (DefKind::Alias, &decl.name, decl.visibility),
@@ -189,11 +199,16 @@ pub struct ModuleEnv {
     /// Frames of every module reachable from it, its own first: for the
     /// bare members of its methods (a parent may be another module's).
     pub frames: FxHashMap<String, FrameShape>,
-    /// Frame and enum names it may name bare (its own and those of the
-    /// modules it imports, directly or not).
+    /// Frame and enum names it may name bare: its own and those its
+    /// `show`/`hide` imports bind (LANGUAGE §10: a plain import binds only
+    /// the namespace).
     pub objects: FxHashSet<String>,
-    /// Enum variants it may name bare.
+    /// Enum variants it may name bare: its own enums' and those of the
+    /// enums its imports bind.
     pub variants: FxHashSet<String>,
+    /// The variants of the enums its imports bind, by name: the variant,
+    /// or `None` when several of those enums declare the name.
+    pub imported_variants: FxHashMap<String, Option<Binding>>,
     /// A standard module (it alone may name the `__std_` natives).
     pub is_std: bool,
 }
@@ -227,7 +242,7 @@ impl ModuleEnv {
                 }
                 env.assign_imports();
                 for reachable in reachable(graph, index) {
-                    env.see(&facts[reachable]);
+                    env.see_frames(&facts[reachable]);
                 }
                 env.see(&facts[index]);
                 env
@@ -251,7 +266,7 @@ impl ModuleEnv {
             if let Some(module) = target.and_then(|t| graph.modules.get(t)) {
                 let facts = ModuleFacts::gather(module.file, &module.ast.stmts);
                 env.import(decl, &facts);
-                env.see(&facts);
+                env.see_frames(&facts);
             }
         }
         env.assign_imports();
@@ -269,8 +284,8 @@ impl ModuleEnv {
             .retain(|name, top| !(top.implicit && imports.contains_key(name)));
     }
 
-    /// Frames, enums and variants of `facts` become nameable (a later
-    /// call, the module's own, wins for frames).
+    /// Frames, enums and variants of the module's own `facts` become
+    /// nameable (its frames win over other modules').
     fn see(&mut self, facts: &ModuleFacts) {
         for (name, top) in &facts.names {
             if matches!(top.kind, DefKind::Frame | DefKind::Enum) {
@@ -278,8 +293,44 @@ impl ModuleEnv {
             }
         }
         self.variants.extend(facts.variants.keys().cloned());
+        self.see_frames(facts);
+    }
+
+    /// The frames of `facts` become known, for the bare members of
+    /// methods (a parent may be another module's).
+    fn see_frames(&mut self, facts: &ModuleFacts) {
         for (name, shape) in &facts.frames {
             self.frames.insert(name.clone(), shape.clone());
+        }
+    }
+
+    /// Another module's frame or enum `name` (declared by `target`) is
+    /// bound by name: it and, for an enum, its variants become nameable.
+    fn bind_object(&mut self, name: &str, top: &TopLevel, target: &ModuleFacts) {
+        match top.kind {
+            DefKind::Frame => {
+                self.objects.insert(name.to_string());
+            }
+            DefKind::Enum => {
+                self.objects.insert(name.to_string());
+                for (variant, decl) in target.enum_variants.get(name).into_iter().flatten() {
+                    self.variants.insert(variant.clone());
+                    let binding = Binding::TopLevel {
+                        file: target.file,
+                        decl: *decl,
+                        kind: DefKind::Variant,
+                    };
+                    self.imported_variants
+                        .entry(variant.clone())
+                        .and_modify(|seen| {
+                            if *seen != Some(binding) {
+                                *seen = None;
+                            }
+                        })
+                        .or_insert(Some(binding));
+                }
+            }
+            _ => {}
         }
     }
 
@@ -316,6 +367,7 @@ impl ModuleEnv {
                 for name in names {
                     if let Some(top) = target.names.get(&name.name).filter(|t| !t.hidden) {
                         self.imports.insert(name.name.clone(), member(top));
+                        self.bind_object(&name.name, top, target);
                     }
                 }
             }
@@ -325,6 +377,7 @@ impl ModuleEnv {
                     if !top.hidden && !hidden.contains(name.as_str()) && top.kind != DefKind::Alias
                     {
                         self.imports.insert(name.clone(), member(top));
+                        self.bind_object(name, top, target);
                     }
                 }
             }
