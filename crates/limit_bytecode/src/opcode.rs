@@ -492,6 +492,13 @@ crate::table::instructions! {
         /// Call function `fn_index` directly (it must capture nothing).
         /// `[a1..an] -> [result]`. Errors: TypeError (argument count), StackOverflow.
         CallDirect(function: Function u32, argc: Count u8) [argc => 1] raises(TypeError, StackOverflow, Callee);
+        /// `Call` of a callee whose static type is not a known function
+        /// (`any`): the caller proved nothing about the arguments, so a
+        /// Limit function it reaches checks them against its parameters'
+        /// declared types (`FunctionProto::param_checks`) before it runs.
+        /// `[callee, a1..an] -> [result]`. Errors: those of `Call`,
+        /// ConversionError.
+        CallAny(argc: Count u8) [(argc + 1) => 1] raises(TypeError, StackOverflow, Callee, ConversionError);
         /// Call built-in function `native` (see `runtime::builtins::BUILTINS`).
         /// `[a1..an] -> [result]`. Errors: whatever the built-in raises.
         CallNative(native: Native u16, argc: Count u8) [argc => 1] raises(TypeError, Callee);
@@ -585,6 +592,11 @@ crate::table::instructions! {
         /// method table with a per-call-site inline cache (class id → method).
         /// `[receiver, a1..an] -> [result]`; falls back to `Invoke` on non-instances.
         InvokeMethod(name: Constant u32, argc: Count u8) [(argc + 1) => 1] raises(TypeError, StackOverflow, Callee);
+        /// `InvokeMethod` on a receiver of unknown static type (`any`): the
+        /// method found checks its arguments as `CallAny`'s callee does.
+        /// `[receiver, a1..an] -> [result]`. Errors: those of
+        /// `InvokeMethod`, ConversionError.
+        InvokeAny(name: Constant u32, argc: Count u8) [(argc + 1) => 1] raises(TypeError, StackOverflow, Callee, ConversionError);
         /// Call method in vtable `slot` of the receiver's class.
         /// `[receiver, a1..an] -> [result]`. Errors: TypeError, NilAccess.
         InvokeSlot(method: MethodSlot u16, argc: Count u8) [(argc + 1) => 1] raises(NilAccess, TypeError, StackOverflow, Callee);

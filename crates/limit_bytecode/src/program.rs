@@ -92,7 +92,15 @@ pub struct FunctionProto {
     pub capture_names: Vec<String>,
     /// Index into `Program::files`.
     pub file: u32,
+    /// Per parameter slot (`this` included), the `CheckType` constant of
+    /// its declared type, or [`NO_CHECK`]: what a call whose caller proved
+    /// nothing (`CallAny`, `InvokeAny`) checks the arguments given
+    /// against. Empty when no parameter has a checked type.
+    pub param_checks: Vec<u32>,
 }
+
+/// A parameter slot without a check (`FunctionProto::param_checks`).
+pub const NO_CHECK: u32 = u32::MAX;
 
 impl FunctionProto {
     /// What a released function slot holds (see `ProgramUpdate::released`):
@@ -220,6 +228,12 @@ impl Program {
             };
             if f.required > f.arity {
                 return Err(format!("function {}: required > arity", f.name));
+            }
+            if f.param_checks
+                .iter()
+                .any(|&k| k != NO_CHECK && k as usize >= self.constants.len())
+            {
+                return Err(format!("function {}: parameter check out of range", f.name));
             }
             for (ip, op) in f.code.iter().enumerate() {
                 let bad = |what: &str| {

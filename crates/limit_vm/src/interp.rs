@@ -607,6 +607,17 @@ impl Vm {
         pushed
     }
 
+    /// The function and base of the frame on top, if any.
+    pub(crate) fn top_frame_start(&self) -> Option<(u32, usize)> {
+        self.frames.last().map(|f| (f.func, f.base))
+    }
+
+    /// Removes the frame a call just pushed, before its first instruction
+    /// (its arguments were refused): the error is then the caller's.
+    pub(crate) fn pop_entered_frame(&mut self) {
+        self.frames.pop();
+    }
+
     /// Set up a call of the value at `stack[callee]` with `argc` arguments
     /// above it. Returns true when a Limit frame was pushed; otherwise the
     /// result already replaced the callee and arguments.
@@ -2062,6 +2073,18 @@ impl Vm {
                         load_frame!();
                     }
                 }
+                Op::CallAny(argc) => {
+                    let top = self.stack.len();
+                    let callee = top - argc as usize - 1;
+                    save_ip!();
+                    if TRACE {
+                        self.stats.calls += 1;
+                    }
+                    if tri!(self.call_value_at(callee, argc as usize)) {
+                        tri!(self.check_entered_arguments(top));
+                        load_frame!();
+                    }
+                }
                 Op::CallDirect(f, argc) => {
                     let argc = argc as usize;
                     let b = self.stack.len() - argc;
@@ -2183,7 +2206,9 @@ impl Vm {
                     push!(closure);
                     allocated!();
                 }
-                Op::Invoke(name, argc) | Op::InvokeMethod(name, argc) => {
+                Op::Invoke(name, argc)
+                | Op::InvokeMethod(name, argc)
+                | Op::InvokeAny(name, argc) => {
                     let recv = self.stack.len() - argc as usize - 1;
                     // Fast paths for the hottest built-in methods.
                     match (self.const_methods[name as usize], argc, &self.stack[recv]) {
@@ -2208,61 +2233,65 @@ impl Vm {
                         _ => {}
                     }
                     save_ip!();
-                    let pushed = if let (Op::InvokeMethod(..), Value::Instance(inst)) =
-                        (op, &self.stack[recv])
-                    {
-                        let id = inst.class.id + 1;
-                        let entries = self
-                            .caches
-                            .get(func as usize)
-                            .and_then(|c| c.get(ip - 1))
-                            .copied()
-                            .unwrap_or_default();
-                        let cached = if entries[0].0 == id {
-                            Some(entries[0].1)
-                        } else if entries[1].0 == id {
-                            Some(entries[1].1)
-                        } else {
-                            None
-                        };
-                        if let Some(method) = cached {
-                            if TRACE {
-                                self.stats.cache_hits += 1;
-                            }
-                            tri!(self.push_frame(
-                                method,
-                                None,
-                                recv,
-                                recv,
-                                argc as usize + 1,
-                                false
-                            ));
-                            true
-                        } else {
-                            let name_str = self.constants[name as usize].clone();
-                            match inst.class.method_map.get(name_str.as_str().unwrap_or("")) {
-                                Some(&m) => {
-                                    if TRACE {
-                                        self.stats.cache_misses += 1;
-                                    }
-                                    self.fill_cache(func, ip - 1, [(id, m), entries[0]]);
-                                    tri!(self.push_frame(
-                                        m,
-                                        None,
-                                        recv,
-                                        recv,
-                                        argc as usize + 1,
-                                        false
-                                    ));
-                                    true
+                    let pushed =
+                        if let (Op::InvokeMethod(..) | Op::InvokeAny(..), Value::Instance(inst)) =
+                            (op, &self.stack[recv])
+                        {
+                            let id = inst.class.id + 1;
+                            let entries = self
+                                .caches
+                                .get(func as usize)
+                                .and_then(|c| c.get(ip - 1))
+                                .copied()
+                                .unwrap_or_default();
+                            let cached = if entries[0].0 == id {
+                                Some(entries[0].1)
+                            } else if entries[1].0 == id {
+                                Some(entries[1].1)
+                            } else {
+                                None
+                            };
+                            if let Some(method) = cached {
+                                if TRACE {
+                                    self.stats.cache_hits += 1;
                                 }
-                                None => tri!(self.invoke(name, recv, argc as usize)),
+                                tri!(self.push_frame(
+                                    method,
+                                    None,
+                                    recv,
+                                    recv,
+                                    argc as usize + 1,
+                                    false
+                                ));
+                                true
+                            } else {
+                                let name_str = self.constants[name as usize].clone();
+                                match inst.class.method_map.get(name_str.as_str().unwrap_or("")) {
+                                    Some(&m) => {
+                                        if TRACE {
+                                            self.stats.cache_misses += 1;
+                                        }
+                                        self.fill_cache(func, ip - 1, [(id, m), entries[0]]);
+                                        tri!(self.push_frame(
+                                            m,
+                                            None,
+                                            recv,
+                                            recv,
+                                            argc as usize + 1,
+                                            false
+                                        ));
+                                        true
+                                    }
+                                    None => tri!(self.invoke(name, recv, argc as usize)),
+                                }
                             }
-                        }
-                    } else {
-                        tri!(self.invoke(name, recv, argc as usize))
-                    };
+                        } else {
+                            tri!(self.invoke(name, recv, argc as usize))
+                        };
                     if pushed {
+                        if let Op::InvokeAny(..) = op {
+                            tri!(self.check_entered_arguments(recv + argc as usize + 1));
+                        }
                         load_frame!();
                     }
                 }

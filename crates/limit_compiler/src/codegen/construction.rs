@@ -155,6 +155,35 @@ impl Codegen<'_> {
             None => params.len() as u16,
         };
         state.proto.param_names = params.clone();
+        // Its arguments are checked as `init`'s, or as the fields they fill.
+        state.proto.param_checks = match &init {
+            Some((_, proto)) => proto.param_checks.iter().skip(1).copied().collect(),
+            None => {
+                let fields: Vec<_> = info
+                    .fields
+                    .iter()
+                    .zip(&pending.given)
+                    .filter(|(_, given)| **given)
+                    .map(|(field, _)| field.ty.clone())
+                    .collect();
+                let checks: Vec<u32> = fields
+                    .iter()
+                    .map(|ty| {
+                        ty.as_ref()
+                            .and_then(|ty| self.annotation_check(ty))
+                            .unwrap_or(limit_bytecode::program::NO_CHECK)
+                    })
+                    .collect();
+                if checks
+                    .iter()
+                    .all(|&c| c == limit_bytecode::program::NO_CHECK)
+                {
+                    Vec::new()
+                } else {
+                    checks
+                }
+            }
+        };
         self.functions.push(state);
         self.begin_scope();
         for name in &params {

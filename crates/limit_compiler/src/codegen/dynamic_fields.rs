@@ -4,8 +4,9 @@
 //! the value for the field's declared type inline (`checks.rs`); here the
 //! frame is found at run time, so the same conversion runs out of line:
 //!
-//! * every field whose declared type converts or checks (`u8`, `dN`,
-//!   `float`, a refinement, `[u8]`, …) gets a *coercer*, a function of the
+//! * every field with a declared type (`int`, `u8`, `dN`, `float`, a
+//!   refinement, `[u8]`, a frame, …; reference.md §3: a value from `any`
+//!   is checked as it enters) gets a *coercer*, a function of the
 //!   value compiled at the end of its frame's module (so a refinement's
 //!   condition sees that module's names), which returns the value as the
 //!   field holds it;
@@ -66,7 +67,7 @@ impl Codegen<'_> {
                         let Some(ty) = field.ty.as_ref().filter(|_| !field.is_static) else {
                             continue;
                         };
-                        if !self.coercions(ty).is_empty() {
+                        if is_checked_annotation(ty) || !self.coercions(ty).is_empty() {
                             self.objects
                                 .dynamic_fields
                                 .names
@@ -179,7 +180,8 @@ impl Codegen<'_> {
                 continue;
             };
             let coercions = self.coercions(ty);
-            if coercions.is_empty() {
+            let check = self.annotation_check(ty);
+            if coercions.is_empty() && check.is_none() {
                 continue;
             }
             let span = ty.span;
@@ -195,6 +197,9 @@ impl Codegen<'_> {
             self.begin_scope();
             let slot = self.add_local(" value", false, true);
             self.emit(Op::GetLocal(slot), span);
+            if let Some(check) = check {
+                self.emit(Op::CheckType(check), span);
+            }
             self.coerce(&coercions, span);
             self.emit(Op::Return, span);
             self.end_scope();
@@ -250,4 +255,12 @@ impl Codegen<'_> {
         let state = self.functions.pop().expect("dispatcher state");
         self.program.functions[function as usize] = finish_proto(state);
     }
+}
+
+/// Whether a field annotated `ty` checks what is stored in it (any type
+/// but `any`): stores through a receiver of unknown frame then call the
+/// field's dispatcher, since the value entering it was proven nothing.
+fn is_checked_annotation(ty: &limit_syntax::ast::TypeExpr) -> bool {
+    use limit_syntax::ast::TypeKind;
+    !matches!(&ty.kind, TypeKind::Named(path) if path.len() == 1 && matches!(path[0].name.as_str(), "any" | "atomic"))
 }

@@ -517,7 +517,8 @@ impl Codegen<'_> {
                     Some(place) => {
                         self.load(&place, callee.span);
                         self.positional_args(args);
-                        self.emit(Op::Call(args.len() as u8), span);
+                        let call = self.call_op(callee, args.len() as u8);
+                        self.emit(call, span);
                     }
                     None => {
                         let hint = self
@@ -545,7 +546,8 @@ impl Codegen<'_> {
                         Some(place) => {
                             self.load(&place, callee.span);
                             self.positional_args(args);
-                            self.emit(Op::Call(args.len() as u8), span);
+                            let call = self.call_op(callee, args.len() as u8);
+                            self.emit(call, span);
                         }
                         None => {}
                     }
@@ -575,8 +577,20 @@ impl Codegen<'_> {
             _ => {
                 self.expr(callee);
                 self.positional_args(args);
-                self.emit(Op::Call(args.len() as u8), span);
+                let call = self.call_op(callee, args.len() as u8);
+                self.emit(call, span);
             }
+        }
+    }
+
+    /// `Call`, or `CallAny` when the checker does not know `callee` as a
+    /// function or frame (so it checked no argument: the function called
+    /// checks them, `type_checks.rs`).
+    fn call_op(&self, callee: &Expr, argc: u8) -> Op {
+        use crate::check::Type;
+        match self.types.type_of(callee.id).map(Type::unrefined) {
+            Some(Type::Function(_) | Type::Class(_)) => Op::Call(argc),
+            _ => Op::CallAny(argc),
         }
     }
 

@@ -316,6 +316,13 @@ impl Codegen<'_> {
                 } else {
                     self.expr(value);
                 }
+                if self.types.type_of(object.id).is_none() {
+                    // The checker does not know the receiver, so it
+                    // proved nothing of the value entering the field.
+                    if let Some(check) = declared.as_ref().and_then(|t| self.annotation_check(t)) {
+                        self.emit(Op::CheckType(check), span);
+                    }
+                }
                 self.coerce_store(&coercions, binary, value, span);
                 self.emit(Op::SetField(slot), field.span);
                 true
@@ -525,7 +532,13 @@ impl Codegen<'_> {
                         {
                             self.expr(object);
                             let argc = self.emit_matched(&given, entry.required, METHOD_ARGS, span);
-                            if ty.exact || frame.final_slot[slot] {
+                            if self.types.type_of(object.id).is_none() {
+                                // The checker does not know the receiver
+                                // (`var o: any = Frame()`): it checked no
+                                // argument, so the method checks them.
+                                let k = self.str_constant(&method.name);
+                                self.emit(Op::InvokeAny(k, argc), span);
+                            } else if ty.exact || frame.final_slot[slot] {
                                 self.emit(Op::CallDirect(entry.function, argc + 1), span);
                             } else {
                                 self.emit(Op::InvokeSlot(slot as u16, argc), span);
@@ -563,7 +576,13 @@ impl Codegen<'_> {
         self.expr(object);
         self.positional_args(args);
         let k = self.str_constant(&method.name);
-        self.emit(Op::InvokeMethod(k, args.len() as u8), span);
+        // A receiver the checker does not know: it checked no argument,
+        // so the method found checks them (`type_checks.rs`).
+        if self.types.type_of(object.id).is_none() {
+            self.emit(Op::InvokeAny(k, args.len() as u8), span);
+        } else {
+            self.emit(Op::InvokeMethod(k, args.len() as u8), span);
+        }
         true
     }
 

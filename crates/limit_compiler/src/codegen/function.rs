@@ -3,6 +3,7 @@
 use super::objects::ObjectKind;
 use super::{finish_proto, required_params, Codegen, FunctionKind, FunctionState};
 use limit_bytecode::opcode::Op;
+use limit_bytecode::program::NO_CHECK;
 use limit_syntax::ast::*;
 use limit_syntax::Span;
 
@@ -92,6 +93,7 @@ impl Codegen<'_> {
     /// conversions and checks of their declared types (the same as any
     /// typed store, `checks.rs`), and cells for captured ones.
     pub(crate) fn param_prologue(&mut self, params: &[Param], first_slot: u16) {
+        self.note_param_checks(params, first_slot);
         for (index, param) in params.iter().enumerate() {
             let slot = index as u16 + first_slot;
             if let Some(default) = &param.default {
@@ -139,6 +141,28 @@ impl Codegen<'_> {
                 self.emit(Op::MakeCell(slot), param.span);
             }
         }
+    }
+
+    /// The run-time check of each parameter's declared type, for calls
+    /// whose caller proved nothing (`CallAny`, `InvokeAny`:
+    /// `FunctionProto::param_checks`). A host-typed parameter checks
+    /// itself in the prologue (`CheckHost`).
+    fn note_param_checks(&mut self, params: &[Param], first_slot: u16) {
+        let mut checks = vec![NO_CHECK; first_slot as usize + params.len()];
+        let mut any = false;
+        for (index, param) in params.iter().enumerate() {
+            let Some(ty) = &param.ty else {
+                continue;
+            };
+            if self.host_type_of(ty).is_some() {
+                continue;
+            }
+            if let Some(check) = self.annotation_check(ty) {
+                checks[first_slot as usize + index] = check;
+                any = true;
+            }
+        }
+        self.current().proto.param_checks = if any { checks } else { Vec::new() };
     }
 
     /// The host type annotation `ty` names (`Player`, `Player?`, or an

@@ -12,9 +12,10 @@
 use super::objects::ObjectKind;
 use super::Codegen;
 use crate::check::Type;
+use limit_bytecode::opcode::IntWidth;
 use limit_bytecode::opcode::Op;
 use limit_bytecode::type_check::TypeCheck;
-use limit_syntax::ast::Expr;
+use limit_syntax::ast::{Expr, TypeExpr, TypeKind};
 use limit_syntax::Span;
 
 impl Codegen<'_> {
@@ -112,6 +113,148 @@ impl Codegen<'_> {
                 .resolve_object(name, ObjectKind::Trait)
                 .map_or(TypeCheck::Any, TypeCheck::Trait),
             Type::Host(name) => TypeCheck::Host(name.clone()),
+        }
+    }
+}
+
+/// Aliases are followed at most this deep (`type A = B; type B = A;`).
+const MAX_ALIAS_DEPTH: usize = 16;
+
+impl Codegen<'_> {
+    /// The constant of the run-time check of a value entering a place
+    /// annotated `ty` from a caller that proved nothing (a call through
+    /// `any`, a store through a receiver of unknown frame), or `None`
+    /// when the annotation lets anything in.
+    pub(crate) fn annotation_check(&mut self, ty: &TypeExpr) -> Option<u32> {
+        let (check, name) = self.annotation_form(ty, 0);
+        if check.is_any() {
+            return None;
+        }
+        Some(self.str_constant(&check.to_constant(&name)))
+    }
+
+    /// The run-time form of the annotation `ty` and the type's name as
+    /// the checker prints it (aliases expanded, refinements by name).
+    fn annotation_form(&self, ty: &TypeExpr, depth: usize) -> (TypeCheck, String) {
+        let any = || (TypeCheck::Any, "any".to_string());
+        if depth > MAX_ALIAS_DEPTH {
+            return any();
+        }
+        let inner = |t: &TypeExpr| self.annotation_form(t, depth + 1);
+        match &ty.kind {
+            TypeKind::Named(path) if path.len() == 1 => {
+                let name = path[0].name.as_str();
+                if let Some(scale) = super::stmt::decimal_scale(ty) {
+                    return (TypeCheck::Decimal, format!("d{scale}"));
+                }
+                let simple = match name {
+                    "int" => Some(TypeCheck::Int),
+                    "float" => Some(TypeCheck::Float),
+                    "f32" | "f64" => Some(TypeCheck::Float),
+                    "str" => Some(TypeCheck::Str),
+                    "bool" => Some(TypeCheck::Bool),
+                    "nil" => Some(TypeCheck::Nil),
+                    "range" => Some(TypeCheck::Range),
+                    "channel" => Some(TypeCheck::Channel),
+                    "any" | "atomic" => return any(),
+                    _ if IntWidth::from_name(name).is_some() => Some(TypeCheck::Int),
+                    _ => None,
+                };
+                if let Some(check) = simple {
+                    return (check, name.to_string());
+                }
+                if let Some(key) = self.resolve_object(name, ObjectKind::Frame) {
+                    if let Some(frame) = self.objects.frames.get(&key) {
+                        return (TypeCheck::Frame(frame.class), name.to_string());
+                    }
+                }
+                if let Some(key) = self.resolve_object(name, ObjectKind::Enum) {
+                    if let Some(info) = self.objects.enums.get(&key) {
+                        return (TypeCheck::Enum(info.id), name.to_string());
+                    }
+                }
+                if let Some(key) = self.resolve_object(name, ObjectKind::Trait) {
+                    return (TypeCheck::Trait(key), name.to_string());
+                }
+                if let Some(target) = self.aliases.get(name) {
+                    let (check, shown) = self.annotation_form(target, depth + 1);
+                    // A refinement is named by its alias, as the checker does.
+                    let refined = matches!(target.kind, TypeKind::Refined { .. });
+                    return (check, if refined { name.to_string() } else { shown });
+                }
+                if self.host_types.contains(name) && !self.in_std_module() {
+                    return (TypeCheck::Host(name.to_string()), name.to_string());
+                }
+                any()
+            }
+            TypeKind::Named(_) => any(),
+            TypeKind::List(element) => {
+                let (check, name) = inner(element);
+                (TypeCheck::List(Box::new(check)), format!("[{name}]"))
+            }
+            TypeKind::Dict(key, value) => {
+                let ((key, key_name), (value, value_name)) = (inner(key), inner(value));
+                (
+                    TypeCheck::Dict(Box::new(key), Box::new(value)),
+                    format!("{{{key_name}: {value_name}}}"),
+                )
+            }
+            TypeKind::Tuple(items) => {
+                let (checks, names): (Vec<_>, Vec<_>) = items.iter().map(inner).unzip();
+                (TypeCheck::Tuple(checks), format!("({})", names.join(", ")))
+            }
+            TypeKind::Function { params, ret } => {
+                let names: Vec<String> = params.iter().map(|p| inner(p).1).collect();
+                let ret = ret
+                    .as_ref()
+                    .map_or_else(|| "nil".to_string(), |r| inner(r).1);
+                (
+                    TypeCheck::Function,
+                    format!("fn({}): {ret}", names.join(", ")),
+                )
+            }
+            TypeKind::Union(members) => {
+                let (checks, names): (Vec<_>, Vec<_>) = members.iter().map(inner).unzip();
+                let check = if checks.iter().any(TypeCheck::is_any) {
+                    TypeCheck::Any
+                } else {
+                    TypeCheck::Union(checks)
+                };
+                (check, names.join(" | "))
+            }
+            TypeKind::Fallible {
+                inner: value,
+                errors,
+            } => {
+                let (check, name) = inner(value);
+                let errors: Vec<&str> = errors.iter().map(|e| e.name.as_str()).collect();
+                (
+                    TypeCheck::Optional(Box::new(check)),
+                    format!("{name}?{}", errors.join(", ")),
+                )
+            }
+            TypeKind::Refined { base, .. } => {
+                let (check, name) = inner(base);
+                (check, name)
+            }
+            TypeKind::Record(fields) => {
+                let (checks, names): (Vec<_>, Vec<_>) = fields
+                    .iter()
+                    .map(|(field, ty)| {
+                        let (check, name) = inner(ty);
+                        (
+                            (field.name.clone(), check),
+                            format!("{}: {name}", field.name),
+                        )
+                    })
+                    .unzip();
+                (
+                    TypeCheck::Record(checks),
+                    format!("{{{}}}", names.join(", ")),
+                )
+            }
+            // An inline tagged union names an enum where it is declared.
+            TypeKind::Tagged(_) => any(),
         }
     }
 }

@@ -13,6 +13,7 @@
 use crate::errors::{fail, kinds, Trap};
 use crate::interp::Vm;
 use crate::value::{Key, Value};
+use limit_bytecode::program::NO_CHECK;
 use limit_bytecode::type_check::{kind, TypeCheck};
 use std::rc::Rc;
 
@@ -59,6 +60,20 @@ pub(crate) fn kind_fits(code: u8, v: &Value) -> bool {
     }
 }
 
+/// `expected T, got U` (where inside a container, if it is inside one).
+fn mismatch_message(expected: &str, mut m: Mismatch) -> String {
+    if m.got == expected {
+        // A frame or enum of another module with the same name.
+        m.got = format!("another type named {}", m.got);
+    }
+    let at = if m.path.is_empty() {
+        String::new()
+    } else {
+        format!(" (at {})", m.path.concat())
+    };
+    format!("expected {expected}, got {}{at}", m.got)
+}
+
 impl Vm {
     /// `[v] -> [v]` for `CheckKind(code)`.
     pub(crate) fn check_top_kind(&self, code: u8) -> Result<(), Trap> {
@@ -83,22 +98,49 @@ impl Vm {
         };
         match self.conforms(&parsed.check, value) {
             Ok(()) => Ok(()),
-            Err(mut m) => {
-                if m.got == parsed.name {
-                    // A frame or enum of another module with the same name.
-                    m.got = format!("another type named {}", m.got);
-                }
-                let at = if m.path.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (at {})", m.path.concat())
-                };
-                fail(
+            Err(m) => fail(kinds::CONVERSION_ERROR, &mismatch_message(&parsed.name, m)),
+        }
+    }
+
+    /// After a `CallAny`/`InvokeAny` pushed the frame of a Limit function
+    /// whose arguments end at stack height `top`: each argument given
+    /// (not those filled in for omitted ones) checked against its
+    /// parameter's declared type. A failure removes the frame, so that
+    /// the error is raised at the call.
+    pub(crate) fn check_entered_arguments(&mut self, top: usize) -> Result<(), Trap> {
+        let Some((func, base)) = self.top_frame_start() else {
+            return Ok(());
+        };
+        let Some(proto) = self.functions.get(func as usize) else {
+            return Ok(());
+        };
+        if proto.param_checks.is_empty() {
+            return Ok(());
+        }
+        let proto = proto.clone();
+        let given = top.saturating_sub(base);
+        for (slot, &check) in proto.param_checks.iter().enumerate().take(given) {
+            if check == NO_CHECK {
+                continue;
+            }
+            let parsed = self.parsed_check(check)?;
+            let Some(value) = self.stack.get(base + slot) else {
+                continue;
+            };
+            if let Err(m) = self.conforms(&parsed.check, value) {
+                self.pop_entered_frame();
+                let param = proto.param_names.get(slot).map_or("?", String::as_str);
+                return fail(
                     kinds::CONVERSION_ERROR,
-                    &format!("expected {}, got {}{at}", parsed.name, m.got),
-                )
+                    &format!(
+                        "{} (argument `{param}` of `{}`)",
+                        mismatch_message(&parsed.name, m),
+                        proto.name
+                    ),
+                );
             }
         }
+        Ok(())
     }
 
     fn parsed_check(&mut self, check: u32) -> Result<Rc<ParsedCheck>, Trap> {
