@@ -150,3 +150,42 @@ fn errors_name_their_own_chunk_after_file_slots_are_given_to_later_chunks() {
         .to_string();
     assert!(shown.starts_with("typo.lm:1"), "{shown}");
 }
+
+#[test]
+fn constants_of_finished_chunks_are_given_again_and_live_code_keeps_its_own() {
+    let mut e = Engine::new();
+    e.run_str(
+        "frame Tag { pub fn label(): str { return \"tag-permanent\"; } }\n\
+         var kept = fn(x: int): str { return \"kept-{x}-\" + str(1234567); }\n\
+         fn pick(xs: [any]): any { return xs[0]; }\n\
+         fn strs(x: [str]): int { return x[0].len(); }\n\
+         fn ints(x: [int]): int { return x[0]; }",
+    )
+    .unwrap();
+    // Every chunk brings constants of its own (a string, an int, the type
+    // a value from `any` is checked against: `[str]` or `[int]`), dropped
+    // once it has run.
+    for n in 0..900 {
+        let (source, expected) = if n % 2 == 0 {
+            (
+                format!("strs(pick([[\"s{n}\"]])) + {}", 100_000 + n),
+                format!("s{n}").len() as i64 + 100_000 + n,
+            )
+        } else {
+            (format!("ints(pick([[{}]]))", 200_000 + n), 200_000 + n)
+        };
+        assert_eq!(
+            e.run_str(&source).unwrap(),
+            Value::Int(expected),
+            "{source}"
+        );
+    }
+    // A check against one type is not taken for another's: a released
+    // slot's parsed check goes with its constant.
+    let wrong = e.run_str("ints(pick([[\"x\"]]))").unwrap_err().to_string();
+    assert!(wrong.contains("ConversionError"), "{wrong}");
+    assert_eq!(
+        e.run_str("Tag().label() + \" \" + kept(7)").unwrap(),
+        Value::from("tag-permanent kept-7-1234567")
+    );
+}

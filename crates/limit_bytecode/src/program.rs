@@ -129,6 +129,18 @@ impl FunctionProto {
         }
     }
 
+    /// Calls `found` with each constant this one's code names, repeats
+    /// included.
+    pub fn for_each_constant(&self, mut found: impl FnMut(u32)) {
+        for op in &self.code {
+            op.for_each_operand(|kind, value| {
+                if kind == OperandKind::Constant {
+                    found(value as u32);
+                }
+            });
+        }
+    }
+
     /// Total number of local slots (parameters + other locals).
     pub fn frame_size(&self) -> usize {
         self.arity as usize + self.num_locals as usize

@@ -57,6 +57,10 @@ pub struct ProgramUpdate {
     /// fills again, with their new functions.
     pub refilled: Vec<(u32, FunctionProto)>,
     pub constants: Vec<Constant>,
+    /// Constant slots (below `since.constants`) given new constants: a
+    /// session gives the constants no live code names any more to later
+    /// chunks.
+    pub refilled_constants: Vec<(u32, Constant)>,
     pub globals: Vec<String>,
     pub files: Vec<String>,
     /// File slots (below `since.files`) given to new files: a session
@@ -78,6 +82,7 @@ impl ProgramUpdate {
             released: Vec::new(),
             refilled: Vec::new(),
             constants: program.constants[since.constants.min(program.constants.len())..].to_vec(),
+            refilled_constants: Vec::new(),
             globals: program.globals[since.globals.min(program.globals.len())..].to_vec(),
             files: program.files[since.files.min(program.files.len())..].to_vec(),
             renamed_files: Vec::new(),
@@ -141,8 +146,21 @@ impl ProgramUpdate {
                 at.files
             ));
         }
+        if let Some((constant, _)) = self
+            .refilled_constants
+            .iter()
+            .find(|(constant, _)| *constant as usize >= at.constants)
+        {
+            return Err(format!(
+                "a program update refills constant {constant} of {}",
+                at.constants
+            ));
+        }
         for &slot in &self.released {
             program.functions[slot as usize] = FunctionProto::released();
+        }
+        for (slot, constant) in self.refilled_constants {
+            program.constants[slot as usize] = constant;
         }
         for (file, name) in self.renamed_files {
             program.files[file as usize] = name;
@@ -255,5 +273,37 @@ mod tests {
         };
         assert!(bad.apply_to(&mut copy).is_err());
         assert_eq!(copy.files[0], "<3>");
+    }
+
+    #[test]
+    fn an_update_refills_released_constants() {
+        let mut copy = Program {
+            constants: vec![Constant::Int(1), Constant::Nil],
+            ..Program::default()
+        };
+        let at = ProgramExtent::of(&copy);
+        let update = ProgramUpdate {
+            since: at,
+            refilled_constants: vec![(1, Constant::Str("s".into()))],
+            constants: vec![Constant::Int(3)],
+            ..ProgramUpdate::default()
+        };
+        update.apply_to(&mut copy).unwrap();
+        assert_eq!(
+            copy.constants,
+            vec![
+                Constant::Int(1),
+                Constant::Str("s".into()),
+                Constant::Int(3)
+            ]
+        );
+        let at = ProgramExtent::of(&copy);
+        let bad = ProgramUpdate {
+            since: at,
+            refilled_constants: vec![(3, Constant::Int(4))],
+            ..ProgramUpdate::default()
+        };
+        assert!(bad.apply_to(&mut copy).is_err());
+        assert_eq!(ProgramExtent::of(&copy), at);
     }
 }

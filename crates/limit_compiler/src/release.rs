@@ -38,6 +38,8 @@ pub(crate) struct Releaser {
     releasable: FxHashSet<u32>,
     /// Functions named by the code of permanent functions.
     named_by_permanent: FxHashSet<u32>,
+    /// Constants named by the code of permanent functions.
+    permanent_constants: FxHashSet<u32>,
     /// Functions the host holds handles on.
     pinned: FxHashSet<u32>,
     /// Slots released since the last update.
@@ -68,8 +70,33 @@ impl Releaser {
                 f.for_each_named_function(|g| {
                     self.named_by_permanent.insert(g);
                 });
+                f.for_each_constant(|k| {
+                    self.permanent_constants.insert(k);
+                });
             }
         }
+    }
+
+    /// Which constants of `program` live code names (after a release):
+    /// permanent functions' (recorded as compiled) and those of the
+    /// releasable functions not released. No other part of a program
+    /// names a constant.
+    pub(crate) fn live_constants(&self, program: &Program) -> Vec<bool> {
+        let mut live = vec![false; program.constants.len()];
+        let mut keep = |k: u32| {
+            if let Some(live) = live.get_mut(k as usize) {
+                *live = true;
+            }
+        };
+        for &k in &self.permanent_constants {
+            keep(k);
+        }
+        for &f in &self.releasable {
+            if let Some(proto) = program.functions.get(f as usize) {
+                proto.for_each_constant(&mut keep);
+            }
+        }
+        live
     }
 
     pub(crate) fn pin(&mut self, index: u32) {

@@ -82,6 +82,62 @@ impl Session {
         self.resolver = resolver;
     }
 
+    /// The program the chunks compiled into (functions released since
+    /// are placeholders).
+    pub fn program(&self) -> &limit_bytecode::Program {
+        self.saved.program()
+    }
+
+    /// The static type the checker gives expression `text` (named `name`
+    /// in diagnostics), checked as a chunk after every chunk so far, as
+    /// a file would be (`any` when not known); `None` when `text` is not
+    /// one expression. Nothing of it is kept (its file is released when
+    /// the next chunk comes, as a rejected chunk's is).
+    pub fn static_type(
+        &mut self,
+        name: &str,
+        text: &str,
+    ) -> Result<Option<String>, Vec<Diagnostic>> {
+        use limit_syntax::ast::StmtKind;
+        for file in std::mem::take(&mut self.rejected_files) {
+            self.sources.release(file);
+        }
+        let files_before = self.sources.files().len();
+        let file = self.sources.add(name, text);
+        self.rejected_files = self.sources.take_reused();
+        self.rejected_files
+            .extend((files_before..self.sources.files().len()).map(|f| f as limit_syntax::FileId));
+        let (ast, diagnostics) = limit_syntax::parse_source(text, file);
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(diagnostics);
+        }
+        let [stmt] = ast.stmts.as_slice() else {
+            return Ok(None);
+        };
+        let StmtKind::Expr { expr, .. } = &stmt.kind else {
+            return Ok(None);
+        };
+        let loaded = self.modules.len();
+        let checked = check::check_session_chunk(
+            &self.history.chunks,
+            &ast,
+            &self.sources,
+            true,
+            self.host_signatures.clone(),
+            &mut self.modules.graph,
+            loaded,
+        );
+        if checked.diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(checked.diagnostics);
+        }
+        Ok(Some(
+            checked
+                .types
+                .type_of(expr.id)
+                .map_or_else(|| "any".to_string(), ToString::to_string),
+        ))
+    }
+
     /// The sources of every chunk so far (for rendering diagnostics).
     pub fn sources(&self) -> &SourceMap {
         &self.sources
@@ -325,9 +381,16 @@ impl Session {
                         *slot = name;
                     }
                 }
+                let refilled_constants = self.saved.take_refilled_constants();
+                let program = self.saved.program_mut();
                 let mut update =
                     ProgramUpdate::since_releasing(program, self.delivered, released, &refilled);
                 update.renamed_files = renamed_files;
+                update.refilled_constants = refilled_constants
+                    .into_iter()
+                    .filter(|&k| (k as usize) < self.delivered.constants)
+                    .filter_map(|k| Some((k, program.constants.get(k as usize)?.clone())))
+                    .collect();
                 self.delivered = ProgramExtent::of(program);
                 Ok(Chunk {
                     update,
@@ -573,5 +636,51 @@ mod tests {
             .expect("compiles");
         assert!(after.update.functions.is_empty());
         assert_eq!(after.update.refilled.len(), 2);
+    }
+
+    #[test]
+    fn released_constants_are_filled_again_and_live_ones_kept() {
+        use limit_bytecode::program::Constant;
+        let mut session = Session::default();
+        session
+            .compile("<f>", "fn f(): str { return \"kept\"; }", true)
+            .expect("compiles");
+        for n in 0..300 {
+            let text = format!("\"c{n}\".len()");
+            session.compile("<n>", &text, true).expect("compiles");
+        }
+        let before = session.program().constants.len();
+        assert!(session.release_functions(&[]) > 0);
+        let constants = &session.program().constants;
+        // `f`'s string stays; the chunks' own are released.
+        assert!(constants.contains(&Constant::Str("kept".into())));
+        assert!(!constants.contains(&Constant::Str("c7".into())));
+        let next = session
+            .compile("<next>", "\"new\".len() + 987654", true)
+            .expect("compiles");
+        assert!(next.update.constants.is_empty(), "no constant appended");
+        let refilled: Vec<&Constant> = next
+            .update
+            .refilled_constants
+            .iter()
+            .map(|(_, c)| c)
+            .collect();
+        assert!(
+            refilled.contains(&&Constant::Str("new".into())),
+            "{refilled:?}"
+        );
+        assert_eq!(session.program().constants.len(), before);
+        // A rejected chunk gives its refilled slots back, and its
+        // constants are not found by later chunks.
+        assert!(session
+            .compile("<bad>", "var s: int = \"rejected\"", true)
+            .is_err());
+        let after = session
+            .compile("<after>", "\"rejected\".len()", true)
+            .expect("compiles");
+        let (slot, constant) = &after.update.refilled_constants[0];
+        assert_eq!(constant, &Constant::Str("rejected".into()));
+        assert_eq!(session.program().constants[*slot as usize], *constant);
+        assert!(after.update.constants.is_empty());
     }
 }

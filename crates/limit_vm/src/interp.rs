@@ -3458,6 +3458,7 @@ impl Vm {
         let (classes_before, enums_before) = (program.classes.clone(), program.enums.clone());
         let released = update.released.clone();
         let renamed_files = update.renamed_files.clone();
+        let refilled_constants = update.refilled_constants.clone();
         let refilled: Vec<usize> = update.refilled_slots().collect();
         let applied = update.apply_to(program).and_then(|()| {
             program.validate_slots(
@@ -3501,6 +3502,19 @@ impl Vm {
         self.first_continuation = self.functions.len() as u32;
         push_continuations(&mut self.functions);
         self.caches.resize(self.functions.len(), Vec::new());
+        // A refilled constant slot was named by no live code; a check
+        // parsed from its old constant goes too.
+        for (slot, constant) in &refilled_constants {
+            let slot = *slot as usize;
+            if let (Some(value), Some(method)) = (
+                self.constants.get_mut(slot),
+                self.const_methods.get_mut(slot),
+            ) {
+                *value = constant_value(constant);
+                *method = constant_method(constant);
+            }
+            self.type_checks.remove(&(slot as u32));
+        }
         let added = &program.constants[before.constants..];
         self.constants.extend(added.iter().map(constant_value));
         self.const_methods.extend(added.iter().map(constant_method));

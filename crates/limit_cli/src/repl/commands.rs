@@ -1,9 +1,6 @@
 //! The session's `:` commands.
 
-use limit_compiler::check::check_module;
-use limit_syntax::ast::StmtKind;
 use limit_syntax::render::render_all;
-use limit_syntax::SourceMap;
 
 use super::{Repl, Reply};
 
@@ -21,9 +18,7 @@ operator; an empty line ends it anyway.
 
 /// The name of every function defined by the user so far, in order.
 fn user_functions(repl: &Repl) -> Vec<&str> {
-    let Some(program) = &repl.program else {
-        return Vec::new();
-    };
+    let program = repl.session.program();
     let mut names: Vec<&str> = Vec::new();
     for function in &program.functions {
         let name = function.name.as_str();
@@ -57,37 +52,22 @@ impl Repl {
         }
     }
 
-    /// `:type EXPR`: the expression is checked after every chunk so far,
-    /// so that it sees their declarations.
-    fn type_of(&self, expression: &str) -> Reply {
+    /// `:type EXPR`: the expression is checked as a chunk after every
+    /// chunk so far (so that it sees their declarations), and not kept.
+    fn type_of(&mut self, expression: &str) -> Reply {
         if expression.is_empty() {
             return error_reply("`:type` needs an expression, as in `:type 1 + 2`".into());
         }
-        let mut alone = SourceMap::new();
-        let file = alone.add("<repl>", expression);
-        let (_, diagnostics) = limit_syntax::parse_source(expression, file);
-        if diagnostics.iter().any(limit_syntax::Diagnostic::is_error) {
-            return Reply {
-                stderr: render_all(&alone, &diagnostics),
+        match self.session.static_type("<repl>", expression) {
+            Ok(Some(ty)) => Reply {
+                stdout: format!("{ty}\n"),
                 ..Reply::default()
-            };
-        }
-        let mut text = self.chunks.join("\n");
-        text.push('\n');
-        text.push_str(expression);
-        let mut sources = SourceMap::new();
-        let file = sources.add("<repl>", text.as_str());
-        let (module, _) = limit_syntax::parse_source(&text, file);
-        let Some(StmtKind::Expr { expr, .. }) = module.stmts.last().map(|s| &s.kind) else {
-            return error_reply("`:type` needs an expression, not a statement".into());
-        };
-        let types = check_module(&module, &sources).types;
-        let ty = types
-            .type_of(expr.id)
-            .map_or_else(|| "any".to_string(), ToString::to_string);
-        Reply {
-            stdout: format!("{ty}\n"),
-            ..Reply::default()
+            },
+            Ok(None) => error_reply("`:type` needs an expression, not a statement".into()),
+            Err(diagnostics) => Reply {
+                stderr: render_all(self.session.sources(), &diagnostics),
+                ..Reply::default()
+            },
         }
     }
 
@@ -100,10 +80,12 @@ impl Repl {
                 list(&functions)
             ));
         }
-        let found = self.program.as_ref().and_then(|program| {
-            let index = program.functions.iter().rposition(|f| f.name == name)?;
-            Some(limit_vm::disassemble_function(program, index))
-        });
+        let program = self.session.program();
+        let found = program
+            .functions
+            .iter()
+            .rposition(|f| f.name == name)
+            .map(|index| limit_vm::disassemble_function(program, index));
         match found {
             Some(text) => Reply {
                 stdout: text,

@@ -18,7 +18,6 @@ use std::path::PathBuf;
 use limit_cli::ExitStatus;
 use limit_compiler::{CompileOptions, Session};
 use limit_syntax::render::render_all;
-use limit_vm::program::Program;
 use limit_vm::update::ProgramUpdate;
 use limit_vm::{Value, Vm, VmOptions};
 use rustyline::error::ReadlineError;
@@ -45,10 +44,6 @@ pub struct Reply {
 pub struct Repl {
     session: Session,
     vm: Option<Vm>,
-    /// The latest whole program (for `:disasm`).
-    program: Option<Program>,
-    /// The text of every chunk that compiled (for `:type`).
-    chunks: Vec<String>,
     /// Program output is kept in the reply instead of going to stdout.
     capture_output: bool,
 }
@@ -64,8 +59,6 @@ impl Repl {
                 ..CompileOptions::default()
             }),
             vm: None,
-            program: None,
-            chunks: Vec::new(),
             capture_output,
         }
     }
@@ -94,12 +87,6 @@ impl Repl {
         };
         if !chunk.warnings.is_empty() {
             reply.stderr = render_all(self.session.sources(), &chunk.warnings);
-        }
-        self.chunks.push(text.to_string());
-        // The REPL's copy of the program (for its commands) follows the VM's.
-        let mut program = self.program.take().unwrap_or_default();
-        if chunk.update.clone().apply_to(&mut program).is_ok() {
-            self.program = Some(program);
         }
         let result = self.load(chunk.update).and_then(|vm| {
             let result = vm.call_function(chunk.function);

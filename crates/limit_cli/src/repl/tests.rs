@@ -73,6 +73,28 @@ fn type_command_uses_the_checker() {
     assert_eq!(out(&mut repl, ":type half(3.0)"), "float\n");
     assert_eq!(out(&mut repl, ":type [\"a\"]"), "[str]\n");
     assert!(repl.submit(":type var x = 1").stderr.contains("expression"));
+    // A variable a later chunk widened is `any`, as in one file.
+    out(&mut repl, "var xs = [1]");
+    assert_eq!(out(&mut repl, ":type xs[0]"), "int\n");
+    out(&mut repl, "xs.push(\"a\")");
+    assert_eq!(out(&mut repl, ":type xs[0]"), "any\n");
+    // An expression the checker rejects shows why; nothing of it stays.
+    assert!(repl.submit(":type half(\"s\")").stderr.contains("error"));
+    assert_eq!(out(&mut repl, "half(4.0)"), "2\n");
+}
+
+#[test]
+fn commands_see_the_session_after_hundreds_of_inputs() {
+    // The REPL asks the session for its program and types (it kept a
+    // copy of both, growing with every input: issue 18); functions and
+    // files are released and given again meanwhile.
+    let mut repl = session();
+    out(&mut repl, "fn inc(x: int): int { return x + 1; }");
+    for n in 0..600 {
+        assert_eq!(out(&mut repl, &format!("inc({n})")), format!("{}\n", n + 1));
+    }
+    assert!(out(&mut repl, ":disasm inc").contains(" inc: arity 1"));
+    assert_eq!(out(&mut repl, ":type inc(1)"), "int\n");
 }
 
 #[test]

@@ -19,6 +19,7 @@ mod bare_members;
 mod block_params;
 mod checks;
 mod concurrency;
+mod constant_slots;
 mod construction;
 mod dynamic_fields;
 mod dynamic_operators;
@@ -260,6 +261,8 @@ pub(crate) struct Codegen<'a> {
     pub(crate) constant_index: FxHashMap<ConstantKey, u32>,
     /// Releasable function slots (sessions: `function_slots.rs`).
     pub(crate) slots: function_slots::FunctionSlots,
+    /// Released constant slots (sessions: `constant_slots.rs`).
+    pub(crate) constant_slots: constant_slots::ConstantSlots,
     pub diagnostics: Vec<Diagnostic>,
     /// The functions being compiled, outermost (the script) first.
     pub functions: Vec<FunctionState>,
@@ -332,6 +335,7 @@ impl<'a> Codegen<'a> {
             program,
             constant_index: FxHashMap::default(),
             slots: function_slots::FunctionSlots::default(),
+            constant_slots: constant_slots::ConstantSlots::default(),
             diagnostics: Vec::new(),
             functions: Vec::new(),
             globals: FxHashMap::default(),
@@ -452,8 +456,7 @@ impl<'a> Codegen<'a> {
         if let Some(index) = key.as_ref().and_then(|k| self.constant_index.get(k)) {
             return *index;
         }
-        let index = self.program.constants.len() as u32;
-        self.program.constants.push(constant);
+        let index = self.constant_slot(constant);
         if let Some(key) = key {
             self.constant_index.insert(key, index);
         }

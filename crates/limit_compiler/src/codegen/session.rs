@@ -21,6 +21,8 @@ pub(crate) struct Saved {
     /// Released function slots (`function_slots.rs`), and what the last
     /// chunk compiled into releasable ones.
     slots: FunctionSlots,
+    /// Released constant slots (`constant_slots.rs`).
+    constant_slots: super::constant_slots::ConstantSlots,
     /// Which functions can be released, and when (`release.rs`).
     releaser: crate::release::Releaser,
     /// The top-level names of the session (0) and of each module its
@@ -144,6 +146,7 @@ impl Saved {
 pub(crate) struct Checkpoint {
     extent: ProgramExtent,
     free_functions: Vec<u32>,
+    free_constants: Vec<u32>,
     classes: Vec<limit_bytecode::ClassDef>,
     enums: Vec<limit_bytecode::EnumDef>,
     scopes: Vec<ModuleScope>,
@@ -161,6 +164,7 @@ impl Saved {
         Checkpoint {
             extent: ProgramExtent::of(&self.program),
             free_functions: self.slots.free.clone(),
+            free_constants: self.constant_slots.free.clone(),
             classes: self.program.classes.clone(),
             enums: self.program.enums.clone(),
             scopes: self.scopes.clone(),
@@ -183,17 +187,34 @@ impl Saved {
         }
         self.slots.releasable.clear();
         self.slots.free = checkpoint.free_functions;
+        // Released constant slots the chunk filled are released again.
+        let refilled: FxHashSet<u32> = self
+            .constant_slots
+            .rollback(&mut self.program.constants)
+            .into_iter()
+            .collect();
+        self.constant_slots.free = checkpoint.free_constants;
         extent.truncate(&mut self.program);
         self.program.classes = checkpoint.classes;
         self.program.enums = checkpoint.enums;
         self.constant_index
-            .retain(|_, index| (*index as usize) < extent.constants);
+            .retain(|_, index| (*index as usize) < extent.constants && !refilled.contains(index));
         self.scopes = checkpoint.scopes;
         self.objects = checkpoint.objects;
         self.aliases = checkpoint.aliases;
         self.global_coercions = checkpoint.global_coercions;
         self.atomic_globals = checkpoint.atomic_globals;
         self.gated_functions = checkpoint.gated_functions;
+    }
+
+    /// The program compiled so far (the REPL's `:disasm`).
+    pub(crate) fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// The released constant slots the chunk just compiled filled again.
+    pub(crate) fn take_refilled_constants(&mut self) -> Vec<u32> {
+        std::mem::take(&mut self.constant_slots.refilled)
     }
 
     /// The program, for the session to optimise what a chunk added.
@@ -236,8 +257,14 @@ impl Saved {
             .scopes
             .iter()
             .flat_map(|scope| scope.known_functions.values().map(|f| f.index));
-        self.releaser
-            .release(&mut self.program, &mut self.slots.free, named, held)
+        let released = self
+            .releaser
+            .release(&mut self.program, &mut self.slots.free, named, held);
+        // Then the constants only released code named.
+        let live = self.releaser.live_constants(&self.program);
+        self.constant_slots
+            .release(&mut self.program.constants, &live, &mut self.constant_index);
+        released
     }
 
     /// Keeps function `index` callable for the session's life (the host
@@ -281,6 +308,7 @@ pub(crate) fn compile_chunk(
     );
     gen.constant_index = std::mem::take(&mut saved.constant_index);
     gen.slots = std::mem::take(&mut saved.slots);
+    gen.constant_slots = std::mem::take(&mut saved.constant_slots);
     gen.module_scopes = std::mem::take(&mut saved.scopes);
     gen.objects = std::mem::take(&mut saved.objects);
     // What earlier chunks compiled already runs: it is not compiled again.
@@ -325,6 +353,7 @@ pub(crate) fn compile_chunk(
     saved.program = std::mem::take(&mut gen.program);
     saved.constant_index = std::mem::take(&mut gen.constant_index);
     saved.slots = std::mem::take(&mut gen.slots);
+    saved.constant_slots = std::mem::take(&mut gen.constant_slots);
     saved.scopes = std::mem::take(&mut gen.module_scopes);
     saved.objects = std::mem::take(&mut gen.objects);
     saved.aliases = aliases;
