@@ -1,8 +1,8 @@
 //! Turning written type annotations (`TypeExpr`) into [`Type`]s.
 
 use super::types::{ErrorSet, FunctionType, IntWidth, ParamType, RefinementId, Type};
-use super::{Checker, Refinement};
-use limit_syntax::ast::{FnDecl, TypeExpr, TypeKind};
+use super::Checker;
+use limit_syntax::ast::{FnDecl, NodeId, TypeExpr, TypeKind};
 
 /// Aliases may name aliases; deeper chains (or cycles) resolve to `any`.
 const MAX_ALIAS_DEPTH: usize = 32;
@@ -100,9 +100,9 @@ impl<'a> Checker<'a> {
             }
             TypeKind::Refined { base, cond } => {
                 let base = self.resolve_type_at_depth(base, depth);
-                let index = self.register_refinement(cond);
+                let condition = self.register_refinement(cond);
                 let name = self.source_text(annotation.span);
-                Type::Refined(Box::new(base), RefinementId { index, name })
+                Type::Refined(Box::new(base), RefinementId { condition, name })
             }
             TypeKind::Record(fields) => Type::Record(
                 fields
@@ -200,14 +200,21 @@ impl<'a> Checker<'a> {
         self.error_with_hint(name.span, message, hint);
     }
 
-    fn register_refinement(&mut self, condition: &'a limit_syntax::ast::Expr) -> usize {
-        if let Some(index) = self.refinement_ids.get(&condition.id) {
-            return *index;
-        }
-        let index = self.refinements.len();
-        self.refinements.push(Refinement { condition });
-        self.refinement_ids.insert(condition.id, index);
-        index
+    fn register_refinement(&mut self, condition: &'a limit_syntax::ast::Expr) -> NodeId {
+        self.refinements.insert(condition.id, condition);
+        condition.id
+    }
+
+    /// The condition of the refinement whose condition has node id `id`:
+    /// one this module's annotations named, else one written in the
+    /// top-level declarations of the modules it imports (a refined type
+    /// reaching it through an import's signature or variable).
+    pub(super) fn refinement_condition(&self, id: NodeId) -> Option<&'a limit_syntax::ast::Expr> {
+        let declarations = self.declarations;
+        self.refinements
+            .get(&id)
+            .or_else(|| declarations.conditions.get(&id))
+            .copied()
     }
 
     /// The static signature of a declared function or lambda: unannotated

@@ -13,7 +13,8 @@
 //! denotes two declarations (see [`Declarations::merge_foreign`]).
 
 use limit_syntax::ast::{
-    FrameDecl, Module, NodeId, Stmt, StmtKind, TraitDecl, TypeAliasDecl, TypeKind, VariantDecl,
+    Expr, FnDecl, FrameDecl, Member, Module, NodeId, Stmt, StmtKind, TraitDecl, TypeAliasDecl,
+    TypeExpr, TypeKind, VariantDecl,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -48,6 +49,12 @@ pub struct Declarations<'a> {
     /// Type names declared more than once (in this module, or by several
     /// modules): they stay `any` rather than being unknown.
     pub withheld: HashSet<String>,
+    /// The refinement conditions written in the top-level declarations'
+    /// types (aliases, signatures, variables, fields) of this module and
+    /// the modules it imports, by the condition's node id: a refined type
+    /// reaching this module through an import is checked against its
+    /// condition as a local one is.
+    pub conditions: HashMap<NodeId, &'a Expr>,
 }
 
 impl<'a> Declarations<'a> {
@@ -55,6 +62,7 @@ impl<'a> Declarations<'a> {
         let mut declarations = Declarations::default();
         let mut seen: HashMap<String, usize> = HashMap::new();
         declarations.collect_from(&module.stmts, &mut seen);
+        collect_conditions(&module.stmts, &mut declarations.conditions);
         let ambiguous: HashSet<String> = seen
             .into_iter()
             .filter(|(_, count)| *count > 1)
@@ -190,6 +198,9 @@ impl<'a> Declarations<'a> {
         for name in added {
             self.foreign.insert(name, module);
         }
+        for (id, condition) in &other.conditions {
+            self.conditions.entry(*id).or_insert(condition);
+        }
         self.collect_variant_owners();
     }
 
@@ -251,5 +262,101 @@ fn collect_private_type_names(stmts: &[Stmt], in_block: bool, names: &mut HashSe
         if crate::resolve::visibility::hidden_from_importers(visibility, in_block) {
             names.insert(name.clone());
         }
+    }
+}
+
+/// The refinement conditions in the types of the top-level declarations
+/// of `stmts` (inside `module` blocks too).
+fn collect_conditions<'a>(stmts: &'a [Stmt], out: &mut HashMap<NodeId, &'a Expr>) {
+    fn signature<'a>(decl: &'a FnDecl, out: &mut HashMap<NodeId, &'a Expr>) {
+        for param in &decl.params {
+            if let Some(ty) = &param.ty {
+                conditions_in(ty, out, 0);
+            }
+        }
+        if let Some(ret) = &decl.ret {
+            conditions_in(ret, out, 0);
+        }
+    }
+    for stmt in stmts {
+        match &stmt.kind {
+            StmtKind::TypeAlias(decl) => conditions_in(&decl.ty, out, 0),
+            StmtKind::Var(decl) => {
+                if let Some(ty) = &decl.ty {
+                    conditions_in(ty, out, 0);
+                }
+            }
+            StmtKind::Fn(decl) => signature(decl, out),
+            StmtKind::Frame(frame) => {
+                for member in &frame.members {
+                    match member {
+                        Member::Field(field) => {
+                            if let Some(ty) = &field.ty {
+                                conditions_in(ty, out, 0);
+                            }
+                        }
+                        Member::Method(method) => signature(method, out),
+                    }
+                }
+            }
+            StmtKind::Enum(decl) => {
+                for variant in &decl.variants {
+                    for ty in &variant.payload {
+                        conditions_in(ty, out, 0);
+                    }
+                }
+            }
+            StmtKind::ModuleBlock(block) => collect_conditions(&block.stmts, out),
+            _ => {}
+        }
+    }
+}
+
+/// Types nested deeper than this are not searched (host stack safety).
+const MAX_TYPE_DEPTH: usize = 64;
+
+fn conditions_in<'a>(ty: &'a TypeExpr, out: &mut HashMap<NodeId, &'a Expr>, depth: usize) {
+    if depth > MAX_TYPE_DEPTH {
+        return;
+    }
+    let depth = depth + 1;
+    match &ty.kind {
+        TypeKind::Refined { base, cond } => {
+            out.insert(cond.id, cond);
+            conditions_in(base, out, depth);
+        }
+        TypeKind::List(inner) | TypeKind::Fallible { inner, .. } => {
+            conditions_in(inner, out, depth)
+        }
+        TypeKind::Dict(key, value) => {
+            conditions_in(key, out, depth);
+            conditions_in(value, out, depth);
+        }
+        TypeKind::Tuple(items) | TypeKind::Union(items) => {
+            for item in items {
+                conditions_in(item, out, depth);
+            }
+        }
+        TypeKind::Function { params, ret } => {
+            for param in params {
+                conditions_in(param, out, depth);
+            }
+            if let Some(ret) = ret {
+                conditions_in(ret, out, depth);
+            }
+        }
+        TypeKind::Record(fields) => {
+            for (_, field) in fields {
+                conditions_in(field, out, depth);
+            }
+        }
+        TypeKind::Tagged(variants) => {
+            for variant in variants {
+                for payload in &variant.payload {
+                    conditions_in(payload, out, depth);
+                }
+            }
+        }
+        TypeKind::Named(_) => {}
     }
 }

@@ -813,7 +813,7 @@ impl<'a> Checker<'a> {
         loop {
             match target {
                 Type::Refined(base, refinement) => {
-                    let condition = self.refinements.get(refinement.index).map(|r| r.condition);
+                    let condition = self.refinement_condition(refinement.condition);
                     if let Some(condition) = condition {
                         if evaluate_condition(condition, &value) == Some(false) {
                             let text = self.source_text(condition.span);

@@ -8,8 +8,10 @@
 //! traits and enums keep their names only when exactly one module of the
 //! program declares that name (the importing module then knows the
 //! declaration, see `Declarations::merge_foreign`); others become `any`.
-//! Refinements are reduced to their base type (their conditions are checked
-//! at run time).
+//! Refinements stay refinements (an importer checks constants against the
+//! condition, which `Declarations::conditions` finds by its node id),
+//! except aliases whose name several modules declare: those become their
+//! base type (their conditions are checked at run time).
 //!
 //! A variable whose type was inferred stays open to widening: when an
 //! importing module stores a value of another type in it, the program is
@@ -197,11 +199,20 @@ fn target_names<'t>(target: &'t VarTarget, names: &mut Vec<&'t limit_syntax::ast
 }
 
 /// `ty` as another module may see it: frames, traits and enums whose names
-/// are not `shared` become `any`, refinements their base.
+/// are not `shared` become `any`. A refinement stays one (the importer
+/// checks constants against its condition, found by its node id), except
+/// one named by an alias whose name other modules declare too: the code
+/// generator finds an alias's checks by its name, which would mean
+/// another alias there, so it becomes its base.
 fn portable(ty: &Type, shared: &dyn Fn(&str) -> bool) -> Type {
     let portable = |ty: &Type| portable(ty, shared);
     match ty {
         Type::Frame(name) | Type::Enum(name) | Type::Trait(name) if !shared(name) => Type::Any,
+        Type::Refined(base, refinement)
+            if shared(&refinement.name) || !is_identifier(&refinement.name) =>
+        {
+            Type::Refined(Box::new(portable(base)), refinement.clone())
+        }
         Type::Refined(base, _) => portable(base),
         Type::List(element) => Type::list(portable(element)),
         Type::Dict(key, value) => Type::dict(portable(key), portable(value)),
@@ -235,4 +246,10 @@ fn portable(ty: &Type, shared: &dyn Fn(&str) -> bool) -> Type {
         ),
         other => other.clone(),
     }
+}
+
+/// Whether `name` is an identifier (an alias's name), not the written text
+/// of an inline refinement (`int where value > 0`).
+fn is_identifier(name: &str) -> bool {
+    name.chars().all(|c| c.is_alphanumeric() || c == '_')
 }

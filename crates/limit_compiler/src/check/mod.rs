@@ -640,11 +640,6 @@ struct Expectation {
     destination: expr::Destination,
 }
 
-/// A `where` condition registered while resolving annotations.
-struct Refinement<'a> {
-    condition: &'a ast::Expr,
-}
-
 /// The state of one checking pass.
 struct Checker<'a> {
     declarations: &'a Declarations<'a>,
@@ -652,8 +647,9 @@ struct Checker<'a> {
     env: Env,
     diagnostics: Vec<Diagnostic>,
     table: TypeTable,
-    refinements: Vec<Refinement<'a>>,
-    refinement_ids: HashMap<NodeId, usize>,
+    /// The refinement conditions this module's annotations name, by the
+    /// condition's node id.
+    refinements: HashMap<NodeId, &'a ast::Expr>,
     /// Declarations of unannotated variables that are `any` this pass.
     widened: HashSet<NodeId>,
     /// Declarations found to need widening during this pass.
@@ -738,8 +734,7 @@ impl<'a> Checker<'a> {
             env: Env::new(),
             diagnostics: Vec::new(),
             table: TypeTable::default(),
-            refinements: Vec::new(),
-            refinement_ids: HashMap::new(),
+            refinements: HashMap::new(),
             widened,
             newly_widened: HashSet::new(),
             returns: Vec::new(),

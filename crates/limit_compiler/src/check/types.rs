@@ -48,11 +48,12 @@ impl ErrorSet {
     }
 }
 
-/// A refinement (`T where cond`): `index` finds the condition in the
-/// checker's refinement table; `name` is what diagnostics call it.
+/// A refinement (`T where cond`): `condition` is the condition's node id
+/// (the same in every module that sees the type); `name` is what
+/// diagnostics call it (the alias, or the written type).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RefinementId {
-    pub index: usize,
+    pub condition: limit_syntax::ast::NodeId,
     pub name: String,
 }
 

@@ -75,6 +75,24 @@ impl Codegen<'_> {
                     self.collect_coercions(target, Some(name), depth + 1, out);
                 }
             }
+            // `module.Alias`: the alias of the module imported as `module`.
+            TypeKind::Named(path) if path.len() == 2 => {
+                let (namespace, name) = (&path[0].name, &path[1].name);
+                let Some((module, filter)) = self.namespace_module(namespace) else {
+                    return;
+                };
+                let scope = &self.module_scopes[module];
+                let refused = filter.is_some_and(|f| f.refusal(namespace, name).is_some());
+                if scope.private.contains(name) || refused {
+                    return;
+                }
+                // (Names inside the alias are looked up among the aliases
+                // this module sees, which include those of every module it
+                // reaches.)
+                if let Some(target) = scope.aliases.get(name) {
+                    self.collect_coercions(target, Some(name), depth + 1, out);
+                }
+            }
             TypeKind::Refined { base, cond } => {
                 self.collect_coercions(base, alias, depth + 1, out);
                 let type_name =

@@ -38,6 +38,8 @@ pub(crate) struct ModuleScope {
     pub reachable: Vec<usize>,
     /// The names its frames extend.
     pub extended: FxHashSet<String>,
+    /// Its own type aliases (for `module.Alias` in annotations).
+    pub aliases: FxHashMap<String, TypeExpr>,
 }
 
 /// What an imported name stands for.
@@ -165,6 +167,7 @@ impl Codegen<'_> {
         scope.objects = super::objects::object_names(&module.ast.stmts);
         scope.reachable = reachable_from(graph, index);
         scope.extended = super::objects::extended_names(&module.ast.stmts);
+        scope.aliases = own.clone();
         (functions, own)
     }
 
