@@ -41,7 +41,9 @@ pub(crate) struct Releases {
 impl Releases {
     /// Unpin from `vm` what was released since the last time.
     pub(crate) fn unpin_released(&self, vm: &mut Vm) {
-        if !self.pending.swap(false, Ordering::Acquire) {
+        // A plain load first: almost every call finds nothing released,
+        // and a swap is a locked read-modify-write on every call.
+        if !self.pending.load(Ordering::Relaxed) || !self.pending.swap(false, Ordering::Acquire) {
             return;
         }
         let ids = match self.ids.lock() {

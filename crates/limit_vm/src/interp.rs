@@ -221,6 +221,14 @@ impl Drop for CapturedOutput {
 /// most one (see `run_loop`).
 const HOT_BACKOFF: u32 = 16;
 
+/// Instructions the generic loop runs by itself when a run starts (a
+/// program, a call from the host, a callback from a built-in or a
+/// `deinit`): entering and leaving the hot loop costs more than a short
+/// function's whole body, and many functions called this way are short
+/// (`return w * h;` is two instructions). A longer body enters the hot
+/// loop after these few, at its first hot instruction.
+const ENTRY_BACKOFF: u32 = 4;
+
 /// Frames past the call-depth limit a `deinit` and its driver may use
 /// (`push_deinit_frame`): a driver and a `deinit` at the limit, and a few
 /// nested ones for instances such a `deinit` releases.
@@ -856,7 +864,15 @@ impl Vm {
             Value::HostObject(object) => {
                 let object = object.clone();
                 let name = self.constants[name_k as usize].clone();
-                let result = object.invoke(name.as_str().unwrap_or(""), &self.stack[recv + 1..])?;
+                // The method gets the VM (to call back a function it is
+                // passed): the arguments leave the stack first, as for a
+                // host function (`call_host_at`).
+                let mut args = std::mem::take(&mut self.host_args);
+                args.extend(self.stack.drain(recv + 1..));
+                let result = object.invoke(self, name.as_str().unwrap_or(""), &args);
+                args.clear();
+                self.host_args = args;
+                let result = result?;
                 self.stack.truncate(recv);
                 self.stack.push(result);
                 Ok(false)
@@ -1335,7 +1351,7 @@ impl Vm {
 
         let hot = !TRACE && !self.options.generic_only;
         let may_deinit = self.has_deinit;
-        let mut backoff = 0u32;
+        let mut backoff = ENTRY_BACKOFF;
         load_frame!();
         loop {
             // Whatever the last instruction released (a popped temporary, a
