@@ -900,11 +900,7 @@ impl Engine {
             }
             None => self.session.declare_host_global(name),
         };
-        let context = crate::callback::HostContext {
-            engine: self.id,
-            releases: self.releases.clone(),
-        };
-        let body = f.into_body(name.into(), context);
+        let body = f.into_body(name.into(), self.host_context());
         self.core.enter(move |core| {
             let value = VmValue::Host(Rc::new(HostFn {
                 name: name.into(),
@@ -914,6 +910,14 @@ impl Engine {
             core.hosts.push((global, value));
             core.install_hosts();
         });
+    }
+
+    /// What host code of this engine converts function arguments with.
+    pub(crate) fn host_context(&self) -> crate::callback::HostContext {
+        crate::callback::HostContext {
+            engine: self.id,
+            releases: self.releases.clone(),
+        }
     }
 
     pub(crate) fn host_types(&self) -> &crate::host_type::HostTypes {

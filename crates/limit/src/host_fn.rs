@@ -16,7 +16,7 @@
 use std::sync::Arc;
 
 use limit_compiler::check::{ErrorSet, FunctionType, ParamType};
-use limit_vm::errors::{kinds, trap, Trap};
+use limit_vm::errors::{kinds, Trap};
 use limit_vm::interp::Vm;
 use limit_vm::value::Value as VmValue;
 
@@ -24,6 +24,7 @@ use crate::callback::{self, HostContext};
 use crate::conversions::{FromValue, IntoValue, ScriptType};
 use crate::direct;
 use crate::engine::{error_trap, from_vm, to_vm, Error, Value};
+use crate::host_arguments::{self, arity_trap};
 
 /// What a host function does with the VM's arguments (the VM calling it
 /// given, for the arguments that are functions: `callback.rs`). `Send`,
@@ -164,30 +165,6 @@ where
     }
 }
 
-/// The trap of argument `position` (from 1) of `name` not converting.
-fn argument_trap(name: &str, position: usize, error: Error) -> Trap {
-    let message = match error {
-        Error::Conversion(m) => match m.strip_prefix("at ") {
-            Some(path) => format!("argument {position} of `{name}`, at {path}"),
-            None => format!("argument {position} of `{name}`: {m}"),
-        },
-        other => format!("argument {position} of `{name}`: {other}"),
-    };
-    trap(kinds::TYPE_ERROR, &message)
-}
-
-/// The trap of `name` called with `given` arguments instead of `wanted`.
-fn arity_trap(name: &str, wanted: usize, given: usize) -> Trap {
-    trap(
-        kinds::TYPE_ERROR,
-        &format!(
-            "`{name}` takes {wanted} argument{}, but {given} {} given",
-            if wanted == 1 { "" } else { "s" },
-            if given == 1 { "was" } else { "were" },
-        ),
-    )
-}
-
 macro_rules! typed_host_functions {
     ($(($len:literal: $($a:ident $position:literal),*))*) => {$(
         impl<F, R, $($a),*> HostFunction<(R, $($a,)*)> for F
@@ -212,15 +189,12 @@ macro_rules! typed_host_functions {
                     }
                     let mut args = args.iter();
                     $(
-                        let $a = match args.next() {
-                            Some(arg) => match direct::from_vm::<$a>(arg)
-                                .or_else(|| callback::handle_argument::<$a>(vm, &context, arg))
-                            {
-                                Some(value) => value,
-                                None => from_vm(arg, 0)
-                                    .and_then($a::from_value)
-                                    .map_err(|e| argument_trap(&name, $position, e))?,
-                            },
+                        let $a: $a = match args.next() {
+                            Some(arg) => host_arguments::convert(
+                                arg,
+                                Some((&mut *vm, &context)),
+                                &|| format!("argument {} of `{name}`", $position),
+                            )?,
                             None => return Err(arity_trap(&name, $len, $position - 1)),
                         };
                     )*

@@ -40,11 +40,14 @@ use limit_vm::errors::{kinds, Trap};
 use limit_vm::host_object::{
     HostClass, HostDisplay, HostGetter, HostMethod as VmHostMethod, HostObject, HostSetter,
 };
+use limit_vm::interp::Vm;
 use limit_vm::value::Value as VmValue;
 
+use crate::callback::{self, HostContext};
 use crate::conversions::{mismatch, FromValue, IntoValue, ScriptType};
 use crate::direct;
-use crate::engine::{error_trap, from_vm, to_vm, Engine, Error, Value};
+use crate::engine::{error_trap, to_vm, Engine, Error, Value};
+use crate::host_arguments::{self, arity_trap};
 use crate::host_fn::HostResult;
 
 /// Where an object's Rust value lives: `None` once the host took it back.
@@ -438,20 +441,6 @@ fn result_to_vm<V: IntoValue + 'static>(value: V) -> Result<VmValue, Trap> {
     }
 }
 
-/// `arg` as an `A`, or the trap naming it.
-fn argument<A: FromValue + 'static>(arg: &VmValue, what: &dyn Fn() -> String) -> Result<A, Trap> {
-    match direct::from_vm::<A>(arg) {
-        Some(value) => Ok(value),
-        None => from_vm(arg, 0).and_then(A::from_value).map_err(|e| {
-            let message = match e {
-                Error::Conversion(m) => m,
-                other => other.to_string(),
-            };
-            limit_vm::errors::trap(kinds::TYPE_ERROR, &format!("{}: {message}", what()))
-        }),
-    }
-}
-
 impl<'a, T: Send + 'static> TypeBuilder<'a, T> {
     pub(crate) fn new(engine: &'a mut Engine, name: &str) -> TypeBuilder<'a, T> {
         engine
@@ -536,7 +525,8 @@ impl<'a, T: Send + 'static> TypeBuilder<'a, T> {
         let field: Arc<str> = name.into();
         let setter = move |object: &HostObject, v: VmValue| -> Result<(), Trap> {
             let cell = cell_of::<T>(object)?;
-            let v: V = argument(&v, &|| format!("field `{field}` of `{type_name}`"))?;
+            let v: V =
+                host_arguments::convert(&v, None, &|| format!("field `{field}` of `{type_name}`"))?;
             let mut guard = lock(cell, &type_name).map_err(|e| error_trap(&e))?;
             let value = guard
                 .as_mut()
@@ -558,7 +548,10 @@ impl<'a, T: Send + 'static> TypeBuilder<'a, T> {
     /// args…)`, any function of the value and up to six [`FromValue`]
     /// arguments returning a [`HostResult`] (a `Result` makes it `T?`).
     /// Its signature is checked when scripts compile, as a host
-    /// function's.
+    /// function's. An [`FnHandle`](crate::FnHandle) argument is a function
+    /// the script passes, which the method may call back while it runs
+    /// ([`FnHandle::call_back`](crate::FnHandle::call_back)); the object
+    /// stays locked meanwhile.
     pub fn method<Marker, F>(mut self, name: &str, method: F) -> Self
     where
         F: MethodFunction<T, Marker>,
@@ -566,9 +559,10 @@ impl<'a, T: Send + 'static> TypeBuilder<'a, T> {
         let mut signature = F::signature();
         self.engine.host_types().name_types(&mut signature);
         let label: Arc<str> = format!("{}.{name}", self.name).into();
+        let context = self.engine.host_context();
         self.methods.insert(
             name.into(),
-            method.into_method(self.name.as_str().into(), label),
+            method.into_method(self.name.as_str().into(), label, context),
         );
         self.info.methods.retain(|(m, _)| m != name);
         self.info.methods.push((name.to_string(), signature));
@@ -689,9 +683,16 @@ pub trait MethodFunction<T, Marker>: Send + Sync + 'static {
     /// apart).
     fn signature() -> FunctionType;
 
-    /// The method, on VM values.
+    /// The method, on VM values; `context` turns function arguments into
+    /// handles it can call back.
     #[doc(hidden)]
-    fn into_method(self, type_name: Arc<str>, label: Arc<str>) -> Box<VmHostMethod>;
+    #[allow(private_interfaces)]
+    fn into_method(
+        self,
+        type_name: Arc<str>,
+        label: Arc<str>,
+        context: HostContext,
+    ) -> Box<VmHostMethod>;
 }
 
 macro_rules! methods {
@@ -711,36 +712,39 @@ macro_rules! methods {
                 }
             }
 
-            #[allow(non_snake_case, unused_mut, unused_variables)]
-            fn into_method(self, type_name: Arc<str>, label: Arc<str>) -> Box<VmHostMethod> {
-                Box::new(move |object: &HostObject, args: &[VmValue]| {
+            #[allow(non_snake_case, unused_mut, unused_variables, private_interfaces)]
+            fn into_method(
+                self,
+                type_name: Arc<str>,
+                label: Arc<str>,
+                context: HostContext,
+            ) -> Box<VmHostMethod> {
+                Box::new(move |vm: &mut Vm, object: &HostObject, args: &[VmValue]| {
                     if args.len() != $len {
-                        return Err(limit_vm::errors::trap(
-                            kinds::TYPE_ERROR,
-                            &format!(
-                                "`{label}` takes {} argument{}, but {} {} given",
-                                $len,
-                                if $len == 1 { "" } else { "s" },
-                                args.len(),
-                                if args.len() == 1 { "was" } else { "were" },
-                            ),
-                        ));
+                        return Err(arity_trap(&label, $len, args.len()));
                     }
                     let cell = cell_of::<T>(object)?;
                     let mut args = args.iter();
                     $(
                         let $a: $a = match args.next() {
-                            Some(arg) => argument(arg, &|| format!("argument {} of `{label}`", $position))?,
-                            None => return Ok(VmValue::Nil),
+                            Some(arg) => host_arguments::convert(
+                                arg,
+                                Some((&mut *vm, &context)),
+                                &|| format!("argument {} of `{label}`", $position),
+                            )?,
+                            None => return Err(arity_trap(&label, $len, $position - 1)),
                         };
                     )*
-                    let result = {
-                        let mut guard = lock(cell, &type_name).map_err(|e| error_trap(&e))?;
-                        let value = guard
-                            .as_mut()
-                            .ok_or_else(|| error_trap(&taken(&type_name)))?;
-                        self(value, $($a),*)
-                    };
+                    // The object stays locked while the method runs: a
+                    // function it calls back that uses the same object
+                    // finds it in use (a `TypeError`), never a second
+                    // `&mut` to it.
+                    let result = callback::run_host(vm, context.engine, || {
+                        let mut guard = lock(cell, &type_name)?;
+                        let value = guard.as_mut().ok_or_else(|| taken(&type_name))?;
+                        Ok::<R, Error>(self(value, $($a),*))
+                    })?
+                    .map_err(|e| error_trap(&e))?;
                     match direct::to_vm(result) {
                         Ok(value) => Ok(value),
                         Err(result) => {

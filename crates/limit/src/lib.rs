@@ -20,6 +20,7 @@ mod direct;
 pub mod engine;
 pub mod error_kind;
 mod handle;
+mod host_arguments;
 pub mod host_fn;
 pub mod host_type;
 #[cfg(feature = "serde")]

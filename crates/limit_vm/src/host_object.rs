@@ -23,8 +23,11 @@ use crate::value::Value;
 pub type HostGetter = dyn Fn(&HostObject) -> Result<Value, Trap> + Send + Sync;
 /// Writes a field of an object.
 pub type HostSetter = dyn Fn(&HostObject, Value) -> Result<(), Trap> + Send + Sync;
-/// Calls a method of an object with the arguments (the receiver apart).
-pub type HostMethod = dyn Fn(&HostObject, &[Value]) -> Result<Value, Trap> + Send + Sync;
+/// Calls a method of an object with the arguments (the receiver apart),
+/// on the VM running the call (so that a method taking a function can
+/// call it back).
+pub type HostMethod =
+    dyn Fn(&mut crate::interp::Vm, &HostObject, &[Value]) -> Result<Value, Trap> + Send + Sync;
 /// The printed form of an object, when the host gives one.
 pub type HostDisplay = dyn Fn(&HostObject) -> Option<String> + Send + Sync;
 
@@ -75,12 +78,12 @@ impl HostObject {
         if self.class.methods.contains_key(name) {
             let object = self.clone();
             let method: Box<str> = name.into();
-            let func = move |_vm: &mut crate::interp::Vm, args: &[Value]| match object
+            let func = move |vm: &mut crate::interp::Vm, args: &[Value]| match object
                 .class
                 .methods
                 .get(&method)
             {
-                Some(m) => m(&object, args),
+                Some(m) => m(vm, &object, args),
                 None => Err(object.no_member(&method)),
             };
             return Ok(Value::Host(std::rc::Rc::new(crate::value::HostFn {
@@ -103,10 +106,15 @@ impl HostObject {
         }
     }
 
-    /// `obj.name(args)`.
-    pub fn invoke(&self, name: &str, args: &[Value]) -> Result<Value, Trap> {
+    /// `obj.name(args)`, on `vm`.
+    pub fn invoke(
+        &self,
+        vm: &mut crate::interp::Vm,
+        name: &str,
+        args: &[Value],
+    ) -> Result<Value, Trap> {
         match self.class.methods.get(name) {
-            Some(method) => method(self, args),
+            Some(method) => method(vm, self, args),
             None => match self.getter(name) {
                 // A field holding a function.
                 Some(_) => Err(crate::errors::trap(
