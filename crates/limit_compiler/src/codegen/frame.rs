@@ -709,7 +709,11 @@ impl Codegen<'_> {
             return;
         };
         let entry: MethodInfo = info.vtable[slot].clone();
-        self.check_visibility(&entry.owner, &method.name, entry.visibility, method.span);
+        // A parent's `init` is its constructor, and visibility does not
+        // apply to constructing (§7): `super.init(…)` is always allowed.
+        if method.name != "init" {
+            self.check_visibility(&entry.owner, &method.name, entry.visibility, method.span);
+        }
         if let Some(given) =
             self.match_args(&method.name, &entry.params, entry.required, args, span)
         {
