@@ -155,8 +155,8 @@ pub enum Command {
     /// `--check` lists the files that would change, with exit status 1.
     Fmt(FmtArgs),
     /// Serve an editor with the Language Server Protocol on standard input
-    /// and output (diagnostics, hover types, outline, completion,
-    /// definitions, references, rename, formatting).
+    /// and output (diagnostics, hover types, outline, workspace symbols,
+    /// completion, definitions, references, rename, formatting).
     Lsp,
 }
 

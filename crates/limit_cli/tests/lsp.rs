@@ -469,3 +469,78 @@ fn definition_references_and_rename_follow_the_bindings_across_files() {
     client.notify("exit", json!(null));
     assert!(client.child.wait().expect("wait").success());
 }
+
+#[test]
+fn workspace_symbols_search_open_documents_and_the_folders_files() {
+    // On disk: two files of the workspace, one in a subfolder; `main.lm`
+    // is open with text the editor has changed (its disk text is stale).
+    let shapes = "frame Shape {\n    pub var sides: int = 0\n    pub fn shape_area(): float { return 0.0; }\n}\n";
+    let tools = "fn area_of(x: int): int { return x; }\nenum Paint { Red, Green }\n";
+    let stale = "fn stale_area() {}\n";
+    let edited = "fn fresh_area(): int { return 1; }\nvar total_area = fresh_area()\n";
+    let main_uri = scratch_uri("symbols/main.lm", stale);
+    let shapes_uri = scratch_uri("symbols/geo/shapes.lm", shapes);
+    let tools_uri = scratch_uri("symbols/tools.lm", tools);
+    let root = main_uri
+        .strip_suffix("/main.lm")
+        .expect("a folder")
+        .to_string();
+    let mut client = Client::start();
+    let init = client.request(
+        1,
+        "initialize",
+        json!({"capabilities": {}, "rootUri": root}),
+    );
+    assert_eq!(
+        init["result"]["capabilities"]["workspaceSymbolProvider"],
+        json!(true)
+    );
+    client.notify("initialized", json!({}));
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": main_uri, "languageId": "limit", "version": 1, "text": edited}}),
+    );
+    let found = client.request(2, "workspace/symbol", json!({"query": "area"}));
+    let mut names: Vec<(String, String, Option<String>, u64)> = found["result"]
+        .as_array()
+        .expect("symbols")
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap_or("").to_string(),
+                s["location"]["uri"].as_str().unwrap_or("").to_string(),
+                s["containerName"].as_str().map(str::to_string),
+                s["location"]["range"]["start"]["line"]
+                    .as_u64()
+                    .unwrap_or(99),
+            )
+        })
+        .collect();
+    names.sort();
+    let expected = |name: &str, uri: &str, container: Option<&str>, line: u64| {
+        (
+            name.to_string(),
+            uri.to_string(),
+            container.map(str::to_string),
+            line,
+        )
+    };
+    assert_eq!(
+        names,
+        [
+            expected("area_of", &tools_uri, None, 0),
+            expected("fresh_area", &main_uri, None, 0),
+            expected("shape_area", &shapes_uri, Some("Shape"), 2),
+            expected("total_area", &main_uri, None, 1),
+        ],
+        "{found}"
+    );
+    // Characters in order, ignoring case: `RD` finds the variant `Red`.
+    let found = client.request(3, "workspace/symbol", json!({"query": "RD"}));
+    assert_eq!(found["result"][0]["name"], json!("Red"), "{found}");
+    assert_eq!(found["result"][0]["kind"], json!(22)); // EnumMember
+    assert_eq!(found["result"][0]["containerName"], json!("Paint"));
+    client.request(4, "shutdown", json!(null));
+    client.notify("exit", json!(null));
+    assert!(client.child.wait().expect("the server exits").success());
+}

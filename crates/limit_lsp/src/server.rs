@@ -13,7 +13,7 @@ use lsp_types::notification::{
 };
 use lsp_types::request::{
     Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, References,
-    Rename, Request as _, SignatureHelpRequest,
+    Rename, Request as _, SignatureHelpRequest, WorkspaceSymbolRequest,
 };
 use lsp_types::{
     CompletionItem, CompletionItemKind, CompletionOptions, CompletionParams, CompletionResponse,
@@ -26,13 +26,15 @@ use lsp_types::{
     TextDocumentSyncCapability, TextDocumentSyncKind, TextEdit, Uri,
 };
 use lsp_types::{
-    GotoDefinitionParams, GotoDefinitionResponse, ReferenceParams, RenameParams, WorkspaceEdit,
+    GotoDefinitionParams, GotoDefinitionResponse, InitializeParams, ReferenceParams, RenameParams,
+    WorkspaceEdit, WorkspaceSymbolParams, WorkspaceSymbolResponse,
 };
 
-use crate::analysis::{analyse, outline, Symbol, SymbolKind};
+use crate::analysis::{analyse, outline, Symbol};
 use crate::completion::{complete, ProposalKind};
 use crate::signature::signature_help;
 use crate::text::{apply_change, offset_of, range_of};
+use crate::workspace_symbols::{self, lsp_kind};
 
 type Failure = Box<dyn Error + Sync + Send>;
 
@@ -44,6 +46,7 @@ pub fn capabilities() -> ServerCapabilities {
         )),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
         document_symbol_provider: Some(OneOf::Left(true)),
+        workspace_symbol_provider: Some(OneOf::Left(true)),
         document_formatting_provider: Some(OneOf::Left(true)),
         definition_provider: Some(OneOf::Left(true)),
         references_provider: Some(OneOf::Left(true)),
@@ -63,8 +66,11 @@ pub fn capabilities() -> ServerCapabilities {
 /// Serves one client on `connection` until it asks to shut down.
 pub fn serve(connection: &Connection) -> Result<(), Failure> {
     let capabilities = serde_json::to_value(capabilities())?;
-    connection.initialize(capabilities)?;
-    let mut server = Server::default();
+    let params = connection.initialize(capabilities)?;
+    let mut server = Server {
+        roots: workspace_roots(params),
+        ..Server::default()
+    };
     for message in &connection.receiver {
         match message {
             Message::Request(request) => {
@@ -114,6 +120,24 @@ struct Server {
     /// diagnostics must be cleared.
     dirty: BTreeSet<String>,
     closed: Vec<Uri>,
+    /// The workspace's folders (what `workspace/symbol` searches).
+    roots: Vec<PathBuf>,
+}
+
+/// The folders of the workspace the client opened (its folders, else its
+/// root); none when it opened single files.
+#[allow(deprecated)] // `root_uri` and `root_path` still come from older clients.
+fn workspace_roots(params: serde_json::Value) -> Vec<PathBuf> {
+    let Ok(params) = serde_json::from_value::<InitializeParams>(params) else {
+        return Vec::new();
+    };
+    if let Some(folders) = params.workspace_folders {
+        return folders.iter().map(|f| path_of(&f.uri)).collect();
+    }
+    if let Some(root) = params.root_uri {
+        return vec![path_of(&root)];
+    }
+    params.root_path.map(PathBuf::from).into_iter().collect()
 }
 
 impl Server {
@@ -184,6 +208,11 @@ impl Server {
                 serde_json::from_value::<DocumentSymbolParams>(request.params)
                     .map_err(|e| e.to_string())
                     .map(|p| serde_json::to_value(self.symbols(p.text_document.uri.as_str())))
+            }
+            WorkspaceSymbolRequest::METHOD => {
+                serde_json::from_value::<WorkspaceSymbolParams>(request.params)
+                    .map_err(|e| e.to_string())
+                    .map(|p| serde_json::to_value(self.workspace_symbols(&p.query)))
             }
             Completion::METHOD => serde_json::from_value::<CompletionParams>(request.params)
                 .map_err(|e| e.to_string())
@@ -489,6 +518,31 @@ impl Server {
         Some(DocumentSymbolResponse::Nested(symbols))
     }
 
+    /// The open documents as the editor has them, then the workspace's
+    /// other `.lm` files as they are on disk.
+    fn workspace_symbols(&self, query: &str) -> WorkspaceSymbolResponse {
+        let mut sources = Vec::new();
+        let mut open = std::collections::HashSet::new();
+        for (uri, doc) in self.documents.values() {
+            open.insert(path_of(uri));
+            sources.push(workspace_symbols::Source {
+                uri: uri.clone(),
+                text: doc.text.clone(),
+            });
+        }
+        sources.sort_by(|a, b| a.uri.as_str().cmp(b.uri.as_str()));
+        for path in workspace_symbols::files_on_disk(&self.roots, &open) {
+            let (Ok(text), Some(uri)) = (
+                std::fs::read_to_string(&path),
+                uri_of(&path.display().to_string()),
+            ) else {
+                continue;
+            };
+            sources.push(workspace_symbols::Source { uri, text });
+        }
+        WorkspaceSymbolResponse::Flat(workspace_symbols::search(query, &sources))
+    }
+
     fn format(&self, key: &str) -> Option<Vec<TextEdit>> {
         let (_, doc) = self.documents.get(key)?;
         let formatted = limit_syntax::format::format_source(&doc.text, 0).ok()?;
@@ -519,18 +573,7 @@ fn publish(
 
 #[allow(deprecated)] // `DocumentSymbol::deprecated` must still be given.
 fn document_symbol(text: &str, symbol: Symbol) -> DocumentSymbol {
-    use lsp_types::SymbolKind as K;
-    let kind = match symbol.kind {
-        SymbolKind::Function => K::FUNCTION,
-        SymbolKind::Method => K::METHOD,
-        SymbolKind::Frame => K::CLASS,
-        SymbolKind::Trait => K::INTERFACE,
-        SymbolKind::Enum => K::ENUM,
-        SymbolKind::Variant => K::ENUM_MEMBER,
-        SymbolKind::Field => K::FIELD,
-        SymbolKind::Variable => K::VARIABLE,
-        SymbolKind::TypeAlias => K::TYPE_PARAMETER,
-    };
+    let kind = lsp_kind(symbol.kind);
     let children: Vec<DocumentSymbol> = symbol
         .children
         .into_iter()
