@@ -162,11 +162,19 @@ fn a_wrong_value_for_a_function_parameter_is_refused() {
         .run_str("fn f(h: Hand): int { return h.count_where(3)? else { 0 }; }")
         .unwrap_err();
     assert!(e.compile_error().is_some(), "{e}");
-    // Through `any`, the method refuses it when called.
+    // An `any` argument is checked where it enters the method's typed
+    // parameter (LANGUAGE §3: `any` is checked at run time).
     engine
         .run_str("fn g(h: Hand): int? { var k: any = 3; return h.count_where(k)?; }")
         .unwrap();
-    let e = engine.call("g", &[Value::from(hand)]).unwrap_err();
+    let e = engine.call("g", &[Value::from(hand.clone())]).unwrap_err();
+    assert_eq!(e.kind(), Some("ConversionError"), "{e}");
+    // Through an `any` receiver nothing is known statically: the method
+    // itself refuses the argument.
+    engine
+        .run_str("fn k(h: any): int? { return h.count_where(3)?; }")
+        .unwrap();
+    let e = engine.call("k", &[Value::from(hand)]).unwrap_err();
     assert_eq!(e.kind(), Some("TypeError"), "{e}");
     assert!(
         e.to_string()
