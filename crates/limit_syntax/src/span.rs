@@ -98,11 +98,36 @@ impl SourceFile {
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: u32) -> (u32, u32) {
+        let mut hint = 0;
+        self.line_col_near(offset, &mut hint)
+    }
+
+    /// As [`line_col`](Self::line_col), for a caller asking about offsets
+    /// mostly in order (the code generator, instruction after
+    /// instruction): `hint` is the 0-based line of the last answer, tried
+    /// with the next line before a search, and updated.
+    pub fn line_col_near(&self, offset: u32, hint: &mut usize) -> (u32, u32) {
         let offset = (offset as usize).min(self.text.len());
-        let line = match self.line_starts.binary_search(&offset) {
-            Ok(i) => i,
-            Err(i) => i - 1,
+        let on_line = |line: usize| {
+            self.line_starts
+                .get(line)
+                .is_some_and(|&start| start <= offset)
+                && self
+                    .line_starts
+                    .get(line + 1)
+                    .is_none_or(|&next| offset < next)
         };
+        let line = if on_line(*hint) {
+            *hint
+        } else if on_line(*hint + 1) {
+            *hint + 1
+        } else {
+            match self.line_starts.binary_search(&offset) {
+                Ok(i) => i,
+                Err(i) => i - 1,
+            }
+        };
+        *hint = line;
         let start = self.line_starts[line];
         if self.ascii_lines.get(line).copied().unwrap_or(false) {
             return (line as u32 + 1, (offset - start) as u32 + 1);
@@ -215,6 +240,36 @@ mod tests {
         assert_eq!(map.get(2).name, "b");
         assert!(!map.is_released(2));
         assert_eq!(map.files().len(), 5);
+    }
+
+    #[test]
+    fn a_hinted_lookup_agrees_with_a_search_from_any_hint() {
+        let text = "ab\n\n\ncdé\nlast line\nx";
+        let f = SourceFile::new("h.lm", text);
+        let offsets: Vec<u32> = (0..=text.len() as u32 + 2).collect();
+        // In order (the code generator's case), backwards, and jumping.
+        let mut orders = vec![offsets.clone()];
+        orders.push(offsets.iter().rev().copied().collect());
+        orders.push(
+            offsets
+                .iter()
+                .map(|o| (o * 7) % (text.len() as u32 + 3))
+                .collect(),
+        );
+        for order in orders {
+            let mut hint = 0;
+            for offset in order {
+                assert_eq!(
+                    f.line_col_near(offset, &mut hint),
+                    f.line_col(offset),
+                    "{offset}"
+                );
+            }
+        }
+        // A stale hint past the end of the file is only a hint.
+        let mut hint = 99;
+        assert_eq!(f.line_col_near(4, &mut hint), (3, 1));
+        assert_eq!(hint, 2);
     }
 
     #[test]

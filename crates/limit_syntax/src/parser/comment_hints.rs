@@ -88,6 +88,10 @@ fn is_operand(kind: &TokenKind) -> bool {
 fn operator_like_comment(source: &str, gap: std::ops::Range<usize>) -> Option<usize> {
     let after = gap.start;
     let rest = source.get(gap)?;
+    // Most gaps between tokens are empty or one space: no `//` fits.
+    if rest.len() < 2 {
+        return None;
+    }
     let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
     let trimmed = line.trim_start_matches([' ', '\t']);
     let text = trimmed.strip_prefix("//")?;
