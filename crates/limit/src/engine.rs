@@ -966,6 +966,19 @@ impl Engine {
         })
     }
 
+    /// The bytes the engine's values take, as its heap meter counts them
+    /// (what [`Limits::max_heap_bytes`] bounds; output captured and not
+    /// yet taken counts too).
+    ///
+    /// ```
+    /// let mut engine = limit::Engine::new();
+    /// engine.run_str("var big = \"x\".repeat(100000)").unwrap();
+    /// assert!(engine.heap_bytes() >= 100_000);
+    /// ```
+    pub fn heap_bytes(&mut self) -> usize {
+        self.as_current(|_| limit_vm::limits::heap_bytes())
+    }
+
     /// Compile and run `source` as the next chunk (see [`Engine::run_str`]),
     /// naming it `name` in diagnostics and traces instead of `<chunk N>`.
     ///

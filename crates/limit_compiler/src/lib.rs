@@ -13,6 +13,7 @@ pub mod optimize;
 mod release;
 pub mod resolve;
 pub mod session;
+mod session_history;
 pub mod stdlib;
 mod suggest;
 

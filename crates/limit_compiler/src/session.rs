@@ -5,6 +5,7 @@
 
 use crate::codegen::session::{compile_chunk, Saved};
 use crate::modules::{ModuleResolver, SessionImports, SessionModules};
+use crate::session_history::History;
 use crate::{check, optimize, CompileOptions};
 use limit_bytecode::{ProgramExtent, ProgramUpdate};
 use limit_syntax::{Diagnostic, SourceMap};
@@ -410,86 +411,6 @@ impl Session {
     }
 }
 
-/// The accepted chunks a new chunk is checked against. A statement that
-/// declares nothing and names no top-level variable or frame cannot change
-/// how a later chunk checks (`print(f(1))`, `6 * 7`, `spin()`), so it is
-/// not kept: checking a chunk costs what the session declared, not how
-/// many chunks ran before it. Statements naming a variable stay, since
-/// they may widen it (`xs.push("a")` after `var xs = [1]`) or make it
-/// escape; so do declarations, imports and module blocks.
-#[derive(Default)]
-struct History {
-    chunks: Vec<limit_syntax::ast::Module>,
-    /// Top-level variables and frames the session declared.
-    tracked: std::collections::HashSet<String>,
-}
-
-impl History {
-    fn push(&mut self, mut chunk: limit_syntax::ast::Module) {
-        use limit_syntax::ast::StmtKind;
-        for stmt in &chunk.stmts {
-            if matches!(stmt.kind, StmtKind::Var(_) | StmtKind::Frame(_)) {
-                self.tracked
-                    .extend(check::top_level_names(stmt).into_iter().map(String::from));
-            }
-        }
-        // A later function, frame, trait, enum or type replaces what
-        // earlier chunks declared under its name (as the checker's
-        // combined view already does), so the earlier one can go.
-        let replaced: std::collections::HashSet<&str> = chunk
-            .stmts
-            .iter()
-            .filter(|stmt| !matches!(stmt.kind, StmtKind::Var(_)))
-            .flat_map(check::top_level_names)
-            .collect();
-        if !replaced.is_empty() {
-            for earlier in &mut self.chunks {
-                earlier.stmts.retain(|stmt| {
-                    let names = check::top_level_names(stmt);
-                    names.is_empty() || !names.iter().any(|name| replaced.contains(name))
-                });
-            }
-            self.chunks.retain(|earlier| !earlier.stmts.is_empty());
-        }
-        let tracked = &self.tracked;
-        chunk.stmts.retain(|stmt| {
-            matches!(stmt.kind, StmtKind::Import(_) | StmtKind::ModuleBlock(_))
-                || !check::top_level_names(stmt).is_empty()
-                || names_any(stmt, tracked)
-        });
-        if !chunk.stmts.is_empty() {
-            self.chunks.push(chunk);
-        }
-    }
-}
-
-/// Whether `stmt` mentions one of `names` (as a name anywhere in it).
-fn names_any(stmt: &limit_syntax::ast::Stmt, names: &std::collections::HashSet<String>) -> bool {
-    use limit_syntax::ast::{Expr, ExprKind};
-    use limit_syntax::visit::{walk_expr, Visitor};
-    struct Finder<'n> {
-        names: &'n std::collections::HashSet<String>,
-        found: bool,
-    }
-    impl Visitor for Finder<'_> {
-        fn visit_expr(&mut self, expr: &Expr) {
-            if self.found {
-                return;
-            }
-            if let ExprKind::Ident(name) = &expr.kind {
-                self.found = self.names.contains(name);
-            }
-            walk_expr(self, expr);
-        }
-    }
-    let mut finder = Finder {
-        names,
-        found: false,
-    };
-    finder.visit_stmt(stmt);
-    finder.found
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -552,9 +473,58 @@ mod tests {
         assert!(errors(session.compile("<t>", "total += f(2)", true)).is_empty());
         // The two declarations and the statement naming `total`.
         assert_eq!(session.history.chunks.len(), 3);
+        assert_eq!(session.history.statements(), 3);
         // Later chunks still see all three.
         let found = errors(session.compile("<s>", "var s: str = total", true));
         assert_eq!(found.len(), 1, "{found:?}");
+    }
+
+    #[test]
+    fn reading_and_repeated_statements_are_not_kept_for_later_checks() {
+        let mut session = Session::default();
+        let ok = |session: &mut Session, text: &str| {
+            assert!(
+                errors(session.compile("<c>", text, true)).is_empty(),
+                "{text}"
+            );
+        };
+        ok(&mut session, "var xs = [1]\nvar t = 0\nvar u = 1");
+        for n in 0..100 {
+            // Reads, repeats and the same with another literal.
+            ok(&mut session, &format!("print(xs.len() + xs[0] + {n})"));
+            ok(&mut session, &format!("t += {n}"));
+            ok(&mut session, &format!("var v = {n}"));
+            ok(&mut session, "xs.push(u)");
+        }
+        // The declarations, one `t += …`, one `var v`, one push.
+        assert_eq!(session.history.statements(), 6);
+        let ty = |session: &mut Session, text: &str| {
+            session
+                .static_type("<t>", text)
+                .expect("checks")
+                .expect("an expression")
+        };
+        assert_eq!(ty(&mut session, "xs[0]"), "int");
+        assert_eq!(ty(&mut session, "v"), "int");
+        // What a kept push stores is what it widens with: once `u` is
+        // widened by a later chunk, so is `xs`, as in one file.
+        ok(&mut session, "u = \"s\"");
+        assert_eq!(ty(&mut session, "xs[0]"), "any");
+        // A literal of another kind is another statement.
+        ok(&mut session, "t += 1.5");
+        assert_eq!(ty(&mut session, "t"), "any");
+        // A redeclaration reading the earlier variable is kept each time.
+        ok(&mut session, "var w = 1");
+        let before = session.history.statements();
+        for _ in 0..3 {
+            ok(&mut session, "var w = [w]");
+        }
+        assert_eq!(session.history.statements(), before + 3);
+        // After a function is declared again, a statement naming it is
+        // checked against the new one.
+        ok(&mut session, "fn f(): int { return 1; }\nvar r = f()");
+        ok(&mut session, "fn f(): str { return \"s\"; }\nvar r = f()");
+        assert_eq!(ty(&mut session, "r"), "str");
     }
 
     #[test]

@@ -490,6 +490,15 @@ fn check_session_with_modules(
     merged
 }
 
+/// Names used somewhere in `stmts` in a way that lets their containers
+/// escape (`escapes.rs`).
+pub(crate) fn escaping_names(stmts: &[ast::Stmt]) -> HashSet<String> {
+    escapes::escaping_names(stmts)
+}
+
+/// Methods that store their last argument into their receiver.
+pub(crate) const STORING_METHODS: &[&str] = escapes::STORING_METHODS;
+
 /// The names a top-level statement declares.
 pub(crate) fn top_level_names(stmt: &ast::Stmt) -> Vec<&str> {
     fn var_names<'s>(target: &'s ast::VarTarget, out: &mut Vec<&'s str>) {
