@@ -183,6 +183,7 @@ impl<'a> Checker<'a> {
             }
         }
         let receiver_type = self.infer(receiver);
+        let receiver_type = self.handled_receiver(receiver, receiver_type);
         match receiver_type.unrefined() {
             Type::Trait(trait_name) => {
                 let trait_name = trait_name.clone();

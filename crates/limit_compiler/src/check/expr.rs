@@ -278,6 +278,7 @@ impl<'a> Checker<'a> {
             return static_type;
         }
         let receiver_type = self.infer(receiver);
+        let receiver_type = self.handled_receiver(receiver, receiver_type);
         if let Some((kind, methods)) = fieldless_builtin(&receiver_type) {
             self.report_builtin_field(receiver, kind, methods, name);
             return Type::Any;
@@ -779,6 +780,32 @@ impl<'a> Checker<'a> {
         members
             .iter()
             .any(|member| self.compatibility(member, expected) == Compatibility::Fits)
+    }
+
+    /// The type of `receiver` as a receiver of a member access or method
+    /// call: a `T?` must be handled first (§5: using a `T?` value as `T`
+    /// is a compile error), so it is reported and checked on as `T`.
+    pub(super) fn handled_receiver(&mut self, receiver: &Expr, ty: Type) -> Type {
+        match ty {
+            Type::Fallible(value, errors) => {
+                let found = Type::Fallible(value.clone(), errors);
+                if let ExprKind::Field(_, field) = &receiver.kind {
+                    // An optional field: the usual fix is a narrowed local
+                    // (§2 narrows a name tested by `if`, not a field).
+                    let message = format!("`{found}` used as `{value}` without handling its error");
+                    let hint = format!(
+                        "test it through a local first: `var {0} = {1}; if ({0}) {{ … }}` (a field is not narrowed), or use `?else`",
+                        field.name,
+                        self.source_text(receiver.span),
+                    );
+                    self.error_with_hint(receiver.span, message, hint);
+                } else {
+                    self.report_unhandled_fallible(receiver, &found, &value);
+                }
+                *value
+            }
+            other => other,
+        }
     }
 
     pub(super) fn report_unhandled_fallible(&mut self, at: &Expr, found: &Type, expected: &Type) {
