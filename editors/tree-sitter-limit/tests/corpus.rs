@@ -1,0 +1,140 @@
+//! The grammar parses every Limit program in the repository (issue #22's
+//! acceptance): each `.lm` file under `tests/lang/` and `examples/` that the
+//! compiler's own parser (`limit_syntax`) accepts must give a tree-sitter
+//! tree with no ERROR and no MISSING node.
+//!
+//! Rule for the files that are skipped: a program on which `limit_syntax`
+//! reports an *error* is a syntax-error test (it carries `// error:`
+//! expectations for the parser's diagnostics); an editor grammar has no
+//! single right tree for it, so it is not checked. The test fails if such a
+//! file has no `// error:` line, so a parser regression cannot silently
+//! shrink the corpus.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use limit_syntax::Severity;
+use tree_sitter::{Node, Parser, Tree};
+
+/// Known failures while the grammar is being completed: each entry is a
+/// path relative to the repository root and the reason. Must end empty.
+const KNOWN_FAILURES: &[(&str, &str)] = &[];
+
+fn repository_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn limit_files(dir: &Path, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            limit_files(&path, found);
+        } else if path.extension().is_some_and(|ext| ext == "lm") {
+            found.push(path);
+        }
+    }
+}
+
+fn parser() -> Parser {
+    let mut parser = Parser::new();
+    parser
+        .set_language(&tree_sitter_limit::LANGUAGE.into())
+        .expect("the grammar loads");
+    parser
+}
+
+/// `line:column kind` of every ERROR or MISSING node, outermost first.
+fn syntax_problems(tree: &Tree) -> Vec<String> {
+    fn walk(node: Node, problems: &mut Vec<String>) {
+        if node.is_error() || node.is_missing() {
+            let at = node.start_position();
+            let what = if node.is_missing() {
+                format!("MISSING {}", node.kind())
+            } else {
+                "ERROR".to_string()
+            };
+            problems.push(format!("{}:{} {what}", at.row + 1, at.column + 1));
+            if node.is_error() {
+                return;
+            }
+        }
+        if !node.has_error() {
+            return;
+        }
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            walk(child, problems);
+        }
+    }
+    let mut problems = Vec::new();
+    walk(tree.root_node(), &mut problems);
+    problems
+}
+
+fn rejected_by_limit_parser(source: &str) -> bool {
+    let (_, diagnostics) = limit_syntax::parse_source(source, 0);
+    diagnostics.iter().any(|d| d.severity == Severity::Error)
+}
+
+#[test]
+fn every_program_parses_without_error_nodes() {
+    let root = repository_root();
+    let mut files = Vec::new();
+    limit_files(&root.join("tests/lang"), &mut files);
+    limit_files(&root.join("examples"), &mut files);
+    assert!(files.len() > 100, "found only {} programs", files.len());
+
+    let mut parser = parser();
+    let mut failures = Vec::new();
+    let mut unexpected_rejections = Vec::new();
+    let mut fixed_known_failures = Vec::new();
+    let (mut checked, mut skipped) = (0, 0);
+    for path in &files {
+        let relative = path
+            .strip_prefix(&root)
+            .unwrap_or(path)
+            .display()
+            .to_string();
+        let source = fs::read_to_string(path).expect("readable program");
+        if rejected_by_limit_parser(&source) {
+            skipped += 1;
+            if !source.contains("// error:") {
+                unexpected_rejections.push(relative);
+            }
+            continue;
+        }
+        checked += 1;
+        let tree = parser.parse(&source, None).expect("a tree");
+        let problems = syntax_problems(&tree);
+        let known = KNOWN_FAILURES.iter().any(|(file, _)| *file == relative);
+        match (problems.is_empty(), known) {
+            (false, false) => failures.push(format!("{relative}: {}", problems.join(", "))),
+            (true, true) => fixed_known_failures.push(relative),
+            _ => {}
+        }
+    }
+    eprintln!(
+        "{checked} programs parsed, {skipped} syntax-error programs skipped, {} known failures",
+        KNOWN_FAILURES.len()
+    );
+    assert!(
+        unexpected_rejections.is_empty(),
+        "the Limit parser rejects programs without `// error:` expectations:\n{}",
+        unexpected_rejections.join("\n")
+    );
+    assert!(
+        fixed_known_failures.is_empty(),
+        "these now parse; remove them from KNOWN_FAILURES:\n{}",
+        fixed_known_failures.join("\n")
+    );
+    assert!(
+        failures.is_empty(),
+        "{} programs have ERROR or MISSING nodes:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
