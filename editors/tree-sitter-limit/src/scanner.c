@@ -145,9 +145,10 @@ static bool scan_block_comment_rest(TSLexer *lexer) {
 }
 
 /* After a contextual word (already read and marked as the token's end):
- * whether what follows makes it a keyword. */
+ * whether what follows makes it a keyword. Look-ahead past a marked end
+ * uses `advance`, never `skip`: skipping would move the token's start. */
 static bool followed_by_word(TSLexer *lexer, const char *const *words, unsigned count) {
-  while (is_blank(lexer->lookahead) || lexer->lookahead == '\n') skip(lexer);
+  while (is_blank(lexer->lookahead) || lexer->lookahead == '\n') advance(lexer);
   char next[MAX_WORD];
   read_word(lexer, next);
   for (unsigned i = 0; i < count; i++) {
@@ -175,7 +176,7 @@ static bool scan_contextual_word(TSLexer *lexer, const bool *valid, const char *
     return false;
   }
   if (valid[LOOP_KEYWORD] && strcmp(word, "loop") == 0) {
-    while (is_blank(lexer->lookahead) || lexer->lookahead == '\n') skip(lexer);
+    while (is_blank(lexer->lookahead) || lexer->lookahead == '\n') advance(lexer);
     if (lexer->lookahead == '{') {
       lexer->result_symbol = LOOP_KEYWORD;
       return true;
@@ -184,7 +185,7 @@ static bool scan_contextual_word(TSLexer *lexer, const bool *valid, const char *
   }
   if (valid[AWAIT_KEYWORD] && strcmp(word, "await") == 0) {
     if (!is_blank(lexer->lookahead)) return false;
-    while (is_blank(lexer->lookahead)) skip(lexer);
+    while (is_blank(lexer->lookahead)) advance(lexer);
     int32_t c = lexer->lookahead;
     if (is_word_char(c) || c == '(' || c == '[' || c == '"' || c == '\'') {
       lexer->result_symbol = AWAIT_KEYWORD;

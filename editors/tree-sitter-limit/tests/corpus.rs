@@ -138,3 +138,31 @@ fn every_program_parses_without_error_nodes() {
         failures.join("\n")
     );
 }
+
+/// Editors parse half-written programs: every prefix of a program (cut at
+/// many points) and the program with a stray quote, brace, `?` or comment
+/// opener inserted must give a tree, in time (the external scanner looks
+/// ahead and must neither loop nor read past the end).
+#[test]
+fn damaged_programs_still_parse() {
+    let root = repository_root();
+    let mut files = Vec::new();
+    limit_files(&root.join("tests/lang"), &mut files);
+    limit_files(&root.join("examples"), &mut files);
+    let mut parser = parser();
+    let inserts = ["\"", "'", "{", "}", "?", "(", "/*", "?else", ":", "\\"];
+    for path in &files {
+        let source = fs::read_to_string(path).expect("readable program");
+        let boundaries: Vec<usize> = (0..=source.len())
+            .filter(|&i| source.is_char_boundary(i))
+            .collect();
+        let step = (boundaries.len() / 12).max(1);
+        for (n, &cut) in boundaries.iter().step_by(step).enumerate() {
+            let prefix = &source[..cut];
+            assert!(parser.parse(prefix, None).is_some(), "{}", path.display());
+            let insert = inserts[n % inserts.len()];
+            let damaged = format!("{prefix}{insert}{}", &source[cut..]);
+            assert!(parser.parse(&damaged, None).is_some(), "{}", path.display());
+        }
+    }
+}
