@@ -1,7 +1,8 @@
 //! The grammar parses every Limit program in the repository (issue #22's
-//! acceptance): each `.lm` file under `tests/lang/` and `examples/` that the
-//! compiler's own parser (`limit_syntax`) accepts must give a tree-sitter
-//! tree with no ERROR and no MISSING node.
+//! acceptance): each `.lm` file under `tests/lang/`, `examples/` and
+//! `bench/programs/`, and each ```` ```limit ```` block of the README and
+//! `docs/`, that the compiler's own parser (`limit_syntax`) accepts must
+//! give a tree-sitter tree with no ERROR and no MISSING node.
 //!
 //! Rule for the files that are skipped: a program on which `limit_syntax`
 //! reports an *error* is a syntax-error test (it carries `// error:`
@@ -37,6 +38,47 @@ fn limit_files(dir: &Path, found: &mut Vec<PathBuf>) {
             found.push(path);
         }
     }
+}
+
+/// The ```` ```limit ```` blocks of README.md and docs/*.md, named
+/// `PAGE block N`.
+fn documentation_blocks(root: &Path) -> Vec<(String, String)> {
+    let mut pages = vec![root.join("README.md")];
+    if let Ok(entries) = fs::read_dir(root.join("docs")) {
+        let mut docs: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|ext| ext == "md"))
+            .collect();
+        docs.sort();
+        pages.extend(docs);
+    }
+    let mut blocks = Vec::new();
+    for page in pages {
+        let Ok(text) = fs::read_to_string(&page) else {
+            continue;
+        };
+        let name = page
+            .strip_prefix(root)
+            .unwrap_or(&page)
+            .display()
+            .to_string();
+        let mut current: Option<String> = None;
+        for line in text.lines() {
+            match current.as_mut() {
+                None if line.trim_start().starts_with("```limit") => current = Some(String::new()),
+                None => {}
+                Some(_) if line.trim_start().starts_with("```") => {
+                    let block = current.take().unwrap_or_default();
+                    blocks.push((format!("{name} block {}", blocks.len() + 1), block));
+                }
+                Some(block) => {
+                    block.push_str(line);
+                    block.push('\n');
+                }
+            }
+        }
+    }
+    blocks
 }
 
 fn parser() -> Parser {
@@ -86,23 +128,32 @@ fn every_program_parses_without_error_nodes() {
     let mut files = Vec::new();
     limit_files(&root.join("tests/lang"), &mut files);
     limit_files(&root.join("examples"), &mut files);
+    limit_files(&root.join("bench/programs"), &mut files);
     assert!(files.len() > 100, "found only {} programs", files.len());
+    let mut programs: Vec<(String, String)> = files
+        .iter()
+        .map(|path| {
+            let relative = path
+                .strip_prefix(&root)
+                .unwrap_or(path)
+                .display()
+                .to_string();
+            let source = fs::read_to_string(path).expect("readable program");
+            (relative, source)
+        })
+        .collect();
+    programs.extend(documentation_blocks(&root));
 
     let mut parser = parser();
     let mut failures = Vec::new();
     let mut unexpected_rejections = Vec::new();
     let mut fixed_known_failures = Vec::new();
     let (mut checked, mut skipped) = (0, 0);
-    for path in &files {
-        let relative = path
-            .strip_prefix(&root)
-            .unwrap_or(path)
-            .display()
-            .to_string();
-        let source = fs::read_to_string(path).expect("readable program");
+    for (relative, source) in programs {
         if rejected_by_limit_parser(&source) {
             skipped += 1;
-            if !source.contains("// error:") {
+            // Documentation shows syntax errors without expectations.
+            if !source.contains("// error:") && !relative.contains(".md block") {
                 unexpected_rejections.push(relative);
             }
             continue;
