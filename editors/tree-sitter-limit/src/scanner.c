@@ -51,6 +51,7 @@ enum TokenType {
 };
 
 #define MAX_WORD 16
+#define MAX_TERNARY_SCAN 16384
 
 void *tree_sitter_limit_external_scanner_create(void) { return NULL; }
 void tree_sitter_limit_external_scanner_destroy(void *payload) { (void)payload; }
@@ -285,7 +286,12 @@ static bool scan_question(TSLexer *lexer, const bool *valid) {
    * `=>`, an assignment, a closer of an enclosing bracket, or a newline
    * that ends the statement. */
   unsigned depth = 0;
+  /* Bounds the look-ahead (the compiler bounds its scan in tokens): an
+   * editor reparses on every keystroke, and `?` before an unclosed bracket
+   * must not rescan the rest of a large file each time. */
+  unsigned characters = 0;
   while (!lexer->eof(lexer)) {
+    if (++characters > MAX_TERNARY_SCAN) return false;
     int32_t c = lexer->lookahead;
     if (c == '"' || c == '\'') {
       advance(lexer);
