@@ -274,7 +274,11 @@ impl IndexWalk<'_> {
     /// A name in a type annotation, `frame P : Q` or a pattern that
     /// denotes a top-level declaration.
     fn top_use(&mut self, name: &Ident) {
-        if let Some((_, decl)) = self.top_named(&name.name) {
+        // The resolve stage binds type names, frame headers' parents and
+        // patterns' type and variant names; others are found by text.
+        if let Some(Binding::TopLevel { decl, .. }) = self.bindings.of(name.id) {
+            self.note(name.span, decl, false);
+        } else if let Some((_, decl)) = self.top_named(&name.name) {
             self.note(name.span, decl, false);
         } else if let Some(&decl) = self.own().variants.get(&name.name) {
             self.note(name.span, decl, false);
@@ -291,6 +295,7 @@ impl IndexWalk<'_> {
         match &ty.kind {
             TypeKind::Named(path) => match path.as_slice() {
                 [name] => self.top_use(name),
+                [_, name] if self.bindings.of(name.id).is_some() => self.top_use(name),
                 [namespace, name] => {
                     if let Some(&(module, decl)) = self.imports.get(&namespace.name) {
                         let _ = decl;

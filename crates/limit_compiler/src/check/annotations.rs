@@ -2,6 +2,7 @@
 
 use super::types::{ErrorSet, FunctionType, IntWidth, ParamType, RefinementId, Type};
 use super::Checker;
+use crate::resolve::Binding as Resolved;
 use limit_syntax::ast::{FnDecl, NodeId, TypeExpr, TypeKind};
 
 /// Aliases may name aliases; deeper chains (or cycles) resolve to `any`.
@@ -20,21 +21,37 @@ impl<'a> Checker<'a> {
         match &annotation.kind {
             TypeKind::Named(path) => {
                 // An annotation inside another module's declaration names
-                // that module's types.
+                // that module's types (the resolve stage bound its names
+                // where it is written).
                 let foreign = annotation.span.file != self.file
                     && !self.own_files.contains(&annotation.span.file);
-                match path.as_slice() {
-                    [name]
-                        if !foreign && self.knows_every_type && !self.names_a_type(&name.name) =>
-                    {
-                        self.report_unknown_type(name);
-                        Type::Any
+                if let [name] = path.as_slice() {
+                    if let Some(builtin) = builtin_type(&name.name) {
+                        return builtin;
                     }
-                    [name] => self.resolve_name(&name.name, depth, foreign),
-                    [namespace, name] if !foreign => {
-                        self.resolve_namespaced(&namespace.name, &name.name, depth)
+                }
+                let Some(name) = path.last() else {
+                    return Type::Any;
+                };
+                match self.bindings.of(name.id) {
+                    Some(Resolved::TopLevel { decl, .. }) => {
+                        self.declared_type(&name.name, decl, depth)
                     }
-                    _ => Type::Any,
+                    _ => match path.as_slice() {
+                        [name] if !foreign && self.hosts.types.contains_key(&name.name) => {
+                            Type::Host(name.name.clone())
+                        }
+                        [name]
+                            if !foreign
+                                && self.knows_every_type
+                                && name.name != "any"
+                                && !self.declarations.withheld.contains(&name.name) =>
+                        {
+                            self.report_unknown_type(name);
+                            Type::Any
+                        }
+                        _ => Type::Any,
+                    },
                 }
             }
             TypeKind::List(element) => Type::list(self.resolve_type_at_depth(element, depth)),
@@ -113,67 +130,42 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// `module.Name`: a type declared by the imported module `namespace`.
-    fn resolve_namespaced(&mut self, namespace: &str, name: &str, depth: usize) -> Type {
-        let Some(exports) = self.namespace_exports(namespace) else {
-            return Type::Any;
-        };
-        if self.declarations.foreign.get(name) != Some(&exports.module) {
-            return Type::Any;
-        }
-        // Named through its module, as written in that module.
-        self.resolve_name(name, depth, true)
-    }
-
-    /// A single type name; `foreign` when written in another module, where
-    /// only the declarations it shares with this module may be meant.
-    fn resolve_name(&mut self, name: &str, depth: usize, foreign: bool) -> Type {
-        if let Some(builtin) = builtin_type(name) {
-            return builtin;
-        }
+    /// The type the declaration `decl` named `name` (a frame, trait,
+    /// enum or alias, as the resolve stage bound a type name) denotes:
+    /// `any` when the checker does not know that very declaration by its
+    /// name (a name several modules declare, or one declared twice).
+    fn declared_type(&mut self, name: &str, decl: NodeId, depth: usize) -> Type {
         let declarations = self.declarations;
-        if foreign && !declarations.foreign.contains_key(name) {
-            return Type::Any;
-        }
-        // Written here, a name denotes only what this module may name.
-        if !foreign && !declarations.sees(name) {
-            return Type::Any;
-        }
-        if declarations.frames.contains_key(name) {
+        if declarations
+            .frames
+            .get(name)
+            .is_some_and(|f| f.name.id == decl)
+        {
             return Type::Frame(name.to_string());
         }
-        if declarations.enums.contains_key(name) {
+        // (An inline tagged union is an enum named by its alias.)
+        if declarations.enums.get(name).is_some_and(|e| e.decl == decl) {
             return Type::Enum(name.to_string());
         }
-        if declarations.traits.contains_key(name) {
+        if declarations
+            .traits
+            .get(name)
+            .is_some_and(|t| t.name.id == decl)
+        {
             return Type::Trait(name.to_string());
         }
-        if let Some(alias) = declarations.aliases.get(name) {
-            let resolved = self.resolve_type_at_depth(&alias.ty, depth + 1);
-            // A refined alias is named by the alias in messages.
-            return match resolved {
-                Type::Refined(base, mut id) => {
-                    id.name = name.to_string();
-                    Type::Refined(base, id)
-                }
-                other => other,
-            };
+        let Some(alias) = declarations.aliases.get(name).filter(|a| a.name.id == decl) else {
+            return Type::Any;
+        };
+        let resolved = self.resolve_type_at_depth(&alias.ty, depth + 1);
+        // A refined alias is named by the alias in messages.
+        match resolved {
+            Type::Refined(base, mut id) => {
+                id.name = name.to_string();
+                Type::Refined(base, id)
+            }
+            other => other,
         }
-        if !foreign && self.hosts.types.contains_key(name) {
-            return Type::Host(name.to_string());
-        }
-        Type::Any
-    }
-
-    /// Whether `name`, written in this module, names a type: a built-in
-    /// one, `any`, or a frame, enum, trait, alias or host type it can see.
-    fn names_a_type(&self, name: &str) -> bool {
-        let declarations = self.declarations;
-        name == "any"
-            || builtin_type(name).is_some()
-            || declarations.names_type(name)
-            || self.hosts.types.contains_key(name)
-            || declarations.withheld.contains(name)
     }
 
     /// An annotation naming no type (§3.4: an unknown type is a compile

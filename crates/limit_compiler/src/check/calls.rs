@@ -4,6 +4,7 @@
 
 use super::expr::Destination;
 use super::frames::MemberLookup;
+use super::names::ObjectUse;
 use super::types::{ErrorSet, FunctionType, ParamType, Type};
 use super::Checker;
 use crate::resolve::DefKind;
@@ -33,13 +34,13 @@ impl<'a> Checker<'a> {
             let callee_type = self.infer(callee);
             return self.call_value(callee, &callee_type, args, name);
         }
-        let declarations = self.declarations;
-        if declarations.names_frame(name) {
-            return self.construct_frame(name, callee.span, args);
-        }
-        if let Some(owner) = declarations.variant_owners.get(name) {
-            let variant = Ident::synthetic(name.to_string(), callee.span);
-            return self.check_variant_arguments(owner, &variant, args);
+        match self.object_use(callee.id, name) {
+            Some(ObjectUse::Frame) => return self.construct_frame(name, callee.span, args),
+            Some(ObjectUse::Variant(owner)) => {
+                let variant = Ident::synthetic(name.to_string(), callee.span);
+                return self.check_variant_arguments(&owner, &variant, args);
+            }
+            _ => {}
         }
         if let Some(result) = self.host_call(name, args, span) {
             return result;

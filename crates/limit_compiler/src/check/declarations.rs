@@ -227,11 +227,6 @@ impl<'a> Declarations<'a> {
         self.is_type_name(name) && self.sees(name)
     }
 
-    /// Whether `name` is a frame this module may name bare.
-    pub fn names_frame(&self, name: &str) -> bool {
-        self.frames.contains_key(name) && self.sees(name)
-    }
-
     /// The type names this module may name bare (for suggestions).
     pub fn visible_names(&self) -> impl Iterator<Item = &String> {
         self.names().filter(|name| self.sees(name))

@@ -5,6 +5,7 @@
 use super::compat::Compatibility;
 use super::constant::{constant_value, evaluate_condition, Constant};
 use super::frames::MemberLookup;
+use super::names::ObjectUse;
 use super::types::{ErrorSet, Type};
 use super::{BlockRole, Checker, Expectation, ReturnTarget};
 use crate::resolve::DefKind;
@@ -139,10 +140,9 @@ impl<'a> Checker<'a> {
         if let Some(binding) = self.lookup_use(id) {
             return binding.ty.clone();
         }
-        match self.declarations.variant_owners.get(name) {
-            Some(owner) if !self.declarations.names_frame(name) => Type::Enum(owner.clone()),
-            // (A frame known only through its module's exports stays `any`.)
-            _ if self.declarations.names_frame(name) => Type::Class(name.to_string()),
+        match self.object_use(id, name) {
+            Some(ObjectUse::Variant(owner)) => Type::Enum(owner),
+            Some(ObjectUse::Frame) => Type::Class(name.to_string()),
             _ if self.is_declared_type_or_module(name) => Type::Any,
             _ => self.builtin_value_type(name).unwrap_or(Type::Any),
         }
@@ -338,18 +338,20 @@ impl<'a> Checker<'a> {
             return None;
         }
         let declarations = self.declarations;
-        if let Some(decl) = declarations
-            .enums
-            .get(type_name)
-            .filter(|_| declarations.sees(type_name))
-        {
-            if decl.variants.iter().any(|v| v.name.name == name.name) {
-                return Some(Type::Enum(type_name.clone()));
+        match self.object_use(receiver.id, type_name) {
+            Some(ObjectUse::Enum) => {
+                let has_variant = declarations
+                    .enums
+                    .get(type_name)
+                    .is_some_and(|decl| decl.variants.iter().any(|v| v.name.name == name.name));
+                return Some(if has_variant {
+                    Type::Enum(type_name.clone())
+                } else {
+                    Type::Any
+                });
             }
-            return Some(Type::Any);
-        }
-        if declarations.names_frame(type_name) {
-            return Some(self.static_member_type(type_name, name));
+            Some(ObjectUse::Frame) => return Some(self.static_member_type(type_name, name)),
+            _ => {}
         }
         if let Some(ty) = self.namespace_member(receiver, name) {
             return Some(ty);

@@ -58,6 +58,35 @@ impl<'a> Checker<'a> {
         self.env.narrow(variable, binding);
     }
 
+    /// The frame, enum or variant the bare name `name`, used at node `id`,
+    /// denotes as the resolve stage bound it (the module's own, or one its
+    /// `show`/`hide` imports bind), when the checker knows that very
+    /// declaration by its name.
+    pub(super) fn object_use(&self, id: NodeId, name: &str) -> Option<ObjectUse> {
+        let Some(Resolved::TopLevel { decl, kind, .. }) = self.bindings.of(id) else {
+            return None;
+        };
+        let declarations = self.declarations;
+        match kind {
+            DefKind::Frame => declarations
+                .frames
+                .get(name)
+                .is_some_and(|frame| frame.name.id == decl)
+                .then_some(ObjectUse::Frame),
+            DefKind::Enum | DefKind::Alias => declarations
+                .enums
+                .get(name)
+                .is_some_and(|shape| shape.decl == decl)
+                .then_some(ObjectUse::Enum),
+            DefKind::Variant => declarations
+                .enums
+                .iter()
+                .find(|(_, shape)| shape.variants.iter().any(|v| v.name.id == decl))
+                .map(|(owner, _)| ObjectUse::Variant(owner.clone())),
+            _ => None,
+        }
+    }
+
     /// What the member name of `ns.Name` denotes when `ns` is an imported
     /// module declaring `Name` (the resolve stage bound the member to that
     /// declaration) and the checker knows that very declaration by its
@@ -92,4 +121,13 @@ impl<'a> Checker<'a> {
             _ => None,
         }
     }
+}
+
+/// A frame, enum or variant a bare name denotes (`Checker::object_use`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum ObjectUse {
+    Frame,
+    Enum,
+    /// A variant of the enum of this name.
+    Variant(String),
 }

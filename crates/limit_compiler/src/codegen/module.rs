@@ -398,6 +398,7 @@ impl Codegen<'_> {
                     .keys()
                     .chain(scope.known_functions.keys())
                     .chain(scope.objects.keys())
+                    .chain(scope.aliases.keys())
                     .filter(|n| !scope.private.contains(*n))
                     .cloned()
                     .collect();
@@ -424,6 +425,7 @@ impl Codegen<'_> {
             .keys()
             .chain(scope.known_functions.keys())
             .chain(scope.objects.keys())
+            .chain(scope.aliases.keys())
             .filter(|name| !scope.private.contains(*name))
             .cloned()
             .collect();
@@ -436,6 +438,7 @@ impl Codegen<'_> {
         scope.globals.contains_key(name)
             || scope.known_functions.contains_key(name)
             || scope.objects.contains_key(name)
+            || scope.aliases.contains_key(name)
     }
 
     /// Reports a missing or private member; true when `name` may be used.
@@ -563,6 +566,16 @@ impl Codegen<'_> {
                         ObjectKind::Enum => "use its variants: `module.Enum.Variant`",
                     },
                 ),
+                None if self.module_scopes[module]
+                    .aliases
+                    .contains_key(&member.name) =>
+                {
+                    self.error_with_hint(
+                        member.span,
+                        format!("type `{namespace}.{}` is not a value", member.name),
+                        "a type alias is used in annotations: `var x: module.Alias = …`",
+                    )
+                }
                 None => {
                     let message = crate::suggest::with_suggestion(
                         format!("module `{namespace}` has no member `{}`", member.name),

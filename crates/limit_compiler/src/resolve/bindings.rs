@@ -17,6 +17,8 @@
 //! A name nothing binds has no entry: the checker reports it.
 
 use super::top_level::{target_idents, ModuleEnv};
+
+mod type_names;
 use limit_syntax::ast::*;
 use limit_syntax::span::{FileId, Span};
 use limit_syntax::visit::{self, Visitor};
@@ -429,14 +431,7 @@ impl Walk<'_> {
                 kind: top.kind,
             });
         }
-        if let Some(&decl) = self.env.own.variants.get(name) {
-            return Some(Binding::TopLevel {
-                file: self.file,
-                decl,
-                kind: DefKind::Variant,
-            });
-        }
-        self.env.imported_variants.get(name).copied().flatten()
+        self.variant_binding(name)
     }
 
     /// Notes a use of the instance (`this`, `super`, a bare member): in a
@@ -528,6 +523,12 @@ impl Walk<'_> {
         self.open_scope();
         for param in &decl.params {
             self.declare(&param.name);
+            if let Some(ty) = &param.ty {
+                self.type_expr(ty);
+            }
+        }
+        if let Some(ret) = &decl.ret {
+            self.type_expr(ret);
         }
         let level = self.level();
         self.levels[level].in_defaults = true;
@@ -553,6 +554,9 @@ impl Walk<'_> {
             StmtKind::Fn(decl) => self.function(decl, LevelKind::Function),
             StmtKind::Frame(frame) => self.frame(frame),
             StmtKind::Trait(decl) => {
+                for parent in &decl.supers {
+                    self.super_name(parent);
+                }
                 for method in &decl.methods {
                     self.function(method, LevelKind::Function);
                 }
@@ -562,9 +566,15 @@ impl Walk<'_> {
     }
 
     fn frame(&mut self, frame: &FrameDecl) {
+        for parent in &frame.supers {
+            self.super_name(parent);
+        }
         for member in &frame.members {
             match member {
                 Member::Field(field) => {
+                    if let Some(ty) = &field.ty {
+                        self.type_expr(ty);
+                    }
                     if let Some(default) = &field.default {
                         self.body(|walk| walk.visit_expr(default));
                     }
@@ -669,7 +679,21 @@ impl Walk<'_> {
     }
 
     fn pattern_binds(&mut self, name: &str) -> bool {
-        let shadowed = !matches!(self.lookup(name), None | Some(Binding::Builtin(_)));
+        // A variable or function of that name makes it a binding (as in
+        // the code generator); a type or variant does not.
+        let shadowed = matches!(
+            self.lookup(name),
+            Some(
+                Binding::Local(_)
+                    | Binding::Capture { .. }
+                    | Binding::Global(_)
+                    | Binding::Member(_)
+                    | Binding::TopLevel {
+                        kind: DefKind::Function | DefKind::Variable,
+                        ..
+                    }
+            )
+        );
         if shadowed {
             return true;
         }
@@ -749,6 +773,9 @@ impl Visitor for Walk<'_> {
     fn visit_stmt(&mut self, stmt: &Stmt) {
         match &stmt.kind {
             StmtKind::Var(decl) => {
+                if let Some(ty) = &decl.ty {
+                    self.type_expr(ty);
+                }
                 if let Some(init) = &decl.init {
                     self.visit_expr(init);
                 }
@@ -801,6 +828,9 @@ impl Visitor for Walk<'_> {
                 self.open_scope();
                 for binding in bindings.iter().rev() {
                     self.declare(&binding.name);
+                    if let Some(ty) = &binding.ty {
+                        self.type_expr(ty);
+                    }
                 }
                 self.statements(&body.stmts);
                 self.close_scope();
@@ -817,6 +847,12 @@ impl Visitor for Walk<'_> {
                 }
             }
             StmtKind::Concurrency(block) => self.concurrency(block),
+            StmtKind::TypeAlias(decl) => self.type_expr(&decl.ty),
+            StmtKind::Enum(decl) => {
+                for ty in decl.variants.iter().flat_map(|v| &v.payload) {
+                    self.type_expr(ty);
+                }
+            }
             // Outside a block a task is an error; its names still resolve.
             StmtKind::Task { binding, body } => {
                 if let Some((_, range)) = binding.as_deref() {
@@ -850,6 +886,10 @@ impl Visitor for Walk<'_> {
         match &expr.kind {
             ExprKind::Ident(name) => self.use_name(expr.id, name, expr.span, None),
             ExprKind::This | ExprKind::Super => self.note_this(),
+            ExprKind::Cast(inner, ty) => {
+                self.visit_expr(inner);
+                self.type_expr(ty);
+            }
             ExprKind::Field(receiver, name) => {
                 self.visit_expr(receiver);
                 if matches!(receiver.kind, ExprKind::Ident(_)) {
@@ -895,6 +935,11 @@ impl Visitor for Walk<'_> {
             PatternKind::Name(name) => {
                 if self.pattern_binds(&name.name) {
                     self.declare(name);
+                } else if let Some(binding) = self
+                    .type_binding(&name.name)
+                    .or_else(|| self.variant_binding(&name.name))
+                {
+                    self.out.uses.insert(name.id, binding);
                 }
             }
             PatternKind::List { items, rest } => {
@@ -911,15 +956,34 @@ impl Visitor for Walk<'_> {
                     self.declare(name);
                 }
             }
-            PatternKind::Frame { fields, .. } => self.field_patterns(fields),
+            PatternKind::Frame { path, fields } => {
+                self.type_path(path);
+                self.field_patterns(fields);
+            }
             PatternKind::Variant { path, .. } => {
                 // `ns.Enum.Variant`: the module and its enum.
-                if let [namespace, owner, _] = path.as_slice() {
-                    let binding = self.lookup(&namespace.name);
-                    if let Some(binding @ Binding::Namespace { .. }) = binding {
-                        self.out.uses.insert(namespace.id, binding);
-                        self.namespace_member(namespace.id, owner);
+                match path.as_slice() {
+                    [namespace, owner, _] => {
+                        let binding = self.lookup(&namespace.name);
+                        if let Some(binding @ Binding::Namespace { .. }) = binding {
+                            self.out.uses.insert(namespace.id, binding);
+                            self.namespace_member(namespace.id, owner);
+                        }
                     }
+                    // `Enum.Variant`, or `ns.Frame` / `ns.Enum` (a type test).
+                    [first, _] => {
+                        if let Some(binding) = self.type_binding(&first.name) {
+                            self.out.uses.insert(first.id, binding);
+                        } else {
+                            self.type_path(path);
+                        }
+                    }
+                    [variant] => {
+                        if let Some(binding) = self.variant_binding(&variant.name) {
+                            self.out.uses.insert(variant.id, binding);
+                        }
+                    }
+                    _ => {}
                 }
                 visit::walk_pattern(self, pattern);
             }

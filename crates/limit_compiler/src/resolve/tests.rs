@@ -454,3 +454,115 @@ fn only_show_and_hide_imports_bind_another_modules_objects_bare() {
         expect([Some(DefKind::Frame), None, None, Some(DefKind::Function)])
     );
 }
+
+/// The names written in `ty`.
+fn type_names(ty: &limit_syntax::ast::TypeExpr, out: &mut Vec<limit_syntax::ast::Ident>) {
+    use limit_syntax::ast::TypeKind;
+    match &ty.kind {
+        TypeKind::Named(path) => out.extend(path.iter().cloned()),
+        TypeKind::List(inner) => type_names(inner, out),
+        TypeKind::Dict(key, value) => {
+            type_names(key, out);
+            type_names(value, out);
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn type_names_are_bound_wherever_a_type_is_written() {
+    use limit_syntax::ast::{ExprKind, Member, PatternKind, StmtKind};
+    use limit_syntax::visit::{self, Visitor};
+    let text = "trait T { fn f(): int; }\n\
+                frame P : T { pub v: Len = 1.0; fn f(): int { return 1; } }\n\
+                enum E { A(P), B }\ntype Len = float;\n\
+                fn g(p: P, xs: [E]): {str: Len} { var q: T = p; var n = 2 as Len; \
+                match (xs[0]) { E.A(x) => {}, B => {} } match (q) { P { v } => {}, _ => {} } return {}; }";
+    let (module, diagnostics) = parse_source(text, 0);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let bindings = resolve_module(0, &module.stmts);
+    let mut names = Vec::new();
+    for stmt in &module.stmts {
+        match &stmt.kind {
+            StmtKind::Frame(frame) => {
+                names.extend(frame.supers.iter().map(|s| s.ident.clone()));
+                for member in &frame.members {
+                    if let Member::Field(field) = member {
+                        field.ty.iter().for_each(|ty| type_names(ty, &mut names));
+                    }
+                }
+            }
+            StmtKind::Enum(decl) => decl
+                .variants
+                .iter()
+                .flat_map(|v| &v.payload)
+                .for_each(|ty| type_names(ty, &mut names)),
+            StmtKind::Fn(decl) => {
+                decl.params
+                    .iter()
+                    .filter_map(|p| p.ty.as_ref())
+                    .for_each(|ty| type_names(ty, &mut names));
+                decl.ret.iter().for_each(|ty| type_names(ty, &mut names));
+            }
+            _ => {}
+        }
+    }
+    // Annotations, casts and patterns in the function's body.
+    struct Body(Vec<limit_syntax::ast::Ident>);
+    impl Visitor for Body {
+        fn visit_stmt(&mut self, stmt: &limit_syntax::ast::Stmt) {
+            if let StmtKind::Var(decl) = &stmt.kind {
+                decl.ty.iter().for_each(|ty| type_names(ty, &mut self.0));
+            }
+            visit::walk_stmt(self, stmt);
+        }
+        fn visit_expr(&mut self, expr: &limit_syntax::ast::Expr) {
+            if let ExprKind::Cast(_, ty) = &expr.kind {
+                type_names(ty, &mut self.0);
+            }
+            visit::walk_expr(self, expr);
+        }
+        fn visit_pattern(&mut self, pattern: &limit_syntax::ast::Pattern) {
+            match &pattern.kind {
+                PatternKind::Name(name) => self.0.push(name.clone()),
+                PatternKind::Variant { path, .. } | PatternKind::Frame { path, .. } => {
+                    self.0.extend(path.first().cloned())
+                }
+                _ => {}
+            }
+            visit::walk_pattern(self, pattern);
+        }
+    }
+    let mut body = Body(Vec::new());
+    visit::walk_stmts(&mut body, &module.stmts);
+    names.extend(body.0);
+    let kinds: Vec<(String, Option<DefKind>)> = names
+        .iter()
+        .filter(|name| name.name != "int" && name.name != "str" && name.name != "x")
+        .map(|name| {
+            let kind = match bindings.of(name.id) {
+                Some(Binding::TopLevel { kind, .. }) => Some(kind),
+                _ => None,
+            };
+            (name.name.clone(), kind)
+        })
+        .collect();
+    let expected = [
+        ("T", DefKind::Trait),
+        ("Len", DefKind::Alias),
+        ("P", DefKind::Frame),
+        ("P", DefKind::Frame),
+        ("E", DefKind::Enum),
+        ("Len", DefKind::Alias),
+        ("T", DefKind::Trait),
+        ("Len", DefKind::Alias),
+        ("E", DefKind::Enum),
+        ("B", DefKind::Variant),
+        ("P", DefKind::Frame),
+    ];
+    let expected: Vec<(String, Option<DefKind>)> = expected
+        .iter()
+        .map(|(name, kind)| (name.to_string(), Some(*kind)))
+        .collect();
+    assert_eq!(kinds, expected);
+}

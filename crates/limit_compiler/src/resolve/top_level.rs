@@ -110,22 +110,16 @@ impl ModuleFacts {
                 }
                 StmtKind::Trait(decl) => (DefKind::Trait, &decl.name, decl.visibility),
                 StmtKind::Enum(decl) => {
-                    for variant in &decl.variants {
-                        self.variants
-                            .entry(variant.name.name.clone())
-                            .or_insert(variant.name.id);
-                    }
-                    self.enum_variants
-                        .entry(decl.name.name.clone())
-                        .or_insert_with(|| {
-                            decl.variants
-                                .iter()
-                                .map(|v| (v.name.name.clone(), v.name.id))
-                                .collect()
-                        });
+                    self.add_variants(&decl.name.name, &decl.variants);
                     (DefKind::Enum, &decl.name, decl.visibility)
                 }
-                StmtKind::TypeAlias(decl) => (DefKind::Alias, &decl.name, decl.visibility),
+                StmtKind::TypeAlias(decl) => {
+                    // An inline tagged union's variants are an enum's.
+                    if let TypeKind::Tagged(variants) = &decl.ty.kind {
+                        self.add_variants(&decl.name.name, variants);
+                    }
+                    (DefKind::Alias, &decl.name, decl.visibility)
+                }
                 _ => continue,
             };
             let entry = TopLevel {
@@ -144,6 +138,25 @@ impl ModuleFacts {
                 }
             }
         }
+    }
+}
+
+impl ModuleFacts {
+    /// The variants of enum (or inline tagged union) `name`.
+    fn add_variants(&mut self, name: &str, variants: &[VariantDecl]) {
+        for variant in variants {
+            self.variants
+                .entry(variant.name.name.clone())
+                .or_insert(variant.name.id);
+        }
+        self.enum_variants
+            .entry(name.to_string())
+            .or_insert_with(|| {
+                variants
+                    .iter()
+                    .map(|v| (v.name.name.clone(), v.name.id))
+                    .collect()
+            });
     }
 }
 
@@ -311,7 +324,7 @@ impl ModuleEnv {
             DefKind::Frame => {
                 self.objects.insert(name.to_string());
             }
-            DefKind::Enum => {
+            DefKind::Enum | DefKind::Alias if target.enum_variants.contains_key(name) => {
                 self.objects.insert(name.to_string());
                 for (variant, decl) in target.enum_variants.get(name).into_iter().flatten() {
                     self.variants.insert(variant.clone());
@@ -374,8 +387,7 @@ impl ModuleEnv {
             Some(ImportFilter::Hide(names)) => {
                 let hidden: FxHashSet<&str> = names.iter().map(|n| n.name.as_str()).collect();
                 for (name, top) in &target.names {
-                    if !top.hidden && !hidden.contains(name.as_str()) && top.kind != DefKind::Alias
-                    {
+                    if !top.hidden && !hidden.contains(name.as_str()) {
                         self.imports.insert(name.clone(), member(top));
                         self.bind_object(name, top, target);
                     }
