@@ -3025,6 +3025,25 @@ fn enum_infos(enums: &[crate::program::EnumDef]) -> Vec<Rc<EnumInfo>> {
         .collect()
 }
 
+/// The enum descriptions after a session's update: an enum the update
+/// leaves as it was keeps its description, so values made by earlier
+/// chunks still equal the same variant written in later ones (equality
+/// compares descriptions by identity).
+fn updated_enum_infos(
+    before: &[Rc<EnumInfo>],
+    enums: &[crate::program::EnumDef],
+) -> Vec<Rc<EnumInfo>> {
+    let fresh = enum_infos(enums);
+    fresh
+        .into_iter()
+        .enumerate()
+        .map(|(i, info)| match before.get(i) {
+            Some(old) if old.name == info.name && old.variants == info.variants => old.clone(),
+            _ => info,
+        })
+        .collect()
+}
+
 fn constant_value(c: &Constant) -> Value {
     match c {
         Constant::Nil => Value::Nil,
@@ -3546,7 +3565,7 @@ impl Vm {
         self.files.extend_from_slice(&program.files[before.files..]);
         self.classes = build_classes(&program.classes, self.lineage);
         self.has_deinit = self.classes.iter().any(|c| c.deinit.is_some());
-        self.enums = enum_infos(&program.enums);
+        self.enums = updated_enum_infos(&self.enums, &program.enums);
         // Parallel blocks build their threads' VMs from this program.
         self.conc.program = Some(shared);
         self.invalid = None;
