@@ -165,7 +165,7 @@ where
     let Some(f) = function_at(vm, handle.target) else {
         return Err(Error::NotFound(handle.name.to_string()));
     };
-    match vm.call(&f, &argv) {
+    match vm.call_with(&f, &argv, true) {
         Ok(result) => match direct::from_vm::<R>(&result) {
             Some(result) => Ok(result),
             None => from_vm(&result, 0).and_then(R::from_value),

@@ -185,3 +185,29 @@ fn a_callback_is_refused_to_a_handle_of_another_engine() {
     assert_eq!(engine.run_str("try_other()").unwrap(), Value::Bool(true));
     assert!(called.load(Ordering::Relaxed));
 }
+
+/// A function value the host calls (a variable holding a closure, a
+/// handle called back) checks its arguments as a call through `any`
+/// does (issue 17): the host proved nothing about them.
+#[test]
+fn a_function_value_the_host_calls_checks_its_arguments() -> Result<(), Error> {
+    let mut engine = engine();
+    engine.run_str("var twice = fn(n: int): int { return n * 2; };")?;
+    assert_eq!(engine.call("twice", &[4.into()])?, Value::Int(8));
+    let e = engine.call("twice", &["four".into()]).unwrap_err();
+    assert_eq!(e.kind(), Some("ConversionError"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("expected int, got str (argument `n` of `<lambda>`)"),
+        "{e}"
+    );
+    // A handle the host function calls back with a value of the wrong type.
+    engine.register_fn("call_with_text", |f: FnHandle| -> Result<i64, Error> {
+        f.call_back(("text",))
+    });
+    let e = engine
+        .run_str("call_with_text(fn(n: int): int { return n; })")
+        .unwrap_err();
+    assert_eq!(e.kind(), Some("ConversionError"), "{e}");
+    Ok(())
+}

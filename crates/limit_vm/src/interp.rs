@@ -765,11 +765,30 @@ impl Vm {
 
     /// Call a value from native code (re-enters the dispatch loop).
     pub fn call(&mut self, f: &Value, args: &[Value]) -> Result<Value, Trap> {
+        self.call_with(f, args, false)
+    }
+
+    /// [`Vm::call`]; with `check_arguments`, a Limit function reached
+    /// checks the arguments against its parameters' declared types first,
+    /// as from a `CallAny` (the host proved nothing about them).
+    pub fn call_with(
+        &mut self,
+        f: &Value,
+        args: &[Value],
+        check_arguments: bool,
+    ) -> Result<Value, Trap> {
         let height = self.stack.len();
         let depth = self.frames.len();
         self.stack.push(f.clone());
         self.stack.extend(args.iter().cloned());
-        let result = match self.call_value_at(height, args.len()) {
+        let top = self.stack.len();
+        let entered = self.call_value_at(height, args.len()).and_then(|pushed| {
+            if pushed && check_arguments {
+                self.check_entered_arguments(top)?;
+            }
+            Ok(pushed)
+        });
+        let result = match entered {
             Ok(true) => {
                 if self.options.trace || self.options.stats {
                     self.run_loop::<true>(depth)
@@ -3384,7 +3403,7 @@ impl Vm {
     pub fn call_value(&mut self, f: &Value, args: &[Value]) -> Result<Value, RuntimeError> {
         self.reset_execution();
         self.start_run();
-        let result = self.call(f, args);
+        let result = self.call_with(f, args, true);
         self.end_host_call(result)
     }
 
@@ -3434,7 +3453,10 @@ impl Vm {
         self.reset_execution();
         self.start_run();
         push(&mut self.stack);
-        let result = match self.push_frame(index as u32, None, 0, 0, argc, false) {
+        let entered = self
+            .push_frame(index as u32, None, 0, 0, argc, false)
+            .and_then(|()| self.check_entered_arguments(argc));
+        let result = match entered {
             Ok(()) if self.options.trace || self.options.stats => self.run_loop::<true>(0),
             Ok(()) => self.run_loop::<false>(0),
             Err(t) => Err(t),

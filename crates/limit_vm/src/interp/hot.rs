@@ -224,8 +224,6 @@ pub(super) fn handles(op: Op, may_deinit: bool) -> bool {
         | Op::GetLocalField(..)
         | Op::CallDirect(..)
         | Op::Call(_)
-        | Op::CallAny(_)
-        | Op::InvokeAny(..)
         | Op::GetUpvalue(_) => true,
         _ => false,
     }
@@ -1208,59 +1206,6 @@ impl Vm {
                         };
                         let b = depth!() - argc;
                         enter!(f, proto, None, argc, b, b);
-                    }
-                    Op::CallAny(argc) => {
-                        // A function with checked parameters checks them
-                        // in `run_loop`.
-                        let argc = argc as usize;
-                        need!(argc + 1);
-                        let callee = depth!() - argc - 1;
-                        let Value::Function(closure) = &*stk.add(callee) else {
-                            bail!();
-                        };
-                        let proto = &closure.proto;
-                        if !proto.param_checks.is_empty() {
-                            bail!();
-                        }
-                        enter!(
-                            closure.index,
-                            proto,
-                            Some(closure.clone()),
-                            argc,
-                            callee + 1,
-                            callee
-                        );
-                    }
-                    Op::InvokeAny(_, argc) => {
-                        // As `InvokeMethod` on an instance, when the method
-                        // checks none of its parameters.
-                        let argc = argc as usize;
-                        need!(argc + 1);
-                        let recv = sp.sub(argc + 1);
-                        let Value::Instance(inst) = &*recv else {
-                            bail!();
-                        };
-                        let id = inst.class.id + 1;
-                        let site = ip!() - 1;
-                        let func = self.frames.last().map_or(0, |f| f.func as usize);
-                        let Some(entries) = self.caches.get(func).and_then(|c| c.get(site)) else {
-                            bail!();
-                        };
-                        let target = if entries[0].0 == id {
-                            entries[0].1
-                        } else if entries[1].0 == id {
-                            entries[1].1
-                        } else {
-                            bail!();
-                        };
-                        let Some(proto) = self.functions.get(target as usize) else {
-                            bail!();
-                        };
-                        if !proto.param_checks.is_empty() {
-                            bail!();
-                        }
-                        let at = depth!() - argc - 1;
-                        enter!(target, proto, None, argc + 1, at, at);
                     }
                     Op::Call(argc) => {
                         let argc = argc as usize;
