@@ -332,3 +332,37 @@ fn std_process_exit_ends_with_its_status_after_the_output() {
     assert_eq!(text(&out.stdout), "bye\n");
     assert_eq!(out.status.code(), Some(3));
 }
+
+#[test]
+fn a_bare_call_of_an_own_method_is_reported_with_the_call_on_this() {
+    // §7 makes a bare name inside a method a field or static member, not
+    // a method: the error shows the call that works.
+    let file = scratch(
+        "bare_method.lm",
+        b"frame Square {\n    pub var side: float = 1.0\n    pub fn area(): float { return side * side; }\n}\n\
+          frame Tile : Square {\n    pub fn describe(): str { return \"tile {area()}\"; }\n}\n\
+          print(Tile().describe())\n",
+    );
+    let out = limit(&["check", file.to_str().unwrap()]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(":6:44: error: unknown function `area`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "hint: `area` is a method of `Tile`: call it on the instance, `this.area(…)`"
+        ),
+        "{stderr}"
+    );
+    // Written on `this`, it compiles and runs.
+    let fixed = scratch(
+        "bare_method_fixed.lm",
+        &text(&std::fs::read(&file).unwrap())
+            .replace("{area()}", "{this.area()}")
+            .into_bytes(),
+    );
+    let out = limit(&["run", fixed.to_str().unwrap()]);
+    assert_eq!(text(&out.stdout), "tile 1\n", "{}", text(&out.stderr));
+}

@@ -133,6 +133,21 @@ impl Codegen<'_> {
     }
 }
 
+impl Codegen<'_> {
+    /// Inside a method, a bare call of one of the frame's instance
+    /// methods: §7 makes bare names fields (and static members), not
+    /// methods, so the hint shows the call on `this`.
+    pub(crate) fn own_method_hint(&self, name: &str) -> Option<String> {
+        let frame = self.current_frame()?;
+        let info = self.objects.frames.get(&frame)?;
+        info.method_slot(name)?;
+        Some(format!(
+            "`{name}` is a method of `{}`: call it on the instance, `this.{name}(…)`",
+            crate::codegen::objects::plain_name(&frame)
+        ))
+    }
+}
+
 /// `this.name`, spanning the bare name.
 fn this_field(name: Ident, span: Span) -> Expr {
     Expr {

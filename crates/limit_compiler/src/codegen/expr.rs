@@ -524,6 +524,7 @@ impl Codegen<'_> {
                         let hint = self
                             .hidden_import_hint(name)
                             .or_else(|| self.unbound_object_hint(name))
+                            .or_else(|| self.own_method_hint(name))
                             .unwrap_or_else(|| {
                                 format!("no function or variable named `{name}` is in scope")
                             });
