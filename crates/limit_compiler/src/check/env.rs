@@ -48,6 +48,12 @@ pub struct Env {
     variables: FxHashMap<DeclId, Binding>,
     /// Per open scope, the entries its narrowings replaced, in order.
     replaced: Vec<Vec<(DeclId, Binding)>>,
+    /// Inside a method, bare fields of `this` narrowed by `if (field)`
+    /// (§2, §7: a bare field name is a name), by name.
+    members: FxHashMap<String, Type>,
+    /// Per open scope, the member narrowings it made and what each
+    /// replaced.
+    replaced_members: Vec<Vec<(String, Option<Type>)>>,
 }
 
 impl Default for Env {
@@ -61,11 +67,14 @@ impl Env {
         Env {
             variables: FxHashMap::default(),
             replaced: vec![Vec::new()],
+            members: FxHashMap::default(),
+            replaced_members: vec![Vec::new()],
         }
     }
 
     pub fn push(&mut self) {
         self.replaced.push(Vec::new());
+        self.replaced_members.push(Vec::new());
     }
 
     pub fn pop(&mut self) {
@@ -77,6 +86,30 @@ impl Env {
                 }
             }
         }
+        if self.replaced_members.len() > 1 {
+            if let Some(replaced) = self.replaced_members.pop() {
+                for (name, previous) in replaced.into_iter().rev() {
+                    match previous {
+                        Some(ty) => self.members.insert(name, ty),
+                        None => self.members.remove(&name),
+                    };
+                }
+            }
+        }
+    }
+
+    /// The bare field `name` holds a `ty` until the current scope closes.
+    pub fn narrow_member(&mut self, name: &str, ty: Type) {
+        let previous = self.members.insert(name.to_string(), ty);
+        if let Some(scope) = self.replaced_members.last_mut() {
+            scope.push((name.to_string(), previous));
+        }
+    }
+
+    /// The narrowed type of bare field `name`, if an enclosing `if`
+    /// narrowed it.
+    pub fn member(&self, name: &str) -> Option<&Type> {
+        self.members.get(name)
     }
 
     /// Declares `variable` (a declaration, or the variable a top-level
@@ -103,6 +136,9 @@ impl Env {
     /// a deferred function body); returns what [`Env::restore_narrowing`]
     /// puts back.
     pub fn suspend_narrowing(&mut self) -> Vec<(DeclId, Binding)> {
+        // A deferred body may run when the field holds nil again: member
+        // narrowings do not reach it (the caller keeps them aside with
+        // `take_members`).
         let mut suspended = Vec::new();
         for &(variable, _) in self.replaced.iter().flatten() {
             let Some(binding) = self.variables.get_mut(&variable) else {
@@ -116,6 +152,16 @@ impl Env {
             }
         }
         suspended
+    }
+
+    /// Takes the member narrowings away (for checking a deferred body);
+    /// `put_members` gives them back.
+    pub fn take_members(&mut self) -> FxHashMap<String, Type> {
+        std::mem::take(&mut self.members)
+    }
+
+    pub fn put_members(&mut self, members: FxHashMap<String, Type>) {
+        self.members = members;
     }
 
     pub fn restore_narrowing(&mut self, suspended: Vec<(DeclId, Binding)>) {

@@ -334,7 +334,9 @@ impl<'a> Checker<'a> {
         let ExprKind::Ident(type_name) = &receiver.kind else {
             return None;
         };
-        if self.lookup_use(receiver.id).is_some() {
+        // A variable, or a bare field of `this` inside a method (§7): a
+        // value, typed as such.
+        if self.lookup_use(receiver.id).is_some() || self.is_bare_member(receiver.id) {
             return None;
         }
         let declarations = self.declarations;

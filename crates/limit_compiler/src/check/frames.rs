@@ -323,6 +323,13 @@ impl<'a> Checker<'a> {
     /// fields, then the frame's statics, then globals); `None` when it
     /// denotes something else.
     pub(super) fn bare_member_type(&mut self, id: NodeId, name: &str) -> Option<Type> {
+        let declared = self.bare_member_declared_type(id, name)?;
+        Some(self.env.member(name).cloned().unwrap_or(declared))
+    }
+
+    /// As [`bare_member_type`](Self::bare_member_type), the field's declared
+    /// type whatever an `if` narrowed it to (what an assignment must fit).
+    pub(super) fn bare_member_declared_type(&mut self, id: NodeId, name: &str) -> Option<Type> {
         let is_static = self.member_scope?;
         if !self.is_bare_member(id) {
             return None;

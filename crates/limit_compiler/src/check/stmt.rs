@@ -7,8 +7,8 @@ use super::returns::{never_falls_through, returns_on_all_paths};
 use super::types::{ErrorSet, Type};
 use super::{BlockRole, Checker, DeferredBody, ReturnTarget};
 use limit_syntax::ast::{
-    AssignOp, BinOp, Block, Expr, ExprKind, FnDecl, Ident, IterBinding, Member, NodeId, Stmt,
-    StmtKind, UnOp, VarDecl, VarTarget,
+    AssignOp, BinOp, Block, Expr, ExprKind, FnDecl, Ident, IterBinding, Member, Stmt, StmtKind,
+    UnOp, VarDecl, VarTarget,
 };
 
 impl<'a> Checker<'a> {
@@ -67,6 +67,7 @@ impl<'a> Checker<'a> {
         // leaves the environment as it found it (a copy per body made a
         // file of n functions cost n² work).
         let suspended = self.env.suspend_narrowing();
+        let members = self.env.take_members();
         for body in bodies {
             // A method's bare names start at its own scopes; a function
             // nested in a method keeps the method's.
@@ -87,6 +88,7 @@ impl<'a> Checker<'a> {
             self.member_scope = saved_scope;
         }
         self.env.restore_narrowing(suspended);
+        self.env.put_members(members);
     }
 
     /// Checks parameters, body, returns and the every-path rule of one
@@ -605,10 +607,14 @@ impl<'a> Checker<'a> {
         op: AssignOp,
         value: &'a Expr,
     ) {
-        if let Some(field_type) = self.bare_member_type(target.id, name) {
-            // `count = …` in a method assigns the field (§7 Decision).
+        if let Some(field_type) = self.bare_member_declared_type(target.id, name) {
+            // `count = …` in a method assigns the field (§7 Decision), of
+            // its declared type; a narrowing by `if (count)` ends here.
             let destination = Destination::Field(name.to_string());
             self.check_assigned_value(&field_type, op, value, target, destination);
+            if self.env.member(name).is_some() {
+                self.env.narrow_member(name, field_type);
+            }
             return;
         }
         let Some(binding) = self.lookup_use(target.id).cloned() else {
@@ -713,7 +719,7 @@ impl<'a> Checker<'a> {
             self.env.push();
             self.check_condition(cond);
             for name in names_tested_present(cond) {
-                self.narrow_to_value(name.id);
+                self.narrow_to_value(name);
             }
             self.narrow_by_type_tests(cond, true);
             self.check_statements(&block.stmts, BlockRole::Plain);
@@ -735,16 +741,23 @@ impl<'a> Checker<'a> {
             if let ExprKind::Unary(UnOp::Not, operand) = &cond.kind {
                 if let ExprKind::Ident(_) = &operand.kind {
                     if never_falls_through(&block.stmts) {
-                        self.narrow_to_value(operand.id);
+                        self.narrow_to_value(operand);
                     }
                 }
             }
         }
     }
 
-    /// Inside `if (x)` a `T?` variable `x` holds a `T` (reference.md §2).
-    fn narrow_to_value(&mut self, id: NodeId) {
+    /// Inside `if (x)` a `T?` variable `x` holds a `T` (reference.md §2);
+    /// so does a bare field `x` inside a method (§7).
+    fn narrow_to_value(&mut self, name: &Expr) {
+        let (id, ExprKind::Ident(text)) = (name.id, &name.kind) else {
+            return;
+        };
         let Some(binding) = self.lookup_use(id) else {
+            if let Some(Type::Fallible(value, _)) = self.bare_member_type(id, text) {
+                self.env.narrow_member(text, *value);
+            }
             return;
         };
         let Type::Fallible(value, _) = binding.ty.unrefined() else {
