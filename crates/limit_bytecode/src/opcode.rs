@@ -680,6 +680,10 @@ crate::table::instructions! {
         /// `{any: any}`), which the hot path runs. `[v] -> [v]`.
         /// Errors: ConversionError.
         CheckKind(kind: Immediate u8) [1 => 1] raises(ConversionError);
+        /// `GetIndex` then `CheckKind(kind)` (an element of `[any]` entering
+        /// a typed place: `count(tree[0])`), fused by the optimiser.
+        /// `[c, i] -> [c[i]]`. Errors: those of both.
+        GetIndexKind(kind: Immediate u8) [2 => 1] raises(IndexOutOfBounds, KeyNotFound, NilAccess, TypeError, ConversionError);
     }
     group "concurrency" {
         // (runtime/sched.rs, runtime/parallel.rs, runtime/shared.rs)

@@ -2408,6 +2408,12 @@ impl Vm {
                     };
                     push!(tri!(r));
                 }
+                Op::GetIndexKind(code) => {
+                    let idx = pop!();
+                    let c = pop!();
+                    push!(tri!(collections::get_index(&c, &idx)));
+                    tri!(self.check_top_kind(code));
+                }
                 Op::SetIndex => {
                     if let [.., Value::List(l), Value::Int(i), v] = self.stack.as_slice() {
                         if !v.is_heap() && *i >= 0 {

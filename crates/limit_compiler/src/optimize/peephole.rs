@@ -164,6 +164,13 @@ fn match_sequence(
             }
         }
     }
+    // An element read and its run-time check (`type_checks.rs`): one
+    // dispatch instead of two.
+    if free(2) {
+        if let (Some(Op::GetIndex), Some(Op::CheckKind(kind))) = (at(0), at(1)) {
+            return (Op::GetIndexKind(kind), 2);
+        }
+    }
     if free(3) {
         match (at(0), at(1), at(2)) {
             (Some(Op::GetLocal(a)), Some(Op::GetLocal(b)), Some(Op::Add)) => {
@@ -460,6 +467,26 @@ mod tests {
         let f = combined(code);
         assert_eq!(f[0], Op::Jump(2));
         assert_eq!(f[3], Op::ReturnNil);
+    }
+
+    #[test]
+    fn fuses_an_element_read_with_its_kind_check() {
+        let mut program = Program::default();
+        program.functions.push(FunctionProto {
+            code: vec![
+                Op::GetLocal(0),
+                Op::Int(0),
+                Op::GetIndex,
+                Op::CheckKind(4),
+                Op::Return,
+            ],
+            ..FunctionProto::default()
+        });
+        combine(&mut program, 0);
+        assert_eq!(
+            program.functions[0].code,
+            vec![Op::GetLocal(0), Op::Int(0), Op::GetIndexKind(4), Op::Return]
+        );
     }
 
     #[test]

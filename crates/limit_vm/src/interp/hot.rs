@@ -135,7 +135,9 @@ unsafe fn borrowed_key(key: &Value) -> std::mem::ManuallyDrop<Key> {
 /// loop handles; listing others costs only time.
 pub(super) fn handles(op: Op, may_deinit: bool) -> bool {
     match op {
-        Op::GetIndex | Op::SetField(_) | Op::Return | Op::ReturnNil => !may_deinit,
+        Op::GetIndex | Op::GetIndexKind(_) | Op::SetField(_) | Op::Return | Op::ReturnNil => {
+            !may_deinit
+        }
         Op::Jump(o) => o >= 0,
         Op::Int(_)
         | Op::Const(_)
@@ -1135,6 +1137,29 @@ impl Vm {
                         };
                         sp = first;
                         push_local!(s);
+                        continue;
+                    }
+                    Op::GetIndexKind(code) if !may_deinit => {
+                        need!(2);
+                        let v = match (&*sp.sub(2), &*sp.sub(1)) {
+                            (Value::List(l), Value::Int(i)) if *i >= 0 => {
+                                match l.items.try_borrow_unguarded() {
+                                    Ok(items) => match items.get(*i as usize) {
+                                        Some(v)
+                                            if crate::runtime::type_checks::kind_fits(code, v) =>
+                                        {
+                                            v.fast_clone()
+                                        }
+                                        _ => bail!(),
+                                    },
+                                    Err(_) => bail!(),
+                                }
+                            }
+                            _ => bail!(),
+                        };
+                        sp = sp.sub(1);
+                        release(sp.sub(1));
+                        std::ptr::write(sp.sub(1), v);
                         continue;
                     }
                     Op::GetIndex if !may_deinit => {
