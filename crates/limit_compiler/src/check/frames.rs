@@ -149,20 +149,28 @@ impl<'a> Checker<'a> {
     }
 
     /// The name under which the checked declarations hold the frame or
-    /// trait a header names: a plain name as written; `m.Name` only when
-    /// `Name` here is the declaration of the module imported as `m` (else
-    /// none: a lineage through it is unknown, given the benefit of the
-    /// doubt; the code generator reports what `m.Name` cannot be).
+    /// trait a header names (`P` or `m.P`, in any module): the name, when
+    /// the resolve stage bound it to the very declaration the checker
+    /// knows by that name (else none: a lineage through it is unknown,
+    /// given the benefit of the doubt; the code generator reports what
+    /// the name cannot be).
     pub(super) fn super_key<'s>(&self, parent: &'s SuperName) -> Option<&'s str> {
-        let Some(module) = &parent.module else {
-            // Written in this module, a plain name denotes only what the
-            // module may name (another module's headers name its own).
-            let here = parent.span.file == self.file || self.own_files.contains(&parent.span.file);
-            return (!here || self.declarations.sees(&parent.name)).then_some(parent.name.as_str());
+        let Some(crate::resolve::Binding::TopLevel { decl, .. }) =
+            self.bindings.of(parent.ident.id)
+        else {
+            return None;
         };
-        let exports = self.namespace_exports(&module.name)?;
-        (self.declarations.foreign.get(&parent.name) == Some(&exports.module))
-            .then_some(parent.name.as_str())
+        let name = parent.name.as_str();
+        let declarations = self.declarations;
+        let known = declarations
+            .frames
+            .get(name)
+            .is_some_and(|f| f.name.id == decl)
+            || declarations
+                .traits
+                .get(name)
+                .is_some_and(|t| t.name.id == decl);
+        known.then_some(name)
     }
 
     /// The frame and its ancestors, itself first, when all are declared in
