@@ -352,7 +352,15 @@ impl Core {
 
     /// Call the function at `target` with `args` (already checked against
     /// its parameters).
-    fn call(&mut self, target: Target, name: &str, args: &[Value]) -> Result<Value, Error> {
+    /// `checked`: the arguments were checked against the function's
+    /// signature already (the VM need not check them again).
+    fn call(
+        &mut self,
+        target: Target,
+        name: &str,
+        args: &[Value],
+        checked: bool,
+    ) -> Result<Value, Error> {
         self.args.clear();
         for arg in args {
             let arg = match direct::scalar_to_vm(arg) {
@@ -361,7 +369,7 @@ impl Core {
             };
             self.args.push(arg);
         }
-        let result = self.call_with_args(target, name)?;
+        let result = self.call_with_args(target, name, checked)?;
         match direct::scalar_from_vm(&result) {
             Some(result) => Ok(result),
             None => from_vm(&result, 0),
@@ -381,14 +389,23 @@ impl Core {
         self.args.clear();
         args.into_vm(&mut self.args)?;
         handle::check_vm_arguments(name, signature, kinds, &mut self.args)?;
-        self.call_with_args(target, name)
+        self.call_with_args(target, name, signature.is_some())
     }
 
-    /// Call the function at `target` with the arguments in `self.args`.
-    fn call_with_args(&mut self, target: Target, name: &str) -> Result<VmValue, Error> {
+    /// Call the function at `target` with the arguments in `self.args`
+    /// (`checked` against its signature already, or not).
+    fn call_with_args(
+        &mut self,
+        target: Target,
+        name: &str,
+        checked: bool,
+    ) -> Result<VmValue, Error> {
         let not_found = || Error::NotFound(name.to_string());
         let result = match (&mut self.vm, target) {
             (None, _) => Err(not_found()),
+            (Some(vm), Target::Function(index)) if checked => vm
+                .call_function_taking_checked(index, &mut self.args)
+                .map_err(Error::Runtime),
             (Some(vm), Target::Function(index)) => vm
                 .call_function_taking(index, &mut self.args)
                 .map_err(Error::Runtime),
@@ -738,12 +755,13 @@ impl Engine {
                 None => return Err(Error::NotFound(name.to_string())),
             },
         };
+        let checked = signature.is_some();
         let args = match signature {
             Some(signature) => check_arguments(name, signature, args)?,
             None => Cow::Borrowed(args),
         };
         let args = &*args;
-        self.as_current(move |core| core.call(target, name, args))
+        self.as_current(move |core| core.call(target, name, args, checked))
     }
 
     /// A handle on the top-level function (or function-valued variable)
@@ -840,13 +858,14 @@ impl Engine {
     /// [`Error::NotFound`].
     pub fn call_fn(&mut self, handle: &FnHandle, args: &[Value]) -> Result<Value, Error> {
         self.check_handle(handle)?;
+        let checked = handle.signature.is_some();
         let args = match &handle.signature {
             Some(signature) => check_arguments(&handle.name, signature, args)?,
             None => Cow::Borrowed(args),
         };
         let args = &*args;
         let (target, name) = (handle.target, &*handle.name);
-        self.as_current(move |core| core.call(target, name, args))
+        self.as_current(move |core| core.call(target, name, args, checked))
     }
 
     /// Make the Rust function `f` callable from Limit as `name(…)` in the

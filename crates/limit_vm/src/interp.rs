@@ -3422,7 +3422,9 @@ impl Vm {
         index: usize,
         args: &[Value],
     ) -> Result<Value, RuntimeError> {
-        self.call_top_level(index, args.len(), |stack| stack.extend_from_slice(args))
+        self.call_top_level(index, args.len(), true, |stack| {
+            stack.extend_from_slice(args)
+        })
     }
 
     /// [`Vm::call_function_with`], the arguments moved out of `args`
@@ -3434,16 +3436,30 @@ impl Vm {
         args: &mut Vec<Value>,
     ) -> Result<Value, RuntimeError> {
         let argc = args.len();
-        self.call_top_level(index, argc, |stack| stack.append(args))
+        self.call_top_level(index, argc, true, |stack| stack.append(args))
+    }
+
+    /// [`Vm::call_function_taking`] for a host that has already checked
+    /// the arguments against the function's declared parameter types (the
+    /// embedding crate does, against the checker's signature, before it
+    /// converts them): the VM does not check them a second time.
+    pub fn call_function_taking_checked(
+        &mut self,
+        index: usize,
+        args: &mut Vec<Value>,
+    ) -> Result<Value, RuntimeError> {
+        let argc = args.len();
+        self.call_top_level(index, argc, false, |stack| stack.append(args))
     }
 
     /// Call top-level function `index` with the `argc` arguments `push`
-    /// puts on the (empty) stack.
+    /// puts on the (empty) stack; `check`: against the parameters' types.
     #[inline]
     fn call_top_level(
         &mut self,
         index: usize,
         argc: usize,
+        check: bool,
         push: impl FnOnce(&mut Vec<Value>),
     ) -> Result<Value, RuntimeError> {
         if !self
@@ -3461,7 +3477,13 @@ impl Vm {
         push(&mut self.stack);
         let entered = self
             .push_frame(index as u32, None, 0, 0, argc, false)
-            .and_then(|()| self.check_entered_arguments(argc));
+            .and_then(|()| {
+                if check {
+                    self.check_entered_arguments(argc)
+                } else {
+                    Ok(())
+                }
+            });
         let result = match entered {
             Ok(()) if self.options.trace || self.options.stats => self.run_loop::<true>(0),
             Ok(()) => self.run_loop::<false>(0),
