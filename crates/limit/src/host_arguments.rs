@@ -1,6 +1,6 @@
-//! Arguments a script passes to Rust: the one conversion that host
-//! functions (`host_fn.rs`) and host types' methods and setters
-//! (`host_type.rs`) share, and the errors it raises.
+//! Arguments a script passes to Rust, and the results Rust gives back:
+//! the conversions that host functions (`host_fn.rs`) and host types'
+//! methods and setters (`host_type.rs`) share, and the errors they raise.
 //!
 //! A value converts the quick way when it is a scalar (`direct.rs`), to
 //! an [`FnHandle`](crate::FnHandle) when it is a function and the Rust
@@ -15,7 +15,8 @@ use limit_vm::value::Value as VmValue;
 use crate::callback::{self, HostContext};
 use crate::conversions::FromValue;
 use crate::direct;
-use crate::engine::{from_vm, Error};
+use crate::engine::{error_trap, from_vm, to_vm, Error};
+use crate::host_fn::HostResult;
 
 /// `arg` as an `A`, or the `TypeError` naming it as `what` ("argument 2
 /// of `add`"). With `callbacks`, a function value becomes a handle the
@@ -62,4 +63,17 @@ pub(crate) fn arity_trap(name: &str, wanted: usize, given: usize) -> Trap {
             if given == 1 { "was" } else { "were" },
         ),
     )
+}
+
+/// A host function's or method's result as a VM value: a scalar straight,
+/// anything else through a [`Value`](crate::Value); an `Err` of a
+/// `Result` result becomes the error value scripts handle (`HostResult`).
+pub(crate) fn result_to_vm<R: HostResult + 'static>(result: R) -> Result<VmValue, Trap> {
+    match direct::to_vm(result) {
+        Ok(value) => Ok(value),
+        Err(result) => {
+            let result = result.into_result().map_err(|e| error_trap(&e))?;
+            to_vm(&result, 0).map_err(|e| error_trap(&e))
+        }
+    }
 }

@@ -22,7 +22,6 @@ use limit_vm::value::Value as VmValue;
 
 use crate::callback::{self, HostContext};
 use crate::conversions::{FromValue, IntoValue, ScriptType};
-use crate::direct;
 use crate::engine::{error_trap, from_vm, to_vm, Error, Value};
 use crate::host_arguments::{self, arity_trap};
 
@@ -199,13 +198,7 @@ macro_rules! typed_host_functions {
                         };
                     )*
                     let result = callback::run_host(vm, context.engine, || self($($a),*))?;
-                    match direct::to_vm(result) {
-                        Ok(value) => Ok(value),
-                        Err(result) => {
-                            let result = result.into_result().map_err(|e| error_trap(&e))?;
-                            to_vm(&result, 0).map_err(|e| error_trap(&e))
-                        }
-                    }
+                    host_arguments::result_to_vm(result)
                 })
             }
         }

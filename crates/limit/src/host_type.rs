@@ -745,13 +745,7 @@ macro_rules! methods {
                         Ok::<R, Error>(self(value, $($a),*))
                     })?
                     .map_err(|e| error_trap(&e))?;
-                    match direct::to_vm(result) {
-                        Ok(value) => Ok(value),
-                        Err(result) => {
-                            let result = result.into_result().map_err(|e| error_trap(&e))?;
-                            to_vm(&result, 0).map_err(|e| error_trap(&e))
-                        }
-                    }
+                    host_arguments::result_to_vm(result)
                 })
             }
         }
