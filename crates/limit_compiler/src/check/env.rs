@@ -43,6 +43,12 @@ impl Binding {
 /// A declaration's entry outlives its scope: no use outside the scope is
 /// bound to it. A narrowing replaces a variable's entry until the scope it
 /// was made in closes.
+/// The narrowings [`Env::suspend_narrowing`] set aside.
+pub struct Suspended {
+    variables: Vec<(DeclId, Binding)>,
+    members: FxHashMap<String, Type>,
+}
+
 #[derive(Debug)]
 pub struct Env {
     variables: FxHashMap<DeclId, Binding>,
@@ -132,14 +138,12 @@ impl Env {
         self.variables.get(&variable)
     }
 
-    /// Gives every narrowed variable its declared type again (for checking
-    /// a deferred function body); returns what [`Env::restore_narrowing`]
+    /// Gives every narrowed variable and bare field its declared type
+    /// again (for checking a deferred function body, which may run when
+    /// the tested value is gone); returns what [`Env::restore_narrowing`]
     /// puts back.
-    pub fn suspend_narrowing(&mut self) -> Vec<(DeclId, Binding)> {
-        // A deferred body may run when the field holds nil again: member
-        // narrowings do not reach it (the caller keeps them aside with
-        // `take_members`).
-        let mut suspended = Vec::new();
+    pub fn suspend_narrowing(&mut self) -> Suspended {
+        let mut variables = Vec::new();
         for &(variable, _) in self.replaced.iter().flatten() {
             let Some(binding) = self.variables.get_mut(&variable) else {
                 continue;
@@ -148,25 +152,19 @@ impl Env {
                 let narrowed = std::mem::replace(&mut binding.ty, declared);
                 let mut saved = binding.clone();
                 saved.narrowed_from = Some(std::mem::replace(&mut saved.ty, narrowed));
-                suspended.push((variable, saved));
+                variables.push((variable, saved));
             }
         }
-        suspended
+        Suspended {
+            variables,
+            members: std::mem::take(&mut self.members),
+        }
     }
 
-    /// Takes the member narrowings away (for checking a deferred body);
-    /// `put_members` gives them back.
-    pub fn take_members(&mut self) -> FxHashMap<String, Type> {
-        std::mem::take(&mut self.members)
-    }
-
-    pub fn put_members(&mut self, members: FxHashMap<String, Type>) {
-        self.members = members;
-    }
-
-    pub fn restore_narrowing(&mut self, suspended: Vec<(DeclId, Binding)>) {
-        for (variable, binding) in suspended.into_iter().rev() {
+    pub fn restore_narrowing(&mut self, suspended: Suspended) {
+        for (variable, binding) in suspended.variables.into_iter().rev() {
             self.variables.insert(variable, binding);
         }
+        self.members = suspended.members;
     }
 }

@@ -67,7 +67,6 @@ impl<'a> Checker<'a> {
         // leaves the environment as it found it (a copy per body made a
         // file of n functions cost n² work).
         let suspended = self.env.suspend_narrowing();
-        let members = self.env.take_members();
         for body in bodies {
             // A method's bare names start at its own scopes; a function
             // nested in a method keeps the method's.
@@ -88,7 +87,6 @@ impl<'a> Checker<'a> {
             self.member_scope = saved_scope;
         }
         self.env.restore_narrowing(suspended);
-        self.env.put_members(members);
     }
 
     /// Checks parameters, body, returns and the every-path rule of one
