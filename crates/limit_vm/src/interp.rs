@@ -3039,15 +3039,14 @@ fn constant_method(c: &Constant) -> Method {
 }
 
 fn enum_infos(enums: &[crate::program::EnumDef]) -> Vec<Rc<EnumInfo>> {
-    enums
-        .iter()
-        .map(|e| {
-            Rc::new(EnumInfo {
-                name: e.name.as_str().into(),
-                variants: e.variants.iter().map(|v| v.as_str().into()).collect(),
-            })
-        })
-        .collect()
+    enums.iter().map(enum_info).collect()
+}
+
+fn enum_info(e: &crate::program::EnumDef) -> Rc<EnumInfo> {
+    Rc::new(EnumInfo {
+        name: e.name.as_str().into(),
+        variants: e.variants.iter().map(|v| v.as_str().into()).collect(),
+    })
 }
 
 /// The enum descriptions after a session's update: an enum the update
@@ -3058,13 +3057,20 @@ fn updated_enum_infos(
     before: &[Rc<EnumInfo>],
     enums: &[crate::program::EnumDef],
 ) -> Vec<Rc<EnumInfo>> {
-    let fresh = enum_infos(enums);
-    fresh
-        .into_iter()
+    let unchanged = |old: &EnumInfo, def: &crate::program::EnumDef| {
+        *old.name == *def.name
+            && old
+                .variants
+                .iter()
+                .map(|v| &**v)
+                .eq(def.variants.iter().map(String::as_str))
+    };
+    enums
+        .iter()
         .enumerate()
-        .map(|(i, info)| match before.get(i) {
-            Some(old) if old.name == info.name && old.variants == info.variants => old.clone(),
-            _ => info,
+        .map(|(i, def)| match before.get(i) {
+            Some(old) if unchanged(old, def) => old.clone(),
+            _ => enum_info(def),
         })
         .collect()
 }
