@@ -679,6 +679,18 @@ impl Vm {
         }
     }
 
+    /// Run host code `body` on the arguments at `stack[from..]`, moved off
+    /// the stack first (host code gets the VM, which it may run again)
+    /// into a buffer kept across calls; the stack ends at `from`.
+    fn with_host_args<R>(&mut self, from: usize, body: impl FnOnce(&mut Vm, &[Value]) -> R) -> R {
+        let mut args = std::mem::take(&mut self.host_args);
+        args.extend(self.stack.drain(from..));
+        let result = body(self, &args);
+        args.clear();
+        self.host_args = args;
+        result
+    }
+
     /// Call the host function at `stack[callee]` with the arguments above
     /// it; its result replaces them.
     fn call_host_at(&mut self, callee: usize) -> Result<bool, Trap> {
@@ -687,15 +699,7 @@ impl Vm {
         let Value::Host(h) = std::mem::take(&mut self.stack[callee]) else {
             return fail(kinds::ERROR, "a host call of a value that is not one");
         };
-        let mut args = std::mem::take(&mut self.host_args);
-        for slot in &mut self.stack[callee + 1..] {
-            args.push(std::mem::take(slot));
-        }
-        self.stack.truncate(callee + 1);
-        let r = (h.func)(self, &args);
-        args.clear();
-        self.host_args = args;
-        let r = r?;
+        let r = self.with_host_args(callee + 1, |vm, args| (h.func)(vm, args))?;
         self.stack.truncate(callee);
         self.stack.push(r);
         Ok(false)
@@ -884,14 +888,10 @@ impl Vm {
                 let object = object.clone();
                 let name = self.constants[name_k as usize].clone();
                 // The method gets the VM (to call back a function it is
-                // passed): the arguments leave the stack first, as for a
-                // host function (`call_host_at`).
-                let mut args = std::mem::take(&mut self.host_args);
-                args.extend(self.stack.drain(recv + 1..));
-                let result = object.invoke(self, name.as_str().unwrap_or(""), &args);
-                args.clear();
-                self.host_args = args;
-                let result = result?;
+                // passed), as a host function does.
+                let result = self.with_host_args(recv + 1, |vm, args| {
+                    object.invoke(vm, name.as_str().unwrap_or(""), args)
+                })?;
                 self.stack.truncate(recv);
                 self.stack.push(result);
                 Ok(false)
