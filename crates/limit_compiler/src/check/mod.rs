@@ -237,7 +237,9 @@ fn program_declarations(graph: &ModuleGraph) -> Vec<Declarations<'_>> {
 
 /// The type names of other modules that the `show`/`hide` imports of
 /// module `index` bind, with the module declaring each (a plain import
-/// binds only its namespace: LANGUAGE §10).
+/// binds only its namespace: LANGUAGE §10). When two imports bind a name
+/// to two modules' declarations (an error the code generator reports),
+/// the first stays, as in the resolve stage.
 fn bound_type_names(
     graph: &ModuleGraph,
     index: usize,
@@ -259,13 +261,13 @@ fn bound_type_names(
         match filter {
             ast::ImportFilter::Show(names) => {
                 for name in names.iter().filter(|name| public(&name.name)) {
-                    bound.insert(name.name.clone(), target);
+                    bound.entry(name.name.clone()).or_insert(target);
                 }
             }
             ast::ImportFilter::Hide(hidden) => {
                 for name in declared.names() {
                     if public(name) && !hidden.iter().any(|h| &h.name == name) {
-                        bound.insert(name.clone(), target);
+                        bound.entry(name.clone()).or_insert(target);
                     }
                 }
             }

@@ -42,6 +42,10 @@ pub(crate) struct ModuleScope {
     pub aliases: FxHashMap<String, TypeExpr>,
 }
 
+/// The members an import list bound so far, by name: the module that
+/// declares each and where it was imported.
+type BoundMembers = FxHashMap<String, (usize, Span)>;
+
 /// What an imported name stands for.
 #[derive(Clone, Debug)]
 pub(crate) enum ImportBinding {
@@ -187,13 +191,50 @@ impl Codegen<'_> {
         self.leave_module(index);
     }
 
-    /// Binds the names of `imports` in the current module.
+    /// Binds the names of `imports` in the current module. Two of them
+    /// binding one name to two modules' declarations is an error at the
+    /// second (a bare name denotes one declaration); the first binding
+    /// stays, as in the resolve stage.
     pub(crate) fn bind_imports(&mut self, imports: &[crate::modules::ResolvedImport]) {
-        for (decl, _, target) in imports {
+        let mut bound = BoundMembers::default();
+        for (decl, span, target) in imports {
             if let Some(target) = target {
-                self.bind_import(decl, *target);
+                self.bind_import(decl, *span, *target, &mut bound);
             }
         }
+    }
+
+    /// Binds member `name` of module `target` (`show`/`hide`), unless an
+    /// earlier import of the same list bound another module's `name`:
+    /// then reports the conflict at `at`.
+    fn bind_member(&mut self, name: &str, target: usize, at: Span, bound: &mut BoundMembers) {
+        match bound.get(name) {
+            Some(&(first, _)) if first == target => {}
+            Some(&(first, first_at)) => {
+                let (first_name, second_name) = (
+                    self.module_scopes[first].name.clone(),
+                    self.module_scopes[target].name.clone(),
+                );
+                let diagnostic = limit_syntax::Diagnostic::error(
+                    at,
+                    format!("`{name}` is imported from both `{first_name}` and `{second_name}`"),
+                )
+                .with_hint(format!(
+                    "leave `{name}` out of one of the imports (`show`/`hide`); a plain `import {second_name};` names it `{}.{name}`",
+                    second_name.rsplit('.').next().unwrap_or(&second_name)
+                ))
+                .with_note(first_at, format!("`{first_name}`'s `{name}` is imported here"));
+                self.diagnostics.push(diagnostic);
+                return;
+            }
+            None => {
+                bound.insert(name.to_string(), (target, at));
+            }
+        }
+        self.imports.insert(
+            name.to_string(),
+            ImportBinding::Member(target, name.to_string()),
+        );
     }
 
     /// Step 3 for imported module `index`: its top-level code as a new
@@ -351,7 +392,13 @@ impl Codegen<'_> {
     /// Binds the names an `import` statement introduces: the namespace
     /// (`import a.b` as `b`, or its `as` alias), and with `show`/`hide` the
     /// members bound directly.
-    fn bind_import(&mut self, decl: &ImportDecl, target: usize) {
+    fn bind_import(
+        &mut self,
+        decl: &ImportDecl,
+        span: Span,
+        target: usize,
+        bound: &mut BoundMembers,
+    ) {
         let namespace = match (&decl.alias, &decl.filter) {
             (Some(alias), _) => Some(alias.name.clone()),
             (None, None) => decl.path.last().map(|p| p.name.clone()),
@@ -372,10 +419,7 @@ impl Codegen<'_> {
             Some(ImportFilter::Show(names)) => {
                 for name in names {
                     if self.check_exported(target, &name.name, name.span) {
-                        self.imports.insert(
-                            name.name.clone(),
-                            ImportBinding::Member(target, name.name.clone()),
-                        );
+                        self.bind_member(&name.name, target, name.span, bound);
                     }
                 }
             }
@@ -402,6 +446,10 @@ impl Codegen<'_> {
                     .filter(|n| !scope.private.contains(*n))
                     .cloned()
                     .collect();
+                // In order, so that conflicts are reported in order.
+                let mut exported = exported;
+                exported.sort_unstable();
+                exported.dedup();
                 for member in exported {
                     if hidden.contains(member.as_str()) {
                         // Only explains a name no other import binds.
@@ -409,8 +457,7 @@ impl Codegen<'_> {
                             .entry(member)
                             .or_insert(ImportBinding::Hidden(target));
                     } else {
-                        let binding = ImportBinding::Member(target, member.clone());
-                        self.imports.insert(member, binding);
+                        self.bind_member(&member, target, span, bound);
                     }
                 }
             }

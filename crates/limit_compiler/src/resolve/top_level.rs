@@ -347,6 +347,25 @@ impl ModuleEnv {
         }
     }
 
+    /// Member `name` of `target` (declared by `top`) is bound bare,
+    /// unless another module's `name` is already (two imports binding one
+    /// name to two declarations: the code generator reports it, and the
+    /// first binding stays).
+    fn bind_member(&mut self, name: &str, top: &TopLevel, target: &ModuleFacts) {
+        let binding = Binding::TopLevel {
+            file: target.file,
+            decl: top.decl,
+            kind: top.kind,
+        };
+        if let Some(Binding::TopLevel { file, .. }) = self.imports.get(name) {
+            if *file != target.file {
+                return;
+            }
+        }
+        self.imports.insert(name.to_string(), binding);
+        self.bind_object(name, top, target);
+    }
+
     /// The names `decl` binds, importing the module `target` declares.
     fn import(&mut self, decl: &ImportDecl, target: &ModuleFacts) {
         let namespace = match (&decl.alias, &decl.filter) {
@@ -369,18 +388,12 @@ impl ModuleEnv {
                     .collect()
             });
         }
-        let member = |top: &TopLevel| Binding::TopLevel {
-            file: target.file,
-            decl: top.decl,
-            kind: top.kind,
-        };
         match &decl.filter {
             None => {}
             Some(ImportFilter::Show(names)) => {
                 for name in names {
                     if let Some(top) = target.names.get(&name.name).filter(|t| !t.hidden) {
-                        self.imports.insert(name.name.clone(), member(top));
-                        self.bind_object(&name.name, top, target);
+                        self.bind_member(&name.name, top, target);
                     }
                 }
             }
@@ -388,8 +401,7 @@ impl ModuleEnv {
                 let hidden: FxHashSet<&str> = names.iter().map(|n| n.name.as_str()).collect();
                 for (name, top) in &target.names {
                     if !top.hidden && !hidden.contains(name.as_str()) {
-                        self.imports.insert(name.clone(), member(top));
-                        self.bind_object(name, top, target);
+                        self.bind_member(name, top, target);
                     }
                 }
             }
