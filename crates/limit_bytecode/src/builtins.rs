@@ -16,7 +16,9 @@
 //! value or an error of those kinds). The type variables `T` (a list's
 //! element, or the type of an argument), `K` and `V` (a dict's key and
 //! value) are bound by the receiver of a method, else by the first argument
-//! of that parameter type.
+//! of that parameter type. Results that depend on the arguments' types
+//! (`get(k, default)`, `get_or`, `map`, `reduce`, `sum`) are the checker's
+//! (`limit_compiler::check::method_results`); their text here says `any`.
 
 use crate::methods::Method;
 
@@ -378,14 +380,14 @@ method_table! {
     Dict Values "() -> [V]";
     Dict Items "() -> [(K, V)]";
     Dict Contains "(key: any) -> bool";
-    Dict Get "(key: any) -> V?KeyNotFound";
-    Dict Get "(key: any, default: any) -> any";
-    Dict Remove "(key: any) -> V";
+    Dict Get "(key: K) -> V?KeyNotFound";
+    Dict Get "(key: K, default: any) -> any";
+    Dict Remove "(key: K) -> V";
     Dict Clear "() -> nil";
     Dict Copy "() -> {K: V}";
     Dict Merge "(other: {any: any}) -> nil";
-    Dict Pop "(key: any) -> V?KeyNotFound";
-    Dict GetOr "(key: any, default: any) -> any";
+    Dict Pop "(key: K) -> V?KeyNotFound";
+    Dict GetOr "(key: K, default: any) -> any";
     Dict Entries "() -> [(K, V)]";
 
     Tuple Len "() -> int";

@@ -6,6 +6,7 @@
 
 use super::expr::Destination;
 use super::frames::MemberLookup;
+use super::method_results::Arguments;
 use super::types::{ErrorSet, FunctionType, ParamType, Type};
 use super::Checker;
 use limit_bytecode::builtins::{self as table, Receiver, VARIADIC};
@@ -436,12 +437,16 @@ impl<'a> Checker<'a> {
             self.infer_arguments(args);
             return Some(Type::Any);
         };
-        let (arg_types, ret) = self.apply_signature(entry.sig, bindings, args, name);
-        // `xs.map(f)` is a list of what `f` returns.
-        if let (Receiver::List, "map", [Type::Function(f)]) = (kind, name, arg_types.as_slice()) {
-            return Some(Type::list(f.ret.clone()));
-        }
-        Some(ret)
+        let (arg_types, ret) = self.apply_signature(entry.sig, bindings.clone(), args, name);
+        let arguments = Arguments {
+            args,
+            types: &arg_types,
+            names: table::param_names(entry.sig),
+        };
+        Some(
+            self.result_from_arguments(entry.method, &bindings, &arguments)
+                .unwrap_or(ret),
+        )
     }
 
     /// Checks `args` against signature `sig`: arguments of parameters with

@@ -31,6 +31,8 @@ const READING_METHODS: &[&str] = &[
     "values",
     "items",
     "get",
+    "get_or",
+    "entries",
     "count",
     "is_empty",
     "first",

@@ -27,6 +27,7 @@ mod frames;
 mod hosts;
 pub use hosts::{HostField, HostTypeInfo};
 mod imports;
+mod method_results;
 mod names;
 mod operators;
 mod patterns;

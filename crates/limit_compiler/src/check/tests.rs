@@ -650,7 +650,10 @@ fn only_values_not_proven_to_fit_get_run_time_checks() {
          var xs: [int] = [n];\n\
          xs.push(n);\n\
          var d: {str: float} = {\"a\": 1};\n\
-         d[\"b\"] = n;",
+         d[\"b\"] = n;\n\
+         var counts: {str: int} = {};\n\
+         counts[\"w\"] = counts.get_or(\"w\", 0) + 1;\n\
+         var total: int = counts.get(\"w\", 0) + [n].sum();",
     );
     assert!(!typed.types.has_checks());
     let source = "fn f(x: int): int { return x; }\nvar a: any = 1;\nf(a);";
