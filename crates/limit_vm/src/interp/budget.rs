@@ -1,0 +1,203 @@
+//! Resource limits (limits.rs) and the cycle collector (gc.rs): the
+//! step budget, checkpoints and collections.
+
+use super::*;
+
+// ------------------------------------------------------------ limits and memory
+
+/// Resource limits (limits.rs) and the cycle collector (gc.rs).
+impl Vm {
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        self.options.limits
+    }
+
+    /// Replace the limits (they apply from the next run or call).
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.options.limits = limits;
+    }
+
+    /// Hand `print` output to `sink`, a line at a time as it is printed
+    /// (`None`: back to capturing or stdout); output so far is flushed
+    /// first. Nothing is kept, so output does not grow the heap. The
+    /// output of `parallel` tasks reaches it from this VM's thread.
+    pub fn set_print_sink(&mut self, sink: Option<Box<PrintSink>>) {
+        self.flush();
+        self.print_sink = sink;
+    }
+
+    /// Whether a host receives `print` output (`set_print_sink`).
+    pub(crate) fn has_print_sink(&self) -> bool {
+        self.print_sink.is_some()
+    }
+
+    /// Keep `print` output in memory (`take_output`) or write it to stdout
+    /// from now on (output so far is flushed first).
+    pub fn set_capture_output(&mut self, capture: bool) {
+        self.flush();
+        self.options.capture_output = capture;
+    }
+
+    /// Start a run: install the limits on this thread and refill the step
+    /// budget.
+    pub(super) fn start_run(&mut self) {
+        self.gc_at_bytes = self.next_gc_at(limits::heap_bytes());
+        limits::install(self.options.limits);
+        limits::install_channel_meter(&self.channel_meter);
+        self.steps_left = self.options.limits.max_steps.unwrap_or(u64::MAX);
+        self.chunk = (CHECKPOINT_STEPS as u64).min(self.steps_left.max(1)) as u32;
+        self.steps_left -= (self.chunk as u64).min(self.steps_left);
+        self.countdown = self.chunk;
+    }
+
+    /// Prepare this VM to run parallel tasks on the current thread, as part
+    /// of the program whose shared budget is `budget`: the limits are
+    /// installed here, and every step is drawn from the budget.
+    pub(crate) fn start_task_thread(
+        &mut self,
+        budget: std::sync::Arc<limits::SharedBudget>,
+        channels: limits::ChannelMeter,
+    ) {
+        limits::install(self.options.limits);
+        limits::install_channel_meter(&channels);
+        self.channel_meter = channels;
+        limits::join_budget(Some(budget));
+        self.steps_left = 0;
+        self.chunk = 1;
+        self.countdown = 1;
+    }
+
+    /// Leave the shared budget (the thread's tasks are over), giving back
+    /// the steps drawn and not used.
+    pub(crate) fn end_task_thread(&mut self) {
+        limits::return_steps(self.steps_left);
+        self.steps_left = 0;
+        limits::join_budget(None);
+    }
+
+    /// Steps this VM may still take in the current run (the current chunk
+    /// included), taken out of it; the block that hands them to its tasks
+    /// gives back what they leave with [`Vm::restore_steps`].
+    pub(crate) fn lend_steps(&mut self) -> u64 {
+        if self.options.limits.max_steps.is_none() {
+            return u64::MAX;
+        }
+        let lent = self.steps_left;
+        self.steps_left = 0;
+        lent
+    }
+
+    /// Take back the steps a parallel block's tasks left of those lent.
+    pub(crate) fn restore_steps(&mut self, steps: u64) {
+        if self.options.limits.max_steps.is_some() {
+            self.steps_left = steps;
+        }
+    }
+
+    /// Every `CHECKPOINT_STEPS` steps (or when the step budget runs out):
+    /// charge the step budget, check the heap limit, collect cycles if due.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn checkpoint(&mut self) -> Result<(), Trap> {
+        if self.steps_left == 0 {
+            // A parallel task's thread draws its steps from the program's
+            // shared budget (nothing elsewhere).
+            self.steps_left = limits::draw_steps(CHECKPOINT_STEPS as u64);
+        }
+        if let Some(cancelled) = self.conc.cancellation() {
+            self.countdown = 1; // and again at the next step
+            return Err(cancelled);
+        }
+        if let Err(interrupted) = crate::interrupt::check() {
+            self.countdown = 1;
+            return Err(interrupted);
+        }
+        if self.steps_left == 0 && self.options.limits.max_steps.is_some() {
+            self.countdown = 1; // trap again at the next step
+            let max = self.options.limits.max_steps.unwrap_or(0);
+            return limits::exceeded(&format!("step limit of {max} steps exceeded"));
+        }
+        self.chunk = (CHECKPOINT_STEPS as u64).min(self.steps_left.max(1)) as u32;
+        self.steps_left -= (self.chunk as u64).min(self.steps_left);
+        self.countdown = self.chunk;
+        // Steps and the work operators charge (big integers, whole-list
+        // operations) share one budget: the chunk is paid for in work units.
+        limits::charge_units(self.chunk as u64 * limits::UNITS_PER_STEP)?;
+        self.after_allocation()
+    }
+
+    /// After allocating: collect cycles when due, check the heap limit.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn after_allocation(&mut self) -> Result<(), Trap> {
+        if gc::due() || limits::heap_bytes() >= self.gc_at_bytes {
+            self.collect_garbage()?;
+        }
+        limits::check_pending()?;
+        if limits::check_heap(0).is_err() {
+            // Cyclic garbage may be what fills the heap: collect it before
+            // declaring the limit exceeded.
+            self.collect_garbage()?;
+            limits::check_heap(0)?;
+        }
+        Ok(())
+    }
+
+    /// Where the byte trigger collects next, after a collection left
+    /// `live` bytes: at twice that, and, under a memory limit, at the
+    /// latest halfway from there to the limit (so garbage is collected
+    /// before the limit is reached, as it is approached).
+    pub(super) fn next_gc_at(&self, live: usize) -> usize {
+        let at = live.saturating_mul(2).max(MIN_GC_BYTES);
+        match self.options.limits.max_heap_bytes {
+            Some(max) if max > live => at.min(live + (max - live) / 2),
+            Some(_) => at,
+            None => at,
+        }
+    }
+
+    /// Run the cycle collector (gc.rs) to completion: a pass, the `deinit`
+    /// of any garbage instance, then a pass that frees those. Returns the
+    /// number of objects freed. This is what `gc()` does.
+    pub fn collect_garbage(&mut self) -> Result<usize, Trap> {
+        let first = gc::collect();
+        let mut freed = first.freed;
+        let mut examined = first.examined;
+        if first.finalizing > 0 {
+            self.run_pending_deinits()?;
+            let second = gc::collect();
+            freed += second.freed;
+            examined += second.examined;
+            self.run_pending_deinits()?;
+        }
+        self.gc_at_bytes = self.next_gc_at(limits::heap_bytes());
+        // A collection's work counts against the step limit (one step per
+        // 256 containers examined), so a loop of `gc()` calls cannot run
+        // far beyond it (found by the `run` fuzz target).
+        self.charge_steps(1 + examined as u64 / 256)?;
+        Ok(freed)
+    }
+
+    /// Takes `steps` from the step budget at once (work a single
+    /// instruction does that is not a loop iteration or a call).
+    pub(super) fn charge_steps(&mut self, steps: u64) -> Result<(), Trap> {
+        let Some(max) = self.options.limits.max_steps else {
+            return Ok(());
+        };
+        // Keep `countdown` at least 1: the next step then reaches the
+        // checkpoint normally.
+        let from_chunk = (self.countdown.saturating_sub(1) as u64).min(steps);
+        self.countdown -= from_chunk as u32;
+        let rest = steps - from_chunk;
+        if rest > self.steps_left {
+            self.steps_left += limits::draw_steps(rest - self.steps_left);
+        }
+        if rest > self.steps_left {
+            self.steps_left = 0;
+            self.countdown = 1;
+            return limits::exceeded(&format!("step limit of {max} steps exceeded"));
+        }
+        self.steps_left -= rest;
+        Ok(())
+    }
+}

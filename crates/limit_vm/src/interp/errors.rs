@@ -1,0 +1,261 @@
+//! Errors: the error instructions (handlers, raising, error values),
+//! unwinding to a handler, stack traces, and the `deinit`s that run while
+//! an error unwinds.
+
+use super::*;
+
+impl Vm {
+    /// `Try`, `EndTry`, `Raise`, `Trap`, `ErrorKindIs`, `IsError` and
+    /// `MakeErr`; `ip` is the next instruction's. An error raised is
+    /// returned, for the loop to unwind.
+    pub(super) fn error_op(&mut self, op: Op, ip: usize) -> Result<(), Trap> {
+        match op {
+            Op::Try(o) => {
+                let target = (ip as isize + o as isize) as usize;
+                self.handlers.push(Handler {
+                    depth: self.frames.len(),
+                    height: self.stack.len(),
+                    ip: target,
+                });
+            }
+            Op::EndTry => {
+                if self
+                    .handlers
+                    .last()
+                    .is_some_and(|h| h.depth == self.frames.len())
+                {
+                    self.handlers.pop();
+                }
+            }
+            Op::Raise => {
+                return Err(match self.pop() {
+                    Value::Error(e) => e,
+                    other => trap(kinds::ERROR, &display(&other)),
+                });
+            }
+            Op::Trap(k) => {
+                let msg = self.pop();
+                let kind = self.constants[k as usize].clone();
+                let msg = if matches!(msg, Value::Nil) {
+                    String::new()
+                } else {
+                    display(&msg)
+                };
+                return Err(trap(kind.as_str().unwrap_or(kinds::ERROR), &msg));
+            }
+            Op::ErrorKindIs(k) => {
+                let r = match (self.stack.last(), &self.constants[k as usize]) {
+                    (Some(Value::Error(e)), Value::Str(s)) => *e.kind == *s.text,
+                    _ => false,
+                };
+                *self.top() = Value::Bool(r);
+            }
+            Op::IsError => {
+                let top = self.top();
+                *top = Value::Bool(matches!(top, Value::Error(_)));
+            }
+            Op::MakeErr(k) => {
+                let msg = self.pop();
+                let kind = self.constants[k as usize].clone();
+                let kind = kind.as_str().unwrap_or(kinds::ERROR);
+                // `err(e)` of a computed value that is already an error
+                // (a bound `err e`) is that same error, kind and
+                // message unchanged (reference.md §6).
+                if matches!(msg, Value::Error(_)) && kind == kinds::ERROR {
+                    self.stack.push(msg);
+                } else {
+                    let msg = if matches!(msg, Value::Nil) {
+                        String::new()
+                    } else {
+                        display(&msg)
+                    };
+                    self.stack.push(Value::error(kind, &msg));
+                }
+            }
+            other => return Err(unexpected(other)),
+        }
+        Ok(())
+    }
+
+    /// Pop the returning frame, and the handlers installed in it.
+    pub(super) fn leave_frame(&mut self) -> Frame {
+        // Infallible: the returning instruction runs in the frame on top.
+        let frame = self.frames.pop().expect("returning frame");
+        while self
+            .handlers
+            .last()
+            .is_some_and(|h| h.depth > self.frames.len())
+        {
+            self.handlers.pop();
+        }
+        frame
+    }
+
+    /// Record the Limit stack trace (innermost first) for an escaping trap.
+    pub(super) fn capture_trace(&mut self) {
+        if self.trace.is_some() && !self.trace_of_task {
+            return;
+        }
+        let mut entries = self.trace.take().unwrap_or_default();
+        self.trace_of_task = false;
+        let n = self.frames.len();
+        for (i, frame) in self.frames.iter().enumerate().rev() {
+            // Keep traces readable for deep recursion: first 20, last 5.
+            if n > 30 && i < n - 20 && i >= 5 {
+                if i == n - 21 {
+                    entries.push(TraceEntry {
+                        function: format!("... {} more frames", n - 25),
+                        file: String::new(),
+                        line: 0,
+                        col: 0,
+                    });
+                }
+                continue;
+            }
+            let proto = &self.functions[frame.func as usize];
+            // A continuation frame (`map`, …) is shown at its call site;
+            // a deinit driver is no call the program wrote.
+            let at = match self.continuation_kind(frame.func) {
+                Some(callbacks::Driven::Deinit) => continue,
+                Some(_) if i > 0 => &self.frames[i - 1],
+                _ => frame,
+            };
+            let pos = self.functions[at.func as usize].pos(at.ip.saturating_sub(1));
+            let file = self
+                .files
+                .get(self.functions[at.func as usize].file as usize)
+                .cloned()
+                .unwrap_or_default();
+            entries.push(TraceEntry {
+                function: proto.name.clone(),
+                file,
+                line: pos.line,
+                col: pos.col,
+            });
+        }
+        self.trace = Some(entries);
+    }
+
+    /// Unwind to the nearest handler above `stop_depth`. On success the
+    /// handler's frame is on top with its `ip` set and the error pushed.
+    pub(super) fn unwind(&mut self, t: Trap, stop_depth: usize) -> Result<(), Trap> {
+        if sched::is_suspend(&t) {
+            // A fiber blocks: retry the instruction when it is resumed.
+            if let Some(f) = self.frames.last_mut() {
+                f.ip -= 1;
+            }
+            return Err(t);
+        }
+        // A resource limit is not catchable by the script (limits.rs), nor
+        // are a closed output and an interrupt (the program must end), nor
+        // the cancellation of a task whose block timed out or failed (its
+        // handler could otherwise go on running).
+        let uncatchable = matches!(
+            &*t.kind,
+            kinds::RESOURCE_LIMIT | kinds::OUTPUT_CLOSED | kinds::INTERRUPTED
+        );
+        let cancelled = &*t.kind == kinds::TIMEOUT && self.conc.cancellation().is_some();
+        let catchable = !uncatchable && !cancelled;
+        match self.handlers.last() {
+            Some(h) if catchable && h.depth > stop_depth && h.depth <= self.frames.len() => {
+                // Infallible: this arm matched `handlers.last()`.
+                let h = self.handlers.pop().expect("handler present");
+                self.frames.truncate(h.depth);
+                // Released from the top down, as returns release them:
+                // the last declared local gets its `deinit` first.
+                while self.stack.len() > h.height {
+                    drop(self.stack.pop());
+                }
+                let t = self.deinits_while_unwinding(t);
+                self.stack.push(Value::Error(t));
+                if let Some(f) = self.frames.last_mut() {
+                    f.ip = h.ip;
+                }
+                self.trace = None;
+                self.trace_of_task = false;
+                Ok(())
+            }
+            _ => {
+                self.capture_trace();
+                self.flush();
+                Err(t)
+            }
+        }
+    }
+
+    /// Run the `deinit`s of the instances that unwinding to a handler
+    /// released, before the handler sees error `t` (docs/reference.md
+    /// §6): they ran inside the `attempt`, so an error one of them raises
+    /// must not escape it. The error being handled keeps its kind (it
+    /// chose the handler); the first such `deinit` error is added to its
+    /// message, so it is not lost; the other instances still get their
+    /// `deinit`. Inside a `deinit` already running from the queue, the
+    /// outer queue takes them (no nesting of queues).
+    pub(super) fn deinits_while_unwinding(&mut self, t: Trap) -> Trap {
+        if !self.has_deinit || self.in_deinits {
+            return t;
+        }
+        // The trace stays the one of error `t`.
+        let trace = self.trace.take();
+        let t = self.run_deinits_noting_errors(t);
+        self.trace = trace;
+        t
+    }
+
+    /// A task (fiber or parallel unit) failed with `t`: drop what it
+    /// still held and run the `deinit`s that releases, now — its locals
+    /// are released when it ends, also by an error (§7) — keeping `t` as
+    /// the task's error (with a note if a `deinit` raised) and its trace.
+    pub(crate) fn release_after_failure(&mut self, t: Trap) -> Trap {
+        let trace = self.trace.take();
+        // From the top down, as a return releases a frame's locals.
+        while let Some(v) = self.stack.pop() {
+            drop(v);
+        }
+        self.clear_exec();
+        let t = if self.has_deinit && !self.in_deinits {
+            let releasing = std::mem::replace(&mut self.conc.releasing, true);
+            let t = self.run_deinits_noting_errors(t);
+            self.conc.releasing = releasing;
+            t
+        } else {
+            t
+        };
+        self.trace = trace;
+        t
+    }
+
+    /// Run the queued `deinit`s to the end; the first error one raises
+    /// becomes a note in the message of `t`.
+    pub(super) fn run_deinits_noting_errors(&mut self, t: Trap) -> Trap {
+        let mut first: Option<(Trap, Option<String>)> = None;
+        loop {
+            match self.run_pending_deinits() {
+                Ok(()) => break,
+                Err(e) if sched::is_suspend(&e) => break,
+                Err(e) => {
+                    let place = self
+                        .take_trace()
+                        .and_then(|trace| trace.first().map(|entry| entry.function.clone()));
+                    first.get_or_insert((e, place));
+                }
+            }
+        }
+        let Some((e, place)) = first else {
+            return t;
+        };
+        let by = place.map_or_else(|| "a `deinit`".to_string(), |f| format!("`{f}`"));
+        let cause = if e.message.is_empty() {
+            e.kind.to_string()
+        } else {
+            format!("{}: {}", e.kind, e.message)
+        };
+        let note = format!("while this error unwound, {by} raised {cause}");
+        let message = if t.message.is_empty() {
+            note
+        } else {
+            format!("{} ({note})", t.message)
+        };
+        crate::errors::trap(&t.kind, &message)
+    }
+}
