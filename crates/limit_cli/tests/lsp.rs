@@ -169,10 +169,24 @@ fn an_editor_session_from_initialize_to_exit() {
         "textDocument/hover",
         json!({"textDocument": {"uri": uri}, "position": {"line": 6, "character": 10}}),
     );
+    // A method shows its declaration's header.
     assert_eq!(
         hover["result"]["contents"]["value"],
-        json!("```limit\nint\n```"),
+        json!("```limit\npub fn older(by: int): int\n```"),
         "{hover}"
+    );
+    // So does a frame, where it is constructed.
+    let hover = client.request(
+        10,
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 4, "character": 8}}),
+    );
+    assert_eq!(
+        hover["result"],
+        json!({
+            "contents": {"kind": "markdown", "value": "```limit\nframe P\n```"},
+            "range": {"start": {"line": 4, "character": 8}, "end": {"line": 4, "character": 9}}
+        })
     );
 
     let symbols = client.request(
@@ -356,7 +370,7 @@ fn starts(locations: &Value) -> Vec<(String, u64, u64)> {
 
 #[test]
 fn definition_references_and_rename_follow_the_bindings_across_files() {
-    let geometry = "fn area(w: int, h: int): int { return w * h; }\n";
+    let geometry = "// Width times height.\nfn area(w: int, h: int): int { return w * h; }\n";
     let main = "import geometry\n\
                 frame Counter {\n    pub var count: int = 0\n    pub fn bump(by: int) {\n        count = count + by\n    }\n}\n\
                 enum Light { Red, Green }\n\
@@ -392,6 +406,25 @@ fn definition_references_and_rename_follow_the_bindings_across_files() {
         found["result"]["range"]["start"],
         position_of(geometry, "area", 0, 0)
     );
+
+    // Hover on it shows its signature and the comment above it.
+    let hover = client.request(20, "textDocument/hover", at("area", 0));
+    assert_eq!(
+        hover["result"]["contents"]["value"],
+        json!("```limit\nfn area(w: int, h: int): int\n```\n\nWidth times height."),
+        "{hover}"
+    );
+    // Completion after the module's name lists what it exports.
+    let mut params = at("geometry.area", 0);
+    params["position"] = position_of(main, "geometry.area", 0, "geometry.".len());
+    let completion = client.request(21, "textDocument/completion", params);
+    let items: Vec<(&str, i64)> = completion["result"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| Some((i["label"].as_str()?, i["kind"].as_i64()?)))
+        .collect();
+    assert_eq!(items, [("area", 3)], "{completion}"); // Function
 
     // A field: its declaration, the method's bare uses, `c.count`.
     let mut params = at("c.count", 0);

@@ -15,7 +15,7 @@ use limit_syntax::{Diagnostic, FileId, SourceMap};
 /// A compiled document.
 pub struct Analysis {
     pub entry: FileId,
-    graph: ModuleGraph,
+    pub(crate) graph: ModuleGraph,
     types: TypeTable,
     pub diagnostics: Vec<Diagnostic>,
     /// Every file of the program (names and texts, for locations).

@@ -1,14 +1,20 @@
 //! Completion: after `receiver.` the members of the receiver's static type
 //! (a frame's fields and methods, or a built-in type's methods from the one
-//! table of built-ins); elsewhere the names in scope (locals and parameters
+//! table of built-ins); after an imported module's name what the module
+//! exports, after an enum's its variants, and after `import std.` the
+//! standard modules; elsewhere the names in scope (locals and parameters
 //! of the enclosing functions declared before the cursor, the file's
-//! top-level declarations), built-in functions and keywords.
+//! top-level declarations and imported modules), built-in functions and
+//! keywords.
 
 use std::path::Path;
 
 use limit_bytecode::builtins::{Receiver, BUILTINS, METHODS};
 use limit_syntax::ast::{FnDecl, Member, Module, Stmt, StmtKind, VarTarget};
 use limit_syntax::visit::{self, Visitor};
+
+use limit_compiler::resolve::visibility::hidden_from_importers;
+use limit_compiler::resolve::ModuleFacts;
 
 use crate::analysis::{analyse, outline, SymbolKind};
 
@@ -28,6 +34,8 @@ pub enum ProposalKind {
     Function,
     Variable,
     Type,
+    Module,
+    Variant,
     Keyword,
 }
 
@@ -51,7 +59,9 @@ pub fn complete(path: &Path, text: &str, offset: usize) -> Vec<Proposal> {
         .map_or(offset, |(i, _)| i);
     let prefix = &text[word_start..offset];
     let proposals = if text[..word_start].ends_with('.') {
-        members(path, text, word_start - 1, offset)
+        let dot = word_start - 1;
+        namespace_members(path, text, dot, offset)
+            .unwrap_or_else(|| members(path, text, dot, offset))
     } else {
         names_in_scope(text, offset)
     };
@@ -87,10 +97,124 @@ fn members(path: &Path, text: &str, dot: usize, offset: usize) -> Vec<Proposal> 
             })
             .fold(Vec::new(), dedup);
     }
-    let Some(module) = analysis.module() else {
-        return Vec::new();
-    };
-    frame_members(module, &ty)
+    // A frame of an imported module is named `module.Frame`.
+    let frame = ty.rsplit('.').next().unwrap_or(&ty);
+    let modules: Vec<&Module> = analysis.graph.modules.iter().map(|m| &m.ast).collect();
+    frame_members(&modules, frame)
+}
+
+/// After `name.`, where `name` is a module the file imports whole, an
+/// enum or a frame of the file, or `std` in an import: what the name
+/// offers. `None` when `name` is none of those (an expression).
+fn namespace_members(path: &Path, text: &str, dot: usize, offset: usize) -> Option<Vec<Proposal>> {
+    let name_start = text[..dot]
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_alphanumeric() || *c == '_')
+        .last()
+        .map(|(i, _)| i)?;
+    let name = &text[name_start..dot];
+    let line_start = text[..name_start].rfind('\n').map_or(0, |i| i + 1);
+    if text[line_start..name_start].trim() == "import" {
+        if name != "std" {
+            return Some(Vec::new());
+        }
+        let modules = limit_compiler::stdlib::NAMES.iter().map(|m| Proposal {
+            label: (*m).to_string(),
+            kind: ProposalKind::Module,
+            detail: Some(format!("std.{m}")),
+        });
+        return Some(modules.collect());
+    }
+    if text[..name_start].ends_with('.') {
+        return None;
+    }
+    let mut before = String::with_capacity(text.len());
+    before.push_str(&text[..dot]);
+    before.push_str(&text[offset..]);
+    let analysis = analyse(path, &before);
+    let entry = analysis
+        .graph
+        .modules
+        .iter()
+        .find(|m| m.file == analysis.entry)?;
+    let imported = entry.imports.iter().find_map(|(decl, _, index)| {
+        let binds = decl.alias.as_ref().or(decl.path.last())?;
+        (decl.filter.is_none() && binds.name == name).then_some((*index)?)
+    });
+    if let Some(index) = imported {
+        let module = analysis.graph.modules.get(index)?;
+        return Some(exports(&module.ast.stmts, false));
+    }
+    let facts = ModuleFacts::gather(entry.file, &entry.ast.stmts);
+    if let Some(variants) = facts.enum_variants.get(name) {
+        let variants = variants.iter().map(|(variant, _)| Proposal {
+            label: variant.clone(),
+            kind: ProposalKind::Variant,
+            detail: Some(format!("{name}.{variant}")),
+        });
+        return Some(variants.collect());
+    }
+    None
+}
+
+/// What a module exports (LANGUAGE §10: its top-level functions, frames,
+/// enums, traits, type aliases and variables not marked `@private`), in
+/// the order declared.
+fn exports(stmts: &[Stmt], in_block: bool) -> Vec<Proposal> {
+    let mut out = Vec::new();
+    for stmt in stmts {
+        let (name, kind, detail, visibility) = match &stmt.kind {
+            StmtKind::ModuleBlock(block) => {
+                // A block's `@public` section is what it exports.
+                for proposal in exports(&block.stmts, true) {
+                    out = dedup(out, proposal);
+                }
+                continue;
+            }
+            StmtKind::Fn(decl) => {
+                let Some(name) = &decl.name else { continue };
+                let detail = Some(signature(decl));
+                (
+                    name,
+                    ProposalKind::Function,
+                    detail,
+                    decl.modifiers.visibility,
+                )
+            }
+            StmtKind::Frame(frame) => (&frame.name, ProposalKind::Type, None, frame.visibility),
+            StmtKind::Trait(decl) => (&decl.name, ProposalKind::Type, None, decl.visibility),
+            StmtKind::Enum(decl) => (&decl.name, ProposalKind::Type, None, decl.visibility),
+            StmtKind::TypeAlias(decl) => (&decl.name, ProposalKind::Type, None, decl.visibility),
+            StmtKind::Var(decl) => {
+                if hidden_from_importers(decl.visibility, in_block) {
+                    continue;
+                }
+                let mut names = Vec::new();
+                target_names(&decl.target, &mut names);
+                for label in names {
+                    let proposal = Proposal {
+                        label,
+                        kind: ProposalKind::Variable,
+                        detail: None,
+                    };
+                    out = dedup(out, proposal);
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        if name.name.starts_with("__") || hidden_from_importers(visibility, in_block) {
+            continue;
+        }
+        let proposal = Proposal {
+            label: name.name.clone(),
+            kind,
+            detail,
+        };
+        out = dedup(out, proposal);
+    }
+    out
 }
 
 fn dedup(mut all: Vec<Proposal>, p: Proposal) -> Vec<Proposal> {
@@ -115,7 +239,7 @@ fn builtin_receiver(ty: &str) -> Option<Receiver> {
 
 /// The fields and methods of frame `name` declared in `module`, with those
 /// of the frames it extends there.
-fn frame_members(module: &Module, name: &str) -> Vec<Proposal> {
+fn frame_members(modules: &[&Module], name: &str) -> Vec<Proposal> {
     let mut out = Vec::new();
     let mut next = Some(name.to_string());
     let mut seen = Vec::new();
@@ -124,7 +248,7 @@ fn frame_members(module: &Module, name: &str) -> Vec<Proposal> {
             break;
         }
         seen.push(frame_name.clone());
-        for stmt in &module.stmts {
+        for stmt in modules.iter().flat_map(|m| &m.stmts) {
             let StmtKind::Frame(frame) = &stmt.kind else {
                 continue;
             };
@@ -186,6 +310,19 @@ fn names_in_scope(text: &str, offset: usize) -> Vec<Proposal> {
                 detail: None,
             },
         );
+    }
+    for stmt in &module.stmts {
+        if let StmtKind::Import(decl) = &stmt.kind {
+            let binds = decl.alias.as_ref().or(decl.path.last());
+            if let (None, Some(name)) = (&decl.filter, binds) {
+                let proposal = Proposal {
+                    label: name.name.clone(),
+                    kind: ProposalKind::Module,
+                    detail: None,
+                };
+                out = dedup(out, proposal);
+            }
+        }
     }
     for symbol in outline(&module) {
         let kind = match symbol.kind {
@@ -321,5 +458,57 @@ mod tests {
         assert!(got.contains(&"tax".to_string()) && got.contains(&"total".to_string()));
         assert!(got.contains(&"print".to_string()) && got.contains(&"while".to_string()));
         assert!(!got.iter().any(|l| l.starts_with("__")), "{got:?}");
+    }
+
+    #[test]
+    fn members_of_an_imported_module_an_enum_and_the_standard_modules() {
+        let text = "import std.math as m\nprint(m.co)\n";
+        assert_eq!(labels(text, "m.co"), ["cos", "cosh"]);
+        let got = labels("import std.math\nprint(math.)\n", "math.");
+        assert!(got.contains(&"pi".to_string()) && got.contains(&"atan2".to_string()));
+        assert!(!got.iter().any(|l| l.starts_with("__")), "{got:?}");
+        let text = "enum Suit { Hearts, Spades, Clubs }\nvar s = Suit.\n";
+        assert_eq!(labels(text, "Suit."), ["Hearts", "Spades", "Clubs"]);
+        let got = labels("import std.j\n", "std.j");
+        assert_eq!(got, ["json"]);
+        // A module imported with `show` binds no namespace.
+        assert_eq!(
+            labels("import std.math show pi\nmath.\n", "math."),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn imported_modules_are_names_in_scope() {
+        let got = labels(
+            "import std.json\nimport std.math as m\nvar x = 1\n",
+            "var x = 1\n",
+        );
+        assert!(got.contains(&"json".to_string()) && got.contains(&"m".to_string()));
+    }
+
+    #[test]
+    fn members_of_a_frame_an_imported_module_declares() {
+        let dir = std::env::temp_dir().join(format!("limit_lsp_complete_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a scratch folder");
+        std::fs::write(
+            dir.join("shapes.lm"),
+            "frame Square {\n    pub side: int = 1;\n    pub fn area(): int { return side * side; }\n}\n",
+        )
+        .expect("the module");
+        let text = "import shapes\nvar s = shapes.Square(2)\ns.\n";
+        let offset = text.find("s.\n").expect("marker") + 2;
+        let got: Vec<String> = complete(&dir.join("main.lm"), text, offset)
+            .into_iter()
+            .map(|p| p.label)
+            .collect();
+        assert_eq!(got, ["side", "area"]);
+        let offset = text.find("shapes.Sq").expect("marker") + "shapes.".len();
+        let got: Vec<String> = complete(&dir.join("main.lm"), text, offset)
+            .into_iter()
+            .map(|p| p.label)
+            .collect();
+        assert_eq!(got, ["Square"]);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

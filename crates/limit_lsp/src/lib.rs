@@ -1,7 +1,7 @@
 //! The Limit language server (`limit lsp`), over stdio with the Language
 //! Server Protocol (`lsp-server`, the transport rust-analyzer uses):
-//! diagnostics as the editor's text changes, the static type of an
-//! expression on hover, a document outline, workspace symbols, completion, go to definition,
+//! diagnostics as the editor's text changes, on hover a declaration's
+//! header and comment or an expression's static type, a document outline, workspace symbols, completion, go to definition,
 //! references and rename (from the resolve stage's bindings), and
 //! formatting through `limit fmt`'s layout. Every request is answered from the editor's text;
 //! a panic inside a handler becomes an error response and the server goes
@@ -9,6 +9,7 @@
 
 mod analysis;
 mod completion;
+mod hover;
 mod navigation;
 mod server;
 mod signature;

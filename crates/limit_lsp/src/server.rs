@@ -346,14 +346,13 @@ impl Server {
     fn hover(&self, key: &str, position: lsp_types::Position) -> Option<Hover> {
         let (uri, doc) = self.documents.get(key)?;
         let analysis = analyse(&path_of(uri), &doc.text);
-        let offset = offset_of(&doc.text, position);
-        let (ty, start, end) = analysis.type_at(offset)?;
+        let found = crate::hover::hover_at(&analysis, offset_of(&doc.text, position))?;
         Some(Hover {
             contents: HoverContents::Markup(MarkupContent {
                 kind: MarkupKind::Markdown,
-                value: format!("```limit\n{ty}\n```"),
+                value: found.markdown,
             }),
-            range: Some(range_of(&doc.text, start, end)),
+            range: Some(range_of(&doc.text, found.start, found.end)),
         })
     }
 
@@ -475,6 +474,8 @@ impl Server {
                     ProposalKind::Function => CompletionItemKind::FUNCTION,
                     ProposalKind::Variable => CompletionItemKind::VARIABLE,
                     ProposalKind::Type => CompletionItemKind::CLASS,
+                    ProposalKind::Module => CompletionItemKind::MODULE,
+                    ProposalKind::Variant => CompletionItemKind::ENUM_MEMBER,
                     ProposalKind::Keyword => CompletionItemKind::KEYWORD,
                 }),
                 detail: p.detail,
