@@ -4,11 +4,17 @@
 //! Dispatch (DESIGN.md §6), by what is known of the receiver:
 //! * `super.m(…)` → `CallDirect` of the parent's method, `this` first;
 //! * a receiver certainly of frame `F` (`this`, or a variable initialised by
-//!   `F(…)` and never reassigned) → `CallDirect` when no subframe overrides
-//!   the method (or the frame is exact), else `InvokeSlot(slot)`; fields by
-//!   slot (`GetLocalField`, `GetField`, `SetField`);
-//! * a receiver only annotated with a frame or trait type, or unknown →
-//!   `InvokeMethod(name)` (per-call-site inline cache) and fields by name.
+//!   `F(…)` and never reassigned, which the checker also types `F`) →
+//!   `CallDirect` when no subframe overrides the method (or the frame is
+//!   exact), else `InvokeSlot(slot)`; fields by slot (`GetLocalField`,
+//!   `GetField`, `SetField`);
+//! * a receiver the checker types as a frame or trait (an annotation, a
+//!   parameter) → `InvokeMethod(name)` (per-call-site inline cache) and
+//!   fields by name; one it does not type (`any`) → `InvokeAny`.
+//!
+//! What a receiver is comes from the checker's type of the use
+//! (`static_type`): an `any` annotation or a widening store leaves no
+//! frame, whatever the initialiser was.
 
 use super::objects::{plain_name, FrameInfo, MethodInfo, ObjectKind, StaticType};
 use super::Codegen;
@@ -101,14 +107,23 @@ impl Codegen<'_> {
                     certain: true,
                 })
             }
+            // The checker's type of the use decides what the variable
+            // holds (an `any` annotation, a reassignment in a later
+            // session chunk, a widening store: no frame); what the code
+            // generator adds is only certainty, for a variable it saw
+            // initialised by that frame's constructor and never assigned.
             ExprKind::Ident(name) => {
-                let key = self.place_key_of_use(expr.id, name)?;
-                self.objects
+                let checked = self.checked_object_type(expr)?;
+                let key = self.place_key_of_use(expr.id, name);
+                let certain = self
+                    .objects
                     .typed
                     .iter()
                     .rev()
-                    .find(|t| t.key == key && t.name == *name)
-                    .map(|t| t.ty.clone())
+                    .find(|t| Some(&t.key) == key.as_ref() && t.name == *name)
+                    .filter(|t| t.ty.certain && t.ty.name == checked.name)
+                    .map(|t| t.ty.clone());
+                Some(certain.unwrap_or(checked))
             }
             ExprKind::Call { callee, .. } => self.frame_called(callee).map(|frame| StaticType {
                 name: frame,

@@ -966,24 +966,20 @@ impl Codegen<'_> {
 
     // ------------------------------------------------------ static types
 
-    /// Records the annotated frame or trait types of parameters (slots
-    /// start at `first`).
+    /// Forgets what was certain of the slots parameters now occupy (slots
+    /// start at `first`): a parameter's frame is the checker's to say.
     pub(crate) fn note_param_types(&mut self, params: &[Param], first: u16) {
         let level = self.functions.len() - 1;
-        for (i, param) in params.iter().enumerate() {
+        for i in 0..params.len() {
             let key = PlaceKey::Local(level, first + i as u16);
             self.objects.typed.retain(|t| t.key != key);
-            if let Some(ty) = self.annotated_type(param.ty.as_ref()) {
-                self.objects.typed.push(TypedPlace {
-                    key,
-                    name: param.name.name.clone(),
-                    ty,
-                });
-            }
         }
     }
 
-    /// After `var name = …`: remembers what is known of the new variable.
+    /// After `var name = …`: remembers that the new variable certainly
+    /// holds an instance of exactly frame `F` when it is initialised by
+    /// `F(…)` and never assigned (its static type stays the checker's:
+    /// `frame.rs::static_type` uses this only where the checker agrees).
     pub(crate) fn note_var_decl(&mut self, decl: &VarDecl) {
         let VarTarget::Name(name) = &decl.target else {
             return;
@@ -992,52 +988,28 @@ impl Codegen<'_> {
             return;
         };
         self.objects.typed.retain(|t| t.key != key);
-        let mut ty = self.annotated_type(decl.ty.as_ref());
-        if self.objects.single_assignment.contains(&name.name) {
-            if let Some(Expr {
-                kind: ExprKind::Call { callee, .. },
-                ..
-            }) = &decl.init
-            {
-                if let Some(frame) = self.frame_called(callee) {
-                    ty = Some(StaticType {
-                        name: frame,
-                        is_trait: false,
-                        exact: true,
-                        certain: true,
-                    });
-                }
-            }
+        if !self.objects.single_assignment.contains(&name.name) {
+            return;
         }
-        if let Some(ty) = ty {
+        let Some(Expr {
+            kind: ExprKind::Call { callee, .. },
+            ..
+        }) = &decl.init
+        else {
+            return;
+        };
+        if let Some(frame) = self.frame_called(callee) {
             self.objects.typed.push(TypedPlace {
                 key,
                 name: name.name.clone(),
-                ty,
+                ty: StaticType {
+                    name: frame,
+                    is_trait: false,
+                    exact: true,
+                    certain: true,
+                },
             });
         }
-    }
-
-    /// A frame or trait type annotation: `Name` or `module.Name`.
-    fn annotated_type(&self, ty: Option<&TypeExpr>) -> Option<StaticType> {
-        let TypeKind::Named(path) = &ty?.kind else {
-            return None;
-        };
-        let lookup = |kind| match path.as_slice() {
-            [name] => self.resolve_object(&name.name, kind),
-            [namespace, name] => self.namespace_object_silent(&namespace.name, &name.name, kind),
-            _ => None,
-        };
-        let (key, is_trait) = match lookup(ObjectKind::Frame) {
-            Some(key) => (key, false),
-            None => (lookup(ObjectKind::Trait)?, true),
-        };
-        Some(StaticType {
-            name: key,
-            is_trait,
-            exact: false,
-            certain: false,
-        })
     }
 
     /// Where variable `name` lives, as a key for typed places.
