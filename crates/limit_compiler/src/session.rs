@@ -346,7 +346,7 @@ impl Session {
             &ast,
             &self.sources,
             echo,
-            checked.types,
+            (checked.types, checked.bindings),
             self.options.capabilities,
             (&self.modules.graph, loaded_before, &imports),
         );
@@ -652,5 +652,44 @@ mod tests {
         assert_eq!(constant, &Constant::Str("rejected".into()));
         assert_eq!(session.program().constants[*slot as usize], *constant);
         assert!(after.update.constants.is_empty());
+    }
+
+    #[test]
+    fn a_chunk_is_resolved_with_the_earlier_chunks_names() {
+        use crate::resolve::{Binding, DefKind};
+        let mut session = Session::default();
+        let earlier = "var base = 1\nfn twice(n: int): int { return n * 2; }";
+        assert!(errors(session.compile("<1>", earlier, true)).is_empty());
+        let first = session.history.chunks[0].span.file;
+        let text = "fn f(k: int): int { return twice(k) + base; }";
+        let file = session.sources.add("<2>", text);
+        let (chunk, _) = limit_syntax::parse_source(text, file);
+        let checked = check::check_session_chunk(
+            &session.history.chunks,
+            &chunk,
+            &session.sources,
+            true,
+            session.host_signatures.clone(),
+            &mut session.modules.graph,
+            1,
+        );
+        assert!(checked.diagnostics.is_empty(), "{:?}", checked.diagnostics);
+        let mut outer: Vec<Binding> = checked
+            .bindings
+            .uses()
+            .filter(|(id, binding)| id.file == file && !matches!(binding, Binding::Local(_)))
+            .map(|(_, binding)| binding)
+            .collect();
+        outer.sort_by_key(|binding| matches!(binding, Binding::Global(_)));
+        match outer.as_slice() {
+            [Binding::TopLevel {
+                decl: function,
+                kind: DefKind::Function,
+                ..
+            }, Binding::Global(variable)] => {
+                assert_eq!((function.file, variable.file), (first, first));
+            }
+            other => panic!("`twice` and `base` bound to {other:?}"),
+        }
     }
 }

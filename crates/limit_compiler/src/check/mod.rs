@@ -69,6 +69,10 @@ pub struct CheckResult {
     /// The same for each module a session chunk loaded, by its index in
     /// the session's module graph.
     pub module_signatures: Vec<(usize, HashMap<String, FunctionType>)>,
+    /// For a session chunk: what the resolve stage bound its names to,
+    /// resolved together with the chunks before it (and the modules the
+    /// session imports), for the code generator too.
+    pub bindings: Bindings,
 }
 
 /// What the embedding host registered for scripts to use: functions with
@@ -453,6 +457,7 @@ pub fn check_session_chunk(
     result
         .diagnostics
         .retain(|diagnostic| diagnostic.span.file == chunk.span.file);
+    result.bindings = bindings;
     result
 }
 
@@ -467,13 +472,20 @@ fn check_session_with_modules(
     new_from: usize,
 ) -> CheckResult {
     let chunk_file = combined.span.file;
+    // The session is the chunk's file while it is checked, as without
+    // modules: its top-level names are the chunk's module's.
     let placeholder = std::mem::replace(&mut modules.modules[0].ast, combined);
+    let placeholder_file = std::mem::replace(&mut modules.modules[0].file, chunk_file);
     modules.order.push(0);
     let bindings = crate::resolve::resolve_program(modules, sources);
     let results = check_graph(modules, sources, &bindings, &context);
     modules.order.pop();
     modules.modules[0].ast = placeholder;
-    let mut merged = CheckResult::default();
+    modules.modules[0].file = placeholder_file;
+    let mut merged = CheckResult {
+        bindings,
+        ..CheckResult::default()
+    };
     for (index, result) in results.into_iter().enumerate() {
         if index == 0 {
             merged.diagnostics.extend(
@@ -783,6 +795,7 @@ impl<'a> Checker<'a> {
             types: self.table,
             signatures: HashMap::new(),
             module_signatures: Vec::new(),
+            bindings: Bindings::default(),
         }
     }
 

@@ -291,7 +291,7 @@ pub(crate) fn compile_chunk(
     ast: &Module,
     sources: &SourceMap,
     echo: bool,
-    types: crate::check::TypeTable,
+    (types, bindings): (crate::check::TypeTable, crate::resolve::Bindings),
     capabilities: crate::capabilities::Capabilities,
     (graph, new_from, imports): ChunkModules<'_>,
 ) -> (Option<u32>, Vec<Diagnostic>) {
@@ -299,6 +299,8 @@ pub(crate) fn compile_chunk(
     let mut gen = Codegen::new(sources, file);
     gen.capabilities = capabilities;
     gen.types = types;
+    // Resolved with the chunks before it, as it was checked.
+    gen.bindings = bindings;
     gen.program = std::mem::take(&mut saved.program);
     let known_files = gen.program.files.len();
     gen.program.files.extend(
@@ -328,8 +330,6 @@ pub(crate) fn compile_chunk(
     gen.bind_imports(imports);
     gen.aliases = gen.aliases_in_scope(0, &aliases);
     replace_earlier_bindings(&mut gen, &ast.stmts, &saved.host_names);
-    let env = crate::resolve::ModuleEnv::for_chunk(file, &ast.stmts, imports, graph);
-    gen.bindings.add_module(file, &ast.stmts, &env);
     gen.declare_globals(&ast.stmts, true);
     let functions = gen.declare_top_level_functions(&ast.stmts);
     // The chunk's top-level functions are released once replaced and
@@ -374,14 +374,6 @@ fn compile_new_modules(
     aliases: &mut [FxHashMap<String, limit_syntax::ast::TypeExpr>],
 ) -> Vec<(u32, limit_syntax::Span)> {
     let new = new_from.max(1)..graph.modules.len();
-    if !new.is_empty() {
-        let envs = crate::resolve::ModuleEnv::for_graph(graph, gen.sources);
-        for index in new.clone() {
-            let module = &graph.modules[index];
-            gen.bindings
-                .add_module(module.file, &module.ast.stmts, &envs[index]);
-        }
-    }
     let mut functions = Vec::new();
     for index in new.clone() {
         let (declared, own) = gen.declare_module(graph, index, true);

@@ -263,31 +263,6 @@ impl ModuleEnv {
             .collect()
     }
 
-    /// The environment of a module whose imports are `imports` (an
-    /// interactive session's chunk), given the facts of `graph`.
-    pub fn for_chunk(
-        file: FileId,
-        stmts: &[Stmt],
-        imports: &[crate::modules::ResolvedImport],
-        graph: &ModuleGraph,
-    ) -> ModuleEnv {
-        let mut env = ModuleEnv {
-            own: ModuleFacts::gather(file, stmts),
-            ..ModuleEnv::default()
-        };
-        for (decl, _, target) in imports {
-            if let Some(module) = target.and_then(|t| graph.modules.get(t)) {
-                let facts = ModuleFacts::gather(module.file, &module.ast.stmts);
-                env.import(decl, &facts);
-                env.see_frames(&facts);
-            }
-        }
-        env.assign_imports();
-        let own = env.own.clone();
-        env.see(&own);
-        env
-    }
-
     /// A top-level `x = v` where an import binds `x` assigns the imported
     /// variable: it declares nothing.
     fn assign_imports(&mut self) {
