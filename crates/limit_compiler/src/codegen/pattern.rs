@@ -178,14 +178,17 @@ impl Codegen<'_> {
     /// A bare name: a type pattern, an error kind, or a binding.
     fn name_pattern(&mut self, name: &Ident, subject: u16, fails: &mut Vec<usize>) {
         let span = name.span;
-        if self.object_name_pattern(name, subject, fails) {
+        // The resolve stage decided whether the name binds: it declared
+        // it. (A name it did not walk is decided here, by the same rule.)
+        let binds = self.bindings.knows(name.id);
+        if !binds && self.object_name_pattern(name, subject, fails) {
             return;
         }
-        if let Some((_, type_name)) = TYPE_NAMES.iter().find(|(n, _)| *n == name.name) {
+        if let Some((_, type_name)) = TYPE_NAMES.iter().find(|(n, _)| *n == name.name && !binds) {
             self.type_test(subject, type_name, span, fails);
             return;
         }
-        if is_error_kind(&name.name) {
+        if !binds && is_error_kind(&name.name) {
             self.emit(Op::GetLocal(subject), span);
             let k = self.str_constant(&name.name);
             self.emit(Op::ErrorKindIs(k), span);

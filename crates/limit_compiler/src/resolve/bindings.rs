@@ -678,9 +678,16 @@ impl Walk<'_> {
         self.close_scope();
     }
 
+    /// Whether the bare name `name` in a pattern declares a variable (the
+    /// one decision the checker and the code generator read: a pattern
+    /// name binds exactly when it is declared, `Bindings::knows`). A
+    /// variable or function of that name makes it a binding; a type, a
+    /// variant written alone (one enum declares it), a built-in type
+    /// name or error kind does not (LANGUAGE §8).
     fn pattern_binds(&mut self, name: &str) -> bool {
-        // A variable or function of that name makes it a binding (as in
-        // the code generator); a type or variant does not.
+        if crate::codegen::is_type_pattern_name(name) || crate::codegen::is_error_kind(name) {
+            return false;
+        }
         let shadowed = matches!(
             self.lookup(name),
             Some(
@@ -700,10 +707,12 @@ impl Walk<'_> {
         if self.env.objects.contains(name) {
             return false;
         }
-        if name.starts_with(|c: char| c.is_ascii_uppercase()) && self.env.variants.contains(name) {
+        if name.starts_with(|c: char| c.is_ascii_uppercase())
+            && self.variant_binding(name).is_some()
+        {
             return false;
         }
-        !crate::codegen::is_type_pattern_name(name) && !crate::codegen::is_error_kind(name)
+        true
     }
 
     fn concurrency(&mut self, block: &ConcurrencyBlock) {

@@ -213,6 +213,43 @@ fn pattern_names_bind_unless_they_name_a_type_or_variant() {
 }
 
 #[test]
+fn a_variant_two_enums_declare_binds_in_a_pattern() {
+    let text = "enum A { X, Y }\nenum B { X, Z }\nfn f(v: any): any { return match (v) { Z => 0, X => X }; }";
+    let (x, bindings) = binding_of(text, "X", 0);
+    let Some(Binding::Local(decl)) = x else {
+        panic!("{x:?}");
+    };
+    assert_eq!(
+        declared_at(&bindings, decl),
+        text.find("X => X").unwrap() as u32
+    );
+    // `Z` (one enum's) is the variant, and no declaration.
+    let (module, _) = parse_source(text, 0);
+    let z = text.find("Z =>").unwrap() as u32;
+    assert!(!bindings.knows(pattern_name_at(&module, z)));
+}
+
+/// The id of the bare pattern name at byte offset `at`.
+fn pattern_name_at(module: &limit_syntax::ast::Module, at: u32) -> limit_syntax::ast::NodeId {
+    use limit_syntax::ast::{Pattern, PatternKind};
+    use limit_syntax::visit::{self, Visitor};
+    struct Find(u32, Option<limit_syntax::ast::NodeId>);
+    impl Visitor for Find {
+        fn visit_pattern(&mut self, pattern: &Pattern) {
+            if let PatternKind::Name(name) = &pattern.kind {
+                if name.span.start == self.0 {
+                    self.1 = Some(name.id);
+                }
+            }
+            visit::walk_pattern(self, pattern);
+        }
+    }
+    let mut find = Find(at, None);
+    visit::walk_stmts(&mut find, &module.stmts);
+    find.1.unwrap_or_else(|| panic!("no pattern name at {at}"))
+}
+
+#[test]
 fn task_bodies_capture_like_functions() {
     let text = "fn f() { var n = 0; concurrent { task { n = n + 1; } } print(n); }";
     let (n, bindings) = binding_of(text, "n", 1);

@@ -45,8 +45,12 @@ pub struct ModuleFacts {
     /// declaration of a function replaces an earlier one.
     pub names: FxHashMap<String, TopLevel>,
     pub frames: FxHashMap<String, FrameShape>,
-    /// Variant names of its enums, with their declaring ids.
+    /// Variant names of its enums, with their declaring ids (the first
+    /// enum's, for a name several declare).
     pub variants: FxHashMap<String, DeclId>,
+    /// Variant names two or more of its enums declare: none is the
+    /// variant written alone (LANGUAGE §8, "`Red` when unambiguous").
+    pub ambiguous_variants: FxHashSet<String>,
     /// Each enum's variants (by the enum's name), with their declaring ids.
     pub enum_variants: FxHashMap<String, Vec<(String, DeclId)>>,
 }
@@ -144,7 +148,13 @@ impl ModuleFacts {
 impl ModuleFacts {
     /// The variants of enum (or inline tagged union) `name`.
     fn add_variants(&mut self, name: &str, variants: &[VariantDecl]) {
+        // An enum declared again under its name is no second owner.
+        let another_enum = !self.enum_variants.contains_key(name);
         for variant in variants {
+            let known = self.variants.contains_key(&variant.name.name);
+            if known && another_enum {
+                self.ambiguous_variants.insert(variant.name.name.clone());
+            }
             self.variants
                 .entry(variant.name.name.clone())
                 .or_insert(variant.name.id);

@@ -77,8 +77,12 @@ impl Walk<'_> {
     }
 
     /// The variant the bare name `name` denotes: one of the module's own
-    /// enums', else of an enum its imports bind (when only one declares it).
+    /// enums' (when only one declares it), else of an enum its imports
+    /// bind (likewise).
     pub(super) fn variant_binding(&self, name: &str) -> Option<Binding> {
+        if self.env.own.ambiguous_variants.contains(name) {
+            return None;
+        }
         if let Some(&decl) = self.env.own.variants.get(name) {
             return Some(Binding::TopLevel {
                 file: self.file,
