@@ -296,6 +296,21 @@ impl<'a> Checker<'a> {
             self.check_format_call(args, &arg_types);
         }
         self.check_collection_arguments(name, args, &arg_types);
+        if name == "sorted" {
+            // `sorted(xs, key)` calls `key` with each item (checked here
+            // only: a built-in function's call has no `InvokeAny` form).
+            let arguments = Arguments {
+                args,
+                types: &arg_types,
+                names: table::param_names(native.sig),
+            };
+            if let (Some((_, items)), Some((key, ty))) =
+                (arguments.of("items"), arguments.of("key"))
+            {
+                let item = item_type(items);
+                self.check_called_back(name, key, ty, &[item]);
+            }
+        }
         Some(special_result(name, &arg_types).unwrap_or(ret))
     }
 
@@ -443,6 +458,7 @@ impl<'a> Checker<'a> {
             types: &arg_types,
             names: table::param_names(entry.sig),
         };
+        self.check_callback(entry.method, &bindings, &arguments);
         Some(
             self.result_from_arguments(entry.method, &bindings, &arguments)
                 .unwrap_or(ret),

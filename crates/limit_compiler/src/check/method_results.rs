@@ -24,7 +24,7 @@ pub(super) struct Arguments<'x, 'a> {
 impl<'x, 'a> Arguments<'x, 'a> {
     /// The argument given for parameter `name` (by name, else by its
     /// position) and its type.
-    fn of(&self, name: &str) -> Option<(&'a Arg, &'x Type)> {
+    pub(super) fn of(&self, name: &str) -> Option<(&'a Arg, &'x Type)> {
         let named = self
             .args
             .iter()

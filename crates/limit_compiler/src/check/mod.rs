@@ -14,6 +14,7 @@
 
 mod annotations;
 mod builtins;
+mod callbacks;
 mod calls;
 mod compat;
 mod constant;

@@ -47,6 +47,10 @@ pub struct TypeTable {
     /// The same for the result of `place op= value`, by the node of
     /// `value` (the operator's result is no node of its own).
     compound_checks: rustc_hash::FxHashMap<NodeId, Option<Type>>,
+    /// Functions passed to a built-in method that calls them back with
+    /// values not proven to fit their parameters (`check/callbacks.rs`),
+    /// by the argument's node.
+    callbacks: rustc_hash::FxHashSet<NodeId>,
 }
 
 /// Records in `checks` that the value of `id` is checked against `ty`
@@ -161,9 +165,22 @@ impl TypeTable {
         self.compound_checks.get(&id)?.as_ref()
     }
 
+    /// Whether the function argument `id` of a built-in method is called
+    /// back with values its parameters must check.
+    pub fn checks_callback(&self, id: NodeId) -> bool {
+        self.callbacks.contains(&id)
+    }
+
+    /// Records that the function argument `id` is called back unproven.
+    pub(super) fn record_callback_check(&mut self, id: NodeId) {
+        if !id.is_synthetic() {
+            self.callbacks.insert(id);
+        }
+    }
+
     /// Whether any value needs a run-time check.
     pub fn has_checks(&self) -> bool {
-        !self.checks.is_empty() || !self.compound_checks.is_empty()
+        !self.checks.is_empty() || !self.compound_checks.is_empty() || !self.callbacks.is_empty()
     }
 
     /// Records that the value of `id` enters a place of type `ty` unproven.
@@ -196,6 +213,7 @@ impl TypeTable {
         self.parameters.extend(other.parameters);
         self.checks.extend(other.checks);
         self.compound_checks.extend(other.compound_checks);
+        self.callbacks.extend(other.callbacks);
         // Their entries renamed to ours.
         let renamed: Vec<u32> = other.distinct.iter().map(|ty| self.intern(ty)).collect();
         let rename = |entry: u32| match entry {

@@ -653,7 +653,9 @@ fn only_values_not_proven_to_fit_get_run_time_checks() {
          d[\"b\"] = n;\n\
          var counts: {str: int} = {};\n\
          counts[\"w\"] = counts.get_or(\"w\", 0) + 1;\n\
-         var total: int = counts.get(\"w\", 0) + [n].sum();",
+         var total: int = counts.get(\"w\", 0) + [n].sum();\n\
+         var halves: [float] = xs.map(fn(x: float): float { return x / 2; });\n\
+         xs.sort_by(fn(x: int): int { return -x; });",
     );
     assert!(!typed.types.has_checks());
     let source = "fn f(x: int): int { return x; }\nvar a: any = 1;\nf(a);";

@@ -573,7 +573,11 @@ impl Codegen<'_> {
                     self.coerce_value(&coercions, value, span);
                 }
                 let k = self.str_constant(&method.name);
-                self.emit(Op::Invoke(k, args.len() as u8), span);
+                if self.unproven_invoke(object, method, args) {
+                    self.emit(Op::InvokeAny(k, args.len() as u8), span);
+                } else {
+                    self.emit(Op::Invoke(k, args.len() as u8), span);
+                }
             }
             _ => {
                 self.expr(callee);
@@ -582,6 +586,31 @@ impl Codegen<'_> {
                 self.emit(call, span);
             }
         }
+    }
+
+    /// Whether `object.method(args)`, dispatched by name, must check the
+    /// arguments of the function it reaches (`InvokeAny`): a function the
+    /// checker marked as called back unproven (`check/callbacks.rs`), or a
+    /// receiver the checker does not type whose `method` may be a field
+    /// holding a function or a method calling one back (the checker
+    /// proved nothing of the arguments). Typed calls stay `Invoke`.
+    fn unproven_invoke(&self, object: &Expr, method: &Ident, args: &[Arg]) -> bool {
+        if args
+            .iter()
+            .any(|arg| self.types.checks_callback(arg.value.id))
+        {
+            return true;
+        }
+        let calls_back = matches!(
+            limit_bytecode::methods::Method::from_name(&method.name),
+            limit_bytecode::methods::Method::Map
+                | limit_bytecode::methods::Method::Filter
+                | limit_bytecode::methods::Method::Reduce
+                | limit_bytecode::methods::Method::Sort
+                | limit_bytecode::methods::Method::SortBy
+        );
+        (calls_back || self.objects.field_names.contains(&method.name))
+            && self.types.type_of(object.id).is_none()
     }
 
     /// `Call`, or `CallAny` when the checker does not know `callee` as a

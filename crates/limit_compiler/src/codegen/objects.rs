@@ -201,6 +201,9 @@ pub(crate) struct ObjectModel {
     pub variant_owners: FxHashMap<String, Vec<String>>,
     /// Names of every method of every frame and trait (for `InvokeMethod`).
     pub method_names: FxHashSet<String>,
+    /// Names of every field of every frame (a field may hold a function
+    /// called as `o.name(…)`).
+    pub field_names: FxHashSet<String>,
     pending: Vec<PendingMethod>,
     /// Frames whose construction is being compiled inline, innermost last
     /// (see `construction.rs`).
@@ -618,6 +621,7 @@ impl Codegen<'_> {
                         } else {
                             field.visibility
                         };
+                    self.objects.field_names.insert(field.name.name.clone());
                     info.fields.push(FieldInfo {
                         name: field.name.name.clone(),
                         owner: key.clone(),

@@ -67,8 +67,13 @@ const INDEX: usize = 3;
 /// What the method builds: the output list (`map`, `filter`), the
 /// accumulator (`reduce`), the keys (`sort`).
 const ACC: usize = 4;
+/// `true` when each call's arguments are checked against the callback's
+/// declared parameters: the method was reached by `InvokeAny`, where the
+/// checker proved nothing of the elements or the function
+/// (`check/callbacks.rs`); typed calls leave it `false` and pay nothing.
+const CHECKED: usize = 5;
 /// Stack height above the base while no callback runs.
-const SLOTS: usize = 5;
+const SLOTS: usize = 6;
 
 /// The functions appended to every loaded program for continuation frames.
 pub(super) fn continuation_protos() -> impl Iterator<Item = FunctionProto> {
@@ -153,6 +158,7 @@ impl Vm {
         self.stack.push(Value::list(items));
         self.stack.push(Value::Int(index));
         self.stack.push(acc);
+        self.stack.push(Value::Bool(false));
         let func = self.first_continuation + kind as u32;
         self.push_frame(func, None, recv, recv, 0, false)
     }
@@ -210,7 +216,13 @@ impl Vm {
             if let Some(f) = self.frames.last_mut() {
                 f.ip = 0;
             }
-            match self.call_value_at(idle, argc) {
+            let entered = self.call_value_at(idle, argc).and_then(|pushed| {
+                if pushed && matches!(self.stack[base + CHECKED], Value::Bool(true)) {
+                    self.check_entered_arguments(idle + 1 + argc)?;
+                }
+                Ok(pushed)
+            });
+            match entered {
                 Ok(true) => return Ok(Resumed::Called),
                 Ok(false) => {}
                 Err(t) => {
@@ -222,6 +234,19 @@ impl Vm {
                 }
             }
         }
+    }
+
+    /// When `func` at `base` is a continuation frame (of a built-in
+    /// method reached by `InvokeAny`): makes it check the arguments of
+    /// every call it makes, and says so.
+    pub(crate) fn check_driven_calls(&mut self, func: u32, base: usize) -> bool {
+        if self.continuation_kind(func).is_none() {
+            return false;
+        }
+        if let Some(slot) = self.stack.get_mut(base + CHECKED) {
+            *slot = Value::Bool(true);
+        }
+        true
     }
 
     /// Push a deinit driver frame when instances wait for their `deinit`

@@ -111,6 +111,11 @@ impl Vm {
         let Some((func, base)) = self.top_frame_start() else {
             return Ok(());
         };
+        // A built-in method calling back (`map`, …) checks what it passes
+        // to the function instead, call by call.
+        if self.check_driven_calls(func, base) {
+            return Ok(());
+        }
         let Some(proto) = self.functions.get(func as usize) else {
             return Ok(());
         };
