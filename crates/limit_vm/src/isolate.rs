@@ -4,7 +4,7 @@
 //! Values are `Rc`-based and single-threaded, and part of a VM's heap
 //! lives outside the `Vm` struct, in thread-locals: the cycle collector's
 //! registry of containers (`gc.rs`, `Weak` handles to them), the queue of
-//! instances waiting for their `deinit` (`value.rs`) and the heap meter
+//! instances waiting for their `deinit` (`value/objects.rs`) and the heap meter
 //! (`limits.rs`). An [`Isolate`] owns all of that: it keeps its own
 //! [`Home`] (registry, queue, meter) and installs it on the current thread
 //! only while code runs inside it ([`Isolate::enter`]), putting the

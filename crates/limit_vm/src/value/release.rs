@@ -1,0 +1,158 @@
+//! Releasing values without recursion: containers, enum payloads and
+//! captures are emptied into a work list.
+
+use super::*;
+
+/// Move the contents of a uniquely owned container into `work` so that it is
+/// released without recursion.
+pub(super) fn drain_into(v: Value, work: &mut Vec<Value>) {
+    match v {
+        Value::List(rc) => {
+            if let Ok(mut list) = Rc::try_unwrap(rc) {
+                work.append(list.items.get_mut());
+            }
+        }
+        Value::Tuple(rc) => {
+            if let Ok(mut t) = Rc::try_unwrap(rc) {
+                work.extend(std::mem::take(&mut t.items).into_vec());
+            }
+        }
+        Value::Dict(rc) => {
+            if let Ok(mut d) = Rc::try_unwrap(rc) {
+                for (k, v) in std::mem::take(d.map.get_mut()) {
+                    work.push(k.0);
+                    work.push(v);
+                }
+            }
+        }
+        Value::Enum(rc) => {
+            if let Ok(mut e) = Rc::try_unwrap(rc) {
+                work.extend(std::mem::take(&mut e.payload).into_vec());
+            }
+        }
+        Value::Function(rc) => {
+            if let Ok(mut c) = Rc::try_unwrap(rc) {
+                work.extend(std::mem::take(&mut c.captures));
+            }
+        }
+        Value::Cell(rc) => {
+            if let Ok(cell) = Rc::try_unwrap(rc) {
+                work.push(cell.into_inner());
+            }
+        }
+        Value::BoundMethod(rc) => {
+            if let Ok(b) = Rc::try_unwrap(rc) {
+                work.push(b.receiver);
+            }
+        }
+        Value::Instance(rc) => {
+            // An instance waiting for its deinit is revived, not released.
+            if rc.class.deinit.is_some() && !rc.finalized.get() {
+                drop(rc);
+            } else if let Ok(mut inst) = Rc::try_unwrap(rc) {
+                // Reversed: the work list pops its last item first, and
+                // fields are released in declaration order.
+                work.extend(std::mem::take(inst.fields.get_mut()).into_iter().rev());
+            }
+        }
+        other => drop(other),
+    }
+}
+
+pub(super) fn release_items(mut work: Vec<Value>) {
+    while let Some(v) = work.pop() {
+        drain_into(v, &mut work);
+    }
+}
+
+impl Drop for List {
+    fn drop(&mut self) {
+        gc::untrack(self.gc_slot.get(), self as *const List as usize);
+        limits::release(self.charged.get());
+        let items = self.items.get_mut();
+        if items.iter().any(is_container) {
+            release_items(std::mem::take(items));
+        }
+    }
+}
+
+impl Drop for Tuple {
+    fn drop(&mut self) {
+        limits::release(limits::OBJECT_HEADER + self.items.len() * limits::SLOT_BYTES);
+        if self.items.iter().any(is_container) {
+            release_items(std::mem::take(&mut self.items).into_vec());
+        }
+    }
+}
+
+impl Drop for Dict {
+    fn drop(&mut self) {
+        gc::untrack(self.gc_slot.get(), self as *const Dict as usize);
+        limits::release(self.charged.get());
+        let map = self.map.get_mut();
+        if map.values().any(is_container) {
+            let mut work = Vec::with_capacity(map.len() * 2);
+            for (k, v) in std::mem::take(map) {
+                work.push(k.0);
+                work.push(v);
+            }
+            release_items(work);
+        }
+    }
+}
+
+/// Whether releasing `v` may release other values (it is then released
+/// through a work list, not by recursion).
+pub(super) fn is_container(v: &Value) -> bool {
+    matches!(
+        v,
+        Value::List(_)
+            | Value::Tuple(_)
+            | Value::Dict(_)
+            | Value::Instance(_)
+            | Value::Enum(_)
+            | Value::Function(_)
+            | Value::Cell(_)
+            | Value::BoundMethod(_)
+    )
+}
+
+/// Release an enum value's payload through the work list (out of line,
+/// as `release_captures`).
+#[cold]
+#[inline(never)]
+pub(super) fn release_payload(payload: &mut Box<[Value]>) {
+    release_items(std::mem::take(payload).into_vec());
+}
+
+impl EnumValue {
+    /// A variant value with `payload`, counted by the heap meter (a value
+    /// without a payload is small and shared, and not counted).
+    pub fn new(info: Rc<EnumInfo>, enum_id: u16, tag: u16, payload: Box<[Value]>) -> EnumValue {
+        if !payload.is_empty() {
+            limits::charge(Self::heap_bytes(payload.len()));
+        }
+        EnumValue {
+            info,
+            enum_id,
+            tag,
+            payload,
+        }
+    }
+
+    pub(super) fn heap_bytes(items: usize) -> usize {
+        limits::OBJECT_HEADER + items * limits::SLOT_BYTES
+    }
+}
+
+impl Drop for EnumValue {
+    fn drop(&mut self) {
+        if !self.payload.is_empty() {
+            limits::release(Self::heap_bytes(self.payload.len()));
+        }
+        // A long chain of payloads (`Link(Link(…))`) must not recurse.
+        if self.payload.iter().any(is_container) {
+            release_payload(&mut self.payload);
+        }
+    }
+}
