@@ -1,4 +1,4 @@
-//! The printed form of floats (LANGUAGE.md §3.2): the fewest digits that
+//! The printed form of floats (docs/reference.md §3.2): the fewest digits that
 //! read back as the same float.
 
 use super::*;
