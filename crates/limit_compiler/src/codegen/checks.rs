@@ -199,8 +199,8 @@ impl Codegen<'_> {
         self.emit(Op::IsError, span);
         let skip = self.emit(Op::JumpIfTrue(0), span);
         self.begin_scope();
-        let value = Ident::synthetic("value".to_string(), span);
-        let slot = self.add_local(&value.name, false, true);
+        // The resolve stage declares `value` by the condition's id.
+        let slot = self.add_declared_local("value", Some(condition.id), false, true);
         self.emit(Op::Dup, span);
         self.emit(Op::SetLocal(slot), span);
         let fails = self.condition_jumps(condition);

@@ -615,7 +615,9 @@ impl<'a> Codegen<'a> {
 
     /// Finds where the name used at node `id` lives, seen from the current
     /// function: a local the resolve stage bound it to is found by its
-    /// declaration; other names by text.
+    /// declaration; a name it bound to something else, or to nothing, is
+    /// no local (globals, functions, imports and built-ins are still
+    /// tables by text).
     pub fn resolve_use(&mut self, id: NodeId, name: &str) -> Option<Place> {
         use crate::resolve::Binding;
         let place = match self.bindings.of(id) {
@@ -636,9 +638,12 @@ impl<'a> Codegen<'a> {
                 }
             }
             Some(_) => self.resolve_outside(name)?,
-            // Names the resolve stage did not bind (an earlier chunk's in a
-            // session, a refinement's `value`) are searched by text.
-            None => return self.resolve(name),
+            // The resolve stage saw every local: a name it did not bind is
+            // none (a host's function, say, or an unknown name). Only the
+            // names the code generator makes itself (synthetic) are found
+            // among the locals by text.
+            None if id.is_synthetic() => return self.resolve(name),
+            None => self.resolve_outside(name)?,
         };
         Some(self.shared_place(name, place))
     }

@@ -250,6 +250,27 @@ fn pattern_name_at(module: &limit_syntax::ast::Module, at: u32) -> limit_syntax:
 }
 
 #[test]
+fn a_refinement_condition_declares_value_and_sees_the_top_level() {
+    let text = "var LIMIT = 10\ntype Small = int where value < LIMIT;\nfn f() { var LIMIT = 1; var s: Small = 3; }";
+    use limit_syntax::ast::{ExprKind, StmtKind, TypeKind};
+    let (bindings, module) = bindings_of(text);
+    let StmtKind::TypeAlias(alias) = &module.stmts[1].kind else {
+        panic!("{:?}", module.stmts[1]);
+    };
+    let TypeKind::Refined { cond, .. } = &alias.ty.kind else {
+        panic!("{:?}", alias.ty);
+    };
+    let ExprKind::Binary(_, value, limit) = &cond.kind else {
+        panic!("{cond:?}");
+    };
+    assert_eq!(bindings.of(value.id), Some(Binding::Local(cond.id)));
+    assert!(bindings.knows(cond.id));
+    let global = bindings.of(limit.id);
+    assert!(matches!(global, Some(Binding::Global(_))), "{global:?}");
+    assert!(bindings.global_used(0, "LIMIT"));
+}
+
+#[test]
 fn task_bodies_capture_like_functions() {
     let text = "fn f() { var n = 0; concurrent { task { n = n + 1; } } print(n); }";
     let (n, bindings) = binding_of(text, "n", 1);

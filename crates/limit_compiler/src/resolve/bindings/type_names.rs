@@ -2,10 +2,12 @@
 //! (annotations, casts, fields, payloads, aliases, frame and trait
 //! headers) or tested by a pattern is bound to the frame, trait, enum,
 //! alias or variant it denotes. Locals do not shadow types; built-in type
-//! names are not bound.
+//! names are not bound. A refinement's condition is walked as a body of
+//! its own declaring `value`.
 
 use super::{Binding, DefKind, Walk};
 use limit_syntax::ast::*;
+use limit_syntax::visit::Visitor;
 
 impl Walk<'_> {
     /// A written type: each type name in it is bound to the frame, trait,
@@ -15,9 +17,11 @@ impl Walk<'_> {
         while let Some(ty) = pending.pop() {
             match &ty.kind {
                 TypeKind::Named(path) => self.type_path(path),
-                TypeKind::List(inner)
-                | TypeKind::Fallible { inner, .. }
-                | TypeKind::Refined { base: inner, .. } => pending.push(inner),
+                TypeKind::List(inner) | TypeKind::Fallible { inner, .. } => pending.push(inner),
+                TypeKind::Refined { base, cond } => {
+                    pending.push(base);
+                    self.refinement(cond);
+                }
                 TypeKind::Dict(key, value) => pending.extend([&**key, &**value]),
                 TypeKind::Tuple(items) | TypeKind::Union(items) => pending.extend(items),
                 TypeKind::Function { params, ret } => {
@@ -30,6 +34,16 @@ impl Walk<'_> {
                 }
             }
         }
+    }
+
+    /// A refinement's condition: code of its own (the code generator
+    /// compiles it wherever a value enters the type), in which `value`
+    /// is a local declared by the condition's id.
+    fn refinement(&mut self, cond: &Expr) {
+        self.body(|walk| {
+            walk.declare_as("value", cond.id, cond.span);
+            walk.visit_expr(cond);
+        });
     }
 
     /// A type named by `path`: `Name` (the module's own frame, trait, enum
