@@ -32,3 +32,28 @@ fn stores_through_any_convert_in_later_chunks() {
     engine.run_str("put_b(a, 255);").unwrap();
     assert_eq!(engine.run_str("a.g").unwrap(), Value::Int(255));
 }
+
+/// A store the dispatcher refuses is reported at the program's store: the
+/// functions the compiler made for it (`<store .n>`, `Counter.n`) show
+/// no frame of their own in the trace.
+#[test]
+fn a_refused_store_is_traced_from_the_programs_store() {
+    let mut engine = Engine::new();
+    let error = engine
+        .run_str(
+            "frame Counter {\n    n: int = 0,\n}\nfn put(o, v) {\n    o.n = v;\n}\nput(Counter(), \"x\");",
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("ConversionError"), "{error}");
+    let trace: Vec<&str> = error
+        .lines()
+        .filter(|line| line.trim_start().starts_with("at "))
+        .collect();
+    assert_eq!(trace.len(), 2, "{error}");
+    assert!(
+        trace[0].contains("at put (") && trace[0].ends_with(":5:5)"),
+        "{error}"
+    );
+    assert!(trace[1].contains("at <session> ("), "{error}");
+}

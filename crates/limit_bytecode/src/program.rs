@@ -97,6 +97,10 @@ pub struct FunctionProto {
     /// nothing (`CallAny`, `InvokeAny`) checks the arguments given
     /// against. Empty when no parameter has a checked type.
     pub param_checks: Vec<u32>,
+    /// Made by the compiler, not written in the program (a field store's
+    /// dispatcher and coercer): a runtime error's trace shows no frame of
+    /// its own, only the caller's, at the statement that called it.
+    pub hidden: bool,
 }
 
 /// A parameter slot without a check (`FunctionProto::param_checks`).

@@ -193,6 +193,7 @@ impl Codegen<'_> {
             state.proto.arity = 1;
             state.proto.required = 1;
             state.proto.param_names = vec!["value".to_string()];
+            state.proto.hidden = true;
             self.functions.push(state);
             self.begin_scope();
             let slot = self.add_local(" value", false, true);
@@ -227,6 +228,7 @@ impl Codegen<'_> {
         state.proto.arity = 2;
         state.proto.required = 2;
         state.proto.param_names = vec!["object".to_string(), "value".to_string()];
+        state.proto.hidden = true;
         self.functions.push(state);
         self.begin_scope();
         let object = self.add_local(" object", false, true);

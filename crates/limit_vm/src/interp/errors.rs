@@ -113,6 +113,9 @@ impl Vm {
                 continue;
             }
             let proto = &self.functions[frame.func as usize];
+            if proto.hidden {
+                continue;
+            }
             // A continuation frame (`map`, …) is shown at its call site;
             // a deinit driver is no call the program wrote.
             let at = match self.continuation_kind(frame.func) {
