@@ -244,8 +244,12 @@ impl<'a> Checker<'a> {
             StmtKind::Task { binding, body } => {
                 self.env.push();
                 if let Some((binding, range)) = binding.as_deref() {
-                    self.infer(range);
-                    self.declare_iter_binding(binding, Type::Any);
+                    let values = match self.infer(range).unrefined() {
+                        Type::Range => Type::Int,
+                        Type::List(element) => (**element).clone(),
+                        _ => Type::Any,
+                    };
+                    self.declare_iter_binding(binding, values);
                 }
                 self.check_unchecked_body(body);
                 self.env.pop();
@@ -790,10 +794,32 @@ impl<'a> Checker<'a> {
         match &binding.ty {
             Some(ty) => {
                 let ty = self.resolve_type(ty);
+                self.check_loop_value(binding, &inferred, &ty);
                 self.declare_variable(&binding.name, ty, true);
             }
             None => self.declare_variable(&binding.name, inferred.generalized(), false),
         }
+    }
+
+    /// The values a loop binds to an annotated variable (`iter (x: int in
+    /// xs)`, a task over a range, a worker over a channel) enter its type:
+    /// values of type `found` that cannot are a compile error; values not
+    /// proven to fit are checked at run time as each is bound (recorded by
+    /// the binding's name, `codegen/type_checks.rs::check_bound_value`).
+    fn check_loop_value(&mut self, binding: &IterBinding, found: &Type, declared: &Type) {
+        if self.compatibility(found, declared) == Compatibility::Fits {
+            if self.needs_run_time_check(found, declared) {
+                self.table.record_check(binding.name.id, declared);
+            }
+            return;
+        }
+        self.error(
+            binding.name.span,
+            format!(
+                "mismatched types: loop variable `{}` expects `{declared}`, found `{found}`",
+                binding.name.name
+            ),
+        );
     }
 
     fn check_return(&mut self, value: Option<&'a Expr>, span: limit_syntax::Span) {

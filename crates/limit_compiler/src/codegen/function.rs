@@ -105,6 +105,13 @@ impl Codegen<'_> {
                 self.emit(Op::SetLocal(slot), param.span);
                 self.patch_jump(skip);
             }
+            if self.types.check_of(param.name.id).is_some() {
+                // A task's or worker's binding (its body is a function of
+                // it) receiving values not proven to fit.
+                self.emit(Op::GetLocal(slot), param.span);
+                self.check_bound_value(&param.name);
+                self.emit(Op::Pop, param.span);
+            }
             let coercions = param
                 .ty
                 .as_ref()

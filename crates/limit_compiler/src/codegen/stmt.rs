@@ -779,6 +779,7 @@ impl Codegen<'_> {
         self.push_loop(body);
         self.begin_scope();
         for binding in bindings.iter().rev() {
+            self.enter_binding_type(binding);
             self.bind_new_variable(&binding.name, false);
         }
         self.mark_height(body.span);
@@ -802,6 +803,18 @@ impl Codegen<'_> {
         self.patch_jump(next);
         self.current().cleanups.pop();
         self.end_scope();
+    }
+
+    /// `[v] -> [v']`: the value a loop binds to `binding` entering its
+    /// annotated type, as at any typed store: checked where the checker
+    /// could not prove it fits, then converted (`x: float` over ints).
+    fn enter_binding_type(&mut self, binding: &IterBinding) {
+        let Some(ty) = &binding.ty else {
+            return;
+        };
+        self.check_bound_value(&binding.name);
+        let coercions = self.coercions(ty);
+        self.coerce(&coercions, binding.name.span);
     }
 
     /// Two names over a list receive the index and the element, so over
@@ -862,6 +875,7 @@ impl Codegen<'_> {
         self.push_loop(body);
         self.begin_scope();
         self.emit(Op::GetLocal(counter), binding.name.span);
+        self.enter_binding_type(binding);
         self.bind_new_variable(&binding.name, false);
         self.mark_height(body.span);
         self.statements(&body.stmts);

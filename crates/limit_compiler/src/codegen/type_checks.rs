@@ -15,7 +15,7 @@ use crate::check::Type;
 use limit_bytecode::opcode::IntWidth;
 use limit_bytecode::opcode::Op;
 use limit_bytecode::type_check::TypeCheck;
-use limit_syntax::ast::{Expr, TypeExpr, TypeKind};
+use limit_syntax::ast::{Expr, Ident, TypeExpr, TypeKind};
 use limit_syntax::Span;
 
 impl Codegen<'_> {
@@ -28,6 +28,19 @@ impl Codegen<'_> {
         if let Some(ty) = self.types.check_of(expr.id) {
             let ty = ty.clone();
             self.emit_type_check(&ty, expr.span);
+        }
+    }
+
+    /// `[v] -> [v]`: the check the checker asked for on a value a loop
+    /// binds to the annotated variable `name` (`iter (x: int in xs)`, a
+    /// task's or worker's binding), if any.
+    pub(crate) fn check_bound_value(&mut self, name: &Ident) {
+        if !self.types.has_checks() {
+            return;
+        }
+        if let Some(ty) = self.types.check_of(name.id) {
+            let ty = ty.clone();
+            self.emit_type_check(&ty, name.span);
         }
     }
 
