@@ -18,17 +18,27 @@ pub(crate) enum BareMember {
 }
 
 impl Codegen<'_> {
-    /// The member a bare `name` denotes here: inside a method of a frame
-    /// (or a function nested in one), when no local or parameter of the
-    /// method or of the functions nested in it is called `name`.
-    pub(crate) fn bare_member(&self, name: &str) -> Option<BareMember> {
+    /// The member a bare `name` (used at node `id`) denotes here: inside
+    /// a method of a frame (or a function nested in one), when no local or
+    /// parameter of the method or of the functions nested in it is called
+    /// `name`. The resolve stage decided that (`Binding::Member`); only a
+    /// name the code generator made (synthetic) is looked for among the
+    /// locals by text.
+    pub(crate) fn bare_member(&self, id: NodeId, name: &str) -> Option<BareMember> {
         let context = self.objects.contexts.last()?;
         if context.is_trait {
             return None;
         }
-        let method_and_nested = self.functions.get(context.level..)?;
-        if method_and_nested.iter().any(|f| f.has_local(name)) {
-            return None;
+        match self.bindings.of(id) {
+            Some(crate::resolve::Binding::Member(_)) => {}
+            Some(_) => return None,
+            None if id.is_synthetic() => {
+                let method_and_nested = self.functions.get(context.level..)?;
+                if method_and_nested.iter().any(|f| f.has_local(name)) {
+                    return None;
+                }
+            }
+            None => {}
         }
         let frame = self.objects.frames.get(&context.owner)?;
         if !context.is_static && frame.field_slot(name).is_some() {
@@ -40,9 +50,9 @@ impl Codegen<'_> {
 
     /// Reads the bare member `name` (see [`Codegen::bare_member`]); false
     /// when `name` is not one.
-    pub(crate) fn bare_member_get(&mut self, name: &str, span: Span) -> bool {
+    pub(crate) fn bare_member_get(&mut self, id: NodeId, name: &str, span: Span) -> bool {
         let ident = Ident::synthetic(name.to_string(), span);
-        match self.bare_member(name) {
+        match self.bare_member(id, name) {
             Some(BareMember::Field) => {
                 self.expr(&this_field(ident, span));
                 true
@@ -58,6 +68,7 @@ impl Codegen<'_> {
     /// `name op= value` for a bare member; false when `name` is not one.
     pub(crate) fn bare_member_assign(
         &mut self,
+        id: NodeId,
         name: &str,
         target_span: Span,
         binary: Option<Op>,
@@ -65,7 +76,7 @@ impl Codegen<'_> {
         span: Span,
     ) -> bool {
         let ident = Ident::synthetic(name.to_string(), target_span);
-        match self.bare_member(name) {
+        match self.bare_member(id, name) {
             Some(BareMember::Field) => {
                 let this = Expr {
                     id: NodeId::SYNTHETIC,
@@ -113,13 +124,14 @@ impl Codegen<'_> {
     /// field holding a function; false when `name` is not a member.
     pub(crate) fn bare_member_call(
         &mut self,
+        id: NodeId,
         name: &str,
         callee_span: Span,
         args: &[Arg],
         span: Span,
     ) -> bool {
         let ident = Ident::synthetic(name.to_string(), callee_span);
-        match self.bare_member(name) {
+        match self.bare_member(id, name) {
             Some(BareMember::Static(frame)) => self.static_call(&frame, &ident, args, span),
             // A field holding a function: `loader(k)` is `(this.loader)(k)`.
             Some(BareMember::Field) => {

@@ -368,7 +368,7 @@ impl Codegen<'_> {
             if scan.declared.contains(&name) || shared.iter().any(|(n, _)| *n == name) {
                 continue;
             }
-            if self.bare_member(&name).is_some() {
+            if self.bare_member(NodeId::SYNTHETIC, &name).is_some() {
                 // A bare field or static of the frame (§7): the instance or
                 // the frame's static lives on this thread's heap.
                 self.error_with_hint(

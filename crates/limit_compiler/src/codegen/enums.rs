@@ -18,18 +18,18 @@ fn capitalised(name: &str) -> bool {
 }
 
 impl Codegen<'_> {
-    /// The key of the enum `name` denotes here (not shadowed by a variable
-    /// or a frame).
-    pub(crate) fn enum_named(&mut self, name: &str) -> Option<String> {
+    /// The key of the enum `name` (used at node `id`) denotes here (not
+    /// shadowed by a variable or a frame).
+    pub(crate) fn enum_named(&mut self, id: NodeId, name: &str) -> Option<String> {
         let key = self.resolve_object(name, ObjectKind::Enum)?;
         let frame = self.resolve_object(name, ObjectKind::Frame).is_some();
-        (!frame && !self.shadowed(name)).then_some(key)
+        (!frame && !self.shadowed_use(id, name)).then_some(key)
     }
 
     /// The enum an expression names: `Enum` or `module.Enum`.
     pub(crate) fn enum_named_by(&mut self, expr: &Expr) -> Option<String> {
         match &expr.kind {
-            ExprKind::Ident(name) => self.enum_named(name),
+            ExprKind::Ident(name) => self.enum_named(expr.id, name),
             ExprKind::Field(object, member) => {
                 self.namespace_object(object, member, ObjectKind::Enum)
             }
@@ -132,7 +132,7 @@ impl Codegen<'_> {
         fails: &mut Vec<usize>,
     ) -> bool {
         let span = name.span;
-        if self.shadowed(&name.name) {
+        if self.shadowed_use(name.id, &name.name) {
             return false;
         }
         if let Some(frame) = self.resolve_object(&name.name, ObjectKind::Frame) {
@@ -219,7 +219,7 @@ impl Codegen<'_> {
                 true
             }
             [first, second] => {
-                if let Some(enum_key) = self.enum_named(&first.name) {
+                if let Some(enum_key) = self.enum_named(first.id, &first.name) {
                     self.variant_test(&enum_key, second, args, subject, span, fails);
                     return true;
                 }

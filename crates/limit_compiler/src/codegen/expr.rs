@@ -225,7 +225,7 @@ impl Codegen<'_> {
     }
 
     fn variable(&mut self, id: NodeId, name: &str, span: Span) {
-        if self.bare_member_get(name, span) {
+        if self.bare_member_get(id, name, span) {
             return;
         }
         match self.resolve_use(id, name) {
@@ -486,9 +486,10 @@ impl Codegen<'_> {
 
     // ---------------------------------------------------------------- calls
 
-    /// Whether `name` denotes the built-in of that name here (not shadowed).
-    pub(crate) fn is_builtin_name(&mut self, name: &str) -> bool {
-        matches!(self.resolve(name), Some(Place::Native(_)) | None)
+    /// Whether `name` (used at node `id`) denotes the built-in of that
+    /// name here (not shadowed).
+    pub(crate) fn is_builtin_use(&mut self, id: NodeId, name: &str) -> bool {
+        !self.shadowed_use(id, name)
     }
 
     pub(crate) fn print_call(&mut self, args: &[Arg], span: Span) {
@@ -505,9 +506,9 @@ impl Codegen<'_> {
     fn call(&mut self, callee: &Expr, args: &[Arg], span: Span) {
         match &callee.kind {
             ExprKind::Ident(name) => {
-                if self.bare_member_call(name, callee.span, args, span)
-                    || self.object_call(name, args, span)
-                    || self.special_call(name, args, span)
+                if self.bare_member_call(callee.id, name, callee.span, args, span)
+                    || self.object_call(callee.id, name, args, span)
+                    || self.special_call(callee.id, name, args, span)
                 {
                     return;
                 }
@@ -787,9 +788,8 @@ impl Codegen<'_> {
 
     /// Calls the language compiles to instructions; false when `name` is not
     /// one of them (or is shadowed by a variable).
-    fn special_call(&mut self, name: &str, args: &[Arg], span: Span) -> bool {
-        let shadowed = !matches!(self.resolve(name), Some(Place::Native(_)) | None);
-        if shadowed {
+    fn special_call(&mut self, id: NodeId, name: &str, args: &[Arg], span: Span) -> bool {
+        if self.shadowed_use(id, name) {
             return false;
         }
         let single = |args: &[Arg]| args.len() == 1 && args[0].name.is_none();

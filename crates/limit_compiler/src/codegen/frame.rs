@@ -390,8 +390,8 @@ impl Codegen<'_> {
 
     /// `Name(args)` where `Name` is a frame or an enum variant; false when
     /// `name` is neither (or is shadowed by a variable).
-    pub(crate) fn object_call(&mut self, name: &str, args: &[Arg], span: Span) -> bool {
-        if self.shadowed(name) {
+    pub(crate) fn object_call(&mut self, id: NodeId, name: &str, args: &[Arg], span: Span) -> bool {
+        if self.shadowed_use(id, name) {
             return false;
         }
         if let Some(frame) = self.resolve_object(name, ObjectKind::Frame) {

@@ -572,16 +572,17 @@ impl Codegen<'_> {
         let ImportBinding::Namespace(module, restrict) = binding else {
             return None;
         };
-        // A local, a global or (in a method) a field of the same name
-        // shadows the module. A field is the resolve stage's `Member`;
-        // locals and globals are still looked up by text, as a session's
-        // chunk is resolved without the earlier chunks' imports (it may
-        // bind an imported module's name to a built-in of that name).
-        let is_field = matches!(
-            self.bindings.of(object.id),
-            Some(crate::resolve::Binding::Member(_))
-        );
-        if is_field || self.resolve_in_function_or_globals(namespace) {
+        // A local, a global, a function or (in a method) a field of the
+        // same name shadows the module: the resolve stage bound the name
+        // to it rather than to the namespace. (It binds no `module` block's
+        // name; only a name the code generator made is looked up by text.)
+        let shadowed = match self.bindings.of(object.id) {
+            Some(crate::resolve::Binding::Namespace { .. }) => false,
+            Some(_) => true,
+            None if object.id.is_synthetic() => self.resolve_in_function_or_globals(namespace),
+            None => false,
+        };
+        if shadowed {
             return None;
         }
         if let Some((message, hint)) = restrict

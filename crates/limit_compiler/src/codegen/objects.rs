@@ -1039,17 +1039,18 @@ impl Codegen<'_> {
         }
     }
 
-    /// The frame `name` denotes here (not shadowed by a variable).
-    pub(crate) fn frame_named(&mut self, name: &str) -> Option<String> {
+    /// The frame `name` (used at node `id`) denotes here (not shadowed
+    /// by a variable).
+    pub(crate) fn frame_named(&mut self, id: NodeId, name: &str) -> Option<String> {
         let key = self.resolve_object(name, ObjectKind::Frame)?;
-        (!self.shadowed(name)).then_some(key)
+        (!self.shadowed_use(id, name)).then_some(key)
     }
 
     /// The frame an expression names: `Frame` or `module.Frame` (a private
     /// frame of another module is reported).
     pub(crate) fn frame_named_by(&mut self, expr: &Expr) -> Option<String> {
         match &expr.kind {
-            ExprKind::Ident(name) => self.frame_named(name),
+            ExprKind::Ident(name) => self.frame_named(expr.id, name),
             ExprKind::Field(object, member) => {
                 self.namespace_object(object, member, ObjectKind::Frame)
             }
@@ -1061,7 +1062,7 @@ impl Codegen<'_> {
     /// without reporting anything: for what is known of `callee(…)`.
     pub(crate) fn frame_called(&mut self, callee: &Expr) -> Option<String> {
         match &callee.kind {
-            ExprKind::Ident(name) => self.frame_named(name),
+            ExprKind::Ident(name) => self.frame_named(callee.id, name),
             ExprKind::Field(object, member) => match &object.kind {
                 ExprKind::Ident(namespace) => {
                     self.namespace_object_silent(namespace, &member.name, ObjectKind::Frame)
@@ -1072,9 +1073,35 @@ impl Codegen<'_> {
         }
     }
 
-    /// Whether a variable or function named `name` is in scope.
+    /// Whether a variable or function named `name` is in scope (for a
+    /// name the code generator made; see [`Codegen::shadowed_use`]).
     pub(crate) fn shadowed(&mut self, name: &str) -> bool {
         !matches!(self.resolve(name), None | Some(super::Place::Native(_)))
+    }
+
+    /// Whether the name used at node `id` denotes a variable or function,
+    /// which hides a frame, enum, variant or built-in of that name: what
+    /// the resolve stage bound it to decides (a host's function, which it
+    /// does not know, hides a built-in too). Only a name the code
+    /// generator made (synthetic) is looked for among the locals by text.
+    pub(crate) fn shadowed_use(&mut self, id: NodeId, name: &str) -> bool {
+        use crate::resolve::{Binding, DefKind};
+        match self.bindings.of(id) {
+            Some(Binding::Local(_) | Binding::Capture { .. } | Binding::Global(_)) => true,
+            Some(Binding::TopLevel {
+                kind: DefKind::Function | DefKind::Variable,
+                ..
+            }) => true,
+            Some(Binding::Builtin(_)) => {
+                self.host_globals.contains_key(name) && !self.in_std_module()
+            }
+            Some(_) => false,
+            None if id.is_synthetic() => self.shadowed(name),
+            None => !matches!(
+                self.resolve_outside(name),
+                None | Some(super::Place::Native(_))
+            ),
+        }
     }
 
     /// Emits `DropLocal` for the locals of the innermost scope (last

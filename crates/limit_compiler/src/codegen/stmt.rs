@@ -137,7 +137,7 @@ impl Codegen<'_> {
     fn expr_statement(&mut self, expr: &Expr) {
         if let ExprKind::Call { callee, args } = &expr.kind {
             if let ExprKind::Ident(name) = &callee.kind {
-                if name == "print" && self.is_builtin_name("print") {
+                if name == "print" && self.is_builtin_use(callee.id, "print") {
                     self.print_call(args, expr.span);
                     return;
                 }
@@ -347,7 +347,7 @@ impl Codegen<'_> {
         }
         match &target.kind {
             ExprKind::Ident(name) => {
-                if self.bare_member_assign(name, target.span, binary, value, span) {
+                if self.bare_member_assign(target.id, name, target.span, binary, value, span) {
                     return;
                 }
                 let place = match self.resolve_use(target.id, name) {
@@ -832,7 +832,7 @@ impl Codegen<'_> {
             "zip" => "iterate the pairs and take them apart: `iter (p in zip(a, b)) { var (x, y) = p; … }`",
             _ => return,
         };
-        if !self.is_builtin_name(name) {
+        if !self.is_builtin_use(callee.id, name) {
             return;
         }
         self.diagnostics.push(
