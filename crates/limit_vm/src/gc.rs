@@ -88,13 +88,10 @@ pub struct Registry {
 }
 
 thread_local! {
-    static REGISTRY: RefCell<Registry> = const { RefCell::new(Registry {
-        slots: Vec::new(),
-        free: Vec::new(),
-        occupied: 0,
-        check_at: MIN_PRUNE,
-        collect_at: MIN_COLLECT,
-    }) };
+    /// This thread's registry, made at its first registration. Boxed so
+    /// that an engine's entry and exit (`isolate.rs`, twice per call from
+    /// its host) exchange one pointer rather than the whole registry.
+    static REGISTRY: RefCell<Option<Box<Registry>>> = const { RefCell::new(None) };
     /// Set when the live count reached `collect_at`.
     static DUE: Cell<bool> = const { Cell::new(false) };
 }
@@ -115,7 +112,7 @@ impl Default for Registry {
 /// `due` (an engine's own, `isolate.rs`). Refused (nothing exchanged,
 /// `false`) while the registry is in use, which a collection in progress
 /// is the only reason for.
-pub(crate) fn swap_registry(registry: &mut Registry, due: &mut bool) -> bool {
+pub(crate) fn swap_registry(registry: &mut Option<Box<Registry>>, due: &mut bool) -> bool {
     REGISTRY
         .try_with(|r| match r.try_borrow_mut() {
             Ok(mut r) => {
@@ -131,7 +128,7 @@ pub(crate) fn swap_registry(registry: &mut Registry, due: &mut bool) -> bool {
 fn register(t: Tracked) -> u32 {
     REGISTRY
         .try_with(|r| match r.try_borrow_mut() {
-            Ok(mut r) => r.insert(t),
+            Ok(mut r) => r.get_or_insert_with(Box::default).insert(t),
             Err(_) => NO_SLOT,
         })
         .unwrap_or(NO_SLOT)
@@ -196,7 +193,12 @@ pub fn untrack(slot: u32, address: usize) {
         return;
     }
     let _ = REGISTRY.try_with(|r| {
-        if let Ok(mut r) = r.try_borrow_mut() {
+        if let Some(r) = r
+            .try_borrow_mut()
+            .ok()
+            .as_deref_mut()
+            .and_then(Option::as_deref_mut)
+        {
             let mine = r
                 .slots
                 .get(slot as usize)
@@ -248,7 +250,9 @@ pub fn due() -> bool {
 /// yet pruned).
 pub fn registered() -> usize {
     REGISTRY
-        .try_with(|r| r.try_borrow().map(|r| r.occupied).unwrap_or(0))
+        .try_with(|r| r.try_borrow().ok()?.as_ref().map(|r| r.occupied))
+        .ok()
+        .flatten()
         .unwrap_or(0)
 }
 
@@ -273,6 +277,9 @@ pub fn collect() -> Collection {
     let mut scanned = 0;
     let Ok(objects) = REGISTRY.try_with(|r| match r.try_borrow_mut() {
         Ok(mut r) => {
+            let Some(r) = r.as_deref_mut() else {
+                return Vec::new();
+            };
             scanned = r.slots.len();
             let mut objects = Vec::with_capacity(r.occupied);
             for slot in 0..r.slots.len() {
@@ -319,7 +326,12 @@ pub fn collect() -> Collection {
     result.freed = freed_handles.iter().filter(|t| !t.alive()).count();
     drop(freed_handles);
     let _ = REGISTRY.try_with(|r| {
-        if let Ok(mut r) = r.try_borrow_mut() {
+        if let Some(r) = r
+            .try_borrow_mut()
+            .ok()
+            .as_deref_mut()
+            .and_then(Option::as_deref_mut)
+        {
             r.check();
             r.collect_at = (2 * r.occupied).max(MIN_COLLECT);
             r.schedule_check();

@@ -45,7 +45,7 @@ use crate::value::{self, DeinitQueue};
 /// The thread-local parts of one heap, while they are not installed.
 #[derive(Default)]
 struct Home {
-    registry: Registry,
+    registry: Option<Box<Registry>>,
     due: bool,
     deinits: DeinitQueue,
     heap_bytes: usize,

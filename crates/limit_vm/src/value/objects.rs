@@ -456,7 +456,10 @@ pub(crate) type DeinitQueue = std::collections::VecDeque<Value>;
 pub(crate) fn swap_pending_deinits(queue: &mut DeinitQueue) {
     let _ = PENDING_DEINITS.try_with(|q| {
         if let Ok(mut q) = q.try_borrow_mut() {
-            std::mem::swap(&mut *q, queue);
+            // Mostly both are empty: an engine's call queues no `deinit`.
+            if !(q.is_empty() && queue.is_empty()) {
+                std::mem::swap(&mut *q, queue);
+            }
         }
     });
 }
