@@ -12,7 +12,8 @@
 //! checks `int` here.
 //!
 //! The encoding is prefix text, one form per variant:
-//! `any int float dec str bool nil range chan fn error`, `[T]`, `{K:V}`,
+//! `any int float dec str bool nil range chan fn error`, `fn(T,T,…)` (a
+//! callable taking those arguments), `[T]`, `{K:V}`,
 //! `(T,T,…)`, `r{name:T,…}` (a record), `?(T)` (optional / fallible: nil
 //! and error values pass), `U(T|T|…)` (a union), `F<class>;` (an instance
 //! of the frame or a subframe), `C<class>;` (the frame as a value),
@@ -40,6 +41,10 @@ pub enum TypeCheck {
     Channel,
     /// Anything callable: its parameters are checked when it is called.
     Function,
+    /// A callable taking these arguments (`fn(int, str): R`): a function
+    /// of the program must take that many, and the parameters it declares
+    /// must accept them (a built-in: the count); checked as it enters.
+    Callable(Vec<TypeCheck>),
     /// An error value.
     ErrorValue,
     List(Box<TypeCheck>),
@@ -135,6 +140,16 @@ impl TypeCheck {
             TypeCheck::Range => out.push_str("range"),
             TypeCheck::Channel => out.push_str("chan"),
             TypeCheck::Function => out.push_str("fn"),
+            TypeCheck::Callable(params) => {
+                out.push_str("fn(");
+                for (i, param) in params.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    param.encode(out);
+                }
+                out.push(')');
+            }
             TypeCheck::ErrorValue => out.push_str("error"),
             TypeCheck::List(element) => {
                 out.push('[');
@@ -258,6 +273,9 @@ impl Parser<'_> {
         if depth > MAX_DEPTH {
             return None;
         }
+        if self.eat("fn(") {
+            return self.list(",", ")", depth).map(TypeCheck::Callable);
+        }
         const WORDS: [(&str, TypeCheck); 11] = [
             ("any", TypeCheck::Any),
             ("int", TypeCheck::Int),
@@ -370,6 +388,9 @@ mod tests {
             Trait("2:Shape".to_string()),
         ]));
         round_trip(Host("Player".to_string()));
+        round_trip(Callable(vec![]));
+        round_trip(List(Box::new(Callable(vec![Int, Callable(vec![Str])]))));
+        round_trip(Tuple(vec![Function, Callable(vec![Float])]));
         round_trip(ErrorValue);
     }
 

@@ -87,6 +87,9 @@ impl Codegen<'_> {
             Type::Range => TypeCheck::Range,
             Type::Channel => TypeCheck::Channel,
             Type::ErrorValue => TypeCheck::ErrorValue,
+            Type::Function(f) if !f.flexible_arity => {
+                TypeCheck::Callable(f.params.iter().map(|p| self.type_check_of(&p.ty)).collect())
+            }
             Type::Function(_) => TypeCheck::Function,
             Type::Refined(base, _) => self.type_check_of(base),
             Type::Fallible(inner, _) => TypeCheck::Optional(boxed(inner)),
@@ -221,8 +224,9 @@ impl Codegen<'_> {
                 let ret = ret
                     .as_ref()
                     .map_or_else(|| "nil".to_string(), |r| inner(r).1);
+                let checks = params.iter().map(|p| inner(p).0).collect();
                 (
-                    TypeCheck::Function,
+                    TypeCheck::Callable(checks),
                     format!("fn({}): {ret}", names.join(", ")),
                 )
             }

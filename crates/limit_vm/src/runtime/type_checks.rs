@@ -167,6 +167,64 @@ impl Vm {
         Ok(parsed)
     }
 
+    /// Whether callable `v` takes arguments of `params` (`fn(int): R`): a
+    /// function of the program takes that many, and each parameter it
+    /// declares may hold such an argument; a built-in takes that many;
+    /// other callables (bound methods, classes, host functions) are
+    /// checked when called.
+    fn takes(&self, params: &[TypeCheck], v: &Value) -> Result<(), Mismatch> {
+        let count = params.len();
+        let refused = |got: String| {
+            Err(Mismatch {
+                got,
+                path: Vec::new(),
+            })
+        };
+        match v {
+            Value::Function(closure) => {
+                let Some(proto) = self.functions.get(closure.index as usize) else {
+                    return Ok(());
+                };
+                if count < proto.required as usize || count > proto.arity as usize {
+                    return refused(format!(
+                        "{} taking {}",
+                        function_name(&proto.name),
+                        argument_count(proto.required, proto.arity)
+                    ));
+                }
+                for (slot, expected) in params.iter().enumerate() {
+                    let Some(&check) = proto.param_checks.get(slot).filter(|&&c| c != NO_CHECK)
+                    else {
+                        continue;
+                    };
+                    let text = self.constants.get(check as usize).and_then(Value::as_str);
+                    let Some((name, declared)) = text.and_then(TypeCheck::parse_constant) else {
+                        continue;
+                    };
+                    if !may_accept(&declared, expected) {
+                        let param = proto.param_names.get(slot).map_or("?", String::as_str);
+                        return refused(format!(
+                            "{} whose parameter `{param}` is {name}",
+                            function_name(&proto.name)
+                        ));
+                    }
+                }
+                Ok(())
+            }
+            Value::Native(native) => {
+                let variadic = native.max_args == 255;
+                if count < native.min_args as usize
+                    || (!variadic && count > native.max_args as usize)
+                {
+                    return refused(format!("{}() taking other arguments", native.name));
+                }
+                Ok(())
+            }
+            Value::BoundMethod(_) | Value::Host(_) | Value::Class(_) | Value::Nil => Ok(()),
+            other => mismatch(other),
+        }
+    }
+
     /// Whether `v` conforms to `check` (recursion follows the check, whose
     /// depth the parser bounds).
     fn conforms(&self, check: &TypeCheck, v: &Value) -> Result<(), Mismatch> {
@@ -209,6 +267,7 @@ impl Vm {
                     | Value::Host(_)
                     | Value::Class(_)
             ),
+            (TypeCheck::Callable(params), v) => return self.takes(params, v),
             (TypeCheck::List(element), Value::List(list)) => {
                 if !element.is_any() {
                     let items = list.items.borrow();
@@ -287,4 +346,67 @@ impl Vm {
             mismatch(v)
         }
     }
+}
+
+/// How traces name a function: `<lambda>` stays, others get `fn`.
+fn function_name(name: &str) -> String {
+    if name.starts_with('<') {
+        format!("a function {name}")
+    } else {
+        format!("function `{name}`")
+    }
+}
+
+/// "1 argument", "1 to 2 arguments".
+fn argument_count(required: u16, total: u16) -> String {
+    let plural = |n: u16| if n == 1 { "argument" } else { "arguments" };
+    if required == total {
+        format!("{total} {}", plural(total))
+    } else {
+        format!("{required} to {total} arguments")
+    }
+}
+
+/// Whether a parameter declared with `declared` may hold an argument a
+/// place typed with `expected` passes: false only when no value can be
+/// both (two different kinds of scalar or container); what the forms
+/// cannot tell apart (frames, traits, unions of those) is left to the
+/// parameter's own check when the function is called.
+fn may_accept(declared: &TypeCheck, expected: &TypeCheck) -> bool {
+    use TypeCheck::*;
+    match (declared, expected) {
+        (Any, _) | (_, Any) => true,
+        (Optional(inner), _) => matches!(expected, Nil) || may_accept(inner, expected),
+        (_, Optional(inner)) => may_accept(declared, inner),
+        (Union(members), _) => members.iter().any(|m| may_accept(m, expected)),
+        (_, Union(members)) => members.iter().all(|m| may_accept(declared, m)),
+        (Float, Int | Float) | (Decimal, Int | Float | Decimal) => true,
+        (Function | Callable(_), Function | Callable(_)) => true,
+        (List(_), List(_)) | (Dict(..), Dict(..)) | (Tuple(_), Tuple(_)) => true,
+        (Record(_), Dict(..) | Record(_)) => true,
+        (a, b) if kind_of(a).is_some() && kind_of(b).is_some() => kind_of(a) == kind_of(b),
+        _ => true,
+    }
+}
+
+/// The kind of value a check of a scalar or container accepts only
+/// (`None`: frames, traits, classes, enums, hosts, records).
+fn kind_of(check: &TypeCheck) -> Option<u8> {
+    use TypeCheck::*;
+    Some(match check {
+        Int => 0,
+        Float => 1,
+        Decimal => 2,
+        Str => 3,
+        Bool => 4,
+        Nil => 5,
+        Range => 6,
+        Channel => 7,
+        Function | Callable(_) => 8,
+        ErrorValue => 9,
+        List(_) => 10,
+        Dict(..) => 11,
+        Tuple(_) => 12,
+        _ => return None,
+    })
 }
