@@ -32,7 +32,7 @@ impl Codegen<'_> {
         let ExprKind::Ident(channel) = &arg.value.kind else {
             return true;
         };
-        if self.resolve(channel).is_some() {
+        if self.resolve_use(arg.value.id, channel).is_some() {
             return true;
         }
         let visible = self.visible_variable_names();

@@ -582,10 +582,16 @@ impl<'a> Codegen<'a> {
     /// a function. Returns the slot and whether it is a cell.
     pub fn declare_local(&mut self, name: &Ident, is_const: bool) -> (u16, bool) {
         let state = self.current_ref();
-        let depth = state.scope_depth;
-        let redeclared = state
-            .innermost(&name.name)
-            .is_some_and(|l| l.depth == depth);
+        // The resolve stage noted a declaration in the scope of an earlier
+        // one of its name; a name it did not see is compared by text.
+        let redeclared = if self.bindings.knows(name.id) {
+            self.bindings.variable_of(name.id) != name.id
+        } else {
+            let depth = state.scope_depth;
+            state
+                .innermost(&name.name)
+                .is_some_and(|l| l.depth == depth)
+        };
         if redeclared && state.kind == FunctionKind::Function {
             self.error_with_hint(
                 name.span,
@@ -623,10 +629,9 @@ impl<'a> Codegen<'a> {
         let place = match self.bindings.of(id) {
             Some(Binding::Local(decl) | Binding::Capture { decl, .. }) => {
                 let depth = self.functions.len() - 1;
-                match self.resolve_decl(depth, decl, name) {
-                    Some(place) => place,
-                    None => return self.resolve(name),
-                }
+                // Not in scope here (an assignment that declares it, or a
+                // task body's local asked about after the body): nothing.
+                self.resolve_decl(depth, decl, name)?
             }
             // A top-level variable is a local of the script until some
             // function uses it (then a global); nothing else is a local.
@@ -648,14 +653,19 @@ impl<'a> Codegen<'a> {
         Some(self.shared_place(name, place))
     }
 
-    /// Where the variable `name` declares lives (just declared: found by
-    /// its declaration, or by text for one the resolve stage did not see).
+    /// Where the variable `name` declares lives (just declared: a local
+    /// found by its declaration, else a global; one the code generator
+    /// made, by text).
     pub fn resolve_declared(&mut self, name: &Ident) -> Option<Place> {
-        let depth = self.functions.len() - 1;
-        if let Some(place) = self.resolve_decl(depth, name.id, &name.name) {
-            return Some(self.shared_place(&name.name, place));
+        if name.id.is_synthetic() {
+            return self.resolve(&name.name);
         }
-        self.resolve(&name.name)
+        let depth = self.functions.len() - 1;
+        let place = match self.resolve_decl(depth, name.id, &name.name) {
+            Some(place) => place,
+            None => self.resolve_outside(&name.name)?,
+        };
+        Some(self.shared_place(&name.name, place))
     }
 
     /// Finds where `name` lives, seen from the current function.

@@ -296,7 +296,7 @@ impl Codegen<'_> {
                 return;
             }
         }
-        if let Some(slot) = self.take_predeclared(&name.name) {
+        if let Some(slot) = self.take_predeclared(name) {
             self.emit(Op::SetCell(slot), name.span);
             return;
         }
@@ -309,13 +309,16 @@ impl Codegen<'_> {
 
     /// The slot of a variable of this scope whose cell was made early by
     /// [`Self::hoist_nested_functions`], if `name` is one.
-    fn take_predeclared(&mut self, name: &str) -> Option<u16> {
+    fn take_predeclared(&mut self, name: &Ident) -> Option<u16> {
         let state = self.current();
         let depth = state.scope_depth;
-        let slot = state
-            .innermost(name)
-            .filter(|l| l.depth == depth)
-            .map(|l| l.slot)?;
+        // By its declaration (a name the resolve stage did not see, by text).
+        let local = match state.local_decls.get(&name.id) {
+            Some(&index) => state.locals.get(index),
+            None if name.id.is_synthetic() => state.innermost(&name.name),
+            None => None,
+        };
+        let slot = local.filter(|l| l.depth == depth).map(|l| l.slot)?;
         let position = state.predeclared.iter().position(|&s| s == slot)?;
         state.predeclared.swap_remove(position);
         Some(slot)
