@@ -7,8 +7,10 @@
 //! `unsafe` is confined to the interpreter core (`interp.rs`, `interp/`),
 //! the allocator under values (`allocator.rs`) and the isolate that lets an
 //! engine's heap move between threads (`isolate.rs`); every block states
-//! its invariant in a `// SAFETY:` comment.
+//! its invariant in a `// SAFETY:` comment, which clippy checks
+//! (`undocumented_unsafe_blocks`).
 #![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod allocator;
 pub mod errors;

@@ -310,10 +310,14 @@ impl Vm {
             if may_deinit {
                 deinits!();
             }
-            // SAFETY: as for the fetch below.
             if backoff > 0 {
                 backoff -= 1;
-            } else if hot && hot::handles(unsafe { *code.add(ip) }, may_deinit) {
+            } else if hot
+                // SAFETY: `ip` lies within the code `code` points to, as
+                // for the fetch below (the invariant `Program::validate`
+                // and `Vm::new` establish, named there).
+                && hot::handles(unsafe { *code.add(ip) }, may_deinit)
+            {
                 let (start_func, start_ip) = (func, ip);
                 let mut at = Cursor {
                     func,
