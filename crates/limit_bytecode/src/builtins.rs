@@ -385,7 +385,7 @@ method_table! {
     Dict Remove "(key: K) -> V";
     Dict Clear "() -> nil";
     Dict Copy "() -> {K: V}";
-    Dict Merge "(other: {any: any}) -> nil";
+    Dict Merge "(other: {K: V}) -> nil";
     Dict Pop "(key: K) -> V?KeyNotFound";
     Dict GetOr "(key: K, default: any) -> any";
     Dict Entries "() -> [(K, V)]";
