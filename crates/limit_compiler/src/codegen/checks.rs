@@ -78,7 +78,7 @@ impl Codegen<'_> {
             // `module.Alias`: the alias of the module imported as `module`.
             TypeKind::Named(path) if path.len() == 2 => {
                 let (namespace, name) = (&path[0].name, &path[1].name);
-                let Some((module, filter)) = self.namespace_module(namespace) else {
+                let Some((module, filter)) = self.namespace_module(path[0].id, namespace) else {
                     return;
                 };
                 let scope = &self.module_scopes[module];

@@ -149,7 +149,7 @@ impl Codegen<'_> {
             self.emit(Op::Const(k), name.span);
             match &arg.value.kind {
                 // `on_error=Stop`: a bare name is its text.
-                ExprKind::Ident(value) if self.resolve(value).is_none() => {
+                ExprKind::Ident(value) if self.resolve_use(arg.value.id, value).is_none() => {
                     let k = self.str_constant(value);
                     self.emit(Op::Const(k), arg.value.span);
                 }

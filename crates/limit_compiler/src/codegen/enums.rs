@@ -204,7 +204,12 @@ impl Codegen<'_> {
     ) -> bool {
         match path {
             [namespace, enum_name, variant] => {
-                match self.namespace_ident_object(&namespace.name, enum_name, ObjectKind::Enum) {
+                match self.namespace_ident_object(
+                    namespace.id,
+                    &namespace.name,
+                    enum_name,
+                    ObjectKind::Enum,
+                ) {
                     Some(enum_key) => {
                         self.variant_test(&enum_key, variant, args, subject, span, fails)
                     }
@@ -224,13 +229,22 @@ impl Codegen<'_> {
                     return true;
                 }
                 if args.is_none() {
-                    let frame = self.namespace_ident_object(&first.name, second, ObjectKind::Frame);
+                    let frame = self.namespace_ident_object(
+                        first.id,
+                        &first.name,
+                        second,
+                        ObjectKind::Frame,
+                    );
                     if let Some(frame) = frame {
                         self.instance_test(&frame, subject, span, fails);
                         return true;
                     }
-                    let enum_key =
-                        self.namespace_ident_object(&first.name, second, ObjectKind::Enum);
+                    let enum_key = self.namespace_ident_object(
+                        first.id,
+                        &first.name,
+                        second,
+                        ObjectKind::Enum,
+                    );
                     if let Some(enum_key) = enum_key {
                         self.enum_type_test(&enum_key, subject, span, fails);
                         return true;
@@ -318,7 +332,7 @@ impl Codegen<'_> {
         let (frame, name) = match path {
             [name] => (self.resolve_object(&name.name, ObjectKind::Frame), name),
             [namespace, name] => (
-                self.namespace_ident_object(&namespace.name, name, ObjectKind::Frame),
+                self.namespace_ident_object(namespace.id, &namespace.name, name, ObjectKind::Frame),
                 name,
             ),
             _ => {

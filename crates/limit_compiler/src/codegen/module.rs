@@ -576,13 +576,7 @@ impl Codegen<'_> {
         // same name shadows the module: the resolve stage bound the name
         // to it rather than to the namespace. (It binds no `module` block's
         // name; only a name the code generator made is looked up by text.)
-        let shadowed = match self.bindings.of(object.id) {
-            Some(crate::resolve::Binding::Namespace { .. }) => false,
-            Some(_) => true,
-            None if object.id.is_synthetic() => self.resolve_in_function_or_globals(namespace),
-            None => false,
-        };
-        if shadowed {
+        if self.namespace_shadowed(object.id, namespace) {
             return None;
         }
         if let Some((message, hint)) = restrict
@@ -650,17 +644,18 @@ impl Codegen<'_> {
         let ExprKind::Ident(namespace) = &object.kind else {
             return None;
         };
-        self.namespace_ident_object(namespace, member, kind)
+        self.namespace_ident_object(object.id, namespace, member, kind)
     }
 
     /// `namespace.member` (identifiers) as in `namespace_object`.
     pub(crate) fn namespace_ident_object(
         &mut self,
+        id: NodeId,
         namespace: &str,
         member: &Ident,
         kind: ObjectKind,
     ) -> Option<String> {
-        let (module, filter) = self.namespace_module(namespace)?;
+        let (module, filter) = self.namespace_module(id, namespace)?;
         if self.declared_kind(module, &member.name) != Some(kind) {
             return None;
         }
@@ -682,11 +677,12 @@ impl Codegen<'_> {
     /// refusing private declarations.
     pub(crate) fn namespace_object_silent(
         &self,
+        id: NodeId,
         namespace: &str,
         name: &str,
         kind: ObjectKind,
     ) -> Option<String> {
-        let (module, filter) = self.namespace_module(namespace)?;
+        let (module, filter) = self.namespace_module(id, namespace)?;
         let visible = self.declared_kind(module, name) == Some(kind)
             && !self.module_scopes[module].private.contains(name)
             && filter.is_none_or(|f| f.refusal(namespace, name).is_none());
@@ -697,13 +693,12 @@ impl Codegen<'_> {
     /// or function, and not a `module` block) and the filter of its import.
     pub(crate) fn namespace_module(
         &self,
+        id: NodeId,
         namespace: &str,
     ) -> Option<(usize, Option<NamespaceFilter>)> {
         match self.imports.get(namespace)? {
             ImportBinding::Namespace(_, Some(NamespaceFilter::ModuleBlock(_))) => None,
-            ImportBinding::Namespace(module, filter)
-                if !self.resolve_in_function_or_globals(namespace) =>
-            {
+            ImportBinding::Namespace(module, filter) if !self.namespace_shadowed(id, namespace) => {
                 Some((*module, filter.clone()))
             }
             _ => None,
@@ -904,6 +899,20 @@ impl Codegen<'_> {
             })
             .cloned()
             .collect()
+    }
+
+    /// Whether the module name `name` used at node `id` is hidden by a
+    /// local, global, function or field of that name: the resolve stage
+    /// bound it to that rather than to the namespace (in a type, locals
+    /// do not hide it). It binds no `module` block's name; only a name
+    /// the code generator made is looked up by text.
+    fn namespace_shadowed(&self, id: NodeId, name: &str) -> bool {
+        match self.bindings.of(id) {
+            Some(crate::resolve::Binding::Namespace { .. }) => false,
+            Some(_) => true,
+            None if id.is_synthetic() => self.resolve_in_function_or_globals(name),
+            None => false,
+        }
     }
 
     fn resolve_in_function_or_globals(&self, name: &str) -> bool {

@@ -988,7 +988,10 @@ impl Codegen<'_> {
         let VarTarget::Name(name) = &decl.target else {
             return;
         };
-        let Some(key) = self.place_key(&name.name) else {
+        let Some(key) = self
+            .resolve_declared(name)
+            .and_then(|place| self.key_of_place(place))
+        else {
             return;
         };
         self.objects.typed.retain(|t| t.key != key);
@@ -1014,12 +1017,6 @@ impl Codegen<'_> {
                 },
             });
         }
-    }
-
-    /// Where variable `name` lives, as a key for typed places.
-    pub(crate) fn place_key(&mut self, name: &str) -> Option<PlaceKey> {
-        let place = self.resolve(name)?;
-        self.key_of_place(place)
     }
 
     /// Where the variable used at node `id` lives, as a key for typed
@@ -1064,9 +1061,12 @@ impl Codegen<'_> {
         match &callee.kind {
             ExprKind::Ident(name) => self.frame_named(callee.id, name),
             ExprKind::Field(object, member) => match &object.kind {
-                ExprKind::Ident(namespace) => {
-                    self.namespace_object_silent(namespace, &member.name, ObjectKind::Frame)
-                }
+                ExprKind::Ident(namespace) => self.namespace_object_silent(
+                    object.id,
+                    namespace,
+                    &member.name,
+                    ObjectKind::Frame,
+                ),
                 _ => None,
             },
             _ => None,

@@ -16,7 +16,9 @@ impl Codegen<'_> {
     pub(crate) fn resolve_super(&self, parent: &SuperName, kind: ObjectKind) -> Option<String> {
         match &parent.module {
             None => self.resolve_object(&parent.name, kind),
-            Some(module) => self.namespace_object_silent(&module.name, &parent.name, kind),
+            Some(module) => {
+                self.namespace_object_silent(module.id, &module.name, &parent.name, kind)
+            }
         }
     }
 
@@ -26,7 +28,7 @@ impl Codegen<'_> {
             return;
         };
         let written = parent.written();
-        let Some((module, _)) = self.namespace_module(&namespace.name) else {
+        let Some((module, _)) = self.namespace_module(namespace.id, &namespace.name) else {
             self.error_with_hint(
                 namespace.span,
                 format!("`{}` in `{written}` is not an imported module", namespace.name),
