@@ -384,15 +384,22 @@ mod tests {
     fn cpu_time_counts_work_not_waiting() {
         let pid = std::process::id();
         let before = process_cpu_time(pid).expect("this process's CPU time");
+        // Work until the count moves: on a loaded machine 300 ms of wall
+        // time once brought less than one 10 ms tick of CPU time. Work
+        // that never moves it within 30 s fails.
         let started = Instant::now();
         let mut x = 0u64;
-        while started.elapsed() < Duration::from_millis(300) {
-            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+        let mut busy = before;
+        while busy <= before && started.elapsed() < Duration::from_secs(30) {
+            for _ in 0..1_000_000 {
+                x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+            }
+            busy = process_cpu_time(pid).expect("this process's CPU time");
         }
-        let busy = process_cpu_time(pid).expect("this process's CPU time");
         assert!(
             busy > before,
-            "{before:?} then {busy:?} after 300 ms of work"
+            "{before:?} then {busy:?} after {:?} of work",
+            started.elapsed()
         );
         thread::sleep(Duration::from_millis(300));
         let idle = process_cpu_time(pid).expect("this process's CPU time");

@@ -634,10 +634,26 @@ impl Codegen<'_> {
         let (Some(native), true) = (native, args.iter().any(|arg| arg.name.is_some())) else {
             self.positional_args(args);
             self.emit(Op::CallNative(index, args.len() as u8), span);
+            self.float_sum(name, args, span);
             return;
         };
         if let Some(count) = self.arranged_args(name, native.sig, args, span) {
             self.emit(Op::CallNative(index, count), span);
+        }
+    }
+
+    /// The checker types `sum(xs)` of a `[float]` as a float; the sum of
+    /// an empty list is the int 0 at run time, so it becomes `0.0` here
+    /// (else `1 / sum(xs)` divided ints where the checker saw floats).
+    fn float_sum(&mut self, name: &str, args: &[Arg], span: Span) {
+        use crate::check::Type;
+        let [items] = args else { return };
+        let float_items = matches!(
+            self.types.type_of(items.value.id).map(Type::unrefined),
+            Some(Type::List(element)) if matches!(**element, Type::Float)
+        );
+        if name == "sum" && float_items {
+            self.emit(Op::Cast(CastKind::IntToFloat), span);
         }
     }
 
