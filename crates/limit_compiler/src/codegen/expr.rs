@@ -593,8 +593,8 @@ impl Codegen<'_> {
     /// arguments of the function it reaches (`InvokeAny`): a function the
     /// checker marked as called back unproven (`check/callbacks.rs`), or a
     /// receiver the checker does not type whose `method` may be a field
-    /// holding a function or a method calling one back (the checker
-    /// proved nothing of the arguments). Typed calls stay `Invoke`.
+    /// or dict entry holding a function, or a method calling one back (the
+    /// checker proved nothing of the arguments). Typed calls stay `Invoke`.
     fn unproven_invoke(&self, object: &Expr, method: &Ident, args: &[Arg]) -> bool {
         if args
             .iter()
@@ -610,8 +610,12 @@ impl Codegen<'_> {
                 | limit_bytecode::methods::Method::Sort
                 | limit_bytecode::methods::Method::SortBy
         );
-        (calls_back || self.objects.field_names.contains(&method.name))
-            && self.types.type_of(object.id).is_none()
+        // A name no built-in type has as a method can only reach a
+        // function held in a field or a dict entry.
+        let held_function = self.objects.field_names.contains(&method.name)
+            || limit_bytecode::methods::Method::from_name(&method.name)
+                == limit_bytecode::methods::Method::Unknown;
+        (calls_back || held_function) && self.types.type_of(object.id).is_none()
     }
 
     /// `Call`, or `CallAny` when the checker does not know `callee` as a
