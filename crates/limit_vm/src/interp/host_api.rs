@@ -149,10 +149,24 @@ impl Vm {
     /// After a call from the host: run the `deinit`s due, flush the
     /// output, leave the VM idle, and give the host the error with its
     /// trace.
+    #[inline]
     pub(super) fn end_host_call(
         &mut self,
         result: Result<Value, Trap>,
     ) -> Result<Value, RuntimeError> {
+        // Most calls from a host return a value, queue no `deinit`, print
+        // nothing and leave the VM idle: that path stays inline in them.
+        match result {
+            Ok(v) if !self.has_deinit && self.out.is_empty() => {
+                self.reset_execution();
+                Ok(v)
+            }
+            other => self.finish_host_call(other),
+        }
+    }
+
+    #[inline(never)]
+    fn finish_host_call(&mut self, result: Result<Value, Trap>) -> Result<Value, RuntimeError> {
         let result = match result {
             Ok(v) if self.has_deinit => self.run_pending_deinits().map(|_| v),
             other => other,
