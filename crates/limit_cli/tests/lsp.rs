@@ -426,6 +426,43 @@ fn definition_references_and_rename_follow_the_bindings_across_files() {
         .collect();
     assert_eq!(items, [("area", 3)], "{completion}"); // Function
 
+    // A module's name, where it is imported and where it is used, leads
+    // to its file.
+    for (id, needle, shift) in [(22, "import geometry", 9), (23, "geometry.area", 2)] {
+        let mut params = at(needle, 0);
+        params["position"] = position_of(main, needle, 0, shift);
+        let found = client.request(id, "textDocument/definition", params);
+        assert_eq!(
+            found["result"],
+            json!({"uri": geometry_uri, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}}),
+            "{found}"
+        );
+    }
+
+    // A call that does not fit the other module's function is reported
+    // where it is made; undoing the edit clears it.
+    let broken = main.replace("geometry.area(2, 3)", "geometry.area(\"2\", 3)");
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": broken}]}),
+    );
+    let diagnostics = client.diagnostics(&uri);
+    assert_eq!(
+        diagnostics.as_array().map(Vec::len),
+        Some(1),
+        "{diagnostics}"
+    );
+    assert_eq!(
+        diagnostics[0]["range"]["start"],
+        position_of(&broken, "\"2\"", 0, 0),
+        "{diagnostics}"
+    );
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": main}]}),
+    );
+    assert_eq!(client.diagnostics(&uri), json!([]));
+
     // A field: its declaration, the method's bare uses, `c.count`.
     let mut params = at("c.count", 0);
     params["position"] = position_of(main, "c.count", 0, 3);

@@ -402,9 +402,30 @@ impl Server {
         key: &str,
         position: lsp_types::Position,
     ) -> Option<GotoDefinitionResponse> {
-        let (analysis, index, symbol) = self.symbol_at(key, position)?;
-        let span = index.declaration(symbol)?;
-        let location = self.location(key, &analysis, span)?;
+        let declared = self
+            .symbol_at(key, position)
+            .and_then(|(analysis, index, symbol)| {
+                let span = index.declaration(symbol)?;
+                self.location(key, &analysis, span)
+            });
+        match declared {
+            Some(location) => Some(GotoDefinitionResponse::Scalar(location)),
+            None => self.module_definition(key, position),
+        }
+    }
+
+    /// The file of the module named under `position` (an import's path,
+    /// or a namespace before `.`), at its start.
+    fn module_definition(
+        &self,
+        key: &str,
+        position: lsp_types::Position,
+    ) -> Option<GotoDefinitionResponse> {
+        let (uri, doc) = self.documents.get(key)?;
+        let analysis = analyse(&path_of(uri), &doc.text);
+        let file = analysis.module_at(offset_of(&doc.text, position))?;
+        let start = limit_syntax::Span::new(file, 0, 0);
+        let location = self.location(key, &analysis, start)?;
         Some(GotoDefinitionResponse::Scalar(location))
     }
 
