@@ -151,43 +151,31 @@ fn an_editor_session_from_initialize_to_exit() {
     );
     assert_eq!(client.diagnostics(&uri), json!([]));
 
-    // Hover on `p` in `print(p.older(2))`, then on the call.
-    let hover = client.request(
-        2,
-        "textDocument/hover",
-        json!({"textDocument": {"uri": uri}, "position": {"line": 6, "character": 6}}),
-    );
-    assert_eq!(
-        hover["result"],
-        json!({
-            "contents": {"kind": "markdown", "value": "```limit\nP\n```"},
-            "range": {"start": {"line": 6, "character": 6}, "end": {"line": 6, "character": 7}}
-        })
-    );
-    let hover = client.request(
-        3,
-        "textDocument/hover",
-        json!({"textDocument": {"uri": uri}, "position": {"line": 6, "character": 10}}),
-    );
-    // A method shows its declaration's header.
-    assert_eq!(
-        hover["result"]["contents"]["value"],
-        json!("```limit\npub fn older(by: int): int\n```"),
-        "{hover}"
-    );
-    // So does a frame, where it is constructed.
-    let hover = client.request(
-        10,
-        "textDocument/hover",
-        json!({"textDocument": {"uri": uri}, "position": {"line": 4, "character": 8}}),
-    );
-    assert_eq!(
-        hover["result"],
-        json!({
-            "contents": {"kind": "markdown", "value": "```limit\nframe P\n```"},
-            "range": {"start": {"line": 4, "character": 8}, "end": {"line": 4, "character": 9}}
-        })
-    );
+    // Hover on `p` in `print(p.older(2))`: its type; on the method called
+    // and on a frame where it is constructed: the declaration's header.
+    // (request id, line, character, what is shown, the name's range)
+    for (id, line, character, shown, (start, end)) in [
+        (2, 6, 6, "P", (6, 7)),
+        (3, 6, 10, "pub fn older(by: int): int", (8, 13)),
+        (10, 4, 8, "frame P", (8, 9)),
+    ] {
+        let hover = client.request(
+            id,
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}),
+        );
+        assert_eq!(
+            hover["result"],
+            json!({
+                "contents": {"kind": "markdown", "value": format!("```limit\n{shown}\n```")},
+                "range": {
+                    "start": {"line": line, "character": start},
+                    "end": {"line": line, "character": end}
+                }
+            }),
+            "{hover}"
+        );
+    }
 
     let symbols = client.request(
         4,
