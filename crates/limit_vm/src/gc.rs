@@ -125,6 +125,16 @@ pub(crate) fn swap_registry(registry: &mut Option<Box<Registry>>, due: &mut bool
         .unwrap_or(false)
 }
 
+/// Run `f` on this thread's registry, if one is made and not in use
+/// (a collection in progress holds it); `None` otherwise.
+#[inline]
+fn with_registry<R>(f: impl FnOnce(&mut Registry) -> R) -> Option<R> {
+    REGISTRY
+        .try_with(|r| r.try_borrow_mut().ok()?.as_deref_mut().map(f))
+        .ok()
+        .flatten()
+}
+
 fn register(t: Tracked) -> u32 {
     REGISTRY
         .try_with(|r| match r.try_borrow_mut() {
@@ -192,20 +202,13 @@ pub fn untrack(slot: u32, address: usize) {
     if slot == NO_SLOT {
         return;
     }
-    let _ = REGISTRY.try_with(|r| {
-        if let Some(r) = r
-            .try_borrow_mut()
-            .ok()
-            .as_deref_mut()
-            .and_then(Option::as_deref_mut)
-        {
-            let mine = r
-                .slots
-                .get(slot as usize)
-                .is_some_and(|t| t.address() == Some(address));
-            if mine {
-                r.release(slot);
-            }
+    with_registry(|r| {
+        let mine = r
+            .slots
+            .get(slot as usize)
+            .is_some_and(|t| t.address() == Some(address));
+        if mine {
+            r.release(slot);
         }
     });
 }
@@ -325,17 +328,10 @@ pub fn collect() -> Collection {
     drop(contents);
     result.freed = freed_handles.iter().filter(|t| !t.alive()).count();
     drop(freed_handles);
-    let _ = REGISTRY.try_with(|r| {
-        if let Some(r) = r
-            .try_borrow_mut()
-            .ok()
-            .as_deref_mut()
-            .and_then(Option::as_deref_mut)
-        {
-            r.check();
-            r.collect_at = (2 * r.occupied).max(MIN_COLLECT);
-            r.schedule_check();
-        }
+    with_registry(|r| {
+        r.check();
+        r.collect_at = (2 * r.occupied).max(MIN_COLLECT);
+        r.schedule_check();
     });
     let _ = DUE.try_with(|d| d.set(false));
     result
