@@ -214,12 +214,7 @@ fn an_editor_session_from_initialize_to_exit() {
         "textDocument/completion",
         json!({"textDocument": {"uri": uri}, "position": {"line": 6, "character": 2}}),
     );
-    let items: Vec<(&str, i64)> = completion["result"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .filter_map(|i| Some((i["label"].as_str()?, i["kind"].as_i64()?)))
-        .collect();
+    let items = labels_and_kinds(&completion);
     assert_eq!(items, [("age", 5), ("older", 2)], "{completion}"); // Field, Method
 
     // Formatting replaces the whole text with its canonical layout.
@@ -336,6 +331,16 @@ fn position_of(text: &str, needle: &str, nth: usize, shift: usize) -> Value {
     json!({"line": line, "character": column})
 }
 
+/// The (label, kind) of each item of a completion reply.
+fn labels_and_kinds(completion: &Value) -> Vec<(&str, i64)> {
+    completion["result"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| Some((i["label"].as_str()?, i["kind"].as_i64()?)))
+        .collect()
+}
+
 /// The ranges' starts of `locations`, as (uri, line, character).
 fn starts(locations: &Value) -> Vec<(String, u64, u64)> {
     let mut found: Vec<(String, u64, u64)> = locations
@@ -406,12 +411,7 @@ fn definition_references_and_rename_follow_the_bindings_across_files() {
     let mut params = at("geometry.area", 0);
     params["position"] = position_of(main, "geometry.area", 0, "geometry.".len());
     let completion = client.request(21, "textDocument/completion", params);
-    let items: Vec<(&str, i64)> = completion["result"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .filter_map(|i| Some((i["label"].as_str()?, i["kind"].as_i64()?)))
-        .collect();
+    let items = labels_and_kinds(&completion);
     assert_eq!(items, [("area", 3)], "{completion}"); // Function
 
     // A module's name, where it is imported and where it is used, leads

@@ -79,16 +79,10 @@ impl Analysis {
     pub fn module_at(&self, offset: usize) -> Option<FileId> {
         let text = &self.sources.get(self.entry).text;
         let offset = offset.min(text.len());
-        let is_name = |c: char| c.is_alphanumeric() || c == '_';
-        let start = text[..offset]
-            .char_indices()
-            .rev()
-            .take_while(|(_, c)| is_name(*c))
-            .last()
-            .map_or(offset, |(i, _)| i);
+        let start = crate::text::name_start(text, offset);
         let end = text[offset..]
             .char_indices()
-            .find(|(_, c)| !is_name(*c))
+            .find(|(_, c)| !(c.is_alphanumeric() || *c == '_'))
             .map_or(text.len(), |(i, _)| offset + i);
         let word = &text[start..end];
         if word.is_empty() {
@@ -97,9 +91,8 @@ impl Analysis {
         let entry = self.graph.modules.iter().find(|m| m.file == self.entry)?;
         let target = entry.imports.iter().find_map(|(decl, span, target)| {
             let in_statement = span.start as usize <= start && end <= span.end as usize;
-            let namespace = decl.alias.as_ref().or(decl.path.last())?;
             let names_it = in_statement && decl.path.iter().any(|segment| segment.name == word)
-                || decl.filter.is_none() && namespace.name == word && text[end..].starts_with('.');
+                || decl.namespace().is_some_and(|n| n.name == word) && text[end..].starts_with('.');
             names_it.then_some((*target)?)
         })?;
         self.graph.modules.get(target).map(|m| m.file)

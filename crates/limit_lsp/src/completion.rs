@@ -16,7 +16,8 @@ use limit_syntax::visit::{self, Visitor};
 use limit_compiler::resolve::visibility::hidden_from_importers;
 use limit_compiler::resolve::ModuleFacts;
 
-use crate::analysis::{analyse, outline, SymbolKind};
+use crate::analysis::{analyse, outline, Analysis, SymbolKind};
+use crate::text::name_start;
 
 /// One proposal: its text, what it is, and a detail line (a signature or
 /// a type).
@@ -51,17 +52,10 @@ fn keywords() -> impl Iterator<Item = &'static str> {
 pub fn complete(path: &Path, text: &str, offset: usize) -> Vec<Proposal> {
     let offset = floor_char_boundary(text, offset);
     // The word being typed.
-    let word_start = text[..offset]
-        .char_indices()
-        .rev()
-        .take_while(|(_, c)| c.is_alphanumeric() || *c == '_')
-        .last()
-        .map_or(offset, |(i, _)| i);
+    let word_start = name_start(text, offset);
     let prefix = &text[word_start..offset];
     let proposals = if text[..word_start].ends_with('.') {
-        let dot = word_start - 1;
-        namespace_members(path, text, dot, offset)
-            .unwrap_or_else(|| members(path, text, dot, offset))
+        after_dot(path, text, word_start - 1, offset)
     } else {
         names_in_scope(text, offset)
     };
@@ -71,13 +65,44 @@ pub fn complete(path: &Path, text: &str, offset: usize) -> Vec<Proposal> {
         .collect()
 }
 
-/// Members of the expression that ends at the `.` at byte `dot`.
-fn members(path: &Path, text: &str, dot: usize, offset: usize) -> Vec<Proposal> {
-    // The text as it was before the `.` was typed, so that it parses.
+/// What follows the `.` at byte `dot`: the standard modules after
+/// `import std.`; else, from the text as it was before the `.` was typed
+/// (so that it parses), what a namespace or enum named before the dot
+/// offers, or the members of the expression that ends there.
+fn after_dot(path: &Path, text: &str, dot: usize, offset: usize) -> Vec<Proposal> {
+    let start = name_start(text, dot);
+    let name = &text[start..dot];
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    if text[line_start..start].trim() == "import" {
+        return standard_modules(name);
+    }
     let mut before = String::with_capacity(text.len());
     before.push_str(&text[..dot]);
     before.push_str(&text[offset..]);
     let analysis = analyse(path, &before);
+    let named = !name.is_empty() && !text[..start].ends_with('.');
+    named
+        .then(|| namespace_members(&analysis, name))
+        .flatten()
+        .unwrap_or_else(|| members(&analysis, dot))
+}
+
+/// After `import std.`: the standard modules (nothing after another
+/// first segment).
+fn standard_modules(first: &str) -> Vec<Proposal> {
+    if first != "std" {
+        return Vec::new();
+    }
+    let modules = limit_compiler::stdlib::NAMES.iter().map(|m| Proposal {
+        label: (*m).to_string(),
+        kind: ProposalKind::Module,
+        detail: Some(format!("std.{m}")),
+    });
+    modules.collect()
+}
+
+/// Members of the expression that ends at the `.` at byte `dot`.
+fn members(analysis: &Analysis, dot: usize) -> Vec<Proposal> {
     let Some((ty, start, end)) = analysis.type_at(dot.saturating_sub(1)) else {
         return Vec::new();
     };
@@ -103,45 +128,19 @@ fn members(path: &Path, text: &str, dot: usize, offset: usize) -> Vec<Proposal> 
     frame_members(&modules, frame)
 }
 
-/// After `name.`, where `name` is a module the file imports whole, an
-/// enum or a frame of the file, or `std` in an import: what the name
-/// offers. `None` when `name` is none of those (an expression).
-fn namespace_members(path: &Path, text: &str, dot: usize, offset: usize) -> Option<Vec<Proposal>> {
-    let name_start = text[..dot]
-        .char_indices()
-        .rev()
-        .take_while(|(_, c)| c.is_alphanumeric() || *c == '_')
-        .last()
-        .map(|(i, _)| i)?;
-    let name = &text[name_start..dot];
-    let line_start = text[..name_start].rfind('\n').map_or(0, |i| i + 1);
-    if text[line_start..name_start].trim() == "import" {
-        if name != "std" {
-            return Some(Vec::new());
-        }
-        let modules = limit_compiler::stdlib::NAMES.iter().map(|m| Proposal {
-            label: (*m).to_string(),
-            kind: ProposalKind::Module,
-            detail: Some(format!("std.{m}")),
-        });
-        return Some(modules.collect());
-    }
-    if text[..name_start].ends_with('.') {
-        return None;
-    }
-    let mut before = String::with_capacity(text.len());
-    before.push_str(&text[..dot]);
-    before.push_str(&text[offset..]);
-    let analysis = analyse(path, &before);
+/// After `name.`, where `name` is a module the file imports whole or an
+/// enum of the file: what the name offers. `None` when `name` is neither
+/// (an expression).
+fn namespace_members(analysis: &Analysis, name: &str) -> Option<Vec<Proposal>> {
     let entry = analysis
         .graph
         .modules
         .iter()
         .find(|m| m.file == analysis.entry)?;
-    let imported = entry.imports.iter().find_map(|(decl, _, index)| {
-        let binds = decl.alias.as_ref().or(decl.path.last())?;
-        (decl.filter.is_none() && binds.name == name).then_some((*index)?)
-    });
+    let imported = entry
+        .imports
+        .iter()
+        .find_map(|(decl, _, index)| (decl.namespace()?.name == name).then_some((*index)?));
     if let Some(index) = imported {
         let module = analysis.graph.modules.get(index)?;
         return Some(exports(&module.ast.stmts, false));
@@ -313,8 +312,7 @@ fn names_in_scope(text: &str, offset: usize) -> Vec<Proposal> {
     }
     for stmt in &module.stmts {
         if let StmtKind::Import(decl) = &stmt.kind {
-            let binds = decl.alias.as_ref().or(decl.path.last());
-            if let (None, Some(name)) = (&decl.filter, binds) {
+            if let Some(name) = decl.namespace() {
                 let proposal = Proposal {
                     label: name.name.clone(),
                     kind: ProposalKind::Module,

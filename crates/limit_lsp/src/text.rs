@@ -3,6 +3,17 @@
 
 use lsp_types::{Position, Range, TextDocumentContentChangeEvent};
 
+/// Where the name (letters, digits, `_`) that ends at byte `offset` of
+/// `text` starts; `offset` itself when no name ends there.
+pub fn name_start(text: &str, offset: usize) -> usize {
+    text[..offset]
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_alphanumeric() || *c == '_')
+        .last()
+        .map_or(offset, |(i, _)| i)
+}
+
 /// The byte offset of `position` in `text` (clamped to the text).
 pub fn offset_of(text: &str, position: Position) -> usize {
     let mut line_start = 0;

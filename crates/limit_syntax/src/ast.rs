@@ -354,6 +354,19 @@ pub struct ImportDecl {
     pub filter: Option<ImportFilter>,
 }
 
+impl ImportDecl {
+    /// The name the import binds to the module's namespace: its alias
+    /// (`import a.b as x`), else its last segment when it imports the
+    /// whole module (`import a.b` binds `b`); none for `show`/`hide`.
+    pub fn namespace(&self) -> Option<&Ident> {
+        match (&self.alias, &self.filter) {
+            (Some(alias), _) => Some(alias),
+            (None, None) => self.path.last(),
+            (None, Some(_)) => None,
+        }
+    }
+}
+
 /// `module name { … }`; each declaration carries the visibility of the
 /// `@public` / `@private` / `@protected` section it appears in.
 #[derive(Clone, Debug, PartialEq)]

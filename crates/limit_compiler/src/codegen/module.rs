@@ -399,12 +399,7 @@ impl Codegen<'_> {
         target: usize,
         bound: &mut BoundMembers,
     ) {
-        let namespace = match (&decl.alias, &decl.filter) {
-            (Some(alias), _) => Some(alias.name.clone()),
-            (None, None) => decl.path.last().map(|p| p.name.clone()),
-            (None, Some(_)) => None,
-        };
-        if let Some(namespace) = namespace {
+        if let Some(namespace) = decl.namespace().map(|n| n.name.clone()) {
             let names = |names: &[Ident]| names.iter().map(|n| n.name.clone()).collect();
             let filter = match &decl.filter {
                 None => None,

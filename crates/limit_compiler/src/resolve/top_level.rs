@@ -353,12 +353,7 @@ impl ModuleEnv {
 
     /// The names `decl` binds, importing the module `target` declares.
     fn import(&mut self, decl: &ImportDecl, target: &ModuleFacts) {
-        let namespace = match (&decl.alias, &decl.filter) {
-            (Some(alias), _) => Some(alias),
-            (None, None) => decl.path.last(),
-            (None, Some(_)) => None,
-        };
-        if let Some(name) = namespace {
+        if let Some(name) = decl.namespace() {
             let binding = Binding::Namespace {
                 file: target.file,
                 decl: name.id,
