@@ -224,8 +224,7 @@ impl<'a> Checker<'a> {
                 _ => Space::Opaque,
             },
             (PatternKind::Name(name), Type::Enum(enum_name))
-                if !self.is_binding_name(&name.name)
-                    && self.enum_has_variant(enum_name, &name.name) =>
+                if !self.is_binding_name(name) && self.enum_has_variant(enum_name, &name.name) =>
             {
                 let arity = self.payload_types(enum_name, &name.name).len();
                 Space::Ctor {
@@ -325,7 +324,7 @@ impl<'a> Checker<'a> {
         match &pattern.kind {
             PatternKind::Wildcard => true,
             PatternKind::Name(name) => {
-                self.is_binding_name(&name.name)
+                self.is_binding_name(name)
                     || name.name == "any"
                     || name.name == scrutinee.to_string()
             }

@@ -227,11 +227,18 @@ impl<'a> Checker<'a> {
             || self.declarations.names_type(name)
     }
 
-    /// Whether a bare name in a pattern is a variable binding: it names
-    /// no type and no variant this module may write alone (LANGUAGE §8;
-    /// the scrutinee's type does not change what a name denotes).
-    pub(super) fn is_binding_name(&self, name: &str) -> bool {
-        !self.is_type_pattern(name) && !self.declarations.variant_owners.contains_key(name)
+    /// Whether a bare name in a pattern is a variable binding: the
+    /// resolve stage decided, declaring it exactly when it binds
+    /// (`pattern_binds`), so the checker and the code generator agree
+    /// (LANGUAGE §8; the scrutinee's type does not change what a name
+    /// denotes). A name it did not walk (one the compiler made) binds
+    /// when it names no type and no variant this module may write alone.
+    pub(super) fn is_binding_name(&self, name: &limit_syntax::ast::Ident) -> bool {
+        if !name.id.is_synthetic() {
+            return self.bindings.knows(name.id);
+        }
+        !self.is_type_pattern(&name.name)
+            && !self.declarations.variant_owners.contains_key(&name.name)
     }
 
     /// A bare name binding a value of an enum that has a variant of that
@@ -244,13 +251,17 @@ impl<'a> Checker<'a> {
             return;
         }
         let enum_name = enum_name.clone();
+        // A variable or function of the name hides a variant this module
+        // could otherwise name alone.
+        let why = if self.declarations.variant_owners.contains_key(&name.name) {
+            format!("a variable or function `{}` hides the variant", name.name)
+        } else {
+            "it is not a variant this module names alone".to_string()
+        };
         self.diagnostics.push(
             Diagnostic::warning(
                 name.span,
-                format!(
-                    "`{}` binds any `{enum_name}` here: it is not a variant this module names alone",
-                    name.name
-                ),
+                format!("`{}` binds any `{enum_name}` here: {why}", name.name),
             )
             .with_hint(format!(
                 "to match the variant, qualify it: `{enum_name}.{0}`, or `module.{enum_name}.{0}` for an imported enum",
@@ -270,7 +281,7 @@ impl<'a> Checker<'a> {
         match &pattern.kind {
             PatternKind::Wildcard | PatternKind::Literal(_) | PatternKind::Range { .. } => {}
             PatternKind::Name(name) => {
-                if self.is_binding_name(&name.name) {
+                if self.is_binding_name(name) {
                     self.warn_variant_binding(name, scrutinee);
                     self.declare_variable(name, scrutinee.clone(), false);
                 }
