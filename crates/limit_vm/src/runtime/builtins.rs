@@ -476,8 +476,11 @@ pub(crate) fn sorted(vm: &mut Vm, a: &[Value]) -> Result<Value, Trap> {
         None | Some(Value::Nil) => items.clone(),
         Some(key) => {
             let mut keys = Vec::with_capacity(items.len());
+            // The checker may not have proven the items fit the key's
+            // parameter (a key or list held as `any`): the key checks
+            // them as a call from `any` would.
             for x in &items {
-                keys.push(vm.call(key, std::slice::from_ref(x))?);
+                keys.push(vm.call_with(key, std::slice::from_ref(x), true)?);
             }
             keys
         }
