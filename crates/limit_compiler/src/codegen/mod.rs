@@ -36,6 +36,7 @@ mod mutation;
 mod objects;
 mod pattern;
 mod printed;
+mod result_guards;
 pub(crate) mod session;
 mod stmt;
 mod super_names;

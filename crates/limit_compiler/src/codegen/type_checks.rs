@@ -57,7 +57,7 @@ impl Codegen<'_> {
     }
 
     /// `[v] -> [v]`: a check of `v` against `ty` (nothing for `any`).
-    fn emit_type_check(&mut self, ty: &Type, span: Span) {
+    pub(crate) fn emit_type_check(&mut self, ty: &Type, span: Span) {
         let check = self.type_check_of(ty);
         if check.is_any() {
             return;
@@ -70,6 +70,11 @@ impl Codegen<'_> {
         let text = check.to_constant(&name);
         let constant = self.str_constant(&text);
         self.emit(Op::CheckType(constant), span);
+        if let Type::Function(function) = ty {
+            if !function.flexible_arity {
+                self.guard_result(function, span);
+            }
+        }
     }
 
     /// The run-time form of `ty` (`Any` for whatever cannot be told apart

@@ -374,9 +374,17 @@ pub(super) fn write_scalar(out: &mut String, v: &Value, quoted: bool) -> bool {
                 let _ = write!(out, "..{}", r.step);
             }
         }
-        Value::Function(f) => {
-            let _ = write!(out, "<fn {}>", f.proto.name);
-        }
+        Value::Function(f) => match f.captures.first() {
+            // A compiler-made guard around a function that entered a
+            // typed place from `any` (its result is checked): it prints
+            // as the function it wraps.
+            Some(wrapped) if f.proto.hidden && f.captures.len() == 1 => {
+                write_value(out, wrapped, quoted)
+            }
+            _ => {
+                let _ = write!(out, "<fn {}>", f.proto.name);
+            }
+        },
         Value::Native(n) => {
             let _ = write!(out, "<fn {}>", n.name);
         }
