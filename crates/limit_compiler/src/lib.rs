@@ -9,6 +9,7 @@ pub mod capabilities;
 pub mod check;
 pub mod codegen;
 pub mod modules;
+mod node_map;
 pub mod optimize;
 mod release;
 pub mod resolve;

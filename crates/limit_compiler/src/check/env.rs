@@ -4,6 +4,7 @@
 //! text.
 
 use super::types::Type;
+use crate::node_map::NodeMap;
 use crate::resolve::DeclId;
 use limit_syntax::ast::NodeId;
 use rustc_hash::FxHashMap;
@@ -51,7 +52,10 @@ pub struct Suspended {
 
 #[derive(Debug)]
 pub struct Env {
-    variables: FxHashMap<DeclId, Binding>,
+    /// By declaration id, dense (`node_map`): the checker declares every
+    /// variable of the program here, and a hash map's growth was the
+    /// checker's largest cost in page faults.
+    variables: NodeMap<Binding>,
     /// Per open scope, the entries its narrowings replaced, in order.
     replaced: Vec<Vec<(DeclId, Binding)>>,
     /// Inside a method, bare fields of `this` narrowed by `if (field)`
@@ -71,7 +75,7 @@ impl Default for Env {
 impl Env {
     pub fn new() -> Env {
         Env {
-            variables: FxHashMap::default(),
+            variables: NodeMap::new(),
             replaced: vec![Vec::new()],
             members: FxHashMap::default(),
             replaced_members: vec![Vec::new()],
@@ -135,7 +139,7 @@ impl Env {
 
     /// The current view of `variable`, if it was declared.
     pub fn get(&self, variable: DeclId) -> Option<&Binding> {
-        self.variables.get(&variable)
+        self.variables.get(variable)
     }
 
     /// Gives every narrowed variable and bare field its declared type
@@ -145,7 +149,7 @@ impl Env {
     pub fn suspend_narrowing(&mut self) -> Suspended {
         let mut variables = Vec::new();
         for &(variable, _) in self.replaced.iter().flatten() {
-            let Some(binding) = self.variables.get_mut(&variable) else {
+            let Some(binding) = self.variables.get_mut(variable) else {
                 continue;
             };
             if let Some(declared) = binding.narrowed_from.take() {

@@ -19,6 +19,7 @@
 use super::top_level::{target_idents, ModuleEnv};
 
 mod type_names;
+use crate::node_map::{NodeMap, NodeSet};
 use limit_syntax::ast::*;
 use limit_syntax::span::{FileId, Span};
 use limit_syntax::visit::{self, Visitor};
@@ -95,21 +96,21 @@ pub struct Decl {
 /// The bindings of the modules walked so far.
 #[derive(Clone, Debug, Default)]
 pub struct Bindings {
-    uses: FxHashMap<NodeId, Binding>,
-    decls: FxHashMap<DeclId, Decl>,
+    uses: NodeMap<Binding>,
+    decls: NodeMap<Decl>,
     /// Declarations some nested function uses.
-    captured: FxHashSet<DeclId>,
+    captured: NodeSet,
     /// Declarations some assignment targets.
-    assigned: FxHashSet<DeclId>,
+    assigned: NodeSet,
     /// A redeclaration (a second `var x` in the scope that declares `x`,
     /// as at a module's top level) and the first declaration of that
     /// variable: both name one variable.
-    redeclared: FxHashMap<DeclId, DeclId>,
+    redeclared: NodeMap<DeclId>,
     /// Declarations closures may not copy: their function hoists local
     /// functions (which may capture a variable before its declaration has
     /// run) or makes a closure in a parameter default (which may capture a
     /// later parameter before it is set).
-    shared_only: FxHashSet<DeclId>,
+    shared_only: NodeSet,
     /// Per module: the names of its top-level variables some function
     /// uses (they must be globals).
     globals_used: FxHashMap<FileId, FxHashSet<String>>,
@@ -124,43 +125,43 @@ impl Bindings {
     /// What the name used at node `id` refers to; `None` when nothing
     /// binds it (or it was not walked).
     pub fn of(&self, id: NodeId) -> Option<Binding> {
-        self.uses.get(&id).copied()
+        self.uses.get(id).copied()
     }
 
     /// Every use walked, with its binding (in no order).
     pub fn uses(&self) -> impl Iterator<Item = (NodeId, Binding)> + '_ {
-        self.uses.iter().map(|(id, binding)| (*id, *binding))
+        self.uses.iter().map(|(id, binding)| (id, *binding))
     }
 
     /// Where local `decl` is declared.
     pub fn decl(&self, decl: DeclId) -> Option<Decl> {
-        self.decls.get(&decl).copied()
+        self.decls.get(decl).copied()
     }
 
     /// The variable declaration `decl` declares: the first declaration of
     /// its name in its scope (a top-level redeclaration replaces the
     /// variable's value, not the variable), else `decl` itself.
     pub fn variable_of(&self, decl: DeclId) -> DeclId {
-        self.redeclared.get(&decl).copied().unwrap_or(decl)
+        self.redeclared.get(decl).copied().unwrap_or(decl)
     }
 
     /// Whether the walk saw the declaration `decl`.
     pub fn knows(&self, decl: DeclId) -> bool {
-        self.decls.contains_key(&decl)
+        self.decls.contains_key(decl)
     }
 
     /// Whether a function nested in its owner uses local `decl`.
     pub fn is_captured(&self, decl: DeclId) -> bool {
-        self.captured.contains(&decl)
+        self.captured.contains(decl)
     }
 
     /// Whether closures may copy local `decl` rather than share a cell:
     /// it is captured and nothing assigns it after its declaration, so a
     /// copy taken when a closure is made cannot be told from the variable.
     pub fn is_copied(&self, decl: DeclId) -> bool {
-        self.captured.contains(&decl)
-            && !self.assigned.contains(&decl)
-            && !self.shared_only.contains(&decl)
+        self.captured.contains(decl)
+            && !self.assigned.contains(decl)
+            && !self.shared_only.contains(decl)
     }
 
     /// Whether some function of the module in `file` uses its top-level
@@ -1006,7 +1007,7 @@ impl Walk<'_> {
     /// denotes an imported module: `name` denotes the member it declares
     /// (when importers may name it).
     fn namespace_member(&mut self, namespace: NodeId, name: &Ident) {
-        let Some(Binding::Namespace { file, .. }) = self.out.uses.get(&namespace).copied() else {
+        let Some(Binding::Namespace { file, .. }) = self.out.uses.get(namespace).copied() else {
             return;
         };
         let member = self
