@@ -203,3 +203,37 @@ fn standard_modules_do_not_see_host_functions() -> Result<(), Error> {
     assert_eq!(engine.run_str("abs(-4)")?, Value::Int(999));
     Ok(())
 }
+
+#[test]
+fn a_host_function_named_like_a_built_in_is_bound_once_in_modules_and_chunks() -> Result<(), Error>
+{
+    // The resolve stage binds `abs` to the host's function in the module
+    // and in the chunks (it comes before the built-ins), to the parameter
+    // where one is called so, and a `show` import of the module's own
+    // `abs` to that function.
+    let mut engine = engine(&[
+        (
+            "rules.calc",
+            r#"
+            pub fn host_abs(): int { return abs(-4); }
+            pub fn param_abs(abs: int): int { return abs + 1; }
+            pub fn sizes(xs: [int]): int { return len(xs); }
+            "#,
+        ),
+        ("rules.own", "pub fn abs(n: int): int { return n * 10; }"),
+    ]);
+    engine.register_fn("abs", |_: i64| 999);
+    engine.run_str("import rules.calc;")?;
+    assert_eq!(engine.run_str("calc.host_abs()")?, Value::Int(999));
+    assert_eq!(engine.run_str("calc.param_abs(-4)")?, Value::Int(-3));
+    assert_eq!(engine.run_str("calc.sizes([1, 2, 3])")?, Value::Int(3));
+    assert_eq!(engine.run_str("abs(-4)")?, Value::Int(999));
+    assert_eq!(
+        engine.run_str("fn f(): int { return abs(1); }\nf()")?,
+        Value::Int(999)
+    );
+    // A chunk importing another `abs` by name: the import comes first.
+    engine.run_str("import rules.own show abs;")?;
+    assert_eq!(engine.run_str("abs(-4)")?, Value::Int(-40));
+    Ok(())
+}

@@ -149,10 +149,11 @@ impl Session {
     /// but not assign it. Returns the global's index in the program; it
     /// exists in the program of the next compiled chunk.
     pub fn declare_host_global(&mut self, name: &str) -> usize {
-        std::sync::Arc::make_mut(&mut self.host_signatures)
-            .functions
-            .remove(name);
-        self.saved.declare_host_global(name) as usize
+        let global = self.saved.declare_host_global(name);
+        let hosts = std::sync::Arc::make_mut(&mut self.host_signatures);
+        hosts.functions.remove(name);
+        hosts.globals.insert(name.to_string(), global);
+        global as usize
     }
 
     /// Declares `name` as a host function (see
@@ -160,11 +161,11 @@ impl Session {
     /// against `signature`: the argument count, each argument's type, and
     /// the result's type.
     pub fn declare_host_function(&mut self, name: &str, signature: check::FunctionType) -> usize {
-        let global = self.saved.declare_host_global(name) as usize;
-        std::sync::Arc::make_mut(&mut self.host_signatures)
-            .functions
-            .insert(name.to_string(), signature);
-        global
+        let global = self.saved.declare_host_global(name);
+        let hosts = std::sync::Arc::make_mut(&mut self.host_signatures);
+        hosts.functions.insert(name.to_string(), signature);
+        hosts.globals.insert(name.to_string(), global);
+        global as usize
     }
 
     /// Declare host type `name` (`Engine::register_type`): annotations

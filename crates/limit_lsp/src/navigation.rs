@@ -228,7 +228,7 @@ impl IndexWalk<'_> {
             }
             Some(Binding::Global(decl)) => self.canonical(name, decl),
             Some(Binding::TopLevel { decl, .. } | Binding::Namespace { decl, .. }) => decl,
-            Some(Binding::Builtin(_)) | None => return,
+            Some(Binding::Builtin(_) | Binding::Host(_)) | None => return,
         };
         // A variable an assignment declares is declared by that name.
         self.note(span, symbol, symbol == id);

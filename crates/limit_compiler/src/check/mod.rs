@@ -84,6 +84,10 @@ pub struct HostSignatures {
     pub functions: HashMap<String, FunctionType>,
     /// Host types (`Engine::register_type`), by their Limit name.
     pub types: HashMap<String, HostTypeInfo>,
+    /// Every host function (with a signature or not), by name, with the
+    /// session's global holding it: the resolve stage binds their names
+    /// (`resolve::Binding::Host`).
+    pub globals: FxHashMap<String, u32>,
 }
 
 /// How many times a module may be re-checked after widening variables
@@ -438,7 +442,11 @@ pub fn check_session_chunk(
         return check_session_with_modules(combined, context, sources, modules, new_from);
     }
     let declarations = Declarations::collect(&combined);
-    let bindings = crate::resolve::resolve_module(combined.span.file, &combined.stmts);
+    let bindings = crate::resolve::resolve_module_with_hosts(
+        combined.span.file,
+        &combined.stmts,
+        &context.hosts.globals,
+    );
     let shared = |_: &str| false;
     let no_imports = Imports::new();
     let names = ModuleNames {
@@ -478,7 +486,8 @@ fn check_session_with_modules(
     let placeholder = std::mem::replace(&mut modules.modules[0].ast, combined);
     let placeholder_file = std::mem::replace(&mut modules.modules[0].file, chunk_file);
     modules.order.push(0);
-    let bindings = crate::resolve::resolve_program(modules, sources);
+    let bindings =
+        crate::resolve::resolve_program_with_hosts(modules, sources, &context.hosts.globals);
     let results = check_graph(modules, sources, &bindings, &context);
     modules.order.pop();
     modules.modules[0].ast = placeholder;

@@ -316,10 +316,12 @@ pub(crate) struct Codegen<'a> {
     /// What every name use refers to and which locals nested functions
     /// capture, found once per module by the resolve stage.
     pub bindings: crate::resolve::Bindings,
-    /// Globals the embedding host supplies (its functions), by name:
-    /// every module compiled in the session sees them, after its own
-    /// names and imports (standard modules excepted).
-    pub host_globals: FxHashMap<String, u32>,
+    /// Every module's globals, by the variable they hold (the first
+    /// declaration of each, `Bindings::variable_of`): a use the resolve
+    /// stage bound to a top-level variable is placed through it.
+    pub(crate) global_decls: FxHashMap<NodeId, (u32, bool)>,
+    /// Every module's top-level functions, by their declaring names' ids.
+    pub(crate) function_decls: FxHashMap<NodeId, KnownFunction>,
     /// The host types the embedding host registered: a parameter
     /// annotated with one checks its argument (`Op::CheckHost`).
     pub host_types: FxHashSet<String>,
@@ -362,7 +364,8 @@ impl<'a> Codegen<'a> {
             capabilities: crate::capabilities::Capabilities::all(),
             gated_functions: FxHashMap::default(),
             bindings: crate::resolve::Bindings::default(),
-            host_globals: FxHashMap::default(),
+            global_decls: FxHashMap::default(),
+            function_decls: FxHashMap::default(),
             host_types: FxHashSet::default(),
             line_hint: (u32::MAX, 0),
         }
@@ -621,10 +624,10 @@ impl<'a> Codegen<'a> {
     // ----------------------------------------------------------- resolution
 
     /// Finds where the name used at node `id` lives, seen from the current
-    /// function: a local the resolve stage bound it to is found by its
-    /// declaration; a name it bound to something else, or to nothing, is
-    /// no local (globals, functions, imports and built-ins are still
-    /// tables by text).
+    /// function, by what the resolve stage bound it to: a local is found
+    /// by its declaration; a top-level variable, a top-level function (of
+    /// any module), a host's function or a built-in by its binding
+    /// (`place_of`), never by text.
     pub fn resolve_use(&mut self, id: NodeId, name: &str) -> Option<Place> {
         use crate::resolve::Binding;
         let place = match self.bindings.of(id) {
@@ -635,23 +638,50 @@ impl<'a> Codegen<'a> {
                 self.resolve_decl(depth, decl, name)?
             }
             // A top-level variable is a local of the script until some
-            // function uses it (then a global); nothing else is a local.
-            Some(Binding::Global(decl)) => {
+            // function uses it (then a global).
+            Some(binding @ Binding::Global(decl)) => {
                 let depth = self.functions.len() - 1;
                 match self.resolve_decl(depth, decl, name) {
                     Some(place) => place,
-                    None => self.resolve_outside(name)?,
+                    None => self.place_of(binding)?,
                 }
             }
-            Some(_) => self.resolve_outside(name)?,
-            // The resolve stage saw every local: a name it did not bind is
-            // none (a host's function, say, or an unknown name). Only the
-            // names the code generator makes itself (synthetic) are found
-            // among the locals by text.
+            Some(binding) => self.place_of(binding)?,
+            // The resolve stage saw every name: one it did not bind is
+            // unknown. Only the names the code generator makes itself
+            // (synthetic) are found among the locals by text.
             None if id.is_synthetic() => return self.resolve(name),
-            None => self.resolve_outside(name)?,
+            None => return None,
         };
         Some(self.shared_place(name, place))
+    }
+
+    /// Where what `binding` denotes lives, beyond the locals: a global
+    /// (the module's own top-level variable, one another module declares,
+    /// a host's function), a top-level function, a built-in. Frames,
+    /// enums, variants, namespaces and members have no place.
+    pub(crate) fn place_of(&self, binding: crate::resolve::Binding) -> Option<Place> {
+        use crate::resolve::{Binding, DefKind};
+        match binding {
+            Binding::Global(decl)
+            | Binding::TopLevel {
+                decl,
+                kind: DefKind::Variable,
+                ..
+            } => {
+                let variable = self.bindings.variable_of(decl);
+                let &(index, is_const) = self.global_decls.get(&variable)?;
+                Some(self.global_place(index, is_const))
+            }
+            Binding::TopLevel {
+                decl,
+                kind: DefKind::Function,
+                ..
+            } => self.function_decls.get(&decl).cloned().map(Place::Function),
+            Binding::Host(global) => Some(self.global_place(global, true)),
+            Binding::Builtin(index) => Some(Place::Native(index)),
+            _ => None,
+        }
     }
 
     /// Where the variable `name` declares lives (just declared: a local
@@ -664,7 +694,7 @@ impl<'a> Codegen<'a> {
         let depth = self.functions.len() - 1;
         let place = match self.resolve_decl(depth, name.id, &name.name) {
             Some(place) => place,
-            None => self.resolve_outside(&name.name)?,
+            None => self.place_of(crate::resolve::Binding::Global(name.id))?,
         };
         Some(self.shared_place(&name.name, place))
     }
@@ -705,8 +735,11 @@ impl<'a> Codegen<'a> {
         self.resolve_outside(name)
     }
 
-    /// Where `name` lives outside every local: a global, a top-level
-    /// function, an imported member, a built-in.
+    /// Where `name` lives outside every local, by text: a global, a
+    /// top-level function, an imported member, a built-in. Only for what
+    /// no binding covers: the names the code generator makes, and the
+    /// names a parallel block's tasks assign and mutate
+    /// (`concurrency.rs`).
     fn resolve_outside(&mut self, name: &str) -> Option<Place> {
         if let Some(&(index, is_const)) = self.globals.get(name) {
             return Some(self.global_place(index, is_const));
@@ -716,11 +749,6 @@ impl<'a> Codegen<'a> {
         }
         if let Some(place) = self.imported_member(name) {
             return Some(place);
-        }
-        if let Some(&index) = self.host_globals.get(name) {
-            if !self.in_std_module() {
-                return Some(self.global_place(index, true));
-            }
         }
         // The natives behind the standard modules are theirs alone: a
         // script calling one directly would bypass the embedder's choice
@@ -962,24 +990,30 @@ impl<'a> Codegen<'a> {
     /// imported module every top-level variable does (others read them).
     pub(crate) fn declare_globals(&mut self, stmts: &[Stmt], all: bool) {
         for stmt in stmts {
-            let mut names = Vec::new();
+            // Each declaring name, with its id.
+            let mut names: Vec<(String, NodeId)> = Vec::new();
             let mut is_const = false;
             let mut annotation = None;
             match &stmt.kind {
                 StmtKind::Var(decl) => {
-                    collect_target_names(&decl.target, &mut names);
+                    let mut idents = Vec::new();
+                    crate::resolve::target_idents(&decl.target, &mut idents);
+                    names.extend(idents.iter().map(|name| (name.name.clone(), name.id)));
                     is_const = decl.is_const;
                     if matches!(decl.target, VarTarget::Name(_)) {
                         annotation = decl.ty.as_ref();
                     }
                 }
+                // `x = v` declares `x` only where the resolve stage says so
+                // (nothing of that name is visible, and no import binds
+                // it: then it assigns the imported variable).
                 StmtKind::Assign {
                     target,
                     op: AssignOp::Assign,
                     ..
-                } => {
+                } if self.bindings.knows(target.id) => {
                     if let ExprKind::Ident(name) = &target.kind {
-                        names.push(name.clone());
+                        names.push((name.clone(), target.id));
                     }
                 }
                 StmtKind::ModuleBlock(block) => self.declare_globals(&block.stmts, all),
@@ -987,7 +1021,8 @@ impl<'a> Codegen<'a> {
             }
             let declares = matches!(stmt.kind, StmtKind::Var(_));
             let atomic = annotation.is_some_and(is_atomic_type);
-            for name in names {
+            for (name, decl) in names {
+                let variable = self.bindings.variable_of(decl);
                 if let Some(&(index, _)) = self.globals.get(&name).filter(|_| declares && atomic) {
                     // One `atomic` declaration makes the variable a shared
                     // cell for every function of the module (they are
@@ -1001,7 +1036,7 @@ impl<'a> Codegen<'a> {
                     self.program
                         .globals
                         .push(format!("{}.{name}", self.module_name));
-                    self.globals.insert(name, (index, is_const));
+                    self.globals.insert(name.clone(), (index, is_const));
                     if atomic {
                         self.atomic_globals.insert(index);
                     }
@@ -1015,6 +1050,12 @@ impl<'a> Codegen<'a> {
                             self.global_coercions.insert(index, coercions);
                         }
                     }
+                }
+                // The variable is that global (in a session, also when an
+                // earlier chunk declared it, or an `atomic` redeclaration
+                // gave it a new one).
+                if let Some(&global) = self.globals.get(&name) {
+                    self.global_decls.insert(variable, global);
                 }
             }
         }
@@ -1046,6 +1087,7 @@ impl<'a> Codegen<'a> {
             };
             // A later top-level declaration of the same name replaces the
             // earlier one (reference.md §2); all are compiled and checked.
+            self.function_decls.insert(name.id, known.clone());
             self.known_functions.insert(name.name.clone(), known);
             if self.in_std_module() {
                 let gate = crate::capabilities::Capability::of_module_member(

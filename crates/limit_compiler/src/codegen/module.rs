@@ -585,7 +585,16 @@ impl Codegen<'_> {
         {
             return Some(None);
         }
-        let place = self.member_place(module, &member.name);
+        // The member is the declaration the resolve stage bound it to; a
+        // `module` block's members (it binds no block's name) are this
+        // module's, by name.
+        let place = match self.bindings.of(member.id) {
+            Some(binding) => self.place_of(binding),
+            None if module == self.current_module || member.id.is_synthetic() => {
+                self.member_place(module, &member.name)
+            }
+            None => None,
+        };
         if place.is_none() {
             match self.module_scopes[module].objects.get(&member.name) {
                 Some(kind) => self.error_with_hint(

@@ -1081,26 +1081,22 @@ impl Codegen<'_> {
 
     /// Whether the name used at node `id` denotes a variable or function,
     /// which hides a frame, enum, variant or built-in of that name: what
-    /// the resolve stage bound it to decides (a host's function, which it
-    /// does not know, hides a built-in too). Only a name the code
-    /// generator made (synthetic) is looked for among the locals by text.
+    /// the resolve stage bound it to decides (a host's function hides a
+    /// built-in too). Only a name the code generator made (synthetic) is
+    /// looked for among the locals by text.
     pub(crate) fn shadowed_use(&mut self, id: NodeId, name: &str) -> bool {
         use crate::resolve::{Binding, DefKind};
         match self.bindings.of(id) {
-            Some(Binding::Local(_) | Binding::Capture { .. } | Binding::Global(_)) => true,
+            Some(
+                Binding::Local(_) | Binding::Capture { .. } | Binding::Global(_) | Binding::Host(_),
+            ) => true,
             Some(Binding::TopLevel {
                 kind: DefKind::Function | DefKind::Variable,
                 ..
             }) => true,
-            Some(Binding::Builtin(_)) => {
-                self.host_globals.contains_key(name) && !self.in_std_module()
-            }
             Some(_) => false,
             None if id.is_synthetic() => self.shadowed(name),
-            None => !matches!(
-                self.resolve_outside(name),
-                None | Some(super::Place::Native(_))
-            ),
+            None => false,
         }
     }
 

@@ -37,8 +37,17 @@ pub(crate) struct Saved {
     /// `gated_functions`), for the chunks after the one importing them.
     gated_functions: FxHashMap<u32, (String, crate::capabilities::Capability)>,
     /// Names the host supplies (`declare_host_global`) and their
-    /// globals: no chunk may declare them, and every module sees them.
+    /// globals: no chunk may declare them (every module sees them through
+    /// the resolve stage's `Binding::Host`).
     host_names: FxHashMap<String, u32>,
+    /// The globals and top-level functions of the session and its
+    /// modules by declaration (codegen's `global_decls` and
+    /// `function_decls`). A rejected chunk's entries are not rolled back:
+    /// nothing binds a declaration of a chunk that is not in the history,
+    /// and a later declaration reusing its id (its file's id given again)
+    /// replaces the entry.
+    global_decls: FxHashMap<limit_syntax::ast::NodeId, (u32, bool)>,
+    function_decls: FxHashMap<limit_syntax::ast::NodeId, super::KnownFunction>,
     /// The host types (`declare_host_type`).
     host_types: FxHashSet<String>,
 }
@@ -318,7 +327,8 @@ pub(crate) fn compile_chunk(
     gen.global_coercions = std::mem::take(&mut saved.global_coercions);
     gen.gated_functions = std::mem::take(&mut saved.gated_functions);
     gen.atomic_globals = std::mem::take(&mut saved.atomic_globals);
-    gen.host_globals = saved.host_names.clone();
+    gen.global_decls = std::mem::take(&mut saved.global_decls);
+    gen.function_decls = std::mem::take(&mut saved.function_decls);
     gen.host_types = saved.host_types.clone();
     let mut aliases = std::mem::take(&mut saved.aliases);
     aliases.resize_with(graph.modules.len(), FxHashMap::default);
@@ -360,6 +370,8 @@ pub(crate) fn compile_chunk(
     saved.global_coercions = std::mem::take(&mut gen.global_coercions);
     saved.gated_functions = std::mem::take(&mut gen.gated_functions);
     saved.atomic_globals = std::mem::take(&mut gen.atomic_globals);
+    saved.global_decls = std::mem::take(&mut gen.global_decls);
+    saved.function_decls = std::mem::take(&mut gen.function_decls);
     let ok = !gen.diagnostics.iter().any(Diagnostic::is_error);
     (ok.then_some(function), gen.diagnostics)
 }

@@ -266,7 +266,12 @@ impl Codegen<'_> {
     /// Pops the top of the stack into a freshly declared variable `name`.
     pub(crate) fn bind_new_variable(&mut self, name: &Ident, is_const: bool) {
         if self.at_script_top() {
-            if let Some(&(index, _)) = self.globals.get(&name.name) {
+            let global = if name.id.is_synthetic() {
+                self.globals.get(&name.name)
+            } else {
+                self.global_decls.get(&self.bindings.variable_of(name.id))
+            };
+            if let Some(&(index, _)) = global {
                 if self.atomic_globals.contains(&index) {
                     self.emit(Op::MakeShared, name.span);
                 }

@@ -72,6 +72,11 @@ pub enum Binding {
     Namespace { file: FileId, decl: DeclId },
     /// A built-in function (its index in the built-in table).
     Builtin(u16),
+    /// A function the embedding host supplies (`Engine::register_fn`):
+    /// the index of the session's global holding it. Every module of the
+    /// session but the standard ones sees it, after its own names and
+    /// imports and before the built-ins.
+    Host(u32),
 }
 
 /// Which code a declaration belongs to.
@@ -400,7 +405,8 @@ impl Walk<'_> {
     }
 
     /// What `name` refers to beyond every local: the module's own
-    /// top-level declarations, then its imports, then built-ins, then
+    /// top-level declarations, then its imports, then the host's
+    /// functions, then built-ins, then
     /// frames and enums of the modules it imports.
     fn outside(&mut self, name: &str) -> Option<Binding> {
         if let Some(top) = self.env.own.names.get(name) {
@@ -420,6 +426,9 @@ impl Walk<'_> {
         }
         if let Some(binding) = self.env.imports.get(name) {
             return Some(*binding);
+        }
+        if let Some(&global) = self.env.hosts.get(name).filter(|_| !self.env.is_std) {
+            return Some(Binding::Host(global));
         }
         let builtin = !name.starts_with(crate::stdlib::NATIVE_PREFIX) || self.env.is_std;
         if let Some(index) = limit_bytecode::builtins::builtin_index(name).filter(|_| builtin) {

@@ -15,6 +15,8 @@ mod top_level;
 pub mod visibility;
 
 pub use bindings::{Binding, Bindings, Decl, DeclId, DefKind, Owner};
+pub(crate) use top_level::target_idents;
 pub use top_level::{
-    resolve_module, resolve_program, FrameShape, ModuleEnv, ModuleFacts, TopLevel,
+    resolve_module, resolve_module_with_hosts, resolve_program, resolve_program_with_hosts,
+    FrameShape, ModuleEnv, ModuleFacts, TopLevel,
 };

@@ -624,3 +624,30 @@ fn type_names_are_bound_wherever_a_type_is_written() {
         .collect();
     assert_eq!(kinds, expected);
 }
+
+#[test]
+fn a_host_function_is_bound_after_the_module_s_names_and_before_built_ins() {
+    let text = "fn f(): int { return abs(-1) + roll(6); }\nfn g(roll: int): int { return roll; }\nvar abs2 = abs;";
+    let (module, diagnostics) = parse_source(text, 0);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let hosts: rustc_hash::FxHashMap<String, u32> =
+        [("abs".to_string(), 3), ("roll".to_string(), 4)]
+            .into_iter()
+            .collect();
+    let bindings = resolve_module_with_hosts(0, &module.stmts, &hosts);
+    let uses = uses_in(&module);
+    let of = |name: &str, nth: usize| {
+        let (_, _, id) = uses.iter().filter(|(n, _, _)| n == name).nth(nth).unwrap();
+        bindings.of(*id)
+    };
+    // A host's `abs` comes before the built-in of that name.
+    assert_eq!(of("abs", 0), Some(Binding::Host(3)));
+    assert_eq!(of("abs", 1), Some(Binding::Host(3)));
+    assert_eq!(of("roll", 0), Some(Binding::Host(4)));
+    // A parameter hides it.
+    assert!(matches!(of("roll", 1), Some(Binding::Local(_))));
+    // Without hosts, `abs` is the built-in.
+    let plain = resolve_module(0, &module.stmts);
+    let (_, _, id) = uses.iter().find(|(n, _, _)| n == "abs").unwrap();
+    assert!(matches!(plain.of(*id), Some(Binding::Builtin(_))));
+}

@@ -234,6 +234,9 @@ pub struct ModuleEnv {
     pub imported_variants: FxHashMap<String, Option<Binding>>,
     /// A standard module (it alone may name the `__std_` natives).
     pub is_std: bool,
+    /// The functions the embedding host supplies, by name, with the
+    /// globals holding them (a standard module sees none).
+    pub hosts: FxHashMap<String, u32>,
 }
 
 impl ModuleEnv {
@@ -392,8 +395,21 @@ impl ModuleEnv {
 /// What every name of every module of `graph` refers to: the resolve
 /// stage run on its own (for tools such as the language server).
 pub fn resolve_program(graph: &ModuleGraph, sources: &SourceMap) -> super::Bindings {
+    resolve_program_with_hosts(graph, sources, &FxHashMap::default())
+}
+
+/// [`resolve_program`] in a session whose host supplies the functions
+/// `hosts` (by name, with their globals).
+pub fn resolve_program_with_hosts(
+    graph: &ModuleGraph,
+    sources: &SourceMap,
+    hosts: &FxHashMap<String, u32>,
+) -> super::Bindings {
     let mut bindings = super::Bindings::default();
-    let envs = ModuleEnv::for_graph(graph, sources);
+    let mut envs = ModuleEnv::for_graph(graph, sources);
+    for env in envs.iter_mut().filter(|env| !env.is_std) {
+        env.hosts.clone_from(hosts);
+    }
     for (module, env) in graph.modules.iter().zip(&envs) {
         bindings.add_module(module.file, &module.ast.stmts, env);
     }
@@ -403,8 +419,19 @@ pub fn resolve_program(graph: &ModuleGraph, sources: &SourceMap) -> super::Bindi
 /// What every name of one module that imports nothing refers to (a file
 /// checked on its own, an interactive session without imports).
 pub fn resolve_module(file: FileId, stmts: &[Stmt]) -> super::Bindings {
+    resolve_module_with_hosts(file, stmts, &FxHashMap::default())
+}
+
+/// [`resolve_module`] in a session whose host supplies the functions
+/// `hosts` (by name, with their globals).
+pub fn resolve_module_with_hosts(
+    file: FileId,
+    stmts: &[Stmt],
+    hosts: &FxHashMap<String, u32>,
+) -> super::Bindings {
     let mut env = ModuleEnv {
         own: ModuleFacts::gather(file, stmts),
+        hosts: hosts.clone(),
         ..ModuleEnv::default()
     };
     let own = env.own.clone();
