@@ -287,10 +287,20 @@ impl<'src> Lexer<'src> {
     /// Advances over characters matching `predicate`; returns them.
     fn take_while(&mut self, predicate: impl Fn(char) -> bool) -> &'src str {
         let rest = self.rest();
-        let len = rest
-            .char_indices()
-            .find(|&(_, c)| !predicate(c))
-            .map_or(rest.len(), |(index, _)| index);
+        // An ASCII byte is a whole character: test those without decoding
+        // (names and numbers are almost always ASCII), and decode only from
+        // the first other byte on.
+        let ascii = rest
+            .bytes()
+            .position(|b| !b.is_ascii() || !predicate(char::from(b)))
+            .unwrap_or(rest.len());
+        let len = match rest.as_bytes().get(ascii) {
+            Some(b) if !b.is_ascii() => rest[ascii..]
+                .char_indices()
+                .find(|&(_, c)| !predicate(c))
+                .map_or(rest.len(), |(index, _)| ascii + index),
+            _ => ascii,
+        };
         self.pos += len;
         &rest[..len]
     }
@@ -385,9 +395,11 @@ impl<'src> Lexer<'src> {
 
     /// Skips whitespace and comments, noting newlines in `stream`.
     fn skip_trivia(&mut self, stream: &mut TokenStream) {
+        // Bytes, not characters: every byte this stops or steps over is
+        // ASCII, so `pos` stays on a character boundary.
+        let bytes = self.source.as_bytes();
         loop {
-            let rest = self.rest().as_bytes();
-            match (rest.first(), rest.get(1)) {
+            match (bytes.get(self.pos), bytes.get(self.pos + 1)) {
                 (Some(b' ' | b'\t' | b'\r' | b'\x0C'), _) => self.pos += 1,
                 (Some(b'\n'), _) => {
                     stream.newline_pending = true;
@@ -395,6 +407,7 @@ impl<'src> Lexer<'src> {
                 }
                 (Some(b'/'), Some(b'/')) => {
                     // Stop before the newline so it is seen as one.
+                    let rest = &bytes[self.pos..];
                     self.pos += rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
                 }
                 (Some(b'/'), Some(b'*')) => {
@@ -524,7 +537,15 @@ impl<'src> Lexer<'src> {
                     .with_hint("`_` may only stand between two digits, as in `1_000_000`"),
             );
         }
-        let digits: String = literal.chars().filter(|&c| c != '_').collect();
+        let digits: std::borrow::Cow<str> = if literal.contains('_') {
+            literal
+                .chars()
+                .filter(|&c| c != '_')
+                .collect::<String>()
+                .into()
+        } else {
+            literal.into()
+        };
 
         let suffix_start = self.pos;
         let suffix = self.take_while(is_identifier_continue);
@@ -554,7 +575,7 @@ impl<'src> Lexer<'src> {
             }
             TokenKind::Float(value)
         } else {
-            TokenKind::Int(BigInt::parse_bytes(digits.as_bytes(), 10).unwrap_or_default())
+            TokenKind::Int(decimal_integer(&digits))
         }
     }
 
@@ -878,6 +899,15 @@ fn separators_are_valid(literal: &str, radix: u32) -> bool {
     true
 }
 
+/// The value of a run of decimal digits. Most literals fit a `u64`, which
+/// parses without the general big-number routine.
+fn decimal_integer(digits: &str) -> BigInt {
+    match digits.parse::<u64>() {
+        Ok(small) => BigInt::from(small),
+        Err(_) => BigInt::parse_bytes(digits.as_bytes(), 10).unwrap_or_default(),
+    }
+}
+
 fn duration_unit(suffix: &str) -> Option<DurationUnit> {
     match suffix {
         "ms" => Some(DurationUnit::Millis),
@@ -1052,6 +1082,32 @@ mod tests {
                 int(10),
                 int(15),
                 int(7)
+            ]
+        );
+    }
+
+    #[test]
+    fn names_continue_past_ascii_into_other_letters_and_stop_at_non_letters() {
+        // The ASCII fast path hands over to character decoding mid-name.
+        assert_eq!(
+            kinds("naïve_1 x2é Δx"),
+            vec![ident("naïve_1"), ident("x2é"), ident("Δx")]
+        );
+        // `·` is no letter: the name stops before it.
+        assert_eq!(
+            errors("ab·c"),
+            vec![("unexpected character `·`".to_string(), 2, 4)]
+        );
+    }
+
+    #[test]
+    fn integers_at_the_edge_of_64_bits() {
+        assert_eq!(
+            kinds("18446744073709551615 18446744073709551616 1_8446744073709551616"),
+            vec![
+                Int(BigInt::from(u64::MAX)),
+                Int(BigInt::from(u64::MAX) + 1),
+                Int(BigInt::from(u64::MAX) + 1)
             ]
         );
     }

@@ -152,6 +152,14 @@ fn check_graph(
     let shared = shared_type_names(&declarations);
     let shared = |name: &str| shared.contains(name);
     let mut widened: HashSet<NodeId> = HashSet::new();
+    let mut imported = vec![false; graph.modules.len()];
+    for module in &graph.modules {
+        for &(_, _, target) in &module.imports {
+            if let Some(flag) = target.and_then(|t| imported.get_mut(t)) {
+                *flag = true;
+            }
+        }
+    }
     let mut pass = 0;
     loop {
         pass += 1;
@@ -186,6 +194,7 @@ fn check_graph(
                 } else {
                     &module_context
                 },
+                imported[index],
             );
             widened_elsewhere.extend(outcome.widened_elsewhere);
             exports[index] = Some(Rc::new(Exports {
@@ -355,7 +364,16 @@ pub fn check_module_with_imports(
             .any(|stmt| matches!(stmt.kind, ast::StmtKind::Import(_))),
         ..SessionContext::default()
     };
-    check_with(module, names, sources, &HashSet::new(), &shared, &context).result
+    check_with(
+        module,
+        names,
+        sources,
+        &HashSet::new(),
+        &shared,
+        &context,
+        false,
+    )
+    .result
 }
 
 /// What checking a chunk of an interactive session needs beyond a module.
@@ -461,6 +479,7 @@ pub fn check_session_chunk(
         &HashSet::new(),
         &shared,
         &context,
+        false,
     )
     .result;
     result
@@ -569,6 +588,9 @@ struct Outcome {
 
 /// Checks `module` (declaring `declarations`) until no more of its
 /// variables need widening; `widened` are the variables already known to.
+/// Its exports are collected only when `imported` (some module imports
+/// it): for a program's entry module, typing the signature of every
+/// function again was wasted work.
 fn check_with<'a>(
     module: &'a ast::Module,
     names: ModuleNames<'a>,
@@ -576,6 +598,7 @@ fn check_with<'a>(
     widened: &HashSet<NodeId>,
     shared: &dyn Fn(&str) -> bool,
     session: &SessionContext,
+    imported: bool,
 ) -> Outcome {
     let file = module.span.file;
     let mut widened = widened.clone();
@@ -616,7 +639,9 @@ fn check_with<'a>(
         }
         {
             let mut exports = HashMap::new();
-            checker.collect_exports(&module.stmts, false, shared, &mut exports);
+            if imported {
+                checker.collect_exports(&module.stmts, false, shared, &mut exports);
+            }
             let widened_elsewhere = checker
                 .widened
                 .iter()
