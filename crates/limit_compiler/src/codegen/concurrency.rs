@@ -14,9 +14,7 @@
 //! `SharedSetUnlock`). Mutating a captured collection or instance in place
 //! there is a compile error (the Decision of §9).
 
-use std::collections::HashSet;
-
-use super::{collect_target_names, Codegen, Place};
+use super::{Codegen, Place};
 use limit_bytecode::opcode::Op;
 use limit_syntax::ast::*;
 use limit_syntax::visit::{self, Visitor};
@@ -24,14 +22,16 @@ use limit_syntax::{Diagnostic, Span};
 
 use super::mutation::MUTATING_METHODS;
 
-/// What task bodies declare, assign and mutate.
+/// What task bodies assign and mutate, by the uses of names (their node
+/// ids): what the resolve stage bound each to tells a task's own variable
+/// from an outer one.
 #[derive(Default)]
 struct TaskScan {
-    declared: HashSet<String>,
-    /// Names assigned, with the assignment's span.
-    assigned: Vec<(String, Span)>,
-    /// (span, variable, what) of in-place mutations of a named variable.
-    mutations: Vec<(Span, String, &'static str)>,
+    /// Names assigned: the use, the name, the assignment's span.
+    assigned: Vec<(NodeId, String, Span)>,
+    /// (span, use, variable, what) of in-place mutations of a named
+    /// variable.
+    mutations: Vec<(Span, NodeId, String, &'static str)>,
     /// Calls of user functions and methods, checked against what they
     /// mutate (mutation.rs).
     calls: Vec<Expr>,
@@ -40,7 +40,7 @@ struct TaskScan {
 impl TaskScan {
     fn mutation(&mut self, object: &Expr, span: Span, what: &'static str) {
         match &object.kind {
-            ExprKind::Ident(name) => self.mutations.push((span, name.clone(), what)),
+            ExprKind::Ident(name) => self.mutations.push((span, object.id, name.clone(), what)),
             ExprKind::This => {}
             _ => self.visit_expr(object),
         }
@@ -53,48 +53,20 @@ impl Visitor for TaskScan {
     fn visit_function(&mut self, _decl: &FnDecl) {}
 
     fn visit_stmt(&mut self, stmt: &Stmt) {
-        match &stmt.kind {
-            StmtKind::Var(decl) => {
-                let mut names = Vec::new();
-                collect_target_names(&decl.target, &mut names);
-                self.declared.extend(names);
+        let StmtKind::Assign { target, value, .. } = &stmt.kind else {
+            visit::walk_stmt(self, stmt);
+            return;
+        };
+        match &target.kind {
+            ExprKind::Ident(name) => self.assigned.push((target.id, name.clone(), stmt.span)),
+            ExprKind::Field(object, _) => self.mutation(object, stmt.span, "field assignment"),
+            ExprKind::Index(object, index) => {
+                self.mutation(object, stmt.span, "index assignment");
+                self.visit_expr(index);
             }
-            StmtKind::Fn(decl) => {
-                if let Some(name) = &decl.name {
-                    self.declared.insert(name.name.clone());
-                }
-            }
-            StmtKind::Assign { target, value, .. } => {
-                match &target.kind {
-                    ExprKind::Ident(name) => self.assigned.push((name.clone(), stmt.span)),
-                    ExprKind::Field(object, _) => {
-                        self.mutation(object, stmt.span, "field assignment")
-                    }
-                    ExprKind::Index(object, index) => {
-                        self.mutation(object, stmt.span, "index assignment");
-                        self.visit_expr(index);
-                    }
-                    _ => self.visit_expr(target),
-                }
-                self.visit_expr(value);
-                return;
-            }
-            StmtKind::Iter { bindings, .. } => {
-                self.declared
-                    .extend(bindings.iter().map(|b| b.name.name.clone()));
-            }
-            StmtKind::Task {
-                binding: Some(binding),
-                ..
-            } => {
-                self.declared.insert(binding.0.name.name.clone());
-            }
-            StmtKind::Worker { binding, .. } => {
-                self.declared.insert(binding.name.name.clone());
-            }
-            _ => {}
+            _ => self.visit_expr(target),
         }
-        visit::walk_stmt(self, stmt);
+        self.visit_expr(value);
     }
 
     fn visit_expr(&mut self, expr: &Expr) {
@@ -164,13 +136,13 @@ impl Codegen<'_> {
         } else {
             Vec::new()
         };
-        for (name, place) in &shared {
+        for (_, name, place) in &shared {
             self.load(place, span);
             self.emit(Op::MakeShared, span);
             self.store(place, name, span);
         }
-        let names = shared.iter().map(|(n, _)| n.clone()).collect();
-        self.shared_scopes.push((self.functions.len(), names));
+        let variables = shared.iter().map(|(v, _, _)| *v).collect();
+        self.shared_scopes.push((self.functions.len(), variables));
 
         self.begin_scope();
         for stmt in &block.body.stmts {
@@ -228,8 +200,8 @@ impl Codegen<'_> {
     }
 
     /// Turns each shared variable's cell back into its value.
-    fn unshare(&mut self, shared: &[(String, Place)], span: Span) {
-        for (name, place) in shared {
+    fn unshare(&mut self, shared: &[(NodeId, String, Place)], span: Span) {
+        for (_, name, place) in shared {
             self.load(place, span);
             self.emit(Op::Unshare, span);
             self.store(place, name, span);
@@ -328,6 +300,38 @@ impl Codegen<'_> {
         index
     }
 
+    /// The variable the name used at `id` denotes (its declaration; for a
+    /// top-level one, its first), as the key of a shared variable.
+    pub(crate) fn variable_key(&self, id: NodeId) -> Option<NodeId> {
+        use crate::resolve::{Binding, DefKind};
+        let decl = match self.bindings.of(id)? {
+            Binding::Local(decl)
+            | Binding::Capture { decl, .. }
+            | Binding::Global(decl)
+            | Binding::TopLevel {
+                decl,
+                kind: DefKind::Variable,
+                ..
+            } => decl,
+            _ => return None,
+        };
+        Some(self.bindings.variable_of(decl))
+    }
+
+    /// Whether the name used at `id` denotes a top-level function of the
+    /// module being compiled.
+    fn names_own_function(&self, id: NodeId) -> bool {
+        let file = self.file;
+        matches!(
+            self.bindings.of(id),
+            Some(crate::resolve::Binding::TopLevel {
+                kind: crate::resolve::DefKind::Function,
+                file: f,
+                ..
+            }) if f == file
+        )
+    }
+
     /// `await e`.
     pub(crate) fn await_expr(&mut self, inner: &Expr, span: Span) {
         self.expr(inner);
@@ -335,22 +339,23 @@ impl Codegen<'_> {
     }
 
     /// Rejects in-place mutation of captured values in a parallel block's
-    /// tasks; returns the outer variables the tasks assign, with their places.
-    fn parallel_checks(&mut self, block: &ConcurrencyBlock) -> Vec<(String, Place)> {
+    /// tasks; returns the outer variables the tasks assign (each by its
+    /// declaration, `variable_key`), with their names and places.
+    ///
+    /// It runs before the tasks are compiled, so a use the resolve stage
+    /// bound to a task's own variable (declared in the task, its binding)
+    /// has no place yet: only what lies outside the tasks resolves here.
+    fn parallel_checks(&mut self, block: &ConcurrencyBlock) -> Vec<(NodeId, String, Place)> {
         let mut scan = TaskScan::default();
         for stmt in &block.body.stmts {
             match &stmt.kind {
                 StmtKind::Task { .. } | StmtKind::Worker { .. } => scan.visit_stmt(stmt),
-                StmtKind::Iter { bindings, body, .. } => {
-                    scan.declared
-                        .extend(bindings.iter().map(|b| b.name.name.clone()));
-                    scan.visit_block(body);
-                }
+                StmtKind::Iter { body, .. } => scan.visit_block(body),
                 _ => {}
             }
         }
-        for (span, name, what) in std::mem::take(&mut scan.mutations) {
-            if scan.declared.contains(&name) || self.resolve(&name).is_none() {
+        for (span, id, name, what) in std::mem::take(&mut scan.mutations) {
+            if self.resolve_use(id, &name).is_none() {
                 continue;
             }
             self.error_with_hint(
@@ -361,14 +366,11 @@ impl Codegen<'_> {
         }
         let calls = std::mem::take(&mut scan.calls);
         for call in &calls {
-            self.check_task_call(call, &scan.declared);
+            self.check_task_call(call);
         }
-        let mut shared: Vec<(String, Place)> = Vec::new();
-        for (name, span) in scan.assigned {
-            if scan.declared.contains(&name) || shared.iter().any(|(n, _)| *n == name) {
-                continue;
-            }
-            if self.bare_member(NodeId::SYNTHETIC, &name).is_some() {
+        let mut shared: Vec<(NodeId, String, Place)> = Vec::new();
+        for (id, name, span) in scan.assigned {
+            if self.bare_member(id, &name).is_some() {
                 // A bare field or static of the frame (§7): the instance or
                 // the frame's static lives on this thread's heap.
                 self.error_with_hint(
@@ -378,13 +380,19 @@ impl Codegen<'_> {
                 );
                 continue;
             }
+            let Some(variable) = self.variable_key(id) else {
+                continue;
+            };
+            if shared.iter().any(|(v, _, _)| *v == variable) {
+                continue;
+            }
             if let Some(
                 place @ (Place::Local { cell: true, .. }
                 | Place::Upvalue { .. }
                 | Place::Global { .. }),
-            ) = self.resolve(&name)
+            ) = self.resolve_use(id, &name)
             {
-                shared.push((name, place));
+                shared.push((variable, name, place));
             }
         }
         shared
@@ -394,15 +402,14 @@ impl Codegen<'_> {
     /// place, a captured value it is given (its receiver or an argument)
     /// or an outer variable: the write would happen on the task's copy and
     /// be lost, so it is rejected like the direct forms.
-    fn check_task_call(&mut self, call: &Expr, declared: &HashSet<String>) {
+    fn check_task_call(&mut self, call: &Expr) {
         let ExprKind::Call { callee, args } = &call.kind else {
             return;
         };
         let summary = std::mem::take(&mut self.mutations);
+        // A value from outside the tasks (see `parallel_checks`).
         let captured = |this: &mut Self, e: &Expr| match &e.kind {
-            ExprKind::Ident(name) if !declared.contains(name) && this.resolve(name).is_some() => {
-                Some(name.clone())
-            }
+            ExprKind::Ident(name) if this.resolve_use(e.id, name).is_some() => Some(name.clone()),
             _ => None,
         };
         let hint = "parallel tasks run on other threads with their own heaps; send results through a channel instead";
@@ -434,7 +441,8 @@ impl Codegen<'_> {
                 }
                 (effects, format!("`{}`", method.name))
             }
-            ExprKind::Ident(name) if !declared.contains(name) => {
+            // A top-level function of this module (the summary's).
+            ExprKind::Ident(name) if self.names_own_function(callee.id) => {
                 match summary.functions.get(name) {
                     Some(effects) => (effects.clone(), format!("`{name}`")),
                     None => {
@@ -462,16 +470,15 @@ impl Codegen<'_> {
                 );
             }
         }
+        // The function's top-level variable, whatever the task declares.
         if let Some(outer) = &effects.outer {
-            if !declared.contains(outer) {
-                self.error_with_hint(
-                    call.span,
-                    format!(
-                        "cannot call {what} inside a parallel task: it mutates the outer variable `{outer}`, and the task's write would be lost"
-                    ),
-                    hint,
-                );
-            }
+            self.error_with_hint(
+                call.span,
+                format!(
+                    "cannot call {what} inside a parallel task: it mutates the outer variable `{outer}`, and the task's write would be lost"
+                ),
+                hint,
+            );
         }
         self.mutations = summary;
     }

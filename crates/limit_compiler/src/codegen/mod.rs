@@ -51,7 +51,6 @@ use limit_bytecode::program::{CaptureSource, Constant, FunctionProto, Pos, Progr
 use limit_syntax::ast::*;
 use limit_syntax::{Diagnostic, SourceMap, Span};
 use rustc_hash::{FxHashMap, FxHashSet};
-use std::collections::HashSet;
 
 /// Compiles a program's modules into one program, or returns diagnostics.
 /// Warnings are returned in both cases.
@@ -301,8 +300,9 @@ pub(crate) struct Codegen<'a> {
     /// parallel task runs) reaches the one variable (§9).
     pub atomic_globals: FxHashSet<u32>,
     /// Parallel blocks being compiled: the function depth of their tasks
-    /// and the outer variables those tasks assign (concurrency.rs).
-    pub shared_scopes: Vec<(usize, HashSet<String>)>,
+    /// and the outer variables those tasks assign, by declaration
+    /// (concurrency.rs).
+    pub shared_scopes: Vec<(usize, FxHashSet<NodeId>)>,
     /// What the current module's functions and methods mutate in place
     /// (`mutation.rs`), for the rules of parallel tasks.
     pub(crate) mutations: mutation::Mutations,
@@ -653,7 +653,7 @@ impl<'a> Codegen<'a> {
             None if id.is_synthetic() => return self.resolve(name),
             None => return None,
         };
-        Some(self.shared_place(name, place))
+        Some(self.shared_place(self.variable_key(id), place))
     }
 
     /// Where what `binding` denotes lives, beyond the locals: a global
@@ -696,28 +696,32 @@ impl<'a> Codegen<'a> {
             Some(place) => place,
             None => self.place_of(crate::resolve::Binding::Global(name.id))?,
         };
-        Some(self.shared_place(&name.name, place))
+        let variable = self.bindings.variable_of(name.id);
+        Some(self.shared_place(Some(variable), place))
     }
 
-    /// Finds where `name` lives, seen from the current function.
+    /// Finds where `name` lives, seen from the current function, by text:
+    /// only for the names the code generator makes itself (no task
+    /// shares them).
     pub fn resolve(&mut self, name: &str) -> Option<Place> {
-        let place = self.resolve_unshared(name)?;
-        Some(self.shared_place(name, place))
+        self.resolve_unshared(name)
     }
 
     /// Inside a parallel block's task, an outer variable the tasks assign
     /// is reached through its shared cell. The innermost block sharing the
-    /// name decides: a task of a block nested in another block's task
-    /// reaches the outer block's cell too (the inner block does not share
-    /// it again: its value is already the cell).
-    fn shared_place(&self, name: &str, place: Place) -> Place {
-        for (level, names) in self.shared_scopes.iter().rev() {
-            if !names.contains(name) {
+    /// variable (`variable_key`) decides: a task of a block nested in
+    /// another block's task reaches the outer block's cell too (the inner
+    /// block does not share it again: its value is already the cell).
+    fn shared_place(&self, variable: Option<NodeId>, place: Place) -> Place {
+        let Some(variable) = variable else {
+            return place;
+        };
+        for (level, variables) in self.shared_scopes.iter().rev() {
+            if !variables.contains(&variable) {
                 continue;
             }
             let inside = self.functions.len() > *level
-                && matches!(place, Place::Upvalue { .. } | Place::Global { .. })
-                && !self.functions[*level..].iter().any(|f| f.has_local(name));
+                && matches!(place, Place::Upvalue { .. } | Place::Global { .. });
             return if inside {
                 Place::Shared(Box::new(place))
             } else {
@@ -737,9 +741,7 @@ impl<'a> Codegen<'a> {
 
     /// Where `name` lives outside every local, by text: a global, a
     /// top-level function, an imported member, a built-in. Only for what
-    /// no binding covers: the names the code generator makes, and the
-    /// names a parallel block's tasks assign and mutate
-    /// (`concurrency.rs`).
+    /// no binding covers: the names the code generator makes itself.
     fn resolve_outside(&mut self, name: &str) -> Option<Place> {
         if let Some(&(index, is_const)) = self.globals.get(name) {
             return Some(self.global_place(index, is_const));
