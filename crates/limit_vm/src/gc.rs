@@ -12,6 +12,16 @@
 //!   `MIN_COLLECT`). The VM checks `due()` at allocating instructions and
 //!   every 1024 steps, so collections only run at safe points; `gc()`
 //!   collects on demand.
+//! * **Generations.** A due collection examines only the *young* objects,
+//!   those registered since the last collection, unless the live objects
+//!   have grown `FULL_GROWTH` times since the last full one: the objects
+//!   that survived a collection are not examined again at every doubling
+//!   (a program building a million live objects examined 1.5 million of
+//!   them; now 1 million). References from old objects to young ones are
+//!   not subtracted, so the young objects they reach count as rooted —
+//!   safe, and a cycle through old objects waits for the next full
+//!   collection, which `gc()` and a heap limit about to be exceeded run
+//!   at once.
 //! * **Trial deletion.** For each live container, start from its strong
 //!   count and subtract the references held by other registered
 //!   containers. What remains is held from outside (the VM stack, globals,
@@ -46,6 +56,10 @@ pub const MIN_COLLECT: usize = 100_000;
 /// `Weak` handle does: pruning well before `MIN_COLLECT` keeps programs
 /// that make many short-lived closures small.
 const MIN_PRUNE: usize = 4_096;
+
+/// How much the live objects grow between full collections: the others
+/// examine only the objects registered since the last collection.
+const FULL_GROWTH: usize = 4;
 
 /// "Not registered" (a container made without a `Value` constructor).
 pub const NO_SLOT: u32 = u32::MAX;
@@ -85,6 +99,15 @@ pub struct Registry {
     check_at: usize,
     /// Collect when this many live objects are registered.
     collect_at: usize,
+    /// A due collection is full when this many live objects are
+    /// registered (`FULL_GROWTH` times the live objects after the last
+    /// full one).
+    full_at: usize,
+    /// Slots registered since the last collection (each once: see
+    /// `is_young`), the objects a young collection examines.
+    young: Vec<u32>,
+    /// By slot: whether it is in `young`.
+    is_young: Vec<bool>,
 }
 
 thread_local! {
@@ -104,6 +127,9 @@ impl Default for Registry {
             occupied: 0,
             check_at: MIN_PRUNE,
             collect_at: MIN_COLLECT,
+            full_at: MIN_COLLECT,
+            young: Vec::new(),
+            is_young: Vec::new(),
         }
     }
 }
@@ -157,6 +183,13 @@ impl Registry {
             }
         };
         self.occupied += 1;
+        if self.is_young.len() <= slot as usize {
+            self.is_young.resize(self.slots.len(), false);
+        }
+        if !self.is_young[slot as usize] {
+            self.is_young[slot as usize] = true;
+            self.young.push(slot);
+        }
         if self.occupied >= self.check_at {
             self.check();
         }
@@ -167,6 +200,24 @@ impl Registry {
         self.slots[slot as usize] = Tracked::Free;
         self.free.push(slot);
         self.occupied -= 1;
+    }
+
+    /// The object in `slot`, held strongly in `objects` for a collection,
+    /// if it is alive; a dead one's slot is freed.
+    fn examine(&mut self, slot: usize, objects: &mut Vec<Object>) {
+        match self.slots[slot].upgrade() {
+            Some(o) => objects.push(o),
+            None if !matches!(self.slots[slot], Tracked::Free) => self.release(slot as u32),
+            None => {}
+        }
+    }
+
+    /// After a collection: every object registered is old now.
+    fn forget_young(&mut self) {
+        for &slot in &self.young {
+            self.is_young[slot as usize] = false;
+        }
+        self.young.clear();
     }
 
     /// Free the slots of dead closures and cells; flag a collection when
@@ -272,33 +323,61 @@ pub struct Collection {
     pub examined: usize,
 }
 
-/// Run one trial-deletion pass over the registered containers. Must be
+/// Which registered objects a collection examines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// All of them (`gc()`; a heap limit about to be exceeded).
+    Full,
+    /// What a due collection examines: the young objects, or all of them
+    /// when the live objects have grown `FULL_GROWTH` times since the last
+    /// full collection.
+    Due,
+}
+
+/// Run one trial-deletion pass over every registered container. Must be
 /// called at a safe point (no `deinit` runs here; queued ones are run by
 /// the VM afterwards).
 pub fn collect() -> Collection {
+    collect_in(Scope::Full)
+}
+
+/// Run one trial-deletion pass over the containers `scope` names. After
+/// a pass that queued `deinit`s, the young objects stay young, so that
+/// the pass run after those finds the same objects again.
+pub fn collect_in(scope: Scope) -> Collection {
     let _ = DUE.try_with(|d| d.set(false));
+    let mut slot_count = 0;
     let mut scanned = 0;
+    let mut full = true;
     let Ok(objects) = REGISTRY.try_with(|r| match r.try_borrow_mut() {
         Ok(mut r) => {
             let Some(r) = r.as_deref_mut() else {
                 return Vec::new();
             };
-            scanned = r.slots.len();
-            let mut objects = Vec::with_capacity(r.occupied);
-            for slot in 0..r.slots.len() {
-                match r.slots[slot].upgrade() {
-                    Some(o) => objects.push(o),
-                    None if !matches!(r.slots[slot], Tracked::Free) => r.release(slot as u32),
-                    None => {}
+            full = scope == Scope::Full || r.occupied >= r.full_at;
+            slot_count = r.slots.len();
+            if full {
+                scanned = r.slots.len();
+                let mut objects = Vec::with_capacity(r.occupied);
+                for slot in 0..r.slots.len() {
+                    r.examine(slot, &mut objects);
                 }
+                objects
+            } else {
+                scanned = r.young.len();
+                let mut objects = Vec::with_capacity(r.young.len());
+                for k in 0..r.young.len() {
+                    let slot = r.young[k] as usize;
+                    r.examine(slot, &mut objects);
+                }
+                objects
             }
-            objects
         }
         Err(_) => Vec::new(),
     }) else {
         return Collection::default();
     };
-    let garbage = find_garbage(&objects);
+    let garbage = find_garbage(&objects, slot_count);
 
     let mut result = Collection {
         examined: scanned,
@@ -328,23 +407,81 @@ pub fn collect() -> Collection {
     drop(contents);
     result.freed = freed_handles.iter().filter(|t| !t.alive()).count();
     drop(freed_handles);
+    let finalizing = result.finalizing > 0;
     with_registry(|r| {
         r.check();
         r.collect_at = (2 * r.occupied).max(MIN_COLLECT);
+        if !finalizing {
+            r.forget_young();
+            if full {
+                r.full_at = (FULL_GROWTH * r.occupied).max(MIN_COLLECT);
+            }
+        }
         r.schedule_check();
     });
     let _ = DUE.try_with(|d| d.set(false));
     result
 }
 
-/// Indices of the objects no root reaches (trial deletion, then marking).
-fn find_garbage(objects: &[Object]) -> Vec<usize> {
-    let n = objects.len();
-    let mut index: FxHashMap<usize, u32> =
-        FxHashMap::with_capacity_and_hasher(n, Default::default());
-    for (i, o) in objects.iter().enumerate() {
-        index.insert(o.address(), i as u32);
+/// Where each collected object is in the collection's list: found by the
+/// registry slot that lists, dicts, instances and closures carry (a
+/// vector indexed by slot, no hashing), and cells, which carry none, by
+/// address.
+struct ObjectIndex<'a> {
+    objects: &'a [Object],
+    by_slot: Vec<u32>,
+    cells: FxHashMap<usize, u32>,
+}
+
+/// No object of the collection has this slot.
+const ABSENT: u32 = u32::MAX;
+
+impl<'a> ObjectIndex<'a> {
+    fn new(objects: &'a [Object], slots: usize) -> ObjectIndex<'a> {
+        let mut by_slot = vec![ABSENT; slots];
+        let mut cells = FxHashMap::default();
+        for (i, o) in objects.iter().enumerate() {
+            match o.slot() {
+                Some(slot) if (slot as usize) < slots => by_slot[slot as usize] = i as u32,
+                _ => {
+                    cells.insert(o.address(), i as u32);
+                }
+            }
+        }
+        ObjectIndex {
+            objects,
+            by_slot,
+            cells,
+        }
     }
+
+    /// The index of the collected object `v` refers to, if it is one.
+    #[inline]
+    fn find(&self, v: &Value) -> Option<usize> {
+        let (slot, address) = match v {
+            Value::List(rc) => (rc.gc_slot.get(), Rc::as_ptr(rc) as *const () as usize),
+            Value::Dict(rc) => (rc.gc_slot.get(), Rc::as_ptr(rc) as *const () as usize),
+            Value::Instance(rc) => (rc.gc_slot.get(), Rc::as_ptr(rc) as *const () as usize),
+            Value::Function(rc) => (rc.gc_slot.get(), Rc::as_ptr(rc) as *const () as usize),
+            Value::Cell(rc) => {
+                let address = Rc::as_ptr(rc) as *const () as usize;
+                return self.cells.get(&address).map(|&i| i as usize);
+            }
+            _ => return None,
+        };
+        let i = *self.by_slot.get(slot as usize)?;
+        // A slot is this registry's: an object registered elsewhere (an
+        // engine's value held here) may carry a slot number some other
+        // object of ours has.
+        (i != ABSENT && self.objects[i as usize].address() == address).then_some(i as usize)
+    }
+}
+
+/// Indices of the objects no root reaches (trial deletion, then marking);
+/// `slots` bounds the registry slots the objects carry.
+fn find_garbage(objects: &[Object], slots: usize) -> Vec<usize> {
+    let n = objects.len();
+    let index = ObjectIndex::new(objects, slots);
     // References from outside the registered set: the strong count minus
     // our own handle minus the references from registered containers.
     let mut outside: Vec<isize> = objects
@@ -352,9 +489,9 @@ fn find_garbage(objects: &[Object]) -> Vec<usize> {
         .map(|o| o.strong_count() as isize - 1)
         .collect();
     for (i, o) in objects.iter().enumerate() {
-        let readable = o.visit(&mut |a| {
-            if let Some(&j) = index.get(&a) {
-                outside[j as usize] -= 1;
+        let readable = o.visit(&mut |v| {
+            if let Some(j) = index.find(v) {
+                outside[j] -= 1;
             }
         });
         if !readable {
@@ -372,9 +509,8 @@ fn find_garbage(objects: &[Object]) -> Vec<usize> {
         }
     }
     while let Some(i) = work.pop() {
-        objects[i].visit(&mut |a| {
-            if let Some(&j) = index.get(&a) {
-                let j = j as usize;
+        objects[i].visit(&mut |v| {
+            if let Some(j) = index.find(v) {
                 if !reached[j] {
                     reached[j] = true;
                     work.push(j);
@@ -383,19 +519,6 @@ fn find_garbage(objects: &[Object]) -> Vec<usize> {
         });
     }
     (0..n).filter(|&i| !reached[i]).collect()
-}
-
-/// The address of the container a value refers to, if it is one of the
-/// registered kinds.
-fn container_address(v: &Value) -> Option<usize> {
-    match v {
-        Value::List(rc) => Some(Rc::as_ptr(rc) as *const () as usize),
-        Value::Dict(rc) => Some(Rc::as_ptr(rc) as *const () as usize),
-        Value::Instance(rc) => Some(Rc::as_ptr(rc) as *const () as usize),
-        Value::Function(rc) => Some(Rc::as_ptr(rc) as *const () as usize),
-        Value::Cell(rc) => Some(Rc::as_ptr(rc) as *const () as usize),
-        _ => None,
-    }
 }
 
 impl Tracked {
@@ -444,6 +567,17 @@ impl Object {
         }
     }
 
+    /// The registry slot it carries (cells carry none).
+    fn slot(&self) -> Option<u32> {
+        match self {
+            Object::List(rc) => Some(rc.gc_slot.get()),
+            Object::Dict(rc) => Some(rc.gc_slot.get()),
+            Object::Instance(rc) => Some(rc.gc_slot.get()),
+            Object::Closure(rc) => Some(rc.gc_slot.get()),
+            Object::Cell(_) => None,
+        }
+    }
+
     fn strong_count(&self) -> usize {
         match self {
             Object::List(rc) => Rc::strong_count(rc),
@@ -464,14 +598,10 @@ impl Object {
         }
     }
 
-    /// Call `f` with the address of every container this one refers to.
-    /// Returns false (visiting nothing) when the object is borrowed.
-    fn visit(&self, f: &mut dyn FnMut(usize)) -> bool {
-        let mut each = |v: &Value| {
-            if let Some(a) = container_address(v) {
-                f(a);
-            }
-        };
+    /// Call `f` with every value this object holds. Returns false
+    /// (visiting nothing) when the object is borrowed.
+    fn visit(&self, f: &mut dyn FnMut(&Value)) -> bool {
+        let mut each = |v: &Value| f(v);
         match self {
             Object::List(l) => match l.items.try_borrow() {
                 Ok(items) => items.iter().for_each(&mut each),
@@ -561,6 +691,52 @@ mod tests {
         if let Value::List(l) = &kept {
             l.items.borrow_mut().clear();
         }
+    }
+
+    /// A list holding itself, and a weak handle to it.
+    fn self_cycle() -> (Value, Weak<List>) {
+        let a = Value::list(vec![]);
+        let Value::List(l) = &a else { unreachable!() };
+        l.items.borrow_mut().push(a.clone());
+        let weak = Rc::downgrade(l);
+        (a, weak)
+    }
+
+    #[test]
+    fn a_young_collection_frees_young_cycles_and_leaves_old_ones_to_a_full_one() {
+        let (old, old_weak) = self_cycle();
+        // A collection makes every object registered so far old.
+        assert_eq!(collect_in(Scope::Due).freed, 0);
+        let (young, young_weak) = self_cycle();
+        drop(old);
+        drop(young);
+        let c = collect_in(Scope::Due);
+        // Only the young cycle was examined, and freed.
+        assert_eq!((c.freed, c.examined), (1, 1));
+        assert_eq!(young_weak.strong_count(), 0);
+        assert_eq!(old_weak.strong_count(), 1);
+        assert_eq!(collect().freed, 1);
+        assert_eq!(old_weak.strong_count(), 0);
+    }
+
+    #[test]
+    fn a_young_object_reached_only_from_an_old_one_survives_a_young_collection() {
+        let holder = Value::list(vec![]);
+        assert_eq!(collect_in(Scope::Due).freed, 0);
+        let (young, young_weak) = self_cycle();
+        let Value::List(h) = &holder else { unreachable!() };
+        h.items.borrow_mut().push(young.clone());
+        drop(young);
+        assert_eq!(collect_in(Scope::Due).freed, 0);
+        // Held by itself and by the holder.
+        assert_eq!(young_weak.strong_count(), 2);
+        // Dropping the holder frees the cycle's outside reference; it is
+        // old by now, so the full collection frees it.
+        drop(holder);
+        assert_eq!(collect_in(Scope::Due).freed, 0);
+        assert_eq!(young_weak.strong_count(), 1);
+        assert!(collect().freed >= 1);
+        assert_eq!(young_weak.strong_count(), 0);
     }
 
     #[test]

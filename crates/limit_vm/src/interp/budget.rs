@@ -131,12 +131,12 @@ impl Vm {
     #[inline(never)]
     pub(super) fn after_allocation(&mut self) -> Result<(), Trap> {
         if gc::due() || limits::heap_bytes() >= self.gc_at_bytes {
-            self.collect_garbage()?;
+            self.collect_garbage_in(gc::Scope::Due)?;
         }
         limits::check_pending()?;
         if limits::check_heap(0).is_err() {
-            // Cyclic garbage may be what fills the heap: collect it before
-            // declaring the limit exceeded.
+            // Cyclic garbage may be what fills the heap: collect all of it
+            // before declaring the limit exceeded.
             self.collect_garbage()?;
             limits::check_heap(0)?;
         }
@@ -160,12 +160,17 @@ impl Vm {
     /// of any garbage instance, then a pass that frees those. Returns the
     /// number of objects freed. This is what `gc()` does.
     pub fn collect_garbage(&mut self) -> Result<usize, Trap> {
-        let first = gc::collect();
+        self.collect_garbage_in(gc::Scope::Full)
+    }
+
+    /// [`Vm::collect_garbage`] over the objects `scope` names.
+    pub(super) fn collect_garbage_in(&mut self, scope: gc::Scope) -> Result<usize, Trap> {
+        let first = gc::collect_in(scope);
         let mut freed = first.freed;
         let mut examined = first.examined;
         if first.finalizing > 0 {
             self.run_pending_deinits()?;
-            let second = gc::collect();
+            let second = gc::collect_in(scope);
             freed += second.freed;
             examined += second.examined;
             self.run_pending_deinits()?;

@@ -104,7 +104,7 @@ pub struct List {
     /// Bytes counted for it by the heap meter (limits.rs).
     pub(super) charged: std::cell::Cell<usize>,
     /// Its slot in the cycle collector's registry (gc.rs).
-    pub(super) gc_slot: std::cell::Cell<u32>,
+    pub(crate) gc_slot: std::cell::Cell<u32>,
 }
 
 impl List {
@@ -174,7 +174,7 @@ pub struct Dict {
     /// Bytes counted for it by the heap meter (limits.rs).
     pub(super) charged: std::cell::Cell<usize>,
     /// Its slot in the cycle collector's registry (gc.rs).
-    pub(super) gc_slot: std::cell::Cell<u32>,
+    pub(crate) gc_slot: std::cell::Cell<u32>,
 }
 
 impl Dict {
@@ -420,7 +420,7 @@ pub struct Instance {
     /// Set once `deinit` has been scheduled, so that it runs only once.
     pub finalized: std::cell::Cell<bool>,
     /// Its slot in the cycle collector's registry (gc.rs).
-    pub(super) gc_slot: std::cell::Cell<u32>,
+    pub(crate) gc_slot: std::cell::Cell<u32>,
 }
 
 impl Instance {
