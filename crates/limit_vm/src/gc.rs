@@ -184,7 +184,8 @@ impl Registry {
         };
         self.occupied += 1;
         if self.is_young.len() <= slot as usize {
-            self.is_young.resize(self.slots.len(), false);
+            // Grown with `slots`' capacity: not once per new slot.
+            self.is_young.resize(self.slots.capacity(), false);
         }
         if !self.is_young[slot as usize] {
             self.is_young[slot as usize] = true;
@@ -456,7 +457,7 @@ impl<'a> ObjectIndex<'a> {
     }
 
     /// The index of the collected object `v` refers to, if it is one.
-    #[inline]
+    #[inline(always)]
     fn find(&self, v: &Value) -> Option<usize> {
         let (slot, address) = match v {
             Value::List(rc) => (rc.gc_slot.get(), Rc::as_ptr(rc) as *const () as usize),
@@ -489,7 +490,7 @@ fn find_garbage(objects: &[Object], slots: usize) -> Vec<usize> {
         .map(|o| o.strong_count() as isize - 1)
         .collect();
     for (i, o) in objects.iter().enumerate() {
-        let readable = o.visit(&mut |v| {
+        let readable = o.visit(|v| {
             if let Some(j) = index.find(v) {
                 outside[j] -= 1;
             }
@@ -509,7 +510,7 @@ fn find_garbage(objects: &[Object], slots: usize) -> Vec<usize> {
         }
     }
     while let Some(i) = work.pop() {
-        objects[i].visit(&mut |v| {
+        objects[i].visit(|v| {
             if let Some(j) = index.find(v) {
                 if !reached[j] {
                     reached[j] = true;
@@ -600,8 +601,8 @@ impl Object {
 
     /// Call `f` with every value this object holds. Returns false
     /// (visiting nothing) when the object is borrowed.
-    fn visit(&self, f: &mut dyn FnMut(&Value)) -> bool {
-        let mut each = |v: &Value| f(v);
+    #[inline]
+    fn visit(&self, mut each: impl FnMut(&Value)) -> bool {
         match self {
             Object::List(l) => match l.items.try_borrow() {
                 Ok(items) => items.iter().for_each(&mut each),
@@ -724,7 +725,9 @@ mod tests {
         let holder = Value::list(vec![]);
         assert_eq!(collect_in(Scope::Due).freed, 0);
         let (young, young_weak) = self_cycle();
-        let Value::List(h) = &holder else { unreachable!() };
+        let Value::List(h) = &holder else {
+            unreachable!()
+        };
         h.items.borrow_mut().push(young.clone());
         drop(young);
         assert_eq!(collect_in(Scope::Due).freed, 0);
