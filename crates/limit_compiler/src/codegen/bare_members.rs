@@ -21,24 +21,30 @@ impl Codegen<'_> {
     /// The member a bare `name` (used at node `id`) denotes here: inside
     /// a method of a frame (or a function nested in one), when no local or
     /// parameter of the method or of the functions nested in it is called
-    /// `name`. The resolve stage decided that (`Binding::Member`); only a
+    /// `name`. The resolve stage decided that and which member it is
+    /// (`Binding::Member`: a static one, else an instance field); only a
     /// name the code generator made (synthetic) is looked for among the
-    /// locals by text.
+    /// locals and the frame's members by text.
     pub(crate) fn bare_member(&self, id: NodeId, name: &str) -> Option<BareMember> {
         let context = self.objects.contexts.last()?;
         if context.is_trait {
             return None;
         }
         match self.bindings.of(id) {
-            Some(crate::resolve::Binding::Member(_)) => {}
-            Some(_) => return None,
+            Some(crate::resolve::Binding::Member(decl)) => {
+                return if self.objects.static_members.contains(&decl) {
+                    Some(BareMember::Static(context.owner.clone()))
+                } else {
+                    (!context.is_static).then_some(BareMember::Field)
+                };
+            }
             None if id.is_synthetic() => {
                 let method_and_nested = self.functions.get(context.level..)?;
                 if method_and_nested.iter().any(|f| f.has_local(name)) {
                     return None;
                 }
             }
-            None => {}
+            _ => return None,
         }
         let frame = self.objects.frames.get(&context.owner)?;
         if !context.is_static && frame.field_slot(name).is_some() {

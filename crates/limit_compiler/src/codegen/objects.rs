@@ -204,6 +204,10 @@ pub(crate) struct ObjectModel {
     /// Names of every field of every frame (a field may hold a function
     /// called as `o.name(…)`).
     pub field_names: FxHashSet<String>,
+    /// The declaring names of every frame's static fields and methods: a
+    /// bare name the resolve stage bound to one is a static member, to
+    /// any other member an instance field (`bare_members.rs`).
+    pub static_members: FxHashSet<NodeId>,
     pending: Vec<PendingMethod>,
     /// Frames whose construction is being compiled inline, innermost last
     /// (see `construction.rs`).
@@ -593,6 +597,7 @@ impl Codegen<'_> {
         for member in &decl.members {
             match member {
                 Member::Field(field) if field.is_static => {
+                    self.objects.static_members.insert(field.name.id);
                     let global = self.program.globals.len() as u32;
                     self.program
                         .globals
@@ -714,6 +719,7 @@ impl Codegen<'_> {
             required: required_params(method),
         };
         if is_static {
+            self.objects.static_members.insert(method_name.id);
             info.static_methods.insert(method_name.name.clone(), entry);
             return;
         }

@@ -16,7 +16,7 @@
 //! static of its frame; assigning a name nothing binds declares it.
 //! A name nothing binds has no entry: the checker reports it.
 
-use super::top_level::{target_idents, ModuleEnv};
+use super::top_level::{target_idents, FrameShape, ModuleEnv};
 
 mod type_names;
 use crate::node_map::{NodeMap, NodeSet};
@@ -455,19 +455,32 @@ impl Walk<'_> {
     }
 
     /// The field or static member `name` of the method's frame (or an
-    /// ancestor's), if it is one.
+    /// ancestor's), if it is one: a field of `this`, own or inherited,
+    /// comes before a static member (LANGUAGE §7), the frame's own before
+    /// its parent's.
     fn member(&self, name: &str) -> Option<DeclId> {
         let method = self.method.as_ref()?;
-        let mut frame = Some(method.frame.as_str());
+        if !method.is_static {
+            if let Some(field) = self.in_lineage(&method.frame, name, |shape| &shape.fields) {
+                return Some(field);
+            }
+        }
+        self.in_lineage(&method.frame, name, |shape| &shape.statics)
+    }
+
+    /// The member `name` among `members` of frame `frame`, else of its
+    /// nearest ancestor declaring one.
+    fn in_lineage(
+        &self,
+        frame: &str,
+        name: &str,
+        members: impl Fn(&FrameShape) -> &[(String, DeclId)],
+    ) -> Option<DeclId> {
+        let mut frame = Some(frame);
         let mut hops = 0;
         while let Some(current) = frame {
             let shape = self.env.frames.get(current)?;
-            if !method.is_static {
-                if let Some((_, decl)) = shape.fields.iter().find(|(n, _)| n == name) {
-                    return Some(*decl);
-                }
-            }
-            if let Some((_, decl)) = shape.statics.iter().find(|(n, _)| n == name) {
+            if let Some((_, decl)) = members(shape).iter().find(|(n, _)| n == name) {
                 return Some(*decl);
             }
             frame = shape.parent.as_deref();

@@ -651,3 +651,32 @@ fn a_host_function_is_bound_after_the_module_s_names_and_before_built_ins() {
     let (_, _, id) = uses.iter().find(|(n, _, _)| n == "abs").unwrap();
     assert!(matches!(plain.of(*id), Some(Binding::Builtin(_))));
 }
+
+#[test]
+fn an_inherited_field_comes_before_the_frame_s_own_static() {
+    // LANGUAGE §7: fields of `this`, own or inherited, before statics.
+    let text = "frame A { var n: int = 0; }\nframe B : A { static var n = 5; \
+                fn get(): int { return n; } static fn total(): int { return n; } }";
+    let (module, _) = parse_source(text, 0);
+    let declared = |from: &str| {
+        let at = text.find(from).unwrap() + from.len();
+        let mut found = None;
+        for stmt in &module.stmts {
+            if let limit_syntax::ast::StmtKind::Frame(frame) = &stmt.kind {
+                for member in &frame.members {
+                    if let limit_syntax::ast::Member::Field(field) = member {
+                        if field.name.span.start as usize == at {
+                            found = Some(field.name.id);
+                        }
+                    }
+                }
+            }
+        }
+        found.unwrap()
+    };
+    let field = declared("frame A { var ");
+    let stat = declared("static var ");
+    assert_eq!(binding_of(text, "n", 0).0, Some(Binding::Member(field)));
+    // In a static method only statics are members.
+    assert_eq!(binding_of(text, "n", 1).0, Some(Binding::Member(stat)));
+}
