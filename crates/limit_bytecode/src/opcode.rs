@@ -680,6 +680,12 @@ crate::table::instructions! {
         /// `{any: any}`), which the hot path runs. `[v] -> [v]`.
         /// Errors: ConversionError.
         CheckKind(kind: Immediate u8) [1 => 1] raises(ConversionError);
+        /// Test a value against the type check `constants[check]` (the form
+        /// `CheckType` reads), for a pattern naming an alias or a trait
+        /// (reference.md §8). A scalar tests its own kind (an int is not a
+        /// `float` here, as for the type pattern `float`).
+        /// `[v] -> [bool]`.
+        IsType(check: Constant u32) [1 => 1] raises();
         /// `GetIndex` then `CheckKind(kind)` (an element of `[any]` entering
         /// a typed place: `count(tree[0])`), fused by the optimiser.
         /// `[c, i] -> [c[i]]`. Errors: those of both.

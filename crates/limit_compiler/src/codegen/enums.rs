@@ -7,6 +7,7 @@
 //! declares that variant (the module's own enums first, then those of the
 //! modules it imports) and no variable or frame of that name is in scope.
 
+use super::checks::Coercion;
 use super::objects::{EnumInfo, ObjectKind};
 use super::Codegen;
 use limit_bytecode::opcode::Op;
@@ -143,6 +144,18 @@ impl Codegen<'_> {
             self.enum_type_test(&enum_key, subject, span, fails);
             return true;
         }
+        if let Some(trait_key) = self.resolve_object(&name.name, ObjectKind::Trait) {
+            let check = limit_bytecode::type_check::TypeCheck::Trait(trait_key);
+            let constant = self.str_constant(&check.to_constant(&name.name));
+            self.emit(Op::GetLocal(subject), span);
+            self.emit(Op::IsType(constant), span);
+            fails.push(self.emit(Op::JumpIfFalse(0), span));
+            return true;
+        }
+        if self.aliases.contains_key(&name.name) {
+            self.alias_pattern(name, subject, fails);
+            return true;
+        }
         if capitalised(&name.name) {
             if let Some(enum_key) = self.unique_variant(&name.name) {
                 self.variant_test(&enum_key, name, None, subject, span, fails);
@@ -150,6 +163,34 @@ impl Codegen<'_> {
             }
         }
         false
+    }
+
+    /// An alias named as a type pattern (`Small => …` with `type Small =
+    /// int where value < 10`): fails unless the subject is of the aliased
+    /// type and meets each refinement's condition on the way.
+    fn alias_pattern(&mut self, name: &Ident, subject: u16, fails: &mut Vec<usize>) {
+        let span = name.span;
+        let alias = TypeExpr {
+            kind: TypeKind::Named(vec![name.clone()]),
+            span,
+        };
+        if let Some(check) = self.annotation_check(&alias) {
+            self.emit(Op::GetLocal(subject), span);
+            self.emit(Op::IsType(check), span);
+            fails.push(self.emit(Op::JumpIfFalse(0), span));
+        }
+        for coercion in self.coercions(&alias) {
+            let Coercion::Refinement { condition, .. } = coercion else {
+                continue;
+            };
+            self.begin_scope();
+            // The resolve stage declares `value` by the condition's id.
+            let slot = self.add_declared_local("value", Some(condition.id), false, true);
+            self.emit(Op::GetLocal(subject), span);
+            self.emit(Op::SetLocal(slot), span);
+            fails.extend(self.condition_jumps(&condition));
+            self.end_scope();
+        }
     }
 
     /// Fails unless the subject is an instance of frame `frame` (a key) or

@@ -727,7 +727,16 @@ impl Walk<'_> {
         if shadowed {
             return true;
         }
-        if self.env.objects.contains(name) {
+        // A frame, enum, alias or trait name is a type pattern (§8).
+        if self.env.objects.contains(name)
+            || matches!(
+                self.lookup(name),
+                Some(Binding::TopLevel {
+                    kind: DefKind::Alias | DefKind::Trait,
+                    ..
+                })
+            )
+        {
             return false;
         }
         if name.starts_with(|c: char| c.is_ascii_uppercase())

@@ -5,7 +5,7 @@ use super::*;
 
 impl Vm {
     /// `Print`, `Assert`, `TypeOf`, `Cast`, `CheckIntRange`, `CheckHost`,
-    /// `CheckType` and `ToDecimal`.
+    /// `CheckType`, `IsType` and `ToDecimal`.
     pub(super) fn value_op(&mut self, op: Op) -> Result<(), Trap> {
         match op {
             Op::Print(n) => {
@@ -77,6 +77,12 @@ impl Vm {
                 }
             }
             Op::CheckType(check) => self.check_top(check)?,
+            Op::IsType(check) => {
+                let fits = self.is_type(check)?;
+                if let Some(top) = self.stack.last_mut() {
+                    *top = Value::Bool(fits);
+                }
+            }
             Op::ToDecimal(scale, exact) => {
                 // An error returned through a `dN?E` passes unchanged.
                 if !matches!(self.stack.last(), Some(Value::Error(_))) {

@@ -1458,6 +1458,7 @@ impl Vm {
                 | Op::CheckIntRange(_)
                 | Op::CheckHost(..)
                 | Op::CheckType(_)
+                | Op::IsType(_)
                 | Op::ToDecimal(..) => tri!(self.value_op(op)),
 
                 // Concurrency: runtime/sched.rs, parallel.rs, shared.rs.

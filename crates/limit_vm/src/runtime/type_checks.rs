@@ -102,6 +102,37 @@ impl Vm {
         }
     }
 
+    /// For `IsType(check)`: whether the value on top conforms to the check,
+    /// a scalar by its own kind (an int is no `float`, a number no `dN`).
+    pub(crate) fn is_type(&mut self, check: u32) -> Result<bool, Trap> {
+        let parsed = self.parsed_check(check)?;
+        let Some(value) = self.stack.last() else {
+            return Ok(false);
+        };
+        Ok(self.is_of(&parsed.check, value))
+    }
+
+    /// Whether `v` is of the type `check` describes, as a type pattern
+    /// tests: as `conforms`, except that `float` and `dN` (also as members
+    /// of a union or an optional) take only their own kind of number, and
+    /// `nil` is of no type but `nil` (a place of a frame type may hold it,
+    /// but it is no instance).
+    fn is_of(&self, check: &TypeCheck, v: &Value) -> bool {
+        match check {
+            TypeCheck::Nil | TypeCheck::Any => self.conforms(check, v).is_ok(),
+            _ if matches!(v, Value::Nil) && !matches!(check, TypeCheck::Union(_)) => {
+                matches!(check, TypeCheck::Optional(_))
+            }
+            TypeCheck::Float => matches!(v, Value::Float(_)),
+            TypeCheck::Decimal => matches!(v, Value::Decimal(_)),
+            TypeCheck::Union(members) => members.iter().any(|m| self.is_of(m, v)),
+            TypeCheck::Optional(inner) => {
+                matches!(v, Value::Nil | Value::Error(_)) || self.is_of(inner, v)
+            }
+            _ => self.conforms(check, v).is_ok(),
+        }
+    }
+
     /// After a `CallAny`/`InvokeAny` pushed the frame of a Limit function
     /// whose arguments end at stack height `top`: each argument given
     /// (not those filled in for omitted ones) checked against its
