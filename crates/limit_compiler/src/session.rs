@@ -461,6 +461,42 @@ mod tests {
     }
 
     #[test]
+    fn earlier_functions_are_checked_against_by_their_signatures() {
+        // Later chunks see `twice` without its body (`EarlierChunks`), and
+        // `load`, a plain `T?`, with it: its error set is inferred.
+        let mut session = Session::default();
+        let twice = "fn twice(n: int): int { return n * 2; }";
+        assert!(errors(session.compile("<1>", twice, true)).is_empty());
+        let load = "fn load(s: str): int? {\n    if (s == \"\") { return err(Empty); }\n    return ok(1);\n}";
+        assert!(errors(session.compile("<2>", load, true)).is_empty());
+        let result = errors(session.compile("<3>", "var s: str = twice(2)", true));
+        assert!(
+            result
+                .iter()
+                .any(|e| e.contains("variable `s` expects `str`, found `int`")),
+            "{result:?}"
+        );
+        let argument = errors(session.compile("<4>", "twice(\"x\")", true));
+        assert!(
+            argument
+                .iter()
+                .any(|e| e.contains("argument `n` of `twice` expects `int`, found `str`")),
+            "{argument:?}"
+        );
+        let narrow = "fn b(): int?Other { return ok(load(\"\")?); }";
+        let propagated = errors(session.compile("<5>", narrow, true));
+        assert!(
+            propagated
+                .iter()
+                .any(|e| e.contains("`?` propagates `Empty`")),
+            "{propagated:?}"
+        );
+        let fine = "var n: int = twice(load(\"x\") ?else { 0 })";
+        let fine = errors(session.compile("<6>", fine, true));
+        assert!(fine.is_empty(), "{fine:?}");
+    }
+
+    #[test]
     fn chunks_that_declare_and_touch_nothing_are_not_rechecked() {
         let mut session = Session::default();
         assert!(

@@ -253,6 +253,11 @@ const BUILTIN_TYPE_NAMES: &[&str] = &[
     "any", "u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "uint", "d2",
 ];
 
+/// Whether `name` alone is a built-in type (`int`, `u8`, `d2`, …).
+pub(crate) fn is_builtin_type_name(name: &str) -> bool {
+    builtin_type(name).is_some()
+}
+
 /// The built-in type a single name denotes.
 fn builtin_type(name: &str) -> Option<Type> {
     if let Some(width) = IntWidth::from_name(name) {

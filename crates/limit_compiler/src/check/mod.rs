@@ -12,7 +12,7 @@
 //! `any` and the module is checked again, so that no earlier read keeps a
 //! type the variable does not always have (see [`check_module`]).
 
-mod annotations;
+pub(crate) mod annotations;
 mod builtins;
 mod callbacks;
 mod calls;
@@ -437,7 +437,26 @@ pub fn check_session_chunk(
                 .flat_map(top_level_names),
         );
     }
-    let stmts: Vec<ast::Stmt> = kept.into_iter().rev().flatten().cloned().collect();
+    // Earlier chunks' functions enter as a later chunk needs them
+    // (`session_history::as_seen_later`): most without their bodies.
+    let earlier = crate::session_history::EarlierChunks::new(&chunks);
+    let chunk_count = kept.len();
+    let stmts: Vec<ast::Stmt> = kept
+        .into_iter()
+        .rev()
+        .enumerate()
+        .flat_map(|(index, stmts)| {
+            let is_earlier = index + 1 < chunk_count;
+            let earlier = &earlier;
+            stmts.into_iter().map(move |stmt| {
+                if is_earlier {
+                    earlier.as_seen_later(stmt)
+                } else {
+                    stmt.clone()
+                }
+            })
+        })
+        .collect();
     let combined = ast::Module {
         stmts,
         span: chunk.span,
