@@ -701,8 +701,8 @@ impl<'a> Codegen<'a> {
     }
 
     /// Finds where `name` lives, seen from the current function, by text:
-    /// only for the names the code generator makes itself (no task
-    /// shares them).
+    /// only for the names the code generator makes itself, which are
+    /// locals (no task shares them).
     pub fn resolve(&mut self, name: &str) -> Option<Place> {
         self.resolve_unshared(name)
     }
@@ -731,34 +731,11 @@ impl<'a> Codegen<'a> {
         place
     }
 
+    /// A local of the current function or an enclosing one called
+    /// `name`: the names the code generator makes itself are locals.
     fn resolve_unshared(&mut self, name: &str) -> Option<Place> {
         let depth = self.functions.len() - 1;
-        if let Some(place) = self.resolve_in(depth, name) {
-            return Some(place);
-        }
-        self.resolve_outside(name)
-    }
-
-    /// Where `name` lives outside every local, by text: a global, a
-    /// top-level function, an imported member, a built-in. Only for what
-    /// no binding covers: the names the code generator makes itself.
-    fn resolve_outside(&mut self, name: &str) -> Option<Place> {
-        if let Some(&(index, is_const)) = self.globals.get(name) {
-            return Some(self.global_place(index, is_const));
-        }
-        if let Some(known) = self.known_functions.get(name) {
-            return Some(Place::Function(known.clone()));
-        }
-        if let Some(place) = self.imported_member(name) {
-            return Some(place);
-        }
-        // The natives behind the standard modules are theirs alone: a
-        // script calling one directly would bypass the embedder's choice
-        // of modules.
-        if name.starts_with(crate::stdlib::NATIVE_PREFIX) && !self.in_std_module() {
-            return None;
-        }
-        limit_bytecode::builtins::builtin_index(name).map(Place::Native)
+        self.resolve_in(depth, name)
     }
 
     /// An error when built-in `index` needs a capability the program

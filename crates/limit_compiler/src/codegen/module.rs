@@ -531,17 +531,6 @@ impl Codegen<'_> {
             .map(Place::Function)
     }
 
-    /// A name bound directly by `show`/`hide` imports.
-    pub(crate) fn imported_member(&mut self, name: &str) -> Option<Place> {
-        match self.imports.get(name)? {
-            ImportBinding::Member(module, member) => {
-                let (module, member) = (*module, member.clone());
-                self.member_place(module, &member)
-            }
-            ImportBinding::Namespace(..) | ImportBinding::Hidden(_) => None,
-        }
-    }
-
     /// Why `name` cannot be used, when an import explains it.
     pub(crate) fn hidden_import_hint(&self, name: &str) -> Option<String> {
         match self.imports.get(name)? {

@@ -1079,8 +1079,8 @@ impl Codegen<'_> {
         }
     }
 
-    /// Whether a variable or function named `name` is in scope (for a
-    /// name the code generator made; see [`Codegen::shadowed_use`]).
+    /// Whether a local named `name` is in scope (for a name the code
+    /// generator made; see [`Codegen::shadowed_use`]).
     pub(crate) fn shadowed(&mut self, name: &str) -> bool {
         !matches!(self.resolve(name), None | Some(super::Place::Native(_)))
     }
