@@ -211,29 +211,50 @@ impl<'a> Checker<'a> {
     }
 
     /// Looks `name` up on instances of `frame`: fields and methods of the
-    /// frame and its parents, then methods of its traits.
+    /// frame and its parents, then their statics (a field a frame inherits
+    /// comes before a static of the same name it declares, LANGUAGE §7,
+    /// as the code generator reads it), then methods of its traits.
     pub(super) fn lookup_member(&self, frame: &str, name: &str) -> MemberLookup<'a> {
         let lineage = self.lineage(frame);
+        for statics in [false, true] {
+            if let Some(found) = self.member_in(&lineage, name, statics) {
+                return found;
+            }
+        }
+        trait_method_in(&lineage, name)
+    }
+
+    /// Member `name` of the frames of `lineage`: a field (only the static
+    /// ones when `statics`, else only the others) or, unless `statics`, a
+    /// method.
+    fn member_in(
+        &self,
+        lineage: &Lineage<'a>,
+        name: &str,
+        statics: bool,
+    ) -> Option<MemberLookup<'a>> {
         for decl in &lineage.frames {
             for member in &decl.members {
                 match member {
-                    Member::Field(field) if field.name.name == name => {
-                        return MemberLookup::Field { owner: decl, field };
+                    Member::Field(field)
+                        if field.name.name == name && field.is_static == statics =>
+                    {
+                        return Some(MemberLookup::Field { owner: decl, field });
                     }
                     Member::Method(method)
-                        if method.name.as_ref().is_some_and(|n| n.name == name) =>
+                        if !statics && method.name.as_ref().is_some_and(|n| n.name == name) =>
                     {
-                        return MemberLookup::Method {
+                        return Some(MemberLookup::Method {
                             owner: decl.name.name.clone(),
                             method,
-                            visibility: self.method_visibility(&lineage, method, name),
-                        };
+                            visibility: self.method_visibility(lineage, method, name),
+                        });
                     }
                     _ => {}
                 }
             }
         }
-        trait_method_in(&lineage, name)
+        None
     }
 
     /// Looks method `name` up on values of trait `trait_name`: its own
