@@ -96,3 +96,19 @@ fn a_later_chunk_replaces_a_frame_and_the_checker_sees_the_new_one() {
     let text = compile_error(engine.run_str("E.A"));
     assert!(text.contains("no variant `A`"), "{text}");
 }
+
+#[test]
+fn a_rejected_atomic_redeclaration_leaves_the_earlier_variable() {
+    // The rejected chunk gave `c` a new (atomic) global; once it is
+    // rolled back, later chunks and functions reach the earlier one.
+    let mut engine = Engine::new();
+    engine
+        .run_str("var c = 1;\nfn get(): int { return c; }")
+        .unwrap();
+    compile_error(engine.run_str("var c: atomic = 5;\nvar bad: int = \"s\";"));
+    assert_eq!(engine.run_str("c").unwrap(), Value::Int(1));
+    assert_eq!(engine.run_str("c += 1;\nget()").unwrap(), Value::Int(2));
+    // Accepted, the redeclaration is the variable from then on.
+    engine.run_str("var c: atomic = 7;").unwrap();
+    assert_eq!(engine.run_str("c").unwrap(), Value::Int(7));
+}

@@ -42,10 +42,11 @@ pub(crate) struct Saved {
     host_names: FxHashMap<String, u32>,
     /// The globals and top-level functions of the session and its
     /// modules by declaration (codegen's `global_decls` and
-    /// `function_decls`). A rejected chunk's entries are not rolled back:
-    /// nothing binds a declaration of a chunk that is not in the history,
-    /// and a later declaration reusing its id (its file's id given again)
-    /// replaces the entry.
+    /// `function_decls`). A rejected chunk's functions are not rolled
+    /// back: they are keyed by the chunk's own declarations, which nothing
+    /// binds once the chunk is gone (a later declaration reusing an id,
+    /// its file's id given again, replaces the entry). Its globals are: an
+    /// `atomic` redeclaration gives an earlier chunk's variable a new one.
     global_decls: FxHashMap<limit_syntax::ast::NodeId, (u32, bool)>,
     function_decls: FxHashMap<limit_syntax::ast::NodeId, super::KnownFunction>,
     /// The host types (`declare_host_type`).
@@ -164,6 +165,7 @@ pub(crate) struct Checkpoint {
     global_coercions: FxHashMap<u32, Vec<super::checks::Coercion>>,
     atomic_globals: FxHashSet<u32>,
     gated_functions: FxHashMap<u32, (String, crate::capabilities::Capability)>,
+    global_decls: FxHashMap<limit_syntax::ast::NodeId, (u32, bool)>,
 }
 
 impl Saved {
@@ -182,6 +184,7 @@ impl Saved {
             global_coercions: self.global_coercions.clone(),
             atomic_globals: self.atomic_globals.clone(),
             gated_functions: self.gated_functions.clone(),
+            global_decls: self.global_decls.clone(),
         }
     }
 
@@ -214,6 +217,7 @@ impl Saved {
         self.global_coercions = checkpoint.global_coercions;
         self.atomic_globals = checkpoint.atomic_globals;
         self.gated_functions = checkpoint.gated_functions;
+        self.global_decls = checkpoint.global_decls;
     }
 
     /// The program compiled so far (the REPL's `:disasm`).
