@@ -8,8 +8,8 @@
 //! nice -n 10 target/release/examples/drive_run --seed 1 --runs 1000000 --out findings
 //! ```
 //!
-//! Each execution runs `pipeline::run_differential` (optimised, `-O0` and
-//! `--no-hot-path`, which must agree) on the program made of one input.
+//! Each execution runs `pipeline::run_differential` (optimised and `-O0`,
+//! which must agree) on the program made of one input.
 //! A panic saves the input under `--out` (`crash-SEED-N`, the bytes, and
 //! `crash-SEED-N.lm`, the program) and the run goes on; an execution
 //! that takes longer than `--timeout` seconds saves the input as

@@ -1,6 +1,6 @@
 //! Compile and run random programs from the grammar-based generator in the
 //! VM, with small step, call-depth and memory limits and captured output,
-//! three ways (optimised, `-O0`, `--no-hot-path`), which must agree.
+//! two ways (optimised and `-O0`), which must agree.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -73,7 +73,6 @@ pub fn run(source: &str, optimize: bool) -> Option<(String, Option<String>)> {
     let options = VmOptions {
         limits: fuzz_limits(),
         capture_output: true,
-        generic_only: !optimize,
         ..VmOptions::default()
     };
     let mut vm = Vm::new(program, options);
@@ -101,14 +100,12 @@ impl Ending {
     }
 }
 
-/// Compile `source` (optimised or not) and run it under [`fuzz_limits`],
-/// with the hot path or only the generic loop.
-pub fn run_mode(source: &str, optimize: bool, generic_only: bool) -> Option<Ending> {
+/// Compile `source` (optimised or not) and run it under [`fuzz_limits`].
+pub fn run_mode(source: &str, optimize: bool) -> Option<Ending> {
     let program = compile(source, optimize)?;
     let options = VmOptions {
         limits: fuzz_limits(),
         capture_output: true,
-        generic_only,
         ..VmOptions::default()
     };
     let mut vm = Vm::new(program, options);
@@ -119,20 +116,19 @@ pub fn run_mode(source: &str, optimize: bool, generic_only: bool) -> Option<Endi
     })
 }
 
-/// `run`, differentially: the program runs optimised, at `-O0`, and with
-/// `--no-hot-path`, and all three must print the same and end with the same
+/// `run`, differentially: the program runs optimised and at `-O0`, and
+/// both must print the same and end with the same
 /// error kind (when one stops at a resource limit, the outputs need only
 /// agree up to where the shorter stops). A failed `assert` is a bug: the
 /// generator's scenarios assert what the language guarantees (every
-/// `deinit` runs exactly once). Panics with the three endings otherwise.
+/// `deinit` runs exactly once). Panics with the endings otherwise.
 pub fn run_differential(source: &str) {
-    let Some(optimised) = run_mode(source, true, false) else {
+    let Some(optimised) = run_mode(source, true) else {
         return;
     };
     let endings = [
         ("optimised", Some(optimised)),
-        ("-O0", run_mode(source, false, true)),
-        ("--no-hot-path", run_mode(source, true, true)),
+        ("-O0", run_mode(source, false)),
     ];
     let (first_name, Some(first)) = &endings[0] else {
         return;

@@ -8,8 +8,8 @@
 //!   generator made of the crashing input (`cargo run --example generate --
 //!   ARTIFACT` in `fuzz/` prints it). The program text is kept rather than the
 //!   raw bytes, whose meaning changes whenever the generator does. Each is
-//!   compiled optimised and with `-O0`; each of `run/` runs optimised, at
-//!   `-O0` and with `--no-hot-path`, and the three must agree.
+//!   compiled optimised and with `-O0`; each of `run/` runs optimised and
+//!   at `-O0`, and the two must agree.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};

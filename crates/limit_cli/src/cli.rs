@@ -227,12 +227,6 @@ pub struct RunArgs {
     #[arg(long)]
     pub stats: bool,
 
-    /// Run every instruction in the generic dispatch loop, optimised code
-    /// included (the conformance suite checks the interpreter's hot path
-    /// against it).
-    #[arg(long)]
-    pub no_hot_path: bool,
-
     /// The most nested calls before a StackOverflow runtime error.
     #[arg(long, value_name = "N", value_parser = parse_count::<usize>)]
     pub max_frames: Option<usize>,
@@ -302,9 +296,8 @@ pub struct CompileArgs {
 /// How much the compiler optimises.
 #[derive(Debug, Args)]
 pub struct OptimizationArgs {
-    /// Optimisation level: `-O0` turns the optimiser off (and, when
-    /// running, the interpreter's hot path), `-O1` (the default) turns
-    /// them on; `-O2` and `-O3`, which other compilers' users type, are
+    /// Optimisation level: `-O0` turns the optimiser off, `-O1` (the
+    /// default) turns it on; `-O2` and `-O3`, which other compilers' users type, are
     /// the same as `-O1`.
     #[arg(short = 'O', value_name = "LEVEL", default_value_t = 1,
           value_parser = clap::value_parser!(u8).range(0..=3))]
@@ -399,11 +392,7 @@ mod tests {
         };
         assert!(run.trace && run.stats && !run.compile.optimize());
         assert_eq!(run.max_frames, Some(50));
-        assert!(run.args.is_empty() && !run.no_hot_path);
-        let Ok(Command::Run(run)) = parse(&["run", "--no-hot-path", "x.lm"]) else {
-            panic!("expected a run command");
-        };
-        assert!(run.no_hot_path && run.compile.optimize());
+        assert!(run.args.is_empty());
     }
 
     #[test]

@@ -31,7 +31,6 @@ pub fn execute_program(program: Program, args: &RunArgs) -> ExitStatus {
         limits,
         trace: args.trace,
         stats: args.stats,
-        generic_only: args.no_hot_path || !args.compile.optimize(),
         line_buffered: std::io::stdout().is_terminal(),
         program_args: args.args.clone(),
         ..defaults

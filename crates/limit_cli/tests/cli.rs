@@ -295,7 +295,7 @@ fn the_step_limit_error_points_at_the_loop_that_ran_out() {
         b"fn spin(n: int): int {\n  var t = 0\n  var u = 1\n  while (true) {\n    t += n\n  }\n  return t\n}\nprint(spin(1))\n",
     );
     let path = file.to_str().unwrap();
-    for mode in [&[][..], &["-O0"][..], &["--no-hot-path"][..]] {
+    for mode in [&[][..], &["-O0"][..]] {
         let mut args = vec!["run", "--max-steps", "5000"];
         args.extend_from_slice(mode);
         args.push(path);

@@ -7,12 +7,9 @@
 //!
 //! Programs run with the workspace root as working directory (modules may be
 //! imported relative to it, reference.md §10), no stdin, and a time limit.
-//! Every program runs three times: optimised (the default), with `-O0`, so
-//! each optimisation pass and the interpreter's hot path (which `-O0` turns
-//! off) is checked against unoptimised behaviour, and optimised with
-//! `--no-hot-path`, so every superinstruction's generic implementation is
-//! checked too (the hot path leaves most of them to the generic loop only
-//! for operands it declines).
+//! Every program runs twice: optimised (the default) and with `-O0`, so
+//! each optimisation pass (and every superinstruction it emits) is checked
+//! against unoptimised behaviour.
 //! Filter and list as with any test binary: `cargo test --test lang -- modules/`.
 
 use std::path::{Path, PathBuf};
@@ -40,12 +37,6 @@ fn main() {
             let name = format!("{prefix}{}", test.name);
             trials.push(trial(name.clone(), &runner, &test, &[]));
             trials.push(trial(format!("{name} [-O0]"), &runner, &test, &["-O0"]));
-            trials.push(trial(
-                format!("{name} [--no-hot-path]"),
-                &runner,
-                &test,
-                &["--no-hot-path"],
-            ));
         }
     }
     libtest_mimic::run(&arguments, trials).exit();

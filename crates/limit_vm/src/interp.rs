@@ -38,10 +38,6 @@ pub struct VmOptions {
     pub stats: bool,
     /// Keep `print` output in memory (see `Vm::take_output`) instead of stdout.
     pub capture_output: bool,
-    /// Run every instruction through the generic dispatch loop, without the
-    /// hot path (`interp/hot.rs`); `limit run -O0` sets it, so that the
-    /// conformance suite checks one against the other.
-    pub generic_only: bool,
     /// Write standard output at the end of every line (the `limit` command
     /// sets it when stdout is a terminal); otherwise in blocks.
     pub line_buffered: bool,
@@ -89,24 +85,16 @@ mod concurrency;
 mod containers;
 mod dispatch;
 mod errors;
+mod generic;
 mod host_api;
-mod hot;
 mod loading;
 mod objects;
 mod session;
+mod slots;
 
 pub(crate) use concurrency::Exec;
 use loading::*;
 use objects::*;
-
-/// Where the running frame is, handed to and back from `Vm::run_hot`.
-#[derive(Clone, Copy)]
-struct Cursor {
-    func: u32,
-    code: *const Op,
-    ip: usize,
-    base: usize,
-}
 
 /// An installed `Try` handler.
 struct Handler {
@@ -231,18 +219,6 @@ impl Drop for CapturedOutput {
         limits::release(self.0.len());
     }
 }
-
-/// Instructions the generic loop runs by itself after the hot path ran at
-/// most one (see `run_loop`).
-const HOT_BACKOFF: u32 = 16;
-
-/// Instructions the generic loop runs by itself when a run starts (a
-/// program, a call from the host, a callback from a built-in or a
-/// `deinit`): entering and leaving the hot loop costs more than a short
-/// function's whole body, and many functions called this way are short
-/// (`return w * h;` is two instructions). A longer body enters the hot
-/// loop after these few, at its first hot instruction.
-const ENTRY_BACKOFF: u32 = 4;
 
 /// Frames past the call-depth limit a `deinit` and its driver may use
 /// (`push_deinit_frame`): a driver and a `deinit` at the limit, and a few
@@ -388,11 +364,7 @@ impl Vm {
             ));
         }
         self.start_run();
-        let result = if self.options.trace || self.options.stats {
-            self.run_loop::<true>(0)
-        } else {
-            self.run_loop::<false>(0)
-        };
+        let result = self.execute(0);
         let result = match result {
             Ok(v) if self.has_deinit => self.release_globals().map(|_| v),
             other => other,
@@ -527,8 +499,7 @@ impl Vm {
             let depth = self.frames.len();
             self.stack.push(obj.clone());
             let result = match self.push_deinit_frame(deinit, height, 1) {
-                Ok(()) if self.options.trace || self.options.stats => self.run_loop::<true>(depth),
-                Ok(()) => self.run_loop::<false>(depth),
+                Ok(()) => self.execute(depth),
                 Err(t) => Err(t),
             };
             if result.is_err() {
@@ -537,6 +508,28 @@ impl Vm {
             self.stack.truncate(height);
             drop(obj);
             result?;
+        }
+        Ok(())
+    }
+
+    /// After an instruction that released values: run the `deinit`s of
+    /// instances that died, in a deinit driver frame
+    /// (interp/callbacks.rs), before the next instruction — whichever
+    /// instruction it was, so that every execution mode agrees. Only
+    /// instances queued since the last look start a driver: older ones
+    /// belong to a driver further down, which takes them when it resumes
+    /// (a `deinit` running from a long queue must not stack a driver per
+    /// item). An error starting it unwinds as the instruction's would.
+    pub(super) fn run_released_deinits(&mut self, stop_depth: usize) -> Result<(), Trap> {
+        // Values parked in channels dropped undelivered join the queue
+        // first (runtime/parking.rs).
+        self.conc.parking.release_dropped();
+        let queued = crate::value::deinits_queued();
+        if queued != self.deinits_seen {
+            self.deinits_seen = queued;
+            if let Err(t) = self.start_deinits() {
+                self.unwind(t, stop_depth)?;
+            }
         }
         Ok(())
     }

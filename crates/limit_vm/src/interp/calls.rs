@@ -346,13 +346,7 @@ impl Vm {
             Ok(pushed)
         });
         let result = match entered {
-            Ok(true) => {
-                if self.options.trace || self.options.stats {
-                    self.run_loop::<true>(depth)
-                } else {
-                    self.run_loop::<false>(depth)
-                }
-            }
+            Ok(true) => self.execute(depth),
             Ok(false) => Ok(self.stack.pop().unwrap_or_default()),
             Err(t) => Err(t),
         };

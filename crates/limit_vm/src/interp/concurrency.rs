@@ -109,11 +109,7 @@ impl Vm {
 
     /// Run until no frame is left.
     pub(crate) fn run_frames(&mut self) -> Result<Value, Trap> {
-        if self.options.trace || self.options.stats {
-            self.run_loop::<true>(0)
-        } else {
-            self.run_loop::<false>(0)
-        }
+        self.execute(0)
     }
 
     /// Take the trace recorded for an escaping error.

@@ -1,1501 +1,1433 @@
-//! The dispatch loop (`run_loop`): one `match` over the instructions,
-//! with the fast paths inline and the rest in the files by concern
-//! (calls.rs, objects.rs, collections.rs, errors.rs, concurrency.rs, …).
+//! The dispatch loop (`run_loop`): one loop over the instructions, with
+//! each one's fast path inline; the general implementation of every
+//! instruction (`Vm::step`) is generic.rs, and the rarer instructions'
+//! bodies live in the files of their concern (calls.rs, objects.rs, …).
 
+use super::generic::Step;
+use super::slots::{borrowed_key, build_string, copy_to, move_to, release};
 use super::*;
+use crate::value::Captures;
+
+/// Where the running frame is, handed to `Vm::run_fast` (see `enter_fast`).
+pub(super) struct Entry {
+    code: *const Op,
+    ip: usize,
+    base: usize,
+}
 
 impl Vm {
-    // ------------------------------------------------------------ the loop
+    /// Run the frames above `stop_depth` (`run_loop`), counting and
+    /// tracing when asked.
+    pub(super) fn execute(&mut self, stop_depth: usize) -> Result<Value, Trap> {
+        if self.options.trace || self.options.stats {
+            self.run_loop::<true>(stop_depth)
+        } else {
+            self.run_loop::<false>(stop_depth)
+        }
+    }
 
     /// Execute until the number of frames drops to `stop_depth`; returns the
     /// value returned by the frame at that depth.
+    ///
+    /// `run_fast` runs instructions by their fast paths until one declines;
+    /// `Vm::step` (generic.rs) runs that one by its general implementation,
+    /// and the fast loop takes over again. With `TRACE` (`execute`) every
+    /// instruction goes through `step`, so the counts stay exact.
     pub(crate) fn run_loop<const TRACE: bool>(&mut self, stop_depth: usize) -> Result<Value, Trap> {
-        let mut func: u32;
-        let mut code: *const Op;
-        let mut ip: usize;
-        let mut base: usize;
-
-        // Infallible: the loop runs only while more than `stop_depth`
-        // frames are on the stack (a return that leaves `stop_depth`
-        // returns from `run_loop` before loading a frame).
-        macro_rules! load_frame {
-            () => {{
-                let f = self.frames.last().expect("a frame is running");
-                func = f.func;
-                ip = f.ip;
-                base = f.base;
-                code = self.functions[func as usize].code.as_ptr();
-            }};
-        }
-        macro_rules! save_ip {
-            () => {
-                if let Some(f) = self.frames.last_mut() {
-                    f.ip = ip;
-                }
-            };
-        }
-        macro_rules! throw {
-            ($t:expr) => {{
-                let t = $t;
-                save_ip!();
-                self.unwind(t, stop_depth)?;
-                load_frame!();
-                continue;
-            }};
-        }
-        macro_rules! tri {
-            ($e:expr) => {
-                match $e {
-                    Ok(v) => v,
-                    Err(t) => throw!(t),
-                }
-            };
-        }
-        // After an instruction that released values: run the `deinit`s
-        // of instances that died, in a deinit driver frame
-        // (interp/callbacks.rs), before the next instruction.
-        // Only instances queued since the last look start a driver: older
-        // ones belong to a driver further down, which takes them when it
-        // resumes (a `deinit` running from a long queue must not stack a
-        // driver per item).
-        macro_rules! deinits {
-            () => {
-                // Values parked in channels dropped undelivered join the
-                // queue first (runtime/parking.rs).
-                if self.has_deinit {
-                    self.conc.parking.release_dropped();
-                    let queued = crate::value::deinits_queued();
-                    if queued != self.deinits_seen {
-                        self.deinits_seen = queued;
-                        save_ip!();
-                        if tri!(self.start_deinits()) {
-                            load_frame!();
-                        }
-                    }
-                }
-            };
-        }
-        macro_rules! drop_top {
-            () => {
-                if let Some(v) = self.stack.pop() {
-                    v.discard();
-                }
-            };
-        }
-        macro_rules! pop {
-            () => {
-                self.stack.pop().unwrap_or_default()
-            };
-        }
-        // Infallible for compiled programs: an instruction reading its
-        // operand follows the code that pushed it (the code generator's
-        // stack discipline, as for every `stack[n - k]` read here).
-        macro_rules! top {
-            () => {
-                self.stack.last_mut().expect("stack not empty")
-            };
-        }
-        macro_rules! push {
-            ($v:expr) => {
-                self.stack.push($v)
-            };
-        }
-        // After an allocating instruction: collect cycles when due, and
-        // check the heap limit when one is set.
-        macro_rules! allocated {
-            () => {
-                if gc::due()
-                    || self.options.limits.max_heap_bytes.is_some()
-                    || limits::heap_bytes() >= self.gc_at_bytes
-                {
-                    save_ip!();
-                    tri!(self.after_allocation());
-                }
-            };
-        }
-        macro_rules! jump {
-            ($o:expr) => {
-                ip = (ip as isize + $o as isize) as usize
-            };
-        }
-        // Binary arithmetic with int and float fast paths.
-        // Discard the top value, known to be a scalar (no destructor), without
-        // moving it (a 16-byte reload of a just-written value stalls).
-        macro_rules! pop_scalar {
-            () => {{
-                let n = self.stack.len();
-                debug_assert!(n > 0 && !self.stack[n - 1].is_heap());
-                // SAFETY: the caller matched the top value as a scalar
-                // (Int/Float/Bool/Nil), which owns nothing, so shortening the
-                // vector without running its destructor leaks nothing; `n > 0`
-                // because that value exists.
-                unsafe { self.stack.set_len(n - 1) }
-            }};
-        }
-        // `[a, b] -> [a op b]` in place when both are floats; otherwise `$rest`.
-        macro_rules! float_first {
-            ($fassign:tt, $rest:expr) => {{
-                if let [.., Value::Float(a), Value::Float(b)] = self.stack.as_mut_slice() {
-                    *a $fassign *b;
-                    pop_scalar!();
-                    continue;
-                }
-                $rest
-            }};
-        }
-        macro_rules! arith {
-            ($checked:ident, $fop:tt, $fassign:tt, $slow:path) => {{
-                // Fast paths update the left operand in place.
-                if let [.., Value::Int(a), Value::Int(b)] = self.stack.as_mut_slice() {
-                    if let Some(r) = a.$checked(*b) {
-                        *a = r;
-                        pop_scalar!();
-                        continue;
-                    }
-                } else if let [.., Value::Float(a), Value::Float(b)] = self.stack.as_mut_slice() {
-                    *a $fassign *b;
-                    pop_scalar!();
-                    continue;
-                }
-                let n = self.stack.len();
-                let r = match (&self.stack[n - 2], &self.stack[n - 1]) {
-                    (Value::Int(a), Value::Int(b)) => match a.$checked(*b) {
-                        Some(r) => Value::Int(r),
-                        None => tri!($slow(&Value::Int(*a), &Value::Int(*b))),
-                    },
-                    (Value::Float(a), Value::Float(b)) => Value::Float(a $fop b),
-                    (a, b) => tri!($slow(a, b)),
-                };
-                drop_top!();
-                top!().set(r);
-            }};
-        }
-        macro_rules! slow_binary {
-            ($f:expr) => {{
-                let b = pop!();
-                let a = top!();
-                let r = tri!($f(&*a, &b));
-                // Infallible: `top!()` just read that slot.
-                *self.stack.last_mut().expect("stack") = r;
-            }};
-        }
-        // Comparison producing a bool.
-        macro_rules! compare {
-            ($op:tt, $name:expr) => {{
-                let n = self.stack.len();
-                let r = match (&self.stack[n - 2], &self.stack[n - 1]) {
-                    (Value::Int(a), Value::Int(b)) => a $op b,
-                    (Value::Float(a), Value::Float(b)) => a $op b,
-                    (a, b) => tri!(arith::order(a, b, $name)),
-                };
-                r
-            }};
-        }
-        macro_rules! compare_jump {
-            ($op:tt, $name:expr, $o:expr) => {{
-                if let [.., Value::Int(a), Value::Int(b)] = self.stack.as_slice() {
-                    let r = a $op b;
-                    pop_scalar!();
-                    pop_scalar!();
-                    if !r {
-                        jump!($o);
-                    }
-                    continue;
-                }
-                let r = compare!($op, $name);
-                drop_top!();
-                drop_top!();
-                if !r {
-                    jump!($o);
-                }
-            }};
-        }
-        // A binary operator on two values by reference, with int and float
-        // fast paths; evaluates to a `Result` (borrows end before `tri!`).
-        macro_rules! binary_ref {
-            ($x:expr, $y:expr, $checked:ident, $fop:tt, $slow:path) => {{
-                let (x, y) = ($x, $y);
-                match (x, y) {
-                    (Value::Int(p), Value::Int(q)) => match p.$checked(*q) {
-                        Some(r) => Ok(Value::Int(r)),
-                        None => $slow(x, y),
-                    },
-                    (Value::Float(p), Value::Float(q)) => Ok(Value::Float(*p $fop *q)),
-                    _ => $slow(x, y),
-                }
-            }};
-        }
-        // `[x] -> [x op locals[s]]`, updating the top in place when both are
-        // numbers of the same kind.
-        macro_rules! top_op_local {
-            ($s:expr, $checked:ident, $fop:tt, $fassign:tt, $slow:path) => {{
-                let local = base + $s as usize;
-                let n = self.stack.len();
-                let (low, high) = self.stack.split_at_mut(n - 1);
-                let top = &mut high[0];
-                let fast = match (&mut *top, &low[local]) {
-                    (Value::Float(a), Value::Float(b)) => {
-                        *a $fassign *b;
-                        true
-                    }
-                    (Value::Int(a), Value::Int(b)) => match a.$checked(*b) {
-                        Some(r) => {
-                            *a = r;
-                            true
-                        }
-                        None => false,
-                    },
-                    _ => false,
-                };
-                if !fast {
-                    let r = $slow(&self.stack[n - 1], &self.stack[local]);
-                    let r = tri!(r);
-                    self.stack[n - 1] = r;
-                }
-            }};
-        }
-        // `[x] -> []`, jumping when `!(x op locals[s])`.
-        macro_rules! compare_local_jump {
-            ($s:expr, $op:tt, $name:expr, $o:expr) => {{
-                let n = self.stack.len();
-                let r = match (&self.stack[n - 1], &self.stack[base + $s as usize]) {
-                    (Value::Int(a), Value::Int(b)) => a $op b,
-                    (Value::Float(a), Value::Float(b)) => a $op b,
-                    (a, b) => tri!(arith::order(a, b, $name)),
-                };
-                drop_top!();
-                if !r {
-                    jump!($o);
-                }
-            }};
-        }
-
-        // `locals[s] += n`, in place for an int that does not overflow.
-        macro_rules! inc_local {
-            ($s:expr, $n:expr) => {{
-                let slot = &mut self.stack[base + $s as usize];
-                match slot {
-                    Value::Int(a) if a.checked_add($n as i64).is_some() => *a += $n as i64,
-                    other => {
-                        let r = tri!(arith::add(other, &Value::Int($n as i64)));
-                        self.stack[base + $s as usize] = r;
-                    }
-                }
-            }};
-        }
-        // A backward jump by `n`: one step of the budget.
-        macro_rules! loop_back {
-            ($n:expr) => {{
-                // The checkpoint runs before the jump so that a step-limit
-                // error is reported at the loop's back edge, not at
-                // whatever precedes the loop's first instruction.
-                self.countdown -= 1;
-                if self.countdown == 0 {
-                    save_ip!();
-                    tri!(self.checkpoint());
-                }
-                ip -= $n as usize;
-            }};
-        }
-
-        let hot = !TRACE && !self.options.generic_only;
         let may_deinit = self.has_deinit;
-        let mut backoff = ENTRY_BACKOFF;
-        load_frame!();
         loop {
-            // Whatever the last instruction released (a popped temporary, a
-            // replaced local, field or element, a returning frame's locals)
-            // gets its `deinit` now, before the next instruction, whichever
-            // instruction it was — so every execution mode agrees.
+            // Whatever the last instruction released (a popped temporary,
+            // a replaced local, field or element, a returning frame's
+            // locals) gets its `deinit` now, before the next instruction;
+            // the fast paths release nothing while a class has a `deinit`.
             if may_deinit {
-                deinits!();
+                self.run_released_deinits(stop_depth)?;
             }
-            if backoff > 0 {
-                backoff -= 1;
-            } else if hot
-                // SAFETY: `ip` lies within the code `code` points to, as
-                // for the fetch below (the invariant `Program::validate`
-                // and `Vm::new` establish, named there).
-                && hot::handles(unsafe { *code.add(ip) }, may_deinit)
-            {
-                let (start_func, start_ip) = (func, ip);
-                let mut at = Cursor {
-                    func,
-                    code,
-                    ip,
-                    base,
-                };
-                let collect = self.run_hot(&mut at, stop_depth);
-                (func, code, ip, base) = (at.func, at.code, at.ip, at.base);
-                // Entering and leaving costs a few dozen instructions: when
-                // the hot loop ran at most one instruction, stay out of it
-                // for the next few.
-                if func == start_func && (start_ip..=start_ip + 1).contains(&ip) {
-                    backoff = HOT_BACKOFF;
+            if !TRACE && self.enter_fast(stop_depth) {
+                // The fast loop stopped after an allocation: collect
+                // cycles when due, check the heap limit.
+                if let Err(t) = self.after_allocation() {
+                    self.unwind(t, stop_depth)?;
                 }
-                if collect {
-                    save_ip!();
-                    tri!(self.after_allocation());
-                    continue;
-                }
+                continue;
             }
-            // SAFETY: `code` points into `self.functions[func].code`, an `Rc`
-            // owned by the VM and never mutated after loading. `ip` is always
-            // within the code: `Program::validate` checks that every jump
-            // target lies in `0..=len` of the compiler's code, and `Vm::new`
-            // appends a `ReturnNil` at index `len`, so falling through or
-            // jumping to `len` stops at a return.
-            let op = unsafe { *code.add(ip) };
-            if TRACE {
-                self.trace_step(func, ip, op);
-            }
-            ip += 1;
-            match op {
-                Op::Nop => {}
-                Op::Pop => {
-                    self.stack.pop();
-                }
-                Op::PopN(n) => {
-                    let len = self.stack.len();
-                    self.stack.truncate(len - n as usize);
-                }
-                Op::Dup => {
-                    let v = top!().clone();
-                    push!(v);
-                }
-                Op::Dup2 => {
-                    let n = self.stack.len();
-                    let (a, b) = (self.stack[n - 2].clone(), self.stack[n - 1].clone());
-                    push!(a);
-                    push!(b);
-                }
-                Op::Swap => {
-                    let n = self.stack.len();
-                    self.stack.swap(n - 1, n - 2);
-                }
-                Op::Over => {
-                    let v = self.stack[self.stack.len() - 2].clone();
-                    push!(v);
-                }
-                Op::Const(k) => push!(self.constants[k as usize].fast_clone()),
-                Op::Int(n) => push!(Value::Int(n as i64)),
-                Op::Nil => push!(Value::Nil),
-                Op::True => push!(Value::Bool(true)),
-                Op::False => push!(Value::Bool(false)),
-
-                Op::GetLocal(s) => {
-                    let v = self.stack[base + s as usize].fast_clone();
-                    push!(v);
-                }
-                Op::SetLocal(s) => {
-                    if let Some(&Value::Float(f)) = self.stack.last() {
-                        pop_scalar!();
-                        if let Value::Float(slot) = &mut self.stack[base + s as usize] {
-                            *slot = f;
-                            continue;
-                        }
-                        self.stack[base + s as usize].set(Value::Float(f));
-                        continue;
-                    }
-                    if let Some(&Value::Int(i)) = self.stack.last() {
-                        pop_scalar!();
-                        if let Value::Int(slot) = &mut self.stack[base + s as usize] {
-                            *slot = i;
-                            continue;
-                        }
-                        self.stack[base + s as usize].set(Value::Int(i));
-                        continue;
-                    }
-                    let v = pop!();
-                    self.stack[base + s as usize].set(v);
-                }
-                Op::MarkHeight(s) => {
-                    let height = (self.stack.len() - base) as i64;
-                    self.stack[base + s as usize] = Value::Int(height);
-                }
-                Op::CutToHeight(s) => {
-                    // The compiler marks the height before it can be cut
-                    // (codegen/stmt.rs `push_loop`); a slot holding
-                    // anything else cuts nothing.
-                    if let Value::Int(height) = self.stack[base + s as usize] {
-                        let keep = base + usize::try_from(height).unwrap_or(usize::MAX);
-                        if keep < self.stack.len() {
-                            self.stack.truncate(keep);
-                            deinits!();
-                        }
-                    }
-                }
-                Op::DropLocal(s) => {
-                    let v = std::mem::take(&mut self.stack[base + s as usize]);
-                    drop(v);
-                }
-                Op::TeeLocal(s) => {
-                    let v = top!().clone();
-                    self.stack[base + s as usize] = v;
-                }
-                Op::GetLocal2(a, b) => {
-                    let x = self.stack[base + a as usize].fast_clone();
-                    let y = self.stack[base + b as usize].fast_clone();
-                    push!(x);
-                    push!(y);
-                }
-                Op::MakeCell(s) => {
-                    let slot = &mut self.stack[base + s as usize];
-                    let v = std::mem::take(slot);
-                    *slot = Value::Cell(Value::new_cell(v));
-                }
-                Op::GetCell(s) => {
-                    let v = match &self.stack[base + s as usize] {
-                        Value::Cell(c) => c.borrow().clone(),
-                        other => other.clone(),
-                    };
-                    push!(v);
-                }
-                Op::SetCell(s) => {
-                    let v = pop!();
-                    match &self.stack[base + s as usize] {
-                        Value::Cell(c) => *c.borrow_mut() = v,
-                        _ => self.stack[base + s as usize] = v,
-                    }
-                }
-                Op::GetUpvalue(i) => {
-                    // Infallible: an instruction runs in the frame on top.
-                    let v = match &self.frames.last().expect("frame").closure {
-                        Some(c) => match &c.captures[i as usize] {
-                            Value::Cell(cell) => cell.borrow().clone(),
-                            copied => copied.clone(),
-                        },
-                        None => tri!(fail(kinds::ERROR, "upvalue access outside a closure")),
-                    };
-                    push!(v);
-                }
-                Op::SetUpvalue(i) => {
-                    let v = pop!();
-                    // Infallible: an instruction runs in the frame on top.
-                    match &self.frames.last().expect("frame").closure {
-                        Some(c) => match &c.captures[i as usize] {
-                            Value::Cell(cell) => *cell.borrow_mut() = v,
-                            // The compiler copies only variables nothing assigns.
-                            _ => tri!(fail(
-                                kinds::ERROR,
-                                "assignment to a variable captured by value"
-                            )),
-                        },
-                        None => tri!(fail(kinds::ERROR, "upvalue access outside a closure")),
-                    }
-                }
-                Op::GetGlobal(g) => {
-                    let v = self.globals[g as usize].clone();
-                    if let (Value::Error(_), Some(task)) = (&v, &self.conc.task) {
-                        if let Some(t) = task.uncopyable_global(g as usize, &v) {
-                            throw!(t);
-                        }
-                    }
-                    push!(v)
-                }
-                Op::SetGlobal(g) | Op::DefineGlobal(g) => {
-                    let v = pop!();
-                    self.globals[g as usize] = v;
-                }
-
-                // The float-specialised forms test for two floats first; then
-                // (and for the int forms) the generic int-first fast paths.
-                Op::AddFloat => float_first!(+=, arith!(checked_add, +, +=, arith::add)),
-                Op::SubFloat => float_first!(-=, arith!(checked_sub, -, -=, arith::sub)),
-                Op::MulFloat => float_first!(*=, arith!(checked_mul, *, *=, arith::mul)),
-                Op::Add | Op::AddInt => arith!(checked_add, +, +=, arith::add),
-                Op::Sub | Op::SubInt => arith!(checked_sub, -, -=, arith::sub),
-                Op::Mul | Op::MulInt => arith!(checked_mul, *, *=, arith::mul),
-                Op::Div | Op::DivInt | Op::DivFloat => {
-                    let n = self.stack.len();
-                    let r = match (&self.stack[n - 2], &self.stack[n - 1]) {
-                        (Value::Float(a), Value::Float(b)) => Value::Float(a / b),
-                        (Value::Int(a), Value::Int(b)) if *b != 0 && *b != -1 => Value::Int(a / b),
-                        (a, b) => tri!(arith::div(a, b)),
-                    };
-                    drop_top!();
-                    top!().set(r);
-                }
-                Op::Mod | Op::ModInt => {
-                    let n = self.stack.len();
-                    let r = match (&self.stack[n - 2], &self.stack[n - 1]) {
-                        (Value::Int(a), Value::Int(b)) if *b != 0 && *b != -1 => Value::Int(a % b),
-                        (a, b) => tri!(arith::modulo(a, b)),
-                    };
-                    drop_top!();
-                    top!().set(r);
-                }
-                Op::Pow => slow_binary!(arith::pow),
-                Op::Neg => {
-                    let r = match top!() {
-                        Value::Int(i) if *i != i64::MIN => Value::Int(-*i),
-                        Value::Float(f) => Value::Float(-*f),
-                        other => tri!(arith::neg(other)),
-                    };
-                    *top!() = r;
-                }
-                Op::Not => {
-                    if let Value::Bool(b) = top!() {
-                        *b = !*b;
-                        continue;
-                    }
-                    let t = top!();
-                    let r = !t.truthy();
-                    *t = Value::Bool(r);
-                }
-                Op::BitAnd => slow_binary!(|a, b| arith::bitwise('&', a, b)),
-                Op::BitOr => slow_binary!(|a, b| arith::bitwise('|', a, b)),
-                Op::BitXor => slow_binary!(|a, b| arith::bitwise('^', a, b)),
-                Op::Shl => slow_binary!(|a, b| arith::shift(true, a, b)),
-                Op::Shr => slow_binary!(|a, b| arith::shift(false, a, b)),
-                Op::BitNot => {
-                    let r = tri!(arith::bitnot(top!()));
-                    *top!() = r;
-                }
-                Op::Eq | Op::EqInt => {
-                    let b = pop!();
-                    let t = top!();
-                    let r = equals(t, &b);
-                    *t = Value::Bool(r);
-                }
-                Op::Ne => {
-                    let b = pop!();
-                    let t = top!();
-                    let r = !equals(t, &b);
-                    *t = Value::Bool(r);
-                }
-                Op::Lt | Op::LtInt | Op::LtFloat => {
-                    let r = compare!(<, "<");
-                    drop_top!();
-                    top!().set(Value::Bool(r));
-                }
-                Op::Le | Op::LeInt | Op::LeFloat => {
-                    let r = compare!(<=, "<=");
-                    drop_top!();
-                    top!().set(Value::Bool(r));
-                }
-                Op::Gt | Op::GtInt | Op::GtFloat => {
-                    let r = compare!(>, ">");
-                    drop_top!();
-                    top!().set(Value::Bool(r));
-                }
-                Op::Ge | Op::GeInt | Op::GeFloat => {
-                    let r = compare!(>=, ">=");
-                    drop_top!();
-                    top!().set(Value::Bool(r));
-                }
-                Op::AddImm(n) => {
-                    if let Value::Int(a) = top!() {
-                        if let Some(r) = a.checked_add(n as i64) {
-                            *a = r;
-                            continue;
-                        }
-                    }
-                    let r = match top!() {
-                        Value::Int(a) => match a.checked_add(n as i64) {
-                            Some(r) => Value::Int(r),
-                            None => tri!(arith::add(&Value::Int(*a), &Value::Int(n as i64))),
-                        },
-                        other => tri!(arith::add(other, &Value::Int(n as i64))),
-                    };
-                    top!().set(r);
-                }
-                Op::ModImm(n) => {
-                    if let (Value::Int(a), true) = (top!(), n > 0) {
-                        *a %= n as i64;
-                        continue;
-                    }
-                    let r = match top!() {
-                        Value::Int(a) if n != 0 && n != -1 => Value::Int(*a % n as i64),
-                        other => tri!(arith::modulo(other, &Value::Int(n as i64))),
-                    };
-                    top!().set(r);
-                }
-                Op::LtImm(n) => {
-                    if let Value::Int(a) = top!() {
-                        let r = *a < n as i64;
-                        // SAFETY: the top is an Int (no destructor); writing a
-                        // Bool over it in place needs no drop.
-                        unsafe { std::ptr::write(top!() as *mut Value, Value::Bool(r)) };
-                        continue;
-                    }
-                    let r = match top!() {
-                        Value::Int(a) => *a < n as i64,
-                        other => tri!(arith::order(other, &Value::Int(n as i64), "<")),
-                    };
-                    top!().set(Value::Bool(r));
-                }
-
-                Op::AddLocals(a, b) => {
-                    let (x, y) = (
-                        &self.stack[base + a as usize],
-                        &self.stack[base + b as usize],
-                    );
-                    let r = match (x, y) {
-                        (Value::Int(p), Value::Int(q)) => match p.checked_add(*q) {
-                            Some(r) => Value::Int(r),
-                            None => tri!(arith::add(x, y)),
-                        },
-                        (Value::Float(p), Value::Float(q)) => Value::Float(p + q),
-                        _ => tri!(arith::add(x, y)),
-                    };
-                    push!(r);
-                }
-                Op::IncLocal(s, n) => {
-                    inc_local!(s, n);
-                }
-                Op::GetLocalField(s, field) => {
-                    let v = match &self.stack[base + s as usize] {
-                        Value::Instance(inst) => inst
-                            .fields
-                            .borrow()
-                            .get(field as usize)
-                            .map(Value::fast_clone),
-                        _ => None,
-                    };
-                    let v = match v {
-                        Some(v) => v,
-                        None => tri!(field_error(&self.stack[base + s as usize])),
-                    };
-                    push!(v);
-                }
-                Op::JumpIfNotLt(o) => compare_jump!(<, "<", o),
-                Op::JumpIfNotLe(o) => compare_jump!(<=, "<=", o),
-                Op::JumpIfNotGt(o) => compare_jump!(>, ">", o),
-                Op::JumpIfNotGe(o) => compare_jump!(>=, ">=", o),
-                Op::JumpIfNotEq(o) => {
-                    if let [.., Value::Int(a), Value::Int(b)] = self.stack.as_slice() {
-                        let equal = a == b;
-                        pop_scalar!();
-                        pop_scalar!();
-                        if !equal {
-                            jump!(o);
-                        }
-                        continue;
-                    }
-                    let b = pop!();
-                    let a = pop!();
-                    if !equals(&a, &b) {
-                        jump!(o);
-                    }
-                }
-                Op::JumpIfNotNe(o) => {
-                    if let [.., Value::Int(a), Value::Int(b)] = self.stack.as_slice() {
-                        let equal = a == b;
-                        pop_scalar!();
-                        pop_scalar!();
-                        if equal {
-                            jump!(o);
-                        }
-                        continue;
-                    }
-                    let b = pop!();
-                    let a = pop!();
-                    if equals(&a, &b) {
-                        jump!(o);
-                    }
-                }
-                Op::SubLocals(a, b) => {
-                    let r = binary_ref!(
-                        &self.stack[base + a as usize],
-                        &self.stack[base + b as usize],
-                        checked_sub, -, arith::sub
-                    );
-                    push!(tri!(r));
-                }
-                Op::MulLocals(a, b) => {
-                    let r = binary_ref!(
-                        &self.stack[base + a as usize],
-                        &self.stack[base + b as usize],
-                        checked_mul, *, arith::mul
-                    );
-                    push!(tri!(r));
-                }
-                Op::AddProducts(a, b, c, d) | Op::SubProducts(a, b, c, d) => {
-                    let local = |s: u8| &self.stack[base + s as usize];
-                    let x = tri!(binary_ref!(local(a), local(b), checked_mul, *, arith::mul));
-                    let y = tri!(binary_ref!(local(c), local(d), checked_mul, *, arith::mul));
-                    let r = if let Op::AddProducts(..) = op {
-                        binary_ref!(&x, &y, checked_add, +, arith::add)
-                    } else {
-                        binary_ref!(&x, &y, checked_sub, -, arith::sub)
-                    };
-                    push!(tri!(r));
-                }
-                Op::ModLocals(a, b) => {
-                    let r = binary_ref!(
-                        &self.stack[base + a as usize],
-                        &self.stack[base + b as usize],
-                        checked_rem, %, arith::modulo
-                    );
-                    push!(tri!(r));
-                }
-                Op::AddLocal(s) => top_op_local!(s, checked_add, +, +=, arith::add),
-                Op::SubLocal(s) => top_op_local!(s, checked_sub, -, -=, arith::sub),
-                Op::MulLocal(s) => top_op_local!(s, checked_mul, *, *=, arith::mul),
-                Op::AddAssignLocal(a, b) => {
-                    let (a, b) = (base + a as usize, base + b as usize);
-                    let increment = match &self.stack[b] {
-                        Value::Int(i) => Some(Value::Int(*i)),
-                        Value::Float(f) => Some(Value::Float(*f)),
-                        _ => None,
-                    };
-                    let done = match (&mut self.stack[a], increment) {
-                        (Value::Int(x), Some(Value::Int(y))) => match x.checked_add(y) {
-                            Some(r) => {
-                                *x = r;
-                                true
-                            }
-                            None => false,
-                        },
-                        (Value::Float(x), Some(Value::Float(y))) => {
-                            *x += y;
-                            true
-                        }
-                        _ => false,
-                    };
-                    if !done {
-                        let r = tri!(arith::add(&self.stack[a], &self.stack[b]));
-                        self.stack[a].set(r);
-                    }
-                }
-                Op::MoveLocal(from, to) => {
-                    let v = self.stack[base + from as usize].clone();
-                    self.stack[base + to as usize].set(v);
-                }
-                Op::JumpIfLocalFalse(s, o) => {
-                    if !self.stack[base + s as usize].truthy() {
-                        jump!(o);
-                    }
-                }
-                Op::JumpIfLocalTrue(s, o) => {
-                    if self.stack[base + s as usize].truthy() {
-                        jump!(o);
-                    }
-                }
-                Op::JumpIfNotLtLocal(s, o) => compare_local_jump!(s, <, "<", o),
-                Op::JumpIfNotLeLocal(s, o) => compare_local_jump!(s, <=, "<=", o),
-                Op::JumpIfNotGtLocal(s, o) => compare_local_jump!(s, >, ">", o),
-                Op::JumpIfNotGeLocal(s, o) => compare_local_jump!(s, >=, ">=", o),
-                Op::JumpIfNotEqImm(n, o) => {
-                    let equal = match self.stack.last() {
-                        Some(Value::Int(x)) => *x == n as i64,
-                        Some(other) => equals(other, &Value::Int(n as i64)),
-                        None => false,
-                    };
-                    drop_top!();
-                    if !equal {
-                        jump!(o);
-                    }
-                }
-                Op::IndexLocals(a, b) => {
-                    let (c, i) = (
-                        &self.stack[base + a as usize],
-                        &self.stack[base + b as usize],
-                    );
-                    let fast = match (c, i) {
-                        (Value::List(l), Value::Int(i)) if *i >= 0 => {
-                            l.items.borrow().get(*i as usize).map(Value::fast_clone)
-                        }
-                        _ => None,
-                    };
-                    let v = match fast {
-                        Some(v) => v,
-                        None => tri!(collections::get_index(
-                            &self.stack[base + a as usize],
-                            &self.stack[base + b as usize]
-                        )),
-                    };
-                    push!(v);
-                }
-                Op::SetIndexLocals(a, b) => {
-                    let v = pop!();
-                    let (c, i) = (
-                        &self.stack[base + a as usize],
-                        &self.stack[base + b as usize],
-                    );
-                    let stored = match (c, i) {
-                        (Value::List(l), Value::Int(i)) if *i >= 0 && !v.is_heap() => {
-                            match l.items.borrow_mut().get_mut(*i as usize) {
-                                Some(slot) => {
-                                    slot.set(v.fast_clone());
-                                    true
-                                }
-                                None => false,
-                            }
-                        }
-                        _ => false,
-                    };
-                    if !stored {
-                        let c = self.stack[base + a as usize].clone();
-                        let i = self.stack[base + b as usize].clone();
-                        tri!(collections::set_index(&c, i, v));
-                    }
-                }
-                Op::AddLocalStore(s, d) => {
-                    let x = pop!();
-                    let r = binary_ref!(
-                        &x,
-                        &self.stack[base + s as usize],
-                        checked_add, +, arith::add
-                    );
-                    let r = tri!(r);
-                    self.stack[base + d as usize].set(r);
-                }
-                Op::MulConstLocal(k, s) => {
-                    let r = binary_ref!(
-                        &self.constants[k as usize],
-                        &self.stack[base + s as usize],
-                        checked_mul, *, arith::mul
-                    );
-                    push!(tri!(r));
-                }
-                Op::JumpIfNotConst(order, k, o) => {
-                    let x = pop!();
-                    let y = self.constants[k as usize].fast_clone();
-                    let r = match (&x, &y) {
-                        (Value::Int(a), Value::Int(b)) => order.test(a, b),
-                        (Value::Float(a), Value::Float(b)) => order.test(a, b),
-                        _ => tri!(arith::order(&x, &y, order.symbol())),
-                    };
-                    if !r {
-                        jump!(o);
-                    }
-                }
-                Op::JumpIfNotLocals(order, a, b, o) => {
-                    let (x, y) = (
-                        &self.stack[base + a as usize],
-                        &self.stack[base + b as usize],
-                    );
-                    let r = match (x, y) {
-                        (Value::Int(p), Value::Int(q)) => Ok(order.test(p, q)),
-                        (Value::Float(p), Value::Float(q)) => Ok(order.test(p, q)),
-                        _ => arith::order(x, y, order.symbol()),
-                    };
-                    if !tri!(r) {
-                        jump!(o);
-                    }
-                }
-                Op::AddImmLocal(s, n) => {
-                    let r = match &self.stack[base + s as usize] {
-                        Value::Int(a) => match a.checked_add(n as i64) {
-                            Some(r) => Ok(Value::Int(r)),
-                            None => arith::add(&Value::Int(*a), &Value::Int(n as i64)),
-                        },
-                        other => arith::add(other, &Value::Int(n as i64)),
-                    };
-                    push!(tri!(r));
-                }
-                Op::AddStore(d) => {
-                    let b = pop!();
-                    let a = pop!();
-                    let r = tri!(binary_ref!(&a, &b, checked_add, +, arith::add));
-                    self.stack[base + d as usize].set(r);
-                }
-                Op::IncLocalLoop(s, n, back) => {
-                    inc_local!(s, n);
-                    loop_back!(back);
-                }
-                // Both count one step whether they loop or leave, as the
-                // `IncLocalLoop` and head test they replace did.
-                Op::IncLoopLtConst(s, k, back) => {
-                    let stepped = match (
-                        &mut self.stack[base + s as usize],
-                        &self.constants[k as usize],
-                    ) {
-                        (Value::Int(a), Value::Int(limit)) => a.checked_add(1).map(|r| {
-                            *a = r;
-                            r < *limit
-                        }),
-                        _ => None,
-                    };
-                    match stepped {
-                        Some(true) => loop_back!(back),
-                        Some(false) => loop_back!(0),
-                        None => {
-                            inc_local!(s, 1);
-                            loop_back!(back as usize + 1);
-                        }
-                    }
-                }
-                Op::LoopIfLocals(order, a, b, back) => {
-                    let test = match (
-                        &self.stack[base + a as usize],
-                        &self.stack[base + b as usize],
-                    ) {
-                        (Value::Int(p), Value::Int(q)) => Some(order.test(p, q)),
-                        (Value::Float(p), Value::Float(q)) => Some(order.test(p, q)),
-                        _ => None,
-                    };
-                    match test {
-                        Some(true) => loop_back!(back),
-                        Some(false) => loop_back!(0),
-                        None => loop_back!(back as usize + 1),
-                    }
-                }
-                Op::LoopIfLtConst(s, k, back) => {
-                    match (&self.stack[base + s as usize], &self.constants[k as usize]) {
-                        (Value::Int(a), Value::Int(limit)) if a < limit => loop_back!(back),
-                        (Value::Int(_), Value::Int(_)) => loop_back!(0),
-                        _ => loop_back!(back as usize + 1),
-                    }
-                }
-                Op::IncLoopLocals(order, s, b, back) => {
-                    let stepped = match (
-                        &self.stack[base + s as usize],
-                        &self.stack[base + b as usize],
-                    ) {
-                        (Value::Int(a), Value::Int(limit)) => a.checked_add(1).map(|r| {
-                            let limit = if s == b { r } else { *limit };
-                            (r, order.test(&r, &limit))
-                        }),
-                        _ => None,
-                    };
-                    match stepped {
-                        Some((r, go)) => {
-                            self.stack[base + s as usize] = Value::Int(r);
-                            loop_back!(if go { back as usize } else { 0 });
-                        }
-                        None => {
-                            inc_local!(s, 1);
-                            loop_back!(back as usize + 1);
-                        }
-                    }
-                }
-                Op::JumpIfLocalNotLtConst(s, k, o) => {
-                    let x = &self.stack[base + s as usize];
-                    let y = &self.constants[k as usize];
-                    let r = match (x, y) {
-                        (Value::Int(a), Value::Int(b)) => a < b,
-                        _ => tri!(arith::order(x, y, "<")),
-                    };
-                    if !r {
-                        jump!(o);
-                    }
-                }
-
-                Op::Jump(o) => {
-                    if o < 0 {
-                        self.countdown -= 1;
-                        if self.countdown == 0 {
-                            save_ip!();
-                            tri!(self.checkpoint());
-                        }
-                    }
-                    jump!(o);
-                }
-                Op::JumpIfFalse(o) => {
-                    if let Some(Value::Bool(b)) = self.stack.last() {
-                        let b = *b;
-                        pop_scalar!();
-                        if !b {
-                            jump!(o);
-                        }
-                        continue;
-                    }
-                    let t = match self.stack.pop() {
-                        Some(Value::Bool(b)) => b,
-                        Some(other) => other.truthy(),
-                        None => false,
-                    };
-                    if !t {
-                        jump!(o);
-                    }
-                }
-                Op::JumpIfTrue(o) => {
-                    let t = match self.stack.pop() {
-                        Some(Value::Bool(b)) => b,
-                        Some(other) => other.truthy(),
-                        None => false,
-                    };
-                    if t {
-                        jump!(o);
-                    }
-                }
-                Op::JumpIfFalseKeep(o) => {
-                    if let Some(Value::Bool(true)) = self.stack.last() {
-                        pop_scalar!();
-                    } else if top!().truthy() {
-                        drop_top!();
-                    } else {
-                        jump!(o);
-                    }
-                }
-                Op::JumpIfTrueKeep(o) => {
-                    if let Some(Value::Bool(false)) = self.stack.last() {
-                        pop_scalar!();
-                    } else if top!().truthy() {
-                        jump!(o);
-                    } else {
-                        drop_top!();
-                    }
-                }
-                Op::Loop(n) => loop_back!(n),
-
-                Op::Call(argc) => {
-                    let callee = self.stack.len() - argc as usize - 1;
-                    save_ip!();
-                    if TRACE {
-                        self.stats.calls += 1;
-                    }
-                    if tri!(self.call_value_at(callee, argc as usize)) {
-                        load_frame!();
-                    }
-                }
-                Op::CallAny(argc) => {
-                    let top = self.stack.len();
-                    let callee = top - argc as usize - 1;
-                    save_ip!();
-                    if TRACE {
-                        self.stats.calls += 1;
-                    }
-                    if tri!(self.call_value_at(callee, argc as usize)) {
-                        tri!(self.check_entered_arguments(top));
-                        load_frame!();
-                    }
-                }
-                Op::CallDirect(f, argc) => {
-                    let argc = argc as usize;
-                    let b = self.stack.len() - argc;
-                    save_ip!();
-                    if TRACE {
-                        self.stats.calls += 1;
-                    }
-                    tri!(self.push_frame(f, None, b, b, argc, false));
-                    load_frame!();
-                }
-                Op::CallNative(n, argc) => {
-                    save_ip!();
-                    tri!(self.call_native(n, argc));
-                }
-                Op::GetNative(n) => match builtins::native(n) {
-                    Some(native) => push!(Value::Native(native)),
-                    None => tri!(fail(kinds::ERROR, &format!("unknown built-in #{n}"))),
-                },
-                Op::Return
-                    if !self.has_deinit
-                        && self.handlers.is_empty()
-                        && matches!(self.stack.last(), Some(Value::Int(_)))
-                        && self.frames.len() > stop_depth + 1
-                        && self.frames.last().is_some_and(|f| !f.ctor) =>
-                {
-                    // Fast return of an int: written field-wise into the
-                    // slot that receives the result.
-                    let Some(&Value::Int(i)) = self.stack.last() else {
-                        unreachable!()
-                    };
-                    pop_scalar!();
-                    // Infallible: the returning instruction runs in the frame on top.
-                    let ret = self.frames.pop().expect("returning frame").ret;
-                    while self.stack.len() > ret + 1 {
-                        drop_top!();
-                    }
-                    match self.stack.get_mut(ret) {
-                        Some(Value::Int(slot)) => *slot = i,
-                        Some(slot) => slot.set(Value::Int(i)),
-                        None => push!(Value::Int(i)),
-                    }
-                    load_frame!();
-                }
-                Op::Return | Op::ReturnNil => {
-                    let mut result = match (op, self.stack.last()) {
-                        (Op::ReturnNil, _) => Value::Nil,
-                        // Read scalars by their fields: a 16-byte reload of a
-                        // value whose payload was just written stalls.
-                        (_, Some(&Value::Int(i))) => {
-                            pop_scalar!();
-                            Value::Int(i)
-                        }
-                        (_, Some(&Value::Float(f))) => {
-                            pop_scalar!();
-                            Value::Float(f)
-                        }
-                        _ => pop!(),
-                    };
-                    let frame = self.leave_frame();
-                    if frame.ctor {
-                        result = std::mem::take(&mut self.stack[frame.base]);
-                    }
-                    while self.stack.len() > frame.ret {
-                        drop_top!();
-                    }
-                    if self.frames.len() <= stop_depth {
-                        return Ok(result);
-                    }
-                    push!(result);
-                    load_frame!();
-                }
-                Op::ResumeNative => {
-                    save_ip!();
-                    match tri!(self.resume_driven()) {
-                        callbacks::Resumed::Called => load_frame!(),
-                        callbacks::Resumed::Returned(result) => {
-                            // The method returned (its frame is gone).
-                            if self.frames.len() <= stop_depth {
-                                return Ok(result);
-                            }
-                            push!(result);
-                            load_frame!();
-                        }
-                        callbacks::Resumed::Done => {
-                            if self.frames.len() <= stop_depth {
-                                return Ok(Value::Nil);
-                            }
-                            load_frame!();
-                        }
-                    }
-                }
-                Op::Closure(f) => {
-                    let closure = tri!(self.make_closure(f, base));
-                    if TRACE {
-                        self.stats.allocations += 1;
-                    }
-                    push!(closure);
-                    allocated!();
-                }
-                Op::Invoke(name, argc)
-                | Op::InvokeMethod(name, argc)
-                | Op::InvokeAny(name, argc) => {
-                    let recv = self.stack.len() - argc as usize - 1;
-                    // Fast paths for the hottest built-in methods.
-                    match (self.const_methods[name as usize], argc, &self.stack[recv]) {
-                        (Method::Push, 1, Value::List(_)) => {
-                            let v = pop!();
-                            if let Value::List(l) = &self.stack[recv] {
-                                tri!(l.push(v));
-                            }
-                            top!().set(Value::Nil);
-                            continue;
-                        }
-                        (Method::Len, 0, Value::List(l)) => {
-                            let n = l.items.borrow().len() as i64;
-                            top!().set(Value::Int(n));
-                            continue;
-                        }
-                        (Method::Len, 0, Value::Str(s)) => {
-                            let n = s.char_len() as i64;
-                            top!().set(Value::Int(n));
-                            continue;
-                        }
-                        _ => {}
-                    }
-                    save_ip!();
-                    let pushed =
-                        if let (Op::InvokeMethod(..) | Op::InvokeAny(..), Value::Instance(inst)) =
-                            (op, &self.stack[recv])
-                        {
-                            let id = inst.class.id + 1;
-                            let entries = self
-                                .caches
-                                .get(func as usize)
-                                .and_then(|c| c.get(ip - 1))
-                                .copied()
-                                .unwrap_or_default();
-                            let cached = if entries[0].0 == id {
-                                Some(entries[0].1)
-                            } else if entries[1].0 == id {
-                                Some(entries[1].1)
-                            } else {
-                                None
-                            };
-                            if let Some(method) = cached {
-                                if TRACE {
-                                    self.stats.cache_hits += 1;
-                                }
-                                tri!(self.push_frame(
-                                    method,
-                                    None,
-                                    recv,
-                                    recv,
-                                    argc as usize + 1,
-                                    false
-                                ));
-                                true
-                            } else {
-                                tri!(self.invoke_missed(func, ip - 1, entries, recv, name, argc))
-                            }
-                        } else {
-                            tri!(self.invoke(name, recv, argc as usize))
-                        };
-                    if pushed {
-                        if let Op::InvokeAny(..) = op {
-                            tri!(self.check_entered_arguments(recv + argc as usize + 1));
-                        }
-                        load_frame!();
-                    }
-                }
-                Op::InvokeSlot(slot, argc) => {
-                    save_ip!();
-                    tri!(self.invoke_slot(slot, argc));
-                    load_frame!();
-                }
-
-                Op::NewList(n) => {
-                    let at = self.stack.len() - n as usize;
-                    let items: Vec<Value> = self.stack.drain(at..).collect();
-                    if TRACE {
-                        self.stats.allocations += 1;
-                    }
-                    push!(Value::list(items));
-                    allocated!();
-                }
-                Op::NewDict(_) => {
-                    tri!(self.collection_op(op));
-                    if TRACE {
-                        self.stats.allocations += 1;
-                    }
-                    allocated!();
-                }
-                Op::NewTuple(_) | Op::NewRange(_) | Op::GetTupleField(_) => {
-                    tri!(self.collection_op(op))
-                }
-                Op::GetIndex => {
-                    // Fast path: list[int] in range, read without moving the list.
-                    if let [.., Value::List(l), Value::Int(i)] = self.stack.as_slice() {
-                        let item = l.items.borrow().get(*i as usize).map(Value::fast_clone);
-                        if let (Some(v), true) = (item, *i >= 0) {
-                            pop_scalar!();
-                            top!().set(v);
-                            continue;
-                        }
-                    }
-                    tri!(self.get_index());
-                }
-                Op::GetIndexKind(code) => {
-                    let idx = pop!();
-                    let c = pop!();
-                    push!(tri!(collections::get_index(&c, &idx)));
-                    tri!(self.check_top_kind(code));
-                }
-                Op::SetIndex => {
-                    if let [.., Value::List(l), Value::Int(i), v] = self.stack.as_slice() {
-                        if !v.is_heap() && *i >= 0 {
-                            let done = match l.items.borrow_mut().get_mut(*i as usize) {
-                                Some(slot) => {
-                                    slot.set(v.fast_clone());
-                                    true
-                                }
-                                None => false,
-                            };
-                            if done {
-                                pop_scalar!();
-                                pop_scalar!();
-                                drop_top!();
-                                continue;
-                            }
-                        }
-                    }
-                    tri!(self.set_index());
-                }
-                Op::Len => {
-                    // `len(x)` is `x.len()` (reference §11): an instance
-                    // of a frame with a `len()` method (std.collections'
-                    // Set, Deque, Heap) answers through it; the call
-                    // returns its result in the instance's place.
-                    if let Value::Instance(inst) = top!() {
-                        let method = inst.class.method_map.get("len").copied();
-                        // Only a `len()` taking nothing but `this`.
-                        if let Some(method) = method.filter(|&m| {
-                            self.functions
-                                .get(m as usize)
-                                .is_some_and(|p| p.required <= 1)
-                        }) {
-                            let recv = self.stack.len() - 1;
-                            save_ip!();
-                            tri!(self.push_frame(method, None, recv, recv, 1, false));
-                            load_frame!();
-                            continue;
-                        }
-                    }
-                    let c = pop!();
-                    push!(tri!(collections::length(&c)));
-                }
-
-                Op::ToStr => {
-                    if !matches!(top!(), Value::Str(_)) {
-                        let s = tri!(crate::value::display_value(top!()));
-                        *top!() = s;
-                    }
-                }
-                Op::BuildString(n) => {
-                    let at = self.stack.len() - n as usize;
-                    let s = tri!(crate::value::interpolate(&self.stack[at..]));
-                    self.stack.truncate(at);
-                    push!(s);
-                }
-
-                Op::IterStart => {
-                    // An instance of a frame with a `to_list()` method
-                    // (std.collections' Set, Deque, Heap) is walked through
-                    // what that returns: the call returns to this same
-                    // instruction, with its result in the instance's place.
-                    if let Value::Instance(inst) = top!() {
-                        if let Some(&method) = inst.class.method_map.get("to_list") {
-                            let recv = self.stack.len() - 1;
-                            ip -= 1;
-                            save_ip!();
-                            tri!(self.push_frame(method, None, recv, recv, 1, false));
-                            load_frame!();
-                            continue;
-                        }
-                    }
-                    let v = pop!();
-                    push!(tri!(collections::iter_start(v)));
-                }
-                Op::IterNext(exit) | Op::IterNext2(exit) => {
-                    let two = matches!(op, Op::IterNext2(_));
-                    let next = match top!() {
-                        Value::Iterator(it) if matches!(&*it.borrow(), IterState::Channel(_)) => {
-                            let ch = channel::iterated_channel(it);
-                            save_ip!();
-                            match ch.map(|ch| channel::iter_next(self, &ch)) {
-                                Some(r) => tri!(r).map(|v| (Value::Nil, v)),
-                                None => None,
-                            }
-                        }
-                        Value::Iterator(it) => collections::iter_next(&mut it.borrow_mut(), two),
-                        other => tri!(fail(
-                            kinds::TYPE_ERROR,
-                            &format!("cannot iterate a {}", other.type_name())
-                        )),
-                    };
-                    match next {
-                        Some((a, b)) => {
-                            if two {
-                                push!(a);
-                            }
-                            push!(b);
-                        }
-                        None => {
-                            self.stack.pop();
-                            jump!(exit);
-                        }
-                    }
-                }
-
-                Op::NewInstance(c) => {
-                    let class = self.classes[c as usize].clone();
-                    let fields = vec![Value::Nil; class.field_names.len()];
-                    if TRACE {
-                        self.stats.allocations += 1;
-                    }
-                    push!(Value::instance(class, fields));
-                    allocated!();
-                }
-                Op::GetField(slot) => {
-                    let v = match top!() {
-                        Value::Instance(inst) => inst
-                            .fields
-                            .borrow()
-                            .get(slot as usize)
-                            .map(Value::fast_clone),
-                        _ => None,
-                    };
-                    let v = match v {
-                        Some(v) => v,
-                        None => tri!(field_error(top!())),
-                    };
-                    *top!() = v;
-                }
-                Op::SetField(slot) => {
-                    if let [.., Value::Instance(inst), v] = self.stack.as_slice() {
-                        if !v.is_heap() {
-                            let done = match inst.fields.borrow_mut().get_mut(slot as usize) {
-                                Some(field) => {
-                                    field.set(v.fast_clone());
-                                    true
-                                }
-                                None => false,
-                            };
-                            if done {
-                                pop_scalar!();
-                                drop_top!();
-                                continue;
-                            }
-                        }
-                    }
-                    tri!(self.set_field(slot));
-                }
-                Op::Class(_)
-                | Op::GetFieldByName(_)
-                | Op::SetFieldByName(_)
-                | Op::IsInstance(_)
-                | Op::IsVariant(..)
-                | Op::GetPayload(_) => tri!(self.object_op(op)),
-                Op::NewEnum(..) => {
-                    tri!(self.object_op(op));
-                    allocated!();
-                }
-
-                Op::Propagate => {
-                    if matches!(top!(), Value::Error(_)) {
-                        let result = pop!();
-                        let frame = self.leave_frame();
-                        self.stack.truncate(frame.ret);
-                        if self.frames.len() <= stop_depth {
-                            return Ok(result);
-                        }
-                        push!(result);
-                        load_frame!();
-                    }
-                }
-                Op::MakeOk => {}
-                Op::Try(_)
-                | Op::EndTry
-                | Op::Raise
-                | Op::Trap(_)
-                | Op::ErrorKindIs(_)
-                | Op::IsError
-                | Op::MakeErr(_) => tri!(self.error_op(op, ip)),
-
-                Op::CheckKind(code) => {
-                    tri!(self.check_top_kind(code));
-                }
-                Op::Print(_)
-                | Op::Assert
-                | Op::TypeOf
-                | Op::Cast(_)
-                | Op::CheckIntRange(_)
-                | Op::CheckHost(..)
-                | Op::CheckType(_)
-                | Op::IsType(_)
-                | Op::ToDecimal(..) => tri!(self.value_op(op)),
-
-                // Concurrency: runtime/sched.rs, parallel.rs, shared.rs.
-                Op::Await => {}
-                Op::BlockBegin(_)
-                | Op::Spawn(_)
-                | Op::SpawnWorker
-                | Op::BlockEnd
-                | Op::MakeShared
-                | Op::Unshare
-                | Op::SharedGet
-                | Op::SharedLock
-                | Op::SharedSetUnlock => {
-                    save_ip!();
-                    tri!(self.concurrency_op(op));
-                }
+            if let Step::Return(v) = self.step::<TRACE>(stop_depth)? {
+                return Ok(v);
             }
         }
     }
 
-    /// Print one trace line and count the instruction.
-    pub(super) fn trace_step(&mut self, func: u32, ip: usize, op: Op) {
-        self.stats.instructions += 1;
-        if self.options.trace {
-            let top = self
-                .stack
-                .last()
-                .map(crate::value::repr)
-                .unwrap_or_default();
-            let name = self.functions[func as usize].name.clone();
-            let line = crate::disasm::format_op(op);
-            self.flush();
-            // A closed stderr ends the trace, not the run.
-            let _ = writeln!(
-                std::io::stderr(),
-                "[{name}:{ip:04}] {line:<28} | top: {top}"
-            );
+    /// Run `run_fast` from the top frame. The frame is read here, not in
+    /// `run_fast`: entering from a struct keeps the loop's entry apart from
+    /// a return's reload of the frame, and LLVM then keeps `sp` in one
+    /// register across the loop (merged, it kept two and copied between
+    /// them on every instruction: +4% on a loop of arithmetic).
+    fn enter_fast(&mut self, stop_depth: usize) -> bool {
+        let f = self.frames.last().expect("a frame is running");
+        let at = Entry {
+            code: self.functions[f.func as usize].code.as_ptr(),
+            ip: f.ip,
+            base: f.base,
+        };
+        self.run_fast(&at, stop_depth)
+    }
+
+    /// The dispatch loop: run instructions from the top frame's `ip` by
+    /// their fast paths until one declines, which the frame's `ip` then
+    /// names (not yet executed). Returns true when it stopped after an
+    /// allocation because a collection is due or the heap limit must be
+    /// checked (`Vm::after_allocation`); the frame's `ip` then names the
+    /// next instruction.
+    ///
+    /// The loop owns the stack as a segment: the vector's length is 0
+    /// while `stk..sp` hold the values, and `pc`, `sp` and `locals` (the
+    /// running frame's slot 0) live in registers. Each instruction's fast
+    /// path runs on its commonest operands; anything else — another
+    /// operand type, an overflow, a full stack, a due checkpoint, a
+    /// possible `deinit`, an instruction without a fast path — *declines*
+    /// before changing any state, and the segment is handed back to the
+    /// vector: `step`, which may grow it, runs between two runs of this
+    /// loop, and each run rebases the segment.
+    #[inline(never)]
+    fn run_fast(&mut self, at: &Entry, stop_depth: usize) -> bool {
+        let may_deinit = self.has_deinit;
+        let mut collect = false;
+        let stk: *mut Value;
+        let mut sp: *mut Value;
+        let limit: *mut Value;
+        let mut locals: *mut Value;
+        let mut code: *const Op;
+        // The next instruction, as a pointer into `code` (one register for
+        // what would be a base and an index).
+        let mut pc: *const Op;
+        macro_rules! ip {
+            () => {
+                (pc as usize - code as usize) / std::mem::size_of::<Op>()
+            };
         }
+        macro_rules! base {
+            () => {
+                (locals as usize).wrapping_sub(stk as usize) / std::mem::size_of::<Value>()
+            };
+        }
+        // Infallible: a frame is on top while code runs (a return that
+        // leaves `stop_depth` returns from `run_loop` first).
+        macro_rules! load_frame {
+            () => {{
+                let f = self.frames.last().expect("a frame is running");
+                locals = stk.wrapping_add(f.base);
+                code = self.functions[f.func as usize].code.as_ptr();
+                pc = code.wrapping_add(f.ip);
+            }};
+        }
+        // Take the stack as the segment `stk..sp` and load the top frame.
+        macro_rules! enter_segment {
+            () => {{
+                let n = self.stack.len();
+                stk = self.stack.as_mut_ptr();
+                // SAFETY: `n <= capacity`, so both pointers stay within, or
+                // one past, the allocation. Setting the length to 0 hands
+                // the values to `stk..sp` until `leave_segment!`: a panic leaks them
+                // rather than dropping them twice, and the vector is not
+                // used meanwhile (nothing in the loop grows it; every
+                // `step` runs between a `leave_segment!` and an `enter_segment!`, which
+                // rebases `stk`).
+                unsafe {
+                    self.stack.set_len(0);
+                    sp = stk.add(n);
+                    limit = stk.add(self.stack.capacity());
+                }
+                locals = stk.wrapping_add(at.base);
+                code = at.code;
+                pc = code.wrapping_add(at.ip);
+            }};
+        }
+        // Hand the segment back to the vector, and `pc` to the frame.
+        macro_rules! leave_segment {
+            () => {{
+                // SAFETY: `stk..sp` are initialised values at the start of
+                // the vector's allocation, and `sp <= limit` (the capacity).
+                unsafe { self.stack.set_len(sp.offset_from(stk) as usize) };
+                let ip = ip!();
+                if let Some(f) = self.frames.last_mut() {
+                    f.ip = ip;
+                }
+            }};
+        }
+        macro_rules! jump {
+            ($o:expr) => {
+                pc = pc.wrapping_offset($o as isize)
+            };
+        }
+        enter_segment!();
+        'run: loop {
+            // SAFETY: `pc` stays within the running function's code:
+            // `Program::validate` checks that every jump target lies in
+            // `0..=len` of the compiler's code, and `Vm::new` appends a
+            // `ReturnNil` at `len`, so falling through or jumping to `len`
+            // stops at a return; a call or return sets `pc` to a frame's
+            // start or saved `ip`. The code (`FunctionProto::code`) is
+            // owned by the VM and never changed while it runs.
+            //
+            // The instruction is matched by reference: each arm reads the
+            // operands it uses. A copied `Op` had every operand field
+            // loaded at the dispatch head, four registers live across the
+            // indirect jump, which pushed `pc` and `sp` out of theirs
+            // (about 10% more instructions on a loop of arithmetic).
+            let op: &Op = unsafe { &*pc };
+            pc = pc.wrapping_add(1);
+            {
+                // Decline: leave the loop with `pc` at the instruction,
+                // untouched, for `step`.
+                macro_rules! bail {
+                    () => {{
+                        pc = pc.wrapping_sub(1);
+                        break 'run;
+                    }};
+                }
+                // SAFETY: the invariant set up above: `stk..sp` are initialised
+                // values inside the stack vector's allocation, which ends at
+                // `limit`, and nothing else owns them. Every read below is of a
+                // slot proved to be below `sp` (`need!`, `slot!`), every push is
+                // preceded by `room!`, and a value is overwritten without being
+                // dropped only when it is a scalar (owns nothing). Values are
+                // released (possibly freeing objects) only when no frame has a
+                // `deinit`, so no Limit code runs from here. A container is read
+                // without counting a borrow (`try_borrow_unguarded`, which still
+                // fails while it is borrowed mutably) only to copy one value
+                // out at once: nothing can borrow it meanwhile. A frame is written
+                // into `frames`' reserved spare room, every field initialised,
+                // before the length covers it; a frame is popped by moving its
+                // one owning field (the closure) out before the length drops
+                // below it.
+                unsafe {
+                    macro_rules! depth {
+                        () => {
+                            sp.offset_from(stk) as usize
+                        };
+                    }
+                    macro_rules! need {
+                        ($n:expr) => {
+                            // In bytes, which saves the division of `depth!`.
+                            if (sp as usize) - (stk as usize) < $n * std::mem::size_of::<Value>() {
+                                bail!();
+                            }
+                        };
+                    }
+                    macro_rules! room {
+                        () => {
+                            if sp == limit {
+                                bail!();
+                            }
+                        };
+                    }
+                    macro_rules! slot {
+                        ($s:expr) => {{
+                            let at = locals.wrapping_add($s as usize);
+                            if at >= sp {
+                                bail!();
+                            }
+                            at
+                        }};
+                    }
+                    // After an allocating instruction (its result pushed): collect
+                    // cycles when due, and check the heap limit when one is set.
+                    macro_rules! allocated {
+                        () => {
+                            if gc::due()
+                                || self.options.limits.max_heap_bytes.is_some()
+                                || limits::heap_bytes() >= self.gc_at_bytes
+                            {
+                                collect = true;
+                                break 'run;
+                            }
+                        };
+                    }
+                    macro_rules! push_local {
+                        ($v:expr) => {{
+                            std::ptr::write(sp, $v);
+                            sp = sp.add(1);
+                        }};
+                    }
+                    // `*z = *x + *y` for two ints (without overflow) or two
+                    // floats, `z` holding a scalar. Matched all at once so that
+                    // the sum is written straight into the slot: a `Value` built
+                    // first and copied after was a 16-byte reload of two smaller
+                    // stores, which cannot be forwarded and stalled.
+                    macro_rules! store_sum {
+                        ($x:expr, $y:expr, $z:expr) => {{
+                            let (x, y, z): (*const Value, *const Value, *mut Value) = ($x, $y, $z);
+                            match (&*x, &*y, &mut *z) {
+                                (Value::Float(p), Value::Float(q), Value::Float(d)) => *d = *p + *q,
+                                (Value::Int(p), Value::Int(q), Value::Int(d)) => {
+                                    match p.checked_add(*q) {
+                                        Some(r) => *d = r,
+                                        None => bail!(),
+                                    }
+                                }
+                                (Value::Float(p), Value::Float(q), _) => {
+                                    std::ptr::write(z, Value::Float(*p + *q))
+                                }
+                                (Value::Int(p), Value::Int(q), _) => match p.checked_add(*q) {
+                                    Some(r) => std::ptr::write(z, Value::Int(r)),
+                                    None => bail!(),
+                                },
+                                _ => bail!(),
+                            }
+                        }};
+                    }
+                    // Push a frame for `$proto` (function `$f`) whose `$argc`
+                    // arguments are on top of the stack, when the call needs
+                    // nothing this loop leaves to `push_frame`: default
+                    // arguments, a checkpoint, more stack, or a depth error.
+                    macro_rules! enter {
+                        ($f:expr, $proto:expr, $closure:expr, $argc:expr, $base:expr, $ret:expr) => {{
+                            let proto: &crate::program::FunctionProto = $proto;
+                            let frame_size = proto.num_locals as usize;
+                            if $argc != proto.arity as usize
+                                || self.frames.len() >= self.options.limits.max_call_depth
+                                || self.countdown <= 1
+                                || (limit.offset_from(sp) as usize) < frame_size
+                            {
+                                bail!();
+                            }
+                            let caller_ip = ip!();
+                            code = proto.code.as_ptr();
+                            let (f, b, ret) = ($f, $base, $ret);
+                            let closure = $closure;
+                            self.countdown -= 1;
+                            for _ in 0..frame_size {
+                                push_local!(Value::Nil);
+                            }
+                            if let Some(frame) = self.frames.last_mut() {
+                                frame.ip = caller_ip;
+                            }
+                            // Written field by field into the vector's spare
+                            // room: a `Frame` built on the stack and copied in
+                            // was reloaded in 8- and 16-byte pieces over its
+                            // 4- and 1-byte fields, which stalls.
+                            self.frames.reserve(1);
+                            let len = self.frames.len();
+                            let frame = self.frames.as_mut_ptr().add(len);
+                            std::ptr::addr_of_mut!((*frame).func).write(f);
+                            std::ptr::addr_of_mut!((*frame).ip).write(0);
+                            std::ptr::addr_of_mut!((*frame).base).write(b);
+                            std::ptr::addr_of_mut!((*frame).ret).write(ret);
+                            std::ptr::addr_of_mut!((*frame).closure).write(closure);
+                            std::ptr::addr_of_mut!((*frame).ctor).write(false);
+                            self.frames.set_len(len + 1);
+                            pc = code;
+                            locals = stk.wrapping_add(b);
+                            continue 'run;
+                        }};
+                    }
+                    // Copy the scalar at `$src` over the scalar at `$dst`
+                    // field by field: a 16-byte load of a value whose
+                    // payload was just stored by an 8-byte write cannot
+                    // be forwarded from the store and stalls.
+                    macro_rules! store_scalar {
+                        ($dst:expr, $src:expr) => {{
+                            let (dst, src): (*mut Value, *const Value) = ($dst, $src);
+                            match (&mut *dst, &*src) {
+                                (Value::Int(d), Value::Int(s)) => *d = *s,
+                                (Value::Float(d), Value::Float(s)) => *d = *s,
+                                (_, s) => std::ptr::write(dst, s.fast_clone()),
+                            }
+                        }};
+                    }
+                    // `[a, b] -> [a op b]` in place for two ints or two floats.
+                    // An int meeting a float is converted (`arith::add` …).
+                    macro_rules! arith_local {
+                    ($checked:ident, $fop:tt, $fassign:tt) => {{
+                        need!(2);
+                        match (&mut *sp.sub(2), &*sp.sub(1)) {
+                            (Value::Int(a), Value::Int(b)) => match a.$checked(*b) {
+                                Some(r) => *a = r,
+                                None => bail!(),
+                            },
+                            (Value::Float(a), Value::Float(b)) => *a $fassign *b,
+                            (Value::Float(a), Value::Int(b)) => *a $fassign *b as f64,
+                            (Value::Int(a), Value::Float(b)) => {
+                                let r = *a as f64 $fop *b;
+                                std::ptr::write(sp.sub(2), Value::Float(r));
+                            }
+                            _ => bail!(),
+                        }
+                        sp = sp.sub(1);
+                        continue 'run;
+                    }};
+                }
+                    macro_rules! compare_local {
+                    ($op:tt) => {{
+                        need!(2);
+                        let r = match (&*sp.sub(2), &*sp.sub(1)) {
+                            (Value::Int(a), Value::Int(b)) => a $op b,
+                            (Value::Float(a), Value::Float(b)) => a $op b,
+                            _ => bail!(),
+                        };
+                        sp = sp.sub(1);
+                        std::ptr::write(sp.sub(1), Value::Bool(r));
+                        continue 'run;
+                    }};
+                }
+                    macro_rules! compare_jump_local {
+                    ($op:tt, $o:expr) => {{
+                        need!(2);
+                        let r = match (&*sp.sub(2), &*sp.sub(1)) {
+                            (Value::Int(a), Value::Int(b)) => a $op b,
+                            (Value::Float(a), Value::Float(b)) => a $op b,
+                            _ => bail!(),
+                        };
+                        sp = sp.sub(2);
+                        if !r {
+                            jump!($o);
+                        }
+                        continue 'run;
+                    }};
+                }
+                    // `[] -> [locals[a] op locals[b]]`.
+                    macro_rules! locals_op_local {
+                    ($a:expr, $b:expr, $checked:ident, $fop:tt) => {{
+                        let (x, y) = (slot!($a), slot!($b));
+                        room!();
+                        let r = match (&*x, &*y) {
+                            (Value::Int(p), Value::Int(q)) => match p.$checked(*q) {
+                                Some(r) => Value::Int(r),
+                                None => bail!(),
+                            },
+                            (Value::Float(p), Value::Float(q)) => Value::Float(*p $fop *q),
+                            _ => bail!(),
+                        };
+                        push_local!(r);
+                        continue 'run;
+                    }};
+                }
+                    // `[] -> [l[a] * l[b] op l[c] * l[d]]` for four ints (no
+                    // overflow) or four floats.
+                    macro_rules! products {
+                    ($a:expr, $b:expr, $c:expr, $d:expr, $checked:ident, $fop:tt) => {{
+                        let (a, b, c, d) = (slot!($a), slot!($b), slot!($c), slot!($d));
+                        room!();
+                        let r = match (&*a, &*b, &*c, &*d) {
+                            (Value::Float(p), Value::Float(q), Value::Float(s), Value::Float(t)) => {
+                                Value::Float(*p * *q $fop *s * *t)
+                            }
+                            (Value::Int(p), Value::Int(q), Value::Int(s), Value::Int(t)) => {
+                                match (p.checked_mul(*q), s.checked_mul(*t)) {
+                                    (Some(x), Some(y)) => match x.$checked(y) {
+                                        Some(r) => Value::Int(r),
+                                        None => bail!(),
+                                    },
+                                    _ => bail!(),
+                                }
+                            }
+                            _ => bail!(),
+                        };
+                        push_local!(r);
+                        continue 'run;
+                    }};
+                }
+                    // `[x] -> [x op locals[s]]` in place.
+                    macro_rules! top_op_slot {
+                    ($s:expr, $checked:ident, $fassign:tt) => {{
+                        let y = slot!($s);
+                        need!(1);
+                        match (&mut *sp.sub(1), &*y) {
+                            (Value::Float(a), Value::Float(b)) => *a $fassign *b,
+                            (Value::Int(a), Value::Int(b)) => match a.$checked(*b) {
+                                Some(r) => *a = r,
+                                None => bail!(),
+                            },
+                            _ => bail!(),
+                        }
+                        continue 'run;
+                    }};
+                }
+                    // `[x] -> []`, jumping when `!(x op locals[s])`.
+                    macro_rules! compare_slot_jump {
+                    ($s:expr, $op:tt, $o:expr) => {{
+                        let y = slot!($s);
+                        need!(1);
+                        let r = match (&*sp.sub(1), &*y) {
+                            (Value::Int(a), Value::Int(b)) => a $op b,
+                            (Value::Float(a), Value::Float(b)) => a $op b,
+                            _ => bail!(),
+                        };
+                        sp = sp.sub(1);
+                        if !r {
+                            jump!($o);
+                        }
+                        continue 'run;
+                    }};
+                }
+
+                    match *op {
+                        Op::Int(n) => {
+                            room!();
+                            push_local!(Value::Int(n as i64));
+                            continue 'run;
+                        }
+                        Op::Const(k) => {
+                            room!();
+                            let v = match self.constants.get(k as usize) {
+                                Some(v) => v.fast_clone(),
+                                None => bail!(),
+                            };
+                            push_local!(v);
+                            continue 'run;
+                        }
+                        Op::True | Op::False | Op::Nil => {
+                            room!();
+                            push_local!(match *op {
+                                Op::True => Value::Bool(true),
+                                Op::False => Value::Bool(false),
+                                _ => Value::Nil,
+                            });
+                            continue 'run;
+                        }
+                        Op::GetLocal(s) => {
+                            let x = slot!(s);
+                            room!();
+                            copy_to(sp, x);
+                            sp = sp.add(1);
+                            continue 'run;
+                        }
+                        Op::GetLocal2(a, b) => {
+                            let (x, y) = (slot!(a), slot!(b));
+                            if limit.offset_from(sp) < 2 {
+                                bail!();
+                            }
+                            copy_to(sp, x);
+                            copy_to(sp.add(1), y);
+                            sp = sp.add(2);
+                            continue 'run;
+                        }
+                        Op::SetLocal(s) => {
+                            let x = slot!(s);
+                            need!(1);
+                            let top = sp.sub(1);
+                            if x == top {
+                                bail!();
+                            }
+                            if !(*top).is_heap() && !(*x).is_heap() {
+                                store_scalar!(x, top);
+                            } else if may_deinit {
+                                bail!();
+                            } else {
+                                release(x);
+                                move_to(x, top);
+                            }
+                            sp = top;
+                            continue 'run;
+                        }
+                        Op::MoveLocal(from, to) => {
+                            let (x, y) = (slot!(from), slot!(to));
+                            if !(*x).is_heap() && !(*y).is_heap() {
+                                store_scalar!(y, x);
+                            } else if may_deinit {
+                                bail!();
+                            } else if x != y {
+                                release(y);
+                                copy_to(y, x);
+                            }
+                            continue 'run;
+                        }
+                        Op::Pop => {
+                            need!(1);
+                            if (*sp.sub(1)).is_heap() && may_deinit {
+                                bail!();
+                            }
+                            sp = sp.sub(1);
+                            release(sp);
+                            continue 'run;
+                        }
+                        Op::CheckKind(code) => {
+                            need!(1);
+                            if !crate::runtime::type_checks::kind_fits(code, &*sp.sub(1)) {
+                                bail!();
+                            }
+                            continue 'run;
+                        }
+                        Op::MakeCell(s) => {
+                            let x = slot!(s);
+                            let v = std::ptr::read(x);
+                            std::ptr::write(x, Value::Cell(Value::new_cell(v)));
+                            continue 'run;
+                        }
+                        Op::Closure(f) => {
+                            room!();
+                            let Some(proto) = self.functions.get(f as usize) else {
+                                bail!();
+                            };
+                            // Check every capture before changing anything.
+                            let running = self.frames.last().and_then(|fr| fr.closure.as_ref());
+                            for cap in &proto.captures {
+                                let present = match *cap {
+                                    CaptureSource::Local(s) | CaptureSource::LocalValue(s) => {
+                                        base!() + (s as usize) < depth!()
+                                    }
+                                    CaptureSource::Upvalue(i) => {
+                                        running.is_some_and(|c| (i as usize) < c.captures.len())
+                                    }
+                                };
+                                if !present {
+                                    bail!();
+                                }
+                            }
+                            let mut captures = Captures::with_capacity(proto.captures.len());
+                            for cap in &proto.captures {
+                                captures.push(match *cap {
+                                    CaptureSource::Local(s) => {
+                                        let x = locals.add(s as usize);
+                                        if let Value::Cell(cell) = &*x {
+                                            Value::Cell(cell.clone())
+                                        } else {
+                                            // Not yet a cell: convert in place so
+                                            // that both sides share it.
+                                            let cell = Value::new_cell(std::ptr::read(x));
+                                            std::ptr::write(x, Value::Cell(cell.clone()));
+                                            Value::Cell(cell)
+                                        }
+                                    }
+                                    CaptureSource::LocalValue(s) => {
+                                        (*locals.add(s as usize)).clone()
+                                    }
+                                    CaptureSource::Upvalue(i) => match running {
+                                        Some(c) => c.captures[i as usize].clone(),
+                                        None => unreachable!("checked above"),
+                                    },
+                                });
+                            }
+                            let closure = Closure::new(f, proto.clone(), captures);
+                            // `Value::closure`, inlined so that the value is
+                            // written in place rather than returned through
+                            // memory and reloaded.
+                            let closure = std::rc::Rc::new(closure);
+                            closure.gc_slot.set(gc::track_closure(&closure));
+                            push_local!(Value::Function(closure));
+                            if gc::due() || self.options.limits.max_heap_bytes.is_some() {
+                                collect = true;
+                                break 'run;
+                            }
+                            continue 'run;
+                        }
+                        Op::IncLocal(s, n) => {
+                            if let Value::Int(a) = &mut *slot!(s) {
+                                if let Some(r) = a.checked_add(n as i64) {
+                                    *a = r;
+                                    continue 'run;
+                                }
+                            }
+                            bail!();
+                        }
+                        Op::AddImm(n) => {
+                            need!(1);
+                            if let Value::Int(a) = &mut *sp.sub(1) {
+                                if let Some(r) = a.checked_add(n as i64) {
+                                    *a = r;
+                                    continue 'run;
+                                }
+                            }
+                            bail!();
+                        }
+                        Op::ModImm(n) => {
+                            need!(1);
+                            if let (Value::Int(a), true) = (&mut *sp.sub(1), n > 0) {
+                                *a %= n as i64;
+                                continue 'run;
+                            }
+                            bail!();
+                        }
+                        Op::AddFloat | Op::Add | Op::AddInt => arith_local!(checked_add, +, +=),
+                        Op::SubFloat | Op::Sub | Op::SubInt => arith_local!(checked_sub, -, -=),
+                        Op::MulFloat | Op::Mul | Op::MulInt => arith_local!(checked_mul, *, *=),
+                        Op::Div | Op::DivInt | Op::DivFloat => {
+                            need!(2);
+                            match (&mut *sp.sub(2), &*sp.sub(1)) {
+                                (Value::Float(a), Value::Float(b)) => *a /= *b,
+                                (Value::Int(a), Value::Int(b)) if *b != 0 && *b != -1 => *a /= *b,
+                                _ => bail!(),
+                            }
+                            sp = sp.sub(1);
+                            continue 'run;
+                        }
+                        Op::Mod | Op::ModInt => {
+                            need!(2);
+                            match (&mut *sp.sub(2), &*sp.sub(1)) {
+                                (Value::Int(a), Value::Int(b)) if *b != 0 && *b != -1 => *a %= *b,
+                                _ => bail!(),
+                            }
+                            sp = sp.sub(1);
+                            continue 'run;
+                        }
+                        Op::Lt | Op::LtInt | Op::LtFloat => compare_local!(<),
+                        Op::Le | Op::LeInt | Op::LeFloat => compare_local!(<=),
+                        Op::Gt | Op::GtInt | Op::GtFloat => compare_local!(>),
+                        Op::Ge | Op::GeInt | Op::GeFloat => compare_local!(>=),
+                        Op::AddLocals(a, b) => locals_op_local!(a, b, checked_add, +),
+                        Op::SubLocals(a, b) => locals_op_local!(a, b, checked_sub, -),
+                        Op::MulLocals(a, b) => locals_op_local!(a, b, checked_mul, *),
+                        Op::AddProducts(a, b, c, d) => products!(a, b, c, d, checked_add, +),
+                        Op::SubProducts(a, b, c, d) => products!(a, b, c, d, checked_sub, -),
+                        Op::AddLocal(s) => top_op_slot!(s, checked_add, +=),
+                        Op::SubLocal(s) => top_op_slot!(s, checked_sub, -=),
+                        Op::MulLocal(s) => top_op_slot!(s, checked_mul, *=),
+                        Op::AddAssignLocal(a, b) => {
+                            let (x, y) = (slot!(a), slot!(b));
+                            match (&mut *x, &*y) {
+                                (Value::Int(p), Value::Int(q)) => match p.checked_add(*q) {
+                                    Some(r) => *p = r,
+                                    None => bail!(),
+                                },
+                                (Value::Float(p), Value::Float(q)) => *p += *q,
+                                _ => bail!(),
+                            }
+                            continue 'run;
+                        }
+                        Op::JumpIfNotLt(o) => compare_jump_local!(<, o),
+                        Op::JumpIfNotLe(o) => compare_jump_local!(<=, o),
+                        Op::JumpIfNotGt(o) => compare_jump_local!(>, o),
+                        Op::JumpIfNotGe(o) => compare_jump_local!(>=, o),
+                        Op::JumpIfNotLtLocal(s, o) => compare_slot_jump!(s, <, o),
+                        Op::JumpIfNotLeLocal(s, o) => compare_slot_jump!(s, <=, o),
+                        Op::JumpIfNotGtLocal(s, o) => compare_slot_jump!(s, >, o),
+                        Op::JumpIfNotGeLocal(s, o) => compare_slot_jump!(s, >=, o),
+                        Op::JumpIfNotEq(o) => {
+                            need!(2);
+                            let equal = match (&*sp.sub(2), &*sp.sub(1)) {
+                                (Value::Int(a), Value::Int(b)) => a == b,
+                                // Releasing strings runs no `deinit`.
+                                (a @ Value::Str(_), b @ Value::Str(_)) => {
+                                    let r = equals(a, b);
+                                    release(sp.sub(1));
+                                    release(sp.sub(2));
+                                    r
+                                }
+                                _ => bail!(),
+                            };
+                            sp = sp.sub(2);
+                            if !equal {
+                                jump!(o);
+                            }
+                            continue 'run;
+                        }
+                        Op::JumpIfNotNe(o) => {
+                            need!(2);
+                            let equal = match (&*sp.sub(2), &*sp.sub(1)) {
+                                (Value::Int(a), Value::Int(b)) => a == b,
+                                (a @ Value::Str(_), b @ Value::Str(_)) => {
+                                    let r = equals(a, b);
+                                    release(sp.sub(1));
+                                    release(sp.sub(2));
+                                    r
+                                }
+                                _ => bail!(),
+                            };
+                            sp = sp.sub(2);
+                            if equal {
+                                jump!(o);
+                            }
+                            continue 'run;
+                        }
+                        Op::JumpIfNotEqImm(n, o) => {
+                            need!(1);
+                            let Value::Int(x) = &*sp.sub(1) else {
+                                bail!();
+                            };
+                            let equal = *x == n as i64;
+                            sp = sp.sub(1);
+                            if !equal {
+                                jump!(o);
+                            }
+                            continue 'run;
+                        }
+                        Op::JumpIfLocalNotLtConst(s, k, o) => {
+                            let x = slot!(s);
+                            let r = match (&*x, self.constants.get(k as usize)) {
+                                (Value::Int(a), Some(Value::Int(b))) => a < b,
+                                _ => bail!(),
+                            };
+                            if !r {
+                                jump!(o);
+                            }
+                            continue 'run;
+                        }
+                        Op::JumpIfLocalFalse(s, o) => {
+                            if !(*slot!(s)).truthy() {
+                                jump!(o);
+                            }
+                            continue 'run;
+                        }
+                        Op::JumpIfLocalTrue(s, o) => {
+                            if (*slot!(s)).truthy() {
+                                jump!(o);
+                            }
+                            continue 'run;
+                        }
+                        Op::JumpIfFalse(o) | Op::JumpIfTrue(o) => {
+                            need!(1);
+                            let Value::Bool(b) = *sp.sub(1) else {
+                                bail!();
+                            };
+                            sp = sp.sub(1);
+                            if b == matches!(*op, Op::JumpIfTrue(_)) {
+                                jump!(o);
+                            }
+                            continue 'run;
+                        }
+                        Op::Loop(n) if self.countdown > 1 => {
+                            self.countdown -= 1;
+                            pc = pc.wrapping_sub(n as usize);
+                            continue 'run;
+                        }
+                        Op::AddLocalStore(s, d) => {
+                            let (y, z) = (slot!(s), slot!(d));
+                            need!(1);
+                            let x = sp.sub(1);
+                            if (*z).is_heap() || z == x {
+                                bail!();
+                            }
+                            store_sum!(x, y, z);
+                            sp = x;
+                            continue 'run;
+                        }
+                        Op::MulConstLocal(k, s) => {
+                            let y = slot!(s);
+                            room!();
+                            let r = match (self.constants.get(k as usize), &*y) {
+                                (Some(Value::Int(p)), Value::Int(q)) => match p.checked_mul(*q) {
+                                    Some(r) => Value::Int(r),
+                                    None => bail!(),
+                                },
+                                (Some(Value::Float(p)), Value::Float(q)) => Value::Float(*p * *q),
+                                _ => bail!(),
+                            };
+                            push_local!(r);
+                            continue 'run;
+                        }
+                        Op::JumpIfNotConst(order, k, o) => {
+                            need!(1);
+                            let r = match (&*sp.sub(1), self.constants.get(k as usize)) {
+                                (Value::Int(a), Some(Value::Int(b))) => order.test(a, b),
+                                (Value::Float(a), Some(Value::Float(b))) => order.test(a, b),
+                                _ => bail!(),
+                            };
+                            sp = sp.sub(1);
+                            if !r {
+                                jump!(o);
+                            }
+                            continue 'run;
+                        }
+                        Op::JumpIfNotLocals(order, a, b, o) => {
+                            let (x, y) = (slot!(a), slot!(b));
+                            let r = match (&*x, &*y) {
+                                (Value::Int(p), Value::Int(q)) => order.test(p, q),
+                                (Value::Float(p), Value::Float(q)) => order.test(p, q),
+                                _ => bail!(),
+                            };
+                            if !r {
+                                jump!(o);
+                            }
+                            continue 'run;
+                        }
+                        Op::AddImmLocal(s, n) => {
+                            let x = slot!(s);
+                            room!();
+                            let Value::Int(a) = &*x else {
+                                bail!();
+                            };
+                            let Some(r) = a.checked_add(n as i64) else {
+                                bail!();
+                            };
+                            push_local!(Value::Int(r));
+                            continue 'run;
+                        }
+                        Op::AddStore(d) => {
+                            let z = slot!(d);
+                            need!(2);
+                            let (x, y) = (sp.sub(2), sp.sub(1));
+                            if (*z).is_heap() || z >= x {
+                                bail!();
+                            }
+                            store_sum!(x, y, z);
+                            sp = x;
+                            continue 'run;
+                        }
+                        Op::IncLocalLoop(s, n, back) if self.countdown > 1 => {
+                            if let Value::Int(a) = &mut *slot!(s) {
+                                if let Some(r) = a.checked_add(n as i64) {
+                                    *a = r;
+                                    self.countdown -= 1;
+                                    pc = pc.wrapping_sub(back as usize);
+                                    continue 'run;
+                                }
+                            }
+                            bail!();
+                        }
+                        Op::IncLoopLtConst(s, k, back) if self.countdown > 1 => {
+                            let x = slot!(s);
+                            if let (Value::Int(a), Some(Value::Int(limit))) =
+                                (&mut *x, self.constants.get(k as usize))
+                            {
+                                if let Some(r) = a.checked_add(1) {
+                                    *a = r;
+                                    self.countdown -= 1;
+                                    if r < *limit {
+                                        pc = pc.wrapping_sub(back as usize);
+                                    }
+                                    continue 'run;
+                                }
+                            }
+                            bail!();
+                        }
+                        Op::LoopIfLocals(order, a, b, back) if self.countdown > 1 => {
+                            let go = match (&*slot!(a), &*slot!(b)) {
+                                (Value::Int(p), Value::Int(q)) => order.test(p, q),
+                                (Value::Float(p), Value::Float(q)) => order.test(p, q),
+                                _ => bail!(),
+                            };
+                            self.countdown -= 1;
+                            if go {
+                                pc = pc.wrapping_sub(back as usize);
+                            }
+                            continue 'run;
+                        }
+                        Op::LoopIfLtConst(s, k, back) if self.countdown > 1 => {
+                            let go = match (&*slot!(s), self.constants.get(k as usize)) {
+                                (Value::Int(a), Some(Value::Int(limit))) => a < limit,
+                                _ => bail!(),
+                            };
+                            self.countdown -= 1;
+                            if go {
+                                pc = pc.wrapping_sub(back as usize);
+                            }
+                            continue 'run;
+                        }
+                        Op::IncLoopLocals(order, s, b, back) if self.countdown > 1 => {
+                            let (x, y) = (slot!(s), slot!(b));
+                            let (Value::Int(a), Value::Int(limit)) = (&*x, &*y) else {
+                                bail!();
+                            };
+                            let Some(r) = a.checked_add(1) else {
+                                bail!();
+                            };
+                            let go = order.test(&r, if x == y { &r } else { limit });
+                            if let Value::Int(a) = &mut *x {
+                                *a = r;
+                            }
+                            self.countdown -= 1;
+                            if go {
+                                pc = pc.wrapping_sub(back as usize);
+                            }
+                            continue 'run;
+                        }
+                        Op::Invoke(name, argc) | Op::InvokeMethod(name, argc) => {
+                            let argc = argc as usize;
+                            need!(argc + 1);
+                            let recv = sp.sub(argc + 1);
+                            let method = self.const_methods.get(name as usize).copied();
+                            match (&*recv, method, argc) {
+                                // A frame's method through the call site's
+                                // inline cache; a miss fills it in `run_loop`.
+                                (Value::Instance(inst), _, _)
+                                    if matches!(*op, Op::InvokeMethod(..)) =>
+                                {
+                                    let id = inst.class.id + 1;
+                                    let site = ip!() - 1;
+                                    let func = self.frames.last().map_or(0, |f| f.func as usize);
+                                    let Some(entries) =
+                                        self.caches.get(func).and_then(|c| c.get(site))
+                                    else {
+                                        bail!();
+                                    };
+                                    let target = if entries[0].0 == id {
+                                        entries[0].1
+                                    } else if entries[1].0 == id {
+                                        entries[1].1
+                                    } else {
+                                        bail!();
+                                    };
+                                    let Some(proto) = self.functions.get(target as usize) else {
+                                        bail!();
+                                    };
+                                    let at = depth!() - argc - 1;
+                                    enter!(target, proto, None, argc + 1, at, at);
+                                }
+                                (Value::List(l), Some(Method::Push), 1) if !may_deinit => {
+                                    let v = sp.sub(1);
+                                    if (*v).is_heap() {
+                                        // Moved in while there is room
+                                        // (growing is `List::push`'s, with
+                                        // the limits).
+                                        let Ok(mut items) = l.items.try_borrow_mut() else {
+                                            bail!();
+                                        };
+                                        if items.len() == items.capacity() {
+                                            bail!();
+                                        }
+                                        items.push(std::ptr::read(v));
+                                    } else if l.push((*v).fast_clone()).is_err() {
+                                        bail!();
+                                    }
+                                    sp = recv;
+                                    release(recv);
+                                    push_local!(Value::Nil);
+                                    continue 'run;
+                                }
+                                (Value::List(l), Some(Method::Len), 0) if !may_deinit => {
+                                    let Ok(items) = l.items.try_borrow() else {
+                                        bail!();
+                                    };
+                                    let n = items.len() as i64;
+                                    drop(items);
+                                    release(recv);
+                                    std::ptr::write(recv, Value::Int(n));
+                                    continue 'run;
+                                }
+                                (Value::Dict(d), Some(Method::GetOr), 2) if !may_deinit => {
+                                    let (key, default) = (sp.sub(2), sp.sub(1));
+                                    if !matches!(*key, Value::Str(_) | Value::Int(_)) {
+                                        bail!();
+                                    }
+                                    let Ok(map) = d.map.try_borrow_unguarded() else {
+                                        bail!();
+                                    };
+                                    // The default moves to the result when
+                                    // the key is missing.
+                                    let v = match map.get(&*borrowed_key(&*key)) {
+                                        Some(v) => {
+                                            let v = v.fast_clone();
+                                            release(default);
+                                            v
+                                        }
+                                        None => std::ptr::read(default),
+                                    };
+                                    // The dict may be released here; without
+                                    // `deinit`s that runs no Limit code.
+                                    release(key);
+                                    release(recv);
+                                    std::ptr::write(recv, v);
+                                    sp = recv.add(1);
+                                    continue 'run;
+                                }
+                                (Value::Str(t), Some(Method::Len), 0) if !may_deinit => {
+                                    let n = t.char_len() as i64;
+                                    release(recv);
+                                    std::ptr::write(recv, Value::Int(n));
+                                    continue 'run;
+                                }
+                                _ => bail!(),
+                            }
+                        }
+                        Op::IndexLocals(a, b) => {
+                            let (c, i) = (slot!(a), slot!(b));
+                            room!();
+                            match (&*c, &*i) {
+                                (Value::List(l), Value::Int(i)) if *i >= 0 => {
+                                    match l.items.try_borrow_unguarded() {
+                                        Ok(items) => match items.get(*i as usize) {
+                                            Some(v) => copy_to(sp, v),
+                                            None => bail!(),
+                                        },
+                                        Err(_) => bail!(),
+                                    }
+                                }
+                                (Value::Dict(d), key @ Value::Str(_)) => {
+                                    let Ok(map) = d.map.try_borrow_unguarded() else {
+                                        bail!();
+                                    };
+                                    match map.get(&*borrowed_key(key)) {
+                                        Some(v) => copy_to(sp, v),
+                                        None => bail!(),
+                                    }
+                                }
+                                _ => bail!(),
+                            }
+                            sp = sp.add(1);
+                            continue 'run;
+                        }
+                        Op::SetIndexLocals(a, b) => {
+                            let (c, i) = (slot!(a), slot!(b));
+                            need!(1);
+                            let v = sp.sub(1);
+                            if (*v).is_heap() {
+                                bail!();
+                            }
+                            match (&*c, &*i) {
+                                (Value::List(l), Value::Int(i)) if *i >= 0 => {
+                                    let Ok(mut items) = l.items.try_borrow_mut() else {
+                                        bail!();
+                                    };
+                                    match items.get_mut(*i as usize) {
+                                        Some(item) if !item.is_heap() => {
+                                            store_scalar!(item as *mut Value, v);
+                                        }
+                                        _ => bail!(),
+                                    }
+                                }
+                                // Replacing the value of a present key; adding a
+                                // key (heap accounting) is left to `Dict::insert`.
+                                (Value::Dict(d), key @ Value::Str(_)) => {
+                                    let Ok(mut map) = d.map.try_borrow_mut() else {
+                                        bail!();
+                                    };
+                                    match map.get_mut(&*borrowed_key(key)) {
+                                        Some(item) if !item.is_heap() => {
+                                            store_scalar!(item as *mut Value, v);
+                                        }
+                                        _ => bail!(),
+                                    }
+                                }
+                                _ => bail!(),
+                            }
+                            sp = v;
+                            continue 'run;
+                        }
+                        Op::BuildString(n) => {
+                            let n = n as usize;
+                            need!(n);
+                            let first = sp.sub(n);
+                            let Some(s) = build_string(first, n) else {
+                                bail!();
+                            };
+                            sp = first;
+                            push_local!(s);
+                            continue 'run;
+                        }
+                        Op::GetIndexKind(code) if !may_deinit => {
+                            need!(2);
+                            let v = match (&*sp.sub(2), &*sp.sub(1)) {
+                                (Value::List(l), Value::Int(i)) if *i >= 0 => {
+                                    match l.items.try_borrow_unguarded() {
+                                        Ok(items) => match items.get(*i as usize) {
+                                            Some(v)
+                                                if crate::runtime::type_checks::kind_fits(
+                                                    code, v,
+                                                ) =>
+                                            {
+                                                v.fast_clone()
+                                            }
+                                            _ => bail!(),
+                                        },
+                                        Err(_) => bail!(),
+                                    }
+                                }
+                                _ => bail!(),
+                            };
+                            sp = sp.sub(1);
+                            release(sp.sub(1));
+                            std::ptr::write(sp.sub(1), v);
+                            continue 'run;
+                        }
+                        Op::GetIndex if !may_deinit => {
+                            need!(2);
+                            let v = match (&*sp.sub(2), &*sp.sub(1)) {
+                                (Value::List(l), Value::Int(i)) if *i >= 0 => {
+                                    match l.items.try_borrow_unguarded() {
+                                        Ok(items) => match items.get(*i as usize) {
+                                            Some(v) => v.fast_clone(),
+                                            None => bail!(),
+                                        },
+                                        Err(_) => bail!(),
+                                    }
+                                }
+                                _ => bail!(),
+                            };
+                            sp = sp.sub(1);
+                            // The list may be released here; without
+                            // `deinit`s that runs no Limit code.
+                            release(sp.sub(1));
+                            std::ptr::write(sp.sub(1), v);
+                            continue 'run;
+                        }
+                        Op::GetLocalField(s, field) => {
+                            let x = slot!(s);
+                            room!();
+                            match &*x {
+                                Value::Instance(inst) => match inst.fields.try_borrow_unguarded() {
+                                    Ok(fields) => match fields.get(field as usize) {
+                                        Some(v) => copy_to(sp, v),
+                                        None => bail!(),
+                                    },
+                                    Err(_) => bail!(),
+                                },
+                                _ => bail!(),
+                            }
+                            sp = sp.add(1);
+                            continue 'run;
+                        }
+                        Op::SetField(field) if !may_deinit => {
+                            need!(2);
+                            let v = sp.sub(1);
+                            match &*sp.sub(2) {
+                                Value::Instance(inst) => {
+                                    let Ok(mut fields) = inst.fields.try_borrow_mut() else {
+                                        bail!();
+                                    };
+                                    let Some(f) = fields.get_mut(field as usize) else {
+                                        bail!();
+                                    };
+                                    // The value moves into the field; the
+                                    // old one is released after the borrow.
+                                    let old = std::mem::replace(f, std::ptr::read(v));
+                                    drop(fields);
+                                    old.discard();
+                                }
+                                _ => bail!(),
+                            }
+                            sp = sp.sub(2);
+                            // The instance may be released here; without
+                            // `deinit`s that runs no Limit code.
+                            release(sp);
+                            continue 'run;
+                        }
+                        Op::CallDirect(f, argc) => {
+                            let argc = argc as usize;
+                            need!(argc);
+                            let Some(proto) = self.functions.get(f as usize) else {
+                                bail!();
+                            };
+                            let b = depth!() - argc;
+                            enter!(f, proto, None, argc, b, b);
+                        }
+                        Op::Call(argc) => {
+                            let argc = argc as usize;
+                            need!(argc + 1);
+                            let callee = depth!() - argc - 1;
+                            let Value::Function(closure) = &*stk.add(callee) else {
+                                bail!();
+                            };
+                            let proto = &closure.proto;
+                            enter!(
+                                closure.index,
+                                proto,
+                                Some(closure.clone()),
+                                argc,
+                                callee + 1,
+                                callee
+                            );
+                        }
+                        Op::GetUpvalue(i) => {
+                            room!();
+                            let Some(Some(closure)) = self.frames.last().map(|f| &f.closure) else {
+                                bail!();
+                            };
+                            match closure.captures.get(i as usize) {
+                                Some(Value::Cell(cell)) => {
+                                    let Ok(v) = cell.try_borrow() else {
+                                        bail!();
+                                    };
+                                    copy_to(sp, &*v);
+                                }
+                                Some(copied) => copy_to(sp, copied),
+                                None => bail!(),
+                            }
+                            sp = sp.add(1);
+                            continue 'run;
+                        }
+                        Op::Return | Op::ReturnNil if !may_deinit => {
+                            let depth = self.frames.len();
+                            if depth <= stop_depth + 1
+                                || self.handlers.last().is_some_and(|h| h.depth >= depth)
+                            {
+                                bail!();
+                            }
+                            let Some(frame) = self.frames.last() else {
+                                bail!();
+                            };
+                            let ret = frame.ret;
+                            if frame.ctor || ret >= depth!() {
+                                bail!();
+                            }
+                            // Pop the frame reading only its closure: a whole
+                            // `Frame` moved out is a 40-byte copy.
+                            let closure = std::ptr::read(std::ptr::addr_of!(
+                                (*self.frames.as_ptr().add(depth - 1)).closure
+                            ));
+                            self.frames.set_len(depth - 1);
+                            drop(closure);
+                            let ret = stk.add(ret);
+                            if let Op::ReturnNil = *op {
+                                while sp > ret {
+                                    sp = sp.sub(1);
+                                    release(sp);
+                                }
+                                push_local!(Value::Nil);
+                            } else {
+                                let result = sp.sub(1);
+                                sp = result;
+                                while sp > ret {
+                                    sp = sp.sub(1);
+                                    release(sp);
+                                }
+                                if result != ret {
+                                    move_to(ret, result);
+                                }
+                                sp = ret.add(1);
+                            }
+                            load_frame!();
+                            continue 'run;
+                        }
+                        // An instance's `len()` method, a tuple's, a
+                        // dict's … are `step`'s.
+                        Op::Len if !may_deinit => {
+                            need!(1);
+                            let top = sp.sub(1);
+                            let n = match &*top {
+                                Value::Str(t) => t.char_len() as i64,
+                                Value::List(l) => match l.items.try_borrow_unguarded() {
+                                    Ok(items) => items.len() as i64,
+                                    Err(_) => bail!(),
+                                },
+                                _ => bail!(),
+                            };
+                            // The list may be released here; without
+                            // `deinit`s that runs no Limit code.
+                            release(top);
+                            std::ptr::write(top, Value::Int(n));
+                            continue 'run;
+                        }
+                        Op::Cast(CastKind::IntToFloat) => {
+                            need!(1);
+                            let top = sp.sub(1);
+                            match *top {
+                                Value::Float(_) => {}
+                                Value::Int(i) => std::ptr::write(top, Value::Float(i as f64)),
+                                _ => bail!(),
+                            }
+                            continue 'run;
+                        }
+                        Op::GetFieldByName(k) if !may_deinit => {
+                            need!(1);
+                            let top = sp.sub(1);
+                            let name = match self.constants.get(k as usize) {
+                                Some(Value::Str(name)) => &name.text,
+                                _ => bail!(),
+                            };
+                            let v = match &*top {
+                                Value::Instance(inst) => {
+                                    let Some(slot) = inst.class.field_slot(name) else {
+                                        bail!();
+                                    };
+                                    match inst.fields.try_borrow_unguarded() {
+                                        Ok(fields) => match fields.get(slot) {
+                                            Some(v) => v.fast_clone(),
+                                            None => bail!(),
+                                        },
+                                        Err(_) => bail!(),
+                                    }
+                                }
+                                _ => bail!(),
+                            };
+                            // The instance may be released here; without
+                            // `deinit`s that runs no Limit code.
+                            release(top);
+                            std::ptr::write(top, v);
+                            continue 'run;
+                        }
+                        Op::IterNext(_) => {
+                            need!(1);
+                            room!();
+                            let Value::Iterator(it) = &*sp.sub(1) else {
+                                bail!();
+                            };
+                            let Ok(mut state) = it.try_borrow_mut() else {
+                                bail!();
+                            };
+                            // The end of the list (and every other kind of
+                            // iterator) is `step`'s.
+                            let IterState::List(l, i) = &mut *state else {
+                                bail!();
+                            };
+                            let Ok(items) = l.items.try_borrow_unguarded() else {
+                                bail!();
+                            };
+                            let Some(v) = items.get(*i) else {
+                                bail!();
+                            };
+                            copy_to(sp, v);
+                            *i += 1;
+                            sp = sp.add(1);
+                            continue 'run;
+                        }
+                        Op::Dup => {
+                            need!(1);
+                            room!();
+                            copy_to(sp, sp.sub(1));
+                            sp = sp.add(1);
+                            continue 'run;
+                        }
+                        Op::Jump(o) => {
+                            // A backward jump is one step of the budget.
+                            if o < 0 {
+                                if self.countdown <= 1 {
+                                    bail!();
+                                }
+                                self.countdown -= 1;
+                            }
+                            jump!(o);
+                            continue 'run;
+                        }
+                        Op::Not => {
+                            need!(1);
+                            let Value::Bool(b) = &mut *sp.sub(1) else {
+                                bail!();
+                            };
+                            *b = !*b;
+                            continue 'run;
+                        }
+                        Op::GetField(field) if !may_deinit => {
+                            need!(1);
+                            let top = sp.sub(1);
+                            let v = match &*top {
+                                Value::Instance(inst) => match inst.fields.try_borrow_unguarded() {
+                                    Ok(fields) => match fields.get(field as usize) {
+                                        Some(v) => v.fast_clone(),
+                                        None => bail!(),
+                                    },
+                                    Err(_) => bail!(),
+                                },
+                                _ => bail!(),
+                            };
+                            // The instance may be released here; without
+                            // `deinit`s that runs no Limit code.
+                            release(top);
+                            std::ptr::write(top, v);
+                            continue 'run;
+                        }
+                        Op::NewInstance(c) => {
+                            room!();
+                            let Some(class) = self.classes.get(c as usize) else {
+                                bail!();
+                            };
+                            let class = class.clone();
+                            let fields = vec![Value::Nil; class.field_names.len()];
+                            push_local!(Value::instance(class, fields));
+                            allocated!();
+                            continue 'run;
+                        }
+                        Op::NewList(n) => {
+                            let n = n as usize;
+                            need!(n);
+                            if n == 0 {
+                                room!();
+                            }
+                            let first = sp.sub(n);
+                            let mut items = Vec::with_capacity(n);
+                            for i in 0..n {
+                                items.push(std::ptr::read(first.add(i)));
+                            }
+                            sp = first;
+                            push_local!(Value::list(items));
+                            allocated!();
+                            continue 'run;
+                        }
+                        _ => bail!(),
+                    }
+                }
+            }
+        }
+        leave_segment!();
+        collect
     }
 }

@@ -139,8 +139,7 @@ impl Vm {
                 }
             });
         let result = match entered {
-            Ok(()) if self.options.trace || self.options.stats => self.run_loop::<true>(0),
-            Ok(()) => self.run_loop::<false>(0),
+            Ok(()) => self.execute(0),
             Err(t) => Err(t),
         };
         self.end_host_call(result)

@@ -150,11 +150,7 @@ impl Vm {
             closure: None,
             ctor: false,
         });
-        let result = if self.options.trace || self.options.stats {
-            self.run_loop::<true>(0)
-        } else {
-            self.run_loop::<false>(0)
-        };
+        let result = self.execute(0);
         self.end_host_call(result)
     }
 

@@ -1,0 +1,1478 @@
+//! The general implementation of every instruction (`Vm::step`): all
+//! operand types, errors, and whatever changes frames. The dispatch loop
+//! (dispatch.rs) runs an instruction here when it has no fast path for it
+//! or the fast path declines its operands; the rarer instructions' bodies
+//! live in the files of their concern (calls.rs, objects.rs, …).
+
+use super::*;
+
+/// What `Vm::step` did.
+pub(super) enum Step {
+    /// Go on with the instruction the top frame's `ip` names.
+    Next,
+    /// The frame at `stop_depth` returned this value.
+    Return(Value),
+}
+
+impl Vm {
+    /// Run the instruction at the top frame's `ip` by its general
+    /// implementation: every operand type, every error, and whatever
+    /// changes frames. `run_loop` calls it for an instruction it has no
+    /// fast path for (or whose fast path declined); with `TRACE`, for
+    /// every instruction. The stack vector holds the whole stack meanwhile.
+    /// Returns `Step::Return` when the frame at `stop_depth` returned.
+    // `load_frame!` reloads every local after a frame change; an
+    // instruction that ends there reads none of them again.
+    #[allow(unused_assignments)]
+    #[inline(never)]
+    pub(super) fn step<const TRACE: bool>(&mut self, stop_depth: usize) -> Result<Step, Trap> {
+        let mut func: u32;
+        let mut ip: usize;
+        let mut base: usize;
+
+        // Infallible: the loop runs only while more than `stop_depth`
+        // frames are on the stack (a return that leaves `stop_depth`
+        // returns from `run_loop` before loading a frame).
+        macro_rules! load_frame {
+            () => {{
+                let f = self.frames.last().expect("a frame is running");
+                func = f.func;
+                ip = f.ip;
+                base = f.base;
+            }};
+        }
+        macro_rules! save_ip {
+            () => {
+                if let Some(f) = self.frames.last_mut() {
+                    f.ip = ip;
+                }
+            };
+        }
+        macro_rules! throw {
+            ($t:expr) => {{
+                let t = $t;
+                save_ip!();
+                self.unwind(t, stop_depth)?;
+                load_frame!();
+                break;
+            }};
+        }
+        macro_rules! tri {
+            ($e:expr) => {
+                match $e {
+                    Ok(v) => v,
+                    Err(t) => throw!(t),
+                }
+            };
+        }
+        // After an instruction that released values: run the `deinit`s
+        // of instances that died, in a deinit driver frame
+        // (interp/callbacks.rs), before the next instruction.
+        // Only instances queued since the last look start a driver: older
+        // ones belong to a driver further down, which takes them when it
+        // resumes (a `deinit` running from a long queue must not stack a
+        // driver per item).
+        macro_rules! deinits {
+            () => {
+                // Values parked in channels dropped undelivered join the
+                // queue first (runtime/parking.rs).
+                if self.has_deinit {
+                    self.conc.parking.release_dropped();
+                    let queued = crate::value::deinits_queued();
+                    if queued != self.deinits_seen {
+                        self.deinits_seen = queued;
+                        save_ip!();
+                        if tri!(self.start_deinits()) {
+                            load_frame!();
+                        }
+                    }
+                }
+            };
+        }
+        macro_rules! drop_top {
+            () => {
+                if let Some(v) = self.stack.pop() {
+                    v.discard();
+                }
+            };
+        }
+        macro_rules! pop {
+            () => {
+                self.stack.pop().unwrap_or_default()
+            };
+        }
+        // Infallible for compiled programs: an instruction reading its
+        // operand follows the code that pushed it (the code generator's
+        // stack discipline, as for every `stack[n - k]` read here).
+        macro_rules! top {
+            () => {
+                self.stack.last_mut().expect("stack not empty")
+            };
+        }
+        macro_rules! push {
+            ($v:expr) => {
+                self.stack.push($v)
+            };
+        }
+        // After an allocating instruction: collect cycles when due, and
+        // check the heap limit when one is set.
+        macro_rules! allocated {
+            () => {
+                if gc::due()
+                    || self.options.limits.max_heap_bytes.is_some()
+                    || limits::heap_bytes() >= self.gc_at_bytes
+                {
+                    save_ip!();
+                    tri!(self.after_allocation());
+                }
+            };
+        }
+        macro_rules! jump {
+            ($o:expr) => {
+                ip = (ip as isize + $o as isize) as usize
+            };
+        }
+        // Binary arithmetic with int and float fast paths.
+        // Discard the top value, known to be a scalar (no destructor), without
+        // moving it (a 16-byte reload of a just-written value stalls).
+        macro_rules! pop_scalar {
+            () => {{
+                let n = self.stack.len();
+                debug_assert!(n > 0 && !self.stack[n - 1].is_heap());
+                // SAFETY: the caller matched the top value as a scalar
+                // (Int/Float/Bool/Nil), which owns nothing, so shortening the
+                // vector without running its destructor leaks nothing; `n > 0`
+                // because that value exists.
+                unsafe { self.stack.set_len(n - 1) }
+            }};
+        }
+        // `[a, b] -> [a op b]` in place when both are floats; otherwise `$rest`.
+        macro_rules! float_first {
+            ($fassign:tt, $rest:expr) => {{
+                if let [.., Value::Float(a), Value::Float(b)] = self.stack.as_mut_slice() {
+                    *a $fassign *b;
+                    pop_scalar!();
+                    break;
+                }
+                $rest
+            }};
+        }
+        macro_rules! arith {
+            ($checked:ident, $fop:tt, $fassign:tt, $slow:path) => {{
+                // Fast paths update the left operand in place.
+                if let [.., Value::Int(a), Value::Int(b)] = self.stack.as_mut_slice() {
+                    if let Some(r) = a.$checked(*b) {
+                        *a = r;
+                        pop_scalar!();
+                        break;
+                    }
+                } else if let [.., Value::Float(a), Value::Float(b)] = self.stack.as_mut_slice() {
+                    *a $fassign *b;
+                    pop_scalar!();
+                    break;
+                }
+                let n = self.stack.len();
+                let r = match (&self.stack[n - 2], &self.stack[n - 1]) {
+                    (Value::Int(a), Value::Int(b)) => match a.$checked(*b) {
+                        Some(r) => Value::Int(r),
+                        None => tri!($slow(&Value::Int(*a), &Value::Int(*b))),
+                    },
+                    (Value::Float(a), Value::Float(b)) => Value::Float(a $fop b),
+                    (a, b) => tri!($slow(a, b)),
+                };
+                drop_top!();
+                top!().set(r);
+            }};
+        }
+        macro_rules! slow_binary {
+            ($f:expr) => {{
+                let b = pop!();
+                let a = top!();
+                let r = tri!($f(&*a, &b));
+                // Infallible: `top!()` just read that slot.
+                *self.stack.last_mut().expect("stack") = r;
+            }};
+        }
+        // Comparison producing a bool.
+        macro_rules! compare {
+            ($op:tt, $name:expr) => {{
+                let n = self.stack.len();
+                let r = match (&self.stack[n - 2], &self.stack[n - 1]) {
+                    (Value::Int(a), Value::Int(b)) => a $op b,
+                    (Value::Float(a), Value::Float(b)) => a $op b,
+                    (a, b) => tri!(arith::order(a, b, $name)),
+                };
+                r
+            }};
+        }
+        macro_rules! compare_jump {
+            ($op:tt, $name:expr, $o:expr) => {{
+                if let [.., Value::Int(a), Value::Int(b)] = self.stack.as_slice() {
+                    let r = a $op b;
+                    pop_scalar!();
+                    pop_scalar!();
+                    if !r {
+                        jump!($o);
+                    }
+                    break;
+                }
+                let r = compare!($op, $name);
+                drop_top!();
+                drop_top!();
+                if !r {
+                    jump!($o);
+                }
+            }};
+        }
+        // A binary operator on two values by reference, with int and float
+        // fast paths; evaluates to a `Result` (borrows end before `tri!`).
+        macro_rules! binary_ref {
+            ($x:expr, $y:expr, $checked:ident, $fop:tt, $slow:path) => {{
+                let (x, y) = ($x, $y);
+                match (x, y) {
+                    (Value::Int(p), Value::Int(q)) => match p.$checked(*q) {
+                        Some(r) => Ok(Value::Int(r)),
+                        None => $slow(x, y),
+                    },
+                    (Value::Float(p), Value::Float(q)) => Ok(Value::Float(*p $fop *q)),
+                    _ => $slow(x, y),
+                }
+            }};
+        }
+        // `[x] -> [x op locals[s]]`, updating the top in place when both are
+        // numbers of the same kind.
+        macro_rules! top_op_local {
+            ($s:expr, $checked:ident, $fop:tt, $fassign:tt, $slow:path) => {{
+                let local = base + $s as usize;
+                let n = self.stack.len();
+                let (low, high) = self.stack.split_at_mut(n - 1);
+                let top = &mut high[0];
+                let fast = match (&mut *top, &low[local]) {
+                    (Value::Float(a), Value::Float(b)) => {
+                        *a $fassign *b;
+                        true
+                    }
+                    (Value::Int(a), Value::Int(b)) => match a.$checked(*b) {
+                        Some(r) => {
+                            *a = r;
+                            true
+                        }
+                        None => false,
+                    },
+                    _ => false,
+                };
+                if !fast {
+                    let r = $slow(&self.stack[n - 1], &self.stack[local]);
+                    let r = tri!(r);
+                    self.stack[n - 1] = r;
+                }
+            }};
+        }
+        // `[x] -> []`, jumping when `!(x op locals[s])`.
+        macro_rules! compare_local_jump {
+            ($s:expr, $op:tt, $name:expr, $o:expr) => {{
+                let n = self.stack.len();
+                let r = match (&self.stack[n - 1], &self.stack[base + $s as usize]) {
+                    (Value::Int(a), Value::Int(b)) => a $op b,
+                    (Value::Float(a), Value::Float(b)) => a $op b,
+                    (a, b) => tri!(arith::order(a, b, $name)),
+                };
+                drop_top!();
+                if !r {
+                    jump!($o);
+                }
+            }};
+        }
+
+        // `locals[s] += n`, in place for an int that does not overflow.
+        macro_rules! inc_local {
+            ($s:expr, $n:expr) => {{
+                let slot = &mut self.stack[base + $s as usize];
+                match slot {
+                    Value::Int(a) if a.checked_add($n as i64).is_some() => *a += $n as i64,
+                    other => {
+                        let r = tri!(arith::add(other, &Value::Int($n as i64)));
+                        self.stack[base + $s as usize] = r;
+                    }
+                }
+            }};
+        }
+        // A backward jump by `n`: one step of the budget.
+        macro_rules! loop_back {
+            ($n:expr) => {{
+                // The checkpoint runs before the jump so that a step-limit
+                // error is reported at the loop's back edge, not at
+                // whatever precedes the loop's first instruction.
+                self.countdown -= 1;
+                if self.countdown == 0 {
+                    save_ip!();
+                    tri!(self.checkpoint());
+                }
+                ip -= $n as usize;
+            }};
+        }
+
+        load_frame!();
+        // One pass: `break` (in the macros too) ends the instruction.
+        #[allow(clippy::never_loop)]
+        loop {
+            // In bounds: `Program::validate` checks that every jump target
+            // lies in `0..=len` of the compiler's code, and `Vm::new`
+            // appends a `ReturnNil` at index `len`.
+            let op = self.functions[func as usize].code[ip];
+            if TRACE {
+                self.trace_step(func, ip, op);
+            }
+            ip += 1;
+            match op {
+                Op::Nop => {}
+                Op::Pop => {
+                    self.stack.pop();
+                }
+                Op::PopN(n) => {
+                    let len = self.stack.len();
+                    self.stack.truncate(len - n as usize);
+                }
+                Op::Dup => {
+                    let v = top!().clone();
+                    push!(v);
+                }
+                Op::Dup2 => {
+                    let n = self.stack.len();
+                    let (a, b) = (self.stack[n - 2].clone(), self.stack[n - 1].clone());
+                    push!(a);
+                    push!(b);
+                }
+                Op::Swap => {
+                    let n = self.stack.len();
+                    self.stack.swap(n - 1, n - 2);
+                }
+                Op::Over => {
+                    let v = self.stack[self.stack.len() - 2].clone();
+                    push!(v);
+                }
+                Op::Const(k) => push!(self.constants[k as usize].fast_clone()),
+                Op::Int(n) => push!(Value::Int(n as i64)),
+                Op::Nil => push!(Value::Nil),
+                Op::True => push!(Value::Bool(true)),
+                Op::False => push!(Value::Bool(false)),
+
+                Op::GetLocal(s) => {
+                    let v = self.stack[base + s as usize].fast_clone();
+                    push!(v);
+                }
+                Op::SetLocal(s) => {
+                    if let Some(&Value::Float(f)) = self.stack.last() {
+                        pop_scalar!();
+                        if let Value::Float(slot) = &mut self.stack[base + s as usize] {
+                            *slot = f;
+                            break;
+                        }
+                        self.stack[base + s as usize].set(Value::Float(f));
+                        break;
+                    }
+                    if let Some(&Value::Int(i)) = self.stack.last() {
+                        pop_scalar!();
+                        if let Value::Int(slot) = &mut self.stack[base + s as usize] {
+                            *slot = i;
+                            break;
+                        }
+                        self.stack[base + s as usize].set(Value::Int(i));
+                        break;
+                    }
+                    let v = pop!();
+                    self.stack[base + s as usize].set(v);
+                }
+                Op::MarkHeight(s) => {
+                    let height = (self.stack.len() - base) as i64;
+                    self.stack[base + s as usize] = Value::Int(height);
+                }
+                Op::CutToHeight(s) => {
+                    // The compiler marks the height before it can be cut
+                    // (codegen/stmt.rs `push_loop`); a slot holding
+                    // anything else cuts nothing.
+                    if let Value::Int(height) = self.stack[base + s as usize] {
+                        let keep = base + usize::try_from(height).unwrap_or(usize::MAX);
+                        if keep < self.stack.len() {
+                            self.stack.truncate(keep);
+                            deinits!();
+                        }
+                    }
+                }
+                Op::DropLocal(s) => {
+                    let v = std::mem::take(&mut self.stack[base + s as usize]);
+                    drop(v);
+                }
+                Op::TeeLocal(s) => {
+                    let v = top!().clone();
+                    self.stack[base + s as usize] = v;
+                }
+                Op::GetLocal2(a, b) => {
+                    let x = self.stack[base + a as usize].fast_clone();
+                    let y = self.stack[base + b as usize].fast_clone();
+                    push!(x);
+                    push!(y);
+                }
+                Op::MakeCell(s) => {
+                    let slot = &mut self.stack[base + s as usize];
+                    let v = std::mem::take(slot);
+                    *slot = Value::Cell(Value::new_cell(v));
+                }
+                Op::GetCell(s) => {
+                    let v = match &self.stack[base + s as usize] {
+                        Value::Cell(c) => c.borrow().clone(),
+                        other => other.clone(),
+                    };
+                    push!(v);
+                }
+                Op::SetCell(s) => {
+                    let v = pop!();
+                    match &self.stack[base + s as usize] {
+                        Value::Cell(c) => *c.borrow_mut() = v,
+                        _ => self.stack[base + s as usize] = v,
+                    }
+                }
+                Op::GetUpvalue(i) => {
+                    // Infallible: an instruction runs in the frame on top.
+                    let v = match &self.frames.last().expect("frame").closure {
+                        Some(c) => match &c.captures[i as usize] {
+                            Value::Cell(cell) => cell.borrow().clone(),
+                            copied => copied.clone(),
+                        },
+                        None => tri!(fail(kinds::ERROR, "upvalue access outside a closure")),
+                    };
+                    push!(v);
+                }
+                Op::SetUpvalue(i) => {
+                    let v = pop!();
+                    // Infallible: an instruction runs in the frame on top.
+                    match &self.frames.last().expect("frame").closure {
+                        Some(c) => match &c.captures[i as usize] {
+                            Value::Cell(cell) => *cell.borrow_mut() = v,
+                            // The compiler copies only variables nothing assigns.
+                            _ => tri!(fail(
+                                kinds::ERROR,
+                                "assignment to a variable captured by value"
+                            )),
+                        },
+                        None => tri!(fail(kinds::ERROR, "upvalue access outside a closure")),
+                    }
+                }
+                Op::GetGlobal(g) => {
+                    let v = self.globals[g as usize].clone();
+                    if let (Value::Error(_), Some(task)) = (&v, &self.conc.task) {
+                        if let Some(t) = task.uncopyable_global(g as usize, &v) {
+                            throw!(t);
+                        }
+                    }
+                    push!(v)
+                }
+                Op::SetGlobal(g) | Op::DefineGlobal(g) => {
+                    let v = pop!();
+                    self.globals[g as usize] = v;
+                }
+
+                // The float-specialised forms test for two floats first; then
+                // (and for the int forms) the generic int-first fast paths.
+                Op::AddFloat => float_first!(+=, arith!(checked_add, +, +=, arith::add)),
+                Op::SubFloat => float_first!(-=, arith!(checked_sub, -, -=, arith::sub)),
+                Op::MulFloat => float_first!(*=, arith!(checked_mul, *, *=, arith::mul)),
+                Op::Add | Op::AddInt => arith!(checked_add, +, +=, arith::add),
+                Op::Sub | Op::SubInt => arith!(checked_sub, -, -=, arith::sub),
+                Op::Mul | Op::MulInt => arith!(checked_mul, *, *=, arith::mul),
+                Op::Div | Op::DivInt | Op::DivFloat => {
+                    let n = self.stack.len();
+                    let r = match (&self.stack[n - 2], &self.stack[n - 1]) {
+                        (Value::Float(a), Value::Float(b)) => Value::Float(a / b),
+                        (Value::Int(a), Value::Int(b)) if *b != 0 && *b != -1 => Value::Int(a / b),
+                        (a, b) => tri!(arith::div(a, b)),
+                    };
+                    drop_top!();
+                    top!().set(r);
+                }
+                Op::Mod | Op::ModInt => {
+                    let n = self.stack.len();
+                    let r = match (&self.stack[n - 2], &self.stack[n - 1]) {
+                        (Value::Int(a), Value::Int(b)) if *b != 0 && *b != -1 => Value::Int(a % b),
+                        (a, b) => tri!(arith::modulo(a, b)),
+                    };
+                    drop_top!();
+                    top!().set(r);
+                }
+                Op::Pow => slow_binary!(arith::pow),
+                Op::Neg => {
+                    let r = match top!() {
+                        Value::Int(i) if *i != i64::MIN => Value::Int(-*i),
+                        Value::Float(f) => Value::Float(-*f),
+                        other => tri!(arith::neg(other)),
+                    };
+                    *top!() = r;
+                }
+                Op::Not => {
+                    if let Value::Bool(b) = top!() {
+                        *b = !*b;
+                        break;
+                    }
+                    let t = top!();
+                    let r = !t.truthy();
+                    *t = Value::Bool(r);
+                }
+                Op::BitAnd => slow_binary!(|a, b| arith::bitwise('&', a, b)),
+                Op::BitOr => slow_binary!(|a, b| arith::bitwise('|', a, b)),
+                Op::BitXor => slow_binary!(|a, b| arith::bitwise('^', a, b)),
+                Op::Shl => slow_binary!(|a, b| arith::shift(true, a, b)),
+                Op::Shr => slow_binary!(|a, b| arith::shift(false, a, b)),
+                Op::BitNot => {
+                    let r = tri!(arith::bitnot(top!()));
+                    *top!() = r;
+                }
+                Op::Eq | Op::EqInt => {
+                    let b = pop!();
+                    let t = top!();
+                    let r = equals(t, &b);
+                    *t = Value::Bool(r);
+                }
+                Op::Ne => {
+                    let b = pop!();
+                    let t = top!();
+                    let r = !equals(t, &b);
+                    *t = Value::Bool(r);
+                }
+                Op::Lt | Op::LtInt | Op::LtFloat => {
+                    let r = compare!(<, "<");
+                    drop_top!();
+                    top!().set(Value::Bool(r));
+                }
+                Op::Le | Op::LeInt | Op::LeFloat => {
+                    let r = compare!(<=, "<=");
+                    drop_top!();
+                    top!().set(Value::Bool(r));
+                }
+                Op::Gt | Op::GtInt | Op::GtFloat => {
+                    let r = compare!(>, ">");
+                    drop_top!();
+                    top!().set(Value::Bool(r));
+                }
+                Op::Ge | Op::GeInt | Op::GeFloat => {
+                    let r = compare!(>=, ">=");
+                    drop_top!();
+                    top!().set(Value::Bool(r));
+                }
+                Op::AddImm(n) => {
+                    if let Value::Int(a) = top!() {
+                        if let Some(r) = a.checked_add(n as i64) {
+                            *a = r;
+                            break;
+                        }
+                    }
+                    let r = match top!() {
+                        Value::Int(a) => match a.checked_add(n as i64) {
+                            Some(r) => Value::Int(r),
+                            None => tri!(arith::add(&Value::Int(*a), &Value::Int(n as i64))),
+                        },
+                        other => tri!(arith::add(other, &Value::Int(n as i64))),
+                    };
+                    top!().set(r);
+                }
+                Op::ModImm(n) => {
+                    if let (Value::Int(a), true) = (top!(), n > 0) {
+                        *a %= n as i64;
+                        break;
+                    }
+                    let r = match top!() {
+                        Value::Int(a) if n != 0 && n != -1 => Value::Int(*a % n as i64),
+                        other => tri!(arith::modulo(other, &Value::Int(n as i64))),
+                    };
+                    top!().set(r);
+                }
+                Op::LtImm(n) => {
+                    if let Value::Int(a) = top!() {
+                        let r = *a < n as i64;
+                        // SAFETY: the top is an Int (no destructor); writing a
+                        // Bool over it in place needs no drop.
+                        unsafe { std::ptr::write(top!() as *mut Value, Value::Bool(r)) };
+                        break;
+                    }
+                    let r = match top!() {
+                        Value::Int(a) => *a < n as i64,
+                        other => tri!(arith::order(other, &Value::Int(n as i64), "<")),
+                    };
+                    top!().set(Value::Bool(r));
+                }
+
+                Op::AddLocals(a, b) => {
+                    let (x, y) = (
+                        &self.stack[base + a as usize],
+                        &self.stack[base + b as usize],
+                    );
+                    let r = match (x, y) {
+                        (Value::Int(p), Value::Int(q)) => match p.checked_add(*q) {
+                            Some(r) => Value::Int(r),
+                            None => tri!(arith::add(x, y)),
+                        },
+                        (Value::Float(p), Value::Float(q)) => Value::Float(p + q),
+                        _ => tri!(arith::add(x, y)),
+                    };
+                    push!(r);
+                }
+                Op::IncLocal(s, n) => {
+                    inc_local!(s, n);
+                }
+                Op::GetLocalField(s, field) => {
+                    let v = match &self.stack[base + s as usize] {
+                        Value::Instance(inst) => inst
+                            .fields
+                            .borrow()
+                            .get(field as usize)
+                            .map(Value::fast_clone),
+                        _ => None,
+                    };
+                    let v = match v {
+                        Some(v) => v,
+                        None => tri!(field_error(&self.stack[base + s as usize])),
+                    };
+                    push!(v);
+                }
+                Op::JumpIfNotLt(o) => compare_jump!(<, "<", o),
+                Op::JumpIfNotLe(o) => compare_jump!(<=, "<=", o),
+                Op::JumpIfNotGt(o) => compare_jump!(>, ">", o),
+                Op::JumpIfNotGe(o) => compare_jump!(>=, ">=", o),
+                Op::JumpIfNotEq(o) => {
+                    if let [.., Value::Int(a), Value::Int(b)] = self.stack.as_slice() {
+                        let equal = a == b;
+                        pop_scalar!();
+                        pop_scalar!();
+                        if !equal {
+                            jump!(o);
+                        }
+                        break;
+                    }
+                    let b = pop!();
+                    let a = pop!();
+                    if !equals(&a, &b) {
+                        jump!(o);
+                    }
+                }
+                Op::JumpIfNotNe(o) => {
+                    if let [.., Value::Int(a), Value::Int(b)] = self.stack.as_slice() {
+                        let equal = a == b;
+                        pop_scalar!();
+                        pop_scalar!();
+                        if equal {
+                            jump!(o);
+                        }
+                        break;
+                    }
+                    let b = pop!();
+                    let a = pop!();
+                    if equals(&a, &b) {
+                        jump!(o);
+                    }
+                }
+                Op::SubLocals(a, b) => {
+                    let r = binary_ref!(
+                        &self.stack[base + a as usize],
+                        &self.stack[base + b as usize],
+                        checked_sub, -, arith::sub
+                    );
+                    push!(tri!(r));
+                }
+                Op::MulLocals(a, b) => {
+                    let r = binary_ref!(
+                        &self.stack[base + a as usize],
+                        &self.stack[base + b as usize],
+                        checked_mul, *, arith::mul
+                    );
+                    push!(tri!(r));
+                }
+                Op::AddProducts(a, b, c, d) | Op::SubProducts(a, b, c, d) => {
+                    let local = |s: u8| &self.stack[base + s as usize];
+                    let x = tri!(binary_ref!(local(a), local(b), checked_mul, *, arith::mul));
+                    let y = tri!(binary_ref!(local(c), local(d), checked_mul, *, arith::mul));
+                    let r = if let Op::AddProducts(..) = op {
+                        binary_ref!(&x, &y, checked_add, +, arith::add)
+                    } else {
+                        binary_ref!(&x, &y, checked_sub, -, arith::sub)
+                    };
+                    push!(tri!(r));
+                }
+                Op::ModLocals(a, b) => {
+                    let r = binary_ref!(
+                        &self.stack[base + a as usize],
+                        &self.stack[base + b as usize],
+                        checked_rem, %, arith::modulo
+                    );
+                    push!(tri!(r));
+                }
+                Op::AddLocal(s) => top_op_local!(s, checked_add, +, +=, arith::add),
+                Op::SubLocal(s) => top_op_local!(s, checked_sub, -, -=, arith::sub),
+                Op::MulLocal(s) => top_op_local!(s, checked_mul, *, *=, arith::mul),
+                Op::AddAssignLocal(a, b) => {
+                    let (a, b) = (base + a as usize, base + b as usize);
+                    let increment = match &self.stack[b] {
+                        Value::Int(i) => Some(Value::Int(*i)),
+                        Value::Float(f) => Some(Value::Float(*f)),
+                        _ => None,
+                    };
+                    let done = match (&mut self.stack[a], increment) {
+                        (Value::Int(x), Some(Value::Int(y))) => match x.checked_add(y) {
+                            Some(r) => {
+                                *x = r;
+                                true
+                            }
+                            None => false,
+                        },
+                        (Value::Float(x), Some(Value::Float(y))) => {
+                            *x += y;
+                            true
+                        }
+                        _ => false,
+                    };
+                    if !done {
+                        let r = tri!(arith::add(&self.stack[a], &self.stack[b]));
+                        self.stack[a].set(r);
+                    }
+                }
+                Op::MoveLocal(from, to) => {
+                    let v = self.stack[base + from as usize].clone();
+                    self.stack[base + to as usize].set(v);
+                }
+                Op::JumpIfLocalFalse(s, o) => {
+                    if !self.stack[base + s as usize].truthy() {
+                        jump!(o);
+                    }
+                }
+                Op::JumpIfLocalTrue(s, o) => {
+                    if self.stack[base + s as usize].truthy() {
+                        jump!(o);
+                    }
+                }
+                Op::JumpIfNotLtLocal(s, o) => compare_local_jump!(s, <, "<", o),
+                Op::JumpIfNotLeLocal(s, o) => compare_local_jump!(s, <=, "<=", o),
+                Op::JumpIfNotGtLocal(s, o) => compare_local_jump!(s, >, ">", o),
+                Op::JumpIfNotGeLocal(s, o) => compare_local_jump!(s, >=, ">=", o),
+                Op::JumpIfNotEqImm(n, o) => {
+                    let equal = match self.stack.last() {
+                        Some(Value::Int(x)) => *x == n as i64,
+                        Some(other) => equals(other, &Value::Int(n as i64)),
+                        None => false,
+                    };
+                    drop_top!();
+                    if !equal {
+                        jump!(o);
+                    }
+                }
+                Op::IndexLocals(a, b) => {
+                    let (c, i) = (
+                        &self.stack[base + a as usize],
+                        &self.stack[base + b as usize],
+                    );
+                    let fast = match (c, i) {
+                        (Value::List(l), Value::Int(i)) if *i >= 0 => {
+                            l.items.borrow().get(*i as usize).map(Value::fast_clone)
+                        }
+                        _ => None,
+                    };
+                    let v = match fast {
+                        Some(v) => v,
+                        None => tri!(collections::get_index(
+                            &self.stack[base + a as usize],
+                            &self.stack[base + b as usize]
+                        )),
+                    };
+                    push!(v);
+                }
+                Op::SetIndexLocals(a, b) => {
+                    let v = pop!();
+                    let (c, i) = (
+                        &self.stack[base + a as usize],
+                        &self.stack[base + b as usize],
+                    );
+                    let stored = match (c, i) {
+                        (Value::List(l), Value::Int(i)) if *i >= 0 && !v.is_heap() => {
+                            match l.items.borrow_mut().get_mut(*i as usize) {
+                                Some(slot) => {
+                                    slot.set(v.fast_clone());
+                                    true
+                                }
+                                None => false,
+                            }
+                        }
+                        _ => false,
+                    };
+                    if !stored {
+                        let c = self.stack[base + a as usize].clone();
+                        let i = self.stack[base + b as usize].clone();
+                        tri!(collections::set_index(&c, i, v));
+                    }
+                }
+                Op::AddLocalStore(s, d) => {
+                    let x = pop!();
+                    let r = binary_ref!(
+                        &x,
+                        &self.stack[base + s as usize],
+                        checked_add, +, arith::add
+                    );
+                    let r = tri!(r);
+                    self.stack[base + d as usize].set(r);
+                }
+                Op::MulConstLocal(k, s) => {
+                    let r = binary_ref!(
+                        &self.constants[k as usize],
+                        &self.stack[base + s as usize],
+                        checked_mul, *, arith::mul
+                    );
+                    push!(tri!(r));
+                }
+                Op::JumpIfNotConst(order, k, o) => {
+                    let x = pop!();
+                    let y = self.constants[k as usize].fast_clone();
+                    let r = match (&x, &y) {
+                        (Value::Int(a), Value::Int(b)) => order.test(a, b),
+                        (Value::Float(a), Value::Float(b)) => order.test(a, b),
+                        _ => tri!(arith::order(&x, &y, order.symbol())),
+                    };
+                    if !r {
+                        jump!(o);
+                    }
+                }
+                Op::JumpIfNotLocals(order, a, b, o) => {
+                    let (x, y) = (
+                        &self.stack[base + a as usize],
+                        &self.stack[base + b as usize],
+                    );
+                    let r = match (x, y) {
+                        (Value::Int(p), Value::Int(q)) => Ok(order.test(p, q)),
+                        (Value::Float(p), Value::Float(q)) => Ok(order.test(p, q)),
+                        _ => arith::order(x, y, order.symbol()),
+                    };
+                    if !tri!(r) {
+                        jump!(o);
+                    }
+                }
+                Op::AddImmLocal(s, n) => {
+                    let r = match &self.stack[base + s as usize] {
+                        Value::Int(a) => match a.checked_add(n as i64) {
+                            Some(r) => Ok(Value::Int(r)),
+                            None => arith::add(&Value::Int(*a), &Value::Int(n as i64)),
+                        },
+                        other => arith::add(other, &Value::Int(n as i64)),
+                    };
+                    push!(tri!(r));
+                }
+                Op::AddStore(d) => {
+                    let b = pop!();
+                    let a = pop!();
+                    let r = tri!(binary_ref!(&a, &b, checked_add, +, arith::add));
+                    self.stack[base + d as usize].set(r);
+                }
+                Op::IncLocalLoop(s, n, back) => {
+                    inc_local!(s, n);
+                    loop_back!(back);
+                }
+                // Both count one step whether they loop or leave, as the
+                // `IncLocalLoop` and head test they replace did.
+                Op::IncLoopLtConst(s, k, back) => {
+                    let stepped = match (
+                        &mut self.stack[base + s as usize],
+                        &self.constants[k as usize],
+                    ) {
+                        (Value::Int(a), Value::Int(limit)) => a.checked_add(1).map(|r| {
+                            *a = r;
+                            r < *limit
+                        }),
+                        _ => None,
+                    };
+                    match stepped {
+                        Some(true) => loop_back!(back),
+                        Some(false) => loop_back!(0),
+                        None => {
+                            inc_local!(s, 1);
+                            loop_back!(back as usize + 1);
+                        }
+                    }
+                }
+                Op::LoopIfLocals(order, a, b, back) => {
+                    let test = match (
+                        &self.stack[base + a as usize],
+                        &self.stack[base + b as usize],
+                    ) {
+                        (Value::Int(p), Value::Int(q)) => Some(order.test(p, q)),
+                        (Value::Float(p), Value::Float(q)) => Some(order.test(p, q)),
+                        _ => None,
+                    };
+                    match test {
+                        Some(true) => loop_back!(back),
+                        Some(false) => loop_back!(0),
+                        None => loop_back!(back as usize + 1),
+                    }
+                }
+                Op::LoopIfLtConst(s, k, back) => {
+                    match (&self.stack[base + s as usize], &self.constants[k as usize]) {
+                        (Value::Int(a), Value::Int(limit)) if a < limit => loop_back!(back),
+                        (Value::Int(_), Value::Int(_)) => loop_back!(0),
+                        _ => loop_back!(back as usize + 1),
+                    }
+                }
+                Op::IncLoopLocals(order, s, b, back) => {
+                    let stepped = match (
+                        &self.stack[base + s as usize],
+                        &self.stack[base + b as usize],
+                    ) {
+                        (Value::Int(a), Value::Int(limit)) => a.checked_add(1).map(|r| {
+                            let limit = if s == b { r } else { *limit };
+                            (r, order.test(&r, &limit))
+                        }),
+                        _ => None,
+                    };
+                    match stepped {
+                        Some((r, go)) => {
+                            self.stack[base + s as usize] = Value::Int(r);
+                            loop_back!(if go { back as usize } else { 0 });
+                        }
+                        None => {
+                            inc_local!(s, 1);
+                            loop_back!(back as usize + 1);
+                        }
+                    }
+                }
+                Op::JumpIfLocalNotLtConst(s, k, o) => {
+                    let x = &self.stack[base + s as usize];
+                    let y = &self.constants[k as usize];
+                    let r = match (x, y) {
+                        (Value::Int(a), Value::Int(b)) => a < b,
+                        _ => tri!(arith::order(x, y, "<")),
+                    };
+                    if !r {
+                        jump!(o);
+                    }
+                }
+
+                Op::Jump(o) => {
+                    if o < 0 {
+                        self.countdown -= 1;
+                        if self.countdown == 0 {
+                            save_ip!();
+                            tri!(self.checkpoint());
+                        }
+                    }
+                    jump!(o);
+                }
+                Op::JumpIfFalse(o) => {
+                    if let Some(Value::Bool(b)) = self.stack.last() {
+                        let b = *b;
+                        pop_scalar!();
+                        if !b {
+                            jump!(o);
+                        }
+                        break;
+                    }
+                    let t = match self.stack.pop() {
+                        Some(Value::Bool(b)) => b,
+                        Some(other) => other.truthy(),
+                        None => false,
+                    };
+                    if !t {
+                        jump!(o);
+                    }
+                }
+                Op::JumpIfTrue(o) => {
+                    let t = match self.stack.pop() {
+                        Some(Value::Bool(b)) => b,
+                        Some(other) => other.truthy(),
+                        None => false,
+                    };
+                    if t {
+                        jump!(o);
+                    }
+                }
+                Op::JumpIfFalseKeep(o) => {
+                    if let Some(Value::Bool(true)) = self.stack.last() {
+                        pop_scalar!();
+                    } else if top!().truthy() {
+                        drop_top!();
+                    } else {
+                        jump!(o);
+                    }
+                }
+                Op::JumpIfTrueKeep(o) => {
+                    if let Some(Value::Bool(false)) = self.stack.last() {
+                        pop_scalar!();
+                    } else if top!().truthy() {
+                        jump!(o);
+                    } else {
+                        drop_top!();
+                    }
+                }
+                Op::Loop(n) => loop_back!(n),
+
+                Op::Call(argc) => {
+                    let callee = self.stack.len() - argc as usize - 1;
+                    save_ip!();
+                    if TRACE {
+                        self.stats.calls += 1;
+                    }
+                    if tri!(self.call_value_at(callee, argc as usize)) {
+                        load_frame!();
+                    }
+                }
+                Op::CallAny(argc) => {
+                    let top = self.stack.len();
+                    let callee = top - argc as usize - 1;
+                    save_ip!();
+                    if TRACE {
+                        self.stats.calls += 1;
+                    }
+                    if tri!(self.call_value_at(callee, argc as usize)) {
+                        tri!(self.check_entered_arguments(top));
+                        load_frame!();
+                    }
+                }
+                Op::CallDirect(f, argc) => {
+                    let argc = argc as usize;
+                    let b = self.stack.len() - argc;
+                    save_ip!();
+                    if TRACE {
+                        self.stats.calls += 1;
+                    }
+                    tri!(self.push_frame(f, None, b, b, argc, false));
+                    load_frame!();
+                }
+                Op::CallNative(n, argc) => {
+                    save_ip!();
+                    tri!(self.call_native(n, argc));
+                }
+                Op::GetNative(n) => match builtins::native(n) {
+                    Some(native) => push!(Value::Native(native)),
+                    None => tri!(fail(kinds::ERROR, &format!("unknown built-in #{n}"))),
+                },
+                Op::Return
+                    if !self.has_deinit
+                        && self.handlers.is_empty()
+                        && matches!(self.stack.last(), Some(Value::Int(_)))
+                        && self.frames.len() > stop_depth + 1
+                        && self.frames.last().is_some_and(|f| !f.ctor) =>
+                {
+                    // Fast return of an int: written field-wise into the
+                    // slot that receives the result.
+                    let Some(&Value::Int(i)) = self.stack.last() else {
+                        unreachable!()
+                    };
+                    pop_scalar!();
+                    // Infallible: the returning instruction runs in the frame on top.
+                    let ret = self.frames.pop().expect("returning frame").ret;
+                    while self.stack.len() > ret + 1 {
+                        drop_top!();
+                    }
+                    match self.stack.get_mut(ret) {
+                        Some(Value::Int(slot)) => *slot = i,
+                        Some(slot) => slot.set(Value::Int(i)),
+                        None => push!(Value::Int(i)),
+                    }
+                    load_frame!();
+                }
+                Op::Return | Op::ReturnNil => {
+                    let mut result = match (op, self.stack.last()) {
+                        (Op::ReturnNil, _) => Value::Nil,
+                        // Read scalars by their fields: a 16-byte reload of a
+                        // value whose payload was just written stalls.
+                        (_, Some(&Value::Int(i))) => {
+                            pop_scalar!();
+                            Value::Int(i)
+                        }
+                        (_, Some(&Value::Float(f))) => {
+                            pop_scalar!();
+                            Value::Float(f)
+                        }
+                        _ => pop!(),
+                    };
+                    let frame = self.leave_frame();
+                    if frame.ctor {
+                        result = std::mem::take(&mut self.stack[frame.base]);
+                    }
+                    while self.stack.len() > frame.ret {
+                        drop_top!();
+                    }
+                    if self.frames.len() <= stop_depth {
+                        return Ok(Step::Return(result));
+                    }
+                    push!(result);
+                    load_frame!();
+                }
+                Op::ResumeNative => {
+                    save_ip!();
+                    match tri!(self.resume_driven()) {
+                        callbacks::Resumed::Called => load_frame!(),
+                        callbacks::Resumed::Returned(result) => {
+                            // The method returned (its frame is gone).
+                            if self.frames.len() <= stop_depth {
+                                return Ok(Step::Return(result));
+                            }
+                            push!(result);
+                            load_frame!();
+                        }
+                        callbacks::Resumed::Done => {
+                            if self.frames.len() <= stop_depth {
+                                return Ok(Step::Return(Value::Nil));
+                            }
+                            load_frame!();
+                        }
+                    }
+                }
+                Op::Closure(f) => {
+                    let closure = tri!(self.make_closure(f, base));
+                    if TRACE {
+                        self.stats.allocations += 1;
+                    }
+                    push!(closure);
+                    allocated!();
+                }
+                Op::Invoke(name, argc)
+                | Op::InvokeMethod(name, argc)
+                | Op::InvokeAny(name, argc) => {
+                    let recv = self.stack.len() - argc as usize - 1;
+                    // Fast paths for the hottest built-in methods.
+                    match (self.const_methods[name as usize], argc, &self.stack[recv]) {
+                        (Method::Push, 1, Value::List(_)) => {
+                            let v = pop!();
+                            if let Value::List(l) = &self.stack[recv] {
+                                tri!(l.push(v));
+                            }
+                            top!().set(Value::Nil);
+                            break;
+                        }
+                        (Method::Len, 0, Value::List(l)) => {
+                            let n = l.items.borrow().len() as i64;
+                            top!().set(Value::Int(n));
+                            break;
+                        }
+                        (Method::Len, 0, Value::Str(s)) => {
+                            let n = s.char_len() as i64;
+                            top!().set(Value::Int(n));
+                            break;
+                        }
+                        _ => {}
+                    }
+                    save_ip!();
+                    let pushed =
+                        if let (Op::InvokeMethod(..) | Op::InvokeAny(..), Value::Instance(inst)) =
+                            (op, &self.stack[recv])
+                        {
+                            let id = inst.class.id + 1;
+                            let entries = self
+                                .caches
+                                .get(func as usize)
+                                .and_then(|c| c.get(ip - 1))
+                                .copied()
+                                .unwrap_or_default();
+                            let cached = if entries[0].0 == id {
+                                Some(entries[0].1)
+                            } else if entries[1].0 == id {
+                                Some(entries[1].1)
+                            } else {
+                                None
+                            };
+                            if let Some(method) = cached {
+                                if TRACE {
+                                    self.stats.cache_hits += 1;
+                                }
+                                tri!(self.push_frame(
+                                    method,
+                                    None,
+                                    recv,
+                                    recv,
+                                    argc as usize + 1,
+                                    false
+                                ));
+                                true
+                            } else {
+                                tri!(self.invoke_missed(func, ip - 1, entries, recv, name, argc))
+                            }
+                        } else {
+                            tri!(self.invoke(name, recv, argc as usize))
+                        };
+                    if pushed {
+                        if let Op::InvokeAny(..) = op {
+                            tri!(self.check_entered_arguments(recv + argc as usize + 1));
+                        }
+                        load_frame!();
+                    }
+                }
+                Op::InvokeSlot(slot, argc) => {
+                    save_ip!();
+                    tri!(self.invoke_slot(slot, argc));
+                    load_frame!();
+                }
+
+                Op::NewList(n) => {
+                    let at = self.stack.len() - n as usize;
+                    let items: Vec<Value> = self.stack.drain(at..).collect();
+                    if TRACE {
+                        self.stats.allocations += 1;
+                    }
+                    push!(Value::list(items));
+                    allocated!();
+                }
+                Op::NewDict(_) => {
+                    tri!(self.collection_op(op));
+                    if TRACE {
+                        self.stats.allocations += 1;
+                    }
+                    allocated!();
+                }
+                Op::NewTuple(_) | Op::NewRange(_) | Op::GetTupleField(_) => {
+                    tri!(self.collection_op(op))
+                }
+                Op::GetIndex => {
+                    // Fast path: list[int] in range, read without moving the list.
+                    if let [.., Value::List(l), Value::Int(i)] = self.stack.as_slice() {
+                        let item = l.items.borrow().get(*i as usize).map(Value::fast_clone);
+                        if let (Some(v), true) = (item, *i >= 0) {
+                            pop_scalar!();
+                            top!().set(v);
+                            break;
+                        }
+                    }
+                    tri!(self.get_index());
+                }
+                Op::GetIndexKind(code) => {
+                    let idx = pop!();
+                    let c = pop!();
+                    push!(tri!(collections::get_index(&c, &idx)));
+                    tri!(self.check_top_kind(code));
+                }
+                Op::SetIndex => {
+                    if let [.., Value::List(l), Value::Int(i), v] = self.stack.as_slice() {
+                        if !v.is_heap() && *i >= 0 {
+                            let done = match l.items.borrow_mut().get_mut(*i as usize) {
+                                Some(slot) => {
+                                    slot.set(v.fast_clone());
+                                    true
+                                }
+                                None => false,
+                            };
+                            if done {
+                                pop_scalar!();
+                                pop_scalar!();
+                                drop_top!();
+                                break;
+                            }
+                        }
+                    }
+                    tri!(self.set_index());
+                }
+                Op::Len => {
+                    // `len(x)` is `x.len()` (reference §11): an instance
+                    // of a frame with a `len()` method (std.collections'
+                    // Set, Deque, Heap) answers through it; the call
+                    // returns its result in the instance's place.
+                    if let Value::Instance(inst) = top!() {
+                        let method = inst.class.method_map.get("len").copied();
+                        // Only a `len()` taking nothing but `this`.
+                        if let Some(method) = method.filter(|&m| {
+                            self.functions
+                                .get(m as usize)
+                                .is_some_and(|p| p.required <= 1)
+                        }) {
+                            let recv = self.stack.len() - 1;
+                            save_ip!();
+                            tri!(self.push_frame(method, None, recv, recv, 1, false));
+                            load_frame!();
+                            break;
+                        }
+                    }
+                    let c = pop!();
+                    push!(tri!(collections::length(&c)));
+                }
+
+                Op::ToStr => {
+                    if !matches!(top!(), Value::Str(_)) {
+                        let s = tri!(crate::value::display_value(top!()));
+                        *top!() = s;
+                    }
+                }
+                Op::BuildString(n) => {
+                    let at = self.stack.len() - n as usize;
+                    let s = tri!(crate::value::interpolate(&self.stack[at..]));
+                    self.stack.truncate(at);
+                    push!(s);
+                }
+
+                Op::IterStart => {
+                    // An instance of a frame with a `to_list()` method
+                    // (std.collections' Set, Deque, Heap) is walked through
+                    // what that returns: the call returns to this same
+                    // instruction, with its result in the instance's place.
+                    if let Value::Instance(inst) = top!() {
+                        if let Some(&method) = inst.class.method_map.get("to_list") {
+                            let recv = self.stack.len() - 1;
+                            ip -= 1;
+                            save_ip!();
+                            tri!(self.push_frame(method, None, recv, recv, 1, false));
+                            load_frame!();
+                            break;
+                        }
+                    }
+                    let v = pop!();
+                    push!(tri!(collections::iter_start(v)));
+                }
+                Op::IterNext(exit) | Op::IterNext2(exit) => {
+                    let two = matches!(op, Op::IterNext2(_));
+                    let next = match top!() {
+                        Value::Iterator(it) if matches!(&*it.borrow(), IterState::Channel(_)) => {
+                            let ch = channel::iterated_channel(it);
+                            save_ip!();
+                            match ch.map(|ch| channel::iter_next(self, &ch)) {
+                                Some(r) => tri!(r).map(|v| (Value::Nil, v)),
+                                None => None,
+                            }
+                        }
+                        Value::Iterator(it) => collections::iter_next(&mut it.borrow_mut(), two),
+                        other => tri!(fail(
+                            kinds::TYPE_ERROR,
+                            &format!("cannot iterate a {}", other.type_name())
+                        )),
+                    };
+                    match next {
+                        Some((a, b)) => {
+                            if two {
+                                push!(a);
+                            }
+                            push!(b);
+                        }
+                        None => {
+                            self.stack.pop();
+                            jump!(exit);
+                        }
+                    }
+                }
+
+                Op::NewInstance(c) => {
+                    let class = self.classes[c as usize].clone();
+                    let fields = vec![Value::Nil; class.field_names.len()];
+                    if TRACE {
+                        self.stats.allocations += 1;
+                    }
+                    push!(Value::instance(class, fields));
+                    allocated!();
+                }
+                Op::GetField(slot) => {
+                    let v = match top!() {
+                        Value::Instance(inst) => inst
+                            .fields
+                            .borrow()
+                            .get(slot as usize)
+                            .map(Value::fast_clone),
+                        _ => None,
+                    };
+                    let v = match v {
+                        Some(v) => v,
+                        None => tri!(field_error(top!())),
+                    };
+                    *top!() = v;
+                }
+                Op::SetField(slot) => {
+                    if let [.., Value::Instance(inst), v] = self.stack.as_slice() {
+                        if !v.is_heap() {
+                            let done = match inst.fields.borrow_mut().get_mut(slot as usize) {
+                                Some(field) => {
+                                    field.set(v.fast_clone());
+                                    true
+                                }
+                                None => false,
+                            };
+                            if done {
+                                pop_scalar!();
+                                drop_top!();
+                                break;
+                            }
+                        }
+                    }
+                    tri!(self.set_field(slot));
+                }
+                Op::Class(_)
+                | Op::GetFieldByName(_)
+                | Op::SetFieldByName(_)
+                | Op::IsInstance(_)
+                | Op::IsVariant(..)
+                | Op::GetPayload(_) => tri!(self.object_op(op)),
+                Op::NewEnum(..) => {
+                    tri!(self.object_op(op));
+                    allocated!();
+                }
+
+                Op::Propagate => {
+                    if matches!(top!(), Value::Error(_)) {
+                        let result = pop!();
+                        let frame = self.leave_frame();
+                        self.stack.truncate(frame.ret);
+                        if self.frames.len() <= stop_depth {
+                            return Ok(Step::Return(result));
+                        }
+                        push!(result);
+                        load_frame!();
+                    }
+                }
+                Op::MakeOk => {}
+                Op::Try(_)
+                | Op::EndTry
+                | Op::Raise
+                | Op::Trap(_)
+                | Op::ErrorKindIs(_)
+                | Op::IsError
+                | Op::MakeErr(_) => tri!(self.error_op(op, ip)),
+
+                Op::CheckKind(code) => {
+                    tri!(self.check_top_kind(code));
+                }
+                Op::Print(_)
+                | Op::Assert
+                | Op::TypeOf
+                | Op::Cast(_)
+                | Op::CheckIntRange(_)
+                | Op::CheckHost(..)
+                | Op::CheckType(_)
+                | Op::IsType(_)
+                | Op::ToDecimal(..) => tri!(self.value_op(op)),
+
+                // Concurrency: runtime/sched.rs, parallel.rs, shared.rs.
+                Op::Await => {}
+                Op::BlockBegin(_)
+                | Op::Spawn(_)
+                | Op::SpawnWorker
+                | Op::BlockEnd
+                | Op::MakeShared
+                | Op::Unshare
+                | Op::SharedGet
+                | Op::SharedLock
+                | Op::SharedSetUnlock => {
+                    save_ip!();
+                    tri!(self.concurrency_op(op));
+                }
+            }
+            break;
+        }
+        save_ip!();
+        Ok(Step::Next)
+    }
+
+    /// Print one trace line and count the instruction.
+    pub(super) fn trace_step(&mut self, func: u32, ip: usize, op: Op) {
+        self.stats.instructions += 1;
+        if self.options.trace {
+            let top = self
+                .stack
+                .last()
+                .map(crate::value::repr)
+                .unwrap_or_default();
+            let name = self.functions[func as usize].name.clone();
+            let line = crate::disasm::format_op(op);
+            self.flush();
+            // A closed stderr ends the trace, not the run.
+            let _ = writeln!(
+                std::io::stderr(),
+                "[{name}:{ip:04}] {line:<28} | top: {top}"
+            );
+        }
+    }
+}
