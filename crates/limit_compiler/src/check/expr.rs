@@ -474,7 +474,19 @@ impl<'a> Checker<'a> {
     fn frame_member_type(&mut self, frame: &str, name: &Ident) -> Type {
         match self.lookup_member(frame, &name.name) {
             MemberLookup::Field { owner, field } => {
-                if !field.is_static {
+                if field.is_static {
+                    // An instance has no statics (LANGUAGE §7 reaches one
+                    // as `Frame.name`, or bare inside its frame); the code
+                    // generator reports the same text.
+                    self.error_with_hint(
+                        name.span,
+                        format!("frame `{frame}` has no field or method `{}`", name.name),
+                        format!(
+                            "`{0}` is static in `{1}`: write `{1}.{0}`, or `{0}` alone inside `{1}`",
+                            name.name, owner.name.name
+                        ),
+                    );
+                } else {
                     self.check_member_visibility(
                         &owner.name.name,
                         &name.name,
