@@ -85,10 +85,14 @@ mod concurrency;
 mod containers;
 mod dispatch;
 mod errors;
+mod fast_collections;
+mod fast_numbers;
+mod fast_objects;
 mod generic;
 mod host_api;
 mod loading;
 mod objects;
+mod run;
 mod session;
 mod slots;
 

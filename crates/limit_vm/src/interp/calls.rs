@@ -519,3 +519,50 @@ pub(super) fn check_native_args(n: &crate::value::NativeFn, argc: usize) -> Resu
     }
     Ok(())
 }
+
+impl Vm {
+    /// The method of class `class` that the inline cache of the
+    /// `InvokeMethod` at `site` in the running function holds, if any (a
+    /// miss is `Vm::step`'s, which fills the cache).
+    #[inline(always)]
+    pub(super) fn cached_method(&self, class: u32, site: usize) -> Option<u32> {
+        let id = class + 1;
+        let func = self.frames.last().map_or(0, |f| f.func as usize);
+        let entries = self.caches.get(func)?.get(site)?;
+        if entries[0].0 == id {
+            Some(entries[0].1)
+        } else if entries[1].0 == id {
+            Some(entries[1].1)
+        } else {
+            None
+        }
+    }
+}
+
+/// Push a frame of function `func` with its slot 0 at `base`, its result
+/// going to `ret`, written field by field into the vector's spare room: a
+/// `Frame` built on the stack and copied in was reloaded in 8- and 16-byte
+/// pieces over its 4- and 1-byte fields, which stalls.
+#[inline(always)]
+pub(super) fn push_frame_fields(
+    frames: &mut Vec<Frame>,
+    func: u32,
+    base: usize,
+    ret: usize,
+    closure: Option<Rc<Closure>>,
+) {
+    frames.reserve(1);
+    let len = frames.len();
+    // SAFETY: `reserve` made room for one more frame after `len`; every
+    // field is written before the length covers it.
+    unsafe {
+        let frame = frames.as_mut_ptr().add(len);
+        std::ptr::addr_of_mut!((*frame).func).write(func);
+        std::ptr::addr_of_mut!((*frame).ip).write(0);
+        std::ptr::addr_of_mut!((*frame).base).write(base);
+        std::ptr::addr_of_mut!((*frame).ret).write(ret);
+        std::ptr::addr_of_mut!((*frame).closure).write(closure);
+        std::ptr::addr_of_mut!((*frame).ctor).write(false);
+        frames.set_len(len + 1);
+    }
+}

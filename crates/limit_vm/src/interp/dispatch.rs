@@ -1,77 +1,17 @@
-//! The dispatch loop (`run_loop`): one loop over the instructions, with
-//! each one's fast path inline; the general implementation of every
-//! instruction (`Vm::step`) is generic.rs, and the rarer instructions'
-//! bodies live in the files of their concern (calls.rs, objects.rs, …).
+//! The dispatch loop (`run_fast`): one loop over the instructions, with
+//! each one's fast path inline (the longer ones in fast_collections.rs
+//! and fast_objects.rs); run.rs drives it, and the general implementation
+//! of every instruction (`Vm::step`) is generic.rs.
 
-use super::generic::Step;
-use super::slots::{borrowed_key, build_string, copy_to, move_to, release};
+use super::calls::push_frame_fields;
+use super::fast_collections as collection;
+use super::fast_numbers as number;
+use super::fast_objects as object;
+use super::run::Entry;
+use super::slots::{build_string, copy_to, move_to, release, store_scalar};
 use super::*;
-use crate::value::Captures;
-
-/// Where the running frame is, handed to `Vm::run_fast` (see `enter_fast`).
-pub(super) struct Entry {
-    code: *const Op,
-    ip: usize,
-    base: usize,
-}
 
 impl Vm {
-    /// Run the frames above `stop_depth` (`run_loop`), counting and
-    /// tracing when asked.
-    pub(super) fn execute(&mut self, stop_depth: usize) -> Result<Value, Trap> {
-        if self.options.trace || self.options.stats {
-            self.run_loop::<true>(stop_depth)
-        } else {
-            self.run_loop::<false>(stop_depth)
-        }
-    }
-
-    /// Execute until the number of frames drops to `stop_depth`; returns the
-    /// value returned by the frame at that depth.
-    ///
-    /// `run_fast` runs instructions by their fast paths until one declines;
-    /// `Vm::step` (generic.rs) runs that one by its general implementation,
-    /// and the fast loop takes over again. With `TRACE` (`execute`) every
-    /// instruction goes through `step`, so the counts stay exact.
-    pub(crate) fn run_loop<const TRACE: bool>(&mut self, stop_depth: usize) -> Result<Value, Trap> {
-        let may_deinit = self.has_deinit;
-        loop {
-            // Whatever the last instruction released (a popped temporary,
-            // a replaced local, field or element, a returning frame's
-            // locals) gets its `deinit` now, before the next instruction;
-            // the fast paths release nothing while a class has a `deinit`.
-            if may_deinit {
-                self.run_released_deinits(stop_depth)?;
-            }
-            if !TRACE && self.enter_fast(stop_depth) {
-                // The fast loop stopped after an allocation: collect
-                // cycles when due, check the heap limit.
-                if let Err(t) = self.after_allocation() {
-                    self.unwind(t, stop_depth)?;
-                }
-                continue;
-            }
-            if let Step::Return(v) = self.step::<TRACE>(stop_depth)? {
-                return Ok(v);
-            }
-        }
-    }
-
-    /// Run `run_fast` from the top frame. The frame is read here, not in
-    /// `run_fast`: entering from a struct keeps the loop's entry apart from
-    /// a return's reload of the frame, and LLVM then keeps `sp` in one
-    /// register across the loop (merged, it kept two and copied between
-    /// them on every instruction: +4% on a loop of arithmetic).
-    fn enter_fast(&mut self, stop_depth: usize) -> bool {
-        let f = self.frames.last().expect("a frame is running");
-        let at = Entry {
-            code: self.functions[f.func as usize].code.as_ptr(),
-            ip: f.ip,
-            base: f.base,
-        };
-        self.run_fast(&at, stop_depth)
-    }
-
     /// The dispatch loop: run instructions from the top frame's `ip` by
     /// their fast paths until one declines, which the frame's `ip` then
     /// names (not yet executed). Returns true when it stopped after an
@@ -89,7 +29,7 @@ impl Vm {
     /// vector: `step`, which may grow it, runs between two runs of this
     /// loop, and each run rebases the segment.
     #[inline(never)]
-    fn run_fast(&mut self, at: &Entry, stop_depth: usize) -> bool {
+    pub(super) fn run_fast(&mut self, at: &Entry, stop_depth: usize) -> bool {
         let may_deinit = self.has_deinit;
         let mut collect = false;
         let stk: *mut Value;
@@ -249,32 +189,13 @@ impl Vm {
                             sp = sp.add(1);
                         }};
                     }
-                    // `*z = *x + *y` for two ints (without overflow) or two
-                    // floats, `z` holding a scalar. Matched all at once so that
-                    // the sum is written straight into the slot: a `Value` built
-                    // first and copied after was a 16-byte reload of two smaller
-                    // stores, which cannot be forwarded and stalled.
+                    // `*z = *x + *y` (`number::store_sum`).
                     macro_rules! store_sum {
-                        ($x:expr, $y:expr, $z:expr) => {{
-                            let (x, y, z): (*const Value, *const Value, *mut Value) = ($x, $y, $z);
-                            match (&*x, &*y, &mut *z) {
-                                (Value::Float(p), Value::Float(q), Value::Float(d)) => *d = *p + *q,
-                                (Value::Int(p), Value::Int(q), Value::Int(d)) => {
-                                    match p.checked_add(*q) {
-                                        Some(r) => *d = r,
-                                        None => bail!(),
-                                    }
-                                }
-                                (Value::Float(p), Value::Float(q), _) => {
-                                    std::ptr::write(z, Value::Float(*p + *q))
-                                }
-                                (Value::Int(p), Value::Int(q), _) => match p.checked_add(*q) {
-                                    Some(r) => std::ptr::write(z, Value::Int(r)),
-                                    None => bail!(),
-                                },
-                                _ => bail!(),
+                        ($x:expr, $y:expr, $z:expr) => {
+                            if !number::store_sum($x, $y, $z) {
+                                bail!();
                             }
-                        }};
+                        };
                     }
                     // Push a frame for `$proto` (function `$f`) whose `$argc`
                     // arguments are on top of the stack, when the call needs
@@ -302,164 +223,99 @@ impl Vm {
                             if let Some(frame) = self.frames.last_mut() {
                                 frame.ip = caller_ip;
                             }
-                            // Written field by field into the vector's spare
-                            // room: a `Frame` built on the stack and copied in
-                            // was reloaded in 8- and 16-byte pieces over its
-                            // 4- and 1-byte fields, which stalls.
-                            self.frames.reserve(1);
-                            let len = self.frames.len();
-                            let frame = self.frames.as_mut_ptr().add(len);
-                            std::ptr::addr_of_mut!((*frame).func).write(f);
-                            std::ptr::addr_of_mut!((*frame).ip).write(0);
-                            std::ptr::addr_of_mut!((*frame).base).write(b);
-                            std::ptr::addr_of_mut!((*frame).ret).write(ret);
-                            std::ptr::addr_of_mut!((*frame).closure).write(closure);
-                            std::ptr::addr_of_mut!((*frame).ctor).write(false);
-                            self.frames.set_len(len + 1);
+                            push_frame_fields(&mut self.frames, f, b, ret, closure);
                             pc = code;
                             locals = stk.wrapping_add(b);
                             continue 'run;
                         }};
                     }
-                    // Copy the scalar at `$src` over the scalar at `$dst`
-                    // field by field: a 16-byte load of a value whose
-                    // payload was just stored by an 8-byte write cannot
-                    // be forwarded from the store and stalls.
-                    macro_rules! store_scalar {
-                        ($dst:expr, $src:expr) => {{
-                            let (dst, src): (*mut Value, *const Value) = ($dst, $src);
-                            match (&mut *dst, &*src) {
-                                (Value::Int(d), Value::Int(s)) => *d = *s,
-                                (Value::Float(d), Value::Float(s)) => *d = *s,
-                                (_, s) => std::ptr::write(dst, s.fast_clone()),
+                    // `[a, b] -> [a op b]` in place (`number::apply`).
+                    macro_rules! arith_local {
+                        ($checked:ident, $fop:tt) => {{
+                            need!(2);
+                            if !number::apply(sp.sub(2), &*sp.sub(1), |p, q| p.$checked(q), |p, q| p $fop q) {
+                                bail!();
                             }
+                            sp = sp.sub(1);
+                            continue 'run;
                         }};
                     }
-                    // `[a, b] -> [a op b]` in place for two ints or two floats.
-                    // An int meeting a float is converted (`arith::add` …).
-                    macro_rules! arith_local {
-                    ($checked:ident, $fop:tt, $fassign:tt) => {{
-                        need!(2);
-                        match (&mut *sp.sub(2), &*sp.sub(1)) {
-                            (Value::Int(a), Value::Int(b)) => match a.$checked(*b) {
-                                Some(r) => *a = r,
-                                None => bail!(),
-                            },
-                            (Value::Float(a), Value::Float(b)) => *a $fassign *b,
-                            (Value::Float(a), Value::Int(b)) => *a $fassign *b as f64,
-                            (Value::Int(a), Value::Float(b)) => {
-                                let r = *a as f64 $fop *b;
-                                std::ptr::write(sp.sub(2), Value::Float(r));
-                            }
-                            _ => bail!(),
-                        }
-                        sp = sp.sub(1);
-                        continue 'run;
-                    }};
-                }
+                    // `[a, b] -> [a op b]` for two ints or two floats.
                     macro_rules! compare_local {
-                    ($op:tt) => {{
-                        need!(2);
-                        let r = match (&*sp.sub(2), &*sp.sub(1)) {
-                            (Value::Int(a), Value::Int(b)) => a $op b,
-                            (Value::Float(a), Value::Float(b)) => a $op b,
-                            _ => bail!(),
-                        };
-                        sp = sp.sub(1);
-                        std::ptr::write(sp.sub(1), Value::Bool(r));
-                        continue 'run;
-                    }};
-                }
+                        ($op:tt) => {{
+                            need!(2);
+                            let Some(r) = number::compare(&*sp.sub(2), &*sp.sub(1), |a, b| a $op b, |a, b| a $op b) else {
+                                bail!();
+                            };
+                            sp = sp.sub(1);
+                            std::ptr::write(sp.sub(1), Value::Bool(r));
+                            continue 'run;
+                        }};
+                    }
+                    // `[x, y] -> []`, jumping when `!(x op y)`.
                     macro_rules! compare_jump_local {
-                    ($op:tt, $o:expr) => {{
-                        need!(2);
-                        let r = match (&*sp.sub(2), &*sp.sub(1)) {
-                            (Value::Int(a), Value::Int(b)) => a $op b,
-                            (Value::Float(a), Value::Float(b)) => a $op b,
-                            _ => bail!(),
-                        };
-                        sp = sp.sub(2);
-                        if !r {
-                            jump!($o);
-                        }
-                        continue 'run;
-                    }};
-                }
+                        ($op:tt, $o:expr) => {{
+                            need!(2);
+                            let Some(r) = number::compare(&*sp.sub(2), &*sp.sub(1), |a, b| a $op b, |a, b| a $op b) else {
+                                bail!();
+                            };
+                            sp = sp.sub(2);
+                            if !r {
+                                jump!($o);
+                            }
+                            continue 'run;
+                        }};
+                    }
                     // `[] -> [locals[a] op locals[b]]`.
                     macro_rules! locals_op_local {
-                    ($a:expr, $b:expr, $checked:ident, $fop:tt) => {{
-                        let (x, y) = (slot!($a), slot!($b));
-                        room!();
-                        let r = match (&*x, &*y) {
-                            (Value::Int(p), Value::Int(q)) => match p.$checked(*q) {
-                                Some(r) => Value::Int(r),
-                                None => bail!(),
-                            },
-                            (Value::Float(p), Value::Float(q)) => Value::Float(*p $fop *q),
-                            _ => bail!(),
-                        };
-                        push_local!(r);
-                        continue 'run;
-                    }};
-                }
-                    // `[] -> [l[a] * l[b] op l[c] * l[d]]` for four ints (no
-                    // overflow) or four floats.
+                        ($a:expr, $b:expr, $checked:ident, $fop:tt) => {{
+                            let (x, y) = (slot!($a), slot!($b));
+                            room!();
+                            let Some(r) = number::binary(&*x, &*y, |p, q| p.$checked(q), |p, q| p $fop q) else {
+                                bail!();
+                            };
+                            push_local!(r);
+                            continue 'run;
+                        }};
+                    }
+                    // `[] -> [l[a] * l[b] op l[c] * l[d]]`.
                     macro_rules! products {
-                    ($a:expr, $b:expr, $c:expr, $d:expr, $checked:ident, $fop:tt) => {{
-                        let (a, b, c, d) = (slot!($a), slot!($b), slot!($c), slot!($d));
-                        room!();
-                        let r = match (&*a, &*b, &*c, &*d) {
-                            (Value::Float(p), Value::Float(q), Value::Float(s), Value::Float(t)) => {
-                                Value::Float(*p * *q $fop *s * *t)
-                            }
-                            (Value::Int(p), Value::Int(q), Value::Int(s), Value::Int(t)) => {
-                                match (p.checked_mul(*q), s.checked_mul(*t)) {
-                                    (Some(x), Some(y)) => match x.$checked(y) {
-                                        Some(r) => Value::Int(r),
-                                        None => bail!(),
-                                    },
-                                    _ => bail!(),
-                                }
-                            }
-                            _ => bail!(),
-                        };
-                        push_local!(r);
-                        continue 'run;
-                    }};
-                }
+                        ($a:expr, $b:expr, $c:expr, $d:expr, $checked:ident, $fop:tt) => {{
+                            let (a, b, c, d) = (slot!($a), slot!($b), slot!($c), slot!($d));
+                            room!();
+                            let Some(r) = number::products([&*a, &*b, &*c, &*d], |x, y| x.$checked(y), |x, y| x $fop y) else {
+                                bail!();
+                            };
+                            push_local!(r);
+                            continue 'run;
+                        }};
+                    }
                     // `[x] -> [x op locals[s]]` in place.
                     macro_rules! top_op_slot {
-                    ($s:expr, $checked:ident, $fassign:tt) => {{
-                        let y = slot!($s);
-                        need!(1);
-                        match (&mut *sp.sub(1), &*y) {
-                            (Value::Float(a), Value::Float(b)) => *a $fassign *b,
-                            (Value::Int(a), Value::Int(b)) => match a.$checked(*b) {
-                                Some(r) => *a = r,
-                                None => bail!(),
-                            },
-                            _ => bail!(),
-                        }
-                        continue 'run;
-                    }};
-                }
+                        ($s:expr, $checked:ident, $fop:tt) => {{
+                            let y = slot!($s);
+                            need!(1);
+                            if !number::apply_same(sp.sub(1), &*y, |p, q| p.$checked(q), |p, q| p $fop q) {
+                                bail!();
+                            }
+                            continue 'run;
+                        }};
+                    }
                     // `[x] -> []`, jumping when `!(x op locals[s])`.
                     macro_rules! compare_slot_jump {
-                    ($s:expr, $op:tt, $o:expr) => {{
-                        let y = slot!($s);
-                        need!(1);
-                        let r = match (&*sp.sub(1), &*y) {
-                            (Value::Int(a), Value::Int(b)) => a $op b,
-                            (Value::Float(a), Value::Float(b)) => a $op b,
-                            _ => bail!(),
-                        };
-                        sp = sp.sub(1);
-                        if !r {
-                            jump!($o);
-                        }
-                        continue 'run;
-                    }};
-                }
+                        ($s:expr, $op:tt, $o:expr) => {{
+                            let y = slot!($s);
+                            need!(1);
+                            let Some(r) = number::compare(&*sp.sub(1), &*y, |a, b| a $op b, |a, b| a $op b) else {
+                                bail!();
+                            };
+                            sp = sp.sub(1);
+                            if !r {
+                                jump!($o);
+                            }
+                            continue 'run;
+                        }};
+                    }
 
                     match *op {
                         Op::Int(n) => {
@@ -510,7 +366,7 @@ impl Vm {
                                 bail!();
                             }
                             if !(*top).is_heap() && !(*x).is_heap() {
-                                store_scalar!(x, top);
+                                store_scalar(x, top);
                             } else if may_deinit {
                                 bail!();
                             } else {
@@ -523,7 +379,7 @@ impl Vm {
                         Op::MoveLocal(from, to) => {
                             let (x, y) = (slot!(from), slot!(to));
                             if !(*x).is_heap() && !(*y).is_heap() {
-                                store_scalar!(y, x);
+                                store_scalar(y, x);
                             } else if may_deinit {
                                 bail!();
                             } else if x != y {
@@ -559,52 +415,14 @@ impl Vm {
                             let Some(proto) = self.functions.get(f as usize) else {
                                 bail!();
                             };
-                            // Check every capture before changing anything.
                             let running = self.frames.last().and_then(|fr| fr.closure.as_ref());
-                            for cap in &proto.captures {
-                                let present = match *cap {
-                                    CaptureSource::Local(s) | CaptureSource::LocalValue(s) => {
-                                        base!() + (s as usize) < depth!()
-                                    }
-                                    CaptureSource::Upvalue(i) => {
-                                        running.is_some_and(|c| (i as usize) < c.captures.len())
-                                    }
-                                };
-                                if !present {
-                                    bail!();
-                                }
-                            }
-                            let mut captures = Captures::with_capacity(proto.captures.len());
-                            for cap in &proto.captures {
-                                captures.push(match *cap {
-                                    CaptureSource::Local(s) => {
-                                        let x = locals.add(s as usize);
-                                        if let Value::Cell(cell) = &*x {
-                                            Value::Cell(cell.clone())
-                                        } else {
-                                            // Not yet a cell: convert in place so
-                                            // that both sides share it.
-                                            let cell = Value::new_cell(std::ptr::read(x));
-                                            std::ptr::write(x, Value::Cell(cell.clone()));
-                                            Value::Cell(cell)
-                                        }
-                                    }
-                                    CaptureSource::LocalValue(s) => {
-                                        (*locals.add(s as usize)).clone()
-                                    }
-                                    CaptureSource::Upvalue(i) => match running {
-                                        Some(c) => c.captures[i as usize].clone(),
-                                        None => unreachable!("checked above"),
-                                    },
-                                });
-                            }
-                            let closure = Closure::new(f, proto.clone(), captures);
-                            // `Value::closure`, inlined so that the value is
-                            // written in place rather than returned through
-                            // memory and reloaded.
-                            let closure = std::rc::Rc::new(closure);
-                            closure.gc_slot.set(gc::track_closure(&closure));
-                            push_local!(Value::Function(closure));
+                            let live = depth!() - base!();
+                            let Some(closure) =
+                                object::make_closure(f, proto, running, locals, live)
+                            else {
+                                bail!();
+                            };
+                            push_local!(closure);
                             if gc::due() || self.options.limits.max_heap_bytes.is_some() {
                                 collect = true;
                                 break 'run;
@@ -612,13 +430,10 @@ impl Vm {
                             continue 'run;
                         }
                         Op::IncLocal(s, n) => {
-                            if let Value::Int(a) = &mut *slot!(s) {
-                                if let Some(r) = a.checked_add(n as i64) {
-                                    *a = r;
-                                    continue 'run;
-                                }
+                            if number::add_to(slot!(s), n as i64).is_none() {
+                                bail!();
                             }
-                            bail!();
+                            continue 'run;
                         }
                         Op::AddImm(n) => {
                             need!(1);
@@ -638,9 +453,9 @@ impl Vm {
                             }
                             bail!();
                         }
-                        Op::AddFloat | Op::Add | Op::AddInt => arith_local!(checked_add, +, +=),
-                        Op::SubFloat | Op::Sub | Op::SubInt => arith_local!(checked_sub, -, -=),
-                        Op::MulFloat | Op::Mul | Op::MulInt => arith_local!(checked_mul, *, *=),
+                        Op::AddFloat | Op::Add | Op::AddInt => arith_local!(checked_add, +),
+                        Op::SubFloat | Op::Sub | Op::SubInt => arith_local!(checked_sub, -),
+                        Op::MulFloat | Op::Mul | Op::MulInt => arith_local!(checked_mul, *),
                         Op::Div | Op::DivInt | Op::DivFloat => {
                             need!(2);
                             match (&mut *sp.sub(2), &*sp.sub(1)) {
@@ -669,9 +484,9 @@ impl Vm {
                         Op::MulLocals(a, b) => locals_op_local!(a, b, checked_mul, *),
                         Op::AddProducts(a, b, c, d) => products!(a, b, c, d, checked_add, +),
                         Op::SubProducts(a, b, c, d) => products!(a, b, c, d, checked_sub, -),
-                        Op::AddLocal(s) => top_op_slot!(s, checked_add, +=),
-                        Op::SubLocal(s) => top_op_slot!(s, checked_sub, -=),
-                        Op::MulLocal(s) => top_op_slot!(s, checked_mul, *=),
+                        Op::AddLocal(s) => top_op_slot!(s, checked_add, +),
+                        Op::SubLocal(s) => top_op_slot!(s, checked_sub, -),
+                        Op::MulLocal(s) => top_op_slot!(s, checked_mul, *),
                         Op::AddAssignLocal(a, b) => {
                             let (x, y) = (slot!(a), slot!(b));
                             match (&mut *x, &*y) {
@@ -692,39 +507,13 @@ impl Vm {
                         Op::JumpIfNotLeLocal(s, o) => compare_slot_jump!(s, <=, o),
                         Op::JumpIfNotGtLocal(s, o) => compare_slot_jump!(s, >, o),
                         Op::JumpIfNotGeLocal(s, o) => compare_slot_jump!(s, >=, o),
-                        Op::JumpIfNotEq(o) => {
+                        Op::JumpIfNotEq(o) | Op::JumpIfNotNe(o) => {
                             need!(2);
-                            let equal = match (&*sp.sub(2), &*sp.sub(1)) {
-                                (Value::Int(a), Value::Int(b)) => a == b,
-                                // Releasing strings runs no `deinit`.
-                                (a @ Value::Str(_), b @ Value::Str(_)) => {
-                                    let r = equals(a, b);
-                                    release(sp.sub(1));
-                                    release(sp.sub(2));
-                                    r
-                                }
-                                _ => bail!(),
+                            let Some(equal) = number::equal(sp.sub(2), sp.sub(1)) else {
+                                bail!();
                             };
                             sp = sp.sub(2);
-                            if !equal {
-                                jump!(o);
-                            }
-                            continue 'run;
-                        }
-                        Op::JumpIfNotNe(o) => {
-                            need!(2);
-                            let equal = match (&*sp.sub(2), &*sp.sub(1)) {
-                                (Value::Int(a), Value::Int(b)) => a == b,
-                                (a @ Value::Str(_), b @ Value::Str(_)) => {
-                                    let r = equals(a, b);
-                                    release(sp.sub(1));
-                                    release(sp.sub(2));
-                                    r
-                                }
-                                _ => bail!(),
-                            };
-                            sp = sp.sub(2);
-                            if equal {
+                            if equal == matches!(*op, Op::JumpIfNotNe(_)) {
                                 jump!(o);
                             }
                             continue 'run;
@@ -794,23 +583,21 @@ impl Vm {
                         Op::MulConstLocal(k, s) => {
                             let y = slot!(s);
                             room!();
-                            let r = match (self.constants.get(k as usize), &*y) {
-                                (Some(Value::Int(p)), Value::Int(q)) => match p.checked_mul(*q) {
-                                    Some(r) => Value::Int(r),
-                                    None => bail!(),
-                                },
-                                (Some(Value::Float(p)), Value::Float(q)) => Value::Float(*p * *q),
-                                _ => bail!(),
+                            let Some(k) = self.constants.get(k as usize) else {
+                                bail!();
+                            };
+                            let Some(r) = number::binary(k, &*y, i64::checked_mul, |p, q| p * q)
+                            else {
+                                bail!();
                             };
                             push_local!(r);
                             continue 'run;
                         }
                         Op::JumpIfNotConst(order, k, o) => {
                             need!(1);
-                            let r = match (&*sp.sub(1), self.constants.get(k as usize)) {
-                                (Value::Int(a), Some(Value::Int(b))) => order.test(a, b),
-                                (Value::Float(a), Some(Value::Float(b))) => order.test(a, b),
-                                _ => bail!(),
+                            let k = self.constants.get(k as usize);
+                            let Some(r) = number::test(order, &*sp.sub(1), k) else {
+                                bail!();
                             };
                             sp = sp.sub(1);
                             if !r {
@@ -820,10 +607,8 @@ impl Vm {
                         }
                         Op::JumpIfNotLocals(order, a, b, o) => {
                             let (x, y) = (slot!(a), slot!(b));
-                            let r = match (&*x, &*y) {
-                                (Value::Int(p), Value::Int(q)) => order.test(p, q),
-                                (Value::Float(p), Value::Float(q)) => order.test(p, q),
-                                _ => bail!(),
+                            let Some(r) = number::test(order, &*x, Some(&*y)) else {
+                                bail!();
                             };
                             if !r {
                                 jump!(o);
@@ -833,7 +618,7 @@ impl Vm {
                         Op::AddImmLocal(s, n) => {
                             let x = slot!(s);
                             room!();
-                            let Value::Int(a) = &*x else {
+                            let Value::Int(a) = *x else {
                                 bail!();
                             };
                             let Some(r) = a.checked_add(n as i64) else {
@@ -854,37 +639,30 @@ impl Vm {
                             continue 'run;
                         }
                         Op::IncLocalLoop(s, n, back) if self.countdown > 1 => {
-                            if let Value::Int(a) = &mut *slot!(s) {
-                                if let Some(r) = a.checked_add(n as i64) {
-                                    *a = r;
-                                    self.countdown -= 1;
-                                    pc = pc.wrapping_sub(back as usize);
-                                    continue 'run;
-                                }
+                            if number::add_to(slot!(s), n as i64).is_none() {
+                                bail!();
                             }
-                            bail!();
+                            self.countdown -= 1;
+                            pc = pc.wrapping_sub(back as usize);
+                            continue 'run;
                         }
                         Op::IncLoopLtConst(s, k, back) if self.countdown > 1 => {
                             let x = slot!(s);
-                            if let (Value::Int(a), Some(Value::Int(limit))) =
-                                (&mut *x, self.constants.get(k as usize))
-                            {
-                                if let Some(r) = a.checked_add(1) {
-                                    *a = r;
-                                    self.countdown -= 1;
-                                    if r < *limit {
-                                        pc = pc.wrapping_sub(back as usize);
-                                    }
-                                    continue 'run;
-                                }
+                            let Some(&Value::Int(limit)) = self.constants.get(k as usize) else {
+                                bail!();
+                            };
+                            let Some(r) = number::add_to(x, 1) else {
+                                bail!();
+                            };
+                            self.countdown -= 1;
+                            if r < limit {
+                                pc = pc.wrapping_sub(back as usize);
                             }
-                            bail!();
+                            continue 'run;
                         }
                         Op::LoopIfLocals(order, a, b, back) if self.countdown > 1 => {
-                            let go = match (&*slot!(a), &*slot!(b)) {
-                                (Value::Int(p), Value::Int(q)) => order.test(p, q),
-                                (Value::Float(p), Value::Float(q)) => order.test(p, q),
-                                _ => bail!(),
+                            let Some(go) = number::test(order, &*slot!(a), Some(&*slot!(b))) else {
+                                bail!();
                             };
                             self.countdown -= 1;
                             if go {
@@ -932,19 +710,8 @@ impl Vm {
                                 (Value::Instance(inst), _, _)
                                     if matches!(*op, Op::InvokeMethod(..)) =>
                                 {
-                                    let id = inst.class.id + 1;
-                                    let site = ip!() - 1;
-                                    let func = self.frames.last().map_or(0, |f| f.func as usize);
-                                    let Some(entries) =
-                                        self.caches.get(func).and_then(|c| c.get(site))
+                                    let Some(target) = self.cached_method(inst.class.id, ip!() - 1)
                                     else {
-                                        bail!();
-                                    };
-                                    let target = if entries[0].0 == id {
-                                        entries[0].1
-                                    } else if entries[1].0 == id {
-                                        entries[1].1
-                                    } else {
                                         bail!();
                                     };
                                     let Some(proto) = self.functions.get(target as usize) else {
@@ -954,19 +721,7 @@ impl Vm {
                                     enter!(target, proto, None, argc + 1, at, at);
                                 }
                                 (Value::List(l), Some(Method::Push), 1) if !may_deinit => {
-                                    let v = sp.sub(1);
-                                    if (*v).is_heap() {
-                                        // Moved in while there is room
-                                        // (growing is `List::push`'s, with
-                                        // the limits).
-                                        let Ok(mut items) = l.items.try_borrow_mut() else {
-                                            bail!();
-                                        };
-                                        if items.len() == items.capacity() {
-                                            bail!();
-                                        }
-                                        items.push(std::ptr::read(v));
-                                    } else if l.push((*v).fast_clone()).is_err() {
+                                    if !collection::push_onto(l, sp.sub(1)) {
                                         bail!();
                                     }
                                     sp = recv;
@@ -974,33 +729,17 @@ impl Vm {
                                     push_local!(Value::Nil);
                                     continue 'run;
                                 }
-                                (Value::List(l), Some(Method::Len), 0) if !may_deinit => {
-                                    let Ok(items) = l.items.try_borrow() else {
-                                        bail!();
-                                    };
-                                    let n = items.len() as i64;
-                                    drop(items);
-                                    release(recv);
-                                    std::ptr::write(recv, Value::Int(n));
-                                    continue 'run;
-                                }
                                 (Value::Dict(d), Some(Method::GetOr), 2) if !may_deinit => {
                                     let (key, default) = (sp.sub(2), sp.sub(1));
-                                    if !matches!(*key, Value::Str(_) | Value::Int(_)) {
-                                        bail!();
-                                    }
-                                    let Ok(map) = d.map.try_borrow_unguarded() else {
-                                        bail!();
-                                    };
                                     // The default moves to the result when
                                     // the key is missing.
-                                    let v = match map.get(&*borrowed_key(&*key)) {
-                                        Some(v) => {
-                                            let v = v.fast_clone();
+                                    let v = match collection::get_or(d, &*key) {
+                                        Some(Some(v)) => {
                                             release(default);
                                             v
                                         }
-                                        None => std::ptr::read(default),
+                                        Some(None) => std::ptr::read(default),
+                                        None => bail!(),
                                     };
                                     // The dict may be released here; without
                                     // `deinit`s that runs no Limit code.
@@ -1010,8 +749,12 @@ impl Vm {
                                     sp = recv.add(1);
                                     continue 'run;
                                 }
-                                (Value::Str(t), Some(Method::Len), 0) if !may_deinit => {
-                                    let n = t.char_len() as i64;
+                                (Value::List(_) | Value::Str(_), Some(Method::Len), 0)
+                                    if !may_deinit =>
+                                {
+                                    let Some(n) = collection::length(&*recv) else {
+                                        bail!();
+                                    };
                                     release(recv);
                                     std::ptr::write(recv, Value::Int(n));
                                     continue 'run;
@@ -1022,27 +765,10 @@ impl Vm {
                         Op::IndexLocals(a, b) => {
                             let (c, i) = (slot!(a), slot!(b));
                             room!();
-                            match (&*c, &*i) {
-                                (Value::List(l), Value::Int(i)) if *i >= 0 => {
-                                    match l.items.try_borrow_unguarded() {
-                                        Ok(items) => match items.get(*i as usize) {
-                                            Some(v) => copy_to(sp, v),
-                                            None => bail!(),
-                                        },
-                                        Err(_) => bail!(),
-                                    }
-                                }
-                                (Value::Dict(d), key @ Value::Str(_)) => {
-                                    let Ok(map) = d.map.try_borrow_unguarded() else {
-                                        bail!();
-                                    };
-                                    match map.get(&*borrowed_key(key)) {
-                                        Some(v) => copy_to(sp, v),
-                                        None => bail!(),
-                                    }
-                                }
-                                _ => bail!(),
-                            }
+                            let Some(v) = collection::item(&*c, &*i) else {
+                                bail!();
+                            };
+                            copy_to(sp, v);
                             sp = sp.add(1);
                             continue 'run;
                         }
@@ -1050,35 +776,8 @@ impl Vm {
                             let (c, i) = (slot!(a), slot!(b));
                             need!(1);
                             let v = sp.sub(1);
-                            if (*v).is_heap() {
+                            if (*v).is_heap() || !collection::store_item(&*c, &*i, v) {
                                 bail!();
-                            }
-                            match (&*c, &*i) {
-                                (Value::List(l), Value::Int(i)) if *i >= 0 => {
-                                    let Ok(mut items) = l.items.try_borrow_mut() else {
-                                        bail!();
-                                    };
-                                    match items.get_mut(*i as usize) {
-                                        Some(item) if !item.is_heap() => {
-                                            store_scalar!(item as *mut Value, v);
-                                        }
-                                        _ => bail!(),
-                                    }
-                                }
-                                // Replacing the value of a present key; adding a
-                                // key (heap accounting) is left to `Dict::insert`.
-                                (Value::Dict(d), key @ Value::Str(_)) => {
-                                    let Ok(mut map) = d.map.try_borrow_mut() else {
-                                        bail!();
-                                    };
-                                    match map.get_mut(&*borrowed_key(key)) {
-                                        Some(item) if !item.is_heap() => {
-                                            store_scalar!(item as *mut Value, v);
-                                        }
-                                        _ => bail!(),
-                                    }
-                                }
-                                _ => bail!(),
                             }
                             sp = v;
                             continue 'run;
@@ -1096,21 +795,9 @@ impl Vm {
                         }
                         Op::GetIndexKind(code) if !may_deinit => {
                             need!(2);
-                            let v = match (&*sp.sub(2), &*sp.sub(1)) {
-                                (Value::List(l), Value::Int(i)) if *i >= 0 => {
-                                    match l.items.try_borrow_unguarded() {
-                                        Ok(items) => match items.get(*i as usize) {
-                                            Some(v)
-                                                if crate::runtime::type_checks::kind_fits(
-                                                    code, v,
-                                                ) =>
-                                            {
-                                                v.fast_clone()
-                                            }
-                                            _ => bail!(),
-                                        },
-                                        Err(_) => bail!(),
-                                    }
+                            let v = match collection::list_item(&*sp.sub(2), &*sp.sub(1)) {
+                                Some(v) if crate::runtime::type_checks::kind_fits(code, v) => {
+                                    v.fast_clone()
                                 }
                                 _ => bail!(),
                             };
@@ -1121,18 +808,10 @@ impl Vm {
                         }
                         Op::GetIndex if !may_deinit => {
                             need!(2);
-                            let v = match (&*sp.sub(2), &*sp.sub(1)) {
-                                (Value::List(l), Value::Int(i)) if *i >= 0 => {
-                                    match l.items.try_borrow_unguarded() {
-                                        Ok(items) => match items.get(*i as usize) {
-                                            Some(v) => v.fast_clone(),
-                                            None => bail!(),
-                                        },
-                                        Err(_) => bail!(),
-                                    }
-                                }
-                                _ => bail!(),
+                            let Some(v) = collection::list_item(&*sp.sub(2), &*sp.sub(1)) else {
+                                bail!();
                             };
+                            let v = v.fast_clone();
                             sp = sp.sub(1);
                             // The list may be released here; without
                             // `deinit`s that runs no Limit code.
@@ -1143,37 +822,17 @@ impl Vm {
                         Op::GetLocalField(s, field) => {
                             let x = slot!(s);
                             room!();
-                            match &*x {
-                                Value::Instance(inst) => match inst.fields.try_borrow_unguarded() {
-                                    Ok(fields) => match fields.get(field as usize) {
-                                        Some(v) => copy_to(sp, v),
-                                        None => bail!(),
-                                    },
-                                    Err(_) => bail!(),
-                                },
-                                _ => bail!(),
-                            }
+                            let Some(v) = object::field(&*x, field as usize) else {
+                                bail!();
+                            };
+                            copy_to(sp, v);
                             sp = sp.add(1);
                             continue 'run;
                         }
                         Op::SetField(field) if !may_deinit => {
                             need!(2);
-                            let v = sp.sub(1);
-                            match &*sp.sub(2) {
-                                Value::Instance(inst) => {
-                                    let Ok(mut fields) = inst.fields.try_borrow_mut() else {
-                                        bail!();
-                                    };
-                                    let Some(f) = fields.get_mut(field as usize) else {
-                                        bail!();
-                                    };
-                                    // The value moves into the field; the
-                                    // old one is released after the borrow.
-                                    let old = std::mem::replace(f, std::ptr::read(v));
-                                    drop(fields);
-                                    old.discard();
-                                }
-                                _ => bail!(),
+                            if !object::set_field(&*sp.sub(2), field as usize, sp.sub(1)) {
+                                bail!();
                             }
                             sp = sp.sub(2);
                             // The instance may be released here; without
@@ -1268,18 +927,11 @@ impl Vm {
                             load_frame!();
                             continue 'run;
                         }
-                        // An instance's `len()` method, a tuple's, a
-                        // dict's … are `step`'s.
                         Op::Len if !may_deinit => {
                             need!(1);
                             let top = sp.sub(1);
-                            let n = match &*top {
-                                Value::Str(t) => t.char_len() as i64,
-                                Value::List(l) => match l.items.try_borrow_unguarded() {
-                                    Ok(items) => items.len() as i64,
-                                    Err(_) => bail!(),
-                                },
-                                _ => bail!(),
+                            let Some(n) = collection::length(&*top) else {
+                                bail!();
                             };
                             // The list may be released here; without
                             // `deinit`s that runs no Limit code.
@@ -1300,25 +952,11 @@ impl Vm {
                         Op::GetFieldByName(k) if !may_deinit => {
                             need!(1);
                             let top = sp.sub(1);
-                            let name = match self.constants.get(k as usize) {
-                                Some(Value::Str(name)) => &name.text,
-                                _ => bail!(),
+                            let name = self.constants.get(k as usize);
+                            let Some(v) = object::field_named(&*top, name) else {
+                                bail!();
                             };
-                            let v = match &*top {
-                                Value::Instance(inst) => {
-                                    let Some(slot) = inst.class.field_slot(name) else {
-                                        bail!();
-                                    };
-                                    match inst.fields.try_borrow_unguarded() {
-                                        Ok(fields) => match fields.get(slot) {
-                                            Some(v) => v.fast_clone(),
-                                            None => bail!(),
-                                        },
-                                        Err(_) => bail!(),
-                                    }
-                                }
-                                _ => bail!(),
-                            };
+                            let v = v.fast_clone();
                             // The instance may be released here; without
                             // `deinit`s that runs no Limit code.
                             release(top);
@@ -1328,26 +966,10 @@ impl Vm {
                         Op::IterNext(_) => {
                             need!(1);
                             room!();
-                            let Value::Iterator(it) = &*sp.sub(1) else {
+                            let Some(v) = collection::next_list_item(&*sp.sub(1)) else {
                                 bail!();
                             };
-                            let Ok(mut state) = it.try_borrow_mut() else {
-                                bail!();
-                            };
-                            // The end of the list (and every other kind of
-                            // iterator) is `step`'s.
-                            let IterState::List(l, i) = &mut *state else {
-                                bail!();
-                            };
-                            let Ok(items) = l.items.try_borrow_unguarded() else {
-                                bail!();
-                            };
-                            let Some(v) = items.get(*i) else {
-                                bail!();
-                            };
-                            copy_to(sp, v);
-                            *i += 1;
-                            sp = sp.add(1);
+                            push_local!(v);
                             continue 'run;
                         }
                         Op::Dup => {
@@ -1379,16 +1001,10 @@ impl Vm {
                         Op::GetField(field) if !may_deinit => {
                             need!(1);
                             let top = sp.sub(1);
-                            let v = match &*top {
-                                Value::Instance(inst) => match inst.fields.try_borrow_unguarded() {
-                                    Ok(fields) => match fields.get(field as usize) {
-                                        Some(v) => v.fast_clone(),
-                                        None => bail!(),
-                                    },
-                                    Err(_) => bail!(),
-                                },
-                                _ => bail!(),
+                            let Some(v) = object::field(&*top, field as usize) else {
+                                bail!();
                             };
+                            let v = v.fast_clone();
                             // The instance may be released here; without
                             // `deinit`s that runs no Limit code.
                             release(top);

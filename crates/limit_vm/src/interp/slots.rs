@@ -50,6 +50,25 @@ pub(super) unsafe fn move_to(dst: *mut Value, src: *const Value) {
     }
 }
 
+/// Copy the scalar at `src` over the scalar at `dst` field by field: a
+/// 16-byte load of a value whose payload was just stored by an 8-byte
+/// write cannot be forwarded from the store and stalls.
+///
+/// # Safety
+/// Both must point to initialised scalars (nothing to drop).
+#[inline(always)]
+pub(super) unsafe fn store_scalar(dst: *mut Value, src: *const Value) {
+    // SAFETY: the caller's promise; a scalar owns nothing, so overwriting
+    // one drops nothing.
+    unsafe {
+        match (&mut *dst, &*src) {
+            (Value::Int(d), Value::Int(s)) => *d = *s,
+            (Value::Float(d), Value::Float(s)) => *d = *s,
+            (_, s) => std::ptr::write(dst, s.fast_clone()),
+        }
+    }
+}
+
 /// Drop the value at `p` in place, with the reference-count decrement of
 /// the commonest heap values inlined; the slot is then uninitialised.
 ///

@@ -1,0 +1,124 @@
+//! The dispatch loop's fast paths over instances and closures
+//! (dispatch.rs): fields by slot and by name, storing a field, making a
+//! closure. Each declines (`None` or `false`) having changed nothing; they
+//! are inlined into the loop.
+
+use std::rc::Rc;
+use std::sync::Arc;
+
+use crate::program::{CaptureSource, FunctionProto};
+use crate::value::{Captures, Closure, Value};
+
+/// Field `slot` of an instance, borrowed without counting a borrow
+/// (`try_borrow_unguarded` still fails while the fields are borrowed
+/// mutably).
+///
+/// # Safety
+/// The caller copies the field out before anything can change it.
+#[inline(always)]
+pub(super) unsafe fn field(obj: &Value, slot: usize) -> Option<&Value> {
+    let Value::Instance(inst) = obj else {
+        return None;
+    };
+    // SAFETY: the caller's promise.
+    unsafe { inst.fields.try_borrow_unguarded() }
+        .ok()?
+        .get(slot)
+}
+
+/// The field named by the string constant `name` of an instance (a method
+/// of that name, a host object's member … are `step`'s).
+///
+/// # Safety
+/// As for `field`.
+#[inline(always)]
+pub(super) unsafe fn field_named<'a>(obj: &'a Value, name: Option<&Value>) -> Option<&'a Value> {
+    let (Value::Instance(inst), Some(Value::Str(name))) = (obj, name) else {
+        return None;
+    };
+    let slot = inst.class.field_slot(&name.text)?;
+    // SAFETY: the caller's promise.
+    unsafe { field(obj, slot) }
+}
+
+/// `obj.fields[slot] = *v`, moving the value in; the old value is released
+/// after the fields' borrow ends. False when declined, `*v` untouched.
+///
+/// # Safety
+/// `v` must point to an initialised value, logically uninitialised when
+/// this returns true. Releasing the old value may free objects: no frame
+/// may have a `deinit` (no Limit code can run from here).
+#[inline(always)]
+pub(super) unsafe fn set_field(obj: &Value, slot: usize, v: *const Value) -> bool {
+    let Value::Instance(inst) = obj else {
+        return false;
+    };
+    let Ok(mut fields) = inst.fields.try_borrow_mut() else {
+        return false;
+    };
+    let Some(f) = fields.get_mut(slot) else {
+        return false;
+    };
+    // SAFETY: the caller's promise on `v`.
+    let old = std::mem::replace(f, unsafe { std::ptr::read(v) });
+    drop(fields);
+    old.discard();
+    true
+}
+
+/// A closure of function `f` (`proto`), its captures taken from the
+/// running frame's `live` slots from `locals` and from the running
+/// closure's captures. `None`, changing nothing, when a capture is not
+/// there.
+///
+/// # Safety
+/// `locals..locals + live` must be initialised values the caller owns; a
+/// captured local that is not yet a cell becomes one in place.
+#[inline(always)]
+pub(super) unsafe fn make_closure(
+    f: u32,
+    proto: &Arc<FunctionProto>,
+    running: Option<&Rc<Closure>>,
+    locals: *mut Value,
+    live: usize,
+) -> Option<Value> {
+    // Check every capture before changing anything.
+    for cap in &proto.captures {
+        let present = match *cap {
+            CaptureSource::Local(s) | CaptureSource::LocalValue(s) => (s as usize) < live,
+            CaptureSource::Upvalue(i) => running.is_some_and(|c| (i as usize) < c.captures.len()),
+        };
+        if !present {
+            return None;
+        }
+    }
+    let mut captures = Captures::with_capacity(proto.captures.len());
+    for cap in &proto.captures {
+        captures.push(match *cap {
+            CaptureSource::Local(s) => {
+                // SAFETY: `s < live` (checked above): an initialised slot.
+                let x = unsafe { locals.add(s as usize) };
+                // SAFETY: as above; the slot is rewritten in place.
+                unsafe {
+                    if let Value::Cell(cell) = &*x {
+                        Value::Cell(cell.clone())
+                    } else {
+                        // Not yet a cell: convert in place so that both
+                        // sides share it.
+                        let cell = Value::new_cell(std::ptr::read(x));
+                        std::ptr::write(x, Value::Cell(cell.clone()));
+                        Value::Cell(cell)
+                    }
+                }
+            }
+            // SAFETY: `s < live` (checked above).
+            CaptureSource::LocalValue(s) => unsafe { (*locals.add(s as usize)).clone() },
+            CaptureSource::Upvalue(i) => running?.captures[i as usize].clone(),
+        });
+    }
+    // `Value::closure`, inlined so that the value is written in place
+    // rather than returned through memory and reloaded.
+    let closure = Rc::new(Closure::new(f, proto.clone(), captures));
+    closure.gc_slot.set(crate::gc::track_closure(&closure));
+    Some(Value::Function(closure))
+}
