@@ -416,7 +416,9 @@ impl Vm {
                                 bail!();
                             };
                             let running = self.frames.last().and_then(|fr| fr.closure.as_ref());
-                            let live = depth!() - base!();
+                            // The frame's slots below `sp` (none when a
+                            // broken frame's base were above it).
+                            let live = depth!().saturating_sub(base!());
                             let Some(closure) =
                                 object::make_closure(f, proto, running, locals, live)
                             else {
