@@ -46,7 +46,7 @@ pub fn interpolate(pieces: &[Value]) -> Result<Value, Trap> {
             Value::Str(t) => text.push_str(&t.text),
             Value::Int(i) => text.push_str(itoa::Buffer::new().format(*i)),
             other => {
-                write_scalar(&mut text, other, false);
+                write_scalar(&mut text, other, false, false);
             }
         }
     }
@@ -109,12 +109,16 @@ pub fn describe(v: &Value) -> String {
     }
 }
 
-/// The printed form with strings quoted (as inside collections).
+/// The printed form with strings quoted (as inside collections) and
+/// integral floats keeping `.0`, also inside collections (reference.md
+/// §3.2: what `repr` gives reads back as the same value).
 pub fn repr(v: &Value) -> String {
     let mut out = String::new();
-    match v {
-        Value::Float(f) => out.push_str(&repr_float(*f)),
-        _ => write_value(&mut out, v, true),
+    let mut charged = 0;
+    write_text(&mut out, v, true, true, &mut charged);
+    let written = out.len().saturating_sub(charged);
+    if written >= CHARGED_TEXT {
+        limits::charge_units_later(written as u64 / 4);
     }
     out
 }
@@ -194,7 +198,7 @@ pub fn write_value(out: &mut String, v: &Value, quoted: bool) {
     // Long text is charged as it grows (`charged` is where the charged
     // part ends), so that writing stops once the budget is spent.
     let mut charged = out.len();
-    write_text(out, v, quoted, &mut charged);
+    write_text(out, v, quoted, false, &mut charged);
     let written = out.len().saturating_sub(charged);
     if written >= CHARGED_TEXT {
         limits::charge_units_later(written as u64 / 4);
@@ -207,7 +211,14 @@ pub(super) const CHARGED_TEXT: usize = 1024;
 /// Text written between two charges while a container is written.
 pub(super) const CHARGE_EVERY: usize = 1 << 16;
 
-pub(super) fn write_text(out: &mut String, v: &Value, quoted: bool, charged: &mut usize) {
+/// `keep_point`: integral floats keep `.0` (`repr`).
+pub(super) fn write_text(
+    out: &mut String,
+    v: &Value,
+    quoted: bool,
+    keep_point: bool,
+    charged: &mut usize,
+) {
     // Once a limit is pending (exceeded where it could not fail: the run
     // stops at its next check), long text is not written any more.
     if let Value::Str(s) = v {
@@ -215,7 +226,7 @@ pub(super) fn write_text(out: &mut String, v: &Value, quoted: bool, charged: &mu
             return;
         }
     }
-    if write_scalar(out, v, quoted) {
+    if write_scalar(out, v, quoted, keep_point) {
         return;
     }
     // Iterative printing: a stack of pieces, pushed in reverse order. A
@@ -243,7 +254,7 @@ pub(super) fn write_text(out: &mut String, v: &Value, quoted: bool, charged: &mu
             Piece::Owned(t) => out.push_str(&t),
             Piece::Leave(id) => open.leave(id),
             Piece::Value(v) => {
-                if write_scalar(out, &v, true) {
+                if write_scalar(out, &v, true, keep_point) {
                     continue;
                 }
                 if let Some(id) = cycle_id(&v) {
@@ -338,12 +349,12 @@ pub(super) fn push_container(work: &mut Vec<Piece>, v: &Value) {
 }
 
 /// Write a non-container; returns false for containers.
-pub(super) fn write_scalar(out: &mut String, v: &Value, quoted: bool) -> bool {
+pub(super) fn write_scalar(out: &mut String, v: &Value, quoted: bool, keep_point: bool) -> bool {
     match v {
         Value::Nil => out.push_str("nil"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i) => out.push_str(itoa::Buffer::new().format(*i)),
-        Value::Float(f) => write_float(out, *f),
+        Value::Float(f) => write_float_text(out, *f, keep_point),
         Value::BigInt(b) => {
             // Quadratic work, charged to the step limit; a number too large
             // to write within a whole run's steps is not written (the run
