@@ -25,7 +25,7 @@ impl<'t> Parser<'t> {
                 // A ternary's `then` branch may start on the next line,
                 // but a statement keyword there starts the next statement:
                 // `var v = f()?` then `var w: int = 2` is a propagation.
-                if ahead > 1 || starts_statement(&token.kind) {
+                if ahead > 1 || starts_statement(&token.kind) || self.declares_function_at(ahead) {
                     return false;
                 }
             }
@@ -59,6 +59,20 @@ impl<'t> Parser<'t> {
     }
 }
 
+impl Parser<'_> {
+    /// Whether the tokens from `ahead` on declare a named function (`fn
+    /// name(`, `async fn`): a statement, where a `fn` starting an
+    /// expression is a function literal (`fn(x) { … }`).
+    fn declares_function_at(&self, ahead: usize) -> bool {
+        let next = |k: usize| &self.peek_at(ahead + k).kind;
+        match next(0) {
+            TokenKind::Fn => matches!(next(1), TokenKind::Ident(_)),
+            TokenKind::Ident(word) if word == "async" => matches!(next(1), TokenKind::Fn),
+            _ => false,
+        }
+    }
+}
+
 /// Reserved words that start a statement and never an expression.
 fn starts_statement(kind: &TokenKind) -> bool {
     matches!(
@@ -83,5 +97,8 @@ fn starts_statement(kind: &TokenKind) -> bool {
             | TokenKind::Module
             | TokenKind::Pub
             | TokenKind::Prot
+            | TokenKind::Abstract
+            | TokenKind::Final
+            | TokenKind::Static
     )
 }
