@@ -700,9 +700,11 @@ impl Codegen<'_> {
 
     /// `super.m(args)`: the parent's method, called directly.
     fn super_call(&mut self, method: &Ident, args: &[Arg], span: Span) {
+        // Inside a lambda or nested function of a method, `super` reaches
+        // the method's receiver as a captured `this` (§7).
         let parent = self
             .current_frame()
-            .filter(|_| self.direct_receiver())
+            .filter(|_| self.objects.contexts.last().is_some_and(|c| !c.is_static))
             .and_then(|f| self.objects.frames.get(&f).and_then(|i| i.parent.clone()));
         let Some(parent) = parent else {
             self.error_with_hint(
@@ -732,7 +734,7 @@ impl Codegen<'_> {
         if let Some(given) =
             self.match_args(&method.name, &entry.params, entry.required, args, span)
         {
-            self.emit(Op::GetLocal(0), span);
+            self.this_expr(span);
             let argc = self.emit_matched(&given, entry.required, METHOD_ARGS, span);
             self.emit(Op::CallDirect(entry.function, argc + 1), span);
         }
