@@ -30,19 +30,36 @@ struct TaskScan {
     /// Names assigned: the use, the name, the assignment's span.
     assigned: Vec<(NodeId, String, Span)>,
     /// (span, use, variable, what) of in-place mutations of a named
-    /// variable.
+    /// variable, or of a value reached from one (`outer.list.push(x)`).
     mutations: Vec<(Span, NodeId, String, &'static str)>,
+    /// (span, what) of in-place mutations of the receiver of the method
+    /// the block is in, or of a value reached from it (`this.seen.push`).
+    receiver_mutations: Vec<(Span, &'static str)>,
     /// Calls of user functions and methods, checked against what they
     /// mutate (mutation.rs).
     calls: Vec<Expr>,
 }
 
 impl TaskScan {
+    /// An in-place change of `object`: what matters is the variable (or
+    /// receiver) the changed value is reached from, through fields and
+    /// elements.
     fn mutation(&mut self, object: &Expr, span: Span, what: &'static str) {
-        match &object.kind {
-            ExprKind::Ident(name) => self.mutations.push((span, object.id, name.clone(), what)),
-            ExprKind::This => {}
-            _ => self.visit_expr(object),
+        let mut root = object;
+        loop {
+            match &root.kind {
+                ExprKind::Field(inner, _) => root = inner,
+                ExprKind::Index(inner, index) => {
+                    self.visit_expr(index);
+                    root = inner;
+                }
+                _ => break,
+            }
+        }
+        match &root.kind {
+            ExprKind::Ident(name) => self.mutations.push((span, root.id, name.clone(), what)),
+            ExprKind::This => self.receiver_mutations.push((span, what)),
+            _ => self.visit_expr(root),
         }
     }
 }
@@ -354,14 +371,24 @@ impl Codegen<'_> {
                 _ => {}
             }
         }
+        let hint = "parallel tasks run on other threads with their own heaps; send results through a channel instead";
         for (span, id, name, what) in std::mem::take(&mut scan.mutations) {
-            if self.resolve_use(id, &name).is_none() {
+            let message = if self.resolve_use(id, &name).is_some() {
+                format!("cannot mutate captured `{name}` in place inside a parallel task ({what})")
+            } else if self.bare_member(id, &name).is_some() {
+                // A bare field or static of the frame (§7): it lives on
+                // this thread's heap, like the receiver it belongs to.
+                format!("cannot mutate member `{name}` of the frame in place inside a parallel task ({what})")
+            } else {
                 continue;
-            }
+            };
+            self.error_with_hint(span, message, hint);
+        }
+        for (span, what) in std::mem::take(&mut scan.receiver_mutations) {
             self.error_with_hint(
                 span,
-                format!("cannot mutate captured `{name}` in place inside a parallel task ({what})"),
-                "parallel tasks run on other threads with their own heaps; send results through a channel instead",
+                format!("cannot mutate `this` in place inside a parallel task ({what})"),
+                hint,
             );
         }
         let calls = std::mem::take(&mut scan.calls);
@@ -376,7 +403,7 @@ impl Codegen<'_> {
                 self.error_with_hint(
                     span,
                     format!("cannot assign member `{name}` of the frame inside a parallel task"),
-                    "parallel tasks run on other threads with their own heaps; send results through a channel instead",
+                    hint,
                 );
                 continue;
             }

@@ -880,7 +880,10 @@ impl<'a> Codegen<'a> {
             Some(i) => i,
             None => {
                 proto.captures.push(source);
-                proto.capture_names.push(name.to_string());
+                // Names are for messages: the receiver's hidden local
+                // reads as the `this` the program wrote.
+                let shown = if name == objects::THIS_LOCAL { "this" } else { name };
+                proto.capture_names.push(shown.to_string());
                 proto.captures.len() - 1
             }
         };
