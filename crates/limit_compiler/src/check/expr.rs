@@ -279,6 +279,9 @@ impl<'a> Checker<'a> {
         }
         let receiver_type = self.infer(receiver);
         let receiver_type = self.handled_receiver(receiver, receiver_type);
+        if let Some(part) = entry_part(&receiver_type, &name.name) {
+            return part;
+        }
         if let Some((kind, methods)) = fieldless_builtin(&receiver_type) {
             self.report_builtin_field(receiver, kind, methods, name);
             return Type::Any;
@@ -934,6 +937,20 @@ fn fieldless_builtin(ty: &Type) -> Option<(&'static str, Receiver)> {
         Type::Channel => ("channel", Receiver::Channel),
         _ => return None,
     })
+}
+
+/// `entry.key` / `entry.value` of a dict entry (§2: iterating a dict, and
+/// `entries()`, give `(key, value)` pairs that read as fields too): the
+/// type of that half of a pair.
+fn entry_part(ty: &Type, name: &str) -> Option<Type> {
+    let Type::Tuple(items) = ty.unrefined() else {
+        return None;
+    };
+    match (items.as_slice(), name) {
+        ([key, _], "key") => Some(key.clone()),
+        ([_, value], "value") => Some(value.clone()),
+        _ => None,
+    }
 }
 
 /// Whether values of kind `receiver` have a method `name` (reference.md §11).
