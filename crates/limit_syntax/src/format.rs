@@ -389,7 +389,12 @@ impl<'s> Layout<'s> {
     /// file level (`render`): inside brackets the bracket indents.
     fn continues_after(&self, last: usize) -> bool {
         let kind = self.kind(last);
-        kind.continues_statement() && !matches!(kind, TokenKind::Comma)
+        match kind {
+            // A `?` ends a line both as a propagation (the statement ends)
+            // and as a ternary whose branches follow (it continues).
+            TokenKind::Question => crate::parser::ternary_follows(self.tokens, last, true),
+            _ => kind.continues_statement() && !matches!(kind, TokenKind::Comma),
+        }
     }
 
     /// Spaces between two elements of a line; `source` is what the source
@@ -700,6 +705,15 @@ mod tests {
         let once = fmt(source);
         assert_eq!(fmt(&once), once);
         assert!(once.contains("\"a  {x+1}  b\""), "{once}");
+    }
+
+    #[test]
+    fn a_ternary_continued_on_the_next_line_is_indented_but_a_propagation_is_not() {
+        assert_eq!(fmt("var f = c ?\n1 : 2;\n"), "var f = c ?\n    1 : 2;\n");
+        assert_eq!(
+            fmt("fn g(): int? {\nvar v = f()?\nfn h(): int { return 1; }\nreturn v;\n}\n"),
+            "fn g(): int? {\n    var v = f()?\n    fn h(): int { return 1; }\n    return v;\n}\n"
+        );
     }
 
     #[test]

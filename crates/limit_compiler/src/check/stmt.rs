@@ -779,7 +779,9 @@ impl<'a> Checker<'a> {
             (Type::Range, 1) => vec![Type::Int],
             (Type::Dict(key, value), 2) => vec![(**key).clone(), (**value).clone()],
             // One name over a dict: its `(key, value)` entries (§2).
-            (Type::Dict(key, value), 1) => vec![Type::Tuple(vec![(**key).clone(), (**value).clone()])],
+            (Type::Dict(key, value), 1) => {
+                vec![Type::Tuple(vec![(**key).clone(), (**value).clone()])]
+            }
             // Two names over a list: the index and the element.
             (Type::List(element), 2) => vec![Type::Int, (**element).clone()],
             _ => vec![Type::Any; bindings.len()],

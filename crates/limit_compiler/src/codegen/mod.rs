@@ -882,7 +882,11 @@ impl<'a> Codegen<'a> {
                 proto.captures.push(source);
                 // Names are for messages: the receiver's hidden local
                 // reads as the `this` the program wrote.
-                let shown = if name == objects::THIS_LOCAL { "this" } else { name };
+                let shown = if name == objects::THIS_LOCAL {
+                    "this"
+                } else {
+                    name
+                };
                 proto.capture_names.push(shown.to_string());
                 proto.captures.len() - 1
             }

@@ -1,75 +1,85 @@
 //! Scanning ahead without consuming: deciding whether a `?` is a ternary.
 
 use super::Parser;
-use crate::token::TokenKind;
+use crate::token::{Token, TokenKind};
 
 /// How many tokens a ternary's `then` branch may span; far beyond any real
 /// program, small enough that scanning stays linear in practice.
 const MAX_TERNARY_SCAN: usize = 4096;
 
-impl<'t> Parser<'t> {
-    /// With the current token a `?`: whether a `:` follows at the same
-    /// bracket depth before the expression can have ended (§12). The scan
-    /// stops at `,`, `;`, `=>`, an assignment, a closer of an enclosing
-    /// bracket, a statement-ending newline, or the end of input.
+impl Parser<'_> {
+    /// With the current token a `?`: whether it starts a ternary (§12).
     pub(super) fn question_starts_ternary(&self) -> bool {
-        let mut depth = 0usize;
-        let mut ahead = 1;
-        loop {
-            if ahead > MAX_TERNARY_SCAN {
-                // Bounds the work on hostile input (many `?`, no `:`).
-                return false;
-            }
-            let token = self.peek_at(ahead);
-            if depth == 0 && self.newline_ends && token.newline_before {
-                // A ternary's `then` branch may start on the next line,
-                // but a statement keyword there starts the next statement:
-                // `var v = f()?` then `var w: int = 2` is a propagation.
-                if ahead > 1 || starts_statement(&token.kind) || self.declares_function_at(ahead) {
-                    return false;
-                }
-            }
-            match token.kind {
-                TokenKind::Eof => return false,
-                TokenKind::Colon if depth == 0 => return true,
-                TokenKind::LParen | TokenKind::LBracket | TokenKind::LBrace => depth += 1,
-                TokenKind::RParen | TokenKind::RBracket | TokenKind::RBrace => {
-                    if depth == 0 {
-                        return false;
-                    }
-                    depth -= 1;
-                }
-                TokenKind::Comma
-                | TokenKind::Semicolon
-                | TokenKind::FatArrow
-                | TokenKind::Eq
-                | TokenKind::PlusEq
-                | TokenKind::MinusEq
-                | TokenKind::StarEq
-                | TokenKind::SlashEq
-                | TokenKind::PercentEq
-                    if depth == 0 =>
-                {
-                    return false
-                }
-                _ => {}
-            }
-            ahead += 1;
-        }
+        ternary_follows(self.tokens, self.pos, self.newline_ends)
     }
 }
 
-impl Parser<'_> {
-    /// Whether the tokens from `ahead` on declare a named function (`fn
-    /// name(`, `async fn`): a statement, where a `fn` starting an
-    /// expression is a function literal (`fn(x) { … }`).
-    fn declares_function_at(&self, ahead: usize) -> bool {
-        let next = |k: usize| &self.peek_at(ahead + k).kind;
-        match next(0) {
-            TokenKind::Fn => matches!(next(1), TokenKind::Ident(_)),
-            TokenKind::Ident(word) if word == "async" => matches!(next(1), TokenKind::Fn),
-            _ => false,
+/// With `tokens[question]` a `?`: whether a `:` follows at the same
+/// bracket depth before the expression can have ended (§12). The scan
+/// stops at `,`, `;`, `=>`, an assignment, a closer of an enclosing
+/// bracket, a statement-ending newline (when `newline_ends`: outside
+/// brackets), or the end of input. The formatter asks the same question
+/// to indent a ternary continued on the next line.
+pub(crate) fn ternary_follows(tokens: &[Token], question: usize, newline_ends: bool) -> bool {
+    let last = tokens.len().saturating_sub(1);
+    let at = |ahead: usize| &tokens[question.saturating_add(ahead).min(last)];
+    let mut depth = 0usize;
+    let mut ahead = 1;
+    loop {
+        if ahead > MAX_TERNARY_SCAN {
+            // Bounds the work on hostile input (many `?`, no `:`).
+            return false;
         }
+        let token = at(ahead);
+        if depth == 0 && newline_ends && token.newline_before {
+            // A ternary's `then` branch may start on the next line, but a
+            // statement keyword or a named function there starts the next
+            // statement: `var v = f()?` then `var w: int = 2` is a
+            // propagation, and so is `f()?` then `fn g(): int { … }`.
+            if ahead > 1
+                || starts_statement(&token.kind)
+                || declares_function(at(ahead), at(ahead + 1))
+            {
+                return false;
+            }
+        }
+        match token.kind {
+            TokenKind::Eof => return false,
+            TokenKind::Colon if depth == 0 => return true,
+            TokenKind::LParen | TokenKind::LBracket | TokenKind::LBrace => depth += 1,
+            TokenKind::RParen | TokenKind::RBracket | TokenKind::RBrace => {
+                if depth == 0 {
+                    return false;
+                }
+                depth -= 1;
+            }
+            TokenKind::Comma
+            | TokenKind::Semicolon
+            | TokenKind::FatArrow
+            | TokenKind::Eq
+            | TokenKind::PlusEq
+            | TokenKind::MinusEq
+            | TokenKind::StarEq
+            | TokenKind::SlashEq
+            | TokenKind::PercentEq
+                if depth == 0 =>
+            {
+                return false
+            }
+            _ => {}
+        }
+        ahead += 1;
+    }
+}
+
+/// Whether `first`, `second` declare a named function (`fn name(`, `async
+/// fn`): a statement, where a `fn` starting an expression is a function
+/// literal (`fn(x) { … }`).
+fn declares_function(first: &Token, second: &Token) -> bool {
+    match &first.kind {
+        TokenKind::Fn => matches!(second.kind, TokenKind::Ident(_)),
+        TokenKind::Ident(word) if word == "async" => matches!(second.kind, TokenKind::Fn),
+        _ => false,
     }
 }
 

@@ -27,6 +27,7 @@ mod decl;
 mod expr;
 mod frame;
 mod lookahead;
+pub(crate) use lookahead::ternary_follows;
 mod pattern;
 mod primary;
 mod recovery;
