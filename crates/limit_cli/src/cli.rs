@@ -169,7 +169,7 @@ impl Command {
             | Command::Tokens(FileArg { file })
             | Command::Ast(FileArg { file })
             | Command::Disasm(CompileArgs { file, .. }) => Some(file),
-            Command::Test(args) => Some(&args.dir),
+            Command::Test(args) => args.paths.first().map(PathBuf::as_path),
             Command::Repl(_) | Command::Fmt(_) | Command::Lsp => None,
         }
     }
@@ -185,10 +185,10 @@ pub struct ReplArgs {
 /// Which test programs to run and how.
 #[derive(Debug, Args)]
 pub struct TestArgs {
-    /// The folder of test programs (each `.lm` file is a test; a folder
-    /// with `main.lm` is one multi-file test), or one test program.
+    /// Folders of test programs (each `.lm` file is a test; a folder with
+    /// `main.lm` is one multi-file test), or test programs, any number.
     #[arg(value_name = "DIR|FILE", default_value = "tests/lang")]
-    pub dir: PathBuf,
+    pub paths: Vec<PathBuf>,
 
     /// How many programs run at once (default: the number of cores).
     #[arg(short = 'j', long, value_name = "N", value_parser = parse_count::<usize>)]
@@ -444,7 +444,11 @@ mod tests {
         let Ok(Command::Test(test)) = parse(&["test"]) else {
             panic!("expected a test command");
         };
-        assert_eq!(test.dir, PathBuf::from("tests/lang"));
+        assert_eq!(test.paths, [PathBuf::from("tests/lang")]);
+        let Ok(Command::Test(test)) = parse(&["test", "a.lm", "b"]) else {
+            panic!("expected a test command");
+        };
+        assert_eq!(test.paths, [PathBuf::from("a.lm"), PathBuf::from("b")]);
         assert!(matches!(
             parse(&["test", "-j", "2", "-q", "examples"]),
             Ok(Command::Test(TestArgs {

@@ -1,4 +1,4 @@
-//! `limit test [DIR]`: runs every test program under a folder through this
+//! `limit test [DIR|FILE]…`: runs every test program under folders through this
 //! executable (a subprocess per program, so crashes and hangs are contained),
 //! in parallel, and reports a line per program, the failures with their
 //! reasons, pass counts per area (top-level folder) and a summary line
@@ -8,7 +8,6 @@
 use crate::colour;
 use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
-use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread;
@@ -25,21 +24,32 @@ struct TestResult {
     outcome: Result<(), String>,
 }
 
-/// Carries out `limit test`: every test under a folder, or the one test
-/// a program file (or a multi-file test's folder) is.
+/// Carries out `limit test`: every test under each folder given, and the
+/// one test each program file (or multi-file test's folder) is.
 pub fn run_tests(args: &TestArgs) -> ExitStatus {
-    let root = args.dir.as_path();
-    let tests = match suite::single(root) {
-        Some(test) => vec![test],
-        None if root.is_dir() => discover(root),
-        None => {
-            crate::output::stderr(&format!(
-                "error: `{}` is neither a test program nor a folder of them\n",
-                root.display()
-            ));
-            return ExitStatus::NoInput;
+    let mut tests = Vec::new();
+    // Each test's area: its first folder under the path it was found by.
+    let mut areas = Vec::new();
+    for root in &args.paths {
+        let found = match suite::single(root) {
+            Some(test) => vec![test],
+            None if root.is_dir() => discover(root),
+            None => {
+                crate::output::stderr(&format!(
+                    "error: `{}` is neither a test program nor a folder of them\n",
+                    root.display()
+                ));
+                return ExitStatus::NoInput;
+            }
+        };
+        let root_name = root
+            .file_name()
+            .map_or_else(|| ".".to_string(), |n| n.to_string_lossy().into_owned());
+        for test in found {
+            areas.push(test.area(&root_name).to_string());
+            tests.push(test);
         }
-    };
+    }
     let runner = match runner(args) {
         Ok(runner) => runner,
         Err(message) => {
@@ -57,7 +67,7 @@ pub fn run_tests(args: &TestArgs) -> ExitStatus {
         args.compile.optimize(),
         args.quiet,
     );
-    report(root, &tests, &results)
+    report(&tests, &areas, &results)
 }
 
 fn runner(args: &TestArgs) -> Result<Runner, String> {
@@ -126,10 +136,11 @@ fn run_all(
 
 /// Prints the failures, the counts per area and the summary; the status is
 /// 1 when any test failed.
-fn report(root: &Path, tests: &[SuiteTest], results: &[Result<(), String>]) -> ExitStatus {
-    let root_name = root
-        .file_name()
-        .map_or_else(|| ".".to_string(), |n| n.to_string_lossy().into_owned());
+fn report(
+    tests: &[SuiteTest],
+    test_areas: &[String],
+    results: &[Result<(), String>],
+) -> ExitStatus {
     let mut text = String::new();
     let failures: Vec<(&SuiteTest, &String)> = tests
         .iter()
@@ -144,8 +155,8 @@ fn report(root: &Path, tests: &[SuiteTest], results: &[Result<(), String>]) -> E
     }
 
     let mut areas: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for (test, result) in tests.iter().zip(results) {
-        let counts = areas.entry(test.area(&root_name)).or_default();
+    for (area, result) in test_areas.iter().zip(results) {
+        let counts = areas.entry(area.as_str()).or_default();
         counts.1 += 1;
         if result.is_ok() {
             counts.0 += 1;
