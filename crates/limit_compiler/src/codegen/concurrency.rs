@@ -263,7 +263,7 @@ impl Codegen<'_> {
 
     /// `task`, `task ()`, `task (i in a..b)`: a closure per task.
     fn task(&mut self, binding: Option<(&IterBinding, &Expr)>, body: &Block, span: Span) {
-        let index = self.task_function(binding.map(|(b, _)| b), body, "task");
+        let index = self.task_function(binding.map(|(b, _)| b), body, "task", false);
         match binding {
             None => {
                 self.emit(Op::Closure(index), span);
@@ -285,14 +285,20 @@ impl Codegen<'_> {
 
     /// `worker (x from source) { … }`: a closure of `x` and its input.
     fn worker(&mut self, binding: &IterBinding, source: &Expr, body: &Block, span: Span) {
-        let index = self.task_function(Some(binding), body, "worker");
+        let index = self.task_function(Some(binding), body, "worker", true);
         self.emit(Op::Closure(index), span);
         self.expr(source);
         self.emit(Op::SpawnWorker, span);
     }
 
     /// Compiles a task body as a function of its binding; returns its index.
-    fn task_function(&mut self, binding: Option<&IterBinding>, body: &Block, name: &str) -> u32 {
+    fn task_function(
+        &mut self,
+        binding: Option<&IterBinding>,
+        body: &Block,
+        name: &str,
+        worker_loop: bool,
+    ) -> u32 {
         let params = binding
             .map(|b| {
                 vec![Param {
@@ -313,7 +319,7 @@ impl Codegen<'_> {
             span: body.span,
         };
         let index = self.releasable_function_slot();
-        self.compile_function_into(&decl, index, name);
+        self.compile_body_function(&decl, index, name, worker_loop);
         index
     }
 

@@ -10,6 +10,19 @@ use limit_syntax::Span;
 impl Codegen<'_> {
     /// Compiles `decl` as function number `index` of the program.
     pub(crate) fn compile_function_into(&mut self, decl: &FnDecl, index: u32, name: &str) {
+        self.compile_body_function(decl, index, name, false);
+    }
+
+    /// Compiles `decl` into function slot `index`; with `worker_loop`, its
+    /// body is a worker's, run once per value received (§9), where
+    /// `continue` ends this value's run.
+    pub(crate) fn compile_body_function(
+        &mut self,
+        decl: &FnDecl,
+        index: u32,
+        name: &str,
+        worker_loop: bool,
+    ) {
         let mut state = FunctionState::new(FunctionKind::Function, name.to_string(), self.file);
         state.fallible = matches!(
             decl.ret.as_ref().map(|t| &t.kind),
@@ -34,6 +47,18 @@ impl Codegen<'_> {
         self.param_prologue(&decl.params, 0);
 
         match &decl.body {
+            Some(body) if worker_loop => {
+                self.push_worker_loop(body);
+                self.statements(&body.stmts);
+                let end = self.code_len();
+                self.pop_loop(end);
+                let at = Span::new(
+                    body.span.file,
+                    body.span.end as usize,
+                    body.span.end as usize,
+                );
+                self.emit(Op::ReturnNil, at);
+            }
             Some(body) => self.function_body(body),
             None => {
                 let span = decl.span;

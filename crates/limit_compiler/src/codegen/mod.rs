@@ -126,6 +126,9 @@ pub(crate) struct LoopContext {
     pub height_slot: Option<u16>,
     pub break_jumps: Vec<usize>,
     pub continue_jumps: Vec<usize>,
+    /// The loop of a `worker` over its channel (§9): its body is a
+    /// function called once per value, so `continue` returns from it.
+    pub is_worker: bool,
 }
 
 /// Which function-like thing is being compiled.

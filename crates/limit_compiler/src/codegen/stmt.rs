@@ -680,6 +680,7 @@ impl Codegen<'_> {
             height_slot,
             break_jumps: Vec::new(),
             continue_jumps: Vec::new(),
+            is_worker: false,
         });
     }
 
@@ -692,8 +693,19 @@ impl Codegen<'_> {
         }
     }
 
+    /// Begins the implicit loop of a worker's body (§9: "a loop task over
+    /// the values received"): the function runs once per value, and
+    /// `continue` goes to its end, taking the next value.
+    pub(crate) fn push_worker_loop(&mut self, body: &Block) {
+        self.push_loop(body);
+        if let Some(context) = self.current().loops.last_mut() {
+            context.is_worker = true;
+        }
+        self.mark_height(body.span);
+    }
+
     /// Ends a loop: `continue`s go to `continue_target`, `break`s here.
-    fn pop_loop(&mut self, continue_target: usize) {
+    pub(crate) fn pop_loop(&mut self, continue_target: usize) {
         // Infallible: every loop pushes its context before its body and
         // calls this once after it.
         let context = self.current().loops.pop().expect("loop context");
@@ -903,6 +915,14 @@ impl Codegen<'_> {
             self.error(span, format!("{word} outside a loop"));
             return;
         };
+        if is_break && context.is_worker {
+            self.error_with_hint(
+                span,
+                "`break` in a worker's body is not supported yet",
+                "a worker takes every value of its channel: skip one with `continue`, or close the channel to end the worker",
+            );
+            return;
+        }
         let cleanups: Vec<Cleanup> = self.current_ref().cleanups[context.cleanup_depth..].to_vec();
         let dirty = cleanups.iter().any(|c| {
             matches!(
