@@ -323,6 +323,53 @@ fn a_deep_trace_elides_its_middle_without_a_location() {
 }
 
 #[test]
+fn a_trap_no_clause_of_an_attempt_handles_keeps_the_trace_of_its_origin() {
+    // §6: an unhandled trap prints the calls that led to it, innermost
+    // first; passing through an `attempt` whose clauses do not match it
+    // (twice here) must not restart the trace at the `attempt`.
+    let file = scratch(
+        "attempt_trace.lm",
+        b"fn load(x: int): int {\n    return 10 / x;\n}\nfn outer(): int {\n    attempt {\n        print(load(0));\n    } handle IndexOutOfBounds(e) { print(\"no\"); }\n    return 1;\n}\nfn top(): int {\n    attempt { return outer(); } handle Timeout(e) { return 0; }\n}\nprint(top())\n",
+    );
+    let out = limit(&["run", file.to_str().unwrap()]);
+    let stderr = text(&out.stderr);
+    let trace: Vec<&str> = stderr.lines().collect();
+    assert_eq!(
+        trace,
+        [
+            "error[DivisionByZero]: division by zero",
+            &format!("  at load ({}:2:12)", file.display()),
+            &format!("  at outer ({}:6:15)", file.display()),
+            &format!("  at top ({}:11:22)", file.display()),
+            &format!("  at <script> ({}:13:7)", file.display()),
+        ],
+        "{stderr}"
+    );
+    // A task's error re-raised by a block inside an `attempt` keeps the
+    // task's frames too.
+    let file = scratch(
+        "task_attempt_trace.lm",
+        b"fn work(i: int): int {\n    return [1][i];\n}\nfn run() {\n    var out = channel();\n    attempt {\n        concurrent (ch=out) {\n            task (i in 0..=2) { out.send(work(i)); }\n        }\n    } handle Timeout(e) { print(\"no\"); }\n}\nrun();\n",
+    );
+    let out = limit(&["run", file.to_str().unwrap()]);
+    let stderr = text(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(
+        lines.first(),
+        Some(&"error[IndexOutOfBounds]: index 1 out of range for length 1"),
+        "{stderr}"
+    );
+    assert!(
+        lines.get(1).is_some_and(|l| l.starts_with("  at work (")),
+        "{stderr}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("  at run (")),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn std_process_exit_ends_with_its_status_after_the_output() {
     let file = scratch(
         "process_exit.lm",

@@ -145,6 +145,10 @@ pub struct Vm {
     /// `trace` is a task's, ending at its `task`: the frames that ran the
     /// block are added when the error escapes there.
     trace_of_task: bool,
+    /// The last trap a handler caught, and where it had come from.
+    caught: Option<errors::CaughtTrap>,
+    /// That trap raised again (`Raise`), until it is caught or escapes.
+    reraised: Option<errors::CaughtTrap>,
     invalid: Option<String>,
     pub(crate) rng_state: u64,
     /// `std.random`'s generator (made on first use, replaced by `seed`).
@@ -318,6 +322,8 @@ impl Vm {
             print_sink: None,
             trace: None,
             trace_of_task: false,
+            caught: None,
+            reraised: None,
             invalid,
             rng_state: seed | 1,
             std_rng: None,

@@ -4,6 +4,20 @@
 
 use super::*;
 
+/// A trap a handler caught, with where it was raised: re-raising it
+/// (`Raise`, after an `attempt` whose clauses do not match, or a block's
+/// cleanup) keeps the trace of its origin rather than starting one at the
+/// `attempt` (§6: the trace lists the calls that led to the error).
+pub(crate) struct CaughtTrap {
+    error: Trap,
+    /// (function, next instruction) of the frames it unwound, innermost
+    /// first, ending with the handler's frame at the point of the call or
+    /// instruction that raised.
+    frames: Vec<(u32, usize)>,
+    /// The trace of the task it came from (a block's error), if any.
+    task_trace: Option<Vec<TraceEntry>>,
+}
+
 impl Vm {
     /// `Try`, `EndTry`, `Raise`, `Trap`, `ErrorKindIs`, `IsError` and
     /// `MakeErr`; `ip` is the next instruction's. An error raised is
@@ -29,7 +43,10 @@ impl Vm {
             }
             Op::Raise => {
                 return Err(match self.pop() {
-                    Value::Error(e) => e,
+                    Value::Error(e) => {
+                        self.note_reraise(&e);
+                        e
+                    }
                     other => trap(kinds::ERROR, &display(&other)),
                 });
             }
@@ -91,15 +108,55 @@ impl Vm {
         frame
     }
 
+    /// `Raise` of error `e`: when it is the trap the running function's
+    /// handler caught last, the trace it had comes back with it.
+    fn note_reraise(&mut self, e: &Trap) {
+        let Some(caught) = self.caught.take() else {
+            return;
+        };
+        let here = self.frames.last().map(|f| f.func);
+        if !Rc::ptr_eq(&caught.error, e) || caught.frames.last().map(|f| f.0) != here {
+            return;
+        }
+        if let Some(task_trace) = &caught.task_trace {
+            self.trace = Some(task_trace.clone());
+            self.trace_of_task = true;
+        }
+        self.reraised = Some(caught);
+    }
+
+    /// (function, next instruction) of the frames from the top down to
+    /// depth `lowest`, innermost first; for a re-raised trap, the frames it
+    /// came from first and the top frame where it was first caught.
+    fn raw_frames(&self, lowest: usize, reraised: Option<&CaughtTrap>) -> Vec<(u32, usize)> {
+        let mut out = Vec::new();
+        let mut current = self.frames[lowest.min(self.frames.len())..]
+            .iter()
+            .rev()
+            .map(|f| (f.func, f.ip));
+        if let Some(r) = reraised {
+            if let Some((handler, rest)) = r.frames.split_last() {
+                out.extend_from_slice(rest);
+                if current.next().is_some() {
+                    out.push(*handler);
+                }
+            }
+        }
+        out.extend(current);
+        out
+    }
+
     /// Record the Limit stack trace (innermost first) for an escaping trap.
-    pub(super) fn capture_trace(&mut self) {
+    pub(super) fn capture_trace(&mut self, reraised: Option<&CaughtTrap>) {
         if self.trace.is_some() && !self.trace_of_task {
             return;
         }
         let mut entries = self.trace.take().unwrap_or_default();
         self.trace_of_task = false;
-        let n = self.frames.len();
-        for (i, frame) in self.frames.iter().enumerate().rev() {
+        let mut raw = self.raw_frames(0, reraised);
+        raw.reverse();
+        let n = raw.len();
+        for (i, &(func, ip)) in raw.iter().enumerate().rev() {
             // Keep traces readable for deep recursion: first 20, last 5.
             if n > 30 && i < n - 20 && i >= 5 {
                 if i == n - 21 {
@@ -112,21 +169,21 @@ impl Vm {
                 }
                 continue;
             }
-            let proto = &self.functions[frame.func as usize];
+            let proto = &self.functions[func as usize];
             if proto.hidden {
                 continue;
             }
             // A continuation frame (`map`, …) is shown at its call site;
             // a deinit driver is no call the program wrote.
-            let at = match self.continuation_kind(frame.func) {
+            let (at_func, at_ip) = match self.continuation_kind(func) {
                 Some(callbacks::Driven::Deinit) => continue,
-                Some(_) if i > 0 => &self.frames[i - 1],
-                _ => frame,
+                Some(_) if i > 0 => raw[i - 1],
+                _ => (func, ip),
             };
-            let pos = self.functions[at.func as usize].pos(at.ip.saturating_sub(1));
+            let pos = self.functions[at_func as usize].pos(at_ip.saturating_sub(1));
             let file = self
                 .files
-                .get(self.functions[at.func as usize].file as usize)
+                .get(self.functions[at_func as usize].file as usize)
                 .cloned()
                 .unwrap_or_default();
             entries.push(TraceEntry {
@@ -159,10 +216,17 @@ impl Vm {
         );
         let cancelled = &*t.kind == kinds::TIMEOUT && self.conc.cancellation().is_some();
         let catchable = !uncatchable && !cancelled;
+        let reraised = self.reraised.take().filter(|r| Rc::ptr_eq(&r.error, &t));
         match self.handlers.last() {
             Some(h) if catchable && h.depth > stop_depth && h.depth <= self.frames.len() => {
                 // Infallible: this arm matched `handlers.last()`.
                 let h = self.handlers.pop().expect("handler present");
+                let frames = self.raw_frames(h.depth.saturating_sub(1), reraised.as_ref());
+                let task_trace = if self.trace_of_task {
+                    self.trace.clone()
+                } else {
+                    None
+                };
                 self.frames.truncate(h.depth);
                 // Released from the top down, as returns release them:
                 // the last declared local gets its `deinit` first.
@@ -170,6 +234,11 @@ impl Vm {
                     drop(self.stack.pop());
                 }
                 let t = self.deinits_while_unwinding(t);
+                self.caught = Some(CaughtTrap {
+                    error: t.clone(),
+                    frames,
+                    task_trace,
+                });
                 self.stack.push(Value::Error(t));
                 if let Some(f) = self.frames.last_mut() {
                     f.ip = h.ip;
@@ -179,7 +248,7 @@ impl Vm {
                 Ok(())
             }
             _ => {
-                self.capture_trace();
+                self.capture_trace(reraised.as_ref());
                 self.flush();
                 Err(t)
             }
