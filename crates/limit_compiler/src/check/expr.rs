@@ -540,7 +540,7 @@ impl<'a> Checker<'a> {
             _ => None,
         });
         if let Some((name, Some(Type::Fallible(_, allowed)))) = function {
-            let missing = errors.not_covered_by(&allowed);
+            let missing = errors.kinds_not_covered_by(&allowed);
             if !missing.is_empty() {
                 let kinds = missing.join(", ");
                 self.error_with_hint(

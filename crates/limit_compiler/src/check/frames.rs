@@ -8,7 +8,7 @@
 
 use super::compat::Compatibility;
 use super::Checker;
-use super::Type;
+use super::{ErrorSet, Type};
 use limit_syntax::ast::{
     FieldDecl, FnDecl, FrameDecl, Ident, Member, NodeId, SuperName, TraitDecl, Visibility,
 };
@@ -581,6 +581,10 @@ impl<'a> Checker<'a> {
                 ));
             }
         }
+        if let Some(problem) = self.override_error_set(frame, method, replaced, replaced_name, verb)
+        {
+            problems.push(problem);
+        }
         for (span, message) in problems {
             self.diagnostics.push(
                 Diagnostic::error(span, message)
@@ -592,6 +596,59 @@ impl<'a> Checker<'a> {
                         format!("`{replaced_name}` is declared here"),
                     ),
             );
+        }
+    }
+
+    /// The error kinds an override (or implementation) may return reach
+    /// callers through the replaced method's type (virtual dispatch, §7),
+    /// so §6's rule for `?` must see them: when the replaced method
+    /// declares its set, the override's (declared or inferred) must be
+    /// covered by it; when it is plain `T?`, its inferred set takes the
+    /// override's kinds in (the checker's fixed point settles both).
+    fn override_error_set(
+        &mut self,
+        frame: &FrameDecl,
+        method: &'a FnDecl,
+        replaced: &'a FnDecl,
+        replaced_name: &str,
+        verb: &str,
+    ) -> Option<(Span, String)> {
+        let (Some(name), Some(their_ret)) = (&method.name, &replaced.ret) else {
+            return None;
+        };
+        let Type::Fallible(_, own) = self.signature_of(method).ret else {
+            return None;
+        };
+        match self.resolve_type(their_ret).unrefined() {
+            Type::Fallible(_, ErrorSet::Any) => {
+                if let ErrorSet::Kinds(kinds) = own {
+                    self.found_errors
+                        .entry(replaced.id)
+                        .or_default()
+                        .extend(kinds);
+                }
+                None
+            }
+            Type::Fallible(_, allowed) => {
+                let missing = own.not_covered_by(allowed);
+                if missing.is_empty() {
+                    return None;
+                }
+                let span = method.ret.as_ref().map_or(name.span, |r| r.span);
+                let kinds = missing
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                Some((
+                    span,
+                    format!(
+                        "`{}.{}` may return {kinds}, which the method it {verb}, `{replaced_name}`, does not declare",
+                        frame.name.name, name.name
+                    ),
+                ))
+            }
+            _ => None,
         }
     }
 

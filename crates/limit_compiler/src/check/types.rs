@@ -34,6 +34,19 @@ impl ErrorSet {
         ErrorSet::Kinds(std::iter::once(kind.to_string()).collect())
     }
 
+    /// The kinds of `self` that `allowed` does not cover, where a set not
+    /// known statically (a call of a value of function type `fn(…): T?`,
+    /// a variable declared plain `T?`) counts as the generic kind `Error`,
+    /// which only a plain `T?` (or a set naming `Error`) covers (§6).
+    pub fn kinds_not_covered_by(&self, allowed: &ErrorSet) -> Vec<String> {
+        match (self, allowed) {
+            (ErrorSet::Any, ErrorSet::Kinds(allowed)) if !allowed.contains("Error") => {
+                vec!["Error".to_string()]
+            }
+            _ => self.not_covered_by(allowed),
+        }
+    }
+
     /// The kinds of `self` that `allowed` does not cover (none when `self`
     /// is not a known set: the checker then gives the benefit of the doubt).
     pub fn not_covered_by(&self, allowed: &ErrorSet) -> Vec<String> {
