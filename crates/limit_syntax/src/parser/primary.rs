@@ -374,6 +374,16 @@ impl<'t> Parser<'t> {
         let pattern = self.parse_pattern()?;
         let guard = if self.eat_word("where") {
             Some(self.parse_expr())
+        } else if self.check(&TokenKind::If) {
+            // Rust's and Scala's guard spelling: read it as `where`.
+            let span = self.current_span();
+            self.spelling_error(
+                span,
+                "a match guard is written with `where`, not `if`",
+                "write `pattern where condition => …`",
+            );
+            self.advance();
+            Some(self.parse_expr())
         } else {
             None
         };
