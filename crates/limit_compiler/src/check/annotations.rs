@@ -233,6 +233,7 @@ impl<'a> Checker<'a> {
                 let inferred = self
                     .inferred_errors
                     .get(&decl.id)
+                    .or_else(|| self.imported_errors.get(&decl.id))
                     .cloned()
                     .unwrap_or_default();
                 Type::Fallible(value, ErrorSet::Kinds(inferred))

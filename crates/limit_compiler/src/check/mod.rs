@@ -170,6 +170,7 @@ fn check_graph(
             .map(|_| CheckResult::default())
             .collect();
         let mut widened_elsewhere = HashSet::new();
+        let mut inferred_errors = HashMap::new();
         for &index in &graph.order {
             let (Some(module), Some(own)) = (graph.modules.get(index), declarations.get(index))
             else {
@@ -180,6 +181,7 @@ fn check_graph(
                 declarations: own,
                 bindings,
                 imports: &imports,
+                imported_errors: &inferred_errors,
             };
             let outcome = check_with(
                 &module.ast,
@@ -197,6 +199,7 @@ fn check_graph(
                 imported[index],
             );
             widened_elsewhere.extend(outcome.widened_elsewhere);
+            inferred_errors.extend(outcome.inferred_errors);
             exports[index] = Some(Rc::new(Exports {
                 module: index,
                 values: outcome.exports,
@@ -350,10 +353,12 @@ pub fn check_module_with_imports(
     let declarations = Declarations::collect(module);
     let bindings = crate::resolve::resolve_module(module.span.file, &module.stmts);
     let shared = |_: &str| false;
+    let no_imported_errors = HashMap::new();
     let names = ModuleNames {
         declarations: &declarations,
         bindings: &bindings,
         imports,
+        imported_errors: &no_imported_errors,
     };
     // Without imports, the module's own declarations are every type it
     // can name.
@@ -486,10 +491,12 @@ pub fn check_session_chunk(
     );
     let shared = |_: &str| false;
     let no_imports = Imports::new();
+    let no_imported_errors = HashMap::new();
     let names = ModuleNames {
         declarations: &declarations,
         bindings: &bindings,
         imports: &no_imports,
+        imported_errors: &no_imported_errors,
     };
     let mut result = check_with(
         &combined,
@@ -595,6 +602,11 @@ struct ModuleNames<'a> {
     declarations: &'a Declarations<'a>,
     bindings: &'a Bindings,
     imports: &'a Imports,
+    /// The inferred error sets of the plain `T?` functions and methods
+    /// of the modules checked before this one, by declaration: a method
+    /// of an imported frame is typed here, so its set must come from its
+    /// own module's check (§6).
+    imported_errors: &'a HashMap<NodeId, BTreeSet<String>>,
 }
 
 /// The check of one module, and what other modules learn from it.
@@ -603,6 +615,8 @@ struct Outcome {
     exports: HashMap<String, ExportedValue>,
     /// Variables of other modules this module found to need widening.
     widened_elsewhere: HashSet<NodeId>,
+    /// The error sets inferred for this module's plain `T?` functions.
+    inferred_errors: HashMap<NodeId, BTreeSet<String>>,
 }
 
 /// Checks `module` (declaring `declarations`) until no more of its
@@ -630,6 +644,7 @@ fn check_with<'a>(
             names.bindings,
             widened.clone(),
             names.imports,
+            names.imported_errors,
             file,
         );
         checker.inferred_errors = std::mem::take(&mut inferred_errors);
@@ -673,6 +688,7 @@ fn check_with<'a>(
             } else {
                 HashMap::new()
             };
+            let inferred_errors = checker.inferred_errors.clone();
             let mut result = checker.finish();
             result.signatures = signatures;
             if !settled {
@@ -688,6 +704,7 @@ fn check_with<'a>(
                 result,
                 exports,
                 widened_elsewhere,
+                inferred_errors,
             };
         }
     }
@@ -749,6 +766,9 @@ struct Checker<'a> {
     /// declaration's node id, as the previous pass inferred them (absent: empty, the
     /// bottom of the least fixed point).
     inferred_errors: HashMap<NodeId, BTreeSet<String>>,
+    /// Those of the modules checked before this one (see
+    /// `ModuleNames::imported_errors`).
+    imported_errors: &'a HashMap<NodeId, BTreeSet<String>>,
     /// The error sets this pass found for the same functions.
     found_errors: HashMap<NodeId, BTreeSet<String>>,
     /// Names whose containers may be stored into where the checker does
@@ -804,6 +824,7 @@ impl<'a> Checker<'a> {
         bindings: &'a Bindings,
         widened: HashSet<NodeId>,
         imports: &'a Imports,
+        imported_errors: &'a HashMap<NodeId, BTreeSet<String>>,
         file: FileId,
     ) -> Checker<'a> {
         Checker {
@@ -822,6 +843,7 @@ impl<'a> Checker<'a> {
             variable_handler_errors: FxHashMap::default(),
             value_expectations: Vec::new(),
             inferred_errors: HashMap::new(),
+            imported_errors,
             own_files: Vec::new(),
             escaping: HashSet::new(),
             echoed: None,
