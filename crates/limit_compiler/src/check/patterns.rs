@@ -270,6 +270,19 @@ impl<'a> Checker<'a> {
         );
     }
 
+    /// `null =>` (or `None`, `NULL`) written for `nil =>` would bind any
+    /// value and make the arm a catch-all: §12a gives such spellings from
+    /// other languages an error with the Limit one as the hint.
+    fn reject_foreign_nil(&mut self, name: &limit_syntax::ast::Ident) {
+        if matches!(name.name.as_str(), "null" | "None" | "NULL") {
+            self.error_with_hint(
+                name.span,
+                format!("`{}` in a pattern binds any value here", name.name),
+                "Limit spells the absent value `nil`: write `nil`",
+            );
+        }
+    }
+
     pub(super) fn enum_has_variant(&self, enum_name: &str, variant: &str) -> bool {
         self.declarations
             .enums
@@ -282,6 +295,7 @@ impl<'a> Checker<'a> {
             PatternKind::Wildcard | PatternKind::Literal(_) | PatternKind::Range { .. } => {}
             PatternKind::Name(name) => {
                 if self.is_binding_name(name) {
+                    self.reject_foreign_nil(name);
                     self.warn_variant_binding(name, scrutinee);
                     self.declare_variable(name, scrutinee.clone(), false);
                 }
