@@ -125,6 +125,16 @@ impl<'a> Checker<'a> {
     ) -> Option<Type> {
         let left_frame = self.std_operator_frame(left);
         let right_frame = self.std_operator_frame(right);
+        // `-` with an operand of unknown type is chosen at run time: it may
+        // be another DateTime (a duration, a float) or seconds (a DateTime).
+        let unknown_other = match (&left_frame, &right_frame) {
+            (Some(_), _) => right.is_any(),
+            (None, Some(_)) => left.is_any(),
+            (None, None) => return None,
+        };
+        if op == BinOp::Sub && unknown_other {
+            return Some(Type::Any);
+        }
         let ((frame, module), other) = match (left_frame, right_frame) {
             (Some(receiver), _) => (receiver, right),
             (None, Some(receiver)) if op == BinOp::Add => (receiver, left),

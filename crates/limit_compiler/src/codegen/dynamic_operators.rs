@@ -57,7 +57,7 @@ impl Codegen<'_> {
     }
 
     /// Whether the checker left the type of `expr` unknown.
-    fn type_unknown(&self, expr: &Expr) -> bool {
+    pub(crate) fn type_unknown(&self, expr: &Expr) -> bool {
         self.types.type_of(expr.id).is_none_or(|ty| ty.is_any())
     }
 

@@ -667,6 +667,24 @@ impl Codegen<'_> {
         left: &Expr,
         right: &Expr,
     ) -> Option<(&'static str, bool)> {
+        // `d - x` with `x` of unknown type: a duration when `x` is a
+        // DateTime, an earlier instant when it is seconds, chosen at run
+        // time (`dynamic_arithmetic`).
+        if op == BinOp::Sub && self.type_unknown(right) {
+            return None;
+        }
+        self.std_assign_operator(op, left, right)
+    }
+
+    /// The method `target op= value` calls when the checker proved
+    /// `target` an instance of a standard module's frame with arithmetic:
+    /// `d -= x` steps `d` back by `x` seconds whatever `x`'s type.
+    pub(crate) fn std_assign_operator(
+        &self,
+        op: BinOp,
+        left: &Expr,
+        right: &Expr,
+    ) -> Option<(&'static str, bool)> {
         if !matches!(op, BinOp::Add | BinOp::Sub) {
             return None;
         }

@@ -348,7 +348,7 @@ impl Codegen<'_> {
             _ => None,
         };
         if let Some((method, false)) =
-            operator.and_then(|operator| self.std_operator(operator, target, value))
+            operator.and_then(|operator| self.std_assign_operator(operator, target, value))
         {
             let name = self.str_constant(method);
             binary = Some(Op::InvokeMethod(name, 1));
