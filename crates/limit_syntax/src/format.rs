@@ -307,6 +307,7 @@ impl<'s> Layout<'s> {
             });
             let continues = first_token.is_some_and(|first| {
                 matches!(self.kind(first), TokenKind::Dot)
+                    || starts_continuation(self.kind(first))
                     || previous_last.is_some_and(|last| {
                         self.continues_after(last)
                             || (open.is_empty() && matches!(self.kind(last), TokenKind::Comma))
@@ -626,6 +627,38 @@ fn block_comment_end(text: &str, start: usize) -> usize {
     bytes.len()
 }
 
+/// Whether a line starting with a token of `kind` continues the line
+/// before: `?else` (§1) and binary operators no expression starts with
+/// (`&& n < 10` under a match guard), indented one step as a line ending
+/// with an operator makes the next one.
+fn starts_continuation(kind: &TokenKind) -> bool {
+    use TokenKind::*;
+    matches!(
+        kind,
+        Question
+            | Star
+            | Slash
+            | Percent
+            | StarStar
+            | EqEq
+            | BangEq
+            | Lt
+            | LtEq
+            | Gt
+            | GtEq
+            | AmpAmp
+            | PipePipe
+            | And
+            | Or
+            | Amp
+            | Caret
+            | LtLt
+            | GtGt
+            | DotDot
+            | DotDotEq
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -658,6 +691,23 @@ mod tests {
             "var y = -x\nvar z = a - -1\n"
         );
         assert_eq!(fmt("f( a , b )\nxs [0]\n"), "f(a, b)\nxs[0]\n");
+    }
+
+    #[test]
+    fn a_line_starting_with_else_handler_or_binary_operator_is_indented() {
+        assert_eq!(
+            fmt("var r = parse_int(s)\n?else { -1 }\n"),
+            "var r = parse_int(s)\n    ?else { -1 }\n"
+        );
+        assert_eq!(
+            fmt("var k = match (r) {\nn where n > 0\n&& n < 10 => 1,\n_ => 0\n}\n"),
+            "var k = match (r) {\n    n where n > 0\n        && n < 10 => 1,\n    _ => 0\n}\n"
+        );
+        // A line that starts an expression of its own is not a continuation.
+        assert_eq!(
+            fmt("var xs = [\n-1,\n2\n]\n"),
+            "var xs = [\n    -1,\n    2\n]\n"
+        );
     }
 
     #[test]
