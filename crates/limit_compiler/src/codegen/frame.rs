@@ -16,7 +16,7 @@
 //! (`static_type`): an `any` annotation or a widening store leaves no
 //! frame, whatever the initialiser was.
 
-use super::objects::{plain_name, FrameInfo, MethodInfo, ObjectKind, StaticType};
+use super::objects::{object_key, plain_name, FrameInfo, MethodInfo, ObjectKind, StaticType};
 use super::Codegen;
 use super::Place;
 use limit_bytecode::opcode::Op;
@@ -588,6 +588,19 @@ impl Codegen<'_> {
                 return true;
             }
         }
+        if self.types.type_of(object.id).is_some() {
+            // A receiver typed by a frame or trait it may be a subframe
+            // of: the declaration its type names fixes how many arguments
+            // a call takes (§3.4), as for a receiver known exactly.
+            if let Some((params, required)) = self.declared_method_params(object, method) {
+                if self
+                    .match_args(&method.name, &params, required, args, span)
+                    .is_none()
+                {
+                    return true;
+                }
+            }
+        }
         self.expr(object);
         self.positional_args(args);
         let k = self.str_constant(&method.name);
@@ -648,7 +661,15 @@ impl Codegen<'_> {
             crate::check::Type::Trait(name) => (name.clone(), ObjectKind::Trait),
             _ => return None,
         };
-        let key = self.resolve_object(&name, kind)?;
+        // A frame of a module imported under an alias (`m.Gauge`) is no
+        // name of this module; the checker named it, so exactly one of the
+        // imported modules declares it.
+        let key = self.resolve_object(&name, kind).or_else(|| {
+            match self.imported_declarers(&name, Some(kind))[..] {
+                [module] => Some(object_key(module, &name)),
+                _ => None,
+            }
+        })?;
         Some(StaticType {
             name: key,
             is_trait: kind == ObjectKind::Trait,

@@ -723,7 +723,7 @@ impl Codegen<'_> {
 
     /// The imported modules (directly or not) that declare a public frame,
     /// trait or enum `name` (of `kind`, if given).
-    fn imported_declarers(&self, name: &str, kind: Option<ObjectKind>) -> Vec<usize> {
+    pub(crate) fn imported_declarers(&self, name: &str, kind: Option<ObjectKind>) -> Vec<usize> {
         let Some(scope) = self.module_scopes.get(self.current_module) else {
             return Vec::new();
         };

@@ -242,36 +242,68 @@ impl<'t> Parser<'t> {
     }
 
     /// Whether the current identifier starts an object literal (§12a): a
-    /// capitalised name, then on the same line `{` followed by `}` or by
-    /// `field:`. Never where the `{` would open a body (see
+    /// capitalised name, or a qualified one ending with one (`shop.Cart`,
+    /// as `shop.Cart(…)` is a call), then on the same line `{` followed by
+    /// `}` or by `field:`. Never where the `{` would open a body (see
     /// `object_literals`).
     fn at_object_literal(&self) -> bool {
-        let TokenKind::Ident(name) = self.peek_kind() else {
-            return false;
-        };
-        if !self.object_literals || !is_capitalised(name) {
+        if !self.object_literals {
             return false;
         }
-        let brace = self.peek_at(1);
+        let Some(path) = self.object_literal_path_len() else {
+            return false;
+        };
+        let brace = self.peek_at(path);
         if brace.kind != TokenKind::LBrace || brace.newline_before {
             return false;
         }
-        self.check_at(2, &TokenKind::RBrace)
-            || (matches!(self.peek_at(2).kind, TokenKind::Ident(_))
-                && self.check_at(3, &TokenKind::Colon))
+        self.check_at(path + 1, &TokenKind::RBrace)
+            || (matches!(self.peek_at(path + 1).kind, TokenKind::Ident(_))
+                && self.check_at(path + 2, &TokenKind::Colon))
     }
 
-    /// `Name { field: value, … }`, the same call as `Name(field=value, …)`.
+    /// The number of tokens of the name `a.b.Name` starting here whose
+    /// last part is capitalised, if one does.
+    fn object_literal_path_len(&self) -> Option<usize> {
+        let mut len = 1;
+        let mut last = match self.peek_kind() {
+            TokenKind::Ident(name) => name,
+            _ => return None,
+        };
+        while self.check_at(len, &TokenKind::Dot) && !self.peek_at(len).newline_before {
+            match &self.peek_at(len + 1).kind {
+                TokenKind::Ident(name) => last = name,
+                _ => break,
+            }
+            len += 2;
+        }
+        is_capitalised(last).then_some(len)
+    }
+
+    /// `Name { field: value, … }`, the same call as `Name(field=value, …)`
+    /// (`module.Name { … }` as `module.Name(…)`).
     fn parse_object_literal(&mut self) -> Expr {
         let name_token = self.advance();
         let TokenKind::Ident(name) = &name_token.kind else {
             return self.placeholder(name_token.span);
         };
-        let callee = Expr {
+        let mut callee = Expr {
             id: self.node_id(),
             kind: ExprKind::Ident(name.clone()),
             span: name_token.span,
         };
+        while self.check(&TokenKind::Dot) {
+            self.advance();
+            let Some(part) = self.expect_ident("a frame name") else {
+                break;
+            };
+            let span = callee.span.to(part.span);
+            callee = Expr {
+                id: self.node_id(),
+                kind: ExprKind::Field(Box::new(callee), Box::new(part)),
+                span,
+            };
+        }
         self.advance(); // `{`
         let args = self.with_newlines(false, |p| {
             p.comma_list(
