@@ -579,6 +579,28 @@ impl<'a> Checker<'a> {
                         frame.name.name, name.name
                     ),
                 ));
+            } else if let Type::Fallible(_, allowed @ ErrorSet::Kinds(declared)) =
+                their_type.unrefined()
+            {
+                // Callers through the replaced method's type cover only the
+                // kinds it declares (§6): the override's set, declared or
+                // inferred from its body, must stay within them.
+                if let Type::Fallible(_, own_errors) = self.signature_of(method).ret.unrefined() {
+                    let extra = own_errors.not_covered_by(allowed);
+                    if !extra.is_empty() {
+                        let allowed: Vec<&str> = declared.iter().map(String::as_str).collect();
+                        problems.push((
+                            own_ret.span,
+                            format!(
+                                "`{}.{}` may return the error `{}`, which the method it {verb}, `{replaced_name}`, does not declare (`{}`)",
+                                frame.name.name,
+                                name.name,
+                                extra.join(", "),
+                                allowed.join(", ")
+                            ),
+                        ));
+                    }
+                }
             }
         }
         if let Some(problem) = self.override_error_set(frame, method, replaced, replaced_name, verb)
