@@ -209,6 +209,16 @@ impl<'a> Checker<'a> {
             .copied()
     }
 
+    /// The error set inferred for the plain `T?` function declared as
+    /// `id` (in this module or one checked before it).
+    fn inferred_set(&self, id: NodeId) -> std::collections::BTreeSet<String> {
+        self.inferred_errors
+            .get(&id)
+            .or_else(|| self.imported_errors.get(&id))
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// The static signature of a declared function or lambda: unannotated
     /// parameters and results are `any`.
     pub(super) fn signature_of(&mut self, decl: &'a FnDecl) -> FunctionType {
@@ -230,12 +240,18 @@ impl<'a> Checker<'a> {
         // Callers see a plain `T?` function's inferred error set (§6).
         let ret = match ret {
             Type::Fallible(value, ErrorSet::Any) => {
-                let inferred = self
-                    .inferred_errors
-                    .get(&decl.id)
-                    .or_else(|| self.imported_errors.get(&decl.id))
-                    .cloned()
-                    .unwrap_or_default();
+                let mut inferred = self.inferred_set(decl.id);
+                // A call through a method may reach its overrides and
+                // implementations (§7): their kinds are the call's too.
+                for other in self.overriders_of(decl.id) {
+                    match other.ret.as_ref().map(|ret| self.resolve_type(ret)) {
+                        Some(Type::Fallible(_, ErrorSet::Kinds(kinds))) => inferred.extend(kinds),
+                        Some(Type::Fallible(_, ErrorSet::Any)) => {
+                            inferred.extend(self.inferred_set(other.id))
+                        }
+                        _ => {}
+                    }
+                }
                 Type::Fallible(value, ErrorSet::Kinds(inferred))
             }
             other => other,

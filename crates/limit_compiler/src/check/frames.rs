@@ -749,6 +749,56 @@ impl<'a> Checker<'a> {
         );
     }
 
+    /// The methods that override or implement method `id` (a frame's or a
+    /// trait's), in any frame this module sees: a call through the
+    /// method's type may reach each of them (§7 virtual dispatch).
+    pub(super) fn overriders_of(&mut self, id: NodeId) -> Vec<&'a FnDecl> {
+        let all = match &self.overriders {
+            Some(all) => all.clone(),
+            None => {
+                let all = Rc::new(self.collect_overriders());
+                self.overriders = Some(all.clone());
+                all
+            }
+        };
+        all.get(&id).cloned().unwrap_or_default()
+    }
+
+    fn collect_overriders(&self) -> HashMap<NodeId, Vec<&'a FnDecl>> {
+        let mut all: HashMap<NodeId, Vec<&'a FnDecl>> = HashMap::new();
+        let frames: Vec<&'a FrameDecl> = self.declarations.frames.values().copied().collect();
+        for frame in frames {
+            let lineage = self.lineage(&frame.name.name);
+            for member in &frame.members {
+                let Member::Method(method) = member else {
+                    continue;
+                };
+                let Some(name) = &method.name else { continue };
+                if method.modifiers.is_static || method.body.is_none() {
+                    continue;
+                }
+                let same_name = |m: &&'a FnDecl| {
+                    !m.modifiers.is_static && m.name.as_ref().is_some_and(|n| n.name == name.name)
+                };
+                let ancestors = lineage.frames.get(1..).unwrap_or_default();
+                let replaced = ancestors
+                    .iter()
+                    .flat_map(|ancestor| {
+                        ancestor.members.iter().filter_map(|m| match m {
+                            Member::Method(m) => Some(m),
+                            Member::Field(_) => None,
+                        })
+                    })
+                    .chain(lineage.traits.iter().flat_map(|t| t.methods.iter()))
+                    .filter(same_name);
+                for replaced in replaced {
+                    all.entry(replaced.id).or_default().push(method);
+                }
+            }
+        }
+        all
+    }
+
     /// A concrete frame implements every method its traits declare without
     /// a default and every abstract method of its ancestors.
     fn check_trait_completeness(&mut self, frame: &FrameDecl) {
