@@ -475,7 +475,12 @@ impl<'s> Layout<'s> {
             Star | Slash | Percent | StarStar | EqEq | BangEq | Lt | LtEq | Gt | GtEq | Eq
             | PlusEq | MinusEq | StarEq | SlashEq | PercentEq | AmpAmp | PipePipe | And | Or
             | FatArrow | LtLt | GtGt | Caret | Amp => true,
-            Plus | Minus | Pipe => i > 0 && ends_operand(self.kind(i - 1)),
+            // After a `?` a sign is binary (`f()? - 1`) or unary (`c ? -1 :
+            // 2`): the source's spacing is kept.
+            Plus | Minus => {
+                i > 0 && ends_operand(self.kind(i - 1)) && !matches!(self.kind(i - 1), Question)
+            }
+            Pipe => i > 0 && ends_operand(self.kind(i - 1)),
             _ => false,
         }
     }
@@ -691,6 +696,14 @@ mod tests {
             "var y = -x\nvar z = a - -1\n"
         );
         assert_eq!(fmt("f( a , b )\nxs [0]\n"), "f(a, b)\nxs[0]\n");
+    }
+
+    #[test]
+    fn a_sign_after_a_question_mark_keeps_its_spacing() {
+        // Ternary (unary minus) or propagation (binary): as written.
+        assert_eq!(fmt("var a = c ? -1 : 2\n"), "var a = c ? -1 : 2\n");
+        assert_eq!(fmt("var b = f()? - 1\n"), "var b = f()? - 1\n");
+        assert_eq!(fmt("var d = f()?-1\n"), "var d = f()?-1\n");
     }
 
     #[test]
