@@ -222,6 +222,16 @@ impl<'a> Checker<'a> {
     /// The static signature of a declared function or lambda: unannotated
     /// parameters and results are `any`.
     pub(super) fn signature_of(&mut self, decl: &'a FnDecl) -> FunctionType {
+        self.signature_with(decl, true)
+    }
+
+    /// [`Checker::signature_of`] for a call of `decl`'s own body without
+    /// dispatch (`super.m()`): a plain `T?`'s set is its body's alone.
+    pub(super) fn own_signature_of(&mut self, decl: &'a FnDecl) -> FunctionType {
+        self.signature_with(decl, false)
+    }
+
+    fn signature_with(&mut self, decl: &'a FnDecl, dispatched: bool) -> FunctionType {
         let params = decl
             .params
             .iter()
@@ -243,7 +253,12 @@ impl<'a> Checker<'a> {
                 let mut inferred = self.inferred_set(decl.id);
                 // A call through a method may reach its overrides and
                 // implementations (§7): their kinds are the call's too.
-                for other in self.overriders_of(decl.id) {
+                let overriders = if dispatched {
+                    self.overriders_of(decl.id)
+                } else {
+                    Vec::new()
+                };
+                for other in overriders {
                     match other.ret.as_ref().map(|ret| self.resolve_type(ret)) {
                         Some(Type::Fallible(_, ErrorSet::Kinds(kinds))) => inferred.extend(kinds),
                         Some(Type::Fallible(_, ErrorSet::Any)) => {

@@ -8,7 +8,7 @@ use super::names::ObjectUse;
 use super::types::{ErrorSet, FunctionType, ParamType, Type};
 use super::Checker;
 use crate::resolve::DefKind;
-use limit_syntax::ast::{Arg, Expr, ExprKind, FrameDecl, Ident, Member, TypeExpr};
+use limit_syntax::ast::{Arg, Expr, ExprKind, FnDecl, FrameDecl, Ident, Member, TypeExpr};
 use limit_syntax::Span;
 
 impl<'a> Checker<'a> {
@@ -165,9 +165,18 @@ impl<'a> Checker<'a> {
             return static_type;
         }
         if matches!(receiver.kind, ExprKind::Super) {
-            self.check_super_target(method);
-            self.infer_arguments(args);
-            return Type::Any;
+            // `super.m(…)` runs that very body, without dispatch (§7): its
+            // arguments and result are typed by its own signature.
+            return match self.check_super_target(method) {
+                Some(target) => {
+                    let function = self.own_signature_of(target);
+                    self.check_arguments(&function, args, &method.name)
+                }
+                None => {
+                    self.infer_arguments(args);
+                    Type::Any
+                }
+            };
         }
         if let Some(binding) = self.inferred_container(receiver) {
             let storing = super::escapes::STORING_METHODS.contains(&method.name.as_str());
@@ -252,24 +261,28 @@ impl<'a> Checker<'a> {
     }
 
     /// `super.name(…)` calls the nearest ancestor's `name`, which must have
-    /// a body: an abstract method has none to call.
-    fn check_super_target(&mut self, method: &Ident) {
+    /// a body: an abstract method has none to call. Returns that method,
+    /// `None` when no ancestor frame declares it with a body.
+    fn check_super_target(&mut self, method: &Ident) -> Option<&'a FnDecl> {
         let Some(frame) = self.current_frame.clone() else {
-            return;
+            return None;
         };
         let lineage = self.frame_lineage(&frame);
-        let target = lineage
-            .get(1..)
-            .unwrap_or_default()
-            .iter()
-            .find_map(|ancestor| {
-                ancestor.members.iter().find_map(|member| match member {
-                    Member::Method(m) if m.name.as_ref().is_some_and(|n| n.name == method.name) => {
-                        Some((ancestor, m))
-                    }
-                    _ => None,
-                })
-            });
+        let target =
+            lineage
+                .get(1..)
+                .unwrap_or_default()
+                .iter()
+                .find_map(|&ancestor: &&'a FrameDecl| {
+                    ancestor.members.iter().find_map(|member| match member {
+                        Member::Method(m)
+                            if m.name.as_ref().is_some_and(|n| n.name == method.name) =>
+                        {
+                            Some((ancestor, m))
+                        }
+                        _ => None,
+                    })
+                });
         if let Some((ancestor, target)) = target {
             if target.body.is_none() {
                 let declared = target.name.as_ref().map_or(target.span, |n| n.span);
@@ -290,8 +303,11 @@ impl<'a> Checker<'a> {
                         ),
                     ),
                 );
+                return None;
             }
+            return Some(target);
         }
+        None
     }
 
     /// `receiver.method(args)` on a frame, trait or record value: a method
