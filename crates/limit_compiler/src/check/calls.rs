@@ -264,9 +264,7 @@ impl<'a> Checker<'a> {
     /// a body: an abstract method has none to call. Returns that method,
     /// `None` when no ancestor frame declares it with a body.
     fn check_super_target(&mut self, method: &Ident) -> Option<&'a FnDecl> {
-        let Some(frame) = self.current_frame.clone() else {
-            return None;
-        };
+        let frame = self.current_frame.clone()?;
         let lineage = self.frame_lineage(&frame);
         let target =
             lineage
