@@ -210,28 +210,19 @@ impl<'a> Checker<'a> {
     }
 
     /// The error set inferred for the plain `T?` function declared as
-    /// `id` (in this module or one checked before it).
+    /// `id`: by this module's check (which adds the kinds of this module's
+    /// overrides of it) and by the check of the module declaring it.
     fn inferred_set(&self, id: NodeId) -> std::collections::BTreeSet<String> {
-        self.inferred_errors
-            .get(&id)
-            .or_else(|| self.imported_errors.get(&id))
-            .cloned()
-            .unwrap_or_default()
+        let mut kinds = self.inferred_errors.get(&id).cloned().unwrap_or_default();
+        if let Some(imported) = self.imported_errors.get(&id) {
+            kinds.extend(imported.iter().cloned());
+        }
+        kinds
     }
 
     /// The static signature of a declared function or lambda: unannotated
     /// parameters and results are `any`.
     pub(super) fn signature_of(&mut self, decl: &'a FnDecl) -> FunctionType {
-        self.signature_with(decl, true)
-    }
-
-    /// [`Checker::signature_of`] for a call of `decl`'s own body without
-    /// dispatch (`super.m()`): a plain `T?`'s set is its body's alone.
-    pub(super) fn own_signature_of(&mut self, decl: &'a FnDecl) -> FunctionType {
-        self.signature_with(decl, false)
-    }
-
-    fn signature_with(&mut self, decl: &'a FnDecl, dispatched: bool) -> FunctionType {
         let params = decl
             .params
             .iter()
@@ -250,23 +241,7 @@ impl<'a> Checker<'a> {
         // Callers see a plain `T?` function's inferred error set (§6).
         let ret = match ret {
             Type::Fallible(value, ErrorSet::Any) => {
-                let mut inferred = self.inferred_set(decl.id);
-                // A call through a method may reach its overrides and
-                // implementations (§7): their kinds are the call's too.
-                let overriders = if dispatched {
-                    self.overriders_of(decl.id)
-                } else {
-                    Vec::new()
-                };
-                for other in overriders {
-                    match other.ret.as_ref().map(|ret| self.resolve_type(ret)) {
-                        Some(Type::Fallible(_, ErrorSet::Kinds(kinds))) => inferred.extend(kinds),
-                        Some(Type::Fallible(_, ErrorSet::Any)) => {
-                            inferred.extend(self.inferred_set(other.id))
-                        }
-                        _ => {}
-                    }
-                }
+                let inferred = self.inferred_set(decl.id);
                 Type::Fallible(value, ErrorSet::Kinds(inferred))
             }
             other => other,

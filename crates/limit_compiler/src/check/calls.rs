@@ -169,7 +169,7 @@ impl<'a> Checker<'a> {
             // arguments and result are typed by its own signature.
             return match self.check_super_target(method) {
                 Some(target) => {
-                    let function = self.own_signature_of(target);
+                    let function = self.signature_of(target);
                     self.check_arguments(&function, args, &method.name)
                 }
                 None => {

@@ -579,28 +579,6 @@ impl<'a> Checker<'a> {
                         frame.name.name, name.name
                     ),
                 ));
-            } else if let Type::Fallible(_, allowed @ ErrorSet::Kinds(declared)) =
-                their_type.unrefined()
-            {
-                // Callers through the replaced method's type cover only the
-                // kinds it declares (§6): the override's set, declared or
-                // inferred from its body, must stay within them.
-                if let Type::Fallible(_, own_errors) = self.signature_of(method).ret.unrefined() {
-                    let extra = own_errors.not_covered_by(allowed);
-                    if !extra.is_empty() {
-                        let allowed: Vec<&str> = declared.iter().map(String::as_str).collect();
-                        problems.push((
-                            own_ret.span,
-                            format!(
-                                "`{}.{}` may return the error `{}`, which the method it {verb}, `{replaced_name}`, does not declare (`{}`)",
-                                frame.name.name,
-                                name.name,
-                                extra.join(", "),
-                                allowed.join(", ")
-                            ),
-                        ));
-                    }
-                }
             }
         }
         if let Some(problem) = self.override_error_set(frame, method, replaced, replaced_name, verb)
@@ -747,56 +725,6 @@ impl<'a> Checker<'a> {
                 format!("`{replaced_name}` is declared here"),
             ),
         );
-    }
-
-    /// The methods that override or implement method `id` (a frame's or a
-    /// trait's), in any frame this module sees: a call through the
-    /// method's type may reach each of them (§7 virtual dispatch).
-    pub(super) fn overriders_of(&mut self, id: NodeId) -> Vec<&'a FnDecl> {
-        let all = match &self.overriders {
-            Some(all) => all.clone(),
-            None => {
-                let all = Rc::new(self.collect_overriders());
-                self.overriders = Some(all.clone());
-                all
-            }
-        };
-        all.get(&id).cloned().unwrap_or_default()
-    }
-
-    fn collect_overriders(&self) -> HashMap<NodeId, Vec<&'a FnDecl>> {
-        let mut all: HashMap<NodeId, Vec<&'a FnDecl>> = HashMap::new();
-        let frames: Vec<&'a FrameDecl> = self.declarations.frames.values().copied().collect();
-        for frame in frames {
-            let lineage = self.lineage(&frame.name.name);
-            for member in &frame.members {
-                let Member::Method(method) = member else {
-                    continue;
-                };
-                let Some(name) = &method.name else { continue };
-                if method.modifiers.is_static || method.body.is_none() {
-                    continue;
-                }
-                let same_name = |m: &&'a FnDecl| {
-                    !m.modifiers.is_static && m.name.as_ref().is_some_and(|n| n.name == name.name)
-                };
-                let ancestors = lineage.frames.get(1..).unwrap_or_default();
-                let replaced = ancestors
-                    .iter()
-                    .flat_map(|ancestor| {
-                        ancestor.members.iter().filter_map(|m| match m {
-                            Member::Method(m) => Some(m),
-                            Member::Field(_) => None,
-                        })
-                    })
-                    .chain(lineage.traits.iter().flat_map(|t| t.methods.iter()))
-                    .filter(same_name);
-                for replaced in replaced {
-                    all.entry(replaced.id).or_default().push(method);
-                }
-            }
-        }
-        all
     }
 
     /// A concrete frame implements every method its traits declare without

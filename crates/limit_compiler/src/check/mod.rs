@@ -769,10 +769,6 @@ struct Checker<'a> {
     /// Those of the modules checked before this one (see
     /// `ModuleNames::imported_errors`).
     imported_errors: &'a HashMap<NodeId, BTreeSet<String>>,
-    /// The methods overriding or implementing each method (by the
-    /// replaced method's node id), among the frames this module sees;
-    /// computed when first needed (`frames::overriders_of`).
-    overriders: Option<Rc<HashMap<NodeId, Vec<&'a FnDecl>>>>,
     /// The error sets this pass found for the same functions.
     found_errors: HashMap<NodeId, BTreeSet<String>>,
     /// Names whose containers may be stored into where the checker does
@@ -848,7 +844,6 @@ impl<'a> Checker<'a> {
             value_expectations: Vec::new(),
             inferred_errors: HashMap::new(),
             imported_errors,
-            overriders: None,
             own_files: Vec::new(),
             escaping: HashSet::new(),
             echoed: None,
