@@ -19,34 +19,19 @@ fn capitalised(name: &str) -> bool {
 }
 
 impl Codegen<'_> {
-    /// The key of the enum `name` (used at node `id`) denotes here (not
-    /// shadowed by a variable or a frame).
-    pub(crate) fn enum_named(&mut self, id: NodeId, name: &str) -> Option<String> {
-        let key = self.resolve_object(name, ObjectKind::Enum)?;
-        let frame = self.resolve_object(name, ObjectKind::Frame).is_some();
-        (!frame && !self.shadowed_use(id, name)).then_some(key)
+    /// The key of the enum the name used at node `id` denotes (its
+    /// binding: a variable or frame of that name denotes no enum).
+    pub(crate) fn enum_named(&self, id: NodeId) -> Option<String> {
+        self.object_of(id, ObjectKind::Enum)
     }
 
     /// The enum an expression names: `Enum` or `module.Enum`.
     pub(crate) fn enum_named_by(&mut self, expr: &Expr) -> Option<String> {
         match &expr.kind {
-            ExprKind::Ident(name) => self.enum_named(expr.id, name),
+            ExprKind::Ident(_) => self.enum_named(expr.id),
             ExprKind::Field(object, member) => {
                 self.namespace_object(object, member, ObjectKind::Enum)
             }
-            _ => None,
-        }
-    }
-
-    /// The key of the enum declaring variant `name`, when exactly one enum
-    /// in scope does (module.rs, `variant_enums_in_scope`) and the name is
-    /// not a frame.
-    pub(crate) fn unique_variant(&self, name: &str) -> Option<String> {
-        if self.resolve_object(name, ObjectKind::Frame).is_some() {
-            return None;
-        }
-        match self.variant_enums_in_scope(name).as_slice() {
-            [one] => Some(one.clone()),
             _ => None,
         }
     }
@@ -133,31 +118,33 @@ impl Codegen<'_> {
         fails: &mut Vec<usize>,
     ) -> bool {
         let span = name.span;
-        if self.shadowed_use(name.id, &name.name) {
-            return false;
+        // What the resolve stage bound the name to (a variable or function
+        // of that name hides every type).
+        match self.any_object_of(name.id) {
+            Some((ObjectKind::Frame, frame)) => {
+                self.instance_test(&frame, subject, span, fails);
+                return true;
+            }
+            Some((ObjectKind::Enum, enum_key)) => {
+                self.enum_type_test(&enum_key, subject, span, fails);
+                return true;
+            }
+            Some((ObjectKind::Trait, trait_key)) => {
+                let check = limit_bytecode::type_check::TypeCheck::Trait(trait_key);
+                let constant = self.str_constant(&check.to_constant(&name.name));
+                self.emit(Op::GetLocal(subject), span);
+                self.emit(Op::IsType(constant), span);
+                fails.push(self.emit(Op::JumpIfFalse(0), span));
+                return true;
+            }
+            None => {}
         }
-        if let Some(frame) = self.resolve_object(&name.name, ObjectKind::Frame) {
-            self.instance_test(&frame, subject, span, fails);
-            return true;
-        }
-        if let Some(enum_key) = self.resolve_object(&name.name, ObjectKind::Enum) {
-            self.enum_type_test(&enum_key, subject, span, fails);
-            return true;
-        }
-        if let Some(trait_key) = self.resolve_object(&name.name, ObjectKind::Trait) {
-            let check = limit_bytecode::type_check::TypeCheck::Trait(trait_key);
-            let constant = self.str_constant(&check.to_constant(&name.name));
-            self.emit(Op::GetLocal(subject), span);
-            self.emit(Op::IsType(constant), span);
-            fails.push(self.emit(Op::JumpIfFalse(0), span));
-            return true;
-        }
-        if self.aliases.contains_key(&name.name) {
+        if self.alias_of(name.id).is_some() {
             self.alias_pattern(name, subject, fails);
             return true;
         }
         if capitalised(&name.name) {
-            if let Some(enum_key) = self.unique_variant(&name.name) {
+            if let Some(enum_key) = self.variant_enum_of(name.id) {
                 self.variant_test(&enum_key, name, None, subject, span, fails);
                 return true;
             }
@@ -265,7 +252,7 @@ impl Codegen<'_> {
                 true
             }
             [first, second] => {
-                if let Some(enum_key) = self.enum_named(first.id, &first.name) {
+                if let Some(enum_key) = self.enum_named(first.id) {
                     self.variant_test(&enum_key, second, args, subject, span, fails);
                     return true;
                 }
@@ -299,7 +286,7 @@ impl Codegen<'_> {
                 self.bind_after_error(args, fails);
                 true
             }
-            [variant] => match self.unique_variant(&variant.name) {
+            [variant] => match self.variant_enum_of(variant.id) {
                 Some(enum_key) => {
                     self.variant_test(&enum_key, variant, args, subject, span, fails);
                     true
@@ -371,7 +358,7 @@ impl Codegen<'_> {
         fails: &mut Vec<usize>,
     ) {
         let (frame, name) = match path {
-            [name] => (self.resolve_object(&name.name, ObjectKind::Frame), name),
+            [name] => (self.object_of(name.id, ObjectKind::Frame), name),
             [namespace, name] => (
                 self.namespace_ident_object(namespace.id, &namespace.name, name, ObjectKind::Frame),
                 name,

@@ -230,7 +230,7 @@ impl Codegen<'_> {
         }
         match self.resolve_use(id, name) {
             Some(place) => self.load(&place, span),
-            None if self.object_name(name, span) => {}
+            None if self.object_name(id, name, span) => {}
             None => self.unknown_name(name, span),
         }
     }

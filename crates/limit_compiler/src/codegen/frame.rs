@@ -388,17 +388,15 @@ impl Codegen<'_> {
 
     // ----------------------------------------------------------- calls
 
-    /// `Name(args)` where `Name` is a frame or an enum variant; false when
-    /// `name` is neither (or is shadowed by a variable).
+    /// `Name(args)` where `Name` (used at node `id`) is a frame or an
+    /// enum variant; false when it is neither (its binding is a variable,
+    /// a function or nothing).
     pub(crate) fn object_call(&mut self, id: NodeId, name: &str, args: &[Arg], span: Span) -> bool {
-        if self.shadowed_use(id, name) {
-            return false;
-        }
-        if let Some(frame) = self.resolve_object(name, ObjectKind::Frame) {
+        if let Some(frame) = self.object_of(id, ObjectKind::Frame) {
             self.construct(&frame, args, span);
             return true;
         }
-        if let Some(enum_name) = self.unique_variant(name) {
+        if let Some(enum_name) = self.variant_enum_of(id) {
             let variant = Ident::synthetic(name.to_string(), span);
             self.enum_variant_value(&enum_name, &variant, args, span, true);
             return true;
@@ -406,13 +404,14 @@ impl Codegen<'_> {
         false
     }
 
-    /// A frame or variant name used as a value; false when it is neither.
-    pub(crate) fn object_name(&mut self, name: &str, span: Span) -> bool {
-        if let Some(frame) = self.resolve_object(name, ObjectKind::Frame) {
+    /// A frame or variant name (used at node `id`) as a value; false when
+    /// it is neither.
+    pub(crate) fn object_name(&mut self, id: NodeId, name: &str, span: Span) -> bool {
+        if let Some(frame) = self.object_of(id, ObjectKind::Frame) {
             self.frame_value(&frame, span);
             return true;
         }
-        if let Some(enum_name) = self.unique_variant(name) {
+        if let Some(enum_name) = self.variant_enum_of(id) {
             let variant = Ident::synthetic(name.to_string(), span);
             self.enum_variant_value(&enum_name, &variant, &[], span, false);
             return true;

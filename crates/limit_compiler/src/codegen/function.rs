@@ -1,6 +1,5 @@
 //! Functions: parameters, defaults, captured parameters, bodies and closures.
 
-use super::objects::ObjectKind;
 use super::{finish_proto, required_params, Codegen, FunctionKind, FunctionState};
 use limit_bytecode::opcode::Op;
 use limit_bytecode::program::NO_CHECK;
@@ -219,9 +218,7 @@ impl Codegen<'_> {
                         ty = target;
                         continue;
                     }
-                    let declared = [ObjectKind::Frame, ObjectKind::Trait, ObjectKind::Enum]
-                        .into_iter()
-                        .any(|kind| self.resolve_object(name, kind).is_some());
+                    let declared = self.any_object_of(path[0].id).is_some();
                     return (self.host_types.contains(name) && !declared)
                         .then(|| (name.to_string(), optional));
                 }

@@ -21,6 +21,7 @@ mod checks;
 mod concurrency;
 mod constant_slots;
 mod construction;
+mod definitions;
 mod dynamic_fields;
 mod dynamic_operators;
 mod element_checks;

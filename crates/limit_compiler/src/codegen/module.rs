@@ -166,6 +166,7 @@ impl Codegen<'_> {
         self.declare_globals(&module.ast.stmts, all);
         let functions = self.declare_top_level_functions(&module.ast.stmts);
         self.leave_module(index);
+        super::definitions::register(index, &module.ast.stmts, &mut self.objects.definitions);
         let scope = &mut self.module_scopes[index];
         collect_private_names(&module.ast.stmts, false, scope);
         scope.objects = super::objects::object_names(&module.ast.stmts);
@@ -399,15 +400,20 @@ impl Codegen<'_> {
         target: usize,
         bound: &mut BoundMembers,
     ) {
-        if let Some(namespace) = decl.namespace().map(|n| n.name.clone()) {
+        if let Some(namespace) = decl.namespace() {
             let names = |names: &[Ident]| names.iter().map(|n| n.name.clone()).collect();
             let filter = match &decl.filter {
                 None => None,
                 Some(ImportFilter::Show(shown)) => Some(NamespaceFilter::Show(names(shown))),
                 Some(ImportFilter::Hide(hidden)) => Some(NamespaceFilter::Hide(names(hidden))),
             };
-            self.imports
-                .insert(namespace, ImportBinding::Namespace(target, filter));
+            self.objects
+                .namespaces
+                .insert(namespace.id, (target, filter.clone()));
+            self.imports.insert(
+                namespace.name.clone(),
+                ImportBinding::Namespace(target, filter),
+            );
         }
         match &decl.filter {
             None => {}
@@ -640,7 +646,9 @@ impl Codegen<'_> {
         self.namespace_ident_object(object.id, namespace, member, kind)
     }
 
-    /// `namespace.member` (identifiers) as in `namespace_object`.
+    /// `namespace.member` (identifiers) as in `namespace_object`: the
+    /// declaration the resolve stage bound the member to; a member it did
+    /// not bind (private) is found by name, to report it.
     pub(crate) fn namespace_ident_object(
         &mut self,
         id: NodeId,
@@ -649,9 +657,14 @@ impl Codegen<'_> {
         kind: ObjectKind,
     ) -> Option<String> {
         let (module, filter) = self.namespace_module(id, namespace)?;
-        if self.declared_kind(module, &member.name) != Some(kind) {
-            return None;
-        }
+        let key = match self.any_object_of(member.id) {
+            Some((found, key)) if found == kind => key,
+            Some(_) => return None,
+            None if self.declared_kind(module, &member.name) == Some(kind) => {
+                object_key(module, &member.name)
+            }
+            None => return None,
+        };
         if let Some((message, hint)) = filter.and_then(|f| f.refusal(namespace, &member.name)) {
             self.error_with_hint(member.span, message, &hint);
         }
@@ -663,37 +676,48 @@ impl Codegen<'_> {
                 "it is marked `@private`; only that module can use it",
             );
         }
-        Some(object_key(module, &member.name))
+        Some(key)
     }
 
-    /// `namespace.name` as in `namespace_object`, reporting nothing and
-    /// refusing private declarations.
+    /// `namespace.name` (the member's `Ident` is `member`) as in
+    /// `namespace_object`, reporting nothing and refusing private
+    /// declarations and members out of the import's filter.
     pub(crate) fn namespace_object_silent(
         &self,
         id: NodeId,
         namespace: &str,
-        name: &str,
+        member: &Ident,
         kind: ObjectKind,
     ) -> Option<String> {
-        let (module, filter) = self.namespace_module(id, namespace)?;
-        let visible = self.declared_kind(module, name) == Some(kind)
-            && !self.module_scopes[module].private.contains(name)
-            && filter.is_none_or(|f| f.refusal(namespace, name).is_none());
-        visible.then(|| object_key(module, name))
+        let (_, filter) = self.namespace_module(id, namespace)?;
+        let key = self.object_of(member.id, kind)?;
+        filter
+            .is_none_or(|f| f.refusal(namespace, &member.name).is_none())
+            .then_some(key)
     }
 
-    /// The module `namespace` names (an import, not shadowed by a variable
-    /// or function, and not a `module` block) and the filter of its import.
+    /// The module the name `namespace` used at node `id` denotes (the
+    /// import the resolve stage bound it to: a variable, function or
+    /// field of that name hides the module), and the filter of its import.
     pub(crate) fn namespace_module(
         &self,
         id: NodeId,
         namespace: &str,
     ) -> Option<(usize, Option<NamespaceFilter>)> {
-        match self.imports.get(namespace)? {
-            ImportBinding::Namespace(_, Some(NamespaceFilter::ModuleBlock(_))) => None,
-            ImportBinding::Namespace(module, filter) if !self.namespace_shadowed(id, namespace) => {
-                Some((*module, filter.clone()))
+        match self.bindings.of(id) {
+            Some(crate::resolve::Binding::Namespace { decl, .. }) => {
+                self.objects.namespaces.get(&decl).cloned()
             }
+            // Only a name the code generator made is looked up by text.
+            None if id.is_synthetic() => match self.imports.get(namespace)? {
+                ImportBinding::Namespace(_, Some(NamespaceFilter::ModuleBlock(_))) => None,
+                ImportBinding::Namespace(module, filter)
+                    if !self.resolve_in_function_or_globals(namespace) =>
+                {
+                    Some((*module, filter.clone()))
+                }
+                _ => None,
+            },
             _ => None,
         }
     }

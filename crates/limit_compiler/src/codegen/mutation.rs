@@ -162,7 +162,7 @@ impl Codegen<'_> {
             return None;
         };
         match path.as_slice() {
-            [name] => self.resolve_object(&name.name, super::objects::ObjectKind::Frame),
+            [name] => self.object_of(name.id, super::objects::ObjectKind::Frame),
             _ => None,
         }
     }

@@ -197,6 +197,14 @@ pub(crate) struct ObjectModel {
     pub frames: FxHashMap<String, FrameInfo>,
     pub traits: FxHashMap<String, TraitInfo>,
     pub enums: FxHashMap<String, EnumInfo>,
+    /// Every module's frames, traits, enums, variants and aliases, by
+    /// their declaring names' ids (`definitions.rs`): what a name the
+    /// resolve stage bound to one denotes.
+    pub definitions: super::definitions::Definitions,
+    /// Every import's namespace (`import a.b`, `as x`), by the id of the
+    /// name it binds (what a `Binding::Namespace` names): the module and
+    /// the import's filter.
+    pub namespaces: FxHashMap<NodeId, (usize, Option<super::module::NamespaceFilter>)>,
     /// Variant name → keys of the enums declaring it.
     pub variant_owners: FxHashMap<String, Vec<String>>,
     /// Names of every method of every frame and trait (for `InvokeMethod`).
@@ -345,6 +353,7 @@ impl Codegen<'_> {
         self.module_scopes[module]
             .objects
             .extend(object_names(stmts));
+        super::definitions::register(module, stmts, &mut self.objects.definitions);
     }
 
     fn declare_enum(&mut self, name: &Ident, variants: &[VariantDecl]) {
@@ -1042,18 +1051,17 @@ impl Codegen<'_> {
         }
     }
 
-    /// The frame `name` (used at node `id`) denotes here (not shadowed
-    /// by a variable).
-    pub(crate) fn frame_named(&mut self, id: NodeId, name: &str) -> Option<String> {
-        let key = self.resolve_object(name, ObjectKind::Frame)?;
-        (!self.shadowed_use(id, name)).then_some(key)
+    /// The frame the name used at node `id` denotes (its binding: a
+    /// variable of that name denotes none).
+    pub(crate) fn frame_named(&self, id: NodeId) -> Option<String> {
+        self.object_of(id, ObjectKind::Frame)
     }
 
     /// The frame an expression names: `Frame` or `module.Frame` (a private
     /// frame of another module is reported).
     pub(crate) fn frame_named_by(&mut self, expr: &Expr) -> Option<String> {
         match &expr.kind {
-            ExprKind::Ident(name) => self.frame_named(expr.id, name),
+            ExprKind::Ident(_) => self.frame_named(expr.id),
             ExprKind::Field(object, member) => {
                 self.namespace_object(object, member, ObjectKind::Frame)
             }
@@ -1065,14 +1073,11 @@ impl Codegen<'_> {
     /// without reporting anything: for what is known of `callee(…)`.
     pub(crate) fn frame_called(&mut self, callee: &Expr) -> Option<String> {
         match &callee.kind {
-            ExprKind::Ident(name) => self.frame_named(callee.id, name),
+            ExprKind::Ident(_) => self.frame_named(callee.id),
             ExprKind::Field(object, member) => match &object.kind {
-                ExprKind::Ident(namespace) => self.namespace_object_silent(
-                    object.id,
-                    namespace,
-                    &member.name,
-                    ObjectKind::Frame,
-                ),
+                ExprKind::Ident(namespace) => {
+                    self.namespace_object_silent(object.id, namespace, member, ObjectKind::Frame)
+                }
                 _ => None,
             },
             _ => None,

@@ -1,6 +1,6 @@
 //! The parents and traits a frame or trait header names (`frame Kitten :
 //! Cat, Printable`, `frame Kitten : zoo.Cat, fmt.Printable`): a plain name
-//! resolves as any bare object name (`Codegen::resolve_object`); a
+//! is what the resolve stage bound it to (`Codegen::object_of`); a
 //! qualified one `m.Name` to what the module imported as `m` declares,
 //! which must be a public frame or trait (reference.md §7, §10). A plain
 //! name that resolves to nothing is a warning (it is ignored, §7); a
@@ -15,9 +15,9 @@ impl Codegen<'_> {
     /// it names one; reports nothing.
     pub(crate) fn resolve_super(&self, parent: &SuperName, kind: ObjectKind) -> Option<String> {
         match &parent.module {
-            None => self.resolve_object(&parent.name, kind),
+            None => self.object_of(parent.ident.id, kind),
             Some(module) => {
-                self.namespace_object_silent(module.id, &module.name, &parent.name, kind)
+                self.namespace_object_silent(module.id, &module.name, &parent.ident, kind)
             }
         }
     }

@@ -184,18 +184,22 @@ impl Codegen<'_> {
                 if let Some(check) = simple {
                     return (check, name.to_string());
                 }
-                if let Some(key) = self.resolve_object(name, ObjectKind::Frame) {
-                    if let Some(frame) = self.objects.frames.get(&key) {
-                        return (TypeCheck::Frame(frame.class), name.to_string());
+                // What the resolve stage bound the written name to.
+                match self.any_object_of(path[0].id) {
+                    Some((ObjectKind::Frame, key)) => {
+                        if let Some(frame) = self.objects.frames.get(&key) {
+                            return (TypeCheck::Frame(frame.class), name.to_string());
+                        }
                     }
-                }
-                if let Some(key) = self.resolve_object(name, ObjectKind::Enum) {
-                    if let Some(info) = self.objects.enums.get(&key) {
-                        return (TypeCheck::Enum(info.id), name.to_string());
+                    Some((ObjectKind::Enum, key)) => {
+                        if let Some(info) = self.objects.enums.get(&key) {
+                            return (TypeCheck::Enum(info.id), name.to_string());
+                        }
                     }
-                }
-                if let Some(key) = self.resolve_object(name, ObjectKind::Trait) {
-                    return (TypeCheck::Trait(key), name.to_string());
+                    Some((ObjectKind::Trait, key)) => {
+                        return (TypeCheck::Trait(key), name.to_string());
+                    }
+                    None => {}
                 }
                 if let Some(target) = self.aliases.get(name) {
                     let (check, shown) = self.annotation_form(target, depth + 1);
