@@ -227,7 +227,11 @@ impl IndexWalk<'_> {
                 decl
             }
             Some(Binding::Global(decl)) => self.canonical(name, decl),
-            Some(Binding::TopLevel { decl, .. } | Binding::Namespace { decl, .. }) => decl,
+            Some(
+                Binding::TopLevel { decl, .. }
+                | Binding::Namespace { decl, .. }
+                | Binding::Block(decl),
+            ) => decl,
             Some(Binding::Builtin(_) | Binding::Host(_)) | None => return,
         };
         // A variable an assignment declares is declared by that name.
@@ -243,6 +247,15 @@ impl IndexWalk<'_> {
                     .module_of_file(file)
                     .and_then(|m| self.facts[m].names.get(&member.name))
                     .map(|t| t.decl),
+                // A `module` block's member: the resolve stage bound it.
+                Some(Binding::Block(_)) => match self.bindings.of(member.id) {
+                    Some(
+                        Binding::TopLevel { decl, .. }
+                        | Binding::Global(decl)
+                        | Binding::Block(decl),
+                    ) => Some(decl),
+                    _ => None,
+                },
                 Some(Binding::TopLevel {
                     file,
                     kind: DefKind::Enum,

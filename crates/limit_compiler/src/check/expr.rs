@@ -319,6 +319,10 @@ impl<'a> Checker<'a> {
             if !matches!(namespace.kind, ExprKind::Ident(_)) {
                 return None;
             }
+            if self.is_module_block(receiver) {
+                // `outer.inner.name`: a member of a nested `module` block.
+                return self.namespace_member(receiver, name);
+            }
             let declared = &type_name.name;
             return match self.namespace_type(type_name)? {
                 // `ns.Enum.Variant`: a variant of an imported module's
@@ -369,6 +373,12 @@ impl<'a> Checker<'a> {
     /// type (`any` when unknown; missing members are the code generator's
     /// to report). `None` when `namespace` is not an imported module.
     pub(super) fn namespace_member(&self, namespace: &Expr, name: &Ident) -> Option<Type> {
+        if self.is_module_block(namespace) {
+            // A `module` block's function, as checked so far; its
+            // variables stay `any` (stores through the block's name are
+            // not followed).
+            return Some(self.block_function(name).unwrap_or(Type::Any));
+        }
         let exports = self.namespace_of(namespace)?;
         Some(match exports.values.get(&name.name) {
             Some(value) => value.binding(&self.widened).ty,

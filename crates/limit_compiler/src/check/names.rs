@@ -123,6 +123,31 @@ impl<'a> Checker<'a> {
     }
 }
 
+impl Checker<'_> {
+    /// Whether `expr` names a `module` block (`block`, or `outer.inner`
+    /// for a nested one), as the resolve stage bound it.
+    pub(super) fn is_module_block(&self, expr: &Expr) -> bool {
+        let id = match &expr.kind {
+            ExprKind::Ident(_) => expr.id,
+            ExprKind::Field(_, inner) => inner.id,
+            _ => return false,
+        };
+        matches!(self.bindings.of(id), Some(Resolved::Block(_)))
+    }
+
+    /// The type of the function a `module` block's member `name` denotes
+    /// (the resolve stage bound it), as checked so far.
+    pub(super) fn block_function(&self, name: &Ident) -> Option<super::Type> {
+        match self.bindings.of(name.id)? {
+            Resolved::TopLevel {
+                kind: DefKind::Function,
+                ..
+            } => self.lookup_use(name.id).map(|binding| binding.ty.clone()),
+            _ => None,
+        }
+    }
+}
+
 /// A frame, enum or variant a bare name denotes (`Checker::object_use`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) enum ObjectUse {

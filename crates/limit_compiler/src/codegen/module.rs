@@ -30,8 +30,6 @@ pub(crate) struct ModuleScope {
     pub imports: FxHashMap<String, ImportBinding>,
     /// Names marked `@private` (not exported).
     pub private: HashSet<String>,
-    /// Names declared inside `module name { … }` blocks, by block name.
-    pub blocks: FxHashMap<String, HashSet<String>>,
     /// Its top-level frames, traits and enums.
     pub objects: FxHashMap<String, ObjectKind>,
     /// The modules it imports, directly or not (not itself).
@@ -61,8 +59,6 @@ pub(crate) enum ImportBinding {
 /// Which members a namespace reaches.
 #[derive(Clone, Debug)]
 pub(crate) enum NamespaceFilter {
-    /// A `module name { … }` block: only the names it declares.
-    ModuleBlock(HashSet<String>),
     /// `import m as a show x, y`: only the shown names (§12a).
     Show(HashSet<String>),
     /// `import m as a hide x`: all but the hidden names (§12a).
@@ -74,12 +70,6 @@ impl NamespaceFilter {
     /// error message and hint; `None` when the filter lets it through.
     pub(crate) fn refusal(&self, namespace: &str, member: &str) -> Option<(String, String)> {
         match self {
-            NamespaceFilter::ModuleBlock(names) => (!names.contains(member)).then(|| {
-                (
-                    format!("module block `{namespace}` has no member `{member}`"),
-                    "declare it inside the `module` block".to_string(),
-                )
-            }),
             NamespaceFilter::Show(names) => (!names.contains(member)).then(|| {
                 (
                     format!("`{namespace}.{member}`: `{member}` is not in the `show` list of the import of `{namespace}`"),
@@ -176,18 +166,10 @@ impl Codegen<'_> {
         (functions, own)
     }
 
-    /// Step 2 for module `index`: the names its `module` blocks and its
-    /// imports bind.
+    /// Step 2 for module `index`: the names its imports bind.
     pub(crate) fn bind_module_imports(&mut self, graph: &ModuleGraph, index: usize) {
         let module = &graph.modules[index];
         self.enter_module(index, &module.name, module.file);
-        let blocks = self.module_scopes[index].blocks.clone();
-        for (block, names) in blocks {
-            self.imports.insert(
-                block,
-                ImportBinding::Namespace(index, Some(NamespaceFilter::ModuleBlock(names))),
-            );
-        }
         self.bind_imports(&module.imports);
         self.leave_module(index);
     }
@@ -555,20 +537,16 @@ impl Codegen<'_> {
     /// variable): where the member lives, after visibility checks. `None`
     /// when `object` is not a module name.
     pub(crate) fn module_member(&mut self, object: &Expr, member: &Ident) -> Option<Option<Place>> {
+        if let Some(block) = self.block_named_by(object) {
+            return Some(self.block_member(block, member));
+        }
         let ExprKind::Ident(namespace) = &object.kind else {
-            return None;
-        };
-        let binding = self.imports.get(namespace)?.clone();
-        let ImportBinding::Namespace(module, restrict) = binding else {
             return None;
         };
         // A local, a global, a function or (in a method) a field of the
         // same name shadows the module: the resolve stage bound the name
-        // to it rather than to the namespace. (It binds no `module` block's
-        // name; only a name the code generator made is looked up by text.)
-        if self.namespace_shadowed(object.id, namespace) {
-            return None;
-        }
+        // to it rather than to the namespace.
+        let (module, restrict) = self.namespace_module(object.id, namespace)?;
         if let Some((message, hint)) = restrict
             .as_ref()
             .and_then(|filter| filter.refusal(namespace, &member.name))
@@ -576,17 +554,14 @@ impl Codegen<'_> {
             self.error_with_hint(member.span, message, &hint);
             return Some(None);
         }
-        if module != self.current_module && !self.check_exported(module, &member.name, member.span)
-        {
-            return Some(None);
-        }
-        // The member is the declaration the resolve stage bound it to; a
-        // `module` block's members (it binds no block's name) are this
-        // module's, by name.
+        // The member is the declaration the resolve stage bound it to (one
+        // importers may name); only a name the code generator made is
+        // found by text.
         let place = match self.bindings.of(member.id) {
             Some(binding) => self.place_of(binding),
-            None if module == self.current_module || member.id.is_synthetic() => {
-                self.member_place(module, &member.name)
+            None if member.id.is_synthetic() => self.member_place(module, &member.name),
+            None if !self.check_exported(module, &member.name, member.span) => {
+                return Some(None);
             }
             None => None,
         };
@@ -644,6 +619,47 @@ impl Codegen<'_> {
             return None;
         };
         self.namespace_ident_object(object.id, namespace, member, kind)
+    }
+
+    /// The `module` block `object` names (`block`, or `outer.block` for a
+    /// nested one), as the resolve stage bound it: the block's name's id
+    /// and its name.
+    fn block_named_by<'e>(&self, object: &'e Expr) -> Option<&'e str> {
+        let (id, name) = match &object.kind {
+            ExprKind::Ident(name) => (object.id, name.as_str()),
+            ExprKind::Field(_, inner) => (inner.id, inner.name.as_str()),
+            _ => return None,
+        };
+        matches!(
+            self.bindings.of(id),
+            Some(crate::resolve::Binding::Block(_))
+        )
+        .then_some(name)
+    }
+
+    /// `block.member` where `block` names a `module` block of this module:
+    /// where the member the resolve stage bound lives (a function or a
+    /// variable of the module).
+    fn block_member(&mut self, block: &str, member: &Ident) -> Option<Place> {
+        match self.bindings.of(member.id) {
+            Some(crate::resolve::Binding::Block(_)) => {
+                self.error_with_hint(
+                    member.span,
+                    format!("module block `{block}.{}` is not a value", member.name),
+                    "use its members: `outer.inner.name`",
+                );
+                None
+            }
+            Some(_) => self.resolve_use(member.id, &member.name),
+            None => {
+                self.error_with_hint(
+                    member.span,
+                    format!("module block `{block}` has no member `{}`", member.name),
+                    "declare it inside the `module` block",
+                );
+                None
+            }
+        }
     }
 
     /// `namespace.member` (identifiers) as in `namespace_object`: the
@@ -710,7 +726,6 @@ impl Codegen<'_> {
             }
             // Only a name the code generator made is looked up by text.
             None if id.is_synthetic() => match self.imports.get(namespace)? {
-                ImportBinding::Namespace(_, Some(NamespaceFilter::ModuleBlock(_))) => None,
                 ImportBinding::Namespace(module, filter)
                     if !self.resolve_in_function_or_globals(namespace) =>
                 {
@@ -821,10 +836,9 @@ impl Codegen<'_> {
         let mut names: Vec<&String> = self
             .imports
             .iter()
-            .filter(|(_, binding)| {
-                matches!(binding, ImportBinding::Namespace(m, filter)
-                    if *m == module && !matches!(filter, Some(NamespaceFilter::ModuleBlock(_))))
-            })
+            .filter(
+                |(_, binding)| matches!(binding, ImportBinding::Namespace(m, _) if *m == module),
+            )
             .map(|(name, _)| name)
             .collect();
         names.sort();
@@ -918,20 +932,6 @@ impl Codegen<'_> {
             .collect()
     }
 
-    /// Whether the module name `name` used at node `id` is hidden by a
-    /// local, global, function or field of that name: the resolve stage
-    /// bound it to that rather than to the namespace (in a type, locals
-    /// do not hide it). It binds no `module` block's name; only a name
-    /// the code generator made is looked up by text.
-    fn namespace_shadowed(&self, id: NodeId, name: &str) -> bool {
-        match self.bindings.of(id) {
-            Some(crate::resolve::Binding::Namespace { .. }) => false,
-            Some(_) => true,
-            None if id.is_synthetic() => self.resolve_in_function_or_globals(name),
-            None => false,
-        }
-    }
-
     fn resolve_in_function_or_globals(&self, name: &str) -> bool {
         self.functions.iter().any(|f| f.has_local(name))
             || self.globals.contains_key(name)
@@ -979,7 +979,8 @@ pub(crate) fn collect_aliases(stmts: &[Stmt], aliases: &mut FxHashMap<String, Ty
     }
 }
 
-/// Records `@private` names and `module` blocks of a file.
+/// Records the `@private` names of a file (and those a `module` block
+/// keeps from importers).
 fn collect_private_names(stmts: &[Stmt], in_block: bool, scope: &mut ModuleScope) {
     for stmt in stmts {
         let (names, visibility): (Vec<String>, Visibility) = match &stmt.kind {
@@ -997,23 +998,7 @@ fn collect_private_names(stmts: &[Stmt], in_block: bool, scope: &mut ModuleScope
             StmtKind::Enum(decl) => (vec![decl.name.name.clone()], decl.visibility),
             StmtKind::TypeAlias(decl) => (vec![decl.name.name.clone()], decl.visibility),
             StmtKind::ModuleBlock(block) => {
-                let mut inner = ModuleScope::default();
-                collect_private_names(&block.stmts, true, &mut inner);
-                scope.private.extend(inner.private);
-                let mut members = HashSet::new();
-                for s in &block.stmts {
-                    if let StmtKind::Var(decl) = &s.kind {
-                        let mut names = Vec::new();
-                        super::collect_target_names(&decl.target, &mut names);
-                        members.extend(names);
-                    } else if let Some(n) = match &s.kind {
-                        StmtKind::Fn(decl) => decl.name.as_ref(),
-                        _ => None,
-                    } {
-                        members.insert(n.name.clone());
-                    }
-                }
-                scope.blocks.insert(block.name.name.clone(), members);
+                collect_private_names(&block.stmts, true, scope);
                 continue;
             }
             _ => continue,

@@ -70,6 +70,10 @@ pub enum Binding {
     /// The namespace of an imported module (`import a.b`, `as x`): `decl`
     /// is the name in the import statement.
     Namespace { file: FileId, decl: DeclId },
+    /// A `module` block of the use's own module (its name's id): its
+    /// members are named `block.member`, each bound by its `Ident`'s id
+    /// (a function, a variable as `Global`, or a nested block).
+    Block(DeclId),
     /// A built-in function (its index in the built-in table).
     Builtin(u16),
     /// A function the embedding host supplies (`Engine::register_fn`):
@@ -426,6 +430,9 @@ impl Walk<'_> {
         }
         if let Some(binding) = self.env.imports.get(name) {
             return Some(*binding);
+        }
+        if let Some(&block) = self.env.own.blocks.get(name) {
+            return Some(Binding::Block(block));
         }
         if let Some(&global) = self.env.hosts.get(name).filter(|_| !self.env.is_std) {
             return Some(Binding::Host(global));
@@ -933,8 +940,11 @@ impl Visitor for Walk<'_> {
             }
             ExprKind::Field(receiver, name) => {
                 self.visit_expr(receiver);
-                if matches!(receiver.kind, ExprKind::Ident(_)) {
-                    self.namespace_member(receiver.id, name);
+                match &receiver.kind {
+                    ExprKind::Ident(_) => self.namespace_member(receiver.id, name),
+                    // `outer.inner.name`: a member of a nested block.
+                    ExprKind::Field(_, inner) => self.namespace_member(inner.id, name),
+                    _ => {}
                 }
             }
             ExprKind::Else {
@@ -1038,8 +1048,10 @@ impl Walk<'_> {
     /// denotes an imported module: `name` denotes the member it declares
     /// (when importers may name it).
     fn namespace_member(&mut self, namespace: NodeId, name: &Ident) {
-        let Some(Binding::Namespace { file, .. }) = self.out.uses.get(namespace).copied() else {
-            return;
+        let file = match self.out.uses.get(namespace).copied() {
+            Some(Binding::Namespace { file, .. }) => file,
+            Some(Binding::Block(block)) => return self.block_member(block, name),
+            _ => return,
         };
         let member = self
             .env
@@ -1054,6 +1066,27 @@ impl Walk<'_> {
             };
             self.out.uses.insert(name.id, binding);
         }
+    }
+
+    /// `block.name` where `block` denotes a `module` block of this
+    /// module: `name` denotes the member the block declares (a function,
+    /// a variable of the module, a nested block).
+    fn block_member(&mut self, block: DeclId, name: &Ident) {
+        let member = self
+            .env
+            .own
+            .block_members
+            .get(&block)
+            .and_then(|members| members.get(&name.name))
+            .copied();
+        let Some(member) = member else {
+            return;
+        };
+        if matches!(member, Binding::Global(_)) && self.level() > 0 {
+            // A function using it makes the variable a global.
+            self.globals_used.insert(name.name.clone());
+        }
+        self.out.uses.insert(name.id, member);
     }
 
     fn field_patterns(&mut self, fields: &[FieldPattern]) {

@@ -680,3 +680,73 @@ fn an_inherited_field_comes_before_the_frame_s_own_static() {
     // In a static method only statics are members.
     assert_eq!(binding_of(text, "n", 1).0, Some(Binding::Member(stat)));
 }
+
+/// The binding of every member name written after a `.` in `module`, in
+/// source order, with its text.
+fn member_bindings(text: &str) -> Vec<(String, Option<Binding>)> {
+    use limit_syntax::ast::{Expr, ExprKind};
+    use limit_syntax::visit::{self, Visitor};
+    struct Members(Vec<(String, u32, limit_syntax::ast::NodeId)>);
+    impl Visitor for Members {
+        fn visit_expr(&mut self, expr: &Expr) {
+            if let ExprKind::Field(_, member) = &expr.kind {
+                self.0
+                    .push((member.name.clone(), member.span.start, member.id));
+            }
+            visit::walk_expr(self, expr);
+        }
+    }
+    let (bindings, module) = bindings_of(text);
+    let mut members = Members(Vec::new());
+    visit::walk_stmts(&mut members, &module.stmts);
+    members.0.sort_by_key(|(_, at, _)| *at);
+    members
+        .0
+        .into_iter()
+        .map(|(name, _, id)| (name, bindings.of(id)))
+        .collect()
+}
+
+#[test]
+fn module_block_members_are_bound_through_the_block_even_when_a_global_shares_the_name() {
+    let text = "var area = 5;\nmodule tools { var hits = 0; fn area(): int { return 1; } module inner { fn deep() {} } }\nfn f() { print(tools.area(), tools.hits, tools.inner.deep(), tools.none); }\n";
+    let (block, _) = binding_of(text, "tools", 0);
+    assert!(matches!(block, Some(Binding::Block(_))), "{block:?}");
+    let members = member_bindings(text);
+    let kinds: Vec<(&str, &str)> = members
+        .iter()
+        .map(|(name, binding)| {
+            let kind = match binding {
+                Some(Binding::TopLevel {
+                    kind: DefKind::Function,
+                    ..
+                }) => "function",
+                Some(Binding::Global(_)) => "global",
+                Some(Binding::Block(_)) => "block",
+                None => "none",
+                Some(_) => "other",
+            };
+            (name.as_str(), kind)
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("area", "function"),
+            ("hits", "global"),
+            ("inner", "block"),
+            ("deep", "function"),
+            ("none", "none"),
+        ]
+    );
+    let (bindings, _) = bindings_of(text);
+    // A function reads the block's variable: it must be a global.
+    assert!(bindings.global_used(0, "hits"));
+    // A variable of the block's name hides the block.
+    let (shadowed, _) = binding_of(
+        "module tools { fn f() {} }\nvar tools = 1;\nprint(tools.f);\n",
+        "tools",
+        0,
+    );
+    assert!(matches!(shadowed, Some(Binding::Global(_))), "{shadowed:?}");
+}

@@ -53,6 +53,12 @@ pub struct ModuleFacts {
     pub ambiguous_variants: FxHashSet<String>,
     /// Each enum's variants (by the enum's name), with their declaring ids.
     pub enum_variants: FxHashMap<String, Vec<(String, DeclId)>>,
+    /// Its outermost `module` blocks, by name, with their names' ids.
+    pub blocks: FxHashMap<String, DeclId>,
+    /// What `block.name` denotes, per block (by its name's id, nested
+    /// blocks too): its functions, its variables and the blocks nested in
+    /// it.
+    pub block_members: FxHashMap<DeclId, FxHashMap<String, Binding>>,
 }
 
 impl ModuleFacts {
@@ -100,6 +106,13 @@ impl ModuleFacts {
                     continue;
                 }
                 StmtKind::ModuleBlock(block) => {
+                    if !in_block {
+                        self.blocks
+                            .entry(block.name.name.clone())
+                            .or_insert(block.name.id);
+                    }
+                    let members = block_members(self.file, &block.stmts);
+                    self.block_members.insert(block.name.id, members);
                     self.add(&block.stmts, true);
                     continue;
                 }
@@ -168,6 +181,45 @@ impl ModuleFacts {
                     .collect()
             });
     }
+}
+
+/// The members of a `module` block of the module in `file` (its
+/// statements `stmts`): a variable is the first declaration of its name
+/// (a global of the module), a function the last (as at the top level),
+/// and a nested block its name.
+fn block_members(file: FileId, stmts: &[Stmt]) -> FxHashMap<String, Binding> {
+    let mut members = FxHashMap::default();
+    for stmt in stmts {
+        match &stmt.kind {
+            StmtKind::Var(decl) => {
+                let mut names = Vec::new();
+                target_idents(&decl.target, &mut names);
+                for name in names {
+                    members
+                        .entry(name.name.clone())
+                        .or_insert(Binding::Global(name.id));
+                }
+            }
+            StmtKind::Fn(decl) => {
+                let Some(name) = &decl.name else {
+                    continue;
+                };
+                let function = Binding::TopLevel {
+                    file,
+                    decl: name.id,
+                    kind: DefKind::Function,
+                };
+                members.insert(name.name.clone(), function);
+            }
+            StmtKind::ModuleBlock(block) => {
+                members
+                    .entry(block.name.name.clone())
+                    .or_insert(Binding::Block(block.name.id));
+            }
+            _ => {}
+        }
+    }
+    members
 }
 
 fn frame_shape(frame: &FrameDecl) -> FrameShape {
