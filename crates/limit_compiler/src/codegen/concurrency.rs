@@ -476,7 +476,13 @@ impl Codegen<'_> {
             }
             // A top-level function of this module (the summary's).
             ExprKind::Ident(name) if self.names_own_function(callee.id) => {
-                match summary.functions.get(name) {
+                let effects = match self.bindings.of(callee.id) {
+                    Some(crate::resolve::Binding::TopLevel { decl, .. }) => {
+                        summary.functions.get(&decl)
+                    }
+                    _ => None,
+                };
+                match effects {
                     Some(effects) => (effects.clone(), format!("`{name}`")),
                     None => {
                         self.mutations = summary;

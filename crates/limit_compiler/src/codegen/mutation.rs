@@ -9,15 +9,19 @@
 //! pushes onto a top-level list. Effects are transitive: a method that
 //! calls a mutating method on `this` mutates `this`, a function that
 //! passes its parameter to a mutating function mutates that parameter.
-
-use std::collections::HashSet;
+//!
+//! Names are what the resolve stage bound them to: a parameter, a local,
+//! a field of `this`, a top-level variable or a top-level function is
+//! told by its declaration, so a local named like a parameter or a
+//! top-level variable is that local.
 
 use limit_syntax::ast::*;
 use limit_syntax::visit::{self, Visitor};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::objects::object_key;
-use super::{collect_target_names, Codegen};
+use super::Codegen;
+use crate::resolve::{Binding, DeclId, DefKind};
 
 /// Built-in methods that change their receiver in place.
 pub(crate) const MUTATING_METHODS: &[&str] = &[
@@ -32,14 +36,17 @@ pub(crate) struct Effects {
     pub this: bool,
     /// Per parameter: mutated in place.
     pub params: Vec<bool>,
-    /// An outer (top-level) variable it assigns or mutates, by name.
+    /// An outer (top-level) variable it assigns or mutates: its name,
+    /// for messages.
     pub outer: Option<String>,
 }
 
 /// The effects of a module's top-level functions and frame methods.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Mutations {
-    pub functions: FxHashMap<String, Effects>,
+    /// By the function's declaring name's id (what a call's callee is
+    /// bound to).
+    pub functions: FxHashMap<DeclId, Effects>,
     /// By frame key and method name (the frame that declares the body).
     pub methods: FxHashMap<(String, String), Effects>,
 }
@@ -49,7 +56,7 @@ struct Body<'a> {
     decl: &'a FnDecl,
     /// The declaring frame's key, for methods.
     frame: Option<String>,
-    name: String,
+    name: Ident,
 }
 
 impl Codegen<'_> {
@@ -57,7 +64,7 @@ impl Codegen<'_> {
     /// statements (after its frames are declared).
     pub(crate) fn summarise_mutations(&mut self, stmts: &[Stmt]) {
         let mut bodies = Vec::new();
-        let mut outer_vars = HashSet::new();
+        let mut outer_vars = FxHashSet::default();
         for stmt in stmts {
             match &stmt.kind {
                 StmtKind::Fn(decl) => {
@@ -65,7 +72,7 @@ impl Codegen<'_> {
                         bodies.push(Body {
                             decl,
                             frame: None,
-                            name: name.name.clone(),
+                            name: name.clone(),
                         });
                     }
                 }
@@ -77,7 +84,7 @@ impl Codegen<'_> {
                                 bodies.push(Body {
                                     decl,
                                     frame: Some(key.clone()),
-                                    name: name.name.clone(),
+                                    name: name.clone(),
                                 });
                             }
                         }
@@ -87,8 +94,8 @@ impl Codegen<'_> {
                 // thread writes through (§9): not state a task would lose.
                 StmtKind::Var(decl) if !decl.ty.as_ref().is_some_and(super::is_atomic_type) => {
                     let mut names = Vec::new();
-                    collect_target_names(&decl.target, &mut names);
-                    outer_vars.extend(names);
+                    crate::resolve::target_idents(&decl.target, &mut names);
+                    outer_vars.extend(names.iter().map(|name| name.id));
                 }
                 _ => {}
             }
@@ -102,9 +109,9 @@ impl Codegen<'_> {
                 let slot = match &body.frame {
                     Some(frame) => summary
                         .methods
-                        .entry((frame.clone(), body.name.clone()))
+                        .entry((frame.clone(), body.name.name.clone()))
                         .or_default(),
-                    None => summary.functions.entry(body.name.clone()).or_default(),
+                    None => summary.functions.entry(body.name.id).or_default(),
                 };
                 if *slot != effects {
                     *slot = effects;
@@ -122,15 +129,9 @@ impl Codegen<'_> {
         &self,
         body: &Body<'_>,
         summary: &Mutations,
-        outer_vars: &HashSet<String>,
+        outer_vars: &FxHashSet<DeclId>,
     ) -> Effects {
         let decl = body.decl;
-        let fields: HashSet<String> = body
-            .frame
-            .as_ref()
-            .and_then(|f| self.objects.frames.get(f))
-            .map(|info| info.fields.iter().map(|f| f.name.clone()).collect())
-            .unwrap_or_default();
         let param_frames = decl
             .params
             .iter()
@@ -140,11 +141,10 @@ impl Codegen<'_> {
             codegen: self,
             summary,
             outer_vars,
+            is_method: body.frame.is_some(),
             frame: body.frame.clone(),
-            fields,
-            params: decl.params.iter().map(|p| p.name.name.clone()).collect(),
+            params: decl.params.iter().map(|p| p.name.id).collect(),
             param_frames,
-            locals: HashSet::new(),
             effects: Effects {
                 params: vec![false; decl.params.len()],
                 ..Effects::default()
@@ -214,12 +214,13 @@ enum Root {
 struct BodyScan<'a, 'c> {
     codegen: &'a Codegen<'c>,
     summary: &'a Mutations,
-    outer_vars: &'a HashSet<String>,
+    /// The module's top-level variables (not `atomic`), by declaration.
+    outer_vars: &'a FxHashSet<DeclId>,
+    is_method: bool,
     frame: Option<String>,
-    fields: HashSet<String>,
-    params: Vec<String>,
+    /// The parameters' declarations, in order.
+    params: Vec<DeclId>,
     param_frames: Vec<Option<String>>,
-    locals: HashSet<String>,
     effects: Effects,
 }
 
@@ -227,24 +228,42 @@ impl BodyScan<'_, '_> {
     fn root(&self, expr: &Expr) -> Root {
         match &expr.kind {
             ExprKind::This => Root::This,
-            ExprKind::Ident(name) => self.name_root(name),
+            ExprKind::Ident(name) => self.name_root(expr.id, name),
             ExprKind::Field(object, _) | ExprKind::Index(object, _) => self.root(object),
             _ => Root::Local,
         }
     }
 
-    fn name_root(&self, name: &str) -> Root {
-        if self.locals.contains(name) {
-            Root::Local
-        } else if let Some(i) = self.params.iter().position(|p| p == name) {
-            Root::Param(i)
-        } else if self.frame.is_some() && self.fields.contains(name) {
-            Root::This
-        } else if self.outer_vars.contains(name) {
-            Root::Outer(name.to_string())
-        } else {
-            Root::Local
+    /// What the name used at node `id` is rooted in, by its binding.
+    fn name_root(&self, id: NodeId, name: &str) -> Root {
+        match self.codegen.bindings.of(id) {
+            // (A task body in the function captures its parameters.)
+            Some(Binding::Local(decl) | Binding::Capture { decl, .. }) => {
+                match self.param_index(decl) {
+                    Some(i) => Root::Param(i),
+                    None => Root::Local,
+                }
+            }
+            // A bare field is `this.name` (a static is shared state, not
+            // the receiver's).
+            Some(Binding::Member(decl))
+                if self.is_method && !self.codegen.objects.static_members.contains(&decl) =>
+            {
+                Root::This
+            }
+            Some(Binding::Global(decl))
+                if self
+                    .outer_vars
+                    .contains(&self.codegen.bindings.variable_of(decl)) =>
+            {
+                Root::Outer(name.to_string())
+            }
+            _ => Root::Local,
         }
+    }
+
+    fn param_index(&self, decl: DeclId) -> Option<usize> {
+        self.params.iter().position(|&param| param == decl)
     }
 
     fn mark(&mut self, root: Root) {
@@ -264,10 +283,12 @@ impl BodyScan<'_, '_> {
     fn receiver_frame(&self, object: &Expr) -> Option<String> {
         match &object.kind {
             ExprKind::This => self.frame.clone(),
-            ExprKind::Ident(name) if !self.locals.contains(name) => {
-                let i = self.params.iter().position(|p| p == name)?;
-                self.param_frames[i].clone()
-            }
+            ExprKind::Ident(_) => match self.codegen.bindings.of(object.id)? {
+                Binding::Local(decl) | Binding::Capture { decl, .. } => {
+                    self.param_frames[self.param_index(decl)?].clone()
+                }
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -292,42 +313,30 @@ impl Visitor for BodyScan<'_, '_> {
     fn visit_function(&mut self, _decl: &FnDecl) {}
 
     fn visit_stmt(&mut self, stmt: &Stmt) {
-        match &stmt.kind {
-            StmtKind::Var(decl) => {
-                let mut names = Vec::new();
-                collect_target_names(&decl.target, &mut names);
-                self.locals.extend(names);
-            }
-            StmtKind::Iter { bindings, .. } => {
-                self.locals
-                    .extend(bindings.iter().map(|b| b.name.name.clone()));
-            }
-            StmtKind::Assign { target, value, .. } => {
-                match &target.kind {
-                    ExprKind::Ident(name) => {
-                        // A bare field is `this.name`; a top-level variable
-                        // assigned from a function is outer state.
-                        if let root @ (Root::This | Root::Outer(_)) = self.name_root(name) {
-                            self.mark(root);
-                        }
-                    }
-                    ExprKind::Field(object, _) => {
-                        let root = self.root(object);
+        if let StmtKind::Assign { target, value, .. } = &stmt.kind {
+            match &target.kind {
+                ExprKind::Ident(name) => {
+                    // A bare field is `this.name`; a top-level variable
+                    // assigned from a function is outer state.
+                    if let root @ (Root::This | Root::Outer(_)) = self.name_root(target.id, name) {
                         self.mark(root);
-                        self.visit_expr(object);
                     }
-                    ExprKind::Index(object, index) => {
-                        let root = self.root(object);
-                        self.mark(root);
-                        self.visit_expr(object);
-                        self.visit_expr(index);
-                    }
-                    _ => self.visit_expr(target),
                 }
-                self.visit_expr(value);
-                return;
+                ExprKind::Field(object, _) => {
+                    let root = self.root(object);
+                    self.mark(root);
+                    self.visit_expr(object);
+                }
+                ExprKind::Index(object, index) => {
+                    let root = self.root(object);
+                    self.mark(root);
+                    self.visit_expr(object);
+                    self.visit_expr(index);
+                }
+                _ => self.visit_expr(target),
             }
-            _ => {}
+            self.visit_expr(value);
+            return;
         }
         visit::walk_stmt(self, stmt);
     }
@@ -353,11 +362,16 @@ impl Visitor for BodyScan<'_, '_> {
                         }
                     }
                 }
-                ExprKind::Ident(name)
-                    if !self.locals.contains(name) && !self.params.contains(name) =>
-                {
-                    if let Some(effects) = self.summary.functions.get(name).cloned() {
-                        self.apply_call(&effects, args);
+                ExprKind::Ident(_) => {
+                    if let Some(Binding::TopLevel {
+                        decl,
+                        kind: DefKind::Function,
+                        ..
+                    }) = self.codegen.bindings.of(callee.id)
+                    {
+                        if let Some(effects) = self.summary.functions.get(&decl).cloned() {
+                            self.apply_call(&effects, args);
+                        }
                     }
                 }
                 _ => {}
