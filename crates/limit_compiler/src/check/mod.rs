@@ -691,6 +691,7 @@ fn check_with<'a>(
             let inferred_errors = checker.inferred_errors.clone();
             let mut result = checker.finish();
             result.signatures = signatures;
+            record_type_definitions(&mut result.types, file, names.declarations);
             if !settled {
                 // Still widening (pathological input): keep the diagnostics
                 // of a pass with everything widened so far, but claim no
@@ -707,6 +708,20 @@ fn check_with<'a>(
                 inferred_errors,
             };
         }
+    }
+}
+
+/// Records what each frame, trait and enum name the checker knows in the
+/// module of `file` denotes (`TypeTable::type_definition`).
+fn record_type_definitions(types: &mut TypeTable, file: FileId, declarations: &Declarations) {
+    for (name, frame) in &declarations.frames {
+        types.record_type_definition(file, name, frame.name.id);
+    }
+    for (name, decl) in &declarations.traits {
+        types.record_type_definition(file, name, decl.name.id);
+    }
+    for (name, shape) in &declarations.enums {
+        types.record_type_definition(file, name, shape.decl);
     }
 }
 

@@ -9,7 +9,10 @@
 //! here by those ids before any code is generated (`register`), so a use is
 //! turned into what it denotes by its binding alone: no name is looked up
 //! in any scope, and a local, a global or a function that hides a frame
-//! (the binding is then to it) hides it here too.
+//! (the binding is then to it) hides it here too. A frame, trait or enum
+//! named in a type the checker proved (`Type::Frame(name)`) is the
+//! declaration the checker recorded for that name in the module
+//! (`checked_object`).
 
 use super::objects::{object_key, ObjectKind};
 use super::Codegen;
@@ -113,6 +116,18 @@ impl Codegen<'_> {
     pub(crate) fn variant_enum_of(&self, id: NodeId) -> Option<String> {
         match self.definition_of(id)? {
             Definition::Variant(key) => Some(key.clone()),
+            _ => None,
+        }
+    }
+
+    /// The key of the frame, trait or enum (of this kind) that the
+    /// checker's type name `name` (in a type it recorded for a node of the
+    /// current module) denotes: the declaration the checker meant
+    /// (`TypeTable::type_definition`), not the name resolved again.
+    pub(crate) fn checked_object(&self, name: &str, kind: ObjectKind) -> Option<String> {
+        let decl = self.types.type_definition(self.file, name)?;
+        match self.objects.definitions.get(&decl)? {
+            Definition::Object(found, key) if *found == kind => Some(key.clone()),
             _ => None,
         }
     }

@@ -660,15 +660,7 @@ impl Codegen<'_> {
             crate::check::Type::Trait(name) => (name.clone(), ObjectKind::Trait),
             _ => return None,
         };
-        // A frame of a module imported under an alias (`m.Gauge`) is no
-        // name of this module; the checker named it, so exactly one of the
-        // imported modules declares it.
-        let key = self.resolve_object(&name, kind).or_else(|| {
-            match self.imported_declarers(&name, Some(kind))[..] {
-                [module] => Some(object_key(module, &name)),
-                _ => None,
-            }
-        })?;
+        let key = self.checked_object(&name, kind)?;
         Some(StaticType {
             name: key,
             is_trait: kind == ObjectKind::Trait,
@@ -729,7 +721,7 @@ impl Codegen<'_> {
         let crate::check::Type::Frame(name) = self.types.type_of(expr.id)?.unrefined() else {
             return None;
         };
-        let key = self.resolve_object(name, ObjectKind::Frame)?;
+        let key = self.checked_object(name, ObjectKind::Frame)?;
         let scope = self.module_scopes.get(super::objects::key_module(&key)?)?;
         let file = self.sources.files().get(scope.file as usize)?;
         let module = crate::stdlib::module_of_file(&file.name)?;

@@ -741,25 +741,6 @@ impl Codegen<'_> {
         self.module_scopes.get(module)?.objects.get(name).copied()
     }
 
-    /// The key of the frame, trait or enum (of this kind) that the bare name
-    /// `name` denotes in the current module: its own declaration, else one
-    /// a `show`/`hide` import binds (LANGUAGE §10: a plain import binds
-    /// only its namespace). `None` when there is none.
-    pub(crate) fn resolve_object(&self, name: &str, kind: ObjectKind) -> Option<String> {
-        let current = self.current_module;
-        if self.declared_kind(current, name) == Some(kind) {
-            return Some(object_key(current, name));
-        }
-        match self.imports.get(name) {
-            Some(ImportBinding::Member(module, member))
-                if self.declared_kind(*module, member) == Some(kind) =>
-            {
-                Some(object_key(*module, member))
-            }
-            _ => None,
-        }
-    }
-
     /// The imported modules (directly or not) that declare a public frame,
     /// trait or enum `name` (of `kind`, if given).
     pub(crate) fn imported_declarers(&self, name: &str, kind: Option<ObjectKind>) -> Vec<usize> {

@@ -10,9 +10,9 @@
 //!
 //! Each module's frames, traits and enums are its own: the model knows them
 //! by a *key* qualified by the module's index (`object_key`), so two
-//! modules may both declare `Point`. Source names are resolved to keys per
-//! module (`Codegen::resolve_object`, module.rs); the program's class and
-//! enum tables keep the plain name, which is what printing shows.
+//! modules may both declare `Point`. A name is turned into a key by what
+//! the resolve stage bound it to (`definitions.rs`); the program's class
+//! and enum tables keep the plain name, which is what printing shows.
 
 use super::{finish_proto, required_params, Codegen, FunctionKind, FunctionState};
 use crate::resolve::visibility::reach;

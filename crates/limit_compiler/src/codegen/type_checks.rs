@@ -119,19 +119,19 @@ impl Codegen<'_> {
                 }
             }
             Type::Frame(name) => self
-                .resolve_object(name, ObjectKind::Frame)
+                .checked_object(name, ObjectKind::Frame)
                 .and_then(|key| self.objects.frames.get(&key))
                 .map_or(TypeCheck::Any, |frame| TypeCheck::Frame(frame.class)),
             Type::Class(name) => self
-                .resolve_object(name, ObjectKind::Frame)
+                .checked_object(name, ObjectKind::Frame)
                 .and_then(|key| self.objects.frames.get(&key))
                 .map_or(TypeCheck::Any, |frame| TypeCheck::Class(frame.class)),
             Type::Enum(name) => self
-                .resolve_object(name, ObjectKind::Enum)
+                .checked_object(name, ObjectKind::Enum)
                 .and_then(|key| self.objects.enums.get(&key))
                 .map_or(TypeCheck::Any, |info| TypeCheck::Enum(info.id)),
             Type::Trait(name) => self
-                .resolve_object(name, ObjectKind::Trait)
+                .checked_object(name, ObjectKind::Trait)
                 .map_or(TypeCheck::Any, TypeCheck::Trait),
             Type::Host(name) => TypeCheck::Host(name.clone()),
         }
