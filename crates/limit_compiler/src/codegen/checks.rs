@@ -71,25 +71,22 @@ impl Codegen<'_> {
                     out.push(Coercion::Float);
                 } else if let Some(width) = IntWidth::from_name(name) {
                     out.push(Coercion::IntRange(width));
-                } else if let Some(target) = self.aliases.get(name) {
+                } else if let Some(target) = self.alias_of(path[0].id) {
                     self.collect_coercions(target, Some(name), depth + 1, out);
                 }
             }
             // `module.Alias`: the alias of the module imported as `module`.
             TypeKind::Named(path) if path.len() == 2 => {
                 let (namespace, name) = (&path[0].name, &path[1].name);
-                let Some((module, filter)) = self.namespace_module(path[0].id, namespace) else {
+                let Some((_, filter)) = self.namespace_module(path[0].id, namespace) else {
                     return;
                 };
-                let scope = &self.module_scopes[module];
-                let refused = filter.is_some_and(|f| f.refusal(namespace, name).is_some());
-                if scope.private.contains(name) || refused {
+                if filter.is_some_and(|f| f.refusal(namespace, name).is_some()) {
                     return;
                 }
-                // (Names inside the alias are looked up among the aliases
-                // this module sees, which include those of every module it
-                // reaches.)
-                if let Some(target) = scope.aliases.get(name) {
+                // The member the resolve stage bound (a public alias); the
+                // names inside it are bound where it is written.
+                if let Some(target) = self.alias_of(path[1].id) {
                     self.collect_coercions(target, Some(name), depth + 1, out);
                 }
             }
@@ -227,22 +224,14 @@ impl Codegen<'_> {
             Type::Float => vec![Coercion::Float],
             Type::Decimal(scale) => vec![Coercion::Decimal(*scale)],
             Type::SizedInt(width) => vec![Coercion::IntRange(*width)],
-            Type::Refined(base, refinement) => {
-                let alias = self.aliases.get(&refinement.name).cloned();
-                match alias {
-                    Some(alias) => {
-                        let alias_type = TypeExpr {
-                            kind: TypeKind::Named(vec![Ident::synthetic(
-                                refinement.name.clone(),
-                                alias.span,
-                            )]),
-                            span: alias.span,
-                        };
-                        self.coercions(&alias_type)
-                    }
-                    None => self.coercions_of_type(base),
+            Type::Refined(base, refinement) => match self.refinement_alias(refinement.condition) {
+                Some((name, alias)) => {
+                    let mut out = Vec::new();
+                    self.collect_coercions(alias, Some(name), 1, &mut out);
+                    out
                 }
-            }
+                None => self.coercions_of_type(base),
+            },
             Type::Fallible(inner, _) => self.coercions_of_type(inner),
             Type::List(element) => {
                 super::element_checks::ElementChecks::list(self.coercions_of_type(element))

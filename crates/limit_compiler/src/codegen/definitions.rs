@@ -12,7 +12,8 @@
 //! (the binding is then to it) hides it here too. A frame, trait or enum
 //! named in a type the checker proved (`Type::Frame(name)`) is the
 //! declaration the checker recorded for that name in the module
-//! (`checked_object`).
+//! (`checked_object`), and a refinement the checker proved is found
+//! through the alias naming it by its condition's id (`refinement_alias`).
 
 use super::objects::{object_key, ObjectKind};
 use super::Codegen;
@@ -29,6 +30,10 @@ pub(crate) enum Definition {
     Variant(String),
     /// A type alias (not a tagged union): the type it names.
     Alias(TypeExpr),
+    /// A refinement an alias names (`type Small = int where …`), by its
+    /// condition's id (what the checker's `RefinementId` names): the
+    /// alias's name and type.
+    Refinement(String, TypeExpr),
 }
 
 /// Every module's type definitions, by the node id of their declaring
@@ -54,6 +59,11 @@ pub(crate) fn register(module: usize, stmts: &[Stmt], definitions: &mut Definiti
                     register_enum(module, &decl.name, variants, definitions)
                 }
                 _ => {
+                    if let TypeKind::Refined { cond, .. } = &decl.ty.kind {
+                        let refinement =
+                            Definition::Refinement(decl.name.name.clone(), decl.ty.clone());
+                        definitions.insert(cond.id, refinement);
+                    }
                     definitions.insert(decl.name.id, Definition::Alias(decl.ty.clone()));
                 }
             },
@@ -128,6 +138,15 @@ impl Codegen<'_> {
         let decl = self.types.type_definition(self.file, name)?;
         match self.objects.definitions.get(&decl)? {
             Definition::Object(found, key) if *found == kind => Some(key.clone()),
+            _ => None,
+        }
+    }
+
+    /// The alias naming the refinement whose condition is node
+    /// `condition` (a checker's `RefinementId`): its name and type.
+    pub(crate) fn refinement_alias(&self, condition: NodeId) -> Option<(&str, &TypeExpr)> {
+        match self.objects.definitions.get(&condition)? {
+            Definition::Refinement(name, ty) => Some((name, ty)),
             _ => None,
         }
     }

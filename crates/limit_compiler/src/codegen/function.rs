@@ -214,7 +214,7 @@ impl Codegen<'_> {
                 }
                 TypeKind::Named(path) if path.len() == 1 => {
                     let name = path[0].name.as_str();
-                    if let Some(target) = self.aliases.get(name) {
+                    if let Some(target) = self.alias_of(path[0].id) {
                         ty = target;
                         continue;
                     }

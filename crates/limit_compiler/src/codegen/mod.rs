@@ -289,8 +289,6 @@ pub(crate) struct Codegen<'a> {
     /// captured variable is a cell, so the conformance suite's two runs
     /// compare the two.
     pub capture_by_value: bool,
-    /// Type aliases of every module (`type Adult = int where …`).
-    pub aliases: FxHashMap<String, TypeExpr>,
     /// Static types the checker proved, by node id: they resolve
     /// named arguments of method calls on typed receivers and, when
     /// `specialise_by_type`, select int- and float-specialised instructions.
@@ -358,7 +356,6 @@ impl<'a> Codegen<'a> {
             objects: objects::ObjectModel::default(),
             fold_constants: true,
             capture_by_value: true,
-            aliases: FxHashMap::default(),
             types: crate::check::TypeTable::default(),
             specialise_by_type: true,
             global_coercions: FxHashMap::default(),

@@ -36,8 +36,8 @@ pub(crate) struct ModuleScope {
     pub reachable: Vec<usize>,
     /// The names its frames extend.
     pub extended: FxHashSet<String>,
-    /// Its own type aliases (for `module.Alias` in annotations).
-    pub aliases: FxHashMap<String, TypeExpr>,
+    /// Its own type aliases' names (for exports and suggestions).
+    pub aliases: FxHashSet<String>,
 }
 
 /// The members an import list bound so far, by name: the module that
@@ -96,13 +96,12 @@ impl Codegen<'_> {
         self.program.main = 0;
 
         // 1. Every module's top-level names, so any module can refer to any
-        // (what every name of every module refers to is `self.bindings`).
+        // (what every name of every module refers to is `self.bindings`):
+        // its type definitions first, which typed globals' conversions read.
+        self.register_definitions(graph, 0..graph.modules.len());
         let mut function_indices = Vec::new();
-        let mut aliases = Vec::new();
         for index in 0..graph.modules.len() {
-            let (functions, own) = self.declare_module(graph, index, index != entry);
-            function_indices.push(functions);
-            aliases.push(own);
+            function_indices.push(self.declare_module(graph, index, index != entry));
         }
 
         // 2. Imports.
@@ -112,8 +111,7 @@ impl Codegen<'_> {
         // Fields whose stores convert, from every module before any code:
         // a store through an `any` receiver may reach a frame of a module
         // compiled after its own (`dynamic_fields.rs`).
-        for (index, module) in graph.modules.iter().enumerate() {
-            self.aliases = self.aliases_in_scope(index, &aliases);
+        for module in &graph.modules {
             self.note_coerced_fields(&module.ast.stmts);
         }
 
@@ -123,7 +121,6 @@ impl Codegen<'_> {
             if index == entry {
                 let module = &graph.modules[index];
                 self.enter_module(index, &module.name, module.file);
-                self.aliases = self.aliases_in_scope(index, &aliases);
                 self.module_body(
                     &module.ast,
                     0,
@@ -134,36 +131,46 @@ impl Codegen<'_> {
                 );
                 self.leave_module(index);
             } else {
-                inits.push(self.module_init(graph, index, &function_indices[index], &aliases));
+                inits.push(self.module_init(graph, index, &function_indices[index]));
             }
+        }
+    }
+
+    /// The frames, traits, enums, variants and aliases of the modules
+    /// `modules` of `graph`, by their declaring names' ids
+    /// (`definitions.rs`).
+    pub(crate) fn register_definitions(
+        &mut self,
+        graph: &ModuleGraph,
+        modules: std::ops::Range<usize>,
+    ) {
+        for index in modules {
+            let stmts = &graph.modules[index].ast.stmts;
+            super::definitions::register(index, stmts, &mut self.objects.definitions);
         }
     }
 
     /// Step 1 for module `index`: its top-level names (all globals when
     /// `all`: an imported module's variables are reachable from others).
-    /// Returns its functions' declarations and indices and its own type
-    /// aliases.
+    /// Returns its functions' declarations and indices.
     pub(crate) fn declare_module<'m>(
         &mut self,
         graph: &'m ModuleGraph,
         index: usize,
         all: bool,
-    ) -> (Vec<(&'m FnDecl, u32)>, FxHashMap<String, TypeExpr>) {
+    ) -> Vec<(&'m FnDecl, u32)> {
         let module = &graph.modules[index];
         self.enter_module(index, &module.name, module.file);
-        let mut own = FxHashMap::default();
-        collect_aliases(&module.ast.stmts, &mut own);
         self.declare_globals(&module.ast.stmts, all);
         let functions = self.declare_top_level_functions(&module.ast.stmts);
         self.leave_module(index);
-        super::definitions::register(index, &module.ast.stmts, &mut self.objects.definitions);
         let scope = &mut self.module_scopes[index];
         collect_private_names(&module.ast.stmts, false, scope);
         scope.objects = super::objects::object_names(&module.ast.stmts);
         scope.reachable = reachable_from(graph, index);
         scope.extended = super::objects::extended_names(&module.ast.stmts);
-        scope.aliases = own.clone();
-        (functions, own)
+        collect_aliases(&module.ast.stmts, &mut scope.aliases);
+        functions
     }
 
     /// Step 2 for module `index`: the names its imports bind.
@@ -228,37 +235,15 @@ impl Codegen<'_> {
         graph: &ModuleGraph,
         index: usize,
         functions: &[(&FnDecl, u32)],
-        aliases: &[FxHashMap<String, TypeExpr>],
     ) -> (u32, Span) {
         let module = &graph.modules[index];
         let f = self.program.functions.len() as u32;
         self.program.functions.push(FunctionProto::default());
         self.enter_module(index, &module.name, module.file);
-        self.aliases = self.aliases_in_scope(index, aliases);
         let name = format!("<module {}>", module.name);
         self.module_body(&module.ast, f, name, functions, &[], false);
         self.leave_module(index);
         (f, module.ast.span)
-    }
-
-    /// The type aliases module `index` sees: those of the modules it
-    /// imports (directly or not; public ones), its own replacing them.
-    pub(crate) fn aliases_in_scope(
-        &self,
-        index: usize,
-        aliases: &[FxHashMap<String, TypeExpr>],
-    ) -> FxHashMap<String, TypeExpr> {
-        let mut visible = FxHashMap::default();
-        for &module in self.module_scopes[index].reachable.iter().rev() {
-            let private = &self.module_scopes[module].private;
-            for (name, ty) in &aliases[module] {
-                if !private.contains(name) {
-                    visible.insert(name.clone(), ty.clone());
-                }
-            }
-        }
-        visible.extend(aliases[index].iter().map(|(n, t)| (n.clone(), t.clone())));
-        visible
     }
 
     pub(crate) fn enter_module(&mut self, index: usize, name: &str, file: u32) {
@@ -425,7 +410,7 @@ impl Codegen<'_> {
                     .keys()
                     .chain(scope.known_functions.keys())
                     .chain(scope.objects.keys())
-                    .chain(scope.aliases.keys())
+                    .chain(scope.aliases.iter())
                     .filter(|n| !scope.private.contains(*n))
                     .cloned()
                     .collect();
@@ -455,7 +440,7 @@ impl Codegen<'_> {
             .keys()
             .chain(scope.known_functions.keys())
             .chain(scope.objects.keys())
-            .chain(scope.aliases.keys())
+            .chain(scope.aliases.iter())
             .filter(|name| !scope.private.contains(*name))
             .cloned()
             .collect();
@@ -468,7 +453,7 @@ impl Codegen<'_> {
         scope.globals.contains_key(name)
             || scope.known_functions.contains_key(name)
             || scope.objects.contains_key(name)
-            || scope.aliases.contains_key(name)
+            || scope.aliases.contains(name)
     }
 
     /// Reports a missing or private member; true when `name` may be used.
@@ -582,16 +567,12 @@ impl Codegen<'_> {
                         ObjectKind::Enum => "use its variants: `module.Enum.Variant`",
                     },
                 ),
-                None if self.module_scopes[module]
-                    .aliases
-                    .contains_key(&member.name) =>
-                {
-                    self.error_with_hint(
+                None if self.module_scopes[module].aliases.contains(&member.name) => self
+                    .error_with_hint(
                         member.span,
                         format!("type `{namespace}.{}` is not a value", member.name),
                         "a type alias is used in annotations: `var x: module.Alias = …`",
-                    )
-                }
+                    ),
                 None => {
                     let message = crate::suggest::with_suggestion(
                         format!("module `{namespace}` has no member `{}`", member.name),
@@ -947,12 +928,13 @@ pub(crate) fn reachable_from(graph: &ModuleGraph, module: usize) -> Vec<usize> {
     out
 }
 
-/// Records the type aliases of a file (also inside `module` blocks).
-pub(crate) fn collect_aliases(stmts: &[Stmt], aliases: &mut FxHashMap<String, TypeExpr>) {
+/// Records the names of the type aliases of a file (also inside `module`
+/// blocks): for exports and suggestions.
+pub(crate) fn collect_aliases(stmts: &[Stmt], aliases: &mut FxHashSet<String>) {
     for stmt in stmts {
         match &stmt.kind {
             StmtKind::TypeAlias(decl) => {
-                aliases.insert(decl.name.name.clone(), decl.ty.clone());
+                aliases.insert(decl.name.name.clone());
             }
             StmtKind::ModuleBlock(block) => collect_aliases(&block.stmts, aliases),
             _ => {}

@@ -353,7 +353,6 @@ impl Codegen<'_> {
         self.module_scopes[module]
             .objects
             .extend(object_names(stmts));
-        super::definitions::register(module, stmts, &mut self.objects.definitions);
     }
 
     fn declare_enum(&mut self, name: &Ident, variants: &[VariantDecl]) {

@@ -29,8 +29,6 @@ pub(crate) struct Saved {
     /// chunks imported (as numbered in the session's module graph).
     scopes: Vec<ModuleScope>,
     objects: ObjectModel,
-    /// Each module's own type aliases (0: the session's).
-    aliases: Vec<FxHashMap<String, limit_syntax::ast::TypeExpr>>,
     global_coercions: FxHashMap<u32, Vec<super::checks::Coercion>>,
     atomic_globals: FxHashSet<u32>,
     /// Standard modules' functions needing a capability (codegen's
@@ -161,7 +159,6 @@ pub(crate) struct Checkpoint {
     enums: Vec<limit_bytecode::EnumDef>,
     scopes: Vec<ModuleScope>,
     objects: ObjectModel,
-    aliases: Vec<FxHashMap<String, limit_syntax::ast::TypeExpr>>,
     global_coercions: FxHashMap<u32, Vec<super::checks::Coercion>>,
     atomic_globals: FxHashSet<u32>,
     gated_functions: FxHashMap<u32, (String, crate::capabilities::Capability)>,
@@ -180,7 +177,6 @@ impl Saved {
             enums: self.program.enums.clone(),
             scopes: self.scopes.clone(),
             objects: self.objects.clone(),
-            aliases: self.aliases.clone(),
             global_coercions: self.global_coercions.clone(),
             atomic_globals: self.atomic_globals.clone(),
             gated_functions: self.gated_functions.clone(),
@@ -213,7 +209,6 @@ impl Saved {
             .retain(|_, index| (*index as usize) < extent.constants && !refilled.contains(index));
         self.scopes = checkpoint.scopes;
         self.objects = checkpoint.objects;
-        self.aliases = checkpoint.aliases;
         self.global_coercions = checkpoint.global_coercions;
         self.atomic_globals = checkpoint.atomic_globals;
         self.gated_functions = checkpoint.gated_functions;
@@ -334,15 +329,13 @@ pub(crate) fn compile_chunk(
     gen.global_decls = std::mem::take(&mut saved.global_decls);
     gen.function_decls = std::mem::take(&mut saved.function_decls);
     gen.host_types = saved.host_types.clone();
-    let mut aliases = std::mem::take(&mut saved.aliases);
-    aliases.resize_with(graph.modules.len(), FxHashMap::default);
-    super::module::collect_aliases(&ast.stmts, &mut aliases[0]);
-    let inits = compile_new_modules(&mut gen, graph, new_from, &mut aliases);
+    let inits = compile_new_modules(&mut gen, graph, new_from);
+    // The chunk's type definitions, which typed globals' conversions read.
+    super::definitions::register(0, &ast.stmts, &mut gen.objects.definitions);
 
     gen.enter_module(0, "session", file);
     gen.module_scopes[0].reachable = super::module::reachable_from(graph, 0);
     gen.bind_imports(imports);
-    gen.aliases = gen.aliases_in_scope(0, &aliases);
     replace_earlier_bindings(&mut gen, &ast.stmts, &saved.host_names);
     gen.declare_globals(&ast.stmts, true);
     let functions = gen.declare_top_level_functions(&ast.stmts);
@@ -370,7 +363,6 @@ pub(crate) fn compile_chunk(
     saved.constant_slots = std::mem::take(&mut gen.constant_slots);
     saved.scopes = std::mem::take(&mut gen.module_scopes);
     saved.objects = std::mem::take(&mut gen.objects);
-    saved.aliases = aliases;
     saved.global_coercions = std::mem::take(&mut gen.global_coercions);
     saved.gated_functions = std::mem::take(&mut gen.gated_functions);
     saved.atomic_globals = std::mem::take(&mut gen.atomic_globals);
@@ -387,14 +379,12 @@ fn compile_new_modules(
     gen: &mut Codegen<'_>,
     graph: &ModuleGraph,
     new_from: usize,
-    aliases: &mut [FxHashMap<String, limit_syntax::ast::TypeExpr>],
 ) -> Vec<(u32, limit_syntax::Span)> {
     let new = new_from.max(1)..graph.modules.len();
+    gen.register_definitions(graph, new.clone());
     let mut functions = Vec::new();
     for index in new.clone() {
-        let (declared, own) = gen.declare_module(graph, index, true);
-        functions.push(declared);
-        aliases[index] = own;
+        functions.push(gen.declare_module(graph, index, true));
     }
     for index in new.clone() {
         gen.bind_module_imports(graph, index);
@@ -403,7 +393,7 @@ fn compile_new_modules(
         .order
         .iter()
         .filter(|index| new.contains(index))
-        .map(|&index| gen.module_init(graph, index, &functions[index - new.start], aliases))
+        .map(|&index| gen.module_init(graph, index, &functions[index - new.start]))
         .collect()
 }
 

@@ -201,7 +201,7 @@ impl Codegen<'_> {
                     }
                     None => {}
                 }
-                if let Some(target) = self.aliases.get(name) {
+                if let Some(target) = self.alias_of(path[0].id) {
                     let (check, shown) = self.annotation_form(target, depth + 1);
                     // A refinement is named by its alias, as the checker does.
                     let refined = matches!(target.kind, TypeKind::Refined { .. });
