@@ -19,7 +19,6 @@ use crate::resolve::visibility::reach;
 use limit_bytecode::opcode::Op;
 use limit_bytecode::program::{ClassDef, EnumDef, FunctionProto};
 use limit_syntax::ast::*;
-use limit_syntax::visit::{self, Visitor};
 use limit_syntax::{Diagnostic, Span};
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -226,9 +225,6 @@ pub(crate) struct ObjectModel {
     pub pending_makers: Vec<super::construction::PendingMaker>,
     pub contexts: Vec<MethodContext>,
     pub typed: Vec<TypedPlace>,
-    /// Variables of the module being compiled declared once by `var` and
-    /// never assigned.
-    pub single_assignment: FxHashSet<String>,
     /// Some frame has a `deinit`: block locals are released at block end.
     pub any_deinit: bool,
     /// Fields whose stores through receivers of unknown frame convert or
@@ -251,14 +247,6 @@ impl Codegen<'_> {
         collect_declarations(stmts, &mut frames, &mut traits, &mut enums);
         self.report_redeclared_objects(&frames, &traits, &enums);
         self.register_object_names(stmts);
-        // Per module (or session chunk): another module's `p` is not this one's.
-        self.objects.single_assignment.clear();
-        let (decls, assigned) = count_bindings(stmts);
-        for (name, count) in decls {
-            if count == 1 && !assigned.contains(&name) {
-                self.objects.single_assignment.insert(name);
-            }
-        }
         for (name, variants) in enums {
             self.declare_enum(name, variants);
         }
@@ -1009,7 +997,9 @@ impl Codegen<'_> {
             return;
         };
         self.objects.typed.retain(|t| t.key != key);
-        if !self.objects.single_assignment.contains(&name.name) {
+        // (What the resolve stage saw: a variable the code generator made
+        // is not known never to change.)
+        if name.id.is_synthetic() || !self.bindings.is_never_reassigned(name.id) {
             return;
         }
         let Some(Expr {
@@ -1204,52 +1194,5 @@ fn collect_declarations<'m>(
             }
             _ => {}
         }
-    }
-}
-
-/// How many `var` declarations each name has anywhere in `stmts`, and
-/// which names are assigned anywhere.
-fn count_bindings(stmts: &[Stmt]) -> (FxHashMap<String, usize>, FxHashSet<String>) {
-    let mut counter = BindingCounter::default();
-    visit::walk_stmts(&mut counter, stmts);
-    (counter.decls, counter.assigned)
-}
-
-#[derive(Default)]
-struct BindingCounter {
-    decls: FxHashMap<String, usize>,
-    assigned: FxHashSet<String>,
-}
-
-impl BindingCounter {
-    fn target(&mut self, target: &VarTarget) {
-        match target {
-            VarTarget::Name(n) => *self.decls.entry(n.name.clone()).or_default() += 1,
-            VarTarget::Tuple(items, _) | VarTarget::List(items, _) => {
-                for item in items {
-                    self.target(item);
-                }
-            }
-        }
-    }
-}
-
-impl Visitor for BindingCounter {
-    fn visit_stmt(&mut self, stmt: &Stmt) {
-        match &stmt.kind {
-            StmtKind::Var(decl) => self.target(&decl.target),
-            StmtKind::Assign { target, .. } => {
-                if let ExprKind::Ident(name) = &target.kind {
-                    self.assigned.insert(name.clone());
-                }
-            }
-            StmtKind::Iter { bindings, .. } => {
-                for b in bindings {
-                    self.assigned.insert(b.name.name.clone());
-                }
-            }
-            _ => {}
-        }
-        visit::walk_stmt(self, stmt);
     }
 }

@@ -115,6 +115,8 @@ pub struct Bindings {
     /// as at a module's top level) and the first declaration of that
     /// variable: both name one variable.
     redeclared: NodeMap<DeclId>,
+    /// The variables some later declaration in their scope names again.
+    redeclared_variables: NodeSet,
     /// Declarations closures may not copy: their function hoists local
     /// functions (which may capture a variable before its declaration has
     /// run) or makes a closure in a parameter default (which may capture a
@@ -152,6 +154,15 @@ impl Bindings {
     /// variable's value, not the variable), else `decl` itself.
     pub fn variable_of(&self, decl: DeclId) -> DeclId {
         self.redeclared.get(decl).copied().unwrap_or(decl)
+    }
+
+    /// Whether the variable `decl` declares keeps the value it was
+    /// declared with: no assignment targets it and no later declaration
+    /// in its scope names it again.
+    pub fn is_never_reassigned(&self, decl: DeclId) -> bool {
+        self.variable_of(decl) == decl
+            && !self.redeclared_variables.contains(decl)
+            && !self.assigned.contains(decl)
     }
 
     /// Whether the walk saw the declaration `decl`.
@@ -354,6 +365,7 @@ impl Walk<'_> {
             if previous.decl != decl {
                 let first = self.out.variable_of(previous.decl);
                 self.out.redeclared.insert(decl, first);
+                self.out.redeclared_variables.insert(first);
             }
         }
         self.visible[n as usize].push(Entry {

@@ -750,3 +750,28 @@ fn module_block_members_are_bound_through_the_block_even_when_a_global_shares_th
     );
     assert!(matches!(shadowed, Some(Binding::Global(_))), "{shadowed:?}");
 }
+
+#[test]
+fn a_variable_is_never_reassigned_unless_assigned_or_declared_again() {
+    let text = "var a = 1;\nvar b = 2;\nb = 3;\nvar c = 4;\nvar c = 5;\nfn f() { var a = 6; a += 1; print(a); }\nprint(a, b, c);\n";
+    let (bindings, module) = bindings_of(text);
+    let declared = |name: &str, nth: usize| {
+        let mut found = Vec::new();
+        for stmt in &module.stmts {
+            if let limit_syntax::ast::StmtKind::Var(decl) = &stmt.kind {
+                if let limit_syntax::ast::VarTarget::Name(ident) = &decl.target {
+                    if ident.name == name {
+                        found.push(ident.id);
+                    }
+                }
+            }
+        }
+        found[nth]
+    };
+    // The top-level `a` keeps its value: the function's `a` is its own.
+    assert!(bindings.is_never_reassigned(declared("a", 0)));
+    assert!(!bindings.is_never_reassigned(declared("b", 0)));
+    // Declared again in its scope: the variable changes.
+    assert!(!bindings.is_never_reassigned(declared("c", 0)));
+    assert!(!bindings.is_never_reassigned(declared("c", 1)));
+}
