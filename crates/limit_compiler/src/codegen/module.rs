@@ -4,10 +4,12 @@
 //! is a function that the entry script calls once, dependencies first.
 //!
 //! Frames, traits and enums belong to their module (objects.rs keys them by
-//! module). A bare name `Point` denotes the current module's own `Point`,
-//! else one bound by a `show`/`hide` import, else the only public `Point`
-//! among the modules the current one imports, directly or not (how the
-//! checker sees imported types too); `zoo.Point` names zoo's.
+//! module). What a name denotes is the resolve stage's binding
+//! (`definitions.rs`): a bare `Point` is the module's own or one a
+//! `show`/`hide` import binds, `zoo.Point` zoo's, `tools.f` the member of
+//! the `module` block `tools`. The tables kept here by name
+//! (`ModuleScope`) serve exports, diagnostics and suggestions, and the
+//! embedding API (`session.rs::locate`); they decide no use.
 
 use super::objects::{key_module, object_key, plain_name, ObjectKind};
 use super::{finish_proto, Codegen, FunctionKind, FunctionState, KnownFunction, Place};
@@ -19,12 +21,19 @@ use limit_syntax::Span;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::HashSet;
 
-/// The top-level names of one module.
+/// The top-level names of one module, by name: built as its declarations
+/// and imports are bound, and read only for exports (what `show`/`hide`
+/// may bind; missing and private members), suggestions and hints, the
+/// embedding API (`session.rs::locate`), a session chunk replacing an
+/// earlier declaration, and names the code generator made itself. What a
+/// use in the program denotes is its binding (`resolve`), never these.
 #[derive(Clone, Default)]
 pub(crate) struct ModuleScope {
     pub name: String,
     /// Its file.
     pub file: u32,
+    /// Its globals (a top-level variable some function uses, or any of an
+    /// imported module's): index and whether it is constant.
     pub globals: FxHashMap<String, (u32, bool)>,
     pub known_functions: FxHashMap<String, KnownFunction>,
     pub imports: FxHashMap<String, ImportBinding>,
