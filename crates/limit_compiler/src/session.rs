@@ -428,6 +428,27 @@ mod tests {
     }
 
     #[test]
+    fn a_module_block_of_an_earlier_chunk_is_named_through_its_name() {
+        let mut session = Session::default();
+        let block = "module tools { var hits = 0; fn twice(n: int): int { return n * 2; } }";
+        assert!(errors(session.compile("<1>", block, true)).is_empty());
+        let found = errors(session.compile("<2>", "var s: str = tools.twice(2)", true));
+        assert!(
+            found
+                .iter()
+                .any(|m| m.contains("expects `str`, found `int`")),
+            "{found:?}"
+        );
+        let bump = "fn bump(): int { tools.hits += 1; return tools.hits; }";
+        assert!(errors(session.compile("<3>", bump, true)).is_empty());
+        let found = errors(session.compile("<4>", "tools.nothing", true));
+        assert!(
+            found.iter().any(|m| m.contains("has no member `nothing`")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
     fn a_chunk_is_checked_with_the_earlier_chunks_definitions() {
         let mut session = Session::default();
         assert!(errors(session.compile("<1>", "var r = parse_int(\"x\");", true)).is_empty());
