@@ -352,7 +352,11 @@ impl IndexWalk<'_> {
     fn top_level(&mut self, stmts: &[Stmt]) {
         for stmt in stmts {
             match &stmt.kind {
-                StmtKind::ModuleBlock(block) => self.top_level(&block.stmts),
+                StmtKind::ModuleBlock(block) => {
+                    // The block's name declares it (`tools.f` names it).
+                    self.declares(&block.name);
+                    self.top_level(&block.stmts);
+                }
                 StmtKind::Var(decl) => {
                     if let Some(ty) = &decl.ty {
                         self.type_expr(ty);
@@ -598,6 +602,14 @@ mod tests {
         let outer = offsets(text, "a = 1")[0];
         let outer_use = offsets(text, "a + g")[0];
         assert_eq!(references(text, "a + g", 0), [outer, outer_use]);
+    }
+
+    #[test]
+    fn a_module_block_and_its_members_are_named_through_the_block() {
+        let text = "module tools {\n    fn twice(n: int): int { return n * 2; }\n}\n\
+                    print(tools.twice(1))\nprint(twice(2))\n";
+        assert_eq!(references(text, "tools", 1), offsets(text, "tools"));
+        assert_eq!(references(text, "twice", 1), offsets(text, "twice"));
     }
 
     #[test]
