@@ -57,7 +57,7 @@ pub struct TypeTable {
     /// name there (its own, or the one module of the program declaring
     /// it), so that the code generator finds the very declaration the
     /// checker meant without resolving the name again.
-    type_definitions: rustc_hash::FxHashMap<(u32, String), NodeId>,
+    type_definitions: rustc_hash::FxHashMap<u32, rustc_hash::FxHashMap<String, NodeId>>,
 }
 
 /// Records in `checks` that the value of `id` is checked against `ty`
@@ -217,24 +217,25 @@ impl TypeTable {
     /// Records that, in the module of `file`, the checker's type name
     /// `name` denotes the declaration named at `decl`.
     pub fn record_type_definition(&mut self, file: u32, name: &str, decl: NodeId) {
-        self.type_definitions.insert((file, name.to_string()), decl);
+        self.type_definitions
+            .entry(file)
+            .or_default()
+            .insert(name.to_string(), decl);
     }
 
     /// The declaring name's id of the frame, trait or enum that the type
     /// name `name` (of a type this table recorded for the module of
     /// `file`) denotes.
     pub fn type_definition(&self, file: u32, name: &str) -> Option<NodeId> {
-        // (A borrowed key would need a tuple of references: the table is
-        // small and asked rarely, where a run-time check is made.)
-        self.type_definitions
-            .get(&(file, name.to_string()))
-            .copied()
+        self.type_definitions.get(&file)?.get(name).copied()
     }
 
     /// Adds the types of another module's table (node ids name their
     /// file, so tables of different modules never collide).
     pub fn extend(&mut self, other: TypeTable) {
-        self.type_definitions.extend(other.type_definitions);
+        for (file, names) in other.type_definitions {
+            self.type_definitions.entry(file).or_default().extend(names);
+        }
         self.parameters.extend(other.parameters);
         self.checks.extend(other.checks);
         self.compound_checks.extend(other.compound_checks);
