@@ -154,6 +154,31 @@ impl Codegen<'_> {
         Some(self.str_constant(&check.to_constant(&name)))
     }
 
+    /// The run-time form of the frame, enum, trait or alias the type name
+    /// `name` denotes (what the resolve stage bound it to), and its name
+    /// as the checker prints it; `None` when it denotes none of them.
+    fn defined_form(&self, name: &Ident, depth: usize) -> Option<(TypeCheck, String)> {
+        let shown = name.name.clone();
+        match self.any_object_of(name.id) {
+            Some((ObjectKind::Frame, key)) => {
+                let frame = self.objects.frames.get(&key)?;
+                Some((TypeCheck::Frame(frame.class), shown))
+            }
+            Some((ObjectKind::Enum, key)) => {
+                let info = self.objects.enums.get(&key)?;
+                Some((TypeCheck::Enum(info.id), shown))
+            }
+            Some((ObjectKind::Trait, key)) => Some((TypeCheck::Trait(key), shown)),
+            None => {
+                let target = self.alias_of(name.id)?;
+                let (check, expanded) = self.annotation_form(target, depth + 1);
+                // A refinement is named by its alias, as the checker does.
+                let refined = matches!(target.kind, TypeKind::Refined { .. });
+                Some((check, if refined { shown } else { expanded }))
+            }
+        }
+    }
+
     /// The run-time form of the annotation `ty` and the type's name as
     /// the checker prints it (aliases expanded, refinements by name).
     fn annotation_form(&self, ty: &TypeExpr, depth: usize) -> (TypeCheck, String) {
@@ -184,33 +209,17 @@ impl Codegen<'_> {
                 if let Some(check) = simple {
                     return (check, name.to_string());
                 }
-                // What the resolve stage bound the written name to.
-                match self.any_object_of(path[0].id) {
-                    Some((ObjectKind::Frame, key)) => {
-                        if let Some(frame) = self.objects.frames.get(&key) {
-                            return (TypeCheck::Frame(frame.class), name.to_string());
-                        }
-                    }
-                    Some((ObjectKind::Enum, key)) => {
-                        if let Some(info) = self.objects.enums.get(&key) {
-                            return (TypeCheck::Enum(info.id), name.to_string());
-                        }
-                    }
-                    Some((ObjectKind::Trait, key)) => {
-                        return (TypeCheck::Trait(key), name.to_string());
-                    }
-                    None => {}
-                }
-                if let Some(target) = self.alias_of(path[0].id) {
-                    let (check, shown) = self.annotation_form(target, depth + 1);
-                    // A refinement is named by its alias, as the checker does.
-                    let refined = matches!(target.kind, TypeKind::Refined { .. });
-                    return (check, if refined { name.to_string() } else { shown });
+                if let Some(form) = self.defined_form(&path[0], depth) {
+                    return form;
                 }
                 if self.host_types.contains(name) && !self.in_std_module() {
                     return (TypeCheck::Host(name.to_string()), name.to_string());
                 }
                 any()
+            }
+            // `module.Name`: the member the resolve stage bound.
+            TypeKind::Named(path) if path.len() == 2 => {
+                self.defined_form(&path[1], depth).unwrap_or_else(any)
             }
             TypeKind::Named(_) => any(),
             TypeKind::List(element) => {
