@@ -16,7 +16,7 @@
 //! (`static_type`): an `any` annotation or a widening store leaves no
 //! frame, whatever the initialiser was.
 
-use super::objects::{object_key, plain_name, FrameInfo, MethodInfo, ObjectKind, StaticType};
+use super::objects::{plain_name, FrameInfo, MethodInfo, ObjectKind, StaticType};
 use super::Codegen;
 use super::Place;
 use limit_bytecode::opcode::Op;
