@@ -130,6 +130,19 @@ impl Vm {
     /// came from first and the top frame where it was first caught.
     fn raw_frames(&self, lowest: usize, reraised: Option<&CaughtTrap>) -> Vec<(u32, usize)> {
         let mut out = Vec::new();
+        self.raw_frames_into(&mut out, lowest, reraised);
+        out
+    }
+
+    /// `raw_frames` written into `out` (cleared first), so that a loop
+    /// catching trap after trap reuses one buffer.
+    fn raw_frames_into(
+        &self,
+        out: &mut Vec<(u32, usize)>,
+        lowest: usize,
+        reraised: Option<&CaughtTrap>,
+    ) {
+        out.clear();
         let mut current = self.frames[lowest.min(self.frames.len())..]
             .iter()
             .rev()
@@ -143,7 +156,6 @@ impl Vm {
             }
         }
         out.extend(current);
-        out
     }
 
     /// Record the Limit stack trace (innermost first) for an escaping trap.
@@ -221,7 +233,8 @@ impl Vm {
             Some(h) if catchable && h.depth > stop_depth && h.depth <= self.frames.len() => {
                 // Infallible: this arm matched `handlers.last()`.
                 let h = self.handlers.pop().expect("handler present");
-                let frames = self.raw_frames(h.depth.saturating_sub(1), reraised.as_ref());
+                let mut frames = self.caught.take().map(|c| c.frames).unwrap_or_default();
+                self.raw_frames_into(&mut frames, h.depth.saturating_sub(1), reraised.as_ref());
                 let task_trace = if self.trace_of_task {
                     self.trace.clone()
                 } else {
