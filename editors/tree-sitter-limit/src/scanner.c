@@ -247,7 +247,7 @@ static bool starts_statement(const char *word) {
   static const char *const words[] = {
     "var", "const", "return", "if", "elif", "else", "while", "for", "iter",
     "break", "continue", "frame", "trait", "interface", "enum", "type",
-    "import", "module", "pub", "prot",
+    "import", "module", "pub", "prot", "abstract", "final", "static",
   };
   for (unsigned i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
     if (strcmp(word, words[i]) == 0) return true;
@@ -280,6 +280,16 @@ static bool scan_question(TSLexer *lexer, const bool *valid) {
      * keyword there starts the next statement: `var v = f()?` then
      * `var w: int = 2` is a propagation. */
     if (newline && starts_statement(word)) return false;
+    /* So does a named function (`fn name(`, `async fn`), where a `fn`
+     * starting an expression is a function literal (`fn(x) { … }`). */
+    if (newline && (strcmp(word, "fn") == 0 || strcmp(word, "async") == 0)) {
+      while (is_blank(lexer->lookahead)) advance(lexer);
+      if (is_word_start(lexer->lookahead)) {
+        char next[MAX_WORD];
+        read_word(lexer, next);
+        if (strcmp(word, "fn") == 0 || strcmp(next, "fn") == 0) return false;
+      }
+    }
   }
   if (!valid[TERNARY_QUESTION]) return false;
   /* Scan for the `:` as the compiler does (§12): it stops at `,`, `;`,
