@@ -70,6 +70,7 @@ module.exports = grammar({
 
   conflicts: $ => [
     [$._expression, $.object_literal],
+    [$._expression, $.scoped_object_name],
     [$.block, $.dictionary],
     [$._variable_target, $.loop_variable],
     [$.error_list],
@@ -417,13 +418,16 @@ module.exports = grammar({
 
     pair: $ => seq(field('key', $._expression), ':', field('value', $._expression)),
 
-    /** `Name { field: value, … }` (§12a). */
+    /** `Name { field: value, … }`, also `module.Name { … }` (§12a). */
     object_literal: $ => seq(
-      field('name', $.identifier),
+      field('name', choice($.identifier, $.scoped_object_name)),
       '{',
       commaList($.field_initializer),
       '}',
     ),
+
+    /** `shop.Item` naming a frame of an imported module. */
+    scoped_object_name: $ => seq($.identifier, repeat1(seq('.', $.identifier))),
 
     field_initializer: $ => seq(field('name', $.identifier), ':', field('value', $._expression)),
 
@@ -439,12 +443,16 @@ module.exports = grammar({
       'match',
       choice(
         seq('(', field('value', $._expression), ')'),
+        // `match (k, v) { … }`: the parentheses hold a tuple.
+        seq('(', field('value', alias($._bare_tuple, $.tuple)), ')'),
         seq($._unparenthesized, field('value', $._expression)),
       ),
       '{',
       repeat(choice($.match_arm, ',', ';')),
       '}',
     ),
+
+    _bare_tuple: $ => seq($._expression, repeat1(seq(',', $._expression)), optional(',')),
 
     match_arm: $ => seq(
       field('pattern', $._pattern),
