@@ -179,6 +179,28 @@ fn question_mark_ternary_propagate_and_handler() {
 }
 
 #[test]
+fn else_handler_after_a_cast_is_not_a_fallible_type() {
+    // `?` followed by `else` is a handler (§12), also right after the type
+    // of an `as` cast; `as int?` alone is still a fallible type.
+    for source in [
+        "b as int ?else { -1 }",
+        "b as int? else { -1 }",
+        "b as d2?else e { 0 }",
+    ] {
+        let module = parse_ok(&format!("var x = {source}"));
+        let init = var_init(&module.stmts[0].kind);
+        let ExprKind::Else { expr, .. } = &init.kind else {
+            panic!("{source}: {init:?}")
+        };
+        assert!(
+            matches!(expr.kind, ExprKind::Cast(..)),
+            "{source}: {expr:?}"
+        );
+    }
+    assert!(matches!(type_of("int?"), TypeKind::Fallible { .. }));
+}
+
+#[test]
 fn else_handler_bindings() {
     for (source, binding) in [
         ("f()?else { 0 }", None),

@@ -207,6 +207,14 @@ impl<'t> Parser<'t> {
                 kind: ExprKind::Cast(Box::new(expr), Box::new(ty)),
                 span,
             };
+            // `x as int ?else { … }`: a `?` followed by `else` is a handler
+            // (§12), here of the cast (the type left that `?` alone).
+            if !self.at_line_break()
+                && self.check(&TokenKind::Question)
+                && self.check_at(1, &TokenKind::Else)
+            {
+                expr = self.parse_else_handler(expr);
+            }
         }
         self.depth -= levels;
         expr

@@ -124,6 +124,11 @@ impl<'t> Parser<'t> {
     /// parameters.
     fn parse_fallible(&mut self) -> TypeExpr {
         let inner = self.parse_type_primary();
+        // `x as int ?else { … }`: a `?` followed by `else` is the handler
+        // of the expression the type ends (§12), never part of a type.
+        if self.check(&TokenKind::Question) && self.check_at(1, &TokenKind::Else) {
+            return inner;
+        }
         if !self.eat(&TokenKind::Question) {
             return inner;
         }
