@@ -198,6 +198,11 @@ fn else_handler_after_a_cast_is_not_a_fallible_type() {
         );
     }
     assert!(matches!(type_of("int?"), TypeKind::Fallible { .. }));
+    // A ternary after a cast: `(x as bool) ? 1 : 2`.
+    assert_eq!(
+        expr("x as bool ? 1 : 2").split_whitespace().next(),
+        Some("(?:")
+    );
 }
 
 #[test]

@@ -200,7 +200,9 @@ impl<'t> Parser<'t> {
                 break;
             }
             self.advance();
+            let outer = std::mem::replace(&mut self.cast_type, true);
             let ty = self.parse_type();
+            self.cast_type = outer;
             let span = expr.span.to(ty.span);
             expr = Expr {
                 id: self.node_id(),

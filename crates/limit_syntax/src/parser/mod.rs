@@ -121,6 +121,9 @@ pub(crate) struct Parser<'t> {
     /// condition or iterable written without parentheses, where the `{`
     /// opens the body; brackets inside such a condition allow it again.
     object_literals: bool,
+    /// Whether the type being parsed ends an `as` cast, where a `?` that
+    /// starts a ternary (`x as bool ? 1 : 2`) is not the type's (§12).
+    cast_type: bool,
     /// Current nesting depth of expressions, blocks, patterns and types.
     depth: usize,
     /// [`stack_position`] when parsing of the file started.
@@ -147,6 +150,7 @@ impl<'t> Parser<'t> {
             recovering: false,
             newline_ends: true,
             object_literals: true,
+            cast_type: false,
             depth,
             stack_base,
             next_node: 0,

@@ -125,8 +125,14 @@ impl<'t> Parser<'t> {
     fn parse_fallible(&mut self) -> TypeExpr {
         let inner = self.parse_type_primary();
         // `x as int ?else { … }`: a `?` followed by `else` is the handler
-        // of the expression the type ends (§12), never part of a type.
-        if self.check(&TokenKind::Question) && self.check_at(1, &TokenKind::Else) {
+        // of the expression the type ends (§12), never part of a type; after
+        // a cast's type, neither is a `?` that starts a ternary.
+        if self.check(&TokenKind::Question)
+            && (self.check_at(1, &TokenKind::Else)
+                || (self.cast_type
+                    && !self.peek_at(1).newline_before
+                    && self.question_starts_ternary()))
+        {
             return inner;
         }
         if !self.eat(&TokenKind::Question) {
