@@ -491,12 +491,22 @@ impl Vm {
                         Op::MulLocal(s) => top_op_slot!(s, checked_mul, *),
                         Op::AddAssignLocal(a, b) => {
                             let (x, y) = (slot!(a), slot!(b));
-                            match (&mut *x, &*y) {
-                                (Value::Int(p), Value::Int(q)) => match p.checked_add(*q) {
-                                    Some(r) => *p = r,
-                                    None => bail!(),
+                            // `a += a` names one slot twice: the addend is
+                            // copied out before the sum is written, so a
+                            // shared and a mutable reference to that slot
+                            // never overlap.
+                            match *y {
+                                Value::Int(q) => match &mut *x {
+                                    Value::Int(p) => match p.checked_add(q) {
+                                        Some(r) => *p = r,
+                                        None => bail!(),
+                                    },
+                                    _ => bail!(),
                                 },
-                                (Value::Float(p), Value::Float(q)) => *p += *q,
+                                Value::Float(q) => match &mut *x {
+                                    Value::Float(p) => *p += q,
+                                    _ => bail!(),
+                                },
                                 _ => bail!(),
                             }
                             continue 'run;

@@ -138,6 +138,13 @@ pub(super) fn products(
     }
 }
 
+/// A sum read out of two slots, before it is stored.
+#[derive(Clone, Copy)]
+enum Sum {
+    Int(i64),
+    Float(f64),
+}
+
 /// `*z = *x + *y` for two ints (without overflow) or two floats, `z`
 /// holding a scalar. Matched all at once so that the sum is written
 /// straight into the slot: a `Value` built first and copied after was a
@@ -148,20 +155,26 @@ pub(super) fn products(
 /// The three must point to initialised values, `z` to a scalar.
 #[inline(always)]
 pub(super) unsafe fn store_sum(x: *const Value, y: *const Value, z: *mut Value) -> bool {
-    // SAFETY: the caller's promise; `z` holds a scalar (nothing to drop).
-    unsafe {
-        match (&*x, &*y, &mut *z) {
-            (Value::Float(p), Value::Float(q), Value::Float(d)) => *d = *p + *q,
-            (Value::Int(p), Value::Int(q), Value::Int(d)) => match p.checked_add(*q) {
-                Some(r) => *d = r,
-                None => return false,
-            },
-            (Value::Float(p), Value::Float(q), _) => std::ptr::write(z, Value::Float(*p + *q)),
-            (Value::Int(p), Value::Int(q), _) => match p.checked_add(*q) {
-                Some(r) => std::ptr::write(z, Value::Int(r)),
+    // `z` may be `x` or `y` (`a = a + b`): the operands are read out as
+    // scalars before `z` is borrowed mutably, so the borrows never overlap.
+    // SAFETY: the caller's promise.
+    let sum = unsafe {
+        match (&*x, &*y) {
+            (Value::Float(p), Value::Float(q)) => Sum::Float(*p + *q),
+            (Value::Int(p), Value::Int(q)) => match p.checked_add(*q) {
+                Some(r) => Sum::Int(r),
                 None => return false,
             },
             _ => return false,
+        }
+    };
+    // SAFETY: the caller's promise; `z` holds a scalar (nothing to drop).
+    unsafe {
+        match (&mut *z, sum) {
+            (Value::Float(d), Sum::Float(s)) => *d = s,
+            (Value::Int(d), Sum::Int(s)) => *d = s,
+            (_, Sum::Float(s)) => std::ptr::write(z, Value::Float(s)),
+            (_, Sum::Int(s)) => std::ptr::write(z, Value::Int(s)),
         }
     }
     true
