@@ -145,10 +145,11 @@ pub struct Vm {
     /// `trace` is a task's, ending at its `task`: the frames that ran the
     /// block are added when the error escapes there.
     trace_of_task: bool,
-    /// The last trap a handler caught, and where it had come from.
-    caught: Option<errors::CaughtTrap>,
+    /// The last trap a handler caught, and where it had come from (boxed:
+    /// the run loop's hot fields keep their places in `Vm`).
+    caught: Option<Box<errors::CaughtTrap>>,
     /// That trap raised again (`Raise`), until it is caught or escapes.
-    reraised: Option<errors::CaughtTrap>,
+    reraised: Option<Box<errors::CaughtTrap>>,
     invalid: Option<String>,
     pub(crate) rng_state: u64,
     /// `std.random`'s generator (made on first use, replaced by `seed`).

@@ -234,7 +234,7 @@ impl Vm {
                 // Infallible: this arm matched `handlers.last()`.
                 let h = self.handlers.pop().expect("handler present");
                 let mut frames = self.caught.take().map(|c| c.frames).unwrap_or_default();
-                self.raw_frames_into(&mut frames, h.depth.saturating_sub(1), reraised.as_ref());
+                self.raw_frames_into(&mut frames, h.depth.saturating_sub(1), reraised.as_deref());
                 let task_trace = if self.trace_of_task {
                     self.trace.clone()
                 } else {
@@ -247,11 +247,11 @@ impl Vm {
                     drop(self.stack.pop());
                 }
                 let t = self.deinits_while_unwinding(t);
-                self.caught = Some(CaughtTrap {
+                self.caught = Some(Box::new(CaughtTrap {
                     error: t.clone(),
                     frames,
                     task_trace,
-                });
+                }));
                 self.stack.push(Value::Error(t));
                 if let Some(f) = self.frames.last_mut() {
                     f.ip = h.ip;
@@ -261,7 +261,7 @@ impl Vm {
                 Ok(())
             }
             _ => {
-                self.capture_trace(reraised.as_ref());
+                self.capture_trace(reraised.as_deref());
                 self.flush();
                 Err(t)
             }
