@@ -22,6 +22,10 @@ use limit_syntax::{Diagnostic, Span};
 
 use super::mutation::MUTATING_METHODS;
 
+/// The fix every in-place mutation inside a parallel task is told (§9).
+const PARALLEL_HINT: &str =
+    "parallel tasks run on other threads with their own heaps; send results through a channel instead";
+
 /// What task bodies assign and mutate, by the uses of names (their node
 /// ids): what the resolve stage bound each to tells a task's own variable
 /// from an outer one.
@@ -377,7 +381,7 @@ impl Codegen<'_> {
                 _ => {}
             }
         }
-        let hint = "parallel tasks run on other threads with their own heaps; send results through a channel instead";
+        let hint = PARALLEL_HINT;
         for (span, id, name, what) in std::mem::take(&mut scan.mutations) {
             let message = if self.resolve_use(id, &name).is_some() {
                 format!("cannot mutate captured `{name}` in place inside a parallel task ({what})")
@@ -445,7 +449,7 @@ impl Codegen<'_> {
             ExprKind::Ident(name) if this.resolve_use(e.id, name).is_some() => Some(name.clone()),
             _ => None,
         };
-        let hint = "parallel tasks run on other threads with their own heaps; send results through a channel instead";
+        let hint = PARALLEL_HINT;
         let (effects, what) = match &callee.kind {
             ExprKind::Field(object, method) => {
                 let Some(ty) = self.static_type(object) else {
