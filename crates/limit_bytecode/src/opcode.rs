@@ -15,11 +15,13 @@
 //! * Jump offsets are relative to the instruction *after* the jump:
 //!   `target = index_of_jump + 1 + offset`. `Loop(n)` jumps backwards:
 //!   `target = index_of_loop + 1 - n`.
-//! * "Generic" arithmetic works on any operand types (int, big int, float,
-//!   strings for `+`, …) and raises `TypeError` for unsupported mixes.
-//!   "Specialised" forms (`AddInt`, `AddFloat`, …) take a fast path when the
-//!   operands have the promised type and otherwise fall back to the generic
-//!   behaviour, so emitting them is always safe.
+//! * Arithmetic works on any operand types (int, big int, float, strings
+//!   for `+`, …) and raises `TypeError` for unsupported mixes; the VM
+//!   takes a fast path for two ints or two floats. There are no typed
+//!   variants: a fast path guarded by the operands' tags costs as little.
+//! * Families that differ only in an operator take it as an operand
+//!   (`Compare(order)`, `JumpIf(when, …)`, `ArithLocals(op, …)`), as Lua's
+//!   `OP_LT`/`OP_LE` pair takes `k`.
 //! * Int arithmetic never wraps: on i64 overflow the result is promoted to a
 //!   big integer, and big results that fit are demoted back.
 
@@ -44,8 +46,8 @@ pub enum CastKind {
     IntToFloat,
 }
 
-/// The ordering a fused compare-and-branch tests, as the operand of
-/// [`Op::JumpIfNotConst`].
+/// The ordering a comparison tests, as the operand of [`Op::Compare`] and
+/// the fused compare-and-branch instructions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub enum Ordering {
@@ -80,6 +82,60 @@ impl Ordering {
             Ordering::Ge => a >= b,
         }
     }
+}
+
+/// A binary operator, as the operand of [`Op::Binary`] and of the
+/// superinstructions that apply one (`ArithLocals`, `ArithLocal`,
+/// `Products`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum BinaryOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    Pow,
+    BitAnd,
+    BitOr,
+    BitXor,
+    Shl,
+    Shr,
+}
+
+impl BinaryOp {
+    /// Every operator, in operand-code order.
+    pub const ALL: [BinaryOp; 11] = [
+        BinaryOp::Add,
+        BinaryOp::Sub,
+        BinaryOp::Mul,
+        BinaryOp::Div,
+        BinaryOp::Mod,
+        BinaryOp::Pow,
+        BinaryOp::BitAnd,
+        BinaryOp::BitOr,
+        BinaryOp::BitXor,
+        BinaryOp::Shl,
+        BinaryOp::Shr,
+    ];
+
+    /// The operator as written.
+    pub fn symbol(self) -> &'static str {
+        ["+", "-", "*", "/", "%", "**", "&", "|", "^", "<<", ">>"][self as usize]
+    }
+}
+
+/// How [`Op::Invoke`] finds the method it calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Dispatch {
+    /// By name, on a receiver of any kind.
+    Dynamic,
+    /// Through the receiver's class with a per-call-site inline cache.
+    Cached,
+    /// As `Cached`, on a receiver of unknown static type (`any`): the
+    /// method found checks its arguments against its parameters' types.
+    Any,
 }
 
 /// The sized int types, as the operand of [`Op::CheckIntRange`].
@@ -191,12 +247,8 @@ impl IntWidth {
 // effect (`_`: decided when it runs); `raises(…)` the error kinds.
 crate::table::instructions! {
     group "stack" {
-        /// No operation. `[] -> []`.
-        Nop [0 => 0] raises();
         /// Discard the top value. `[a] -> []`.
         Pop [1 => 0] raises();
-        /// Discard the top `n` values. `[a1..an] -> []`.
-        PopN(n: Count u16) [n => 0] raises();
         /// Record the operand stack's height (above the frame's base) in local
         /// `slot`, as an int: a loop body's start, for `CutToHeight`. `[] -> []`.
         MarkHeight(slot: Local u16) [0 => 0] raises();
@@ -206,8 +258,6 @@ crate::table::instructions! {
         CutToHeight(slot: Local u16) [_ => 0] raises();
         /// Duplicate the top value. `[a] -> [a, a]`.
         Dup [1 => 2] raises();
-        /// Duplicate the top two values. `[a, b] -> [a, b, a, b]`.
-        Dup2 [2 => 4] raises();
         /// Exchange the top two values. `[a, b] -> [b, a]`.
         Swap [2 => 2] raises();
         /// Copy the second value to the top. `[a, b] -> [a, b, a]`.
@@ -220,18 +270,14 @@ crate::table::instructions! {
         Int(n: Immediate i32) [0 => 1] raises();
         /// Push nil. `[] -> [nil]`.
         Nil [0 => 1] raises();
-        /// Push true. `[] -> [true]`.
-        True [0 => 1] raises();
-        /// Push false. `[] -> [false]`.
-        False [0 => 1] raises();
+        /// Push a bool. `[] -> [value]`.
+        Bool(value: Flags bool) [0 => 1] raises();
     }
     group "locals" {
         /// Push a local. `[] -> [locals[slot]]`.
         GetLocal(slot: Local u16) [0 => 1] raises();
         /// Pop into a local (statement form). `[v] -> []`, `locals[slot] = v`.
         SetLocal(slot: Local u16) [1 => 0] raises();
-        /// Store into a local and keep the value (expression form). `[v] -> [v]`.
-        TeeLocal(slot: Local u16) [1 => 1] raises();
         /// Push two locals. `[] -> [locals[a], locals[b]]`.
         GetLocal2(a: Local u16, b: Local u16) [0 => 2] raises();
     }
@@ -255,8 +301,6 @@ crate::table::instructions! {
         GetGlobal(g: Global u32) [0 => 1] raises();
         /// Pop into global `g`. `[v] -> []`.
         SetGlobal(g: Global u32) [1 => 0] raises();
-        /// Define global `g` (same effect as `SetGlobal`; marks a declaration). `[v] -> []`.
-        DefineGlobal(g: Global u32) [1 => 0] raises();
     }
     group "generic arithmetic" {
         /// `[a, b] -> [a + b]`. Numbers add (int overflow promotes to big int);
@@ -272,104 +316,49 @@ crate::table::instructions! {
         Div [2 => 1] raises(DivisionByZero, TypeError);
         /// `[a, b] -> [a % b]`, sign of the dividend. Errors: DivisionByZero (int), TypeError.
         Mod [2 => 1] raises(DivisionByZero, TypeError);
-        /// `[a, b] -> [a ** b]`. int ** non-negative int is int (big when large);
-        /// otherwise float. Errors: TypeError, ResourceLimit (absurd exponents).
-        Pow [2 => 1] raises(TypeError, ResourceLimit);
+        /// `[a, b] -> [a op b]` for the operators without an instruction of
+        /// their own: `**` (int ** non-negative int is int, big when large;
+        /// otherwise float; ResourceLimit for absurd exponents), the bitwise
+        /// `&`, `|`, `^` on ints, and the shifts `<<` (promotes to big int) and
+        /// `>>` (arithmetic), whose negative or huge counts raise
+        /// IntegerOverflow. Any other operator works as its own instruction
+        /// does. Errors: TypeError, DivisionByZero, ResourceLimit, IntegerOverflow.
+        Binary(op: Operator BinaryOp) [2 => 1] raises(TypeError, DivisionByZero, ResourceLimit, IntegerOverflow);
         /// `[a] -> [-a]`. Errors: TypeError.
         Neg [1 => 1] raises(TypeError);
         /// Logical not of a bool (truthiness for other values). `[a] -> [!a]`.
         Not [1 => 1] raises();
-        /// `[a, b] -> [a & b]` on ints. Errors: TypeError.
-        BitAnd [2 => 1] raises(TypeError);
-        /// `[a, b] -> [a | b]` on ints. Errors: TypeError.
-        BitOr [2 => 1] raises(TypeError);
-        /// `[a, b] -> [a ^ b]` on ints. Errors: TypeError.
-        BitXor [2 => 1] raises(TypeError);
-        /// `[a, b] -> [a << b]` on ints (promotes to big int). Errors: TypeError,
-        /// IntegerOverflow (negative or huge shift count).
-        Shl [2 => 1] raises(TypeError, IntegerOverflow);
-        /// `[a, b] -> [a >> b]` on ints (arithmetic). Errors: TypeError, IntegerOverflow (negative count).
-        Shr [2 => 1] raises(TypeError, IntegerOverflow);
         /// `[a] -> [~a]` on ints. Errors: TypeError.
         BitNot [1 => 1] raises(TypeError);
-        /// Structural equality (`1 == 1.0` is true). `[a, b] -> [a == b]`.
-        Eq [2 => 1] raises();
-        /// `[a, b] -> [a != b]`.
-        Ne [2 => 1] raises();
-        /// `[a, b] -> [a < b]` for numbers, strings, lists/tuples (lexicographic). Errors: TypeError.
-        Lt [2 => 1] raises(TypeError);
-        /// `[a, b] -> [a <= b]`. Errors: TypeError.
-        Le [2 => 1] raises(TypeError);
-        /// `[a, b] -> [a > b]`. Errors: TypeError.
-        Gt [2 => 1] raises(TypeError);
-        /// `[a, b] -> [a >= b]`. Errors: TypeError.
-        Ge [2 => 1] raises(TypeError);
+        /// Structural equality (`1 == 1.0` is true), negated for `!=`.
+        /// `[a, b] -> [(a == b) != negated]`.
+        Equal(negated: Flags bool) [2 => 1] raises();
+        /// `[a, b] -> [a order b]` for numbers, strings, lists/tuples
+        /// (lexicographic). Errors: TypeError.
+        Compare(order: Order Ordering) [2 => 1] raises(TypeError);
     }
-    group "specialised arithmetic" {
-        /// `Add` with an int fast path. `[a, b] -> [a + b]`.
-        AddInt [2 => 1] raises(TypeError);
-        /// `Sub` with an int fast path. `[a, b] -> [a - b]`.
-        SubInt [2 => 1] raises(TypeError);
-        /// `Mul` with an int fast path. `[a, b] -> [a * b]`.
-        MulInt [2 => 1] raises(TypeError);
-        /// `Div` with an int fast path. `[a, b] -> [a / b]`. Errors: DivisionByZero.
-        DivInt [2 => 1] raises(DivisionByZero, TypeError);
-        /// `Mod` with an int fast path. `[a, b] -> [a % b]`. Errors: DivisionByZero.
-        ModInt [2 => 1] raises(DivisionByZero, TypeError);
-        /// `Lt` with an int fast path. `[a, b] -> [a < b]`.
-        LtInt [2 => 1] raises(TypeError);
-        /// `Le` with an int fast path. `[a, b] -> [a <= b]`.
-        LeInt [2 => 1] raises(TypeError);
-        /// `Gt` with an int fast path. `[a, b] -> [a > b]`.
-        GtInt [2 => 1] raises(TypeError);
-        /// `Ge` with an int fast path. `[a, b] -> [a >= b]`.
-        GeInt [2 => 1] raises(TypeError);
-        /// `Eq` with an int fast path. `[a, b] -> [a == b]`.
-        EqInt [2 => 1] raises();
-        /// `Add` with a float fast path (an int operand is converted). `[a, b] -> [a + b]`.
-        AddFloat [2 => 1] raises(TypeError);
-        /// `Sub` with a float fast path. `[a, b] -> [a - b]`.
-        SubFloat [2 => 1] raises(TypeError);
-        /// `Mul` with a float fast path. `[a, b] -> [a * b]`.
-        MulFloat [2 => 1] raises(TypeError);
-        /// `Div` with a float fast path (never raises for floats). `[a, b] -> [a / b]`.
-        DivFloat [2 => 1] raises(DivisionByZero, TypeError);
-        /// `Lt` with a float fast path. `[a, b] -> [a < b]`.
-        LtFloat [2 => 1] raises(TypeError);
-        /// `Le` with a float fast path. `[a, b] -> [a <= b]`.
-        LeFloat [2 => 1] raises(TypeError);
-        /// `Gt` with a float fast path. `[a, b] -> [a > b]`.
-        GtFloat [2 => 1] raises(TypeError);
-        /// `Ge` with a float fast path. `[a, b] -> [a >= b]`.
-        GeFloat [2 => 1] raises(TypeError);
+    group "arithmetic with an immediate" {
         /// Add an immediate. `[a] -> [a + n]`. Errors: TypeError.
         AddImm(n: Immediate i32) [1 => 1] raises(TypeError);
         /// Remainder by an immediate. `[a] -> [a % n]`. Errors: DivisionByZero, TypeError.
         ModImm(n: Immediate i32) [1 => 1] raises(DivisionByZero, TypeError);
-        /// Compare with an immediate. `[a] -> [a < n]`. Errors: TypeError.
-        LtImm(n: Immediate i32) [1 => 1] raises(TypeError);
     }
     group "superinstructions" {
-        /// `GetLocal a; GetLocal b; Add`. `[] -> [locals[a] + locals[b]]`. Errors: as `Add`.
-        AddLocals(a: Local u16, b: Local u16) [0 => 1] raises(TypeError);
+        /// `GetLocal a; GetLocal b; Binary(op)` for `+`, `-`, `*`, `%`.
+        /// `[] -> [locals[a] op locals[b]]`. Errors: as the operator's.
+        ArithLocals(op: Operator BinaryOp, a: Local u16, b: Local u16) [0 => 1] raises(TypeError, DivisionByZero);
         /// Increment a local in place: `locals[slot] = locals[slot] + n`. `[] -> []`.
         /// Errors: TypeError.
         IncLocal(slot: Local u16, n: Immediate i32) [0 => 0] raises(TypeError);
         /// `GetLocal slot; GetField(field)`. `[] -> [locals[slot].fields[field]]`.
         /// Errors: NilAccess, TypeError.
         GetLocalField(slot: Local u16, field: Field u16) [0 => 1] raises(NilAccess, TypeError);
-        /// `Lt; JumpIfFalse(offset)`. `[a, b] -> []`, jumps when `!(a < b)`. Errors: TypeError.
-        JumpIfNotLt(offset: Jump i32) [2 => 0] raises(TypeError);
-        /// `Le; JumpIfFalse(offset)`. `[a, b] -> []`, jumps when `!(a <= b)`.
-        JumpIfNotLe(offset: Jump i32) [2 => 0] raises(TypeError);
-        /// `Gt; JumpIfFalse(offset)`. `[a, b] -> []`, jumps when `!(a > b)`.
-        JumpIfNotGt(offset: Jump i32) [2 => 0] raises(TypeError);
-        /// `Ge; JumpIfFalse(offset)`. `[a, b] -> []`, jumps when `!(a >= b)`.
-        JumpIfNotGe(offset: Jump i32) [2 => 0] raises(TypeError);
-        /// `Eq; JumpIfFalse(offset)`. `[a, b] -> []`, jumps when `a != b`.
-        JumpIfNotEq(offset: Jump i32) [2 => 0] raises();
-        /// `Ne; JumpIfFalse(offset)`. `[a, b] -> []`, jumps when `a == b`.
-        JumpIfNotNe(offset: Jump i32) [2 => 0] raises();
+        /// `Compare(order); JumpIf(false, offset)`. `[a, b] -> []`, jumps when
+        /// `!(a order b)`. Errors: TypeError.
+        JumpIfNot(order: Order Ordering, offset: Jump i32) [2 => 0] raises(TypeError);
+        /// `Equal(negated); JumpIf(false, offset)`. `[a, b] -> []`, jumps when
+        /// `(a == b) == negated`.
+        JumpIfNotEqual(negated: Flags bool, offset: Jump i32) [2 => 0] raises();
         /// `GetLocal slot; Const k; Lt; JumpIfFalse(offset)` — the loop test
         /// `while (i < LIMIT)`. `[] -> []`. Errors: TypeError.
         JumpIfLocalNotLtConst(slot: Local u8, k: Constant u16, offset: Jump i32) [0 => 0] raises(TypeError);
@@ -378,45 +367,26 @@ crate::table::instructions! {
         // Operands read straight from local slots, so the hot arithmetic of a
         // loop body needs neither pushes of locals nor separate jumps. Each
         // falls back to the generic operator for other operand types.
-        /// `GetLocal a; GetLocal b; Sub`. `[] -> [locals[a] - locals[b]]`. Errors: as `Sub`.
-        SubLocals(a: Local u16, b: Local u16) [0 => 1] raises(TypeError);
-        /// `GetLocal a; GetLocal b; Mul`. `[] -> [locals[a] * locals[b]]`. Errors: as `Mul`.
-        MulLocals(a: Local u16, b: Local u16) [0 => 1] raises(TypeError);
-        /// `GetLocal a; GetLocal b; Mod`. `[] -> [locals[a] % locals[b]]`. Errors: as `Mod`.
-        ModLocals(a: Local u16, b: Local u16) [0 => 1] raises(DivisionByZero, TypeError);
-        /// `GetLocal a; GetLocal b; Mul; GetLocal c; GetLocal d; Mul; Add`:
-        /// `[] -> [locals[a] * locals[b] + locals[c] * locals[d]]` (dot
-        /// products, squared lengths, complex arithmetic). Emitted only where
-        /// the checker typed all four as ints or all as floats, so nothing can
-        /// fail (int overflow becomes a big integer, as with `Mul` and `Add`).
-        AddProducts(a: Local u8, b: Local u8, c: Local u8, d: Local u8) [0 => 1] raises();
-        /// As `AddProducts`, subtracting: `[] -> [locals[a] * locals[b] -
-        /// locals[c] * locals[d]]`.
-        SubProducts(a: Local u8, b: Local u8, c: Local u8, d: Local u8) [0 => 1] raises();
-        /// `GetLocal s; Add`. `[x] -> [x + locals[s]]`. Errors: as `Add`.
-        AddLocal(slot: Local u16) [1 => 1] raises(TypeError);
-        /// `GetLocal s; Sub`. `[x] -> [x - locals[s]]`. Errors: as `Sub`.
-        SubLocal(slot: Local u16) [1 => 1] raises(TypeError);
-        /// `GetLocal s; Mul`. `[x] -> [x * locals[s]]`. Errors: as `Mul`.
-        MulLocal(slot: Local u16) [1 => 1] raises(TypeError);
+        /// `GetLocal a; GetLocal b; Mul; GetLocal c; GetLocal d; Mul; Add` (or
+        /// `Sub` for `op` `-`): `[] -> [locals[a] * locals[b] op locals[c] *
+        /// locals[d]]` (dot products, squared lengths, complex arithmetic).
+        /// Emitted only where the checker typed all four as numbers, so nothing
+        /// can fail (int overflow becomes a big integer, as with `Mul` and `Add`).
+        Products(op: Operator BinaryOp, a: Local u8, b: Local u8, c: Local u8, d: Local u8) [0 => 1] raises();
+        /// `GetLocal s; Binary(op)` for `+`, `-`, `*`. `[x] -> [x op locals[s]]`.
+        /// Errors: as the operator's.
+        ArithLocal(op: Operator BinaryOp, slot: Local u16) [1 => 1] raises(TypeError, DivisionByZero);
         /// `GetLocal a; GetLocal b; Add; SetLocal a` (`a = a + b`), in place.
         /// `[] -> []`. Errors: as `Add`.
         AddAssignLocal(a: Local u16, b: Local u16) [0 => 0] raises(TypeError);
         /// `GetLocal from; SetLocal to`. `[] -> []`, `locals[to] = locals[from]`.
         MoveLocal(from: Local u16, to: Local u16) [0 => 0] raises();
-        /// `GetLocal s; JumpIfFalse(offset)`. `[] -> []`.
-        JumpIfLocalFalse(slot: Local u16, offset: Jump i32) [0 => 0] raises();
-        /// `GetLocal s; JumpIfTrue(offset)`. `[] -> []`.
-        JumpIfLocalTrue(slot: Local u16, offset: Jump i32) [0 => 0] raises();
-        /// `GetLocal s; JumpIfNotLt(offset)`: `[x] -> []`, jumps when `!(x < locals[s])`. Errors: TypeError.
-        JumpIfNotLtLocal(slot: Local u16, offset: Jump i32) [1 => 0] raises(TypeError);
-        /// `GetLocal s; JumpIfNotLe(offset)`: `[x] -> []`, jumps when `!(x <= locals[s])`. Errors: TypeError.
-        JumpIfNotLeLocal(slot: Local u16, offset: Jump i32) [1 => 0] raises(TypeError);
-        /// `GetLocal s; JumpIfNotGt(offset)`: `[x] -> []`, jumps when `!(x > locals[s])`. Errors: TypeError.
-        JumpIfNotGtLocal(slot: Local u16, offset: Jump i32) [1 => 0] raises(TypeError);
-        /// `GetLocal s; JumpIfNotGe(offset)`: `[x] -> []`, jumps when `!(x >= locals[s])`. Errors: TypeError.
-        JumpIfNotGeLocal(slot: Local u16, offset: Jump i32) [1 => 0] raises(TypeError);
-        /// `Int(n); JumpIfNotEq(offset)`: `[x] -> []`, jumps when `x != n`.
+        /// `GetLocal s; JumpIf(when, offset)`. `[] -> []`.
+        JumpIfLocal(when: Flags bool, slot: Local u16, offset: Jump i32) [0 => 0] raises();
+        /// `GetLocal s; JumpIfNot(order, offset)`: `[x] -> []`, jumps when
+        /// `!(x order locals[s])`. Errors: TypeError.
+        JumpIfNotLocal(order: Order Ordering, slot: Local u16, offset: Jump i32) [1 => 0] raises(TypeError);
+        /// `Int(n); JumpIfNotEqual(false, offset)`: `[x] -> []`, jumps when `x != n`.
         JumpIfNotEqImm(n: Immediate i16, offset: Jump i32) [1 => 0] raises();
         /// `GetLocal a; GetLocal b; GetIndex`. `[] -> [locals[a][locals[b]]]`.
         /// Errors: as `GetIndex`.
@@ -424,9 +394,6 @@ crate::table::instructions! {
         /// `locals[a][locals[b]] = v` (the value is computed first; emitted only
         /// when that cannot change either local). `[v] -> []`. Errors: as `SetIndex`.
         SetIndexLocals(a: Local u16, b: Local u16) [1 => 0] raises(IndexOutOfBounds, NilAccess, TypeError);
-        /// `GetLocal s; Add; SetLocal d`. `[x] -> []`, `locals[d] = x + locals[s]`.
-        /// Errors: as `Add`.
-        AddLocalStore(slot: Local u16, to: Local u16) [1 => 0] raises(TypeError);
         /// `Const k; GetLocal s; Mul` (k a number). `[] -> [k * locals[s]]`.
         /// Errors: as `Mul`.
         MulConstLocal(k: Constant u16, slot: Local u16) [0 => 1] raises(TypeError);
@@ -470,15 +437,13 @@ crate::table::instructions! {
     group "control flow" {
         /// Unconditional jump. `[] -> []`.
         Jump(offset: Jump i32) [0 => 0] raises() terminator;
-        /// Pop; jump when falsy (nil, false). `[c] -> []`.
-        JumpIfFalse(offset: Jump i32) [1 => 0] raises();
-        /// Pop; jump when truthy. `[c] -> []`.
-        JumpIfTrue(offset: Jump i32) [1 => 0] raises();
-        /// For `and`: jump (keeping the value) when falsy, otherwise pop.
+        /// Pop; jump when the value's truthiness is `when` (nil and false are
+        /// falsy). `[c] -> []`.
+        JumpIf(when: Flags bool, offset: Jump i32) [1 => 0] raises();
+        /// For `and` (`when` false) and `or` (`when` true): jump keeping the
+        /// value when its truthiness is `when`, otherwise pop it.
         /// `[c] -> [c]` (jumping) or `[c] -> []` (falling through).
-        JumpIfFalseKeep(offset: Jump i32) [1 => _] raises();
-        /// For `or`: jump (keeping the value) when truthy, otherwise pop.
-        JumpIfTrueKeep(offset: Jump i32) [1 => _] raises();
+        JumpIfKeep(when: Flags bool, offset: Jump i32) [1 => _] raises();
         /// Jump backwards by `n` (loops). `[] -> []`.
         Loop(back: Back u32) [0 => 0] raises() terminator;
     }
@@ -487,18 +452,16 @@ crate::table::instructions! {
         /// be a closure, a native function, a bound method, a class (constructs
         /// an instance and runs `init`) or an enum-variant constructor.
         /// Missing trailing arguments (down to `required`) are filled with nil.
-        /// Errors: TypeError (not callable / wrong argument count), StackOverflow.
-        Call(argc: Count u8) [(argc + 1) => 1] raises(TypeError, StackOverflow, Callee);
+        /// With `checked` (a callee whose static type is not a known function:
+        /// `any`), the caller proved nothing about the arguments, so a Limit
+        /// function it reaches checks them against its parameters' declared
+        /// types (`FunctionProto::param_checks`) before it runs.
+        /// Errors: TypeError (not callable / wrong argument count),
+        /// StackOverflow, ConversionError (`checked`).
+        Call(argc: Count u8, checked: Flags bool) [(argc + 1) => 1] raises(TypeError, StackOverflow, Callee, ConversionError);
         /// Call function `fn_index` directly (it must capture nothing).
         /// `[a1..an] -> [result]`. Errors: TypeError (argument count), StackOverflow.
         CallDirect(function: Function u32, argc: Count u8) [argc => 1] raises(TypeError, StackOverflow, Callee);
-        /// `Call` of a callee whose static type is not a known function
-        /// (`any`): the caller proved nothing about the arguments, so a
-        /// Limit function it reaches checks them against its parameters'
-        /// declared types (`FunctionProto::param_checks`) before it runs.
-        /// `[callee, a1..an] -> [result]`. Errors: those of `Call`,
-        /// ConversionError.
-        CallAny(argc: Count u8) [(argc + 1) => 1] raises(TypeError, StackOverflow, Callee, ConversionError);
         /// Call built-in function `native` (see `runtime::builtins::BUILTINS`).
         /// `[a1..an] -> [result]`. Errors: whatever the built-in raises.
         CallNative(native: Native u16, argc: Count u8) [argc => 1] raises(TypeError, Callee);
@@ -521,13 +484,18 @@ crate::table::instructions! {
         /// copies the value there, `CaptureSource::Upvalue(i)` takes the running
         /// closure's capture `i`. `[] -> [closure]`.
         Closure(function: Function u32) [0 => 1] raises();
-        /// Call method `constants[name]` on a value. `[receiver, a1..an] -> [result]`.
-        /// Built-in types (str, list, dict, range, tuple, error) dispatch on the
-        /// interned method name; instances look the method up in their class
-        /// (per-call-site inline cache; `this` is slot 0 of the method). A dict
-        /// whose key `name` holds a function calls that function.
-        /// Errors: TypeError (no such method), whatever the method raises.
-        Invoke(name: Constant u32, argc: Count u8) [(argc + 1) => 1] raises(TypeError, StackOverflow, Callee);
+        /// Call method `constants[name]` on a value. `[receiver, a1..an] ->
+        /// [result]`. Built-in types (str, list, dict, range, tuple, error)
+        /// dispatch on the interned method name; instances look the method up
+        /// in their class (`this` is slot 0 of the method). A dict whose key
+        /// `name` holds a function calls that function. `via` says how
+        /// ([`Dispatch`]): `Dynamic` looks an instance's method up by name;
+        /// `Cached` through its class's method table with a per-call-site inline
+        /// cache (class id → method); `Any`, on a receiver of unknown static type,
+        /// as `Cached`, and the method found checks its arguments as a checked
+        /// `Call`'s callee does. Errors: TypeError (no such method), whatever
+        /// the method raises, ConversionError (`Any`).
+        Invoke(name: Constant u32, argc: Count u8, via: Flags Dispatch) [(argc + 1) => 1] raises(TypeError, StackOverflow, Callee, ConversionError);
     }
     group "collections" {
         /// `[a1..an] -> [[a1, .., an]]`.
@@ -552,8 +520,6 @@ crate::table::instructions! {
         Len [1 => 1] raises(TypeError);
     }
     group "strings" {
-        /// `[v] -> [str(v)]`.
-        ToStr [1 => 1] raises();
         /// Concatenate the printed forms of the top `n` values into one string
         /// (interpolation). `[a1..an] -> [str]`.
         BuildString(n: Count u32) [n => 1] raises();
@@ -563,12 +529,11 @@ crate::table::instructions! {
         /// tuples, strings (characters), dicts (entries). Errors: TypeError.
         IterStart [1 => 1] raises(TypeError, Callee);
         /// Advance: `[it] -> [it, item]`, or when exhausted pop the iterator and
-        /// jump by `exit`: `[it] -> []`. Dict items are entries with `.key`/`.value`.
-        IterNext(exit: Jump i32) [1 => _] raises();
-        /// Two-variable form (`iter (k, v in …)`): `[it] -> [it, k, v]`, or pop and
-        /// jump when exhausted. Dicts give key, value; lists/tuples/strings give
-        /// index, item; ranges give index, item.
-        IterNext2(exit: Jump i32) [1 => _] raises();
+        /// jump by `exit`: `[it] -> []`. Dict items are entries with
+        /// `.key`/`.value`. With `pair` (`iter (k, v in …)`): `[it] -> [it, k,
+        /// v]`, where dicts give key, value and lists, tuples, strings and ranges
+        /// give index, item.
+        IterNext(pair: Flags bool, exit: Jump i32) [1 => _] raises();
     }
     group "objects" {
         /// Push class `class` as a value (calling it constructs an instance:
@@ -588,15 +553,6 @@ crate::table::instructions! {
         GetFieldByName(name: Constant u32) [1 => 1] raises(NilAccess, KeyNotFound, TypeError);
         /// Untyped member write by name. `[obj, v] -> []`. Errors: NilAccess, TypeError.
         SetFieldByName(name: Constant u32) [2 => 0] raises(NilAccess, TypeError);
-        /// Call method `constants[name]` on an instance through its class's
-        /// method table with a per-call-site inline cache (class id → method).
-        /// `[receiver, a1..an] -> [result]`; falls back to `Invoke` on non-instances.
-        InvokeMethod(name: Constant u32, argc: Count u8) [(argc + 1) => 1] raises(TypeError, StackOverflow, Callee);
-        /// `InvokeMethod` on a receiver of unknown static type (`any`): the
-        /// method found checks its arguments as `CallAny`'s callee does.
-        /// `[receiver, a1..an] -> [result]`. Errors: those of
-        /// `InvokeMethod`, ConversionError.
-        InvokeAny(name: Constant u32, argc: Count u8) [(argc + 1) => 1] raises(TypeError, StackOverflow, Callee, ConversionError);
         /// Call method in vtable `slot` of the receiver's class.
         /// `[receiver, a1..an] -> [result]`. Errors: TypeError, NilAccess.
         InvokeSlot(method: MethodSlot u16, argc: Count u8) [(argc + 1) => 1] raises(NilAccess, TypeError, StackOverflow, Callee);
@@ -635,8 +591,6 @@ crate::table::instructions! {
         /// Postfix `?`: if the top is an error value, return it from the current
         /// function; otherwise leave it. `[v] -> [v]`.
         Propagate [1 => _] raises();
-        /// `ok(v)`: a success value is the plain value. `[v] -> [v]`.
-        MakeOk [1 => 1] raises();
         /// `err(Kind(msg))`: `[msg] -> [error{kind: constants[kind], message: str(msg)}]`
         /// (a nil message gives an empty message). A generic `Error` of a value
         /// that is already an error is that error itself (`return err(e)`).
@@ -697,22 +651,17 @@ crate::table::instructions! {
         /// parameters in a dict of name → value. `[params] -> []`.
         BlockBegin(kind: Flags u8) [1 => 0] raises(TypeError);
         /// Add a task to the innermost open block: a closure called with `argc`
-        /// (0 or 1) arguments. `[closure, args..] -> []`.
-        Spawn(argc: Count u8) [(argc + 1) => 0] raises();
-        /// Add a worker: a closure of one parameter called for each value
-        /// received from `source`. `[closure, source] -> []`. Errors: TypeError.
-        SpawnWorker [2 => 0] raises(TypeError);
+        /// (0 or 1) arguments, `[closure, args..] -> []`; or, with `worker`, a
+        /// worker: a closure of one parameter called for each value received
+        /// from a source, `[closure, source] -> []` (`argc` 1). Errors:
+        /// TypeError (a worker's source).
+        Spawn(argc: Count u8, worker: Flags bool) [(argc + 1) => 0] raises(TypeError);
         /// Run the innermost block and wait for all its tasks. `[] -> []`.
         /// Errors: the first task error (`on_error="stop"`), Deadlock, Timeout.
         BlockEnd [0 => 0] raises(Callee, Deadlock, Timeout);
-        /// `await v`: the value of an awaited call. `[v] -> [v]`.
-        Await [1 => 1] raises();
         /// Turn a variable's value into a shared cell for a parallel block.
         /// `[v] -> [shared(v)]`. Errors: TypeError (value cannot cross threads).
         MakeShared [1 => 1] raises(TypeError);
-        /// After a parallel block: a shared cell's content (other values
-        /// unchanged). `[shared] -> [v]`.
-        Unshare [1 => 1] raises();
         /// Read a shared cell (other values unchanged). `[cell] -> [v]`.
         SharedGet [1 => 1] raises();
         /// Take a shared cell's statement lock (waits for other tasks). `[cell] -> []`.
@@ -769,12 +718,19 @@ mod tests {
     }
 
     #[test]
+    fn the_instruction_set_stays_small() {
+        // Each instruction is an arm of the dispatch loop and of `step`:
+        // families that differ only in an operator take it as an operand.
+        assert!(Op::COUNT <= 120, "{} instructions", Op::COUNT);
+    }
+
+    #[test]
     fn with_target_inverts_jump_target() {
         for op in [
             Op::Jump(0),
-            Op::JumpIfNotLtLocal(3, 0),
+            Op::JumpIfNotLocal(Ordering::Lt, 3, 0),
             Op::Try(0),
-            Op::IterNext2(0),
+            Op::IterNext(true, 0),
         ] {
             for (at, target) in [(5, 9), (5, 6), (9, 2)] {
                 assert_eq!(
@@ -790,10 +746,10 @@ mod tests {
     #[test]
     fn the_table_lists_every_instruction_in_op_order() {
         assert_eq!(INSTRUCTIONS.len(), Op::COUNT);
-        assert_eq!(Op::Nop.index(), 0);
+        assert_eq!(Op::Pop.index(), 0);
         assert_eq!(Op::SharedSetUnlock.index(), Op::COUNT - 1);
         for op in [
-            Op::Nop,
+            Op::Pop,
             Op::GetLocal(3),
             Op::JumpIfNotLocals(Ordering::Le, 1, 2, 5),
         ] {
@@ -812,9 +768,9 @@ mod tests {
                 (OperandKind::Jump, 5)
             ]
         );
-        assert_eq!(Op::Call(2).stack_effect(), (Some(3), Some(1)));
+        assert_eq!(Op::Call(2, false).stack_effect(), (Some(3), Some(1)));
         assert_eq!(Op::Return.stack_effect(), (None, None));
-        assert!(Op::Return.is_terminator() && !Op::JumpIfFalse(1).is_terminator());
+        assert!(Op::Return.is_terminator() && !Op::JumpIf(false, 1).is_terminator());
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! data); here the operand kinds go further, naming what an index points
 //! into, so checks that an operand is in range are written once per kind.
 
-use crate::opcode::{CastKind, Ordering};
+use crate::opcode::{BinaryOp, CastKind, Dispatch, Ordering};
 
 /// What an operand is: what it indexes, or how it is read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +59,8 @@ pub enum OperandKind {
     Order,
     /// The conversion a cast performs ([`CastKind`]).
     Cast,
+    /// The binary operator applied ([`BinaryOp`]).
+    Operator,
     /// A sized int type's code (`IntWidth`), with `IntWidth::CAST` for `as`.
     Width,
     /// Flag bits or a small selector, described by the instruction.
@@ -67,7 +69,7 @@ pub enum OperandKind {
 
 impl OperandKind {
     /// Every kind, in declaration order.
-    pub const ALL: [OperandKind; 21] = [
+    pub const ALL: [OperandKind; 22] = [
         OperandKind::Local,
         OperandKind::Constant,
         OperandKind::Global,
@@ -87,6 +89,7 @@ impl OperandKind {
         OperandKind::Count,
         OperandKind::Order,
         OperandKind::Cast,
+        OperandKind::Operator,
         OperandKind::Width,
         OperandKind::Flags,
     ];
@@ -113,6 +116,7 @@ impl OperandKind {
             OperandKind::Count => "how many stack values the instruction takes",
             OperandKind::Order => "the ordering tested: `Lt`, `Le`, `Gt`, `Ge`",
             OperandKind::Cast => "the conversion: `Int`, `Float`, `Str`, `Bool`, `IntToFloat`",
+            OperandKind::Operator => "the binary operator: `Add`, `Sub`, `Mul`, `Div`, `Mod`, `Pow`, `BitAnd`, `BitOr`, `BitXor`, `Shl`, `Shr`",
             OperandKind::Width => "a sized int type's code, plus `IntWidth::CAST` for an `as` cast",
             OperandKind::Flags => "flag bits or a selector, as the instruction describes",
         }
@@ -172,6 +176,30 @@ impl OperandValue for Ordering {
             .get(value as usize)
             .copied()
             .unwrap_or(Ordering::Lt)
+    }
+}
+
+impl OperandValue for BinaryOp {
+    fn to_i64(self) -> i64 {
+        self as i64
+    }
+    fn from_i64(value: i64) -> Self {
+        BinaryOp::ALL
+            .get(value as usize)
+            .copied()
+            .unwrap_or(BinaryOp::Add)
+    }
+}
+
+impl OperandValue for Dispatch {
+    fn to_i64(self) -> i64 {
+        self as i64
+    }
+    fn from_i64(value: i64) -> Self {
+        [Dispatch::Dynamic, Dispatch::Cached, Dispatch::Any]
+            .get(value as usize)
+            .copied()
+            .unwrap_or(Dispatch::Dynamic)
     }
 }
 

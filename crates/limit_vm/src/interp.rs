@@ -16,7 +16,7 @@ use std::sync::Arc;
 use crate::errors::{fail, kinds, trap, RuntimeError, TraceEntry, Trap};
 use crate::gc;
 use crate::limits::{self, Limits};
-use crate::opcode::{CastKind, Op};
+use crate::opcode::{BinaryOp, CastKind, Dispatch, Op, Ordering};
 use crate::program::{CaptureSource, Constant, FunctionProto, Program};
 use crate::runtime::{arith, builtins, channel, collections, methods, methods::Method, sched};
 use crate::value::{

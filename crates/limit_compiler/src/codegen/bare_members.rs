@@ -143,7 +143,7 @@ impl Codegen<'_> {
             Some(BareMember::Field) => {
                 self.expr(&this_field(ident, callee_span));
                 self.positional_args(args);
-                self.emit(Op::Call(args.len() as u8), span);
+                self.emit(Op::Call(args.len() as u8, false), span);
             }
             None => return false,
         }

@@ -194,7 +194,7 @@ impl Codegen<'_> {
     pub(crate) fn refinement_check(&mut self, condition: &Expr, type_name: &str, span: Span) {
         self.emit(Op::Dup, span);
         self.emit(Op::IsError, span);
-        let skip = self.emit(Op::JumpIfTrue(0), span);
+        let skip = self.emit(Op::JumpIf(true, 0), span);
         self.begin_scope();
         // The resolve stage declares `value` by the condition's id.
         let slot = self.add_declared_local("value", Some(condition.id), false, true);

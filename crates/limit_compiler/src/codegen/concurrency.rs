@@ -224,7 +224,7 @@ impl Codegen<'_> {
     fn unshare(&mut self, shared: &[(NodeId, String, Place)], span: Span) {
         for (_, name, place) in shared {
             self.load(place, span);
-            self.emit(Op::Unshare, span);
+            self.emit(Op::SharedGet, span);
             self.store(place, name, span);
         }
     }
@@ -271,16 +271,16 @@ impl Codegen<'_> {
         match binding {
             None => {
                 self.emit(Op::Closure(index), span);
-                self.emit(Op::Spawn(0), span);
+                self.emit(Op::Spawn(0, false), span);
             }
             Some((_, range)) => {
                 self.expr(&inclusive_range(range));
                 self.emit(Op::IterStart, span);
                 let start = self.code_len();
-                let exit = self.emit(Op::IterNext(0), span);
+                let exit = self.emit(Op::IterNext(false, 0), span);
                 self.emit(Op::Closure(index), span);
                 self.emit(Op::Swap, span);
-                self.emit(Op::Spawn(1), span);
+                self.emit(Op::Spawn(1, false), span);
                 self.emit_loop(start, span);
                 self.patch_jump(exit);
             }
@@ -292,7 +292,7 @@ impl Codegen<'_> {
         let index = self.task_function(Some(binding), body, "worker", true);
         self.emit(Op::Closure(index), span);
         self.expr(source);
-        self.emit(Op::SpawnWorker, span);
+        self.emit(Op::Spawn(1, true), span);
     }
 
     /// Compiles a task body as a function of its binding; returns its index.
@@ -359,10 +359,9 @@ impl Codegen<'_> {
         )
     }
 
-    /// `await e`.
-    pub(crate) fn await_expr(&mut self, inner: &Expr, span: Span) {
+    /// `await e`: the value of the awaited call, which has run by then.
+    pub(crate) fn await_expr(&mut self, inner: &Expr, _span: Span) {
         self.expr(inner);
-        self.emit(Op::Await, span);
     }
 
     /// Rejects in-place mutation of captured values in a parallel block's

@@ -244,7 +244,7 @@ impl Codegen<'_> {
         for (class, coercer) in coercers {
             self.emit(Op::GetLocal(object), span);
             self.emit(Op::IsInstance(class), span);
-            let next = self.emit(Op::JumpIfFalse(0), span);
+            let next = self.emit(Op::JumpIf(false, 0), span);
             self.emit(Op::GetLocal(value), span);
             self.emit(Op::CallDirect(coercer, 1), span);
             self.emit(Op::Return, span);

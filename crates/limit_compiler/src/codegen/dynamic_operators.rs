@@ -14,7 +14,7 @@
 
 use super::objects::key_module;
 use super::Codegen;
-use limit_bytecode::opcode::Op;
+use limit_bytecode::opcode::{Dispatch, Op};
 use limit_syntax::ast::{BinOp, Expr, TypeExpr, TypeKind};
 use limit_syntax::Span;
 
@@ -88,10 +88,10 @@ impl Codegen<'_> {
             // the right one is an instance too.
             self.emit(Op::Over, span);
             self.emit(Op::IsInstance(frame.class), span);
-            let not_left = self.emit(Op::JumpIfFalse(0), span);
+            let not_left = self.emit(Op::JumpIf(false, 0), span);
             self.emit(Op::Dup, span);
             self.emit(Op::IsInstance(frame.class), span);
-            let not_same = self.emit(Op::JumpIfFalse(0), span);
+            let not_same = self.emit(Op::JumpIf(false, 0), span);
             self.call_operator_method(method(true), plain, span);
             done.push(self.emit(Op::Jump(0), span));
             self.patch_jump(not_same);
@@ -103,10 +103,10 @@ impl Codegen<'_> {
                 if let Some(name) = method(false) {
                     self.emit(Op::Dup, span);
                     self.emit(Op::IsInstance(frame.class), span);
-                    let not_right = self.emit(Op::JumpIfFalse(0), span);
+                    let not_right = self.emit(Op::JumpIf(false, 0), span);
                     self.emit(Op::Swap, span);
                     let name = self.str_constant(name);
-                    self.emit(Op::InvokeMethod(name, 1), span);
+                    self.emit(Op::Invoke(name, 1, Dispatch::Cached), span);
                     done.push(self.emit(Op::Jump(0), span));
                     self.patch_jump(not_right);
                 }
@@ -170,7 +170,7 @@ impl Codegen<'_> {
         match method {
             Some(name) => {
                 let name = self.str_constant(name);
-                self.emit(Op::InvokeMethod(name, 1), span);
+                self.emit(Op::Invoke(name, 1, Dispatch::Cached), span);
             }
             None => {
                 self.emit(plain, span);

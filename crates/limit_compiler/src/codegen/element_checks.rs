@@ -16,7 +16,7 @@
 use super::checks::Coercion;
 use super::Codegen;
 use crate::check::Type;
-use limit_bytecode::opcode::Op;
+use limit_bytecode::opcode::{Dispatch, Op};
 use limit_syntax::ast::Expr;
 use limit_syntax::Span;
 
@@ -115,8 +115,8 @@ impl Codegen<'_> {
         self.emit(Op::TypeOf, span);
         let kind = self.str_constant(if checks.dict { "dict" } else { "list" });
         self.emit(Op::Const(kind), span);
-        self.emit(Op::Eq, span);
-        let skip = self.emit(Op::JumpIfFalse(0), span);
+        self.emit(Op::Equal(false), span);
+        let skip = self.emit(Op::JumpIf(false, 0), span);
         if !checks.fields.is_empty() {
             // A record: each field it has (`get` gives an error value for
             // one it lacks, which passes every check).
@@ -125,7 +125,7 @@ impl Codegen<'_> {
                 self.emit(Op::Dup, span);
                 let key = self.str_constant(name);
                 self.emit(Op::Const(key), span);
-                self.emit(Op::Invoke(get, 1), span);
+                self.emit(Op::Invoke(get, 1, Dispatch::Dynamic), span);
                 self.check_element(coercions, span);
                 self.emit(Op::Pop, span);
             }
@@ -137,7 +137,7 @@ impl Codegen<'_> {
         let start = self.code_len();
         if checks.dict {
             // `[v, it] -> [v, it, key, value]`
-            let exit = self.emit(Op::IterNext2(0), span);
+            let exit = self.emit(Op::IterNext(true, 0), span);
             self.check_element(&checks.values, span);
             self.emit(Op::Pop, span);
             self.check_element(&checks.keys, span);
@@ -146,7 +146,7 @@ impl Codegen<'_> {
             self.patch_jump(exit);
         } else {
             // `[v, it] -> [v, it, element]`
-            let exit = self.emit(Op::IterNext(0), span);
+            let exit = self.emit(Op::IterNext(false, 0), span);
             self.check_element(&checks.values, span);
             self.emit(Op::Pop, span);
             self.emit_loop(start, span);
@@ -180,11 +180,11 @@ impl Codegen<'_> {
         self.emit(Op::TypeOf, span);
         let name = self.str_constant(type_name);
         self.emit(Op::Const(name), span);
-        self.emit(Op::Eq, span);
-        let fits = self.emit(Op::JumpIfTrue(0), span);
+        self.emit(Op::Equal(false), span);
+        let fits = self.emit(Op::JumpIf(true, 0), span);
         self.emit(Op::Dup, span);
         self.emit(Op::IsError, span);
-        let passes = self.emit(Op::JumpIfTrue(0), span);
+        let passes = self.emit(Op::JumpIf(true, 0), span);
         let before = self.str_constant("element ");
         self.emit(Op::Const(before), span);
         self.emit(Op::Over, span);

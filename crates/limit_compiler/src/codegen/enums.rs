@@ -134,7 +134,7 @@ impl Codegen<'_> {
                 let constant = self.str_constant(&check.to_constant(&name.name));
                 self.emit(Op::GetLocal(subject), span);
                 self.emit(Op::IsType(constant), span);
-                fails.push(self.emit(Op::JumpIfFalse(0), span));
+                fails.push(self.emit(Op::JumpIf(false, 0), span));
                 return true;
             }
             None => {}
@@ -164,7 +164,7 @@ impl Codegen<'_> {
         if let Some(check) = self.annotation_check(&alias) {
             self.emit(Op::GetLocal(subject), span);
             self.emit(Op::IsType(check), span);
-            fails.push(self.emit(Op::JumpIfFalse(0), span));
+            fails.push(self.emit(Op::JumpIf(false, 0), span));
         }
         for coercion in self.coercions(&alias) {
             let Coercion::Refinement { condition, .. } = coercion else {
@@ -186,7 +186,7 @@ impl Codegen<'_> {
         let class = self.objects.frames[frame].class;
         self.emit(Op::GetLocal(subject), span);
         self.emit(Op::IsInstance(class), span);
-        fails.push(self.emit(Op::JumpIfFalse(0), span));
+        fails.push(self.emit(Op::JumpIf(false, 0), span));
     }
 
     /// Fails unless the subject is a value of enum `enum_key`. Its type name
@@ -204,14 +204,14 @@ impl Codegen<'_> {
             self.emit(Op::TypeOf, span);
             let k = self.str_constant(&info.name);
             self.emit(Op::Const(k), span);
-            fails.push(self.emit(Op::JumpIfNotEq(0), span));
+            fails.push(self.emit(Op::JumpIfNotEqual(false, 0), span));
             return;
         }
         let mut matched = Vec::new();
         for tag in 0..info.variants.len() {
             self.emit(Op::GetLocal(subject), span);
             self.emit(Op::IsVariant(info.id, tag as u16), span);
-            matched.push(self.emit(Op::JumpIfTrue(0), span));
+            matched.push(self.emit(Op::JumpIf(true, 0), span));
         }
         fails.push(self.emit(Op::Jump(0), span));
         for jump in matched {
@@ -323,7 +323,7 @@ impl Codegen<'_> {
         };
         self.emit(Op::GetLocal(subject), span);
         self.emit(Op::IsVariant(info.id, tag), span);
-        fails.push(self.emit(Op::JumpIfFalse(0), span));
+        fails.push(self.emit(Op::JumpIf(false, 0), span));
         let Some(args) = args else { return };
         if args.len() != arity {
             self.error(

@@ -2,7 +2,7 @@
 
 use super::objects::ObjectKind;
 use super::{Cleanup, Codegen, KnownFunction, Place};
-use limit_bytecode::opcode::{CastKind, Op};
+use limit_bytecode::opcode::{BinaryOp, CastKind, Dispatch, Op, Ordering};
 use limit_bytecode::program::Constant;
 use limit_syntax::ast::*;
 use limit_syntax::Span;
@@ -69,10 +69,10 @@ impl Codegen<'_> {
             }
             ExprKind::Interp(parts) => self.interpolation(parts, span),
             ExprKind::Bool(true) => {
-                self.emit(Op::True, span);
+                self.emit(Op::Bool(true), span);
             }
             ExprKind::Bool(false) => {
-                self.emit(Op::False, span);
+                self.emit(Op::Bool(false), span);
             }
             ExprKind::Nil => {
                 self.emit(Op::Nil, span);
@@ -309,7 +309,7 @@ impl Codegen<'_> {
                 self.emit(Op::Swap, span);
             }
             let name = self.str_constant(method);
-            self.emit(Op::InvokeMethod(name, 1), span);
+            self.emit(Op::Invoke(name, 1, Dispatch::Cached), span);
             return;
         }
         if self.wants_dynamic_arithmetic(op, left, right) {
@@ -328,9 +328,9 @@ impl Codegen<'_> {
             BinOp::And | BinOp::Or => {
                 self.expr(left);
                 let jump = if op == BinOp::And {
-                    self.emit(Op::JumpIfFalseKeep(0), span)
+                    self.emit(Op::JumpIfKeep(false, 0), span)
                 } else {
-                    self.emit(Op::JumpIfTrueKeep(0), span)
+                    self.emit(Op::JumpIfKeep(true, 0), span)
                 };
                 self.expr(right);
                 self.patch_jump(jump);
@@ -343,7 +343,6 @@ impl Codegen<'_> {
                 BinOp::Add => Some(Op::AddImm(n)),
                 BinOp::Sub => n.checked_neg().map(Op::AddImm),
                 BinOp::Mod if n != 0 => Some(Op::ModImm(n)),
-                BinOp::Lt => Some(Op::LtImm(n)),
                 _ => None,
             };
             if let Some(immediate) = immediate {
@@ -360,65 +359,99 @@ impl Codegen<'_> {
             BinOp::Mul => Op::Mul,
             BinOp::Div => Op::Div,
             BinOp::Mod => Op::Mod,
-            BinOp::Pow => Op::Pow,
-            BinOp::Eq => Op::Eq,
-            BinOp::Ne => Op::Ne,
-            BinOp::Lt => Op::Lt,
-            BinOp::Le => Op::Le,
-            BinOp::Gt => Op::Gt,
-            BinOp::Ge => Op::Ge,
-            BinOp::BitAnd => Op::BitAnd,
-            BinOp::BitOr => Op::BitOr,
-            BinOp::BitXor => Op::BitXor,
-            BinOp::Shl => Op::Shl,
-            BinOp::Shr => Op::Shr,
+            BinOp::Pow => Op::Binary(BinaryOp::Pow),
+            BinOp::Eq => Op::Equal(false),
+            BinOp::Ne => Op::Equal(true),
+            BinOp::Lt => Op::Compare(Ordering::Lt),
+            BinOp::Le => Op::Compare(Ordering::Le),
+            BinOp::Gt => Op::Compare(Ordering::Gt),
+            BinOp::Ge => Op::Compare(Ordering::Ge),
+            BinOp::BitAnd => Op::Binary(BinaryOp::BitAnd),
+            BinOp::BitOr => Op::Binary(BinaryOp::BitOr),
+            BinOp::BitXor => Op::Binary(BinaryOp::BitXor),
+            BinOp::Shl => Op::Binary(BinaryOp::Shl),
+            BinOp::Shr => Op::Binary(BinaryOp::Shr),
             BinOp::And | BinOp::Or => return,
         };
-        let instruction = self.specialised(instruction, left, right);
         self.emit(instruction, span);
+        if matches!(op, BinOp::Add | BinOp::Sub) {
+            self.fuse_typed_products(left, right);
+        }
     }
 
-    /// The int- or float-specialised form of a generic operator when the
-    /// checker proved both operand types. Specialised instructions take
-    /// their fast path first and fall back to the generic behaviour, so a
-    /// wrong guess (an int in a `float` variable) costs speed, not meaning.
-    fn specialised(&self, generic: Op, left: &Expr, right: &Expr) -> Op {
-        use crate::check::Type;
+    /// `a * b + c * d` (or `-`) over local variables the checker typed as
+    /// numbers of one kind (all ints, or floats and ints with a float in
+    /// each product) becomes one `Products`: none of the three operators
+    /// can fail there, which matters because a fused instruction has one
+    /// source position and would misplace the error of the second `*` or
+    /// of the `+`. Only the checker knows the types, so this is done here,
+    /// on the seven instructions just emitted, when optimising.
+    fn fuse_typed_products(&mut self, left: &Expr, right: &Expr) {
         if !self.specialise_by_type {
-            return generic;
+            return;
         }
+        let (ExprKind::Binary(BinOp::Mul, a, b), ExprKind::Binary(BinOp::Mul, c, d)) =
+            (&left.kind, &right.kind)
+        else {
+            return;
+        };
+        // Plain names: each compiles to one instruction (a `GetLocal` when
+        // it is a local), so no jump lands inside the seven.
+        if ![a, b, c, d]
+            .iter()
+            .all(|e| matches!(e.kind, ExprKind::Ident(_)))
+        {
+            return;
+        }
+        let kinds = [
+            self.numeric_kind(a, b),
+            self.numeric_kind(c, d),
+            self.numeric_kind(left, right),
+        ];
+        let same =
+            kinds.iter().all(|k| *k == Some(false)) || kinds.iter().all(|k| *k == Some(true));
+        let proto = &mut self.current().proto;
+        let n = proto.code.len();
+        let (true, Some(tail)) = (same, n.checked_sub(7).map(|at| &proto.code[at..])) else {
+            return;
+        };
+        let [Op::GetLocal(a), Op::GetLocal(b), Op::Mul, Op::GetLocal(c), Op::GetLocal(d), Op::Mul, last @ (Op::Add | Op::Sub)] =
+            *tail
+        else {
+            return;
+        };
+        let (Ok(a), Ok(b), Ok(c), Ok(d)) = (
+            u8::try_from(a),
+            u8::try_from(b),
+            u8::try_from(c),
+            u8::try_from(d),
+        ) else {
+            return;
+        };
+        let op = if last == Op::Add {
+            BinaryOp::Add
+        } else {
+            BinaryOp::Sub
+        };
+        // The fused instruction keeps the first one's position.
+        let pos = proto.lines.get(n - 7).copied();
+        proto.code.truncate(n - 7);
+        proto.lines.truncate(n - 7);
+        proto.code.push(Op::Products(op, a, b, c, d));
+        proto.lines.extend(pos);
+    }
+
+    /// `Some(false)` when the checker typed both operands as ints,
+    /// `Some(true)` when both are numbers but not both ints (the operator
+    /// computes a float), `None` otherwise.
+    fn numeric_kind(&self, left: &Expr, right: &Expr) -> Option<bool> {
+        use crate::check::Type;
         let kind = |e: &Expr| match self.types.type_of(e.id) {
             Some(t) if t.is_integer() => Some(false),
             Some(Type::Float) => Some(true),
             _ => None,
         };
-        match (kind(left), kind(right)) {
-            (Some(false), Some(false)) => match generic {
-                Op::Add => Op::AddInt,
-                Op::Sub => Op::SubInt,
-                Op::Mul => Op::MulInt,
-                Op::Div => Op::DivInt,
-                Op::Mod => Op::ModInt,
-                Op::Lt => Op::LtInt,
-                Op::Le => Op::LeInt,
-                Op::Gt => Op::GtInt,
-                Op::Ge => Op::GeInt,
-                Op::Eq => Op::EqInt,
-                other => other,
-            },
-            (Some(_), Some(_)) => match generic {
-                Op::Add => Op::AddFloat,
-                Op::Sub => Op::SubFloat,
-                Op::Mul => Op::MulFloat,
-                Op::Div => Op::DivFloat,
-                Op::Lt => Op::LtFloat,
-                Op::Le => Op::LeFloat,
-                Op::Gt => Op::GtFloat,
-                Op::Ge => Op::GeFloat,
-                other => other,
-            },
-            _ => generic,
-        }
+        Some(kind(left)? || kind(right)?)
     }
 
     /// Pushes a value computed at compile time.
@@ -439,7 +472,7 @@ impl Codegen<'_> {
                 self.emit(Op::Const(k), span);
             }
             Folded::Bool(b) => {
-                self.emit(if b { Op::True } else { Op::False }, span);
+                self.emit(if b { Op::Bool(true) } else { Op::Bool(false) }, span);
             }
             Folded::Str(text) => {
                 let k = self.str_constant(&text);
@@ -575,9 +608,9 @@ impl Codegen<'_> {
                 }
                 let k = self.str_constant(&method.name);
                 if self.unproven_invoke(object, method, args) {
-                    self.emit(Op::InvokeAny(k, args.len() as u8), span);
+                    self.emit(Op::Invoke(k, args.len() as u8, Dispatch::Any), span);
                 } else {
-                    self.emit(Op::Invoke(k, args.len() as u8), span);
+                    self.emit(Op::Invoke(k, args.len() as u8, Dispatch::Dynamic), span);
                 }
             }
             _ => {
@@ -624,8 +657,8 @@ impl Codegen<'_> {
     fn call_op(&self, callee: &Expr, argc: u8) -> Op {
         use crate::check::Type;
         match self.types.type_of(callee.id).map(Type::unrefined) {
-            Some(Type::Function(_) | Type::Class(_)) => Op::Call(argc),
-            _ => Op::CallAny(argc),
+            Some(Type::Function(_) | Type::Class(_)) => Op::Call(argc, false),
+            _ => Op::Call(argc, true),
         }
     }
 
@@ -707,7 +740,7 @@ impl Codegen<'_> {
         self.expr(object);
         if let Some(count) = self.arranged_args(&method.name, entry.sig, args, span) {
             let k = self.str_constant(&method.name);
-            self.emit(Op::Invoke(k, count), span);
+            self.emit(Op::Invoke(k, count, Dispatch::Dynamic), span);
         }
         true
     }
@@ -819,8 +852,8 @@ impl Codegen<'_> {
                 self.emit(Op::Nil, span);
             }
             "ok" | "Ok" if single(args) => {
+                // A success value is the plain value.
                 self.expr(&args[0].value);
-                self.emit(Op::MakeOk, span);
             }
             "err" | "Err" if args.len() <= 1 => self.make_error(args.first(), span),
             "assert" | "contract" if !args.is_empty() && args.len() <= 2 => {
@@ -924,7 +957,7 @@ impl Codegen<'_> {
         self.emit(Op::EndTry, span);
         self.emit(Op::Dup, span);
         self.emit(Op::IsError, span);
-        let success = self.emit(Op::JumpIfFalse(0), span);
+        let success = self.emit(Op::JumpIf(false, 0), span);
         self.patch_jump(try_at);
 
         // The error is on the stack (from either path).

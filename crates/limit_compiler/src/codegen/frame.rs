@@ -19,7 +19,7 @@
 use super::objects::{plain_name, FrameInfo, MethodInfo, ObjectKind, StaticType};
 use super::Codegen;
 use super::Place;
-use limit_bytecode::opcode::Op;
+use limit_bytecode::opcode::{Dispatch, Op};
 use limit_syntax::ast::*;
 use limit_syntax::Span;
 
@@ -551,7 +551,7 @@ impl Codegen<'_> {
                                 // (`var o: any = Frame()`): it checked no
                                 // argument, so the method checks them.
                                 let k = self.str_constant(&method.name);
-                                self.emit(Op::InvokeAny(k, argc), span);
+                                self.emit(Op::Invoke(k, argc, Dispatch::Any), span);
                             } else if ty.exact || frame.final_slot[slot] {
                                 self.emit(Op::CallDirect(entry.function, argc + 1), span);
                             } else {
@@ -582,7 +582,7 @@ impl Codegen<'_> {
                     self.expr(object);
                     let argc = self.emit_matched(&given, required, METHOD_ARGS, span);
                     let k = self.str_constant(&method.name);
-                    self.emit(Op::InvokeMethod(k, argc), span);
+                    self.emit(Op::Invoke(k, argc, Dispatch::Cached), span);
                 }
                 return true;
             }
@@ -606,9 +606,9 @@ impl Codegen<'_> {
         // A receiver the checker does not know: it checked no argument,
         // so the method found checks them (`type_checks.rs`).
         if self.types.type_of(object.id).is_none() {
-            self.emit(Op::InvokeAny(k, args.len() as u8), span);
+            self.emit(Op::Invoke(k, args.len() as u8, Dispatch::Any), span);
         } else {
-            self.emit(Op::InvokeMethod(k, args.len() as u8), span);
+            self.emit(Op::Invoke(k, args.len() as u8, Dispatch::Cached), span);
         }
         true
     }
@@ -779,7 +779,7 @@ impl Codegen<'_> {
                 self.check_visibility(&s.owner, &method.name, s.visibility, method.span);
                 self.emit(Op::GetGlobal(s.global), method.span);
                 self.positional_args(args);
-                self.emit(Op::Call(args.len() as u8), span);
+                self.emit(Op::Call(args.len() as u8, false), span);
                 return;
             }
             self.error_with_hint(

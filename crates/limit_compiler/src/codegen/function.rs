@@ -124,7 +124,7 @@ impl Codegen<'_> {
                 // Missing arguments arrive as nil (see program.rs).
                 self.emit(Op::GetLocal(slot), param.span);
                 self.emit(Op::Nil, param.span);
-                let skip = self.emit(Op::JumpIfNotEq(0), param.span);
+                let skip = self.emit(Op::JumpIfNotEqual(false, 0), param.span);
                 self.expr(default);
                 self.emit(Op::SetLocal(slot), param.span);
                 self.patch_jump(skip);
@@ -153,7 +153,7 @@ impl Codegen<'_> {
                 // An omitted optional argument (nil) enters no type.
                 self.emit(Op::GetLocal(slot), param.span);
                 self.emit(Op::Nil, param.span);
-                let skip = self.emit(Op::JumpIfNotNe(0), param.span);
+                let skip = self.emit(Op::JumpIfNotEqual(true, 0), param.span);
                 self.emit(Op::GetLocal(slot), param.span);
                 self.coerce(&on_entry, param.span);
                 self.emit(Op::SetLocal(slot), param.span);

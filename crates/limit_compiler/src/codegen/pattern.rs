@@ -3,7 +3,7 @@
 
 use super::expr::is_error_kind;
 use super::{Cleanup, Codegen};
-use limit_bytecode::opcode::Op;
+use limit_bytecode::opcode::{Dispatch, Op, Ordering};
 use limit_syntax::ast::*;
 use limit_syntax::Span;
 
@@ -97,7 +97,7 @@ impl Codegen<'_> {
             PatternKind::Literal(value) => {
                 self.emit(Op::GetLocal(subject), span);
                 self.expr(value);
-                fails.push(self.emit(Op::JumpIfNotEq(0), span));
+                fails.push(self.emit(Op::JumpIfNotEqual(false, 0), span));
             }
             PatternKind::Range {
                 start,
@@ -107,13 +107,13 @@ impl Codegen<'_> {
                 self.type_test(subject, "int", span, fails);
                 self.emit(Op::GetLocal(subject), span);
                 self.expr(start);
-                fails.push(self.emit(Op::JumpIfNotGe(0), span));
+                fails.push(self.emit(Op::JumpIfNot(Ordering::Ge, 0), span));
                 self.emit(Op::GetLocal(subject), span);
                 self.expr(end);
                 let jump = if *inclusive {
-                    Op::JumpIfNotLe(0)
+                    Op::JumpIfNot(Ordering::Le, 0)
                 } else {
-                    Op::JumpIfNotLt(0)
+                    Op::JumpIfNot(Ordering::Lt, 0)
                 };
                 fails.push(self.emit(jump, span));
             }
@@ -124,13 +124,13 @@ impl Codegen<'_> {
             PatternKind::Ok(inner) => {
                 self.emit(Op::GetLocal(subject), span);
                 self.emit(Op::IsError, span);
-                fails.push(self.emit(Op::JumpIfTrue(0), span));
+                fails.push(self.emit(Op::JumpIf(true, 0), span));
                 self.pattern_test(inner, subject, fails);
             }
             PatternKind::Err(inner) => {
                 self.emit(Op::GetLocal(subject), span);
                 self.emit(Op::IsError, span);
-                fails.push(self.emit(Op::JumpIfFalse(0), span));
+                fails.push(self.emit(Op::JumpIf(false, 0), span));
                 self.pattern_test(inner, subject, fails);
             }
             PatternKind::Or(alternatives) => {
@@ -172,7 +172,7 @@ impl Codegen<'_> {
         self.emit(Op::TypeOf, span);
         let k = self.str_constant(type_name);
         self.emit(Op::Const(k), span);
-        fails.push(self.emit(Op::JumpIfNotEq(0), span));
+        fails.push(self.emit(Op::JumpIfNotEqual(false, 0), span));
     }
 
     /// A bare name: a type pattern, an error kind, or a binding.
@@ -192,7 +192,7 @@ impl Codegen<'_> {
             self.emit(Op::GetLocal(subject), span);
             let k = self.str_constant(&name.name);
             self.emit(Op::ErrorKindIs(k), span);
-            fails.push(self.emit(Op::JumpIfFalse(0), span));
+            fails.push(self.emit(Op::JumpIf(false, 0), span));
             return;
         }
         self.emit(Op::GetLocal(subject), span);
@@ -226,7 +226,7 @@ impl Codegen<'_> {
         self.emit(Op::GetLocal(subject), span);
         let k = self.str_constant(&kind.name);
         self.emit(Op::ErrorKindIs(k), span);
-        fails.push(self.emit(Op::JumpIfFalse(0), span));
+        fails.push(self.emit(Op::JumpIf(false, 0), span));
         match args {
             None | Some([]) => {}
             Some([message]) => {
@@ -256,9 +256,9 @@ impl Codegen<'_> {
         self.emit(Op::Len, span);
         self.emit(Op::Int(items.len() as i32), span);
         let length_test = if rest.is_some() {
-            Op::JumpIfNotGe(0)
+            Op::JumpIfNot(Ordering::Ge, 0)
         } else {
-            Op::JumpIfNotEq(0)
+            Op::JumpIfNotEqual(false, 0)
         };
         fails.push(self.emit(length_test, span));
         for (i, item) in items.iter().enumerate() {
@@ -275,7 +275,7 @@ impl Codegen<'_> {
             self.emit(Op::GetLocal(subject), name.span);
             self.emit(Op::Len, name.span);
             let slice = self.str_constant("slice");
-            self.emit(Op::Invoke(slice, 2), name.span);
+            self.emit(Op::Invoke(slice, 2, Dispatch::Dynamic), name.span);
             self.bind_new_variable(name, false);
         }
     }
@@ -294,15 +294,15 @@ impl Codegen<'_> {
             self.emit(Op::GetLocal(subject), span);
             self.emit(Op::Len, span);
             self.emit(Op::Int(fields.len() as i32), span);
-            fails.push(self.emit(Op::JumpIfNotEq(0), span));
+            fails.push(self.emit(Op::JumpIfNotEqual(false, 0), span));
         }
         let contains = self.str_constant("contains");
         for field in fields {
             let key = self.str_constant(&field.name.name);
             self.emit(Op::GetLocal(subject), field.name.span);
             self.emit(Op::Const(key), field.name.span);
-            self.emit(Op::Invoke(contains, 1), field.name.span);
-            fails.push(self.emit(Op::JumpIfFalse(0), field.name.span));
+            self.emit(Op::Invoke(contains, 1, Dispatch::Dynamic), field.name.span);
+            fails.push(self.emit(Op::JumpIf(false, 0), field.name.span));
             self.emit(Op::GetLocal(subject), field.name.span);
             self.emit(Op::Const(key), field.name.span);
             self.emit(Op::GetIndex, field.name.span);
@@ -319,7 +319,7 @@ impl Codegen<'_> {
             // The rest is a copy of the dict without the named keys.
             self.emit(Op::GetLocal(subject), name.span);
             let copy = self.str_constant("copy");
-            self.emit(Op::Invoke(copy, 0), name.span);
+            self.emit(Op::Invoke(copy, 0, Dispatch::Dynamic), name.span);
             let remove = self.str_constant("remove");
             let holder = self.hidden_slot();
             self.emit(Op::SetLocal(holder), name.span);
@@ -327,7 +327,7 @@ impl Codegen<'_> {
                 let key = self.str_constant(&field.name.name);
                 self.emit(Op::GetLocal(holder), name.span);
                 self.emit(Op::Const(key), name.span);
-                self.emit(Op::Invoke(remove, 1), name.span);
+                self.emit(Op::Invoke(remove, 1, Dispatch::Dynamic), name.span);
                 self.emit(Op::Pop, name.span);
             }
             self.emit(Op::GetLocal(holder), name.span);

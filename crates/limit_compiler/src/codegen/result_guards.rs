@@ -87,7 +87,7 @@ impl Codegen<'_> {
         }
         // A function type's parameters are at most what a call may pass
         // (the checker limits them as it limits any call's arguments).
-        self.emit(Op::Call(arity.min(u8::MAX as usize) as u8), span);
+        self.emit(Op::Call(arity.min(u8::MAX as usize) as u8, false), span);
         self.emit_type_check(&ty.ret, span);
         let coercions = self.coercions_of_type(&ty.ret);
         self.coerce(&coercions, span);

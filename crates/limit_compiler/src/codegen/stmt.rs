@@ -1,7 +1,7 @@
 //! Statements: declarations, assignment, control flow, loops, `attempt`.
 
 use super::{Cleanup, Codegen, FunctionKind, LoopContext, Place};
-use limit_bytecode::opcode::Op;
+use limit_bytecode::opcode::{Dispatch, Op, Ordering};
 use limit_bytecode::program::Constant;
 use limit_syntax::ast::*;
 use limit_syntax::{Diagnostic, Span};
@@ -215,7 +215,7 @@ impl Codegen<'_> {
                     self.emit(Op::Const(k), span);
                 }
                 "bool" => {
-                    self.emit(Op::False, span);
+                    self.emit(Op::Bool(false), span);
                 }
                 _ => {
                     self.emit(Op::Nil, span);
@@ -244,7 +244,7 @@ impl Codegen<'_> {
                 self.emit(Op::GetLocal(source), *tspan);
                 self.emit(Op::Len, *tspan);
                 self.emit(Op::Int(items.len() as i32), *tspan);
-                let ok = self.emit(Op::JumpIfNotNe(0), *tspan);
+                let ok = self.emit(Op::JumpIfNotEqual(true, 0), *tspan);
                 let message = self.str_constant(&format!(
                     "cannot destructure: expected {} values",
                     items.len()
@@ -275,7 +275,7 @@ impl Codegen<'_> {
                 if self.atomic_globals.contains(&index) {
                     self.emit(Op::MakeShared, name.span);
                 }
-                self.emit(Op::DefineGlobal(index), name.span);
+                self.emit(Op::SetGlobal(index), name.span);
                 return;
             }
             // Redeclaring at top level replaces the earlier variable.
@@ -351,7 +351,7 @@ impl Codegen<'_> {
             operator.and_then(|operator| self.std_assign_operator(operator, target, value))
         {
             let name = self.str_constant(method);
-            binary = Some(Op::InvokeMethod(name, 1));
+            binary = Some(Op::Invoke(name, 1, Dispatch::Cached));
         }
         match &target.kind {
             ExprKind::Ident(name) => {
@@ -417,7 +417,9 @@ impl Codegen<'_> {
                 self.expr(object);
                 self.expr(index);
                 if let Some(op) = binary {
-                    self.emit(Op::Dup2, span);
+                    // `[c, i] -> [c, i, c, i]`.
+                    self.emit(Op::Over, span);
+                    self.emit(Op::Over, span);
                     self.emit(Op::GetIndex, target.span);
                     self.expr(value);
                     self.compound_operator(op, target, value, span);
@@ -644,12 +646,12 @@ impl Codegen<'_> {
     pub(crate) fn condition_jump(&mut self, cond: &Expr) -> usize {
         if let ExprKind::Binary(op, left, right) = &cond.kind {
             let fused = match op {
-                BinOp::Lt => Some(Op::JumpIfNotLt(0)),
-                BinOp::Le => Some(Op::JumpIfNotLe(0)),
-                BinOp::Gt => Some(Op::JumpIfNotGt(0)),
-                BinOp::Ge => Some(Op::JumpIfNotGe(0)),
-                BinOp::Eq => Some(Op::JumpIfNotEq(0)),
-                BinOp::Ne => Some(Op::JumpIfNotNe(0)),
+                BinOp::Lt => Some(Op::JumpIfNot(Ordering::Lt, 0)),
+                BinOp::Le => Some(Op::JumpIfNot(Ordering::Le, 0)),
+                BinOp::Gt => Some(Op::JumpIfNot(Ordering::Gt, 0)),
+                BinOp::Ge => Some(Op::JumpIfNot(Ordering::Ge, 0)),
+                BinOp::Eq => Some(Op::JumpIfNotEqual(false, 0)),
+                BinOp::Ne => Some(Op::JumpIfNotEqual(true, 0)),
                 _ => None,
             };
             if let Some(jump) = fused {
@@ -660,10 +662,10 @@ impl Codegen<'_> {
         }
         if let ExprKind::Unary(UnOp::Not, inner) = &cond.kind {
             self.expr(inner);
-            return self.emit(Op::JumpIfTrue(0), cond.span);
+            return self.emit(Op::JumpIf(true, 0), cond.span);
         }
         self.expr(cond);
-        self.emit(Op::JumpIfFalse(0), cond.span)
+        self.emit(Op::JumpIf(false, 0), cond.span)
     }
 
     /// Begins a loop whose body is `body`. Call `mark_height` where each
@@ -792,9 +794,9 @@ impl Codegen<'_> {
         self.current().cleanups.push(Cleanup::Iterator);
         let head = self.code_len();
         let next = if bindings.len() == 2 {
-            self.emit(Op::IterNext2(0), span)
+            self.emit(Op::IterNext(true, 0), span)
         } else {
-            self.emit(Op::IterNext(0), span)
+            self.emit(Op::IterNext(false, 0), span)
         };
         self.push_loop(body);
         self.begin_scope();
@@ -888,9 +890,9 @@ impl Codegen<'_> {
         let head = self.code_len();
         self.emit(Op::GetLocal2(counter, limit), span);
         let exit = if inclusive {
-            self.emit(Op::JumpIfNotLe(0), span)
+            self.emit(Op::JumpIfNot(Ordering::Le, 0), span)
         } else {
-            self.emit(Op::JumpIfNotLt(0), span)
+            self.emit(Op::JumpIfNot(Ordering::Lt, 0), span)
         };
         self.push_loop(body);
         self.begin_scope();
@@ -1082,7 +1084,7 @@ impl Codegen<'_> {
                 let k = self.str_constant(&kind.name);
                 self.emit(Op::GetLocal(error), kind.span);
                 self.emit(Op::ErrorKindIs(k), kind.span);
-                self.emit(Op::JumpIfFalse(0), kind.span)
+                self.emit(Op::JumpIf(false, 0), kind.span)
             });
             self.begin_scope();
             if let Some(binding) = &handler.binding {

@@ -134,7 +134,7 @@ mod tests {
         ]);
         // The head is not a compare-and-branch.
         unchanged(vec![
-            Op::JumpIfLocalTrue(0, 2),
+            Op::JumpIfLocal(true, 0, 2),
             Op::IncLocal(1, 1),
             Op::IncLocalLoop(0, 1, 3),
             Op::ReturnNil,

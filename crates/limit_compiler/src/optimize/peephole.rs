@@ -7,7 +7,7 @@
 //! instructions shifts code, so every jump is re-targeted afterwards through
 //! a map from old to new instruction indices.
 
-use limit_bytecode::opcode::{Op, Ordering};
+use limit_bytecode::opcode::{BinaryOp, Op, Ordering};
 use limit_bytecode::program::{Constant, Program};
 
 /// Combines instruction sequences in function `index` of `program`.
@@ -92,54 +92,8 @@ fn match_sequence(
     // Only combine when nothing jumps into the middle of the sequence.
     let free =
         |length: usize| ip + length <= code.len() && (ip + 1..ip + length).all(|i| !targets[i]);
-    // Fused forms keep the generic fallback, so a specialised arithmetic or
-    // comparison instruction fuses exactly like its generic twin.
-    let at = |i: usize| code.get(ip + i).copied().map(generic_twin);
+    let at = |i: usize| code.get(ip + i).copied();
 
-    if free(7) {
-        // Only over operands the checker typed as numbers of one kind,
-        // where none of the three operators can fail: a fused instruction
-        // has one source position, which would misplace the error of the
-        // second `*` or of the `+`.
-        let raw = |i: usize| code.get(ip + i).copied();
-        let typed = matches!(
-            (raw(2), raw(5), raw(6)),
-            (
-                Some(Op::MulFloat),
-                Some(Op::MulFloat),
-                Some(Op::AddFloat | Op::SubFloat)
-            ) | (
-                Some(Op::MulInt),
-                Some(Op::MulInt),
-                Some(Op::AddInt | Op::SubInt)
-            )
-        );
-        if let (
-            true,
-            Some(Op::GetLocal(a)),
-            Some(Op::GetLocal(b)),
-            Some(Op::Mul),
-            Some(Op::GetLocal(c)),
-            Some(Op::GetLocal(d)),
-            Some(Op::Mul),
-            Some(combine @ (Op::Add | Op::Sub)),
-        ) = (typed, at(0), at(1), at(2), at(3), at(4), at(5), at(6))
-        {
-            if let (Ok(a), Ok(b), Ok(c), Ok(d)) = (
-                u8::try_from(a),
-                u8::try_from(b),
-                u8::try_from(c),
-                u8::try_from(d),
-            ) {
-                let op = if combine == Op::Add {
-                    Op::AddProducts(a, b, c, d)
-                } else {
-                    Op::SubProducts(a, b, c, d)
-                };
-                return (op, 7);
-            }
-        }
-    }
     if free(4) {
         if let (
             Some(Op::GetLocal(a)),
@@ -174,16 +128,16 @@ fn match_sequence(
     if free(3) {
         match (at(0), at(1), at(2)) {
             (Some(Op::GetLocal(a)), Some(Op::GetLocal(b)), Some(Op::Add)) => {
-                return (Op::AddLocals(a, b), 3)
+                return (Op::ArithLocals(BinaryOp::Add, a, b), 3)
             }
             (Some(Op::GetLocal(a)), Some(Op::GetLocal(b)), Some(Op::Sub)) => {
-                return (Op::SubLocals(a, b), 3)
+                return (Op::ArithLocals(BinaryOp::Sub, a, b), 3)
             }
             (Some(Op::GetLocal(a)), Some(Op::GetLocal(b)), Some(Op::Mul)) => {
-                return (Op::MulLocals(a, b), 3)
+                return (Op::ArithLocals(BinaryOp::Mul, a, b), 3)
             }
             (Some(Op::GetLocal(a)), Some(Op::GetLocal(b)), Some(Op::Mod)) => {
-                return (Op::ModLocals(a, b), 3)
+                return (Op::ArithLocals(BinaryOp::Mod, a, b), 3)
             }
             (Some(Op::GetLocal(a)), Some(Op::GetLocal(b)), Some(Op::GetIndex)) => {
                 return (Op::IndexLocals(a, b), 3);
@@ -204,24 +158,18 @@ fn match_sequence(
                 Some(Op::GetLocal(a)),
                 Some(Op::GetLocal(_)),
                 Some(
-                    Op::JumpIfNotLt(_)
-                    | Op::JumpIfNotLe(_)
-                    | Op::JumpIfNotGt(_)
-                    | Op::JumpIfNotGe(_)
-                    | Op::JumpIfFalse(_)
-                    | Op::JumpIfTrue(_)
+                    Op::JumpIfNot(..)
+                    | Op::JumpIf(false, _)
+                    | Op::JumpIf(true, _)
                     | Op::SetLocal(_),
                 ),
             ) => return (Op::GetLocal(a), 1),
-            (Some(Op::GetLocal(s)), Some(constant), Some(Op::JumpIfNotLt(o)))
+            (Some(Op::GetLocal(s)), Some(constant), Some(Op::JumpIfNot(Ordering::Lt, o)))
                 if s <= u8::MAX as u16 =>
             {
                 if let Some(k) = int_constant(constant, constants) {
                     return (Op::JumpIfLocalNotLtConst(s as u8, k, o), 3);
                 }
-            }
-            (Some(Op::GetLocal(s)), Some(Op::Add), Some(Op::SetLocal(d))) => {
-                return (Op::AddLocalStore(s, d), 3);
             }
             (Some(constant), Some(Op::GetLocal(s)), Some(Op::Mul))
                 if pushes_number(constant, constants) =>
@@ -251,31 +199,22 @@ fn match_sequence(
                     return (Op::JumpIfNotConst(order, k, o), 2);
                 }
             }
-            (Some(Op::GetLocal(s)), Some(Op::Add)) => return (Op::AddLocal(s), 2),
-            (Some(Op::GetLocal(s)), Some(Op::Sub)) => return (Op::SubLocal(s), 2),
-            (Some(Op::GetLocal(s)), Some(Op::Mul)) => return (Op::MulLocal(s), 2),
+            (Some(Op::GetLocal(s)), Some(Op::Add)) => return (Op::ArithLocal(BinaryOp::Add, s), 2),
+            (Some(Op::GetLocal(s)), Some(Op::Sub)) => return (Op::ArithLocal(BinaryOp::Sub, s), 2),
+            (Some(Op::GetLocal(s)), Some(Op::Mul)) => return (Op::ArithLocal(BinaryOp::Mul, s), 2),
             (Some(Op::GetLocal(from)), Some(Op::SetLocal(to))) => {
                 return (Op::MoveLocal(from, to), 2)
             }
-            (Some(Op::GetLocal(s)), Some(Op::JumpIfFalse(o))) => {
-                return (Op::JumpIfLocalFalse(s, o), 2)
+            (Some(Op::GetLocal(s)), Some(Op::JumpIf(false, o))) => {
+                return (Op::JumpIfLocal(false, s, o), 2)
             }
-            (Some(Op::GetLocal(s)), Some(Op::JumpIfTrue(o))) => {
-                return (Op::JumpIfLocalTrue(s, o), 2)
+            (Some(Op::GetLocal(s)), Some(Op::JumpIf(true, o))) => {
+                return (Op::JumpIfLocal(true, s, o), 2)
             }
-            (Some(Op::GetLocal(s)), Some(Op::JumpIfNotLt(o))) => {
-                return (Op::JumpIfNotLtLocal(s, o), 2)
+            (Some(Op::GetLocal(s)), Some(Op::JumpIfNot(order, o))) => {
+                return (Op::JumpIfNotLocal(order, s, o), 2)
             }
-            (Some(Op::GetLocal(s)), Some(Op::JumpIfNotLe(o))) => {
-                return (Op::JumpIfNotLeLocal(s, o), 2)
-            }
-            (Some(Op::GetLocal(s)), Some(Op::JumpIfNotGt(o))) => {
-                return (Op::JumpIfNotGtLocal(s, o), 2)
-            }
-            (Some(Op::GetLocal(s)), Some(Op::JumpIfNotGe(o))) => {
-                return (Op::JumpIfNotGeLocal(s, o), 2)
-            }
-            (Some(Op::Int(n)), Some(Op::JumpIfNotEq(o))) if i16::try_from(n).is_ok() => {
+            (Some(Op::Int(n)), Some(Op::JumpIfNotEqual(false, o))) if i16::try_from(n).is_ok() => {
                 return (Op::JumpIfNotEqImm(n as i16, o), 2);
             }
             (Some(Op::GetLocal(a)), Some(Op::GetLocal(b))) => return (Op::GetLocal2(a, b), 2),
@@ -295,10 +234,7 @@ fn inc_local_loop(s: u16, t: u16, n: i32, back: u32) -> Option<Op> {
 /// The ordering and offset of a compare-and-branch on the top two values.
 fn ordering_jump(op: Op) -> Option<(Ordering, i32)> {
     match op {
-        Op::JumpIfNotLt(o) => Some((Ordering::Lt, o)),
-        Op::JumpIfNotLe(o) => Some((Ordering::Le, o)),
-        Op::JumpIfNotGt(o) => Some((Ordering::Gt, o)),
-        Op::JumpIfNotGe(o) => Some((Ordering::Ge, o)),
+        Op::JumpIfNot(order, o) => Some((order, o)),
         _ => None,
     }
 }
@@ -323,23 +259,6 @@ fn number_constant(op: Op, constants: &mut Vec<Constant>) -> Option<u16> {
             u16::try_from(k).ok()
         }
         other => int_constant(other, constants),
-    }
-}
-
-/// The generic instruction a specialised one stands for (itself otherwise).
-fn generic_twin(op: Op) -> Op {
-    match op {
-        Op::AddInt | Op::AddFloat => Op::Add,
-        Op::SubInt | Op::SubFloat => Op::Sub,
-        Op::MulInt | Op::MulFloat => Op::Mul,
-        Op::DivInt | Op::DivFloat => Op::Div,
-        Op::ModInt => Op::Mod,
-        Op::LtInt | Op::LtFloat => Op::Lt,
-        Op::LeInt | Op::LeFloat => Op::Le,
-        Op::GtInt | Op::GtFloat => Op::Gt,
-        Op::GeInt | Op::GeFloat => Op::Ge,
-        Op::EqInt => Op::Eq,
-        other => other,
     }
 }
 
@@ -400,43 +319,32 @@ mod tests {
         combine(&mut program, 0);
         assert_eq!(
             program.functions[0].code,
-            vec![Op::AddLocals(0, 1), Op::ReturnNil]
+            vec![Op::ArithLocals(BinaryOp::Add, 0, 1), Op::ReturnNil]
         );
     }
 
     #[test]
-    fn fuses_sums_of_typed_products_only() {
-        let products = |mul: Op, combine: Op| {
+    fn leaves_sums_of_products_to_the_code_generator() {
+        // Untyped operators could fail, each at its own position: only the
+        // code generator, which knows the types, fuses `Products`.
+        assert_eq!(
             combined(vec![
                 Op::GetLocal(0),
                 Op::GetLocal(1),
-                mul,
+                Op::Mul,
                 Op::GetLocal(2),
                 Op::GetLocal(3),
-                mul,
-                combine,
+                Op::Mul,
+                Op::Add,
                 Op::Return,
-            ])
-        };
-        assert_eq!(
-            products(Op::MulFloat, Op::SubFloat),
-            vec![Op::SubProducts(0, 1, 2, 3), Op::Return]
-        );
-        assert_eq!(
-            products(Op::MulInt, Op::AddInt),
-            vec![Op::AddProducts(0, 1, 2, 3), Op::Return]
-        );
-        // Untyped or mixed operators could fail, each at its own position.
-        assert_eq!(
-            products(Op::Mul, Op::Add),
+            ]),
             vec![
-                Op::MulLocals(0, 1),
-                Op::MulLocals(2, 3),
+                Op::ArithLocals(BinaryOp::Mul, 0, 1),
+                Op::ArithLocals(BinaryOp::Mul, 2, 3),
                 Op::Add,
                 Op::Return
             ]
         );
-        assert_eq!(products(Op::MulInt, Op::AddFloat)[0], Op::MulLocals(0, 1));
     }
 
     #[test]
@@ -494,7 +402,7 @@ mod tests {
         let code = vec![
             Op::GetLocal(2),
             Op::Int(100),
-            Op::JumpIfNotLt(1),
+            Op::JumpIfNot(Ordering::Lt, 1),
             Op::Loop(4),
             Op::ReturnNil,
         ];
@@ -505,7 +413,7 @@ mod tests {
 
     #[test]
     fn threads_jump_chains() {
-        let code = vec![Op::Jump(1), Op::Nop, Op::Jump(0), Op::ReturnNil];
+        let code = vec![Op::Jump(1), Op::Swap, Op::Jump(0), Op::ReturnNil];
         let mut program = program_with(code);
         combine(&mut program, 0);
         assert_eq!(program.functions[0].code[0], Op::Jump(2));
@@ -515,7 +423,7 @@ mod tests {
     fn fuses_loop_step_with_back_edge() {
         // 0: test; 1-3: i = i + 1; 4: back to 0.
         let code = vec![
-            Op::JumpIfLocalFalse(1, 4),
+            Op::JumpIfLocal(false, 1, 4),
             Op::GetLocal(0),
             Op::AddImm(1),
             Op::SetLocal(0),
@@ -543,8 +451,8 @@ mod tests {
             Op::GetLocal(3),
             Op::Mul,
             Op::Int(4),
-            Op::JumpIfNotGt(1),
-            Op::Nop,
+            Op::JumpIfNot(Ordering::Gt, 1),
+            Op::Swap,
             Op::GetLocal(1),
             Op::Add,
             Op::SetLocal(2),
@@ -554,7 +462,8 @@ mod tests {
         assert!(matches!(f[0], Op::MulConstLocal(_, 3)));
         assert!(matches!(f[1], Op::JumpIfNotConst(Ordering::Gt, _, 1)));
         assert_eq!(f[1].jump_target(1), Some(3));
-        assert_eq!(f[3], Op::AddLocalStore(1, 2));
+        assert_eq!(f[3], Op::ArithLocal(BinaryOp::Add, 1));
+        assert_eq!(f[4], Op::SetLocal(2));
     }
 
     #[test]
@@ -562,8 +471,8 @@ mod tests {
         let code = vec![
             Op::GetLocal(5),
             Op::GetLocal(0),
-            Op::JumpIfNotLe(1),
-            Op::Nop,
+            Op::JumpIfNot(Ordering::Le, 1),
+            Op::Swap,
             Op::ReturnNil,
         ];
         let f = combined(code);

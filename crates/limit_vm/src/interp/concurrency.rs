@@ -18,15 +18,15 @@ impl Vm {
                 };
                 sched::begin(self, kind, &params)
             }
-            Op::Spawn(argc) => {
-                let arg = if argc > 0 { Some(self.pop()) } else { None };
-                let closure = self.pop();
-                sched::spawn(self, closure, arg)
-            }
-            Op::SpawnWorker => {
+            Op::Spawn(_, true) => {
                 let source = self.pop();
                 let closure = self.pop();
                 sched::spawn_worker(self, closure, &source)
+            }
+            Op::Spawn(argc, false) => {
+                let arg = if argc > 0 { Some(self.pop()) } else { None };
+                let closure = self.pop();
+                sched::spawn(self, closure, arg)
             }
             Op::BlockEnd => sched::end(self),
             Op::MakeShared => {
@@ -35,7 +35,7 @@ impl Vm {
                 self.stack.push(shared);
                 Ok(())
             }
-            Op::Unshare | Op::SharedGet => {
+            Op::SharedGet => {
                 let v = self.pop();
                 let r = sched::shared_get(self, v);
                 self.stack.push(r);

@@ -332,13 +332,14 @@ impl Vm {
                             push_local!(v);
                             continue 'run;
                         }
-                        Op::True | Op::False | Op::Nil => {
+                        Op::Bool(b) => {
                             room!();
-                            push_local!(match *op {
-                                Op::True => Value::Bool(true),
-                                Op::False => Value::Bool(false),
-                                _ => Value::Nil,
-                            });
+                            push_local!(Value::Bool(b));
+                            continue 'run;
+                        }
+                        Op::Nil => {
+                            room!();
+                            push_local!(Value::Nil);
                             continue 'run;
                         }
                         Op::GetLocal(s) => {
@@ -455,10 +456,10 @@ impl Vm {
                             }
                             bail!();
                         }
-                        Op::AddFloat | Op::Add | Op::AddInt => arith_local!(checked_add, +),
-                        Op::SubFloat | Op::Sub | Op::SubInt => arith_local!(checked_sub, -),
-                        Op::MulFloat | Op::Mul | Op::MulInt => arith_local!(checked_mul, *),
-                        Op::Div | Op::DivInt | Op::DivFloat => {
+                        Op::Add => arith_local!(checked_add, +),
+                        Op::Sub => arith_local!(checked_sub, -),
+                        Op::Mul => arith_local!(checked_mul, *),
+                        Op::Div => {
                             need!(2);
                             match (&mut *sp.sub(2), &*sp.sub(1)) {
                                 (Value::Float(a), Value::Float(b)) => *a /= *b,
@@ -468,7 +469,7 @@ impl Vm {
                             sp = sp.sub(1);
                             continue 'run;
                         }
-                        Op::Mod | Op::ModInt => {
+                        Op::Mod => {
                             need!(2);
                             match (&mut *sp.sub(2), &*sp.sub(1)) {
                                 (Value::Int(a), Value::Int(b)) if *b != 0 && *b != -1 => *a %= *b,
@@ -477,18 +478,28 @@ impl Vm {
                             sp = sp.sub(1);
                             continue 'run;
                         }
-                        Op::Lt | Op::LtInt | Op::LtFloat => compare_local!(<),
-                        Op::Le | Op::LeInt | Op::LeFloat => compare_local!(<=),
-                        Op::Gt | Op::GtInt | Op::GtFloat => compare_local!(>),
-                        Op::Ge | Op::GeInt | Op::GeFloat => compare_local!(>=),
-                        Op::AddLocals(a, b) => locals_op_local!(a, b, checked_add, +),
-                        Op::SubLocals(a, b) => locals_op_local!(a, b, checked_sub, -),
-                        Op::MulLocals(a, b) => locals_op_local!(a, b, checked_mul, *),
-                        Op::AddProducts(a, b, c, d) => products!(a, b, c, d, checked_add, +),
-                        Op::SubProducts(a, b, c, d) => products!(a, b, c, d, checked_sub, -),
-                        Op::AddLocal(s) => top_op_slot!(s, checked_add, +),
-                        Op::SubLocal(s) => top_op_slot!(s, checked_sub, -),
-                        Op::MulLocal(s) => top_op_slot!(s, checked_mul, *),
+                        Op::Compare(Ordering::Lt) => compare_local!(<),
+                        Op::Compare(Ordering::Le) => compare_local!(<=),
+                        Op::Compare(Ordering::Gt) => compare_local!(>),
+                        Op::Compare(Ordering::Ge) => compare_local!(>=),
+                        Op::ArithLocals(BinaryOp::Add, a, b) => {
+                            locals_op_local!(a, b, checked_add, +)
+                        }
+                        Op::ArithLocals(BinaryOp::Sub, a, b) => {
+                            locals_op_local!(a, b, checked_sub, -)
+                        }
+                        Op::ArithLocals(BinaryOp::Mul, a, b) => {
+                            locals_op_local!(a, b, checked_mul, *)
+                        }
+                        Op::Products(BinaryOp::Add, a, b, c, d) => {
+                            products!(a, b, c, d, checked_add, +)
+                        }
+                        Op::Products(BinaryOp::Sub, a, b, c, d) => {
+                            products!(a, b, c, d, checked_sub, -)
+                        }
+                        Op::ArithLocal(BinaryOp::Add, s) => top_op_slot!(s, checked_add, +),
+                        Op::ArithLocal(BinaryOp::Sub, s) => top_op_slot!(s, checked_sub, -),
+                        Op::ArithLocal(BinaryOp::Mul, s) => top_op_slot!(s, checked_mul, *),
                         Op::AddAssignLocal(a, b) => {
                             let (x, y) = (slot!(a), slot!(b));
                             // `a += a` names one slot twice: the addend is
@@ -511,21 +522,21 @@ impl Vm {
                             }
                             continue 'run;
                         }
-                        Op::JumpIfNotLt(o) => compare_jump_local!(<, o),
-                        Op::JumpIfNotLe(o) => compare_jump_local!(<=, o),
-                        Op::JumpIfNotGt(o) => compare_jump_local!(>, o),
-                        Op::JumpIfNotGe(o) => compare_jump_local!(>=, o),
-                        Op::JumpIfNotLtLocal(s, o) => compare_slot_jump!(s, <, o),
-                        Op::JumpIfNotLeLocal(s, o) => compare_slot_jump!(s, <=, o),
-                        Op::JumpIfNotGtLocal(s, o) => compare_slot_jump!(s, >, o),
-                        Op::JumpIfNotGeLocal(s, o) => compare_slot_jump!(s, >=, o),
-                        Op::JumpIfNotEq(o) | Op::JumpIfNotNe(o) => {
+                        Op::JumpIfNot(Ordering::Lt, o) => compare_jump_local!(<, o),
+                        Op::JumpIfNot(Ordering::Le, o) => compare_jump_local!(<=, o),
+                        Op::JumpIfNot(Ordering::Gt, o) => compare_jump_local!(>, o),
+                        Op::JumpIfNot(Ordering::Ge, o) => compare_jump_local!(>=, o),
+                        Op::JumpIfNotLocal(Ordering::Lt, s, o) => compare_slot_jump!(s, <, o),
+                        Op::JumpIfNotLocal(Ordering::Le, s, o) => compare_slot_jump!(s, <=, o),
+                        Op::JumpIfNotLocal(Ordering::Gt, s, o) => compare_slot_jump!(s, >, o),
+                        Op::JumpIfNotLocal(Ordering::Ge, s, o) => compare_slot_jump!(s, >=, o),
+                        Op::JumpIfNotEqual(negated, o) => {
                             need!(2);
                             let Some(equal) = number::equal(sp.sub(2), sp.sub(1)) else {
                                 bail!();
                             };
                             sp = sp.sub(2);
-                            if equal == matches!(*op, Op::JumpIfNotNe(_)) {
+                            if equal == negated {
                                 jump!(o);
                             }
                             continue 'run;
@@ -553,25 +564,19 @@ impl Vm {
                             }
                             continue 'run;
                         }
-                        Op::JumpIfLocalFalse(s, o) => {
-                            if !(*slot!(s)).truthy() {
+                        Op::JumpIfLocal(when, s, o) => {
+                            if (*slot!(s)).truthy() == when {
                                 jump!(o);
                             }
                             continue 'run;
                         }
-                        Op::JumpIfLocalTrue(s, o) => {
-                            if (*slot!(s)).truthy() {
-                                jump!(o);
-                            }
-                            continue 'run;
-                        }
-                        Op::JumpIfFalse(o) | Op::JumpIfTrue(o) => {
+                        Op::JumpIf(when, o) => {
                             need!(1);
                             let Value::Bool(b) = *sp.sub(1) else {
                                 bail!();
                             };
                             sp = sp.sub(1);
-                            if b == matches!(*op, Op::JumpIfTrue(_)) {
+                            if b == when {
                                 jump!(o);
                             }
                             continue 'run;
@@ -579,17 +584,6 @@ impl Vm {
                         Op::Loop(n) if self.countdown > 1 => {
                             self.countdown -= 1;
                             pc = pc.wrapping_sub(n as usize);
-                            continue 'run;
-                        }
-                        Op::AddLocalStore(s, d) => {
-                            let (y, z) = (slot!(s), slot!(d));
-                            need!(1);
-                            let x = sp.sub(1);
-                            if (*z).is_heap() || z == x {
-                                bail!();
-                            }
-                            store_sum!(x, y, z);
-                            sp = x;
                             continue 'run;
                         }
                         Op::MulConstLocal(k, s) => {
@@ -711,7 +705,7 @@ impl Vm {
                             }
                             continue 'run;
                         }
-                        Op::Invoke(name, argc) | Op::InvokeMethod(name, argc) => {
+                        Op::Invoke(name, argc, via) if via != Dispatch::Any => {
                             let argc = argc as usize;
                             need!(argc + 1);
                             let recv = sp.sub(argc + 1);
@@ -719,9 +713,7 @@ impl Vm {
                             match (&*recv, method, argc) {
                                 // A frame's method through the call site's
                                 // inline cache; a miss fills it in `run_loop`.
-                                (Value::Instance(inst), _, _)
-                                    if matches!(*op, Op::InvokeMethod(..)) =>
-                                {
+                                (Value::Instance(inst), _, _) if via == Dispatch::Cached => {
                                     let Some(target) = self.cached_method(inst.class.id, ip!() - 1)
                                     else {
                                         bail!();
@@ -861,7 +853,7 @@ impl Vm {
                             let b = depth!() - argc;
                             enter!(f, proto, None, argc, b, b);
                         }
-                        Op::Call(argc) => {
+                        Op::Call(argc, false) => {
                             let argc = argc as usize;
                             need!(argc + 1);
                             let callee = depth!() - argc - 1;
@@ -975,7 +967,7 @@ impl Vm {
                             std::ptr::write(top, v);
                             continue 'run;
                         }
-                        Op::IterNext(_) => {
+                        Op::IterNext(false, _) => {
                             need!(1);
                             room!();
                             let Some(v) = collection::next_list_item(&*sp.sub(1)) else {

@@ -146,17 +146,6 @@ impl Vm {
                 unsafe { self.stack.set_len(n - 1) }
             }};
         }
-        // `[a, b] -> [a op b]` in place when both are floats; otherwise `$rest`.
-        macro_rules! float_first {
-            ($fassign:tt, $rest:expr) => {{
-                if let [.., Value::Float(a), Value::Float(b)] = self.stack.as_mut_slice() {
-                    *a $fassign *b;
-                    pop_scalar!();
-                    break;
-                }
-                $rest
-            }};
-        }
         macro_rules! arith {
             ($checked:ident, $fop:tt, $fassign:tt, $slow:path) => {{
                 // Fast paths update the left operand in place.
@@ -193,22 +182,23 @@ impl Vm {
                 *self.stack.last_mut().expect("stack") = r;
             }};
         }
-        // Comparison producing a bool.
+        // `a order b` of the top two values, as a bool.
         macro_rules! compare {
-            ($op:tt, $name:expr) => {{
+            ($order:expr) => {{
+                let order: Ordering = $order;
                 let n = self.stack.len();
                 let r = match (&self.stack[n - 2], &self.stack[n - 1]) {
-                    (Value::Int(a), Value::Int(b)) => a $op b,
-                    (Value::Float(a), Value::Float(b)) => a $op b,
-                    (a, b) => tri!(arith::order(a, b, $name)),
+                    (Value::Int(a), Value::Int(b)) => order.test(a, b),
+                    (Value::Float(a), Value::Float(b)) => order.test(a, b),
+                    (a, b) => tri!(arith::order(a, b, order.symbol())),
                 };
                 r
             }};
         }
         macro_rules! compare_jump {
-            ($op:tt, $name:expr, $o:expr) => {{
+            ($order:expr, $o:expr) => {{
                 if let [.., Value::Int(a), Value::Int(b)] = self.stack.as_slice() {
-                    let r = a $op b;
+                    let r = $order.test(a, b);
                     pop_scalar!();
                     pop_scalar!();
                     if !r {
@@ -216,7 +206,7 @@ impl Vm {
                     }
                     break;
                 }
-                let r = compare!($op, $name);
+                let r = compare!($order);
                 drop_top!();
                 drop_top!();
                 if !r {
@@ -270,12 +260,13 @@ impl Vm {
         }
         // `[x] -> []`, jumping when `!(x op locals[s])`.
         macro_rules! compare_local_jump {
-            ($s:expr, $op:tt, $name:expr, $o:expr) => {{
+            ($s:expr, $order:expr, $o:expr) => {{
+                let order: Ordering = $order;
                 let n = self.stack.len();
                 let r = match (&self.stack[n - 1], &self.stack[base + $s as usize]) {
-                    (Value::Int(a), Value::Int(b)) => a $op b,
-                    (Value::Float(a), Value::Float(b)) => a $op b,
-                    (a, b) => tri!(arith::order(a, b, $name)),
+                    (Value::Int(a), Value::Int(b)) => order.test(a, b),
+                    (Value::Float(a), Value::Float(b)) => order.test(a, b),
+                    (a, b) => tri!(arith::order(a, b, order.symbol())),
                 };
                 drop_top!();
                 if !r {
@@ -325,23 +316,12 @@ impl Vm {
             }
             ip += 1;
             match op {
-                Op::Nop => {}
                 Op::Pop => {
                     self.stack.pop();
-                }
-                Op::PopN(n) => {
-                    let len = self.stack.len();
-                    self.stack.truncate(len - n as usize);
                 }
                 Op::Dup => {
                     let v = top!().clone();
                     push!(v);
-                }
-                Op::Dup2 => {
-                    let n = self.stack.len();
-                    let (a, b) = (self.stack[n - 2].clone(), self.stack[n - 1].clone());
-                    push!(a);
-                    push!(b);
                 }
                 Op::Swap => {
                     let n = self.stack.len();
@@ -354,8 +334,7 @@ impl Vm {
                 Op::Const(k) => push!(self.constants[k as usize].fast_clone()),
                 Op::Int(n) => push!(Value::Int(n as i64)),
                 Op::Nil => push!(Value::Nil),
-                Op::True => push!(Value::Bool(true)),
-                Op::False => push!(Value::Bool(false)),
+                Op::Bool(b) => push!(Value::Bool(b)),
 
                 Op::GetLocal(s) => {
                     let v = self.stack[base + s as usize].fast_clone();
@@ -402,10 +381,6 @@ impl Vm {
                 Op::DropLocal(s) => {
                     let v = std::mem::take(&mut self.stack[base + s as usize]);
                     drop(v);
-                }
-                Op::TeeLocal(s) => {
-                    let v = top!().clone();
-                    self.stack[base + s as usize] = v;
                 }
                 Op::GetLocal2(a, b) => {
                     let x = self.stack[base + a as usize].fast_clone();
@@ -467,20 +442,15 @@ impl Vm {
                     }
                     push!(v)
                 }
-                Op::SetGlobal(g) | Op::DefineGlobal(g) => {
+                Op::SetGlobal(g) => {
                     let v = pop!();
                     self.globals[g as usize] = v;
                 }
 
-                // The float-specialised forms test for two floats first; then
-                // (and for the int forms) the generic int-first fast paths.
-                Op::AddFloat => float_first!(+=, arith!(checked_add, +, +=, arith::add)),
-                Op::SubFloat => float_first!(-=, arith!(checked_sub, -, -=, arith::sub)),
-                Op::MulFloat => float_first!(*=, arith!(checked_mul, *, *=, arith::mul)),
-                Op::Add | Op::AddInt => arith!(checked_add, +, +=, arith::add),
-                Op::Sub | Op::SubInt => arith!(checked_sub, -, -=, arith::sub),
-                Op::Mul | Op::MulInt => arith!(checked_mul, *, *=, arith::mul),
-                Op::Div | Op::DivInt | Op::DivFloat => {
+                Op::Add => arith!(checked_add, +, +=, arith::add),
+                Op::Sub => arith!(checked_sub, -, -=, arith::sub),
+                Op::Mul => arith!(checked_mul, *, *=, arith::mul),
+                Op::Div => {
                     let n = self.stack.len();
                     let r = match (&self.stack[n - 2], &self.stack[n - 1]) {
                         (Value::Float(a), Value::Float(b)) => Value::Float(a / b),
@@ -490,7 +460,7 @@ impl Vm {
                     drop_top!();
                     top!().set(r);
                 }
-                Op::Mod | Op::ModInt => {
+                Op::Mod => {
                     let n = self.stack.len();
                     let r = match (&self.stack[n - 2], &self.stack[n - 1]) {
                         (Value::Int(a), Value::Int(b)) if *b != 0 && *b != -1 => Value::Int(a % b),
@@ -499,7 +469,7 @@ impl Vm {
                     drop_top!();
                     top!().set(r);
                 }
-                Op::Pow => slow_binary!(arith::pow),
+                Op::Binary(op) => slow_binary!(|a, b| arith::binary(op, a, b)),
                 Op::Neg => {
                     let r = match top!() {
                         Value::Int(i) if *i != i64::MIN => Value::Int(-*i),
@@ -517,44 +487,18 @@ impl Vm {
                     let r = !t.truthy();
                     *t = Value::Bool(r);
                 }
-                Op::BitAnd => slow_binary!(|a, b| arith::bitwise('&', a, b)),
-                Op::BitOr => slow_binary!(|a, b| arith::bitwise('|', a, b)),
-                Op::BitXor => slow_binary!(|a, b| arith::bitwise('^', a, b)),
-                Op::Shl => slow_binary!(|a, b| arith::shift(true, a, b)),
-                Op::Shr => slow_binary!(|a, b| arith::shift(false, a, b)),
                 Op::BitNot => {
                     let r = tri!(arith::bitnot(top!()));
                     *top!() = r;
                 }
-                Op::Eq | Op::EqInt => {
+                Op::Equal(negated) => {
                     let b = pop!();
                     let t = top!();
-                    let r = equals(t, &b);
+                    let r = equals(t, &b) != negated;
                     *t = Value::Bool(r);
                 }
-                Op::Ne => {
-                    let b = pop!();
-                    let t = top!();
-                    let r = !equals(t, &b);
-                    *t = Value::Bool(r);
-                }
-                Op::Lt | Op::LtInt | Op::LtFloat => {
-                    let r = compare!(<, "<");
-                    drop_top!();
-                    top!().set(Value::Bool(r));
-                }
-                Op::Le | Op::LeInt | Op::LeFloat => {
-                    let r = compare!(<=, "<=");
-                    drop_top!();
-                    top!().set(Value::Bool(r));
-                }
-                Op::Gt | Op::GtInt | Op::GtFloat => {
-                    let r = compare!(>, ">");
-                    drop_top!();
-                    top!().set(Value::Bool(r));
-                }
-                Op::Ge | Op::GeInt | Op::GeFloat => {
-                    let r = compare!(>=, ">=");
+                Op::Compare(order) => {
+                    let r = compare!(order);
                     drop_top!();
                     top!().set(Value::Bool(r));
                 }
@@ -585,33 +529,18 @@ impl Vm {
                     };
                     top!().set(r);
                 }
-                Op::LtImm(n) => {
-                    if let Value::Int(a) = top!() {
-                        let r = *a < n as i64;
-                        // SAFETY: the top is an Int (no destructor); writing a
-                        // Bool over it in place needs no drop.
-                        unsafe { std::ptr::write(top!() as *mut Value, Value::Bool(r)) };
-                        break;
-                    }
-                    let r = match top!() {
-                        Value::Int(a) => *a < n as i64,
-                        other => tri!(arith::order(other, &Value::Int(n as i64), "<")),
-                    };
-                    top!().set(Value::Bool(r));
-                }
-
-                Op::AddLocals(a, b) => {
+                Op::ArithLocals(op, a, b) => {
                     let (x, y) = (
                         &self.stack[base + a as usize],
                         &self.stack[base + b as usize],
                     );
-                    let r = match (x, y) {
-                        (Value::Int(p), Value::Int(q)) => match p.checked_add(*q) {
+                    let r = match (op, x, y) {
+                        (BinaryOp::Add, Value::Int(p), Value::Int(q)) => match p.checked_add(*q) {
                             Some(r) => Value::Int(r),
                             None => tri!(arith::add(x, y)),
                         },
-                        (Value::Float(p), Value::Float(q)) => Value::Float(p + q),
-                        _ => tri!(arith::add(x, y)),
+                        (BinaryOp::Add, Value::Float(p), Value::Float(q)) => Value::Float(p + q),
+                        _ => tri!(arith::binary(op, x, y)),
                     };
                     push!(r);
                 }
@@ -633,80 +562,52 @@ impl Vm {
                     };
                     push!(v);
                 }
-                Op::JumpIfNotLt(o) => compare_jump!(<, "<", o),
-                Op::JumpIfNotLe(o) => compare_jump!(<=, "<=", o),
-                Op::JumpIfNotGt(o) => compare_jump!(>, ">", o),
-                Op::JumpIfNotGe(o) => compare_jump!(>=, ">=", o),
-                Op::JumpIfNotEq(o) => {
+                Op::JumpIfNot(order, o) => compare_jump!(order, o),
+                Op::JumpIfNotEqual(negated, o) => {
                     if let [.., Value::Int(a), Value::Int(b)] = self.stack.as_slice() {
                         let equal = a == b;
                         pop_scalar!();
                         pop_scalar!();
-                        if !equal {
+                        if equal == negated {
                             jump!(o);
                         }
                         break;
                     }
                     let b = pop!();
                     let a = pop!();
-                    if !equals(&a, &b) {
+                    if equals(&a, &b) == negated {
                         jump!(o);
                     }
                 }
-                Op::JumpIfNotNe(o) => {
-                    if let [.., Value::Int(a), Value::Int(b)] = self.stack.as_slice() {
-                        let equal = a == b;
-                        pop_scalar!();
-                        pop_scalar!();
-                        if equal {
-                            jump!(o);
-                        }
-                        break;
-                    }
-                    let b = pop!();
-                    let a = pop!();
-                    if equals(&a, &b) {
-                        jump!(o);
-                    }
-                }
-                Op::SubLocals(a, b) => {
-                    let r = binary_ref!(
-                        &self.stack[base + a as usize],
-                        &self.stack[base + b as usize],
-                        checked_sub, -, arith::sub
-                    );
-                    push!(tri!(r));
-                }
-                Op::MulLocals(a, b) => {
-                    let r = binary_ref!(
-                        &self.stack[base + a as usize],
-                        &self.stack[base + b as usize],
-                        checked_mul, *, arith::mul
-                    );
-                    push!(tri!(r));
-                }
-                Op::AddProducts(a, b, c, d) | Op::SubProducts(a, b, c, d) => {
+                Op::Products(op, a, b, c, d) => {
                     let local = |s: u8| &self.stack[base + s as usize];
                     let x = tri!(binary_ref!(local(a), local(b), checked_mul, *, arith::mul));
                     let y = tri!(binary_ref!(local(c), local(d), checked_mul, *, arith::mul));
-                    let r = if let Op::AddProducts(..) = op {
-                        binary_ref!(&x, &y, checked_add, +, arith::add)
-                    } else {
-                        binary_ref!(&x, &y, checked_sub, -, arith::sub)
+                    let r = match op {
+                        BinaryOp::Add => binary_ref!(&x, &y, checked_add, +, arith::add),
+                        BinaryOp::Sub => binary_ref!(&x, &y, checked_sub, -, arith::sub),
+                        other => arith::binary(other, &x, &y),
                     };
                     push!(tri!(r));
                 }
-                Op::ModLocals(a, b) => {
-                    let r = binary_ref!(
-                        &self.stack[base + a as usize],
-                        &self.stack[base + b as usize],
-                        checked_rem, %, arith::modulo
-                    );
-                    push!(tri!(r));
+                Op::ArithLocal(BinaryOp::Add, s) => {
+                    top_op_local!(s, checked_add, +, +=, arith::add)
                 }
-                Op::AddLocal(s) => top_op_local!(s, checked_add, +, +=, arith::add),
-                Op::SubLocal(s) => top_op_local!(s, checked_sub, -, -=, arith::sub),
-                Op::MulLocal(s) => top_op_local!(s, checked_mul, *, *=, arith::mul),
+                Op::ArithLocal(BinaryOp::Sub, s) => {
+                    top_op_local!(s, checked_sub, -, -=, arith::sub)
+                }
+                Op::ArithLocal(BinaryOp::Mul, s) => {
+                    top_op_local!(s, checked_mul, *, *=, arith::mul)
+                }
+                Op::ArithLocal(op, s) => {
+                    let n = self.stack.len();
+                    let r = tri!(arith::binary(
+                        op,
+                        &self.stack[n - 1],
+                        &self.stack[base + s as usize]
+                    ));
+                    self.stack[n - 1] = r;
+                }
                 Op::AddAssignLocal(a, b) => {
                     let (a, b) = (base + a as usize, base + b as usize);
                     let increment = match &self.stack[b] {
@@ -737,20 +638,12 @@ impl Vm {
                     let v = self.stack[base + from as usize].clone();
                     self.stack[base + to as usize].set(v);
                 }
-                Op::JumpIfLocalFalse(s, o) => {
-                    if !self.stack[base + s as usize].truthy() {
+                Op::JumpIfLocal(when, s, o) => {
+                    if self.stack[base + s as usize].truthy() == when {
                         jump!(o);
                     }
                 }
-                Op::JumpIfLocalTrue(s, o) => {
-                    if self.stack[base + s as usize].truthy() {
-                        jump!(o);
-                    }
-                }
-                Op::JumpIfNotLtLocal(s, o) => compare_local_jump!(s, <, "<", o),
-                Op::JumpIfNotLeLocal(s, o) => compare_local_jump!(s, <=, "<=", o),
-                Op::JumpIfNotGtLocal(s, o) => compare_local_jump!(s, >, ">", o),
-                Op::JumpIfNotGeLocal(s, o) => compare_local_jump!(s, >=, ">=", o),
+                Op::JumpIfNotLocal(order, s, o) => compare_local_jump!(s, order, o),
                 Op::JumpIfNotEqImm(n, o) => {
                     let equal = match self.stack.last() {
                         Some(Value::Int(x)) => *x == n as i64,
@@ -805,16 +698,6 @@ impl Vm {
                         let i = self.stack[base + b as usize].clone();
                         tri!(collections::set_index(&c, i, v));
                     }
-                }
-                Op::AddLocalStore(s, d) => {
-                    let x = pop!();
-                    let r = binary_ref!(
-                        &x,
-                        &self.stack[base + s as usize],
-                        checked_add, +, arith::add
-                    );
-                    let r = tri!(r);
-                    self.stack[base + d as usize].set(r);
                 }
                 Op::MulConstLocal(k, s) => {
                     let r = binary_ref!(
@@ -958,11 +841,11 @@ impl Vm {
                     }
                     jump!(o);
                 }
-                Op::JumpIfFalse(o) => {
+                Op::JumpIf(when, o) => {
                     if let Some(Value::Bool(b)) = self.stack.last() {
                         let b = *b;
                         pop_scalar!();
-                        if !b {
+                        if b == when {
                             jump!(o);
                         }
                         break;
@@ -972,33 +855,18 @@ impl Vm {
                         Some(other) => other.truthy(),
                         None => false,
                     };
-                    if !t {
+                    if t == when {
                         jump!(o);
                     }
                 }
-                Op::JumpIfTrue(o) => {
-                    let t = match self.stack.pop() {
-                        Some(Value::Bool(b)) => b,
-                        Some(other) => other.truthy(),
-                        None => false,
-                    };
-                    if t {
-                        jump!(o);
-                    }
-                }
-                Op::JumpIfFalseKeep(o) => {
-                    if let Some(Value::Bool(true)) = self.stack.last() {
-                        pop_scalar!();
-                    } else if top!().truthy() {
-                        drop_top!();
-                    } else {
-                        jump!(o);
-                    }
-                }
-                Op::JumpIfTrueKeep(o) => {
-                    if let Some(Value::Bool(false)) = self.stack.last() {
-                        pop_scalar!();
-                    } else if top!().truthy() {
+                Op::JumpIfKeep(when, o) => {
+                    if let Some(&Value::Bool(b)) = self.stack.last() {
+                        if b == when {
+                            jump!(o);
+                        } else {
+                            pop_scalar!();
+                        }
+                    } else if top!().truthy() == when {
                         jump!(o);
                     } else {
                         drop_top!();
@@ -1006,17 +874,7 @@ impl Vm {
                 }
                 Op::Loop(n) => loop_back!(n),
 
-                Op::Call(argc) => {
-                    let callee = self.stack.len() - argc as usize - 1;
-                    save_ip!();
-                    if TRACE {
-                        self.stats.calls += 1;
-                    }
-                    if tri!(self.call_value_at(callee, argc as usize)) {
-                        load_frame!();
-                    }
-                }
-                Op::CallAny(argc) => {
+                Op::Call(argc, checked) => {
                     let top = self.stack.len();
                     let callee = top - argc as usize - 1;
                     save_ip!();
@@ -1024,7 +882,9 @@ impl Vm {
                         self.stats.calls += 1;
                     }
                     if tri!(self.call_value_at(callee, argc as usize)) {
-                        tri!(self.check_entered_arguments(top));
+                        if checked {
+                            tri!(self.check_entered_arguments(top));
+                        }
                         load_frame!();
                     }
                 }
@@ -1127,9 +987,7 @@ impl Vm {
                     push!(closure);
                     allocated!();
                 }
-                Op::Invoke(name, argc)
-                | Op::InvokeMethod(name, argc)
-                | Op::InvokeAny(name, argc) => {
+                Op::Invoke(name, argc, via) => {
                     let recv = self.stack.len() - argc as usize - 1;
                     // Fast paths for the hottest built-in methods.
                     match (self.const_methods[name as usize], argc, &self.stack[recv]) {
@@ -1154,45 +1012,44 @@ impl Vm {
                         _ => {}
                     }
                     save_ip!();
-                    let pushed =
-                        if let (Op::InvokeMethod(..) | Op::InvokeAny(..), Value::Instance(inst)) =
-                            (op, &self.stack[recv])
-                        {
-                            let id = inst.class.id + 1;
-                            let entries = self
-                                .caches
-                                .get(func as usize)
-                                .and_then(|c| c.get(ip - 1))
-                                .copied()
-                                .unwrap_or_default();
-                            let cached = if entries[0].0 == id {
-                                Some(entries[0].1)
-                            } else if entries[1].0 == id {
-                                Some(entries[1].1)
-                            } else {
-                                None
-                            };
-                            if let Some(method) = cached {
-                                if TRACE {
-                                    self.stats.cache_hits += 1;
-                                }
-                                tri!(self.push_frame(
-                                    method,
-                                    None,
-                                    recv,
-                                    recv,
-                                    argc as usize + 1,
-                                    false
-                                ));
-                                true
-                            } else {
-                                tri!(self.invoke_missed(func, ip - 1, entries, recv, name, argc))
-                            }
+                    let pushed = if let (Dispatch::Cached | Dispatch::Any, Value::Instance(inst)) =
+                        (via, &self.stack[recv])
+                    {
+                        let id = inst.class.id + 1;
+                        let entries = self
+                            .caches
+                            .get(func as usize)
+                            .and_then(|c| c.get(ip - 1))
+                            .copied()
+                            .unwrap_or_default();
+                        let cached = if entries[0].0 == id {
+                            Some(entries[0].1)
+                        } else if entries[1].0 == id {
+                            Some(entries[1].1)
                         } else {
-                            tri!(self.invoke(name, recv, argc as usize))
+                            None
                         };
+                        if let Some(method) = cached {
+                            if TRACE {
+                                self.stats.cache_hits += 1;
+                            }
+                            tri!(self.push_frame(
+                                method,
+                                None,
+                                recv,
+                                recv,
+                                argc as usize + 1,
+                                false
+                            ));
+                            true
+                        } else {
+                            tri!(self.invoke_missed(func, ip - 1, entries, recv, name, argc))
+                        }
+                    } else {
+                        tri!(self.invoke(name, recv, argc as usize))
+                    };
                     if pushed {
-                        if let Op::InvokeAny(..) = op {
+                        if via == Dispatch::Any {
                             tri!(self.check_entered_arguments(recv + argc as usize + 1));
                         }
                         load_frame!();
@@ -1285,12 +1142,6 @@ impl Vm {
                     push!(tri!(collections::length(&c)));
                 }
 
-                Op::ToStr => {
-                    if !matches!(top!(), Value::Str(_)) {
-                        let s = tri!(crate::value::display_value(top!()));
-                        *top!() = s;
-                    }
-                }
                 Op::BuildString(n) => {
                     let at = self.stack.len() - n as usize;
                     let s = tri!(crate::value::interpolate(&self.stack[at..]));
@@ -1316,8 +1167,7 @@ impl Vm {
                     let v = pop!();
                     push!(tri!(collections::iter_start(v)));
                 }
-                Op::IterNext(exit) | Op::IterNext2(exit) => {
-                    let two = matches!(op, Op::IterNext2(_));
+                Op::IterNext(two, exit) => {
                     let next = match top!() {
                         Value::Iterator(it) if matches!(&*it.borrow(), IterState::Channel(_)) => {
                             let ch = channel::iterated_channel(it);
@@ -1413,7 +1263,6 @@ impl Vm {
                         load_frame!();
                     }
                 }
-                Op::MakeOk => {}
                 Op::Try(_)
                 | Op::EndTry
                 | Op::Raise
@@ -1436,13 +1285,10 @@ impl Vm {
                 | Op::ToDecimal(..) => tri!(self.value_op(op)),
 
                 // Concurrency: runtime/sched.rs, parallel.rs, shared.rs.
-                Op::Await => {}
                 Op::BlockBegin(_)
-                | Op::Spawn(_)
-                | Op::SpawnWorker
+                | Op::Spawn(..)
                 | Op::BlockEnd
                 | Op::MakeShared
-                | Op::Unshare
                 | Op::SharedGet
                 | Op::SharedLock
                 | Op::SharedSetUnlock => {

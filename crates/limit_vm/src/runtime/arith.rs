@@ -8,6 +8,7 @@ use num_integer::Integer;
 use num_traits::{Pow, Signed, ToPrimitive, Zero};
 
 use crate::errors::{fail, kinds, Trap};
+use crate::opcode::BinaryOp;
 use crate::value::{compare, display, to_bigint, to_f64, Value};
 
 /// Result of an operator.
@@ -83,6 +84,24 @@ pub(crate) fn decimal_text_units(bits: u64) -> u64 {
 }
 
 /// `a + b`.
+/// `a op b` for any binary operator (`Op::Binary` and the
+/// superinstructions that name their operator).
+pub fn binary(op: BinaryOp, a: &Value, b: &Value) -> OpResult {
+    match op {
+        BinaryOp::Add => add(a, b),
+        BinaryOp::Sub => sub(a, b),
+        BinaryOp::Mul => mul(a, b),
+        BinaryOp::Div => div(a, b),
+        BinaryOp::Mod => modulo(a, b),
+        BinaryOp::Pow => pow(a, b),
+        BinaryOp::BitAnd => bitwise('&', a, b),
+        BinaryOp::BitOr => bitwise('|', a, b),
+        BinaryOp::BitXor => bitwise('^', a, b),
+        BinaryOp::Shl => shift(true, a, b),
+        BinaryOp::Shr => shift(false, a, b),
+    }
+}
+
 pub fn add(a: &Value, b: &Value) -> OpResult {
     if let Some(result) = crate::runtime::decimal::arithmetic('+', a, b) {
         return result;
