@@ -601,8 +601,6 @@ crate::table::instructions! {
         Print(n: Count u8) [n => 0] raises(OutputClosed);
         /// `[cond, msg] -> []`. Errors: AssertionFailed when `cond` is falsy.
         Assert [2 => 0] raises(AssertionFailed);
-        /// `[v] -> [typeof(v)]`.
-        TypeOf [1 => 1] raises();
         /// Convert. `[v] -> [T(v)]`. Errors: ConversionError.
         Cast(kind: Cast CastKind) [1 => 1] raises(ConversionError);
         /// Convert to a decimal with `scale` digits after the point (`as dN`, or

@@ -112,7 +112,7 @@ impl Codegen<'_> {
     /// declared type converts or checks is looked at.
     pub(crate) fn check_elements(&mut self, checks: &ElementChecks, span: Span) {
         self.emit(Op::Dup, span);
-        self.emit(Op::TypeOf, span);
+        self.emit_type_name(span);
         let kind = self.str_constant(if checks.dict { "dict" } else { "list" });
         self.emit(Op::Const(kind), span);
         self.emit(Op::Equal(false), span);
@@ -177,7 +177,7 @@ impl Codegen<'_> {
     /// `type_name` (error values pass, as through any `T?`).
     fn require_representation(&mut self, type_name: &str, span: Span) {
         self.emit(Op::Dup, span);
-        self.emit(Op::TypeOf, span);
+        self.emit_type_name(span);
         let name = self.str_constant(type_name);
         self.emit(Op::Const(name), span);
         self.emit(Op::Equal(false), span);

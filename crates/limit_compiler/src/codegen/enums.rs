@@ -201,7 +201,7 @@ impl Codegen<'_> {
             .any(|(key, other)| key != enum_key && other.name == info.name);
         if !same_name {
             self.emit(Op::GetLocal(subject), span);
-            self.emit(Op::TypeOf, span);
+            self.emit_type_name(span);
             let k = self.str_constant(&info.name);
             self.emit(Op::Const(k), span);
             fails.push(self.emit(Op::JumpIfNotEqual(false, 0), span));

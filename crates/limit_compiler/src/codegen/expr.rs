@@ -875,7 +875,7 @@ impl Codegen<'_> {
             }
             "typeof" if single(args) => {
                 self.expr(&args[0].value);
-                self.emit(Op::TypeOf, span);
+                self.emit_type_name(span);
             }
             "len" | "length" if single(args) => {
                 self.expr(&args[0].value);

@@ -742,6 +742,15 @@ impl<'a> Codegen<'a> {
     /// An error when built-in `index` needs a capability the program
     /// lacks. Standard modules are exempt: importing one needed its
     /// capability already.
+    /// `[v] -> [typeof(v)]`: the built-in `typeof` (the text naming the
+    /// value's type), which type patterns and element checks compare.
+    pub(crate) fn emit_type_name(&mut self, span: Span) {
+        // Infallible: `typeof` is in the built-in table (builtins.rs).
+        let index =
+            limit_bytecode::builtins::builtin_index("typeof").expect("typeof is a built-in");
+        self.emit(Op::CallNative(index, 1), span);
+    }
+
     fn check_capability(&mut self, index: u16, span: Span) {
         if self.capabilities == crate::capabilities::Capabilities::all() {
             return;

@@ -169,7 +169,7 @@ impl Codegen<'_> {
     /// Fails unless `typeof(subject) == type_name`.
     fn type_test(&mut self, subject: u16, type_name: &str, span: Span, fails: &mut Vec<usize>) {
         self.emit(Op::GetLocal(subject), span);
-        self.emit(Op::TypeOf, span);
+        self.emit_type_name(span);
         let k = self.str_constant(type_name);
         self.emit(Op::Const(k), span);
         fails.push(self.emit(Op::JumpIfNotEqual(false, 0), span));

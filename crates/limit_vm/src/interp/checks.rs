@@ -4,7 +4,7 @@
 use super::*;
 
 impl Vm {
-    /// `Print`, `Assert`, `TypeOf`, `Cast`, `CheckIntRange`, `CheckHost`,
+    /// `Print`, `Assert`, `Cast`, `CheckIntRange`, `CheckHost`,
     /// `CheckType`, `IsType` and `ToDecimal`.
     pub(super) fn value_op(&mut self, op: Op) -> Result<(), Trap> {
         match op {
@@ -35,11 +35,6 @@ impl Vm {
                     };
                     return Err(trap(kinds::ASSERTION_FAILED, &msg));
                 }
-            }
-            Op::TypeOf => {
-                let top = self.top();
-                let s = top.type_name();
-                *top = Value::string(s);
             }
             Op::Cast(kind) => {
                 let v = self.pop();

@@ -1276,7 +1276,6 @@ impl Vm {
                 }
                 Op::Print(_)
                 | Op::Assert
-                | Op::TypeOf
                 | Op::Cast(_)
                 | Op::CheckIntRange(_)
                 | Op::CheckHost(..)
