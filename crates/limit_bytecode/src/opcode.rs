@@ -406,6 +406,9 @@ crate::table::instructions! {
         JumpIfNotLocals(order: Order Ordering, a: Local u8, b: Local u8, offset: Jump i32) [0 => 0] raises(TypeError);
         /// `GetLocal s; AddImm(n)`. `[] -> [locals[s] + n]`. Errors: as `Add`.
         AddImmLocal(slot: Local u16, n: Immediate i32) [0 => 1] raises(TypeError);
+        /// `GetLocal s; ModImm(n)`: `[] -> [locals[s] % n]` (`n % 2 == 0`,
+        /// `i % width`). Errors: as `Mod`.
+        ModImmLocal(slot: Local u16, n: Immediate i32) [0 => 1] raises(DivisionByZero, TypeError);
         /// `Add; SetLocal d`. `[a, b] -> []`, `locals[d] = a + b`. Errors: as `Add`.
         AddStore(to: Local u16) [2 => 0] raises(TypeError);
         /// `IncLocal(s, n); Loop(back)`: the step and back edge of a counting

@@ -184,6 +184,7 @@ fn match_sequence(
     if free(2) {
         match (at(0), at(1)) {
             (Some(Op::GetLocal(s)), Some(Op::AddImm(n))) => return (Op::AddImmLocal(s, n), 2),
+            (Some(Op::GetLocal(s)), Some(Op::ModImm(n))) => return (Op::ModImmLocal(s, n), 2),
             (Some(Op::Add), Some(Op::SetLocal(d))) => return (Op::AddStore(d), 2),
             (Some(Op::IncLocal(s, n)), Some(Op::Loop(back))) => {
                 if let Some(op) = inc_local_loop(s, s, n, back) {
@@ -478,6 +479,20 @@ mod tests {
         let f = combined(code);
         assert_eq!(f[0], Op::JumpIfNotLocals(Ordering::Le, 5, 0, 1));
         assert_eq!(f[0].jump_target(0), Some(2));
+    }
+
+    #[test]
+    fn fuses_a_local_read_with_its_remainder_by_an_immediate() {
+        let code = vec![
+            Op::GetLocal(4),
+            Op::ModImm(2),
+            Op::JumpIfNotEqImm(0, 1),
+            Op::Swap,
+            Op::ReturnNil,
+        ];
+        let f = combined(code);
+        assert_eq!(f[0], Op::ModImmLocal(4, 2));
+        assert_eq!(f[1].jump_target(1), Some(3));
     }
 
     #[test]

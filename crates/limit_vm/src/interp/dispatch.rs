@@ -633,6 +633,15 @@ impl Vm {
                             push_local!(Value::Int(r));
                             continue 'run;
                         }
+                        Op::ModImmLocal(s, n) => {
+                            let x = slot!(s);
+                            room!();
+                            let (Value::Int(a), true) = (&*x, n > 0) else {
+                                bail!();
+                            };
+                            push_local!(Value::Int(a % n as i64));
+                            continue 'run;
+                        }
                         Op::AddStore(d) => {
                             let z = slot!(d);
                             need!(2);

@@ -743,6 +743,13 @@ impl Vm {
                     };
                     push!(tri!(r));
                 }
+                Op::ModImmLocal(s, n) => {
+                    let r = match &self.stack[base + s as usize] {
+                        Value::Int(a) if n != 0 && n != -1 => Ok(Value::Int(a % n as i64)),
+                        other => arith::modulo(other, &Value::Int(n as i64)),
+                    };
+                    push!(tri!(r));
+                }
                 Op::AddStore(d) => {
                     let b = pop!();
                     let a = pop!();
