@@ -77,6 +77,8 @@ pub(crate) struct Frame {
     ctor: bool,
 }
 
+mod arith_steps;
+mod branch_steps;
 mod budget;
 mod callbacks;
 mod calls;

@@ -1,9 +1,12 @@
 //! The general implementation of every instruction (`Vm::step`): all
 //! operand types, errors, and whatever changes frames. The dispatch loop
 //! (dispatch.rs) runs an instruction here when it has no fast path for it
-//! or the fast path declines its operands; the rarer instructions' bodies
+//! or the fast path declines its operands. Arithmetic, comparisons and the
+//! superinstructions computing on locals are in arith_steps.rs, branches
+//! and loop back edges in branch_steps.rs; the rarer instructions' bodies
 //! live in the files of their concern (calls.rs, objects.rs, …).
 
+use super::branch_steps::Branch;
 use super::*;
 
 /// What `Vm::step` did.
@@ -136,158 +139,11 @@ impl Vm {
         // Discard the top value, known to be a scalar (no destructor), without
         // moving it (a 16-byte reload of a just-written value stalls).
         macro_rules! pop_scalar {
-            () => {{
-                let n = self.stack.len();
-                debug_assert!(n > 0 && !self.stack[n - 1].is_heap());
-                // SAFETY: the caller matched the top value as a scalar
-                // (Int/Float/Bool/Nil), which owns nothing, so shortening the
-                // vector without running its destructor leaks nothing; `n > 0`
-                // because that value exists.
-                unsafe { self.stack.set_len(n - 1) }
-            }};
-        }
-        macro_rules! arith {
-            ($checked:ident, $fop:tt, $fassign:tt, $slow:path) => {{
-                // Fast paths update the left operand in place.
-                if let [.., Value::Int(a), Value::Int(b)] = self.stack.as_mut_slice() {
-                    if let Some(r) = a.$checked(*b) {
-                        *a = r;
-                        pop_scalar!();
-                        break;
-                    }
-                } else if let [.., Value::Float(a), Value::Float(b)] = self.stack.as_mut_slice() {
-                    *a $fassign *b;
-                    pop_scalar!();
-                    break;
-                }
-                let n = self.stack.len();
-                let r = match (&self.stack[n - 2], &self.stack[n - 1]) {
-                    (Value::Int(a), Value::Int(b)) => match a.$checked(*b) {
-                        Some(r) => Value::Int(r),
-                        None => tri!($slow(&Value::Int(*a), &Value::Int(*b))),
-                    },
-                    (Value::Float(a), Value::Float(b)) => Value::Float(a $fop b),
-                    (a, b) => tri!($slow(a, b)),
-                };
-                drop_top!();
-                top!().set(r);
-            }};
-        }
-        macro_rules! slow_binary {
-            ($f:expr) => {{
-                let b = pop!();
-                let a = top!();
-                let r = tri!($f(&*a, &b));
-                // Infallible: `top!()` just read that slot.
-                *self.stack.last_mut().expect("stack") = r;
-            }};
-        }
-        // `a order b` of the top two values, as a bool.
-        macro_rules! compare {
-            ($order:expr) => {{
-                let order: Ordering = $order;
-                let n = self.stack.len();
-                let r = match (&self.stack[n - 2], &self.stack[n - 1]) {
-                    (Value::Int(a), Value::Int(b)) => order.test(a, b),
-                    (Value::Float(a), Value::Float(b)) => order.test(a, b),
-                    (a, b) => tri!(arith::order(a, b, order.symbol())),
-                };
-                r
-            }};
-        }
-        macro_rules! compare_jump {
-            ($order:expr, $o:expr) => {{
-                if let [.., Value::Int(a), Value::Int(b)] = self.stack.as_slice() {
-                    let r = $order.test(a, b);
-                    pop_scalar!();
-                    pop_scalar!();
-                    if !r {
-                        jump!($o);
-                    }
-                    break;
-                }
-                let r = compare!($order);
-                drop_top!();
-                drop_top!();
-                if !r {
-                    jump!($o);
-                }
-            }};
-        }
-        // A binary operator on two values by reference, with int and float
-        // fast paths; evaluates to a `Result` (borrows end before `tri!`).
-        macro_rules! binary_ref {
-            ($x:expr, $y:expr, $checked:ident, $fop:tt, $slow:path) => {{
-                let (x, y) = ($x, $y);
-                match (x, y) {
-                    (Value::Int(p), Value::Int(q)) => match p.$checked(*q) {
-                        Some(r) => Ok(Value::Int(r)),
-                        None => $slow(x, y),
-                    },
-                    (Value::Float(p), Value::Float(q)) => Ok(Value::Float(*p $fop *q)),
-                    _ => $slow(x, y),
-                }
-            }};
-        }
-        // `[x] -> [x op locals[s]]`, updating the top in place when both are
-        // numbers of the same kind.
-        macro_rules! top_op_local {
-            ($s:expr, $checked:ident, $fop:tt, $fassign:tt, $slow:path) => {{
-                let local = base + $s as usize;
-                let n = self.stack.len();
-                let (low, high) = self.stack.split_at_mut(n - 1);
-                let top = &mut high[0];
-                let fast = match (&mut *top, &low[local]) {
-                    (Value::Float(a), Value::Float(b)) => {
-                        *a $fassign *b;
-                        true
-                    }
-                    (Value::Int(a), Value::Int(b)) => match a.$checked(*b) {
-                        Some(r) => {
-                            *a = r;
-                            true
-                        }
-                        None => false,
-                    },
-                    _ => false,
-                };
-                if !fast {
-                    let r = $slow(&self.stack[n - 1], &self.stack[local]);
-                    let r = tri!(r);
-                    self.stack[n - 1] = r;
-                }
-            }};
-        }
-        // `[x] -> []`, jumping when `!(x op locals[s])`.
-        macro_rules! compare_local_jump {
-            ($s:expr, $order:expr, $o:expr) => {{
-                let order: Ordering = $order;
-                let n = self.stack.len();
-                let r = match (&self.stack[n - 1], &self.stack[base + $s as usize]) {
-                    (Value::Int(a), Value::Int(b)) => order.test(a, b),
-                    (Value::Float(a), Value::Float(b)) => order.test(a, b),
-                    (a, b) => tri!(arith::order(a, b, order.symbol())),
-                };
-                drop_top!();
-                if !r {
-                    jump!($o);
-                }
-            }};
+            () => {
+                self.pop_scalar_top()
+            };
         }
 
-        // `locals[s] += n`, in place for an int that does not overflow.
-        macro_rules! inc_local {
-            ($s:expr, $n:expr) => {{
-                let slot = &mut self.stack[base + $s as usize];
-                match slot {
-                    Value::Int(a) if a.checked_add($n as i64).is_some() => *a += $n as i64,
-                    other => {
-                        let r = tri!(arith::add(other, &Value::Int($n as i64)));
-                        self.stack[base + $s as usize] = r;
-                    }
-                }
-            }};
-        }
         // A backward jump by `n`: one step of the budget.
         macro_rules! loop_back {
             ($n:expr) => {{
@@ -447,397 +303,54 @@ impl Vm {
                     self.globals[g as usize] = v;
                 }
 
-                Op::Add => arith!(checked_add, +, +=, arith::add),
-                Op::Sub => arith!(checked_sub, -, -=, arith::sub),
-                Op::Mul => arith!(checked_mul, *, *=, arith::mul),
-                Op::Div => {
-                    let n = self.stack.len();
-                    let r = match (&self.stack[n - 2], &self.stack[n - 1]) {
-                        (Value::Float(a), Value::Float(b)) => Value::Float(a / b),
-                        (Value::Int(a), Value::Int(b)) if *b != 0 && *b != -1 => Value::Int(a / b),
-                        (a, b) => tri!(arith::div(a, b)),
-                    };
-                    drop_top!();
-                    top!().set(r);
-                }
-                Op::Mod => {
-                    let n = self.stack.len();
-                    let r = match (&self.stack[n - 2], &self.stack[n - 1]) {
-                        (Value::Int(a), Value::Int(b)) if *b != 0 && *b != -1 => Value::Int(a % b),
-                        (a, b) => tri!(arith::modulo(a, b)),
-                    };
-                    drop_top!();
-                    top!().set(r);
-                }
-                Op::Binary(op) => slow_binary!(|a, b| arith::binary(op, a, b)),
-                Op::Neg => {
-                    let r = match top!() {
-                        Value::Int(i) if *i != i64::MIN => Value::Int(-*i),
-                        Value::Float(f) => Value::Float(-*f),
-                        other => tri!(arith::neg(other)),
-                    };
-                    *top!() = r;
-                }
-                Op::Not => {
-                    if let Value::Bool(b) = top!() {
-                        *b = !*b;
-                        break;
-                    }
-                    let t = top!();
-                    let r = !t.truthy();
-                    *t = Value::Bool(r);
-                }
-                Op::BitNot => {
-                    let r = tri!(arith::bitnot(top!()));
-                    *top!() = r;
-                }
-                Op::Equal(negated) => {
-                    let b = pop!();
-                    let t = top!();
-                    let r = equals(t, &b) != negated;
-                    *t = Value::Bool(r);
-                }
-                Op::Compare(order) => {
-                    let r = compare!(order);
-                    drop_top!();
-                    top!().set(Value::Bool(r));
-                }
-                Op::AddImm(n) => {
-                    if let Value::Int(a) = top!() {
-                        if let Some(r) = a.checked_add(n as i64) {
-                            *a = r;
-                            break;
-                        }
-                    }
-                    let r = match top!() {
-                        Value::Int(a) => match a.checked_add(n as i64) {
-                            Some(r) => Value::Int(r),
-                            None => tri!(arith::add(&Value::Int(*a), &Value::Int(n as i64))),
-                        },
-                        other => tri!(arith::add(other, &Value::Int(n as i64))),
-                    };
-                    top!().set(r);
-                }
-                Op::ModImm(n) => {
-                    if let (Value::Int(a), true) = (top!(), n > 0) {
-                        *a %= n as i64;
-                        break;
-                    }
-                    let r = match top!() {
-                        Value::Int(a) if n != 0 && n != -1 => Value::Int(*a % n as i64),
-                        other => tri!(arith::modulo(other, &Value::Int(n as i64))),
-                    };
-                    top!().set(r);
-                }
-                Op::ArithLocals(op, a, b) => {
-                    let (x, y) = (
-                        &self.stack[base + a as usize],
-                        &self.stack[base + b as usize],
-                    );
-                    let r = match (op, x, y) {
-                        (BinaryOp::Add, Value::Int(p), Value::Int(q)) => match p.checked_add(*q) {
-                            Some(r) => Value::Int(r),
-                            None => tri!(arith::add(x, y)),
-                        },
-                        (BinaryOp::Add, Value::Float(p), Value::Float(q)) => Value::Float(p + q),
-                        _ => tri!(arith::binary(op, x, y)),
-                    };
-                    push!(r);
-                }
-                Op::IncLocal(s, n) => {
-                    inc_local!(s, n);
-                }
-                Op::GetLocalField(s, field) => {
-                    let v = match &self.stack[base + s as usize] {
-                        Value::Instance(inst) => inst
-                            .fields
-                            .borrow()
-                            .get(field as usize)
-                            .map(Value::fast_clone),
-                        _ => None,
-                    };
-                    let v = match v {
-                        Some(v) => v,
-                        None => tri!(field_error(&self.stack[base + s as usize])),
-                    };
-                    push!(v);
-                }
-                Op::JumpIfNot(order, o) => compare_jump!(order, o),
-                Op::JumpIfNotEqual(negated, o) => {
-                    if let [.., Value::Int(a), Value::Int(b)] = self.stack.as_slice() {
-                        let equal = a == b;
-                        pop_scalar!();
-                        pop_scalar!();
-                        if equal == negated {
-                            jump!(o);
-                        }
-                        break;
-                    }
-                    let b = pop!();
-                    let a = pop!();
-                    if equals(&a, &b) == negated {
-                        jump!(o);
-                    }
-                }
-                Op::Products(op, a, b, c, d) => {
-                    let local = |s: u8| &self.stack[base + s as usize];
-                    let x = tri!(binary_ref!(local(a), local(b), checked_mul, *, arith::mul));
-                    let y = tri!(binary_ref!(local(c), local(d), checked_mul, *, arith::mul));
-                    let r = match op {
-                        BinaryOp::Add => binary_ref!(&x, &y, checked_add, +, arith::add),
-                        BinaryOp::Sub => binary_ref!(&x, &y, checked_sub, -, arith::sub),
-                        other => arith::binary(other, &x, &y),
-                    };
-                    push!(tri!(r));
-                }
-                Op::ArithLocal(BinaryOp::Add, s) => {
-                    top_op_local!(s, checked_add, +, +=, arith::add)
-                }
-                Op::ArithLocal(BinaryOp::Sub, s) => {
-                    top_op_local!(s, checked_sub, -, -=, arith::sub)
-                }
-                Op::ArithLocal(BinaryOp::Mul, s) => {
-                    top_op_local!(s, checked_mul, *, *=, arith::mul)
-                }
-                Op::ArithLocal(op, s) => {
-                    let n = self.stack.len();
-                    let r = tri!(arith::binary(
-                        op,
-                        &self.stack[n - 1],
-                        &self.stack[base + s as usize]
-                    ));
-                    self.stack[n - 1] = r;
-                }
-                Op::AddAssignLocal(a, b) => {
-                    let (a, b) = (base + a as usize, base + b as usize);
-                    let increment = match &self.stack[b] {
-                        Value::Int(i) => Some(Value::Int(*i)),
-                        Value::Float(f) => Some(Value::Float(*f)),
-                        _ => None,
-                    };
-                    let done = match (&mut self.stack[a], increment) {
-                        (Value::Int(x), Some(Value::Int(y))) => match x.checked_add(y) {
-                            Some(r) => {
-                                *x = r;
-                                true
-                            }
-                            None => false,
-                        },
-                        (Value::Float(x), Some(Value::Float(y))) => {
-                            *x += y;
-                            true
-                        }
-                        _ => false,
-                    };
-                    if !done {
-                        let r = tri!(arith::add(&self.stack[a], &self.stack[b]));
-                        self.stack[a].set(r);
-                    }
-                }
-                Op::MoveLocal(from, to) => {
-                    let v = self.stack[base + from as usize].clone();
-                    self.stack[base + to as usize].set(v);
-                }
-                Op::JumpIfLocal(when, s, o) => {
-                    if self.stack[base + s as usize].truthy() == when {
-                        jump!(o);
-                    }
-                }
-                Op::JumpIfNotLocal(order, s, o) => compare_local_jump!(s, order, o),
-                Op::JumpIfNotEqImm(n, o) => {
-                    let equal = match self.stack.last() {
-                        Some(Value::Int(x)) => *x == n as i64,
-                        Some(other) => equals(other, &Value::Int(n as i64)),
-                        None => false,
-                    };
-                    drop_top!();
-                    if !equal {
-                        jump!(o);
-                    }
-                }
-                Op::IndexLocals(a, b) => {
-                    let (c, i) = (
-                        &self.stack[base + a as usize],
-                        &self.stack[base + b as usize],
-                    );
-                    let fast = match (c, i) {
-                        (Value::List(l), Value::Int(i)) if *i >= 0 => {
-                            l.items.borrow().get(*i as usize).map(Value::fast_clone)
-                        }
-                        _ => None,
-                    };
-                    let v = match fast {
-                        Some(v) => v,
-                        None => tri!(collections::get_index(
-                            &self.stack[base + a as usize],
-                            &self.stack[base + b as usize]
-                        )),
-                    };
-                    push!(v);
-                }
-                Op::SetIndexLocals(a, b) => {
-                    let v = pop!();
-                    let (c, i) = (
-                        &self.stack[base + a as usize],
-                        &self.stack[base + b as usize],
-                    );
-                    let stored = match (c, i) {
-                        (Value::List(l), Value::Int(i)) if *i >= 0 && !v.is_heap() => {
-                            match l.items.borrow_mut().get_mut(*i as usize) {
-                                Some(slot) => {
-                                    slot.set(v.fast_clone());
-                                    true
-                                }
-                                None => false,
-                            }
-                        }
-                        _ => false,
-                    };
-                    if !stored {
-                        let c = self.stack[base + a as usize].clone();
-                        let i = self.stack[base + b as usize].clone();
-                        tri!(collections::set_index(&c, i, v));
-                    }
-                }
-                Op::MulConstLocal(k, s) => {
-                    let r = binary_ref!(
-                        &self.constants[k as usize],
-                        &self.stack[base + s as usize],
-                        checked_mul, *, arith::mul
-                    );
-                    push!(tri!(r));
-                }
-                Op::JumpIfNotConst(order, k, o) => {
-                    let x = pop!();
-                    let y = self.constants[k as usize].fast_clone();
-                    let r = match (&x, &y) {
-                        (Value::Int(a), Value::Int(b)) => order.test(a, b),
-                        (Value::Float(a), Value::Float(b)) => order.test(a, b),
-                        _ => tri!(arith::order(&x, &y, order.symbol())),
-                    };
-                    if !r {
-                        jump!(o);
-                    }
-                }
-                Op::JumpIfNotLocals(order, a, b, o) => {
-                    let (x, y) = (
-                        &self.stack[base + a as usize],
-                        &self.stack[base + b as usize],
-                    );
-                    let r = match (x, y) {
-                        (Value::Int(p), Value::Int(q)) => Ok(order.test(p, q)),
-                        (Value::Float(p), Value::Float(q)) => Ok(order.test(p, q)),
-                        _ => arith::order(x, y, order.symbol()),
-                    };
-                    if !tri!(r) {
-                        jump!(o);
-                    }
-                }
-                Op::AddImmLocal(s, n) => {
-                    let r = match &self.stack[base + s as usize] {
-                        Value::Int(a) => match a.checked_add(n as i64) {
-                            Some(r) => Ok(Value::Int(r)),
-                            None => arith::add(&Value::Int(*a), &Value::Int(n as i64)),
-                        },
-                        other => arith::add(other, &Value::Int(n as i64)),
-                    };
-                    push!(tri!(r));
-                }
-                Op::ModImmLocal(s, n) => {
-                    let r = match &self.stack[base + s as usize] {
-                        Value::Int(a) if n != 0 && n != -1 => Ok(Value::Int(a % n as i64)),
-                        other => arith::modulo(other, &Value::Int(n as i64)),
-                    };
-                    push!(tri!(r));
-                }
-                Op::AddStore(d) => {
-                    let b = pop!();
-                    let a = pop!();
-                    let r = tri!(binary_ref!(&a, &b, checked_add, +, arith::add));
-                    self.stack[base + d as usize].set(r);
-                }
-                Op::IncLocalLoop(s, n, back) => {
-                    inc_local!(s, n);
-                    loop_back!(back);
-                }
-                // Both count one step whether they loop or leave, as the
-                // `IncLocalLoop` and head test they replace did.
-                Op::IncLoopLtConst(s, k, back) => {
-                    let stepped = match (
-                        &mut self.stack[base + s as usize],
-                        &self.constants[k as usize],
-                    ) {
-                        (Value::Int(a), Value::Int(limit)) => a.checked_add(1).map(|r| {
-                            *a = r;
-                            r < *limit
-                        }),
-                        _ => None,
-                    };
-                    match stepped {
-                        Some(true) => loop_back!(back),
-                        Some(false) => loop_back!(0),
-                        None => {
-                            inc_local!(s, 1);
-                            loop_back!(back as usize + 1);
-                        }
-                    }
-                }
-                Op::LoopIfLocals(order, a, b, back) => {
-                    let test = match (
-                        &self.stack[base + a as usize],
-                        &self.stack[base + b as usize],
-                    ) {
-                        (Value::Int(p), Value::Int(q)) => Some(order.test(p, q)),
-                        (Value::Float(p), Value::Float(q)) => Some(order.test(p, q)),
-                        _ => None,
-                    };
-                    match test {
-                        Some(true) => loop_back!(back),
-                        Some(false) => loop_back!(0),
-                        None => loop_back!(back as usize + 1),
-                    }
-                }
-                Op::LoopIfLtConst(s, k, back) => {
-                    match (&self.stack[base + s as usize], &self.constants[k as usize]) {
-                        (Value::Int(a), Value::Int(limit)) if a < limit => loop_back!(back),
-                        (Value::Int(_), Value::Int(_)) => loop_back!(0),
-                        _ => loop_back!(back as usize + 1),
-                    }
-                }
-                Op::IncLoopLocals(order, s, b, back) => {
-                    let stepped = match (
-                        &self.stack[base + s as usize],
-                        &self.stack[base + b as usize],
-                    ) {
-                        (Value::Int(a), Value::Int(limit)) => a.checked_add(1).map(|r| {
-                            let limit = if s == b { r } else { *limit };
-                            (r, order.test(&r, &limit))
-                        }),
-                        _ => None,
-                    };
-                    match stepped {
-                        Some((r, go)) => {
-                            self.stack[base + s as usize] = Value::Int(r);
-                            loop_back!(if go { back as usize } else { 0 });
-                        }
-                        None => {
-                            inc_local!(s, 1);
-                            loop_back!(back as usize + 1);
-                        }
-                    }
-                }
-                Op::JumpIfLocalNotLtConst(s, k, o) => {
-                    let x = &self.stack[base + s as usize];
-                    let y = &self.constants[k as usize];
-                    let r = match (x, y) {
-                        (Value::Int(a), Value::Int(b)) => a < b,
-                        _ => tri!(arith::order(x, y, "<")),
-                    };
-                    if !r {
-                        jump!(o);
-                    }
-                }
-
+                // Arithmetic, comparisons, and the superinstructions that
+                // compute on locals: arith_steps.rs.
+                Op::Add
+                | Op::Sub
+                | Op::Mul
+                | Op::Div
+                | Op::Mod
+                | Op::Binary(..)
+                | Op::Neg
+                | Op::Not
+                | Op::BitNot
+                | Op::Equal(..)
+                | Op::Compare(..)
+                | Op::AddImm(..)
+                | Op::ModImm(..)
+                | Op::ArithLocals(..)
+                | Op::IncLocal(..)
+                | Op::GetLocalField(..)
+                | Op::Products(..)
+                | Op::ArithLocal(..)
+                | Op::AddAssignLocal(..)
+                | Op::MoveLocal(..)
+                | Op::IndexLocals(..)
+                | Op::SetIndexLocals(..)
+                | Op::MulConstLocal(..)
+                | Op::AddImmLocal(..)
+                | Op::ModImmLocal(..)
+                | Op::AddStore(..) => tri!(self.step_arith(op, base)),
+                // Conditional jumps and loop back edges: branch_steps.rs.
+                Op::JumpIfNot(..)
+                | Op::JumpIfNotEqual(..)
+                | Op::JumpIfLocal(..)
+                | Op::JumpIfNotLocal(..)
+                | Op::JumpIfNotEqImm(..)
+                | Op::JumpIfNotConst(..)
+                | Op::JumpIfNotLocals(..)
+                | Op::IncLocalLoop(..)
+                | Op::IncLoopLtConst(..)
+                | Op::LoopIfLocals(..)
+                | Op::LoopIfLtConst(..)
+                | Op::IncLoopLocals(..)
+                | Op::JumpIfLocalNotLtConst(..)
+                | Op::JumpIf(..)
+                | Op::JumpIfKeep(..) => match tri!(self.step_branch(op, base)) {
+                    Branch::Next => {}
+                    Branch::Jump(o) => jump!(o),
+                    Branch::Back(n) => loop_back!(n),
+                },
                 Op::Jump(o) => {
                     if o < 0 {
                         self.countdown -= 1;
@@ -847,37 +360,6 @@ impl Vm {
                         }
                     }
                     jump!(o);
-                }
-                Op::JumpIf(when, o) => {
-                    if let Some(Value::Bool(b)) = self.stack.last() {
-                        let b = *b;
-                        pop_scalar!();
-                        if b == when {
-                            jump!(o);
-                        }
-                        break;
-                    }
-                    let t = match self.stack.pop() {
-                        Some(Value::Bool(b)) => b,
-                        Some(other) => other.truthy(),
-                        None => false,
-                    };
-                    if t == when {
-                        jump!(o);
-                    }
-                }
-                Op::JumpIfKeep(when, o) => {
-                    if let Some(&Value::Bool(b)) = self.stack.last() {
-                        if b == when {
-                            jump!(o);
-                        } else {
-                            pop_scalar!();
-                        }
-                    } else if top!().truthy() == when {
-                        jump!(o);
-                    } else {
-                        drop_top!();
-                    }
                 }
                 Op::Loop(n) => loop_back!(n),
 
@@ -1306,6 +788,21 @@ impl Vm {
         }
         save_ip!();
         Ok(Step::Next)
+    }
+
+    /// Discard the top value, known to be a scalar (no destructor), without
+    /// moving it (a 16-byte reload of a just-written value stalls).
+    #[inline(always)]
+    pub(super) fn pop_scalar_top(&mut self) {
+        debug_assert!(self.stack.last().is_some_and(|v| !v.is_heap()));
+        let Some(n) = self.stack.len().checked_sub(1) else {
+            return;
+        };
+        // SAFETY: shortening the vector exposes no uninitialised value
+        // (`n` is below the length), and the value left behind owns
+        // nothing: every caller matched it as a scalar (Int, Float, Bool,
+        // Nil) just before, so skipping its destructor leaks nothing.
+        unsafe { self.stack.set_len(n) }
     }
 
     /// Print one trace line and count the instruction.
