@@ -2,6 +2,14 @@
 //! each one's fast path inline (the longer ones in fast_collections.rs
 //! and fast_objects.rs); run.rs drives it, and the general implementation
 //! of every instruction (`Vm::step`) is generic.rs.
+//!
+//! The arms are safe code: every unchecked memory access goes through one
+//! of the segment's primitives defined at the top of the loop (`val!`,
+//! `val_mut!`, `put!`, `take!`, `push_local!`, `copy_value!`,
+//! `move_value!`, `store_scalar_value!`, `release_value!`, `fast_helper!`),
+//! each with its own `SAFETY` comment naming the invariant it relies on,
+//! plus the instruction fetch, entering and leaving the segment, and
+//! popping a frame.
 
 use super::calls::push_frame_fields;
 use super::fast_collections as collection;
@@ -125,934 +133,1062 @@ impl Vm {
                         break 'run;
                     }};
                 }
-                // SAFETY: the invariant set up above: `stk..sp` are initialised
-                // values inside the stack vector's allocation, which ends at
-                // `limit`, and nothing else owns them. Every read below is of a
-                // slot proved to be below `sp` (`need!`, `slot!`), every push is
-                // preceded by `room!`, and a value is overwritten without being
-                // dropped only when it is a scalar (owns nothing). Values are
-                // released (possibly freeing objects) only when no frame has a
-                // `deinit`, so no Limit code runs from here. A container is read
-                // without counting a borrow (`try_borrow_unguarded`, which still
-                // fails while it is borrowed mutably) only to copy one value
-                // out at once: nothing can borrow it meanwhile. A frame is written
-                // into `frames`' reserved spare room, every field initialised,
-                // before the length covers it; a frame is popped by moving its
-                // one owning field (the closure) out before the length drops
-                // below it.
-                unsafe {
-                    macro_rules! depth {
-                        () => {
-                            sp.offset_from(stk) as usize
-                        };
-                    }
-                    macro_rules! need {
-                        ($n:expr) => {
-                            // In bytes, which saves the division of `depth!`.
-                            if (sp as usize) - (stk as usize) < $n * std::mem::size_of::<Value>() {
-                                bail!();
-                            }
-                        };
-                    }
-                    macro_rules! room {
-                        () => {
-                            if sp == limit {
-                                bail!();
-                            }
-                        };
-                    }
-                    macro_rules! slot {
-                        ($s:expr) => {{
-                            let at = locals.wrapping_add($s as usize);
-                            if at >= sp {
-                                bail!();
-                            }
-                            at
-                        }};
-                    }
-                    // After an allocating instruction (its result pushed): collect
-                    // cycles when due, and check the heap limit when one is set.
-                    macro_rules! allocated {
-                        () => {
-                            if gc::due()
-                                || self.options.limits.max_heap_bytes.is_some()
-                                || limits::heap_bytes() >= self.gc_at_bytes
-                            {
-                                collect = true;
-                                break 'run;
-                            }
-                        };
-                    }
-                    macro_rules! push_local {
-                        ($v:expr) => {{
-                            std::ptr::write(sp, $v);
-                            sp = sp.add(1);
-                        }};
-                    }
-                    // `*z = *x + *y` (`number::store_sum`).
-                    macro_rules! store_sum {
-                        ($x:expr, $y:expr, $z:expr) => {
-                            if !number::store_sum($x, $y, $z) {
-                                bail!();
-                            }
-                        };
-                    }
-                    // Push a frame for `$proto` (function `$f`) whose `$argc`
-                    // arguments are on top of the stack, when the call needs
-                    // nothing this loop leaves to `push_frame`: default
-                    // arguments, a checkpoint, more stack, or a depth error.
-                    macro_rules! enter {
-                        ($f:expr, $proto:expr, $closure:expr, $argc:expr, $base:expr, $ret:expr) => {{
-                            let proto: &crate::program::FunctionProto = $proto;
-                            let frame_size = proto.num_locals as usize;
-                            if $argc != proto.arity as usize
-                                || self.frames.len() >= self.options.limits.max_call_depth
-                                || self.countdown <= 1
-                                || (limit.offset_from(sp) as usize) < frame_size
-                            {
-                                bail!();
-                            }
-                            let caller_ip = ip!();
-                            code = proto.code.as_ptr();
-                            let (f, b, ret) = ($f, $base, $ret);
-                            let closure = $closure;
-                            self.countdown -= 1;
-                            for _ in 0..frame_size {
-                                push_local!(Value::Nil);
-                            }
-                            if let Some(frame) = self.frames.last_mut() {
-                                frame.ip = caller_ip;
-                            }
-                            push_frame_fields(&mut self.frames, f, b, ret, closure);
-                            pc = code;
-                            locals = stk.wrapping_add(b);
-                            continue 'run;
-                        }};
-                    }
-                    // `[a, b] -> [a op b]` in place (`number::apply`).
-                    macro_rules! arith_local {
-                        ($checked:ident, $fop:tt) => {{
-                            need!(2);
-                            if !number::apply(sp.sub(2), &*sp.sub(1), |p, q| p.$checked(q), |p, q| p $fop q) {
-                                bail!();
-                            }
-                            sp = sp.sub(1);
-                            continue 'run;
-                        }};
-                    }
-                    // `[a, b] -> [a op b]` for two ints or two floats.
-                    macro_rules! compare_local {
-                        ($op:tt) => {{
-                            need!(2);
-                            let Some(r) = number::compare(&*sp.sub(2), &*sp.sub(1), |a, b| a $op b, |a, b| a $op b) else {
-                                bail!();
-                            };
-                            sp = sp.sub(1);
-                            std::ptr::write(sp.sub(1), Value::Bool(r));
-                            continue 'run;
-                        }};
-                    }
-                    // `[x, y] -> []`, jumping when `!(x op y)`.
-                    macro_rules! compare_jump_local {
-                        ($op:tt, $o:expr) => {{
-                            need!(2);
-                            let Some(r) = number::compare(&*sp.sub(2), &*sp.sub(1), |a, b| a $op b, |a, b| a $op b) else {
-                                bail!();
-                            };
-                            sp = sp.sub(2);
-                            if !r {
-                                jump!($o);
-                            }
-                            continue 'run;
-                        }};
-                    }
-                    // `[] -> [locals[a] op locals[b]]`.
-                    macro_rules! locals_op_local {
-                        ($a:expr, $b:expr, $checked:ident, $fop:tt) => {{
-                            let (x, y) = (slot!($a), slot!($b));
-                            room!();
-                            let Some(r) = number::binary(&*x, &*y, |p, q| p.$checked(q), |p, q| p $fop q) else {
-                                bail!();
-                            };
-                            push_local!(r);
-                            continue 'run;
-                        }};
-                    }
-                    // `[] -> [l[a] * l[b] op l[c] * l[d]]`.
-                    macro_rules! products {
-                        ($a:expr, $b:expr, $c:expr, $d:expr, $checked:ident, $fop:tt) => {{
-                            let (a, b, c, d) = (slot!($a), slot!($b), slot!($c), slot!($d));
-                            room!();
-                            let Some(r) = number::products([&*a, &*b, &*c, &*d], |x, y| x.$checked(y), |x, y| x $fop y) else {
-                                bail!();
-                            };
-                            push_local!(r);
-                            continue 'run;
-                        }};
-                    }
-                    // `[x] -> [x op locals[s]]` in place.
-                    macro_rules! top_op_slot {
-                        ($s:expr, $checked:ident, $fop:tt) => {{
-                            let y = slot!($s);
-                            need!(1);
-                            if !number::apply_same(sp.sub(1), &*y, |p, q| p.$checked(q), |p, q| p $fop q) {
-                                bail!();
-                            }
-                            continue 'run;
-                        }};
-                    }
-                    // `[x] -> []`, jumping when `!(x op locals[s])`.
-                    macro_rules! compare_slot_jump {
-                        ($s:expr, $op:tt, $o:expr) => {{
-                            let y = slot!($s);
-                            need!(1);
-                            let Some(r) = number::compare(&*sp.sub(1), &*y, |a, b| a $op b, |a, b| a $op b) else {
-                                bail!();
-                            };
-                            sp = sp.sub(1);
-                            if !r {
-                                jump!($o);
-                            }
-                            continue 'run;
-                        }};
-                    }
+                // The segment's primitives: the only places the loop touches
+                // memory unchecked. Each relies on the segment invariant
+                // that `enter_segment!` establishes and every arm keeps:
+                // `stk..sp` are initialised values inside the stack
+                // vector's allocation, which ends at `limit`, and nothing
+                // else owns them while the loop runs. Values are released
+                // (possibly freeing objects) only when no frame has a
+                // `deinit`, so no Limit code runs from inside an arm.
 
-                    match *op {
-                        Op::Int(n) => {
-                            room!();
-                            push_local!(Value::Int(n as i64));
-                            continue 'run;
-                        }
-                        Op::Const(k) => {
-                            room!();
-                            let v = match self.constants.get(k as usize) {
-                                Some(v) => v.fast_clone(),
-                                None => bail!(),
-                            };
-                            push_local!(v);
-                            continue 'run;
-                        }
-                        Op::Bool(b) => {
-                            room!();
-                            push_local!(Value::Bool(b));
-                            continue 'run;
-                        }
-                        Op::Nil => {
-                            room!();
-                            push_local!(Value::Nil);
-                            continue 'run;
-                        }
-                        Op::GetLocal(s) => {
-                            let x = slot!(s);
-                            room!();
-                            copy_to(sp, x);
-                            sp = sp.add(1);
-                            continue 'run;
-                        }
-                        Op::GetLocal2(a, b) => {
-                            let (x, y) = (slot!(a), slot!(b));
-                            if limit.offset_from(sp) < 2 {
-                                bail!();
-                            }
-                            copy_to(sp, x);
-                            copy_to(sp.add(1), y);
-                            sp = sp.add(2);
-                            continue 'run;
-                        }
-                        Op::SetLocal(s) => {
-                            let x = slot!(s);
-                            need!(1);
-                            let top = sp.sub(1);
-                            if x == top {
-                                bail!();
-                            }
-                            if !(*top).is_heap() && !(*x).is_heap() {
-                                store_scalar(x, top);
-                            } else if may_deinit {
-                                bail!();
-                            } else {
-                                release(x);
-                                move_to(x, top);
-                            }
-                            sp = top;
-                            continue 'run;
-                        }
-                        Op::MoveLocal(from, to) => {
-                            let (x, y) = (slot!(from), slot!(to));
-                            if !(*x).is_heap() && !(*y).is_heap() {
-                                store_scalar(y, x);
-                            } else if may_deinit {
-                                bail!();
-                            } else if x != y {
-                                release(y);
-                                copy_to(y, x);
-                            }
-                            continue 'run;
-                        }
-                        Op::Pop => {
-                            need!(1);
-                            if (*sp.sub(1)).is_heap() && may_deinit {
-                                bail!();
-                            }
-                            sp = sp.sub(1);
-                            release(sp);
-                            continue 'run;
-                        }
-                        Op::CheckKind(code) => {
-                            need!(1);
-                            if !crate::runtime::type_checks::kind_fits(code, &*sp.sub(1)) {
-                                bail!();
-                            }
-                            continue 'run;
-                        }
-                        Op::MakeCell(s) => {
-                            let x = slot!(s);
-                            let v = std::ptr::read(x);
-                            std::ptr::write(x, Value::Cell(Value::new_cell(v)));
-                            continue 'run;
-                        }
-                        Op::Closure(f) => {
-                            room!();
-                            let Some(proto) = self.functions.get(f as usize) else {
-                                bail!();
-                            };
-                            let running = self.frames.last().and_then(|fr| fr.closure.as_ref());
-                            // The frame's slots below `sp` (none when a
-                            // broken frame's base were above it).
-                            let live = depth!().saturating_sub(base!());
-                            let Some(closure) =
-                                object::make_closure(f, proto, running, locals, live)
-                            else {
-                                bail!();
-                            };
-                            push_local!(closure);
-                            if gc::due() || self.options.limits.max_heap_bytes.is_some() {
-                                collect = true;
-                                break 'run;
-                            }
-                            continue 'run;
-                        }
-                        Op::IncLocal(s, n) => {
-                            if number::add_to(slot!(s), n as i64).is_none() {
-                                bail!();
-                            }
-                            continue 'run;
-                        }
-                        Op::AddImm(n) => {
-                            need!(1);
-                            if let Value::Int(a) = &mut *sp.sub(1) {
-                                if let Some(r) = a.checked_add(n as i64) {
-                                    *a = r;
-                                    continue 'run;
-                                }
-                            }
+                // The value in slot `p`.
+                macro_rules! val {
+                    ($p:expr) => {{
+                        let p: *const Value = $p;
+                        // SAFETY: every caller proved `p` to lie in `stk..sp`
+                        // first (`need!` for slots counted from `sp`, `slot!`
+                        // for locals), so it is an initialised value of the
+                        // segment; the reference ends before the arm writes
+                        // the slot again.
+                        #[allow(unused_unsafe)]
+                        let r = unsafe { &*p };
+                        r
+                    }};
+                }
+                // The value in slot `p`, to change in place.
+                macro_rules! val_mut {
+                    ($p:expr) => {{
+                        let p: *mut Value = $p;
+                        // SAFETY: as for `val!`; no other reference to the
+                        // slot is live: an arm that changes one slot and
+                        // reads another that may be the same (`a = a + a`)
+                        // copies the other out first.
+                        #[allow(unused_unsafe)]
+                        let r = unsafe { &mut *p };
+                        r
+                    }};
+                }
+                // Write `v` into slot `p` without dropping what it held.
+                macro_rules! put {
+                    ($p:expr, $v:expr) => {{
+                        let (p, v): (*mut Value, Value) = ($p, $v);
+                        // SAFETY: `p` is `sp` after `room!` (inside the
+                        // allocation, below `limit`) or a slot in `stk..sp`,
+                        // and what it held owns nothing: the caller moved it
+                        // out, released it, or matched it as a scalar.
+                        #[allow(unused_unsafe)]
+                        let r = unsafe { std::ptr::write(p, v) };
+                        r
+                    }};
+                }
+                // Move the value out of slot `p` (in `stk..sp`), which the
+                // caller then treats as empty.
+                macro_rules! take {
+                    ($p:expr) => {{
+                        let p: *const Value = $p;
+                        // SAFETY: `p` lies in `stk..sp` (`need!`/`slot!`);
+                        // the caller writes the slot or drops it below `sp`
+                        // before reading it again, so the value has one owner.
+                        #[allow(unused_unsafe)]
+                        let r = unsafe { std::ptr::read(p) };
+                        r
+                    }};
+                }
+                // Push `v` (after `room!`).
+                macro_rules! push_local {
+                    ($v:expr) => {{
+                        put!(sp, $v);
+                        sp = sp.wrapping_add(1);
+                    }};
+                }
+                // `copy_to`, `move_to`, `store_scalar` and `release`
+                // (slots.rs) on slots of the segment.
+                macro_rules! copy_value {
+                    ($dst:expr, $src:expr) => {{
+                        let (dst, src): (*mut Value, *const Value) = ($dst, $src);
+                        // SAFETY: `src` lies in `stk..sp` (`need!`/`slot!`);
+                        // `dst` is `sp` after `room!` or a slot just released,
+                        // so it holds nothing to drop.
+                        #[allow(unused_unsafe)]
+                        let r = unsafe { copy_to(dst, src) };
+                        r
+                    }};
+                }
+                macro_rules! move_value {
+                    ($dst:expr, $src:expr) => {{
+                        let (dst, src): (*mut Value, *const Value) = ($dst, $src);
+                        // SAFETY: as for `copy_value!`; the caller drops
+                        // `src` below `sp` (or overwrites it) afterwards.
+                        #[allow(unused_unsafe)]
+                        let r = unsafe { move_to(dst, src) };
+                        r
+                    }};
+                }
+                macro_rules! store_scalar_value {
+                    ($dst:expr, $src:expr) => {{
+                        let (dst, src): (*mut Value, *const Value) = ($dst, $src);
+                        // SAFETY: both lie in `stk..sp` and the caller
+                        // matched both as scalars (`is_heap` false).
+                        #[allow(unused_unsafe)]
+                        let r = unsafe { store_scalar(dst, src) };
+                        r
+                    }};
+                }
+                macro_rules! release_value {
+                    ($p:expr) => {{
+                        let p: *mut Value = $p;
+                        // SAFETY: `p` lies in `stk..sp` and the caller does
+                        // not read it again before writing it or dropping it
+                        // below `sp`; releasing runs no Limit code (arms
+                        // that may release an instance run only without
+                        // `deinit`s, `may_deinit`).
+                        #[allow(unused_unsafe)]
+                        let r = unsafe { release(p) };
+                        r
+                    }};
+                }
+                // A fast path reading a container, an instance's fields or
+                // the segment through a helper of fast_collections.rs,
+                // fast_objects.rs, fast_numbers.rs or slots.rs.
+                macro_rules! fast_helper {
+                    ($e:expr) => {
+                        // SAFETY: the helper's condition holds: its pointer
+                        // arguments lie in `stk..sp` (`need!`/`slot!`), and
+                        // a container read without counting a borrow
+                        // (`try_borrow_unguarded`, which still fails while
+                        // it is borrowed mutably) is copied out before any
+                        // code that could change the container runs.
+                        unsafe { $e }
+                    };
+                }
+                macro_rules! depth {
+                    () => {
+                        (sp as usize - stk as usize) / std::mem::size_of::<Value>()
+                    };
+                }
+                macro_rules! need {
+                    ($n:expr) => {
+                        // In bytes, which saves the division of `depth!`.
+                        if (sp as usize) - (stk as usize) < $n * std::mem::size_of::<Value>() {
                             bail!();
                         }
-                        Op::ModImm(n) => {
-                            need!(1);
-                            if let (Value::Int(a), true) = (&mut *sp.sub(1), n > 0) {
-                                *a %= n as i64;
+                    };
+                }
+                macro_rules! room {
+                    () => {
+                        if sp == limit {
+                            bail!();
+                        }
+                    };
+                }
+                macro_rules! slot {
+                    ($s:expr) => {{
+                        let at = locals.wrapping_add($s as usize);
+                        if at >= sp {
+                            bail!();
+                        }
+                        at
+                    }};
+                }
+                // After an allocating instruction (its result pushed): collect
+                // cycles when due, and check the heap limit when one is set.
+                macro_rules! allocated {
+                    () => {
+                        if gc::due()
+                            || self.options.limits.max_heap_bytes.is_some()
+                            || limits::heap_bytes() >= self.gc_at_bytes
+                        {
+                            collect = true;
+                            break 'run;
+                        }
+                    };
+                }
+                // `*z = *x + *y` (`number::store_sum`).
+                macro_rules! store_sum {
+                    ($x:expr, $y:expr, $z:expr) => {
+                        if !fast_helper!(number::store_sum($x, $y, $z)) {
+                            bail!();
+                        }
+                    };
+                }
+                // Push a frame for `$proto` (function `$f`) whose `$argc`
+                // arguments are on top of the stack, when the call needs
+                // nothing this loop leaves to `push_frame`: default
+                // arguments, a checkpoint, more stack, or a depth error.
+                macro_rules! enter {
+                    ($f:expr, $proto:expr, $closure:expr, $argc:expr, $base:expr, $ret:expr) => {{
+                        let proto: &crate::program::FunctionProto = $proto;
+                        let frame_size = proto.num_locals as usize;
+                        if $argc != proto.arity as usize
+                            || self.frames.len() >= self.options.limits.max_call_depth
+                            || self.countdown <= 1
+                            || ((limit as usize - sp as usize) / std::mem::size_of::<Value>())
+                                < frame_size
+                        {
+                            bail!();
+                        }
+                        let caller_ip = ip!();
+                        code = proto.code.as_ptr();
+                        let (f, b, ret) = ($f, $base, $ret);
+                        let closure = $closure;
+                        self.countdown -= 1;
+                        for _ in 0..frame_size {
+                            push_local!(Value::Nil);
+                        }
+                        if let Some(frame) = self.frames.last_mut() {
+                            frame.ip = caller_ip;
+                        }
+                        push_frame_fields(&mut self.frames, f, b, ret, closure);
+                        pc = code;
+                        locals = stk.wrapping_add(b);
+                        continue 'run;
+                    }};
+                }
+                // `[a, b] -> [a op b]` in place (`number::apply`).
+                macro_rules! arith_local {
+                    ($checked:ident, $fop:tt) => {{
+                        need!(2);
+                        if !fast_helper!(number::apply(sp.wrapping_sub(2), val!(sp.wrapping_sub(1)), |p, q| p.$checked(q), |p, q| p $fop q)) {
+                            bail!();
+                        }
+                        sp = sp.wrapping_sub(1);
+                        continue 'run;
+                    }};
+                }
+                // `[a, b] -> [a op b]` for two ints or two floats.
+                macro_rules! compare_local {
+                    ($op:tt) => {{
+                        need!(2);
+                        let Some(r) = number::compare(val!(sp.wrapping_sub(2)), val!(sp.wrapping_sub(1)), |a, b| a $op b, |a, b| a $op b) else {
+                            bail!();
+                        };
+                        sp = sp.wrapping_sub(1);
+                        put!(sp.wrapping_sub(1), Value::Bool(r));
+                        continue 'run;
+                    }};
+                }
+                // `[x, y] -> []`, jumping when `!(x op y)`.
+                macro_rules! compare_jump_local {
+                    ($op:tt, $o:expr) => {{
+                        need!(2);
+                        let Some(r) = number::compare(val!(sp.wrapping_sub(2)), val!(sp.wrapping_sub(1)), |a, b| a $op b, |a, b| a $op b) else {
+                            bail!();
+                        };
+                        sp = sp.wrapping_sub(2);
+                        if !r {
+                            jump!($o);
+                        }
+                        continue 'run;
+                    }};
+                }
+                // `[] -> [locals[a] op locals[b]]`.
+                macro_rules! locals_op_local {
+                    ($a:expr, $b:expr, $checked:ident, $fop:tt) => {{
+                        let (x, y) = (slot!($a), slot!($b));
+                        room!();
+                        let Some(r) = number::binary(val!(x), val!(y), |p, q| p.$checked(q), |p, q| p $fop q) else {
+                            bail!();
+                        };
+                        push_local!(r);
+                        continue 'run;
+                    }};
+                }
+                // `[] -> [l[a] * l[b] op l[c] * l[d]]`.
+                macro_rules! products {
+                    ($a:expr, $b:expr, $c:expr, $d:expr, $checked:ident, $fop:tt) => {{
+                        let (a, b, c, d) = (slot!($a), slot!($b), slot!($c), slot!($d));
+                        room!();
+                        let Some(r) = number::products([val!(a), val!(b), val!(c), val!(d)], |x, y| x.$checked(y), |x, y| x $fop y) else {
+                            bail!();
+                        };
+                        push_local!(r);
+                        continue 'run;
+                    }};
+                }
+                // `[x] -> [x op locals[s]]` in place.
+                macro_rules! top_op_slot {
+                    ($s:expr, $checked:ident, $fop:tt) => {{
+                        let y = slot!($s);
+                        need!(1);
+                        if !fast_helper!(number::apply_same(sp.wrapping_sub(1), val!(y), |p, q| p.$checked(q), |p, q| p $fop q)) {
+                            bail!();
+                        }
+                        continue 'run;
+                    }};
+                }
+                // `[x] -> []`, jumping when `!(x op locals[s])`.
+                macro_rules! compare_slot_jump {
+                    ($s:expr, $op:tt, $o:expr) => {{
+                        let y = slot!($s);
+                        need!(1);
+                        let Some(r) = number::compare(val!(sp.wrapping_sub(1)), val!(y), |a, b| a $op b, |a, b| a $op b) else {
+                            bail!();
+                        };
+                        sp = sp.wrapping_sub(1);
+                        if !r {
+                            jump!($o);
+                        }
+                        continue 'run;
+                    }};
+                }
+
+                match *op {
+                    Op::Int(n) => {
+                        room!();
+                        push_local!(Value::Int(n as i64));
+                        continue 'run;
+                    }
+                    Op::Const(k) => {
+                        room!();
+                        let v = match self.constants.get(k as usize) {
+                            Some(v) => v.fast_clone(),
+                            None => bail!(),
+                        };
+                        push_local!(v);
+                        continue 'run;
+                    }
+                    Op::Bool(b) => {
+                        room!();
+                        push_local!(Value::Bool(b));
+                        continue 'run;
+                    }
+                    Op::Nil => {
+                        room!();
+                        push_local!(Value::Nil);
+                        continue 'run;
+                    }
+                    Op::GetLocal(s) => {
+                        let x = slot!(s);
+                        room!();
+                        copy_value!(sp, x);
+                        sp = sp.wrapping_add(1);
+                        continue 'run;
+                    }
+                    Op::GetLocal2(a, b) => {
+                        let (x, y) = (slot!(a), slot!(b));
+                        if (limit as usize - sp as usize) < 2 * std::mem::size_of::<Value>() {
+                            bail!();
+                        }
+                        copy_value!(sp, x);
+                        copy_value!(sp.wrapping_add(1), y);
+                        sp = sp.wrapping_add(2);
+                        continue 'run;
+                    }
+                    Op::SetLocal(s) => {
+                        let x = slot!(s);
+                        need!(1);
+                        let top = sp.wrapping_sub(1);
+                        if x == top {
+                            bail!();
+                        }
+                        if !val!(top).is_heap() && !val!(x).is_heap() {
+                            store_scalar_value!(x, top);
+                        } else if may_deinit {
+                            bail!();
+                        } else {
+                            release_value!(x);
+                            move_value!(x, top);
+                        }
+                        sp = top;
+                        continue 'run;
+                    }
+                    Op::MoveLocal(from, to) => {
+                        let (x, y) = (slot!(from), slot!(to));
+                        if !val!(x).is_heap() && !val!(y).is_heap() {
+                            store_scalar_value!(y, x);
+                        } else if may_deinit {
+                            bail!();
+                        } else if x != y {
+                            release_value!(y);
+                            copy_value!(y, x);
+                        }
+                        continue 'run;
+                    }
+                    Op::Pop => {
+                        need!(1);
+                        if val!(sp.wrapping_sub(1)).is_heap() && may_deinit {
+                            bail!();
+                        }
+                        sp = sp.wrapping_sub(1);
+                        release_value!(sp);
+                        continue 'run;
+                    }
+                    Op::CheckKind(code) => {
+                        need!(1);
+                        if !crate::runtime::type_checks::kind_fits(code, val!(sp.wrapping_sub(1))) {
+                            bail!();
+                        }
+                        continue 'run;
+                    }
+                    Op::MakeCell(s) => {
+                        let x = slot!(s);
+                        let v = take!(x);
+                        put!(x, Value::Cell(Value::new_cell(v)));
+                        continue 'run;
+                    }
+                    Op::Closure(f) => {
+                        room!();
+                        let Some(proto) = self.functions.get(f as usize) else {
+                            bail!();
+                        };
+                        let running = self.frames.last().and_then(|fr| fr.closure.as_ref());
+                        // The frame's slots below `sp` (none when a
+                        // broken frame's base were above it).
+                        let live = depth!().saturating_sub(base!());
+                        let Some(closure) =
+                            fast_helper!(object::make_closure(f, proto, running, locals, live))
+                        else {
+                            bail!();
+                        };
+                        push_local!(closure);
+                        if gc::due() || self.options.limits.max_heap_bytes.is_some() {
+                            collect = true;
+                            break 'run;
+                        }
+                        continue 'run;
+                    }
+                    Op::IncLocal(s, n) => {
+                        if fast_helper!(number::add_to(slot!(s), n as i64)).is_none() {
+                            bail!();
+                        }
+                        continue 'run;
+                    }
+                    Op::AddImm(n) => {
+                        need!(1);
+                        if let Value::Int(a) = val_mut!(sp.wrapping_sub(1)) {
+                            if let Some(r) = a.checked_add(n as i64) {
+                                *a = r;
                                 continue 'run;
                             }
+                        }
+                        bail!();
+                    }
+                    Op::ModImm(n) => {
+                        need!(1);
+                        if let (Value::Int(a), true) = (val_mut!(sp.wrapping_sub(1)), n > 0) {
+                            *a %= n as i64;
+                            continue 'run;
+                        }
+                        bail!();
+                    }
+                    Op::Add => arith_local!(checked_add, +),
+                    Op::Sub => arith_local!(checked_sub, -),
+                    Op::Mul => arith_local!(checked_mul, *),
+                    Op::Div => {
+                        need!(2);
+                        match (val_mut!(sp.wrapping_sub(2)), val!(sp.wrapping_sub(1))) {
+                            (Value::Float(a), Value::Float(b)) => *a /= *b,
+                            (Value::Int(a), Value::Int(b)) if *b != 0 && *b != -1 => *a /= *b,
+                            _ => bail!(),
+                        }
+                        sp = sp.wrapping_sub(1);
+                        continue 'run;
+                    }
+                    Op::Mod => {
+                        need!(2);
+                        match (val_mut!(sp.wrapping_sub(2)), val!(sp.wrapping_sub(1))) {
+                            (Value::Int(a), Value::Int(b)) if *b != 0 && *b != -1 => *a %= *b,
+                            _ => bail!(),
+                        }
+                        sp = sp.wrapping_sub(1);
+                        continue 'run;
+                    }
+                    Op::Compare(Ordering::Lt) => compare_local!(<),
+                    Op::Compare(Ordering::Le) => compare_local!(<=),
+                    Op::Compare(Ordering::Gt) => compare_local!(>),
+                    Op::Compare(Ordering::Ge) => compare_local!(>=),
+                    Op::ArithLocals(BinaryOp::Add, a, b) => {
+                        locals_op_local!(a, b, checked_add, +)
+                    }
+                    Op::ArithLocals(BinaryOp::Sub, a, b) => {
+                        locals_op_local!(a, b, checked_sub, -)
+                    }
+                    Op::ArithLocals(BinaryOp::Mul, a, b) => {
+                        locals_op_local!(a, b, checked_mul, *)
+                    }
+                    Op::Products(BinaryOp::Add, a, b, c, d) => {
+                        products!(a, b, c, d, checked_add, +)
+                    }
+                    Op::Products(BinaryOp::Sub, a, b, c, d) => {
+                        products!(a, b, c, d, checked_sub, -)
+                    }
+                    Op::ArithLocal(BinaryOp::Add, s) => top_op_slot!(s, checked_add, +),
+                    Op::ArithLocal(BinaryOp::Sub, s) => top_op_slot!(s, checked_sub, -),
+                    Op::ArithLocal(BinaryOp::Mul, s) => top_op_slot!(s, checked_mul, *),
+                    Op::AddAssignLocal(a, b) => {
+                        let (x, y) = (slot!(a), slot!(b));
+                        // `b` may be `a` (`a = a + a`): copy the increment
+                        // out before taking `a` to change it.
+                        let increment = match val!(y) {
+                            Value::Int(q) => Ok(*q),
+                            Value::Float(q) => Err(*q),
+                            _ => bail!(),
+                        };
+                        match (val_mut!(x), increment) {
+                            (Value::Int(p), Ok(q)) => match p.checked_add(q) {
+                                Some(r) => *p = r,
+                                None => bail!(),
+                            },
+                            (Value::Float(p), Err(q)) => *p += q,
+                            _ => bail!(),
+                        }
+                        continue 'run;
+                    }
+                    Op::JumpIfNot(Ordering::Lt, o) => compare_jump_local!(<, o),
+                    Op::JumpIfNot(Ordering::Le, o) => compare_jump_local!(<=, o),
+                    Op::JumpIfNot(Ordering::Gt, o) => compare_jump_local!(>, o),
+                    Op::JumpIfNot(Ordering::Ge, o) => compare_jump_local!(>=, o),
+                    Op::JumpIfNotLocal(Ordering::Lt, s, o) => compare_slot_jump!(s, <, o),
+                    Op::JumpIfNotLocal(Ordering::Le, s, o) => compare_slot_jump!(s, <=, o),
+                    Op::JumpIfNotLocal(Ordering::Gt, s, o) => compare_slot_jump!(s, >, o),
+                    Op::JumpIfNotLocal(Ordering::Ge, s, o) => compare_slot_jump!(s, >=, o),
+                    Op::JumpIfNotEqual(negated, o) => {
+                        need!(2);
+                        let Some(equal) =
+                            fast_helper!(number::equal(sp.wrapping_sub(2), sp.wrapping_sub(1)))
+                        else {
+                            bail!();
+                        };
+                        sp = sp.wrapping_sub(2);
+                        if equal == negated {
+                            jump!(o);
+                        }
+                        continue 'run;
+                    }
+                    Op::JumpIfNotEqImm(n, o) => {
+                        need!(1);
+                        let Value::Int(x) = val!(sp.wrapping_sub(1)) else {
+                            bail!();
+                        };
+                        let equal = *x == n as i64;
+                        sp = sp.wrapping_sub(1);
+                        if !equal {
+                            jump!(o);
+                        }
+                        continue 'run;
+                    }
+                    Op::JumpIfLocalNotLtConst(s, k, o) => {
+                        let x = slot!(s);
+                        let r = match (val!(x), self.constants.get(k as usize)) {
+                            (Value::Int(a), Some(Value::Int(b))) => a < b,
+                            _ => bail!(),
+                        };
+                        if !r {
+                            jump!(o);
+                        }
+                        continue 'run;
+                    }
+                    Op::JumpIfLocal(when, s, o) => {
+                        if val!(slot!(s)).truthy() == when {
+                            jump!(o);
+                        }
+                        continue 'run;
+                    }
+                    Op::JumpIf(when, o) => {
+                        need!(1);
+                        let Value::Bool(b) = *val!(sp.wrapping_sub(1)) else {
+                            bail!();
+                        };
+                        sp = sp.wrapping_sub(1);
+                        if b == when {
+                            jump!(o);
+                        }
+                        continue 'run;
+                    }
+                    Op::Loop(n) if self.countdown > 1 => {
+                        self.countdown -= 1;
+                        pc = pc.wrapping_sub(n as usize);
+                        continue 'run;
+                    }
+                    Op::MulConstLocal(k, s) => {
+                        let y = slot!(s);
+                        room!();
+                        let Some(k) = self.constants.get(k as usize) else {
+                            bail!();
+                        };
+                        let Some(r) = number::binary(k, val!(y), i64::checked_mul, |p, q| p * q)
+                        else {
+                            bail!();
+                        };
+                        push_local!(r);
+                        continue 'run;
+                    }
+                    Op::JumpIfNotConst(order, k, o) => {
+                        need!(1);
+                        let k = self.constants.get(k as usize);
+                        let Some(r) = number::test(order, val!(sp.wrapping_sub(1)), k) else {
+                            bail!();
+                        };
+                        sp = sp.wrapping_sub(1);
+                        if !r {
+                            jump!(o);
+                        }
+                        continue 'run;
+                    }
+                    Op::JumpIfNotLocals(order, a, b, o) => {
+                        let (x, y) = (slot!(a), slot!(b));
+                        let Some(r) = number::test(order, val!(x), Some(val!(y))) else {
+                            bail!();
+                        };
+                        if !r {
+                            jump!(o);
+                        }
+                        continue 'run;
+                    }
+                    Op::AddImmLocal(s, n) => {
+                        let x = slot!(s);
+                        room!();
+                        let Value::Int(a) = *val!(x) else {
+                            bail!();
+                        };
+                        let Some(r) = a.checked_add(n as i64) else {
+                            bail!();
+                        };
+                        push_local!(Value::Int(r));
+                        continue 'run;
+                    }
+                    Op::ModImmLocal(s, n) => {
+                        let x = slot!(s);
+                        room!();
+                        let (Value::Int(a), true) = (val!(x), n > 0) else {
+                            bail!();
+                        };
+                        push_local!(Value::Int(a % n as i64));
+                        continue 'run;
+                    }
+                    Op::AddStore(d) => {
+                        let z = slot!(d);
+                        need!(2);
+                        let (x, y) = (sp.wrapping_sub(2), sp.wrapping_sub(1));
+                        if val!(z).is_heap() || z >= x {
                             bail!();
                         }
-                        Op::Add => arith_local!(checked_add, +),
-                        Op::Sub => arith_local!(checked_sub, -),
-                        Op::Mul => arith_local!(checked_mul, *),
-                        Op::Div => {
-                            need!(2);
-                            match (&mut *sp.sub(2), &*sp.sub(1)) {
-                                (Value::Float(a), Value::Float(b)) => *a /= *b,
-                                (Value::Int(a), Value::Int(b)) if *b != 0 && *b != -1 => *a /= *b,
-                                _ => bail!(),
-                            }
-                            sp = sp.sub(1);
-                            continue 'run;
+                        store_sum!(x, y, z);
+                        sp = x;
+                        continue 'run;
+                    }
+                    Op::IncLocalLoop(s, n, back) if self.countdown > 1 => {
+                        if fast_helper!(number::add_to(slot!(s), n as i64)).is_none() {
+                            bail!();
                         }
-                        Op::Mod => {
-                            need!(2);
-                            match (&mut *sp.sub(2), &*sp.sub(1)) {
-                                (Value::Int(a), Value::Int(b)) if *b != 0 && *b != -1 => *a %= *b,
-                                _ => bail!(),
-                            }
-                            sp = sp.sub(1);
-                            continue 'run;
-                        }
-                        Op::Compare(Ordering::Lt) => compare_local!(<),
-                        Op::Compare(Ordering::Le) => compare_local!(<=),
-                        Op::Compare(Ordering::Gt) => compare_local!(>),
-                        Op::Compare(Ordering::Ge) => compare_local!(>=),
-                        Op::ArithLocals(BinaryOp::Add, a, b) => {
-                            locals_op_local!(a, b, checked_add, +)
-                        }
-                        Op::ArithLocals(BinaryOp::Sub, a, b) => {
-                            locals_op_local!(a, b, checked_sub, -)
-                        }
-                        Op::ArithLocals(BinaryOp::Mul, a, b) => {
-                            locals_op_local!(a, b, checked_mul, *)
-                        }
-                        Op::Products(BinaryOp::Add, a, b, c, d) => {
-                            products!(a, b, c, d, checked_add, +)
-                        }
-                        Op::Products(BinaryOp::Sub, a, b, c, d) => {
-                            products!(a, b, c, d, checked_sub, -)
-                        }
-                        Op::ArithLocal(BinaryOp::Add, s) => top_op_slot!(s, checked_add, +),
-                        Op::ArithLocal(BinaryOp::Sub, s) => top_op_slot!(s, checked_sub, -),
-                        Op::ArithLocal(BinaryOp::Mul, s) => top_op_slot!(s, checked_mul, *),
-                        Op::AddAssignLocal(a, b) => {
-                            let (x, y) = (slot!(a), slot!(b));
-                            // `a += a` names one slot twice: the addend is
-                            // copied out before the sum is written, so a
-                            // shared and a mutable reference to that slot
-                            // never overlap.
-                            match *y {
-                                Value::Int(q) => match &mut *x {
-                                    Value::Int(p) => match p.checked_add(q) {
-                                        Some(r) => *p = r,
-                                        None => bail!(),
-                                    },
-                                    _ => bail!(),
-                                },
-                                Value::Float(q) => match &mut *x {
-                                    Value::Float(p) => *p += q,
-                                    _ => bail!(),
-                                },
-                                _ => bail!(),
-                            }
-                            continue 'run;
-                        }
-                        Op::JumpIfNot(Ordering::Lt, o) => compare_jump_local!(<, o),
-                        Op::JumpIfNot(Ordering::Le, o) => compare_jump_local!(<=, o),
-                        Op::JumpIfNot(Ordering::Gt, o) => compare_jump_local!(>, o),
-                        Op::JumpIfNot(Ordering::Ge, o) => compare_jump_local!(>=, o),
-                        Op::JumpIfNotLocal(Ordering::Lt, s, o) => compare_slot_jump!(s, <, o),
-                        Op::JumpIfNotLocal(Ordering::Le, s, o) => compare_slot_jump!(s, <=, o),
-                        Op::JumpIfNotLocal(Ordering::Gt, s, o) => compare_slot_jump!(s, >, o),
-                        Op::JumpIfNotLocal(Ordering::Ge, s, o) => compare_slot_jump!(s, >=, o),
-                        Op::JumpIfNotEqual(negated, o) => {
-                            need!(2);
-                            let Some(equal) = number::equal(sp.sub(2), sp.sub(1)) else {
-                                bail!();
-                            };
-                            sp = sp.sub(2);
-                            if equal == negated {
-                                jump!(o);
-                            }
-                            continue 'run;
-                        }
-                        Op::JumpIfNotEqImm(n, o) => {
-                            need!(1);
-                            let Value::Int(x) = &*sp.sub(1) else {
-                                bail!();
-                            };
-                            let equal = *x == n as i64;
-                            sp = sp.sub(1);
-                            if !equal {
-                                jump!(o);
-                            }
-                            continue 'run;
-                        }
-                        Op::JumpIfLocalNotLtConst(s, k, o) => {
-                            let x = slot!(s);
-                            let r = match (&*x, self.constants.get(k as usize)) {
-                                (Value::Int(a), Some(Value::Int(b))) => a < b,
-                                _ => bail!(),
-                            };
-                            if !r {
-                                jump!(o);
-                            }
-                            continue 'run;
-                        }
-                        Op::JumpIfLocal(when, s, o) => {
-                            if (*slot!(s)).truthy() == when {
-                                jump!(o);
-                            }
-                            continue 'run;
-                        }
-                        Op::JumpIf(when, o) => {
-                            need!(1);
-                            let Value::Bool(b) = *sp.sub(1) else {
-                                bail!();
-                            };
-                            sp = sp.sub(1);
-                            if b == when {
-                                jump!(o);
-                            }
-                            continue 'run;
-                        }
-                        Op::Loop(n) if self.countdown > 1 => {
-                            self.countdown -= 1;
-                            pc = pc.wrapping_sub(n as usize);
-                            continue 'run;
-                        }
-                        Op::MulConstLocal(k, s) => {
-                            let y = slot!(s);
-                            room!();
-                            let Some(k) = self.constants.get(k as usize) else {
-                                bail!();
-                            };
-                            let Some(r) = number::binary(k, &*y, i64::checked_mul, |p, q| p * q)
-                            else {
-                                bail!();
-                            };
-                            push_local!(r);
-                            continue 'run;
-                        }
-                        Op::JumpIfNotConst(order, k, o) => {
-                            need!(1);
-                            let k = self.constants.get(k as usize);
-                            let Some(r) = number::test(order, &*sp.sub(1), k) else {
-                                bail!();
-                            };
-                            sp = sp.sub(1);
-                            if !r {
-                                jump!(o);
-                            }
-                            continue 'run;
-                        }
-                        Op::JumpIfNotLocals(order, a, b, o) => {
-                            let (x, y) = (slot!(a), slot!(b));
-                            let Some(r) = number::test(order, &*x, Some(&*y)) else {
-                                bail!();
-                            };
-                            if !r {
-                                jump!(o);
-                            }
-                            continue 'run;
-                        }
-                        Op::AddImmLocal(s, n) => {
-                            let x = slot!(s);
-                            room!();
-                            let Value::Int(a) = *x else {
-                                bail!();
-                            };
-                            let Some(r) = a.checked_add(n as i64) else {
-                                bail!();
-                            };
-                            push_local!(Value::Int(r));
-                            continue 'run;
-                        }
-                        Op::ModImmLocal(s, n) => {
-                            let x = slot!(s);
-                            room!();
-                            let (Value::Int(a), true) = (&*x, n > 0) else {
-                                bail!();
-                            };
-                            push_local!(Value::Int(a % n as i64));
-                            continue 'run;
-                        }
-                        Op::AddStore(d) => {
-                            let z = slot!(d);
-                            need!(2);
-                            let (x, y) = (sp.sub(2), sp.sub(1));
-                            if (*z).is_heap() || z >= x {
-                                bail!();
-                            }
-                            store_sum!(x, y, z);
-                            sp = x;
-                            continue 'run;
-                        }
-                        Op::IncLocalLoop(s, n, back) if self.countdown > 1 => {
-                            if number::add_to(slot!(s), n as i64).is_none() {
-                                bail!();
-                            }
-                            self.countdown -= 1;
+                        self.countdown -= 1;
+                        pc = pc.wrapping_sub(back as usize);
+                        continue 'run;
+                    }
+                    Op::IncLoopLtConst(s, k, back) if self.countdown > 1 => {
+                        let x = slot!(s);
+                        let Some(&Value::Int(limit)) = self.constants.get(k as usize) else {
+                            bail!();
+                        };
+                        let Some(r) = fast_helper!(number::add_to(x, 1)) else {
+                            bail!();
+                        };
+                        self.countdown -= 1;
+                        if r < limit {
                             pc = pc.wrapping_sub(back as usize);
-                            continue 'run;
                         }
-                        Op::IncLoopLtConst(s, k, back) if self.countdown > 1 => {
-                            let x = slot!(s);
-                            let Some(&Value::Int(limit)) = self.constants.get(k as usize) else {
-                                bail!();
-                            };
-                            let Some(r) = number::add_to(x, 1) else {
-                                bail!();
-                            };
-                            self.countdown -= 1;
-                            if r < limit {
-                                pc = pc.wrapping_sub(back as usize);
-                            }
-                            continue 'run;
+                        continue 'run;
+                    }
+                    Op::LoopIfLocals(order, a, b, back) if self.countdown > 1 => {
+                        let Some(go) =
+                            number::test(order, &*val!(slot!(a)), Some(&*val!(slot!(b))))
+                        else {
+                            bail!();
+                        };
+                        self.countdown -= 1;
+                        if go {
+                            pc = pc.wrapping_sub(back as usize);
                         }
-                        Op::LoopIfLocals(order, a, b, back) if self.countdown > 1 => {
-                            let Some(go) = number::test(order, &*slot!(a), Some(&*slot!(b))) else {
-                                bail!();
-                            };
-                            self.countdown -= 1;
-                            if go {
-                                pc = pc.wrapping_sub(back as usize);
-                            }
-                            continue 'run;
+                        continue 'run;
+                    }
+                    Op::LoopIfLtConst(s, k, back) if self.countdown > 1 => {
+                        let go = match (&*val!(slot!(s)), self.constants.get(k as usize)) {
+                            (Value::Int(a), Some(Value::Int(limit))) => a < limit,
+                            _ => bail!(),
+                        };
+                        self.countdown -= 1;
+                        if go {
+                            pc = pc.wrapping_sub(back as usize);
                         }
-                        Op::LoopIfLtConst(s, k, back) if self.countdown > 1 => {
-                            let go = match (&*slot!(s), self.constants.get(k as usize)) {
-                                (Value::Int(a), Some(Value::Int(limit))) => a < limit,
-                                _ => bail!(),
-                            };
-                            self.countdown -= 1;
-                            if go {
-                                pc = pc.wrapping_sub(back as usize);
-                            }
-                            continue 'run;
+                        continue 'run;
+                    }
+                    Op::IncLoopLocals(order, s, b, back) if self.countdown > 1 => {
+                        let (x, y) = (slot!(s), slot!(b));
+                        let (Value::Int(a), Value::Int(limit)) = (val!(x), val!(y)) else {
+                            bail!();
+                        };
+                        let Some(r) = a.checked_add(1) else {
+                            bail!();
+                        };
+                        let go = order.test(&r, if x == y { &r } else { limit });
+                        if let Value::Int(a) = val_mut!(x) {
+                            *a = r;
                         }
-                        Op::IncLoopLocals(order, s, b, back) if self.countdown > 1 => {
-                            let (x, y) = (slot!(s), slot!(b));
-                            let (Value::Int(a), Value::Int(limit)) = (&*x, &*y) else {
-                                bail!();
-                            };
-                            let Some(r) = a.checked_add(1) else {
-                                bail!();
-                            };
-                            let go = order.test(&r, if x == y { &r } else { limit });
-                            if let Value::Int(a) = &mut *x {
-                                *a = r;
-                            }
-                            self.countdown -= 1;
-                            if go {
-                                pc = pc.wrapping_sub(back as usize);
-                            }
-                            continue 'run;
+                        self.countdown -= 1;
+                        if go {
+                            pc = pc.wrapping_sub(back as usize);
                         }
-                        Op::Invoke(name, argc, via) if via != Dispatch::Any => {
-                            let argc = argc as usize;
-                            need!(argc + 1);
-                            let recv = sp.sub(argc + 1);
-                            let method = self.const_methods.get(name as usize).copied();
-                            match (&*recv, method, argc) {
-                                // A frame's method through the call site's
-                                // inline cache; a miss fills it in `run_loop`.
-                                (Value::Instance(inst), _, _) if via == Dispatch::Cached => {
-                                    let Some(target) = self.cached_method(inst.class.id, ip!() - 1)
-                                    else {
-                                        bail!();
-                                    };
-                                    let Some(proto) = self.functions.get(target as usize) else {
-                                        bail!();
-                                    };
-                                    let at = depth!() - argc - 1;
-                                    enter!(target, proto, None, argc + 1, at, at);
+                        continue 'run;
+                    }
+                    Op::Invoke(name, argc, via) if via != Dispatch::Any => {
+                        let argc = argc as usize;
+                        need!(argc + 1);
+                        let recv = sp.wrapping_sub(argc + 1);
+                        let method = self.const_methods.get(name as usize).copied();
+                        match (val!(recv), method, argc) {
+                            // A frame's method through the call site's
+                            // inline cache; a miss fills it in `run_loop`.
+                            (Value::Instance(inst), _, _) if via == Dispatch::Cached => {
+                                let Some(target) = self.cached_method(inst.class.id, ip!() - 1)
+                                else {
+                                    bail!();
+                                };
+                                let Some(proto) = self.functions.get(target as usize) else {
+                                    bail!();
+                                };
+                                let at = depth!() - argc - 1;
+                                enter!(target, proto, None, argc + 1, at, at);
+                            }
+                            (Value::List(l), Some(Method::Push), 1) if !may_deinit => {
+                                if !fast_helper!(collection::push_onto(l, sp.wrapping_sub(1))) {
+                                    bail!();
                                 }
-                                (Value::List(l), Some(Method::Push), 1) if !may_deinit => {
-                                    if !collection::push_onto(l, sp.sub(1)) {
-                                        bail!();
+                                sp = recv;
+                                release_value!(recv);
+                                push_local!(Value::Nil);
+                                continue 'run;
+                            }
+                            (Value::Dict(d), Some(Method::GetOr), 2) if !may_deinit => {
+                                let (key, default) = (sp.wrapping_sub(2), sp.wrapping_sub(1));
+                                // The default moves to the result when
+                                // the key is missing.
+                                let v = match fast_helper!(collection::get_or(d, val!(key))) {
+                                    Some(Some(v)) => {
+                                        release_value!(default);
+                                        v
                                     }
-                                    sp = recv;
-                                    release(recv);
-                                    push_local!(Value::Nil);
-                                    continue 'run;
-                                }
-                                (Value::Dict(d), Some(Method::GetOr), 2) if !may_deinit => {
-                                    let (key, default) = (sp.sub(2), sp.sub(1));
-                                    // The default moves to the result when
-                                    // the key is missing.
-                                    let v = match collection::get_or(d, &*key) {
-                                        Some(Some(v)) => {
-                                            release(default);
-                                            v
-                                        }
-                                        Some(None) => std::ptr::read(default),
-                                        None => bail!(),
-                                    };
-                                    // The dict may be released here; without
-                                    // `deinit`s that runs no Limit code.
-                                    release(key);
-                                    release(recv);
-                                    std::ptr::write(recv, v);
-                                    sp = recv.add(1);
-                                    continue 'run;
-                                }
-                                (Value::List(_) | Value::Str(_), Some(Method::Len), 0)
-                                    if !may_deinit =>
-                                {
-                                    let Some(n) = collection::length(&*recv) else {
-                                        bail!();
-                                    };
-                                    release(recv);
-                                    std::ptr::write(recv, Value::Int(n));
-                                    continue 'run;
-                                }
-                                _ => bail!(),
+                                    Some(None) => take!(default),
+                                    None => bail!(),
+                                };
+                                // The dict may be released here; without
+                                // `deinit`s that runs no Limit code.
+                                release_value!(key);
+                                release_value!(recv);
+                                put!(recv, v);
+                                sp = recv.wrapping_add(1);
+                                continue 'run;
                             }
-                        }
-                        Op::IndexLocals(a, b) => {
-                            let (c, i) = (slot!(a), slot!(b));
-                            room!();
-                            let Some(v) = collection::item(&*c, &*i) else {
-                                bail!();
-                            };
-                            copy_to(sp, v);
-                            sp = sp.add(1);
-                            continue 'run;
-                        }
-                        Op::SetIndexLocals(a, b) => {
-                            let (c, i) = (slot!(a), slot!(b));
-                            need!(1);
-                            let v = sp.sub(1);
-                            if (*v).is_heap() || !collection::store_item(&*c, &*i, v) {
-                                bail!();
-                            }
-                            sp = v;
-                            continue 'run;
-                        }
-                        Op::BuildString(n) => {
-                            let n = n as usize;
-                            need!(n);
-                            let first = sp.sub(n);
-                            let Some(s) = build_string(first, n) else {
-                                bail!();
-                            };
-                            sp = first;
-                            push_local!(s);
-                            continue 'run;
-                        }
-                        Op::GetIndexKind(code) if !may_deinit => {
-                            need!(2);
-                            let v = match collection::list_item(&*sp.sub(2), &*sp.sub(1)) {
-                                Some(v) if crate::runtime::type_checks::kind_fits(code, v) => {
-                                    v.fast_clone()
-                                }
-                                _ => bail!(),
-                            };
-                            sp = sp.sub(1);
-                            release(sp.sub(1));
-                            std::ptr::write(sp.sub(1), v);
-                            continue 'run;
-                        }
-                        Op::GetIndex if !may_deinit => {
-                            need!(2);
-                            let Some(v) = collection::list_item(&*sp.sub(2), &*sp.sub(1)) else {
-                                bail!();
-                            };
-                            let v = v.fast_clone();
-                            sp = sp.sub(1);
-                            // The list may be released here; without
-                            // `deinit`s that runs no Limit code.
-                            release(sp.sub(1));
-                            std::ptr::write(sp.sub(1), v);
-                            continue 'run;
-                        }
-                        Op::GetLocalField(s, field) => {
-                            let x = slot!(s);
-                            room!();
-                            let Some(v) = object::field(&*x, field as usize) else {
-                                bail!();
-                            };
-                            copy_to(sp, v);
-                            sp = sp.add(1);
-                            continue 'run;
-                        }
-                        Op::SetField(field) if !may_deinit => {
-                            need!(2);
-                            if !object::set_field(&*sp.sub(2), field as usize, sp.sub(1)) {
-                                bail!();
-                            }
-                            sp = sp.sub(2);
-                            // The instance may be released here; without
-                            // `deinit`s that runs no Limit code.
-                            release(sp);
-                            continue 'run;
-                        }
-                        Op::CallDirect(f, argc) => {
-                            let argc = argc as usize;
-                            need!(argc);
-                            let Some(proto) = self.functions.get(f as usize) else {
-                                bail!();
-                            };
-                            let b = depth!() - argc;
-                            enter!(f, proto, None, argc, b, b);
-                        }
-                        Op::Call(argc, false) => {
-                            let argc = argc as usize;
-                            need!(argc + 1);
-                            let callee = depth!() - argc - 1;
-                            let Value::Function(closure) = &*stk.add(callee) else {
-                                bail!();
-                            };
-                            let proto = &closure.proto;
-                            enter!(
-                                closure.index,
-                                proto,
-                                Some(closure.clone()),
-                                argc,
-                                callee + 1,
-                                callee
-                            );
-                        }
-                        Op::GetUpvalue(i) => {
-                            room!();
-                            let Some(Some(closure)) = self.frames.last().map(|f| &f.closure) else {
-                                bail!();
-                            };
-                            match closure.captures.get(i as usize) {
-                                Some(Value::Cell(cell)) => {
-                                    let Ok(v) = cell.try_borrow() else {
-                                        bail!();
-                                    };
-                                    copy_to(sp, &*v);
-                                }
-                                Some(copied) => copy_to(sp, copied),
-                                None => bail!(),
-                            }
-                            sp = sp.add(1);
-                            continue 'run;
-                        }
-                        Op::Return | Op::ReturnNil if !may_deinit => {
-                            let depth = self.frames.len();
-                            if depth <= stop_depth + 1
-                                || self.handlers.last().is_some_and(|h| h.depth >= depth)
+                            (Value::List(_) | Value::Str(_), Some(Method::Len), 0)
+                                if !may_deinit =>
                             {
-                                bail!();
+                                let Some(n) = collection::length(val!(recv)) else {
+                                    bail!();
+                                };
+                                release_value!(recv);
+                                put!(recv, Value::Int(n));
+                                continue 'run;
                             }
-                            let Some(frame) = self.frames.last() else {
-                                bail!();
-                            };
-                            let ret = frame.ret;
-                            if frame.ctor || ret >= depth!() {
-                                bail!();
+                            _ => bail!(),
+                        }
+                    }
+                    Op::IndexLocals(a, b) => {
+                        let (c, i) = (slot!(a), slot!(b));
+                        room!();
+                        let Some(v) = fast_helper!(collection::item(val!(c), val!(i))) else {
+                            bail!();
+                        };
+                        copy_value!(sp, v);
+                        sp = sp.wrapping_add(1);
+                        continue 'run;
+                    }
+                    Op::SetIndexLocals(a, b) => {
+                        let (c, i) = (slot!(a), slot!(b));
+                        need!(1);
+                        let v = sp.wrapping_sub(1);
+                        if val!(v).is_heap()
+                            || !fast_helper!(collection::store_item(val!(c), val!(i), v))
+                        {
+                            bail!();
+                        }
+                        sp = v;
+                        continue 'run;
+                    }
+                    Op::BuildString(n) => {
+                        let n = n as usize;
+                        need!(n);
+                        let first = sp.wrapping_sub(n);
+                        let Some(s) = fast_helper!(build_string(first, n)) else {
+                            bail!();
+                        };
+                        sp = first;
+                        push_local!(s);
+                        continue 'run;
+                    }
+                    Op::GetIndexKind(code) if !may_deinit => {
+                        need!(2);
+                        let v = match fast_helper!(collection::list_item(
+                            val!(sp.wrapping_sub(2)),
+                            val!(sp.wrapping_sub(1)),
+                        )) {
+                            Some(v) if crate::runtime::type_checks::kind_fits(code, v) => {
+                                v.fast_clone()
                             }
-                            // Pop the frame reading only its closure: a whole
-                            // `Frame` moved out is a 40-byte copy.
+                            _ => bail!(),
+                        };
+                        sp = sp.wrapping_sub(1);
+                        release_value!(sp.wrapping_sub(1));
+                        put!(sp.wrapping_sub(1), v);
+                        continue 'run;
+                    }
+                    Op::GetIndex if !may_deinit => {
+                        need!(2);
+                        let Some(v) = fast_helper!(collection::list_item(
+                            val!(sp.wrapping_sub(2)),
+                            val!(sp.wrapping_sub(1)),
+                        )) else {
+                            bail!();
+                        };
+                        let v = v.fast_clone();
+                        sp = sp.wrapping_sub(1);
+                        // The list may be released here; without
+                        // `deinit`s that runs no Limit code.
+                        release_value!(sp.wrapping_sub(1));
+                        put!(sp.wrapping_sub(1), v);
+                        continue 'run;
+                    }
+                    Op::GetLocalField(s, field) => {
+                        let x = slot!(s);
+                        room!();
+                        let Some(v) = fast_helper!(object::field(val!(x), field as usize)) else {
+                            bail!();
+                        };
+                        copy_value!(sp, v);
+                        sp = sp.wrapping_add(1);
+                        continue 'run;
+                    }
+                    Op::SetField(field) if !may_deinit => {
+                        need!(2);
+                        if !fast_helper!(object::set_field(
+                            val!(sp.wrapping_sub(2)),
+                            field as usize,
+                            sp.wrapping_sub(1),
+                        )) {
+                            bail!();
+                        }
+                        sp = sp.wrapping_sub(2);
+                        // The instance may be released here; without
+                        // `deinit`s that runs no Limit code.
+                        release_value!(sp);
+                        continue 'run;
+                    }
+                    Op::CallDirect(f, argc) => {
+                        let argc = argc as usize;
+                        need!(argc);
+                        let Some(proto) = self.functions.get(f as usize) else {
+                            bail!();
+                        };
+                        let b = depth!() - argc;
+                        enter!(f, proto, None, argc, b, b);
+                    }
+                    Op::Call(argc, false) => {
+                        let argc = argc as usize;
+                        need!(argc + 1);
+                        let callee = depth!() - argc - 1;
+                        let Value::Function(closure) = val!(stk.wrapping_add(callee)) else {
+                            bail!();
+                        };
+                        let proto = &closure.proto;
+                        enter!(
+                            closure.index,
+                            proto,
+                            Some(closure.clone()),
+                            argc,
+                            callee + 1,
+                            callee
+                        );
+                    }
+                    Op::GetUpvalue(i) => {
+                        room!();
+                        let Some(Some(closure)) = self.frames.last().map(|f| &f.closure) else {
+                            bail!();
+                        };
+                        match closure.captures.get(i as usize) {
+                            Some(Value::Cell(cell)) => {
+                                let Ok(v) = cell.try_borrow() else {
+                                    bail!();
+                                };
+                                copy_value!(sp, &*v);
+                            }
+                            Some(copied) => copy_value!(sp, copied),
+                            None => bail!(),
+                        }
+                        sp = sp.wrapping_add(1);
+                        continue 'run;
+                    }
+                    Op::Return | Op::ReturnNil if !may_deinit => {
+                        let depth = self.frames.len();
+                        if depth <= stop_depth + 1
+                            || self.handlers.last().is_some_and(|h| h.depth >= depth)
+                        {
+                            bail!();
+                        }
+                        let Some(frame) = self.frames.last() else {
+                            bail!();
+                        };
+                        let ret = frame.ret;
+                        if frame.ctor || ret >= depth!() {
+                            bail!();
+                        }
+                        // Pop the frame reading only its closure: a whole
+                        // `Frame` moved out is a 40-byte copy.
+                        // SAFETY: `depth - 1` is the top frame's index
+                        // (`depth = frames.len() > stop_depth + 1 >= 1`), so
+                        // its closure is initialised; it is moved out once
+                        // and the length drops below it at once, so the
+                        // frame is never read or dropped again.
+                        let closure = unsafe {
                             let closure = std::ptr::read(std::ptr::addr_of!(
                                 (*self.frames.as_ptr().add(depth - 1)).closure
                             ));
                             self.frames.set_len(depth - 1);
-                            drop(closure);
-                            let ret = stk.add(ret);
-                            if let Op::ReturnNil = *op {
-                                while sp > ret {
-                                    sp = sp.sub(1);
-                                    release(sp);
-                                }
-                                push_local!(Value::Nil);
-                            } else {
-                                let result = sp.sub(1);
-                                sp = result;
-                                while sp > ret {
-                                    sp = sp.sub(1);
-                                    release(sp);
-                                }
-                                if result != ret {
-                                    move_to(ret, result);
-                                }
-                                sp = ret.add(1);
+                            closure
+                        };
+                        drop(closure);
+                        let ret = stk.wrapping_add(ret);
+                        if let Op::ReturnNil = *op {
+                            while sp > ret {
+                                sp = sp.wrapping_sub(1);
+                                release_value!(sp);
                             }
-                            load_frame!();
-                            continue 'run;
-                        }
-                        Op::Len if !may_deinit => {
-                            need!(1);
-                            let top = sp.sub(1);
-                            let Some(n) = collection::length(&*top) else {
-                                bail!();
-                            };
-                            // The list may be released here; without
-                            // `deinit`s that runs no Limit code.
-                            release(top);
-                            std::ptr::write(top, Value::Int(n));
-                            continue 'run;
-                        }
-                        Op::Cast(CastKind::IntToFloat) => {
-                            need!(1);
-                            let top = sp.sub(1);
-                            match *top {
-                                Value::Float(_) => {}
-                                Value::Int(i) => std::ptr::write(top, Value::Float(i as f64)),
-                                _ => bail!(),
+                            push_local!(Value::Nil);
+                        } else {
+                            let result = sp.wrapping_sub(1);
+                            sp = result;
+                            while sp > ret {
+                                sp = sp.wrapping_sub(1);
+                                release_value!(sp);
                             }
-                            continue 'run;
-                        }
-                        Op::GetFieldByName(k) if !may_deinit => {
-                            need!(1);
-                            let top = sp.sub(1);
-                            let name = self.constants.get(k as usize);
-                            let Some(v) = object::field_named(&*top, name) else {
-                                bail!();
-                            };
-                            let v = v.fast_clone();
-                            // The instance may be released here; without
-                            // `deinit`s that runs no Limit code.
-                            release(top);
-                            std::ptr::write(top, v);
-                            continue 'run;
-                        }
-                        Op::IterNext(false, _) => {
-                            need!(1);
-                            room!();
-                            let Some(v) = collection::next_list_item(&*sp.sub(1)) else {
-                                bail!();
-                            };
-                            push_local!(v);
-                            continue 'run;
-                        }
-                        Op::Dup => {
-                            need!(1);
-                            room!();
-                            copy_to(sp, sp.sub(1));
-                            sp = sp.add(1);
-                            continue 'run;
-                        }
-                        Op::Jump(o) => {
-                            // A backward jump is one step of the budget.
-                            if o < 0 {
-                                if self.countdown <= 1 {
-                                    bail!();
-                                }
-                                self.countdown -= 1;
+                            if result != ret {
+                                move_value!(ret, result);
                             }
-                            jump!(o);
-                            continue 'run;
+                            sp = ret.wrapping_add(1);
                         }
-                        Op::Not => {
-                            need!(1);
-                            let Value::Bool(b) = &mut *sp.sub(1) else {
-                                bail!();
-                            };
-                            *b = !*b;
-                            continue 'run;
-                        }
-                        Op::GetField(field) if !may_deinit => {
-                            need!(1);
-                            let top = sp.sub(1);
-                            let Some(v) = object::field(&*top, field as usize) else {
-                                bail!();
-                            };
-                            let v = v.fast_clone();
-                            // The instance may be released here; without
-                            // `deinit`s that runs no Limit code.
-                            release(top);
-                            std::ptr::write(top, v);
-                            continue 'run;
-                        }
-                        Op::NewInstance(c) => {
-                            room!();
-                            let Some(class) = self.classes.get(c as usize) else {
-                                bail!();
-                            };
-                            let class = class.clone();
-                            let fields = vec![Value::Nil; class.field_names.len()];
-                            push_local!(Value::instance(class, fields));
-                            allocated!();
-                            continue 'run;
-                        }
-                        Op::NewList(n) => {
-                            let n = n as usize;
-                            need!(n);
-                            if n == 0 {
-                                room!();
-                            }
-                            let first = sp.sub(n);
-                            let mut items = Vec::with_capacity(n);
-                            for i in 0..n {
-                                items.push(std::ptr::read(first.add(i)));
-                            }
-                            sp = first;
-                            push_local!(Value::list(items));
-                            allocated!();
-                            continue 'run;
-                        }
-                        _ => bail!(),
+                        load_frame!();
+                        continue 'run;
                     }
+                    Op::Len if !may_deinit => {
+                        need!(1);
+                        let top = sp.wrapping_sub(1);
+                        let Some(n) = collection::length(val!(top)) else {
+                            bail!();
+                        };
+                        // The list may be released here; without
+                        // `deinit`s that runs no Limit code.
+                        release_value!(top);
+                        put!(top, Value::Int(n));
+                        continue 'run;
+                    }
+                    Op::Cast(CastKind::IntToFloat) => {
+                        need!(1);
+                        let top = sp.wrapping_sub(1);
+                        match *val!(top) {
+                            Value::Float(_) => {}
+                            Value::Int(i) => put!(top, Value::Float(i as f64)),
+                            _ => bail!(),
+                        }
+                        continue 'run;
+                    }
+                    Op::GetFieldByName(k) if !may_deinit => {
+                        need!(1);
+                        let top = sp.wrapping_sub(1);
+                        let name = self.constants.get(k as usize);
+                        let Some(v) = fast_helper!(object::field_named(val!(top), name)) else {
+                            bail!();
+                        };
+                        let v = v.fast_clone();
+                        // The instance may be released here; without
+                        // `deinit`s that runs no Limit code.
+                        release_value!(top);
+                        put!(top, v);
+                        continue 'run;
+                    }
+                    Op::IterNext(false, _) => {
+                        need!(1);
+                        room!();
+                        let Some(v) = collection::next_list_item(val!(sp.wrapping_sub(1))) else {
+                            bail!();
+                        };
+                        push_local!(v);
+                        continue 'run;
+                    }
+                    Op::Dup => {
+                        need!(1);
+                        room!();
+                        copy_value!(sp, sp.wrapping_sub(1));
+                        sp = sp.wrapping_add(1);
+                        continue 'run;
+                    }
+                    Op::Jump(o) => {
+                        // A backward jump is one step of the budget.
+                        if o < 0 {
+                            if self.countdown <= 1 {
+                                bail!();
+                            }
+                            self.countdown -= 1;
+                        }
+                        jump!(o);
+                        continue 'run;
+                    }
+                    Op::Not => {
+                        need!(1);
+                        let Value::Bool(b) = val_mut!(sp.wrapping_sub(1)) else {
+                            bail!();
+                        };
+                        *b = !*b;
+                        continue 'run;
+                    }
+                    Op::GetField(field) if !may_deinit => {
+                        need!(1);
+                        let top = sp.wrapping_sub(1);
+                        let Some(v) = fast_helper!(object::field(val!(top), field as usize)) else {
+                            bail!();
+                        };
+                        let v = v.fast_clone();
+                        // The instance may be released here; without
+                        // `deinit`s that runs no Limit code.
+                        release_value!(top);
+                        put!(top, v);
+                        continue 'run;
+                    }
+                    Op::NewInstance(c) => {
+                        room!();
+                        let Some(class) = self.classes.get(c as usize) else {
+                            bail!();
+                        };
+                        let class = class.clone();
+                        let fields = vec![Value::Nil; class.field_names.len()];
+                        push_local!(Value::instance(class, fields));
+                        allocated!();
+                        continue 'run;
+                    }
+                    Op::NewList(n) => {
+                        let n = n as usize;
+                        need!(n);
+                        if n == 0 {
+                            room!();
+                        }
+                        let first = sp.wrapping_sub(n);
+                        let mut items = Vec::with_capacity(n);
+                        for i in 0..n {
+                            items.push(take!(first.wrapping_add(i)));
+                        }
+                        sp = first;
+                        push_local!(Value::list(items));
+                        allocated!();
+                        continue 'run;
+                    }
+                    _ => bail!(),
                 }
             }
         }
