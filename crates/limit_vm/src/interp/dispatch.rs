@@ -580,6 +580,13 @@ impl Vm {
                         match (val_mut!(sp.wrapping_sub(2)), val!(sp.wrapping_sub(1))) {
                             (Value::Float(a), Value::Float(b)) => *a /= *b,
                             (Value::Int(a), Value::Int(b)) if *b != 0 && *b != -1 => *a /= *b,
+                            // An int meeting a float is converted, as
+                            // `arith::div` does (`1.0 / n`).
+                            (Value::Float(a), Value::Int(b)) => *a /= *b as f64,
+                            (Value::Int(a), Value::Float(b)) => {
+                                let r = *a as f64 / *b;
+                                put!(sp.wrapping_sub(2), Value::Float(r));
+                            }
                             _ => bail!(),
                         }
                         sp = sp.wrapping_sub(1);
