@@ -95,6 +95,7 @@ mod host_api;
 mod loading;
 mod objects;
 mod run;
+mod segment;
 mod session;
 mod slots;
 
