@@ -854,8 +854,21 @@ impl<'a> Checker<'a> {
                     "this `return err(…)` gives the `?else` handler's value; a handler cannot leave the function",
                 )
                 .with_hint("to return that error from the function, write `?` after the handler: `… ?else { … }?`"),
-            None => Diagnostic::error(at.span, message)
-                .with_hint("handle the error with `?`, `?else` or `match`"),
+            None => match self.not_narrowed_because(at.id) {
+                Some(assignment) => {
+                    let name = self.source_text(at.span);
+                    Diagnostic::error(at.span, message)
+                        .with_note(
+                            assignment,
+                            format!("`{name}` is assigned inside this function, which may run before the use, so `if ({name})` does not narrow it"),
+                        )
+                        .with_hint(format!(
+                            "test a local copy instead: `var value = {name}; if (value) {{ … }}`"
+                        ))
+                }
+                None => Diagnostic::error(at.span, message)
+                    .with_hint("handle the error with `?`, `?else` or `match`"),
+            },
         };
         self.diagnostics.push(diagnostic);
     }

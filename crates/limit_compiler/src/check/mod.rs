@@ -777,6 +777,9 @@ struct Checker<'a> {
     /// it initialises.
     handler_errors: FxHashMap<NodeId, Span>,
     variable_handler_errors: FxHashMap<NodeId, Span>,
+    /// Variables an `if` did not narrow because a function assigns them,
+    /// with that assignment (for the error's note).
+    not_narrowed: FxHashMap<NodeId, Span>,
     /// The error sets of functions declared plain `T?`, by the
     /// declaration's node id, as the previous pass inferred them (absent: empty, the
     /// bottom of the least fixed point).
@@ -856,6 +859,7 @@ impl<'a> Checker<'a> {
             handler_error_returns: Vec::new(),
             handler_errors: FxHashMap::default(),
             variable_handler_errors: FxHashMap::default(),
+            not_narrowed: FxHashMap::default(),
             value_expectations: Vec::new(),
             inferred_errors: HashMap::new(),
             imported_errors,

@@ -55,7 +55,27 @@ impl<'a> Checker<'a> {
             _ => return,
         };
         let variable = self.bindings.variable_of(decl);
+        // A function that assigns the variable may run inside the
+        // narrowed branch (any call may reach it), so the variable keeps
+        // its declared type there; a use as `T` is then a compile error
+        // that says why, rather than a wrong value at run time.
+        if let Some(assignment) = self.bindings.assigned_by_nested_function(variable) {
+            self.not_narrowed.insert(variable, assignment);
+            return;
+        }
         self.env.narrow(variable, binding);
+    }
+
+    /// Where a function assigns the variable the name used at node `id`
+    /// names, when that kept an `if` from narrowing it.
+    pub(super) fn not_narrowed_because(&self, id: NodeId) -> Option<limit_syntax::Span> {
+        let decl = match self.bindings.of(id)? {
+            Resolved::Local(decl) | Resolved::Global(decl) | Resolved::Capture { decl, .. } => decl,
+            _ => return None,
+        };
+        self.not_narrowed
+            .get(&self.bindings.variable_of(decl))
+            .copied()
     }
 
     /// The frame, enum or variant the bare name `name`, used at node `id`,

@@ -111,6 +111,10 @@ pub struct Bindings {
     captured: NodeSet,
     /// Declarations some assignment targets.
     assigned: NodeSet,
+    /// Variables a function nested in (or other than) their owner
+    /// assigns, with the first such assignment: a call may change them
+    /// at any time, so `if (x)` cannot narrow them.
+    assigned_by_nested: NodeMap<Span>,
     /// A redeclaration (a second `var x` in the scope that declares `x`,
     /// as at a module's top level) and the first declaration of that
     /// variable: both name one variable.
@@ -163,6 +167,12 @@ impl Bindings {
         self.variable_of(decl) == decl
             && !self.redeclared_variables.contains(decl)
             && !self.assigned.contains(decl)
+    }
+
+    /// Where a function other than its owner assigns the variable `decl`
+    /// declares (the first such assignment), if one does.
+    pub fn assigned_by_nested_function(&self, decl: DeclId) -> Option<Span> {
+        self.assigned_by_nested.get(self.variable_of(decl)).copied()
     }
 
     /// Whether the walk saw the declaration `decl`.
@@ -542,6 +552,18 @@ impl Walk<'_> {
                 };
                 if let (Some(decl), Some(_)) = (decl, assign) {
                     self.out.assigned.insert(decl);
+                    let elsewhere = match binding {
+                        Binding::Capture { .. } => true,
+                        // A top-level variable assigned inside a function.
+                        Binding::Global(_) => self.levels.len() > 1,
+                        _ => false,
+                    };
+                    if elsewhere {
+                        let variable = self.out.variable_of(decl);
+                        if self.out.assigned_by_nested.get(variable).is_none() {
+                            self.out.assigned_by_nested.insert(variable, span);
+                        }
+                    }
                 }
             }
             // `x = v` where nothing is called `x` declares it here.
