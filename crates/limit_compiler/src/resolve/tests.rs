@@ -775,3 +775,35 @@ fn a_variable_is_never_reassigned_unless_assigned_or_declared_again() {
     assert!(!bindings.is_never_reassigned(declared("c", 0)));
     assert!(!bindings.is_never_reassigned(declared("c", 1)));
 }
+
+#[test]
+fn assignments_from_other_functions_are_recorded_with_the_first_one() {
+    // `a` is assigned only at the top, `b` by a closure (twice), `c` by a
+    // named function, and the function's own `d` by itself.
+    let text = "var a = 1;\na = 2;\nvar b = 3;\nvar f = fn() { b = 4; b = 5; };\nvar c = 6;\nfn g() { c = 7; var d = 8; d = 9; print(d); }\nprint(a, b, c);\n";
+    let (bindings, module) = bindings_of(text);
+    let declared = |name: &str| {
+        module
+            .stmts
+            .iter()
+            .find_map(|stmt| match &stmt.kind {
+                limit_syntax::ast::StmtKind::Var(decl) => match &decl.target {
+                    limit_syntax::ast::VarTarget::Name(ident) if ident.name == name => {
+                        Some(ident.id)
+                    }
+                    _ => None,
+                },
+                _ => None,
+            })
+            .expect("declared at the top")
+    };
+    assert_eq!(bindings.assigned_by_nested_function(declared("a")), None);
+    let first = bindings
+        .assigned_by_nested_function(declared("b"))
+        .expect("the closure assigns b");
+    assert_eq!(&text[first.start as usize..first.end as usize], "b");
+    assert!(text[..first.start as usize].ends_with("fn() { "));
+    assert!(bindings
+        .assigned_by_nested_function(declared("c"))
+        .is_some());
+}
