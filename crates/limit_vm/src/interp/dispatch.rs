@@ -25,6 +25,7 @@ use super::*;
 /// What `run_fast` keeps in memory rather than registers (see there).
 struct RareState {
     stk: *mut Value,
+    limit: *mut Value,
     code: *const Op,
 }
 
@@ -50,17 +51,17 @@ impl Vm {
         let may_deinit = self.has_deinit;
         let mut collect = false;
         let mut sp: *mut Value;
-        let limit: *mut Value;
         let mut locals: *mut Value;
-        // The segment's start and the running function's code, read only
-        // when a frame is pushed or popped or the loop is left: kept in
-        // memory on purpose (volatile accesses) so that LLVM's register
+        // The segment's start and end and the running function's code,
+        // read only when a frame is pushed or popped, a value pushed, or
+        // the loop left: kept in memory on purpose (volatile accesses) so that LLVM's register
         // allocator cannot hold them in registers at the expense of `pc`
         // or `sp`. It did: with all six callee-saved registers taken, the
         // loop stored `pc` to a stack slot and loaded it back on every
         // instruction (12% of `calls`, 8% of `counters`).
         let mut rare = RareState {
             stk: std::ptr::null_mut(),
+            limit: std::ptr::null_mut(),
             code: std::ptr::null(),
         };
         macro_rules! stk {
@@ -68,6 +69,14 @@ impl Vm {
                 // SAFETY: `rare` is a live, initialised, aligned local.
                 #[allow(unused_unsafe)]
                 let v = unsafe { std::ptr::read_volatile::<*mut Value>(&raw const rare.stk) };
+                v
+            }};
+        }
+        macro_rules! limit {
+            () => {{
+                // SAFETY: as for `stk!`.
+                #[allow(unused_unsafe)]
+                let v = unsafe { std::ptr::read_volatile::<*mut Value>(&raw const rare.limit) };
                 v
             }};
         }
@@ -125,11 +134,11 @@ impl Vm {
                 // rather than dropping them twice, and the vector is not
                 // used meanwhile (nothing in the loop grows it; every
                 // `step` runs between a `leave_segment!` and an `enter_segment!`, which
-                // rebases `stk`).
+                // rebases `stk`). `rare` is a live, aligned local.
                 unsafe {
                     self.stack.set_len(0);
                     sp = stk.add(n);
-                    limit = stk.add(self.stack.capacity());
+                    std::ptr::write_volatile(&raw mut rare.limit, stk.add(self.stack.capacity()));
                 }
                 locals = stk.wrapping_add(at.base);
                 set_code!(at.code);
@@ -214,7 +223,7 @@ impl Vm {
                 }
                 macro_rules! room {
                     () => {
-                        if sp == limit {
+                        if sp == limit!() {
                             bail!();
                         }
                     };
@@ -260,7 +269,7 @@ impl Vm {
                         if $argc != proto.arity as usize
                             || self.frames.len() >= self.options.limits.max_call_depth
                             || self.countdown <= 1
-                            || ((limit as usize - sp as usize) / std::mem::size_of::<Value>())
+                            || ((limit!() as usize - sp as usize) / std::mem::size_of::<Value>())
                                 < frame_size
                         {
                             bail!();
@@ -405,7 +414,7 @@ impl Vm {
                     }
                     Op::GetLocal2(a, b) => {
                         let (x, y) = (slot!(a), slot!(b));
-                        if (limit as usize - sp as usize) < 2 * std::mem::size_of::<Value>() {
+                        if (limit!() as usize - sp as usize) < 2 * std::mem::size_of::<Value>() {
                             bail!();
                         }
                         copy_value!(sp, x);
