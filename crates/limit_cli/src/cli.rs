@@ -241,8 +241,20 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", value_parser = parse_count::<u64>)]
     pub max_steps: Option<u64>,
 
+    /// Compile hot code to machine code: `auto` compiles functions called
+    /// often and loops that run long, `always` every function and loop it
+    /// can at their first use (for testing), `off` interprets everything.
+    #[arg(long, value_name = "MODE", default_value = "auto", value_parser = parse_jit)]
+    pub jit: limit_vm::JitMode,
+
     #[command(flatten)]
     pub compile: OptimizationArgs,
+}
+
+/// A `--jit` mode: `off`, `auto` or `always`.
+pub fn parse_jit(text: &str) -> Result<limit_vm::JitMode, String> {
+    limit_vm::JitMode::from_name(text.trim())
+        .ok_or_else(|| format!("`{text}` is not a JIT mode (off, auto or always)"))
 }
 
 /// A count, with `_` allowed between digits as in Limit's own literals

@@ -6,7 +6,7 @@ use std::time::Duration;
 use limit_cli::ExitStatus;
 use limit_vm::errors::kinds;
 use limit_vm::program::Program;
-use limit_vm::{Limits, Stats, Vm, VmOptions};
+use limit_vm::{JitStats, Limits, Stats, Vm, VmOptions};
 
 use crate::cli::RunArgs;
 
@@ -33,6 +33,7 @@ pub fn execute_program(program: Program, args: &RunArgs) -> ExitStatus {
         stats: args.stats,
         line_buffered: std::io::stdout().is_terminal(),
         program_args: args.args.clone(),
+        jit: args.jit,
         ..defaults
     };
     stop_on_interrupt();
@@ -42,7 +43,7 @@ pub fn execute_program(program: Program, args: &RunArgs) -> ExitStatus {
     if vm.output_closed() {
         return ExitStatus::Success;
     }
-    if args.stats && !crate::output::stderr(&format_stats(vm.stats())) {
+    if args.stats && !crate::output::stderr(&format_stats(vm.stats(), vm.jit_stats())) {
         return ExitStatus::Success;
     }
     match result {
@@ -78,10 +79,20 @@ pub fn disassemble(program: &Program) -> String {
     limit_vm::disassemble(program)
 }
 
-/// `--stats` output, one counter per line.
-fn format_stats(stats: &Stats) -> String {
-    format!(
+/// `--stats` output, one counter per line; with the JIT on, what it
+/// compiled (the instruction count is then of interpreted instructions).
+fn format_stats(stats: &Stats, jit: Option<JitStats>) -> String {
+    let mut text = format!(
         "instructions: {}\ncalls: {}\nallocations: {}\ninline cache hits: {}\ninline cache misses: {}\n",
         stats.instructions, stats.calls, stats.allocations, stats.cache_hits, stats.cache_misses
-    )
+    );
+    if let Some(jit) = jit {
+        text.push_str(&format!(
+            "jit compiled: {}\njit deoptimisations: {}\njit compile time: {:.3} ms\n",
+            jit.compiled,
+            jit.deopts,
+            jit.compile_time.as_secs_f64() * 1000.0
+        ));
+    }
+    text
 }

@@ -7,9 +7,11 @@
 //!
 //! Programs run with the workspace root as working directory (modules may be
 //! imported relative to it, reference.md §10), no stdin, and a time limit.
-//! Every program runs twice: optimised (the default) and with `-O0`, so
+//! Every program runs three ways: optimised (the default), with `-O0`, so
 //! each optimisation pass (and every superinstruction it emits) is checked
-//! against unoptimised behaviour.
+//! against unoptimised behaviour, and with `--jit=always`, so the
+//! native-code tier (crates/limit_vm/src/jit) is checked against the
+//! interpreter on every program.
 //! Filter and list as with any test binary: `cargo test --test lang -- modules/`.
 
 use std::path::{Path, PathBuf};
@@ -37,6 +39,12 @@ fn main() {
             let name = format!("{prefix}{}", test.name);
             trials.push(trial(name.clone(), &runner, &test, &[]));
             trials.push(trial(format!("{name} [-O0]"), &runner, &test, &["-O0"]));
+            trials.push(trial(
+                format!("{name} [--jit=always]"),
+                &runner,
+                &test,
+                &["--jit=always"],
+            ));
         }
     }
     libtest_mimic::run(&arguments, trials).exit();

@@ -44,6 +44,9 @@ pub struct VmOptions {
     /// The words after the program's path on the command line, for
     /// `std.env.args()`.
     pub program_args: Vec<String>,
+    /// Whether hot code is compiled to machine code (jit/; off with
+    /// `trace`, which shows every instruction).
+    pub jit: crate::jit::JitMode,
 }
 
 /// Execution counters (collected when `VmOptions::stats` is set).
@@ -64,17 +67,17 @@ pub struct Stats {
 /// An activation record.
 pub(crate) struct Frame {
     /// Function index.
-    func: u32,
+    pub(crate) func: u32,
     /// Next instruction (valid when the frame is not the running one).
-    ip: usize,
+    pub(crate) ip: usize,
     /// Stack index of local slot 0.
-    base: usize,
+    pub(crate) base: usize,
     /// Stack height to truncate to on return (before pushing the result).
-    ret: usize,
+    pub(crate) ret: usize,
     /// The running closure (for upvalues), if any.
-    closure: Option<Rc<Closure>>,
+    pub(crate) closure: Option<Rc<Closure>>,
     /// Constructor frame: return `this` instead of the result.
-    ctor: bool,
+    pub(crate) ctor: bool,
 }
 
 mod arith_steps;
@@ -128,7 +131,7 @@ pub struct Vm {
     pub(crate) enums: Vec<Rc<EnumInfo>>,
     files: Vec<String>,
     pub(crate) stack: Vec<Value>,
-    frames: Vec<Frame>,
+    pub(crate) frames: Vec<Frame>,
     handlers: Vec<Handler>,
     /// Inline caches for `InvokeMethod`, per function and instruction: two
     /// entries (class id + 1, function), most recent first, so that a call
@@ -136,7 +139,7 @@ pub struct Vm {
     /// are made at its first miss (most functions invoke no method).
     caches: Vec<Vec<[(u32, u32); 2]>>,
     pub(crate) options: VmOptions,
-    stats: Stats,
+    pub(crate) stats: Stats,
     out: Vec<u8>,
     /// Writing to standard output failed: later output is dropped.
     output_closed: bool,
@@ -168,13 +171,14 @@ pub struct Vm {
     deinits_seen: u64,
     /// Frames a `deinit` (and its driver) may go past the call-depth
     /// limit: set only while pushing one (see `push_deinit_frame`).
-    depth_headroom: usize,
+    pub(crate) depth_headroom: usize,
     /// This VM's lineage number (see `Class::lineage`).
     lineage: u64,
     /// Blocks, fibers and parallel-task state (runtime/sched.rs).
     pub(crate) conc: sched::ConcurrencyState,
-    /// Steps (backward jumps and calls) until the next `checkpoint`.
-    countdown: u32,
+    /// Steps (backward jumps and calls) until the next `checkpoint`
+    /// (compiled code reads and writes it: jit/lower.rs's `tick`).
+    pub(crate) countdown: u32,
     /// The value `countdown` started from.
     chunk: u32,
     /// Steps left in this run after the current chunk (limits.rs).
@@ -200,6 +204,11 @@ pub struct Vm {
     /// constant index (runtime/type_checks.rs).
     pub(crate) type_checks:
         rustc_hash::FxHashMap<u32, Rc<crate::runtime::type_checks::ParsedCheck>>,
+    /// The native-code tier (`None` when off).
+    pub(crate) jit: Option<Box<crate::jit::Jit>>,
+    /// Per function, the JIT's call counter (jit/policy.rs: `NEVER`,
+    /// `HOT`, or calls left plus one); empty when the JIT is off.
+    pub(crate) jit_calls: Vec<u32>,
 }
 
 /// Fewest heap bytes at which the byte trigger collects.
@@ -273,6 +282,12 @@ impl Vm {
         first_continuation: u32,
         options: VmOptions,
     ) -> Vm {
+        // Tasks' VMs interpret (a compiled module per thread is a later
+        // step of issue 23).
+        let options = VmOptions {
+            jit: crate::jit::JitMode::Off,
+            ..options
+        };
         Vm::with_functions(
             program,
             functions.to_vec(),
@@ -301,6 +316,13 @@ impl Vm {
         let lineage = LINEAGES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let classes = build_classes(&program.classes, lineage);
         let has_deinit = classes.iter().any(|c| c.deinit.is_some());
+        let jit_mode = if options.trace {
+            crate::jit::JitMode::Off
+        } else {
+            options.jit
+        };
+        let jit = crate::jit::Jit::new(jit_mode, functions.len());
+        let jit_calls = crate::jit::call_counters(jit_mode, functions.len());
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
@@ -349,6 +371,8 @@ impl Vm {
             host_args: Vec::new(),
             pinned: Default::default(),
             type_checks: Default::default(),
+            jit,
+            jit_calls,
         }
     }
 

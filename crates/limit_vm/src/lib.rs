@@ -6,7 +6,9 @@
 //!
 //! `unsafe` is confined to the interpreter core (`interp.rs`, `interp/`),
 //! the allocator under values (`allocator.rs`) and the isolate that lets an
-//! engine's heap move between threads (`isolate.rs`); every block states
+//! engine's heap move between threads (`isolate.rs`), and the native-code
+//! tier (`jit/`), which runs machine code on the interpreter's frames;
+//! every block states
 //! its invariant in a `// SAFETY:` comment, which clippy checks
 //! (`undocumented_unsafe_blocks`).
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -19,6 +21,7 @@ pub mod host_object;
 pub mod interp;
 pub mod interrupt;
 pub mod isolate;
+pub mod jit;
 pub mod limits;
 pub mod printed_form;
 pub mod reentry;
@@ -35,6 +38,7 @@ mod tests;
 pub use disasm::{disassemble, disassemble_function};
 pub use errors::{RuntimeError, TraceEntry};
 pub use interp::{Stats, Vm, VmOptions};
+pub use jit::{JitMode, JitStats};
 pub use limits::Limits;
 pub use opcode::{CastKind, Op};
 pub use program::{CaptureSource, ClassDef, Constant, EnumDef, FunctionProto, Pos, Program};

@@ -24,7 +24,13 @@ use crate::{gc, limits};
 pub type CellRef = Rc<RefCell<Value>>;
 
 /// A Limit value.
+///
+/// `#[repr(u8)]` fixes the layout compiled code (jit/deopt.rs) reads and
+/// writes: the variant's tag byte at offset 0 (`Nil` 0, `Bool` 1, `Int` 2,
+/// `Float` 3: declaration order), a bool at offset 1, an int or float at
+/// offset 8.
 #[derive(Clone, Default)]
+#[repr(u8)]
 pub enum Value {
     /// `nil`.
     #[default]

@@ -937,6 +937,18 @@ impl Vm {
                         continue 'run;
                     }
                     Op::CallDirect(f, argc) => {
+                        // A hot callee is called by `step`, after
+                        // which compiled code may run it (jit/).
+                        // (jit/policy.rs: 0 never, 1 hot, more counts
+                        // down; no counters when the JIT is off.)
+                        if let Some(calls) = self.jit_calls.get_mut(f as usize) {
+                            if *calls != 0 {
+                                if *calls == 1 {
+                                    bail!();
+                                }
+                                *calls -= 1;
+                            }
+                        }
                         let argc = argc as usize;
                         need!(argc);
                         let Some(proto) = self.functions.get(f as usize) else {

@@ -383,6 +383,13 @@ impl Vm {
                     save_ip!();
                     if TRACE {
                         self.stats.calls += 1;
+                        // The dispatch loop counts calls for the JIT; with
+                        // `--stats` every call comes here instead.
+                        if let Some(calls) = self.jit_calls.get_mut(f as usize) {
+                            if *calls > 1 {
+                                *calls -= 1;
+                            }
+                        }
                     }
                     tri!(self.push_frame(f, None, b, b, argc, false));
                     load_frame!();

@@ -41,7 +41,10 @@ impl Vm {
             if may_deinit {
                 self.run_released_deinits(stop_depth)?;
             }
-            if !TRACE && self.enter_fast(stop_depth) {
+            // `--jit=always` runs every instruction through `step`, so
+            // that every call and back edge can enter compiled code.
+            let always = self.jit.as_deref().is_some_and(crate::jit::Jit::always);
+            if !TRACE && !always && self.enter_fast(stop_depth) {
                 // The fast loop stopped after an allocation: collect
                 // cycles when due, check the heap limit.
                 if let Err(t) = self.after_allocation() {
@@ -51,6 +54,9 @@ impl Vm {
             }
             if let Step::Return(v) = self.step::<TRACE>(stop_depth)? {
                 return Ok(v);
+            }
+            if self.jit.is_some() {
+                self.jit_enter_top();
             }
         }
     }

@@ -100,6 +100,12 @@ impl Vm {
         self.conc.program = Some(shared);
         self.invalid = None;
         self.reset_execution();
+        // Compiled code was made from the old functions and constants
+        // (a refilled slot holds new code): start the JIT afresh.
+        if let Some(mode) = self.jit.as_deref().map(crate::jit::Jit::mode) {
+            self.jit = crate::jit::Jit::new(mode, self.functions.len());
+            self.jit_calls = crate::jit::call_counters(mode, self.functions.len());
+        }
         Ok(())
     }
 

@@ -1,0 +1,208 @@
+//! The native-code tier (crates/limit_vm/src/jit) against the interpreter:
+//! every deoptimisation path gives exactly the interpreter's output, error
+//! and stack trace, and compiled loops and calls count steps as the
+//! interpreter does. (The conformance suite also runs every program with
+//! `--jit=always`: tests/lang.rs.)
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .nth(2)
+        .map_or_else(|| manifest.join("../.."), Path::to_path_buf)
+}
+
+fn limit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_limit"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("limit runs")
+}
+
+/// Stdout, stderr and exit status, for comparing two runs.
+fn observed(output: &Output) -> (String, String, Option<i32>) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+        output.status.code(),
+    )
+}
+
+/// Runs `program` with each JIT mode (and `extra` flags): all must agree
+/// with the interpreter exactly.
+fn agrees_with_interpreter(program: &str, extra: &[&str]) -> (String, String, Option<i32>) {
+    let run = |mode: &str| {
+        let mut args = vec!["run", mode];
+        args.extend_from_slice(extra);
+        args.push(program);
+        observed(&limit(&args))
+    };
+    let interpreted = run("--jit=off");
+    for mode in ["--jit=always", "--jit=auto"] {
+        assert_eq!(run(mode), interpreted, "{program} {mode} {extra:?}");
+    }
+    interpreted
+}
+
+/// The `--stats` counters of the JIT after running `program`.
+fn jit_stats(program: &str) -> (u64, u64) {
+    let output = limit(&["run", "--jit=always", "--stats", program]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let count = |name: &str| {
+        stderr
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no `{name}` in {stderr}"))
+    };
+    (count("jit compiled:"), count("jit deoptimisations:"))
+}
+
+#[test]
+fn an_int_overflow_in_compiled_code_becomes_a_big_int_in_the_interpreter() {
+    let program = "tests/lang/jit/overflow_to_big_int.lm";
+    let (stdout, _, status) = agrees_with_interpreter(program, &[]);
+    assert_eq!(status, Some(0));
+    assert!(stdout.contains("15511210043330985984000000"), "{stdout}");
+    let (compiled, deopts) = jit_stats(program);
+    assert!(compiled >= 2 && deopts >= 3, "{compiled} {deopts}");
+}
+
+#[test]
+fn values_of_unexpected_kinds_leave_compiled_code() {
+    let program = "tests/lang/jit/unexpected_kind.lm";
+    let (_, _, status) = agrees_with_interpreter(program, &[]);
+    assert_eq!(status, Some(0));
+    let (compiled, deopts) = jit_stats(program);
+    assert!(compiled >= 2 && deopts >= 1, "{compiled} {deopts}");
+}
+
+#[test]
+fn a_trap_in_a_compiled_loop_has_the_interpreters_message_and_trace() {
+    let program = "tests/lang/jit/trap_in_loop.lm";
+    let (stdout, stderr, status) = agrees_with_interpreter(program, &[]);
+    assert_eq!(status, Some(1));
+    assert_eq!(stdout, "63\n");
+    assert!(stderr.contains("DivisionByZero"), "{stderr}");
+    assert!(
+        stderr.contains("at spread (tests/lang/jit/trap_in_loop.lm:7:"),
+        "{stderr}"
+    );
+    let (compiled, deopts) = jit_stats(program);
+    assert!(compiled >= 1 && deopts >= 1, "{compiled} {deopts}");
+}
+
+#[test]
+fn compiled_recursion_meets_the_call_depth_limit_as_the_interpreter_does() {
+    let program = "tests/lang/jit/deep_recursion.lm";
+    let (_, stderr, status) = agrees_with_interpreter(program, &[]);
+    assert_eq!(status, Some(1));
+    assert!(stderr.contains("StackOverflow"), "{stderr}");
+    // Deeper than compiled calls may nest on the machine stack: the
+    // interpreter makes the calls past that budget.
+    let dir = tempdir();
+    let deep = dir.join("deep.lm");
+    std::fs::write(
+        &deep,
+        "fn depth(n: int): int {\n    if (n == 0) {\n        return 0;\n    }\n    return 1 + depth(n - 1);\n}\nprint(depth(150000))\n",
+    )
+    .expect("written");
+    let deep = deep.to_string_lossy().into_owned();
+    let (stdout, _, status) = agrees_with_interpreter(&deep, &["--max-frames", "200000"]);
+    assert_eq!((stdout.as_str(), status), ("150000\n", Some(0)));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The fewest `--max-steps` with which `program` finishes under `mode`.
+fn steps_needed(program: &str, mode: &str) -> u64 {
+    let finishes = |steps: u64| {
+        let steps = steps.to_string();
+        limit(&["run", mode, "--max-steps", &steps, program])
+            .status
+            .success()
+    };
+    let (mut low, mut high) = (1u64, 1u64 << 20);
+    assert!(finishes(high), "{program} needs more than {high} steps");
+    while low < high {
+        let mid = (low + high) / 2;
+        if finishes(mid) {
+            high = mid;
+        } else {
+            low = mid + 1;
+        }
+    }
+    low
+}
+
+#[test]
+fn compiled_loops_and_calls_count_steps_as_the_interpreter_does() {
+    let dir = tempdir();
+    let program = dir.join("steps.lm");
+    std::fs::write(
+        &program,
+        "fn count(n: int): int {\n    var i = 0;\n    while (i < n) {\n        i = i + 1;\n    }\n    return i;\n}\n\
+         fn fib(n: int): int {\n    if (n < 2) {\n        return n;\n    }\n    return fib(n - 1) + fib(n - 2);\n}\n\
+         var total = 0;\nvar k = 0;\nwhile (k < 30) {\n    total = total + count(k * 100);\n    k = k + 1;\n}\nprint(total, fib(15));\n",
+    )
+    .expect("written");
+    let program = program.to_string_lossy().into_owned();
+    let interpreted = steps_needed(&program, "--jit=off");
+    assert_eq!(steps_needed(&program, "--jit=always"), interpreted);
+    // One step short: the same ResourceLimit, at the same place.
+    let short = (interpreted - 1).to_string();
+    let (_, stderr, status) = agrees_with_interpreter(&program, &["--max-steps", &short]);
+    assert_eq!(status, Some(1));
+    assert!(stderr.contains("step limit"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_step_limit_inside_a_long_compiled_loop_stops_it() {
+    let dir = tempdir();
+    let program = dir.join("spin.lm");
+    std::fs::write(
+        &program,
+        "fn spin(): int {\n    var i = 0;\n    while (i >= 0) {\n        i = i + 1;\n    }\n    return i;\n}\nprint(spin());\n",
+    )
+    .expect("written");
+    let program = program.to_string_lossy().into_owned();
+    let (_, stderr, status) = agrees_with_interpreter(&program, &["--max-steps", "100000"]);
+    assert_eq!(status, Some(1));
+    assert!(stderr.contains("step limit of 100000"), "{stderr}");
+    assert!(stderr.contains("at spin ("), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn stats_report_the_jit_and_trace_turns_it_off() {
+    let output = limit(&[
+        "run",
+        "--jit=always",
+        "--stats",
+        "tests/lang/jit/trap_in_loop.lm",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("jit compile time:"), "{stderr}");
+    let output = limit(&[
+        "run",
+        "--jit=off",
+        "--stats",
+        "tests/lang/jit/trap_in_loop.lm",
+    ]);
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("jit compiled"));
+    let output = limit(&["run", "--jit=sometimes", "tests/lang/jit/trap_in_loop.lm"]);
+    assert_eq!(output.status.code(), Some(64));
+}
+
+/// A fresh folder for generated programs.
+fn tempdir() -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("limit-jit-test-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary folder");
+    dir
+}

@@ -1,0 +1,477 @@
+//! The type analysis: which kind of value each local and each operand
+//! stack entry holds before every instruction reachable from an entry
+//! point, found by running `semantics::exec` on types to a fixed point.
+//!
+//! The entry point's types are the ones observed in the frame when it is
+//! compiled (`Ty::of` of each slot), so the code is specialised to them;
+//! the bridge (mod.rs) enters it only when the frame's values have those
+//! kinds. Where paths join with different kinds for a local, it holds a
+//! *set* of kinds: compiled code then keeps its kind in a register too
+//! and guards it where it is read. Operand stack entries always have one
+//! known kind (a join that disagrees rejects the entry point).
+
+use cranelift_module::FuncId;
+
+use super::semantics::{exec, Arith, Backend, Flow, Scalar};
+use crate::opcode::{Op, Ordering};
+use crate::value::Value;
+
+/// The kinds a local may hold at a point: a set of `Scalar`s, or
+/// `OPAQUE`, a heap value compiled code never touches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Ty(pub(crate) u8);
+
+impl Ty {
+    pub(crate) const NIL: Ty = Ty(1);
+    pub(crate) const BOOL: Ty = Ty(2);
+    pub(crate) const INT: Ty = Ty(4);
+    pub(crate) const FLOAT: Ty = Ty(8);
+    pub(crate) const OPAQUE: Ty = Ty(16);
+
+    /// The kind of a value in a frame slot.
+    pub(crate) fn of(v: &Value) -> Ty {
+        match v {
+            Value::Nil => Ty::NIL,
+            Value::Bool(_) => Ty::BOOL,
+            Value::Int(_) => Ty::INT,
+            Value::Float(_) => Ty::FLOAT,
+            _ => Ty::OPAQUE,
+        }
+    }
+
+    pub(crate) fn scalar(s: Scalar) -> Ty {
+        match s {
+            Scalar::Nil => Ty::NIL,
+            Scalar::Bool => Ty::BOOL,
+            Scalar::Int => Ty::INT,
+            Scalar::Float => Ty::FLOAT,
+        }
+    }
+
+    /// The one scalar kind this is, if it is exactly one.
+    pub(crate) fn exact(self) -> Option<Scalar> {
+        Some(match self {
+            Ty::NIL => Scalar::Nil,
+            Ty::BOOL => Scalar::Bool,
+            Ty::INT => Scalar::Int,
+            Ty::FLOAT => Scalar::Float,
+            _ => return None,
+        })
+    }
+
+    /// The kind a read of a local holding one of several kinds guards
+    /// for: the one kind besides nil (nil is what a local declared later
+    /// in a loop body holds before its first iteration).
+    pub(crate) fn guess(self) -> Option<Scalar> {
+        if self.0 & Ty::OPAQUE.0 != 0 {
+            return None;
+        }
+        Ty(self.0 & !Ty::NIL.0).exact()
+    }
+
+    pub(crate) fn may_be(self, s: Scalar) -> bool {
+        self.0 & Ty::scalar(s).0 != 0
+    }
+
+    pub(crate) fn is_opaque(self) -> bool {
+        self == Ty::OPAQUE
+    }
+
+    /// Both sets; `None` when a heap value meets a scalar (compiled code
+    /// could not tell whether to release it).
+    fn join(self, other: Ty) -> Option<Ty> {
+        let joined = Ty(self.0 | other.0);
+        if joined.0 & Ty::OPAQUE.0 != 0 && joined != Ty::OPAQUE {
+            return None;
+        }
+        Some(joined)
+    }
+}
+
+/// The kinds before an instruction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct State {
+    pub(crate) locals: Vec<Ty>,
+    pub(crate) stack: Vec<Scalar>,
+}
+
+impl State {
+    /// `self ∪ other`; `None` when they cannot be joined.
+    fn join(&self, other: &State) -> Option<State> {
+        if self.stack != other.stack || self.locals.len() != other.locals.len() {
+            return None;
+        }
+        let locals = self
+            .locals
+            .iter()
+            .zip(&other.locals)
+            .map(|(a, b)| a.join(*b))
+            .collect::<Option<Vec<_>>>()?;
+        Some(State {
+            locals,
+            stack: self.stack.clone(),
+        })
+    }
+}
+
+/// A compiled (or being compiled) callee, as a call site needs it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Callee {
+    /// The kind of its result.
+    pub(crate) ret: Scalar,
+    pub(crate) id: FuncId,
+    /// Slots its frame needs from its base (`Compiled::extent`).
+    pub(crate) extent: usize,
+}
+
+/// Where call sites find their callees' compiled code.
+pub(crate) trait Callees {
+    /// Function `func` entered with arguments of kinds `args`, when it
+    /// can be compiled.
+    fn callee(&mut self, func: u32, args: &[Scalar]) -> Option<Callee>;
+}
+
+/// What the analysis found for one entry point.
+pub(crate) struct Analysis {
+    /// The kinds before each instruction (`None`: not reached).
+    pub(crate) states: Vec<Option<State>>,
+    /// The deepest operand stack.
+    pub(crate) max_stack: usize,
+    /// The kind every `Return` returns (`None`: no return reached, or
+    /// returns of different kinds: then nothing can call this entry).
+    pub(crate) ret: Option<Scalar>,
+    /// Instructions that always leave to the interpreter (unsupported,
+    /// or operands of kinds compiled code does not handle).
+    pub(crate) exits: Vec<usize>,
+}
+
+/// Why an entry point is not compiled.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Reject {
+    /// Paths join with different operand stacks, or a heap value and a
+    /// scalar in one local.
+    Join(usize),
+    /// A jump leaves the code.
+    Bounds(usize),
+    /// The entry point's state does not fit the function's frame.
+    Shape,
+}
+
+/// Analyse `code` from `entry` with the kinds `start`.
+pub(crate) fn analyse(
+    code: &[Op],
+    entry: usize,
+    start: State,
+    constants: &[Value],
+    callees: &mut dyn Callees,
+) -> Result<Analysis, Reject> {
+    if entry >= code.len() {
+        return Err(Reject::Shape);
+    }
+    let mut states: Vec<Option<State>> = vec![None; code.len()];
+    let mut max_stack = start.stack.len();
+    states[entry] = Some(start);
+    let mut work = vec![entry];
+    let mut queued = vec![false; code.len()];
+    queued[entry] = true;
+    let mut ret: Option<Option<Scalar>> = None;
+    let mut exits = Vec::new();
+    while let Some(ip) = work.pop() {
+        queued[ip] = false;
+        let Some(state) = states[ip].clone() else {
+            continue;
+        };
+        let mut b = Types {
+            state,
+            succs: Vec::new(),
+            returns: Vec::new(),
+            exited: false,
+            constants,
+            callees,
+        };
+        if exec(&mut b, ip, code[ip]) == Flow::Next {
+            let next = b.state.clone();
+            b.succs.push((ip + 1, next));
+        }
+        if b.exited && !exits.contains(&ip) {
+            exits.push(ip);
+        }
+        for r in b.returns {
+            ret = Some(match ret {
+                None => Some(r),
+                Some(Some(k)) if k == r => Some(k),
+                Some(_) => None,
+            });
+        }
+        for (target, out) in b.succs {
+            if target >= code.len() {
+                return Err(Reject::Bounds(ip));
+            }
+            max_stack = max_stack.max(out.stack.len());
+            let joined = match &states[target] {
+                None => out,
+                Some(old) => {
+                    let j = old.join(&out).ok_or(Reject::Join(target))?;
+                    if &j == old {
+                        continue;
+                    }
+                    j
+                }
+            };
+            states[target] = Some(joined);
+            if !queued[target] {
+                queued[target] = true;
+                work.push(target);
+            }
+        }
+    }
+    exits.sort_unstable();
+    Ok(Analysis {
+        states,
+        max_stack,
+        ret: ret.flatten(),
+        exits,
+    })
+}
+
+/// `exec` on kinds.
+struct Types<'a> {
+    state: State,
+    succs: Vec<(usize, State)>,
+    returns: Vec<Scalar>,
+    exited: bool,
+    constants: &'a [Value],
+    callees: &'a mut dyn Callees,
+}
+
+/// The kind of a scalar constant.
+pub(crate) fn constant_kind(v: &Value) -> Option<Scalar> {
+    Ty::of(v).exact()
+}
+
+/// The kind `a op b` has, when compiled code computes it.
+pub(crate) fn arith_kind(op: Arith, a: Scalar, b: Scalar) -> Option<Scalar> {
+    use Scalar::*;
+    match (a, b) {
+        (Int, Int) => Some(Int),
+        (Float, Float) | (Int, Float) | (Float, Int) if op != Arith::Mod => Some(Float),
+        _ => None,
+    }
+}
+
+/// Whether compiled code compares `a` with `b`.
+pub(crate) fn comparable(a: Scalar, b: Scalar) -> bool {
+    matches!(
+        (a, b),
+        (Scalar::Int, Scalar::Int) | (Scalar::Float, Scalar::Float)
+    )
+}
+
+/// Whether compiled code tests `a == b`.
+pub(crate) fn equatable(a: Scalar, b: Scalar) -> bool {
+    a == b && a != Scalar::Float
+}
+
+impl Backend for Types<'_> {
+    type V = Scalar;
+
+    fn kind(&self, v: Scalar) -> Scalar {
+        v
+    }
+
+    fn local(&mut self, slot: u16) -> Option<Scalar> {
+        let ty = *self.state.locals.get(slot as usize)?;
+        if let Some(s) = ty.exact() {
+            return Some(s);
+        }
+        // A guarded read: past the guard the local has the guessed kind.
+        let s = ty.guess()?;
+        self.state.locals[slot as usize] = Ty::scalar(s);
+        Some(s)
+    }
+
+    fn writable(&mut self, slot: u16) -> bool {
+        self.state
+            .locals
+            .get(slot as usize)
+            .is_some_and(|t| !t.is_opaque())
+    }
+
+    fn set_local(&mut self, slot: u16, v: Scalar) {
+        if let Some(t) = self.state.locals.get_mut(slot as usize) {
+            *t = Ty::scalar(v);
+        }
+    }
+
+    fn pop(&mut self) -> Option<Scalar> {
+        self.state.stack.pop()
+    }
+
+    fn push(&mut self, v: Scalar) {
+        self.state.stack.push(v);
+    }
+
+    fn peek(&mut self, n: usize) -> Option<Scalar> {
+        let len = self.state.stack.len();
+        self.state.stack.get(len.checked_sub(n + 1)?).copied()
+    }
+
+    fn constant(&mut self, k: u32) -> Option<Scalar> {
+        constant_kind(self.constants.get(k as usize)?)
+    }
+
+    fn int(&mut self, _: i64) -> Scalar {
+        Scalar::Int
+    }
+
+    fn boolean(&mut self, _: bool) -> Scalar {
+        Scalar::Bool
+    }
+
+    fn nil(&mut self) -> Scalar {
+        Scalar::Nil
+    }
+
+    fn arith(&mut self, op: Arith, a: Scalar, b: Scalar) -> Option<Scalar> {
+        arith_kind(op, a, b)
+    }
+
+    fn compare(&mut self, _: Ordering, a: Scalar, b: Scalar) -> Option<Scalar> {
+        comparable(a, b).then_some(Scalar::Bool)
+    }
+
+    fn equal(&mut self, a: Scalar, b: Scalar) -> Option<Scalar> {
+        equatable(a, b).then_some(Scalar::Bool)
+    }
+
+    fn truthy(&mut self, _: Scalar) -> Scalar {
+        Scalar::Bool
+    }
+
+    fn not(&mut self, _: Scalar) -> Scalar {
+        Scalar::Bool
+    }
+
+    fn negate(&mut self, v: Scalar) -> Option<Scalar> {
+        matches!(v, Scalar::Int | Scalar::Float).then_some(v)
+    }
+
+    fn to_float(&mut self, _: Scalar) -> Scalar {
+        Scalar::Float
+    }
+
+    fn tick(&mut self) {}
+
+    fn branch(&mut self, _: Scalar, target: usize) {
+        self.succs.push((target, self.state.clone()));
+    }
+
+    fn jump(&mut self, target: usize) {
+        self.succs.push((target, self.state.clone()));
+    }
+
+    fn call(&mut self, func: u32, argc: u8) -> Option<Scalar> {
+        let len = self.state.stack.len();
+        let first = len.checked_sub(argc as usize)?;
+        let callee = self.callees.callee(func, &self.state.stack[first..])?;
+        self.state.stack.truncate(first);
+        Some(callee.ret)
+    }
+
+    fn ret(&mut self, v: Option<Scalar>) {
+        self.returns.push(v.unwrap_or(Scalar::Nil));
+    }
+
+    fn exit(&mut self) {
+        self.exited = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct NoCallees;
+    impl Callees for NoCallees {
+        fn callee(&mut self, _: u32, _: &[Scalar]) -> Option<Callee> {
+            None
+        }
+    }
+
+    fn start(locals: &[Ty]) -> State {
+        State {
+            locals: locals.to_vec(),
+            stack: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_local_assigned_in_a_loop_body_joins_nil_and_int_and_reads_guarded() {
+        // 0: JumpIfLocalNotLtConst(0, k0, ->4); 1: GetLocal 1 (nil|int);
+        // 2: SetLocal 1 … written as: x = 7; 3: back to 0.
+        let code = [
+            Op::JumpIfLocalNotLtConst(0, 0, 3),
+            Op::Int(7),
+            Op::SetLocal(1),
+            Op::IncLoopLtConst(0, 0, 3),
+            Op::GetLocal(1),
+            Op::Return,
+        ];
+        let constants = [Value::Int(10)];
+        let a = analyse(
+            &code,
+            0,
+            start(&[Ty::INT, Ty::NIL]),
+            &constants,
+            &mut NoCallees,
+        )
+        .expect("analysed");
+        let at_exit = a.states[4].as_ref().expect("reached");
+        assert_eq!(at_exit.locals[1], Ty(Ty::NIL.0 | Ty::INT.0));
+        assert_eq!(a.ret, Some(Scalar::Int));
+        assert!(a.exits.is_empty());
+    }
+
+    #[test]
+    fn operands_of_unhandled_kinds_become_exits() {
+        // An int compared with a float leaves to the interpreter.
+        let code = [Op::GetLocal2(0, 1), Op::Compare(Ordering::Lt), Op::Return];
+        let a =
+            analyse(&code, 0, start(&[Ty::INT, Ty::FLOAT]), &[], &mut NoCallees).expect("analysed");
+        assert_eq!(a.exits, vec![1]);
+        assert!(a.states[2].is_none());
+    }
+
+    #[test]
+    fn writing_a_local_that_holds_a_heap_value_exits() {
+        let code = [
+            Op::JumpIfLocal(false, 1, 2),
+            Op::Int(1),
+            Op::SetLocal(0),
+            Op::GetLocal(1),
+            Op::Return,
+        ];
+        // Local 0 holds a heap value: compiled code would have to release
+        // it, so the write leaves to the interpreter.
+        let a = analyse(
+            &code,
+            0,
+            start(&[Ty::OPAQUE, Ty::BOOL]),
+            &[],
+            &mut NoCallees,
+        )
+        .expect("analysed");
+        assert_eq!(a.exits, vec![2]);
+    }
+
+    #[test]
+    fn mixed_arithmetic_converts_except_remainders() {
+        assert_eq!(
+            arith_kind(Arith::Mul, Scalar::Float, Scalar::Int),
+            Some(Scalar::Float)
+        );
+        assert_eq!(arith_kind(Arith::Mod, Scalar::Float, Scalar::Int), None);
+        assert_eq!(arith_kind(Arith::Add, Scalar::Bool, Scalar::Int), None);
+        assert!(!equatable(Scalar::Float, Scalar::Float));
+    }
+}

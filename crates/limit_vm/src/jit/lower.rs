@@ -1,0 +1,728 @@
+//! Lowering bytecode to Cranelift IR: `semantics::exec` run on Cranelift
+//! values, one block per reachable instruction, with the kinds the
+//! analysis found (analysis.rs).
+//!
+//! Registers: each local has three Cranelift variables, its tag (`I8`),
+//! an `I64` (ints, bools as 0/1) and an `F64` (floats); which one holds
+//! its value is known statically where the analysis knows its kind, and
+//! from the tag where it only knows a set (a guarded read). Operand
+//! stack entry `d` has an `I64` and an `F64` variable, its kind always
+//! known. Exits (deopt.rs) are emitted after the body, one block per
+//! instruction that can leave, taking the reason as a block parameter.
+//!
+//! The compiled function's signature is
+//! `extern "C" fn(ctx: *mut Context, slots: *mut Value, nested: u64) -> u64`
+//! (`nested`: called by compiled code, which then takes the result from
+//! slot 0 on `RETURNED`; runtime.rs's `Context` holds what calls check).
+
+use cranelift_codegen::ir::{
+    self, condcodes::FloatCC, condcodes::IntCC, types, AbiParam, BlockArg, InstBuilder, Signature,
+};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use cranelift_jit::JITModule;
+use cranelift_module::Module;
+
+use super::analysis::{arith_kind, comparable, equatable, Analysis, Callees, State, Ty};
+use super::deopt::{self, is_float, load_known, store_dynamic, store_known, Reason, SLOT_BYTES};
+use super::runtime::Context;
+use super::semantics::{exec, Arith, Backend, Flow, Scalar};
+use crate::opcode::{Op, Ordering};
+use crate::value::Value;
+
+/// Addresses of the support functions compiled code calls (runtime.rs).
+pub(crate) struct Support {
+    pub(crate) exit: usize,
+    pub(crate) exit_caller: usize,
+}
+
+/// What one entry point is compiled from.
+pub(crate) struct Input<'a> {
+    /// The function's index.
+    pub(crate) func: u32,
+    pub(crate) code: &'a [Op],
+    pub(crate) constants: &'a [Value],
+    pub(crate) analysis: &'a Analysis,
+    pub(crate) entry: usize,
+    /// The kinds at the entry (what the bridge checked; the analysis's
+    /// state there may be wider, joined with a back edge's).
+    pub(crate) start: &'a State,
+    pub(crate) frame_size: usize,
+    pub(crate) support: &'a Support,
+}
+
+/// The signature of every compiled entry point.
+pub(crate) fn entry_signature(module: &JITModule) -> Signature {
+    let mut sig = module.make_signature();
+    for _ in 0..3 {
+        sig.params.push(AbiParam::new(types::I64));
+    }
+    sig.returns.push(AbiParam::new(types::I64));
+    sig
+}
+
+/// The byte offset of a `Context` field.
+macro_rules! at {
+    ($field:ident) => {
+        std::mem::offset_of!(Context, $field) as i32
+    };
+}
+
+fn support_signature(module: &JITModule, params: usize, returns: bool) -> Signature {
+    let mut sig = module.make_signature();
+    for _ in 0..params {
+        sig.params.push(AbiParam::new(types::I64));
+    }
+    if returns {
+        sig.returns.push(AbiParam::new(types::I64));
+    }
+    sig
+}
+
+/// Lower `input` into `func` (whose signature is set here).
+pub(crate) fn lower(
+    module: &mut JITModule,
+    func: &mut ir::Function,
+    fctx: &mut FunctionBuilderContext,
+    input: &Input,
+    callees: &mut dyn Callees,
+) {
+    func.signature = entry_signature(module);
+    let sigs = [
+        support_signature(module, 7, false),
+        support_signature(module, 5, false),
+    ];
+    let mut b = FunctionBuilder::new(func, fctx);
+    let sig_refs = sigs.map(|s| b.import_signature(s));
+    let start = b.create_block();
+    b.append_block_params_for_function_params(start);
+    b.switch_to_block(start);
+    let params = b.block_params(start).to_vec();
+    let frame_size = input.frame_size;
+    let depth = input.analysis.max_stack;
+    let declare = |b: &mut FunctionBuilder, n: usize, ty| -> Vec<Variable> {
+        (0..n).map(|_| b.declare_var(ty)).collect()
+    };
+    let tag = declare(&mut b, frame_size, types::I8);
+    let ival = declare(&mut b, frame_size, types::I64);
+    let fval = declare(&mut b, frame_size, types::F64);
+    let si = declare(&mut b, depth, types::I64);
+    let sf = declare(&mut b, depth, types::F64);
+    let blocks = input
+        .analysis
+        .states
+        .iter()
+        .map(|s| s.as_ref().map(|_| b.create_block()))
+        .collect();
+    let mut lw = Lower {
+        b,
+        module,
+        callees,
+        input,
+        ctx: params[0],
+        slots: params[1],
+        nested: params[2],
+        tag,
+        ival,
+        fval,
+        si,
+        sf,
+        blocks,
+        ip: 0,
+        locals_in: Vec::new(),
+        known: Vec::new(),
+        model: Vec::new(),
+        start: Vec::new(),
+        exit_block: None,
+        pending: Vec::new(),
+        sigs: sig_refs,
+    };
+    lw.load_entry();
+    for ip in 0..input.code.len() {
+        lw.instruction(ip);
+    }
+    lw.emit_pending();
+    lw.b.seal_all_blocks();
+    let config = lw.module.isa().frontend_config();
+    lw.b.finalize(config);
+}
+
+/// An exit block emitted after the body.
+struct Pending {
+    block: ir::Block,
+    ip: usize,
+    locals: Vec<Ty>,
+    stack: Vec<(Scalar, ir::Value)>,
+    /// A callee exited: continue after the call (`jit_exit_caller`).
+    after_call: bool,
+}
+
+type V = (Scalar, ir::Value);
+
+struct Lower<'a, 'f> {
+    b: FunctionBuilder<'f>,
+    module: &'a mut JITModule,
+    callees: &'a mut dyn Callees,
+    input: &'a Input<'a>,
+    ctx: ir::Value,
+    slots: ir::Value,
+    nested: ir::Value,
+    tag: Vec<Variable>,
+    ival: Vec<Variable>,
+    fval: Vec<Variable>,
+    si: Vec<Variable>,
+    sf: Vec<Variable>,
+    blocks: Vec<Option<ir::Block>>,
+    ip: usize,
+    /// The analysis's kinds of the locals before this instruction.
+    locals_in: Vec<Ty>,
+    /// Those kinds as guards in this instruction refined them.
+    known: Vec<Ty>,
+    /// The operand stack, as the instruction changes it.
+    model: Vec<V>,
+    /// The operand stack before this instruction (for its exits).
+    start: Vec<V>,
+    exit_block: Option<ir::Block>,
+    pending: Vec<Pending>,
+    /// exit, exit_caller.
+    sigs: [ir::SigRef; 2],
+}
+
+impl Lower<'_, '_> {
+    /// The entry block: the frame's values into registers (the kinds are
+    /// the entry point's, which the bridge checked), then the entry
+    /// instruction.
+    fn load_entry(&mut self) {
+        let state = self.input.start.clone();
+        let zero = self.b.ins().iconst(types::I64, 0);
+        let fzero = self.b.ins().f64const(0.0);
+        for (slot, ty) in state.locals.iter().enumerate() {
+            let (t, i, f) = match ty.exact() {
+                Some(kind) => {
+                    let v = load_known(&mut self.b, self.slots, slot, kind);
+                    let t = self.b.ins().iconst(types::I8, deopt::tag(kind));
+                    if is_float(kind) {
+                        (t, zero, v)
+                    } else {
+                        (t, v, fzero)
+                    }
+                }
+                // A heap value stays in its slot, never read or written.
+                None => (self.b.ins().iconst(types::I8, 0xff), zero, fzero),
+            };
+            self.b.def_var(self.tag[slot], t);
+            self.b.def_var(self.ival[slot], i);
+            self.b.def_var(self.fval[slot], f);
+        }
+        for d in 0..self.si.len() {
+            self.b.def_var(self.si[d], zero);
+            self.b.def_var(self.sf[d], fzero);
+        }
+        for (d, kind) in state.stack.iter().enumerate() {
+            let v = load_known(&mut self.b, self.slots, self.input.frame_size + d, *kind);
+            let var = if is_float(*kind) {
+                self.sf[d]
+            } else {
+                self.si[d]
+            };
+            self.b.def_var(var, v);
+        }
+        if let Some(Some(block)) = self.blocks.get(self.input.entry) {
+            self.b.ins().jump(*block, &[]);
+        }
+    }
+
+    fn instruction(&mut self, ip: usize) {
+        let (Some(Some(block)), Some(Some(state))) =
+            (self.blocks.get(ip), self.input.analysis.states.get(ip))
+        else {
+            return;
+        };
+        self.b.switch_to_block(*block);
+        self.ip = ip;
+        self.locals_in = state.locals.clone();
+        self.known = state.locals.clone();
+        self.exit_block = None;
+        self.model = state
+            .stack
+            .iter()
+            .enumerate()
+            .map(|(d, kind)| {
+                let var = if is_float(*kind) {
+                    self.sf[d]
+                } else {
+                    self.si[d]
+                };
+                (*kind, self.b.use_var(var))
+            })
+            .collect();
+        self.start = self.model.clone();
+        if exec(self, ip, self.input.code[ip]) == Flow::Next {
+            self.sync_stack();
+            match self.blocks.get(ip + 1) {
+                Some(Some(next)) => {
+                    let next = *next;
+                    self.b.ins().jump(next, &[]);
+                }
+                // Unreachable by the analysis (it adds every successor);
+                // leave rather than fall off the function.
+                _ => self.exit_now(Reason::Deopt),
+            }
+        }
+    }
+
+    /// Write the operand stack model into the stack variables (before
+    /// control leaves the instruction).
+    fn sync_stack(&mut self) {
+        for (d, (kind, v)) in self.model.clone().into_iter().enumerate() {
+            let var = if is_float(kind) {
+                self.sf.get(d)
+            } else {
+                self.si.get(d)
+            };
+            if let Some(var) = var {
+                self.b.def_var(*var, v);
+            }
+        }
+    }
+
+    /// The register holding local `slot` of kind `kind`.
+    fn read(&mut self, slot: usize, kind: Scalar) -> ir::Value {
+        match kind {
+            Scalar::Nil => self.b.ins().iconst(types::I64, 0),
+            Scalar::Float => self.b.use_var(self.fval[slot]),
+            _ => self.b.use_var(self.ival[slot]),
+        }
+    }
+
+    /// This instruction's exit block (made at its first use).
+    fn exit_block(&mut self) -> ir::Block {
+        if let Some(block) = self.exit_block {
+            return block;
+        }
+        let block = self.b.create_block();
+        self.b.append_block_param(block, types::I64);
+        self.b.set_cold_block(block);
+        self.pending.push(Pending {
+            block,
+            ip: self.ip,
+            locals: self.locals_in.clone(),
+            stack: self.start.clone(),
+            after_call: false,
+        });
+        self.exit_block = Some(block);
+        block
+    }
+
+    /// Leave for the interpreter when `fails` (an `I8` condition) holds.
+    fn guard_fail(&mut self, fails: ir::Value, reason: Reason) {
+        let exit = self.exit_block();
+        let code = self.b.ins().iconst(types::I64, reason as i64);
+        let cont = self.b.create_block();
+        self.b
+            .ins()
+            .brif(fails, exit, &[BlockArg::Value(code)], cont, &[]);
+        self.b.switch_to_block(cont);
+    }
+
+    /// Leave for the interpreter unconditionally.
+    fn exit_now(&mut self, reason: Reason) {
+        let exit = self.exit_block();
+        let code = self.b.ins().iconst(types::I64, reason as i64);
+        self.b.ins().jump(exit, &[BlockArg::Value(code)]);
+    }
+
+    fn as_float(&mut self, v: V) -> ir::Value {
+        if is_float(v.0) {
+            v.1
+        } else {
+            self.b.ins().fcvt_from_sint(types::F64, v.1)
+        }
+    }
+
+    fn flag(&mut self, c: ir::Value) -> ir::Value {
+        self.b.ins().uextend(types::I64, c)
+    }
+
+    fn call_support(&mut self, which: usize, address: usize, args: &[ir::Value]) -> ir::Inst {
+        let callee = self.b.ins().iconst(types::I64, address as i64);
+        self.b.ins().call_indirect(self.sigs[which], callee, args)
+    }
+
+    /// Write the locals (kinds `locals`) and `stack` back into the frame.
+    fn write_back(&mut self, locals: &[Ty], stack: &[V]) {
+        for (slot, ty) in locals.iter().enumerate() {
+            if ty.is_opaque() {
+                continue;
+            }
+            match ty.exact() {
+                Some(kind) => {
+                    let v = self.read(slot, kind);
+                    store_known(&mut self.b, self.slots, slot, kind, v);
+                }
+                None => {
+                    let regs = [
+                        self.b.use_var(self.tag[slot]),
+                        self.b.use_var(self.ival[slot]),
+                        self.b.use_var(self.fval[slot]),
+                    ];
+                    store_dynamic(&mut self.b, self.slots, slot, *ty, regs);
+                }
+            }
+        }
+        let base = self.input.frame_size;
+        for (d, (kind, v)) in stack.iter().enumerate() {
+            store_known(&mut self.b, self.slots, base + d, *kind, *v);
+        }
+    }
+
+    /// The exit blocks, after the body.
+    fn emit_pending(&mut self) {
+        for p in std::mem::take(&mut self.pending) {
+            self.b.switch_to_block(p.block);
+            self.write_back(&p.locals, &p.stack);
+            let func = self.b.ins().iconst(types::I64, self.input.func as i64);
+            if p.after_call {
+                let resume = self.b.ins().iconst(types::I64, p.ip as i64 + 1);
+                let args = [self.ctx, func, self.slots, resume, self.nested];
+                self.call_support(1, self.input.support.exit_caller, &args);
+            } else {
+                let ip = self.b.ins().iconst(types::I64, p.ip as i64);
+                let reason = self.b.block_params(p.block)[0];
+                let depth = self.b.ins().iconst(types::I64, p.stack.len() as i64);
+                let args = [self.ctx, func, self.slots, ip, depth, reason, self.nested];
+                self.call_support(0, self.input.support.exit, &args);
+            }
+            let exited = self.b.ins().iconst(types::I64, deopt::EXITED);
+            self.b.ins().return_(&[exited]);
+        }
+    }
+}
+
+impl Backend for Lower<'_, '_> {
+    type V = V;
+
+    fn kind(&self, v: V) -> Scalar {
+        v.0
+    }
+
+    fn local(&mut self, slot: u16) -> Option<V> {
+        let slot = slot as usize;
+        let ty = *self.known.get(slot)?;
+        if let Some(kind) = ty.exact() {
+            return Some((kind, self.read(slot, kind)));
+        }
+        let kind = ty.guess()?;
+        let t = self.b.use_var(self.tag[slot]);
+        let wrong = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::NotEqual, t, deopt::tag(kind));
+        self.guard_fail(wrong, Reason::Deopt);
+        self.known[slot] = Ty::scalar(kind);
+        Some((kind, self.read(slot, kind)))
+    }
+
+    fn writable(&mut self, slot: u16) -> bool {
+        self.known
+            .get(slot as usize)
+            .is_some_and(|t| !t.is_opaque())
+    }
+
+    fn set_local(&mut self, slot: u16, v: V) {
+        let slot = slot as usize;
+        if slot >= self.tag.len() {
+            return;
+        }
+        let t = self.b.ins().iconst(types::I8, deopt::tag(v.0));
+        self.b.def_var(self.tag[slot], t);
+        match v.0 {
+            Scalar::Float => self.b.def_var(self.fval[slot], v.1),
+            _ => self.b.def_var(self.ival[slot], v.1),
+        }
+        self.known[slot] = Ty::scalar(v.0);
+    }
+
+    fn pop(&mut self) -> Option<V> {
+        self.model.pop()
+    }
+
+    fn push(&mut self, v: V) {
+        self.model.push(v);
+    }
+
+    fn peek(&mut self, n: usize) -> Option<V> {
+        let len = self.model.len();
+        self.model.get(len.checked_sub(n + 1)?).copied()
+    }
+
+    fn constant(&mut self, k: u32) -> Option<V> {
+        Some(match self.input.constants.get(k as usize)? {
+            Value::Int(i) => (Scalar::Int, self.b.ins().iconst(types::I64, *i)),
+            Value::Float(f) => (Scalar::Float, self.b.ins().f64const(*f)),
+            Value::Bool(t) => (Scalar::Bool, self.b.ins().iconst(types::I64, *t as i64)),
+            Value::Nil => (Scalar::Nil, self.b.ins().iconst(types::I64, 0)),
+            _ => return None,
+        })
+    }
+
+    fn int(&mut self, n: i64) -> V {
+        (Scalar::Int, self.b.ins().iconst(types::I64, n))
+    }
+
+    fn boolean(&mut self, t: bool) -> V {
+        (Scalar::Bool, self.b.ins().iconst(types::I64, t as i64))
+    }
+
+    fn nil(&mut self) -> V {
+        (Scalar::Nil, self.b.ins().iconst(types::I64, 0))
+    }
+
+    fn arith(&mut self, op: Arith, a: V, b: V) -> Option<V> {
+        let kind = arith_kind(op, a.0, b.0)?;
+        if kind == Scalar::Int {
+            let (x, y) = (a.1, b.1);
+            let r = match op {
+                Arith::Add | Arith::Sub | Arith::Mul => {
+                    let (r, overflow) = match op {
+                        Arith::Add => self.b.ins().sadd_overflow(x, y),
+                        Arith::Sub => self.b.ins().ssub_overflow(x, y),
+                        _ => self.b.ins().smul_overflow(x, y),
+                    };
+                    // Overflow: the interpreter promotes to a big int.
+                    self.guard_fail(overflow, Reason::Deopt);
+                    r
+                }
+                Arith::Div | Arith::Mod => {
+                    // A zero divisor traps in the interpreter; -1 may
+                    // overflow (`i64::MIN / -1`): both left to it.
+                    let zero = self.b.ins().icmp_imm_s(IntCC::Equal, y, 0);
+                    let minus = self.b.ins().icmp_imm_s(IntCC::Equal, y, -1);
+                    let fails = self.b.ins().bor(zero, minus);
+                    self.guard_fail(fails, Reason::Deopt);
+                    if op == Arith::Div {
+                        self.b.ins().sdiv(x, y)
+                    } else {
+                        self.b.ins().srem(x, y)
+                    }
+                }
+            };
+            return Some((Scalar::Int, r));
+        }
+        let (x, y) = (self.as_float(a), self.as_float(b));
+        let r = match op {
+            Arith::Add => self.b.ins().fadd(x, y),
+            Arith::Sub => self.b.ins().fsub(x, y),
+            Arith::Mul => self.b.ins().fmul(x, y),
+            Arith::Div => self.b.ins().fdiv(x, y),
+            Arith::Mod => return None,
+        };
+        Some((Scalar::Float, r))
+    }
+
+    fn compare(&mut self, order: Ordering, a: V, b: V) -> Option<V> {
+        if !comparable(a.0, b.0) {
+            return None;
+        }
+        let c = if a.0 == Scalar::Int {
+            let cc = match order {
+                Ordering::Lt => IntCC::SignedLessThan,
+                Ordering::Le => IntCC::SignedLessThanOrEqual,
+                Ordering::Gt => IntCC::SignedGreaterThan,
+                Ordering::Ge => IntCC::SignedGreaterThanOrEqual,
+            };
+            self.b.ins().icmp(cc, a.1, b.1)
+        } else {
+            let cc = match order {
+                Ordering::Lt => FloatCC::LessThan,
+                Ordering::Le => FloatCC::LessThanOrEqual,
+                Ordering::Gt => FloatCC::GreaterThan,
+                Ordering::Ge => FloatCC::GreaterThanOrEqual,
+            };
+            self.b.ins().fcmp(cc, a.1, b.1)
+        };
+        Some((Scalar::Bool, self.flag(c)))
+    }
+
+    fn equal(&mut self, a: V, b: V) -> Option<V> {
+        if !equatable(a.0, b.0) {
+            return None;
+        }
+        if a.0 == Scalar::Nil {
+            return Some(self.boolean(true));
+        }
+        let c = self.b.ins().icmp(IntCC::Equal, a.1, b.1);
+        Some((Scalar::Bool, self.flag(c)))
+    }
+
+    fn truthy(&mut self, v: V) -> V {
+        match v.0 {
+            Scalar::Nil => self.boolean(false),
+            Scalar::Bool => v,
+            Scalar::Int | Scalar::Float => self.boolean(true),
+        }
+    }
+
+    fn not(&mut self, v: V) -> V {
+        (Scalar::Bool, self.b.ins().bxor_imm_s(v.1, 1))
+    }
+
+    fn negate(&mut self, v: V) -> Option<V> {
+        match v.0 {
+            Scalar::Int => {
+                let min = self.b.ins().icmp_imm_s(IntCC::Equal, v.1, i64::MIN);
+                self.guard_fail(min, Reason::Deopt);
+                Some((Scalar::Int, self.b.ins().ineg(v.1)))
+            }
+            Scalar::Float => Some((Scalar::Float, self.b.ins().fneg(v.1))),
+            _ => None,
+        }
+    }
+
+    fn to_float(&mut self, v: V) -> V {
+        (Scalar::Float, self.as_float(v))
+    }
+
+    fn tick(&mut self) {
+        let flags = ir::MemFlagsData::trusted();
+        let counter = self
+            .b
+            .ins()
+            .load(types::I64, flags, self.ctx, at!(countdown));
+        let left = self.b.ins().load(types::I32, flags, counter, 0);
+        let due = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, left, 1);
+        self.guard_fail(due, Reason::Budget);
+        let less = self.b.ins().iadd_imm_s(left, -1);
+        self.b.ins().store(flags, less, counter, 0);
+    }
+
+    fn branch(&mut self, cond: V, target: usize) {
+        self.sync_stack();
+        let Some(Some(to)) = self.blocks.get(target).copied() else {
+            self.exit_now(Reason::Deopt);
+            let dead = self.b.create_block();
+            self.b.switch_to_block(dead);
+            return;
+        };
+        let next = self.b.create_block();
+        self.b.ins().brif(cond.1, to, &[], next, &[]);
+        self.b.switch_to_block(next);
+    }
+
+    fn jump(&mut self, target: usize) {
+        self.sync_stack();
+        match self.blocks.get(target).copied() {
+            Some(Some(to)) => {
+                self.b.ins().jump(to, &[]);
+            }
+            _ => self.exit_now(Reason::Deopt),
+        }
+    }
+
+    fn call(&mut self, func: u32, argc: u8) -> Option<V> {
+        let first = self.model.len().checked_sub(argc as usize)?;
+        let kinds: Vec<Scalar> = self.model[first..].iter().map(|v| v.0).collect();
+        let callee = self.callees.callee(func, &kinds)?;
+        let base = self.input.frame_size + first;
+        let flags = ir::MemFlagsData::trusted();
+        let callee_slots = self
+            .b
+            .ins()
+            .iadd_imm_s(self.slots, (base as i64) * SLOT_BYTES as i64);
+        // What the interpreter's frame push would refuse, and a checkpoint
+        // due: leave the call to it (runtime.rs's `Context`).
+        let depth = self.b.ins().load(types::I64, flags, self.ctx, at!(depth));
+        let limit = self
+            .b
+            .ins()
+            .load(types::I64, flags, self.ctx, at!(depth_limit));
+        let too_deep = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, depth, limit);
+        let counter = self
+            .b
+            .ins()
+            .load(types::I64, flags, self.ctx, at!(countdown));
+        let left = self.b.ins().load(types::I32, flags, counter, 0);
+        let due = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, left, 1);
+        let end = self
+            .b
+            .ins()
+            .iadd_imm_s(callee_slots, callee.extent as i64 * SLOT_BYTES as i64);
+        let stack_end = self
+            .b
+            .ins()
+            .load(types::I64, flags, self.ctx, at!(stack_end));
+        let no_room = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThan, end, stack_end);
+        let machine_sp = self.b.ins().get_stack_pointer(types::I64);
+        let floor = self
+            .b
+            .ins()
+            .load(types::I64, flags, self.ctx, at!(native_floor));
+        let no_machine_stack = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedLessThan, machine_sp, floor);
+        let refused = self.b.ins().bor(too_deep, due);
+        let refused = self.b.ins().bor(refused, no_room);
+        let refused = self.b.ins().bor(refused, no_machine_stack);
+        self.guard_fail(refused, Reason::Budget);
+        // The call counts one step, as the interpreter's does.
+        let less = self.b.ins().iadd_imm_s(left, -1);
+        self.b.ins().store(flags, less, counter, 0);
+        let deeper = self.b.ins().iadd_imm_s(depth, 1);
+        self.b.ins().store(flags, deeper, self.ctx, at!(depth));
+        for (i, (kind, v)) in self.model[first..].iter().copied().enumerate() {
+            store_known(&mut self.b, self.slots, base + i, kind, v);
+        }
+        let fref = self.module.declare_func_in_func(callee.id, self.b.func);
+        let nested = self.b.ins().iconst(types::I64, 1);
+        let call = self.b.ins().call(fref, &[self.ctx, callee_slots, nested]);
+        let status = self.b.inst_results(call)[0];
+        self.b.ins().store(flags, depth, self.ctx, at!(depth));
+        let after = self.b.create_block();
+        self.b.set_cold_block(after);
+        self.pending.push(Pending {
+            block: after,
+            ip: self.ip,
+            locals: self.locals_in.clone(),
+            stack: self.start[..first.min(self.start.len())].to_vec(),
+            after_call: true,
+        });
+        let cont = self.b.create_block();
+        self.b.ins().brif(status, after, &[], cont, &[]);
+        self.b.switch_to_block(cont);
+        let result = load_known(&mut self.b, callee_slots, 0, callee.ret);
+        self.model.truncate(first);
+        Some((callee.ret, result))
+    }
+
+    fn ret(&mut self, v: Option<V>) {
+        let nested = self.b.create_block();
+        let top = self.b.create_block();
+        self.b.ins().brif(self.nested, nested, &[], top, &[]);
+        self.b.switch_to_block(nested);
+        let (kind, value) = match v {
+            Some(v) => v,
+            None => self.nil(),
+        };
+        store_known(&mut self.b, self.slots, 0, kind, value);
+        let returned = self.b.ins().iconst(types::I64, deopt::RETURNED);
+        self.b.ins().return_(&[returned]);
+        self.b.switch_to_block(top);
+        self.exit_now(Reason::Return);
+    }
+
+    fn exit(&mut self) {
+        self.exit_now(Reason::Deopt);
+    }
+}

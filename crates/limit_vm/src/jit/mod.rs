@@ -1,0 +1,636 @@
+//! The native-code tier (issue 23): hot functions and loops compiled
+//! from bytecode to machine code with Cranelift.
+//!
+//! * policy.rs: the modes (`--jit=off|auto|always`), the call and loop
+//!   counters, which entry points are worth compiling;
+//! * semantics.rs: what each compiled instruction means, once, over a
+//!   backend; analysis.rs runs it on kinds (the type analysis),
+//!   lower.rs on Cranelift values (the lowering);
+//! * deopt.rs: leaving compiled code for the interpreter (write-back of
+//!   the frame's state, `Value`'s layout);
+//! * runtime.rs: the support functions compiled code calls;
+//! * this file: the compiler's state (`Jit`: the Cranelift module, the
+//!   compiled entry points) and the bridge from the interpreter
+//!   (`Vm::jit_enter_top`).
+//!
+//! An *entry point* is a function and an instruction (0, or the target
+//! of a back edge) with the kinds of the frame's values there; its code
+//! runs the frame from that instruction until it returns to its compiled
+//! caller or exits to the interpreter (deopt.rs). The interpreter enters
+//! compiled code only between two instructions of its general path
+//! (`run_loop`, after `step`): a call the dispatch loop hands to `step`
+//! because its callee is hot (`Vm::jit_calls`), or a loop head reached
+//! after a back edge `step` ran (at a checkpoint).
+
+mod analysis;
+mod deopt;
+mod lower;
+mod policy;
+mod runtime;
+mod semantics;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_frontend::FunctionBuilderContext;
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{FuncId, Linkage, Module};
+
+use analysis::{analyse, Callee, Callees, State, Ty};
+use deopt::Reason;
+use lower::{entry_signature, lower, Input, Support};
+pub(crate) use policy::call_counters;
+pub use policy::JitMode;
+use policy::{FunctionInfo, HOT, LOOP_THRESHOLD, MAX_DEOPTS, MAX_ENTRIES, NEVER};
+use runtime::{Context, ExitedFrame};
+use semantics::Scalar;
+
+use crate::interp::Vm;
+use crate::program::FunctionProto;
+use crate::value::Value;
+
+/// A compiled entry point's machine code (lower.rs's `entry_signature`).
+type EntryFn = unsafe extern "C" fn(*mut Context, *mut Value, u64) -> u64;
+
+/// An entry point: function, instruction, kinds of the frame's slots
+/// (locals, then operand stack).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Key {
+    func: u32,
+    ip: u32,
+    kinds: Box<[Ty]>,
+}
+
+struct Compiled {
+    id: FuncId,
+    /// Set once the module's definitions are finalised.
+    code: Option<EntryFn>,
+    /// The kind it returns to a compiled caller (`None`: none can call it).
+    ret: Option<Scalar>,
+    /// Slots its frame needs from its base (locals, operand stack, the
+    /// result of an arity-0 function).
+    extent: usize,
+    deopts: u32,
+}
+
+enum Slot {
+    Compiled(Compiled),
+    /// Being compiled: a call to it (recursion) returns `assumed`.
+    InProgress {
+        id: FuncId,
+        assumed: Option<Scalar>,
+        extent: usize,
+    },
+    /// Not compilable, or given up (too many deoptimisations).
+    Refused,
+}
+
+/// Counters for `--stats`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct JitStats {
+    /// Entry points compiled.
+    pub compiled: u64,
+    /// Exits because a guard failed or an instruction is not compiled.
+    pub deopts: u64,
+    /// Time spent compiling.
+    pub compile_time: Duration,
+}
+
+/// The native-code tier's state for one VM.
+pub struct Jit {
+    mode: JitMode,
+    /// Made at the first compilation; `None` after a failure to make it.
+    module: Option<JITModule>,
+    broken: bool,
+    ctx: cranelift_codegen::Context,
+    fctx: FunctionBuilderContext,
+    entries: HashMap<Key, Slot>,
+    /// Defined, not yet finalised.
+    unfinalized: Vec<Key>,
+    functions: Vec<FunctionInfo>,
+    /// Set by `runtime::jit_exit`: the value stack's length after an exit.
+    exit_len: Option<usize>,
+    /// Compiled frames that exited, innermost first (runtime.rs).
+    exited: Vec<ExitedFrame>,
+    stats: JitStats,
+    support: Support,
+}
+
+/// Bytes of machine stack compiled calls may use below the bridge: deep
+/// recursion continues in the interpreter, whose frames are on the heap.
+const NATIVE_STACK_BUDGET: usize = 256 << 10;
+
+/// Callees nest this deep at most in one compilation.
+const MAX_NESTING: u32 = 4;
+
+impl Jit {
+    pub(crate) fn new(mode: JitMode, functions: usize) -> Option<Box<Jit>> {
+        if mode == JitMode::Off {
+            return None;
+        }
+        Some(Box::new(Jit {
+            mode,
+            module: None,
+            broken: false,
+            ctx: cranelift_codegen::Context::new(),
+            fctx: FunctionBuilderContext::new(),
+            entries: HashMap::new(),
+            unfinalized: Vec::new(),
+            functions: (0..functions).map(|_| FunctionInfo::default()).collect(),
+            exit_len: None,
+            stats: JitStats::default(),
+            exited: Vec::new(),
+            support: Support {
+                exit: runtime::jit_exit as *const () as usize,
+                exit_caller: runtime::jit_exit_caller as *const () as usize,
+            },
+        }))
+    }
+
+    /// Whether every call and back edge may enter compiled code (`run_loop`
+    /// then runs each instruction through `step`).
+    pub(crate) fn always(&self) -> bool {
+        self.mode == JitMode::Always
+    }
+
+    pub(crate) fn mode(&self) -> JitMode {
+        self.mode
+    }
+
+    pub(crate) fn stats(&self) -> JitStats {
+        self.stats
+    }
+
+    /// `runtime::jit_exit`'s record.
+    pub(crate) fn record_exit(&mut self, len: usize, reason: Reason) {
+        self.exit_len = Some(len);
+        if reason == Reason::Deopt {
+            self.stats.deopts += 1;
+        }
+    }
+
+    fn module(&mut self) -> Option<&mut JITModule> {
+        if self.broken {
+            return None;
+        }
+        if self.module.is_none() {
+            self.module = make_module();
+            self.broken = self.module.is_none();
+        }
+        self.module.as_mut()
+    }
+
+    /// The code of entry point `key`, compiling it when it is hot and
+    /// not yet tried.
+    fn entry(
+        &mut self,
+        key: Key,
+        functions: &[Arc<FunctionProto>],
+        constants: &[Value],
+    ) -> Option<(EntryFn, usize)> {
+        if let Some(slot) = self.entries.get(&key) {
+            return match slot {
+                Slot::Compiled(c) => c.code.map(|code| (code, c.extent)),
+                _ => None,
+            };
+        }
+        let info = self.functions.get_mut(key.func as usize)?;
+        if info.tried >= MAX_ENTRIES {
+            return None;
+        }
+        info.tried += 1;
+        let started = Instant::now();
+        // Whatever was defined is finalised, even when `key` itself was
+        // refused (its callees may be compiled).
+        let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let made = self.compile(&key, functions, constants, 0).is_some();
+            self.finalize() && made
+        }))
+        .unwrap_or(false);
+        self.stats.compile_time += started.elapsed();
+        if !compiled {
+            self.give_up_unfinished(&key);
+            return None;
+        }
+        match self.entries.get(&key) {
+            Some(Slot::Compiled(c)) => c.code.map(|code| (code, c.extent)),
+            _ => None,
+        }
+    }
+
+    /// After a failed compilation (or a panic inside Cranelift): the
+    /// entry points it left half made are refused, and a module in an
+    /// unknown state is not used again.
+    fn give_up_unfinished(&mut self, key: &Key) {
+        for slot in self.entries.values_mut() {
+            if matches!(slot, Slot::InProgress { .. }) {
+                *slot = Slot::Refused;
+            }
+        }
+        self.entries.insert(key.clone(), Slot::Refused);
+        if !self.unfinalized.is_empty() {
+            // Definitions that could not be finalised (or a panic
+            // between): compile nothing more in this module.
+            self.unfinalized.clear();
+            self.broken = true;
+        }
+        self.ctx.clear();
+        self.fctx = FunctionBuilderContext::new();
+    }
+
+    /// Compile entry point `key` (and the callees it needs); `Some` when
+    /// it is defined in the module (not yet finalised).
+    fn compile(
+        &mut self,
+        key: &Key,
+        functions: &[Arc<FunctionProto>],
+        constants: &[Value],
+        nesting: u32,
+    ) -> Option<()> {
+        if let Some(slot) = self.entries.get(key) {
+            return matches!(slot, Slot::Compiled(_)).then_some(());
+        }
+        if nesting > MAX_NESTING {
+            return None;
+        }
+        let proto = functions.get(key.func as usize)?;
+        let frame_size = proto.frame_size();
+        if key.kinds.len() < frame_size {
+            return None;
+        }
+        let start = State {
+            locals: key.kinds[..frame_size].to_vec(),
+            stack: key.kinds[frame_size..]
+                .iter()
+                .map(|t| t.exact())
+                .collect::<Option<Vec<_>>>()?,
+        };
+        let sig = entry_signature(self.module()?);
+        let name = format!("limit_{}_{}_{}", key.func, key.ip, self.entries.len());
+        let id = self
+            .module()?
+            .declare_function(&name, Linkage::Local, &sig)
+            .ok()?;
+        self.entries.insert(
+            key.clone(),
+            Slot::InProgress {
+                id,
+                assumed: None,
+                extent: 0,
+            },
+        );
+        let result = self.compile_declared(key, id, start, proto, functions, constants, nesting);
+        if result.is_none() {
+            self.entries.insert(key.clone(), Slot::Refused);
+        }
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn compile_declared(
+        &mut self,
+        key: &Key,
+        id: FuncId,
+        start: State,
+        proto: &FunctionProto,
+        functions: &[Arc<FunctionProto>],
+        constants: &[Value],
+        nesting: u32,
+    ) -> Option<()> {
+        let entry = key.ip as usize;
+        // The analysis to a fixed point of the entry's own return kind
+        // (a recursive call returns what the function returns).
+        let mut found = None;
+        for _ in 0..4 {
+            let mut callees = Compiling {
+                jit: self,
+                functions,
+                constants,
+                nesting,
+            };
+            let a = analyse(&proto.code, entry, start.clone(), constants, &mut callees).ok()?;
+            let Some(Slot::InProgress { assumed, .. }) = self.entries.get_mut(key) else {
+                return None;
+            };
+            if *assumed == a.ret {
+                found = Some(a);
+                break;
+            }
+            *assumed = a.ret;
+        }
+        let analysis = found?;
+        let always = self.mode == JitMode::Always;
+        if !policy::worth_compiling(&proto.code, entry, &analysis, always) {
+            return None;
+        }
+        let extent = proto.frame_size() + analysis.max_stack + 1;
+        if let Some(Slot::InProgress { extent: e, .. }) = self.entries.get_mut(key) {
+            *e = extent;
+        }
+        let input = Input {
+            func: key.func,
+            code: &proto.code,
+            constants,
+            analysis: &analysis,
+            entry,
+            start: &start,
+            frame_size: proto.frame_size(),
+            support: &self.support,
+        };
+        let Jit {
+            module,
+            ctx,
+            fctx,
+            entries,
+            ..
+        } = self;
+        let module = module.as_mut()?;
+        ctx.clear();
+        let mut known = Known { entries, functions };
+        lower(module, &mut ctx.func, fctx, &input, &mut known);
+        let defined = module.define_function(id, ctx).is_ok();
+        ctx.clear();
+        if !defined {
+            return None;
+        }
+        self.entries.insert(
+            key.clone(),
+            Slot::Compiled(Compiled {
+                id,
+                code: None,
+                ret: analysis.ret,
+                extent,
+                deopts: 0,
+            }),
+        );
+        self.unfinalized.push(key.clone());
+        self.stats.compiled += 1;
+        Some(())
+    }
+
+    /// Finalise the module's new definitions and note their addresses.
+    fn finalize(&mut self) -> bool {
+        let Some(module) = self.module.as_mut() else {
+            return false;
+        };
+        if module.finalize_definitions().is_err() {
+            return false;
+        }
+        for key in std::mem::take(&mut self.unfinalized) {
+            if let Some(Slot::Compiled(c)) = self.entries.get_mut(&key) {
+                let address = module.get_finalized_function(c.id);
+                // SAFETY: `address` is the finalised machine code of a
+                // function compiled with `entry_signature` (four `I64`
+                // parameters, an `I64` result, the host's default calling
+                // convention, which is the C one `EntryFn` names).
+                c.code = Some(unsafe { std::mem::transmute::<*const u8, EntryFn>(address) });
+            }
+        }
+        true
+    }
+
+    /// A guard of `key`'s code failed again: give it up after
+    /// `MAX_DEOPTS`. Returns true when it was given up.
+    fn count_deopt(&mut self, key: &Key) -> bool {
+        if let Some(Slot::Compiled(c)) = self.entries.get_mut(key) {
+            c.deopts += 1;
+            if c.deopts >= MAX_DEOPTS {
+                // Its machine code stays in the module (compiled callers
+                // may call it); the interpreter no longer enters it.
+                c.code = None;
+                return true;
+            }
+        }
+        false
+    }
+}
+
+impl Drop for Jit {
+    fn drop(&mut self) {
+        if let Some(module) = self.module.take() {
+            // SAFETY: compiled code runs only inside `Vm::jit_enter_top`,
+            // which borrows the VM (and so this `Jit`) for the whole run;
+            // the entry points' addresses are dropped with `entries`.
+            unsafe { module.free_memory() };
+        }
+    }
+}
+
+/// A JIT module for the host machine, optimising for speed.
+fn make_module() -> Option<JITModule> {
+    let mut flags = settings::builder();
+    flags.set("opt_level", "speed").ok()?;
+    flags.set("use_colocated_libcalls", "false").ok()?;
+    flags.set("is_pic", "false").ok()?;
+    let isa = cranelift_native::builder()
+        .ok()?
+        .finish(settings::Flags::new(flags))
+        .ok()?;
+    let builder = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
+    Some(JITModule::new(builder))
+}
+
+/// The key of function `func`'s entry at its first instruction with
+/// arguments of kinds `args` (the other locals nil), when `args` fills
+/// its parameters exactly.
+fn call_key(functions: &[Arc<FunctionProto>], func: u32, args: &[Scalar]) -> Option<Key> {
+    let proto = functions.get(func as usize)?;
+    if args.len() != proto.arity as usize {
+        return None;
+    }
+    let mut kinds: Vec<Ty> = args.iter().map(|a| Ty::scalar(*a)).collect();
+    kinds.resize(proto.frame_size(), Ty::NIL);
+    Some(Key {
+        func,
+        ip: 0,
+        kinds: kinds.into(),
+    })
+}
+
+fn callee_of(slot: &Slot) -> Option<Callee> {
+    match slot {
+        Slot::Compiled(c) => c.ret.map(|ret| Callee {
+            ret,
+            id: c.id,
+            extent: c.extent,
+        }),
+        Slot::InProgress {
+            id,
+            assumed,
+            extent,
+        } => assumed.map(|ret| Callee {
+            ret,
+            id: *id,
+            extent: *extent,
+        }),
+        Slot::Refused => None,
+    }
+}
+
+/// Callees during the analysis: compiled on demand.
+struct Compiling<'a> {
+    jit: &'a mut Jit,
+    functions: &'a [Arc<FunctionProto>],
+    constants: &'a [Value],
+    nesting: u32,
+}
+
+impl Callees for Compiling<'_> {
+    fn callee(&mut self, func: u32, args: &[Scalar]) -> Option<Callee> {
+        let key = call_key(self.functions, func, args)?;
+        if !self.jit.entries.contains_key(&key) {
+            self.jit
+                .compile(&key, self.functions, self.constants, self.nesting + 1);
+        }
+        callee_of(self.jit.entries.get(&key)?)
+    }
+}
+
+/// Callees during the lowering: those the analysis found.
+struct Known<'a> {
+    entries: &'a HashMap<Key, Slot>,
+    functions: &'a [Arc<FunctionProto>],
+}
+
+impl Callees for Known<'_> {
+    fn callee(&mut self, func: u32, args: &[Scalar]) -> Option<Callee> {
+        let key = call_key(self.functions, func, args)?;
+        callee_of(self.entries.get(&key)?)
+    }
+}
+
+impl Vm {
+    /// The native-code tier's counters (`None` when it is off).
+    pub fn jit_stats(&self) -> Option<JitStats> {
+        self.jit.as_deref().map(Jit::stats)
+    }
+
+    /// Between two instructions of the general path: run the top frame
+    /// in compiled code when it is at an entry point that is hot (a
+    /// function's start whose calls are hot, a loop head), compiling it
+    /// first if needed. Compiled code returns having written its state
+    /// back; the interpreter goes on from there.
+    pub(crate) fn jit_enter_top(&mut self) {
+        let Some(jit) = self.jit.as_deref_mut() else {
+            return;
+        };
+        let Some(frame) = self.frames.last() else {
+            return;
+        };
+        let (func, ip, base) = (frame.func, frame.ip, frame.base);
+        if func >= self.first_continuation {
+            return;
+        }
+        let Some(proto) = self.functions.get(func as usize) else {
+            return;
+        };
+        let Some(info) = jit.functions.get_mut(func as usize) else {
+            return;
+        };
+        let hot = if ip == 0 {
+            self.jit_calls.get(func as usize) == Some(&HOT)
+        } else if info.is_loop_target(&proto.code, ip) {
+            let threshold = if jit.mode == JitMode::Always {
+                1
+            } else {
+                LOOP_THRESHOLD
+            };
+            info.visit(ip, threshold)
+        } else {
+            false
+        };
+        if !hot {
+            return;
+        }
+        let frame_size = proto.frame_size();
+        let len = self.stack.len();
+        if len < base + frame_size {
+            return;
+        }
+        let kinds: Box<[Ty]> = self.stack[base..len].iter().map(Ty::of).collect();
+        // Operand stack values compiled code would have to own.
+        if kinds[frame_size..].iter().any(|t| t.is_opaque()) {
+            return;
+        }
+        let key = Key {
+            func,
+            ip: ip as u32,
+            kinds,
+        };
+        let Some((code, extent)) = jit.entry(key.clone(), &self.functions, &self.constants) else {
+            if ip == 0 {
+                // Nothing to enter at this function's calls: stop handing
+                // them to the general path.
+                if let Some(n) = self.jit_calls.get_mut(func as usize) {
+                    *n = NEVER;
+                }
+            }
+            return;
+        };
+        if base + extent > self.stack.capacity() {
+            return;
+        }
+        jit.exit_len = None;
+        jit.exited.clear();
+        let deopts = jit.stats.deopts;
+        let here = 0u8;
+        let machine_sp = std::hint::black_box(std::ptr::addr_of!(here)) as usize;
+        let limits = self.options.limits;
+        let depth_limit =
+            (limits.max_call_depth + self.depth_headroom).saturating_sub(self.frames.len()) as u64;
+        let stack = self.stack.as_mut_ptr();
+        let stack_end = stack.wrapping_add(self.stack.capacity()) as u64;
+        let mut context = Context {
+            vm: std::ptr::null_mut(),
+            countdown: std::ptr::null_mut(),
+            depth: 0,
+            depth_limit,
+            stack_end,
+            native_floor: machine_sp.saturating_sub(NATIVE_STACK_BUDGET) as u64,
+        };
+        // SAFETY: `base + extent` slots fit the stack's allocation
+        // (checked above), and the frame's values have the kinds `code`
+        // was compiled for (`key`); compiled code writes only scalars, in
+        // this frame's slots and in those of its compiled calls, which
+        // stay below `stack_end`, and frees nothing. The VM is reached
+        // only through `context` until the call returns (runtime.rs).
+        unsafe {
+            let vm: *mut Vm = self;
+            context.vm = vm;
+            context.countdown = std::ptr::addr_of_mut!((*vm).countdown);
+            code(&mut context, stack.add(base), 0);
+        }
+        let Some(jit) = self.jit.as_deref_mut() else {
+            return;
+        };
+        // The compiled calls that exited become interpreter frames,
+        // outermost first.
+        for f in jit.exited.drain(..).rev() {
+            self.frames.push(crate::interp::Frame {
+                func: f.func,
+                ip: f.ip,
+                base: f.base,
+                ret: f.base,
+                closure: None,
+                ctor: false,
+            });
+        }
+        if let Some(len) = jit.exit_len.take() {
+            // SAFETY: every slot below `len` holds an initialised value:
+            // those below the old length did, and compiled code wrote
+            // back every local and operand of the frames above it before
+            // returning (deopt.rs); slots dropped from the end held
+            // scalars, which own nothing.
+            unsafe { self.stack.set_len(len.min(self.stack.capacity())) };
+        }
+        if jit.stats.deopts != deopts && jit.count_deopt(&key) && key.ip == 0 {
+            if let Some(n) = self.jit_calls.get_mut(func as usize) {
+                *n = NEVER;
+            }
+        }
+    }
+}

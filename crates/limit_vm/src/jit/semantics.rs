@@ -1,0 +1,574 @@
+//! What each compiled instruction means, written once over a `Backend`:
+//! the type analysis (analysis.rs) runs it on types, the lowering
+//! (lower.rs) on Cranelift values. Both therefore agree on every
+//! instruction's operand types, its guards and its successors.
+//!
+//! Rules every arm keeps, on which deoptimisation relies (deopt.rs): all
+//! of an instruction's guards come before its first effect on a local
+//! (`set_local`), so a guard that fails exits with the state the
+//! instruction started from, and the interpreter runs that instruction
+//! again from the beginning. Pushes and pops are effects on the
+//! backend's model of the operand stack only, made real when the
+//! instruction completes.
+
+use crate::opcode::{BinaryOp, CastKind, Op, Ordering};
+
+/// The scalar kinds compiled code holds in registers (`Value`'s first
+/// four variants).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Scalar {
+    Nil,
+    Bool,
+    Int,
+    Float,
+}
+
+/// Arithmetic operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Arith {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+}
+
+/// What `exec` did with an instruction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Flow {
+    /// Falls through to the next instruction.
+    Next,
+    /// Control left (a jump, a return, an exit): nothing follows.
+    Stop,
+}
+
+/// The machine an instruction is run on: types (analysis.rs) or code
+/// (lower.rs). Methods returning `None` decline: the instruction cannot
+/// be compiled on these operands and `exec` exits to the interpreter at
+/// it instead (before any effect).
+pub(crate) trait Backend {
+    /// A value of this backend (a type, or a type and a register).
+    type V: Copy;
+    /// The kind of a value.
+    fn kind(&self, v: Self::V) -> Scalar;
+    /// Read local `slot` (guarding its kind when the analysis only knows
+    /// which kind it should be).
+    fn local(&mut self, slot: u16) -> Option<Self::V>;
+    /// Check that local `slot` may be written (it does not hold a heap
+    /// value that compiled code would have to release).
+    fn writable(&mut self, slot: u16) -> bool;
+    /// Write local `slot` (an effect: after every guard).
+    fn set_local(&mut self, slot: u16, v: Self::V);
+    fn pop(&mut self) -> Option<Self::V>;
+    fn push(&mut self, v: Self::V);
+    /// The `n`th value from the top (0 = top), not popped.
+    fn peek(&mut self, n: usize) -> Option<Self::V>;
+    /// A constant of the program, when it is a scalar.
+    fn constant(&mut self, k: u32) -> Option<Self::V>;
+    fn int(&mut self, n: i64) -> Self::V;
+    fn boolean(&mut self, b: bool) -> Self::V;
+    fn nil(&mut self) -> Self::V;
+    /// `a op b` on two ints (guarding overflow, and a zero or `-1`
+    /// divisor) or on floats (an int operand converted, except for `%`).
+    fn arith(&mut self, op: Arith, a: Self::V, b: Self::V) -> Option<Self::V>;
+    /// `a order b` on two ints or two floats.
+    fn compare(&mut self, order: Ordering, a: Self::V, b: Self::V) -> Option<Self::V>;
+    /// `a == b` on two ints, two bools or two nils (a bool).
+    fn equal(&mut self, a: Self::V, b: Self::V) -> Option<Self::V>;
+    /// Truthiness (nil and false are false) as a bool.
+    fn truthy(&mut self, v: Self::V) -> Self::V;
+    /// Logical not of a bool.
+    fn not(&mut self, v: Self::V) -> Self::V;
+    /// `-v` on an int (guarding `i64::MIN`) or a float.
+    fn negate(&mut self, v: Self::V) -> Option<Self::V>;
+    /// An int as a float.
+    fn to_float(&mut self, v: Self::V) -> Self::V;
+    /// One step of the budget (a back edge): exits when the interpreter
+    /// must run its checkpoint. Called after the instruction's other
+    /// guards and before its effects, so that a step is counted once.
+    fn tick(&mut self);
+    /// Continue at `target` when the bool `cond` is true.
+    fn branch(&mut self, cond: Self::V, target: usize);
+    /// Continue at `target`.
+    fn jump(&mut self, target: usize);
+    /// Call function `func` on the top `argc` values (replaced by its
+    /// result).
+    fn call(&mut self, func: u32, argc: u8) -> Option<Self::V>;
+    /// Return `v` (nil when `None`) from the function.
+    fn ret(&mut self, v: Option<Self::V>);
+    /// Leave to the interpreter at this instruction.
+    fn exit(&mut self);
+}
+
+/// Run instruction `op` at `ip` on `b`.
+pub(crate) fn exec<B: Backend>(b: &mut B, ip: usize, op: Op) -> Flow {
+    match run(b, ip, op) {
+        Some(flow) => flow,
+        None => {
+            b.exit();
+            Flow::Stop
+        }
+    }
+}
+
+/// `target` of a relative jump at `ip`.
+fn rel(ip: usize, offset: i64) -> Option<usize> {
+    usize::try_from(ip as i64 + 1 + offset).ok()
+}
+
+/// `target` of a backward jump at `ip`.
+fn back(ip: usize, n: u32) -> Option<usize> {
+    (ip + 1).checked_sub(n as usize)
+}
+
+/// The arithmetic an operator instruction performs.
+fn arith_of(op: Op) -> Option<Arith> {
+    Some(match op {
+        Op::Add => Arith::Add,
+        Op::Sub => Arith::Sub,
+        Op::Mul => Arith::Mul,
+        Op::Div => Arith::Div,
+        Op::Mod => Arith::Mod,
+        _ => return None,
+    })
+}
+
+/// The arithmetic of a binary operator operand (`ArithLocals`,
+/// `ArithLocal`, `Products`); the others are left to the interpreter.
+fn arith_of_operator(op: BinaryOp) -> Option<Arith> {
+    Some(match op {
+        BinaryOp::Add => Arith::Add,
+        BinaryOp::Sub => Arith::Sub,
+        BinaryOp::Mul => Arith::Mul,
+        BinaryOp::Div => Arith::Div,
+        BinaryOp::Mod => Arith::Mod,
+        _ => return None,
+    })
+}
+
+/// An ordering compiled code compares by (`Eq`/`Ne` orderings are left
+/// to the interpreter).
+fn compared(order: Ordering) -> Option<Ordering> {
+    matches!(
+        order,
+        Ordering::Lt | Ordering::Le | Ordering::Gt | Ordering::Ge
+    )
+    .then_some(order)
+}
+
+/// Jump to `target` when `cond` (a bool) is false.
+fn branch_unless<B: Backend>(b: &mut B, cond: B::V, target: usize) {
+    let not = b.not(cond);
+    b.branch(not, target);
+}
+
+fn run<B: Backend>(b: &mut B, ip: usize, op: Op) -> Option<Flow> {
+    use Op::*;
+    match op {
+        Pop => {
+            b.pop()?;
+        }
+        Dup => {
+            let v = b.peek(0)?;
+            b.push(v);
+        }
+        Swap => {
+            let y = b.pop()?;
+            let x = b.pop()?;
+            b.push(y);
+            b.push(x);
+        }
+        Over => {
+            let v = b.peek(1)?;
+            b.push(v);
+        }
+        Const(k) => {
+            let v = b.constant(k)?;
+            b.push(v);
+        }
+        Int(n) => {
+            let v = b.int(n as i64);
+            b.push(v);
+        }
+        Nil => {
+            let v = b.nil();
+            b.push(v);
+        }
+        Bool(value) => {
+            let v = b.boolean(value);
+            b.push(v);
+        }
+        GetLocal(s) => {
+            let v = b.local(s)?;
+            b.push(v);
+        }
+        GetLocal2(x, y) => {
+            let (p, q) = (b.local(x)?, b.local(y)?);
+            b.push(p);
+            b.push(q);
+        }
+        SetLocal(s) => {
+            if !b.writable(s) {
+                return None;
+            }
+            let v = b.pop()?;
+            b.set_local(s, v);
+        }
+        MoveLocal(from, to) => {
+            let v = b.local(from)?;
+            if !b.writable(to) {
+                return None;
+            }
+            b.set_local(to, v);
+        }
+        Add | Sub | Mul | Div | Mod => {
+            let y = b.pop()?;
+            let x = b.pop()?;
+            let r = b.arith(arith_of(op)?, x, y)?;
+            b.push(r);
+        }
+        Neg => {
+            let x = b.pop()?;
+            let r = b.negate(x)?;
+            b.push(r);
+        }
+        Not => {
+            let x = b.pop()?;
+            if b.kind(x) != Scalar::Bool {
+                return None;
+            }
+            let r = b.not(x);
+            b.push(r);
+        }
+        Compare(order) => {
+            let order = compared(order)?;
+            let y = b.pop()?;
+            let x = b.pop()?;
+            let r = b.compare(order, x, y)?;
+            b.push(r);
+        }
+        Equal(negated) => {
+            let y = b.pop()?;
+            let x = b.pop()?;
+            let mut r = b.equal(x, y)?;
+            if negated {
+                r = b.not(r);
+            }
+            b.push(r);
+        }
+        AddImm(n) => {
+            let x = b.pop()?;
+            if b.kind(x) != Scalar::Int {
+                return None;
+            }
+            let n = b.int(n as i64);
+            let r = b.arith(Arith::Add, x, n)?;
+            b.push(r);
+        }
+        ModImm(n) => {
+            let x = b.pop()?;
+            if b.kind(x) != Scalar::Int || n <= 0 {
+                return None;
+            }
+            let n = b.int(n as i64);
+            let r = b.arith(Arith::Mod, x, n)?;
+            b.push(r);
+        }
+        ModImmLocal(s, n) => {
+            let x = b.local(s)?;
+            if b.kind(x) != Scalar::Int || n <= 0 {
+                return None;
+            }
+            let n = b.int(n as i64);
+            let r = b.arith(Arith::Mod, x, n)?;
+            b.push(r);
+        }
+        ArithLocals(operator, x, y) => {
+            let kind = arith_of_operator(operator)?;
+            let (p, q) = (b.local(x)?, b.local(y)?);
+            let r = same_kind_arith(b, kind, p, q)?;
+            b.push(r);
+        }
+        Products(operator, p, q, s, t) => {
+            let kind = match operator {
+                BinaryOp::Add => Arith::Add,
+                BinaryOp::Sub => Arith::Sub,
+                _ => return None,
+            };
+            let (w, x) = (b.local(p as u16)?, b.local(q as u16)?);
+            let (y, z) = (b.local(s as u16)?, b.local(t as u16)?);
+            let kinds = [b.kind(w), b.kind(x), b.kind(y), b.kind(z)];
+            if !(kinds.iter().all(|k| *k == Scalar::Int)
+                || kinds.iter().all(|k| *k == Scalar::Float))
+            {
+                return None;
+            }
+            let first = b.arith(Arith::Mul, w, x)?;
+            let second = b.arith(Arith::Mul, y, z)?;
+            let r = b.arith(kind, first, second)?;
+            b.push(r);
+        }
+        ArithLocal(operator, s) => {
+            let kind = match operator {
+                BinaryOp::Add => Arith::Add,
+                BinaryOp::Sub => Arith::Sub,
+                BinaryOp::Mul => Arith::Mul,
+                _ => return None,
+            };
+            let y = b.local(s)?;
+            let x = b.peek(0)?;
+            let r = same_kind_arith(b, kind, x, y)?;
+            b.pop()?;
+            b.push(r);
+        }
+        AddAssignLocal(x, y) => {
+            let (p, q) = (b.local(x)?, b.local(y)?);
+            if !b.writable(x) {
+                return None;
+            }
+            let r = same_kind_arith(b, Arith::Add, p, q)?;
+            b.set_local(x, r);
+        }
+        MulConstLocal(k, s) => {
+            let c = b.constant(k as u32)?;
+            let y = b.local(s)?;
+            let r = b.arith(Arith::Mul, c, y)?;
+            b.push(r);
+        }
+        AddImmLocal(s, n) => {
+            let x = b.local(s)?;
+            if b.kind(x) != Scalar::Int {
+                return None;
+            }
+            let n = b.int(n as i64);
+            let r = b.arith(Arith::Add, x, n)?;
+            b.push(r);
+        }
+        AddStore(d) => {
+            let y = b.peek(0)?;
+            let x = b.peek(1)?;
+            if !b.writable(d) {
+                return None;
+            }
+            let r = same_kind_arith(b, Arith::Add, x, y)?;
+            b.pop()?;
+            b.pop()?;
+            b.set_local(d, r);
+        }
+        IncLocal(s, n) => {
+            let r = incremented(b, s, n as i64)?;
+            b.set_local(s, r);
+        }
+        JumpIfNot(order, o) => {
+            let order = compared(order)?;
+            let target = rel(ip, o as i64)?;
+            let y = b.peek(0)?;
+            let x = b.peek(1)?;
+            let r = b.compare(order, x, y)?;
+            b.pop()?;
+            b.pop()?;
+            branch_unless(b, r, target);
+        }
+        JumpIfNotEqual(negated, o) => {
+            let target = rel(ip, o as i64)?;
+            let y = b.peek(0)?;
+            let x = b.peek(1)?;
+            let mut r = b.equal(x, y)?;
+            if negated {
+                r = b.not(r);
+            }
+            b.pop()?;
+            b.pop()?;
+            branch_unless(b, r, target);
+        }
+        JumpIfNotLocal(order, s, o) => {
+            let order = compared(order)?;
+            let target = rel(ip, o as i64)?;
+            let y = b.local(s)?;
+            let x = b.peek(0)?;
+            let r = b.compare(order, x, y)?;
+            b.pop()?;
+            branch_unless(b, r, target);
+        }
+        JumpIfNotEqImm(n, o) => {
+            let target = rel(ip, o as i64)?;
+            let x = b.peek(0)?;
+            if b.kind(x) != Scalar::Int {
+                return None;
+            }
+            let n = b.int(n as i64);
+            let r = b.equal(x, n)?;
+            b.pop()?;
+            branch_unless(b, r, target);
+        }
+        JumpIfLocalNotLtConst(s, k, o) => {
+            let target = rel(ip, o as i64)?;
+            let x = b.local(s as u16)?;
+            let c = b.constant(k as u32)?;
+            let r = b.compare(Ordering::Lt, x, c)?;
+            branch_unless(b, r, target);
+        }
+        JumpIfNotConst(order, k, o) => {
+            let target = rel(ip, o as i64)?;
+            let x = b.peek(0)?;
+            let c = b.constant(k as u32)?;
+            let r = b.compare(order, x, c)?;
+            b.pop()?;
+            branch_unless(b, r, target);
+        }
+        JumpIfNotLocals(order, x, y, o) => {
+            let target = rel(ip, o as i64)?;
+            let (p, q) = (b.local(x as u16)?, b.local(y as u16)?);
+            let r = b.compare(order, p, q)?;
+            branch_unless(b, r, target);
+        }
+        JumpIfLocal(when, s, o) => {
+            let target = rel(ip, o as i64)?;
+            let x = b.local(s)?;
+            let t = b.truthy(x);
+            if when {
+                b.branch(t, target);
+            } else {
+                branch_unless(b, t, target);
+            }
+        }
+        JumpIf(when, o) => {
+            let target = rel(ip, o as i64)?;
+            let x = b.pop()?;
+            let t = b.truthy(x);
+            if when {
+                b.branch(t, target);
+            } else {
+                branch_unless(b, t, target);
+            }
+        }
+        JumpIfKeep(when, o) => {
+            // Jumping keeps the value; falling through pops it.
+            let target = rel(ip, o as i64)?;
+            let x = b.peek(0)?;
+            let t = b.truthy(x);
+            if when {
+                b.branch(t, target);
+            } else {
+                branch_unless(b, t, target);
+            }
+            b.pop()?;
+        }
+        Jump(o) => {
+            let target = rel(ip, o as i64)?;
+            if o < 0 {
+                b.tick();
+            }
+            b.jump(target);
+            return Some(Flow::Stop);
+        }
+        Loop(n) => {
+            let target = back(ip, n)?;
+            b.tick();
+            b.jump(target);
+            return Some(Flow::Stop);
+        }
+        IncLocalLoop(s, n, back_by) => {
+            let target = back(ip, back_by)?;
+            let r = incremented(b, s as u16, n as i64)?;
+            b.tick();
+            b.set_local(s as u16, r);
+            b.jump(target);
+            return Some(Flow::Stop);
+        }
+        IncLoopLtConst(s, k, back_by) => {
+            let target = back(ip, back_by)?;
+            let x = b.local(s as u16)?;
+            let c = b.constant(k as u32)?;
+            if b.kind(x) != Scalar::Int || b.kind(c) != Scalar::Int || !b.writable(s as u16) {
+                return None;
+            }
+            let one = b.int(1);
+            let r = b.arith(Arith::Add, x, one)?;
+            let go = b.compare(Ordering::Lt, r, c)?;
+            b.tick();
+            b.set_local(s as u16, r);
+            b.branch(go, target);
+        }
+        IncLoopLocals(order, s, l, back_by) => {
+            let target = back(ip, back_by)?;
+            let x = b.local(s as u16)?;
+            let y = b.local(l as u16)?;
+            if b.kind(x) != Scalar::Int || b.kind(y) != Scalar::Int || !b.writable(s as u16) {
+                return None;
+            }
+            let one = b.int(1);
+            let r = b.arith(Arith::Add, x, one)?;
+            let limit = if s == l { r } else { y };
+            let go = b.compare(order, r, limit)?;
+            b.tick();
+            b.set_local(s as u16, r);
+            b.branch(go, target);
+        }
+        LoopIfLocals(order, x, y, back_by) => {
+            let target = back(ip, back_by)?;
+            let (p, q) = (b.local(x as u16)?, b.local(y as u16)?);
+            let go = b.compare(order, p, q)?;
+            b.tick();
+            b.branch(go, target);
+        }
+        LoopIfLtConst(s, k, back_by) => {
+            let target = back(ip, back_by)?;
+            let x = b.local(s as u16)?;
+            let c = b.constant(k as u32)?;
+            if b.kind(x) != Scalar::Int || b.kind(c) != Scalar::Int {
+                return None;
+            }
+            let go = b.compare(Ordering::Lt, x, c)?;
+            b.tick();
+            b.branch(go, target);
+        }
+        CallDirect(f, argc) => {
+            let r = b.call(f, argc)?;
+            b.push(r);
+        }
+        Return => {
+            let v = b.peek(0)?;
+            b.ret(Some(v));
+            return Some(Flow::Stop);
+        }
+        ReturnNil => {
+            b.ret(None);
+            return Some(Flow::Stop);
+        }
+        Cast(CastKind::IntToFloat) => {
+            let x = b.peek(0)?;
+            match b.kind(x) {
+                Scalar::Float => {}
+                Scalar::Int => {
+                    let r = b.to_float(x);
+                    b.pop()?;
+                    b.push(r);
+                }
+                _ => return None,
+            }
+        }
+        _ => return None,
+    }
+    Some(Flow::Next)
+}
+
+/// Arithmetic the fused local instructions take a fast path for only
+/// when both operands are of one kind (otherwise the generic operator,
+/// which compiled code leaves to the interpreter).
+fn same_kind_arith<B: Backend>(b: &mut B, op: Arith, x: B::V, y: B::V) -> Option<B::V> {
+    if b.kind(x) != b.kind(y) {
+        return None;
+    }
+    b.arith(op, x, y)
+}
+
+/// `locals[s] + n` on an int, for storing back into the (writable) local.
+fn incremented<B: Backend>(b: &mut B, s: u16, n: i64) -> Option<B::V> {
+    let x = b.local(s)?;
+    if b.kind(x) != Scalar::Int || !b.writable(s) {
+        return None;
+    }
+    let n = b.int(n);
+    b.arith(Arith::Add, x, n)
+}
