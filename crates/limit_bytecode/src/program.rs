@@ -188,6 +188,12 @@ pub struct ClassDef {
     /// The keys of every trait it implements, its parents' included (what
     /// a run-time check of a trait type looks for: `type_check.rs`).
     pub traits: Vec<String>,
+    /// No instance can be part of a reference cycle: every field's
+    /// declared type admits only values that hold no list, dict, instance,
+    /// closure or cell, and the frame has no `deinit`. The VM does not
+    /// register such instances with its cycle collector. A wrong `true`
+    /// costs only a cycle left uncollected, never memory safety.
+    pub acyclic: bool,
 }
 
 /// An enum declaration.

@@ -6,7 +6,10 @@
 //!   cell registers a `Weak` handle when it is made (`track_*`), so the
 //!   registry never keeps an object alive. Dead handles are pruned whenever
 //!   the live slots have doubled since the last prune, and at least every
-//!   `MIN_PRUNE` registrations (amortised O(1) per allocation).
+//!   `MIN_PRUNE` registrations (amortised O(1) per allocation). An
+//!   instance of an `acyclic` class (its fields' types admit no container,
+//!   `ClassDef::acyclic`) is not registered: it cannot be on a cycle, and
+//!   counts as a value from outside, like a tuple.
 //! * **Trigger.** A collection is due when the number of *live* registered
 //!   containers has doubled since the last collection (and is at least
 //!   `MIN_COLLECT`). The VM checks `due()` at allocating instructions and

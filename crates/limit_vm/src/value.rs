@@ -164,14 +164,17 @@ impl Value {
         Value::Dict(rc)
     }
 
-    /// An instance of `class` (registered with the cycle collector).
+    /// An instance of `class` (registered with the cycle collector unless
+    /// its class is `acyclic`).
     pub fn instance(class: Rc<Class>, fields: Vec<Value>) -> Value {
         Value::instance_of(Instance::new(class, fields))
     }
 
     fn instance_of(inst: Instance) -> Value {
         let rc = Rc::new(inst);
-        rc.gc_slot.set(gc::track_instance(&rc));
+        if !rc.class.acyclic {
+            rc.gc_slot.set(gc::track_instance(&rc));
+        }
         Value::Instance(rc)
     }
 

@@ -15,6 +15,7 @@
 //!   never changes, so a copy behaves the same, and it costs no cell (not
 //!   with `-O0`, so that the conformance suite compares the two).
 
+mod acyclic;
 mod bare_members;
 mod block_params;
 mod checks;

@@ -672,6 +672,7 @@ impl Codegen<'_> {
             is_abstract: info.is_abstract,
             value_makers: Vec::new(),
             traits: info.traits.clone(),
+            acyclic: self.frame_is_acyclic(&info),
             printed: self.printed_form(
                 &name,
                 &info

@@ -181,7 +181,7 @@ impl Codegen<'_> {
 
     /// The run-time form of the annotation `ty` and the type's name as
     /// the checker prints it (aliases expanded, refinements by name).
-    fn annotation_form(&self, ty: &TypeExpr, depth: usize) -> (TypeCheck, String) {
+    pub(super) fn annotation_form(&self, ty: &TypeExpr, depth: usize) -> (TypeCheck, String) {
         let any = || (TypeCheck::Any, "any".to_string());
         if depth > MAX_ALIAS_DEPTH {
             return any();

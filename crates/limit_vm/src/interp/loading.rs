@@ -123,6 +123,9 @@ pub(super) fn build_classes(defs: &[crate::program::ClassDef], lineage: u64) -> 
                 printed: d.printed,
                 deinit,
                 traits: d.traits.iter().map(|t| t.as_str().into()).collect(),
+                // A `deinit` is what a collection of garbage holding the
+                // instance must still see (gc.rs: finalisation).
+                acyclic: d.acyclic && deinit.is_none(),
                 lineage,
             })
         })

@@ -399,6 +399,9 @@ pub struct Class {
     pub deinit: Option<u32>,
     /// The keys of the traits it implements (`ClassDef::traits`).
     pub traits: Vec<Rc<str>>,
+    /// Its instances are not registered with the cycle collector: none can
+    /// be part of a cycle (`ClassDef::acyclic`; never with a `deinit`).
+    pub acyclic: bool,
     /// Which VM's program the class belongs to (its function indices mean
     /// something only there); kept across `Vm::load` of newer versions.
     pub lineage: u64,
