@@ -6,7 +6,7 @@ use std::time::Duration;
 use limit_cli::ExitStatus;
 use limit_vm::errors::kinds;
 use limit_vm::program::Program;
-use limit_vm::{JitStats, Limits, Stats, Vm, VmOptions};
+use limit_vm::{JitStats, Limits, RuntimeError, Stats, Vm, VmOptions};
 
 use crate::cli::RunArgs;
 
@@ -34,12 +34,26 @@ pub fn execute_program(program: Program, args: &RunArgs) -> ExitStatus {
         line_buffered: std::io::stdout().is_terminal(),
         program_args: args.args.clone(),
         jit: args.jit,
+        keep_values_at_exit: true,
         ..defaults
     };
     stop_on_interrupt();
     let mut vm = Vm::new(program, options);
     let result = vm.run();
     vm.flush();
+    let status = exit_status(&vm, result, args);
+    if vm.teardown_is_unobservable() {
+        // The process ends now: freeing every object the program left
+        // (a million instances in a list take longer to free than to
+        // make) runs no `deinit` and prints nothing, so it is skipped.
+        // The output is written already (`flush`).
+        std::mem::forget(vm);
+    }
+    status
+}
+
+/// The exit status of a finished run (printing its error, if any).
+fn exit_status(vm: &Vm, result: Result<(), RuntimeError>, args: &RunArgs) -> ExitStatus {
     if vm.output_closed() {
         return ExitStatus::Success;
     }

@@ -413,3 +413,35 @@ fn a_bare_call_of_an_own_method_is_reported_with_the_call_on_this() {
     let out = limit(&["run", fixed.to_str().unwrap()]);
     assert_eq!(text(&out.stdout), "tile 1\n", "{}", text(&out.stderr));
 }
+
+#[test]
+fn a_run_that_leaves_objects_writes_all_its_output_and_runs_every_deinit() {
+    // Without a `deinit`, the command ends without freeing what the
+    // program left (execution.rs); its output is complete all the same.
+    let left = scratch(
+        "leaves_objects.lm",
+        b"frame P { pub var id: int; pub var peer: P?; }\n\
+          var ps: [P] = [];\n\
+          var i = 0;\n\
+          while (i < 20000) {\n  ps.push(P(i, nil));\n  print(i);\n  i = i + 1;\n}\n\
+          ps[0].peer = ps[1];\nps[1].peer = ps[0];\n",
+    );
+    let out = limit(&[left.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let expected: String = (0..20000).map(|i| format!("{i}\n")).collect();
+    assert_eq!(text(&out.stdout), expected);
+    // With one, the objects the program left are released, each `deinit`
+    // running, before the command ends.
+    let with_deinit = scratch(
+        "leaves_objects_with_deinit.lm",
+        b"frame T { pub var n: int; deinit() { print(\"bye {n}\"); } }\n\
+          var ts = [T(1), T(2)];\nprint(\"end\");\n",
+    );
+    let out = limit(&[with_deinit.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let mut lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.first(), Some(&"end"), "{stdout}");
+    lines.sort_unstable();
+    assert_eq!(lines, ["bye 1", "bye 2", "end"]);
+}

@@ -47,6 +47,12 @@ pub struct VmOptions {
     /// Whether hot code is compiled to machine code (jit/; off with
     /// `trace`, which shows every instruction).
     pub jit: crate::jit::JitMode,
+    /// When the program's top level returns, the values it still holds
+    /// are kept in the VM (`Vm::run`) rather than released, so that a host
+    /// about to end its process may skip freeing them by not dropping the
+    /// VM (`Vm::teardown_is_unobservable`; the `limit` command does). A
+    /// dropped VM releases them as usual.
+    pub keep_values_at_exit: bool,
 }
 
 /// Execution counters (collected when `VmOptions::stats` is set).
@@ -209,6 +215,9 @@ pub struct Vm {
     /// Per function, the JIT's call counter (jit/policy.rs: `NEVER`,
     /// `HOT`, or calls left plus one); empty when the JIT is off.
     pub(crate) jit_calls: Vec<u32>,
+    /// What the top level held when it returned, with
+    /// `VmOptions::keep_values_at_exit`.
+    pub(crate) kept_at_exit: Vec<Value>,
 }
 
 /// Fewest heap bytes at which the byte trigger collects.
@@ -373,6 +382,7 @@ impl Vm {
             type_checks: Default::default(),
             jit,
             jit_calls,
+            kept_at_exit: Vec::new(),
         }
     }
 
@@ -421,6 +431,24 @@ impl Vm {
                     trace,
                 })
             }
+        }
+    }
+
+    /// Whether releasing this VM's values would run no Limit code: no class
+    /// has a `deinit`. A host ending its process may then skip dropping
+    /// the VM (with `VmOptions::keep_values_at_exit`, the values the top
+    /// level held are still in it): freeing a million objects one by one
+    /// is time no one can observe.
+    pub fn teardown_is_unobservable(&self) -> bool {
+        !self.has_deinit
+    }
+
+    /// The outermost frame returned: move what it held above `ret` into
+    /// `kept_at_exit` (`VmOptions::keep_values_at_exit`), unless releasing
+    /// it could run a `deinit`.
+    fn keep_at_exit(&mut self, ret: usize) {
+        if !self.has_deinit && ret <= self.stack.len() {
+            self.kept_at_exit.extend(self.stack.drain(ret..));
         }
     }
 

@@ -724,3 +724,85 @@ fn a_task_vm_shares_the_prototypes_of_the_vm_that_opened_the_block() {
         .zip(&vm.functions)
         .all(|(t, v)| std::sync::Arc::ptr_eq(t, v)));
 }
+
+/// Two classes of one field each, `Plain` marked acyclic and `Node` not;
+/// `Node` has a `deinit` printing "bye" when `with_deinit`.
+fn two_classes(a: &mut Asm, with_deinit: bool) {
+    let mut node = ClassDef {
+        name: "Node".into(),
+        field_names: vec!["x".into()],
+        ..Default::default()
+    };
+    if with_deinit {
+        let deinit = a.declare("Node.deinit");
+        let bye = a.s("bye");
+        a.define(deinit, 1, 0, vec![], vec![Const(bye), Print(1), ReturnNil]);
+        node.methods.push(("deinit".into(), deinit));
+    }
+    a.program.classes.push(ClassDef {
+        name: "Plain".into(),
+        field_names: vec!["x".into()],
+        acyclic: true,
+        ..Default::default()
+    });
+    a.program.classes.push(node);
+}
+
+fn keeping(program: Program) -> Vm {
+    let options = VmOptions {
+        capture_output: true,
+        keep_values_at_exit: true,
+        ..Default::default()
+    };
+    Vm::new(program, options)
+}
+
+#[test]
+fn only_instances_of_classes_that_may_be_cyclic_are_registered() {
+    let mut a = Asm::new();
+    two_classes(&mut a, false);
+    let p = a.main(
+        2,
+        vec![
+            NewInstance(0),
+            SetLocal(0),
+            NewInstance(1),
+            SetLocal(1),
+            ReturnNil,
+        ],
+    );
+    let mut vm = keeping(p);
+    let before = crate::gc::registered();
+    vm.run().expect("runs");
+    // Both instances are kept, alive; only `Node`'s is registered.
+    assert_eq!(vm.kept_at_exit.len(), 2);
+    assert_eq!(crate::gc::registered(), before + 1);
+    assert!(vm.teardown_is_unobservable());
+    drop(vm);
+    assert_eq!(crate::gc::registered(), before);
+}
+
+#[test]
+fn values_are_kept_at_exit_only_when_asked_and_no_deinit_can_run() {
+    let code = || vec![NewInstance(1), SetLocal(0), ReturnNil];
+    let mut a = Asm::new();
+    two_classes(&mut a, false);
+    let mut vm = Vm::new(
+        a.main(1, code()),
+        VmOptions {
+            capture_output: true,
+            ..Default::default()
+        },
+    );
+    vm.run().expect("runs");
+    assert!(vm.kept_at_exit.is_empty());
+
+    let mut a = Asm::new();
+    two_classes(&mut a, true);
+    let mut vm = keeping(a.main(1, code()));
+    vm.run().expect("runs");
+    // Released at the end of the run, so that its `deinit` ran.
+    assert!(vm.kept_at_exit.is_empty());
+    assert!(!vm.teardown_is_unobservable());
+    assert_eq!(vm.take_output(), "bye\n");
+}

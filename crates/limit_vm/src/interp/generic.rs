@@ -446,6 +446,9 @@ impl Vm {
                     if frame.ctor {
                         result = std::mem::take(&mut self.stack[frame.base]);
                     }
+                    if self.frames.is_empty() && self.options.keep_values_at_exit {
+                        self.keep_at_exit(frame.ret);
+                    }
                     while self.stack.len() > frame.ret {
                         drop_top!();
                     }

@@ -279,6 +279,7 @@ pub fn run(vm: &mut Vm, block: Block) -> Result<(), Trap> {
             stats: false,
             // Tasks' output reaches a host's print sink through this VM.
             capture_output: vm.options.capture_output || vm.has_print_sink(),
+            keep_values_at_exit: false,
             ..vm.options.clone()
         },
         globals,
