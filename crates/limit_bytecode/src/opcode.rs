@@ -543,9 +543,11 @@ crate::table::instructions! {
         /// `init` runs with the new instance as `this`; without `init` the
         /// arguments fill the fields in order). `[] -> [class]`.
         Class(class: Class u32) [0 => 1] raises();
-        /// Push a new instance of class `class` with every field nil.
-        /// `[] -> [instance]`.
-        NewInstance(class: Class u32) [0 => 1] raises();
+        /// Push a new instance of class `class` whose first `n` fields take
+        /// the `n` values on top of the stack (the first field deepest) and
+        /// the others nil. `[v1..vn] -> [instance]`. Errors: TypeError (more
+        /// values than the class has fields).
+        NewInstance(class: Class u32, n: Count u16) [n => 1] raises(TypeError);
         /// `[obj] -> [obj.fields[slot]]`. Errors: NilAccess, TypeError.
         GetField(field: Field u16) [1 => 1] raises(NilAccess, TypeError);
         /// `[obj, v] -> []`, `obj.fields[slot] = v`. Errors: NilAccess, TypeError.

@@ -764,9 +764,9 @@ fn only_instances_of_classes_that_may_be_cyclic_are_registered() {
     let p = a.main(
         2,
         vec![
-            NewInstance(0),
+            NewInstance(0, 0),
             SetLocal(0),
-            NewInstance(1),
+            NewInstance(1, 0),
             SetLocal(1),
             ReturnNil,
         ],
@@ -784,7 +784,7 @@ fn only_instances_of_classes_that_may_be_cyclic_are_registered() {
 
 #[test]
 fn values_are_kept_at_exit_only_when_asked_and_no_deinit_can_run() {
-    let code = || vec![NewInstance(1), SetLocal(0), ReturnNil];
+    let code = || vec![NewInstance(1, 0), SetLocal(0), ReturnNil];
     let mut a = Asm::new();
     two_classes(&mut a, false);
     let mut vm = Vm::new(
@@ -805,4 +805,54 @@ fn values_are_kept_at_exit_only_when_asked_and_no_deinit_can_run() {
     assert!(vm.kept_at_exit.is_empty());
     assert!(!vm.teardown_is_unobservable());
     assert_eq!(vm.take_output(), "bye\n");
+}
+
+#[test]
+fn new_instance_takes_its_first_fields_from_the_stack() {
+    let mut a = Asm::new();
+    a.program.classes.push(ClassDef {
+        name: "Pair".into(),
+        field_names: vec!["a".into(), "b".into()],
+        acyclic: true,
+        ..Default::default()
+    });
+    let p = a.main(
+        1,
+        vec![
+            Int(1),
+            Int(2),
+            NewInstance(0, 2),
+            SetLocal(0),
+            GetLocal(0),
+            GetField(0),
+            GetLocal(0),
+            GetField(1),
+            Print(2),
+            // One value given: the other field is nil.
+            Int(3),
+            NewInstance(0, 1),
+            SetLocal(0),
+            GetLocal(0),
+            GetField(0),
+            GetLocal(0),
+            GetField(1),
+            Print(2),
+            ReturnNil,
+        ],
+    );
+    assert_eq!(run_ok(p), "1 2\n3 nil\n");
+}
+
+#[test]
+fn new_instance_with_more_values_than_fields_is_a_type_error() {
+    let mut a = Asm::new();
+    a.program.classes.push(ClassDef {
+        name: "One".into(),
+        field_names: vec!["a".into()],
+        ..Default::default()
+    });
+    let p = a.main(0, vec![Int(1), Int(2), NewInstance(0, 2), Pop, ReturnNil]);
+    let (_, r) = run(p);
+    let e = r.expect_err("too many values");
+    assert_eq!(e.kind, "TypeError");
 }

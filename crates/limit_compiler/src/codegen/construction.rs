@@ -42,6 +42,58 @@ impl Codegen<'_> {
         constructing.len() >= MAX_INLINE_CONSTRUCTION || constructing.iter().any(|f| f == frame)
     }
 
+    /// Starts making an instance of `info` whose fields the code that
+    /// follows fills in slot order (`before_field`, the value,
+    /// `after_field`; `nil_field` for a field left nil; then
+    /// `end_instance`). Returns whether the values are pushed first and
+    /// `NewInstance(class, n)` takes them all — one instruction rather
+    /// than a `Dup` and `SetField` per field and a vector of nils — or the
+    /// instance comes first and each value is stored into it. The values
+    /// go first only when the frame has no `deinit` (a value that raises
+    /// then leaves no half-made instance whose `deinit` would run) and
+    /// optimised (`-O0` keeps the field-by-field form, so the conformance
+    /// suite compares the two).
+    pub(crate) fn begin_instance(&mut self, info: &FrameInfo, span: Span) -> bool {
+        let filling = self.specialise_by_type
+            && u16::try_from(info.fields.len()).is_ok()
+            && !info.vtable.iter().any(|m| m.name == "deinit");
+        if !filling {
+            self.emit(Op::NewInstance(info.class, 0), span);
+        }
+        filling
+    }
+
+    /// `[instance] -> [instance, instance]` when storing field by field.
+    pub(crate) fn before_field(&mut self, filling: bool, span: Span) {
+        if !filling {
+            self.emit(Op::Dup, span);
+        }
+    }
+
+    /// Stores the value just compiled into field `slot`, or leaves it for
+    /// `NewInstance`.
+    pub(crate) fn after_field(&mut self, filling: bool, slot: usize, span: Span) {
+        if !filling {
+            self.emit(Op::SetField(slot as u16), span);
+        }
+    }
+
+    /// A field that stays nil: nothing to store, a nil to push.
+    pub(crate) fn nil_field(&mut self, filling: bool, span: Span) {
+        if filling {
+            self.emit(Op::Nil, span);
+        }
+    }
+
+    /// Makes the instance from the values pushed, when filling.
+    pub(crate) fn end_instance(&mut self, filling: bool, info: &FrameInfo, span: Span) {
+        if filling {
+            // `begin_instance` checked that the count fits.
+            let n = info.fields.len() as u16;
+            self.emit(Op::NewInstance(info.class, n), span);
+        }
+    }
+
     /// Pushes the given field values (slot order) and calls the constructor
     /// of `info` for that set of given fields; leaves the instance.
     pub(crate) fn call_maker(
@@ -192,14 +244,15 @@ impl Codegen<'_> {
             self.add_local(&format!(" {name}"), false, true);
         }
         self.objects.constructing.push(pending.frame.clone());
-        self.emit(Op::NewInstance(info.class), span);
+        let filling = self.begin_instance(&info, span);
         let mut param = 0u16;
         for (slot, field) in info.fields.iter().enumerate() {
             let given = pending.given.get(slot).copied().unwrap_or(false);
             if !given && field.default.is_none() && field.ty.is_none() {
-                continue; // already nil
+                self.nil_field(filling, span);
+                continue;
             }
-            self.emit(Op::Dup, span);
+            self.before_field(filling, span);
             if given {
                 self.emit(Op::GetLocal(param), span);
                 param += 1;
@@ -216,8 +269,9 @@ impl Codegen<'_> {
                 let coercions = self.coercions(ty);
                 self.coerce(&coercions, span);
             }
-            self.emit(Op::SetField(slot as u16), span);
+            self.after_field(filling, slot, span);
         }
+        self.end_instance(filling, &info, span);
         self.objects.constructing.pop();
         if let Some((function, _)) = init {
             self.emit(Op::Dup, span);

@@ -476,13 +476,14 @@ impl Codegen<'_> {
             self.call_maker(&info, given.as_deref(), span);
         } else {
             self.objects.constructing.push(frame.to_string());
-            self.emit(Op::NewInstance(info.class), span);
+            let filling = self.begin_instance(&info, span);
             for (slot, field) in info.fields.iter().enumerate() {
                 let value = given.as_ref().and_then(|g| g[slot]);
                 if value.is_none() && field.default.is_none() && field.ty.is_none() {
-                    continue; // already nil
+                    self.nil_field(filling, span);
+                    continue;
                 }
-                self.emit(Op::Dup, span);
+                self.before_field(filling, span);
                 let declared_in =
                     super::objects::key_module(&field.owner).unwrap_or(self.current_module);
                 match (value, &field.default) {
@@ -500,8 +501,9 @@ impl Codegen<'_> {
                         None => self.coerce(&coercions, span),
                     }
                 }
-                self.emit(Op::SetField(slot as u16), span);
+                self.after_field(filling, slot, span);
             }
+            self.end_instance(filling, &info, span);
             self.objects.constructing.pop();
         }
         if let Some(init) = init {

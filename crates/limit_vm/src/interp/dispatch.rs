@@ -1127,14 +1127,24 @@ impl Vm {
                         put!(top, v);
                         continue 'run;
                     }
-                    Op::NewInstance(c) => {
-                        room!();
+                    Op::NewInstance(c, n) => {
+                        let n = n as usize;
+                        need!(n);
+                        if n == 0 {
+                            room!();
+                        }
                         let Some(class) = self.classes.get(c as usize) else {
                             bail!();
                         };
-                        let class = class.clone();
-                        let fields = vec![Value::Nil; class.field_names.len()];
-                        push_local!(Value::instance(class, fields));
+                        if n > class.field_names.len() {
+                            bail!();
+                        }
+                        let first = sp.wrapping_sub(n);
+                        // The values move into the instance: the slots
+                        // are left below `sp` at once.
+                        let v = fast_helper!(object::new_instance(class, first, n));
+                        sp = first;
+                        push_local!(v);
                         allocated!();
                         continue 'run;
                     }

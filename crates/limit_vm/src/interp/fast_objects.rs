@@ -1,13 +1,37 @@
 //! The dispatch loop's fast paths over instances and closures
-//! (dispatch.rs): fields by slot and by name, storing a field, making a
-//! closure. Each declines (`None` or `false`) having changed nothing; they
+//! (dispatch.rs): fields by slot and by name, storing a field, making an
+//! instance or a closure. Each declines (`None` or `false`) having changed nothing; they
 //! are inlined into the loop.
 
 use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::program::{CaptureSource, FunctionProto};
-use crate::value::{Captures, Closure, Value};
+use crate::value::{Captures, Class, Closure, Value};
+
+/// A new instance of `class` whose first `n` fields are moved from the `n`
+/// values at `first`, the others nil. Not inlined: with its loop in the
+/// dispatch loop's arm, LLVM gave `pc` up to a stack slot, reloaded at
+/// every instruction (ARCHITECTURE.md, "Inside the VM").
+///
+/// # Safety
+/// `first..first + n` must hold initialised values, logically
+/// uninitialised when this returns (they move into the instance), and
+/// `n` must not exceed the class's field count.
+#[inline(never)]
+pub(super) unsafe fn new_instance(class: &Rc<Class>, first: *const Value, n: usize) -> Value {
+    let count = class.field_names.len();
+    let mut fields: Vec<Value> = Vec::with_capacity(count);
+    // SAFETY: the caller's promise: `n` values at `first`, given up to us,
+    // and `n <= count`, the vector's capacity; the copies are owned by the
+    // vector alone once its length covers them.
+    unsafe {
+        std::ptr::copy_nonoverlapping(first, fields.as_mut_ptr(), n.min(count));
+        fields.set_len(n.min(count));
+    }
+    fields.resize(count, Value::Nil);
+    Value::instance(class.clone(), fields)
+}
 
 /// Field `slot` of an instance, borrowed without counting a borrow
 /// (`try_borrow_unguarded` still fails while the fields are borrowed

@@ -696,9 +696,16 @@ impl Vm {
                     }
                 }
 
-                Op::NewInstance(c) => {
+                Op::NewInstance(c, n) => {
                     let class = self.classes[c as usize].clone();
-                    let fields = vec![Value::Nil; class.field_names.len()];
+                    let count = class.field_names.len();
+                    if n as usize > count {
+                        tri!(fail(kinds::TYPE_ERROR, "field slot out of range"));
+                    }
+                    let mut fields = Vec::with_capacity(count);
+                    let at = self.stack.len() - n as usize;
+                    fields.extend(self.stack.drain(at..));
+                    fields.resize(count, Value::Nil);
                     if TRACE {
                         self.stats.allocations += 1;
                     }
