@@ -15,6 +15,10 @@
 //! (`LIMIT_CHUNKS` sets the number of chunks, 100 000 by default.) Each
 //! also checks the results, so they double as long correctness runs.
 
+// An integration test is a crate of its own: the library's lint does not
+// reach it.
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 use limit::{Engine, Value};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};

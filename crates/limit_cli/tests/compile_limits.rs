@@ -3,6 +3,10 @@
 //! nested" at the place (never a stack overflow in any stage), and
 //! compile time stays linear in the program's size.
 
+// An integration test is a crate of its own: the library's lint does not
+// reach it.
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 

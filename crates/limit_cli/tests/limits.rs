@@ -2,6 +2,10 @@
 //! program with a clean error, the host survives and the same engine runs
 //! the next script; the `limit run` flags map to the same limits.
 
+// An integration test is a crate of its own: the library's lint does not
+// reach it.
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 use std::process::Command;
 
 use limit::{Engine, Limits, Value};

@@ -6,6 +6,7 @@
 //! formatting through `limit fmt`'s layout. Every request is answered from the editor's text;
 //! a panic inside a handler becomes an error response and the server goes
 //! on.
+#![forbid(unsafe_code)]
 
 mod analysis;
 mod completion;

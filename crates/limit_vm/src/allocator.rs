@@ -18,11 +18,17 @@
 //!   bytes, only the pages actually written count towards the process's
 //!   memory, and freeing it gives its pages back at once. (Linux only;
 //!   elsewhere mimalloc serves every block.)
+//!
+//! Under Miri, which cannot run mimalloc's C code, the small blocks come
+//! from the C library's `malloc` family instead (Miri implements it, with
+//! the same alignment promise as mimalloc's plain entry points); everything
+//! else — which allocator serves a block, moving a block across the
+//! threshold, and the `mmap`/`mremap`/`munmap` calls, which Miri emulates on
+//! Linux — is the code that runs in the binary.
 
 use std::alloc::{GlobalAlloc, Layout};
-use std::ffi::c_void;
 
-use libmimalloc_sys as mi;
+use small_blocks as small;
 
 /// Blocks of at least this many bytes are mapped from the kernel directly.
 pub const LARGE_BLOCK: usize = 256 * 1024;
@@ -69,20 +75,21 @@ fn mapped_len(size: usize) -> usize {
 
 // SAFETY: every method upholds the `GlobalAlloc` contract: a block is
 // always returned to the allocator that produced it, because which one
-// that is depends only on the block's size and alignment, and the caller
-// passes the same layout back on `dealloc` and `realloc`; mimalloc's
-// plain entry points are used only where their alignment suffices.
+// that is depends only on the block's size and alignment (`is_large`), and
+// the caller passes the same layout back on `dealloc` and `realloc`;
+// mimalloc's plain entry points are used only where their alignment
+// suffices (`plain`).
 unsafe impl GlobalAlloc for Allocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let (size, align) = (layout.size(), layout.align());
         if is_large(size, align) {
             map_pages(size)
         } else if plain(size, align) {
-            // SAFETY: any size is valid; the result is aligned (`plain`).
-            unsafe { mi::mi_malloc(size).cast() }
+            small::malloc(size)
         } else {
-            // SAFETY: `align` is a power of two (a `Layout` invariant).
-            unsafe { mi::mi_malloc_aligned(size, align).cast() }
+            // SAFETY: `align` is a power of two, a `Layout` invariant
+            // established by the caller's `Layout`.
+            unsafe { small::malloc_aligned(size, align) }
         }
     }
 
@@ -92,21 +99,24 @@ unsafe impl GlobalAlloc for Allocator {
             // Fresh anonymous pages are zero already.
             map_pages(size)
         } else if plain(size, align) {
-            // SAFETY: as in `alloc`.
-            unsafe { mi::mi_zalloc(size).cast() }
+            small::zalloc(size)
         } else {
-            // SAFETY: as in `alloc`.
-            unsafe { mi::mi_zalloc_aligned(size, align).cast() }
+            // SAFETY: as in `alloc`: the caller's `Layout` makes `align` a
+            // power of two.
+            unsafe { small::zalloc_aligned(size, align) }
         }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         if is_large(layout.size(), layout.align()) {
-            // SAFETY: `ptr` came from `map_pages` with this size.
+            // SAFETY: `GlobalAlloc::dealloc`'s contract makes `ptr` a block
+            // this allocator made with `layout`; `is_large` of that layout
+            // sent it to `map_pages` with this size.
             unsafe { unmap_pages(ptr, layout.size()) }
         } else {
-            // SAFETY: `ptr` came from mimalloc (either entry point).
-            unsafe { mi::mi_free(ptr.cast::<c_void>()) }
+            // SAFETY: as above, but `is_large` sent the block to the small
+            // allocator (either entry point).
+            unsafe { small::free(ptr) }
         }
     }
 
@@ -114,29 +124,35 @@ unsafe impl GlobalAlloc for Allocator {
         let was_large = is_large(layout.size(), layout.align());
         let now_large = is_large(new_size, layout.align());
         if was_large && now_large {
-            // SAFETY: `ptr` came from `map_pages` with the old size.
+            // SAFETY: `GlobalAlloc::realloc`'s contract makes `ptr` a live
+            // block of `layout`, which `is_large` sent to `map_pages` with
+            // the old size.
             return unsafe { remap_pages(ptr, layout.size(), new_size) };
         }
         if !was_large && !now_large {
-            let ptr = ptr.cast::<c_void>();
-            // SAFETY: `ptr` came from mimalloc; the result is aligned as
-            // `layout` requires (`plain`, or the aligned entry point).
+            // SAFETY: by the same contract `ptr` is a live small block of
+            // `layout.size()` bytes (`is_large` was false for it); the
+            // result is aligned as `layout` requires (`plain`, or the
+            // aligned entry point given `layout.align()`, a power of two).
             return unsafe {
                 if plain(new_size, layout.align()) {
-                    mi::mi_realloc(ptr, new_size).cast()
+                    small::realloc(ptr, layout.size(), new_size)
                 } else {
-                    mi::mi_realloc_aligned(ptr, new_size, layout.align()).cast()
+                    small::realloc_aligned(ptr, layout.size(), new_size, layout.align())
                 }
             };
         }
         // The block crosses the threshold: move it to the other allocator.
-        // SAFETY: the caller guarantees `new_size`, rounded up to the
-        // alignment, does not overflow `isize`.
+        // SAFETY: `GlobalAlloc::realloc`'s contract: `new_size`, rounded up
+        // to the alignment, does not overflow `isize`.
         let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
-        // SAFETY: `new_layout` has a non-zero size (the caller guarantees it).
+        // SAFETY: `new_layout` has a non-zero size (the same contract).
         let new_ptr = unsafe { self.alloc(new_layout) };
         if !new_ptr.is_null() {
-            // SAFETY: both blocks are live, distinct and at least this long.
+            // SAFETY: `ptr` is live with `layout.size()` bytes (the
+            // contract), `new_ptr` was just made with `new_size` bytes, so
+            // both are at least this long and distinct; `ptr` goes back
+            // with the layout it was made with.
             unsafe {
                 std::ptr::copy_nonoverlapping(ptr, new_ptr, layout.size().min(new_size));
                 self.dealloc(ptr, layout);
@@ -146,10 +162,164 @@ unsafe impl GlobalAlloc for Allocator {
     }
 }
 
+/// The small blocks' allocator: mimalloc. `realloc`'s old size is what
+/// the C library needs under Miri; mimalloc knows it already.
+#[cfg(not(miri))]
+mod small_blocks {
+    use libmimalloc_sys as mi;
+    use std::ffi::c_void;
+
+    /// A block of `size` bytes aligned to `size`'s largest power-of-two
+    /// divisor, capped at 16 (`MI_ALIGNED`), or null.
+    pub fn malloc(size: usize) -> *mut u8 {
+        // SAFETY: mimalloc accepts any size; it has no other precondition.
+        unsafe { mi::mi_malloc(size).cast() }
+    }
+
+    /// As [`malloc`], zero-filled.
+    pub fn zalloc(size: usize) -> *mut u8 {
+        // SAFETY: as in `malloc`.
+        unsafe { mi::mi_zalloc(size).cast() }
+    }
+
+    /// # Safety
+    /// `align` must be a power of two.
+    pub unsafe fn malloc_aligned(size: usize, align: usize) -> *mut u8 {
+        // SAFETY: mimalloc's only precondition, a power-of-two alignment,
+        // is this function's.
+        unsafe { mi::mi_malloc_aligned(size, align).cast() }
+    }
+
+    /// # Safety
+    /// `align` must be a power of two.
+    pub unsafe fn zalloc_aligned(size: usize, align: usize) -> *mut u8 {
+        // SAFETY: as in `malloc_aligned`.
+        unsafe { mi::mi_zalloc_aligned(size, align).cast() }
+    }
+
+    /// # Safety
+    /// `ptr` must be a live block from this module of `_old_size` bytes.
+    pub unsafe fn realloc(ptr: *mut u8, _old_size: usize, new_size: usize) -> *mut u8 {
+        // SAFETY: `ptr` is a live mimalloc block (this function's contract).
+        unsafe { mi::mi_realloc(ptr.cast::<c_void>(), new_size).cast() }
+    }
+
+    /// # Safety
+    /// `ptr` must be a live block from this module of `_old_size` bytes;
+    /// `align` a power of two.
+    pub unsafe fn realloc_aligned(
+        ptr: *mut u8,
+        _old_size: usize,
+        new_size: usize,
+        align: usize,
+    ) -> *mut u8 {
+        // SAFETY: `ptr` is a live mimalloc block and `align` a power of two
+        // (this function's contract).
+        unsafe { mi::mi_realloc_aligned(ptr.cast::<c_void>(), new_size, align).cast() }
+    }
+
+    /// # Safety
+    /// `ptr` must be a live block from this module.
+    pub unsafe fn free(ptr: *mut u8) {
+        // SAFETY: `ptr` is a live mimalloc block (this function's contract).
+        unsafe { mi::mi_free(ptr.cast::<c_void>()) }
+    }
+}
+
+/// The small blocks' allocator under Miri, which cannot run mimalloc's C
+/// code: the C library's, which Miri implements and checks. Its `malloc`
+/// makes the alignment promise mimalloc's plain entry points make, so
+/// `plain` is exercised as in the binary.
+#[cfg(miri)]
+mod small_blocks {
+    /// A block of `size` bytes aligned to `size`'s largest power-of-two
+    /// divisor, capped at 16, or null.
+    pub fn malloc(size: usize) -> *mut u8 {
+        // SAFETY: `malloc` accepts any size.
+        unsafe { libc::malloc(size).cast() }
+    }
+
+    /// As [`malloc`], zero-filled.
+    pub fn zalloc(size: usize) -> *mut u8 {
+        // SAFETY: `calloc` accepts any count and size.
+        unsafe { libc::calloc(1, size).cast() }
+    }
+
+    /// # Safety
+    /// `align` must be a power of two.
+    pub unsafe fn malloc_aligned(size: usize, align: usize) -> *mut u8 {
+        let mut block = std::ptr::null_mut();
+        // `posix_memalign` wants a multiple of the pointer size.
+        let align = align.max(std::mem::size_of::<usize>());
+        // SAFETY: `block` is a live local for the result; `align` is a
+        // power of two (this function's contract) and a multiple of the
+        // pointer size (just made so).
+        let failed = unsafe { libc::posix_memalign(&mut block, align, size) };
+        if failed != 0 {
+            return std::ptr::null_mut();
+        }
+        block.cast()
+    }
+
+    /// # Safety
+    /// `align` must be a power of two.
+    pub unsafe fn zalloc_aligned(size: usize, align: usize) -> *mut u8 {
+        // SAFETY: this function's contract is `malloc_aligned`'s.
+        let block = unsafe { malloc_aligned(size, align) };
+        if !block.is_null() {
+            // SAFETY: `block` was just made with `size` writable bytes.
+            unsafe { block.write_bytes(0, size) };
+        }
+        block
+    }
+
+    /// # Safety
+    /// `ptr` must be a live block from this module of `_old_size` bytes.
+    pub unsafe fn realloc(ptr: *mut u8, _old_size: usize, new_size: usize) -> *mut u8 {
+        // SAFETY: `ptr` is a live C-library block (this function's
+        // contract).
+        unsafe { libc::realloc(ptr.cast(), new_size).cast() }
+    }
+
+    /// The C library has no aligned `realloc`: a new block, the contents
+    /// copied, the old one freed (what mimalloc does when it must move).
+    ///
+    /// # Safety
+    /// `ptr` must be a live block from this module of `old_size` bytes;
+    /// `align` a power of two.
+    pub unsafe fn realloc_aligned(
+        ptr: *mut u8,
+        old_size: usize,
+        new_size: usize,
+        align: usize,
+    ) -> *mut u8 {
+        // SAFETY: `align` is a power of two (this function's contract).
+        let block = unsafe { malloc_aligned(new_size, align) };
+        if !block.is_null() {
+            // SAFETY: `ptr` is live with `old_size` bytes (the contract),
+            // `block` new with `new_size`: both hold the bytes copied, and
+            // they are distinct blocks; `ptr` is freed once, here.
+            unsafe {
+                std::ptr::copy_nonoverlapping(ptr, block, old_size.min(new_size));
+                free(ptr);
+            }
+        }
+        block
+    }
+
+    /// # Safety
+    /// `ptr` must be a live block from this module.
+    pub unsafe fn free(ptr: *mut u8) {
+        // SAFETY: `ptr` is a live C-library block (this function's
+        // contract).
+        unsafe { libc::free(ptr.cast()) }
+    }
+}
+
 #[cfg(target_os = "linux")]
 fn map_pages(size: usize) -> *mut u8 {
-    // SAFETY: an anonymous private mapping at an address of the kernel's
-    // choosing touches no existing memory.
+    // SAFETY: no precondition: an anonymous private mapping at an address
+    // of the kernel's choosing touches no existing memory.
     let ptr = unsafe {
         libc::mmap(
             std::ptr::null_mut(),
@@ -171,9 +341,10 @@ fn map_pages(size: usize) -> *mut u8 {
 /// `ptr` must come from [`map_pages`] (or [`remap_pages`]) with `size`.
 #[cfg(target_os = "linux")]
 unsafe fn unmap_pages(ptr: *mut u8, size: usize) {
-    // SAFETY: the caller guarantees the mapping is ours and this long. A
-    // failure would mean a bad address, which that guarantee excludes, so
-    // there is nothing to report.
+    // SAFETY: this function's contract, which `dealloc` and `realloc`
+    // establish through `is_large`: the mapping is ours and
+    // `mapped_len(size)` long. A failure would mean a bad address, which
+    // that excludes, so there is nothing to report.
     unsafe { libc::munmap(ptr.cast(), mapped_len(size)) };
 }
 
@@ -185,7 +356,8 @@ unsafe fn remap_pages(ptr: *mut u8, old_size: usize, new_size: usize) -> *mut u8
     if old_len == new_len {
         return ptr;
     }
-    // SAFETY: the caller guarantees the mapping is ours and `old_len` long;
+    // SAFETY: this function's contract, which `realloc` establishes
+    // through `is_large`: the mapping is ours and `old_len` long.
     // MREMAP_MAYMOVE lets the kernel move it, carrying its contents along.
     let moved = unsafe { libc::mremap(ptr.cast(), old_len, new_len, libc::MREMAP_MAYMOVE) };
     if moved == libc::MAP_FAILED {
@@ -216,17 +388,47 @@ mod tests {
 
     static ALLOCATOR: Allocator = Allocator;
 
-    /// Fills `len` bytes at `ptr` with a pattern derived from `seed`.
+    /// `len` bytes of a pattern derived from `seed` that repeats every
+    /// 251 bytes (a prime, so no two pages hold the same bytes).
+    fn pattern(len: usize, seed: u8) -> Vec<u8> {
+        let cycle: Vec<u8> = (0..251u8).map(|i| seed.wrapping_add(i)).collect();
+        let mut bytes = cycle.repeat(len / cycle.len() + 1);
+        bytes.truncate(len);
+        bytes
+    }
+
+    /// Fills `len` bytes at `ptr` with `pattern(len, seed)`. (Whole-block
+    /// copies and comparisons keep the multi-megabyte blocks quick under
+    /// Miri, which runs a byte-at-a-time loop a million times slower.)
     unsafe fn fill(ptr: *mut u8, len: usize, seed: u8) {
-        for i in 0..len {
-            // SAFETY: the caller passes a live block of `len` bytes.
-            unsafe { *ptr.add(i) = seed.wrapping_add(i as u8) };
-        }
+        // SAFETY: the caller passes a live block of `len` bytes, distinct
+        // from the fresh pattern.
+        unsafe { std::ptr::copy_nonoverlapping(pattern(len, seed).as_ptr(), ptr, len) };
     }
 
     unsafe fn holds(ptr: *const u8, len: usize, seed: u8) -> bool {
-        // SAFETY: the caller passes a live block of `len` bytes.
-        (0..len).all(|i| unsafe { *ptr.add(i) } == seed.wrapping_add(i as u8))
+        // SAFETY: the caller passes a live, initialised block of `len`
+        // bytes.
+        unsafe { std::slice::from_raw_parts(ptr, len) == pattern(len, seed).as_slice() }
+    }
+
+    #[test]
+    fn the_plain_entry_points_serve_blocks_their_size_aligns_enough() {
+        assert!(plain(16, 16) && plain(8, 8) && plain(1, 1) && plain(100, 16));
+        assert!(!plain(8, 16), "an 8-byte block is only 8-aligned");
+        assert!(!plain(64, 32), "beyond MI_ALIGNED");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn large_blocks_are_page_aligned_at_most_and_mapped_in_whole_pages() {
+        assert!(is_large(LARGE_BLOCK, 8) && is_large(LARGE_BLOCK, PAGE));
+        assert!(!is_large(LARGE_BLOCK - 1, 8));
+        assert!(!is_large(LARGE_BLOCK * 4, PAGE * 2));
+        assert_eq!(mapped_len(LARGE_BLOCK), LARGE_BLOCK);
+        assert_eq!(mapped_len(LARGE_BLOCK + 1), LARGE_BLOCK + PAGE);
+        assert_eq!(mapped_len(3 * LARGE_BLOCK + 17), 3 * LARGE_BLOCK + PAGE);
+        assert_eq!(mapped_len(PAGE - 1), PAGE);
     }
 
     #[test]
@@ -280,7 +482,8 @@ mod tests {
             let ptr = ALLOCATOR.alloc_zeroed(layout);
             assert!(!ptr.is_null());
             assert_eq!(ptr as usize % 64, 0);
-            assert!((0..layout.size()).all(|i| *ptr.add(i) == 0));
+            let bytes = std::slice::from_raw_parts(ptr, layout.size());
+            assert!(bytes == vec![0u8; layout.size()].as_slice());
             ALLOCATOR.dealloc(ptr, layout);
         }
     }

@@ -312,6 +312,9 @@ fn runaway_recursion_is_a_stack_overflow() {
 
 #[test]
 fn deep_recursion_within_a_large_frame_limit_never_crashes_the_host() {
+    // Script calls take no Rust stack, so a million frames show it; under
+    // Miri (a thousand times slower) a smaller depth takes the same paths.
+    const DEPTH: i32 = if cfg!(miri) { 300 } else { 1_000_000 };
     let mut a = Asm::new();
     let f = a.declare("down");
     // fn down(n) { if (n < 1) return 0; return down(n - 1) + 1; }
@@ -335,9 +338,9 @@ fn deep_recursion_within_a_large_frame_limit_never_crashes_the_host() {
     );
     let p = a.main(
         0,
-        vec![Int(1_000_000), CallDirect(f, 1), Print(1), ReturnNil],
+        vec![Int(DEPTH), CallDirect(f, 1), Print(1), ReturnNil],
     );
-    let (_, r) = run_with(p, 2_000_000);
+    let (_, r) = run_with(p, 2 * DEPTH as usize);
     assert!(r.is_ok());
     let p2 = {
         let mut a = Asm::new();
@@ -360,20 +363,23 @@ fn deep_recursion_within_a_large_frame_limit_never_crashes_the_host() {
                 Return,
             ],
         );
-        a.main(
-            0,
-            vec![Int(1_000_000), CallDirect(f, 1), Print(1), ReturnNil],
-        )
+        a.main(0, vec![Int(DEPTH), CallDirect(f, 1), Print(1), ReturnNil])
     };
-    assert_eq!(run(p2).1.unwrap_err().kind, "StackOverflow");
+    // The same depth past a frame limit (10 000, as `run`'s) is an error.
+    let limit = DEPTH as usize / 100;
+    assert_eq!(run_with(p2, limit).1.unwrap_err().kind, "StackOverflow");
 }
 
 #[test]
 fn deep_nested_list_builds_prints_and_drops() {
+    // Printing, comparing and dropping are iterative, so depth costs no
+    // Rust stack; under Miri (a thousand times slower) a smaller depth
+    // still takes every path.
+    const DEPTH: i64 = if cfg!(miri) { 100 } else { 100_000 };
     let mut a = Asm::new();
-    let n = a.constant(Constant::Int(100_000));
+    let n = a.constant(Constant::Int(DEPTH));
     let len = a.s("len");
-    // var x = []; var i = 0; while (i < 100000) { x = [x]; i += 1; } print(str(x).len());
+    // var x = []; var i = 0; while (i < DEPTH) { x = [x]; i += 1; } print(str(x).len());
     let p = a.main(
         2,
         vec![
@@ -397,7 +403,8 @@ fn deep_nested_list_builds_prints_and_drops() {
             ReturnNil,
         ],
     );
-    assert_eq!(run_ok(p), "200002 true\n");
+    // DEPTH pairs of brackets around the innermost `[]`.
+    assert_eq!(run_ok(p), format!("{} true\n", 2 * DEPTH + 2));
 }
 
 #[test]

@@ -200,6 +200,11 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "compiling a million-repetition pattern takes minutes under Miri; \
+                  it runs only the regex crate's safe code, none of the VM's unsafe"
+    )]
     fn a_huge_compiled_pattern_is_refused() {
         let message = compile(r"\w{1000}{1000}").err().unwrap_or_default();
         assert!(message.starts_with("pattern too large"), "{message}");

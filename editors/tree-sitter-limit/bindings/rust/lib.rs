@@ -14,6 +14,7 @@
 //! ```
 //!
 //! [tree-sitter]: https://tree-sitter.github.io/
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 use tree_sitter_language::LanguageFn;
 
