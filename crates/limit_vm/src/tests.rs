@@ -336,10 +336,7 @@ fn deep_recursion_within_a_large_frame_limit_never_crashes_the_host() {
             Return,
         ],
     );
-    let p = a.main(
-        0,
-        vec![Int(DEPTH), CallDirect(f, 1), Print(1), ReturnNil],
-    );
+    let p = a.main(0, vec![Int(DEPTH), CallDirect(f, 1), Print(1), ReturnNil]);
     let (_, r) = run_with(p, 2 * DEPTH as usize);
     assert!(r.is_ok());
     let p2 = {

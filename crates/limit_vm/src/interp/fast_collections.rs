@@ -17,7 +17,9 @@ use crate::value::{Dict, IterState, List, Value};
 pub(super) unsafe fn list_item<'a>(c: &'a Value, i: &Value) -> Option<&'a Value> {
     match (c, i) {
         (Value::List(l), Value::Int(i)) if *i >= 0 => {
-            // SAFETY: the caller's promise (above).
+            // SAFETY: this function's `# Safety` condition,
+            // established by its caller, the dispatch loop's `fast_helper!`
+            // (dispatch.rs).
             let items = unsafe { l.items.try_borrow_unguarded() }.ok()?;
             items.get(*i as usize)
         }
@@ -34,13 +36,17 @@ pub(super) unsafe fn list_item<'a>(c: &'a Value, i: &Value) -> Option<&'a Value>
 pub(super) unsafe fn item<'a>(c: &'a Value, i: &Value) -> Option<&'a Value> {
     match (c, i) {
         (Value::Dict(d), key @ Value::Str(_)) => {
-            // SAFETY: the caller's promise.
+            // SAFETY: this function's `# Safety` condition,
+            // established by its caller, the dispatch loop's `fast_helper!`
+            // (dispatch.rs).
             let map = unsafe { d.map.try_borrow_unguarded() }.ok()?;
             // SAFETY: the key outlives the lookup.
             let key = unsafe { borrowed_key(key) };
             map.get(&*key)
         }
-        // SAFETY: the caller's promise.
+        // SAFETY: this function's `# Safety` condition,
+        // established by its caller, the dispatch loop's `fast_helper!`
+        // (dispatch.rs).
         _ => unsafe { list_item(c, i) },
     }
 }
@@ -90,7 +96,9 @@ pub(super) unsafe fn store_item(c: &Value, i: &Value, v: *const Value) -> bool {
 /// logically uninitialised if it was a heap value.
 #[inline(always)]
 pub(super) unsafe fn push_onto(l: &List, v: *const Value) -> bool {
-    // SAFETY: the caller's promise on `v`.
+    // SAFETY: this function's `# Safety` condition on `v`,
+    // established by its caller, the dispatch loop's `fast_helper!`
+    // (dispatch.rs).
     let value = unsafe { &*v };
     if value.is_heap() {
         let Ok(mut items) = l.items.try_borrow_mut() else {
@@ -120,7 +128,9 @@ pub(super) unsafe fn get_or(d: &Dict, key: &Value) -> Option<Option<Value>> {
     if !matches!(key, Value::Str(_) | Value::Int(_)) {
         return None;
     }
-    // SAFETY: the caller's promise.
+    // SAFETY: this function's `# Safety` condition,
+    // established by its caller, the dispatch loop's `fast_helper!`
+    // (dispatch.rs).
     let map = unsafe { d.map.try_borrow_unguarded() }.ok()?;
     // SAFETY: the key outlives the lookup.
     let key = unsafe { borrowed_key(key) };

@@ -36,7 +36,9 @@ pub(super) unsafe fn apply(
     int: impl FnOnce(i64, i64) -> Option<i64>,
     float: impl FnOnce(f64, f64) -> f64,
 ) -> bool {
-    // SAFETY: the caller's promise; a number is overwritten in place
+    // SAFETY: this function's `# Safety` condition,
+    // established by its caller, the dispatch loop's `fast_helper!`
+    // (dispatch.rs); a number is overwritten in place
     // (scalars own nothing).
     unsafe {
         match (&mut *a, b) {
@@ -87,7 +89,9 @@ pub(super) unsafe fn apply_same(
 /// `x` must point to an initialised value.
 #[inline(always)]
 pub(super) unsafe fn add_to(x: *mut Value, n: i64) -> Option<i64> {
-    // SAFETY: the caller's promise.
+    // SAFETY: this function's `# Safety` condition,
+    // established by its caller, the dispatch loop's `fast_helper!`
+    // (dispatch.rs).
     let Value::Int(a) = (unsafe { &mut *x }) else {
         return None;
     };
@@ -157,7 +161,9 @@ enum Sum {
 pub(super) unsafe fn store_sum(x: *const Value, y: *const Value, z: *mut Value) -> bool {
     // `z` may be `x` or `y` (`a = a + b`): the operands are read out as
     // scalars before `z` is borrowed mutably, so the borrows never overlap.
-    // SAFETY: the caller's promise.
+    // SAFETY: this function's `# Safety` condition,
+    // established by its caller, the dispatch loop's `fast_helper!`
+    // (dispatch.rs).
     let sum = unsafe {
         match (&*x, &*y) {
             (Value::Float(p), Value::Float(q)) => Sum::Float(*p + *q),
@@ -168,7 +174,9 @@ pub(super) unsafe fn store_sum(x: *const Value, y: *const Value, z: *mut Value) 
             _ => return false,
         }
     };
-    // SAFETY: the caller's promise; `z` holds a scalar (nothing to drop).
+    // SAFETY: this function's `# Safety` condition,
+    // established by its caller, the dispatch loop's `fast_helper!`
+    // (dispatch.rs); `z` holds a scalar (nothing to drop).
     unsafe {
         match (&mut *z, sum) {
             (Value::Float(d), Sum::Float(s)) => *d = s,
@@ -189,7 +197,9 @@ pub(super) unsafe fn store_sum(x: *const Value, y: *const Value, z: *mut Value) 
 /// uninitialised when this returns `Some`.
 #[inline(always)]
 pub(super) unsafe fn equal(a: *mut Value, b: *mut Value) -> Option<bool> {
-    // SAFETY: the caller's promise.
+    // SAFETY: this function's `# Safety` condition,
+    // established by its caller, the dispatch loop's `fast_helper!`
+    // (dispatch.rs).
     unsafe {
         match (&*a, &*b) {
             (Value::Int(p), Value::Int(q)) => Some(p == q),

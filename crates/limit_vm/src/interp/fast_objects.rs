@@ -44,7 +44,9 @@ pub(super) unsafe fn field(obj: &Value, slot: usize) -> Option<&Value> {
     let Value::Instance(inst) = obj else {
         return None;
     };
-    // SAFETY: the caller's promise.
+    // SAFETY: this function's `# Safety` condition,
+    // established by its caller, the dispatch loop's `fast_helper!`
+    // (dispatch.rs).
     unsafe { inst.fields.try_borrow_unguarded() }
         .ok()?
         .get(slot)
@@ -61,7 +63,9 @@ pub(super) unsafe fn field_named<'a>(obj: &'a Value, name: Option<&Value>) -> Op
         return None;
     };
     let slot = inst.class.field_slot(&name.text)?;
-    // SAFETY: the caller's promise.
+    // SAFETY: this function's `# Safety` condition,
+    // established by its caller, the dispatch loop's `fast_helper!`
+    // (dispatch.rs).
     unsafe { field(obj, slot) }
 }
 
@@ -83,7 +87,9 @@ pub(super) unsafe fn set_field(obj: &Value, slot: usize, v: *const Value) -> boo
     let Some(f) = fields.get_mut(slot) else {
         return false;
     };
-    // SAFETY: the caller's promise on `v`.
+    // SAFETY: this function's `# Safety` condition on `v`,
+    // established by its caller, the dispatch loop's `fast_helper!`
+    // (dispatch.rs).
     let old = std::mem::replace(f, unsafe { std::ptr::read(v) });
     drop(fields);
     old.discard();

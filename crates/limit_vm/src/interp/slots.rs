@@ -15,9 +15,11 @@ use crate::value::{Key, Value};
 /// for one value that holds nothing to drop.
 #[inline(always)]
 pub(super) unsafe fn copy_to(dst: *mut Value, src: *const Value) {
-    // SAFETY: the caller guarantees both pointers; a scalar owns nothing,
-    // so a bitwise copy of it is a valid second value (`MaybeUninit` words
-    // carry the padding without reading it as integers).
+    // SAFETY: the `# Safety` condition on both pointers, established by
+    // the dispatch loop's `copy_value!` primitive (dispatch.rs, which
+    // keeps them in `stk..sp`); a scalar owns nothing, so a bitwise copy
+    // of it is a valid second value (`MaybeUninit` words carry the padding
+    // without reading it as integers).
     unsafe {
         if (*src).is_heap() {
             match &*src {
@@ -42,7 +44,9 @@ pub(super) unsafe fn copy_to(dst: *mut Value, src: *const Value) {
 /// `dst` to writable memory for one value that holds nothing to drop.
 #[inline(always)]
 pub(super) unsafe fn move_to(dst: *mut Value, src: *const Value) {
-    // SAFETY: a move is a bitwise copy whose source is not used again.
+    // SAFETY: the `# Safety` condition, established by the dispatch
+    // loop's `move_value!` primitive (dispatch.rs); a move is a bitwise copy
+    // whose source is not used again.
     unsafe {
         let (s, d) = (src as *const MaybeUninit<u64>, dst as *mut MaybeUninit<u64>);
         d.write(s.read());
@@ -58,8 +62,10 @@ pub(super) unsafe fn move_to(dst: *mut Value, src: *const Value) {
 /// Both must point to initialised scalars (nothing to drop).
 #[inline(always)]
 pub(super) unsafe fn store_scalar(dst: *mut Value, src: *const Value) {
-    // SAFETY: the caller's promise; a scalar owns nothing, so overwriting
-    // one drops nothing.
+    // SAFETY: the `# Safety` condition, established by the dispatch loop's
+    // `store_scalar_value!` primitive (dispatch.rs) or by `store_item`'s own
+    // `is_heap` check; a scalar owns nothing, so overwriting one drops
+    // nothing.
     unsafe {
         match (&mut *dst, &*src) {
             (Value::Int(d), Value::Int(s)) => *d = *s,
@@ -76,8 +82,10 @@ pub(super) unsafe fn store_scalar(dst: *mut Value, src: *const Value) {
 /// `p` must point to an initialised value that is not used again.
 #[inline(always)]
 pub(super) unsafe fn release(p: *mut Value) {
-    // SAFETY: the caller guarantees `p`; each arm drops exactly the value's
-    // one owned part, in place.
+    // SAFETY: the `# Safety` condition on `p`, established by the dispatch
+    // loop's `release_value!` primitive (dispatch.rs) or `build_string`'s own
+    // contract; each arm drops exactly the value's one owned part, in
+    // place.
     unsafe {
         match &mut *p {
             Value::Nil | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Native(_) => {}
@@ -100,7 +108,8 @@ pub(super) unsafe fn release(p: *mut Value) {
 /// this returns `Some`, they are uninitialised.
 #[inline(never)]
 pub(super) unsafe fn build_string(first: *mut Value, n: usize) -> Option<Value> {
-    // SAFETY: the caller guarantees the `n` values.
+    // SAFETY: the `# Safety` condition on the `n` values, established by
+    // the dispatch loop's `fast_helper!` (dispatch.rs).
     let pieces = unsafe { std::slice::from_raw_parts(first, n) };
     // Scalars and strings only: writing them does nothing but make the
     // text (no work charged), so a string declined below can be made

@@ -211,6 +211,11 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "128 pattern compilations take minutes under Miri; \
+                  it runs only the regex crate's safe code and a thread-local cache"
+    )]
     fn compiled_patterns_are_cached_and_the_cache_is_bounded() {
         for i in 0..(CACHE_SIZE * 2) {
             assert!(compile(&format!("a{i}")).is_ok());
