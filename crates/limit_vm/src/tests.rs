@@ -121,7 +121,11 @@ fn recursive_fib_with_direct_calls() {
         ],
     );
     // fib(20) makes 21 891 calls; under Miri fib(15), 1 973.
-    let (n, fib_n) = if cfg!(miri) { (15, "610") } else { (20, "6765") };
+    let (n, fib_n) = if cfg!(miri) {
+        (15, "610")
+    } else {
+        (20, "6765")
+    };
     let p = a.main(0, vec![Int(n), CallDirect(fib, 1), Print(1), ReturnNil]);
     assert_eq!(run_ok(p), format!("{fib_n}\n"));
 }
