@@ -297,7 +297,7 @@ fn string_hashes_are_seeded_per_process_and_consistent_within_it() {
         seen.insert(Str::new(format!("k{i}").into(), true).hash_code());
     }
     assert!(
-        seen.len() > TEXTS - TEXTS / 1000,
+        seen.len() >= TEXTS - TEXTS / 1000,
         "{} distinct hashes",
         seen.len()
     );
