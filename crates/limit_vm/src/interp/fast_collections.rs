@@ -19,7 +19,7 @@ pub(super) unsafe fn list_item<'a>(c: &'a Value, i: &Value) -> Option<&'a Value>
         (Value::List(l), Value::Int(i)) if *i >= 0 => {
             // SAFETY: this function's `# Safety` condition,
             // established by its caller, the dispatch loop's `fast_helper!`
-            // (dispatch.rs).
+            // (segment.rs).
             let items = unsafe { l.items.try_borrow_unguarded() }.ok()?;
             items.get(*i as usize)
         }
@@ -38,7 +38,7 @@ pub(super) unsafe fn item<'a>(c: &'a Value, i: &Value) -> Option<&'a Value> {
         (Value::Dict(d), key @ Value::Str(_)) => {
             // SAFETY: this function's `# Safety` condition,
             // established by its caller, the dispatch loop's `fast_helper!`
-            // (dispatch.rs).
+            // (segment.rs).
             let map = unsafe { d.map.try_borrow_unguarded() }.ok()?;
             // SAFETY: the key outlives the lookup.
             let key = unsafe { borrowed_key(key) };
@@ -46,7 +46,7 @@ pub(super) unsafe fn item<'a>(c: &'a Value, i: &Value) -> Option<&'a Value> {
         }
         // SAFETY: this function's `# Safety` condition,
         // established by its caller, the dispatch loop's `fast_helper!`
-        // (dispatch.rs).
+        // (segment.rs).
         _ => unsafe { list_item(c, i) },
     }
 }
@@ -98,7 +98,7 @@ pub(super) unsafe fn store_item(c: &Value, i: &Value, v: *const Value) -> bool {
 pub(super) unsafe fn push_onto(l: &List, v: *const Value) -> bool {
     // SAFETY: this function's `# Safety` condition on `v`,
     // established by its caller, the dispatch loop's `fast_helper!`
-    // (dispatch.rs).
+    // (segment.rs).
     let value = unsafe { &*v };
     if value.is_heap() {
         let Ok(mut items) = l.items.try_borrow_mut() else {
@@ -130,7 +130,7 @@ pub(super) unsafe fn get_or(d: &Dict, key: &Value) -> Option<Option<Value>> {
     }
     // SAFETY: this function's `# Safety` condition,
     // established by its caller, the dispatch loop's `fast_helper!`
-    // (dispatch.rs).
+    // (segment.rs).
     let map = unsafe { d.map.try_borrow_unguarded() }.ok()?;
     // SAFETY: the key outlives the lookup.
     let key = unsafe { borrowed_key(key) };

@@ -38,7 +38,7 @@ pub(super) unsafe fn apply(
 ) -> bool {
     // SAFETY: this function's `# Safety` condition,
     // established by its caller, the dispatch loop's `fast_helper!`
-    // (dispatch.rs); a number is overwritten in place
+    // (segment.rs); a number is overwritten in place
     // (scalars own nothing).
     unsafe {
         match (&mut *a, b) {
@@ -91,7 +91,7 @@ pub(super) unsafe fn apply_same(
 pub(super) unsafe fn add_to(x: *mut Value, n: i64) -> Option<i64> {
     // SAFETY: this function's `# Safety` condition,
     // established by its caller, the dispatch loop's `fast_helper!`
-    // (dispatch.rs).
+    // (segment.rs).
     let Value::Int(a) = (unsafe { &mut *x }) else {
         return None;
     };
@@ -163,7 +163,7 @@ pub(super) unsafe fn store_sum(x: *const Value, y: *const Value, z: *mut Value) 
     // scalars before `z` is borrowed mutably, so the borrows never overlap.
     // SAFETY: this function's `# Safety` condition,
     // established by its caller, the dispatch loop's `fast_helper!`
-    // (dispatch.rs).
+    // (segment.rs).
     let sum = unsafe {
         match (&*x, &*y) {
             (Value::Float(p), Value::Float(q)) => Sum::Float(*p + *q),
@@ -176,7 +176,7 @@ pub(super) unsafe fn store_sum(x: *const Value, y: *const Value, z: *mut Value) 
     };
     // SAFETY: this function's `# Safety` condition,
     // established by its caller, the dispatch loop's `fast_helper!`
-    // (dispatch.rs); `z` holds a scalar (nothing to drop).
+    // (segment.rs); `z` holds a scalar (nothing to drop).
     unsafe {
         match (&mut *z, sum) {
             (Value::Float(d), Sum::Float(s)) => *d = s,
@@ -199,7 +199,7 @@ pub(super) unsafe fn store_sum(x: *const Value, y: *const Value, z: *mut Value) 
 pub(super) unsafe fn equal(a: *mut Value, b: *mut Value) -> Option<bool> {
     // SAFETY: this function's `# Safety` condition,
     // established by its caller, the dispatch loop's `fast_helper!`
-    // (dispatch.rs).
+    // (segment.rs).
     unsafe {
         match (&*a, &*b) {
             (Value::Int(p), Value::Int(q)) => Some(p == q),
