@@ -150,13 +150,20 @@ pub fn run() -> Result<String, Error> {
         out.push_str(&line);
     }
 
-    // A runaway rule, stopped from another thread.
+    // A runaway rule, stopped from another thread. The watchdog asks until
+    // the run has ended: a request made before the run starts (while the
+    // rule is still being compiled) is cleared by it (`InterruptHandle`).
     let handle = engine.interrupt_handle();
+    let finished = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let done = finished.clone();
     let watchdog = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(20));
-        handle.interrupt();
+        while !done.load(std::sync::atomic::Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(20));
+            handle.interrupt();
+        }
     });
     let error = engine.run_str("while (true) {}").unwrap_err();
+    finished.store(true, std::sync::atomic::Ordering::Relaxed);
     let _ = watchdog.join();
     out.push_str(&format!("a runaway rule: {}\n", kind(&error)));
 
