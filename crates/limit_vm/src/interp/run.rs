@@ -52,11 +52,26 @@ impl Vm {
                 }
                 continue;
             }
+            // Compiled code is entered at a function's start or a loop's
+            // head, so the JIT looks only after a step that changed frames
+            // or jumped back: looking after every step cost programs that
+            // leave many instructions to `step` (strings, closures) about
+            // 3% with nothing to compile.
+            let before = match (&self.jit, self.frames.last()) {
+                (Some(_), Some(f)) => Some((self.frames.len(), f.ip)),
+                _ => None,
+            };
             if let Step::Return(v) = self.step::<TRACE>(stop_depth)? {
                 return Ok(v);
             }
-            if self.jit.is_some() {
-                self.jit_enter_top();
+            if let Some((depth, ip)) = before {
+                let entered = self
+                    .frames
+                    .last()
+                    .is_some_and(|f| self.frames.len() != depth || f.ip <= ip);
+                if entered {
+                    self.jit_enter_top();
+                }
             }
         }
     }
