@@ -12,14 +12,18 @@
 
 use cranelift_module::FuncId;
 
-use super::semantics::{exec, Arith, Backend, Flow, Scalar};
+use super::semantics::{exec, Arith, Backend, Elem, Flow, Scalar};
+use crate::runtime::methods::Method;
 use crate::opcode::{Op, Ordering};
 use crate::value::Value;
 
-/// The kinds a local may hold at a point: a set of `Scalar`s, or
-/// `OPAQUE`, a heap value compiled code never touches.
+/// The kinds a local may hold at a point: a set of scalar kinds (bits
+/// 0..4), or one heap kind: `OPAQUE`, a heap value compiled code never
+/// touches, a list (`LIST`, its elements' expected kind in bits 8..12)
+/// or an instance (`INSTANCE`, its class in bits 8..32). Heap kinds join
+/// only with themselves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct Ty(pub(crate) u8);
+pub(crate) struct Ty(pub(crate) u32);
 
 impl Ty {
     pub(crate) const NIL: Ty = Ty(1);
@@ -27,6 +31,10 @@ impl Ty {
     pub(crate) const INT: Ty = Ty(4);
     pub(crate) const FLOAT: Ty = Ty(8);
     pub(crate) const OPAQUE: Ty = Ty(16);
+    const LIST: u32 = 32;
+    const INSTANCE: u32 = 64;
+    /// Classes with an index at or above this are opaque.
+    const MAX_CLASS: u32 = 1 << 24;
 
     /// The kind of a value in a frame slot.
     pub(crate) fn of(v: &Value) -> Ty {
@@ -35,6 +43,18 @@ impl Ty {
             Value::Bool(_) => Ty::BOOL,
             Value::Int(_) => Ty::INT,
             Value::Float(_) => Ty::FLOAT,
+            Value::List(l) => {
+                // The first element predicts the others' kind (guarded
+                // at every read); a list borrowed mutably predicts none.
+                let elem = match l.items.try_borrow() {
+                    Ok(items) => Elem::of(items.first()),
+                    Err(_) => Elem::Other,
+                };
+                Ty::scalar(Scalar::List(elem))
+            }
+            Value::Instance(i) if i.class.id < Ty::MAX_CLASS => {
+                Ty::scalar(Scalar::Instance(i.class.id))
+            }
             _ => Ty::OPAQUE,
         }
     }
@@ -45,16 +65,30 @@ impl Ty {
             Scalar::Bool => Ty::BOOL,
             Scalar::Int => Ty::INT,
             Scalar::Float => Ty::FLOAT,
+            Scalar::List(elem) => {
+                let bits = elem.scalar().map_or(0, |k| Ty::scalar(k).0);
+                Ty(Ty::LIST | bits << 8)
+            }
+            Scalar::Instance(class) if class < Ty::MAX_CLASS => Ty(Ty::INSTANCE | class << 8),
+            Scalar::Instance(_) => Ty::OPAQUE,
         }
     }
 
-    /// The one scalar kind this is, if it is exactly one.
+    /// The one kind this is, if it is exactly one (an opaque heap value
+    /// is none).
     pub(crate) fn exact(self) -> Option<Scalar> {
         Some(match self {
             Ty::NIL => Scalar::Nil,
             Ty::BOOL => Scalar::Bool,
             Ty::INT => Scalar::Int,
             Ty::FLOAT => Scalar::Float,
+            Ty(t) if t & 0xff == Ty::LIST => Scalar::List(match t >> 8 {
+                2 => Elem::Bool,
+                4 => Elem::Int,
+                8 => Elem::Float,
+                _ => Elem::Other,
+            }),
+            Ty(t) if t & 0xff == Ty::INSTANCE => Scalar::Instance(t >> 8),
             _ => return None,
         })
     }
@@ -63,28 +97,32 @@ impl Ty {
     /// for: the one kind besides nil (nil is what a local declared later
     /// in a loop body holds before its first iteration).
     pub(crate) fn guess(self) -> Option<Scalar> {
-        if self.0 & Ty::OPAQUE.0 != 0 {
+        if self.is_heap() {
             return None;
         }
         Ty(self.0 & !Ty::NIL.0).exact()
     }
 
     pub(crate) fn may_be(self, s: Scalar) -> bool {
-        self.0 & Ty::scalar(s).0 != 0
+        !self.is_heap() && self.0 & Ty::scalar(s).0 != 0
     }
 
-    pub(crate) fn is_opaque(self) -> bool {
-        self == Ty::OPAQUE
+    /// A heap value (opaque, a list or an instance): compiled code may
+    /// not write over it (it would have to release it).
+    pub(crate) fn is_heap(self) -> bool {
+        self.0 >= Ty::OPAQUE.0
     }
 
-    /// Both sets; `None` when a heap value meets a scalar (compiled code
-    /// could not tell whether to release it).
+    /// Both sets; `None` when a heap value meets another kind (compiled
+    /// code could not tell whether to release it, nor what it borrows).
     fn join(self, other: Ty) -> Option<Ty> {
-        let joined = Ty(self.0 | other.0);
-        if joined.0 & Ty::OPAQUE.0 != 0 && joined != Ty::OPAQUE {
+        if self == other {
+            return Some(self);
+        }
+        if self.is_heap() || other.is_heap() {
             return None;
         }
-        Some(joined)
+        Some(Ty(self.0 | other.0))
     }
 }
 
@@ -129,6 +167,9 @@ pub(crate) trait Callees {
     /// Function `func` entered with arguments of kinds `args`, when it
     /// can be compiled.
     fn callee(&mut self, func: u32, args: &[Scalar]) -> Option<Callee>;
+    /// The kind field `slot` of class `class`'s instances was seen to
+    /// hold (a scalar), if any (mod.rs's `Jit::fields`).
+    fn field_kind(&self, class: u32, slot: u16) -> Option<Scalar>;
 }
 
 /// What the analysis found for one entry point.
@@ -246,7 +287,12 @@ struct Types<'a> {
 
 /// The kind of a scalar constant.
 pub(crate) fn constant_kind(v: &Value) -> Option<Scalar> {
-    Ty::of(v).exact()
+    Ty::of(v).exact().filter(|k| !k.is_heap())
+}
+
+/// Whether constant `k` names the list method `push` (`append`).
+pub(crate) fn names_push(constants: &[Value], k: u32) -> bool {
+    matches!(constants.get(k as usize), Some(Value::Str(s)) if Method::from_name(&s.text) == Method::Push)
 }
 
 /// The kind `a op b` has, when compiled code computes it.
@@ -269,7 +315,7 @@ pub(crate) fn comparable(a: Scalar, b: Scalar) -> bool {
 
 /// Whether compiled code tests `a == b`.
 pub(crate) fn equatable(a: Scalar, b: Scalar) -> bool {
-    a == b && a != Scalar::Float
+    a == b && matches!(a, Scalar::Nil | Scalar::Bool | Scalar::Int)
 }
 
 impl Backend for Types<'_> {
@@ -294,7 +340,7 @@ impl Backend for Types<'_> {
         self.state
             .locals
             .get(slot as usize)
-            .is_some_and(|t| !t.is_opaque())
+            .is_some_and(|t| !t.is_heap())
     }
 
     fn set_local(&mut self, slot: u16, v: Scalar) {
@@ -352,6 +398,28 @@ impl Backend for Types<'_> {
         Scalar::Bool
     }
 
+    fn element(&mut self, _: Scalar, _: Scalar, kind: Scalar) -> Scalar {
+        kind
+    }
+
+    fn set_element(&mut self, _: Scalar, _: Scalar, _: Scalar) {}
+
+    fn field(&mut self, _: Scalar, _: u16, kind: Scalar) -> Scalar {
+        kind
+    }
+
+    fn set_field(&mut self, _: Scalar, _: u16, _: Scalar) {}
+
+    fn append(&mut self, _: Scalar, _: Scalar) {}
+
+    fn field_kind(&mut self, class: u32, slot: u16) -> Option<Scalar> {
+        self.callees.field_kind(class, slot)
+    }
+
+    fn is_push(&mut self, k: u32) -> bool {
+        names_push(self.constants, k)
+    }
+
     fn negate(&mut self, v: Scalar) -> Option<Scalar> {
         matches!(v, Scalar::Int | Scalar::Float).then_some(v)
     }
@@ -394,6 +462,9 @@ mod tests {
     struct NoCallees;
     impl Callees for NoCallees {
         fn callee(&mut self, _: u32, _: &[Scalar]) -> Option<Callee> {
+            None
+        }
+        fn field_kind(&self, _: u32, _: u16) -> Option<Scalar> {
             None
         }
     }

@@ -70,6 +70,8 @@ pub(crate) fn tag(kind: Scalar) -> i64 {
         Scalar::Bool => 1,
         Scalar::Int => 2,
         Scalar::Float => 3,
+        Scalar::List(_) => 7,
+        Scalar::Instance(_) => 17,
     }
 }
 
@@ -79,7 +81,9 @@ fn flags() -> MemFlagsData {
 
 /// Store a value of a known kind into slot `slot` from `slots`. A bool
 /// or an int is an `I64` register (bools 0 or 1), a float an `F64`, nil
-/// anything (not stored).
+/// anything (not stored), a borrowed heap value the address of the slot
+/// that holds it (its 16 bytes are copied: the copy is borrowed too,
+/// heap.rs).
 pub(crate) fn store_known(
     b: &mut FunctionBuilder,
     slots: ir::Value,
@@ -88,10 +92,17 @@ pub(crate) fn store_known(
     v: ir::Value,
 ) {
     let at = slot as i32 * SLOT_BYTES;
+    if kind.is_heap() {
+        for half in [0, WORD_OFFSET] {
+            let word = b.ins().load(types::I64, flags(), v, half);
+            b.ins().store(flags(), word, slots, at + half);
+        }
+        return;
+    }
     let t = b.ins().iconst(types::I8, tag(kind));
     b.ins().store(flags(), t, slots, at);
     match kind {
-        Scalar::Nil => {}
+        Scalar::Nil | Scalar::List(_) | Scalar::Instance(_) => {}
         Scalar::Bool => {
             let byte = b.ins().ireduce(types::I8, v);
             b.ins().store(flags(), byte, slots, at + BOOL_OFFSET);
@@ -130,7 +141,8 @@ pub(crate) fn store_dynamic(
 }
 
 /// Load a value of a known kind from slot `slot` (the entry point reads
-/// the frame the interpreter left).
+/// the frame the interpreter left); a heap value stays in its slot, and
+/// its register is the slot's address.
 pub(crate) fn load_known(
     b: &mut FunctionBuilder,
     slots: ir::Value,
@@ -146,6 +158,7 @@ pub(crate) fn load_known(
         }
         Scalar::Int => b.ins().load(types::I64, flags(), slots, at + WORD_OFFSET),
         Scalar::Float => b.ins().load(types::F64, flags(), slots, at + WORD_OFFSET),
+        Scalar::List(_) | Scalar::Instance(_) => b.ins().iadd_imm_s(slots, at as i64),
     }
 }
 
@@ -185,5 +198,7 @@ mod tests {
         assert_eq!(word(&Value::Int(-5)) as i64, -5);
         assert_eq!(byte(&Value::Float(2.5), 0), tag(Scalar::Float) as u8);
         assert_eq!(f64::from_bits(word(&Value::Float(2.5))), 2.5);
+        let list = Value::list(vec![Value::Int(1)]);
+        assert_eq!(byte(&list, 0), tag(Scalar::List(super::super::semantics::Elem::Int)) as u8);
     }
 }

@@ -22,17 +22,23 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_jit::JITModule;
 use cranelift_module::Module;
 
-use super::analysis::{arith_kind, comparable, equatable, Analysis, Callees, State, Ty};
+use super::analysis::{arith_kind, comparable, equatable, names_push, Analysis, Callees, State, Ty};
 use super::deopt::{self, is_float, load_known, store_dynamic, store_known, Reason, SLOT_BYTES};
 use super::runtime::Context;
 use super::semantics::{exec, Arith, Backend, Flow, Scalar};
 use crate::opcode::{Op, Ordering};
 use crate::value::Value;
 
+#[path = "heap.rs"]
+mod heap;
+
+pub(crate) use heap::HeapSupport;
+
 /// Addresses of the support functions compiled code calls (runtime.rs).
 pub(crate) struct Support {
     pub(crate) exit: usize,
     pub(crate) exit_caller: usize,
+    pub(crate) heap: HeapSupport,
 }
 
 /// What one entry point is compiled from.
@@ -135,6 +141,7 @@ pub(crate) fn lower(
         exit_block: None,
         pending: Vec::new(),
         sigs: sig_refs,
+        heap: heap::HeapState::default(),
     };
     lw.load_entry();
     for ip in 0..input.code.len() {
@@ -185,6 +192,7 @@ struct Lower<'a, 'f> {
     pending: Vec<Pending>,
     /// exit, exit_caller.
     sigs: [ir::SigRef; 2],
+    heap: heap::HeapState,
 }
 
 impl Lower<'_, '_> {
@@ -285,10 +293,15 @@ impl Lower<'_, '_> {
         }
     }
 
-    /// The register holding local `slot` of kind `kind`.
+    /// The register holding local `slot` of kind `kind` (a heap value's
+    /// is its slot's address, heap.rs).
     fn read(&mut self, slot: usize, kind: Scalar) -> ir::Value {
         match kind {
             Scalar::Nil => self.b.ins().iconst(types::I64, 0),
+            Scalar::List(_) | Scalar::Instance(_) => self
+                .b
+                .ins()
+                .iadd_imm_s(self.slots, slot as i64 * SLOT_BYTES as i64),
             Scalar::Float => self.b.use_var(self.fval[slot]),
             _ => self.b.use_var(self.ival[slot]),
         }
@@ -348,10 +361,14 @@ impl Lower<'_, '_> {
         self.b.ins().call_indirect(self.sigs[which], callee, args)
     }
 
-    /// Write the locals (kinds `locals`) and `stack` back into the frame.
+    /// Write the locals (kinds `locals`) and `stack` back into the frame,
+    /// the interpreter owning every heap value in it then (heap.rs).
     fn write_back(&mut self, locals: &[Ty], stack: &[V]) {
+        let mut heap_locals = Vec::new();
         for (slot, ty) in locals.iter().enumerate() {
-            if ty.is_opaque() {
+            if ty.is_heap() {
+                // Still in its slot: owned there, or borrowed (below).
+                heap_locals.push(slot);
                 continue;
             }
             match ty.exact() {
@@ -370,9 +387,14 @@ impl Lower<'_, '_> {
             }
         }
         let base = self.input.frame_size;
+        let mut heap_operands = Vec::new();
         for (d, (kind, v)) in stack.iter().enumerate() {
             store_known(&mut self.b, self.slots, base + d, *kind, *v);
+            if kind.is_heap() {
+                heap_operands.push(base + d);
+            }
         }
+        self.retain_for_exit(&heap_operands, &heap_locals);
     }
 
     /// The exit blocks, after the body.
@@ -423,9 +445,7 @@ impl Backend for Lower<'_, '_> {
     }
 
     fn writable(&mut self, slot: u16) -> bool {
-        self.known
-            .get(slot as usize)
-            .is_some_and(|t| !t.is_opaque())
+        self.known.get(slot as usize).is_some_and(|t| !t.is_heap())
     }
 
     fn set_local(&mut self, slot: u16, v: V) {
@@ -558,7 +578,9 @@ impl Backend for Lower<'_, '_> {
         match v.0 {
             Scalar::Nil => self.boolean(false),
             Scalar::Bool => v,
-            Scalar::Int | Scalar::Float => self.boolean(true),
+            Scalar::Int | Scalar::Float | Scalar::List(_) | Scalar::Instance(_) => {
+                self.boolean(true)
+            }
         }
     }
 
@@ -580,6 +602,34 @@ impl Backend for Lower<'_, '_> {
 
     fn to_float(&mut self, v: V) -> V {
         (Scalar::Float, self.as_float(v))
+    }
+
+    fn element(&mut self, list: V, index: V, kind: Scalar) -> V {
+        self.lower_element(list, index, kind)
+    }
+
+    fn set_element(&mut self, list: V, index: V, v: V) {
+        self.lower_set_element(list, index, v)
+    }
+
+    fn field(&mut self, obj: V, slot: u16, kind: Scalar) -> V {
+        self.lower_field(obj, slot, kind)
+    }
+
+    fn set_field(&mut self, obj: V, slot: u16, v: V) {
+        self.lower_set_field(obj, slot, v)
+    }
+
+    fn append(&mut self, list: V, v: V) {
+        self.lower_append(list, v)
+    }
+
+    fn field_kind(&mut self, class: u32, slot: u16) -> Option<Scalar> {
+        self.callees.field_kind(class, slot)
+    }
+
+    fn is_push(&mut self, k: u32) -> bool {
+        names_push(self.input.constants, k)
     }
 
     fn tick(&mut self) {

@@ -44,7 +44,7 @@ use cranelift_module::{FuncId, Linkage, Module};
 
 use analysis::{analyse, Callee, Callees, State, Ty};
 use deopt::Reason;
-use lower::{entry_signature, lower, Input, Support};
+use lower::{entry_signature, lower, HeapSupport, Input, Support};
 pub(crate) use policy::call_counters;
 pub use policy::JitMode;
 use policy::{FunctionInfo, HOT, LOOP_THRESHOLD, MAX_DEOPTS, MAX_ENTRIES, NEVER};
@@ -77,6 +77,9 @@ struct Compiled {
     /// result of an arity-0 function).
     extent: usize,
     deopts: u32,
+    /// Worth entering from the interpreter (`policy::worth_compiling`);
+    /// a leaf compiled for its compiled callers only is not.
+    bridge: bool,
 }
 
 enum Slot {
@@ -120,6 +123,10 @@ pub struct Jit {
     exited: Vec<ExitedFrame>,
     stats: JitStats,
     support: Support,
+    /// The kinds each class's fields were seen holding (by slot; `None`
+    /// for a heap value) in a frame the bridge entered: what compiled
+    /// reads of those fields expect (and guard).
+    fields: HashMap<u32, Vec<Option<Scalar>>>,
 }
 
 /// Bytes of machine stack compiled calls may use below the bridge: deep
@@ -149,7 +156,9 @@ impl Jit {
             support: Support {
                 exit: runtime::jit_exit as *const () as usize,
                 exit_caller: runtime::jit_exit_caller as *const () as usize,
+                heap: HeapSupport::new(),
             },
+            fields: HashMap::new(),
         }))
     }
 
@@ -196,7 +205,7 @@ impl Jit {
     ) -> Option<(EntryFn, usize)> {
         if let Some(slot) = self.entries.get(&key) {
             return match slot {
-                Slot::Compiled(c) => c.code.map(|code| (code, c.extent)),
+                Slot::Compiled(c) if c.bridge => c.code.map(|code| (code, c.extent)),
                 _ => None,
             };
         }
@@ -219,7 +228,7 @@ impl Jit {
             return None;
         }
         match self.entries.get(&key) {
-            Some(Slot::Compiled(c)) => c.code.map(|code| (code, c.extent)),
+            Some(Slot::Compiled(c)) if c.bridge => c.code.map(|code| (code, c.extent)),
             _ => None,
         }
     }
@@ -266,9 +275,11 @@ impl Jit {
         }
         let start = State {
             locals: key.kinds[..frame_size].to_vec(),
+            // Operands the interpreter owns: compiled code would have to
+            // release them (the bridge does not enter with any).
             stack: key.kinds[frame_size..]
                 .iter()
-                .map(|t| t.exact())
+                .map(|t| t.exact().filter(|k| !k.is_heap()))
                 .collect::<Option<Vec<_>>>()?,
         };
         let sig = entry_signature(self.module()?);
@@ -326,7 +337,10 @@ impl Jit {
         }
         let analysis = found?;
         let always = self.mode == JitMode::Always;
-        if !policy::worth_compiling(&proto.code, entry, &analysis, always) {
+        let bridge = policy::worth_compiling(&proto.code, entry, &analysis, always);
+        // A compiled caller calls even a leaf without entering cost.
+        if !bridge && !(nesting > 0 && policy::worth_compiling(&proto.code, entry, &analysis, true))
+        {
             return None;
         }
         let extent = proto.frame_size() + analysis.max_stack + 1;
@@ -348,11 +362,16 @@ impl Jit {
             ctx,
             fctx,
             entries,
+            fields,
             ..
         } = self;
         let module = module.as_mut()?;
         ctx.clear();
-        let mut known = Known { entries, functions };
+        let mut known = Known {
+            entries,
+            functions,
+            fields,
+        };
         lower(module, &mut ctx.func, fctx, &input, &mut known);
         let defined = module.define_function(id, ctx).is_ok();
         ctx.clear();
@@ -367,6 +386,7 @@ impl Jit {
                 ret: analysis.ret,
                 extent,
                 deopts: 0,
+                bridge,
             }),
         );
         self.unfinalized.push(key.clone());
@@ -490,18 +510,35 @@ impl Callees for Compiling<'_> {
         }
         callee_of(self.jit.entries.get(&key)?)
     }
+
+    fn field_kind(&self, class: u32, slot: u16) -> Option<Scalar> {
+        field_kind(&self.jit.fields, class, slot)
+    }
+}
+
+fn field_kind(
+    fields: &HashMap<u32, Vec<Option<Scalar>>>,
+    class: u32,
+    slot: u16,
+) -> Option<Scalar> {
+    *fields.get(&class)?.get(slot as usize)?
 }
 
 /// Callees during the lowering: those the analysis found.
 struct Known<'a> {
     entries: &'a HashMap<Key, Slot>,
     functions: &'a [Arc<FunctionProto>],
+    fields: &'a HashMap<u32, Vec<Option<Scalar>>>,
 }
 
 impl Callees for Known<'_> {
     fn callee(&mut self, func: u32, args: &[Scalar]) -> Option<Callee> {
         let key = call_key(self.functions, func, args)?;
         callee_of(self.entries.get(&key)?)
+    }
+
+    fn field_kind(&self, class: u32, slot: u16) -> Option<Scalar> {
+        field_kind(self.fields, class, slot)
     }
 }
 
@@ -555,7 +592,7 @@ impl Vm {
         }
         let kinds: Box<[Ty]> = self.stack[base..len].iter().map(Ty::of).collect();
         // Operand stack values compiled code would have to own.
-        if kinds[frame_size..].iter().any(|t| t.is_opaque()) {
+        if kinds[frame_size..].iter().any(|t| t.is_heap()) {
             return;
         }
         let key = Key {
@@ -563,6 +600,9 @@ impl Vm {
             ip: ip as u32,
             kinds,
         };
+        if !jit.entries.contains_key(&key) {
+            observe_fields(&mut jit.fields, &self.stack[base..base + frame_size]);
+        }
         let Some((code, extent)) = jit.entry(key.clone(), &self.functions, &self.constants) else {
             if ip == 0 {
                 // Nothing to enter at this function's calls: stop handing
@@ -625,8 +665,9 @@ impl Vm {
             // SAFETY: every slot below `len` holds an initialised value:
             // those below the old length did, and compiled code wrote
             // back every local and operand of the frames above it before
-            // returning (deopt.rs); slots dropped from the end held
-            // scalars, which own nothing.
+            // returning (deopt.rs), owning the heap values among them
+            // (heap.rs); slots dropped from the end held scalars or
+            // borrowed copies of heap values, which own nothing.
             unsafe { self.stack.set_len(len.min(self.stack.capacity())) };
         }
         if jit.stats.deopts != deopts && jit.count_deopt(&key) && key.ip == 0 {
@@ -634,5 +675,26 @@ impl Vm {
                 *n = NEVER;
             }
         }
+    }
+}
+
+/// Note the kinds of the fields of the instances in `slots` whose class
+/// has none noted yet (what compiled field reads will expect).
+fn observe_fields(fields: &mut HashMap<u32, Vec<Option<Scalar>>>, slots: &[Value]) {
+    for v in slots {
+        let Value::Instance(inst) = v else {
+            continue;
+        };
+        if fields.contains_key(&inst.class.id) {
+            continue;
+        }
+        let Ok(values) = inst.fields.try_borrow() else {
+            continue;
+        };
+        let kinds = values
+            .iter()
+            .map(|f| Ty::of(f).exact().filter(|k| !k.is_heap()))
+            .collect();
+        fields.insert(inst.class.id, kinds);
     }
 }

@@ -124,3 +124,178 @@ pub(crate) unsafe extern "C" fn jit_exit_caller(
         });
     }
 }
+
+// Heap access (heap.rs). Compiled code hands these the address of a frame
+// slot holding the list or instance (borrowed: the slot keeps it alive, and
+// compiled code never writes over a slot holding a heap value). Each does
+// exactly what the interpreter's fast path does (interp/fast_collections.rs,
+// fast_objects.rs), through `RefCell`'s checked borrows, or declines having
+// changed nothing: the compiled code then exits and the interpreter runs
+// the instruction itself (its error, its slower cases). None of them
+// releases a heap value, so no `deinit` can run from here.
+
+/// Returned by a read that declines.
+pub(crate) const DECLINED: i64 = -1;
+
+/// The tag (deopt.rs's `tag`) and register word of a scalar value.
+fn scalar_parts(v: &Value) -> Option<(i64, u64)> {
+    Some(match v {
+        Value::Nil => (0, 0),
+        Value::Bool(b) => (1, *b as u64),
+        Value::Int(i) => (2, *i as u64),
+        Value::Float(f) => (3, f.to_bits()),
+        _ => return None,
+    })
+}
+
+/// The scalar value of a tag and a register word.
+fn scalar_value(tag: u64, word: u64) -> Option<Value> {
+    Some(match tag {
+        0 => Value::Nil,
+        1 => Value::Bool(word & 1 != 0),
+        2 => Value::Int(word as i64),
+        3 => Value::Float(f64::from_bits(word)),
+        _ => return None,
+    })
+}
+
+/// `items[index]` when `index` is in range and the item a scalar: its
+/// tag, its word written to `out`.
+fn read_scalar(items: &[Value], index: i64, out: *mut u64) -> i64 {
+    let Some((tag, word)) = usize::try_from(index)
+        .ok()
+        .and_then(|i| items.get(i))
+        .and_then(scalar_parts)
+    else {
+        return DECLINED;
+    };
+    // SAFETY: `out` is the compiled code's 8-byte stack slot (heap.rs).
+    unsafe { *out = word };
+    tag
+}
+
+/// `items[index] = (tag, word)` over a scalar in range; false when
+/// declined.
+fn write_scalar(items: &mut [Value], index: i64, tag: u64, word: u64) -> bool {
+    let (Some(item), Some(v)) = (
+        usize::try_from(index).ok().and_then(|i| items.get_mut(i)),
+        scalar_value(tag, word),
+    ) else {
+        return false;
+    };
+    if item.is_heap() {
+        // Releasing it may run Limit code (`deinit`): the interpreter's.
+        return false;
+    }
+    *item = v;
+    true
+}
+
+/// `list[index]` (a list's element that is a scalar): its tag, its word in
+/// `*out`; `DECLINED` otherwise.
+///
+/// # Safety
+/// `list` points to a live value in the VM's stack; `out` to 8 writable
+/// bytes.
+pub(crate) unsafe extern "C" fn jit_element(list: *const Value, index: i64, out: *mut u64) -> i64 {
+    // SAFETY: the caller's promise.
+    let Value::List(l) = (unsafe { &*list }) else {
+        return DECLINED;
+    };
+    let Ok(items) = l.items.try_borrow() else {
+        return DECLINED;
+    };
+    read_scalar(&items, index, out)
+}
+
+/// `list[index] = (tag, word)`: 1 when stored, 0 when declined.
+///
+/// # Safety
+/// `list` points to a live value in the VM's stack.
+pub(crate) unsafe extern "C" fn jit_set_element(
+    list: *const Value,
+    index: i64,
+    tag: u64,
+    word: u64,
+) -> u64 {
+    // SAFETY: the caller's promise.
+    let Value::List(l) = (unsafe { &*list }) else {
+        return 0;
+    };
+    let Ok(mut items) = l.items.try_borrow_mut() else {
+        return 0;
+    };
+    write_scalar(&mut items, index, tag, word) as u64
+}
+
+/// Field `slot` of an instance, when a scalar: as `jit_element`.
+///
+/// # Safety
+/// As for `jit_element`.
+pub(crate) unsafe extern "C" fn jit_field(obj: *const Value, slot: u64, out: *mut u64) -> i64 {
+    // SAFETY: the caller's promise.
+    let Value::Instance(inst) = (unsafe { &*obj }) else {
+        return DECLINED;
+    };
+    let Ok(fields) = inst.fields.try_borrow() else {
+        return DECLINED;
+    };
+    read_scalar(&fields, slot as i64, out)
+}
+
+/// `obj.fields[slot] = (tag, word)` over a scalar: as `jit_set_element`.
+///
+/// # Safety
+/// As for `jit_set_element`.
+pub(crate) unsafe extern "C" fn jit_set_field(
+    obj: *const Value,
+    slot: u64,
+    tag: u64,
+    word: u64,
+) -> u64 {
+    // SAFETY: the caller's promise.
+    let Value::Instance(inst) = (unsafe { &*obj }) else {
+        return 0;
+    };
+    let Ok(mut fields) = inst.fields.try_borrow_mut() else {
+        return 0;
+    };
+    write_scalar(&mut fields, slot as i64, tag, word) as u64
+}
+
+/// `list.push((tag, word))`, growing within the limits as `List::push`
+/// does: 1 when pushed, 0 when declined (the interpreter then pushes, or
+/// raises the limit's error).
+///
+/// # Safety
+/// As for `jit_set_element`.
+pub(crate) unsafe extern "C" fn jit_push(list: *const Value, tag: u64, word: u64) -> u64 {
+    // SAFETY: the caller's promise.
+    let (Value::List(l), Some(v)) = ((unsafe { &*list }), scalar_value(tag, word)) else {
+        return 0;
+    };
+    let Ok(mut items) = l.items.try_borrow_mut() else {
+        return 0;
+    };
+    if items.len() < items.capacity() {
+        items.push(v);
+        return 1;
+    }
+    if crate::value::reserve_slots(&mut items, 1).is_err() {
+        return 0;
+    }
+    items.push(v);
+    drop(items);
+    l.recharge();
+    1
+}
+
+/// Make the borrowed copy of a heap value in `slot` an owned one (one
+/// more reference): an exit hands the slot to the interpreter (heap.rs).
+///
+/// # Safety
+/// `slot` points to an initialised value in the VM's stack.
+pub(crate) unsafe extern "C" fn jit_retain(slot: *const Value) {
+    // SAFETY: the caller's promise.
+    std::mem::forget(unsafe { &*slot }.clone());
+}

@@ -11,16 +11,63 @@
 //! backend's model of the operand stack only, made real when the
 //! instruction completes.
 
-use crate::opcode::{BinaryOp, CastKind, Op, Ordering};
+use crate::opcode::{BinaryOp, CastKind, Dispatch, Op, Ordering};
+use crate::value::Value;
 
-/// The scalar kinds compiled code holds in registers (`Value`'s first
-/// four variants).
+/// The kinds of values compiled code holds in registers: the scalars
+/// (`Value`'s first four variants), and lists and instances, which it
+/// only *borrows* (heap.rs): such a register holds the address of the
+/// frame slot that holds the value, never a count of its own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Scalar {
     Nil,
     Bool,
     Int,
     Float,
+    /// A list, with the kind its elements are expected to have (guarded
+    /// at each read).
+    List(Elem),
+    /// An instance of the class with this index.
+    Instance(u32),
+}
+
+impl Scalar {
+    /// A borrowed heap value (a list or an instance).
+    pub(crate) fn is_heap(self) -> bool {
+        matches!(self, Scalar::List(_) | Scalar::Instance(_))
+    }
+}
+
+/// The kind a list's elements are expected to have (its first element's
+/// when the list was seen at an entry point): reads guard it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Elem {
+    /// Unknown (empty, or heap values): reads are not compiled.
+    Other,
+    Bool,
+    Int,
+    Float,
+}
+
+impl Elem {
+    pub(crate) fn of(v: Option<&Value>) -> Elem {
+        match v {
+            Some(Value::Bool(_)) => Elem::Bool,
+            Some(Value::Int(_)) => Elem::Int,
+            Some(Value::Float(_)) => Elem::Float,
+            _ => Elem::Other,
+        }
+    }
+
+    /// The scalar kind an element read yields.
+    pub(crate) fn scalar(self) -> Option<Scalar> {
+        Some(match self {
+            Elem::Other => return None,
+            Elem::Bool => Scalar::Bool,
+            Elem::Int => Scalar::Int,
+            Elem::Float => Scalar::Float,
+        })
+    }
 }
 
 /// Arithmetic operators.
@@ -91,6 +138,25 @@ pub(crate) trait Backend {
     fn branch(&mut self, cond: Self::V, target: usize);
     /// Continue at `target`.
     fn jump(&mut self, target: usize);
+    /// Element `index` (an int) of list `list` when it is in range and
+    /// of kind `kind`, else an exit (heap.rs).
+    fn element(&mut self, list: Self::V, index: Self::V, kind: Scalar) -> Self::V;
+    /// `list[index] = v` (a scalar) over a scalar element in range, else
+    /// an exit with nothing changed. The instruction's last guard.
+    fn set_element(&mut self, list: Self::V, index: Self::V, v: Self::V);
+    /// Field `slot` of instance `obj` when it has kind `kind`, else an exit.
+    fn field(&mut self, obj: Self::V, slot: u16, kind: Scalar) -> Self::V;
+    /// `obj.fields[slot] = v` (a scalar) over a scalar field, else an
+    /// exit with nothing changed. The instruction's last guard.
+    fn set_field(&mut self, obj: Self::V, slot: u16, v: Self::V);
+    /// `list.push(v)` (a scalar), within the limits, else an exit with
+    /// nothing changed. The instruction's last guard.
+    fn append(&mut self, list: Self::V, v: Self::V);
+    /// The kind field `slot` of instances of class `class` is expected
+    /// to have (a scalar), if any.
+    fn field_kind(&mut self, class: u32, slot: u16) -> Option<Scalar>;
+    /// Whether constant `k` names the list method `push`/`append`.
+    fn is_push(&mut self, k: u32) -> bool;
     /// Call function `func` on the top `argc` values (replaced by its
     /// result).
     fn call(&mut self, func: u32, argc: u8) -> Option<Self::V>;
@@ -208,7 +274,9 @@ fn run<B: Backend>(b: &mut B, ip: usize, op: Op) -> Option<Flow> {
             b.push(q);
         }
         SetLocal(s) => {
-            if !b.writable(s) {
+            // A heap value stored into a local would have to be owned.
+            let top = b.peek(0)?;
+            if !b.writable(s) || b.kind(top).is_heap() {
                 return None;
             }
             let v = b.pop()?;
@@ -216,7 +284,7 @@ fn run<B: Backend>(b: &mut B, ip: usize, op: Op) -> Option<Flow> {
         }
         MoveLocal(from, to) => {
             let v = b.local(from)?;
-            if !b.writable(to) {
+            if !b.writable(to) || b.kind(v).is_heap() {
                 return None;
             }
             b.set_local(to, v);
@@ -529,6 +597,11 @@ fn run<B: Backend>(b: &mut B, ip: usize, op: Op) -> Option<Flow> {
         }
         Return => {
             let v = b.peek(0)?;
+            // A borrowed heap value is returned by the interpreter, which
+            // owns its frames' values.
+            if b.kind(v).is_heap() {
+                return None;
+            }
             b.ret(Some(v));
             return Some(Flow::Stop);
         }
@@ -548,9 +621,106 @@ fn run<B: Backend>(b: &mut B, ip: usize, op: Op) -> Option<Flow> {
                 _ => return None,
             }
         }
+        IndexLocals(l, i) => {
+            let (list, index) = (b.local(l)?, b.local(i)?);
+            let kind = element_kind(b, list, index)?;
+            let v = b.element(list, index, kind);
+            b.push(v);
+        }
+        GetIndex => {
+            let index = b.peek(0)?;
+            let list = b.peek(1)?;
+            let kind = element_kind(b, list, index)?;
+            let v = b.element(list, index, kind);
+            b.pop()?;
+            b.pop()?;
+            b.push(v);
+        }
+        SetIndexLocals(l, i) => {
+            let (list, index) = (b.local(l)?, b.local(i)?);
+            let v = b.peek(0)?;
+            if !matches!(b.kind(list), Scalar::List(_))
+                || b.kind(index) != Scalar::Int
+                || b.kind(v).is_heap()
+            {
+                return None;
+            }
+            b.set_element(list, index, v);
+            b.pop()?;
+        }
+        SetIndex => {
+            let v = b.peek(0)?;
+            let index = b.peek(1)?;
+            let list = b.peek(2)?;
+            if !matches!(b.kind(list), Scalar::List(_))
+                || b.kind(index) != Scalar::Int
+                || b.kind(v).is_heap()
+            {
+                return None;
+            }
+            b.set_element(list, index, v);
+            b.pop()?;
+            b.pop()?;
+            b.pop()?;
+        }
+        GetLocalField(s, slot) => {
+            let obj = b.local(s)?;
+            let kind = field_kind(b, obj, slot)?;
+            let v = b.field(obj, slot, kind);
+            b.push(v);
+        }
+        GetField(slot) => {
+            let obj = b.peek(0)?;
+            let kind = field_kind(b, obj, slot)?;
+            let v = b.field(obj, slot, kind);
+            b.pop()?;
+            b.push(v);
+        }
+        SetField(slot) => {
+            let v = b.peek(0)?;
+            let obj = b.peek(1)?;
+            if !matches!(b.kind(obj), Scalar::Instance(_)) || b.kind(v).is_heap() {
+                return None;
+            }
+            b.set_field(obj, slot, v);
+            b.pop()?;
+            b.pop()?;
+        }
+        Invoke(name, 1, via) if via != Dispatch::Any => {
+            let v = b.peek(0)?;
+            let list = b.peek(1)?;
+            if !matches!(b.kind(list), Scalar::List(_)) || b.kind(v).is_heap() || !b.is_push(name)
+            {
+                return None;
+            }
+            b.append(list, v);
+            b.pop()?;
+            b.pop()?;
+            let nil = b.nil();
+            b.push(nil);
+        }
         _ => return None,
     }
     Some(Flow::Next)
+}
+
+/// The kind `list[index]` is expected to have, when compiled code reads
+/// it: a list whose elements are expected to be scalars, an int index.
+fn element_kind<B: Backend>(b: &mut B, list: B::V, index: B::V) -> Option<Scalar> {
+    match (b.kind(list), b.kind(index)) {
+        (Scalar::List(elem), Scalar::Int) => elem.scalar(),
+        _ => None,
+    }
+}
+
+/// The kind field `slot` of `obj` is expected to have, when compiled
+/// code reads it: an instance whose class's field was seen holding a
+/// scalar.
+fn field_kind<B: Backend>(b: &mut B, obj: B::V, slot: u16) -> Option<Scalar> {
+    match b.kind(obj) {
+        Scalar::Instance(class) => b.field_kind(class, slot),
+        _ => None,
+    }
 }
 
 /// Arithmetic the fused local instructions take a fast path for only
