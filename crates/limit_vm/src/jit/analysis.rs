@@ -170,6 +170,8 @@ pub(crate) trait Callees {
     /// The kind field `slot` of class `class`'s instances was seen to
     /// hold (a scalar), if any (mod.rs's `Jit::fields`).
     fn field_kind(&self, class: u32, slot: u16) -> Option<Scalar>;
+    /// The method `name` of class `class` (a function index), if any.
+    fn method(&self, class: u32, name: &str) -> Option<u32>;
 }
 
 /// What the analysis found for one entry point.
@@ -288,6 +290,14 @@ struct Types<'a> {
 /// The kind of a scalar constant.
 pub(crate) fn constant_kind(v: &Value) -> Option<Scalar> {
     Ty::of(v).exact().filter(|k| !k.is_heap())
+}
+
+/// The text of string constant `k`.
+pub(crate) fn constant_text(constants: &[Value], k: u32) -> Option<&str> {
+    match constants.get(k as usize)? {
+        Value::Str(s) => Some(&s.text),
+        _ => None,
+    }
 }
 
 /// Whether constant `k` names the list method `push` (`append`).
@@ -420,6 +430,10 @@ impl Backend for Types<'_> {
         names_push(self.constants, k)
     }
 
+    fn method(&mut self, class: u32, name: u32) -> Option<u32> {
+        self.callees.method(class, constant_text(self.constants, name)?)
+    }
+
     fn negate(&mut self, v: Scalar) -> Option<Scalar> {
         matches!(v, Scalar::Int | Scalar::Float).then_some(v)
     }
@@ -465,6 +479,9 @@ mod tests {
             None
         }
         fn field_kind(&self, _: u32, _: u16) -> Option<Scalar> {
+            None
+        }
+        fn method(&self, _: u32, _: &str) -> Option<u32> {
             None
         }
     }

@@ -22,7 +22,9 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_jit::JITModule;
 use cranelift_module::Module;
 
-use super::analysis::{arith_kind, comparable, equatable, names_push, Analysis, Callees, State, Ty};
+use super::analysis::{
+    arith_kind, comparable, constant_text, equatable, names_push, Analysis, Callees, State, Ty,
+};
 use super::deopt::{self, is_float, load_known, store_dynamic, store_known, Reason, SLOT_BYTES};
 use super::runtime::Context;
 use super::semantics::{exec, Arith, Backend, Flow, Scalar};
@@ -630,6 +632,11 @@ impl Backend for Lower<'_, '_> {
 
     fn is_push(&mut self, k: u32) -> bool {
         names_push(self.input.constants, k)
+    }
+
+    fn method(&mut self, class: u32, name: u32) -> Option<u32> {
+        let name = constant_text(self.input.constants, name)?;
+        self.callees.method(class, name)
     }
 
     fn tick(&mut self) {

@@ -34,6 +34,7 @@ mod semantics;
 mod tests;
 
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -53,7 +54,7 @@ use semantics::Scalar;
 
 use crate::interp::Vm;
 use crate::program::FunctionProto;
-use crate::value::Value;
+use crate::value::{Class, Value};
 
 /// A compiled entry point's machine code (lower.rs's `entry_signature`).
 type EntryFn = unsafe extern "C" fn(*mut Context, *mut Value, u64) -> u64;
@@ -123,11 +124,21 @@ pub struct Jit {
     exited: Vec<ExitedFrame>,
     stats: JitStats,
     support: Support,
-    /// The kinds each class's fields were seen holding (by slot; `None`
-    /// for a heap value) in a frame the bridge entered: what compiled
-    /// reads of those fields expect (and guard).
-    fields: HashMap<u32, Vec<Option<Scalar>>>,
+    /// The classes of the instances seen in frames the bridge entered
+    /// (the only instances compiled code holds), by index.
+    classes: Classes,
 }
+
+/// A class compiled code has seen an instance of.
+struct SeenClass {
+    class: Rc<Class>,
+    /// The kinds its fields held (by slot; `None` for a heap value) in
+    /// that instance: what compiled reads of those fields expect (and
+    /// guard).
+    fields: Vec<Option<Scalar>>,
+}
+
+type Classes = HashMap<u32, SeenClass>;
 
 /// Bytes of machine stack compiled calls may use below the bridge: deep
 /// recursion continues in the interpreter, whose frames are on the heap.
@@ -158,7 +169,7 @@ impl Jit {
                 exit_caller: runtime::jit_exit_caller as *const () as usize,
                 heap: HeapSupport::new(),
             },
-            fields: HashMap::new(),
+            classes: HashMap::new(),
         }))
     }
 
@@ -362,7 +373,7 @@ impl Jit {
             ctx,
             fctx,
             entries,
-            fields,
+            classes,
             ..
         } = self;
         let module = module.as_mut()?;
@@ -370,7 +381,7 @@ impl Jit {
         let mut known = Known {
             entries,
             functions,
-            fields,
+            classes,
         };
         lower(module, &mut ctx.func, fctx, &input, &mut known);
         let defined = module.define_function(id, ctx).is_ok();
@@ -512,23 +523,29 @@ impl Callees for Compiling<'_> {
     }
 
     fn field_kind(&self, class: u32, slot: u16) -> Option<Scalar> {
-        field_kind(&self.jit.fields, class, slot)
+        field_kind(&self.jit.classes, class, slot)
+    }
+
+    fn method(&self, class: u32, name: &str) -> Option<u32> {
+        method(&self.jit.classes, class, name)
     }
 }
 
-fn field_kind(
-    fields: &HashMap<u32, Vec<Option<Scalar>>>,
-    class: u32,
-    slot: u16,
-) -> Option<Scalar> {
-    *fields.get(&class)?.get(slot as usize)?
+fn field_kind(classes: &Classes, class: u32, slot: u16) -> Option<Scalar> {
+    *classes.get(&class)?.fields.get(slot as usize)?
+}
+
+/// The method `name` of class `class`, as the interpreter finds it for an
+/// `Invoke` through the class (`Vm::invoke_missed`).
+fn method(classes: &Classes, class: u32, name: &str) -> Option<u32> {
+    classes.get(&class)?.class.method_map.get(name).copied()
 }
 
 /// Callees during the lowering: those the analysis found.
 struct Known<'a> {
     entries: &'a HashMap<Key, Slot>,
     functions: &'a [Arc<FunctionProto>],
-    fields: &'a HashMap<u32, Vec<Option<Scalar>>>,
+    classes: &'a Classes,
 }
 
 impl Callees for Known<'_> {
@@ -538,7 +555,11 @@ impl Callees for Known<'_> {
     }
 
     fn field_kind(&self, class: u32, slot: u16) -> Option<Scalar> {
-        field_kind(self.fields, class, slot)
+        field_kind(self.classes, class, slot)
+    }
+
+    fn method(&self, class: u32, name: &str) -> Option<u32> {
+        method(self.classes, class, name)
     }
 }
 
@@ -601,7 +622,7 @@ impl Vm {
             kinds,
         };
         if !jit.entries.contains_key(&key) {
-            observe_fields(&mut jit.fields, &self.stack[base..base + frame_size]);
+            observe_classes(&mut jit.classes, &self.stack[base..base + frame_size]);
         }
         let Some((code, extent)) = jit.entry(key.clone(), &self.functions, &self.constants) else {
             if ip == 0 {
@@ -678,23 +699,29 @@ impl Vm {
     }
 }
 
-/// Note the kinds of the fields of the instances in `slots` whose class
-/// has none noted yet (what compiled field reads will expect).
-fn observe_fields(fields: &mut HashMap<u32, Vec<Option<Scalar>>>, slots: &[Value]) {
+/// Note the classes of the instances in `slots` not seen yet, with the
+/// kinds of their fields (what compiled field reads will expect).
+fn observe_classes(classes: &mut Classes, slots: &[Value]) {
     for v in slots {
         let Value::Instance(inst) = v else {
             continue;
         };
-        if fields.contains_key(&inst.class.id) {
+        if classes.contains_key(&inst.class.id) {
             continue;
         }
         let Ok(values) = inst.fields.try_borrow() else {
             continue;
         };
-        let kinds = values
+        let fields = values
             .iter()
             .map(|f| Ty::of(f).exact().filter(|k| !k.is_heap()))
             .collect();
-        fields.insert(inst.class.id, kinds);
+        classes.insert(
+            inst.class.id,
+            SeenClass {
+                class: inst.class.clone(),
+                fields,
+            },
+        );
     }
 }

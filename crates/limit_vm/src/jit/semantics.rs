@@ -157,6 +157,8 @@ pub(crate) trait Backend {
     fn field_kind(&mut self, class: u32, slot: u16) -> Option<Scalar>;
     /// Whether constant `k` names the list method `push`/`append`.
     fn is_push(&mut self, k: u32) -> bool;
+    /// The method named by constant `name` of class `class`.
+    fn method(&mut self, class: u32, name: u32) -> Option<u32>;
     /// Call function `func` on the top `argc` values (replaced by its
     /// result).
     fn call(&mut self, func: u32, argc: u8) -> Option<Self::V>;
@@ -686,18 +688,29 @@ fn run<B: Backend>(b: &mut B, ip: usize, op: Op) -> Option<Flow> {
             b.pop()?;
             b.pop()?;
         }
-        Invoke(name, 1, via) if via != Dispatch::Any => {
-            let v = b.peek(0)?;
-            let list = b.peek(1)?;
-            if !matches!(b.kind(list), Scalar::List(_)) || b.kind(v).is_heap() || !b.is_push(name)
-            {
-                return None;
+        Invoke(name, argc, via) => {
+            let recv = b.peek(argc as usize)?;
+            match b.kind(recv) {
+                // A method through the receiver's class, which its kind
+                // names: the call the interpreter's inline cache makes.
+                Scalar::Instance(class) if via == Dispatch::Cached => {
+                    let f = b.method(class, name)?;
+                    let r = b.call(f, argc.checked_add(1)?)?;
+                    b.push(r);
+                }
+                Scalar::List(_) if argc == 1 && via != Dispatch::Any && b.is_push(name) => {
+                    let v = b.peek(0)?;
+                    if b.kind(v).is_heap() {
+                        return None;
+                    }
+                    b.append(recv, v);
+                    b.pop()?;
+                    b.pop()?;
+                    let nil = b.nil();
+                    b.push(nil);
+                }
+                _ => return None,
             }
-            b.append(list, v);
-            b.pop()?;
-            b.pop()?;
-            let nil = b.nil();
-            b.push(nil);
         }
         _ => return None,
     }
