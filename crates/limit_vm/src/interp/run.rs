@@ -43,7 +43,11 @@ impl Vm {
             }
             // `--jit=always` runs every instruction through `step`, so
             // that every call and back edge can enter compiled code.
-            let always = self.jit.as_deref().is_some_and(crate::jit::Jit::always);
+            // (And for a while after compiled code left midway: jit/mod.rs.)
+            let always = self
+                .jit
+                .as_deref_mut()
+                .is_some_and(crate::jit::Jit::step_through);
             if !TRACE && !always && self.enter_fast(stop_depth) {
                 // The fast loop stopped after an allocation: collect
                 // cycles when due, check the heap limit.

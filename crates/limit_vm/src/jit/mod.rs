@@ -127,7 +127,18 @@ pub struct Jit {
     /// The classes of the instances seen in frames the bridge entered
     /// (the only instances compiled code holds), by index.
     classes: Classes,
+    /// Set by `record_exit`: compiled code left before its function
+    /// returned.
+    left_midway: bool,
+    /// After compiled code left midway: the number of frames up to the
+    /// one it was entered in, and the instructions `step_through` still
+    /// hands to `step` while that frame has not reached a loop head.
+    resume: Option<(usize, u32)>,
 }
+
+/// Instructions run through `step` after compiled code left midway, at
+/// most (`Jit::step_through`): enough for a loop body with its calls.
+const RESUME_STEPS: u32 = 1000;
 
 /// A class compiled code has seen an instance of.
 struct SeenClass {
@@ -170,13 +181,37 @@ impl Jit {
                 heap: HeapSupport::new(),
             },
             classes: HashMap::new(),
+            left_midway: false,
+            resume: None,
         }))
     }
 
-    /// Whether every call and back edge may enter compiled code (`run_loop`
-    /// then runs each instruction through `step`).
-    pub(crate) fn always(&self) -> bool {
-        self.mode == JitMode::Always
+    /// Whether the next instruction goes through `step`, after which
+    /// calls and back edges may enter compiled code: always with
+    /// `--jit=always`, else for a while after compiled code left.
+    ///
+    /// Why the while: the dispatch loop hands a back edge to `step` only
+    /// at a checkpoint, every `CHECKPOINT_STEPS` counted steps; in a loop
+    /// whose counted steps (back edge, calls) divide that, the checkpoint
+    /// falls on the same instruction every time. When compiled code left
+    /// mid-body (its budget ran out at a call, a guard failed), the loop
+    /// would not reach its head through `step` again, and would run
+    /// interpreted to its end.
+    pub(crate) fn step_through(&mut self) -> bool {
+        if self.mode == JitMode::Always {
+            return true;
+        }
+        match &mut self.resume {
+            None => false,
+            Some((_, 0)) => {
+                self.resume = None;
+                false
+            }
+            Some((_, left)) => {
+                *left -= 1;
+                true
+            }
+        }
     }
 
     pub(crate) fn mode(&self) -> JitMode {
@@ -190,6 +225,7 @@ impl Jit {
     /// `runtime::jit_exit`'s record.
     pub(crate) fn record_exit(&mut self, len: usize, reason: Reason) {
         self.exit_len = Some(len);
+        self.left_midway = reason != Reason::Return;
         if reason == Reason::Deopt {
             self.stats.deopts += 1;
         }
@@ -582,6 +618,7 @@ impl Vm {
             return;
         };
         let (func, ip, base) = (frame.func, frame.ip, frame.base);
+        let depth = self.frames.len();
         if func >= self.first_continuation {
             return;
         }
@@ -591,6 +628,15 @@ impl Vm {
         let Some(info) = jit.functions.get_mut(func as usize) else {
             return;
         };
+        if let Some((resume_depth, _)) = jit.resume {
+            // The frame compiled code left returned, or reached a loop
+            // head (entered below if compiled): back to the dispatch loop.
+            if depth < resume_depth
+                || (depth == resume_depth && ip != 0 && info.is_loop_target(&proto.code, ip))
+            {
+                jit.resume = None;
+            }
+        }
         let hot = if ip == 0 {
             self.jit_calls.get(func as usize) == Some(&HOT)
         } else if info.is_loop_target(&proto.code, ip) {
@@ -638,6 +684,7 @@ impl Vm {
             return;
         }
         jit.exit_len = None;
+        jit.left_midway = false;
         jit.exited.clear();
         let deopts = jit.stats.deopts;
         let here = 0u8;
@@ -670,6 +717,9 @@ impl Vm {
         let Some(jit) = self.jit.as_deref_mut() else {
             return;
         };
+        if jit.left_midway {
+            jit.resume = Some((depth, RESUME_STEPS));
+        }
         // The compiled calls that exited become interpreter frames,
         // outermost first.
         for f in jit.exited.drain(..).rev() {
