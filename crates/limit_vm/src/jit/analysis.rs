@@ -13,8 +13,8 @@
 use cranelift_module::FuncId;
 
 use super::semantics::{exec, Arith, Backend, Elem, Flow, Scalar};
-use crate::runtime::methods::Method;
 use crate::opcode::{Op, Ordering};
+use crate::runtime::methods::Method;
 use crate::value::Value;
 
 /// The kinds a local may hold at a point: a set of scalar kinds (bits
@@ -431,7 +431,8 @@ impl Backend for Types<'_> {
     }
 
     fn method(&mut self, class: u32, name: u32) -> Option<u32> {
-        self.callees.method(class, constant_text(self.constants, name)?)
+        self.callees
+            .method(class, constant_text(self.constants, name)?)
     }
 
     fn negate(&mut self, v: Scalar) -> Option<Scalar> {

@@ -199,6 +199,9 @@ mod tests {
         assert_eq!(byte(&Value::Float(2.5), 0), tag(Scalar::Float) as u8);
         assert_eq!(f64::from_bits(word(&Value::Float(2.5))), 2.5);
         let list = Value::list(vec![Value::Int(1)]);
-        assert_eq!(byte(&list, 0), tag(Scalar::List(super::super::semantics::Elem::Int)) as u8);
+        assert_eq!(
+            byte(&list, 0),
+            tag(Scalar::List(super::super::semantics::Elem::Int)) as u8
+        );
     }
 }

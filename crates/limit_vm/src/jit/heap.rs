@@ -37,7 +37,8 @@ use cranelift_codegen::ir::{
 
 use cranelift_module::Module;
 
-use super::super::deopt::{self, Reason, SLOT_BYTES};
+use super::super::deopt::{self, store_known, Reason, SLOT_BYTES, WORD_OFFSET};
+use super::super::layout::HeapLayout;
 use super::super::runtime::{self, DECLINED};
 use super::super::semantics::Scalar;
 use super::{Lower, V};
@@ -65,6 +66,13 @@ impl HeapSupport {
     }
 }
 
+/// Which kind of object holds the values.
+#[derive(Clone, Copy)]
+enum Held {
+    List,
+    Instance,
+}
+
 /// What the lowering of one entry point made for heap accesses, on first
 /// use.
 #[derive(Default)]
@@ -78,7 +86,12 @@ pub(super) struct HeapState {
 
 impl Lower<'_, '_> {
     /// Call support function `address` on `args`; its result, if any.
-    fn heap_call(&mut self, address: usize, args: &[ir::Value], returns: bool) -> Option<ir::Value> {
+    fn heap_call(
+        &mut self,
+        address: usize,
+        args: &[ir::Value],
+        returns: bool,
+    ) -> Option<ir::Value> {
         let index = if returns { args.len() } else { 0 };
         let sig = match self.heap.sigs[index] {
             Some(sig) => sig,
@@ -104,9 +117,9 @@ impl Lower<'_, '_> {
         if let Some(slot) = self.heap.out {
             return slot;
         }
-        let slot = self
-            .b
-            .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3));
+        let slot =
+            self.b
+                .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3));
         self.heap.out = Some(slot);
         slot
     }
@@ -156,29 +169,204 @@ impl Lower<'_, '_> {
 
     pub(super) fn lower_element(&mut self, list: V, index: V, kind: Scalar) -> V {
         let address = self.input.support.heap.element;
-        self.guarded_read(address, list.1, index.1, kind)
+        self.read_inline(Held::List, list.1, index.1, kind, address)
     }
 
     pub(super) fn lower_set_element(&mut self, list: V, index: V, v: V) {
         let address = self.input.support.heap.set_element;
-        self.checked_write(address, &[list.1, index.1], v);
+        self.write_inline(Held::List, list.1, index.1, v, address);
     }
 
     pub(super) fn lower_field(&mut self, obj: V, slot: u16, kind: Scalar) -> V {
         let address = self.input.support.heap.field;
         let at = self.b.ins().iconst(types::I64, slot as i64);
-        self.guarded_read(address, obj.1, at, kind)
+        self.read_inline(Held::Instance, obj.1, at, kind, address)
     }
 
     pub(super) fn lower_set_field(&mut self, obj: V, slot: u16, v: V) {
         let address = self.input.support.heap.set_field;
         let at = self.b.ins().iconst(types::I64, slot as i64);
-        self.checked_write(address, &[obj.1, at], v);
+        self.write_inline(Held::Instance, obj.1, at, v, address);
     }
 
     pub(super) fn lower_append(&mut self, list: V, v: V) {
         let address = self.input.support.heap.push;
+        let Some(layout) = self.input.layout else {
+            self.checked_write(address, &[list.1], v);
+            return;
+        };
+        // Inline while the list has room and is not borrowed (what
+        // `List::push` does then); growing is the support function's.
+        let flags = ir::MemFlagsData::trusted();
+        let cell = self.cell(&layout, Held::List, list.1);
+        let flag = self.b.ins().load(types::I64, flags, cell, layout.flag);
+        let busy = self.b.ins().icmp_imm_s(IntCC::NotEqual, flag, 0);
+        let len = self.b.ins().load(types::I64, flags, cell, layout.len);
+        let cap = self.b.ins().load(types::I64, flags, cell, layout.cap);
+        let full = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, len, cap);
+        let slow_needed = self.b.ins().bor(busy, full);
+        let (fast, slow, join) = self.fast_slow_join(None);
+        self.b.ins().brif(slow_needed, slow, &[], fast, &[]);
+        self.b.switch_to_block(fast);
+        let element = self.element_address(&layout, cell, len);
+        store_known(&mut self.b, element, 0, v.0, v.1);
+        let longer = self.b.ins().iadd_imm_s(len, 1);
+        self.b.ins().store(flags, longer, cell, layout.len);
+        self.b.ins().jump(join, &[]);
+        self.b.switch_to_block(slow);
         self.checked_write(address, &[list.1], v);
+        self.b.ins().jump(join, &[]);
+        self.b.switch_to_block(join);
+    }
+
+    /// The `RefCell<Vec<Value>>` of the list or instance whose `Value` is
+    /// at `value`.
+    fn cell(&mut self, layout: &HeapLayout, held: Held, value: ir::Value) -> ir::Value {
+        let flags = ir::MemFlagsData::trusted();
+        let rc = self.b.ins().load(types::I64, flags, value, WORD_OFFSET);
+        let offset = match held {
+            Held::List => layout.list_items,
+            Held::Instance => layout.instance_fields,
+        };
+        self.b.ins().iadd_imm_s(rc, offset as i64)
+    }
+
+    /// The address of element `index` of the vector in `cell`.
+    fn element_address(
+        &mut self,
+        layout: &HeapLayout,
+        cell: ir::Value,
+        index: ir::Value,
+    ) -> ir::Value {
+        let flags = ir::MemFlagsData::trusted();
+        let buffer = self.b.ins().load(types::I64, flags, cell, layout.ptr);
+        let bytes = self.b.ins().ishl_imm_u(index, 4);
+        self.b.ins().iadd(buffer, bytes)
+    }
+
+    /// A fast block, a cold slow block and the block both continue in
+    /// (with a parameter of type `ty`, if any).
+    fn fast_slow_join(&mut self, ty: Option<ir::Type>) -> (ir::Block, ir::Block, ir::Block) {
+        let fast = self.b.create_block();
+        let slow = self.b.create_block();
+        let join = self.b.create_block();
+        self.b.set_cold_block(slow);
+        if let Some(ty) = ty {
+            self.b.append_block_param(join, ty);
+        }
+        (fast, slow, join)
+    }
+
+    /// Whether the element at `index` of the vector in `cell` is out of
+    /// range (an unsigned compare: a negative index is too), or the cell
+    /// borrowed in a way the access may not overlap (`exclusive`: at all,
+    /// for a write; else mutably).
+    fn unusable(
+        &mut self,
+        layout: &HeapLayout,
+        cell: ir::Value,
+        index: ir::Value,
+        exclusive: bool,
+    ) -> ir::Value {
+        let flags = ir::MemFlagsData::trusted();
+        let flag = self.b.ins().load(types::I64, flags, cell, layout.flag);
+        let busy = if exclusive {
+            self.b.ins().icmp_imm_s(IntCC::NotEqual, flag, 0)
+        } else {
+            self.b.ins().icmp_imm_s(IntCC::SignedLessThan, flag, 0)
+        };
+        let len = self.b.ins().load(types::I64, flags, cell, layout.len);
+        let outside = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
+        self.b.ins().bor(busy, outside)
+    }
+
+    /// Read value `index` of the list or instance at `obj`, which must
+    /// have kind `kind`: inline when the layout is known and the value is
+    /// there, else through support function `address`.
+    fn read_inline(
+        &mut self,
+        held: Held,
+        obj: ir::Value,
+        index: ir::Value,
+        kind: Scalar,
+        address: usize,
+    ) -> V {
+        let Some(layout) = self.input.layout else {
+            return self.guarded_read(address, obj, index, kind);
+        };
+        let flags = ir::MemFlagsData::trusted();
+        let ty = if kind == Scalar::Float {
+            types::F64
+        } else {
+            types::I64
+        };
+        let cell = self.cell(&layout, held, obj);
+        let unusable = self.unusable(&layout, cell, index, false);
+        let (fast, slow, join) = self.fast_slow_join(Some(ty));
+        let check = self.b.create_block();
+        self.b.ins().brif(unusable, slow, &[], check, &[]);
+        self.b.switch_to_block(check);
+        let element = self.element_address(&layout, cell, index);
+        let tag = self.b.ins().uload8(types::I64, flags, element, 0);
+        let wrong = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::NotEqual, tag, deopt::tag(kind));
+        self.b.ins().brif(wrong, slow, &[], fast, &[]);
+        self.b.switch_to_block(fast);
+        let value = match kind {
+            Scalar::Float => self.b.ins().load(types::F64, flags, element, WORD_OFFSET),
+            Scalar::Bool => self
+                .b
+                .ins()
+                .uload8(types::I64, flags, element, deopt::BOOL_OFFSET),
+            Scalar::Nil => self.b.ins().iconst(types::I64, 0),
+            _ => self.b.ins().load(types::I64, flags, element, WORD_OFFSET),
+        };
+        self.b.ins().jump(join, &[ir::BlockArg::Value(value)]);
+        self.b.switch_to_block(slow);
+        let (_, value) = self.guarded_read(address, obj, index, kind);
+        self.b.ins().jump(join, &[ir::BlockArg::Value(value)]);
+        self.b.switch_to_block(join);
+        (kind, self.b.block_params(join)[0])
+    }
+
+    /// Write scalar `v` over value `index` of the list or instance at
+    /// `obj`: inline when the layout is known and the old value is a
+    /// scalar in range, else through support function `address`.
+    fn write_inline(&mut self, held: Held, obj: ir::Value, index: ir::Value, v: V, address: usize) {
+        let Some(layout) = self.input.layout else {
+            self.checked_write(address, &[obj, index], v);
+            return;
+        };
+        let flags = ir::MemFlagsData::trusted();
+        let cell = self.cell(&layout, held, obj);
+        let unusable = self.unusable(&layout, cell, index, true);
+        let (fast, slow, join) = self.fast_slow_join(None);
+        let check = self.b.create_block();
+        self.b.ins().brif(unusable, slow, &[], check, &[]);
+        self.b.switch_to_block(check);
+        let element = self.element_address(&layout, cell, index);
+        let tag = self.b.ins().uload8(types::I64, flags, element, 0);
+        // Over a heap value (a release) only the support function writes.
+        let heap =
+            self.b
+                .ins()
+                .icmp_imm_s(IntCC::UnsignedGreaterThan, tag, deopt::tag(Scalar::Float));
+        self.b.ins().brif(heap, slow, &[], fast, &[]);
+        self.b.switch_to_block(fast);
+        store_known(&mut self.b, element, 0, v.0, v.1);
+        self.b.ins().jump(join, &[]);
+        self.b.switch_to_block(slow);
+        self.checked_write(address, &[obj, index], v);
+        self.b.ins().jump(join, &[]);
+        self.b.switch_to_block(join);
     }
 
     /// In an exit, after the write-back: one reference for each slot

@@ -56,6 +56,9 @@ pub(crate) struct Input<'a> {
     pub(crate) start: &'a State,
     pub(crate) frame_size: usize,
     pub(crate) support: &'a Support,
+    /// Where lists' elements and instances' fields are, when compiled
+    /// code may read them inline (layout.rs).
+    pub(crate) layout: Option<super::layout::HeapLayout>,
 }
 
 /// The signature of every compiled entry point.

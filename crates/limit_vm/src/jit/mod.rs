@@ -24,6 +24,7 @@
 
 mod analysis;
 mod deopt;
+mod layout;
 mod lower;
 mod policy;
 mod runtime;
@@ -45,6 +46,7 @@ use cranelift_module::{FuncId, Linkage, Module};
 
 use analysis::{analyse, Callee, Callees, State, Ty};
 use deopt::Reason;
+use layout::HeapLayout;
 use lower::{entry_signature, lower, HeapSupport, Input, Support};
 pub(crate) use policy::call_counters;
 pub use policy::JitMode;
@@ -127,6 +129,10 @@ pub struct Jit {
     /// The classes of the instances seen in frames the bridge entered
     /// (the only instances compiled code holds), by index.
     classes: Classes,
+    /// Where compiled code finds lists' elements and instances' fields
+    /// inline; `None` when the probe failed or a value the bridge saw did
+    /// not fit it (then only the support functions touch them).
+    layout: Option<HeapLayout>,
     /// Set by `record_exit`: compiled code left before its function
     /// returned.
     left_midway: bool,
@@ -183,6 +189,7 @@ impl Jit {
             classes: HashMap::new(),
             left_midway: false,
             resume: None,
+            layout: HeapLayout::probe(),
         }))
     }
 
@@ -403,6 +410,7 @@ impl Jit {
             start: &start,
             frame_size: proto.frame_size(),
             support: &self.support,
+            layout: self.layout,
         };
         let Jit {
             module,
@@ -668,7 +676,15 @@ impl Vm {
             kinds,
         };
         if !jit.entries.contains_key(&key) {
-            observe_classes(&mut jit.classes, &self.stack[base..base + frame_size]);
+            let locals = &self.stack[base..base + frame_size];
+            observe_classes(&mut jit.classes, locals);
+            // Compiled code reads only the lists and instances of frames
+            // the bridge entered (and passes them to its callees).
+            if let Some(layout) = jit.layout {
+                if !locals.iter().all(|v| layout.fits(v)) {
+                    jit.layout = None;
+                }
+            }
         }
         let Some((code, extent)) = jit.entry(key.clone(), &self.functions, &self.constants) else {
             if ip == 0 {

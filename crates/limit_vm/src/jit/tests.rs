@@ -251,3 +251,80 @@ fn float_comparisons_with_nan_are_false() {
     ));
     assert_eq!(out, "0\n");
 }
+
+#[test]
+fn the_heap_layout_probe_finds_what_compiled_code_reads() {
+    use super::layout::HeapLayout;
+    use crate::value::Value;
+    let layout = HeapLayout::probe().expect("a layout on this platform");
+    let mut items = Vec::with_capacity(9);
+    items.extend([Value::Int(1), Value::Bool(true), Value::Float(0.5)]);
+    let list = Value::list(items);
+    assert!(layout.fits(&list));
+    assert!(layout.fits(&Value::list(Vec::new())));
+    assert!(layout.fits(&Value::Int(3)));
+    if let Value::List(l) = &list {
+        // Borrowed mutably: compiled code would not read it, nor may the
+        // check.
+        let _w = l.items.borrow_mut();
+        assert!(!layout.fits(&list));
+    }
+}
+
+#[test]
+fn list_elements_read_written_and_pushed_inline_and_past_the_end() {
+    // xs = [5, 6, 7]; i = 0; t = 0
+    // loop: xs[i] = xs[i] * 2 (via t); t = t + xs[i]; xs.push(i); i < 3
+    // then xs[9] (past the end: IndexOutOfBounds from the interpreter).
+    let main = function(
+        "<script>",
+        0,
+        3,
+        vec![
+            Int(5),
+            Int(6),
+            Int(7),
+            NewList(3),
+            SetLocal(0),
+            Int(0),
+            SetLocal(1),
+            Int(0),
+            SetLocal(2),
+            IndexLocals(0, 1), // 9
+            AddImm(0),
+            GetLocal(0),
+            Swap,
+            Dup,
+            Add,
+            GetLocal(1),
+            Swap,
+            SetIndex, // xs[i] = 2 * xs[i]
+            GetLocal(2),
+            IndexLocals(0, 1),
+            Add,
+            SetLocal(2), // t += xs[i]
+            GetLocal(0),
+            GetLocal(1),
+            Invoke(1, 1, crate::opcode::Dispatch::Dynamic),
+            Pop,                      // xs.push(i)
+            IncLoopLtConst(1, 0, 18), // 26: back to 9
+            GetLocal2(2, 0),
+            Print(2),
+            Int(9),
+            SetLocal(1),
+            IndexLocals(0, 1),
+            Print(1),
+            ReturnNil,
+        ],
+    );
+    let p = program(
+        vec![main],
+        vec![Constant::Int(3), Constant::Str("push".into())],
+    );
+    let (out, err, _) = run(p.clone(), JitMode::Off);
+    let (jit_out, jit_err, compiled) = run(p, JitMode::Always);
+    assert_eq!((&jit_out, &jit_err), (&out, &err));
+    assert!(compiled > 0, "nothing compiled");
+    assert_eq!(out, "36 [10, 12, 14, 0, 1, 2]\n");
+    assert!(err.is_some_and(|e| e.contains("IndexOutOfBounds")));
+}

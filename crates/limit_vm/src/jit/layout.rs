@@ -1,0 +1,172 @@
+//! Where compiled code finds a list's elements and an instance's fields
+//! without calling the runtime (heap.rs's inline paths): the offsets of
+//! `Rc`'s value, of the `RefCell`'s borrow flag and of the `Vec`'s
+//! pointer and length. The standard library does not fix those layouts,
+//! so they are probed at run time from real values (`HeapLayout::probe`)
+//! and checked again on every list and instance the bridge sees
+//! (`HeapLayout::fits`); when a probe or a check fails, heap accesses go
+//! through the runtime's support functions only.
+//!
+//! The inline paths do what `try_borrow_unguarded` (a read: the flag not
+//! negative) and `try_borrow_mut` (a write: the flag zero) check, and
+//! everything else (an index out of range, an element of another kind)
+//! falls back to the support function, which declines or raises as the
+//! interpreter does.
+
+use std::cell::RefCell;
+use std::mem::{align_of, offset_of, size_of};
+use std::rc::Rc;
+
+use crate::value::{Instance, List, Value};
+
+/// The collection both lists and instances keep their values in.
+type Items = RefCell<Vec<Value>>;
+
+/// Byte offsets, from the word a `Value::List`/`Value::Instance` holds at
+/// `deopt::WORD_OFFSET` (the `Rc`'s pointer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct HeapLayout {
+    /// From the `Rc`'s pointer to a list's items (`RefCell`).
+    pub(crate) list_items: i32,
+    /// From the `Rc`'s pointer to an instance's fields (`RefCell`).
+    pub(crate) instance_fields: i32,
+    /// From a `RefCell<Vec<Value>>` to its borrow flag (an `isize`).
+    pub(crate) flag: i32,
+    /// From a `RefCell<Vec<Value>>` to its vector's buffer pointer.
+    pub(crate) ptr: i32,
+    /// From a `RefCell<Vec<Value>>` to its vector's length.
+    pub(crate) len: i32,
+    /// From a `RefCell<Vec<Value>>` to its vector's capacity.
+    pub(crate) cap: i32,
+}
+
+/// The machine word at byte `offset` of the object at `base`.
+///
+/// # Safety
+/// `base + offset` must be 8 initialised, aligned bytes inside one live
+/// object.
+unsafe fn word_at(base: *const u8, offset: usize) -> usize {
+    // SAFETY: the caller's promise.
+    unsafe { std::ptr::read(base.add(offset) as *const usize) }
+}
+
+impl HeapLayout {
+    /// The layout found on sample values, if it is one the inline paths
+    /// can use.
+    pub(crate) fn probe() -> Option<HeapLayout> {
+        // An `Rc`'s value sits at the same offset from its pointer for
+        // every value type of one alignment.
+        if align_of::<List>() != align_of::<Items>()
+            || align_of::<Instance>() != align_of::<Items>()
+            || size_of::<Rc<Items>>() != size_of::<usize>()
+            || size_of::<Vec<Value>>() != 3 * size_of::<usize>()
+            || size_of::<Items>() != 4 * size_of::<usize>()
+        {
+            return None;
+        }
+        let mut items = Vec::with_capacity(5);
+        items.extend([Value::Int(7), Value::Int(9), Value::Int(11)]);
+        let sample: Rc<Items> = Rc::new(RefCell::new(items));
+        // SAFETY: an `Rc` is one word (checked above), initialised.
+        let pointer = unsafe { word_at(&sample as *const Rc<Items> as *const u8, 0) };
+        let rc_value = (Rc::as_ptr(&sample) as usize).checked_sub(pointer)?;
+        if rc_value > 64 {
+            return None;
+        }
+        let cell = Rc::as_ptr(&sample) as *const u8;
+        let vec_offset = (sample.as_ptr() as usize).checked_sub(cell as usize)?;
+        // The cell is the flag and the vector, in some order.
+        let flag = match vec_offset {
+            0 => size_of::<Vec<Value>>(),
+            8 => 0,
+            _ => return None,
+        };
+        // SAFETY: the cell's 4 words are initialised (checked sizes), and
+        // the vector's three are its pointer, capacity and length.
+        let vec_words: Vec<usize> = (0..3)
+            .map(|i| unsafe { word_at(cell, vec_offset + 8 * i) })
+            .collect();
+        let (buffer, len, capacity) = {
+            let v = sample.borrow();
+            (v.as_ptr() as usize, v.len(), v.capacity())
+        };
+        let find = |x: usize| -> Option<usize> {
+            let mut at = vec_words.iter().enumerate().filter(|(_, w)| **w == x);
+            let (i, _) = at.next()?;
+            at.next().is_none().then_some(vec_offset + 8 * i)
+        };
+        let (ptr, len_offset, cap) = (find(buffer)?, find(len)?, find(capacity)?);
+        let rc = |field: usize| i32::try_from(rc_value + field).ok();
+        let layout = HeapLayout {
+            list_items: rc(offset_of!(List, items))?,
+            instance_fields: rc(offset_of!(Instance, fields))?,
+            flag: flag as i32,
+            ptr: ptr as i32,
+            len: len_offset as i32,
+            cap: cap as i32,
+        };
+        // The flag reads as the borrows say.
+        // SAFETY: `flag` is within the cell (checked above).
+        let read_flag = || unsafe { word_at(cell, flag) } as isize;
+        let unborrowed = read_flag() == 0;
+        let shared = {
+            let _r = sample.borrow();
+            read_flag() == 1
+        };
+        let exclusive = {
+            let _w = sample.borrow_mut();
+            read_flag() == -1
+        };
+        let reads = {
+            let items = sample.borrow();
+            layout.reads_items(cell, &items) && layout.reads_capacity(cell, &items)
+        };
+        (unborrowed && shared && exclusive && reads).then_some(layout)
+    }
+
+    /// Whether the inline reads find `items`'s length and buffer in the
+    /// cell at `cell`.
+    fn reads_items(&self, cell: *const u8, items: &[Value]) -> bool {
+        // SAFETY: `cell` is a live `RefCell<Vec<Value>>`, whose `ptr` and
+        // `len` offsets `probe` found within it.
+        let (ptr, len) = unsafe {
+            (
+                word_at(cell, self.ptr as usize),
+                word_at(cell, self.len as usize),
+            )
+        };
+        ptr == items.as_ptr() as usize && len == items.len()
+    }
+
+    /// Whether the inline push finds `items`'s capacity in the cell at
+    /// `cell`.
+    fn reads_capacity(&self, cell: *const u8, items: &Vec<Value>) -> bool {
+        // SAFETY: as in `reads_items`.
+        unsafe { word_at(cell, self.cap as usize) == items.capacity() }
+    }
+
+    /// Whether compiled code reading `v` (a list or an instance) through
+    /// this layout finds what it holds; other values fit trivially.
+    pub(crate) fn fits(&self, v: &Value) -> bool {
+        // SAFETY: a list's or an instance's `Value` holds its `Rc`'s
+        // pointer in the word at `WORD_OFFSET` (what this checks).
+        let word = || unsafe {
+            word_at(
+                v as *const Value as *const u8,
+                super::deopt::WORD_OFFSET as usize,
+            )
+        };
+        let (offset, cell) = match v {
+            Value::List(l) => (self.list_items, &l.items),
+            Value::Instance(i) => (self.instance_fields, &i.fields),
+            _ => return true,
+        };
+        let Ok(items) = cell.try_borrow() else {
+            return false;
+        };
+        let at = cell as *const Items as usize;
+        word().wrapping_add(offset as usize) == at
+            && self.reads_items(at as *const u8, &items)
+            && self.reads_capacity(at as *const u8, &items)
+    }
+}
