@@ -272,7 +272,7 @@ pub(crate) fn analyse(
     Ok(Analysis {
         states,
         max_stack,
-        ret: ret.flatten(),
+        ret: ret.flatten().filter(|k| !k.is_heap()),
         exits,
     })
 }

@@ -767,6 +767,18 @@ impl Backend for Lower<'_, '_> {
     }
 
     fn ret(&mut self, v: Option<V>) {
+        if v.is_some_and(|v| v.0.is_heap()) {
+            // No compiled caller calls this entry (`Backend::ret`): the
+            // interpreter returns the value.
+            // interpreter returns the value (were it called, a deopt: the
+            // interpreter would run the `Return` itself).
+            let exit = self.exit_block();
+            let returned = self.b.ins().iconst(types::I64, Reason::Return as i64);
+            let deopt = self.b.ins().iconst(types::I64, Reason::Deopt as i64);
+            let code = self.b.ins().select(self.nested, deopt, returned);
+            self.b.ins().jump(exit, &[BlockArg::Value(code)]);
+            return;
+        }
         let nested = self.b.create_block();
         let top = self.b.create_block();
         self.b.ins().brif(self.nested, nested, &[], top, &[]);

@@ -162,7 +162,10 @@ pub(crate) trait Backend {
     /// Call function `func` on the top `argc` values (replaced by its
     /// result).
     fn call(&mut self, func: u32, argc: u8) -> Option<Self::V>;
-    /// Return `v` (nil when `None`) from the function.
+    /// Return `v` (nil when `None`) from the function. A borrowed heap
+    /// value is returned by the interpreter (an exit), which owns its
+    /// frames' values: an entry point that returns one is never called by
+    /// compiled code (its analysis has no return kind).
     fn ret(&mut self, v: Option<Self::V>);
     /// Leave to the interpreter at this instruction.
     fn exit(&mut self);
@@ -598,12 +601,8 @@ fn run<B: Backend>(b: &mut B, ip: usize, op: Op) -> Option<Flow> {
             b.push(r);
         }
         Return => {
+            // (A heap value: see `Backend::ret`.)
             let v = b.peek(0)?;
-            // A borrowed heap value is returned by the interpreter, which
-            // owns its frames' values.
-            if b.kind(v).is_heap() {
-                return None;
-            }
             b.ret(Some(v));
             return Some(Flow::Stop);
         }
