@@ -94,6 +94,13 @@ impl Vm {
         }
     }
 
+    /// Whether the last counted step ran a checkpoint (the countdown is
+    /// a whole chunk again): the JIT's cue to look for a loop head
+    /// (`Jit::step_through`).
+    pub(crate) fn just_checkpointed(&self) -> bool {
+        self.countdown == self.chunk
+    }
+
     /// Every `CHECKPOINT_STEPS` steps (or when the step budget runs out):
     /// charge the step budget, check the heap limit, collect cycles if due.
     #[cold]

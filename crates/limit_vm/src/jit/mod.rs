@@ -142,9 +142,10 @@ pub struct Jit {
     resume: Option<(usize, u32)>,
 }
 
-/// Instructions run through `step` after compiled code left midway, at
-/// most (`Jit::step_through`): enough for a loop body with its calls.
-const RESUME_STEPS: u32 = 1000;
+/// Instructions run through `step` after compiled code left midway or a
+/// checkpoint fell on a call, at most (`Jit::step_through`): enough for a
+/// loop body with its calls.
+const RESUME_STEPS: u32 = 256;
 
 /// A class compiled code has seen an instance of.
 struct SeenClass {
@@ -195,7 +196,8 @@ impl Jit {
 
     /// Whether the next instruction goes through `step`, after which
     /// calls and back edges may enter compiled code: always with
-    /// `--jit=always`, else for a while after compiled code left.
+    /// `--jit=always`, else for a while after compiled code left or a
+    /// checkpoint fell on a call in a function with loops.
     ///
     /// Why the while: the dispatch loop hands a back edge to `step` only
     /// at a checkpoint, every `CHECKPOINT_STEPS` counted steps; in a loop
@@ -392,9 +394,9 @@ impl Jit {
         let analysis = found?;
         let always = self.mode == JitMode::Always;
         let bridge = policy::worth_compiling(&proto.code, entry, &analysis, always);
-        // A compiled caller calls even a leaf without entering cost.
-        if !bridge && !(nesting > 0 && policy::worth_compiling(&proto.code, entry, &analysis, true))
-        {
+        // A compiled caller calls even a leaf without entering cost: a
+        // leaf is compiled for them (now or later), not for the bridge.
+        if !bridge && !policy::worth_compiling(&proto.code, entry, &analysis, true) {
             return None;
         }
         let extent = proto.frame_size() + analysis.max_stack + 1;
@@ -619,6 +621,7 @@ impl Vm {
     /// first if needed. Compiled code returns having written its state
     /// back; the interpreter goes on from there.
     pub(crate) fn jit_enter_top(&mut self) {
+        let checkpointed = self.just_checkpointed();
         let Some(jit) = self.jit.as_deref_mut() else {
             return;
         };
@@ -633,6 +636,25 @@ impl Vm {
         let Some(proto) = self.functions.get(func as usize) else {
             return;
         };
+        if ip == 0 && jit.resume.is_none() && jit.mode == JitMode::Auto && checkpointed {
+            // A checkpoint fell on a call: look for the caller's loop head
+            // (`Jit::step_through`), which the checkpoint may never fall
+            // on.
+            let caller = depth
+                .checked_sub(2)
+                .and_then(|d| self.frames.get(d))
+                .map(|f| f.func as usize);
+            let looping = caller.is_some_and(|c| {
+                let code = self.functions.get(c).map(|p| &p.code[..]);
+                match (jit.functions.get_mut(c), code) {
+                    (Some(info), Some(code)) => info.has_loops(code),
+                    _ => false,
+                }
+            });
+            if looping {
+                jit.resume = Some((depth - 1, RESUME_STEPS));
+            }
+        }
         let Some(info) = jit.functions.get_mut(func as usize) else {
             return;
         };

@@ -84,6 +84,14 @@ impl FunctionInfo {
         targets.binary_search(&ip).is_ok()
     }
 
+    /// Whether `code` has a loop.
+    pub(crate) fn has_loops(&mut self, code: &[Op]) -> bool {
+        !self
+            .loop_targets
+            .get_or_insert_with(|| loop_targets(code))
+            .is_empty()
+    }
+
     /// Count a visit of loop target `ip`; whether it is now hot.
     pub(crate) fn visit(&mut self, ip: usize, threshold: u32) -> bool {
         let count = match self.visits.iter_mut().find(|(at, _)| *at == ip) {
