@@ -206,3 +206,70 @@ fn tempdir() -> PathBuf {
     std::fs::create_dir_all(&dir).expect("temporary folder");
     dir
 }
+
+#[test]
+fn lists_and_instances_in_compiled_code_agree_with_the_interpreter() {
+    for program in [
+        "tests/lang/jit/list_elements.lm",
+        "tests/lang/jit/list_heap_elements.lm",
+        "tests/lang/jit/instance_fields.lm",
+        "tests/lang/jit/receiver_counts.lm",
+    ] {
+        let (_, _, status) = agrees_with_interpreter(program, &[]);
+        assert_eq!(status, Some(0), "{program}");
+        let (compiled, _) = jit_stats(program);
+        assert!(compiled >= 1, "{program}: {compiled}");
+    }
+}
+
+#[test]
+fn an_index_out_of_range_in_a_compiled_loop_has_the_interpreters_trace() {
+    let program = "tests/lang/jit/list_index_out_of_range.lm";
+    let (stdout, stderr, status) = agrees_with_interpreter(program, &[]);
+    assert_eq!((stdout.as_str(), status), ("1000\n", Some(1)));
+    assert!(stderr.contains("IndexOutOfBounds"), "{stderr}");
+    assert!(
+        stderr.contains("at sum_first (tests/lang/jit/list_index_out_of_range.lm:7:"),
+        "{stderr}"
+    );
+    let (compiled, deopts) = jit_stats(program);
+    assert!(compiled >= 1 && deopts >= 1, "{compiled} {deopts}");
+}
+
+#[test]
+fn pushes_in_a_compiled_loop_meet_the_memory_limit_as_the_interpreter_does() {
+    let dir = tempdir();
+    let program = dir.join("grow.lm");
+    std::fs::write(
+        &program,
+        "fn grow(xs: [int], n: int) {\n    var i = 0;\n    while (i < n) {\n        xs.append(i);\n        i = i + 1;\n    }\n}\nvar xs: [int] = [];\ngrow(xs, 1000);\nprint(len(xs));\ngrow(xs, 10000000);\nprint(len(xs));\n",
+    )
+    .expect("written");
+    let program = program.to_string_lossy().into_owned();
+    let (stdout, stderr, status) = agrees_with_interpreter(&program, &["--max-memory", "8M"]);
+    assert_eq!((stdout.as_str(), status), ("1000\n", Some(1)));
+    assert!(stderr.contains("ResourceLimit"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn compiled_method_calls_and_list_access_count_steps_as_the_interpreter_does() {
+    let dir = tempdir();
+    let program = dir.join("steps.lm");
+    std::fs::write(
+        &program,
+        "frame Box {\n    pub var n: int;\n    pub fn add(k: int) {\n        this.n = this.n + k;\n    }\n}\n\
+         fn fill(b: Box, xs: [int], n: int) {\n    var i = 0;\n    while (i < n) {\n        b.add(xs[i % 3]);\n        xs.append(i);\n        i = i + 1;\n    }\n}\n\
+         var b = Box(0);\nvar xs = [1, 2, 3];\nfill(b, xs, 5000);\nprint(b.n, len(xs));\n",
+    )
+    .expect("written");
+    let program = program.to_string_lossy().into_owned();
+    let interpreted = steps_needed(&program, "--jit=off");
+    assert_eq!(steps_needed(&program, "--jit=always"), interpreted);
+    assert_eq!(steps_needed(&program, "--jit=auto"), interpreted);
+    let short = (interpreted - 1).to_string();
+    let (_, stderr, status) = agrees_with_interpreter(&program, &["--max-steps", &short]);
+    assert_eq!(status, Some(1));
+    assert!(stderr.contains("step limit"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}
