@@ -709,6 +709,11 @@ impl Vm {
             }
         }
         let Some((code, extent)) = jit.entry(key.clone(), &self.functions, &self.constants) else {
+            if ip != 0 {
+                if let Some(info) = jit.functions.get_mut(func as usize) {
+                    info.loop_refused = true;
+                }
+            }
             if ip == 0 {
                 // Nothing to enter at this function's calls: stop handing
                 // them to the general path.

@@ -75,6 +75,9 @@ pub(crate) struct FunctionInfo {
     visits: Vec<(usize, u32)>,
     /// Entry points compiled or refused.
     pub(crate) tried: u32,
+    /// A loop head of it had nothing to enter: a checkpoint falling on a
+    /// call in it no longer looks for one (`Jit::step_through`).
+    pub(crate) loop_refused: bool,
 }
 
 impl FunctionInfo {
@@ -84,12 +87,13 @@ impl FunctionInfo {
         targets.binary_search(&ip).is_ok()
     }
 
-    /// Whether `code` has a loop.
+    /// Whether `code` has a loop that may be entered.
     pub(crate) fn has_loops(&mut self, code: &[Op]) -> bool {
-        !self
-            .loop_targets
-            .get_or_insert_with(|| loop_targets(code))
-            .is_empty()
+        !self.loop_refused
+            && !self
+                .loop_targets
+                .get_or_insert_with(|| loop_targets(code))
+                .is_empty()
     }
 
     /// Count a visit of loop target `ip`; whether it is now hot.
