@@ -44,7 +44,7 @@ use cranelift_module::{FuncId, Linkage, Module};
 
 use analysis::{analyse, Callee, Callees, State, Ty};
 use deopt::Reason;
-use lower::{entry_signature, lower, Input, Support};
+use lower::{define_checkpoint, entry_signature, lower, Input, Support};
 pub(crate) use policy::call_counters;
 pub use policy::JitMode;
 use policy::{FunctionInfo, HOT, LOOP_THRESHOLD, MAX_DEOPTS, MAX_ENTRIES, NEVER};
@@ -100,6 +100,9 @@ pub struct JitStats {
     pub deopts: u64,
     /// Time spent compiling.
     pub compile_time: Duration,
+    /// Times the interpreter entered compiled code (a loop that stays in
+    /// it across checkpoints is entered once).
+    pub entries: u64,
 }
 
 /// The native-code tier's state for one VM.
@@ -120,6 +123,8 @@ pub struct Jit {
     exited: Vec<ExitedFrame>,
     stats: JitStats,
     support: Support,
+    /// The checkpoint's trampoline in `module` (lower.rs).
+    checkpoint: Option<FuncId>,
 }
 
 /// Bytes of machine stack compiled calls may use below the bridge: deep
@@ -146,9 +151,11 @@ impl Jit {
             exit_len: None,
             stats: JitStats::default(),
             exited: Vec::new(),
+            checkpoint: None,
             support: Support {
                 exit: runtime::jit_exit as *const () as usize,
                 exit_caller: runtime::jit_exit_caller as *const () as usize,
+                checkpoint: runtime::jit_checkpoint as *const () as usize,
             },
         }))
     }
@@ -181,7 +188,10 @@ impl Jit {
         }
         if self.module.is_none() {
             self.module = make_module();
-            self.broken = self.module.is_none();
+            if let Some(module) = self.module.as_mut() {
+                self.checkpoint = define_checkpoint(module, &self.support);
+            }
+            self.broken = self.module.is_none() || self.checkpoint.is_none();
         }
         self.module.as_mut()
     }
@@ -342,6 +352,7 @@ impl Jit {
             start: &start,
             frame_size: proto.frame_size(),
             support: &self.support,
+            checkpoint: self.checkpoint?,
         };
         let Jit {
             module,
@@ -578,6 +589,7 @@ impl Vm {
         }
         jit.exit_len = None;
         jit.exited.clear();
+        jit.stats.entries += 1;
         let deopts = jit.stats.deopts;
         let here = 0u8;
         let machine_sp = std::hint::black_box(std::ptr::addr_of!(here)) as usize;
