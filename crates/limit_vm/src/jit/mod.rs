@@ -33,7 +33,6 @@ mod semantics;
 #[cfg(all(test, not(miri)))]
 mod tests;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -41,6 +40,7 @@ use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{FuncId, Linkage, Module};
+use rustc_hash::FxHashMap;
 
 use analysis::{analyse, Callee, Callees, State, Ty};
 use deopt::Reason;
@@ -113,7 +113,9 @@ pub struct Jit {
     broken: bool,
     ctx: cranelift_codegen::Context,
     fctx: FunctionBuilderContext,
-    entries: HashMap<Key, Slot>,
+    /// Looked up at every entry from the interpreter: hashed with
+    /// FxHash (SipHash was 2 000 instructions of each re-entry).
+    entries: FxHashMap<Key, Slot>,
     /// Defined, not yet finalised.
     unfinalized: Vec<Key>,
     functions: Vec<FunctionInfo>,
@@ -125,6 +127,17 @@ pub struct Jit {
     support: Support,
     /// The checkpoint's trampoline in `module` (lower.rs).
     checkpoint: Option<FuncId>,
+    /// The entry point entered last: a function called again and again
+    /// from interpreted code finds it without building a key (that, and
+    /// hashing it, cost a function with a short loop called a million
+    /// times twice its interpreted time).
+    last: Option<LastEntry>,
+}
+
+struct LastEntry {
+    key: Key,
+    code: EntryFn,
+    extent: usize,
 }
 
 /// Bytes of machine stack compiled calls may use below the bridge: deep
@@ -145,13 +158,14 @@ impl Jit {
             broken: false,
             ctx: cranelift_codegen::Context::new(),
             fctx: FunctionBuilderContext::new(),
-            entries: HashMap::new(),
+            entries: FxHashMap::default(),
             unfinalized: Vec::new(),
             functions: (0..functions).map(|_| FunctionInfo::default()).collect(),
             exit_len: None,
             stats: JitStats::default(),
             exited: Vec::new(),
             checkpoint: None,
+            last: None,
             support: Support {
                 exit: runtime::jit_exit as *const () as usize,
                 exit_caller: runtime::jit_exit_caller as *const () as usize,
@@ -172,6 +186,21 @@ impl Jit {
 
     pub(crate) fn stats(&self) -> JitStats {
         self.stats
+    }
+
+    /// The last entry's code, when it is function `func`'s at `ip` and
+    /// `frame` (its locals and operand stack) has the kinds it was
+    /// compiled for.
+    fn last_entry(&self, func: u32, ip: usize, frame: &[Value]) -> Option<(EntryFn, usize)> {
+        let last = self.last.as_ref()?;
+        let same = last.key.func == func
+            && last.key.ip as usize == ip
+            && last.key.kinds.len() == frame.len()
+            && frame
+                .iter()
+                .zip(&last.key.kinds[..])
+                .all(|(v, t)| Ty::of(v) == *t);
+        same.then_some((last.code, last.extent))
     }
 
     /// `runtime::jit_exit`'s record.
@@ -505,7 +534,7 @@ impl Callees for Compiling<'_> {
 
 /// Callees during the lowering: those the analysis found.
 struct Known<'a> {
-    entries: &'a HashMap<Key, Slot>,
+    entries: &'a FxHashMap<Key, Slot>,
     functions: &'a [Arc<FunctionProto>],
 }
 
@@ -564,25 +593,37 @@ impl Vm {
         if len < base + frame_size {
             return;
         }
-        let kinds: Box<[Ty]> = self.stack[base..len].iter().map(Ty::of).collect();
-        // Operand stack values compiled code would have to own.
-        if kinds[frame_size..].iter().any(|t| t.is_opaque()) {
-            return;
-        }
-        let key = Key {
-            func,
-            ip: ip as u32,
-            kinds,
-        };
-        let Some((code, extent)) = jit.entry(key.clone(), &self.functions, &self.constants) else {
-            if ip == 0 {
-                // Nothing to enter at this function's calls: stop handing
-                // them to the general path.
-                if let Some(n) = self.jit_calls.get_mut(func as usize) {
-                    *n = NEVER;
+        let frame = &self.stack[base..len];
+        let (code, extent) = match jit.last_entry(func, ip, frame) {
+            Some(found) => found,
+            None => {
+                let kinds: Box<[Ty]> = frame.iter().map(Ty::of).collect();
+                // Operand stack values compiled code would have to own.
+                if kinds[frame_size..].iter().any(|t| t.is_opaque()) {
+                    return;
                 }
+                let key = Key {
+                    func,
+                    ip: ip as u32,
+                    kinds,
+                };
+                let Some(found) = jit.entry(key.clone(), &self.functions, &self.constants) else {
+                    if ip == 0 {
+                        // Nothing to enter at this function's calls: stop
+                        // handing them to the general path.
+                        if let Some(n) = self.jit_calls.get_mut(func as usize) {
+                            *n = NEVER;
+                        }
+                    }
+                    return;
+                };
+                jit.last = Some(LastEntry {
+                    key,
+                    code: found.0,
+                    extent: found.1,
+                });
+                found
             }
-            return;
         };
         if base + extent > self.stack.capacity() {
             return;
@@ -641,9 +682,18 @@ impl Vm {
             // scalars, which own nothing.
             unsafe { self.stack.set_len(len.min(self.stack.capacity())) };
         }
-        if jit.stats.deopts != deopts && jit.count_deopt(&key) && key.ip == 0 {
-            if let Some(n) = self.jit_calls.get_mut(func as usize) {
-                *n = NEVER;
+        if jit.stats.deopts != deopts {
+            // `last` is the entry just run: nothing in between enters.
+            let Some(key) = jit.last.as_ref().map(|l| l.key.clone()) else {
+                return;
+            };
+            if jit.count_deopt(&key) {
+                jit.last = None;
+                if key.ip == 0 {
+                    if let Some(n) = self.jit_calls.get_mut(func as usize) {
+                        *n = NEVER;
+                    }
+                }
             }
         }
     }
