@@ -466,6 +466,13 @@ impl Drop for Jit {
 fn make_module() -> Option<JITModule> {
     let mut flags = settings::builder();
     flags.set("opt_level", "speed").ok()?;
+    // Cranelift checks every function's IR before compiling it unless told
+    // not to: a quarter of the compile time, for IR that lower.rs makes
+    // the same way every time. Debug builds (and so the test suite) keep
+    // the check.
+    if !cfg!(debug_assertions) {
+        flags.set("enable_verifier", "false").ok()?;
+    }
     flags.set("use_colocated_libcalls", "false").ok()?;
     flags.set("is_pic", "false").ok()?;
     let isa = cranelift_native::builder()
