@@ -465,9 +465,23 @@ impl<'a> Checker<'a> {
     }
 
     /// The declaration rules of every frame in the file (imported frames
-    /// are their own module's to check).
+    /// are their own module's to check). The overrides of an earlier
+    /// session input's frames are checked again (their diagnostics are
+    /// that input's, and dropped) for the kinds they add to the inferred
+    /// error sets of the methods they override, which this input's
+    /// callers see.
     pub(super) fn check_frame_declarations(&mut self) {
         let declarations = self.declarations;
+        let mut earlier: Vec<&FrameDecl> = declarations
+            .frames
+            .values()
+            .copied()
+            .filter(|frame| self.own_files.contains(&frame.name.span.file))
+            .collect();
+        earlier.sort_by_key(|frame| (frame.name.span.file, frame.name.span.start));
+        for frame in earlier {
+            self.check_overrides(frame);
+        }
         let mut frames: Vec<&FrameDecl> = declarations
             .frames
             .values()
