@@ -485,8 +485,9 @@ mod tests {
         let wider = "frame R : P { pub fn get(): int? { return err(D); } }";
         let found = errors(session.compile("<4>", wider, true));
         assert!(
-            found.iter().any(|m| m
-                .contains("`R.get` may return `D`, which the method it overrides, `P.get`, cannot return")),
+            found.iter().any(|m| m.contains(
+                "`R.get` may return `D`, which the method it overrides, `P.get`, cannot return"
+            )),
             "{found:?}"
         );
         let within = "frame S : P { pub fn get(): int? { return err(C); } }";

@@ -604,14 +604,11 @@ impl<'a> Checker<'a> {
             .collect();
         problems.extend(self.override_error_set(frame, method, replaced, replaced_name, verb));
         for (span, message, hint) in problems {
-            self.diagnostics.push(
-                Diagnostic::error(span, message)
-                    .with_hint(hint)
-                    .with_note(
-                        replaced.name.as_ref().map_or(replaced.span, |n| n.span),
-                        format!("`{replaced_name}` is declared here"),
-                    ),
-            );
+            self.diagnostics
+                .push(Diagnostic::error(span, message).with_hint(hint).with_note(
+                    replaced.name.as_ref().map_or(replaced.span, |n| n.span),
+                    format!("`{replaced_name}` is declared here"),
+                ));
         }
     }
 
@@ -660,7 +657,9 @@ impl<'a> Checker<'a> {
                 };
                 (
                     inferred,
-                    format!("cannot return (its error set, inferred where it is declared, is {set})"),
+                    format!(
+                        "cannot return (its error set, inferred where it is declared, is {set})"
+                    ),
                 )
             }
             Type::Fallible(_, ErrorSet::Kinds(allowed)) => {
