@@ -156,11 +156,16 @@ fn run_compiled(program: Program, mode: Mode) -> Ending {
     let mut isolate = Isolate::new(move || Vm::new(program, options));
     isolate.enter(|vm| {
         let result = vm.run();
-        Ending {
+        let ending = Ending {
             output: vm.take_output(),
             error: result.err(),
             jit_compiled: vm.jit_stats().map_or(0, |s| s.compiled),
-        }
+        };
+        // Cycles the program left are freed only by a collection: the
+        // isolate's registry does not outlive it, so without one they
+        // would stay allocated for the rest of the fuzzing process.
+        let _ = vm.collect_garbage();
+        ending
     })
 }
 

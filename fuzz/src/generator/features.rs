@@ -21,11 +21,14 @@ impl Gen<'_, '_> {
     /// One random scenario at the top level of the program.
     pub(super) fn scenario(&mut self) -> Result<()> {
         let k = self.fresh("");
-        match self.pick(4)? {
+        match self.pick(6)? {
             0 => self.hierarchy_scenario(&k),
             1 => self.enum_tree_scenario(&k),
             2 => self.concurrency_scenario(&k),
-            _ => self.cyclic_scenario(&k),
+            3 => self.cyclic_scenario(&k),
+            // Numeric functions and loops for the native-code tier
+            // (numeric.rs), twice as likely as each of the others.
+            _ => self.numeric_scenario(&k),
         }
     }
 
