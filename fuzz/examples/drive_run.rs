@@ -181,7 +181,7 @@ fn main() {
             Ok(None) => {}
         }
         let done = n + 1 - o.start;
-        if done % o.report == 0 || done == o.runs {
+        if done.is_multiple_of(o.report) || done == o.runs {
             let (rss, peak) = rss_kb();
             let secs = begin.elapsed().as_secs_f64();
             println!(
