@@ -8,15 +8,18 @@
 //! nice -n 10 target/release/examples/drive_run --seed 1 --runs 1000000 --out findings
 //! ```
 //!
-//! Each execution runs `pipeline::run_differential` (optimised and `-O0`,
-//! which must agree) on the program made of one input.
+//! Each execution runs `pipeline::run_differential` (optimised, `-O0` and
+//! optimised with `--jit=always`, which must agree) on the program made
+//! of one input.
 //! A panic saves the input under `--out` (`crash-SEED-N`, the bytes, and
 //! `crash-SEED-N.lm`, the program) and the run goes on; an execution
 //! that takes longer than `--timeout` seconds saves the input as
 //! `hang-SEED-N` and ends the process (status 3); so does resident memory
 //! past `--max-rss` megabytes (`memory-SEED-N`, status 4). Every
 //! `--report` executions (and at the end) a line gives the count so far,
-//! findings, the rate and the process's peak resident memory.
+//! findings, how many programs compiled and in how many of those the JIT
+//! compiled at least one entry point (and how many in all), the rate and
+//! the process's peak resident memory.
 
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -28,6 +31,8 @@ use limit_fuzz::{generator, pipeline};
 
 struct Options {
     seed: u64,
+    /// The first execution's number (to replay one: `--start N --runs 1`).
+    start: u64,
     runs: u64,
     out: PathBuf,
     timeout: u64,
@@ -38,6 +43,7 @@ struct Options {
 fn options() -> Options {
     let mut o = Options {
         seed: 1,
+        start: 0,
         runs: 1000,
         out: PathBuf::from("findings"),
         timeout: 10,
@@ -56,6 +62,7 @@ fn options() -> Options {
         };
         match args[i].as_str() {
             "--seed" => o.seed = number(),
+            "--start" => o.start = number(),
             "--runs" => o.runs = number(),
             "--out" => o.out = PathBuf::from(value),
             "--timeout" => o.timeout = number(),
@@ -71,8 +78,8 @@ fn options() -> Options {
 /// xorshift64*, seeded per input so that input N of seed S can be made
 /// again without the ones before it.
 fn input(seed: u64, n: u64) -> Vec<u8> {
-    let mut state = (seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ n.wrapping_mul(0xD1B5_4A32_D192_ED03))
-        | 1;
+    let mut state =
+        (seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ n.wrapping_mul(0xD1B5_4A32_D192_ED03)) | 1;
     let mut next = || {
         state ^= state >> 12;
         state ^= state << 25;
@@ -133,7 +140,10 @@ fn main() {
             }
             if rss / 1024 > max_rss {
                 save(&out, &format!("memory-{seed}-{n}"), &input(seed, n));
-                eprintln!("MEMORY: execution {n} of seed {seed}: {} MB resident", rss / 1024);
+                eprintln!(
+                    "MEMORY: execution {n} of seed {seed}: {} MB resident",
+                    rss / 1024
+                );
                 std::process::exit(4);
             }
         });
@@ -143,8 +153,10 @@ fn main() {
         eprintln!("panic: {info}");
     }));
     let begin = Instant::now();
-    let (mut crashes, mut compiled) = (0u64, 0u64);
-    for n in 0..o.runs {
+    // Programs that compiled; of those, the ones the JIT compiled some
+    // entry point of; entry points compiled in all.
+    let (mut crashes, mut compiled, mut jitted, mut entries) = (0u64, 0u64, 0u64, 0u64);
+    for n in o.start..o.start.saturating_add(o.runs) {
         let data = input(o.seed, n);
         let program = generator::generate(&data);
         if let Ok(mut s) = started.lock() {
@@ -152,25 +164,33 @@ fn main() {
         }
         current.store(n, Ordering::Release);
         let result = panic::catch_unwind(AssertUnwindSafe(|| {
-            pipeline::run_differential(&program.source);
+            pipeline::run_differential(&program.source)
         }));
         current.store(u64::MAX, Ordering::Release);
-        if result.is_err() {
-            crashes += 1;
-            save(&o.out, &format!("crash-{}-{n}", o.seed), &data);
-            eprintln!("CRASH: execution {n} of seed {}", o.seed);
-        } else if pipeline::compile(&program.source, true).is_some() && n % 100 == 0 {
-            compiled += 1;
+        match result {
+            Err(_) => {
+                crashes += 1;
+                save(&o.out, &format!("crash-{}-{n}", o.seed), &data);
+                eprintln!("CRASH: execution {n} of seed {}", o.seed);
+            }
+            Ok(Some(jit)) => {
+                compiled += 1;
+                jitted += u64::from(jit.jit_compiled > 0);
+                entries += jit.jit_compiled;
+            }
+            Ok(None) => {}
         }
-        if (n + 1) % o.report == 0 || n + 1 == o.runs {
+        let done = n + 1 - o.start;
+        if done.is_multiple_of(o.report) || done == o.runs {
             let (rss, peak) = rss_kb();
             let secs = begin.elapsed().as_secs_f64();
             println!(
-                "seed {} executions {} crashes {crashes} compiled(1 in 100 sampled) {compiled} \
-                 {:.0}/s rss {} MB peak {} MB",
+                "seed {} executions {} crashes {crashes} compiled {compiled} \
+                 jit-compiled {jitted} ({:.1}%, {entries} entry points) {:.0}/s rss {} MB peak {} MB",
                 o.seed,
-                n + 1,
-                (n + 1) as f64 / secs,
+                done,
+                100.0 * jitted as f64 / compiled.max(1) as f64,
+                done as f64 / secs,
                 rss / 1024,
                 peak / 1024
             );

@@ -23,6 +23,7 @@
 use std::fmt;
 
 mod features;
+mod numeric;
 
 use arbitrary::{Arbitrary, Result, Unstructured};
 

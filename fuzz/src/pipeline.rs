@@ -7,8 +7,9 @@
 
 use limit_compiler::{compile_program, CompileOptions};
 use limit_syntax::{lex, parse, printer, SourceMap};
+use limit_vm::isolate::Isolate;
 use limit_vm::program::Program;
-use limit_vm::{Limits, Vm, VmOptions};
+use limit_vm::{JitMode, Limits, RuntimeError, Vm, VmOptions};
 
 /// The name the fuzzed source file gets in its `SourceMap`.
 pub const FILE_NAME: &str = "fuzz.lm";
@@ -81,80 +82,221 @@ pub fn run(source: &str, optimize: bool) -> Option<(String, Option<String>)> {
     Some((output, result.err().map(|e| e.to_string())))
 }
 
-/// How one run of a program ended: its output and its error's kind.
-#[derive(Debug, PartialEq)]
+/// The ways `run_differential` runs a program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Optimised, interpreted.
+    Optimised,
+    /// Not optimised (`-O0`), interpreted: the reference.
+    Unoptimised,
+    /// Optimised, with the native-code tier compiling every function at
+    /// its first call and every loop at its first back edge
+    /// (`--jit=always`).
+    OptimisedJit,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Optimised => "optimised",
+            Mode::Unoptimised => "-O0",
+            Mode::OptimisedJit => "optimised --jit=always",
+        }
+    }
+}
+
+/// How one run of a program ended: its output and its error (kind,
+/// message, stack trace).
+#[derive(Debug)]
 pub struct Ending {
     pub output: String,
-    pub error_kind: Option<String>,
+    pub error: Option<RuntimeError>,
+    /// Entry points the JIT compiled (0 when it was off).
+    pub jit_compiled: u64,
 }
 
 impl Ending {
+    pub fn error_kind(&self) -> Option<&str> {
+        self.error.as_ref().map(|e| e.kind.as_str())
+    }
+
     /// Whether the run stopped at a resource limit, where how far it got
-    /// may depend on the execution mode (the heap meter counts values as
-    /// each mode keeps them).
+    /// depends on the bytecode run (the optimiser changes the number of
+    /// steps, and the heap meter counts values as each program keeps them).
     fn hit_a_limit(&self) -> bool {
-        matches!(
-            self.error_kind.as_deref(),
-            Some("ResourceLimit" | "StackOverflow")
-        )
+        matches!(self.error_kind(), Some("ResourceLimit" | "StackOverflow"))
     }
 }
 
-/// Compile `source` (optimised or not) and run it under [`fuzz_limits`].
-pub fn run_mode(source: &str, optimize: bool) -> Option<Ending> {
-    let program = compile(source, optimize)?;
+/// Compile `source` (optimised or not) and run it under [`fuzz_limits`]
+/// the way `mode` says.
+pub fn run_mode(source: &str, mode: Mode) -> Option<Ending> {
+    let program = compile(source, mode != Mode::Unoptimised)?;
+    Some(run_compiled(program, mode))
+}
+
+/// Run `program` (compiled as `mode` says) under [`fuzz_limits`] with its
+/// output captured, the JIT on if `mode` says so.
+fn run_compiled(program: Program, mode: Mode) -> Ending {
     let options = VmOptions {
         limits: fuzz_limits(),
         capture_output: true,
+        jit: if mode == Mode::OptimisedJit {
+            JitMode::Always
+        } else {
+            JitMode::Off
+        },
         ..VmOptions::default()
     };
-    let mut vm = Vm::new(program, options);
-    let result = vm.run();
-    Some(Ending {
-        output: vm.take_output(),
-        error_kind: result.err().map(|e| e.kind),
+    // Each run has a heap of its own (cycle collector registry, deinit
+    // queue, heap meter), as a run in a process of its own would: on a
+    // shared thread the registry's size after earlier programs changes
+    // what a collection costs in steps, and what a run leaves counted
+    // moves where the next one hits the memory limit.
+    let mut isolate = Isolate::new(move || Vm::new(program, options));
+    isolate.enter(|vm| {
+        let result = vm.run();
+        let ending = Ending {
+            output: vm.take_output(),
+            error: result.err(),
+            jit_compiled: vm.jit_stats().map_or(0, |s| s.compiled),
+        };
+        // Cycles the program left are freed only by a collection: the
+        // isolate's registry does not outlive it, so without one they
+        // would stay allocated for the rest of the fuzzing process.
+        let _ = vm.collect_garbage();
+        ending
     })
 }
 
-/// `run`, differentially: the program runs optimised and at `-O0`, and
-/// both must print the same and end with the same
-/// error kind (when one stops at a resource limit, the outputs need only
-/// agree up to where the shorter stops). A failed `assert` is a bug: the
-/// generator's scenarios assert what the language guarantees (every
-/// `deinit` runs exactly once). Panics with the endings otherwise.
-pub fn run_differential(source: &str) {
-    let Some(optimised) = run_mode(source, true) else {
-        return;
-    };
-    let endings = [
-        ("optimised", Some(optimised)),
-        ("-O0", run_mode(source, false)),
-    ];
-    let (first_name, Some(first)) = &endings[0] else {
-        return;
-    };
-    for (name, ending) in &endings {
-        let Some(ending) = ending else {
-            panic!("{name}: the program compiled optimised but not here");
-        };
-        assert_ne!(
-            ending.error_kind.as_deref(),
-            Some("AssertionFailed"),
-            "{name}: an oracle failed\n{}",
-            ending.output
-        );
-        if first.hit_a_limit() || ending.hit_a_limit() {
-            let (short, long) = if first.output.len() <= ending.output.len() {
-                (&first.output, &ending.output)
+/// An error's kind, message and stack trace without the columns: the
+/// optimiser's fused instructions may place an error at an operand of the
+/// expression rather than at its start (bugs-found.md, session 25), so
+/// optimised and `-O0` runs agree on the line only.
+fn without_columns(e: &RuntimeError) -> (&str, &str, Vec<(&str, &str, u32)>) {
+    let trace = e
+        .trace
+        .iter()
+        .map(|t| (t.function.as_str(), t.file.as_str(), t.line))
+        .collect();
+    (&e.kind, &e.message, trace)
+}
+
+/// Reruns of each way a program whose optimised and JIT runs stopped at a
+/// limit in different places gets before they count as different
+/// ([`agree_at_a_limit`]).
+const LIMIT_RERUNS: usize = 4;
+
+impl Ending {
+    /// The same output and the same error, trace columns included.
+    fn same_as(&self, other: &Ending) -> bool {
+        self.output == other.output && self.error == other.error
+    }
+}
+
+/// The JIT's run of `program` when it and the optimised interpreter's
+/// stopped at a limit in different places: a rerun of the JIT that
+/// agrees with the interpreter exactly; or, when a rerun of the
+/// interpreter stops elsewhere than it did (the stop is not determined:
+/// see [`run_differential`]), the JIT's first run if it printed what the
+/// interpreter did up to where the shorter stops and ended with the same
+/// kind of error. Panics when neither happens in [`LIMIT_RERUNS`] tries.
+fn agree_at_a_limit(program: &Program, optimised: Ending, jit: Ending) -> Ending {
+    for _ in 0..LIMIT_RERUNS {
+        let again = run_compiled(program.clone(), Mode::OptimisedJit);
+        if again.same_as(&optimised) {
+            return again;
+        }
+        if !run_compiled(program.clone(), Mode::Optimised).same_as(&optimised) {
+            let (short, long) = if jit.output.len() <= optimised.output.len() {
+                (&jit.output, &optimised.output)
             } else {
-                (&ending.output, &first.output)
+                (&optimised.output, &jit.output)
             };
             assert!(
-                long.starts_with(short.as_str()),
-                "{first_name} and {name} print differently before a limit\n{first:?}\n{ending:?}"
+                long.starts_with(short.as_str()) && jit.error_kind() == optimised.error_kind(),
+                "optimised and {} print differently before a limit\n{optimised:?}\n{jit:?}",
+                Mode::OptimisedJit.name()
             );
-        } else {
-            assert_eq!(first, ending, "{first_name} and {name} differ");
+            return jit;
         }
     }
+    panic!(
+        "optimised and {} stop at a limit in different places, and reruns the same\n\
+         {optimised:?}\n{jit:?}",
+        Mode::OptimisedJit.name()
+    );
+}
+
+/// `run`, differentially: the program runs three ways ([`Mode`]).
+///
+/// * Optimised and at `-O0` it must print the same and end with the same
+///   error (kind, message and stack trace, up to columns:
+///   [`without_columns`]); when either stops at a resource limit, the
+///   outputs need only agree up to where the shorter stops, since the two
+///   run different instructions.
+/// * With `--jit=always` it must end exactly as the optimised
+///   interpreter does, limits included: it runs the same bytecode, and
+///   compiled code counts steps where the interpreter does
+///   (ARCHITECTURE.md, "Step counting"), so a step limit stops both at
+///   the same instruction. One thing moves that instruction from run to
+///   run in any mode: a dict probe that meets another key with the same
+///   hash tag is charged to the step budget (issue 18 item 18), and dicts
+///   are hashed with a random seed. So when the two stop at a limit in
+///   different places, both run again ([`agree_at_a_limit`]): a JIT
+///   rerun must agree exactly, unless the interpreter's own rerun stops
+///   elsewhere too, and then the JIT's output must agree up to where the
+///   shorter stops. A JIT that counts steps differently in a program
+///   whose stop is determined never passes. Through the optimised run the
+///   JIT is compared with `-O0` as well.
+///
+/// A failed `assert` is a bug: the generator's scenarios assert what the
+/// language guarantees (every `deinit` runs exactly once). Panics with the
+/// endings otherwise. Returns the JIT's run (`None`: the program did not
+/// compile).
+pub fn run_differential(source: &str) -> Option<Ending> {
+    let program = compile(source, true)?;
+    let mut jit = run_compiled(program.clone(), Mode::OptimisedJit);
+    let optimised = run_compiled(program.clone(), Mode::Optimised);
+    let Some(unoptimised) = run_mode(source, Mode::Unoptimised) else {
+        panic!("the program compiled optimised but not at -O0");
+    };
+    for e in [&optimised, &unoptimised, &jit] {
+        assert_ne!(
+            e.error_kind(),
+            Some("AssertionFailed"),
+            "an oracle failed\n{}",
+            e.output
+        );
+    }
+    // Optimised and -O0.
+    if optimised.hit_a_limit() || unoptimised.hit_a_limit() {
+        let (short, long) = if optimised.output.len() <= unoptimised.output.len() {
+            (&optimised.output, &unoptimised.output)
+        } else {
+            (&unoptimised.output, &optimised.output)
+        };
+        assert!(
+            long.starts_with(short.as_str()),
+            "optimised and -O0 print differently before a limit\n{optimised:?}\n{unoptimised:?}"
+        );
+    } else {
+        assert!(
+            optimised.output == unoptimised.output
+                && optimised.error.as_ref().map(without_columns)
+                    == unoptimised.error.as_ref().map(without_columns),
+            "optimised and -O0 differ\n{optimised:?}\n{unoptimised:?}"
+        );
+    }
+    // Optimised and JIT, exactly.
+    if !jit.same_as(&optimised) && (jit.hit_a_limit() || optimised.hit_a_limit()) {
+        jit = agree_at_a_limit(&program, optimised, jit);
+    } else {
+        assert!(
+            jit.same_as(&optimised),
+            "optimised and {} differ\n{optimised:?}\n{jit:?}",
+            Mode::OptimisedJit.name()
+        );
+    }
+    Some(jit)
 }

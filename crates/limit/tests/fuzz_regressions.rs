@@ -8,8 +8,8 @@
 //!   generator made of the crashing input (`cargo run --example generate --
 //!   ARTIFACT` in `fuzz/` prints it). The program text is kept rather than the
 //!   raw bytes, whose meaning changes whenever the generator does. Each is
-//!   compiled optimised and with `-O0`; each of `run/` runs optimised and
-//!   at `-O0`, and the two must agree.
+//!   compiled optimised and with `-O0`; each of `run/` runs optimised, at
+//!   `-O0` and optimised with `--jit=always`, and the three must agree.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -71,9 +71,14 @@ fn compile_regressions() {
 
 #[test]
 fn run_regressions() {
+    let entry_points = std::cell::Cell::new(0);
     check_all("run", |data| {
-        pipeline::run_differential(&text(data));
+        if let Some(jit) = pipeline::run_differential(&text(data)) {
+            entry_points.set(entry_points.get() + jit.jit_compiled);
+        }
     });
+    // The third run does use the native-code tier.
+    assert!(entry_points.get() > 0, "the JIT compiled nothing");
 }
 
 /// The limits keep every run short: a program that loops forever stops

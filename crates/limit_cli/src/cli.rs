@@ -178,6 +178,11 @@ impl Command {
 /// Options of the interactive session.
 #[derive(Debug, Args)]
 pub struct ReplArgs {
+    /// Compile hot code to machine code, as `limit run --jit` does (a
+    /// definition entered again starts the compiled code afresh).
+    #[arg(long, value_name = "MODE", default_value = "auto", value_parser = parse_jit)]
+    pub jit: limit_vm::JitMode,
+
     #[command(flatten)]
     pub compile: OptimizationArgs,
 }

@@ -445,3 +445,41 @@ fn a_run_that_leaves_objects_writes_all_its_output_and_runs_every_deinit() {
     lines.sort_unstable();
     assert_eq!(lines, ["bye 1", "bye 2", "end"]);
 }
+
+#[test]
+fn optimised_code_reports_runtime_errors_where_unoptimised_code_does() {
+    // Each program fails inside an instruction the optimiser combines with
+    // its operands (`(a % b)`, `xs[i]` of two locals, a loop's step and
+    // back edge): the error's line and column must not move.
+    let programs: [(&str, &[u8], &[&str]); 3] = [
+        (
+            "remainder_in_parentheses.lm",
+            b"fn f(a: int): int {\n    return (a % a)\n}\nprint(f(0))\n",
+            &[],
+        ),
+        (
+            "element_of_two_locals.lm",
+            b"fn at(xs: [int], i: int): int {\n    return (xs[i])\n}\nprint(at([1, 2], 5))\n",
+            &[],
+        ),
+        (
+            "counting_loop.lm",
+            b"fn count(): int {\n    var i = 0\n    while (i >= 0) {\n        i = i + 1\n    }\n    return i\n}\nprint(count())\n",
+            &["--max-steps", "5000", "--jit=off"],
+        ),
+    ];
+    for (name, source, extra) in programs {
+        let file = scratch(name, source);
+        let path = file.to_str().unwrap();
+        let run = |optimise: &[&str]| {
+            let mut args = vec!["run"];
+            args.extend_from_slice(extra);
+            args.extend_from_slice(optimise);
+            args.push(path);
+            let output = limit(&args);
+            assert_eq!(output.status.code(), Some(1), "{name}");
+            text(&output.stderr)
+        };
+        assert_eq!(run(&[]), run(&["-O0"]), "{name}");
+    }
+}

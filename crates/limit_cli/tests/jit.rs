@@ -177,6 +177,33 @@ fn a_step_limit_inside_a_long_compiled_loop_stops_it() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// A long loop runs in compiled code from its first entry to its end:
+/// compiled code runs the step budget's checkpoints itself
+/// (`Vm::quiet_checkpoint`) and leaves only when one has more to do.
+#[test]
+fn a_long_compiled_loop_is_entered_once_across_checkpoints() {
+    let dir = tempdir();
+    let program = dir.join("long.lm");
+    // 3 000 000 iterations: about 2 900 checkpoints of 1 024 steps.
+    std::fs::write(
+        &program,
+        "var total = 0.0;\nvar i = 0;\nwhile (i < 3000000) {\n    total = total + i * 0.5;\n    i = i + 1;\n}\nprint(total);\n",
+    )
+    .expect("written");
+    let program = program.to_string_lossy().into_owned();
+    let output = limit(&["run", "--stats", &program]);
+    // The sum of 0.5 i for i below 3e6 is 0.5 * 3e6 * (3e6 - 1) / 2.
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "2249999250000\n");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let entries: u64 = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("jit entries:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no entries in {stderr}"));
+    assert_eq!(entries, 1, "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 #[test]
 fn stats_report_the_jit_and_trace_turns_it_off() {
     let output = limit(&[

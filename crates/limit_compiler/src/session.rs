@@ -465,6 +465,36 @@ mod tests {
     }
 
     #[test]
+    fn error_sets_of_overrides_across_chunks() {
+        // An override in an earlier chunk widens its parent's inferred
+        // error set for later chunks' callers, as in one file (§6 × §7).
+        let mut session = Session::default();
+        let frames = "frame P { pub fn get(): int? { return 1; } }\n\
+                      frame Q : P { pub fn get(): int? { return err(C); } }";
+        assert!(errors(session.compile("<1>", frames, true)).is_empty());
+        let narrow = "fn g(p: P): int?A { return p.get()?; }";
+        let found = errors(session.compile("<2>", narrow, true));
+        assert!(
+            found.iter().any(|m| m.contains("`?` propagates `C`")),
+            "{found:?}"
+        );
+        let covered = "fn h(p: P): int?C { return p.get()?; }";
+        assert!(errors(session.compile("<3>", covered, true)).is_empty());
+        // A later chunk's override cannot widen it: `h` was accepted with
+        // the set the earlier chunk gave (`C`).
+        let wider = "frame R : P { pub fn get(): int? { return err(D); } }";
+        let found = errors(session.compile("<4>", wider, true));
+        assert!(
+            found.iter().any(|m| m.contains(
+                "`R.get` may return `D`, which the method it overrides, `P.get`, cannot return"
+            )),
+            "{found:?}"
+        );
+        let within = "frame S : P { pub fn get(): int? { return err(C); } }";
+        assert!(errors(session.compile("<5>", within, true)).is_empty());
+    }
+
+    #[test]
     fn an_echoed_fallible_value_is_used_but_a_dropped_one_is_not() {
         let mut session = Session::default();
         assert!(errors(session.compile("<1>", "parse_int(\"5\")", true)).is_empty());

@@ -103,6 +103,7 @@ mod generic;
 mod host_api;
 mod loading;
 mod objects;
+mod operand_stack;
 mod run;
 mod segment;
 mod session;

@@ -412,6 +412,14 @@ pub fn charge_units(units: u64) -> Result<(), Trap> {
     check_pending()
 }
 
+/// Whether [`charge_units`] of `units` would succeed (it changes nothing).
+pub fn can_charge_units(units: u64) -> bool {
+    if active().max_steps.is_none() {
+        return true;
+    }
+    units <= WORK_LEFT.try_with(Cell::get).unwrap_or(u64::MAX)
+}
+
 /// Charge `units` of work done where an error cannot be returned (writing
 /// a big integer in decimal). The meter may be overdrawn: then the next
 /// check ([`check_pending`], [`charge_units`], [`check_string`],

@@ -21,11 +21,14 @@ impl Gen<'_, '_> {
     /// One random scenario at the top level of the program.
     pub(super) fn scenario(&mut self) -> Result<()> {
         let k = self.fresh("");
-        match self.pick(4)? {
+        match self.pick(6)? {
             0 => self.hierarchy_scenario(&k),
             1 => self.enum_tree_scenario(&k),
             2 => self.concurrency_scenario(&k),
-            _ => self.cyclic_scenario(&k),
+            3 => self.cyclic_scenario(&k),
+            // Numeric functions and loops for the native-code tier
+            // (numeric.rs), twice as likely as each of the others.
+            _ => self.numeric_scenario(&k),
         }
     }
 
@@ -72,7 +75,9 @@ impl Gen<'_, '_> {
         self.line("    pub static var count = 0");
         self.line("    prot abstract fn step(): int;");
         self.line("    pub fn val(): int { return this.x + this.step(); }");
-        self.line("    pub fn adder(): fn(int): int { return fn(y: int): int { return this.x + y; }; }");
+        self.line(
+            "    pub fn adder(): fn(int): int { return fn(y: int): int { return this.x + y; }; }",
+        );
         self.line(&format!("    deinit() {{ gone{k} += 1; }}"));
         self.line("}");
         for level in 1..=depth {
@@ -87,7 +92,9 @@ impl Gen<'_, '_> {
             } else {
                 format!("return super.step() + {e} % 1000;")
             };
-            self.line(&format!("frame B{k}_{level} : {parent} {{ prot fn step(): int {{ {body} }} }}"));
+            self.line(&format!(
+                "frame B{k}_{level} : {parent} {{ prot fn step(): int {{ {body} }} }}"
+            ));
         }
         // The factory counts instances as it makes them.
         self.line(&format!("fn mk{k}(d: int, x: int): A{k} {{"));
@@ -146,16 +153,24 @@ impl Gen<'_, '_> {
     fn enum_tree_scenario(&mut self, k: &str) -> Result<()> {
         let leaf = self.free_int()?;
         let empty = self.free_int()?;
-        self.line(&format!("enum Tr{k} {{ Leaf(int), Node(Tr{k}, Tr{k}), Empty }}"));
+        self.line(&format!(
+            "enum Tr{k} {{ Leaf(int), Node(Tr{k}, Tr{k}), Empty }}"
+        ));
         self.line(&format!("fn build{k}(n: int): Tr{k} {{"));
-        self.line(&format!("    if (n <= 0) {{ return Tr{k}.Leaf(n + ({leaf}) % 50); }}"));
+        self.line(&format!(
+            "    if (n <= 0) {{ return Tr{k}.Leaf(n + ({leaf}) % 50); }}"
+        ));
         self.line(&format!("    if (n % 4 == 3) {{ return Tr{k}.Empty; }}"));
-        self.line(&format!("    return Tr{k}.Node(build{k}(n - 1), build{k}(n - 2))"));
+        self.line(&format!(
+            "    return Tr{k}.Node(build{k}(n - 1), build{k}(n - 2))"
+        ));
         self.line("}");
         self.line(&format!("fn fold{k}(t: Tr{k}): int {{"));
         self.line("    return match (t) {");
         self.line(&format!("        Tr{k}.Leaf(v) => v,"));
-        self.line(&format!("        Tr{k}.Node(a, b) => fold{k}(a) + fold{k}(b) * 2,"));
+        self.line(&format!(
+            "        Tr{k}.Node(a, b) => fold{k}(a) + fold{k}(b) * 2,"
+        ));
         self.line(&format!("        Tr{k}.Empty => ({empty}) % 9"));
         self.line("    }");
         self.line("}");

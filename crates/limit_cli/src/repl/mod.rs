@@ -19,7 +19,7 @@ use limit_cli::ExitStatus;
 use limit_compiler::{CompileOptions, Session};
 use limit_syntax::render::render_all;
 use limit_vm::update::ProgramUpdate;
-use limit_vm::{Value, Vm, VmOptions};
+use limit_vm::{JitMode, Value, Vm, VmOptions};
 use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
 use rustyline::{Config, Editor};
@@ -46,6 +46,8 @@ pub struct Repl {
     vm: Option<Vm>,
     /// Program output is kept in the reply instead of going to stdout.
     capture_output: bool,
+    /// The native-code tier's mode for the session's VM.
+    jit: JitMode,
 }
 
 impl Repl {
@@ -60,7 +62,15 @@ impl Repl {
             }),
             vm: None,
             capture_output,
+            jit: JitMode::Off,
         }
+    }
+
+    /// The same session with the native-code tier in `mode` (off unless
+    /// asked for: `limit repl` asks for `--jit`'s mode, auto by default).
+    pub fn with_jit(mut self, mode: JitMode) -> Repl {
+        self.jit = mode;
+        self
     }
 
     /// Handles one complete input: a command or source text.
@@ -130,6 +140,7 @@ impl Repl {
                 })?;
                 let options = VmOptions {
                     capture_output: self.capture_output,
+                    jit: self.jit,
                     ..VmOptions::default()
                 };
                 self.vm = Some(Vm::new(program, options));
@@ -165,7 +176,7 @@ pub fn run_repl(args: &ReplArgs) -> ExitStatus {
         "Limit {} — type :help for help, :quit to leave",
         env!("CARGO_PKG_VERSION")
     );
-    let mut repl = Repl::new(args.compile.optimize(), false);
+    let mut repl = Repl::new(args.compile.optimize(), false).with_jit(args.jit);
     let mut pending = String::new();
     loop {
         let prompt = if pending.is_empty() {

@@ -121,3 +121,27 @@ fn help_quit_and_unknown_commands() {
         .stderr
         .contains("unknown command"));
 }
+
+/// Compiled code follows the session: a function entered again is
+/// compiled afresh from its new body, and a loop typed at the prompt
+/// runs compiled.
+#[test]
+fn compiled_code_follows_redefinitions() {
+    let mut repl = Repl::new(true, true).with_jit(JitMode::Always);
+    let sum = "fn total(n: int): int {\n    var t = 0;\n    var i = 0;\n    while (i < n) {\n        t = t + i;\n        i = i + 1;\n    }\n    return t;\n}";
+    assert_eq!(out(&mut repl, sum), "");
+    // 0 + 1 + … + 99.
+    assert_eq!(out(&mut repl, "total(100)"), "4950\n");
+    let doubled = sum.replace("t = t + i;", "t = t + 2 * i;");
+    assert_eq!(out(&mut repl, &doubled), "");
+    assert_eq!(out(&mut repl, "total(100)"), "9900\n");
+    // 300 calls of total(10) = 90 each.
+    let looped = "var s = 0;\nvar k = 0;\nwhile (k < 300) {\n    s = s + total(10);\n    k = k + 1;\n}\nprint(s);";
+    assert_eq!(out(&mut repl, looped), "27000\n");
+    let compiled = repl
+        .vm
+        .as_ref()
+        .and_then(|vm| vm.jit_stats())
+        .map_or(0, |s| s.compiled);
+    assert!(compiled > 0, "nothing was compiled");
+}

@@ -212,7 +212,7 @@ impl<'a> Checker<'a> {
     /// The error set inferred for the plain `T?` function declared as
     /// `id`: by this module's check (which adds the kinds of this module's
     /// overrides of it) and by the check of the module declaring it.
-    fn inferred_set(&self, id: NodeId) -> std::collections::BTreeSet<String> {
+    pub(super) fn inferred_set(&self, id: NodeId) -> std::collections::BTreeSet<String> {
         let mut kinds = self.inferred_errors.get(&id).cloned().unwrap_or_default();
         if let Some(imported) = self.imported_errors.get(&id) {
             kinds.extend(imported.iter().cloned());

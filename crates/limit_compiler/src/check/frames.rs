@@ -465,9 +465,23 @@ impl<'a> Checker<'a> {
     }
 
     /// The declaration rules of every frame in the file (imported frames
-    /// are their own module's to check).
+    /// are their own module's to check). The overrides of an earlier
+    /// session input's frames are checked again (their diagnostics are
+    /// that input's, and dropped) for the kinds they add to the inferred
+    /// error sets of the methods they override, which this input's
+    /// callers see.
     pub(super) fn check_frame_declarations(&mut self) {
         let declarations = self.declarations;
+        let mut earlier: Vec<&FrameDecl> = declarations
+            .frames
+            .values()
+            .copied()
+            .filter(|frame| self.own_files.contains(&frame.name.span.file))
+            .collect();
+        earlier.sort_by_key(|frame| (frame.name.span.file, frame.name.span.start));
+        for frame in earlier {
+            self.check_overrides(frame);
+        }
         let mut frames: Vec<&FrameDecl> = declarations
             .frames
             .values()
@@ -581,21 +595,20 @@ impl<'a> Checker<'a> {
                 ));
             }
         }
-        if let Some(problem) = self.override_error_set(frame, method, replaced, replaced_name, verb)
-        {
-            problems.push(problem);
-        }
-        for (span, message) in problems {
-            self.diagnostics.push(
-                Diagnostic::error(span, message)
-                    .with_hint(format!(
-                        "calls through the {kind}'s type rely on `{replaced_name}`'s types; declare the same ones"
-                    ))
-                    .with_note(
-                        replaced.name.as_ref().map_or(replaced.span, |n| n.span),
-                        format!("`{replaced_name}` is declared here"),
-                    ),
-            );
+        let same_types = format!(
+            "calls through the {kind}'s type rely on `{replaced_name}`'s types; declare the same ones"
+        );
+        let mut problems: Vec<(Span, String, String)> = problems
+            .into_iter()
+            .map(|(span, message)| (span, message, same_types.clone()))
+            .collect();
+        problems.extend(self.override_error_set(frame, method, replaced, replaced_name, verb));
+        for (span, message, hint) in problems {
+            self.diagnostics
+                .push(Diagnostic::error(span, message).with_hint(hint).with_note(
+                    replaced.name.as_ref().map_or(replaced.span, |n| n.span),
+                    format!("`{replaced_name}` is declared here"),
+                ));
         }
     }
 
@@ -603,8 +616,13 @@ impl<'a> Checker<'a> {
     /// callers through the replaced method's type (virtual dispatch, §7),
     /// so §6's rule for `?` must see them: when the replaced method
     /// declares its set, the override's (declared or inferred) must be
-    /// covered by it; when it is plain `T?`, its inferred set takes the
-    /// override's kinds in (the checker's fixed point settles both).
+    /// covered by it; when it is plain `T?` and declared in the same
+    /// module, its inferred set takes the override's kinds in (the
+    /// checker's fixed point settles both). A plain `T?` method of another
+    /// module (or of an earlier session input) keeps the set inferred
+    /// there: that module was checked, and its callers through the method
+    /// accepted, before this one, so the override must stay within it.
+    /// Returns the problem's place, message and hint.
     fn override_error_set(
         &mut self,
         frame: &FrameDecl,
@@ -612,44 +630,63 @@ impl<'a> Checker<'a> {
         replaced: &'a FnDecl,
         replaced_name: &str,
         verb: &str,
-    ) -> Option<(Span, String)> {
+    ) -> Option<(Span, String, String)> {
         let (Some(name), Some(their_ret)) = (&method.name, &replaced.ret) else {
             return None;
         };
-        let Type::Fallible(_, own) = self.signature_of(method).ret else {
+        let Type::Fallible(value, own) = self.signature_of(method).ret else {
             return None;
         };
-        match self.resolve_type(their_ret).unrefined() {
-            Type::Fallible(_, ErrorSet::Any) => {
+        let own_name = format!("{}.{}", frame.name.name, name.name);
+        let (allowed, reason) = match self.resolve_type(their_ret).unrefined() {
+            Type::Fallible(_, ErrorSet::Any) if replaced.span.file == method.span.file => {
                 if let ErrorSet::Kinds(kinds) = own {
                     self.found_errors
                         .entry(replaced.id)
                         .or_default()
                         .extend(kinds);
                 }
-                None
+                return None;
             }
-            Type::Fallible(_, allowed) => {
-                let missing = own.not_covered_by(allowed);
-                if missing.is_empty() {
-                    return None;
-                }
-                let span = method.ret.as_ref().map_or(name.span, |r| r.span);
-                let kinds = missing
-                    .iter()
-                    .map(|k| format!("`{k}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                Some((
-                    span,
+            Type::Fallible(_, ErrorSet::Any) => {
+                let inferred = self.inferred_set(replaced.id);
+                let set = if inferred.is_empty() {
+                    "empty".to_string()
+                } else {
+                    quoted(inferred.iter())
+                };
+                (
+                    inferred,
                     format!(
-                        "`{}.{}` may return {kinds}, which the method it {verb}, `{replaced_name}`, does not declare",
-                        frame.name.name, name.name
+                        "cannot return (its error set, inferred where it is declared, is {set})"
                     ),
-                ))
+                )
             }
-            _ => None,
+            Type::Fallible(_, ErrorSet::Kinds(allowed)) => {
+                (allowed.clone(), "does not declare".to_string())
+            }
+            _ => return None,
+        };
+        let missing = own.kinds_not_covered_by(&ErrorSet::Kinds(allowed.clone()));
+        if missing.is_empty() {
+            return None;
         }
+        let span = method.ret.as_ref().map_or(name.span, |r| r.span);
+        let kinds = quoted(missing.iter());
+        let message = format!(
+            "`{own_name}` may return {kinds}, which the method it {verb}, `{replaced_name}`, {reason}"
+        );
+        let them = if missing.len() == 1 { "it" } else { "them" };
+        let widened: std::collections::BTreeSet<&String> = allowed.iter().chain(&missing).collect();
+        let widened = widened
+            .into_iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let hint = format!(
+            "a call through `{replaced_name}` may reach `{own_name}`, and its callers were checked with its set: declare `{value}?{widened}` as `{replaced_name}`'s result, or keep `{own_name}` from returning {them} (handle {them} there)"
+        );
+        Some((span, message, hint))
     }
 
     /// An override (or a trait method's implementation) takes as many
@@ -815,4 +852,12 @@ fn trait_method_in<'a>(lineage: &Lineage<'a>, name: &str) -> MemberLookup<'a> {
     } else {
         MemberLookup::Unknown
     }
+}
+
+/// `kinds` as a message lists them: `` `A`, `B` ``.
+fn quoted<'k>(kinds: impl Iterator<Item = &'k String>) -> String {
+    kinds
+        .map(|kind| format!("`{kind}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

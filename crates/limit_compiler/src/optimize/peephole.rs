@@ -29,7 +29,7 @@ pub fn combine(program: &mut Program, index: usize) {
         let last = ip + length - 1;
         out_targets.push(op.jump_target(last).map(|t| t as usize));
         out.push(op);
-        if let Some(pos) = lines.get(ip) {
+        if let Some(pos) = lines.get(ip + reporting(&code[ip..ip + length], ip)) {
             out_lines.push(*pos);
         }
         ip += length;
@@ -49,6 +49,22 @@ pub fn combine(program: &mut Program, index: usize) {
     if out_lines.len() == function.code.len() {
         function.lines = out_lines;
     }
+}
+
+/// Which of the instructions `sequence` (starting at `ip`) gives the
+/// instruction combined from them its source position: the one whose
+/// error it reports, so that a runtime error points where it does at
+/// `-O0`. That is a back edge, where the step limit is checked, else the
+/// first that can raise (the operator of `GetLocal a; GetLocal b; Mod`,
+/// not the first operand: a parenthesised `(a % b)` moved one column).
+fn reporting(sequence: &[Op], ip: usize) -> usize {
+    let back_edge = sequence.iter().enumerate().position(|(i, op)| {
+        op.jump_target(ip + i)
+            .is_some_and(|target| target <= (ip + i) as isize)
+    });
+    back_edge
+        .or_else(|| sequence.iter().position(|op| !op.info().raises.is_empty()))
+        .unwrap_or(0)
 }
 
 /// Follows a chain of unconditional forward `Jump`s starting at `at` (a new
@@ -289,7 +305,7 @@ fn int_constant(op: Op, constants: &mut Vec<Constant>) -> Option<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use limit_bytecode::program::FunctionProto;
+    use limit_bytecode::program::{FunctionProto, Pos};
 
     fn program_with(code: Vec<Op>) -> Program {
         Program {
@@ -307,6 +323,51 @@ mod tests {
         let mut program = program_with(code);
         combine(&mut program, 0);
         program.functions.swap_remove(0).code
+    }
+
+    /// The positions of a one-function program's instructions after
+    /// combining, each given as the column of the instruction at `-O0`.
+    fn columns_after_combining(code: Vec<Op>) -> Vec<u32> {
+        let mut program = program_with(code);
+        let n = program.functions[0].code.len();
+        program.functions[0].lines = (0..n as u32)
+            .map(|i| Pos {
+                line: 1,
+                col: 10 + i,
+            })
+            .collect();
+        combine(&mut program, 0);
+        program.functions[0].lines.iter().map(|p| p.col).collect()
+    }
+
+    #[test]
+    fn a_combined_instruction_reports_where_the_instruction_that_fails_was() {
+        // The operator, not its first operand.
+        assert_eq!(
+            columns_after_combining(vec![
+                Op::GetLocal(0),
+                Op::GetLocal(1),
+                Op::Mod,
+                Op::ReturnNil
+            ]),
+            vec![12, 13]
+        );
+        // The element read (out of range), not its kind check.
+        assert_eq!(
+            columns_after_combining(vec![Op::GetIndex, Op::CheckKind(1), Op::ReturnNil]),
+            vec![10, 12]
+        );
+        // A loop's back edge, where the step limit is checked, not its step.
+        assert_eq!(
+            columns_after_combining(vec![
+                Op::GetLocal(0),
+                Op::AddImm(1),
+                Op::SetLocal(0),
+                Op::Loop(4),
+                Op::ReturnNil
+            ]),
+            vec![13, 14]
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! without jumping: every operand type and every error. The dispatch
 //! loop (dispatch.rs) runs the commonest operands itself.
 
+use super::operand_stack::OperandStack;
 use super::*;
 
 impl Vm {
@@ -12,30 +13,6 @@ impl Vm {
     // instruction here cost spectral 4% more instructions.
     #[inline(always)]
     pub(super) fn step_arith(&mut self, op: Op, base: usize) -> Result<(), Trap> {
-        macro_rules! drop_top {
-            () => {
-                if let Some(v) = self.stack.pop() {
-                    v.discard();
-                }
-            };
-        }
-        macro_rules! pop {
-            () => {
-                self.stack.pop().unwrap_or_default()
-            };
-        }
-        // Infallible for compiled programs: an instruction reading its
-        // operand follows the code that pushed it.
-        macro_rules! top {
-            () => {
-                self.stack.last_mut().expect("stack not empty")
-            };
-        }
-        macro_rules! push {
-            ($v:expr) => {
-                self.stack.push($v)
-            };
-        }
         macro_rules! pop_scalar {
             () => {
                 self.pop_scalar_top()
@@ -70,16 +47,16 @@ impl Vm {
                     (Value::Float(a), Value::Float(b)) => Value::Float(a $fop b),
                     (a, b) => tri!($slow(a, b)),
                 };
-                drop_top!();
-                top!().set(r);
+                self.stack.drop_top();
+                self.stack.top_mut().set(r);
             }};
         }
         macro_rules! slow_binary {
             ($f:expr) => {{
-                let b = pop!();
-                let a = top!();
+                let b = self.stack.pop_value();
+                let a = self.stack.top_mut();
                 let r = tri!($f(&*a, &b));
-                // Infallible: `top!()` just read that slot.
+                // Infallible: `self.stack.top_mut()` just read that slot.
                 *self.stack.last_mut().expect("stack") = r;
             }};
         }
@@ -168,8 +145,8 @@ impl Vm {
                         (Value::Int(a), Value::Int(b)) if *b != 0 && *b != -1 => Value::Int(a / b),
                         (a, b) => tri!(arith::div(a, b)),
                     };
-                    drop_top!();
-                    top!().set(r);
+                    self.stack.drop_top();
+                    self.stack.top_mut().set(r);
                 }
                 Op::Mod => {
                     let n = self.stack.len();
@@ -177,68 +154,68 @@ impl Vm {
                         (Value::Int(a), Value::Int(b)) if *b != 0 && *b != -1 => Value::Int(a % b),
                         (a, b) => tri!(arith::modulo(a, b)),
                     };
-                    drop_top!();
-                    top!().set(r);
+                    self.stack.drop_top();
+                    self.stack.top_mut().set(r);
                 }
                 Op::Binary(op) => slow_binary!(|a, b| arith::binary(op, a, b)),
                 Op::Neg => {
-                    let r = match top!() {
+                    let r = match self.stack.top_mut() {
                         Value::Int(i) if *i != i64::MIN => Value::Int(-*i),
                         Value::Float(f) => Value::Float(-*f),
                         other => tri!(arith::neg(other)),
                     };
-                    *top!() = r;
+                    *self.stack.top_mut() = r;
                 }
                 Op::Not => {
-                    if let Value::Bool(b) = top!() {
+                    if let Value::Bool(b) = self.stack.top_mut() {
                         *b = !*b;
                         break;
                     }
-                    let t = top!();
+                    let t = self.stack.top_mut();
                     let r = !t.truthy();
                     *t = Value::Bool(r);
                 }
                 Op::BitNot => {
-                    let r = tri!(arith::bitnot(top!()));
-                    *top!() = r;
+                    let r = tri!(arith::bitnot(self.stack.top_mut()));
+                    *self.stack.top_mut() = r;
                 }
                 Op::Equal(negated) => {
-                    let b = pop!();
-                    let t = top!();
+                    let b = self.stack.pop_value();
+                    let t = self.stack.top_mut();
                     let r = equals(t, &b) != negated;
                     *t = Value::Bool(r);
                 }
                 Op::Compare(order) => {
                     let r = compare!(order);
-                    drop_top!();
-                    top!().set(Value::Bool(r));
+                    self.stack.drop_top();
+                    self.stack.top_mut().set(Value::Bool(r));
                 }
                 Op::AddImm(n) => {
-                    if let Value::Int(a) = top!() {
+                    if let Value::Int(a) = self.stack.top_mut() {
                         if let Some(r) = a.checked_add(n as i64) {
                             *a = r;
                             break;
                         }
                     }
-                    let r = match top!() {
+                    let r = match self.stack.top_mut() {
                         Value::Int(a) => match a.checked_add(n as i64) {
                             Some(r) => Value::Int(r),
                             None => tri!(arith::add(&Value::Int(*a), &Value::Int(n as i64))),
                         },
                         other => tri!(arith::add(other, &Value::Int(n as i64))),
                     };
-                    top!().set(r);
+                    self.stack.top_mut().set(r);
                 }
                 Op::ModImm(n) => {
-                    if let (Value::Int(a), true) = (top!(), n > 0) {
+                    if let (Value::Int(a), true) = (self.stack.top_mut(), n > 0) {
                         *a %= n as i64;
                         break;
                     }
-                    let r = match top!() {
+                    let r = match self.stack.top_mut() {
                         Value::Int(a) if n != 0 && n != -1 => Value::Int(*a % n as i64),
                         other => tri!(arith::modulo(other, &Value::Int(n as i64))),
                     };
-                    top!().set(r);
+                    self.stack.top_mut().set(r);
                 }
                 Op::ArithLocals(op, a, b) => {
                     let (x, y) = (
@@ -253,7 +230,7 @@ impl Vm {
                         (BinaryOp::Add, Value::Float(p), Value::Float(q)) => Value::Float(p + q),
                         _ => tri!(arith::binary(op, x, y)),
                     };
-                    push!(r);
+                    self.stack.push(r);
                 }
                 Op::IncLocal(s, n) => {
                     inc_local!(s, n);
@@ -271,7 +248,7 @@ impl Vm {
                         Some(v) => v,
                         None => tri!(field_error(&self.stack[base + s as usize])),
                     };
-                    push!(v);
+                    self.stack.push(v);
                 }
                 Op::Products(op, a, b, c, d) => {
                     let local = |s: u8| &self.stack[base + s as usize];
@@ -282,7 +259,7 @@ impl Vm {
                         BinaryOp::Sub => binary_ref!(&x, &y, checked_sub, -, arith::sub),
                         other => arith::binary(other, &x, &y),
                     };
-                    push!(tri!(r));
+                    self.stack.push(tri!(r));
                 }
                 Op::ArithLocal(BinaryOp::Add, s) => {
                     top_op_local!(s, checked_add, +, +=, arith::add)
@@ -350,10 +327,10 @@ impl Vm {
                             &self.stack[base + b as usize]
                         )),
                     };
-                    push!(v);
+                    self.stack.push(v);
                 }
                 Op::SetIndexLocals(a, b) => {
-                    let v = pop!();
+                    let v = self.stack.pop_value();
                     let (c, i) = (
                         &self.stack[base + a as usize],
                         &self.stack[base + b as usize],
@@ -382,7 +359,7 @@ impl Vm {
                         &self.stack[base + s as usize],
                         checked_mul, *, arith::mul
                     );
-                    push!(tri!(r));
+                    self.stack.push(tri!(r));
                 }
                 Op::AddImmLocal(s, n) => {
                     let r = match &self.stack[base + s as usize] {
@@ -392,18 +369,18 @@ impl Vm {
                         },
                         other => arith::add(other, &Value::Int(n as i64)),
                     };
-                    push!(tri!(r));
+                    self.stack.push(tri!(r));
                 }
                 Op::ModImmLocal(s, n) => {
                     let r = match &self.stack[base + s as usize] {
                         Value::Int(a) if n != 0 && n != -1 => Ok(Value::Int(a % n as i64)),
                         other => arith::modulo(other, &Value::Int(n as i64)),
                     };
-                    push!(tri!(r));
+                    self.stack.push(tri!(r));
                 }
                 Op::AddStore(d) => {
-                    let b = pop!();
-                    let a = pop!();
+                    let b = self.stack.pop_value();
+                    let a = self.stack.pop_value();
                     let r = tri!(binary_ref!(&a, &b, checked_add, +, arith::add));
                     self.stack[base + d as usize].set(r);
                 }

@@ -2,6 +2,7 @@
 //! jumps and of loop back edges that test or step: every operand type and
 //! every error. `step` moves `ip` as the returned [`Branch`] says.
 
+use super::operand_stack::OperandStack;
 use super::*;
 
 /// Where a branch goes.
@@ -23,25 +24,6 @@ impl Vm {
     #[inline(always)]
     pub(super) fn step_branch(&mut self, op: Op, base: usize) -> Result<Branch, Trap> {
         let mut branch = Branch::Next;
-        macro_rules! drop_top {
-            () => {
-                if let Some(v) = self.stack.pop() {
-                    v.discard();
-                }
-            };
-        }
-        macro_rules! pop {
-            () => {
-                self.stack.pop().unwrap_or_default()
-            };
-        }
-        // Infallible for compiled programs: an instruction reading its
-        // operand follows the code that pushed it.
-        macro_rules! top {
-            () => {
-                self.stack.last_mut().expect("stack not empty")
-            };
-        }
         macro_rules! pop_scalar {
             () => {
                 self.pop_scalar_top()
@@ -88,8 +70,8 @@ impl Vm {
                     break;
                 }
                 let r = compare!($order);
-                drop_top!();
-                drop_top!();
+                self.stack.drop_top();
+                self.stack.drop_top();
                 if !r {
                     jump!($o);
                 }
@@ -105,7 +87,7 @@ impl Vm {
                     (Value::Float(a), Value::Float(b)) => order.test(a, b),
                     (a, b) => tri!(arith::order(a, b, order.symbol())),
                 };
-                drop_top!();
+                self.stack.drop_top();
                 if !r {
                     jump!($o);
                 }
@@ -140,8 +122,8 @@ impl Vm {
                         }
                         break;
                     }
-                    let b = pop!();
-                    let a = pop!();
+                    let b = self.stack.pop_value();
+                    let a = self.stack.pop_value();
                     if equals(&a, &b) == negated {
                         jump!(o);
                     }
@@ -158,13 +140,13 @@ impl Vm {
                         Some(other) => equals(other, &Value::Int(n as i64)),
                         None => false,
                     };
-                    drop_top!();
+                    self.stack.drop_top();
                     if !equal {
                         jump!(o);
                     }
                 }
                 Op::JumpIfNotConst(order, k, o) => {
-                    let x = pop!();
+                    let x = self.stack.pop_value();
                     let y = self.constants[k as usize].fast_clone();
                     let r = match (&x, &y) {
                         (Value::Int(a), Value::Int(b)) => order.test(a, b),
@@ -296,10 +278,10 @@ impl Vm {
                         } else {
                             pop_scalar!();
                         }
-                    } else if top!().truthy() == when {
+                    } else if self.stack.top_mut().truthy() == when {
                         jump!(o);
                     } else {
-                        drop_top!();
+                        self.stack.drop_top();
                     }
                 }
                 other => return Err(unexpected(other)),

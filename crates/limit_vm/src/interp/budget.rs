@@ -133,6 +133,42 @@ impl Vm {
         self.after_allocation()
     }
 
+    /// The checkpoint compiled code runs where it is due (jit/runtime.rs):
+    /// `checkpoint` when it has nothing to do but take the next chunk of
+    /// steps. Anything more (a limit exceeded, an interrupt, a collection
+    /// that may run `deinit`s, steps drawn from a parallel block's shared
+    /// budget) changes nothing here and returns false: compiled code then
+    /// exits, and the interpreter runs the full checkpoint at the same
+    /// instruction. Like the interpreter's, a successful one counts the
+    /// step that was due (`countdown` goes from 1 to the new chunk, which
+    /// is more than 1: compiled code tells the two outcomes apart by it).
+    pub(crate) fn quiet_checkpoint(&mut self) -> bool {
+        if self.steps_left == 0
+            || self.conc.cancellation().is_some()
+            || crate::interrupt::check().is_err()
+        {
+            return false;
+        }
+        let chunk = (CHECKPOINT_STEPS as u64).min(self.steps_left) as u32;
+        let units = chunk as u64 * limits::UNITS_PER_STEP;
+        // A chunk of 1 would leave the countdown at 1, which compiled code
+        // reads as declined: the last steps are the interpreter's.
+        if chunk <= 1
+            || !limits::can_charge_units(units)
+            || gc::due()
+            || limits::heap_bytes() >= self.gc_at_bytes
+            || limits::check_pending().is_err()
+            || limits::check_heap(0).is_err()
+        {
+            return false;
+        }
+        self.chunk = chunk;
+        self.steps_left -= chunk as u64;
+        self.countdown = chunk;
+        // Cannot fail: checked above, and nothing ran in between.
+        limits::charge_units(units).is_ok()
+    }
+
     /// After allocating: collect cycles when due, check the heap limit.
     #[cold]
     #[inline(never)]

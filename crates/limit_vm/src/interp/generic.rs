@@ -7,6 +7,7 @@
 //! live in the files of their concern (calls.rs, objects.rs, …).
 
 use super::branch_steps::Branch;
+use super::operand_stack::OperandStack;
 use super::*;
 
 /// What `Vm::step` did.
@@ -92,31 +93,6 @@ impl Vm {
                 }
             };
         }
-        macro_rules! drop_top {
-            () => {
-                if let Some(v) = self.stack.pop() {
-                    v.discard();
-                }
-            };
-        }
-        macro_rules! pop {
-            () => {
-                self.stack.pop().unwrap_or_default()
-            };
-        }
-        // Infallible for compiled programs: an instruction reading its
-        // operand follows the code that pushed it (the code generator's
-        // stack discipline, as for every `stack[n - k]` read here).
-        macro_rules! top {
-            () => {
-                self.stack.last_mut().expect("stack not empty")
-            };
-        }
-        macro_rules! push {
-            ($v:expr) => {
-                self.stack.push($v)
-            };
-        }
         // After an allocating instruction: collect cycles when due, and
         // check the heap limit when one is set.
         macro_rules! allocated {
@@ -176,8 +152,8 @@ impl Vm {
                     self.stack.pop();
                 }
                 Op::Dup => {
-                    let v = top!().clone();
-                    push!(v);
+                    let v = self.stack.top_mut().clone();
+                    self.stack.push(v);
                 }
                 Op::Swap => {
                     let n = self.stack.len();
@@ -185,16 +161,16 @@ impl Vm {
                 }
                 Op::Over => {
                     let v = self.stack[self.stack.len() - 2].clone();
-                    push!(v);
+                    self.stack.push(v);
                 }
-                Op::Const(k) => push!(self.constants[k as usize].fast_clone()),
-                Op::Int(n) => push!(Value::Int(n as i64)),
-                Op::Nil => push!(Value::Nil),
-                Op::Bool(b) => push!(Value::Bool(b)),
+                Op::Const(k) => self.stack.push(self.constants[k as usize].fast_clone()),
+                Op::Int(n) => self.stack.push(Value::Int(n as i64)),
+                Op::Nil => self.stack.push(Value::Nil),
+                Op::Bool(b) => self.stack.push(Value::Bool(b)),
 
                 Op::GetLocal(s) => {
                     let v = self.stack[base + s as usize].fast_clone();
-                    push!(v);
+                    self.stack.push(v);
                 }
                 Op::SetLocal(s) => {
                     if let Some(&Value::Float(f)) = self.stack.last() {
@@ -215,7 +191,7 @@ impl Vm {
                         self.stack[base + s as usize].set(Value::Int(i));
                         break;
                     }
-                    let v = pop!();
+                    let v = self.stack.pop_value();
                     self.stack[base + s as usize].set(v);
                 }
                 Op::MarkHeight(s) => {
@@ -241,8 +217,8 @@ impl Vm {
                 Op::GetLocal2(a, b) => {
                     let x = self.stack[base + a as usize].fast_clone();
                     let y = self.stack[base + b as usize].fast_clone();
-                    push!(x);
-                    push!(y);
+                    self.stack.push(x);
+                    self.stack.push(y);
                 }
                 Op::MakeCell(s) => {
                     let slot = &mut self.stack[base + s as usize];
@@ -254,10 +230,10 @@ impl Vm {
                         Value::Cell(c) => c.borrow().clone(),
                         other => other.clone(),
                     };
-                    push!(v);
+                    self.stack.push(v);
                 }
                 Op::SetCell(s) => {
-                    let v = pop!();
+                    let v = self.stack.pop_value();
                     match &self.stack[base + s as usize] {
                         Value::Cell(c) => *c.borrow_mut() = v,
                         _ => self.stack[base + s as usize] = v,
@@ -272,10 +248,10 @@ impl Vm {
                         },
                         None => tri!(fail(kinds::ERROR, "upvalue access outside a closure")),
                     };
-                    push!(v);
+                    self.stack.push(v);
                 }
                 Op::SetUpvalue(i) => {
-                    let v = pop!();
+                    let v = self.stack.pop_value();
                     // Infallible: an instruction runs in the frame on top.
                     match &self.frames.last().expect("frame").closure {
                         Some(c) => match &c.captures[i as usize] {
@@ -296,10 +272,10 @@ impl Vm {
                             throw!(t);
                         }
                     }
-                    push!(v)
+                    self.stack.push(v)
                 }
                 Op::SetGlobal(g) => {
-                    let v = pop!();
+                    let v = self.stack.pop_value();
                     self.globals[g as usize] = v;
                 }
 
@@ -399,7 +375,7 @@ impl Vm {
                     tri!(self.call_native(n, argc));
                 }
                 Op::GetNative(n) => match builtins::native(n) {
-                    Some(native) => push!(Value::Native(native)),
+                    Some(native) => self.stack.push(Value::Native(native)),
                     None => tri!(fail(kinds::ERROR, &format!("unknown built-in #{n}"))),
                 },
                 Op::Return
@@ -418,12 +394,12 @@ impl Vm {
                     // Infallible: the returning instruction runs in the frame on top.
                     let ret = self.frames.pop().expect("returning frame").ret;
                     while self.stack.len() > ret + 1 {
-                        drop_top!();
+                        self.stack.drop_top();
                     }
                     match self.stack.get_mut(ret) {
                         Some(Value::Int(slot)) => *slot = i,
                         Some(slot) => slot.set(Value::Int(i)),
-                        None => push!(Value::Int(i)),
+                        None => self.stack.push(Value::Int(i)),
                     }
                     load_frame!();
                 }
@@ -440,7 +416,7 @@ impl Vm {
                             pop_scalar!();
                             Value::Float(f)
                         }
-                        _ => pop!(),
+                        _ => self.stack.pop_value(),
                     };
                     let frame = self.leave_frame();
                     if frame.ctor {
@@ -450,12 +426,12 @@ impl Vm {
                         self.keep_at_exit(frame.ret);
                     }
                     while self.stack.len() > frame.ret {
-                        drop_top!();
+                        self.stack.drop_top();
                     }
                     if self.frames.len() <= stop_depth {
                         return Ok(Step::Return(result));
                     }
-                    push!(result);
+                    self.stack.push(result);
                     load_frame!();
                 }
                 Op::ResumeNative => {
@@ -467,7 +443,7 @@ impl Vm {
                             if self.frames.len() <= stop_depth {
                                 return Ok(Step::Return(result));
                             }
-                            push!(result);
+                            self.stack.push(result);
                             load_frame!();
                         }
                         callbacks::Resumed::Done => {
@@ -483,7 +459,7 @@ impl Vm {
                     if TRACE {
                         self.stats.allocations += 1;
                     }
-                    push!(closure);
+                    self.stack.push(closure);
                     allocated!();
                 }
                 Op::Invoke(name, argc, via) => {
@@ -491,21 +467,21 @@ impl Vm {
                     // Fast paths for the hottest built-in methods.
                     match (self.const_methods[name as usize], argc, &self.stack[recv]) {
                         (Method::Push, 1, Value::List(_)) => {
-                            let v = pop!();
+                            let v = self.stack.pop_value();
                             if let Value::List(l) = &self.stack[recv] {
                                 tri!(l.push(v));
                             }
-                            top!().set(Value::Nil);
+                            self.stack.top_mut().set(Value::Nil);
                             break;
                         }
                         (Method::Len, 0, Value::List(l)) => {
                             let n = l.items.borrow().len() as i64;
-                            top!().set(Value::Int(n));
+                            self.stack.top_mut().set(Value::Int(n));
                             break;
                         }
                         (Method::Len, 0, Value::Str(s)) => {
                             let n = s.char_len() as i64;
-                            top!().set(Value::Int(n));
+                            self.stack.top_mut().set(Value::Int(n));
                             break;
                         }
                         _ => {}
@@ -566,7 +542,7 @@ impl Vm {
                     if TRACE {
                         self.stats.allocations += 1;
                     }
-                    push!(Value::list(items));
+                    self.stack.push(Value::list(items));
                     allocated!();
                 }
                 Op::NewDict(_) => {
@@ -585,16 +561,16 @@ impl Vm {
                         let item = l.items.borrow().get(*i as usize).map(Value::fast_clone);
                         if let (Some(v), true) = (item, *i >= 0) {
                             pop_scalar!();
-                            top!().set(v);
+                            self.stack.top_mut().set(v);
                             break;
                         }
                     }
                     tri!(self.get_index());
                 }
                 Op::GetIndexKind(code) => {
-                    let idx = pop!();
-                    let c = pop!();
-                    push!(tri!(collections::get_index(&c, &idx)));
+                    let idx = self.stack.pop_value();
+                    let c = self.stack.pop_value();
+                    self.stack.push(tri!(collections::get_index(&c, &idx)));
                     tri!(self.check_top_kind(code));
                 }
                 Op::SetIndex => {
@@ -610,7 +586,7 @@ impl Vm {
                             if done {
                                 pop_scalar!();
                                 pop_scalar!();
-                                drop_top!();
+                                self.stack.drop_top();
                                 break;
                             }
                         }
@@ -622,7 +598,7 @@ impl Vm {
                     // of a frame with a `len()` method (std.collections'
                     // Set, Deque, Heap) answers through it; the call
                     // returns its result in the instance's place.
-                    if let Value::Instance(inst) = top!() {
+                    if let Value::Instance(inst) = self.stack.top_mut() {
                         let method = inst.class.method_map.get("len").copied();
                         // Only a `len()` taking nothing but `this`.
                         if let Some(method) = method.filter(|&m| {
@@ -637,15 +613,15 @@ impl Vm {
                             break;
                         }
                     }
-                    let c = pop!();
-                    push!(tri!(collections::length(&c)));
+                    let c = self.stack.pop_value();
+                    self.stack.push(tri!(collections::length(&c)));
                 }
 
                 Op::BuildString(n) => {
                     let at = self.stack.len() - n as usize;
                     let s = tri!(crate::value::interpolate(&self.stack[at..]));
                     self.stack.truncate(at);
-                    push!(s);
+                    self.stack.push(s);
                 }
 
                 Op::IterStart => {
@@ -653,7 +629,7 @@ impl Vm {
                     // (std.collections' Set, Deque, Heap) is walked through
                     // what that returns: the call returns to this same
                     // instruction, with its result in the instance's place.
-                    if let Value::Instance(inst) = top!() {
+                    if let Value::Instance(inst) = self.stack.top_mut() {
                         if let Some(&method) = inst.class.method_map.get("to_list") {
                             let recv = self.stack.len() - 1;
                             ip -= 1;
@@ -663,11 +639,11 @@ impl Vm {
                             break;
                         }
                     }
-                    let v = pop!();
-                    push!(tri!(collections::iter_start(v)));
+                    let v = self.stack.pop_value();
+                    self.stack.push(tri!(collections::iter_start(v)));
                 }
                 Op::IterNext(two, exit) => {
-                    let next = match top!() {
+                    let next = match self.stack.top_mut() {
                         Value::Iterator(it) if matches!(&*it.borrow(), IterState::Channel(_)) => {
                             let ch = channel::iterated_channel(it);
                             save_ip!();
@@ -685,9 +661,9 @@ impl Vm {
                     match next {
                         Some((a, b)) => {
                             if two {
-                                push!(a);
+                                self.stack.push(a);
                             }
-                            push!(b);
+                            self.stack.push(b);
                         }
                         None => {
                             self.stack.pop();
@@ -709,11 +685,11 @@ impl Vm {
                     if TRACE {
                         self.stats.allocations += 1;
                     }
-                    push!(Value::instance(class, fields));
+                    self.stack.push(Value::instance(class, fields));
                     allocated!();
                 }
                 Op::GetField(slot) => {
-                    let v = match top!() {
+                    let v = match self.stack.top_mut() {
                         Value::Instance(inst) => inst
                             .fields
                             .borrow()
@@ -723,9 +699,9 @@ impl Vm {
                     };
                     let v = match v {
                         Some(v) => v,
-                        None => tri!(field_error(top!())),
+                        None => tri!(field_error(self.stack.top_mut())),
                     };
-                    *top!() = v;
+                    *self.stack.top_mut() = v;
                 }
                 Op::SetField(slot) => {
                     if let [.., Value::Instance(inst), v] = self.stack.as_slice() {
@@ -739,7 +715,7 @@ impl Vm {
                             };
                             if done {
                                 pop_scalar!();
-                                drop_top!();
+                                self.stack.drop_top();
                                 break;
                             }
                         }
@@ -758,14 +734,14 @@ impl Vm {
                 }
 
                 Op::Propagate => {
-                    if matches!(top!(), Value::Error(_)) {
-                        let result = pop!();
+                    if matches!(self.stack.top_mut(), Value::Error(_)) {
+                        let result = self.stack.pop_value();
                         let frame = self.leave_frame();
                         self.stack.truncate(frame.ret);
                         if self.frames.len() <= stop_depth {
                             return Ok(Step::Return(result));
                         }
-                        push!(result);
+                        self.stack.push(result);
                         load_frame!();
                     }
                 }

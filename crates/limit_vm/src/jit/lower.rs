@@ -20,7 +20,7 @@ use cranelift_codegen::ir::{
 };
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_jit::JITModule;
-use cranelift_module::Module;
+use cranelift_module::{FuncId, Linkage, Module};
 
 use super::analysis::{
     arith_kind, comparable, constant_text, equatable, names_push, Analysis, Callees, State, Ty,
@@ -41,6 +41,7 @@ pub(crate) struct Support {
     pub(crate) exit: usize,
     pub(crate) exit_caller: usize,
     pub(crate) heap: HeapSupport,
+    pub(crate) checkpoint: usize,
 }
 
 /// What one entry point is compiled from.
@@ -59,6 +60,8 @@ pub(crate) struct Input<'a> {
     /// Where lists' elements and instances' fields are, when compiled
     /// code may read them inline (layout.rs).
     pub(crate) layout: Option<super::layout::HeapLayout>,
+    /// The checkpoint's trampoline (`define_checkpoint`).
+    pub(crate) checkpoint: FuncId,
 }
 
 /// The signature of every compiled entry point.
@@ -87,6 +90,36 @@ fn support_signature(module: &JITModule, params: usize, returns: bool) -> Signat
         sig.returns.push(AbiParam::new(types::I64));
     }
     sig
+}
+
+/// Define the checkpoint's trampoline: `fn(ctx)` in the `preserve_all`
+/// convention (it saves every register it uses, its caller keeps its
+/// values in registers across the call), calling `support.checkpoint`
+/// (`runtime::jit_checkpoint`) in the platform's. That convention has no
+/// results: compiled code reads the VM's countdown after the call.
+pub(crate) fn define_checkpoint(module: &mut JITModule, support: &Support) -> Option<FuncId> {
+    let mut sig = module.make_signature();
+    sig.call_conv = cranelift_codegen::isa::CallConv::PreserveAll;
+    sig.params.push(AbiParam::new(types::I64));
+    let id = module
+        .declare_function("limit_checkpoint", Linkage::Local, &sig)
+        .ok()?;
+    let mut ctx = module.make_context();
+    ctx.func.signature = sig;
+    let mut fctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
+    let target = b.import_signature(support_signature(module, 1, true));
+    let block = b.create_block();
+    b.append_block_params_for_function_params(block);
+    b.switch_to_block(block);
+    let vm_ctx = b.block_params(block)[0];
+    let callee = b.ins().iconst(types::I64, support.checkpoint as i64);
+    b.ins().call_indirect(target, callee, &[vm_ctx]);
+    b.ins().return_(&[]);
+    b.seal_all_blocks();
+    b.finalize(module.isa().frontend_config());
+    module.define_function(id, &mut ctx).ok()?;
+    Some(id)
 }
 
 /// Lower `input` into `func` (whose signature is set here).
@@ -366,6 +399,52 @@ impl Lower<'_, '_> {
         self.b.ins().call_indirect(self.sigs[which], callee, args)
     }
 
+    /// Count one step: decrement the VM's countdown, or, where the
+    /// checkpoint is due (the countdown at 1), run it in place and exit
+    /// when it has more to do than take the next chunk (the countdown is
+    /// then still 1), before this instruction's effects.
+    ///
+    /// The checkpoint is called through a trampoline that preserves every
+    /// register (`define_checkpoint`): through an ordinary call, every
+    /// value live across it had to be in a callee-saved register or on
+    /// the machine stack, and the register allocator spilled all of
+    /// mandel's floats, or shuffled a loop's values between registers
+    /// on every iteration.
+    fn count_step(&mut self) {
+        let flags = ir::MemFlagsData::trusted();
+        let counter = self
+            .b
+            .ins()
+            .load(types::I64, flags, self.ctx, at!(countdown));
+        let left = self.b.ins().load(types::I32, flags, counter, 0);
+        let due = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, left, 1);
+        let checkpoint = self.b.create_block();
+        let count = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.set_cold_block(checkpoint);
+        self.b.ins().brif(due, checkpoint, &[], count, &[]);
+        self.b.switch_to_block(count);
+        let less = self.b.ins().iadd_imm_s(left, -1);
+        self.b.ins().store(flags, less, counter, 0);
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(checkpoint);
+        let trampoline = self
+            .module
+            .declare_func_in_func(self.input.checkpoint, self.b.func);
+        self.b.ins().call(trampoline, &[self.ctx]);
+        let now = self.b.ins().load(types::I32, flags, counter, 0);
+        let declined = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, now, 1);
+        self.guard_fail(declined, Reason::Budget);
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
+    }
+
     /// Write the locals (kinds `locals`) and `stack` back into the frame,
     /// the interpreter owning every heap value in it then (heap.rs).
     fn write_back(&mut self, locals: &[Ty], stack: &[V]) {
@@ -643,19 +722,7 @@ impl Backend for Lower<'_, '_> {
     }
 
     fn tick(&mut self) {
-        let flags = ir::MemFlagsData::trusted();
-        let counter = self
-            .b
-            .ins()
-            .load(types::I64, flags, self.ctx, at!(countdown));
-        let left = self.b.ins().load(types::I32, flags, counter, 0);
-        let due = self
-            .b
-            .ins()
-            .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, left, 1);
-        self.guard_fail(due, Reason::Budget);
-        let less = self.b.ins().iadd_imm_s(left, -1);
-        self.b.ins().store(flags, less, counter, 0);
+        self.count_step();
     }
 
     fn branch(&mut self, cond: V, target: usize) {
@@ -702,15 +769,6 @@ impl Backend for Lower<'_, '_> {
             .b
             .ins()
             .icmp(IntCC::UnsignedGreaterThanOrEqual, depth, limit);
-        let counter = self
-            .b
-            .ins()
-            .load(types::I64, flags, self.ctx, at!(countdown));
-        let left = self.b.ins().load(types::I32, flags, counter, 0);
-        let due = self
-            .b
-            .ins()
-            .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, left, 1);
         let end = self
             .b
             .ins()
@@ -732,18 +790,18 @@ impl Backend for Lower<'_, '_> {
             .b
             .ins()
             .icmp(IntCC::UnsignedLessThan, machine_sp, floor);
-        let refused = self.b.ins().bor(too_deep, due);
-        let refused = self.b.ins().bor(refused, no_room);
+        let refused = self.b.ins().bor(too_deep, no_room);
         let refused = self.b.ins().bor(refused, no_machine_stack);
         self.guard_fail(refused, Reason::Budget);
-        // The call counts one step, as the interpreter's does.
-        let less = self.b.ins().iadd_imm_s(left, -1);
-        self.b.ins().store(flags, less, counter, 0);
-        let deeper = self.b.ins().iadd_imm_s(depth, 1);
-        self.b.ins().store(flags, deeper, self.ctx, at!(depth));
+        // The arguments go where the interpreter keeps them (an exit at
+        // the checkpoint writes them there too); then the call counts one
+        // step, as the interpreter's does.
         for (i, (kind, v)) in self.model[first..].iter().copied().enumerate() {
             store_known(&mut self.b, self.slots, base + i, kind, v);
         }
+        self.count_step();
+        let deeper = self.b.ins().iadd_imm_s(depth, 1);
+        self.b.ins().store(flags, deeper, self.ctx, at!(depth));
         let fref = self.module.declare_func_in_func(callee.id, self.b.func);
         let nested = self.b.ins().iconst(types::I64, 1);
         let call = self.b.ins().call(fref, &[self.ctx, callee_slots, nested]);

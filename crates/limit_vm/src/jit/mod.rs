@@ -43,11 +43,12 @@ use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{FuncId, Linkage, Module};
+use rustc_hash::FxHashMap;
 
 use analysis::{analyse, Callee, Callees, State, Ty};
 use deopt::Reason;
 use layout::HeapLayout;
-use lower::{entry_signature, lower, HeapSupport, Input, Support};
+use lower::{define_checkpoint, entry_signature, lower, HeapSupport, Input, Support};
 pub(crate) use policy::call_counters;
 pub use policy::JitMode;
 use policy::{FunctionInfo, HOT, LOOP_THRESHOLD, MAX_DEOPTS, MAX_ENTRIES, NEVER};
@@ -106,6 +107,9 @@ pub struct JitStats {
     pub deopts: u64,
     /// Time spent compiling.
     pub compile_time: Duration,
+    /// Times the interpreter entered compiled code (a loop that stays in
+    /// it across checkpoints is entered once).
+    pub entries: u64,
 }
 
 /// The native-code tier's state for one VM.
@@ -116,7 +120,9 @@ pub struct Jit {
     broken: bool,
     ctx: cranelift_codegen::Context,
     fctx: FunctionBuilderContext,
-    entries: HashMap<Key, Slot>,
+    /// Looked up at every entry from the interpreter: hashed with
+    /// FxHash (SipHash was 2 000 instructions of each re-entry).
+    entries: FxHashMap<Key, Slot>,
     /// Defined, not yet finalised.
     unfinalized: Vec<Key>,
     functions: Vec<FunctionInfo>,
@@ -140,6 +146,19 @@ pub struct Jit {
     /// one it was entered in, and the instructions `step_through` still
     /// hands to `step` while that frame has not reached a loop head.
     resume: Option<(usize, u32)>,
+    /// The checkpoint's trampoline in `module` (lower.rs).
+    checkpoint: Option<FuncId>,
+    /// The entry point entered last: a function called again and again
+    /// from interpreted code finds it without building a key (that, and
+    /// hashing it, cost a function with a short loop called a million
+    /// times twice its interpreted time).
+    last: Option<LastEntry>,
+}
+
+struct LastEntry {
+    key: Key,
+    code: EntryFn,
+    extent: usize,
 }
 
 /// Instructions run through `step` after compiled code left midway or a
@@ -176,16 +195,19 @@ impl Jit {
             broken: false,
             ctx: cranelift_codegen::Context::new(),
             fctx: FunctionBuilderContext::new(),
-            entries: HashMap::new(),
+            entries: FxHashMap::default(),
             unfinalized: Vec::new(),
             functions: (0..functions).map(|_| FunctionInfo::default()).collect(),
             exit_len: None,
             stats: JitStats::default(),
             exited: Vec::new(),
+            checkpoint: None,
+            last: None,
             support: Support {
                 exit: runtime::jit_exit as *const () as usize,
                 exit_caller: runtime::jit_exit_caller as *const () as usize,
                 heap: HeapSupport::new(),
+                checkpoint: runtime::jit_checkpoint as *const () as usize,
             },
             classes: HashMap::new(),
             left_midway: false,
@@ -231,6 +253,21 @@ impl Jit {
         self.stats
     }
 
+    /// The last entry's code, when it is function `func`'s at `ip` and
+    /// `frame` (its locals and operand stack) has the kinds it was
+    /// compiled for.
+    fn last_entry(&self, func: u32, ip: usize, frame: &[Value]) -> Option<(EntryFn, usize)> {
+        let last = self.last.as_ref()?;
+        let same = last.key.func == func
+            && last.key.ip as usize == ip
+            && last.key.kinds.len() == frame.len()
+            && frame
+                .iter()
+                .zip(&last.key.kinds[..])
+                .all(|(v, t)| Ty::of(v) == *t);
+        same.then_some((last.code, last.extent))
+    }
+
     /// `runtime::jit_exit`'s record.
     pub(crate) fn record_exit(&mut self, len: usize, reason: Reason) {
         self.exit_len = Some(len);
@@ -246,7 +283,10 @@ impl Jit {
         }
         if self.module.is_none() {
             self.module = make_module();
-            self.broken = self.module.is_none();
+            if let Some(module) = self.module.as_mut() {
+                self.checkpoint = define_checkpoint(module, &self.support);
+            }
+            self.broken = self.module.is_none() || self.checkpoint.is_none();
         }
         self.module.as_mut()
     }
@@ -413,6 +453,7 @@ impl Jit {
             frame_size: proto.frame_size(),
             support: &self.support,
             layout: self.layout,
+            checkpoint: self.checkpoint?,
         };
         let Jit {
             module,
@@ -503,6 +544,13 @@ impl Drop for Jit {
 fn make_module() -> Option<JITModule> {
     let mut flags = settings::builder();
     flags.set("opt_level", "speed").ok()?;
+    // Cranelift checks every function's IR before compiling it unless told
+    // not to: a quarter of the compile time, for IR that lower.rs makes
+    // the same way every time. Debug builds (and so the test suite) keep
+    // the check.
+    if !cfg!(debug_assertions) {
+        flags.set("enable_verifier", "false").ok()?;
+    }
     flags.set("use_colocated_libcalls", "false").ok()?;
     flags.set("is_pic", "false").ok()?;
     let isa = cranelift_native::builder()
@@ -589,7 +637,7 @@ fn method(classes: &Classes, class: u32, name: &str) -> Option<u32> {
 
 /// Callees during the lowering: those the analysis found.
 struct Known<'a> {
-    entries: &'a HashMap<Key, Slot>,
+    entries: &'a FxHashMap<Key, Slot>,
     functions: &'a [Arc<FunctionProto>],
     classes: &'a Classes,
 }
@@ -687,41 +735,54 @@ impl Vm {
         if len < base + frame_size {
             return;
         }
-        let kinds: Box<[Ty]> = self.stack[base..len].iter().map(Ty::of).collect();
-        // Operand stack values compiled code would have to own.
-        if kinds[frame_size..].iter().any(|t| t.is_heap()) {
-            return;
-        }
-        let key = Key {
-            func,
-            ip: ip as u32,
-            kinds,
-        };
-        if !jit.entries.contains_key(&key) {
-            let locals = &self.stack[base..base + frame_size];
-            observe_classes(&mut jit.classes, locals);
-            // Compiled code reads only the lists and instances of frames
-            // the bridge entered (and passes them to its callees).
-            if let Some(layout) = jit.layout {
-                if !locals.iter().all(|v| layout.fits(v)) {
-                    jit.layout = None;
+        let frame = &self.stack[base..len];
+        let (code, extent) = match jit.last_entry(func, ip, frame) {
+            Some(found) => found,
+            None => {
+                let kinds: Box<[Ty]> = frame.iter().map(Ty::of).collect();
+                // Operand stack values compiled code would have to own.
+                if kinds[frame_size..].iter().any(|t| t.is_heap()) {
+                    return;
                 }
-            }
-        }
-        let Some((code, extent)) = jit.entry(key.clone(), &self.functions, &self.constants) else {
-            if ip != 0 {
-                if let Some(info) = jit.functions.get_mut(func as usize) {
-                    info.loop_refused = true;
+                let key = Key {
+                    func,
+                    ip: ip as u32,
+                    kinds,
+                };
+                if !jit.entries.contains_key(&key) {
+                    let locals = &self.stack[base..base + frame_size];
+                    observe_classes(&mut jit.classes, locals);
+                    // Compiled code reads only the lists and instances of
+                    // frames the bridge entered (and passes them to its
+                    // callees).
+                    if let Some(layout) = jit.layout {
+                        if !locals.iter().all(|v| layout.fits(v)) {
+                            jit.layout = None;
+                        }
+                    }
                 }
+                let Some(found) = jit.entry(key.clone(), &self.functions, &self.constants) else {
+                    if ip != 0 {
+                        if let Some(info) = jit.functions.get_mut(func as usize) {
+                            info.loop_refused = true;
+                        }
+                    }
+                    if ip == 0 {
+                        // Nothing to enter at this function's calls: stop
+                        // handing them to the general path.
+                        if let Some(n) = self.jit_calls.get_mut(func as usize) {
+                            *n = NEVER;
+                        }
+                    }
+                    return;
+                };
+                jit.last = Some(LastEntry {
+                    key,
+                    code: found.0,
+                    extent: found.1,
+                });
+                found
             }
-            if ip == 0 {
-                // Nothing to enter at this function's calls: stop handing
-                // them to the general path.
-                if let Some(n) = self.jit_calls.get_mut(func as usize) {
-                    *n = NEVER;
-                }
-            }
-            return;
         };
         if base + extent > self.stack.capacity() {
             return;
@@ -729,6 +790,7 @@ impl Vm {
         jit.exit_len = None;
         jit.left_midway = false;
         jit.exited.clear();
+        jit.stats.entries += 1;
         let deopts = jit.stats.deopts;
         let here = 0u8;
         let machine_sp = std::hint::black_box(std::ptr::addr_of!(here)) as usize;
@@ -784,9 +846,18 @@ impl Vm {
             // borrowed copies of heap values, which own nothing.
             unsafe { self.stack.set_len(len.min(self.stack.capacity())) };
         }
-        if jit.stats.deopts != deopts && jit.count_deopt(&key) && key.ip == 0 {
-            if let Some(n) = self.jit_calls.get_mut(func as usize) {
-                *n = NEVER;
+        if jit.stats.deopts != deopts {
+            // `last` is the entry just run: nothing in between enters.
+            let Some(key) = jit.last.as_ref().map(|l| l.key.clone()) else {
+                return;
+            };
+            if jit.count_deopt(&key) {
+                jit.last = None;
+                if key.ip == 0 {
+                    if let Some(n) = self.jit_calls.get_mut(func as usize) {
+                        *n = NEVER;
+                    }
+                }
             }
         }
     }

@@ -299,3 +299,19 @@ pub(crate) unsafe extern "C" fn jit_retain(slot: *const Value) {
     // SAFETY: the caller's promise.
     std::mem::forget(unsafe { &*slot }.clone());
 }
+
+/// A step is due at a checkpoint (the countdown is at 1): 1 when the VM's
+/// quiet checkpoint took the next chunk and compiled code goes on, 0 when
+/// the checkpoint has more to do and compiled code must exit for the
+/// interpreter to run it at the same instruction (`Vm::quiet_checkpoint`).
+/// Without it, every 1 024 steps compiled code left for the interpreter,
+/// which went on interpreting until its next backward jump: in a nested
+/// loop, often the rest of the inner loop.
+///
+/// # Safety
+/// As for `jit_exit`.
+pub(crate) unsafe extern "C" fn jit_checkpoint(ctx: *mut Context) -> u64 {
+    // SAFETY: as for `jit_exit`.
+    let vm = unsafe { &mut *(*ctx).vm };
+    vm.quiet_checkpoint() as u64
+}
