@@ -169,19 +169,6 @@ fn run_compiled(program: Program, mode: Mode) -> Ending {
     })
 }
 
-/// An error's kind, message and stack trace without the columns: the
-/// optimiser's fused instructions may place an error at an operand of the
-/// expression rather than at its start (bugs-found.md, session 25), so
-/// optimised and `-O0` runs agree on the line only.
-fn without_columns(e: &RuntimeError) -> (&str, &str, Vec<(&str, &str, u32)>) {
-    let trace = e
-        .trace
-        .iter()
-        .map(|t| (t.function.as_str(), t.file.as_str(), t.line))
-        .collect();
-    (&e.kind, &e.message, trace)
-}
-
 /// Reruns of each way a program whose optimised and JIT runs stopped at a
 /// limit in different places gets before they count as different
 /// ([`agree_at_a_limit`]).
@@ -231,8 +218,9 @@ fn agree_at_a_limit(program: &Program, optimised: Ending, jit: Ending) -> Ending
 /// `run`, differentially: the program runs three ways ([`Mode`]).
 ///
 /// * Optimised and at `-O0` it must print the same and end with the same
-///   error (kind, message and stack trace, up to columns:
-///   [`without_columns`]); when either stops at a resource limit, the
+///   error (kind, message and stack trace, columns included: a
+///   combined instruction reports where the instruction that fails was);
+///   when either stops at a resource limit, the
 ///   outputs need only agree up to where the shorter stops, since the two
 ///   run different instructions.
 /// * With `--jit=always` it must end exactly as the optimised
@@ -282,9 +270,7 @@ pub fn run_differential(source: &str) -> Option<Ending> {
         );
     } else {
         assert!(
-            optimised.output == unoptimised.output
-                && optimised.error.as_ref().map(without_columns)
-                    == unoptimised.error.as_ref().map(without_columns),
+            optimised.same_as(&unoptimised),
             "optimised and -O0 differ\n{optimised:?}\n{unoptimised:?}"
         );
     }
