@@ -640,10 +640,7 @@ fn run<B: Backend>(b: &mut B, ip: usize, op: Op) -> Option<Flow> {
         SetIndexLocals(l, i) => {
             let (list, index) = (b.local(l)?, b.local(i)?);
             let v = b.peek(0)?;
-            if !matches!(b.kind(list), Scalar::List(_))
-                || b.kind(index) != Scalar::Int
-                || b.kind(v).is_heap()
-            {
+            if !stores_element(b, list, index, v) {
                 return None;
             }
             b.set_element(list, index, v);
@@ -653,10 +650,7 @@ fn run<B: Backend>(b: &mut B, ip: usize, op: Op) -> Option<Flow> {
             let v = b.peek(0)?;
             let index = b.peek(1)?;
             let list = b.peek(2)?;
-            if !matches!(b.kind(list), Scalar::List(_))
-                || b.kind(index) != Scalar::Int
-                || b.kind(v).is_heap()
-            {
+            if !stores_element(b, list, index, v) {
                 return None;
             }
             b.set_element(list, index, v);
@@ -738,6 +732,12 @@ fn field_kind<B: Backend>(b: &mut B, obj: B::V, slot: u16) -> Option<Scalar> {
 /// Arithmetic the fused local instructions take a fast path for only
 /// when both operands are of one kind (otherwise the generic operator,
 /// which compiled code leaves to the interpreter).
+/// Whether compiled code stores `v` at `list[index]`: a scalar at an int
+/// index of a list (a heap value stored would have to be owned).
+fn stores_element<B: Backend>(b: &B, list: B::V, index: B::V, v: B::V) -> bool {
+    matches!(b.kind(list), Scalar::List(_)) && b.kind(index) == Scalar::Int && !b.kind(v).is_heap()
+}
+
 fn same_kind_arith<B: Backend>(b: &mut B, op: Arith, x: B::V, y: B::V) -> Option<B::V> {
     if b.kind(x) != b.kind(y) {
         return None;
