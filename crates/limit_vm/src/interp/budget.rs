@@ -45,7 +45,7 @@ impl Vm {
         limits::install(self.options.limits);
         limits::install_channel_meter(&self.channel_meter);
         self.steps_left = self.options.limits.max_steps.unwrap_or(u64::MAX);
-        self.chunk = (CHECKPOINT_STEPS as u64).min(self.steps_left.max(1)) as u32;
+        self.chunk = self.next_chunk();
         self.steps_left -= (self.chunk as u64).min(self.steps_left);
         self.countdown = self.chunk;
     }
@@ -124,13 +124,19 @@ impl Vm {
             let max = self.options.limits.max_steps.unwrap_or(0);
             return limits::exceeded(&format!("step limit of {max} steps exceeded"));
         }
-        self.chunk = (CHECKPOINT_STEPS as u64).min(self.steps_left.max(1)) as u32;
+        self.chunk = self.next_chunk();
         self.steps_left -= (self.chunk as u64).min(self.steps_left);
         self.countdown = self.chunk;
         // Steps and the work operators charge (big integers, whole-list
         // operations) share one budget: the chunk is paid for in work units.
         limits::charge_units(self.chunk as u64 * limits::UNITS_PER_STEP)?;
         self.after_allocation()
+    }
+
+    /// The steps of the next chunk: `CHECKPOINT_STEPS`, or what is left
+    /// of the budget (at least one, which then reaches the limit).
+    fn next_chunk(&self) -> u32 {
+        (CHECKPOINT_STEPS as u64).min(self.steps_left.max(1)) as u32
     }
 
     /// The checkpoint compiled code runs where it is due (jit/runtime.rs):
@@ -149,7 +155,7 @@ impl Vm {
         {
             return false;
         }
-        let chunk = (CHECKPOINT_STEPS as u64).min(self.steps_left) as u32;
+        let chunk = self.next_chunk();
         let units = chunk as u64 * limits::UNITS_PER_STEP;
         // A chunk of 1 would leave the countdown at 1, which compiled code
         // reads as declined: the last steps are the interpreter's.

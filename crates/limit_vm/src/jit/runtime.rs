@@ -14,7 +14,8 @@
 //! returns, so these are the only accesses meanwhile. None of them touches
 //! the value stack's buffer (compiled code holds pointers into it).
 
-use super::deopt::Reason;
+use super::deopt::{tag, Reason};
+use super::semantics::Scalar;
 use crate::interp::Vm;
 use crate::value::Value;
 
@@ -140,22 +141,27 @@ pub(crate) const DECLINED: i64 = -1;
 /// The tag (deopt.rs's `tag`) and register word of a scalar value.
 fn scalar_parts(v: &Value) -> Option<(i64, u64)> {
     Some(match v {
-        Value::Nil => (0, 0),
-        Value::Bool(b) => (1, *b as u64),
-        Value::Int(i) => (2, *i as u64),
-        Value::Float(f) => (3, f.to_bits()),
+        Value::Nil => (tag(Scalar::Nil), 0),
+        Value::Bool(b) => (tag(Scalar::Bool), *b as u64),
+        Value::Int(i) => (tag(Scalar::Int), *i as u64),
+        Value::Float(f) => (tag(Scalar::Float), f.to_bits()),
         _ => return None,
     })
 }
 
-/// The scalar value of a tag and a register word.
-fn scalar_value(tag: u64, word: u64) -> Option<Value> {
-    Some(match tag {
-        0 => Value::Nil,
-        1 => Value::Bool(word & 1 != 0),
-        2 => Value::Int(word as i64),
-        3 => Value::Float(f64::from_bits(word)),
-        _ => return None,
+/// The scalar value of a tag (deopt.rs's `tag`) and a register word.
+fn scalar_value(t: u64, word: u64) -> Option<Value> {
+    let t = t as i64;
+    Some(if t == tag(Scalar::Nil) {
+        Value::Nil
+    } else if t == tag(Scalar::Bool) {
+        Value::Bool(word & 1 != 0)
+    } else if t == tag(Scalar::Int) {
+        Value::Int(word as i64)
+    } else if t == tag(Scalar::Float) {
+        Value::Float(f64::from_bits(word))
+    } else {
+        return None;
     })
 }
 
