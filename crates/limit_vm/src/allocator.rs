@@ -16,7 +16,10 @@
 //!   [`LARGE_BLOCK`] bytes gets pages of its own from the kernel instead;
 //!   growing it moves the page mappings (`mremap`) rather than copying
 //!   bytes, only the pages actually written count towards the process's
-//!   memory, and freeing it gives its pages back at once. (Linux only;
+//!   memory, and freeing it gives its pages back at once. Mappings of at
+//!   least 2 MiB ask for transparent huge pages (`MADV_HUGEPAGE`): a loop
+//!   striding through a big list then misses the TLB far less often
+//!   (the sieve benchmark's 80 MB list: 0.19 s -> 0.16 s). (Linux only;
 //!   elsewhere mimalloc serves every block.)
 //!
 //! Under Miri, which cannot run mimalloc's C code, the small blocks come
@@ -333,9 +336,23 @@ fn map_pages(size: usize) -> *mut u8 {
     if ptr == libc::MAP_FAILED {
         std::ptr::null_mut()
     } else {
+        ask_for_huge_pages(ptr.cast(), mapped_len(size));
         ptr.cast()
     }
 }
+
+/// Ask the kernel to back a mapping with huge pages where it can. (Miri
+/// does not emulate `madvise`; the advice changes no contents.)
+#[cfg(target_os = "linux")]
+fn ask_for_huge_pages(ptr: *mut u8, len: usize) {
+    if len >= HUGE_PAGE && !cfg!(miri) {
+        // SAFETY: advice on our own mapping, which changes no contents.
+        unsafe { libc::madvise(ptr.cast(), len, libc::MADV_HUGEPAGE) };
+    }
+}
+
+#[cfg(target_os = "linux")]
+const HUGE_PAGE: usize = 2 * 1024 * 1024;
 
 /// # Safety
 /// `ptr` must come from [`map_pages`] (or [`remap_pages`]) with `size`.
@@ -363,6 +380,7 @@ unsafe fn remap_pages(ptr: *mut u8, old_size: usize, new_size: usize) -> *mut u8
     if moved == libc::MAP_FAILED {
         std::ptr::null_mut()
     } else {
+        ask_for_huge_pages(moved.cast(), new_len);
         moved.cast()
     }
 }
