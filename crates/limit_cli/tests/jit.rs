@@ -160,6 +160,35 @@ fn compiled_loops_and_calls_count_steps_as_the_interpreter_does() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// The step countdown travels in a register through compiled calls and
+/// back; a callee that leaves midway (an overflow to a big int) and a
+/// caller that goes on in the interpreter must still count every step
+/// where the interpreter does.
+#[test]
+fn steps_count_exactly_across_compiled_calls_that_exit() {
+    let dir = tempdir();
+    let program = dir.join("exits.lm");
+    std::fs::write(
+        &program,
+        "fn grow(n: int): int {\n    var x = 1;\n    var i = 0;\n    while (i < n) {\n        x = x * 3;\n        i = i + 1;\n    }\n    return i;\n}\n\
+         fn step(k: int): int {\n    return grow(k) + 1;\n}\n\
+         var total = 0;\nvar k = 0;\nwhile (k < 60) {\n    total = total + step(k);\n    k = k + 1;\n}\nprint(total);\n",
+    )
+    .expect("written");
+    let program = program.to_string_lossy().into_owned();
+    // grow(k) returns k (3^k overflows from k = 40 on: a big int), so
+    // the total is the sum of k + 1 for k below 60.
+    let output = limit(&["run", "--jit=always", &program]);
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "1830\n");
+    let interpreted = steps_needed(&program, "--jit=off");
+    assert_eq!(steps_needed(&program, "--jit=always"), interpreted);
+    let short = (interpreted - 7).to_string();
+    let (_, stderr, status) = agrees_with_interpreter(&program, &["--max-steps", &short]);
+    assert_eq!(status, Some(1));
+    assert!(stderr.contains("step limit"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 #[test]
 fn a_step_limit_inside_a_long_compiled_loop_stops_it() {
     let dir = tempdir();

@@ -67,10 +67,12 @@ pub(crate) struct Input<'a> {
 /// The signature of every compiled entry point.
 pub(crate) fn entry_signature(module: &JITModule) -> Signature {
     let mut sig = module.make_signature();
-    for _ in 0..3 {
+    for _ in 0..4 {
         sig.params.push(AbiParam::new(types::I64));
     }
-    sig.returns.push(AbiParam::new(types::I64));
+    for _ in 0..2 {
+        sig.returns.push(AbiParam::new(types::I64));
+    }
     sig
 }
 
@@ -151,6 +153,9 @@ pub(crate) fn lower(
     let fval = declare(&mut b, frame_size, types::F64);
     let si = declare(&mut b, depth, types::I64);
     let sf = declare(&mut b, depth, types::F64);
+    let left = b.declare_var(types::I32);
+    let left_in = b.ins().ireduce(types::I32, params[3]);
+    b.def_var(left, left_in);
     let blocks = input
         .analysis
         .states
@@ -170,6 +175,7 @@ pub(crate) fn lower(
         fval,
         si,
         sf,
+        left,
         blocks,
         ip: 0,
         locals_in: Vec::new(),
@@ -216,6 +222,13 @@ struct Lower<'a, 'f> {
     fval: Vec<Variable>,
     si: Vec<Variable>,
     sf: Vec<Variable>,
+    /// The step countdown, in a register while compiled code runs: an
+    /// entry point receives it as an argument and returns it with its
+    /// status (a compiled call passes its own and goes on with the
+    /// callee's). It is written back to the VM's countdown (`Vm::countdown`)
+    /// only before what reads it there: the checkpoint, which may change
+    /// it, and an exit.
+    left: Variable,
     blocks: Vec<Option<ir::Block>>,
     ip: usize,
     /// The analysis's kinds of the locals before this instruction.
@@ -411,12 +424,7 @@ impl Lower<'_, '_> {
     /// mandel's floats, or shuffled a loop's values between registers
     /// on every iteration.
     fn count_step(&mut self) {
-        let flags = ir::MemFlagsData::trusted();
-        let counter = self
-            .b
-            .ins()
-            .load(types::I64, flags, self.ctx, at!(countdown));
-        let left = self.b.ins().load(types::I32, flags, counter, 0);
+        let left = self.b.use_var(self.left);
         let due = self
             .b
             .ins()
@@ -428,14 +436,15 @@ impl Lower<'_, '_> {
         self.b.ins().brif(due, checkpoint, &[], count, &[]);
         self.b.switch_to_block(count);
         let less = self.b.ins().iadd_imm_s(left, -1);
-        self.b.ins().store(flags, less, counter, 0);
+        self.b.def_var(self.left, less);
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(checkpoint);
         let trampoline = self
             .module
             .declare_func_in_func(self.input.checkpoint, self.b.func);
+        self.flush_countdown();
         self.b.ins().call(trampoline, &[self.ctx]);
-        let now = self.b.ins().load(types::I32, flags, counter, 0);
+        let now = self.reload_countdown();
         let declined = self
             .b
             .ins()
@@ -443,6 +452,45 @@ impl Lower<'_, '_> {
         self.guard_fail(declined, Reason::Budget);
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(done);
+    }
+
+    /// The address of the VM's countdown.
+    fn counter(&mut self) -> ir::Value {
+        self.b.ins().load(
+            types::I64,
+            ir::MemFlagsData::trusted(),
+            self.ctx,
+            at!(countdown),
+        )
+    }
+
+    /// Write the countdown register back to the VM's countdown.
+    fn flush_countdown(&mut self) {
+        let left = self.b.use_var(self.left);
+        let counter = self.counter();
+        self.b
+            .ins()
+            .store(ir::MemFlagsData::trusted(), left, counter, 0);
+    }
+
+    /// Read the VM's countdown into the register (after the checkpoint
+    /// changed it); its value.
+    fn reload_countdown(&mut self) -> ir::Value {
+        let counter = self.counter();
+        let now = self
+            .b
+            .ins()
+            .load(types::I32, ir::MemFlagsData::trusted(), counter, 0);
+        self.b.def_var(self.left, now);
+        now
+    }
+
+    /// Return `status` and the countdown to the caller.
+    fn return_with(&mut self, status: i64) {
+        let status = self.b.ins().iconst(types::I64, status);
+        let left = self.b.use_var(self.left);
+        let left = self.b.ins().uextend(types::I64, left);
+        self.b.ins().return_(&[status, left]);
     }
 
     /// Write the locals (kinds `locals`) and `stack` back into the frame,
@@ -485,6 +533,7 @@ impl Lower<'_, '_> {
     fn emit_pending(&mut self) {
         for p in std::mem::take(&mut self.pending) {
             self.b.switch_to_block(p.block);
+            self.flush_countdown();
             self.write_back(&p.locals, &p.stack);
             let func = self.b.ins().iconst(types::I64, self.input.func as i64);
             if p.after_call {
@@ -498,8 +547,7 @@ impl Lower<'_, '_> {
                 let args = [self.ctx, func, self.slots, ip, depth, reason, self.nested];
                 self.call_support(0, self.input.support.exit, &args);
             }
-            let exited = self.b.ins().iconst(types::I64, deopt::EXITED);
-            self.b.ins().return_(&[exited]);
+            self.return_with(deopt::EXITED);
         }
     }
 }
@@ -804,8 +852,15 @@ impl Backend for Lower<'_, '_> {
         self.b.ins().store(flags, deeper, self.ctx, at!(depth));
         let fref = self.module.declare_func_in_func(callee.id, self.b.func);
         let nested = self.b.ins().iconst(types::I64, 1);
-        let call = self.b.ins().call(fref, &[self.ctx, callee_slots, nested]);
-        let status = self.b.inst_results(call)[0];
+        let left = self.b.use_var(self.left);
+        let left = self.b.ins().uextend(types::I64, left);
+        let call = self
+            .b
+            .ins()
+            .call(fref, &[self.ctx, callee_slots, nested, left]);
+        let (status, left) = (self.b.inst_results(call)[0], self.b.inst_results(call)[1]);
+        let left = self.b.ins().ireduce(types::I32, left);
+        self.b.def_var(self.left, left);
         self.b.ins().store(flags, depth, self.ctx, at!(depth));
         let after = self.b.create_block();
         self.b.set_cold_block(after);
@@ -827,7 +882,6 @@ impl Backend for Lower<'_, '_> {
     fn ret(&mut self, v: Option<V>) {
         if v.is_some_and(|v| v.0.is_heap()) {
             // No compiled caller calls this entry (`Backend::ret`): the
-            // interpreter returns the value.
             // interpreter returns the value (were it called, a deopt: the
             // interpreter would run the `Return` itself).
             let exit = self.exit_block();
@@ -846,8 +900,7 @@ impl Backend for Lower<'_, '_> {
             None => self.nil(),
         };
         store_known(&mut self.b, self.slots, 0, kind, value);
-        let returned = self.b.ins().iconst(types::I64, deopt::RETURNED);
-        self.b.ins().return_(&[returned]);
+        self.return_with(deopt::RETURNED);
         self.b.switch_to_block(top);
         self.exit_now(Reason::Return);
     }

@@ -60,7 +60,17 @@ use crate::program::FunctionProto;
 use crate::value::{Class, Value};
 
 /// A compiled entry point's machine code (lower.rs's `entry_signature`).
-type EntryFn = unsafe extern "C" fn(*mut Context, *mut Value, u64) -> u64;
+type EntryFn = unsafe extern "C" fn(*mut Context, *mut Value, u64, u64) -> Returned;
+
+/// What an entry point returns (lower.rs's `entry_signature`: two
+/// integer results, which the platform's C convention returns as this
+/// structure): its status, and the step countdown it went on with, which
+/// an exit has also written back to the VM.
+#[repr(C)]
+struct Returned {
+    _status: u64,
+    _countdown: u64,
+}
 
 /// An entry point: function, instruction, kinds of the frame's slots
 /// (locals, then operand stack).
@@ -817,7 +827,7 @@ impl Vm {
             let vm: *mut Vm = self;
             context.vm = vm;
             context.countdown = std::ptr::addr_of_mut!((*vm).countdown);
-            code(&mut context, stack.add(base), 0);
+            code(&mut context, stack.add(base), 0, (*vm).countdown as u64);
         }
         let Some(jit) = self.jit.as_deref_mut() else {
             return;
