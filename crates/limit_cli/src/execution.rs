@@ -102,8 +102,9 @@ fn format_stats(stats: &Stats, jit: Option<JitStats>) -> String {
     );
     if let Some(jit) = jit {
         text.push_str(&format!(
-            "jit compiled: {}\njit entries: {}\njit deoptimisations: {}\njit compile time: {:.3} ms\n",
+            "jit compiled: {}\njit calls inlined: {}\njit entries: {}\njit deoptimisations: {}\njit compile time: {:.3} ms\n",
             jit.compiled,
+            jit.inlined,
             jit.entries,
             jit.deopts,
             jit.compile_time.as_secs_f64() * 1000.0

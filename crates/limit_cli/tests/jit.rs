@@ -189,6 +189,54 @@ fn steps_count_exactly_across_compiled_calls_that_exit() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// Calls to small leaves are compiled into their callers: the trace of a
+/// trap inside one, a step limit striking inside one and a call depth
+/// limit reached by one are the interpreter's.
+#[test]
+fn callees_taken_into_their_callers_fail_as_the_interpreter_does() {
+    let program = "tests/lang/jit/inlined_callees.lm";
+    let output = limit(&["run", "--jit=always", "--stats", program]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let inlined: u64 = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("jit calls inlined:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no inlined calls in {stderr}"));
+    assert!(inlined >= 3, "{stderr}");
+    let (_, stderr, status) = agrees_with_interpreter(program, &[]);
+    assert_eq!(status, Some(1));
+    assert!(stderr.contains("at half ("), "{stderr}");
+
+    let dir = tempdir();
+    let program = dir.join("leaves.lm");
+    std::fs::write(
+        &program,
+        "frame Acc {\n    pub var n: int;\n    fn init() {\n        this.n = 0;\n    }\n    pub fn add(k: int): int {\n        this.n = this.n + k;\n        return this.n;\n    }\n}\n\
+         fn leaf(x: int): int {\n    return x + 1;\n}\n\
+         fn inner(n: int): int {\n    var a = Acc();\n    var s = 0;\n    var i = 0;\n    while (i < n) {\n        s = leaf(s) + a.add(i);\n        i = i + 1;\n    }\n    return s;\n}\n\
+         print(inner(3000));\n",
+    )
+    .expect("written");
+    let program = program.to_string_lossy().into_owned();
+    // Iteration i adds 1 + (0 + 1 + ... + i) to s: 3000 ones plus the sum
+    // of i(i+1)/2 for i below 3000, 2999 * 3000 * 3001 / 6.
+    let output = limit(&["run", "--jit=always", &program]);
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "4500002500\n");
+    let interpreted = steps_needed(&program, "--jit=off");
+    assert_eq!(steps_needed(&program, "--jit=always"), interpreted);
+    for short in [interpreted - 1, interpreted - 2, interpreted / 2 + 1] {
+        let short = short.to_string();
+        let (_, stderr, status) = agrees_with_interpreter(&program, &["--max-steps", &short]);
+        assert_eq!(status, Some(1));
+        assert!(stderr.contains("step limit"), "{stderr}");
+    }
+    // The script, `inner` and the leaf: three frames.
+    let (_, stderr, status) = agrees_with_interpreter(&program, &["--max-frames", "2"]);
+    assert_eq!(status, Some(1));
+    assert!(stderr.contains("StackOverflow"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 #[test]
 fn a_step_limit_inside_a_long_compiled_loop_stops_it() {
     let dir = tempdir();

@@ -153,13 +153,15 @@ impl State {
 }
 
 /// A compiled (or being compiled) callee, as a call site needs it.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone)]
 pub(crate) struct Callee {
     /// The kind of its result.
     pub(crate) ret: Scalar,
     pub(crate) id: FuncId,
     /// Slots its frame needs from its base (`Compiled::extent`).
     pub(crate) extent: usize,
+    /// Its body, when callers may compile it into themselves.
+    pub(crate) inline: Option<std::rc::Rc<super::lower::Inlinable>>,
 }
 
 /// Where call sites find their callees' compiled code.

@@ -212,7 +212,7 @@ impl Lower<'_, '_> {
         self.b.ins().brif(slow_needed, slow, &[], fast, &[]);
         self.b.switch_to_block(fast);
         let element = self.element_address(&layout, cell, len);
-        store_known(&mut self.b, element, 0, v.0, v.1);
+        store_known(self.b, element, 0, v.0, v.1);
         let longer = self.b.ins().iadd_imm_s(len, 1);
         self.b.ins().store(flags, longer, cell, layout.len);
         self.b.ins().jump(join, &[]);
@@ -361,7 +361,7 @@ impl Lower<'_, '_> {
                 .icmp_imm_s(IntCC::UnsignedGreaterThan, tag, deopt::tag(Scalar::Float));
         self.b.ins().brif(heap, slow, &[], fast, &[]);
         self.b.switch_to_block(fast);
-        store_known(&mut self.b, element, 0, v.0, v.1);
+        store_known(self.b, element, 0, v.0, v.1);
         self.b.ins().jump(join, &[]);
         self.b.switch_to_block(slow);
         self.checked_write(address, &[obj, index], v);

@@ -11,9 +11,11 @@
 //! instruction that can leave, taking the reason as a block parameter.
 //!
 //! The compiled function's signature is
-//! `extern "C" fn(ctx: *mut Context, slots: *mut Value, nested: u64) -> u64`
-//! (`nested`: called by compiled code, which then takes the result from
-//! slot 0 on `RETURNED`; runtime.rs's `Context` holds what calls check).
+//! `extern "C" fn(ctx: *mut Context, slots: *mut Value, nested: u64,
+//! countdown: u64) -> (status: u64, countdown: u64)` (`nested`: called by
+//! compiled code, which then takes the result from slot 0 on `RETURNED`;
+//! runtime.rs's `Context` holds what calls check; the step countdown
+//! travels in a register, `Lower::left`).
 
 use cranelift_codegen::ir::{
     self, condcodes::FloatCC, condcodes::IntCC, types, AbiParam, BlockArg, InstBuilder, Signature,
@@ -83,6 +85,11 @@ macro_rules! at {
     };
 }
 
+#[path = "inline.rs"]
+mod inline;
+
+pub(crate) use inline::Inlinable;
+
 fn support_signature(module: &JITModule, params: usize, returns: bool) -> Signature {
     let mut sig = module.make_signature();
     for _ in 0..params {
@@ -124,14 +131,15 @@ pub(crate) fn define_checkpoint(module: &mut JITModule, support: &Support) -> Op
     Some(id)
 }
 
-/// Lower `input` into `func` (whose signature is set here).
+/// Lower `input` into `func` (whose signature is set here); the number of
+/// calls whose callee it took in.
 pub(crate) fn lower(
     module: &mut JITModule,
     func: &mut ir::Function,
     fctx: &mut FunctionBuilderContext,
     input: &Input,
     callees: &mut dyn Callees,
-) {
+) -> usize {
     func.signature = entry_signature(module);
     let sigs = [
         support_signature(module, 7, false),
@@ -143,58 +151,37 @@ pub(crate) fn lower(
     b.append_block_params_for_function_params(start);
     b.switch_to_block(start);
     let params = b.block_params(start).to_vec();
-    let frame_size = input.frame_size;
-    let depth = input.analysis.max_stack;
-    let declare = |b: &mut FunctionBuilder, n: usize, ty| -> Vec<Variable> {
-        (0..n).map(|_| b.declare_var(ty)).collect()
-    };
-    let tag = declare(&mut b, frame_size, types::I8);
-    let ival = declare(&mut b, frame_size, types::I64);
-    let fval = declare(&mut b, frame_size, types::F64);
-    let si = declare(&mut b, depth, types::I64);
-    let sf = declare(&mut b, depth, types::F64);
     let left = b.declare_var(types::I32);
     let left_in = b.ins().ireduce(types::I32, params[3]);
     b.def_var(left, left_in);
-    let blocks = input
-        .analysis
-        .states
-        .iter()
-        .map(|s| s.as_ref().map(|_| b.create_block()))
-        .collect();
-    let mut lw = Lower {
-        b,
-        module,
-        callees,
-        input,
+    let frame = Frame {
         ctx: params[0],
         slots: params[1],
         nested: params[2],
-        tag,
-        ival,
-        fval,
-        si,
-        sf,
         left,
-        blocks,
-        ip: 0,
-        locals_in: Vec::new(),
-        known: Vec::new(),
-        model: Vec::new(),
-        start: Vec::new(),
-        exit_block: None,
-        pending: Vec::new(),
         sigs: sig_refs,
-        heap: heap::HeapState::default(),
+        inlined: None,
     };
+    let mut lw = Lower::new(&mut b, module, callees, input, frame);
     lw.load_entry();
-    for ip in 0..input.code.len() {
-        lw.instruction(ip);
-    }
-    lw.emit_pending();
-    lw.b.seal_all_blocks();
+    lw.body();
+    let inlined = lw.inlined_calls;
     let config = lw.module.isa().frontend_config();
-    lw.b.finalize(config);
+    b.seal_all_blocks();
+    b.finalize(config);
+    inlined
+}
+
+/// What a `Lower` of one frame works on: the entry point's parameters,
+/// or, for a callee compiled into its caller (inline.rs), the caller's
+/// context and countdown with the callee's slots.
+struct Frame {
+    ctx: ir::Value,
+    slots: ir::Value,
+    nested: ir::Value,
+    left: Variable,
+    sigs: [ir::SigRef; 2],
+    inlined: Option<inline::Inlined>,
 }
 
 /// An exit block emitted after the body.
@@ -210,7 +197,7 @@ struct Pending {
 type V = (Scalar, ir::Value);
 
 struct Lower<'a, 'f> {
-    b: FunctionBuilder<'f>,
+    b: &'a mut FunctionBuilder<'f>,
     module: &'a mut JITModule,
     callees: &'a mut dyn Callees,
     input: &'a Input<'a>,
@@ -244,9 +231,77 @@ struct Lower<'a, 'f> {
     /// exit, exit_caller.
     sigs: [ir::SigRef; 2],
     heap: heap::HeapState,
+    /// Set when this frame is a callee compiled into its caller.
+    inlined: Option<inline::Inlined>,
+    /// Instructions callees compiled into this frame may still add.
+    inline_budget: usize,
+    /// Calls whose callee this frame took in.
+    inlined_calls: usize,
 }
 
-impl Lower<'_, '_> {
+impl<'a, 'f> Lower<'a, 'f> {
+    /// A lowering of `input`'s frame into `b`, with variables for its
+    /// locals and operand stack.
+    fn new(
+        b: &'a mut FunctionBuilder<'f>,
+        module: &'a mut JITModule,
+        callees: &'a mut dyn Callees,
+        input: &'a Input<'a>,
+        frame: Frame,
+    ) -> Self {
+        let frame_size = input.frame_size;
+        let depth = input.analysis.max_stack;
+        let mut declare =
+            |n: usize, ty| -> Vec<Variable> { (0..n).map(|_| b.declare_var(ty)).collect() };
+        let tag = declare(frame_size, types::I8);
+        let ival = declare(frame_size, types::I64);
+        let fval = declare(frame_size, types::F64);
+        let si = declare(depth, types::I64);
+        let sf = declare(depth, types::F64);
+        let blocks = input
+            .analysis
+            .states
+            .iter()
+            .map(|s| s.as_ref().map(|_| b.create_block()))
+            .collect();
+        Lower {
+            b,
+            module,
+            callees,
+            input,
+            ctx: frame.ctx,
+            slots: frame.slots,
+            nested: frame.nested,
+            tag,
+            ival,
+            fval,
+            si,
+            sf,
+            left: frame.left,
+            blocks,
+            ip: 0,
+            locals_in: Vec::new(),
+            known: Vec::new(),
+            model: Vec::new(),
+            start: Vec::new(),
+            exit_block: None,
+            pending: Vec::new(),
+            sigs: frame.sigs,
+            heap: heap::HeapState::default(),
+            inlined: frame.inlined,
+            inline_budget: inline::BUDGET,
+            inlined_calls: 0,
+        }
+    }
+
+    /// Every instruction, then the exit blocks.
+    fn body(&mut self) {
+        for ip in 0..self.input.code.len() {
+            self.instruction(ip);
+        }
+        self.emit_pending();
+    }
+
     /// The entry block: the frame's values into registers (the kinds are
     /// the entry point's, which the bridge checked), then the entry
     /// instruction.
@@ -257,7 +312,7 @@ impl Lower<'_, '_> {
         for (slot, ty) in state.locals.iter().enumerate() {
             let (t, i, f) = match ty.exact() {
                 Some(kind) => {
-                    let v = load_known(&mut self.b, self.slots, slot, kind);
+                    let v = load_known(self.b, self.slots, slot, kind);
                     let t = self.b.ins().iconst(types::I8, deopt::tag(kind));
                     if is_float(kind) {
                         (t, zero, v)
@@ -277,7 +332,7 @@ impl Lower<'_, '_> {
             self.b.def_var(self.sf[d], fzero);
         }
         for (d, kind) in state.stack.iter().enumerate() {
-            let v = load_known(&mut self.b, self.slots, self.input.frame_size + d, *kind);
+            let v = load_known(self.b, self.slots, self.input.frame_size + d, *kind);
             let var = if is_float(*kind) {
                 self.sf[d]
             } else {
@@ -506,7 +561,7 @@ impl Lower<'_, '_> {
             match ty.exact() {
                 Some(kind) => {
                     let v = self.read(slot, kind);
-                    store_known(&mut self.b, self.slots, slot, kind, v);
+                    store_known(self.b, self.slots, slot, kind, v);
                 }
                 None => {
                     let regs = [
@@ -514,14 +569,14 @@ impl Lower<'_, '_> {
                         self.b.use_var(self.ival[slot]),
                         self.b.use_var(self.fval[slot]),
                     ];
-                    store_dynamic(&mut self.b, self.slots, slot, *ty, regs);
+                    store_dynamic(self.b, self.slots, slot, *ty, regs);
                 }
             }
         }
         let base = self.input.frame_size;
         let mut heap_operands = Vec::new();
         for (d, (kind, v)) in stack.iter().enumerate() {
-            store_known(&mut self.b, self.slots, base + d, *kind, *v);
+            store_known(self.b, self.slots, base + d, *kind, *v);
             if kind.is_heap() {
                 heap_operands.push(base + d);
             }
@@ -547,7 +602,13 @@ impl Lower<'_, '_> {
                 let args = [self.ctx, func, self.slots, ip, depth, reason, self.nested];
                 self.call_support(0, self.input.support.exit, &args);
             }
-            self.return_with(deopt::EXITED);
+            match &self.inlined {
+                Some(inlined) => {
+                    let after = inlined.after;
+                    self.b.ins().jump(after, &[]);
+                }
+                None => self.return_with(deopt::EXITED),
+            }
         }
     }
 }
@@ -800,6 +861,13 @@ impl Backend for Lower<'_, '_> {
         let first = self.model.len().checked_sub(argc as usize)?;
         let kinds: Vec<Scalar> = self.model[first..].iter().map(|v| v.0).collect();
         let callee = self.callees.callee(func, &kinds)?;
+        if let Some(body) = callee.inline.clone() {
+            if self.inlined.is_none() && body.code.len() <= self.inline_budget {
+                self.inline_budget -= body.code.len();
+                self.inlined_calls += 1;
+                return self.inline_call(&callee, &body, first);
+            }
+        }
         let base = self.input.frame_size + first;
         let flags = ir::MemFlagsData::trusted();
         let callee_slots = self
@@ -845,7 +913,7 @@ impl Backend for Lower<'_, '_> {
         // the checkpoint writes them there too); then the call counts one
         // step, as the interpreter's does.
         for (i, (kind, v)) in self.model[first..].iter().copied().enumerate() {
-            store_known(&mut self.b, self.slots, base + i, kind, v);
+            store_known(self.b, self.slots, base + i, kind, v);
         }
         self.count_step();
         let deeper = self.b.ins().iadd_imm_s(depth, 1);
@@ -874,12 +942,21 @@ impl Backend for Lower<'_, '_> {
         let cont = self.b.create_block();
         self.b.ins().brif(status, after, &[], cont, &[]);
         self.b.switch_to_block(cont);
-        let result = load_known(&mut self.b, callee_slots, 0, callee.ret);
+        let result = load_known(self.b, callee_slots, 0, callee.ret);
         self.model.truncate(first);
         Some((callee.ret, result))
     }
 
     fn ret(&mut self, v: Option<V>) {
+        if let Some(inlined) = &self.inlined {
+            let cont = inlined.cont;
+            let value = match v {
+                Some(v) => v.1,
+                None => self.b.ins().iconst(types::I64, 0),
+            };
+            self.b.ins().jump(cont, &[BlockArg::Value(value)]);
+            return;
+        }
         if v.is_some_and(|v| v.0.is_heap()) {
             // No compiled caller calls this entry (`Backend::ret`): the
             // interpreter returns the value (were it called, a deopt: the
@@ -899,7 +976,7 @@ impl Backend for Lower<'_, '_> {
             Some(v) => v,
             None => self.nil(),
         };
-        store_known(&mut self.b, self.slots, 0, kind, value);
+        store_known(self.b, self.slots, 0, kind, value);
         self.return_with(deopt::RETURNED);
         self.b.switch_to_block(top);
         self.exit_now(Reason::Return);

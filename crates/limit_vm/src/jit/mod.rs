@@ -48,7 +48,7 @@ use rustc_hash::FxHashMap;
 use analysis::{analyse, Callee, Callees, State, Ty};
 use deopt::Reason;
 use layout::HeapLayout;
-use lower::{define_checkpoint, entry_signature, lower, HeapSupport, Input, Support};
+use lower::{define_checkpoint, entry_signature, lower, HeapSupport, Inlinable, Input, Support};
 pub(crate) use policy::call_counters;
 pub use policy::JitMode;
 use policy::{FunctionInfo, HOT, LOOP_THRESHOLD, MAX_DEOPTS, MAX_ENTRIES, NEVER};
@@ -94,6 +94,8 @@ struct Compiled {
     /// Worth entering from the interpreter (`policy::worth_compiling`);
     /// a leaf compiled for its compiled callers only is not.
     bridge: bool,
+    /// Its body, when compiled callers take it in (lower/inline.rs).
+    inline: Option<Rc<Inlinable>>,
 }
 
 enum Slot {
@@ -120,6 +122,9 @@ pub struct JitStats {
     /// Times the interpreter entered compiled code (a loop that stays in
     /// it across checkpoints is entered once).
     pub entries: u64,
+    /// Calls compiled callers took their callee's body into
+    /// (lower/inline.rs), counted once per call site compiled.
+    pub inlined: u64,
 }
 
 /// The native-code tier's state for one VM.
@@ -480,25 +485,37 @@ impl Jit {
             functions,
             classes,
         };
-        lower(module, &mut ctx.func, fctx, &input, &mut known);
+        let inlined = lower(module, &mut ctx.func, fctx, &input, &mut known);
         let defined = module.define_function(id, ctx).is_ok();
         ctx.clear();
         if !defined {
             return None;
         }
+        let ret = analysis.ret;
+        let inline = Inlinable::fits(&proto.code, entry, &analysis).then(|| {
+            Rc::new(Inlinable {
+                func: key.func,
+                code: proto.code.clone(),
+                analysis,
+                start,
+                frame_size: proto.frame_size(),
+            })
+        });
         self.entries.insert(
             key.clone(),
             Slot::Compiled(Compiled {
                 id,
                 code: None,
-                ret: analysis.ret,
+                ret,
                 extent,
                 deopts: 0,
                 bridge,
+                inline,
             }),
         );
         self.unfinalized.push(key.clone());
         self.stats.compiled += 1;
+        self.stats.inlined += inlined as u64;
         Some(())
     }
 
@@ -515,8 +532,9 @@ impl Jit {
                 let address = module.get_finalized_function(c.id);
                 // SAFETY: `address` is the finalised machine code of a
                 // function compiled with `entry_signature` (four `I64`
-                // parameters, an `I64` result, the host's default calling
-                // convention, which is the C one `EntryFn` names).
+                // parameters, two `I64` results, the host's default
+                // calling convention, which is the C one `EntryFn` names,
+                // returning the two as `Returned`).
                 c.code = Some(unsafe { std::mem::transmute::<*const u8, EntryFn>(address) });
             }
         }
@@ -594,6 +612,7 @@ fn callee_of(slot: &Slot) -> Option<Callee> {
             ret,
             id: c.id,
             extent: c.extent,
+            inline: c.inline.clone(),
         }),
         Slot::InProgress {
             id,
@@ -603,6 +622,7 @@ fn callee_of(slot: &Slot) -> Option<Callee> {
             ret,
             id: *id,
             extent: *extent,
+            inline: None,
         }),
         Slot::Refused => None,
     }

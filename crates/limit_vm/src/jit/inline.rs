@@ -1,0 +1,197 @@
+//! Compiling a small callee into its caller: a call to a leaf function
+//! (`Inlinable::of`) runs the callee's body in the caller's machine
+//! code, without the call's prologue, argument copies and status check.
+//!
+//! Nothing the interpreter sees changes. The call site makes the checks
+//! the interpreter's frame push makes (depth, value stack room), and the
+//! call counts its step; the callee's instructions count theirs. The
+//! callee's frame lives where a compiled call would put it, above the
+//! caller's operands: its heap arguments are copied there (borrowed, as
+//! for a compiled call), its scalars live in variables of their own. An
+//! exit inside the callee writes its frame back there and records it
+//! (`jit_exit` with `nested`), then continues in the caller's after-call
+//! exit, which writes the caller's frame back: the two interpreter frames
+//! a compiled callee that exited would have left.
+
+use cranelift_codegen::ir::{self, condcodes::IntCC, types, InstBuilder};
+
+use super::super::analysis::{Analysis, Callee, State};
+use super::super::deopt::{self, is_float, store_known, Reason, SLOT_BYTES};
+use super::super::runtime::Context;
+use super::{Frame, Lower, Pending, V};
+use crate::opcode::Op;
+
+/// Instructions of callees one frame may take in.
+pub(super) const BUDGET: usize = 240;
+
+/// The longest callee taken in.
+const LONGEST: usize = 40;
+
+/// A callee's body, kept with its compiled entry for callers to take in.
+pub(crate) struct Inlinable {
+    pub(crate) func: u32,
+    pub(crate) code: Vec<Op>,
+    pub(crate) analysis: Analysis,
+    pub(crate) start: State,
+    pub(crate) frame_size: usize,
+}
+
+impl Inlinable {
+    /// Whether a function's entry at its start, so analysed, can be taken
+    /// into its callers: short, straight-line (no back edge), calling
+    /// nothing, and never leaving by itself.
+    pub(crate) fn fits(code: &[Op], entry: usize, analysis: &Analysis) -> bool {
+        entry == 0
+            && code.len() <= LONGEST
+            && analysis.exits.is_empty()
+            && analysis.ret.is_some_and(|k| !k.is_heap())
+            && code.iter().enumerate().all(|(ip, op)| {
+                !matches!(op, Op::CallDirect(..) | Op::Invoke(..))
+                    && op.jump_target(ip).is_none_or(|t| t > ip as isize)
+            })
+    }
+}
+
+/// Where a callee compiled into its caller goes on.
+pub(super) struct Inlined {
+    /// The caller's code after the call; takes the result.
+    pub(super) cont: ir::Block,
+    /// The caller's after-call exit.
+    pub(super) after: ir::Block,
+}
+
+impl Lower<'_, '_> {
+    /// Call `callee` (whose body is `body`) on the operands from `first`
+    /// by compiling its body here; the result.
+    pub(super) fn inline_call(
+        &mut self,
+        callee: &Callee,
+        body: &Inlinable,
+        first: usize,
+    ) -> Option<V> {
+        let base = self.input.frame_size + first;
+        let flags = ir::MemFlagsData::trusted();
+        let callee_slots = self
+            .b
+            .ins()
+            .iadd_imm_s(self.slots, (base as i64) * SLOT_BYTES as i64);
+        // What the interpreter's frame push would refuse (no machine
+        // stack is used): leave the call to it.
+        let depth = self.b.ins().load(types::I64, flags, self.ctx, at!(depth));
+        let limit = self
+            .b
+            .ins()
+            .load(types::I64, flags, self.ctx, at!(depth_limit));
+        let too_deep = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, depth, limit);
+        let end = self
+            .b
+            .ins()
+            .iadd_imm_s(callee_slots, callee.extent as i64 * SLOT_BYTES as i64);
+        let stack_end = self
+            .b
+            .ins()
+            .load(types::I64, flags, self.ctx, at!(stack_end));
+        let no_room = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThan, end, stack_end);
+        let refused = self.b.ins().bor(too_deep, no_room);
+        self.guard_fail(refused, Reason::Budget);
+        let args = self.model[first..].to_vec();
+        for (i, (kind, v)) in args.iter().copied().enumerate() {
+            if kind.is_heap() {
+                store_known(self.b, self.slots, base + i, kind, v);
+            }
+        }
+        self.count_step();
+        let after = self.b.create_block();
+        self.b.set_cold_block(after);
+        self.pending.push(Pending {
+            block: after,
+            ip: self.ip,
+            locals: self.locals_in.clone(),
+            stack: self.start[..first.min(self.start.len())].to_vec(),
+            after_call: true,
+        });
+        let cont = self.b.create_block();
+        let ty = if is_float(callee.ret) {
+            types::F64
+        } else {
+            types::I64
+        };
+        self.b.append_block_param(cont, ty);
+        let input = super::Input {
+            func: body.func,
+            code: &body.code,
+            constants: self.input.constants,
+            analysis: &body.analysis,
+            entry: 0,
+            start: &body.start,
+            frame_size: body.frame_size,
+            support: self.input.support,
+            layout: self.input.layout,
+            checkpoint: self.input.checkpoint,
+        };
+        let nested = self.b.ins().iconst(types::I64, 1);
+        let frame = Frame {
+            ctx: self.ctx,
+            slots: callee_slots,
+            nested,
+            left: self.left,
+            sigs: self.sigs,
+            inlined: Some(Inlined { cont, after }),
+        };
+        let mut inner = Lower::new(self.b, self.module, self.callees, &input, frame);
+        inner.enter_inlined(&args);
+        inner.body();
+        self.b.switch_to_block(cont);
+        let result = self.b.block_params(cont)[0];
+        self.model.truncate(first);
+        Some((callee.ret, result))
+    }
+
+    /// The callee's entry: its arguments `args` into its locals' variables
+    /// (heap ones stay in their slots), the other locals nil; then its
+    /// first instruction.
+    fn enter_inlined(&mut self, args: &[V]) {
+        let zero = self.b.ins().iconst(types::I64, 0);
+        let fzero = self.b.ins().f64const(0.0);
+        let nil = self
+            .b
+            .ins()
+            .iconst(types::I8, deopt::tag(super::Scalar::Nil));
+        for slot in 0..self.input.frame_size {
+            let (t, i, f) = match args.get(slot) {
+                Some(&(kind, _)) if kind.is_heap() => {
+                    (self.b.ins().iconst(types::I8, 0xff), zero, fzero)
+                }
+                Some(&(kind, v)) => {
+                    let t = self.b.ins().iconst(types::I8, deopt::tag(kind));
+                    if is_float(kind) {
+                        (t, zero, v)
+                    } else {
+                        (t, v, fzero)
+                    }
+                }
+                None => (nil, zero, fzero),
+            };
+            self.b.def_var(self.tag[slot], t);
+            self.b.def_var(self.ival[slot], i);
+            self.b.def_var(self.fval[slot], f);
+        }
+        for d in 0..self.si.len() {
+            self.b.def_var(self.si[d], zero);
+            self.b.def_var(self.sf[d], fzero);
+        }
+        match self.blocks.first() {
+            Some(Some(block)) => {
+                let block = *block;
+                self.b.ins().jump(block, &[]);
+            }
+            _ => self.exit_now(Reason::Deopt),
+        }
+    }
+}
