@@ -1,4 +1,5 @@
-//! Trait dispatch goes through a per-call-site inline cache (DESIGN.md §6):
+//! Trait dispatch goes through a per-call-site inline cache (DESIGN.md §6)
+//! of four classes:
 //! `limit run --stats` on a loop calling a trait method over a list mixing
 //! two frames must report at least 95% cache hits.
 
@@ -43,4 +44,22 @@ fn trait_calls_over_mixed_frames_hit_the_inline_cache() {
         ratio >= 0.95,
         "inline cache hit ratio {ratio:.3} ({hits} hits, {misses} misses) is below 0.95"
     );
+}
+
+/// A call site that sees four frames in turn misses once per frame: its
+/// cache keeps four classes (`interp/calls.rs`'s `CACHE_WAYS`).
+#[test]
+fn a_call_site_over_four_frames_misses_once_per_frame() {
+    let program = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/lang/frames/trait_dispatch_four_kinds.lm");
+    let output = Command::new(env!("CARGO_BIN_EXE_limit"))
+        .args(["run", "--stats"])
+        .arg(&program)
+        .output()
+        .expect("run limit");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "limit failed:\n{stderr}");
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "6250");
+    assert_eq!(counter(&stderr, "inline cache misses"), 4, "{stderr}");
+    assert_eq!(counter(&stderr, "inline cache hits"), 996, "{stderr}");
 }

@@ -144,7 +144,7 @@ pub struct Vm {
     /// entries (class id + 1, function), most recent first, so that a call
     /// site over a mix of two frames keeps hitting. A function's caches
     /// are made at its first miss (most functions invoke no method).
-    caches: Vec<Vec<[(u32, u32); 2]>>,
+    caches: Vec<Vec<calls::CacheEntries>>,
     pub(crate) options: VmOptions,
     pub(crate) stats: Stats,
     out: Vec<u8>,

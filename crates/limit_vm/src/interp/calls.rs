@@ -14,7 +14,7 @@ impl Vm {
         &mut self,
         func: u32,
         site: usize,
-        entries: [(u32, u32); 2],
+        entries: CacheEntries,
         recv: usize,
         name: u32,
         argc: u8,
@@ -29,7 +29,10 @@ impl Vm {
                 if self.options.trace || self.options.stats {
                     self.stats.cache_misses += 1;
                 }
-                self.fill_cache(func, site, [(id, m), entries[0]]);
+                // The newest first; the oldest of a full cache goes.
+                let mut newer = [(id, m); CACHE_WAYS];
+                newer[1..].copy_from_slice(&entries[..CACHE_WAYS - 1]);
+                self.fill_cache(func, site, newer);
                 self.push_frame(m, None, recv, recv, argc as usize + 1, false)?;
                 Ok(true)
             }
@@ -460,14 +463,14 @@ impl Vm {
     /// Records `entries` in the inline cache of instruction `site` of
     /// function `func`, making the function's caches at its first miss.
     #[cold]
-    pub(super) fn fill_cache(&mut self, func: u32, site: usize, entries: [(u32, u32); 2]) {
+    pub(super) fn fill_cache(&mut self, func: u32, site: usize, entries: CacheEntries) {
         let len = self
             .functions
             .get(func as usize)
             .map_or(0, |f| f.code.len());
         if let Some(caches) = self.caches.get_mut(func as usize) {
             if caches.len() < len {
-                caches.resize(len, [(0, 0); 2]);
+                caches.resize(len, [(0, 0); CACHE_WAYS]);
             }
             if let Some(slot) = caches.get_mut(site) {
                 *slot = entries;
@@ -528,15 +531,23 @@ impl Vm {
     pub(super) fn cached_method(&self, class: u32, site: usize) -> Option<u32> {
         let id = class + 1;
         let func = self.frames.last().map_or(0, |f| f.func as usize);
-        let entries = self.caches.get(func)?.get(site)?;
-        if entries[0].0 == id {
-            Some(entries[0].1)
-        } else if entries[1].0 == id {
-            Some(entries[1].1)
-        } else {
-            None
-        }
+        cache_lookup(self.caches.get(func)?.get(site)?, id)
     }
+}
+
+/// Classes an `InvokeMethod` site's inline cache remembers: a call site
+/// that sees three or four classes in turn (a list of shapes behind a
+/// trait) hits instead of looking the method up by name every time.
+pub(super) const CACHE_WAYS: usize = 4;
+
+/// One call site's inline cache: (class id + 1, method) pairs, newest
+/// first; 0 marks an empty entry.
+pub(super) type CacheEntries = [(u32, u32); CACHE_WAYS];
+
+/// The method `entries` holds for class id + 1 `id`.
+#[inline(always)]
+pub(super) fn cache_lookup(entries: &CacheEntries, id: u32) -> Option<u32> {
+    entries.iter().find(|e| e.0 == id).map(|e| e.1)
 }
 
 /// Push a frame of function `func` with its slot 0 at `base`, its result

@@ -497,13 +497,7 @@ impl Vm {
                             .and_then(|c| c.get(ip - 1))
                             .copied()
                             .unwrap_or_default();
-                        let cached = if entries[0].0 == id {
-                            Some(entries[0].1)
-                        } else if entries[1].0 == id {
-                            Some(entries[1].1)
-                        } else {
-                            None
-                        };
+                        let cached = super::calls::cache_lookup(&entries, id);
                         if let Some(method) = cached {
                             if TRACE {
                                 self.stats.cache_hits += 1;
