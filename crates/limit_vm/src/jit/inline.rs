@@ -13,12 +13,11 @@
 //! exit, which writes the caller's frame back: the two interpreter frames
 //! a compiled callee that exited would have left.
 
-use cranelift_codegen::ir::{self, condcodes::IntCC, types, InstBuilder};
+use cranelift_codegen::ir::{self, types, InstBuilder};
 
 use super::super::analysis::{Analysis, Callee, State};
 use super::super::deopt::{self, is_float, store_known, Reason, SLOT_BYTES};
-use super::super::runtime::Context;
-use super::{Frame, Lower, Pending, V};
+use super::{Frame, Lower, V};
 use crate::opcode::Op;
 
 /// Instructions of callees one frame may take in.
@@ -70,35 +69,13 @@ impl Lower<'_, '_> {
         first: usize,
     ) -> Option<V> {
         let base = self.input.frame_size + first;
-        let flags = ir::MemFlagsData::trusted();
         let callee_slots = self
             .b
             .ins()
             .iadd_imm_s(self.slots, (base as i64) * SLOT_BYTES as i64);
         // What the interpreter's frame push would refuse (no machine
         // stack is used): leave the call to it.
-        let depth = self.b.ins().load(types::I64, flags, self.ctx, at!(depth));
-        let limit = self
-            .b
-            .ins()
-            .load(types::I64, flags, self.ctx, at!(depth_limit));
-        let too_deep = self
-            .b
-            .ins()
-            .icmp(IntCC::UnsignedGreaterThanOrEqual, depth, limit);
-        let end = self
-            .b
-            .ins()
-            .iadd_imm_s(callee_slots, callee.extent as i64 * SLOT_BYTES as i64);
-        let stack_end = self
-            .b
-            .ins()
-            .load(types::I64, flags, self.ctx, at!(stack_end));
-        let no_room = self
-            .b
-            .ins()
-            .icmp(IntCC::UnsignedGreaterThan, end, stack_end);
-        let refused = self.b.ins().bor(too_deep, no_room);
+        let (refused, _) = self.push_refused(callee_slots, callee.extent);
         self.guard_fail(refused, Reason::Budget);
         let args = self.model[first..].to_vec();
         for (i, (kind, v)) in args.iter().copied().enumerate() {
@@ -107,15 +84,7 @@ impl Lower<'_, '_> {
             }
         }
         self.count_step();
-        let after = self.b.create_block();
-        self.b.set_cold_block(after);
-        self.pending.push(Pending {
-            block: after,
-            ip: self.ip,
-            locals: self.locals_in.clone(),
-            stack: self.start[..first.min(self.start.len())].to_vec(),
-            after_call: true,
-        });
+        let after = self.after_call_exit(first);
         let cont = self.b.create_block();
         let ty = if is_float(callee.ret) {
             types::F64

@@ -509,6 +509,52 @@ impl<'a, 'f> Lower<'a, 'f> {
         self.b.switch_to_block(done);
     }
 
+    /// Whether the interpreter's frame push would refuse a callee whose
+    /// frame of `extent` slots starts at `callee_slots` (the call-depth
+    /// limit reached, or a value stack that would have to grow); and the
+    /// compiled call depth.
+    fn push_refused(&mut self, callee_slots: ir::Value, extent: usize) -> (ir::Value, ir::Value) {
+        let flags = ir::MemFlagsData::trusted();
+        let depth = self.b.ins().load(types::I64, flags, self.ctx, at!(depth));
+        let limit = self
+            .b
+            .ins()
+            .load(types::I64, flags, self.ctx, at!(depth_limit));
+        let too_deep = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, depth, limit);
+        let end = self
+            .b
+            .ins()
+            .iadd_imm_s(callee_slots, extent as i64 * SLOT_BYTES as i64);
+        let stack_end = self
+            .b
+            .ins()
+            .load(types::I64, flags, self.ctx, at!(stack_end));
+        let no_room = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThan, end, stack_end);
+        (self.b.ins().bor(too_deep, no_room), depth)
+    }
+
+    /// The exit taken when the callee of this instruction's call, whose
+    /// arguments start at operand `first`, exited: the caller's frame
+    /// written back to continue after the call (`jit_exit_caller`).
+    fn after_call_exit(&mut self, first: usize) -> ir::Block {
+        let after = self.b.create_block();
+        self.b.set_cold_block(after);
+        self.pending.push(Pending {
+            block: after,
+            ip: self.ip,
+            locals: self.locals_in.clone(),
+            stack: self.start[..first.min(self.start.len())].to_vec(),
+            after_call: true,
+        });
+        after
+    }
+
     /// The address of the VM's countdown.
     fn counter(&mut self) -> ir::Value {
         self.b.ins().load(
@@ -876,27 +922,7 @@ impl Backend for Lower<'_, '_> {
             .iadd_imm_s(self.slots, (base as i64) * SLOT_BYTES as i64);
         // What the interpreter's frame push would refuse, and a checkpoint
         // due: leave the call to it (runtime.rs's `Context`).
-        let depth = self.b.ins().load(types::I64, flags, self.ctx, at!(depth));
-        let limit = self
-            .b
-            .ins()
-            .load(types::I64, flags, self.ctx, at!(depth_limit));
-        let too_deep = self
-            .b
-            .ins()
-            .icmp(IntCC::UnsignedGreaterThanOrEqual, depth, limit);
-        let end = self
-            .b
-            .ins()
-            .iadd_imm_s(callee_slots, callee.extent as i64 * SLOT_BYTES as i64);
-        let stack_end = self
-            .b
-            .ins()
-            .load(types::I64, flags, self.ctx, at!(stack_end));
-        let no_room = self
-            .b
-            .ins()
-            .icmp(IntCC::UnsignedGreaterThan, end, stack_end);
+        let (pushable, depth) = self.push_refused(callee_slots, callee.extent);
         let machine_sp = self.b.ins().get_stack_pointer(types::I64);
         let floor = self
             .b
@@ -906,8 +932,7 @@ impl Backend for Lower<'_, '_> {
             .b
             .ins()
             .icmp(IntCC::UnsignedLessThan, machine_sp, floor);
-        let refused = self.b.ins().bor(too_deep, no_room);
-        let refused = self.b.ins().bor(refused, no_machine_stack);
+        let refused = self.b.ins().bor(pushable, no_machine_stack);
         self.guard_fail(refused, Reason::Budget);
         // The arguments go where the interpreter keeps them (an exit at
         // the checkpoint writes them there too); then the call counts one
@@ -930,15 +955,7 @@ impl Backend for Lower<'_, '_> {
         let left = self.b.ins().ireduce(types::I32, left);
         self.b.def_var(self.left, left);
         self.b.ins().store(flags, depth, self.ctx, at!(depth));
-        let after = self.b.create_block();
-        self.b.set_cold_block(after);
-        self.pending.push(Pending {
-            block: after,
-            ip: self.ip,
-            locals: self.locals_in.clone(),
-            stack: self.start[..first.min(self.start.len())].to_vec(),
-            after_call: true,
-        });
+        let after = self.after_call_exit(first);
         let cont = self.b.create_block();
         self.b.ins().brif(status, after, &[], cont, &[]);
         self.b.switch_to_block(cont);
