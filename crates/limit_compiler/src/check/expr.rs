@@ -502,6 +502,7 @@ impl<'a> Checker<'a> {
                 } else {
                     self.check_member_visibility(
                         &owner.name.name,
+                        Some(owner),
                         &name.name,
                         field.visibility,
                         owner.modifiers.is_data,
@@ -516,12 +517,19 @@ impl<'a> Checker<'a> {
             }
             MemberLookup::Method {
                 owner,
+                owner_frame,
                 method,
                 visibility,
             } => {
                 let declared = method.name.as_ref().map_or(method.span, |n| n.span);
                 self.check_member_visibility(
-                    &owner, &name.name, visibility, false, name.span, declared,
+                    &owner,
+                    owner_frame,
+                    &name.name,
+                    visibility,
+                    false,
+                    name.span,
+                    declared,
                 );
                 Type::Function(Box::new(self.signature_of(method)))
             }
