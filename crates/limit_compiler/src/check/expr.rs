@@ -774,7 +774,12 @@ impl<'a> Checker<'a> {
             return found;
         }
         let found = self.infer(expr);
-        match self.compatibility(&found, expected) {
+        let answer = match (self.compatibility(&found, expected), destination) {
+            // `check_return_value` names the kinds a `return` may not return.
+            (Compatibility::ErrorKinds, Destination::Return(_)) => Compatibility::Fits,
+            (answer, _) => answer,
+        };
+        match answer {
             Compatibility::Fits => {
                 // A host-typed parameter checks its argument itself, as the
                 // function starts (`Op::CheckHost`, a `TypeError`).
@@ -803,6 +808,23 @@ impl<'a> Checker<'a> {
             }
             Compatibility::UnhandledFallible => {
                 self.report_unhandled_fallible(expr, &found, expected)
+            }
+            Compatibility::ErrorKinds => {
+                // A `?` on the place is checked against its declared set.
+                let kinds = match (found.unrefined(), expected.unrefined()) {
+                    (Type::Fallible(_, kinds), Type::Fallible(_, allowed)) => {
+                        kinds.not_covered_by(allowed).join("`, `")
+                    }
+                    _ => String::new(),
+                };
+                self.error_with_hint(
+                    expr.span,
+                    format!(
+                        "mismatched types: {} expects `{expected}`, found `{found}`",
+                        destination.describe()
+                    ),
+                    format!("the value may hold error `{kinds}`, which that error set does not have: add it to the declared set, or handle the error first (`?else`)"),
+                );
             }
         }
         found

@@ -632,7 +632,9 @@ impl<'a> Checker<'a> {
         }
         if let (Some(own_ret), Some(their_ret)) = (&method.ret, &replaced.ret) {
             let (own_type, their_type) = (self.resolve_type(own_ret), self.resolve_type(their_ret));
-            if self.compatibility(&own_type, &their_type) != Compatibility::Fits {
+            // The error sets are `override_error_set`'s to compare.
+            let fits = self.compatibility(&own_type, &their_type.with_any_error_set());
+            if fits != Compatibility::Fits {
                 problems.push((
                     own_ret.span,
                     format!(

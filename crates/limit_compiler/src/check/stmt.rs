@@ -591,7 +591,7 @@ impl<'a> Checker<'a> {
             Compatibility::Fits => {
                 self.check_shared_container(found, expected, at.span, destination)
             }
-            Compatibility::Mismatch => self.error(
+            Compatibility::Mismatch | Compatibility::ErrorKinds => self.error(
                 at.span,
                 format!(
                     "mismatched types: {} expects `{expected}`, found `{found}`",

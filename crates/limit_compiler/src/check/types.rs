@@ -160,6 +160,17 @@ impl Type {
         }
     }
 
+    /// The type with its own error set (not those of types inside it)
+    /// opened to any kind: for a check of the value's type where the
+    /// error kinds get a message of their own (a `return`, an override's
+    /// result).
+    pub fn with_any_error_set(&self) -> Type {
+        match self {
+            Type::Fallible(value, _) => Type::Fallible(value.clone(), ErrorSet::Any),
+            other => other.clone(),
+        }
+    }
+
     /// `int`, a sized int, `float` or a decimal.
     pub fn is_numeric(&self) -> bool {
         matches!(
