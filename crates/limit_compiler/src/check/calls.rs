@@ -426,7 +426,7 @@ impl<'a> Checker<'a> {
     fn builtin_call(&mut self, name: &str, args: &'a [Arg], span: Span) -> Type {
         if name == "err" {
             let errors = match args.first() {
-                Some(arg) => Self::error_kinds_of(&arg.value),
+                Some(arg) => self.error_kinds_of(&arg.value),
                 None => ErrorSet::Any,
             };
             self.infer_arguments(args);

@@ -125,9 +125,15 @@ impl<'a> Checker<'a> {
                 self.infer(inner);
                 self.resolve_type(target)
             }
+            // `await f(…)` waits for the call's result (§9): its type is
+            // the function's result, error kinds included (§6).
             ExprKind::Await(inner) => {
-                self.infer(inner);
-                Type::Any
+                let ty = self.infer(inner);
+                if matches!(inner.kind, ExprKind::Call { .. }) {
+                    ty
+                } else {
+                    Type::Any
+                }
             }
         }
     }
@@ -961,8 +967,24 @@ impl<'a> Checker<'a> {
     }
 
     /// The error kinds an `err(…)` argument names.
-    pub(super) fn error_kinds_of(argument: &Expr) -> ErrorSet {
+    pub(super) fn error_kinds_of(&self, argument: &Expr) -> ErrorSet {
         let name = match &argument.kind {
+            // A bound error keeps its kind (§6): those its binding knows.
+            ExprKind::Ident(name) if !name.starts_with(|c: char| c.is_ascii_uppercase()) => {
+                return match self.bindings.of(argument.id) {
+                    Some(
+                        crate::resolve::Binding::Local(decl)
+                        | crate::resolve::Binding::Capture { decl, .. },
+                    ) => self
+                        .error_bindings
+                        .get(&decl)
+                        .cloned()
+                        .unwrap_or(ErrorSet::Any),
+                    _ => ErrorSet::Any,
+                };
+            }
+            // A message alone is the generic kind (`err("text")`, §6).
+            ExprKind::Str(_) | ExprKind::Interp(_) => return ErrorSet::single("Error"),
             ExprKind::Ident(name) => name,
             ExprKind::Call { callee, .. } => match &callee.kind {
                 ExprKind::Ident(name) => name,

@@ -272,6 +272,10 @@ impl<'a> Checker<'a> {
                 for handler in handlers {
                     self.env.push();
                     if let Some(binding) = &handler.binding {
+                        if let Some(kind) = &handler.kind {
+                            self.error_bindings
+                                .insert(binding.id, ErrorSet::single(&kind.name));
+                        }
                         self.declare_variable(binding, Type::ErrorValue, true);
                     }
                     self.check_statements(&handler.body.stmts, BlockRole::Plain);
@@ -898,10 +902,17 @@ impl<'a> Checker<'a> {
     }
 
     /// A returned value must fit the declared type, and its error kinds
-    /// must be in the declared error set.
+    /// must be in the declared error set: an error of unknown kind counts
+    /// as `Error` there, as for `?` (§6). In a function declared plain
+    /// `T?`, `return err(e)` of a bound error contributes `Error` to the
+    /// inferred set (§6 Decision); in one that declares its set, the
+    /// kinds the binding knows (`error_bindings`) must be in it.
     fn check_return_value(&mut self, value: &'a Expr, declared: &Type, name: &str) -> Type {
         let found = self.check_against(value, declared, &Destination::Return(name.to_string()));
         match found.unrefined() {
+            Type::Fallible(..) if rebinds_an_error(value) => {
+                self.note_errors_of_function(&ErrorSet::Any)
+            }
             Type::Fallible(_, errors) => self.note_errors_of_function(errors),
             Type::ErrorValue => self.note_errors_of_function(&ErrorSet::Any),
             _ => {}
@@ -909,7 +920,7 @@ impl<'a> Checker<'a> {
         if let (Type::Fallible(_, errors), Type::Fallible(_, allowed)) =
             (found.unrefined(), declared.unrefined())
         {
-            let missing = errors.not_covered_by(allowed);
+            let missing = errors.kinds_not_covered_by(allowed);
             if !missing.is_empty() {
                 let kinds = missing.join(", ");
                 self.error_with_hint(
@@ -978,6 +989,18 @@ fn is_same_shape(value: &Type, declared: &Type) -> bool {
 }
 
 /// `err(…)`: an error value made where it is written.
+/// `err(e)` of a bound error `e` (not a kind, not a message).
+fn rebinds_an_error(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Call { callee, args, .. } => {
+            matches!(&callee.kind, ExprKind::Ident(name) if name == "err")
+                && matches!(args.first().map(|arg| &arg.value.kind),
+                    Some(ExprKind::Ident(name)) if !name.starts_with(|c: char| c.is_ascii_uppercase()))
+        }
+        _ => false,
+    }
+}
+
 fn is_err_call(expr: &Expr) -> bool {
     matches!(&expr.kind, ExprKind::Call { callee, .. }
         if matches!(&callee.kind, ExprKind::Ident(name) if name == "err"))
