@@ -651,7 +651,15 @@ impl<'a> Checker<'a> {
         // expression is `T?E`: storable in a variable and returnable, but
         // not usable as a plain `T` until it is handled.
         let mut errors: Option<ErrorSet> = None;
-        for ty in returned {
+        // So does a final `err(…)` expression (the handler's value).
+        let (final_value, final_error) = match final_value {
+            Some(Type::Fallible(inner, kinds)) if inner.is_any() => {
+                (None, Some(Type::Fallible(inner, kinds)))
+            }
+            other => (other, None),
+        };
+        let ends_in_error = final_error.is_some();
+        for ty in returned.into_iter().chain(final_error) {
             match ty {
                 Type::Fallible(inner, kinds) if inner.is_any() => {
                     errors = Some(match errors {
@@ -670,6 +678,7 @@ impl<'a> Checker<'a> {
         }
         match final_value {
             Some(ty) => result.join(&ty),
+            None if ends_in_error => result,
             // A handler ending in `break`/`continue` produces no value.
             None if always_returns || super::returns::never_falls_through(&handler.stmts) => result,
             None => Type::Any,
