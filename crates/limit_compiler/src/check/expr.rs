@@ -99,10 +99,12 @@ impl<'a> Checker<'a> {
             ExprKind::Range {
                 start, end, step, ..
             } => {
-                self.infer(start);
-                self.infer(end);
-                if let Some(step) = step {
-                    self.infer(step);
+                for bound in [Some(start), Some(end), step.as_ref()]
+                    .into_iter()
+                    .flatten()
+                {
+                    let ty = self.infer(bound);
+                    self.reject_unhandled(bound, &ty);
                 }
                 Type::Range
             }
@@ -203,6 +205,11 @@ impl<'a> Checker<'a> {
     fn infer_index(&mut self, container: &'a Expr, index: &'a Expr) -> Type {
         let container_type = self.infer(container);
         let index_type = self.infer(index);
+        if self.reject_unhandled(container, &container_type)
+            | self.reject_unhandled(index, &index_type)
+        {
+            return Type::Any;
+        }
         self.check_index_type(&container_type, index, &index_type);
         match container_type.unrefined() {
             // Slicing (§11): `xs[a..b]` is a new list, `s[a..b]` a string.
@@ -880,6 +887,18 @@ impl<'a> Checker<'a> {
             }
             other => other,
         }
+    }
+
+    /// Reports `operand`, of type `ty`, used as a plain value (an index, a
+    /// container, a range bound, an operand, what `iter` walks) when it is
+    /// a `T?` whose error is not handled (§6). Returns whether it was.
+    pub(super) fn reject_unhandled(&mut self, operand: &Expr, ty: &Type) -> bool {
+        let Type::Fallible(inner, _) = ty.unrefined() else {
+            return false;
+        };
+        let inner = (**inner).clone();
+        self.report_unhandled_fallible(operand, ty, &inner);
+        true
     }
 
     pub(super) fn report_unhandled_fallible(&mut self, at: &Expr, found: &Type, expected: &Type) {

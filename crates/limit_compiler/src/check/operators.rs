@@ -257,6 +257,9 @@ impl<'a> Checker<'a> {
             return Type::Bool;
         }
         let ty = self.infer(operand);
+        if self.reject_unhandled(operand, &ty) {
+            return Type::Any;
+        }
         let base = ty.unrefined();
         let result = match (op, base) {
             (UnOp::BitNot, Type::Int | Type::SizedInt(_)) => return Type::Int,

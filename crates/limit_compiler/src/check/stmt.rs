@@ -777,6 +777,7 @@ impl<'a> Checker<'a> {
 
     fn check_iter(&mut self, bindings: &'a [IterBinding], iterable: &'a Expr, body: &'a Block) {
         let iterable_type = self.infer(iterable);
+        self.reject_unhandled(iterable, &iterable_type);
         let element_types: Vec<Type> = match (iterable_type.unrefined(), bindings.len()) {
             (Type::List(element), 1) => vec![(**element).clone()],
             (Type::Str, 1) => vec![Type::Str],
