@@ -401,6 +401,14 @@ impl<'a> Checker<'a> {
         ) {
             self.variable_handler_errors.insert(name.id, *error_return);
         }
+        // Destructuring takes the value apart: a `T?` must be handled first.
+        if let (VarTarget::Tuple(..) | VarTarget::List(..), Some(init)) = (&decl.target, &decl.init)
+        {
+            if self.reject_unhandled(init, &value) {
+                self.bind_var_target(&decl.target, &Type::Any, false);
+                return;
+            }
+        }
         self.bind_var_target(&decl.target, &value, declared.is_some());
     }
 
@@ -517,6 +525,9 @@ impl<'a> Checker<'a> {
         self.infer(container);
         let index_type = self.infer(index);
         let value_type = self.infer(value);
+        if compound_operator(op).is_some() && self.reject_unhandled(value, &value_type) {
+            return true;
+        }
         let stored = match compound_operator(op) {
             None => value_type,
             Some(operator) => self.arithmetic_result(
@@ -572,6 +583,9 @@ impl<'a> Checker<'a> {
             }
             Some(operator) => {
                 let value_type = self.infer(value);
+                if self.reject_unhandled(value, &value_type) {
+                    return;
+                }
                 let span = target.span.to(value.span);
                 let result = self.arithmetic_result(operator, place, &value_type, span);
                 if self.compatibility(&result, place) == Compatibility::Fits
@@ -652,6 +666,9 @@ impl<'a> Checker<'a> {
             return;
         }
         let value_type = self.infer(value);
+        if compound_operator(op).is_some() && self.reject_unhandled(value, &value_type) {
+            return;
+        }
         let result = match compound_operator(op) {
             None => value_type,
             Some(operator) => {
@@ -702,6 +719,9 @@ impl<'a> Checker<'a> {
         };
         let declared = exported.binding(&self.widened).ty;
         let value_type = self.infer(value);
+        if compound_operator(op).is_some() && self.reject_unhandled(value, &value_type) {
+            return;
+        }
         let result = match compound_operator(op) {
             None => value_type,
             Some(operator) => self.arithmetic_result(
