@@ -339,6 +339,11 @@ impl<'a> Checker<'a> {
         args: &'a [Arg],
         name: &str,
     ) -> Type {
+        // Calling an unhandled `T?` uses it as the function it may hold.
+        if self.reject_unhandled(callee, callee_type) {
+            self.infer_arguments(args);
+            return Type::Any;
+        }
         match callee_type.unrefined() {
             Type::Function(function) => {
                 let function = function.clone();

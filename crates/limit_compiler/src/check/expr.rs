@@ -113,6 +113,9 @@ impl<'a> Checker<'a> {
             ExprKind::Field(receiver, name) => self.infer_field(receiver, name),
             ExprKind::TupleField(receiver, position) => {
                 let receiver_type = self.infer(receiver);
+                if self.reject_unhandled(receiver, &receiver_type) {
+                    return Type::Any;
+                }
                 self.tuple_item(&receiver_type, *position as i128, expr.span)
             }
             ExprKind::Propagate(inner) => self.infer_propagate(inner, expr.span),

@@ -290,6 +290,10 @@ impl fmt::Display for Type {
                 let names: Vec<String> = members.iter().map(Type::to_string).collect();
                 write!(f, "{}", names.join(" | "))
             }
+            // `(fn(): int)?`, not `fn(): int?` (a function returning `int?`).
+            Type::Fallible(value, errors) if matches!(**value, Type::Function(_)) => {
+                write!(f, "({value})?{errors}")
+            }
             Type::Fallible(value, errors) => write!(f, "{value}?{errors}"),
             Type::Refined(_, refinement) => write!(f, "{}", refinement.name),
             Type::Record(fields) => {
