@@ -569,11 +569,16 @@ impl<'a> Checker<'a> {
             return ty;
         };
         self.note_errors_of_function(errors);
+        // (In a task or worker body `?` leaves no function: the code
+        // generator reports it.)
         let function = self.returns.iter().rev().find_map(|target| match target {
-            ReturnTarget::Function { name, declared, .. } => Some((name.clone(), declared.clone())),
-            _ => None,
+            ReturnTarget::Function { name, declared, .. } => {
+                Some(Some((name.clone(), declared.clone())))
+            }
+            ReturnTarget::Unchecked => Some(None),
+            ReturnTarget::Handler => None,
         });
-        if let Some((name, Some(Type::Fallible(_, allowed)))) = function {
+        if let Some(Some((name, Some(Type::Fallible(_, allowed))))) = function {
             let missing = errors.kinds_not_covered_by(&allowed);
             if !missing.is_empty() {
                 let kinds = missing.join(", ");

@@ -339,9 +339,13 @@ impl<'a> Checker<'a> {
     /// the enclosing function, when it is declared plain `T?`; an error
     /// whose kind is not known statically counts as `Error` (§6).
     pub(super) fn note_errors_of_function(&mut self, errors: &ErrorSet) {
+        // A task or worker body is no part of the function around it: its
+        // `?` and `return` do not leave that function (the code generator
+        // reports them).
         let infers = self.returns.iter().rev().find_map(|target| match target {
             ReturnTarget::Function { infers, .. } => Some(*infers),
-            _ => None,
+            ReturnTarget::Unchecked => Some(None),
+            ReturnTarget::Handler => None,
         });
         let Some(Some(id)) = infers else {
             return;
