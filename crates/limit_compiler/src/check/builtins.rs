@@ -272,6 +272,29 @@ fn expected_count(least: u8, most: u8) -> String {
     }
 }
 
+/// Built-ins that compute with their arguments' values (numbers, items),
+/// whose parameters the table types loosely (`any`, `num`, `T`): a `T?`
+/// argument must be handled first (§6), as for an operator.
+const USE_ARGUMENT_VALUES: [&str; 17] = [
+    "abs",
+    "min",
+    "max",
+    "sqrt",
+    "floor",
+    "ceil",
+    "round",
+    "pow",
+    "sleep",
+    "len",
+    "length",
+    "sum",
+    "any",
+    "all",
+    "sorted",
+    "enumerate",
+    "zip",
+];
+
 impl<'a> Checker<'a> {
     /// A call of built-in function `name` (not shadowed), typed from the
     /// table; `None` when `name` is not a built-in.
@@ -292,6 +315,11 @@ impl<'a> Checker<'a> {
             );
         }
         let (arg_types, ret) = self.apply_signature(native.sig, Bindings::default(), args, name);
+        if USE_ARGUMENT_VALUES.contains(&name) {
+            for (arg, ty) in args.iter().zip(&arg_types) {
+                self.reject_unhandled(&arg.value, ty);
+            }
+        }
         if name == "format" {
             self.check_format_call(args, &arg_types);
         }

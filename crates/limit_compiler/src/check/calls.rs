@@ -339,6 +339,11 @@ impl<'a> Checker<'a> {
         args: &'a [Arg],
         name: &str,
     ) -> Type {
+        // Calling an unhandled `T?` uses it as the function it may hold.
+        if self.reject_unhandled(callee, callee_type) {
+            self.infer_arguments(args);
+            return Type::Any;
+        }
         match callee_type.unrefined() {
             Type::Function(function) => {
                 let function = function.clone();
@@ -426,7 +431,7 @@ impl<'a> Checker<'a> {
     fn builtin_call(&mut self, name: &str, args: &'a [Arg], span: Span) -> Type {
         if name == "err" {
             let errors = match args.first() {
-                Some(arg) => Self::error_kinds_of(&arg.value),
+                Some(arg) => self.error_kinds_of(&arg.value),
                 None => ErrorSet::Any,
             };
             self.infer_arguments(args);

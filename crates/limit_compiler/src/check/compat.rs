@@ -14,6 +14,10 @@ pub enum Compatibility {
     Mismatch,
     /// A `T?` where a `T` is expected: the error must be handled first.
     UnhandledFallible,
+    /// A `T?` whose error kinds the place's declared set does not cover
+    /// (the values fit): a mismatch, except where a message naming the
+    /// kinds is given instead (a `return`, §6).
+    ErrorKinds,
 }
 
 impl Checker<'_> {
@@ -50,8 +54,16 @@ impl Checker<'_> {
                     Mismatch
                 }
             }
-            (Type::Fallible(inner, _), Type::Fallible(expected, _)) => {
-                fits_or_mismatch(self.compatibility(inner, expected))
+            // The error kinds travel with the value: a place declaring
+            // its set (`int?A`: a variable, a parameter, a function
+            // type's result) must cover the kinds the value may hold, as
+            // `?` on it is checked against that set (§6). An unknown set
+            // (`int?`) gets the benefit of the doubt.
+            (Type::Fallible(inner, kinds), Type::Fallible(expected, allowed)) => {
+                match fits_or_mismatch(self.compatibility(inner, expected)) {
+                    Fits if !kinds.not_covered_by(allowed).is_empty() => ErrorKinds,
+                    other => other,
+                }
             }
             (Type::Nil | Type::ErrorValue, Type::Fallible(..)) => Fits,
             (_, Type::Fallible(expected, _)) => {
@@ -265,10 +277,11 @@ impl Compatibility {
     }
 }
 
-/// Inside a container, an unhandled `T?` element is simply the wrong type.
+/// Inside a container, an unhandled `T?` element (or one whose error kinds
+/// the element type does not cover) is simply the wrong type.
 fn fits_or_mismatch(answer: Compatibility) -> Compatibility {
     match answer {
-        Compatibility::UnhandledFallible => Compatibility::Mismatch,
+        Compatibility::UnhandledFallible | Compatibility::ErrorKinds => Compatibility::Mismatch,
         other => other,
     }
 }

@@ -55,6 +55,14 @@ pub struct Declarations<'a> {
     /// reaching this module through an import is checked against its
     /// condition as a local one is.
     pub conditions: HashMap<NodeId, &'a Expr>,
+    /// The frames of this module and of every module it imports (directly
+    /// or not), by their name's id, whatever names they share: a parent
+    /// named through a module (`frame Q : lib.P`) is found by the
+    /// declaration the resolve stage bound, even when this module declares
+    /// a `P` of its own (so the name does not denote it here).
+    pub frames_by_decl: HashMap<NodeId, &'a FrameDecl>,
+    /// The traits, likewise.
+    pub traits_by_decl: HashMap<NodeId, &'a TraitDecl>,
 }
 
 impl<'a> Declarations<'a> {
@@ -76,6 +84,12 @@ impl<'a> Declarations<'a> {
             declarations.aliases.remove(name);
         }
         declarations.collect_variant_owners();
+        declarations.frames_by_decl = (declarations.frames.values())
+            .map(|frame| (frame.name.id, *frame))
+            .collect();
+        declarations.traits_by_decl = (declarations.traits.values())
+            .map(|decl| (decl.name.id, *decl))
+            .collect();
         declarations
     }
 
@@ -201,6 +215,8 @@ impl<'a> Declarations<'a> {
         for (id, condition) in &other.conditions {
             self.conditions.entry(*id).or_insert(condition);
         }
+        self.frames_by_decl.extend(&other.frames_by_decl);
+        self.traits_by_decl.extend(&other.traits_by_decl);
         self.collect_variant_owners();
     }
 

@@ -99,10 +99,12 @@ impl<'a> Checker<'a> {
             ExprKind::Range {
                 start, end, step, ..
             } => {
-                self.infer(start);
-                self.infer(end);
-                if let Some(step) = step {
-                    self.infer(step);
+                for bound in [Some(start), Some(end), step.as_ref()]
+                    .into_iter()
+                    .flatten()
+                {
+                    let ty = self.infer(bound);
+                    self.reject_unhandled(bound, &ty);
                 }
                 Type::Range
             }
@@ -111,6 +113,9 @@ impl<'a> Checker<'a> {
             ExprKind::Field(receiver, name) => self.infer_field(receiver, name),
             ExprKind::TupleField(receiver, position) => {
                 let receiver_type = self.infer(receiver);
+                if self.reject_unhandled(receiver, &receiver_type) {
+                    return Type::Any;
+                }
                 self.tuple_item(&receiver_type, *position as i128, expr.span)
             }
             ExprKind::Propagate(inner) => self.infer_propagate(inner, expr.span),
@@ -125,9 +130,15 @@ impl<'a> Checker<'a> {
                 self.infer(inner);
                 self.resolve_type(target)
             }
+            // `await f(…)` waits for the call's result (§9): its type is
+            // the function's result, error kinds included (§6).
             ExprKind::Await(inner) => {
-                self.infer(inner);
-                Type::Any
+                let ty = self.infer(inner);
+                if matches!(inner.kind, ExprKind::Call { .. }) {
+                    ty
+                } else {
+                    Type::Any
+                }
             }
         }
     }
@@ -197,6 +208,11 @@ impl<'a> Checker<'a> {
     fn infer_index(&mut self, container: &'a Expr, index: &'a Expr) -> Type {
         let container_type = self.infer(container);
         let index_type = self.infer(index);
+        if self.reject_unhandled(container, &container_type)
+            | self.reject_unhandled(index, &index_type)
+        {
+            return Type::Any;
+        }
         self.check_index_type(&container_type, index, &index_type);
         match container_type.unrefined() {
             // Slicing (§11): `xs[a..b]` is a new list, `s[a..b]` a string.
@@ -502,6 +518,7 @@ impl<'a> Checker<'a> {
                 } else {
                     self.check_member_visibility(
                         &owner.name.name,
+                        Some(owner),
                         &name.name,
                         field.visibility,
                         owner.modifiers.is_data,
@@ -516,12 +533,19 @@ impl<'a> Checker<'a> {
             }
             MemberLookup::Method {
                 owner,
+                owner_frame,
                 method,
                 visibility,
             } => {
                 let declared = method.name.as_ref().map_or(method.span, |n| n.span);
                 self.check_member_visibility(
-                    &owner, &name.name, visibility, false, name.span, declared,
+                    &owner,
+                    owner_frame,
+                    &name.name,
+                    visibility,
+                    false,
+                    name.span,
+                    declared,
                 );
                 Type::Function(Box::new(self.signature_of(method)))
             }
@@ -545,11 +569,16 @@ impl<'a> Checker<'a> {
             return ty;
         };
         self.note_errors_of_function(errors);
+        // (In a task or worker body `?` leaves no function: the code
+        // generator reports it.)
         let function = self.returns.iter().rev().find_map(|target| match target {
-            ReturnTarget::Function { name, declared, .. } => Some((name.clone(), declared.clone())),
-            _ => None,
+            ReturnTarget::Function { name, declared, .. } => {
+                Some(Some((name.clone(), declared.clone())))
+            }
+            ReturnTarget::Unchecked => Some(None),
+            ReturnTarget::Handler => None,
         });
-        if let Some((name, Some(Type::Fallible(_, allowed)))) = function {
+        if let Some(Some((name, Some(Type::Fallible(_, allowed))))) = function {
             let missing = errors.kinds_not_covered_by(&allowed);
             if !missing.is_empty() {
                 let kinds = missing.join(", ");
@@ -637,7 +666,15 @@ impl<'a> Checker<'a> {
         // expression is `T?E`: storable in a variable and returnable, but
         // not usable as a plain `T` until it is handled.
         let mut errors: Option<ErrorSet> = None;
-        for ty in returned {
+        // So does a final `err(…)` expression (the handler's value).
+        let (final_value, final_error) = match final_value {
+            Some(Type::Fallible(inner, kinds)) if inner.is_any() => {
+                (None, Some(Type::Fallible(inner, kinds)))
+            }
+            other => (other, None),
+        };
+        let ends_in_error = final_error.is_some();
+        for ty in returned.into_iter().chain(final_error) {
             match ty {
                 Type::Fallible(inner, kinds) if inner.is_any() => {
                     errors = Some(match errors {
@@ -656,6 +693,7 @@ impl<'a> Checker<'a> {
         }
         match final_value {
             Some(ty) => result.join(&ty),
+            None if ends_in_error => result,
             // A handler ending in `break`/`continue` produces no value.
             None if always_returns || super::returns::never_falls_through(&handler.stmts) => result,
             None => Type::Any,
@@ -766,7 +804,12 @@ impl<'a> Checker<'a> {
             return found;
         }
         let found = self.infer(expr);
-        match self.compatibility(&found, expected) {
+        let answer = match (self.compatibility(&found, expected), destination) {
+            // `check_return_value` names the kinds a `return` may not return.
+            (Compatibility::ErrorKinds, Destination::Return(_)) => Compatibility::Fits,
+            (answer, _) => answer,
+        };
+        match answer {
             Compatibility::Fits => {
                 // A host-typed parameter checks its argument itself, as the
                 // function starts (`Op::CheckHost`, a `TypeError`).
@@ -795,6 +838,23 @@ impl<'a> Checker<'a> {
             }
             Compatibility::UnhandledFallible => {
                 self.report_unhandled_fallible(expr, &found, expected)
+            }
+            Compatibility::ErrorKinds => {
+                // A `?` on the place is checked against its declared set.
+                let kinds = match (found.unrefined(), expected.unrefined()) {
+                    (Type::Fallible(_, kinds), Type::Fallible(_, allowed)) => {
+                        kinds.not_covered_by(allowed).join("`, `")
+                    }
+                    _ => String::new(),
+                };
+                self.error_with_hint(
+                    expr.span,
+                    format!(
+                        "mismatched types: {} expects `{expected}`, found `{found}`",
+                        destination.describe()
+                    ),
+                    format!("the value may hold error `{kinds}`, which that error set does not have: add it to the declared set, or handle the error first (`?else`)"),
+                );
             }
         }
         found
@@ -835,6 +895,18 @@ impl<'a> Checker<'a> {
             }
             other => other,
         }
+    }
+
+    /// Reports `operand`, of type `ty`, used as a plain value (an index, a
+    /// container, a range bound, an operand, what `iter` walks) when it is
+    /// a `T?` whose error is not handled (§6). Returns whether it was.
+    pub(super) fn reject_unhandled(&mut self, operand: &Expr, ty: &Type) -> bool {
+        let Type::Fallible(inner, _) = ty.unrefined() else {
+            return false;
+        };
+        let inner = (**inner).clone();
+        self.report_unhandled_fallible(operand, ty, &inner);
+        true
     }
 
     pub(super) fn report_unhandled_fallible(&mut self, at: &Expr, found: &Type, expected: &Type) {
@@ -931,8 +1003,24 @@ impl<'a> Checker<'a> {
     }
 
     /// The error kinds an `err(…)` argument names.
-    pub(super) fn error_kinds_of(argument: &Expr) -> ErrorSet {
+    pub(super) fn error_kinds_of(&self, argument: &Expr) -> ErrorSet {
         let name = match &argument.kind {
+            // A bound error keeps its kind (§6): those its binding knows.
+            ExprKind::Ident(name) if !name.starts_with(|c: char| c.is_ascii_uppercase()) => {
+                return match self.bindings.of(argument.id) {
+                    Some(
+                        crate::resolve::Binding::Local(decl)
+                        | crate::resolve::Binding::Capture { decl, .. },
+                    ) => self
+                        .error_bindings
+                        .get(&decl)
+                        .cloned()
+                        .unwrap_or(ErrorSet::Any),
+                    _ => ErrorSet::Any,
+                };
+            }
+            // A message alone is the generic kind (`err("text")`, §6).
+            ExprKind::Str(_) | ExprKind::Interp(_) => return ErrorSet::single("Error"),
             ExprKind::Ident(name) => name,
             ExprKind::Call { callee, .. } => match &callee.kind {
                 ExprKind::Ident(name) => name,

@@ -26,6 +26,8 @@ pub enum MemberLookup<'a> {
     },
     Method {
         owner: String,
+        /// The frame declaring it (none for a trait's method).
+        owner_frame: Option<&'a FrameDecl>,
         method: &'a FnDecl,
         visibility: Visibility,
     },
@@ -43,31 +45,42 @@ pub(super) struct Lineage<'a> {
     complete: bool,
 }
 
-/// Lineages by frame name.
-pub(super) type LineageCache<'a> = RefCell<HashMap<String, Rc<Lineage<'a>>>>;
+/// Lineages by the declaring name's id (two modules may declare frames of
+/// the same name, and one may extend the other's: `frame Q : lib.P`).
+pub(super) type LineageCache<'a> = RefCell<HashMap<NodeId, Rc<Lineage<'a>>>>;
 
 impl<'a> Checker<'a> {
-    /// The lineage of `frame`, built without recursion from the nearest
-    /// ancestor whose lineage is known, so that a hierarchy of any depth is
-    /// followed to its root in time linear in its depth. A cycle (reported
-    /// by the code generator) makes the lineages on it incomplete.
+    /// The lineage of the frame the name `frame` denotes in this module
+    /// (unknown, so incomplete, when it denotes none).
     fn lineage(&self, frame: &str) -> Rc<Lineage<'a>> {
-        if let Some(known) = self.lineages.borrow().get(frame) {
-            return known.clone();
-        }
-        let declarations = self.declarations;
-        let Some(first) = declarations.frames.get(frame).copied() else {
-            return Rc::new(Lineage {
+        match self.declarations.frames.get(frame).copied() {
+            Some(decl) => self.lineage_of(decl),
+            None => Rc::new(Lineage {
                 frames: Vec::new(),
                 traits: Vec::new(),
                 complete: false,
-            });
-        };
+            }),
+        }
+    }
+
+    /// The lineage of the frame `first`, built without recursion from the
+    /// nearest ancestor whose lineage is known, so that a hierarchy of any
+    /// depth is followed to its root in time linear in its depth. Parents
+    /// are followed to the declarations their names were bound to, in
+    /// whichever module. A cycle (reported by the code generator) makes the
+    /// lineages on it incomplete.
+    fn lineage_of(&self, first: &'a FrameDecl) -> Rc<Lineage<'a>> {
+        if let Some(known) = self.lineages.borrow().get(&first.name.id) {
+            return known.clone();
+        }
+        let declarations = self.declarations;
         let parent_of = |decl: &FrameDecl| {
-            decl.supers
-                .iter()
-                .rev()
-                .find_map(|p| declarations.frames.get(self.super_key(p)?).copied())
+            decl.supers.iter().rev().find_map(|p| {
+                declarations
+                    .frames_by_decl
+                    .get(&self.super_key(p)?)
+                    .copied()
+            })
         };
         let mut chain = vec![first];
         let mut on_chain: FxHashSet<*const FrameDecl> = FxHashSet::default();
@@ -75,7 +88,7 @@ impl<'a> Checker<'a> {
         let mut base: Option<Rc<Lineage<'a>>> = None;
         let mut cyclic = false;
         while let Some(parent) = parent_of(chain[chain.len() - 1]) {
-            if let Some(known) = self.lineages.borrow().get(&parent.name.name) {
+            if let Some(known) = self.lineages.borrow().get(&parent.name.id) {
                 base = Some(known.clone());
                 break;
             }
@@ -97,13 +110,12 @@ impl<'a> Checker<'a> {
                     lineage.complete = false;
                     continue;
                 };
-                if declarations.frames.contains_key(parent) {
+                if declarations.frames_by_decl.contains_key(&parent) {
                     continue;
                 }
-                if declarations.traits.contains_key(parent) {
-                    self.add_trait_closure(parent, &mut lineage);
-                } else {
-                    lineage.complete = false;
+                match declarations.traits_by_decl.get(&parent).copied() {
+                    Some(trait_decl) => self.add_trait_closure_of(trait_decl, &mut lineage),
+                    None => lineage.complete = false,
                 }
             }
             if let Some(above) = &result {
@@ -118,7 +130,7 @@ impl<'a> Checker<'a> {
             let lineage = Rc::new(lineage);
             self.lineages
                 .borrow_mut()
-                .insert(decl.name.name.clone(), lineage.clone());
+                .insert(decl.name.id, lineage.clone());
             result = Some(lineage);
         }
         // Infallible: the loop above runs at least once, for the frame
@@ -126,21 +138,29 @@ impl<'a> Checker<'a> {
         result.expect("the chain holds at least the frame itself")
     }
 
-    /// Adds trait `name` and the traits it extends (depth first, by a work
-    /// list) to the lineage's traits.
+    /// Adds the trait the name `name` denotes in this module and the traits
+    /// it extends to the lineage's traits (incomplete when it denotes none).
     fn add_trait_closure(&self, name: &str, lineage: &mut Lineage<'a>) {
-        let mut pending = vec![name];
-        while let Some(name) = pending.pop() {
-            let Some(decl) = self.declarations.traits.get(name).copied() else {
-                lineage.complete = false;
-                continue;
-            };
+        match self.declarations.traits.get(name).copied() {
+            Some(decl) => self.add_trait_closure_of(decl, lineage),
+            None => lineage.complete = false,
+        }
+    }
+
+    /// Adds trait `first` and the traits it extends (depth first, by a work
+    /// list, each found by the declaration its name was bound to) to the
+    /// lineage's traits.
+    fn add_trait_closure_of(&self, first: &'a TraitDecl, lineage: &mut Lineage<'a>) {
+        let mut pending = vec![first];
+        while let Some(decl) = pending.pop() {
             if lineage.traits.iter().any(|t| std::ptr::eq(*t, decl)) {
                 continue;
             }
             lineage.traits.push(decl);
             for parent in decl.supers.iter().rev() {
-                match self.super_key(parent) {
+                match (self.super_key(parent))
+                    .and_then(|id| self.declarations.traits_by_decl.get(&id).copied())
+                {
                     Some(parent) => pending.push(parent),
                     None => lineage.complete = false,
                 }
@@ -148,29 +168,39 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// The name under which the checked declarations hold the frame or
-    /// trait a header names (`P` or `m.P`, in any module): the name, when
-    /// the resolve stage bound it to the very declaration the checker
-    /// knows by that name (else none: a lineage through it is unknown,
-    /// given the benefit of the doubt; the code generator reports what
-    /// the name cannot be).
-    pub(super) fn super_key<'s>(&self, parent: &'s SuperName) -> Option<&'s str> {
+    /// The declaration (its name's id) of the frame or trait a header names
+    /// (`P` or `m.P`, in any module), as the resolve stage bound it, when
+    /// the checked declarations hold it (else none: a lineage through it
+    /// is unknown, given the benefit of the doubt; the code generator
+    /// reports what the name cannot be).
+    pub(super) fn super_key(&self, parent: &SuperName) -> Option<NodeId> {
         let Some(crate::resolve::Binding::TopLevel { decl, .. }) =
             self.bindings.of(parent.ident.id)
         else {
             return None;
         };
-        let name = parent.name.as_str();
         let declarations = self.declarations;
-        let known = declarations
-            .frames
-            .get(name)
-            .is_some_and(|f| f.name.id == decl)
-            || declarations
-                .traits
-                .get(name)
-                .is_some_and(|t| t.name.id == decl);
-        known.then_some(name)
+        let known = declarations.frames_by_decl.contains_key(&decl)
+            || declarations.traits_by_decl.contains_key(&decl);
+        known.then_some(decl)
+    }
+
+    /// Whether `frame` is the frame the name `target` denotes in this
+    /// module (a frame of another module that merely shares the name is
+    /// not; a name denoting no frame here is compared by name).
+    fn frame_denoted(&self, frame: &FrameDecl, target: &str) -> bool {
+        match self.declarations.frames.get(target) {
+            Some(decl) => std::ptr::eq(*decl, frame),
+            None => frame.name.name == target,
+        }
+    }
+
+    /// As [`frame_denoted`](Self::frame_denoted), for traits.
+    fn trait_denoted(&self, decl: &TraitDecl, target: &str) -> bool {
+        match self.declarations.traits.get(target) {
+            Some(known) => std::ptr::eq(*known, decl),
+            None => decl.name.name == target,
+        }
     }
 
     /// The frame and its ancestors, itself first, when all are declared in
@@ -188,26 +218,26 @@ impl<'a> Checker<'a> {
     /// an ancestor; unknown hierarchies may).
     pub(super) fn frame_may_be(&self, frame: &str, target: &str) -> bool {
         let lineage = self.lineage(frame);
-        !lineage.complete || lineage.frames.iter().any(|f| f.name.name == target)
+        !lineage.complete || lineage.frames.iter().any(|f| self.frame_denoted(f, target))
     }
 
     /// Whether every instance of `frame` is a `target` (its lineage is
     /// known and has it).
     pub(super) fn frame_is_certainly(&self, frame: &str, target: &str) -> bool {
         let lineage = self.lineage(frame);
-        lineage.complete && lineage.frames.iter().any(|f| f.name.name == target)
+        lineage.complete && lineage.frames.iter().any(|f| self.frame_denoted(f, target))
     }
 
     /// Whether every instance of `frame` implements trait `target`.
     pub(super) fn frame_certainly_implements(&self, frame: &str, target: &str) -> bool {
         let lineage = self.lineage(frame);
-        lineage.complete && lineage.traits.iter().any(|t| t.name.name == target)
+        lineage.complete && lineage.traits.iter().any(|t| self.trait_denoted(t, target))
     }
 
     /// Whether `frame` may implement trait `target`.
     pub(super) fn frame_may_implement(&self, frame: &str, target: &str) -> bool {
         let lineage = self.lineage(frame);
-        !lineage.complete || lineage.traits.iter().any(|t| t.name.name == target)
+        !lineage.complete || lineage.traits.iter().any(|t| self.trait_denoted(t, target))
     }
 
     /// Looks `name` up on instances of `frame`: fields and methods of the
@@ -246,6 +276,7 @@ impl<'a> Checker<'a> {
                     {
                         return Some(MemberLookup::Method {
                             owner: decl.name.name.clone(),
+                            owner_frame: Some(decl),
                             method,
                             visibility: self.method_visibility(lineage, method, name),
                         });
@@ -335,16 +366,27 @@ impl<'a> Checker<'a> {
     }
 
     /// Whether code in the current frame may use a non-public member of
-    /// `owner`: only from inside frames related to it by inheritance.
-    pub(super) fn may_access_hidden_member_of(&self, owner: &str) -> bool {
-        match &self.current_frame {
-            Some(current) => {
-                current == owner
-                    || self.frame_may_be(current, owner)
-                    || self.frame_may_be(owner, current)
-            }
-            None => false,
+    /// `owner` (declared by `owner_frame`, when known): only from inside
+    /// frames related to it by inheritance. The declaration decides when
+    /// known: another module's frame may share its name with one of this
+    /// module (`frame Q : lib.P` beside a `frame P`).
+    pub(super) fn may_access_hidden_member_of(
+        &self,
+        owner: &str,
+        owner_frame: Option<&'a FrameDecl>,
+    ) -> bool {
+        let Some(current) = &self.current_frame else {
+            return false;
+        };
+        let current_frame = self.declarations.frames.get(current.as_str()).copied();
+        if let (Some(owner_frame), Some(current_frame)) = (owner_frame, current_frame) {
+            let (down, up) = (self.lineage_of(current_frame), self.lineage_of(owner_frame));
+            let has = |lineage: &Lineage<'a>, frame: &FrameDecl| {
+                !lineage.complete || lineage.frames.iter().any(|f| std::ptr::eq(*f, frame))
+            };
+            return has(&down, owner_frame) || has(&up, current_frame);
         }
+        current == owner || self.frame_may_be(current, owner) || self.frame_may_be(owner, current)
     }
 
     /// Inside a method, the type of the field a bare `name` denotes (§7
@@ -378,9 +420,11 @@ impl<'a> Checker<'a> {
 
     /// Reports a private/protected member used from outside its frame,
     /// with a note at the member's declaration (`declared`).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn check_member_visibility(
         &mut self,
         owner: &str,
+        owner_frame: Option<&'a FrameDecl>,
         name: &str,
         visibility: Visibility,
         is_data_frame: bool,
@@ -389,7 +433,7 @@ impl<'a> Checker<'a> {
     ) {
         if visibility == Visibility::Public
             || is_data_frame
-            || self.may_access_hidden_member_of(owner)
+            || self.may_access_hidden_member_of(owner, owner_frame)
         {
             return;
         }
@@ -438,19 +482,22 @@ impl<'a> Checker<'a> {
                 .lineage(&frame.name.name)
                 .traits
                 .iter()
-                .any(|t| t.name.name == trait_name);
+                .any(|t| self.trait_denoted(t, trait_name));
             if !implements {
                 continue;
             }
             let MemberLookup::Method {
                 owner,
+                owner_frame,
                 method,
                 visibility,
             } = self.lookup_member(&frame.name.name, &name.name)
             else {
                 continue;
             };
-            if visibility == Visibility::Public || self.may_access_hidden_member_of(&owner) {
+            if visibility == Visibility::Public
+                || self.may_access_hidden_member_of(&owner, owner_frame)
+            {
                 return false;
             }
             let declared = method.name.as_ref().map_or(method.span, |n| n.span);
@@ -502,7 +549,7 @@ impl<'a> Checker<'a> {
         for parent in &frame.supers {
             let Some(parent_decl) = self
                 .super_key(parent)
-                .and_then(|key| self.declarations.frames.get(key))
+                .and_then(|key| self.declarations.frames_by_decl.get(&key))
             else {
                 continue;
             };
@@ -521,7 +568,7 @@ impl<'a> Checker<'a> {
     }
 
     fn check_overrides(&mut self, frame: &'a FrameDecl) {
-        let lineage = self.lineage(&frame.name.name);
+        let lineage = self.lineage_of(frame);
         let ancestors = lineage.frames.get(1..).unwrap_or_default();
         for member in &frame.members {
             let Member::Method(method) = member else {
@@ -585,7 +632,9 @@ impl<'a> Checker<'a> {
         }
         if let (Some(own_ret), Some(their_ret)) = (&method.ret, &replaced.ret) {
             let (own_type, their_type) = (self.resolve_type(own_ret), self.resolve_type(their_ret));
-            if self.compatibility(&own_type, &their_type) != Compatibility::Fits {
+            // The error sets are `override_error_set`'s to compare.
+            let fits = self.compatibility(&own_type, &their_type.with_any_error_set());
+            if fits != Compatibility::Fits {
                 problems.push((
                     own_ret.span,
                     format!(
@@ -766,8 +815,8 @@ impl<'a> Checker<'a> {
 
     /// A concrete frame implements every method its traits declare without
     /// a default and every abstract method of its ancestors.
-    fn check_trait_completeness(&mut self, frame: &FrameDecl) {
-        let lineage = self.lineage(&frame.name.name);
+    fn check_trait_completeness(&mut self, frame: &'a FrameDecl) {
+        let lineage = self.lineage_of(frame);
         if !lineage.complete {
             return;
         }
@@ -842,6 +891,7 @@ fn trait_method_in<'a>(lineage: &Lineage<'a>, name: &str) -> MemberLookup<'a> {
         {
             return MemberLookup::Method {
                 owner: decl.name.name.clone(),
+                owner_frame: None,
                 method,
                 visibility: Visibility::Public,
             };

@@ -777,6 +777,11 @@ struct Checker<'a> {
     /// it initialises.
     handler_errors: FxHashMap<NodeId, Span>,
     variable_handler_errors: FxHashMap<NodeId, Span>,
+    /// The kinds an error bound by an `err e` pattern (those of the
+    /// matched value) or a `handle Kind(e)` clause may be, by the
+    /// binding's id: `return err(e)` returns the same error (§6), so it
+    /// returns those kinds. Other error bindings are of unknown kind.
+    error_bindings: FxHashMap<NodeId, ErrorSet>,
     /// Variables an `if` did not narrow because a function assigns them,
     /// with that assignment (for the error's note).
     not_narrowed: FxHashMap<NodeId, Span>,
@@ -859,6 +864,7 @@ impl<'a> Checker<'a> {
             handler_error_returns: Vec::new(),
             handler_errors: FxHashMap::default(),
             variable_handler_errors: FxHashMap::default(),
+            error_bindings: FxHashMap::default(),
             not_narrowed: FxHashMap::default(),
             value_expectations: Vec::new(),
             inferred_errors: HashMap::new(),

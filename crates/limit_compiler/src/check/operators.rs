@@ -29,7 +29,18 @@ impl<'a> Checker<'a> {
         let left_type = self.infer(left);
         let right_type = self.infer(right);
         if matches!(op, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge) {
-            self.check_ordering(op, &left_type, &right_type, span);
+            // Ordering a `T?` uses it as a `T` (§6): an error in it could
+            // only fail at run time.
+            let mut unhandled = false;
+            for (operand, ty) in [(left, &left_type), (right, &right_type)] {
+                if let Type::Fallible(inner, _) = ty.unrefined() {
+                    unhandled = true;
+                    self.report_unhandled_fallible(operand, ty, inner);
+                }
+            }
+            if !unhandled {
+                self.check_ordering(op, &left_type, &right_type, span);
+            }
             return Type::Bool;
         }
         if matches!(op, BinOp::Eq | BinOp::Ne) {
@@ -246,6 +257,9 @@ impl<'a> Checker<'a> {
             return Type::Bool;
         }
         let ty = self.infer(operand);
+        if self.reject_unhandled(operand, &ty) {
+            return Type::Any;
+        }
         let base = ty.unrefined();
         let result = match (op, base) {
             (UnOp::BitNot, Type::Int | Type::SizedInt(_)) => return Type::Int,

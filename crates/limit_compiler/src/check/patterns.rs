@@ -2,7 +2,7 @@
 //! values, and exhaustiveness for enums and `bool` (§3.4 Decision).
 
 use super::frames::MemberLookup;
-use super::types::{IntWidth, Type};
+use super::types::{ErrorSet, IntWidth, Type};
 use super::{BlockRole, Checker, Expectation};
 use limit_syntax::ast::{
     ArmBody, BinOp, Expr, ExprKind, FieldPattern, MatchExpr, NodeId, Pattern, PatternKind, UnOp,
@@ -19,9 +19,25 @@ impl<'a> Checker<'a> {
     ) -> Type {
         let scrutinee = self.infer(&match_expr.scrutinee);
         let mut result: Option<Type> = None;
+        // The error kinds an `err e` arm may still see: those of the
+        // scrutinee, less the kinds earlier unguarded `Kind(…)` arms take.
+        let mut unmatched_kinds = match scrutinee.unrefined() {
+            Type::Fallible(_, kinds) => Some(kinds.clone()),
+            _ => None,
+        };
         for arm in &match_expr.arms {
             self.env.push();
             self.bind_pattern(&arm.pattern, &scrutinee);
+            if let Some(kinds) = &mut unmatched_kinds {
+                if let PatternKind::Err(inner) = &arm.pattern.kind {
+                    if let PatternKind::Name(name) = &inner.kind {
+                        self.error_bindings.insert(name.id, kinds.clone());
+                    }
+                }
+                if arm.guard.is_none() {
+                    remove_matched_kinds(&arm.pattern, kinds);
+                }
+            }
             self.narrow_union_scrutinee(&match_expr.scrutinee, &arm.pattern, &scrutinee);
             if let Some(guard) = &arm.guard {
                 self.check_condition(guard);
@@ -314,7 +330,14 @@ impl<'a> Checker<'a> {
                 };
                 self.bind_pattern(inner, &value);
             }
-            PatternKind::Err(inner) => self.bind_pattern(inner, &Type::ErrorValue),
+            PatternKind::Err(inner) => {
+                if let (PatternKind::Name(name), Type::Fallible(_, kinds)) =
+                    (&inner.kind, scrutinee.unrefined())
+                {
+                    self.error_bindings.insert(name.id, kinds.clone());
+                }
+                self.bind_pattern(inner, &Type::ErrorValue);
+            }
             PatternKind::Or(alternatives) => {
                 for alternative in alternatives {
                     self.bind_pattern(alternative, scrutinee);
@@ -485,4 +508,27 @@ fn has_known_type_name(member: &Type) -> bool {
             | Type::Function(_)
             | Type::Enum(_)
     )
+}
+
+/// Takes out of `kinds` the error kinds `pattern` matches on a `T?` value
+/// (`Kind`, `Kind(msg)`, alternatives of them).
+fn remove_matched_kinds(pattern: &Pattern, kinds: &mut ErrorSet) {
+    match &pattern.kind {
+        PatternKind::Variant { path, .. } => {
+            if let ([kind], ErrorSet::Kinds(set)) = (path.as_slice(), &mut *kinds) {
+                set.remove(&kind.name);
+            }
+        }
+        PatternKind::Name(name) => {
+            if let ErrorSet::Kinds(set) = kinds {
+                set.remove(&name.name);
+            }
+        }
+        PatternKind::Or(alternatives) => {
+            for alternative in alternatives {
+                remove_matched_kinds(alternative, kinds);
+            }
+        }
+        _ => {}
+    }
 }

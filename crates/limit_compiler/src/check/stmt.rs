@@ -272,6 +272,10 @@ impl<'a> Checker<'a> {
                 for handler in handlers {
                     self.env.push();
                     if let Some(binding) = &handler.binding {
+                        if let Some(kind) = &handler.kind {
+                            self.error_bindings
+                                .insert(binding.id, ErrorSet::single(&kind.name));
+                        }
                         self.declare_variable(binding, Type::ErrorValue, true);
                     }
                     self.check_statements(&handler.body.stmts, BlockRole::Plain);
@@ -335,9 +339,13 @@ impl<'a> Checker<'a> {
     /// the enclosing function, when it is declared plain `T?`; an error
     /// whose kind is not known statically counts as `Error` (§6).
     pub(super) fn note_errors_of_function(&mut self, errors: &ErrorSet) {
+        // A task or worker body is no part of the function around it: its
+        // `?` and `return` do not leave that function (the code generator
+        // reports them).
         let infers = self.returns.iter().rev().find_map(|target| match target {
             ReturnTarget::Function { infers, .. } => Some(*infers),
-            _ => None,
+            ReturnTarget::Unchecked => Some(None),
+            ReturnTarget::Handler => None,
         });
         let Some(Some(id)) = infers else {
             return;
@@ -396,6 +404,14 @@ impl<'a> Checker<'a> {
             &decl.target,
         ) {
             self.variable_handler_errors.insert(name.id, *error_return);
+        }
+        // Destructuring takes the value apart: a `T?` must be handled first.
+        if let (VarTarget::Tuple(..) | VarTarget::List(..), Some(init)) = (&decl.target, &decl.init)
+        {
+            if self.reject_unhandled(init, &value) {
+                self.bind_var_target(&decl.target, &Type::Any, false);
+                return;
+            }
         }
         self.bind_var_target(&decl.target, &value, declared.is_some());
     }
@@ -513,6 +529,9 @@ impl<'a> Checker<'a> {
         self.infer(container);
         let index_type = self.infer(index);
         let value_type = self.infer(value);
+        if compound_operator(op).is_some() && self.reject_unhandled(value, &value_type) {
+            return true;
+        }
         let stored = match compound_operator(op) {
             None => value_type,
             Some(operator) => self.arithmetic_result(
@@ -568,6 +587,9 @@ impl<'a> Checker<'a> {
             }
             Some(operator) => {
                 let value_type = self.infer(value);
+                if self.reject_unhandled(value, &value_type) {
+                    return;
+                }
                 let span = target.span.to(value.span);
                 let result = self.arithmetic_result(operator, place, &value_type, span);
                 if self.compatibility(&result, place) == Compatibility::Fits
@@ -591,7 +613,7 @@ impl<'a> Checker<'a> {
             Compatibility::Fits => {
                 self.check_shared_container(found, expected, at.span, destination)
             }
-            Compatibility::Mismatch => self.error(
+            Compatibility::Mismatch | Compatibility::ErrorKinds => self.error(
                 at.span,
                 format!(
                     "mismatched types: {} expects `{expected}`, found `{found}`",
@@ -648,6 +670,9 @@ impl<'a> Checker<'a> {
             return;
         }
         let value_type = self.infer(value);
+        if compound_operator(op).is_some() && self.reject_unhandled(value, &value_type) {
+            return;
+        }
         let result = match compound_operator(op) {
             None => value_type,
             Some(operator) => {
@@ -698,6 +723,9 @@ impl<'a> Checker<'a> {
         };
         let declared = exported.binding(&self.widened).ty;
         let value_type = self.infer(value);
+        if compound_operator(op).is_some() && self.reject_unhandled(value, &value_type) {
+            return;
+        }
         let result = match compound_operator(op) {
             None => value_type,
             Some(operator) => self.arithmetic_result(
@@ -773,6 +801,7 @@ impl<'a> Checker<'a> {
 
     fn check_iter(&mut self, bindings: &'a [IterBinding], iterable: &'a Expr, body: &'a Block) {
         let iterable_type = self.infer(iterable);
+        self.reject_unhandled(iterable, &iterable_type);
         let element_types: Vec<Type> = match (iterable_type.unrefined(), bindings.len()) {
             (Type::List(element), 1) => vec![(**element).clone()],
             (Type::Str, 1) => vec![Type::Str],
@@ -898,10 +927,17 @@ impl<'a> Checker<'a> {
     }
 
     /// A returned value must fit the declared type, and its error kinds
-    /// must be in the declared error set.
+    /// must be in the declared error set: an error of unknown kind counts
+    /// as `Error` there, as for `?` (§6). In a function declared plain
+    /// `T?`, `return err(e)` of a bound error contributes `Error` to the
+    /// inferred set (§6 Decision); in one that declares its set, the
+    /// kinds the binding knows (`error_bindings`) must be in it.
     fn check_return_value(&mut self, value: &'a Expr, declared: &Type, name: &str) -> Type {
         let found = self.check_against(value, declared, &Destination::Return(name.to_string()));
         match found.unrefined() {
+            Type::Fallible(..) if rebinds_an_error(value) => {
+                self.note_errors_of_function(&ErrorSet::Any)
+            }
             Type::Fallible(_, errors) => self.note_errors_of_function(errors),
             Type::ErrorValue => self.note_errors_of_function(&ErrorSet::Any),
             _ => {}
@@ -909,7 +945,7 @@ impl<'a> Checker<'a> {
         if let (Type::Fallible(_, errors), Type::Fallible(_, allowed)) =
             (found.unrefined(), declared.unrefined())
         {
-            let missing = errors.not_covered_by(allowed);
+            let missing = errors.kinds_not_covered_by(allowed);
             if !missing.is_empty() {
                 let kinds = missing.join(", ");
                 self.error_with_hint(
@@ -978,6 +1014,18 @@ fn is_same_shape(value: &Type, declared: &Type) -> bool {
 }
 
 /// `err(…)`: an error value made where it is written.
+/// `err(e)` of a bound error `e` (not a kind, not a message).
+fn rebinds_an_error(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Call { callee, args, .. } => {
+            matches!(&callee.kind, ExprKind::Ident(name) if name == "err")
+                && matches!(args.first().map(|arg| &arg.value.kind),
+                    Some(ExprKind::Ident(name)) if !name.starts_with(|c: char| c.is_ascii_uppercase()))
+        }
+        _ => false,
+    }
+}
+
 fn is_err_call(expr: &Expr) -> bool {
     matches!(&expr.kind, ExprKind::Call { callee, .. }
         if matches!(&callee.kind, ExprKind::Ident(name) if name == "err"))

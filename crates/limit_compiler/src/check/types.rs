@@ -160,6 +160,17 @@ impl Type {
         }
     }
 
+    /// The type with its own error set (not those of types inside it)
+    /// opened to any kind: for a check of the value's type where the
+    /// error kinds get a message of their own (a `return`, an override's
+    /// result).
+    pub fn with_any_error_set(&self) -> Type {
+        match self {
+            Type::Fallible(value, _) => Type::Fallible(value.clone(), ErrorSet::Any),
+            other => other.clone(),
+        }
+    }
+
     /// `int`, a sized int, `float` or a decimal.
     pub fn is_numeric(&self) -> bool {
         matches!(
@@ -196,11 +207,28 @@ impl Type {
     /// The most precise type covering both: equal types stay, anything else
     /// becomes `Any` (an `int | float` join would make a list of ints claim to
     /// hold floats, which the code generator must never believe).
+    ///
+    /// Two `T?` types join with the union of their error sets (a value
+    /// that may come from either may hold either's errors, §6), and two
+    /// function types with the same parameters with their results joined,
+    /// so that a `?` on the joined value still sees every kind.
     pub fn join(&self, other: &Type) -> Type {
         if self == other {
-            self.clone()
-        } else {
-            Type::Any
+            return self.clone();
+        }
+        match (self, other) {
+            (Type::Fallible(value, kinds), Type::Fallible(other_value, other_kinds)) => {
+                Type::Fallible(Box::new(value.join(other_value)), kinds.union(other_kinds))
+            }
+            (Type::Function(function), Type::Function(other_function))
+                if function.params == other_function.params
+                    && function.flexible_arity == other_function.flexible_arity =>
+            {
+                let mut joined = (**function).clone();
+                joined.ret = function.ret.join(&other_function.ret);
+                Type::Function(Box::new(joined))
+            }
+            _ => Type::Any,
         }
     }
 
@@ -261,6 +289,10 @@ impl fmt::Display for Type {
             Type::Union(members) => {
                 let names: Vec<String> = members.iter().map(Type::to_string).collect();
                 write!(f, "{}", names.join(" | "))
+            }
+            // `(fn(): int)?`, not `fn(): int?` (a function returning `int?`).
+            Type::Fallible(value, errors) if matches!(**value, Type::Function(_)) => {
+                write!(f, "({value})?{errors}")
             }
             Type::Fallible(value, errors) => write!(f, "{value}?{errors}"),
             Type::Refined(_, refinement) => write!(f, "{}", refinement.name),
@@ -323,5 +355,18 @@ mod tests {
     fn join_keeps_only_equal_types() {
         assert_eq!(Type::Int.join(&Type::Int), Type::Int);
         assert_eq!(Type::Int.join(&Type::Float), Type::Any);
+    }
+
+    #[test]
+    fn join_unites_error_sets() {
+        let a = Type::fallible(Type::Int, ErrorSet::single("A"));
+        let b = Type::fallible(Type::Int, ErrorSet::single("B"));
+        let both = Type::fallible(
+            Type::Int,
+            ErrorSet::single("A").union(&ErrorSet::single("B")),
+        );
+        assert_eq!(a.join(&b), both);
+        let unknown = Type::fallible(Type::Str, ErrorSet::Any);
+        assert_eq!(a.join(&unknown), Type::fallible(Type::Any, ErrorSet::Any));
     }
 }

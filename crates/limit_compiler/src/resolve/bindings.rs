@@ -276,7 +276,8 @@ struct MethodContext {
     /// The method's node id.
     id: NodeId,
     level: usize,
-    frame: String,
+    /// Its frame's name's id.
+    frame: DeclId,
     is_static: bool,
 }
 
@@ -490,29 +491,29 @@ impl Walk<'_> {
     fn member(&self, name: &str) -> Option<DeclId> {
         let method = self.method.as_ref()?;
         if !method.is_static {
-            if let Some(field) = self.in_lineage(&method.frame, name, |shape| &shape.fields) {
+            if let Some(field) = self.in_lineage(method.frame, name, |shape| &shape.fields) {
                 return Some(field);
             }
         }
-        self.in_lineage(&method.frame, name, |shape| &shape.statics)
+        self.in_lineage(method.frame, name, |shape| &shape.statics)
     }
 
     /// The member `name` among `members` of frame `frame`, else of its
     /// nearest ancestor declaring one.
     fn in_lineage(
         &self,
-        frame: &str,
+        frame: DeclId,
         name: &str,
         members: impl Fn(&FrameShape) -> &[(String, DeclId)],
     ) -> Option<DeclId> {
         let mut frame = Some(frame);
         let mut hops = 0;
         while let Some(current) = frame {
-            let shape = self.env.frames.get(current)?;
+            let shape = self.env.frames.get(&current)?;
             if let Some((_, decl)) = members(shape).iter().find(|(n, _)| n == name) {
                 return Some(*decl);
             }
-            frame = shape.parent.as_deref();
+            frame = shape.parent_decl;
             hops += 1;
             if hops > 64 {
                 break;
@@ -647,7 +648,7 @@ impl Walk<'_> {
                     let outer = self.method.replace(MethodContext {
                         id: method.id,
                         level: self.levels.len(),
-                        frame: frame.name.name.clone(),
+                        frame: frame.name.id,
                         is_static: method.modifiers.is_static,
                     });
                     self.function(method, LevelKind::Function);

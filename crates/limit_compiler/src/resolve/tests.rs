@@ -8,14 +8,12 @@ use limit_syntax::parse_source;
 fn bindings_of(text: &str) -> (Bindings, limit_syntax::ast::Module) {
     let (module, diagnostics) = parse_source(text, 0);
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
-    let env = ModuleEnv {
+    let mut env = ModuleEnv {
         own: ModuleFacts::gather(0, &module.stmts),
         ..ModuleEnv::default()
     };
-    let mut env = env;
-    for (name, shape) in &env.own.frames.clone() {
-        env.frames.insert(name.clone(), shape.clone());
-    }
+    let shapes = env.link_frames(&env.own, &|_| None);
+    env.see_frames(&shapes);
     let mut bindings = Bindings::default();
     bindings.add_module(0, &module.stmts, &env);
     (bindings, module)

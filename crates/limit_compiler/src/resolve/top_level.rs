@@ -27,13 +27,23 @@ pub struct TopLevel {
 
 /// What a frame's methods may name bare (LANGUAGE §7): its instance
 /// fields, its static fields and methods, and its parent's.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct FrameShape {
+    /// The frame's name's id.
+    pub decl: DeclId,
     pub fields: Vec<(String, DeclId)>,
     pub statics: Vec<(String, DeclId)>,
     /// Its instance methods (not bare members; for tools).
     pub methods: Vec<(String, DeclId)>,
+    /// Its first parent's name as written (for tools).
     pub parent: Option<String>,
+    /// Its parents as written: the namespace qualifying each (`lib` of
+    /// `lib.P`), and the name.
+    pub supers: Vec<(Option<String>, String)>,
+    /// The frame its parents name, found where it is declared (see
+    /// [`ModuleEnv::link_frames`]): a parent `lib.P` is the declaration
+    /// module `lib` makes, even where another frame is called `P`.
+    pub parent_decl: Option<DeclId>,
 }
 
 /// The top-level declarations of one module.
@@ -224,8 +234,15 @@ fn block_members(file: FileId, stmts: &[Stmt]) -> FxHashMap<String, Binding> {
 
 fn frame_shape(frame: &FrameDecl) -> FrameShape {
     let mut shape = FrameShape {
+        decl: frame.name.id,
+        fields: Vec::new(),
+        statics: Vec::new(),
+        methods: Vec::new(),
         parent: frame.supers.first().map(|s| s.name.clone()),
-        ..FrameShape::default()
+        supers: (frame.supers.iter())
+            .map(|s| (s.module.as_ref().map(|m| m.name.clone()), s.name.clone()))
+            .collect(),
+        parent_decl: None,
     };
     for member in &frame.members {
         match member {
@@ -271,9 +288,10 @@ pub struct ModuleEnv {
     /// What each module it imports as a namespace lets importers name
     /// through it (`ns.name`), by the module's file.
     pub namespaces: FxHashMap<FileId, FxHashMap<String, TopLevel>>,
-    /// Frames of every module reachable from it, its own first: for the
-    /// bare members of its methods (a parent may be another module's).
-    pub frames: FxHashMap<String, FrameShape>,
+    /// Frames of every module reachable from it and its own, by their
+    /// names' ids: for the bare members of its methods (a parent may be
+    /// another module's, and may share its name with one of this module).
+    pub frames: FxHashMap<DeclId, FrameShape>,
     /// Frame and enum names it may name bare: its own and those its
     /// `show`/`hide` imports bind (LANGUAGE §10: a plain import binds only
     /// the namespace).
@@ -305,7 +323,7 @@ impl ModuleEnv {
             .iter()
             .map(|m| ModuleFacts::gather(m.file, &m.ast.stmts))
             .collect();
-        (0..graph.modules.len())
+        let mut envs: Vec<ModuleEnv> = (0..graph.modules.len())
             .map(|index| {
                 let module = &graph.modules[index];
                 let mut env = ModuleEnv {
@@ -319,13 +337,59 @@ impl ModuleEnv {
                     }
                 }
                 env.assign_imports();
-                for reachable in reachable(graph, index) {
-                    env.see_frames(&facts[reachable]);
-                }
                 env.see(&facts[index]);
                 env
             })
-            .collect()
+            .collect();
+        // Each module's frames, with their parents found where they are
+        // declared (that module's names and imports).
+        let module_of = |file: FileId| facts.iter().find(|f| f.file == file);
+        let linked: Vec<Vec<FrameShape>> = (envs.iter().zip(&facts))
+            .map(|(env, own)| env.link_frames(own, &module_of))
+            .collect();
+        for (index, env) in envs.iter_mut().enumerate() {
+            for module in reachable(graph, index).into_iter().chain([index]) {
+                env.see_frames(&linked[module]);
+            }
+        }
+        envs
+    }
+
+    /// The frames of `facts` (this module's own), each with the frame its
+    /// parents name: the first of them that is a frame, bare (this
+    /// module's own, or one its imports bind) or through a namespace
+    /// (`lib.P`: the frame module `lib` declares). `module_of` gives a
+    /// module's facts by its file.
+    pub fn link_frames<'f>(
+        &self,
+        facts: &ModuleFacts,
+        module_of: &dyn Fn(FileId) -> Option<&'f ModuleFacts>,
+    ) -> Vec<FrameShape> {
+        let frame_decl = |top: Option<&TopLevel>| {
+            top.filter(|top| top.kind == DefKind::Frame)
+                .map(|top| top.decl)
+        };
+        let parent = |(namespace, name): &(Option<String>, String)| match namespace {
+            None => frame_decl(self.own.names.get(name)).or_else(|| match self.imports.get(name) {
+                Some(Binding::TopLevel {
+                    kind: DefKind::Frame,
+                    decl,
+                    ..
+                }) => Some(*decl),
+                _ => None,
+            }),
+            Some(namespace) => match self.imports.get(namespace) {
+                Some(Binding::Namespace { file, .. }) => {
+                    frame_decl(module_of(*file)?.names.get(name).filter(|top| !top.hidden))
+                }
+                _ => None,
+            },
+        };
+        let mut shapes: Vec<FrameShape> = facts.frames.values().cloned().collect();
+        for shape in &mut shapes {
+            shape.parent_decl = shape.supers.iter().find_map(parent);
+        }
+        shapes
     }
 
     /// A top-level `x = v` where an import binds `x` assigns the imported
@@ -346,14 +410,13 @@ impl ModuleEnv {
             }
         }
         self.variants.extend(facts.variants.keys().cloned());
-        self.see_frames(facts);
     }
 
-    /// The frames of `facts` become known, for the bare members of
-    /// methods (a parent may be another module's).
-    fn see_frames(&mut self, facts: &ModuleFacts) {
-        for (name, shape) in &facts.frames {
-            self.frames.insert(name.clone(), shape.clone());
+    /// The frames `shapes` (linked: see [`link_frames`](Self::link_frames))
+    /// become known, for the bare members of methods.
+    pub fn see_frames(&mut self, shapes: &[FrameShape]) {
+        for shape in shapes {
+            self.frames.insert(shape.decl, shape.clone());
         }
     }
 
@@ -488,6 +551,8 @@ pub fn resolve_module_with_hosts(
     };
     let own = env.own.clone();
     env.see(&own);
+    let shapes = env.link_frames(&own, &|_| None);
+    env.see_frames(&shapes);
     let mut bindings = super::Bindings::default();
     bindings.add_module(file, stmts, &env);
     bindings
