@@ -309,9 +309,8 @@ impl Vm {
                 }
                 let args: Vec<Value> = self.stack.drain(callee + 1..).collect();
                 if let Value::Instance(i) = &inst {
-                    let mut f = i.fields.borrow_mut();
                     for (slot, v) in args.into_iter().enumerate() {
-                        f[slot] = v;
+                        i.set(slot, v);
                     }
                 }
                 self.stack[callee] = inst;
@@ -407,7 +406,7 @@ impl Vm {
                 }
                 // A field holding a function.
                 if let Some(slot) = inst.class.field_slot(name) {
-                    let f = inst.fields.borrow()[slot].clone();
+                    let f = inst.get(slot).unwrap_or_default();
                     self.stack[recv] = f;
                     return self.call_value_at(recv, argc);
                 }

@@ -690,11 +690,7 @@ impl Vm {
                 }
                 Op::GetField(slot) => {
                     let v = match self.stack.top_mut() {
-                        Value::Instance(inst) => inst
-                            .fields
-                            .borrow()
-                            .get(slot as usize)
-                            .map(Value::fast_clone),
+                        Value::Instance(inst) => inst.get(slot as usize),
                         _ => None,
                     };
                     let v = match v {
@@ -706,13 +702,7 @@ impl Vm {
                 Op::SetField(slot) => {
                     if let [.., Value::Instance(inst), v] = self.stack.as_slice() {
                         if !v.is_heap() {
-                            let done = match inst.fields.borrow_mut().get_mut(slot as usize) {
-                                Some(field) => {
-                                    field.set(v.fast_clone());
-                                    true
-                                }
-                                None => false,
-                            };
+                            let done = inst.set(slot as usize, v.fast_clone());
                             if done {
                                 pop_scalar!();
                                 self.stack.drop_top();
