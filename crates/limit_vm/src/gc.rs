@@ -34,7 +34,8 @@
 //!   no root reaches is garbage.
 //! * **Finalisation.** Garbage instances whose frame has a `deinit` are
 //!   marked finalised and queued for it (they run once, with their fields
-//!   intact, in allocation order); nothing is freed in that pass. The VM
+//!   intact, in registry-slot order: allocation order unless slots freed
+//!   earlier were reused); nothing is freed in that pass. The VM
 //!   runs the deinits and collects again: objects still unreachable are then
 //!   freed, so a deinit that stores `this` somewhere revives it safely.
 //! * **Breaking cycles.** The contents of every garbage object (list items,

@@ -86,7 +86,7 @@ pub enum Value {
 mod compare;
 mod float_format;
 mod hashing;
-mod instance_ref;
+pub(crate) mod instance_ref;
 mod objects;
 mod printing;
 mod release;

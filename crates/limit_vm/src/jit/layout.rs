@@ -186,3 +186,20 @@ impl HeapLayout {
             && self.reads_capacity(at as *const u8, &items)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_probe_finds_a_layout_that_fits_lists_and_instances() {
+        let layout = HeapLayout::probe().expect("a layout on this target");
+        let list = Value::list(vec![Value::Int(1), Value::Int(2)]);
+        assert!(layout.fits(&list));
+        for names in [&["a", "b", "c"][..], &[]] {
+            let class = crate::value::instance_ref::tests::class(names, false, true);
+            let inst = Value::instance(class, [Value::Int(1), Value::Float(2.0)]);
+            assert!(layout.fits(&inst));
+        }
+    }
+}

@@ -426,4 +426,4 @@ impl Drop for InstanceClaim {
 
 #[cfg(test)]
 #[path = "instance_ref_tests.rs"]
-mod tests;
+pub(crate) mod tests;

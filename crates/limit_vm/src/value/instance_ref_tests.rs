@@ -9,7 +9,7 @@ use crate::value::next_pending_deinit;
 
 /// A class with fields `names`, a `deinit` when `deinit`, registered
 /// with the collector unless `acyclic`.
-fn class(names: &[&str], deinit: bool, acyclic: bool) -> Rc<Class> {
+pub(crate) fn class(names: &[&str], deinit: bool, acyclic: bool) -> Rc<Class> {
     Rc::new(Class {
         id: 0,
         name: "Probe".into(),
