@@ -283,8 +283,8 @@ impl Vm {
             self.push_frame(maker, None, callee + 1, callee, argc, false)?;
             return Ok(true);
         }
-        let fields = vec![Value::Nil; class.field_names.len()];
-        let inst = Value::instance(class.clone(), fields);
+        // Every field nil until set below or by `init`.
+        let inst = Value::instance(class.clone(), []);
         self.stats.allocations += 1;
         if gc::due() || self.options.limits.max_heap_bytes.is_some() {
             self.after_allocation()?;

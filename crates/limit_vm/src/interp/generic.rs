@@ -678,14 +678,13 @@ impl Vm {
                     if n as usize > count {
                         tri!(fail(kinds::TYPE_ERROR, "field slot out of range"));
                     }
-                    let mut fields = Vec::with_capacity(count);
                     let at = self.stack.len() - n as usize;
-                    fields.extend(self.stack.drain(at..));
-                    fields.resize(count, Value::Nil);
                     if TRACE {
                         self.stats.allocations += 1;
                     }
-                    self.stack.push(Value::instance(class, fields));
+                    // The fields not given are nil.
+                    let inst = Value::instance(class, self.stack.drain(at..));
+                    self.stack.push(inst);
                     allocated!();
                 }
                 Op::GetField(slot) => {
