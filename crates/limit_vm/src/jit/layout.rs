@@ -170,8 +170,8 @@ impl HeapLayout {
                 // and `class_field_count` is within it (checked here
                 // against what the class says).
                 let count = unsafe {
-                    let class = word_at(i.as_ptr() as *const u8, 0);
-                    word_at(class as *const u8, self.class_field_count as usize)
+                    let class = std::ptr::read(i.as_ptr() as *const *const u8);
+                    word_at(class, self.class_field_count as usize)
                 };
                 return word() == i.as_ptr() as usize && count == i.field_count();
             }
@@ -180,10 +180,10 @@ impl HeapLayout {
         let Ok(items) = cell.try_borrow() else {
             return false;
         };
-        let at = cell as *const Items as usize;
-        word().wrapping_add(offset as usize) == at
-            && self.reads_items(at as *const u8, &items)
-            && self.reads_capacity(at as *const u8, &items)
+        let at = cell as *const Items as *const u8;
+        word().wrapping_add(offset as usize) == at as usize
+            && self.reads_items(at, &items)
+            && self.reads_capacity(at, &items)
     }
 }
 
