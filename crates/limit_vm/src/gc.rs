@@ -301,7 +301,9 @@ pub(crate) fn untrack_instance(slot: u32, address: usize) -> bool {
             .get(slot as usize)
             .is_some_and(|t| matches!(t, Tracked::Instance(c) if c.address() == address));
         if mine {
-            if let Tracked::Instance(claim) = std::mem::replace(&mut r.slots[slot as usize], Tracked::Free) {
+            if let Tracked::Instance(claim) =
+                std::mem::replace(&mut r.slots[slot as usize], Tracked::Free)
+            {
                 claim.disown();
             }
             r.free.push(slot);
@@ -435,8 +437,8 @@ pub fn collect_in(scope: Scope) -> Collection {
     // is then freed with nothing left inside it (no deep recursion).
     drop(objects);
     drop(contents);
-    result.freed = with_registry(|r| freed_handles.iter().filter(|t| !t.alive_in(r)).count())
-        .unwrap_or(0);
+    result.freed =
+        with_registry(|r| freed_handles.iter().filter(|t| !t.alive_in(r)).count()).unwrap_or(0);
     drop(freed_handles);
     let finalizing = result.finalizing > 0;
     with_registry(|r| {

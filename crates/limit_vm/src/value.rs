@@ -96,8 +96,8 @@ mod tests;
 pub use compare::*;
 pub use float_format::*;
 pub use hashing::*;
-pub(crate) use instance_ref::{InstanceClaim, FIELDS_OFFSET};
 pub use instance_ref::{Instance, InstanceRef};
+pub(crate) use instance_ref::{InstanceClaim, FIELDS_OFFSET};
 pub use objects::*;
 pub use printing::*;
 #[allow(unused_imports)]

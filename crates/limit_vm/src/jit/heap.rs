@@ -43,9 +43,9 @@ use cranelift_module::Module;
 use super::super::deopt::{self, store_known, Reason, SLOT_BYTES, WORD_OFFSET};
 use super::super::layout::HeapLayout;
 use super::super::runtime::{self, DECLINED};
-use crate::value::FIELDS_OFFSET;
 use super::super::semantics::Scalar;
 use super::{Lower, V};
+use crate::value::FIELDS_OFFSET;
 
 /// Addresses of the heap support functions (runtime.rs).
 pub(crate) struct HeapSupport {

@@ -264,7 +264,9 @@ pub(crate) unsafe extern "C" fn jit_set_field(
         return 0;
     };
     let (Some(field), Some(v)) = (
-        usize::try_from(slot).ok().and_then(|i| inst.fields().get(i)),
+        usize::try_from(slot)
+            .ok()
+            .and_then(|i| inst.fields().get(i)),
         scalar_value(tag, word),
     ) else {
         return 0;

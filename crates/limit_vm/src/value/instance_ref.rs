@@ -75,7 +75,10 @@ const _: () = assert!(
 
 /// The block of an instance with `n` fields.
 fn block_layout(n: usize) -> Layout {
-    match Layout::from_size_align(FIELDS_OFFSET + n * size_of::<Value>(), align_of::<Instance>()) {
+    match Layout::from_size_align(
+        FIELDS_OFFSET + n * size_of::<Value>(),
+        align_of::<Instance>(),
+    ) {
         Ok(layout) => layout,
         // A class has at most 65 535 fields (u16 slots): never reached.
         Err(_) => std::process::abort(),
@@ -159,7 +162,9 @@ impl InstanceRef {
             block.write(header);
             let first = Self::first_field(ptr);
             for i in 0..n {
-                first.add(i).write(Cell::new(fields.next().unwrap_or_default()));
+                first
+                    .add(i)
+                    .write(Cell::new(fields.next().unwrap_or_default()));
             }
         }
         InstanceRef {
@@ -292,7 +297,10 @@ impl InstanceRef {
             if fields.iter().any(|f| is_container(&*f.as_ptr())) {
                 // Released in declaration order: the work list pops its
                 // last item first.
-                let values: Vec<Value> = (0..n).rev().map(|i| first.add(i).read().into_inner()).collect();
+                let values: Vec<Value> = (0..n)
+                    .rev()
+                    .map(|i| first.add(i).read().into_inner())
+                    .collect();
                 release_items(values);
             } else {
                 for i in 0..n {
