@@ -3,8 +3,10 @@
 //! objects by trial deletion, as CPython does, and breaks them.
 //!
 //! * **Registry.** Every list, dict, instance, closure and captured-variable
-//!   cell registers a `Weak` handle when it is made (`track_*`), so the
-//!   registry never keeps an object alive. Dead handles are pruned whenever
+//!   cell registers a handle when it is made (`track_*`) that never keeps
+//!   the object alive: a `Weak` for most, an `InstanceClaim` for an
+//!   instance (value/instance_ref.rs: it keeps the block allocated, and
+//!   the instance clears its slot itself when it dies). Dead handles are pruned whenever
 //!   the live slots have doubled since the last prune, and at least every
 //!   `MIN_PRUNE` registrations (amortised O(1) per allocation). An
 //!   instance of an `acyclic` class (its fields' types admit no container,
@@ -32,7 +34,8 @@
 //!   no root reaches is garbage.
 //! * **Finalisation.** Garbage instances whose frame has a `deinit` are
 //!   marked finalised and queued for it (they run once, with their fields
-//!   intact, in allocation order); nothing is freed in that pass. The VM
+//!   intact, in registry-slot order: allocation order unless slots freed
+//!   earlier were reused); nothing is freed in that pass. The VM
 //!   runs the deinits and collects again: objects still unreachable are then
 //!   freed, so a deinit that stores `this` somewhere revives it safely.
 //! * **Breaking cycles.** The contents of every garbage object (list items,
@@ -49,7 +52,7 @@ use std::rc::{Rc, Weak};
 
 use rustc_hash::FxHashMap;
 
-use crate::value::{CellRef, Closure, Dict, Instance, List, Value};
+use crate::value::{CellRef, Closure, Dict, InstanceClaim, InstanceRef, List, Value};
 
 /// Fewest live containers for which an automatic collection runs.
 pub const MIN_COLLECT: usize = 100_000;
@@ -72,7 +75,7 @@ enum Tracked {
     Free,
     List(Weak<List>),
     Dict(Weak<Dict>),
-    Instance(Weak<Instance>),
+    Instance(InstanceClaim),
     Closure(Weak<Closure>),
     Cell(Weak<RefCell<Value>>),
 }
@@ -81,7 +84,7 @@ enum Tracked {
 enum Object {
     List(Rc<List>),
     Dict(Rc<Dict>),
-    Instance(Rc<Instance>),
+    Instance(InstanceRef),
     Closure(Rc<Closure>),
     Cell(CellRef),
 }
@@ -280,10 +283,35 @@ pub fn track_dict(rc: &Rc<Dict>) -> u32 {
     register(Tracked::Dict(Rc::downgrade(rc)))
 }
 
-/// Register a new instance; returns its slot.
+/// Register a new instance; returns its slot (`NO_SLOT` when it is not
+/// registered: the claim is then dropped, which leaves the instance to
+/// free its own block).
 #[inline]
-pub fn track_instance(rc: &Rc<Instance>) -> u32 {
-    register(Tracked::Instance(Rc::downgrade(rc)))
+pub(crate) fn track_instance(claim: InstanceClaim) -> u32 {
+    register(Tracked::Instance(claim))
+}
+
+/// Give up the claim in `slot` of the dying instance at `address`;
+/// false when the installed registry does not hold it there (another
+/// engine's registry does: that one frees the block, instance_ref.rs).
+pub(crate) fn untrack_instance(slot: u32, address: usize) -> bool {
+    with_registry(|r| {
+        let mine = r
+            .slots
+            .get(slot as usize)
+            .is_some_and(|t| matches!(t, Tracked::Instance(c) if c.address() == address));
+        if mine {
+            if let Tracked::Instance(claim) =
+                std::mem::replace(&mut r.slots[slot as usize], Tracked::Free)
+            {
+                claim.disown();
+            }
+            r.free.push(slot);
+            r.occupied -= 1;
+        }
+        mine
+    })
+    .unwrap_or(false)
 }
 
 /// Register a new closure.
@@ -390,8 +418,8 @@ pub fn collect_in(scope: Scope) -> Collection {
     // Finalise first: deinits see their objects whole.
     for &i in &garbage {
         if let Object::Instance(inst) = &objects[i] {
-            if inst.class.deinit.is_some() && !inst.finalized.get() {
-                inst.finalized.set(true);
+            if inst.class.deinit.is_some() && !inst.finalized() {
+                inst.set_finalized();
                 crate::value::queue_deinit(Value::Instance(inst.clone()));
                 result.finalizing += 1;
             }
@@ -409,7 +437,8 @@ pub fn collect_in(scope: Scope) -> Collection {
     // is then freed with nothing left inside it (no deep recursion).
     drop(objects);
     drop(contents);
-    result.freed = freed_handles.iter().filter(|t| !t.alive()).count();
+    result.freed =
+        with_registry(|r| freed_handles.iter().filter(|t| !t.alive_in(r)).count()).unwrap_or(0);
     drop(freed_handles);
     let finalizing = result.finalizing > 0;
     with_registry(|r| {
@@ -465,7 +494,7 @@ impl<'a> ObjectIndex<'a> {
         let (slot, address) = match v {
             Value::List(rc) => (rc.gc_slot.get(), Rc::as_ptr(rc) as *const () as usize),
             Value::Dict(rc) => (rc.gc_slot.get(), Rc::as_ptr(rc) as *const () as usize),
-            Value::Instance(rc) => (rc.gc_slot.get(), Rc::as_ptr(rc) as *const () as usize),
+            Value::Instance(rc) => (rc.gc_slot(), rc.as_ptr() as usize),
             Value::Function(rc) => (rc.gc_slot.get(), Rc::as_ptr(rc) as *const () as usize),
             Value::Cell(rc) => {
                 let address = Rc::as_ptr(rc) as *const () as usize;
@@ -525,13 +554,33 @@ fn find_garbage(objects: &[Object], slots: usize) -> Vec<usize> {
     (0..n).filter(|&i| !reached[i]).collect()
 }
 
+/// A garbage object after its contents went: did it go too?
+enum Freed {
+    Weak(Tracked),
+    /// An instance's registry slot and address: it is gone when that slot
+    /// no longer holds it (a dying instance clears its slot).
+    Instance(u32, usize),
+}
+
+impl Freed {
+    fn alive_in(&self, r: &Registry) -> bool {
+        match self {
+            Freed::Weak(t) => t.alive(),
+            Freed::Instance(slot, address) => r
+                .slots
+                .get(*slot as usize)
+                .is_some_and(|t| t.address() == Some(*address) && t.alive()),
+        }
+    }
+}
+
 impl Tracked {
     fn alive(&self) -> bool {
         match self {
             Tracked::Free => false,
             Tracked::List(w) => w.strong_count() > 0,
             Tracked::Dict(w) => w.strong_count() > 0,
-            Tracked::Instance(w) => w.strong_count() > 0,
+            Tracked::Instance(c) => c.alive(),
             Tracked::Closure(w) => w.strong_count() > 0,
             Tracked::Cell(w) => w.strong_count() > 0,
         }
@@ -542,7 +591,7 @@ impl Tracked {
             Tracked::Free => return None,
             Tracked::List(w) => w.as_ptr() as *const () as usize,
             Tracked::Dict(w) => w.as_ptr() as *const () as usize,
-            Tracked::Instance(w) => w.as_ptr() as *const () as usize,
+            Tracked::Instance(c) => c.address(),
             Tracked::Closure(w) => w.as_ptr() as *const () as usize,
             Tracked::Cell(w) => w.as_ptr() as *const () as usize,
         })
@@ -553,7 +602,7 @@ impl Tracked {
             Tracked::Free => return None,
             Tracked::List(w) => Object::List(w.upgrade()?),
             Tracked::Dict(w) => Object::Dict(w.upgrade()?),
-            Tracked::Instance(w) => Object::Instance(w.upgrade()?),
+            Tracked::Instance(c) => Object::Instance(c.upgrade()?),
             Tracked::Closure(w) => Object::Closure(w.upgrade()?),
             Tracked::Cell(w) => Object::Cell(w.upgrade()?),
         })
@@ -565,7 +614,7 @@ impl Object {
         match self {
             Object::List(rc) => Rc::as_ptr(rc) as *const () as usize,
             Object::Dict(rc) => Rc::as_ptr(rc) as *const () as usize,
-            Object::Instance(rc) => Rc::as_ptr(rc) as *const () as usize,
+            Object::Instance(rc) => rc.as_ptr() as usize,
             Object::Closure(rc) => Rc::as_ptr(rc) as *const () as usize,
             Object::Cell(rc) => Rc::as_ptr(rc) as *const () as usize,
         }
@@ -576,7 +625,7 @@ impl Object {
         match self {
             Object::List(rc) => Some(rc.gc_slot.get()),
             Object::Dict(rc) => Some(rc.gc_slot.get()),
-            Object::Instance(rc) => Some(rc.gc_slot.get()),
+            Object::Instance(rc) => Some(rc.gc_slot()),
             Object::Closure(rc) => Some(rc.gc_slot.get()),
             Object::Cell(_) => None,
         }
@@ -586,19 +635,19 @@ impl Object {
         match self {
             Object::List(rc) => Rc::strong_count(rc),
             Object::Dict(rc) => Rc::strong_count(rc),
-            Object::Instance(rc) => Rc::strong_count(rc),
+            Object::Instance(rc) => rc.strong_count(),
             Object::Closure(rc) => Rc::strong_count(rc),
             Object::Cell(rc) => Rc::strong_count(rc),
         }
     }
 
-    fn downgrade(&self) -> Tracked {
+    fn downgrade(&self) -> Freed {
         match self {
-            Object::List(rc) => Tracked::List(Rc::downgrade(rc)),
-            Object::Dict(rc) => Tracked::Dict(Rc::downgrade(rc)),
-            Object::Instance(rc) => Tracked::Instance(Rc::downgrade(rc)),
-            Object::Closure(rc) => Tracked::Closure(Rc::downgrade(rc)),
-            Object::Cell(rc) => Tracked::Cell(Rc::downgrade(rc)),
+            Object::List(rc) => Freed::Weak(Tracked::List(Rc::downgrade(rc))),
+            Object::Dict(rc) => Freed::Weak(Tracked::Dict(Rc::downgrade(rc))),
+            Object::Instance(rc) => Freed::Instance(rc.gc_slot(), rc.as_ptr() as usize),
+            Object::Closure(rc) => Freed::Weak(Tracked::Closure(Rc::downgrade(rc))),
+            Object::Cell(rc) => Freed::Weak(Tracked::Cell(Rc::downgrade(rc))),
         }
     }
 
@@ -618,10 +667,7 @@ impl Object {
                 }),
                 Err(_) => return false,
             },
-            Object::Instance(i) => match i.fields.try_borrow() {
-                Ok(fields) => fields.iter().for_each(&mut each),
-                Err(_) => return false,
-            },
+            Object::Instance(i) => i.visit_fields(&mut each),
             Object::Closure(c) => c.captures.iter().for_each(&mut each),
             Object::Cell(c) => match c.try_borrow() {
                 Ok(v) => each(&v),
@@ -647,11 +693,7 @@ impl Object {
                     }
                 }
             }
-            Object::Instance(i) => {
-                if let Ok(mut fields) = i.fields.try_borrow_mut() {
-                    out.append(&mut fields);
-                }
-            }
+            Object::Instance(i) => out.extend(i.take_values()),
             // A closure's captures never change. A cycle through one also
             // runs through a container or cell that can change (a closure
             // only captures what existed before it), and emptying that one

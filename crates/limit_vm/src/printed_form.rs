@@ -6,13 +6,18 @@ use std::cmp::Ordering;
 
 pub use limit_bytecode::printed_form::PrintedForm;
 
-use crate::value::{compare, Instance, Value};
+use crate::value::{compare, InstanceRef, Value};
 
 /// The opening text, the items and the closing text `instance` prints
 /// as, when its class has a collection's form (and its fields hold what
 /// that form expects; otherwise it prints as any frame).
-pub fn collection_items(instance: &Instance) -> Option<(&'static str, Vec<Value>, &'static str)> {
-    let fields = instance.fields.borrow();
+pub fn collection_items(
+    instance: &InstanceRef,
+) -> Option<(&'static str, Vec<Value>, &'static str)> {
+    if instance.class.printed == PrintedForm::Fields {
+        return None;
+    }
+    let fields = instance.values();
     let field = |slot: u16| fields.get(slot as usize);
     let list = |slot: u16| match field(slot) {
         Some(Value::List(l)) => Some(l.items.borrow().clone()),

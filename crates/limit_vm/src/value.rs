@@ -68,7 +68,7 @@ pub enum Value {
     /// A frame (class).
     Class(Rc<Class>),
     /// An instance of a frame.
-    Instance(Rc<Instance>),
+    Instance(InstanceRef),
     /// An enum value.
     Enum(Rc<EnumValue>),
     /// An iterator (only on the stack between `IterStart` and loop exit).
@@ -86,6 +86,7 @@ pub enum Value {
 mod compare;
 mod float_format;
 mod hashing;
+pub(crate) mod instance_ref;
 mod objects;
 mod printing;
 mod release;
@@ -95,6 +96,8 @@ mod tests;
 pub use compare::*;
 pub use float_format::*;
 pub use hashing::*;
+pub use instance_ref::{Instance, InstanceRef};
+pub(crate) use instance_ref::{InstanceClaim, FIELDS_OFFSET};
 pub use objects::*;
 pub use printing::*;
 #[allow(unused_imports)]
@@ -166,16 +169,12 @@ impl Value {
 
     /// An instance of `class` (registered with the cycle collector unless
     /// its class is `acyclic`).
-    pub fn instance(class: Rc<Class>, fields: Vec<Value>) -> Value {
-        Value::instance_of(Instance::new(class, fields))
-    }
-
-    fn instance_of(inst: Instance) -> Value {
-        let rc = Rc::new(inst);
-        if !rc.class.acyclic {
-            rc.gc_slot.set(gc::track_instance(&rc));
+    pub fn instance(class: Rc<Class>, fields: impl IntoIterator<Item = Value>) -> Value {
+        let inst = InstanceRef::new(class, fields);
+        if !inst.class.acyclic {
+            inst.track();
         }
-        Value::Instance(rc)
+        Value::Instance(inst)
     }
 
     /// A closure value (registered with the cycle collector).
@@ -281,7 +280,7 @@ impl Value {
             Cell(x) => Rc::as_ptr(x).cast(),
             Error(x) => Rc::as_ptr(x).cast(),
             Class(x) => Rc::as_ptr(x).cast(),
-            Instance(x) => Rc::as_ptr(x).cast(),
+            Instance(x) => x.as_ptr().cast(),
             Enum(x) => Rc::as_ptr(x).cast(),
             Iterator(x) => Rc::as_ptr(x).cast(),
             Channel(x) => std::sync::Arc::as_ptr(x).cast(),

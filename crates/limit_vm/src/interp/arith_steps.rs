@@ -237,11 +237,7 @@ impl Vm {
                 }
                 Op::GetLocalField(s, field) => {
                     let v = match &self.stack[base + s as usize] {
-                        Value::Instance(inst) => inst
-                            .fields
-                            .borrow()
-                            .get(field as usize)
-                            .map(Value::fast_clone),
+                        Value::Instance(inst) => inst.get(field as usize),
                         _ => None,
                     };
                     let v = match v {

@@ -286,8 +286,8 @@ impl Vm {
             self.push_frame(maker, None, callee + 1, callee, argc, false)?;
             return Ok(true);
         }
-        let fields = vec![Value::Nil; class.field_names.len()];
-        let inst = Value::instance(class.clone(), fields);
+        // Every field nil until set below or by `init`.
+        let inst = Value::instance(class.clone(), []);
         self.stats.allocations += 1;
         if gc::due() || self.options.limits.max_heap_bytes.is_some() {
             self.after_allocation()?;
@@ -312,9 +312,8 @@ impl Vm {
                 }
                 let args: Vec<Value> = self.stack.drain(callee + 1..).collect();
                 if let Value::Instance(i) = &inst {
-                    let mut f = i.fields.borrow_mut();
                     for (slot, v) in args.into_iter().enumerate() {
-                        f[slot] = v;
+                        i.set(slot, v);
                     }
                 }
                 self.stack[callee] = inst;
@@ -410,7 +409,7 @@ impl Vm {
                 }
                 // A field holding a function.
                 if let Some(slot) = inst.class.field_slot(name) {
-                    let f = inst.fields.borrow()[slot].clone();
+                    let f = inst.get(slot).unwrap_or_default();
                     self.stack[recv] = f;
                     return self.call_value_at(recv, argc);
                 }

@@ -20,22 +20,15 @@ use crate::value::{Captures, Class, Closure, Value};
 /// `n` must not exceed the class's field count.
 #[inline(never)]
 pub(super) unsafe fn new_instance(class: &Rc<Class>, first: *const Value, n: usize) -> Value {
-    let count = class.field_names.len();
-    let mut fields: Vec<Value> = Vec::with_capacity(count);
-    // SAFETY: the caller's promise: `n` values at `first`, given up to us,
-    // and `n <= count`, the vector's capacity; the copies are owned by the
-    // vector alone once its length covers them.
-    unsafe {
-        std::ptr::copy_nonoverlapping(first, fields.as_mut_ptr(), n.min(count));
-        fields.set_len(n.min(count));
-    }
-    fields.resize(count, Value::Nil);
-    Value::instance(class.clone(), fields)
+    let n = n.min(class.field_names.len());
+    // SAFETY: the caller's promise: `n` values at `first`, given up to us;
+    // each is read (moved into the instance) once.
+    let moved = (0..n).map(|i| unsafe { first.add(i).read() });
+    Value::instance(class.clone(), moved)
 }
 
-/// Field `slot` of an instance, borrowed without counting a borrow
-/// (`try_borrow_unguarded` still fails while the fields are borrowed
-/// mutably).
+/// Field `slot` of an instance, borrowed (fields have no borrow flag:
+/// value/instance_ref.rs).
 ///
 /// # Safety
 /// The caller copies the field out before anything can change it.
@@ -44,12 +37,10 @@ pub(super) unsafe fn field(obj: &Value, slot: usize) -> Option<&Value> {
     let Value::Instance(inst) = obj else {
         return None;
     };
-    // SAFETY: this function's `# Safety` condition,
-    // established by its caller, the dispatch loop's `fast_helper!`
-    // (dispatch.rs).
-    unsafe { inst.fields.try_borrow_unguarded() }
-        .ok()?
-        .get(slot)
+    // SAFETY: this function's `# Safety` condition (the field is copied
+    // out before anything writes it), established by its caller, the
+    // dispatch loop's `fast_helper!` (dispatch.rs).
+    unsafe { inst.field_unguarded(slot) }
 }
 
 /// The field named by the string constant `name` of an instance (a method
@@ -70,7 +61,7 @@ pub(super) unsafe fn field_named<'a>(obj: &'a Value, name: Option<&Value>) -> Op
 }
 
 /// `obj.fields[slot] = *v`, moving the value in; the old value is released
-/// after the fields' borrow ends. False when declined, `*v` untouched.
+/// after the field holds the new one. False when declined, `*v` untouched.
 ///
 /// # Safety
 /// `v` must point to an initialised value, logically uninitialised when
@@ -81,18 +72,13 @@ pub(super) unsafe fn set_field(obj: &Value, slot: usize, v: *const Value) -> boo
     let Value::Instance(inst) = obj else {
         return false;
     };
-    let Ok(mut fields) = inst.fields.try_borrow_mut() else {
-        return false;
-    };
-    let Some(f) = fields.get_mut(slot) else {
+    let Some(f) = inst.fields().get(slot) else {
         return false;
     };
     // SAFETY: this function's `# Safety` condition on `v`,
     // established by its caller, the dispatch loop's `fast_helper!`
     // (dispatch.rs).
-    let old = std::mem::replace(f, unsafe { std::ptr::read(v) });
-    drop(fields);
-    old.discard();
+    f.replace(unsafe { std::ptr::read(v) }).discard();
     true
 }
 

@@ -672,23 +672,18 @@ impl Vm {
                     if n as usize > count {
                         tri!(fail(kinds::TYPE_ERROR, "field slot out of range"));
                     }
-                    let mut fields = Vec::with_capacity(count);
                     let at = self.stack.len() - n as usize;
-                    fields.extend(self.stack.drain(at..));
-                    fields.resize(count, Value::Nil);
                     if TRACE {
                         self.stats.allocations += 1;
                     }
-                    self.stack.push(Value::instance(class, fields));
+                    // The fields not given are nil.
+                    let inst = Value::instance(class, self.stack.drain(at..));
+                    self.stack.push(inst);
                     allocated!();
                 }
                 Op::GetField(slot) => {
                     let v = match self.stack.top_mut() {
-                        Value::Instance(inst) => inst
-                            .fields
-                            .borrow()
-                            .get(slot as usize)
-                            .map(Value::fast_clone),
+                        Value::Instance(inst) => inst.get(slot as usize),
                         _ => None,
                     };
                     let v = match v {
@@ -700,13 +695,7 @@ impl Vm {
                 Op::SetField(slot) => {
                     if let [.., Value::Instance(inst), v] = self.stack.as_slice() {
                         if !v.is_heap() {
-                            let done = match inst.fields.borrow_mut().get_mut(slot as usize) {
-                                Some(field) => {
-                                    field.set(v.fast_clone());
-                                    true
-                                }
-                                None => false,
-                            };
+                            let done = inst.set(slot as usize, v.fast_clone());
                             if done {
                                 pop_scalar!();
                                 self.stack.drop_top();

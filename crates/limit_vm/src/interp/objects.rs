@@ -78,10 +78,11 @@ impl Vm {
         let v = self.pop();
         let obj = self.pop();
         match &obj {
-            Value::Instance(inst) => match inst.fields.borrow_mut().get_mut(slot as usize) {
-                Some(f) => *f = v,
-                None => return fail(kinds::TYPE_ERROR, "field slot out of range"),
-            },
+            Value::Instance(inst) => {
+                if !inst.set(slot as usize, v) {
+                    return fail(kinds::TYPE_ERROR, "field slot out of range");
+                }
+            }
             other => return field_type_error(other),
         }
         drop(obj);
@@ -110,7 +111,7 @@ impl Vm {
         }
         if let Value::Instance(inst) = obj {
             if let Some(slot) = inst.class.field_slot(name) {
-                return Ok(inst.fields.borrow()[slot].clone());
+                return Ok(inst.get(slot).unwrap_or_default());
             }
             if let Some(&func) = inst.class.method_map.get(name) {
                 return Ok(Value::BoundMethod(Rc::new(crate::value::BoundMethod {

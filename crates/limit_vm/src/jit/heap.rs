@@ -25,11 +25,14 @@
 //!   local, its borrowed arguments. The frame the bridge entered already
 //!   owns its locals.
 //!
-//! The element and field accesses call runtime.rs's support functions,
-//! which check what the interpreter's fast paths check (the `RefCell`
-//! borrow flags, the index's range, the old value a scalar) and decline,
-//! changing nothing, for everything else: the compiled code exits and the
-//! interpreter runs the instruction.
+//! The element and field accesses are inline when the layout is known
+//! (layout.rs), else call runtime.rs's support functions; both check what
+//! the interpreter's fast paths check (a list's `RefCell` borrow flag, the
+//! index's range against the list's length or the instance's class's
+//! field count, the old value a scalar) and leave everything else to the
+//! support function, which declines, changing nothing: the compiled code
+//! exits and the interpreter runs the instruction. An instance's fields
+//! have no borrow flag (value/instance_ref.rs).
 
 use cranelift_codegen::ir::{
     self, condcodes::IntCC, types, AbiParam, InstBuilder, StackSlotData, StackSlotKind,
@@ -42,6 +45,7 @@ use super::super::layout::HeapLayout;
 use super::super::runtime::{self, DECLINED};
 use super::super::semantics::Scalar;
 use super::{Lower, V};
+use crate::value::FIELDS_OFFSET;
 
 /// Addresses of the heap support functions (runtime.rs).
 pub(crate) struct HeapSupport {
@@ -198,7 +202,7 @@ impl Lower<'_, '_> {
         // Inline while the list has room and is not borrowed (what
         // `List::push` does then); growing is the support function's.
         let flags = ir::MemFlagsData::trusted();
-        let cell = self.cell(&layout, Held::List, list.1);
+        let cell = self.list_cell(&layout, list.1);
         let flag = self.b.ins().load(types::I64, flags, cell, layout.flag);
         let busy = self.b.ins().icmp_imm_s(IntCC::NotEqual, flag, 0);
         let len = self.b.ins().load(types::I64, flags, cell, layout.len);
@@ -222,16 +226,48 @@ impl Lower<'_, '_> {
         self.b.switch_to_block(join);
     }
 
-    /// The `RefCell<Vec<Value>>` of the list or instance whose `Value` is
-    /// at `value`.
-    fn cell(&mut self, layout: &HeapLayout, held: Held, value: ir::Value) -> ir::Value {
+    /// The `RefCell<Vec<Value>>` of the list whose `Value` is at `value`.
+    fn list_cell(&mut self, layout: &HeapLayout, value: ir::Value) -> ir::Value {
         let flags = ir::MemFlagsData::trusted();
         let rc = self.b.ins().load(types::I64, flags, value, WORD_OFFSET);
-        let offset = match held {
-            Held::List => layout.list_items,
-            Held::Instance => layout.instance_fields,
-        };
-        self.b.ins().iadd_imm_s(rc, offset as i64)
+        self.b.ins().iadd_imm_s(rc, layout.list_items as i64)
+    }
+
+    /// Whether value `index` of the list or instance whose `Value` is at
+    /// `obj` is out of reach (`unusable`), and its address (meaningful
+    /// only when it is not).
+    fn locate(
+        &mut self,
+        layout: &HeapLayout,
+        held: Held,
+        obj: ir::Value,
+        index: ir::Value,
+        exclusive: bool,
+    ) -> (ir::Value, ir::Value) {
+        match held {
+            Held::List => {
+                let cell = self.list_cell(layout, obj);
+                let unusable = self.unusable(layout, cell, index, exclusive);
+                (unusable, self.element_address(layout, cell, index))
+            }
+            Held::Instance => {
+                // The block: the class's `Rc`, then the fields inline.
+                let flags = ir::MemFlagsData::trusted();
+                let block = self.b.ins().load(types::I64, flags, obj, WORD_OFFSET);
+                let class = self.b.ins().load(types::I64, flags, block, 0);
+                let count = self
+                    .b
+                    .ins()
+                    .load(types::I64, flags, class, layout.class_field_count);
+                let outside = self
+                    .b
+                    .ins()
+                    .icmp(IntCC::UnsignedGreaterThanOrEqual, index, count);
+                let bytes = self.b.ins().ishl_imm_u(index, 4);
+                let fields = self.b.ins().iadd_imm_s(block, FIELDS_OFFSET as i64);
+                (outside, self.b.ins().iadd(fields, bytes))
+            }
+        }
     }
 
     /// The address of element `index` of the vector in `cell`.
@@ -306,13 +342,11 @@ impl Lower<'_, '_> {
         } else {
             types::I64
         };
-        let cell = self.cell(&layout, held, obj);
-        let unusable = self.unusable(&layout, cell, index, false);
+        let (unusable, element) = self.locate(&layout, held, obj, index, false);
         let (fast, slow, join) = self.fast_slow_join(Some(ty));
         let check = self.b.create_block();
         self.b.ins().brif(unusable, slow, &[], check, &[]);
         self.b.switch_to_block(check);
-        let element = self.element_address(&layout, cell, index);
         let tag = self.b.ins().uload8(types::I64, flags, element, 0);
         let wrong = self
             .b
@@ -346,13 +380,11 @@ impl Lower<'_, '_> {
             return;
         };
         let flags = ir::MemFlagsData::trusted();
-        let cell = self.cell(&layout, held, obj);
-        let unusable = self.unusable(&layout, cell, index, true);
+        let (unusable, element) = self.locate(&layout, held, obj, index, true);
         let (fast, slow, join) = self.fast_slow_join(None);
         let check = self.b.create_block();
         self.b.ins().brif(unusable, slow, &[], check, &[]);
         self.b.switch_to_block(check);
-        let element = self.element_address(&layout, cell, index);
         let tag = self.b.ins().uload8(types::I64, flags, element, 0);
         // Over a heap value (a release) only the support function writes.
         let heap =

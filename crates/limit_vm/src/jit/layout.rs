@@ -7,17 +7,22 @@
 //! (`HeapLayout::fits`); when a probe or a check fails, heap accesses go
 //! through the runtime's support functions only.
 //!
+//! An instance's block is `repr(C)` (value/instance_ref.rs): its class's
+//! `Rc` at offset 0, its fields from `FIELDS_OFFSET`, with no borrow
+//! flag. Compiled code finds the field count through the class (the
+//! length of its `field_names`, at a probed offset).
+//!
 //! The inline paths do what `try_borrow_unguarded` (a read: the flag not
-//! negative) and `try_borrow_mut` (a write: the flag zero) check, and
-//! everything else (an index out of range, an element of another kind)
-//! falls back to the support function, which declines or raises as the
-//! interpreter does.
+//! negative) and `try_borrow_mut` (a write: the flag zero) check for a
+//! list, and everything else (an index out of range, an element of
+//! another kind) falls back to the support function, which declines or
+//! raises as the interpreter does.
 
 use std::cell::RefCell;
 use std::mem::{align_of, offset_of, size_of};
 use std::rc::Rc;
 
-use crate::value::{Instance, List, Value};
+use crate::value::{Class, List, Value};
 
 /// The collection both lists and instances keep their values in.
 type Items = RefCell<Vec<Value>>;
@@ -28,8 +33,9 @@ type Items = RefCell<Vec<Value>>;
 pub(crate) struct HeapLayout {
     /// From the `Rc`'s pointer to a list's items (`RefCell`).
     pub(crate) list_items: i32,
-    /// From the `Rc`'s pointer to an instance's fields (`RefCell`).
-    pub(crate) instance_fields: i32,
+    /// From an instance's class's `Rc` pointer (the first word of the
+    /// instance's block) to the class's field count.
+    pub(crate) class_field_count: i32,
     /// From a `RefCell<Vec<Value>>` to its borrow flag (an `isize`).
     pub(crate) flag: i32,
     /// From a `RefCell<Vec<Value>>` to its vector's buffer pointer.
@@ -57,7 +63,7 @@ impl HeapLayout {
         // An `Rc`'s value sits at the same offset from its pointer for
         // every value type of one alignment.
         if align_of::<List>() != align_of::<Items>()
-            || align_of::<Instance>() != align_of::<Items>()
+            || align_of::<Class>() != align_of::<Items>()
             || size_of::<Rc<Items>>() != size_of::<usize>()
             || size_of::<Vec<Value>>() != 3 * size_of::<usize>()
             || size_of::<Items>() != 4 * size_of::<usize>()
@@ -99,7 +105,7 @@ impl HeapLayout {
         let rc = |field: usize| i32::try_from(rc_value + field).ok();
         let layout = HeapLayout {
             list_items: rc(offset_of!(List, items))?,
-            instance_fields: rc(offset_of!(Instance, fields))?,
+            class_field_count: rc(offset_of!(Class, field_names) + (len_offset - vec_offset))?,
             flag: flag as i32,
             ptr: ptr as i32,
             len: len_offset as i32,
@@ -158,15 +164,42 @@ impl HeapLayout {
         };
         let (offset, cell) = match v {
             Value::List(l) => (self.list_items, &l.items),
-            Value::Instance(i) => (self.instance_fields, &i.fields),
+            Value::Instance(i) => {
+                // SAFETY: the instance's block is live and starts with its
+                // class's `Rc` (one word, `repr(C)`); the class is live,
+                // and `class_field_count` is within it (checked here
+                // against what the class says).
+                let count = unsafe {
+                    let class = std::ptr::read(i.as_ptr() as *const *const u8);
+                    word_at(class, self.class_field_count as usize)
+                };
+                return word() == i.as_ptr() as usize && count == i.field_count();
+            }
             _ => return true,
         };
         let Ok(items) = cell.try_borrow() else {
             return false;
         };
-        let at = cell as *const Items as usize;
-        word().wrapping_add(offset as usize) == at
-            && self.reads_items(at as *const u8, &items)
-            && self.reads_capacity(at as *const u8, &items)
+        let at = cell as *const Items as *const u8;
+        word().wrapping_add(offset as usize) == at as usize
+            && self.reads_items(at, &items)
+            && self.reads_capacity(at, &items)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_probe_finds_a_layout_that_fits_lists_and_instances() {
+        let layout = HeapLayout::probe().expect("a layout on this target");
+        let list = Value::list(vec![Value::Int(1), Value::Int(2)]);
+        assert!(layout.fits(&list));
+        for names in [&["a", "b", "c"][..], &[]] {
+            let class = crate::value::instance_ref::tests::class(names, false, true);
+            let inst = Value::instance(class, [Value::Int(1), Value::Float(2.0)]);
+            assert!(layout.fits(&inst));
+        }
     }
 }

@@ -903,10 +903,8 @@ fn observe_classes(classes: &mut Classes, slots: &[Value]) {
         if classes.contains_key(&inst.class.id) {
             continue;
         }
-        let Ok(values) = inst.fields.try_borrow() else {
-            continue;
-        };
-        let fields = values
+        let fields = inst
+            .values()
             .iter()
             .map(|f| Ty::of(f).exact().filter(|k| !k.is_heap()))
             .collect();

@@ -243,10 +243,10 @@ pub(crate) unsafe extern "C" fn jit_field(obj: *const Value, slot: u64, out: *mu
     let Value::Instance(inst) = (unsafe { &*obj }) else {
         return DECLINED;
     };
-    let Ok(fields) = inst.fields.try_borrow() else {
+    let Some(field) = usize::try_from(slot).ok().and_then(|i| inst.get(i)) else {
         return DECLINED;
     };
-    read_scalar(&fields, slot as i64, out)
+    read_scalar(std::slice::from_ref(&field), 0, out)
 }
 
 /// `obj.fields[slot] = (tag, word)` over a scalar: as `jit_set_element`.
@@ -263,10 +263,21 @@ pub(crate) unsafe extern "C" fn jit_set_field(
     let Value::Instance(inst) = (unsafe { &*obj }) else {
         return 0;
     };
-    let Ok(mut fields) = inst.fields.try_borrow_mut() else {
+    let (Some(field), Some(v)) = (
+        usize::try_from(slot)
+            .ok()
+            .and_then(|i| inst.fields().get(i)),
+        scalar_value(tag, word),
+    ) else {
         return 0;
     };
-    write_scalar(&mut fields, slot as i64, tag, word) as u64
+    let old = field.replace(v);
+    if old.is_heap() {
+        // Releasing it may run Limit code (`deinit`): the interpreter's.
+        field.replace(old).discard();
+        return 0;
+    }
+    1
 }
 
 /// `list.push((tag, word))`, growing within the limits as `List::push`

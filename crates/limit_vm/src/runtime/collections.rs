@@ -256,7 +256,7 @@ pub fn set_member(obj: &Value, name: &str, v: Value) -> Result<(), Trap> {
     match obj {
         Value::Instance(inst) => match inst.class.field_slot(name) {
             Some(slot) => {
-                inst.fields.borrow_mut()[slot] = v;
+                inst.set(slot, v);
                 Ok(())
             }
             None => fail(

@@ -115,10 +115,10 @@ impl Walk {
                 if i.class.id != *class {
                     return false;
                 }
-                if !self.first_meeting(Rc::as_ptr(i), fields) {
+                if !self.first_meeting(i.as_ptr(), fields) {
                     return true;
                 }
-                let live = i.fields.borrow();
+                let live = i.values();
                 self.all(&live, fields)
             }
             (Value::Enum(e), S::Enum(id, tag, payload)) => {

@@ -161,11 +161,11 @@ pub fn give_up_deinit(v: &Value) {
         };
         match &v {
             Value::Instance(i) => {
-                if !seen.insert(address_of(i)) {
+                if !seen.insert(i.as_ptr() as usize) {
                     continue;
                 }
-                i.finalized.set(true);
-                for f in i.fields.borrow().iter() {
+                i.set_finalized();
+                for f in i.values().iter() {
                     push(&mut work, f);
                 }
             }

@@ -158,7 +158,7 @@ fn container_id(v: &Value) -> Option<usize> {
         Value::List(l) => Some(Rc::as_ptr(l) as *const () as usize),
         Value::Dict(d) => Some(Rc::as_ptr(d) as *const () as usize),
         Value::Tuple(t) => Some(Rc::as_ptr(t) as *const () as usize),
-        Value::Instance(i) => Some(Rc::as_ptr(i) as *const () as usize),
+        Value::Instance(i) => Some(i.as_ptr() as usize),
         Value::Enum(e) => Some(Rc::as_ptr(e) as *const () as usize),
         _ => None,
     }
@@ -233,8 +233,8 @@ impl Copier {
                 SendValue::Dict(Arc::new(entries))
             }
             Value::Instance(i) => {
-                let fields = i.fields.borrow().clone();
-                SendValue::Instance(i.class.id, self.all(&fields, depth)?, i.finalized.get())
+                let fields = i.values();
+                SendValue::Instance(i.class.id, self.all(&fields, depth)?, i.finalized())
             }
             Value::Enum(e) => SendValue::Enum(e.enum_id, e.tag, self.all(&e.payload, depth)?),
             _ => self.copy_leaf(v, depth)?,
@@ -399,7 +399,7 @@ impl Builder<'_> {
                 let v = Value::instance(vm.classes[*id as usize].clone(), fields);
                 if *finalized {
                     if let Value::Instance(i) = &v {
-                        i.finalized.set(true);
+                        i.set_finalized();
                     }
                 }
                 v

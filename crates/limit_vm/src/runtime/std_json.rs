@@ -152,7 +152,7 @@ fn to_json(v: &Value, depth: usize) -> Result<serde_json::Value, Refusal> {
         }
         Value::Instance(inst) => {
             let mut fields = Map::new();
-            let values = inst.fields.borrow();
+            let values = inst.values();
             for (slot, name) in inst.class.field_names.iter().enumerate() {
                 if inst.class.public_fields.get(slot) == Some(&true) {
                     let item = values.get(slot).unwrap_or(&Value::Nil);

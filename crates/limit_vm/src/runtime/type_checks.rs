@@ -355,7 +355,7 @@ impl Vm {
                             path: Vec::new(),
                         });
                     };
-                    let item = instance.fields.borrow()[slot].clone();
+                    let item = instance.get(slot).unwrap_or_default();
                     inside(self.conforms(field, &item), || format!(".{name}"))?;
                 }
                 true

@@ -37,7 +37,7 @@ pub(super) fn shallow_eq(a: &Value, b: &Value) -> Option<bool> {
         (HostObject(x), HostObject(y)) => x.same(y),
         (Error(x), Error(y)) => x == y,
         (Class(x), Class(y)) => Rc::ptr_eq(x, y),
-        (Instance(x), Instance(y)) if Rc::ptr_eq(x, y) => true,
+        (Instance(x), Instance(y)) if InstanceRef::ptr_eq(x, y) => true,
         (Instance(x), Instance(y)) if x.class.is_data && Rc::ptr_eq(&x.class, &y.class) => {
             return None
         }
@@ -172,11 +172,11 @@ pub(super) fn deep_equals(a: &Value, b: &Value) -> bool {
                 work.extend(p.payload.iter().cloned().zip(q.payload.iter().cloned()));
             }
             (Value::Instance(p), Value::Instance(q)) => {
-                let (p, q) = (p.fields.borrow(), q.fields.borrow());
+                let (p, q) = (p.values(), q.values());
                 if p.len() != q.len() {
                     return false;
                 }
-                work.extend(p.iter().cloned().zip(q.iter().cloned()));
+                work.extend(p.into_iter().zip(q));
             }
             (Value::Dict(p), Value::Dict(q)) => {
                 let (p, q) = (p.map.borrow(), q.map.borrow());

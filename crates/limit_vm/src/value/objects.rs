@@ -1,6 +1,7 @@
 //! The heap objects behind `Value`: strings, big integers, lists,
 //! tuples, dicts, ranges, closures, functions of the built-ins and the
-//! host, classes and instances (with the queue of pending `deinit`s),
+//! host, classes (with the queue of pending `deinit`s; instances are
+//! instance_ref.rs's),
 //! enums and iterators.
 
 use super::*;
@@ -414,32 +415,6 @@ impl Class {
     }
 }
 
-/// An instance of a frame.
-pub struct Instance {
-    /// Its class.
-    pub class: Rc<Class>,
-    /// Field values by slot.
-    pub fields: RefCell<Vec<Value>>,
-    /// Set once `deinit` has been scheduled, so that it runs only once.
-    pub finalized: std::cell::Cell<bool>,
-    /// Its slot in the cycle collector's registry (gc.rs).
-    pub(crate) gc_slot: std::cell::Cell<u32>,
-}
-
-impl Instance {
-    /// A new instance with the given field values (use `Value::instance`
-    /// for one the cycle collector sees).
-    pub fn new(class: Rc<Class>, fields: Vec<Value>) -> Instance {
-        limits::charge(limits::OBJECT_HEADER + class.field_names.len() * limits::SLOT_BYTES);
-        Instance {
-            class,
-            fields: RefCell::new(fields),
-            finalized: std::cell::Cell::new(false),
-            gc_slot: std::cell::Cell::new(gc::NO_SLOT),
-        }
-    }
-}
-
 thread_local! {
     /// Instances whose last reference went away and whose class has a
     /// `deinit`: revived with their fields, waiting for the VM to run it.
@@ -499,31 +474,12 @@ pub fn next_pending_deinit() -> Option<Value> {
         .flatten()
 }
 
-impl Drop for Instance {
-    fn drop(&mut self) {
-        gc::untrack(self.gc_slot.get(), self as *const Instance as usize);
-        limits::release(limits::OBJECT_HEADER + self.class.field_names.len() * limits::SLOT_BYTES);
-        if self.class.deinit.is_none() || self.finalized.get() {
-            // Fields holding instances and collections are released without
-            // recursion (a long chain of objects must not overflow the stack).
-            let fields = self.fields.get_mut();
-            if fields.iter().any(is_container) {
-                let mut fields = std::mem::take(fields);
-                fields.reverse(); // released in declaration order
-                release_items(fields);
-            }
-            return;
-        }
-        // Revive the object (its fields move into a new allocation) so that
-        // `deinit` runs before the fields are released.
-        let revived = Instance::new(self.class.clone(), std::mem::take(self.fields.get_mut()));
-        revived.finalized.set(true);
-        let value = Value::instance_of(revived);
-        // During thread teardown the queue is gone: the object is then
-        // released without its deinit.
-        let _ = PENDING_DEINITS.try_with(|q| q.borrow_mut().push_back(value));
-        count_queued_deinit();
-    }
+/// Queue an instance whose last reference went away for its `deinit`
+/// (revived in place, instance_ref.rs). During thread teardown the queue
+/// is gone: the instance is then released without its deinit.
+pub(super) fn queue_revived(value: Value) {
+    let _ = PENDING_DEINITS.try_with(|q| q.borrow_mut().push_back(value));
+    count_queued_deinit();
 }
 
 /// Run-time description of an enum.

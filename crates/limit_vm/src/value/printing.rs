@@ -139,7 +139,7 @@ pub(super) fn cycle_id(v: &Value) -> Option<usize> {
     match v {
         Value::List(l) => Some(Rc::as_ptr(l) as *const () as usize),
         Value::Dict(d) => Some(Rc::as_ptr(d) as *const () as usize),
-        Value::Instance(i) => Some(Rc::as_ptr(i) as *const () as usize),
+        Value::Instance(i) => Some(i.as_ptr() as usize),
         Value::Cell(c) => Some(Rc::as_ptr(c) as *const () as usize),
         _ => None,
     }
@@ -311,10 +311,10 @@ pub(super) fn push_container(work: &mut Vec<Piece>, v: &Value) {
                 push_seq(work, open, &items, close);
                 return;
             }
-            let fields = inst.fields.borrow();
+            let fields = inst.values();
             work.push(Piece::Text(if fields.is_empty() { " {}" } else { " }" }));
-            for (i, val) in fields.iter().enumerate().rev() {
-                work.push(Piece::Value(val.clone()));
+            for (i, val) in fields.into_iter().enumerate().rev() {
+                work.push(Piece::Value(val));
                 let name = inst
                     .class
                     .field_names

@@ -45,14 +45,12 @@ pub(super) fn drain_into(v: Value, work: &mut Vec<Value>) {
                 work.push(b.receiver);
             }
         }
-        Value::Instance(rc) => {
+        Value::Instance(inst) => {
             // An instance waiting for its deinit is revived, not released.
-            if rc.class.deinit.is_some() && !rc.finalized.get() {
-                drop(rc);
-            } else if let Ok(mut inst) = Rc::try_unwrap(rc) {
+            if inst.strong_count() == 1 && (inst.class.deinit.is_none() || inst.finalized()) {
                 // Reversed: the work list pops its last item first, and
                 // fields are released in declaration order.
-                work.extend(std::mem::take(inst.fields.get_mut()).into_iter().rev());
+                work.extend(inst.take_values().into_iter().rev());
             }
         }
         other => drop(other),
