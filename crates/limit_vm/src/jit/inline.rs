@@ -16,7 +16,7 @@
 use cranelift_codegen::ir::{self, types, InstBuilder};
 
 use super::super::analysis::{Analysis, Callee, State};
-use super::super::deopt::{self, is_float, store_known, Reason, SLOT_BYTES};
+use super::super::deopt::{is_float, store_known, Reason, SLOT_BYTES};
 use super::{Frame, Lower, V};
 use crate::opcode::Op;
 
@@ -126,35 +126,16 @@ impl Lower<'_, '_> {
     /// (heap ones stay in their slots), the other locals nil; then its
     /// first instruction.
     fn enter_inlined(&mut self, args: &[V]) {
-        let zero = self.b.ins().iconst(types::I64, 0);
-        let fzero = self.b.ins().f64const(0.0);
-        let nil = self
-            .b
-            .ins()
-            .iconst(types::I8, deopt::tag(super::Scalar::Nil));
+        let zeros = self.zeros();
         for slot in 0..self.input.frame_size {
-            let (t, i, f) = match args.get(slot) {
-                Some(&(kind, _)) if kind.is_heap() => {
-                    (self.b.ins().iconst(types::I8, 0xff), zero, fzero)
-                }
-                Some(&(kind, v)) => {
-                    let t = self.b.ins().iconst(types::I8, deopt::tag(kind));
-                    if is_float(kind) {
-                        (t, zero, v)
-                    } else {
-                        (t, v, fzero)
-                    }
-                }
-                None => (nil, zero, fzero),
+            let value = match args.get(slot) {
+                Some(&(kind, _)) if kind.is_heap() => None,
+                Some(&arg) => Some(arg),
+                None => Some((super::Scalar::Nil, zeros.0)),
             };
-            self.b.def_var(self.tag[slot], t);
-            self.b.def_var(self.ival[slot], i);
-            self.b.def_var(self.fval[slot], f);
+            self.define_local(slot, value, zeros);
         }
-        for d in 0..self.si.len() {
-            self.b.def_var(self.si[d], zero);
-            self.b.def_var(self.sf[d], fzero);
-        }
+        self.clear_stack(zeros);
         match self.blocks.first() {
             Some(Some(block)) => {
                 let block = *block;

@@ -307,30 +307,14 @@ impl<'a, 'f> Lower<'a, 'f> {
     /// instruction.
     fn load_entry(&mut self) {
         let state = self.input.start.clone();
-        let zero = self.b.ins().iconst(types::I64, 0);
-        let fzero = self.b.ins().f64const(0.0);
+        let zeros = self.zeros();
         for (slot, ty) in state.locals.iter().enumerate() {
-            let (t, i, f) = match ty.exact() {
-                Some(kind) => {
-                    let v = load_known(self.b, self.slots, slot, kind);
-                    let t = self.b.ins().iconst(types::I8, deopt::tag(kind));
-                    if is_float(kind) {
-                        (t, zero, v)
-                    } else {
-                        (t, v, fzero)
-                    }
-                }
-                // A heap value stays in its slot, never read or written.
-                None => (self.b.ins().iconst(types::I8, 0xff), zero, fzero),
-            };
-            self.b.def_var(self.tag[slot], t);
-            self.b.def_var(self.ival[slot], i);
-            self.b.def_var(self.fval[slot], f);
+            let value = ty
+                .exact()
+                .map(|kind| (kind, load_known(self.b, self.slots, slot, kind)));
+            self.define_local(slot, value, zeros);
         }
-        for d in 0..self.si.len() {
-            self.b.def_var(self.si[d], zero);
-            self.b.def_var(self.sf[d], fzero);
-        }
+        self.clear_stack(zeros);
         for (d, kind) in state.stack.iter().enumerate() {
             let v = load_known(self.b, self.slots, self.input.frame_size + d, *kind);
             let var = if is_float(*kind) {
@@ -342,6 +326,44 @@ impl<'a, 'f> Lower<'a, 'f> {
         }
         if let Some(Some(block)) = self.blocks.get(self.input.entry) {
             self.b.ins().jump(*block, &[]);
+        }
+    }
+
+    /// An `I64` and an `F64` zero, for registers that hold nothing yet.
+    fn zeros(&mut self) -> (ir::Value, ir::Value) {
+        (
+            self.b.ins().iconst(types::I64, 0),
+            self.b.ins().f64const(0.0),
+        )
+    }
+
+    /// Define local `slot`'s variables at an entry: `value`'s tag, and its
+    /// register in the class of its kind; `None` for a local the analysis
+    /// knows only as a set of kinds, or a heap value that stays in its
+    /// slot, never read or written through the variables.
+    fn define_local(&mut self, slot: usize, value: Option<V>, zeros: (ir::Value, ir::Value)) {
+        let (zero, fzero) = zeros;
+        let (t, i, f) = match value {
+            Some((kind, v)) => {
+                let t = self.b.ins().iconst(types::I8, deopt::tag(kind));
+                if is_float(kind) {
+                    (t, zero, v)
+                } else {
+                    (t, v, fzero)
+                }
+            }
+            None => (self.b.ins().iconst(types::I8, 0xff), zero, fzero),
+        };
+        self.b.def_var(self.tag[slot], t);
+        self.b.def_var(self.ival[slot], i);
+        self.b.def_var(self.fval[slot], f);
+    }
+
+    /// Every operand stack variable zero at an entry.
+    fn clear_stack(&mut self, zeros: (ir::Value, ir::Value)) {
+        for d in 0..self.si.len() {
+            self.b.def_var(self.si[d], zeros.0);
+            self.b.def_var(self.sf[d], zeros.1);
         }
     }
 
