@@ -99,6 +99,7 @@ mod errors;
 mod fast_collections;
 mod fast_numbers;
 mod fast_objects;
+mod fast_strings;
 mod generic;
 mod host_api;
 mod loading;

@@ -90,6 +90,7 @@ pub(crate) mod instance_ref;
 mod objects;
 mod printing;
 mod release;
+mod string_append;
 #[cfg(test)]
 mod tests;
 
@@ -100,6 +101,7 @@ pub use instance_ref::{Instance, InstanceRef};
 pub(crate) use instance_ref::{InstanceClaim, FIELDS_OFFSET};
 pub use objects::*;
 pub use printing::*;
+pub use string_append::*;
 #[allow(unused_imports)]
 use release::*;
 

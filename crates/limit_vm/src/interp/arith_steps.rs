@@ -297,6 +297,17 @@ impl Vm {
                         _ => false,
                     };
                     if !done {
+                        // Two strings: in place when `locals[a]` is the
+                        // string's only reference (value/string_append.rs).
+                        // The tail is a second reference: when it is the
+                        // same string, the append copies.
+                        if let Value::Str(tail) = &self.stack[b] {
+                            let tail = tail.clone();
+                            if let Value::Str(target) = &mut self.stack[a] {
+                                tri!(crate::value::append_to_string(target, &tail));
+                                break;
+                            }
+                        }
                         let r = tri!(arith::add(&self.stack[a], &self.stack[b]));
                         self.stack[a].set(r);
                     }
@@ -377,6 +388,15 @@ impl Vm {
                 Op::AddStore(d) => {
                     let b = self.stack.pop_value();
                     let a = self.stack.pop_value();
+                    // Two strings: in place when the slot and `a` are the
+                    // string's only references (value/string_append.rs).
+                    if let (Value::Str(left), Value::Str(right)) = (&a, &b) {
+                        let left = left.clone();
+                        drop(a);
+                        let slot = &mut self.stack[base + d as usize];
+                        tri!(crate::value::store_concat(slot, left, right));
+                        break;
+                    }
                     let r = tri!(binary_ref!(&a, &b, checked_add, +, arith::add));
                     self.stack[base + d as usize].set(r);
                 }

@@ -15,6 +15,7 @@ use super::calls::push_frame_fields;
 use super::fast_collections as collection;
 use super::fast_numbers as number;
 use super::fast_objects as object;
+use super::fast_strings as string;
 use super::run::Entry;
 use super::segment::{
     copy_value, fast_helper, move_value, put, release_value, store_scalar_value, take, val, val_mut,
@@ -577,6 +578,13 @@ impl Vm {
                         let increment = match val!(y) {
                             Value::Int(q) => Ok(*q),
                             Value::Float(q) => Err(*q),
+                            // `s = s + t` (string_append.rs).
+                            Value::Str(_) if x != y => {
+                                if !fast_helper!(string::append_local(x, y)) {
+                                    bail!();
+                                }
+                                continue 'run;
+                            }
                             _ => bail!(),
                         };
                         match (val_mut!(x), increment) {
@@ -715,7 +723,18 @@ impl Vm {
                         let z = slot!(d);
                         need!(2);
                         let (x, y) = (sp.wrapping_sub(2), sp.wrapping_sub(1));
-                        if val!(z).is_heap() || z >= x {
+                        if z >= x {
+                            bail!();
+                        }
+                        // `s = s + t` (string_append.rs).
+                        if let Value::Str(_) = val!(x) {
+                            if !fast_helper!(string::store_concat(z, x, y)) {
+                                bail!();
+                            }
+                            sp = x;
+                            continue 'run;
+                        }
+                        if val!(z).is_heap() {
                             bail!();
                         }
                         store_sum!(x, y, z);
@@ -831,6 +850,19 @@ impl Vm {
                                 release_value!(recv);
                                 put!(recv, v);
                                 sp = recv.wrapping_add(1);
+                                continue 'run;
+                            }
+                            (Value::Str(_), Some(m), 1) => {
+                                let arg = sp.wrapping_sub(1);
+                                let Some(r) = string::bool_method(m, val!(recv), val!(arg))
+                                else {
+                                    bail!();
+                                };
+                                // Strings: releasing them runs no code.
+                                release_value!(arg);
+                                release_value!(recv);
+                                put!(recv, Value::Bool(r));
+                                sp = arg;
                                 continue 'run;
                             }
                             (Value::List(_) | Value::Str(_), Some(Method::Len), 0)

@@ -4,6 +4,62 @@ use crate::errors::{fail, kinds, Trap};
 use crate::runtime::methods::{arg, int_arg, no_method, str_arg, Method};
 use crate::value::{display, Str, Value};
 
+/// Units of work charged for scanning `text` once (`contains`, `find`).
+#[inline]
+pub fn scan_units(text: &str) -> u64 {
+    text.len() as u64 / 4
+}
+
+/// Whether `needle` occurs in `text`.
+#[inline]
+pub fn contains(text: &str, needle: &str) -> bool {
+    find_byte(text, needle).is_some()
+}
+
+/// The byte offset of the first `needle` in `text`. A match of valid
+/// UTF-8 in valid UTF-8 always starts at a character boundary, so
+/// searching bytes gives std's answer. Haystacks shorter than
+/// [`SHORT_HAYSTACK`] (labels, words, keys) are scanned directly: std's
+/// `str::find` prepares a two-way searcher and memchr's a Rabin-Karp hash
+/// on every call, which cost more than the scan; longer ones go to
+/// memchr's vectorised search.
+pub fn find_byte(text: &str, needle: &str) -> Option<usize> {
+    let (hay, needle) = (text.as_bytes(), needle.as_bytes());
+    if hay.len() < SHORT_HAYSTACK {
+        short_find(hay, needle)
+    } else {
+        memchr::memmem::find(hay, needle)
+    }
+}
+
+/// Below this many bytes a haystack is searched by [`short_find`].
+const SHORT_HAYSTACK: usize = 64;
+
+/// The first `needle` in a short `hay`: each position whose byte is the
+/// needle's first is compared with the rest, at most `hay.len()` times
+/// the needle's length (under 64 × 64 byte comparisons).
+fn short_find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let Some((&first, rest)) = needle.split_first() else {
+        return Some(0);
+    };
+    let last = hay.len().checked_sub(needle.len())?;
+    // Plain index loops: iterator adapters here were not fully inlined.
+    let mut i = 0;
+    while i <= last {
+        if hay[i] == first {
+            let mut j = 0;
+            while j < rest.len() && hay[i + 1 + j] == rest[j] {
+                j += 1;
+            }
+            if j == rest.len() {
+                return Some(i);
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
 /// Call method `m` on string `s`.
 pub fn method(m: Method, name: &str, s: &Str, args: &[Value]) -> Result<Value, Trap> {
     let text = &*s.text;
@@ -14,7 +70,7 @@ pub fn method(m: Method, name: &str, s: &Str, args: &[Value]) -> Result<Value, T
         Method::Chars => 16 * n,
         Method::Upper | Method::Lower | Method::Split | Method::Replace => n,
         Method::Len if !s.ascii => n / 4,
-        Method::Contains | Method::Find | Method::IndexOf | Method::Trim => n / 4,
+        Method::Contains | Method::Find | Method::IndexOf | Method::Trim => scan_units(text),
         Method::Substring | Method::Slice => n / 4,
         Method::Lines | Method::Bytes => 4 * n,
         Method::Count | Method::RFind | Method::Strip | Method::PadLeft | Method::PadRight => n / 4,
@@ -61,12 +117,12 @@ pub fn method(m: Method, name: &str, s: &Str, args: &[Value]) -> Result<Value, T
                 )
             }
         },
-        Method::Contains => Value::Bool(text.contains(str_arg(args, 0, "contains")?)),
+        Method::Contains => Value::Bool(contains(text, str_arg(args, 0, "contains")?)),
         Method::StartsWith => Value::Bool(text.starts_with(str_arg(args, 0, "starts_with")?)),
         Method::EndsWith => Value::Bool(text.ends_with(str_arg(args, 0, "ends_with")?)),
         Method::Find | Method::IndexOf => {
             let needle = str_arg(args, 0, "find")?;
-            match text.find(needle) {
+            match find_byte(text, needle) {
                 Some(byte) => Value::Int(text[..byte].chars().count() as i64),
                 None => Value::error("NotFound", &format!("'{needle}' not found")),
             }
@@ -275,5 +331,36 @@ mod tests {
         assert_eq!(display(&char_at(&s, 4).unwrap()), "t");
         assert_eq!(display(&char_at(&s, -1).unwrap()), "t");
         assert!(char_at(&s, 5).is_err());
+    }
+}
+
+#[cfg(test)]
+mod search_tests {
+    use super::*;
+
+    #[test]
+    fn find_byte_agrees_with_std_on_short_and_long_haystacks() {
+        let words = ["", "a", "7", "77", "ab", "aab", "é", "ée", "€7", "xyz", "item-1"];
+        let mut haystacks: Vec<String> = vec![
+            String::new(),
+            "a".into(),
+            "item-77-0".into(),
+            "aaab".into(),
+            "€7é77".into(),
+            "ééé".into(),
+        ];
+        // Around the short-haystack threshold, with the match at the end.
+        for n in [62, 63, 64, 65, 200] {
+            let mut s = "x".repeat(n);
+            s.push_str("77");
+            haystacks.push(s.clone());
+            haystacks.push(s[..n].to_string());
+        }
+        for hay in &haystacks {
+            for needle in words {
+                assert_eq!(find_byte(hay, needle), hay.find(needle), "{hay:?} {needle:?}");
+                assert_eq!(contains(hay, needle), hay.contains(needle));
+            }
+        }
     }
 }

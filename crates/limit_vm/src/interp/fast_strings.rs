@@ -1,0 +1,98 @@
+//! The dispatch loop's fast paths over strings (dispatch.rs): `s = s + t`
+//! on two locals and the string methods that answer a bool. Each declines
+//! (`false` or `None`) having changed nothing, and the loop leaves the
+//! instruction to `Vm::step`, which raises whatever error it meets. Out of
+//! line: the loop keeps its registers for the instructions that run in
+//! every loop.
+
+use crate::runtime::methods::Method;
+use crate::runtime::strings;
+use crate::value::{append_to_string, check_concat, store_checked, Value};
+
+/// `*x = *x + *y` for two strings (`AddAssignLocal`), appending in place
+/// when `*x` holds the only reference to its string; false, changing
+/// nothing, for other operands or past a limit.
+///
+/// # Safety
+/// `x` and `y` must point to two different initialised slots of the
+/// segment that nothing else reads or writes meanwhile.
+#[inline(never)]
+pub(super) unsafe fn append_local(x: *mut Value, y: *const Value) -> bool {
+    debug_assert_ne!(x.cast_const(), y);
+    // SAFETY: the `# Safety` condition, established by the dispatch loop
+    // (`slot!` for both, `x != y` checked there): two distinct live slots,
+    // so the mutable and the shared reference do not overlap.
+    let (target, tail) = unsafe { (&mut *x, &*y) };
+    let (Value::Str(target), Value::Str(tail)) = (target, tail) else {
+        return false;
+    };
+    // On an error nothing has changed but the work meter, which a failed
+    // charge leaves empty with the error pending: `Vm::step` then raises
+    // that same error from its first check.
+    append_to_string(target, tail).is_ok()
+}
+
+/// `*z = *x + *y` for two strings (`AddStore`, `s = s + t`: `*x` is
+/// usually a copy of `*z`), appending in place when `*z` and `*x` are the
+/// string's only references; `*z` must hold a string or a scalar, whose
+/// release runs no code. False, changing nothing, for other operands or
+/// past a limit (see `append_local`); when true, `*x` and `*y` are
+/// logically uninitialised.
+///
+/// # Safety
+/// `z`, `x` and `y` must point to three different initialised slots of
+/// the segment that nothing else reads or writes meanwhile.
+#[inline(never)]
+pub(super) unsafe fn store_concat(z: *mut Value, x: *mut Value, y: *mut Value) -> bool {
+    // SAFETY: the `# Safety` condition, established by the dispatch loop
+    // (`slot!` and `need!`, with `z` below `x`): three distinct live
+    // slots.
+    let (slot, left, right) = unsafe { (&mut *z, &*x, &*y) };
+    let (Value::Str(_) | Value::Nil | Value::Bool(_) | Value::Int(_) | Value::Float(_)) = slot
+    else {
+        return false;
+    };
+    let (Value::Str(left), Value::Str(right)) = (left, right) else {
+        return false;
+    };
+    if check_concat(left, right).is_err() {
+        return false;
+    }
+    let (left, right) = (left.clone(), right.clone());
+    // SAFETY: both are initialised and not used again by the caller; their
+    // strings live on in `left` and `right` (so the count of `left`'s
+    // references is what it was).
+    unsafe {
+        std::ptr::drop_in_place(x);
+        std::ptr::drop_in_place(y);
+    }
+    store_checked(slot, left, &right);
+    true
+}
+
+/// `recv.m(arg)` for a string method answering a bool from one string
+/// argument (`contains`, `starts_with`, `ends_with`), with the general
+/// path's work charge; `None` for anything else, or when the charge
+/// passes the step limit.
+#[inline(never)]
+pub(super) fn bool_method(m: Method, recv: &Value, arg: &Value) -> Option<bool> {
+    let (Value::Str(s), Value::Str(needle)) = (recv, arg) else {
+        return None;
+    };
+    let (text, needle) = (&*s.text, &*needle.text);
+    match m {
+        Method::Contains => {
+            // As `strings::method` charges a scan. A failed charge leaves
+            // the error pending (see `append_local`), and `Vm::step`
+            // raises it.
+            let units = strings::scan_units(text);
+            if units > 0 {
+                crate::limits::charge_units(units).ok()?;
+            }
+            Some(strings::contains(text, needle))
+        }
+        Method::StartsWith => Some(text.starts_with(needle)),
+        Method::EndsWith => Some(text.ends_with(needle)),
+        _ => None,
+    }
+}
