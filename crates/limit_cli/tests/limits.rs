@@ -527,3 +527,51 @@ fn modest_big_integer_math_fits_a_small_step_limit() {
         .unwrap()
         .starts_with("93326215443944152681699238856266700490715968264381621468"));
 }
+
+/// `s = s + t` appends in place when the variable holds the string's only
+/// reference (value/string_append.rs): the string-length and heap limits
+/// stop it as they stop a copying concatenation, through both forms the
+/// compiler emits (`AddStore` for `s = s + "…"`, `AddAssignLocal` for
+/// `s += t` with `t` a local).
+#[test]
+fn appending_in_place_hits_the_string_length_and_the_heap() {
+    let store = r#"fn grow() { var s = "a{1}"; while (true) { s = s + "0123456789"; } } grow();"#;
+    let local =
+        r#"fn grow() { var s = "a{1}"; var t = "0123456789"; while (true) { s += t; } } grow();"#;
+    for appending in [store, local] {
+        let mut e = engine(Limits {
+            max_string_len: Some(1 << 20),
+            ..Limits::default()
+        });
+        let message = stopped(&mut e, appending, "ResourceLimit");
+        assert!(message.contains("string length limit"), "{message}");
+        let mut e = engine(Limits {
+            max_heap_bytes: Some(8 << 20),
+            ..Limits::default()
+        });
+        let message = stopped(&mut e, appending, "ResourceLimit");
+        assert!(message.contains("memory limit"), "{message}");
+        let mut e = engine(Limits {
+            max_steps: Some(100_000),
+            ..Limits::default()
+        });
+        let message = stopped(&mut e, appending, "ResourceLimit");
+        assert!(message.contains("step limit"), "{message}");
+    }
+}
+
+/// The heap meter counts a string appended to in place at its length, not
+/// once per append: a megabyte built from 100 000 appends fits a 4 MB
+/// limit, and so does building it again after the first is dropped.
+#[test]
+fn cli_max_memory_counts_a_string_appended_in_place_once() {
+    let out = limit_command(
+        &["--max-memory", "4M"],
+        "fn build(): int {\n    var s = \"\";\n    var i = 0;\n    \
+         while (i < 100000) { s = s + \"0123456789\"; i += 1; }\n    return len(s);\n}\n\
+         print(build());\nprint(build());\n",
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "1000000\n1000000\n");
+}

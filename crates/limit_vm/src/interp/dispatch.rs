@@ -904,6 +904,19 @@ impl Vm {
                         let n = n as usize;
                         need!(n);
                         let first = sp.wrapping_sub(n);
+                        // Stored at once into a local whose string only it
+                        // holds: written over that string (fast_strings.rs).
+                        // SAFETY: `pc` names the next instruction, inside
+                        // the code: a `BuildString` is never the last (the
+                        // code ends with a return).
+                        if let Op::SetLocal(s) = unsafe { *pc } {
+                            let z = slot!(s);
+                            if z < first && fast_helper!(string::build_string_over(z, first, n)) {
+                                sp = first;
+                                pc = pc.wrapping_add(1);
+                                continue 'run;
+                            }
+                        }
                         let Some(s) = fast_helper!(build_string(first, n)) else {
                             bail!();
                         };

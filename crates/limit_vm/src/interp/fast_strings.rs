@@ -7,7 +7,8 @@
 
 use crate::runtime::methods::Method;
 use crate::runtime::strings;
-use crate::value::{append_to_string, check_concat, store_checked, Value};
+use super::slots::release;
+use crate::value::{append_to_string, check_concat, interpolate_over, store_checked, Value};
 
 /// `*x = *x + *y` for two strings (`AddAssignLocal`), appending in place
 /// when `*x` holds the only reference to its string; false, changing
@@ -67,6 +68,37 @@ pub(super) unsafe fn store_concat(z: *mut Value, x: *mut Value, y: *mut Value) -
         std::ptr::drop_in_place(y);
     }
     store_checked(slot, left, &right);
+    true
+}
+
+/// `BuildString(n)` whose string the next instruction stores into `*z`
+/// (`var label = "item-{i}"` in a loop): when `*z` holds the only
+/// reference to a string of the new text's length, the text is written
+/// over it and the `n` pieces from `first` are released; false, changing
+/// nothing, otherwise (`value::interpolate_over`).
+///
+/// # Safety
+/// `z` must point to an initialised slot below `first`, and
+/// `first..first + n` to initialised values the caller owns; when this
+/// returns true, those `n` are uninitialised.
+#[inline(never)]
+pub(super) unsafe fn build_string_over(z: *mut Value, first: *mut Value, n: usize) -> bool {
+    // SAFETY: the `# Safety` condition, established by the dispatch loop
+    // (`slot!` for `z`, `need!` for the pieces, `z < first` checked
+    // there): the slot is not one of the pieces.
+    let (slot, pieces) = unsafe { (&mut *z, std::slice::from_raw_parts(first, n)) };
+    let Value::Str(target) = slot else {
+        return false;
+    };
+    if !interpolate_over(target, pieces) {
+        return false;
+    }
+    for i in 0..n {
+        // SAFETY: each piece (a string or a scalar, as `interpolate_over`
+        // accepted them: releasing one runs no code) is released once and
+        // not used again.
+        unsafe { release(first.add(i)) };
+    }
     true
 }
 

@@ -38,20 +38,57 @@ pub fn interpolate(pieces: &[Value]) -> Result<Value, Trap> {
     limits::check_string(len)?;
     // Sized exactly, so that making the string value does not reallocate.
     let mut text = String::with_capacity(len);
-    // Strings and ints, the common pieces, are written here rather than
-    // through `write_scalar`'s match over every kind (3-6% of a loop that
-    // builds dict keys).
+    write_plain(&mut text, pieces);
+    debug_assert_eq!(text.len(), len);
+    Ok(Value::string_with_ascii(text, ascii))
+}
+
+/// Write the text of `pieces`, each a string, an int, a bool or nil.
+/// Strings and ints, the common pieces, are written here rather than
+/// through `write_scalar`'s match over every kind (3-6% of a loop that
+/// builds dict keys).
+#[inline]
+fn write_plain(text: &mut String, pieces: &[Value]) {
     for v in pieces {
         match v {
             Value::Str(t) => text.push_str(&t.text),
             Value::Int(i) => text.push_str(itoa::Buffer::new().format(*i)),
             other => {
-                write_scalar(&mut text, other, false, false);
+                write_scalar(text, other, false, false);
             }
         }
     }
+}
+
+/// `s = "…{x}…"` when `target` is the only reference to `s`'s old string
+/// and the new text has the old one's length (a label or key rebuilt in a
+/// loop): the text is written over the old one, which nothing else can
+/// observe, saving the two allocations of a new string and the two
+/// releases of the old. The heap meter's count does not change (the same
+/// length). False, changing nothing, when that does not apply (a piece
+/// other than a string, int, bool or nil, another length, a shared
+/// string) or a limit check fails (`interpolate` then raises it).
+pub fn interpolate_over(target: &mut Rc<Str>, pieces: &[Value]) -> bool {
+    let Some((len, ascii)) = plain_text_len(pieces) else {
+        return false;
+    };
+    if len != target.text.len() || limits::check_string(len).is_err() {
+        return false;
+    }
+    let Some(owned) = Rc::get_mut(target) else {
+        return false;
+    };
+    // `clear` keeps the block (capacity = length), which the pieces then
+    // fill exactly: no allocation, and `into_boxed_str` keeps it too.
+    let mut text = std::mem::take(&mut owned.text).into_string();
+    text.clear();
+    write_plain(&mut text, pieces);
     debug_assert_eq!(text.len(), len);
-    Ok(Value::string_with_ascii(text, ascii))
+    owned.text = text.into_boxed_str();
+    owned.ascii = ascii;
+    // The text changed: a hash cached for the old one is stale.
+    owned.hash.set(0);
+    true
 }
 
 /// The length of the text of `pieces` and whether it is all ASCII, when

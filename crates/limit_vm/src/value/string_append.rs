@@ -182,6 +182,38 @@ mod tests {
     }
 
     #[test]
+    fn interpolating_over_a_unique_string_of_the_same_length_reuses_it() {
+        let pieces = [
+            Value::string("k-".to_string()),
+            Value::Int(42),
+            Value::Bool(true),
+        ];
+        let v = Value::string("abcdefgh".to_string());
+        let mut target = rc(&v);
+        drop(v);
+        let address = Rc::as_ptr(&target);
+        target.hash_code();
+        let heap = limits::heap_bytes();
+        assert!(interpolate_over(&mut target, &pieces));
+        assert_eq!(&*target.text, "k-42true");
+        assert!(std::ptr::eq(Rc::as_ptr(&target), address));
+        assert_eq!(target.hash.get(), 0);
+        assert_eq!(limits::heap_bytes(), heap);
+        // Non-ASCII text of the same byte length.
+        assert!(interpolate_over(&mut target, &[Value::string("é".repeat(4))]));
+        assert!(!target.ascii);
+        assert_eq!(target.char_len(), 4);
+        // Another length, a shared string, a float piece: declined.
+        assert!(!interpolate_over(&mut target, &[Value::Int(7)]));
+        let other = target.clone();
+        assert!(!interpolate_over(&mut target, &[Value::string("x".repeat(8))]));
+        drop(other);
+        let float = [Value::string("abcde".to_string()), Value::Float(1.5)];
+        assert!(!interpolate_over(&mut target, &float));
+        assert_eq!(&*target.text, "éééé");
+    }
+
+    #[test]
     fn past_the_string_length_limit_nothing_changes() {
         limits::install(limits::Limits {
             max_string_len: Some(4),
