@@ -101,9 +101,9 @@ pub use instance_ref::{Instance, InstanceRef};
 pub(crate) use instance_ref::{InstanceClaim, FIELDS_OFFSET};
 pub use objects::*;
 pub use printing::*;
-pub use string_append::*;
 #[allow(unused_imports)]
 use release::*;
+pub use string_append::*;
 
 // ---------------------------------------------------------------- constructors
 

@@ -854,8 +854,7 @@ impl Vm {
                             }
                             (Value::Str(_), Some(m), 1) => {
                                 let arg = sp.wrapping_sub(1);
-                                let Some(r) = string::bool_method(m, val!(recv), val!(arg))
-                                else {
+                                let Some(r) = string::bool_method(m, val!(recv), val!(arg)) else {
                                     bail!();
                                 };
                                 // Strings: releasing them runs no code.

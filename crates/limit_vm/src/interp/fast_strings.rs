@@ -5,9 +5,9 @@
 //! line: the loop keeps its registers for the instructions that run in
 //! every loop.
 
+use super::slots::release;
 use crate::runtime::methods::Method;
 use crate::runtime::strings;
-use super::slots::release;
 use crate::value::{append_to_string, check_concat, interpolate_over, store_checked, Value};
 
 /// `*x = *x + *y` for two strings (`AddAssignLocal`), appending in place

@@ -340,7 +340,9 @@ mod search_tests {
 
     #[test]
     fn find_byte_agrees_with_std_on_short_and_long_haystacks() {
-        let words = ["", "a", "7", "77", "ab", "aab", "é", "ée", "€7", "xyz", "item-1"];
+        let words = [
+            "", "a", "7", "77", "ab", "aab", "é", "ée", "€7", "xyz", "item-1",
+        ];
         let mut haystacks: Vec<String> = vec![
             String::new(),
             "a".into(),
@@ -358,7 +360,11 @@ mod search_tests {
         }
         for hay in &haystacks {
             for needle in words {
-                assert_eq!(find_byte(hay, needle), hay.find(needle), "{hay:?} {needle:?}");
+                assert_eq!(
+                    find_byte(hay, needle),
+                    hay.find(needle),
+                    "{hay:?} {needle:?}"
+                );
                 assert_eq!(contains(hay, needle), hay.contains(needle));
             }
         }

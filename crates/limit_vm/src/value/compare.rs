@@ -87,10 +87,14 @@ pub(super) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     // in a build without LTO). The chunks always exist (`at + 8 <= n`,
     // `at + 4 <= n`); 0 for a missing one is never compared.
     pub(super) fn word(s: &[u8], at: usize) -> u64 {
-        s[at..].first_chunk::<8>().map_or(0, |w| u64::from_ne_bytes(*w))
+        s[at..]
+            .first_chunk::<8>()
+            .map_or(0, |w| u64::from_ne_bytes(*w))
     }
     pub(super) fn half(s: &[u8], at: usize) -> u32 {
-        s[at..].first_chunk::<4>().map_or(0, |w| u32::from_ne_bytes(*w))
+        s[at..]
+            .first_chunk::<4>()
+            .map_or(0, |w| u32::from_ne_bytes(*w))
     }
     if n >= 8 {
         word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8)

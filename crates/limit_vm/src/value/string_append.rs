@@ -200,13 +200,19 @@ mod tests {
         assert_eq!(target.hash.get(), 0);
         assert_eq!(limits::heap_bytes(), heap);
         // Non-ASCII text of the same byte length.
-        assert!(interpolate_over(&mut target, &[Value::string("é".repeat(4))]));
+        assert!(interpolate_over(
+            &mut target,
+            &[Value::string("é".repeat(4))]
+        ));
         assert!(!target.ascii);
         assert_eq!(target.char_len(), 4);
         // Another length, a shared string, a float piece: declined.
         assert!(!interpolate_over(&mut target, &[Value::Int(7)]));
         let other = target.clone();
-        assert!(!interpolate_over(&mut target, &[Value::string("x".repeat(8))]));
+        assert!(!interpolate_over(
+            &mut target,
+            &[Value::string("x".repeat(8))]
+        ));
         drop(other);
         let float = [Value::string("abcde".to_string()), Value::Float(1.5)];
         assert!(!interpolate_over(&mut target, &float));
