@@ -251,14 +251,6 @@ impl Vm {
                         }
                     };
                 }
-                // `*z = *x + *y` (`number::store_sum`).
-                macro_rules! store_sum {
-                    ($x:expr, $y:expr, $z:expr) => {
-                        if !fast_helper!(number::store_sum($x, $y, $z)) {
-                            bail!();
-                        }
-                    };
-                }
                 // Push a frame for `$proto` (function `$f`) whose `$argc`
                 // arguments are on top of the stack, when the call needs
                 // nothing this loop leaves to `push_frame`: default
@@ -726,18 +718,12 @@ impl Vm {
                         if z >= x {
                             bail!();
                         }
-                        // `s = s + t` (string_append.rs).
-                        if let Value::Str(_) = val!(x) {
+                        if val!(z).is_heap() || !fast_helper!(number::store_sum(x, y, z)) {
+                            // `s = s + t` (string_append.rs).
                             if !fast_helper!(string::store_concat(z, x, y)) {
                                 bail!();
                             }
-                            sp = x;
-                            continue 'run;
                         }
-                        if val!(z).is_heap() {
-                            bail!();
-                        }
-                        store_sum!(x, y, z);
                         sp = x;
                         continue 'run;
                     }
@@ -852,18 +838,6 @@ impl Vm {
                                 sp = recv.wrapping_add(1);
                                 continue 'run;
                             }
-                            (Value::Str(_), Some(m), 1) => {
-                                let arg = sp.wrapping_sub(1);
-                                let Some(r) = string::bool_method(m, val!(recv), val!(arg)) else {
-                                    bail!();
-                                };
-                                // Strings: releasing them runs no code.
-                                release_value!(arg);
-                                release_value!(recv);
-                                put!(recv, Value::Bool(r));
-                                sp = arg;
-                                continue 'run;
-                            }
                             (Value::List(_) | Value::Str(_), Some(Method::Len), 0)
                                 if !may_deinit =>
                             {
@@ -874,7 +848,17 @@ impl Vm {
                                 put!(recv, Value::Int(n));
                                 continue 'run;
                             }
-                            _ => bail!(),
+                            _ => {
+                                // A string method answering a bool
+                                // (`contains`, …), out of line: an arm of
+                                // its own here cost `push` instructions.
+                                if argc != 1 || !fast_helper!(string::bool_method_at(recv, method))
+                                {
+                                    bail!();
+                                }
+                                sp = recv.wrapping_add(1);
+                                continue 'run;
+                            }
                         }
                     }
                     Op::IndexLocals(a, b) => {

@@ -102,12 +102,39 @@ pub(super) unsafe fn build_string_over(z: *mut Value, first: *mut Value, n: usiz
     true
 }
 
+/// `Invoke` of method `m` on the string at `recv` with one argument at
+/// `recv + 1`, for a method answering a bool (see `bool_method`): the
+/// result replaces the receiver and both are released (strings: no code
+/// runs). False, changing nothing, for anything else.
+///
+/// # Safety
+/// `recv` and `recv + 1` must be initialised values of the segment the
+/// caller owns; when this returns true, `recv + 1` is uninitialised.
+#[inline(never)]
+pub(super) unsafe fn bool_method_at(recv: *mut Value, m: Option<Method>) -> bool {
+    let arg = recv.wrapping_add(1);
+    // SAFETY: the `# Safety` condition (the dispatch loop's `need!` for
+    // the receiver and its one argument).
+    let (r, a) = unsafe { (&*recv, &*arg) };
+    let Some(result) = m.and_then(|m| bool_method(m, r, a)) else {
+        return false;
+    };
+    // SAFETY: as above; both are released once, and the receiver's slot
+    // then takes the result.
+    unsafe {
+        std::ptr::drop_in_place(arg);
+        std::ptr::drop_in_place(recv);
+        std::ptr::write(recv, Value::Bool(result));
+    }
+    true
+}
+
 /// `recv.m(arg)` for a string method answering a bool from one string
 /// argument (`contains`, `starts_with`, `ends_with`), with the general
 /// path's work charge; `None` for anything else, or when the charge
 /// passes the step limit.
-#[inline(never)]
-pub(super) fn bool_method(m: Method, recv: &Value, arg: &Value) -> Option<bool> {
+#[inline]
+fn bool_method(m: Method, recv: &Value, arg: &Value) -> Option<bool> {
     let (Value::Str(s), Value::Str(needle)) = (recv, arg) else {
         return None;
     };
