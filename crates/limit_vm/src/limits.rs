@@ -139,6 +139,10 @@ thread_local! {
         max_collection_len: None,
         max_threads: None,
     }) };
+    /// Whether `ACTIVE` limits steps, and whether it limits string length
+    /// or the heap: the two questions asked on every concatenation and
+    /// interpolation, answered without copying the whole `Limits` out.
+    static LIMITED: Cell<Limited> = const { Cell::new(Limited { steps: false, strings: false }) };
     /// Approximate live heap bytes of this thread's values.
     static HEAP: Cell<usize> = const { Cell::new(0) };
     /// Units of work (see [`charge_units`]) the current run may still do.
@@ -369,10 +373,32 @@ fn pending() -> Pending {
     PENDING.try_with(Cell::get).unwrap_or(Pending::None)
 }
 
+/// Which kinds of limit `ACTIVE` sets (see `LIMITED`).
+#[derive(Clone, Copy)]
+struct Limited {
+    steps: bool,
+    strings: bool,
+}
+
+/// What `LIMITED` says, or that everything is limited when the thread's
+/// values are gone (the full checks then decide).
+fn limited() -> Limited {
+    LIMITED.try_with(Cell::get).unwrap_or(Limited {
+        steps: true,
+        strings: true,
+    })
+}
+
 /// Make `limits` the ones checked by allocation sites on this thread
 /// (called by the VM when it starts running) and refill the work meter.
 pub fn install(limits: Limits) {
     let _ = ACTIVE.try_with(|a| a.set(limits));
+    let _ = LIMITED.try_with(|l| {
+        l.set(Limited {
+            steps: limits.max_steps.is_some(),
+            strings: limits.max_string_len.is_some() || limits.max_heap_bytes.is_some(),
+        })
+    });
     let budget = limits
         .max_steps
         .map_or(u64::MAX, |steps| steps.saturating_mul(UNITS_PER_STEP));
@@ -399,7 +425,7 @@ fn work_exceeded<T>() -> Result<T, Trap> {
 /// each checkpoint, a chunk of steps at a time), so instructions and the
 /// work of operators share one budget. Free when there is no step limit.
 pub fn charge_units(units: u64) -> Result<(), Trap> {
-    if active().max_steps.is_none() {
+    if !limited().steps {
         return Ok(());
     }
     let left = WORK_LEFT.try_with(Cell::get).unwrap_or(u64::MAX);
@@ -547,6 +573,9 @@ pub fn check_heap(extra: usize) -> Result<(), Trap> {
 /// Check a string about to be made with `len` bytes (length and heap).
 pub fn check_string(len: usize) -> Result<(), Trap> {
     check_pending()?;
+    if !limited().strings {
+        return Ok(());
+    }
     let limits = active();
     if let Some(max) = limits.max_string_len {
         if len > max {
@@ -598,6 +627,17 @@ mod tests {
         assert!(check_collection(4).is_err());
         install(Limits::default());
         assert!(check_string(1 << 30).is_ok());
+    }
+
+    #[test]
+    fn a_heap_limit_alone_still_checks_strings() {
+        install(Limits {
+            max_heap_bytes: Some(1000),
+            ..Limits::default()
+        });
+        assert!(check_string(10_000).is_err());
+        install(Limits::default());
+        assert!(check_string(10_000).is_ok());
     }
 
     #[test]
