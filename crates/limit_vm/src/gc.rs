@@ -2,8 +2,10 @@
 //! everything except cycles; this finds unreachable cycles among container
 //! objects by trial deletion, as CPython does, and breaks them.
 //!
-//! * **Registry.** Every list, dict, instance, closure and captured-variable
-//!   cell registers a handle when it is made (`track_*`) that never keeps
+//! * **Registry.** Every list, dict, instance and closure that captures a
+//!   container registers a handle when it is made (`track_*`), and a
+//!   captured-variable cell when it first holds a container
+//!   (value/captured_cell.rs); the handle never keeps
 //!   the object alive: a `Weak` for most, an `InstanceClaim` for an
 //!   instance (value/instance_ref.rs: it keeps the block allocated, and
 //!   the instance clears its slot itself when it dies). Dead handles are pruned whenever
@@ -50,17 +52,14 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
-use rustc_hash::FxHashMap;
-
-use crate::value::{CellRef, Closure, Dict, InstanceClaim, InstanceRef, List, Value};
+use crate::value::{CapturedCell, CellRef, Closure, Dict, InstanceClaim, InstanceRef, List, Value};
 
 /// Fewest live containers for which an automatic collection runs.
 pub const MIN_COLLECT: usize = 100_000;
 
-/// Fewest registered slots at which dead handles are pruned. Cells free
-/// their slot only here, and a dead cell's memory stays allocated while its
-/// `Weak` handle does: pruning well before `MIN_COLLECT` keeps programs
-/// that make many short-lived closures small.
+/// Fewest registered slots at which dead handles are pruned (an object
+/// that dies during a collection cannot free its slot, the registry being
+/// in use; its memory stays allocated while its `Weak` handle does).
 const MIN_PRUNE: usize = 4_096;
 
 /// How much the live objects grow between full collections: the others
@@ -77,7 +76,7 @@ enum Tracked {
     Dict(Weak<Dict>),
     Instance(InstanceClaim),
     Closure(Weak<Closure>),
-    Cell(Weak<RefCell<Value>>),
+    Cell(Weak<CapturedCell>),
 }
 
 /// A container held strongly during a collection.
@@ -89,9 +88,9 @@ enum Object {
     Cell(CellRef),
 }
 
-/// Lists, dicts, instances and closures know their slot and free it when
-/// dropped (so their memory is released at once); cells do not, and their
-/// dead slots are freed by `prune`.
+/// Registered objects know their slot and free it when dropped (so their
+/// memory is released at once); `check` frees the slots of those that
+/// died while the registry was in use.
 ///
 /// A thread has one registry installed at a time; an embedder's engine
 /// keeps its own and installs it while it runs (`isolate.rs`), so engines
@@ -227,7 +226,7 @@ impl Registry {
         self.young.clear();
     }
 
-    /// Free the slots of dead closures and cells; flag a collection when
+    /// Free the slots of objects that died during a collection; flag a collection when
     /// the live objects have doubled since the last one.
     fn check(&mut self) {
         for slot in 0..self.slots.len() {
@@ -320,10 +319,11 @@ pub fn track_closure(rc: &Rc<Closure>) -> u32 {
     register(Tracked::Closure(Rc::downgrade(rc)))
 }
 
-/// Register a new captured-variable cell.
+/// Register a captured-variable cell (when it first holds a container,
+/// value/captured_cell.rs); returns its slot.
 #[inline]
-pub fn track_cell(rc: &CellRef) {
-    register(Tracked::Cell(Rc::downgrade(rc)));
+pub fn track_cell(rc: &CellRef) -> u32 {
+    register(Tracked::Cell(Rc::downgrade(rc)))
 }
 
 /// Whether an automatic collection is due (checked by the VM at safe points).
@@ -457,13 +457,10 @@ pub fn collect_in(scope: Scope) -> Collection {
 }
 
 /// Where each collected object is in the collection's list: found by the
-/// registry slot that lists, dicts, instances and closures carry (a
-/// vector indexed by slot, no hashing), and cells, which carry none, by
-/// address.
+/// registry slot it carries (a vector indexed by slot, no hashing).
 struct ObjectIndex<'a> {
     objects: &'a [Object],
     by_slot: Vec<u32>,
-    cells: FxHashMap<usize, u32>,
 }
 
 /// No object of the collection has this slot.
@@ -472,20 +469,12 @@ const ABSENT: u32 = u32::MAX;
 impl<'a> ObjectIndex<'a> {
     fn new(objects: &'a [Object], slots: usize) -> ObjectIndex<'a> {
         let mut by_slot = vec![ABSENT; slots];
-        let mut cells = FxHashMap::default();
         for (i, o) in objects.iter().enumerate() {
-            match o.slot() {
-                Some(slot) if (slot as usize) < slots => by_slot[slot as usize] = i as u32,
-                _ => {
-                    cells.insert(o.address(), i as u32);
-                }
+            if let Some(at) = by_slot.get_mut(o.slot() as usize) {
+                *at = i as u32;
             }
         }
-        ObjectIndex {
-            objects,
-            by_slot,
-            cells,
-        }
+        ObjectIndex { objects, by_slot }
     }
 
     /// The index of the collected object `v` refers to, if it is one.
@@ -496,10 +485,7 @@ impl<'a> ObjectIndex<'a> {
             Value::Dict(rc) => (rc.gc_slot.get(), Rc::as_ptr(rc) as *const () as usize),
             Value::Instance(rc) => (rc.gc_slot(), rc.as_ptr() as usize),
             Value::Function(rc) => (rc.gc_slot.get(), Rc::as_ptr(rc) as *const () as usize),
-            Value::Cell(rc) => {
-                let address = Rc::as_ptr(rc) as *const () as usize;
-                return self.cells.get(&address).map(|&i| i as usize);
-            }
+            Value::Cell(rc) => (rc.gc_slot(), Rc::as_ptr(rc) as *const () as usize),
             _ => return None,
         };
         let i = *self.by_slot.get(slot as usize)?;
@@ -620,14 +606,14 @@ impl Object {
         }
     }
 
-    /// The registry slot it carries (cells carry none).
-    fn slot(&self) -> Option<u32> {
+    /// The registry slot it carries.
+    fn slot(&self) -> u32 {
         match self {
-            Object::List(rc) => Some(rc.gc_slot.get()),
-            Object::Dict(rc) => Some(rc.gc_slot.get()),
-            Object::Instance(rc) => Some(rc.gc_slot()),
-            Object::Closure(rc) => Some(rc.gc_slot.get()),
-            Object::Cell(_) => None,
+            Object::List(rc) => rc.gc_slot.get(),
+            Object::Dict(rc) => rc.gc_slot.get(),
+            Object::Instance(rc) => rc.gc_slot(),
+            Object::Closure(rc) => rc.gc_slot.get(),
+            Object::Cell(rc) => rc.gc_slot(),
         }
     }
 
@@ -699,11 +685,7 @@ impl Object {
             // only captures what existed before it), and emptying that one
             // breaks the cycle.
             Object::Closure(_) => {}
-            Object::Cell(c) => {
-                if let Ok(mut v) = c.try_borrow_mut() {
-                    out.push(std::mem::take(&mut *v));
-                }
-            }
+            Object::Cell(c) => out.extend(c.try_take()),
         }
     }
 }
@@ -785,6 +767,35 @@ mod tests {
         assert_eq!(young_weak.strong_count(), 1);
         assert!(collect().freed >= 1);
         assert_eq!(young_weak.strong_count(), 0);
+    }
+
+    #[test]
+    fn cells_and_closures_register_only_once_they_can_reach_a_container() {
+        let proto = std::sync::Arc::new(crate::program::FunctionProto::default());
+        let closure = |capture: Value| {
+            Value::closure(Closure::new(
+                0,
+                proto.clone(),
+                std::iter::once(capture).collect(),
+            ))
+        };
+        let start = registered();
+        let cell = Value::new_cell(Value::Int(1));
+        let over_number = closure(Value::Int(3));
+        assert_eq!(
+            registered(),
+            start,
+            "a cell of a number, a closure over a number"
+        );
+        let over_cell = closure(Value::Cell(cell.clone()));
+        assert_eq!(registered(), start + 1, "a closure over a cell");
+        // The cell comes to hold a list holding the closure: a cycle.
+        cell.set(Value::list(vec![over_cell.clone()]));
+        assert_eq!(registered(), start + 3, "the list and the cell");
+        drop((over_cell, over_number));
+        drop(cell);
+        assert_eq!(collect().freed, 3);
+        assert_eq!(registered(), start);
     }
 
     #[test]

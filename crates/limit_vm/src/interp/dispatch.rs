@@ -992,6 +992,31 @@ impl Vm {
                         sp = sp.wrapping_add(1);
                         continue 'run;
                     }
+                    Op::SetUpvalue(i) => {
+                        need!(1);
+                        let Some(Some(closure)) = self.frames.last().map(|f| &f.closure) else {
+                            bail!();
+                        };
+                        let Some(Value::Cell(cell)) = closure.captures.get(i as usize) else {
+                            bail!();
+                        };
+                        // The value it replaces is released here: only
+                        // when no `deinit` can run from that.
+                        match cell.try_borrow() {
+                            Ok(held) if !(held.is_heap() && may_deinit) => {}
+                            _ => bail!(),
+                        }
+                        sp = sp.wrapping_sub(1);
+                        match cell.try_replace(take!(sp)) {
+                            Ok(old) => drop(old),
+                            Err(v) => {
+                                put!(sp, v);
+                                sp = sp.wrapping_add(1);
+                                bail!();
+                            }
+                        }
+                        continue 'run;
+                    }
                     Op::Return | Op::ReturnNil if !may_deinit => {
                         let depth = self.frames.len();
                         if depth <= stop_depth + 1

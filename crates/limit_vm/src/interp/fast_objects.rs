@@ -135,6 +135,6 @@ pub(super) unsafe fn make_closure(
     // `Value::closure`, inlined so that the value is written in place
     // rather than returned through memory and reloaded.
     let closure = Rc::new(Closure::new(f, proto.clone(), captures));
-    closure.gc_slot.set(crate::gc::track_closure(&closure));
+    Closure::track(&closure);
     Some(Value::Function(closure))
 }

@@ -37,7 +37,7 @@ pub(super) fn drain_into(v: Value, work: &mut Vec<Value>) {
         }
         Value::Cell(rc) => {
             if let Ok(cell) = Rc::try_unwrap(rc) {
-                work.push(cell.into_inner());
+                work.push(cell.into_value());
             }
         }
         Value::BoundMethod(rc) => {
@@ -68,7 +68,7 @@ impl Drop for List {
         gc::untrack(self.gc_slot.get(), self as *const List as usize);
         limits::release(self.charged.get());
         let items = self.items.get_mut();
-        if items.iter().any(is_container) {
+        if items.iter().any(may_cascade) {
             release_items(std::mem::take(items));
         }
     }
@@ -77,7 +77,7 @@ impl Drop for List {
 impl Drop for Tuple {
     fn drop(&mut self) {
         limits::release(limits::OBJECT_HEADER + self.items.len() * limits::SLOT_BYTES);
-        if self.items.iter().any(is_container) {
+        if self.items.iter().any(may_cascade) {
             release_items(std::mem::take(&mut self.items).into_vec());
         }
     }
@@ -88,7 +88,7 @@ impl Drop for Dict {
         gc::untrack(self.gc_slot.get(), self as *const Dict as usize);
         limits::release(self.charged.get());
         let map = self.map.get_mut();
-        if map.values().any(is_container) {
+        if map.values().any(may_cascade) {
             let mut work = Vec::with_capacity(map.len() * 2);
             for (k, v) in std::mem::take(map) {
                 work.push(k.0);
@@ -113,6 +113,28 @@ pub(super) fn is_container(v: &Value) -> bool {
             | Value::Cell(_)
             | Value::BoundMethod(_)
     )
+}
+
+/// Whether releasing `v` may release other containers, and so must go
+/// through the work list: a container this is the last reference to,
+/// except a cell holding no container. Anything else only drops a count
+/// or frees a leaf, which runs no Limit code and cannot recurse, so a
+/// container whose items are all such is dropped in place (a closure
+/// over a counter's cell: `counters` benchmark).
+pub(super) fn may_cascade(v: &Value) -> bool {
+    match v {
+        Value::List(rc) => Rc::strong_count(rc) == 1,
+        Value::Tuple(rc) => Rc::strong_count(rc) == 1,
+        Value::Dict(rc) => Rc::strong_count(rc) == 1,
+        Value::Enum(rc) => Rc::strong_count(rc) == 1,
+        Value::Function(rc) => Rc::strong_count(rc) == 1,
+        Value::BoundMethod(rc) => Rc::strong_count(rc) == 1,
+        Value::Cell(rc) => {
+            Rc::strong_count(rc) == 1 && rc.try_borrow().map_or(true, |held| is_container(&held))
+        }
+        Value::Instance(inst) => inst.strong_count() == 1,
+        _ => false,
+    }
 }
 
 /// Release an enum value's payload through the work list (out of line,
@@ -149,7 +171,7 @@ impl Drop for EnumValue {
             limits::release(Self::heap_bytes(self.payload.len()));
         }
         // A long chain of payloads (`Link(Link(…))`) must not recurse.
-        if self.payload.iter().any(is_container) {
+        if self.payload.iter().any(may_cascade) {
             release_payload(&mut self.payload);
         }
     }
