@@ -8,9 +8,13 @@
 //!   (value/captured_cell.rs); the handle never keeps
 //!   the object alive: a `Weak` for most, an `InstanceClaim` for an
 //!   instance (value/instance_ref.rs: it keeps the block allocated, and
-//!   the instance clears its slot itself when it dies). Dead handles are pruned whenever
-//!   the live slots have doubled since the last prune, and at least every
-//!   `MIN_PRUNE` registrations (amortised O(1) per allocation). An
+//!   the instance clears its slot itself when it dies). Every object
+//!   frees its slot when it dies; the few handles left dead (an object
+//!   that died while the registry was in use, or one of another engine's
+//!   registry) are pruned when the live slots have doubled since the last
+//!   prune, and not before half of all slots ever used have been
+//!   registered again (a prune scans all of them: amortised O(1) per
+//!   allocation, whatever collections do in between). An
 //!   instance of an `acyclic` class (its fields' types admit no container,
 //!   `ClassDef::acyclic`) is not registered: it cannot be on a cycle, and
 //!   counts as a value from outside, like a tuple.
@@ -100,8 +104,13 @@ pub struct Registry {
     free: Vec<u32>,
     /// Slots in use.
     occupied: usize,
-    /// Prune (then maybe flag a collection) when `occupied` reaches this.
+    /// Look at `prune_at` and `collect_at` when `occupied` reaches this
+    /// (the smaller of the two while no collection is due).
     check_at: usize,
+    /// Prune dead handles when `occupied` reaches this. A collection does
+    /// not lower it: a prune scans every slot ever used, so it waits for
+    /// at least half that many registrations.
+    prune_at: usize,
     /// Collect when this many live objects are registered.
     collect_at: usize,
     /// A due collection is full when this many live objects are
@@ -131,6 +140,7 @@ impl Default for Registry {
             free: Vec::new(),
             occupied: 0,
             check_at: MIN_PRUNE,
+            prune_at: MIN_PRUNE,
             collect_at: MIN_COLLECT,
             full_at: MIN_COLLECT,
             young: Vec::new(),
@@ -226,14 +236,18 @@ impl Registry {
         self.young.clear();
     }
 
-    /// Free the slots of objects that died during a collection; flag a collection when
-    /// the live objects have doubled since the last one.
+    /// Free the slots of dead handles when the live slots have doubled
+    /// since the last prune; flag a collection when the live objects have
+    /// doubled since the last one.
     fn check(&mut self) {
-        for slot in 0..self.slots.len() {
-            if matches!(self.slots[slot], Tracked::Free) || self.slots[slot].alive() {
-                continue;
+        if self.occupied >= self.prune_at {
+            for slot in 0..self.slots.len() {
+                if matches!(self.slots[slot], Tracked::Free) || self.slots[slot].alive() {
+                    continue;
+                }
+                self.release(slot as u32);
             }
-            self.release(slot as u32);
+            self.prune_at = (2 * self.occupied).max(MIN_PRUNE).max(self.slots.len() / 2);
         }
         if self.occupied >= self.collect_at {
             let _ = DUE.try_with(|d| d.set(true));
@@ -241,14 +255,13 @@ impl Registry {
         self.schedule_check();
     }
 
-    /// Check again when the live slots have doubled (at least `MIN_PRUNE`),
-    /// and no later than when a collection would be due.
+    /// Check again at the next prune, and no later than when a collection
+    /// would be due.
     fn schedule_check(&mut self) {
-        let next = (2 * self.occupied).max(MIN_PRUNE);
         self.check_at = if self.occupied < self.collect_at {
-            next.min(self.collect_at)
+            self.prune_at.min(self.collect_at)
         } else {
-            next
+            self.prune_at
         };
     }
 }
@@ -441,8 +454,12 @@ pub fn collect_in(scope: Scope) -> Collection {
         with_registry(|r| freed_handles.iter().filter(|t| !t.alive_in(r)).count()).unwrap_or(0);
     drop(freed_handles);
     let finalizing = result.finalizing > 0;
+    // No prune here: it scans every slot ever used, which would make a
+    // young collection cost as much as a full one (bintree: a
+    // collection per few thousand lists, each scanning the half million
+    // slots its biggest tree left). Garbage freed above has freed its own
+    // slots; the doubling schedule prunes the rest.
     with_registry(|r| {
-        r.check();
         r.collect_at = (2 * r.occupied).max(MIN_COLLECT);
         if !finalizing {
             r.forget_young();
@@ -795,6 +812,30 @@ mod tests {
         drop((over_cell, over_number));
         drop(cell);
         assert_eq!(collect().freed, 3);
+        assert_eq!(registered(), start);
+    }
+
+    #[test]
+    fn containers_released_inside_others_free_their_slots_at_once() {
+        let proto = std::sync::Arc::new(crate::program::FunctionProto::default());
+        let start = registered();
+        // Each level: a list holding the level below, a dict and a closure
+        // over a cell, each holding the level below too.
+        let mut level = Value::list(vec![]);
+        for _ in 0..50 {
+            let mut map = crate::value::DictMap::default();
+            map.insert(crate::value::Key(Value::Int(0)), level.clone());
+            let cell = Value::Cell(Value::new_cell(level.clone()));
+            let closure = Value::closure(Closure::new(
+                0,
+                proto.clone(),
+                std::iter::once(cell).collect(),
+            ));
+            level = Value::list(vec![level, Value::dict(map), closure]);
+        }
+        assert_eq!(registered(), start + 1 + 50 * 4);
+        drop(level);
+        // No prune has run: every object gave up its own slot.
         assert_eq!(registered(), start);
     }
 

@@ -88,11 +88,6 @@ impl CapturedCell {
             .map(|mut v| std::mem::take(&mut *v))
     }
 
-    /// The value of a cell this is the last reference to.
-    pub(crate) fn into_value(mut self) -> Value {
-        std::mem::take(self.value.get_mut())
-    }
-
     /// Its registry slot (`gc::NO_SLOT` when not registered).
     pub(crate) fn gc_slot(&self) -> u32 {
         self.gc_slot.get()

@@ -7,9 +7,15 @@ use super::*;
 /// released without recursion.
 pub(super) fn drain_into(v: Value, work: &mut Vec<Value>) {
     match v {
+        // Registered containers are emptied where they are and then
+        // dropped in place: moved out of their `Rc`, their `Drop` would
+        // see another address than the registry's handle and leave their
+        // slot (and, through its `Weak`, their memory) to the next prune.
         Value::List(rc) => {
-            if let Ok(mut list) = Rc::try_unwrap(rc) {
-                work.append(list.items.get_mut());
+            if Rc::strong_count(&rc) == 1 {
+                if let Ok(mut items) = rc.items.try_borrow_mut() {
+                    work.append(&mut items);
+                }
             }
         }
         Value::Tuple(rc) => {
@@ -18,10 +24,12 @@ pub(super) fn drain_into(v: Value, work: &mut Vec<Value>) {
             }
         }
         Value::Dict(rc) => {
-            if let Ok(mut d) = Rc::try_unwrap(rc) {
-                for (k, v) in std::mem::take(d.map.get_mut()) {
-                    work.push(k.0);
-                    work.push(v);
+            if Rc::strong_count(&rc) == 1 {
+                if let Ok(mut map) = rc.map.try_borrow_mut() {
+                    for (k, v) in std::mem::take(&mut *map) {
+                        work.push(k.0);
+                        work.push(v);
+                    }
                 }
             }
         }
@@ -31,13 +39,18 @@ pub(super) fn drain_into(v: Value, work: &mut Vec<Value>) {
             }
         }
         Value::Function(rc) => {
-            if let Ok(mut c) = Rc::try_unwrap(rc) {
-                work.extend(std::mem::take(&mut c.captures));
+            if Rc::strong_count(&rc) == 1 {
+                // Its captures cannot change in place: give up its slot
+                // here, where its address is the registered one.
+                gc::untrack(rc.gc_slot.replace(gc::NO_SLOT), Rc::as_ptr(&rc) as usize);
+                if let Ok(mut c) = Rc::try_unwrap(rc) {
+                    work.extend(std::mem::take(&mut c.captures));
+                }
             }
         }
         Value::Cell(rc) => {
-            if let Ok(cell) = Rc::try_unwrap(rc) {
-                work.push(cell.into_value());
+            if Rc::strong_count(&rc) == 1 {
+                work.extend(rc.try_take());
             }
         }
         Value::BoundMethod(rc) => {
