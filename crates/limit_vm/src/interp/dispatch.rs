@@ -258,6 +258,27 @@ impl Vm {
                         }
                     };
                 }
+                // Pop the top value into captured-variable cell `$cell`,
+                // releasing the value it replaces: only when no `deinit`
+                // can run from that.
+                macro_rules! store_to_cell {
+                    ($cell:expr) => {{
+                        let cell: &crate::value::CellRef = $cell;
+                        match cell.try_borrow() {
+                            Ok(held) if !(held.is_heap() && may_deinit) => {}
+                            _ => bail!(),
+                        }
+                        sp = sp.wrapping_sub(1);
+                        match cell.try_replace(take!(sp)) {
+                            Ok(old) => drop(old),
+                            Err(v) => {
+                                put!(sp, v);
+                                sp = sp.wrapping_add(1);
+                                bail!();
+                            }
+                        }
+                    }};
+                }
                 // Push a frame for `$proto` (function `$f`) whose `$argc`
                 // arguments are on top of the stack, when the call needs
                 // nothing this loop leaves to `push_frame`: default
@@ -992,6 +1013,32 @@ impl Vm {
                         sp = sp.wrapping_add(1);
                         continue 'run;
                     }
+                    Op::GetCell(s) => {
+                        room!();
+                        let x = slot!(s);
+                        let Value::Cell(cell) = val!(x) else {
+                            bail!();
+                        };
+                        let Ok(v) = cell.try_borrow() else {
+                            bail!();
+                        };
+                        copy_value!(sp, &*v);
+                        drop(v);
+                        sp = sp.wrapping_add(1);
+                        continue 'run;
+                    }
+                    Op::SetCell(s) => {
+                        need!(1);
+                        let x = slot!(s);
+                        if x == sp.wrapping_sub(1) {
+                            bail!();
+                        }
+                        let Value::Cell(cell) = val!(x) else {
+                            bail!();
+                        };
+                        store_to_cell!(cell);
+                        continue 'run;
+                    }
                     Op::SetUpvalue(i) => {
                         need!(1);
                         let Some(Some(closure)) = self.frames.last().map(|f| &f.closure) else {
@@ -1000,21 +1047,7 @@ impl Vm {
                         let Some(Value::Cell(cell)) = closure.captures.get(i as usize) else {
                             bail!();
                         };
-                        // The value it replaces is released here: only
-                        // when no `deinit` can run from that.
-                        match cell.try_borrow() {
-                            Ok(held) if !(held.is_heap() && may_deinit) => {}
-                            _ => bail!(),
-                        }
-                        sp = sp.wrapping_sub(1);
-                        match cell.try_replace(take!(sp)) {
-                            Ok(old) => drop(old),
-                            Err(v) => {
-                                put!(sp, v);
-                                sp = sp.wrapping_add(1);
-                                bail!();
-                            }
-                        }
+                        store_to_cell!(cell);
                         continue 'run;
                     }
                     Op::Return | Op::ReturnNil if !may_deinit => {
