@@ -426,7 +426,7 @@ impl<'a, 'f> Lower<'a, 'f> {
     fn read(&mut self, slot: usize, kind: Scalar) -> ir::Value {
         match kind {
             Scalar::Nil => self.b.ins().iconst(types::I64, 0),
-            Scalar::List(_) | Scalar::Instance(_) => self
+            Scalar::List(_) | Scalar::Instance(_) | Scalar::ListIter(_) => self
                 .b
                 .ins()
                 .iadd_imm_s(self.slots, slot as i64 * SLOT_BYTES as i64),
@@ -644,6 +644,11 @@ impl<'a, 'f> Lower<'a, 'f> {
         let base = self.input.frame_size;
         let mut heap_operands = Vec::new();
         for (d, (kind, v)) in stack.iter().enumerate() {
+            if let Scalar::ListIter(_) = kind {
+                // Never moved from the slot it was found in, and owned
+                // there by the interpreter all along (heap.rs).
+                continue;
+            }
             store_known(self.b, self.slots, base + d, *kind, *v);
             if kind.is_heap() {
                 heap_operands.push(base + d);
@@ -724,6 +729,10 @@ impl Backend for Lower<'_, '_> {
     }
 
     fn pop(&mut self) -> Option<V> {
+        // A list iterator stays in its slot (heap.rs): nothing takes it.
+        if matches!(self.model.last()?.0, Scalar::ListIter(_)) {
+            return None;
+        }
         self.model.pop()
     }
 
@@ -839,9 +848,11 @@ impl Backend for Lower<'_, '_> {
         match v.0 {
             Scalar::Nil => self.boolean(false),
             Scalar::Bool => v,
-            Scalar::Int | Scalar::Float | Scalar::List(_) | Scalar::Instance(_) => {
-                self.boolean(true)
-            }
+            Scalar::Int
+            | Scalar::Float
+            | Scalar::List(_)
+            | Scalar::Instance(_)
+            | Scalar::ListIter(_) => self.boolean(true),
         }
     }
 
@@ -867,6 +878,10 @@ impl Backend for Lower<'_, '_> {
 
     fn element(&mut self, list: V, index: V, kind: Scalar) -> V {
         self.lower_element(list, index, kind)
+    }
+
+    fn iter_next(&mut self, iter: V, kind: Scalar) -> V {
+        self.lower_iter_next(iter, kind)
     }
 
     fn set_element(&mut self, list: V, index: V, v: V) {

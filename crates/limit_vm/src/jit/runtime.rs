@@ -17,7 +17,7 @@
 use super::deopt::{tag, Reason};
 use super::semantics::Scalar;
 use crate::interp::Vm;
-use crate::value::Value;
+use crate::value::{IterState, Value};
 
 /// What compiled code reads and writes while it runs, at fixed offsets
 /// (`#[repr(C)]`; lower.rs reads the fields through `offset_of!`).
@@ -212,6 +212,44 @@ pub(crate) unsafe extern "C" fn jit_element(list: *const Value, index: i64, out:
         return DECLINED;
     };
     read_scalar(&items, index, out)
+}
+
+/// The next element of the list iterator at `iter` when it is a scalar
+/// with tag `expected`: the tag, its word in `*out`, and the iterator
+/// advanced; `DECLINED`, changing nothing, otherwise (the end of the list
+/// included).
+///
+/// # Safety
+/// `iter` points to a live value in the VM's stack; `out` to 8 writable
+/// bytes.
+pub(crate) unsafe extern "C" fn jit_iter_next(
+    iter: *const Value,
+    expected: i64,
+    out: *mut u64,
+) -> i64 {
+    // SAFETY: the caller's promise.
+    let Value::Iterator(it) = (unsafe { &*iter }) else {
+        return DECLINED;
+    };
+    let Ok(mut state) = it.try_borrow_mut() else {
+        return DECLINED;
+    };
+    let IterState::List(list, next) = &mut *state else {
+        return DECLINED;
+    };
+    let Ok(items) = list.items.try_borrow() else {
+        return DECLINED;
+    };
+    let Ok(at) = i64::try_from(*next) else {
+        return DECLINED;
+    };
+    if items.get(*next).and_then(scalar_parts).map(|(t, _)| t) != Some(expected) {
+        return DECLINED;
+    }
+    let tag = read_scalar(&items, at, out);
+    drop(items);
+    *next += 1;
+    tag
 }
 
 /// `list[index] = (tag, word)`: 1 when stored, 0 when declined.
