@@ -63,6 +63,15 @@ pub struct Declarations<'a> {
     pub frames_by_decl: HashMap<NodeId, &'a FrameDecl>,
     /// The traits, likewise.
     pub traits_by_decl: HashMap<NodeId, &'a TraitDecl>,
+    /// The program-wide name of each frame, trait and enum of this module
+    /// and of the modules it imports (directly or not), by its name's id:
+    /// `lib.P` for a `P` of module `lib`. A type of another module that
+    /// this module does not know by its bare name (it declares a `P` of
+    /// its own, or several modules do) is held under this name in
+    /// `frames`, `traits` and `enums` (see [`Declarations::add_qualified`]),
+    /// so that `Type::Frame("lib.P")` denotes it here, and in every module
+    /// its values reach through exported signatures.
+    pub qualified: HashMap<NodeId, String>,
 }
 
 impl<'a> Declarations<'a> {
@@ -218,6 +227,90 @@ impl<'a> Declarations<'a> {
         self.frames_by_decl.extend(&other.frames_by_decl);
         self.traits_by_decl.extend(&other.traits_by_decl);
         self.collect_variant_owners();
+    }
+
+    /// Holds the frames, traits and enums of module `module` (`other`,
+    /// as that module declares them) that this module does not know by
+    /// their bare names under their program-wide names (`qualified`): a
+    /// type named through a namespace (`lib.P`) is then checked as a local
+    /// one is, even beside a local `P`. They are not named bare here
+    /// (`sees` is false for them: `foreign` has them, `bound` does not).
+    pub fn add_qualified(&mut self, other: &Declarations<'a>, module: usize) {
+        let mut added = Vec::new();
+        for (name, decl) in &other.frames {
+            if let Some(key) = self.unknown_here(name, decl.name.id) {
+                self.frames.insert(key.clone(), decl);
+                added.push(key);
+            }
+        }
+        for (name, decl) in &other.traits {
+            if let Some(key) = self.unknown_here(name, decl.name.id) {
+                self.traits.insert(key.clone(), decl);
+                added.push(key);
+            }
+        }
+        for (name, shape) in &other.enums {
+            if let Some(key) = self.unknown_here(name, shape.decl) {
+                self.enums.insert(key.clone(), *shape);
+                added.push(key);
+            }
+        }
+        for key in added {
+            self.foreign.insert(key, module);
+        }
+    }
+
+    /// The program-wide name of declaration `decl` (named `name` where it
+    /// is declared) when these declarations do not hold it by `name`.
+    fn unknown_here(&self, name: &str, decl: NodeId) -> Option<String> {
+        if self.holds(name, decl) {
+            return None;
+        }
+        let key = self.qualified.get(&decl)?;
+        (!self.is_type_name(key)).then(|| key.clone())
+    }
+
+    /// Whether the frame, trait or enum these declarations hold as `key`
+    /// is the one declared as `decl`.
+    fn holds(&self, key: &str, decl: NodeId) -> bool {
+        self.frames.get(key).is_some_and(|f| f.name.id == decl)
+            || self.traits.get(key).is_some_and(|t| t.name.id == decl)
+            || self.enums.get(key).is_some_and(|e| e.decl == decl)
+    }
+
+    /// The name under which these declarations hold the frame, trait or
+    /// enum declared as `decl` and named `name` where it is declared: the
+    /// name itself, or its program-wide name (`lib.P`) when this module
+    /// does not know it by its bare name. None when they do not hold it.
+    pub fn key_for<'s>(&'s self, name: &'s str, decl: NodeId) -> Option<&'s str> {
+        if self.holds(name, decl) {
+            return Some(name);
+        }
+        let key = self.qualified.get(&decl)?;
+        self.holds(key, decl).then_some(key.as_str())
+    }
+
+    /// The frames, traits and enums these declarations hold by their
+    /// own names (a module's own, before `merge_foreign`), with their
+    /// names' ids.
+    pub fn type_declarations(&self) -> impl Iterator<Item = (&String, NodeId)> {
+        (self.frames.iter().map(|(name, f)| (name, f.name.id)))
+            .chain(self.traits.iter().map(|(name, t)| (name, t.name.id)))
+            .chain(self.enums.iter().map(|(name, e)| (name, e.decl)))
+    }
+
+    /// The ids of the declarations of [`type_declarations`](Self::type_declarations).
+    pub fn names_by_decl(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.type_declarations().map(|(_, decl)| decl)
+    }
+
+    /// The program-wide name (`lib.P`) of the frame, trait or enum these
+    /// declarations hold as `key` (a program-wide name already is one).
+    pub fn program_wide_name(&self, key: &str) -> Option<String> {
+        let decl = (self.frames.get(key).map(|f| f.name.id))
+            .or_else(|| self.traits.get(key).map(|t| t.name.id))
+            .or_else(|| self.enums.get(key).map(|e| e.decl))?;
+        self.qualified.get(&decl).cloned()
     }
 
     /// Whether `name` names any declared type (frame, trait, enum, alias).

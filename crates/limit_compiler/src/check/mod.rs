@@ -42,7 +42,7 @@ pub mod types;
 
 pub use imports::{ExportedValue, Exports, ImportedName};
 pub use table::TypeTable;
-pub use types::{ErrorSet, FunctionType, IntWidth, ParamType, Type};
+pub use types::{declared_name, ErrorSet, FunctionType, IntWidth, ParamType, Type};
 
 /// The names a module's imports bind (namespaces and direct members), with
 /// the types the imported modules declare for them.
@@ -243,16 +243,64 @@ fn program_declarations(graph: &ModuleGraph) -> Vec<Declarations<'_>> {
         .iter()
         .map(|module| declarations::private_type_names(&module.ast))
         .collect();
+    let qualified = qualified_type_names(graph, &own);
     (0..graph.modules.len())
         .map(|index| {
             let mut merged = own[index].clone();
             merged.bound = bound_type_names(graph, index, &own, &private);
-            for dependency in dependencies(graph, index) {
+            let dependencies = dependencies(graph, index);
+            for &module in dependencies.iter().chain([&index]) {
+                for decl in own[module].names_by_decl() {
+                    if let Some(key) = qualified.get(&decl) {
+                        merged.qualified.insert(decl, key.clone());
+                    }
+                }
+            }
+            for &dependency in &dependencies {
                 let share =
                     |name: &str| shared.contains(name) && !private[dependency].contains(name);
                 merged.merge_foreign(&own[dependency], dependency, share);
             }
+            // What is not known by its bare name is known by its
+            // program-wide one (`lib.P`).
+            for &dependency in &dependencies {
+                merged.add_qualified(&own[dependency], dependency);
+            }
             merged
+        })
+        .collect()
+}
+
+/// The program-wide name of every frame, trait and enum, by its name's
+/// id: `module.Name`, the module being named by its short name (the last
+/// segment of its import path); when two modules share a short name and
+/// declare a type of the same name, each also gets its index in the
+/// module graph (`lib#2.P`), so that no two declarations share one.
+fn qualified_type_names(graph: &ModuleGraph, own: &[Declarations]) -> HashMap<NodeId, String> {
+    let mut names: Vec<(NodeId, usize, String)> = Vec::new();
+    for (index, declarations) in own.iter().enumerate() {
+        let module = graph.modules.get(index).map_or("", |m| m.name.as_str());
+        for (name, decl) in declarations.type_declarations() {
+            names.push((decl, index, format!("{module}.{name}")));
+        }
+    }
+    let mut modules_per_name: HashMap<&str, HashSet<usize>> = HashMap::new();
+    for (_, index, key) in &names {
+        modules_per_name.entry(key).or_default().insert(*index);
+    }
+    let ambiguous: HashSet<String> = (modules_per_name.into_iter())
+        .filter(|(_, modules)| modules.len() > 1)
+        .map(|(key, _)| key.to_string())
+        .collect();
+    names
+        .into_iter()
+        .map(|(decl, index, key)| {
+            if ambiguous.contains(&key) {
+                let (module, name) = key.rsplit_once('.').unwrap_or(("", &key));
+                (decl, format!("{module}#{index}.{name}"))
+            } else {
+                (decl, key)
+            }
         })
         .collect()
 }
