@@ -12,6 +12,7 @@
 //! that exactly one module of the program declares, so that a name never
 //! denotes two declarations (see [`Declarations::merge_foreign`]).
 
+use crate::modules::ModuleGraph;
 use limit_syntax::ast::{
     Expr, FnDecl, FrameDecl, Member, Module, NodeId, Stmt, StmtKind, TraitDecl, TypeAliasDecl,
     TypeExpr, TypeKind, VariantDecl,
@@ -340,6 +341,40 @@ impl<'a> Declarations<'a> {
     pub fn visible_names(&self) -> impl Iterator<Item = &String> {
         self.names().filter(|name| self.sees(name))
     }
+}
+
+/// The program-wide name of every frame, trait and enum, by its name's
+/// id: `module.Name`, the module being named by its short name (the last
+/// segment of its import path); when two modules share a short name and
+/// declare a type of the same name, each also gets its index in the
+/// module graph (`lib#2.P`), so that no two declarations share one.
+pub fn qualified_type_names(graph: &ModuleGraph, own: &[Declarations]) -> HashMap<NodeId, String> {
+    let mut names: Vec<(NodeId, usize, String)> = Vec::new();
+    for (index, declarations) in own.iter().enumerate() {
+        let module = graph.modules.get(index).map_or("", |m| m.name.as_str());
+        for (name, decl) in declarations.type_declarations() {
+            names.push((decl, index, format!("{module}.{name}")));
+        }
+    }
+    let mut modules_per_name: HashMap<&str, HashSet<usize>> = HashMap::new();
+    for (_, index, key) in &names {
+        modules_per_name.entry(key).or_default().insert(*index);
+    }
+    let ambiguous: HashSet<String> = (modules_per_name.into_iter())
+        .filter(|(_, modules)| modules.len() > 1)
+        .map(|(key, _)| key.to_string())
+        .collect();
+    names
+        .into_iter()
+        .map(|(decl, index, key)| {
+            if ambiguous.contains(&key) {
+                let (module, name) = key.rsplit_once('.').unwrap_or(("", &key));
+                (decl, format!("{module}#{index}.{name}"))
+            } else {
+                (decl, key)
+            }
+        })
+        .collect()
 }
 
 /// The type names a module marks private (`@private`, or not public inside
