@@ -815,7 +815,7 @@ impl Vm {
                             // A frame's method through the call site's
                             // inline cache; a miss fills it in `run_loop`.
                             (Value::Instance(inst), _, _) if via == Dispatch::Cached => {
-                                let Some(target) = self.cached_method(inst.class.id, ip!() - 1)
+                                let Some(target) = self.cached_entry(inst.class.id, ip!() - 1)
                                 else {
                                     bail!();
                                 };
@@ -1126,8 +1126,29 @@ impl Vm {
                     Op::GetFieldByName(k) if !may_deinit => {
                         need!(1);
                         let top = sp.wrapping_sub(1);
-                        let name = self.constants.get(k as usize);
-                        let Some(v) = fast_helper!(object::field_named(val!(top), name)) else {
+                        let Value::Instance(inst) = val!(top) else {
+                            bail!();
+                        };
+                        // The slot of the field in this class, through the
+                        // instruction's inline cache (the field's name
+                        // looked up at a miss).
+                        let site = ip!() - 1;
+                        let slot = match self.cached_entry(inst.class.id, site) {
+                            Some(slot) => slot as usize,
+                            None => {
+                                let name = self.constants.get(k as usize);
+                                let Some(Value::Str(name)) = name else {
+                                    bail!();
+                                };
+                                let Some(slot) = inst.class.field_slot(&name.text) else {
+                                    bail!();
+                                };
+                                let func = self.frames.last().map_or(0, |f| f.func);
+                                self.remember(func, site, inst.class.id + 1, slot as u32);
+                                slot
+                            }
+                        };
+                        let Some(v) = fast_helper!(object::field(val!(top), slot)) else {
                             bail!();
                         };
                         let v = v.fast_clone();
