@@ -443,8 +443,8 @@ impl Backend for Types<'_> {
         kind
     }
 
-    fn iter_next(&mut self, _: Scalar, kind: Scalar) -> Scalar {
-        kind
+    fn iter_next(&mut self, _: Scalar, kind: Scalar) -> (Scalar, Scalar) {
+        (Scalar::Int, kind)
     }
 
     fn set_element(&mut self, _: Scalar, _: Scalar, _: Scalar) {}

@@ -91,7 +91,8 @@ pub(super) struct HeapState {
     /// Signatures by parameter count (all `I64`), with an `I64` result or
     /// (index 0) none.
     sigs: [Option<ir::SigRef>; 5],
-    /// 8 bytes a read's support function writes the value's word to.
+    /// 16 bytes a read's support function writes the value's word to
+    /// (and an iterator's the element's index after it).
     out: Option<ir::StackSlot>,
 }
 
@@ -130,7 +131,7 @@ impl Lower<'_, '_> {
         }
         let slot =
             self.b
-                .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3));
+                .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 3));
         self.heap.out = Some(slot);
         slot
     }
@@ -183,13 +184,20 @@ impl Lower<'_, '_> {
         self.read_inline(Held::List, list.1, index.1, kind, address)
     }
 
-    /// An `iter` loop's next element: through the support function,
-    /// which reads the element only when it has the kind expected (the
-    /// tag passed), and only then advances the iterator.
-    pub(super) fn lower_iter_next(&mut self, iter: V, kind: Scalar) -> V {
+    /// An `iter` loop's next element and its index: through the support
+    /// function, which reads the element only when it has the kind
+    /// expected (the tag passed), and only then advances the iterator.
+    pub(super) fn lower_iter_next(&mut self, iter: V, kind: Scalar) -> (V, V) {
         let address = self.input.support.heap.iter_next;
         let expected = self.b.ins().iconst(types::I64, deopt::tag(kind));
-        self.guarded_read(address, iter.1, expected, kind)
+        let element = self.guarded_read(address, iter.1, expected, kind);
+        let slot = self.out_slot();
+        let out = self.b.ins().stack_addr(types::I64, slot, 0);
+        let index = self
+            .b
+            .ins()
+            .load(types::I64, ir::MemFlagsData::trusted(), out, 8);
+        ((Scalar::Int, index), element)
     }
 
     pub(super) fn lower_set_element(&mut self, list: V, index: V, v: V) {

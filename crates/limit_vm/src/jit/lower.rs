@@ -880,7 +880,7 @@ impl Backend for Lower<'_, '_> {
         self.lower_element(list, index, kind)
     }
 
-    fn iter_next(&mut self, iter: V, kind: Scalar) -> V {
+    fn iter_next(&mut self, iter: V, kind: Scalar) -> (V, V) {
         self.lower_iter_next(iter, kind)
     }
 

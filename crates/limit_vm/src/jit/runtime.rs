@@ -175,7 +175,7 @@ fn read_scalar(items: &[Value], index: i64, out: *mut u64) -> i64 {
     else {
         return DECLINED;
     };
-    // SAFETY: `out` is the compiled code's 8-byte stack slot (heap.rs).
+    // SAFETY: `out` is the compiled code's stack slot (heap.rs), 16 bytes.
     unsafe { *out = word };
     tag
 }
@@ -215,12 +215,12 @@ pub(crate) unsafe extern "C" fn jit_element(list: *const Value, index: i64, out:
 }
 
 /// The next element of the list iterator at `iter` when it is a scalar
-/// with tag `expected`: the tag, its word in `*out`, and the iterator
-/// advanced; `DECLINED`, changing nothing, otherwise (the end of the list
-/// included).
+/// with tag `expected`: the tag, its word in `out[0]` and its index in
+/// `out[1]`, and the iterator advanced; `DECLINED`, changing nothing,
+/// otherwise (the end of the list included).
 ///
 /// # Safety
-/// `iter` points to a live value in the VM's stack; `out` to 8 writable
+/// `iter` points to a live value in the VM's stack; `out` to 16 writable
 /// bytes.
 pub(crate) unsafe extern "C" fn jit_iter_next(
     iter: *const Value,
@@ -248,6 +248,8 @@ pub(crate) unsafe extern "C" fn jit_iter_next(
     }
     let tag = read_scalar(&items, at, out);
     drop(items);
+    // SAFETY: `out` is the compiled code's 16-byte stack slot (heap.rs).
+    unsafe { *out.add(1) = at as u64 };
     *next += 1;
     tag
 }

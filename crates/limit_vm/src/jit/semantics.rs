@@ -160,11 +160,12 @@ pub(crate) trait Backend {
     /// `list.push(v)` (a scalar), within the limits, else an exit with
     /// nothing changed. The instruction's last guard.
     fn append(&mut self, list: Self::V, v: Self::V);
-    /// The next element of list iterator `iter` when there is one and it
-    /// has kind `kind`, advancing the iterator; else an exit with nothing
-    /// changed (the end of the list included: the interpreter then drops
-    /// the iterator and leaves the loop). The instruction's last guard.
-    fn iter_next(&mut self, iter: Self::V, kind: Scalar) -> Self::V;
+    /// The next element of list iterator `iter` and its index (an int)
+    /// when there is one and it has kind `kind`, advancing the iterator;
+    /// else an exit with nothing changed (the end of the list included:
+    /// the interpreter then drops the iterator and leaves the loop). The
+    /// instruction's last guard.
+    fn iter_next(&mut self, iter: Self::V, kind: Scalar) -> (Self::V, Self::V);
     /// The kind field `slot` of instances of class `class` is expected
     /// to have (a scalar), if any.
     fn field_kind(&mut self, class: u32, slot: u16) -> Option<Scalar>;
@@ -277,13 +278,16 @@ fn run<B: Backend>(b: &mut B, ip: usize, op: Op) -> Option<Flow> {
             }
             b.push(v);
         }
-        IterNext(false, _) => {
+        IterNext(pair, _) => {
             let iter = b.peek(0)?;
             let Scalar::ListIter(elem) = b.kind(iter) else {
                 return None;
             };
             let kind = elem.scalar()?;
-            let v = b.iter_next(iter, kind);
+            let (index, v) = b.iter_next(iter, kind);
+            if pair {
+                b.push(index);
+            }
             b.push(v);
         }
         Const(k) => {
