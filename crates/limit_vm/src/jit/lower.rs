@@ -33,6 +33,8 @@ use super::semantics::{exec, Arith, Backend, Flow, Scalar};
 use crate::opcode::{Op, Ordering};
 use crate::value::Value;
 
+#[path = "conditions.rs"]
+mod conditions;
 #[path = "heap.rs"]
 mod heap;
 
@@ -237,6 +239,8 @@ struct Lower<'a, 'f> {
     inline_budget: usize,
     /// Calls whose callee this frame took in.
     inlined_calls: usize,
+    /// Bools that are comparisons, for branches to test directly.
+    conds: conditions::Conditions,
 }
 
 impl<'a, 'f> Lower<'a, 'f> {
@@ -291,6 +295,7 @@ impl<'a, 'f> Lower<'a, 'f> {
             inlined: frame.inlined,
             inline_budget: inline::BUDGET,
             inlined_calls: 0,
+            conds: conditions::Conditions::default(),
         }
     }
 
@@ -481,7 +486,9 @@ impl<'a, 'f> Lower<'a, 'f> {
     }
 
     fn flag(&mut self, c: ir::Value) -> ir::Value {
-        self.b.ins().uextend(types::I64, c)
+        let wide = self.b.ins().uextend(types::I64, c);
+        self.conds.note_flag(wide, c);
+        wide
     }
 
     fn call_support(&mut self, which: usize, address: usize, args: &[ir::Value]) -> ir::Inst {
@@ -857,7 +864,9 @@ impl Backend for Lower<'_, '_> {
     }
 
     fn not(&mut self, v: V) -> V {
-        (Scalar::Bool, self.b.ins().bxor_imm_s(v.1, 1))
+        let not = self.b.ins().bxor_imm_s(v.1, 1);
+        self.conds.note_negation(not, v.1);
+        (Scalar::Bool, not)
     }
 
     fn negate(&mut self, v: V) -> Option<V> {
@@ -926,7 +935,10 @@ impl Backend for Lower<'_, '_> {
             return;
         };
         let next = self.b.create_block();
-        self.b.ins().brif(cond.1, to, &[], next, &[]);
+        match self.conds.branch_operand(cond.1) {
+            (test, false) => self.b.ins().brif(test, to, &[], next, &[]),
+            (test, true) => self.b.ins().brif(test, next, &[], to, &[]),
+        };
         self.b.switch_to_block(next);
     }
 
