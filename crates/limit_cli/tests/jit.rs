@@ -377,3 +377,53 @@ fn compiled_method_calls_and_list_access_count_steps_as_the_interpreter_does() {
     assert!(stderr.contains("step limit"), "{stderr}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// An `iter` loop over a list runs compiled from its head with the
+/// iterator left on the interpreter's stack: a trap inside it, a step
+/// limit inside it and the steps it takes are the interpreter's, and its
+/// end (an exit at the loop's head) counts as a deoptimisation.
+#[test]
+fn iter_loops_over_lists_trap_stop_and_count_steps_as_the_interpreter_does() {
+    let dir = tempdir();
+    let fill =
+        "var xs: [int] = [];\nvar i = 0;\nwhile (i < 1000) {\n    xs.push(i);\n    i = i + 1;\n}\n";
+    let trapping = dir.join("spread.lm");
+    std::fs::write(
+        &trapping,
+        format!(
+            "fn spread(xs: [int]): int {{\n    var s = 0;\n    iter (x in xs) {{\n        s = s + 100 / (x - 700);\n    }}\n    return s;\n}}\n{fill}print(spread(xs));\n"
+        ),
+    )
+    .expect("written");
+    let trapping = trapping.to_string_lossy().into_owned();
+    let (_, stderr, status) = agrees_with_interpreter(&trapping, &[]);
+    assert_eq!(status, Some(1));
+    assert!(stderr.contains("DivisionByZero"), "{stderr}");
+    assert!(stderr.contains("at spread ("), "{stderr}");
+
+    let summing = dir.join("sum.lm");
+    std::fs::write(
+        &summing,
+        format!(
+            "fn total(xs: [int]): int {{\n    var s = 0;\n    iter (x in xs) {{\n        s = s + x;\n    }}\n    return s;\n}}\n{fill}var t = 0;\nvar k = 0;\nwhile (k < 20) {{\n    t = t + total(xs);\n    k = k + 1;\n}}\nprint(t);\n"
+        ),
+    )
+    .expect("written");
+    let summing = summing.to_string_lossy().into_owned();
+    let (stdout, _, status) = agrees_with_interpreter(&summing, &[]);
+    assert_eq!((stdout.as_str(), status), ("9990000\n", Some(0)));
+    let interpreted = steps_needed(&summing, "--jit=off");
+    assert_eq!(steps_needed(&summing, "--jit=always"), interpreted);
+    let short = (interpreted - 1).to_string();
+    let (_, stderr, status) = agrees_with_interpreter(&summing, &["--max-steps", &short]);
+    assert_eq!(status, Some(1));
+    assert!(stderr.contains("step limit"), "{stderr}");
+    // Half way: inside the tenth call's loop.
+    let half = (interpreted / 2).to_string();
+    let (_, stderr, status) = agrees_with_interpreter(&summing, &["--max-steps", &half]);
+    assert_eq!(status, Some(1));
+    assert!(stderr.contains("at total ("), "{stderr}");
+    let (compiled, deopts) = jit_stats(&summing);
+    assert!(compiled >= 1 && deopts >= 20, "{compiled} {deopts}");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -2,13 +2,19 @@
 //! everything except cycles; this finds unreachable cycles among container
 //! objects by trial deletion, as CPython does, and breaks them.
 //!
-//! * **Registry.** Every list, dict, instance, closure and captured-variable
-//!   cell registers a handle when it is made (`track_*`) that never keeps
+//! * **Registry.** Every list, dict, instance and closure that captures a
+//!   container registers a handle when it is made (`track_*`), and a
+//!   captured-variable cell when it first holds a container
+//!   (value/captured_cell.rs); the handle never keeps
 //!   the object alive: a `Weak` for most, an `InstanceClaim` for an
 //!   instance (value/instance_ref.rs: it keeps the block allocated, and
-//!   the instance clears its slot itself when it dies). Dead handles are pruned whenever
-//!   the live slots have doubled since the last prune, and at least every
-//!   `MIN_PRUNE` registrations (amortised O(1) per allocation). An
+//!   the instance clears its slot itself when it dies). Every object
+//!   frees its slot when it dies; the few handles left dead (an object
+//!   that died while the registry was in use, or one of another engine's
+//!   registry) are pruned when the live slots have doubled since the last
+//!   prune, and not before half of all slots ever used have been
+//!   registered again (a prune scans all of them: amortised O(1) per
+//!   allocation, whatever collections do in between). An
 //!   instance of an `acyclic` class (its fields' types admit no container,
 //!   `ClassDef::acyclic`) is not registered: it cannot be on a cycle, and
 //!   counts as a value from outside, like a tuple.
@@ -50,17 +56,14 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
-use rustc_hash::FxHashMap;
-
-use crate::value::{CellRef, Closure, Dict, InstanceClaim, InstanceRef, List, Value};
+use crate::value::{CapturedCell, CellRef, Closure, Dict, InstanceClaim, InstanceRef, List, Value};
 
 /// Fewest live containers for which an automatic collection runs.
 pub const MIN_COLLECT: usize = 100_000;
 
-/// Fewest registered slots at which dead handles are pruned. Cells free
-/// their slot only here, and a dead cell's memory stays allocated while its
-/// `Weak` handle does: pruning well before `MIN_COLLECT` keeps programs
-/// that make many short-lived closures small.
+/// Fewest registered slots at which dead handles are pruned (an object
+/// that dies during a collection cannot free its slot, the registry being
+/// in use; its memory stays allocated while its `Weak` handle does).
 const MIN_PRUNE: usize = 4_096;
 
 /// How much the live objects grow between full collections: the others
@@ -77,7 +80,7 @@ enum Tracked {
     Dict(Weak<Dict>),
     Instance(InstanceClaim),
     Closure(Weak<Closure>),
-    Cell(Weak<RefCell<Value>>),
+    Cell(Weak<CapturedCell>),
 }
 
 /// A container held strongly during a collection.
@@ -89,9 +92,9 @@ enum Object {
     Cell(CellRef),
 }
 
-/// Lists, dicts, instances and closures know their slot and free it when
-/// dropped (so their memory is released at once); cells do not, and their
-/// dead slots are freed by `prune`.
+/// Registered objects know their slot and free it when dropped (so their
+/// memory is released at once); `check` frees the slots of those that
+/// died while the registry was in use.
 ///
 /// A thread has one registry installed at a time; an embedder's engine
 /// keeps its own and installs it while it runs (`isolate.rs`), so engines
@@ -101,8 +104,13 @@ pub struct Registry {
     free: Vec<u32>,
     /// Slots in use.
     occupied: usize,
-    /// Prune (then maybe flag a collection) when `occupied` reaches this.
+    /// Look at `prune_at` and `collect_at` when `occupied` reaches this
+    /// (the smaller of the two while no collection is due).
     check_at: usize,
+    /// Prune dead handles when `occupied` reaches this. A collection does
+    /// not lower it: a prune scans every slot ever used, so it waits for
+    /// at least half that many registrations.
+    prune_at: usize,
     /// Collect when this many live objects are registered.
     collect_at: usize,
     /// A due collection is full when this many live objects are
@@ -132,6 +140,7 @@ impl Default for Registry {
             free: Vec::new(),
             occupied: 0,
             check_at: MIN_PRUNE,
+            prune_at: MIN_PRUNE,
             collect_at: MIN_COLLECT,
             full_at: MIN_COLLECT,
             young: Vec::new(),
@@ -227,14 +236,18 @@ impl Registry {
         self.young.clear();
     }
 
-    /// Free the slots of dead closures and cells; flag a collection when
-    /// the live objects have doubled since the last one.
+    /// Free the slots of dead handles when the live slots have doubled
+    /// since the last prune; flag a collection when the live objects have
+    /// doubled since the last one.
     fn check(&mut self) {
-        for slot in 0..self.slots.len() {
-            if matches!(self.slots[slot], Tracked::Free) || self.slots[slot].alive() {
-                continue;
+        if self.occupied >= self.prune_at {
+            for slot in 0..self.slots.len() {
+                if matches!(self.slots[slot], Tracked::Free) || self.slots[slot].alive() {
+                    continue;
+                }
+                self.release(slot as u32);
             }
-            self.release(slot as u32);
+            self.prune_at = (2 * self.occupied).max(MIN_PRUNE).max(self.slots.len() / 2);
         }
         if self.occupied >= self.collect_at {
             let _ = DUE.try_with(|d| d.set(true));
@@ -242,14 +255,13 @@ impl Registry {
         self.schedule_check();
     }
 
-    /// Check again when the live slots have doubled (at least `MIN_PRUNE`),
-    /// and no later than when a collection would be due.
+    /// Check again at the next prune, and no later than when a collection
+    /// would be due.
     fn schedule_check(&mut self) {
-        let next = (2 * self.occupied).max(MIN_PRUNE);
         self.check_at = if self.occupied < self.collect_at {
-            next.min(self.collect_at)
+            self.prune_at.min(self.collect_at)
         } else {
-            next
+            self.prune_at
         };
     }
 }
@@ -320,10 +332,11 @@ pub fn track_closure(rc: &Rc<Closure>) -> u32 {
     register(Tracked::Closure(Rc::downgrade(rc)))
 }
 
-/// Register a new captured-variable cell.
+/// Register a captured-variable cell (when it first holds a container,
+/// value/captured_cell.rs); returns its slot.
 #[inline]
-pub fn track_cell(rc: &CellRef) {
-    register(Tracked::Cell(Rc::downgrade(rc)));
+pub fn track_cell(rc: &CellRef) -> u32 {
+    register(Tracked::Cell(Rc::downgrade(rc)))
 }
 
 /// Whether an automatic collection is due (checked by the VM at safe points).
@@ -441,8 +454,12 @@ pub fn collect_in(scope: Scope) -> Collection {
         with_registry(|r| freed_handles.iter().filter(|t| !t.alive_in(r)).count()).unwrap_or(0);
     drop(freed_handles);
     let finalizing = result.finalizing > 0;
+    // No prune here: it scans every slot ever used, which would make a
+    // young collection cost as much as a full one (bintree: a
+    // collection per few thousand lists, each scanning the half million
+    // slots its biggest tree left). Garbage freed above has freed its own
+    // slots; the doubling schedule prunes the rest.
     with_registry(|r| {
-        r.check();
         r.collect_at = (2 * r.occupied).max(MIN_COLLECT);
         if !finalizing {
             r.forget_young();
@@ -457,13 +474,10 @@ pub fn collect_in(scope: Scope) -> Collection {
 }
 
 /// Where each collected object is in the collection's list: found by the
-/// registry slot that lists, dicts, instances and closures carry (a
-/// vector indexed by slot, no hashing), and cells, which carry none, by
-/// address.
+/// registry slot it carries (a vector indexed by slot, no hashing).
 struct ObjectIndex<'a> {
     objects: &'a [Object],
     by_slot: Vec<u32>,
-    cells: FxHashMap<usize, u32>,
 }
 
 /// No object of the collection has this slot.
@@ -472,20 +486,12 @@ const ABSENT: u32 = u32::MAX;
 impl<'a> ObjectIndex<'a> {
     fn new(objects: &'a [Object], slots: usize) -> ObjectIndex<'a> {
         let mut by_slot = vec![ABSENT; slots];
-        let mut cells = FxHashMap::default();
         for (i, o) in objects.iter().enumerate() {
-            match o.slot() {
-                Some(slot) if (slot as usize) < slots => by_slot[slot as usize] = i as u32,
-                _ => {
-                    cells.insert(o.address(), i as u32);
-                }
+            if let Some(at) = by_slot.get_mut(o.slot() as usize) {
+                *at = i as u32;
             }
         }
-        ObjectIndex {
-            objects,
-            by_slot,
-            cells,
-        }
+        ObjectIndex { objects, by_slot }
     }
 
     /// The index of the collected object `v` refers to, if it is one.
@@ -496,10 +502,7 @@ impl<'a> ObjectIndex<'a> {
             Value::Dict(rc) => (rc.gc_slot.get(), Rc::as_ptr(rc) as *const () as usize),
             Value::Instance(rc) => (rc.gc_slot(), rc.as_ptr() as usize),
             Value::Function(rc) => (rc.gc_slot.get(), Rc::as_ptr(rc) as *const () as usize),
-            Value::Cell(rc) => {
-                let address = Rc::as_ptr(rc) as *const () as usize;
-                return self.cells.get(&address).map(|&i| i as usize);
-            }
+            Value::Cell(rc) => (rc.gc_slot(), Rc::as_ptr(rc) as *const () as usize),
             _ => return None,
         };
         let i = *self.by_slot.get(slot as usize)?;
@@ -620,14 +623,14 @@ impl Object {
         }
     }
 
-    /// The registry slot it carries (cells carry none).
-    fn slot(&self) -> Option<u32> {
+    /// The registry slot it carries.
+    fn slot(&self) -> u32 {
         match self {
-            Object::List(rc) => Some(rc.gc_slot.get()),
-            Object::Dict(rc) => Some(rc.gc_slot.get()),
-            Object::Instance(rc) => Some(rc.gc_slot()),
-            Object::Closure(rc) => Some(rc.gc_slot.get()),
-            Object::Cell(_) => None,
+            Object::List(rc) => rc.gc_slot.get(),
+            Object::Dict(rc) => rc.gc_slot.get(),
+            Object::Instance(rc) => rc.gc_slot(),
+            Object::Closure(rc) => rc.gc_slot.get(),
+            Object::Cell(rc) => rc.gc_slot(),
         }
     }
 
@@ -699,11 +702,7 @@ impl Object {
             // only captures what existed before it), and emptying that one
             // breaks the cycle.
             Object::Closure(_) => {}
-            Object::Cell(c) => {
-                if let Ok(mut v) = c.try_borrow_mut() {
-                    out.push(std::mem::take(&mut *v));
-                }
-            }
+            Object::Cell(c) => out.extend(c.try_take()),
         }
     }
 }
@@ -785,6 +784,59 @@ mod tests {
         assert_eq!(young_weak.strong_count(), 1);
         assert!(collect().freed >= 1);
         assert_eq!(young_weak.strong_count(), 0);
+    }
+
+    #[test]
+    fn cells_and_closures_register_only_once_they_can_reach_a_container() {
+        let proto = std::sync::Arc::new(crate::program::FunctionProto::default());
+        let closure = |capture: Value| {
+            Value::closure(Closure::new(
+                0,
+                proto.clone(),
+                std::iter::once(capture).collect(),
+            ))
+        };
+        let start = registered();
+        let cell = Value::new_cell(Value::Int(1));
+        let over_number = closure(Value::Int(3));
+        assert_eq!(
+            registered(),
+            start,
+            "a cell of a number, a closure over a number"
+        );
+        let over_cell = closure(Value::Cell(cell.clone()));
+        assert_eq!(registered(), start + 1, "a closure over a cell");
+        // The cell comes to hold a list holding the closure: a cycle.
+        cell.set(Value::list(vec![over_cell.clone()]));
+        assert_eq!(registered(), start + 3, "the list and the cell");
+        drop((over_cell, over_number));
+        drop(cell);
+        assert_eq!(collect().freed, 3);
+        assert_eq!(registered(), start);
+    }
+
+    #[test]
+    fn containers_released_inside_others_free_their_slots_at_once() {
+        let proto = std::sync::Arc::new(crate::program::FunctionProto::default());
+        let start = registered();
+        // Each level: a list holding the level below, a dict and a closure
+        // over a cell, each holding the level below too.
+        let mut level = Value::list(vec![]);
+        for _ in 0..50 {
+            let mut map = crate::value::DictMap::default();
+            map.insert(crate::value::Key(Value::Int(0)), level.clone());
+            let cell = Value::Cell(Value::new_cell(level.clone()));
+            let closure = Value::closure(Closure::new(
+                0,
+                proto.clone(),
+                std::iter::once(cell).collect(),
+            ));
+            level = Value::list(vec![level, Value::dict(map), closure]);
+        }
+        assert_eq!(registered(), start + 1 + 50 * 4);
+        drop(level);
+        // No prune has run: every object gave up its own slot.
+        assert_eq!(registered(), start);
     }
 
     #[test]

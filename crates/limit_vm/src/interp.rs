@@ -141,10 +141,11 @@ pub struct Vm {
     pub(crate) stack: Vec<Value>,
     pub(crate) frames: Vec<Frame>,
     handlers: Vec<Handler>,
-    /// Inline caches for `InvokeMethod`, per function and instruction: two
-    /// entries (class id + 1, function), most recent first, so that a call
-    /// site over a mix of two frames keeps hitting. A function's caches
-    /// are made at its first miss (most functions invoke no method).
+    /// Inline caches per function and instruction: `CACHE_WAYS` entries
+    /// (class id + 1, what the instruction found for that class: an
+    /// `Invoke`'s method, a `GetFieldByName`'s field slot), most recent
+    /// first, so that a site over a mix of frames keeps hitting. A
+    /// function's caches are made at its first miss.
     caches: Vec<Vec<calls::CacheEntries>>,
     pub(crate) options: VmOptions,
     pub(crate) stats: Stats,

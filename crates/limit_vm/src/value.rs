@@ -20,9 +20,6 @@ use crate::errors::Trap;
 use crate::program::FunctionProto;
 use crate::{gc, limits};
 
-/// A captured variable shared between a frame and its closures.
-pub type CellRef = Rc<RefCell<Value>>;
-
 /// A Limit value.
 ///
 /// `#[repr(u8)]` fixes the layout compiled code (jit/deopt.rs) reads and
@@ -83,6 +80,7 @@ pub enum Value {
     HostObject(Rc<crate::host_object::HostObject>),
 }
 
+mod captured_cell;
 mod compare;
 mod float_format;
 mod hashing;
@@ -94,6 +92,7 @@ mod string_append;
 #[cfg(test)]
 mod tests;
 
+pub use captured_cell::{CapturedCell, CellRef};
 pub use compare::*;
 pub use float_format::*;
 pub use hashing::*;
@@ -179,19 +178,18 @@ impl Value {
         Value::Instance(inst)
     }
 
-    /// A closure value (registered with the cycle collector).
+    /// A closure value (registered with the cycle collector when it
+    /// captures a container, `Closure::track`).
     pub fn closure(closure: Closure) -> Value {
         let rc = Rc::new(closure);
-        rc.gc_slot.set(gc::track_closure(&rc));
+        Closure::track(&rc);
         Value::Function(rc)
     }
 
     /// A new captured-variable cell holding `v` (registered with the cycle
     /// collector).
     pub fn new_cell(v: Value) -> CellRef {
-        let rc = Rc::new(RefCell::new(v));
-        gc::track_cell(&rc);
-        rc
+        CapturedCell::new_ref(v)
     }
 
     /// An error value.

@@ -132,27 +132,26 @@ impl<'a> Checker<'a> {
 
     /// The type the declaration `decl` named `name` (a frame, trait,
     /// enum or alias, as the resolve stage bound a type name) denotes:
-    /// `any` when the checker does not know that very declaration by its
-    /// name (a name several modules declare, or one declared twice).
+    /// a frame, trait or enum by the name the checker knows that very
+    /// declaration by here (its own, or its program-wide one, `lib.P`,
+    /// when this module knows another `P`: see `Declarations::key_for`);
+    /// `any` when it knows none (an alias several modules declare, a
+    /// name declared twice).
     fn declared_type(&mut self, name: &str, decl: NodeId, depth: usize) -> Type {
         let declarations = self.declarations;
-        if declarations
-            .frames
-            .get(name)
-            .is_some_and(|f| f.name.id == decl)
-        {
-            return Type::Frame(name.to_string());
-        }
-        // (An inline tagged union is an enum named by its alias.)
-        if declarations.enums.get(name).is_some_and(|e| e.decl == decl) {
-            return Type::Enum(name.to_string());
-        }
-        if declarations
-            .traits
-            .get(name)
-            .is_some_and(|t| t.name.id == decl)
-        {
-            return Type::Trait(name.to_string());
+        if let Some(key) = declarations.key_for(name, decl) {
+            // (An inline tagged union is an enum named by its alias.)
+            if declarations
+                .frames
+                .get(key)
+                .is_some_and(|f| f.name.id == decl)
+            {
+                return Type::Frame(key.to_string());
+            }
+            if declarations.enums.get(key).is_some_and(|e| e.decl == decl) {
+                return Type::Enum(key.to_string());
+            }
+            return Type::Trait(key.to_string());
         }
         let Some(alias) = declarations.aliases.get(name).filter(|a| a.name.id == decl) else {
             return Type::Any;

@@ -35,7 +35,9 @@ impl<'a> Checker<'a> {
             return self.call_value(callee, &callee_type, args, name);
         }
         match self.object_use(callee.id, name) {
-            Some(ObjectUse::Frame) => return self.construct_frame(name, callee.span, args),
+            Some(ObjectUse::Frame(frame)) => {
+                return self.construct_frame(&frame, callee.span, args)
+            }
             Some(ObjectUse::Variant(owner)) => {
                 let variant = Ident::synthetic(name.to_string(), callee.span);
                 return self.check_variant_arguments(&owner, &variant, args);
@@ -148,10 +150,10 @@ impl<'a> Checker<'a> {
         method: &'a Ident,
         args: &'a [Arg],
     ) -> Type {
-        if matches!(receiver.kind, ExprKind::Ident(_))
-            && self.namespace_type(method) == Some(DefKind::Frame)
-        {
-            return self.construct_frame(&method.name, method.span, args);
+        if matches!(receiver.kind, ExprKind::Ident(_)) {
+            if let Some((DefKind::Frame, frame)) = self.namespace_type(method) {
+                return self.construct_frame(&frame, method.span, args);
+            }
         }
         if let Some(static_type) = self.static_path_type(receiver, method) {
             // A module's function or a frame's static method.

@@ -12,6 +12,7 @@
 //! that exactly one module of the program declares, so that a name never
 //! denotes two declarations (see [`Declarations::merge_foreign`]).
 
+use crate::modules::ModuleGraph;
 use limit_syntax::ast::{
     Expr, FnDecl, FrameDecl, Member, Module, NodeId, Stmt, StmtKind, TraitDecl, TypeAliasDecl,
     TypeExpr, TypeKind, VariantDecl,
@@ -63,6 +64,15 @@ pub struct Declarations<'a> {
     pub frames_by_decl: HashMap<NodeId, &'a FrameDecl>,
     /// The traits, likewise.
     pub traits_by_decl: HashMap<NodeId, &'a TraitDecl>,
+    /// The program-wide name of each frame, trait and enum of this module
+    /// and of the modules it imports (directly or not), by its name's id:
+    /// `lib.P` for a `P` of module `lib`. A type of another module that
+    /// this module does not know by its bare name (it declares a `P` of
+    /// its own, or several modules do) is held under this name in
+    /// `frames`, `traits` and `enums` (see [`Declarations::add_qualified`]),
+    /// so that `Type::Frame("lib.P")` denotes it here, and in every module
+    /// its values reach through exported signatures.
+    pub qualified: HashMap<NodeId, String>,
 }
 
 impl<'a> Declarations<'a> {
@@ -220,6 +230,90 @@ impl<'a> Declarations<'a> {
         self.collect_variant_owners();
     }
 
+    /// Holds the frames, traits and enums of module `module` (`other`,
+    /// as that module declares them) that this module does not know by
+    /// their bare names under their program-wide names (`qualified`): a
+    /// type named through a namespace (`lib.P`) is then checked as a local
+    /// one is, even beside a local `P`. They are not named bare here
+    /// (`sees` is false for them: `foreign` has them, `bound` does not).
+    pub fn add_qualified(&mut self, other: &Declarations<'a>, module: usize) {
+        let mut added = Vec::new();
+        for (name, decl) in &other.frames {
+            if let Some(key) = self.unknown_here(name, decl.name.id) {
+                self.frames.insert(key.clone(), decl);
+                added.push(key);
+            }
+        }
+        for (name, decl) in &other.traits {
+            if let Some(key) = self.unknown_here(name, decl.name.id) {
+                self.traits.insert(key.clone(), decl);
+                added.push(key);
+            }
+        }
+        for (name, shape) in &other.enums {
+            if let Some(key) = self.unknown_here(name, shape.decl) {
+                self.enums.insert(key.clone(), *shape);
+                added.push(key);
+            }
+        }
+        for key in added {
+            self.foreign.insert(key, module);
+        }
+    }
+
+    /// The program-wide name of declaration `decl` (named `name` where it
+    /// is declared) when these declarations do not hold it by `name`.
+    fn unknown_here(&self, name: &str, decl: NodeId) -> Option<String> {
+        if self.holds(name, decl) {
+            return None;
+        }
+        let key = self.qualified.get(&decl)?;
+        (!self.is_type_name(key)).then(|| key.clone())
+    }
+
+    /// Whether the frame, trait or enum these declarations hold as `key`
+    /// is the one declared as `decl`.
+    fn holds(&self, key: &str, decl: NodeId) -> bool {
+        self.frames.get(key).is_some_and(|f| f.name.id == decl)
+            || self.traits.get(key).is_some_and(|t| t.name.id == decl)
+            || self.enums.get(key).is_some_and(|e| e.decl == decl)
+    }
+
+    /// The name under which these declarations hold the frame, trait or
+    /// enum declared as `decl` and named `name` where it is declared: the
+    /// name itself, or its program-wide name (`lib.P`) when this module
+    /// does not know it by its bare name. None when they do not hold it.
+    pub fn key_for<'s>(&'s self, name: &'s str, decl: NodeId) -> Option<&'s str> {
+        if self.holds(name, decl) {
+            return Some(name);
+        }
+        let key = self.qualified.get(&decl)?;
+        self.holds(key, decl).then_some(key.as_str())
+    }
+
+    /// The frames, traits and enums these declarations hold by their
+    /// own names (a module's own, before `merge_foreign`), with their
+    /// names' ids.
+    pub fn type_declarations(&self) -> impl Iterator<Item = (&String, NodeId)> {
+        (self.frames.iter().map(|(name, f)| (name, f.name.id)))
+            .chain(self.traits.iter().map(|(name, t)| (name, t.name.id)))
+            .chain(self.enums.iter().map(|(name, e)| (name, e.decl)))
+    }
+
+    /// The ids of the declarations of [`type_declarations`](Self::type_declarations).
+    pub fn names_by_decl(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.type_declarations().map(|(_, decl)| decl)
+    }
+
+    /// The program-wide name (`lib.P`) of the frame, trait or enum these
+    /// declarations hold as `key` (a program-wide name already is one).
+    pub fn program_wide_name(&self, key: &str) -> Option<String> {
+        let decl = (self.frames.get(key).map(|f| f.name.id))
+            .or_else(|| self.traits.get(key).map(|t| t.name.id))
+            .or_else(|| self.enums.get(key).map(|e| e.decl))?;
+        self.qualified.get(&decl).cloned()
+    }
+
     /// Whether `name` names any declared type (frame, trait, enum, alias).
     pub fn is_type_name(&self, name: &str) -> bool {
         self.frames.contains_key(name)
@@ -247,6 +341,40 @@ impl<'a> Declarations<'a> {
     pub fn visible_names(&self) -> impl Iterator<Item = &String> {
         self.names().filter(|name| self.sees(name))
     }
+}
+
+/// The program-wide name of every frame, trait and enum, by its name's
+/// id: `module.Name`, the module being named by its short name (the last
+/// segment of its import path); when two modules share a short name and
+/// declare a type of the same name, each also gets its index in the
+/// module graph (`lib#2.P`), so that no two declarations share one.
+pub fn qualified_type_names(graph: &ModuleGraph, own: &[Declarations]) -> HashMap<NodeId, String> {
+    let mut names: Vec<(NodeId, usize, String)> = Vec::new();
+    for (index, declarations) in own.iter().enumerate() {
+        let module = graph.modules.get(index).map_or("", |m| m.name.as_str());
+        for (name, decl) in declarations.type_declarations() {
+            names.push((decl, index, format!("{module}.{name}")));
+        }
+    }
+    let mut modules_per_name: HashMap<&str, HashSet<usize>> = HashMap::new();
+    for (_, index, key) in &names {
+        modules_per_name.entry(key).or_default().insert(*index);
+    }
+    let ambiguous: HashSet<String> = (modules_per_name.into_iter())
+        .filter(|(_, modules)| modules.len() > 1)
+        .map(|(key, _)| key.to_string())
+        .collect();
+    names
+        .into_iter()
+        .map(|(decl, index, key)| {
+            if ambiguous.contains(&key) {
+                let (module, name) = key.rsplit_once('.').unwrap_or(("", &key));
+                (decl, format!("{module}#{index}.{name}"))
+            } else {
+                (decl, key)
+            }
+        })
+        .collect()
 }
 
 /// The type names a module marks private (`@private`, or not public inside

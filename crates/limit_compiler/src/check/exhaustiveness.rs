@@ -289,9 +289,10 @@ impl<'a> Checker<'a> {
     ) -> Space {
         let qualified_ok = match path {
             [_] => true,
-            [owner, _] => owner.name == enum_name,
+            [owner, _] => self.type_key_of(owner) == enum_name,
             [_, owner, _] => {
-                owner.name == enum_name && self.namespace_type(owner) == Some(DefKind::Enum)
+                self.type_key_of(owner) == enum_name
+                    && matches!(self.namespace_type(owner), Some((DefKind::Enum, _)))
             }
             _ => false,
         };
@@ -356,7 +357,7 @@ impl<'a> Checker<'a> {
             return false;
         };
         let frame_matches = match (path.last(), ty.unrefined()) {
-            (Some(name), Type::Frame(frame)) => name.name == *frame,
+            (Some(name), Type::Frame(frame)) => self.type_key_of(name) == *frame,
             (_, Type::Any) => true,
             _ => false,
         };

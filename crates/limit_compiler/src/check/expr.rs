@@ -153,7 +153,7 @@ impl<'a> Checker<'a> {
         }
         match self.object_use(id, name) {
             Some(ObjectUse::Variant(owner)) => Type::Enum(owner),
-            Some(ObjectUse::Frame) => Type::Class(name.to_string()),
+            Some(ObjectUse::Frame(frame)) => Type::Class(frame),
             _ if self.is_declared_type_or_module(name) => Type::Any,
             _ => self.builtin_value_type(name).unwrap_or(Type::Any),
         }
@@ -339,19 +339,19 @@ impl<'a> Checker<'a> {
                 // `outer.inner.name`: a member of a nested `module` block.
                 return self.namespace_member(receiver, name);
             }
-            let declared = &type_name.name;
-            return match self.namespace_type(type_name)? {
+            let (kind, declared) = self.namespace_type(type_name)?;
+            return match kind {
                 // `ns.Enum.Variant`: a variant of an imported module's
                 // enum, whose payload is checked as a local one's.
                 DefKind::Enum => {
-                    let decl = self.declarations.enums.get(declared)?;
+                    let decl = self.declarations.enums.get(&declared)?;
                     if decl.variants.iter().any(|v| v.name.name == name.name) {
-                        return Some(Type::Enum(declared.clone()));
+                        return Some(Type::Enum(declared));
                     }
                     Some(Type::Any)
                 }
                 // `ns.Frame.static_member`: a frame of an imported module.
-                _ => Some(self.static_member_type(declared, name)),
+                _ => Some(self.static_member_type(&declared, name)),
             };
         }
         let ExprKind::Ident(type_name) = &receiver.kind else {
@@ -364,18 +364,18 @@ impl<'a> Checker<'a> {
         }
         let declarations = self.declarations;
         match self.object_use(receiver.id, type_name) {
-            Some(ObjectUse::Enum) => {
+            Some(ObjectUse::Enum(enum_name)) => {
                 let has_variant = declarations
                     .enums
-                    .get(type_name)
+                    .get(&enum_name)
                     .is_some_and(|decl| decl.variants.iter().any(|v| v.name.name == name.name));
                 return Some(if has_variant {
-                    Type::Enum(type_name.clone())
+                    Type::Enum(enum_name)
                 } else {
                     Type::Any
                 });
             }
-            Some(ObjectUse::Frame) => return Some(self.static_member_type(type_name, name)),
+            Some(ObjectUse::Frame(frame)) => return Some(self.static_member_type(&frame, name)),
             _ => {}
         }
         if let Some(ty) = self.namespace_member(receiver, name) {

@@ -475,11 +475,17 @@ impl<'a> Checker<'a> {
     /// direct call. Returns whether it reported.
     pub(super) fn check_method_through_trait(&mut self, trait_name: &str, name: &Ident) -> bool {
         let declarations = self.declarations;
-        let mut frames: Vec<&FrameDecl> = declarations.frames.values().copied().collect();
-        frames.sort_by_key(|frame| (frame.name.span.file, frame.name.span.start));
-        for frame in frames {
+        // (By the names the checker knows them by: another module's frame
+        // may share its name with one of this module.)
+        let mut frames: Vec<(&String, &FrameDecl)> = declarations
+            .frames
+            .iter()
+            .map(|(key, f)| (key, *f))
+            .collect();
+        frames.sort_by_key(|(_, frame)| (frame.name.span.file, frame.name.span.start));
+        for (key, frame) in frames {
             let implements = self
-                .lineage(&frame.name.name)
+                .lineage_of(frame)
                 .traits
                 .iter()
                 .any(|t| self.trait_denoted(t, trait_name));
@@ -491,7 +497,7 @@ impl<'a> Checker<'a> {
                 owner_frame,
                 method,
                 visibility,
-            } = self.lookup_member(&frame.name.name, &name.name)
+            } = self.lookup_member(key, &name.name)
             else {
                 continue;
             };

@@ -136,6 +136,8 @@ impl<'a> Checker<'a> {
         let private = |visibility: Visibility| {
             crate::resolve::visibility::hidden_from_importers(visibility, in_block)
         };
+        let declarations = self.declarations;
+        let program_wide = |name: &str| declarations.program_wide_name(name);
         for stmt in stmts {
             match &stmt.kind {
                 StmtKind::Fn(decl) => {
@@ -145,7 +147,7 @@ impl<'a> Checker<'a> {
                     }
                     let signature = self.signature_of(decl);
                     let value = ExportedValue {
-                        ty: portable(&Type::Function(Box::new(signature)), shared),
+                        ty: portable(&Type::Function(Box::new(signature)), shared, &program_wide),
                         declared_at: name.id,
                         annotated: true,
                         is_function: true,
@@ -169,7 +171,7 @@ impl<'a> Checker<'a> {
                         }
                         let ty = binding.narrowed_from.as_ref().unwrap_or(&binding.ty);
                         let value = ExportedValue {
-                            ty: portable(ty, shared),
+                            ty: portable(ty, shared, &program_wide),
                             declared_at: name.id,
                             annotated: binding.annotated,
                             is_function: false,
@@ -199,15 +201,24 @@ fn target_names<'t>(target: &'t VarTarget, names: &mut Vec<&'t limit_syntax::ast
 }
 
 /// `ty` as another module may see it: frames, traits and enums whose names
-/// are not `shared` become `any`. A refinement stays one (the importer
+/// are not `shared` take their program-wide names (`program_wide`: `lib.P`,
+/// which every importer knows, see `Declarations::qualified`), or become
+/// `any` when they have none. A refinement stays one (the importer
 /// checks constants against its condition, found by its node id), except
 /// one named by an alias whose name other modules declare too: the code
 /// generator finds an alias's checks by its name, which would mean
 /// another alias there, so it becomes its base.
-fn portable(ty: &Type, shared: &dyn Fn(&str) -> bool) -> Type {
-    let portable = |ty: &Type| portable(ty, shared);
+fn portable(
+    ty: &Type,
+    shared: &dyn Fn(&str) -> bool,
+    program_wide: &dyn Fn(&str) -> Option<String>,
+) -> Type {
+    let portable = |ty: &Type| portable(ty, shared, program_wide);
+    let rename = |name: &str| program_wide(name).filter(|_| !shared(name));
     match ty {
-        Type::Frame(name) | Type::Enum(name) | Type::Trait(name) if !shared(name) => Type::Any,
+        Type::Frame(name) if !shared(name) => rename(name).map_or(Type::Any, Type::Frame),
+        Type::Enum(name) if !shared(name) => rename(name).map_or(Type::Any, Type::Enum),
+        Type::Trait(name) if !shared(name) => rename(name).map_or(Type::Any, Type::Trait),
         Type::Refined(base, refinement)
             if shared(&refinement.name) || !is_identifier(&refinement.name) =>
         {

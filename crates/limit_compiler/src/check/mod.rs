@@ -42,7 +42,7 @@ pub mod types;
 
 pub use imports::{ExportedValue, Exports, ImportedName};
 pub use table::TypeTable;
-pub use types::{ErrorSet, FunctionType, IntWidth, ParamType, Type};
+pub use types::{declared_name, ErrorSet, FunctionType, IntWidth, ParamType, Type};
 
 /// The names a module's imports bind (namespaces and direct members), with
 /// the types the imported modules declare for them.
@@ -243,14 +243,28 @@ fn program_declarations(graph: &ModuleGraph) -> Vec<Declarations<'_>> {
         .iter()
         .map(|module| declarations::private_type_names(&module.ast))
         .collect();
+    let qualified = declarations::qualified_type_names(graph, &own);
     (0..graph.modules.len())
         .map(|index| {
             let mut merged = own[index].clone();
             merged.bound = bound_type_names(graph, index, &own, &private);
-            for dependency in dependencies(graph, index) {
+            let dependencies = dependencies(graph, index);
+            for &module in dependencies.iter().chain([&index]) {
+                for decl in own[module].names_by_decl() {
+                    if let Some(key) = qualified.get(&decl) {
+                        merged.qualified.insert(decl, key.clone());
+                    }
+                }
+            }
+            for &dependency in &dependencies {
                 let share =
                     |name: &str| shared.contains(name) && !private[dependency].contains(name);
                 merged.merge_foreign(&own[dependency], dependency, share);
+            }
+            // What is not known by its bare name is known by its
+            // program-wide one (`lib.P`).
+            for &dependency in &dependencies {
+                merged.add_qualified(&own[dependency], dependency);
             }
             merged
         })

@@ -81,23 +81,21 @@ impl<'a> Checker<'a> {
     /// The frame, enum or variant the bare name `name`, used at node `id`,
     /// denotes as the resolve stage bound it (the module's own, or one its
     /// `show`/`hide` imports bind), when the checker knows that very
-    /// declaration by its name.
+    /// declaration, with the name it knows it by (see
+    /// `Declarations::key_for`).
     pub(super) fn object_use(&self, id: NodeId, name: &str) -> Option<ObjectUse> {
         let Some(Resolved::TopLevel { decl, kind, .. }) = self.bindings.of(id) else {
             return None;
         };
         let declarations = self.declarations;
+        let key = || declarations.key_for(name, decl).map(str::to_string);
         match kind {
-            DefKind::Frame => declarations
-                .frames
-                .get(name)
-                .is_some_and(|frame| frame.name.id == decl)
-                .then_some(ObjectUse::Frame),
-            DefKind::Enum | DefKind::Alias => declarations
-                .enums
-                .get(name)
-                .is_some_and(|shape| shape.decl == decl)
-                .then_some(ObjectUse::Enum),
+            DefKind::Frame => key()
+                .filter(|key| declarations.frames.contains_key(key))
+                .map(ObjectUse::Frame),
+            DefKind::Enum | DefKind::Alias => key()
+                .filter(|key| declarations.enums.contains_key(key))
+                .map(ObjectUse::Enum),
             DefKind::Variant => declarations
                 .enums
                 .iter()
@@ -109,25 +107,32 @@ impl<'a> Checker<'a> {
 
     /// What the member name of `ns.Name` denotes when `ns` is an imported
     /// module declaring `Name` (the resolve stage bound the member to that
-    /// declaration) and the checker knows that very declaration by its
-    /// name (no other module declares one so): a frame or an enum.
-    pub(super) fn namespace_type(&self, name: &Ident) -> Option<DefKind> {
+    /// declaration) and the checker knows that very declaration: a frame
+    /// or an enum, with the name the checker knows it by (`Name`, or
+    /// `ns.Name` when this module knows another `Name`).
+    pub(super) fn namespace_type(&self, name: &Ident) -> Option<(DefKind, String)> {
         let Some(Resolved::TopLevel { decl, .. }) = self.bindings.of(name.id) else {
             return None;
         };
         let declarations = self.declarations;
-        if declarations
-            .frames
-            .get(&name.name)
-            .is_some_and(|frame| frame.name.id == decl)
-        {
-            return Some(DefKind::Frame);
+        let key = declarations.key_for(&name.name, decl)?;
+        if declarations.frames.contains_key(key) {
+            return Some((DefKind::Frame, key.to_string()));
         }
-        declarations
-            .enums
-            .get(&name.name)
-            .is_some_and(|shape| shape.decl == decl)
-            .then_some(DefKind::Enum)
+        (declarations.enums.contains_key(key)).then(|| (DefKind::Enum, key.to_string()))
+    }
+
+    /// The name the checker knows the frame, trait or enum that type name
+    /// `name` (in an annotation or a pattern, bare or the last segment of
+    /// `ns.Name`) denotes by, as the resolve stage bound it; else the
+    /// name as written (a name the resolve stage did not bind).
+    pub(super) fn type_key_of(&self, name: &Ident) -> String {
+        if let Some(Resolved::TopLevel { decl, .. }) = self.bindings.of(name.id) {
+            if let Some(key) = self.declarations.key_for(&name.name, decl) {
+                return key.to_string();
+            }
+        }
+        name.name.clone()
     }
 
     /// The exports of the module `receiver` names when it is a bare name
@@ -171,8 +176,10 @@ impl Checker<'_> {
 /// A frame, enum or variant a bare name denotes (`Checker::object_use`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) enum ObjectUse {
-    Frame,
-    Enum,
+    /// A frame, by the name the checker knows it by.
+    Frame(String),
+    /// An enum, likewise.
+    Enum(String),
     /// A variant of the enum of this name.
     Variant(String),
 }

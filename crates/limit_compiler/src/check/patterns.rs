@@ -175,9 +175,20 @@ impl<'a> Checker<'a> {
     /// subframe, a frame implementing a trait, or a type `typeof` names in
     /// ways the checker does not model.
     fn may_have_type_name(&self, member: &Type, type_name: &str) -> bool {
+        // Every frame declared `type_name` may be the one `typeof` names,
+        // in whichever module (`lib.P` and this module's `P` are both `P`).
+        // (None known: given the benefit of the doubt.)
+        let named: Vec<&String> = (self.declarations.frames.keys())
+            .filter(|key| super::types::declared_name(key) == type_name)
+            .collect();
         match member {
-            Type::Frame(frame) => self.frame_may_be(type_name, frame),
-            Type::Trait(trait_name) => self.frame_may_implement(type_name, trait_name),
+            Type::Frame(frame) => {
+                named.is_empty() || named.iter().any(|key| self.frame_may_be(key, frame))
+            }
+            Type::Trait(trait_name) => {
+                named.is_empty()
+                    || (named.iter()).any(|key| self.frame_may_implement(key, trait_name))
+            }
             other => !has_known_type_name(other),
         }
     }
@@ -384,9 +395,10 @@ impl<'a> Checker<'a> {
                 }
             }
             PatternKind::Frame { path, fields } => {
+                // `lib.P { x }` beside a local `P`: lib's fields.
                 let frame = path
                     .last()
-                    .map(|name| name.name.clone())
+                    .map(|name| self.type_key_of(name))
                     .unwrap_or_default();
                 for field in fields {
                     let ty = match self.lookup_member(&frame, &field.name.name) {
@@ -482,7 +494,10 @@ fn type_pattern_matches(name: &str, member: &Type) -> bool {
         ("dict", Type::Dict(..) | Type::Record(_)) => true,
         ("tuple", Type::Tuple(_)) => true,
         ("function", Type::Function(_)) => true,
-        (name, Type::Frame(frame) | Type::Enum(frame) | Type::Trait(frame)) => name == frame,
+        // (`typeof` gives the declared name: `P` for `lib.P`.)
+        (name, Type::Frame(frame) | Type::Enum(frame) | Type::Trait(frame)) => {
+            name == super::types::declared_name(frame)
+        }
         (name, Type::Float | Type::Bool | Type::Nil | Type::Range | Type::Channel) => {
             name == member.to_string()
         }

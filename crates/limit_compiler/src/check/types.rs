@@ -134,6 +134,13 @@ pub enum Type {
     Host(String),
 }
 
+/// The name a frame, trait or enum is declared with, given the name the
+/// checker knows it by (`P` for `lib.P`, a program-wide name:
+/// `Declarations::qualified`).
+pub fn declared_name(key: &str) -> &str {
+    key.rsplit_once('.').map_or(key, |(_, name)| name)
+}
+
 impl Type {
     pub fn list(element: Type) -> Type {
         Type::List(Box::new(element))

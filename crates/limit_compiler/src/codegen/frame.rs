@@ -727,7 +727,9 @@ impl Codegen<'_> {
         let scope = self.module_scopes.get(super::objects::key_module(&key)?)?;
         let file = self.sources.files().get(scope.file as usize)?;
         let module = crate::stdlib::module_of_file(&file.name)?;
-        Some((module.to_string(), name.clone()))
+        // (Its declared name: the checker may know it as `module.Name`.)
+        let name = crate::check::declared_name(name);
+        Some((module.to_string(), name.to_string()))
     }
 
     /// `super.m(args)`: the parent's method, called directly.

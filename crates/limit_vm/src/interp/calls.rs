@@ -29,10 +29,7 @@ impl Vm {
                 if self.options.trace || self.options.stats {
                     self.stats.cache_misses += 1;
                 }
-                // The newest first; the oldest of a full cache goes.
-                let mut newer = [(id, m); CACHE_WAYS];
-                newer[1..].copy_from_slice(&entries[..CACHE_WAYS - 1]);
-                self.fill_cache(func, site, newer);
+                self.remember_in(func, site, entries, id, m);
                 self.push_frame(m, None, recv, recv, argc as usize + 1, false)?;
                 Ok(true)
             }
@@ -459,6 +456,27 @@ impl Vm {
         }
     }
 
+    /// Remember `value` for class id + 1 `id` in the inline cache of
+    /// instruction `site` of function `func`.
+    #[cold]
+    pub(super) fn remember(&mut self, func: u32, site: usize, id: u32, value: u32) {
+        let entries = self
+            .caches
+            .get(func as usize)
+            .and_then(|c| c.get(site))
+            .copied()
+            .unwrap_or([(0, 0); CACHE_WAYS]);
+        self.remember_in(func, site, entries, id, value);
+    }
+
+    /// `remember`, given the cache's `entries`: the newest first; the
+    /// oldest of a full cache goes.
+    fn remember_in(&mut self, func: u32, site: usize, entries: CacheEntries, id: u32, value: u32) {
+        let mut newer = [(id, value); CACHE_WAYS];
+        newer[1..].copy_from_slice(&entries[..CACHE_WAYS - 1]);
+        self.fill_cache(func, site, newer);
+    }
+
     /// Records `entries` in the inline cache of instruction `site` of
     /// function `func`, making the function's caches at its first miss.
     #[cold]
@@ -523,11 +541,12 @@ pub(super) fn check_native_args(n: &crate::value::NativeFn, argc: usize) -> Resu
 }
 
 impl Vm {
-    /// The method of class `class` that the inline cache of the
-    /// `InvokeMethod` at `site` in the running function holds, if any (a
-    /// miss is `Vm::step`'s, which fills the cache).
+    /// What the inline cache of the instruction at `site` in the running
+    /// function holds for class `class`, if anything: an `Invoke`'s
+    /// method (a miss is `Vm::step`'s, which fills the cache), a
+    /// `GetFieldByName`'s field slot (filled by the dispatch loop).
     #[inline(always)]
-    pub(super) fn cached_method(&self, class: u32, site: usize) -> Option<u32> {
+    pub(super) fn cached_entry(&self, class: u32, site: usize) -> Option<u32> {
         let id = class + 1;
         let func = self.frames.last().map_or(0, |f| f.func as usize);
         cache_lookup(self.caches.get(func)?.get(site)?, id)

@@ -251,6 +251,27 @@ impl Vm {
                         }
                     };
                 }
+                // Pop the top value into captured-variable cell `$cell`,
+                // releasing the value it replaces: only when no `deinit`
+                // can run from that.
+                macro_rules! store_to_cell {
+                    ($cell:expr) => {{
+                        let cell: &crate::value::CellRef = $cell;
+                        match cell.try_borrow() {
+                            Ok(held) if !(held.is_heap() && may_deinit) => {}
+                            _ => bail!(),
+                        }
+                        sp = sp.wrapping_sub(1);
+                        match cell.try_replace(take!(sp)) {
+                            Ok(old) => drop(old),
+                            Err(v) => {
+                                put!(sp, v);
+                                sp = sp.wrapping_add(1);
+                                bail!();
+                            }
+                        }
+                    }};
+                }
                 // Push a frame for `$proto` (function `$f`) whose `$argc`
                 // arguments are on top of the stack, when the call needs
                 // nothing this loop leaves to `push_frame`: default
@@ -799,7 +820,7 @@ impl Vm {
                             // A frame's method through the call site's
                             // inline cache; a miss fills it in `run_loop`.
                             (Value::Instance(inst), _, _) if via == Dispatch::Cached => {
-                                let Some(target) = self.cached_method(inst.class.id, ip!() - 1)
+                                let Some(target) = self.cached_entry(inst.class.id, ip!() - 1)
                                 else {
                                     bail!();
                                 };
@@ -1020,6 +1041,43 @@ impl Vm {
                         sp = sp.wrapping_add(1);
                         continue 'run;
                     }
+                    Op::GetCell(s) => {
+                        room!();
+                        let x = slot!(s);
+                        let Value::Cell(cell) = val!(x) else {
+                            bail!();
+                        };
+                        let Ok(v) = cell.try_borrow() else {
+                            bail!();
+                        };
+                        copy_value!(sp, &*v);
+                        drop(v);
+                        sp = sp.wrapping_add(1);
+                        continue 'run;
+                    }
+                    Op::SetCell(s) => {
+                        need!(1);
+                        let x = slot!(s);
+                        if x == sp.wrapping_sub(1) {
+                            bail!();
+                        }
+                        let Value::Cell(cell) = val!(x) else {
+                            bail!();
+                        };
+                        store_to_cell!(cell);
+                        continue 'run;
+                    }
+                    Op::SetUpvalue(i) => {
+                        need!(1);
+                        let Some(Some(closure)) = self.frames.last().map(|f| &f.closure) else {
+                            bail!();
+                        };
+                        let Some(Value::Cell(cell)) = closure.captures.get(i as usize) else {
+                            bail!();
+                        };
+                        store_to_cell!(cell);
+                        continue 'run;
+                    }
                     Op::Return | Op::ReturnNil if !may_deinit => {
                         let depth = self.frames.len();
                         if depth <= stop_depth + 1
@@ -1096,8 +1154,29 @@ impl Vm {
                     Op::GetFieldByName(k) if !may_deinit => {
                         need!(1);
                         let top = sp.wrapping_sub(1);
-                        let name = self.constants.get(k as usize);
-                        let Some(v) = fast_helper!(object::field_named(val!(top), name)) else {
+                        let Value::Instance(inst) = val!(top) else {
+                            bail!();
+                        };
+                        // The slot of the field in this class, through the
+                        // instruction's inline cache (the field's name
+                        // looked up at a miss).
+                        let site = ip!() - 1;
+                        let slot = match self.cached_entry(inst.class.id, site) {
+                            Some(slot) => slot as usize,
+                            None => {
+                                let name = self.constants.get(k as usize);
+                                let Some(Value::Str(name)) = name else {
+                                    bail!();
+                                };
+                                let Some(slot) = inst.class.field_slot(&name.text) else {
+                                    bail!();
+                                };
+                                let func = self.frames.last().map_or(0, |f| f.func);
+                                self.remember(func, site, inst.class.id + 1, slot as u32);
+                                slot
+                            }
+                        };
+                        let Some(v) = fast_helper!(object::field(val!(top), slot)) else {
                             bail!();
                         };
                         let v = v.fast_clone();

@@ -218,14 +218,7 @@ impl Vm {
             }
             return Err(t);
         }
-        // A resource limit is not catchable by the script (limits.rs), nor
-        // are a closed output and an interrupt (the program must end), nor
-        // the cancellation of a task whose block timed out or failed (its
-        // handler could otherwise go on running).
-        let uncatchable = matches!(
-            &*t.kind,
-            kinds::RESOURCE_LIMIT | kinds::OUTPUT_CLOSED | kinds::INTERRUPTED
-        );
+        let uncatchable = is_uncatchable(&t);
         let cancelled = &*t.kind == kinds::TIMEOUT && self.conc.cancellation().is_some();
         let catchable = !uncatchable && !cancelled;
         let reraised = self.reraised.take().filter(|r| Rc::ptr_eq(&r.error, &t));
@@ -247,6 +240,14 @@ impl Vm {
                     drop(self.stack.pop());
                 }
                 let t = self.deinits_while_unwinding(t);
+                if is_uncatchable(&t) {
+                    // A `deinit` exceeded a limit (or met a closed output,
+                    // an interrupt): that ends the program, whatever the
+                    // handler would have done with the error it chose.
+                    self.trace = None;
+                    self.trace_of_task = false;
+                    return self.unwind(t, stop_depth);
+                }
                 self.caught = Some(Box::new(CaughtTrap {
                     error: t.clone(),
                     frames,
@@ -311,9 +312,15 @@ impl Vm {
     }
 
     /// Run the queued `deinit`s to the end; the first error one raises
-    /// becomes a note in the message of `t`.
+    /// becomes a note in the message of `t`. An error no script may catch
+    /// (a resource limit exceeded, a closed output, an interrupt) is not
+    /// kept as a note: it replaces `t`, with a note naming `t`, so that it
+    /// ends the program as it would have anywhere else (a note on an
+    /// error a handler then catches would let the program go on past a
+    /// step limit).
     pub(super) fn run_deinits_noting_errors(&mut self, t: Trap) -> Trap {
         let mut first: Option<(Trap, Option<String>)> = None;
+        let mut uncatchable: Option<Trap> = None;
         loop {
             match self.run_pending_deinits() {
                 Ok(()) => break,
@@ -322,9 +329,26 @@ impl Vm {
                     let place = self
                         .take_trace()
                         .and_then(|trace| trace.first().map(|entry| entry.function.clone()));
+                    if uncatchable.is_none() && is_uncatchable(&e) {
+                        uncatchable = Some(e.clone());
+                    }
                     first.get_or_insert((e, place));
                 }
             }
+        }
+        if let Some(e) = uncatchable {
+            let unwound = if t.message.is_empty() {
+                t.kind.to_string()
+            } else {
+                format!("{}: {}", t.kind, t.message)
+            };
+            let note = format!("raised by a `deinit` while {unwound} unwound");
+            let message = if e.message.is_empty() {
+                note
+            } else {
+                format!("{} ({note})", e.message)
+            };
+            return crate::errors::trap(&e.kind, &message);
         }
         let Some((e, place)) = first else {
             return t;
@@ -343,4 +367,15 @@ impl Vm {
         };
         crate::errors::trap(&t.kind, &message)
     }
+}
+
+/// Whether a script may not catch `t`: a resource limit exceeded
+/// (limits.rs), a closed output and an interrupt (the program must end).
+/// (The cancellation of a task, which its handler may not catch either, is
+/// decided where it is unwound.)
+fn is_uncatchable(t: &Trap) -> bool {
+    matches!(
+        &*t.kind,
+        kinds::RESOURCE_LIMIT | kinds::OUTPUT_CLOSED | kinds::INTERRUPTED
+    )
 }

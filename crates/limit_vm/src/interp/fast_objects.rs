@@ -43,23 +43,6 @@ pub(super) unsafe fn field(obj: &Value, slot: usize) -> Option<&Value> {
     unsafe { inst.field_unguarded(slot) }
 }
 
-/// The field named by the string constant `name` of an instance (a method
-/// of that name, a host object's member … are `step`'s).
-///
-/// # Safety
-/// As for `field`.
-#[inline(always)]
-pub(super) unsafe fn field_named<'a>(obj: &'a Value, name: Option<&Value>) -> Option<&'a Value> {
-    let (Value::Instance(inst), Some(Value::Str(name))) = (obj, name) else {
-        return None;
-    };
-    let slot = inst.class.field_slot(&name.text)?;
-    // SAFETY: this function's `# Safety` condition,
-    // established by its caller, the dispatch loop's `fast_helper!`
-    // (dispatch.rs).
-    unsafe { field(obj, slot) }
-}
-
 /// `obj.fields[slot] = *v`, moving the value in; the old value is released
 /// after the field holds the new one. False when declined, `*v` untouched.
 ///
@@ -135,6 +118,6 @@ pub(super) unsafe fn make_closure(
     // `Value::closure`, inlined so that the value is written in place
     // rather than returned through memory and reloaded.
     let closure = Rc::new(Closure::new(f, proto.clone(), captures));
-    closure.gc_slot.set(crate::gc::track_closure(&closure));
+    Closure::track(&closure);
     Some(Value::Function(closure))
 }

@@ -235,7 +235,7 @@ impl Vm {
                 Op::SetCell(s) => {
                     let v = self.stack.pop_value();
                     match &self.stack[base + s as usize] {
-                        Value::Cell(c) => *c.borrow_mut() = v,
+                        Value::Cell(c) => c.set(v),
                         _ => self.stack[base + s as usize] = v,
                     }
                 }
@@ -255,7 +255,7 @@ impl Vm {
                     // Infallible: an instruction runs in the frame on top.
                     match &self.frames.last().expect("frame").closure {
                         Some(c) => match &c.captures[i as usize] {
-                            Value::Cell(cell) => *cell.borrow_mut() = v,
+                            Value::Cell(cell) => cell.set(v),
                             // The compiler copies only variables nothing assigns.
                             _ => tri!(fail(
                                 kinds::ERROR,

@@ -15,13 +15,14 @@ use cranelift_module::FuncId;
 use super::semantics::{exec, Arith, Backend, Elem, Flow, Scalar};
 use crate::opcode::{Op, Ordering};
 use crate::runtime::methods::Method;
-use crate::value::Value;
+use crate::value::{IterState, Value};
 
 /// The kinds a local may hold at a point: a set of scalar kinds (bits
 /// 0..4), or one heap kind: `OPAQUE`, a heap value compiled code never
-/// touches, a list (`LIST`, its elements' expected kind in bits 8..12)
-/// or an instance (`INSTANCE`, its class in bits 8..32). Heap kinds join
-/// only with themselves.
+/// touches, a list (`LIST`, its elements' expected kind in bits 8..12),
+/// an instance (`INSTANCE`, its class in bits 8..32) or an `iter` loop's
+/// iterator over a list (`LIST_ITER`, the expected kind of the element it
+/// reads next in bits 8..12). Heap kinds join only with themselves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Ty(pub(crate) u32);
 
@@ -33,6 +34,7 @@ impl Ty {
     pub(crate) const OPAQUE: Ty = Ty(16);
     const LIST: u32 = 32;
     const INSTANCE: u32 = 64;
+    const LIST_ITER: u32 = 128;
     /// Classes with an index at or above this are opaque.
     const MAX_CLASS: u32 = 1 << 24;
 
@@ -55,8 +57,31 @@ impl Ty {
             Value::Instance(i) if i.class.id < Ty::MAX_CLASS => {
                 Ty::scalar(Scalar::Instance(i.class.id))
             }
+            Value::Iterator(it) => match it.try_borrow().as_deref() {
+                // The element it reads next predicts the others' kind.
+                Ok(IterState::List(list, next)) => match list.items.try_borrow() {
+                    Ok(items) => Ty::scalar(Scalar::ListIter(Elem::of(items.get(*next)))),
+                    Err(_) => Ty::OPAQUE,
+                },
+                _ => Ty::OPAQUE,
+            },
             _ => Ty::OPAQUE,
         }
+    }
+
+    /// The element kind of a list's or list iterator's high bits.
+    fn elem(bits: u32) -> Elem {
+        match bits {
+            2 => Elem::Bool,
+            4 => Elem::Int,
+            8 => Elem::Float,
+            _ => Elem::Other,
+        }
+    }
+
+    /// A list iterator (of any element kind).
+    pub(crate) fn is_list_iter(self) -> bool {
+        self.0 & 0xff == Ty::LIST_ITER
     }
 
     pub(crate) fn scalar(s: Scalar) -> Ty {
@@ -68,6 +93,10 @@ impl Ty {
             Scalar::List(elem) => {
                 let bits = elem.scalar().map_or(0, |k| Ty::scalar(k).0);
                 Ty(Ty::LIST | bits << 8)
+            }
+            Scalar::ListIter(elem) => {
+                let bits = elem.scalar().map_or(0, |k| Ty::scalar(k).0);
+                Ty(Ty::LIST_ITER | bits << 8)
             }
             Scalar::Instance(class) if class < Ty::MAX_CLASS => Ty(Ty::INSTANCE | class << 8),
             Scalar::Instance(_) => Ty::OPAQUE,
@@ -82,13 +111,9 @@ impl Ty {
             Ty::BOOL => Scalar::Bool,
             Ty::INT => Scalar::Int,
             Ty::FLOAT => Scalar::Float,
-            Ty(t) if t & 0xff == Ty::LIST => Scalar::List(match t >> 8 {
-                2 => Elem::Bool,
-                4 => Elem::Int,
-                8 => Elem::Float,
-                _ => Elem::Other,
-            }),
+            Ty(t) if t & 0xff == Ty::LIST => Scalar::List(Ty::elem(t >> 8)),
             Ty(t) if t & 0xff == Ty::INSTANCE => Scalar::Instance(t >> 8),
+            Ty(t) if t & 0xff == Ty::LIST_ITER => Scalar::ListIter(Ty::elem(t >> 8)),
             _ => return None,
         })
     }
@@ -362,6 +387,10 @@ impl Backend for Types<'_> {
     }
 
     fn pop(&mut self) -> Option<Scalar> {
+        // A list iterator stays in its slot (heap.rs): nothing takes it.
+        if matches!(self.state.stack.last()?, Scalar::ListIter(_)) {
+            return None;
+        }
         self.state.stack.pop()
     }
 
@@ -412,6 +441,10 @@ impl Backend for Types<'_> {
 
     fn element(&mut self, _: Scalar, _: Scalar, kind: Scalar) -> Scalar {
         kind
+    }
+
+    fn iter_next(&mut self, _: Scalar, kind: Scalar) -> (Scalar, Scalar) {
+        (Scalar::Int, kind)
     }
 
     fn set_element(&mut self, _: Scalar, _: Scalar, _: Scalar) {}
@@ -553,6 +586,45 @@ mod tests {
         )
         .expect("analysed");
         assert_eq!(a.exits, vec![2]);
+    }
+
+    #[test]
+    fn a_list_iterator_is_read_in_place_and_never_taken() {
+        for elem in [Elem::Int, Elem::Float, Elem::Bool, Elem::Other] {
+            let ty = Ty::scalar(Scalar::ListIter(elem));
+            assert!(ty.is_heap() && ty.is_list_iter());
+            assert_eq!(ty.exact(), Some(Scalar::ListIter(elem)));
+        }
+        // 0: IterNext (the loop's head, iterator below); 1: SetLocal 0;
+        // 2: Loop back to 0; 3: Pop (a `break`'s drop of the iterator).
+        let code = [
+            Op::IterNext(false, 2),
+            Op::SetLocal(0),
+            Op::Loop(3),
+            Op::Pop,
+        ];
+        let entry = State {
+            locals: vec![Ty::INT],
+            stack: vec![Scalar::ListIter(Elem::Int)],
+        };
+        let a = analyse(&code, 0, entry, &[], &mut NoCallees).expect("analysed");
+        // The element read is an int the loop stores; nothing pops the
+        // iterator in compiled code.
+        let body = a.states[1].as_ref().expect("reached");
+        assert_eq!(body.stack, vec![Scalar::ListIter(Elem::Int), Scalar::Int]);
+        let mut pops = Types {
+            state: State {
+                locals: vec![Ty::INT],
+                stack: vec![Scalar::ListIter(Elem::Int)],
+            },
+            succs: Vec::new(),
+            returns: Vec::new(),
+            exited: false,
+            constants: &[],
+            callees: &mut NoCallees,
+        };
+        assert_eq!(exec(&mut pops, 3, Op::Pop), Flow::Stop);
+        assert!(pops.exited);
     }
 
     #[test]

@@ -72,6 +72,7 @@ pub(crate) fn tag(kind: Scalar) -> i64 {
         Scalar::Float => 3,
         Scalar::List(_) => 7,
         Scalar::Instance(_) => 17,
+        Scalar::ListIter(_) => 19,
     }
 }
 
@@ -102,7 +103,7 @@ pub(crate) fn store_known(
     let t = b.ins().iconst(types::I8, tag(kind));
     b.ins().store(flags(), t, slots, at);
     match kind {
-        Scalar::Nil | Scalar::List(_) | Scalar::Instance(_) => {}
+        Scalar::Nil | Scalar::List(_) | Scalar::Instance(_) | Scalar::ListIter(_) => {}
         Scalar::Bool => {
             let byte = b.ins().ireduce(types::I8, v);
             b.ins().store(flags(), byte, slots, at + BOOL_OFFSET);
@@ -158,7 +159,9 @@ pub(crate) fn load_known(
         }
         Scalar::Int => b.ins().load(types::I64, flags(), slots, at + WORD_OFFSET),
         Scalar::Float => b.ins().load(types::F64, flags(), slots, at + WORD_OFFSET),
-        Scalar::List(_) | Scalar::Instance(_) => b.ins().iadd_imm_s(slots, at as i64),
+        Scalar::List(_) | Scalar::Instance(_) | Scalar::ListIter(_) => {
+            b.ins().iadd_imm_s(slots, at as i64)
+        }
     }
 }
 
@@ -202,6 +205,18 @@ mod tests {
         assert_eq!(
             byte(&list, 0),
             tag(Scalar::List(super::super::semantics::Elem::Int)) as u8
+        );
+        let iter = Value::Iterator(std::rc::Rc::new(std::cell::RefCell::new(
+            crate::value::IterState::Range {
+                next: 0,
+                step: 1,
+                left: 0,
+                index: 0,
+            },
+        )));
+        assert_eq!(
+            byte(&iter, 0),
+            tag(Scalar::ListIter(super::super::semantics::Elem::Int)) as u8
         );
     }
 }

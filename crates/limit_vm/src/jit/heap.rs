@@ -18,6 +18,11 @@
 //!   the bridge entered, whose values the interpreter owns);
 //! * a compiled callee that returns leaves its slots, borrowed copies
 //!   included, above the value stack's length, where nothing drops them;
+//! * an `iter` loop's iterator over a list (`Scalar::ListIter`) is an
+//!   operand the bridge found on the stack: its register is the address
+//!   of that slot, it never moves (nothing pops it: the end of the list
+//!   is an exit, and the interpreter drops it), and the interpreter keeps
+//!   owning it, so an exit leaves it as it is;
 //! * an exit (deopt.rs) hands its frame to the interpreter, which owns
 //!   every value in its frames: the write-back copies each heap operand
 //!   into its slot and takes a reference for it (`runtime::jit_retain`),
@@ -54,6 +59,7 @@ pub(crate) struct HeapSupport {
     field: usize,
     set_field: usize,
     push: usize,
+    iter_next: usize,
     retain: usize,
 }
 
@@ -65,6 +71,7 @@ impl HeapSupport {
             field: runtime::jit_field as *const () as usize,
             set_field: runtime::jit_set_field as *const () as usize,
             push: runtime::jit_push as *const () as usize,
+            iter_next: runtime::jit_iter_next as *const () as usize,
             retain: runtime::jit_retain as *const () as usize,
         }
     }
@@ -84,7 +91,8 @@ pub(super) struct HeapState {
     /// Signatures by parameter count (all `I64`), with an `I64` result or
     /// (index 0) none.
     sigs: [Option<ir::SigRef>; 5],
-    /// 8 bytes a read's support function writes the value's word to.
+    /// 16 bytes a read's support function writes the value's word to
+    /// (and an iterator's the element's index after it).
     out: Option<ir::StackSlot>,
 }
 
@@ -123,7 +131,7 @@ impl Lower<'_, '_> {
         }
         let slot =
             self.b
-                .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3));
+                .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 3));
         self.heap.out = Some(slot);
         slot
     }
@@ -174,6 +182,22 @@ impl Lower<'_, '_> {
     pub(super) fn lower_element(&mut self, list: V, index: V, kind: Scalar) -> V {
         let address = self.input.support.heap.element;
         self.read_inline(Held::List, list.1, index.1, kind, address)
+    }
+
+    /// An `iter` loop's next element and its index: through the support
+    /// function, which reads the element only when it has the kind
+    /// expected (the tag passed), and only then advances the iterator.
+    pub(super) fn lower_iter_next(&mut self, iter: V, kind: Scalar) -> (V, V) {
+        let address = self.input.support.heap.iter_next;
+        let expected = self.b.ins().iconst(types::I64, deopt::tag(kind));
+        let element = self.guarded_read(address, iter.1, expected, kind);
+        let slot = self.out_slot();
+        let out = self.b.ins().stack_addr(types::I64, slot, 0);
+        let index = self
+            .b
+            .ins()
+            .load(types::I64, ir::MemFlagsData::trusted(), out, 8);
+        ((Scalar::Int, index), element)
     }
 
     pub(super) fn lower_set_element(&mut self, list: V, index: V, v: V) {

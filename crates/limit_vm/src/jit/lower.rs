@@ -33,6 +33,8 @@ use super::semantics::{exec, Arith, Backend, Flow, Scalar};
 use crate::opcode::{Op, Ordering};
 use crate::value::Value;
 
+#[path = "conditions.rs"]
+mod conditions;
 #[path = "heap.rs"]
 mod heap;
 
@@ -237,6 +239,8 @@ struct Lower<'a, 'f> {
     inline_budget: usize,
     /// Calls whose callee this frame took in.
     inlined_calls: usize,
+    /// Bools that are comparisons, for branches to test directly.
+    conds: conditions::Conditions,
 }
 
 impl<'a, 'f> Lower<'a, 'f> {
@@ -291,6 +295,7 @@ impl<'a, 'f> Lower<'a, 'f> {
             inlined: frame.inlined,
             inline_budget: inline::BUDGET,
             inlined_calls: 0,
+            conds: conditions::Conditions::default(),
         }
     }
 
@@ -426,7 +431,7 @@ impl<'a, 'f> Lower<'a, 'f> {
     fn read(&mut self, slot: usize, kind: Scalar) -> ir::Value {
         match kind {
             Scalar::Nil => self.b.ins().iconst(types::I64, 0),
-            Scalar::List(_) | Scalar::Instance(_) => self
+            Scalar::List(_) | Scalar::Instance(_) | Scalar::ListIter(_) => self
                 .b
                 .ins()
                 .iadd_imm_s(self.slots, slot as i64 * SLOT_BYTES as i64),
@@ -481,7 +486,9 @@ impl<'a, 'f> Lower<'a, 'f> {
     }
 
     fn flag(&mut self, c: ir::Value) -> ir::Value {
-        self.b.ins().uextend(types::I64, c)
+        let wide = self.b.ins().uextend(types::I64, c);
+        self.conds.note_flag(wide, c);
+        wide
     }
 
     fn call_support(&mut self, which: usize, address: usize, args: &[ir::Value]) -> ir::Inst {
@@ -644,6 +651,11 @@ impl<'a, 'f> Lower<'a, 'f> {
         let base = self.input.frame_size;
         let mut heap_operands = Vec::new();
         for (d, (kind, v)) in stack.iter().enumerate() {
+            if let Scalar::ListIter(_) = kind {
+                // Never moved from the slot it was found in, and owned
+                // there by the interpreter all along (heap.rs).
+                continue;
+            }
             store_known(self.b, self.slots, base + d, *kind, *v);
             if kind.is_heap() {
                 heap_operands.push(base + d);
@@ -724,6 +736,10 @@ impl Backend for Lower<'_, '_> {
     }
 
     fn pop(&mut self) -> Option<V> {
+        // A list iterator stays in its slot (heap.rs): nothing takes it.
+        if matches!(self.model.last()?.0, Scalar::ListIter(_)) {
+            return None;
+        }
         self.model.pop()
     }
 
@@ -839,14 +855,18 @@ impl Backend for Lower<'_, '_> {
         match v.0 {
             Scalar::Nil => self.boolean(false),
             Scalar::Bool => v,
-            Scalar::Int | Scalar::Float | Scalar::List(_) | Scalar::Instance(_) => {
-                self.boolean(true)
-            }
+            Scalar::Int
+            | Scalar::Float
+            | Scalar::List(_)
+            | Scalar::Instance(_)
+            | Scalar::ListIter(_) => self.boolean(true),
         }
     }
 
     fn not(&mut self, v: V) -> V {
-        (Scalar::Bool, self.b.ins().bxor_imm_s(v.1, 1))
+        let not = self.b.ins().bxor_imm_s(v.1, 1);
+        self.conds.note_negation(not, v.1);
+        (Scalar::Bool, not)
     }
 
     fn negate(&mut self, v: V) -> Option<V> {
@@ -867,6 +887,10 @@ impl Backend for Lower<'_, '_> {
 
     fn element(&mut self, list: V, index: V, kind: Scalar) -> V {
         self.lower_element(list, index, kind)
+    }
+
+    fn iter_next(&mut self, iter: V, kind: Scalar) -> (V, V) {
+        self.lower_iter_next(iter, kind)
     }
 
     fn set_element(&mut self, list: V, index: V, v: V) {
@@ -911,7 +935,10 @@ impl Backend for Lower<'_, '_> {
             return;
         };
         let next = self.b.create_block();
-        self.b.ins().brif(cond.1, to, &[], next, &[]);
+        match self.conds.branch_operand(cond.1) {
+            (test, false) => self.b.ins().brif(test, to, &[], next, &[]),
+            (test, true) => self.b.ins().brif(test, next, &[], to, &[]),
+        };
         self.b.switch_to_block(next);
     }
 

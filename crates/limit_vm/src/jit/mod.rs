@@ -387,10 +387,14 @@ impl Jit {
         let start = State {
             locals: key.kinds[..frame_size].to_vec(),
             // Operands the interpreter owns: compiled code would have to
-            // release them (the bridge does not enter with any).
+            // release them (the bridge does not enter with any), except a
+            // list iterator, which compiled code leaves where it is.
             stack: key.kinds[frame_size..]
                 .iter()
-                .map(|t| t.exact().filter(|k| !k.is_heap()))
+                .map(|t| {
+                    t.exact()
+                        .filter(|k| !k.is_heap() || matches!(k, Scalar::ListIter(_)))
+                })
                 .collect::<Option<Vec<_>>>()?,
         };
         let sig = entry_signature(self.module()?);
@@ -594,7 +598,8 @@ fn make_module() -> Option<JITModule> {
 /// its parameters exactly.
 fn call_key(functions: &[Arc<FunctionProto>], func: u32, args: &[Scalar]) -> Option<Key> {
     let proto = functions.get(func as usize)?;
-    if args.len() != proto.arity as usize {
+    // An iterator stays in its own slot (heap.rs): never an argument.
+    if args.len() != proto.arity as usize || args.iter().any(|a| matches!(a, Scalar::ListIter(_))) {
         return None;
     }
     let mut kinds: Vec<Ty> = args.iter().map(|a| Ty::scalar(*a)).collect();
@@ -770,8 +775,12 @@ impl Vm {
             Some(found) => found,
             None => {
                 let kinds: Box<[Ty]> = frame.iter().map(Ty::of).collect();
-                // Operand stack values compiled code would have to own.
-                if kinds[frame_size..].iter().any(|t| t.is_heap()) {
+                // Operand stack values compiled code would have to own
+                // (a list iterator it leaves in its slot).
+                if kinds[frame_size..]
+                    .iter()
+                    .any(|t| t.is_heap() && !t.is_list_iter())
+                {
                     return;
                 }
                 let key = Key {

@@ -17,7 +17,7 @@
 use super::deopt::{tag, Reason};
 use super::semantics::Scalar;
 use crate::interp::Vm;
-use crate::value::Value;
+use crate::value::{IterState, Value};
 
 /// What compiled code reads and writes while it runs, at fixed offsets
 /// (`#[repr(C)]`; lower.rs reads the fields through `offset_of!`).
@@ -175,7 +175,7 @@ fn read_scalar(items: &[Value], index: i64, out: *mut u64) -> i64 {
     else {
         return DECLINED;
     };
-    // SAFETY: `out` is the compiled code's 8-byte stack slot (heap.rs).
+    // SAFETY: `out` is the compiled code's stack slot (heap.rs), 16 bytes.
     unsafe { *out = word };
     tag
 }
@@ -212,6 +212,46 @@ pub(crate) unsafe extern "C" fn jit_element(list: *const Value, index: i64, out:
         return DECLINED;
     };
     read_scalar(&items, index, out)
+}
+
+/// The next element of the list iterator at `iter` when it is a scalar
+/// with tag `expected`: the tag, its word in `out[0]` and its index in
+/// `out[1]`, and the iterator advanced; `DECLINED`, changing nothing,
+/// otherwise (the end of the list included).
+///
+/// # Safety
+/// `iter` points to a live value in the VM's stack; `out` to 16 writable
+/// bytes.
+pub(crate) unsafe extern "C" fn jit_iter_next(
+    iter: *const Value,
+    expected: i64,
+    out: *mut u64,
+) -> i64 {
+    // SAFETY: the caller's promise.
+    let Value::Iterator(it) = (unsafe { &*iter }) else {
+        return DECLINED;
+    };
+    let Ok(mut state) = it.try_borrow_mut() else {
+        return DECLINED;
+    };
+    let IterState::List(list, next) = &mut *state else {
+        return DECLINED;
+    };
+    let Ok(items) = list.items.try_borrow() else {
+        return DECLINED;
+    };
+    let Ok(at) = i64::try_from(*next) else {
+        return DECLINED;
+    };
+    if items.get(*next).and_then(scalar_parts).map(|(t, _)| t) != Some(expected) {
+        return DECLINED;
+    }
+    let tag = read_scalar(&items, at, out);
+    drop(items);
+    // SAFETY: `out` is the compiled code's 16-byte stack slot (heap.rs).
+    unsafe { *out.add(1) = at as u64 };
+    *next += 1;
+    tag
 }
 
 /// `list[index] = (tag, word)`: 1 when stored, 0 when declined.

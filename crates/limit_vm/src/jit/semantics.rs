@@ -29,12 +29,20 @@ pub(crate) enum Scalar {
     List(Elem),
     /// An instance of the class with this index.
     Instance(u32),
+    /// An `iter` loop's iterator over a list, with the kind its next
+    /// element is expected to have: an operand the entry point found on
+    /// the stack and leaves there, owned by the interpreter (heap.rs).
+    ListIter(Elem),
 }
 
 impl Scalar {
-    /// A borrowed heap value (a list or an instance).
+    /// A heap value compiled code does not own (a borrowed list or
+    /// instance, or a list iterator left in its slot).
     pub(crate) fn is_heap(self) -> bool {
-        matches!(self, Scalar::List(_) | Scalar::Instance(_))
+        matches!(
+            self,
+            Scalar::List(_) | Scalar::Instance(_) | Scalar::ListIter(_)
+        )
     }
 }
 
@@ -152,6 +160,12 @@ pub(crate) trait Backend {
     /// `list.push(v)` (a scalar), within the limits, else an exit with
     /// nothing changed. The instruction's last guard.
     fn append(&mut self, list: Self::V, v: Self::V);
+    /// The next element of list iterator `iter` and its index (an int)
+    /// when there is one and it has kind `kind`, advancing the iterator;
+    /// else an exit with nothing changed (the end of the list included:
+    /// the interpreter then drops the iterator and leaves the loop). The
+    /// instruction's last guard.
+    fn iter_next(&mut self, iter: Self::V, kind: Scalar) -> (Self::V, Self::V);
     /// The kind field `slot` of instances of class `class` is expected
     /// to have (a scalar), if any.
     fn field_kind(&mut self, class: u32, slot: u16) -> Option<Scalar>;
@@ -237,10 +251,18 @@ fn run<B: Backend>(b: &mut B, ip: usize, op: Op) -> Option<Flow> {
     use Op::*;
     match op {
         Pop => {
+            // Dropping an iterator is releasing it: the interpreter's.
+            let v = b.peek(0)?;
+            if matches!(b.kind(v), Scalar::ListIter(_)) {
+                return None;
+            }
             b.pop()?;
         }
         Dup => {
             let v = b.peek(0)?;
+            if matches!(b.kind(v), Scalar::ListIter(_)) {
+                return None;
+            }
             b.push(v);
         }
         Swap => {
@@ -251,6 +273,21 @@ fn run<B: Backend>(b: &mut B, ip: usize, op: Op) -> Option<Flow> {
         }
         Over => {
             let v = b.peek(1)?;
+            if matches!(b.kind(v), Scalar::ListIter(_)) {
+                return None;
+            }
+            b.push(v);
+        }
+        IterNext(pair, _) => {
+            let iter = b.peek(0)?;
+            let Scalar::ListIter(elem) = b.kind(iter) else {
+                return None;
+            };
+            let kind = elem.scalar()?;
+            let (index, v) = b.iter_next(iter, kind);
+            if pair {
+                b.push(index);
+            }
             b.push(v);
         }
         Const(k) => {

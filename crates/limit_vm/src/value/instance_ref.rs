@@ -35,7 +35,7 @@ use std::mem::{align_of, size_of};
 use std::ptr::NonNull;
 use std::rc::Rc;
 
-use super::{is_container, release_items, Class, Value};
+use super::{may_cascade, release_items, Class, Value};
 use crate::{gc, limits};
 
 /// The header every instance block starts with; the fields follow it
@@ -294,7 +294,7 @@ impl InstanceRef {
         // fields): each is moved out or dropped once and not used again.
         unsafe {
             let fields = std::slice::from_raw_parts(first, n);
-            if fields.iter().any(|f| is_container(&*f.as_ptr())) {
+            if fields.iter().any(|f| may_cascade(&*f.as_ptr())) {
                 // Released in declaration order: the work list pops its
                 // last item first.
                 let values: Vec<Value> = (0..n)

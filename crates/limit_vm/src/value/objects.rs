@@ -301,12 +301,26 @@ impl Closure {
     }
 }
 
+impl Closure {
+    /// Register a new closure with the cycle collector when it captures a
+    /// container (a cell counts: it may come to hold one). A closure over
+    /// numbers and strings alone references no container, so it cannot
+    /// lie on a cycle; skipping it saves a registration and a release for
+    /// each (`closures` benchmark: a closure per call).
+    #[inline]
+    pub fn track(rc: &Rc<Closure>) {
+        if rc.captures.iter().any(is_container) {
+            rc.gc_slot.set(gc::track_closure(rc));
+        }
+    }
+}
+
 impl Drop for Closure {
     fn drop(&mut self) {
         gc::untrack(self.gc_slot.get(), self as *const Closure as usize);
         // Closures capturing closures (a million wrappers deep) must not
         // recurse either.
-        if self.captures.iter().any(is_container) {
+        if self.captures.iter().any(may_cascade) {
             release_captures(&mut self.captures);
         }
     }

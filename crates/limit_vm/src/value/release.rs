@@ -7,9 +7,15 @@ use super::*;
 /// released without recursion.
 pub(super) fn drain_into(v: Value, work: &mut Vec<Value>) {
     match v {
+        // Registered containers are emptied where they are and then
+        // dropped in place: moved out of their `Rc`, their `Drop` would
+        // see another address than the registry's handle and leave their
+        // slot (and, through its `Weak`, their memory) to the next prune.
         Value::List(rc) => {
-            if let Ok(mut list) = Rc::try_unwrap(rc) {
-                work.append(list.items.get_mut());
+            if Rc::strong_count(&rc) == 1 {
+                if let Ok(mut items) = rc.items.try_borrow_mut() {
+                    work.append(&mut items);
+                }
             }
         }
         Value::Tuple(rc) => {
@@ -18,10 +24,12 @@ pub(super) fn drain_into(v: Value, work: &mut Vec<Value>) {
             }
         }
         Value::Dict(rc) => {
-            if let Ok(mut d) = Rc::try_unwrap(rc) {
-                for (k, v) in std::mem::take(d.map.get_mut()) {
-                    work.push(k.0);
-                    work.push(v);
+            if Rc::strong_count(&rc) == 1 {
+                if let Ok(mut map) = rc.map.try_borrow_mut() {
+                    for (k, v) in std::mem::take(&mut *map) {
+                        work.push(k.0);
+                        work.push(v);
+                    }
                 }
             }
         }
@@ -31,13 +39,18 @@ pub(super) fn drain_into(v: Value, work: &mut Vec<Value>) {
             }
         }
         Value::Function(rc) => {
-            if let Ok(mut c) = Rc::try_unwrap(rc) {
-                work.extend(std::mem::take(&mut c.captures));
+            if Rc::strong_count(&rc) == 1 {
+                // Its captures cannot change in place: give up its slot
+                // here, where its address is the registered one.
+                gc::untrack(rc.gc_slot.replace(gc::NO_SLOT), Rc::as_ptr(&rc) as usize);
+                if let Ok(mut c) = Rc::try_unwrap(rc) {
+                    work.extend(std::mem::take(&mut c.captures));
+                }
             }
         }
         Value::Cell(rc) => {
-            if let Ok(cell) = Rc::try_unwrap(rc) {
-                work.push(cell.into_inner());
+            if Rc::strong_count(&rc) == 1 {
+                work.extend(rc.try_take());
             }
         }
         Value::BoundMethod(rc) => {
@@ -68,7 +81,7 @@ impl Drop for List {
         gc::untrack(self.gc_slot.get(), self as *const List as usize);
         limits::release(self.charged.get());
         let items = self.items.get_mut();
-        if items.iter().any(is_container) {
+        if items.iter().any(may_cascade) {
             release_items(std::mem::take(items));
         }
     }
@@ -77,7 +90,7 @@ impl Drop for List {
 impl Drop for Tuple {
     fn drop(&mut self) {
         limits::release(limits::OBJECT_HEADER + self.items.len() * limits::SLOT_BYTES);
-        if self.items.iter().any(is_container) {
+        if self.items.iter().any(may_cascade) {
             release_items(std::mem::take(&mut self.items).into_vec());
         }
     }
@@ -88,7 +101,7 @@ impl Drop for Dict {
         gc::untrack(self.gc_slot.get(), self as *const Dict as usize);
         limits::release(self.charged.get());
         let map = self.map.get_mut();
-        if map.values().any(is_container) {
+        if map.values().any(may_cascade) {
             let mut work = Vec::with_capacity(map.len() * 2);
             for (k, v) in std::mem::take(map) {
                 work.push(k.0);
@@ -113,6 +126,28 @@ pub(super) fn is_container(v: &Value) -> bool {
             | Value::Cell(_)
             | Value::BoundMethod(_)
     )
+}
+
+/// Whether releasing `v` may release other containers, and so must go
+/// through the work list: a container this is the last reference to,
+/// except a cell holding no container. Anything else only drops a count
+/// or frees a leaf, which runs no Limit code and cannot recurse, so a
+/// container whose items are all such is dropped in place (a closure
+/// over a counter's cell: `counters` benchmark).
+pub(super) fn may_cascade(v: &Value) -> bool {
+    match v {
+        Value::List(rc) => Rc::strong_count(rc) == 1,
+        Value::Tuple(rc) => Rc::strong_count(rc) == 1,
+        Value::Dict(rc) => Rc::strong_count(rc) == 1,
+        Value::Enum(rc) => Rc::strong_count(rc) == 1,
+        Value::Function(rc) => Rc::strong_count(rc) == 1,
+        Value::BoundMethod(rc) => Rc::strong_count(rc) == 1,
+        Value::Cell(rc) => {
+            Rc::strong_count(rc) == 1 && rc.try_borrow().map_or(true, |held| is_container(&held))
+        }
+        Value::Instance(inst) => inst.strong_count() == 1,
+        _ => false,
+    }
 }
 
 /// Release an enum value's payload through the work list (out of line,
@@ -149,7 +184,7 @@ impl Drop for EnumValue {
             limits::release(Self::heap_bytes(self.payload.len()));
         }
         // A long chain of payloads (`Link(Link(…))`) must not recurse.
-        if self.payload.iter().any(is_container) {
+        if self.payload.iter().any(may_cascade) {
             release_payload(&mut self.payload);
         }
     }

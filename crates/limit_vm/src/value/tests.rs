@@ -27,7 +27,7 @@ fn million_long_chains_release_without_recursion() {
         let capture = if i % 2 == 0 {
             f
         } else {
-            Value::Cell(Rc::new(RefCell::new(f)))
+            Value::Cell(Value::new_cell(f))
         };
         let captures: Captures = std::iter::once(capture).collect();
         f = Value::closure(Closure::new(0, proto.clone(), captures));
