@@ -6,7 +6,8 @@
 //! Remembering which value is the widened flag of which comparison, and
 //! which is the negation of which, lets a branch test the comparison's
 //! own flag, swapping its targets for each negation, so Cranelift fuses
-//! the comparison with the jump.
+//! the comparison with the jump. A guard on either of two conditions
+//! (`bor`) is likewise two fused branches to the same place.
 
 use std::collections::HashMap;
 
@@ -19,6 +20,9 @@ pub(super) struct Conditions {
     negations: HashMap<ir::Value, ir::Value>,
     /// A comparison's widened flag → the flag.
     flags: HashMap<ir::Value, ir::Value>,
+    /// A flag that is either of two others (a guard's "busy or out of
+    /// range") → the two.
+    anys: HashMap<ir::Value, (ir::Value, ir::Value)>,
 }
 
 impl Conditions {
@@ -30,6 +34,16 @@ impl Conditions {
     /// `wide` is comparison flag `flag` widened.
     pub(super) fn note_flag(&mut self, wide: ir::Value, flag: ir::Value) {
         self.flags.insert(wide, flag);
+    }
+
+    /// `any` is true when `a` or `b` is.
+    pub(super) fn note_any(&mut self, any: ir::Value, a: ir::Value, b: ir::Value) {
+        self.anys.insert(any, (a, b));
+    }
+
+    /// The two conditions `cond` is either of, if it is.
+    pub(super) fn any_of(&self, cond: ir::Value) -> Option<(ir::Value, ir::Value)> {
+        self.anys.get(&cond).copied()
     }
 
     /// What a branch on bool `cond` can test instead, and whether that

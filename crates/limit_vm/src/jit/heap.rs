@@ -235,9 +235,9 @@ impl Lower<'_, '_> {
             .b
             .ins()
             .icmp(IntCC::UnsignedGreaterThanOrEqual, len, cap);
-        let slow_needed = self.b.ins().bor(busy, full);
+        let slow_needed = self.any(busy, full);
         let (fast, slow, join) = self.fast_slow_join(None);
-        self.b.ins().brif(slow_needed, slow, &[], fast, &[]);
+        self.brif_on(slow_needed, slow, &[], fast);
         self.b.switch_to_block(fast);
         let element = self.element_address(&layout, cell, len);
         store_known(self.b, element, 0, v.0, v.1);
@@ -343,7 +343,7 @@ impl Lower<'_, '_> {
             .b
             .ins()
             .icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
-        self.b.ins().bor(busy, outside)
+        self.any(busy, outside)
     }
 
     /// Read value `index` of the list or instance at `obj`, which must
@@ -369,7 +369,7 @@ impl Lower<'_, '_> {
         let (unusable, element) = self.locate(&layout, held, obj, index, false);
         let (fast, slow, join) = self.fast_slow_join(Some(ty));
         let check = self.b.create_block();
-        self.b.ins().brif(unusable, slow, &[], check, &[]);
+        self.brif_on(unusable, slow, &[], check);
         self.b.switch_to_block(check);
         let tag = self.b.ins().uload8(types::I64, flags, element, 0);
         let wrong = self
@@ -407,7 +407,7 @@ impl Lower<'_, '_> {
         let (unusable, element) = self.locate(&layout, held, obj, index, true);
         let (fast, slow, join) = self.fast_slow_join(None);
         let check = self.b.create_block();
-        self.b.ins().brif(unusable, slow, &[], check, &[]);
+        self.brif_on(unusable, slow, &[], check);
         self.b.switch_to_block(check);
         let tag = self.b.ins().uload8(types::I64, flags, element, 0);
         // Over a heap value (a release) only the support function writes.
