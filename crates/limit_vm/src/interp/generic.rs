@@ -705,8 +705,21 @@ impl Vm {
                     }
                     tri!(self.set_field(slot));
                 }
+                Op::GetFieldByName(k) => {
+                    // Fill the inline cache the dispatch loop reads.
+                    let found = match (self.stack.last(), self.constants.get(k as usize)) {
+                        (Some(Value::Instance(inst)), Some(Value::Str(name))) => inst
+                            .class
+                            .field_slot(&name.text)
+                            .map(|slot| (inst.class.id + 1, slot as u32)),
+                        _ => None,
+                    };
+                    if let Some((id, slot)) = found {
+                        self.remember(func, ip - 1, id, slot);
+                    }
+                    tri!(self.object_op(op));
+                }
                 Op::Class(_)
-                | Op::GetFieldByName(_)
                 | Op::SetFieldByName(_)
                 | Op::IsInstance(_)
                 | Op::IsVariant(..)
