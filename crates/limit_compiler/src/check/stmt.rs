@@ -636,6 +636,9 @@ impl<'a> Checker<'a> {
             // its declared type; a narrowing by `if (count)` ends here.
             let destination = Destination::Field(name.to_string());
             self.check_assigned_value(&field_type, op, value, target, destination);
+            // The value is checked against the field here: the code
+            // generator needs no check of its own (`field_assign`).
+            self.table.record(target.id, &field_type);
             if self.env.member(name).is_some() {
                 self.env.narrow_member(name, field_type);
             }

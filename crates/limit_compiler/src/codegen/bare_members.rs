@@ -89,7 +89,11 @@ impl Codegen<'_> {
                     kind: ExprKind::This,
                     span: target_span,
                 };
-                if !self.field_assign(&this, &ident, binary, value, span) {
+                // The checker records the target's type where it checked
+                // the value against the field's (not in a closure's copy
+                // of `this`, nor a trait's default method).
+                let checked = self.types.type_of(id).is_some();
+                if !self.field_assign(&this, &ident, binary, value, span, checked) {
                     // A receiver of unknown frame (a closure's copy of
                     // `this`): by name, as `this.name op= value` would.
                     self.this_expr(target_span);

@@ -297,7 +297,9 @@ impl Codegen<'_> {
         self.emit(Op::Nil, field.span);
     }
 
-    /// `object.field op= value`; false when the generic by-name store applies.
+    /// `object.field op= value`; false when the generic by-name store
+    /// applies. `checked`: the checker checked the value against the
+    /// field's type (it knew the receiver, or the bare field name).
     pub(crate) fn field_assign(
         &mut self,
         object: &Expr,
@@ -305,6 +307,7 @@ impl Codegen<'_> {
         binary: Option<Op>,
         value: &Expr,
         span: Span,
+        checked: bool,
     ) -> bool {
         if let Some(frame) = self.frame_named_by(object) {
             self.static_assign(&frame, field, binary, value, span);
@@ -331,7 +334,7 @@ impl Codegen<'_> {
                 } else {
                     self.expr(value);
                 }
-                if self.types.type_of(object.id).is_none() {
+                if !checked {
                     // The checker does not know the receiver, so it
                     // proved nothing of the value entering the field.
                     if let Some(check) = declared.as_ref().and_then(|t| self.annotation_check(t)) {

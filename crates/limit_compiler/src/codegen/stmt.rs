@@ -379,7 +379,8 @@ impl Codegen<'_> {
                     }
                     return;
                 }
-                if self.field_assign(object, field, binary, value, span) {
+                let checked = self.types.type_of(object.id).is_some();
+                if self.field_assign(object, field, binary, value, span, checked) {
                     return;
                 }
                 let coercions = self.field_coercions(object, &field.name);

@@ -12,7 +12,7 @@
 
 use cranelift_module::FuncId;
 
-use super::semantics::{exec, Arith, Backend, Elem, Flow, Scalar};
+use super::semantics::{exec, Arith, Backend, Elem, Flow, Scalar, ANY_CLASS};
 use crate::opcode::{Op, Ordering};
 use crate::runtime::methods::Method;
 use crate::value::{IterState, Value};
@@ -54,7 +54,7 @@ impl Ty {
                 };
                 Ty::scalar(Scalar::List(elem))
             }
-            Value::Instance(i) if i.class.id < Ty::MAX_CLASS => {
+            Value::Instance(i) if i.class.id < ANY_CLASS => {
                 Ty::scalar(Scalar::Instance(i.class.id))
             }
             Value::Iterator(it) => match it.try_borrow().as_deref() {
@@ -75,8 +75,25 @@ impl Ty {
             2 => Elem::Bool,
             4 => Elem::Int,
             8 => Elem::Float,
+            16 => Elem::Instance,
             _ => Elem::Other,
         }
+    }
+
+    /// The high bits of a list or list iterator with elements `elem`.
+    fn elem_bits(elem: Elem) -> u32 {
+        match elem {
+            Elem::Other => 0,
+            Elem::Bool => 2,
+            Elem::Int => 4,
+            Elem::Float => 8,
+            Elem::Instance => 16,
+        }
+    }
+
+    /// An instance (of one class, or of `ANY_CLASS`).
+    pub(crate) fn is_instance(self) -> bool {
+        self.0 & 0xff == Ty::INSTANCE
     }
 
     /// A list iterator (of any element kind).
@@ -90,14 +107,8 @@ impl Ty {
             Scalar::Bool => Ty::BOOL,
             Scalar::Int => Ty::INT,
             Scalar::Float => Ty::FLOAT,
-            Scalar::List(elem) => {
-                let bits = elem.scalar().map_or(0, |k| Ty::scalar(k).0);
-                Ty(Ty::LIST | bits << 8)
-            }
-            Scalar::ListIter(elem) => {
-                let bits = elem.scalar().map_or(0, |k| Ty::scalar(k).0);
-                Ty(Ty::LIST_ITER | bits << 8)
-            }
+            Scalar::List(elem) => Ty(Ty::LIST | Ty::elem_bits(elem) << 8),
+            Scalar::ListIter(elem) => Ty(Ty::LIST_ITER | Ty::elem_bits(elem) << 8),
             Scalar::Instance(class) if class < Ty::MAX_CLASS => Ty(Ty::INSTANCE | class << 8),
             Scalar::Instance(_) => Ty::OPAQUE,
         }
@@ -140,9 +151,14 @@ impl Ty {
 
     /// Both sets; `None` when a heap value meets another kind (compiled
     /// code could not tell whether to release it, nor what it borrows).
+    /// Instances of two classes join as instances of a class known at run
+    /// time.
     fn join(self, other: Ty) -> Option<Ty> {
         if self == other {
             return Some(self);
+        }
+        if self.is_instance() && other.is_instance() {
+            return Some(Ty::scalar(Scalar::Instance(ANY_CLASS)));
         }
         if self.is_heap() || other.is_heap() {
             return None;
@@ -199,6 +215,44 @@ pub(crate) trait Callees {
     fn field_kind(&self, class: u32, slot: u16) -> Option<Scalar>;
     /// The method `name` of class `class` (a function index), if any.
     fn method(&self, class: u32, name: &str) -> Option<u32>;
+    /// The classes seen with a method `name`, in index order, at most
+    /// `MAX_DISPATCH` (what `Backend::invoke_seen` chooses among).
+    fn classes_with(&self, name: &str) -> Vec<SeenMethod>;
+}
+
+/// A class compiled code has seen and its method of some name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SeenMethod {
+    pub(crate) class: u32,
+    pub(crate) func: u32,
+    /// The word an instance of the class holds first (its class's `Rc`).
+    pub(crate) word: usize,
+}
+
+/// Classes one `invoke_seen` chooses among, at most.
+pub(crate) const MAX_DISPATCH: usize = 4;
+
+/// The candidates of a call of method `name` on the operands `args`
+/// (receiver first) whose callees compile, with the kind they all return:
+/// those returning the first one's kind (the others are left out, and an
+/// instance of their class exits).
+pub(crate) fn dispatch_targets(
+    callees: &mut dyn Callees,
+    name: &str,
+    args: &[Scalar],
+) -> Option<(Vec<(SeenMethod, Callee)>, Scalar)> {
+    let mut kinds = args.to_vec();
+    let mut found: Vec<(SeenMethod, Callee)> = Vec::new();
+    for seen in callees.classes_with(name) {
+        *kinds.first_mut()? = Scalar::Instance(seen.class);
+        if let Some(callee) = callees.callee(seen.func, &kinds) {
+            if found.first().is_none_or(|(_, c)| c.ret == callee.ret) {
+                found.push((seen, callee));
+            }
+        }
+    }
+    let ret = found.first()?.1.ret;
+    Some((found, ret))
 }
 
 /// What the analysis found for one entry point.
@@ -258,6 +312,8 @@ pub(crate) fn analyse(
             exited: false,
             constants,
             callees,
+            code,
+            owns_locals: entry != 0,
         };
         if exec(&mut b, ip, code[ip]) == Flow::Next {
             let next = b.state.clone();
@@ -312,6 +368,10 @@ struct Types<'a> {
     exited: bool,
     constants: &'a [Value],
     callees: &'a mut dyn Callees,
+    code: &'a [Op],
+    /// The frame is one the bridge entered at a loop head, whose slots the
+    /// interpreter owns (`Backend::takes_instance`).
+    owns_locals: bool,
 }
 
 /// The kind of a scalar constant.
@@ -502,6 +562,34 @@ impl Backend for Types<'_> {
 
     fn exit(&mut self) {
         self.exited = true;
+    }
+
+    fn op_at(&self, ip: usize) -> Option<Op> {
+        self.code.get(ip).copied()
+    }
+
+    fn takes_instance(&mut self, slot: u16) -> bool {
+        self.owns_locals
+            && self
+                .state
+                .locals
+                .get(slot as usize)
+                .is_some_and(|t| !t.is_heap() || t.is_instance())
+    }
+
+    fn element_to_local(&mut self, _: Scalar, _: Scalar, slot: u16) {
+        if let Some(t) = self.state.locals.get_mut(slot as usize) {
+            *t = Ty::scalar(Scalar::Instance(ANY_CLASS));
+        }
+    }
+
+    fn invoke_seen(&mut self, name: u32, argc: u8) -> Option<Scalar> {
+        let name = constant_text(self.constants, name)?;
+        let first = self.state.stack.len().checked_sub(argc as usize + 1)?;
+        let args = self.state.stack[first..].to_vec();
+        let (_, ret) = dispatch_targets(self.callees, name, &args)?;
+        self.state.stack.truncate(first);
+        Some(ret)
     }
 }
 

@@ -48,8 +48,10 @@ use cranelift_module::Module;
 use super::super::deopt::{self, store_known, Reason, SLOT_BYTES, WORD_OFFSET};
 use super::super::layout::HeapLayout;
 use super::super::runtime::{self, DECLINED};
-use super::super::semantics::Scalar;
+use super::super::analysis::Ty;
+use super::super::semantics::{Scalar, ANY_CLASS};
 use super::{Lower, V};
+use crate::value::instance_ref::{MAX_STRONG, STRONG_OFFSET};
 use crate::value::FIELDS_OFFSET;
 
 /// Addresses of the heap support functions (runtime.rs).
@@ -423,6 +425,89 @@ impl Lower<'_, '_> {
         self.checked_write(address, &[obj, index], v);
         self.b.ins().jump(join, &[]);
         self.b.switch_to_block(join);
+    }
+
+    /// `locals[slot] = list[index]`, an instance: the element counted, the
+    /// local's old instance (if it holds one) released, the 16 bytes
+    /// copied. Guards first: the element in range, not borrowed mutably,
+    /// an instance whose count can grow, and an old instance that is not
+    /// the last reference (releasing it could run a `deinit`: the
+    /// interpreter's business). The local then owns its reference, in its
+    /// slot of a frame the interpreter owns (`Backend::takes_instance`).
+    pub(super) fn lower_element_to_local(&mut self, list: V, index: V, slot: u16) {
+        let slot = slot as usize;
+        let layout = match self.input.layout {
+            Some(layout) if slot < self.tag.len() => layout,
+            _ => {
+                // No inline reads: the interpreter does it.
+                self.exit_now(Reason::Deopt);
+                let dead = self.b.create_block();
+                self.b.switch_to_block(dead);
+                self.note_instance_local(slot);
+                return;
+            }
+        };
+        let flags = ir::MemFlagsData::trusted();
+        let (unusable, element) = self.locate(&layout, Held::List, list.1, index.1, false);
+        self.guard_fail(unusable, Reason::Deopt);
+        let tag = self.b.ins().uload8(types::I64, flags, element, 0);
+        let other = self.b.ins().icmp_imm_s(
+            IntCC::NotEqual,
+            tag,
+            deopt::tag(Scalar::Instance(ANY_CLASS)),
+        );
+        self.guard_fail(other, Reason::Deopt);
+        let block = self.b.ins().load(types::I64, flags, element, WORD_OFFSET);
+        let strong = self
+            .b
+            .ins()
+            .uload32(flags, block, STRONG_OFFSET as i32);
+        let saturated = self.b.ins().icmp_imm_s(
+            IntCC::UnsignedGreaterThanOrEqual,
+            strong,
+            MAX_STRONG as i64,
+        );
+        self.guard_fail(saturated, Reason::Deopt);
+        let target = self
+            .b
+            .ins()
+            .iadd_imm_s(self.slots, slot as i64 * SLOT_BYTES as i64);
+        let releases = self.known[slot].is_instance();
+        if releases {
+            let old = self.b.ins().load(types::I64, flags, target, WORD_OFFSET);
+            let count = self.b.ins().uload32(flags, old, STRONG_OFFSET as i32);
+            let last = self
+                .b
+                .ins()
+                .icmp_imm_s(IntCC::UnsignedLessThan, count, 2);
+            self.guard_fail(last, Reason::Deopt);
+        }
+        let more = self.b.ins().iadd_imm_s(strong, 1);
+        self.b
+            .ins()
+            .istore32(flags, more, block, STRONG_OFFSET as i32);
+        if releases {
+            // Read again: the old instance may be the new one.
+            let old = self.b.ins().load(types::I64, flags, target, WORD_OFFSET);
+            let count = self.b.ins().uload32(flags, old, STRONG_OFFSET as i32);
+            let less = self.b.ins().iadd_imm_s(count, -1);
+            self.b.ins().istore32(flags, less, old, STRONG_OFFSET as i32);
+        }
+        for half in [0, WORD_OFFSET] {
+            let word = self.b.ins().load(types::I64, flags, element, half);
+            self.b.ins().store(flags, word, target, half);
+        }
+        self.note_instance_local(slot);
+    }
+
+    /// Local `slot` holds an instance in its slot from here on.
+    fn note_instance_local(&mut self, slot: usize) {
+        let kind = Scalar::Instance(ANY_CLASS);
+        if let (Some(&tag), Some(known)) = (self.tag.get(slot), self.known.get_mut(slot)) {
+            *known = Ty::scalar(kind);
+            let t = self.b.ins().iconst(types::I8, deopt::tag(kind));
+            self.b.def_var(tag, t);
+        }
     }
 
     /// In an exit, after the write-back: one reference for each slot

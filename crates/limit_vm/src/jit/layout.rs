@@ -56,6 +56,15 @@ unsafe fn word_at(base: *const u8, offset: usize) -> usize {
     unsafe { std::ptr::read(base.add(offset) as *const usize) }
 }
 
+/// The word an instance of `class` holds at the start of its block (its
+/// class's `Rc`, `repr(C)`): what compiled code compares an instance's
+/// class by.
+pub(crate) fn class_word(class: &Rc<Class>) -> usize {
+    const _: () = assert!(size_of::<Rc<Class>>() == size_of::<usize>());
+    // SAFETY: an `Rc` is one initialised word (asserted above).
+    unsafe { word_at(class as *const Rc<Class> as *const u8, 0) }
+}
+
 impl HeapLayout {
     /// The layout found on sample values, if it is one the inline paths
     /// can use.
@@ -190,6 +199,18 @@ impl HeapLayout {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_instance_starts_with_its_class_word() {
+        let class = crate::value::instance_ref::tests::class(&["a"], false, true);
+        let word = class_word(&class);
+        let inst = Value::instance(class, [Value::Int(1)]);
+        let Value::Instance(i) = &inst else {
+            panic!("an instance");
+        };
+        // SAFETY: the block is live and starts with its class's `Rc`.
+        assert_eq!(unsafe { word_at(i.as_ptr() as *const u8, 0) }, word);
+    }
 
     #[test]
     fn the_probe_finds_a_layout_that_fits_lists_and_instances() {

@@ -35,6 +35,8 @@ use crate::value::Value;
 
 #[path = "conditions.rs"]
 mod conditions;
+#[path = "dispatch.rs"]
+mod dispatch;
 #[path = "heap.rs"]
 mod heap;
 
@@ -1078,5 +1080,28 @@ impl Backend for Lower<'_, '_> {
 
     fn exit(&mut self) {
         self.exit_now(Reason::Deopt);
+    }
+
+    fn op_at(&self, ip: usize) -> Option<Op> {
+        self.input.code.get(ip).copied()
+    }
+
+    fn takes_instance(&mut self, slot: u16) -> bool {
+        // The analysis's rule (a loop head's entry owns its frame; a
+        // callee compiled in is never one).
+        self.inlined.is_none()
+            && self.input.entry != 0
+            && self
+                .known
+                .get(slot as usize)
+                .is_some_and(|t| !t.is_heap() || t.is_instance())
+    }
+
+    fn element_to_local(&mut self, list: V, index: V, slot: u16) {
+        self.lower_element_to_local(list, index, slot);
+    }
+
+    fn invoke_seen(&mut self, name: u32, argc: u8) -> Option<V> {
+        self.lower_invoke_seen(name, argc)
     }
 }

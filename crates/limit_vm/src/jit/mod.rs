@@ -45,7 +45,7 @@ use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{FuncId, Linkage, Module};
 use rustc_hash::FxHashMap;
 
-use analysis::{analyse, Callee, Callees, State, Ty};
+use analysis::{analyse, Callee, Callees, SeenMethod, State, Ty, MAX_DISPATCH};
 use deopt::Reason;
 use layout::HeapLayout;
 use lower::{define_checkpoint, entry_signature, lower, HeapSupport, Inlinable, Input, Support};
@@ -57,7 +57,7 @@ use semantics::Scalar;
 
 use crate::interp::Vm;
 use crate::program::FunctionProto;
-use crate::value::{Class, Value};
+use crate::value::{Class, InstanceRef, Value};
 
 /// A compiled entry point's machine code (lower.rs's `entry_signature`).
 type EntryFn = unsafe extern "C" fn(*mut Context, *mut Value, u64, u64) -> Returned;
@@ -658,6 +658,10 @@ impl Callees for Compiling<'_> {
     fn method(&self, class: u32, name: &str) -> Option<u32> {
         method(&self.jit.classes, class, name)
     }
+
+    fn classes_with(&self, name: &str) -> Vec<SeenMethod> {
+        classes_with(&self.jit.classes, name)
+    }
 }
 
 fn field_kind(classes: &Classes, class: u32, slot: u16) -> Option<Scalar> {
@@ -668,6 +672,25 @@ fn field_kind(classes: &Classes, class: u32, slot: u16) -> Option<Scalar> {
 /// `Invoke` through the class (`Vm::invoke_missed`).
 fn method(classes: &Classes, class: u32, name: &str) -> Option<u32> {
     classes.get(&class)?.class.method_map.get(name).copied()
+}
+
+/// The classes seen with a method `name`, in index order (so that the
+/// analysis and the lowering choose the same ones), at most
+/// `MAX_DISPATCH`.
+fn classes_with(classes: &Classes, name: &str) -> Vec<SeenMethod> {
+    let mut found: Vec<SeenMethod> = classes
+        .iter()
+        .filter_map(|(&class, seen)| {
+            Some(SeenMethod {
+                class,
+                func: *seen.class.method_map.get(name)?,
+                word: layout::class_word(&seen.class),
+            })
+        })
+        .collect();
+    found.sort_unstable_by_key(|m| m.class);
+    found.truncate(MAX_DISPATCH);
+    found
 }
 
 /// Callees during the lowering: those the analysis found.
@@ -689,6 +712,10 @@ impl Callees for Known<'_> {
 
     fn method(&self, class: u32, name: &str) -> Option<u32> {
         method(self.classes, class, name)
+    }
+
+    fn classes_with(&self, name: &str) -> Vec<SeenMethod> {
+        classes_with(self.classes, name)
     }
 }
 
@@ -902,27 +929,47 @@ impl Vm {
     }
 }
 
-/// Note the classes of the instances in `slots` not seen yet, with the
-/// kinds of their fields (what compiled field reads will expect).
+/// Elements of a list in a frame whose classes are noted: calls on
+/// instances read from lists choose among the classes seen
+/// (`Backend::invoke_seen`).
+const OBSERVED_ELEMENTS: usize = 16;
+
+/// Note the classes of the instances in `slots`, and among the first
+/// elements of the lists there, not seen yet, with the kinds of their
+/// fields (what compiled field reads will expect).
 fn observe_classes(classes: &mut Classes, slots: &[Value]) {
     for v in slots {
-        let Value::Instance(inst) = v else {
-            continue;
-        };
-        if classes.contains_key(&inst.class.id) {
-            continue;
+        match v {
+            Value::List(list) => {
+                if let Ok(items) = list.items.try_borrow() {
+                    for item in items.iter().take(OBSERVED_ELEMENTS) {
+                        if let Value::Instance(inst) = item {
+                            observe_class(classes, inst);
+                        }
+                    }
+                }
+            }
+            Value::Instance(inst) => observe_class(classes, inst),
+            _ => {}
         }
-        let fields = inst
-            .values()
-            .iter()
-            .map(|f| Ty::of(f).exact().filter(|k| !k.is_heap()))
-            .collect();
-        classes.insert(
-            inst.class.id,
-            SeenClass {
-                class: inst.class.clone(),
-                fields,
-            },
-        );
     }
+}
+
+/// Note `inst`'s class, if not seen yet, with the kinds its fields hold.
+fn observe_class(classes: &mut Classes, inst: &InstanceRef) {
+    if classes.contains_key(&inst.class.id) {
+        return;
+    }
+    let fields = inst
+        .values()
+        .iter()
+        .map(|f| Ty::of(f).exact().filter(|k| !k.is_heap()))
+        .collect();
+    classes.insert(
+        inst.class.id,
+        SeenClass {
+            class: inst.class.clone(),
+            fields,
+        },
+    );
 }

@@ -27,13 +27,20 @@ pub(crate) enum Scalar {
     /// A list, with the kind its elements are expected to have (guarded
     /// at each read).
     List(Elem),
-    /// An instance of the class with this index.
+    /// An instance of the class with this index, or of a class known only
+    /// at run time (`ANY_CLASS`: one read from a list, or a local that
+    /// held instances of several classes), whose methods are called
+    /// through the classes compiled code has seen (`Backend::invoke_seen`).
     Instance(u32),
     /// An `iter` loop's iterator over a list, with the kind its next
     /// element is expected to have: an operand the entry point found on
     /// the stack and leaves there, owned by the interpreter (heap.rs).
     ListIter(Elem),
 }
+
+/// The class of an `Instance` kind whose class compiled code does not
+/// know: the largest index `Ty` encodes (classes from there on are opaque).
+pub(crate) const ANY_CLASS: u32 = (1 << 24) - 1;
 
 impl Scalar {
     /// A heap value compiled code does not own (a borrowed list or
@@ -50,11 +57,14 @@ impl Scalar {
 /// when the list was seen at an entry point): reads guard it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Elem {
-    /// Unknown (empty, or heap values): reads are not compiled.
+    /// Unknown (empty, or other heap values): reads are not compiled.
     Other,
     Bool,
     Int,
     Float,
+    /// Instances, of any class: read only into a local that then owns a
+    /// reference (`Backend::element_to_local`).
+    Instance,
 }
 
 impl Elem {
@@ -63,6 +73,7 @@ impl Elem {
             Some(Value::Bool(_)) => Elem::Bool,
             Some(Value::Int(_)) => Elem::Int,
             Some(Value::Float(_)) => Elem::Float,
+            Some(Value::Instance(_)) => Elem::Instance,
             _ => Elem::Other,
         }
     }
@@ -70,7 +81,7 @@ impl Elem {
     /// The scalar kind an element read yields.
     pub(crate) fn scalar(self) -> Option<Scalar> {
         Some(match self {
-            Elem::Other => return None,
+            Elem::Other | Elem::Instance => return None,
             Elem::Bool => Scalar::Bool,
             Elem::Int => Scalar::Int,
             Elem::Float => Scalar::Float,
@@ -183,6 +194,23 @@ pub(crate) trait Backend {
     fn ret(&mut self, v: Option<Self::V>);
     /// Leave to the interpreter at this instruction.
     fn exit(&mut self);
+    /// The instruction at `ip` of the code being compiled.
+    fn op_at(&self, ip: usize) -> Option<Op>;
+    /// Whether local `slot` may be given an instance that it then owns: in
+    /// a frame the bridge entered at a loop head (never a compiled callee's,
+    /// whose slots the interpreter does not own), a local holding a scalar
+    /// or an instance (released then).
+    fn takes_instance(&mut self, slot: u16) -> bool;
+    /// `locals[slot] = list[index]` for an element that is an instance (a
+    /// reference taken, the old value's released), when it is in range, the
+    /// old value is not the last reference to an instance and the new one
+    /// can be counted; else an exit with nothing changed.
+    fn element_to_local(&mut self, list: Self::V, index: Self::V, slot: u16);
+    /// Method `name` called on the receiver `argc` values below the top,
+    /// an instance of a class known at run time: a direct call of the
+    /// method compiled for each class compiled code has seen with such a
+    /// method, chosen by the receiver's class; another class is an exit.
+    fn invoke_seen(&mut self, name: u32, argc: u8) -> Option<Self::V>;
 }
 
 /// Run instruction `op` at `ip` on `b`.
@@ -661,14 +689,26 @@ fn run<B: Backend>(b: &mut B, ip: usize, op: Op) -> Option<Flow> {
         }
         IndexLocals(l, i) => {
             let (list, index) = (b.local(l)?, b.local(i)?);
-            let kind = element_kind(b, list, index)?;
+            let Some(kind) = element_kind(b, list, index) else {
+                let slot = instance_target(b, ip, list, index)?;
+                b.element_to_local(list, index, slot);
+                b.jump(ip + 2);
+                return Some(Flow::Stop);
+            };
             let v = b.element(list, index, kind);
             b.push(v);
         }
         GetIndex => {
             let index = b.peek(0)?;
             let list = b.peek(1)?;
-            let kind = element_kind(b, list, index)?;
+            let Some(kind) = element_kind(b, list, index) else {
+                let slot = instance_target(b, ip, list, index)?;
+                b.element_to_local(list, index, slot);
+                b.pop()?;
+                b.pop()?;
+                b.jump(ip + 2);
+                return Some(Flow::Stop);
+            };
             let v = b.element(list, index, kind);
             b.pop()?;
             b.pop()?;
@@ -721,6 +761,10 @@ fn run<B: Backend>(b: &mut B, ip: usize, op: Op) -> Option<Flow> {
         Invoke(name, argc, via) => {
             let recv = b.peek(argc as usize)?;
             match b.kind(recv) {
+                Scalar::Instance(ANY_CLASS) if via == Dispatch::Cached => {
+                    let r = b.invoke_seen(name, argc)?;
+                    b.push(r);
+                }
                 // A method through the receiver's class, which its kind
                 // names: the call the interpreter's inline cache makes.
                 Scalar::Instance(class) if via == Dispatch::Cached => {
@@ -754,6 +798,23 @@ fn element_kind<B: Backend>(b: &mut B, list: B::V, index: B::V) -> Option<Scalar
         (Scalar::List(elem), Scalar::Int) => elem.scalar(),
         _ => None,
     }
+}
+
+/// The local an instance read from `list[index]` goes to: the next
+/// instruction's, a `SetLocal` (the pair is compiled as one, so that the
+/// instance never sits on the operand stack, where compiled code would
+/// have to own it), when that local can own it.
+fn instance_target<B: Backend>(b: &mut B, ip: usize, list: B::V, index: B::V) -> Option<u16> {
+    if !matches!(
+        (b.kind(list), b.kind(index)),
+        (Scalar::List(Elem::Instance), Scalar::Int)
+    ) {
+        return None;
+    }
+    let Some(Op::SetLocal(slot)) = b.op_at(ip + 1) else {
+        return None;
+    };
+    b.takes_instance(slot).then_some(slot)
 }
 
 /// The kind field `slot` of `obj` is expected to have, when compiled

@@ -60,7 +60,10 @@ const SLOT_MASK: u32 = FINALIZED - 1;
 /// `strong` while the block's contents are being released.
 const DYING: u32 = u32::MAX;
 /// Most references one instance can have (more aborts, as `Rc` does).
-const MAX_STRONG: u32 = DYING - 1;
+pub(crate) const MAX_STRONG: u32 = DYING - 1;
+/// Bytes from the start of the block to the reference count (a `u32`),
+/// which compiled code counts in place (jit/heap.rs).
+pub(crate) const STRONG_OFFSET: usize = std::mem::offset_of!(Instance, strong);
 
 /// Bytes from the start of the block to field 0.
 pub(crate) const FIELDS_OFFSET: usize = size_of::<Instance>();
