@@ -427,3 +427,58 @@ fn iter_loops_over_lists_trap_stop_and_count_steps_as_the_interpreter_does() {
     assert!(compiled >= 1 && deopts >= 20, "{compiled} {deopts}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Instances a compiled loop makes into a list, takes from a list into a
+/// local, or calls methods on through the classes it has seen: the step
+/// limit strikes at the same step, a memory limit (which the interpreter
+/// checks after every allocation, so compiled code leaves each one to it)
+/// gives the same error, and a trap inside a method chosen at run time
+/// has the interpreter's trace.
+#[test]
+fn owned_instances_and_dispatch_meet_limits_and_traps_as_the_interpreter_does() {
+    let dir = tempdir();
+    let program = dir.join("owned.lm");
+    std::fs::write(
+        &program,
+        "trait Shape {\n    fn area(): int;\n}\n\
+         frame Sq : Shape {\n    pub var s: int;\n    pub fn area(): int {\n        return s * s;\n    }\n}\n\
+         frame Part : Shape {\n    pub var n: int;\n    pub fn area(): int {\n        return 100 / n;\n    }\n}\n\
+         fn fill(n: int): [Shape] {\n    var xs: [Shape] = [];\n    var i = 0;\n    while (i < n) {\n        xs.push(Sq(i % 7));\n        i = i + 1;\n    }\n    return xs;\n}\n\
+         fn total(xs: [Shape], n: int): int {\n    var t = 0;\n    var x = xs[0];\n    var i = 0;\n    while (i < n) {\n        x = xs[i];\n        t = t + x.area();\n        i = i + 1;\n    }\n    return t;\n}\n\
+         var xs = fill(4000);\nxs.push(Part(5));\nprint(total(xs, 4001));\n",
+    )
+    .expect("written");
+    let program = program.to_string_lossy().into_owned();
+    // 4000 squares of i % 7 (571 rounds of 91, then 0..2 squared = 5),
+    // then 100 / 5.
+    let (stdout, _, status) = agrees_with_interpreter(&program, &[]);
+    assert_eq!((stdout.as_str(), status), ("51986\n", Some(0)));
+    // Part(0) at element 2000 divides by zero.
+    let trapping = dir.join("owned_trap.lm");
+    let text = std::fs::read_to_string(&program).expect("read");
+    std::fs::write(
+        &trapping,
+        text + "xs[2000] = Part(0);\nprint(total(xs, 4001));\n",
+    )
+    .expect("written");
+    let trapping = trapping.to_string_lossy().into_owned();
+    let (stdout, stderr, status) = agrees_with_interpreter(&trapping, &[]);
+    assert_eq!((stdout.as_str(), status), ("51986\n", Some(1)));
+    assert!(stderr.contains("DivisionByZero"), "{stderr}");
+    assert!(
+        stderr.contains("at Part.area (") && stderr.contains("at total ("),
+        "{stderr}"
+    );
+    let interpreted = steps_needed(&program, "--jit=off");
+    assert_eq!(steps_needed(&program, "--jit=always"), interpreted);
+    for short in [interpreted - 1, interpreted / 2] {
+        let short = short.to_string();
+        let (_, stderr, status) = agrees_with_interpreter(&program, &["--max-steps", &short]);
+        assert_eq!(status, Some(1));
+        assert!(stderr.contains("step limit"), "{stderr}");
+    }
+    let (_, stderr, status) = agrees_with_interpreter(&program, &["--max-memory", "200K"]);
+    assert_eq!(status, Some(1));
+    assert!(stderr.contains("ResourceLimit"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -175,6 +175,15 @@ impl Vm {
         limits::charge_units(units).is_ok()
     }
 
+    /// Whether the interpreter would stop after an allocation now to run
+    /// `after_allocation` (the dispatch loop's `allocated!`): compiled code
+    /// that allocates hands over then (jit/runtime.rs).
+    pub(crate) fn collection_due(&self) -> bool {
+        gc::due()
+            || self.options.limits.max_heap_bytes.is_some()
+            || limits::heap_bytes() >= self.gc_at_bytes
+    }
+
     /// After allocating: collect cycles when due, check the heap limit.
     #[cold]
     #[inline(never)]

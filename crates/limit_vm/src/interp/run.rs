@@ -75,6 +75,13 @@ impl Vm {
                     .is_some_and(|f| self.frames.len() != depth || f.ip <= ip);
                 if entered {
                     self.jit_enter_top();
+                    // Compiled code allocated and left for the collection
+                    // the dispatch loop would have run after it.
+                    if self.jit_collection_pending() {
+                        if let Err(t) = self.after_allocation() {
+                            self.unwind(t, stop_depth)?;
+                        }
+                    }
                 }
             }
         }

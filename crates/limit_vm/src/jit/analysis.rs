@@ -218,6 +218,20 @@ pub(crate) trait Callees {
     /// The classes seen with a method `name`, in index order, at most
     /// `MAX_DISPATCH` (what `Backend::invoke_seen` chooses among).
     fn classes_with(&self, name: &str) -> Vec<SeenMethod>;
+    /// Field `name` of instances of class `class` (`ANY_CLASS`: of the one
+    /// class seen with such a field), when compiled code can read it.
+    fn field_of(&self, class: u32, name: &str) -> Option<SeenField>;
+}
+
+/// Where compiled code reads a field it knows by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SeenField {
+    pub(crate) class: u32,
+    pub(crate) slot: u16,
+    /// The kind seen there (a scalar), which reads guard.
+    pub(crate) kind: Scalar,
+    /// The word an instance of the class holds first.
+    pub(crate) word: usize,
 }
 
 /// A class compiled code has seen and its method of some name.
@@ -582,6 +596,22 @@ impl Backend for Types<'_> {
             *t = Ty::scalar(Scalar::Instance(ANY_CLASS));
         }
     }
+
+    fn iter_next_to_local(&mut self, _: Scalar, slot: u16) {
+        self.element_to_local(Scalar::Nil, Scalar::Nil, slot);
+    }
+
+    fn field_named(&mut self, obj: Scalar, name: u32) -> Option<(Scalar, u16, Scalar)> {
+        let Scalar::Instance(class) = obj else {
+            return None;
+        };
+        let f = self
+            .callees
+            .field_of(class, constant_text(self.constants, name)?)?;
+        Some((Scalar::Instance(f.class), f.slot, f.kind))
+    }
+
+    fn new_instance_push(&mut self, _: u32, _: &[Scalar], _: Scalar, _: usize) {}
 
     fn invoke_seen(&mut self, name: u32, argc: u8) -> Option<Scalar> {
         let name = constant_text(self.constants, name)?;

@@ -35,10 +35,7 @@ impl Lower<'_, '_> {
         }
         let flags = ir::MemFlagsData::trusted();
         let receiver = self.model[first].1;
-        let block = self
-            .b
-            .ins()
-            .load(types::I64, flags, receiver, WORD_OFFSET);
+        let block = self.b.ins().load(types::I64, flags, receiver, WORD_OFFSET);
         let class = self.b.ins().load(types::I64, flags, block, 0);
         let merge = self.b.create_block();
         let ty = if is_float(ret) {

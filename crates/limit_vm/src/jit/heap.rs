@@ -48,10 +48,8 @@ use cranelift_module::Module;
 use super::super::deopt::{self, store_known, Reason, SLOT_BYTES, WORD_OFFSET};
 use super::super::layout::HeapLayout;
 use super::super::runtime::{self, DECLINED};
-use super::super::analysis::Ty;
-use super::super::semantics::{Scalar, ANY_CLASS};
+use super::super::semantics::Scalar;
 use super::{Lower, V};
-use crate::value::instance_ref::{MAX_STRONG, STRONG_OFFSET};
 use crate::value::FIELDS_OFFSET;
 
 /// Addresses of the heap support functions (runtime.rs).
@@ -63,6 +61,8 @@ pub(crate) struct HeapSupport {
     push: usize,
     iter_next: usize,
     retain: usize,
+    pub(super) iter_next_into: usize,
+    pub(super) new_instance_push: usize,
 }
 
 impl HeapSupport {
@@ -75,13 +75,15 @@ impl HeapSupport {
             push: runtime::jit_push as *const () as usize,
             iter_next: runtime::jit_iter_next as *const () as usize,
             retain: runtime::jit_retain as *const () as usize,
+            iter_next_into: runtime::jit_iter_next_into as *const () as usize,
+            new_instance_push: runtime::jit_new_instance_push as *const () as usize,
         }
     }
 }
 
 /// Which kind of object holds the values.
 #[derive(Clone, Copy)]
-enum Held {
+pub(super) enum Held {
     List,
     Instance,
 }
@@ -92,7 +94,7 @@ enum Held {
 pub(super) struct HeapState {
     /// Signatures by parameter count (all `I64`), with an `I64` result or
     /// (index 0) none.
-    sigs: [Option<ir::SigRef>; 5],
+    sigs: [Option<ir::SigRef>; 6],
     /// 16 bytes a read's support function writes the value's word to
     /// (and an iterator's the element's index after it).
     out: Option<ir::StackSlot>,
@@ -100,7 +102,7 @@ pub(super) struct HeapState {
 
 impl Lower<'_, '_> {
     /// Call support function `address` on `args`; its result, if any.
-    fn heap_call(
+    pub(super) fn heap_call(
         &mut self,
         address: usize,
         args: &[ir::Value],
@@ -262,7 +264,7 @@ impl Lower<'_, '_> {
     /// Whether value `index` of the list or instance whose `Value` is at
     /// `obj` is out of reach (`unusable`), and its address (meaningful
     /// only when it is not).
-    fn locate(
+    pub(super) fn locate(
         &mut self,
         layout: &HeapLayout,
         held: Held,
@@ -425,89 +427,6 @@ impl Lower<'_, '_> {
         self.checked_write(address, &[obj, index], v);
         self.b.ins().jump(join, &[]);
         self.b.switch_to_block(join);
-    }
-
-    /// `locals[slot] = list[index]`, an instance: the element counted, the
-    /// local's old instance (if it holds one) released, the 16 bytes
-    /// copied. Guards first: the element in range, not borrowed mutably,
-    /// an instance whose count can grow, and an old instance that is not
-    /// the last reference (releasing it could run a `deinit`: the
-    /// interpreter's business). The local then owns its reference, in its
-    /// slot of a frame the interpreter owns (`Backend::takes_instance`).
-    pub(super) fn lower_element_to_local(&mut self, list: V, index: V, slot: u16) {
-        let slot = slot as usize;
-        let layout = match self.input.layout {
-            Some(layout) if slot < self.tag.len() => layout,
-            _ => {
-                // No inline reads: the interpreter does it.
-                self.exit_now(Reason::Deopt);
-                let dead = self.b.create_block();
-                self.b.switch_to_block(dead);
-                self.note_instance_local(slot);
-                return;
-            }
-        };
-        let flags = ir::MemFlagsData::trusted();
-        let (unusable, element) = self.locate(&layout, Held::List, list.1, index.1, false);
-        self.guard_fail(unusable, Reason::Deopt);
-        let tag = self.b.ins().uload8(types::I64, flags, element, 0);
-        let other = self.b.ins().icmp_imm_s(
-            IntCC::NotEqual,
-            tag,
-            deopt::tag(Scalar::Instance(ANY_CLASS)),
-        );
-        self.guard_fail(other, Reason::Deopt);
-        let block = self.b.ins().load(types::I64, flags, element, WORD_OFFSET);
-        let strong = self
-            .b
-            .ins()
-            .uload32(flags, block, STRONG_OFFSET as i32);
-        let saturated = self.b.ins().icmp_imm_s(
-            IntCC::UnsignedGreaterThanOrEqual,
-            strong,
-            MAX_STRONG as i64,
-        );
-        self.guard_fail(saturated, Reason::Deopt);
-        let target = self
-            .b
-            .ins()
-            .iadd_imm_s(self.slots, slot as i64 * SLOT_BYTES as i64);
-        let releases = self.known[slot].is_instance();
-        if releases {
-            let old = self.b.ins().load(types::I64, flags, target, WORD_OFFSET);
-            let count = self.b.ins().uload32(flags, old, STRONG_OFFSET as i32);
-            let last = self
-                .b
-                .ins()
-                .icmp_imm_s(IntCC::UnsignedLessThan, count, 2);
-            self.guard_fail(last, Reason::Deopt);
-        }
-        let more = self.b.ins().iadd_imm_s(strong, 1);
-        self.b
-            .ins()
-            .istore32(flags, more, block, STRONG_OFFSET as i32);
-        if releases {
-            // Read again: the old instance may be the new one.
-            let old = self.b.ins().load(types::I64, flags, target, WORD_OFFSET);
-            let count = self.b.ins().uload32(flags, old, STRONG_OFFSET as i32);
-            let less = self.b.ins().iadd_imm_s(count, -1);
-            self.b.ins().istore32(flags, less, old, STRONG_OFFSET as i32);
-        }
-        for half in [0, WORD_OFFSET] {
-            let word = self.b.ins().load(types::I64, flags, element, half);
-            self.b.ins().store(flags, word, target, half);
-        }
-        self.note_instance_local(slot);
-    }
-
-    /// Local `slot` holds an instance in its slot from here on.
-    fn note_instance_local(&mut self, slot: usize) {
-        let kind = Scalar::Instance(ANY_CLASS);
-        if let (Some(&tag), Some(known)) = (self.tag.get(slot), self.known.get_mut(slot)) {
-            *known = Ty::scalar(kind);
-            let t = self.b.ins().iconst(types::I8, deopt::tag(kind));
-            self.b.def_var(tag, t);
-        }
     }
 
     /// In an exit, after the write-back: one reference for each slot

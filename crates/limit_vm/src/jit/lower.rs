@@ -39,6 +39,8 @@ mod conditions;
 mod dispatch;
 #[path = "heap.rs"]
 mod heap;
+#[path = "owned.rs"]
+mod owned;
 
 pub(crate) use heap::HeapSupport;
 
@@ -1103,5 +1105,17 @@ impl Backend for Lower<'_, '_> {
 
     fn invoke_seen(&mut self, name: u32, argc: u8) -> Option<V> {
         self.lower_invoke_seen(name, argc)
+    }
+
+    fn iter_next_to_local(&mut self, iter: V, slot: u16) {
+        self.lower_iter_next_to_local(iter, slot);
+    }
+
+    fn field_named(&mut self, obj: V, name: u32) -> Option<(V, u16, Scalar)> {
+        self.lower_field_named(obj, name)
+    }
+
+    fn new_instance_push(&mut self, class: u32, fields: &[V], list: V, next: usize) {
+        self.lower_new_instance_push(class, fields, list, next);
     }
 }

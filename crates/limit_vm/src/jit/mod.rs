@@ -45,7 +45,7 @@ use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{FuncId, Linkage, Module};
 use rustc_hash::FxHashMap;
 
-use analysis::{analyse, Callee, Callees, SeenMethod, State, Ty, MAX_DISPATCH};
+use analysis::{analyse, Callee, Callees, SeenField, SeenMethod, State, Ty, MAX_DISPATCH};
 use deopt::Reason;
 use layout::HeapLayout;
 use lower::{define_checkpoint, entry_signature, lower, HeapSupport, Inlinable, Input, Support};
@@ -54,6 +54,7 @@ pub use policy::JitMode;
 use policy::{FunctionInfo, HOT, LOOP_THRESHOLD, MAX_DEOPTS, MAX_ENTRIES, NEVER};
 use runtime::{Context, ExitedFrame};
 use semantics::Scalar;
+use semantics::ANY_CLASS;
 
 use crate::interp::Vm;
 use crate::program::FunctionProto;
@@ -163,6 +164,10 @@ pub struct Jit {
     resume: Option<(usize, u32)>,
     /// The checkpoint's trampoline in `module` (lower.rs).
     checkpoint: Option<FuncId>,
+    /// Set by `runtime::jit_new_instance_push`: compiled code allocated
+    /// where the interpreter would have stopped to collect cycles, and left
+    /// for the interpreter to do it (`Vm::jit_collection_pending`).
+    collection_pending: bool,
     /// The entry point entered last: a function called again and again
     /// from interpreted code finds it without building a key (that, and
     /// hashing it, cost a function with a short loop called a million
@@ -211,6 +216,7 @@ impl Jit {
             ctx: cranelift_codegen::Context::new(),
             fctx: FunctionBuilderContext::new(),
             entries: FxHashMap::default(),
+            collection_pending: false,
             unfinalized: Vec::new(),
             functions: (0..functions).map(|_| FunctionInfo::default()).collect(),
             exit_len: None,
@@ -662,6 +668,10 @@ impl Callees for Compiling<'_> {
     fn classes_with(&self, name: &str) -> Vec<SeenMethod> {
         classes_with(&self.jit.classes, name)
     }
+
+    fn field_of(&self, class: u32, name: &str) -> Option<SeenField> {
+        field_of(&self.jit.classes, class, name)
+    }
 }
 
 fn field_kind(classes: &Classes, class: u32, slot: u16) -> Option<Scalar> {
@@ -693,6 +703,32 @@ fn classes_with(classes: &Classes, name: &str) -> Vec<SeenMethod> {
     found
 }
 
+/// Field `name` of class `class` as compiled code reads it: its slot and
+/// the kind seen there; for `ANY_CLASS`, of the one class seen with such
+/// a field (none when several are: a read then exits).
+fn field_of(classes: &Classes, class: u32, name: &str) -> Option<SeenField> {
+    let of = |class: u32, seen: &SeenClass| -> Option<SeenField> {
+        let slot = seen.class.field_slot(name)?;
+        Some(SeenField {
+            class,
+            slot: u16::try_from(slot).ok()?,
+            kind: (*seen.fields.get(slot)?)?,
+            word: layout::class_word(&seen.class),
+        })
+    };
+    if class != ANY_CLASS {
+        return of(class, classes.get(&class)?);
+    }
+    let mut found = classes
+        .iter()
+        .filter(|(_, seen)| seen.class.field_slot(name).is_some());
+    let (&class, seen) = found.next()?;
+    if found.next().is_some() {
+        return None;
+    }
+    of(class, seen)
+}
+
 /// Callees during the lowering: those the analysis found.
 struct Known<'a> {
     entries: &'a FxHashMap<Key, Slot>,
@@ -717,9 +753,21 @@ impl Callees for Known<'_> {
     fn classes_with(&self, name: &str) -> Vec<SeenMethod> {
         classes_with(self.classes, name)
     }
+
+    fn field_of(&self, class: u32, name: &str) -> Option<SeenField> {
+        field_of(self.classes, class, name)
+    }
 }
 
 impl Vm {
+    /// Whether compiled code left for a collection (taken: the caller
+    /// runs it, `Vm::after_allocation`).
+    pub(crate) fn jit_collection_pending(&mut self) -> bool {
+        self.jit
+            .as_deref_mut()
+            .is_some_and(|jit| std::mem::take(&mut jit.collection_pending))
+    }
+
     /// The native-code tier's counters (`None` when it is off).
     pub fn jit_stats(&self) -> Option<JitStats> {
         self.jit.as_deref().map(Jit::stats)

@@ -347,6 +347,101 @@ pub(crate) unsafe extern "C" fn jit_push(list: *const Value, tag: u64, word: u64
     1
 }
 
+/// `list.push(C(fields…))` for class `class` and the `n` scalar values at
+/// `fields`, as the interpreter's `NewInstance` and `push` do: 1 when
+/// pushed, 2 when pushed and the interpreter is to collect cycles now (its
+/// dispatch loop would stop after the allocation: compiled code exits
+/// after the push, and the bridge runs it), 0 when declined, changing
+/// nothing (a heap limit, which the interpreter checks after every
+/// allocation; a list borrowed or at its size limit).
+///
+/// # Safety
+/// As for `jit_exit`; `list` points to a live value in the VM's stack and
+/// `fields` to `n` initialised scalar values.
+pub(crate) unsafe extern "C" fn jit_new_instance_push(
+    ctx: *mut Context,
+    list: *const Value,
+    class: u64,
+    fields: *const Value,
+    n: u64,
+) -> u64 {
+    // SAFETY: as for `jit_exit`.
+    let vm = unsafe { &mut *(*ctx).vm };
+    if vm.options.limits.max_heap_bytes.is_some() {
+        return 0;
+    }
+    // SAFETY: the caller's promise.
+    let (Value::List(l), Some(class)) = ((unsafe { &*list }), vm.classes.get(class as usize))
+    else {
+        return 0;
+    };
+    let n = n as usize;
+    if n > class.field_names.len() {
+        return 0;
+    }
+    let Ok(mut items) = l.items.try_borrow_mut() else {
+        return 0;
+    };
+    let grows = items.len() == items.capacity();
+    if grows && crate::value::reserve_slots(&mut items, 1).is_err() {
+        return 0;
+    }
+    // SAFETY: the caller's promise: `n` initialised scalars (copies: the
+    // slots keep nothing to release).
+    let values = (0..n).map(|i| unsafe { (*fields.add(i)).clone() });
+    items.push(Value::instance(class.clone(), values));
+    drop(items);
+    if grows {
+        l.recharge();
+    }
+    if vm.collection_due() {
+        if let Some(jit) = vm.jit.as_deref_mut() {
+            jit.collection_pending = true;
+        }
+        return 2;
+    }
+    1
+}
+
+/// `*slot =` the next element of the list iterator at `iter`, an instance
+/// (one more reference), releasing the instance `*slot` held unless that
+/// was its last reference, and advancing the iterator: 1 when done, 0
+/// when declined, changing nothing (the end of the list, an element of
+/// another kind, a `deinit` that would run).
+///
+/// # Safety
+/// `iter` and `slot` point to live values in the VM's stack.
+pub(crate) unsafe extern "C" fn jit_iter_next_into(iter: *const Value, slot: *mut Value) -> u64 {
+    // SAFETY: the caller's promise.
+    let (Value::Iterator(it), old) = (unsafe { &*iter }, unsafe { &*slot }) else {
+        return 0;
+    };
+    match old {
+        Value::Instance(held) if held.strong_count() > 1 => {}
+        Value::Nil | Value::Bool(_) | Value::Int(_) | Value::Float(_) => {}
+        _ => return 0,
+    }
+    let Ok(mut state) = it.try_borrow_mut() else {
+        return 0;
+    };
+    let IterState::List(list, next) = &mut *state else {
+        return 0;
+    };
+    let Ok(items) = list.items.try_borrow() else {
+        return 0;
+    };
+    let Some(element @ Value::Instance(_)) = items.get(*next) else {
+        return 0;
+    };
+    let element = element.clone();
+    drop(items);
+    *next += 1;
+    // SAFETY: the caller's promise; the old value is not the last
+    // reference to anything (checked above), so dropping it runs no code.
+    drop(std::mem::replace(unsafe { &mut *slot }, element));
+    1
+}
+
 /// Make the borrowed copy of a heap value in `slot` an owned one (one
 /// more reference): an exit hands the slot to the interpreter (heap.rs).
 ///

@@ -211,6 +211,23 @@ pub(crate) trait Backend {
     /// method compiled for each class compiled code has seen with such a
     /// method, chosen by the receiver's class; another class is an exit.
     fn invoke_seen(&mut self, name: u32, argc: u8) -> Option<Self::V>;
+    /// `locals[slot] =` the next element of list iterator `iter`, an
+    /// instance, advancing the iterator, under `element_to_local`'s
+    /// conditions; else an exit with nothing changed (the end of the list
+    /// included).
+    fn iter_next_to_local(&mut self, iter: Self::V, slot: u16);
+    /// The slot of field `name` in instances of the class compiled code
+    /// expects `obj` to be of (its kind's, or for `ANY_CLASS` the one class
+    /// seen with such a field, guarded), with the kind it expects there;
+    /// `obj` as refined by the guard.
+    fn field_named(&mut self, obj: Self::V, name: u32) -> Option<(Self::V, u16, Scalar)>;
+    /// `list.push(C(fields…))`: an instance of class `class` made of
+    /// `fields` (scalars, popped already, as the list and its `nil`
+    /// result pushed) pushed onto `list`, as the interpreter's
+    /// `NewInstance` and `push` would, else an exit with nothing changed.
+    /// Ends with an exit after its effects (at `next`) when the
+    /// interpreter is to collect cycles then.
+    fn new_instance_push(&mut self, class: u32, fields: &[Self::V], list: Self::V, next: usize);
 }
 
 /// Run instruction `op` at `ip` on `b`.
@@ -311,6 +328,18 @@ fn run<B: Backend>(b: &mut B, ip: usize, op: Op) -> Option<Flow> {
             let Scalar::ListIter(elem) = b.kind(iter) else {
                 return None;
             };
+            if elem == Elem::Instance && !pair {
+                // Into the loop's local, which owns it (as `GetIndex`).
+                let Some(SetLocal(slot)) = b.op_at(ip + 1) else {
+                    return None;
+                };
+                if !b.takes_instance(slot) {
+                    return None;
+                }
+                b.iter_next_to_local(iter, slot);
+                b.jump(ip + 2);
+                return Some(Flow::Stop);
+            }
             let kind = elem.scalar()?;
             let (index, v) = b.iter_next(iter, kind);
             if pair {
@@ -747,6 +776,44 @@ fn run<B: Backend>(b: &mut B, ip: usize, op: Op) -> Option<Flow> {
             let v = b.field(obj, slot, kind);
             b.pop()?;
             b.push(v);
+        }
+        GetFieldByName(name) => {
+            let obj = b.peek(0)?;
+            if !matches!(b.kind(obj), Scalar::Instance(_)) {
+                return None;
+            }
+            let (obj, slot, kind) = b.field_named(obj, name)?;
+            let v = b.field(obj, slot, kind);
+            b.pop()?;
+            b.push(v);
+        }
+        NewInstance(class, n) => {
+            // Compiled only as `list.push(C(…))`: the new instance goes
+            // straight into the list, never onto the operand stack.
+            let Some(Invoke(name, 1, via)) = b.op_at(ip + 1) else {
+                return None;
+            };
+            let list = b.peek(n as usize)?;
+            if via == Dispatch::Any || !matches!(b.kind(list), Scalar::List(_)) || !b.is_push(name)
+            {
+                return None;
+            }
+            let mut fields = Vec::with_capacity(n as usize);
+            for d in (0..n as usize).rev() {
+                let v = b.peek(d)?;
+                if b.kind(v).is_heap() {
+                    return None;
+                }
+                fields.push(v);
+            }
+            for _ in 0..=n {
+                b.pop()?;
+            }
+            let nil = b.nil();
+            b.push(nil);
+            b.new_instance_push(class, &fields, list, ip + 2);
+            b.jump(ip + 2);
+            return Some(Flow::Stop);
         }
         SetField(slot) => {
             let v = b.peek(0)?;
