@@ -613,6 +613,17 @@ impl Backend for Types<'_> {
 
     fn new_instance_push(&mut self, _: u32, _: &[Scalar], _: Scalar, _: usize) {}
 
+    fn drop_local(&mut self, slot: u16) -> bool {
+        let Some(&ty) = self.state.locals.get(slot as usize) else {
+            return false;
+        };
+        if ty.is_heap() && !(ty.is_instance() && self.owns_locals) {
+            return false;
+        }
+        self.state.locals[slot as usize] = Ty::NIL;
+        true
+    }
+
     fn invoke_seen(&mut self, name: u32, argc: u8) -> Option<Scalar> {
         let name = constant_text(self.constants, name)?;
         let first = self.state.stack.len().checked_sub(argc as usize + 1)?;
@@ -636,6 +647,12 @@ mod tests {
             None
         }
         fn method(&self, _: u32, _: &str) -> Option<u32> {
+            None
+        }
+        fn classes_with(&self, _: &str) -> Vec<SeenMethod> {
+            Vec::new()
+        }
+        fn field_of(&self, _: u32, _: &str) -> Option<SeenField> {
             None
         }
     }
@@ -740,9 +757,57 @@ mod tests {
             exited: false,
             constants: &[],
             callees: &mut NoCallees,
+            code: &code,
+            owns_locals: false,
         };
         assert_eq!(exec(&mut pops, 3, Op::Pop), Flow::Stop);
         assert!(pops.exited);
+    }
+
+    #[test]
+    fn instances_of_two_classes_join_as_a_class_known_at_run_time() {
+        let a = Ty::scalar(Scalar::Instance(3));
+        let b = Ty::scalar(Scalar::Instance(5));
+        let any = Ty::scalar(Scalar::Instance(ANY_CLASS));
+        assert_eq!(a.join(b), Some(any));
+        assert_eq!(any.join(a), Some(any));
+        assert_eq!(a.join(a), Some(a));
+        // Still no join of a heap value with a scalar or another heap kind.
+        assert_eq!(a.join(Ty::NIL), None);
+        assert_eq!(a.join(Ty::scalar(Scalar::List(Elem::Int))), None);
+        // Lists of instances keep their element kind through `Ty`.
+        let list = Ty::scalar(Scalar::List(Elem::Instance));
+        assert_eq!(list.exact(), Some(Scalar::List(Elem::Instance)));
+    }
+
+    #[test]
+    fn an_instance_element_goes_only_into_a_local_of_a_loop_heads_frame() {
+        // 0: a nil (before the loop); 1: the loop head, GetLocal2 list,
+        // index; 2: GetIndex; 3: SetLocal 2; 4: back to 1.
+        let code = [
+            Op::Nil,
+            Op::GetLocal2(0, 1),
+            Op::GetIndex,
+            Op::SetLocal(2),
+            Op::Loop(4),
+        ];
+        let locals = [
+            Ty::scalar(Scalar::List(Elem::Instance)),
+            Ty::INT,
+            Ty::scalar(Scalar::Instance(4)),
+        ];
+        let run = |entry: usize| {
+            analyse(&code, entry, start(&locals), &[], &mut NoCallees).expect("analysed")
+        };
+        // Entered at a loop head (the frame's locals owned): the pair is
+        // compiled, and the local joins as an instance of any class.
+        let at_head = run(1);
+        assert!(at_head.exits.is_empty(), "{:?}", at_head.exits);
+        let back = at_head.states[1].as_ref().expect("reached");
+        assert_eq!(back.locals[2], Ty::scalar(Scalar::Instance(ANY_CLASS)));
+        // At a function's start (a compiled callee's frame may not own
+        // its slots): the read exits.
+        assert_eq!(run(0).exits, vec![2]);
     }
 
     #[test]

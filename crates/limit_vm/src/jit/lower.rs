@@ -1118,4 +1118,8 @@ impl Backend for Lower<'_, '_> {
     fn new_instance_push(&mut self, class: u32, fields: &[V], list: V, next: usize) {
         self.lower_new_instance_push(class, fields, list, next);
     }
+
+    fn drop_local(&mut self, slot: u16) -> bool {
+        self.lower_drop_local(slot)
+    }
 }

@@ -26,7 +26,7 @@ use cranelift_codegen::ir::{self, condcodes::IntCC, types, InstBuilder};
 
 use super::super::analysis::{constant_text, Ty};
 use super::super::deopt::{self, store_known, Reason, SLOT_BYTES, WORD_OFFSET};
-use super::super::semantics::{Scalar, ANY_CLASS};
+use super::super::semantics::{Backend, Scalar, ANY_CLASS};
 use super::heap::Held;
 use super::{Lower, Pending, V};
 use crate::value::instance_ref::{MAX_STRONG, STRONG_OFFSET};
@@ -152,6 +152,40 @@ impl Lower<'_, '_> {
             field.slot,
             field.kind,
         ))
+    }
+
+    /// `locals[slot] = nil`: a scalar's registers, or an owned instance
+    /// released (guarded: not its last reference) and its slot nil.
+    pub(super) fn lower_drop_local(&mut self, slot: u16) -> bool {
+        let index = slot as usize;
+        let Some(&ty) = self.known.get(index) else {
+            return false;
+        };
+        if !ty.is_heap() {
+            let nil = self.b.ins().iconst(types::I64, 0);
+            self.set_local(slot, (Scalar::Nil, nil));
+            return true;
+        }
+        if !(ty.is_instance() && self.takes_instance(slot)) {
+            return false;
+        }
+        let flags = ir::MemFlagsData::trusted();
+        let target = self
+            .b
+            .ins()
+            .iadd_imm_s(self.slots, index as i64 * SLOT_BYTES as i64);
+        let block = self.b.ins().load(types::I64, flags, target, WORD_OFFSET);
+        let count = self.b.ins().uload32(flags, block, STRONG_OFFSET as i32);
+        let last = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, count, 2);
+        self.guard_fail(last, Reason::Deopt);
+        let less = self.b.ins().iadd_imm_s(count, -1);
+        self.b
+            .ins()
+            .istore32(flags, less, block, STRONG_OFFSET as i32);
+        let nil = self.b.ins().iconst(types::I64, 0);
+        store_known(self.b, self.slots, index, Scalar::Nil, nil);
+        self.set_local(slot, (Scalar::Nil, nil));
+        true
     }
 
     /// `list.push(C(fields…))` through `runtime::jit_new_instance_push`:

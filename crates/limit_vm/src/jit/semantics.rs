@@ -221,6 +221,11 @@ pub(crate) trait Backend {
     /// seen with such a field, guarded), with the kind it expects there;
     /// `obj` as refined by the guard.
     fn field_named(&mut self, obj: Self::V, name: u32) -> Option<(Self::V, u16, Scalar)>;
+    /// `locals[slot] = nil`, releasing what it held: a scalar, or an
+    /// instance it owns (`takes_instance`) that this is not the last
+    /// reference to (else an exit with nothing changed). False when not
+    /// compiled.
+    fn drop_local(&mut self, slot: u16) -> bool;
     /// `list.push(C(fields…))`: an instance of class `class` made of
     /// `fields` (scalars, popped already, as the list and its `nil`
     /// result pushed) pushed onto `list`, as the interpreter's
@@ -776,6 +781,12 @@ fn run<B: Backend>(b: &mut B, ip: usize, op: Op) -> Option<Flow> {
             let v = b.field(obj, slot, kind);
             b.pop()?;
             b.push(v);
+        }
+        DropLocal(slot) => {
+            // The end of a block with a local whose frame has a `deinit`.
+            if !b.drop_local(slot) {
+                return None;
+            }
         }
         GetFieldByName(name) => {
             let obj = b.peek(0)?;
