@@ -2,7 +2,8 @@
 //! field reads and writes, a list's `push`), and what exits do with the
 //! heap values compiled code holds.
 //!
-//! Ownership: compiled code *borrows* every heap value it holds. A list
+//! Ownership: compiled code *borrows* every heap value it holds, but for
+//! the instances a loop head's frame's locals own (owned.rs). A list
 //! or an instance enters compiled code only as a local of the frame (the
 //! entry point's locals, or a compiled callee's arguments); its register
 //! is the address of that slot, which keeps the value alive: compiled code
