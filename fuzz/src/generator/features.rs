@@ -111,6 +111,7 @@ impl Gen<'_, '_> {
         self.line("}");
         let n = 1 + self.count(5)?;
         let x = self.free_int()?;
+        self.line(&format!("frame P{k} {{ pub var a: int; pub var b: int; }}"));
         self.line(&format!("fn run{k}(): int {{"));
         self.line("    var total = 0");
         self.line(&format!("    var objs: [A{k}] = []"));
@@ -118,8 +119,34 @@ impl Gen<'_, '_> {
             "    iter (i in 0..{n}) {{ objs.push(mk{k}(i, ({x}) % 100 + i)); }}"
         ));
         for _ in 0..1 + self.count(3)? {
-            match self.pick(6)? {
+            match self.pick(8)? {
                 0 => self.line("    iter (o in objs) { total += o.val() + o.twice(); }"),
+                6 => {
+                    // A loop's local taking instances of several classes
+                    // from the list in turn, their methods called (the
+                    // native-code tier owns the local's reference and
+                    // picks each method by the class).
+                    let rounds = 1 + self.count(40)?;
+                    let cur = self.fresh("cur");
+                    self.line(&format!("    var {cur} = objs[0]"));
+                    self.line(&format!(
+                        "    iter (i in 0..{rounds}) {{ {cur} = objs[i % {n}]; total += {cur}.val() % 1000; }}"
+                    ));
+                }
+                7 => {
+                    // Instances made straight into a list, read back by
+                    // name through an `iter` binding.
+                    let ps = self.fresh("ps");
+                    let count = 1 + self.count(40)?;
+                    let e = self.free_int()?;
+                    self.line(&format!("    var {ps}: [P{k}] = []"));
+                    self.line(&format!(
+                        "    iter (i in 0..{count}) {{ {ps}.push(P{k}(i, ({e}) % 100)); }}"
+                    ));
+                    self.line(&format!(
+                        "    iter (q in {ps}) {{ total += q.a * 2 + q.b % 7; }}"
+                    ));
+                }
                 1 => {
                     let f = self.fresh("add");
                     self.line(&format!("    var {f} = objs[0].adder(); total += {f}(3)"))
