@@ -2,9 +2,11 @@
 //! (`Inlinable::of`) runs the callee's body in the caller's machine
 //! code, without the call's prologue, argument copies and status check.
 //!
-//! Nothing the interpreter sees changes. The call site makes the checks
-//! the interpreter's frame push makes (depth, value stack room), and the
-//! call counts its step; the callee's instructions count theirs. The
+//! Nothing the interpreter sees changes. The checks the interpreter's
+//! frame push makes (depth, value stack room) are made once at the
+//! caller's entry for all its callees taken in (`check_inline_room`:
+//! neither changes while the caller runs), and the call counts its step;
+//! the callee's instructions count theirs. The
 //! callee's frame lives where a compiled call would put it, above the
 //! caller's operands: its heap arguments are copied there (borrowed, as
 //! for a compiled call), its scalars live in variables of their own. An
@@ -74,9 +76,8 @@ impl Lower<'_, '_> {
             .ins()
             .iadd_imm_s(self.slots, (base as i64) * SLOT_BYTES as i64);
         // What the interpreter's frame push would refuse (no machine
-        // stack is used): leave the call to it.
-        let (refused, _) = self.push_refused(callee_slots, callee.extent);
-        self.guard_fail(refused, Reason::Budget);
+        // stack is used) is checked once, at this frame's entry.
+        self.inline_room = self.inline_room.max(base + callee.extent);
         let args = self.model[first..].to_vec();
         for (i, (kind, v)) in args.iter().copied().enumerate() {
             if kind.is_heap() {

@@ -245,6 +245,12 @@ struct Lower<'a, 'f> {
     inlined_calls: usize,
     /// Bools that are comparisons, for branches to test directly.
     conds: conditions::Conditions,
+    /// The block between loading the frame and the entry instruction,
+    /// filled after the body (`check_inline_room`).
+    precheck: Option<ir::Block>,
+    /// How far (in slots from this frame's slot 0) the frames of callees
+    /// compiled into this one reach: checked once at the entry.
+    inline_room: usize,
 }
 
 impl<'a, 'f> Lower<'a, 'f> {
@@ -300,15 +306,67 @@ impl<'a, 'f> Lower<'a, 'f> {
             inline_budget: inline::BUDGET,
             inlined_calls: 0,
             conds: conditions::Conditions::default(),
+            precheck: None,
+            inline_room: 0,
         }
     }
 
-    /// Every instruction, then the exit blocks.
+    /// Every instruction, then the entry's check, then the exit blocks.
     fn body(&mut self) {
         for ip in 0..self.input.code.len() {
             self.instruction(ip);
         }
+        if let Some(block) = self.precheck.take() {
+            self.check_inline_room(block);
+        }
         self.emit_pending();
+    }
+
+    /// The entry's way to its first instruction: when callees were
+    /// compiled into this frame, a check of what the interpreter's frame
+    /// push would refuse for any of them (the call-depth limit, a value
+    /// stack that would have to grow), made once here rather than at each
+    /// call: neither changes while this frame runs, and leaving at the
+    /// entry instead of at the call only lets the interpreter run what
+    /// compiled code would have run up to there.
+    fn check_inline_room(&mut self, block: ir::Block) {
+        self.b.switch_to_block(block);
+        let entry = match self.blocks.get(self.input.entry) {
+            Some(Some(entry)) => Some(*entry),
+            _ => None,
+        };
+        if let (Some(entry), 0) = (entry, self.inline_room) {
+            self.b.ins().jump(entry, &[]);
+            return;
+        }
+        // Exits from here leave with the entry's state.
+        self.ip = self.input.entry;
+        self.locals_in = self.input.start.locals.clone();
+        self.known = self.locals_in.clone();
+        self.exit_block = None;
+        self.start = self
+            .input
+            .start
+            .stack
+            .iter()
+            .enumerate()
+            .map(|(d, kind)| {
+                let var = if is_float(*kind) {
+                    self.sf[d]
+                } else {
+                    self.si[d]
+                };
+                (*kind, self.b.use_var(var))
+            })
+            .collect();
+        self.model = self.start.clone();
+        let Some(entry) = entry else {
+            self.exit_now(Reason::Deopt);
+            return;
+        };
+        let (refused, _) = self.push_refused(self.slots, self.inline_room);
+        self.guard_fail(refused, Reason::Budget);
+        self.b.ins().jump(entry, &[]);
     }
 
     /// The entry block: the frame's values into registers (the kinds are
@@ -333,9 +391,9 @@ impl<'a, 'f> Lower<'a, 'f> {
             };
             self.b.def_var(var, v);
         }
-        if let Some(Some(block)) = self.blocks.get(self.input.entry) {
-            self.b.ins().jump(*block, &[]);
-        }
+        let precheck = self.b.create_block();
+        self.b.ins().jump(precheck, &[]);
+        self.precheck = Some(precheck);
     }
 
     /// An `I64` and an `F64` zero, for registers that hold nothing yet.
