@@ -570,6 +570,20 @@ impl<'a, 'f> Lower<'a, 'f> {
         self.b.ins().jump(exit, &[BlockArg::Value(code)]);
     }
 
+    /// The value of `v` when it is an integer constant (`iconst`).
+    fn constant_int(&self, v: ir::Value) -> Option<i64> {
+        let ir::ValueDef::Result(inst, 0) = self.b.func.dfg.value_def(v) else {
+            return None;
+        };
+        match self.b.func.dfg.insts[inst] {
+            ir::InstructionData::UnaryImm {
+                opcode: ir::Opcode::Iconst,
+                imm,
+            } => Some(imm.bits()),
+            _ => None,
+        }
+    }
+
     fn as_float(&mut self, v: V) -> ir::Value {
         if is_float(v.0) {
             v.1
@@ -872,6 +886,38 @@ impl Backend for Lower<'_, '_> {
         if kind == Scalar::Int {
             let (x, y) = (a.1, b.1);
             let r = match op {
+                Arith::Add | Arith::Sub if self.constant_int(y).is_some() => {
+                    // `x ± c`: overflow is `x` beyond a bound, a compare that
+                    // fuses with its jump (the overflow flag of an add does
+                    // not: it is set into a register and tested).
+                    let c = self.constant_int(y).unwrap_or(0);
+                    let c = if op == Arith::Sub {
+                        c.checked_neg()
+                    } else {
+                        Some(c)
+                    };
+                    match c {
+                        Some(c) => {
+                            let beyond = if c >= 0 {
+                                self.b
+                                    .ins()
+                                    .icmp_imm_s(IntCC::SignedGreaterThan, x, i64::MAX - c)
+                            } else {
+                                self.b
+                                    .ins()
+                                    .icmp_imm_s(IntCC::SignedLessThan, x, i64::MIN - c)
+                            };
+                            self.guard_fail(beyond, Reason::Deopt);
+                            self.b.ins().iadd_imm_s(x, c)
+                        }
+                        // `x - i64::MIN`: overflows unless `x` is negative.
+                        None => {
+                            let (r, overflow) = self.b.ins().ssub_overflow(x, y);
+                            self.guard_fail(overflow, Reason::Deopt);
+                            r
+                        }
+                    }
+                }
                 Arith::Add | Arith::Sub | Arith::Mul => {
                     let (r, overflow) = match op {
                         Arith::Add => self.b.ins().sadd_overflow(x, y),
@@ -884,11 +930,14 @@ impl Backend for Lower<'_, '_> {
                 }
                 Arith::Div | Arith::Mod => {
                     // A zero divisor traps in the interpreter; -1 may
-                    // overflow (`i64::MIN / -1`): both left to it.
-                    let zero = self.b.ins().icmp_imm_s(IntCC::Equal, y, 0);
-                    let minus = self.b.ins().icmp_imm_s(IntCC::Equal, y, -1);
-                    let fails = self.b.ins().bor(zero, minus);
-                    self.guard_fail(fails, Reason::Deopt);
+                    // overflow (`i64::MIN / -1`): both left to it (a
+                    // constant divisor is neither, or never compiled so).
+                    if !self.constant_int(y).is_some_and(|c| c != 0 && c != -1) {
+                        let zero = self.b.ins().icmp_imm_s(IntCC::Equal, y, 0);
+                        let minus = self.b.ins().icmp_imm_s(IntCC::Equal, y, -1);
+                        let fails = self.b.ins().bor(zero, minus);
+                        self.guard_fail(fails, Reason::Deopt);
+                    }
                     if op == Arith::Div {
                         self.b.ins().sdiv(x, y)
                     } else {
