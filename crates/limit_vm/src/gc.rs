@@ -3,9 +3,11 @@
 //! objects by trial deletion, as CPython does, and breaks them.
 //!
 //! * **Registry.** Every list, dict, instance and closure that captures a
-//!   container registers a handle when it is made (`track_*`), and a
-//!   captured-variable cell when it first holds a container
-//!   (value/captured_cell.rs); the handle never keeps
+//!   container other than a cell registers a handle when it is made
+//!   (`track_*`), and a captured-variable cell when it first holds a
+//!   container (value/captured_cell.rs); a closure over cells is examined
+//!   when a collection meets it in a registered object (`find_garbage`,
+//!   "Closures over cells"). The handle never keeps
 //!   the object alive: a `Weak` for most, an `InstanceClaim` for an
 //!   instance (value/instance_ref.rs: it keeps the block allocated, and
 //!   the instance clears its slot itself when it dies). Every object
@@ -34,8 +36,9 @@
 //!   collection, which `gc()` and a heap limit about to be exceeded run
 //!   at once.
 //! * **Trial deletion.** For each live container, start from its strong
-//!   count and subtract the references held by other registered
-//!   containers. What remains is held from outside (the VM stack, globals,
+//!   count and subtract the references held by the other containers
+//!   examined (the registered ones, and the closures over cells they
+//!   hold). What remains is held from outside (the VM stack, globals,
 //!   fibers, unregistered values such as tuples): those are roots. Whatever
 //!   no root reaches is garbage.
 //! * **Finalisation.** Garbage instances whose frame has a `deinit` are
@@ -47,7 +50,7 @@
 //! * **Breaking cycles.** The contents of every garbage object (list items,
 //!   dict entries, instance fields, cell values) are moved out and dropped
 //!   together, after which reference counting frees the objects. Closures
-//!   are freed through their cells.
+//!   are freed through their cells and the containers holding them.
 //!
 //! Cycles through tuples, enum payloads and bound methods alone are not
 //! collected (those are not registered; a container they hold counts as
@@ -363,8 +366,8 @@ pub struct Collection {
     /// Garbage instances queued for their `deinit` (collect again after
     /// running them to free those objects).
     pub finalizing: usize,
-    /// Registry slots scanned (live or not): the pass's cost, charged to
-    /// the step limit.
+    /// Registry slots scanned (live or not), and unregistered closures
+    /// examined: the pass's cost, charged to the step limit.
     pub examined: usize,
 }
 
@@ -394,7 +397,7 @@ pub fn collect_in(scope: Scope) -> Collection {
     let mut slot_count = 0;
     let mut scanned = 0;
     let mut full = true;
-    let Ok(objects) = REGISTRY.try_with(|r| match r.try_borrow_mut() {
+    let Ok(mut objects) = REGISTRY.try_with(|r| match r.try_borrow_mut() {
         Ok(mut r) => {
             let Some(r) = r.as_deref_mut() else {
                 return Vec::new();
@@ -422,10 +425,12 @@ pub fn collect_in(scope: Scope) -> Collection {
     }) else {
         return Collection::default();
     };
-    let garbage = find_garbage(&objects, slot_count);
+    let registered = objects.len();
+    let garbage = find_garbage(&mut objects, slot_count);
+    forget_stand_in_slots(&objects[registered..]);
 
     let mut result = Collection {
-        examined: scanned,
+        examined: scanned + (objects.len() - registered),
         ..Collection::default()
     };
     // Finalise first: deinits see their objects whole.
@@ -475,28 +480,36 @@ pub fn collect_in(scope: Scope) -> Collection {
 
 /// Where each collected object is in the collection's list: found by the
 /// registry slot it carries (a vector indexed by slot, no hashing).
-struct ObjectIndex<'a> {
-    objects: &'a [Object],
+struct ObjectIndex {
     by_slot: Vec<u32>,
 }
 
 /// No object of the collection has this slot.
 const ABSENT: u32 = u32::MAX;
 
-impl<'a> ObjectIndex<'a> {
-    fn new(objects: &'a [Object], slots: usize) -> ObjectIndex<'a> {
+impl ObjectIndex {
+    fn new(objects: &[Object], slots: usize) -> ObjectIndex {
         let mut by_slot = vec![ABSENT; slots];
         for (i, o) in objects.iter().enumerate() {
             if let Some(at) = by_slot.get_mut(o.slot() as usize) {
                 *at = i as u32;
             }
         }
-        ObjectIndex { objects, by_slot }
+        ObjectIndex { by_slot }
     }
 
-    /// The index of the collected object `v` refers to, if it is one.
+    /// Note that the object carrying `slot` is at `i` in the list.
+    fn add(&mut self, slot: usize, i: usize) {
+        if self.by_slot.len() <= slot {
+            self.by_slot.resize(slot + 1, ABSENT);
+        }
+        self.by_slot[slot] = i as u32;
+    }
+
+    /// The index of the collected object `v` refers to, if it is one:
+    /// one of `objects`, or one of the closures `met` after them.
     #[inline(always)]
-    fn find(&self, v: &Value) -> Option<usize> {
+    fn find(&self, objects: &[Object], met: &[Rc<Closure>], v: &Value) -> Option<usize> {
         let (slot, address) = match v {
             Value::List(rc) => (rc.gc_slot.get(), Rc::as_ptr(rc) as *const () as usize),
             Value::Dict(rc) => (rc.gc_slot.get(), Rc::as_ptr(rc) as *const () as usize),
@@ -505,29 +518,67 @@ impl<'a> ObjectIndex<'a> {
             Value::Cell(rc) => (rc.gc_slot(), Rc::as_ptr(rc) as *const () as usize),
             _ => return None,
         };
-        let i = *self.by_slot.get(slot as usize)?;
+        let i = *self.by_slot.get(slot as usize)? as usize;
         // A slot is this registry's: an object registered elsewhere (an
         // engine's value held here) may carry a slot number some other
         // object of ours has.
-        (i != ABSENT && self.objects[i as usize].address() == address).then_some(i as usize)
+        let held = match objects.get(i) {
+            Some(o) => o.address(),
+            None => Rc::as_ptr(met.get(i - objects.len())?) as *const () as usize,
+        };
+        (held == address).then_some(i)
     }
 }
 
 /// Indices of the objects no root reaches (trial deletion, then marking);
 /// `slots` bounds the registry slots the objects carry.
-fn find_garbage(objects: &[Object], slots: usize) -> Vec<usize> {
-    let n = objects.len();
-    let index = ObjectIndex::new(objects, slots);
-    // References from outside the registered set: the strong count minus
-    // our own handle minus the references from registered containers.
+///
+/// **Closures over cells.** A closure that captures cells (and scalars)
+/// but no other container is not registered (`Closure::track`). The first
+/// pass adds each such closure it meets in an object of the list to the
+/// list, with a stand-in slot from `slots` on (which the caller takes
+/// back, `forget_stand_in_slots`), so that its references to cells are
+/// subtracted like any other object's. One level of this suffices: such a
+/// closure lies on a cycle only through an object that holds it directly
+/// and is registered — a list, a dict, an instance whose class is not
+/// `acyclic` (a field that may hold a function makes it not), a cell (a
+/// function is a container: the cell registered itself when it was
+/// written one), a closure (capturing a function registers it) — and it
+/// holds no closure itself. A cycle through a tuple, an enum payload or a
+/// bound method is never collected: those are not registered, and their
+/// references count as from outside. Trial deletion is exact over any
+/// set of objects (a reference from outside the set counts as a root),
+/// and a full collection frees what it freed when these closures were
+/// registered: one that no registered object holds was a root then, and
+/// the cells it holds, held from outside now, are roots in its place.
+fn find_garbage(objects: &mut Vec<Object>, slots: usize) -> Vec<usize> {
+    let mut index = ObjectIndex::new(objects, slots);
+    // References from outside the examined set: the strong count minus
+    // our own handle minus the references from examined objects.
     let mut outside: Vec<isize> = objects
         .iter()
         .map(|o| o.strong_count() as isize - 1)
         .collect();
-    for (i, o) in objects.iter().enumerate() {
-        let readable = o.visit(|v| {
-            if let Some(j) = index.find(v) {
+    let mut next_slot = slots;
+    // Closures over cells met in the object being visited, added to
+    // `objects` after it.
+    let mut met: Vec<Rc<Closure>> = Vec::new();
+    let mut i = 0;
+    while i < objects.len() {
+        let examined: &[Object] = objects;
+        let readable = examined[i].visit(|v| {
+            if let Some(j) = index.find(examined, &met, v) {
                 outside[j] -= 1;
+                return;
+            }
+            let Value::Function(rc) = v else { return };
+            if rc.examined_when_reached() && next_slot < NO_SLOT as usize {
+                rc.gc_slot.set(next_slot as u32);
+                index.add(next_slot, outside.len());
+                next_slot += 1;
+                // Not yet counting our handle; less this reference.
+                outside.push(Rc::strong_count(rc) as isize - 1);
+                met.push(rc.clone());
             }
         });
         if !readable {
@@ -535,7 +586,10 @@ fn find_garbage(objects: &[Object], slots: usize) -> Vec<usize> {
             // their count, so they are roots too).
             outside[i] = isize::MAX / 2;
         }
+        objects.extend(met.drain(..).map(Object::Closure));
+        i += 1;
     }
+    let n = objects.len();
     let mut reached = vec![false; n];
     let mut work: Vec<usize> = Vec::new();
     for i in 0..n {
@@ -546,7 +600,7 @@ fn find_garbage(objects: &[Object], slots: usize) -> Vec<usize> {
     }
     while let Some(i) = work.pop() {
         objects[i].visit(|v| {
-            if let Some(j) = index.find(v) {
+            if let Some(j) = index.find(objects, &[], v) {
                 if !reached[j] {
                     reached[j] = true;
                     work.push(j);
@@ -555,6 +609,15 @@ fn find_garbage(objects: &[Object], slots: usize) -> Vec<usize> {
         });
     }
     (0..n).filter(|&i| !reached[i]).collect()
+}
+
+/// Take back the stand-in slots `find_garbage` gave the closures it added.
+fn forget_stand_in_slots(closures: &[Object]) {
+    for o in closures {
+        if let Object::Closure(rc) = o {
+            rc.gc_slot.set(NO_SLOT);
+        }
+    }
 }
 
 /// A garbage object after its contents went: did it go too?
@@ -708,151 +771,5 @@ impl Object {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_list_cycle_is_freed_and_a_rooted_one_kept() {
-        let a = Value::list(vec![]);
-        let b = Value::list(vec![a.clone()]);
-        if let Value::List(l) = &a {
-            l.items.borrow_mut().push(b.clone());
-        }
-        let weak = match &a {
-            Value::List(l) => Rc::downgrade(l),
-            _ => unreachable!(),
-        };
-        let kept = Value::list(vec![]);
-        if let Value::List(l) = &kept {
-            l.items.borrow_mut().push(kept.clone());
-        }
-        drop(a);
-        drop(b);
-        let c = collect();
-        assert_eq!(c.freed, 2);
-        assert_eq!(weak.strong_count(), 0);
-        // `kept` is referenced from here: not garbage.
-        assert_eq!(collect().freed, 0);
-        if let Value::List(l) = &kept {
-            l.items.borrow_mut().clear();
-        }
-    }
-
-    /// A list holding itself, and a weak handle to it.
-    fn self_cycle() -> (Value, Weak<List>) {
-        let a = Value::list(vec![]);
-        let Value::List(l) = &a else { unreachable!() };
-        l.items.borrow_mut().push(a.clone());
-        let weak = Rc::downgrade(l);
-        (a, weak)
-    }
-
-    #[test]
-    fn a_young_collection_frees_young_cycles_and_leaves_old_ones_to_a_full_one() {
-        let (old, old_weak) = self_cycle();
-        // A collection makes every object registered so far old.
-        assert_eq!(collect_in(Scope::Due).freed, 0);
-        let (young, young_weak) = self_cycle();
-        drop(old);
-        drop(young);
-        let c = collect_in(Scope::Due);
-        // Only the young cycle was examined, and freed.
-        assert_eq!((c.freed, c.examined), (1, 1));
-        assert_eq!(young_weak.strong_count(), 0);
-        assert_eq!(old_weak.strong_count(), 1);
-        assert_eq!(collect().freed, 1);
-        assert_eq!(old_weak.strong_count(), 0);
-    }
-
-    #[test]
-    fn a_young_object_reached_only_from_an_old_one_survives_a_young_collection() {
-        let holder = Value::list(vec![]);
-        assert_eq!(collect_in(Scope::Due).freed, 0);
-        let (young, young_weak) = self_cycle();
-        let Value::List(h) = &holder else {
-            unreachable!()
-        };
-        h.items.borrow_mut().push(young.clone());
-        drop(young);
-        assert_eq!(collect_in(Scope::Due).freed, 0);
-        // Held by itself and by the holder.
-        assert_eq!(young_weak.strong_count(), 2);
-        // Dropping the holder frees the cycle's outside reference; it is
-        // old by now, so the full collection frees it.
-        drop(holder);
-        assert_eq!(collect_in(Scope::Due).freed, 0);
-        assert_eq!(young_weak.strong_count(), 1);
-        assert!(collect().freed >= 1);
-        assert_eq!(young_weak.strong_count(), 0);
-    }
-
-    #[test]
-    fn cells_and_closures_register_only_once_they_can_reach_a_container() {
-        let proto = std::sync::Arc::new(crate::program::FunctionProto::default());
-        let closure = |capture: Value| {
-            Value::closure(Closure::new(
-                0,
-                proto.clone(),
-                std::iter::once(capture).collect(),
-            ))
-        };
-        let start = registered();
-        let cell = Value::new_cell(Value::Int(1));
-        let over_number = closure(Value::Int(3));
-        assert_eq!(
-            registered(),
-            start,
-            "a cell of a number, a closure over a number"
-        );
-        let over_cell = closure(Value::Cell(cell.clone()));
-        assert_eq!(registered(), start + 1, "a closure over a cell");
-        // The cell comes to hold a list holding the closure: a cycle.
-        cell.set(Value::list(vec![over_cell.clone()]));
-        assert_eq!(registered(), start + 3, "the list and the cell");
-        drop((over_cell, over_number));
-        drop(cell);
-        assert_eq!(collect().freed, 3);
-        assert_eq!(registered(), start);
-    }
-
-    #[test]
-    fn containers_released_inside_others_free_their_slots_at_once() {
-        let proto = std::sync::Arc::new(crate::program::FunctionProto::default());
-        let start = registered();
-        // Each level: a list holding the level below, a dict and a closure
-        // over a cell, each holding the level below too.
-        let mut level = Value::list(vec![]);
-        for _ in 0..50 {
-            let mut map = crate::value::DictMap::default();
-            map.insert(crate::value::Key(Value::Int(0)), level.clone());
-            let cell = Value::Cell(Value::new_cell(level.clone()));
-            let closure = Value::closure(Closure::new(
-                0,
-                proto.clone(),
-                std::iter::once(cell).collect(),
-            ));
-            level = Value::list(vec![level, Value::dict(map), closure]);
-        }
-        assert_eq!(registered(), start + 1 + 50 * 4);
-        drop(level);
-        // No prune has run: every object gave up its own slot.
-        assert_eq!(registered(), start);
-    }
-
-    #[test]
-    fn a_borrowed_container_is_a_root() {
-        let a = Value::list(vec![]);
-        let Value::List(l) = &a else { unreachable!() };
-        l.items.borrow_mut().push(a.clone());
-        let l = l.clone();
-        drop(a);
-        let weak = Rc::downgrade(&l);
-        {
-            let _in_use = l.items.borrow_mut();
-            assert_eq!(collect().freed, 0);
-        }
-        drop(l);
-        assert_eq!(collect().freed, 1);
-        assert_eq!(weak.strong_count(), 0);
-    }
-}
+#[path = "gc_tests.rs"]
+mod tests;

@@ -7,9 +7,11 @@
 //! never hold one, so they skip a registration and a release. Every
 //! write goes through [`CapturedCell::set`] or [`CapturedCell::replace`],
 //! which register the cell when the value written is a container; the
-//! collector examines it from then on. A closure that captures a cell is
-//! always registered (value.rs, `Value::closure`), so the edge from the
-//! closure to a cell that comes to hold a container is seen.
+//! collector examines it from then on. A closure that captures cells
+//! (and no other container) is not registered; a collection examines it,
+//! and so sees its edges to its cells, when it meets it in a registered
+//! object (gc.rs, `find_garbage`), which is where every cycle through
+//! such a closure passes.
 
 use std::cell::{Cell, Ref, RefCell};
 use std::rc::Rc;
