@@ -192,7 +192,9 @@ impl Registry {
     fn insert(&mut self, t: Tracked) -> u32 {
         let slot = match self.free.pop() {
             Some(slot) => {
-                self.slots[slot as usize] = t;
+                // A free slot holds `Free`, which owns nothing: no need to
+                // drop it (a match on its tag per registration).
+                std::mem::forget(std::mem::replace(&mut self.slots[slot as usize], t));
                 slot
             }
             None => {
@@ -201,18 +203,31 @@ impl Registry {
             }
         };
         self.occupied += 1;
-        if self.is_young.len() <= slot as usize {
-            // Grown with `slots`' capacity: not once per new slot.
-            self.is_young.resize(self.slots.capacity(), false);
-        }
-        if !self.is_young[slot as usize] {
-            self.is_young[slot as usize] = true;
-            self.young.push(slot);
+        match self.is_young.get_mut(slot as usize) {
+            Some(true) => {}
+            Some(young) => {
+                *young = true;
+                self.young.push(slot);
+            }
+            None => self.grow_young(slot),
         }
         if self.occupied >= self.check_at {
             self.check();
         }
         slot
+    }
+
+    /// Mark a slot past `is_young`'s end young, growing it with `slots`'
+    /// capacity (not once per new slot). Out of line, as `check`: kept in
+    /// `insert`, these made every registration save and restore more
+    /// registers.
+    #[cold]
+    #[inline(never)]
+    fn grow_young(&mut self, slot: u32) {
+        let len = self.slots.capacity().max(slot as usize + 1);
+        self.is_young.resize(len, false);
+        self.is_young[slot as usize] = true;
+        self.young.push(slot);
     }
 
     fn release(&mut self, slot: u32) {
@@ -242,6 +257,8 @@ impl Registry {
     /// Free the slots of dead handles when the live slots have doubled
     /// since the last prune; flag a collection when the live objects have
     /// doubled since the last one.
+    #[cold]
+    #[inline(never)]
     fn check(&mut self) {
         if self.occupied >= self.prune_at {
             for slot in 0..self.slots.len() {
@@ -586,7 +603,9 @@ fn find_garbage(objects: &mut Vec<Object>, slots: usize) -> Vec<usize> {
             // their count, so they are roots too).
             outside[i] = isize::MAX / 2;
         }
-        objects.extend(met.drain(..).map(Object::Closure));
+        if !met.is_empty() {
+            objects.extend(met.drain(..).map(Object::Closure));
+        }
         i += 1;
     }
     let n = objects.len();

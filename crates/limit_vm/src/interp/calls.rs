@@ -568,6 +568,14 @@ pub(super) fn cache_lookup(entries: &CacheEntries, id: u32) -> Option<u32> {
     entries.iter().find(|e| e.0 == id).map(|e| e.1)
 }
 
+/// Make room for more frames (out of line: `Vec::reserve` called at every
+/// push was a call per Limit call in builds without LTO).
+#[cold]
+#[inline(never)]
+fn grow_frames(frames: &mut Vec<Frame>) {
+    frames.reserve(1);
+}
+
 /// Push a frame of function `func` with its slot 0 at `base`, its result
 /// going to `ret`, written field by field into the vector's spare room: a
 /// `Frame` built on the stack and copied in was reloaded in 8- and 16-byte
@@ -580,10 +588,13 @@ pub(super) fn push_frame_fields(
     ret: usize,
     closure: Option<Rc<Closure>>,
 ) {
-    frames.reserve(1);
     let len = frames.len();
-    // SAFETY: `reserve` made room for one more frame after `len`; every
-    // field is written before the length covers it.
+    if len == frames.capacity() {
+        grow_frames(frames);
+    }
+    // SAFETY: there is room for one more frame after `len` (`grow_frames`
+    // made it when there was none); every field is written before the
+    // length covers it.
     unsafe {
         let frame = frames.as_mut_ptr().add(len);
         std::ptr::addr_of_mut!((*frame).func).write(func);

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::program::{CaptureSource, FunctionProto};
-use crate::value::{Captures, Class, Closure, Value};
+use crate::value::{Captures, Class, Closure, Value, INLINE_CAPTURES};
 
 /// A new instance of `class` whose first `n` fields are moved from the `n`
 /// values at `first`, the others nil. Not inlined: with its loop in the
@@ -91,30 +91,39 @@ pub(super) unsafe fn make_closure(
             return None;
         }
     }
-    let mut captures = Captures::with_capacity(proto.captures.len());
-    for cap in &proto.captures {
-        captures.push(match *cap {
-            CaptureSource::Local(s) => {
-                // SAFETY: `s < live` (checked above): an initialised slot.
-                let x = unsafe { locals.add(s as usize) };
-                // SAFETY: as above; the slot is rewritten in place.
-                unsafe {
-                    if let Value::Cell(cell) = &*x {
-                        Value::Cell(cell.clone())
-                    } else {
-                        // Not yet a cell: convert in place so that both
-                        // sides share it.
-                        let cell = Value::new_cell(std::ptr::read(x));
-                        std::ptr::write(x, Value::Cell(cell.clone()));
-                        Value::Cell(cell)
-                    }
+    let capture = |cap: &CaptureSource| match *cap {
+        CaptureSource::Local(s) => {
+            // SAFETY: `s < live` (checked above): an initialised slot.
+            let x = unsafe { locals.add(s as usize) };
+            // SAFETY: as above; the slot is rewritten in place.
+            unsafe {
+                if let Value::Cell(cell) = &*x {
+                    Value::Cell(cell.clone())
+                } else {
+                    // Not yet a cell: convert in place so that both
+                    // sides share it.
+                    let cell = Value::new_cell(std::ptr::read(x));
+                    std::ptr::write(x, Value::Cell(cell.clone()));
+                    Value::Cell(cell)
                 }
             }
-            // SAFETY: `s < live` (checked above).
-            CaptureSource::LocalValue(s) => unsafe { (*locals.add(s as usize)).clone() },
-            CaptureSource::Upvalue(i) => running?.captures[i as usize].clone(),
-        });
-    }
+        }
+        // SAFETY: `s < live` (checked above).
+        CaptureSource::LocalValue(s) => unsafe { (*locals.add(s as usize)).clone() },
+        // Present: checked above.
+        CaptureSource::Upvalue(i) => running.map_or(Value::Nil, |c| c.captures[i as usize].clone()),
+    };
+    let wanted = &proto.captures;
+    let captures = if wanted.len() <= INLINE_CAPTURES {
+        // Built in place as the inline array: pushing one by one checked
+        // the vector's capacity and spill state at each capture. The
+        // slots past the length hold `Nil`, which needs no release.
+        let inline: [Value; INLINE_CAPTURES] =
+            std::array::from_fn(|k| wanted.get(k).map_or(Value::Nil, capture));
+        Captures::from_buf_and_len(inline, wanted.len())
+    } else {
+        wanted.iter().map(capture).collect()
+    };
     // `Value::closure`, inlined so that the value is written in place
     // rather than returned through memory and reloaded.
     let closure = Rc::new(Closure::new(f, proto.clone(), captures));
