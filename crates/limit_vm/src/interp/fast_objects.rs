@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::program::{CaptureSource, FunctionProto};
-use crate::value::{Captures, Class, Closure, Value, INLINE_CAPTURES};
+use crate::value::{Captures, Class, Closure, Value};
 
 /// A new instance of `class` whose first `n` fields are moved from the `n`
 /// values at `first`, the others nil. Not inlined: with its loop in the
@@ -111,18 +111,22 @@ pub(super) unsafe fn make_closure(
         // SAFETY: `s < live` (checked above).
         CaptureSource::LocalValue(s) => unsafe { (*locals.add(s as usize)).clone() },
         // Present: checked above.
-        CaptureSource::Upvalue(i) => running.map_or(Value::Nil, |c| c.captures[i as usize].clone()),
+        CaptureSource::Upvalue(i) => running
+            .and_then(|c| c.captures.get(i as usize))
+            .map_or(Value::Nil, Value::clone),
     };
-    let wanted = &proto.captures;
-    let captures = if wanted.len() <= INLINE_CAPTURES {
-        // Built in place as the inline array: pushing one by one checked
-        // the vector's capacity and spill state at each capture. The
-        // slots past the length hold `Nil`, which needs no release.
-        let inline: [Value; INLINE_CAPTURES] =
-            std::array::from_fn(|k| wanted.get(k).map_or(Value::Nil, capture));
-        Captures::from_buf_and_len(inline, wanted.len())
-    } else {
-        wanted.iter().map(capture).collect()
+    // Built in place as the inline array: pushing one by one checked the
+    // vector's capacity and spill state at each capture (and
+    // `array::from_fn` was a call per capture without LTO).
+    let captures = match &proto.captures[..] {
+        [] => Captures::new(),
+        // The slot past the length holds `Nil`, which needs no release.
+        [only] => Captures::from_buf_and_len([capture(only), Value::Nil], 1),
+        [first, second] => {
+            let first = capture(first);
+            Captures::from_buf([first, capture(second)])
+        }
+        more => more.iter().map(capture).collect(),
     };
     // `Value::closure`, inlined so that the value is written in place
     // rather than returned through memory and reloaded.

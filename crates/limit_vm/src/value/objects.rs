@@ -270,10 +270,7 @@ impl Range {
 /// one that never is (`CaptureSource::LocalValue`). Most closures capture
 /// one or two variables: those are stored inline, saving an allocation per
 /// closure made.
-pub type Captures = smallvec::SmallVec<[Value; INLINE_CAPTURES]>;
-
-/// How many captures a closure holds without an allocation of their own.
-pub const INLINE_CAPTURES: usize = 2;
+pub type Captures = smallvec::SmallVec<[Value; 2]>;
 
 /// A closure: a function plus its captures.
 pub struct Closure {
