@@ -369,6 +369,7 @@ fn set_pending(p: Pending) {
     let _ = PENDING.try_with(|c| c.set(p));
 }
 
+#[inline]
 fn pending() -> Pending {
     PENDING.try_with(Cell::get).unwrap_or(Pending::None)
 }
@@ -382,6 +383,7 @@ struct Limited {
 
 /// What `LIMITED` says, or that everything is limited when the thread's
 /// values are gone (the full checks then decide).
+#[inline]
 fn limited() -> Limited {
     LIMITED.try_with(Cell::get).unwrap_or(Limited {
         steps: true,
@@ -571,7 +573,20 @@ pub fn check_heap(extra: usize) -> Result<(), Trap> {
 }
 
 /// Check a string about to be made with `len` bytes (length and heap).
+/// Inline for the common case, nothing pending and neither limit set
+/// (two thread-local reads), which every interpolation and concatenation
+/// asks.
+#[inline]
 pub fn check_string(len: usize) -> Result<(), Trap> {
+    if pending() == Pending::None && !limited().strings {
+        return Ok(());
+    }
+    check_string_limits(len)
+}
+
+/// `check_string` when a limit is pending or string limits are set.
+#[inline(never)]
+fn check_string_limits(len: usize) -> Result<(), Trap> {
     check_pending()?;
     if !limited().strings {
         return Ok(());
