@@ -56,7 +56,7 @@ pub(super) fn shallow_eq(a: &Value, b: &Value) -> Option<bool> {
 /// String equality, cheap in the cases dict lookups meet: the same string,
 /// different lengths or hashes, or short texts (compared in a few word
 /// loads rather than through a `memcmp` call).
-#[inline]
+#[inline(always)]
 pub(super) fn str_eq(x: &Str, y: &Str) -> bool {
     if std::ptr::eq(x, y) {
         return true;
@@ -74,10 +74,13 @@ pub(super) fn str_eq(x: &Str, y: &Str) -> bool {
 
 /// `a == b` for slices of equal length. Up to 16 bytes are compared as two
 /// overlapping words (or halves), which covers them whatever the length.
-#[inline]
+#[inline(always)]
 pub(super) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     debug_assert_eq!(a.len(), b.len());
     let n = a.len();
+    if b.len() != n {
+        return false;
+    }
     if n > 16 {
         return a == b;
     }
@@ -86,11 +89,13 @@ pub(super) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     // did not inline it (a third of a dict lookup with a short string key
     // in a build without LTO). The chunks always exist (`at + 8 <= n`,
     // `at + 4 <= n`); 0 for a missing one is never compared.
+    #[inline(always)]
     pub(super) fn word(s: &[u8], at: usize) -> u64 {
         s[at..]
             .first_chunk::<8>()
             .map_or(0, |w| u64::from_ne_bytes(*w))
     }
+    #[inline(always)]
     pub(super) fn half(s: &[u8], at: usize) -> u32 {
         s[at..]
             .first_chunk::<4>()
@@ -100,8 +105,11 @@ pub(super) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
         word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8)
     } else if n >= 4 {
         half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4)
+    } else if n > 0 {
+        // 1 to 3 bytes: the first, the middle and the last cover them.
+        a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]
     } else {
-        a.iter().zip(b).all(|(p, q)| p == q)
+        true
     }
 }
 

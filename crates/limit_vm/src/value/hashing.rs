@@ -37,18 +37,29 @@ impl PartialEq for Key {
     /// the step budget, so that keys crowding one chain (the hash is
     /// seeded, but a 32-bit string hash can still collide) make a run slow
     /// only in proportion to its step limit (issue 18 item 18).
-    #[inline]
+    ///
+    /// Inlined into the table's probe loop: a string key, the commonest,
+    /// is compared there in a few instructions (the same string, then
+    /// lengths and cached hashes, then the bytes: `str_eq`), saving a
+    /// call and its saved registers per probe; other keys call `equals`.
+    #[inline(always)]
     fn eq(&self, other: &Key) -> bool {
-        let same = if let (Value::Str(x), Value::Str(y)) = (&self.0, &other.0) {
-            str_eq(x, y)
-        } else {
-            equals(&self.0, &other.0)
-        };
-        if !same {
-            charge_wasted_probe(&self.0);
+        if let (Value::Str(x), Value::Str(y)) = (&self.0, &other.0) {
+            if str_eq(x, y) {
+                return true;
+            }
+        } else if other_keys_equal(&self.0, &other.0) {
+            return true;
         }
-        same
+        charge_wasted_probe(&self.0);
+        false
     }
+}
+
+/// `equals` for keys that are not both strings, out of the probe loop.
+#[inline(never)]
+fn other_keys_equal(a: &Value, b: &Value) -> bool {
+    equals(a, b)
 }
 
 /// Charge one wasted probe (a key compared and found different): a unit,
@@ -82,11 +93,77 @@ impl Hash for Key {
 /// strings, so no other kind of value must hash alike. It is cached in the
 /// string, so it is the same for every dict of the process: seeded once per
 /// process, at random, so that no text collides predictably.
+///
+/// A text of up to 16 bytes (nearly every key) is read as two overlapping
+/// words, which with its length determine it, and mixed with the seeds in
+/// one 128-bit multiply (foldhash's short-input step, without the hashing
+/// of the length and the finishing round that `Hash for [u8]` adds); the
+/// length enters multiplied by a seed, so that no two texts of different
+/// lengths collide whatever the seeds. Longer texts are foldhash's.
+#[inline]
 pub(super) fn text_hash(bytes: &[u8]) -> u32 {
-    use std::hash::BuildHasher;
-    static STATE: std::sync::OnceLock<foldhash::fast::RandomState> = std::sync::OnceLock::new();
-    let h = STATE.get_or_init(Default::default).hash_one(bytes);
+    let seeds = text_seeds();
+    let n = bytes.len();
+    let h = if n <= 16 {
+        let (a, b) = short_words(bytes);
+        let b = b ^ (n as u64).wrapping_mul(seeds.length);
+        folded_multiply(a ^ seeds.first, b ^ seeds.second)
+    } else {
+        use std::hash::BuildHasher;
+        seeds.long.hash_one(bytes)
+    };
     ((h ^ (h >> 32)) as u32).max(1)
+}
+
+/// The seeds of `text_hash`, drawn once per process.
+struct TextSeeds {
+    first: u64,
+    second: u64,
+    length: u64,
+    long: foldhash::fast::RandomState,
+}
+
+#[inline]
+fn text_seeds() -> &'static TextSeeds {
+    static SEEDS: std::sync::OnceLock<TextSeeds> = std::sync::OnceLock::new();
+    SEEDS.get_or_init(|| {
+        use std::hash::BuildHasher;
+        let random = foldhash::fast::RandomState::default();
+        TextSeeds {
+            first: random.hash_one(1u8),
+            second: random.hash_one(2u8),
+            // Odd: the length's multiple differs for every length.
+            length: random.hash_one(3u8) | 1,
+            long: random,
+        }
+    })
+}
+
+/// A text of at most 16 bytes as two words covering it: its first and
+/// last 8 bytes (overlapping when shorter than 16), or 4, or for 1 to 3
+/// bytes the first, middle and last bytes; zeros for the empty text.
+#[inline(always)]
+fn short_words(s: &[u8]) -> (u64, u64) {
+    let n = s.len();
+    let word = |w: Option<&[u8; 8]>| w.map_or(0, |w| u64::from_le_bytes(*w));
+    let half = |w: Option<&[u8; 4]>| w.map_or(0, |w| u64::from(u32::from_le_bytes(*w)));
+    if n >= 8 {
+        (word(s.first_chunk()), word(s.last_chunk()))
+    } else if n >= 4 {
+        (half(s.first_chunk()), half(s.last_chunk()))
+    } else if n > 0 {
+        let edges = u64::from(s[0]) | u64::from(s[n - 1]) << 8;
+        (edges, u64::from(s[n / 2]))
+    } else {
+        (0, 0)
+    }
+}
+
+/// The high and low halves of the 128-bit product, folded together.
+#[inline(always)]
+fn folded_multiply(x: u64, y: u64) -> u64 {
+    let full = u128::from(x) * u128::from(y);
+    (full as u64) ^ ((full >> 64) as u64)
 }
 
 pub(super) fn hash_value<H: Hasher>(v: &Value, state: &mut H, depth: usize) {

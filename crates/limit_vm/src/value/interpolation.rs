@@ -73,10 +73,9 @@ fn interpolate_any(pieces: &[Value]) -> Result<Value, Trap> {
 /// (a label or key rebuilt in a loop): the text is written over the old
 /// one, which nothing else can observe, saving the two allocations of a
 /// new string and the two releases of the old. A text of another length
-/// resizes the old one's block (which the allocator keeps in place while
-/// the size stays in its size class), and the heap meter is charged the
-/// difference: what making the new string and then releasing the old
-/// would have left it at. False, changing nothing, when that does not
+/// takes a new block for the text alone (the string's own block stays),
+/// and the heap meter is charged the difference: what making the new
+/// string and then releasing the old would have left it at. False, changing nothing, when that does not
 /// apply (a piece other than a string, int, bool or nil, a shared string)
 /// or the limit check fails (`interpolate`, making the same check, then
 /// raises it).
@@ -91,20 +90,18 @@ pub fn interpolate_over(target: &mut Rc<Str>, pieces: &[Value]) -> bool {
         return false;
     };
     let old = owned.text.len();
-    let mut bytes = std::mem::take(&mut owned.text)
-        .into_boxed_bytes()
-        .into_vec();
-    if len != old {
-        // Exactly the new length (`into_boxed_str` then keeps the block);
-        // the bytes' values do not matter, all are written below.
-        if len > old {
-            bytes.reserve_exact(len - old);
-        }
-        bytes.resize(len, 0);
-        bytes.shrink_to_fit();
+    let bytes = if len == old {
+        std::mem::take(&mut owned.text)
+            .into_boxed_bytes()
+            .into_vec()
+    } else {
+        // A new block of the new length (cheaper than the allocator's
+        // `realloc`, which first looks up the old block's size class);
+        // the old one is released as the new text replaces it.
         limits::charge(len);
         limits::release(old);
-    }
+        vec![0u8; len]
+    };
     owned.text = plain_text(bytes, pieces).into_boxed_str();
     owned.ascii = ascii;
     // The text changed: a hash cached for the old one is stale.
@@ -245,7 +242,7 @@ mod tests {
     }
 
     #[test]
-    fn interpolating_over_a_unique_string_of_another_length_resizes_it() {
+    fn interpolating_over_a_unique_string_of_another_length_reuses_it() {
         let before = limits::heap_bytes();
         let mut target = rc(Value::string("w42".to_string()));
         let address = Rc::as_ptr(&target);
@@ -268,7 +265,10 @@ mod tests {
             // The hash is the text's, as for a fresh string.
             assert_eq!(target.hash_code(), rc(Value::str(want)).hash_code());
         }
-        assert_eq!(limits::heap_bytes() - before, "ünil".len() + limits::STR_HEADER);
+        assert_eq!(
+            limits::heap_bytes() - before,
+            "ünil".len() + limits::STR_HEADER
+        );
         drop(target);
         assert_eq!(limits::heap_bytes(), before);
     }

@@ -420,3 +420,68 @@ fn deep_lists_print_compare_and_drop() {
     drop(a);
     drop(b);
 }
+
+#[test]
+fn short_texts_hash_by_every_byte_and_their_length() {
+    // Texts up to 16 bytes are hashed from two overlapping words and the
+    // length: texts whose words coincide ("abcdefgh" is both words of
+    // itself and of "abcdefghabcdefgh") or that differ in one byte at
+    // either end or in the middle hash apart.
+    let hash = |t: &[u8]| text_hash(t);
+    assert_ne!(hash(b"abcdefgh"), hash(b"abcdefghabcdefgh"));
+    assert_ne!(hash(b"abcd"), hash(b"abcdabcd"));
+    assert_ne!(hash(b""), hash(b"\0"));
+    assert_ne!(hash(b"\0"), hash(b"\0\0"));
+    let mut texts = std::collections::HashSet::new();
+    for len in 0..=20usize {
+        let base: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+        for at in [0, len / 2, len.saturating_sub(1)] {
+            for b in [b'0', b'1', b'~'] {
+                let mut t = base.clone();
+                if let Some(x) = t.get_mut(at) {
+                    *x = b;
+                }
+                texts.insert(t);
+            }
+        }
+    }
+    let hashes: std::collections::HashSet<u32> = texts.iter().map(|t| hash(t)).collect();
+    assert_eq!(hashes.len(), texts.len());
+}
+
+#[test]
+fn string_keys_meet_other_keys_in_one_dict() {
+    // Strings equal only strings (the inlined comparison), numbers
+    // compare by value whatever their kind (the general one).
+    let mut m = DictMap::default();
+    m.insert(Key(Value::Int(1)), Value::Int(10));
+    m.insert(Key(Value::str("1")), Value::Int(20));
+    m.insert(
+        Key(Value::str("ü-mlaut and more than sixteen bytes")),
+        Value::Int(30),
+    );
+    m.insert(Key(Value::str("é")), Value::Int(40));
+    m.insert(Key(Value::Float(2.5)), Value::Int(50));
+    let get = |k: Value| match m.get(&Key(k)) {
+        Some(Value::Int(i)) => *i,
+        _ => 0,
+    };
+    assert_eq!(get(Value::Float(1.0)), 10);
+    assert_eq!(get(Value::string("1".to_string())), 20);
+    assert_eq!(
+        get(Value::string(format!(
+            "ü-mlaut and more than {}",
+            "sixteen bytes"
+        ))),
+        30
+    );
+    assert_eq!(get(Value::string("é".to_string())), 40);
+    assert_eq!(get(Value::Float(2.5)), 50);
+    // Near misses: the other kind, a prefix, another accent.
+    assert_eq!(get(Value::str("2.5")), 0);
+    assert_eq!(get(Value::Int(20)), 0);
+    assert_eq!(get(Value::str("ü-mlaut and more than sixteen byte")), 0);
+    assert_eq!(get(Value::str("è")), 0);
+    assert!(Key(Value::str("1")) != Key(Value::Int(1)));
+    assert!(Key(Value::Int(1)) != Key(Value::str("1")));
+}
