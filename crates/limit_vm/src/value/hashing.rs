@@ -38,11 +38,12 @@ impl PartialEq for Key {
     /// seeded, but a 32-bit string hash can still collide) make a run slow
     /// only in proportion to its step limit (issue 18 item 18).
     ///
-    /// Inlined into the table's probe loop: a string key, the commonest,
-    /// is compared there in a few instructions (the same string, then
-    /// lengths and cached hashes, then the bytes: `str_eq`), saving a
-    /// call and its saved registers per probe; other keys call `equals`.
-    #[inline(always)]
+    /// A string key, the commonest, is compared in a few instructions
+    /// (the same string, then lengths and cached hashes, then the bytes:
+    /// `str_eq`); other keys call `equals` out of line. (Forcing this into
+    /// the probe loop made LLVM outline the loop's key test and the
+    /// hashing instead, dearer in an LTO build.)
+    #[inline]
     fn eq(&self, other: &Key) -> bool {
         if let (Value::Str(x), Value::Str(y)) = (&self.0, &other.0) {
             if str_eq(x, y) {
@@ -99,8 +100,10 @@ impl Hash for Key {
 /// one 128-bit multiply (foldhash's short-input step, without the hashing
 /// of the length and the finishing round that `Hash for [u8]` adds); the
 /// length enters multiplied by a seed, so that no two texts of different
-/// lengths collide whatever the seeds. Longer texts are foldhash's.
-#[inline]
+/// lengths collide whatever the seeds. Longer texts are foldhash's. Out
+/// of line: a string is hashed once, and inlined here the code made the
+/// dict's hashing of the cached value an out-of-line call.
+#[inline(never)]
 pub(super) fn text_hash(bytes: &[u8]) -> u32 {
     let seeds = text_seeds();
     let n = bytes.len();
