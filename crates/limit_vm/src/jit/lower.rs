@@ -887,9 +887,10 @@ impl Backend for Lower<'_, '_> {
             let (x, y) = (a.1, b.1);
             let r = match op {
                 Arith::Add | Arith::Sub if self.constant_int(y).is_some() => {
-                    // `x ± c`: overflow is `x` beyond a bound, a compare that
-                    // fuses with its jump (the overflow flag of an add does
-                    // not: it is set into a register and tested).
+                    // `x ± c`: the sum wrapped when it moved the wrong way
+                    // from `x`, a compare that fuses with its jump (the
+                    // overflow flag of an add does not: it is set into a
+                    // register and tested), with no 64-bit bound to hold.
                     let c = self.constant_int(y).unwrap_or(0);
                     let c = if op == Arith::Sub {
                         c.checked_neg()
@@ -898,17 +899,17 @@ impl Backend for Lower<'_, '_> {
                     };
                     match c {
                         Some(c) => {
-                            let beyond = if c >= 0 {
-                                self.b
-                                    .ins()
-                                    .icmp_imm_s(IntCC::SignedGreaterThan, x, i64::MAX - c)
-                            } else {
-                                self.b
-                                    .ins()
-                                    .icmp_imm_s(IntCC::SignedLessThan, x, i64::MIN - c)
-                            };
-                            self.guard_fail(beyond, Reason::Deopt);
-                            self.b.ins().iadd_imm_s(x, c)
+                            let r = self.b.ins().iadd_imm_s(x, c);
+                            if c != 0 {
+                                let order = if c > 0 {
+                                    IntCC::SignedLessThan
+                                } else {
+                                    IntCC::SignedGreaterThan
+                                };
+                                let wrapped = self.b.ins().icmp(order, r, x);
+                                self.guard_fail(wrapped, Reason::Deopt);
+                            }
+                            r
                         }
                         // `x - i64::MIN`: overflows unless `x` is negative.
                         None => {
