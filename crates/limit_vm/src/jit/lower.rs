@@ -344,21 +344,8 @@ impl<'a, 'f> Lower<'a, 'f> {
         self.locals_in = self.input.start.locals.clone();
         self.known = self.locals_in.clone();
         self.exit_block = None;
-        self.start = self
-            .input
-            .start
-            .stack
-            .iter()
-            .enumerate()
-            .map(|(d, kind)| {
-                let var = if is_float(*kind) {
-                    self.sf[d]
-                } else {
-                    self.si[d]
-                };
-                (*kind, self.b.use_var(var))
-            })
-            .collect();
+        let kinds = self.input.start.stack.clone();
+        self.start = self.stack_model(&kinds);
         self.model = self.start.clone();
         let Some(entry) = entry else {
             self.exit_now(Reason::Deopt);
@@ -445,19 +432,7 @@ impl<'a, 'f> Lower<'a, 'f> {
         self.locals_in = state.locals.clone();
         self.known = state.locals.clone();
         self.exit_block = None;
-        self.model = state
-            .stack
-            .iter()
-            .enumerate()
-            .map(|(d, kind)| {
-                let var = if is_float(*kind) {
-                    self.sf[d]
-                } else {
-                    self.si[d]
-                };
-                (*kind, self.b.use_var(var))
-            })
-            .collect();
+        self.model = self.stack_model(&state.stack);
         self.start = self.model.clone();
         if exec(self, ip, self.input.code[ip]) == Flow::Next {
             self.sync_stack();
@@ -471,6 +446,22 @@ impl<'a, 'f> Lower<'a, 'f> {
                 _ => self.exit_now(Reason::Deopt),
             }
         }
+    }
+
+    /// The operand stack of kinds `kinds`, read from its variables.
+    fn stack_model(&mut self, kinds: &[Scalar]) -> Vec<V> {
+        kinds
+            .iter()
+            .enumerate()
+            .map(|(d, kind)| {
+                let var = if is_float(*kind) {
+                    self.sf[d]
+                } else {
+                    self.si[d]
+                };
+                (*kind, self.b.use_var(var))
+            })
+            .collect()
     }
 
     /// Write the operand stack model into the stack variables (before
