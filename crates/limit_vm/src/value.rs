@@ -80,7 +80,7 @@ pub enum Value {
     HostObject(Rc<crate::host_object::HostObject>),
 }
 
-mod captured_cell;
+pub(crate) mod captured_cell;
 mod compare;
 mod float_format;
 mod hashing;

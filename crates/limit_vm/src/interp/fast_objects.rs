@@ -134,3 +134,30 @@ pub(super) unsafe fn make_closure(
     Closure::track(&closure);
     Some(Value::Function(closure))
 }
+
+impl super::Vm {
+    /// A closure of function `f` capturing from the frame whose locals
+    /// start at `locals` (`live` of them initialised), as the dispatch
+    /// loop's `Closure` makes it outside a closure (no `Upvalue`
+    /// captures); `None`, changing nothing, when a capture is missing.
+    /// For the native-code tier (jit/closures.rs).
+    ///
+    /// # Safety
+    /// As for `make_closure`.
+    pub(crate) unsafe fn closure_from_locals(
+        &self,
+        f: u32,
+        locals: *mut Value,
+        live: usize,
+    ) -> Option<Value> {
+        let proto = self.functions.get(f as usize)?;
+        // SAFETY: the caller's promise.
+        unsafe { make_closure(f, proto, None, locals, live) }
+    }
+
+    /// Whether the program has a `deinit` (then releasing a value may run
+    /// Limit code).
+    pub(crate) fn has_deinit(&self) -> bool {
+        self.has_deinit
+    }
+}

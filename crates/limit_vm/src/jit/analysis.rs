@@ -14,6 +14,7 @@ use cranelift_module::FuncId;
 
 use super::semantics::{exec, Arith, Backend, Elem, Flow, Scalar, ANY_CLASS};
 use crate::opcode::{Op, Ordering};
+use crate::program::CaptureSource;
 use crate::runtime::methods::Method;
 use crate::value::{IterState, Value};
 
@@ -35,6 +36,12 @@ impl Ty {
     const LIST: u32 = 32;
     const INSTANCE: u32 = 64;
     const LIST_ITER: u32 = 128;
+    /// A closure (its function in bits 8..32): exclusive heap kinds from
+    /// here on are codes, not bits.
+    const CLOSURE: u32 = Ty::LIST | Ty::INSTANCE;
+    /// A cell this compiled frame made for a captured variable and owns
+    /// (`MakeCell`): read only by the closures it makes.
+    pub(crate) const CELL: Ty = Ty(Ty::LIST_ITER | Ty::LIST);
     /// Classes with an index at or above this are opaque.
     const MAX_CLASS: u32 = 1 << 24;
 
@@ -57,6 +64,7 @@ impl Ty {
             Value::Instance(i) if i.class.id < ANY_CLASS => {
                 Ty::scalar(Scalar::Instance(i.class.id))
             }
+            Value::Function(c) => Ty::scalar(Scalar::Closure(c.index)),
             Value::Iterator(it) => match it.try_borrow().as_deref() {
                 // The element it reads next predicts the others' kind.
                 Ok(IterState::List(list, next)) => match list.items.try_borrow() {
@@ -101,6 +109,11 @@ impl Ty {
         self.0 & 0xff == Ty::LIST_ITER
     }
 
+    /// A closure (of any function).
+    pub(crate) fn is_closure(self) -> bool {
+        self.0 & 0xff == Ty::CLOSURE
+    }
+
     pub(crate) fn scalar(s: Scalar) -> Ty {
         match s {
             Scalar::Nil => Ty::NIL,
@@ -110,7 +123,10 @@ impl Ty {
             Scalar::List(elem) => Ty(Ty::LIST | Ty::elem_bits(elem) << 8),
             Scalar::ListIter(elem) => Ty(Ty::LIST_ITER | Ty::elem_bits(elem) << 8),
             Scalar::Instance(class) if class < Ty::MAX_CLASS => Ty(Ty::INSTANCE | class << 8),
-            Scalar::Instance(_) => Ty::OPAQUE,
+            Scalar::Closure(f) | Scalar::NewClosure(f) if f < Ty::MAX_CLASS => {
+                Ty(Ty::CLOSURE | f << 8)
+            }
+            Scalar::Instance(_) | Scalar::Closure(_) | Scalar::NewClosure(_) => Ty::OPAQUE,
         }
     }
 
@@ -125,6 +141,7 @@ impl Ty {
             Ty(t) if t & 0xff == Ty::LIST => Scalar::List(Ty::elem(t >> 8)),
             Ty(t) if t & 0xff == Ty::INSTANCE => Scalar::Instance(t >> 8),
             Ty(t) if t & 0xff == Ty::LIST_ITER => Scalar::ListIter(Ty::elem(t >> 8)),
+            Ty(t) if t & 0xff == Ty::CLOSURE => Scalar::Closure(t >> 8),
             _ => return None,
         })
     }
@@ -221,6 +238,12 @@ pub(crate) trait Callees {
     /// Field `name` of instances of class `class` (`ANY_CLASS`: of the one
     /// class seen with such a field), when compiled code can read it.
     fn field_of(&self, class: u32, name: &str) -> Option<SeenField>;
+    /// What function `func`'s closures capture, in `GetUpvalue` order.
+    fn captures(&self, func: u32) -> Option<Vec<CaptureSource>>;
+    /// The kind capture `i` of function `func`'s closures was seen to hold
+    /// (a scalar, in its cell or as a value), if any: what compiled reads
+    /// of it expect (and guard).
+    fn capture_kind(&self, func: u32, i: u16) -> Option<Scalar>;
 }
 
 /// Where compiled code reads a field it knows by name.
@@ -297,6 +320,7 @@ pub(crate) enum Reject {
 
 /// Analyse `code` from `entry` with the kinds `start`.
 pub(crate) fn analyse(
+    func: u32,
     code: &[Op],
     entry: usize,
     start: State,
@@ -327,6 +351,7 @@ pub(crate) fn analyse(
             constants,
             callees,
             code,
+            func,
             owns_locals: entry != 0,
         };
         if exec(&mut b, ip, code[ip]) == Flow::Next {
@@ -369,7 +394,9 @@ pub(crate) fn analyse(
     Ok(Analysis {
         states,
         max_stack,
-        ret: ret.flatten().filter(|k| !k.is_heap()),
+        // A borrowed heap value is returned by the interpreter; an owned
+        // closure is handed to the compiled caller.
+        ret: ret.flatten().filter(|k| !k.is_heap() || k.is_owned()),
         exits,
     })
 }
@@ -383,6 +410,8 @@ struct Types<'a> {
     constants: &'a [Value],
     callees: &'a mut dyn Callees,
     code: &'a [Op],
+    /// The function being compiled.
+    func: u32,
     /// The frame is one the bridge entered at a loop head, whose slots the
     /// interpreter owns (`Backend::takes_instance`).
     owns_locals: bool,
@@ -461,8 +490,10 @@ impl Backend for Types<'_> {
     }
 
     fn pop(&mut self) -> Option<Scalar> {
-        // A list iterator stays in its slot (heap.rs): nothing takes it.
-        if matches!(self.state.stack.last()?, Scalar::ListIter(_)) {
+        // A list iterator stays in its slot (heap.rs), an owned closure
+        // until stored or returned (closures.rs): nothing else takes them.
+        let top = *self.state.stack.last()?;
+        if matches!(top, Scalar::ListIter(_)) || top.is_owned() {
             return None;
         }
         self.state.stack.pop()
@@ -565,6 +596,10 @@ impl Backend for Types<'_> {
     fn call(&mut self, func: u32, argc: u8) -> Option<Scalar> {
         let len = self.state.stack.len();
         let first = len.checked_sub(argc as usize)?;
+        // A function with captures runs as a closure (`call_closure`).
+        if !self.callees.captures(func)?.is_empty() {
+            return None;
+        }
         let callee = self.callees.callee(func, &self.state.stack[first..])?;
         self.state.stack.truncate(first);
         Some(callee.ret)
@@ -624,6 +659,62 @@ impl Backend for Types<'_> {
         true
     }
 
+    fn make_cell(&mut self, slot: u16) -> bool {
+        match self.state.locals.get_mut(slot as usize) {
+            Some(t) if t.exact().is_some_and(|k| !k.is_heap()) => {
+                *t = Ty::CELL;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn make_closure(&mut self, func: u32, _: usize) -> Option<Scalar> {
+        closure_captures_fit(&*self.callees, func, &self.state.locals)?;
+        Some(Scalar::NewClosure(func))
+    }
+
+    fn upvalue(&mut self, i: u16) -> Option<Scalar> {
+        self.callees.captures(self.func)?.get(i as usize)?;
+        self.callees.capture_kind(self.func, i)
+    }
+
+    fn set_upvalue(&mut self, i: u16, _: Scalar) -> bool {
+        self.callees
+            .captures(self.func)
+            .is_some_and(|c| matches!(c.get(i as usize), Some(CaptureSource::Local(_))))
+    }
+
+    fn call_closure(&mut self, func: u32, argc: u8) -> Option<Scalar> {
+        let len = self.state.stack.len();
+        let first = len.checked_sub(argc as usize)?;
+        let callee = self.callees.callee(func, &self.state.stack[first..])?;
+        // A heap result would land above the callee's slot.
+        if callee.ret.is_heap() {
+            return None;
+        }
+        self.state.stack.truncate(first.checked_sub(1)?);
+        Some(callee.ret)
+    }
+
+    fn store_new(&mut self, slot: u16, v: Scalar) -> bool {
+        let Scalar::NewClosure(func) = v else {
+            return false;
+        };
+        let takes = self.owns_locals
+            && self
+                .state
+                .locals
+                .get(slot as usize)
+                .is_some_and(|t| !t.is_heap() || t.is_closure());
+        if !takes {
+            return false;
+        }
+        self.state.stack.pop();
+        self.state.locals[slot as usize] = Ty::scalar(Scalar::Closure(func));
+        true
+    }
+
     fn invoke_seen(&mut self, name: u32, argc: u8) -> Option<Scalar> {
         let name = constant_text(self.constants, name)?;
         let first = self.state.stack.len().checked_sub(argc as usize + 1)?;
@@ -632,6 +723,30 @@ impl Backend for Types<'_> {
         self.state.stack.truncate(first);
         Some(ret)
     }
+}
+
+/// Whether compiled code makes a closure of `func` in a frame whose locals
+/// have the kinds `locals`: every capture a cell this frame made or a value
+/// of a known kind in a local (`Upvalue` captures are the interpreter's).
+pub(crate) fn closure_captures_fit(
+    callees: &dyn Callees,
+    func: u32,
+    locals: &[Ty],
+) -> Option<Vec<CaptureSource>> {
+    let captures = callees.captures(func)?;
+    for cap in &captures {
+        let fits = match *cap {
+            CaptureSource::Local(s) => locals.get(s as usize) == Some(&Ty::CELL),
+            CaptureSource::LocalValue(s) => locals
+                .get(s as usize)
+                .is_some_and(|t| *t != Ty::CELL && t.exact().is_some()),
+            CaptureSource::Upvalue(_) => false,
+        };
+        if !fits {
+            return None;
+        }
+    }
+    Some(captures)
 }
 
 #[cfg(test)]
@@ -653,6 +768,12 @@ mod tests {
             Vec::new()
         }
         fn field_of(&self, _: u32, _: &str) -> Option<SeenField> {
+            None
+        }
+        fn captures(&self, _: u32) -> Option<Vec<CaptureSource>> {
+            Some(Vec::new())
+        }
+        fn capture_kind(&self, _: u32, _: u16) -> Option<Scalar> {
             None
         }
     }
@@ -678,6 +799,7 @@ mod tests {
         ];
         let constants = [Value::Int(10)];
         let a = analyse(
+            0,
             &code,
             0,
             start(&[Ty::INT, Ty::NIL]),
@@ -696,7 +818,8 @@ mod tests {
         // An int compared with a float leaves to the interpreter.
         let code = [Op::GetLocal2(0, 1), Op::Compare(Ordering::Lt), Op::Return];
         let a =
-            analyse(&code, 0, start(&[Ty::INT, Ty::FLOAT]), &[], &mut NoCallees).expect("analysed");
+            analyse(0, &code, 0, start(&[Ty::INT, Ty::FLOAT]), &[], &mut NoCallees)
+                .expect("analysed");
         assert_eq!(a.exits, vec![1]);
         assert!(a.states[2].is_none());
     }
@@ -713,6 +836,7 @@ mod tests {
         // Local 0 holds a heap value: compiled code would have to release
         // it, so the write leaves to the interpreter.
         let a = analyse(
+            0,
             &code,
             0,
             start(&[Ty::OPAQUE, Ty::BOOL]),
@@ -742,7 +866,7 @@ mod tests {
             locals: vec![Ty::INT],
             stack: vec![Scalar::ListIter(Elem::Int)],
         };
-        let a = analyse(&code, 0, entry, &[], &mut NoCallees).expect("analysed");
+        let a = analyse(0, &code, 0, entry, &[], &mut NoCallees).expect("analysed");
         // The element read is an int the loop stores; nothing pops the
         // iterator in compiled code.
         let body = a.states[1].as_ref().expect("reached");
@@ -758,6 +882,7 @@ mod tests {
             constants: &[],
             callees: &mut NoCallees,
             code: &code,
+            func: 0,
             owns_locals: false,
         };
         assert_eq!(exec(&mut pops, 3, Op::Pop), Flow::Stop);
@@ -797,7 +922,7 @@ mod tests {
             Ty::scalar(Scalar::Instance(4)),
         ];
         let run = |entry: usize| {
-            analyse(&code, entry, start(&locals), &[], &mut NoCallees).expect("analysed")
+            analyse(0, &code, entry, start(&locals), &[], &mut NoCallees).expect("analysed")
         };
         // Entered at a loop head (the frame's locals owned): the pair is
         // compiled, and the local joins as an instance of any class.

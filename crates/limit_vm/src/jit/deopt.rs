@@ -62,6 +62,9 @@ impl Reason {
     }
 }
 
+/// `Value::Cell`'s tag byte (checked in the tests below).
+pub(crate) const CELL_TAG: i64 = 14;
+
 /// `Value`'s tag byte of each scalar kind (its discriminant under
 /// `#[repr(u8)]`, checked in mod.rs's tests).
 pub(crate) fn tag(kind: Scalar) -> i64 {
@@ -73,6 +76,7 @@ pub(crate) fn tag(kind: Scalar) -> i64 {
         Scalar::List(_) => 7,
         Scalar::Instance(_) => 17,
         Scalar::ListIter(_) => 19,
+        Scalar::Closure(_) | Scalar::NewClosure(_) => 11,
     }
 }
 
@@ -103,7 +107,12 @@ pub(crate) fn store_known(
     let t = b.ins().iconst(types::I8, tag(kind));
     b.ins().store(flags(), t, slots, at);
     match kind {
-        Scalar::Nil | Scalar::List(_) | Scalar::Instance(_) | Scalar::ListIter(_) => {}
+        Scalar::Nil
+        | Scalar::List(_)
+        | Scalar::Instance(_)
+        | Scalar::ListIter(_)
+        | Scalar::Closure(_)
+        | Scalar::NewClosure(_) => {}
         Scalar::Bool => {
             let byte = b.ins().ireduce(types::I8, v);
             b.ins().store(flags(), byte, slots, at + BOOL_OFFSET);
@@ -159,9 +168,11 @@ pub(crate) fn load_known(
         }
         Scalar::Int => b.ins().load(types::I64, flags(), slots, at + WORD_OFFSET),
         Scalar::Float => b.ins().load(types::F64, flags(), slots, at + WORD_OFFSET),
-        Scalar::List(_) | Scalar::Instance(_) | Scalar::ListIter(_) => {
-            b.ins().iadd_imm_s(slots, at as i64)
-        }
+        Scalar::List(_)
+        | Scalar::Instance(_)
+        | Scalar::ListIter(_)
+        | Scalar::Closure(_)
+        | Scalar::NewClosure(_) => b.ins().iadd_imm_s(slots, at as i64),
     }
 }
 
@@ -218,5 +229,14 @@ mod tests {
             byte(&iter, 0),
             tag(Scalar::ListIter(super::super::semantics::Elem::Int)) as u8
         );
+        let cell = Value::Cell(Value::new_cell(Value::Int(1)));
+        assert_eq!(byte(&cell, 0), CELL_TAG as u8);
+        let proto = std::sync::Arc::new(crate::program::FunctionProto::default());
+        let closure = Value::closure(crate::value::Closure::new(
+            0,
+            proto,
+            crate::value::Captures::new(),
+        ));
+        assert_eq!(byte(&closure, 0), tag(Scalar::Closure(0)) as u8);
     }
 }

@@ -143,7 +143,7 @@ impl Lower<'_, '_> {
 
     /// A read through `address` (`jit_element`, `jit_field`) of a value
     /// that must have kind `kind`: exits unless it has.
-    fn guarded_read(&mut self, address: usize, obj: ir::Value, at: ir::Value, kind: Scalar) -> V {
+    pub(super) fn guarded_read(&mut self, address: usize, obj: ir::Value, at: ir::Value, kind: Scalar) -> V {
         let slot = self.out_slot();
         let out = self.b.ins().stack_addr(types::I64, slot, 0);
         let tag = self
@@ -165,7 +165,7 @@ impl Lower<'_, '_> {
 
     /// A write through `address` (`jit_set_element`, `jit_set_field`,
     /// `jit_push`) of scalar `v`: exits unless it was done.
-    fn checked_write(&mut self, address: usize, leading: &[ir::Value], v: V) {
+    pub(super) fn checked_write(&mut self, address: usize, leading: &[ir::Value], v: V) {
         let tag = self.b.ins().iconst(types::I64, deopt::tag(v.0));
         let word = match v.0 {
             Scalar::Float => self

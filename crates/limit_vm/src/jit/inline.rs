@@ -47,7 +47,18 @@ impl Inlinable {
             && analysis.exits.is_empty()
             && analysis.ret.is_some_and(|k| !k.is_heap())
             && code.iter().enumerate().all(|(ip, op)| {
-                !matches!(op, Op::CallDirect(..) | Op::Invoke(..))
+                // No calls, and no allocation (closures.rs): an inlined
+                // callee could not exit after an instruction. (A closure's
+                // body reads its captures from the closure its caller
+                // stored below its slots, as for a compiled call.)
+                !matches!(
+                    op,
+                    Op::CallDirect(..)
+                        | Op::Invoke(..)
+                        | Op::Call(..)
+                        | Op::Closure(..)
+                        | Op::MakeCell(..)
+                )
                     && op.jump_target(ip).is_none_or(|t| t > ip as isize)
             })
     }
@@ -64,11 +75,13 @@ pub(super) struct Inlined {
 impl Lower<'_, '_> {
     /// Call `callee` (whose body is `body`) on the operands from `first`
     /// by compiling its body here; the result.
+    /// `closure`: a closure's body, the closure the operand below `first`.
     pub(super) fn inline_call(
         &mut self,
         callee: &Callee,
         body: &Inlinable,
         first: usize,
+        closure: Option<V>,
     ) -> Option<V> {
         let base = self.input.frame_size + first;
         let callee_slots = self
@@ -84,8 +97,11 @@ impl Lower<'_, '_> {
                 store_known(self.b, self.slots, base + i, kind, v);
             }
         }
+        if let Some((kind, v)) = closure {
+            store_known(self.b, self.slots, base - 1, kind, v);
+        }
         self.count_step();
-        let after = self.after_call_exit(first);
+        let after = self.after_call_exit(first, closure.is_some());
         let cont = self.b.create_block();
         let ty = if is_float(callee.ret) {
             types::F64
@@ -103,6 +119,7 @@ impl Lower<'_, '_> {
             frame_size: body.frame_size,
             support: self.input.support,
             layout: self.input.layout,
+            closure_layout: self.input.closure_layout,
             checkpoint: self.input.checkpoint,
         };
         let nested = self.b.ins().iconst(types::I64, 1);
@@ -119,7 +136,7 @@ impl Lower<'_, '_> {
         inner.body();
         self.b.switch_to_block(cont);
         let result = self.b.block_params(cont)[0];
-        self.model.truncate(first);
+        self.model.truncate(first - closure.is_some() as usize);
         Some((callee.ret, result))
     }
 

@@ -22,7 +22,7 @@ use std::cell::RefCell;
 use std::mem::{align_of, offset_of, size_of};
 use std::rc::Rc;
 
-use crate::value::{Class, List, Value};
+use crate::value::{CellRef, Captures, Class, Closure, List, Value};
 
 /// The collection both lists and instances keep their values in.
 type Items = RefCell<Vec<Value>>;
@@ -193,6 +193,81 @@ impl HeapLayout {
         word().wrapping_add(offset as usize) == at as usize
             && self.reads_items(at, &items)
             && self.reads_capacity(at, &items)
+    }
+}
+
+/// Where compiled code finds a closure's captures and the value a captured
+/// variable's cell holds (closures.rs's inline `GetUpvalue`/`SetUpvalue`):
+/// byte offsets from the word a `Value::Function`/`Value::Cell` holds at
+/// `deopt::WORD_OFFSET` (the `Rc`'s pointer). Captures are found only for
+/// closures of at most `INLINE_CAPTURES` captures, which every closure
+/// keeps inside its own block (`value::Captures`, a `SmallVec` of that
+/// inline size, is built with no more capacity than it holds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ClosureLayout {
+    /// To capture 0 and capture 1.
+    pub(crate) captures: [i32; INLINE_CAPTURES],
+    /// To a cell's `RefCell` borrow flag (an `isize`).
+    pub(crate) cell_flag: i32,
+    /// To a cell's value.
+    pub(crate) cell_value: i32,
+}
+
+/// Captures a closure keeps inline (`value::Captures`).
+pub(crate) const INLINE_CAPTURES: usize = 2;
+
+impl ClosureLayout {
+    /// The layout found on a sample closure and cell, if compiled code
+    /// can use it.
+    pub(crate) fn probe() -> Option<ClosureLayout> {
+        let cell = Value::new_cell(Value::Int(5));
+        let captures: Captures = [Value::Cell(cell.clone()), Value::Int(6)].into_iter().collect();
+        let proto = std::sync::Arc::new(crate::program::FunctionProto::default());
+        let closure = Rc::new(Closure::new(0, proto, captures));
+        if closure.captures.spilled() || size_of::<Rc<Closure>>() != size_of::<usize>() {
+            return None;
+        }
+        let from = |rc_word: usize, field: usize| -> Option<i32> {
+            i32::try_from(field.checked_sub(rc_word)?).ok()
+        };
+        // SAFETY: an `Rc` is one initialised word (checked above).
+        let closure_word = unsafe { word_at(&closure as *const Rc<Closure> as *const u8, 0) };
+        let at = |i: usize| from(closure_word, &closure.captures[i] as *const Value as usize);
+        // SAFETY: as above.
+        let cell_word = unsafe { word_at(&cell as *const CellRef as *const u8, 0) };
+        let (flag, value) = crate::value::captured_cell::cell_layout(&cell)?;
+        let base = from(cell_word, Rc::as_ptr(&cell) as usize)?;
+        let layout = ClosureLayout {
+            captures: [at(0)?, at(1)?],
+            cell_flag: base.checked_add(i32::try_from(flag).ok()?)?,
+            cell_value: base.checked_add(i32::try_from(value).ok()?)?,
+        };
+        layout.reads(&closure, &cell).then_some(layout)
+    }
+
+    /// Whether the offsets find `closure`'s two captures and the value and
+    /// borrow flag of `cell`, its first.
+    fn reads(&self, closure: &Rc<Closure>, cell: &CellRef) -> bool {
+        // SAFETY: an `Rc` is one initialised word; the offsets were found
+        // within the closure's and the cell's blocks, which are live.
+        unsafe {
+            let closure_word = word_at(closure as *const Rc<Closure> as *const u8, 0) as *const u8;
+            let cell_word = word_at(cell as *const CellRef as *const u8, 0) as *const u8;
+            let first = closure_word.offset(self.captures[0] as isize) as *const Value;
+            let second = closure_word.offset(self.captures[1] as isize) as *const Value;
+            let flag = || word_at(cell_word, self.cell_flag as usize) as isize;
+            let value = cell_word.offset(self.cell_value as isize) as *const Value;
+            let unborrowed = flag() == 0;
+            let shared = {
+                let _b = cell.borrow();
+                flag() == 1
+            };
+            matches!(&*first, Value::Cell(c) if Rc::ptr_eq(c, cell))
+                && matches!(&*second, Value::Int(6))
+                && matches!(&*value, Value::Int(5))
+                && unborrowed
+                && shared
+        }
     }
 }
 

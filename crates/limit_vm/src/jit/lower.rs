@@ -25,7 +25,8 @@ use cranelift_jit::JITModule;
 use cranelift_module::{FuncId, Linkage, Module};
 
 use super::analysis::{
-    arith_kind, comparable, constant_text, equatable, names_push, Analysis, Callees, State, Ty,
+    arith_kind, comparable, constant_text, equatable, names_push, Analysis, Callee, Callees,
+    State, Ty,
 };
 use super::deopt::{self, is_float, load_known, store_dynamic, store_known, Reason, SLOT_BYTES};
 use super::runtime::Context;
@@ -33,6 +34,8 @@ use super::semantics::{exec, Arith, Backend, Flow, Scalar};
 use crate::opcode::{Op, Ordering};
 use crate::value::Value;
 
+#[path = "closures.rs"]
+mod closures;
 #[path = "conditions.rs"]
 mod conditions;
 #[path = "dispatch.rs"]
@@ -42,6 +45,7 @@ mod heap;
 #[path = "owned.rs"]
 mod owned;
 
+pub(crate) use closures::ClosureSupport;
 pub(crate) use heap::HeapSupport;
 
 /// Addresses of the support functions compiled code calls (runtime.rs).
@@ -49,6 +53,7 @@ pub(crate) struct Support {
     pub(crate) exit: usize,
     pub(crate) exit_caller: usize,
     pub(crate) heap: HeapSupport,
+    pub(crate) closures: ClosureSupport,
     pub(crate) checkpoint: usize,
 }
 
@@ -68,6 +73,9 @@ pub(crate) struct Input<'a> {
     /// Where lists' elements and instances' fields are, when compiled
     /// code may read them inline (layout.rs).
     pub(crate) layout: Option<super::layout::HeapLayout>,
+    /// Where closures' captures and cells' values are, when compiled code
+    /// may read them inline (layout.rs).
+    pub(crate) closure_layout: Option<super::layout::ClosureLayout>,
     /// The checkpoint's trampoline (`define_checkpoint`).
     pub(crate) checkpoint: FuncId,
 }
@@ -149,7 +157,7 @@ pub(crate) fn lower(
     func.signature = entry_signature(module);
     let sigs = [
         support_signature(module, 7, false),
-        support_signature(module, 5, false),
+        support_signature(module, 6, false),
     ];
     let mut b = FunctionBuilder::new(func, fctx);
     let sig_refs = sigs.map(|s| b.import_signature(s));
@@ -198,6 +206,8 @@ struct Pending {
     stack: Vec<(Scalar, ir::Value)>,
     /// A callee exited: continue after the call (`jit_exit_caller`).
     after_call: bool,
+    /// That callee was called as a closure (closures.rs).
+    closure_call: bool,
 }
 
 type V = (Scalar, ir::Value);
@@ -484,7 +494,11 @@ impl<'a, 'f> Lower<'a, 'f> {
     fn read(&mut self, slot: usize, kind: Scalar) -> ir::Value {
         match kind {
             Scalar::Nil => self.b.ins().iconst(types::I64, 0),
-            Scalar::List(_) | Scalar::Instance(_) | Scalar::ListIter(_) => self
+            Scalar::List(_)
+            | Scalar::Instance(_)
+            | Scalar::ListIter(_)
+            | Scalar::Closure(_)
+            | Scalar::NewClosure(_) => self
                 .b
                 .ins()
                 .iadd_imm_s(self.slots, slot as i64 * SLOT_BYTES as i64),
@@ -507,6 +521,7 @@ impl<'a, 'f> Lower<'a, 'f> {
             locals: self.locals_in.clone(),
             stack: self.start.clone(),
             after_call: false,
+            closure_call: false,
         });
         self.exit_block = Some(block);
         block
@@ -669,7 +684,7 @@ impl<'a, 'f> Lower<'a, 'f> {
     /// The exit taken when the callee of this instruction's call, whose
     /// arguments start at operand `first`, exited: the caller's frame
     /// written back to continue after the call (`jit_exit_caller`).
-    fn after_call_exit(&mut self, first: usize) -> ir::Block {
+    fn after_call_exit(&mut self, first: usize, closure_call: bool) -> ir::Block {
         let after = self.b.create_block();
         self.b.set_cold_block(after);
         self.pending.push(Pending {
@@ -678,6 +693,7 @@ impl<'a, 'f> Lower<'a, 'f> {
             locals: self.locals_in.clone(),
             stack: self.start[..first.min(self.start.len())].to_vec(),
             after_call: true,
+            closure_call,
         });
         after
     }
@@ -726,6 +742,10 @@ impl<'a, 'f> Lower<'a, 'f> {
     fn write_back(&mut self, locals: &[Ty], stack: &[V]) {
         let mut heap_locals = Vec::new();
         for (slot, ty) in locals.iter().enumerate() {
+            if *ty == Ty::CELL {
+                // A cell this frame made, in its slot and owned there.
+                continue;
+            }
             if ty.is_heap() {
                 // Still in its slot: owned there, or borrowed (below).
                 heap_locals.push(slot);
@@ -749,9 +769,10 @@ impl<'a, 'f> Lower<'a, 'f> {
         let base = self.input.frame_size;
         let mut heap_operands = Vec::new();
         for (d, (kind, v)) in stack.iter().enumerate() {
-            if let Scalar::ListIter(_) = kind {
-                // Never moved from the slot it was found in, and owned
-                // there by the interpreter all along (heap.rs).
+            if matches!(kind, Scalar::ListIter(_)) || kind.is_owned() {
+                // Never moved from the slot it was found in (or made in),
+                // and owned there: by the interpreter all along (heap.rs),
+                // or by compiled code until now (closures.rs).
                 continue;
             }
             store_known(self.b, self.slots, base + d, *kind, *v);
@@ -760,6 +781,64 @@ impl<'a, 'f> Lower<'a, 'f> {
             }
         }
         self.retain_for_exit(&heap_operands, &heap_locals);
+    }
+
+    /// A call of `callee`'s compiled code on the operands from `first`;
+    /// `closure`: a closure's, the operand below `first` (closures.rs).
+    /// The result.
+    fn compiled_call(&mut self, callee: &Callee, first: usize, closure: Option<V>) -> V {
+        let base = self.input.frame_size + first;
+        let flags = ir::MemFlagsData::trusted();
+        let callee_slots = self
+            .b
+            .ins()
+            .iadd_imm_s(self.slots, (base as i64) * SLOT_BYTES as i64);
+        // What the interpreter's frame push would refuse, and a checkpoint
+        // due: leave the call to it (runtime.rs's `Context`).
+        let (pushable, depth) = self.push_refused(callee_slots, callee.extent);
+        let machine_sp = self.b.ins().get_stack_pointer(types::I64);
+        let floor = self
+            .b
+            .ins()
+            .load(types::I64, flags, self.ctx, at!(native_floor));
+        let no_machine_stack = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedLessThan, machine_sp, floor);
+        let refused = self.b.ins().bor(pushable, no_machine_stack);
+        self.guard_fail(refused, Reason::Budget);
+        // The arguments go where the interpreter keeps them (an exit at
+        // the checkpoint writes them there too); then the call counts one
+        // step, as the interpreter's does.
+        for (i, (kind, v)) in self.model[first..].iter().copied().enumerate() {
+            store_known(self.b, self.slots, base + i, kind, v);
+        }
+        if let Some((kind, v)) = closure {
+            // Where `Call` leaves it, and the callee reads its captures.
+            store_known(self.b, self.slots, base - 1, kind, v);
+        }
+        self.count_step();
+        let deeper = self.b.ins().iadd_imm_s(depth, 1);
+        self.b.ins().store(flags, deeper, self.ctx, at!(depth));
+        let fref = self.module.declare_func_in_func(callee.id, self.b.func);
+        let nested = self.b.ins().iconst(types::I64, 1);
+        let left = self.b.use_var(self.left);
+        let left = self.b.ins().uextend(types::I64, left);
+        let call = self
+            .b
+            .ins()
+            .call(fref, &[self.ctx, callee_slots, nested, left]);
+        let (status, left) = (self.b.inst_results(call)[0], self.b.inst_results(call)[1]);
+        let left = self.b.ins().ireduce(types::I32, left);
+        self.b.def_var(self.left, left);
+        self.b.ins().store(flags, depth, self.ctx, at!(depth));
+        let after = self.after_call_exit(first, closure.is_some());
+        let cont = self.b.create_block();
+        self.b.ins().brif(status, after, &[], cont, &[]);
+        self.b.switch_to_block(cont);
+        let result = load_known(self.b, callee_slots, 0, callee.ret);
+        self.model.truncate(first - closure.is_some() as usize);
+        (callee.ret, result)
     }
 
     /// The exit blocks, after the body.
@@ -771,7 +850,15 @@ impl<'a, 'f> Lower<'a, 'f> {
             let func = self.b.ins().iconst(types::I64, self.input.func as i64);
             if p.after_call {
                 let resume = self.b.ins().iconst(types::I64, p.ip as i64 + 1);
-                let args = [self.ctx, func, self.slots, resume, self.nested];
+                let closure_call = self.b.ins().iconst(types::I64, p.closure_call as i64);
+                let args = [
+                    self.ctx,
+                    func,
+                    self.slots,
+                    resume,
+                    self.nested,
+                    closure_call,
+                ];
                 self.call_support(1, self.input.support.exit_caller, &args);
             } else {
                 let ip = self.b.ins().iconst(types::I64, p.ip as i64);
@@ -834,8 +921,10 @@ impl Backend for Lower<'_, '_> {
     }
 
     fn pop(&mut self) -> Option<V> {
-        // A list iterator stays in its slot (heap.rs): nothing takes it.
-        if matches!(self.model.last()?.0, Scalar::ListIter(_)) {
+        // A list iterator stays in its slot (heap.rs), an owned closure
+        // until stored or returned (closures.rs): nothing else takes them.
+        let top = self.model.last()?.0;
+        if matches!(top, Scalar::ListIter(_)) || top.is_owned() {
             return None;
         }
         self.model.pop()
@@ -993,7 +1082,9 @@ impl Backend for Lower<'_, '_> {
             | Scalar::Float
             | Scalar::List(_)
             | Scalar::Instance(_)
-            | Scalar::ListIter(_) => self.boolean(true),
+            | Scalar::ListIter(_)
+            | Scalar::Closure(_)
+            | Scalar::NewClosure(_) => self.boolean(true),
         }
     }
 
@@ -1091,57 +1182,10 @@ impl Backend for Lower<'_, '_> {
             if self.inlined.is_none() && body.code.len() <= self.inline_budget {
                 self.inline_budget -= body.code.len();
                 self.inlined_calls += 1;
-                return self.inline_call(&callee, &body, first);
+                return self.inline_call(&callee, &body, first, None);
             }
         }
-        let base = self.input.frame_size + first;
-        let flags = ir::MemFlagsData::trusted();
-        let callee_slots = self
-            .b
-            .ins()
-            .iadd_imm_s(self.slots, (base as i64) * SLOT_BYTES as i64);
-        // What the interpreter's frame push would refuse, and a checkpoint
-        // due: leave the call to it (runtime.rs's `Context`).
-        let (pushable, depth) = self.push_refused(callee_slots, callee.extent);
-        let machine_sp = self.b.ins().get_stack_pointer(types::I64);
-        let floor = self
-            .b
-            .ins()
-            .load(types::I64, flags, self.ctx, at!(native_floor));
-        let no_machine_stack = self
-            .b
-            .ins()
-            .icmp(IntCC::UnsignedLessThan, machine_sp, floor);
-        let refused = self.b.ins().bor(pushable, no_machine_stack);
-        self.guard_fail(refused, Reason::Budget);
-        // The arguments go where the interpreter keeps them (an exit at
-        // the checkpoint writes them there too); then the call counts one
-        // step, as the interpreter's does.
-        for (i, (kind, v)) in self.model[first..].iter().copied().enumerate() {
-            store_known(self.b, self.slots, base + i, kind, v);
-        }
-        self.count_step();
-        let deeper = self.b.ins().iadd_imm_s(depth, 1);
-        self.b.ins().store(flags, deeper, self.ctx, at!(depth));
-        let fref = self.module.declare_func_in_func(callee.id, self.b.func);
-        let nested = self.b.ins().iconst(types::I64, 1);
-        let left = self.b.use_var(self.left);
-        let left = self.b.ins().uextend(types::I64, left);
-        let call = self
-            .b
-            .ins()
-            .call(fref, &[self.ctx, callee_slots, nested, left]);
-        let (status, left) = (self.b.inst_results(call)[0], self.b.inst_results(call)[1]);
-        let left = self.b.ins().ireduce(types::I32, left);
-        self.b.def_var(self.left, left);
-        self.b.ins().store(flags, depth, self.ctx, at!(depth));
-        let after = self.after_call_exit(first);
-        let cont = self.b.create_block();
-        self.b.ins().brif(status, after, &[], cont, &[]);
-        self.b.switch_to_block(cont);
-        let result = load_known(self.b, callee_slots, 0, callee.ret);
-        self.model.truncate(first);
-        Some((callee.ret, result))
+        Some(self.compiled_call(&callee, first, None))
     }
 
     fn ret(&mut self, v: Option<V>) {
@@ -1152,6 +1196,10 @@ impl Backend for Lower<'_, '_> {
                 None => self.b.ins().iconst(types::I64, 0),
             };
             self.b.ins().jump(cont, &[BlockArg::Value(value)]);
+            return;
+        }
+        if let Some(owned) = v.filter(|v| v.0.is_owned()) {
+            self.return_owned(owned);
             return;
         }
         if v.is_some_and(|v| v.0.is_heap()) {
@@ -1220,5 +1268,29 @@ impl Backend for Lower<'_, '_> {
 
     fn drop_local(&mut self, slot: u16) -> bool {
         self.lower_drop_local(slot)
+    }
+
+    fn make_cell(&mut self, slot: u16) -> bool {
+        self.lower_make_cell(slot)
+    }
+
+    fn make_closure(&mut self, func: u32, next: usize) -> Option<V> {
+        self.lower_make_closure(func, next)
+    }
+
+    fn upvalue(&mut self, i: u16) -> Option<V> {
+        self.lower_upvalue(i)
+    }
+
+    fn set_upvalue(&mut self, i: u16, v: V) -> bool {
+        self.lower_set_upvalue(i, v)
+    }
+
+    fn call_closure(&mut self, func: u32, argc: u8) -> Option<V> {
+        self.lower_call_closure(func, argc)
+    }
+
+    fn store_new(&mut self, slot: u16, v: V) -> bool {
+        self.lower_store_new(slot, v)
     }
 }

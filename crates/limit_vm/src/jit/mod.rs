@@ -23,6 +23,7 @@
 //! after a back edge `step` ran (at a checkpoint).
 
 mod analysis;
+mod closure_support;
 mod deopt;
 mod layout;
 mod lower;
@@ -47,7 +48,7 @@ use rustc_hash::FxHashMap;
 
 use analysis::{analyse, Callee, Callees, SeenField, SeenMethod, State, Ty, MAX_DISPATCH};
 use deopt::Reason;
-use layout::HeapLayout;
+use layout::{ClosureLayout, HeapLayout};
 use lower::{define_checkpoint, entry_signature, lower, HeapSupport, Inlinable, Input, Support};
 pub(crate) use policy::call_counters;
 pub use policy::JitMode;
@@ -57,7 +58,7 @@ use semantics::Scalar;
 use semantics::ANY_CLASS;
 
 use crate::interp::Vm;
-use crate::program::FunctionProto;
+use crate::program::{CaptureSource, FunctionProto};
 use crate::value::{Class, InstanceRef, Value};
 
 /// A compiled entry point's machine code (lower.rs's `entry_signature`).
@@ -155,6 +156,9 @@ pub struct Jit {
     /// inline; `None` when the probe failed or a value the bridge saw did
     /// not fit it (then only the support functions touch them).
     layout: Option<HeapLayout>,
+    /// Where compiled code finds closures' captures inline (`None`: only
+    /// through the support functions).
+    closure_layout: Option<ClosureLayout>,
     /// Set by `record_exit`: compiled code left before its function
     /// returned.
     left_midway: bool,
@@ -164,6 +168,10 @@ pub struct Jit {
     resume: Option<(usize, u32)>,
     /// The checkpoint's trampoline in `module` (lower.rs).
     checkpoint: Option<FuncId>,
+    /// The kinds the captures of each function's closures were seen to
+    /// hold (by function index; `None` for a heap value): what compiled
+    /// reads of them expect (and guard).
+    captures: HashMap<u32, Vec<Option<Scalar>>>,
     /// Set by `runtime::jit_new_instance_push`: compiled code allocated
     /// where the interpreter would have stopped to collect cycles, and left
     /// for the interpreter to do it (`Vm::jit_collection_pending`).
@@ -228,12 +236,15 @@ impl Jit {
                 exit: runtime::jit_exit as *const () as usize,
                 exit_caller: runtime::jit_exit_caller as *const () as usize,
                 heap: HeapSupport::new(),
+                closures: lower::ClosureSupport::new(),
                 checkpoint: runtime::jit_checkpoint as *const () as usize,
             },
             classes: HashMap::new(),
+            captures: HashMap::new(),
             left_midway: false,
             resume: None,
             layout: HeapLayout::probe(),
+            closure_layout: ClosureLayout::probe(),
         }))
     }
 
@@ -446,7 +457,15 @@ impl Jit {
                 constants,
                 nesting,
             };
-            let a = analyse(&proto.code, entry, start.clone(), constants, &mut callees).ok()?;
+            let a = analyse(
+                key.func,
+                &proto.code,
+                entry,
+                start.clone(),
+                constants,
+                &mut callees,
+            )
+            .ok()?;
             let Some(Slot::InProgress { assumed, .. }) = self.entries.get_mut(key) else {
                 return None;
             };
@@ -478,6 +497,7 @@ impl Jit {
             frame_size: proto.frame_size(),
             support: &self.support,
             layout: self.layout,
+            closure_layout: self.closure_layout,
             checkpoint: self.checkpoint?,
         };
         let Jit {
@@ -486,6 +506,7 @@ impl Jit {
             fctx,
             entries,
             classes,
+            captures,
             ..
         } = self;
         let module = module.as_mut()?;
@@ -494,6 +515,7 @@ impl Jit {
             entries,
             functions,
             classes,
+            captures,
         };
         let inlined = lower(module, &mut ctx.func, fctx, &input, &mut known);
         let defined = module.define_function(id, ctx).is_ok();
@@ -604,8 +626,13 @@ fn make_module() -> Option<JITModule> {
 /// its parameters exactly.
 fn call_key(functions: &[Arc<FunctionProto>], func: u32, args: &[Scalar]) -> Option<Key> {
     let proto = functions.get(func as usize)?;
-    // An iterator stays in its own slot (heap.rs): never an argument.
-    if args.len() != proto.arity as usize || args.iter().any(|a| matches!(a, Scalar::ListIter(_))) {
+    // An iterator stays in its own slot (heap.rs), an owned closure in its
+    // operand slot (closures.rs): never an argument.
+    if args.len() != proto.arity as usize
+        || args
+            .iter()
+            .any(|a| matches!(a, Scalar::ListIter(_)) || a.is_owned())
+    {
         return None;
     }
     let mut kinds: Vec<Ty> = args.iter().map(|a| Ty::scalar(*a)).collect();
@@ -672,6 +699,14 @@ impl Callees for Compiling<'_> {
     fn field_of(&self, class: u32, name: &str) -> Option<SeenField> {
         field_of(&self.jit.classes, class, name)
     }
+
+    fn captures(&self, func: u32) -> Option<Vec<CaptureSource>> {
+        Some(self.functions.get(func as usize)?.captures.clone())
+    }
+
+    fn capture_kind(&self, func: u32, i: u16) -> Option<Scalar> {
+        *self.jit.captures.get(&func)?.get(i as usize)?
+    }
 }
 
 fn field_kind(classes: &Classes, class: u32, slot: u16) -> Option<Scalar> {
@@ -734,6 +769,7 @@ struct Known<'a> {
     entries: &'a FxHashMap<Key, Slot>,
     functions: &'a [Arc<FunctionProto>],
     classes: &'a Classes,
+    captures: &'a HashMap<u32, Vec<Option<Scalar>>>,
 }
 
 impl Callees for Known<'_> {
@@ -756,6 +792,14 @@ impl Callees for Known<'_> {
 
     fn field_of(&self, class: u32, name: &str) -> Option<SeenField> {
         field_of(self.classes, class, name)
+    }
+
+    fn captures(&self, func: u32) -> Option<Vec<CaptureSource>> {
+        Some(self.functions.get(func as usize)?.captures.clone())
+    }
+
+    fn capture_kind(&self, func: u32, i: u16) -> Option<Scalar> {
+        *self.captures.get(&func)?.get(i as usize)?
     }
 }
 
@@ -866,6 +910,7 @@ impl Vm {
                 if !jit.entries.contains_key(&key) {
                     let locals = &self.stack[base..base + frame_size];
                     observe_classes(&mut jit.classes, locals);
+                    observe_closures(&mut jit.captures, locals);
                     // Compiled code reads only the lists and instances of
                     // frames the bridge entered (and passes them to its
                     // callees).
@@ -900,6 +945,17 @@ impl Vm {
         };
         if base + extent > self.stack.capacity() {
             return;
+        }
+        // A closure's code reads its captures from the closure in the slot
+        // below its frame, where `Call` leaves it (compiled calls too);
+        // a frame called another way (by a built-in) runs interpreted.
+        if !proto.captures.is_empty() {
+            let running = self.frames.last().and_then(|f| f.closure.as_ref());
+            let below = base.checked_sub(1).and_then(|b| self.stack.get(b));
+            match (running, below) {
+                (Some(c), Some(Value::Function(v))) if Rc::ptr_eq(c, v) => {}
+                _ => return,
+            }
         }
         jit.exit_len = None;
         jit.left_midway = false;
@@ -939,18 +995,6 @@ impl Vm {
         if jit.left_midway {
             jit.resume = Some((depth, RESUME_STEPS));
         }
-        // The compiled calls that exited become interpreter frames,
-        // outermost first.
-        for f in jit.exited.drain(..).rev() {
-            self.frames.push(crate::interp::Frame {
-                func: f.func,
-                ip: f.ip,
-                base: f.base,
-                ret: f.base,
-                closure: None,
-                ctor: false,
-            });
-        }
         if let Some(len) = jit.exit_len.take() {
             // SAFETY: every slot below `len` holds an initialised value:
             // those below the old length did, and compiled code wrote
@@ -959,6 +1003,27 @@ impl Vm {
             // (heap.rs); slots dropped from the end held scalars or
             // borrowed copies of heap values, which own nothing.
             unsafe { self.stack.set_len(len.min(self.stack.capacity())) };
+        }
+        // The compiled calls that exited become interpreter frames,
+        // outermost first.
+        for f in jit.exited.drain(..).rev() {
+            // A closure's frame returns into its callee's slot, below its
+            // base, and holds the closure there (closures.rs).
+            let (ret, closure) = match f.closure_call {
+                true => match f.base.checked_sub(1).and_then(|b| self.stack.get(b)) {
+                    Some(Value::Function(c)) => (f.base - 1, Some(c.clone())),
+                    _ => (f.base, None),
+                },
+                false => (f.base, None),
+            };
+            self.frames.push(crate::interp::Frame {
+                func: f.func,
+                ip: f.ip,
+                base: f.base,
+                ret,
+                closure,
+                ctor: false,
+            });
         }
         if jit.stats.deopts != deopts {
             // `last` is the entry just run: nothing in between enters.
@@ -1000,6 +1065,28 @@ fn observe_classes(classes: &mut Classes, slots: &[Value]) {
             Value::Instance(inst) => observe_class(classes, inst),
             _ => {}
         }
+    }
+}
+
+/// Note the kinds the captures of the closures in `slots` hold, for their
+/// functions not seen yet (what compiled reads of captures expect).
+fn observe_closures(seen: &mut HashMap<u32, Vec<Option<Scalar>>>, slots: &[Value]) {
+    for v in slots {
+        let Value::Function(c) = v else {
+            continue;
+        };
+        seen.entry(c.index).or_insert_with(|| {
+            c.captures
+                .iter()
+                .map(|cap| match cap {
+                    Value::Cell(cell) => cell
+                        .try_borrow()
+                        .ok()
+                        .and_then(|v| Ty::of(&v).exact().filter(|k| !k.is_heap())),
+                    v => Ty::of(v).exact().filter(|k| !k.is_heap()),
+                })
+                .collect()
+        });
     }
 }
 

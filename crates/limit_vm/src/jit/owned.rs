@@ -28,7 +28,7 @@ use super::super::analysis::{constant_text, Ty};
 use super::super::deopt::{self, store_known, Reason, SLOT_BYTES, WORD_OFFSET};
 use super::super::semantics::{Backend, Scalar, ANY_CLASS};
 use super::heap::Held;
-use super::{Lower, Pending, V};
+use super::{Lower, V};
 use crate::value::instance_ref::{MAX_STRONG, STRONG_OFFSET};
 
 impl Lower<'_, '_> {
@@ -217,21 +217,7 @@ impl Lower<'_, '_> {
         let declined = self.b.ins().icmp_imm_s(IntCC::Equal, status, 0);
         self.guard_fail(declined, Reason::Deopt);
         let collect = self.b.ins().icmp_imm_s(IntCC::Equal, status, 2);
-        let leave = self.b.create_block();
-        self.b.append_block_param(leave, types::I64);
-        self.b.set_cold_block(leave);
-        self.pending.push(Pending {
-            block: leave,
-            ip: next,
-            locals: self.known.clone(),
-            stack: self.model.clone(),
-            after_call: false,
-        });
-        let reason = self.b.ins().iconst(types::I64, Reason::Budget as i64);
-        let cont = self.b.create_block();
-        self.b
-            .ins()
-            .brif(collect, leave, &[ir::BlockArg::Value(reason)], cont, &[]);
-        self.b.switch_to_block(cont);
+        let stack = self.model.clone();
+        self.exit_after_if(collect, next, stack);
     }
 }

@@ -45,6 +45,9 @@ pub(crate) struct ExitedFrame {
     pub(crate) func: u32,
     pub(crate) base: usize,
     pub(crate) ip: usize,
+    /// Called as a closure (`Call`): the closure is in the slot below
+    /// `base`, where the result goes.
+    pub(crate) closure_call: bool,
 }
 
 /// The stack index of `slots`.
@@ -89,6 +92,7 @@ pub(crate) unsafe extern "C" fn jit_exit(
                 func: func as u32,
                 base,
                 ip: ip as usize,
+                closure_call: false,
             });
         }
         jit.record_exit(len, Reason::from_code(reason as i64));
@@ -97,7 +101,8 @@ pub(crate) unsafe extern "C" fn jit_exit(
 
 /// A compiled caller whose callee exited wrote its state back: the
 /// interpreter continues it at `ip` (after the call) when the callee
-/// returns.
+/// returns. `closure_call`: the callee was called as a closure (its
+/// record, the last one, says so).
 ///
 /// # Safety
 /// As for `jit_exit`.
@@ -107,9 +112,15 @@ pub(crate) unsafe extern "C" fn jit_exit_caller(
     slots: *mut Value,
     ip: u64,
     nested: u64,
+    closure_call: u64,
 ) {
     // SAFETY: as for `jit_exit`.
     let vm = unsafe { &mut *(*ctx).vm };
+    if closure_call != 0 {
+        if let Some(callee) = vm.jit.as_deref_mut().and_then(|j| j.exited.last_mut()) {
+            callee.closure_call = true;
+        }
+    }
     if nested == 0 {
         if let Some(frame) = vm.frames.last_mut() {
             frame.ip = ip as usize;
@@ -122,6 +133,7 @@ pub(crate) unsafe extern "C" fn jit_exit_caller(
             func: func as u32,
             base,
             ip: ip as usize,
+            closure_call: false,
         });
     }
 }
@@ -150,7 +162,7 @@ fn scalar_parts(v: &Value) -> Option<(i64, u64)> {
 }
 
 /// The scalar value of a tag (deopt.rs's `tag`) and a register word.
-fn scalar_value(t: u64, word: u64) -> Option<Value> {
+pub(super) fn scalar_value(t: u64, word: u64) -> Option<Value> {
     let t = t as i64;
     Some(if t == tag(Scalar::Nil) {
         Value::Nil
@@ -167,7 +179,7 @@ fn scalar_value(t: u64, word: u64) -> Option<Value> {
 
 /// `items[index]` when `index` is in range and the item a scalar: its
 /// tag, its word written to `out`.
-fn read_scalar(items: &[Value], index: i64, out: *mut u64) -> i64 {
+pub(super) fn read_scalar(items: &[Value], index: i64, out: *mut u64) -> i64 {
     let Some((tag, word)) = usize::try_from(index)
         .ok()
         .and_then(|i| items.get(i))

@@ -36,6 +36,15 @@ pub(crate) enum Scalar {
     /// element is expected to have: an operand the entry point found on
     /// the stack and leaves there, owned by the interpreter (heap.rs).
     ListIter(Elem),
+    /// A closure of the function with this index, borrowed like a list
+    /// (a local's, or a compiled callee's argument).
+    Closure(u32),
+    /// A closure compiled code made (`Closure`) or a compiled callee
+    /// returned: an operand that *owns* it, in its own operand slot (its
+    /// register is that slot's address), until a `SetLocal` moves it into
+    /// a local the frame owns or a `Return` hands it to the caller
+    /// (closures.rs). Nothing else takes it: `pop` declines.
+    NewClosure(u32),
 }
 
 /// The class of an `Instance` kind whose class compiled code does not
@@ -48,8 +57,18 @@ impl Scalar {
     pub(crate) fn is_heap(self) -> bool {
         matches!(
             self,
-            Scalar::List(_) | Scalar::Instance(_) | Scalar::ListIter(_)
+            Scalar::List(_)
+                | Scalar::Instance(_)
+                | Scalar::ListIter(_)
+                | Scalar::Closure(_)
+                | Scalar::NewClosure(_)
         )
+    }
+
+    /// An operand compiled code owns (`NewClosure`): it stays in its slot
+    /// and only `SetLocal` and `Return` take it.
+    pub(crate) fn is_owned(self) -> bool {
+        matches!(self, Scalar::NewClosure(_))
     }
 }
 
@@ -233,6 +252,30 @@ pub(crate) trait Backend {
     /// Ends with an exit after its effects (at `next`) when the
     /// interpreter is to collect cycles then.
     fn new_instance_push(&mut self, class: u32, fields: &[Self::V], list: Self::V, next: usize);
+    /// `locals[slot]`, a scalar, put into a new cell (a captured
+    /// variable) that the frame owns. False when not compiled.
+    fn make_cell(&mut self, slot: u16) -> bool;
+    /// A new closure of function `func` capturing from this frame's
+    /// locals (cells this frame made, scalar and borrowed values), owned by
+    /// the operand it is pushed as; `None` when not compiled. A decline
+    /// exits before it; a collection due exits after it, at `next`.
+    fn make_closure(&mut self, func: u32, next: usize) -> Option<Self::V>;
+    /// Capture `i` of the running closure (the value a cell holds, or a
+    /// captured value), a scalar of the kind seen there; else an exit.
+    fn upvalue(&mut self, i: u16) -> Option<Self::V>;
+    /// `capture i = v` (a scalar) when capture `i` of the running closure
+    /// is a cell holding a scalar, else an exit with nothing changed. The
+    /// instruction's last guard.
+    fn set_upvalue(&mut self, i: u16, v: Self::V) -> bool;
+    /// Call the closure `argc` values below the top (a borrowed
+    /// `Closure(func)`) on the top `argc` values (all replaced by its
+    /// result, a scalar).
+    fn call_closure(&mut self, func: u32, argc: u8) -> Option<Self::V>;
+    /// `locals[slot] =` the owned closure on top of the stack (popped),
+    /// in a frame that owns its locals, releasing what the local held (a
+    /// scalar, or a closure whose release runs no Limit code; else an exit
+    /// with nothing changed). False when not compiled.
+    fn store_new(&mut self, slot: u16, v: Self::V) -> bool;
 }
 
 /// Run instruction `op` at `ip` on `b`.
@@ -310,12 +353,13 @@ fn run<B: Backend>(b: &mut B, ip: usize, op: Op) -> Option<Flow> {
         }
         Dup => {
             let v = b.peek(0)?;
-            if matches!(b.kind(v), Scalar::ListIter(_)) {
+            if matches!(b.kind(v), Scalar::ListIter(_)) || b.kind(v).is_owned() {
                 return None;
             }
             b.push(v);
         }
         Swap => {
+            // (An owned operand is never popped: it stays in its slot.)
             let y = b.pop()?;
             let x = b.pop()?;
             b.push(y);
@@ -323,7 +367,7 @@ fn run<B: Backend>(b: &mut B, ip: usize, op: Op) -> Option<Flow> {
         }
         Over => {
             let v = b.peek(1)?;
-            if matches!(b.kind(v), Scalar::ListIter(_)) {
+            if matches!(b.kind(v), Scalar::ListIter(_)) || b.kind(v).is_owned() {
                 return None;
             }
             b.push(v);
@@ -378,8 +422,16 @@ fn run<B: Backend>(b: &mut B, ip: usize, op: Op) -> Option<Flow> {
             b.push(q);
         }
         SetLocal(s) => {
-            // A heap value stored into a local would have to be owned.
             let top = b.peek(0)?;
+            if b.kind(top).is_owned() {
+                // A closure made here: moved into the local.
+                if !b.store_new(s, top) {
+                    return None;
+                }
+                return Some(Flow::Next);
+            }
+            // A borrowed heap value stored into a local would have to be
+            // counted.
             if !b.writable(s) || b.kind(top).is_heap() {
                 return None;
             }
@@ -700,8 +752,16 @@ fn run<B: Backend>(b: &mut B, ip: usize, op: Op) -> Option<Flow> {
             b.push(r);
         }
         Return => {
-            // (A heap value: see `Backend::ret`.)
+            // (A heap value: see `Backend::ret`.) An owned closure below
+            // the result would have to be released.
             let v = b.peek(0)?;
+            let mut n = 1;
+            while let Some(below) = b.peek(n) {
+                if b.kind(below).is_owned() {
+                    return None;
+                }
+                n += 1;
+            }
             b.ret(Some(v));
             return Some(Flow::Stop);
         }
@@ -835,6 +895,34 @@ fn run<B: Backend>(b: &mut B, ip: usize, op: Op) -> Option<Flow> {
             b.set_field(obj, slot, v);
             b.pop()?;
             b.pop()?;
+        }
+        MakeCell(s) => {
+            if !b.make_cell(s) {
+                return None;
+            }
+        }
+        Closure(f) => {
+            let v = b.make_closure(f, ip + 1)?;
+            b.push(v);
+        }
+        GetUpvalue(i) => {
+            let v = b.upvalue(i)?;
+            b.push(v);
+        }
+        SetUpvalue(i) => {
+            let v = b.peek(0)?;
+            if b.kind(v).is_heap() || !b.set_upvalue(i, v) {
+                return None;
+            }
+            b.pop()?;
+        }
+        Call(argc, false) => {
+            let callee = b.peek(argc as usize)?;
+            let Scalar::Closure(f) = b.kind(callee) else {
+                return None;
+            };
+            let r = b.call_closure(f, argc)?;
+            b.push(r);
         }
         Invoke(name, argc, via) => {
             let recv = b.peek(argc as usize)?;

@@ -108,3 +108,25 @@ impl Drop for CapturedCell {
         gc::untrack(self.gc_slot.get(), self as *const CapturedCell as usize);
     }
 }
+
+/// Where a cell keeps its value, for the native-code tier's inline reads
+/// and writes of captures (jit/layout.rs): byte offsets from
+/// `Rc::as_ptr` of a cell to its `RefCell`'s borrow flag (an `isize`: 0
+/// unborrowed, negative when borrowed mutably) and to the `Value` it
+/// holds; `None` when the cell is not laid out as a flag and a value.
+pub(crate) fn cell_layout(cell: &CellRef) -> Option<(usize, usize)> {
+    let base = Rc::as_ptr(cell) as usize;
+    let refcell = &cell.value as *const RefCell<Value> as usize;
+    let value = cell.value.as_ptr() as usize;
+    if std::mem::size_of::<RefCell<Value>>() != std::mem::size_of::<Value>() + 8 {
+        return None;
+    }
+    let value_at = value.checked_sub(base)?;
+    let flag_at = match value.checked_sub(refcell)? {
+        // The flag first, or after the value.
+        8 => refcell - base,
+        0 => refcell - base + std::mem::size_of::<Value>(),
+        _ => return None,
+    };
+    Some((flag_at, value_at))
+}
