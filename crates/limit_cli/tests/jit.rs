@@ -482,3 +482,51 @@ fn owned_instances_and_dispatch_meet_limits_and_traps_as_the_interpreter_does() 
     assert!(stderr.contains("ResourceLimit"), "{stderr}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Closures a compiled loop makes, stores into its local and calls (their
+/// bodies taken in, their captured cells read and written inline): the
+/// step limit strikes at the same step, a memory limit is checked after
+/// each closure made as the interpreter does, and a trap inside a closure
+/// taken in has the interpreter's trace.
+#[test]
+fn closures_made_and_called_in_compiled_loops_meet_limits_as_the_interpreter_does() {
+    let dir = tempdir();
+    let program = dir.join("closures.lm");
+    std::fs::write(
+        &program,
+        "fn make_counter(step: int): fn(): int {\n    var n = 0;\n    return fn(): int {\n        n = n + step;\n        return 100 / (50 - n);\n    };\n}\n\
+         fn run(rounds: int, step: int): int {\n    var t = 0;\n    var i = 0;\n    while (i < rounds) {\n        var c = make_counter(step);\n        c();\n        t = t + c();\n        i = i + 1;\n    }\n    return t;\n}\n\
+         print(run(20000, 1));\n",
+    )
+    .expect("written");
+    let program = program.to_string_lossy().into_owned();
+    // Step 1: the second call returns 100 / 48 = 2, 20000 times.
+    let (stdout, _, status) = agrees_with_interpreter(&program, &[]);
+    assert_eq!((stdout.as_str(), status), ("40000\n", Some(0)));
+    // Step 25: the second call divides by 50 - 50.
+    let trapping = dir.join("closures_trap.lm");
+    let text = std::fs::read_to_string(&program).expect("read");
+    std::fs::write(&trapping, text + "print(run(10, 25));\n").expect("written");
+    let trapping = trapping.to_string_lossy().into_owned();
+    let (stdout, stderr, status) = agrees_with_interpreter(&trapping, &[]);
+    assert_eq!((stdout.as_str(), status), ("40000\n", Some(1)));
+    assert!(stderr.contains("DivisionByZero"), "{stderr}");
+    assert!(
+        stderr.contains("at <lambda> (") && stderr.contains("at run ("),
+        "{stderr}"
+    );
+    let interpreted = steps_needed(&program, "--jit=off");
+    assert_eq!(steps_needed(&program, "--jit=always"), interpreted);
+    for short in [interpreted - 1, interpreted / 2, 7777] {
+        let short = short.to_string();
+        let (_, stderr, status) = agrees_with_interpreter(&program, &["--max-steps", &short]);
+        assert_eq!(status, Some(1));
+        assert!(stderr.contains("step limit"), "{stderr}");
+    }
+    // Under a memory limit every closure made leaves compiled code right
+    // after it (the interpreter checks the limit then); each is garbage by
+    // the next iteration, so the limit holds.
+    let (stdout, _, status) = agrees_with_interpreter(&program, &["--max-memory", "64K"]);
+    assert_eq!((stdout.as_str(), status), ("40000\n", Some(0)));
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -817,9 +817,15 @@ mod tests {
     fn operands_of_unhandled_kinds_become_exits() {
         // An int compared with a float leaves to the interpreter.
         let code = [Op::GetLocal2(0, 1), Op::Compare(Ordering::Lt), Op::Return];
-        let a =
-            analyse(0, &code, 0, start(&[Ty::INT, Ty::FLOAT]), &[], &mut NoCallees)
-                .expect("analysed");
+        let a = analyse(
+            0,
+            &code,
+            0,
+            start(&[Ty::INT, Ty::FLOAT]),
+            &[],
+            &mut NoCallees,
+        )
+        .expect("analysed");
         assert_eq!(a.exits, vec![1]);
         assert!(a.states[2].is_none());
     }
@@ -944,5 +950,92 @@ mod tests {
         assert_eq!(arith_kind(Arith::Mod, Scalar::Float, Scalar::Int), None);
         assert_eq!(arith_kind(Arith::Add, Scalar::Bool, Scalar::Int), None);
         assert!(!equatable(Scalar::Float, Scalar::Float));
+    }
+
+    /// Callees whose function 1 is a closure capturing a cell and a value.
+    struct ClosureCallees;
+    impl Callees for ClosureCallees {
+        fn callee(&mut self, _: u32, _: &[Scalar]) -> Option<Callee> {
+            None
+        }
+        fn field_kind(&self, _: u32, _: u16) -> Option<Scalar> {
+            None
+        }
+        fn method(&self, _: u32, _: &str) -> Option<u32> {
+            None
+        }
+        fn classes_with(&self, _: &str) -> Vec<SeenMethod> {
+            Vec::new()
+        }
+        fn field_of(&self, _: u32, _: &str) -> Option<SeenField> {
+            None
+        }
+        fn captures(&self, func: u32) -> Option<Vec<CaptureSource>> {
+            Some(match func {
+                1 => vec![CaptureSource::Local(1), CaptureSource::LocalValue(0)],
+                _ => Vec::new(),
+            })
+        }
+        fn capture_kind(&self, _: u32, _: u16) -> Option<Scalar> {
+            Some(Scalar::Int)
+        }
+    }
+
+    #[test]
+    fn a_closure_made_from_a_cell_is_owned_until_returned_or_stored() {
+        // make_counter(step): n = 0; MakeCell n; Closure; Return.
+        let maker = [
+            Op::Int(0),
+            Op::SetLocal(1),
+            Op::MakeCell(1),
+            Op::Closure(1),
+            Op::Return,
+        ];
+        let a = analyse(
+            0,
+            &maker,
+            0,
+            start(&[Ty::INT, Ty::NIL]),
+            &[],
+            &mut ClosureCallees,
+        )
+        .expect("analysed");
+        assert!(a.exits.is_empty(), "{:?}", a.exits);
+        assert_eq!(a.ret, Some(Scalar::NewClosure(1)));
+        assert_eq!(a.states[3].as_ref().expect("reached").locals[1], Ty::CELL);
+        // Capturing a local that is not a cell made here, or popping the
+        // closure, is left to the interpreter.
+        let uncelled = [Op::Closure(1), Op::Return];
+        let a = analyse(
+            0,
+            &uncelled,
+            0,
+            start(&[Ty::INT, Ty::INT]),
+            &[],
+            &mut ClosureCallees,
+        )
+        .expect("analysed");
+        assert_eq!(a.exits, vec![0]);
+        let popped = [Op::MakeCell(1), Op::Closure(1), Op::Pop, Op::ReturnNil];
+        let a = analyse(
+            0,
+            &popped,
+            0,
+            start(&[Ty::INT, Ty::INT]),
+            &[],
+            &mut ClosureCallees,
+        )
+        .expect("analysed");
+        assert_eq!(a.exits, vec![2]);
+        // Stored into a local: only in a frame entered at a loop head.
+        let stored = [
+            Op::MakeCell(1),
+            Op::Closure(1),
+            Op::SetLocal(2),
+            Op::Loop(3),
+        ];
+        let locals = [Ty::INT, Ty::INT, Ty::scalar(Scalar::Closure(1))];
+        let at_head = analyse(0, &stored, 0, start(&locals), &[], &mut ClosureCallees);
+        assert_eq!(at_head.expect("analysed").exits, vec![2]);
     }
 }

@@ -173,11 +173,12 @@ pub(crate) unsafe extern "C" fn jit_release_cells(
     let cells = std::iter::successors(Some(mask), |m| Some(m & m.wrapping_sub(1)))
         .take_while(|m| *m != 0)
         .map(|m| m.trailing_zeros() as usize);
-    // SAFETY (both loops): the caller's promise.
-    if !cells
-        .clone()
-        .all(|s| releasable(unsafe { &*slots.add(s) }, has_deinit))
-    {
+    let all_releasable = cells.clone().all(|s| {
+        // SAFETY: the caller's promise: slot `s` holds a live cell.
+        let v = unsafe { &*slots.add(s) };
+        releasable(v, has_deinit)
+    });
+    if !all_releasable {
         return 0;
     }
     for s in cells {

@@ -220,10 +220,10 @@ impl Lower<'_, '_> {
             };
             let flags = ir::MemFlagsData::trusted();
             let old = self.b.ins().load(types::I8, flags, at, 0);
-            let heap = self
-                .b
-                .ins()
-                .icmp_imm_s(IntCC::UnsignedGreaterThan, old, deopt::tag(Scalar::Float));
+            let heap =
+                self.b
+                    .ins()
+                    .icmp_imm_s(IntCC::UnsignedGreaterThan, old, deopt::tag(Scalar::Float));
             self.guard_fail(heap, Reason::Deopt);
             store_known(self.b, at, 0, v.0, v.1);
             return true;
@@ -297,7 +297,9 @@ impl Lower<'_, '_> {
             .iter()
             .enumerate()
             .filter(|(_, t)| **t == Ty::CELL)
-            .fold(0u64, |m, (s, _)| m | 1u64.checked_shl(s as u32).unwrap_or(0));
+            .fold(0u64, |m, (s, _)| {
+                m | 1u64.checked_shl(s as u32).unwrap_or(0)
+            });
         let cells = self.known.iter().filter(|t| **t == Ty::CELL).count();
         if cells as u32 != mask.count_ones() {
             // A cell beyond the mask's 64 locals: the interpreter returns.

@@ -143,7 +143,13 @@ impl Lower<'_, '_> {
 
     /// A read through `address` (`jit_element`, `jit_field`) of a value
     /// that must have kind `kind`: exits unless it has.
-    pub(super) fn guarded_read(&mut self, address: usize, obj: ir::Value, at: ir::Value, kind: Scalar) -> V {
+    pub(super) fn guarded_read(
+        &mut self,
+        address: usize,
+        obj: ir::Value,
+        at: ir::Value,
+        kind: Scalar,
+    ) -> V {
         let slot = self.out_slot();
         let out = self.b.ins().stack_addr(types::I64, slot, 0);
         let tag = self

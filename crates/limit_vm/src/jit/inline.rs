@@ -58,8 +58,7 @@ impl Inlinable {
                         | Op::Call(..)
                         | Op::Closure(..)
                         | Op::MakeCell(..)
-                )
-                    && op.jump_target(ip).is_none_or(|t| t > ip as isize)
+                ) && op.jump_target(ip).is_none_or(|t| t > ip as isize)
             })
     }
 }

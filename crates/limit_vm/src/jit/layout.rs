@@ -22,7 +22,7 @@ use std::cell::RefCell;
 use std::mem::{align_of, offset_of, size_of};
 use std::rc::Rc;
 
-use crate::value::{CellRef, Captures, Class, Closure, List, Value};
+use crate::value::{Captures, CellRef, Class, Closure, List, Value};
 
 /// The collection both lists and instances keep their values in.
 type Items = RefCell<Vec<Value>>;
@@ -221,7 +221,9 @@ impl ClosureLayout {
     /// can use it.
     pub(crate) fn probe() -> Option<ClosureLayout> {
         let cell = Value::new_cell(Value::Int(5));
-        let captures: Captures = [Value::Cell(cell.clone()), Value::Int(6)].into_iter().collect();
+        let captures: Captures = [Value::Cell(cell.clone()), Value::Int(6)]
+            .into_iter()
+            .collect();
         let proto = std::sync::Arc::new(crate::program::FunctionProto::default());
         let closure = Rc::new(Closure::new(0, proto, captures));
         if closure.captures.spilled() || size_of::<Rc<Closure>>() != size_of::<usize>() {
@@ -296,6 +298,29 @@ mod tests {
             let class = crate::value::instance_ref::tests::class(names, false, true);
             let inst = Value::instance(class, [Value::Int(1), Value::Float(2.0)]);
             assert!(layout.fits(&inst));
+        }
+    }
+
+    #[test]
+    fn the_closure_probe_finds_captures_inline_and_cells_values() {
+        let layout = ClosureLayout::probe().expect("a closure layout on this target");
+        assert_ne!(layout.captures[0], layout.captures[1]);
+        assert_ne!(layout.cell_flag, layout.cell_value);
+    }
+
+    #[test]
+    fn every_way_of_building_captures_keeps_two_inline() {
+        // What `ClosureLayout` relies on: the dispatch loop's closures
+        // (`from_buf_and_len`/`from_buf`), the general path's
+        // (`with_capacity` and pushes) and a parallel task's (`collect`).
+        let one = Captures::from_buf_and_len([Value::Int(1), Value::Nil], 1);
+        let two = Captures::from_buf([Value::Int(1), Value::Int(2)]);
+        let mut pushed = Captures::with_capacity(INLINE_CAPTURES);
+        pushed.push(Value::Int(1));
+        pushed.push(Value::Int(2));
+        let collected: Captures = (0..2).map(Value::Int).collect();
+        for captures in [one, two, pushed, collected] {
+            assert!(!captures.spilled());
         }
     }
 }

@@ -25,8 +25,8 @@ use cranelift_jit::JITModule;
 use cranelift_module::{FuncId, Linkage, Module};
 
 use super::analysis::{
-    arith_kind, comparable, constant_text, equatable, names_push, Analysis, Callee, Callees,
-    State, Ty,
+    arith_kind, comparable, constant_text, equatable, names_push, Analysis, Callee, Callees, State,
+    Ty,
 };
 use super::deopt::{self, is_float, load_known, store_dynamic, store_known, Reason, SLOT_BYTES};
 use super::runtime::Context;

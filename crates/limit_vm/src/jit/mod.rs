@@ -979,10 +979,12 @@ impl Vm {
         };
         // SAFETY: `base + extent` slots fit the stack's allocation
         // (checked above), and the frame's values have the kinds `code`
-        // was compiled for (`key`); compiled code writes only scalars, in
-        // this frame's slots and in those of its compiled calls, which
-        // stay below `stack_end`, and frees nothing. The VM is reached
-        // only through `context` until the call returns (runtime.rs).
+        // was compiled for (`key`); compiled code writes scalars, and the
+        // values it owns (heap.rs, owned.rs, closures.rs), only in this
+        // frame's slots and in those of its compiled calls, which stay
+        // below `stack_end`, and releases only what runs no Limit code.
+        // The VM is reached only through `context` until the call returns
+        // (runtime.rs).
         unsafe {
             let vm: *mut Vm = self;
             context.vm = vm;
