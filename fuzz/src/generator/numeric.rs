@@ -51,6 +51,9 @@ struct Scope {
     this: Option<NumFn>,
     loops: usize,
     depth: usize,
+    /// The scenario's closure factory (`mk{k}`): a counter over a captured
+    /// cell, made and called in loops.
+    factory: String,
 }
 
 const MAX_NUM_DEPTH: usize = 3;
@@ -59,6 +62,14 @@ const MAX_NUM_NESTING: usize = 3;
 impl Gen<'_, '_> {
     /// Declare 1 to 3 numeric functions and print what the last returns.
     pub(super) fn numeric_scenario(&mut self, k: &str) -> Result<()> {
+        let factory = format!("mk{k}");
+        self.line(&format!("fn {factory}(step: int): fn(int): int {{"));
+        self.line("    var n = 0");
+        self.line("    return fn(a: int): int {");
+        self.line("        n = n + step * a");
+        self.line("        return n");
+        self.line("    }");
+        self.line("}");
         let mut fns: Vec<NumFn> = Vec::new();
         for i in 0..1 + self.pick(3)? {
             let mut params = vec![Num::Int];
@@ -71,7 +82,7 @@ impl Gen<'_, '_> {
                 params,
                 ret,
             };
-            self.numeric_function(&f, &fns)?;
+            self.numeric_function(&f, &fns, &factory)?;
             fns.push(f);
         }
         let mut scope = Scope {
@@ -80,6 +91,7 @@ impl Gen<'_, '_> {
             this: None,
             loops: 0,
             depth: 0,
+            factory,
         };
         for _ in 0..1 + self.pick(2)? {
             let f = fns[self.pick(fns.len())?].clone();
@@ -102,7 +114,7 @@ impl Gen<'_, '_> {
         })
     }
 
-    fn numeric_function(&mut self, f: &NumFn, before: &[NumFn]) -> Result<()> {
+    fn numeric_function(&mut self, f: &NumFn, before: &[NumFn], factory: &str) -> Result<()> {
         let params: Vec<String> = f
             .params
             .iter()
@@ -127,6 +139,7 @@ impl Gen<'_, '_> {
             this: Some(f.clone()),
             loops: 0,
             depth: 0,
+            factory: factory.to_string(),
         };
         // The guard's result calls no function of the scenario's own: a
         // call of itself there would never end.
@@ -258,6 +271,18 @@ impl Gen<'_, '_> {
                     0 => self.line(&format!("print({e})")),
                     1 => self.line(&format!("var {s} = \"{{{e}}}\"")),
                     _ => self.line(&format!("var {s} = [{e}].len()")),
+                }
+            }
+            12 if self.chance(2)? => {
+                // A closure made (in a loop: every iteration) and called,
+                // its captured cell overflowing into a big int at times.
+                let c = self.fresh("c");
+                let step = self.num_expr(Num::Int, scope)?;
+                self.line(&format!("var {c} = {}({step})", scope.factory));
+                if let Some(v) = self.num_var(Num::Int, scope, true)? {
+                    let a = self.num_expr(Num::Int, scope)?;
+                    let b = self.num_expr(Num::Int, scope)?;
+                    self.line(&format!("{v} = {v} + {c}({a}) - {c}({b})"));
                 }
             }
             _ => {
