@@ -417,6 +417,16 @@ struct Types<'a> {
     owns_locals: bool,
 }
 
+impl Types<'_> {
+    /// Local `slot` now holds an instance it owns, of a class known at
+    /// run time (an element read into it).
+    fn note_instance_local(&mut self, slot: u16) {
+        if let Some(t) = self.state.locals.get_mut(slot as usize) {
+            *t = Ty::scalar(Scalar::Instance(ANY_CLASS));
+        }
+    }
+}
+
 /// The kind of a scalar constant.
 pub(crate) fn constant_kind(v: &Value) -> Option<Scalar> {
     Ty::of(v).exact().filter(|k| !k.is_heap())
@@ -627,13 +637,11 @@ impl Backend for Types<'_> {
     }
 
     fn element_to_local(&mut self, _: Scalar, _: Scalar, slot: u16) {
-        if let Some(t) = self.state.locals.get_mut(slot as usize) {
-            *t = Ty::scalar(Scalar::Instance(ANY_CLASS));
-        }
+        self.note_instance_local(slot);
     }
 
     fn iter_next_to_local(&mut self, _: Scalar, slot: u16) {
-        self.element_to_local(Scalar::Nil, Scalar::Nil, slot);
+        self.note_instance_local(slot);
     }
 
     fn field_named(&mut self, obj: Scalar, name: u32) -> Option<(Scalar, u16, Scalar)> {
