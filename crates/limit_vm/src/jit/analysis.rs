@@ -667,6 +667,10 @@ impl Backend for Types<'_> {
         true
     }
 
+    fn length(&mut self, _: Scalar) -> Scalar {
+        Scalar::Int
+    }
+
     fn make_cell(&mut self, slot: u16) -> bool {
         match self.state.locals.get_mut(slot as usize) {
             Some(t) if t.exact().is_some_and(|k| !k.is_heap()) => {

@@ -62,6 +62,7 @@ pub(crate) struct HeapSupport {
     push: usize,
     iter_next: usize,
     retain: usize,
+    length: usize,
     pub(super) iter_next_into: usize,
     pub(super) new_instance_push: usize,
 }
@@ -76,6 +77,7 @@ impl HeapSupport {
             push: runtime::jit_push as *const () as usize,
             iter_next: runtime::jit_iter_next as *const () as usize,
             retain: runtime::jit_retain as *const () as usize,
+            length: runtime::jit_length as *const () as usize,
             iter_next_into: runtime::jit_iter_next_into as *const () as usize,
             new_instance_push: runtime::jit_new_instance_push as *const () as usize,
         }
@@ -259,6 +261,29 @@ impl Lower<'_, '_> {
         self.checked_write(address, &[list.1], v);
         self.b.ins().jump(join, &[]);
         self.b.switch_to_block(join);
+    }
+
+    /// `len(list)`: inline, the vector's length unless the cell is borrowed
+    /// mutably (an exit); else through `jit_length`.
+    pub(super) fn lower_length(&mut self, list: V) -> V {
+        let Some(layout) = self.input.layout else {
+            let address = self.input.support.heap.length;
+            let n = self
+                .heap_call(address, &[list.1], true)
+                .unwrap_or_else(|| self.b.ins().iconst(types::I64, DECLINED));
+            let declined = self.b.ins().icmp_imm_s(IntCC::Equal, n, DECLINED);
+            self.guard_fail(declined, Reason::Deopt);
+            return (Scalar::Int, n);
+        };
+        let flags = ir::MemFlagsData::trusted();
+        let cell = self.list_cell(&layout, list.1);
+        let flag = self.b.ins().load(types::I64, flags, cell, layout.flag);
+        let busy = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, flag, 0);
+        self.guard_fail(busy, Reason::Deopt);
+        (
+            Scalar::Int,
+            self.b.ins().load(types::I64, flags, cell, layout.len),
+        )
     }
 
     /// The `RefCell<Vec<Value>>` of the list whose `Value` is at `value`.

@@ -1270,6 +1270,10 @@ impl Backend for Lower<'_, '_> {
         self.lower_drop_local(slot)
     }
 
+    fn length(&mut self, list: V) -> V {
+        self.lower_length(list)
+    }
+
     fn make_cell(&mut self, slot: u16) -> bool {
         self.lower_make_cell(slot)
     }

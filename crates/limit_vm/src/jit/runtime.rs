@@ -226,6 +226,21 @@ pub(crate) unsafe extern "C" fn jit_element(list: *const Value, index: i64, out:
     read_scalar(&items, index, out)
 }
 
+/// `len(list)`; `DECLINED` when the list is borrowed mutably.
+///
+/// # Safety
+/// `list` points to a live value in the VM's stack.
+pub(crate) unsafe extern "C" fn jit_length(list: *const Value) -> i64 {
+    // SAFETY: the caller's promise.
+    let Value::List(l) = (unsafe { &*list }) else {
+        return DECLINED;
+    };
+    match l.items.try_borrow() {
+        Ok(items) => i64::try_from(items.len()).unwrap_or(DECLINED),
+        Err(_) => DECLINED,
+    }
+}
+
 /// The next element of the list iterator at `iter` when it is a scalar
 /// with tag `expected`: the tag, its word in `out[0]` and its index in
 /// `out[1]`, and the iterator advanced; `DECLINED`, changing nothing,

@@ -252,6 +252,9 @@ pub(crate) trait Backend {
     /// Ends with an exit after its effects (at `next`) when the
     /// interpreter is to collect cycles then.
     fn new_instance_push(&mut self, class: u32, fields: &[Self::V], list: Self::V, next: usize);
+    /// The length of list `list` (an int), unless it is borrowed mutably
+    /// (an exit).
+    fn length(&mut self, list: Self::V) -> Self::V;
     /// `locals[slot]`, a scalar, put into a new cell (a captured
     /// variable) that the frame owns. False when not compiled.
     fn make_cell(&mut self, slot: u16) -> bool;
@@ -895,6 +898,15 @@ fn run<B: Backend>(b: &mut B, ip: usize, op: Op) -> Option<Flow> {
             b.set_field(obj, slot, v);
             b.pop()?;
             b.pop()?;
+        }
+        Len => {
+            let list = b.peek(0)?;
+            if !matches!(b.kind(list), Scalar::List(_)) {
+                return None;
+            }
+            let n = b.length(list);
+            b.pop()?;
+            b.push(n);
         }
         MakeCell(s) => {
             if !b.make_cell(s) {
