@@ -120,7 +120,7 @@ impl Ty {
             Scalar::Bool => Ty::BOOL,
             Scalar::Int => Ty::INT,
             Scalar::Float => Ty::FLOAT,
-            Scalar::List(elem) => Ty(Ty::LIST | Ty::elem_bits(elem) << 8),
+            Scalar::List(elem) | Scalar::NewList(elem) => Ty(Ty::LIST | Ty::elem_bits(elem) << 8),
             Scalar::ListIter(elem) => Ty(Ty::LIST_ITER | Ty::elem_bits(elem) << 8),
             Scalar::Instance(class) if class < Ty::MAX_CLASS => Ty(Ty::INSTANCE | class << 8),
             Scalar::Closure(f) | Scalar::NewClosure(f) if f < Ty::MAX_CLASS => {
@@ -244,6 +244,10 @@ pub(crate) trait Callees {
     /// (a scalar, in its cell or as a value), if any: what compiled reads
     /// of it expect (and guard).
     fn capture_kind(&self, func: u32, i: u16) -> Option<Scalar>;
+    /// Whether releasing a value never runs Limit code (the program has no
+    /// `deinit`): a caller may then release what it lent a callee after
+    /// the call.
+    fn releases_freely(&self) -> bool;
 }
 
 /// Where compiled code reads a field it knows by name.
@@ -606,8 +610,13 @@ impl Backend for Types<'_> {
     fn call(&mut self, func: u32, argc: u8) -> Option<Scalar> {
         let len = self.state.stack.len();
         let first = len.checked_sub(argc as usize)?;
-        // A function with captures runs as a closure (`call_closure`).
-        if !self.callees.captures(func)?.is_empty() {
+        // A function with captures runs as a closure (`call_closure`); an
+        // owned argument is released after the call, where only a program
+        // without `deinit` may release freely.
+        if !self.callees.captures(func)?.is_empty()
+            || (self.state.stack[first..].iter().any(|a| a.is_owned())
+                && !self.callees.releases_freely())
+        {
             return None;
         }
         let callee = self.callees.callee(func, &self.state.stack[first..])?;
@@ -671,6 +680,19 @@ impl Backend for Types<'_> {
         Scalar::Int
     }
 
+    fn new_list(&mut self, n: u32, elem: Elem, _: usize) -> bool {
+        let Some(first) = self.state.stack.len().checked_sub(n as usize) else {
+            return false;
+        };
+        self.state.stack.truncate(first);
+        self.state.stack.push(Scalar::NewList(elem));
+        true
+    }
+
+    fn element_list(&mut self, _: Scalar, _: Scalar) -> Option<Scalar> {
+        Some(Scalar::NewList(Elem::Other))
+    }
+
     fn make_cell(&mut self, slot: u16) -> bool {
         match self.state.locals.get_mut(slot as usize) {
             Some(t) if t.exact().is_some_and(|k| !k.is_heap()) => {
@@ -700,6 +722,9 @@ impl Backend for Types<'_> {
     fn call_closure(&mut self, func: u32, argc: u8) -> Option<Scalar> {
         let len = self.state.stack.len();
         let first = len.checked_sub(argc as usize)?;
+        if self.state.stack[first..].iter().any(|a| a.is_owned()) {
+            return None;
+        }
         let callee = self.callees.callee(func, &self.state.stack[first..])?;
         // A heap result would land above the callee's slot.
         if callee.ret.is_heap() {
@@ -787,6 +812,9 @@ mod tests {
         }
         fn capture_kind(&self, _: u32, _: u16) -> Option<Scalar> {
             None
+        }
+        fn releases_freely(&self) -> bool {
+            true
         }
     }
 
@@ -990,6 +1018,9 @@ mod tests {
         }
         fn capture_kind(&self, _: u32, _: u16) -> Option<Scalar> {
             Some(Scalar::Int)
+        }
+        fn releases_freely(&self) -> bool {
+            true
         }
     }
 

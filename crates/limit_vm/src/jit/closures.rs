@@ -138,6 +138,7 @@ impl Lower<'_, '_> {
             stack,
             after_call: false,
             closure_call: false,
+            release: None,
         });
         let reason = self.b.ins().iconst(types::I64, Reason::Budget as i64);
         let cont = self.b.create_block();

@@ -73,7 +73,7 @@ pub(crate) fn tag(kind: Scalar) -> i64 {
         Scalar::Bool => 1,
         Scalar::Int => 2,
         Scalar::Float => 3,
-        Scalar::List(_) => 7,
+        Scalar::List(_) | Scalar::NewList(_) => 7,
         Scalar::Instance(_) => 17,
         Scalar::ListIter(_) => 19,
         Scalar::Closure(_) | Scalar::NewClosure(_) => 11,
@@ -112,7 +112,8 @@ pub(crate) fn store_known(
         | Scalar::Instance(_)
         | Scalar::ListIter(_)
         | Scalar::Closure(_)
-        | Scalar::NewClosure(_) => {}
+        | Scalar::NewClosure(_)
+        | Scalar::NewList(_) => {}
         Scalar::Bool => {
             let byte = b.ins().ireduce(types::I8, v);
             b.ins().store(flags(), byte, slots, at + BOOL_OFFSET);
@@ -172,7 +173,8 @@ pub(crate) fn load_known(
         | Scalar::Instance(_)
         | Scalar::ListIter(_)
         | Scalar::Closure(_)
-        | Scalar::NewClosure(_) => b.ins().iadd_imm_s(slots, at as i64),
+        | Scalar::NewClosure(_)
+        | Scalar::NewList(_) => b.ins().iadd_imm_s(slots, at as i64),
     }
 }
 

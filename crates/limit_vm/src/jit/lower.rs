@@ -42,10 +42,13 @@ mod conditions;
 mod dispatch;
 #[path = "heap.rs"]
 mod heap;
+#[path = "lists.rs"]
+mod lists;
 #[path = "owned.rs"]
 mod owned;
 
 pub(crate) use closures::ClosureSupport;
+pub(crate) use lists::ListSupport;
 pub(crate) use heap::HeapSupport;
 
 /// Addresses of the support functions compiled code calls (runtime.rs).
@@ -54,6 +57,7 @@ pub(crate) struct Support {
     pub(crate) exit_caller: usize,
     pub(crate) heap: HeapSupport,
     pub(crate) closures: ClosureSupport,
+    pub(crate) lists: ListSupport,
     pub(crate) checkpoint: usize,
 }
 
@@ -208,6 +212,10 @@ struct Pending {
     after_call: bool,
     /// That callee was called as a closure (closures.rs).
     closure_call: bool,
+    /// Owned values lent to that callee, copied to a stack slot, which
+    /// this caller releases (lists.rs): the callee's frame took its own
+    /// references when it exited.
+    release: Option<(ir::StackSlot, usize)>,
 }
 
 type V = (Scalar, ir::Value);
@@ -498,7 +506,8 @@ impl<'a, 'f> Lower<'a, 'f> {
             | Scalar::Instance(_)
             | Scalar::ListIter(_)
             | Scalar::Closure(_)
-            | Scalar::NewClosure(_) => self
+            | Scalar::NewClosure(_)
+            | Scalar::NewList(_) => self
                 .b
                 .ins()
                 .iadd_imm_s(self.slots, slot as i64 * SLOT_BYTES as i64),
@@ -522,6 +531,7 @@ impl<'a, 'f> Lower<'a, 'f> {
             stack: self.start.clone(),
             after_call: false,
             closure_call: false,
+            release: None,
         });
         self.exit_block = Some(block);
         block
@@ -694,6 +704,7 @@ impl<'a, 'f> Lower<'a, 'f> {
             stack: self.start[..first.min(self.start.len())].to_vec(),
             after_call: true,
             closure_call,
+            release: None,
         });
         after
     }
@@ -818,6 +829,9 @@ impl<'a, 'f> Lower<'a, 'f> {
             store_known(self.b, self.slots, base - 1, kind, v);
         }
         self.count_step();
+        // Owned arguments are lent: the caller releases them after the
+        // call, from copies (the callee's result goes over its slot 0).
+        let lent = self.save_lent(first);
         let deeper = self.b.ins().iadd_imm_s(depth, 1);
         self.b.ins().store(flags, deeper, self.ctx, at!(depth));
         let fref = self.module.declare_func_in_func(callee.id, self.b.func);
@@ -833,9 +847,13 @@ impl<'a, 'f> Lower<'a, 'f> {
         self.b.def_var(self.left, left);
         self.b.ins().store(flags, depth, self.ctx, at!(depth));
         let after = self.after_call_exit(first, closure.is_some());
+        if let Some(p) = self.pending.last_mut() {
+            p.release = lent;
+        }
         let cont = self.b.create_block();
         self.b.ins().brif(status, after, &[], cont, &[]);
         self.b.switch_to_block(cont);
+        self.release_lent(lent);
         let result = load_known(self.b, callee_slots, 0, callee.ret);
         self.model.truncate(first - closure.is_some() as usize);
         (callee.ret, result)
@@ -860,6 +878,7 @@ impl<'a, 'f> Lower<'a, 'f> {
                     closure_call,
                 ];
                 self.call_support(1, self.input.support.exit_caller, &args);
+                self.release_lent(p.release);
             } else {
                 let ip = self.b.ins().iconst(types::I64, p.ip as i64);
                 let reason = self.b.block_params(p.block)[0];
@@ -1084,7 +1103,8 @@ impl Backend for Lower<'_, '_> {
             | Scalar::Instance(_)
             | Scalar::ListIter(_)
             | Scalar::Closure(_)
-            | Scalar::NewClosure(_) => self.boolean(true),
+            | Scalar::NewClosure(_)
+            | Scalar::NewList(_) => self.boolean(true),
         }
     }
 
@@ -1178,7 +1198,8 @@ impl Backend for Lower<'_, '_> {
         let first = self.model.len().checked_sub(argc as usize)?;
         let kinds: Vec<Scalar> = self.model[first..].iter().map(|v| v.0).collect();
         let callee = self.callees.callee(func, &kinds)?;
-        if let Some(body) = callee.inline.clone() {
+        let lends = self.model[first..].iter().any(|v| v.0.is_owned());
+        if let Some(body) = callee.inline.clone().filter(|_| !lends) {
             if self.inlined.is_none() && body.code.len() <= self.inline_budget {
                 self.inline_budget -= body.code.len();
                 self.inlined_calls += 1;
@@ -1276,6 +1297,14 @@ impl Backend for Lower<'_, '_> {
 
     fn make_cell(&mut self, slot: u16) -> bool {
         self.lower_make_cell(slot)
+    }
+
+    fn new_list(&mut self, n: u32, elem: super::semantics::Elem, next: usize) -> bool {
+        self.lower_new_list(n, elem, next)
+    }
+
+    fn element_list(&mut self, list: V, index: V) -> Option<V> {
+        self.lower_element_list(list, index)
     }
 
     fn make_closure(&mut self, func: u32, next: usize) -> Option<V> {

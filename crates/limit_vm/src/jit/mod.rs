@@ -172,6 +172,9 @@ pub struct Jit {
     /// hold (by function index; `None` for a heap value): what compiled
     /// reads of them expect (and guard).
     captures: HashMap<u32, Vec<Option<Scalar>>>,
+    /// The program has no `deinit`: releasing a value runs no Limit code
+    /// (set at every entry from the VM's `has_deinit`).
+    releases_freely: bool,
     /// Set by `runtime::jit_new_instance_push`: compiled code allocated
     /// where the interpreter would have stopped to collect cycles, and left
     /// for the interpreter to do it (`Vm::jit_collection_pending`).
@@ -237,10 +240,12 @@ impl Jit {
                 exit_caller: runtime::jit_exit_caller as *const () as usize,
                 heap: HeapSupport::new(),
                 closures: lower::ClosureSupport::new(),
+                lists: lower::ListSupport::new(),
                 checkpoint: runtime::jit_checkpoint as *const () as usize,
             },
             classes: HashMap::new(),
             captures: HashMap::new(),
+            releases_freely: false,
             left_midway: false,
             resume: None,
             layout: HeapLayout::probe(),
@@ -507,6 +512,7 @@ impl Jit {
             entries,
             classes,
             captures,
+            releases_freely,
             ..
         } = self;
         let module = module.as_mut()?;
@@ -516,6 +522,7 @@ impl Jit {
             functions,
             classes,
             captures,
+            releases_freely: *releases_freely,
         };
         let inlined = lower(module, &mut ctx.func, fctx, &input, &mut known);
         let defined = module.define_function(id, ctx).is_ok();
@@ -627,15 +634,16 @@ fn make_module() -> Option<JITModule> {
 fn call_key(functions: &[Arc<FunctionProto>], func: u32, args: &[Scalar]) -> Option<Key> {
     let proto = functions.get(func as usize)?;
     // An iterator stays in its own slot (heap.rs), an owned closure in its
-    // operand slot (closures.rs): never an argument.
+    // operand slot (closures.rs): never an argument. (An owned list is lent
+    // to the callee, which borrows it: lists.rs.)
     if args.len() != proto.arity as usize
         || args
             .iter()
-            .any(|a| matches!(a, Scalar::ListIter(_)) || a.is_owned())
+            .any(|a| matches!(a, Scalar::ListIter(_) | Scalar::NewClosure(_)))
     {
         return None;
     }
-    let mut kinds: Vec<Ty> = args.iter().map(|a| Ty::scalar(*a)).collect();
+    let mut kinds: Vec<Ty> = args.iter().map(|a| Ty::scalar(a.borrowed())).collect();
     kinds.resize(proto.frame_size(), Ty::NIL);
     Some(Key {
         func,
@@ -707,6 +715,10 @@ impl Callees for Compiling<'_> {
     fn capture_kind(&self, func: u32, i: u16) -> Option<Scalar> {
         *self.jit.captures.get(&func)?.get(i as usize)?
     }
+
+    fn releases_freely(&self) -> bool {
+        self.jit.releases_freely
+    }
 }
 
 fn field_kind(classes: &Classes, class: u32, slot: u16) -> Option<Scalar> {
@@ -770,6 +782,7 @@ struct Known<'a> {
     functions: &'a [Arc<FunctionProto>],
     classes: &'a Classes,
     captures: &'a HashMap<u32, Vec<Option<Scalar>>>,
+    releases_freely: bool,
 }
 
 impl Callees for Known<'_> {
@@ -801,6 +814,10 @@ impl Callees for Known<'_> {
     fn capture_kind(&self, func: u32, i: u16) -> Option<Scalar> {
         *self.captures.get(&func)?.get(i as usize)?
     }
+
+    fn releases_freely(&self) -> bool {
+        self.releases_freely
+    }
 }
 
 impl Vm {
@@ -824,9 +841,11 @@ impl Vm {
     /// back; the interpreter goes on from there.
     pub(crate) fn jit_enter_top(&mut self) {
         let checkpointed = self.just_checkpointed();
+        let releases_freely = !self.has_deinit();
         let Some(jit) = self.jit.as_deref_mut() else {
             return;
         };
+        jit.releases_freely = releases_freely;
         let Some(frame) = self.frames.last() else {
             return;
         };

@@ -469,6 +469,75 @@ pub(crate) unsafe extern "C" fn jit_iter_next_into(iter: *const Value, slot: *mu
     1
 }
 
+/// `NewList(n)` of the `n` values from `items` (moved out: scalars, and
+/// values compiled code owned), the list written to `items[0]`, which then
+/// owns it: 1, or 2 when the interpreter is to collect cycles now (compiled
+/// code exits after the instruction).
+///
+/// # Safety
+/// As for `jit_exit`; `items..items + n` are initialised values in operand
+/// slots above the stack's length, logically moved out when this returns.
+pub(crate) unsafe extern "C" fn jit_new_list(ctx: *mut Context, items: *mut Value, n: u64) -> u64 {
+    // SAFETY: as for `jit_exit`.
+    let vm = unsafe { &mut *(*ctx).vm };
+    // SAFETY: the caller's promise: each read once, none dropped there.
+    let values: Vec<Value> = (0..n as usize)
+        .map(|i| unsafe { std::ptr::read(items.add(i)) })
+        .collect();
+    // SAFETY: the slot's value was moved out above.
+    unsafe { std::ptr::write(items, Value::list(values)) };
+    if vm.collection_due() {
+        if let Some(jit) = vm.jit.as_deref_mut() {
+            jit.collection_pending = true;
+        }
+        return 2;
+    }
+    1
+}
+
+/// `list[index]` when it is a list: a reference to it written to `*out`
+/// (an operand slot whose old contents own nothing), 1; else 0.
+///
+/// # Safety
+/// `list` points to a live value in the VM's stack; `out` to a slot above
+/// the stack's length.
+pub(crate) unsafe extern "C" fn jit_element_list(
+    list: *const Value,
+    index: i64,
+    out: *mut Value,
+) -> i64 {
+    // SAFETY: the caller's promise.
+    let Value::List(l) = (unsafe { &*list }) else {
+        return 0;
+    };
+    let Ok(items) = l.items.try_borrow() else {
+        return 0;
+    };
+    match usize::try_from(index).ok().and_then(|i| items.get(i)) {
+        Some(element @ Value::List(_)) => {
+            // SAFETY: the caller's promise: nothing to drop at `out`.
+            unsafe { std::ptr::write(out, element.clone()) };
+            1
+        }
+        _ => 0,
+    }
+}
+
+/// Release the `n` values at `values` (copies of what compiled code owned
+/// and lent to a callee), which run no Limit code when dropped (the
+/// program has no `deinit`: the analysis's `releases_freely`).
+///
+/// # Safety
+/// `values..values + n` are initialised values owned by the caller, not
+/// used again.
+pub(crate) unsafe extern "C" fn jit_release_values(values: *mut Value, n: u64) -> u64 {
+    for i in 0..n as usize {
+        // SAFETY: the caller's promise: each dropped once.
+        unsafe { std::ptr::drop_in_place(values.add(i)) };
+    }
+    0
+}
+
 /// Make the borrowed copy of a heap value in `slot` an owned one (one
 /// more reference): an exit hands the slot to the interpreter (heap.rs).
 ///

@@ -45,6 +45,11 @@ pub(crate) enum Scalar {
     /// a local the frame owns or a `Return` hands it to the caller
     /// (closures.rs). Nothing else takes it: `pop` declines.
     NewClosure(u32),
+    /// A list compiled code made (`NewList`), read out of another list
+    /// (`GetIndexKind`) or a compiled callee returned: owned by its operand
+    /// in its own slot, like `NewClosure`; a call's argument borrows it,
+    /// and the caller releases it after the call (lists.rs).
+    NewList(Elem),
 }
 
 /// The class of an `Instance` kind whose class compiled code does not
@@ -62,13 +67,24 @@ impl Scalar {
                 | Scalar::ListIter(_)
                 | Scalar::Closure(_)
                 | Scalar::NewClosure(_)
+                | Scalar::NewList(_)
         )
     }
 
     /// An operand compiled code owns (`NewClosure`): it stays in its slot
     /// and only `SetLocal` and `Return` take it.
     pub(crate) fn is_owned(self) -> bool {
-        matches!(self, Scalar::NewClosure(_))
+        matches!(self, Scalar::NewClosure(_) | Scalar::NewList(_))
+    }
+
+    /// The kind a callee borrowing this value sees: an owned value's
+    /// borrowed kind.
+    pub(crate) fn borrowed(self) -> Scalar {
+        match self {
+            Scalar::NewClosure(f) => Scalar::Closure(f),
+            Scalar::NewList(e) => Scalar::List(e),
+            other => other,
+        }
     }
 }
 
@@ -255,6 +271,14 @@ pub(crate) trait Backend {
     /// The length of list `list` (an int), unless it is borrowed mutably
     /// (an exit).
     fn length(&mut self, list: Self::V) -> Self::V;
+    /// `[items…]`: the top `n` operands (scalars or owned values, moved
+    /// into it) replaced by a new list, owned, with elements expected of
+    /// kind `elem`. A collection due exits after it, at `next`. False
+    /// when not compiled.
+    fn new_list(&mut self, n: u32, elem: Elem, next: usize) -> bool;
+    /// `list[index]` when it is a list: a reference taken, owned by the
+    /// operand that replaces `list` and `index`; else an exit.
+    fn element_list(&mut self, list: Self::V, index: Self::V) -> Option<Self::V>;
     /// `locals[slot]`, a scalar, put into a new cell (a captured
     /// variable) that the frame owns. False when not compiled.
     fn make_cell(&mut self, slot: u16) -> bool;
@@ -898,6 +922,41 @@ fn run<B: Backend>(b: &mut B, ip: usize, op: Op) -> Option<Flow> {
             b.set_field(obj, slot, v);
             b.pop()?;
             b.pop()?;
+        }
+        NewList(n) => {
+            let mut elem = Elem::Other;
+            for d in (0..n as usize).rev() {
+                let v = b.peek(d)?;
+                let kind = b.kind(v);
+                if kind.is_heap() && !kind.is_owned() {
+                    return None;
+                }
+                if d + 1 == n as usize {
+                    elem = match kind {
+                        Scalar::Bool => Elem::Bool,
+                        Scalar::Int => Elem::Int,
+                        Scalar::Float => Elem::Float,
+                        _ => Elem::Other,
+                    };
+                }
+            }
+            if !b.new_list(n, elem, ip + 1) {
+                return None;
+            }
+        }
+        GetIndexKind(code) if code == limit_bytecode::type_check::kind::LIST => {
+            let index = b.peek(0)?;
+            let list = b.peek(1)?;
+            if !matches!(
+                (b.kind(list), b.kind(index)),
+                (Scalar::List(Elem::Other), Scalar::Int)
+            ) {
+                return None;
+            }
+            let v = b.element_list(list, index)?;
+            b.pop()?;
+            b.pop()?;
+            b.push(v);
         }
         Len => {
             let list = b.peek(0)?;
