@@ -530,3 +530,50 @@ fn closures_made_and_called_in_compiled_loops_meet_limits_as_the_interpreter_doe
     assert_eq!((stdout.as_str(), status), ("40000\n", Some(0)));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Lists compiled code makes, returns and lends (trees built and counted
+/// recursively): the step limit strikes at the same step, a memory limit
+/// gives the same error (compiled code leaves after each list it makes
+/// under one), and an index out of range inside a compiled callee that
+/// borrows a lent list has the interpreter's trace.
+#[test]
+fn lists_made_returned_and_lent_meet_limits_and_traps_as_the_interpreter_does() {
+    let dir = tempdir();
+    let program = dir.join("trees.lm");
+    std::fs::write(
+        &program,
+        "fn build(depth: int): [any] {\n    if (depth == 0) {\n        return [];\n    }\n    return [build(depth - 1), build(depth - 1)];\n}\n\
+         fn count(tree: [any]): int {\n    if (len(tree) == 0) {\n        return 1;\n    }\n    return 1 + count(tree[0]) + count(tree[1]);\n}\n\
+         var total = 0;\nvar d = 0;\nwhile (d <= 12) {\n    total = total + count(build(d));\n    d = d + 1;\n}\nprint(total);\n",
+    )
+    .expect("written");
+    let program = program.to_string_lossy().into_owned();
+    // 2^(d+1) - 1 nodes for d = 0..12: 16382 - 13.
+    let (stdout, _, status) = agrees_with_interpreter(&program, &[]);
+    assert_eq!((stdout.as_str(), status), ("16369\n", Some(0)));
+    let interpreted = steps_needed(&program, "--jit=off");
+    assert_eq!(steps_needed(&program, "--jit=always"), interpreted);
+    for short in [interpreted - 1, interpreted / 2, 4321] {
+        let short = short.to_string();
+        let (_, stderr, status) = agrees_with_interpreter(&program, &["--max-steps", &short]);
+        assert_eq!(status, Some(1));
+        assert!(stderr.contains("step limit"), "{stderr}");
+    }
+    let (_, stderr, status) = agrees_with_interpreter(&program, &["--max-memory", "300K"]);
+    assert_eq!(status, Some(1));
+    assert!(stderr.contains("ResourceLimit"), "{stderr}");
+    // A one-element node at depth 9: `tree[1]` is out of range in `count`.
+    let trapping = dir.join("trees_trap.lm");
+    let text = std::fs::read_to_string(&program).expect("read");
+    let text = text.replace(
+        "    return [build(depth - 1), build(depth - 1)];",
+        "    if (depth == 9) {\n        return [build(depth - 1)];\n    }\n    return [build(depth - 1), build(depth - 1)];",
+    );
+    std::fs::write(&trapping, text).expect("written");
+    let trapping = trapping.to_string_lossy().into_owned();
+    let (stdout, stderr, status) = agrees_with_interpreter(&trapping, &[]);
+    assert_eq!((stdout.as_str(), status), ("", Some(1)));
+    assert!(stderr.contains("IndexOutOfBounds"), "{stderr}");
+    assert!(stderr.contains("at count ("), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}

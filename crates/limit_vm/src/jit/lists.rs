@@ -102,9 +102,11 @@ impl Lower<'_, '_> {
             return None;
         }
         let bytes = (owned.len() * SLOT_BYTES as usize) as u32;
-        let slot =
-            self.b
-                .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, bytes, 3));
+        let slot = self.b.create_sized_stack_slot(StackSlotData::new(
+            StackSlotKind::ExplicitSlot,
+            bytes,
+            3,
+        ));
         let to = self.b.ins().stack_addr(types::I64, slot, 0);
         for (i, from) in owned.iter().enumerate() {
             store_known(self.b, to, i, Scalar::NewList(Elem::Other), *from);
@@ -125,4 +127,3 @@ impl Lower<'_, '_> {
         self.heap_call(address, &[at, n], true);
     }
 }
-

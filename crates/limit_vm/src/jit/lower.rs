@@ -48,8 +48,8 @@ mod lists;
 mod owned;
 
 pub(crate) use closures::ClosureSupport;
-pub(crate) use lists::ListSupport;
 pub(crate) use heap::HeapSupport;
+pub(crate) use lists::ListSupport;
 
 /// Addresses of the support functions compiled code calls (runtime.rs).
 pub(crate) struct Support {
