@@ -44,7 +44,7 @@ impl Lower<'_, '_> {
             return false;
         };
         let base = self.input.frame_size + first;
-        for (i, (kind, v)) in self.model[first..].to_vec().into_iter().enumerate() {
+        for (i, (kind, v)) in self.model[first..].iter().copied().enumerate() {
             if !kind.is_owned() {
                 store_known(self.b, self.slots, base + i, kind, v);
             }
