@@ -70,6 +70,13 @@ impl Gen<'_, '_> {
         self.line("        return n");
         self.line("    }");
         self.line("}");
+        // Lists made, returned and lent to another call (lists.rs).
+        self.line(&format!("fn tri{k}(a: int, b: int): [int] {{"));
+        self.line("    return [a, b, a + b]");
+        self.line("}");
+        self.line(&format!("fn sum{k}(xs: [int]): int {{"));
+        self.line("    return xs[0] + xs[1] * 2 - xs[2]");
+        self.line("}");
         let mut fns: Vec<NumFn> = Vec::new();
         for i in 0..1 + self.pick(3)? {
             let mut params = vec![Num::Int];
@@ -271,6 +278,15 @@ impl Gen<'_, '_> {
                     0 => self.line(&format!("print({e})")),
                     1 => self.line(&format!("var {s} = \"{{{e}}}\"")),
                     _ => self.line(&format!("var {s} = [{e}].len()")),
+                }
+            }
+            13 if self.chance(2)? => {
+                // A list made by one call and lent to another.
+                if let Some(v) = self.num_var(Num::Int, scope, true)? {
+                    let a = self.num_expr(Num::Int, scope)?;
+                    let b = self.num_expr(Num::Int, scope)?;
+                    let k = scope.factory.trim_start_matches("mk").to_string();
+                    self.line(&format!("{v} = {v} + sum{k}(tri{k}({a}, {b}))"));
                 }
             }
             12 if self.chance(2)? => {

@@ -735,20 +735,14 @@ impl Backend for Types<'_> {
     }
 
     fn store_new(&mut self, slot: u16, v: Scalar) -> bool {
-        let Scalar::NewClosure(func) = v else {
+        let Some(&old) = self.state.locals.get(slot as usize) else {
             return false;
         };
-        let takes = self.owns_locals
-            && self
-                .state
-                .locals
-                .get(slot as usize)
-                .is_some_and(|t| !t.is_heap() || t.is_closure());
-        if !takes {
+        let Some(stored) = stored_kind(v, old).filter(|_| self.owns_locals) else {
             return false;
-        }
+        };
         self.state.stack.pop();
-        self.state.locals[slot as usize] = Ty::scalar(Scalar::Closure(func));
+        self.state.locals[slot as usize] = stored;
         true
     }
 
@@ -760,6 +754,18 @@ impl Backend for Types<'_> {
         self.state.stack.truncate(first);
         Some(ret)
     }
+}
+
+/// The kind a local holding `old` takes when the owned value `v` is moved
+/// into it (`Backend::store_new`): a closure over a scalar or a closure, a
+/// list over a scalar or a list; `None` for anything else.
+pub(crate) fn stored_kind(v: Scalar, old: Ty) -> Option<Ty> {
+    let fits = match v {
+        Scalar::NewClosure(_) => !old.is_heap() || old.is_closure(),
+        Scalar::NewList(_) => !old.is_heap() || old.0 & 0xff == Ty::LIST,
+        _ => false,
+    };
+    fits.then(|| Ty::scalar(v.borrowed()))
 }
 
 /// Whether compiled code makes a closure of `func` in a frame whose locals

@@ -120,21 +120,22 @@ fn releasable(v: &Value, has_deinit: bool) -> bool {
     }
     match v {
         Value::Function(c) => Rc::strong_count(c) > 1,
+        Value::List(l) => Rc::strong_count(l) > 1,
         Value::Cell(c) => Rc::strong_count(c) > 1 || c.try_borrow().is_ok_and(|v| !v.is_heap()),
         _ => false,
     }
 }
 
-/// `SetLocal` of the closure compiled code owns at `new` into the local at
-/// `slot` (a frame the interpreter owns): the old value released, the
-/// closure moved in. 1 when done, 0 when declined (the release could run
+/// `SetLocal` of the closure or list compiled code owns at `new` into the
+/// local at `slot` (a frame the interpreter owns): the old value released,
+/// the new one moved in. 1 when done, 0 when declined (the release could run
 /// Limit code), changing nothing.
 ///
 /// # Safety
 /// As for `runtime::jit_exit`; `slot` points to an initialised local of
-/// the frame the bridge entered and `new` to an operand slot holding an
-/// owned closure, which is logically moved out when this returns 1.
-pub(crate) unsafe extern "C" fn jit_store_closure(
+/// the frame the bridge entered and `new` to an operand slot holding a
+/// value compiled code owns, logically moved out when this returns 1.
+pub(crate) unsafe extern "C" fn jit_store_owned(
     ctx: *mut Context,
     slot: *mut Value,
     new: *const Value,
@@ -149,8 +150,8 @@ pub(crate) unsafe extern "C" fn jit_store_closure(
     // slot nothing drops) into `slot`, whose old value is dropped here,
     // running no Limit code (checked above).
     unsafe {
-        let closure = std::ptr::read(new);
-        drop(std::ptr::replace(slot, closure));
+        let owned = std::ptr::read(new);
+        drop(std::ptr::replace(slot, owned));
     }
     1
 }

@@ -26,7 +26,7 @@
 
 use cranelift_codegen::ir::{self, condcodes::IntCC, types, InstBuilder};
 
-use super::super::analysis::{closure_captures_fit, Ty};
+use super::super::analysis::{closure_captures_fit, stored_kind, Ty};
 use super::super::closure_support;
 use super::super::deopt::{self, load_known, store_known, Reason, SLOT_BYTES, WORD_OFFSET};
 use super::super::layout::INLINE_CAPTURES;
@@ -40,7 +40,7 @@ pub(crate) struct ClosureSupport {
     make_closure: usize,
     upvalue: usize,
     set_upvalue: usize,
-    store_closure: usize,
+    store_owned: usize,
     release_cells: usize,
 }
 
@@ -51,7 +51,7 @@ impl ClosureSupport {
             make_closure: closure_support::jit_make_closure as *const () as usize,
             upvalue: closure_support::jit_upvalue as *const () as usize,
             set_upvalue: closure_support::jit_set_upvalue as *const () as usize,
-            store_closure: closure_support::jit_store_closure as *const () as usize,
+            store_owned: closure_support::jit_store_owned as *const () as usize,
             release_cells: closure_support::jit_release_cells as *const () as usize,
         }
     }
@@ -256,31 +256,26 @@ impl Lower<'_, '_> {
         Some(self.compiled_call(&callee, first, Some(closure)))
     }
 
-    /// `SetLocal(slot)` of the owned closure `v` on top of the stack, in a
-    /// frame the interpreter owns.
+    /// `SetLocal(slot)` of the owned closure or list `v` on top of the
+    /// stack, in a frame the interpreter owns.
     pub(super) fn lower_store_new(&mut self, slot: u16, v: V) -> bool {
         let index = slot as usize;
-        let Scalar::NewClosure(func) = v.0 else {
+        let Some(&old) = self.known.get(index) else {
             return false;
         };
-        let takes = self.inlined.is_none()
-            && self.input.entry != 0
-            && self
-                .known
-                .get(index)
-                .is_some_and(|t| !t.is_heap() || t.is_closure());
-        if !takes {
+        let owns = self.inlined.is_none() && self.input.entry != 0;
+        let Some(stored) = stored_kind(v.0, old).filter(|_| owns) else {
             return false;
-        }
+        };
         let target = self.slot_address(index as i64);
-        let address = self.input.support.closures.store_closure;
+        let address = self.input.support.closures.store_owned;
         let done = self
             .heap_call(address, &[self.ctx, target, v.1], true)
             .unwrap_or_else(|| self.b.ins().iconst(types::I64, 0));
         let declined = self.b.ins().icmp_imm_s(IntCC::Equal, done, 0);
         self.guard_fail(declined, Reason::Deopt);
         self.model.pop();
-        self.known[index] = Ty::scalar(Scalar::Closure(func));
+        self.known[index] = stored;
         true
     }
 

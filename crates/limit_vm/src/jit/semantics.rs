@@ -298,7 +298,7 @@ pub(crate) trait Backend {
     /// `Closure(func)`) on the top `argc` values (all replaced by its
     /// result, a scalar).
     fn call_closure(&mut self, func: u32, argc: u8) -> Option<Self::V>;
-    /// `locals[slot] =` the owned closure on top of the stack (popped),
+    /// `locals[slot] =` the owned closure or list on top of the stack (popped),
     /// in a frame that owns its locals, releasing what the local held (a
     /// scalar, or a closure whose release runs no Limit code; else an exit
     /// with nothing changed). False when not compiled.
