@@ -394,6 +394,14 @@ crate::table::instructions! {
         /// `locals[a][locals[b]] = v` (the value is computed first; emitted only
         /// when that cannot change either local). `[v] -> []`. Errors: as `SetIndex`.
         SetIndexLocals(a: Local u16, b: Local u16) [1 => 0] raises(IndexOutOfBounds, NilAccess, TypeError);
+        /// `d[k] = d.get_or(k, default) + x` for two locals `d = locals[a]`
+        /// and `k = locals[b]`: the entry is found once, and updated in
+        /// place when present. `[default, x] -> []`. Emitted only where
+        /// the checker typed `d` as a dict of ints, `k` as a str or int
+        /// and `default` and `x` as ints (so nothing but the store can
+        /// fail), with `x` a literal or a variable (read before the
+        /// lookup, which nothing observes). Errors: as `SetIndex`.
+        AddToEntryLocals(a: Local u16, b: Local u16) [2 => 0] raises(TypeError);
         /// `Const k; GetLocal s; Mul` (k a number). `[] -> [k * locals[s]]`.
         /// Errors: as `Mul`.
         MulConstLocal(k: Constant u16, slot: Local u16) [0 => 1] raises(TypeError);
@@ -678,7 +686,7 @@ crate::table::instructions! {
 // The instruction set stays small: each instruction is an arm of the
 // dispatch loop and of `Vm::step`, and families that differ only in an
 // operator take it as an operand. Checked when the crate compiles.
-const _: () = assert!(Op::COUNT <= 120, "more than 120 instructions");
+const _: () = assert!(Op::COUNT <= 121, "more than 121 instructions");
 
 impl Op {
     /// The absolute jump target of this instruction at index `ip`, if it

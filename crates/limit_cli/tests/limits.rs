@@ -187,6 +187,34 @@ fn cli_max_steps_stops_an_infinite_loop() {
 }
 
 #[test]
+fn a_step_limit_stops_a_fused_entry_update_where_the_unfused_code_stops() {
+    // `d[k] = d.get_or(k, 0) + 1` is one instruction when optimised
+    // (`AddToEntryLocals`) and a method call, an addition and a store at
+    // -O0. Steps are counted at back edges and calls (not a built-in
+    // method's), so both stop in the same iteration. One key: no probe
+    // meets another key's hash tag (a wasted probe is charged to the
+    // budget, and which probes are wasted depends on the run's hash seed).
+    let source = "var counts: {str: int} = {}\nvar k = \"k\"\nwhile (true) {\n    \
+                  counts[k] = counts.get_or(k, 0) + 1\n    \
+                  if (counts[k] % 1000 == 0) { print(counts[k]) }\n}\n";
+    for steps in ["5000", "12345"] {
+        let run = |flags: &[&str]| {
+            let mut args = vec!["--max-steps", steps];
+            args.extend_from_slice(flags);
+            let out = limit_command(&args, source);
+            let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+            let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+            (out.status.code(), stdout, stderr)
+        };
+        let (status, stdout, stderr) = run(&[]);
+        assert_eq!(status, Some(1));
+        assert!(stdout.starts_with("1000\n2000\n3000\n4000\n"), "{stdout}");
+        assert!(stderr.contains("step limit of"), "{stderr}");
+        assert_eq!((status, stdout, stderr), run(&["-O0"]), "{steps} steps");
+    }
+}
+
+#[test]
 fn cli_max_memory_stops_endless_growth() {
     let out = limit_command(
         &["--max-memory", "4M"],

@@ -867,3 +867,107 @@ fn new_instance_with_more_values_than_fields_is_a_type_error() {
     let e = r.expect_err("too many values");
     assert_eq!(e.kind, "TypeError");
 }
+
+/// `program`'s output and result run by the dispatch loop's fast paths,
+/// and with `stats` on (every instruction by `Vm::step`).
+fn run_both_ways(program: Program) -> [(String, Result<(), RuntimeError>); 2] {
+    [false, true].map(|stats| {
+        let options = VmOptions {
+            capture_output: true,
+            stats,
+            ..Default::default()
+        };
+        let mut vm = Vm::new(program.clone(), options);
+        let r = vm.run();
+        (vm.take_output(), r)
+    })
+}
+
+#[test]
+fn add_to_entry_updates_a_present_key_and_inserts_a_missing_one() {
+    let mut a = Asm::new();
+    let (key_a, key_b) = (a.s("a"), a.s("b"));
+    let max = a.constant(Constant::Int(i64::MAX));
+    // var d = {"a": 1}; var k = "a";
+    // d[k] = d.get_or(k, 0) + 5; k = "b"; d[k] = d.get_or(k, 10) + 5;
+    // d[k] = d.get_or(k, 0) + max (past 64 bits); print(d)
+    let p = a.main(
+        2,
+        vec![
+            Const(key_a),
+            Int(1),
+            NewDict(1),
+            SetLocal(0),
+            Const(key_a),
+            SetLocal(1),
+            Int(0),
+            Int(5),
+            AddToEntryLocals(0, 1),
+            Const(key_b),
+            SetLocal(1),
+            Int(10),
+            Int(5),
+            AddToEntryLocals(0, 1),
+            GetLocal(0),
+            Print(1),
+            Int(0),
+            Const(max),
+            AddToEntryLocals(0, 1),
+            GetLocal(0),
+            Print(1),
+            ReturnNil,
+        ],
+    );
+    for (out, r) in run_both_ways(p) {
+        r.expect("runs");
+        assert_eq!(
+            out,
+            "{\"a\": 6, \"b\": 15}\n{\"a\": 6, \"b\": 9223372036854775822}\n"
+        );
+    }
+}
+
+#[test]
+fn add_to_entry_raises_what_the_store_or_the_method_call_raises() {
+    // A list key is looked up (not found) and then refused by the store.
+    let a = Asm::new();
+    let p = a.main(
+        2,
+        vec![
+            NewDict(0),
+            SetLocal(0),
+            NewList(0),
+            SetLocal(1),
+            Int(0),
+            Int(1),
+            AddToEntryLocals(0, 1),
+            ReturnNil,
+        ],
+    );
+    for (_, r) in run_both_ways(p) {
+        let e = r.expect_err("a list is no key");
+        assert_eq!(e.kind, "TypeError");
+        assert!(e.message.contains("cannot be a dict key"), "{}", e.message);
+    }
+    // A receiver that is not a dict has no `get_or`.
+    let mut a = Asm::new();
+    let key = a.s("k");
+    let p = a.main(
+        2,
+        vec![
+            Int(3),
+            SetLocal(0),
+            Const(key),
+            SetLocal(1),
+            Int(0),
+            Int(1),
+            AddToEntryLocals(0, 1),
+            ReturnNil,
+        ],
+    );
+    for (_, r) in run_both_ways(p) {
+        let e = r.expect_err("an int has no get_or");
+        assert_eq!(e.kind, "TypeError");
+        assert!(e.message.contains("get_or"), "{}", e.message);
+    }
+}

@@ -26,6 +26,7 @@ mod definitions;
 mod dynamic_fields;
 mod dynamic_operators;
 mod element_checks;
+mod entry_updates;
 mod enums;
 mod expr;
 mod fold;

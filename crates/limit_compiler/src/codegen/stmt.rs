@@ -405,6 +405,17 @@ impl Codegen<'_> {
                 let coercions = self.entry_coercions(object, index);
                 if binary.is_none() {
                     if let Some((list, position)) = self.plain_local_pair(object, index) {
+                        if !may_assign_locals(value)
+                            && coercions.is_empty()
+                            && self.add_to_entry(
+                                (list, position),
+                                (object, index),
+                                value,
+                                target.span,
+                            )
+                        {
+                            return;
+                        }
                         if !may_assign_locals(value) {
                             // The value first, then a store through two
                             // locals: no pushes of the container and index.
@@ -546,7 +557,7 @@ impl Codegen<'_> {
     }
 
     /// The slots of two names that are plain (uncaptured) locals.
-    fn plain_local_pair(&mut self, a: &Expr, b: &Expr) -> Option<(u16, u16)> {
+    pub(super) fn plain_local_pair(&mut self, a: &Expr, b: &Expr) -> Option<(u16, u16)> {
         let (ExprKind::Ident(a_name), ExprKind::Ident(b_name)) = (&a.kind, &b.kind) else {
             return None;
         };

@@ -60,6 +60,26 @@ impl Vm {
         Ok(())
     }
 
+    /// `AddToEntryLocals(a, b)`: `[default, x] -> []`, `d[k] =
+    /// d.get_or(k, default) + x` for `d = locals[a]` and `k = locals[b]`
+    /// (`base`: the frame's first slot), in the order of the instructions
+    /// it replaces (the method call, the addition, the store), with their
+    /// errors.
+    #[cold]
+    pub(super) fn add_to_entry(&mut self, a: u16, b: u16, base: usize) -> Result<(), Trap> {
+        let x = self.pop();
+        let default = self.pop();
+        let d = self.stack[base + a as usize].clone();
+        let k = self.stack[base + b as usize].clone();
+        // The built-in `get_or`, which a dict's `Invoke` reaches (the code
+        // generator proved the receiver a dict of ints, so no entry named
+        // `get_or` holds a function, and no other receiver gets here).
+        let current = methods::invoke(self, Method::GetOr, "get_or", &d, &[k.clone(), default])?;
+        let sum = arith::add(&current, &x)?;
+        drop(current);
+        collections::set_index(&d, k, sum)
+    }
+
     /// `SetIndex` off its fast path: `[c, i, v] -> []`.
     #[cold]
     pub(super) fn set_index(&mut self) -> Result<(), Trap> {

@@ -904,6 +904,20 @@ impl Vm {
                         sp = v;
                         continue 'run;
                     }
+                    Op::AddToEntryLocals(a, b) => {
+                        let (c, k) = (slot!(a), slot!(b));
+                        need!(2);
+                        let (default, x) = (sp.wrapping_sub(2), sp.wrapping_sub(1));
+                        // Both operands go: the default unused (a scalar,
+                        // nothing to release), `x` added.
+                        if val!(default).is_heap()
+                            || !collection::add_to_entry(val!(c), val!(k), val!(x))
+                        {
+                            bail!();
+                        }
+                        sp = default;
+                        continue 'run;
+                    }
                     Op::BuildString(n) => {
                         let n = n as usize;
                         need!(n);

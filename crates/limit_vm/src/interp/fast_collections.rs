@@ -1,5 +1,6 @@
 //! The dispatch loop's fast paths over collections (dispatch.rs): element
-//! reads and stores, a list's push and length, a dict's `get_or`, a list
+//! reads and stores, a list's push and length, a dict's `get_or` and
+//! `d[k] = d.get_or(k, 0) + x`, a list
 //! iterator's next element. Each declines (`None` or `false`) having
 //! changed nothing, and the loop leaves the instruction to `Vm::step`.
 //! They are inlined into the loop: its registers stay as they were.
@@ -135,6 +136,33 @@ pub(super) unsafe fn get_or(d: &Dict, key: &Value) -> Option<Option<Value>> {
     // SAFETY: the key outlives the lookup.
     let key = unsafe { borrowed_key(key) };
     Some(map.get(&*key).map(Value::fast_clone))
+}
+
+/// `d[k] = d.get_or(k, default) + x` (`AddToEntryLocals`) for a dict
+/// holding an int at the string or int key `k`, and an int `x`, when the
+/// sum does not overflow: the entry is updated in place, after one
+/// lookup. False, changing nothing, otherwise (a missing key, whose
+/// insertion is `Dict::insert`'s, with the limits).
+#[inline(always)]
+pub(super) fn add_to_entry(c: &Value, k: &Value, x: &Value) -> bool {
+    let (Value::Dict(d), Value::Str(_) | Value::Int(_), Value::Int(x)) = (c, k, x) else {
+        return false;
+    };
+    let Ok(mut map) = d.map.try_borrow_mut() else {
+        return false;
+    };
+    // SAFETY: the key outlives the lookup.
+    let key = unsafe { borrowed_key(k) };
+    match map.get_mut(&*key) {
+        Some(Value::Int(v)) => match v.checked_add(*x) {
+            Some(sum) => {
+                *v = sum;
+                true
+            }
+            None => false,
+        },
+        _ => false,
+    }
 }
 
 /// `len(v)` for a string or a list (an instance's `len()` method, a

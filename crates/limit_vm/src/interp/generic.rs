@@ -567,6 +567,7 @@ impl Vm {
                     self.stack.push(tri!(collections::get_index(&c, &idx)));
                     tri!(self.check_top_kind(code));
                 }
+                Op::AddToEntryLocals(a, b) => tri!(self.add_to_entry(a, b, base)),
                 Op::SetIndex => {
                     if let [.., Value::List(l), Value::Int(i), v] = self.stack.as_slice() {
                         if !v.is_heap() && *i >= 0 {
