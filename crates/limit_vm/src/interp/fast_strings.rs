@@ -94,10 +94,17 @@ pub(super) unsafe fn build_string_over(z: *mut Value, first: *mut Value, n: usiz
         return false;
     }
     for i in 0..n {
+        let piece = first.wrapping_add(i);
         // SAFETY: each piece (a string or a scalar, as `interpolate_over`
         // accepted them: releasing one runs no code) is released once and
-        // not used again.
-        unsafe { release(first.add(i)) };
+        // not used again. A string's count is dropped inline (the general
+        // release calls out for strings).
+        unsafe {
+            match &mut *piece {
+                Value::Str(s) => std::ptr::drop_in_place(s),
+                _ => release(piece),
+            }
+        }
     }
     true
 }

@@ -5,13 +5,14 @@
 //! Strings, ints, bools and nil (the *plain* pieces, the common ones) have
 //! texts whose lengths are known before writing them, so their text is
 //! sized once and written straight into its buffer: a short piece with a
-//! few word moves rather than a `memcpy` call, an int through `itoa`. Any
+//! few word moves rather than a `memcpy` call, an int two digits at a time
+//! from its last (its length known, no scratch buffer to copy from). Any
 //! other piece takes the general printer (`write_value`).
 
 use super::*;
 
 /// Bytes in the decimal text of `i` (for sizing a string before writing
-/// it with `itoa`, which is several times faster than `fmt` for ints).
+/// it, `put_int`).
 #[inline]
 pub fn int_text_len(i: i64) -> usize {
     const POWERS_OF_TEN: [u64; 20] = {
@@ -42,7 +43,11 @@ pub fn interpolate(pieces: &[Value]) -> Result<Value, Trap> {
     };
     limits::check_string(len)?;
     // Sized exactly, so that making the string value does not reallocate.
-    let text = plain_text(vec![0u8; len], pieces);
+    let mut bytes = vec![0u8; len];
+    write_plain(&mut bytes, pieces);
+    // SAFETY: `write_plain` covered the bytes with whole texts, each
+    // valid UTF-8.
+    let text = unsafe { String::from_utf8_unchecked(bytes) };
     Ok(Value::string_with_ascii(text, ascii))
 }
 
@@ -90,19 +95,20 @@ pub fn interpolate_over(target: &mut Rc<Str>, pieces: &[Value]) -> bool {
         return false;
     };
     let old = owned.text.len();
-    let bytes = if len == old {
-        std::mem::take(&mut owned.text)
-            .into_boxed_bytes()
-            .into_vec()
+    let mut bytes = if len == old {
+        std::mem::take(&mut owned.text).into_boxed_bytes()
     } else {
         // A new block of the new length (cheaper than the allocator's
         // `realloc`, which first looks up the old block's size class);
         // the old one is released as the new text replaces it.
         limits::charge(len);
         limits::release(old);
-        vec![0u8; len]
+        vec![0u8; len].into_boxed_slice()
     };
-    owned.text = plain_text(bytes, pieces).into_boxed_str();
+    write_plain(&mut bytes, pieces);
+    // SAFETY: `write_plain` covered the bytes with whole texts, each
+    // valid UTF-8.
+    owned.text = unsafe { std::str::from_boxed_utf8_unchecked(bytes) };
     owned.ascii = ascii;
     // The text changed: a hash cached for the old one is stale.
     owned.hash.set(0);
@@ -133,29 +139,79 @@ pub(super) fn plain_text_len(pieces: &[Value]) -> Option<(usize, bool)> {
     Some((len, ascii))
 }
 
-/// The text of plain `pieces` (see `plain_text_len`) written over `bytes`,
-/// which has exactly its length.
-fn plain_text(mut bytes: Vec<u8>, pieces: &[Value]) -> String {
-    let mut rest: &mut [u8] = &mut bytes;
+/// Writes the text of plain `pieces` (see `plain_text_len`) over `bytes`,
+/// which has exactly its length. Inlined into its two callers: a call
+/// and a loop over the pieces cost more than the writing of a short text.
+#[inline(always)]
+fn write_plain(bytes: &mut [u8], pieces: &[Value]) {
+    let mut at = 0;
     for v in pieces {
-        let written = match v {
+        let rest = &mut bytes[at..];
+        at += match v {
             Value::Str(t) => put_short(rest, t.text.as_bytes()),
-            Value::Int(i) => put_short(rest, itoa::Buffer::new().format(*i).as_bytes()),
+            Value::Int(i) => put_int(rest, *i),
             Value::Bool(true) => put_short(rest, b"true"),
             Value::Bool(false) => put_short(rest, b"false"),
             Value::Nil => put_short(rest, b"nil"),
             _ => 0,
         };
-        rest = &mut std::mem::take(&mut rest)[written..];
     }
     // Every byte was written: the pieces' lengths are the ones
     // `plain_text_len` summed (a mismatch is a bug, stopped here before it
     // could leave stale bytes in a string).
-    assert!(rest.is_empty(), "interpolated text shorter than its length");
-    // SAFETY: `bytes` is the concatenation of whole texts, each valid
-    // UTF-8 (a string's text, or ASCII digits and words), covering it
-    // from start to end (checked above).
-    unsafe { String::from_utf8_unchecked(bytes) }
+    assert!(
+        at == bytes.len(),
+        "interpolated text shorter than its length"
+    );
+}
+
+/// The decimal digit pairs `00` to `99`, for writing ints two digits at a
+/// time.
+const DIGIT_PAIRS: [[u8; 2]; 100] = {
+    let mut pairs = [[0u8; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        pairs[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    pairs
+};
+
+/// Writes the decimal text of `i` at the start of `dst` (long enough) and
+/// returns its length, `int_text_len(i)`: the digits from the last, two at
+/// a time, straight into place.
+#[inline(always)]
+fn put_int(dst: &mut [u8], i: i64) -> usize {
+    let n = int_text_len(i);
+    let text = &mut dst[..n];
+    let mut u = i.unsigned_abs();
+    let mut end = n;
+    while u >= 100 {
+        end -= 2;
+        put_pair(text, end, (u % 100) as usize);
+        u /= 100;
+    }
+    if u >= 10 {
+        put_pair(text, end - 2, u as usize);
+    } else {
+        text[end - 1] = b'0' + u as u8;
+    }
+    if i < 0 {
+        text[0] = b'-';
+    }
+    n
+}
+
+/// Writes the two digits of `pair` (below 100) at `text[at..at + 2]`,
+/// assigned as an array (a `copy_from_slice` can become a `memcpy` call).
+#[inline(always)]
+fn put_pair(text: &mut [u8], at: usize, pair: usize) {
+    if let (Some(d), Some(digits)) = (
+        text.get_mut(at..).and_then(<[u8]>::first_chunk_mut::<2>),
+        DIGIT_PAIRS.get(pair),
+    ) {
+        *d = *digits;
+    }
 }
 
 /// Write `src` at the start of `dst` (at least as long) and return its
@@ -215,6 +271,23 @@ mod tests {
             assert_eq!(put_short(&mut dst, &src[..n]), n);
             assert_eq!(&dst[..n], &src[..n], "length {n}");
             assert!(dst[n..].iter().all(|&b| b == b'.'), "length {n}");
+        }
+    }
+
+    #[test]
+    fn ints_are_written_as_rust_formats_them() {
+        let mut ints = vec![0, i64::MAX, i64::MIN, i64::MIN + 1];
+        let mut p = 1i64;
+        for _ in 0..19 {
+            ints.extend([p - 1, p, p + 1, 7 * p, -p, 1 - p, -(p + 1)]);
+            p = p.saturating_mul(10);
+        }
+        for i in ints {
+            let mut dst = [b'.'; 24];
+            let n = put_int(&mut dst, i);
+            assert_eq!(n, int_text_len(i), "{i}");
+            assert_eq!(std::str::from_utf8(&dst[..n]), Ok(i.to_string().as_str()));
+            assert!(dst[n..].iter().all(|&b| b == b'.'), "{i}");
         }
     }
 
