@@ -415,6 +415,16 @@ impl Vm {
                     &format!("{} has no method {}", inst.class.name, name),
                 )
             }
+            // A built-in method of dicts wins over an entry of that name (as
+            // the checker and the dispatch loop's fast paths see it); an
+            // entry holding a function under another name is called.
+            Value::Dict(_)
+                if crate::runtime::methods::is_dict_method(self.const_methods[name_k as usize]) =>
+            {
+                let m = self.const_methods[name_k as usize];
+                let name = self.constants[name_k as usize].clone();
+                self.invoke_builtin(m, name.as_str().unwrap_or(""), recv)
+            }
             Value::Dict(d) => {
                 let key = Key(self.constants[name_k as usize].clone());
                 let f = d.map.borrow().get(&key).cloned();

@@ -98,6 +98,13 @@ fn arities() -> &'static ArityTable {
     })
 }
 
+/// Whether `m` is a built-in method of dicts (which an entry of the same
+/// name does not shadow: `Vm::invoke`).
+pub(crate) fn is_dict_method(m: Method) -> bool {
+    let (least, most) = arities()[m as usize][Receiver::Dict as usize];
+    least <= most
+}
+
 /// A TypeError when the table gives method `m` on `receiver` no signature
 /// taking `argc` arguments (the checker reports the same at compile time
 /// when it knows the receiver's type).
