@@ -499,7 +499,8 @@ crate::table::instructions! {
         /// [result]`. Built-in types (str, list, dict, range, tuple, error)
         /// dispatch on the interned method name; instances look the method up
         /// in their class (`this` is slot 0 of the method). A dict whose key
-        /// `name` holds a function calls that function. `via` says how
+        /// `name` holds a function calls that function, unless `name` is a
+        /// built-in dict method (the method wins). `via` says how
         /// ([`Dispatch`]): `Dynamic` looks an instance's method up by name;
         /// `Cached` through its class's method table with a per-call-site inline
         /// cache (class id → method); `Any`, on a receiver of unknown static type,
