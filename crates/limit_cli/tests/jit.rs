@@ -117,6 +117,57 @@ fn compiled_recursion_meets_the_call_depth_limit_as_the_interpreter_does() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// A recursive function whose body is taken into its own calls (every
+/// other call runs in its caller's machine code): the depth limit at
+/// which it overflows, the steps it takes, a step limit striking anywhere
+/// in it and the trace of a trap at its bottom are the interpreter's.
+#[test]
+fn recursion_taken_into_itself_meets_limits_as_the_interpreter_does() {
+    let program = "tests/lang/jit/recursion_taken_into_itself.lm";
+    let output = limit(&["run", "--jit=always", "--stats", program]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let inlined: u64 = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("jit calls inlined:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no inlined calls in {stderr}"));
+    assert!(inlined >= 6, "{stderr}");
+    let (_, stderr, status) = agrees_with_interpreter(program, &[]);
+    assert_eq!(status, Some(1));
+    assert_eq!(stderr.matches("at down (").count(), 7, "{stderr}");
+
+    let dir = tempdir();
+    let fib = dir.join("fib.lm");
+    std::fs::write(
+        &fib,
+        "fn fib(n: int): int {\n    if (n < 2) {\n        return n;\n    }\n    return fib(n - 1) + fib(n - 2);\n}\nprint(fib(12))\n",
+    )
+    .expect("written");
+    let fib = fib.to_string_lossy().into_owned();
+    // fib(12) down to fib(1) is twelve frames, the script's a thirteenth:
+    // every limit below that overflows, at a taken-in frame or not.
+    for frames in 2..=14 {
+        let frames_arg = frames.to_string();
+        let (stdout, stderr, status) =
+            agrees_with_interpreter(&fib, &["--max-frames", &frames_arg]);
+        if frames < 13 {
+            assert_eq!(status, Some(1), "{frames}");
+            assert!(stderr.contains("StackOverflow"), "{frames}: {stderr}");
+        } else {
+            assert_eq!((stdout.as_str(), status), ("144\n", Some(0)), "{frames}");
+        }
+    }
+    let interpreted = steps_needed(&fib, "--jit=off");
+    assert_eq!(steps_needed(&fib, "--jit=always"), interpreted);
+    for short in [interpreted - 1, interpreted / 2, interpreted / 3 + 1] {
+        let short = short.to_string();
+        let (_, stderr, status) = agrees_with_interpreter(&fib, &["--max-steps", &short]);
+        assert_eq!(status, Some(1));
+        assert!(stderr.contains("step limit"), "{stderr}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// The fewest `--max-steps` with which `program` finishes under `mode`.
 fn steps_needed(program: &str, mode: &str) -> u64 {
     let finishes = |steps: u64| {

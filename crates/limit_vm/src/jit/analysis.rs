@@ -297,6 +297,7 @@ pub(crate) fn dispatch_targets(
 }
 
 /// What the analysis found for one entry point.
+#[derive(Clone)]
 pub(crate) struct Analysis {
     /// The kinds before each instruction (`None`: not reached).
     pub(crate) states: Vec<Option<State>>,

@@ -1,6 +1,10 @@
-//! Compiling a small callee into its caller: a call to a leaf function
-//! (`Inlinable::of`) runs the callee's body in the caller's machine
-//! code, without the call's prologue, argument copies and status check.
+//! Compiling a small callee into its caller: a call to a leaf function,
+//! or to a short recursive one (`Inlinable::fits`), runs the callee's body
+//! in the caller's machine code, without the call's prologue, argument
+//! copies and status check. A recursive callee's own calls stay compiled
+//! calls, made from the taken-in frame (its depth, `nested`, one more
+//! than its caller's); so a recursive function taken into itself makes
+//! every other call of its recursion inline.
 //!
 //! Nothing the interpreter sees changes. The checks the interpreter's
 //! frame push makes (depth, value stack room) are made once at the
@@ -38,27 +42,37 @@ pub(crate) struct Inlinable {
 }
 
 impl Inlinable {
-    /// Whether a function's entry at its start, so analysed, can be taken
-    /// into its callers: short, straight-line (no back edge), calling
-    /// nothing, and never leaving by itself.
-    pub(crate) fn fits(code: &[Op], entry: usize, analysis: &Analysis) -> bool {
+    /// Whether function `func`'s entry at its start, so analysed, can be
+    /// taken into its callers: short, straight-line (no back edge),
+    /// calling nothing but itself, and never leaving by itself.
+    ///
+    /// A recursive call in a body taken in is a compiled call from the
+    /// callee's frame (a frame taken in takes nothing in itself): a
+    /// recursive function taken into its own calls makes half of its
+    /// calls without a call's prologue, checks and argument copies.
+    /// Such a body makes no list: the call would lend it.
+    pub(crate) fn fits(func: u32, code: &[Op], entry: usize, analysis: &Analysis) -> bool {
+        let recursive = code
+            .iter()
+            .any(|op| matches!(op, Op::CallDirect(f, _) if *f == func));
         entry == 0
             && code.len() <= LONGEST
             && analysis.exits.is_empty()
             && analysis.ret.is_some_and(|k| !k.is_heap())
             && code.iter().enumerate().all(|(ip, op)| {
-                // No calls, and no allocation (closures.rs): an inlined
-                // callee could not exit after an instruction. (A closure's
-                // body reads its captures from the closure its caller
-                // stored below its slots, as for a compiled call.)
-                !matches!(
-                    op,
-                    Op::CallDirect(..)
-                        | Op::Invoke(..)
-                        | Op::Call(..)
-                        | Op::Closure(..)
-                        | Op::MakeCell(..)
-                ) && op.jump_target(ip).is_none_or(|t| t > ip as isize)
+                // No other calls, and no allocation (closures.rs): an
+                // inlined callee could not exit after an instruction. (A
+                // closure's body reads its captures from the closure its
+                // caller stored below its slots, as for a compiled call.)
+                let call = match op {
+                    Op::CallDirect(f, _) => *f != func,
+                    Op::NewList(..) => recursive,
+                    _ => matches!(
+                        op,
+                        Op::Invoke(..) | Op::Call(..) | Op::Closure(..) | Op::MakeCell(..)
+                    ),
+                };
+                !call && op.jump_target(ip).is_none_or(|t| t > ip as isize)
             })
     }
 }
@@ -121,7 +135,8 @@ impl Lower<'_, '_> {
             closure_layout: self.input.closure_layout,
             checkpoint: self.input.checkpoint,
         };
-        let nested = self.b.ins().iconst(types::I64, 1);
+        // The callee's depth, as a compiled call would give it.
+        let nested = self.b.ins().iadd_imm_s(self.nested, 1);
         let frame = Frame {
             ctx: self.ctx,
             slots: callee_slots,

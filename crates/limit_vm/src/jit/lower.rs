@@ -12,10 +12,14 @@
 //!
 //! The compiled function's signature is
 //! `extern "C" fn(ctx: *mut Context, slots: *mut Value, nested: u64,
-//! countdown: u64) -> (status: u64, countdown: u64)` (`nested`: called by
-//! compiled code, which then takes the result from slot 0 on `RETURNED`;
-//! runtime.rs's `Context` holds what calls check; the step countdown
-//! travels in a register, `Lower::left`).
+//! countdown: u64) -> (status: u64, countdown: u64)` (`nested`: the
+//! number of compiled calls in progress above the frame the bridge
+//! entered, this one's included: 0 for that frame; a frame with `nested`
+//! above 0 was called by compiled code, which then takes the result from
+//! slot 0 on `RETURNED`. It travels in a register rather than in the
+//! `Context`, where a call would store it twice. runtime.rs's `Context`
+//! holds what calls check; the step countdown travels in a register too,
+//! `Lower::left`).
 
 use cranelift_codegen::ir::{
     self, condcodes::FloatCC, condcodes::IntCC, types, AbiParam, BlockArg, InstBuilder, Signature,
@@ -369,7 +373,7 @@ impl<'a, 'f> Lower<'a, 'f> {
             self.exit_now(Reason::Deopt);
             return;
         };
-        let (refused, _) = self.push_refused(self.slots, self.inline_room);
+        let refused = self.push_refused(self.slots, self.inline_room);
         self.guard_fail(refused, Reason::Budget);
         self.b.ins().jump(entry, &[]);
     }
@@ -663,11 +667,11 @@ impl<'a, 'f> Lower<'a, 'f> {
 
     /// Whether the interpreter's frame push would refuse a callee whose
     /// frame of `extent` slots starts at `callee_slots` (the call-depth
-    /// limit reached, or a value stack that would have to grow); and the
-    /// compiled call depth.
-    fn push_refused(&mut self, callee_slots: ir::Value, extent: usize) -> (ir::Value, ir::Value) {
+    /// limit reached, or a value stack that would have to grow). This
+    /// frame's depth is `nested`.
+    fn push_refused(&mut self, callee_slots: ir::Value, extent: usize) -> ir::Value {
         let flags = ir::MemFlagsData::trusted();
-        let depth = self.b.ins().load(types::I64, flags, self.ctx, at!(depth));
+        let depth = self.nested;
         let limit = self
             .b
             .ins()
@@ -688,7 +692,7 @@ impl<'a, 'f> Lower<'a, 'f> {
             .b
             .ins()
             .icmp(IntCC::UnsignedGreaterThan, end, stack_end);
-        (self.b.ins().bor(too_deep, no_room), depth)
+        self.b.ins().bor(too_deep, no_room)
     }
 
     /// The exit taken when the callee of this instruction's call, whose
@@ -806,7 +810,7 @@ impl<'a, 'f> Lower<'a, 'f> {
             .iadd_imm_s(self.slots, (base as i64) * SLOT_BYTES as i64);
         // What the interpreter's frame push would refuse, and a checkpoint
         // due: leave the call to it (runtime.rs's `Context`).
-        let (pushable, depth) = self.push_refused(callee_slots, callee.extent);
+        let pushable = self.push_refused(callee_slots, callee.extent);
         let machine_sp = self.b.ins().get_stack_pointer(types::I64);
         let floor = self
             .b
@@ -832,20 +836,17 @@ impl<'a, 'f> Lower<'a, 'f> {
         // Owned arguments are lent: the caller releases them after the
         // call, from copies (the callee's result goes over its slot 0).
         let lent = self.save_lent(first);
-        let deeper = self.b.ins().iadd_imm_s(depth, 1);
-        self.b.ins().store(flags, deeper, self.ctx, at!(depth));
         let fref = self.module.declare_func_in_func(callee.id, self.b.func);
-        let nested = self.b.ins().iconst(types::I64, 1);
+        let deeper = self.b.ins().iadd_imm_s(self.nested, 1);
         let left = self.b.use_var(self.left);
         let left = self.b.ins().uextend(types::I64, left);
         let call = self
             .b
             .ins()
-            .call(fref, &[self.ctx, callee_slots, nested, left]);
+            .call(fref, &[self.ctx, callee_slots, deeper, left]);
         let (status, left) = (self.b.inst_results(call)[0], self.b.inst_results(call)[1]);
         let left = self.b.ins().ireduce(types::I32, left);
         self.b.def_var(self.left, left);
-        self.b.ins().store(flags, depth, self.ctx, at!(depth));
         let after = self.after_call_exit(first, closure.is_some());
         if let Some(p) = self.pending.last_mut() {
             p.release = lent;

@@ -107,6 +107,9 @@ enum Slot {
         id: FuncId,
         assumed: Option<Scalar>,
         extent: usize,
+        /// Its body, once analysed, when it can be taken into its own
+        /// recursive calls (lower/inline.rs).
+        inline: Option<Rc<Inlinable>>,
     },
     /// Not compilable, or given up (too many deoptimisations).
     Refused,
@@ -431,6 +434,7 @@ impl Jit {
                 id,
                 assumed: None,
                 extent: 0,
+                inline: None,
             },
         );
         let result = self.compile_declared(key, id, start, proto, functions, constants, nesting);
@@ -489,8 +493,26 @@ impl Jit {
             return None;
         }
         let extent = proto.frame_size() + analysis.max_stack + 1;
-        if let Some(Slot::InProgress { extent: e, .. }) = self.entries.get_mut(key) {
+        // Its body, for its compiled callers and its own recursive calls
+        // (the analysis is final: a recursive call returns what it
+        // returns).
+        let inline = Inlinable::fits(key.func, &proto.code, entry, &analysis).then(|| {
+            Rc::new(Inlinable {
+                func: key.func,
+                code: proto.code.clone(),
+                analysis: analysis.clone(),
+                start: start.clone(),
+                frame_size: proto.frame_size(),
+            })
+        });
+        if let Some(Slot::InProgress {
+            extent: e,
+            inline: body,
+            ..
+        }) = self.entries.get_mut(key)
+        {
             *e = extent;
+            body.clone_from(&inline);
         }
         let input = Input {
             func: key.func,
@@ -531,15 +553,6 @@ impl Jit {
             return None;
         }
         let ret = analysis.ret;
-        let inline = Inlinable::fits(&proto.code, entry, &analysis).then(|| {
-            Rc::new(Inlinable {
-                func: key.func,
-                code: proto.code.clone(),
-                analysis,
-                start,
-                frame_size: proto.frame_size(),
-            })
-        });
         self.entries.insert(
             key.clone(),
             Slot::Compiled(Compiled {
@@ -664,11 +677,12 @@ fn callee_of(slot: &Slot) -> Option<Callee> {
             id,
             assumed,
             extent,
+            inline,
         } => assumed.map(|ret| Callee {
             ret,
             id: *id,
             extent: *extent,
-            inline: None,
+            inline: inline.clone(),
         }),
         Slot::Refused => None,
     }
@@ -991,7 +1005,6 @@ impl Vm {
         let mut context = Context {
             vm: std::ptr::null_mut(),
             countdown: std::ptr::null_mut(),
-            depth: 0,
             depth_limit,
             stack_end,
             native_floor: machine_sp.saturating_sub(NATIVE_STACK_BUDGET) as u64,

@@ -2,8 +2,8 @@
 //! functions it calls (by address, lower.rs's `Support`) when it leaves.
 //!
 //! Compiled calls push no frame records: a compiled callee's frame exists
-//! only in registers and in its slots of the value stack, its depth in
-//! `Context::depth`. When compiled code exits, each compiled frame
+//! only in registers and in its slots of the value stack, its depth in a
+//! register (lower.rs's `nested`). When compiled code exits, each compiled frame
 //! records itself, innermost first (`jit_exit`, then `jit_exit_caller`
 //! for each caller); the bridge (`Vm::jit_enter_top` in mod.rs) then
 //! pushes those records, outermost first, above the frame it entered, so
@@ -26,10 +26,9 @@ pub(crate) struct Context {
     pub(crate) vm: *mut Vm,
     /// The VM's step countdown (`Vm::countdown`).
     pub(crate) countdown: *mut u32,
-    /// Compiled calls in progress above the entered frame.
-    pub(crate) depth: u64,
-    /// `depth` a compiled call may not reach: the call-depth limit less
-    /// the frames below.
+    /// The depth (compiled calls in progress above the entered frame,
+    /// lower.rs's `nested`) a compiled call may not reach: the call-depth
+    /// limit less the frames below.
     pub(crate) depth_limit: u64,
     /// The end of the value stack's allocation: a callee's frame must fit
     /// below it (the stack cannot grow while compiled code runs).
