@@ -396,6 +396,44 @@ fn geometric_string_replacement_stops_before_allocating() {
     );
 }
 
+/// Where a step limit strikes does not depend on the run: dict lookups
+/// charge only the probes that compare a key's bytes, which the hash seed
+/// (random per process) does not choose, and the dispatch loop's fast
+/// paths charge nothing when they decline and leave the lookup to the
+/// generic step. This program (found by the `run` fuzz target) stopped at
+/// different places with and without the JIT, and from one run to the next.
+#[test]
+fn a_step_limit_strikes_at_the_same_place_in_every_run_and_mode() {
+    let program = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fuzz_regressions/run/step_limit_among_dict_probes.lm"
+    );
+    for steps in ["12545", "17800", "20000"] {
+        let mut endings = Vec::new();
+        for mode in [
+            "--jit=off",
+            "--jit=always",
+            "--jit=off",
+            "--jit=always",
+            "--jit=off",
+        ] {
+            let output = Command::new(env!("CARGO_BIN_EXE_limit"))
+                .args(["run", mode, "--max-steps", steps, "--max-frames", "200"])
+                .args(["--max-memory", "1M", program])
+                .output()
+                .expect("limit runs");
+            assert_eq!(output.status.code(), Some(1), "{steps} {mode}");
+            let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+            assert!(stderr.contains("ResourceLimit"), "{steps} {mode}: {stderr}");
+            endings.push((output.stdout, stderr));
+        }
+        assert!(
+            endings.iter().all(|e| *e == endings[0]),
+            "at {steps} steps the runs stopped at different places"
+        );
+    }
+}
+
 #[test]
 fn big_integer_work_counts_against_the_step_limit() {
     // One loop step can hide a millisecond of big-integer work: this

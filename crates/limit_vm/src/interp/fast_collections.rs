@@ -6,7 +6,7 @@
 //! They are inlined into the loop: its registers stay as they were.
 
 use super::slots::{borrowed_key, store_scalar};
-use crate::value::{Dict, IterState, List, Value};
+use crate::value::{hold_probe_charges, settle_probe_charges, Dict, IterState, List, Value};
 
 /// `c[i]` for a list and an int index in range, borrowed without counting
 /// a borrow (`try_borrow_unguarded` still fails while the list is borrowed
@@ -43,7 +43,10 @@ pub(super) unsafe fn item<'a>(c: &'a Value, i: &Value) -> Option<&'a Value> {
             let map = unsafe { d.map.try_borrow_unguarded() }.ok()?;
             // SAFETY: the key outlives the lookup.
             let key = unsafe { borrowed_key(key) };
-            map.get(&*key)
+            hold_probe_charges();
+            let found = map.get(&*key);
+            settle_probe_charges(found.is_some());
+            found
         }
         // SAFETY: this function's `# Safety` condition,
         // established by its caller, the dispatch loop's `fast_helper!`
@@ -76,12 +79,18 @@ pub(super) unsafe fn store_item(c: &Value, i: &Value, v: *const Value) -> bool {
             let Ok(mut map) = d.map.try_borrow_mut() else {
                 return false;
             };
+            hold_probe_charges();
             // SAFETY: the key outlives the lookup.
-            match map.get_mut(unsafe { &*borrowed_key(key) }) {
-                // SAFETY: as for the list.
-                Some(item) if !item.is_heap() => unsafe { store_scalar(item, v) },
-                _ => return false,
-            }
+            let stored = match map.get_mut(unsafe { &*borrowed_key(key) }) {
+                Some(item) if !item.is_heap() => {
+                    // SAFETY: as for the list.
+                    unsafe { store_scalar(item, v) };
+                    true
+                }
+                _ => false,
+            };
+            settle_probe_charges(stored);
+            return stored;
         }
         _ => return false,
     }
@@ -153,7 +162,8 @@ pub(super) fn add_to_entry(c: &Value, k: &Value, x: &Value) -> bool {
     };
     // SAFETY: the key outlives the lookup.
     let key = unsafe { borrowed_key(k) };
-    match map.get_mut(&*key) {
+    hold_probe_charges();
+    let added = match map.get_mut(&*key) {
         Some(Value::Int(v)) => match v.checked_add(*x) {
             Some(sum) => {
                 *v = sum;
@@ -162,7 +172,9 @@ pub(super) fn add_to_entry(c: &Value, k: &Value, x: &Value) -> bool {
             None => false,
         },
         _ => false,
-    }
+    };
+    settle_probe_charges(added);
+    added
 }
 
 /// `len(v)` for a string or a list (an instance's `len()` method, a

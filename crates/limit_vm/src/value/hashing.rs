@@ -1,6 +1,7 @@
 //! Dict keys: which values may be keys, and their hashing.
 
 use super::*;
+use std::cell::Cell;
 
 /// A dict key: a value with hashing and equality consistent with `equals`.
 #[derive(Clone)]
@@ -33,10 +34,12 @@ pub(super) fn hashable(v: &Value, depth: usize) -> bool {
 // match (the same results: `equals` and `hash_value` treat them alike).
 impl PartialEq for Key {
     /// Called by the dict's table for each entry of a probe chain whose
-    /// hash tag matches. A false match is a wasted probe: it is charged to
-    /// the step budget, so that keys crowding one chain (the hash is
-    /// seeded, but a 32-bit string hash can still collide) make a run slow
-    /// only in proportion to its step limit (issue 18 item 18).
+    /// hash tag matches. A false match whose bytes were compared (string
+    /// keys whose 32-bit hashes collide) is a wasted probe charged to the
+    /// step budget, so that keys crowding one chain make a run slow only in
+    /// proportion to its step limit (issue 18 item 18); other false
+    /// matches cost a few instructions and are not charged
+    /// (`bytes_compared`).
     ///
     /// A string key, the commonest, is compared in a few instructions
     /// (the same string, then lengths and cached hashes, then the bytes:
@@ -49,12 +52,32 @@ impl PartialEq for Key {
             if str_eq(x, y) {
                 return true;
             }
-        } else if other_keys_equal(&self.0, &other.0) {
-            return true;
+            if bytes_compared(x, y) {
+                charge_wasted_probe(&self.0);
+            }
+            return false;
         }
-        charge_wasted_probe(&self.0);
-        false
+        other_keys_equal(&self.0, &other.0)
     }
+}
+
+/// Whether `str_eq` of two different strings compared their bytes: the
+/// same length, and hashes that do not tell them apart (equal, or one not
+/// computed yet).
+///
+/// Only such a probe is charged. Which keys a lookup compares at all
+/// depends on the hash seed, which is random per process: charged for
+/// every key compared, the same program with the same step limit stopped
+/// at different places from one run to the next (and the dispatch loop's
+/// fast paths, which compare before declining, stopped elsewhere than the
+/// generic step). Two different texts compare their bytes only when their
+/// 32-bit hashes collide, which no program can arrange without the seed,
+/// or when one was never hashed, which depends on the program alone (a
+/// one-entry dict compares its key without hashing the one looked up).
+#[inline]
+fn bytes_compared(x: &Str, y: &Str) -> bool {
+    let (hx, hy) = (x.hash.get(), y.hash.get());
+    x.text.len() == y.text.len() && (hx == hy || hx == 0 || hy == 0)
 }
 
 /// `equals` for keys that are not both strings, out of the probe loop.
@@ -63,9 +86,10 @@ fn other_keys_equal(a: &Value, b: &Value) -> bool {
     equals(a, b)
 }
 
-/// Charge one wasted probe (a key compared and found different): a unit,
-/// and for a string as long as the other's (whose bytes were compared) a
-/// unit per 16 bytes.
+/// Charge one wasted probe (a string key whose bytes were compared with
+/// another's and found different, `bytes_compared`): a unit, and a unit
+/// per 16 bytes. Held back while a fast path looks up
+/// ([`hold_probe_charges`]).
 #[cold]
 #[inline(never)]
 pub(super) fn charge_wasted_probe(key: &Value) {
@@ -73,7 +97,46 @@ pub(super) fn charge_wasted_probe(key: &Value) {
         Value::Str(s) => s.text.len() as u64,
         _ => 0,
     };
-    crate::limits::charge_units_later(1 + bytes / 16);
+    let units = 1 + bytes / 16;
+    let held = HELD_PROBE_UNITS.with(Cell::get);
+    if held != NOT_HOLDING {
+        HELD_PROBE_UNITS.with(|h| h.set(held.saturating_add(units).min(NOT_HOLDING - 1)));
+        return;
+    }
+    crate::limits::charge_units_later(units);
+}
+
+/// `HELD_PROBE_UNITS` when no fast path holds probe charges back.
+const NOT_HOLDING: u64 = u64::MAX;
+
+thread_local! {
+    /// The units of wasted probes made by the lookup of a fast path in the
+    /// dispatch loop (interp/fast_collections.rs), not yet charged.
+    static HELD_PROBE_UNITS: Cell<u64> = const { Cell::new(NOT_HOLDING) };
+}
+
+/// Hold back the charges of wasted probes until [`settle_probe_charges`].
+///
+/// A fast path that looks a key up may decline (a key missing, a value it
+/// does not handle) and leave the instruction to the slow path, which
+/// looks the same key up again. Charged both times, the probes cost more
+/// in the interpreter's dispatch loop than in the generic step that runs
+/// after compiled code leaves, and a step limit struck at different places
+/// with and without the JIT (found by the `run` fuzz target).
+#[inline(always)]
+pub(crate) fn hold_probe_charges() {
+    HELD_PROBE_UNITS.with(|h| h.set(0));
+}
+
+/// Charge the probes held back since [`hold_probe_charges`] when the fast
+/// path `went_on` with the instruction; drop them when it declined (the
+/// slow path charges its own lookup).
+#[inline(always)]
+pub(crate) fn settle_probe_charges(went_on: bool) {
+    let held = HELD_PROBE_UNITS.with(|h| h.replace(NOT_HOLDING));
+    if went_on && held != 0 && held != NOT_HOLDING {
+        crate::limits::charge_units_later(held);
+    }
 }
 
 impl Eq for Key {}
