@@ -428,6 +428,21 @@ impl Vm {
                 // failed statement: the next chunk must not wait for it.
                 sched::release_held(self);
                 let trace = self.trace.take().unwrap_or_default();
+                // The frames the error left are over: what only they held
+                // is garbage now, which a collection (a host's, between
+                // runs) frees, cycles included. Left on the stack, it
+                // stayed rooted and leaked when the VM was dropped. Where a
+                // class has a `deinit`, releasing could run Limit code
+                // after the program ended: those values stay until the VM
+                // is dropped. A host about to end its process keeps them
+                // unfreed, as after a normal end (`keep_values_at_exit`).
+                if !self.has_deinit {
+                    if self.options.keep_values_at_exit {
+                        let held = std::mem::take(&mut self.stack);
+                        self.kept_at_exit.extend(held);
+                    }
+                    self.clear_exec();
+                }
                 Err(RuntimeError {
                     kind: t.kind.to_string(),
                     message: t.message.to_string(),
