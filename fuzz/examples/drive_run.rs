@@ -27,7 +27,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use limit_fuzz::{generator, pipeline};
+use limit_fuzz::{generator, inputs, pipeline};
 
 struct Options {
     seed: u64,
@@ -75,26 +75,6 @@ fn options() -> Options {
     o
 }
 
-/// xorshift64*, seeded per input so that input N of seed S can be made
-/// again without the ones before it.
-fn input(seed: u64, n: u64) -> Vec<u8> {
-    let mut state =
-        (seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ n.wrapping_mul(0xD1B5_4A32_D192_ED03)) | 1;
-    let mut next = || {
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        state.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    };
-    // Lengths as libFuzzer's -max_len=4096 gives them, short ones more often.
-    let len = match next() % 4 {
-        0 => 16 + next() % 240,
-        1 | 2 => 256 + next() % 1024,
-        _ => 1280 + next() % 2816,
-    } as usize;
-    (0..len).map(|_| (next() >> 32) as u8).collect()
-}
-
 /// The process's resident memory now and at its peak, in kilobytes.
 fn rss_kb() -> (u64, u64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -134,12 +114,12 @@ fn main() {
             let elapsed = started.lock().map(|s| s.elapsed()).unwrap_or_default();
             let (rss, _) = rss_kb();
             if elapsed > Duration::from_secs(timeout) {
-                save(&out, &format!("hang-{seed}-{n}"), &input(seed, n));
+                save(&out, &format!("hang-{seed}-{n}"), &inputs::input(seed, n));
                 eprintln!("HANG: execution {n} of seed {seed} ran {elapsed:?}");
                 std::process::exit(3);
             }
             if rss / 1024 > max_rss {
-                save(&out, &format!("memory-{seed}-{n}"), &input(seed, n));
+                save(&out, &format!("memory-{seed}-{n}"), &inputs::input(seed, n));
                 eprintln!(
                     "MEMORY: execution {n} of seed {seed}: {} MB resident",
                     rss / 1024
@@ -157,7 +137,7 @@ fn main() {
     // entry point of; entry points compiled in all.
     let (mut crashes, mut compiled, mut jitted, mut entries) = (0u64, 0u64, 0u64, 0u64);
     for n in o.start..o.start.saturating_add(o.runs) {
-        let data = input(o.seed, n);
+        let data = inputs::input(o.seed, n);
         let program = generator::generate(&data);
         if let Ok(mut s) = started.lock() {
             *s = Instant::now();

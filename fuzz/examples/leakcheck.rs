@@ -14,8 +14,8 @@
 //! target/release/examples/leakcheck opt 300 0
 //! ```
 
-use limit_fuzz::generator;
 use limit_fuzz::pipeline::{self, Mode};
+use limit_fuzz::{generator, inputs};
 
 /// The process's resident memory, in kilobytes.
 fn resident_kb() -> u64 {
@@ -26,24 +26,6 @@ fn resident_kb() -> u64 {
         .and_then(|v| v.split_whitespace().next())
         .and_then(|v| v.parse().ok())
         .unwrap_or(0)
-}
-
-/// drive_run's inputs: xorshift64* bytes of libFuzzer-like lengths.
-fn input(seed: u64, n: u64) -> Vec<u8> {
-    let mut state =
-        (seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ n.wrapping_mul(0xD1B5_4A32_D192_ED03)) | 1;
-    let mut next = || {
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        state.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    };
-    let len = match next() % 4 {
-        0 => 16 + next() % 240,
-        1 | 2 => 256 + next() % 1024,
-        _ => 1280 + next() % 2816,
-    } as usize;
-    (0..len).map(|_| (next() >> 32) as u8).collect()
 }
 
 fn main() {
@@ -67,7 +49,7 @@ fn main() {
             vec![text; count as usize]
         }
         None => (0..count)
-            .map(|i| generator::generate(&input(77, i)).source)
+            .map(|i| generator::generate(&inputs::input(77, i)).source)
             .collect(),
     };
     println!("start: {} KB", resident_kb());

@@ -3,4 +3,5 @@
 //! well-typed Limit programs ([`generator`]).
 
 pub mod generator;
+pub mod inputs;
 pub mod pipeline;

@@ -48,18 +48,25 @@ fn agrees_with_interpreter(program: &str, extra: &[&str]) -> (String, String, Op
     interpreted
 }
 
-/// The `--stats` counters of the JIT after running `program`.
-fn jit_stats(program: &str) -> (u64, u64) {
+/// The `--stats` counters named `names` (as printed, `"jit compiled:"`)
+/// after running `program` with `--jit=always`.
+fn jit_counters<const N: usize>(program: &str, names: [&str; N]) -> [u64; N] {
     let output = limit(&["run", "--jit=always", "--stats", program]);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let count = |name: &str| {
+    names.map(|name| {
         stderr
             .lines()
             .find_map(|l| l.strip_prefix(name))
             .and_then(|n| n.trim().parse().ok())
             .unwrap_or_else(|| panic!("no `{name}` in {stderr}"))
-    };
-    (count("jit compiled:"), count("jit deoptimisations:"))
+    })
+}
+
+/// The JIT's entry points compiled and deoptimisations after running
+/// `program`.
+fn jit_stats(program: &str) -> (u64, u64) {
+    let [compiled, deopts] = jit_counters(program, ["jit compiled:", "jit deoptimisations:"]);
+    (compiled, deopts)
 }
 
 #[test]
@@ -124,14 +131,8 @@ fn compiled_recursion_meets_the_call_depth_limit_as_the_interpreter_does() {
 #[test]
 fn recursion_taken_into_itself_meets_limits_as_the_interpreter_does() {
     let program = "tests/lang/jit/recursion_taken_into_itself.lm";
-    let output = limit(&["run", "--jit=always", "--stats", program]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let inlined: u64 = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("jit calls inlined:"))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no inlined calls in {stderr}"));
-    assert!(inlined >= 6, "{stderr}");
+    let [inlined] = jit_counters(program, ["jit calls inlined:"]);
+    assert!(inlined >= 6, "{inlined}");
     let (_, stderr, status) = agrees_with_interpreter(program, &[]);
     assert_eq!(status, Some(1));
     assert_eq!(stderr.matches("at down (").count(), 7, "{stderr}");
@@ -246,14 +247,8 @@ fn steps_count_exactly_across_compiled_calls_that_exit() {
 #[test]
 fn callees_taken_into_their_callers_fail_as_the_interpreter_does() {
     let program = "tests/lang/jit/inlined_callees.lm";
-    let output = limit(&["run", "--jit=always", "--stats", program]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let inlined: u64 = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("jit calls inlined:"))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no inlined calls in {stderr}"));
-    assert!(inlined >= 3, "{stderr}");
+    let [inlined] = jit_counters(program, ["jit calls inlined:"]);
+    assert!(inlined >= 3, "{inlined}");
     let (_, stderr, status) = agrees_with_interpreter(program, &[]);
     assert_eq!(status, Some(1));
     assert!(stderr.contains("at half ("), "{stderr}");
