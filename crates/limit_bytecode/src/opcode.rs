@@ -44,6 +44,10 @@ pub enum CastKind {
     /// float; anything else (a float, an error flowing through `float?`)
     /// passes unchanged.
     IntToFloat,
+    /// `x as int` (and the sized ints): as `Int`, but a float with a
+    /// fraction raises ConversionError rather than being truncated (a cast
+    /// does not lose information, reference.md §3.3b).
+    IntExact,
 }
 
 /// The ordering a comparison tests, as the operand of [`Op::Compare`] and

@@ -115,7 +115,7 @@ impl OperandKind {
             OperandKind::Immediate => "a number used as it is",
             OperandKind::Count => "how many stack values the instruction takes",
             OperandKind::Order => "the ordering tested: `Lt`, `Le`, `Gt`, `Ge`",
-            OperandKind::Cast => "the conversion: `Int`, `Float`, `Str`, `Bool`, `IntToFloat`",
+            OperandKind::Cast => "the conversion: `Int`, `Float`, `Str`, `Bool`, `IntToFloat`, `IntExact`",
             OperandKind::Operator => "the binary operator: `Add`, `Sub`, `Mul`, `Div`, `Mod`, `Pow`, `BitAnd`, `BitOr`, `BitXor`, `Shl`, `Shr`",
             OperandKind::Width => "a sized int type's code, plus `IntWidth::CAST` for an `as` cast",
             OperandKind::Flags => "flag bits or a selector, as the instruction describes",
@@ -214,6 +214,7 @@ impl OperandValue for CastKind {
             CastKind::Str,
             CastKind::Bool,
             CastKind::IntToFloat,
+            CastKind::IntExact,
         ]
         .get(value as usize)
         .copied()

@@ -485,7 +485,7 @@ impl Codegen<'_> {
         let kind = match &ty.kind {
             TypeKind::Named(path) if path.len() == 1 => match path[0].name.as_str() {
                 "int" | "uint" | "i8" | "i16" | "i32" | "i64" | "i128" | "u8" | "u16" | "u32"
-                | "u64" | "u128" => Some(CastKind::Int),
+                | "u64" | "u128" => Some(CastKind::IntExact),
                 "float" | "f32" | "f64" => Some(CastKind::Float),
                 "str" | "string" => Some(CastKind::Str),
                 "bool" => Some(CastKind::Bool),

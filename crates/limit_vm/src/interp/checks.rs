@@ -40,6 +40,7 @@ impl Vm {
                 let v = self.pop();
                 let r = match kind {
                     CastKind::Int => builtins::to_int(&v),
+                    CastKind::IntExact => builtins::to_int_exact(&v),
                     CastKind::Float => builtins::to_float(&v),
                     CastKind::Str => crate::value::display_value(&v),
                     CastKind::Bool => Ok(Value::Bool(v.to_bool())),

@@ -66,6 +66,24 @@ pub(crate) fn input(vm: &mut Vm, args: &[Value]) -> Result<Value, Trap> {
     }
 }
 
+/// `x as int`: `to_int`, except that a float with a fraction does not
+/// convert (§3.3b: a cast that would lose information raises
+/// ConversionError; `int(x)` truncates).
+pub fn to_int_exact(v: &Value) -> Result<Value, Trap> {
+    if let Value::Float(f) = v {
+        if f.is_finite() && f.fract() != 0.0 {
+            return fail(
+                kinds::CONVERSION_ERROR,
+                &format!(
+                    "cannot convert {} to int without losing its fraction",
+                    display(v)
+                ),
+            );
+        }
+    }
+    to_int(v)
+}
+
 /// `int(v)`: ConversionError on bad input.
 pub fn to_int(v: &Value) -> Result<Value, Trap> {
     match v {
