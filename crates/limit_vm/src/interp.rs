@@ -438,8 +438,7 @@ impl Vm {
                 // unfreed, as after a normal end (`keep_values_at_exit`).
                 if !self.has_deinit {
                     if self.options.keep_values_at_exit {
-                        let held = std::mem::take(&mut self.stack);
-                        self.kept_at_exit.extend(held);
+                        self.kept_at_exit.append(&mut self.stack);
                     }
                     self.clear_exec();
                 }

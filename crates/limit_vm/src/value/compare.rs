@@ -61,15 +61,16 @@ pub(super) fn str_eq(x: &Str, y: &Str) -> bool {
     if std::ptr::eq(x, y) {
         return true;
     }
-    let (a, b) = (x.text.as_bytes(), y.text.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
+    may_be_equal(x, y) && same_bytes(x.text.as_bytes(), y.text.as_bytes())
+}
+
+/// Whether two strings' lengths and hashes leave them possibly equal (the
+/// same length, and hashes equal or one not computed yet): only then does
+/// `str_eq` compare their bytes.
+#[inline(always)]
+pub(super) fn may_be_equal(x: &Str, y: &Str) -> bool {
     let (hx, hy) = (x.hash.get(), y.hash.get());
-    if hx != hy && hx != 0 && hy != 0 {
-        return false;
-    }
-    same_bytes(a, b)
+    x.text.len() == y.text.len() && (hx == hy || hx == 0 || hy == 0)
 }
 
 /// `a == b` for slices of equal length. Up to 16 bytes are compared as two

@@ -39,7 +39,7 @@ impl PartialEq for Key {
     /// step budget, so that keys crowding one chain make a run slow only in
     /// proportion to its step limit (issue 18 item 18); other false
     /// matches cost a few instructions and are not charged
-    /// (`bytes_compared`).
+    /// (`may_be_equal`).
     ///
     /// A string key, the commonest, is compared in a few instructions
     /// (the same string, then lengths and cached hashes, then the bytes:
@@ -52,7 +52,8 @@ impl PartialEq for Key {
             if str_eq(x, y) {
                 return true;
             }
-            if bytes_compared(x, y) {
+            // Charged only when `str_eq` compared the two strings' bytes.
+            if may_be_equal(x, y) {
                 charge_wasted_probe(&self.0);
             }
             return false;
@@ -61,24 +62,17 @@ impl PartialEq for Key {
     }
 }
 
-/// Whether `str_eq` of two different strings compared their bytes: the
-/// same length, and hashes that do not tell them apart (equal, or one not
-/// computed yet).
-///
-/// Only such a probe is charged. Which keys a lookup compares at all
-/// depends on the hash seed, which is random per process: charged for
-/// every key compared, the same program with the same step limit stopped
-/// at different places from one run to the next (and the dispatch loop's
-/// fast paths, which compare before declining, stopped elsewhere than the
-/// generic step). Two different texts compare their bytes only when their
-/// 32-bit hashes collide, which no program can arrange without the seed,
-/// or when one was never hashed, which depends on the program alone (a
-/// one-entry dict compares its key without hashing the one looked up).
-#[inline]
-fn bytes_compared(x: &Str, y: &Str) -> bool {
-    let (hx, hy) = (x.hash.get(), y.hash.get());
-    x.text.len() == y.text.len() && (hx == hy || hx == 0 || hy == 0)
-}
+// Only a probe that compared two different strings' bytes is charged
+// (`may_be_equal`: the same length, and hashes that do not tell them
+// apart). Which keys a lookup compares at all depends on the hash seed,
+// which is random per process: charged for every key compared, the same
+// program with the same step limit stopped at different places from one
+// run to the next (and the dispatch loop's fast paths, which compare
+// before declining, stopped elsewhere than the generic step). Two different
+// texts compare their bytes only when their 32-bit hashes collide, which no
+// program can arrange without the seed, or when one was never hashed, which
+// depends on the program alone (a one-entry dict compares its key without
+// hashing the one looked up).
 
 /// `equals` for keys that are not both strings, out of the probe loop.
 #[inline(never)]
@@ -87,7 +81,7 @@ fn other_keys_equal(a: &Value, b: &Value) -> bool {
 }
 
 /// Charge one wasted probe (a string key whose bytes were compared with
-/// another's and found different, `bytes_compared`): a unit, and a unit
+/// another's and found different, `may_be_equal`): a unit, and a unit
 /// per 16 bytes. Held back while a fast path looks up
 /// ([`hold_probe_charges`]).
 #[cold]
